@@ -1,0 +1,7 @@
+/* Version string of the daemon. */
+#include "daemon/version.h"
+
+const char *sw_version(void)
+{
+        return SW_VERSION;
+}

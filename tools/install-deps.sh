@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# install-deps.sh: install the Debian 12 packages needed to build and test shelfwatch.
+#
+# Usage: tools/install-deps.sh [--cross] [--check]
+#   --cross  also install the aarch64 and armhf cross toolchains and qemu-user
+#   --check  only report what is missing; exit 1 if anything is
+#
+# Idempotent: packages already installed (per dpkg-query) are not touched, and
+# apt-get is not run at all when nothing is missing.
+set -euo pipefail
+
+base_pkgs=(
+        build-essential cmake pkg-config
+        libmosquitto-dev mosquitto mosquitto-clients
+        libsqlite3-dev sqlite3
+        libconfig-dev libsystemd-dev libcjson-dev libcmocka-dev
+        tzdata openssl ca-certificates
+)
+cross_pkgs=(
+        gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+        gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
+        qemu-user
+        # make-sysroot.sh uses dpkg-deb/apt-get download; both are in the
+        # essential set, but "file" helps when debugging a wrong-arch binary.
+        file
+)
+
+want_cross=0
+check_only=0
+for arg in "$@"; do
+        case "$arg" in
+        --cross) want_cross=1 ;;
+        --check) check_only=1 ;;
+        -h | --help)
+                sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+                exit 0
+                ;;
+        *)
+                echo "install-deps.sh: unknown option '$arg'" >&2
+                exit 2
+                ;;
+        esac
+done
+
+pkgs=("${base_pkgs[@]}")
+if ((want_cross)); then
+        pkgs+=("${cross_pkgs[@]}")
+fi
+
+# A package counts as installed only when dpkg says "install ok installed";
+# "deinstall" or half-configured states are treated as missing.
+missing=()
+for p in "${pkgs[@]}"; do
+        status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+        if [[ "$status" != "install ok installed" ]]; then
+                missing+=("$p")
+        fi
+done
+
+if ((${#missing[@]} == 0)); then
+        echo "install-deps.sh: all ${#pkgs[@]} packages already installed"
+        exit 0
+fi
+
+echo "install-deps.sh: missing packages: ${missing[*]}"
+if ((check_only)); then
+        exit 1
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+        echo "install-deps.sh: not root, cannot install. Run:" >&2
+        echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive" \
+                "apt-get install -y --no-install-recommends ${missing[*]}" >&2
+        exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# Other apt/dpkg runs (unattended-upgrades, a parallel job) hold the lock for
+# a while; wait for it instead of failing at once.
+apt_opts=(-o DPkg::Lock::Timeout=300)
+apt-get "${apt_opts[@]}" update
+apt-get "${apt_opts[@]}" install -y --no-install-recommends "${missing[@]}"
+echo "install-deps.sh: installed ${missing[*]}"
