@@ -1,7 +1,92 @@
-/* shelfwatchd entry point (being built). */
+/* shelfwatchd: command line, configuration, and the daemon's run. */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
-int main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/daemon.h"
+#include "daemon/version.h"
+
+static void usage(FILE *f)
 {
-        printf("shelfwatchd %s\n", SW_VERSION);
+        fprintf(f, "Usage: shelfwatchd [OPTIONS]\n"
+                   "Edge daemon that finds ghost stock and other inventory anomalies in a retail store.\n\n"
+                   "  -c, --config PATH    configuration file (default %s;\n"
+                   "                       when that default is missing, embedded defaults are used)\n"
+                   "  -n, --check-config   validate the configuration and exit 0 (valid) or 1\n"
+                   "  -V, --version        print the version and exit\n"
+                   "  -h, --help           print this help and exit\n",
+                SW_CONFIG_DEFAULT_PATH);
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                             {"check-config", no_argument, NULL, 'n'},
+                                             {"version", no_argument, NULL, 'V'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+        const char *path = NULL;
+        bool check = false;
+        static struct sw_config cfg;
+        static struct sw_daemon d;
+        char err[512];
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "c:nVh", opts, NULL)) != -1) {
+                switch (c) {
+                case 'c':
+                        path = optarg;
+                        break;
+                case 'n':
+                        check = true;
+                        break;
+                case 'V':
+                        printf("shelfwatchd %s\n", sw_version());
+                        return 0;
+                case 'h':
+                        usage(stdout);
+                        return 0;
+                default:
+                        usage(stderr);
+                        return 2;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "shelfwatchd: unexpected argument '%s'\n", argv[optind]);
+                usage(stderr);
+                return 2;
+        }
+
+        sw_config_defaults(&cfg);
+        if (path || access(SW_CONFIG_DEFAULT_PATH, F_OK) == 0) {
+                const char *p = path ? path : SW_CONFIG_DEFAULT_PATH;
+                r = sw_config_load(p, &cfg, err, sizeof(err));
+                if (r < 0) {
+                        fprintf(stderr, "shelfwatchd: %s\n", err);
+                        return 1;
+                }
+        } else if (check) {
+                printf("shelfwatchd: %s not found, embedded defaults are valid\n", SW_CONFIG_DEFAULT_PATH);
+                return 0;
+        }
+        if (check) {
+                printf("shelfwatchd: %s is valid\n", path ? path : SW_CONFIG_DEFAULT_PATH);
+                return 0;
+        }
+        sw_log_set_level(cfg.log.level);
+        sw_log_info("shelfwatchd %s starting (store %s/%s, %u SKUs x %u days)", sw_version(), cfg.store.tenant,
+                    cfg.store.id, cfg.limits.max_skus, cfg.limits.history_days);
+        r = sw_daemon_init(&d, &cfg);
+        if (r == 0)
+                r = sw_daemon_run(&d);
+        sw_daemon_fini(&d);
+        if (r < 0) {
+                sw_log_err("Exiting on error: %s", strerror(-r));
+                return 1;
+        }
+        sw_log_info("Stopped cleanly");
         return 0;
 }

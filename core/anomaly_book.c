@@ -1,0 +1,115 @@
+/* Open anomaly episodes in a linear-probing table with backward-shift deletion. */
+#include "core/anomaly_book.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/civil_time.h"
+
+#define EMPTY 0xffu
+
+static uint32_t slots_for(uint32_t capacity)
+{
+        uint32_t n = 16;
+        while (n < 2u * capacity)
+                n <<= 1;
+        return n;
+}
+
+size_t sw_anomaly_book_memory_size(uint32_t capacity)
+{
+        if (capacity == 0 || capacity > (1u << 26))
+                return 0;
+        return (size_t)slots_for(capacity) * sizeof(struct sw_episode);
+}
+
+int sw_anomaly_book_init(struct sw_anomaly_book *b, uint32_t capacity, void *mem, size_t size)
+{
+        size_t need = sw_anomaly_book_memory_size(capacity);
+        if (need == 0)
+                return -EINVAL;
+        if (!mem || size < need)
+                return -ENOBUFS;
+        b->capacity = capacity;
+        b->n_slots = slots_for(capacity);
+        b->count = 0;
+        b->slots = mem;
+        for (uint32_t i = 0; i < b->n_slots; i++)
+                b->slots[i].type = EMPTY;
+        return 0;
+}
+
+static uint32_t home(const struct sw_anomaly_book *b, uint8_t type, uint32_t sku)
+{
+        uint64_t k = ((uint64_t)type << 32 | sku) * 0x9e3779b97f4a7c15ull;
+        return (uint32_t)(k >> 32) & (b->n_slots - 1);
+}
+
+/* Slot of (type, sku), or the empty slot where it would go. */
+static uint32_t probe(const struct sw_anomaly_book *b, uint8_t type, uint32_t sku)
+{
+        uint32_t i = home(b, type, sku), mask = b->n_slots - 1;
+        while (b->slots[i].type != EMPTY && (b->slots[i].type != type || b->slots[i].sku_index != sku))
+                i = (i + 1) & mask;
+        return i;
+}
+
+int sw_anomaly_book_find(const struct sw_anomaly_book *b, enum sw_anomaly_type type, uint32_t sku,
+                         sw_day_t *ret_since)
+{
+        uint32_t i = probe(b, (uint8_t)type, sku);
+        if (b->slots[i].type == EMPTY)
+                return -ENOENT;
+        *ret_since = b->slots[i].since;
+        return 0;
+}
+
+int sw_anomaly_book_open(struct sw_anomaly_book *b, enum sw_anomaly_type type, uint32_t sku, sw_day_t since)
+{
+        uint32_t i = probe(b, (uint8_t)type, sku);
+        if (b->slots[i].type != EMPTY)
+                return -EEXIST;
+        if (b->count >= b->capacity)
+                return -ENOSPC;
+        b->slots[i] = (struct sw_episode){.sku_index = sku, .type = (uint8_t)type, .since = since};
+        b->count++;
+        return 0;
+}
+
+int sw_anomaly_book_close(struct sw_anomaly_book *b, enum sw_anomaly_type type, uint32_t sku)
+{
+        uint32_t mask = b->n_slots - 1, i = probe(b, (uint8_t)type, sku), j = i;
+        if (b->slots[i].type == EMPTY)
+                return -ENOENT;
+        /* Backward-shift deletion keeps every probe chain unbroken without tombstones. */
+        for (;;) {
+                j = (j + 1) & mask;
+                if (b->slots[j].type == EMPTY)
+                        break;
+                uint32_t h = home(b, b->slots[j].type, b->slots[j].sku_index);
+                bool movable = i <= j ? (h <= i || h > j) : (h <= i && h > j);
+                if (movable) {
+                        b->slots[i] = b->slots[j];
+                        i = j;
+                }
+        }
+        b->slots[i].type = EMPTY;
+        b->count--;
+        return 0;
+}
+
+int sw_anomaly_id(char *buf, size_t size, const char *store, enum sw_anomaly_type type, const char *sku,
+                  sw_day_t since)
+{
+        static const char *const codes[SW_ANOMALY_TYPE_COUNT] = {"gs", "ml", "so", "id"};
+        int y, n;
+        unsigned m, d;
+        if ((unsigned)type >= SW_ANOMALY_TYPE_COUNT)
+                return -EINVAL;
+        sw_civil_from_days(since, &y, &m, &d);
+        n = snprintf(buf, size, "%s-%s-%04d%02u%02u-%s", store, codes[type], y, m, d, sku);
+        if (n < 0 || (size_t)n >= size)
+                return -ENOSPC;
+        return n;
+}

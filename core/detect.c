@@ -1,0 +1,247 @@
+/* Runs the detectors over the SKU table and turns verdicts into anomaly lifecycle events. */
+#include "core/detect.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/civil_time.h"
+
+size_t sw_detector_memory_size(uint16_t history_days)
+{
+        return (size_t)history_days * (sizeof(uint16_t) + sizeof(double) + sizeof(uint8_t)) + 16;
+}
+
+int sw_detector_init(struct sw_detector *d, struct sw_sku_table *skus, struct sw_anomaly_book *book,
+                     const struct sw_store_calendar *cal, void *mem, size_t size)
+{
+        uint16_t h = skus->p.history_days;
+        char *at = mem;
+        if (!mem || size < sw_detector_memory_size(h))
+                return -ENOBUFS;
+        d->skus = skus;
+        d->book = book;
+        d->cal = cal;
+        d->scratch_pushed = (double *)(void *)at;
+        at += (size_t)h * sizeof(double);
+        d->scratch_sales = (uint16_t *)(void *)at;
+        at += (size_t)h * sizeof(uint16_t);
+        d->scratch_weekday = (uint8_t *)at;
+        return 0;
+}
+
+/* Apply a verdict to the book and report the lifecycle event, if any. */
+static int transition(struct sw_detector *d, struct sw_finding *f, bool flagged, bool gone,
+                      sw_day_t new_since, sw_finding_fn fn, void *ctx, struct sw_detect_summary *sum)
+{
+        sw_day_t since;
+        bool open = sw_anomaly_book_find(d->book, f->type, f->sku_index, &since) == 0;
+        int r;
+
+        if (flagged) {
+                f->status = SW_STATUS_OPEN;
+                f->is_new = !open;
+                f->since = open ? since : new_since;
+                if (!open && d->book->count >= d->book->capacity) {
+                        sum->book_full++;
+                        return 0;
+                }
+                r = fn(ctx, f);
+                if (r < 0)
+                        return r;
+                if (!open)
+                        (void)sw_anomaly_book_open(d->book, f->type, f->sku_index, f->since);
+                if (open)
+                        sum->updated++;
+                else
+                        sum->opened++;
+                return 0;
+        }
+        if (!open || !gone)
+                return 0;
+        f->status = SW_STATUS_CLEARED;
+        f->is_new = false;
+        f->since = since;
+        r = fn(ctx, f);
+        if (r < 0)
+                return r;
+        (void)sw_anomaly_book_close(d->book, f->type, f->sku_index);
+        sum->cleared++;
+        return 0;
+}
+
+static double sku_price(const struct sw_sku *s)
+{
+        return (s->flags & SW_SKU_HAS_PRICE) && isfinite(s->price) && s->price > 0 ? (double)s->price : 0.0;
+}
+
+/* Fill the scratch series for days [as_of - n, as_of - 1]; returns n and the days known. */
+static uint32_t fill_series(struct sw_detector *d, uint32_t index, sw_day_t as_of, uint32_t *ret_known)
+{
+        const struct sw_sku *s = sw_sku_at(d->skus, index);
+        uint32_t h = d->skus->p.history_days, known = 0;
+        sw_day_t oldest_held = s->last_day - (sw_day_t)h + 1;
+        uint32_t n = h;
+        /* The ring only reaches back to oldest_held. */
+        if (as_of - (sw_day_t)n < oldest_held)
+                n = as_of > oldest_held ? (uint32_t)(as_of - oldest_held) : 0;
+        for (uint32_t i = 0; i < n; i++) {
+                sw_day_t day = as_of - (sw_day_t)n + (sw_day_t)i;
+                int32_t sold = sw_sku_sold(d->skus, index, day);
+                double pushed = sw_sku_pushed_forecast(d->skus, index, day);
+                d->scratch_sales[i] = (uint16_t)(sold < 0 ? 0 : sold);
+                d->scratch_pushed[i] = pushed < 0 ? NAN : pushed;
+                d->scratch_weekday[i] = (uint8_t)sw_weekday(day);
+                if (day >= s->first_day)
+                        known++;
+        }
+        *ret_known = known;
+        return n;
+}
+
+static void describe_ghost(const struct sw_detector *d, const struct sw_sku *s, struct sw_finding *f)
+{
+        const struct sw_ghost_result *g = &f->ghost;
+        if (d->ghost.mode == SW_GHOST_MODE_SEED)
+                snprintf(f->description, sizeof(f->description),
+                         "Sales below %.0f%% of forecast for %u days | Book shows %d units", d->ghost.low_ratio * 100,
+                         g->run_days, s->on_hand);
+        else if (g->observed_units == 0)
+                snprintf(f->description, sizeof(f->description),
+                         "No sales for %u day%s (expected %.1f units, p=%.2g) | Book shows %d units", g->run_days,
+                         g->run_days == 1 ? "" : "s", g->expected_units, g->p_value, s->on_hand);
+        else
+                snprintf(f->description, sizeof(f->description),
+                         "Sold %llu units in %u days vs %.1f expected (p=%.2g) | Book shows %d units",
+                         (unsigned long long)g->observed_units, g->run_days, g->expected_units, g->p_value,
+                         s->on_hand);
+}
+
+int sw_detect_ghost(struct sw_detector *d, sw_day_t as_of, sw_finding_fn fn, void *ctx,
+                    struct sw_detect_summary *ret)
+{
+        struct sw_detect_summary sum = {0};
+        int r;
+        for (uint32_t i = 0; i < d->skus->count; i++) {
+                const struct sw_sku *s = sw_sku_at(d->skus, i);
+                struct sw_finding f = {.type = SW_ANOMALY_GHOST_STOCK, .sku_index = i, .as_of = as_of,
+                                       .action = SW_ACTION_CYCLE_COUNT};
+                struct sw_ghost_input in;
+                uint32_t known, n;
+                if (s->last_day == SW_DAY_NONE || s->first_day >= as_of)
+                        continue;
+                n = fill_series(d, i, as_of, &known);
+                if (n == 0)
+                        continue;
+                in = (struct sw_ghost_input){.sales = d->scratch_sales, .pushed = d->scratch_pushed,
+                                             .weekday = d->scratch_weekday, .n = n,
+                                             .history_days_available = known, .on_hand = s->on_hand,
+                                             .price = sku_price(s)};
+                r = sw_ghost_evaluate(&d->ghost, &in, &f.ghost);
+                if (r < 0)
+                        return r;
+                sum.evaluated++;
+                f.severity = f.ghost.severity;
+                f.score = f.ghost.score;
+                f.probability = f.ghost.probability;
+                f.value = f.ghost.value;
+                describe_ghost(d, s, &f);
+                r = transition(d, &f, f.ghost.flagged, f.ghost.sales_resumed || s->on_hand <= 0,
+                               as_of - (sw_day_t)f.ghost.run_days, fn, ctx, &sum);
+                if (r < 0)
+                        return r;
+        }
+        if (ret)
+                *ret = sum;
+        return 0;
+}
+
+/* Opening-hours seconds the shelf has read zero, counting up to now. */
+static uint32_t shelf_zero_seconds(const struct sw_detector *d, const struct sw_sku *s,
+                                   const struct sw_local_time *now_local)
+{
+        struct sw_local_time last;
+        uint64_t total = s->shelf_zero_open_s;
+        if (d->cal->tz.to_local(d->cal->tz.ctx, s->shelf_ts, &last) == 0)
+                total += sw_calendar_open_seconds_between(d->cal, &last, now_local);
+        return total > UINT32_MAX ? UINT32_MAX : (uint32_t)total;
+}
+
+static int check_shelf_out(struct sw_detector *d, uint32_t i, int64_t now, const struct sw_local_time *now_local,
+                           sw_finding_fn fn, void *ctx, struct sw_detect_summary *sum)
+{
+        const struct sw_sku *s = sw_sku_at(d->skus, i);
+        struct sw_finding f = {.type = SW_ANOMALY_SHELF_OUT, .sku_index = i, .as_of = now_local->day,
+                               .action = SW_ACTION_CHECK_SHELF};
+        uint32_t zero_s = s->shelf_count == 0 ? shelf_zero_seconds(d, s, now_local) : 0;
+        bool flagged = s->shelf_count == 0 && s->on_hand > 0 && zero_s >= d->shelf_out.zero_seconds;
+        bool gone = s->shelf_count != 0 || s->on_hand <= 0;
+        double ratio = d->shelf_out.zero_seconds ? (double)zero_s / d->shelf_out.zero_seconds : 1.0;
+        (void)now;
+        f.stock = (struct sw_stock_evidence){.on_hand = s->on_hand, .shelf_count = s->shelf_count,
+                                             .duration_s = zero_s};
+        /* The longer the shelf stays empty past the threshold, the less likely a sensor blip. */
+        f.probability = 1.0 - pow(0.5, ratio);
+        f.score = ratio;
+        f.severity = ratio >= 4 ? SW_SEVERITY_CRITICAL : SW_SEVERITY_WARNING;
+        f.value = s->on_hand > 0 ? s->on_hand * sku_price(s) : 0;
+        snprintf(f.description, sizeof(f.description),
+                 "Shelf empty for %u min of opening hours | Book shows %d units", zero_s / 60, s->on_hand);
+        return transition(d, &f, flagged, gone, now_local->day, fn, ctx, sum);
+}
+
+static int check_discrepancy(struct sw_detector *d, uint32_t i, const struct sw_local_time *now_local,
+                             sw_finding_fn fn, void *ctx, struct sw_detect_summary *sum)
+{
+        const struct sw_sku *s = sw_sku_at(d->skus, i);
+        struct sw_finding f = {.type = SW_ANOMALY_INVENTORY_DISCREPANCY, .sku_index = i,
+                               .as_of = now_local->day, .action = SW_ACTION_CYCLE_COUNT};
+        bool negative = s->on_hand < 0;
+        uint32_t above_s = s->shelf_above_since && s->shelf_ts > s->shelf_above_since
+                                   ? s->shelf_ts - s->shelf_above_since : 0;
+        bool above = s->shelf_above_since && s->shelf_count > s->on_hand &&
+                     above_s >= d->discrepancy.shelf_above_seconds;
+        f.stock = (struct sw_stock_evidence){.on_hand = s->on_hand, .shelf_count = s->shelf_count,
+                                             .duration_s = above_s, .negative_book = negative};
+        f.severity = SW_SEVERITY_WARNING;
+        if (negative) {
+                /* A negative book is impossible stock: the record is certainly wrong. */
+                f.probability = 0.99;
+                f.score = -s->on_hand;
+                f.value = -(double)s->on_hand * sku_price(s);
+                snprintf(f.description, sizeof(f.description),
+                         "Book on-hand is %d: more sold than recorded stock", s->on_hand);
+        } else if (above) {
+                f.probability = 0.9;
+                f.score = s->shelf_count - s->on_hand;
+                f.value = (double)(s->shelf_count - s->on_hand) * sku_price(s);
+                snprintf(f.description, sizeof(f.description), "Shelf reads %d units but book shows %d for %u h",
+                         s->shelf_count, s->on_hand, above_s / 3600);
+        }
+        return transition(d, &f, negative || above, !negative && !above, now_local->day, fn, ctx, sum);
+}
+
+int sw_detect_stock(struct sw_detector *d, int64_t now, const struct sw_local_time *now_local,
+                    sw_finding_fn fn, void *ctx, struct sw_detect_summary *ret)
+{
+        struct sw_detect_summary sum = {0};
+        int r;
+        for (uint32_t i = 0; i < d->skus->count; i++) {
+                const struct sw_sku *s = sw_sku_at(d->skus, i);
+                sum.evaluated++;
+                if (d->shelf_out.enabled && s->shelf_count >= 0) {
+                        r = check_shelf_out(d, i, now, now_local, fn, ctx, &sum);
+                        if (r < 0)
+                                return r;
+                }
+                if (d->discrepancy.enabled) {
+                        r = check_discrepancy(d, i, now_local, fn, ctx, &sum);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        if (ret)
+                *ret = sum;
+        return 0;
+}

@@ -1,0 +1,83 @@
+/* Runs the detectors over the SKU table and turns verdicts into anomaly lifecycle events. */
+#ifndef SW_DETECT_H
+#define SW_DETECT_H
+
+#include <stdint.h>
+
+#include "core/anomaly_book.h"
+#include "core/ghost.h"
+#include "core/sku_table.h"
+#include "core/store_calendar.h"
+
+struct sw_shelf_out_params {
+        bool enabled;          /* run the shelf-out check */
+        uint32_t zero_seconds; /* opening-hours seconds at zero before raising */
+};
+
+struct sw_discrepancy_params {
+        bool enabled;                /* run the discrepancy checks */
+        uint32_t shelf_above_seconds; /* shelf above book this long before raising */
+};
+
+/* Evidence of a shelf-out or discrepancy finding (metadata). */
+struct sw_stock_evidence {
+        int32_t on_hand;       /* book on-hand */
+        int32_t shelf_count;   /* last shelf count, -1 none */
+        uint32_t duration_s;   /* how long the condition has held */
+        uint8_t negative_book; /* discrepancy: 1 = book below zero, 0 = shelf above book */
+};
+
+/* One lifecycle event for the daemon to persist and publish. */
+struct sw_finding {
+        enum sw_anomaly_type type;   /* detector */
+        enum sw_status status;       /* SW_STATUS_OPEN (new or update) or SW_STATUS_CLEARED */
+        bool is_new;                 /* a new episode (else an update or a clearing) */
+        uint32_t sku_index;          /* SKU */
+        sw_day_t since;              /* episode start day (part of the id) */
+        sw_day_t as_of;              /* detection day */
+        enum sw_severity severity;   /* for open findings */
+        enum sw_action action;       /* what an associate should do */
+        double score;                /* detector score (ghost: -log10 p) */
+        double probability;          /* in [0, 1] */
+        double value;                /* money at stake */
+        char description[192];       /* short human-readable explanation */
+        struct sw_ghost_result ghost;    /* ghost evidence (type ghost_stock) */
+        struct sw_stock_evidence stock;  /* shelf_out / inventory_discrepancy evidence */
+};
+
+/* Receives each finding; a negative return aborts the run and is passed back. */
+typedef int (*sw_finding_fn)(void *ctx, const struct sw_finding *f);
+
+struct sw_detect_summary {
+        uint32_t evaluated;  /* SKUs evaluated */
+        uint32_t opened;     /* new episodes */
+        uint32_t updated;    /* open episodes re-detected */
+        uint32_t cleared;    /* episodes closed because the condition went away */
+        uint32_t book_full;  /* new episodes dropped because the book is full */
+};
+
+struct sw_detector {
+        struct sw_ghost_params ghost;            /* ghost detector tuning */
+        struct sw_shelf_out_params shelf_out;    /* shelf-out tuning */
+        struct sw_discrepancy_params discrepancy; /* discrepancy tuning */
+        struct sw_sku_table *skus;               /* state (not owned) */
+        struct sw_anomaly_book *book;            /* open episodes (not owned) */
+        const struct sw_store_calendar *cal;     /* opening hours (not owned) */
+        uint16_t *scratch_sales;                 /* [history_days] */
+        double *scratch_pushed;                  /* [history_days] */
+        uint8_t *scratch_weekday;                /* [history_days] */
+};
+
+/* Scratch bytes for the detector's per-SKU series. */
+size_t sw_detector_memory_size(uint16_t history_days);
+int sw_detector_init(struct sw_detector *d, struct sw_sku_table *skus, struct sw_anomaly_book *book,
+                     const struct sw_store_calendar *cal, void *mem, size_t size);
+
+/* Ghost stock as of the start of as_of (completed days before it). */
+int sw_detect_ghost(struct sw_detector *d, sw_day_t as_of, sw_finding_fn fn, void *ctx,
+                    struct sw_detect_summary *ret);
+/* Shelf-out and inventory discrepancy at wall time now, with today's local time. */
+int sw_detect_stock(struct sw_detector *d, int64_t now, const struct sw_local_time *now_local,
+                    sw_finding_fn fn, void *ctx, struct sw_detect_summary *ret);
+
+#endif

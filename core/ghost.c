@@ -1,0 +1,349 @@
+/* Ghost-stock detector: calibrated low-sales run test and the legacy seed rule. */
+#include "core/ghost.h"
+
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+/* Relative size below which a further term cannot change a sum of doubles. */
+#define GHOST_SUM_EPS (DBL_EPSILON * 0.01)
+/* Continued fraction: converges in O(sqrt(max(a, b))) steps, a few thousand here. */
+#define GHOST_CF_MAX_ITER 200000
+#define GHOST_CF_TINY     1e-300
+/* Guards floor(low_ratio * expected) against representation noise (0.3 * 10 = 2.99..). */
+#define GHOST_FLOOR_SLACK 1e-9
+/* Sizes above this are indistinguishable from Poisson in double precision here. */
+#define GHOST_NEGBIN_POISSON_SIZE 1e9
+
+static const char *const ghost_mode_names[SW_GHOST_MODE_COUNT] = {
+    [SW_GHOST_MODE_POISSON] = "poisson",
+    [SW_GHOST_MODE_SEED] = "seed",
+};
+
+static const char *const ghost_model_names[SW_GHOST_MODEL_COUNT] = {
+    [SW_GHOST_MODEL_NONE] = "none",
+    [SW_GHOST_MODEL_POISSON] = "poisson",
+    [SW_GHOST_MODEL_NEGBIN] = "negative_binomial",
+    [SW_GHOST_MODEL_SEED] = "seed",
+};
+
+void sw_ghost_params_default(struct sw_ghost_params *ret)
+{
+        ret->mode = SW_GHOST_MODE_POISSON;
+        ret->alpha = 0.01;
+        ret->prior_rate = 0.02;
+        ret->low_ratio = 0.3;
+        ret->max_run_days = 28;
+        ret->overdispersion_threshold = 0.1;
+        ret->warning_probability = 0.7;
+        ret->critical_probability = 0.95;
+        ret->seed_lookback_days = 7;
+        ret->seed_min_low_days = 3;
+        sw_forecast_params_default(&ret->forecast);
+}
+
+static bool ghost__in_unit(double x, bool open)
+{
+        return open ? (x > 0.0 && x < 1.0) : (x >= 0.0 && x <= 1.0);
+}
+
+int sw_ghost_params_validate(const struct sw_ghost_params *p)
+{
+        if (!p || (unsigned)p->mode >= SW_GHOST_MODE_COUNT)
+                return -EINVAL;
+        if (!ghost__in_unit(p->alpha, true) || !ghost__in_unit(p->prior_rate, true) ||
+            !ghost__in_unit(p->low_ratio, false) ||
+            !ghost__in_unit(p->warning_probability, false) ||
+            !ghost__in_unit(p->critical_probability, false) ||
+            p->critical_probability < p->warning_probability)
+                return -EINVAL;
+        if (!(p->overdispersion_threshold >= 0.0) || !isfinite(p->overdispersion_threshold))
+                return -EINVAL;
+        if (p->max_run_days < 1 || p->max_run_days > SW_GHOST_MAX_WINDOW_DAYS ||
+            p->seed_lookback_days < 1 || p->seed_lookback_days > SW_GHOST_MAX_WINDOW_DAYS ||
+            p->seed_min_low_days < 1 || p->seed_min_low_days > p->seed_lookback_days)
+                return -EINVAL;
+        return sw_forecast_params_validate(&p->forecast);
+}
+
+const char *sw_ghost_mode_name(enum sw_ghost_mode m)
+{
+        if ((unsigned)m >= SW_GHOST_MODE_COUNT)
+                return NULL;
+        return ghost_mode_names[m];
+}
+
+int sw_ghost_mode_parse(const char *s, enum sw_ghost_mode *ret)
+{
+        if (!s || !ret)
+                return -EINVAL;
+        for (unsigned m = 0; m < SW_GHOST_MODE_COUNT; m++)
+                if (strcmp(s, ghost_mode_names[m]) == 0) {
+                        *ret = (enum sw_ghost_mode)m;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+const char *sw_ghost_model_name(enum sw_ghost_model m)
+{
+        if ((unsigned)m >= SW_GHOST_MODEL_COUNT)
+                return NULL;
+        return ghost_model_names[m];
+}
+
+/* lgamma_r: lgamma() writes the global signgam; arguments here are always positive. */
+static double ghost__lgamma(double x)
+{
+        int sign;
+        return lgamma_r(x, &sign);
+}
+
+double sw_ghost_poisson_log_cdf(uint64_t k, double mu)
+{
+        if (isnan(mu) || mu < 0.0)
+                return NAN;
+        if (mu == 0.0)
+                return 0.0;
+        if (isinf(mu))
+                return -INFINITY;
+
+        double kd = (double)k;
+        if (kd < mu) {
+                /* Below the mean terms shrink going down: sum pmf(k), pmf(k-1), ... */
+                double log_top = -mu + kd * log(mu) - ghost__lgamma(kd + 1.0);
+                double t = 1.0, s = 1.0;
+                for (uint64_t j = k; j >= 1; j--) {
+                        t *= (double)j / mu;
+                        s += t;
+                        if (t < s * GHOST_SUM_EPS)
+                                break;
+                }
+                return log_top + log(s);
+        }
+        /* At or above the mean the upper tail is the small side: 1 - sum_{j>k} pmf(j). */
+        double log_first = -mu + (kd + 1.0) * log(mu) - ghost__lgamma(kd + 2.0);
+        double t = 1.0, s = 1.0;
+        for (double j = kd + 1.0;; j += 1.0) {
+                t *= mu / (j + 1.0);
+                s += t;
+                if (t < s * GHOST_SUM_EPS)
+                        break;
+        }
+        return log1p(-exp(log_first + log(s)));
+}
+
+/* Lentz's continued fraction for the incomplete beta function (Numerical Recipes betacf). */
+static double ghost__beta_cf(double a, double b, double x)
+{
+        double qab = a + b, qap = a + 1.0, qam = a - 1.0;
+        double c = 1.0, d = 1.0 - qab * x / qap;
+
+        if (fabs(d) < GHOST_CF_TINY)
+                d = GHOST_CF_TINY;
+        d = 1.0 / d;
+        double h = d;
+        for (int m = 1; m <= GHOST_CF_MAX_ITER; m++) {
+                double m2 = 2.0 * m;
+                double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+                d = 1.0 + aa * d;
+                if (fabs(d) < GHOST_CF_TINY)
+                        d = GHOST_CF_TINY;
+                c = 1.0 + aa / c;
+                if (fabs(c) < GHOST_CF_TINY)
+                        c = GHOST_CF_TINY;
+                d = 1.0 / d;
+                h *= d * c;
+                aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+                d = 1.0 + aa * d;
+                if (fabs(d) < GHOST_CF_TINY)
+                        d = GHOST_CF_TINY;
+                c = 1.0 + aa / c;
+                if (fabs(c) < GHOST_CF_TINY)
+                        c = GHOST_CF_TINY;
+                d = 1.0 / d;
+                double del = d * c;
+                h *= del;
+                if (fabs(del - 1.0) < 4.0 * DBL_EPSILON)
+                        break;
+        }
+        return h;
+}
+
+double sw_ghost_negbin_log_cdf(uint64_t k, double mean, double size)
+{
+        if (isnan(mean) || mean < 0.0 || isnan(size) || !(size > 0.0))
+                return NAN;
+        if (mean == 0.0)
+                return 0.0;
+        if (isinf(mean))
+                return -INFINITY;
+        if (size > GHOST_NEGBIN_POISSON_SIZE)
+                return sw_ghost_poisson_log_cdf(k, mean);
+
+        /* P(S <= k) = I_x(r, k + 1) with x = r / (r + mean), the regularised incomplete beta. */
+        double a = size, b = (double)k + 1.0;
+        double x = size / (size + mean), y = mean / (size + mean);
+        double log_front = ghost__lgamma(a + b) - ghost__lgamma(a) - ghost__lgamma(b) +
+                           a * (log(size) - log(size + mean)) + b * (log(mean) - log(size + mean));
+        if (x < (a + 1.0) / (a + b + 2.0))
+                return log_front + log(ghost__beta_cf(a, b, x)) - log(a);
+        double log_upper = log_front + log(ghost__beta_cf(b, a, y)) - log(b);
+        return log1p(-exp(log_upper));
+}
+
+/* Expected units on day i: pushed forecast first, else the local model, else NAN. */
+static double ghost__expected(const struct sw_ghost_input *in, const struct sw_forecast_model *m,
+                              uint32_t i)
+{
+        if (in->pushed && isfinite(in->pushed[i]) && in->pushed[i] >= 0.0)
+                return in->pushed[i];
+        return sw_forecast_expected(m, in->weekday[i]);
+}
+
+static bool ghost__is_low(const struct sw_ghost_params *p, uint16_t sales, double expected)
+{
+        if (p->mode == SW_GHOST_MODE_SEED)
+                /* The seed rule verbatim: actual / forecast < ratio; forecast 0 is never low. */
+                return expected > 0.0 && (double)sales / expected < p->low_ratio;
+        return (double)sales <= floor(p->low_ratio * expected + GHOST_FLOOR_SLACK);
+}
+
+/* Whether the last len days are all low against model m (pushed forecasts first). */
+static bool ghost__suffix_low(const struct sw_ghost_params *p, const struct sw_ghost_input *in,
+                              const struct sw_forecast_model *m, uint32_t len)
+{
+        for (uint32_t d = 0; d < len; d++) {
+                uint32_t i = in->n - 1 - d;
+                double e = ghost__expected(in, m, i);
+                if (isnan(e) || !ghost__is_low(p, in->sales[i], e))
+                        return false;
+        }
+        return true;
+}
+
+/*
+ * The run and its baseline: the longest L <= cap such that each of the last L days
+ * is low against the local model fitted on the known history before them, so a quiet
+ * run never drags its own expectation down. Searched from the cap downwards, because
+ * a shorter candidate's baseline contains the rest of a long run of partial sales and
+ * may hide it: at most cap fits of O(n) each.
+ * *ret_model is the baseline of the accepted run (of L = 1 when there is none).
+ */
+static int ghost__find_run(const struct sw_ghost_params *p, const struct sw_ghost_input *in,
+                           uint32_t known, uint32_t cap, uint32_t *ret_run,
+                           struct sw_forecast_model *ret_model)
+{
+        struct sw_forecast_model m;
+        uint32_t first = in->n - known, len = cap < known ? cap : known;
+        int rc;
+
+        for (; len >= 1; len--) {
+                rc = sw_forecast_fit(&p->forecast, in->sales + first, in->weekday + first,
+                                     known - len, &m);
+                if (rc < 0)
+                        return rc;
+                if (ghost__suffix_low(p, in, &m, len))
+                        break;
+        }
+        if (len == 0) {
+                /* No run (or no known day): report against the baseline before D-1. */
+                rc = sw_forecast_fit(&p->forecast, in->sales + first, in->weekday + first,
+                                     known > 0 ? known - 1 : 0, &m);
+                if (rc < 0)
+                        return rc;
+        }
+        *ret_run = len;
+        *ret_model = m;
+        return 0;
+}
+
+/* ln P(S <= observed) over the run, Poisson or moment-matched negative binomial. */
+static double ghost__run_log_p(const struct sw_ghost_params *p, double phi, uint64_t observed,
+                               double mu_sum, double mu_sq_sum, enum sw_ghost_model *ret_model)
+{
+        if (phi > p->overdispersion_threshold && mu_sq_sum > 0.0) {
+                /* Var(S) = sum mu_d + phi * sum mu_d^2 = M + M^2 / r. */
+                *ret_model = SW_GHOST_MODEL_NEGBIN;
+                return sw_ghost_negbin_log_cdf(observed, mu_sum,
+                                               mu_sum * mu_sum / (phi * mu_sq_sum));
+        }
+        *ret_model = SW_GHOST_MODEL_POISSON;
+        return sw_ghost_poisson_log_cdf(observed, mu_sum);
+}
+
+int sw_ghost_evaluate(const struct sw_ghost_params *p, const struct sw_ghost_input *in,
+                      struct sw_ghost_result *ret)
+{
+        struct sw_ghost_result r = {0};
+        struct sw_forecast_model m;
+        int rc;
+
+        if (!in || !ret || sw_ghost_params_validate(p) < 0 || in->n == 0 || !in->sales ||
+            !in->weekday)
+                return -EINVAL;
+        for (uint32_t i = 0; i < in->n; i++)
+                if (in->weekday[i] > 6)
+                        return -EINVAL;
+
+        uint32_t known = in->history_days_available < in->n ? in->history_days_available : in->n;
+        uint32_t cap = p->mode == SW_GHOST_MODE_SEED ? p->seed_lookback_days : p->max_run_days;
+        uint32_t run;
+
+        rc = ghost__find_run(p, in, known, cap, &run, &m);
+        if (rc < 0)
+                return rc;
+
+        double mu_sum = 0.0, mu_sq_sum = 0.0;
+        uint64_t observed = 0;
+        for (uint32_t d = 0; d < run; d++) {
+                uint32_t i = in->n - 1 - d;
+                double e = ghost__expected(in, &m, i);
+                mu_sum += e;
+                mu_sq_sum += e * e;
+                observed += in->sales[i];
+        }
+
+        r.run_days = (uint16_t)run;
+        r.baseline_days = m.valid ? m.days_used : 0;
+        r.observed_units = observed;
+        r.expected_units = mu_sum;
+        r.forecast_available = known > 0 && !isnan(ghost__expected(in, &m, in->n - 1));
+        r.sales_resumed = run == 0 && known > 0 && in->sales[in->n - 1] > 0;
+        r.dispersion = m.valid ? m.dispersion : 0.0;
+        r.value = in->on_hand > 0 && isfinite(in->price) && in->price > 0.0
+                      ? (double)in->on_hand * in->price
+                      : 0.0;
+
+        double log_p = 0.0;
+        r.model = SW_GHOST_MODEL_NONE;
+        if (run > 0)
+                log_p = ghost__run_log_p(p, r.dispersion, observed, mu_sum, mu_sq_sum, &r.model);
+        if (log_p > 0.0)
+                log_p = 0.0; /* rounding at the top of the distribution */
+        r.p_value = exp(log_p);
+        r.score = log_p == 0.0 ? 0.0 : -log_p / M_LN10;
+
+        if (p->mode == SW_GHOST_MODE_SEED) {
+                r.model = SW_GHOST_MODEL_SEED;
+                r.probability = fmin(0.95, (double)run / (double)p->seed_lookback_days);
+                r.flagged = run >= p->seed_min_low_days && in->on_hand > 0;
+                r.severity =
+                    r.probability > p->warning_probability ? SW_SEVERITY_WARNING : SW_SEVERITY_INFO;
+        } else {
+                /* Bayes with P(run | ghost) ~ 1: a phantom shelf sells nothing. */
+                double pi = p->prior_rate;
+                r.probability = pi / (pi + (1.0 - pi) * r.p_value);
+                r.flagged = run > 0 && r.p_value <= p->alpha && in->on_hand > 0;
+                if (r.probability >= p->critical_probability)
+                        r.severity = SW_SEVERITY_CRITICAL;
+                else if (r.probability >= p->warning_probability)
+                        r.severity = SW_SEVERITY_WARNING;
+                else
+                        r.severity = SW_SEVERITY_INFO;
+        }
+        r.priority = r.probability * r.value;
+        *ret = r;
+        return 0;
+}

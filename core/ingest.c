@@ -1,0 +1,288 @@
+/* Applies decoded device messages to the SKU table. */
+#include "core/ingest.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+
+void sw_ingest_init(struct sw_ingest *in, const struct sw_ingest_params *p, struct sw_sku_table *skus,
+                    struct sw_dedup *dedup, const struct sw_store_calendar *cal)
+{
+        memset(in, 0, sizeof(*in));
+        in->p = *p;
+        in->skus = skus;
+        in->dedup = dedup;
+        in->cal = cal;
+}
+
+void sw_ingest_count_reject(struct sw_ingest *in, enum sw_msg_kind kind, enum sw_reject_reason reason)
+{
+        if ((unsigned)kind < SW_MSG_KIND_COUNT && (unsigned)reason < SW_REJECT_REASON_COUNT)
+                in->counters.rejected[kind][reason]++;
+}
+
+static int32_t sat_add(int32_t a, int64_t b)
+{
+        int64_t v = (int64_t)a + b;
+        return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+}
+
+static uint32_t ts32(int64_t ts)
+{
+        return ts <= 0 ? 0 : ts >= UINT32_MAX ? UINT32_MAX : (uint32_t)ts;
+}
+
+/* Look up or add the SKU of an item; false (counted) when the table is full. */
+static bool item_sku(struct sw_ingest *in, const struct sw_item *it, uint32_t *ret_index)
+{
+        if (sw_sku_table_get_or_add(in->skus, it->sku, it->sku_len, ret_index) >= 0)
+                return true;
+        in->counters.lines_skipped_full++;
+        return false;
+}
+
+/* A book change from an event at ts applies only if the book was not set after ts. */
+static bool book_applies(const struct sw_sku *s, int64_t ts)
+{
+        return (int64_t)s->book_as_of < ts || !(s->flags & SW_SKU_HAS_BOOK);
+}
+
+static void apply_pos_line(struct sw_ingest *in, const struct sw_item *it, int64_t ts, sw_day_t day,
+                           struct sw_ingest_result *r)
+{
+        uint32_t i;
+        struct sw_sku *s;
+        if (!item_sku(in, it, &i)) {
+                r->items_skipped++;
+                return;
+        }
+        s = sw_sku_at(in->skus, i);
+        /* Gross units sold feed the detectors; returns only move the book. */
+        if (it->qty > 0)
+                sw_sku_add_sold(in->skus, i, day, (uint32_t)it->qty);
+        else
+                sw_sku_advance(in->skus, i, day);
+        if (book_applies(s, ts))
+                s->on_hand = sat_add(s->on_hand, -(int64_t)it->qty);
+        if ((it->has & SW_HAS_PRICE) && !(s->flags & SW_SKU_HAS_LIST_PRICE)) {
+                s->price = (float)it->price;
+                s->flags |= SW_SKU_HAS_PRICE;
+        }
+        sw_sku_mark_dirty(in->skus, i);
+        r->items_applied++;
+}
+
+static void apply_receipt_line(struct sw_ingest *in, const struct sw_item *it, int64_t ts,
+                               struct sw_ingest_result *r)
+{
+        uint32_t i;
+        struct sw_sku *s;
+        if (!item_sku(in, it, &i)) {
+                r->items_skipped++;
+                return;
+        }
+        s = sw_sku_at(in->skus, i);
+        if (book_applies(s, ts))
+                s->on_hand = sat_add(s->on_hand, it->qty);
+        sw_sku_mark_dirty(in->skus, i);
+        r->items_applied++;
+}
+
+static void apply_inventory_item(struct sw_ingest *in, const struct sw_item *it, int64_t ts,
+                                 struct sw_ingest_result *r)
+{
+        uint32_t i;
+        struct sw_sku *s;
+        if (!item_sku(in, it, &i)) {
+                r->items_skipped++;
+                return;
+        }
+        s = sw_sku_at(in->skus, i);
+        if (it->has & SW_HAS_ON_HAND) {
+                /* An older record than the one held (a replay) must not roll the book back. */
+                if ((s->flags & SW_SKU_HAS_BOOK) && ts < (int64_t)s->book_as_of) {
+                        in->counters.stale_items++;
+                } else {
+                        s->on_hand = it->qty;
+                        s->book_as_of = ts32(ts);
+                        s->flags |= SW_SKU_HAS_BOOK;
+                }
+        }
+        if (it->has & SW_HAS_PRICE) {
+                s->price = (float)it->price;
+                s->flags |= SW_SKU_HAS_PRICE | SW_SKU_HAS_LIST_PRICE;
+        }
+        if (it->has & SW_HAS_CATEGORY) {
+                uint16_t cat;
+                if (sw_sku_table_category(in->skus, it->category, it->category_len, &cat) >= 0)
+                        s->category = cat;
+                else
+                        in->counters.categories_full++;
+        }
+        sw_sku_mark_dirty(in->skus, i);
+        r->items_applied++;
+}
+
+static void apply_shelf_reading(struct sw_ingest *in, const struct sw_item *it, int64_t ts,
+                                const struct sw_local_time *now_local, struct sw_ingest_result *r)
+{
+        uint32_t i;
+        struct sw_sku *s;
+        if (!item_sku(in, it, &i)) {
+                r->items_skipped++;
+                return;
+        }
+        s = sw_sku_at(in->skus, i);
+        if (s->shelf_count >= 0 && ts <= (int64_t)s->shelf_ts) {
+                in->counters.stale_items++;
+                r->items_skipped++;
+                return;
+        }
+        if (it->qty == 0 && s->shelf_count == 0) {
+                struct sw_local_time prev;
+                if (in->cal->tz.to_local(in->cal->tz.ctx, s->shelf_ts, &prev) == 0) {
+                        uint64_t sum = (uint64_t)s->shelf_zero_open_s +
+                                       sw_calendar_open_seconds_between(in->cal, &prev, now_local);
+                        s->shelf_zero_open_s = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
+                }
+        } else if (it->qty > 0) {
+                s->shelf_zero_open_s = 0;
+        }
+        if (it->qty > s->on_hand) {
+                if (s->shelf_above_since == 0)
+                        s->shelf_above_since = ts32(ts);
+        } else {
+                s->shelf_above_since = 0;
+        }
+        s->shelf_count = it->qty;
+        s->shelf_ts = ts32(ts);
+        sw_sku_mark_dirty(in->skus, i);
+        r->items_applied++;
+}
+
+static void apply_count(struct sw_ingest *in, const struct sw_item *it, int64_t ts, struct sw_ingest_result *r)
+{
+        uint32_t i;
+        struct sw_sku *s;
+        if (!item_sku(in, it, &i)) {
+                r->outcome = SW_INGEST_REJECTED;
+                r->reason = SW_REJECT_SKU_TABLE_FULL;
+                return;
+        }
+        s = sw_sku_at(in->skus, i);
+        r->sku_index = i;
+        r->book_before = s->on_hand;
+        r->adjustment = (int32_t)((int64_t)it->qty - s->on_hand);
+        s->on_hand = it->qty;
+        s->book_as_of = ts32(ts);
+        s->flags |= SW_SKU_HAS_BOOK;
+        sw_sku_mark_dirty(in->skus, i);
+        r->items_applied++;
+}
+
+/* Refuse forecasts outside [today - history + 1, today + horizon]. */
+static enum sw_reject_reason check_forecast_dates(const struct sw_ingest *in, const struct sw_msg *m,
+                                                  sw_day_t today, bool *ret_ok)
+{
+        for (uint32_t k = 0; k < m->n_items; k++) {
+                sw_day_t d = m->items[k].date;
+                if (d > today + in->p.forecast_horizon_days) {
+                        *ret_ok = false;
+                        return SW_REJECT_IN_FUTURE;
+                }
+                if (d <= today - (sw_day_t)in->skus->p.history_days) {
+                        *ret_ok = false;
+                        return SW_REJECT_TOO_OLD;
+                }
+        }
+        *ret_ok = true;
+        return SW_REJECT_REASON_COUNT;
+}
+
+static int reject(struct sw_ingest *in, const struct sw_msg *m, enum sw_reject_reason reason,
+                  struct sw_ingest_result *r)
+{
+        r->outcome = SW_INGEST_REJECTED;
+        r->reason = reason;
+        sw_ingest_count_reject(in, m->kind, reason);
+        return 0;
+}
+
+int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now, struct sw_ingest_result *ret)
+{
+        struct sw_local_time now_local, ev = {0};
+        uint64_t id_hash = 0;
+        int r;
+
+        memset(ret, 0, sizeof(*ret));
+        r = in->cal->tz.to_local(in->cal->tz.ctx, now, &now_local);
+        if (r < 0)
+                return r;
+        if (m->has_ts) {
+                if (m->ts > now + in->p.max_future_seconds)
+                        return reject(in, m, SW_REJECT_IN_FUTURE, ret);
+                r = in->cal->tz.to_local(in->cal->tz.ctx, m->ts, &ev);
+                if (r < 0)
+                        return r;
+                /* Only POS lines land in the history ring, so only they can be too old. */
+                if (m->kind == SW_MSG_POS && ev.day <= now_local.day - (sw_day_t)in->skus->p.history_days)
+                        return reject(in, m, SW_REJECT_TOO_OLD, ret);
+        }
+        if (m->kind == SW_MSG_FORECAST) {
+                bool ok;
+                enum sw_reject_reason why = check_forecast_dates(in, m, now_local.day, &ok);
+                if (!ok)
+                        return reject(in, m, why, ret);
+        }
+        if (m->id) {
+                id_hash = sw_dedup_hash(m->id, m->id_len);
+                if (sw_dedup_contains(in->dedup, id_hash)) {
+                        ret->outcome = SW_INGEST_DUPLICATE;
+                        in->counters.duplicates[m->kind]++;
+                        return 0;
+                }
+        }
+
+        ret->outcome = SW_INGEST_ACCEPTED;
+        for (uint32_t k = 0; k < m->n_items; k++) {
+                const struct sw_item *it = &m->items[k];
+                switch (m->kind) {
+                case SW_MSG_POS:
+                        apply_pos_line(in, it, m->ts, ev.day, ret);
+                        break;
+                case SW_MSG_RECEIPT:
+                        apply_receipt_line(in, it, m->ts, ret);
+                        break;
+                case SW_MSG_INVENTORY:
+                        apply_inventory_item(in, it, m->ts, ret);
+                        break;
+                case SW_MSG_FORECAST: {
+                        uint32_t i;
+                        if (!item_sku(in, it, &i)) {
+                                ret->items_skipped++;
+                                break;
+                        }
+                        sw_sku_set_pushed_forecast(in->skus, i, it->date, it->units);
+                        sw_sku_mark_dirty(in->skus, i);
+                        ret->items_applied++;
+                        break;
+                }
+                case SW_MSG_SHELF:
+                        apply_shelf_reading(in, it, m->ts, &ev, ret);
+                        break;
+                case SW_MSG_COUNT:
+                        apply_count(in, it, m->ts, ret);
+                        break;
+                default:
+                        break;
+                }
+        }
+        if (ret->outcome == SW_INGEST_REJECTED) {
+                sw_ingest_count_reject(in, m->kind, ret->reason);
+                return 0;
+        }
+        if (m->id)
+                sw_dedup_insert(in->dedup, id_hash);
+        in->counters.accepted[m->kind]++;
+        return 0;
+}

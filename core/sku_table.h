@@ -1,0 +1,119 @@
+/* Fixed-capacity SKU table: per-SKU scalars plus a ring of store-local daily history. */
+#ifndef SW_SKU_TABLE_H
+#define SW_SKU_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/sw_types.h"
+
+/*
+ * Memory: the caller allocates sw_sku_table_memory_size() bytes once at start-up and
+ * hands them to sw_sku_table_init(); nothing is allocated afterwards. A SKU-day costs
+ * 3 bytes: uint16 units sold (saturating) and a uint8 log-coded pushed forecast.
+ * 100k SKUs x 56 days is 16.8 MB of history plus ~5 MB of per-SKU scalars and index.
+ */
+
+#define SW_DAY_NONE INT32_MIN /* no day yet */
+#define SW_SOLD_MAX UINT16_MAX /* daily units saturate here */
+
+enum sw_sku_flags {
+        SW_SKU_HAS_LIST_PRICE = 1 << 0, /* price came from P/inventory */
+        SW_SKU_HAS_PRICE = 1 << 1,      /* price known (list price or last price paid) */
+        SW_SKU_HAS_BOOK = 1 << 2,       /* on_hand came from an inventory record or a count */
+        SW_SKU_DIRTY = 1 << 3,          /* changed since the last persist */
+};
+
+struct sw_sku {
+        uint32_t key_offset;        /* NUL-terminated key in the arena */
+        uint16_t category;          /* category id, 0 = unknown */
+        uint8_t flags;              /* enum sw_sku_flags */
+        uint8_t key_len;            /* 1..SW_SKU_MAX_LEN */
+        int32_t on_hand;            /* book on-hand units */
+        float price;                /* list price (or last price paid, see flags) */
+        uint32_t book_as_of;        /* Unix s of the inventory record on_hand was set from, 0 none */
+        sw_day_t first_day;         /* first store-local day with data, SW_DAY_NONE if none */
+        sw_day_t last_day;          /* newest day held by the ring, SW_DAY_NONE if none */
+        int32_t shelf_count;        /* last shelf-sensor count, -1 if none */
+        uint32_t shelf_ts;          /* Unix s of the last shelf reading */
+        uint32_t shelf_zero_open_s; /* opening-hours seconds the shelf has read zero */
+        uint32_t shelf_above_since; /* Unix s since the shelf has read above book, 0 if not */
+};
+
+struct sw_sku_table_params {
+        uint32_t max_skus;        /* capacity, fixed at init */
+        uint16_t history_days;    /* ring length in days */
+        uint32_t key_arena_bytes; /* bytes for SKU keys incl. NUL; 0 = max_skus * 24 */
+        uint16_t max_categories;  /* distinct categories, id 0 is reserved for "unknown" */
+};
+
+struct sw_sku_table {
+        struct sw_sku_table_params p; /* sizes fixed at init */
+        uint32_t count;               /* SKUs in use */
+        uint32_t n_slots;             /* hash slots (power of two, >= 2 x max_skus) */
+        uint32_t arena_used;          /* bytes of the key arena in use */
+        uint16_t n_categories;        /* categories in use, including id 0 */
+        uint32_t n_dirty;             /* entries in dirty[] */
+        struct sw_sku *skus;          /* [max_skus] */
+        uint16_t *sold;               /* [max_skus * history_days] ring of daily units sold */
+        uint8_t *forecast_code;       /* [max_skus * history_days] ring of pushed forecasts */
+        uint32_t *slots;              /* [n_slots] index + 1 of the SKU, 0 = empty */
+        char *arena;                  /* [key_arena_bytes] SKU keys */
+        char (*categories)[SW_CATEGORY_MAX_LEN + 1]; /* [max_categories] names */
+        uint32_t *dirty;              /* [max_skus] indices of SKUs marked dirty */
+};
+
+/* Bytes of caller memory needed for params (0 if params are invalid). */
+size_t sw_sku_table_memory_size(const struct sw_sku_table_params *p);
+/* Initialise in place over mem. -EINVAL on bad params, -ENOBUFS if size is too small. */
+int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *p, void *mem, size_t size);
+
+/* Index of sku, or -ENOENT. */
+int sw_sku_table_find(const struct sw_sku_table *t, const char *sku, size_t len, uint32_t *ret_index);
+/* Index of sku, adding it when new: 1 if added, 0 if found; -ENOSPC when the table or key
+ * arena is full, -EINVAL for an empty or too long key. */
+int sw_sku_table_get_or_add(struct sw_sku_table *t, const char *sku, size_t len, uint32_t *ret_index);
+static inline struct sw_sku *sw_sku_at(const struct sw_sku_table *t, uint32_t index)
+{
+        return &t->skus[index];
+}
+const char *sw_sku_key(const struct sw_sku_table *t, uint32_t index);
+
+/* Category id of name, interning it: 0 is never returned for a name. -ENOSPC when full. */
+int sw_sku_table_category(struct sw_sku_table *t, const char *name, size_t len, uint16_t *ret_id);
+/* Name of a category id; "" for 0 (unknown). */
+const char *sw_sku_category_name(const struct sw_sku_table *t, uint16_t id);
+
+/* Move the ring forward so that day is held, clearing the days it skips. */
+void sw_sku_advance(struct sw_sku_table *t, uint32_t index, sw_day_t day);
+/* True when day is held by the ring (within history and not before first_day). */
+bool sw_sku_day_held(const struct sw_sku_table *t, uint32_t index, sw_day_t day);
+/* True when day is too old for the ring: older than last_day - history_days + 1. */
+bool sw_sku_day_expired(const struct sw_sku_table *t, uint32_t index, sw_day_t day);
+/* Units sold on day: 0 for days after last_day, -1 when not held (unknown). */
+int32_t sw_sku_sold(const struct sw_sku_table *t, uint32_t index, sw_day_t day);
+/* Add units sold on day (advancing the ring); saturates at SW_SOLD_MAX. */
+void sw_sku_add_sold(struct sw_sku_table *t, uint32_t index, sw_day_t day, uint32_t units);
+/* Pushed forecast for day, or a negative value if none was pushed. */
+double sw_sku_pushed_forecast(const struct sw_sku_table *t, uint32_t index, sw_day_t day);
+void sw_sku_set_pushed_forecast(struct sw_sku_table *t, uint32_t index, sw_day_t day, double units);
+
+/* The forecast code: 0 = none; 1 = zero units; 2..255 log-spaced from 0.01 to 10000 units
+ * (ratio ~1.056 per step, so a stored value is within 2.8% of what was pushed). */
+uint8_t sw_forecast_encode(double units);
+double sw_forecast_decode(uint8_t code);
+
+/* Dirty tracking for group commit. */
+void sw_sku_mark_dirty(struct sw_sku_table *t, uint32_t index);
+/* Clear all dirty marks (after they were persisted). */
+void sw_sku_clear_dirty(struct sw_sku_table *t);
+
+/* Serialise one SKU's state (scalars, category name, history oldest first) into buf.
+ * Returns the length, or -ENOBUFS. SW_SKU_BLOB_MAX(h) bytes always suffice. */
+#define SW_SKU_BLOB_MAX(h) (64 + SW_CATEGORY_MAX_LEN + 3 * (size_t)(h))
+int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, size_t size);
+/* Restore a SKU from a blob (adding it). -EINVAL for a malformed blob, -ENOSPC when full. */
+int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const void *blob, size_t blob_len);
+
+#endif

@@ -1,0 +1,329 @@
+/* Request/response commands on P/cmd/{name}: each reply is {"ok":true,...} or {"ok":false,"error"}. */
+#include "daemon/commands.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/civil_time.h"
+#include "daemon/version.h"
+#include "platform/clock.h"
+
+struct reply_route {
+        const char *topic; /* where the reply goes */
+        const void *corr;  /* correlation data (v5) or corr string (3.1.1) */
+        size_t corr_len;   /* its length */
+        bool v5;           /* correlation goes as a property rather than in the payload */
+};
+
+static void send_reply(struct sw_daemon *d, const struct reply_route *rt, cJSON *reply)
+{
+        char *json;
+        if (!rt->topic) {
+                cJSON_Delete(reply);
+                return;
+        }
+        if (!rt->v5 && rt->corr)
+                cJSON_AddStringToObject(reply, "corr", rt->corr);
+        json = cJSON_PrintUnformatted(reply);
+        cJSON_Delete(reply);
+        if (!json)
+                return;
+        struct sw_mqtt_props props = {.corr = rt->v5 ? rt->corr : NULL, .corr_len = rt->v5 ? rt->corr_len : 0};
+        int r = sw_mqtt_publish(d->local, rt->topic, json, strlen(json), 1, false, rt->v5 ? &props : NULL, NULL);
+        if (r < 0)
+                sw_log_warning("Cannot send reply to %s: %s", rt->topic, strerror(-r));
+        d->commands++;
+        free(json);
+}
+
+static cJSON *error_reply(const char *fmt, const char *arg)
+{
+        char msg[384];
+        cJSON *o = cJSON_CreateObject();
+        snprintf(msg, sizeof(msg), fmt, arg ? arg : "");
+        cJSON_AddBoolToObject(o, "ok", false);
+        cJSON_AddStringToObject(o, "error", msg);
+        return o;
+}
+
+static cJSON *ok_reply(void)
+{
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddBoolToObject(o, "ok", true);
+        return o;
+}
+
+static void add_summary(cJSON *parent, const char *name, const struct sw_detect_summary *s)
+{
+        cJSON *o = cJSON_AddObjectToObject(parent, name);
+        cJSON_AddNumberToObject(o, "evaluated", s->evaluated);
+        cJSON_AddNumberToObject(o, "opened", s->opened);
+        cJSON_AddNumberToObject(o, "updated", s->updated);
+        cJSON_AddNumberToObject(o, "cleared", s->cleared);
+        if (s->book_full)
+                cJSON_AddNumberToObject(o, "dropped_book_full", s->book_full);
+}
+
+static bool wants(const struct sw_cmd_request *q, const char *name)
+{
+        if (q->n_detectors == 0)
+                return true;
+        for (uint32_t i = 0; i < q->n_detectors; i++)
+                if (strcmp(q->detectors[i], name) == 0)
+                        return true;
+        return false;
+}
+
+static cJSON *cmd_detect(struct sw_daemon *d, const struct sw_cmd_request *q)
+{
+        sw_day_t as_of = sw_daemon_today(d);
+        struct sw_detect_summary sum;
+        char day[16];
+        cJSON *reply, *det;
+        int r;
+
+        if (q->as_of && sw_date_parse(q->as_of, strlen(q->as_of), &as_of) < 0)
+                return error_reply("as_of: must be a date YYYY-MM-DD (got '%s')", q->as_of);
+        for (uint32_t i = 0; i < q->n_detectors; i++)
+                if (strcmp(q->detectors[i], "ghost_stock") && strcmp(q->detectors[i], "shelf_out") &&
+                    strcmp(q->detectors[i], "inventory_discrepancy"))
+                        return error_reply("detectors: unknown detector '%s' (ghost_stock, shelf_out, "
+                                           "inventory_discrepancy)", q->detectors[i]);
+        reply = ok_reply();
+        sw_date_format(as_of, day, sizeof(day));
+        cJSON_AddStringToObject(reply, "as_of", day);
+        det = cJSON_AddObjectToObject(reply, "detectors");
+        if (wants(q, "ghost_stock") && d->cfg.detectors.ghost.enabled) {
+                r = sw_daemon_detect_ghost(d, as_of, &sum);
+                if (r < 0) {
+                        cJSON_Delete(reply);
+                        return error_reply("ghost_stock detection failed: %s", strerror(-r));
+                }
+                add_summary(det, "ghost_stock", &sum);
+                (void)sw_store_meta_put_int(d->store, "last_detect_day", as_of);
+        }
+        if (wants(q, "shelf_out") || wants(q, "inventory_discrepancy")) {
+                r = sw_daemon_detect_stock(d, &sum);
+                if (r < 0) {
+                        cJSON_Delete(reply);
+                        return error_reply("stock checks failed: %s", strerror(-r));
+                }
+                add_summary(det, "stock", &sum);
+        }
+        cJSON_AddNumberToObject(reply, "open", d->book.count);
+        return reply;
+}
+
+static void add_counters(cJSON *o, const struct sw_ingest_counters *c)
+{
+        cJSON *acc = cJSON_AddObjectToObject(o, "accepted"), *dup = cJSON_AddObjectToObject(o, "duplicates");
+        cJSON *rej = cJSON_AddObjectToObject(o, "rejected");
+        for (int k = 0; k < SW_MSG_KIND_COUNT; k++) {
+                const char *kind = sw_msg_kind_name((enum sw_msg_kind)k);
+                cJSON *per = cJSON_AddObjectToObject(rej, kind);
+                cJSON_AddNumberToObject(acc, kind, (double)c->accepted[k]);
+                cJSON_AddNumberToObject(dup, kind, (double)c->duplicates[k]);
+                for (int r = 0; r < SW_REJECT_REASON_COUNT; r++)
+                        if (c->rejected[k][r])
+                                cJSON_AddNumberToObject(per, sw_reject_reason_name((enum sw_reject_reason)r),
+                                                        (double)c->rejected[k][r]);
+        }
+        cJSON_AddNumberToObject(o, "lines_skipped_sku_table_full", (double)c->lines_skipped_full);
+        cJSON_AddNumberToObject(o, "categories_full", (double)c->categories_full);
+        cJSON_AddNumberToObject(o, "stale_items", (double)c->stale_items);
+}
+
+static void add_link(cJSON *o, const char *name, const struct sw_mqtt *m)
+{
+        struct sw_mqtt_stats st;
+        cJSON *l = cJSON_AddObjectToObject(o, name);
+        sw_mqtt_get_stats(m, &st);
+        cJSON_AddStringToObject(l, "state", sw_mqtt_connected(m) ? "connected" : "disconnected");
+        cJSON_AddNumberToObject(l, "connects", (double)st.connects);
+        cJSON_AddNumberToObject(l, "disconnects", (double)st.disconnects);
+        cJSON_AddNumberToObject(l, "connect_failures", (double)st.connect_failures);
+        cJSON_AddNumberToObject(l, "backoff_ms", st.backoff_ms);
+}
+
+static void add_time(cJSON *o, const char *name, int64_t t)
+{
+        char ts[32];
+        if (t <= 0) {
+                cJSON_AddNullToObject(o, name);
+                return;
+        }
+        sw_rfc3339_format(t, ts, sizeof(ts));
+        cJSON_AddStringToObject(o, name, ts);
+}
+
+static cJSON *cmd_health(struct sw_daemon *d)
+{
+        cJSON *o = ok_reply(), *skus, *out, *brokers, *runs, *g;
+        uint64_t rows = 0, bytes = 0;
+        char day[16];
+        cJSON_AddStringToObject(o, "version", sw_version());
+        add_time(o, "started_at", d->started_at);
+        cJSON_AddNumberToObject(o, "uptime_s", (double)(sw_clock_now() - d->started_at));
+        add_counters(cJSON_AddObjectToObject(o, "messages"), &d->ingest.counters);
+        skus = cJSON_AddObjectToObject(o, "skus");
+        cJSON_AddNumberToObject(skus, "tracked", d->skus.count);
+        cJSON_AddNumberToObject(skus, "capacity", d->skus.p.max_skus);
+        cJSON_AddNumberToObject(skus, "categories", d->skus.n_categories - 1);
+        cJSON_AddNumberToObject(skus, "history_days", d->skus.p.history_days);
+        cJSON_AddNumberToObject(o, "open_anomalies", d->book.count);
+        out = cJSON_AddObjectToObject(o, "outbox");
+        (void)sw_store_outbox_depth(d->store, &rows, &bytes);
+        cJSON_AddNumberToObject(out, "depth", (double)rows);
+        cJSON_AddNumberToObject(out, "bytes", (double)bytes);
+        cJSON_AddNumberToObject(out, "in_flight", d->n_inflight);
+        cJSON_AddNumberToObject(out, "delivered", (double)d->outbox_delivered);
+        cJSON_AddNumberToObject(o, "store_errors", (double)d->store_errors);
+        brokers = cJSON_AddObjectToObject(o, "brokers");
+        add_link(brokers, "local", d->local);
+        if (d->hq)
+                add_link(brokers, "hq", d->hq);
+        runs = cJSON_AddObjectToObject(o, "detectors");
+        g = cJSON_AddObjectToObject(runs, "ghost_stock");
+        cJSON_AddStringToObject(g, "mode", sw_ghost_mode_name(d->detector.ghost.mode));
+        add_time(g, "last_run", d->runs.ghost_at);
+        if (d->runs.ghost_at) {
+                sw_date_format(d->runs.ghost_as_of, day, sizeof(day));
+                cJSON_AddStringToObject(g, "as_of", day);
+                add_summary(g, "found", &d->runs.ghost);
+        }
+        g = cJSON_AddObjectToObject(runs, "stock");
+        add_time(g, "last_run", d->runs.stock_at);
+        return o;
+}
+
+struct list_ctx {
+        cJSON *array; /* rows go here */
+};
+
+static int add_anomaly_row(void *ctx, const struct sw_store_anomaly *a)
+{
+        struct list_ctx *l = ctx;
+        cJSON *row = cJSON_Parse(a->payload);
+        if (!row)
+                return -ENOMEM;
+        /* The stored payload is the last published; the status column is authoritative. */
+        cJSON_ReplaceItemInObjectCaseSensitive(row, "status", cJSON_CreateString(a->status));
+        cJSON_AddItemToArray(l->array, row);
+        return 0;
+}
+
+static cJSON *cmd_anomalies(struct sw_daemon *d, const struct sw_cmd_request *q)
+{
+        enum sw_anomaly_type t;
+        enum sw_severity s;
+        enum sw_status st;
+        if (q->type && sw_anomaly_type_parse(q->type, &t) < 0)
+                return error_reply("type: unknown anomaly type '%s'", q->type);
+        if (q->severity && sw_severity_parse(q->severity, &s) < 0)
+                return error_reply("severity: must be info, warning or critical (got '%s')", q->severity);
+        if (q->status && sw_status_parse(q->status, &st) < 0)
+                return error_reply("status: must be open, resolved, dismissed or cleared (got '%s')", q->status);
+        struct sw_store_anomaly_filter f = {.type = q->type, .severity = q->severity, .status = q->status,
+                                            .sku = q->sku, .limit = q->has_limit ? (uint32_t)q->limit : 100,
+                                            .since = q->has_days ? sw_clock_now() - q->days * 86400 : 0};
+        cJSON *o = ok_reply();
+        struct list_ctx l = {.array = cJSON_AddArrayToObject(o, "anomalies")};
+        int r = sw_store_list_anomalies(d->store, &f, add_anomaly_row, &l);
+        if (r < 0) {
+                cJSON_Delete(o);
+                return error_reply("cannot read anomalies: %s", strerror(-r));
+        }
+        cJSON_AddNumberToObject(o, "count", r);
+        return o;
+}
+
+static int cmp_priority(const void *a, const void *b)
+{
+        const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+        double px = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(x, "priority"));
+        double py = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(y, "priority"));
+        return px < py ? 1 : px > py ? -1 : 0;
+}
+
+/* Cycle-count recommendations: open ghost-stock anomalies by probability x value. */
+static cJSON *cmd_ghost_stock(struct sw_daemon *d, const struct sw_cmd_request *q)
+{
+        struct sw_store_anomaly_filter f = {.type = "ghost_stock", .status = "open"};
+        cJSON *all = cJSON_CreateArray(), *o, *out, *it;
+        struct list_ctx l = {.array = all};
+        uint32_t limit = q->has_limit ? (uint32_t)q->limit : 50, n, k = 0;
+        cJSON **rows;
+        int r = sw_store_list_anomalies(d->store, &f, add_anomaly_row, &l);
+        if (r < 0) {
+                cJSON_Delete(all);
+                return error_reply("cannot read anomalies: %s", strerror(-r));
+        }
+        n = (uint32_t)cJSON_GetArraySize(all);
+        rows = calloc(n ? n : 1, sizeof(*rows));
+        if (!rows) {
+                cJSON_Delete(all);
+                return error_reply("%sout of memory", "");
+        }
+        cJSON_ArrayForEach(it, all)
+        {
+                double p = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(it, "probability"));
+                double v = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(it, "value"));
+                cJSON_AddNumberToObject(it, "priority", p * v);
+                rows[k++] = it;
+        }
+        qsort(rows, n, sizeof(*rows), cmp_priority);
+        o = ok_reply();
+        out = cJSON_AddArrayToObject(o, "recommendations");
+        for (k = 0; k < n && k < limit; k++) {
+                cJSON *rec = cJSON_CreateObject();
+                static const char *const keep[] = {"id", "sku", "category", "probability", "value", "priority",
+                                                   "severity", "as_of", "description", "action"};
+                for (size_t j = 0; j < sizeof(keep) / sizeof(keep[0]); j++) {
+                        cJSON *v = cJSON_GetObjectItemCaseSensitive(rows[k], keep[j]);
+                        if (v)
+                                cJSON_AddItemToObject(rec, keep[j], cJSON_Duplicate(v, true));
+                }
+                cJSON_AddNumberToObject(rec, "rank", k + 1);
+                cJSON_AddItemToArray(out, rec);
+        }
+        cJSON_AddNumberToObject(o, "count", cJSON_GetArraySize(out));
+        free(rows);
+        cJSON_Delete(all);
+        return o;
+}
+
+void sw_daemon_command(struct sw_daemon *d, const char *name, const void *payload, size_t len,
+                       const struct sw_mqtt_props *props)
+{
+        struct sw_cmd_request q;
+        struct reply_route rt = {0};
+        char err[256];
+        cJSON *reply;
+
+        if (props && props->response_topic) {
+                rt = (struct reply_route){.topic = props->response_topic, .corr = props->corr,
+                                          .corr_len = props->corr_len, .v5 = true};
+        }
+        if (sw_payload_decode_command(d->cmd_decoder, payload, len, d->cfg.limits.max_payload_bytes, &q, err,
+                                      sizeof(err)) < 0) {
+                sw_log_warning("Rejected command %s: %s", name, err);
+                send_reply(d, &rt, error_reply("%s", err));
+                return;
+        }
+        if (!rt.topic && q.reply_to)
+                rt = (struct reply_route){.topic = q.reply_to, .corr = q.corr};
+        if (strcmp(name, "detect") == 0)
+                reply = cmd_detect(d, &q);
+        else if (strcmp(name, "health") == 0)
+                reply = cmd_health(d);
+        else if (strcmp(name, "anomalies") == 0)
+                reply = cmd_anomalies(d, &q);
+        else if (strcmp(name, "ghost-stock") == 0)
+                reply = cmd_ghost_stock(d, &q);
+        else
+                reply = error_reply("unknown command '%s'", name);
+        send_reply(d, &rt, reply);
+}

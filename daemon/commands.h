@@ -1,0 +1,11 @@
+/* Request/response commands on P/cmd/{name}. */
+#ifndef SW_COMMANDS_H
+#define SW_COMMANDS_H
+
+#include "daemon/daemon.h"
+
+/* Handle the request for command name; replies on the v5 response topic or reply_to. */
+void sw_daemon_command(struct sw_daemon *d, const char *name, const void *payload, size_t len,
+                       const struct sw_mqtt_props *props);
+
+#endif

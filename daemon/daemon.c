@@ -1,0 +1,335 @@
+/* Daemon lifetime: fixed memory, storage and state restore, MQTT links. */
+#include "daemon/daemon.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/civil_time.h"
+#include "platform/clock.h"
+
+#define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
+
+static struct sw_sku_table_params table_params(const struct sw_config *c)
+{
+        return (struct sw_sku_table_params){.max_skus = c->limits.max_skus,
+                                            .history_days = (uint16_t)c->limits.history_days,
+                                            .max_categories = (uint16_t)c->limits.max_categories};
+}
+
+/* One block for every fixed-size core structure: nothing is allocated after start-up. */
+static int alloc_core(struct sw_daemon *d)
+{
+        const struct sw_config *c = &d->cfg;
+        struct sw_sku_table_params tp = table_params(c);
+        size_t table = ALIGN8(sw_sku_table_memory_size(&tp)), dedup = ALIGN8(sw_dedup_memory_size(c->limits.dedup_ids));
+        size_t book = ALIGN8(sw_anomaly_book_memory_size(c->limits.max_open_anomalies));
+        size_t det = ALIGN8(sw_detector_memory_size(tp.history_days));
+        size_t items = ALIGN8((size_t)c->limits.max_items_per_message * sizeof(struct sw_item));
+        size_t infl = ALIGN8((size_t)c->limits.outbox_inflight * sizeof(struct sw_inflight));
+        size_t blob = ALIGN8(SW_SKU_BLOB_MAX(tp.history_days));
+        char *at;
+        int r;
+
+        if (!table || !dedup || !book)
+                return -EINVAL;
+        d->memory_size = table + dedup + book + det + items + infl + blob;
+        /* calloc, not malloc: untouched pages cost no RSS until used. */
+        d->memory = calloc(1, d->memory_size);
+        if (!d->memory)
+                return -ENOMEM;
+        at = d->memory;
+        r = sw_sku_table_init(&d->skus, &tp, at, table);
+        at += table;
+        if (r == 0)
+                r = sw_dedup_init(&d->dedup, c->limits.dedup_ids, at, dedup);
+        at += dedup;
+        if (r == 0)
+                r = sw_anomaly_book_init(&d->book, c->limits.max_open_anomalies, at, book);
+        at += book;
+        if (r == 0)
+                r = sw_detector_init(&d->detector, &d->skus, &d->book, &d->cal, at, det);
+        at += det;
+        d->items = (struct sw_item *)(void *)at;
+        at += items;
+        d->inflight = (struct sw_inflight *)(void *)at;
+        at += infl;
+        d->blob = (uint8_t *)at;
+        d->blob_size = blob;
+        return r;
+}
+
+static void setup_calendar(struct sw_daemon *d)
+{
+        const struct sw_config_store *s = &d->cfg.store;
+        d->cal.tz = (struct sw_calendar_adapter){.to_local = sw_clock_to_local};
+        for (int w = 0; w < 7; w++) {
+                d->cal.open_minute[w] = s->opening_hours[w].closed ? 0 : s->opening_hours[w].open_min;
+                d->cal.close_minute[w] = s->opening_hours[w].closed ? 0 : s->opening_hours[w].close_min;
+        }
+        d->cal.n_holidays = (uint16_t)(s->n_holidays < SW_MAX_HOLIDAYS ? s->n_holidays : SW_MAX_HOLIDAYS);
+        memcpy(d->cal.holidays, s->holidays, d->cal.n_holidays * sizeof(sw_day_t));
+}
+
+static void setup_detectors(struct sw_daemon *d)
+{
+        const struct sw_config_detectors *c = &d->cfg.detectors;
+        d->detector.ghost = c->ghost.params;
+        d->detector.shelf_out = (struct sw_shelf_out_params){.enabled = c->shelf_out.enabled,
+                                                             .zero_seconds = c->shelf_out.zero_minutes * 60};
+        d->detector.discrepancy = (struct sw_discrepancy_params){
+                .enabled = c->discrepancy.enabled, .shelf_above_seconds = c->discrepancy.shelf_above_hours * 3600};
+}
+
+static int restore_sku(void *ctx, const char *sku, const void *blob, size_t len)
+{
+        struct sw_daemon *d = ctx;
+        int r = sw_sku_restore(&d->skus, sku, strlen(sku), blob, len);
+        if (r == -ENOSPC) {
+                sw_log_warning("SKU table full (limits.max_skus=%u) while restoring '%s', dropping it",
+                               d->cfg.limits.max_skus, sku);
+                return 0;
+        }
+        if (r < 0)
+                sw_log_warning("Stored state of SKU '%s' is malformed, ignoring: %s", sku, strerror(-r));
+        return 0;
+}
+
+static int restore_dedup(void *ctx, uint64_t hash)
+{
+        struct sw_daemon *d = ctx;
+        sw_dedup_insert(&d->dedup, hash);
+        return 0;
+}
+
+static int restore_episode(void *ctx, const struct sw_store_anomaly *a)
+{
+        struct sw_daemon *d = ctx;
+        enum sw_anomaly_type type;
+        uint32_t index;
+        if (sw_anomaly_type_parse(a->type, &type) < 0 ||
+            sw_sku_table_find(&d->skus, a->sku, strlen(a->sku), &index) < 0)
+                return 0;
+        if (sw_anomaly_book_open(&d->book, type, index, (sw_day_t)a->episode_day) == -ENOSPC)
+                sw_log_warning("Open-anomaly book full (limits.max_open_anomalies=%u), not tracking %s",
+                               d->cfg.limits.max_open_anomalies, a->id);
+        return 0;
+}
+
+void sw_daemon_reload_episodes(struct sw_daemon *d)
+{
+        int r = sw_anomaly_book_init(&d->book, d->book.capacity, d->book.slots,
+                                     sw_anomaly_book_memory_size(d->book.capacity));
+        if (r == 0)
+                r = sw_store_load_open_anomalies(d->store, restore_episode, d);
+        if (r < 0)
+                sw_log_err("Cannot reload open anomalies: %s", strerror(-r));
+}
+
+static int restore_state(struct sw_daemon *d)
+{
+        int r = sw_store_load_skus(d->store, restore_sku, d);
+        if (r < 0)
+                return r;
+        r = sw_store_load_dedup(d->store, restore_dedup, d);
+        if (r < 0)
+                return r;
+        sw_dedup_mark_persisted(&d->dedup);
+        r = sw_store_load_open_anomalies(d->store, restore_episode, d);
+        if (r < 0)
+                return r;
+        sw_log_info("Restored %u SKUs, %u message ids, %u open anomalies", d->skus.count, d->dedup.count,
+                    d->book.count);
+        return 0;
+}
+
+/* Open the database; a corrupt one is moved aside so the daemon comes back up (no restart loop). */
+static int open_store(struct sw_daemon *d)
+{
+        struct sw_store_options o = {.cache_kib = d->cfg.storage.cache_kib};
+        const char *path = d->cfg.storage.path;
+        char moved[1200];
+        int r = sw_store_open(path, &o, &d->store);
+        if (r == 0) {
+                r = sw_store_quick_check(d->store);
+                if (r == 0)
+                        return 0;
+                d->store = sw_store_close(d->store);
+        }
+        if (r != -EUCLEAN && r != -EPROTO) {
+                sw_log_err("Cannot open database %s: %s", path, strerror(-r));
+                return r;
+        }
+        if (r == -EPROTO) {
+                sw_log_err("Database %s was written by a newer shelfwatch; refusing to touch it", path);
+                return r;
+        }
+        if (sw_store_quarantine(path, sw_clock_now(), moved, sizeof(moved)) < 0)
+                return r;
+        sw_log_err("Database %s is corrupt: moved it to %s and starting with an empty one", path, moved);
+        return sw_store_open(path, &o, &d->store);
+}
+
+static int open_links(struct sw_daemon *d);
+
+int sw_daemon_init(struct sw_daemon *d, const struct sw_config *cfg)
+{
+        struct sw_ingest_params ip;
+        int r;
+
+        memset(d, 0, sizeof(*d));
+        d->cfg = *cfg;
+        d->started_at = sw_clock_now();
+        d->reject_log = (struct sw_ratelimit){.interval_ms = 1000, .burst = 10};
+        snprintf(d->prefix, sizeof(d->prefix), "%s/%s/%s", cfg->store.root, cfg->store.tenant, cfg->store.id);
+        r = sw_clock_set_timezone(cfg->store.timezone);
+        if (r < 0) {
+                sw_log_err("Time zone '%s' is not available: %s", cfg->store.timezone, strerror(-r));
+                return r;
+        }
+        r = alloc_core(d);
+        if (r < 0) {
+                sw_log_err("Cannot set up %zu bytes of state for %u SKUs: %s", d->memory_size,
+                           cfg->limits.max_skus, strerror(-r));
+                return r;
+        }
+        setup_calendar(d);
+        setup_detectors(d);
+        ip = (struct sw_ingest_params){.max_future_seconds = cfg->limits.max_future_seconds,
+                                       .forecast_horizon_days = (uint16_t)(cfg->limits.history_days / 2)};
+        sw_ingest_init(&d->ingest, &ip, &d->skus, &d->dedup, &d->cal);
+        if (sw_payload_decoder_new(&d->decoder) < 0 || sw_payload_decoder_new(&d->cmd_decoder) < 0)
+                return -ENOMEM;
+        r = open_store(d);
+        if (r < 0)
+                return r;
+        r = restore_state(d);
+        if (r < 0) {
+                sw_log_err("Cannot restore state from %s: %s (%s)", cfg->storage.path, strerror(-r),
+                           sw_store_errmsg(d->store));
+                return r;
+        }
+        return open_links(d);
+}
+
+static void on_local_connect(void *ctx)
+{
+        struct sw_daemon *d = ctx;
+        sw_log_info("Connected to local broker %s:%u", d->cfg.broker.host, d->cfg.broker.port);
+        if (!d->hq) {
+                sw_daemon_publish_status(d, true);
+                sw_daemon_outbox_reset(d);
+        }
+}
+
+static void on_local_disconnect(void *ctx, int reason)
+{
+        struct sw_daemon *d = ctx;
+        sw_log_warning("Lost local broker %s:%u: %s", d->cfg.broker.host, d->cfg.broker.port, strerror(-reason));
+        if (!d->hq)
+                sw_daemon_outbox_reset(d);
+}
+
+static void on_hq_connect(void *ctx)
+{
+        struct sw_daemon *d = ctx;
+        sw_log_info("Connected to HQ broker %s:%u", d->cfg.hq.host, d->cfg.hq.port);
+        sw_daemon_publish_status(d, true);
+        sw_daemon_outbox_reset(d);
+}
+
+static void on_hq_disconnect(void *ctx, int reason)
+{
+        struct sw_daemon *d = ctx;
+        sw_log_warning("Lost HQ broker %s:%u: %s", d->cfg.hq.host, d->cfg.hq.port, strerror(-reason));
+        sw_daemon_outbox_reset(d);
+}
+
+static struct sw_mqtt_options link_options(const struct sw_config_broker *b, const char *name,
+                                           struct sw_mqtt_tls *tls)
+{
+        *tls = (struct sw_mqtt_tls){.ca_file = b->tls.ca_file, .cert_file = b->tls.cert_file,
+                                    .key_file = b->tls.key_file, .insecure = b->tls.insecure};
+        return (struct sw_mqtt_options){.name = name, .host = b->host, .port = b->port,
+                                        .client_id = b->client_id, .keepalive_s = (int)b->keepalive,
+                                        .username = b->username, .password = b->password,
+                                        .tls = b->tls.enabled ? tls : NULL,
+                                        .backoff_min_ms = b->reconnect_min_ms,
+                                        .backoff_max_ms = b->reconnect_max_ms};
+}
+
+static int open_links(struct sw_daemon *d)
+{
+        static const char *const subs[] = {"pos/+", "receipt", "inventory", "forecast", "shelf/+",
+                                           "scanner/+/count", "cmd/+"};
+        struct sw_mqtt_tls tls_local, tls_hq;
+        struct sw_mqtt_options lo = link_options(&d->cfg.broker, "local", &tls_local);
+        struct sw_mqtt_callbacks lcb = {.on_connect = on_local_connect, .on_disconnect = on_local_disconnect,
+                                        .on_message = sw_daemon_on_message};
+        char will_topic[SW_TOPIC_MAX], pattern[SW_TOPIC_MAX];
+        static const char will[] = "{\"state\":\"offline\"}";
+        int r;
+
+        snprintf(will_topic, sizeof(will_topic), "%s/status", d->prefix);
+        /* Keep the broker session so QoS 1 device messages queued while we were down arrive. */
+        lo.clean_start = false;
+        lo.session_expiry_s = 7 * 24 * 3600;
+        if (!d->cfg.hq_enabled) {
+                lo.will_topic = will_topic;
+                lo.will_payload = will;
+                lo.will_retain = true;
+                lcb.on_published = sw_daemon_outbox_on_published;
+        }
+        r = sw_mqtt_new(&lo, &lcb, d, &d->local);
+        if (r < 0) {
+                sw_log_err("Cannot set up the local MQTT link: %s", strerror(-r));
+                return r;
+        }
+        for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+                snprintf(pattern, sizeof(pattern), "%s/%s", d->prefix, subs[i]);
+                r = sw_mqtt_subscribe(d->local, pattern);
+                if (r < 0)
+                        return r;
+        }
+        if (!d->cfg.hq_enabled)
+                return 0;
+        struct sw_mqtt_options ho = link_options(&d->cfg.hq, "hq", &tls_hq);
+        struct sw_mqtt_callbacks hcb = {.on_connect = on_hq_connect, .on_disconnect = on_hq_disconnect,
+                                        .on_published = sw_daemon_outbox_on_published};
+        ho.will_topic = will_topic;
+        ho.will_payload = will;
+        ho.will_retain = true;
+        ho.clean_start = true;
+        r = sw_mqtt_new(&ho, &hcb, d, &d->hq);
+        if (r < 0)
+                sw_log_err("Cannot set up the HQ MQTT link: %s", strerror(-r));
+        return r;
+}
+
+void sw_daemon_fini(struct sw_daemon *d)
+{
+        if (d->store && d->memory) {
+                int r = sw_daemon_commit(d);
+                if (r < 0)
+                        sw_log_err("Final commit failed: %s", strerror(-r));
+        }
+        if (d->local && sw_mqtt_connected(d->hq ? d->hq : d->local))
+                sw_daemon_publish_status(d, false);
+        d->hq = sw_mqtt_free(d->hq);
+        d->local = sw_mqtt_free(d->local);
+        d->store = sw_store_close(d->store);
+        d->decoder = sw_payload_decoder_free(d->decoder);
+        d->cmd_decoder = sw_payload_decoder_free(d->cmd_decoder);
+        free(d->memory);
+        d->memory = NULL;
+}
+
+sw_day_t sw_daemon_today(const struct sw_daemon *d)
+{
+        struct sw_local_time t;
+        (void)d;
+        if (sw_clock_to_local(NULL, sw_clock_now(), &t) < 0)
+                return (sw_day_t)(sw_clock_now() / 86400);
+        return t.day;
+}

@@ -1,0 +1,120 @@
+/* The daemon: owns every object's lifetime and wires core, storage and MQTT together. */
+#ifndef SW_DAEMON_H
+#define SW_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/anomaly_book.h"
+#include "core/dedup.h"
+#include "core/detect.h"
+#include "core/ingest.h"
+#include "core/sku_table.h"
+#include "core/store_calendar.h"
+#include "platform/config.h"
+#include "platform/log.h"
+#include "platform/mqtt_link.h"
+#include "platform/payload.h"
+#include "platform/store.h"
+
+#define SW_TOPIC_MAX  512
+#define SW_PREFIX_MAX 200 /* root, tenant and store are at most 64 bytes each */
+
+/* A QoS 1 publish handed to libmosquitto and not yet acknowledged. */
+struct sw_inflight {
+        int mid;     /* MQTT message id, 0 = free slot */
+        int64_t seq; /* outbox row it carries */
+};
+
+/* When each detector last ran (for health and the summary). */
+struct sw_detector_runs {
+        int64_t ghost_at;     /* Unix s of the last ghost run, 0 never */
+        sw_day_t ghost_as_of; /* its as_of day */
+        struct sw_detect_summary ghost; /* what it found */
+        int64_t stock_at;     /* Unix s of the last shelf/discrepancy sweep */
+        struct sw_detect_summary stock; /* what it found */
+};
+
+struct sw_daemon {
+        struct sw_config cfg;            /* configuration in force */
+        char prefix[SW_PREFIX_MAX];      /* topic prefix "{root}/{tenant}/{store}" */
+        int64_t started_at;              /* Unix s */
+
+        /* core state, in one block allocated at start-up */
+        void *memory;                    /* the block */
+        size_t memory_size;              /* its size */
+        struct sw_sku_table skus;        /* per-SKU state and history */
+        struct sw_dedup dedup;           /* message ids seen */
+        struct sw_anomaly_book book;     /* open anomaly episodes */
+        struct sw_detector detector;     /* detectors and their scratch */
+        struct sw_store_calendar cal;    /* time zone, opening hours, holidays */
+        struct sw_ingest ingest;         /* message application and counters */
+        struct sw_item *items;           /* [limits.max_items_per_message] decode buffer */
+        uint8_t *blob;                   /* SKU serialisation buffer */
+        size_t blob_size;                /* its size */
+
+        /* platform */
+        struct sw_store *store;          /* SQLite */
+        struct sw_payload_decoder *decoder;     /* device payloads */
+        struct sw_payload_decoder *cmd_decoder; /* command requests */
+        struct sw_mqtt *local;           /* the store's broker */
+        struct sw_mqtt *hq;              /* HQ's broker, NULL when HQ topics go via local */
+
+        /* outbox */
+        struct sw_inflight *inflight;    /* [limits.outbox_inflight] */
+        uint32_t n_inflight;             /* slots in use */
+        int64_t outbox_cursor;           /* highest seq handed to libmosquitto this connection */
+        uint64_t outbox_delivered;       /* rows acknowledged since start */
+        uint64_t outbox_dropped;         /* rows dropped by the outbox cap */
+        bool outbox_more;                /* rows may be waiting beyond the cursor */
+
+        /* schedule and bookkeeping */
+        uint64_t next_commit_ms;         /* monotonic deadline of the next group commit */
+        uint64_t next_stock_ms;          /* next shelf-out / discrepancy sweep */
+        uint64_t next_watchdog_ms;       /* next WATCHDOG=1, 0 when disabled */
+        uint64_t watchdog_interval_ms;   /* systemd's interval, 0 when disabled */
+        int64_t next_daily_run;          /* Unix s of the next scheduled detection */
+        struct sw_detector_runs runs;    /* last detector runs */
+        uint64_t store_errors;           /* failed SQLite writes */
+        uint64_t commands;               /* commands answered */
+        struct sw_ratelimit reject_log;  /* rate limit of rejected-message warnings */
+        volatile bool stop;              /* set by SIGTERM / SIGINT */
+};
+
+/* Set up everything from cfg: memory, storage (restoring state), MQTT links. Logs its own
+ * errors; returns 0 or -errno. */
+int sw_daemon_init(struct sw_daemon *d, const struct sw_config *cfg);
+/* Flush state and release everything; safe on a partly initialised daemon. */
+void sw_daemon_fini(struct sw_daemon *d);
+/* Run the poll loop until stopped by a signal. Returns 0 or -errno. */
+int sw_daemon_run(struct sw_daemon *d);
+
+/* Group commit: persist dirty SKUs and new message ids in one transaction. */
+int sw_daemon_commit(struct sw_daemon *d);
+/* Persist one finding: the anomaly row and its outbox row (caller holds a transaction). */
+int sw_daemon_record_finding(void *ctx, const struct sw_finding *f);
+/* Reload the open-episode book from the database (after a failed transaction). */
+void sw_daemon_reload_episodes(struct sw_daemon *d);
+/* Run ghost detection as of a day, in one transaction. */
+int sw_daemon_detect_ghost(struct sw_daemon *d, sw_day_t as_of, struct sw_detect_summary *ret);
+/* Run the shelf-out and discrepancy sweep now. */
+int sw_daemon_detect_stock(struct sw_daemon *d, struct sw_detect_summary *ret);
+
+/* Handle a message from the local broker (routing by topic). */
+void sw_daemon_on_message(void *ctx, const char *topic, const void *payload, size_t len,
+                          const struct sw_mqtt_props *props);
+/* Outbox: hand pending rows to the HQ link; account PUBACKs. */
+void sw_daemon_outbox_pump(struct sw_daemon *d);
+void sw_daemon_outbox_on_published(void *ctx, int mid);
+void sw_daemon_outbox_reset(struct sw_daemon *d);
+/* Publish the retained online status to the HQ link. */
+void sw_daemon_publish_status(struct sw_daemon *d, bool online);
+/* Add a message to the outbox (caller holds a transaction or not). */
+int sw_daemon_outbox_add(struct sw_daemon *d, const char *suffix, const char *msg_id, const char *json,
+                         bool retain);
+
+/* The local today and the next daily run after now (Unix s). */
+sw_day_t sw_daemon_today(const struct sw_daemon *d);
+int64_t sw_schedule_next_run(int64_t now, uint16_t schedule_min);
+
+#endif

@@ -1,0 +1,138 @@
+/* Messages from the local broker: route by topic, decode, apply, acknowledge cycle counts. */
+#include "daemon/daemon.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/commands.h"
+#include "platform/clock.h"
+
+/* Kind of a device topic (after the prefix), or -ENOENT. Sets *ret_device for scanners. */
+static int classify(const char *rest, enum sw_msg_kind *ret, const char **ret_device, size_t *ret_device_len)
+{
+        const char *slash;
+        if (strncmp(rest, "pos/", 4) == 0 && rest[4] && !strchr(rest + 4, '/'))
+                *ret = SW_MSG_POS;
+        else if (strcmp(rest, "receipt") == 0)
+                *ret = SW_MSG_RECEIPT;
+        else if (strcmp(rest, "inventory") == 0)
+                *ret = SW_MSG_INVENTORY;
+        else if (strcmp(rest, "forecast") == 0)
+                *ret = SW_MSG_FORECAST;
+        else if (strncmp(rest, "shelf/", 6) == 0 && rest[6] && !strchr(rest + 6, '/'))
+                *ret = SW_MSG_SHELF;
+        else if (strncmp(rest, "scanner/", 8) == 0 && (slash = strchr(rest + 8, '/')) && slash > rest + 8 &&
+                 strcmp(slash, "/count") == 0) {
+                *ret = SW_MSG_COUNT;
+                *ret_device = rest + 8;
+                *ret_device_len = (size_t)(slash - (rest + 8));
+        } else
+                return -ENOENT;
+        return 0;
+}
+
+static void log_reject(struct sw_daemon *d, const char *topic, const char *reason, const char *detail)
+{
+        if (sw_ratelimit_allow(&d->reject_log, sw_clock_monotonic_ms()))
+                sw_log_warning("Rejected message on %s: %s%s%s", topic, reason, detail && *detail ? ": " : "",
+                               detail ? detail : "");
+}
+
+/* Answer a cycle count on P/scanner/{device}/ack. */
+static void ack_count(struct sw_daemon *d, const char *device, size_t device_len, const struct sw_msg *m,
+                      const struct sw_ingest_result *res, const char *error)
+{
+        char topic[SW_TOPIC_MAX], id[SW_ID_MAX_LEN + 1] = "", sku[SW_SKU_MAX_LEN + 1] = "";
+        cJSON *o = cJSON_CreateObject();
+        char *json;
+        if (!o)
+                return;
+        if (m && m->id)
+                snprintf(id, sizeof(id), "%.*s", (int)m->id_len, m->id);
+        if (m && m->n_items > 0)
+                snprintf(sku, sizeof(sku), "%.*s", m->items[0].sku_len, m->items[0].sku);
+        cJSON_AddStringToObject(o, "id", id);
+        cJSON_AddStringToObject(o, "status", error ? "rejected" : "accepted");
+        if (error)
+                cJSON_AddStringToObject(o, "error", error);
+        cJSON_AddStringToObject(o, "sku", sku);
+        if (!error) {
+                cJSON_AddNumberToObject(o, "book_before", res->book_before);
+                cJSON_AddNumberToObject(o, "counted", m->items[0].qty);
+                cJSON_AddNumberToObject(o, "adjustment", res->adjustment);
+                if (res->outcome == SW_INGEST_DUPLICATE)
+                        cJSON_AddBoolToObject(o, "duplicate", true);
+        }
+        if (m && m->anomaly) {
+                char anomaly[SW_ANOMALY_ID_MAX];
+                snprintf(anomaly, sizeof(anomaly), "%.*s", (int)m->anomaly_len, m->anomaly);
+                cJSON_AddStringToObject(o, "anomaly", anomaly);
+        }
+        json = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        if (!json)
+                return;
+        snprintf(topic, sizeof(topic), "%s/scanner/%.*s/ack", d->prefix, (int)device_len, device);
+        (void)sw_mqtt_publish(d->local, topic, json, strlen(json), 1, false, NULL, NULL);
+        free(json);
+}
+
+static void handle_device(struct sw_daemon *d, const char *topic, enum sw_msg_kind kind, const void *payload,
+                          size_t len, const char *device, size_t device_len)
+{
+        struct sw_payload_limits lim = {.max_bytes = d->cfg.limits.max_payload_bytes,
+                                        .max_items = d->cfg.limits.max_items_per_message};
+        struct sw_msg m = {.items = d->items, .items_cap = d->cfg.limits.max_items_per_message};
+        struct sw_ingest_result res;
+        enum sw_reject_reason reason;
+        char err[256] = "";
+        int r = sw_payload_decode(d->decoder, kind, payload, len, &lim, &m, &reason, err, sizeof(err));
+        if (r < 0) {
+                sw_ingest_count_reject(&d->ingest, kind, reason);
+                log_reject(d, topic, sw_reject_reason_name(reason), err);
+                if (kind == SW_MSG_COUNT)
+                        ack_count(d, device, device_len, NULL, NULL, err[0] ? err : sw_reject_reason_name(reason));
+                return;
+        }
+        r = sw_ingest_apply(&d->ingest, &m, sw_clock_now(), &res);
+        if (r < 0) {
+                sw_log_err("Cannot apply message on %s: %s", topic, strerror(-r));
+                return;
+        }
+        if (res.outcome == SW_INGEST_REJECTED) {
+                log_reject(d, topic, sw_reject_reason_name(res.reason), NULL);
+                if (kind == SW_MSG_COUNT)
+                        ack_count(d, device, device_len, &m, &res, sw_reject_reason_name(res.reason));
+                return;
+        }
+        if (res.items_skipped > 0)
+                log_reject(d, topic, "SKU table full", "some lines were skipped (limits.max_skus)");
+        if (kind == SW_MSG_COUNT)
+                ack_count(d, device, device_len, &m, &res, NULL);
+}
+
+void sw_daemon_on_message(void *ctx, const char *topic, const void *payload, size_t len,
+                          const struct sw_mqtt_props *props)
+{
+        struct sw_daemon *d = ctx;
+        size_t plen = strlen(d->prefix);
+        const char *rest, *device = NULL;
+        size_t device_len = 0;
+        enum sw_msg_kind kind;
+
+        if (strncmp(topic, d->prefix, plen) != 0 || topic[plen] != '/')
+                return;
+        rest = topic + plen + 1;
+        if (strncmp(rest, "cmd/", 4) == 0) {
+                sw_daemon_command(d, rest + 4, payload, len, props);
+                return;
+        }
+        if (classify(rest, &kind, &device, &device_len) < 0) {
+                log_reject(d, topic, "unknown_topic", NULL);
+                return;
+        }
+        handle_device(d, topic, kind, payload, len, device, device_len);
+}

@@ -1,0 +1,190 @@
+/* The poll() loop: one thread, rebuilt every pass; the timeout is the earliest deadline. */
+#include "daemon/daemon.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "core/civil_time.h"
+#include "platform/clock.h"
+#include "platform/notify.h"
+
+#define STOCK_SWEEP_MS 60000u /* shelf-out / discrepancy sweep and outbox cap check */
+#define CATCH_UP_DAYS  7      /* scheduled runs missed while down that are caught up */
+
+static int open_signalfd(void)
+{
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return -errno;
+        int fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+static void read_signals(struct sw_daemon *d, int fd)
+{
+        struct signalfd_siginfo si;
+        while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                if (si.ssi_signo == SIGHUP) {
+                        sw_log_notice("SIGHUP: configuration reload is not supported, restart the service");
+                        continue;
+                }
+                sw_log_info("Received %s, stopping", strsignal((int)si.ssi_signo));
+                d->stop = true;
+        }
+}
+
+static void scheduled_detection(struct sw_daemon *d, sw_day_t day)
+{
+        struct sw_detect_summary s;
+        char as_of[16];
+        int r = sw_daemon_detect_ghost(d, day, &s);
+        sw_date_format(day, as_of, sizeof(as_of));
+        if (r < 0) {
+                sw_log_err("Scheduled ghost-stock run as of %s failed: %s", as_of, strerror(-r));
+                return;
+        }
+        (void)sw_store_meta_put_int(d->store, "last_scheduled_day", day);
+        sw_log_info("Ghost-stock run as of %s: %u SKUs, %u new, %u updated, %u cleared", as_of, s.evaluated,
+                    s.opened, s.updated, s.cleared);
+}
+
+/* Run the scheduled detections missed while the daemon was down, oldest first. */
+static void catch_up(struct sw_daemon *d)
+{
+        int64_t now = sw_clock_now(), last = 0;
+        sw_day_t today = sw_daemon_today(d);
+        int64_t today_run = sw_clock_from_local(today, (uint32_t)d->cfg.detectors.schedule_min * 60u);
+        sw_day_t newest = now >= today_run ? today : today - 1;
+        if (!d->cfg.detectors.ghost.enabled)
+                return;
+        if (sw_store_meta_get_int(d->store, "last_scheduled_day", &last) < 0) {
+                /* First start: there is no history to judge, only mark the schedule. */
+                (void)sw_store_meta_put_int(d->store, "last_scheduled_day", newest);
+                return;
+        }
+        for (sw_day_t day = (sw_day_t)last + 1; day <= newest; day++)
+                if (day > newest - CATCH_UP_DAYS)
+                        scheduled_detection(d, day);
+}
+
+static uint64_t deadline_min(uint64_t a, uint64_t b)
+{
+        return a < b ? a : b;
+}
+
+static void add_link(struct pollfd *fds, int *n, const struct sw_mqtt *m)
+{
+        int fd = m ? sw_mqtt_fd(m) : -1;
+        fds[*n] = (struct pollfd){.fd = fd, .events = fd >= 0 ? sw_mqtt_poll_events(m) : 0};
+        (*n)++;
+}
+
+static void service_link(struct sw_daemon *d, struct sw_mqtt *m, short revents, const char *name)
+{
+        int r;
+        if (!m)
+                return;
+        r = sw_mqtt_service(m, revents, sw_clock_monotonic_ms());
+        if (r < 0 && r != -EAGAIN && r != -ENOTCONN && r != -ECONNREFUSED && sw_ratelimit_allow(&d->reject_log, sw_clock_monotonic_ms()))
+                sw_log_debug("MQTT %s: %s", name, strerror(-r));
+}
+
+static void periodic(struct sw_daemon *d, uint64_t now_ms)
+{
+        int r;
+        if (now_ms >= d->next_commit_ms) {
+                r = sw_daemon_commit(d);
+                if (r < 0)
+                        sw_log_err("Group commit failed, will retry: %s (%s)", strerror(-r), sw_store_errmsg(d->store));
+                d->next_commit_ms = now_ms + d->cfg.storage.commit_interval_ms;
+        }
+        if (now_ms >= d->next_stock_ms) {
+                if (d->cfg.detectors.shelf_out.enabled || d->cfg.detectors.discrepancy.enabled) {
+                        r = sw_daemon_detect_stock(d, NULL);
+                        if (r < 0)
+                                sw_log_err("Shelf/discrepancy sweep failed: %s", strerror(-r));
+                }
+                r = sw_store_outbox_trim(d->store, d->cfg.limits.outbox_max_rows);
+                if (r > 0) {
+                        d->outbox_dropped += (uint64_t)r;
+                        sw_log_warning("Outbox over limits.outbox_max_rows=%u: dropped the %d oldest rows",
+                                       d->cfg.limits.outbox_max_rows, r);
+                }
+                d->next_stock_ms = now_ms + STOCK_SWEEP_MS;
+        }
+        if (sw_clock_now() >= d->next_daily_run) {
+                sw_day_t today = sw_daemon_today(d);
+                if (d->cfg.detectors.ghost.enabled)
+                        scheduled_detection(d, today);
+                d->next_daily_run = sw_schedule_next_run(sw_clock_now(), d->cfg.detectors.schedule_min);
+        }
+        if (d->watchdog_interval_ms && now_ms >= d->next_watchdog_ms) {
+                sw_notify_watchdog();
+                d->next_watchdog_ms = now_ms + d->watchdog_interval_ms / 2;
+        }
+}
+
+static int next_timeout_ms(const struct sw_daemon *d, uint64_t now_ms)
+{
+        uint64_t next = deadline_min(d->next_commit_ms, d->next_stock_ms);
+        int64_t until_run = (d->next_daily_run - sw_clock_now()) * 1000;
+        if (d->watchdog_interval_ms)
+                next = deadline_min(next, d->next_watchdog_ms);
+        next = deadline_min(next, sw_mqtt_next_deadline_ms(d->local, now_ms));
+        if (d->hq)
+                next = deadline_min(next, sw_mqtt_next_deadline_ms(d->hq, now_ms));
+        next = deadline_min(next, now_ms + (uint64_t)(until_run > 0 ? until_run : 0));
+        return next <= now_ms ? 0 : (int)deadline_min(next - now_ms, 60000);
+}
+
+int sw_daemon_run(struct sw_daemon *d)
+{
+        char status[320];
+        int sfd = open_signalfd();
+        if (sfd < 0) {
+                sw_log_err("Cannot set up signal handling: %s", strerror(-sfd));
+                return sfd;
+        }
+        uint64_t now_ms = sw_clock_monotonic_ms();
+        d->next_commit_ms = now_ms + d->cfg.storage.commit_interval_ms;
+        d->next_stock_ms = now_ms + STOCK_SWEEP_MS;
+        d->watchdog_interval_ms = sw_notify_watchdog_interval_ms();
+        d->next_watchdog_ms = now_ms;
+        catch_up(d);
+        d->next_daily_run = sw_schedule_next_run(sw_clock_now(), d->cfg.detectors.schedule_min);
+        snprintf(status, sizeof(status), "Serving %s: %u SKUs, %u open anomalies", d->prefix, d->skus.count,
+                 d->book.count);
+        sw_notify_ready(status);
+        sw_log_info("%s", status);
+
+        while (!d->stop) {
+                struct pollfd fds[3] = {{.fd = sfd, .events = POLLIN}};
+                int n = 1, r;
+                add_link(fds, &n, d->local);
+                add_link(fds, &n, d->hq);
+                now_ms = sw_clock_monotonic_ms();
+                r = poll(fds, (nfds_t)n, next_timeout_ms(d, now_ms));
+                if (r < 0 && errno != EINTR) {
+                        sw_log_err("poll failed: %s", strerror(errno));
+                        break;
+                }
+                if (fds[0].revents & POLLIN)
+                        read_signals(d, sfd);
+                service_link(d, d->local, fds[1].revents, "local");
+                service_link(d, d->hq, n > 2 ? fds[2].revents : 0, "hq");
+                sw_daemon_outbox_pump(d);
+                periodic(d, sw_clock_monotonic_ms());
+        }
+        sw_notify_stopping();
+        close(sfd);
+        return 0;
+}

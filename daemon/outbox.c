@@ -1,0 +1,114 @@
+/* The outbox pump: undelivered rows go to HQ at QoS 1, a bounded number in flight; a row is
+ * deleted on PUBACK. After any reconnect every undelivered row is sent again, same id. */
+#include "daemon/daemon.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/civil_time.h"
+#include "platform/clock.h"
+
+static struct sw_mqtt *hq_link(struct sw_daemon *d)
+{
+        return d->hq ? d->hq : d->local;
+}
+
+int sw_daemon_outbox_add(struct sw_daemon *d, const char *suffix, const char *msg_id, const char *json,
+                         bool retain)
+{
+        char topic[SW_TOPIC_MAX];
+        int64_t seq;
+        snprintf(topic, sizeof(topic), "%s/%s", d->prefix, suffix);
+        int r = sw_store_outbox_add(d->store, topic, msg_id, json, strlen(json), retain, sw_clock_now(), &seq);
+        if (r == 0)
+                d->outbox_more = true;
+        return r;
+}
+
+void sw_daemon_outbox_reset(struct sw_daemon *d)
+{
+        /* Unacknowledged publishes of the old connection are forgotten: their rows are still in
+         * the outbox and go again from the start. */
+        memset(d->inflight, 0, d->cfg.limits.outbox_inflight * sizeof(*d->inflight));
+        d->n_inflight = 0;
+        d->outbox_cursor = 0;
+        d->outbox_more = true;
+}
+
+static struct sw_inflight *free_slot(struct sw_daemon *d)
+{
+        for (uint32_t i = 0; i < d->cfg.limits.outbox_inflight; i++)
+                if (d->inflight[i].mid == 0)
+                        return &d->inflight[i];
+        return NULL;
+}
+
+static int send_row(void *ctx, int64_t seq, const char *topic, const char *msg_id, const void *payload,
+                    size_t len, int retain)
+{
+        struct sw_daemon *d = ctx;
+        struct sw_inflight *slot = free_slot(d);
+        int mid = 0, r;
+        (void)msg_id;
+        if (!slot)
+                return -ENOBUFS;
+        r = sw_mqtt_publish(hq_link(d), topic, payload, len, 1, retain != 0, NULL, &mid);
+        if (r < 0)
+                return r;
+        slot->mid = mid;
+        slot->seq = seq;
+        d->n_inflight++;
+        d->outbox_cursor = seq;
+        return 0;
+}
+
+void sw_daemon_outbox_pump(struct sw_daemon *d)
+{
+        uint32_t room;
+        int r;
+        if (!d->outbox_more || !sw_mqtt_connected(hq_link(d)))
+                return;
+        room = d->cfg.limits.outbox_inflight - d->n_inflight;
+        if (room == 0)
+                return;
+        r = sw_store_outbox_pending(d->store, d->outbox_cursor, room, send_row, d);
+        if (r < 0) {
+                if (r != -ENOTCONN && r != -ENOBUFS)
+                        sw_log_warning("Outbox: cannot send to HQ: %s", strerror(-r));
+                return;
+        }
+        /* Fewer rows than room: everything pending is in flight now. */
+        if ((uint32_t)r < room)
+                d->outbox_more = false;
+}
+
+void sw_daemon_outbox_on_published(void *ctx, int mid)
+{
+        struct sw_daemon *d = ctx;
+        for (uint32_t i = 0; i < d->cfg.limits.outbox_inflight; i++) {
+                if (d->inflight[i].mid != mid || mid == 0)
+                        continue;
+                int r = sw_store_outbox_delivered(d->store, d->inflight[i].seq);
+                if (r < 0 && r != -ENOENT)
+                        sw_log_warning("Outbox: cannot mark row %lld delivered: %s",
+                                       (long long)d->inflight[i].seq, strerror(-r));
+                d->inflight[i].mid = 0;
+                d->n_inflight--;
+                d->outbox_delivered++;
+                return;
+        }
+}
+
+void sw_daemon_publish_status(struct sw_daemon *d, bool online)
+{
+        char topic[SW_TOPIC_MAX], json[256], started[32];
+        struct sw_mqtt *link = hq_link(d);
+        if (!link || !sw_mqtt_connected(link))
+                return;
+        snprintf(topic, sizeof(topic), "%s/status", d->prefix);
+        sw_rfc3339_format(d->started_at, started, sizeof(started));
+        snprintf(json, sizeof(json), "{\"state\":\"%s\",\"version\":\"%s\",\"started_at\":\"%s\"}",
+                 online ? "online" : "offline", SW_VERSION, started);
+        (void)sw_mqtt_publish(link, topic, json, strlen(json), 1, true, NULL, NULL);
+}

@@ -1,0 +1,184 @@
+/* Group commit of state, and anomalies written with their outbox rows in one transaction. */
+#include "daemon/daemon.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/civil_time.h"
+#include "daemon/anomaly_json.h"
+#include "platform/clock.h"
+
+struct dedup_flush {
+        struct sw_store *store; /* target */
+        int error;              /* first error */
+};
+
+static void flush_id(void *ctx, uint64_t hash)
+{
+        struct dedup_flush *f = ctx;
+        if (f->error == 0)
+                f->error = sw_store_put_dedup(f->store, hash);
+}
+
+/* Write dirty SKUs and new ids; the caller holds the transaction. */
+static int write_dirty(struct sw_daemon *d)
+{
+        struct dedup_flush df = {.store = d->store};
+        for (uint32_t k = 0; k < d->skus.n_dirty; k++) {
+                uint32_t i = d->skus.dirty[k];
+                int n = sw_sku_serialize(&d->skus, i, d->blob, d->blob_size);
+                if (n < 0)
+                        return n;
+                n = sw_store_put_sku(d->store, sw_sku_key(&d->skus, i), d->blob, (size_t)n);
+                if (n < 0)
+                        return n;
+        }
+        sw_dedup_for_each_pending(&d->dedup, flush_id, &df);
+        if (df.error < 0)
+                return df.error;
+        if (d->dedup.pending > 0)
+                return sw_store_prune_dedup(d->store, d->dedup.capacity);
+        return 0;
+}
+
+int sw_daemon_commit(struct sw_daemon *d)
+{
+        int r;
+        if (d->skus.n_dirty == 0 && d->dedup.pending == 0)
+                return 0;
+        r = sw_store_begin(d->store);
+        if (r == 0)
+                r = write_dirty(d);
+        if (r == 0)
+                r = sw_store_commit(d->store);
+        if (r < 0) {
+                /* Dirty marks stay set, so the next commit retries everything. */
+                sw_store_rollback(d->store);
+                d->store_errors++;
+                return r;
+        }
+        sw_sku_clear_dirty(&d->skus);
+        sw_dedup_mark_persisted(&d->dedup);
+        return 0;
+}
+
+struct detected_at_lookup {
+        int64_t detected_at; /* found value */
+};
+
+static int take_detected_at(void *ctx, const struct sw_store_anomaly *a)
+{
+        ((struct detected_at_lookup *)ctx)->detected_at = a->detected_at;
+        return 0;
+}
+
+int sw_daemon_record_finding(void *ctx, const struct sw_finding *f)
+{
+        struct sw_daemon *d = ctx;
+        const struct sw_sku *s = sw_sku_at(&d->skus, f->sku_index);
+        const char *sku = sw_sku_key(&d->skus, f->sku_index);
+        char id[SW_ANOMALY_ID_MAX], as_of[16];
+        struct detected_at_lookup first = {.detected_at = sw_clock_now()};
+        int64_t now = first.detected_at;
+        char *json;
+        int r = sw_anomaly_id(id, sizeof(id), d->cfg.store.id, f->type, sku, f->since);
+        if (r < 0)
+                return r;
+        if (!f->is_new)
+                (void)sw_store_get_anomaly(d->store, id, take_detected_at, &first);
+        struct sw_anomaly_json_ctx jc = {.tenant = d->cfg.store.tenant, .store = d->cfg.store.id, .id = id,
+                                         .sku = sku, .category = sw_sku_category_name(&d->skus, s->category),
+                                         .detected_at = first.detected_at, .price = s->price,
+                                         .on_hand = s->on_hand, .ghost_mode = d->detector.ghost.mode};
+        json = sw_anomaly_json(&jc, f);
+        if (!json)
+                return -ENOMEM;
+        sw_date_format(f->as_of, as_of, sizeof(as_of));
+        struct sw_store_anomaly a = {.id = id, .type = sw_anomaly_type_name(f->type),
+                                     .severity = sw_severity_name(f->severity),
+                                     .status = sw_status_name(f->status), .sku = sku, .category = jc.category,
+                                     .as_of = as_of, .episode_day = f->since, .detected_at = first.detected_at,
+                                     .updated_at = now, .score = f->score, .probability = f->probability,
+                                     .value = f->value, .payload = json};
+        r = sw_store_put_anomaly(d->store, &a);
+        if (r == 0)
+                r = sw_daemon_outbox_add(d, "anomaly", id, json, false);
+        if (r == 0 && f->is_new)
+                sw_log_notice("%s %s %s: %s", sw_severity_name(f->severity), sw_anomaly_type_name(f->type), sku,
+                              f->description);
+        free(json);
+        return r;
+}
+
+/* Run fn inside one durable transaction; on failure roll back and reload the episode book
+ * from the database so memory and disk agree again. */
+static int in_transaction(struct sw_daemon *d, int (*fn)(struct sw_daemon *d, void *arg), void *arg)
+{
+        int r = sw_daemon_commit(d);
+        if (r < 0)
+                return r;
+        r = sw_store_begin(d->store);
+        if (r < 0)
+                return r;
+        r = fn(d, arg);
+        if (r == 0)
+                r = sw_store_commit_durable(d->store);
+        if (r < 0) {
+                sw_store_rollback(d->store);
+                d->store_errors++;
+                sw_daemon_reload_episodes(d);
+        }
+        return r;
+}
+
+struct ghost_run {
+        sw_day_t as_of;                /* detection day */
+        struct sw_detect_summary sum;  /* result */
+};
+
+static int run_ghost(struct sw_daemon *d, void *arg)
+{
+        struct ghost_run *g = arg;
+        return sw_detect_ghost(&d->detector, g->as_of, sw_daemon_record_finding, d, &g->sum);
+}
+
+int sw_daemon_detect_ghost(struct sw_daemon *d, sw_day_t as_of, struct sw_detect_summary *ret)
+{
+        struct ghost_run g = {.as_of = as_of};
+        int r = in_transaction(d, run_ghost, &g);
+        if (r < 0)
+                return r;
+        d->runs.ghost_at = sw_clock_now();
+        d->runs.ghost_as_of = as_of;
+        d->runs.ghost = g.sum;
+        sw_daemon_outbox_pump(d);
+        if (ret)
+                *ret = g.sum;
+        return 0;
+}
+
+static int run_stock(struct sw_daemon *d, void *arg)
+{
+        struct sw_local_time now_local;
+        int64_t now = sw_clock_now();
+        int r = sw_clock_to_local(NULL, now, &now_local);
+        if (r < 0)
+                return r;
+        return sw_detect_stock(&d->detector, now, &now_local, sw_daemon_record_finding, d, arg);
+}
+
+int sw_daemon_detect_stock(struct sw_daemon *d, struct sw_detect_summary *ret)
+{
+        struct sw_detect_summary sum = {0};
+        int r = in_transaction(d, run_stock, &sum);
+        if (r < 0)
+                return r;
+        d->runs.stock_at = sw_clock_now();
+        d->runs.stock = sum;
+        sw_daemon_outbox_pump(d);
+        if (ret)
+                *ret = sum;
+        return 0;
+}

@@ -1,0 +1,33 @@
+/* systemd service notification via sd-daemon. */
+#include "platform/notify.h"
+
+#include <stdio.h>
+#include <systemd/sd-daemon.h>
+
+void sw_notify_ready(const char *status)
+{
+        sd_notifyf(0, "READY=1\nSTATUS=%s", status ? status : "running");
+}
+
+void sw_notify_status(const char *status)
+{
+        sd_notifyf(0, "STATUS=%s", status);
+}
+
+void sw_notify_stopping(void)
+{
+        sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+}
+
+void sw_notify_watchdog(void)
+{
+        sd_notify(0, "WATCHDOG=1");
+}
+
+uint64_t sw_notify_watchdog_interval_ms(void)
+{
+        uint64_t usec = 0;
+        if (sd_watchdog_enabled(0, &usec) <= 0)
+                return 0;
+        return usec / 1000u;
+}

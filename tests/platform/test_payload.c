@@ -1,0 +1,1084 @@
+/* Tests of platform/payload: every device message kind, every refusal reason, command requests. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "platform/payload.h"
+
+#define TS_2026_11_24_101502 INT64_C(1795515302) /* 2026-11-24T10:15:02Z */
+#define DAY_2026_11_25       20782               /* days since 1970-01-01 */
+#define N_ITEMS              16
+
+/* One decoder and one message with room for N_ITEMS items. */
+struct fixture {
+        struct sw_payload_decoder *d;  /* decoder under test */
+        struct sw_item items[N_ITEMS]; /* msg.items */
+        struct sw_msg msg;             /* result */
+        struct sw_payload_limits lim;  /* limits passed to each decode */
+        enum sw_reject_reason reason;  /* reason of the last refusal */
+        char err[256];                 /* message of the last refusal */
+};
+
+static int setup(void **state)
+{
+        struct fixture *f = calloc(1, sizeof(*f));
+
+        assert_non_null(f);
+        assert_int_equal(sw_payload_decoder_new(&f->d), 0);
+        f->msg.items = f->items;
+        f->msg.items_cap = N_ITEMS;
+        f->lim.max_bytes = 64 * 1024;
+        f->lim.max_items = N_ITEMS;
+        f->reason = SW_REJECT_REASON_COUNT;
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        struct fixture *f = *state;
+
+        assert_null(sw_payload_decoder_free(f->d));
+        free(f);
+        return 0;
+}
+
+/*
+ * Decode len bytes of json from an exact-size heap copy (no NUL after it, so an over-read
+ * shows under ASan/valgrind) that is freed before returning: msg must not borrow from it.
+ */
+static int decode_n(struct fixture *f, enum sw_msg_kind kind, const char *json, size_t len)
+{
+        char *copy = malloc(len ? len : 1);
+        int r;
+
+        assert_non_null(copy);
+        memcpy(copy, json, len);
+        f->err[0] = 'X';
+        f->err[1] = '\0';
+        r = sw_payload_decode(f->d, kind, copy, len, &f->lim, &f->msg, &f->reason, f->err,
+                              sizeof(f->err));
+        memset(copy, '#', len);
+        free(copy);
+        return r;
+}
+
+static int decode(struct fixture *f, enum sw_msg_kind kind, const char *json)
+{
+        return decode_n(f, kind, json, strlen(json));
+}
+
+static void expect_ok(struct fixture *f, enum sw_msg_kind kind, const char *json)
+{
+        int r = decode(f, kind, json);
+
+        if (r != 0)
+                print_error("unexpected refusal of %s: %s\n", json, f->err);
+        assert_int_equal(r, 0);
+        assert_int_equal(f->msg.kind, kind);
+}
+
+static void expect_reject(struct fixture *f, enum sw_msg_kind kind, const char *json,
+                          enum sw_reject_reason reason, const char *err_part)
+{
+        int r = decode(f, kind, json);
+
+        if (r != -EINVAL || f->reason != reason || !strstr(f->err, err_part))
+                print_error("payload %.200s: r=%d reason=%d (want %d) err=\"%s\" (want \"%s\")\n",
+                            json, r, (int)f->reason, (int)reason, f->err, err_part);
+        assert_int_equal(r, -EINVAL);
+        assert_int_equal(f->reason, reason);
+        assert_non_null(strstr(f->err, err_part));
+}
+
+static void assert_str_n(const char *got, size_t got_len, const char *want)
+{
+        assert_non_null(got);
+        assert_int_equal(got_len, strlen(want));
+        assert_memory_equal(got, want, got_len);
+}
+
+static char *repeat(char c, size_t n)
+{
+        char *s = malloc(n + 1);
+
+        assert_non_null(s);
+        memset(s, c, n);
+        s[n] = '\0';
+        return s;
+}
+
+/* ---- valid messages, every field checked ---- */
+
+static void test_pos_valid(void **state)
+{
+        struct fixture *f = *state;
+
+        expect_ok(f, SW_MSG_POS,
+                  "{\"id\":\"tx-0001\",\"ts\":\"2026-11-24T10:15:02Z\",\"lines\":["
+                  "{\"sku\":\"A-1\",\"qty\":2,\"price\":3.49},"
+                  "{\"sku\":\"B 2\",\"qty\":-1},"
+                  "{\"sku\":\"C3\",\"qty\":1000000,\"price\":0}]}");
+        assert_str_n(f->msg.id, f->msg.id_len, "tx-0001");
+        assert_true(f->msg.has_ts);
+        assert_int_equal(f->msg.ts, TS_2026_11_24_101502);
+        assert_int_equal(f->msg.n_items, 3);
+        assert_ptr_equal(f->msg.items, f->items);
+        assert_int_equal(f->msg.items_cap, N_ITEMS);
+        assert_null(f->msg.anomaly);
+        assert_null(f->msg.user);
+
+        assert_str_n(f->items[0].sku, f->items[0].sku_len, "A-1");
+        assert_int_equal(f->items[0].qty, 2);
+        assert_int_equal(f->items[0].has, SW_HAS_QTY | SW_HAS_PRICE);
+        assert_true(f->items[0].price == 3.49);
+        assert_null(f->items[0].category);
+        assert_int_equal(f->items[0].category_len, 0);
+
+        assert_str_n(f->items[1].sku, f->items[1].sku_len, "B 2");
+        assert_int_equal(f->items[1].qty, -1);
+        assert_int_equal(f->items[1].has, SW_HAS_QTY);
+
+        assert_str_n(f->items[2].sku, f->items[2].sku_len, "C3");
+        assert_int_equal(f->items[2].qty, 1000000);
+        assert_int_equal(f->items[2].has, SW_HAS_QTY | SW_HAS_PRICE);
+        assert_true(f->items[2].price == 0.0);
+}
+
+static void test_pos_boundaries(void **state)
+{
+        struct fixture *f = *state;
+
+        expect_ok(f, SW_MSG_POS,
+                  "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":-1000000,"
+                  "\"price\":1e9},{\"sku\":\"B\",\"qty\":2.0,\"price\":null}]}");
+        assert_int_equal(f->msg.ts, 1);
+        assert_int_equal(f->items[0].qty, -1000000);
+        assert_true(f->items[0].price == 1e9);
+        assert_int_equal(f->items[1].qty, 2);
+        assert_int_equal(f->items[1].has, SW_HAS_QTY); /* null price counts as absent */
+}
+
+static void test_receipt_valid(void **state)
+{
+        struct fixture *f = *state;
+
+        expect_ok(f, SW_MSG_RECEIPT,
+                  "{\"id\":\"rcv-9\",\"ts\":\"2026-11-24T04:15:02-06:00\",\"lines\":["
+                  "{\"sku\":\"A-1\",\"qty\":24,\"price\":9.99}]}");
+        assert_str_n(f->msg.id, f->msg.id_len, "rcv-9");
+        assert_int_equal(f->msg.ts, TS_2026_11_24_101502);
+        assert_int_equal(f->msg.n_items, 1);
+        assert_str_n(f->items[0].sku, f->items[0].sku_len, "A-1");
+        assert_int_equal(f->items[0].qty, 24);
+        /* price is no receipt field: ignored like any unknown field */
+        assert_int_equal(f->items[0].has, SW_HAS_QTY);
+}
+
+static void test_inventory_valid(void **state)
+{
+        struct fixture *f = *state;
+
+        expect_ok(f, SW_MSG_INVENTORY,
+                  "{\"ts\":1795515302.9,\"items\":["
+                  "{\"sku\":\"A-1\",\"on_hand\":12,\"price\":4.5,\"category\":\"Dairy\"},"
+                  "{\"sku\":\"B\",\"on_hand\":-3},"
+                  "{\"sku\":\"C\"},"
+                  "{\"sku\":\"D\",\"category\":\"B\\u00e9b\\u00e9 & Caf\xc3\xa9 \xe2\x82\xac\"},"
+                  "{\"sku\":\"E\",\"on_hand\":0,\"price\":null,\"category\":null}]}");
+        assert_null(f->msg.id);
+        assert_true(f->msg.has_ts);
+        assert_int_equal(f->msg.ts, TS_2026_11_24_101502); /* fraction truncated */
+        assert_int_equal(f->msg.n_items, 5);
+
+        assert_str_n(f->items[0].sku, f->items[0].sku_len, "A-1");
+        assert_int_equal(f->items[0].has, SW_HAS_ON_HAND | SW_HAS_PRICE | SW_HAS_CATEGORY);
+        assert_int_equal(f->items[0].qty, 12);
+        assert_true(f->items[0].price == 4.5);
+        assert_str_n(f->items[0].category, f->items[0].category_len, "Dairy");
+
+        assert_int_equal(f->items[1].has, SW_HAS_ON_HAND);
+        assert_int_equal(f->items[1].qty, -3);
+
+        assert_str_n(f->items[2].sku, f->items[2].sku_len, "C");
+        assert_int_equal(f->items[2].has, 0);
+        assert_int_equal(f->items[2].qty, 0);
+        assert_null(f->items[2].category);
+
+        assert_int_equal(f->items[3].has, SW_HAS_CATEGORY);
+        assert_str_n(f->items[3].category, f->items[3].category_len,
+                     "B\xc3\xa9"
+                     "b\xc3\xa9 & Caf\xc3\xa9 \xe2\x82\xac");
+
+        assert_int_equal(f->items[4].has, SW_HAS_ON_HAND);
+        assert_int_equal(f->items[4].qty, 0);
+}
+
+static void test_forecast_valid(void **state)
+{
+        struct fixture *f = *state;
+
+        expect_ok(f, SW_MSG_FORECAST,
+                  "{\"items\":[{\"sku\":\"A-1\",\"date\":\"2026-11-25\",\"units\":2.5},"
+                  "{\"sku\":\"B\",\"date\":\"1970-01-01\",\"units\":0}]}");
+        assert_null(f->msg.id);
+        assert_false(f->msg.has_ts);
+        assert_int_equal(f->msg.n_items, 2);
+        assert_str_n(f->items[0].sku, f->items[0].sku_len, "A-1");
+        assert_int_equal(f->items[0].date, DAY_2026_11_25);
+        assert_true(f->items[0].units == 2.5);
+        assert_int_equal(f->items[0].has, 0);
+        assert_int_equal(f->items[1].date, 0);
+        assert_true(f->items[1].units == 0.0);
+}
+
+static void test_shelf_valid(void **state)
+{
+        struct fixture *f = *state;
+
+        expect_ok(f, SW_MSG_SHELF, "{\"ts\":\"2026-11-24T10:15:02Z\",\"sku\":\"A-1\",\"count\":7}");
+        assert_null(f->msg.id);
+        assert_int_equal(f->msg.ts, TS_2026_11_24_101502);
+        assert_int_equal(f->msg.n_items, 1);
+        assert_str_n(f->items[0].sku, f->items[0].sku_len, "A-1");
+        assert_int_equal(f->items[0].qty, 7);
+        assert_int_equal(f->items[0].has, SW_HAS_QTY);
+
+        expect_ok(f, SW_MSG_SHELF,
+                  "{\"ts\":1795515302,\"readings\":[{\"sku\":\"A\",\"count\":0},"
+                  "{\"sku\":\"B\",\"count\":1000000}]}");
+        assert_int_equal(f->msg.ts, TS_2026_11_24_101502);
+        assert_int_equal(f->msg.n_items, 2);
+        assert_str_n(f->items[0].sku, f->items[0].sku_len, "A");
+        assert_int_equal(f->items[0].qty, 0);
+        assert_int_equal(f->items[0].has, SW_HAS_QTY);
+        assert_str_n(f->items[1].sku, f->items[1].sku_len, "B");
+        assert_int_equal(f->items[1].qty, 1000000);
+}
+
+static void test_count_valid(void **state)
+{
+        struct fixture *f = *state;
+
+        expect_ok(f, SW_MSG_COUNT,
+                  "{\"id\":\"cc-1\",\"ts\":\"2026-11-24T10:15:02Z\",\"sku\":\"A-1\",\"counted\":0,"
+                  "\"anomaly\":\"an-42\",\"user\":\"J\\u00fcrgen M.\"}");
+        assert_int_equal(f->msg.kind, SW_MSG_COUNT);
+        assert_str_n(f->msg.id, f->msg.id_len, "cc-1");
+        assert_int_equal(f->msg.ts, TS_2026_11_24_101502);
+        assert_int_equal(f->msg.n_items, 1);
+        assert_str_n(f->items[0].sku, f->items[0].sku_len, "A-1");
+        assert_int_equal(f->items[0].qty, 0);
+        assert_int_equal(f->items[0].has, SW_HAS_QTY);
+        assert_str_n(f->msg.anomaly, f->msg.anomaly_len, "an-42");
+        assert_str_n(f->msg.user, f->msg.user_len, "J\xc3\xbcrgen M.");
+
+        expect_ok(f, SW_MSG_COUNT,
+                  "{\"id\":\"cc-2\",\"ts\":5,\"sku\":\"B\",\"counted\":17,\"anomaly\":null}");
+        assert_str_n(f->msg.id, f->msg.id_len, "cc-2");
+        assert_int_equal(f->items[0].qty, 17);
+        assert_null(f->msg.anomaly);
+        assert_int_equal(f->msg.anomaly_len, 0);
+        assert_null(f->msg.user);
+        assert_int_equal(f->msg.user_len, 0);
+}
+
+static void test_unknown_fields_ignored(void **state)
+{
+        struct fixture *f = *state;
+
+        expect_ok(f, SW_MSG_POS,
+                  "{\"v\":2,\"store\":{\"x\":[1,{\"y\":null}]},\"id\":\"t\",\"ts\":9,"
+                  "\"lines\":[{\"sku\":\"A\",\"qty\":1,\"discount\":\"10%\",\"tags\":[]}],"
+                  "\"cashier\":true}");
+        assert_int_equal(f->msg.n_items, 1);
+        assert_int_equal(f->items[0].qty, 1);
+}
+
+static void test_whitespace_and_reuse(void **state)
+{
+        struct fixture *f = *state;
+        const char *first_sku;
+
+        expect_ok(f, SW_MSG_SHELF, " \r\n\t{ \"ts\" : 7 , \"sku\" : \"A\" , \"count\" : 1 }\n");
+        first_sku = f->items[0].sku;
+        assert_str_n(first_sku, f->items[0].sku_len, "A");
+        /* a second decode replaces the first; the new strings are valid */
+        expect_ok(f, SW_MSG_SHELF, "{\"ts\":8,\"sku\":\"BB\",\"count\":2}");
+        assert_str_n(f->items[0].sku, f->items[0].sku_len, "BB");
+        assert_int_equal(f->msg.ts, 8);
+}
+
+static void test_duplicate_key_first_wins(void **state)
+{
+        struct fixture *f = *state;
+
+        expect_ok(f, SW_MSG_SHELF, "{\"ts\":7,\"sku\":\"A\",\"count\":1,\"count\":-5}");
+        assert_int_equal(f->items[0].qty, 1);
+}
+
+/* ---- refusals ---- */
+
+static void test_missing_fields(void **state)
+{
+        struct fixture *f = *state;
+
+        expect_reject(f, SW_MSG_POS, "{\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":1}]}",
+                      SW_REJECT_MISSING_FIELD, "id: missing");
+        expect_reject(f, SW_MSG_POS, "{\"id\":\"x\",\"lines\":[{\"sku\":\"A\",\"qty\":1}]}",
+                      SW_REJECT_MISSING_FIELD, "ts: missing");
+        expect_reject(f, SW_MSG_POS, "{\"id\":\"x\",\"ts\":1}", SW_REJECT_MISSING_FIELD,
+                      "lines: missing");
+        expect_reject(f, SW_MSG_POS, "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"qty\":1}]}",
+                      SW_REJECT_MISSING_FIELD, "lines[0].sku: missing");
+        expect_reject(f, SW_MSG_RECEIPT, "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":\"A\"}]}",
+                      SW_REJECT_MISSING_FIELD, "lines[0].qty: missing");
+        expect_reject(f, SW_MSG_INVENTORY, "{\"items\":[{\"sku\":\"A\"}]}", SW_REJECT_MISSING_FIELD,
+                      "ts: missing");
+        expect_reject(f, SW_MSG_INVENTORY, "{\"ts\":1,\"item\":[{\"sku\":\"A\"}]}",
+                      SW_REJECT_MISSING_FIELD, "items: missing");
+        expect_reject(f, SW_MSG_FORECAST, "{\"items\":[{\"sku\":\"A\",\"units\":1}]}",
+                      SW_REJECT_MISSING_FIELD, "items[0].date: missing");
+        expect_reject(f, SW_MSG_FORECAST, "{\"items\":[{\"sku\":\"A\",\"date\":\"2026-01-01\"}]}",
+                      SW_REJECT_MISSING_FIELD, "items[0].units: missing");
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1}", SW_REJECT_MISSING_FIELD, "sku: missing");
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\"A\"}", SW_REJECT_MISSING_FIELD,
+                      "count: missing");
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"readings\":[{\"sku\":\"A\"}]}",
+                      SW_REJECT_MISSING_FIELD, "readings[0].count: missing");
+        expect_reject(f, SW_MSG_COUNT, "{\"id\":\"c\",\"ts\":1,\"sku\":\"A\"}",
+                      SW_REJECT_MISSING_FIELD, "counted: missing");
+        expect_reject(f, SW_MSG_COUNT, "{\"ts\":1,\"sku\":\"A\",\"counted\":1}",
+                      SW_REJECT_MISSING_FIELD, "id: missing");
+}
+
+static void test_wrong_types(void **state)
+{
+        struct fixture *f = *state;
+
+        expect_reject(f, SW_MSG_POS, "{\"id\":7,\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":1}]}",
+                      SW_REJECT_WRONG_TYPE, "id: must be a string");
+        expect_reject(f, SW_MSG_POS,
+                      "{\"id\":\"x\",\"ts\":true,\"lines\":[{\"sku\":\"A\",\"qty\":1}]}",
+                      SW_REJECT_WRONG_TYPE, "ts: must be");
+        expect_reject(f, SW_MSG_POS,
+                      "{\"id\":\"x\",\"ts\":null,\"lines\":[{\"sku\":\"A\",\"qty\":1}]}",
+                      SW_REJECT_WRONG_TYPE, "ts: must be");
+        expect_reject(f, SW_MSG_POS, "{\"id\":\"x\",\"ts\":1,\"lines\":{\"sku\":\"A\"}}",
+                      SW_REJECT_WRONG_TYPE, "lines: must be an array");
+        expect_reject(f, SW_MSG_POS, "{\"id\":\"x\",\"ts\":1,\"lines\":[\"A\"]}",
+                      SW_REJECT_WRONG_TYPE, "lines[0]: must be an object");
+        expect_reject(f, SW_MSG_POS,
+                      "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":\"5\"}]}",
+                      SW_REJECT_WRONG_TYPE, "lines[0].qty: must be an integer");
+        expect_reject(
+            f, SW_MSG_POS,
+            "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":1,\"price\":\"1.0\"}]}",
+            SW_REJECT_WRONG_TYPE, "lines[0].price: must be a number");
+        expect_reject(f, SW_MSG_POS, "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":123,\"qty\":1}]}",
+                      SW_REJECT_WRONG_TYPE, "lines[0].sku: must be a string");
+        expect_reject(f, SW_MSG_POS, "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":null,\"qty\":1}]}",
+                      SW_REJECT_WRONG_TYPE, "lines[0].sku: must be a string");
+        expect_reject(f, SW_MSG_INVENTORY, "{\"ts\":1,\"items\":[{\"sku\":\"A\",\"category\":5}]}",
+                      SW_REJECT_WRONG_TYPE, "items[0].category: must be a string");
+        expect_reject(f, SW_MSG_INVENTORY,
+                      "{\"ts\":1,\"items\":[{\"sku\":\"A\",\"on_hand\":false}]}",
+                      SW_REJECT_WRONG_TYPE, "items[0].on_hand: must be an integer");
+        expect_reject(f, SW_MSG_FORECAST,
+                      "{\"items\":[{\"sku\":\"A\",\"date\":20260101,\"units\":1}]}",
+                      SW_REJECT_WRONG_TYPE, "items[0].date: must be a string");
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"readings\":[7]}", SW_REJECT_WRONG_TYPE,
+                      "readings[0]: must be an object");
+        expect_reject(f, SW_MSG_COUNT,
+                      "{\"id\":\"c\",\"ts\":1,\"sku\":\"A\",\"counted\":1,\"user\":[\"u\"]}",
+                      SW_REJECT_WRONG_TYPE, "user: must be a string");
+}
+
+static void test_negative_and_zero(void **state)
+{
+        struct fixture *f = *state;
+
+        expect_reject(f, SW_MSG_RECEIPT,
+                      "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":-1}]}",
+                      SW_REJECT_OUT_OF_RANGE, "lines[0].qty: must be between 1 and 1000000");
+        expect_reject(f, SW_MSG_RECEIPT,
+                      "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":0}]}",
+                      SW_REJECT_OUT_OF_RANGE, "lines[0].qty");
+        expect_reject(f, SW_MSG_POS,
+                      "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":0}]}",
+                      SW_REJECT_OUT_OF_RANGE, "lines[0].qty: must not be 0");
+        expect_reject(
+            f, SW_MSG_POS,
+            "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":1,\"price\":-0.01}]}",
+            SW_REJECT_OUT_OF_RANGE, "lines[0].price");
+        expect_reject(f, SW_MSG_INVENTORY, "{\"ts\":1,\"items\":[{\"sku\":\"A\",\"price\":-1}]}",
+                      SW_REJECT_OUT_OF_RANGE, "items[0].price");
+        expect_reject(f, SW_MSG_FORECAST,
+                      "{\"items\":[{\"sku\":\"A\",\"date\":\"2026-01-01\",\"units\":-0.5}]}",
+                      SW_REJECT_OUT_OF_RANGE, "items[0].units");
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\"A\",\"count\":-1}",
+                      SW_REJECT_OUT_OF_RANGE, "count: must be between 0 and 1000000");
+        expect_reject(f, SW_MSG_COUNT, "{\"id\":\"c\",\"ts\":1,\"sku\":\"A\",\"counted\":-2}",
+                      SW_REJECT_OUT_OF_RANGE, "counted");
+}
+
+static void test_non_finite_and_huge(void **state)
+{
+        struct fixture *f = *state;
+
+        /* JSON has no NaN or Infinity literal */
+        expect_reject(f, SW_MSG_POS,
+                      "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":NaN}]}",
+                      SW_REJECT_NOT_JSON, "not valid JSON");
+        expect_reject(f, SW_MSG_POS,
+                      "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":-Infinity}]}",
+                      SW_REJECT_NOT_JSON, "not valid JSON");
+        /* ... but an overflowing exponent becomes inf in cJSON */
+        expect_reject(f, SW_MSG_POS,
+                      "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":1e999}]}",
+                      SW_REJECT_OUT_OF_RANGE, "lines[0].qty: must be finite");
+        expect_reject(
+            f, SW_MSG_POS,
+            "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":1,\"price\":1e999}]}",
+            SW_REJECT_OUT_OF_RANGE, "lines[0].price: must be finite");
+        expect_reject(f, SW_MSG_FORECAST,
+                      "{\"items\":[{\"sku\":\"A\",\"date\":\"2026-01-01\",\"units\":-1e999}]}",
+                      SW_REJECT_OUT_OF_RANGE, "items[0].units: must be finite");
+        expect_reject(f, SW_MSG_POS,
+                      "{\"id\":\"x\",\"ts\":1e999,\"lines\":[{\"sku\":\"A\",\"qty\":1}]}",
+                      SW_REJECT_BAD_TIMESTAMP, "ts");
+        /* huge: would saturate valueint to INT_MAX */
+        expect_reject(f, SW_MSG_POS,
+                      "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":1e20}]}",
+                      SW_REJECT_OUT_OF_RANGE, "lines[0].qty: must be between");
+        expect_reject(f, SW_MSG_POS,
+                      "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":4294967297}]}",
+                      SW_REJECT_OUT_OF_RANGE, "lines[0].qty");
+        expect_reject(f, SW_MSG_POS,
+                      "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":1000001}]}",
+                      SW_REJECT_OUT_OF_RANGE, "lines[0].qty");
+        expect_reject(f, SW_MSG_POS,
+                      "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":-1000001}]}",
+                      SW_REJECT_OUT_OF_RANGE, "lines[0].qty");
+        expect_reject(
+            f, SW_MSG_POS,
+            "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":1,\"price\":1000000000.01}]}",
+            SW_REJECT_OUT_OF_RANGE, "lines[0].price");
+        expect_reject(f, SW_MSG_INVENTORY,
+                      "{\"ts\":1,\"items\":[{\"sku\":\"A\",\"on_hand\":-1000001}]}",
+                      SW_REJECT_OUT_OF_RANGE, "items[0].on_hand");
+        expect_reject(f, SW_MSG_FORECAST,
+                      "{\"items\":[{\"sku\":\"A\",\"date\":\"2026-01-01\",\"units\":1000000.5}]}",
+                      SW_REJECT_OUT_OF_RANGE, "items[0].units");
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"readings\":[{\"sku\":\"A\",\"count\":1e7}]}",
+                      SW_REJECT_OUT_OF_RANGE, "readings[0].count");
+}
+
+static void test_fractional(void **state)
+{
+        struct fixture *f = *state;
+
+        expect_reject(f, SW_MSG_POS,
+                      "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":1.5}]}",
+                      SW_REJECT_OUT_OF_RANGE, "lines[0].qty: must be an integer");
+        expect_reject(f, SW_MSG_INVENTORY,
+                      "{\"ts\":1,\"items\":[{\"sku\":\"A\",\"on_hand\":0.25}]}",
+                      SW_REJECT_OUT_OF_RANGE, "items[0].on_hand: must be an integer");
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\"A\",\"count\":3.000001}",
+                      SW_REJECT_OUT_OF_RANGE, "count: must be an integer");
+        expect_reject(f, SW_MSG_COUNT, "{\"id\":\"c\",\"ts\":1,\"sku\":\"A\",\"counted\":1e-300}",
+                      SW_REJECT_OUT_OF_RANGE, "counted: must be an integer");
+}
+
+static void test_oversize(void **state)
+{
+        struct fixture *f = *state;
+        const char *json = "{\"ts\":1,\"sku\":\"A\",\"count\":1}"; /* 28 bytes */
+
+        f->lim.max_bytes = strlen(json);
+        expect_ok(f, SW_MSG_SHELF, json);
+        f->lim.max_bytes = strlen(json) - 1;
+        expect_reject(f, SW_MSG_SHELF, json, SW_REJECT_TOO_LARGE, "28 bytes, limit is 27");
+        /* capped before parsing: garbage over the limit is too_large, not not_json */
+        expect_reject(f, SW_MSG_SHELF, "this is not JSON at all, and it is long",
+                      SW_REJECT_TOO_LARGE, "39 bytes");
+}
+
+static void test_not_json(void **state)
+{
+        struct fixture *f = *state;
+        static const char nul_after[] = "{\"ts\":1,\"sku\":\"A\",\"count\":1}\0";
+
+        expect_reject(f, SW_MSG_SHELF, "", SW_REJECT_NOT_JSON, "empty");
+        expect_reject(f, SW_MSG_SHELF, "   ", SW_REJECT_NOT_JSON, "");
+        expect_reject(f, SW_MSG_SHELF, "{", SW_REJECT_NOT_JSON, "not valid JSON");
+        expect_reject(f, SW_MSG_SHELF, "hello", SW_REJECT_NOT_JSON, "not valid JSON");
+        expect_reject(f, SW_MSG_SHELF, "{'ts':1}", SW_REJECT_NOT_JSON, "not valid JSON");
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,}", SW_REJECT_NOT_JSON, "not valid JSON");
+        /* cJSON would skip any byte <= 0x20 between tokens; JSON does not */
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\x01\"sku\":\"A\",\"count\":1}",
+                      SW_REJECT_NOT_JSON, "control character");
+        expect_reject(f, SW_MSG_SHELF, "\x0c{\"ts\":1,\"sku\":\"A\",\"count\":1}",
+                      SW_REJECT_NOT_JSON, "control character");
+        /* raw control characters inside strings must be escaped */
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\"A\tB\",\"count\":1}",
+                      SW_REJECT_NOT_JSON, "control character");
+        /* \u0000 would silently cut the string at the NUL */
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\"A\\u0000B\",\"count\":1}",
+                      SW_REJECT_NOT_JSON, "\\u0000");
+        /* ... but an escaped backslash followed by "u0000" is plain text */
+        expect_ok(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\"A\\\\u0000B\",\"count\":1}");
+        assert_str_n(f->items[0].sku, f->items[0].sku_len, "A\\u0000B");
+        /* a NUL after the object is trailing garbage */
+        assert_int_equal(decode_n(f, SW_MSG_SHELF, nul_after, sizeof(nul_after) - 1), -EINVAL);
+        assert_int_equal(f->reason, SW_REJECT_NOT_JSON);
+}
+
+static void test_trailing_garbage(void **state)
+{
+        struct fixture *f = *state;
+
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\"A\",\"count\":1} x", SW_REJECT_NOT_JSON,
+                      "trailing data at offset 29");
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\"A\",\"count\":1}{}", SW_REJECT_NOT_JSON,
+                      "trailing data");
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\"A\",\"count\":1},", SW_REJECT_NOT_JSON,
+                      "trailing data");
+        expect_ok(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\"A\",\"count\":1}\r\n \t");
+        /* a payload cut short inside a string must not be read past its end */
+        assert_int_equal(decode_n(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\"A\\", 16), -EINVAL);
+        assert_int_equal(f->reason, SW_REJECT_NOT_JSON);
+}
+
+static void test_not_object(void **state)
+{
+        struct fixture *f = *state;
+
+        expect_reject(f, SW_MSG_SHELF, "[{\"ts\":1,\"sku\":\"A\",\"count\":1}]",
+                      SW_REJECT_NOT_OBJECT, "top level must be an object");
+        expect_reject(f, SW_MSG_SHELF, "\"x\"", SW_REJECT_NOT_OBJECT, "object");
+        expect_reject(f, SW_MSG_SHELF, "42", SW_REJECT_NOT_OBJECT, "object");
+        expect_reject(f, SW_MSG_SHELF, "null", SW_REJECT_NOT_OBJECT, "object");
+}
+
+static void test_deep_nesting(void **state)
+{
+        struct fixture *f = *state;
+        char *deep = repeat('[', 100000);
+        char *json;
+        size_t n;
+
+        f->lim.max_bytes = 1024 * 1024;
+        expect_reject(f, SW_MSG_POS, deep, SW_REJECT_NOT_JSON, "not valid JSON");
+        free(deep);
+
+        /* well-formed but 20000 deep: {"a":{"a":...1}...}, refused by the nesting limit */
+        deep = malloc(6 * 20000 + 2);
+        assert_non_null(deep);
+        for (size_t i = 0; i < 20000; i++) {
+                memcpy(deep + 5 * i, "{\"a\":", 5);
+                deep[5 * 20000 + 1 + i] = '}';
+        }
+        deep[5 * 20000] = '1';
+        deep[6 * 20000 + 1] = '\0';
+        expect_reject(f, SW_MSG_POS, deep, SW_REJECT_NOT_JSON, "not valid JSON");
+        free(deep);
+
+        /* moderate nesting in an unknown field is parsed and ignored */
+        json = malloc(1000);
+        assert_non_null(json);
+        n = (size_t)sprintf(json, "{\"deep\":");
+        for (int i = 0; i < 100; i++)
+                json[n++] = '[';
+        for (int i = 0; i < 100; i++)
+                json[n++] = ']';
+        sprintf(json + n, ",\"ts\":1,\"sku\":\"A\",\"count\":1}");
+        expect_ok(f, SW_MSG_SHELF, json);
+        free(json);
+}
+
+static void test_empty_and_too_many(void **state)
+{
+        struct fixture *f = *state;
+        static const char four[] = "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":1},"
+                                   "{\"sku\":\"B\",\"qty\":1},{\"sku\":\"C\",\"qty\":1},"
+                                   "{\"sku\":\"D\",\"qty\":1}]}";
+
+        expect_reject(f, SW_MSG_POS, "{\"id\":\"x\",\"ts\":1,\"lines\":[]}", SW_REJECT_EMPTY,
+                      "lines: must not be empty");
+        expect_reject(f, SW_MSG_INVENTORY, "{\"ts\":1,\"items\":[]}", SW_REJECT_EMPTY, "items");
+        expect_reject(f, SW_MSG_FORECAST, "{\"items\":[]}", SW_REJECT_EMPTY, "items");
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"readings\":[]}", SW_REJECT_EMPTY, "readings");
+
+        f->lim.max_items = 4;
+        expect_ok(f, SW_MSG_POS, four);
+        assert_int_equal(f->msg.n_items, 4);
+        f->lim.max_items = 3;
+        expect_reject(f, SW_MSG_POS, four, SW_REJECT_TOO_MANY_ITEMS, "lines: more than 3 entries");
+        /* the caller's capacity binds too */
+        f->lim.max_items = 100;
+        f->msg.items_cap = 2;
+        expect_reject(f, SW_MSG_POS, four, SW_REJECT_TOO_MANY_ITEMS, "lines: more than 2 entries");
+        f->msg.items_cap = 0;
+        expect_reject(f, SW_MSG_COUNT, "{\"id\":\"c\",\"ts\":1,\"sku\":\"A\",\"counted\":1}",
+                      SW_REJECT_TOO_MANY_ITEMS, "");
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\"A\",\"count\":1}",
+                      SW_REJECT_TOO_MANY_ITEMS, "");
+}
+
+static void test_all_or_nothing(void **state)
+{
+        struct fixture *f = *state;
+
+        f->msg.n_items = 77;
+        f->msg.id = NULL;
+        f->msg.ts = 1234;
+        expect_reject(f, SW_MSG_POS,
+                      "{\"id\":\"x\",\"ts\":99,\"lines\":[{\"sku\":\"A\",\"qty\":1},{\"sku\":\"B\","
+                      "\"qty\":1},{\"sku\":\"C\",\"qty\":1},{\"sku\":\"D\",\"qty\":1.5}]}",
+                      SW_REJECT_OUT_OF_RANGE, "lines[3].qty: must be an integer");
+        /* the message header is untouched on refusal */
+        assert_int_equal(f->msg.n_items, 77);
+        assert_null(f->msg.id);
+        assert_int_equal(f->msg.ts, 1234);
+        assert_ptr_equal(f->msg.items, f->items);
+        assert_int_equal(f->msg.items_cap, N_ITEMS);
+}
+
+static void test_bad_sku(void **state)
+{
+        struct fixture *f = *state;
+        char json[256];
+        char *s64 = repeat('S', 64);
+        char *s65 = repeat('S', 65);
+
+        snprintf(json, sizeof(json), "{\"ts\":1,\"sku\":\"%s\",\"count\":1}", s64);
+        expect_ok(f, SW_MSG_SHELF, json);
+        assert_str_n(f->items[0].sku, f->items[0].sku_len, s64);
+        snprintf(json, sizeof(json), "{\"ts\":1,\"sku\":\"%s\",\"count\":1}", s65);
+        expect_reject(f, SW_MSG_SHELF, json, SW_REJECT_BAD_SKU, "sku: longer than 64 bytes");
+        free(s64);
+        free(s65);
+
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\"\",\"count\":1}", SW_REJECT_BAD_SKU,
+                      "sku: must not be empty");
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\"A\\u0001\",\"count\":1}",
+                      SW_REJECT_BAD_SKU, "sku: must be printable ASCII");
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\"A\\n\",\"count\":1}", SW_REJECT_BAD_SKU,
+                      "printable ASCII");
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\"A\\u007f\",\"count\":1}",
+                      SW_REJECT_BAD_SKU, "printable ASCII");
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\"caf\xc3\xa9\",\"count\":1}",
+                      SW_REJECT_BAD_SKU, "printable ASCII");
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\" A\",\"count\":1}", SW_REJECT_BAD_SKU,
+                      "must not start or end with a space");
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\"A \",\"count\":1}", SW_REJECT_BAD_SKU,
+                      "space");
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\" \",\"count\":1}", SW_REJECT_BAD_SKU,
+                      "space");
+        expect_reject(
+            f, SW_MSG_SHELF,
+            "{\"ts\":1,\"readings\":[{\"sku\":\"A\",\"count\":1},{\"sku\":\"\",\"count\":1}]}",
+            SW_REJECT_BAD_SKU, "readings[1].sku");
+        expect_ok(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\"!~ A b ~!\",\"count\":1}");
+        assert_str_n(f->items[0].sku, f->items[0].sku_len, "!~ A b ~!");
+}
+
+static void test_bad_id(void **state)
+{
+        struct fixture *f = *state;
+        char json[512];
+        char *s128 = repeat('i', 128);
+        char *s129 = repeat('i', 129);
+
+        snprintf(json, sizeof(json), "{\"id\":\"%s\",\"ts\":1,\"sku\":\"A\",\"counted\":1}", s128);
+        expect_ok(f, SW_MSG_COUNT, json);
+        assert_str_n(f->msg.id, f->msg.id_len, s128);
+        snprintf(json, sizeof(json), "{\"id\":\"%s\",\"ts\":1,\"sku\":\"A\",\"counted\":1}", s129);
+        expect_reject(f, SW_MSG_COUNT, json, SW_REJECT_BAD_ID, "id: longer than 128 bytes");
+        snprintf(json, sizeof(json),
+                 "{\"id\":\"c\",\"ts\":1,\"sku\":\"A\",\"counted\":1,\"user\":\"%s\"}", s129);
+        expect_reject(f, SW_MSG_COUNT, json, SW_REJECT_BAD_ID, "user");
+        free(s128);
+        free(s129);
+
+        expect_reject(f, SW_MSG_POS, "{\"id\":\"\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":1}]}",
+                      SW_REJECT_BAD_ID, "id: must not be empty");
+        expect_reject(f, SW_MSG_RECEIPT,
+                      "{\"id\":\"a\\u00e9\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":1}]}",
+                      SW_REJECT_BAD_ID, "id: must be printable ASCII");
+        expect_reject(f, SW_MSG_COUNT,
+                      "{\"id\":\"c\",\"ts\":1,\"sku\":\"A\",\"counted\":1,\"anomaly\":\"\"}",
+                      SW_REJECT_BAD_ID, "anomaly: must not be empty");
+        expect_reject(f, SW_MSG_COUNT,
+                      "{\"id\":\"c\",\"ts\":1,\"sku\":\"A\",\"counted\":1,\"user\":\"\"}",
+                      SW_REJECT_BAD_ID, "user");
+        expect_reject(f, SW_MSG_COUNT,
+                      "{\"id\":\"c\",\"ts\":1,\"sku\":\"A\",\"counted\":1,\"user\":\"a\\u001bb\"}",
+                      SW_REJECT_BAD_ID, "user: must be UTF-8 text");
+}
+
+static void test_bad_timestamps(void **state)
+{
+        static const char *const bad[] = {
+            "\"2026-13-01T00:00:00Z\"",
+            "\"yesterday\"",
+            "\"2026-11-24\"",
+            "\"\"",
+            "\"2026-11-24T10:15:02\"",  /* no offset */
+            "\"1970-01-01T00:00:00Z\"", /* not after the epoch */
+            "\"1969-12-31T23:59:59Z\"",
+            "0",
+            "-5",
+            "0.5",
+            "253402300800",
+            "1e300",
+        };
+        struct fixture *f = *state;
+        char json[128];
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                snprintf(json, sizeof(json), "{\"ts\":%s,\"sku\":\"A\",\"count\":1}", bad[i]);
+                expect_reject(f, SW_MSG_SHELF, json, SW_REJECT_BAD_TIMESTAMP, "ts: ");
+        }
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":[1],\"sku\":\"A\",\"count\":1}",
+                      SW_REJECT_WRONG_TYPE, "ts");
+
+        expect_ok(f, SW_MSG_SHELF, "{\"ts\":253402300799.9,\"sku\":\"A\",\"count\":1}");
+        assert_int_equal(f->msg.ts, INT64_C(253402300799));
+        expect_ok(f, SW_MSG_SHELF, "{\"ts\":1.5,\"sku\":\"A\",\"count\":1}");
+        assert_int_equal(f->msg.ts, 1);
+        expect_ok(f, SW_MSG_SHELF,
+                  "{\"ts\":\"2026-11-24t10:15:02.999z\",\"sku\":\"A\",\"count\":1}");
+        assert_int_equal(f->msg.ts, TS_2026_11_24_101502);
+        expect_ok(f, SW_MSG_SHELF,
+                  "{\"ts\":\"2026-11-24T11:15:02+01:00\",\"sku\":\"A\",\"count\":1}");
+        assert_int_equal(f->msg.ts, TS_2026_11_24_101502);
+}
+
+static void test_bad_dates(void **state)
+{
+        static const char *const bad[] = {"2026-02-30",           "2026-1-05",  "20260105", "",
+                                          "2026-01-05T00:00:00Z", "2026-01-5 ", "today"};
+        struct fixture *f = *state;
+        char json[128];
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                snprintf(json, sizeof(json),
+                         "{\"items\":[{\"sku\":\"A\",\"date\":\"%s\",\"units\":1}]}", bad[i]);
+                expect_reject(f, SW_MSG_FORECAST, json, SW_REJECT_BAD_DATE,
+                              "items[0].date: must be YYYY-MM-DD");
+        }
+}
+
+static void test_case_sensitive(void **state)
+{
+        struct fixture *f = *state;
+
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"SKU\":\"A\",\"count\":1}",
+                      SW_REJECT_MISSING_FIELD, "sku: missing");
+        expect_reject(f, SW_MSG_SHELF, "{\"TS\":1,\"sku\":\"A\",\"count\":1}",
+                      SW_REJECT_MISSING_FIELD, "ts: missing");
+        expect_reject(f, SW_MSG_POS,
+                      "{\"id\":\"x\",\"ts\":1,\"Lines\":[{\"sku\":\"A\",\"qty\":1}]}",
+                      SW_REJECT_MISSING_FIELD, "lines: missing");
+        expect_reject(f, SW_MSG_POS,
+                      "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"Qty\":1}]}",
+                      SW_REJECT_MISSING_FIELD, "lines[0].qty: missing");
+        /* a differently cased optional field is just an unknown field */
+        expect_ok(f, SW_MSG_POS,
+                  "{\"id\":\"x\",\"ts\":1,\"lines\":[{\"sku\":\"A\",\"qty\":1,\"Price\":-5}]}");
+        assert_int_equal(f->items[0].has, SW_HAS_QTY);
+}
+
+static void test_category_utf8(void **state)
+{
+        static const char *const bad[] = {
+            "\xff",             /* never valid */
+            "a\xc0\xaf",        /* overlong '/' */
+            "\xe0\x80\xaf",     /* overlong, 3 bytes */
+            "\xed\xa0\x80",     /* UTF-16 surrogate */
+            "\xf4\x90\x80\x80", /* above U+10FFFF */
+            "\xe2\x82",         /* truncated */
+            "ab\xe2\x82",       /* truncated at the end */
+            "\x80",             /* lone continuation */
+            "\\u0007",          /* C0 control */
+            "a\\u007f",         /* DEL */
+            "\\u0085",          /* C1 control */
+            "",                 /* empty */
+        };
+        struct fixture *f = *state;
+        char json[256];
+        char big[3 * 22 + 1];
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                snprintf(json, sizeof(json),
+                         "{\"ts\":1,\"items\":[{\"sku\":\"A\",\"category\":\"%s\"}]}", bad[i]);
+                expect_reject(f, SW_MSG_INVENTORY, json, SW_REJECT_BAD_CATEGORY,
+                              "items[0].category");
+        }
+
+        /* 64 bytes of 2-byte characters fit; one more byte does not */
+        json[0] = '\0';
+        strcat(json, "{\"ts\":1,\"items\":[{\"sku\":\"A\",\"category\":\"");
+        for (int i = 0; i < 32; i++)
+                strcat(json, "\xc3\xa9");
+        strcat(json, "\"}]}");
+        expect_ok(f, SW_MSG_INVENTORY, json);
+        assert_int_equal(f->items[0].category_len, 64);
+        assert_memory_equal(f->items[0].category, "\xc3\xa9\xc3\xa9", 4);
+        json[0] = '\0';
+        strcat(json, "{\"ts\":1,\"items\":[{\"sku\":\"A\",\"category\":\"x");
+        for (int i = 0; i < 32; i++)
+                strcat(json, "\xc3\xa9");
+        strcat(json, "\"}]}");
+        expect_reject(f, SW_MSG_INVENTORY, json, SW_REJECT_BAD_CATEGORY, "longer than 64 bytes");
+
+        /* 3- and 4-byte characters, including the largest code point */
+        big[0] = '\0';
+        for (int i = 0; i < 21; i++)
+                strcat(big, "\xe2\x82\xac");
+        snprintf(json, sizeof(json),
+                 "{\"ts\":1,\"items\":[{\"sku\":\"A\",\"category\":\"%s\"},"
+                 "{\"sku\":\"B\",\"category\":\"\xf0\x9f\x8d\x8e\xf4\x8f\xbf\xbf\"}]}",
+                 big);
+        expect_ok(f, SW_MSG_INVENTORY, json);
+        assert_int_equal(f->items[0].category_len, 63);
+        assert_int_equal(f->items[1].category_len, 8);
+}
+
+static void test_shelf_both_forms(void **state)
+{
+        struct fixture *f = *state;
+
+        expect_reject(
+            f, SW_MSG_SHELF,
+            "{\"ts\":1,\"sku\":\"A\",\"count\":1,\"readings\":[{\"sku\":\"B\",\"count\":2}]}",
+            SW_REJECT_WRONG_TYPE, "readings: not allowed together with sku/count");
+        expect_reject(f, SW_MSG_SHELF,
+                      "{\"ts\":1,\"count\":1,\"readings\":[{\"sku\":\"B\",\"count\":2}]}",
+                      SW_REJECT_WRONG_TYPE, "readings: not allowed");
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":1,\"readings\":{\"sku\":\"B\",\"count\":2}}",
+                      SW_REJECT_WRONG_TYPE, "readings: must be an array");
+}
+
+static void test_unknown_kind(void **state)
+{
+        struct fixture *f = *state;
+
+        expect_reject(f, SW_MSG_KIND_COUNT, "{}", SW_REJECT_UNKNOWN_TOPIC, "kind");
+        expect_reject(f, (enum sw_msg_kind) - 1, "{}", SW_REJECT_UNKNOWN_TOPIC, "kind");
+}
+
+static void test_tiny_err_buffer(void **state)
+{
+        struct fixture *f = *state;
+        enum sw_reject_reason reason = SW_REJECT_REASON_COUNT;
+        char small[4];
+
+        assert_int_equal(sw_payload_decode(f->d, SW_MSG_SHELF, "[]", 2, &f->lim, &f->msg, &reason,
+                                           small, sizeof(small)),
+                         -EINVAL);
+        assert_int_equal(reason, SW_REJECT_NOT_OBJECT);
+        assert_string_equal(small, "pay");
+        reason = SW_REJECT_REASON_COUNT;
+        assert_int_equal(
+            sw_payload_decode(f->d, SW_MSG_SHELF, "[]", 2, &f->lim, &f->msg, &reason, NULL, 0),
+            -EINVAL);
+        assert_int_equal(reason, SW_REJECT_NOT_OBJECT);
+}
+
+/* ---- command requests ---- */
+
+static int cmd(struct fixture *f, const char *json, struct sw_cmd_request *req)
+{
+        size_t len = strlen(json);
+        char *copy = malloc(len ? len : 1);
+        int r;
+
+        assert_non_null(copy);
+        memcpy(copy, json, len);
+        f->err[0] = '\0';
+        r = sw_payload_decode_command(f->d, copy, len, 4096, req, f->err, sizeof(f->err));
+        free(copy);
+        return r;
+}
+
+static void expect_cmd_fail(struct fixture *f, const char *json, const char *err_part)
+{
+        struct sw_cmd_request req;
+        int r;
+
+        memset(&req, 0x5a, sizeof(req));
+        r = cmd(f, json, &req);
+        if (r != -EINVAL || !strstr(f->err, err_part))
+                print_error("command %.200s: r=%d err=\"%s\" (want \"%s\")\n", json, r, f->err,
+                            err_part);
+        assert_int_equal(r, -EINVAL);
+        assert_non_null(strstr(f->err, err_part));
+        assert_int_equal(req.n_detectors, 0x5a5a5a5a); /* untouched on failure */
+}
+
+static void test_command_empty(void **state)
+{
+        struct fixture *f = *state;
+        struct sw_cmd_request req;
+
+        memset(&req, 0x5a, sizeof(req));
+        assert_int_equal(cmd(f, "", &req), 0);
+        assert_null(req.as_of);
+        assert_null(req.reply_to);
+        assert_false(req.has_days);
+        assert_false(req.has_limit);
+        assert_int_equal(req.n_detectors, 0);
+
+        memset(&req, 0x5a, sizeof(req));
+        assert_int_equal(cmd(f, " \n", &req), 0);
+        assert_null(req.note);
+        assert_int_equal(cmd(f, "{}", &req), 0);
+        assert_null(req.sku);
+        assert_false(req.has_days);
+}
+
+static void test_command_full(void **state)
+{
+        struct fixture *f = *state;
+        struct sw_cmd_request req;
+
+        assert_int_equal(
+            cmd(f,
+                "{\"as_of\":\"2026-11-25\",\"type\":\"ghost_stock\",\"severity\":"
+                "\"critical\",\"status\":\"open\",\"sku\":\"A-1\",\"anomaly\":\"an-1\","
+                "\"outcome\":\"true_positive\",\"action\":\"cycle_count\",\"note\":"
+                "\"found 3 in back room \\u2014 ok\",\"reply_to\":\"clients/x/reply\","
+                "\"corr\":\"42\",\"days\":30,\"limit\":100000,\"detectors\":"
+                "[\"ghost_stock\",\"shelf_out\"],\"extra\":{\"ignored\":true}}",
+                &req),
+            0);
+        assert_string_equal(req.as_of, "2026-11-25");
+        assert_string_equal(req.type, "ghost_stock");
+        assert_string_equal(req.severity, "critical");
+        assert_string_equal(req.status, "open");
+        assert_string_equal(req.sku, "A-1");
+        assert_string_equal(req.anomaly, "an-1");
+        assert_string_equal(req.outcome, "true_positive");
+        assert_string_equal(req.action, "cycle_count");
+        assert_string_equal(req.note, "found 3 in back room \xe2\x80\x94 ok");
+        assert_string_equal(req.reply_to, "clients/x/reply");
+        assert_string_equal(req.corr, "42");
+        assert_true(req.has_days);
+        assert_int_equal(req.days, 30);
+        assert_true(req.has_limit);
+        assert_int_equal(req.limit, 100000);
+        assert_int_equal(req.n_detectors, 2);
+        assert_string_equal(req.detectors[0], "ghost_stock");
+        assert_string_equal(req.detectors[1], "shelf_out");
+
+        assert_int_equal(cmd(f, "{\"days\":1,\"type\":null,\"limit\":null,\"detectors\":[]}", &req),
+                         0);
+        assert_int_equal(req.days, 1);
+        assert_null(req.type);
+        assert_false(req.has_limit);
+        assert_int_equal(req.n_detectors, 0);
+}
+
+static void test_command_invalid(void **state)
+{
+        struct fixture *f = *state;
+        char json[1200];
+        char *note = repeat('n', 1024);
+
+        expect_cmd_fail(f, "{\"days\":0}", "days: must be between 1 and 100000");
+        expect_cmd_fail(f, "{\"days\":-3}", "days");
+        expect_cmd_fail(f, "{\"days\":1.5}", "days: must be an integer");
+        expect_cmd_fail(f, "{\"days\":100001}", "days");
+        expect_cmd_fail(f, "{\"days\":1e999}", "days: must be finite");
+        expect_cmd_fail(f, "{\"days\":\"7\"}", "days: must be an integer");
+        expect_cmd_fail(f, "{\"limit\":true}", "limit");
+        expect_cmd_fail(f, "{\"type\":5}", "type: must be a string");
+        expect_cmd_fail(f, "{\"Type\":\"x\",\"severity\":{}}", "severity: must be a string");
+        expect_cmd_fail(f, "{\"note\":\"a\\u0007b\"}", "note: must be UTF-8 text");
+        expect_cmd_fail(f, "{\"note\":\"a\xff\"}", "note: must be UTF-8 text");
+        expect_cmd_fail(f, "{\"reply_to\":\"a/#\"}", "reply_to: must be a topic");
+        expect_cmd_fail(f, "{\"reply_to\":\"a/+/b\"}", "reply_to");
+        expect_cmd_fail(f, "{\"reply_to\":\"\"}", "reply_to");
+        expect_cmd_fail(f, "{\"detectors\":\"ghost_stock\"}", "detectors: must be an array");
+        expect_cmd_fail(f, "{\"detectors\":[\"a\",7]}", "detectors[1]: must be a string");
+        expect_cmd_fail(f, "{\"detectors\":[\"\"]}", "detectors[0]");
+        expect_cmd_fail(f,
+                        "{\"detectors\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\"]}",
+                        "detectors: more than 8 entries");
+        expect_cmd_fail(f, "[]", "top level must be an object");
+        expect_cmd_fail(f, "{\"days\":7", "not valid JSON");
+        expect_cmd_fail(f, "{\"days\":7} 8", "trailing data");
+        expect_cmd_fail(f, "{\"sku\":\"a\\u0000b\"}", "\\u0000");
+
+        snprintf(json, sizeof(json), "{\"note\":\"%s\"}", note);
+        {
+                struct sw_cmd_request req;
+
+                assert_int_equal(cmd(f, json, &req), 0);
+                assert_int_equal(strlen(req.note), 1024);
+        }
+        snprintf(json, sizeof(json), "{\"note\":\"%sn\"}", note);
+        expect_cmd_fail(f, json, "note: longer than 1024 bytes");
+        free(note);
+
+        {
+                struct sw_cmd_request req;
+
+                assert_int_equal(sw_payload_decode_command(f->d, "{\"days\":7}", 10, 9, &req,
+                                                           f->err, sizeof(f->err)),
+                                 -EINVAL);
+                assert_non_null(strstr(f->err, "limit is 9"));
+        }
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(test_pos_valid, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_pos_boundaries, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_receipt_valid, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_inventory_valid, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_forecast_valid, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_shelf_valid, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_count_valid, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_unknown_fields_ignored, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_whitespace_and_reuse, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_duplicate_key_first_wins, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_missing_fields, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_wrong_types, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_negative_and_zero, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_non_finite_and_huge, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_fractional, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_oversize, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_not_json, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_trailing_garbage, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_not_object, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_deep_nesting, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_empty_and_too_many, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_all_or_nothing, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_bad_sku, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_bad_id, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_bad_timestamps, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_bad_dates, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_case_sensitive, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_category_utf8, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_shelf_both_forms, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_unknown_kind, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_tiny_err_buffer, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_command_empty, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_command_full, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_command_invalid, setup, teardown),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,849 @@
+/* Tests of platform/store: a real SQLite file in a mkdtemp directory. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "platform/store.h"
+
+/* Per-test fixture: a fresh directory and the database path inside it. */
+struct fixture {
+        char dir[64];       /* mkdtemp directory */
+        char path[128];     /* dir/shelfwatch.db */
+        struct sw_store *s; /* opened store, or NULL */
+};
+
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+        (void)st;
+        (void)flag;
+        (void)ftw;
+        return remove(p);
+}
+
+static int setup(void **state)
+{
+        struct fixture *f = calloc(1, sizeof(*f));
+
+        assert_non_null(f);
+        snprintf(f->dir, sizeof(f->dir), "/tmp/sw-store-test-XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+        snprintf(f->path, sizeof(f->path), "%s/shelfwatch.db", f->dir);
+        *state = f;
+        return 0;
+}
+
+static int setup_open(void **state)
+{
+        struct fixture *f;
+
+        setup(state);
+        f = *state;
+        assert_int_equal(
+            sw_store_open(f->path, &(struct sw_store_options){.cache_kib = 512}, &f->s), 0);
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        struct fixture *f = *state;
+
+        f->s = sw_store_close(f->s);
+        nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+        free(f);
+        return 0;
+}
+
+static int file_exists(const char *p)
+{
+        return access(p, F_OK) == 0;
+}
+
+/* Run SQL on the file with a separate raw connection. */
+static void raw_exec(const char *path, const char *sql)
+{
+        sqlite3 *db;
+
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+}
+
+static int raw_int(const char *path, const char *sql)
+{
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        int v;
+
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        v = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return v;
+}
+
+/* ---- SKU state ---- */
+
+/* Collected rows of sw_store_load_skus. */
+struct sku_rows {
+        int n;                     /* rows seen */
+        char sku[8][32];           /* keys in callback order */
+        unsigned char blob[8][16]; /* blob bytes */
+        size_t len[8];             /* blob lengths */
+        int stop_after;            /* return -ECANCELED after this many rows; 0 = never */
+};
+
+static int sku_cb(void *ctx, const char *sku, const void *blob, size_t len)
+{
+        struct sku_rows *r = ctx;
+
+        assert_true(r->n < 8);
+        assert_true(len <= sizeof(r->blob[0]));
+        assert_non_null(blob);
+        snprintf(r->sku[r->n], sizeof(r->sku[0]), "%s", sku);
+        memcpy(r->blob[r->n], blob, len);
+        r->len[r->n] = len;
+        r->n++;
+        if (r->stop_after && r->n >= r->stop_after)
+                return -ECANCELED;
+        return 0;
+}
+
+static void test_open_close_reopen_keeps_data(void **state)
+{
+        struct fixture *f = *state;
+        struct sku_rows rows = {0};
+        int64_t v = 0;
+
+        assert_int_equal(sw_store_open(f->path, NULL, &f->s), 0);
+        assert_string_equal(sw_store_errmsg(f->s), "");
+        assert_int_equal(sw_store_put_sku(f->s, "A1", "abc", 3), 0);
+        assert_int_equal(sw_store_meta_put_int(f->s, "last_detect_day", 19999), 0);
+        f->s = sw_store_close(f->s);
+        assert_null(f->s);
+        assert_null(sw_store_close(NULL));
+
+        assert_int_equal(sw_store_open(f->path, NULL, &f->s), 0);
+        assert_int_equal(sw_store_load_skus(f->s, sku_cb, &rows), 1);
+        assert_string_equal(rows.sku[0], "A1");
+        assert_memory_equal(rows.blob[0], "abc", 3);
+        assert_int_equal(sw_store_meta_get_int(f->s, "last_detect_day", &v), 0);
+        assert_int_equal(v, 19999);
+        assert_int_equal(sw_store_quick_check(f->s), 0);
+}
+
+static void test_wal_mode(void **state)
+{
+        struct fixture *f = *state;
+        sqlite3 *db;
+        sqlite3_stmt *st;
+
+        assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+}
+
+static void test_migration_from_version_0(void **state)
+{
+        struct fixture *f = *state;
+        int v = -1;
+
+        /* A version-0 file with something already in it. */
+        raw_exec(f->path, "CREATE TABLE unrelated(x); INSERT INTO unrelated VALUES(7);");
+        assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 0);
+
+        assert_int_equal(sw_store_open(f->path, NULL, &f->s), 0);
+        assert_int_equal(sw_store_schema_version(f->s, &v), 0);
+        assert_int_equal(v, SW_STORE_SCHEMA_VERSION);
+        assert_int_equal(raw_int(f->path, "PRAGMA user_version"), SW_STORE_SCHEMA_VERSION);
+        assert_int_equal(raw_int(f->path, "SELECT x FROM unrelated"), 7);
+        assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                          "('sku_state','dedup','anomaly','outbox','meta')"),
+                         5);
+        /* Reopening an up-to-date file changes nothing. */
+        f->s = sw_store_close(f->s);
+        assert_int_equal(sw_store_open(f->path, NULL, &f->s), 0);
+        assert_int_equal(sw_store_schema_version(f->s, &v), 0);
+        assert_int_equal(v, SW_STORE_SCHEMA_VERSION);
+}
+
+static void test_failed_migration_is_rolled_back(void **state)
+{
+        struct fixture *f = *state;
+        struct sw_store *s = (struct sw_store *)0x1;
+
+        /* The step's CREATE TABLE sku_state collides, after other statements ran. */
+        raw_exec(f->path, "CREATE TABLE meta(k);");
+        assert_int_equal(sw_store_open(f->path, NULL, &s), -EIO);
+        assert_ptr_equal(s, (struct sw_store *)0x1); /* ret not written on failure */
+        assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 0);
+        assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                          "('sku_state','dedup','anomaly','outbox')"),
+                         0);
+}
+
+static void test_newer_version_refused(void **state)
+{
+        struct fixture *f = *state;
+        char sql[64];
+        struct sw_store *s = NULL;
+
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SW_STORE_SCHEMA_VERSION + 1);
+        raw_exec(f->path, sql);
+        assert_int_equal(sw_store_open(f->path, NULL, &s), -EPROTO);
+        assert_null(s);
+        assert_int_equal(raw_int(f->path, "PRAGMA user_version"), SW_STORE_SCHEMA_VERSION + 1);
+}
+
+static void test_skus_round_trip_and_overwrite(void **state)
+{
+        struct fixture *f = *state;
+        static const unsigned char bin[] = {0x00, 0xff, 0x00, 0x7f, 0x80, 0x00};
+        struct sku_rows rows = {0};
+
+        assert_int_equal(sw_store_put_sku(f->s, "B2", bin, sizeof(bin)), 0);
+        assert_int_equal(sw_store_put_sku(f->s, "A1", "old", 3), 0);
+        assert_int_equal(sw_store_put_sku(f->s, "A1", "newer", 5), 0);
+        assert_int_equal(sw_store_put_sku(f->s, "C3", NULL, 0), 0);
+        assert_int_equal(sw_store_put_sku(f->s, "", "x", 1), -EINVAL);
+        assert_int_equal(sw_store_put_sku(f->s, NULL, "x", 1), -EINVAL);
+        assert_int_equal(sw_store_put_sku(f->s, "D4", NULL, 1), -EINVAL);
+
+        assert_int_equal(sw_store_load_skus(f->s, sku_cb, &rows), 3);
+        assert_string_equal(rows.sku[0], "A1");
+        assert_int_equal(rows.len[0], 5);
+        assert_memory_equal(rows.blob[0], "newer", 5);
+        assert_string_equal(rows.sku[1], "B2");
+        assert_int_equal(rows.len[1], sizeof(bin));
+        assert_memory_equal(rows.blob[1], bin, sizeof(bin));
+        assert_string_equal(rows.sku[2], "C3");
+        assert_int_equal(rows.len[2], 0);
+
+        /* A negative callback result stops the walk and is returned. */
+        memset(&rows, 0, sizeof(rows));
+        rows.stop_after = 2;
+        assert_int_equal(sw_store_load_skus(f->s, sku_cb, &rows), -ECANCELED);
+        assert_int_equal(rows.n, 2);
+        /* The statement was reset: a later write is not blocked by a read in progress. */
+        assert_int_equal(sw_store_put_sku(f->s, "E5", "e", 1), 0);
+}
+
+/* ---- dedup ---- */
+
+/* Collected hashes of sw_store_load_dedup. */
+struct hash_rows {
+        int n;          /* hashes seen */
+        uint64_t h[16]; /* in callback order */
+};
+
+static int hash_cb(void *ctx, uint64_t hash)
+{
+        struct hash_rows *r = ctx;
+
+        assert_true(r->n < 16);
+        r->h[r->n++] = hash;
+        return 0;
+}
+
+static void test_dedup_put_prune_load(void **state)
+{
+        struct fixture *f = *state;
+        struct hash_rows rows = {0};
+
+        assert_int_equal(sw_store_put_dedup(f->s, 10), 0);
+        assert_int_equal(sw_store_put_dedup(f->s, UINT64_MAX), 0); /* top bit set */
+        assert_int_equal(sw_store_put_dedup(f->s, 30), 0);
+        assert_int_equal(sw_store_put_dedup(f->s, 40), 0);
+        assert_int_equal(sw_store_put_dedup(f->s, 10), 0); /* seen again: now newest */
+        assert_int_equal(sw_store_load_dedup(f->s, hash_cb, &rows), 4);
+        assert_true(rows.h[0] == UINT64_MAX);
+        assert_true(rows.h[1] == 30);
+        assert_true(rows.h[2] == 40);
+        assert_true(rows.h[3] == 10);
+
+        assert_int_equal(sw_store_prune_dedup(f->s, 2), 2);
+        memset(&rows, 0, sizeof(rows));
+        assert_int_equal(sw_store_load_dedup(f->s, hash_cb, &rows), 2);
+        assert_true(rows.h[0] == 40);
+        assert_true(rows.h[1] == 10);
+        assert_int_equal(sw_store_prune_dedup(f->s, 5), 0);
+        assert_int_equal(sw_store_put_dedup(f->s, 50), 0);
+        memset(&rows, 0, sizeof(rows));
+        assert_int_equal(sw_store_load_dedup(f->s, hash_cb, &rows), 3);
+        assert_true(rows.h[2] == 50);
+        assert_int_equal(sw_store_prune_dedup(f->s, 0), 3);
+        assert_int_equal(sw_store_load_dedup(f->s, hash_cb, &rows), 0);
+}
+
+/* ---- anomalies ---- */
+
+/* Copy of one anomaly row as seen by a callback. */
+struct anomaly_copy {
+        char id[32], type[32], severity[16], status[16], sku[16], category[16], as_of[16];
+        char payload[64];                             /* JSON text */
+        int has_category;                             /* category was not NULL */
+        int64_t episode_day, detected_at, updated_at; /* integer columns */
+        double score, probability, value;             /* real columns */
+};
+
+/* Collected rows of an anomaly walk. */
+struct anomaly_rows {
+        int n;                     /* rows seen */
+        struct anomaly_copy a[16]; /* in callback order */
+};
+
+static int anomaly_cb(void *ctx, const struct sw_store_anomaly *a)
+{
+        struct anomaly_rows *r = ctx;
+        struct anomaly_copy *c;
+
+        assert_true(r->n < 16);
+        c = &r->a[r->n++];
+        snprintf(c->id, sizeof(c->id), "%s", a->id);
+        snprintf(c->type, sizeof(c->type), "%s", a->type);
+        snprintf(c->severity, sizeof(c->severity), "%s", a->severity);
+        snprintf(c->status, sizeof(c->status), "%s", a->status);
+        snprintf(c->sku, sizeof(c->sku), "%s", a->sku);
+        c->has_category = a->category != NULL;
+        snprintf(c->category, sizeof(c->category), "%s", a->category ? a->category : "");
+        snprintf(c->as_of, sizeof(c->as_of), "%s", a->as_of);
+        snprintf(c->payload, sizeof(c->payload), "%s", a->payload);
+        c->episode_day = a->episode_day;
+        c->detected_at = a->detected_at;
+        c->updated_at = a->updated_at;
+        c->score = a->score;
+        c->probability = a->probability;
+        c->value = a->value;
+        return 0;
+}
+
+static struct sw_store_anomaly mk_anomaly(const char *id, const char *type, const char *severity,
+                                          const char *status, const char *sku, int64_t detected,
+                                          int64_t updated)
+{
+        return (struct sw_store_anomaly){.id = id,
+                                         .type = type,
+                                         .severity = severity,
+                                         .status = status,
+                                         .sku = sku,
+                                         .category = "dairy",
+                                         .as_of = "2024-03-01",
+                                         .episode_day = 19783,
+                                         .detected_at = detected,
+                                         .updated_at = updated,
+                                         .score = 1.5,
+                                         .probability = 0.5,
+                                         .value = 10.0,
+                                         .payload = "{}"};
+}
+
+static void test_anomaly_upsert_keeps_detected_at(void **state)
+{
+        struct fixture *f = *state;
+        struct anomaly_rows rows = {0};
+        struct sw_store_anomaly a =
+            mk_anomaly("an-1", "ghost_stock", "warning", "open", "A1", 1000, 1000);
+
+        assert_int_equal(sw_store_put_anomaly(f->s, &a), 0);
+        a.detected_at = 5000; /* must be ignored on update */
+        a.updated_at = 2000;
+        a.severity = "critical";
+        a.status = "resolved";
+        a.category = NULL;
+        a.as_of = "2024-03-02";
+        a.episode_day = 19784;
+        a.score = 3.25;
+        a.probability = 0.875;
+        a.value = 99.5;
+        a.payload = "{\"id\":\"an-1\"}";
+        assert_int_equal(sw_store_put_anomaly(f->s, &a), 0);
+
+        assert_int_equal(sw_store_get_anomaly(f->s, "an-1", anomaly_cb, &rows), 0);
+        assert_int_equal(rows.n, 1);
+        assert_string_equal(rows.a[0].id, "an-1");
+        assert_string_equal(rows.a[0].type, "ghost_stock");
+        assert_string_equal(rows.a[0].severity, "critical");
+        assert_string_equal(rows.a[0].status, "resolved");
+        assert_string_equal(rows.a[0].sku, "A1");
+        assert_false(rows.a[0].has_category);
+        assert_string_equal(rows.a[0].as_of, "2024-03-02");
+        assert_int_equal(rows.a[0].episode_day, 19784);
+        assert_int_equal(rows.a[0].detected_at, 1000);
+        assert_int_equal(rows.a[0].updated_at, 2000);
+        assert_true(rows.a[0].score == 3.25);
+        assert_true(rows.a[0].probability == 0.875);
+        assert_true(rows.a[0].value == 99.5);
+        assert_string_equal(rows.a[0].payload, "{\"id\":\"an-1\"}");
+
+        assert_int_equal(sw_store_get_anomaly(f->s, "nope", anomaly_cb, &rows), -ENOENT);
+        assert_int_equal(rows.n, 1);
+        a.payload = NULL;
+        assert_int_equal(sw_store_put_anomaly(f->s, &a), -EINVAL);
+}
+
+static void test_load_open_anomalies(void **state)
+{
+        struct fixture *f = *state;
+        struct anomaly_rows rows = {0};
+        struct sw_store_anomaly a[] = {
+            mk_anomaly("an-3", "shelf_out", "info", "open", "C", 300, 300),
+            mk_anomaly("an-1", "ghost_stock", "warning", "open", "A", 100, 900),
+            mk_anomaly("an-2", "ghost_stock", "warning", "cleared", "B", 200, 200),
+            mk_anomaly("an-4", "ml_detected", "critical", "dismissed", "D", 50, 50),
+        };
+
+        for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++)
+                assert_int_equal(sw_store_put_anomaly(f->s, &a[i]), 0);
+        assert_int_equal(sw_store_load_open_anomalies(f->s, anomaly_cb, &rows), 2);
+        assert_string_equal(rows.a[0].id, "an-1");
+        assert_string_equal(rows.a[1].id, "an-3");
+        assert_string_equal(rows.a[0].status, "open");
+        assert_string_equal(rows.a[1].status, "open");
+}
+
+static void test_list_anomalies_filters_limit_order(void **state)
+{
+        struct fixture *f = *state;
+        struct anomaly_rows rows = {0};
+        struct sw_store_anomaly a[] = {
+            mk_anomaly("a", "ghost_stock", "warning", "open", "S1", 10, 100),
+            mk_anomaly("b", "ghost_stock", "critical", "open", "S2", 10, 300),
+            mk_anomaly("c", "shelf_out", "critical", "resolved", "S1", 10, 200),
+            mk_anomaly("d", "ghost_stock", "warning", "open", "S1", 10, 300),
+            mk_anomaly("e", "ml_detected", "info", "cleared", "S3", 10, 50),
+        };
+
+        for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++)
+                assert_int_equal(sw_store_put_anomaly(f->s, &a[i]), 0);
+
+        /* No filter: newest first, ties by id descending. */
+        assert_int_equal(sw_store_list_anomalies(f->s, NULL, anomaly_cb, &rows), 5);
+        assert_string_equal(rows.a[0].id, "d");
+        assert_string_equal(rows.a[1].id, "b");
+        assert_string_equal(rows.a[2].id, "c");
+        assert_string_equal(rows.a[3].id, "a");
+        assert_string_equal(rows.a[4].id, "e");
+
+        memset(&rows, 0, sizeof(rows));
+        assert_int_equal(
+            sw_store_list_anomalies(f->s, &(struct sw_store_anomaly_filter){.type = "ghost_stock"},
+                                    anomaly_cb, &rows),
+            3);
+        assert_string_equal(rows.a[0].id, "d");
+        assert_string_equal(rows.a[2].id, "a");
+
+        memset(&rows, 0, sizeof(rows));
+        assert_int_equal(
+            sw_store_list_anomalies(f->s, &(struct sw_store_anomaly_filter){.severity = "critical"},
+                                    anomaly_cb, &rows),
+            2);
+        assert_string_equal(rows.a[0].id, "b");
+        assert_string_equal(rows.a[1].id, "c");
+
+        memset(&rows, 0, sizeof(rows));
+        assert_int_equal(sw_store_list_anomalies(
+                             f->s, &(struct sw_store_anomaly_filter){.status = "open", .sku = "S1"},
+                             anomaly_cb, &rows),
+                         2);
+        assert_string_equal(rows.a[0].id, "d");
+        assert_string_equal(rows.a[1].id, "a");
+
+        memset(&rows, 0, sizeof(rows));
+        assert_int_equal(sw_store_list_anomalies(f->s,
+                                                 &(struct sw_store_anomaly_filter){.since = 200},
+                                                 anomaly_cb, &rows),
+                         3);
+        assert_string_equal(rows.a[2].id, "c");
+
+        memset(&rows, 0, sizeof(rows));
+        assert_int_equal(sw_store_list_anomalies(f->s,
+                                                 &(struct sw_store_anomaly_filter){.limit = 2},
+                                                 anomaly_cb, &rows),
+                         2);
+        assert_string_equal(rows.a[0].id, "d");
+        assert_string_equal(rows.a[1].id, "b");
+
+        memset(&rows, 0, sizeof(rows));
+        assert_int_equal(sw_store_list_anomalies(
+                             f->s,
+                             &(struct sw_store_anomaly_filter){.type = "inventory_discrepancy"},
+                             anomaly_cb, &rows),
+                         0);
+}
+
+/* ---- outbox ---- */
+
+/* Collected rows of sw_store_outbox_pending. */
+struct outbox_rows {
+        int n;                /* rows seen */
+        int64_t seq[16];      /* seq of each row */
+        char topic[16][32];   /* topics */
+        char msg_id[16][16];  /* message ids */
+        char payload[16][32]; /* payload bytes, NUL-terminated copy */
+        size_t len[16];       /* payload lengths */
+        int retain[16];       /* retain flags */
+};
+
+static int outbox_cb(void *ctx, int64_t seq, const char *topic, const char *msg_id,
+                     const void *payload, size_t len, int retain)
+{
+        struct outbox_rows *r = ctx;
+
+        assert_true(r->n < 16);
+        assert_true(len < sizeof(r->payload[0]));
+        r->seq[r->n] = seq;
+        snprintf(r->topic[r->n], sizeof(r->topic[0]), "%s", topic);
+        snprintf(r->msg_id[r->n], sizeof(r->msg_id[0]), "%s", msg_id);
+        memcpy(r->payload[r->n], payload, len);
+        r->payload[r->n][len] = '\0';
+        r->len[r->n] = len;
+        r->retain[r->n] = retain;
+        r->n++;
+        return 0;
+}
+
+static void test_outbox(void **state)
+{
+        struct fixture *f = *state;
+        struct outbox_rows rows = {0};
+        int64_t seq[6] = {0};
+        uint64_t nrows = 99, bytes = 99;
+
+        assert_int_equal(sw_store_outbox_depth(f->s, &nrows, &bytes), 0);
+        assert_int_equal(nrows, 0);
+        assert_int_equal(bytes, 0);
+        assert_int_equal(
+            sw_store_outbox_add(f->s, "r/t/s/anomaly", "m1", "{\"a\":1}", 7, 0, 100, &seq[0]), 0);
+        assert_int_equal(sw_store_outbox_add(f->s, "r/t/s/summary", "m2", "{}", 2, 1, 101, &seq[1]),
+                         0);
+        assert_int_equal(sw_store_outbox_add(f->s, "r/t/s/status", "m3", NULL, 0, 1, 102, &seq[2]),
+                         0);
+        assert_true(seq[0] < seq[1] && seq[1] < seq[2]);
+        assert_int_equal(sw_store_outbox_add(f->s, NULL, "m", "x", 1, 0, 0, NULL), -EINVAL);
+
+        assert_int_equal(sw_store_outbox_pending(f->s, 0, 2, outbox_cb, &rows), 2);
+        assert_int_equal(rows.seq[0], seq[0]);
+        assert_string_equal(rows.topic[0], "r/t/s/anomaly");
+        assert_string_equal(rows.msg_id[0], "m1");
+        assert_string_equal(rows.payload[0], "{\"a\":1}");
+        assert_int_equal(rows.retain[0], 0);
+        assert_int_equal(rows.seq[1], seq[1]);
+        assert_int_equal(rows.retain[1], 1);
+
+        memset(&rows, 0, sizeof(rows));
+        assert_int_equal(sw_store_outbox_pending(f->s, seq[0], 0, outbox_cb, &rows), 2);
+        assert_int_equal(rows.seq[0], seq[1]);
+        assert_int_equal(rows.seq[1], seq[2]);
+        assert_int_equal(rows.len[1], 0); /* empty payload (clears a retained message) */
+
+        assert_int_equal(sw_store_outbox_depth(f->s, &nrows, &bytes), 0);
+        assert_int_equal(nrows, 3);
+        assert_int_equal(bytes, 9);
+
+        assert_int_equal(sw_store_outbox_delivered(f->s, seq[1]), 0);
+        assert_int_equal(sw_store_outbox_delivered(f->s, seq[1]), -ENOENT);
+        memset(&rows, 0, sizeof(rows));
+        assert_int_equal(sw_store_outbox_pending(f->s, 0, 0, outbox_cb, &rows), 2);
+        assert_int_equal(rows.seq[0], seq[0]);
+        assert_int_equal(rows.seq[1], seq[2]);
+
+        /* Deleting the newest row must not let its seq be reused. */
+        assert_int_equal(sw_store_outbox_delivered(f->s, seq[2]), 0);
+        assert_int_equal(sw_store_outbox_add(f->s, "t", "m4", "4", 1, 0, 103, &seq[3]), 0);
+        assert_true(seq[3] > seq[2]);
+        assert_int_equal(sw_store_outbox_add(f->s, "t", "m5", "55", 2, 0, 104, &seq[4]), 0);
+        assert_int_equal(sw_store_outbox_add(f->s, "t", "m6", "666", 3, 0, 105, &seq[5]), 0);
+
+        /* Rows now: seq0, seq3, seq4, seq5. Keep the newest 2. */
+        assert_int_equal(sw_store_outbox_trim(f->s, 2), 2);
+        assert_int_equal(sw_store_outbox_trim(f->s, 2), 0);
+        assert_int_equal(sw_store_outbox_trim(f->s, UINT64_MAX), 0);
+        memset(&rows, 0, sizeof(rows));
+        assert_int_equal(sw_store_outbox_pending(f->s, 0, 0, outbox_cb, &rows), 2);
+        assert_int_equal(rows.seq[0], seq[4]);
+        assert_int_equal(rows.seq[1], seq[5]);
+        assert_int_equal(sw_store_outbox_depth(f->s, &nrows, &bytes), 0);
+        assert_int_equal(nrows, 2);
+        assert_int_equal(bytes, 5);
+        assert_int_equal(sw_store_outbox_trim(f->s, 0), 2);
+        assert_int_equal(sw_store_outbox_depth(f->s, &nrows, NULL), 0);
+        assert_int_equal(nrows, 0);
+}
+
+/* ---- transactions ---- */
+
+static void test_transactions(void **state)
+{
+        struct fixture *f = *state;
+        struct sku_rows rows = {0};
+        int64_t seq = 0;
+
+        assert_int_equal(sw_store_rollback(f->s), 0); /* none open: no-op */
+        assert_int_equal(sw_store_commit(f->s), -EINVAL);
+        assert_int_equal(sw_store_begin(f->s), 0);
+        assert_true(sw_store_in_transaction(f->s));
+        assert_int_equal(sw_store_begin(f->s), -EALREADY);
+        assert_int_equal(sw_store_put_sku(f->s, "gone", "x", 1), 0);
+        assert_int_equal(sw_store_outbox_add(f->s, "t", "m", "p", 1, 0, 1, &seq), 0);
+        assert_int_equal(sw_store_rollback(f->s), 0);
+        assert_false(sw_store_in_transaction(f->s));
+        assert_int_equal(sw_store_load_skus(f->s, sku_cb, &rows), 0);
+        assert_int_equal(sw_store_outbox_delivered(f->s, seq), -ENOENT);
+
+        /* Group commit: many puts, one commit, visible to another connection. */
+        assert_int_equal(sw_store_begin(f->s), 0);
+        for (int i = 0; i < 100; i++) {
+                char sku[16];
+
+                snprintf(sku, sizeof(sku), "S%03d", i);
+                assert_int_equal(sw_store_put_sku(f->s, sku, sku, strlen(sku)), 0);
+        }
+        assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sku_state"), 0);
+        assert_int_equal(sw_store_commit(f->s), 0);
+        assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sku_state"), 100);
+
+        /* Durable commit of an anomaly and its outbox row together. */
+        struct sw_store_anomaly a = mk_anomaly("an-1", "ghost_stock", "info", "open", "S", 1, 1);
+
+        assert_int_equal(sw_store_begin(f->s), 0);
+        assert_int_equal(sw_store_put_anomaly(f->s, &a), 0);
+        assert_int_equal(sw_store_outbox_add(f->s, "t", "an-1", "{}", 2, 0, 1, &seq), 0);
+        assert_int_equal(sw_store_commit_durable(f->s), 0);
+        assert_false(sw_store_in_transaction(f->s));
+        assert_int_equal(raw_int(f->path, "SELECT count(*) FROM outbox"), 1);
+        assert_int_equal(sw_store_commit_durable(f->s), 0); /* none open: sync only */
+}
+
+/* ---- meta ---- */
+
+static void test_meta(void **state)
+{
+        struct fixture *f = *state;
+        int64_t v = 42;
+        char buf[8];
+        size_t len = 77;
+
+        assert_int_equal(sw_store_meta_get_int(f->s, "k", &v), -ENOENT);
+        assert_int_equal(v, 42);
+        assert_int_equal(sw_store_meta_put_int(f->s, "k", -5), 0);
+        assert_int_equal(sw_store_meta_put_int(f->s, "k", INT64_MIN), 0);
+        assert_int_equal(sw_store_meta_get_int(f->s, "k", &v), 0);
+        assert_true(v == INT64_MIN);
+
+        assert_int_equal(sw_store_meta_put_blob(f->s, "model", "0123456789", 10), 0);
+        assert_int_equal(sw_store_meta_blob_len(f->s, "model", &len), 0);
+        assert_int_equal(len, 10);
+        len = 77;
+        assert_int_equal(sw_store_meta_get_blob(f->s, "model", buf, sizeof(buf), &len), -ENOBUFS);
+        assert_int_equal(len, 77);
+        assert_int_not_equal(sw_store_errmsg(f->s)[0], '\0');
+        assert_int_equal(sw_store_meta_put_blob(f->s, "model", "abc", 3), 0);
+        assert_int_equal(sw_store_meta_get_blob(f->s, "model", buf, sizeof(buf), &len), 0);
+        assert_int_equal(len, 3);
+        assert_memory_equal(buf, "abc", 3);
+        assert_int_equal(sw_store_meta_get_blob(f->s, "none", buf, sizeof(buf), &len), -ENOENT);
+
+        /* Asking for the other kind is refused, not converted. */
+        assert_int_equal(sw_store_meta_get_int(f->s, "model", &v), -EBADMSG);
+        assert_int_equal(sw_store_meta_get_blob(f->s, "k", buf, sizeof(buf), &len), -EBADMSG);
+        assert_int_equal(sw_store_meta_put_int(f->s, "", 1), -EINVAL);
+}
+
+/* ---- corruption and quarantine ---- */
+
+static void write_file(const char *path, const void *data, size_t len, off_t off)
+{
+        int fd = open(path, O_WRONLY | O_CREAT, 0600);
+
+        assert_true(fd >= 0);
+        assert_int_equal(pwrite(fd, data, len, off), (ssize_t)len);
+        close(fd);
+}
+
+static void test_garbage_file_quarantined(void **state)
+{
+        struct fixture *f = *state;
+        unsigned char junk[8192];
+        char moved[256], wal[160], moved_wal[300];
+        struct sw_store *s = NULL;
+
+        for (size_t i = 0; i < sizeof(junk); i++)
+                junk[i] = (unsigned char)(i * 131u + 7u);
+        write_file(f->path, junk, sizeof(junk), 0);
+        snprintf(wal, sizeof(wal), "%s-wal", f->path);
+        write_file(wal, junk, 100, 0);
+
+        assert_int_equal(sw_store_open(f->path, NULL, &s), -EUCLEAN);
+        assert_null(s);
+        assert_true(file_exists(wal)); /* the failed open left the sidecar alone */
+
+        assert_int_equal(sw_store_quarantine(f->path, 1700000000, moved, 8), -ENOBUFS);
+        assert_true(file_exists(f->path));
+        assert_int_equal(sw_store_quarantine(f->path, 1700000000, moved, sizeof(moved)), 0);
+        assert_false(file_exists(f->path));
+        assert_false(file_exists(wal));
+        assert_true(strstr(moved, ".corrupt-1700000000") != NULL);
+        assert_true(file_exists(moved));
+        snprintf(moved_wal, sizeof(moved_wal), "%s-wal", moved);
+        assert_true(file_exists(moved_wal));
+
+        assert_int_equal(sw_store_open(f->path, NULL, &f->s), 0);
+        assert_int_equal(sw_store_quick_check(f->s), 0);
+        assert_int_equal(sw_store_put_sku(f->s, "A", "a", 1), 0);
+        f->s = sw_store_close(f->s);
+
+        /* A second quarantine in the same second does not overwrite the first. */
+        write_file(f->path, junk, sizeof(junk), 0);
+        char moved2[256];
+
+        assert_int_equal(sw_store_quarantine(f->path, 1700000000, moved2, sizeof(moved2)), 0);
+        assert_string_not_equal(moved, moved2);
+        assert_true(file_exists(moved));
+        assert_true(file_exists(moved2));
+        assert_int_equal(sw_store_quarantine(f->path, 1, NULL, 0), -ENOENT);
+}
+
+static void test_corrupt_page_found(void **state)
+{
+        struct fixture *f = *state;
+        unsigned char junk[4096];
+        char blob[600];
+        struct sw_store *s = NULL;
+        int r;
+
+        assert_int_equal(sw_store_open(f->path, NULL, &f->s), 0);
+        assert_int_equal(sw_store_begin(f->s), 0);
+        for (int i = 0; i < 500; i++) {
+                char sku[16];
+
+                snprintf(sku, sizeof(sku), "S%04d", i);
+                memset(blob, 'a' + i % 26, sizeof(blob));
+                assert_int_equal(sw_store_put_sku(f->s, sku, blob, sizeof(blob)), 0);
+        }
+        assert_int_equal(sw_store_commit(f->s), 0);
+        f->s = sw_store_close(f->s); /* checkpoints everything into the main file */
+
+        memset(junk, 0x5a, sizeof(junk));
+        /* Smash pages in the middle, leaving the header and schema page intact. */
+        write_file(f->path, junk, sizeof(junk), 20 * 4096);
+        write_file(f->path, junk, sizeof(junk), 40 * 4096);
+        r = sw_store_open(f->path, NULL, &s);
+        if (r == 0) {
+                r = sw_store_quick_check(s);
+                assert_int_not_equal(sw_store_errmsg(s)[0], '\0');
+                s = sw_store_close(s);
+        }
+        assert_int_equal(r, -EUCLEAN);
+}
+
+/* ---- error mapping ---- */
+
+static void test_errors_map_to_errno(void **state)
+{
+        struct fixture *f = *state;
+        char path[200];
+        struct sw_store *s = NULL, *s2 = NULL;
+
+        assert_int_equal(sw_store_errno_from_sqlite(SQLITE_OK), 0);
+        assert_int_equal(sw_store_errno_from_sqlite(SQLITE_BUSY), -EBUSY);
+        assert_int_equal(sw_store_errno_from_sqlite(SQLITE_BUSY_SNAPSHOT), -EBUSY);
+        assert_int_equal(sw_store_errno_from_sqlite(SQLITE_FULL), -ENOSPC);
+        assert_int_equal(sw_store_errno_from_sqlite(SQLITE_CORRUPT), -EUCLEAN);
+        assert_int_equal(sw_store_errno_from_sqlite(SQLITE_NOTADB), -EUCLEAN);
+        assert_int_equal(sw_store_errno_from_sqlite(SQLITE_CANTOPEN), -ENOENT);
+        assert_int_equal(sw_store_errno_from_sqlite(SQLITE_NOMEM), -ENOMEM);
+        assert_int_equal(sw_store_errno_from_sqlite(SQLITE_IOERR_NOMEM), -ENOMEM);
+        assert_int_equal(sw_store_errno_from_sqlite(SQLITE_IOERR_WRITE), -EIO);
+        assert_int_equal(sw_store_errno_from_sqlite(SQLITE_ERROR), -EIO);
+
+        assert_string_equal(sw_store_errmsg(NULL), "no store");
+        assert_int_equal(sw_store_open(NULL, NULL, &s), -EINVAL);
+
+        /* Missing directory. */
+        snprintf(path, sizeof(path), "%s/missing/x.db", f->dir);
+        assert_int_equal(sw_store_open(path, NULL, &s), -ENOENT);
+        assert_null(s);
+
+        /* Unreadable file (root bypasses permissions, so only as a normal user). */
+        if (geteuid() != 0) {
+                snprintf(path, sizeof(path), "%s/noperm.db", f->dir);
+                write_file(path, "", 0, 0);
+                assert_int_equal(chmod(path, 0), 0);
+                assert_int_equal(sw_store_open(path, NULL, &s), -EACCES);
+        }
+
+        /* Lock held by another connection past the busy timeout. */
+        assert_int_equal(sw_store_open(f->path, NULL, &s), 0);
+        assert_int_equal(sw_store_open(f->path, NULL, &s2), 0);
+        assert_int_equal(sw_store_set_busy_timeout(s2, 0), 0);
+        assert_int_equal(sw_store_begin(s), 0);
+        assert_int_equal(sw_store_begin(s2), -EBUSY);
+        assert_int_equal(sw_store_put_sku(s2, "x", "x", 1), -EBUSY);
+        assert_string_equal(sw_store_errmsg(s2), "database is locked");
+        assert_int_equal(sw_store_rollback(s), 0);
+        assert_int_equal(sw_store_put_sku(s2, "x", "x", 1), 0);
+        s2 = sw_store_close(s2);
+
+        /* Full: a size cap makes SQLite report SQLITE_FULL. */
+        static char big[64 * 1024];
+
+        memset(big, 'z', sizeof(big));
+        assert_int_equal(sw_store_set_max_bytes(s, 256 * 1024), 0);
+        int r = 0;
+
+        for (int i = 0; i < 16 && r == 0; i++) {
+                char sku[16];
+
+                snprintf(sku, sizeof(sku), "big%d", i);
+                r = sw_store_put_sku(s, sku, big, sizeof(big));
+        }
+        assert_int_equal(r, -ENOSPC);
+        assert_false(sw_store_in_transaction(s));
+        assert_int_equal(sw_store_set_max_bytes(s, 0), 0);
+        assert_int_equal(sw_store_put_sku(s, "big-again", big, sizeof(big)), 0);
+        s = sw_store_close(s);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(test_open_close_reopen_keeps_data, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_wal_mode, setup_open, teardown),
+            cmocka_unit_test_setup_teardown(test_migration_from_version_0, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_failed_migration_is_rolled_back, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_newer_version_refused, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_skus_round_trip_and_overwrite, setup_open,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_dedup_put_prune_load, setup_open, teardown),
+            cmocka_unit_test_setup_teardown(test_anomaly_upsert_keeps_detected_at, setup_open,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_load_open_anomalies, setup_open, teardown),
+            cmocka_unit_test_setup_teardown(test_list_anomalies_filters_limit_order, setup_open,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_outbox, setup_open, teardown),
+            cmocka_unit_test_setup_teardown(test_transactions, setup_open, teardown),
+            cmocka_unit_test_setup_teardown(test_meta, setup_open, teardown),
+            cmocka_unit_test_setup_teardown(test_garbage_file_quarantined, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_corrupt_page_found, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_errors_map_to_errno, setup, teardown),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
