@@ -1,0 +1,297 @@
+/* Integration-test harness: processes, ports and an MQTT collector. */
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <mosquitto.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+#include <cmocka.h>
+
+static void sleep_ms(int ms)
+{
+        struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+}
+
+void h_tmpdir(char *buf, size_t size)
+{
+        snprintf(buf, size, "/tmp/sw-it-XXXXXX");
+        assert_non_null(mkdtemp(buf));
+}
+
+int h_free_port(void)
+{
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t len = sizeof(a);
+        int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+        assert_true(fd >= 0);
+        assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+        assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+        port = ntohs(a.sin_port);
+        close(fd);
+        return port;
+}
+
+static bool port_open(int port)
+{
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        bool ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+        close(fd);
+        return ok;
+}
+
+pid_t h_spawn(const char *log_path, char *const argv[])
+{
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                if (log_path) {
+                        int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+                        dup2(fd, 1);
+                        dup2(fd, 2);
+                }
+                execvp(argv[0], argv);
+                _exit(127);
+        }
+        return pid;
+}
+
+int h_wait(pid_t pid)
+{
+        int st = 0;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int h_run(const char *log_path, char *const argv[])
+{
+        return h_wait(h_spawn(log_path, argv));
+}
+
+void h_broker_start(struct h_broker *b, int port, const char *extra_conf)
+{
+        char conf[512], log[512];
+        FILE *f;
+        if (!b->dir[0])
+                h_tmpdir(b->dir, sizeof(b->dir));
+        b->port = port ? port : h_free_port();
+        snprintf(conf, sizeof(conf), "%s/mosquitto.conf", b->dir);
+        snprintf(log, sizeof(log), "%s/mosquitto.log", b->dir);
+        f = fopen(conf, "w");
+        assert_non_null(f);
+        fprintf(f, "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n%s\n", b->port,
+                extra_conf ? extra_conf : "");
+        fclose(f);
+        char *argv[] = {"mosquitto", "-c", conf, NULL};
+        b->pid = h_spawn(log, argv);
+        for (int i = 0; i < 100 && !port_open(b->port); i++)
+                sleep_ms(50);
+        assert_true(port_open(b->port));
+}
+
+void h_broker_stop(struct h_broker *b)
+{
+        if (b->pid > 0) {
+                kill(b->pid, SIGTERM);
+                h_wait(b->pid);
+                b->pid = 0;
+        }
+}
+
+char *h_read_file(const char *path)
+{
+        FILE *f = fopen(path, "rb");
+        char *buf;
+        long n;
+        if (!f)
+                return NULL;
+        fseek(f, 0, SEEK_END);
+        n = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        buf = calloc(1, (size_t)n + 1);
+        if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+                free(buf);
+                buf = NULL;
+        }
+        fclose(f);
+        return buf;
+}
+
+char *h_request(int port, const char *prefix, const char *command, const char *payload, int timeout_s)
+{
+        char topic[512], resp[600], portbuf[16], wait[16], out[512];
+        static unsigned seq;
+        snprintf(topic, sizeof(topic), "%s/cmd/%s", prefix, command);
+        snprintf(resp, sizeof(resp), "%s/test/reply/%d-%u", prefix, (int)getpid(), seq++);
+        snprintf(portbuf, sizeof(portbuf), "%d", port);
+        snprintf(wait, sizeof(wait), "%d", timeout_s);
+        snprintf(out, sizeof(out), "/tmp/sw-rr-%d-%u.out", (int)getpid(), seq);
+        unlink(out);
+        char *argv[] = {"mosquitto_rr", "-h", "127.0.0.1", "-p", portbuf, "-t", topic, "-e", resp, "-m",
+                        (char *)payload, "-W", wait, "-q", "1", NULL};
+        int st = h_run(out, argv);
+        char *reply = h_read_file(out);
+        unlink(out);
+        if (st != 0 || !reply || !*reply) {
+                free(reply);
+                return NULL;
+        }
+        return reply;
+}
+
+void h_publish(int port, const char *topic, const char *payload)
+{
+        char portbuf[16];
+        snprintf(portbuf, sizeof(portbuf), "%d", port);
+        char *argv[] = {"mosquitto_pub", "-h", "127.0.0.1", "-p", portbuf, "-t", (char *)topic, "-m",
+                        (char *)payload, "-q", "1", NULL};
+        assert_int_equal(h_run(NULL, argv), 0);
+}
+
+void h_daemon_start(struct h_daemon *d, const char *dir, const char *config_text, int broker_port)
+{
+        FILE *f;
+        snprintf(d->conf, sizeof(d->conf), "%s/shelfwatch.conf", dir);
+        snprintf(d->log, sizeof(d->log), "%s/shelfwatchd.log", dir);
+        f = fopen(d->conf, "w");
+        assert_non_null(f);
+        fputs(config_text, f);
+        fclose(f);
+        char *argv[] = {SW_BUILD_DIR "/shelfwatchd", "-c", d->conf, NULL};
+        d->pid = h_spawn(d->log, argv);
+        for (int i = 0; i < 100; i++) {
+                char *r = h_request(broker_port, "retail/demo/store1", "health", "{}", 1);
+                if (r) {
+                        free(r);
+                        return;
+                }
+                int st;
+                if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
+                        char *log = h_read_file(d->log);
+                        fprintf(stderr, "daemon exited early:\n%s\n", log ? log : "");
+                        free(log);
+                        fail();
+                }
+        }
+        fail_msg("daemon did not answer health");
+}
+
+void h_daemon_stop(struct h_daemon *d, int sig)
+{
+        if (d->pid <= 0)
+                return;
+        kill(d->pid, sig);
+        int st = h_wait(d->pid);
+        d->pid = 0;
+        if (sig == SIGTERM && st != 0) {
+                char *log = h_read_file(d->log);
+                fprintf(stderr, "daemon exit %d:\n%s\n", st, log ? log : "");
+                free(log);
+                fail();
+        }
+}
+
+struct h_collector {
+        struct mosquitto *m;   /* client */
+        pthread_mutex_t lock;  /* guards msgs */
+        char **msgs;           /* payload copies */
+        size_t n, cap;         /* used, allocated */
+        char pattern[512];     /* subscription */
+        bool subscribed;       /* SUBACK seen */
+};
+
+static void on_msg(struct mosquitto *m, void *ctx, const struct mosquitto_message *msg)
+{
+        struct h_collector *c = ctx;
+        (void)m;
+        pthread_mutex_lock(&c->lock);
+        if (c->n == c->cap) {
+                c->cap = c->cap ? 2 * c->cap : 64;
+                c->msgs = realloc(c->msgs, c->cap * sizeof(*c->msgs));
+        }
+        c->msgs[c->n] = calloc(1, (size_t)msg->payloadlen + 1);
+        memcpy(c->msgs[c->n], msg->payload, (size_t)msg->payloadlen);
+        c->n++;
+        pthread_mutex_unlock(&c->lock);
+}
+
+static void on_connect(struct mosquitto *m, void *ctx, int rc)
+{
+        struct h_collector *c = ctx;
+        if (rc == 0)
+                mosquitto_subscribe(m, NULL, c->pattern, 1);
+}
+
+static void on_subscribe(struct mosquitto *m, void *ctx, int mid, int n, const int *qos)
+{
+        (void)m;
+        (void)mid;
+        (void)n;
+        (void)qos;
+        ((struct h_collector *)ctx)->subscribed = true;
+}
+
+struct h_collector *h_collector_start(int port, const char *pattern)
+{
+        struct h_collector *c = calloc(1, sizeof(*c));
+        mosquitto_lib_init();
+        pthread_mutex_init(&c->lock, NULL);
+        snprintf(c->pattern, sizeof(c->pattern), "%s", pattern);
+        c->m = mosquitto_new(NULL, true, c);
+        mosquitto_connect_callback_set(c->m, on_connect);
+        mosquitto_message_callback_set(c->m, on_msg);
+        mosquitto_subscribe_callback_set(c->m, on_subscribe);
+        assert_int_equal(mosquitto_connect(c->m, "127.0.0.1", port, 30), MOSQ_ERR_SUCCESS);
+        assert_int_equal(mosquitto_loop_start(c->m), MOSQ_ERR_SUCCESS);
+        for (int i = 0; i < 100 && !c->subscribed; i++)
+                sleep_ms(50);
+        assert_true(c->subscribed);
+        return c;
+}
+
+size_t h_collector_count(struct h_collector *c)
+{
+        pthread_mutex_lock(&c->lock);
+        size_t n = c->n;
+        pthread_mutex_unlock(&c->lock);
+        return n;
+}
+
+char *h_collector_get(struct h_collector *c, size_t i)
+{
+        pthread_mutex_lock(&c->lock);
+        char *s = i < c->n ? strdup(c->msgs[i]) : NULL;
+        pthread_mutex_unlock(&c->lock);
+        return s;
+}
+
+void h_collector_stop(struct h_collector *c)
+{
+        if (!c)
+                return;
+        mosquitto_disconnect(c->m);
+        mosquitto_loop_stop(c->m, true);
+        mosquitto_destroy(c->m);
+        for (size_t i = 0; i < c->n; i++)
+                free(c->msgs[i]);
+        free(c->msgs);
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+}

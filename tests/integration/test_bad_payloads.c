@@ -1,0 +1,141 @@
+/* Bad payloads reach health counters, get clear errors where a reply is expected, and change no state. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define PREFIX "retail/demo/store1"
+
+static cJSON *health(int port)
+{
+        char *r = h_request(port, PREFIX, "health", "{}", 5);
+        assert_non_null(r);
+        cJSON *j = cJSON_Parse(r);
+        free(r);
+        assert_non_null(j);
+        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "ok")));
+        return j;
+}
+
+static double path_number(cJSON *j, const char *a, const char *b, const char *c)
+{
+        cJSON *x = cJSON_GetObjectItem(j, a);
+        if (b)
+                x = cJSON_GetObjectItem(x, b);
+        if (c)
+                x = cJSON_GetObjectItem(x, c);
+        return cJSON_IsNumber(x) ? x->valuedouble : 0;
+}
+
+static void wait_rejected(int port, const char *kind, const char *reason, double want)
+{
+        for (int i = 0; i < 50; i++) {
+                cJSON *h = health(port);
+                cJSON *rej = cJSON_GetObjectItem(cJSON_GetObjectItem(h, "messages"), "rejected");
+                double got = path_number(rej, kind, reason, NULL);
+                cJSON_Delete(h);
+                if (got == want)
+                        return;
+                usleep(100000);
+        }
+        fail_msg("rejected.%s.%s never reached %.0f", kind, reason, want);
+}
+
+static void test_bad_payloads_are_counted_and_change_nothing(void **state)
+{
+        struct h_broker b = {0};
+        struct h_daemon d = {0};
+        char dir[256], conf[1024], big[70000];
+        (void)state;
+        h_tmpdir(dir, sizeof(dir));
+        h_broker_start(&b, 0, NULL);
+        snprintf(conf, sizeof(conf), "broker: { port = %d; };\nstorage: { path = \"%s/sw.db\"; };\n", b.port, dir);
+        h_daemon_start(&d, dir, conf, b.port);
+        struct h_collector *acks = h_collector_start(b.port, PREFIX "/scanner/+/ack");
+
+        h_publish(b.port, PREFIX "/inventory",
+                  "{\"ts\":\"2026-11-20T08:00:00Z\",\"items\":[{\"sku\":\"A\",\"on_hand\":10,\"price\":2.5}]}");
+        h_publish(b.port, PREFIX "/pos/r1", "not json");
+        h_publish(b.port, PREFIX "/pos/r1", "{\"id\":\"x1\",\"ts\":\"2026-11-20T09:00:00Z\"}");
+        h_publish(b.port, PREFIX "/pos/r1",
+                  "{\"id\":\"x2\",\"ts\":\"2026-11-20T09:00:00Z\",\"lines\":[{\"sku\":\"A\",\"qty\":\"2\"}]}");
+        h_publish(b.port, PREFIX "/pos/r1",
+                  "{\"id\":\"x3\",\"ts\":\"2026-11-20T09:00:00Z\",\"lines\":[{\"sku\":\"A\",\"qty\":1},"
+                  "{\"sku\":\"B\",\"qty\":1e20}]}");
+        h_publish(b.port, PREFIX "/receipt", "{\"id\":\"r1\",\"ts\":\"yesterday\",\"lines\":[{\"sku\":\"A\",\"qty\":5}]}");
+        h_publish(b.port, PREFIX "/receipt", "{\"id\":\"r2\",\"ts\":1764000000,\"lines\":[{\"sku\":\"A\",\"qty\":-5}]}");
+        h_publish(b.port, PREFIX "/forecast", "{\"items\":[{\"sku\":\"A\",\"date\":\"2026-13-01\",\"units\":3}]}");
+        h_publish(b.port, PREFIX "/shelf/s1", "[1,2,3]");
+        h_publish(b.port, PREFIX "/inventory", "{\"ts\":\"2026-11-20T08:00:00Z\",\"items\":[{\"sku\":\"\"}]}");
+        memset(big, ' ', sizeof(big) - 1);
+        big[0] = '{';
+        big[sizeof(big) - 2] = '}';
+        big[sizeof(big) - 1] = '\0';
+        h_publish(b.port, PREFIX "/inventory", big);
+        h_publish(b.port, PREFIX "/scanner/h1/count", "{\"id\":\"c1\",\"ts\":\"2026-11-20T09:00:00Z\",\"sku\":\"A\"}");
+
+        wait_rejected(b.port, "pos", "not_json", 1);
+        wait_rejected(b.port, "pos", "missing_field", 1);
+        wait_rejected(b.port, "pos", "wrong_type", 1);
+        wait_rejected(b.port, "pos", "out_of_range", 1);
+        wait_rejected(b.port, "receipt", "bad_timestamp", 1);
+        wait_rejected(b.port, "receipt", "out_of_range", 1);
+        wait_rejected(b.port, "forecast", "bad_date", 1);
+        wait_rejected(b.port, "shelf", "not_object", 1);
+        wait_rejected(b.port, "inventory", "bad_sku", 1);
+        wait_rejected(b.port, "inventory", "too_large", 1);
+        wait_rejected(b.port, "count", "missing_field", 1);
+
+        cJSON *h = health(b.port);
+        /* Only the one valid inventory record was applied: one SKU, nothing else accepted. */
+        assert_int_equal((int)path_number(h, "skus", "tracked", NULL), 1);
+        cJSON *acc = cJSON_GetObjectItem(cJSON_GetObjectItem(h, "messages"), "accepted");
+        assert_int_equal((int)path_number(acc, "inventory", NULL, NULL), 1);
+        assert_int_equal((int)path_number(acc, "pos", NULL, NULL), 0);
+        assert_int_equal((int)path_number(acc, "receipt", NULL, NULL), 0);
+        cJSON_Delete(h);
+
+        /* The scanner got a clear rejection naming the field. */
+        for (int i = 0; i < 50 && h_collector_count(acks) == 0; i++)
+                usleep(100000);
+        assert_int_equal(h_collector_count(acks), 1);
+        char *ack = h_collector_get(acks, 0);
+        cJSON *a = cJSON_Parse(ack);
+        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(a, "status")), "rejected");
+        assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(a, "error")), "counted"));
+        cJSON_Delete(a);
+        free(ack);
+
+        /* An unknown command and a malformed request get ok:false with a reason. */
+        char *r = h_request(b.port, PREFIX, "bogus", "{}", 5);
+        assert_non_null(r);
+        assert_non_null(strstr(r, "\"ok\":false"));
+        assert_non_null(strstr(r, "unknown command"));
+        free(r);
+        r = h_request(b.port, PREFIX, "detect", "{\"as_of\":\"2026-02-30\"}", 5);
+        assert_non_null(r);
+        assert_non_null(strstr(r, "\"ok\":false"));
+        assert_non_null(strstr(r, "as_of"));
+        free(r);
+
+        h_collector_stop(acks);
+        h_daemon_stop(&d, SIGTERM);
+        h_broker_stop(&b);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_bad_payloads_are_counted_and_change_nothing),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
