@@ -1,0 +1,144 @@
+/* Configuration (libconfig): every setting with its embedded default, loaded and validated. */
+#ifndef SW_CONFIG_H
+#define SW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/ghost.h"
+#include "core/sw_types.h"
+#include "platform/log.h"
+
+#define SW_CONFIG_DEFAULT_PATH "/etc/shelfwatch/shelfwatch.conf"
+
+#define SW_CONFIG_NAME_SIZE      65   /* topic root, tenant, store id: 1..64 characters + NUL */
+#define SW_CONFIG_TIMEZONE_SIZE  128  /* IANA name such as "America/Argentina/Buenos_Aires" */
+#define SW_CONFIG_HOST_SIZE      254  /* a DNS name has at most 253 characters */
+#define SW_CONFIG_CLIENT_ID_SIZE 160  /* fits the derived "shelfwatchd-<tenant>-<store>-hq" */
+#define SW_CONFIG_SECRET_SIZE    256  /* MQTT user name and password */
+#define SW_CONFIG_PATH_SIZE      1024 /* file paths (database, TLS files) */
+#define SW_CONFIG_MAX_HOLIDAYS   366
+
+/* Opening hours of one weekday. Closing after midnight is not supported. */
+struct sw_config_hours {
+        bool closed;        /* "closed": the store does not open on this weekday */
+        uint16_t open_min;  /* opening time, minutes after local midnight, 0..1439 */
+        uint16_t close_min; /* closing time, minutes after local midnight, open_min+1..1440 */
+};
+
+/* Section store: who we are and the store's calendar. */
+struct sw_config_store {
+        char root[SW_CONFIG_NAME_SIZE];            /* topic root, first level of every topic */
+        char tenant[SW_CONFIG_NAME_SIZE];          /* tenant, second topic level */
+        char id[SW_CONFIG_NAME_SIZE];              /* store id, third topic level */
+        char timezone[SW_CONFIG_TIMEZONE_SIZE];    /* IANA zone, a file under /usr/share/zoneinfo */
+        sw_day_t holidays[SW_CONFIG_MAX_HOLIDAYS]; /* closed days, ascending, no duplicates */
+        uint32_t n_holidays;                       /* entries used in holidays */
+        struct sw_config_hours opening_hours[7];   /* 0 = Monday .. 6 = Sunday */
+};
+
+/* TLS towards a broker; used when enabled. */
+struct sw_config_tls {
+        bool enabled;                        /* the tls group was given */
+        char ca_file[SW_CONFIG_PATH_SIZE];   /* PEM CA bundle, a readable file (required) */
+        char cert_file[SW_CONFIG_PATH_SIZE]; /* client certificate, "" = none; needs key_file */
+        char key_file[SW_CONFIG_PATH_SIZE];  /* client private key, "" = none; needs cert_file */
+        bool insecure;                       /* skip the server host name check (tests only) */
+};
+
+/* An MQTT broker: the local one (section broker) or HQ's (section hq). */
+struct sw_config_broker {
+        char host[SW_CONFIG_HOST_SIZE];           /* host name or address */
+        uint16_t port;                            /* TCP port, 1..65535 */
+        char client_id[SW_CONFIG_CLIENT_ID_SIZE]; /* never empty after load: derived when unset */
+        uint32_t keepalive;                       /* MQTT keepalive, seconds, 5..3600 */
+        char username[SW_CONFIG_SECRET_SIZE];     /* "" = no authentication */
+        char password[SW_CONFIG_SECRET_SIZE];     /* "" = none; only with a username */
+        uint32_t reconnect_min_ms;                /* first reconnect delay, doubles per failure */
+        uint32_t reconnect_max_ms;                /* reconnect delay cap, >= reconnect_min_ms */
+        struct sw_config_tls tls;                 /* optional TLS */
+};
+
+/* Section storage: the SQLite database. */
+struct sw_config_storage {
+        char path[SW_CONFIG_PATH_SIZE]; /* database file */
+        uint32_t commit_interval_ms;    /* batch writes into one transaction this long */
+        uint32_t cache_kib;             /* SQLite page cache, KiB */
+};
+
+/* Section limits: every resource a sender controls has a cap. */
+struct sw_config_limits {
+        uint32_t max_skus;              /* SKUs tracked; new ones beyond are rejected */
+        uint32_t history_days;          /* days of daily history kept per SKU */
+        uint32_t max_payload_bytes;     /* larger MQTT payloads are rejected */
+        uint32_t max_items_per_message; /* lines/items in one message */
+        uint32_t dedup_ids;             /* message ids remembered for deduplication */
+        uint32_t max_categories;        /* distinct categories */
+        uint32_t max_open_anomalies;    /* open anomalies kept; beyond, new ones are dropped */
+        uint32_t max_future_seconds;    /* event times further ahead of the clock are rejected */
+        uint32_t inbound_queue;         /* messages buffered between MQTT callback and loop */
+        uint32_t outbox_inflight;       /* QoS 1 publishes awaiting PUBACK */
+        uint32_t outbox_max_rows;       /* outbox rows kept while HQ is unreachable */
+};
+
+/* detectors.ghost. The local forecast (detectors.forecast) is loaded into params.forecast. */
+struct sw_config_ghost {
+        bool enabled;                  /* run the ghost-stock detector */
+        struct sw_ghost_params params; /* tuning handed to sw_ghost_evaluate() as is */
+};
+
+/* detectors.shelf_out */
+struct sw_config_shelf_out {
+        bool enabled;          /* raise shelf_out from shelf sensors */
+        uint32_t zero_minutes; /* shelf reads zero this long before an anomaly, 1..10080 */
+};
+
+/* detectors.discrepancy */
+struct sw_config_discrepancy {
+        bool enabled;               /* raise inventory_discrepancy */
+        uint32_t shelf_above_hours; /* shelf shows more than the book for this long */
+};
+
+/* Section detectors. */
+struct sw_config_detectors {
+        uint16_t schedule_min;                    /* daily run, minutes after local midnight */
+        struct sw_config_ghost ghost;             /* ghost stock (and the local forecast) */
+        struct sw_config_shelf_out shelf_out;     /* empty shelf */
+        struct sw_config_discrepancy discrepancy; /* shelf vs book */
+};
+
+/* Section log. */
+struct sw_config_log {
+        enum sw_log_level level; /* messages less important than this are dropped */
+};
+
+/* The whole configuration. Strings live in the struct: nothing to free. */
+struct sw_config {
+        struct sw_config_store store;         /* identity and calendar */
+        struct sw_config_broker broker;       /* the local broker */
+        bool hq_enabled;                      /* the hq section was given */
+        struct sw_config_broker hq;           /* HQ's broker; meaningful only when hq_enabled.
+                                                 Without it HQ topics go to the local broker,
+                                                 for a mosquitto bridge to carry upstream */
+        struct sw_config_storage storage;     /* database */
+        struct sw_config_limits limits;       /* resource caps */
+        struct sw_config_detectors detectors; /* detector tuning and schedule */
+        struct sw_config_log log;             /* logging */
+};
+
+/* Fill *ret with the embedded defaults (client ids derived); the daemon runs on these alone. */
+void sw_config_defaults(struct sw_config *ret);
+
+/*
+ * Load the file at path over the defaults and validate every setting; unknown
+ * settings are errors. Returns 0 and fills *ret, or, leaving *ret untouched:
+ * -ENOENT, -EACCES (or another -errno) when the file cannot be opened,
+ * -EISDIR when it is a directory, -EINVAL for a syntax error or an invalid
+ * setting. On failure a one-line message "file:line: setting: reason" (or
+ * "file: reason" when no line applies) is written to err (errsz bytes, may be
+ * 0). An @include is resolved relative to the file's directory.
+ */
+int sw_config_load(const char *path, struct sw_config *ret, char *err, size_t errsz);
+
+#endif
