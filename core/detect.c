@@ -157,6 +157,15 @@ int sw_detect_ghost(struct sw_detector *d, sw_day_t as_of, sw_finding_fn fn, voi
         return 0;
 }
 
+/* Store-local day of a Unix time, or fallback when it is unset or cannot be converted. */
+static sw_day_t day_of(const struct sw_detector *d, uint32_t ts, sw_day_t fallback)
+{
+        struct sw_local_time t;
+        if (ts == 0 || d->cal->tz.to_local(d->cal->tz.ctx, ts, &t) < 0)
+                return fallback;
+        return t.day;
+}
+
 /* Opening-hours seconds the shelf has read zero, counting up to now. */
 static uint32_t shelf_zero_seconds(const struct sw_detector *d, const struct sw_sku *s,
                                    const struct sw_local_time *now_local)
@@ -188,7 +197,8 @@ static int check_shelf_out(struct sw_detector *d, uint32_t i, int64_t now, const
         f.value = s->on_hand > 0 ? s->on_hand * sku_price(s) : 0;
         snprintf(f.description, sizeof(f.description),
                  "Shelf empty for %u min of opening hours | Book shows %d units", zero_s / 60, s->on_hand);
-        return transition(d, &f, flagged, gone, now_local->day, fn, ctx, sum);
+        /* The episode starts on the day the shelf went empty: independent of when we look. */
+        return transition(d, &f, flagged, gone, day_of(d, s->shelf_zero_since, now_local->day), fn, ctx, sum);
 }
 
 static int check_discrepancy(struct sw_detector *d, uint32_t i, const struct sw_local_time *now_local,
@@ -219,7 +229,8 @@ static int check_discrepancy(struct sw_detector *d, uint32_t i, const struct sw_
                 snprintf(f.description, sizeof(f.description), "Shelf reads %d units but book shows %d for %u h",
                          s->shelf_count, s->on_hand, above_s / 3600);
         }
-        return transition(d, &f, negative || above, !negative && !above, now_local->day, fn, ctx, sum);
+        sw_day_t since = day_of(d, negative ? s->book_negative_since : s->shelf_above_since, now_local->day);
+        return transition(d, &f, negative || above, !negative && !above, since, fn, ctx, sum);
 }
 
 int sw_detect_stock(struct sw_detector *d, int64_t now, const struct sw_local_time *now_local,

@@ -32,6 +32,15 @@ static uint32_t ts32(int64_t ts)
         return ts <= 0 ? 0 : ts >= UINT32_MAX ? UINT32_MAX : (uint32_t)ts;
 }
 
+/* Track since when the book has been negative (for the discrepancy episode's start). */
+static void note_book(struct sw_sku *s, int64_t ts)
+{
+        if (s->on_hand >= 0)
+                s->book_negative_since = 0;
+        else if (s->book_negative_since == 0)
+                s->book_negative_since = ts32(ts);
+}
+
 /* Look up or add the SKU of an item; false (counted) when the table is full. */
 static bool item_sku(struct sw_ingest *in, const struct sw_item *it, uint32_t *ret_index)
 {
@@ -62,8 +71,10 @@ static void apply_pos_line(struct sw_ingest *in, const struct sw_item *it, int64
                 sw_sku_add_sold(in->skus, i, day, (uint32_t)it->qty);
         else
                 sw_sku_advance(in->skus, i, day);
-        if (book_applies(s, ts))
+        if (book_applies(s, ts)) {
                 s->on_hand = sat_add(s->on_hand, -(int64_t)it->qty);
+                note_book(s, ts);
+        }
         if ((it->has & SW_HAS_PRICE) && !(s->flags & SW_SKU_HAS_LIST_PRICE)) {
                 s->price = (float)it->price;
                 s->flags |= SW_SKU_HAS_PRICE;
@@ -82,8 +93,10 @@ static void apply_receipt_line(struct sw_ingest *in, const struct sw_item *it, i
                 return;
         }
         s = sw_sku_at(in->skus, i);
-        if (book_applies(s, ts))
+        if (book_applies(s, ts)) {
                 s->on_hand = sat_add(s->on_hand, it->qty);
+                note_book(s, ts);
+        }
         sw_sku_mark_dirty(in->skus, i);
         r->items_applied++;
 }
@@ -99,13 +112,15 @@ static void apply_inventory_item(struct sw_ingest *in, const struct sw_item *it,
         }
         s = sw_sku_at(in->skus, i);
         if (it->has & SW_HAS_ON_HAND) {
-                /* An older record than the one held (a replay) must not roll the book back. */
-                if ((s->flags & SW_SKU_HAS_BOOK) && ts < (int64_t)s->book_as_of) {
+                /* A record not newer than the one held (a replay, a resend) must not roll
+                 * the book back over sales applied since. */
+                if ((s->flags & SW_SKU_HAS_BOOK) && ts <= (int64_t)s->book_as_of) {
                         in->counters.stale_items++;
                 } else {
                         s->on_hand = it->qty;
                         s->book_as_of = ts32(ts);
                         s->flags |= SW_SKU_HAS_BOOK;
+                        note_book(s, ts);
                 }
         }
         if (it->has & SW_HAS_PRICE) {
@@ -124,7 +139,7 @@ static void apply_inventory_item(struct sw_ingest *in, const struct sw_item *it,
 }
 
 static void apply_shelf_reading(struct sw_ingest *in, const struct sw_item *it, int64_t ts,
-                                const struct sw_local_time *now_local, struct sw_ingest_result *r)
+                                const struct sw_local_time *ev_local, struct sw_ingest_result *r)
 {
         uint32_t i;
         struct sw_sku *s;
@@ -142,11 +157,15 @@ static void apply_shelf_reading(struct sw_ingest *in, const struct sw_item *it, 
                 struct sw_local_time prev;
                 if (in->cal->tz.to_local(in->cal->tz.ctx, s->shelf_ts, &prev) == 0) {
                         uint64_t sum = (uint64_t)s->shelf_zero_open_s +
-                                       sw_calendar_open_seconds_between(in->cal, &prev, now_local);
+                                       sw_calendar_open_seconds_between(in->cal, &prev, ev_local);
                         s->shelf_zero_open_s = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
                 }
-        } else if (it->qty > 0) {
+        } else if (it->qty == 0) {
                 s->shelf_zero_open_s = 0;
+                s->shelf_zero_since = ts32(ts);
+        } else {
+                s->shelf_zero_open_s = 0;
+                s->shelf_zero_since = 0;
         }
         if (it->qty > s->on_hand) {
                 if (s->shelf_above_since == 0)
@@ -176,6 +195,7 @@ static void apply_count(struct sw_ingest *in, const struct sw_item *it, int64_t 
         s->on_hand = it->qty;
         s->book_as_of = ts32(ts);
         s->flags |= SW_SKU_HAS_BOOK;
+        note_book(s, ts);
         sw_sku_mark_dirty(in->skus, i);
         r->items_applied++;
 }
@@ -283,6 +303,8 @@ int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now, s
         }
         if (m->id)
                 sw_dedup_insert(in->dedup, id_hash);
+        if (m->has_ts && m->ts > in->event_clock)
+                in->event_clock = m->ts;
         in->counters.accepted[m->kind]++;
         return 0;
 }

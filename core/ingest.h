@@ -30,6 +30,9 @@ struct sw_ingest {
         struct sw_dedup *dedup;             /* message ids (not owned) */
         const struct sw_store_calendar *cal; /* time zone and opening hours (not owned) */
         struct sw_ingest_counters counters; /* running totals */
+        int64_t event_clock;                /* newest event time applied (Unix s), 0 none: the
+                                               time shelf-out durations are measured to, so a
+                                               replay gives the same result as live traffic */
 };
 
 enum sw_ingest_outcome { SW_INGEST_ACCEPTED, SW_INGEST_DUPLICATE, SW_INGEST_REJECTED };

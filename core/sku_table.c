@@ -247,11 +247,11 @@ static bool make_held(struct sw_sku_table *t, uint32_t index, sw_day_t day)
 void sw_sku_add_sold(struct sw_sku_table *t, uint32_t index, sw_day_t day, uint32_t units)
 {
         size_t at;
-        uint32_t v;
+        uint64_t v;
         if (!make_held(t, index, day))
                 return;
         at = ring_at(t, index, day);
-        v = t->sold[at] + units;
+        v = (uint64_t)t->sold[at] + units; /* 64-bit: units near UINT32_MAX must not wrap */
         t->sold[at] = (uint16_t)(v > SW_SOLD_MAX ? SW_SOLD_MAX : v);
 }
 
@@ -314,10 +314,11 @@ void sw_sku_clear_dirty(struct sw_sku_table *t)
 /* Blob layout, little-endian, version 1:
  * u8 version, u8 flags, u8 category_len, u16 history_len, i32 on_hand, f32 price,
  * u32 book_as_of, i32 first_day, i32 last_day, i32 shelf_count, u32 shelf_ts,
- * u32 shelf_zero_open_s, u32 shelf_above_since, category bytes,
+ * u32 shelf_zero_open_s, u32 shelf_above_since, u32 shelf_zero_since,
+ * u32 book_negative_since, category bytes,
  * history_len x (u16 sold, u8 forecast_code), oldest day first, ending at last_day. */
 #define BLOB_VERSION 1
-#define BLOB_FIXED   (3 + 2 + 4 * 10)
+#define BLOB_FIXED   (3 + 2 + 4 * 11)
 
 static uint8_t *put_u32(uint8_t *p, uint32_t v)
 {
@@ -366,6 +367,8 @@ int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, si
         p = put_u32(p, s->shelf_ts);
         p = put_u32(p, s->shelf_zero_open_s);
         p = put_u32(p, s->shelf_above_since);
+        p = put_u32(p, s->shelf_zero_since);
+        p = put_u32(p, s->book_negative_since);
         memcpy(p, cat, cat_len);
         p += cat_len;
         for (sw_day_t d = s->last_day - hist + 1; hist > 0 && d <= s->last_day; d++) {
@@ -380,7 +383,7 @@ int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, si
 int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const void *blob, size_t blob_len)
 {
         const uint8_t *p = blob;
-        uint32_t index, on_hand, price, book, first, last, shelf, shelf_ts, zero_s, above;
+        uint32_t index, on_hand, price, book, first, last, shelf, shelf_ts, zero_s, above, zero_since, neg_since;
         uint8_t flags, cat_len;
         uint16_t hist, category = 0;
         int r;
@@ -401,6 +404,8 @@ int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const vo
         p = get_u32(p, &shelf_ts);
         p = get_u32(p, &zero_s);
         p = get_u32(p, &above);
+        p = get_u32(p, &zero_since);
+        p = get_u32(p, &neg_since);
         if (hist > 0 && ((sw_day_t)last == SW_DAY_NONE || (int64_t)(sw_day_t)last - (sw_day_t)first + 1 < hist))
                 return -EINVAL;
         if (cat_len > 0) {
@@ -414,7 +419,8 @@ int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const vo
                 return r;
         struct sw_sku *s = &t->skus[index];
         s->category = category;
-        s->flags = flags & (uint8_t)~SW_SKU_DIRTY;
+        /* Keep the dirty mark: it must agree with t->dirty[], where the SKU may already be. */
+        s->flags = (uint8_t)((flags & ~SW_SKU_DIRTY) | (s->flags & SW_SKU_DIRTY));
         s->on_hand = (int32_t)on_hand;
         memcpy(&s->price, &price, sizeof(price));
         s->book_as_of = book;
@@ -422,6 +428,8 @@ int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const vo
         s->shelf_ts = shelf_ts;
         s->shelf_zero_open_s = zero_s;
         s->shelf_above_since = above;
+        s->shelf_zero_since = zero_since;
+        s->book_negative_since = neg_since;
         s->first_day = SW_DAY_NONE;
         s->last_day = SW_DAY_NONE;
         if (hist == 0)
@@ -429,6 +437,9 @@ int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const vo
         /* A shorter ring than when saved keeps the newest days. */
         sw_sku_advance(t, index, (sw_day_t)last);
         s->first_day = (sw_day_t)first;
+        /* Days before the saved history had expired when saved: keep them unknown, not zero. */
+        if (s->first_day < s->last_day - (sw_day_t)hist + 1)
+                s->first_day = s->last_day - (sw_day_t)hist + 1;
         if (s->first_day < s->last_day - (sw_day_t)t->p.history_days + 1)
                 s->first_day = s->last_day - (sw_day_t)t->p.history_days + 1;
         for (uint16_t i = 0; i < hist; i++, p += 3) {

@@ -39,6 +39,8 @@ struct sw_sku {
         uint32_t shelf_ts;          /* Unix s of the last shelf reading */
         uint32_t shelf_zero_open_s; /* opening-hours seconds the shelf has read zero */
         uint32_t shelf_above_since; /* Unix s since the shelf has read above book, 0 if not */
+        uint32_t shelf_zero_since;  /* Unix s of the first zero reading of the current streak, 0 if not */
+        uint32_t book_negative_since; /* Unix s of the event that drove the book below zero, 0 if not */
 };
 
 struct sw_sku_table_params {

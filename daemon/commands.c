@@ -92,6 +92,7 @@ static cJSON *cmd_detect(struct sw_daemon *d, const struct sw_cmd_request *q)
                     strcmp(q->detectors[i], "inventory_discrepancy"))
                         return error_reply("detectors: unknown detector '%s' (ghost_stock, shelf_out, "
                                            "inventory_discrepancy)", q->detectors[i]);
+        sw_daemon_note_as_of(d, as_of);
         reply = ok_reply();
         sw_date_format(as_of, day, sizeof(day));
         cJSON_AddStringToObject(reply, "as_of", day);
@@ -103,7 +104,6 @@ static cJSON *cmd_detect(struct sw_daemon *d, const struct sw_cmd_request *q)
                         return error_reply("ghost_stock detection failed: %s", strerror(-r));
                 }
                 add_summary(det, "ghost_stock", &sum);
-                (void)sw_store_meta_put_int(d->store, "last_detect_day", as_of);
         }
         if (wants(q, "shelf_out") || wants(q, "inventory_discrepancy")) {
                 r = sw_daemon_detect_stock(d, &sum);
@@ -113,6 +113,8 @@ static cJSON *cmd_detect(struct sw_daemon *d, const struct sw_cmd_request *q)
                 }
                 add_summary(det, "stock", &sum);
         }
+        if (sw_store_meta_put_int(d->store, "detect_clock", d->detect_clock) < 0)
+                sw_log_warning("Cannot record the detection clock: %s", sw_store_errmsg(d->store));
         cJSON_AddNumberToObject(reply, "open", d->book.count);
         return reply;
 }

@@ -136,6 +136,11 @@ static int restore_state(struct sw_daemon *d)
         if (r < 0)
                 return r;
         sw_dedup_mark_persisted(&d->dedup);
+        if (sw_store_meta_get_int(d->store, "event_clock", &d->ingest.event_clock) < 0)
+                d->ingest.event_clock = 0;
+        d->persisted_event_clock = d->ingest.event_clock;
+        if (sw_store_meta_get_int(d->store, "detect_clock", &d->detect_clock) < 0)
+                d->detect_clock = 0;
         r = sw_store_load_open_anomalies(d->store, restore_episode, d);
         if (r < 0)
                 return r;

@@ -75,6 +75,8 @@ struct sw_daemon {
         uint64_t watchdog_interval_ms;   /* systemd's interval, 0 when disabled */
         int64_t next_daily_run;          /* Unix s of the next scheduled detection */
         struct sw_detector_runs runs;    /* last detector runs */
+        int64_t detect_clock;            /* start of the newest as_of detected (Unix s) */
+        int64_t persisted_event_clock;   /* ingest.event_clock as last committed */
         uint64_t store_errors;           /* failed SQLite writes */
         uint64_t commands;               /* commands answered */
         struct sw_ratelimit reject_log;  /* rate limit of rejected-message warnings */
@@ -95,6 +97,8 @@ int sw_daemon_commit(struct sw_daemon *d);
 int sw_daemon_record_finding(void *ctx, const struct sw_finding *f);
 /* Reload the open-episode book from the database (after a failed transaction). */
 void sw_daemon_reload_episodes(struct sw_daemon *d);
+/* Data has been detected up to the start of as_of: stock checks may measure to it. */
+void sw_daemon_note_as_of(struct sw_daemon *d, sw_day_t as_of);
 /* Run ghost detection as of a day, in one transaction. */
 int sw_daemon_detect_ghost(struct sw_daemon *d, sw_day_t as_of, struct sw_detect_summary *ret);
 /* Run the shelf-out and discrepancy sweep now. */

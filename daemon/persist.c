@@ -35,6 +35,11 @@ static int write_dirty(struct sw_daemon *d)
                 if (n < 0)
                         return n;
         }
+        if (d->ingest.event_clock != d->persisted_event_clock) {
+                int r = sw_store_meta_put_int(d->store, "event_clock", d->ingest.event_clock);
+                if (r < 0)
+                        return r;
+        }
         sw_dedup_for_each_pending(&d->dedup, flush_id, &df);
         if (df.error < 0)
                 return df.error;
@@ -46,7 +51,7 @@ static int write_dirty(struct sw_daemon *d)
 int sw_daemon_commit(struct sw_daemon *d)
 {
         int r;
-        if (d->skus.n_dirty == 0 && d->dedup.pending == 0)
+        if (d->skus.n_dirty == 0 && d->dedup.pending == 0 && d->ingest.event_clock == d->persisted_event_clock)
                 return 0;
         r = sw_store_begin(d->store);
         if (r == 0)
@@ -61,6 +66,7 @@ int sw_daemon_commit(struct sw_daemon *d)
         }
         sw_sku_clear_dirty(&d->skus);
         sw_dedup_mark_persisted(&d->dedup);
+        d->persisted_event_clock = d->ingest.event_clock;
         return 0;
 }
 
@@ -144,8 +150,16 @@ static int run_ghost(struct sw_daemon *d, void *arg)
         return sw_detect_ghost(&d->detector, g->as_of, sw_daemon_record_finding, d, &g->sum);
 }
 
+void sw_daemon_note_as_of(struct sw_daemon *d, sw_day_t as_of)
+{
+        int64_t start = sw_clock_from_local(as_of, 0);
+        if (start > d->detect_clock)
+                d->detect_clock = start;
+}
+
 int sw_daemon_detect_ghost(struct sw_daemon *d, sw_day_t as_of, struct sw_detect_summary *ret)
 {
+        sw_daemon_note_as_of(d, as_of);
         struct ghost_run g = {.as_of = as_of};
         int r = in_transaction(d, run_ghost, &g);
         if (r < 0)
@@ -159,10 +173,20 @@ int sw_daemon_detect_ghost(struct sw_daemon *d, sw_day_t as_of, struct sw_detect
         return 0;
 }
 
+/* The time stock checks measure to: what the data has reached (the newest event, or the
+ * start of the last detect's as_of day), never past the wall clock. A replay of the same
+ * traffic thus raises the same episodes as live traffic did. */
+static int64_t known_time(const struct sw_daemon *d)
+{
+        int64_t t = d->ingest.event_clock > d->detect_clock ? d->ingest.event_clock : d->detect_clock;
+        int64_t now = sw_clock_now();
+        return t < now ? t : now;
+}
+
 static int run_stock(struct sw_daemon *d, void *arg)
 {
         struct sw_local_time now_local;
-        int64_t now = sw_clock_now();
+        int64_t now = known_time(d);
         int r = sw_clock_to_local(NULL, now, &now_local);
         if (r < 0)
                 return r;

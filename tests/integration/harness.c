@@ -295,3 +295,88 @@ void h_collector_stop(struct h_collector *c)
         pthread_mutex_destroy(&c->lock);
         free(c);
 }
+
+#include <cjson/cJSON.h>
+
+static pid_t storesim_va(int port, const char *dir, const char *log_name, va_list ap)
+{
+        char portbuf[16], log[512];
+        char *argv[64];
+        int n = 0;
+        const char *a;
+        snprintf(portbuf, sizeof(portbuf), "%d", port);
+        snprintf(log, sizeof(log), "%s/%s", dir, log_name);
+        argv[n++] = SW_BUILD_DIR "/storesim";
+        argv[n++] = "--port";
+        argv[n++] = portbuf;
+        while ((a = va_arg(ap, const char *)) && n < 62)
+                argv[n++] = (char *)a;
+        argv[n] = NULL;
+        return h_spawn(log, argv);
+}
+
+int h_storesim(int port, const char *dir, const char *log_name, ...)
+{
+        va_list ap;
+        va_start(ap, log_name);
+        pid_t pid = storesim_va(port, dir, log_name, ap);
+        va_end(ap);
+        return h_wait(pid);
+}
+
+pid_t h_storesim_spawn(int port, const char *dir, const char *log_name, ...)
+{
+        va_list ap;
+        va_start(ap, log_name);
+        pid_t pid = storesim_va(port, dir, log_name, ap);
+        va_end(ap);
+        return pid;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *h_anomaly_digest(int port, const char *prefix)
+{
+        char *reply = h_request(port, prefix, "anomalies", "{\"limit\":100000}", 10);
+        cJSON *j, *list, *it;
+        char **rows, *out;
+        size_t n = 0, total = 1;
+        assert_non_null(reply);
+        j = cJSON_Parse(reply);
+        free(reply);
+        assert_non_null(j);
+        list = cJSON_GetObjectItem(j, "anomalies");
+        assert_true(cJSON_IsArray(list));
+        rows = calloc((size_t)cJSON_GetArraySize(list) + 1, sizeof(*rows));
+        cJSON_ArrayForEach(it, list)
+        {
+                char row[512];
+                snprintf(row, sizeof(row), "%s|%s|%s|%.2f", cJSON_GetStringValue(cJSON_GetObjectItem(it, "id")),
+                         cJSON_GetStringValue(cJSON_GetObjectItem(it, "status")),
+                         cJSON_GetStringValue(cJSON_GetObjectItem(it, "severity")),
+                         cJSON_GetNumberValue(cJSON_GetObjectItem(it, "value")));
+                rows[n] = strdup(row);
+                total += strlen(row) + 1;
+                n++;
+        }
+        qsort(rows, n, sizeof(*rows), cmp_str);
+        out = calloc(1, total);
+        for (size_t i = 0; i < n; i++) {
+                strcat(out, rows[i]);
+                strcat(out, "\n");
+                free(rows[i]);
+        }
+        free(rows);
+        cJSON_Delete(j);
+        return out;
+}
+
+void h_config(char *buf, size_t size, int port, const char *dir, const char *extra)
+{
+        snprintf(buf, size, "broker: { port = %d; reconnect_min_ms = 100; reconnect_max_ms = 1000; };\n"
+                            "storage: { path = \"%s/sw.db\"; };\n%s",
+                 port, dir, extra ? extra : "");
+}

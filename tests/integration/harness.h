@@ -49,3 +49,13 @@ char *h_collector_get(struct h_collector *c, size_t i);
 void h_collector_stop(struct h_collector *c);
 
 #endif
+
+/* Run the store simulator to completion against port; extra args are appended (NULL-ended).
+ * Returns its exit status. */
+int h_storesim(int port, const char *dir, const char *log_name, ...);
+/* Start the simulator in the background, same arguments. */
+pid_t h_storesim_spawn(int port, const char *dir, const char *log_name, ...);
+/* The daemon's anomalies as sorted lines "id|status|severity|value" (malloc'd, '\n'-joined). */
+char *h_anomaly_digest(int port, const char *prefix);
+/* The daemon config text for a broker port and a database in dir, plus extra text. */
+void h_config(char *buf, size_t size, int port, const char *dir, const char *extra);
