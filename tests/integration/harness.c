@@ -250,11 +250,17 @@ static void on_subscribe(struct mosquitto *m, void *ctx, int mid, int n, const i
 
 struct h_collector *h_collector_start(int port, const char *pattern)
 {
+        return h_collector_start_session(port, pattern, NULL);
+}
+
+struct h_collector *h_collector_start_session(int port, const char *pattern, const char *client_id)
+{
         struct h_collector *c = calloc(1, sizeof(*c));
         mosquitto_lib_init();
         pthread_mutex_init(&c->lock, NULL);
         snprintf(c->pattern, sizeof(c->pattern), "%s", pattern);
-        c->m = mosquitto_new(NULL, true, c);
+        c->m = mosquitto_new(client_id, client_id == NULL, c);
+        mosquitto_reconnect_delay_set(c->m, 1, 1, false);
         mosquitto_connect_callback_set(c->m, on_connect);
         mosquitto_message_callback_set(c->m, on_msg);
         mosquitto_subscribe_callback_set(c->m, on_subscribe);

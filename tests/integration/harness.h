@@ -44,6 +44,9 @@ char *h_read_file(const char *path);
 struct h_collector;
 struct h_collector *h_collector_start(int port, const char *pattern);
 /* Number of messages so far; copies message i's payload (malloc'd) into *ret. */
+/* Same with a persistent session (clean_session false) under client_id: messages published
+ * while the collector or its broker is away are delivered when both are back. */
+struct h_collector *h_collector_start_session(int port, const char *pattern, const char *client_id);
 size_t h_collector_count(struct h_collector *c);
 char *h_collector_get(struct h_collector *c, size_t i);
 void h_collector_stop(struct h_collector *c);
