@@ -9,10 +9,11 @@
 
 #define EMPTY 0xffu
 
+/* A power of two keeping the load factor at most 3/4. */
 static uint32_t slots_for(uint32_t capacity)
 {
         uint32_t n = 16;
-        while (n < 2u * capacity)
+        while ((uint64_t)n * 3 < (uint64_t)capacity * 4)
                 n <<= 1;
         return n;
 }

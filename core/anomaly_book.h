@@ -19,7 +19,7 @@ struct sw_episode {
 
 struct sw_anomaly_book {
         uint32_t capacity;         /* open episodes held at most */
-        uint32_t n_slots;          /* power of two >= 2 x capacity */
+        uint32_t n_slots;          /* power of two, load factor <= 3/4 */
         uint32_t count;            /* open episodes */
         struct sw_episode *slots;  /* [n_slots] */
 };

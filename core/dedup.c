@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+/* An index slot holds the FIFO position of an id plus 2; these two values are reserved. */
 #define EMPTY 0u
 #define TOMB  1u
 
@@ -19,7 +20,7 @@ size_t sw_dedup_memory_size(uint32_t capacity)
 {
         if (capacity == 0 || capacity > (1u << 28))
                 return 0;
-        return ((size_t)capacity + slots_for(capacity)) * sizeof(uint64_t);
+        return (size_t)capacity * sizeof(uint64_t) + (size_t)slots_for(capacity) * sizeof(uint32_t);
 }
 
 int sw_dedup_init(struct sw_dedup *d, uint32_t capacity, void *mem, size_t size)
@@ -33,8 +34,8 @@ int sw_dedup_init(struct sw_dedup *d, uint32_t capacity, void *mem, size_t size)
         d->capacity = capacity;
         d->n_slots = slots_for(capacity);
         d->fifo = mem;
-        d->slots = d->fifo + capacity;
-        memset(d->slots, 0, (size_t)d->n_slots * sizeof(uint64_t));
+        d->slots = (uint32_t *)(void *)(d->fifo + capacity);
+        memset(d->slots, 0, (size_t)d->n_slots * sizeof(uint32_t));
         return 0;
 }
 
@@ -45,7 +46,7 @@ uint64_t sw_dedup_hash(const char *id, size_t len)
                 h ^= (uint8_t)id[i];
                 h *= 1099511628211ull;
         }
-        return h <= TOMB ? h + 2 : h;
+        return h <= 1 ? h + 2 : h;
 }
 
 static uint32_t slot_start(const struct sw_dedup *d, uint64_t hash)
@@ -53,14 +54,15 @@ static uint32_t slot_start(const struct sw_dedup *d, uint64_t hash)
         return (uint32_t)((hash ^ (hash >> 29)) * 0x9e3779b97f4a7c15ull >> 32) & (d->n_slots - 1);
 }
 
-/* Slot of hash, or UINT32_MAX. */
+/* Index slot of hash, or UINT32_MAX. */
 static uint32_t find(const struct sw_dedup *d, uint64_t hash)
 {
         uint32_t mask = d->n_slots - 1, i = slot_start(d, hash);
         for (uint32_t n = 0; n < d->n_slots; n++, i = (i + 1) & mask) {
-                if (d->slots[i] == EMPTY)
+                uint32_t v = d->slots[i];
+                if (v == EMPTY)
                         return UINT32_MAX;
-                if (d->slots[i] == hash)
+                if (v != TOMB && d->fifo[v - 2] == hash)
                         return i;
         }
         return UINT32_MAX;
@@ -68,28 +70,33 @@ static uint32_t find(const struct sw_dedup *d, uint64_t hash)
 
 bool sw_dedup_contains(const struct sw_dedup *d, uint64_t hash)
 {
+        /* The same mapping of the reserved values as sw_dedup_hash(). */
+        if (hash <= 1)
+                hash += 2;
         return find(d, hash) != UINT32_MAX;
 }
 
-static void index_put(struct sw_dedup *d, uint64_t hash)
+static void index_put(struct sw_dedup *d, uint64_t hash, uint32_t pos)
 {
         uint32_t mask = d->n_slots - 1, i = slot_start(d, hash);
         while (d->slots[i] != EMPTY && d->slots[i] != TOMB)
                 i = (i + 1) & mask;
-        d->slots[i] = hash;
+        d->slots[i] = pos + 2;
 }
 
-/* Tombstones accumulate with churn; rebuild the index from the FIFO when it would fill. */
+/* Tombstones accumulate with churn; rebuild the index from the FIFO once per lap. */
 static void index_rebuild(struct sw_dedup *d)
 {
-        memset(d->slots, 0, (size_t)d->n_slots * sizeof(uint64_t));
-        for (uint32_t k = 0; k < d->count; k++)
-                index_put(d, d->fifo[(d->head + d->capacity - d->count + k) % d->capacity]);
+        memset(d->slots, 0, (size_t)d->n_slots * sizeof(uint32_t));
+        for (uint32_t k = 0; k < d->count; k++) {
+                uint32_t pos = (d->head + d->capacity - d->count + k) % d->capacity;
+                index_put(d, d->fifo[pos], pos);
+        }
 }
 
 int sw_dedup_insert(struct sw_dedup *d, uint64_t hash)
 {
-        if (hash <= TOMB)
+        if (hash <= 1)
                 hash += 2;
         if (find(d, hash) != UINT32_MAX)
                 return 0;
@@ -100,12 +107,11 @@ int sw_dedup_insert(struct sw_dedup *d, uint64_t hash)
                 d->count--;
         }
         d->fifo[d->head] = hash;
+        index_put(d, hash, d->head);
         d->head = (d->head + 1) % d->capacity;
         d->count++;
         if (d->pending < d->capacity)
                 d->pending++;
-        index_put(d, hash);
-        /* Every capacity insertions, drop the tombstones so probes stay short. */
         if (d->head == 0)
                 index_rebuild(d);
         return 1;

@@ -11,7 +11,7 @@
  * redelivery older than that window is counted again: size capacity for the longest
  * redelivery delay expected (the broker's session queue, a device's retry window).
  * Ids are kept as 64-bit hashes: with 65536 ids the chance that two different ids
- * collide is about 1e-10. Hash 0 is reserved as "empty".
+ * collide is about 1e-10. Hashes 0 and 1 are mapped to 2 and 3.
  */
 struct sw_dedup {
         uint32_t capacity;  /* ids held at most */
@@ -20,7 +20,7 @@ struct sw_dedup {
         uint32_t count;     /* ids held */
         uint32_t pending;   /* ids inserted since the last sw_dedup_mark_persisted() */
         uint64_t *fifo;     /* [capacity] hashes in insertion order (ring) */
-        uint64_t *slots;    /* [n_slots] index: hash, 0 empty, 1 deleted (tombstone) */
+        uint32_t *slots;    /* [n_slots] index: FIFO position + 2; 0 empty, 1 deleted */
 };
 
 size_t sw_dedup_memory_size(uint32_t capacity);

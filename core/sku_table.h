@@ -53,7 +53,7 @@ struct sw_sku_table_params {
 struct sw_sku_table {
         struct sw_sku_table_params p; /* sizes fixed at init */
         uint32_t count;               /* SKUs in use */
-        uint32_t n_slots;             /* hash slots (power of two, >= 2 x max_skus) */
+        uint32_t n_slots;             /* hash slots (power of two, load factor <= 3/4) */
         uint32_t arena_used;          /* bytes of the key arena in use */
         uint16_t n_categories;        /* categories in use, including id 0 */
         uint32_t n_dirty;             /* entries in dirty[] */

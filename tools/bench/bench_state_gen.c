@@ -1,0 +1,77 @@
+/* Writes a shelfwatch database holding N SKUs with full daily history, for memory benchmarks. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/civil_time.h"
+#include "core/sku_table.h"
+#include "platform/clock.h"
+#include "platform/store.h"
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t next_u32(void)
+{
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        return (uint32_t)(rng >> 32);
+}
+
+int main(int argc, char **argv)
+{
+        struct sw_sku_table t;
+        struct sw_store *store;
+        struct sw_store_options o = {.cache_kib = 2048};
+        uint8_t blob[SW_SKU_BLOB_MAX(366)];
+        if (argc != 4) {
+                fprintf(stderr, "usage: bench_state_gen DB SKUS HISTORY_DAYS\n");
+                return 2;
+        }
+        uint32_t n = (uint32_t)strtoul(argv[2], NULL, 10);
+        uint16_t h = (uint16_t)strtoul(argv[3], NULL, 10);
+        struct sw_sku_table_params p = {.max_skus = n, .history_days = h, .max_categories = 64};
+        size_t size = sw_sku_table_memory_size(&p);
+        void *mem = calloc(1, size);
+        if (!mem || sw_sku_table_init(&t, &p, mem, size) < 0 || h > 366) {
+                fprintf(stderr, "bench_state_gen: bad sizes\n");
+                return 1;
+        }
+        int r = sw_store_open(argv[1], &o, &store);
+        if (r < 0) {
+                fprintf(stderr, "bench_state_gen: %s: %s\n", argv[1], strerror(-r));
+                return 1;
+        }
+        sw_day_t today = (sw_day_t)(sw_clock_now() / 86400);
+        sw_store_begin(store);
+        for (uint32_t i = 0; i < n; i++) {
+                char sku[32], cat[16];
+                uint32_t idx;
+                uint16_t cid;
+                snprintf(sku, sizeof(sku), "SKU%07u", i);
+                snprintf(cat, sizeof(cat), "cat%02u", i % 40);
+                sw_sku_table_get_or_add(&t, sku, strlen(sku), &idx);
+                sw_sku_table_category(&t, cat, strlen(cat), &cid);
+                struct sw_sku *s = sw_sku_at(&t, idx);
+                s->category = cid;
+                s->on_hand = (int32_t)(next_u32() % 200) + 1;
+                s->price = (float)(next_u32() % 10000) / 100.0f + 0.5f;
+                s->flags |= SW_SKU_HAS_PRICE | SW_SKU_HAS_LIST_PRICE | SW_SKU_HAS_BOOK;
+                uint32_t rate = next_u32() % 20;
+                for (sw_day_t d = today - h; d < today; d++)
+                        sw_sku_add_sold(&t, idx, d, rate ? next_u32() % (2 * rate + 1) : next_u32() % 2);
+                int len = sw_sku_serialize(&t, idx, blob, sizeof(blob));
+                if (len < 0 || sw_store_put_sku(store, sku, blob, (size_t)len) < 0) {
+                        fprintf(stderr, "bench_state_gen: cannot write %s: %s\n", sku, sw_store_errmsg(store));
+                        return 1;
+                }
+        }
+        r = sw_store_commit(store);
+        sw_store_close(store);
+        free(mem);
+        if (r < 0)
+                return 1;
+        printf("wrote %u SKUs x %u days into %s\n", n, h, argv[1]);
+        return 0;
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Precision and recall of both ghost-stock modes against the simulator's ground truth.
+# Runs the real shelfwatchd and a real mosquitto once per mode and seed, then sums the
+# simulator's per-run scores (docs/simulator.md defines them).
+# Usage: tools/bench/ghost_accuracy.sh [BUILD_DIR] [SEEDS] [SKUS] [DAYS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build=${1:-build}
+seeds=${2:-5}
+skus=${3:-400}
+days=${4:-60}
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+port=$(( 20000 + RANDOM % 20000 ))
+while (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; do port=$((port + 1)); done
+printf 'listener %d 127.0.0.1\nallow_anonymous true\n' "$port" > "$tmp/mosquitto.conf"
+mosquitto -c "$tmp/mosquitto.conf" > "$tmp/mosquitto.log" 2>&1 & pids+=($!)
+sleep 0.5
+
+for mode in poisson seed; do
+  for seed in $(seq "$seeds"); do
+    run="$tmp/$mode-$seed"
+    mkdir -p "$run"
+    printf 'broker: { port = %d; };\nstorage: { path = "%s/sw.db"; };\nstore: { id = "acc%s%d"; };\ndetectors: { ghost: { mode = "%s"; }; };\n' \
+      "$port" "$run" "$mode" "$seed" "$mode" > "$run/sw.conf"
+    "$build/shelfwatchd" -c "$run/sw.conf" > "$run/daemon.log" 2>&1 & daemon=$!
+    sleep 0.3
+    "$build/storesim" --port "$port" --store "acc$mode$seed" --seed "$seed" --skus "$skus" --days "$days" \
+      --quiet --report "$run/report.json" > "$run/sim.log"
+    kill "$daemon"; wait "$daemon" || true
+  done
+done
+
+python3 - "$tmp" "$seeds" <<'PY'
+import json, sys, glob
+tmp, seeds = sys.argv[1], int(sys.argv[2])
+print(f"{'mode':8} {'events':>6} {'found':>6} {'recall':>7} {'alarms':>7} {'TP':>5} {'FP':>5} {'precision':>9} {'FP/1000 SKU-days':>17} {'delay d':>8}")
+for mode in ("poisson", "seed"):
+    ev = found = tp = fp = 0; fpk = []; delays = []
+    for s in range(1, seeds + 1):
+        g = json.load(open(f"{tmp}/{mode}-{s}/report.json"))["types"]["ghost_stock"]
+        ev += g["events"]; found += g["events_detected"]; tp += g["true_positives"]; fp += g["false_positives"]
+        fpk.append(g["false_positives_per_1000_sku_days"])
+        if g.get("mean_detection_delay_days") is not None:
+            delays.append((g["mean_detection_delay_days"], g["events_detected"]))
+    delay = sum(d * n for d, n in delays) / max(1, sum(n for _, n in delays))
+    print(f"{mode:8} {ev:6d} {found:6d} {found/ev:7.3f} {tp+fp:7d} {tp:5d} {fp:5d} {tp/max(1,tp+fp):9.3f} {sum(fpk)/len(fpk):17.2f} {delay:8.2f}")
+PY
