@@ -20,7 +20,9 @@ bool sw_calendar_is_open(const struct sw_store_calendar *c, const struct sw_loca
 {
         uint32_t minute = t->second_of_day / 60;
         unsigned w = t->weekday % 7;
-        return minute >= c->open_minute[w] && minute < c->close_minute[w];
+        /* A holiday is a day the store is closed (store.holidays). */
+        return minute >= c->open_minute[w] && minute < c->close_minute[w] &&
+               !sw_calendar_is_holiday(c, t->day);
 }
 
 /* Overlap of [from, to) seconds-of-day with day's opening hours. */
@@ -29,6 +31,8 @@ static uint32_t open_overlap(const struct sw_store_calendar *c, sw_day_t day, ui
         unsigned w = sw_weekday(day);
         uint32_t open = c->open_minute[w] * 60u, close = c->close_minute[w] * 60u;
         uint32_t lo = from > open ? from : open, hi = to < close ? to : close;
+        if (sw_calendar_is_holiday(c, day))
+                return 0;
         return hi > lo ? hi - lo : 0;
 }
 

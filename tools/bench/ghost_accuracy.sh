@@ -3,6 +3,7 @@
 # Runs the real shelfwatchd and a real mosquitto once per mode and seed, then sums the
 # simulator's per-run scores (docs/simulator.md defines them).
 # Usage: tools/bench/ghost_accuracy.sh [BUILD_DIR] [SEEDS] [SKUS] [DAYS]
+# MODES="poisson seed" picks the modes; GHOST_EXTRA='alpha = 0.001;' adds ghost settings.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build}
@@ -20,12 +21,13 @@ printf 'listener %d 127.0.0.1\nallow_anonymous true\n' "$port" > "$tmp/mosquitto
 mosquitto -c "$tmp/mosquitto.conf" > "$tmp/mosquitto.log" 2>&1 & pids+=($!)
 sleep 0.5
 
-for mode in poisson seed; do
+modes=${MODES:-poisson seed}
+for mode in $modes; do
   for seed in $(seq "$seeds"); do
     run="$tmp/$mode-$seed"
     mkdir -p "$run"
-    printf 'broker: { port = %d; };\nstorage: { path = "%s/sw.db"; };\nstore: { id = "acc%s%d"; };\ndetectors: { ghost: { mode = "%s"; }; };\n' \
-      "$port" "$run" "$mode" "$seed" "$mode" > "$run/sw.conf"
+    printf 'broker: { port = %d; };\nstorage: { path = "%s/sw.db"; };\nstore: { id = "acc%s%d"; };\ndetectors: { ghost: { mode = "%s"; %s }; };\n' \
+      "$port" "$run" "$mode" "$seed" "$mode" "${GHOST_EXTRA:-}" > "$run/sw.conf"
     "$build/shelfwatchd" -c "$run/sw.conf" > "$run/daemon.log" 2>&1 & daemon=$!
     sleep 0.3
     "$build/storesim" --port "$port" --store "acc$mode$seed" --seed "$seed" --skus "$skus" --days "$days" \
@@ -34,11 +36,11 @@ for mode in poisson seed; do
   done
 done
 
-python3 - "$tmp" "$seeds" <<'PY'
+python3 - "$tmp" "$seeds" $modes <<'PY'
 import json, sys, glob
-tmp, seeds = sys.argv[1], int(sys.argv[2])
+tmp, seeds, modes = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 print(f"{'mode':8} {'events':>6} {'found':>6} {'recall':>7} {'alarms':>7} {'TP':>5} {'FP':>5} {'precision':>9} {'FP/1000 SKU-days':>17} {'delay d':>8}")
-for mode in ("poisson", "seed"):
+for mode in modes:
     ev = found = tp = fp = 0; fpk = []; delays = []
     for s in range(1, seeds + 1):
         g = json.load(open(f"{tmp}/{mode}-{s}/report.json"))["types"]["ghost_stock"]

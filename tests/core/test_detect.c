@@ -1,0 +1,504 @@
+/* Unit tests of the detector runs and the anomaly lifecycle (core/detect.c). */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/anomaly_book.h"
+#include "core/civil_time.h"
+#include "core/detect.h"
+#include "core/sku_table.h"
+#include "core/store_calendar.h"
+
+#define HISTORY_DAYS 56
+#define MAX_FINDINGS 16
+#define HOUR         3600
+
+/* Store time is UTC: the adapter only splits Unix seconds into day and second of day. */
+static int utc_to_local(void *ctx, int64_t unix_seconds, struct sw_local_time *ret)
+{
+        int64_t day = unix_seconds / 86400, sod = unix_seconds % 86400;
+        (void)ctx;
+        if (sod < 0) {
+                sod += 86400;
+                day--;
+        }
+        ret->day = (sw_day_t)day;
+        ret->weekday = (uint8_t)sw_weekday((sw_day_t)day);
+        ret->second_of_day = (uint32_t)sod;
+        return 0;
+}
+
+/* Records findings; fails with err when err is set. */
+struct recorder {
+        struct sw_finding f[MAX_FINDINGS]; /* findings in call order */
+        uint32_t n;                        /* calls */
+        int err;                           /* returned from every call when negative */
+};
+
+static int record(void *ctx, const struct sw_finding *f)
+{
+        struct recorder *r = ctx;
+        if (r->n < MAX_FINDINGS)
+                r->f[r->n] = *f;
+        r->n++;
+        return r->err;
+}
+
+struct fixture {
+        struct sw_sku_table skus;
+        struct sw_anomaly_book book;
+        struct sw_store_calendar cal;
+        struct sw_detector det;
+        void *sku_mem, *book_mem, *det_mem;
+};
+
+static struct fixture fx;
+static struct recorder rec;
+static sw_day_t D; /* 2026-11-24, the first as_of day */
+
+static void fixture_init(uint32_t book_capacity)
+{
+        struct sw_sku_table_params p = {
+            .max_skus = 16, .history_days = HISTORY_DAYS, .max_categories = 4};
+        size_t size = sw_sku_table_memory_size(&p);
+
+        memset(&fx, 0, sizeof(fx));
+        memset(&rec, 0, sizeof(rec));
+        fx.sku_mem = malloc(size);
+        assert_non_null(fx.sku_mem);
+        assert_int_equal(sw_sku_table_init(&fx.skus, &p, fx.sku_mem, size), 0);
+        size = sw_anomaly_book_memory_size(book_capacity);
+        fx.book_mem = malloc(size);
+        assert_non_null(fx.book_mem);
+        assert_int_equal(sw_anomaly_book_init(&fx.book, book_capacity, fx.book_mem, size), 0);
+        for (int w = 0; w < 7; w++) {
+                fx.cal.open_minute[w] = 9 * 60;
+                fx.cal.close_minute[w] = 21 * 60;
+        }
+        fx.cal.tz = (struct sw_calendar_adapter){.to_local = utc_to_local};
+        size = sw_detector_memory_size(HISTORY_DAYS);
+        fx.det_mem = malloc(size);
+        assert_non_null(fx.det_mem);
+        assert_int_equal(
+            sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, fx.det_mem, size - 1), -ENOBUFS);
+        assert_int_equal(sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, NULL, size),
+                         -ENOBUFS);
+        assert_int_equal(sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, fx.det_mem, size),
+                         0);
+        sw_ghost_params_default(&fx.det.ghost);
+        fx.det.shelf_out = (struct sw_shelf_out_params){.enabled = true, .zero_seconds = 1800};
+        fx.det.discrepancy =
+            (struct sw_discrepancy_params){.enabled = true, .shelf_above_seconds = HOUR};
+}
+
+static int setup(void **state)
+{
+        (void)state;
+        D = sw_days_from_civil(2026, 11, 24);
+        fixture_init(16);
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        (void)state;
+        free(fx.sku_mem);
+        free(fx.book_mem);
+        free(fx.det_mem);
+        return 0;
+}
+
+static uint32_t add_sku(const char *key, int32_t on_hand, float price)
+{
+        uint32_t i;
+        assert_int_equal(sw_sku_table_get_or_add(&fx.skus, key, strlen(key), &i), 1);
+        struct sw_sku *s = sw_sku_at(&fx.skus, i);
+        s->on_hand = on_hand;
+        s->price = price;
+        s->flags |= SW_SKU_HAS_PRICE | SW_SKU_HAS_BOOK;
+        return i;
+}
+
+/* 10 a day for 30 days (D-31 .. D-2), then nothing on D-1. */
+static uint32_t add_fast_mover(const char *key, int32_t on_hand)
+{
+        uint32_t i = add_sku(key, on_hand, 2.5f);
+        for (sw_day_t d = D - 31; d <= D - 2; d++)
+                sw_sku_add_sold(&fx.skus, i, d, 10);
+        sw_sku_advance(&fx.skus, i, D - 1);
+        return i;
+}
+
+/* One unit every fifth day from D-34 to D-4 (0.2 a day), then three quiet days. */
+static uint32_t add_slow_mover(const char *key)
+{
+        uint32_t i = add_sku(key, 5, 1.0f);
+        for (sw_day_t d = D - 34; d <= D - 4; d += 5)
+                sw_sku_add_sold(&fx.skus, i, d, 1);
+        sw_sku_advance(&fx.skus, i, D - 1);
+        return i;
+}
+
+static struct sw_detect_summary ghost(sw_day_t as_of)
+{
+        struct sw_detect_summary sum;
+        memset(&sum, 0xff, sizeof(sum));
+        rec.n = 0;
+        assert_int_equal(sw_detect_ghost(&fx.det, as_of, record, &rec, &sum), 0);
+        return sum;
+}
+
+static struct sw_detect_summary stock(int64_t now)
+{
+        struct sw_detect_summary sum;
+        struct sw_local_time now_local;
+        assert_int_equal(utc_to_local(NULL, now, &now_local), 0);
+        memset(&sum, 0xff, sizeof(sum));
+        rec.n = 0;
+        assert_int_equal(sw_detect_stock(&fx.det, now, &now_local, record, &rec, &sum), 0);
+        return sum;
+}
+
+static int64_t at(sw_day_t day, unsigned h, unsigned m)
+{
+        return (int64_t)day * 86400 + h * 3600 + m * 60;
+}
+
+static bool book_has(enum sw_anomaly_type type, uint32_t i, sw_day_t *ret_since)
+{
+        sw_day_t since;
+        if (sw_anomaly_book_find(&fx.book, type, i, &since) != 0)
+                return false;
+        if (ret_since)
+                *ret_since = since;
+        return true;
+}
+
+/* ---- ghost stock ---- */
+
+static void test_ghost_lifecycle(void **state)
+{
+        sw_day_t since;
+        (void)state;
+        uint32_t fast = add_fast_mover("FAST", 40);
+        uint32_t slow = add_slow_mover("SLOW");
+
+        /* As of D: only the fast mover's empty day is out of character. */
+        struct sw_detect_summary sum = ghost(D);
+        assert_int_equal(sum.evaluated, 2);
+        assert_int_equal(sum.opened, 1);
+        assert_int_equal(sum.updated, 0);
+        assert_int_equal(sum.cleared, 0);
+        assert_int_equal(rec.n, 1);
+        const struct sw_finding *f = &rec.f[0];
+        assert_int_equal(f->type, SW_ANOMALY_GHOST_STOCK);
+        assert_int_equal(f->sku_index, fast);
+        assert_true(f->is_new);
+        assert_int_equal(f->status, SW_STATUS_OPEN);
+        assert_int_equal(f->since, D - 1); /* the first quiet day */
+        assert_int_equal(f->as_of, D);
+        assert_int_equal(f->action, SW_ACTION_CYCLE_COUNT);
+        assert_int_equal(f->ghost.run_days, 1);
+        assert_true(f->ghost.flagged);
+        assert_true(f->probability >= 0.0 && f->probability <= 1.0);
+        assert_true(f->probability > 0.95); /* p = e^-10 for 10 expected units */
+        assert_int_equal(f->severity, SW_SEVERITY_CRITICAL);
+        assert_true(fabs(f->value - 40 * 2.5) < 1e-9);
+        assert_true(f->score > 4.0);
+        assert_true(strlen(f->description) > 0);
+        assert_non_null(strstr(f->description, "No sales for 1 day"));
+        assert_non_null(strstr(f->description, "40 units"));
+        assert_true(book_has(SW_ANOMALY_GHOST_STOCK, fast, &since));
+        assert_int_equal(since, D - 1);
+        assert_false(book_has(SW_ANOMALY_GHOST_STOCK, slow, NULL));
+
+        /* Still nothing sold on D: the same episode is updated. */
+        sw_sku_advance(&fx.skus, fast, D);
+        sw_sku_advance(&fx.skus, slow, D);
+        sum = ghost(D + 1);
+        assert_int_equal(sum.opened, 0);
+        assert_int_equal(sum.updated, 1);
+        assert_int_equal(rec.n, 1);
+        assert_int_equal(rec.f[0].sku_index, fast);
+        assert_false(rec.f[0].is_new);
+        assert_int_equal(rec.f[0].status, SW_STATUS_OPEN);
+        assert_int_equal(rec.f[0].since, D - 1);
+        assert_int_equal(rec.f[0].ghost.run_days, 2);
+        assert_int_equal(fx.book.count, 1);
+
+        /* Sales resume on D+1: the episode is cleared and leaves the book. */
+        sw_sku_add_sold(&fx.skus, fast, D + 1, 12);
+        sum = ghost(D + 2);
+        assert_int_equal(sum.cleared, 1);
+        assert_int_equal(sum.opened, 0);
+        assert_int_equal(rec.n, 1);
+        assert_int_equal(rec.f[0].sku_index, fast);
+        assert_int_equal(rec.f[0].status, SW_STATUS_CLEARED);
+        assert_false(rec.f[0].is_new);
+        assert_int_equal(rec.f[0].since, D - 1);
+        assert_false(book_has(SW_ANOMALY_GHOST_STOCK, fast, NULL));
+        assert_int_equal(fx.book.count, 0);
+
+        /* Nothing open, nothing flagged: a run reports nothing. */
+        sum = ghost(D + 2);
+        assert_int_equal(rec.n, 0);
+        assert_int_equal(sum.cleared, 0);
+}
+
+static void test_ghost_needs_stock(void **state)
+{
+        (void)state;
+        uint32_t empty = add_fast_mover("EMPTY", 0);
+        uint32_t neg = add_fast_mover("NEG", -4);
+        uint32_t fast = add_fast_mover("FAST", 40);
+        ghost(D);
+        assert_int_equal(rec.n, 1);
+        assert_int_equal(rec.f[0].sku_index, fast);
+        assert_false(book_has(SW_ANOMALY_GHOST_STOCK, empty, NULL));
+        assert_false(book_has(SW_ANOMALY_GHOST_STOCK, neg, NULL));
+        /* The book dropping to zero ends an open episode even without sales. */
+        sw_sku_at(&fx.skus, fast)->on_hand = 0;
+        sw_sku_advance(&fx.skus, fast, D);
+        struct sw_detect_summary sum = ghost(D + 1);
+        assert_int_equal(sum.cleared, 1);
+        assert_int_equal(rec.n, 1);
+        assert_int_equal(rec.f[0].status, SW_STATUS_CLEARED);
+        assert_false(book_has(SW_ANOMALY_GHOST_STOCK, fast, NULL));
+}
+
+static void test_ghost_skips_skus_without_past(void **state)
+{
+        (void)state;
+        uint32_t i = add_sku("NEW", 10, 1.0f);
+        sw_sku_add_sold(&fx.skus, i, D, 3); /* first data on the as_of day itself */
+        add_sku("NOTHING", 10, 1.0f);
+        struct sw_detect_summary sum = ghost(D);
+        assert_int_equal(sum.evaluated, 0);
+        assert_int_equal(rec.n, 0);
+}
+
+static void test_callback_error_aborts(void **state)
+{
+        (void)state;
+        uint32_t fast = add_fast_mover("FAST", 40);
+        struct sw_detect_summary sum = {0};
+        rec.err = -EIO;
+        assert_int_equal(sw_detect_ghost(&fx.det, D, record, &rec, &sum), -EIO);
+        assert_int_equal(rec.n, 1);
+        assert_int_equal(fx.book.count, 0); /* not opened: the finding was not taken */
+        rec.err = 0;
+        ghost(D);
+        assert_true(rec.f[0].is_new);
+        assert_true(book_has(SW_ANOMALY_GHOST_STOCK, fast, NULL));
+        /* A failed clearing leaves the episode open, to be cleared by the next run. */
+        sw_sku_add_sold(&fx.skus, fast, D, 9);
+        rec.err = -ENOSPC;
+        rec.n = 0;
+        assert_int_equal(sw_detect_ghost(&fx.det, D + 1, record, &rec, &sum), -ENOSPC);
+        assert_int_equal(rec.f[0].status, SW_STATUS_CLEARED);
+        assert_true(book_has(SW_ANOMALY_GHOST_STOCK, fast, NULL));
+        rec.err = 0;
+        assert_int_equal(ghost(D + 1).cleared, 1);
+        assert_false(book_has(SW_ANOMALY_GHOST_STOCK, fast, NULL));
+}
+
+static void test_book_full(void **state)
+{
+        (void)state;
+        teardown(NULL);
+        fixture_init(1);
+        add_fast_mover("F1", 40);
+        add_fast_mover("F2", 40);
+        struct sw_detect_summary sum = ghost(D);
+        assert_int_equal(sum.opened, 1);
+        assert_int_equal(sum.book_full, 1);
+        assert_int_equal(rec.n, 1);
+        assert_int_equal(fx.book.count, 1);
+}
+
+/* ---- shelf out ---- */
+
+static void set_shelf(uint32_t i, int32_t count, int64_t ts, int64_t zero_since)
+{
+        struct sw_sku *s = sw_sku_at(&fx.skus, i);
+        s->shelf_count = count;
+        s->shelf_ts = (uint32_t)ts;
+        s->shelf_zero_since = (uint32_t)zero_since;
+        s->shelf_zero_open_s = 0;
+}
+
+static void test_shelf_out(void **state)
+{
+        (void)state;
+        uint32_t e = add_sku("EMPTY-SHELF", 10, 2.0f);
+        uint32_t none = add_sku("NO-STOCK", 0, 2.0f);
+        add_sku("NO-SENSOR", 10, 2.0f);
+        /* Read empty at 20:45; the store closes at 21:00 and opens at 09:00. */
+        set_shelf(e, 0, at(D, 20, 45), at(D, 20, 45));
+        set_shelf(none, 0, at(D, 20, 45), at(D, 20, 45));
+
+        /* Next morning 08:00: only 15 opening minutes so far. */
+        struct sw_detect_summary sum = stock(at(D + 1, 8, 0));
+        assert_int_equal(sum.evaluated, 3);
+        assert_int_equal(rec.n, 0);
+        /* 09:20: 15 + 20 minutes of opening hours, past the 30 minute threshold. */
+        sum = stock(at(D + 1, 9, 20));
+        assert_int_equal(sum.opened, 1);
+        assert_int_equal(rec.n, 1);
+        const struct sw_finding *f = &rec.f[0];
+        assert_int_equal(f->type, SW_ANOMALY_SHELF_OUT);
+        assert_int_equal(f->sku_index, e);
+        assert_true(f->is_new);
+        assert_int_equal(f->status, SW_STATUS_OPEN);
+        assert_int_equal(f->since, D); /* the day the shelf went empty */
+        assert_int_equal(f->as_of, D + 1);
+        assert_int_equal(f->action, SW_ACTION_CHECK_SHELF);
+        assert_int_equal(f->stock.duration_s, 35 * 60);
+        assert_int_equal(f->stock.on_hand, 10);
+        assert_int_equal(f->stock.shelf_count, 0);
+        assert_true(f->probability > 0.0 && f->probability <= 1.0);
+        assert_true(fabs(f->value - 20.0) < 1e-9);
+        assert_true(strlen(f->description) > 0);
+        assert_true(book_has(SW_ANOMALY_SHELF_OUT, e, NULL));
+        assert_false(book_has(SW_ANOMALY_SHELF_OUT, none, NULL));
+        /* Later the same day: an update of the same episode. */
+        sum = stock(at(D + 1, 15, 0));
+        assert_int_equal(sum.updated, 1);
+        assert_int_equal(rec.n, 1);
+        assert_false(rec.f[0].is_new);
+        assert_int_equal(rec.f[0].since, D);
+        assert_true(rec.f[0].stock.duration_s == 15 * 60 + 6 * HOUR);
+        /* A positive count clears it. */
+        set_shelf(e, 3, at(D + 1, 15, 30), 0);
+        sum = stock(at(D + 1, 16, 0));
+        assert_int_equal(sum.cleared, 1);
+        assert_int_equal(rec.n, 1);
+        assert_int_equal(rec.f[0].status, SW_STATUS_CLEARED);
+        assert_int_equal(rec.f[0].since, D);
+        assert_false(book_has(SW_ANOMALY_SHELF_OUT, e, NULL));
+        assert_int_equal(fx.book.count, 0);
+}
+
+static void test_shelf_out_cleared_when_book_empties(void **state)
+{
+        (void)state;
+        uint32_t e = add_sku("E", 4, 1.0f);
+        set_shelf(e, 0, at(D, 10, 0), at(D, 10, 0));
+        stock(at(D, 12, 0));
+        assert_int_equal(rec.n, 1);
+        assert_true(book_has(SW_ANOMALY_SHELF_OUT, e, NULL));
+        sw_sku_at(&fx.skus, e)->on_hand = 0; /* sold through: an empty shelf is expected */
+        stock(at(D, 13, 0));
+        assert_int_equal(rec.n, 1);
+        assert_int_equal(rec.f[0].status, SW_STATUS_CLEARED);
+        assert_false(book_has(SW_ANOMALY_SHELF_OUT, e, NULL));
+}
+
+/* ---- inventory discrepancy ---- */
+
+static void test_negative_book(void **state)
+{
+        (void)state;
+        uint32_t n = add_sku("NEG", -3, 2.0f);
+        sw_sku_at(&fx.skus, n)->book_negative_since = (uint32_t)at(D - 2, 10, 0);
+        struct sw_detect_summary sum = stock(at(D, 12, 0));
+        assert_int_equal(sum.opened, 1);
+        assert_int_equal(rec.n, 1);
+        const struct sw_finding *f = &rec.f[0];
+        assert_int_equal(f->type, SW_ANOMALY_INVENTORY_DISCREPANCY);
+        assert_int_equal(f->sku_index, n);
+        assert_true(f->is_new);
+        assert_int_equal(f->since, D - 2);
+        assert_int_equal(f->stock.negative_book, 1);
+        assert_int_equal(f->stock.on_hand, -3);
+        assert_true(f->probability > 0.9 && f->probability <= 1.0);
+        assert_true(fabs(f->value - 6.0) < 1e-9);
+        assert_int_equal(f->action, SW_ACTION_CYCLE_COUNT);
+        assert_true(book_has(SW_ANOMALY_INVENTORY_DISCREPANCY, n, NULL));
+        /* Still negative: updated. A count fixes the book: cleared. */
+        assert_int_equal(stock(at(D, 13, 0)).updated, 1);
+        sw_sku_at(&fx.skus, n)->on_hand = 5;
+        sw_sku_at(&fx.skus, n)->book_negative_since = 0;
+        sum = stock(at(D, 14, 0));
+        assert_int_equal(sum.cleared, 1);
+        assert_int_equal(rec.f[0].status, SW_STATUS_CLEARED);
+        assert_int_equal(rec.f[0].since, D - 2);
+        assert_false(book_has(SW_ANOMALY_INVENTORY_DISCREPANCY, n, NULL));
+}
+
+static void test_shelf_above_book(void **state)
+{
+        (void)state;
+        uint32_t u = add_sku("ABOVE", 2, 1.5f);
+        struct sw_sku *s = sw_sku_at(&fx.skus, u);
+        s->shelf_count = 6;
+        s->shelf_above_since = (uint32_t)at(D, 10, 0);
+        s->shelf_ts = (uint32_t)at(D, 10, 30);
+        /* Half an hour above the book: not yet. */
+        stock(at(D, 12, 0));
+        assert_int_equal(rec.n, 0);
+        /* Two hours: raised. */
+        s->shelf_ts = (uint32_t)at(D, 12, 0);
+        struct sw_detect_summary sum = stock(at(D, 12, 5));
+        assert_int_equal(sum.opened, 1);
+        assert_int_equal(rec.n, 1);
+        const struct sw_finding *f = &rec.f[0];
+        assert_int_equal(f->type, SW_ANOMALY_INVENTORY_DISCREPANCY);
+        assert_int_equal(f->since, D);
+        assert_int_equal(f->stock.negative_book, 0);
+        assert_int_equal(f->stock.duration_s, 2 * HOUR);
+        assert_int_equal(f->stock.shelf_count, 6);
+        assert_true(fabs(f->value - 4 * 1.5) < 1e-9);
+        assert_true(f->probability > 0.0 && f->probability <= 1.0);
+        /* A receipt brings the book up to the shelf: cleared. */
+        s->on_hand = 6;
+        sum = stock(at(D, 13, 0));
+        assert_int_equal(sum.cleared, 1);
+        assert_int_equal(rec.f[0].status, SW_STATUS_CLEARED);
+        assert_false(book_has(SW_ANOMALY_INVENTORY_DISCREPANCY, u, NULL));
+}
+
+static void test_stock_disabled_and_errors(void **state)
+{
+        (void)state;
+        uint32_t n = add_sku("NEG", -3, 2.0f);
+        fx.det.discrepancy.enabled = false;
+        stock(at(D, 12, 0));
+        assert_int_equal(rec.n, 0);
+        fx.det.discrepancy.enabled = true;
+        struct sw_local_time now_local;
+        utc_to_local(NULL, at(D, 12, 0), &now_local);
+        rec.err = -EPIPE;
+        assert_int_equal(sw_detect_stock(&fx.det, at(D, 12, 0), &now_local, record, &rec, NULL),
+                         -EPIPE);
+        assert_false(book_has(SW_ANOMALY_INVENTORY_DISCREPANCY, n, NULL));
+        rec.err = 0;
+        assert_int_equal(stock(at(D, 12, 0)).opened, 1);
+}
+
+int main(void)
+{
+#define T_(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+        const struct CMUnitTest tests[] = {
+            T_(test_ghost_lifecycle),
+            T_(test_ghost_needs_stock),
+            T_(test_ghost_skips_skus_without_past),
+            T_(test_callback_error_aborts),
+            T_(test_book_full),
+            T_(test_shelf_out),
+            T_(test_shelf_out_cleared_when_book_empties),
+            T_(test_negative_book),
+            T_(test_shelf_above_book),
+            T_(test_stock_disabled_and_errors),
+        };
+#undef T_
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,705 @@
+/* Unit tests of applying device messages to the SKU table (core/ingest.c). */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/civil_time.h"
+#include "core/dedup.h"
+#include "core/ingest.h"
+#include "core/message.h"
+#include "core/sku_table.h"
+#include "core/store_calendar.h"
+
+#define HOUR         3600
+#define HISTORY_DAYS 14
+#define MAX_FUTURE   300
+#define HORIZON      14
+
+/* ---- calendar adapters, pure C ---- */
+
+static void split_local(int64_t local, struct sw_local_time *ret)
+{
+        int64_t day = local / 86400, sod = local % 86400;
+        if (sod < 0) {
+                sod += 86400;
+                day--;
+        }
+        ret->day = (sw_day_t)day;
+        ret->weekday = (uint8_t)sw_weekday((sw_day_t)day);
+        ret->second_of_day = (uint32_t)sod;
+}
+
+/* A zone with a fixed UTC offset; fail makes every conversion fail. */
+struct fixed_zone {
+        int32_t offset_s; /* local = UTC + offset_s */
+        bool fail;        /* return -EIO */
+};
+
+static int fixed_to_local(void *ctx, int64_t unix_seconds, struct sw_local_time *ret)
+{
+        const struct fixed_zone *z = ctx;
+        if (z->fail)
+                return -EIO;
+        split_local(unix_seconds + z->offset_s, ret);
+        return 0;
+}
+
+static int64_t utc(int y, unsigned mo, unsigned d, unsigned h, unsigned mi)
+{
+        return (int64_t)sw_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60;
+}
+
+/* America/New_York in 2026: EDT (-4 h) from 2026-03-08T07:00Z to 2026-11-01T06:00Z, else EST. */
+static int new_york_to_local(void *ctx, int64_t unix_seconds, struct sw_local_time *ret)
+{
+        bool dst = unix_seconds >= utc(2026, 3, 8, 7, 0) && unix_seconds < utc(2026, 11, 1, 6, 0);
+        (void)ctx;
+        split_local(unix_seconds + (dst ? -4 : -5) * HOUR, ret);
+        return 0;
+}
+
+/* ---- fixture ---- */
+
+struct fixture {
+        struct sw_sku_table skus;
+        struct sw_dedup dedup;
+        struct sw_store_calendar cal;
+        struct sw_ingest in;
+        struct fixed_zone zone;
+        void *sku_mem;
+        void *dedup_mem;
+};
+
+static struct fixture fx;
+static struct sw_item items[8];
+static sw_day_t D; /* 2026-11-24 */
+static int64_t T;  /* 2026-11-24T12:00:00Z, "now" unless a test says otherwise */
+
+static void fixture_init(uint32_t max_skus, uint16_t max_categories)
+{
+        struct sw_sku_table_params p = {
+            .max_skus = max_skus, .history_days = HISTORY_DAYS, .max_categories = max_categories};
+        struct sw_ingest_params ip = {.max_future_seconds = MAX_FUTURE,
+                                      .forecast_horizon_days = HORIZON};
+        size_t size = sw_sku_table_memory_size(&p);
+
+        memset(&fx, 0, sizeof(fx));
+        fx.sku_mem = malloc(size);
+        assert_non_null(fx.sku_mem);
+        assert_int_equal(sw_sku_table_init(&fx.skus, &p, fx.sku_mem, size), 0);
+        size = sw_dedup_memory_size(64);
+        fx.dedup_mem = malloc(size);
+        assert_non_null(fx.dedup_mem);
+        assert_int_equal(sw_dedup_init(&fx.dedup, 64, fx.dedup_mem, size), 0);
+        /* Open 09:00-21:00 every day, store time = UTC unless a test changes the zone. */
+        for (int w = 0; w < 7; w++) {
+                fx.cal.open_minute[w] = 9 * 60;
+                fx.cal.close_minute[w] = 21 * 60;
+        }
+        fx.cal.tz = (struct sw_calendar_adapter){.to_local = fixed_to_local, .ctx = &fx.zone};
+        sw_ingest_init(&fx.in, &ip, &fx.skus, &fx.dedup, &fx.cal);
+}
+
+static int setup(void **state)
+{
+        (void)state;
+        D = sw_days_from_civil(2026, 11, 24);
+        T = utc(2026, 11, 24, 12, 0);
+        fixture_init(8, 4);
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        (void)state;
+        free(fx.sku_mem);
+        free(fx.dedup_mem);
+        return 0;
+}
+
+/* ---- message builders (items[] is shared: build, apply, then build the next) ---- */
+
+static struct sw_item *item(uint32_t k, const char *sku, int32_t qty)
+{
+        items[k] = (struct sw_item){
+            .sku = sku, .sku_len = (uint8_t)strlen(sku), .qty = qty, .has = SW_HAS_QTY};
+        return &items[k];
+}
+
+static struct sw_msg msg(enum sw_msg_kind kind, const char *id, int64_t ts, uint32_t n)
+{
+        return (struct sw_msg){.kind = kind,
+                               .id = id,
+                               .id_len = id ? strlen(id) : 0,
+                               .ts = ts,
+                               .has_ts = kind != SW_MSG_FORECAST,
+                               .n_items = n,
+                               .items_cap = sizeof(items) / sizeof(items[0]),
+                               .items = items};
+}
+
+static struct sw_ingest_result apply_at(const struct sw_msg *m, int64_t now)
+{
+        struct sw_ingest_result r;
+        assert_int_equal(sw_ingest_apply(&fx.in, m, now, &r), 0);
+        return r;
+}
+
+/* One-line POS / receipt applied at now = ts. */
+static struct sw_ingest_result pos(const char *id, int64_t ts, const char *sku, int32_t qty)
+{
+        item(0, sku, qty);
+        struct sw_msg m = msg(SW_MSG_POS, id, ts, 1);
+        return apply_at(&m, ts);
+}
+
+static struct sw_ingest_result receipt(const char *id, int64_t ts, const char *sku, int32_t qty)
+{
+        item(0, sku, qty);
+        struct sw_msg m = msg(SW_MSG_RECEIPT, id, ts, 1);
+        return apply_at(&m, ts);
+}
+
+static struct sw_ingest_result inventory(int64_t ts, const char *sku, int32_t on_hand)
+{
+        item(0, sku, on_hand)->has = SW_HAS_ON_HAND;
+        struct sw_msg m = msg(SW_MSG_INVENTORY, NULL, ts, 1);
+        return apply_at(&m, ts);
+}
+
+static struct sw_ingest_result shelf(int64_t ts, const char *sku, int32_t count)
+{
+        item(0, sku, count);
+        struct sw_msg m = msg(SW_MSG_SHELF, NULL, ts, 1);
+        return apply_at(&m, ts);
+}
+
+static uint32_t idx(const char *sku)
+{
+        uint32_t i = UINT32_MAX;
+        if (sw_sku_table_find(&fx.skus, sku, strlen(sku), &i) != 0)
+                fail_msg("SKU %s not in the table", sku);
+        return i;
+}
+
+static struct sw_sku *sku(const char *name)
+{
+        return sw_sku_at(&fx.skus, idx(name));
+}
+
+static int32_t sold(const char *name, sw_day_t day)
+{
+        return sw_sku_sold(&fx.skus, idx(name), day);
+}
+
+static void assert_accepted(struct sw_ingest_result r, uint32_t applied, uint32_t skipped)
+{
+        assert_int_equal(r.outcome, SW_INGEST_ACCEPTED);
+        assert_int_equal(r.items_applied, applied);
+        assert_int_equal(r.items_skipped, skipped);
+}
+
+static void assert_rejected(struct sw_ingest_result r, enum sw_reject_reason why)
+{
+        assert_int_equal(r.outcome, SW_INGEST_REJECTED);
+        assert_int_equal(r.reason, why);
+        assert_int_equal(r.items_applied, 0);
+}
+
+/* ---- POS ---- */
+
+static void test_pos_sale_event_day(void **state)
+{
+        (void)state;
+        fx.zone.offset_s = -6 * HOUR;
+        /* 03:00Z is 21:00 on the 23rd in the store: the sale belongs to that day. */
+        item(0, "A", 3);
+        items[0].has |= SW_HAS_PRICE;
+        items[0].price = 2.5;
+        item(1, "B", 1);
+        struct sw_msg m = msg(SW_MSG_POS, "p1", utc(2026, 11, 24, 3, 0), 2);
+        assert_accepted(apply_at(&m, T), 2, 0);
+        assert_int_equal(sold("A", D - 1), 3);
+        assert_int_equal(sku("A")->last_day, D - 1);
+        assert_int_equal(sold("B", D - 1), 1);
+        assert_int_equal(sku("A")->on_hand, -3);
+        assert_int_equal(sku("B")->on_hand, -1);
+        assert_true(sku("A")->price == 2.5f);
+        assert_true(sku("A")->flags & SW_SKU_HAS_PRICE);
+        assert_false(sku("A")->flags & SW_SKU_HAS_LIST_PRICE);
+        assert_false(sku("B")->flags & SW_SKU_HAS_PRICE);
+        assert_true(sku("A")->flags & SW_SKU_DIRTY);
+        assert_int_equal(fx.skus.n_dirty, 2);
+        assert_int_equal(fx.in.counters.accepted[SW_MSG_POS], 1);
+        /* 07:00Z is 01:00 on the 24th. */
+        assert_accepted(pos("p2", utc(2026, 11, 24, 7, 0), "A", 2), 1, 0);
+        assert_int_equal(sold("A", D), 2);
+        assert_int_equal(sold("A", D - 1), 3);
+        assert_int_equal(sku("A")->on_hand, -5);
+        assert_int_equal(fx.in.counters.accepted[SW_MSG_POS], 2);
+}
+
+static void test_pos_return(void **state)
+{
+        (void)state;
+        assert_accepted(pos("p1", T - HOUR, "A", 5), 1, 0);
+        assert_accepted(pos("p2", T, "A", -2), 1, 0);
+        assert_int_equal(sku("A")->on_hand, -3);
+        assert_int_equal(sold("A", D), 5); /* a return is not negative sales */
+        /* A return of a SKU never sold: the book rises, the day is known with zero sales. */
+        assert_accepted(pos("p3", T, "B", -1), 1, 0);
+        assert_int_equal(sku("B")->on_hand, 1);
+        assert_int_equal(sold("B", D), 0);
+        assert_int_equal(sku("B")->last_day, D);
+}
+
+static void test_duplicate_id(void **state)
+{
+        (void)state;
+        assert_accepted(pos("dup", T, "A", 4), 1, 0);
+        struct sw_ingest_result r = pos("dup", T, "A", 4);
+        assert_int_equal(r.outcome, SW_INGEST_DUPLICATE);
+        assert_int_equal(r.items_applied, 0);
+        assert_int_equal(sold("A", D), 4);
+        assert_int_equal(sku("A")->on_hand, -4);
+        assert_int_equal(fx.in.counters.duplicates[SW_MSG_POS], 1);
+        assert_int_equal(fx.in.counters.accepted[SW_MSG_POS], 1);
+        /* The id is compared by its length, not up to a NUL. */
+        item(0, "A", 4);
+        struct sw_msg m = msg(SW_MSG_POS, "dup-and-more", T, 1);
+        m.id_len = 3;
+        assert_int_equal(apply_at(&m, T).outcome, SW_INGEST_DUPLICATE);
+        /* Another id is another transaction, even with the same content. */
+        assert_accepted(pos("dup2", T, "A", 4), 1, 0);
+        assert_int_equal(sold("A", D), 8);
+        /* Receipts are deduplicated too. */
+        assert_accepted(receipt("r1", T, "A", 10), 1, 0);
+        assert_int_equal(receipt("r1", T, "A", 10).outcome, SW_INGEST_DUPLICATE);
+        assert_int_equal(sku("A")->on_hand, 2);
+        assert_int_equal(fx.in.counters.duplicates[SW_MSG_RECEIPT], 1);
+}
+
+static void test_receipt(void **state)
+{
+        (void)state;
+        assert_accepted(receipt("r1", T, "A", 24), 1, 0);
+        assert_int_equal(sku("A")->on_hand, 24);
+        assert_int_equal(sold("A", D), -1); /* no sales history from a receipt */
+        assert_accepted(pos("p1", T + 60, "A", 3), 1, 0);
+        assert_int_equal(sku("A")->on_hand, 21);
+        assert_int_equal(fx.in.counters.accepted[SW_MSG_RECEIPT], 1);
+}
+
+/* ---- inventory and the book ---- */
+
+static void test_inventory_sets_book(void **state)
+{
+        const int64_t t1 = T - 2 * HOUR;
+        (void)state;
+        item(0, "A", 50)->has = SW_HAS_ON_HAND | SW_HAS_PRICE | SW_HAS_CATEGORY;
+        items[0].price = 3.0;
+        items[0].category = "dairy";
+        items[0].category_len = 5;
+        struct sw_msg m = msg(SW_MSG_INVENTORY, NULL, t1, 1);
+        assert_accepted(apply_at(&m, T), 1, 0);
+        struct sw_sku *a = sku("A");
+        assert_int_equal(a->on_hand, 50);
+        assert_int_equal(a->book_as_of, (uint32_t)t1);
+        assert_true(a->price == 3.0f);
+        assert_int_equal(a->flags & (SW_SKU_HAS_BOOK | SW_SKU_HAS_PRICE | SW_SKU_HAS_LIST_PRICE),
+                         SW_SKU_HAS_BOOK | SW_SKU_HAS_PRICE | SW_SKU_HAS_LIST_PRICE);
+        assert_string_equal(sw_sku_category_name(&fx.skus, a->category), "dairy");
+        assert_int_equal(fx.in.counters.accepted[SW_MSG_INVENTORY], 1);
+
+        /* An older record does not roll the book back. */
+        assert_accepted(inventory(t1 - 100, "A", 10), 1, 0);
+        assert_int_equal(a->on_hand, 50);
+        assert_int_equal(a->book_as_of, (uint32_t)t1);
+        assert_int_equal(fx.in.counters.stale_items, 1);
+
+        /* Sales and receipts from before the record are already in it. */
+        assert_accepted(pos("p-old", t1 - 50, "A", 3), 1, 0);
+        assert_int_equal(a->on_hand, 50);
+        assert_int_equal(sold("A", D), 3); /* but they are still sales */
+        assert_accepted(receipt("r-old", t1 - 10, "A", 5), 1, 0);
+        assert_int_equal(a->on_hand, 50);
+        /* Later ones move it. */
+        item(0, "A", 2)->has |= SW_HAS_PRICE;
+        items[0].price = 9.9; /* price paid does not replace the list price */
+        m = msg(SW_MSG_POS, "p-new", t1 + 10, 1);
+        assert_accepted(apply_at(&m, T), 1, 0);
+        assert_int_equal(a->on_hand, 48);
+        assert_true(a->price == 3.0f);
+        assert_accepted(receipt("r-new", t1 + 20, "A", 12), 1, 0);
+        assert_int_equal(a->on_hand, 60);
+
+        /* A newer record replaces the book. */
+        assert_accepted(inventory(t1 + 100, "A", 40), 1, 0);
+        assert_int_equal(a->on_hand, 40);
+        assert_int_equal(a->book_as_of, (uint32_t)(t1 + 100));
+        /* A record without on_hand leaves the book alone. */
+        item(0, "A", 0)->has = SW_HAS_PRICE;
+        items[0].price = 3.5;
+        m = msg(SW_MSG_INVENTORY, NULL, t1 + 200, 1);
+        assert_accepted(apply_at(&m, T), 1, 0);
+        assert_int_equal(a->on_hand, 40);
+        assert_int_equal(a->book_as_of, (uint32_t)(t1 + 100));
+        assert_true(a->price == 3.5f);
+}
+
+static void test_inventory_categories_full(void **state)
+{
+        (void)state;
+        teardown(NULL);
+        fixture_init(8, 2); /* room for one category name */
+        item(0, "A", 1)->has = SW_HAS_CATEGORY;
+        items[0].category = "dairy";
+        items[0].category_len = 5;
+        item(1, "B", 1)->has = SW_HAS_CATEGORY;
+        items[1].category = "bakery";
+        items[1].category_len = 6;
+        struct sw_msg m = msg(SW_MSG_INVENTORY, NULL, T, 2);
+        assert_accepted(apply_at(&m, T), 2, 0);
+        assert_string_equal(sw_sku_category_name(&fx.skus, sku("A")->category), "dairy");
+        assert_int_equal(sku("B")->category, 0);
+        assert_int_equal(fx.in.counters.categories_full, 1);
+}
+
+/* ---- forecasts ---- */
+
+static void test_forecast(void **state)
+{
+        (void)state;
+        item(0, "A", 0)->date = D + 2;
+        items[0].units = 4.5;
+        item(1, "B", 0)->date = D - 3;
+        items[1].units = 0.0;
+        struct sw_msg m = msg(SW_MSG_FORECAST, NULL, 0, 2);
+        assert_accepted(apply_at(&m, T), 2, 0);
+        assert_true(fabs(sw_sku_pushed_forecast(&fx.skus, idx("A"), D + 2) - 4.5) <= 0.03 * 4.5);
+        assert_true(sw_sku_pushed_forecast(&fx.skus, idx("B"), D - 3) == 0.0);
+        assert_true(sw_sku_pushed_forecast(&fx.skus, idx("B"), D - 2) < 0);
+        assert_int_equal(fx.in.counters.accepted[SW_MSG_FORECAST], 1);
+
+        /* Edges of the window: today + horizon and today - history + 1 are accepted. */
+        item(0, "A", 0)->date = D + HORIZON;
+        items[0].units = 1.0;
+        item(1, "B", 0)->date = D - HISTORY_DAYS + 1;
+        items[1].units = 1.0;
+        m = msg(SW_MSG_FORECAST, NULL, 0, 2);
+        assert_accepted(apply_at(&m, T), 2, 0);
+
+        /* One date too far ahead refuses the whole message and changes nothing. */
+        uint32_t count = fx.skus.count;
+        item(0, "C", 0)->date = D + 1;
+        items[0].units = 7.0;
+        item(1, "A", 0)->date = D + HORIZON + 1;
+        items[1].units = 7.0;
+        m = msg(SW_MSG_FORECAST, NULL, 0, 2);
+        assert_rejected(apply_at(&m, T), SW_REJECT_IN_FUTURE);
+        assert_int_equal(fx.skus.count, count);
+        assert_int_equal(fx.in.counters.rejected[SW_MSG_FORECAST][SW_REJECT_IN_FUTURE], 1);
+        /* One date too old likewise. */
+        item(0, "A", 0)->date = D + 1;
+        items[0].units = 7.0;
+        item(1, "B", 0)->date = D - HISTORY_DAYS;
+        items[1].units = 7.0;
+        m = msg(SW_MSG_FORECAST, NULL, 0, 2);
+        assert_rejected(apply_at(&m, T), SW_REJECT_TOO_OLD);
+        assert_true(sw_sku_pushed_forecast(&fx.skus, idx("A"), D + 1) < 0);
+        assert_int_equal(fx.in.counters.rejected[SW_MSG_FORECAST][SW_REJECT_TOO_OLD], 1);
+        assert_int_equal(fx.in.counters.accepted[SW_MSG_FORECAST], 2);
+}
+
+/* ---- shelf sensors ---- */
+
+static void test_shelf_readings(void **state)
+{
+        (void)state;
+        inventory(utc(2026, 11, 24, 8, 0), "S", 3);
+        assert_accepted(shelf(utc(2026, 11, 24, 10, 0), "S", 2), 1, 0);
+        struct sw_sku *s = sku("S");
+        assert_int_equal(s->shelf_count, 2);
+        assert_int_equal(s->shelf_ts, (uint32_t)utc(2026, 11, 24, 10, 0));
+        assert_int_equal(s->shelf_zero_open_s, 0);
+        assert_int_equal(s->shelf_above_since, 0);
+
+        /* Empty at 11:00: the zero streak starts. */
+        assert_accepted(shelf(utc(2026, 11, 24, 11, 0), "S", 0), 1, 0);
+        assert_int_equal(s->shelf_count, 0);
+        assert_int_equal(s->shelf_zero_open_s, 0);
+        assert_int_equal(s->shelf_zero_since, (uint32_t)utc(2026, 11, 24, 11, 0));
+        /* Still empty at 12:00: one opening hour. */
+        assert_accepted(shelf(utc(2026, 11, 24, 12, 0), "S", 0), 1, 0);
+        assert_int_equal(s->shelf_zero_open_s, HOUR);
+        /* A reading older than the last one is ignored. */
+        struct sw_ingest_result r = shelf(utc(2026, 11, 24, 11, 30), "S", 5);
+        assert_int_equal(r.items_skipped, 1);
+        assert_int_equal(r.items_applied, 0);
+        assert_int_equal(fx.in.counters.stale_items, 1);
+        assert_int_equal(s->shelf_count, 0);
+        assert_int_equal(s->shelf_ts, (uint32_t)utc(2026, 11, 24, 12, 0));
+        assert_int_equal(shelf(utc(2026, 11, 24, 12, 0), "S", 5).items_skipped, 1); /* same ts */
+        /* Overnight only opening hours count: 12:00-21:00 and 09:00-10:00. */
+        assert_accepted(shelf(utc(2026, 11, 25, 10, 0), "S", 0), 1, 0);
+        assert_int_equal(s->shelf_zero_open_s, 11 * HOUR);
+        assert_int_equal(s->shelf_zero_since, (uint32_t)utc(2026, 11, 24, 11, 0));
+        /* A positive count resets the streak; above the book (3) starts shelf_above_since. */
+        assert_accepted(shelf(utc(2026, 11, 25, 10, 30), "S", 4), 1, 0);
+        assert_int_equal(s->shelf_zero_open_s, 0);
+        assert_int_equal(s->shelf_zero_since, 0);
+        assert_int_equal(s->shelf_above_since, (uint32_t)utc(2026, 11, 25, 10, 30));
+        assert_accepted(shelf(utc(2026, 11, 25, 11, 0), "S", 5), 1, 0);
+        assert_int_equal(s->shelf_above_since, (uint32_t)utc(2026, 11, 25, 10, 30));
+        assert_int_equal(s->shelf_count, 5);
+        /* Back at or below the book. */
+        assert_accepted(shelf(utc(2026, 11, 25, 11, 30), "S", 3), 1, 0);
+        assert_int_equal(s->shelf_above_since, 0);
+        /* Empty again: a new streak, counted from zero. */
+        assert_accepted(shelf(utc(2026, 11, 25, 20, 30), "S", 0), 1, 0);
+        assert_accepted(shelf(utc(2026, 11, 26, 9, 15), "S", 0), 1, 0);
+        assert_int_equal(s->shelf_zero_open_s, 30 * 60 + 15 * 60);
+        /* Messages whose only reading was stale still count as accepted. */
+        assert_int_equal(fx.in.counters.accepted[SW_MSG_SHELF], 11);
+}
+
+static void test_shelf_several_readings(void **state)
+{
+        (void)state;
+        item(0, "A", 0);
+        item(1, "B", 7);
+        struct sw_msg m = msg(SW_MSG_SHELF, NULL, T, 2);
+        assert_accepted(apply_at(&m, T), 2, 0);
+        assert_int_equal(sku("A")->shelf_count, 0);
+        assert_int_equal(sku("B")->shelf_count, 7);
+        assert_int_equal(sku("B")->shelf_above_since, (uint32_t)T); /* book is 0 */
+}
+
+/* ---- cycle counts ---- */
+
+static void test_cycle_count(void **state)
+{
+        (void)state;
+        inventory(T - HOUR, "A", 10);
+        item(0, "A", 7);
+        struct sw_msg m = msg(SW_MSG_COUNT, "c1", T, 1);
+        struct sw_ingest_result r = apply_at(&m, T);
+        assert_accepted(r, 1, 0);
+        assert_int_equal(r.sku_index, idx("A"));
+        assert_int_equal(r.book_before, 10);
+        assert_int_equal(r.adjustment, -3);
+        assert_int_equal(sku("A")->on_hand, 7);
+        assert_int_equal(sku("A")->book_as_of, (uint32_t)T);
+        assert_int_equal(fx.in.counters.accepted[SW_MSG_COUNT], 1);
+        /* The count is the book now: an earlier sale does not move it. */
+        assert_accepted(pos("p-before", T - 60, "A", 1), 1, 0);
+        assert_int_equal(sku("A")->on_hand, 7);
+        /* Redelivered: nothing changes. */
+        item(0, "A", 7);
+        m = msg(SW_MSG_COUNT, "c1", T, 1);
+        assert_int_equal(apply_at(&m, T).outcome, SW_INGEST_DUPLICATE);
+        /* A count of a SKU not seen before. */
+        item(0, "N", 4);
+        m = msg(SW_MSG_COUNT, "c2", T, 1);
+        r = apply_at(&m, T);
+        assert_accepted(r, 1, 0);
+        assert_int_equal(r.book_before, 0);
+        assert_int_equal(r.adjustment, 4);
+        assert_int_equal(r.sku_index, idx("N"));
+        assert_true(sku("N")->flags & SW_SKU_HAS_BOOK);
+        /* A count fixes a negative book. */
+        pos("p-neg", T + 10, "N", 9);
+        assert_int_equal(sku("N")->on_hand, -5);
+        assert_true(sku("N")->book_negative_since != 0);
+        item(0, "N", 2);
+        m = msg(SW_MSG_COUNT, "c3", T + 20, 1);
+        r = apply_at(&m, T + 20);
+        assert_int_equal(r.book_before, -5);
+        assert_int_equal(r.adjustment, 7);
+        assert_int_equal(sku("N")->book_negative_since, 0);
+}
+
+/* ---- refusals ---- */
+
+static void test_in_future(void **state)
+{
+        (void)state;
+        item(0, "A", 1);
+        struct sw_msg m = msg(SW_MSG_POS, "f1", T + MAX_FUTURE + 1, 1);
+        assert_rejected(apply_at(&m, T), SW_REJECT_IN_FUTURE);
+        assert_int_equal(fx.skus.count, 0);
+        assert_int_equal(fx.skus.n_dirty, 0);
+        assert_int_equal(fx.in.counters.rejected[SW_MSG_POS][SW_REJECT_IN_FUTURE], 1);
+        assert_int_equal(fx.in.counters.accepted[SW_MSG_POS], 0);
+        assert_int_equal(fx.in.event_clock, 0);
+        /* The id was not remembered: the same message is applied once its time has come. */
+        assert_accepted(apply_at(&m, T + MAX_FUTURE + 1), 1, 0);
+        assert_int_equal(sold("A", D), 1);
+        /* Exactly max_future_seconds ahead is allowed. */
+        item(0, "A", 1);
+        m = msg(SW_MSG_RECEIPT, "f2", T + 2 * MAX_FUTURE, 1);
+        assert_accepted(apply_at(&m, T + MAX_FUTURE), 1, 0);
+        /* Every kind with a ts is checked. */
+        inventory(T, "I", 5);
+        item(0, "I", 50)->has = SW_HAS_ON_HAND;
+        m = msg(SW_MSG_INVENTORY, NULL, T + HOUR, 1);
+        assert_rejected(apply_at(&m, T), SW_REJECT_IN_FUTURE);
+        assert_int_equal(sku("I")->on_hand, 5);
+        item(0, "I", 0);
+        m = msg(SW_MSG_SHELF, NULL, T + HOUR, 1);
+        assert_rejected(apply_at(&m, T), SW_REJECT_IN_FUTURE);
+        assert_int_equal(sku("I")->shelf_count, -1);
+}
+
+static void test_pos_too_old(void **state)
+{
+        (void)state;
+        /* Day D - 14 has left a 14-day window ending today. */
+        item(0, "A", 1);
+        struct sw_msg m = msg(SW_MSG_POS, "o1", utc(2026, 11, 10, 23, 59), 1);
+        assert_rejected(apply_at(&m, T), SW_REJECT_TOO_OLD);
+        assert_int_equal(fx.skus.count, 0);
+        assert_int_equal(fx.in.counters.rejected[SW_MSG_POS][SW_REJECT_TOO_OLD], 1);
+        /* Day D - 13 is still held. */
+        item(0, "A", 1);
+        m = msg(SW_MSG_POS, "o2", utc(2026, 11, 11, 0, 0), 1);
+        assert_accepted(apply_at(&m, T), 1, 0);
+        assert_int_equal(sold("A", D - 13), 1);
+        /* Only POS lines land in the ring: an old receipt is fine. */
+        item(0, "A", 4);
+        m = msg(SW_MSG_RECEIPT, "o3", utc(2026, 10, 1, 0, 0), 1);
+        assert_accepted(apply_at(&m, T), 1, 0);
+}
+
+static void test_sku_table_full(void **state)
+{
+        (void)state;
+        teardown(NULL);
+        fixture_init(2, 4);
+        item(0, "A", 1);
+        item(1, "B", 2);
+        item(2, "C", 3);
+        item(3, "A", 4);
+        struct sw_msg m = msg(SW_MSG_POS, "p1", T, 4);
+        assert_accepted(apply_at(&m, T), 3, 1);
+        assert_int_equal(sold("A", D), 5);
+        assert_int_equal(sold("B", D), 2);
+        uint32_t i;
+        assert_int_equal(sw_sku_table_find(&fx.skus, "C", 1, &i), -ENOENT);
+        assert_int_equal(fx.in.counters.lines_skipped_full, 1);
+        assert_int_equal(fx.in.counters.accepted[SW_MSG_POS], 1);
+        /* A cycle count of a SKU that does not fit is refused as a whole. */
+        item(0, "C", 3);
+        m = msg(SW_MSG_COUNT, "c1", T, 1);
+        assert_rejected(apply_at(&m, T), SW_REJECT_SKU_TABLE_FULL);
+        assert_int_equal(fx.in.counters.rejected[SW_MSG_COUNT][SW_REJECT_SKU_TABLE_FULL], 1);
+        assert_int_equal(fx.in.counters.accepted[SW_MSG_COUNT], 0);
+        assert_false(sw_dedup_contains(&fx.dedup, sw_dedup_hash("c1", 2)));
+}
+
+static void test_adapter_failure(void **state)
+{
+        (void)state;
+        fx.zone.fail = true;
+        item(0, "A", 1);
+        struct sw_msg m = msg(SW_MSG_POS, "p1", T, 1);
+        struct sw_ingest_result r;
+        assert_int_equal(sw_ingest_apply(&fx.in, &m, T, &r), -EIO);
+        assert_int_equal(fx.skus.count, 0);
+        assert_int_equal(fx.in.counters.accepted[SW_MSG_POS], 0);
+        assert_false(sw_dedup_contains(&fx.dedup, sw_dedup_hash("p1", 2)));
+}
+
+static void test_event_clock(void **state)
+{
+        (void)state;
+        pos("p1", T, "A", 1);
+        assert_int_equal(fx.in.event_clock, T);
+        pos("p2", T - HOUR, "A", 1); /* a late event does not move it back */
+        assert_int_equal(fx.in.event_clock, T);
+        shelf(T + 60, "A", 0);
+        assert_int_equal(fx.in.event_clock, T + 60);
+}
+
+/* ---- DST ---- */
+
+static void test_dst_days(void **state)
+{
+        static const struct {
+                unsigned mo, d, h, mi; /* UTC */
+                int32_t qty;
+        } spring[] =
+            {
+                {3, 8, 4, 30, 1},  /* 23:30 EST on 03-07 */
+                {3, 8, 6, 30, 2},  /* 01:30 EST on 03-08 */
+                {3, 8, 7, 30, 4},  /* 03:30 EDT on 03-08 */
+                {3, 9, 3, 30, 8},  /* 23:30 EDT on 03-08 */
+                {3, 9, 4, 30, 16}, /* 00:30 EDT on 03-09 */
+            },
+          autumn[] = {
+              {11, 1, 3, 30, 1},  /* 23:30 EDT on 10-31 */
+              {11, 1, 5, 30, 2},  /* 01:30 EDT on 11-01 */
+              {11, 1, 6, 30, 4},  /* 01:30 EST on 11-01, the repeated hour */
+              {11, 2, 4, 30, 8},  /* 23:30 EST on 11-01 */
+              {11, 2, 5, 30, 16}, /* 00:30 EST on 11-02 */
+          };
+        char id[16];
+        (void)state;
+        fx.cal.tz = (struct sw_calendar_adapter){.to_local = new_york_to_local};
+        for (size_t k = 0; k < 5; k++) {
+                snprintf(id, sizeof(id), "s%zu", k);
+                item(0, "M", spring[k].qty);
+                struct sw_msg m =
+                    msg(SW_MSG_POS, id,
+                        utc(2026, spring[k].mo, spring[k].d, spring[k].h, spring[k].mi), 1);
+                assert_accepted(apply_at(&m, utc(2026, 3, 9, 16, 0)), 1, 0);
+        }
+        assert_int_equal(sold("M", sw_days_from_civil(2026, 3, 7)), 1);
+        assert_int_equal(sold("M", sw_days_from_civil(2026, 3, 8)), 2 + 4 + 8);
+        assert_int_equal(sold("M", sw_days_from_civil(2026, 3, 9)), 16);
+        for (size_t k = 0; k < 5; k++) {
+                snprintf(id, sizeof(id), "a%zu", k);
+                item(0, "N", autumn[k].qty);
+                struct sw_msg m =
+                    msg(SW_MSG_POS, id,
+                        utc(2026, autumn[k].mo, autumn[k].d, autumn[k].h, autumn[k].mi), 1);
+                assert_accepted(apply_at(&m, utc(2026, 11, 2, 16, 0)), 1, 0);
+        }
+        assert_int_equal(sold("N", sw_days_from_civil(2026, 10, 31)), 1);
+        assert_int_equal(sold("N", sw_days_from_civil(2026, 11, 1)), 2 + 4 + 8);
+        assert_int_equal(sold("N", sw_days_from_civil(2026, 11, 2)), 16);
+}
+
+int main(void)
+{
+#define T_(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+        const struct CMUnitTest tests[] = {
+            T_(test_pos_sale_event_day),
+            T_(test_pos_return),
+            T_(test_duplicate_id),
+            T_(test_receipt),
+            T_(test_inventory_sets_book),
+            T_(test_inventory_categories_full),
+            T_(test_forecast),
+            T_(test_shelf_readings),
+            T_(test_shelf_several_readings),
+            T_(test_cycle_count),
+            T_(test_in_future),
+            T_(test_pos_too_old),
+            T_(test_sku_table_full),
+            T_(test_adapter_failure),
+            T_(test_event_clock),
+            T_(test_dst_days),
+        };
+#undef T_
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,734 @@
+/* Unit tests of the fixed-capacity SKU table and its history ring (core/sku_table.c). */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/civil_time.h"
+#include "core/sku_table.h"
+
+#define GUARD_BYTES 64
+#define GUARD_BYTE  0x5a
+#define D0          20416 /* 2025-11-24, an arbitrary store-local day */
+
+/* A table over heap memory filled with junk (so missing initialisation shows) and a guard. */
+struct fixture {
+        struct sw_sku_table t; /* the table under test */
+        unsigned char *mem;    /* its memory, followed by GUARD_BYTES of GUARD_BYTE */
+        size_t size;           /* bytes handed to init */
+};
+
+static void fixture_init(struct fixture *f, uint32_t max_skus, uint16_t history_days,
+                         uint32_t arena, uint16_t max_categories)
+{
+        struct sw_sku_table_params p = {.max_skus = max_skus,
+                                        .history_days = history_days,
+                                        .key_arena_bytes = arena,
+                                        .max_categories = max_categories};
+        f->size = sw_sku_table_memory_size(&p);
+        assert_true(f->size > 0);
+        f->mem = malloc(f->size + GUARD_BYTES);
+        assert_non_null(f->mem);
+        memset(f->mem, 0xab, f->size);
+        memset(f->mem + f->size, GUARD_BYTE, GUARD_BYTES);
+        assert_int_equal(sw_sku_table_init(&f->t, &p, f->mem, f->size), 0);
+}
+
+static void fixture_done(struct fixture *f)
+{
+        for (size_t i = 0; i < GUARD_BYTES; i++)
+                if (f->mem[f->size + i] != GUARD_BYTE)
+                        fail_msg("table wrote past its memory at +%zu", i);
+        free(f->mem);
+        f->mem = NULL;
+}
+
+static uint32_t add(struct sw_sku_table *t, const char *sku)
+{
+        uint32_t i = UINT32_MAX;
+        int r = sw_sku_table_get_or_add(t, sku, strlen(sku), &i);
+        if (r < 0)
+                fail_msg("adding %s: %d", sku, r);
+        return i;
+}
+
+/* ---- memory and init ---- */
+
+static void test_memory_size_and_init(void **state)
+{
+        struct sw_sku_table_params p = {.max_skus = 100, .history_days = 56, .max_categories = 10};
+        struct sw_sku_table t;
+        size_t need = sw_sku_table_memory_size(&p);
+        void *mem;
+        (void)state;
+        /* At least the documented per-SKU cost: 3 bytes per SKU-day plus the record and a key. */
+        assert_true(need >= 100 * (3 * 56 + sizeof(struct sw_sku) + 24));
+        assert_true(need < 100 * (3 * 56 + sizeof(struct sw_sku) + 24) + 64 * 1024);
+        mem = malloc(need);
+        assert_non_null(mem);
+        assert_int_equal(sw_sku_table_init(&t, &p, mem, need - 1), -ENOBUFS);
+        assert_int_equal(sw_sku_table_init(&t, &p, NULL, need), -ENOBUFS);
+        assert_int_equal(sw_sku_table_init(&t, &p, mem, need), 0);
+        assert_int_equal(t.count, 0);
+        assert_int_equal(t.p.key_arena_bytes, 100 * 24); /* 0 means max_skus x 24 */
+        assert_true(t.n_slots >= 200 && (t.n_slots & (t.n_slots - 1)) == 0);
+        assert_int_equal(t.n_categories, 1);
+
+        /* Invalid params: size 0 and -EINVAL, whatever memory is offered. */
+        struct sw_sku_table_params bad[] = {
+            {.max_skus = 0, .history_days = 56, .max_categories = 10},
+            {.max_skus = 10, .history_days = 0, .max_categories = 10},
+            {.max_skus = 10, .history_days = 56, .max_categories = 0},
+            {.max_skus = (1u << 28) + 1, .history_days = 56, .max_categories = 10},
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                assert_int_equal(sw_sku_table_memory_size(&bad[i]), 0);
+                assert_int_equal(sw_sku_table_init(&t, &bad[i], mem, need), -EINVAL);
+        }
+        assert_int_equal(sw_sku_table_memory_size(NULL), 0);
+        assert_int_equal(sw_sku_table_init(&t, NULL, mem, need), -EINVAL);
+        free(mem);
+}
+
+/* ---- keys ---- */
+
+static void test_capacity_boundary(void **state)
+{
+        struct fixture f;
+        uint32_t i;
+        (void)state;
+        fixture_init(&f, 3, 7, 0, 4);
+        assert_int_equal(sw_sku_table_get_or_add(&f.t, "A", 1, &i), 1);
+        assert_int_equal(i, 0);
+        assert_int_equal(sw_sku_table_get_or_add(&f.t, "B", 1, &i), 1);
+        assert_int_equal(i, 1);
+        assert_int_equal(sw_sku_table_get_or_add(&f.t, "C", 1, &i), 1);
+        assert_int_equal(i, 2);
+        i = 77;
+        assert_int_equal(sw_sku_table_get_or_add(&f.t, "D", 1, &i), -ENOSPC);
+        assert_int_equal(i, 77);
+        assert_int_equal(f.t.count, 3);
+        /* Existing ones are still found, and get_or_add of one of them still works. */
+        assert_int_equal(sw_sku_table_find(&f.t, "B", 1, &i), 0);
+        assert_int_equal(i, 1);
+        assert_int_equal(sw_sku_table_get_or_add(&f.t, "C", 1, &i), 0);
+        assert_int_equal(i, 2);
+        assert_int_equal(sw_sku_table_find(&f.t, "D", 1, &i), -ENOENT);
+        assert_string_equal(sw_sku_key(&f.t, 0), "A");
+        /* A fresh record starts with nothing known. */
+        const struct sw_sku *s = sw_sku_at(&f.t, 0);
+        assert_int_equal(s->first_day, SW_DAY_NONE);
+        assert_int_equal(s->last_day, SW_DAY_NONE);
+        assert_int_equal(s->shelf_count, -1);
+        assert_int_equal(s->on_hand, 0);
+        assert_int_equal(s->flags, 0);
+        assert_int_equal(s->category, 0);
+        fixture_done(&f);
+}
+
+static void test_key_arena_exhaustion(void **state)
+{
+        struct fixture f;
+        uint32_t i;
+        (void)state;
+        /* 12 bytes: "abcd\0" + "efgh\0" leaves 2, enough for "x\0" and nothing more. */
+        fixture_init(&f, 10, 7, 12, 4);
+        assert_int_equal(sw_sku_table_get_or_add(&f.t, "abcd", 4, &i), 1);
+        assert_int_equal(sw_sku_table_get_or_add(&f.t, "efgh", 4, &i), 1);
+        assert_int_equal(sw_sku_table_get_or_add(&f.t, "xy", 2, &i), -ENOSPC);
+        assert_int_equal(sw_sku_table_get_or_add(&f.t, "x", 1, &i), 1);
+        assert_int_equal(f.t.arena_used, 12);
+        assert_int_equal(sw_sku_table_get_or_add(&f.t, "z", 1, &i), -ENOSPC);
+        assert_int_equal(f.t.count, 3);
+        assert_int_equal(sw_sku_table_find(&f.t, "abcd", 4, &i), 0);
+        assert_int_equal(i, 0);
+        assert_int_equal(sw_sku_table_find(&f.t, "efgh", 4, &i), 0);
+        assert_int_equal(i, 1);
+        assert_string_equal(sw_sku_key(&f.t, 1), "efgh");
+        assert_string_equal(sw_sku_key(&f.t, 2), "x");
+        fixture_done(&f);
+}
+
+static void test_key_length(void **state)
+{
+        struct fixture f;
+        char key[SW_SKU_MAX_LEN + 2];
+        uint32_t i = 99;
+        (void)state;
+        fixture_init(&f, 4, 7, 0, 4);
+        memset(key, 'K', sizeof(key));
+        assert_int_equal(sw_sku_table_get_or_add(&f.t, key, SW_SKU_MAX_LEN + 1, &i), -EINVAL);
+        assert_int_equal(sw_sku_table_get_or_add(&f.t, key, 0, &i), -EINVAL);
+        assert_int_equal(i, 99);
+        assert_int_equal(sw_sku_table_find(&f.t, key, SW_SKU_MAX_LEN + 1, &i), -ENOENT);
+        assert_int_equal(sw_sku_table_get_or_add(&f.t, key, SW_SKU_MAX_LEN, &i), 1);
+        assert_int_equal(strlen(sw_sku_key(&f.t, i)), SW_SKU_MAX_LEN);
+        assert_int_equal(sw_sku_at(&f.t, i)->key_len, SW_SKU_MAX_LEN);
+        assert_int_equal(sw_sku_table_find(&f.t, key, SW_SKU_MAX_LEN, &i), 0);
+        /* A prefix or an extension of a key is another key. */
+        assert_int_equal(sw_sku_table_find(&f.t, key, SW_SKU_MAX_LEN - 1, &i), -ENOENT);
+        assert_int_equal(f.t.count, 1);
+        fixture_done(&f);
+}
+
+static void test_many_keys(void **state)
+{
+        enum { N = 10000 };
+        struct fixture f;
+        char key[32];
+        uint32_t i;
+        (void)state;
+        fixture_init(&f, N, 7, 0, 4);
+        for (uint32_t k = 0; k < N; k++) {
+                int n = snprintf(key, sizeof(key), "SKU-%05u", k);
+                assert_int_equal(sw_sku_table_get_or_add(&f.t, key, (size_t)n, &i), 1);
+                assert_int_equal(i, k);
+        }
+        assert_int_equal(f.t.count, N);
+        for (uint32_t k = 0; k < N; k++) {
+                int n = snprintf(key, sizeof(key), "SKU-%05u", k);
+                if (sw_sku_table_find(&f.t, key, (size_t)n, &i) != 0 || i != k)
+                        fail_msg("%s not found again", key);
+                assert_string_equal(sw_sku_key(&f.t, k), key);
+                assert_int_equal(sw_sku_table_get_or_add(&f.t, key, (size_t)n, &i), 0);
+                assert_int_equal(i, k);
+        }
+        assert_int_equal(sw_sku_table_find(&f.t, "SKU-10000", 9, &i), -ENOENT);
+        assert_int_equal(sw_sku_table_find(&f.t, "SKU-0000", 8, &i), -ENOENT);
+        assert_int_equal(sw_sku_table_get_or_add(&f.t, "SKU-10000", 9, &i), -ENOSPC);
+        fixture_done(&f);
+}
+
+static void test_categories(void **state)
+{
+        struct fixture f;
+        uint16_t id = 999, id2;
+        char longname[SW_CATEGORY_MAX_LEN + 1];
+        (void)state;
+        fixture_init(&f, 4, 7, 0, 4); /* id 0 reserved: three names fit */
+        assert_string_equal(sw_sku_category_name(&f.t, 0), "");
+        assert_int_equal(sw_sku_table_category(&f.t, "dairy", 5, &id), 1);
+        assert_int_equal(id, 1);
+        assert_int_equal(sw_sku_table_category(&f.t, "dairy", 5, &id2), 0);
+        assert_int_equal(id2, 1);
+        /* Only len bytes of name count, and a prefix is another name. */
+        assert_int_equal(sw_sku_table_category(&f.t, "dairy products", 5, &id2), 0);
+        assert_int_equal(id2, 1);
+        assert_int_equal(sw_sku_table_category(&f.t, "dair", 4, &id), 1);
+        assert_int_equal(id, 2);
+        memset(longname, 'c', sizeof(longname));
+        assert_int_equal(sw_sku_table_category(&f.t, longname, SW_CATEGORY_MAX_LEN, &id), 1);
+        assert_int_equal(id, 3);
+        assert_int_equal(strlen(sw_sku_category_name(&f.t, 3)), SW_CATEGORY_MAX_LEN);
+        id = 999;
+        assert_int_equal(sw_sku_table_category(&f.t, "bakery", 6, &id), -ENOSPC);
+        assert_int_equal(id, 999);
+        /* Known names are still found when full. */
+        assert_int_equal(sw_sku_table_category(&f.t, "dair", 4, &id), 0);
+        assert_int_equal(id, 2);
+        assert_int_equal(sw_sku_table_category(&f.t, longname, SW_CATEGORY_MAX_LEN + 1, &id),
+                         -EINVAL);
+        assert_int_equal(sw_sku_table_category(&f.t, "x", 0, &id), -EINVAL);
+        assert_string_equal(sw_sku_category_name(&f.t, 1), "dairy");
+        assert_string_equal(sw_sku_category_name(&f.t, 2), "dair");
+        assert_string_equal(sw_sku_category_name(&f.t, 4), "");
+        assert_string_equal(sw_sku_category_name(&f.t, UINT16_MAX), "");
+        fixture_done(&f);
+}
+
+/* ---- history ring ---- */
+
+static void test_day_rollover(void **state)
+{
+        struct fixture f;
+        uint32_t i;
+        (void)state;
+        fixture_init(&f, 4, 7, 0, 4);
+        i = add(&f.t, "A");
+        assert_int_equal(sw_sku_sold(&f.t, i, D0), -1); /* nothing known yet */
+        assert_false(sw_sku_day_held(&f.t, i, D0));
+        sw_sku_add_sold(&f.t, i, D0, 5);
+        sw_sku_add_sold(&f.t, i, D0, 2);
+        sw_sku_add_sold(&f.t, i, D0 + 1, 4);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0), 7);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0 + 1), 4);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0 + 2), 0);  /* after last_day: nothing sold yet */
+        assert_int_equal(sw_sku_sold(&f.t, i, D0 - 1), -1); /* before first_day: unknown */
+        assert_int_equal(sw_sku_at(&f.t, i)->first_day, D0);
+        assert_int_equal(sw_sku_at(&f.t, i)->last_day, D0 + 1);
+        assert_true(sw_sku_day_held(&f.t, i, D0));
+        assert_true(sw_sku_day_held(&f.t, i, D0 + 1));
+        assert_false(sw_sku_day_held(&f.t, i, D0 + 2));
+        /* An advance skips quiet days and clears them (the memory started as junk). */
+        sw_sku_advance(&f.t, i, D0 + 4);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0 + 2), 0);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0 + 3), 0);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0 + 4), 0);
+        assert_true(sw_sku_pushed_forecast(&f.t, i, D0 + 3) < 0);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0), 7);
+        /* Advancing backwards does nothing. */
+        sw_sku_advance(&f.t, i, D0 + 1);
+        assert_int_equal(sw_sku_at(&f.t, i)->last_day, D0 + 4);
+        fixture_done(&f);
+}
+
+static void fill_week(struct sw_sku_table *t, uint32_t i, sw_day_t from)
+{
+        for (sw_day_t d = from; d < from + 7; d++) {
+                sw_sku_add_sold(t, i, d, (uint32_t)(d - from + 1) * 10);
+                sw_sku_set_pushed_forecast(t, i, d, 3.0);
+        }
+}
+
+static void test_advance_past_history(void **state)
+{
+        struct fixture f;
+        uint32_t a, b;
+        (void)state;
+        fixture_init(&f, 4, 7, 0, 4);
+        a = add(&f.t, "A");
+        b = add(&f.t, "B");
+        fill_week(&f.t, a, D0);
+        fill_week(&f.t, b, D0);
+        /* By more than history_days: everything old is gone, every held day reads 0. */
+        sw_sku_advance(&f.t, a, D0 + 6 + 7 + 3);
+        for (sw_day_t d = D0; d < D0 + 7; d++)
+                assert_int_equal(sw_sku_sold(&f.t, a, d), -1);
+        for (sw_day_t d = D0 + 10; d <= D0 + 16; d++) {
+                assert_int_equal(sw_sku_sold(&f.t, a, d), 0);
+                assert_true(sw_sku_pushed_forecast(&f.t, a, d) < 0);
+        }
+        /* By exactly history_days: likewise. */
+        sw_sku_advance(&f.t, b, D0 + 6 + 7);
+        assert_int_equal(sw_sku_sold(&f.t, b, D0 + 6), -1);
+        for (sw_day_t d = D0 + 7; d <= D0 + 13; d++)
+                assert_int_equal(sw_sku_sold(&f.t, b, d), 0);
+        fixture_done(&f);
+}
+
+static void test_history_expiry(void **state)
+{
+        struct fixture f;
+        uint32_t i;
+        const sw_day_t last = D0 + 10;
+        (void)state;
+        fixture_init(&f, 4, 7, 0, 4);
+        i = add(&f.t, "A");
+        for (sw_day_t d = D0; d <= last; d++)
+                sw_sku_add_sold(&f.t, i, d, (uint32_t)(d - D0 + 1));
+        /* Held: last - 6 .. last; last - 7 shares a ring slot with last. */
+        assert_int_equal(sw_sku_sold(&f.t, i, last - 6), 5);
+        assert_false(sw_sku_day_expired(&f.t, i, last - 6));
+        assert_true(sw_sku_day_expired(&f.t, i, last - 7));
+        assert_false(sw_sku_day_held(&f.t, i, last - 7));
+        assert_int_equal(sw_sku_sold(&f.t, i, last - 7), -1);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0), -1);
+        sw_sku_add_sold(&f.t, i, last - 7, 100);
+        sw_sku_set_pushed_forecast(&f.t, i, last - 7, 50.0);
+        assert_int_equal(sw_sku_sold(&f.t, i, last - 7), -1);
+        assert_int_equal(sw_sku_sold(&f.t, i, last), 11);
+        assert_true(sw_sku_pushed_forecast(&f.t, i, last) < 0);
+        assert_int_equal(sw_sku_at(&f.t, i)->last_day, last);
+        fixture_done(&f);
+}
+
+static void test_late_event_extends_first_day(void **state)
+{
+        struct fixture f;
+        uint32_t i;
+        (void)state;
+        fixture_init(&f, 4, 7, 0, 4);
+        i = add(&f.t, "A");
+        sw_sku_add_sold(&f.t, i, D0, 5);
+        sw_sku_add_sold(&f.t, i, D0 - 3, 2);
+        assert_int_equal(sw_sku_at(&f.t, i)->first_day, D0 - 3);
+        assert_int_equal(sw_sku_at(&f.t, i)->last_day, D0);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0 - 3), 2);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0 - 2), 0); /* junk memory was cleared */
+        assert_int_equal(sw_sku_sold(&f.t, i, D0 - 1), 0);
+        assert_true(sw_sku_pushed_forecast(&f.t, i, D0 - 2) < 0);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0), 5);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0 - 4), -1);
+        /* Back to the oldest day the ring can hold, but not beyond. */
+        sw_sku_set_pushed_forecast(&f.t, i, D0 - 6, 1.0);
+        assert_int_equal(sw_sku_at(&f.t, i)->first_day, D0 - 6);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0 - 6), 0);
+        assert_true(fabs(sw_sku_pushed_forecast(&f.t, i, D0 - 6) - 1.0) < 0.03);
+        sw_sku_add_sold(&f.t, i, D0 - 7, 9);
+        assert_int_equal(sw_sku_at(&f.t, i)->first_day, D0 - 6);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0 - 7), -1);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0), 5);
+        fixture_done(&f);
+}
+
+static void test_sold_saturates(void **state)
+{
+        struct fixture f;
+        uint32_t i;
+        (void)state;
+        fixture_init(&f, 4, 7, 0, 4);
+        i = add(&f.t, "A");
+        sw_sku_add_sold(&f.t, i, D0, 65000);
+        sw_sku_add_sold(&f.t, i, D0, 535);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0), 65535);
+        sw_sku_add_sold(&f.t, i, D0, 1);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0), SW_SOLD_MAX);
+        sw_sku_add_sold(&f.t, i, D0 + 1, 70000);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0 + 1), SW_SOLD_MAX);
+        /* A huge count on top of existing sales must not wrap around. */
+        sw_sku_add_sold(&f.t, i, D0 + 2, 100);
+        sw_sku_add_sold(&f.t, i, D0 + 2, UINT32_MAX);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0 + 2), SW_SOLD_MAX);
+        fixture_done(&f);
+}
+
+/* ---- forecasts ---- */
+
+static void test_forecast_codec(void **state)
+{
+        double prev_decoded = -2;
+        uint8_t prev_code = 0;
+        (void)state;
+        assert_int_equal(sw_forecast_encode(0.0), 1);
+        assert_true(sw_forecast_decode(1) == 0.0);
+        assert_true(sw_forecast_decode(0) < 0);
+        assert_int_equal(sw_forecast_encode(-1.0), 0);
+        assert_int_equal(sw_forecast_encode(NAN), 0);
+        assert_int_equal(sw_forecast_encode(1e9), 255);
+        assert_int_equal(sw_forecast_encode(INFINITY), 255);
+        assert_true(fabs(sw_forecast_decode(2) - 0.01) < 1e-12);
+        assert_true(fabs(sw_forecast_decode(255) - 10000.0) < 1e-6);
+        /* Decoding is strictly increasing over the codes. */
+        for (unsigned c = 1; c <= 255; c++) {
+                double v = sw_forecast_decode((uint8_t)c);
+                assert_true(v > prev_decoded);
+                prev_decoded = v;
+        }
+        /* Relative error within 3% and monotonic encoding over 0.01 .. 10000. */
+        for (double u = 0.01; u <= 10000.0; u *= 1.001) {
+                uint8_t c = sw_forecast_encode(u);
+                double back = sw_forecast_decode(c);
+                if (fabs(back - u) > 0.03 * u)
+                        fail_msg("%g -> code %u -> %g", u, c, back);
+                if (c < prev_code)
+                        fail_msg("encode(%g) = %u < previous %u", u, c, prev_code);
+                prev_code = c;
+        }
+        assert_true(fabs(sw_forecast_decode(sw_forecast_encode(10000.0)) - 10000.0) < 300.0);
+        /* Every code encodes back to itself. */
+        for (unsigned c = 1; c <= 255; c++)
+                assert_int_equal(sw_forecast_encode(sw_forecast_decode((uint8_t)c)), c);
+}
+
+static void test_pushed_forecast(void **state)
+{
+        struct fixture f;
+        uint32_t i;
+        (void)state;
+        fixture_init(&f, 4, 7, 0, 4);
+        i = add(&f.t, "A");
+        assert_true(sw_sku_pushed_forecast(&f.t, i, D0) < 0);
+        sw_sku_add_sold(&f.t, i, D0, 3);
+        sw_sku_set_pushed_forecast(&f.t, i, D0, 12.5);
+        sw_sku_set_pushed_forecast(&f.t, i, D0 + 2, 0.0);
+        assert_true(fabs(sw_sku_pushed_forecast(&f.t, i, D0) - 12.5) <= 0.03 * 12.5);
+        assert_true(sw_sku_pushed_forecast(&f.t, i, D0 + 2) == 0.0);
+        assert_true(sw_sku_pushed_forecast(&f.t, i, D0 + 1) < 0);
+        assert_true(sw_sku_pushed_forecast(&f.t, i, D0 + 3) < 0);
+        /* A forecast does not touch the sales. */
+        assert_int_equal(sw_sku_sold(&f.t, i, D0), 3);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0 + 2), 0);
+        fixture_done(&f);
+}
+
+/* ---- dirty tracking ---- */
+
+static void test_dirty(void **state)
+{
+        struct fixture f;
+        (void)state;
+        fixture_init(&f, 4, 7, 0, 4);
+        add(&f.t, "A");
+        add(&f.t, "B");
+        add(&f.t, "C");
+        add(&f.t, "D");
+        assert_int_equal(f.t.n_dirty, 0);
+        sw_sku_mark_dirty(&f.t, 2);
+        sw_sku_mark_dirty(&f.t, 0);
+        sw_sku_mark_dirty(&f.t, 2);
+        assert_int_equal(f.t.n_dirty, 2);
+        assert_int_equal(f.t.dirty[0], 2);
+        assert_int_equal(f.t.dirty[1], 0);
+        assert_true(sw_sku_at(&f.t, 0)->flags & SW_SKU_DIRTY);
+        assert_false(sw_sku_at(&f.t, 1)->flags & SW_SKU_DIRTY);
+        assert_true(sw_sku_at(&f.t, 2)->flags & SW_SKU_DIRTY);
+        sw_sku_at(&f.t, 2)->flags |= SW_SKU_HAS_BOOK;
+        sw_sku_clear_dirty(&f.t);
+        assert_int_equal(f.t.n_dirty, 0);
+        for (uint32_t i = 0; i < 4; i++)
+                assert_false(sw_sku_at(&f.t, i)->flags & SW_SKU_DIRTY);
+        assert_true(sw_sku_at(&f.t, 2)->flags & SW_SKU_HAS_BOOK); /* other flags kept */
+        /* Marking every SKU many times never overflows dirty[]. */
+        for (int round = 0; round < 3; round++)
+                for (uint32_t i = 0; i < 4; i++)
+                        sw_sku_mark_dirty(&f.t, i);
+        assert_int_equal(f.t.n_dirty, 4);
+        fixture_done(&f);
+}
+
+/* ---- serialise / restore ---- */
+
+/* Size of the fixed part of a blob: that of a SKU with no category and no history. */
+static size_t blob_fixed(void)
+{
+        struct fixture f;
+        uint8_t blob[SW_SKU_BLOB_MAX(1)];
+        int n;
+        fixture_init(&f, 1, 1, 0, 1);
+        n = sw_sku_serialize(&f.t, add(&f.t, "E"), blob, sizeof(blob));
+        assert_true(n >= 5 + 4 * 9 && n <= 64);
+        fixture_done(&f);
+        return (size_t)n;
+}
+
+static uint32_t make_rich_sku(struct sw_sku_table *t)
+{
+        uint32_t i = add(t, "SKU-RICH");
+        uint16_t cat;
+        struct sw_sku *s;
+        assert_int_equal(sw_sku_table_category(t, "frozen food", 11, &cat), 1);
+        for (sw_day_t d = D0; d < D0 + 10; d++) {
+                sw_sku_add_sold(t, i, d, (uint32_t)(d - D0) * 1000 + 7);
+                if ((d - D0) % 3 == 0)
+                        sw_sku_set_pushed_forecast(t, i, d, 0.5 * (d - D0 + 1));
+        }
+        s = sw_sku_at(t, i);
+        s->category = cat;
+        s->on_hand = -42;
+        s->price = 3.99f;
+        s->flags |= SW_SKU_HAS_PRICE | SW_SKU_HAS_LIST_PRICE | SW_SKU_HAS_BOOK;
+        s->book_as_of = 1795515302;
+        s->shelf_count = 17;
+        s->shelf_ts = 1795515400;
+        s->shelf_zero_open_s = 3600;
+        s->shelf_above_since = 1795510000;
+        s->shelf_zero_since = 1795512000;
+        s->book_negative_since = 1795513000;
+        sw_sku_mark_dirty(t, i);
+        return i;
+}
+
+static void test_serialize_restore(void **state)
+{
+        struct fixture f, g;
+        uint8_t blob[SW_SKU_BLOB_MAX(14)];
+        uint32_t i, j;
+        int n;
+        (void)state;
+        fixture_init(&f, 4, 14, 0, 4);
+        fixture_init(&g, 4, 14, 0, 4);
+        add(&g.t, "OTHER");
+        i = make_rich_sku(&f.t);
+        assert_int_equal(sw_sku_serialize(&f.t, i, blob, 10), -ENOBUFS);
+        n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
+        assert_int_equal(n, blob_fixed() + 11 + 3 * 10);
+        assert_int_equal(sw_sku_serialize(&f.t, i, blob, (size_t)n - 1), -ENOBUFS);
+        assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, blob, (size_t)n), 0);
+        assert_int_equal(sw_sku_table_find(&g.t, "SKU-RICH", 8, &j), 0);
+        assert_int_equal(j, 1);
+
+        const struct sw_sku *a = sw_sku_at(&f.t, i), *b = sw_sku_at(&g.t, j);
+        assert_string_equal(sw_sku_category_name(&g.t, b->category), "frozen food");
+        assert_int_equal(b->on_hand, -42);
+        assert_true(b->price == 3.99f);
+        assert_int_equal(b->flags, a->flags & ~SW_SKU_DIRTY);
+        assert_int_equal(b->book_as_of, 1795515302);
+        assert_int_equal(b->first_day, D0);
+        assert_int_equal(b->last_day, D0 + 9);
+        assert_int_equal(b->shelf_count, 17);
+        assert_int_equal(b->shelf_ts, 1795515400);
+        assert_int_equal(b->shelf_zero_open_s, 3600);
+        assert_int_equal(b->shelf_above_since, 1795510000);
+        assert_int_equal(b->shelf_zero_since, 1795512000);
+        assert_int_equal(b->book_negative_since, 1795513000);
+        for (sw_day_t d = D0 - 2; d < D0 + 12; d++) {
+                assert_int_equal(sw_sku_sold(&g.t, j, d), sw_sku_sold(&f.t, i, d));
+                assert_true(sw_sku_pushed_forecast(&g.t, j, d) ==
+                            sw_sku_pushed_forecast(&f.t, i, d));
+        }
+        assert_int_equal(sw_sku_sold(&g.t, j, D0 + 9), 9007);
+        assert_true(sw_sku_pushed_forecast(&g.t, j, D0 + 9) > 4.8);
+
+        /* The blob does not depend on the table it came from. */
+        uint8_t blob2[SW_SKU_BLOB_MAX(14)];
+        assert_int_equal(sw_sku_serialize(&g.t, j, blob2, sizeof(blob2)), n);
+        assert_memory_equal(blob, blob2, (size_t)n);
+
+        /* A SKU without history restores without history. */
+        uint32_t e = add(&f.t, "EMPTY");
+        sw_sku_at(&f.t, e)->on_hand = 5;
+        n = sw_sku_serialize(&f.t, e, blob, sizeof(blob));
+        assert_int_equal(n, blob_fixed());
+        assert_int_equal(sw_sku_restore(&g.t, "EMPTY", 5, blob, (size_t)n), 0);
+        assert_int_equal(sw_sku_table_find(&g.t, "EMPTY", 5, &j), 0);
+        assert_int_equal(sw_sku_at(&g.t, j)->on_hand, 5);
+        assert_int_equal(sw_sku_at(&g.t, j)->last_day, SW_DAY_NONE);
+        assert_int_equal(sw_sku_at(&g.t, j)->category, 0);
+        assert_int_equal(sw_sku_sold(&g.t, j, D0), -1);
+        fixture_done(&f);
+        fixture_done(&g);
+}
+
+static void test_restore_shorter_history(void **state)
+{
+        struct fixture f, g;
+        uint8_t blob[SW_SKU_BLOB_MAX(14)];
+        uint32_t i, j;
+        int n;
+        (void)state;
+        fixture_init(&f, 4, 14, 0, 4);
+        fixture_init(&g, 4, 5, 0, 4);
+        i = make_rich_sku(&f.t); /* days D0 .. D0 + 9 */
+        n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
+        assert_true(n > 0);
+        assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, blob, (size_t)n), 0);
+        assert_int_equal(sw_sku_table_find(&g.t, "SKU-RICH", 8, &j), 0);
+        assert_int_equal(sw_sku_at(&g.t, j)->last_day, D0 + 9);
+        /* The newest five days are kept ... */
+        for (sw_day_t d = D0 + 5; d <= D0 + 9; d++) {
+                assert_int_equal(sw_sku_sold(&g.t, j, d), sw_sku_sold(&f.t, i, d));
+                assert_true(sw_sku_pushed_forecast(&g.t, j, d) ==
+                            sw_sku_pushed_forecast(&f.t, i, d));
+        }
+        assert_true(sw_sku_pushed_forecast(&g.t, j, D0 + 6) > 3.3);
+        /* ... and the older ones are unknown. */
+        for (sw_day_t d = D0 - 1; d < D0 + 5; d++)
+                assert_int_equal(sw_sku_sold(&g.t, j, d), -1);
+        /* One more day pushes D0 + 5 out of the short ring (first_day stays behind it). Restoring
+         * that into a table with a longer ring must keep the expired day unknown, not zero. */
+        struct fixture h;
+        sw_sku_add_sold(&g.t, j, D0 + 10, 1);
+        assert_int_equal(sw_sku_sold(&g.t, j, D0 + 5), -1);
+        fixture_init(&h, 4, 30, 0, 4);
+        n = sw_sku_serialize(&g.t, j, blob, sizeof(blob));
+        assert_int_equal(n, blob_fixed() + 11 + 3 * 5);
+        assert_int_equal(sw_sku_restore(&h.t, "SKU-RICH", 8, blob, (size_t)n), 0);
+        assert_int_equal(sw_sku_table_find(&h.t, "SKU-RICH", 8, &j), 0);
+        for (sw_day_t d = D0 - 1; d <= D0 + 11; d++)
+                if (sw_sku_sold(&h.t, j, d) != sw_sku_sold(&g.t, 0, d))
+                        fail_msg("day D0%+d: %d after restore, %d before", d - D0,
+                                 sw_sku_sold(&h.t, j, d), sw_sku_sold(&g.t, 0, d));
+        assert_int_equal(sw_sku_sold(&h.t, j, D0 + 5), -1);
+        assert_int_equal(sw_sku_sold(&h.t, j, D0 + 10), 1);
+        fixture_done(&f);
+        fixture_done(&g);
+        fixture_done(&h);
+}
+
+static void test_restore_keeps_dirty_list_consistent(void **state)
+{
+        struct fixture f;
+        uint8_t blob[SW_SKU_BLOB_MAX(7)];
+        uint32_t i;
+        int n;
+        (void)state;
+        fixture_init(&f, 2, 7, 0, 4);
+        i = add(&f.t, "A");
+        n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
+        assert_true(n > 0);
+        /* Restoring over a SKU that is already on the dirty list must not list it twice. */
+        for (int k = 0; k < 5; k++) {
+                sw_sku_mark_dirty(&f.t, i);
+                assert_int_equal(sw_sku_restore(&f.t, "A", 1, blob, (size_t)n), 0);
+        }
+        sw_sku_mark_dirty(&f.t, i);
+        assert_int_equal(f.t.n_dirty, 1);
+        fixture_done(&f);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+        for (int k = 0; k < 4; k++)
+                p[k] = (uint8_t)(v >> (8 * k));
+}
+
+static void test_restore_malformed(void **state)
+{
+        struct fixture f, g;
+        uint8_t blob[SW_SKU_BLOB_MAX(14) + 8], bad[sizeof(blob)];
+        uint32_t i;
+        int n;
+        (void)state;
+        fixture_init(&f, 4, 14, 0, 4);
+        fixture_init(&g, 1, 14, 0, 2);
+        i = make_rich_sku(&f.t);
+        n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
+        const size_t fixed = blob_fixed();
+        assert_true((size_t)n > fixed);
+
+        assert_int_equal(sw_sku_restore(&g.t, "X", 1, blob, fixed - 1), -EINVAL); /* too short */
+        assert_int_equal(sw_sku_restore(&g.t, "X", 1, blob, (size_t)n - 1), -EINVAL);
+        assert_int_equal(sw_sku_restore(&g.t, "X", 1, blob, (size_t)n + 1), -EINVAL);
+        memcpy(bad, blob, (size_t)n);
+        bad[0] = 2; /* unknown version */
+        assert_int_equal(sw_sku_restore(&g.t, "X", 1, bad, (size_t)n), -EINVAL);
+        memcpy(bad, blob, (size_t)n);
+        bad[3] = (uint8_t)(bad[3] + 1); /* history length disagrees with the size */
+        assert_int_equal(sw_sku_restore(&g.t, "X", 1, bad, (size_t)n), -EINVAL);
+        memcpy(bad, blob, (size_t)n);
+        put32(bad + 5 + 4 * 4, (uint32_t)SW_DAY_NONE); /* history but no last day */
+        assert_int_equal(sw_sku_restore(&g.t, "X", 1, bad, (size_t)n), -EINVAL);
+        memcpy(bad, blob, (size_t)n);
+        put32(bad + 5 + 3 * 4, (uint32_t)(D0 + 5)); /* first..last shorter than the history */
+        assert_int_equal(sw_sku_restore(&g.t, "X", 1, bad, (size_t)n), -EINVAL);
+        /* A category longer than allowed, with a consistent size. */
+        memset(bad, 0, sizeof(bad));
+        bad[0] = 1;
+        bad[2] = SW_CATEGORY_MAX_LEN + 1;
+        memset(bad + fixed, 'c', SW_CATEGORY_MAX_LEN + 1);
+        assert_int_equal(sw_sku_restore(&g.t, "X", 1, bad, fixed + SW_CATEGORY_MAX_LEN + 1),
+                         -EINVAL);
+        assert_int_equal(g.t.count, 0);
+        assert_int_equal(g.t.n_categories, 1);
+
+        /* A good blob with a bad key, then into a full table. */
+        assert_int_equal(sw_sku_restore(&g.t, "", 0, blob, (size_t)n), -EINVAL);
+        assert_int_equal(g.t.count, 0);
+        assert_int_equal(sw_sku_restore(&g.t, "X", 1, blob, (size_t)n), 0);
+        assert_int_equal(sw_sku_restore(&g.t, "Y", 1, blob, (size_t)n), -ENOSPC);
+        assert_int_equal(g.t.count, 1);
+        fixture_done(&f);
+        fixture_done(&g);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_memory_size_and_init),
+            cmocka_unit_test(test_capacity_boundary),
+            cmocka_unit_test(test_key_arena_exhaustion),
+            cmocka_unit_test(test_key_length),
+            cmocka_unit_test(test_many_keys),
+            cmocka_unit_test(test_categories),
+            cmocka_unit_test(test_day_rollover),
+            cmocka_unit_test(test_advance_past_history),
+            cmocka_unit_test(test_history_expiry),
+            cmocka_unit_test(test_late_event_extends_first_day),
+            cmocka_unit_test(test_sold_saturates),
+            cmocka_unit_test(test_forecast_codec),
+            cmocka_unit_test(test_pushed_forecast),
+            cmocka_unit_test(test_dirty),
+            cmocka_unit_test(test_serialize_restore),
+            cmocka_unit_test(test_restore_shorter_history),
+            cmocka_unit_test(test_restore_keeps_dirty_list_consistent),
+            cmocka_unit_test(test_restore_malformed),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
