@@ -78,6 +78,23 @@ export DEBIAN_FRONTEND=noninteractive
 # Other apt/dpkg runs (unattended-upgrades, a parallel job) hold the lock for
 # a while; wait for it instead of failing at once.
 apt_opts=(-o DPkg::Lock::Timeout=300)
-apt-get "${apt_opts[@]}" update
-apt-get "${apt_opts[@]}" install -y --no-install-recommends "${missing[@]}"
+# Mirrors are sometimes caught mid-sync ("File has unexpected size"): retry,
+# and if an index still fails, go on with the lists apt has; the install
+# below fails clearly if a package is really unavailable.
+for try in 1 2 3; do
+        if apt-get "${apt_opts[@]}" update; then
+                break
+        fi
+        echo "install-deps.sh: apt-get update failed (try $try of 3)" >&2
+        sleep $((try * 10))
+done
+for try in 1 2 3; do
+        if apt-get "${apt_opts[@]}" install -y --no-install-recommends "${missing[@]}"; then
+                break
+        fi
+        ((try < 3)) || exit 1
+        echo "install-deps.sh: apt-get install failed (try $try of 3), retrying" >&2
+        sleep $((try * 10))
+        apt-get "${apt_opts[@]}" update || true
+done
 echo "install-deps.sh: installed ${missing[*]}"
