@@ -167,12 +167,12 @@ static sw_day_t day_of(const struct sw_detector *d, uint32_t ts, sw_day_t fallba
 }
 
 /* Opening-hours seconds the shelf has read zero, counting up to now. */
-static uint32_t shelf_zero_seconds(const struct sw_detector *d, const struct sw_sku *s,
+static uint32_t shelf_zero_seconds(const struct sw_detector *d, const struct sw_shelf *sh,
                                    const struct sw_local_time *now_local)
 {
         struct sw_local_time last;
-        uint64_t total = s->shelf_zero_open_s;
-        if (d->cal->tz.to_local(d->cal->tz.ctx, s->shelf_ts, &last) == 0)
+        uint64_t total = sh->zero_open_s;
+        if (d->cal->tz.to_local(d->cal->tz.ctx, sh->ts, &last) == 0)
                 total += sw_calendar_open_seconds_between(d->cal, &last, now_local);
         return total > UINT32_MAX ? UINT32_MAX : (uint32_t)total;
 }
@@ -181,14 +181,15 @@ static int check_shelf_out(struct sw_detector *d, uint32_t i, int64_t now, const
                            sw_finding_fn fn, void *ctx, struct sw_detect_summary *sum)
 {
         const struct sw_sku *s = sw_sku_at(d->skus, i);
+        const struct sw_shelf *sh = sw_sku_shelf(d->skus, i);
         struct sw_finding f = {.type = SW_ANOMALY_SHELF_OUT, .sku_index = i, .as_of = now_local->day,
                                .action = SW_ACTION_CHECK_SHELF};
-        uint32_t zero_s = s->shelf_count == 0 ? shelf_zero_seconds(d, s, now_local) : 0;
-        bool flagged = s->shelf_count == 0 && s->on_hand > 0 && zero_s >= d->shelf_out.zero_seconds;
-        bool gone = s->shelf_count != 0 || s->on_hand <= 0;
+        uint32_t zero_s = sh->count == 0 ? shelf_zero_seconds(d, sh, now_local) : 0;
+        bool flagged = sh->count == 0 && s->on_hand > 0 && zero_s >= d->shelf_out.zero_seconds;
+        bool gone = sh->count != 0 || s->on_hand <= 0;
         double ratio = d->shelf_out.zero_seconds ? (double)zero_s / d->shelf_out.zero_seconds : 1.0;
         (void)now;
-        f.stock = (struct sw_stock_evidence){.on_hand = s->on_hand, .shelf_count = s->shelf_count,
+        f.stock = (struct sw_stock_evidence){.on_hand = s->on_hand, .shelf_count = sh->count,
                                              .duration_s = zero_s};
         /* The longer the shelf stays empty past the threshold, the less likely a sensor blip. */
         f.probability = 1.0 - pow(0.5, ratio);
@@ -198,21 +199,22 @@ static int check_shelf_out(struct sw_detector *d, uint32_t i, int64_t now, const
         snprintf(f.description, sizeof(f.description),
                  "Shelf empty for %u min of opening hours | Book shows %d units", zero_s / 60, s->on_hand);
         /* The episode starts on the day the shelf went empty: independent of when we look. */
-        return transition(d, &f, flagged, gone, day_of(d, s->shelf_zero_since, now_local->day), fn, ctx, sum);
+        return transition(d, &f, flagged, gone, day_of(d, sh->zero_since, now_local->day), fn, ctx, sum);
 }
 
 static int check_discrepancy(struct sw_detector *d, uint32_t i, const struct sw_local_time *now_local,
                              sw_finding_fn fn, void *ctx, struct sw_detect_summary *sum)
 {
         const struct sw_sku *s = sw_sku_at(d->skus, i);
+        const struct sw_shelf *sh = sw_sku_shelf(d->skus, i);
         struct sw_finding f = {.type = SW_ANOMALY_INVENTORY_DISCREPANCY, .sku_index = i,
                                .as_of = now_local->day, .action = SW_ACTION_CYCLE_COUNT};
         bool negative = s->on_hand < 0;
-        uint32_t above_s = s->shelf_above_since && s->shelf_ts > s->shelf_above_since
-                                   ? s->shelf_ts - s->shelf_above_since : 0;
-        bool above = s->shelf_above_since && s->shelf_count > s->on_hand &&
+        uint32_t above_s = sh && sh->above_since && sh->ts > sh->above_since ? sh->ts - sh->above_since : 0;
+        bool above = sh && sh->above_since && sh->count > s->on_hand &&
                      above_s >= d->discrepancy.shelf_above_seconds;
-        f.stock = (struct sw_stock_evidence){.on_hand = s->on_hand, .shelf_count = s->shelf_count,
+        int32_t shelf_count = sh ? sh->count : -1;
+        f.stock = (struct sw_stock_evidence){.on_hand = s->on_hand, .shelf_count = shelf_count,
                                              .duration_s = above_s, .negative_book = negative};
         f.severity = SW_SEVERITY_WARNING;
         if (negative) {
@@ -224,12 +226,14 @@ static int check_discrepancy(struct sw_detector *d, uint32_t i, const struct sw_
                          "Book on-hand is %d: more sold than recorded stock", s->on_hand);
         } else if (above) {
                 f.probability = 0.9;
-                f.score = s->shelf_count - s->on_hand;
-                f.value = (double)(s->shelf_count - s->on_hand) * sku_price(s);
+                f.score = shelf_count - s->on_hand;
+                f.value = (double)(shelf_count - s->on_hand) * sku_price(s);
                 snprintf(f.description, sizeof(f.description), "Shelf reads %d units but book shows %d for %u h",
-                         s->shelf_count, s->on_hand, above_s / 3600);
+                         shelf_count, s->on_hand, above_s / 3600);
         }
-        sw_day_t since = day_of(d, negative ? s->book_negative_since : s->shelf_above_since, now_local->day);
+        /* No shelf state (no sensor reported the SKU): only a negative book can be flagged. */
+        uint32_t since_ts = negative ? s->book_negative_since : sh ? sh->above_since : 0;
+        sw_day_t since = day_of(d, since_ts, now_local->day);
         return transition(d, &f, negative || above, !negative && !above, since, fn, ctx, sum);
 }
 
@@ -239,9 +243,8 @@ int sw_detect_stock(struct sw_detector *d, int64_t now, const struct sw_local_ti
         struct sw_detect_summary sum = {0};
         int r;
         for (uint32_t i = 0; i < d->skus->count; i++) {
-                const struct sw_sku *s = sw_sku_at(d->skus, i);
                 sum.evaluated++;
-                if (d->shelf_out.enabled && s->shelf_count >= 0) {
+                if (d->shelf_out.enabled && sw_sku_shelf(d->skus, i)) {
                         r = check_shelf_out(d, i, now, now_local, fn, ctx, &sum);
                         if (r < 0)
                                 return r;

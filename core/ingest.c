@@ -143,38 +143,44 @@ static void apply_shelf_reading(struct sw_ingest *in, const struct sw_item *it, 
 {
         uint32_t i;
         struct sw_sku *s;
+        struct sw_shelf *sh;
         if (!item_sku(in, it, &i)) {
                 r->items_skipped++;
                 return;
         }
+        if (sw_sku_shelf_get_or_add(in->skus, i, &sh) < 0) {
+                in->counters.shelves_full++;
+                r->items_skipped++;
+                return;
+        }
         s = sw_sku_at(in->skus, i);
-        if (s->shelf_count >= 0 && ts <= (int64_t)s->shelf_ts) {
+        if (sh->count >= 0 && ts <= (int64_t)sh->ts) {
                 in->counters.stale_items++;
                 r->items_skipped++;
                 return;
         }
-        if (it->qty == 0 && s->shelf_count == 0) {
+        if (it->qty == 0 && sh->count == 0) {
                 struct sw_local_time prev;
-                if (in->cal->tz.to_local(in->cal->tz.ctx, s->shelf_ts, &prev) == 0) {
-                        uint64_t sum = (uint64_t)s->shelf_zero_open_s +
+                if (in->cal->tz.to_local(in->cal->tz.ctx, sh->ts, &prev) == 0) {
+                        uint64_t sum = (uint64_t)sh->zero_open_s +
                                        sw_calendar_open_seconds_between(in->cal, &prev, ev_local);
-                        s->shelf_zero_open_s = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
+                        sh->zero_open_s = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
                 }
         } else if (it->qty == 0) {
-                s->shelf_zero_open_s = 0;
-                s->shelf_zero_since = ts32(ts);
+                sh->zero_open_s = 0;
+                sh->zero_since = ts32(ts);
         } else {
-                s->shelf_zero_open_s = 0;
-                s->shelf_zero_since = 0;
+                sh->zero_open_s = 0;
+                sh->zero_since = 0;
         }
         if (it->qty > s->on_hand) {
-                if (s->shelf_above_since == 0)
-                        s->shelf_above_since = ts32(ts);
+                if (sh->above_since == 0)
+                        sh->above_since = ts32(ts);
         } else {
-                s->shelf_above_since = 0;
+                sh->above_since = 0;
         }
-        s->shelf_count = it->qty;
-        s->shelf_ts = ts32(ts);
+        sh->count = it->qty;
+        sh->ts = ts32(ts);
         sw_sku_mark_dirty(in->skus, i);
         r->items_applied++;
 }
@@ -200,7 +206,8 @@ static void apply_count(struct sw_ingest *in, const struct sw_item *it, int64_t 
         r->items_applied++;
 }
 
-/* Refuse forecasts outside [today - history + 1, today + horizon]. */
+/* Refuse forecasts outside what the forecast ring holds: today + horizon back to
+ * today - (forecast_days - horizon) + 1. */
 static enum sw_reject_reason check_forecast_dates(const struct sw_ingest *in, const struct sw_msg *m,
                                                   sw_day_t today, bool *ret_ok)
 {
@@ -210,7 +217,7 @@ static enum sw_reject_reason check_forecast_dates(const struct sw_ingest *in, co
                         *ret_ok = false;
                         return SW_REJECT_IN_FUTURE;
                 }
-                if (d <= today - (sw_day_t)in->skus->p.history_days) {
+                if (d <= today - (sw_day_t)(in->skus->p.forecast_days - in->p.forecast_horizon_days)) {
                         *ret_ok = false;
                         return SW_REJECT_TOO_OLD;
                 }
@@ -282,7 +289,11 @@ int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now, s
                                 ret->items_skipped++;
                                 break;
                         }
-                        sw_sku_set_pushed_forecast(in->skus, i, it->date, it->units);
+                        if (sw_sku_set_pushed_forecast(in->skus, i, it->date, it->units) < 0) {
+                                in->counters.stale_items++;
+                                ret->items_skipped++;
+                                break;
+                        }
                         sw_sku_mark_dirty(in->skus, i);
                         ret->items_applied++;
                         break;

@@ -11,7 +11,8 @@
 
 struct sw_ingest_params {
         int64_t max_future_seconds; /* events with ts beyond now + this are refused */
-        uint16_t forecast_horizon_days; /* pushed forecasts at most this many days ahead */
+        uint16_t forecast_horizon_days; /* pushed forecasts at most this many days ahead (less
+                                           than the table's forecast_days) */
 };
 
 /* Counters shown by the health command. */
@@ -21,7 +22,8 @@ struct sw_ingest_counters {
         uint64_t rejected[SW_MSG_KIND_COUNT][SW_REJECT_REASON_COUNT]; /* refused, by reason */
         uint64_t lines_skipped_full;   /* lines dropped because a new SKU did not fit */
         uint64_t categories_full;      /* categories dropped because the table was full */
-        uint64_t stale_items;          /* inventory/shelf items older than what is held */
+        uint64_t stale_items;          /* inventory/shelf/forecast items older than what is held */
+        uint64_t shelves_full;         /* shelf readings dropped: limits.max_shelf_skus reached */
 };
 
 struct sw_ingest {

@@ -22,9 +22,17 @@ static uint32_t slots_for(uint32_t max_skus)
         return n;
 }
 
-static uint32_t arena_bytes(const struct sw_sku_table_params *p)
+/* Params with their defaults filled in. */
+static struct sw_sku_table_params resolved(const struct sw_sku_table_params *p)
 {
-        return p->key_arena_bytes ? p->key_arena_bytes : p->max_skus * 24u;
+        struct sw_sku_table_params r = *p;
+        if (!r.key_arena_bytes)
+                r.key_arena_bytes = r.max_skus * 24u;
+        if (!r.forecast_days)
+                r.forecast_days = r.history_days;
+        if (!r.max_shelves || r.max_shelves > r.max_skus)
+                r.max_shelves = r.max_skus;
+        return r;
 }
 
 static bool params_valid(const struct sw_sku_table_params *p)
@@ -33,39 +41,40 @@ static bool params_valid(const struct sw_sku_table_params *p)
                p->max_categories >= 1;
 }
 
-size_t sw_sku_table_memory_size(const struct sw_sku_table_params *p)
+size_t sw_sku_table_memory_size(const struct sw_sku_table_params *params)
 {
-        size_t n, h;
-        if (!params_valid(p))
+        struct sw_sku_table_params p;
+        size_t n;
+        if (!params_valid(params))
                 return 0;
-        n = p->max_skus;
-        h = p->history_days;
-        return ALIGN8(n * sizeof(struct sw_sku)) + ALIGN8(n * h * sizeof(uint16_t)) + ALIGN8(n * h) +
-               ALIGN8((size_t)slots_for(p->max_skus) * sizeof(uint32_t)) + ALIGN8(arena_bytes(p)) +
-               ALIGN8((size_t)p->max_categories * (SW_CATEGORY_MAX_LEN + 1)) +
-               ALIGN8(n * sizeof(uint32_t));
+        p = resolved(params);
+        n = p.max_skus;
+        return ALIGN8(n * sizeof(struct sw_sku)) + ALIGN8(n * p.history_days * sizeof(uint16_t)) +
+               ALIGN8(n * p.forecast_days) + ALIGN8((size_t)p.max_shelves * sizeof(struct sw_shelf)) +
+               ALIGN8((size_t)slots_for(p.max_skus) * sizeof(uint32_t)) + ALIGN8(p.key_arena_bytes) +
+               ALIGN8((size_t)p.max_categories * (SW_CATEGORY_MAX_LEN + 1)) + ALIGN8(n * sizeof(uint32_t));
 }
 
 int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *p, void *mem, size_t size)
 {
-        size_t need = sw_sku_table_memory_size(p), n, h;
+        size_t need = sw_sku_table_memory_size(p), n;
         char *at = mem;
         if (need == 0)
                 return -EINVAL;
         if (!mem || size < need)
                 return -ENOBUFS;
-        n = p->max_skus;
-        h = p->history_days;
         memset(t, 0, sizeof(*t));
-        t->p = *p;
-        t->p.key_arena_bytes = arena_bytes(p);
+        t->p = resolved(p);
+        n = t->p.max_skus;
         t->n_slots = slots_for(p->max_skus);
         t->skus = (struct sw_sku *)(void *)at;
         at += ALIGN8(n * sizeof(struct sw_sku));
         t->sold = (uint16_t *)(void *)at;
-        at += ALIGN8(n * h * sizeof(uint16_t));
+        at += ALIGN8(n * t->p.history_days * sizeof(uint16_t));
         t->forecast_code = (uint8_t *)at;
-        at += ALIGN8(n * h);
+        at += ALIGN8(n * t->p.forecast_days);
+        t->shelves = (struct sw_shelf *)(void *)at;
+        at += ALIGN8((size_t)t->p.max_shelves * sizeof(struct sw_shelf));
         t->slots = (uint32_t *)(void *)at;
         at += ALIGN8((size_t)t->n_slots * sizeof(uint32_t));
         t->arena = at;
@@ -141,7 +150,7 @@ int sw_sku_table_get_or_add(struct sw_sku_table *t, const char *sku, size_t len,
         s->key_len = (uint8_t)len;
         s->first_day = SW_DAY_NONE;
         s->last_day = SW_DAY_NONE;
-        s->shelf_count = -1;
+        s->forecast_last_day = SW_DAY_NONE;
         memcpy(t->arena + t->arena_used, sku, len);
         t->arena[t->arena_used + len] = '\0';
         t->arena_used += (uint32_t)len + 1;
@@ -179,13 +188,22 @@ const char *sw_sku_category_name(const struct sw_sku_table *t, uint16_t id)
         return id < t->n_categories ? t->categories[id] : "";
 }
 
+static size_t ring_pos(uint32_t index, sw_day_t day, uint32_t len)
+{
+        int32_t r = day % (int32_t)len;
+        if (r < 0)
+                r += (int32_t)len;
+        return (size_t)index * len + (size_t)r;
+}
+
 static size_t ring_at(const struct sw_sku_table *t, uint32_t index, sw_day_t day)
 {
-        uint32_t h = t->p.history_days;
-        int32_t r = day % (int32_t)h;
-        if (r < 0)
-                r += (int32_t)h;
-        return (size_t)index * h + (size_t)r;
+        return ring_pos(index, day, t->p.history_days);
+}
+
+static size_t fc_at(const struct sw_sku_table *t, uint32_t index, sw_day_t day)
+{
+        return ring_pos(index, day, t->p.forecast_days);
 }
 
 void sw_sku_advance(struct sw_sku_table *t, uint32_t index, sw_day_t day)
@@ -197,11 +215,8 @@ void sw_sku_advance(struct sw_sku_table *t, uint32_t index, sw_day_t day)
         from = s->last_day == SW_DAY_NONE || day - s->last_day > (sw_day_t)t->p.history_days
                        ? day - (sw_day_t)t->p.history_days + 1
                        : s->last_day + 1;
-        for (sw_day_t d = from; d <= day; d++) {
-                size_t at = ring_at(t, index, d);
-                t->sold[at] = 0;
-                t->forecast_code[at] = 0;
-        }
+        for (sw_day_t d = from; d <= day; d++)
+                t->sold[ring_at(t, index, d)] = 0;
         if (s->first_day == SW_DAY_NONE)
                 s->first_day = day;
         s->last_day = day;
@@ -239,9 +254,7 @@ static bool make_held(struct sw_sku_table *t, uint32_t index, sw_day_t day)
                 return false;
         while (day < s->first_day) {
                 /* A late event for a day before the first one seen: those days had no data, zero. */
-                size_t at = ring_at(t, index, --s->first_day);
-                t->sold[at] = 0;
-                t->forecast_code[at] = 0;
+                t->sold[ring_at(t, index, --s->first_day)] = 0;
         }
         return true;
 }
@@ -284,17 +297,47 @@ double sw_forecast_decode(uint8_t code)
 double sw_sku_pushed_forecast(const struct sw_sku_table *t, uint32_t index, sw_day_t day)
 {
         const struct sw_sku *s = &t->skus[index];
-        if (s->last_day == SW_DAY_NONE || day > s->last_day || day < s->first_day ||
-            sw_sku_day_expired(t, index, day))
+        if (s->forecast_last_day == SW_DAY_NONE || day > s->forecast_last_day ||
+            day <= s->forecast_last_day - (sw_day_t)t->p.forecast_days)
                 return -1;
-        return sw_forecast_decode(t->forecast_code[ring_at(t, index, day)]);
+        return sw_forecast_decode(t->forecast_code[fc_at(t, index, day)]);
 }
 
-void sw_sku_set_pushed_forecast(struct sw_sku_table *t, uint32_t index, sw_day_t day, double units)
+int sw_sku_set_pushed_forecast(struct sw_sku_table *t, uint32_t index, sw_day_t day, double units)
 {
-        if (!make_held(t, index, day))
-                return;
-        t->forecast_code[ring_at(t, index, day)] = sw_forecast_encode(units);
+        struct sw_sku *s = &t->skus[index];
+        sw_day_t f = (sw_day_t)t->p.forecast_days;
+        if (s->forecast_last_day == SW_DAY_NONE || day > s->forecast_last_day) {
+                sw_day_t from = s->forecast_last_day == SW_DAY_NONE || day - s->forecast_last_day > f
+                                        ? day - f + 1
+                                        : s->forecast_last_day + 1;
+                for (sw_day_t d = from; d <= day; d++)
+                        t->forecast_code[fc_at(t, index, d)] = 0;
+                s->forecast_last_day = day;
+        } else if (day <= s->forecast_last_day - f) {
+                return -ERANGE;
+        }
+        t->forecast_code[fc_at(t, index, day)] = sw_forecast_encode(units);
+        return 0;
+}
+
+struct sw_shelf *sw_sku_shelf(const struct sw_sku_table *t, uint32_t index)
+{
+        uint32_t k = t->skus[index].shelf;
+        return k ? &t->shelves[k - 1] : NULL;
+}
+
+int sw_sku_shelf_get_or_add(struct sw_sku_table *t, uint32_t index, struct sw_shelf **ret)
+{
+        struct sw_sku *s = &t->skus[index];
+        if (!s->shelf) {
+                if (t->n_shelves >= t->p.max_shelves)
+                        return -ENOSPC;
+                t->shelves[t->n_shelves] = (struct sw_shelf){.count = -1};
+                s->shelf = ++t->n_shelves;
+        }
+        *ret = &t->shelves[s->shelf - 1];
+        return 0;
 }
 
 void sw_sku_mark_dirty(struct sw_sku_table *t, uint32_t index)
@@ -313,14 +356,15 @@ void sw_sku_clear_dirty(struct sw_sku_table *t)
         t->n_dirty = 0;
 }
 
-/* Blob layout, little-endian, version 1:
- * u8 version, u8 flags, u8 category_len, u16 history_len, i32 on_hand, f32 price,
- * u32 book_as_of, i32 first_day, i32 last_day, i32 shelf_count, u32 shelf_ts,
- * u32 shelf_zero_open_s, u32 shelf_above_since, u32 shelf_zero_since,
- * u32 book_negative_since, category bytes,
- * history_len x (u16 sold, u8 forecast_code), oldest day first, ending at last_day. */
-#define BLOB_VERSION 1
-#define BLOB_FIXED   (3 + 2 + 4 * 11)
+/* Blob layout, little-endian, version 2 (1 held the shelf state and forecasts inline):
+ * u8 version (2), u8 flags, u8 category_len, u8 has_shelf, u16 history_len, u16 forecast_len,
+ * u32 on_hand, f32 price, u32 book_as_of, i32 first_day, i32 last_day, i32 forecast_last_day,
+ * u32 book_negative_since, [has_shelf: i32 count, u32 ts, u32 zero_open_s, u32 above_since,
+ * u32 zero_since], category bytes, history_len x u16 sold (oldest first, ending at last_day),
+ * forecast_len x u8 forecast code (oldest first, ending at forecast_last_day). */
+#define BLOB_VERSION 2
+#define BLOB_FIXED   (8 + 4 * 7)
+#define BLOB_SHELF   (4 * 5)
 
 static uint8_t *put_u32(uint8_t *p, uint32_t v)
 {
@@ -335,122 +379,165 @@ static const uint8_t *get_u32(const uint8_t *p, uint32_t *v)
         return p + 4;
 }
 
-static uint32_t f32_bits(float f)
+/* Days a ring of len ending at last holds, given the first day with data. */
+static uint16_t ring_span(sw_day_t first, sw_day_t last, uint32_t len)
 {
-        uint32_t u;
-        memcpy(&u, &f, sizeof(u));
-        return u;
+        int64_t span;
+        if (last == SW_DAY_NONE)
+                return 0;
+        span = (int64_t)last - first + 1;
+        return (uint16_t)(span < (int64_t)len ? span : len);
 }
 
 int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, size_t size)
 {
         const struct sw_sku *s = &t->skus[index];
+        const struct sw_shelf *sh = sw_sku_shelf(t, index);
         const char *cat = sw_sku_category_name(t, s->category);
         size_t cat_len = strlen(cat);
-        uint16_t hist = 0;
+        uint16_t hist = ring_span(s->first_day, s->last_day, t->p.history_days);
+        /* The forecast ring is cleared when first used, so all of it is held once set (and
+         * SW_DAY_NONE - forecast_days would overflow). */
+        uint16_t fc = s->forecast_last_day == SW_DAY_NONE ? 0 : t->p.forecast_days;
+        uint32_t price;
         uint8_t *p = buf;
-        if (s->last_day != SW_DAY_NONE) {
-                int64_t span = (int64_t)s->last_day - s->first_day + 1;
-                hist = (uint16_t)(span < t->p.history_days ? span : t->p.history_days);
-        }
-        if (size < BLOB_FIXED + cat_len + 3u * hist)
+        if (size < BLOB_FIXED + (sh ? BLOB_SHELF : 0) + cat_len + 2u * hist + fc)
                 return -ENOBUFS;
+        memcpy(&price, &s->price, sizeof(price));
         *p++ = BLOB_VERSION;
         *p++ = (uint8_t)(s->flags & ~SW_SKU_DIRTY);
         *p++ = (uint8_t)cat_len;
+        *p++ = sh != NULL;
         *p++ = (uint8_t)(hist & 0xff);
         *p++ = (uint8_t)(hist >> 8);
+        *p++ = (uint8_t)(fc & 0xff);
+        *p++ = (uint8_t)(fc >> 8);
         p = put_u32(p, (uint32_t)s->on_hand);
-        p = put_u32(p, f32_bits(s->price));
+        p = put_u32(p, price);
         p = put_u32(p, s->book_as_of);
         p = put_u32(p, (uint32_t)s->first_day);
         p = put_u32(p, (uint32_t)s->last_day);
-        p = put_u32(p, (uint32_t)s->shelf_count);
-        p = put_u32(p, s->shelf_ts);
-        p = put_u32(p, s->shelf_zero_open_s);
-        p = put_u32(p, s->shelf_above_since);
-        p = put_u32(p, s->shelf_zero_since);
+        p = put_u32(p, (uint32_t)s->forecast_last_day);
         p = put_u32(p, s->book_negative_since);
+        if (sh) {
+                p = put_u32(p, (uint32_t)sh->count);
+                p = put_u32(p, sh->ts);
+                p = put_u32(p, sh->zero_open_s);
+                p = put_u32(p, sh->above_since);
+                p = put_u32(p, sh->zero_since);
+        }
         memcpy(p, cat, cat_len);
         p += cat_len;
         for (sw_day_t d = s->last_day - hist + 1; hist > 0 && d <= s->last_day; d++) {
-                size_t at = ring_at(t, index, d);
-                *p++ = (uint8_t)(t->sold[at] & 0xff);
-                *p++ = (uint8_t)(t->sold[at] >> 8);
-                *p++ = t->forecast_code[at];
+                uint16_t v = t->sold[ring_at(t, index, d)];
+                *p++ = (uint8_t)(v & 0xff);
+                *p++ = (uint8_t)(v >> 8);
         }
+        for (sw_day_t d = s->forecast_last_day - fc + 1; fc > 0 && d <= s->forecast_last_day; d++)
+                *p++ = t->forecast_code[fc_at(t, index, d)];
         return (int)(p - (uint8_t *)buf);
+}
+
+/* The scalar part of a blob. */
+struct blob_head {
+        uint8_t flags, cat_len, has_shelf;
+        uint16_t hist, fc;
+        uint32_t on_hand, price, book, first, last, fc_last, neg_since;
+        uint32_t shelf[5];
+};
+
+static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head *h)
+{
+        if (len < BLOB_FIXED || p[0] != BLOB_VERSION)
+                return NULL;
+        h->flags = p[1];
+        h->cat_len = p[2];
+        h->has_shelf = p[3];
+        h->hist = (uint16_t)(p[4] | p[5] << 8);
+        h->fc = (uint16_t)(p[6] | p[7] << 8);
+        if (h->has_shelf > 1 || h->cat_len > SW_CATEGORY_MAX_LEN ||
+            len != BLOB_FIXED + (h->has_shelf ? BLOB_SHELF : 0) + h->cat_len + 2u * h->hist + h->fc)
+                return NULL;
+        p += 8;
+        p = get_u32(p, &h->on_hand);
+        p = get_u32(p, &h->price);
+        p = get_u32(p, &h->book);
+        p = get_u32(p, &h->first);
+        p = get_u32(p, &h->last);
+        p = get_u32(p, &h->fc_last);
+        p = get_u32(p, &h->neg_since);
+        for (int i = 0; h->has_shelf && i < 5; i++)
+                p = get_u32(p, &h->shelf[i]);
+        if (h->hist > 0 && ((sw_day_t)h->last == SW_DAY_NONE ||
+                            (int64_t)(sw_day_t)h->last - (sw_day_t)h->first + 1 < h->hist))
+                return NULL;
+        if (h->fc > 0 && (sw_day_t)h->fc_last == SW_DAY_NONE)
+                return NULL;
+        return p;
 }
 
 int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const void *blob, size_t blob_len)
 {
-        const uint8_t *p = blob;
-        uint32_t index, on_hand, price, book, first, last, shelf, shelf_ts, zero_s, above, zero_since, neg_since;
-        uint8_t flags, cat_len;
-        uint16_t hist, category = 0;
+        struct blob_head h;
+        const uint8_t *p = parse_head(blob, blob_len, &h);
+        uint32_t index;
+        uint16_t category = 0;
+        struct sw_shelf *sh;
         int r;
-        if (blob_len < BLOB_FIXED || p[0] != BLOB_VERSION)
+        if (!p)
                 return -EINVAL;
-        flags = p[1];
-        cat_len = p[2];
-        hist = (uint16_t)(p[3] | p[4] << 8);
-        if (blob_len != BLOB_FIXED + cat_len + 3u * hist || cat_len > SW_CATEGORY_MAX_LEN)
+        if (len == 0 || len > SW_SKU_MAX_LEN)
                 return -EINVAL;
-        p += 5;
-        p = get_u32(p, &on_hand);
-        p = get_u32(p, &price);
-        p = get_u32(p, &book);
-        p = get_u32(p, &first);
-        p = get_u32(p, &last);
-        p = get_u32(p, &shelf);
-        p = get_u32(p, &shelf_ts);
-        p = get_u32(p, &zero_s);
-        p = get_u32(p, &above);
-        p = get_u32(p, &zero_since);
-        p = get_u32(p, &neg_since);
-        if (hist > 0 && ((sw_day_t)last == SW_DAY_NONE || (int64_t)(sw_day_t)last - (sw_day_t)first + 1 < hist))
-                return -EINVAL;
-        if (cat_len > 0) {
-                r = sw_sku_table_category(t, (const char *)p, cat_len, &category);
+        if (sw_sku_table_find(t, sku, len, &index) < 0 &&
+            (t->count >= t->p.max_skus || t->p.key_arena_bytes - t->arena_used < len + 1))
+                return -ENOSPC;
+        if (h.cat_len > 0) {
+                r = sw_sku_table_category(t, (const char *)p, h.cat_len, &category);
                 if (r < 0)
                         return r;
         }
-        p += cat_len;
+        p += h.cat_len;
         r = sw_sku_table_get_or_add(t, sku, len, &index);
         if (r < 0)
                 return r;
         struct sw_sku *s = &t->skus[index];
         s->category = category;
-        /* Keep the dirty mark: it must agree with t->dirty[], where the SKU may already be. */
-        s->flags = (uint8_t)((flags & ~SW_SKU_DIRTY) | (s->flags & SW_SKU_DIRTY));
-        s->on_hand = (int32_t)on_hand;
-        memcpy(&s->price, &price, sizeof(price));
-        s->book_as_of = book;
-        s->shelf_count = (int32_t)shelf;
-        s->shelf_ts = shelf_ts;
-        s->shelf_zero_open_s = zero_s;
-        s->shelf_above_since = above;
-        s->shelf_zero_since = zero_since;
-        s->book_negative_since = neg_since;
+        /* Keep a dirty mark: the SKU is on the dirty list, and marking again must not re-add it. */
+        s->flags = (uint8_t)((h.flags & ~SW_SKU_DIRTY) | (s->flags & SW_SKU_DIRTY));
+        s->on_hand = (int32_t)h.on_hand;
+        memcpy(&s->price, &h.price, sizeof(h.price));
+        s->book_as_of = h.book;
+        s->book_negative_since = h.neg_since;
+        if (h.has_shelf && sw_sku_shelf_get_or_add(t, index, &sh) == 0)
+                *sh = (struct sw_shelf){.count = (int32_t)h.shelf[0], .ts = h.shelf[1], .zero_open_s = h.shelf[2],
+                                        .above_since = h.shelf[3], .zero_since = h.shelf[4]};
         s->first_day = SW_DAY_NONE;
         s->last_day = SW_DAY_NONE;
-        if (hist == 0)
-                return 0;
-        /* A shorter ring than when saved keeps the newest days. */
-        sw_sku_advance(t, index, (sw_day_t)last);
-        s->first_day = (sw_day_t)first;
-        /* Days before the saved history had expired when saved: keep them unknown, not zero. */
-        if (s->first_day < s->last_day - (sw_day_t)hist + 1)
-                s->first_day = s->last_day - (sw_day_t)hist + 1;
-        if (s->first_day < s->last_day - (sw_day_t)t->p.history_days + 1)
-                s->first_day = s->last_day - (sw_day_t)t->p.history_days + 1;
-        for (uint16_t i = 0; i < hist; i++, p += 3) {
-                sw_day_t d = (sw_day_t)last - hist + 1 + i;
-                if (d < s->first_day)
-                        continue;
-                size_t at = ring_at(t, index, d);
-                t->sold[at] = (uint16_t)(p[0] | p[1] << 8);
-                t->forecast_code[at] = p[2];
+        s->forecast_last_day = SW_DAY_NONE;
+        if (h.hist > 0) {
+                /* A shorter ring than when saved keeps the newest days; days older than the
+                 * saved ones were already expired and stay unknown. */
+                sw_day_t last = (sw_day_t)h.last, oldest = last - h.hist + 1;
+                sw_sku_advance(t, index, last);
+                s->first_day = (sw_day_t)h.first > oldest ? (sw_day_t)h.first : oldest;
+                if (s->first_day < last - (sw_day_t)t->p.history_days + 1)
+                        s->first_day = last - (sw_day_t)t->p.history_days + 1;
+                for (uint16_t i = 0; i < h.hist; i++, p += 2) {
+                        sw_day_t d = oldest + i;
+                        if (d >= s->first_day)
+                                t->sold[ring_at(t, index, d)] = (uint16_t)(p[0] | p[1] << 8);
+                }
+        }
+        if (h.fc > 0) {
+                sw_day_t last = (sw_day_t)h.fc_last, f = (sw_day_t)t->p.forecast_days;
+                for (sw_day_t d = last - f + 1; d <= last; d++)
+                        t->forecast_code[fc_at(t, index, d)] = 0;
+                s->forecast_last_day = last;
+                for (uint16_t i = 0; i < h.fc; i++, p++) {
+                        sw_day_t d = last - h.fc + 1 + i;
+                        if (d > last - f)
+                                t->forecast_code[fc_at(t, index, d)] = p[0];
+                }
         }
         return 0;
 }

@@ -10,9 +10,12 @@
 
 /*
  * Memory: the caller allocates sw_sku_table_memory_size() bytes once at start-up and
- * hands them to sw_sku_table_init(); nothing is allocated afterwards. A SKU-day costs
- * 3 bytes: uint16 units sold (saturating) and a uint8 log-coded pushed forecast.
- * 100k SKUs x 56 days is 16.8 MB of history plus ~5 MB of per-SKU scalars and index.
+ * hands them to sw_sku_table_init(); nothing is allocated afterwards. A SKU-day of
+ * history costs 2 bytes (uint16 units sold, saturating); pushed forecasts have a shorter
+ * ring of their own (1 byte a day, log-coded) covering the days detectors read them for
+ * plus the horizon ahead, so a forecast for a future day never moves the sales ring.
+ * Shelf-sensor state lives in a pool sized for the SKUs that have sensors.
+ * 100k SKUs x 56 days: 11.2 MB of sales, 4.3 MB of forecasts, 4 MB of scalars.
  */
 
 #define SW_DAY_NONE INT32_MIN /* no day yet */
@@ -25,41 +28,51 @@ enum sw_sku_flags {
         SW_SKU_DIRTY = 1 << 3,          /* changed since the last persist */
 };
 
+/* What the shelf sensors last said about a SKU. */
+struct sw_shelf {
+        int32_t count;          /* last shelf count */
+        uint32_t ts;            /* Unix s of the last reading */
+        uint32_t zero_open_s;   /* opening-hours seconds the shelf has read zero */
+        uint32_t above_since;   /* Unix s since the shelf has read above book, 0 if not */
+        uint32_t zero_since;    /* Unix s of the first zero reading of the current streak, 0 if not */
+};
+
 struct sw_sku {
-        uint32_t key_offset;        /* NUL-terminated key in the arena */
-        uint16_t category;          /* category id, 0 = unknown */
-        uint8_t flags;              /* enum sw_sku_flags */
-        uint8_t key_len;            /* 1..SW_SKU_MAX_LEN */
-        int32_t on_hand;            /* book on-hand units */
-        float price;                /* list price (or last price paid, see flags) */
-        uint32_t book_as_of;        /* Unix s of the inventory record on_hand was set from, 0 none */
-        sw_day_t first_day;         /* first store-local day with data, SW_DAY_NONE if none */
-        sw_day_t last_day;          /* newest day held by the ring, SW_DAY_NONE if none */
-        int32_t shelf_count;        /* last shelf-sensor count, -1 if none */
-        uint32_t shelf_ts;          /* Unix s of the last shelf reading */
-        uint32_t shelf_zero_open_s; /* opening-hours seconds the shelf has read zero */
-        uint32_t shelf_above_since; /* Unix s since the shelf has read above book, 0 if not */
-        uint32_t shelf_zero_since;  /* Unix s of the first zero reading of the current streak, 0 if not */
+        uint32_t key_offset;          /* NUL-terminated key in the arena */
+        uint16_t category;            /* category id, 0 = unknown */
+        uint8_t flags;                /* enum sw_sku_flags */
+        uint8_t key_len;              /* 1..SW_SKU_MAX_LEN */
+        int32_t on_hand;              /* book on-hand units */
+        float price;                  /* list price (or last price paid, see flags) */
+        uint32_t book_as_of;          /* Unix s of the inventory record on_hand was set from, 0 none */
+        sw_day_t first_day;           /* first store-local day with sales data, SW_DAY_NONE if none */
+        sw_day_t last_day;            /* newest day held by the sales ring, SW_DAY_NONE if none */
+        sw_day_t forecast_last_day;   /* newest day held by the forecast ring, SW_DAY_NONE if none */
         uint32_t book_negative_since; /* Unix s of the event that drove the book below zero, 0 if not */
+        uint32_t shelf;               /* index + 1 of the SKU's shelf state, 0 = no sensor seen */
 };
 
 struct sw_sku_table_params {
         uint32_t max_skus;        /* capacity, fixed at init */
-        uint16_t history_days;    /* ring length in days */
+        uint16_t history_days;    /* sales ring length in days */
+        uint16_t forecast_days;   /* pushed-forecast ring length in days; 0 = history_days */
         uint32_t key_arena_bytes; /* bytes for SKU keys incl. NUL; 0 = max_skus * 24 */
         uint16_t max_categories;  /* distinct categories, id 0 is reserved for "unknown" */
+        uint32_t max_shelves;     /* SKUs with shelf-sensor state; 0 = max_skus */
 };
 
 struct sw_sku_table {
-        struct sw_sku_table_params p; /* sizes fixed at init */
+        struct sw_sku_table_params p; /* sizes fixed at init (defaults resolved) */
         uint32_t count;               /* SKUs in use */
         uint32_t n_slots;             /* hash slots (power of two, load factor <= 3/4) */
         uint32_t arena_used;          /* bytes of the key arena in use */
         uint16_t n_categories;        /* categories in use, including id 0 */
+        uint32_t n_shelves;           /* shelf states in use */
         uint32_t n_dirty;             /* entries in dirty[] */
         struct sw_sku *skus;          /* [max_skus] */
         uint16_t *sold;               /* [max_skus * history_days] ring of daily units sold */
-        uint8_t *forecast_code;       /* [max_skus * history_days] ring of pushed forecasts */
+        uint8_t *forecast_code;       /* [max_skus * forecast_days] ring of pushed forecasts */
+        struct sw_shelf *shelves;     /* [max_shelves] shelf-sensor state */
         uint32_t *slots;              /* [n_slots] index + 1 of the SKU, 0 = empty */
         char *arena;                  /* [key_arena_bytes] SKU keys */
         char (*categories)[SW_CATEGORY_MAX_LEN + 1]; /* [max_categories] names */
@@ -97,9 +110,15 @@ bool sw_sku_day_expired(const struct sw_sku_table *t, uint32_t index, sw_day_t d
 int32_t sw_sku_sold(const struct sw_sku_table *t, uint32_t index, sw_day_t day);
 /* Add units sold on day (advancing the ring); saturates at SW_SOLD_MAX. */
 void sw_sku_add_sold(struct sw_sku_table *t, uint32_t index, sw_day_t day, uint32_t units);
-/* Pushed forecast for day, or a negative value if none was pushed. */
+/* Pushed forecast for day, or a negative value if none is held for it. */
 double sw_sku_pushed_forecast(const struct sw_sku_table *t, uint32_t index, sw_day_t day);
-void sw_sku_set_pushed_forecast(struct sw_sku_table *t, uint32_t index, sw_day_t day, double units);
+/* Hold a pushed forecast; -ERANGE when day is older than the forecast ring reaches. */
+int sw_sku_set_pushed_forecast(struct sw_sku_table *t, uint32_t index, sw_day_t day, double units);
+
+/* The SKU's shelf state, or NULL if no sensor has reported it. */
+struct sw_shelf *sw_sku_shelf(const struct sw_sku_table *t, uint32_t index);
+/* The SKU's shelf state, taking one from the pool on first use: -ENOSPC when it is full. */
+int sw_sku_shelf_get_or_add(struct sw_sku_table *t, uint32_t index, struct sw_shelf **ret);
 
 /* The forecast code: 0 = none; 1 = zero units; 2..255 log-spaced from 0.01 to 10000 units
  * (ratio ~1.056 per step, so a stored value is within 2.8% of what was pushed). */
@@ -111,11 +130,14 @@ void sw_sku_mark_dirty(struct sw_sku_table *t, uint32_t index);
 /* Clear all dirty marks (after they were persisted). */
 void sw_sku_clear_dirty(struct sw_sku_table *t);
 
-/* Serialise one SKU's state (scalars, category name, history oldest first) into buf.
- * Returns the length, or -ENOBUFS. SW_SKU_BLOB_MAX(h) bytes always suffice. */
-#define SW_SKU_BLOB_MAX(h) (64 + SW_CATEGORY_MAX_LEN + 3 * (size_t)(h))
+/* Serialise one SKU's state (scalars, shelf state, category name, both rings oldest
+ * first) into buf. Returns the length, or -ENOBUFS. SW_SKU_BLOB_MAX(h, f) bytes always
+ * suffice for history_days h and forecast_days f. */
+#define SW_SKU_BLOB_MAX(h, f) (96 + SW_CATEGORY_MAX_LEN + 2 * (size_t)(h) + (size_t)(f))
 int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, size_t size);
-/* Restore a SKU from a blob (adding it). -EINVAL for a malformed blob, -ENOSPC when full. */
+/* Restore a SKU from a blob (adding it). -EINVAL for a malformed blob, -ENOSPC when the
+ * table is full. Rings shorter than when saved keep the newest days; shelf state that
+ * no longer fits the pool is dropped (the next reading starts it again). */
 int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const void *blob, size_t blob_len);
 
 #endif

@@ -136,6 +136,7 @@ static void add_counters(cJSON *o, const struct sw_ingest_counters *c)
         cJSON_AddNumberToObject(o, "lines_skipped_sku_table_full", (double)c->lines_skipped_full);
         cJSON_AddNumberToObject(o, "categories_full", (double)c->categories_full);
         cJSON_AddNumberToObject(o, "stale_items", (double)c->stale_items);
+        cJSON_AddNumberToObject(o, "shelves_full", (double)c->shelves_full);
 }
 
 static void add_link(cJSON *o, const char *name, const struct sw_mqtt *m)
@@ -175,6 +176,8 @@ static cJSON *cmd_health(struct sw_daemon *d)
         cJSON_AddNumberToObject(skus, "capacity", d->skus.p.max_skus);
         cJSON_AddNumberToObject(skus, "categories", d->skus.n_categories - 1);
         cJSON_AddNumberToObject(skus, "history_days", d->skus.p.history_days);
+        cJSON_AddNumberToObject(skus, "with_shelf_sensors", d->skus.n_shelves);
+        cJSON_AddNumberToObject(skus, "shelf_capacity", d->skus.p.max_shelves);
         cJSON_AddNumberToObject(o, "open_anomalies", d->book.count);
         out = cJSON_AddObjectToObject(o, "outbox");
         (void)sw_store_outbox_depth(d->store, &rows, &bytes);

@@ -11,11 +11,24 @@
 
 #define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
 
+#define FORECAST_HORIZON_DAYS 14 /* pushed forecasts are accepted this far ahead */
+
+/* Pushed forecasts are read for the days a detector looks back over (the ghost run, the
+ * seed lookback); their ring holds those and the horizon ahead, not the whole history. */
+static uint16_t forecast_days(const struct sw_config *c)
+{
+        const struct sw_ghost_params *g = &c->detectors.ghost.params;
+        uint32_t back = g->max_run_days > g->seed_lookback_days ? g->max_run_days : g->seed_lookback_days;
+        return (uint16_t)(back + FORECAST_HORIZON_DAYS + 1);
+}
+
 static struct sw_sku_table_params table_params(const struct sw_config *c)
 {
         return (struct sw_sku_table_params){.max_skus = c->limits.max_skus,
                                             .history_days = (uint16_t)c->limits.history_days,
-                                            .max_categories = (uint16_t)c->limits.max_categories};
+                                            .forecast_days = forecast_days(c),
+                                            .max_categories = (uint16_t)c->limits.max_categories,
+                                            .max_shelves = c->limits.max_shelf_skus};
 }
 
 /* One block for every fixed-size core structure: nothing is allocated after start-up. */
@@ -28,7 +41,7 @@ static int alloc_core(struct sw_daemon *d)
         size_t det = ALIGN8(sw_detector_memory_size(tp.history_days));
         size_t items = ALIGN8((size_t)c->limits.max_items_per_message * sizeof(struct sw_item));
         size_t infl = ALIGN8((size_t)c->limits.outbox_inflight * sizeof(struct sw_inflight));
-        size_t blob = ALIGN8(SW_SKU_BLOB_MAX(tp.history_days));
+        size_t blob = ALIGN8(SW_SKU_BLOB_MAX(tp.history_days, tp.forecast_days));
         char *at;
         int r;
 
@@ -127,6 +140,21 @@ void sw_daemon_reload_episodes(struct sw_daemon *d)
                 sw_log_err("Cannot reload open anomalies: %s", strerror(-r));
 }
 
+static int replay_inbox_row(void *ctx, int kind, const char *topic, const void *payload, size_t len)
+{
+        struct sw_daemon *d = ctx;
+        struct sw_msg m;
+        struct sw_ingest_result res;
+        char err[256];
+        if ((unsigned)kind >= SW_MSG_KIND_COUNT)
+                return 0;
+        int r = sw_daemon_apply(d, (enum sw_msg_kind)kind, payload, len, &m, &res, err, sizeof(err));
+        if (r < 0)
+                sw_log_warning("Cannot replay message from %s: %s", topic, strerror(-r));
+        d->inbox_rows++;
+        return 0;
+}
+
 static int restore_state(struct sw_daemon *d)
 {
         int r = sw_store_load_skus(d->store, restore_sku, d);
@@ -144,6 +172,16 @@ static int restore_state(struct sw_daemon *d)
         r = sw_store_load_open_anomalies(d->store, restore_episode, d);
         if (r < 0)
                 return r;
+        /* Messages acknowledged and applied before a crash, but not yet group-committed. */
+        r = sw_store_inbox_load(d->store, replay_inbox_row, d);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                sw_log_notice("Replayed %d messages received before an unclean stop", r);
+                r = sw_daemon_commit(d);
+                if (r < 0)
+                        return r;
+        }
         sw_log_info("Restored %u SKUs, %u message ids, %u open anomalies", d->skus.count, d->dedup.count,
                     d->book.count);
         return 0;
@@ -202,7 +240,7 @@ int sw_daemon_init(struct sw_daemon *d, const struct sw_config *cfg)
         setup_calendar(d);
         setup_detectors(d);
         ip = (struct sw_ingest_params){.max_future_seconds = cfg->limits.max_future_seconds,
-                                       .forecast_horizon_days = (uint16_t)(cfg->limits.history_days / 2)};
+                                       .forecast_horizon_days = FORECAST_HORIZON_DAYS};
         sw_ingest_init(&d->ingest, &ip, &d->skus, &d->dedup, &d->cal);
         if (sw_payload_decoder_new(&d->decoder) < 0 || sw_payload_decoder_new(&d->cmd_decoder) < 0)
                 return -ENOMEM;

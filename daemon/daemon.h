@@ -77,6 +77,8 @@ struct sw_daemon {
         struct sw_detector_runs runs;    /* last detector runs */
         int64_t detect_clock;            /* start of the newest as_of detected (Unix s) */
         int64_t persisted_event_clock;   /* ingest.event_clock as last committed */
+        bool inbox_open;                 /* a transaction holding inbox rows is open */
+        uint32_t inbox_rows;             /* inbox rows since the last group commit */
         uint64_t store_errors;           /* failed SQLite writes */
         uint64_t commands;               /* commands answered */
         struct sw_ratelimit reject_log;  /* rate limit of rejected-message warnings */
@@ -91,8 +93,17 @@ void sw_daemon_fini(struct sw_daemon *d);
 /* Run the poll loop until stopped by a signal. Returns 0 or -errno. */
 int sw_daemon_run(struct sw_daemon *d);
 
-/* Group commit: persist dirty SKUs and new message ids in one transaction. */
+/* Group commit: persist dirty SKUs and new message ids in one transaction, and empty the
+ * inbox whose messages they include. */
 int sw_daemon_commit(struct sw_daemon *d);
+/* Keep an applied device message in the inbox (see sw_store_inbox_add). */
+void sw_daemon_inbox_add(struct sw_daemon *d, enum sw_msg_kind kind, const char *topic, const void *payload,
+                         size_t len);
+/* Commit the inbox rows of this loop pass; called before the loop sleeps. */
+void sw_daemon_inbox_flush(struct sw_daemon *d);
+/* Decode and apply a device message; returns the ingest result (reason on rejection). */
+int sw_daemon_apply(struct sw_daemon *d, enum sw_msg_kind kind, const void *payload, size_t len,
+                    struct sw_msg *ret_msg, struct sw_ingest_result *ret, char *err, size_t errsz);
 /* Persist one finding: the anomaly row and its outbox row (caller holds a transaction). */
 int sw_daemon_record_finding(void *ctx, const struct sw_finding *f);
 /* Reload the open-episode book from the database (after a failed transaction). */

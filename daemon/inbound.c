@@ -80,28 +80,41 @@ static void ack_count(struct sw_daemon *d, const char *device, size_t device_len
         free(json);
 }
 
-static void handle_device(struct sw_daemon *d, const char *topic, enum sw_msg_kind kind, const void *payload,
-                          size_t len, const char *device, size_t device_len)
+int sw_daemon_apply(struct sw_daemon *d, enum sw_msg_kind kind, const void *payload, size_t len,
+                    struct sw_msg *ret_msg, struct sw_ingest_result *ret, char *err, size_t errsz)
 {
         struct sw_payload_limits lim = {.max_bytes = d->cfg.limits.max_payload_bytes,
                                         .max_items = d->cfg.limits.max_items_per_message};
-        struct sw_msg m = {.items = d->items, .items_cap = d->cfg.limits.max_items_per_message};
-        struct sw_ingest_result res;
         enum sw_reject_reason reason;
-        char err[256] = "";
-        int r = sw_payload_decode(d->decoder, kind, payload, len, &lim, &m, &reason, err, sizeof(err));
-        if (r < 0) {
+        *ret_msg = (struct sw_msg){.items = d->items, .items_cap = d->cfg.limits.max_items_per_message};
+        if (sw_payload_decode(d->decoder, kind, payload, len, &lim, ret_msg, &reason, err, errsz) < 0) {
                 sw_ingest_count_reject(&d->ingest, kind, reason);
-                log_reject(d, topic, sw_reject_reason_name(reason), err);
-                if (kind == SW_MSG_COUNT)
-                        ack_count(d, device, device_len, NULL, NULL, err[0] ? err : sw_reject_reason_name(reason));
-                return;
+                *ret = (struct sw_ingest_result){.outcome = SW_INGEST_REJECTED, .reason = reason};
+                return 0;
         }
-        r = sw_ingest_apply(&d->ingest, &m, sw_clock_now(), &res);
+        return sw_ingest_apply(&d->ingest, ret_msg, sw_clock_now(), ret);
+}
+
+static void handle_device(struct sw_daemon *d, const char *topic, enum sw_msg_kind kind, const void *payload,
+                          size_t len, const char *device, size_t device_len)
+{
+        struct sw_msg m;
+        struct sw_ingest_result res;
+        char err[256] = "";
+        int r = sw_daemon_apply(d, kind, payload, len, &m, &res, err, sizeof(err));
         if (r < 0) {
                 sw_log_err("Cannot apply message on %s: %s", topic, strerror(-r));
                 return;
         }
+        if (res.outcome == SW_INGEST_REJECTED && err[0]) {
+                /* Refused by the decoder: the message never parsed. */
+                log_reject(d, topic, sw_reject_reason_name(res.reason), err);
+                if (kind == SW_MSG_COUNT)
+                        ack_count(d, device, device_len, NULL, NULL, err);
+                return;
+        }
+        if (res.outcome == SW_INGEST_ACCEPTED)
+                sw_daemon_inbox_add(d, kind, topic, payload, len);
         if (res.outcome == SW_INGEST_REJECTED) {
                 log_reject(d, topic, sw_reject_reason_name(res.reason), NULL);
                 if (kind == SW_MSG_COUNT)

@@ -181,6 +181,8 @@ int sw_daemon_run(struct sw_daemon *d)
                         read_signals(d, sfd);
                 service_link(d, d->local, fds[1].revents, "local");
                 service_link(d, d->hq, n > 2 ? fds[2].revents : 0, "hq");
+                /* Before anything else: what this pass received must outlive a crash. */
+                sw_daemon_inbox_flush(d);
                 sw_daemon_outbox_pump(d);
                 periodic(d, sw_clock_monotonic_ms());
         }

@@ -48,14 +48,53 @@ static int write_dirty(struct sw_daemon *d)
         return 0;
 }
 
+void sw_daemon_inbox_add(struct sw_daemon *d, enum sw_msg_kind kind, const char *topic, const void *payload,
+                         size_t len)
+{
+        int r = 0;
+        if (!d->inbox_open) {
+                r = sw_store_begin(d->store);
+                d->inbox_open = r == 0;
+        }
+        if (r == 0)
+                r = sw_store_inbox_add(d->store, (int)kind, topic, payload, len);
+        if (r < 0) {
+                /* The message is applied in memory; it is only exposed to a crash until the
+                 * next group commit. */
+                d->store_errors++;
+                sw_log_err("Cannot keep message from %s in the inbox: %s (%s)", topic, strerror(-r),
+                           sw_store_errmsg(d->store));
+                return;
+        }
+        d->inbox_rows++;
+}
+
+void sw_daemon_inbox_flush(struct sw_daemon *d)
+{
+        int r;
+        if (!d->inbox_open)
+                return;
+        d->inbox_open = false;
+        r = sw_store_commit(d->store);
+        if (r < 0) {
+                sw_store_rollback(d->store);
+                d->store_errors++;
+                sw_log_err("Cannot commit the inbox: %s (%s)", strerror(-r), sw_store_errmsg(d->store));
+        }
+}
+
 int sw_daemon_commit(struct sw_daemon *d)
 {
         int r;
-        if (d->skus.n_dirty == 0 && d->dedup.pending == 0 && d->ingest.event_clock == d->persisted_event_clock)
+        sw_daemon_inbox_flush(d);
+        if (d->skus.n_dirty == 0 && d->dedup.pending == 0 && d->inbox_rows == 0 &&
+            d->ingest.event_clock == d->persisted_event_clock)
                 return 0;
         r = sw_store_begin(d->store);
         if (r == 0)
                 r = write_dirty(d);
+        if (r == 0 && d->inbox_rows > 0)
+                r = sw_store_inbox_clear(d->store) < 0 ? -EIO : 0;
         if (r == 0)
                 r = sw_store_commit(d->store);
         if (r < 0) {
@@ -67,6 +106,7 @@ int sw_daemon_commit(struct sw_daemon *d)
         sw_sku_clear_dirty(&d->skus);
         sw_dedup_mark_persisted(&d->dedup);
         d->persisted_event_clock = d->ingest.event_clock;
+        d->inbox_rows = 0;
         return 0;
 }
 

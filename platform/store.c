@@ -77,6 +77,13 @@ static const char *const store_migrations[SW_STORE_SCHEMA_VERSION] = {
     "  key TEXT PRIMARY KEY NOT NULL,"
     "  value ANY NOT NULL"
     ") WITHOUT ROWID;",
+    /* 1 -> 2: the inbox of device messages applied since the last group commit */
+    "CREATE TABLE inbox ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  kind INTEGER NOT NULL,"
+    "  topic TEXT NOT NULL,"
+    "  payload BLOB NOT NULL"
+    ");",
 };
 
 #define ANOMALY_COLUMNS                                                                            \
@@ -104,6 +111,9 @@ enum store_stmt {
         STMT_OUTBOX_TRIM,
         STMT_META_PUT,
         STMT_META_GET,
+        STMT_INBOX_ADD,
+        STMT_INBOX_LOAD,
+        STMT_INBOX_CLEAR,
         STMT_COUNT
 };
 
@@ -149,6 +159,9 @@ static const char *const store_sql[STMT_COUNT] = {
     [STMT_META_PUT] = "INSERT INTO meta(key, value) VALUES(?1, ?2) "
                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     [STMT_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [STMT_INBOX_ADD] = "INSERT INTO inbox(kind, topic, payload) VALUES(?1, ?2, ?3)",
+    [STMT_INBOX_LOAD] = "SELECT kind, topic, payload FROM inbox ORDER BY seq",
+    [STMT_INBOX_CLEAR] = "DELETE FROM inbox",
 };
 
 struct sw_store {
@@ -1103,4 +1116,56 @@ int sw_store_quarantine(const char *path, int64_t now, char *ret_new_path, size_
         if (ret_new_path)
                 snprintf(ret_new_path, size, "%s", target);
         return 0;
+}
+
+int sw_store_inbox_add(struct sw_store *s, int kind, const char *topic, const void *payload, size_t len)
+{
+        sqlite3_stmt *st;
+        int rc;
+
+        if (!s || !topic || (!payload && len > 0))
+                return -EINVAL;
+        st = s->stmt[STMT_INBOX_ADD];
+        sqlite3_bind_int(st, 1, kind);
+        rc = store_bind_text(st, 2, topic);
+        if (rc == SQLITE_OK)
+                rc = store_bind_blob(st, 3, payload, len);
+        if (rc != SQLITE_OK)
+                return store_bind_check(s, st, rc);
+        return store_run(s, st);
+}
+
+int sw_store_inbox_load(struct sw_store *s,
+                        int (*cb)(void *ctx, int kind, const char *topic, const void *payload, size_t len),
+                        void *ctx)
+{
+        sqlite3_stmt *st;
+        int rc, r = 0, n = 0;
+
+        if (!s || !cb)
+                return -EINVAL;
+        st = s->stmt[STMT_INBOX_LOAD];
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                size_t len;
+                const void *b = store_column_blob(st, 2, &len);
+
+                r = cb(ctx, sqlite3_column_int(st, 0), (const char *)sqlite3_column_text(st, 1), b, len);
+                if (r < 0)
+                        break;
+                n++;
+        }
+        if (r >= 0)
+                r = rc == SQLITE_DONE ? n : store_fail(s, rc);
+        store_release(st);
+        return r;
+}
+
+int sw_store_inbox_clear(struct sw_store *s)
+{
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        r = store_run(s, s->stmt[STMT_INBOX_CLEAR]);
+        return r < 0 ? r : sqlite3_changes(s->db);
 }

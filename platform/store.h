@@ -32,7 +32,7 @@
 struct sw_store;
 
 /* Latest schema version this build writes (PRAGMA user_version). */
-#define SW_STORE_SCHEMA_VERSION 1
+#define SW_STORE_SCHEMA_VERSION 2
 
 struct sw_store_options {
         uint32_t cache_kib; /* page cache size in KiB; 0 = SQLite's default (about 2 MiB) */
@@ -156,5 +156,17 @@ int sw_store_meta_blob_len(struct sw_store *s, const char *key, size_t *ret_len)
  * new main path is written to ret_new_path (may be NULL). Close the store first.
  * -ENOENT: no such file; -ENOBUFS: ret_new_path too small; else rename's errno. */
 int sw_store_quarantine(const char *path, int64_t now, char *ret_new_path, size_t size);
+
+/* Inbox: device messages applied to memory but not yet in a group commit. libmosquitto
+ * acknowledges a QoS 1 message before the daemon sees it, so each applied message is kept
+ * here (committed at the end of the loop pass that received it) until the group commit
+ * that holds its effects deletes it; at start-up the rows left are applied again. */
+int sw_store_inbox_add(struct sw_store *s, int kind, const char *topic, const void *payload, size_t len);
+/* Rows in arrival order. Returns the count, or what a negative cb returned. */
+int sw_store_inbox_load(struct sw_store *s,
+                        int (*cb)(void *ctx, int kind, const char *topic, const void *payload, size_t len),
+                        void *ctx);
+/* Delete every row (in the group commit's transaction). Returns how many. */
+int sw_store_inbox_clear(struct sw_store *s);
 
 #endif

@@ -326,13 +326,22 @@ static void test_book_full(void **state)
 
 /* ---- shelf out ---- */
 
+/* The SKU's shelf state, taken from the pool on first use. */
+static struct sw_shelf *shelf_of(uint32_t i)
+{
+        struct sw_shelf *sh = NULL;
+        assert_int_equal(sw_sku_shelf_get_or_add(&fx.skus, i, &sh), 0);
+        assert_ptr_equal(sw_sku_shelf(&fx.skus, i), sh);
+        return sh;
+}
+
 static void set_shelf(uint32_t i, int32_t count, int64_t ts, int64_t zero_since)
 {
-        struct sw_sku *s = sw_sku_at(&fx.skus, i);
-        s->shelf_count = count;
-        s->shelf_ts = (uint32_t)ts;
-        s->shelf_zero_since = (uint32_t)zero_since;
-        s->shelf_zero_open_s = 0;
+        struct sw_shelf *sh = shelf_of(i);
+        sh->count = count;
+        sh->ts = (uint32_t)ts;
+        sh->zero_since = (uint32_t)zero_since;
+        sh->zero_open_s = 0;
 }
 
 static void test_shelf_out(void **state)
@@ -340,7 +349,7 @@ static void test_shelf_out(void **state)
         (void)state;
         uint32_t e = add_sku("EMPTY-SHELF", 10, 2.0f);
         uint32_t none = add_sku("NO-STOCK", 0, 2.0f);
-        add_sku("NO-SENSOR", 10, 2.0f);
+        uint32_t no_sensor = add_sku("NO-SENSOR", 10, 2.0f);
         /* Read empty at 20:45; the store closes at 21:00 and opens at 09:00. */
         set_shelf(e, 0, at(D, 20, 45), at(D, 20, 45));
         set_shelf(none, 0, at(D, 20, 45), at(D, 20, 45));
@@ -369,6 +378,9 @@ static void test_shelf_out(void **state)
         assert_true(strlen(f->description) > 0);
         assert_true(book_has(SW_ANOMALY_SHELF_OUT, e, NULL));
         assert_false(book_has(SW_ANOMALY_SHELF_OUT, none, NULL));
+        assert_null(sw_sku_shelf(&fx.skus, no_sensor));
+        assert_false(book_has(SW_ANOMALY_SHELF_OUT, no_sensor, NULL));
+        assert_false(book_has(SW_ANOMALY_INVENTORY_DISCREPANCY, no_sensor, NULL));
         /* Later the same day: an update of the same episode. */
         sum = stock(at(D + 1, 15, 0));
         assert_int_equal(sum.updated, 1);
@@ -439,14 +451,15 @@ static void test_shelf_above_book(void **state)
         (void)state;
         uint32_t u = add_sku("ABOVE", 2, 1.5f);
         struct sw_sku *s = sw_sku_at(&fx.skus, u);
-        s->shelf_count = 6;
-        s->shelf_above_since = (uint32_t)at(D, 10, 0);
-        s->shelf_ts = (uint32_t)at(D, 10, 30);
+        struct sw_shelf *sh = shelf_of(u);
+        sh->count = 6;
+        sh->above_since = (uint32_t)at(D, 10, 0);
+        sh->ts = (uint32_t)at(D, 10, 30);
         /* Half an hour above the book: not yet. */
         stock(at(D, 12, 0));
         assert_int_equal(rec.n, 0);
         /* Two hours: raised. */
-        s->shelf_ts = (uint32_t)at(D, 12, 0);
+        sh->ts = (uint32_t)at(D, 12, 0);
         struct sw_detect_summary sum = stock(at(D, 12, 5));
         assert_int_equal(sum.opened, 1);
         assert_int_equal(rec.n, 1);
@@ -464,6 +477,51 @@ static void test_shelf_above_book(void **state)
         assert_int_equal(sum.cleared, 1);
         assert_int_equal(rec.f[0].status, SW_STATUS_CLEARED);
         assert_false(book_has(SW_ANOMALY_INVENTORY_DISCREPANCY, u, NULL));
+}
+
+/* SKUs no sensor reported have no shelf state: the discrepancy check sees the book alone. */
+static void test_discrepancy_without_sensor(void **state)
+{
+        (void)state;
+        uint32_t ok = add_sku("OK", 4, 1.0f);
+        uint32_t neg = add_sku("NEG", -2, 1.0f);
+        sw_sku_at(&fx.skus, neg)->book_negative_since = (uint32_t)at(D - 1, 18, 0);
+        struct sw_detect_summary sum = stock(at(D, 12, 0));
+        assert_int_equal(sum.evaluated, 2);
+        assert_int_equal(sum.opened, 1);
+        assert_int_equal(rec.n, 1);
+        assert_int_equal(rec.f[0].sku_index, neg);
+        assert_int_equal(rec.f[0].since, D - 1);
+        assert_int_equal(rec.f[0].stock.shelf_count, -1);
+        assert_int_equal(rec.f[0].stock.negative_book, 1);
+        assert_false(book_has(SW_ANOMALY_INVENTORY_DISCREPANCY, ok, NULL));
+        assert_null(sw_sku_shelf(&fx.skus, ok));
+        assert_null(sw_sku_shelf(&fx.skus, neg));
+        assert_int_equal(fx.skus.n_shelves, 0);
+}
+
+/* Regression: a pushed forecast for a day ahead used to move the sales ring past the
+ * history the ghost detector reads. */
+static void test_ghost_with_future_forecast(void **state)
+{
+        (void)state;
+        uint32_t fast = add_fast_mover("FAST", 40);
+        assert_int_equal(sw_sku_set_pushed_forecast(&fx.skus, fast, D + 13, 10.0), 0);
+        assert_int_equal(sw_sku_at(&fx.skus, fast)->last_day, D - 1);
+        struct sw_detect_summary sum = ghost(D);
+        assert_int_equal(sum.evaluated, 1);
+        assert_int_equal(sum.opened, 1);
+        assert_int_equal(rec.f[0].sku_index, fast);
+        assert_int_equal(rec.f[0].since, D - 1);
+        assert_int_equal(rec.f[0].ghost.run_days, 1);
+        /* A late sale for the quiet day still lands in the history ... */
+        sw_sku_add_sold(&fx.skus, fast, D - 1, 9);
+        assert_int_equal(sw_sku_sold(&fx.skus, fast, D - 1), 9);
+        /* ... and sales on D end the episode. */
+        sw_sku_add_sold(&fx.skus, fast, D, 12);
+        sum = ghost(D + 1);
+        assert_int_equal(sum.cleared, 1);
+        assert_false(book_has(SW_ANOMALY_GHOST_STOCK, fast, NULL));
 }
 
 static void test_stock_disabled_and_errors(void **state)
@@ -497,6 +555,8 @@ int main(void)
             T_(test_shelf_out_cleared_when_book_empties),
             T_(test_negative_book),
             T_(test_shelf_above_book),
+            T_(test_discrepancy_without_sensor),
+            T_(test_ghost_with_future_forecast),
             T_(test_stock_disabled_and_errors),
         };
 #undef T_

@@ -23,6 +23,8 @@
 #define HISTORY_DAYS 14
 #define MAX_FUTURE   300
 #define HORIZON      14
+/* The forecast ring reaches back HISTORY_DAYS past today when forecasts run HORIZON ahead. */
+#define FORECAST_DAYS (HISTORY_DAYS + HORIZON)
 
 /* ---- calendar adapters, pure C ---- */
 
@@ -84,18 +86,17 @@ static struct sw_item items[8];
 static sw_day_t D; /* 2026-11-24 */
 static int64_t T;  /* 2026-11-24T12:00:00Z, "now" unless a test says otherwise */
 
-static void fixture_init(uint32_t max_skus, uint16_t max_categories)
+static void fixture_init_params(const struct sw_sku_table_params *p)
 {
-        struct sw_sku_table_params p = {
-            .max_skus = max_skus, .history_days = HISTORY_DAYS, .max_categories = max_categories};
         struct sw_ingest_params ip = {.max_future_seconds = MAX_FUTURE,
                                       .forecast_horizon_days = HORIZON};
-        size_t size = sw_sku_table_memory_size(&p);
+        size_t size = sw_sku_table_memory_size(p);
 
         memset(&fx, 0, sizeof(fx));
         fx.sku_mem = malloc(size);
         assert_non_null(fx.sku_mem);
-        assert_int_equal(sw_sku_table_init(&fx.skus, &p, fx.sku_mem, size), 0);
+        memset(fx.sku_mem, 0xab, size); /* junk, so missing initialisation shows */
+        assert_int_equal(sw_sku_table_init(&fx.skus, p, fx.sku_mem, size), 0);
         size = sw_dedup_memory_size(64);
         fx.dedup_mem = malloc(size);
         assert_non_null(fx.dedup_mem);
@@ -107,6 +108,15 @@ static void fixture_init(uint32_t max_skus, uint16_t max_categories)
         }
         fx.cal.tz = (struct sw_calendar_adapter){.to_local = fixed_to_local, .ctx = &fx.zone};
         sw_ingest_init(&fx.in, &ip, &fx.skus, &fx.dedup, &fx.cal);
+}
+
+static void fixture_init(uint32_t max_skus, uint16_t max_categories)
+{
+        struct sw_sku_table_params p = {.max_skus = max_skus,
+                                        .history_days = HISTORY_DAYS,
+                                        .forecast_days = FORECAST_DAYS,
+                                        .max_categories = max_categories};
+        fixture_init_params(&p);
 }
 
 static int setup(void **state)
@@ -194,6 +204,15 @@ static uint32_t idx(const char *sku)
 static struct sw_sku *sku(const char *name)
 {
         return sw_sku_at(&fx.skus, idx(name));
+}
+
+/* The SKU's shelf state; fails when it has none. */
+static struct sw_shelf *shelf_of(const char *name)
+{
+        struct sw_shelf *sh = sw_sku_shelf(&fx.skus, idx(name));
+        if (!sh)
+                fail_msg("SKU %s has no shelf state", name);
+        return sh;
 }
 
 static int32_t sold(const char *name, sw_day_t day)
@@ -390,7 +409,8 @@ static void test_forecast(void **state)
         assert_true(sw_sku_pushed_forecast(&fx.skus, idx("B"), D - 2) < 0);
         assert_int_equal(fx.in.counters.accepted[SW_MSG_FORECAST], 1);
 
-        /* Edges of the window: today + horizon and today - history + 1 are accepted. */
+        /* Edges of the window: today + horizon and today - (forecast_days - horizon) + 1, the
+         * oldest day the forecast ring still holds then, are accepted. */
         item(0, "A", 0)->date = D + HORIZON;
         items[0].units = 1.0;
         item(1, "B", 0)->date = D - HISTORY_DAYS + 1;
@@ -418,6 +438,79 @@ static void test_forecast(void **state)
         assert_true(sw_sku_pushed_forecast(&fx.skus, idx("A"), D + 1) < 0);
         assert_int_equal(fx.in.counters.rejected[SW_MSG_FORECAST][SW_REJECT_TOO_OLD], 1);
         assert_int_equal(fx.in.counters.accepted[SW_MSG_FORECAST], 2);
+        assert_int_equal(fx.in.counters.stale_items, 0);
+        /* Forecasts never make sales known. */
+        assert_int_equal(sold("A", D), -1);
+        assert_int_equal(sku("A")->last_day, SW_DAY_NONE);
+}
+
+/* A forecast the SKU's own ring no longer reaches (it was moved further ahead, e.g. before
+ * the clock stepped back) is skipped as stale; the rest of the message applies. */
+static void test_forecast_older_than_ring(void **state)
+{
+        (void)state;
+        item(0, "R", 0)->date = D + 5 + HORIZON;
+        items[0].units = 2.0;
+        struct sw_msg m = msg(SW_MSG_FORECAST, NULL, 0, 1);
+        assert_accepted(apply_at(&m, T + 5 * 86400), 1, 0);
+        /* Back at T: D - 13 passes the window but R's ring holds D - 8 .. D + 19. */
+        item(0, "R", 0)->date = D - 13;
+        items[0].units = 9.0;
+        item(1, "Q", 0)->date = D - 13;
+        items[1].units = 9.0;
+        item(2, "R", 0)->date = D - 8;
+        items[2].units = 4.0;
+        m = msg(SW_MSG_FORECAST, NULL, 0, 3);
+        assert_accepted(apply_at(&m, T), 2, 1);
+        assert_int_equal(fx.in.counters.stale_items, 1);
+        assert_true(sw_sku_pushed_forecast(&fx.skus, idx("R"), D - 13) < 0);
+        assert_true(fabs(sw_sku_pushed_forecast(&fx.skus, idx("R"), D - 8) - 4.0) <= 0.03 * 4.0);
+        assert_true(fabs(sw_sku_pushed_forecast(&fx.skus, idx("R"), D + 19) - 2.0) <= 0.03 * 2.0);
+        assert_true(fabs(sw_sku_pushed_forecast(&fx.skus, idx("Q"), D - 13) - 9.0) <= 0.03 * 9.0);
+        assert_int_equal(sku("R")->forecast_last_day, D + 19);
+}
+
+/* Regression: a forecast for a day ahead moved the sales ring forward, so the recent
+ * history expired and a late sale for it was lost. */
+static void test_forecast_keeps_sales_history(void **state)
+{
+        struct sw_sku_table_params p = {
+            .max_skus = 8, .history_days = HISTORY_DAYS, .forecast_days = 20, .max_categories = 4};
+        char id[16];
+        (void)state;
+        teardown(NULL);
+        fixture_init_params(&p);
+        for (sw_day_t d = D - 10; d <= D - 1; d++) {
+                snprintf(id, sizeof(id), "p%d", d - D);
+                item(0, "A", (int32_t)(d - D + 11)); /* 1 .. 10 */
+                struct sw_msg m = msg(SW_MSG_POS, id, (int64_t)d * 86400 + 12 * HOUR, 1);
+                assert_accepted(apply_at(&m, T), 1, 0);
+        }
+        item(0, "A", 0)->date = D + HORIZON;
+        items[0].units = 5.0;
+        struct sw_msg m = msg(SW_MSG_FORECAST, NULL, 0, 1);
+        assert_accepted(apply_at(&m, T), 1, 0);
+        assert_int_equal(sku("A")->last_day, D - 1);
+        assert_int_equal(sku("A")->first_day, D - 10);
+        for (sw_day_t d = D - 10; d <= D - 1; d++)
+                assert_int_equal(sold("A", d), d - D + 11);
+        /* A late sale for D - 5 is applied and reads back. */
+        item(0, "A", 100);
+        m = msg(SW_MSG_POS, "late", (int64_t)(D - 5) * 86400 + 15 * HOUR, 1);
+        assert_accepted(apply_at(&m, T), 1, 0);
+        assert_int_equal(sold("A", D - 5), 106);
+        assert_int_equal(sku("A")->last_day, D - 1);
+        assert_true(fabs(sw_sku_pushed_forecast(&fx.skus, idx("A"), D + HORIZON) - 5.0) <=
+                    0.03 * 5.0);
+        /* With a 20-day ring and a 14-day horizon, forecasts reach back to today - 5. */
+        item(0, "A", 0)->date = D - 5;
+        items[0].units = 1.0;
+        m = msg(SW_MSG_FORECAST, NULL, 0, 1);
+        assert_accepted(apply_at(&m, T), 1, 0);
+        item(0, "A", 0)->date = D - 6;
+        m = msg(SW_MSG_FORECAST, NULL, 0, 1);
+        assert_rejected(apply_at(&m, T), SW_REJECT_TOO_OLD);
+        assert_int_equal(sold("A", D - 6), 5);
 }
 
 /* ---- shelf sensors ---- */
@@ -426,48 +519,49 @@ static void test_shelf_readings(void **state)
 {
         (void)state;
         inventory(utc(2026, 11, 24, 8, 0), "S", 3);
+        assert_null(sw_sku_shelf(&fx.skus, idx("S"))); /* no reading yet */
         assert_accepted(shelf(utc(2026, 11, 24, 10, 0), "S", 2), 1, 0);
-        struct sw_sku *s = sku("S");
-        assert_int_equal(s->shelf_count, 2);
-        assert_int_equal(s->shelf_ts, (uint32_t)utc(2026, 11, 24, 10, 0));
-        assert_int_equal(s->shelf_zero_open_s, 0);
-        assert_int_equal(s->shelf_above_since, 0);
+        struct sw_shelf *s = shelf_of("S");
+        assert_int_equal(s->count, 2);
+        assert_int_equal(s->ts, (uint32_t)utc(2026, 11, 24, 10, 0));
+        assert_int_equal(s->zero_open_s, 0);
+        assert_int_equal(s->above_since, 0);
 
         /* Empty at 11:00: the zero streak starts. */
         assert_accepted(shelf(utc(2026, 11, 24, 11, 0), "S", 0), 1, 0);
-        assert_int_equal(s->shelf_count, 0);
-        assert_int_equal(s->shelf_zero_open_s, 0);
-        assert_int_equal(s->shelf_zero_since, (uint32_t)utc(2026, 11, 24, 11, 0));
+        assert_int_equal(s->count, 0);
+        assert_int_equal(s->zero_open_s, 0);
+        assert_int_equal(s->zero_since, (uint32_t)utc(2026, 11, 24, 11, 0));
         /* Still empty at 12:00: one opening hour. */
         assert_accepted(shelf(utc(2026, 11, 24, 12, 0), "S", 0), 1, 0);
-        assert_int_equal(s->shelf_zero_open_s, HOUR);
+        assert_int_equal(s->zero_open_s, HOUR);
         /* A reading older than the last one is ignored. */
         struct sw_ingest_result r = shelf(utc(2026, 11, 24, 11, 30), "S", 5);
         assert_int_equal(r.items_skipped, 1);
         assert_int_equal(r.items_applied, 0);
         assert_int_equal(fx.in.counters.stale_items, 1);
-        assert_int_equal(s->shelf_count, 0);
-        assert_int_equal(s->shelf_ts, (uint32_t)utc(2026, 11, 24, 12, 0));
+        assert_int_equal(s->count, 0);
+        assert_int_equal(s->ts, (uint32_t)utc(2026, 11, 24, 12, 0));
         assert_int_equal(shelf(utc(2026, 11, 24, 12, 0), "S", 5).items_skipped, 1); /* same ts */
         /* Overnight only opening hours count: 12:00-21:00 and 09:00-10:00. */
         assert_accepted(shelf(utc(2026, 11, 25, 10, 0), "S", 0), 1, 0);
-        assert_int_equal(s->shelf_zero_open_s, 11 * HOUR);
-        assert_int_equal(s->shelf_zero_since, (uint32_t)utc(2026, 11, 24, 11, 0));
+        assert_int_equal(s->zero_open_s, 11 * HOUR);
+        assert_int_equal(s->zero_since, (uint32_t)utc(2026, 11, 24, 11, 0));
         /* A positive count resets the streak; above the book (3) starts shelf_above_since. */
         assert_accepted(shelf(utc(2026, 11, 25, 10, 30), "S", 4), 1, 0);
-        assert_int_equal(s->shelf_zero_open_s, 0);
-        assert_int_equal(s->shelf_zero_since, 0);
-        assert_int_equal(s->shelf_above_since, (uint32_t)utc(2026, 11, 25, 10, 30));
+        assert_int_equal(s->zero_open_s, 0);
+        assert_int_equal(s->zero_since, 0);
+        assert_int_equal(s->above_since, (uint32_t)utc(2026, 11, 25, 10, 30));
         assert_accepted(shelf(utc(2026, 11, 25, 11, 0), "S", 5), 1, 0);
-        assert_int_equal(s->shelf_above_since, (uint32_t)utc(2026, 11, 25, 10, 30));
-        assert_int_equal(s->shelf_count, 5);
+        assert_int_equal(s->above_since, (uint32_t)utc(2026, 11, 25, 10, 30));
+        assert_int_equal(s->count, 5);
         /* Back at or below the book. */
         assert_accepted(shelf(utc(2026, 11, 25, 11, 30), "S", 3), 1, 0);
-        assert_int_equal(s->shelf_above_since, 0);
+        assert_int_equal(s->above_since, 0);
         /* Empty again: a new streak, counted from zero. */
         assert_accepted(shelf(utc(2026, 11, 25, 20, 30), "S", 0), 1, 0);
         assert_accepted(shelf(utc(2026, 11, 26, 9, 15), "S", 0), 1, 0);
-        assert_int_equal(s->shelf_zero_open_s, 30 * 60 + 15 * 60);
+        assert_int_equal(s->zero_open_s, 30 * 60 + 15 * 60);
         /* Messages whose only reading was stale still count as accepted. */
         assert_int_equal(fx.in.counters.accepted[SW_MSG_SHELF], 11);
 }
@@ -479,9 +573,48 @@ static void test_shelf_several_readings(void **state)
         item(1, "B", 7);
         struct sw_msg m = msg(SW_MSG_SHELF, NULL, T, 2);
         assert_accepted(apply_at(&m, T), 2, 0);
-        assert_int_equal(sku("A")->shelf_count, 0);
-        assert_int_equal(sku("B")->shelf_count, 7);
-        assert_int_equal(sku("B")->shelf_above_since, (uint32_t)T); /* book is 0 */
+        assert_int_equal(shelf_of("A")->count, 0);
+        assert_int_equal(shelf_of("A")->zero_since, (uint32_t)T);
+        assert_int_equal(shelf_of("B")->count, 7);
+        assert_int_equal(shelf_of("B")->above_since, (uint32_t)T); /* book is 0 */
+        assert_int_equal(fx.skus.n_shelves, 2);
+}
+
+static void test_shelf_pool_full(void **state)
+{
+        struct sw_sku_table_params p = {
+            .max_skus = 8, .history_days = HISTORY_DAYS, .max_categories = 4, .max_shelves = 2};
+        (void)state;
+        teardown(NULL);
+        fixture_init_params(&p);
+        pos("p1", T - HOUR, "D", 1);
+        item(0, "A", 0);
+        item(1, "B", 7);
+        item(2, "C", 4);
+        struct sw_msg m = msg(SW_MSG_SHELF, NULL, T - 30 * 60, 3);
+        struct sw_ingest_result r = apply_at(&m, T);
+        assert_accepted(r, 2, 1);
+        assert_int_equal(fx.in.counters.shelves_full, 1);
+        assert_int_equal(fx.in.counters.stale_items, 0);
+        assert_int_equal(fx.in.counters.accepted[SW_MSG_SHELF], 1);
+        assert_null(sw_sku_shelf(&fx.skus, idx("C"))); /* the SKU is known, its shelf is not */
+        assert_null(sw_sku_shelf(&fx.skus, idx("D"))); /* sales only */
+        assert_false(sku("C")->flags & SW_SKU_DIRTY);
+        assert_int_equal(fx.skus.n_shelves, 2);
+        /* C's next reading is dropped too; A and B keep working. */
+        assert_accepted(shelf(T, "C", 0), 0, 1);
+        assert_int_equal(fx.in.counters.shelves_full, 2);
+        assert_accepted(shelf(T, "A", 0), 1, 0);
+        assert_int_equal(shelf_of("A")->zero_open_s, 30 * 60);
+        assert_int_equal(shelf_of("A")->zero_since, (uint32_t)(T - 30 * 60));
+        assert_accepted(shelf(T, "B", 1), 1, 0);
+        assert_int_equal(shelf_of("B")->count, 1);
+        assert_int_equal(shelf_of("B")->above_since, (uint32_t)(T - 30 * 60)); /* book is 0 */
+        assert_int_equal(shelf_of("B")->ts, (uint32_t)T);
+        /* Everything but the shelf still works for C. */
+        assert_accepted(pos("p2", T, "C", 2), 1, 0);
+        assert_int_equal(sold("C", D), 2);
+        assert_int_equal(fx.in.counters.shelves_full, 2);
 }
 
 /* ---- cycle counts ---- */
@@ -557,7 +690,8 @@ static void test_in_future(void **state)
         item(0, "I", 0);
         m = msg(SW_MSG_SHELF, NULL, T + HOUR, 1);
         assert_rejected(apply_at(&m, T), SW_REJECT_IN_FUTURE);
-        assert_int_equal(sku("I")->shelf_count, -1);
+        assert_null(sw_sku_shelf(&fx.skus, idx("I")));
+        assert_int_equal(fx.skus.n_shelves, 0);
 }
 
 static void test_pos_too_old(void **state)
@@ -690,8 +824,11 @@ int main(void)
             T_(test_inventory_sets_book),
             T_(test_inventory_categories_full),
             T_(test_forecast),
+            T_(test_forecast_older_than_ring),
+            T_(test_forecast_keeps_sales_history),
             T_(test_shelf_readings),
             T_(test_shelf_several_readings),
+            T_(test_shelf_pool_full),
             T_(test_cycle_count),
             T_(test_in_future),
             T_(test_pos_too_old),

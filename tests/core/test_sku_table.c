@@ -25,6 +25,18 @@ struct fixture {
         size_t size;           /* bytes handed to init */
 };
 
+static void fixture_init_params(struct fixture *f, const struct sw_sku_table_params *p)
+{
+        f->size = sw_sku_table_memory_size(p);
+        assert_true(f->size > 0);
+        f->mem = malloc(f->size + GUARD_BYTES);
+        assert_non_null(f->mem);
+        memset(f->mem, 0xab, f->size);
+        memset(f->mem + f->size, GUARD_BYTE, GUARD_BYTES);
+        assert_int_equal(sw_sku_table_init(&f->t, p, f->mem, f->size), 0);
+}
+
+/* A table whose forecast ring is as long as its history and every SKU may have a shelf. */
 static void fixture_init(struct fixture *f, uint32_t max_skus, uint16_t history_days,
                          uint32_t arena, uint16_t max_categories)
 {
@@ -32,13 +44,7 @@ static void fixture_init(struct fixture *f, uint32_t max_skus, uint16_t history_
                                         .history_days = history_days,
                                         .key_arena_bytes = arena,
                                         .max_categories = max_categories};
-        f->size = sw_sku_table_memory_size(&p);
-        assert_true(f->size > 0);
-        f->mem = malloc(f->size + GUARD_BYTES);
-        assert_non_null(f->mem);
-        memset(f->mem, 0xab, f->size);
-        memset(f->mem + f->size, GUARD_BYTE, GUARD_BYTES);
-        assert_int_equal(sw_sku_table_init(&f->t, &p, f->mem, f->size), 0);
+        fixture_init_params(f, &p);
 }
 
 static void fixture_done(struct fixture *f)
@@ -80,6 +86,25 @@ static void test_memory_size_and_init(void **state)
         assert_int_equal(t.p.key_arena_bytes, 100 * 24); /* 0 means max_skus x 24 */
         assert_true(t.n_slots >= 200 && (t.n_slots & (t.n_slots - 1)) == 0);
         assert_int_equal(t.n_categories, 1);
+        assert_int_equal(t.p.forecast_days, 56); /* 0 means history_days */
+        assert_int_equal(t.p.max_shelves, 100);  /* 0 means max_skus */
+        assert_int_equal(t.n_shelves, 0);
+
+        /* A longer forecast ring costs one byte per SKU-day, a smaller shelf pool saves a
+         * shelf per SKU it leaves out, and a pool larger than the table is the table. */
+        struct sw_sku_table_params q = p;
+        q.forecast_days = 56 + 80;
+        size_t more = sw_sku_table_memory_size(&q);
+        assert_true(more >= need + 100 * 80 && more <= need + 100 * 80 + 8);
+        q = p;
+        q.max_shelves = 10;
+        size_t less = sw_sku_table_memory_size(&q);
+        assert_true(less + 90 * sizeof(struct sw_shelf) >= need - 8 &&
+                    less + 90 * sizeof(struct sw_shelf) <= need + 8);
+        q.max_shelves = 1000;
+        assert_int_equal(sw_sku_table_memory_size(&q), need);
+        assert_int_equal(sw_sku_table_init(&t, &q, mem, need), 0);
+        assert_int_equal(t.p.max_shelves, 100);
 
         /* Invalid params: size 0 and -EINVAL, whatever memory is offered. */
         struct sw_sku_table_params bad[] = {
@@ -126,7 +151,8 @@ static void test_capacity_boundary(void **state)
         const struct sw_sku *s = sw_sku_at(&f.t, 0);
         assert_int_equal(s->first_day, SW_DAY_NONE);
         assert_int_equal(s->last_day, SW_DAY_NONE);
-        assert_int_equal(s->shelf_count, -1);
+        assert_int_equal(s->forecast_last_day, SW_DAY_NONE);
+        assert_null(sw_sku_shelf(&f.t, 0)); /* no sensor has reported it */
         assert_int_equal(s->on_hand, 0);
         assert_int_equal(s->flags, 0);
         assert_int_equal(s->category, 0);
@@ -283,7 +309,7 @@ static void fill_week(struct sw_sku_table *t, uint32_t i, sw_day_t from)
 {
         for (sw_day_t d = from; d < from + 7; d++) {
                 sw_sku_add_sold(t, i, d, (uint32_t)(d - from + 1) * 10);
-                sw_sku_set_pushed_forecast(t, i, d, 3.0);
+                assert_int_equal(sw_sku_set_pushed_forecast(t, i, d, 3.0), 0);
         }
 }
 
@@ -305,6 +331,10 @@ static void test_advance_past_history(void **state)
                 assert_int_equal(sw_sku_sold(&f.t, a, d), 0);
                 assert_true(sw_sku_pushed_forecast(&f.t, a, d) < 0);
         }
+        /* The forecasts have a ring of their own: moving the sales leaves them alone. */
+        assert_int_equal(sw_sku_at(&f.t, a)->forecast_last_day, D0 + 6);
+        for (sw_day_t d = D0; d < D0 + 7; d++)
+                assert_true(fabs(sw_sku_pushed_forecast(&f.t, a, d) - 3.0) < 0.03 * 3.0);
         /* By exactly history_days: likewise. */
         sw_sku_advance(&f.t, b, D0 + 6 + 7);
         assert_int_equal(sw_sku_sold(&f.t, b, D0 + 6), -1);
@@ -331,10 +361,15 @@ static void test_history_expiry(void **state)
         assert_int_equal(sw_sku_sold(&f.t, i, last - 7), -1);
         assert_int_equal(sw_sku_sold(&f.t, i, D0), -1);
         sw_sku_add_sold(&f.t, i, last - 7, 100);
-        sw_sku_set_pushed_forecast(&f.t, i, last - 7, 50.0);
         assert_int_equal(sw_sku_sold(&f.t, i, last - 7), -1);
         assert_int_equal(sw_sku_sold(&f.t, i, last), 11);
-        assert_true(sw_sku_pushed_forecast(&f.t, i, last) < 0);
+        assert_int_equal(sw_sku_at(&f.t, i)->last_day, last);
+        /* The forecast ring (7 days, like the history) expires the same way. */
+        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, last, 2.0), 0);
+        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, last - 7, 50.0), -ERANGE);
+        assert_true(sw_sku_pushed_forecast(&f.t, i, last - 7) < 0);
+        assert_true(fabs(sw_sku_pushed_forecast(&f.t, i, last) - 2.0) < 0.03 * 2.0);
+        assert_int_equal(sw_sku_at(&f.t, i)->forecast_last_day, last);
         assert_int_equal(sw_sku_at(&f.t, i)->last_day, last);
         fixture_done(&f);
 }
@@ -356,11 +391,16 @@ static void test_late_event_extends_first_day(void **state)
         assert_true(sw_sku_pushed_forecast(&f.t, i, D0 - 2) < 0);
         assert_int_equal(sw_sku_sold(&f.t, i, D0), 5);
         assert_int_equal(sw_sku_sold(&f.t, i, D0 - 4), -1);
+        /* A forecast for an earlier day does not make that day's sales known. */
+        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, D0 - 6, 1.0), 0);
+        assert_true(fabs(sw_sku_pushed_forecast(&f.t, i, D0 - 6) - 1.0) < 0.03);
+        assert_int_equal(sw_sku_at(&f.t, i)->first_day, D0 - 3);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0 - 6), -1);
         /* Back to the oldest day the ring can hold, but not beyond. */
-        sw_sku_set_pushed_forecast(&f.t, i, D0 - 6, 1.0);
+        sw_sku_add_sold(&f.t, i, D0 - 6, 0);
         assert_int_equal(sw_sku_at(&f.t, i)->first_day, D0 - 6);
         assert_int_equal(sw_sku_sold(&f.t, i, D0 - 6), 0);
-        assert_true(fabs(sw_sku_pushed_forecast(&f.t, i, D0 - 6) - 1.0) < 0.03);
+        assert_int_equal(sw_sku_sold(&f.t, i, D0 - 5), 0);
         sw_sku_add_sold(&f.t, i, D0 - 7, 9);
         assert_int_equal(sw_sku_at(&f.t, i)->first_day, D0 - 6);
         assert_int_equal(sw_sku_sold(&f.t, i, D0 - 7), -1);
@@ -436,8 +476,8 @@ static void test_pushed_forecast(void **state)
         i = add(&f.t, "A");
         assert_true(sw_sku_pushed_forecast(&f.t, i, D0) < 0);
         sw_sku_add_sold(&f.t, i, D0, 3);
-        sw_sku_set_pushed_forecast(&f.t, i, D0, 12.5);
-        sw_sku_set_pushed_forecast(&f.t, i, D0 + 2, 0.0);
+        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, D0, 12.5), 0);
+        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, D0 + 2, 0.0), 0);
         assert_true(fabs(sw_sku_pushed_forecast(&f.t, i, D0) - 12.5) <= 0.03 * 12.5);
         assert_true(sw_sku_pushed_forecast(&f.t, i, D0 + 2) == 0.0);
         assert_true(sw_sku_pushed_forecast(&f.t, i, D0 + 1) < 0);
@@ -445,6 +485,162 @@ static void test_pushed_forecast(void **state)
         /* A forecast does not touch the sales. */
         assert_int_equal(sw_sku_sold(&f.t, i, D0), 3);
         assert_int_equal(sw_sku_sold(&f.t, i, D0 + 2), 0);
+        assert_int_equal(sw_sku_at(&f.t, i)->last_day, D0);
+        /* Nor does it make sales known for a SKU that has none. */
+        uint32_t j = add(&f.t, "B");
+        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, j, D0 + 1, 1.0), 0);
+        assert_int_equal(sw_sku_at(&f.t, j)->first_day, SW_DAY_NONE);
+        assert_int_equal(sw_sku_at(&f.t, j)->last_day, SW_DAY_NONE);
+        assert_int_equal(sw_sku_sold(&f.t, j, D0 + 1), -1);
+        fixture_done(&f);
+}
+
+/* Regression: a forecast for a future day used to advance the sales ring to that day,
+ * expiring the recent history and making late sales for it unwritable. */
+static void test_future_forecast_keeps_history(void **state)
+{
+        struct fixture f;
+        struct sw_sku_table_params p = {
+            .max_skus = 4, .history_days = 14, .forecast_days = 20, .max_categories = 4};
+        const sw_day_t d = D0;
+        uint32_t i;
+        (void)state;
+        fixture_init_params(&f, &p);
+        assert_int_equal(f.t.p.forecast_days, 20);
+        i = add(&f.t, "A");
+        for (sw_day_t k = d - 10; k <= d - 1; k++)
+                sw_sku_add_sold(&f.t, i, k, (uint32_t)(k - d + 11)); /* 1 .. 10 */
+        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, d + 14, 6.0), 0);
+        const struct sw_sku *s = sw_sku_at(&f.t, i);
+        assert_int_equal(s->last_day, d - 1);
+        assert_int_equal(s->first_day, d - 10);
+        assert_int_equal(s->forecast_last_day, d + 14);
+        for (sw_day_t k = d - 10; k <= d - 1; k++)
+                if (sw_sku_sold(&f.t, i, k) != k - d + 11)
+                        fail_msg("day d%+d reads %d after the forecast", k - d,
+                                 sw_sku_sold(&f.t, i, k));
+        assert_int_equal(sw_sku_sold(&f.t, i, d - 11), -1);
+        assert_int_equal(sw_sku_sold(&f.t, i, d), 0);
+        assert_false(sw_sku_day_expired(&f.t, i, d - 5));
+        assert_true(sw_sku_day_held(&f.t, i, d - 5));
+        /* A late sale for d - 5 lands. */
+        sw_sku_add_sold(&f.t, i, d - 5, 100);
+        assert_int_equal(sw_sku_sold(&f.t, i, d - 5), 106);
+        assert_int_equal(s->last_day, d - 1);
+        assert_true(fabs(sw_sku_pushed_forecast(&f.t, i, d + 14) - 6.0) < 0.03 * 6.0);
+        /* The forecast ring reaches back to d - 5, the sales ring is not involved. */
+        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, d - 5, 2.0), 0);
+        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, d - 6, 2.0), -ERANGE);
+        assert_int_equal(sw_sku_sold(&f.t, i, d - 6), 5);
+        assert_int_equal(sw_sku_sold(&f.t, i, d - 5), 106);
+        fixture_done(&f);
+}
+
+static void test_forecast_ring(void **state)
+{
+        struct fixture f;
+        struct sw_sku_table_params p = {
+            .max_skus = 4, .history_days = 14, .forecast_days = 5, .max_categories = 4};
+        uint32_t i;
+        (void)state;
+        fixture_init_params(&f, &p);
+        i = add(&f.t, "A");
+        const struct sw_sku *s = sw_sku_at(&f.t, i);
+        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, D0 + 10, 2.0), 0);
+        /* The ring holds D0 + 6 .. D0 + 10; the days in it not set read none (junk cleared). */
+        assert_int_equal(s->forecast_last_day, D0 + 10);
+        assert_true(sw_sku_pushed_forecast(&f.t, i, D0 + 11) < 0);
+        assert_true(sw_sku_pushed_forecast(&f.t, i, D0 + 5) < 0);
+        assert_true(sw_sku_pushed_forecast(&f.t, i, D0) < 0);
+        for (sw_day_t d = D0 + 6; d < D0 + 10; d++)
+                assert_true(sw_sku_pushed_forecast(&f.t, i, d) < 0);
+        /* The oldest day it holds can be set; one older is refused and changes nothing (it
+         * shares a slot with D0 + 10). */
+        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, D0 + 6, 1.0), 0);
+        assert_true(fabs(sw_sku_pushed_forecast(&f.t, i, D0 + 6) - 1.0) < 0.03);
+        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, D0 + 5, 9.0), -ERANGE);
+        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, D0 - 100, 9.0), -ERANGE);
+        assert_int_equal(s->forecast_last_day, D0 + 10);
+        assert_true(sw_sku_pushed_forecast(&f.t, i, D0 + 5) < 0);
+        assert_true(fabs(sw_sku_pushed_forecast(&f.t, i, D0 + 10) - 2.0) < 0.03 * 2.0);
+        assert_true(fabs(sw_sku_pushed_forecast(&f.t, i, D0 + 6) - 1.0) < 0.03);
+        /* A newer value for a held day replaces the old one. */
+        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, D0 + 10, 4.0), 0);
+        assert_true(fabs(sw_sku_pushed_forecast(&f.t, i, D0 + 10) - 4.0) < 0.03 * 4.0);
+
+        /* Fill the ring, then advance it by more than its length: every old code is gone. */
+        for (sw_day_t d = D0 + 6; d <= D0 + 10; d++)
+                assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, d, 7.0), 0);
+        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, D0 + 10 + 5 + 3, 8.0), 0);
+        assert_int_equal(s->forecast_last_day, D0 + 18);
+        for (sw_day_t d = D0 + 6; d <= D0 + 17; d++)
+                if (sw_sku_pushed_forecast(&f.t, i, d) >= 0)
+                        fail_msg("day D0%+d still reads %g", d - D0,
+                                 sw_sku_pushed_forecast(&f.t, i, d));
+        assert_true(fabs(sw_sku_pushed_forecast(&f.t, i, D0 + 18) - 8.0) < 0.03 * 8.0);
+        /* By less than its length: the days still held keep their values. */
+        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, D0 + 16, 1.0), 0);
+        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, D0 + 20, 3.0), 0);
+        assert_true(fabs(sw_sku_pushed_forecast(&f.t, i, D0 + 16) - 1.0) < 0.03);
+        assert_true(sw_sku_pushed_forecast(&f.t, i, D0 + 17) < 0);
+        assert_true(fabs(sw_sku_pushed_forecast(&f.t, i, D0 + 18) - 8.0) < 0.03 * 8.0);
+        assert_true(sw_sku_pushed_forecast(&f.t, i, D0 + 19) < 0);
+        assert_true(fabs(sw_sku_pushed_forecast(&f.t, i, D0 + 20) - 3.0) < 0.03 * 3.0);
+        assert_true(sw_sku_pushed_forecast(&f.t, i, D0 + 15) < 0);
+        /* None of this touched the sales ring. */
+        assert_int_equal(s->last_day, SW_DAY_NONE);
+        fixture_done(&f);
+}
+
+/* ---- shelf pool ---- */
+
+static void test_shelf_pool(void **state)
+{
+        struct fixture f;
+        struct sw_sku_table_params p = {
+            .max_skus = 4, .history_days = 7, .max_categories = 4, .max_shelves = 2};
+        struct sw_shelf marker, *sa, *sb, *again, *none = &marker;
+        uint32_t a, b, c;
+        (void)state;
+        fixture_init_params(&f, &p);
+        assert_int_equal(f.t.p.max_shelves, 2);
+        a = add(&f.t, "A");
+        b = add(&f.t, "B");
+        c = add(&f.t, "C");
+        assert_null(sw_sku_shelf(&f.t, a));
+        assert_null(sw_sku_shelf(&f.t, b));
+        assert_null(sw_sku_shelf(&f.t, c));
+        /* A fresh shelf has no reading (memory started as junk). */
+        assert_int_equal(sw_sku_shelf_get_or_add(&f.t, a, &sa), 0);
+        assert_int_equal(sa->count, -1);
+        assert_int_equal(sa->ts, 0);
+        assert_int_equal(sa->zero_open_s, 0);
+        assert_int_equal(sa->above_since, 0);
+        assert_int_equal(sa->zero_since, 0);
+        assert_ptr_equal(sw_sku_shelf(&f.t, a), sa);
+        assert_null(sw_sku_shelf(&f.t, b));
+        sa->count = 5;
+        sa->ts = 1000;
+        assert_int_equal(sw_sku_shelf_get_or_add(&f.t, b, &sb), 0);
+        assert_ptr_not_equal(sa, sb);
+        sb->count = 0;
+        sb->zero_since = 2000;
+        assert_int_equal(f.t.n_shelves, 2);
+        /* The pool is full: a third SKU gets none, and ret is not written. */
+        again = none;
+        assert_int_equal(sw_sku_shelf_get_or_add(&f.t, c, &again), -ENOSPC);
+        assert_ptr_equal(again, none);
+        assert_null(sw_sku_shelf(&f.t, c));
+        assert_int_equal(f.t.n_shelves, 2);
+        /* The first two keep theirs, state intact. */
+        assert_int_equal(sw_sku_shelf_get_or_add(&f.t, a, &again), 0);
+        assert_ptr_equal(again, sa);
+        assert_int_equal(again->count, 5);
+        assert_int_equal(again->ts, 1000);
+        assert_int_equal(sw_sku_shelf_get_or_add(&f.t, b, &again), 0);
+        assert_ptr_equal(again, sb);
+        assert_int_equal(sw_sku_shelf(&f.t, b)->zero_since, 2000);
+        assert_int_equal(sw_sku_shelf(&f.t, b)->count, 0);
         fixture_done(&f);
 }
 
@@ -485,15 +681,31 @@ static void test_dirty(void **state)
 
 /* ---- serialise / restore ---- */
 
-/* Size of the fixed part of a blob: that of a SKU with no category and no history. */
+/* Blob layout (core/sku_table.c, version 2): an 8-byte head (version, flags, category length,
+ * has_shelf, u16 history length, u16 forecast length), seven u32 scalars, five u32 of shelf
+ * state when has_shelf, the category, 2 bytes a history day, 1 byte a forecast day. */
+#define BLOB_HEAD  8
+#define BLOB_SHELF (5 * 4)
+enum blob_scalar {
+        SC_ON_HAND,
+        SC_PRICE,
+        SC_BOOK_AS_OF,
+        SC_FIRST_DAY,
+        SC_LAST_DAY,
+        SC_FC_LAST,
+        SC_NEG_SINCE
+};
+#define BLOB_SCALAR(k) (BLOB_HEAD + 4 * (k))
+
+/* Size of the fixed part of a blob: that of a SKU with no category, history, forecast or shelf. */
 static size_t blob_fixed(void)
 {
         struct fixture f;
-        uint8_t blob[SW_SKU_BLOB_MAX(1)];
+        uint8_t blob[SW_SKU_BLOB_MAX(1, 1)];
         int n;
         fixture_init(&f, 1, 1, 0, 1);
         n = sw_sku_serialize(&f.t, add(&f.t, "E"), blob, sizeof(blob));
-        assert_true(n >= 5 + 4 * 9 && n <= 64);
+        assert_int_equal(n, BLOB_SCALAR(SC_NEG_SINCE + 1));
         fixture_done(&f);
         return (size_t)n;
 }
@@ -503,11 +715,13 @@ static uint32_t make_rich_sku(struct sw_sku_table *t)
         uint32_t i = add(t, "SKU-RICH");
         uint16_t cat;
         struct sw_sku *s;
+        struct sw_shelf *sh;
         assert_int_equal(sw_sku_table_category(t, "frozen food", 11, &cat), 1);
         for (sw_day_t d = D0; d < D0 + 10; d++) {
                 sw_sku_add_sold(t, i, d, (uint32_t)(d - D0) * 1000 + 7);
                 if ((d - D0) % 3 == 0)
-                        sw_sku_set_pushed_forecast(t, i, d, 0.5 * (d - D0 + 1));
+                        assert_int_equal(sw_sku_set_pushed_forecast(t, i, d, 0.5 * (d - D0 + 1)),
+                                         0);
         }
         s = sw_sku_at(t, i);
         s->category = cat;
@@ -515,20 +729,46 @@ static uint32_t make_rich_sku(struct sw_sku_table *t)
         s->price = 3.99f;
         s->flags |= SW_SKU_HAS_PRICE | SW_SKU_HAS_LIST_PRICE | SW_SKU_HAS_BOOK;
         s->book_as_of = 1795515302;
-        s->shelf_count = 17;
-        s->shelf_ts = 1795515400;
-        s->shelf_zero_open_s = 3600;
-        s->shelf_above_since = 1795510000;
-        s->shelf_zero_since = 1795512000;
+        assert_int_equal(sw_sku_shelf_get_or_add(t, i, &sh), 0);
+        sh->count = 17;
+        sh->ts = 1795515400;
+        sh->zero_open_s = 3600;
+        sh->above_since = 1795510000;
+        sh->zero_since = 1795512000;
         s->book_negative_since = 1795513000;
         sw_sku_mark_dirty(t, i);
         return i;
 }
 
+static void assert_shelf_equal(const struct sw_shelf *a, const struct sw_shelf *b)
+{
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_int_equal(a->count, b->count);
+        assert_int_equal(a->ts, b->ts);
+        assert_int_equal(a->zero_open_s, b->zero_open_s);
+        assert_int_equal(a->above_since, b->above_since);
+        assert_int_equal(a->zero_since, b->zero_since);
+}
+
+/* Sales and forecasts of SKU i in a equal those of j in b over [from, to]. */
+static void assert_rings_equal(const struct sw_sku_table *a, uint32_t i,
+                               const struct sw_sku_table *b, uint32_t j, sw_day_t from, sw_day_t to)
+{
+        for (sw_day_t d = from; d <= to; d++) {
+                if (sw_sku_sold(a, i, d) != sw_sku_sold(b, j, d))
+                        fail_msg("day D0%+d: sold %d vs %d", d - D0, sw_sku_sold(a, i, d),
+                                 sw_sku_sold(b, j, d));
+                if (sw_sku_pushed_forecast(a, i, d) != sw_sku_pushed_forecast(b, j, d))
+                        fail_msg("day D0%+d: forecast %g vs %g", d - D0,
+                                 sw_sku_pushed_forecast(a, i, d), sw_sku_pushed_forecast(b, j, d));
+        }
+}
+
 static void test_serialize_restore(void **state)
 {
         struct fixture f, g;
-        uint8_t blob[SW_SKU_BLOB_MAX(14)];
+        uint8_t blob[SW_SKU_BLOB_MAX(14, 14)];
         uint32_t i, j;
         int n;
         (void)state;
@@ -538,7 +778,8 @@ static void test_serialize_restore(void **state)
         i = make_rich_sku(&f.t);
         assert_int_equal(sw_sku_serialize(&f.t, i, blob, 10), -ENOBUFS);
         n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
-        assert_int_equal(n, blob_fixed() + 11 + 3 * 10);
+        /* Shelf state, the category, 10 days of sales and the whole 14-day forecast ring. */
+        assert_int_equal(n, blob_fixed() + BLOB_SHELF + 11 + 2 * 10 + 14);
         assert_int_equal(sw_sku_serialize(&f.t, i, blob, (size_t)n - 1), -ENOBUFS);
         assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, blob, (size_t)n), 0);
         assert_int_equal(sw_sku_table_find(&g.t, "SKU-RICH", 8, &j), 0);
@@ -552,22 +793,21 @@ static void test_serialize_restore(void **state)
         assert_int_equal(b->book_as_of, 1795515302);
         assert_int_equal(b->first_day, D0);
         assert_int_equal(b->last_day, D0 + 9);
-        assert_int_equal(b->shelf_count, 17);
-        assert_int_equal(b->shelf_ts, 1795515400);
-        assert_int_equal(b->shelf_zero_open_s, 3600);
-        assert_int_equal(b->shelf_above_since, 1795510000);
-        assert_int_equal(b->shelf_zero_since, 1795512000);
+        assert_int_equal(b->forecast_last_day, D0 + 9);
+        assert_shelf_equal(sw_sku_shelf(&g.t, j), sw_sku_shelf(&f.t, i));
+        assert_int_equal(sw_sku_shelf(&g.t, j)->count, 17);
+        assert_int_equal(sw_sku_shelf(&g.t, j)->zero_since, 1795512000);
+        assert_null(sw_sku_shelf(&g.t, 0)); /* OTHER still has none */
+        assert_int_equal(g.t.n_shelves, 1);
         assert_int_equal(b->book_negative_since, 1795513000);
-        for (sw_day_t d = D0 - 2; d < D0 + 12; d++) {
-                assert_int_equal(sw_sku_sold(&g.t, j, d), sw_sku_sold(&f.t, i, d));
-                assert_true(sw_sku_pushed_forecast(&g.t, j, d) ==
-                            sw_sku_pushed_forecast(&f.t, i, d));
-        }
+        assert_rings_equal(&f.t, i, &g.t, j, D0 - 20, D0 + 12);
         assert_int_equal(sw_sku_sold(&g.t, j, D0 + 9), 9007);
         assert_true(sw_sku_pushed_forecast(&g.t, j, D0 + 9) > 4.8);
+        assert_true(sw_sku_pushed_forecast(&g.t, j, D0 + 3) > 1.9);
+        assert_true(sw_sku_pushed_forecast(&g.t, j, D0 + 4) < 0);
 
         /* The blob does not depend on the table it came from. */
-        uint8_t blob2[SW_SKU_BLOB_MAX(14)];
+        uint8_t blob2[SW_SKU_BLOB_MAX(14, 14)];
         assert_int_equal(sw_sku_serialize(&g.t, j, blob2, sizeof(blob2)), n);
         assert_memory_equal(blob, blob2, (size_t)n);
 
@@ -580,16 +820,72 @@ static void test_serialize_restore(void **state)
         assert_int_equal(sw_sku_table_find(&g.t, "EMPTY", 5, &j), 0);
         assert_int_equal(sw_sku_at(&g.t, j)->on_hand, 5);
         assert_int_equal(sw_sku_at(&g.t, j)->last_day, SW_DAY_NONE);
+        assert_int_equal(sw_sku_at(&g.t, j)->forecast_last_day, SW_DAY_NONE);
         assert_int_equal(sw_sku_at(&g.t, j)->category, 0);
         assert_int_equal(sw_sku_sold(&g.t, j, D0), -1);
+        assert_true(sw_sku_pushed_forecast(&g.t, j, D0) < 0);
+        assert_null(sw_sku_shelf(&g.t, j));
+
+        /* Only a shelf reading; only forecasts: each part alone round-trips. */
+        uint32_t so = add(&f.t, "SHELF-ONLY"), fo = add(&f.t, "FC-ONLY");
+        struct sw_shelf *sh;
+        assert_int_equal(sw_sku_shelf_get_or_add(&f.t, so, &sh), 0);
+        sh->count = 0;
+        sh->ts = 1795515000;
+        sh->zero_since = 1795514000;
+        n = sw_sku_serialize(&f.t, so, blob, sizeof(blob));
+        assert_int_equal(n, blob_fixed() + BLOB_SHELF);
+        assert_int_equal(sw_sku_restore(&g.t, "SHELF-ONLY", 10, blob, (size_t)n), 0);
+        assert_int_equal(sw_sku_table_find(&g.t, "SHELF-ONLY", 10, &j), 0);
+        assert_shelf_equal(sw_sku_shelf(&g.t, j), sh);
+        assert_int_equal(sw_sku_at(&g.t, j)->last_day, SW_DAY_NONE);
+        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, fo, D0 + 20, 12.0), 0);
+        n = sw_sku_serialize(&f.t, fo, blob, sizeof(blob));
+        assert_int_equal(n, blob_fixed() + 14);
+        uint32_t w = UINT32_MAX;
+        assert_int_equal(sw_sku_restore(&g.t, "FC-ONLY", 7, blob, (size_t)n), -ENOSPC); /* 4 SKUs */
+        assert_int_equal(sw_sku_table_find(&g.t, "FC-ONLY", 7, &w), -ENOENT);
+        assert_int_equal(sw_sku_restore(&g.t, "OTHER", 5, blob, (size_t)n), 0); /* over one */
+        assert_int_equal(sw_sku_table_find(&g.t, "OTHER", 5, &j), 0);
+        assert_int_equal(sw_sku_at(&g.t, j)->last_day, SW_DAY_NONE);
+        assert_int_equal(sw_sku_at(&g.t, j)->forecast_last_day, D0 + 20);
+        assert_rings_equal(&f.t, fo, &g.t, j, D0, D0 + 22);
         fixture_done(&f);
         fixture_done(&g);
+}
+
+static void test_blob_max(void **state)
+{
+        struct fixture f;
+        struct sw_sku_table_params p = {
+            .max_skus = 2, .history_days = 3, .forecast_days = 2, .max_categories = 2};
+        char cat[SW_CATEGORY_MAX_LEN];
+        uint8_t blob[SW_SKU_BLOB_MAX(3, 2)];
+        struct sw_shelf *sh;
+        uint32_t i;
+        uint16_t id;
+        (void)state;
+        /* Everything at its largest still fits SW_SKU_BLOB_MAX. */
+        fixture_init_params(&f, &p);
+        i = add(&f.t, "BIG");
+        memset(cat, 'c', sizeof(cat));
+        assert_int_equal(sw_sku_table_category(&f.t, cat, sizeof(cat), &id), 1);
+        sw_sku_at(&f.t, i)->category = id;
+        for (sw_day_t d = D0; d < D0 + 5; d++) {
+                sw_sku_add_sold(&f.t, i, d, 1);
+                assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, d, 1.0), 0);
+        }
+        assert_int_equal(sw_sku_shelf_get_or_add(&f.t, i, &sh), 0);
+        int n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
+        assert_int_equal(n, blob_fixed() + BLOB_SHELF + SW_CATEGORY_MAX_LEN + 2 * 3 + 2);
+        assert_true((size_t)n <= sizeof(blob));
+        fixture_done(&f);
 }
 
 static void test_restore_shorter_history(void **state)
 {
         struct fixture f, g;
-        uint8_t blob[SW_SKU_BLOB_MAX(14)];
+        uint8_t blob[SW_SKU_BLOB_MAX(14, 14)];
         uint32_t i, j;
         int n;
         (void)state;
@@ -609,8 +905,10 @@ static void test_restore_shorter_history(void **state)
         }
         assert_true(sw_sku_pushed_forecast(&g.t, j, D0 + 6) > 3.3);
         /* ... and the older ones are unknown. */
-        for (sw_day_t d = D0 - 1; d < D0 + 5; d++)
+        for (sw_day_t d = D0 - 1; d < D0 + 5; d++) {
                 assert_int_equal(sw_sku_sold(&g.t, j, d), -1);
+                assert_true(sw_sku_pushed_forecast(&g.t, j, d) < 0);
+        }
         /* One more day pushes D0 + 5 out of the short ring (first_day stays behind it). Restoring
          * that into a table with a longer ring must keep the expired day unknown, not zero. */
         struct fixture h;
@@ -618,7 +916,7 @@ static void test_restore_shorter_history(void **state)
         assert_int_equal(sw_sku_sold(&g.t, j, D0 + 5), -1);
         fixture_init(&h, 4, 30, 0, 4);
         n = sw_sku_serialize(&g.t, j, blob, sizeof(blob));
-        assert_int_equal(n, blob_fixed() + 11 + 3 * 5);
+        assert_int_equal(n, blob_fixed() + BLOB_SHELF + 11 + 3 * 5);
         assert_int_equal(sw_sku_restore(&h.t, "SKU-RICH", 8, blob, (size_t)n), 0);
         assert_int_equal(sw_sku_table_find(&h.t, "SKU-RICH", 8, &j), 0);
         for (sw_day_t d = D0 - 1; d <= D0 + 11; d++)
@@ -632,10 +930,114 @@ static void test_restore_shorter_history(void **state)
         fixture_done(&h);
 }
 
+static void test_restore_shelf_pool_full(void **state)
+{
+        struct fixture f, g;
+        struct sw_sku_table_params p = {
+            .max_skus = 4, .history_days = 14, .max_categories = 4, .max_shelves = 1};
+        uint8_t blob[SW_SKU_BLOB_MAX(14, 14)];
+        struct sw_shelf *sh;
+        uint32_t i, j, other;
+        int n;
+        (void)state;
+        fixture_init(&f, 4, 14, 0, 4);
+        fixture_init_params(&g, &p);
+        i = make_rich_sku(&f.t);
+        n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
+        assert_true(n > 0);
+        other = add(&g.t, "SENSOR");
+        assert_int_equal(sw_sku_shelf_get_or_add(&g.t, other, &sh), 0);
+        sh->count = 3;
+        /* The pool is full: the shelf state is dropped, everything else is restored. */
+        assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, blob, (size_t)n), 0);
+        assert_int_equal(sw_sku_table_find(&g.t, "SKU-RICH", 8, &j), 0);
+        assert_null(sw_sku_shelf(&g.t, j));
+        assert_int_equal(g.t.n_shelves, 1);
+        assert_int_equal(sw_sku_shelf(&g.t, other)->count, 3);
+        const struct sw_sku *b = sw_sku_at(&g.t, j);
+        assert_int_equal(b->on_hand, -42);
+        assert_true(b->price == 3.99f);
+        assert_int_equal(b->book_as_of, 1795515302);
+        assert_int_equal(b->book_negative_since, 1795513000);
+        assert_string_equal(sw_sku_category_name(&g.t, b->category), "frozen food");
+        assert_int_equal(b->first_day, D0);
+        assert_int_equal(b->last_day, D0 + 9);
+        assert_int_equal(b->forecast_last_day, D0 + 9);
+        assert_rings_equal(&f.t, i, &g.t, j, D0 - 20, D0 + 12);
+        /* Saved again, it has no shelf state to carry. */
+        assert_int_equal(sw_sku_serialize(&g.t, j, blob, sizeof(blob)), n - BLOB_SHELF);
+
+        /* Restoring over a SKU that holds the pool's only shelf reuses it. */
+        n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
+        fixture_done(&g);
+        fixture_init_params(&g, &p);
+        assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, blob, (size_t)n), 0);
+        assert_int_equal(sw_sku_table_find(&g.t, "SKU-RICH", 8, &j), 0);
+        sw_sku_shelf(&g.t, j)->count = 99;
+        assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, blob, (size_t)n), 0);
+        assert_int_equal(g.t.n_shelves, 1);
+        assert_shelf_equal(sw_sku_shelf(&g.t, j), sw_sku_shelf(&f.t, i));
+        fixture_done(&f);
+        fixture_done(&g);
+}
+
+static void test_restore_forecast_ring_lengths(void **state)
+{
+        struct fixture f, g, h;
+        struct sw_sku_table_params shorter = {
+            .max_skus = 4, .history_days = 14, .forecast_days = 4, .max_categories = 4};
+        struct sw_sku_table_params longer = {
+            .max_skus = 4, .history_days = 14, .forecast_days = 30, .max_categories = 4};
+        uint8_t blob[SW_SKU_BLOB_MAX(14, 30)];
+        uint32_t i, j;
+        int n;
+        (void)state;
+        fixture_init(&f, 4, 14, 0, 4);
+        fixture_init_params(&g, &shorter);
+        fixture_init_params(&h, &longer);
+        /* Forecasts on D0, D0 + 3, D0 + 6, D0 + 9; its forecast ring holds D0 - 4 .. D0 + 9. */
+        i = make_rich_sku(&f.t);
+        n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
+        assert_true(n > 0);
+
+        /* A shorter forecast ring keeps the newest forecasts; the sales ring is whole. */
+        assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, blob, (size_t)n), 0);
+        assert_int_equal(sw_sku_table_find(&g.t, "SKU-RICH", 8, &j), 0);
+        assert_int_equal(sw_sku_at(&g.t, j)->forecast_last_day, D0 + 9);
+        assert_int_equal(sw_sku_at(&g.t, j)->first_day, D0);
+        assert_int_equal(sw_sku_at(&g.t, j)->last_day, D0 + 9);
+        for (sw_day_t d = D0 - 1; d <= D0 + 10; d++)
+                assert_int_equal(sw_sku_sold(&g.t, j, d), sw_sku_sold(&f.t, i, d));
+        for (sw_day_t d = D0 + 6; d <= D0 + 10; d++)
+                assert_true(sw_sku_pushed_forecast(&g.t, j, d) ==
+                            sw_sku_pushed_forecast(&f.t, i, d));
+        assert_true(sw_sku_pushed_forecast(&g.t, j, D0 + 6) > 3.3);
+        assert_true(sw_sku_pushed_forecast(&g.t, j, D0 + 9) > 4.8);
+        for (sw_day_t d = D0 - 6; d < D0 + 6; d++)
+                assert_true(sw_sku_pushed_forecast(&g.t, j, d) < 0);
+        assert_true(sw_sku_pushed_forecast(&f.t, i, D0 + 3) > 1.9); /* dropped, not lost upstream */
+        assert_int_equal(sw_sku_set_pushed_forecast(&g.t, j, D0 + 5, 1.0), -ERANGE);
+        assert_int_equal(sw_sku_serialize(&g.t, j, blob, sizeof(blob)), n - 14 + 4);
+
+        /* A longer one holds them all, and the days the blob did not reach read none. */
+        n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
+        assert_int_equal(sw_sku_restore(&h.t, "SKU-RICH", 8, blob, (size_t)n), 0);
+        assert_int_equal(sw_sku_table_find(&h.t, "SKU-RICH", 8, &j), 0);
+        assert_int_equal(sw_sku_at(&h.t, j)->forecast_last_day, D0 + 9);
+        assert_rings_equal(&f.t, i, &h.t, j, D0 - 25, D0 + 12);
+        for (sw_day_t d = D0 - 20; d <= D0 - 5; d++)
+                assert_true(sw_sku_pushed_forecast(&h.t, j, d) < 0);
+        assert_int_equal(sw_sku_set_pushed_forecast(&h.t, j, D0 - 20, 1.0), 0);
+        assert_int_equal(sw_sku_set_pushed_forecast(&h.t, j, D0 - 21, 1.0), -ERANGE);
+        fixture_done(&f);
+        fixture_done(&g);
+        fixture_done(&h);
+}
+
 static void test_restore_keeps_dirty_list_consistent(void **state)
 {
         struct fixture f;
-        uint8_t blob[SW_SKU_BLOB_MAX(7)];
+        uint8_t blob[SW_SKU_BLOB_MAX(7, 7)];
         uint32_t i;
         int n;
         (void)state;
@@ -662,7 +1064,7 @@ static void put32(uint8_t *p, uint32_t v)
 static void test_restore_malformed(void **state)
 {
         struct fixture f, g;
-        uint8_t blob[SW_SKU_BLOB_MAX(14) + 8], bad[sizeof(blob)];
+        uint8_t blob[SW_SKU_BLOB_MAX(14, 14) + 8], bad[sizeof(blob)];
         uint32_t i;
         int n;
         (void)state;
@@ -677,26 +1079,39 @@ static void test_restore_malformed(void **state)
         assert_int_equal(sw_sku_restore(&g.t, "X", 1, blob, (size_t)n - 1), -EINVAL);
         assert_int_equal(sw_sku_restore(&g.t, "X", 1, blob, (size_t)n + 1), -EINVAL);
         memcpy(bad, blob, (size_t)n);
-        bad[0] = 2; /* unknown version */
+        bad[0] = 1; /* the old layout, or any other version */
         assert_int_equal(sw_sku_restore(&g.t, "X", 1, bad, (size_t)n), -EINVAL);
         memcpy(bad, blob, (size_t)n);
-        bad[3] = (uint8_t)(bad[3] + 1); /* history length disagrees with the size */
+        bad[4] = (uint8_t)(bad[4] + 1); /* history length disagrees with the size */
         assert_int_equal(sw_sku_restore(&g.t, "X", 1, bad, (size_t)n), -EINVAL);
         memcpy(bad, blob, (size_t)n);
-        put32(bad + 5 + 4 * 4, (uint32_t)SW_DAY_NONE); /* history but no last day */
+        bad[6] = (uint8_t)(bad[6] + 1); /* forecast length disagrees with the size */
         assert_int_equal(sw_sku_restore(&g.t, "X", 1, bad, (size_t)n), -EINVAL);
         memcpy(bad, blob, (size_t)n);
-        put32(bad + 5 + 3 * 4, (uint32_t)(D0 + 5)); /* first..last shorter than the history */
+        bad[3] = 0; /* no shelf state, but the size has room for it */
+        assert_int_equal(sw_sku_restore(&g.t, "X", 1, bad, (size_t)n), -EINVAL);
+        bad[3] = 2; /* has_shelf is a boolean */
+        assert_int_equal(sw_sku_restore(&g.t, "X", 1, bad, (size_t)n), -EINVAL);
+        memcpy(bad, blob, (size_t)n);
+        put32(bad + BLOB_SCALAR(SC_LAST_DAY), (uint32_t)SW_DAY_NONE); /* history but no last day */
+        assert_int_equal(sw_sku_restore(&g.t, "X", 1, bad, (size_t)n), -EINVAL);
+        memcpy(bad, blob, (size_t)n);
+        /* first..last shorter than the history */
+        put32(bad + BLOB_SCALAR(SC_FIRST_DAY), (uint32_t)(D0 + 5));
+        assert_int_equal(sw_sku_restore(&g.t, "X", 1, bad, (size_t)n), -EINVAL);
+        memcpy(bad, blob, (size_t)n);
+        put32(bad + BLOB_SCALAR(SC_FC_LAST), (uint32_t)SW_DAY_NONE); /* forecasts but no last day */
         assert_int_equal(sw_sku_restore(&g.t, "X", 1, bad, (size_t)n), -EINVAL);
         /* A category longer than allowed, with a consistent size. */
         memset(bad, 0, sizeof(bad));
-        bad[0] = 1;
+        bad[0] = 2;
         bad[2] = SW_CATEGORY_MAX_LEN + 1;
         memset(bad + fixed, 'c', SW_CATEGORY_MAX_LEN + 1);
         assert_int_equal(sw_sku_restore(&g.t, "X", 1, bad, fixed + SW_CATEGORY_MAX_LEN + 1),
                          -EINVAL);
         assert_int_equal(g.t.count, 0);
         assert_int_equal(g.t.n_categories, 1);
+        assert_int_equal(g.t.n_shelves, 0);
 
         /* A good blob with a bad key, then into a full table. */
         assert_int_equal(sw_sku_restore(&g.t, "", 0, blob, (size_t)n), -EINVAL);
@@ -704,6 +1119,7 @@ static void test_restore_malformed(void **state)
         assert_int_equal(sw_sku_restore(&g.t, "X", 1, blob, (size_t)n), 0);
         assert_int_equal(sw_sku_restore(&g.t, "Y", 1, blob, (size_t)n), -ENOSPC);
         assert_int_equal(g.t.count, 1);
+        assert_int_equal(g.t.n_shelves, 1);
         fixture_done(&f);
         fixture_done(&g);
 }
@@ -724,9 +1140,15 @@ int main(void)
             cmocka_unit_test(test_sold_saturates),
             cmocka_unit_test(test_forecast_codec),
             cmocka_unit_test(test_pushed_forecast),
+            cmocka_unit_test(test_future_forecast_keeps_history),
+            cmocka_unit_test(test_forecast_ring),
+            cmocka_unit_test(test_shelf_pool),
             cmocka_unit_test(test_dirty),
             cmocka_unit_test(test_serialize_restore),
+            cmocka_unit_test(test_blob_max),
             cmocka_unit_test(test_restore_shorter_history),
+            cmocka_unit_test(test_restore_shelf_pool_full),
+            cmocka_unit_test(test_restore_forecast_ring_lengths),
             cmocka_unit_test(test_restore_keeps_dirty_list_consistent),
             cmocka_unit_test(test_restore_malformed),
         };

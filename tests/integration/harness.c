@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -385,4 +387,18 @@ void h_config(char *buf, size_t size, int port, const char *dir, const char *ext
         snprintf(buf, size, "broker: { port = %d; reconnect_min_ms = 100; reconnect_max_ms = 1000; };\n"
                             "storage: { path = \"%s/sw.db\"; };\n%s",
                  port, dir, extra ? extra : "");
+}
+
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+        (void)st;
+        (void)flag;
+        (void)ftw;
+        return remove(p);
+}
+
+void h_rmdir(const char *dir)
+{
+        if (dir && strncmp(dir, "/tmp/sw-it-", 11) == 0)
+                nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

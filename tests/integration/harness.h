@@ -20,6 +20,8 @@ struct h_daemon {
 
 /* A scratch directory for one test, removed by h_cleanup_dir. */
 void h_tmpdir(char *buf, size_t size);
+/* Remove a directory made by h_tmpdir (tests call it once they passed). */
+void h_rmdir(const char *dir);
 int h_free_port(void);
 /* Start mosquitto on port (0 = pick one); extra lines go into its config. */
 void h_broker_start(struct h_broker *b, int port, const char *extra_conf);

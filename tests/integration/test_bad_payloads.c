@@ -130,6 +130,8 @@ static void test_bad_payloads_are_counted_and_change_nothing(void **state)
         h_collector_stop(acks);
         h_daemon_stop(&d, SIGTERM);
         h_broker_stop(&b);
+        h_rmdir(b.dir);
+        h_rmdir(dir);
 }
 
 int main(void)

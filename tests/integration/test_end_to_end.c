@@ -135,6 +135,8 @@ static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
         h_collector_stop(hq);
         h_daemon_stop(&d, SIGTERM);
         h_broker_stop(&b);
+        h_rmdir(b.dir);
+        h_rmdir(dir);
 }
 
 int main(void)

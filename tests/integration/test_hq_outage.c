@@ -122,6 +122,9 @@ static void test_every_anomaly_arrives_after_an_hq_outage(void **state)
         h_daemon_stop(&d, SIGTERM);
         h_broker_stop(&hq);
         h_broker_stop(&local);
+        h_rmdir(hq.dir);
+        h_rmdir(local.dir);
+        h_rmdir(dir);
 }
 
 int main(void)

@@ -96,6 +96,7 @@ static void test_defaults(void **state)
         assert_int_equal(c.limits.max_items_per_message, 1000);
         assert_int_equal(c.limits.dedup_ids, 65536);
         assert_int_equal(c.limits.max_categories, 4096);
+        assert_int_equal(c.limits.max_shelf_skus, 20000);
         assert_int_equal(c.limits.max_open_anomalies, 20000);
         assert_int_equal(c.limits.max_future_seconds, 86400);
         assert_int_equal(c.limits.inbound_queue, 4096);
@@ -646,6 +647,7 @@ static const char *const all_settings[] = {
     "limits.max_items_per_message",
     "limits.dedup_ids",
     "limits.max_categories",
+    "limits.max_shelf_skus",
     "limits.max_open_anomalies",
     "limits.max_future_seconds",
     "limits.inbound_queue",

@@ -755,6 +755,55 @@ static void test_corrupt_page_found(void **state)
 
 /* ---- error mapping ---- */
 
+struct inbox_rows {
+        int n;               /* rows seen */
+        int kinds[4];        /* their kinds */
+        char topics[4][32];  /* their topics */
+        char payloads[4][32]; /* their payloads */
+};
+
+static int collect_inbox(void *ctx, int kind, const char *topic, const void *payload, size_t len)
+{
+        struct inbox_rows *r = ctx;
+        if (r->n >= 4)
+                return -E2BIG;
+        r->kinds[r->n] = kind;
+        snprintf(r->topics[r->n], sizeof(r->topics[0]), "%s", topic);
+        snprintf(r->payloads[r->n], sizeof(r->payloads[0]), "%.*s", (int)len, (const char *)payload);
+        r->n++;
+        return 0;
+}
+
+static void test_inbox_add_load_clear(void **state)
+{
+        struct fixture *f = *state;
+        struct inbox_rows rows = {0};
+        assert_int_equal(sw_store_inbox_add(f->s, 0, "p/pos/r1", "{\"a\":1}", 7), 0);
+        assert_int_equal(sw_store_inbox_add(f->s, 4, "p/shelf/s1", "{\"b\":2}", 7), 0);
+        assert_int_equal(sw_store_inbox_add(f->s, 1, "p/receipt", "", 0), 0);
+        assert_int_equal(sw_store_inbox_add(f->s, 1, NULL, "x", 1), -EINVAL);
+        /* Rows survive a reopen, in arrival order. */
+        f->s = sw_store_close(f->s);
+        assert_int_equal(sw_store_open(f->path, NULL, &f->s), 0);
+        assert_int_equal(sw_store_inbox_load(f->s, collect_inbox, &rows), 3);
+        assert_int_equal(rows.kinds[0], 0);
+        assert_string_equal(rows.topics[0], "p/pos/r1");
+        assert_string_equal(rows.payloads[0], "{\"a\":1}");
+        assert_int_equal(rows.kinds[1], 4);
+        assert_string_equal(rows.payloads[2], "");
+        /* Cleared in a transaction that is rolled back: still there. */
+        assert_int_equal(sw_store_begin(f->s), 0);
+        assert_int_equal(sw_store_inbox_clear(f->s), 3);
+        assert_int_equal(sw_store_rollback(f->s), 0);
+        memset(&rows, 0, sizeof(rows));
+        assert_int_equal(sw_store_inbox_load(f->s, collect_inbox, &rows), 3);
+        assert_int_equal(sw_store_begin(f->s), 0);
+        assert_int_equal(sw_store_inbox_clear(f->s), 3);
+        assert_int_equal(sw_store_commit(f->s), 0);
+        memset(&rows, 0, sizeof(rows));
+        assert_int_equal(sw_store_inbox_load(f->s, collect_inbox, &rows), 0);
+}
+
 static void test_errors_map_to_errno(void **state)
 {
         struct fixture *f = *state;
@@ -843,6 +892,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_garbage_file_quarantined, setup, teardown),
             cmocka_unit_test_setup_teardown(test_corrupt_page_found, setup, teardown),
             cmocka_unit_test_setup_teardown(test_errors_map_to_errno, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_inbox_add_load_clear, setup_open, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

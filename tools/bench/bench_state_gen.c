@@ -1,4 +1,5 @@
-/* Writes a shelfwatch database holding N SKUs with full daily history, for memory benchmarks. */
+/* Writes a shelfwatch database holding N SKUs with full daily history, pushed forecasts for
+ * every SKU and shelf-sensor state for every fifth: the memory benchmark's worst case. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,14 +25,16 @@ int main(int argc, char **argv)
         struct sw_sku_table t;
         struct sw_store *store;
         struct sw_store_options o = {.cache_kib = 2048};
-        uint8_t blob[SW_SKU_BLOB_MAX(366)];
+        uint8_t blob[SW_SKU_BLOB_MAX(366, 366)];
         if (argc != 4) {
                 fprintf(stderr, "usage: bench_state_gen DB SKUS HISTORY_DAYS\n");
                 return 2;
         }
         uint32_t n = (uint32_t)strtoul(argv[2], NULL, 10);
         uint16_t h = (uint16_t)strtoul(argv[3], NULL, 10);
-        struct sw_sku_table_params p = {.max_skus = n, .history_days = h, .max_categories = 64};
+        /* The daemon's defaults: a 43-day forecast ring, 20000 SKUs with shelf sensors. */
+        struct sw_sku_table_params p = {.max_skus = n, .history_days = h, .forecast_days = 43,
+                                        .max_categories = 64, .max_shelves = 20000};
         size_t size = sw_sku_table_memory_size(&p);
         void *mem = calloc(1, size);
         if (!mem || sw_sku_table_init(&t, &p, mem, size) < 0 || h > 366) {
@@ -61,6 +64,12 @@ int main(int argc, char **argv)
                 uint32_t rate = next_u32() % 20;
                 for (sw_day_t d = today - h; d < today; d++)
                         sw_sku_add_sold(&t, idx, d, rate ? next_u32() % (2 * rate + 1) : next_u32() % 2);
+                /* Worst case: a pushed forecast for every SKU and day the ring holds. */
+                for (sw_day_t d = today - 28; d <= today + 14; d++)
+                        sw_sku_set_pushed_forecast(&t, idx, d, rate + 0.5);
+                struct sw_shelf *sh;
+                if (i % 5 == 0 && sw_sku_shelf_get_or_add(&t, idx, &sh) == 0)
+                        *sh = (struct sw_shelf){.count = 3, .ts = (uint32_t)sw_clock_now() - 600};
                 int len = sw_sku_serialize(&t, idx, blob, sizeof(blob));
                 if (len < 0 || sw_store_put_sku(store, sku, blob, (size_t)len) < 0) {
                         fprintf(stderr, "bench_state_gen: cannot write %s: %s\n", sku, sw_store_errmsg(store));
