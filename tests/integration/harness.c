@@ -93,6 +93,8 @@ void h_broker_start(struct h_broker *b, int port, const char *extra_conf)
         FILE *f;
         if (!b->dir[0])
                 h_tmpdir(b->dir, sizeof(b->dir));
+        /* Started as root, mosquitto drops to its own user: let it write its persistence file. */
+        assert_int_equal(chmod(b->dir, 0777), 0);
         b->port = port ? port : h_free_port();
         snprintf(conf, sizeof(conf), "%s/mosquitto.conf", b->dir);
         snprintf(log, sizeof(log), "%s/mosquitto.log", b->dir);
