@@ -31,6 +31,23 @@ int sw_detector_init(struct sw_detector *d, struct sw_sku_table *skus, struct sw
         return 0;
 }
 
+/* Say why an episode ended, in place of the (now moot) evidence text. */
+static void describe_cleared(const struct sw_detector *d, struct sw_finding *f)
+{
+        const struct sw_sku *s = sw_sku_at(d->skus, f->sku_index);
+        const struct sw_shelf *sh = sw_sku_shelf(d->skus, f->sku_index);
+        if (s->on_hand <= 0 && f->type != SW_ANOMALY_INVENTORY_DISCREPANCY)
+                snprintf(f->description, sizeof(f->description), "Cleared: book on-hand is now %d", s->on_hand);
+        else if (f->type == SW_ANOMALY_GHOST_STOCK)
+                snprintf(f->description, sizeof(f->description), "Cleared: sales resumed");
+        else if (f->type == SW_ANOMALY_SHELF_OUT)
+                snprintf(f->description, sizeof(f->description), "Cleared: shelf reads %d units",
+                         sh ? sh->count : -1);
+        else
+                snprintf(f->description, sizeof(f->description), "Cleared: book (%d) and shelf agree again",
+                         s->on_hand);
+}
+
 /* Apply a verdict to the book and report the lifecycle event, if any. */
 static int transition(struct sw_detector *d, struct sw_finding *f, bool flagged, bool gone,
                       sw_day_t new_since, sw_finding_fn fn, void *ctx, struct sw_detect_summary *sum)
@@ -63,6 +80,7 @@ static int transition(struct sw_detector *d, struct sw_finding *f, bool flagged,
         f->status = SW_STATUS_CLEARED;
         f->is_new = false;
         f->since = since;
+        describe_cleared(d, f);
         r = fn(ctx, f);
         if (r < 0)
                 return r;
