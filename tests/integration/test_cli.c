@@ -1,0 +1,131 @@
+/* The command line: --version, --help, --check-config exit codes and messages; and the
+ * start-up catch-up of scheduled detections missed while the daemon was down. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define DAEMON SW_BUILD_DIR "/shelfwatchd"
+
+static int run_capture(char *const argv[], const char *dir, char **ret_output)
+{
+        char out[512];
+        snprintf(out, sizeof(out), "%s/out.txt", dir);
+        unlink(out);
+        int st = h_run(out, argv);
+        *ret_output = h_read_file(out);
+        return st;
+}
+
+static void write_file(const char *path, const char *text)
+{
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(text, f);
+        fclose(f);
+}
+
+static void test_version_help_and_usage_errors(void **state)
+{
+        char dir[256], *out;
+        (void)state;
+        h_tmpdir(dir, sizeof(dir));
+        assert_int_equal(run_capture((char *[]){DAEMON, "--version", NULL}, dir, &out), 0);
+        assert_non_null(strstr(out, "shelfwatchd "));
+        free(out);
+        assert_int_equal(run_capture((char *[]){DAEMON, "--help", NULL}, dir, &out), 0);
+        assert_non_null(strstr(out, "--check-config"));
+        free(out);
+        assert_int_equal(run_capture((char *[]){DAEMON, "--bogus", NULL}, dir, &out), 2);
+        free(out);
+        assert_int_equal(run_capture((char *[]){DAEMON, "extra", NULL}, dir, &out), 2);
+        assert_non_null(strstr(out, "unexpected argument"));
+        free(out);
+        h_rmdir(dir);
+}
+
+static void test_check_config(void **state)
+{
+        char dir[256], good[512], bad[512], *out;
+        (void)state;
+        h_tmpdir(dir, sizeof(dir));
+        snprintf(good, sizeof(good), "%s/good.conf", dir);
+        snprintf(bad, sizeof(bad), "%s/bad.conf", dir);
+        write_file(good, "store: { tenant = \"acme\"; id = \"s0042\"; timezone = \"America/Chicago\"; };\n");
+        write_file(bad, "store: { id = \"s0042\"; };\n\nlimits: {\n  max_skus = 0;\n};\n");
+        assert_int_equal(run_capture((char *[]){DAEMON, "--check-config", "-c", good, NULL}, dir, &out), 0);
+        assert_non_null(strstr(out, "is valid"));
+        free(out);
+        /* The error names the file, the line and the setting; nothing starts. */
+        assert_int_equal(run_capture((char *[]){DAEMON, "-n", "-c", bad, NULL}, dir, &out), 1);
+        char expect[600];
+        snprintf(expect, sizeof(expect), "%s:4: limits.max_skus:", bad);
+        if (!strstr(out, expect))
+                fail_msg("expected '%s' in: %s", expect, out);
+        free(out);
+        /* A missing -c file is an error too (only the default path may be absent). */
+        assert_int_equal(run_capture((char *[]){DAEMON, "-n", "-c", "/nonexistent/sw.conf", NULL}, dir, &out), 1);
+        assert_non_null(strstr(out, "/nonexistent/sw.conf"));
+        free(out);
+        h_rmdir(dir);
+}
+
+static void test_missed_scheduled_runs_are_caught_up(void **state)
+{
+        struct h_broker b = {0};
+        struct h_daemon d = {0};
+        char dir[256], conf[1024], db[512], sql[256];
+        (void)state;
+        h_tmpdir(dir, sizeof(dir));
+        h_broker_start(&b, 0, NULL);
+        h_config(conf, sizeof(conf), b.port, dir, NULL);
+        h_daemon_start(&d, dir, conf, b.port);
+        h_daemon_stop(&d, SIGTERM);
+
+        /* Pretend the last scheduled run was three days before today's run time passed. */
+        snprintf(db, sizeof(db), "%s/sw.db", dir);
+        snprintf(sql, sizeof(sql),
+                 "UPDATE meta SET value = value - 3 WHERE key = 'last_scheduled_day';"
+                 "SELECT value FROM meta WHERE key = 'last_scheduled_day';");
+        char *argv[] = {"sqlite3", db, sql, NULL};
+        assert_int_equal(h_run(NULL, argv), 0);
+
+        h_daemon_start(&d, dir, conf, b.port);
+        char *r = h_request(b.port, "retail/demo/store1", "health", "{}", 5);
+        assert_non_null(r);
+        cJSON *h = cJSON_Parse(r);
+        free(r);
+        cJSON *g = cJSON_GetObjectItem(cJSON_GetObjectItem(h, "detectors"), "ghost_stock");
+        /* The daemon ran the missed days at start-up, before it answered anything. */
+        assert_true(cJSON_IsString(cJSON_GetObjectItem(g, "last_run")));
+        cJSON_Delete(h);
+        h_daemon_stop(&d, SIGTERM);
+        char *log = h_read_file(d.log);
+        int runs = 0;
+        for (char *p = log; (p = strstr(p, "Ghost-stock run as of")); p++)
+                runs++;
+        free(log);
+        assert_int_equal(runs, 3);
+        h_broker_stop(&b);
+        h_rmdir(b.dir);
+        h_rmdir(dir);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_version_help_and_usage_errors),
+                cmocka_unit_test(test_check_config),
+                cmocka_unit_test(test_missed_scheduled_runs_are_caught_up),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
