@@ -657,12 +657,26 @@ static const struct config_field discrepancy_fields[] = {
     {0},
 };
 
+static const struct config_field ml_fields[] = {
+    BOOL_FIELD(struct sw_config_ml, enabled),
+    UINT_FIELD(struct sw_config_ml, trees, 1, 1000),
+    UINT_FIELD(struct sw_config_ml, samples, 2, 4096),
+    DOUBLE_FIELD_AT("contamination", struct sw_config_ml, contamination, 0, true, 0.5, false),
+    UINT_FIELD(struct sw_config_ml, train_interval_hours, 1, 168),
+    UINT_FIELD(struct sw_config_ml, reservoir, 64, 1000000),
+    DOUBLE_FIELD_AT("warning_sigma", struct sw_config_ml, warning_sigma, 0, true, 100, false),
+    DOUBLE_FIELD_AT("critical_sigma", struct sw_config_ml, critical_sigma, 0, true, 100, false),
+    UINT_FIELD(struct sw_config_ml, seed, 0, 4294967295LL),
+    {0},
+};
+
 static const struct config_field detectors_fields[] = {
     CUSTOM_FIELD("schedule", struct sw_config_detectors, schedule_min, config__parse_schedule),
     GROUP_FIELD("ghost", struct sw_config_detectors, ghost, ghost_fields),
     GROUP_FIELD("forecast", struct sw_config_detectors, ghost.params.forecast, forecast_fields),
     GROUP_FIELD("shelf_out", struct sw_config_detectors, shelf_out, shelf_out_fields),
     GROUP_FIELD("discrepancy", struct sw_config_detectors, discrepancy, discrepancy_fields),
+    GROUP_FIELD("ml", struct sw_config_detectors, ml, ml_fields),
     {0},
 };
 
@@ -923,6 +937,10 @@ static int config__check_rules(struct config_loader *l, const config_t *cfg,
                                 g->forecast.min_history_days, "limits.history_days", history);
         if (r < 0)
                 return r;
+        r = config__check_order(l, cfg, "detectors.ml.warning_sigma", c->detectors.ml.warning_sigma,
+                                "detectors.ml.critical_sigma", c->detectors.ml.critical_sigma);
+        if (r < 0)
+                return r;
         return config__check_order(l, cfg, "detectors.ghost.warning_probability",
                                    g->warning_probability, "detectors.ghost.critical_probability",
                                    g->critical_probability);
@@ -1008,6 +1026,15 @@ void sw_config_defaults(struct sw_config *ret)
         };
         d->shelf_out = (struct sw_config_shelf_out){.enabled = true, .zero_minutes = 30};
         d->discrepancy = (struct sw_config_discrepancy){.enabled = true, .shelf_above_hours = 24};
+        d->ml = (struct sw_config_ml){.enabled = true,
+                                      .trees = 100,
+                                      .samples = 256,
+                                      .contamination = 0.05,
+                                      .train_interval_hours = 6,
+                                      .reservoir = 8192,
+                                      .warning_sigma = 2.0,
+                                      .critical_sigma = 3.0,
+                                      .seed = 42};
 
         ret->log.level = SW_LOG_INFO;
         config__derive_client_ids(ret);

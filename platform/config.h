@@ -101,12 +101,26 @@ struct sw_config_discrepancy {
         uint32_t shelf_above_hours; /* shelf shows more than the book for this long */
 };
 
+/* detectors.ml: the Isolation Forest (ml_detected) */
+struct sw_config_ml {
+        bool enabled;                  /* train and score the forest */
+        uint32_t trees;                /* trees in the forest, 1..1000 */
+        uint32_t samples;              /* rows sampled per tree (psi), 2..4096 */
+        double contamination;          /* share of training rows above the threshold, (0, 0.5] */
+        uint32_t train_interval_hours; /* retrain this often, 1..168 */
+        uint32_t reservoir;            /* recent SKU-day vectors kept for training, 64..1000000 */
+        double warning_sigma;          /* z-score of a day's anomaly score for warning */
+        double critical_sigma;         /* z-score for critical, >= warning_sigma */
+        uint32_t seed;                 /* PRNG seed: the same data and seed give the same model */
+};
+
 /* Section detectors. */
 struct sw_config_detectors {
         uint16_t schedule_min;                    /* daily run, minutes after local midnight */
         struct sw_config_ghost ghost;             /* ghost stock (and the local forecast) */
         struct sw_config_shelf_out shelf_out;     /* empty shelf */
         struct sw_config_discrepancy discrepancy; /* shelf vs book */
+        struct sw_config_ml ml;                  /* Isolation Forest */
 };
 
 /* Section log. */

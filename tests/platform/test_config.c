@@ -97,6 +97,12 @@ static void test_defaults(void **state)
         assert_int_equal(c.limits.dedup_ids, 65536);
         assert_int_equal(c.limits.max_categories, 4096);
         assert_int_equal(c.limits.max_shelf_skus, 20000);
+        assert_true(c.detectors.ml.enabled);
+        assert_int_equal(c.detectors.ml.trees, 100);
+        assert_int_equal(c.detectors.ml.samples, 256);
+        assert_true(c.detectors.ml.contamination == 0.05);
+        assert_int_equal(c.detectors.ml.train_interval_hours, 6);
+        assert_true(c.detectors.ml.warning_sigma == 2.0 && c.detectors.ml.critical_sigma == 3.0);
         assert_int_equal(c.limits.max_open_anomalies, 20000);
         assert_int_equal(c.limits.max_future_seconds, 86400);
         assert_int_equal(c.limits.inbound_queue, 4096);
@@ -672,6 +678,15 @@ static const char *const all_settings[] = {
     "detectors.shelf_out.zero_minutes",
     "detectors.discrepancy.enabled",
     "detectors.discrepancy.shelf_above_hours",
+    "detectors.ml.enabled",
+    "detectors.ml.trees",
+    "detectors.ml.samples",
+    "detectors.ml.contamination",
+    "detectors.ml.train_interval_hours",
+    "detectors.ml.reservoir",
+    "detectors.ml.warning_sigma",
+    "detectors.ml.critical_sigma",
+    "detectors.ml.seed",
     "log.level",
 };
 
