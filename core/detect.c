@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/civil_time.h"
+#include "core/detect_internal.h"
 
 size_t sw_detector_memory_size(uint16_t history_days)
 {
@@ -48,9 +49,8 @@ static void describe_cleared(const struct sw_detector *d, struct sw_finding *f)
                          s->on_hand);
 }
 
-/* Apply a verdict to the book and report the lifecycle event, if any. */
-static int transition(struct sw_detector *d, struct sw_finding *f, bool flagged, bool gone,
-                      sw_day_t new_since, sw_finding_fn fn, void *ctx, struct sw_detect_summary *sum)
+int sw_detect__transition(struct sw_detector *d, struct sw_finding *f, bool flagged, bool gone,
+                          sw_day_t new_since, sw_finding_fn fn, void *ctx, struct sw_detect_summary *sum)
 {
         sw_day_t since;
         bool open = sw_anomaly_book_find(d->book, f->type, f->sku_index, &since) == 0;
@@ -89,7 +89,7 @@ static int transition(struct sw_detector *d, struct sw_finding *f, bool flagged,
         return 0;
 }
 
-static double sku_price(const struct sw_sku *s)
+double sw_detect__sku_price(const struct sw_sku *s)
 {
         return (s->flags & SW_SKU_HAS_PRICE) && isfinite(s->price) && s->price > 0 ? (double)s->price : 0.0;
 }
@@ -155,7 +155,7 @@ int sw_detect_ghost(struct sw_detector *d, sw_day_t as_of, sw_finding_fn fn, voi
                 in = (struct sw_ghost_input){.sales = d->scratch_sales, .pushed = d->scratch_pushed,
                                              .weekday = d->scratch_weekday, .n = n,
                                              .history_days_available = known, .on_hand = s->on_hand,
-                                             .price = sku_price(s)};
+                                             .price = sw_detect__sku_price(s)};
                 r = sw_ghost_evaluate(&d->ghost, &in, &f.ghost);
                 if (r < 0)
                         return r;
@@ -165,7 +165,7 @@ int sw_detect_ghost(struct sw_detector *d, sw_day_t as_of, sw_finding_fn fn, voi
                 f.probability = f.ghost.probability;
                 f.value = f.ghost.value;
                 describe_ghost(d, s, &f);
-                r = transition(d, &f, f.ghost.flagged, f.ghost.sales_resumed || s->on_hand <= 0,
+                r = sw_detect__transition(d, &f, f.ghost.flagged, f.ghost.sales_resumed || s->on_hand <= 0,
                                as_of - (sw_day_t)f.ghost.run_days, fn, ctx, &sum);
                 if (r < 0)
                         return r;
@@ -213,11 +213,11 @@ static int check_shelf_out(struct sw_detector *d, uint32_t i, int64_t now, const
         f.probability = 1.0 - pow(0.5, ratio);
         f.score = ratio;
         f.severity = ratio >= 4 ? SW_SEVERITY_CRITICAL : SW_SEVERITY_WARNING;
-        f.value = s->on_hand > 0 ? s->on_hand * sku_price(s) : 0;
+        f.value = s->on_hand > 0 ? s->on_hand * sw_detect__sku_price(s) : 0;
         snprintf(f.description, sizeof(f.description),
                  "Shelf empty for %u min of opening hours | Book shows %d units", zero_s / 60, s->on_hand);
         /* The episode starts on the day the shelf went empty: independent of when we look. */
-        return transition(d, &f, flagged, gone, day_of(d, sh->zero_since, now_local->day), fn, ctx, sum);
+        return sw_detect__transition(d, &f, flagged, gone, day_of(d, sh->zero_since, now_local->day), fn, ctx, sum);
 }
 
 static int check_discrepancy(struct sw_detector *d, uint32_t i, const struct sw_local_time *now_local,
@@ -239,20 +239,20 @@ static int check_discrepancy(struct sw_detector *d, uint32_t i, const struct sw_
                 /* A negative book is impossible stock: the record is certainly wrong. */
                 f.probability = 0.99;
                 f.score = -s->on_hand;
-                f.value = -(double)s->on_hand * sku_price(s);
+                f.value = -(double)s->on_hand * sw_detect__sku_price(s);
                 snprintf(f.description, sizeof(f.description),
                          "Book on-hand is %d: more sold than recorded stock", s->on_hand);
         } else if (above) {
                 f.probability = 0.9;
                 f.score = shelf_count - s->on_hand;
-                f.value = (double)(shelf_count - s->on_hand) * sku_price(s);
+                f.value = (double)(shelf_count - s->on_hand) * sw_detect__sku_price(s);
                 snprintf(f.description, sizeof(f.description), "Shelf reads %d units but book shows %d for %u h",
                          shelf_count, s->on_hand, above_s / 3600);
         }
         /* No shelf state (no sensor reported the SKU): only a negative book can be flagged. */
         uint32_t since_ts = negative ? s->book_negative_since : sh ? sh->above_since : 0;
         sw_day_t since = day_of(d, since_ts, now_local->day);
-        return transition(d, &f, negative || above, !negative && !above, since, fn, ctx, sum);
+        return sw_detect__transition(d, &f, negative || above, !negative && !above, since, fn, ctx, sum);
 }
 
 int sw_detect_stock(struct sw_detector *d, int64_t now, const struct sw_local_time *now_local,

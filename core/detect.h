@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "core/anomaly_book.h"
+#include "core/features.h"
 #include "core/ghost.h"
 #include "core/sku_table.h"
 #include "core/store_calendar.h"
@@ -27,6 +28,14 @@ struct sw_stock_evidence {
         uint8_t negative_book; /* discrepancy: 1 = book below zero, 0 = shelf above book */
 };
 
+/* Evidence of an ml_detected finding (metadata). */
+struct sw_ml_evidence {
+        float features[SW_FEAT_COUNT];         /* the SKU-day's feature vector */
+        double contributions[SW_FEAT_COUNT];   /* per-feature share of the isolation, sums to 1 */
+        double z;                              /* z-score of the score among the day's scores */
+        double threshold;                      /* the forest's anomaly threshold */
+};
+
 /* One lifecycle event for the daemon to persist and publish. */
 struct sw_finding {
         enum sw_anomaly_type type;   /* detector */
@@ -43,6 +52,7 @@ struct sw_finding {
         char description[192];       /* short human-readable explanation */
         struct sw_ghost_result ghost;    /* ghost evidence (type ghost_stock) */
         struct sw_stock_evidence stock;  /* shelf_out / inventory_discrepancy evidence */
+        struct sw_ml_evidence ml;        /* ml_detected evidence */
 };
 
 /* Receives each finding; a negative return aborts the run and is passed back. */
@@ -54,6 +64,7 @@ struct sw_detect_summary {
         uint32_t updated;    /* open episodes re-detected */
         uint32_t cleared;    /* episodes closed because the condition went away */
         uint32_t book_full;  /* new episodes dropped because the book is full */
+        uint32_t quiet;      /* ml: above the forest's threshold but under warning_sigma */
 };
 
 struct sw_detector {

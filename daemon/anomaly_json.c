@@ -26,6 +26,19 @@ static void add_ghost_metadata(cJSON *m, const struct sw_anomaly_json_ctx *c, co
         cJSON_AddNumberToObject(m, "priority", finite_or(g->priority, 0));
 }
 
+/* Feature values and each feature's share of the isolation, by feature name. */
+static void add_ml_metadata(cJSON *m, const struct sw_finding *f)
+{
+        cJSON *x = cJSON_AddObjectToObject(m, "features"), *c = cJSON_AddObjectToObject(m, "contributions");
+        for (int k = 0; k < SW_FEAT_COUNT; k++) {
+                const char *name = sw_feature_name((enum sw_feature)k);
+                cJSON_AddNumberToObject(x, name, finite_or(f->ml.features[k], 0));
+                cJSON_AddNumberToObject(c, name, round(finite_or(f->ml.contributions[k], 0) * 1e4) / 1e4);
+        }
+        cJSON_AddNumberToObject(m, "z", finite_or(f->ml.z, 0));
+        cJSON_AddNumberToObject(m, "threshold", finite_or(f->ml.threshold, 0));
+}
+
 static void add_stock_metadata(cJSON *m, const struct sw_finding *f)
 {
         const struct sw_stock_evidence *s = &f->stock;
@@ -67,6 +80,8 @@ char *sw_anomaly_json(const struct sw_anomaly_json_ctx *c, const struct sw_findi
                 cJSON_AddNumberToObject(m, "price", finite_or(c->price, 0));
                 if (f->type == SW_ANOMALY_GHOST_STOCK)
                         add_ghost_metadata(m, c, f);
+                else if (f->type == SW_ANOMALY_ML_DETECTED)
+                        add_ml_metadata(m, f);
                 else
                         add_stock_metadata(m, f);
         }

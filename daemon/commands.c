@@ -89,9 +89,9 @@ static cJSON *cmd_detect(struct sw_daemon *d, const struct sw_cmd_request *q)
                 return error_reply("as_of: must be a date YYYY-MM-DD (got '%s')", q->as_of);
         for (uint32_t i = 0; i < q->n_detectors; i++)
                 if (strcmp(q->detectors[i], "ghost_stock") && strcmp(q->detectors[i], "shelf_out") &&
-                    strcmp(q->detectors[i], "inventory_discrepancy"))
-                        return error_reply("detectors: unknown detector '%s' (ghost_stock, shelf_out, "
-                                           "inventory_discrepancy)", q->detectors[i]);
+                    strcmp(q->detectors[i], "inventory_discrepancy") && strcmp(q->detectors[i], "ml_detected"))
+                        return error_reply("detectors: unknown detector '%s' (ghost_stock, ml_detected, "
+                                           "shelf_out, inventory_discrepancy)", q->detectors[i]);
         sw_daemon_note_as_of(d, as_of);
         reply = ok_reply();
         sw_date_format(as_of, day, sizeof(day));
@@ -104,6 +104,16 @@ static cJSON *cmd_detect(struct sw_daemon *d, const struct sw_cmd_request *q)
                         return error_reply("ghost_stock detection failed: %s", strerror(-r));
                 }
                 add_summary(det, "ghost_stock", &sum);
+        }
+        if (wants(q, "ml_detected") && d->cfg.detectors.ml.enabled) {
+                r = sw_daemon_detect_ml(d, as_of, &sum);
+                if (r < 0) {
+                        cJSON_Delete(reply);
+                        return error_reply("ml_detected detection failed: %s", strerror(-r));
+                }
+                add_summary(det, "ml_detected", &sum);
+                cJSON_AddNumberToObject(cJSON_GetObjectItem(det, "ml_detected"), "above_threshold_under_sigma",
+                                        sum.quiet);
         }
         if (wants(q, "shelf_out") || wants(q, "inventory_discrepancy")) {
                 r = sw_daemon_detect_stock(d, &sum);
@@ -201,6 +211,17 @@ static cJSON *cmd_health(struct sw_daemon *d)
         }
         g = cJSON_AddObjectToObject(runs, "stock");
         add_time(g, "last_run", d->runs.stock_at);
+        g = cJSON_AddObjectToObject(runs, "ml_detected");
+        cJSON_AddBoolToObject(g, "enabled", d->cfg.detectors.ml.enabled);
+        add_time(g, "trained_at", d->ml.trained_at);
+        cJSON_AddBoolToObject(g, "model", sw_iforest_fitted(&d->ml.forest));
+        if (sw_iforest_fitted(&d->ml.forest))
+                cJSON_AddNumberToObject(g, "threshold", sw_iforest_threshold(&d->ml.forest));
+        cJSON_AddNumberToObject(g, "reservoir", sw_reservoir_count(&d->ml.reservoir));
+        cJSON_AddNumberToObject(g, "reservoir_seen", (double)sw_reservoir_seen(&d->ml.reservoir));
+        add_time(g, "last_run", d->runs.ml_at);
+        if (d->runs.ml_at)
+                add_summary(g, "found", &d->runs.ml);
         return o;
 }
 
@@ -300,6 +321,39 @@ static cJSON *cmd_ghost_stock(struct sw_daemon *d, const struct sw_cmd_request *
         return o;
 }
 
+/* Diagnostics for the ML benchmark and for operators: each SKU's feature vector as of a day
+ * (and its score under the current model). */
+static cJSON *cmd_ml_features(struct sw_daemon *d, const struct sw_cmd_request *q)
+{
+        sw_day_t as_of = sw_daemon_today(d);
+        uint32_t limit = q->has_limit ? (uint32_t)q->limit : 100000, n = 0;
+        float x[SW_FEAT_COUNT];
+        char day[16];
+        if (q->as_of && sw_date_parse(q->as_of, strlen(q->as_of), &as_of) < 0)
+                return error_reply("as_of: must be a date YYYY-MM-DD (got '%s')", q->as_of);
+        cJSON *o = ok_reply(), *names = cJSON_AddArrayToObject(o, "features"), *rows;
+        sw_date_format(as_of, day, sizeof(day));
+        cJSON_AddStringToObject(o, "as_of", day);
+        for (int k = 0; k < SW_FEAT_COUNT; k++)
+                cJSON_AddItemToArray(names, cJSON_CreateString(sw_feature_name((enum sw_feature)k)));
+        rows = cJSON_AddArrayToObject(o, "rows");
+        sw_features_category_prices(&d->skus, d->ml.category_avg, d->ml.category_counts);
+        for (uint32_t i = 0; i < d->skus.count && n < limit; i++) {
+                if (sw_features_compute(&d->skus, i, as_of, &d->cal, d->ml.category_avg, x) < 0)
+                        continue;
+                cJSON *row = cJSON_CreateObject(), *v = cJSON_AddArrayToObject(row, "x");
+                cJSON_AddStringToObject(row, "sku", sw_sku_key(&d->skus, i));
+                for (int k = 0; k < SW_FEAT_COUNT; k++)
+                        cJSON_AddItemToArray(v, cJSON_CreateNumber(x[k]));
+                if (sw_iforest_fitted(&d->ml.forest))
+                        cJSON_AddNumberToObject(row, "score", sw_iforest_score(&d->ml.forest, x));
+                cJSON_AddItemToArray(rows, row);
+                n++;
+        }
+        cJSON_AddNumberToObject(o, "count", n);
+        return o;
+}
+
 void sw_daemon_command(struct sw_daemon *d, const char *name, const void *payload, size_t len,
                        const struct sw_mqtt_props *props)
 {
@@ -328,6 +382,8 @@ void sw_daemon_command(struct sw_daemon *d, const char *name, const void *payloa
                 reply = cmd_anomalies(d, &q);
         else if (strcmp(name, "ghost-stock") == 0)
                 reply = cmd_ghost_stock(d, &q);
+        else if (strcmp(name, "ml-features") == 0)
+                reply = cmd_ml_features(d, &q);
         else
                 reply = error_reply("unknown command '%s'", name);
         send_reply(d, &rt, reply);

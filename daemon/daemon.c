@@ -42,12 +42,13 @@ static int alloc_core(struct sw_daemon *d)
         size_t items = ALIGN8((size_t)c->limits.max_items_per_message * sizeof(struct sw_item));
         size_t infl = ALIGN8((size_t)c->limits.outbox_inflight * sizeof(struct sw_inflight));
         size_t blob = ALIGN8(SW_SKU_BLOB_MAX(tp.history_days, tp.forecast_days));
+        size_t ml = ALIGN8(sw_daemon_ml_memory_size(d));
         char *at;
         int r;
 
         if (!table || !dedup || !book)
                 return -EINVAL;
-        d->memory_size = table + dedup + book + det + items + infl + blob;
+        d->memory_size = table + dedup + book + det + items + infl + blob + ml;
         /* calloc, not malloc: untouched pages cost no RSS until used. */
         d->memory = calloc(1, d->memory_size);
         if (!d->memory)
@@ -70,6 +71,9 @@ static int alloc_core(struct sw_daemon *d)
         at += infl;
         d->blob = (uint8_t *)at;
         d->blob_size = blob;
+        at += blob;
+        if (r == 0)
+                r = sw_daemon_ml_init(d, at, ml);
         return r;
 }
 
@@ -248,6 +252,8 @@ int sw_daemon_init(struct sw_daemon *d, const struct sw_config *cfg)
         if (r < 0)
                 return r;
         r = restore_state(d);
+        if (r == 0)
+                r = sw_daemon_ml_restore(d);
         if (r < 0) {
                 sw_log_err("Cannot restore state from %s: %s (%s)", cfg->storage.path, strerror(-r),
                            sw_store_errmsg(d->store));

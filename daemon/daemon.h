@@ -16,6 +16,7 @@
 #include "platform/mqtt_link.h"
 #include "platform/payload.h"
 #include "platform/store.h"
+#include "daemon/ml.h"
 
 #define SW_TOPIC_MAX  512
 #define SW_PREFIX_MAX 200 /* root, tenant and store are at most 64 bytes each */
@@ -33,6 +34,8 @@ struct sw_detector_runs {
         struct sw_detect_summary ghost; /* what it found */
         int64_t stock_at;     /* Unix s of the last shelf/discrepancy sweep */
         struct sw_detect_summary stock; /* what it found */
+        int64_t ml_at;        /* Unix s of the last Isolation Forest run */
+        struct sw_detect_summary ml; /* what it found */
 };
 
 struct sw_daemon {
@@ -49,6 +52,7 @@ struct sw_daemon {
         struct sw_detector detector;     /* detectors and their scratch */
         struct sw_store_calendar cal;    /* time zone, opening hours, holidays */
         struct sw_ingest ingest;         /* message application and counters */
+        struct sw_daemon_ml ml;          /* the Isolation Forest and its reservoir */
         struct sw_item *items;           /* [limits.max_items_per_message] decode buffer */
         uint8_t *blob;                   /* SKU serialisation buffer */
         size_t blob_size;                /* its size */
@@ -108,6 +112,9 @@ int sw_daemon_apply(struct sw_daemon *d, enum sw_msg_kind kind, const void *payl
 int sw_daemon_record_finding(void *ctx, const struct sw_finding *f);
 /* Reload the open-episode book from the database (after a failed transaction). */
 void sw_daemon_reload_episodes(struct sw_daemon *d);
+/* Run fn inside one durable transaction (after a group commit); on failure roll back and
+ * reload the open-episode book so memory and disk agree. */
+int sw_daemon_in_transaction(struct sw_daemon *d, int (*fn)(struct sw_daemon *d, void *arg), void *arg);
 /* Data has been detected up to the start of as_of: stock checks may measure to it. */
 void sw_daemon_note_as_of(struct sw_daemon *d, sw_day_t as_of);
 /* Run ghost detection as of a day, in one transaction. */

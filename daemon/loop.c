@@ -45,9 +45,19 @@ static void read_signals(struct sw_daemon *d, int fd)
 static void scheduled_detection(struct sw_daemon *d, sw_day_t day)
 {
         struct sw_detect_summary s;
-        char as_of[16];
-        int r = sw_daemon_detect_ghost(d, day, &s);
+        char as_of[16], last[32];
+        int r;
         sw_date_format(day, as_of, sizeof(as_of));
+        /* Without events for the day before as_of, every SKU would look silent: that is a
+         * data outage (or a replay of past days), not ghost stock. */
+        if (d->ingest.event_clock < sw_clock_from_local(day - 1, 0)) {
+                sw_rfc3339_format(d->ingest.event_clock, last, sizeof(last));
+                sw_log_warning("Skipping the scheduled detection as of %s: no events since %s", as_of,
+                               d->ingest.event_clock ? last : "start-up");
+                (void)sw_store_meta_put_int(d->store, "last_scheduled_day", day);
+                return;
+        }
+        r = sw_daemon_detect_ghost(d, day, &s);
         if (r < 0) {
                 sw_log_err("Scheduled ghost-stock run as of %s failed: %s", as_of, strerror(-r));
                 return;
@@ -55,6 +65,14 @@ static void scheduled_detection(struct sw_daemon *d, sw_day_t day)
         (void)sw_store_meta_put_int(d->store, "last_scheduled_day", day);
         sw_log_info("Ghost-stock run as of %s: %u SKUs, %u new, %u updated, %u cleared", as_of, s.evaluated,
                     s.opened, s.updated, s.cleared);
+        if (!d->cfg.detectors.ml.enabled)
+                return;
+        r = sw_daemon_detect_ml(d, day, &s);
+        if (r < 0)
+                sw_log_err("Scheduled ML run as of %s failed: %s", as_of, strerror(-r));
+        else
+                sw_log_info("ML run as of %s: %u SKUs, %u new, %u updated, %u cleared, %u under sigma", as_of,
+                            s.evaluated, s.opened, s.updated, s.cleared, s.quiet);
 }
 
 /* Run the scheduled detections missed while the daemon was down, oldest first. */
@@ -127,6 +145,7 @@ static void periodic(struct sw_daemon *d, uint64_t now_ms)
                         scheduled_detection(d, today);
                 d->next_daily_run = sw_schedule_next_run(sw_clock_now(), d->cfg.detectors.schedule_min);
         }
+        sw_daemon_ml_tick(d, now_ms);
         if (d->watchdog_interval_ms && now_ms >= d->next_watchdog_ms) {
                 sw_notify_watchdog();
                 d->next_watchdog_ms = now_ms + d->watchdog_interval_ms / 2;
@@ -139,6 +158,8 @@ static int next_timeout_ms(const struct sw_daemon *d, uint64_t now_ms)
         int64_t until_run = (d->next_daily_run - sw_clock_now()) * 1000;
         if (d->watchdog_interval_ms)
                 next = deadline_min(next, d->next_watchdog_ms);
+        if (d->cfg.detectors.ml.enabled && d->ml.next_train_ms > now_ms)
+                next = deadline_min(next, d->ml.next_train_ms);
         next = deadline_min(next, sw_mqtt_next_deadline_ms(d->local, now_ms));
         if (d->hq)
                 next = deadline_min(next, sw_mqtt_next_deadline_ms(d->hq, now_ms));

@@ -158,9 +158,7 @@ int sw_daemon_record_finding(void *ctx, const struct sw_finding *f)
         return r;
 }
 
-/* Run fn inside one durable transaction; on failure roll back and reload the episode book
- * from the database so memory and disk agree again. */
-static int in_transaction(struct sw_daemon *d, int (*fn)(struct sw_daemon *d, void *arg), void *arg)
+int sw_daemon_in_transaction(struct sw_daemon *d, int (*fn)(struct sw_daemon *d, void *arg), void *arg)
 {
         int r = sw_daemon_commit(d);
         if (r < 0)
@@ -201,7 +199,7 @@ int sw_daemon_detect_ghost(struct sw_daemon *d, sw_day_t as_of, struct sw_detect
 {
         sw_daemon_note_as_of(d, as_of);
         struct ghost_run g = {.as_of = as_of};
-        int r = in_transaction(d, run_ghost, &g);
+        int r = sw_daemon_in_transaction(d, run_ghost, &g);
         if (r < 0)
                 return r;
         d->runs.ghost_at = sw_clock_now();
@@ -236,7 +234,7 @@ static int run_stock(struct sw_daemon *d, void *arg)
 int sw_daemon_detect_stock(struct sw_daemon *d, struct sw_detect_summary *ret)
 {
         struct sw_detect_summary sum = {0};
-        int r = in_transaction(d, run_stock, &sum);
+        int r = sw_daemon_in_transaction(d, run_stock, &sum);
         if (r < 0)
                 return r;
         d->runs.stock_at = sw_clock_now();

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -79,11 +80,30 @@ static void test_check_config(void **state)
         h_rmdir(dir);
 }
 
+static int count_in_log(const char *path, const char *needle)
+{
+        char *log = h_read_file(path);
+        int n = 0;
+        for (char *p = log; p && (p = strstr(p, needle)); p++)
+                n++;
+        free(log);
+        return n;
+}
+
+/* Move the last scheduled run three days back, as if the daemon had been down. */
+static void rewind_schedule(const char *dir)
+{
+        char db[512];
+        snprintf(db, sizeof(db), "%s/sw.db", dir);
+        char *argv[] = {"sqlite3", db, "UPDATE meta SET value = value - 3 WHERE key = 'last_scheduled_day';", NULL};
+        assert_int_equal(h_run(NULL, argv), 0);
+}
+
 static void test_missed_scheduled_runs_are_caught_up(void **state)
 {
         struct h_broker b = {0};
         struct h_daemon d = {0};
-        char dir[256], conf[1024], db[512], sql[256];
+        char dir[256], conf[1024], msg[256], ts[32];
         (void)state;
         h_tmpdir(dir, sizeof(dir));
         h_broker_start(&b, 0, NULL);
@@ -91,14 +111,22 @@ static void test_missed_scheduled_runs_are_caught_up(void **state)
         h_daemon_start(&d, dir, conf, b.port);
         h_daemon_stop(&d, SIGTERM);
 
-        /* Pretend the last scheduled run was three days before today's run time passed. */
-        snprintf(db, sizeof(db), "%s/sw.db", dir);
-        snprintf(sql, sizeof(sql),
-                 "UPDATE meta SET value = value - 3 WHERE key = 'last_scheduled_day';"
-                 "SELECT value FROM meta WHERE key = 'last_scheduled_day';");
-        char *argv[] = {"sqlite3", db, sql, NULL};
-        assert_int_equal(h_run(NULL, argv), 0);
+        /* No events at all: the missed days are a data outage, skipped with a warning. */
+        rewind_schedule(dir);
+        h_daemon_start(&d, dir, conf, b.port);
+        h_daemon_stop(&d, SIGTERM);
+        assert_int_equal(count_in_log(d.log, "Skipping the scheduled detection"), 3);
+        assert_int_equal(count_in_log(d.log, "Ghost-stock run as of"), 0);
 
+        /* With current events the missed days run at start-up. */
+        h_daemon_start(&d, dir, conf, b.port);
+        time_t now = time(NULL) - 60;
+        strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+        snprintf(msg, sizeof(msg), "{\"ts\":\"%s\",\"items\":[{\"sku\":\"A\",\"on_hand\":5}]}", ts);
+        h_publish(b.port, "retail/demo/store1/inventory", msg);
+        free(h_request(b.port, "retail/demo/store1", "detect", "{\"detectors\":[\"shelf_out\"]}", 5));
+        h_daemon_stop(&d, SIGTERM);
+        rewind_schedule(dir);
         h_daemon_start(&d, dir, conf, b.port);
         char *r = h_request(b.port, "retail/demo/store1", "health", "{}", 5);
         assert_non_null(r);
@@ -109,12 +137,7 @@ static void test_missed_scheduled_runs_are_caught_up(void **state)
         assert_true(cJSON_IsString(cJSON_GetObjectItem(g, "last_run")));
         cJSON_Delete(h);
         h_daemon_stop(&d, SIGTERM);
-        char *log = h_read_file(d.log);
-        int runs = 0;
-        for (char *p = log; (p = strstr(p, "Ghost-stock run as of")); p++)
-                runs++;
-        free(log);
-        assert_int_equal(runs, 3);
+        assert_int_equal(count_in_log(d.log, "Ghost-stock run as of"), 3);
         h_broker_stop(&b);
         h_rmdir(b.dir);
         h_rmdir(dir);

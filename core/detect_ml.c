@@ -1,0 +1,111 @@
+/* The Isolation Forest detector run (ml_detected). */
+#include "core/detect_ml.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "core/detect_internal.h"
+
+enum sw_action sw_ml_action(const double contributions[SW_FEAT_COUNT])
+{
+        int top = 0;
+        for (int k = 1; k < SW_FEAT_COUNT; k++)
+                if (contributions[k] > contributions[top])
+                        top = k;
+        switch (top) {
+        case SW_FEAT_UNIT_PRICE:
+        case SW_FEAT_PRICE_VS_AVG:
+                return SW_ACTION_CHECK_PRICE;
+        case SW_FEAT_ON_HAND:
+        case SW_FEAT_STOCK_TURNOVER:
+                return SW_ACTION_CYCLE_COUNT;
+        default:
+                return SW_ACTION_INVESTIGATE;
+        }
+}
+
+/* Running mean and variance (Welford), so the day's scores need no array. */
+struct score_moments {
+        uint32_t n;  /* scores seen */
+        double mean; /* their mean */
+        double m2;   /* sum of squared deviations */
+};
+
+static void moments_add(struct score_moments *m, double x)
+{
+        double delta = x - m->mean;
+        m->n++;
+        m->mean += delta / m->n;
+        m->m2 += delta * (x - m->mean);
+}
+
+static double moments_sd(const struct score_moments *m)
+{
+        return m->n > 1 ? sqrt(m->m2 / (m->n - 1)) : 0;
+}
+
+static bool forest_ready(const struct sw_ml_run *run)
+{
+        return run->forest && sw_iforest_fitted(run->forest);
+}
+
+static int flag_sku(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run, uint32_t i,
+                    sw_day_t as_of, const float *x, double score, const struct score_moments *m, sw_finding_fn fn,
+                    void *ctx, struct sw_detect_summary *sum)
+{
+        const struct sw_sku *s = sw_sku_at(d->skus, i);
+        double sd = moments_sd(m), z = sd > 0 ? (score - m->mean) / sd : 0;
+        bool above = sw_iforest_is_anomaly(run->forest, score);
+        bool flagged = above && z >= p->warning_sigma;
+        sw_day_t since;
+        if (above && !flagged)
+                sum->quiet++;
+        /* Nothing to report for a normal SKU without an open episode. */
+        if (!flagged && sw_anomaly_book_find(d->book, SW_ANOMALY_ML_DETECTED, i, &since) < 0)
+                return 0;
+        struct sw_finding f = {.type = SW_ANOMALY_ML_DETECTED, .sku_index = i, .as_of = as_of, .score = score};
+        memcpy(f.ml.features, x, sizeof(f.ml.features));
+        sw_iforest_contributions(run->forest, x, f.ml.contributions);
+        f.ml.z = z;
+        f.ml.threshold = sw_iforest_threshold(run->forest);
+        f.severity = z >= p->critical_sigma ? SW_SEVERITY_CRITICAL : SW_SEVERITY_WARNING;
+        /* The share of a normal day's scores below this one, under a normal model of the day. */
+        f.probability = 0.5 * erfc(-z / sqrt(2.0));
+        f.value = s->on_hand > 0 ? s->on_hand * sw_detect__sku_price(s) : 0;
+        f.action = sw_ml_action(f.ml.contributions);
+        if (sw_explain(x, f.ml.contributions, run->stats, p->max_reasons, f.description, sizeof(f.description)) < 0)
+                f.description[0] = '\0';
+        return sw_detect__transition(d, &f, flagged, !flagged, as_of, fn, ctx, sum);
+}
+
+int sw_detect_ml(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run, sw_day_t as_of,
+                 sw_finding_fn fn, void *ctx, struct sw_detect_summary *ret)
+{
+        struct sw_detect_summary sum = {0};
+        struct score_moments m = {0};
+        float x[SW_FEAT_COUNT];
+        int r;
+
+        sw_features_category_prices(d->skus, run->category_avg, run->category_counts);
+        /* Pass 1: feed the reservoir and learn the day's score distribution. */
+        for (uint32_t i = 0; i < d->skus->count; i++) {
+                if (sw_features_compute(d->skus, i, as_of, d->cal, run->category_avg, x) < 0)
+                        continue;
+                sum.evaluated++;
+                if (run->reservoir)
+                        sw_reservoir_add(run->reservoir, x);
+                if (forest_ready(run))
+                        moments_add(&m, sw_iforest_score(run->forest, x));
+        }
+        /* Pass 2: flag against the threshold and the day's spread (scores recomputed, not stored). */
+        for (uint32_t i = 0; forest_ready(run) && i < d->skus->count; i++) {
+                if (sw_features_compute(d->skus, i, as_of, d->cal, run->category_avg, x) < 0)
+                        continue;
+                r = flag_sku(d, p, run, i, as_of, x, sw_iforest_score(run->forest, x), &m, fn, ctx, &sum);
+                if (r < 0)
+                        return r;
+        }
+        if (ret)
+                *ret = sum;
+        return 0;
+}

@@ -1,0 +1,328 @@
+/* Median/MAD baselines of the training features and plain-words reasons for flagged SKU-days. */
+#include "core/explain.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REASON_MAX 160 /* one reason; the longest real one is under 100 characters */
+
+static int float_cmp(const void *a, const void *b)
+{
+        float x = *(const float *)a, y = *(const float *)b;
+        return (x > y) - (x < y);
+}
+
+/* Median of n sorted values, n >= 1. */
+static float sorted_median(const float *v, uint32_t n)
+{
+        if (n % 2)
+                return v[n / 2];
+        return (float)(((double)v[n / 2 - 1] + v[n / 2]) / 2);
+}
+
+int sw_feature_stats_compute(const float *rows, uint32_t n, float *scratch,
+                             struct sw_feature_stats *ret)
+{
+        struct sw_feature_stats st;
+        if (n == 0)
+                return -EINVAL;
+        memset(&st, 0, sizeof(st));
+        for (int f = 0; f < SW_FEAT_COUNT; f++) {
+                uint32_t m = 0;
+                for (uint32_t i = 0; i < n; i++) {
+                        float x = rows[(size_t)i * SW_FEAT_COUNT + f];
+                        if (isfinite(x))
+                                scratch[m++] = x;
+                }
+                if (m == 0)
+                        continue;
+                qsort(scratch, m, sizeof(*scratch), float_cmp);
+                st.median[f] = sorted_median(scratch, m);
+                for (uint32_t i = 0; i < m; i++)
+                        scratch[i] = fabsf(scratch[i] - st.median[f]);
+                qsort(scratch, m, sizeof(*scratch), float_cmp);
+                st.mad[f] = sorted_median(scratch, m);
+        }
+        *ret = st;
+        return 0;
+}
+
+/* ---- reasons ---- */
+
+static const char *const weekday_names[7] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                             "Friday", "Saturday", "Sunday"};
+
+/* A unit count: whole numbers without decimals, else one decimal (a median may be x.5). */
+static const char *fmt_units(double v, char buf[48])
+{
+        v += 0.0; /* -0 prints as 0 */
+        if (fabs(v) < 1e15 && v == floor(v))
+                snprintf(buf, 48, "%.0f", v);
+        else
+                snprintf(buf, 48, "%.1f", v);
+        return buf;
+}
+
+/* Whole percent of a ratio, clamped so that a runaway value cannot overflow. */
+static long percent(double ratio)
+{
+        double p = fabs(ratio) * 100;
+        return p > 1e9 ? 1000000000L : lround(p);
+}
+
+/*
+ * Whether x is high (+1), low (-1) or neither (0) against the training median; without
+ * stats on-hand is compared to a week of sales and turnover to 1 (a week of stock), the
+ * others have no reference.
+ */
+static int direction(enum sw_feature f, const float x[SW_FEAT_COUNT],
+                     const struct sw_feature_stats *stats)
+{
+        double ref;
+        if (stats)
+                ref = stats->median[f];
+        else if (f == SW_FEAT_ON_HAND)
+                ref = x[SW_FEAT_SALES_7D];
+        else if (f == SW_FEAT_STOCK_TURNOVER)
+                ref = 1;
+        else
+                return 0;
+        return (x[f] > ref) - (x[f] < ref);
+}
+
+static void reason_sales(const float x[SW_FEAT_COUNT], const struct sw_feature_stats *stats,
+                         char *out)
+{
+        char a[48], b[48];
+        double s7 = x[SW_FEAT_SALES_7D];
+        int dir = direction(SW_FEAT_SALES_7D, x, stats);
+        if (s7 <= 0 && dir <= 0)
+                snprintf(out, REASON_MAX, "No sales this week");
+        else if (dir > 0)
+                snprintf(out, REASON_MAX, "High sales (%s units this week vs %s typical)",
+                         fmt_units(s7, a), fmt_units(stats->median[SW_FEAT_SALES_7D], b));
+        else if (dir < 0)
+                snprintf(out, REASON_MAX, "Low sales (%s units this week vs %s typical)",
+                         fmt_units(s7, a), fmt_units(stats->median[SW_FEAT_SALES_7D], b));
+        else
+                snprintf(out, REASON_MAX, "Unusual weekly sales (%s units)", fmt_units(s7, a));
+}
+
+static void reason_trend(const float x[SW_FEAT_COUNT], char *out)
+{
+        double t = x[SW_FEAT_SALES_TREND_7D];
+        long p = percent(t);
+        if (!isfinite(t))
+                snprintf(out, REASON_MAX, "Unusual sales trend");
+        else if (p == 0)
+                snprintf(out, REASON_MAX, "Sales flat vs last week");
+        else if (t > 0)
+                snprintf(out, REASON_MAX, "Sales %s %ld%% vs last week", p >= 50 ? "spiked" : "up",
+                         p);
+        else
+                snprintf(out, REASON_MAX, "Sales %s %ld%% vs last week",
+                         p >= 50 ? "dropped" : "down", p);
+}
+
+static void reason_stock(const float x[SW_FEAT_COUNT], const struct sw_feature_stats *stats,
+                         char *out)
+{
+        char a[48], b[48];
+        double q = x[SW_FEAT_ON_HAND], s7 = x[SW_FEAT_SALES_7D];
+        int dir = direction(SW_FEAT_ON_HAND, x, stats);
+        fmt_units(q, a);
+        fmt_units(s7, b);
+        if (q < 0)
+                snprintf(out, REASON_MAX, "Negative stock on book (%s units)", a);
+        else if (q == 0 && dir <= 0)
+                snprintf(out, REASON_MAX, "Out of stock on book (0 units)");
+        else if (dir > 0 && q > s7)
+                snprintf(out, REASON_MAX, "Overstock detected (%s units vs %s weekly sales)", a, b);
+        else if (dir > 0)
+                snprintf(out, REASON_MAX, "High stock (%s units vs %s weekly sales)", a, b);
+        else if (dir < 0)
+                snprintf(out, REASON_MAX, "Low stock (%s units vs %s weekly sales)", a, b);
+        else
+                snprintf(out, REASON_MAX, "Unusual stock level (%s units vs %s weekly sales)", a,
+                         b);
+}
+
+static void reason_price(const float x[SW_FEAT_COUNT], const struct sw_feature_stats *stats,
+                         char *out)
+{
+        double p = x[SW_FEAT_UNIT_PRICE];
+        int dir = direction(SW_FEAT_UNIT_PRICE, x, stats);
+        if (!(p > 0))
+                snprintf(out, REASON_MAX, "Price unknown");
+        else if (dir > 0)
+                snprintf(out, REASON_MAX, "Unusually high price (%.2f vs %.2f typical)", p,
+                         (double)stats->median[SW_FEAT_UNIT_PRICE]);
+        else if (dir < 0)
+                snprintf(out, REASON_MAX, "Unusually low price (%.2f vs %.2f typical)", p,
+                         (double)stats->median[SW_FEAT_UNIT_PRICE]);
+        else
+                snprintf(out, REASON_MAX, "Unusual price (%.2f)", p);
+}
+
+static void reason_weekday(const float x[SW_FEAT_COUNT], char *out)
+{
+        float w = x[SW_FEAT_DAY_OF_WEEK];
+        if (w >= 0 && w <= 6)
+                snprintf(out, REASON_MAX, "Unusual for a %s", weekday_names[lroundf(w)]);
+        else
+                snprintf(out, REASON_MAX, "Unusual day of the week");
+}
+
+static void reason_turnover(const float x[SW_FEAT_COUNT], const struct sw_feature_stats *stats,
+                            char *out)
+{
+        double r = x[SW_FEAT_STOCK_TURNOVER];
+        int dir = direction(SW_FEAT_STOCK_TURNOVER, x, stats);
+        if (dir > 0)
+                snprintf(out, REASON_MAX, "Fast-moving (%.2fx turnover)", r);
+        else if (dir < 0)
+                snprintf(out, REASON_MAX, "Slow-moving (%.2fx turnover)", r);
+        else
+                snprintf(out, REASON_MAX, "Unusual turnover (%.2fx)", r);
+}
+
+static void reason_vs_avg(const float x[SW_FEAT_COUNT], char *out)
+{
+        double v = x[SW_FEAT_PRICE_VS_AVG];
+        long p = percent(v);
+        if (!isfinite(v))
+                snprintf(out, REASON_MAX, "Unusual price for the category");
+        else if (p > 0 && v > 0)
+                snprintf(out, REASON_MAX, "Price %ld%% above category average", p);
+        else if (p > 0)
+                snprintf(out, REASON_MAX, "Price %ld%% below category average", p);
+        else if (!(x[SW_FEAT_UNIT_PRICE] > 0))
+                snprintf(out, REASON_MAX, "Price unknown");
+        else
+                snprintf(out, REASON_MAX, "Price in line with category average");
+}
+
+/* The reason feature f gives, in out[REASON_MAX]. */
+static void reason_text(enum sw_feature f, const float x[SW_FEAT_COUNT],
+                        const struct sw_feature_stats *stats, char *out)
+{
+        switch (f) {
+        case SW_FEAT_SALES_7D:
+                reason_sales(x, stats, out);
+                break;
+        case SW_FEAT_SALES_TREND_7D:
+                reason_trend(x, out);
+                break;
+        case SW_FEAT_ON_HAND:
+                reason_stock(x, stats, out);
+                break;
+        case SW_FEAT_UNIT_PRICE:
+                reason_price(x, stats, out);
+                break;
+        case SW_FEAT_DAY_OF_WEEK:
+                reason_weekday(x, out);
+                break;
+        case SW_FEAT_IS_HOLIDAY:
+                snprintf(out, REASON_MAX, "%s",
+                         x[SW_FEAT_IS_HOLIDAY] >= 0.5f ? "Holiday trading"
+                                                       : "Unusual for a non-holiday");
+                break;
+        case SW_FEAT_STOCK_TURNOVER:
+                reason_turnover(x, stats, out);
+                break;
+        default:
+                reason_vs_avg(x, out);
+                break;
+        }
+}
+
+/* Weights when the forest gave no contributions: robust distance from the training median. */
+static void robust_weights(const float x[SW_FEAT_COUNT], const struct sw_feature_stats *stats,
+                           double ret[SW_FEAT_COUNT])
+{
+        double sum = 0;
+        for (int f = 0; f < SW_FEAT_COUNT; f++) {
+                double m = stats->median[f], mad = stats->mad[f];
+                /* MAD 0 (most values equal): any difference is far, but stays finite. */
+                double den = mad > 0 ? mad : 1e-3 * fmax(1, fabs(m));
+                ret[f] = isfinite(x[f]) ? fabs(x[f] - m) / den : 0;
+                sum += ret[f];
+        }
+        for (int f = 0; f < SW_FEAT_COUNT; f++)
+                ret[f] = sum > 0 ? ret[f] / sum : 0;
+}
+
+/* Append s to buf at *pos when it fits whole (with the separator), or cut when it is the first. */
+static bool append_reason(char *buf, size_t size, size_t *pos, const char *s)
+{
+        size_t sep = *pos ? strlen(SW_EXPLAIN_SEPARATOR) : 0, len = strlen(s);
+        if (*pos + sep + len < size) {
+                memcpy(buf + *pos, SW_EXPLAIN_SEPARATOR, sep);
+                memcpy(buf + *pos + sep, s, len);
+                *pos += sep + len;
+                buf[*pos] = '\0';
+                return true;
+        }
+        if (*pos == 0) {
+                len = size - 1;
+                memcpy(buf, s, len);
+                buf[len] = '\0';
+                *pos = len;
+        }
+        return false;
+}
+
+int sw_explain(const float features[SW_FEAT_COUNT], const double contributions[SW_FEAT_COUNT],
+               const struct sw_feature_stats *stats, unsigned max_reasons, char *buf, size_t size)
+{
+        /* A share of exactly 1/SW_FEAT_COUNT (an even split) counts, despite rounding. */
+        const double min_share = 1.0 / SW_FEAT_COUNT - 1e-9;
+        double weight[SW_FEAT_COUNT] = {0};
+        int order[SW_FEAT_COUNT], n = 0;
+        char texts[SW_FEAT_COUNT][REASON_MAX];
+        unsigned emitted = 0;
+        size_t pos = 0;
+
+        if (size < 1)
+                return -ENOSPC;
+        buf[0] = '\0';
+        if (max_reasons == 0)
+                max_reasons = SW_EXPLAIN_DEFAULT_REASONS;
+        if (contributions)
+                memcpy(weight, contributions, sizeof(weight));
+        else if (stats)
+                robust_weights(features, stats, weight);
+
+        /* Features with a meaningful share, strongest first; insertion keeps ties in feature order.
+         */
+        for (int f = 0; f < SW_FEAT_COUNT; f++) {
+                int k = n++;
+                if (!(weight[f] >= min_share)) {
+                        n--;
+                        continue;
+                }
+                while (k > 0 && weight[order[k - 1]] < weight[f]) {
+                        order[k] = order[k - 1];
+                        k--;
+                }
+                order[k] = f;
+        }
+        for (int k = 0; k < n && emitted < max_reasons; k++) {
+                bool dup = false;
+                reason_text((enum sw_feature)order[k], features, stats, texts[emitted]);
+                for (unsigned j = 0; j < emitted; j++)
+                        dup = dup || strcmp(texts[j], texts[emitted]) == 0;
+                if (dup)
+                        continue;
+                if (!append_reason(buf, size, &pos, texts[emitted]))
+                        break;
+                emitted++;
+        }
+        if (n == 0)
+                append_reason(buf, size, &pos, "Unusual combination of sales, stock and price");
+        return (int)pos;
+}

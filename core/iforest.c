@@ -1,0 +1,715 @@
+/* Isolation Forest: fixed-memory fit, sklearn-compatible scoring, DIFFI contributions, persistence.
+ */
+#include "core/iforest.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdalign.h>
+#include <string.h>
+
+#define IFOREST_EULER_GAMMA  0.5772156649
+#define IFOREST_HEADER_BYTES 48u
+#define IFOREST_NODE_BYTES   8u
+#define IFOREST_EMPTY_SLOT   UINT32_MAX
+
+/* xoshiro256** state; local to a fit, seeded from params.seed by splitmix64. */
+struct iforest_rng {
+        uint64_t s[4]; /* generator state, never all zero */
+};
+
+static uint64_t iforest__splitmix64(uint64_t *x)
+{
+        uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+}
+
+static void iforest__rng_seed(struct iforest_rng *r, uint64_t seed)
+{
+        for (unsigned i = 0; i < 4; i++)
+                r->s[i] = iforest__splitmix64(&seed);
+}
+
+static uint64_t iforest__rotl(uint64_t x, int k)
+{
+        return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t iforest__rng_next(struct iforest_rng *r)
+{
+        uint64_t *s = r->s;
+        uint64_t result = iforest__rotl(s[1] * 5, 7) * 9;
+        uint64_t t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = iforest__rotl(s[3], 45);
+        return result;
+}
+
+/* Uniform in [0, 1) with 53 random bits. */
+static double iforest__rng_unit(struct iforest_rng *r)
+{
+        return (double)(iforest__rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+/* Uniform integer in [0, bound), bound >= 1: Lemire's multiply with rejection (32-bit). */
+static uint32_t iforest__rng_below(struct iforest_rng *r, uint32_t bound)
+{
+        uint64_t m = (uint64_t)(uint32_t)(iforest__rng_next(r) >> 32) * bound;
+        uint32_t low = (uint32_t)m;
+        if (low < bound) {
+                uint32_t floor = (uint32_t)(-bound) % bound;
+                while (low < floor) {
+                        m = (uint64_t)(uint32_t)(iforest__rng_next(r) >> 32) * bound;
+                        low = (uint32_t)m;
+                }
+        }
+        return (uint32_t)(m >> 32);
+}
+
+double sw_iforest_c(double n)
+{
+        if (n <= 1.0)
+                return 0.0;
+        if (n == 2.0)
+                return 1.0;
+        return 2.0 * (log(n - 1.0) + IFOREST_EULER_GAMMA) - 2.0 * (n - 1.0) / n;
+}
+
+/* Depth limit for psi rows: the given one, or ceil(log2(max(psi, 2))) as sklearn. */
+static uint8_t iforest__depth_limit(uint8_t max_depth, uint32_t psi)
+{
+        uint8_t d = 0;
+        if (max_depth)
+                return max_depth;
+        while (d < 32 && (1ULL << d) < (psi < 2 ? 2 : psi))
+                d++;
+        return d;
+}
+
+/* Most nodes one tree of psi rows with depth limit d can have. */
+static uint64_t iforest__tree_worst_nodes(uint32_t psi, uint8_t d)
+{
+        uint64_t by_rows = 2ULL * psi - 1;
+        if (d >= 40)
+                return by_rows;
+        uint64_t by_depth = (1ULL << (d + 1)) - 1;
+        return by_depth < by_rows ? by_depth : by_rows;
+}
+
+void sw_iforest_params_default(struct sw_iforest_params *ret, uint8_t n_features)
+{
+        *ret = (struct sw_iforest_params){
+            .n_trees = 100,
+            .sample_size = 256,
+            .max_depth = 0,
+            .n_features = n_features,
+            .contamination = 0.05,
+            .seed = 0,
+            .pool_nodes = 0,
+        };
+}
+
+int sw_iforest_params_validate(const struct sw_iforest_params *p)
+{
+        if (!p || p->n_trees == 0 || p->sample_size < 2 || p->n_features == 0 ||
+            p->n_features > SW_IFOREST_MAX_FEATURES)
+                return -EINVAL;
+        if (!(p->contamination > 0.0 && p->contamination <= 0.5))
+                return -EINVAL;
+        /* Child indices within a tree are 16-bit. */
+        if (iforest__tree_worst_nodes(
+                p->sample_size, iforest__depth_limit(p->max_depth, p->sample_size)) > UINT16_MAX)
+                return -EINVAL;
+        return 0;
+}
+
+/* Sizes of the pieces carved out of the caller's block. */
+struct iforest_layout {
+        uint32_t pool_nodes; /* node pool capacity */
+        uint32_t hash_slots; /* sampling set slots, a power of two >= 2 psi */
+        uint32_t stack_size; /* work stack frames */
+        size_t total;        /* bytes including alignment slack */
+};
+
+static size_t iforest__align(size_t v)
+{
+        return (v + alignof(double) - 1) & ~(size_t)(alignof(double) - 1);
+}
+
+static int iforest__layout(const struct sw_iforest_params *p, struct iforest_layout *ret)
+{
+        if (sw_iforest_params_validate(p) < 0)
+                return -EINVAL;
+        uint8_t d = iforest__depth_limit(p->max_depth, p->sample_size);
+        uint64_t worst = (uint64_t)p->n_trees * iforest__tree_worst_nodes(p->sample_size, d);
+        uint64_t pool = p->pool_nodes ? p->pool_nodes : worst;
+        if (pool > UINT32_MAX)
+                return -EINVAL;
+        uint32_t slots = 1;
+        while (slots < 2u * p->sample_size)
+                slots <<= 1;
+        /* The fit never goes deeper than psi - 1; the check stack follows the limit too. */
+        uint32_t stack = (d < p->sample_size ? d : p->sample_size) + 2u;
+        size_t total = alignof(double) - 1;
+        total += iforest__align((size_t)pool * sizeof(struct sw_iforest_node));
+        total += iforest__align((size_t)pool * sizeof(uint16_t));
+        total += iforest__align((size_t)p->n_trees * sizeof(uint32_t) * 2);
+        total += iforest__align(((size_t)p->sample_size + 1) * sizeof(double));
+        total += iforest__align((size_t)p->sample_size * sizeof(uint32_t));
+        total += iforest__align((size_t)slots * sizeof(uint32_t));
+        total += iforest__align((size_t)stack * sizeof(struct sw_iforest_frame));
+        *ret = (struct iforest_layout){
+            .pool_nodes = (uint32_t)pool, .hash_slots = slots, .stack_size = stack, .total = total};
+        return 0;
+}
+
+size_t sw_iforest_memory_size(const struct sw_iforest_params *p)
+{
+        struct iforest_layout l;
+        if (iforest__layout(p, &l) < 0)
+                return 0;
+        return l.total;
+}
+
+/* Carve n bytes at *cursor, keeping the cursor aligned for doubles. */
+static void *iforest__carve(unsigned char **cursor, size_t n)
+{
+        void *r = *cursor;
+        *cursor += iforest__align(n);
+        return r;
+}
+
+int sw_iforest_init(struct sw_iforest *f, const struct sw_iforest_params *p, void *mem, size_t size)
+{
+        struct iforest_layout l;
+        if (!f || !mem || iforest__layout(p, &l) < 0)
+                return -EINVAL;
+        if (size < l.total)
+                return -ENOBUFS;
+        uintptr_t a = ((uintptr_t)mem + alignof(double) - 1) & ~(uintptr_t)(alignof(double) - 1);
+        unsigned char *cursor = (unsigned char *)a;
+        *f = (struct sw_iforest){.params = *p};
+        f->params.pool_nodes = l.pool_nodes;
+        f->nodes = iforest__carve(&cursor, (size_t)l.pool_nodes * sizeof(struct sw_iforest_node));
+        f->node_rows = iforest__carve(&cursor, (size_t)l.pool_nodes * sizeof(uint16_t));
+        f->tree_begin = iforest__carve(&cursor, (size_t)p->n_trees * sizeof(uint32_t) * 2);
+        f->tree_nodes = f->tree_begin + p->n_trees;
+        f->c_table = iforest__carve(&cursor, ((size_t)p->sample_size + 1) * sizeof(double));
+        f->sample = iforest__carve(&cursor, (size_t)p->sample_size * sizeof(uint32_t));
+        f->hash = iforest__carve(&cursor, (size_t)l.hash_slots * sizeof(uint32_t));
+        f->hash_mask = l.hash_slots - 1;
+        f->stack = iforest__carve(&cursor, (size_t)l.stack_size * sizeof(struct sw_iforest_frame));
+        f->stack_size = l.stack_size;
+        for (uint32_t i = 0; i <= p->sample_size; i++)
+                f->c_table[i] = sw_iforest_c((double)i);
+        f->threshold = NAN;
+        return 0;
+}
+
+bool sw_iforest_fitted(const struct sw_iforest *f)
+{
+        return f && f->fitted;
+}
+
+/* Draw psi distinct row indices of n into f->sample (Floyd's algorithm). */
+static void iforest__sample_rows(struct sw_iforest *f, struct iforest_rng *r, uint32_t n)
+{
+        uint32_t psi = f->psi;
+        if (psi == n) {
+                for (uint32_t i = 0; i < n; i++)
+                        f->sample[i] = i;
+                return;
+        }
+        memset(f->hash, 0xff, ((size_t)f->hash_mask + 1) * sizeof(uint32_t));
+        uint32_t count = 0;
+        for (uint32_t j = n - psi; j < n; j++) {
+                uint32_t t = iforest__rng_below(r, j + 1);
+                /* Insert t, or j if t is taken; j is never taken yet (all picks are < j). */
+                uint32_t slot = (t * 2654435761u) & f->hash_mask;
+                bool taken = false;
+                while (f->hash[slot] != IFOREST_EMPTY_SLOT) {
+                        if (f->hash[slot] == t) {
+                                taken = true;
+                                break;
+                        }
+                        slot = (slot + 1) & f->hash_mask;
+                }
+                uint32_t pick = taken ? j : t;
+                if (taken) {
+                        slot = (pick * 2654435761u) & f->hash_mask;
+                        while (f->hash[slot] != IFOREST_EMPTY_SLOT)
+                                slot = (slot + 1) & f->hash_mask;
+                }
+                f->hash[slot] = pick;
+                f->sample[count++] = pick;
+        }
+}
+
+/* Grow tree t from f->sample; returns 0 or -ENOSPC. */
+static int iforest__grow_tree(struct sw_iforest *f, struct iforest_rng *r, const float *x,
+                              uint32_t tree)
+{
+        const uint32_t nf = f->params.n_features;
+        const uint32_t begin = f->n_nodes;
+        uint32_t *rows = f->sample;
+        uint32_t top = 0;
+        uint8_t candidates[SW_IFOREST_MAX_FEATURES];
+
+        f->tree_begin[tree] = begin;
+        f->stack[top++] = (struct sw_iforest_frame){.begin = 0, .end = f->psi, .parent = -1};
+        while (top > 0) {
+                struct sw_iforest_frame fr = f->stack[--top];
+                if (f->n_nodes >= f->params.pool_nodes)
+                        return -ENOSPC;
+                uint32_t id = f->n_nodes++;
+                struct sw_iforest_node *node = &f->nodes[id];
+                if (fr.parent >= 0)
+                        f->nodes[fr.parent].link = (uint16_t)(id - begin);
+                uint32_t count = fr.end - fr.begin;
+                f->node_rows[id] = (uint16_t)count;
+                *node = (struct sw_iforest_node){.link = (uint16_t)count, .flags = SW_IFOREST_LEAF};
+                if (fr.depth > f->max_leaf_depth)
+                        f->max_leaf_depth = (uint8_t)fr.depth;
+                if (count <= 1 || fr.depth >= f->depth_limit)
+                        continue;
+
+                /* Feature uniform among the non-constant ones: draw without replacement. */
+                for (uint32_t k = 0; k < nf; k++)
+                        candidates[k] = (uint8_t)k;
+                uint32_t feature = 0;
+                float lo = 0.0f, hi = 0.0f;
+                bool found = false;
+                for (uint32_t k = 0; k < nf && !found; k++) {
+                        uint32_t j = k + iforest__rng_below(r, nf - k);
+                        uint8_t c = candidates[j];
+                        candidates[j] = candidates[k];
+                        candidates[k] = c;
+                        lo = hi = x[(size_t)rows[fr.begin] * nf + c];
+                        for (uint32_t i = fr.begin + 1; i < fr.end; i++) {
+                                float v = x[(size_t)rows[i] * nf + c];
+                                if (v < lo)
+                                        lo = v;
+                                if (v > hi)
+                                        hi = v;
+                        }
+                        if (hi > lo) {
+                                feature = c;
+                                found = true;
+                        }
+                }
+                if (!found)
+                        continue;
+
+                double u = iforest__rng_unit(r);
+                float t = (float)((double)lo + u * ((double)hi - (double)lo));
+                if (!(t < hi))
+                        t = lo;
+                /* Partition: x <= t first. Both sides are non-empty since lo <= t < hi. */
+                uint32_t i = fr.begin, j = fr.end;
+                while (i < j) {
+                        if (x[(size_t)rows[i] * nf + feature] <= t) {
+                                i++;
+                        } else {
+                                uint32_t tmp = rows[i];
+                                rows[i] = rows[--j];
+                                rows[j] = tmp;
+                        }
+                }
+                *node = (struct sw_iforest_node){
+                    .threshold = t, .link = 0, .feature = (uint8_t)feature, .flags = 0};
+                /* Right pushed first so that the left child is built next (id + 1). */
+                f->stack[top++] = (struct sw_iforest_frame){
+                    .begin = i, .end = fr.end, .parent = (int32_t)id, .depth = fr.depth + 1};
+                f->stack[top++] = (struct sw_iforest_frame){
+                    .begin = fr.begin, .end = i, .parent = -1, .depth = fr.depth + 1};
+        }
+        f->tree_nodes[tree] = f->n_nodes - begin;
+        return 0;
+}
+
+/* Path length h_t(x) of row in tree t: leaf depth + c(leaf size). */
+static inline double iforest__path_length(const struct sw_iforest *f, uint32_t tree,
+                                          const float *row)
+{
+        const struct sw_iforest_node *base = f->nodes + f->tree_begin[tree];
+        uint32_t i = 0;
+        unsigned depth = 0;
+        while (!(base[i].flags & SW_IFOREST_LEAF)) {
+                i = row[base[i].feature] <= base[i].threshold ? i + 1 : base[i].link;
+                depth++;
+        }
+        return (double)depth + f->c_table[base[i].link];
+}
+
+static double iforest__score_from_sum(const struct sw_iforest *f, double sum)
+{
+        return exp2(-(sum / (double)f->params.n_trees) / f->c_psi);
+}
+
+double sw_iforest_score(const struct sw_iforest *f, const float *row)
+{
+        if (!sw_iforest_fitted(f) || !row)
+                return NAN;
+        double sum = 0.0;
+        for (uint32_t t = 0; t < f->params.n_trees; t++)
+                sum += iforest__path_length(f, t, row);
+        return iforest__score_from_sum(f, sum);
+}
+
+/* One branch-free step of a walk: a leaf stays put, a split moves to its child. */
+static inline void iforest__step(const struct sw_iforest_node *base, const float *row, uint32_t *at,
+                                 unsigned *depth)
+{
+        const struct sw_iforest_node *nd = base + *at;
+        const uint32_t split = -(uint32_t) !(nd->flags & SW_IFOREST_LEAF);
+        const uint32_t go_left = -(uint32_t)(row[nd->feature] <= nd->threshold);
+        const uint32_t next = ((*at + 1) & go_left) | (nd->link & ~go_left);
+        *at = (next & split) | (*at & ~split);
+        *depth += split & 1u;
+}
+
+int sw_iforest_score_many(const struct sw_iforest *f, const float *x, uint32_t n,
+                          double *ret_scores)
+{
+        const uint32_t nf = f ? f->params.n_features : 0;
+        if (!sw_iforest_fitted(f) || (n && (!x || !ret_scores)))
+                return -EINVAL;
+        for (uint32_t i = 0; i < n; i++)
+                ret_scores[i] = 0.0;
+        /* Tree by tree (a tree stays in cache); four rows walk together, branch free, so
+         * that their dependent loads overlap. Same additions in the same order as
+         * sw_iforest_score, so identical results. */
+        for (uint32_t t = 0; t < f->params.n_trees; t++) {
+                const struct sw_iforest_node *base = f->nodes + f->tree_begin[t];
+                uint32_t i = 0;
+                for (; i + 4 <= n; i += 4) {
+                        const float *r0 = x + (size_t)i * nf;
+                        uint32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+                        unsigned d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+                        for (unsigned level = 0; level < f->max_leaf_depth; level++) {
+                                iforest__step(base, r0, &a0, &d0);
+                                iforest__step(base, r0 + nf, &a1, &d1);
+                                iforest__step(base, r0 + 2 * nf, &a2, &d2);
+                                iforest__step(base, r0 + 3 * nf, &a3, &d3);
+                        }
+                        ret_scores[i] += (double)d0 + f->c_table[base[a0].link];
+                        ret_scores[i + 1] += (double)d1 + f->c_table[base[a1].link];
+                        ret_scores[i + 2] += (double)d2 + f->c_table[base[a2].link];
+                        ret_scores[i + 3] += (double)d3 + f->c_table[base[a3].link];
+                }
+                for (; i < n; i++)
+                        ret_scores[i] += iforest__path_length(f, t, x + (size_t)i * nf);
+        }
+        for (uint32_t i = 0; i < n; i++)
+                ret_scores[i] = iforest__score_from_sum(f, ret_scores[i]);
+        return 0;
+}
+
+/* k-th smallest of a[0..n-1] (k < n), partially reordering a (Hoare quickselect). */
+static double iforest__select(double *a, size_t n, size_t k)
+{
+        ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, kk = (ptrdiff_t)k;
+        while (lo < hi) {
+                /* Median of three as pivot: an element of a[lo..hi], so the scans stop. */
+                double x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi];
+                double pivot =
+                    x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+                ptrdiff_t i = lo, j = hi;
+                while (i <= j) {
+                        while (a[i] < pivot)
+                                i++;
+                        while (a[j] > pivot)
+                                j--;
+                        if (i <= j) {
+                                double tmp = a[i];
+                                a[i++] = a[j];
+                                a[j--] = tmp;
+                        }
+                }
+                /* Now a[lo..j] <= pivot <= a[i..hi] and a[j+1..i-1] == pivot. */
+                if (kk <= j)
+                        hi = j;
+                else if (kk >= i)
+                        lo = i;
+                else
+                        break;
+        }
+        return a[k];
+}
+
+/* numpy.percentile(a, 100 q), linear interpolation; reorders a. */
+static double iforest__quantile(double *a, size_t n, double q)
+{
+        double pos = q * (double)(n - 1);
+        size_t k = (size_t)floor(pos);
+        if (k >= n - 1)
+                return iforest__select(a, n, n - 1);
+        double frac = pos - (double)k;
+        double lo = iforest__select(a, n, k);
+        /* After selection every element above k is >= a[k]: the next order statistic is their min.
+         */
+        double next = a[k + 1];
+        for (size_t i = k + 2; i < n; i++)
+                if (a[i] < next)
+                        next = a[i];
+        return lo + frac * (next - lo);
+}
+
+int sw_iforest_fit(struct sw_iforest *f, const float *x, uint32_t n, double *scratch)
+{
+        if (!f || !f->nodes || !x || !scratch || n < 2)
+                return -EINVAL;
+        struct iforest_rng r;
+        iforest__rng_seed(&r, f->params.seed);
+        f->fitted = false;
+        f->n_nodes = 0;
+        f->max_leaf_depth = 0;
+        f->psi = (uint16_t)(n < f->params.sample_size ? n : f->params.sample_size);
+        f->depth_limit = iforest__depth_limit(f->params.max_depth, f->psi);
+        f->c_psi = f->c_table[f->psi];
+        for (uint32_t t = 0; t < f->params.n_trees; t++) {
+                iforest__sample_rows(f, &r, n);
+                int err = iforest__grow_tree(f, &r, x, t);
+                if (err < 0) {
+                        f->n_nodes = 0;
+                        return err;
+                }
+        }
+        f->fitted = true;
+        (void)sw_iforest_score_many(f, x, n, scratch);
+        f->threshold = iforest__quantile(scratch, n, 1.0 - f->params.contamination);
+        return 0;
+}
+
+bool sw_iforest_is_anomaly(const struct sw_iforest *f, double score)
+{
+        return sw_iforest_fitted(f) && score >= f->threshold;
+}
+
+double sw_iforest_threshold(const struct sw_iforest *f)
+{
+        return sw_iforest_fitted(f) ? f->threshold : NAN;
+}
+
+void sw_iforest_contributions(const struct sw_iforest *f, const float *row, double *ret)
+{
+        if (!f || !ret)
+                return;
+        const uint32_t nf = f->params.n_features;
+        for (uint32_t k = 0; k < nf; k++)
+                ret[k] = 0.0;
+        if (!sw_iforest_fitted(f) || !row)
+                return;
+        double total = 0.0;
+        for (uint32_t t = 0; t < f->params.n_trees; t++) {
+                double h = iforest__path_length(f, t, row);
+                if (!(h > 0.0))
+                        continue;
+                const uint32_t begin = f->tree_begin[t];
+                uint32_t i = begin;
+                while (!(f->nodes[i].flags & SW_IFOREST_LEAF)) {
+                        const struct sw_iforest_node *n = &f->nodes[i];
+                        uint32_t child = row[n->feature] <= n->threshold ? i + 1 : begin + n->link;
+                        double w = log2((double)f->node_rows[i] / (double)f->node_rows[child]) / h;
+                        ret[n->feature] += w;
+                        total += w;
+                        i = child;
+                }
+        }
+        if (total > 0.0)
+                for (uint32_t k = 0; k < nf; k++)
+                        ret[k] /= total;
+}
+
+/* ---- persistence ---- */
+
+static unsigned char *iforest__put(unsigned char *p, uint64_t v, unsigned bytes)
+{
+        for (unsigned i = 0; i < bytes; i++)
+                p[i] = (unsigned char)(v >> (8 * i));
+        return p + bytes;
+}
+
+static uint64_t iforest__get(const unsigned char **p, unsigned bytes)
+{
+        uint64_t v = 0;
+        for (unsigned i = 0; i < bytes; i++)
+                v |= (uint64_t)(*p)[i] << (8 * i);
+        *p += bytes;
+        return v;
+}
+
+static uint64_t iforest__double_bits(double d)
+{
+        uint64_t v;
+        memcpy(&v, &d, sizeof(v));
+        return v;
+}
+
+size_t sw_iforest_serialized_size(const struct sw_iforest *f)
+{
+        if (!sw_iforest_fitted(f))
+                return 0;
+        return IFOREST_HEADER_BYTES + (size_t)f->n_nodes * IFOREST_NODE_BYTES;
+}
+
+int sw_iforest_serialize(const struct sw_iforest *f, void *buf, size_t size)
+{
+        if (!sw_iforest_fitted(f) || !buf)
+                return -EINVAL;
+        size_t need = sw_iforest_serialized_size(f);
+        if (need > INT_MAX)
+                return -EFBIG;
+        if (size < need)
+                return -ENOBUFS;
+        const struct sw_iforest_params *p = &f->params;
+        unsigned char *o = buf;
+        memcpy(o, "SWIF", 4);
+        o += 4;
+        o = iforest__put(o, SW_IFOREST_FORMAT_VERSION, 2);
+        o = iforest__put(o, p->n_trees, 2);
+        o = iforest__put(o, p->sample_size, 2);
+        o = iforest__put(o, p->max_depth, 1);
+        o = iforest__put(o, p->n_features, 1);
+        o = iforest__put(o, iforest__double_bits(p->contamination), 8);
+        o = iforest__put(o, p->seed, 8);
+        o = iforest__put(o, p->pool_nodes, 4);
+        o = iforest__put(o, f->psi, 2);
+        o = iforest__put(o, f->depth_limit, 1);
+        o = iforest__put(o, 0, 1);
+        o = iforest__put(o, iforest__double_bits(f->threshold), 8);
+        o = iforest__put(o, f->n_nodes, 4);
+        for (uint32_t i = 0; i < f->n_nodes; i++) {
+                const struct sw_iforest_node *n = &f->nodes[i];
+                uint32_t bits;
+                memcpy(&bits, &n->threshold, sizeof(bits));
+                o = iforest__put(o, bits, 4);
+                o = iforest__put(o, n->link, 2);
+                o = iforest__put(o, n->feature, 1);
+                o = iforest__put(o, n->flags, 1);
+        }
+        return (int)need;
+}
+
+/*
+ * Check the tree starting at pool index begin (at most avail nodes) is a well-formed
+ * depth-first tree: each split's left child follows it and its right child starts right
+ * after the left subtree, depth within the limit, features in range, leaf sizes summing
+ * to psi. Returns the tree's node count or -EINVAL.
+ */
+static int64_t iforest__check_tree(struct sw_iforest *f, uint32_t begin, uint32_t avail)
+{
+        const struct sw_iforest_node *base = f->nodes + begin;
+        uint32_t top = 0, cur = 0, depth = 0;
+        uint64_t rows = 0;
+        for (;;) {
+                if (cur >= avail)
+                        return -EINVAL;
+                const struct sw_iforest_node *n = &base[cur];
+                if (n->flags & ~SW_IFOREST_LEAF)
+                        return -EINVAL;
+                if (!(n->flags & SW_IFOREST_LEAF)) {
+                        if (n->feature >= f->params.n_features || isnan(n->threshold) ||
+                            depth >= f->depth_limit || n->link <= cur + 1 || n->link >= avail ||
+                            top >= f->stack_size)
+                                return -EINVAL;
+                        f->stack[top++] =
+                            (struct sw_iforest_frame){.begin = n->link, .depth = depth + 1};
+                        cur++;
+                        depth++;
+                        continue;
+                }
+                if (n->link == 0 || n->link > f->psi || n->feature >= f->params.n_features)
+                        return -EINVAL;
+                if (depth > f->max_leaf_depth)
+                        f->max_leaf_depth = (uint8_t)depth;
+                rows += n->link;
+                if (top == 0)
+                        break;
+                struct sw_iforest_frame fr = f->stack[--top];
+                if (fr.begin != cur + 1)
+                        return -EINVAL;
+                cur = fr.begin;
+                depth = fr.depth;
+        }
+        if (rows != f->psi)
+                return -EINVAL;
+        return (int64_t)cur + 1;
+}
+
+int sw_iforest_deserialize(struct sw_iforest *f, const void *buf, size_t len)
+{
+        if (!f || !f->nodes || !buf)
+                return -EINVAL;
+        f->fitted = false;
+        f->n_nodes = 0;
+        if (len < IFOREST_HEADER_BYTES || memcmp(buf, "SWIF", 4) != 0)
+                return -EINVAL;
+        const struct sw_iforest_params *p = &f->params;
+        const unsigned char *in = (const unsigned char *)buf + 4;
+        if (iforest__get(&in, 2) != SW_IFOREST_FORMAT_VERSION)
+                return -EINVAL;
+        if (iforest__get(&in, 2) != p->n_trees || iforest__get(&in, 2) != p->sample_size ||
+            iforest__get(&in, 1) != p->max_depth || iforest__get(&in, 1) != p->n_features ||
+            iforest__get(&in, 8) != iforest__double_bits(p->contamination) ||
+            iforest__get(&in, 8) != p->seed || iforest__get(&in, 4) != p->pool_nodes)
+                return -EINVAL;
+        uint64_t psi = iforest__get(&in, 2);
+        uint64_t depth_limit = iforest__get(&in, 1);
+        if (iforest__get(&in, 1) != 0)
+                return -EINVAL;
+        uint64_t threshold_bits = iforest__get(&in, 8);
+        uint64_t n_nodes = iforest__get(&in, 4);
+        if (psi < 2 || psi > p->sample_size ||
+            depth_limit != iforest__depth_limit(p->max_depth, (uint32_t)psi) ||
+            n_nodes > p->pool_nodes || len != IFOREST_HEADER_BYTES + n_nodes * IFOREST_NODE_BYTES)
+                return -EINVAL;
+        double threshold;
+        memcpy(&threshold, &threshold_bits, sizeof(threshold));
+        if (!(threshold > 0.0 && threshold < 1.0))
+                return -EINVAL;
+        for (uint32_t i = 0; i < n_nodes; i++) {
+                struct sw_iforest_node *n = &f->nodes[i];
+                uint32_t bits = (uint32_t)iforest__get(&in, 4);
+                memcpy(&n->threshold, &bits, sizeof(bits));
+                n->link = (uint16_t)iforest__get(&in, 2);
+                n->feature = (uint8_t)iforest__get(&in, 1);
+                n->flags = (uint8_t)iforest__get(&in, 1);
+        }
+        f->psi = (uint16_t)psi;
+        f->depth_limit = (uint8_t)depth_limit;
+        f->max_leaf_depth = 0;
+        uint32_t at = 0;
+        for (uint32_t t = 0; t < p->n_trees; t++) {
+                int64_t count = iforest__check_tree(f, at, (uint32_t)n_nodes - at);
+                if (count < 0)
+                        return -EINVAL;
+                f->tree_begin[t] = at;
+                f->tree_nodes[t] = (uint32_t)count;
+                at += (uint32_t)count;
+        }
+        if (at != n_nodes)
+                return -EINVAL;
+        /* Row counts: children follow their parent, so one backward pass per tree. */
+        for (uint32_t t = 0; t < p->n_trees; t++) {
+                uint32_t begin = f->tree_begin[t];
+                for (uint32_t i = begin + f->tree_nodes[t]; i-- > begin;) {
+                        const struct sw_iforest_node *n = &f->nodes[i];
+                        f->node_rows[i] =
+                            (n->flags & SW_IFOREST_LEAF)
+                                ? n->link
+                                : (uint16_t)(f->node_rows[i + 1] + f->node_rows[begin + n->link]);
+                }
+        }
+        f->n_nodes = (uint32_t)n_nodes;
+        f->c_psi = f->c_table[f->psi];
+        f->threshold = threshold;
+        f->fitted = true;
+        return 0;
+}

@@ -1,0 +1,43 @@
+/* The daemon's Isolation Forest: its memory, training schedule, persistence and runs. */
+#ifndef SW_DAEMON_ML_H
+#define SW_DAEMON_ML_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/detect_ml.h"
+
+struct sw_daemon;
+
+struct sw_daemon_ml {
+        struct sw_iforest forest;       /* the model (fitted or not) */
+        struct sw_reservoir reservoir;  /* recent SKU-day feature vectors */
+        struct sw_feature_stats stats;  /* baseline of the training rows, for explanations */
+        double *category_avg;           /* [max_categories] scratch */
+        uint32_t *category_counts;      /* [max_categories] scratch */
+        double *fit_scratch;            /* [reservoir] training scores */
+        float *stats_scratch;           /* [reservoir] one feature column */
+        uint64_t next_train_ms;         /* monotonic deadline of the next training */
+        int64_t trained_at;             /* Unix s of the model in use, 0 none */
+        int64_t trained_as_of;          /* newest as_of day fed before that training, 0 none */
+        int64_t fed_as_of;              /* newest as_of day whose vectors are in the reservoir */
+        uint32_t trained_rows;          /* rows it was trained on */
+};
+
+/* Bytes of the fixed block for the configured forest and reservoir. */
+size_t sw_daemon_ml_memory_size(const struct sw_daemon *d);
+/* Lay the ML state over mem (part of the daemon's block). */
+int sw_daemon_ml_init(struct sw_daemon *d, void *mem, size_t size);
+/* Load the last model, its stats and the reservoir from the database, if any. */
+int sw_daemon_ml_restore(struct sw_daemon *d);
+/* Train on the reservoir and persist the model; -ENODATA when it holds too few rows. */
+int sw_daemon_ml_train(struct sw_daemon *d);
+/* Score every SKU as of a day in one transaction. Trains first (after adding the day's
+ * vectors to the reservoir) when there is no model yet or the model's data is older than
+ * the training interval in event time, so a replay of many days learns as live traffic would. */
+int sw_daemon_detect_ml(struct sw_daemon *d, sw_day_t as_of, struct sw_detect_summary *ret);
+/* Train when the interval has passed. */
+void sw_daemon_ml_tick(struct sw_daemon *d, uint64_t now_ms);
+
+#endif
