@@ -1,6 +1,7 @@
 /* shelfwatchd: command line, configuration, and the daemon's run. */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,10 @@ int main(int argc, char **argv)
                 return 0;
         }
         sw_log_set_level(cfg.log.level);
+        /* Transient buffers (model and reservoir images, JSON) go back to the system when
+         * freed: a fixed mmap threshold stops glibc raising it after the first large free. */
+        mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+        mallopt(M_TRIM_THRESHOLD, 128 * 1024);
         sw_log_info("shelfwatchd %s starting (store %s/%s, %u SKUs x %u days)", sw_version(), cfg.store.tenant,
                     cfg.store.id, cfg.limits.max_skus, cfg.limits.history_days);
         r = sw_daemon_init(&d, &cfg);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Memory budget benchmark: the whole daemon holding 100k SKUs x 56 days must stay within
 # 32 MB RSS. Restores a generated database into the real shelfwatchd (touching every SKU's
-# history), runs a ghost-stock detection over all of it, then reads VmHWM / VmRSS.
+# history), runs every detector over all of it (the forest trains on its reservoir), then
+# reads VmHWM / VmRSS.
 # Usage: tools/bench/memory_budget.sh [BUILD_DIR] [SKUS] [DAYS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,7 +33,7 @@ done
 grep -q '"tracked":'"$skus" "$tmp/health.json" || { echo "daemon did not restore $skus SKUs"; cat "$tmp/daemon.log"; exit 1; }
 echo "after restore: $(grep -E "VmRSS" /proc/$daemon/status) $(grep -E "RssAnon" /proc/$daemon/status) $(grep -E "RssFile" /proc/$daemon/status)"
 start=$(date +%s.%N)
-mosquitto_rr -p "$port" -t retail/demo/store1/cmd/detect -e bench/r -m '{"detectors":["ghost_stock"]}' -W 120 > "$tmp/detect.json"
+mosquitto_rr -p "$port" -t retail/demo/store1/cmd/detect -e bench/r -m '{}' -W 300 > "$tmp/detect.json"
 end=$(date +%s.%N)
 grep -E "RssAnon|RssFile" /proc/$daemon/status
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$daemon/status")
