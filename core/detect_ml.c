@@ -56,19 +56,25 @@ static int flag_sku(struct sw_detector *d, const struct sw_ml_params *p, struct 
         const struct sw_sku *s = sw_sku_at(d->skus, i);
         double sd = moments_sd(m), z = sd > 0 ? (score - m->mean) / sd : 0;
         bool above = sw_iforest_is_anomaly(run->forest, score);
-        bool flagged = above && z >= p->warning_sigma;
         sw_day_t since;
+        bool open = sw_anomaly_book_find(d->book, SW_ANOMALY_ML_DETECTED, i, &since) == 0;
+        /* Hysteresis: an episode opens above the threshold at warning_sigma, and stays open
+         * while the score stays above the threshold, so a SKU near the line does not flap
+         * into a new anomaly every few days. */
+        bool flagged = above && (open || z >= p->warning_sigma);
         if (above && !flagged)
                 sum->quiet++;
         /* Nothing to report for a normal SKU without an open episode. */
-        if (!flagged && sw_anomaly_book_find(d->book, SW_ANOMALY_ML_DETECTED, i, &since) < 0)
+        if (!flagged && !open)
                 return 0;
         struct sw_finding f = {.type = SW_ANOMALY_ML_DETECTED, .sku_index = i, .as_of = as_of, .score = score};
         memcpy(f.ml.features, x, sizeof(f.ml.features));
         sw_iforest_contributions(run->forest, x, f.ml.contributions);
         f.ml.z = z;
         f.ml.threshold = sw_iforest_threshold(run->forest);
-        f.severity = z >= p->critical_sigma ? SW_SEVERITY_CRITICAL : SW_SEVERITY_WARNING;
+        f.severity = z >= p->critical_sigma  ? SW_SEVERITY_CRITICAL
+                     : z >= p->warning_sigma ? SW_SEVERITY_WARNING
+                                             : SW_SEVERITY_INFO;
         /* The share of a normal day's scores below this one, under a normal model of the day. */
         f.probability = 0.5 * erfc(-z / sqrt(2.0));
         f.value = s->on_hand > 0 ? s->on_hand * sw_detect__sku_price(s) : 0;

@@ -149,7 +149,8 @@ static int iforest__layout(const struct sw_iforest_params *p, struct iforest_lay
         uint8_t d = iforest__depth_limit(p->max_depth, p->sample_size);
         uint64_t worst = (uint64_t)p->n_trees * iforest__tree_worst_nodes(p->sample_size, d);
         uint64_t pool = p->pool_nodes ? p->pool_nodes : worst;
-        if (pool > UINT32_MAX)
+        /* Also keeps the byte sizes below from overflowing a 32-bit size_t. */
+        if (pool > UINT32_MAX || pool > SIZE_MAX / 32)
                 return -EINVAL;
         uint32_t slots = 1;
         while (slots < 2u * p->sample_size)

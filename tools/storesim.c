@@ -36,6 +36,8 @@
 #define SIM_LATE_DELIVERY  0.05  /* share of orders that arrive 3..5 days late */
 #define SIM_TOPIC_MAX      512
 #define SIM_MAX_CATEGORIES 256
+#define SIM_SLOW_RATE      1.0 /* units per day under which a SKU is a slow seller */
+#define SIM_ML_WINDOW_DAYS 7   /* the ML features look this many days back */
 
 static const unsigned sim_shelf_secs[] = {10 * 3600, 14 * 3600, 18 * 3600};
 /* Monday .. Sunday (sw_weekday order). */
@@ -62,6 +64,9 @@ struct sim_options {
         double ghost_rate;          /* ghost events per SKU per day */
         unsigned min_ghosts;        /* at least this many ghost events */
         unsigned ghost_fix_days;    /* a ghost is fixed by a count this many days after it starts */
+        double ml_rate;             /* ML events per SKU per day; 0: none */
+        unsigned min_ml;            /* at least this many ML events (if ml_rate > 0) */
+        unsigned ml_fix_days;       /* days until a wrong price or overstock is fixed */
         double shelf_fraction;      /* share of SKUs watched by shelf sensors */
         bool push_forecast;         /* publish P/forecast */
         unsigned max_inflight;      /* QoS 1 messages awaiting PUBACK */
@@ -84,6 +89,7 @@ struct sim_sku {
         char code[24];         /* SKU code, "SKU0042" */
         unsigned category;     /* index of its category */
         double price;          /* list price */
+        double shown_price;    /* list price the store system publishes (wrong in a price error) */
         double rate;           /* base demand, units per day */
         double shape;          /* gamma shape of the demand noise; 0 = plain Poisson */
         int32_t book;          /* book on-hand: what the store system believes */
@@ -94,28 +100,70 @@ struct sim_sku {
         sw_day_t order_due;    /* day it arrives, when has_order */
         bool shelf;            /* watched by a shelf sensor */
         int ghost;             /* index of its active ghost episode, or -1 */
+        int ml;                /* index of its active ML episode (price error ...), or -1 */
+        sw_day_t ml_clear;     /* first day the ML features no longer see its last ML event */
+        sw_day_t ghost_clear;  /* the same for its last ghost */
+        unsigned publish;      /* SIM_PUBLISH_* fields of today's 07:00 inventory item (scratch) */
         int stockout;          /* index of its open natural stock-out episode, or -1 */
         int32_t sold;          /* units sold today (scratch) */
         int32_t running;       /* physical stock while walking through today (scratch) */
 };
 
-enum sim_episode_kind { SIM_GHOST, SIM_STOCKOUT };
+/* What happened to a SKU; the last three are the ML events (an Isolation Forest's job). */
+enum sim_episode_kind {
+        SIM_GHOST,        /* physical stock gone, book unchanged, until a count */
+        SIM_STOCKOUT,     /* natural stock-out: book = physical = 0 */
+        SIM_PRICE_ERROR,  /* a wrong list price published, corrected later */
+        SIM_DEMAND_SPIKE, /* demand multiplied for a few days */
+        SIM_OVERSTOCK,    /* a huge receipt for a slow seller, sent back later */
+        SIM_KINDS
+};
 
-/* A ghost (physical 0, book > 0) or a natural stock-out (both 0) of one SKU. */
+#define SIM_KIND(k) (1u << (k))
+#define SIM_ML_KINDS                                                                               \
+        (SIM_KIND(SIM_PRICE_ERROR) | SIM_KIND(SIM_DEMAND_SPIKE) | SIM_KIND(SIM_OVERSTOCK))
+
+/* Ground-truth names of the kinds ("kind" in the --truth file). */
+static const char *const sim_kind_names[SIM_KINDS] = {"ghost", "stockout", "price_error",
+                                                      "demand_spike", "overstock"};
+
+/* Days after an episode's end that the detectors' inputs still show it: a wrong price or an
+ * excess stock is gone with its correction; a spike stays in the 7-day sales for 6 more days. */
+static const sw_day_t sim_kind_after[SIM_KINDS] = {[SIM_DEMAND_SPIKE] = SIM_ML_WINDOW_DAYS - 1};
+
+/* Fields of a SKU's 07:00 inventory item beyond day 0's full record. */
+#define SIM_PUBLISH_ON_HAND 1u
+#define SIM_PUBLISH_PRICE   2u
+
+/* One episode of one SKU. */
 struct sim_episode {
-        enum sim_episode_kind kind; /* which of the two */
+        enum sim_episode_kind kind; /* what it is */
         unsigned sku;               /* index of the SKU */
-        sw_day_t start;             /* first day without physical stock */
-        sw_day_t end;               /* ghost: day of the fixing count; stock-out: last empty day */
+        sw_day_t start;             /* first day (ghost, stock-out: first day without stock) */
+        sw_day_t end;               /* ghost: day of the fixing count; others: last day */
         int32_t book;               /* book on-hand when it started */
+        double factor;              /* multiplier: of the price, of demand, of the usual order */
+        int32_t excess;             /* overstock: units of the excess receipt */
         bool closed;                /* ended within the run */
 };
 
-/* A ghost event planned at start-up: day and preferred SKU. */
+/* An event planned at start-up: day, kind and preferred SKU. */
 struct sim_plan {
-        sw_day_t day; /* day it starts */
-        unsigned sku; /* SKU it hits if still eligible */
-        unsigned seq; /* tie-break so sorting is stable */
+        sw_day_t day;               /* day it starts */
+        unsigned sku;               /* SKU it hits if still eligible */
+        unsigned seq;               /* tie-break so sorting is stable */
+        enum sim_episode_kind kind; /* what it does */
+};
+
+/* The events of one family planned up front, in day order. */
+struct sim_schedule {
+        struct sim_plan *plans; /* planned events, by day */
+        size_t n, cap, next;    /* used, allocated, next to start */
+};
+
+/* State of a xoshiro256** stream. */
+struct sim_rng {
+        uint64_t s[4]; /* the four words */
 };
 
 /* One POS line before it is put in a transaction. */
@@ -162,37 +210,38 @@ struct sim_batch {
 
 /* Everything the simulator owns. */
 struct sim {
-        struct sim_options opt;               /* command line */
-        uint64_t rng[4];                      /* xoshiro256** state */
-        char prefix[256];                     /* "{root}/{tenant}/{store}" */
-        struct sim_sku *skus;                 /* opt.skus SKUs */
-        struct sim_plan *plans;               /* planned ghost events, by day */
-        size_t n_plans, cap_plans, next_plan; /* used, allocated, next to start */
-        struct sim_episode *eps;              /* ghosts and stock-outs so far */
-        size_t n_eps, cap_eps;                /* used, allocated */
-        struct sim_line *lines;               /* today's POS lines */
-        size_t n_lines, cap_lines;            /* used, allocated */
-        struct sim_txn *txns;                 /* today's transactions */
-        size_t n_txns, cap_txns;              /* used, allocated */
-        struct sim_msg *out;                  /* today's outbox */
-        size_t n_out, cap_out;                /* used, allocated */
-        struct sim_anomaly *anoms;            /* anomalies received, one per id */
-        size_t n_anoms, cap_anoms;            /* used, allocated */
-        struct mosquitto *mosq;               /* broker connection */
-        bool connected;                       /* CONNACK received and not lost since */
-        int subacks;                          /* SUBACKs since the last CONNACK */
-        long inflight;                        /* QoS 1 publishes without PUBACK */
-        int64_t last_ack_ms;                  /* monotonic time of the last PUBACK */
-        char reply_topic[SIM_TOPIC_MAX];      /* our private response topic */
-        char corr[64];                        /* correlation data of the pending detect */
-        int reply_state;                      /* 0 waiting, 1 ok, -1 error reply */
-        char reply_text[256];                 /* start of the last reply */
-        FILE *anomalies_file;                 /* --anomalies, or NULL */
-        bool has_as_of;                       /* some detect succeeded */
-        sw_day_t last_as_of;                  /* as_of of the last successful detect */
-        unsigned long published;              /* messages published, resends included */
-        unsigned long resends;                /* days resent */
-        unsigned long units_sold;             /* total units sold */
+        struct sim_options opt;          /* command line */
+        struct sim_rng rng;              /* the store: stock, demand, ghosts */
+        struct sim_rng ml_rng;           /* ML events, so they leave the ghost plan alone */
+        char prefix[256];                /* "{root}/{tenant}/{store}" */
+        struct sim_sku *skus;            /* opt.skus SKUs */
+        struct sim_schedule ghost_plan;  /* planned ghost events */
+        struct sim_schedule ml_plan;     /* planned ML events */
+        struct sim_episode *eps;         /* ghosts and stock-outs so far */
+        size_t n_eps, cap_eps;           /* used, allocated */
+        struct sim_line *lines;          /* today's POS lines */
+        size_t n_lines, cap_lines;       /* used, allocated */
+        struct sim_txn *txns;            /* today's transactions */
+        size_t n_txns, cap_txns;         /* used, allocated */
+        struct sim_msg *out;             /* today's outbox */
+        size_t n_out, cap_out;           /* used, allocated */
+        struct sim_anomaly *anoms;       /* anomalies received, one per id */
+        size_t n_anoms, cap_anoms;       /* used, allocated */
+        struct mosquitto *mosq;          /* broker connection */
+        bool connected;                  /* CONNACK received and not lost since */
+        int subacks;                     /* SUBACKs since the last CONNACK */
+        long inflight;                   /* QoS 1 publishes without PUBACK */
+        int64_t last_ack_ms;             /* monotonic time of the last PUBACK */
+        char reply_topic[SIM_TOPIC_MAX]; /* our private response topic */
+        char corr[64];                   /* correlation data of the pending detect */
+        int reply_state;                 /* 0 waiting, 1 ok, -1 error reply */
+        char reply_text[256];            /* start of the last reply */
+        FILE *anomalies_file;            /* --anomalies, or NULL */
+        bool has_as_of;                  /* some detect succeeded */
+        sw_day_t last_as_of;             /* as_of of the last successful detect */
+        unsigned long published;         /* messages published, resends included */
+        unsigned long resends;           /* days resent */
+        unsigned long units_sold;        /* total units sold */
 };
 
 /* ---- random numbers: xoshiro256** seeded by splitmix64 ---- */
@@ -202,19 +251,19 @@ static uint64_t sim_rotl(uint64_t x, int k)
         return (x << k) | (x >> (64 - k));
 }
 
-static void sim_seed(struct sim *s, uint64_t seed)
+static void sim_seed(struct sim_rng *rng, uint64_t seed)
 {
         for (int i = 0; i < 4; i++) {
                 uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
                 z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
                 z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-                s->rng[i] = z ^ (z >> 31);
+                rng->s[i] = z ^ (z >> 31);
         }
 }
 
-static uint64_t sim_next(struct sim *s)
+static uint64_t sim_next(struct sim_rng *rng)
 {
-        uint64_t *r = s->rng, result = sim_rotl(r[1] * 5, 7) * 9, t = r[1] << 17;
+        uint64_t *r = rng->s, result = sim_rotl(r[1] * 5, 7) * 9, t = r[1] << 17;
         r[2] ^= r[0];
         r[3] ^= r[1];
         r[1] ^= r[2];
@@ -225,49 +274,55 @@ static uint64_t sim_next(struct sim *s)
 }
 
 /* Uniform in [0, 1). */
-static double sim_uniform(struct sim *s)
+static double sim_uniform(struct sim_rng *rng)
 {
-        return (double)(sim_next(s) >> 11) * 0x1.0p-53;
+        return (double)(sim_next(rng) >> 11) * 0x1.0p-53;
+}
+
+/* Uniform in [lo, hi). */
+static double sim_between(struct sim_rng *rng, double lo, double hi)
+{
+        return lo + (hi - lo) * sim_uniform(rng);
 }
 
 /* Uniform integer in [0, n), n > 0. */
-static unsigned sim_below(struct sim *s, unsigned n)
+static unsigned sim_below(struct sim_rng *rng, unsigned n)
 {
-        return (unsigned)(sim_uniform(s) * n);
+        return (unsigned)(sim_uniform(rng) * n);
 }
 
-static double sim_normal(struct sim *s)
+static double sim_normal(struct sim_rng *rng)
 {
-        double u1 = 1.0 - sim_uniform(s), u2 = sim_uniform(s);
+        double u1 = 1.0 - sim_uniform(rng), u2 = sim_uniform(rng);
         return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
 }
 
 /* Gamma(shape, 1) by Marsaglia and Tsang. */
-static double sim_gamma(struct sim *s, double shape)
+static double sim_gamma(struct sim_rng *rng, double shape)
 {
         if (shape < 1.0)
-                return sim_gamma(s, shape + 1.0) * pow(1.0 - sim_uniform(s), 1.0 / shape);
+                return sim_gamma(rng, shape + 1.0) * pow(1.0 - sim_uniform(rng), 1.0 / shape);
         double d = shape - 1.0 / 3.0, c = 1.0 / sqrt(9.0 * d);
         for (;;) {
-                double x = sim_normal(s), v = 1.0 + c * x;
+                double x = sim_normal(rng), v = 1.0 + c * x;
                 if (v <= 0.0)
                         continue;
                 v = v * v * v;
-                double u = 1.0 - sim_uniform(s);
+                double u = 1.0 - sim_uniform(rng);
                 if (log(u) < 0.5 * x * x + d - d * v + d * log(v))
                         return d * v;
         }
 }
 
 /* Poisson by Knuth's product method, in slices of 30 to keep exp() away from underflow. */
-static int32_t sim_poisson(struct sim *s, double lambda)
+static int32_t sim_poisson(struct sim_rng *rng, double lambda)
 {
         int32_t n = 0;
         while (lambda > 0.0) {
                 double slice = lambda > 30.0 ? 30.0 : lambda, limit = exp(-slice), p = 1.0;
                 lambda -= slice;
                 for (;;) {
-                        p *= sim_uniform(s);
+                        p *= sim_uniform(rng);
                         if (p <= limit)
                                 break;
                         n++;
@@ -419,32 +474,46 @@ static cJSON *sim_batch_item(struct sim *s, struct sim_batch *b)
 
 /* ---- the store model ---- */
 
+static double sim_cents(double v)
+{
+        return floor(v * 100.0 + 0.5) / 100.0;
+}
+
+/* The list price published during a price error of this factor. */
+static double sim_wrong_price(const struct sim_sku *k, double factor)
+{
+        return fmax(0.01, sim_cents(k->price * factor));
+}
+
 static int sim_init_store(struct sim *s)
 {
         const struct sim_options *o = &s->opt;
+        struct sim_rng *rng = &s->rng;
         double level[SIM_MAX_CATEGORIES];
         s->skus = calloc(o->skus, sizeof(*s->skus));
         if (!s->skus)
                 return -ENOMEM;
         for (unsigned c = 0; c < o->categories; c++)
-                level[c] = 0.6 * sim_normal(s);
+                level[c] = 0.6 * sim_normal(rng);
         int width = o->skus > 10000 ? 6 : 4;
         for (unsigned i = 0; i < o->skus; i++) {
                 struct sim_sku *k = &s->skus[i];
                 snprintf(k->code, sizeof(k->code), "SKU%0*u", width, i + 1);
-                k->category = sim_below(s, o->categories);
-                double p = exp(log(6.0) + level[k->category] + 0.9 * sim_normal(s));
+                k->category = sim_below(rng, o->categories);
+                double p = exp(log(6.0) + level[k->category] + 0.9 * sim_normal(rng));
                 p = fmin(200.0, fmax(0.5, p));
-                k->price = floor(p * 100.0 + 0.5) / 100.0;
-                double r = exp(log(2.0) - 0.35 * log(k->price / 6.0) + 1.1 * sim_normal(s));
+                k->price = sim_cents(p);
+                k->shown_price = k->price;
+                double r = exp(log(2.0) - 0.35 * log(k->price / 6.0) + 1.1 * sim_normal(rng));
                 k->rate = fmin(40.0, fmax(0.1, r));
-                k->shape = sim_uniform(s) < 0.25 ? 2.0 + 6.0 * sim_uniform(s) : 0.0;
+                k->shape = sim_uniform(rng) < 0.25 ? 2.0 + 6.0 * sim_uniform(rng) : 0.0;
                 k->reorder_point = (int32_t)fmax(1.0, ceil(4.0 * k->rate));
                 k->order_qty = (int32_t)fmax(2.0, ceil(10.0 * k->rate));
-                k->book = k->reorder_point + 1 + (int32_t)sim_below(s, (unsigned)k->order_qty);
+                k->book = k->reorder_point + 1 + (int32_t)sim_below(rng, (unsigned)k->order_qty);
                 k->physical = k->book;
-                k->shelf = sim_uniform(s) < o->shelf_fraction;
+                k->shelf = sim_uniform(rng) < o->shelf_fraction;
                 k->ghost = -1;
+                k->ml = -1;
                 k->stockout = -1;
         }
         return 0;
@@ -458,8 +527,12 @@ static int sim_plan_cmp(const void *a, const void *b)
         return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Draw the ghost events of the whole run up front, topping up to --min-ghosts. */
-static int sim_plan_ghosts(struct sim *s)
+/*
+ * Plan the events of one family for the whole run: each SKU and day from the warm-up to the
+ * second-last day has probability rate; fewer than at_least are topped up, spread evenly.
+ */
+static int sim_plan_events(struct sim *s, struct sim_rng *rng, struct sim_schedule *sch,
+                           double rate, unsigned at_least)
 {
         const struct sim_options *o = &s->opt;
         sw_day_t first = o->start + (sw_day_t)o->warmup, last = o->start + (sw_day_t)o->days - 2;
@@ -467,24 +540,40 @@ static int sim_plan_ghosts(struct sim *s)
                 return 0;
         for (sw_day_t d = first; d <= last; d++)
                 for (unsigned i = 0; i < o->skus; i++) {
-                        if (sim_uniform(s) >= o->ghost_rate)
+                        if (sim_uniform(rng) >= rate)
                                 continue;
-                        if (SIM_PUSH(s->plans, s->n_plans, s->cap_plans) < 0)
+                        if (SIM_PUSH(sch->plans, sch->n, sch->cap) < 0)
                                 return -ENOMEM;
-                        s->plans[s->n_plans] = (struct sim_plan){d, i, (unsigned)s->n_plans};
-                        s->n_plans++;
+                        sch->plans[sch->n] = (struct sim_plan){d, i, (unsigned)sch->n, SIM_GHOST};
+                        sch->n++;
                 }
-        size_t extra = o->min_ghosts > s->n_plans ? o->min_ghosts - s->n_plans : 0;
+        size_t extra = at_least > sch->n ? at_least - sch->n : 0;
         int64_t span = last - first + 1;
         for (size_t k = 0; k < extra; k++) {
-                if (SIM_PUSH(s->plans, s->n_plans, s->cap_plans) < 0)
+                if (SIM_PUSH(sch->plans, sch->n, sch->cap) < 0)
                         return -ENOMEM;
                 sw_day_t d = first + (sw_day_t)((int64_t)(2 * k + 1) * span / (int64_t)(2 * extra));
-                s->plans[s->n_plans] =
-                    (struct sim_plan){d, sim_below(s, o->skus), (unsigned)s->n_plans};
-                s->n_plans++;
+                sch->plans[sch->n] =
+                    (struct sim_plan){d, sim_below(rng, o->skus), (unsigned)sch->n, SIM_GHOST};
+                sch->n++;
         }
-        qsort(s->plans, s->n_plans, sizeof(*s->plans), sim_plan_cmp);
+        qsort(sch->plans, sch->n, sizeof(*sch->plans), sim_plan_cmp);
+        return 0;
+}
+
+/* Ghosts from the store's stream; ML events (kinds in turn) from their own, when enabled. */
+static int sim_plan(struct sim *s)
+{
+        const struct sim_options *o = &s->opt;
+        if (sim_plan_events(s, &s->rng, &s->ghost_plan, o->ghost_rate, o->min_ghosts) < 0)
+                return -ENOMEM;
+        if (o->ml_rate <= 0.0)
+                return 0;
+        sim_seed(&s->ml_rng, (uint64_t)o->seed ^ 0x6d6c2d6576656e74ULL);
+        if (sim_plan_events(s, &s->ml_rng, &s->ml_plan, o->ml_rate, o->min_ml) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->ml_plan.n; i++) /* the three kinds in turn */
+                s->ml_plan.plans[i].kind = (enum sim_episode_kind)(SIM_PRICE_ERROR + i % 3);
         return 0;
 }
 
@@ -493,27 +582,57 @@ static int sim_add_episode(struct sim *s, enum sim_episode_kind kind, unsigned s
 {
         if (SIM_PUSH(s->eps, s->n_eps, s->cap_eps) < 0)
                 return -ENOMEM;
-        s->eps[s->n_eps] = (struct sim_episode){kind, sku, start, end, s->skus[sku].book, false};
+        s->eps[s->n_eps] = (struct sim_episode){
+            .kind = kind, .sku = sku, .start = start, .end = end, .book = s->skus[sku].book};
         return (int)s->n_eps++;
 }
 
-/* A ghost needs stock the book agrees with, above the reorder point and no order pending. */
-static bool sim_ghost_eligible(const struct sim_sku *k)
+/*
+ * Whether an event of this kind may hit the SKU today: one event at a time, and none while the
+ * ML features still see an earlier ML event (an ML event also waits for a ghost to leave them),
+ * so each ML anomaly has one explanation. A ghost or a demand spike needs stock the book agrees
+ * with, above the reorder point and no order pending; an overstock needs a slow seller without
+ * an order pending.
+ */
+static bool sim_eligible(const struct sim_sku *k, enum sim_episode_kind kind, sw_day_t day)
 {
-        return k->ghost < 0 && !k->has_order && k->physical == k->book &&
-               k->book > k->reorder_point;
+        if (k->ghost >= 0 || k->ml >= 0 || day < k->ml_clear)
+                return false;
+        if (kind != SIM_GHOST && day < k->ghost_clear)
+                return false;
+        switch (kind) {
+        case SIM_GHOST:
+        case SIM_DEMAND_SPIKE:
+                return !k->has_order && k->physical == k->book && k->book > k->reorder_point;
+        case SIM_OVERSTOCK:
+                return !k->has_order && k->rate < SIM_SLOW_RATE;
+        default:
+                return true;
+        }
+}
+
+/* The SKU a planned event hits: want if eligible, else the next eligible one from a random
+ * offset; -1 when none is (the event is dropped). */
+static int sim_pick_sku(struct sim *s, struct sim_rng *rng, unsigned want,
+                        enum sim_episode_kind kind, sw_day_t day)
+{
+        unsigned n = s->opt.skus, off = sim_below(rng, n), i = want;
+        for (unsigned k = 0; !sim_eligible(&s->skus[i], kind, day); k++) {
+                if (k == n)
+                        return -1;
+                i = (off + k) % n;
+        }
+        return (int)i;
 }
 
 /* Theft, damage or misplacement overnight: physical stock gone, book unchanged. */
 static int sim_start_ghost(struct sim *s, unsigned want, sw_day_t day)
 {
-        unsigned n = s->opt.skus, off = sim_below(s, n), i = want;
-        for (unsigned k = 0; !sim_ghost_eligible(&s->skus[i]); k++) {
-                if (k == n)
-                        return 0; /* nothing eligible today: the event is dropped */
-                i = (off + k) % n;
-        }
-        int e = sim_add_episode(s, SIM_GHOST, i, day, day + (sw_day_t)s->opt.ghost_fix_days);
+        int i = sim_pick_sku(s, &s->rng, want, SIM_GHOST, day);
+        if (i < 0)
+                return 0;
+        int e =
+            sim_add_episode(s, SIM_GHOST, (unsigned)i, day, day + (sw_day_t)s->opt.ghost_fix_days);
         if (e < 0)
                 return e;
         s->skus[i].physical = 0;
@@ -521,20 +640,95 @@ static int sim_start_ghost(struct sim *s, unsigned want, sw_day_t day)
         return 0;
 }
 
+/* The SKU's active ML episode if it is of this kind, else NULL. */
+static struct sim_episode *sim_ml_episode(struct sim *s, const struct sim_sku *k,
+                                          enum sim_episode_kind kind)
+{
+        return k->ml >= 0 && s->eps[k->ml].kind == kind ? &s->eps[k->ml] : NULL;
+}
+
+/*
+ * Start the ML events planned up to today, before the 07:00 records: a price error publishes
+ * the wrong price now; a demand spike multiplies today's demand (sim_sell); an overstock
+ * lands with the 07:30 receipts (sim_morning).
+ */
+static int sim_start_ml(struct sim *s, sw_day_t day)
+{
+        struct sim_schedule *sch = &s->ml_plan;
+        struct sim_rng *rng = &s->ml_rng;
+        for (; sch->next < sch->n && sch->plans[sch->next].day <= day; sch->next++) {
+                enum sim_episode_kind kind = sch->plans[sch->next].kind;
+                int i = sim_pick_sku(s, rng, sch->plans[sch->next].sku, kind, day);
+                if (i < 0)
+                        continue;
+                struct sim_sku *k = &s->skus[i];
+                sw_day_t end = day + (sw_day_t)s->opt.ml_fix_days - 1;
+                double factor;
+                if (kind == SIM_PRICE_ERROR) {
+                        factor = sim_uniform(rng) < 0.5 ? sim_between(rng, 3.0, 10.0)
+                                                        : sim_between(rng, 0.1, 0.3);
+                        k->shown_price = sim_wrong_price(k, factor);
+                        k->publish |= SIM_PUBLISH_PRICE;
+                } else if (kind == SIM_DEMAND_SPIKE) {
+                        factor = sim_between(rng, 4.0, 10.0);
+                        end = day + 1 + (sw_day_t)sim_below(rng, 4); /* 2..5 days */
+                } else {
+                        factor = sim_between(rng, 20.0, 50.0);
+                }
+                int e = sim_add_episode(s, kind, (unsigned)i, day, end);
+                if (e < 0)
+                        return e;
+                s->eps[e].factor = factor;
+                if (kind == SIM_OVERSTOCK)
+                        s->eps[e].excess = (int32_t)floor(factor * k->order_qty + 0.5);
+                k->ml = e;
+        }
+        return 0;
+}
+
+/* End the ML events whose last day was yesterday: the right price is published again; the
+ * excess stock goes back to the supplier and a count records the book. */
+static void sim_end_ml(struct sim *s, sw_day_t day)
+{
+        for (unsigned i = 0; i < s->opt.skus; i++) {
+                struct sim_sku *k = &s->skus[i];
+                struct sim_episode *e = k->ml >= 0 ? &s->eps[k->ml] : NULL;
+                if (!e || e->end >= day)
+                        continue;
+                if (e->kind == SIM_PRICE_ERROR) {
+                        k->shown_price = k->price;
+                        k->publish |= SIM_PUBLISH_PRICE;
+                } else if (e->kind == SIM_OVERSTOCK) {
+                        k->physical -= e->excess < k->physical ? e->excess : k->physical;
+                        k->book = k->physical;
+                        k->publish |= SIM_PUBLISH_ON_HAND;
+                }
+                e->closed = true;
+                k->ml = -1;
+                k->ml_clear = e->end + SIM_ML_WINDOW_DAYS;
+        }
+}
+
 /* Sold units as POS lines of 1..3 units. */
 static int sim_sell(struct sim *s, sw_day_t day)
 {
-        double factor = sim_weekday(day) * exp(0.08 * sim_normal(s)); /* store-wide day noise */
+        struct sim_rng *rng = &s->rng;
+        double factor = sim_weekday(day) * exp(0.08 * sim_normal(rng)); /* store-wide day noise */
         s->n_lines = 0;
         for (unsigned i = 0; i < s->opt.skus; i++) {
                 struct sim_sku *k = &s->skus[i];
                 double lambda = k->rate * factor;
                 if (k->shape > 0.0)
-                        lambda *= sim_gamma(s, k->shape) / k->shape;
-                int32_t demand = sim_poisson(s, lambda);
+                        lambda *= sim_gamma(rng, k->shape) / k->shape;
+                struct sim_episode *spike = sim_ml_episode(s, k, SIM_DEMAND_SPIKE);
+                if (spike) { /* a promotion nobody told the system about */
+                        lambda *= spike->factor;
+                        spike->closed = spike->end == day;
+                }
+                int32_t demand = sim_poisson(rng, lambda);
                 k->sold = demand < k->physical ? demand : k->physical;
                 for (int32_t left = k->sold; left > 0;) {
-                        int32_t q = sim_uniform(s) < 0.7 ? 1 : 2 + (int32_t)sim_below(s, 2);
+                        int32_t q = sim_uniform(rng) < 0.7 ? 1 : 2 + (int32_t)sim_below(rng, 2);
                         q = q < left ? q : left;
                         if (SIM_PUSH(s->lines, s->n_lines, s->cap_lines) < 0)
                                 return -ENOMEM;
@@ -544,7 +738,7 @@ static int sim_sell(struct sim *s, sw_day_t day)
                 s->units_sold += (unsigned long)k->sold;
         }
         for (size_t i = s->n_lines; i > 1; i--) { /* Fisher-Yates */
-                size_t j = sim_below(s, (unsigned)i);
+                size_t j = sim_below(rng, (unsigned)i);
                 struct sim_line t = s->lines[i - 1];
                 s->lines[i - 1] = s->lines[j];
                 s->lines[j] = t;
@@ -565,17 +759,17 @@ static int sim_group(struct sim *s)
 {
         s->n_txns = 0;
         for (size_t first = 0; first < s->n_lines;) {
-                unsigned n = 1 + sim_below(s, 5);
+                unsigned n = 1 + sim_below(&s->rng, 5);
                 if (n > s->n_lines - first)
                         n = (unsigned)(s->n_lines - first);
                 if (SIM_PUSH(s->txns, s->n_txns, s->cap_txns) < 0)
                         return -ENOMEM;
                 s->txns[s->n_txns] = (struct sim_txn){
-                    .secs = SIM_OPEN_SEC + sim_below(s, SIM_CLOSE_SEC - SIM_OPEN_SEC),
+                    .secs = SIM_OPEN_SEC + sim_below(&s->rng, SIM_CLOSE_SEC - SIM_OPEN_SEC),
                     .seq = (unsigned)s->n_txns,
                     .first = (unsigned)first,
                     .n = n,
-                    .register_no = 1 + sim_below(s, SIM_REGISTERS)};
+                    .register_no = 1 + sim_below(&s->rng, SIM_REGISTERS)};
                 s->n_txns++;
                 first += n;
         }
@@ -645,17 +839,23 @@ static int sim_emit_forecast(struct sim *s, sw_day_t day)
                         double units = s->skus[i].rate * sim_weekday(d);
                         cJSON_AddStringToObject(it, "sku", s->skus[i].code);
                         cJSON_AddStringToObject(it, "date", date);
-                        cJSON_AddNumberToObject(it, "units", floor(units * 100.0 + 0.5) / 100.0);
+                        cJSON_AddNumberToObject(it, "units", sim_cents(units));
                 }
         return sim_batch_flush(s, &b);
 }
 
-/* Morning: book records (day 0) and fixing counts, new ghosts, deliveries, stock-out bookkeeping.
+/*
+ * Morning: ML events end and start; book records (day 0), fixing counts and ML corrections; new
+ * ghosts; deliveries (and overstock receipts); stock-out bookkeeping.
  */
 static int sim_morning(struct sim *s, unsigned d, sw_day_t day, const char *stem)
 {
         struct sim_batch b;
         char ts[40], rstem[176], cat[32];
+        struct sim_schedule *ghosts = &s->ghost_plan;
+        sim_end_ml(s, day);
+        if (sim_start_ml(s, day) < 0)
+                return -ENOMEM;
         if (sim_local_ts(day, SIM_COUNT_SEC, ts, sizeof(ts)) < 0)
                 return -EINVAL;
         sim_batch_begin(&b, "inventory", "items", ts, NULL);
@@ -666,23 +866,28 @@ static int sim_morning(struct sim *s, unsigned d, sw_day_t day, const char *stem
                         k->book = k->physical;
                         s->eps[k->ghost].closed = true;
                         k->ghost = -1;
+                        k->ghost_clear = day + SIM_ML_WINDOW_DAYS;
                 }
-                if (d != 0 && !fix)
+                unsigned publish = k->publish | (d == 0 || fix ? SIM_PUBLISH_ON_HAND : 0) |
+                                   (d == 0 ? SIM_PUBLISH_PRICE : 0);
+                k->publish = 0;
+                if (!publish)
                         continue;
                 cJSON *it = sim_batch_item(s, &b);
                 if (!it)
                         return -ENOMEM;
                 cJSON_AddStringToObject(it, "sku", k->code);
-                cJSON_AddNumberToObject(it, "on_hand", k->book);
-                if (d == 0) {
-                        cJSON_AddNumberToObject(it, "price", k->price);
+                if (publish & SIM_PUBLISH_ON_HAND)
+                        cJSON_AddNumberToObject(it, "on_hand", k->book);
+                if (publish & SIM_PUBLISH_PRICE)
+                        cJSON_AddNumberToObject(it, "price", k->shown_price);
+                if (d == 0)
                         cJSON_AddStringToObject(it, "category", sim_category(k->category, cat));
-                }
         }
         if (sim_batch_flush(s, &b) < 0)
                 return -ENOMEM;
-        for (; s->next_plan < s->n_plans && s->plans[s->next_plan].day <= day; s->next_plan++)
-                if (sim_start_ghost(s, s->plans[s->next_plan].sku, day) < 0)
+        for (; ghosts->next < ghosts->n && ghosts->plans[ghosts->next].day <= day; ghosts->next++)
+                if (sim_start_ghost(s, ghosts->plans[ghosts->next].sku, day) < 0)
                         return -ENOMEM;
         if (sim_local_ts(day, SIM_RECEIPT_SEC, ts, sizeof(ts)) < 0)
                 return -EINVAL;
@@ -690,15 +895,18 @@ static int sim_morning(struct sim *s, unsigned d, sw_day_t day, const char *stem
         sim_batch_begin(&b, "receipt", "lines", ts, rstem);
         for (unsigned i = 0; i < s->opt.skus; i++) {
                 struct sim_sku *k = &s->skus[i];
-                if (k->has_order && k->order_due == day) {
-                        k->has_order = false;
-                        k->book += k->order_qty;
-                        k->physical += k->order_qty;
+                const struct sim_episode *over = sim_ml_episode(s, k, SIM_OVERSTOCK);
+                int32_t qty = k->has_order && k->order_due == day ? k->order_qty : 0;
+                k->has_order = k->has_order && !qty;
+                qty += over && over->start == day ? over->excess : 0;
+                if (qty) {
+                        k->book += qty;
+                        k->physical += qty;
                         cJSON *it = sim_batch_item(s, &b);
                         if (!it)
                                 return -ENOMEM;
                         cJSON_AddStringToObject(it, "sku", k->code);
-                        cJSON_AddNumberToObject(it, "qty", k->order_qty);
+                        cJSON_AddNumberToObject(it, "qty", qty);
                 }
                 bool empty = k->physical == 0 && k->book == 0 && k->ghost < 0;
                 if (empty && k->stockout < 0) {
@@ -747,9 +955,9 @@ static int sim_build_day(struct sim *s, unsigned d)
                 k->physical -= k->sold;
                 if (k->has_order || k->ghost >= 0 || k->book > k->reorder_point)
                         continue;
-                unsigned lead = 1 + sim_below(s, 2);
-                if (sim_uniform(s) < SIM_LATE_DELIVERY)
-                        lead += 3 + sim_below(s, 3);
+                unsigned lead = 1 + sim_below(&s->rng, 2);
+                if (sim_uniform(&s->rng) < SIM_LATE_DELIVERY)
+                        lead += 3 + sim_below(&s->rng, 3);
                 k->has_order = true;
                 k->order_due = day + (sw_day_t)lead;
         }
@@ -1035,30 +1243,46 @@ static int sim_write_truth(const struct sim *s, const char *path)
                 return -errno;
         for (size_t i = 0; i < s->n_eps; i++) {
                 const struct sim_episode *e = &s->eps[i];
-                if (e->kind != SIM_GHOST)
+                if (e->kind == SIM_STOCKOUT)
                         continue;
                 const struct sim_sku *k = &s->skus[e->sku];
                 sim_date(e->start, start);
                 sim_date(e->end, end);
                 fprintf(f,
-                        "{\"sku\":\"%s\",\"category\":\"%s\",\"start\":\"%s\",\"end\":\"%s\","
-                        "\"on_hand_book\":%" PRId32 ",\"price\":%.2f,\"fixed\":%s}\n",
-                        k->code, sim_category(k->category, cat), start, end, e->book, k->price,
-                        e->closed ? "true" : "false");
+                        "{\"kind\":\"%s\",\"sku\":\"%s\",\"category\":\"%s\",\"start\":\"%s\","
+                        "\"end\":\"%s\",",
+                        sim_kind_names[e->kind], k->code, sim_category(k->category, cat), start,
+                        end);
+                if (e->kind == SIM_GHOST)
+                        fprintf(f, "\"on_hand_book\":%" PRId32 ",\"price\":%.2f,", e->book,
+                                k->price);
+                else
+                        fprintf(f, "\"price\":%.2f,\"factor\":%.3f,", k->price, e->factor);
+                if (e->kind == SIM_PRICE_ERROR)
+                        fprintf(f, "\"wrong_price\":%.2f,", sim_wrong_price(k, e->factor));
+                if (e->kind == SIM_OVERSTOCK)
+                        fprintf(f, "\"on_hand_book\":%" PRId32 ",\"excess_units\":%" PRId32 ",",
+                                e->book, e->excess);
+                fprintf(f, "\"fixed\":%s}\n", e->closed ? "true" : "false");
         }
         return fclose(f) == 0 ? 0 : -EIO;
 }
 
-/* The episode of this kind active on day for the SKU code, or NULL. */
-static const struct sim_episode *sim_find_episode(const struct sim *s, enum sim_episode_kind kind,
+/* Whether an anomaly on the SKU code whose detectors last saw day matches the episode. */
+static bool sim_matches(const struct sim *s, const struct sim_episode *e, const char *sku,
+                        sw_day_t day)
+{
+        return e->start <= day && day <= e->end + sim_kind_after[e->kind] &&
+               strcmp(s->skus[e->sku].code, sku) == 0;
+}
+
+/* An episode of one of the kinds (SIM_KIND() mask) that matches, or NULL. */
+static const struct sim_episode *sim_find_episode(const struct sim *s, unsigned kinds,
                                                   const char *sku, sw_day_t day)
 {
-        for (size_t i = 0; i < s->n_eps; i++) {
-                const struct sim_episode *e = &s->eps[i];
-                if (e->kind == kind && e->start <= day && day <= e->end &&
-                    strcmp(s->skus[e->sku].code, sku) == 0)
-                        return e;
-        }
+        for (size_t i = 0; i < s->n_eps; i++)
+                if ((kinds & SIM_KIND(s->eps[i].kind)) && sim_matches(s, &s->eps[i], sku, day))
+                        return &s->eps[i];
         return NULL;
 }
 
@@ -1073,54 +1297,131 @@ static void sim_add_stat(cJSON *o, const char *name, bool defined, double v)
         cJSON_AddItemToObject(o, name, defined ? cJSON_CreateNumber(v) : cJSON_CreateNull());
 }
 
-/* Score ghost_stock anomalies against the ground truth; print and return the report. */
-static cJSON *sim_score(const struct sim *s)
+/* How one anomaly type is scored against the ground truth. */
+struct sim_rule {
+        enum sw_anomaly_type type; /* the type scored */
+        unsigned kinds;            /* SIM_KIND() mask of the episodes it should find */
+        unsigned excuse;           /* SIM_KIND() mask of episodes that explain a false positive */
+        const char *excuse_field;  /* report field that counts those false positives */
+};
+
+static const struct sim_rule sim_ghost_rule = {SW_ANOMALY_GHOST_STOCK, SIM_KIND(SIM_GHOST),
+                                               SIM_KIND(SIM_STOCKOUT),
+                                               "false_positives_during_stockout"};
+static const struct sim_rule sim_ml_rule = {SW_ANOMALY_ML_DETECTED, SIM_ML_KINDS,
+                                            SIM_KIND(SIM_GHOST), "false_positives_during_ghost"};
+
+/* The score of one anomaly type. */
+struct sim_tally {
+        unsigned tp, fp, fp_excused;     /* anomaly ids: right, wrong, wrong but explained */
+        unsigned events, found;          /* episodes the daemon could have seen; matched */
+        unsigned kind_events[SIM_KINDS]; /* events by kind */
+        unsigned kind_found[SIM_KINDS];  /* found by kind */
+        double precision, recall;        /* tp / (tp + fp); found / events (0 when undefined) */
+        double mean_delay, median_delay; /* days from start to the first matching as_of */
+        double fp_per_1000;              /* false positives per 1000 SKU-days */
+};
+
+/* Score the anomalies of rule->type: an id matches an episode of rule->kinds on its SKU when
+ * start <= first as_of - 1 <= end + sim_kind_after[kind]; an episode is found when some id
+ * matches it. */
+static void sim_tally(const struct sim *s, const struct sim_rule *rule, struct sim_tally *ret)
 {
-        unsigned tp = 0, fp = 0, fp_stockout = 0, events = 0, scored = 0, found = 0;
-        unsigned stockouts = 0, by_type[SW_ANOMALY_TYPE_COUNT] = {0};
+        struct sim_tally t = {0};
+        const char *type = sw_anomaly_type_name(rule->type);
         double delay_sum = 0.0, *delays = calloc(s->n_eps + 1, sizeof(double));
-        const char *ghost = sw_anomaly_type_name(SW_ANOMALY_GHOST_STOCK);
         for (size_t i = 0; i < s->n_anoms; i++) {
                 const struct sim_anomaly *a = &s->anoms[i];
-                for (int t = 0; t < SW_ANOMALY_TYPE_COUNT; t++)
-                        by_type[t] += strcmp(a->type, sw_anomaly_type_name(t)) == 0;
-                if (strcmp(a->type, ghost) != 0)
+                if (strcmp(a->type, type) != 0)
                         continue;
-                bool hit = sim_find_episode(s, SIM_GHOST, a->sku, a->first_as_of - 1);
-                tp += hit;
-                fp += !hit;
-                fp_stockout +=
-                    !hit && sim_find_episode(s, SIM_STOCKOUT, a->sku, a->first_as_of - 1);
+                sw_day_t seen = a->first_as_of - 1;
+                bool hit = sim_find_episode(s, rule->kinds, a->sku, seen);
+                t.tp += hit;
+                t.fp += !hit;
+                t.fp_excused += !hit && sim_find_episode(s, rule->excuse, a->sku, seen);
         }
         for (size_t e = 0; e < s->n_eps; e++) {
                 const struct sim_episode *g = &s->eps[e];
-                stockouts += g->kind == SIM_STOCKOUT;
-                events += g->kind == SIM_GHOST;
-                if (g->kind != SIM_GHOST || !s->has_as_of || g->start >= s->last_as_of)
+                if (!(rule->kinds & SIM_KIND(g->kind)) || !s->has_as_of ||
+                    g->start >= s->last_as_of)
                         continue;
-                scored++;
+                t.events++;
+                t.kind_events[g->kind]++;
                 sw_day_t first = INT32_MAX; /* first as_of of a matching anomaly */
                 for (size_t i = 0; i < s->n_anoms; i++) {
                         const struct sim_anomaly *a = &s->anoms[i];
-                        sw_day_t seen = a->first_as_of - 1;
-                        if (strcmp(a->type, ghost) == 0 && g->start <= seen && seen <= g->end &&
-                            strcmp(a->sku, s->skus[g->sku].code) == 0 && a->first_as_of < first)
+                        if (strcmp(a->type, type) == 0 && a->first_as_of < first &&
+                            sim_matches(s, g, a->sku, a->first_as_of - 1))
                                 first = a->first_as_of;
                 }
                 if (first != INT32_MAX && delays) {
-                        delays[found++] = first - g->start;
+                        delays[t.found++] = first - g->start;
                         delay_sum += first - g->start;
+                        t.kind_found[g->kind]++;
                 }
         }
         if (delays)
-                qsort(delays, found, sizeof(double), sim_cmp_double);
-        double precision = tp + fp ? (double)tp / (tp + fp) : 0.0;
-        double recall = scored ? (double)found / scored : 0.0;
-        double mean = found ? delay_sum / found : 0.0;
-        double median = found ? (delays[(found - 1) / 2] + delays[found / 2]) / 2.0 : 0.0;
-        double sku_days = (double)s->opt.skus * s->opt.days;
-        char start[11], last[11] = "-";
+                qsort(delays, t.found, sizeof(double), sim_cmp_double);
+        t.precision = t.tp + t.fp ? (double)t.tp / (t.tp + t.fp) : 0.0;
+        t.recall = t.events ? (double)t.found / t.events : 0.0;
+        t.mean_delay = t.found ? delay_sum / t.found : 0.0;
+        t.median_delay = t.found ? (delays[(t.found - 1) / 2] + delays[t.found / 2]) / 2.0 : 0.0;
+        t.fp_per_1000 = 1000.0 * t.fp / ((double)s->opt.skus * s->opt.days);
         free(delays);
+        *ret = t;
+}
+
+/* The report block of a scored type. */
+static cJSON *sim_tally_json(cJSON *types, const struct sim_rule *rule, const struct sim_tally *t)
+{
+        cJSON *g = cJSON_AddObjectToObject(types, sw_anomaly_type_name(rule->type));
+        cJSON_AddNumberToObject(g, "detected", t->tp + t->fp);
+        cJSON_AddNumberToObject(g, "true_positives", t->tp);
+        cJSON_AddNumberToObject(g, "false_positives", t->fp);
+        cJSON_AddNumberToObject(g, rule->excuse_field, t->fp_excused);
+        cJSON_AddNumberToObject(g, "false_positives_per_1000_sku_days", t->fp_per_1000);
+        sim_add_stat(g, "precision", t->tp + t->fp > 0, t->precision);
+        cJSON_AddNumberToObject(g, "events", t->events);
+        cJSON_AddNumberToObject(g, "events_detected", t->found);
+        sim_add_stat(g, "recall", t->events > 0, t->recall);
+        sim_add_stat(g, "mean_detection_delay_days", t->found > 0, t->mean_delay);
+        sim_add_stat(g, "median_detection_delay_days", t->found > 0, t->median_delay);
+        return g;
+}
+
+/* The ML block's extras: matching and recall by kind. */
+static void sim_ml_json(cJSON *g, const struct sim_tally *t)
+{
+        cJSON *by = cJSON_CreateObject();
+        for (int k = 0; k < SIM_KINDS; k++) {
+                if (!(SIM_ML_KINDS & SIM_KIND(k)))
+                        continue;
+                cJSON *o = cJSON_AddObjectToObject(by, sim_kind_names[k]);
+                cJSON_AddNumberToObject(o, "match_days_after_end", sim_kind_after[k]);
+                cJSON_AddNumberToObject(o, "events", t->kind_events[k]);
+                cJSON_AddNumberToObject(o, "events_detected", t->kind_found[k]);
+                sim_add_stat(o, "recall", t->kind_events[k] > 0,
+                             t->kind_events[k] ? (double)t->kind_found[k] / t->kind_events[k] : 0);
+        }
+        cJSON_AddItemToObject(g, "by_kind", by);
+}
+
+/* Score ghost_stock and ml_detected anomalies against the ground truth; print and return the
+ * report. */
+static cJSON *sim_score(const struct sim *s)
+{
+        struct sim_tally gt, mt;
+        unsigned by_type[SW_ANOMALY_TYPE_COUNT] = {0}, by_kind[SIM_KINDS] = {0};
+        for (size_t i = 0; i < s->n_anoms; i++)
+                for (int t = 0; t < SW_ANOMALY_TYPE_COUNT; t++)
+                        by_type[t] += strcmp(s->anoms[i].type, sw_anomaly_type_name(t)) == 0;
+        for (size_t e = 0; e < s->n_eps; e++)
+                by_kind[s->eps[e].kind]++;
+        unsigned ml_events =
+            by_kind[SIM_PRICE_ERROR] + by_kind[SIM_DEMAND_SPIKE] + by_kind[SIM_OVERSTOCK];
+        sim_tally(s, &sim_ghost_rule, &gt);
+        sim_tally(s, &sim_ml_rule, &mt);
+        char start[11], last[11] = "-";
         sim_date(s->opt.start, start);
         if (s->has_as_of)
                 sim_date(s->last_as_of, last);
@@ -1131,15 +1432,28 @@ static cJSON *sim_score(const struct sim *s)
                "  ghost_stock anomalies %u: true positives %u, false positives %u"
                " (%u during real stock-outs, %.2f per 1000 SKU-days)\n"
                "  ghost_stock precision %.3f, recall %.3f (%u/%u), delay mean %.2f median %.1f"
-               " days\n  anomalies by type:",
+               " days\n",
                s->opt.seed, s->opt.skus, s->opt.days, start, last, s->published, s->resends,
-               s->units_sold, events, scored, stockouts, tp + fp, tp, fp, fp_stockout,
-               1000.0 * fp / sku_days, precision, recall, found, scored, mean, median);
+               s->units_sold, by_kind[SIM_GHOST], gt.events, by_kind[SIM_STOCKOUT], gt.tp + gt.fp,
+               gt.tp, gt.fp, gt.fp_excused, gt.fp_per_1000, gt.precision, gt.recall, gt.found,
+               gt.events, gt.mean_delay, gt.median_delay);
+        printf("  ML events %u (%u scored; found: price_error %u/%u, demand_spike %u/%u,"
+               " overstock %u/%u)\n"
+               "  ml_detected anomalies %u: true positives %u, false positives %u"
+               " (%u during ghosts, %.2f per 1000 SKU-days)\n"
+               "  ml_detected precision %.3f, recall %.3f (%u/%u), delay mean %.2f median %.1f"
+               " days\n  anomalies by type:",
+               ml_events, mt.events, mt.kind_found[SIM_PRICE_ERROR],
+               mt.kind_events[SIM_PRICE_ERROR], mt.kind_found[SIM_DEMAND_SPIKE],
+               mt.kind_events[SIM_DEMAND_SPIKE], mt.kind_found[SIM_OVERSTOCK],
+               mt.kind_events[SIM_OVERSTOCK], mt.tp + mt.fp, mt.tp, mt.fp, mt.fp_excused,
+               mt.fp_per_1000, mt.precision, mt.recall, mt.found, mt.events, mt.mean_delay,
+               mt.median_delay);
         for (int t = 0; t < SW_ANOMALY_TYPE_COUNT; t++)
                 printf(" %s %u", sw_anomaly_type_name(t), by_type[t]);
         printf("\n");
 
-        cJSON *r = cJSON_CreateObject(), *types = cJSON_CreateObject(), *g = cJSON_CreateObject();
+        cJSON *r = cJSON_CreateObject(), *types = cJSON_CreateObject();
         cJSON_AddNumberToObject(r, "seed", s->opt.seed);
         cJSON_AddStringToObject(r, "start", start);
         cJSON_AddNumberToObject(r, "days", s->opt.days);
@@ -1149,26 +1463,18 @@ static cJSON *sim_score(const struct sim *s)
         cJSON_AddNumberToObject(r, "messages_published", (double)s->published);
         cJSON_AddNumberToObject(r, "days_resent", (double)s->resends);
         cJSON_AddNumberToObject(r, "units_sold", (double)s->units_sold);
-        cJSON_AddNumberToObject(r, "ghost_events", events);
-        cJSON_AddNumberToObject(r, "natural_stockouts", stockouts);
+        cJSON_AddNumberToObject(r, "ghost_events", by_kind[SIM_GHOST]);
+        cJSON_AddNumberToObject(r, "natural_stockouts", by_kind[SIM_STOCKOUT]);
+        cJSON_AddNumberToObject(r, "ml_events", ml_events);
         cJSON_AddNumberToObject(r, "anomalies", (double)s->n_anoms);
-        for (int t = 0; t < SW_ANOMALY_TYPE_COUNT; t++)
-                if (t != SW_ANOMALY_GHOST_STOCK)
+        for (int t = 0; t < SW_ANOMALY_TYPE_COUNT; t++) /* ghost_stock last, as it always was */
+                if (t == SW_ANOMALY_ML_DETECTED)
+                        sim_ml_json(sim_tally_json(types, &sim_ml_rule, &mt), &mt);
+                else if (t != SW_ANOMALY_GHOST_STOCK)
                         cJSON_AddNumberToObject(
                             cJSON_AddObjectToObject(types, sw_anomaly_type_name(t)), "detected",
                             by_type[t]);
-        cJSON_AddItemToObject(types, ghost, g);
-        cJSON_AddNumberToObject(g, "detected", tp + fp);
-        cJSON_AddNumberToObject(g, "true_positives", tp);
-        cJSON_AddNumberToObject(g, "false_positives", fp);
-        cJSON_AddNumberToObject(g, "false_positives_during_stockout", fp_stockout);
-        cJSON_AddNumberToObject(g, "false_positives_per_1000_sku_days", 1000.0 * fp / sku_days);
-        sim_add_stat(g, "precision", tp + fp > 0, precision);
-        cJSON_AddNumberToObject(g, "events", scored);
-        cJSON_AddNumberToObject(g, "events_detected", found);
-        sim_add_stat(g, "recall", scored > 0, recall);
-        sim_add_stat(g, "mean_detection_delay_days", found > 0, mean);
-        sim_add_stat(g, "median_detection_delay_days", found > 0, median);
+        sim_tally_json(types, &sim_ghost_rule, &gt);
         cJSON_AddItemToObject(r, "types", types);
         return r;
 }
@@ -1218,13 +1524,20 @@ static const struct sim_opt_spec sim_opt_specs[] = {
     SIM_OPT("days", SIM_OPT_UINT, days, 1, 3660, "30", "N  simulated days"),
     SIM_OPT("start", SIM_OPT_DATE, start, 0, 0, NULL,
             "YYYY-MM-DD  first day (default: today - days - 1)"),
-    SIM_OPT("warmup", SIM_OPT_UINT, warmup, 0, 3660, "21", "N  no ghost starts before day index N"),
+    SIM_OPT("warmup", SIM_OPT_UINT, warmup, 0, 3660, "21",
+            "N  no ghost or ML event starts before day index N"),
     SIM_OPT("ghost-rate", SIM_OPT_REAL, ghost_rate, 0, 1, "0.004",
             "R  ghost events per SKU per day"),
     SIM_OPT("min-ghosts", SIM_OPT_UINT, min_ghosts, 0, 100000, "8",
             "N  at least N ghost events, spread over the run"),
     SIM_OPT("ghost-fix-days", SIM_OPT_UINT, ghost_fix_days, 1, 365, "7",
             "N  a full inventory count fixes a ghost N days after it starts"),
+    SIM_OPT("ml-rate", SIM_OPT_REAL, ml_rate, 0, 1, "0.002",
+            "R  ML events (price error, demand spike, overstock) per SKU per day; 0: off"),
+    SIM_OPT("min-ml", SIM_OPT_UINT, min_ml, 0, 100000, "6",
+            "N  at least N of those when --ml-rate > 0, spread over the run"),
+    SIM_OPT("ml-fix-days", SIM_OPT_UINT, ml_fix_days, 1, 365, "5",
+            "N  a wrong price or an overstock is corrected N days after it starts"),
     SIM_OPT("shelf-fraction", SIM_OPT_REAL, shelf_fraction, 0, 1, "0.1",
             "F  share of SKUs watched by shelf sensors"),
     SIM_OPT("push-forecast", SIM_OPT_FLAG, push_forecast, 0, 0, NULL,
@@ -1242,7 +1555,7 @@ static const struct sim_opt_spec sim_opt_specs[] = {
     SIM_OPT("drain-ms", SIM_OPT_UINT, drain_ms, 0, 3600000, "2000",
             "MS  wait for late anomalies at the end"),
     SIM_HEAD("Output:"),
-    SIM_OPT("truth", SIM_OPT_STR, truth_path, 0, 0, NULL, "FILE  ghost events, JSON lines"),
+    SIM_OPT("truth", SIM_OPT_STR, truth_path, 0, 0, NULL, "FILE  injected events, JSON lines"),
     SIM_OPT("report", SIM_OPT_STR, report_path, 0, 0, NULL, "FILE  score report, JSON"),
     SIM_OPT("anomalies", SIM_OPT_STR, anomalies_path, 0, 0, NULL,
             "FILE  every anomaly received, JSON lines"),
@@ -1257,8 +1570,9 @@ static void sim_usage(FILE *f)
 {
         fputs("usage: storesim [options]\n"
               "Plays a simulated store against shelfwatchd over MQTT v5 (QoS 1), keeps the\n"
-              "ground truth of ghost-stock events and scores the daemon's ghost_stock\n"
-              "anomalies. Deterministic for a given --seed.\n",
+              "ground truth of the ghost stock and of the anomalies an ML detector should\n"
+              "find (price errors, demand spikes, overstock), and scores the daemon's\n"
+              "ghost_stock and ml_detected anomalies. Deterministic for a given --seed.\n",
               f);
         for (size_t i = 0; i < SIM_N_OPTS; i++) {
                 const struct sim_opt_spec *o = &sim_opt_specs[i];
@@ -1372,10 +1686,10 @@ static int sim_setup(struct sim *s)
         snprintf(s->reply_topic, sizeof(s->reply_topic), "%s/sim/reply/%ld-%" PRIx64, s->prefix,
                  (long)getpid(), (uint64_t)sim_now_ms());
         snprintf(ident, sizeof(ident), "storesim-%.60s-%ld", s->opt.store, (long)getpid());
-        sim_seed(s, s->opt.seed);
-        if (sim_init_store(s) < 0 || sim_plan_ghosts(s) < 0)
+        sim_seed(&s->rng, s->opt.seed);
+        if (sim_init_store(s) < 0 || sim_plan(s) < 0)
                 return -ENOMEM;
-        if (s->n_plans == 0 && s->opt.min_ghosts > 0 && !s->opt.quiet)
+        if (s->ghost_plan.n == 0 && s->opt.min_ghosts > 0 && !s->opt.quiet)
                 fprintf(stderr, "storesim: no ghost events: --days must exceed --warmup + 1\n");
         if (s->opt.anomalies_path && !(s->anomalies_file = fopen(s->opt.anomalies_path, "w")))
                 return -errno;
@@ -1402,7 +1716,8 @@ static void sim_free(struct sim *s)
         if (s->anomalies_file)
                 fclose(s->anomalies_file);
         free(s->skus);
-        free(s->plans);
+        free(s->ghost_plan.plans);
+        free(s->ml_plan.plans);
         free(s->eps);
         free(s->lines);
         free(s->txns);
@@ -1437,13 +1752,15 @@ static int sim_run(struct sim *s)
                         return r == -ETIMEDOUT ? SIM_EXIT_NO_DAEMON : SIM_EXIT_FAIL;
                 }
                 if (!s->opt.quiet) {
-                        unsigned ghosts = 0;
-                        for (unsigned i = 0; i < s->opt.skus; i++)
+                        unsigned ghosts = 0, ml = 0;
+                        for (unsigned i = 0; i < s->opt.skus; i++) {
                                 ghosts += s->skus[i].ghost >= 0;
+                                ml += s->skus[i].ml >= 0;
+                        }
                         sim_date(day, date);
                         printf("day %u/%u %s: %zu messages, %zu transactions, %u ghosts active, "
-                               "detect ok\n",
-                               d + 1, s->opt.days, date, msgs, s->n_txns, ghosts);
+                               "%u ML events active, detect ok\n",
+                               d + 1, s->opt.days, date, msgs, s->n_txns, ghosts, ml);
                         fflush(stdout);
                 }
                 for (int64_t until = sim_now_ms() + s->opt.sleep_ms; sim_now_ms() < until;)

@@ -266,6 +266,7 @@ int main(int argc, char **argv)
                         return 1;
                 }
         }
+        long hwm_data = proc_status_kb("VmHWM");
         o.params.n_features = (uint8_t)nf;
         size_t mem_size = sw_iforest_memory_size(&o.params);
         if (mem_size == 0) {
@@ -318,9 +319,10 @@ int main(int argc, char **argv)
                (size_t)f.params.pool_nodes * (sizeof(struct sw_iforest_node) + sizeof(uint16_t)));
         printf("nodes_used %zu\nmodel_bytes %zu\n", (serialized - 48) / 8, serialized);
         printf("scratch_bytes %zu\n", (size_t)n * sizeof(double));
-        /* start: before the data; before: data and every buffer touched; after: fit + score. */
-        printf("vmhwm_start_kb %ld\nvmhwm_before_kb %ld\nvmhwm_after_kb %ld\n", hwm_start,
-               hwm_before, hwm_after);
+        /* start: before the data; data: data loaded; before: every buffer allocated and
+         * touched; after: fit + score. */
+        printf("vmhwm_start_kb %ld\nvmhwm_data_kb %ld\nvmhwm_before_kb %ld\nvmhwm_after_kb %ld\n",
+               hwm_start, hwm_data, hwm_before, hwm_after);
 
         if (o.out) {
                 FILE *fp = fopen(o.out, "we");
