@@ -376,7 +376,7 @@ else
         echo "Files are in $tmp (removed now; run with DEMO_KEEP=1 to keep them):"
 fi
 echo "  shelfwatchd.log, mosquitto.log   logs of the daemon and the broker"
-echo "  report.json, truth.jsonl         score report and the injected ghost stock"
+echo "  report.json, truth.jsonl         score report and the injected events (ghost stock, price errors, spikes, overstock)"
 echo "  anomalies.jsonl                  every anomaly published, one per line"
 echo "  health.json, ghost-stock.json    the replies shown above"
 echo "The precision/recall report above compares the anomalies with the injected truth."

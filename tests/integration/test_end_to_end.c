@@ -80,7 +80,7 @@ static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
 
         size_t n = h_collector_count(hq);
         assert_true(n > 0);
-        size_t ghosts = 0;
+        size_t ghosts = 0, ml = 0;
         for (size_t i = 0; i < n; i++) {
                 char *msg = h_collector_get(hq, i);
                 cJSON *a = cJSON_Parse(msg);
@@ -95,10 +95,40 @@ static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
                         require_number(m, "run_days", open ? 1 : 0, 366);
                         require_string(m, "model");
                 }
+                if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(a, "type")), "ml_detected") == 0) {
+                        cJSON *m = cJSON_GetObjectItem(a, "metadata"), *c = cJSON_GetObjectItem(m, "contributions"), *v;
+                        double total = 0;
+                        ml++;
+                        assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(m, "features")), 8);
+                        assert_int_equal(cJSON_GetArraySize(c), 8);
+                        cJSON_ArrayForEach(v, c) total += v->valuedouble;
+                        assert_true(total > 0.99 && total < 1.01);
+                        require_number(m, "z", -100, 100);
+                        require_number(a, "score", 0, 1);
+                }
                 cJSON_Delete(a);
                 free(msg);
         }
         assert_true(ghosts > 0);
+        assert_true(ml > 0);
+
+        /* The model survives a restart: the daemon scores at once with the same forest. */
+        char *before = h_request(b.port, PREFIX, "health", "{}", 5);
+        h_daemon_stop(&d, SIGTERM);
+        h_daemon_start(&d, dir, conf, b.port);
+        char *after = h_request(b.port, PREFIX, "health", "{}", 5);
+        cJSON *hb = cJSON_Parse(before), *ha = cJSON_Parse(after);
+        cJSON *mb = cJSON_GetObjectItem(cJSON_GetObjectItem(hb, "detectors"), "ml_detected");
+        cJSON *ma = cJSON_GetObjectItem(cJSON_GetObjectItem(ha, "detectors"), "ml_detected");
+        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(ma, "model")));
+        assert_true(cJSON_GetNumberValue(cJSON_GetObjectItem(ma, "threshold")) ==
+                    cJSON_GetNumberValue(cJSON_GetObjectItem(mb, "threshold")));
+        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(ma, "trained_at")),
+                            cJSON_GetStringValue(cJSON_GetObjectItem(mb, "trained_at")));
+        cJSON_Delete(hb);
+        cJSON_Delete(ha);
+        free(before);
+        free(after);
 
         /* Everything HQ got is what the daemon holds, and every held anomaly reached HQ. */
         char *digest = h_anomaly_digest(b.port, PREFIX);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Precision and recall of both ghost-stock modes against the simulator's ground truth.
+# Precision and recall of both ghost-stock modes (and of ml_detected, which runs beside
+# them) against the simulator's ground truth.
 # Runs the real shelfwatchd and a real mosquitto once per mode and seed, then sums the
 # simulator's per-run scores (docs/simulator.md defines them).
 # Usage: tools/bench/ghost_accuracy.sh [BUILD_DIR] [SEEDS] [SKUS] [DAYS]
@@ -50,4 +51,16 @@ for mode in modes:
             delays.append((g["mean_detection_delay_days"], g["events_detected"]))
     delay = sum(d * n for d, n in delays) / max(1, sum(n for _, n in delays))
     print(f"{mode:8} {ev:6d} {found:6d} {found/ev:7.3f} {tp+fp:7d} {tp:5d} {fp:5d} {tp/max(1,tp+fp):9.3f} {sum(fpk)/len(fpk):17.2f} {delay:8.2f}")
+# The Isolation Forest runs beside the ghost detector in every run; report it once.
+ev = found = tp = fp = 0; kinds = {}
+for s in range(1, seeds + 1):
+    g = json.load(open(f"{tmp}/{modes[0]}-{s}/report.json"))["types"].get("ml_detected", {})
+    if "events" not in g:
+        continue
+    ev += g["events"]; found += g["events_detected"]; tp += g["true_positives"]; fp += g["false_positives"]
+    for k, v in g.get("by_kind", {}).items():
+        e, f = kinds.get(k, (0, 0)); kinds[k] = (e + v["events"], f + v["events_detected"])
+if ev:
+    print(f"ml_detected: events {ev}, found {found}, recall {found/ev:.3f}, anomalies {tp+fp}, precision {tp/max(1,tp+fp):.3f}; recall by kind: " +
+          ", ".join(f"{k} {f}/{e}" for k, (e, f) in sorted(kinds.items())))
 PY
