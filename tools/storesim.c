@@ -38,6 +38,12 @@
 #define SIM_MAX_CATEGORIES 256
 #define SIM_SLOW_RATE      1.0 /* units per day under which a SKU is a slow seller */
 #define SIM_ML_WINDOW_DAYS 7   /* the ML features look this many days back */
+#define SIM_FEATURES       8   /* values in a row of the ml-features reply */
+
+/* Columns of --features-out: the daemon's feature names in its order, then the label; what
+ * tools/bench/iforest_parity.py --features reads. */
+static const char sim_features_header[] = "sales_7d,sales_trend_7d,quantity_on_hand,unit_price,"
+                                          "day_of_week,is_holiday,stock_turnover,price_vs_avg";
 
 static const unsigned sim_shelf_secs[] = {10 * 3600, 14 * 3600, 18 * 3600};
 /* Monday .. Sunday (sw_weekday order). */
@@ -79,6 +85,7 @@ struct sim_options {
         const char *truth_path;     /* ground truth JSON lines, or NULL */
         const char *report_path;    /* score report JSON, or NULL */
         const char *anomalies_path; /* every anomaly received, or NULL */
+        const char *features_path;  /* daily ml-features rows with labels, CSV, or NULL */
         bool verbose;               /* print each anomaly as it arrives */
         bool quiet;                 /* print only the final report */
         bool help;                  /* --help */
@@ -233,10 +240,15 @@ struct sim {
         long inflight;                   /* QoS 1 publishes without PUBACK */
         int64_t last_ack_ms;             /* monotonic time of the last PUBACK */
         char reply_topic[SIM_TOPIC_MAX]; /* our private response topic */
-        char corr[64];                   /* correlation data of the pending detect */
+        char corr[64];                   /* correlation data of the pending command */
         int reply_state;                 /* 0 waiting, 1 ok, -1 error reply */
         char reply_text[256];            /* start of the last reply */
+        cJSON *reply;                    /* the last reply, parsed (NULL if not JSON) */
         FILE *anomalies_file;            /* --anomalies, or NULL */
+        FILE *features_file;             /* --features-out, or NULL */
+        unsigned long feature_rows;      /* rows written to it */
+        unsigned long feature_positives; /* of those, labelled 1 */
+        unsigned feature_days_skipped;   /* days without rows: no or a bad ml-features reply */
         bool has_as_of;                  /* some detect succeeded */
         sw_day_t last_as_of;             /* as_of of the last successful detect */
         unsigned long published;         /* messages published, resends included */
@@ -1040,7 +1052,8 @@ static void sim_on_reply(struct sim *s, const struct mosquitto_message *msg,
                 return; /* a late answer to an earlier attempt */
         cJSON *j = cJSON_ParseWithLength(msg->payload, (size_t)msg->payloadlen);
         s->reply_state = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "ok")) ? 1 : -1;
-        cJSON_Delete(j);
+        cJSON_Delete(s->reply);
+        s->reply = j;
         snprintf(s->reply_text, sizeof(s->reply_text), "%.*s",
                  msg->payloadlen < 255 ? msg->payloadlen : 255, (const char *)msg->payload);
 }
@@ -1168,16 +1181,23 @@ static int sim_publish_outbox(struct sim *s)
         return 0;
 }
 
-/* Ask the daemon to run its detectors as of as_of and wait for {"ok":true}. */
-static int sim_detect(struct sim *s, sw_day_t as_of, unsigned attempt)
+/*
+ * Send the command P/cmd/{name} with payload {"as_of":...}, our response topic and the
+ * correlation data corr, and wait for the reply that carries corr. 0 when it says
+ * {"ok":true} (s->reply holds it); -EPROTO on an error reply (s->reply_text says why),
+ * -ETIMEDOUT, -ENOMEM, or sim_pump's errors.
+ */
+static int sim_command(struct sim *s, const char *name, sw_day_t as_of, const char *corr)
 {
         char topic[SIM_TOPIC_MAX], date[11], payload[40];
         mosquitto_property *props = NULL;
         int r;
         sim_date(as_of, date);
-        snprintf(topic, sizeof(topic), "%s/cmd/detect", s->prefix);
+        snprintf(topic, sizeof(topic), "%s/cmd/%s", s->prefix, name);
         snprintf(payload, sizeof(payload), "{\"as_of\":\"%s\"}", date);
-        snprintf(s->corr, sizeof(s->corr), "%s-%u", date, attempt);
+        snprintf(s->corr, sizeof(s->corr), "%s", corr);
+        cJSON_Delete(s->reply);
+        s->reply = NULL;
         if (mosquitto_property_add_string(&props, MQTT_PROP_RESPONSE_TOPIC, s->reply_topic) ||
             mosquitto_property_add_binary(&props, MQTT_PROP_CORRELATION_DATA, s->corr,
                                           (uint16_t)strlen(s->corr))) {
@@ -1199,6 +1219,15 @@ static int sim_detect(struct sim *s, sw_day_t as_of, unsigned attempt)
                         return r;
         }
         return s->reply_state > 0 ? 0 : -EPROTO;
+}
+
+/* Ask the daemon to run its detectors as of as_of and wait for {"ok":true}. */
+static int sim_detect(struct sim *s, sw_day_t as_of, unsigned attempt)
+{
+        char date[11], corr[64];
+        sim_date(as_of, date);
+        snprintf(corr, sizeof(corr), "%s-%u", date, attempt);
+        return sim_command(s, "detect", as_of, corr);
 }
 
 /* Deliver today's outbox and get a detect reply, resending the whole day on failure. */
@@ -1284,6 +1313,96 @@ static const struct sim_episode *sim_find_episode(const struct sim *s, unsigned 
                 if ((kinds & SIM_KIND(s->eps[i].kind)) && sim_matches(s, &s->eps[i], sku, day))
                         return &s->eps[i];
         return NULL;
+}
+
+/* ---- --features-out ---- */
+
+/* Whether the reply's feature names are, in order, the columns of sim_features_header. */
+static bool sim_features_match(const cJSON *names)
+{
+        char joined[sizeof(sim_features_header) + 1] = "";
+        size_t len = 0;
+        const cJSON *n;
+        if (cJSON_GetArraySize(names) != SIM_FEATURES)
+                return false;
+        cJSON_ArrayForEach(n, names)
+        {
+                const char *v = cJSON_GetStringValue(n);
+                int w = v ? snprintf(joined + len, sizeof(joined) - len, "%s%s", len ? "," : "", v)
+                          : -1;
+                if (w < 0 || (size_t)w >= sizeof(joined) - len)
+                        return false;
+                len += (size_t)w;
+        }
+        return strcmp(joined, sim_features_header) == 0;
+}
+
+/* Whether a row of the reply has a SKU code and SIM_FEATURES numbers. */
+static bool sim_feature_row_ok(const cJSON *row)
+{
+        const cJSON *x = cJSON_GetObjectItemCaseSensitive(row, "x"), *v;
+        if (!sim_json_str(row, "sku")[0] || cJSON_GetArraySize(x) != SIM_FEATURES)
+                return false;
+        cJSON_ArrayForEach(v, x)
+        {
+                if (!cJSON_IsNumber(v))
+                        return false;
+        }
+        return true;
+}
+
+static int sim_cmp_feature_row(const void *a, const void *b)
+{
+        const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+        return strcmp(sim_json_str(x, "sku"), sim_json_str(y, "sku"));
+}
+
+/*
+ * Ask the daemon for every SKU's features as of as_of (ml-features, over the same
+ * request/reply path as detect) and append one CSV row per SKU, in SKU code order so the
+ * file does not depend on the daemon's table order. label is 1 when the SKU had an ML event
+ * that these features still show: the ml_detected matching rule with as_of - 1 as the last
+ * day seen. Returns the rows written, -EBADMSG for a reply that is not the expected shape,
+ * or sim_command's errors (nothing written then).
+ */
+static int sim_write_features(struct sim *s, sw_day_t as_of)
+{
+        char date[11], corr[64];
+        sim_date(as_of, date);
+        snprintf(corr, sizeof(corr), "features-%s", date);
+        int r = sim_command(s, "ml-features", as_of, corr);
+        if (r < 0)
+                return r;
+        const cJSON *rows = cJSON_GetObjectItemCaseSensitive(s->reply, "rows"), *row;
+        if (!sim_features_match(cJSON_GetObjectItemCaseSensitive(s->reply, "features")) ||
+            !cJSON_IsArray(rows) || strcmp(sim_json_str(s->reply, "as_of"), date) != 0)
+                return -EBADMSG;
+        int n = cJSON_GetArraySize(rows), i = 0;
+        const cJSON **sorted = calloc((size_t)n + 1, sizeof(*sorted));
+        if (!sorted)
+                return -ENOMEM;
+        cJSON_ArrayForEach(row, rows)
+        {
+                if (!sim_feature_row_ok(row)) {
+                        free(sorted);
+                        return -EBADMSG;
+                }
+                sorted[i++] = row;
+        }
+        qsort(sorted, (size_t)n, sizeof(*sorted), sim_cmp_feature_row);
+        for (i = 0; i < n; i++) {
+                const char *sku = sim_json_str(sorted[i], "sku");
+                bool label = sim_find_episode(s, SIM_ML_KINDS, sku, as_of - 1) != NULL;
+                const cJSON *v;
+                /* The daemon's features are float32: 9 digits read back exactly. */
+                cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(sorted[i], "x"))
+                    fprintf(s->features_file, "%.9g,", (double)(float)v->valuedouble);
+                fprintf(s->features_file, "%d\n", label);
+                s->feature_positives += label;
+        }
+        s->feature_rows += (unsigned long)n;
+        free(sorted);
+        return n;
 }
 
 static int sim_cmp_double(const void *a, const void *b)
@@ -1559,6 +1678,8 @@ static const struct sim_opt_spec sim_opt_specs[] = {
     SIM_OPT("report", SIM_OPT_STR, report_path, 0, 0, NULL, "FILE  score report, JSON"),
     SIM_OPT("anomalies", SIM_OPT_STR, anomalies_path, 0, 0, NULL,
             "FILE  every anomaly received, JSON lines"),
+    SIM_OPT("features-out", SIM_OPT_STR, features_path, 0, 0, NULL,
+            "FILE  each day's ml-features rows with ML-event labels, CSV"),
     SIM_OPT("verbose", SIM_OPT_FLAG, verbose, 0, 0, NULL, "print each anomaly as it arrives"),
     SIM_OPT("quiet", SIM_OPT_FLAG, quiet, 0, 0, NULL, "print only the final report"),
     SIM_OPT("help", SIM_OPT_FLAG, help, 0, 0, NULL, "print this text and exit"),
@@ -1693,6 +1814,11 @@ static int sim_setup(struct sim *s)
                 fprintf(stderr, "storesim: no ghost events: --days must exceed --warmup + 1\n");
         if (s->opt.anomalies_path && !(s->anomalies_file = fopen(s->opt.anomalies_path, "w")))
                 return -errno;
+        if (s->opt.features_path) {
+                if (!(s->features_file = fopen(s->opt.features_path, "w")))
+                        return -errno;
+                fprintf(s->features_file, "%s,label\n", sim_features_header);
+        }
         s->mosq = mosquitto_new(ident, true, s);
         if (!s->mosq)
                 return -ENOMEM;
@@ -1715,6 +1841,9 @@ static void sim_free(struct sim *s)
         }
         if (s->anomalies_file)
                 fclose(s->anomalies_file);
+        if (s->features_file)
+                fclose(s->features_file);
+        cJSON_Delete(s->reply);
         free(s->skus);
         free(s->ghost_plan.plans);
         free(s->ml_plan.plans);
@@ -1750,6 +1879,22 @@ static int sim_run(struct sim *s)
                         fprintf(stderr, "storesim: daemon never answered detect (%s)\n",
                                 strerror(-r));
                         return r == -ETIMEDOUT ? SIM_EXIT_NO_DAEMON : SIM_EXIT_FAIL;
+                }
+                if (s->features_file && (r = sim_write_features(s, day + 1)) < 0) {
+                        if (r == -EHOSTUNREACH || r == -ENOMEM) {
+                                fprintf(stderr, "storesim: %s\n",
+                                        r == -ENOMEM ? "out of memory" : "broker unreachable");
+                                return r == -ENOMEM ? SIM_EXIT_FAIL : SIM_EXIT_NO_BROKER;
+                        }
+                        sim_date(day + 1, date);
+                        const char *why = r == -ETIMEDOUT    ? "no answer in time"
+                                          : r == -ECONNRESET ? "lost the broker"
+                                          : r == -EBADMSG    ? "unexpected reply"
+                                          : r == -EPROTO     ? s->reply_text
+                                                             : strerror(-r);
+                        fprintf(stderr, "storesim: ml-features as_of %s: %s, skipping that day\n",
+                                date, why);
+                        s->feature_days_skipped++;
                 }
                 if (!s->opt.quiet) {
                         unsigned ghosts = 0, ml = 0;
@@ -1805,6 +1950,18 @@ int main(int argc, char **argv)
                         fclose(f);
                 free(text);
                 cJSON_Delete(report);
+        }
+        if (s.features_file) {
+                bool bad = ferror(s.features_file) != 0;
+                if (fclose(s.features_file) != 0 || bad) {
+                        fprintf(stderr, "storesim: cannot write %s\n", s.opt.features_path);
+                        status = status ? status : SIM_EXIT_FAIL;
+                } else if (!s.opt.quiet) {
+                        printf("features: %lu rows (%lu labelled 1), %u days skipped, in %s\n",
+                               s.feature_rows, s.feature_positives, s.feature_days_skipped,
+                               s.opt.features_path);
+                }
+                s.features_file = NULL;
         }
         sim_free(&s);
         mosquitto_lib_cleanup();
