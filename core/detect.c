@@ -29,6 +29,7 @@ int sw_detector_init(struct sw_detector *d, struct sw_sku_table *skus, struct sw
         d->scratch_sales = (uint16_t *)(void *)at;
         at += (size_t)h * sizeof(uint16_t);
         d->scratch_weekday = (uint8_t *)at;
+        d->quiet_updates = false;
         return 0;
 }
 
@@ -64,6 +65,8 @@ int sw_detect__transition(struct sw_detector *d, struct sw_finding *f, bool flag
                         sum->book_full++;
                         return 0;
                 }
+                if (open && d->quiet_updates)
+                        return 0;
                 r = fn(ctx, f);
                 if (r < 0)
                         return r;
@@ -238,7 +241,7 @@ static int check_discrepancy(struct sw_detector *d, uint32_t i, const struct sw_
         if (negative) {
                 /* A negative book is impossible stock: the record is certainly wrong. */
                 f.probability = 0.99;
-                f.score = -s->on_hand;
+                f.score = -(double)s->on_hand;
                 f.value = -(double)s->on_hand * sw_detect__sku_price(s);
                 snprintf(f.description, sizeof(f.description),
                          "Book on-hand is %d: more sold than recorded stock", s->on_hand);

@@ -77,6 +77,8 @@ struct sw_detector {
         uint16_t *scratch_sales;                 /* [history_days] */
         double *scratch_pushed;                  /* [history_days] */
         uint8_t *scratch_weekday;                /* [history_days] */
+        bool quiet_updates;                      /* report only opened and cleared episodes,
+                                                    not re-detections (the minute sweep) */
 };
 
 /* Scratch bytes for the detector's per-SKU series. */

@@ -197,6 +197,14 @@ static void apply_count(struct sw_ingest *in, const struct sw_item *it, int64_t 
         s = sw_sku_at(in->skus, i);
         r->sku_index = i;
         r->book_before = s->on_hand;
+        /* A count older than the book held (a delayed upload after a newer inventory
+         * record) must not roll the book back: applied as "no change". */
+        if ((s->flags & SW_SKU_HAS_BOOK) && ts <= (int64_t)s->book_as_of) {
+                in->counters.stale_items++;
+                r->adjustment = 0;
+                r->items_skipped++;
+                return;
+        }
         r->adjustment = (int32_t)((int64_t)it->qty - s->on_hand);
         s->on_hand = it->qty;
         s->book_as_of = ts32(ts);

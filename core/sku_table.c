@@ -491,11 +491,9 @@ int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const vo
         if (sw_sku_table_find(t, sku, len, &index) < 0 &&
             (t->count >= t->p.max_skus || t->p.key_arena_bytes - t->arena_used < len + 1))
                 return -ENOSPC;
-        if (h.cat_len > 0) {
-                r = sw_sku_table_category(t, (const char *)p, h.cat_len, &category);
-                if (r < 0)
-                        return r;
-        }
+        /* A category that no longer fits (max_categories lowered) is dropped, not the SKU. */
+        if (h.cat_len > 0 && sw_sku_table_category(t, (const char *)p, h.cat_len, &category) < 0)
+                category = 0;
         p += h.cat_len;
         r = sw_sku_table_get_or_add(t, sku, len, &index);
         if (r < 0)

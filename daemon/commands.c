@@ -123,8 +123,6 @@ static cJSON *cmd_detect(struct sw_daemon *d, const struct sw_cmd_request *q)
                 }
                 add_summary(det, "stock", &sum);
         }
-        if (sw_store_meta_put_int(d->store, "detect_clock", d->detect_clock) < 0)
-                sw_log_warning("Cannot record the detection clock: %s", sw_store_errmsg(d->store));
         cJSON_AddNumberToObject(reply, "open", d->book.count);
         return reply;
 }
@@ -195,6 +193,8 @@ static cJSON *cmd_health(struct sw_daemon *d)
         cJSON_AddNumberToObject(out, "bytes", (double)bytes);
         cJSON_AddNumberToObject(out, "in_flight", d->n_inflight);
         cJSON_AddNumberToObject(out, "delivered", (double)d->outbox_delivered);
+        cJSON_AddNumberToObject(out, "refused", (double)d->outbox_refused);
+        cJSON_AddNumberToObject(out, "dropped", (double)d->outbox_dropped);
         cJSON_AddNumberToObject(o, "store_errors", (double)d->store_errors);
         brokers = cJSON_AddObjectToObject(o, "brokers");
         add_link(brokers, "local", d->local);

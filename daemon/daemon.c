@@ -259,7 +259,9 @@ int sw_daemon_init(struct sw_daemon *d, const struct sw_config *cfg)
                            sw_store_errmsg(d->store));
                 return r;
         }
-        return open_links(d);
+        r = open_links(d);
+        d->ready = r == 0;
+        return r;
 }
 
 static void on_local_connect(void *ctx)
@@ -358,7 +360,9 @@ static int open_links(struct sw_daemon *d)
 
 void sw_daemon_fini(struct sw_daemon *d)
 {
-        if (d->store && d->memory) {
+        /* After a failed start nothing is flushed: a commit would clear inbox rows that
+         * were never replayed. */
+        if (d->ready) {
                 int r = sw_daemon_commit(d);
                 if (r < 0)
                         sw_log_err("Final commit failed: %s", strerror(-r));

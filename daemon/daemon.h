@@ -71,6 +71,9 @@ struct sw_daemon {
         uint64_t outbox_delivered;       /* rows acknowledged since start */
         uint64_t outbox_dropped;         /* rows dropped by the outbox cap */
         bool outbox_more;                /* rows may be waiting beyond the cursor */
+        uint64_t outbox_retry_ms;        /* no sending before this (after HQ refused a row) */
+        uint64_t outbox_refused;         /* publishes HQ refused (kept and retried) */
+        bool ready;                      /* init completed: state may be flushed at exit */
 
         /* schedule and bookkeeping */
         uint64_t next_commit_ms;         /* monotonic deadline of the next group commit */
@@ -103,8 +106,9 @@ int sw_daemon_commit(struct sw_daemon *d);
 /* Keep an applied device message in the inbox (see sw_store_inbox_add). */
 void sw_daemon_inbox_add(struct sw_daemon *d, enum sw_msg_kind kind, const char *topic, const void *payload,
                          size_t len);
-/* Commit the inbox rows of this loop pass; called before the loop sleeps. */
-void sw_daemon_inbox_flush(struct sw_daemon *d);
+/* Commit the inbox rows of this loop pass durably; called before the loop sleeps and before
+ * a cycle count is acknowledged. Returns 0 or -errno (logged). */
+int sw_daemon_inbox_flush(struct sw_daemon *d);
 /* Decode and apply a device message; returns the ingest result (reason on rejection). */
 int sw_daemon_apply(struct sw_daemon *d, enum sw_msg_kind kind, const void *payload, size_t len,
                     struct sw_msg *ret_msg, struct sw_ingest_result *ret, char *err, size_t errsz);
@@ -127,7 +131,7 @@ void sw_daemon_on_message(void *ctx, const char *topic, const void *payload, siz
                           const struct sw_mqtt_props *props);
 /* Outbox: hand pending rows to the HQ link; account PUBACKs. */
 void sw_daemon_outbox_pump(struct sw_daemon *d);
-void sw_daemon_outbox_on_published(void *ctx, int mid);
+void sw_daemon_outbox_on_published(void *ctx, int mid, bool accepted);
 void sw_daemon_outbox_reset(struct sw_daemon *d);
 /* Publish the retained online status to the HQ link. */
 void sw_daemon_publish_status(struct sw_daemon *d, bool online);

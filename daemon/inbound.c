@@ -75,7 +75,11 @@ static void ack_count(struct sw_daemon *d, const char *device, size_t device_len
         cJSON_Delete(o);
         if (!json)
                 return;
-        snprintf(topic, sizeof(topic), "%s/scanner/%.*s/ack", d->prefix, (int)device_len, device);
+        int n = snprintf(topic, sizeof(topic), "%s/scanner/%.*s/ack", d->prefix, (int)device_len, device);
+        if (n < 0 || (size_t)n >= sizeof(topic)) {
+                free(json);
+                return; /* a device name too long for a topic: no ack rather than a wrong topic */
+        }
         (void)sw_mqtt_publish(d->local, topic, json, strlen(json), 1, false, NULL, NULL);
         free(json);
 }
@@ -123,8 +127,10 @@ static void handle_device(struct sw_daemon *d, const char *topic, enum sw_msg_ki
         }
         if (res.items_skipped > 0)
                 log_reject(d, topic, "SKU table full", "some lines were skipped (limits.max_skus)");
+        /* "accepted" is a promise: the count is on disk before the scanner hears it. */
         if (kind == SW_MSG_COUNT)
-                ack_count(d, device, device_len, &m, &res, NULL);
+                ack_count(d, device, device_len, &m, &res,
+                          sw_daemon_inbox_flush(d) < 0 ? "storage error, count again" : NULL);
 }
 
 void sw_daemon_on_message(void *ctx, const char *topic, const void *payload, size_t len,

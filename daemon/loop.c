@@ -127,7 +127,11 @@ static void periodic(struct sw_daemon *d, uint64_t now_ms)
         }
         if (now_ms >= d->next_stock_ms) {
                 if (d->cfg.detectors.shelf_out.enabled || d->cfg.detectors.discrepancy.enabled) {
+                        /* Every minute: new and cleared episodes only; open ones are
+                         * republished by the daily run and detect commands. */
+                        d->detector.quiet_updates = true;
                         r = sw_daemon_detect_stock(d, NULL);
+                        d->detector.quiet_updates = false;
                         if (r < 0)
                                 sw_log_err("Shelf/discrepancy sweep failed: %s", strerror(-r));
                 }
@@ -170,6 +174,7 @@ static int next_timeout_ms(const struct sw_daemon *d, uint64_t now_ms)
 int sw_daemon_run(struct sw_daemon *d)
 {
         char status[320];
+        int result = 0;
         int sfd = open_signalfd();
         if (sfd < 0) {
                 sw_log_err("Cannot set up signal handling: %s", strerror(-sfd));
@@ -180,12 +185,16 @@ int sw_daemon_run(struct sw_daemon *d)
         d->next_stock_ms = now_ms + STOCK_SWEEP_MS;
         d->watchdog_interval_ms = sw_notify_watchdog_interval_ms();
         d->next_watchdog_ms = now_ms;
-        catch_up(d);
-        d->next_daily_run = sw_schedule_next_run(sw_clock_now(), d->cfg.detectors.schedule_min);
         snprintf(status, sizeof(status), "Serving %s: %u SKUs, %u open anomalies", d->prefix, d->skus.count,
                  d->book.count);
         sw_notify_ready(status);
         sw_log_info("%s", status);
+        /* After READY: catching up on days may take seconds at 100k SKUs (the watchdog
+         * interval is far longer), and must not hold the start-up timeout. */
+        if (d->watchdog_interval_ms)
+                sw_notify_watchdog();
+        catch_up(d);
+        d->next_daily_run = sw_schedule_next_run(sw_clock_now(), d->cfg.detectors.schedule_min);
 
         while (!d->stop) {
                 struct pollfd fds[3] = {{.fd = sfd, .events = POLLIN}};
@@ -195,6 +204,7 @@ int sw_daemon_run(struct sw_daemon *d)
                 now_ms = sw_clock_monotonic_ms();
                 r = poll(fds, (nfds_t)n, next_timeout_ms(d, now_ms));
                 if (r < 0 && errno != EINTR) {
+                        result = -errno;
                         sw_log_err("poll failed: %s", strerror(errno));
                         break;
                 }
@@ -209,5 +219,5 @@ int sw_daemon_run(struct sw_daemon *d)
         }
         sw_notify_stopping();
         close(sfd);
-        return 0;
+        return result;
 }

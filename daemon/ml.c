@@ -198,8 +198,10 @@ int sw_daemon_ml_train(struct sw_daemon *d)
         ml->trained_rows = n;
         sw_reservoir_restart_window(&ml->reservoir);
         r = persist_model(d);
-        if (r < 0)
+        if (r < 0) {
                 sw_log_err("Cannot store the ML model: %s (%s)", strerror(-r), sw_store_errmsg(d->store));
+                return r;
+        }
         sw_log_info("Trained the ML model on %u SKU-days in %llu ms (threshold %.4f)", n,
                     (unsigned long long)(sw_clock_monotonic_ms() - start), sw_iforest_threshold(&ml->forest));
         return 0;

@@ -7,7 +7,10 @@
 #include <string.h>
 
 #include "core/civil_time.h"
+#include "daemon/version.h"
 #include "platform/clock.h"
+
+#define OUTBOX_RETRY_MS 5000u /* pause after HQ refused a message */
 
 static struct sw_mqtt *hq_link(struct sw_daemon *d)
 {
@@ -67,14 +70,14 @@ void sw_daemon_outbox_pump(struct sw_daemon *d)
 {
         uint32_t room;
         int r;
-        if (!d->outbox_more || !sw_mqtt_connected(hq_link(d)))
+        if (!d->outbox_more || !sw_mqtt_connected(hq_link(d)) || sw_clock_monotonic_ms() < d->outbox_retry_ms)
                 return;
         room = d->cfg.limits.outbox_inflight - d->n_inflight;
         if (room == 0)
                 return;
         r = sw_store_outbox_pending(d->store, d->outbox_cursor, room, send_row, d);
         if (r < 0) {
-                if (r != -ENOTCONN && r != -ENOBUFS)
+                if (r != -ENOTCONN && r != -ENOBUFS && sw_ratelimit_allow(&d->reject_log, sw_clock_monotonic_ms()))
                         sw_log_warning("Outbox: cannot send to HQ: %s", strerror(-r));
                 return;
         }
@@ -83,12 +86,27 @@ void sw_daemon_outbox_pump(struct sw_daemon *d)
                 d->outbox_more = false;
 }
 
-void sw_daemon_outbox_on_published(void *ctx, int mid)
+void sw_daemon_outbox_on_published(void *ctx, int mid, bool accepted)
 {
         struct sw_daemon *d = ctx;
         for (uint32_t i = 0; i < d->cfg.limits.outbox_inflight; i++) {
                 if (d->inflight[i].mid != mid || mid == 0)
                         continue;
+                if (!accepted) {
+                        /* HQ refused it (quota, authorisation): keep the row, and send it and
+                         * everything after it again once the pause is over. */
+                        if (d->outbox_cursor >= d->inflight[i].seq)
+                                d->outbox_cursor = d->inflight[i].seq - 1;
+                        d->inflight[i].mid = 0;
+                        d->n_inflight--;
+                        d->outbox_more = true;
+                        d->outbox_retry_ms = sw_clock_monotonic_ms() + OUTBOX_RETRY_MS;
+                        d->outbox_refused++;
+                        if (sw_ratelimit_allow(&d->reject_log, sw_clock_monotonic_ms()))
+                                sw_log_warning("Outbox: HQ refused row %lld, retrying in %u s",
+                                               (long long)d->inflight[i].seq, OUTBOX_RETRY_MS / 1000);
+                        return;
+                }
                 int r = sw_store_outbox_delivered(d->store, d->inflight[i].seq);
                 if (r < 0 && r != -ENOENT)
                         sw_log_warning("Outbox: cannot mark row %lld delivered: %s",
@@ -109,6 +127,6 @@ void sw_daemon_publish_status(struct sw_daemon *d, bool online)
         snprintf(topic, sizeof(topic), "%s/status", d->prefix);
         sw_rfc3339_format(d->started_at, started, sizeof(started));
         snprintf(json, sizeof(json), "{\"state\":\"%s\",\"version\":\"%s\",\"started_at\":\"%s\"}",
-                 online ? "online" : "offline", SW_VERSION, started);
+                 online ? "online" : "offline", sw_version(), started);
         (void)sw_mqtt_publish(link, topic, json, strlen(json), 1, true, NULL, NULL);
 }

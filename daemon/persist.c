@@ -69,18 +69,21 @@ void sw_daemon_inbox_add(struct sw_daemon *d, enum sw_msg_kind kind, const char 
         d->inbox_rows++;
 }
 
-void sw_daemon_inbox_flush(struct sw_daemon *d)
+int sw_daemon_inbox_flush(struct sw_daemon *d)
 {
         int r;
         if (!d->inbox_open)
-                return;
+                return 0;
         d->inbox_open = false;
-        r = sw_store_commit(d->store);
+        /* Durable: the sender was told (PUBACK, ack) before we could write; one fsync per
+         * loop pass covers every message that pass received. */
+        r = sw_store_commit_durable(d->store);
         if (r < 0) {
                 sw_store_rollback(d->store);
                 d->store_errors++;
                 sw_log_err("Cannot commit the inbox: %s (%s)", strerror(-r), sw_store_errmsg(d->store));
         }
+        return r;
 }
 
 int sw_daemon_commit(struct sw_daemon *d)
@@ -93,8 +96,10 @@ int sw_daemon_commit(struct sw_daemon *d)
         r = sw_store_begin(d->store);
         if (r == 0)
                 r = write_dirty(d);
-        if (r == 0 && d->inbox_rows > 0)
-                r = sw_store_inbox_clear(d->store) < 0 ? -EIO : 0;
+        if (r == 0 && d->inbox_rows > 0) {
+                int n = sw_store_inbox_clear(d->store);
+                r = n < 0 ? n : 0;
+        }
         if (r == 0)
                 r = sw_store_commit(d->store);
         if (r < 0) {
@@ -191,8 +196,11 @@ static int run_ghost(struct sw_daemon *d, void *arg)
 void sw_daemon_note_as_of(struct sw_daemon *d, sw_day_t as_of)
 {
         int64_t start = sw_clock_from_local(as_of, 0);
-        if (start > d->detect_clock)
-                d->detect_clock = start;
+        if (start <= d->detect_clock)
+                return;
+        d->detect_clock = start;
+        if (sw_store_meta_put_int(d->store, "detect_clock", d->detect_clock) < 0)
+                sw_log_warning("Cannot record the detection clock: %s", sw_store_errmsg(d->store));
 }
 
 int sw_daemon_detect_ghost(struct sw_daemon *d, sw_day_t as_of, struct sw_detect_summary *ret)

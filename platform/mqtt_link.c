@@ -270,8 +270,10 @@ static void sw_mqtt__on_publish(struct mosquitto *mosq, void *obj, int mid, int 
         sw_mqtt__mid_set(m, mid, false);
         if (reason_code >= 0x80)
                 m->stats.publish_errors++;
+        /* A PUBACK with a failure reason (quota exceeded, not authorised) is not a delivery:
+         * the caller must keep the message and try again. */
         if (m->cb.on_published)
-                m->cb.on_published(m->ctx, mid);
+                m->cb.on_published(m->ctx, mid, reason_code < 0x80);
 }
 
 static bool sw_mqtt__empty(const char *s)

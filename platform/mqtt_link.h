@@ -79,10 +79,10 @@ struct sw_mqtt_callbacks {
          * the call. */
         void (*on_message)(void *ctx, const char *topic, const void *payload, size_t len,
                            const struct sw_mqtt_props *props);
-        /* The broker acknowledged (PUBACK) a QoS 1 publish. Also called when the PUBACK carries
-         * an error reason (counted in publish_errors): resending would not help. Not called for
-         * QoS 0. */
-        void (*on_published)(void *ctx, int mid);
+        /* The broker answered (PUBACK) a QoS 1 publish: accepted, or refused with an error
+         * reason such as quota exceeded or not authorised (also counted in publish_errors;
+         * the caller keeps the message and retries later). Not called for QoS 0. */
+        void (*on_published)(void *ctx, int mid, bool accepted);
 };
 
 /* Counters for health. */

@@ -176,6 +176,7 @@ static void test_delete_half_random(void **state)
                         check_all(&f.b, ref, N_SKU);
         }
         check_all(&f.b, ref, N_SKU);
+        free(f.mem);
 }
 
 static void test_random_churn_small(void **state)

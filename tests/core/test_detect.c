@@ -381,6 +381,13 @@ static void test_shelf_out(void **state)
         assert_null(sw_sku_shelf(&fx.skus, no_sensor));
         assert_false(book_has(SW_ANOMALY_SHELF_OUT, no_sensor, NULL));
         assert_false(book_has(SW_ANOMALY_INVENTORY_DISCREPANCY, no_sensor, NULL));
+        /* The minute sweep reports no re-detection of an open episode. */
+        fx.det.quiet_updates = true;
+        sum = stock(at(D + 1, 12, 0));
+        assert_int_equal(sum.updated, 0);
+        assert_int_equal(rec.n, 0);
+        assert_true(book_has(SW_ANOMALY_SHELF_OUT, e, NULL));
+        fx.det.quiet_updates = false;
         /* Later the same day: an update of the same episode. */
         sum = stock(at(D + 1, 15, 0));
         assert_int_equal(sum.updated, 1);

@@ -813,6 +813,23 @@ static void test_dst_days(void **state)
         assert_int_equal(sold("N", sw_days_from_civil(2026, 11, 2)), 16);
 }
 
+/* A count taken before the newest inventory record (a delayed upload) changes nothing. */
+static void test_stale_cycle_count(void **state)
+{
+        (void)state;
+        inventory(T, "A", 10);
+        item(0, "A", 3);
+        struct sw_msg m = msg(SW_MSG_COUNT, "late", T - HOUR, 1);
+        struct sw_ingest_result r = apply_at(&m, T);
+        assert_int_equal(r.outcome, SW_INGEST_ACCEPTED);
+        assert_int_equal(r.book_before, 10);
+        assert_int_equal(r.adjustment, 0);
+        assert_int_equal(r.items_skipped, 1);
+        assert_int_equal(sku("A")->on_hand, 10);
+        assert_int_equal(sku("A")->book_as_of, (uint32_t)T);
+        assert_int_equal(fx.in.counters.stale_items, 1);
+}
+
 int main(void)
 {
 #define T_(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -830,6 +847,7 @@ int main(void)
             T_(test_shelf_several_readings),
             T_(test_shelf_pool_full),
             T_(test_cycle_count),
+            T_(test_stale_cycle_count),
             T_(test_in_future),
             T_(test_pos_too_old),
             T_(test_sku_table_full),

@@ -981,6 +981,31 @@ static void test_restore_shelf_pool_full(void **state)
         fixture_done(&g);
 }
 
+/* A category that no longer fits drops to "unknown"; the SKU and its history stay. */
+static void test_restore_categories_full(void **state)
+{
+        struct fixture f, g;
+        struct sw_sku_table_params p = {.max_skus = 4, .history_days = 14, .max_categories = 2};
+        uint8_t blob[SW_SKU_BLOB_MAX(14, 14)];
+        uint16_t cat;
+        uint32_t i, j;
+        int n;
+        (void)state;
+        fixture_init(&f, 4, 14, 0, 4);
+        fixture_init_params(&g, &p);
+        i = make_rich_sku(&f.t);
+        n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
+        assert_true(n > 0);
+        assert_int_equal(sw_sku_table_category(&g.t, "other", 5, &cat), 1); /* the only slot */
+        assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, blob, (size_t)n), 0);
+        assert_int_equal(sw_sku_table_find(&g.t, "SKU-RICH", 8, &j), 0);
+        assert_int_equal(sw_sku_at(&g.t, j)->category, 0);
+        assert_int_equal(sw_sku_at(&g.t, j)->on_hand, -42);
+        assert_rings_equal(&f.t, i, &g.t, j, D0 - 20, D0 + 12);
+        fixture_done(&f);
+        fixture_done(&g);
+}
+
 static void test_restore_forecast_ring_lengths(void **state)
 {
         struct fixture f, g, h;
@@ -1149,6 +1174,7 @@ int main(void)
             cmocka_unit_test(test_restore_shorter_history),
             cmocka_unit_test(test_restore_shelf_pool_full),
             cmocka_unit_test(test_restore_forecast_ring_lengths),
+            cmocka_unit_test(test_restore_categories_full),
             cmocka_unit_test(test_restore_keeps_dirty_list_consistent),
             cmocka_unit_test(test_restore_malformed),
         };

@@ -100,9 +100,10 @@ static void rec_on_message(void *ctx, const char *topic, const void *payload, si
         }
 }
 
-static void rec_on_published(void *ctx, int mid)
+static void rec_on_published(void *ctx, int mid, bool accepted)
 {
         struct rec *r = ctx;
+        assert_true(accepted); /* the test broker accepts every publish */
         if (r->n_published < MAX_MSGS)
                 r->published[r->n_published++] = mid;
 }
