@@ -133,6 +133,12 @@ static void handle_device(struct sw_daemon *d, const char *topic, enum sw_msg_ki
                           sw_daemon_inbox_flush(d) < 0 ? "storage error, count again" : NULL);
 }
 
+/*
+ * Called by libmosquitto from inside sw_mqtt_service(), which only the loop body calls: the
+ * work done here (ingest, commands) runs in the loop's single thread, not asynchronously, so
+ * there is no queue between callback and loop to size or overflow, and nothing is
+ * acknowledged to a device (scanner ack, command reply) before it has been applied.
+ */
 void sw_daemon_on_message(void *ctx, const char *topic, const void *payload, size_t len,
                           const struct sw_mqtt_props *props)
 {

@@ -213,6 +213,12 @@ static void sw_mqtt__on_disconnect(struct mosquitto *mosq, void *obj, int rc,
         switch (m->state) {
         case SW_MQTT_CONNECTED:
                 m->stats.disconnects++;
+                /* Forget the PUBACKs we were waiting for: the caller resends its messages after
+                 * the reconnect, and should libmosquitto drop (or resend) its own copies, a
+                 * stale count must not block publishing at SW_MQTT_MAX_UNACKED for good. A late
+                 * PUBACK for a forgotten mid is ignored. */
+                memset(m->qos1_mids, 0, sizeof(m->qos1_mids));
+                m->stats.unacked = 0;
                 sw_mqtt__schedule_retry(m);
                 if (m->cb.on_disconnect)
                         m->cb.on_disconnect(m->ctx, rc == 0 ? -ECONNRESET : sw_mqtt__errno(rc));

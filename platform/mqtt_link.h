@@ -66,7 +66,9 @@ struct sw_mqtt_props {
         size_t corr_len;            /* bytes in corr (<= 65535) */
 };
 
-/* Event handlers; any may be NULL. ctx is the pointer given to sw_mqtt_new(). */
+/* Event handlers; any may be NULL. After a lost connection the link forgets which QoS 1
+ * publishes awaited PUBACK: on_published is not called for them, and the caller resends
+ * what it still needs after on_connect. ctx is the pointer given to sw_mqtt_new(). */
 struct sw_mqtt_callbacks {
         /* After CONNACK success; subscriptions are already re-sent. */
         void (*on_connect)(void *ctx);
