@@ -609,7 +609,6 @@ static const struct config_field limits_fields[] = {
     UINT_FIELD(struct sw_config_limits, max_shelf_skus, 1, 10000000),
     UINT_FIELD(struct sw_config_limits, max_open_anomalies, 1, 10000000),
     UINT_FIELD(struct sw_config_limits, max_future_seconds, 0, 31536000),
-    UINT_FIELD(struct sw_config_limits, inbound_queue, 16, 1048576),
     UINT_FIELD(struct sw_config_limits, outbox_inflight, 1, 65535),
     UINT_FIELD(struct sw_config_limits, outbox_max_rows, 100, 100000000),
     {0},
@@ -1002,7 +1001,6 @@ void sw_config_defaults(struct sw_config *ret)
             .max_shelf_skus = 20000,
             .max_open_anomalies = 20000,
             .max_future_seconds = 86400,
-            .inbound_queue = 4096,
             .outbox_inflight = 64,
             .outbox_max_rows = 1000000,
         };

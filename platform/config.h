@@ -78,7 +78,6 @@ struct sw_config_limits {
         uint32_t max_shelf_skus;        /* SKUs with shelf-sensor state; readings beyond are dropped */
         uint32_t max_open_anomalies;    /* open anomalies kept; beyond, new ones are dropped */
         uint32_t max_future_seconds;    /* event times further ahead of the clock are rejected */
-        uint32_t inbound_queue;         /* messages buffered between MQTT callback and loop */
         uint32_t outbox_inflight;       /* QoS 1 publishes awaiting PUBACK */
         uint32_t outbox_max_rows;       /* outbox rows kept while HQ is unreachable */
 };

@@ -105,7 +105,6 @@ static void test_defaults(void **state)
         assert_true(c.detectors.ml.warning_sigma == 2.0 && c.detectors.ml.critical_sigma == 3.0);
         assert_int_equal(c.limits.max_open_anomalies, 20000);
         assert_int_equal(c.limits.max_future_seconds, 86400);
-        assert_int_equal(c.limits.inbound_queue, 4096);
         assert_int_equal(c.limits.outbox_inflight, 64);
         assert_int_equal(c.limits.outbox_max_rows, 1000000);
         assert_int_equal(c.detectors.schedule_min, 4 * 60 + 30);
@@ -173,7 +172,7 @@ static void test_full_file(void **state)
             "storage = { path = \"/tmp/x.db\"; commit_interval_ms = 250; cache_kib = 4096; };\n"
             "limits = { max_skus = 200000L; history_days = 90; max_payload_bytes = 0x1000;\n"
             "  max_items_per_message = 50; dedup_ids = 1024; max_categories = 100;\n"
-            "  max_open_anomalies = 5000; max_future_seconds = 0; inbound_queue = 128;\n"
+            "  max_open_anomalies = 5000; max_future_seconds = 0;\n"
             "  outbox_inflight = 8; outbox_max_rows = 5000; };\n"
             "detectors = {\n"
             "  schedule = \"23:59\";\n"
@@ -239,7 +238,6 @@ static void test_full_file(void **state)
         assert_int_equal(c.limits.max_categories, 100);
         assert_int_equal(c.limits.max_open_anomalies, 5000);
         assert_int_equal(c.limits.max_future_seconds, 0);
-        assert_int_equal(c.limits.inbound_queue, 128);
         assert_int_equal(c.limits.outbox_inflight, 8);
         assert_int_equal(c.limits.outbox_max_rows, 5000);
 
@@ -656,7 +654,6 @@ static const char *const all_settings[] = {
     "limits.max_shelf_skus",
     "limits.max_open_anomalies",
     "limits.max_future_seconds",
-    "limits.inbound_queue",
     "limits.outbox_inflight",
     "limits.outbox_max_rows",
     "detectors.schedule",
