@@ -989,7 +989,7 @@ void sw_config_defaults(struct sw_config *ret)
 
         snprintf(ret->storage.path, sizeof(ret->storage.path), "/var/lib/shelfwatch/shelfwatch.db");
         ret->storage.commit_interval_ms = 1000;
-        ret->storage.cache_kib = 1024;
+        ret->storage.cache_kib = 512;
 
         ret->limits = (struct sw_config_limits){
             .max_skus = 100000,

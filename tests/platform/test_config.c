@@ -89,7 +89,7 @@ static void test_defaults(void **state)
         assert_false(c.hq_enabled);
         assert_string_equal(c.storage.path, "/var/lib/shelfwatch/shelfwatch.db");
         assert_int_equal(c.storage.commit_interval_ms, 1000);
-        assert_int_equal(c.storage.cache_kib, 1024);
+        assert_int_equal(c.storage.cache_kib, 512);
         assert_int_equal(c.limits.max_skus, 100000);
         assert_int_equal(c.limits.history_days, 56);
         assert_int_equal(c.limits.max_payload_bytes, 65536);
