@@ -32,7 +32,8 @@ static void send_reply(struct sw_daemon *d, const struct reply_route *rt, cJSON 
         if (!json)
                 return;
         struct sw_mqtt_props props = {.corr = rt->v5 ? rt->corr : NULL, .corr_len = rt->v5 ? rt->corr_len : 0};
-        int r = sw_mqtt_publish(d->local, rt->topic, json, strlen(json), 1, false, rt->v5 ? &props : NULL, NULL);
+        /* QoS 0: see ack_count; the requester asks again if a reply is lost. */
+        int r = sw_mqtt_publish(d->local, rt->topic, json, strlen(json), 0, false, rt->v5 ? &props : NULL, NULL);
         if (r < 0)
                 sw_log_warning("Cannot send reply to %s: %s", rt->topic, strerror(-r));
         d->commands++;
@@ -178,7 +179,9 @@ static cJSON *cmd_health(struct sw_daemon *d)
         cJSON_AddStringToObject(o, "version", sw_version());
         add_time(o, "started_at", d->started_at);
         cJSON_AddNumberToObject(o, "uptime_s", (double)(sw_clock_now() - d->started_at));
-        add_counters(cJSON_AddObjectToObject(o, "messages"), &d->ingest.counters);
+        cJSON *msgs = cJSON_AddObjectToObject(o, "messages");
+        add_counters(msgs, &d->ingest.counters);
+        cJSON_AddNumberToObject(msgs, "unknown_topic", (double)d->unknown_topics);
         skus = cJSON_AddObjectToObject(o, "skus");
         cJSON_AddNumberToObject(skus, "tracked", d->skus.count);
         cJSON_AddNumberToObject(skus, "capacity", d->skus.p.max_skus);

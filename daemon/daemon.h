@@ -88,6 +88,7 @@ struct sw_daemon {
         uint32_t inbox_rows;             /* inbox rows since the last group commit */
         uint64_t store_errors;           /* failed SQLite writes */
         uint64_t commands;               /* commands answered */
+        uint64_t unknown_topics;         /* messages on topics under the prefix we do not know */
         struct sw_ratelimit reject_log;  /* rate limit of rejected-message warnings */
         volatile bool stop;              /* set by SIGTERM / SIGINT */
 };

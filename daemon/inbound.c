@@ -80,7 +80,12 @@ static void ack_count(struct sw_daemon *d, const char *device, size_t device_len
                 free(json);
                 return; /* a device name too long for a topic: no ack rather than a wrong topic */
         }
-        (void)sw_mqtt_publish(d->local, topic, json, strlen(json), 1, false, NULL, NULL);
+        /* QoS 0 to the local broker: a reply must not wait behind (or be refused by) a full
+         * window of QoS 1 publishes; a scanner that misses it sends the count again and, by
+         * its id, gets the same answer. */
+        int r = sw_mqtt_publish(d->local, topic, json, strlen(json), 0, false, NULL, NULL);
+        if (r < 0 && sw_ratelimit_allow(&d->reject_log, sw_clock_monotonic_ms()))
+                sw_log_warning("Cannot send the count ack on %s: %s", topic, strerror(-r));
         free(json);
 }
 
@@ -156,6 +161,7 @@ void sw_daemon_on_message(void *ctx, const char *topic, const void *payload, siz
                 return;
         }
         if (classify(rest, &kind, &device, &device_len) < 0) {
+                d->unknown_topics++;
                 log_reject(d, topic, "unknown_topic", NULL);
                 return;
         }

@@ -43,6 +43,17 @@ static const char *config__source_file(const struct config_loader *l, const char
 }
 
 /*
+ * Keep a message on one line: values echoed from the file (a string may hold a newline or
+ * any control character) must not start a new log line. Replaces them with '?'.
+ */
+static void config__one_line(char *s)
+{
+        for (; *s; s++)
+                if ((unsigned char)*s < 0x20 || *s == 0x7f)
+                        *s = '?';
+}
+
+/*
  * Write "file:line: name: reason" and return -EINVAL. where gives file and line
  * (NULL or line 0: "file: name: reason").
  */
@@ -72,6 +83,7 @@ __attribute__((format(printf, 4, 5))) static int config__fail(struct config_load
         va_start(ap, fmt);
         vsnprintf(l->err + n, l->errsz - (size_t)n, fmt, ap);
         va_end(ap);
+        config__one_line(l->err);
         return -EINVAL;
 }
 
@@ -99,17 +111,34 @@ static const char *config__type_desc(const config_setting_t *s)
 }
 
 /*
- * Find "name = <integer>" (or ':') in one line of config text. Returns 1 and
- * the value, 0 when not found, -ERANGE when it does not fit a long long.
+ * The low 32 bits of what libconfig 1.5 makes of an integer literal: it converts
+ * with strtoll (decimal, saturating) or strtoull (hex) and keeps an int.
  */
-static int config__find_int_literal(const char *text, const char *name, long long *ret)
+static uint32_t config__libconfig_low32(bool negative, unsigned long long u, bool overflow,
+                                        int base)
+{
+        if (base == 16)
+                return (uint32_t)(overflow ? ULLONG_MAX : negative ? -u : u);
+        if (overflow || u > (unsigned long long)LLONG_MAX + negative)
+                return negative ? (uint32_t)LLONG_MIN : (uint32_t)LLONG_MAX;
+        return (uint32_t)(negative ? -u : u);
+}
+
+/*
+ * Find "name = <integer>" (or ':') in one line of config text, the literal that
+ * libconfig read as lib (an int). Text that looks like it but does not wrap to lib
+ * (inside a string or a comment on the same line) is skipped. Returns 1 and the
+ * value, 0 when not found, -ERANGE when it does not fit a long long.
+ */
+static int config__find_int_literal(const char *text, const char *name, long long lib,
+                                    long long *ret)
 {
         size_t nlen = strlen(name);
 
         for (const char *p = strstr(text, name); p; p = strstr(p + 1, name)) {
                 const char *q = p + nlen;
                 unsigned long long u;
-                bool negative = false;
+                bool negative = false, overflow;
                 char *end;
                 int base = 10;
 
@@ -132,7 +161,10 @@ static int config__find_int_literal(const char *text, const char *name, long lon
                         base = 16;
                 errno = 0;
                 u = strtoull(q, &end, base);
-                if (errno == ERANGE || u > (unsigned long long)LLONG_MAX)
+                overflow = errno == ERANGE;
+                if (config__libconfig_low32(negative, u, overflow, base) != (uint32_t)lib)
+                        continue;
+                if (overflow || u > (unsigned long long)LLONG_MAX)
                         return -ERANGE;
                 *ret = negative ? -(long long)u : (long long)u;
                 return 1;
@@ -144,8 +176,9 @@ static int config__find_int_literal(const char *text, const char *name, long lon
  * libconfig 1.5 stores an integer literal without the L suffix in an int and
  * wraps silently (4294967297 reads as 1, 2147483648 as -2147483648). Re-read
  * the literal from the setting's source line so that range checks see what
- * the file says. Returns 1 and the value, 0 when the line could not be matched
- * (a value split over lines: libconfig's value stands), -ERANGE when too big.
+ * the file says. *ret holds libconfig's value on entry. Returns 1 and the value,
+ * 0 when the line could not be matched (a value split over lines: libconfig's
+ * value stands), -ERANGE when too big.
  */
 static int config__int_literal_from_source(struct config_loader *l, const config_setting_t *s,
                                            long long *ret)
@@ -166,7 +199,7 @@ static int config__int_literal_from_source(struct config_loader *l, const config
                 return 0;
         while (getline(&buf, &cap, f) >= 0)
                 if (++n == line) {
-                        r = config__find_int_literal(buf, config_setting_name(s), ret);
+                        r = config__find_int_literal(buf, config_setting_name(s), *ret, ret);
                         break;
                 }
         free(buf);
@@ -1080,10 +1113,12 @@ int sw_config_load(const char *path, struct sw_config *ret, char *err, size_t er
         if (!config_read_file(&cfg, path)) {
                 const char *file =
                     config__source_file(&l, config_error_file(&cfg), buf, sizeof(buf));
-                if (err && errsz > 0)
+                if (err && errsz > 0) {
                         snprintf(err, errsz, "%s:%d: %s", file, config_error_line(&cfg),
                                  config_error_text(&cfg) ? config_error_text(&cfg)
                                                          : "cannot parse");
+                        config__one_line(err);
+                }
                 config_destroy(&cfg);
                 return -EINVAL;
         }

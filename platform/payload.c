@@ -93,6 +93,49 @@ static bool is_json_ws(unsigned char c)
 }
 
 /*
+ * Offset of the first byte that is not well-formed UTF-8 (RFC 3629: no overlong forms,
+ * surrogates or code points above U+10FFFF), or n. cJSON copies string bytes as they are,
+ * so without this an ignored field could carry bytes that are not text at all.
+ */
+static size_t utf8_first_invalid(const unsigned char *s, size_t n)
+{
+        size_t i = 0;
+        while (i < n) {
+                unsigned char b = s[i];
+                uint32_t cp;
+                size_t k;
+                if (b < 0x80) {
+                        i++;
+                        continue;
+                }
+                if (b >= 0xc2 && b <= 0xdf) {
+                        k = 1;
+                        cp = b & 0x1fu;
+                } else if (b >= 0xe0 && b <= 0xef) {
+                        k = 2;
+                        cp = b & 0x0fu;
+                } else if (b >= 0xf0 && b <= 0xf4) {
+                        k = 3;
+                        cp = b & 0x07u;
+                } else {
+                        return i;
+                }
+                if (n - i <= k)
+                        return i;
+                for (size_t j = 1; j <= k; j++) {
+                        if ((s[i + j] & 0xc0) != 0x80)
+                                return i;
+                        cp = (cp << 6) | (s[i + j] & 0x3fu);
+                }
+                if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+                    (cp >= 0xd800 && cp <= 0xdfff))
+                        return i;
+                i += k + 1;
+        }
+        return n;
+}
+
+/*
  * What cJSON lets through but RFC 8259 (or we) do not: control characters between tokens
  * (cJSON skips every byte <= 0x20), raw control characters inside strings, and \u0000, which
  * cJSON decodes into a NUL that silently cuts the string short. A backslash only ever occurs
@@ -101,6 +144,10 @@ static bool is_json_ws(unsigned char c)
 static int json_prescan(struct decode_ctx *c, const unsigned char *p, size_t n)
 {
         bool in_string = false;
+        size_t bad = utf8_first_invalid(p, n);
+
+        if (bad < n)
+                return reject(c, SW_REJECT_NOT_JSON, NULL, NULL, "not UTF-8 at offset %zu", bad);
 
         for (size_t i = 0; i < n; i++) {
                 unsigned char ch = p[i];
