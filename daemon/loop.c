@@ -89,9 +89,11 @@ static void catch_up(struct sw_daemon *d)
                 (void)sw_store_meta_put_int(d->store, "last_scheduled_day", newest);
                 return;
         }
-        for (sw_day_t day = (sw_day_t)last + 1; day <= newest; day++)
-                if (day > newest - CATCH_UP_DAYS)
-                        scheduled_detection(d, day);
+        /* Only the last CATCH_UP_DAYS: older days were missed long ago and cost start-up time. */
+        sw_day_t first = (sw_day_t)last + 1 > newest - CATCH_UP_DAYS + 1 ? (sw_day_t)last + 1
+                                                                         : newest - CATCH_UP_DAYS + 1;
+        for (sw_day_t day = first; day <= newest; day++)
+                scheduled_detection(d, day);
 }
 
 static uint64_t deadline_min(uint64_t a, uint64_t b)
@@ -211,7 +213,7 @@ int sw_daemon_run(struct sw_daemon *d)
                 if (fds[0].revents & POLLIN)
                         read_signals(d, sfd);
                 service_link(d, d->local, fds[1].revents, "local");
-                service_link(d, d->hq, n > 2 ? fds[2].revents : 0, "hq");
+                service_link(d, d->hq, fds[2].revents, "hq");
                 /* Before anything else: what this pass received must outlive a crash. */
                 sw_daemon_inbox_flush(d);
                 sw_daemon_outbox_pump(d);
