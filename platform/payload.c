@@ -310,43 +310,14 @@ static bool ascii_printable(const char *s, size_t n)
 static bool utf8_text_valid(const char *str, size_t n)
 {
         const unsigned char *s = (const unsigned char *)str;
-        size_t i = 0;
 
-        while (i < n) {
-                unsigned char b = s[i];
-                uint32_t cp;
-                size_t k;
-
-                if (b < 0x80) {
-                        if (b < 0x20 || b == 0x7f)
-                                return false;
-                        i++;
-                        continue;
-                }
-                if (b >= 0xc2 && b <= 0xdf) {
-                        k = 1;
-                        cp = b & 0x1fu;
-                } else if (b >= 0xe0 && b <= 0xef) {
-                        k = 2;
-                        cp = b & 0x0fu;
-                } else if (b >= 0xf0 && b <= 0xf4) {
-                        k = 3;
-                        cp = b & 0x07u;
-                } else {
-                        return false;
-                }
-                if (n - i <= k)
-                        return false;
-                for (size_t j = 1; j <= k; j++) {
-                        if ((s[i + j] & 0xc0) != 0x80)
-                                return false;
-                        cp = (cp << 6) | (s[i + j] & 0x3fu);
-                }
-                if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-                        return false; /* overlong or beyond Unicode */
-                if ((cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
-                        return false; /* surrogate or C1 control */
-                i += k + 1;
+        if (utf8_first_invalid(s, n) != n)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] < 0x20 || s[i] == 0x7f)
+                        return false; /* C0 controls and DEL */
+                if (s[i] == 0xc2 && i + 1 < n && s[i + 1] <= 0x9f)
+                        return false; /* C1 controls U+0080..U+009F */
         }
         return true;
 }
