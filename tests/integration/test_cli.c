@@ -143,12 +143,47 @@ static void test_missed_scheduled_runs_are_caught_up(void **state)
         h_rmdir(dir);
 }
 
+/* A database that is not one is moved aside with a loud error; the daemon comes up on a
+ * fresh one instead of failing in a restart loop. */
+static void test_corrupt_database_is_moved_aside(void **state)
+{
+        struct h_broker b = {0};
+        struct h_daemon d = {0};
+        char dir[256], conf[1024], db[512], junk[4096];
+        (void)state;
+        h_tmpdir(dir, sizeof(dir));
+        h_broker_start(&b, 0, NULL);
+        h_config(conf, sizeof(conf), b.port, dir, NULL);
+        snprintf(db, sizeof(db), "%s/sw.db", dir);
+        for (size_t i = 0; i < sizeof(junk); i++)
+                junk[i] = (char)(i * 7 + 3);
+        FILE *f = fopen(db, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(junk, 1, sizeof(junk), f), sizeof(junk));
+        fclose(f);
+
+        h_daemon_start(&d, dir, conf, b.port); /* fails the test unless health answers */
+        h_daemon_stop(&d, SIGTERM);
+        assert_int_equal(count_in_log(d.log, "is corrupt: moved it to"), 1);
+        char pattern[600], *argv[] = {"sh", "-c", pattern, NULL};
+        snprintf(pattern, sizeof(pattern), "ls %s/sw.db.corrupt-* >/dev/null", dir);
+        assert_int_equal(h_run(NULL, argv), 0);
+        /* The new database is a real one: a second start finds nothing to move. */
+        h_daemon_start(&d, dir, conf, b.port);
+        h_daemon_stop(&d, SIGTERM);
+        assert_int_equal(count_in_log(d.log, "is corrupt: moved it to"), 1);
+        h_broker_stop(&b);
+        h_rmdir(b.dir);
+        h_rmdir(dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_version_help_and_usage_errors),
                 cmocka_unit_test(test_check_config),
                 cmocka_unit_test(test_missed_scheduled_runs_are_caught_up),
+                cmocka_unit_test(test_corrupt_database_is_moved_aside),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
