@@ -50,10 +50,29 @@ static bool item_sku(struct sw_ingest *in, const struct sw_item *it, uint32_t *r
         return false;
 }
 
+/* item_sku for a line of a message: a line that does not fit is skipped, not fatal. */
+static bool line_sku(struct sw_ingest *in, const struct sw_item *it, struct sw_ingest_result *r,
+                     uint32_t *ret_index)
+{
+        if (item_sku(in, it, ret_index))
+                return true;
+        r->items_skipped++;
+        return false;
+}
+
 /* A book change from an event at ts applies only if the book was not set after ts. */
 static bool book_applies(const struct sw_sku *s, int64_t ts)
 {
         return (int64_t)s->book_as_of < ts || !(s->flags & SW_SKU_HAS_BOOK);
+}
+
+/* Move the book by delta units for an event at ts, unless a newer inventory record holds. */
+static void move_book(struct sw_sku *s, int64_t ts, int64_t delta)
+{
+        if (!book_applies(s, ts))
+                return;
+        s->on_hand = sat_add(s->on_hand, delta);
+        note_book(s, ts);
 }
 
 static void apply_pos_line(struct sw_ingest *in, const struct sw_item *it, int64_t ts, sw_day_t day,
@@ -61,20 +80,15 @@ static void apply_pos_line(struct sw_ingest *in, const struct sw_item *it, int64
 {
         uint32_t i;
         struct sw_sku *s;
-        if (!item_sku(in, it, &i)) {
-                r->items_skipped++;
+        if (!line_sku(in, it, r, &i))
                 return;
-        }
         s = sw_sku_at(in->skus, i);
         /* Gross units sold feed the detectors; returns only move the book. */
         if (it->qty > 0)
                 sw_sku_add_sold(in->skus, i, day, (uint32_t)it->qty);
         else
                 sw_sku_advance(in->skus, i, day);
-        if (book_applies(s, ts)) {
-                s->on_hand = sat_add(s->on_hand, -(int64_t)it->qty);
-                note_book(s, ts);
-        }
+        move_book(s, ts, -(int64_t)it->qty);
         if ((it->has & SW_HAS_PRICE) && !(s->flags & SW_SKU_HAS_LIST_PRICE)) {
                 s->price = (float)it->price;
                 s->flags |= SW_SKU_HAS_PRICE;
@@ -88,15 +102,10 @@ static void apply_receipt_line(struct sw_ingest *in, const struct sw_item *it, i
 {
         uint32_t i;
         struct sw_sku *s;
-        if (!item_sku(in, it, &i)) {
-                r->items_skipped++;
+        if (!line_sku(in, it, r, &i))
                 return;
-        }
         s = sw_sku_at(in->skus, i);
-        if (book_applies(s, ts)) {
-                s->on_hand = sat_add(s->on_hand, it->qty);
-                note_book(s, ts);
-        }
+        move_book(s, ts, it->qty);
         sw_sku_mark_dirty(in->skus, i);
         r->items_applied++;
 }
@@ -106,10 +115,8 @@ static void apply_inventory_item(struct sw_ingest *in, const struct sw_item *it,
 {
         uint32_t i;
         struct sw_sku *s;
-        if (!item_sku(in, it, &i)) {
-                r->items_skipped++;
+        if (!line_sku(in, it, r, &i))
                 return;
-        }
         s = sw_sku_at(in->skus, i);
         if (it->has & SW_HAS_ON_HAND) {
                 /* A record not newer than the one held (a replay, a resend) must not roll
@@ -144,10 +151,8 @@ static void apply_shelf_reading(struct sw_ingest *in, const struct sw_item *it, 
         uint32_t i;
         struct sw_sku *s;
         struct sw_shelf *sh;
-        if (!item_sku(in, it, &i)) {
-                r->items_skipped++;
+        if (!line_sku(in, it, r, &i))
                 return;
-        }
         if (sw_sku_shelf_get_or_add(in->skus, i, &sh) < 0) {
                 in->counters.shelves_full++;
                 r->items_skipped++;
@@ -293,10 +298,8 @@ int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now, s
                         break;
                 case SW_MSG_FORECAST: {
                         uint32_t i;
-                        if (!item_sku(in, it, &i)) {
-                                ret->items_skipped++;
+                        if (!line_sku(in, it, ret, &i))
                                 break;
-                        }
                         if (sw_sku_set_pushed_forecast(in->skus, i, it->date, it->units) < 0) {
                                 in->counters.stale_items++;
                                 ret->items_skipped++;
