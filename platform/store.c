@@ -619,6 +619,24 @@ static const void *store_column_blob(sqlite3_stmt *st, int i, size_t *ret_len)
         return b ? b : "";
 }
 
+/* Step st to the end, calling row(st, arg) for each row: returns the rows seen, the first
+ * negative row() result (which stops the walk), or -errno; releases st either way. */
+static int store_walk(struct sw_store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *arg), void *arg)
+{
+        int rc, r = 0, n = 0;
+
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                r = row(st, arg);
+                if (r < 0)
+                        break;
+                n++;
+        }
+        if (r >= 0)
+                r = rc == SQLITE_DONE ? n : store_fail(s, rc);
+        store_release(st);
+        return r;
+}
+
 int sw_store_put_sku(struct sw_store *s, const char *sku, const void *blob, size_t len)
 {
         sqlite3_stmt *st;
@@ -635,29 +653,29 @@ int sw_store_put_sku(struct sw_store *s, const char *sku, const void *blob, size
         return store_run(s, st);
 }
 
+struct sku_walk {
+        int (*cb)(void *ctx, const char *sku, const void *blob, size_t len); /* caller's */
+        void *ctx;                                                           /* its context */
+};
+
+static int sku_row(sqlite3_stmt *st, void *arg)
+{
+        struct sku_walk *w = arg;
+        size_t len;
+        const void *b = store_column_blob(st, 1, &len);
+
+        return w->cb(w->ctx, (const char *)sqlite3_column_text(st, 0), b, len);
+}
+
 int sw_store_load_skus(struct sw_store *s,
                        int (*cb)(void *ctx, const char *sku, const void *blob, size_t len),
                        void *ctx)
 {
-        sqlite3_stmt *st;
-        int rc, r = 0, n = 0;
+        struct sku_walk w = {.cb = cb, .ctx = ctx};
 
         if (!s || !cb)
                 return -EINVAL;
-        st = s->stmt[STMT_LOAD_SKUS];
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                size_t len;
-                const void *b = store_column_blob(st, 1, &len);
-
-                r = cb(ctx, (const char *)sqlite3_column_text(st, 0), b, len);
-                if (r < 0)
-                        break;
-                n++;
-        }
-        if (r >= 0)
-                r = rc == SQLITE_DONE ? n : store_fail(s, rc);
-        store_release(st);
-        return r;
+        return store_walk(s, s->stmt[STMT_LOAD_SKUS], sku_row, &w);
 }
 
 int sw_store_put_dedup(struct sw_store *s, uint64_t hash)
@@ -685,24 +703,25 @@ int sw_store_prune_dedup(struct sw_store *s, uint32_t keep_newest)
         return r < 0 ? r : sqlite3_changes(s->db);
 }
 
+struct dedup_walk {
+        int (*cb)(void *ctx, uint64_t hash); /* caller's */
+        void *ctx;                           /* its context */
+};
+
+static int dedup_row(sqlite3_stmt *st, void *arg)
+{
+        struct dedup_walk *w = arg;
+
+        return w->cb(w->ctx, (uint64_t)sqlite3_column_int64(st, 0));
+}
+
 int sw_store_load_dedup(struct sw_store *s, int (*cb)(void *ctx, uint64_t hash), void *ctx)
 {
-        sqlite3_stmt *st;
-        int rc, r = 0, n = 0;
+        struct dedup_walk w = {.cb = cb, .ctx = ctx};
 
         if (!s || !cb)
                 return -EINVAL;
-        st = s->stmt[STMT_LOAD_DEDUP];
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                r = cb(ctx, (uint64_t)sqlite3_column_int64(st, 0));
-                if (r < 0)
-                        break;
-                n++;
-        }
-        if (r >= 0)
-                r = rc == SQLITE_DONE ? n : store_fail(s, rc);
-        store_release(st);
-        return r;
+        return store_walk(s, s->stmt[STMT_LOAD_DEDUP], dedup_row, &w);
 }
 
 int sw_store_put_anomaly(struct sw_store *s, const struct sw_store_anomaly *a)
@@ -739,38 +758,40 @@ static const char *store_column_text(sqlite3_stmt *st, int i)
 }
 
 /* Walk the rows of an anomaly SELECT (columns in ANOMALY_COLUMNS order). */
+struct anomaly_walk {
+        int (*cb)(void *ctx, const struct sw_store_anomaly *a); /* caller's */
+        void *ctx;                                              /* its context */
+};
+
+static int anomaly_row(sqlite3_stmt *st, void *arg)
+{
+        struct anomaly_walk *w = arg;
+        struct sw_store_anomaly a = {
+            .id = store_column_text(st, 0),
+            .type = store_column_text(st, 1),
+            .severity = store_column_text(st, 2),
+            .status = store_column_text(st, 3),
+            .sku = store_column_text(st, 4),
+            .category = store_column_text(st, 5),
+            .as_of = store_column_text(st, 6),
+            .episode_day = sqlite3_column_int64(st, 7),
+            .detected_at = sqlite3_column_int64(st, 8),
+            .updated_at = sqlite3_column_int64(st, 9),
+            .score = sqlite3_column_double(st, 10),
+            .probability = sqlite3_column_double(st, 11),
+            .value = sqlite3_column_double(st, 12),
+            .payload = store_column_text(st, 13),
+        };
+
+        return w->cb(w->ctx, &a);
+}
+
 static int store_walk_anomalies(struct sw_store *s, sqlite3_stmt *st,
                                 int (*cb)(void *ctx, const struct sw_store_anomaly *a), void *ctx)
 {
-        int rc, r = 0, n = 0;
+        struct anomaly_walk w = {.cb = cb, .ctx = ctx};
 
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                struct sw_store_anomaly a = {
-                    .id = store_column_text(st, 0),
-                    .type = store_column_text(st, 1),
-                    .severity = store_column_text(st, 2),
-                    .status = store_column_text(st, 3),
-                    .sku = store_column_text(st, 4),
-                    .category = store_column_text(st, 5),
-                    .as_of = store_column_text(st, 6),
-                    .episode_day = sqlite3_column_int64(st, 7),
-                    .detected_at = sqlite3_column_int64(st, 8),
-                    .updated_at = sqlite3_column_int64(st, 9),
-                    .score = sqlite3_column_double(st, 10),
-                    .probability = sqlite3_column_double(st, 11),
-                    .value = sqlite3_column_double(st, 12),
-                    .payload = store_column_text(st, 13),
-                };
-
-                r = cb(ctx, &a);
-                if (r < 0)
-                        break;
-                n++;
-        }
-        if (r >= 0)
-                r = rc == SQLITE_DONE ? n : store_fail(s, rc);
-        store_release(st);
-        return r;
+        return store_walk(s, st, anomaly_row, &w);
 }
 
 int sw_store_load_open_anomalies(struct sw_store *s,
@@ -866,33 +887,36 @@ int sw_store_outbox_add(struct sw_store *s, const char *topic, const char *msg_i
         return 0;
 }
 
+struct outbox_walk {
+        int (*cb)(void *ctx, int64_t seq, const char *topic, const char *msg_id, const void *payload,
+                  size_t len, int retain); /* caller's */
+        void *ctx;                         /* its context */
+};
+
+static int outbox_row(sqlite3_stmt *st, void *arg)
+{
+        struct outbox_walk *w = arg;
+        size_t len;
+        const void *p = store_column_blob(st, 3, &len);
+
+        return w->cb(w->ctx, sqlite3_column_int64(st, 0), store_column_text(st, 1), store_column_text(st, 2), p,
+                     len, sqlite3_column_int(st, 4));
+}
+
 int sw_store_outbox_pending(struct sw_store *s, int64_t after_seq, uint32_t limit,
                             int (*cb)(void *ctx, int64_t seq, const char *topic, const char *msg_id,
                                       const void *payload, size_t len, int retain),
                             void *ctx)
 {
+        struct outbox_walk w = {.cb = cb, .ctx = ctx};
         sqlite3_stmt *st;
-        int rc, r = 0, n = 0;
 
         if (!s || !cb)
                 return -EINVAL;
         st = s->stmt[STMT_OUTBOX_PENDING];
         sqlite3_bind_int64(st, 1, after_seq);
         sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                size_t len;
-                const void *p = store_column_blob(st, 3, &len);
-
-                r = cb(ctx, sqlite3_column_int64(st, 0), store_column_text(st, 1),
-                       store_column_text(st, 2), p, len, sqlite3_column_int(st, 4));
-                if (r < 0)
-                        break;
-                n++;
-        }
-        if (r >= 0)
-                r = rc == SQLITE_DONE ? n : store_fail(s, rc);
-        store_release(st);
-        return r;
+        return store_walk(s, st, outbox_row, &w);
 }
 
 int sw_store_outbox_delivered(struct sw_store *s, int64_t seq)
@@ -1135,29 +1159,29 @@ int sw_store_inbox_add(struct sw_store *s, int kind, const char *topic, const vo
         return store_run(s, st);
 }
 
+struct inbox_walk {
+        int (*cb)(void *ctx, int kind, const char *topic, const void *payload, size_t len); /* caller's */
+        void *ctx;                                                                      /* its context */
+};
+
+static int inbox_row(sqlite3_stmt *st, void *arg)
+{
+        struct inbox_walk *w = arg;
+        size_t len;
+        const void *b = store_column_blob(st, 2, &len);
+
+        return w->cb(w->ctx, sqlite3_column_int(st, 0), (const char *)sqlite3_column_text(st, 1), b, len);
+}
+
 int sw_store_inbox_load(struct sw_store *s,
                         int (*cb)(void *ctx, int kind, const char *topic, const void *payload, size_t len),
                         void *ctx)
 {
-        sqlite3_stmt *st;
-        int rc, r = 0, n = 0;
+        struct inbox_walk w = {.cb = cb, .ctx = ctx};
 
         if (!s || !cb)
                 return -EINVAL;
-        st = s->stmt[STMT_INBOX_LOAD];
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                size_t len;
-                const void *b = store_column_blob(st, 2, &len);
-
-                r = cb(ctx, sqlite3_column_int(st, 0), (const char *)sqlite3_column_text(st, 1), b, len);
-                if (r < 0)
-                        break;
-                n++;
-        }
-        if (r >= 0)
-                r = rc == SQLITE_DONE ? n : store_fail(s, rc);
-        store_release(st);
-        return r;
+        return store_walk(s, s->stmt[STMT_INBOX_LOAD], inbox_row, &w);
 }
 
 int sw_store_inbox_clear(struct sw_store *s)
