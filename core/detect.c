@@ -30,6 +30,7 @@ int sw_detector_init(struct sw_detector *d, struct sw_sku_table *skus, struct sw
         at += (size_t)h * sizeof(uint16_t);
         d->scratch_weekday = (uint8_t *)at;
         d->quiet_updates = false;
+        d->tuning = NULL;
         return 0;
 }
 
@@ -70,6 +71,10 @@ int sw_detect__transition(struct sw_detector *d, struct sw_finding *f, bool flag
                 r = fn(ctx, f);
                 if (r < 0)
                         return r;
+                if (!open && r == SW_FINDING_SUPPRESSED) {
+                        sum->suppressed++;
+                        return 0;
+                }
                 if (!open)
                         (void)sw_anomaly_book_open(d->book, f->type, f->sku_index, f->since);
                 if (open)
@@ -90,6 +95,28 @@ int sw_detect__transition(struct sw_detector *d, struct sw_finding *f, bool flag
         (void)sw_anomaly_book_close(d->book, f->type, f->sku_index);
         sum->cleared++;
         return 0;
+}
+
+double sw_detect__scale(const struct sw_detector *d, enum sw_anomaly_type type, const struct sw_sku *s)
+{
+        return d->tuning ? sw_tuning_scale(d->tuning, type, s->category) : 1.0;
+}
+
+/* Ghost parameters for one SKU: the learnt scale multiplies the evidence asked for, so
+ * alpha becomes alpha^scale (-log10 p must reach scale x -log10 alpha) and the seed rule
+ * needs scale x as many low days. */
+static void scaled_ghost_params(const struct sw_ghost_params *base, double scale, struct sw_ghost_params *ret)
+{
+        *ret = *base;
+        if (scale == 1.0)
+                return;
+        ret->alpha = pow(base->alpha, scale);
+        double days = ceil(base->seed_min_low_days * scale - 1e-9);
+        if (days < 1)
+                days = 1;
+        if (days > base->seed_lookback_days)
+                days = base->seed_lookback_days;
+        ret->seed_min_low_days = (uint16_t)days;
 }
 
 double sw_detect__sku_price(const struct sw_sku *s)
@@ -149,6 +176,7 @@ int sw_detect_ghost(struct sw_detector *d, sw_day_t as_of, sw_finding_fn fn, voi
                 struct sw_finding f = {.type = SW_ANOMALY_GHOST_STOCK, .sku_index = i, .as_of = as_of,
                                        .action = SW_ACTION_CYCLE_COUNT};
                 struct sw_ghost_input in;
+                struct sw_ghost_params params;
                 uint32_t known, n;
                 if (s->last_day == SW_DAY_NONE || s->first_day >= as_of)
                         continue;
@@ -159,7 +187,8 @@ int sw_detect_ghost(struct sw_detector *d, sw_day_t as_of, sw_finding_fn fn, voi
                                              .weekday = d->scratch_weekday, .n = n,
                                              .history_days_available = known, .on_hand = s->on_hand,
                                              .price = sw_detect__sku_price(s)};
-                r = sw_ghost_evaluate(&d->ghost, &in, &f.ghost);
+                scaled_ghost_params(&d->ghost, sw_detect__scale(d, SW_ANOMALY_GHOST_STOCK, s), &params);
+                r = sw_ghost_evaluate(&params, &in, &f.ghost);
                 if (r < 0)
                         return r;
                 sum.evaluated++;
@@ -206,9 +235,10 @@ static int check_shelf_out(struct sw_detector *d, uint32_t i, int64_t now, const
         struct sw_finding f = {.type = SW_ANOMALY_SHELF_OUT, .sku_index = i, .as_of = now_local->day,
                                .action = SW_ACTION_CHECK_SHELF};
         uint32_t zero_s = sh->count == 0 ? shelf_zero_seconds(d, sh, now_local) : 0;
-        bool flagged = sh->count == 0 && s->on_hand > 0 && zero_s >= d->shelf_out.zero_seconds;
+        double need = d->shelf_out.zero_seconds * sw_detect__scale(d, SW_ANOMALY_SHELF_OUT, s);
+        bool flagged = sh->count == 0 && s->on_hand > 0 && zero_s >= need;
         bool gone = sh->count != 0 || s->on_hand <= 0;
-        double ratio = d->shelf_out.zero_seconds ? (double)zero_s / d->shelf_out.zero_seconds : 1.0;
+        double ratio = need > 0 ? (double)zero_s / need : 1.0;
         (void)now;
         f.stock = (struct sw_stock_evidence){.on_hand = s->on_hand, .shelf_count = sh->count,
                                              .duration_s = zero_s};
@@ -233,7 +263,8 @@ static int check_discrepancy(struct sw_detector *d, uint32_t i, const struct sw_
         bool negative = s->on_hand < 0;
         uint32_t above_s = sh && sh->above_since && sh->ts > sh->above_since ? sh->ts - sh->above_since : 0;
         bool above = sh && sh->above_since && sh->count > s->on_hand &&
-                     above_s >= d->discrepancy.shelf_above_seconds;
+                     above_s >= d->discrepancy.shelf_above_seconds *
+                                    sw_detect__scale(d, SW_ANOMALY_INVENTORY_DISCREPANCY, s);
         int32_t shelf_count = sh ? sh->count : -1;
         f.stock = (struct sw_stock_evidence){.on_hand = s->on_hand, .shelf_count = shelf_count,
                                              .duration_s = above_s, .negative_book = negative};

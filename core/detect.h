@@ -9,6 +9,7 @@
 #include "core/ghost.h"
 #include "core/sku_table.h"
 #include "core/store_calendar.h"
+#include "core/tuning.h"
 
 struct sw_shelf_out_params {
         bool enabled;          /* run the shelf-out check */
@@ -55,8 +56,11 @@ struct sw_finding {
         struct sw_ml_evidence ml;        /* ml_detected evidence */
 };
 
-/* Receives each finding; a negative return aborts the run and is passed back. */
+/* Receives each finding; a negative return aborts the run and is passed back. For a new
+ * episode, SW_FINDING_SUPPRESSED says a person already judged this condition (an outcome was
+ * recorded during it): the episode is not opened and is counted as suppressed. */
 typedef int (*sw_finding_fn)(void *ctx, const struct sw_finding *f);
+#define SW_FINDING_SUPPRESSED 1
 
 struct sw_detect_summary {
         uint32_t evaluated;  /* SKUs evaluated */
@@ -65,6 +69,7 @@ struct sw_detect_summary {
         uint32_t cleared;    /* episodes closed because the condition went away */
         uint32_t book_full;  /* new episodes dropped because the book is full */
         uint32_t quiet;      /* ml: above the forest's threshold but under warning_sigma */
+        uint32_t suppressed; /* new episodes of a condition a person already judged */
 };
 
 struct sw_detector {
@@ -79,6 +84,8 @@ struct sw_detector {
         uint8_t *scratch_weekday;                /* [history_days] */
         bool quiet_updates;                      /* report only opened and cleared episodes,
                                                     not re-detections (the minute sweep) */
+        const struct sw_tuning *tuning;          /* evidence scales learnt from outcomes (not
+                                                    owned); NULL = every scale 1 */
 };
 
 /* Scratch bytes for the detector's per-SKU series. */

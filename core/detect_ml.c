@@ -61,7 +61,7 @@ static int flag_sku(struct sw_detector *d, const struct sw_ml_params *p, struct 
         /* Hysteresis: an episode opens above the threshold at warning_sigma, and stays open
          * while the score stays above the threshold, so a SKU near the line does not flap
          * into a new anomaly every few days. */
-        bool flagged = above && (open || z >= p->warning_sigma);
+        bool flagged = above && (open || z >= p->warning_sigma * sw_detect__scale(d, SW_ANOMALY_ML_DETECTED, s));
         if (above && !flagged)
                 sum->quiet++;
         /* Nothing to report for a normal SKU without an open episode. */

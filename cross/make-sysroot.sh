@@ -72,15 +72,22 @@ if [[ -f "$stamp" && "$(cat "$stamp")" == "$want_stamp" ]]; then
         exit 0
 fi
 
-# Foreign architecture: only needed so apt knows the arm package lists.
+# Foreign architecture: only needed so apt knows the arm package lists. Both ARM
+# architectures are added together, so that one apt-get update (a minute or two on a
+# fresh machine) serves the sysroots of both.
 ensure_arch() {
-        local need_update=0
+        local need_update=0 a
         if [[ "$(dpkg --print-architecture)" != "$debarch" ]] &&
                 ! dpkg --print-foreign-architectures | grep -qx "$debarch"; then
                 [[ $(id -u) -eq 0 ]] ||
                         die "run as root, or first: sudo dpkg --add-architecture $debarch && sudo apt-get update"
-                echo "make-sysroot.sh: dpkg --add-architecture $debarch"
-                dpkg --add-architecture "$debarch"
+                for a in arm64 armhf; do
+                        if [[ "$(dpkg --print-architecture)" != "$a" ]] &&
+                                ! dpkg --print-foreign-architectures | grep -qx "$a"; then
+                                echo "make-sysroot.sh: dpkg --add-architecture $a"
+                                dpkg --add-architecture "$a"
+                        fi
+                done
                 need_update=1
         fi
         if ((!need_update)) && ! apt-cache show "${top_pkgs[0]}:$debarch" >/dev/null 2>&1; then

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/civil_time.h"
+#include "daemon/reports.h"
 #include "daemon/version.h"
 #include "platform/clock.h"
 
@@ -40,7 +41,7 @@ static void send_reply(struct sw_daemon *d, const struct reply_route *rt, cJSON 
         free(json);
 }
 
-static cJSON *error_reply(const char *fmt, const char *arg)
+cJSON *sw_cmd_error_reply(const char *fmt, const char *arg)
 {
         char msg[384];
         cJSON *o = cJSON_CreateObject();
@@ -50,7 +51,7 @@ static cJSON *error_reply(const char *fmt, const char *arg)
         return o;
 }
 
-static cJSON *ok_reply(void)
+cJSON *sw_cmd_ok_reply(void)
 {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddBoolToObject(o, "ok", true);
@@ -87,14 +88,14 @@ static cJSON *cmd_detect(struct sw_daemon *d, const struct sw_cmd_request *q)
         int r;
 
         if (q->as_of && sw_date_parse(q->as_of, strlen(q->as_of), &as_of) < 0)
-                return error_reply("as_of: must be a date YYYY-MM-DD (got '%s')", q->as_of);
+                return sw_cmd_error_reply("as_of: must be a date YYYY-MM-DD (got '%s')", q->as_of);
         for (uint32_t i = 0; i < q->n_detectors; i++)
                 if (strcmp(q->detectors[i], "ghost_stock") && strcmp(q->detectors[i], "shelf_out") &&
                     strcmp(q->detectors[i], "inventory_discrepancy") && strcmp(q->detectors[i], "ml_detected"))
-                        return error_reply("detectors: unknown detector '%s' (ghost_stock, ml_detected, "
+                        return sw_cmd_error_reply("detectors: unknown detector '%s' (ghost_stock, ml_detected, "
                                            "shelf_out, inventory_discrepancy)", q->detectors[i]);
         sw_daemon_note_as_of(d, as_of);
-        reply = ok_reply();
+        reply = sw_cmd_ok_reply();
         sw_date_format(as_of, day, sizeof(day));
         cJSON_AddStringToObject(reply, "as_of", day);
         det = cJSON_AddObjectToObject(reply, "detectors");
@@ -102,7 +103,7 @@ static cJSON *cmd_detect(struct sw_daemon *d, const struct sw_cmd_request *q)
                 r = sw_daemon_detect_ghost(d, as_of, &sum);
                 if (r < 0) {
                         cJSON_Delete(reply);
-                        return error_reply("ghost_stock detection failed: %s", strerror(-r));
+                        return sw_cmd_error_reply("ghost_stock detection failed: %s", strerror(-r));
                 }
                 add_summary(det, "ghost_stock", &sum);
         }
@@ -110,7 +111,7 @@ static cJSON *cmd_detect(struct sw_daemon *d, const struct sw_cmd_request *q)
                 r = sw_daemon_detect_ml(d, as_of, &sum);
                 if (r < 0) {
                         cJSON_Delete(reply);
-                        return error_reply("ml_detected detection failed: %s", strerror(-r));
+                        return sw_cmd_error_reply("ml_detected detection failed: %s", strerror(-r));
                 }
                 add_summary(det, "ml_detected", &sum);
                 cJSON_AddNumberToObject(cJSON_GetObjectItem(det, "ml_detected"), "above_threshold_under_sigma",
@@ -120,7 +121,7 @@ static cJSON *cmd_detect(struct sw_daemon *d, const struct sw_cmd_request *q)
                 r = sw_daemon_detect_stock(d, &sum);
                 if (r < 0) {
                         cJSON_Delete(reply);
-                        return error_reply("stock checks failed: %s", strerror(-r));
+                        return sw_cmd_error_reply("stock checks failed: %s", strerror(-r));
                 }
                 add_summary(det, "stock", &sum);
         }
@@ -173,7 +174,7 @@ static void add_time(cJSON *o, const char *name, int64_t t)
 
 static cJSON *cmd_health(struct sw_daemon *d)
 {
-        cJSON *o = ok_reply(), *skus, *out, *brokers, *runs, *g;
+        cJSON *o = sw_cmd_ok_reply(), *skus, *out, *brokers, *runs, *g;
         uint64_t rows = 0, bytes = 0;
         char day[16];
         cJSON_AddStringToObject(o, "version", sw_version());
@@ -199,6 +200,13 @@ static cJSON *cmd_health(struct sw_daemon *d)
         cJSON_AddNumberToObject(out, "refused", (double)d->outbox_refused);
         cJSON_AddNumberToObject(out, "dropped", (double)d->outbox_dropped);
         cJSON_AddNumberToObject(o, "store_errors", (double)d->store_errors);
+        sw_report_add_tuning(d, o);
+        cJSON *stg = cJSON_AddObjectToObject(o, "storage");
+        cJSON_AddStringToObject(stg, "state", sw_storage_state_name(d->storage.state));
+        add_time(stg, "since", d->storage.since);
+        cJSON_AddNumberToObject(stg, "failures", (double)d->storage.failures);
+        cJSON_AddStringToObject(stg, "last_error", d->storage.last_error);
+        cJSON_AddNumberToObject(stg, "max_db_kib", d->cfg.storage.max_db_kib);
         brokers = cJSON_AddObjectToObject(o, "brokers");
         add_link(brokers, "local", d->local);
         if (d->hq)
@@ -250,20 +258,20 @@ static cJSON *cmd_anomalies(struct sw_daemon *d, const struct sw_cmd_request *q)
         enum sw_severity s;
         enum sw_status st;
         if (q->type && sw_anomaly_type_parse(q->type, &t) < 0)
-                return error_reply("type: unknown anomaly type '%s'", q->type);
+                return sw_cmd_error_reply("type: unknown anomaly type '%s'", q->type);
         if (q->severity && sw_severity_parse(q->severity, &s) < 0)
-                return error_reply("severity: must be info, warning or critical (got '%s')", q->severity);
+                return sw_cmd_error_reply("severity: must be info, warning or critical (got '%s')", q->severity);
         if (q->status && sw_status_parse(q->status, &st) < 0)
-                return error_reply("status: must be open, resolved, dismissed or cleared (got '%s')", q->status);
+                return sw_cmd_error_reply("status: must be open, resolved, dismissed or cleared (got '%s')", q->status);
         struct sw_store_anomaly_filter f = {.type = q->type, .severity = q->severity, .status = q->status,
                                             .sku = q->sku, .limit = q->has_limit ? (uint32_t)q->limit : 100,
                                             .since = q->has_days ? sw_clock_now() - q->days * 86400 : 0};
-        cJSON *o = ok_reply();
+        cJSON *o = sw_cmd_ok_reply();
         struct list_ctx l = {.array = cJSON_AddArrayToObject(o, "anomalies")};
         int r = sw_store_list_anomalies(d->store, &f, add_anomaly_row, &l);
         if (r < 0) {
                 cJSON_Delete(o);
-                return error_reply("cannot read anomalies: %s", strerror(-r));
+                return sw_cmd_error_reply("cannot read anomalies: %s", strerror(-r));
         }
         cJSON_AddNumberToObject(o, "count", r);
         return o;
@@ -288,13 +296,13 @@ static cJSON *cmd_ghost_stock(struct sw_daemon *d, const struct sw_cmd_request *
         int r = sw_store_list_anomalies(d->store, &f, add_anomaly_row, &l);
         if (r < 0) {
                 cJSON_Delete(all);
-                return error_reply("cannot read anomalies: %s", strerror(-r));
+                return sw_cmd_error_reply("cannot read anomalies: %s", strerror(-r));
         }
         n = (uint32_t)cJSON_GetArraySize(all);
         rows = calloc(n ? n : 1, sizeof(*rows));
         if (!rows) {
                 cJSON_Delete(all);
-                return error_reply("%sout of memory", "");
+                return sw_cmd_error_reply("%sout of memory", "");
         }
         cJSON_ArrayForEach(it, all)
         {
@@ -304,7 +312,7 @@ static cJSON *cmd_ghost_stock(struct sw_daemon *d, const struct sw_cmd_request *
                 rows[k++] = it;
         }
         qsort(rows, n, sizeof(*rows), cmp_priority);
-        o = ok_reply();
+        o = sw_cmd_ok_reply();
         out = cJSON_AddArrayToObject(o, "recommendations");
         for (k = 0; k < n && k < limit; k++) {
                 cJSON *rec = cJSON_CreateObject();
@@ -333,8 +341,8 @@ static cJSON *cmd_ml_features(struct sw_daemon *d, const struct sw_cmd_request *
         float x[SW_FEAT_COUNT];
         char day[16];
         if (q->as_of && sw_date_parse(q->as_of, strlen(q->as_of), &as_of) < 0)
-                return error_reply("as_of: must be a date YYYY-MM-DD (got '%s')", q->as_of);
-        cJSON *o = ok_reply(), *names = cJSON_AddArrayToObject(o, "features"), *rows;
+                return sw_cmd_error_reply("as_of: must be a date YYYY-MM-DD (got '%s')", q->as_of);
+        cJSON *o = sw_cmd_ok_reply(), *names = cJSON_AddArrayToObject(o, "features"), *rows;
         sw_date_format(as_of, day, sizeof(day));
         cJSON_AddStringToObject(o, "as_of", day);
         for (int k = 0; k < SW_FEAT_COUNT; k++)
@@ -372,7 +380,7 @@ void sw_daemon_command(struct sw_daemon *d, const char *name, const void *payloa
         if (sw_payload_decode_command(d->cmd_decoder, payload, len, d->cfg.limits.max_payload_bytes, &q, err,
                                       sizeof(err)) < 0) {
                 sw_log_warning("Rejected command %s: %s", name, err);
-                send_reply(d, &rt, error_reply("%s", err));
+                send_reply(d, &rt, sw_cmd_error_reply("%s", err));
                 return;
         }
         if (!rt.topic && q.reply_to)
@@ -387,7 +395,15 @@ void sw_daemon_command(struct sw_daemon *d, const char *name, const void *payloa
                 reply = cmd_ghost_stock(d, &q);
         else if (strcmp(name, "ml-features") == 0)
                 reply = cmd_ml_features(d, &q);
+        else if (strcmp(name, "outcome") == 0)
+                reply = sw_report_outcome(d, &q);
+        else if (strcmp(name, "stats") == 0)
+                reply = sw_report_stats(d, &q);
+        else if (strcmp(name, "effectiveness") == 0)
+                reply = sw_report_effectiveness(d, &q);
+        else if (strcmp(name, "roi") == 0)
+                reply = sw_report_roi(d, &q);
         else
-                reply = error_reply("unknown command '%s'", name);
+                reply = sw_cmd_error_reply("unknown command '%s'", name);
         send_reply(d, &rt, reply);
 }

@@ -4,6 +4,11 @@
 
 #include "daemon/daemon.h"
 
+struct cJSON;
+/* {"ok":true} to add fields to; and {"ok":false,"error":fmt with arg}. */
+struct cJSON *sw_cmd_ok_reply(void);
+struct cJSON *sw_cmd_error_reply(const char *fmt, const char *arg);
+
 /* Handle the request for command name; replies on the v5 response topic or reply_to. */
 void sw_daemon_command(struct sw_daemon *d, const char *name, const void *payload, size_t len,
                        const struct sw_mqtt_props *props);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/civil_time.h"
+#include "daemon/outcomes.h"
 #include "platform/clock.h"
 
 #define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
@@ -43,12 +44,16 @@ static int alloc_core(struct sw_daemon *d)
         size_t infl = ALIGN8((size_t)c->limits.outbox_inflight * sizeof(struct sw_inflight));
         size_t blob = ALIGN8(SW_SKU_BLOB_MAX(tp.history_days, tp.forecast_days));
         size_t ml = ALIGN8(sw_daemon_ml_memory_size(d));
+        struct sw_rate_params rp = {.rate_per_second = c->limits.device_rate_per_second,
+                                    .burst = c->limits.device_burst, .max_devices = c->limits.max_devices};
+        size_t rate = ALIGN8(sw_rate_memory_size(&rp));
+        size_t tuning = ALIGN8(sw_tuning_memory_size(c->limits.max_categories));
         char *at;
         int r;
 
-        if (!table || !dedup || !book)
+        if (!table || !dedup || !book || !rate || !tuning)
                 return -EINVAL;
-        d->memory_size = table + dedup + book + det + items + infl + blob + ml;
+        d->memory_size = table + dedup + book + det + items + infl + blob + ml + rate + tuning;
         /* calloc, not malloc: untouched pages cost no RSS until used. */
         d->memory = calloc(1, d->memory_size);
         if (!d->memory)
@@ -74,10 +79,17 @@ static int alloc_core(struct sw_daemon *d)
         at += blob;
         if (r == 0)
                 r = sw_daemon_ml_init(d, at, ml);
+        at += ml;
+        if (r == 0)
+                r = sw_rate_init(&d->device_rate, &rp, at, rate);
+        at += rate;
+        if (r == 0)
+                r = sw_tuning_init(&d->tuning, &c->tuning, c->limits.max_categories, at, tuning);
+        d->detector.tuning = &d->tuning;
         return r;
 }
 
-static void setup_calendar(struct sw_daemon *d)
+void sw_daemon_setup_calendar(struct sw_daemon *d)
 {
         const struct sw_config_store *s = &d->cfg.store;
         d->cal.tz = (struct sw_calendar_adapter){.to_local = sw_clock_to_local};
@@ -89,7 +101,7 @@ static void setup_calendar(struct sw_daemon *d)
         memcpy(d->cal.holidays, s->holidays, d->cal.n_holidays * sizeof(sw_day_t));
 }
 
-static void setup_detectors(struct sw_daemon *d)
+void sw_daemon_setup_detectors(struct sw_daemon *d)
 {
         const struct sw_config_detectors *c = &d->cfg.detectors;
         d->detector.ghost = c->ghost.params;
@@ -142,6 +154,24 @@ void sw_daemon_reload_episodes(struct sw_daemon *d)
                 r = sw_store_load_open_anomalies(d->store, restore_episode, d);
         if (r < 0)
                 sw_log_err("Cannot reload open anomalies: %s", strerror(-r));
+        /* The learnt scales as last committed. */
+        if (sw_tuning_init(&d->tuning, &d->cfg.tuning, d->tuning.max_categories, d->tuning.cells,
+                           sw_tuning_memory_size(d->tuning.max_categories)) == 0)
+                sw_daemon_tuning_restore(d);
+}
+
+/* A count that was applied but whose outcomes may not have been committed before the crash. */
+static void replay_count_outcomes(struct sw_daemon *d, const char *topic, const struct sw_msg *m,
+                                  const struct sw_ingest_result *res)
+{
+        struct sw_count_outcome oc;
+        char device[SW_TOPIC_MAX] = "";
+        const char *at = strstr(topic, "/scanner/"), *end;
+        if (at && (end = strstr(at + 9, "/count")) != NULL)
+                snprintf(device, sizeof(device), "%.*s", (int)(end - (at + 9)), at + 9);
+        if (sw_daemon_count_outcomes_atomic(d, m, res, device, &oc) < 0)
+                sw_log_warning("Cannot judge anomalies by the replayed count from %s: %s", topic,
+                               sw_store_errmsg(d->store));
 }
 
 static int replay_inbox_row(void *ctx, int kind, const char *topic, const void *payload, size_t len)
@@ -155,12 +185,39 @@ static int replay_inbox_row(void *ctx, int kind, const char *topic, const void *
         int r = sw_daemon_apply(d, (enum sw_msg_kind)kind, payload, len, &m, &res, err, sizeof(err));
         if (r < 0)
                 sw_log_warning("Cannot replay message from %s: %s", topic, strerror(-r));
+        if (r == 0 && kind == SW_MSG_COUNT && res.outcome == SW_INGEST_ACCEPTED)
+                replay_count_outcomes(d, topic, &m, &res);
         d->inbox_rows++;
         return 0;
 }
 
+/* Intern the categories in their persisted id order before any SKU names one. */
+static void restore_categories(struct sw_daemon *d)
+{
+        size_t len = 0, at = 0;
+        char *buf;
+        if (sw_store_meta_blob_len(d->store, "categories", &len) < 0 || len == 0)
+                return;
+        buf = malloc(len + 1);
+        if (!buf)
+                return;
+        if (sw_store_meta_get_blob(d->store, "categories", buf, len, &len) == 0) {
+                buf[len] = '\0';
+                while (at < len) {
+                        uint16_t id;
+                        size_t n = strlen(buf + at);
+                        if (n > 0 && n <= SW_CATEGORY_MAX_LEN && sw_sku_table_category(&d->skus, buf + at, n, &id) < 0)
+                                break;
+                        at += n + 1;
+                }
+        }
+        free(buf);
+        d->persisted_categories = d->skus.n_categories;
+}
+
 static int restore_state(struct sw_daemon *d)
 {
+        restore_categories(d);
         int r = sw_store_load_skus(d->store, restore_sku, d);
         if (r < 0)
                 return r;
@@ -176,6 +233,7 @@ static int restore_state(struct sw_daemon *d)
         r = sw_store_load_open_anomalies(d->store, restore_episode, d);
         if (r < 0)
                 return r;
+        sw_daemon_tuning_restore(d);
         /* Messages acknowledged and applied before a crash, but not yet group-committed. */
         r = sw_store_inbox_load(d->store, replay_inbox_row, d);
         if (r < 0)
@@ -241,8 +299,8 @@ int sw_daemon_init(struct sw_daemon *d, const struct sw_config *cfg)
                            cfg->limits.max_skus, strerror(-r));
                 return r;
         }
-        setup_calendar(d);
-        setup_detectors(d);
+        sw_daemon_setup_calendar(d);
+        sw_daemon_setup_detectors(d);
         ip = (struct sw_ingest_params){.max_future_seconds = cfg->limits.max_future_seconds,
                                        .forecast_horizon_days = FORECAST_HORIZON_DAYS};
         sw_ingest_init(&d->ingest, &ip, &d->skus, &d->dedup, &d->cal);
@@ -251,6 +309,14 @@ int sw_daemon_init(struct sw_daemon *d, const struct sw_config *cfg)
         r = open_store(d);
         if (r < 0)
                 return r;
+        if (cfg->storage.max_db_kib > 0) {
+                r = sw_store_set_max_bytes(d->store, (uint64_t)cfg->storage.max_db_kib * 1024);
+                if (r < 0) {
+                        sw_log_err("Cannot cap the database at storage.max_db_kib=%u: %s", cfg->storage.max_db_kib,
+                                   strerror(-r));
+                        return r;
+                }
+        }
         r = restore_state(d);
         if (r == 0)
                 r = sw_daemon_ml_restore(d);
@@ -274,10 +340,25 @@ static void on_local_connect(void *ctx)
         }
 }
 
+/* A refused TLS handshake is a configuration problem: an error naming OpenSSL's reason. */
+static bool log_tls_refused(const char *what, const struct sw_config_broker *b, const struct sw_mqtt *m,
+                            int reason)
+{
+        if (reason != -EPROTO)
+                return false;
+        sw_log_err("Cannot connect to %s broker %s:%u: TLS handshake refused: %s (check %s.tls: ca_file, "
+                   "cert_file, key_file, the certificates' dates and the broker's host name)",
+                   what, b->host, b->port, *sw_mqtt_last_error(m) ? sw_mqtt_last_error(m) : "no reason given",
+                   strcmp(what, "HQ") == 0 ? "hq" : "broker");
+        return true;
+}
+
 static void on_local_disconnect(void *ctx, int reason)
 {
         struct sw_daemon *d = ctx;
-        sw_log_warning("Lost local broker %s:%u: %s", d->cfg.broker.host, d->cfg.broker.port, strerror(-reason));
+        if (!log_tls_refused("local", &d->cfg.broker, d->local, reason))
+                sw_log_warning("Lost local broker %s:%u: %s", d->cfg.broker.host, d->cfg.broker.port,
+                               strerror(-reason));
         if (!d->hq)
                 sw_daemon_outbox_reset(d);
 }
@@ -293,7 +374,8 @@ static void on_hq_connect(void *ctx)
 static void on_hq_disconnect(void *ctx, int reason)
 {
         struct sw_daemon *d = ctx;
-        sw_log_warning("Lost HQ broker %s:%u: %s", d->cfg.hq.host, d->cfg.hq.port, strerror(-reason));
+        if (!log_tls_refused("HQ", &d->cfg.hq, d->hq, reason))
+                sw_log_warning("Lost HQ broker %s:%u: %s", d->cfg.hq.host, d->cfg.hq.port, strerror(-reason));
         sw_daemon_outbox_reset(d);
 }
 
@@ -307,7 +389,8 @@ static struct sw_mqtt_options link_options(const struct sw_config_broker *b, con
                                         .username = b->username, .password = b->password,
                                         .tls = b->tls.enabled ? tls : NULL,
                                         .backoff_min_ms = b->reconnect_min_ms,
-                                        .backoff_max_ms = b->reconnect_max_ms};
+                                        .backoff_max_ms = b->reconnect_max_ms,
+                                        .max_reads = b->max_reads_per_pass};
 }
 
 static int open_links(struct sw_daemon *d)

@@ -9,8 +9,10 @@
 #include "core/dedup.h"
 #include "core/detect.h"
 #include "core/ingest.h"
+#include "core/rate_limit.h"
 #include "core/sku_table.h"
 #include "core/store_calendar.h"
+#include "core/tuning.h"
 #include "platform/config.h"
 #include "platform/log.h"
 #include "platform/mqtt_link.h"
@@ -25,6 +27,20 @@
 struct sw_inflight {
         int mid;     /* MQTT message id, 0 = free slot */
         int64_t seq; /* outbox row it carries */
+};
+
+/* Whether the database takes writes (for health); see daemon/storage_health.c. */
+enum sw_storage_state {
+        SW_STORAGE_OK,    /* the last write succeeded */
+        SW_STORAGE_FULL,  /* the disk or storage.max_db_kib is full (-ENOSPC, -EDQUOT, -EFBIG) */
+        SW_STORAGE_ERROR, /* an I/O error (-EIO, -EROFS, ...) */
+};
+
+struct sw_storage_health {
+        enum sw_storage_state state; /* since the last write */
+        int64_t since;               /* Unix s of the last change of state, 0 = since start */
+        uint64_t failures;           /* failed writes since start */
+        char last_error[256];        /* SQLite's message for the latest failure, "" none */
 };
 
 /* When each detector last ran (for health and the summary). */
@@ -53,6 +69,7 @@ struct sw_daemon {
         struct sw_store_calendar cal;    /* time zone, opening hours, holidays */
         struct sw_ingest ingest;         /* message application and counters */
         struct sw_daemon_ml ml;          /* the Isolation Forest and its reservoir */
+        struct sw_tuning tuning;         /* evidence scales learnt from outcomes */
         struct sw_item *items;           /* [limits.max_items_per_message] decode buffer */
         uint8_t *blob;                   /* SKU serialisation buffer */
         size_t blob_size;                /* its size */
@@ -82,15 +99,23 @@ struct sw_daemon {
         uint64_t watchdog_interval_ms;   /* systemd's interval, 0 when disabled */
         int64_t next_daily_run;          /* Unix s of the next scheduled detection */
         struct sw_detector_runs runs;    /* last detector runs */
+        uint64_t next_summary_ms;        /* next periodic P/summary */
+        bool summary_due;                /* a detection run or outcome changed it: publish soon */
         int64_t detect_clock;            /* start of the newest as_of detected (Unix s) */
         int64_t persisted_event_clock;   /* ingest.event_clock as last committed */
-        bool inbox_open;                 /* a transaction holding inbox rows is open */
+        uint16_t persisted_categories;   /* skus.n_categories as last committed (ids are kept
+                                            stable across restarts: the tuning is by id) */
+        bool inbox_open;                 /* inbox rows committed since the last fsync */
         uint32_t inbox_rows;             /* inbox rows since the last group commit */
         uint64_t store_errors;           /* failed SQLite writes */
         uint64_t commands;               /* commands answered */
         uint64_t unknown_topics;         /* messages on topics under the prefix we do not know */
         struct sw_ratelimit reject_log;  /* rate limit of rejected-message warnings */
+        struct sw_rate_limiter device_rate; /* per-device message rate (limits.device_*) */
+        struct sw_storage_health storage; /* full disk / I/O error state for health */
         volatile bool stop;              /* set by SIGTERM / SIGINT */
+        const char *config_path;         /* file re-read on SIGHUP; NULL = the default path if it
+                                            exists, else the embedded defaults */
 };
 
 /* Set up everything from cfg: memory, storage (restoring state), MQTT links. Logs its own
@@ -100,6 +125,13 @@ int sw_daemon_init(struct sw_daemon *d, const struct sw_config *cfg);
 void sw_daemon_fini(struct sw_daemon *d);
 /* Run the poll loop until stopped by a signal. Returns 0 or -errno. */
 int sw_daemon_run(struct sw_daemon *d);
+/* SIGHUP (daemon/reload.c): RELOADING=1, re-read config_path, apply what can change live
+ * (settings fixed at start-up are logged and kept), READY=1. State is kept. A config that
+ * does not load is refused whole (logged). Returns 0 or the -errno of sw_config_load. */
+int sw_daemon_reload(struct sw_daemon *d);
+/* (Re)build the store calendar and the detector parameters from d->cfg. */
+void sw_daemon_setup_calendar(struct sw_daemon *d);
+void sw_daemon_setup_detectors(struct sw_daemon *d);
 
 /* Group commit: persist dirty SKUs and new message ids in one transaction, and empty the
  * inbox whose messages they include. */
@@ -139,6 +171,12 @@ void sw_daemon_publish_status(struct sw_daemon *d, bool online);
 /* Add a message to the outbox (caller holds a transaction or not). */
 int sw_daemon_outbox_add(struct sw_daemon *d, const char *suffix, const char *msg_id, const char *json,
                          bool retain);
+
+/* Account the result r (0 or -errno) of a database write done while `what`: storage errors
+ * (full, I/O) move storage.state, success after a failure moves it back to ok. Logs once per
+ * change of state; returns true when the state changed. Other errors are ignored. */
+bool sw_daemon_storage_note(struct sw_daemon *d, int r, const char *what);
+const char *sw_storage_state_name(enum sw_storage_state s);
 
 /* The local today and the next daily run after now (Unix s). */
 sw_day_t sw_daemon_today(const struct sw_daemon *d);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "daemon/commands.h"
+#include "daemon/outcomes.h"
 #include "platform/clock.h"
 
 /* Kind of a device topic (after the prefix), or -ENOENT. Sets *ret_device for scanners. */
@@ -41,9 +42,10 @@ static void log_reject(struct sw_daemon *d, const char *topic, const char *reaso
                                detail ? detail : "");
 }
 
-/* Answer a cycle count on P/scanner/{device}/ack. */
-static void ack_count(struct sw_daemon *d, const char *device, size_t device_len, const struct sw_msg *m,
-                      const struct sw_ingest_result *res, const char *error)
+/* Answer a cycle count on P/scanner/{device}/ack, with the outcome it recorded (oc may be NULL). */
+static void ack_count_outcome(struct sw_daemon *d, const char *device, size_t device_len, const struct sw_msg *m,
+                              const struct sw_ingest_result *res, const char *error,
+                              const struct sw_count_outcome *oc)
 {
         char topic[SW_TOPIC_MAX], id[SW_ID_MAX_LEN + 1] = "", sku[SW_SKU_MAX_LEN + 1] = "";
         cJSON *o = cJSON_CreateObject();
@@ -66,7 +68,10 @@ static void ack_count(struct sw_daemon *d, const char *device, size_t device_len
                 if (res->outcome == SW_INGEST_DUPLICATE)
                         cJSON_AddBoolToObject(o, "duplicate", true);
         }
-        if (m && m->anomaly) {
+        if (oc && oc->outcome) {
+                cJSON_AddStringToObject(o, "anomaly", oc->anomaly);
+                cJSON_AddStringToObject(o, "outcome", oc->outcome);
+        } else if (m && m->anomaly) {
                 char anomaly[SW_ANOMALY_ID_MAX];
                 snprintf(anomaly, sizeof(anomaly), "%.*s", (int)m->anomaly_len, m->anomaly);
                 cJSON_AddStringToObject(o, "anomaly", anomaly);
@@ -87,6 +92,50 @@ static void ack_count(struct sw_daemon *d, const char *device, size_t device_len
         if (r < 0 && sw_ratelimit_allow(&d->reject_log, sw_clock_monotonic_ms()))
                 sw_log_warning("Cannot send the count ack on %s: %s", topic, strerror(-r));
         free(json);
+}
+
+static void ack_count(struct sw_daemon *d, const char *device, size_t device_len, const struct sw_msg *m,
+                      const struct sw_ingest_result *res, const char *error)
+{
+        ack_count_outcome(d, device, device_len, m, res, error, NULL);
+}
+
+/* The outcome a redelivered count recorded the first time, for the same answer again. */
+static void recorded_outcome(struct sw_daemon *d, const struct sw_msg *m, struct sw_count_outcome *ret)
+{
+        char id[SW_ID_MAX_LEN + 1], json[4096];
+        *ret = (struct sw_count_outcome){0};
+        snprintf(id, sizeof(id), "%.*s", (int)m->id_len, m->id);
+        if (sw_store_outcome_of_count(d->store, id, json, sizeof(json)) < 0)
+                return;
+        cJSON *o = cJSON_Parse(json);
+        const char *anomaly = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "anomaly"));
+        const char *outcome = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "outcome"));
+        enum sw_outcome_kind k;
+        if (anomaly && outcome && sw_outcome_kind_parse(outcome, &k) == 0) {
+                snprintf(ret->anomaly, sizeof(ret->anomaly), "%s", anomaly);
+                ret->outcome = sw_outcome_kind_name(k);
+        }
+        cJSON_Delete(o);
+}
+
+/* An applied cycle count: record what it proves about open anomalies, make count and outcomes
+ * durable together, then answer. "accepted" is a promise: it is on disk before the scanner
+ * hears it. */
+static void finish_count(struct sw_daemon *d, const char *device, size_t device_len, const struct sw_msg *m,
+                         const struct sw_ingest_result *res)
+{
+        struct sw_count_outcome oc = {0};
+        char dev[SW_TOPIC_MAX];
+        snprintf(dev, sizeof(dev), "%.*s", (int)device_len, device);
+        if (res->outcome == SW_INGEST_DUPLICATE)
+                recorded_outcome(d, m, &oc);
+        else if (sw_daemon_count_outcomes_atomic(d, m, res, dev, &oc) < 0) {
+                d->store_errors++;
+                sw_log_err("Cannot record the outcome of count on %s: %s", dev, sw_store_errmsg(d->store));
+        }
+        ack_count_outcome(d, device, device_len, m, res,
+                          sw_daemon_inbox_flush(d) < 0 ? "storage error, count again" : NULL, &oc);
 }
 
 int sw_daemon_apply(struct sw_daemon *d, enum sw_msg_kind kind, const void *payload, size_t len,
@@ -110,6 +159,18 @@ static void handle_device(struct sw_daemon *d, const char *topic, enum sw_msg_ki
         struct sw_msg m;
         struct sw_ingest_result res;
         char err[256] = "";
+        /* Per-device rate limit before any decoding: the device is the scanner, else the last
+         * topic level (register, sensor; "receipt", "inventory", "forecast" for the store system). */
+        const char *who = device ? device : strrchr(topic, '/') + 1;
+        size_t who_len = device ? device_len : strlen(who);
+        if (!sw_rate_allow(&d->device_rate, who, who_len, sw_clock_monotonic_ms())) {
+                sw_ingest_count_reject(&d->ingest, kind, SW_REJECT_RATE_LIMITED);
+                log_reject(d, topic, sw_reject_reason_name(SW_REJECT_RATE_LIMITED),
+                           "over limits.device_rate_per_second");
+                if (kind == SW_MSG_COUNT)
+                        ack_count(d, device, device_len, NULL, NULL, "rate_limited: count again later");
+                return;
+        }
         int r = sw_daemon_apply(d, kind, payload, len, &m, &res, err, sizeof(err));
         if (r < 0) {
                 sw_log_err("Cannot apply message on %s: %s", topic, strerror(-r));
@@ -132,10 +193,8 @@ static void handle_device(struct sw_daemon *d, const char *topic, enum sw_msg_ki
         }
         if (res.items_skipped > 0)
                 log_reject(d, topic, "SKU table full", "some lines were skipped (limits.max_skus)");
-        /* "accepted" is a promise: the count is on disk before the scanner hears it. */
         if (kind == SW_MSG_COUNT)
-                ack_count(d, device, device_len, &m, &res,
-                          sw_daemon_inbox_flush(d) < 0 ? "storage error, count again" : NULL);
+                finish_count(d, device, device_len, &m, &res);
 }
 
 /*

@@ -1,5 +1,6 @@
 /* The poll() loop: one thread, rebuilt every pass; the timeout is the earliest deadline. */
 #include "daemon/daemon.h"
+#include "daemon/reports.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -34,7 +35,7 @@ static void read_signals(struct sw_daemon *d, int fd)
         struct signalfd_siginfo si;
         while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
                 if (si.ssi_signo == SIGHUP) {
-                        sw_log_notice("SIGHUP: configuration reload is not supported, restart the service");
+                        (void)sw_daemon_reload(d); /* logs its outcome */
                         continue;
                 }
                 sw_log_info("Received %s, stopping", strsignal((int)si.ssi_signo));
@@ -123,7 +124,8 @@ static void periodic(struct sw_daemon *d, uint64_t now_ms)
         int r;
         if (now_ms >= d->next_commit_ms) {
                 r = sw_daemon_commit(d);
-                if (r < 0)
+                /* A full disk or an I/O error is logged once, when storage health changes. */
+                if (r < 0 && d->storage.state == SW_STORAGE_OK)
                         sw_log_err("Group commit failed, will retry: %s (%s)", strerror(-r), sw_store_errmsg(d->store));
                 d->next_commit_ms = now_ms + d->cfg.storage.commit_interval_ms;
         }
@@ -152,6 +154,7 @@ static void periodic(struct sw_daemon *d, uint64_t now_ms)
                 d->next_daily_run = sw_schedule_next_run(sw_clock_now(), d->cfg.detectors.schedule_min);
         }
         sw_daemon_ml_tick(d, now_ms);
+        sw_daemon_summary_tick(d, now_ms);
         if (d->watchdog_interval_ms && now_ms >= d->next_watchdog_ms) {
                 sw_notify_watchdog();
                 d->next_watchdog_ms = now_ms + d->watchdog_interval_ms / 2;
@@ -161,6 +164,7 @@ static void periodic(struct sw_daemon *d, uint64_t now_ms)
 static int next_timeout_ms(const struct sw_daemon *d, uint64_t now_ms)
 {
         uint64_t next = deadline_min(d->next_commit_ms, d->next_stock_ms);
+        next = deadline_min(next, d->summary_due ? now_ms : d->next_summary_ms);
         int64_t until_run = (d->next_daily_run - sw_clock_now()) * 1000;
         if (d->watchdog_interval_ms)
                 next = deadline_min(next, d->next_watchdog_ms);
@@ -185,6 +189,7 @@ int sw_daemon_run(struct sw_daemon *d)
         uint64_t now_ms = sw_clock_monotonic_ms();
         d->next_commit_ms = now_ms + d->cfg.storage.commit_interval_ms;
         d->next_stock_ms = now_ms + STOCK_SWEEP_MS;
+        d->next_summary_ms = now_ms; /* HQ hears the state it missed while we were down */
         d->watchdog_interval_ms = sw_notify_watchdog_interval_ms();
         d->next_watchdog_ms = now_ms;
         snprintf(status, sizeof(status), "Serving %s: %u SKUs, %u open anomalies", d->prefix, d->skus.count,

@@ -85,6 +85,7 @@ int main(int argc, char **argv)
         sw_log_info("shelfwatchd %s starting (store %s/%s, %u SKUs x %u days)", sw_version(), cfg.store.tenant,
                     cfg.store.id, cfg.limits.max_skus, cfg.limits.history_days);
         r = sw_daemon_init(&d, &cfg);
+        d.config_path = path; /* after init, which clears d */
         if (r == 0)
                 r = sw_daemon_run(&d);
         sw_daemon_fini(&d);

@@ -275,6 +275,7 @@ int sw_daemon_detect_ml(struct sw_daemon *d, sw_day_t as_of, struct sw_detect_su
         }
         d->runs.ml_at = sw_clock_now();
         d->runs.ml = job.sum;
+        d->summary_due = true;
         sw_daemon_outbox_pump(d);
         if (ret)
                 *ret = job.sum;

@@ -8,6 +8,7 @@
 
 #include "core/civil_time.h"
 #include "daemon/anomaly_json.h"
+#include "daemon/outcomes.h"
 #include "platform/clock.h"
 
 struct dedup_flush {
@@ -22,6 +23,26 @@ static void flush_id(void *ctx, uint64_t hash)
                 f->error = sw_store_put_dedup(f->store, hash);
 }
 
+/* The category names in id order, NUL-separated: restored first at start-up, so a category
+ * keeps its id (and its learnt tuning) across restarts. */
+static int write_categories(struct sw_daemon *d)
+{
+        size_t size = (size_t)d->skus.n_categories * (SW_CATEGORY_MAX_LEN + 1), n = 0;
+        char *buf = malloc(size ? size : 1);
+        int r;
+        if (!buf)
+                return -ENOMEM;
+        for (uint16_t id = 1; id < d->skus.n_categories; id++) {
+                const char *name = sw_sku_category_name(&d->skus, id);
+                size_t len = strlen(name) + 1;
+                memcpy(buf + n, name, len);
+                n += len;
+        }
+        r = sw_store_meta_put_blob(d->store, "categories", buf, n);
+        free(buf);
+        return r;
+}
+
 /* Write dirty SKUs and new ids; the caller holds the transaction. */
 static int write_dirty(struct sw_daemon *d)
 {
@@ -34,6 +55,11 @@ static int write_dirty(struct sw_daemon *d)
                 n = sw_store_put_sku(d->store, sw_sku_key(&d->skus, i), d->blob, (size_t)n);
                 if (n < 0)
                         return n;
+        }
+        if (d->skus.n_categories != d->persisted_categories) {
+                int r = write_categories(d);
+                if (r < 0)
+                        return r;
         }
         if (d->ingest.event_clock != d->persisted_event_clock) {
                 int r = sw_store_meta_put_int(d->store, "event_clock", d->ingest.event_clock);
@@ -51,21 +77,21 @@ static int write_dirty(struct sw_daemon *d)
 void sw_daemon_inbox_add(struct sw_daemon *d, enum sw_msg_kind kind, const char *topic, const void *payload,
                          size_t len)
 {
-        int r = 0;
-        if (!d->inbox_open) {
-                r = sw_store_begin(d->store);
-                d->inbox_open = r == 0;
-        }
-        if (r == 0)
-                r = sw_store_inbox_add(d->store, (int)kind, topic, payload, len);
+        /* Its own small commit (WAL, no fsync): once written to the kernel the row survives a
+         * kill -9 even if this pass goes on reading for a while; the fsync for power loss
+         * comes once per pass, in sw_daemon_inbox_flush(). */
+        int r = sw_store_inbox_add(d->store, (int)kind, topic, payload, len);
         if (r < 0) {
                 /* The message is applied in memory; it is only exposed to a crash until the
                  * next group commit. */
                 d->store_errors++;
-                sw_log_err("Cannot keep message from %s in the inbox: %s (%s)", topic, strerror(-r),
-                           sw_store_errmsg(d->store));
+                /* A full disk fails every message: logged once, as a change of state. */
+                if (!sw_daemon_storage_note(d, r, "inbox") && d->storage.state == SW_STORAGE_OK)
+                        sw_log_err("Cannot keep message from %s in the inbox: %s (%s)", topic, strerror(-r),
+                                   sw_store_errmsg(d->store));
                 return;
         }
+        d->inbox_open = true;
         d->inbox_rows++;
 }
 
@@ -75,13 +101,17 @@ int sw_daemon_inbox_flush(struct sw_daemon *d)
         if (!d->inbox_open)
                 return 0;
         d->inbox_open = false;
-        /* Durable: the sender was told (PUBACK, ack) before we could write; one fsync per
-         * loop pass covers every message that pass received. */
+        /* Durable: the sender was told (PUBACK, ack) before we could write; one fsync of the
+         * WAL per loop pass covers every message that pass received (commits the open
+         * transaction first if there is one). */
         r = sw_store_commit_durable(d->store);
         if (r < 0) {
                 sw_store_rollback(d->store);
                 d->store_errors++;
-                sw_log_err("Cannot commit the inbox: %s (%s)", strerror(-r), sw_store_errmsg(d->store));
+                if (!sw_daemon_storage_note(d, r, "inbox commit") && d->storage.state == SW_STORAGE_OK)
+                        sw_log_err("Cannot commit the inbox: %s (%s)", strerror(-r), sw_store_errmsg(d->store));
+        } else {
+                (void)sw_daemon_storage_note(d, 0, "inbox commit");
         }
         return r;
 }
@@ -106,11 +136,14 @@ int sw_daemon_commit(struct sw_daemon *d)
                 /* Dirty marks stay set, so the next commit retries everything. */
                 sw_store_rollback(d->store);
                 d->store_errors++;
+                (void)sw_daemon_storage_note(d, r, "group commit");
                 return r;
         }
+        (void)sw_daemon_storage_note(d, 0, "group commit");
         sw_sku_clear_dirty(&d->skus);
         sw_dedup_mark_persisted(&d->dedup);
         d->persisted_event_clock = d->ingest.event_clock;
+        d->persisted_categories = d->skus.n_categories;
         d->inbox_rows = 0;
         return 0;
 }
@@ -137,8 +170,13 @@ int sw_daemon_record_finding(void *ctx, const struct sw_finding *f)
         int r = sw_anomaly_id(id, sizeof(id), d->cfg.store.id, f->type, sku, f->since);
         if (r < 0)
                 return r;
-        if (!f->is_new)
+        if (f->is_new) {
+                r = sw_daemon_outcome_suppresses(d, f->type, sku, f->since, f->as_of);
+                if (r != 0)
+                        return r < 0 ? r : SW_FINDING_SUPPRESSED;
+        } else {
                 (void)sw_store_get_anomaly(d->store, id, take_detected_at, &first);
+        }
         struct sw_anomaly_json_ctx jc = {.tenant = d->cfg.store.tenant, .store = d->cfg.store.id, .id = id,
                                          .sku = sku, .category = sw_sku_category_name(&d->skus, s->category),
                                          .detected_at = first.detected_at, .price = s->price,
@@ -177,6 +215,7 @@ int sw_daemon_in_transaction(struct sw_daemon *d, int (*fn)(struct sw_daemon *d,
         if (r < 0) {
                 sw_store_rollback(d->store);
                 d->store_errors++;
+                (void)sw_daemon_storage_note(d, r, "writing detections");
                 sw_daemon_reload_episodes(d);
         }
         return r;
@@ -213,6 +252,7 @@ int sw_daemon_detect_ghost(struct sw_daemon *d, sw_day_t as_of, struct sw_detect
         d->runs.ghost_at = sw_clock_now();
         d->runs.ghost_as_of = as_of;
         d->runs.ghost = g.sum;
+        d->summary_due = true;
         sw_daemon_outbox_pump(d);
         if (ret)
                 *ret = g.sum;

@@ -47,7 +47,9 @@ int sw_clock_to_local(void *ctx, int64_t unix_seconds, struct sw_local_time *ret
         struct tm tm;
         time_t t = (time_t)unix_seconds;
         (void)ctx;
-        if (!localtime_r(&t, &tm))
+        /* Debian 12 armhf has a 32-bit time_t: past 2038-01-19 the cast would wrap to a
+         * date in 1901 and the event would land on a wrong day without an error. */
+        if ((int64_t)t != unix_seconds || !localtime_r(&t, &tm))
                 return -EOVERFLOW;
         ret->day = sw_days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
         ret->weekday = (uint8_t)((tm.tm_wday + 6) % 7);

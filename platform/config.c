@@ -112,15 +112,17 @@ static const char *config__type_desc(const config_setting_t *s)
 
 /*
  * The low 32 bits of what libconfig 1.5 makes of an integer literal: it converts
- * with strtoll (decimal, saturating) or strtoull (hex) and keeps an int.
+ * with strtol (decimal, saturating) or strtoul (hex) and keeps an int. long is 32
+ * bits on armhf, so there the saturation is at 2^31 - 1 (2^32 - 1 for hex), not
+ * at 2^63 - 1 as on 64-bit targets.
  */
 static uint32_t config__libconfig_low32(bool negative, unsigned long long u, bool overflow,
                                         int base)
 {
         if (base == 16)
-                return (uint32_t)(overflow ? ULLONG_MAX : negative ? -u : u);
-        if (overflow || u > (unsigned long long)LLONG_MAX + negative)
-                return negative ? (uint32_t)LLONG_MIN : (uint32_t)LLONG_MAX;
+                return (uint32_t)(overflow || u > ULONG_MAX ? ULONG_MAX : negative ? -u : u);
+        if (overflow || u > (unsigned long long)LONG_MAX + negative)
+                return negative ? (uint32_t)LONG_MIN : (uint32_t)LONG_MAX;
         return (uint32_t)(negative ? -u : u);
 }
 
@@ -598,6 +600,7 @@ static const struct config_field broker_fields[] = {
     STRING_FIELD(struct sw_config_broker, password, 0, NULL),
     UINT_FIELD(struct sw_config_broker, reconnect_min_ms, 10, 600000),
     UINT_FIELD(struct sw_config_broker, reconnect_max_ms, 10, 3600000),
+    UINT_FIELD(struct sw_config_broker, max_reads_per_pass, 1, 65535),
     GROUP_FIELD_FLAG("tls", struct sw_config_broker, tls, tls_fields, tls.enabled),
     {0},
 };
@@ -629,6 +632,7 @@ static const struct config_field storage_fields[] = {
     STRING_FIELD(struct sw_config_storage, path, 1, NULL),
     UINT_FIELD(struct sw_config_storage, commit_interval_ms, 10, 60000),
     UINT_FIELD(struct sw_config_storage, cache_kib, 64, 1048576),
+    UINT_FIELD(struct sw_config_storage, max_db_kib, 0, 2147483647),
     {0},
 };
 
@@ -644,6 +648,9 @@ static const struct config_field limits_fields[] = {
     UINT_FIELD(struct sw_config_limits, max_future_seconds, 0, 31536000),
     UINT_FIELD(struct sw_config_limits, outbox_inflight, 1, 65535),
     UINT_FIELD(struct sw_config_limits, outbox_max_rows, 100, 100000000),
+    UINT_FIELD(struct sw_config_limits, device_rate_per_second, 1, 1000000),
+    UINT_FIELD(struct sw_config_limits, device_burst, 1, 1000000),
+    UINT_FIELD(struct sw_config_limits, max_devices, 1, 1000000),
     {0},
 };
 
@@ -712,6 +719,29 @@ static const struct config_field detectors_fields[] = {
     {0},
 };
 
+static const struct config_field outcomes_fields[] = {
+    UINT_FIELD(struct sw_outcome_params, material_units, 1, 1000000),
+    DOUBLE_FIELD_AT("material_ratio", struct sw_outcome_params, material_ratio, 0, false, 1, false),
+    DOUBLE_FIELD_AT("prevented_days", struct sw_outcome_params, prevented_days, 0, true, 365, false),
+    UINT_FIELD(struct sw_outcome_params, dismiss_days, 0, 365),
+    {0},
+};
+
+static const struct config_field tuning_fields[] = {
+    BOOL_FIELD(struct sw_tuning_params, enabled),
+    DOUBLE_FIELD_AT("target_precision", struct sw_tuning_params, target_precision, 0, true, 1, true),
+    DOUBLE_FIELD_AT("step", struct sw_tuning_params, step, 0, true, 1, false),
+    DOUBLE_FIELD_AT("min_scale", struct sw_tuning_params, min_scale, 0, true, 1, false),
+    DOUBLE_FIELD_AT("max_scale", struct sw_tuning_params, max_scale, 1, false, 10, false),
+    UINT_FIELD(struct sw_tuning_params, min_outcomes, 1, 1000000),
+    {0},
+};
+
+static const struct config_field summary_fields[] = {
+    UINT_FIELD(struct sw_config_summary, interval_seconds, 10, 86400),
+    {0},
+};
+
 static const struct config_field log_fields[] = {
     CUSTOM_FIELD("level", struct sw_config_log, level, config__parse_log_level),
     {0},
@@ -724,6 +754,9 @@ static const struct config_field root_fields[] = {
     GROUP_FIELD("storage", struct sw_config, storage, storage_fields),
     GROUP_FIELD("limits", struct sw_config, limits, limits_fields),
     GROUP_FIELD("detectors", struct sw_config, detectors, detectors_fields),
+    GROUP_FIELD("outcomes", struct sw_config, outcomes, outcomes_fields),
+    GROUP_FIELD("tuning", struct sw_config, tuning, tuning_fields),
+    GROUP_FIELD("summary", struct sw_config, summary, summary_fields),
     GROUP_FIELD("log", struct sw_config, log, log_fields),
     {0},
 };
@@ -999,6 +1032,7 @@ static void config__broker_defaults(struct sw_config_broker *b)
             .keepalive = 30,
             .reconnect_min_ms = 500,
             .reconnect_max_ms = 30000,
+            .max_reads_per_pass = 256,
         };
         snprintf(b->host, sizeof(b->host), "127.0.0.1");
 }
@@ -1036,6 +1070,9 @@ void sw_config_defaults(struct sw_config *ret)
             .max_future_seconds = 86400,
             .outbox_inflight = 64,
             .outbox_max_rows = 1000000,
+            .device_rate_per_second = 1000,
+            .device_burst = 20000,
+            .max_devices = 1024,
         };
 
         d->schedule_min = 4 * 60 + 30;
@@ -1066,6 +1103,10 @@ void sw_config_defaults(struct sw_config *ret)
                                       .warning_sigma = 2.0,
                                       .critical_sigma = 3.0,
                                       .seed = 42};
+
+        sw_outcome_params_default(&ret->outcomes);
+        sw_tuning_params_default(&ret->tuning);
+        ret->summary.interval_seconds = 900;
 
         ret->log.level = SW_LOG_INFO;
         config__derive_client_ids(ret);

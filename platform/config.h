@@ -7,7 +7,9 @@
 #include <stdint.h>
 
 #include "core/ghost.h"
+#include "core/outcome_metrics.h"
 #include "core/sw_types.h"
+#include "core/tuning.h"
 #include "platform/log.h"
 
 #define SW_CONFIG_DEFAULT_PATH "/etc/shelfwatch/shelfwatch.conf"
@@ -57,6 +59,7 @@ struct sw_config_broker {
         char password[SW_CONFIG_SECRET_SIZE];     /* "" = none; only with a username */
         uint32_t reconnect_min_ms;                /* first reconnect delay, doubles per failure */
         uint32_t reconnect_max_ms;                /* reconnect delay cap, >= reconnect_min_ms */
+        uint32_t max_reads_per_pass;              /* MQTT packets read per loop pass, 1..65535 */
         struct sw_config_tls tls;                 /* optional TLS */
 };
 
@@ -65,6 +68,7 @@ struct sw_config_storage {
         char path[SW_CONFIG_PATH_SIZE]; /* database file */
         uint32_t commit_interval_ms;    /* batch writes into one transaction this long */
         uint32_t cache_kib;             /* SQLite page cache, KiB */
+        uint32_t max_db_kib;            /* database size cap, KiB; 0 = none (the disk is the cap) */
 };
 
 /* Section limits: every resource a sender controls has a cap. */
@@ -80,6 +84,9 @@ struct sw_config_limits {
         uint32_t max_future_seconds;    /* event times further ahead of the clock are rejected */
         uint32_t outbox_inflight;       /* QoS 1 publishes awaiting PUBACK */
         uint32_t outbox_max_rows;       /* outbox rows kept while HQ is unreachable */
+        uint32_t device_rate_per_second; /* messages per second per device (token refill) */
+        uint32_t device_burst;          /* messages a device may send at once (bucket size) */
+        uint32_t max_devices;           /* devices with their own bucket; the rest share one */
 };
 
 /* detectors.ghost. The local forecast (detectors.forecast) is loaded into params.forecast. */
@@ -122,6 +129,11 @@ struct sw_config_detectors {
         struct sw_config_ml ml;                  /* Isolation Forest */
 };
 
+/* Section summary: the retained P/summary to HQ. */
+struct sw_config_summary {
+        uint32_t interval_seconds; /* publish this often (and after each detection run), 10..86400 */
+};
+
 /* Section log. */
 struct sw_config_log {
         enum sw_log_level level; /* messages less important than this are dropped */
@@ -138,6 +150,9 @@ struct sw_config {
         struct sw_config_storage storage;     /* database */
         struct sw_config_limits limits;       /* resource caps */
         struct sw_config_detectors detectors; /* detector tuning and schedule */
+        struct sw_outcome_params outcomes;    /* how cycle counts judge anomalies, ROI horizon */
+        struct sw_tuning_params tuning;       /* learning thresholds from outcomes */
+        struct sw_config_summary summary;     /* P/summary cadence */
         struct sw_config_log log;             /* logging */
 };
 

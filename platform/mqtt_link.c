@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -34,6 +35,7 @@ struct sw_mqtt {
         uint32_t backoff_min_ms;      /* first reconnect delay */
         uint32_t backoff_max_ms;      /* reconnect delay cap */
         uint32_t connect_timeout_ms;  /* wait for CONNACK */
+        uint32_t max_reads;           /* packets read per service call */
         enum sw_mqtt_state state;     /* where the connection is */
         bool attempt_due;             /* first attempt: due at the first service, whatever now */
         uint64_t next_attempt_ms;     /* IDLE: when the next attempt starts */
@@ -46,6 +48,8 @@ struct sw_mqtt {
         uint8_t qos1_mids[SW_MQTT_MID_COUNT / 8]; /* bit set = QoS 1 mid awaiting PUBACK */
         struct sw_mqtt_stats stats;               /* health counters */
         bool lib_ref; /* this link holds a sw_mqtt_lib_users reference */
+        char last_error[SW_MQTT_ERROR_SIZE]; /* libmosquitto's latest error line, "" = none */
+        char tls_reported[SW_MQTT_ERROR_SIZE]; /* TLS refusal last passed to on_disconnect */
 };
 
 /* mosquitto_lib_init()/cleanup() refcount: links are created and freed on one thread. */
@@ -193,6 +197,7 @@ static void sw_mqtt__on_connect(struct mosquitto *mosq, void *obj, int rc, int f
         }
         m->state = SW_MQTT_CONNECTED;
         m->stats.connects++;
+        m->tls_reported[0] = '\0';
         m->backoff_ms = 0;
         m->stats.backoff_ms = 0;
         /* Queued only (we are inside a libmosquitto callback); written by the next service.
@@ -226,6 +231,18 @@ static void sw_mqtt__on_disconnect(struct mosquitto *mosq, void *obj, int rc,
         case SW_MQTT_CONNECTING:
                 m->stats.connect_failures++;
                 sw_mqtt__schedule_retry(m);
+                /* A refused TLS handshake (unknown CA, expired or missing client certificate,
+                 * wrong host name) will not heal by retrying: tell the caller, who logs it.
+                 * libmosquitto reports it as a lost connection (rc 7) after logging OpenSSL's
+                 * reason, so the reason logged during this attempt is the sign. */
+                if ((rc == MOSQ_ERR_TLS || rc == MOSQ_ERR_TLS_HANDSHAKE ||
+                     strncmp(m->last_error, "OpenSSL", 7) == 0) &&
+                    strcmp(m->last_error, m->tls_reported) != 0) {
+                        /* Once per distinct reason until a connection succeeds: no log flood. */
+                        memcpy(m->tls_reported, m->last_error, sizeof(m->tls_reported));
+                        if (m->cb.on_disconnect)
+                                m->cb.on_disconnect(m->ctx, -EPROTO);
+                }
                 break;
         case SW_MQTT_IDLE:
         case SW_MQTT_STOPPED:
@@ -282,6 +299,16 @@ static void sw_mqtt__on_publish(struct mosquitto *mosq, void *obj, int mid, int 
                 m->cb.on_published(m->ctx, mid, reason_code < 0x80);
 }
 
+/* Keep libmosquitto's latest error line (for TLS, OpenSSL's reason) for sw_mqtt_last_error(). */
+static void sw_mqtt__on_log(struct mosquitto *mosq, void *obj, int level, const char *str)
+{
+        struct sw_mqtt *m = obj;
+        (void)mosq;
+
+        if ((level & MOSQ_LOG_ERR) && str)
+                snprintf(m->last_error, sizeof(m->last_error), "%s", str);
+}
+
 static bool sw_mqtt__empty(const char *s)
 {
         return !s || !*s;
@@ -300,6 +327,7 @@ static int sw_mqtt__configure(struct sw_mqtt *m, const struct sw_mqtt_options *o
         mosquitto_disconnect_v5_callback_set(m->mosq, sw_mqtt__on_disconnect);
         mosquitto_message_v5_callback_set(m->mosq, sw_mqtt__on_message);
         mosquitto_publish_v5_callback_set(m->mosq, sw_mqtt__on_publish);
+        mosquitto_log_callback_set(m->mosq, sw_mqtt__on_log);
 
         if (!sw_mqtt__empty(o->username)) {
                 rc = mosquitto_username_pw_set(m->mosq, o->username,
@@ -376,6 +404,7 @@ int sw_mqtt_new(const struct sw_mqtt_options *o, const struct sw_mqtt_callbacks 
                                         : SW_MQTT_DEFAULT_BACKOFF_MAX_MS;
         m->connect_timeout_ms =
             o->connect_timeout_ms ? o->connect_timeout_ms : SW_MQTT_CONNECT_TIMEOUT_MS;
+        m->max_reads = o->max_reads ? o->max_reads : SW_MQTT_MAX_READS;
         m->state = SW_MQTT_IDLE;
         m->attempt_due = true;
         m->rng = o->jitter_seed;
@@ -483,12 +512,32 @@ static void sw_mqtt__abort_attempt(struct sw_mqtt *m)
         }
 }
 
+/* mosquitto_loop_read() reads one packet (more only while our own QoS 1 publishes are in
+ * flight) and leaves the rest in the socket, so a caller that does fixed work per loop pass
+ * (an fsync) would do it per message. Read on while the socket has bytes, up to max_reads. A
+ * packet cut in two stays half-read in libmosquitto until the next POLLIN. */
+static void sw_mqtt__read_available(struct sw_mqtt *m)
+{
+        for (uint32_t n = 0; n < m->max_reads; n++) {
+                struct pollfd p = {.fd = mosquitto_socket(m->mosq), .events = POLLIN};
+
+                if (p.fd < 0)
+                        break;
+                /* After a disconnect from a callback only the first read, as before. */
+                if (n > 0 && (m->state == SW_MQTT_STOPPED || poll(&p, 1, 0) <= 0))
+                        break;
+                if (mosquitto_loop_read(m->mosq, 1) != MOSQ_ERR_SUCCESS)
+                        break;
+        }
+}
+
 static void sw_mqtt__start_attempt(struct sw_mqtt *m)
 {
         int rc;
 
         m->attempt_due = false;
         m->state = SW_MQTT_CONNECTING;
+        m->last_error[0] = '\0'; /* what libmosquitto logs from here on is about this attempt */
         m->attempt_started_ms = m->now_ms;
         /* Non-blocking connect; getaddrinfo() inside may block on DNS. The CONNECT packet is
          * queued and written once the socket is writable. */
@@ -508,7 +557,7 @@ int sw_mqtt_service(struct sw_mqtt *m, short revents, uint64_t now_ms)
          * libmosquitto close the socket when the broker does. */
         if (m->state != SW_MQTT_IDLE && mosquitto_socket(m->mosq) >= 0) {
                 if (revents & (POLLIN | POLLERR | POLLHUP))
-                        (void)mosquitto_loop_read(m->mosq, 1);
+                        sw_mqtt__read_available(m);
                 /* Also write what callbacks just queued (e.g. the re-subscriptions): the socket
                  * is non-blocking, a full buffer just leaves the rest for POLLOUT. */
                 if (mosquitto_socket(m->mosq) >= 0 &&
@@ -557,6 +606,11 @@ uint64_t sw_mqtt_next_deadline_ms(const struct sw_mqtt *m, uint64_t now_ms)
 bool sw_mqtt_connected(const struct sw_mqtt *m)
 {
         return m && m->state == SW_MQTT_CONNECTED;
+}
+
+const char *sw_mqtt_last_error(const struct sw_mqtt *m)
+{
+        return m ? m->last_error : "";
 }
 
 int sw_mqtt_publish(struct sw_mqtt *m, const char *topic, const void *payload, size_t len, int qos,

@@ -29,6 +29,8 @@ struct sw_mqtt;
 #define SW_MQTT_MAX_UNACKED         1024  /* QoS 1 publishes awaiting PUBACK per link */
 #define SW_MQTT_CONNECT_TIMEOUT_MS  10000 /* default wait for CONNACK after an attempt starts */
 #define SW_MQTT_SERVICE_INTERVAL_MS 1000  /* keepalive bookkeeping granularity while connected */
+#define SW_MQTT_MAX_READS           256   /* default bound of packets read per service call */
+#define SW_MQTT_ERROR_SIZE          192   /* bytes kept of libmosquitto's latest error line */
 
 /* TLS settings; all NULL or "" means plain TCP. */
 struct sw_mqtt_tls {
@@ -57,6 +59,7 @@ struct sw_mqtt_options {
         uint32_t session_expiry_s;     /* MQTT v5 session expiry when !clean_start */
         uint64_t jitter_seed;          /* seed of the jitter PRNG; 0 = seed from getrandom() */
         uint32_t connect_timeout_ms;   /* wait for CONNACK; 0 = SW_MQTT_CONNECT_TIMEOUT_MS */
+        uint32_t max_reads;            /* packets read per sw_mqtt_service(); 0 = SW_MQTT_MAX_READS */
 };
 
 /* MQTT v5 request/response properties. */
@@ -74,8 +77,11 @@ struct sw_mqtt_callbacks {
         void (*on_connect)(void *ctx);
         /* An established connection was lost (reason: -errno, e.g. -ECONNRESET, -ETIMEDOUT
          * for keepalive) or the broker refused the CONNECT (-EACCES for bad credentials or not
-         * authorised, -ECONNREFUSED otherwise). Failed TCP attempts while the broker is down
-         * only count in connect_failures. Not called for sw_mqtt_disconnect()/sw_mqtt_free(). */
+         * authorised, -ECONNREFUSED otherwise), or the TLS handshake failed (-EPROTO, once per
+         * distinct reason until a connection succeeds; sw_mqtt_last_error() says why, and
+         * connect_failures counts every attempt). Failed TCP attempts while the
+         * broker is down only count in connect_failures. Not called for
+         * sw_mqtt_disconnect()/sw_mqtt_free(). */
         void (*on_disconnect)(void *ctx, int reason);
         /* A message arrived; props fields are NULL when absent. Pointers are valid only during
          * the call. */
@@ -117,7 +123,9 @@ int sw_mqtt_fd(const struct sw_mqtt *m);
 short sw_mqtt_poll_events(const struct sw_mqtt *m);
 
 /* Do all due work: read/write according to revents, keepalive, connect timeout, and start a
- * (re)connect attempt once the backoff deadline has passed. now_ms: monotonic clock in ms.
+ * (re)connect attempt once the backoff deadline has passed. With POLLIN it reads every packet
+ * that has arrived, up to options.max_reads, so the caller's work per pass (one fsync) covers
+ * them all. now_ms: monotonic clock in ms.
  * Never waits on the network: attempts use mosquitto_connect_bind_async() (non-blocking
  * connect). What may block: the host name lookup (getaddrinfo) inside an attempt — use an IP
  * address or /etc/hosts for brokers that must never stall the loop — and opening TLS files.
@@ -129,6 +137,9 @@ int sw_mqtt_service(struct sw_mqtt *m, short revents, uint64_t now_ms);
 uint64_t sw_mqtt_next_deadline_ms(const struct sw_mqtt *m, uint64_t now_ms);
 /* True between CONNACK success and the loss of the connection. */
 bool sw_mqtt_connected(const struct sw_mqtt *m);
+/* libmosquitto's latest error line, such as OpenSSL's "certificate verify failed"; "" when
+ * none. Valid until the next sw_mqtt_service(). */
+const char *sw_mqtt_last_error(const struct sw_mqtt *m);
 
 /* Publish. qos 0 or 1. props may be NULL. *ret_mid (may be NULL) receives the message id that
  * on_published will report. Returns 0, -ENOTCONN (not connected: nothing queued), -EINVAL

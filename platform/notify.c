@@ -2,6 +2,7 @@
 #include "platform/notify.h"
 
 #include <stdio.h>
+#include <time.h>
 #include <systemd/sd-daemon.h>
 
 void sw_notify_ready(const char *status)
@@ -17,6 +18,14 @@ void sw_notify_status(const char *status)
 void sw_notify_stopping(void)
 {
         sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+}
+
+void sw_notify_reloading(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading the configuration",
+                   (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000u);
 }
 
 void sw_notify_watchdog(void)

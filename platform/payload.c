@@ -850,7 +850,7 @@ int sw_payload_decode_command(struct sw_payload_decoder *d, const void *payload,
             CMD_STR(sku, SW_CMD_MAX_STRING_LEN),      CMD_STR(anomaly, SW_CMD_MAX_STRING_LEN),
             CMD_STR(outcome, SW_CMD_MAX_STRING_LEN),  CMD_STR(action, SW_CMD_MAX_STRING_LEN),
             CMD_STR(note, SW_CMD_MAX_NOTE_LEN),       CMD_STR(reply_to, SW_CMD_MAX_STRING_LEN),
-            CMD_STR(corr, SW_CMD_MAX_STRING_LEN),
+            CMD_STR(corr, SW_CMD_MAX_STRING_LEN),     CMD_STR(user, SW_CMD_MAX_STRING_LEN),
 #undef CMD_STR
         };
         struct decode_ctx c = {.err = err, .errsz = errsz};

@@ -63,6 +63,7 @@ struct sw_cmd_request {
         const char *outcome;  /* outcome: "true_positive" / "false_positive" */
         const char *action;   /* outcome: action taken */
         const char *note;     /* outcome: free text */
+        const char *user;     /* outcome: who judged it */
         const char *reply_to; /* MQTT 3.1.1 clients: topic to reply to (no wildcards) */
         const char *corr;     /* MQTT 3.1.1 clients: correlation string echoed back */
         int64_t days;         /* window in days, 1..SW_CMD_MAX_NUMBER; valid when has_days */

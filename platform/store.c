@@ -1,5 +1,6 @@
 /* SQLite persistence of shelfwatchd: schema migrations, prepared statements, -errno mapping. */
 #include "platform/store.h"
+#include "platform/store_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -84,6 +85,24 @@ static const char *const store_migrations[SW_STORE_SCHEMA_VERSION] = {
     "  topic TEXT NOT NULL,"
     "  payload BLOB NOT NULL"
     ");",
+    /* 2 -> 3: outcomes of anomalies (cycle counts, the outcome command) */
+    "CREATE TABLE outcome ("
+    "  id TEXT PRIMARY KEY NOT NULL,"
+    "  anomaly TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  sku TEXT NOT NULL,"
+    "  outcome TEXT NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  count_id TEXT,"
+    "  ts INTEGER NOT NULL,"
+    "  value_recovered REAL NOT NULL,"
+    "  prevented_value REAL NOT NULL,"
+    "  payload TEXT NOT NULL"
+    ");"
+    "CREATE INDEX outcome_by_anomaly ON outcome(anomaly, seq);"
+    "CREATE INDEX outcome_by_sku ON outcome(sku, type, ts);"
+    "CREATE INDEX outcome_by_count ON outcome(count_id) WHERE count_id IS NOT NULL;",
 };
 
 #define ANOMALY_COLUMNS                                                                            \
@@ -1192,4 +1211,26 @@ int sw_store_inbox_clear(struct sw_store *s)
                 return -EINVAL;
         r = store_run(s, s->stmt[STMT_INBOX_CLEAR]);
         return r < 0 ? r : sqlite3_changes(s->db);
+}
+
+/* ---- for the other store_*.c files (platform/store_internal.h) --------------------------- */
+
+sqlite3 *sw_store__db(struct sw_store *s)
+{
+        return s->db;
+}
+
+int sw_store__fail(struct sw_store *s, int rc)
+{
+        return store_fail(s, rc);
+}
+
+int sw_store__fail_msg(struct sw_store *s, int r, const char *msg)
+{
+        return store_fail_msg(s, r, msg);
+}
+
+int sw_store__walk(struct sw_store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *arg), void *arg)
+{
+        return store_walk(s, st, row, arg);
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # install-deps.sh: install the Debian 12 packages needed to build and test shelfwatch.
 #
-# Usage: tools/install-deps.sh [--cross] [--check]
+# Usage: tools/install-deps.sh [--cross] [--bench] [--check]
 #   --cross  also install the aarch64 and armhf cross toolchains and qemu-user
+#   --bench  also what tools/bench/ needs (bc, python3-numpy, python3-sklearn)
 #   --check  only report what is missing; exit 1 if anything is
 #
 # Idempotent: packages already installed (per dpkg-query) are not touched, and
@@ -15,6 +16,8 @@ base_pkgs=(
         libsqlite3-dev sqlite3
         libconfig-dev libsystemd-dev libcjson-dev libcmocka-dev
         tzdata openssl ca-certificates
+        # systemd-analyze (verify, security) for tools/check-package.sh
+        systemd
 )
 cross_pkgs=(
         gcc-aarch64-linux-gnu libc6-dev-arm64-cross
@@ -25,14 +28,18 @@ cross_pkgs=(
         file
 )
 
+bench_pkgs=(bc python3-numpy python3-sklearn)
+
 want_cross=0
+want_bench=0
 check_only=0
 for arg in "$@"; do
         case "$arg" in
         --cross) want_cross=1 ;;
+        --bench) want_bench=1 ;;
         --check) check_only=1 ;;
         -h | --help)
-                sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+                sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
                 exit 0
                 ;;
         *)
@@ -45,6 +52,9 @@ done
 pkgs=("${base_pkgs[@]}")
 if ((want_cross)); then
         pkgs+=("${cross_pkgs[@]}")
+fi
+if ((want_bench)); then
+        pkgs+=("${bench_pkgs[@]}")
 fi
 
 # A package counts as installed only when dpkg says "install ok installed";

@@ -72,7 +72,7 @@ export LSAN_OPTIONS=$lsan
 
 echo "== run-sanitized-tests: ctest (ASAN_OPTIONS=$ASAN_OPTIONS)"
 status=0
-ctest --test-dir "$build" --output-on-failure "$@" || status=$?
+ctest --test-dir "$build" --output-on-failure -LE bench "$@" || status=$? # benchmarks: ctest -L bench
 
 shopt -s nullglob
 reports=("$logs"/asan.* "$logs"/ubsan.*)

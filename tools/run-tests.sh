@@ -24,5 +24,5 @@ cmake --build "$build" -j"$jobs"
 
 echo "== run-tests: ctest"
 status=0
-ctest --test-dir "$build" --output-on-failure "$@" || status=$?
+ctest --test-dir "$build" --output-on-failure -LE bench "$@" || status=$? # benchmarks: ctest -L bench
 exit "$status"

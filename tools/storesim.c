@@ -36,9 +36,11 @@
 #define SIM_LATE_DELIVERY  0.05  /* share of orders that arrive 3..5 days late */
 #define SIM_TOPIC_MAX      512
 #define SIM_MAX_CATEGORIES 256
-#define SIM_SLOW_RATE      1.0 /* units per day under which a SKU is a slow seller */
-#define SIM_ML_WINDOW_DAYS 7   /* the ML features look this many days back */
-#define SIM_FEATURES       8   /* values in a row of the ml-features reply */
+#define SIM_SLOW_RATE      1.0         /* units per day under which a SKU is a slow seller */
+#define SIM_ML_WINDOW_DAYS 7           /* the ML features look this many days back */
+#define SIM_FEATURES       8           /* values in a row of the ml-features reply */
+#define SIM_SCANNER        "handheld1" /* device of the simulated associates' cycle counts */
+#define SIM_WEEK_DAYS      7           /* the report's weekly ghost_stock blocks */
 
 /* Columns of --features-out: the daemon's feature names in its order, then the label; what
  * tools/bench/iforest_parity.py --features reads. */
@@ -86,6 +88,9 @@ struct sim_options {
         const char *report_path;    /* score report JSON, or NULL */
         const char *anomalies_path; /* every anomaly received, or NULL */
         const char *features_path;  /* daily ml-features rows with labels, CSV, or NULL */
+        unsigned associates;        /* cycle counts per day from the ghost-stock list; 0: none */
+        unsigned count_delay_hours; /* the associates count this many hours after closing */
+        const char *counts_path;    /* every cycle count with its truth and ack, or NULL */
         bool verbose;               /* print each anomaly as it arrives */
         bool quiet;                 /* print only the final report */
         bool help;                  /* --help */
@@ -152,6 +157,7 @@ struct sim_episode {
         double factor;              /* multiplier: of the price, of demand, of the usual order */
         int32_t excess;             /* overstock: units of the excess receipt */
         bool closed;                /* ended within the run */
+        bool counted;               /* ghost: ended by an associate's cycle count */
 };
 
 /* An event planned at start-up: day, kind and preferred SKU. */
@@ -203,6 +209,26 @@ struct sim_anomaly {
         sw_day_t as_of;               /* as_of of the latest version */
 };
 
+/* What the simulated associates did, and what the truth and the daemon say about it. */
+struct sim_counts {
+        unsigned long sent;         /* cycle counts made (a resend of one is not another) */
+        unsigned long messages;     /* count messages published, resends included */
+        unsigned long accepted;     /* acks "accepted" (first answers) */
+        unsigned long rejected;     /* acks "rejected" */
+        unsigned long duplicates;   /* acks marked duplicate (after a resend) */
+        unsigned long truth_tp;     /* counts that found a ghost (the shelf really was short) */
+        unsigned long truth_fp;     /* counts that found the book right */
+        double truth_value;         /* sum over truth_tp of (book - counted) x list price */
+        unsigned long daemon_tp;    /* acks whose outcome says true_positive */
+        unsigned long daemon_fp;    /* ... false_positive */
+        unsigned long no_outcome;   /* accepted acks without an outcome */
+        double daemon_value;        /* sum of the outcomes' value_recovered */
+        bool daemon_value_seen;     /* some ack carried a value_recovered */
+        unsigned long agree;        /* acks whose outcome is the truth's verdict */
+        unsigned long ghosts_fixed; /* ghosts ended by a count rather than the full count */
+        unsigned long recommendations_empty; /* days the ghost-stock list had nothing */
+};
+
 /* A batch of items (inventory, receipt, shelf, forecast) split into bounded messages. */
 struct sim_batch {
         char suffix[64];   /* topic after the prefix */
@@ -237,6 +263,7 @@ struct sim {
         struct mosquitto *mosq;          /* broker connection */
         bool connected;                  /* CONNACK received and not lost since */
         int subacks;                     /* SUBACKs since the last CONNACK */
+        int subs;                        /* subscriptions made on each CONNACK */
         long inflight;                   /* QoS 1 publishes without PUBACK */
         int64_t last_ack_ms;             /* monotonic time of the last PUBACK */
         char reply_topic[SIM_TOPIC_MAX]; /* our private response topic */
@@ -244,6 +271,11 @@ struct sim {
         int reply_state;                 /* 0 waiting, 1 ok, -1 error reply */
         char reply_text[256];            /* start of the last reply */
         cJSON *reply;                    /* the last reply, parsed (NULL if not JSON) */
+        char ack_topic[SIM_TOPIC_MAX];   /* P/scanner/SIM_SCANNER/ack */
+        char ack_id[200];                /* id of the cycle count awaiting its ack */
+        cJSON *ack;                      /* that ack, parsed, once it came (else NULL) */
+        FILE *counts_file;               /* --counts, or NULL */
+        struct sim_counts counts;        /* the associates' tallies */
         FILE *anomalies_file;            /* --anomalies, or NULL */
         FILE *features_file;             /* --features-out, or NULL */
         unsigned long feature_rows;      /* rows written to it */
@@ -992,6 +1024,8 @@ static void sim_on_connect(struct mosquitto *m, void *obj, int rc, int flags,
         snprintf(topic, sizeof(topic), "%s/anomaly", s->prefix);
         mosquitto_subscribe_v5(m, NULL, topic, 1, 0, NULL);
         mosquitto_subscribe_v5(m, NULL, s->reply_topic, 1, 0, NULL);
+        if (s->opt.associates > 0)
+                mosquitto_subscribe_v5(m, NULL, s->ack_topic, 1, 0, NULL);
 }
 
 static void sim_on_disconnect(struct mosquitto *m, void *obj, int rc,
@@ -1108,6 +1142,19 @@ static void sim_on_anomaly(struct sim *s, const struct mosquitto_message *msg)
         cJSON_Delete(j);
 }
 
+/* A cycle-count ack: kept when it answers the count we wait for (acks of earlier attempts,
+ * or of other scanners' counts on the same device, are ignored). */
+static void sim_on_ack(struct sim *s, const struct mosquitto_message *msg)
+{
+        if (s->ack || !s->ack_id[0])
+                return;
+        cJSON *j = cJSON_ParseWithLength(msg->payload, (size_t)msg->payloadlen);
+        if (j && strcmp(sim_json_str(j, "id"), s->ack_id) == 0)
+                s->ack = j;
+        else
+                cJSON_Delete(j);
+}
+
 static void sim_on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg,
                            const mosquitto_property *props)
 {
@@ -1115,11 +1162,13 @@ static void sim_on_message(struct mosquitto *m, void *obj, const struct mosquitt
         (void)m;
         if (strcmp(msg->topic, s->reply_topic) == 0)
                 sim_on_reply(s, msg, props);
+        else if (s->opt.associates > 0 && strcmp(msg->topic, s->ack_topic) == 0)
+                sim_on_ack(s, msg);
         else
                 sim_on_anomaly(s, msg);
 }
 
-/* Connect (or reconnect) and wait for CONNACK and both SUBACKs. 0 or -EHOSTUNREACH. */
+/* Connect (or reconnect) and wait for CONNACK and every SUBACK. 0 or -EHOSTUNREACH. */
 static int sim_connect(struct sim *s, unsigned patience_ms)
 {
         int64_t deadline = sim_now_ms() + patience_ms;
@@ -1128,10 +1177,10 @@ static int sim_connect(struct sim *s, unsigned patience_ms)
                 if (mosquitto_connect_bind_v5(s->mosq, s->opt.host, (int)s->opt.port, 30, NULL,
                                               NULL) == MOSQ_ERR_SUCCESS) {
                         int64_t wait = sim_now_ms() + 5000;
-                        while (sim_now_ms() < wait && !(s->connected && s->subacks >= 2))
+                        while (sim_now_ms() < wait && !(s->connected && s->subacks >= s->subs))
                                 if (mosquitto_loop(s->mosq, 100, 1) != MOSQ_ERR_SUCCESS)
                                         break;
-                        if (s->connected && s->subacks >= 2)
+                        if (s->connected && s->subacks >= s->subs)
                                 return 0;
                 }
                 if (sim_now_ms() >= deadline)
@@ -1182,19 +1231,18 @@ static int sim_publish_outbox(struct sim *s)
 }
 
 /*
- * Send the command P/cmd/{name} with payload {"as_of":...}, our response topic and the
- * correlation data corr, and wait for the reply that carries corr. 0 when it says
- * {"ok":true} (s->reply holds it); -EPROTO on an error reply (s->reply_text says why),
- * -ETIMEDOUT, -ENOMEM, or sim_pump's errors.
+ * Send the command P/cmd/{name} with payload, our response topic and the correlation data
+ * corr, and wait for the reply that carries corr. 0 when it says {"ok":true} (s->reply holds
+ * it); -EPROTO on an error reply (s->reply_text says why), -ETIMEDOUT, -ENOMEM, or sim_pump's
+ * errors.
  */
-static int sim_command(struct sim *s, const char *name, sw_day_t as_of, const char *corr)
+static int sim_command_payload(struct sim *s, const char *name, const char *payload,
+                               const char *corr)
 {
-        char topic[SIM_TOPIC_MAX], date[11], payload[40];
+        char topic[SIM_TOPIC_MAX];
         mosquitto_property *props = NULL;
         int r;
-        sim_date(as_of, date);
         snprintf(topic, sizeof(topic), "%s/cmd/%s", s->prefix, name);
-        snprintf(payload, sizeof(payload), "{\"as_of\":\"%s\"}", date);
         snprintf(s->corr, sizeof(s->corr), "%s", corr);
         cJSON_Delete(s->reply);
         s->reply = NULL;
@@ -1219,6 +1267,15 @@ static int sim_command(struct sim *s, const char *name, sw_day_t as_of, const ch
                         return r;
         }
         return s->reply_state > 0 ? 0 : -EPROTO;
+}
+
+/* sim_command_payload with the payload {"as_of":"YYYY-MM-DD"}. */
+static int sim_command(struct sim *s, const char *name, sw_day_t as_of, const char *corr)
+{
+        char date[11], payload[40];
+        sim_date(as_of, date);
+        snprintf(payload, sizeof(payload), "{\"as_of\":\"%s\"}", date);
+        return sim_command_payload(s, name, payload, corr);
 }
 
 /* Ask the daemon to run its detectors as of as_of and wait for {"ok":true}. */
@@ -1262,6 +1319,206 @@ static int sim_deliver_day(struct sim *s, sw_day_t as_of)
         return -ETIMEDOUT;
 }
 
+/* ---- the associates: cycle counts of the daemon's ghost-stock recommendations ---- */
+
+/* Index of the SKU with this code, or -1. */
+static int sim_sku_by_code(const struct sim *s, const char *code)
+{
+        for (unsigned i = 0; i < s->opt.skus; i++)
+                if (strcmp(s->skus[i].code, code) == 0)
+                        return (int)i;
+        return -1;
+}
+
+/*
+ * Publish one cycle count on P/scanner/SIM_SCANNER/count and wait for its ack (then in
+ * s->ack). Without an ack in --reply-timeout, or after a lost connection, the same count (same
+ * id) is sent again, up to --retries times. 0, -ETIMEDOUT, or -EHOSTUNREACH.
+ */
+static int sim_send_count(struct sim *s, const char *id, const char *payload)
+{
+        char topic[SIM_TOPIC_MAX];
+        snprintf(topic, sizeof(topic), "%s/scanner/%s/count", s->prefix, SIM_SCANNER);
+        snprintf(s->ack_id, sizeof(s->ack_id), "%s", id);
+        cJSON_Delete(s->ack);
+        s->ack = NULL;
+        for (unsigned attempt = 0; attempt <= s->opt.retries; attempt++) {
+                int r = mosquitto_publish_v5(s->mosq, NULL, topic, (int)strlen(payload), payload, 1,
+                                             false, NULL);
+                if (r != MOSQ_ERR_SUCCESS) {
+                        if (sim_pump(s, 0) == -EHOSTUNREACH)
+                                return -EHOSTUNREACH;
+                        continue;
+                }
+                s->published++;
+                s->counts.messages++;
+                for (int64_t until = sim_now_ms() + s->opt.reply_timeout_ms;
+                     !s->ack && sim_now_ms() < until;) {
+                        r = sim_pump(s, 100);
+                        if (r == -EHOSTUNREACH)
+                                return r;
+                        if (r < 0)
+                                break; /* reconnected: send it again */
+                }
+                if (s->ack)
+                        break;
+                if (!s->opt.quiet)
+                        fprintf(stderr, "storesim: no ack for cycle count %s (attempt %u/%u)\n", id,
+                                attempt + 1, s->opt.retries + 1);
+        }
+        s->ack_id[0] = '\0';
+        return s->ack ? 0 : -ETIMEDOUT;
+}
+
+/* The ack's verdict: "true_positive", "false_positive" or "" (none), and its value_recovered,
+ * -1 when it has none (the outcome may be a name or the P/outcome object). */
+static const char *sim_ack_outcome(const cJSON *ack, double *ret_value)
+{
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(ack, "outcome");
+        const cJSON *v =
+            cJSON_GetObjectItemCaseSensitive(cJSON_IsObject(o) ? o : ack, "value_recovered");
+        *ret_value = cJSON_IsNumber(v) ? v->valuedouble : -1.0;
+        if (cJSON_IsObject(o))
+                return sim_json_str(o, "outcome");
+        return cJSON_IsString(o) ? o->valuestring : "";
+}
+
+/*
+ * One associate's cycle count of SKU k for recommendation rec (rank 1..), store-local
+ * count_delay_hours after closing on day: the true on-shelf quantity, in answer to the
+ * recommended anomaly. When the daemon accepts it, the simulated book follows (book =
+ * counted), a ghost on the SKU ends there, and the evening's reorder rule reacts the next day.
+ */
+static int sim_count_one(struct sim *s, sw_day_t day, const char *stem, unsigned n,
+                         unsigned k_index, const cJSON *rec)
+{
+        struct sim_sku *k = &s->skus[k_index];
+        const char *anomaly = sim_json_str(rec, "id");
+        char id[200], ts[40], date[11], cat[32];
+        int32_t book = k->book, counted = k->physical;
+        bool ghost = k->ghost >= 0;
+        double truth_value = ghost && book > counted ? (book - counted) * k->price : 0.0, value;
+        if (sim_local_ts(day, SIM_CLOSE_SEC + 3600 * s->opt.count_delay_hours, ts, sizeof(ts)) < 0)
+                return -EINVAL;
+        snprintf(id, sizeof(id), "%s-c%u", stem, n);
+        cJSON *msg = cJSON_CreateObject();
+        cJSON_AddStringToObject(msg, "id", id);
+        cJSON_AddStringToObject(msg, "ts", ts);
+        cJSON_AddStringToObject(msg, "sku", k->code);
+        cJSON_AddNumberToObject(msg, "counted", counted);
+        cJSON_AddStringToObject(msg, "anomaly", anomaly);
+        cJSON_AddStringToObject(msg, "user", "associate");
+        char *payload = cJSON_PrintUnformatted(msg);
+        cJSON_Delete(msg);
+        if (!payload)
+                return -ENOMEM;
+        int r = sim_send_count(s, id, payload);
+        free(payload);
+        if (r < 0)
+                return r;
+        s->counts.sent++;
+        const char *status = sim_json_str(s->ack, "status");
+        bool accepted = strcmp(status, "accepted") == 0;
+        bool duplicate = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s->ack, "duplicate"));
+        const char *verdict = sim_ack_outcome(s->ack, &value);
+        s->counts.accepted += accepted;
+        s->counts.rejected += !accepted;
+        s->counts.duplicates += duplicate;
+        if (accepted) {
+                s->counts.truth_tp += ghost;
+                s->counts.truth_fp += !ghost;
+                s->counts.truth_value += truth_value;
+                bool tp = strcmp(verdict, "true_positive") == 0;
+                bool fp = strcmp(verdict, "false_positive") == 0;
+                s->counts.daemon_tp += tp;
+                s->counts.daemon_fp += fp;
+                s->counts.no_outcome += !tp && !fp;
+                s->counts.daemon_value += tp && value > 0.0 ? value : 0.0;
+                s->counts.daemon_value_seen |= value >= 0.0;
+                s->counts.agree += (tp && ghost) || (fp && !ghost);
+                k->book = counted;
+                if (ghost) { /* the count ends the ghost: the book now says the shelf is empty */
+                        struct sim_episode *e = &s->eps[k->ghost];
+                        e->end = day;
+                        e->closed = true;
+                        e->counted = true;
+                        k->ghost = -1;
+                        k->ghost_clear = day + SIM_ML_WINDOW_DAYS;
+                        s->counts.ghosts_fixed++;
+                }
+        }
+        if (s->counts_file) {
+                cJSON *line = cJSON_CreateObject();
+                sim_date(day, date);
+                cJSON_AddStringToObject(line, "id", id);
+                cJSON_AddStringToObject(line, "day", date);
+                cJSON_AddStringToObject(line, "ts", ts);
+                cJSON_AddStringToObject(line, "sku", k->code);
+                cJSON_AddStringToObject(line, "category", sim_category(k->category, cat));
+                cJSON_AddStringToObject(line, "anomaly", anomaly);
+                cJSON_AddNumberToObject(line, "rank", sim_json_num(rec, "rank"));
+                cJSON_AddNumberToObject(line, "book", book);
+                cJSON_AddNumberToObject(line, "counted", counted);
+                cJSON_AddNumberToObject(line, "price", k->price);
+                cJSON_AddBoolToObject(line, "ghost", ghost);
+                cJSON_AddNumberToObject(line, "value_truth", truth_value);
+                cJSON_AddItemToObject(line, "ack", cJSON_Duplicate(s->ack, true));
+                char *text = cJSON_PrintUnformatted(line);
+                cJSON_Delete(line);
+                if (!text)
+                        return -ENOMEM;
+                fprintf(s->counts_file, "%s\n", text);
+                free(text);
+        }
+        if (s->opt.verbose) {
+                sim_date(day, date);
+                printf("[%s] count %s (%s): book %" PRId32 ", counted %" PRId32 ", %s -> %s %s\n",
+                       date, k->code, anomaly, book, counted, ghost ? "ghost" : "no ghost", status,
+                       verdict[0] ? verdict : "(no outcome)");
+        }
+        return 0;
+}
+
+/*
+ * The associates' round after day's detect: ask for the ghost-stock recommendations (the top
+ * --associates) and count each recommended SKU. Returns the counts made; -EPROTO,
+ * -ETIMEDOUT, -ECONNRESET when the list could not be had (no count then); -ETIMEDOUT when a
+ * count went unanswered; -EHOSTUNREACH, -ENOMEM.
+ */
+static int sim_associates(struct sim *s, sw_day_t day)
+{
+        char date[11], corr[64], payload[40], stem[160];
+        sim_date(day + 1, date);
+        snprintf(corr, sizeof(corr), "ghost-stock-%s", date);
+        snprintf(payload, sizeof(payload), "{\"limit\":%u}", s->opt.associates);
+        int r = sim_command_payload(s, "ghost-stock", payload, corr);
+        if (r < 0)
+                return r;
+        cJSON *recs = cJSON_DetachItemFromObjectCaseSensitive(s->reply, "recommendations"), *rec;
+        if (!cJSON_IsArray(recs)) {
+                cJSON_Delete(recs);
+                return -EPROTO;
+        }
+        sim_date(day, date);
+        snprintf(stem, sizeof(stem), "%s-s%u-%.4s%.2s%.2s", s->opt.store, s->opt.seed, date,
+                 date + 5, date + 8);
+        unsigned n = 0;
+        cJSON_ArrayForEach(rec, recs)
+        {
+                if (n >= s->opt.associates)
+                        break;
+                int k = sim_sku_by_code(s, sim_json_str(rec, "sku"));
+                const char *anomaly = sim_json_str(rec, "id");
+                if (k < 0 || !anomaly[0])
+                        continue; /* not one of ours */
+                if ((r = sim_count_one(s, day, stem, ++n, (unsigned)k, rec)) < 0)
+                        break;
+        }
+        cJSON_Delete(recs);
+        s->counts.recommendations_empty += n == 0;
+        return r < 0 ? r : (int)n;
+}
+
 /* ---- results ---- */
 
 static int sim_write_truth(const struct sim *s, const char *path)
@@ -1292,6 +1549,11 @@ static int sim_write_truth(const struct sim *s, const char *path)
                 if (e->kind == SIM_OVERSTOCK)
                         fprintf(f, "\"on_hand_book\":%" PRId32 ",\"excess_units\":%" PRId32 ",",
                                 e->book, e->excess);
+                if (e->kind == SIM_GHOST && s->opt.associates > 0)
+                        fprintf(f, "\"fixed_by\":\"%s\",",
+                                e->counted  ? "cycle_count"
+                                : e->closed ? "inventory"
+                                            : "none");
                 fprintf(f, "\"fixed\":%s}\n", e->closed ? "true" : "false");
         }
         return fclose(f) == 0 ? 0 : -EIO;
@@ -1525,6 +1787,102 @@ static void sim_ml_json(cJSON *g, const struct sim_tally *t)
         cJSON_AddItemToObject(g, "by_kind", by);
 }
 
+/*
+ * The ghost_stock score week by week: anomaly ids by the week of the last day their detectors
+ * saw (first as_of - 1), ghosts by the week they started (those the daemon could have seen).
+ */
+static cJSON *sim_weeks_json(const struct sim *s)
+{
+        const char *type = sw_anomaly_type_name(SW_ANOMALY_GHOST_STOCK);
+        cJSON *weeks = cJSON_CreateArray();
+        for (unsigned w = 0; w * SIM_WEEK_DAYS < s->opt.days; w++) {
+                sw_day_t from = s->opt.start + (sw_day_t)(w * SIM_WEEK_DAYS);
+                sw_day_t to = from + SIM_WEEK_DAYS - 1,
+                         last = s->opt.start + (sw_day_t)s->opt.days - 1;
+                unsigned tp = 0, fp = 0, events = 0, found = 0;
+                to = to < last ? to : last;
+                for (size_t i = 0; i < s->n_anoms; i++) {
+                        const struct sim_anomaly *a = &s->anoms[i];
+                        sw_day_t seen = a->first_as_of - 1;
+                        if (strcmp(a->type, type) != 0 || seen < from || seen > to)
+                                continue;
+                        bool hit = sim_find_episode(s, sim_ghost_rule.kinds, a->sku, seen);
+                        tp += hit;
+                        fp += !hit;
+                }
+                for (size_t e = 0; e < s->n_eps; e++) {
+                        const struct sim_episode *g = &s->eps[e];
+                        if (g->kind != SIM_GHOST || g->start < from || g->start > to ||
+                            !s->has_as_of || g->start >= s->last_as_of)
+                                continue;
+                        events++;
+                        for (size_t i = 0; i < s->n_anoms; i++)
+                                if (strcmp(s->anoms[i].type, type) == 0 &&
+                                    sim_matches(s, g, s->anoms[i].sku,
+                                                s->anoms[i].first_as_of - 1)) {
+                                        found++;
+                                        break;
+                                }
+                }
+                char a[11], b[11];
+                sim_date(from, a);
+                sim_date(to, b);
+                cJSON *o = cJSON_CreateObject();
+                cJSON_AddStringToObject(o, "from", a);
+                cJSON_AddStringToObject(o, "to", b);
+                cJSON_AddNumberToObject(o, "true_positives", tp);
+                cJSON_AddNumberToObject(o, "false_positives", fp);
+                sim_add_stat(o, "precision", tp + fp > 0, tp + fp ? (double)tp / (tp + fp) : 0);
+                cJSON_AddNumberToObject(o, "events", events);
+                cJSON_AddNumberToObject(o, "events_detected", found);
+                cJSON_AddItemToArray(weeks, o);
+        }
+        return weeks;
+}
+
+/* The associates' block of the report (and its line in the printed report). */
+static cJSON *sim_counts_json(const struct sim *s)
+{
+        const struct sim_counts *c = &s->counts;
+        cJSON *o = cJSON_CreateObject(), *t, *d, *a;
+        char value[32] = "not in acks";
+        if (c->daemon_value_seen)
+                snprintf(value, sizeof(value), "%.2f", c->daemon_value);
+        printf("  associates: %lu counts (%u a day, %02u:00), acks %lu accepted %lu rejected %lu "
+               "duplicate; by truth %lu true positives (value %.2f), %lu false positives; "
+               "daemon outcomes %lu TP (value %s) %lu FP %lu none, %lu agree; %lu ghosts ended "
+               "by a count\n",
+               c->sent, s->opt.associates, (21 + s->opt.count_delay_hours) % 24, c->accepted,
+               c->rejected, c->duplicates, c->truth_tp, c->truth_value, c->truth_fp, c->daemon_tp,
+               value, c->daemon_fp, c->no_outcome, c->agree, c->ghosts_fixed);
+        cJSON_AddNumberToObject(o, "per_day", s->opt.associates);
+        cJSON_AddNumberToObject(o, "count_delay_hours", s->opt.count_delay_hours);
+        cJSON_AddNumberToObject(o, "counts_sent", (double)c->sent);
+        cJSON_AddNumberToObject(o, "count_messages", (double)c->messages);
+        cJSON_AddNumberToObject(o, "days_without_recommendations",
+                                (double)c->recommendations_empty);
+        a = cJSON_AddObjectToObject(o, "acks");
+        cJSON_AddNumberToObject(a, "accepted", (double)c->accepted);
+        cJSON_AddNumberToObject(a, "rejected", (double)c->rejected);
+        cJSON_AddNumberToObject(a, "duplicate", (double)c->duplicates);
+        t = cJSON_AddObjectToObject(o, "truth");
+        cJSON_AddNumberToObject(t, "true_positives", (double)c->truth_tp);
+        cJSON_AddNumberToObject(t, "false_positives", (double)c->truth_fp);
+        sim_add_stat(t, "precision", c->truth_tp + c->truth_fp > 0,
+                     c->truth_tp + c->truth_fp
+                         ? (double)c->truth_tp / (double)(c->truth_tp + c->truth_fp)
+                         : 0);
+        cJSON_AddNumberToObject(t, "value_recovered", c->truth_value);
+        cJSON_AddNumberToObject(t, "ghosts_ended_by_count", (double)c->ghosts_fixed);
+        d = cJSON_AddObjectToObject(o, "daemon");
+        cJSON_AddNumberToObject(d, "true_positives", (double)c->daemon_tp);
+        cJSON_AddNumberToObject(d, "false_positives", (double)c->daemon_fp);
+        cJSON_AddNumberToObject(d, "no_outcome", (double)c->no_outcome);
+        sim_add_stat(d, "value_recovered", c->daemon_value_seen, c->daemon_value);
+        cJSON_AddNumberToObject(d, "agree_with_truth", (double)c->agree);
+        return o;
+}
+
 /* Score ghost_stock and ml_detected anomalies against the ground truth; print and return the
  * report. */
 static cJSON *sim_score(const struct sim *s)
@@ -1593,8 +1951,11 @@ static cJSON *sim_score(const struct sim *s)
                         cJSON_AddNumberToObject(
                             cJSON_AddObjectToObject(types, sw_anomaly_type_name(t)), "detected",
                             by_type[t]);
-        sim_tally_json(types, &sim_ghost_rule, &gt);
+        cJSON_AddItemToObject(sim_tally_json(types, &sim_ghost_rule, &gt), "weeks",
+                              sim_weeks_json(s));
         cJSON_AddItemToObject(r, "types", types);
+        if (s->opt.associates > 0)
+                cJSON_AddItemToObject(r, "associates", sim_counts_json(s));
         return r;
 }
 
@@ -1661,6 +2022,11 @@ static const struct sim_opt_spec sim_opt_specs[] = {
             "F  share of SKUs watched by shelf sensors"),
     SIM_OPT("push-forecast", SIM_OPT_FLAG, push_forecast, 0, 0, NULL,
             "publish P/forecast daily: expected units per SKU for the next 7 days"),
+    SIM_HEAD("Associates (cycle counts of the daemon's ghost-stock list):"),
+    SIM_OPT("associates", SIM_OPT_UINT, associates, 0, 10000, "0",
+            "N  after each day's detect, count the top N recommendations; 0: off"),
+    SIM_OPT("count-delay-hours", SIM_OPT_UINT, count_delay_hours, 0, 9, "1",
+            "H  the counts are made H hours after closing (21:00 + H)"),
     SIM_HEAD("Delivery:"),
     SIM_OPT("max-inflight", SIM_OPT_UINT, max_inflight, 1, 65535, "200",
             "N  QoS 1 messages awaiting PUBACK"),
@@ -1680,6 +2046,8 @@ static const struct sim_opt_spec sim_opt_specs[] = {
             "FILE  every anomaly received, JSON lines"),
     SIM_OPT("features-out", SIM_OPT_STR, features_path, 0, 0, NULL,
             "FILE  each day's ml-features rows with ML-event labels, CSV"),
+    SIM_OPT("counts", SIM_OPT_STR, counts_path, 0, 0, NULL,
+            "FILE  every cycle count with its ground truth and ack, JSON lines"),
     SIM_OPT("verbose", SIM_OPT_FLAG, verbose, 0, 0, NULL, "print each anomaly as it arrives"),
     SIM_OPT("quiet", SIM_OPT_FLAG, quiet, 0, 0, NULL, "print only the final report"),
     SIM_OPT("help", SIM_OPT_FLAG, help, 0, 0, NULL, "print this text and exit"),
@@ -1806,6 +2174,8 @@ static int sim_setup(struct sim *s)
         /* The reply topic is private to this process; it does not affect the simulation. */
         snprintf(s->reply_topic, sizeof(s->reply_topic), "%s/sim/reply/%ld-%" PRIx64, s->prefix,
                  (long)getpid(), (uint64_t)sim_now_ms());
+        snprintf(s->ack_topic, sizeof(s->ack_topic), "%s/scanner/%s/ack", s->prefix, SIM_SCANNER);
+        s->subs = s->opt.associates > 0 ? 3 : 2;
         snprintf(ident, sizeof(ident), "storesim-%.60s-%ld", s->opt.store, (long)getpid());
         sim_seed(&s->rng, s->opt.seed);
         if (sim_init_store(s) < 0 || sim_plan(s) < 0)
@@ -1819,6 +2189,8 @@ static int sim_setup(struct sim *s)
                         return -errno;
                 fprintf(s->features_file, "%s,label\n", sim_features_header);
         }
+        if (s->opt.counts_path && !(s->counts_file = fopen(s->opt.counts_path, "w")))
+                return -errno;
         s->mosq = mosquitto_new(ident, true, s);
         if (!s->mosq)
                 return -ENOMEM;
@@ -1843,7 +2215,10 @@ static void sim_free(struct sim *s)
                 fclose(s->anomalies_file);
         if (s->features_file)
                 fclose(s->features_file);
+        if (s->counts_file)
+                fclose(s->counts_file);
         cJSON_Delete(s->reply);
+        cJSON_Delete(s->ack);
         free(s->skus);
         free(s->ghost_plan.plans);
         free(s->ml_plan.plans);
@@ -1896,6 +2271,22 @@ static int sim_run(struct sim *s)
                                 date, why);
                         s->feature_days_skipped++;
                 }
+                int counted = 0;
+                if (s->opt.associates > 0 && (counted = sim_associates(s, day)) < 0) {
+                        if (counted == -EHOSTUNREACH || counted == -ENOMEM) {
+                                fprintf(stderr, "storesim: %s\n",
+                                        counted == -ENOMEM ? "out of memory"
+                                                           : "broker unreachable");
+                                return counted == -ENOMEM ? SIM_EXIT_FAIL : SIM_EXIT_NO_BROKER;
+                        }
+                        sim_date(day + 1, date);
+                        fprintf(stderr, "storesim: associates after detect %s: %s\n", date,
+                                counted == -ETIMEDOUT    ? "no answer in time"
+                                : counted == -ECONNRESET ? "lost the broker"
+                                : counted == -EPROTO     ? s->reply_text
+                                                         : strerror(-counted));
+                        counted = 0;
+                }
                 if (!s->opt.quiet) {
                         unsigned ghosts = 0, ml = 0;
                         for (unsigned i = 0; i < s->opt.skus; i++) {
@@ -1904,8 +2295,11 @@ static int sim_run(struct sim *s)
                         }
                         sim_date(day, date);
                         printf("day %u/%u %s: %zu messages, %zu transactions, %u ghosts active, "
-                               "%u ML events active, detect ok\n",
+                               "%u ML events active, detect ok",
                                d + 1, s->opt.days, date, msgs, s->n_txns, ghosts, ml);
+                        if (s->opt.associates > 0)
+                                printf(", %d counts", counted);
+                        printf("\n");
                         fflush(stdout);
                 }
                 for (int64_t until = sim_now_ms() + s->opt.sleep_ms; sim_now_ms() < until;)

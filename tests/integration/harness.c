@@ -58,6 +58,30 @@ static bool port_open(int port)
         return ok;
 }
 
+/* Cross builds: SW_TEST_WRAPPER ("qemu-arm -L ... -E ...", words split on spaces) is put in
+ * front of the programs of the build directory (shelfwatchd, storesim, the CLI), which the
+ * host cannot run by itself; host programs (mosquitto, its clients) run as they are. */
+void h_exec(char *const argv[])
+{
+        const char *wrapper = getenv("SW_TEST_WRAPPER");
+        char words[1024], *wargv[64];
+        size_t n = 0;
+        if (wrapper && *wrapper &&
+            strncmp(argv[0], SW_BUILD_DIR "/", strlen(SW_BUILD_DIR "/")) == 0 &&
+            strlen(wrapper) < sizeof(words)) {
+                strcpy(words, wrapper);
+                for (char *save = NULL, *w = strtok_r(words, " ", &save); w && n < 32;
+                     w = strtok_r(NULL, " ", &save))
+                        wargv[n++] = w;
+                for (size_t i = 0; argv[i] && n < 63; i++)
+                        wargv[n++] = argv[i];
+                wargv[n] = NULL;
+                execvp(wargv[0], wargv);
+                return;
+        }
+        execvp(argv[0], argv);
+}
+
 pid_t h_spawn(const char *log_path, char *const argv[])
 {
         pid_t pid = fork();
@@ -68,7 +92,7 @@ pid_t h_spawn(const char *log_path, char *const argv[])
                         dup2(fd, 1);
                         dup2(fd, 2);
                 }
-                execvp(argv[0], argv);
+                h_exec(argv);
                 _exit(127);
         }
         return pid;

@@ -32,7 +32,10 @@ void h_daemon_start(struct h_daemon *d, const char *dir, const char *config_text
 void h_daemon_stop(struct h_daemon *d, int sig);
 /* Run a command and return its exit status; output to log_path if given. */
 int h_run(const char *log_path, char *const argv[]);
-/* Start a command in the background. */
+/* execvp(argv[0], argv) in a forked child; a program of the build directory goes through
+ * SW_TEST_WRAPPER (qemu, in cross builds) when that is set. Returns only on failure. */
+void h_exec(char *const argv[]);
+/* Start a command in the background (through h_exec). */
 pid_t h_spawn(const char *log_path, char *const argv[]);
 int h_wait(pid_t pid);
 /* Request/response with mosquitto_rr; returns malloc'd reply or NULL on timeout. */

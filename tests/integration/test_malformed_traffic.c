@@ -1451,7 +1451,10 @@ static void test_malformed_traffic_changes_nothing(void **state)
         gmtime_r(&now, &tm);
         snprintf(extra, sizeof(extra),
                  "detectors: { schedule = \"%02d:%02d\"; shelf_out: { enabled = false; };\n"
-                 "             discrepancy: { enabled = false; }; };\n",
+                 "             discrepancy: { enabled = false; }; };\n"
+                 /* Every message at full speed from few devices: this test is about payloads,
+                  * test_device_flood about rates. */
+                 "limits: { device_rate_per_second = 1000000; device_burst = 1000000; };\n",
                  (tm.tm_hour + 12) % 24, tm.tm_min);
         strftime(as_of, sizeof(as_of), "%Y-%m-%d", &tm);
         h_tmpdir(dir1, sizeof(dir1));

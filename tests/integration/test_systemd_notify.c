@@ -1,5 +1,6 @@
 /* The daemon speaks sd_notify: READY=1 with a STATUS once serving, WATCHDOG=1 while the loop
- * turns, STOPPING=1 on SIGTERM, and exits 0 after flushing state. */
+ * turns (and not while it is stopped), RELOADING=1 then READY=1 on SIGHUP, STOPPING=1 on
+ * SIGTERM, and exits 0 after flushing state. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <cmocka.h>
 
 #include "harness.h"
@@ -37,7 +39,8 @@ static int count_messages(int fd, const char *needle, int ms, char *seen, size_t
                         }
                 }
                 clock_gettime(CLOCK_MONOTONIC, &now);
-                if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >= ms)
+                if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >=
+                    ms)
                         return n;
         }
 }
@@ -109,11 +112,248 @@ static void test_ready_is_sent_with_status(void **state)
         h_rmdir(dir);
 }
 
+#define PREFIX "retail/demo/store1"
+
+/* A notify socket in dir, bound; NOTIFY_SOCKET is set to it until the daemon started. */
+static int notify_socket(const char *dir)
+{
+        struct sockaddr_un addr = {.sun_family = AF_UNIX};
+        assert_true(strlen(dir) + sizeof("/notify.sock") <= sizeof(addr.sun_path));
+        snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/notify.sock", dir);
+        int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+        assert_true(fd >= 0);
+        assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+        setenv("NOTIFY_SOCKET", addr.sun_path, 1);
+        return fd;
+}
+
+static cJSON *health(int port)
+{
+        char *r = h_request(port, PREFIX, "health", "{}", 5);
+        assert_non_null(r);
+        cJSON *j = cJSON_Parse(r);
+        free(r);
+        assert_non_null(j);
+        return j;
+}
+
+/* health.a.b.c as a number, 0 when missing. */
+static double health_number(int port, const char *a, const char *b, const char *c)
+{
+        cJSON *h = health(port), *x = cJSON_GetObjectItem(h, a);
+        if (b)
+                x = cJSON_GetObjectItem(x, b);
+        if (c)
+                x = cJSON_GetObjectItem(x, c);
+        double v = cJSON_IsNumber(x) ? x->valuedouble : 0;
+        cJSON_Delete(h);
+        return v;
+}
+
+static char *ghost_mode(int port)
+{
+        cJSON *h = health(port);
+        cJSON *m = cJSON_GetObjectItem(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(h, "detectors"), "ghost_stock"), "mode");
+        assert_true(cJSON_IsString(m));
+        char *s = strdup(m->valuestring);
+        cJSON_Delete(h);
+        return s;
+}
+
+static void wait_number(int port, const char *a, const char *b, const char *c, double want)
+{
+        for (int i = 0; i < 100; i++) {
+                if (health_number(port, a, b, c) == want)
+                        return;
+                usleep(100000);
+        }
+        fail_msg("health %s.%s.%s never reached %.0f", a, b ? b : "", c ? c : "", want);
+}
+
+static void write_file(const char *path, const char *text)
+{
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(text, f);
+        fclose(f);
+}
+
+/* SIGHUP, then RELOADING=1 (with MONOTONIC_USEC) and READY=1 after it; the datagrams are
+ * appended to seen. Returns the text from RELOADING=1 on. */
+static const char *sighup_and_wait(pid_t pid, int fd, char *seen, size_t seen_size)
+{
+        seen[0] = '\0';
+        assert_int_equal(kill(pid, SIGHUP), 0);
+        for (int i = 0; i < 100 && !(strstr(seen, "RELOADING=1") &&
+                                     strstr(strstr(seen, "RELOADING=1"), "READY=1"));
+             i++)
+                count_messages(fd, "READY=1", 100, seen, seen_size);
+        const char *reloading = strstr(seen, "RELOADING=1");
+        assert_non_null(reloading);
+        assert_non_null(strstr(reloading, "MONOTONIC_USEC="));
+        assert_non_null(strstr(reloading, "READY=1"));
+        return reloading;
+}
+
+/* A live setting (ghost mode, payload limit) takes effect on SIGHUP; one that sizes memory
+ * (limits.max_skus) is named in a warning and kept; the SKUs held survive. */
+static void test_sighup_reloads_live_settings_and_keeps_state(void **state)
+{
+        struct h_broker b = {0};
+        struct h_daemon d = {0};
+        char dir[256], conf[1024], seen[8192] = "", big[600];
+        (void)state;
+        h_tmpdir(dir, sizeof(dir));
+        int fd = notify_socket(dir);
+        h_broker_start(&b, 0, NULL);
+        h_config(conf, sizeof(conf), b.port, dir,
+                 "detectors: { ghost: { mode = \"poisson\"; }; };\n");
+        h_daemon_start(&d, dir, conf, b.port);
+        unsetenv("NOTIFY_SOCKET");
+
+        h_publish(b.port, PREFIX "/inventory",
+                  "{\"ts\":\"2026-11-20T08:00:00Z\",\"items\":[{\"sku\":\"A\",\"on_hand\":10},"
+                  "{\"sku\":\"B\",\"on_hand\":4}]}");
+        wait_number(b.port, "skus", "tracked", NULL, 2);
+        double capacity = health_number(b.port, "skus", "capacity", NULL);
+        char *mode = ghost_mode(b.port);
+        assert_string_equal(mode, "poisson");
+        free(mode);
+
+        h_config(conf, sizeof(conf), b.port, dir,
+                 "detectors: { ghost: { mode = \"seed\"; }; };\n"
+                 "limits: { max_payload_bytes = 512; max_skus = 777; };\n");
+        write_file(d.conf, conf);
+        const char *after = sighup_and_wait(d.pid, fd, seen, sizeof(seen));
+        print_message("notifications: %.300s\n", after);
+        assert_non_null(strstr(after, "STATUS=Serving " PREFIX));
+
+        mode = ghost_mode(b.port);
+        assert_string_equal(mode, "seed");
+        free(mode);
+        assert_int_equal((int)health_number(b.port, "skus", "tracked", NULL), 2);
+        assert_true(health_number(b.port, "skus", "capacity", NULL) == capacity);
+        /* A 600-byte inventory message was fine before; now it is over the limit. */
+        snprintf(big, sizeof(big),
+                 "{\"ts\":\"2026-11-20T08:00:00Z\",\"items\":[{\"sku\":\"C\",\"on_hand\":1}]%*s}",
+                 520, "");
+        h_publish(b.port, PREFIX "/inventory", big);
+        for (int i = 0; i < 50; i++) {
+                cJSON *h = health(b.port);
+                cJSON *x = cJSON_GetObjectItem(
+                    cJSON_GetObjectItem(
+                        cJSON_GetObjectItem(cJSON_GetObjectItem(h, "messages"), "rejected"),
+                        "inventory"),
+                    "too_large");
+                bool got = cJSON_IsNumber(x) && x->valuedouble == 1;
+                cJSON_Delete(h);
+                if (got)
+                        break;
+                assert_true(i < 49);
+                usleep(100000);
+        }
+        assert_int_equal((int)health_number(b.port, "skus", "tracked", NULL), 2);
+
+        h_daemon_stop(&d, SIGTERM);
+        char *log = h_read_file(d.log);
+        assert_non_null(log);
+        assert_non_null(strstr(log, "limits.max_skus cannot change without a restart"));
+        assert_null(strstr(log, "limits.max_payload_bytes cannot change"));
+        free(log);
+        close(fd);
+        h_broker_stop(&b);
+        h_rmdir(b.dir);
+        h_rmdir(dir);
+}
+
+/* A config that does not load is refused whole: READY=1 still follows RELOADING=1 (systemd
+ * would otherwise wait), the status says why, and every old setting stays in force. */
+static void test_sighup_with_broken_config_keeps_the_old_one(void **state)
+{
+        struct h_broker b = {0};
+        struct h_daemon d = {0};
+        char dir[256], conf[1024], seen[8192] = "";
+        (void)state;
+        h_tmpdir(dir, sizeof(dir));
+        int fd = notify_socket(dir);
+        h_broker_start(&b, 0, NULL);
+        h_config(conf, sizeof(conf), b.port, dir, "detectors: { ghost: { mode = \"seed\"; }; };\n");
+        h_daemon_start(&d, dir, conf, b.port);
+        unsetenv("NOTIFY_SOCKET");
+
+        /* Valid syntax up to an invalid value: nothing of it may be applied. */
+        h_config(conf, sizeof(conf), b.port, dir,
+                 "detectors: { ghost: { mode = \"poisson\"; }; };\nlimits: { max_skus = -3; };\n");
+        write_file(d.conf, conf);
+        const char *after = sighup_and_wait(d.pid, fd, seen, sizeof(seen));
+        print_message("notifications: %.300s\n", after);
+        assert_non_null(strstr(after, "reload failed"));
+        char *mode = ghost_mode(b.port);
+        assert_string_equal(mode, "seed");
+        free(mode);
+
+        write_file(d.conf, "this is { not libconfig");
+        after = sighup_and_wait(d.pid, fd, seen, sizeof(seen));
+        assert_non_null(strstr(after, "reload failed"));
+        mode = ghost_mode(b.port);
+        assert_string_equal(mode, "seed");
+        free(mode);
+
+        h_daemon_stop(&d, SIGTERM);
+        char *log = h_read_file(d.log);
+        assert_non_null(log);
+        assert_non_null(strstr(log, "Reload failed, keeping the configuration in force"));
+        free(log);
+        close(fd);
+        h_broker_stop(&b);
+        h_rmdir(b.dir);
+        h_rmdir(dir);
+}
+
+/* The ping comes from the loop itself, not a timer or thread: with the process stopped
+ * (SIGSTOP, as a loop stuck in a blocking call would be) no WATCHDOG=1 arrives, and pings
+ * resume once it runs again. */
+static void test_stalled_loop_stops_pinging(void **state)
+{
+        struct h_broker b = {0};
+        struct h_daemon d = {0};
+        char dir[256], conf[1024];
+        (void)state;
+        h_tmpdir(dir, sizeof(dir));
+        int fd = notify_socket(dir);
+        setenv("WATCHDOG_USEC", "400000", 1);
+        h_broker_start(&b, 0, NULL);
+        h_config(conf, sizeof(conf), b.port, dir, NULL);
+        h_daemon_start(&d, dir, conf, b.port);
+        unsetenv("NOTIFY_SOCKET");
+        unsetenv("WATCHDOG_USEC");
+
+        assert_true(count_messages(fd, "WATCHDOG=1", 1000, NULL, 0) >= 3);
+        assert_int_equal(kill(d.pid, SIGSTOP), 0);
+        count_messages(fd, "WATCHDOG=1", 200, NULL, 0); /* drain what was sent before the stop */
+        int stalled = count_messages(fd, "WATCHDOG=1", 1200, NULL, 0);
+        assert_int_equal(kill(d.pid, SIGCONT), 0);
+        int resumed = count_messages(fd, "WATCHDOG=1", 1200, NULL, 0);
+        print_message("pings while stopped: %d, after SIGCONT: %d\n", stalled, resumed);
+        assert_int_equal(stalled, 0);
+        assert_true(resumed >= 3);
+
+        h_daemon_stop(&d, SIGTERM);
+        close(fd);
+        h_broker_stop(&b);
+        h_rmdir(b.dir);
+        h_rmdir(dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_ready_is_sent_with_status),
-                cmocka_unit_test(test_ready_watchdog_stopping),
+            cmocka_unit_test(test_ready_is_sent_with_status),
+            cmocka_unit_test(test_ready_watchdog_stopping),
+            cmocka_unit_test(test_sighup_reloads_live_settings_and_keeps_state),
+            cmocka_unit_test(test_sighup_with_broken_config_keeps_the_old_one),
+            cmocka_unit_test(test_stalled_loop_stops_pinging),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,8 @@
 /* Writes a shelfwatch database holding N SKUs with full daily history, pushed forecasts for
- * every SKU and shelf-sensor state for every fifth: the memory benchmark's worst case. */
+ * every SKU and shelf-sensor state for every fifth: the memory benchmark's worst case.
+ * With a fifth argument it also writes the same data as CSV (for tools/bench/legacy_detect.py):
+ * sku,category,on_hand,price,forecast,sales_0..sales_{DAYS-1} (oldest day first; forecast is
+ * the pushed daily forecast, the same for every day). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +29,9 @@ int main(int argc, char **argv)
         struct sw_store *store;
         struct sw_store_options o = {.cache_kib = 2048};
         uint8_t blob[SW_SKU_BLOB_MAX(366, 366)];
-        if (argc != 4) {
-                fprintf(stderr, "usage: bench_state_gen DB SKUS HISTORY_DAYS\n");
+        FILE *csv = NULL;
+        if (argc != 4 && argc != 5) {
+                fprintf(stderr, "usage: bench_state_gen DB SKUS HISTORY_DAYS [CSV]\n");
                 return 2;
         }
         uint32_t n = (uint32_t)strtoul(argv[2], NULL, 10);
@@ -46,6 +50,16 @@ int main(int argc, char **argv)
                 fprintf(stderr, "bench_state_gen: %s: %s\n", argv[1], strerror(-r));
                 return 1;
         }
+        if (argc == 5 && !(csv = fopen(argv[4], "w"))) {
+                fprintf(stderr, "bench_state_gen: %s: %s\n", argv[4], strerror(errno));
+                return 1;
+        }
+        if (csv) {
+                fprintf(csv, "sku,category,on_hand,price,forecast");
+                for (uint16_t k = 0; k < h; k++)
+                        fprintf(csv, ",s%u", k);
+                fputc('\n', csv);
+        }
         sw_day_t today = (sw_day_t)(sw_clock_now() / 86400);
         sw_store_begin(store);
         for (uint32_t i = 0; i < n; i++) {
@@ -62,8 +76,16 @@ int main(int argc, char **argv)
                 s->price = (float)(next_u32() % 10000) / 100.0f + 0.5f;
                 s->flags |= SW_SKU_HAS_PRICE | SW_SKU_HAS_LIST_PRICE | SW_SKU_HAS_BOOK;
                 uint32_t rate = next_u32() % 20;
-                for (sw_day_t d = today - h; d < today; d++)
-                        sw_sku_add_sold(&t, idx, d, rate ? next_u32() % (2 * rate + 1) : next_u32() % 2);
+                if (csv)
+                        fprintf(csv, "%s,%s,%d,%.2f,%.1f", sku, cat, s->on_hand, (double)s->price, rate + 0.5);
+                for (sw_day_t d = today - h; d < today; d++) {
+                        uint32_t sold = rate ? next_u32() % (2 * rate + 1) : next_u32() % 2;
+                        sw_sku_add_sold(&t, idx, d, sold);
+                        if (csv)
+                                fprintf(csv, ",%u", sold);
+                }
+                if (csv)
+                        fputc('\n', csv);
                 /* Worst case: a pushed forecast for every SKU and day the ring holds. */
                 for (sw_day_t d = today - 28; d <= today + 14; d++)
                         sw_sku_set_pushed_forecast(&t, idx, d, rate + 0.5);
@@ -76,6 +98,8 @@ int main(int argc, char **argv)
                         return 1;
                 }
         }
+        if (csv && fclose(csv) != 0)
+                return 1;
         r = sw_store_commit(store);
         sw_store_close(store);
         free(mem);

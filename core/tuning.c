@@ -1,0 +1,266 @@
+/* Evidence scales learnt from outcomes: a Robbins-Monro iteration per (type, category) cell. */
+#include "core/tuning.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdalign.h>
+#include <string.h>
+
+static const char tuning_magic[4] = {'S', 'W', 'T', 'U'};
+#define TUNING_VERSION   1u
+#define TUNING_CELL_SIZE 12u
+#define TUNING_SUM_SIZE  4u
+/* A blob from a build with up to this many anomaly types is still read. */
+#define TUNING_MAX_TYPES 64u
+
+void sw_tuning_params_default(struct sw_tuning_params *ret)
+{
+        *ret = (struct sw_tuning_params){.enabled = true,
+                                         .target_precision = 0.5,
+                                         .step = 0.1,
+                                         .min_scale = 0.7,
+                                         .max_scale = 2.5,
+                                         .min_outcomes = 5};
+}
+
+int sw_tuning_params_validate(const struct sw_tuning_params *p)
+{
+        if (!p)
+                return -EINVAL;
+        if (!(p->target_precision > 0.0 && p->target_precision < 1.0))
+                return -EINVAL;
+        if (!(p->step > 0.0 && p->step <= 1.0))
+                return -EINVAL;
+        if (!(p->min_scale > 0.0 && p->min_scale <= 1.0))
+                return -EINVAL;
+        if (!(p->max_scale >= 1.0 && p->max_scale <= 10.0))
+                return -EINVAL;
+        return 0;
+}
+
+static size_t cells_per_type(uint32_t max_categories)
+{
+        return (size_t)max_categories + 1;
+}
+
+static size_t n_cells(uint32_t max_categories)
+{
+        return SW_ANOMALY_TYPE_COUNT * cells_per_type(max_categories);
+}
+
+size_t sw_tuning_memory_size(uint32_t max_categories)
+{
+        if (max_categories == 0 || max_categories > SW_TUNING_MAX_CATEGORIES)
+                return 0;
+        return n_cells(max_categories) * sizeof(struct sw_tuning_cell);
+}
+
+static const struct sw_tuning_cell fresh_cell = {.scale = 1.0f};
+
+int sw_tuning_init(struct sw_tuning *t, const struct sw_tuning_params *p, uint32_t max_categories,
+                   void *mem, size_t size)
+{
+        size_t need = sw_tuning_memory_size(max_categories);
+        if (!t || !mem || need == 0 || sw_tuning_params_validate(p) < 0 ||
+            (uintptr_t)mem % alignof(struct sw_tuning_cell) != 0)
+                return -EINVAL;
+        if (size < need)
+                return -ENOBUFS;
+        *t = (struct sw_tuning){.p = *p, .max_categories = max_categories, .cells = mem};
+        for (size_t i = 0; i < n_cells(max_categories); i++)
+                t->cells[i] = fresh_cell;
+        return 0;
+}
+
+static double clamp_scale(const struct sw_tuning_params *p, double s)
+{
+        if (s < p->min_scale)
+                return p->min_scale;
+        if (s > p->max_scale)
+                return p->max_scale;
+        return s;
+}
+
+/* Stored as float: clamp in double, and again on every read (the float may round past a bound). */
+static float store_scale(const struct sw_tuning_params *p, double s)
+{
+        return (float)clamp_scale(p, s);
+}
+
+int sw_tuning_set_params(struct sw_tuning *t, const struct sw_tuning_params *p)
+{
+        if (!t || sw_tuning_params_validate(p) < 0)
+                return -EINVAL;
+        t->p = *p;
+        for (size_t i = 0; i < n_cells(t->max_categories); i++)
+                t->cells[i].scale = store_scale(&t->p, t->cells[i].scale);
+        return 0;
+}
+
+static struct sw_tuning_cell *cell_at(const struct sw_tuning *t, enum sw_anomaly_type type,
+                                      size_t slot)
+{
+        return &t->cells[(size_t)type * cells_per_type(t->max_categories) + slot];
+}
+
+static void learn(const struct sw_tuning *t, struct sw_tuning_cell *c, bool true_positive)
+{
+        double y = true_positive ? 1.0 : 0.0;
+        if (c->outcomes == UINT32_MAX) {
+                /* Keep the ratio of the counts when they saturate (years of outcomes): halve both.
+                 */
+                c->outcomes /= 2;
+                c->true_positives /= 2;
+        }
+        c->outcomes++;
+        c->true_positives += true_positive;
+        if (t->p.enabled)
+                c->scale =
+                    store_scale(&t->p, c->scale * exp(t->p.step * (t->p.target_precision - y)));
+}
+
+int sw_tuning_record(struct sw_tuning *t, enum sw_anomaly_type type, uint16_t category,
+                     bool true_positive)
+{
+        if (!t || (unsigned)type >= SW_ANOMALY_TYPE_COUNT || category >= t->max_categories)
+                return -EINVAL;
+        learn(t, cell_at(t, type, 0), true_positive);
+        learn(t, cell_at(t, type, 1 + (size_t)category), true_positive);
+        return 0;
+}
+
+double sw_tuning_scale(const struct sw_tuning *t, enum sw_anomaly_type type, uint16_t category)
+{
+        const struct sw_tuning_cell *c;
+        if (!t || !t->p.enabled || (unsigned)type >= SW_ANOMALY_TYPE_COUNT ||
+            category >= t->max_categories)
+                return 1.0;
+        c = cell_at(t, type, 1 + (size_t)category);
+        if (c->outcomes >= t->p.min_outcomes)
+                return clamp_scale(&t->p, c->scale);
+        c = cell_at(t, type, 0);
+        if (c->outcomes >= t->p.min_outcomes)
+                return clamp_scale(&t->p, c->scale);
+        return clamp_scale(&t->p, 1.0);
+}
+
+const struct sw_tuning_cell *sw_tuning_cell(const struct sw_tuning *t, enum sw_anomaly_type type,
+                                            int32_t category)
+{
+        if (!t || (unsigned)type >= SW_ANOMALY_TYPE_COUNT || category < -1 ||
+            (category >= 0 && (uint32_t)category >= t->max_categories))
+                return NULL;
+        return cell_at(t, type, (size_t)(category + 1));
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+        for (int i = 0; i < 4; i++)
+                p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+        uint32_t v = 0;
+        for (int i = 0; i < 4; i++)
+                v |= (uint32_t)p[i] << (8 * i);
+        return v;
+}
+
+/* FNV-1a, 32 bits: catches a torn or bit-flipped blob; not a defence against tampering. */
+static uint32_t fnv1a(const uint8_t *p, size_t n)
+{
+        uint32_t h = 2166136261u;
+        for (size_t i = 0; i < n; i++) {
+                h ^= p[i];
+                h *= 16777619u;
+        }
+        return h;
+}
+
+size_t sw_tuning_serialized_size(const struct sw_tuning *t)
+{
+        return SW_TUNING_HEADER_SIZE + n_cells(t->max_categories) * TUNING_CELL_SIZE +
+               TUNING_SUM_SIZE;
+}
+
+int sw_tuning_serialize(const struct sw_tuning *t, void *buf, size_t size)
+{
+        size_t need, body;
+        uint8_t *p = buf;
+
+        if (!t || !buf)
+                return -EINVAL;
+        need = sw_tuning_serialized_size(t);
+        if (size < need)
+                return -ENOSPC;
+        memcpy(p, tuning_magic, sizeof(tuning_magic));
+        put_u32(p + 4, TUNING_VERSION);
+        put_u32(p + 8, t->max_categories);
+        put_u32(p + 12, SW_ANOMALY_TYPE_COUNT);
+        for (size_t i = 0; i < n_cells(t->max_categories); i++) {
+                uint8_t *q = p + SW_TUNING_HEADER_SIZE + i * TUNING_CELL_SIZE;
+                uint32_t bits;
+                memcpy(&bits, &t->cells[i].scale, sizeof(bits));
+                put_u32(q, bits);
+                put_u32(q + 4, t->cells[i].outcomes);
+                put_u32(q + 8, t->cells[i].true_positives);
+        }
+        body = need - TUNING_SUM_SIZE;
+        put_u32(p + body, fnv1a(p, body));
+        return (int)need; /* <= 16 + 4 x 65537 x 12 + 4 */
+}
+
+static struct sw_tuning_cell load_cell(const uint8_t *q)
+{
+        struct sw_tuning_cell c;
+        uint32_t bits = get_u32(q);
+        memcpy(&c.scale, &bits, sizeof(bits));
+        c.outcomes = get_u32(q + 4);
+        c.true_positives = get_u32(q + 8);
+        return c;
+}
+
+int sw_tuning_deserialize(struct sw_tuning *t, const void *buf, size_t len)
+{
+        const uint8_t *p = buf;
+        uint32_t saved_categories, saved_types;
+        uint64_t saved_cells, body;
+
+        if (!t || (!buf && len > 0))
+                return -EINVAL;
+        if (len < SW_TUNING_HEADER_SIZE + TUNING_SUM_SIZE ||
+            memcmp(p, tuning_magic, sizeof(tuning_magic)) != 0 || get_u32(p + 4) != TUNING_VERSION)
+                return -EBADMSG;
+        saved_categories = get_u32(p + 8);
+        saved_types = get_u32(p + 12);
+        if (saved_categories == 0 || saved_categories > SW_TUNING_MAX_CATEGORIES ||
+            saved_types == 0 || saved_types > TUNING_MAX_TYPES)
+                return -EBADMSG;
+        saved_cells = (uint64_t)saved_types * ((uint64_t)saved_categories + 1);
+        body = SW_TUNING_HEADER_SIZE + saved_cells * TUNING_CELL_SIZE;
+        if ((uint64_t)len != body + TUNING_SUM_SIZE || get_u32(p + body) != fnv1a(p, (size_t)body))
+                return -EBADMSG;
+        for (uint64_t i = 0; i < saved_cells; i++) {
+                struct sw_tuning_cell c =
+                    load_cell(p + SW_TUNING_HEADER_SIZE + i * TUNING_CELL_SIZE);
+                if (!isfinite(c.scale) || !(c.scale > 0.0f) || c.true_positives > c.outcomes)
+                        return -EBADMSG;
+        }
+
+        /* Valid: now replace the cells, type by type, category by category. */
+        for (uint32_t type = 0; type < SW_ANOMALY_TYPE_COUNT; type++) {
+                for (uint32_t slot = 0; slot <= t->max_categories; slot++) {
+                        struct sw_tuning_cell *dst = cell_at(t, (enum sw_anomaly_type)type, slot);
+                        if (type < saved_types && slot <= saved_categories) {
+                                uint64_t i =
+                                    (uint64_t)type * ((uint64_t)saved_categories + 1) + slot;
+                                *dst = load_cell(p + SW_TUNING_HEADER_SIZE + i * TUNING_CELL_SIZE);
+                                dst->scale = store_scale(&t->p, dst->scale);
+                        } else {
+                                *dst = fresh_cell;
+                        }
+                }
+        }
+        return 0;
+}

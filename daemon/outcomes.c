@@ -1,0 +1,366 @@
+/* Outcomes of anomalies: from cycle counts and the outcome command, persisted and learnt from. */
+#include "daemon/outcomes.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/civil_time.h"
+#include "platform/clock.h"
+
+#define BASELINE_DAYS 28 /* days before an episode whose sales give the SKU's normal daily rate */
+
+/* The stored anomaly an outcome is about, copied out of its row. */
+struct anomaly_row {
+        bool found;                                /* the row exists */
+        char id[SW_ANOMALY_ID_MAX];                /* anomaly id */
+        char type[32];                             /* wire type */
+        char severity[16];                         /* wire severity */
+        char status[16];                           /* current status */
+        char sku[SW_SKU_MAX_LEN + 1];              /* SKU key */
+        char category[SW_CATEGORY_MAX_LEN + 1];    /* category, "" none */
+        char as_of[16];                            /* latest detection day */
+        struct sw_store_anomaly a;                 /* numbers; strings point at the arrays above */
+        char *payload;                             /* malloc'd copy of the stored JSON */
+};
+
+static int copy_anomaly(void *ctx, const struct sw_store_anomaly *a)
+{
+        struct anomaly_row *row = ctx;
+        row->payload = strdup(a->payload);
+        if (!row->payload)
+                return -ENOMEM;
+        snprintf(row->id, sizeof(row->id), "%s", a->id);
+        snprintf(row->type, sizeof(row->type), "%s", a->type);
+        snprintf(row->severity, sizeof(row->severity), "%s", a->severity);
+        snprintf(row->status, sizeof(row->status), "%s", a->status);
+        snprintf(row->sku, sizeof(row->sku), "%s", a->sku);
+        snprintf(row->category, sizeof(row->category), "%s", a->category ? a->category : "");
+        snprintf(row->as_of, sizeof(row->as_of), "%s", a->as_of);
+        row->a = *a;
+        row->a.id = row->id;
+        row->a.type = row->type;
+        row->a.severity = row->severity;
+        row->a.status = row->status;
+        row->a.sku = row->sku;
+        row->a.category = a->category ? row->category : NULL;
+        row->a.as_of = row->as_of;
+        row->a.payload = row->payload;
+        row->found = true;
+        return 0;
+}
+
+/* Mean units sold per day over the days before the episode: the rate its shortage costs. */
+static double baseline_daily_units(const struct sw_daemon *d, uint32_t index, sw_day_t since)
+{
+        const struct sw_sku *s = sw_sku_at(&d->skus, index);
+        uint64_t units = 0;
+        uint32_t days = 0;
+        for (sw_day_t day = since - BASELINE_DAYS; day < since; day++) {
+                if (s->first_day == SW_DAY_NONE || day < s->first_day)
+                        continue;
+                int32_t sold = sw_sku_sold(&d->skus, index, day);
+                if (sold < 0)
+                        continue;
+                units += (uint64_t)sold;
+                days++;
+        }
+        return days ? (double)units / days : 0.0;
+}
+
+static void add_time(cJSON *o, const char *name, int64_t t)
+{
+        char ts[32];
+        sw_rfc3339_format(t, ts, sizeof(ts));
+        cJSON_AddStringToObject(o, name, ts);
+}
+
+struct outcome_facts {
+        const char *id;          /* outcome id */
+        const char *status;      /* the anomaly's new status */
+        double response_hours;   /* first outcome - detected_at */
+        double prevented_value;  /* stock-out value prevented */
+};
+
+/* The P/outcome payload (PROTOCOL.md), plus note, user, device and prevented_value. */
+static char *outcome_json(const struct sw_outcome_input *in, const struct anomaly_row *row,
+                          const struct outcome_facts *f)
+{
+        cJSON *o = cJSON_CreateObject();
+        char *json;
+        if (!o)
+                return NULL;
+        cJSON_AddStringToObject(o, "id", f->id);
+        cJSON_AddStringToObject(o, "anomaly", in->anomaly);
+        cJSON_AddStringToObject(o, "sku", row->sku);
+        cJSON_AddStringToObject(o, "type", row->type);
+        cJSON_AddStringToObject(o, "outcome", sw_outcome_kind_name(in->outcome));
+        cJSON_AddStringToObject(o, "status", f->status);
+        if (in->action)
+                cJSON_AddStringToObject(o, "action", in->action);
+        cJSON_AddStringToObject(o, "source", in->source);
+        add_time(o, "ts", in->ts);
+        cJSON_AddNumberToObject(o, "response_hours", f->response_hours);
+        if (in->has_count)
+                cJSON_AddNumberToObject(o, "adjustment", in->adjustment);
+        cJSON_AddNumberToObject(o, "value_recovered", in->value_recovered);
+        cJSON_AddNumberToObject(o, "prevented_value", f->prevented_value);
+        if (in->note)
+                cJSON_AddStringToObject(o, "note", in->note);
+        if (in->user)
+                cJSON_AddStringToObject(o, "user", in->user);
+        if (in->device)
+                cJSON_AddStringToObject(o, "device", in->device);
+        json = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        return json;
+}
+
+/* The anomaly as republished with its new status. */
+static int update_anomaly(struct sw_daemon *d, struct anomaly_row *row, const char *status, int64_t ts)
+{
+        cJSON *o = cJSON_Parse(row->payload);
+        char *json;
+        int r;
+        if (!o)
+                return -ENOMEM;
+        cJSON_ReplaceItemInObjectCaseSensitive(o, "status", cJSON_CreateString(status));
+        json = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        if (!json)
+                return -ENOMEM;
+        struct sw_store_anomaly a = row->a;
+        a.status = status;
+        a.updated_at = ts;
+        a.payload = json;
+        r = sw_store_put_anomaly(d->store, &a);
+        if (r == 0)
+                r = sw_daemon_outbox_add(d, "anomaly", a.id, json, false);
+        free(json);
+        return r;
+}
+
+static int persist_tuning(struct sw_daemon *d)
+{
+        size_t n = sw_tuning_serialized_size(&d->tuning);
+        void *buf = malloc(n);
+        int r;
+        if (!buf)
+                return -ENOMEM;
+        r = sw_tuning_serialize(&d->tuning, buf, n);
+        if (r >= 0)
+                r = sw_store_meta_put_blob(d->store, "tuning", buf, (size_t)r);
+        free(buf);
+        return r < 0 ? r : 0;
+}
+
+void sw_daemon_tuning_restore(struct sw_daemon *d)
+{
+        size_t len = 0;
+        void *buf;
+        if (sw_store_meta_blob_len(d->store, "tuning", &len) < 0 || len == 0)
+                return;
+        buf = malloc(len);
+        if (!buf)
+                return;
+        if (sw_store_meta_get_blob(d->store, "tuning", buf, len, &len) < 0 ||
+            sw_tuning_deserialize(&d->tuning, buf, len) < 0)
+                sw_log_warning("Stored threshold tuning is unreadable, starting from neutral scales");
+        free(buf);
+}
+
+/* Fill in what the row and the SKU say: the facts the outcome payload carries. */
+static int outcome_facts(struct sw_daemon *d, const struct sw_outcome_input *in, const struct anomaly_row *row,
+                         enum sw_anomaly_type type, uint32_t *ret_seq, struct outcome_facts *f)
+{
+        uint32_t count = 0, index;
+        int64_t first = 0;
+        int r = sw_store_outcome_history(d->store, in->anomaly, &count, &first);
+        if (r < 0)
+                return r;
+        *ret_seq = count + 1;
+        f->status = sw_status_name(in->outcome == SW_OUTCOME_TRUE_POSITIVE ? SW_STATUS_RESOLVED
+                                                                           : SW_STATUS_DISMISSED);
+        f->response_hours = sw_outcome_response_hours(row->a.detected_at, count ? first : in->ts);
+        f->prevented_value = 0;
+        if (in->outcome == SW_OUTCOME_TRUE_POSITIVE &&
+            sw_sku_table_find(&d->skus, row->sku, strlen(row->sku), &index) == 0) {
+                const struct sw_sku *s = sw_sku_at(&d->skus, index);
+                double price = (s->flags & SW_SKU_HAS_PRICE) ? s->price : 0;
+                f->prevented_value = sw_outcome_prevented_value(
+                    &d->cfg.outcomes, type, baseline_daily_units(d, index, (sw_day_t)row->a.episode_day), price);
+        }
+        return 0;
+}
+
+/* Close the in-memory episode and teach the tuning (the caller's rollback reloads both). */
+static int learn(struct sw_daemon *d, const struct anomaly_row *row, enum sw_anomaly_type type, bool was_open,
+                 bool true_positive)
+{
+        uint32_t index;
+        uint16_t category = 0;
+        if (sw_sku_table_find(&d->skus, row->sku, strlen(row->sku), &index) == 0) {
+                category = sw_sku_at(&d->skus, index)->category;
+                if (was_open)
+                        (void)sw_anomaly_book_close(&d->book, type, index);
+        }
+        int r = sw_tuning_record(&d->tuning, type, category, true_positive);
+        return r < 0 ? r : persist_tuning(d);
+}
+
+int sw_daemon_record_outcome(struct sw_daemon *d, const struct sw_outcome_input *in, char **ret_json)
+{
+        struct anomaly_row row = {0};
+        struct outcome_facts f = {0};
+        enum sw_anomaly_type type;
+        char id[SW_ANOMALY_ID_MAX + 16];
+        uint32_t seq = 0;
+        char *json = NULL;
+        int r = sw_store_get_anomaly(d->store, in->anomaly, copy_anomaly, &row);
+        if (r == 0 && (!row.found || sw_anomaly_type_parse(row.type, &type) < 0))
+                r = -ENOENT;
+        if (r == 0)
+                r = outcome_facts(d, in, &row, type, &seq, &f);
+        if (r == 0) {
+                snprintf(id, sizeof(id), "%s-o%u", in->anomaly, seq);
+                f.id = id;
+                json = outcome_json(in, &row, &f);
+                r = json ? 0 : -ENOMEM;
+        }
+        bool was_open = r == 0 && strcmp(row.status, "open") == 0;
+        if (r == 0)
+                r = update_anomaly(d, &row, f.status, in->ts);
+        if (r == 0) {
+                struct sw_store_outcome o = {
+                    .id = id, .anomaly = in->anomaly, .seq = seq, .type = row.type, .sku = row.sku,
+                    .outcome = sw_outcome_kind_name(in->outcome), .source = in->source,
+                    .count_id = in->count_id, .ts = in->ts, .value_recovered = in->value_recovered,
+                    .prevented_value = f.prevented_value, .payload = json};
+                r = sw_store_put_outcome(d->store, &o);
+        }
+        if (r == 0)
+                r = sw_daemon_outbox_add(d, "outcome", id, json, false);
+        if (r == 0)
+                r = learn(d, &row, type, was_open, in->outcome == SW_OUTCOME_TRUE_POSITIVE);
+        if (r == 0)
+                sw_log_notice("Outcome %s for %s (%s %s) from %s", sw_outcome_kind_name(in->outcome),
+                              in->anomaly, row.type, row.sku, in->source);
+        free(row.payload);
+        if (r == 0 && ret_json)
+                *ret_json = json;
+        else
+                free(json);
+        return r;
+}
+
+/* Judge one anomaly by the count and record its outcome. */
+static int judge(struct sw_daemon *d, const char *anomaly, enum sw_anomaly_type type, const struct sw_msg *m,
+                 const struct sw_ingest_result *res, const char *device, struct sw_count_outcome *ret)
+{
+        const struct sw_sku *s = sw_sku_at(&d->skus, res->sku_index);
+        char count_id[SW_ID_MAX_LEN + 1], user[SW_ID_MAX_LEN + 1];
+        struct sw_count_verdict v;
+        double price = (s->flags & SW_SKU_HAS_PRICE) ? s->price : 0;
+        int r = sw_outcome_judge_count(&d->cfg.outcomes, type, res->book_before, m->items[0].qty, price, &v);
+        if (r < 0)
+                return r;
+        snprintf(count_id, sizeof(count_id), "%.*s", (int)m->id_len, m->id);
+        snprintf(user, sizeof(user), "%.*s", (int)m->user_len, m->user ? m->user : "");
+        struct sw_outcome_input in = {.anomaly = anomaly, .outcome = v.outcome, .action = "cycle_count",
+                                      .user = m->user ? user : NULL, .source = "scanner", .device = device,
+                                      .count_id = count_id, .ts = m->has_ts ? m->ts : sw_clock_now(),
+                                      .has_count = true, .adjustment = v.adjustment,
+                                      .value_recovered = v.value_recovered};
+        r = sw_daemon_record_outcome(d, &in, NULL);
+        if (r < 0)
+                return r;
+        if (!ret->outcome) {
+                snprintf(ret->anomaly, sizeof(ret->anomaly), "%s", anomaly);
+                ret->outcome = sw_outcome_kind_name(v.outcome);
+        }
+        return 1;
+}
+
+/* The anomaly a count names, when it is an open one of the counted SKU. */
+static int named_anomaly(struct sw_daemon *d, const struct sw_msg *m, const char *sku,
+                         enum sw_anomaly_type *ret_type, char *id, size_t size)
+{
+        struct anomaly_row row = {0};
+        snprintf(id, size, "%.*s", (int)m->anomaly_len, m->anomaly);
+        int r = sw_store_get_anomaly(d->store, id, copy_anomaly, &row);
+        bool usable = r == 0 && row.found && strcmp(row.status, "open") == 0 && strcmp(row.sku, sku) == 0 &&
+                      sw_anomaly_type_parse(row.type, ret_type) == 0;
+        free(row.payload);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        return usable ? 0 : -ENOENT;
+}
+
+int sw_daemon_count_outcomes(struct sw_daemon *d, const struct sw_msg *m, const struct sw_ingest_result *res,
+                             const char *device, struct sw_count_outcome *ret)
+{
+        static const enum sw_anomaly_type counted[] = {SW_ANOMALY_GHOST_STOCK, SW_ANOMALY_INVENTORY_DISCREPANCY};
+        const char *sku = sw_sku_key(&d->skus, res->sku_index);
+        char id[SW_ANOMALY_ID_MAX];
+        enum sw_anomaly_type type;
+        int n = 0, r;
+        *ret = (struct sw_count_outcome){0};
+        if (m->anomaly) {
+                r = named_anomaly(d, m, sku, &type, id, sizeof(id));
+                if (r == 0)
+                        return judge(d, id, type, m, res, device, ret);
+                if (r != -ENOENT)
+                        return r;
+        }
+        for (size_t k = 0; k < sizeof(counted) / sizeof(counted[0]); k++) {
+                sw_day_t since;
+                if (sw_anomaly_book_find(&d->book, counted[k], res->sku_index, &since) < 0)
+                        continue;
+                r = sw_anomaly_id(id, sizeof(id), d->cfg.store.id, counted[k], sku, since);
+                if (r >= 0)
+                        r = judge(d, id, counted[k], m, res, device, ret);
+                if (r < 0)
+                        return r;
+                n += r;
+        }
+        return n;
+}
+
+int sw_daemon_count_outcomes_atomic(struct sw_daemon *d, const struct sw_msg *m,
+                                    const struct sw_ingest_result *res, const char *device,
+                                    struct sw_count_outcome *ret)
+{
+        int r = sw_store_begin(d->store);
+        if (r < 0)
+                return r;
+        r = sw_daemon_count_outcomes(d, m, res, device, ret);
+        if (r >= 0) {
+                int c = sw_store_commit(d->store);
+                if (c < 0)
+                        r = c;
+        }
+        if (r < 0) {
+                sw_store_rollback(d->store);
+                sw_daemon_reload_episodes(d);
+                *ret = (struct sw_count_outcome){0};
+        }
+        return r;
+}
+
+int sw_daemon_outcome_suppresses(struct sw_daemon *d, enum sw_anomaly_type type, const char *sku,
+                                 sw_day_t since, sw_day_t as_of)
+{
+        const char *name = sw_anomaly_type_name(type);
+        /* A person judged this condition while it lasted: do not raise it again. */
+        int r = sw_store_outcome_exists_since(d->store, name, sku, sw_clock_from_local(since, 0), NULL);
+        if (r != 0 || type != SW_ANOMALY_ML_DETECTED)
+                return r;
+        /* The forest looks at a week of features: a dismissed ml_detected alert stays quiet
+         * for outcomes.dismiss_days, not just until tomorrow's fresh episode. */
+        return sw_store_outcome_exists_since(d->store, name, sku,
+                                             sw_clock_from_local(as_of - (sw_day_t)d->cfg.outcomes.dismiss_days, 0),
+                                             "false_positive");
+}

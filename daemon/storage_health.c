@@ -1,0 +1,57 @@
+/* Storage health: a full disk or an I/O error is a state, logged when it changes, not per write. */
+#include "daemon/daemon.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "platform/clock.h"
+
+const char *sw_storage_state_name(enum sw_storage_state s)
+{
+        switch (s) {
+        case SW_STORAGE_OK:
+                return "ok";
+        case SW_STORAGE_FULL:
+                return "full";
+        case SW_STORAGE_ERROR:
+                return "error";
+        }
+        return "unknown";
+}
+
+bool sw_daemon_storage_note(struct sw_daemon *d, int r, const char *what)
+{
+        struct sw_storage_health *h = &d->storage;
+        enum sw_storage_state next;
+        int64_t now = sw_clock_now();
+
+        if (r >= 0)
+                next = SW_STORAGE_OK;
+        else if (r == -ENOSPC || r == -EDQUOT || r == -EFBIG)
+                next = SW_STORAGE_FULL;
+        else if (r == -EIO || r == -EROFS || r == -EUCLEAN || r == -EBADF || r == -EACCES ||
+                 r == -EPERM)
+                next = SW_STORAGE_ERROR;
+        else
+                return false; /* not a storage condition (e.g. -ENOMEM building JSON) */
+        if (r < 0) {
+                h->failures++;
+                snprintf(h->last_error, sizeof(h->last_error), "%s: %s (%s)", what, strerror(-r),
+                         sw_store_errmsg(d->store));
+        }
+        if (next == h->state)
+                return false;
+        if (next == SW_STORAGE_OK)
+                sw_log_notice(
+                    "Storage takes writes again after %lld s (%s); %llu writes had failed",
+                    (long long)(now - h->since), what, (unsigned long long)h->failures);
+        else
+                sw_log_err("Storage %s: %s. The daemon keeps running: state stays in memory, "
+                           "writes are retried every storage.commit_interval_ms, but a crash "
+                           "or stop before space returns loses what was not written",
+                           next == SW_STORAGE_FULL ? "full" : "error", h->last_error);
+        h->state = next;
+        h->since = now;
+        return true;
+}

@@ -1,0 +1,182 @@
+/* One device floods: it is rate limited, another device's messages all get applied, memory stays
+ * flat. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define PREFIX "retail/demo/store1"
+#define RATE   50  /* limits.device_rate_per_second in this test */
+#define BURST  100 /* limits.device_burst */
+#define NORMAL 150 /* receipts from the well-behaved device, 50 per second (its limit) / 2 */
+#define FLOOD  20000
+
+static long vm_rss_kib(pid_t pid)
+{
+        char path[64], line[256];
+        long kib = -1;
+        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+        FILE *f = fopen(path, "r");
+        assert_non_null(f);
+        while (fgets(line, sizeof(line), f))
+                if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+                        break;
+        fclose(f);
+        return kib;
+}
+
+static cJSON *health(int port)
+{
+        char *r = h_request(port, PREFIX, "health", "{}", 5);
+        assert_non_null(r);
+        cJSON *j = cJSON_Parse(r);
+        free(r);
+        assert_non_null(j);
+        return j;
+}
+
+static double counter(cJSON *h, const char *group, const char *kind, const char *reason)
+{
+        cJSON *g = cJSON_GetObjectItem(cJSON_GetObjectItem(h, "messages"), group);
+        cJSON *v = cJSON_GetObjectItem(g, kind);
+        if (reason)
+                v = cJSON_GetObjectItem(v, reason);
+        return v ? cJSON_GetNumberValue(v) : 0;
+}
+
+/* n POS messages from register "flood" as lines for mosquitto_pub -l. */
+static void write_flood(const char *path, int first, int n, long ts)
+{
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        for (int i = first; i < first + n; i++)
+                fprintf(f,
+                        "{\"id\":\"flood-%d\",\"ts\":%ld,\"lines\":[{\"sku\":\"F%d\",\"qty\":1,"
+                        "\"price\":2.5}]}\n",
+                        i, ts, i % 50);
+        fclose(f);
+}
+
+/* Publish every line of path on topic at QoS 1, as fast as mosquitto_pub goes (or paced). */
+static pid_t publish_lines(int port, const char *topic, const char *path, const char *pace,
+                           const char *log)
+{
+        char cmd[2048];
+        if (pace)
+                snprintf(cmd, sizeof(cmd),
+                         "while read -r l; do echo \"$l\"; sleep %s; done < %s | "
+                         "mosquitto_pub -h 127.0.0.1 -p %d -t %s -q 1 -l",
+                         pace, path, port, topic);
+        else
+                snprintf(cmd, sizeof(cmd), "mosquitto_pub -h 127.0.0.1 -p %d -t %s -q 1 -l < %s",
+                         port, topic, path);
+        char *argv[] = {"sh", "-c", cmd, NULL};
+        return h_spawn(log, argv);
+}
+
+/* Wait until the daemon has seen want POS messages (accepted + rate limited). */
+static void wait_pos_seen(int port, double want)
+{
+        double seen = 0;
+        for (int i = 0; i < 600 && seen < want; i++) {
+                cJSON *h = health(port);
+                seen = counter(h, "accepted", "pos", NULL) +
+                       counter(h, "rejected", "pos", "rate_limited");
+                cJSON_Delete(h);
+                if (seen < want)
+                        usleep(100000);
+        }
+        assert_true(seen >= want);
+}
+
+static void test_a_flooding_device_neither_starves_others_nor_grows_memory(void **state)
+{
+        struct h_broker b = {0};
+        struct h_daemon d = {0};
+        char dir[256], conf[1024], flood[512], normal[512], log[512];
+        long ts = (long)time(NULL);
+        (void)state;
+        h_tmpdir(dir, sizeof(dir));
+        /* The broker must not drop what queues up for the daemon: it is the daemon's limit
+         * under test, not mosquitto's default max_queued_messages. */
+        h_broker_start(&b, 0, "max_queued_messages 0\n");
+        char extra[256];
+        snprintf(extra, sizeof(extra),
+                 "limits: { device_rate_per_second = %d; device_burst = %d; };\n", RATE, BURST);
+        h_config(conf, sizeof(conf), b.port, dir, extra);
+        h_daemon_start(&d, dir, conf, b.port);
+        snprintf(log, sizeof(log), "%s/pub.log", dir);
+
+        /* Warm-up flood: SQLite's cache, the inbox table, the broker session reach their size. */
+        snprintf(flood, sizeof(flood), "%s/flood0.txt", dir);
+        write_flood(flood, 0, 5000, ts);
+        assert_int_equal(h_wait(publish_lines(b.port, PREFIX "/pos/flood", flood, NULL, log)), 0);
+        wait_pos_seen(b.port, 5000);
+        long rss_before = vm_rss_kib(d.pid);
+
+        /* The flood and, at the same time, a normal device at half its limit. */
+        snprintf(flood, sizeof(flood), "%s/flood1.txt", dir);
+        write_flood(flood, 5000, FLOOD, ts);
+        snprintf(normal, sizeof(normal), "%s/normal.txt", dir);
+        FILE *f = fopen(normal, "w");
+        assert_non_null(f);
+        for (int i = 0; i < NORMAL; i++)
+                fprintf(f,
+                        "{\"id\":\"rcpt-%d\",\"ts\":%ld,\"lines\":[{\"sku\":\"N%d\",\"qty\":3}]}\n",
+                        i, ts, i % 10);
+        fclose(f);
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        pid_t fp = publish_lines(b.port, PREFIX "/pos/flood", flood, NULL, log);
+        pid_t np = publish_lines(b.port, PREFIX "/receipt", normal, "0.04", log);
+        assert_int_equal(h_wait(fp), 0);
+        assert_int_equal(h_wait(np), 0);
+        wait_pos_seen(b.port, 5000 + FLOOD);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        long rss_after = vm_rss_kib(d.pid);
+
+        cJSON *h = health(b.port);
+        double limited = counter(h, "rejected", "pos", "rate_limited");
+        double pos_ok = counter(h, "accepted", "pos", NULL);
+        double receipts = counter(h, "accepted", "receipt", NULL);
+        double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        print_message(
+            "flood: %d sent in %.1f s, %.0f accepted, %.0f rate limited; normal device: %.0f/%d "
+            "applied; VmRSS %ld -> %ld KiB\n",
+            5000 + FLOOD, secs, pos_ok, limited, receipts, NORMAL, rss_before, rss_after);
+        /* Every message of the well-behaved device was applied, none limited. */
+        assert_int_equal((int)receipts, NORMAL);
+        assert_null(cJSON_GetObjectItem(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(h, "messages"), "rejected"),
+                                "receipt"),
+            "rate_limited"));
+        /* The flood got its burst plus its rate over the time it lasted, no more. */
+        assert_true(limited > 0);
+        assert_true(pos_ok <= 2 * BURST + RATE * (secs + 5) + 5000);
+        cJSON_Delete(h);
+        /* Memory stays flat: fixed tables, nothing queued per message. */
+        assert_true(rss_after - rss_before < 2048);
+
+        h_daemon_stop(&d, SIGTERM);
+        h_broker_stop(&b);
+        h_rmdir(b.dir);
+        h_rmdir(dir);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_a_flooding_device_neither_starves_others_nor_grows_memory),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

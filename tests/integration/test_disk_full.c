@@ -1,0 +1,185 @@
+/* Disk full mid-run: health says so, the daemon keeps running, resumes when space returns, loses
+ * nothing. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define PREFIX "retail/demo/store1"
+#define SIM_ARGS                                                                                   \
+        "--days", "30", "--warmup", "14", "--skus", "120", "--seed", "21", "--start",              \
+            "2026-10-20", "--reply-timeout", "3", "--sleep-ms", "120", "--quiet"
+#define TMPFS_KIB 12288 /* the database's file system */
+#define FULL_MS   3000  /* how long the disk stays full */
+
+static cJSON *health(int port)
+{
+        char *r = h_request(port, PREFIX, "health", "{}", 5);
+        assert_non_null(r);
+        cJSON *j = cJSON_Parse(r);
+        free(r);
+        assert_non_null(j);
+        return j;
+}
+
+static char *storage_state(int port)
+{
+        cJSON *h = health(port);
+        char *s = strdup(
+            cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(h, "storage"), "state")));
+        cJSON_Delete(h);
+        return s;
+}
+
+/* Fill the file system holding dir; returns the filler's path (unlink it to free the space). */
+static void fill(const char *path)
+{
+        static char block[65536];
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        assert_true(fd >= 0);
+        memset(block, 0xa5, sizeof(block));
+        for (;;) {
+                ssize_t n = write(fd, block, sizeof(block));
+                if (n < 0) {
+                        assert_int_equal(errno, ENOSPC);
+                        break;
+                }
+                if (n < (ssize_t)sizeof(block)) {
+                        /* a partial write: one more to see ENOSPC */
+                        continue;
+                }
+        }
+        close(fd);
+}
+
+static int count(const char *hay, const char *needle)
+{
+        int n = 0;
+        for (const char *p = hay; (p = strstr(p, needle)); p++)
+                n++;
+        return n;
+}
+
+/* One simulated month; with fill_at_ms > 0 the disk fills that long after the start and is freed
+ * FULL_MS later. Returns the final anomalies, read after a clean restart. */
+static char *run_store(const char *mnt, int fill_at_ms, int *ret_full_seen, char **ret_log)
+{
+        struct h_broker b = {0};
+        struct h_daemon d = {0};
+        char conf[1024], dir[256], filler[512], extra[512];
+        h_tmpdir(dir, sizeof(dir));
+        h_broker_start(&b, 0, NULL);
+        /* The database on the small file system, everything else in dir. */
+        snprintf(extra, sizeof(extra), "storage: { path = \"%s/sw.db\"; };\n", mnt);
+        snprintf(conf, sizeof(conf),
+                 "broker: { port = %d; reconnect_min_ms = 100; reconnect_max_ms = 1000; };\n%s",
+                 b.port, extra);
+        h_daemon_start(&d, dir, conf, b.port);
+        pid_t sim = h_storesim_spawn(b.port, dir, "sim.log", SIM_ARGS, NULL);
+        int full_seen = 0;
+        if (fill_at_ms > 0) {
+                usleep((useconds_t)fill_at_ms * 1000);
+                snprintf(filler, sizeof(filler), "%s/filler", mnt);
+                fill(filler);
+                for (int t = 0; t < FULL_MS; t += 250) {
+                        char *s = storage_state(b.port);
+                        full_seen += strcmp(s, "full") == 0;
+                        free(s);
+                        assert_int_equal(kill(d.pid, 0), 0); /* still running */
+                        usleep(250000);
+                }
+                assert_int_equal(unlink(filler), 0);
+                /* Space is back: the next group commit (1 s) succeeds. */
+                char *s = NULL;
+                for (int t = 0; t < 50; t++) {
+                        free(s);
+                        s = storage_state(b.port);
+                        if (strcmp(s, "ok") == 0)
+                                break;
+                        usleep(100000);
+                }
+                assert_string_equal(s, "ok");
+                free(s);
+        }
+        assert_int_equal(h_wait(sim), 0);
+        /* What counts is what is on disk: stop cleanly and come back. */
+        h_daemon_stop(&d, SIGTERM);
+        h_daemon_start(&d, dir, conf, b.port);
+        char *digest = h_anomaly_digest(b.port, PREFIX);
+        h_daemon_stop(&d, SIGTERM);
+        *ret_log = h_read_file(d.log);
+        *ret_full_seen = full_seen;
+        h_broker_stop(&b);
+        h_rmdir(b.dir);
+        h_rmdir(dir);
+        char rm[600];
+        snprintf(rm, sizeof(rm), "%s/sw.db", mnt);
+        unlink(rm);
+        snprintf(rm, sizeof(rm), "%s/sw.db-wal", mnt);
+        unlink(rm);
+        snprintf(rm, sizeof(rm), "%s/sw.db-shm", mnt);
+        unlink(rm);
+        return digest;
+}
+
+static void test_disk_full_and_recovery_on_a_small_tmpfs(void **state)
+{
+        char mnt[256], opts[64];
+        (void)state;
+        h_tmpdir(mnt, sizeof(mnt));
+        snprintf(opts, sizeof(opts), "size=%dk", TMPFS_KIB);
+        char *argv[] = {"mount", "-t", "tmpfs", "-o", opts, "tmpfs", mnt, NULL};
+        if (geteuid() != 0 || h_run("/dev/null", argv) != 0) {
+                h_rmdir(mnt);
+                print_message("cannot mount a tmpfs here (not root, or a container): skipped\n");
+                skip();
+        }
+        int full_seen;
+        char *log;
+        char *clean = run_store(mnt, 0, &full_seen, &log);
+        free(log);
+        char *full = run_store(mnt, 2500, &full_seen, &log);
+        char *umount_argv[] = {"umount", mnt, NULL};
+        assert_int_equal(h_run(NULL, umount_argv), 0);
+        h_rmdir(mnt);
+
+        /* health said "full" while it was, and the log said so once per change, not per write. */
+        int full_lines = count(log, "Storage full"),
+            ok_lines = count(log, "Storage takes writes again");
+        print_message("health showed full %d times in %d ms; log: %d 'full', %d 'again' lines\n",
+                      full_seen, FULL_MS, full_lines, ok_lines);
+        assert_true(full_seen > 0);
+        assert_true(full_lines >= 1 && full_lines <= 3);
+        assert_int_equal(ok_lines, full_lines);
+        free(log);
+        /* Nothing the daemon took in during the full period is missing in the end. */
+        assert_true(strlen(clean) > 0);
+        if (strcmp(clean, full) != 0) {
+                fprintf(stderr, "uninterrupted:\n%s\nwith a full disk:\n%s\n", clean, full);
+                fail_msg("anomalies differ after a full disk");
+        }
+        print_message("%d anomalies, identical to the run without a full disk\n",
+                      count(clean, "\n"));
+        free(clean);
+        free(full);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_disk_full_and_recovery_on_a_small_tmpfs),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# check-package.sh: build the native .deb, install it with dpkg -i, check its config and unit, purge it.
+#
+# Usage: tools/check-package.sh [--keep]
+#   --keep   leave the package installed (default: dpkg --purge at the end,
+#            which also runs prerm/postrm)
+# Environment:
+#   BUILD_DIR         build directory (default: build, as tools/run-tests.sh;
+#                     configured and built here when it is not)
+#   SW_MAX_EXPOSURE   highest accepted `systemd-analyze security` exposure (1.5)
+#   SW_DEB_OUT        where the .deb is put (default: build-debs)
+#
+# Needs root (dpkg -i) and systemd-analyze (package systemd; tools/install-deps.sh).
+# On a machine without systemd running, postinst enables the unit but starts nothing.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+
+build=${BUILD_DIR:-build}
+max_exposure=${SW_MAX_EXPOSURE:-1.5}
+out=${SW_DEB_OUT:-$repo/build-debs}
+keep=0
+[[ "${1:-}" == "--keep" ]] && keep=1
+
+fail() {
+        echo "check-package.sh: FAIL: $*" >&2
+        exit 1
+}
+
+[[ $(id -u) -eq 0 ]] || fail "needs root for dpkg -i"
+command -v systemd-analyze >/dev/null || fail "systemd-analyze missing (apt-get install systemd)"
+
+echo "== package: build in $build"
+if [[ ! -f "$build/CPackConfig.cmake" ]]; then
+        cmake -S . -B "$build" -DSW_WERROR=ON
+fi
+cmake --build "$build" -j"$(nproc)"
+
+echo "== package: cpack -G DEB"
+mkdir -p "$out"
+(cd "$build" && cpack -G DEB -B "$out/cpack-native" >/dev/null)
+deb=$(ls -t "$out"/cpack-native/shelfwatch_*.deb | head -n 1)
+cp "$deb" "$out/"
+deb="$out/$(basename "$deb")"
+rm -rf "$out/cpack-native"
+dpkg-deb -f "$deb" Package Version Architecture Depends | sed 's/^/   /'
+
+echo "== package: dpkg -i $(basename "$deb")"
+dpkg -i "$deb" || fail "dpkg -i failed (missing dependencies? apt-get install -f)"
+[[ "$(dpkg-query -W -f='${Status}' shelfwatch)" == "install ok installed" ]] || fail "not installed"
+dpkg-query -W -f='${Conffiles}\n' shelfwatch | grep -q '/etc/shelfwatch/shelfwatch.conf' ||
+        fail "/etc/shelfwatch/shelfwatch.conf is not a conffile"
+for f in /usr/sbin/shelfwatchd /lib/systemd/system/shelfwatchd.service /etc/shelfwatch/shelfwatch.conf \
+        /usr/share/doc/shelfwatch/README.md; do
+        [[ -e "$f" ]] || fail "$f not installed"
+done
+echo "   installed size: $(dpkg-query -W -f='${Installed-Size}' shelfwatch) KiB;" \
+        "shelfwatchd $(stat -c %s /usr/sbin/shelfwatchd) bytes (stripped)"
+
+echo "== package: shelfwatchd --check-config on the installed config"
+/usr/sbin/shelfwatchd --version
+/usr/sbin/shelfwatchd --check-config -c /etc/shelfwatch/shelfwatch.conf || fail "installed config is not valid"
+
+echo "== package: systemd-analyze verify"
+unit=/lib/systemd/system/shelfwatchd.service
+cmp -s "$unit" systemd/shelfwatchd.service || fail "installed unit differs from systemd/shelfwatchd.service"
+verify=$(systemd-analyze verify "$unit" 2>&1) || fail "systemd-analyze verify: $verify"
+[[ -z "$verify" ]] || fail "systemd-analyze verify is not clean: $verify"
+echo "   clean"
+
+echo "== package: systemd-analyze security --offline=true (at most $max_exposure)"
+exposure=$(systemd-analyze security --offline=true "$unit" 2>&1 |
+        sed -n 's/.*Overall exposure level for shelfwatchd.service: \([0-9.]*\).*/\1/p')
+[[ -n "$exposure" ]] || fail "no exposure level in systemd-analyze security output"
+echo "   exposure $exposure"
+awk -v e="$exposure" -v m="$max_exposure" 'BEGIN { exit !(e <= m) }' ||
+        fail "exposure $exposure is over $max_exposure"
+
+if ((!keep)); then
+        echo "== package: dpkg --purge shelfwatch"
+        dpkg --purge shelfwatch
+        [[ ! -e /usr/sbin/shelfwatchd && ! -e /etc/shelfwatch/shelfwatch.conf ]] || fail "purge left files"
+fi
+echo "check-package.sh: OK ($(basename "$deb"), exposure $exposure)"
