@@ -84,27 +84,70 @@ static int flag_sku(struct sw_detector *d, const struct sw_ml_params *p, struct 
         return sw_detect__transition(d, &f, flagged, !flagged, as_of, fn, ctx, sum);
 }
 
+/* Rows scored together: the forest's trees stay in cache across the batch (see
+ * sw_iforest_score_many); 64 rows of features fit in a few KiB of stack. */
+#define ML_BATCH 64
+
+/* Pass 1 for one batch: the day's moments, and the threshold bit of each SKU. */
+static void score_batch(const struct sw_ml_run *run, const float *x, const uint32_t *idx, uint32_t n,
+                        struct score_moments *m)
+{
+        double scores[ML_BATCH];
+        if (n == 0 || sw_iforest_score_many(run->forest, x, n, scores) < 0)
+                return;
+        for (uint32_t k = 0; k < n; k++) {
+                moments_add(m, scores[k]);
+                if (run->above && sw_iforest_is_anomaly(run->forest, scores[k]))
+                        run->above[idx[k] / 64] |= UINT64_C(1) << (idx[k] % 64);
+        }
+}
+
+static bool ml_may_flag(struct sw_detector *d, const struct sw_ml_run *run, uint32_t i)
+{
+        sw_day_t since;
+        if (!run->above || run->above[i / 64] & (UINT64_C(1) << (i % 64)))
+                return true;
+        /* Below the threshold: only an open episode has something to report (it clears). */
+        return sw_anomaly_book_find(d->book, SW_ANOMALY_ML_DETECTED, i, &since) == 0;
+}
+
 int sw_detect_ml(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run, sw_day_t as_of,
                  sw_finding_fn fn, void *ctx, struct sw_detect_summary *ret)
 {
         struct sw_detect_summary sum = {0};
         struct score_moments m = {0};
-        float x[SW_FEAT_COUNT];
+        float x[SW_FEAT_COUNT], batch[ML_BATCH * SW_FEAT_COUNT];
+        uint32_t idx[ML_BATCH], nb = 0;
         int r;
 
         sw_features_category_prices(d->skus, run->category_avg, run->category_counts);
-        /* Pass 1: feed the reservoir and learn the day's score distribution. */
+        if (run->above && forest_ready(run))
+                memset(run->above, 0, ((size_t)d->skus->count + 63) / 64 * sizeof(uint64_t));
+        /* Pass 1: feed the reservoir and learn the day's score distribution, scoring in
+         * batches (same scores, same order of moments_add as one row at a time). */
         for (uint32_t i = 0; i < d->skus->count; i++) {
-                if (sw_features_compute(d->skus, i, as_of, d->cal, run->category_avg, x) < 0)
+                float *row = batch + (size_t)nb * SW_FEAT_COUNT;
+                if (sw_features_compute(d->skus, i, as_of, d->cal, run->category_avg, row) < 0)
                         continue;
                 sum.evaluated++;
                 if (run->reservoir)
-                        sw_reservoir_add(run->reservoir, x);
-                if (forest_ready(run))
-                        moments_add(&m, sw_iforest_score(run->forest, x));
+                        sw_reservoir_add(run->reservoir, row);
+                if (!forest_ready(run))
+                        continue;
+                idx[nb++] = i;
+                if (nb == ML_BATCH) {
+                        score_batch(run, batch, idx, nb, &m);
+                        nb = 0;
+                }
         }
-        /* Pass 2: flag against the threshold and the day's spread (scores recomputed, not stored). */
+        if (forest_ready(run))
+                score_batch(run, batch, idx, nb, &m);
+        /* Pass 2: flag against the threshold and the day's spread. Only SKUs at or above the
+         * threshold, or with an open episode, can report anything: only those are scored
+         * again (sw_iforest_score gives the same score as pass 1). */
         for (uint32_t i = 0; forest_ready(run) && i < d->skus->count; i++) {
+                if (!ml_may_flag(d, run, i))
+                        continue;
                 if (sw_features_compute(d->skus, i, as_of, d->cal, run->category_avg, x) < 0)
                         continue;
                 r = flag_sku(d, p, run, i, as_of, x, sw_iforest_score(run->forest, x), &m, fn, ctx, &sum);

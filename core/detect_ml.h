@@ -21,6 +21,9 @@ struct sw_ml_run {
         struct sw_reservoir *reservoir;       /* receives every SKU-day vector, or NULL */
         double *category_avg;                 /* [max_categories] scratch */
         uint32_t *category_counts;            /* [max_categories] scratch */
+        uint64_t *above;                      /* [(skus capacity + 63) / 64] scratch: SKUs whose
+                                                 score reached the threshold, so each SKU is
+                                                 scored once; NULL: pass 2 scores again */
 };
 
 /*

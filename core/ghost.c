@@ -224,11 +224,96 @@ static bool ghost__suffix_low(const struct sw_ghost_params *p, const struct sw_g
 }
 
 /*
+ * A cheap stand-in for the fits of ghost__find_run: the sums of sw_forecast_fit over the
+ * first m known days, kept up to date one day at a time. The weekday sums are integers, so
+ * the weekday factors come out bit for bit as the fit computes them; the weighted sums come
+ * from a recurrence instead of the fit's loop from the newest day, so the level differs
+ * from the fit's in the last bits only (positive terms: relative error below 1e-13 for any
+ * history the SKU table holds). It only ever rules a candidate out (GHOST_PREFIX_SLACK):
+ * the run is still decided by the real fit, so results are those of fitting every candidate.
+ */
+#define GHOST_PREFIX_SLACK 1e-9
+/* Weights below 2^-900 would come near the subnormal range, where the error bound fails. */
+#define GHOST_PREFIX_MAX_HALVINGS 900.0
+
+struct ghost_prefix {
+        const struct sw_forecast_params *fp; /* forecast tuning */
+        double decay;                        /* per-day weight factor of the fit */
+        uint32_t m;                          /* days summed */
+        double sum_k[7];                     /* units sold per weekday */
+        double cnt_k[7];                     /* days per weekday */
+        double sum;                          /* units sold */
+        double wx;                           /* sum of decay^age * units, age 0 = day m-1 */
+        double w_k[7];                       /* sum of decay^age per weekday */
+};
+
+static void ghost__prefix_add(struct ghost_prefix *g, uint16_t sales, uint8_t weekday)
+{
+        g->sum_k[weekday] += sales;
+        g->cnt_k[weekday] += 1.0;
+        g->sum += sales;
+        g->wx = g->wx * g->decay + (double)sales;
+        for (unsigned k = 0; k < 7; k++)
+                g->w_k[k] *= g->decay;
+        g->w_k[weekday] += 1.0;
+        g->m++;
+}
+
+/* An upper bound on the fit's expectation for each weekday; false when the fit would not be
+ * valid (too few days: it expects NAN). Mirrors sw_forecast_fit and its weekday factors. */
+static bool ghost__prefix_bound(const struct ghost_prefix *g, double ret_hi[7])
+{
+        double f[7], fsum = 0.0, wf = 0.0;
+        if (g->m < g->fp->min_history_days)
+                return false;
+        double mean = g->sum / (double)g->m;
+        double a = g->fp->weekday_pseudo_days;
+        for (unsigned k = 0; k < 7; k++) {
+                if (mean > 0.0 && g->cnt_k[k] + a > 0.0)
+                        f[k] = (g->sum_k[k] + a * mean) / (g->cnt_k[k] + a) / mean;
+                else
+                        f[k] = 1.0;
+                fsum += f[k];
+        }
+        for (unsigned k = 0; k < 7; k++) {
+                f[k] = f[k] * 7.0 / fsum;
+                wf += g->w_k[k] * f[k];
+        }
+        double level = wf > 0.0 ? g->wx / wf : 0.0;
+        for (unsigned k = 0; k < 7; k++)
+                ret_hi[k] = level * f[k] * (1.0 + GHOST_PREFIX_SLACK);
+        return true;
+}
+
+/* False when the last len days cannot all be low against the fit on the first g->m known days
+ * (ghost__is_low grows with the expectation, so the upper bound decides it). */
+static bool ghost__suffix_may_be_low(const struct sw_ghost_params *p, const struct sw_ghost_input *in,
+                                     const struct ghost_prefix *g, uint32_t len)
+{
+        double hi[7];
+        bool valid = ghost__prefix_bound(g, hi);
+        for (uint32_t d = 0; d < len; d++) {
+                uint32_t i = in->n - 1 - d;
+                double e;
+                if (in->pushed && isfinite(in->pushed[i]) && in->pushed[i] >= 0.0)
+                        e = in->pushed[i];
+                else if (valid)
+                        e = hi[in->weekday[i]];
+                else
+                        return false;
+                if (!ghost__is_low(p, in->sales[i], e))
+                        return false;
+        }
+        return true;
+}
+
+/*
  * The run and its baseline: the longest L <= cap such that each of the last L days
  * is low against the local model fitted on the known history before them, so a quiet
  * run never drags its own expectation down. Searched from the cap downwards, because
  * a shorter candidate's baseline contains the rest of a long run of partial sales and
- * may hide it: at most cap fits of O(n) each.
+ * may hide it. A candidate is fitted only when the running sums (struct ghost_prefix)
+ * say it may pass, so a SKU costs one pass over its days and a fit or two, not cap fits.
  * *ret_model is the baseline of the accepted run (of L = 1 when there is none).
  */
 static int ghost__find_run(const struct sw_ghost_params *p, const struct sw_ghost_input *in,
@@ -237,15 +322,25 @@ static int ghost__find_run(const struct sw_ghost_params *p, const struct sw_ghos
 {
         struct sw_forecast_model m;
         uint32_t first = in->n - known, len = cap < known ? cap : known;
+        struct ghost_prefix g = {.fp = &p->forecast, .decay = exp2(-1.0 / p->forecast.half_life_days)};
+        /* The bound needs weights clear of the subnormal range (half-lives under a day or so
+         * over long histories): otherwise every candidate is fitted. */
+        bool prune = (double)known / p->forecast.half_life_days < GHOST_PREFIX_MAX_HALVINGS;
         int rc;
 
+        while (g.m < known - len)
+                ghost__prefix_add(&g, in->sales[first + g.m], in->weekday[first + g.m]);
         for (; len >= 1; len--) {
-                rc = sw_forecast_fit(&p->forecast, in->sales + first, in->weekday + first,
-                                     known - len, &m);
-                if (rc < 0)
-                        return rc;
-                if (ghost__suffix_low(p, in, &m, len))
-                        break;
+                /* Here g sums the first known - len days, the candidate's baseline. */
+                if (!prune || ghost__suffix_may_be_low(p, in, &g, len)) {
+                        rc = sw_forecast_fit(&p->forecast, in->sales + first, in->weekday + first,
+                                             known - len, &m);
+                        if (rc < 0)
+                                return rc;
+                        if (ghost__suffix_low(p, in, &m, len))
+                                break;
+                }
+                ghost__prefix_add(&g, in->sales[first + g.m], in->weekday[first + g.m]);
         }
         if (len == 0) {
                 /* No run (or no known day): report against the baseline before D-1. */

@@ -283,6 +283,13 @@ int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now, s
                 }
         }
 
+        /* A count sets the book of a SKU the store system told us about; a count of an unknown
+         * SKU is a scanning mistake more often than a new product, and must change nothing. */
+        if (m->kind == SW_MSG_COUNT && m->n_items > 0) {
+                uint32_t i;
+                if (sw_sku_table_find(in->skus, m->items[0].sku, m->items[0].sku_len, &i) < 0)
+                        return reject(in, m, SW_REJECT_UNKNOWN_SKU, ret);
+        }
         ret->outcome = SW_INGEST_ACCEPTED;
         for (uint32_t k = 0; k < m->n_items; k++) {
                 const struct sw_item *it = &m->items[k];

@@ -38,6 +38,7 @@ enum sw_reject_reason {
         SW_REJECT_SKU_TABLE_FULL,/* a new SKU did not fit in limits.max_skus */
         SW_REJECT_UNKNOWN_TOPIC, /* topic matches no message kind */
         SW_REJECT_RATE_LIMITED,  /* the sending device is over limits.device_rate_per_second */
+        SW_REJECT_UNKNOWN_SKU,   /* a cycle count of a SKU the gateway has no record of */
         SW_REJECT_REASON_COUNT
 };
 

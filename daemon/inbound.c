@@ -119,6 +119,22 @@ static void recorded_outcome(struct sw_daemon *d, const struct sw_msg *m, struct
         cJSON_Delete(o);
 }
 
+/* The error a scanner is told for a count ingest refused: the reason, and what it means. */
+static const char *count_rejection(const struct sw_msg *m, const struct sw_ingest_result *res, char *buf,
+                                   size_t size)
+{
+        const char *reason = sw_reject_reason_name(res->reason);
+        if (res->reason == SW_REJECT_UNKNOWN_SKU && m->n_items > 0)
+                snprintf(buf, size, "%s: SKU '%.*s' has no sales, receipt or inventory record on this gateway",
+                         reason, m->items[0].sku_len, m->items[0].sku);
+        else if (res->reason == SW_REJECT_IN_FUTURE)
+                snprintf(buf, size, "%s: ts is ahead of the gateway's clock by more than limits.max_future_seconds",
+                         reason);
+        else
+                snprintf(buf, size, "%s", reason);
+        return buf;
+}
+
 /* An applied cycle count: record what it proves about open anomalies, make count and outcomes
  * durable together, then answer. "accepted" is a promise: it is on disk before the scanner
  * hears it. */
@@ -188,7 +204,7 @@ static void handle_device(struct sw_daemon *d, const char *topic, enum sw_msg_ki
         if (res.outcome == SW_INGEST_REJECTED) {
                 log_reject(d, topic, sw_reject_reason_name(res.reason), NULL);
                 if (kind == SW_MSG_COUNT)
-                        ack_count(d, device, device_len, &m, &res, sw_reject_reason_name(res.reason));
+                        ack_count(d, device, device_len, &m, &res, count_rejection(&m, &res, err, sizeof(err)));
                 return;
         }
         if (res.items_skipped > 0)

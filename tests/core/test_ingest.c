@@ -640,7 +640,16 @@ static void test_cycle_count(void **state)
         item(0, "A", 7);
         m = msg(SW_MSG_COUNT, "c1", T, 1);
         assert_int_equal(apply_at(&m, T).outcome, SW_INGEST_DUPLICATE);
-        /* A count of a SKU not seen before. */
+        /* A count of a SKU not seen before is refused and changes nothing (not even its id). */
+        uint32_t unknown;
+        item(0, "N", 4);
+        m = msg(SW_MSG_COUNT, "c2", T, 1);
+        assert_rejected(apply_at(&m, T), SW_REJECT_UNKNOWN_SKU);
+        assert_int_equal(sw_sku_table_find(&fx.skus, "N", 1, &unknown), -ENOENT);
+        assert_false(sw_dedup_contains(&fx.dedup, sw_dedup_hash("c2", 2)));
+        assert_int_equal(fx.in.counters.rejected[SW_MSG_COUNT][SW_REJECT_UNKNOWN_SKU], 1);
+        /* Once the store system has told us about it, the same count is accepted. */
+        inventory(T - HOUR, "N", 0);
         item(0, "N", 4);
         m = msg(SW_MSG_COUNT, "c2", T, 1);
         r = apply_at(&m, T);
@@ -731,11 +740,11 @@ static void test_sku_table_full(void **state)
         assert_int_equal(sw_sku_table_find(&fx.skus, "C", 1, &i), -ENOENT);
         assert_int_equal(fx.in.counters.lines_skipped_full, 1);
         assert_int_equal(fx.in.counters.accepted[SW_MSG_POS], 1);
-        /* A cycle count of a SKU that does not fit is refused as a whole. */
+        /* A cycle count of a SKU that is not in the (full) table is refused as a whole. */
         item(0, "C", 3);
         m = msg(SW_MSG_COUNT, "c1", T, 1);
-        assert_rejected(apply_at(&m, T), SW_REJECT_SKU_TABLE_FULL);
-        assert_int_equal(fx.in.counters.rejected[SW_MSG_COUNT][SW_REJECT_SKU_TABLE_FULL], 1);
+        assert_rejected(apply_at(&m, T), SW_REJECT_UNKNOWN_SKU);
+        assert_int_equal(fx.in.counters.rejected[SW_MSG_COUNT][SW_REJECT_UNKNOWN_SKU], 1);
         assert_int_equal(fx.in.counters.accepted[SW_MSG_COUNT], 0);
         assert_false(sw_dedup_contains(&fx.dedup, sw_dedup_hash("c1", 2)));
 }

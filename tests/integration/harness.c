@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <ftw.h>
 #include <sys/stat.h>
@@ -82,11 +83,57 @@ void h_exec(char *const argv[])
         execvp(argv[0], argv);
 }
 
+/* Daemons and brokers not stopped yet: killed at exit, so that a failed assertion (cmocka
+ * longjmps out of the test, past its h_*_stop calls) leaves no orphan running. */
+static pid_t h_tracked[64];
+
+static void h_kill_tracked(void)
+{
+        for (size_t i = 0; i < sizeof(h_tracked) / sizeof(h_tracked[0]); i++) {
+                pid_t pid = h_tracked[i];
+                h_tracked[i] = 0;
+                /* Only a child of ours not reaped yet: a reaped pid may be anyone's now. */
+                if (pid > 0 && waitpid(pid, NULL, WNOHANG) == 0) {
+                        kill(pid, SIGKILL);
+                        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                                ;
+                }
+        }
+}
+
+static void h_track(pid_t pid, bool running)
+{
+        static bool registered;
+        if (!registered)
+                registered = atexit(h_kill_tracked) == 0;
+        for (size_t i = 0; i < sizeof(h_tracked) / sizeof(h_tracked[0]); i++) {
+                if (running && h_tracked[i] == 0) {
+                        h_tracked[i] = pid;
+                        return;
+                }
+                if (!running && h_tracked[i] == pid)
+                        h_tracked[i] = 0;
+        }
+}
+
+int h_teardown(void **state)
+{
+        (void)state;
+        h_kill_tracked();
+        return 0;
+}
+
 pid_t h_spawn(const char *log_path, char *const argv[])
 {
+        pid_t parent = getpid();
         pid_t pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
+                /* Nothing started here outlives the test process, even one killed by a
+                 * timeout. (mosquitto drops privileges, which clears this: h_kill_tracked.) */
+                (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent)
+                        _exit(127);
                 if (log_path) {
                         int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
                         dup2(fd, 1);
@@ -129,6 +176,7 @@ void h_broker_start(struct h_broker *b, int port, const char *extra_conf)
         fclose(f);
         char *argv[] = {"mosquitto", "-c", conf, NULL};
         b->pid = h_spawn(log, argv);
+        h_track(b->pid, true);
         for (int i = 0; i < 100 && !port_open(b->port); i++)
                 sleep_ms(50);
         assert_true(port_open(b->port));
@@ -137,6 +185,7 @@ void h_broker_start(struct h_broker *b, int port, const char *extra_conf)
 void h_broker_stop(struct h_broker *b)
 {
         if (b->pid > 0) {
+                h_track(b->pid, false);
                 kill(b->pid, SIGTERM);
                 h_wait(b->pid);
                 b->pid = 0;
@@ -204,6 +253,7 @@ void h_daemon_start(struct h_daemon *d, const char *dir, const char *config_text
         fclose(f);
         char *argv[] = {SW_BUILD_DIR "/shelfwatchd", "-c", d->conf, NULL};
         d->pid = h_spawn(d->log, argv);
+        h_track(d->pid, true);
         for (int i = 0; i < 100; i++) {
                 char *r = h_request(broker_port, "retail/demo/store1", "health", "{}", 1);
                 if (r) {
@@ -225,6 +275,7 @@ void h_daemon_stop(struct h_daemon *d, int sig)
 {
         if (d->pid <= 0)
                 return;
+        h_track(d->pid, false);
         kill(d->pid, sig);
         int st = h_wait(d->pid);
         d->pid = 0;

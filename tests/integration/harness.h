@@ -30,6 +30,8 @@ void h_broker_stop(struct h_broker *b);
 void h_daemon_start(struct h_daemon *d, const char *dir, const char *config_text, int broker_port);
 /* Send sig (SIGTERM waits for a clean exit and asserts status 0). */
 void h_daemon_stop(struct h_daemon *d, int sig);
+/* SIGKILL every daemon and broker not stopped yet (also done at exit); a cmocka teardown. */
+int h_teardown(void **state);
 /* Run a command and return its exit status; output to log_path if given. */
 int h_run(const char *log_path, char *const argv[]);
 /* execvp(argv[0], argv) in a forked child; a program of the build directory goes through

@@ -1,0 +1,533 @@
+/* The closed loop: associates count what the daemon recommends; outcomes, effectiveness, ROI and
+ * learnt thresholds follow from the counts, checked against the simulator's ground truth. */
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define PREFIX "retail/demo/store1"
+/* The daemon's default limits: the simulator's traffic must pass them as a real store's does. */
+#define LIMITS "limits: { "
+
+/* The item at a dotted path ("precision.overall.true_positive"), or NULL. */
+static cJSON *jget(cJSON *o, const char *path)
+{
+        char part[128];
+        while (o && *path) {
+                size_t n = strcspn(path, ".");
+                snprintf(part, sizeof(part), "%.*s", (int)n, path);
+                o = cJSON_GetObjectItemCaseSensitive(o, part);
+                path += n + (path[n] == '.');
+        }
+        return o;
+}
+
+static double jnum(cJSON *o, const char *path)
+{
+        cJSON *v = jget(o, path);
+        if (!cJSON_IsNumber(v))
+                fail_msg("%s missing or not a number", path);
+        return v->valuedouble;
+}
+
+static const char *jstr(cJSON *o, const char *path)
+{
+        const char *s = cJSON_GetStringValue(jget(o, path));
+        return s ? s : "";
+}
+
+/* A command's reply, parsed; fails the test unless it says ok. */
+static cJSON *command(int port, const char *name, const char *payload)
+{
+        char *r = h_request(port, PREFIX, name, payload, 10);
+        if (!r)
+                fail_msg("no reply to %s", name);
+        cJSON *j = cJSON_Parse(r);
+        if (!j || !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "ok")))
+                fail_msg("%s %s: %s", name, payload, r);
+        free(r);
+        return j;
+}
+
+/* The verdict an ack or outcome carries: a name, or the P/outcome object's "outcome". */
+static const char *ack_verdict(cJSON *ack)
+{
+        cJSON *o = cJSON_GetObjectItemCaseSensitive(ack, "outcome");
+        return cJSON_IsObject(o) ? jstr(o, "outcome") : cJSON_IsString(o) ? o->valuestring : "";
+}
+
+/* Wait until the collector holds at least n messages (or timeout_ms passed); returns the count. */
+static size_t wait_for(struct h_collector *c, size_t n, int timeout_ms)
+{
+        for (int t = 0; t < timeout_ms && h_collector_count(c) < n; t += 50)
+                usleep(50 * 1000);
+        return h_collector_count(c);
+}
+
+/* Publish a count on scanner t1 and return its ack (the next message on the ack collector). */
+static cJSON *count_and_ack(int port, struct h_collector *acks, const char *payload)
+{
+        size_t before = h_collector_count(acks);
+        h_publish(port, PREFIX "/scanner/t1/count", payload);
+        if (wait_for(acks, before + 1, 5000) <= before)
+                fail_msg("no ack for %s", payload);
+        char *msg = h_collector_get(acks, before);
+        cJSON *a = cJSON_Parse(msg);
+        assert_non_null(a);
+        free(msg);
+        return a;
+}
+
+/* One line of storesim --counts, what the test needs of it. */
+struct count_line {
+        char anomaly[200]; /* anomaly answered */
+        bool ghost;        /* truth: the shelf was short (a ghost was active) */
+        double value;      /* truth: (book - counted) x price for a ghost, else 0 */
+        char payload[512]; /* the count as sent, to redeliver it */
+};
+
+/* Read storesim's counts file; checks each ack against the truth. Returns the lines (malloc'd). */
+static struct count_line *read_counts(const char *path, size_t *ret_n)
+{
+        char *text = h_read_file(path);
+        struct count_line *lines = NULL;
+        size_t n = 0;
+        assert_non_null(text);
+        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+                cJSON *c = cJSON_Parse(line), *ack;
+                assert_non_null(c);
+                ack = cJSON_GetObjectItemCaseSensitive(c, "ack");
+                lines = realloc(lines, (n + 1) * sizeof(*lines));
+                struct count_line *l = &lines[n++];
+                *l = (struct count_line){.ghost = cJSON_IsTrue(jget(c, "ghost")),
+                                         .value = jnum(c, "value_truth")};
+                snprintf(l->anomaly, sizeof(l->anomaly), "%s", jstr(c, "anomaly"));
+                snprintf(l->payload, sizeof(l->payload),
+                         "{\"id\":\"%s\",\"ts\":\"%s\",\"sku\":\"%s\",\"counted\":%.0f,\"anomaly\":"
+                         "\"%s\","
+                         "\"user\":\"associate\"}",
+                         jstr(c, "id"), jstr(c, "ts"), jstr(c, "sku"), jnum(c, "counted"),
+                         l->anomaly);
+                double book = jnum(c, "book"), counted = jnum(c, "counted"),
+                       shortfall = book - counted;
+                /* The truth and the daemon's rule agree here: a ghost empties a shelf holding >= 2.
+                 */
+                if (l->ghost)
+                        assert_true(shortfall >= 2 && shortfall >= 0.2 * fmax(book, 1));
+                else
+                        assert_true(shortfall == 0);
+                if (strcmp(jstr(ack, "status"), "accepted") != 0 ||
+                    cJSON_IsTrue(jget(ack, "duplicate")))
+                        fail_msg("count not plainly accepted: %s", line);
+                assert_true(jnum(ack, "book_before") == book);
+                assert_string_equal(jstr(ack, "anomaly"), l->anomaly);
+                if (strcmp(ack_verdict(ack), l->ghost ? "true_positive" : "false_positive") != 0)
+                        fail_msg("ack outcome '%s', truth says %s: %s", ack_verdict(ack),
+                                 l->ghost ? "ghost" : "no ghost", line);
+                for (size_t i = 0; i + 1 < n; i++)
+                        if (strcmp(lines[i].anomaly, l->anomaly) == 0)
+                                fail_msg("anomaly %s counted twice (it should have left the list)",
+                                         l->anomaly);
+                cJSON_Delete(c);
+        }
+        free(text);
+        *ret_n = n;
+        return lines;
+}
+
+static bool seen_anomaly(struct h_collector *anomalies, const char *id)
+{
+        char needle[256];
+        snprintf(needle, sizeof(needle), "\"id\":\"%s\"", id);
+        for (size_t i = 0; i < h_collector_count(anomalies); i++) {
+                char *msg = h_collector_get(anomalies, i);
+                bool hit = strstr(msg, needle) != NULL;
+                free(msg);
+                if (hit)
+                        return true;
+        }
+        return false;
+}
+
+/* Every counted anomaly has exactly one P/outcome at HQ, known from P/anomaly, with the truth's
+ * verdict. */
+static void check_outcomes_at_hq(struct h_collector *outcomes, struct h_collector *anomalies,
+                                 const struct count_line *lines, size_t n)
+{
+        size_t got = wait_for(outcomes, n, 15000);
+        usleep(500 * 1000);
+        got = h_collector_count(outcomes);
+        if (got != n)
+                fail_msg("%zu P/outcome messages at HQ for %zu counted anomalies", got, n);
+        char **ids = calloc(got + 1, sizeof(*ids));
+        bool *matched = calloc(n + 1, sizeof(*matched));
+        for (size_t i = 0; i < got; i++) {
+                char *msg = h_collector_get(outcomes, i);
+                cJSON *o = cJSON_Parse(msg);
+                assert_non_null(o);
+                ids[i] = strdup(jstr(o, "id"));
+                assert_true(ids[i][0]);
+                for (size_t k = 0; k < i; k++)
+                        if (strcmp(ids[k], ids[i]) == 0)
+                                fail_msg("outcome id %s twice at HQ", ids[i]);
+                const char *anomaly = jstr(o, "anomaly");
+                if (!seen_anomaly(anomalies, anomaly))
+                        fail_msg("outcome for %s, which HQ never got on P/anomaly", anomaly);
+                size_t k = 0;
+                while (k < n && strcmp(lines[k].anomaly, anomaly) != 0)
+                        k++;
+                if (k == n)
+                        fail_msg("outcome for %s, which nobody counted", anomaly);
+                assert_false(matched[k]);
+                matched[k] = true;
+                assert_string_equal(jstr(o, "type"), "ghost_stock");
+                assert_string_equal(jstr(o, "outcome"),
+                                    lines[k].ghost ? "true_positive" : "false_positive");
+                assert_string_equal(jstr(o, "status"), lines[k].ghost ? "resolved" : "dismissed");
+                if (lines[k].ghost)
+                        assert_true(fabs(jnum(o, "value_recovered") - lines[k].value) <=
+                                    1e-6 * fmax(1.0, lines[k].value));
+                cJSON_Delete(o);
+                free(msg);
+        }
+        for (size_t i = 0; i < got; i++)
+                free(ids[i]);
+        free(ids);
+        free(matched);
+}
+
+/* Health numbers that a rejected count must not move. */
+struct health_snap {
+        double accepted_count; /* messages.accepted.count */
+        double tracked;        /* skus.tracked */
+        double open;           /* open_anomalies */
+        double rejected_count; /* sum of messages.rejected.count */
+};
+
+static struct health_snap snap(int port)
+{
+        cJSON *h = command(port, "health", "{}"), *v;
+        struct health_snap s = {.accepted_count = jnum(h, "messages.accepted.count"),
+                                .tracked = jnum(h, "skus.tracked"),
+                                .open = jnum(h, "open_anomalies")};
+        cJSON_ArrayForEach(v, jget(h, "messages.rejected.count")) s.rejected_count +=
+            v->valuedouble;
+        cJSON_Delete(h);
+        return s;
+}
+
+/* Publish a count that must be refused: a "rejected" ack with an error. */
+static void expect_rejected(int port, struct h_collector *acks, const char *payload)
+{
+        cJSON *a = count_and_ack(port, acks, payload);
+        if (strcmp(jstr(a, "status"), "rejected") != 0 || !jstr(a, "error")[0])
+                fail_msg("bad count %s: ack %s", payload, cJSON_PrintUnformatted(a));
+        print_message("refused as expected: %s -> %s\n", payload, jstr(a, "error"));
+        cJSON_Delete(a);
+}
+
+/* A SKU without any anomaly, so that counting it records no outcome. */
+static void quiet_sku(int port, char *buf, size_t size)
+{
+        for (int i = 1; i < 1000; i++) {
+                char req[128];
+                snprintf(buf, size, "SKU%04d", i);
+                snprintf(req, sizeof(req), "{\"sku\":\"%s\",\"days\":365}", buf);
+                cJSON *l = command(port, "anomalies", req);
+                bool none = jnum(l, "count") == 0;
+                cJSON_Delete(l);
+                if (none)
+                        return;
+        }
+        fail_msg("every SKU has an anomaly");
+}
+
+/* Bad counts are refused with a reason and change nothing; a redelivered count is a duplicate. */
+static void check_bad_and_duplicate_counts(int port, const struct count_line *lines, size_t n,
+                                           const char *ts1, const char *ts2)
+{
+        struct h_collector *acks = h_collector_start(port, PREFIX "/scanner/t1/ack");
+        char payload[512], sku[16];
+        cJSON *a;
+
+        quiet_sku(port, sku, sizeof(sku));
+        snprintf(payload, sizeof(payload),
+                 "{\"id\":\"t-good-1\",\"ts\":\"%s\",\"sku\":\"%s\",\"counted\":5}", ts1, sku);
+        a = count_and_ack(port, acks, payload);
+        assert_string_equal(jstr(a, "status"), "accepted");
+        assert_true(jnum(a, "counted") == 5);
+        cJSON_Delete(a);
+
+        /* Each refused with a reason, and nothing moves but the count of refusals. */
+        struct health_snap before = snap(port);
+        static const char *const bad[] = {
+            "{\"id\":\"t-bad-2\",\"ts\":\"%s\",\"sku\":\"%s\",\"counted\":-1}",    /* negative */
+            "{\"ts\":\"%s\",\"sku\":\"%s\",\"counted\":3}",                        /* no id */
+            "{\"id\":\"t-bad-4\",\"ts\":\"%s\",\"sku\":\"%s\",\"counted\":\"5\"}", /* a string */
+            "{\"id\":\"t-bad-5\",\"ts\":\"%s\",\"sku\":7,\"counted\":3}", /* sku a number */
+        };
+        size_t n_bad = sizeof(bad) / sizeof(bad[0]);
+        for (size_t i = 0; i < n_bad; i++) {
+                snprintf(payload, sizeof(payload), bad[i], ts2, sku);
+                expect_rejected(port, acks, payload);
+        }
+        struct health_snap after = snap(port);
+        assert_true(after.accepted_count == before.accepted_count);
+        assert_true(after.tracked == before.tracked);
+        assert_true(after.open == before.open);
+        assert_true(after.rejected_count == before.rejected_count + (double)n_bad);
+
+        /* The book is what the last good count said. */
+        snprintf(payload, sizeof(payload),
+                 "{\"id\":\"t-good-2\",\"ts\":\"%s\",\"sku\":\"%s\",\"counted\":6}", ts2, sku);
+        a = count_and_ack(port, acks, payload);
+        assert_string_equal(jstr(a, "status"), "accepted");
+        if (jnum(a, "book_before") != 5)
+                fail_msg("book_before %g after rejected counts, expected 5",
+                         jnum(a, "book_before"));
+        assert_true(jnum(a, "adjustment") == 1);
+        cJSON_Delete(a);
+
+        /* A redelivered associate count: acknowledged as a duplicate, no second outcome. */
+        if (n > 0) {
+                struct h_collector *outcomes = h_collector_start(port, PREFIX "/outcome");
+                cJSON *e1 = command(port, "effectiveness", "{\"days\":365}");
+                a = count_and_ack(port, acks, lines[n - 1].payload);
+                assert_true(cJSON_IsTrue(jget(a, "duplicate")));
+                assert_string_equal(jstr(a, "status"), "accepted");
+                cJSON_Delete(a);
+                usleep(1000 * 1000);
+                cJSON *e2 = command(port, "effectiveness", "{\"days\":365}");
+                assert_true(jnum(e1, "with_outcome") == jnum(e2, "with_outcome"));
+                assert_true(jnum(e1, "precision.overall.true_positive") ==
+                            jnum(e2, "precision.overall.true_positive"));
+                assert_true(jnum(e1, "precision.overall.false_positive") ==
+                            jnum(e2, "precision.overall.false_positive"));
+                assert_int_equal(h_collector_count(outcomes), 0);
+                cJSON_Delete(e1);
+                cJSON_Delete(e2);
+                h_collector_stop(outcomes);
+        }
+
+        /* A count of a SKU the store does not carry is refused too, and adds no SKU. */
+        before = snap(port);
+        snprintf(payload, sizeof(payload),
+                 "{\"id\":\"t-bad-1\",\"ts\":\"%s\",\"sku\":\"NOSUCHSKU\",\"counted\":3}", ts2);
+        expect_rejected(port, acks, payload);
+        after = snap(port);
+        if (after.tracked != before.tracked)
+                fail_msg("SKUs tracked %g -> %g: a refused count added a SKU", before.tracked,
+                         after.tracked);
+        assert_true(after.accepted_count == before.accepted_count);
+        assert_true(after.rejected_count == before.rejected_count + 1);
+        h_collector_stop(acks);
+}
+
+/* The processes a test started, so that teardown stops them when an assertion failed. */
+struct fixture {
+        struct h_broker b; /* local broker (also HQ) */
+        struct h_daemon d; /* shelfwatchd */
+};
+
+static int setup(void **state)
+{
+        *state = calloc(1, sizeof(struct fixture));
+        return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+        struct fixture *f = *state;
+        if (f->d.pid > 0)
+                h_daemon_stop(&f->d, SIGKILL);
+        h_broker_stop(&f->b);
+        free(f);
+        return 0;
+}
+
+static void test_counts_close_the_loop(void **state)
+{
+        struct fixture *f = *state;
+        char dir[256], conf[1024], report_path[512], counts_path[512], ts1[40], ts2[40];
+        h_tmpdir(dir, sizeof(dir));
+        h_broker_start(&f->b, 0, NULL);
+        h_config(conf, sizeof(conf), f->b.port, dir, LIMITS "};\n");
+        h_daemon_start(&f->d, dir, conf, f->b.port);
+        struct h_collector *anomalies = h_collector_start(f->b.port, PREFIX "/anomaly");
+        struct h_collector *outcomes = h_collector_start(f->b.port, PREFIX "/outcome");
+        snprintf(report_path, sizeof(report_path), "%s/report.json", dir);
+        snprintf(counts_path, sizeof(counts_path), "%s/counts.jsonl", dir);
+
+        assert_int_equal(h_storesim(f->b.port, dir, "sim.log", "--days", "35", "--warmup", "14",
+                                    "--skus", "150", "--seed", "11", "--ghost-rate", "0.006",
+                                    "--associates", "4", "--quiet", "--report", report_path,
+                                    "--counts", counts_path, NULL),
+                         0);
+
+        size_t n;
+        struct count_line *lines = read_counts(counts_path, &n);
+        unsigned tp = 0, fp = 0;
+        double value = 0;
+        for (size_t i = 0; i < n; i++) {
+                tp += lines[i].ghost;
+                fp += !lines[i].ghost;
+                value += lines[i].value;
+        }
+        print_message("%zu counts: %u true positives (value %.2f), %u false positives\n", n, tp,
+                      value, fp);
+        assert_true(tp > 0);
+        assert_true(fp > 0);
+
+        char *report = h_read_file(report_path);
+        cJSON *r = cJSON_Parse(report);
+        free(report);
+        assert_non_null(r);
+        assert_true(jnum(r, "associates.counts_sent") == (double)n);
+        assert_true(jnum(r, "associates.daemon.agree_with_truth") == (double)n);
+        assert_true(jnum(r, "associates.daemon.no_outcome") == 0);
+        snprintf(ts1, sizeof(ts1), "%sT23:00:00Z", jstr(r, "last_as_of"));
+        snprintf(ts2, sizeof(ts2), "%sT23:30:00Z", jstr(r, "last_as_of"));
+        cJSON_Delete(r);
+
+        /* effectiveness: the counts' truth, exactly. */
+        cJSON *e = command(f->b.port, "effectiveness", "{\"days\":365}");
+        print_message("effectiveness: %s\n", cJSON_PrintUnformatted(e));
+        assert_true(jnum(e, "precision.overall.true_positive") == tp);
+        assert_true(jnum(e, "precision.overall.false_positive") == fp);
+        assert_true(jnum(e, "precision.by_type.ghost_stock.true_positive") == tp);
+        assert_true(jnum(e, "precision.by_type.ghost_stock.false_positive") == fp);
+        assert_true(fabs(jnum(e, "precision.overall.precision") - (double)tp / (tp + fp)) < 1e-9);
+        assert_true(fabs(jnum(e, "false_positive_rate") - (double)fp / (tp + fp)) < 1e-9);
+        assert_true(jnum(e, "with_outcome") == (double)n);
+        cJSON_Delete(e);
+
+        /* roi: the value the ghosts' shortfalls were worth. */
+        cJSON *roi = command(f->b.port, "roi", "{\"days\":365}");
+        print_message("roi: %s\n", cJSON_PrintUnformatted(roi));
+        double got = jnum(roi, "ghost_stock_recovered_value");
+        if (fabs(got - value) > 1e-6 * fmax(1.0, value))
+                fail_msg("ghost_stock_recovered_value %.6f, truth %.6f", got, value);
+        assert_true(jnum(roi, "true_positive_outcomes") == tp);
+        cJSON_Delete(roi);
+
+        check_outcomes_at_hq(outcomes, anomalies, lines, n);
+        check_bad_and_duplicate_counts(f->b.port, lines, n, ts1, ts2);
+
+        free(lines);
+        h_collector_stop(outcomes);
+        h_collector_stop(anomalies);
+        h_daemon_stop(&f->d, SIGTERM);
+        h_broker_stop(&f->b);
+        h_rmdir(f->b.dir);
+        h_rmdir(dir);
+}
+
+/* What one 10-week run of the store says about its ghost_stock alerts. */
+struct tuning_run {
+        double early_precision;  /* weeks 3-4: the first two weeks ghosts happen */
+        double late_precision;   /* weeks 8-10 */
+        double recall;           /* ghosts flagged / ghosts the daemon could see */
+        double counts_precision; /* the associates' counts that found a ghost */
+};
+
+static double weeks_precision(cJSON *weeks, int from, int to)
+{
+        double tp = 0, fp = 0;
+        for (int w = from; w <= to; w++) {
+                cJSON *o = cJSON_GetArrayItem(weeks, w);
+                assert_non_null(o);
+                tp += jnum(o, "true_positives");
+                fp += jnum(o, "false_positives");
+        }
+        return tp + fp > 0 ? tp / (tp + fp) : 0;
+}
+
+static struct tuning_run run_store(struct fixture *f, bool tuning)
+{
+        *f = (struct fixture){0};
+        char dir[256], conf[1024], report_path[512];
+        struct tuning_run t;
+        h_tmpdir(dir, sizeof(dir));
+        h_broker_start(&f->b, 0, NULL);
+        /* 70 days: keep every simulated POS day inside the daemon's history window. */
+        h_config(conf, sizeof(conf), f->b.port, dir,
+                 tuning ? LIMITS "history_days = 90; };\n"
+                        : LIMITS "history_days = 90; };\ntuning: { enabled = false; };\n");
+        h_daemon_start(&f->d, dir, conf, f->b.port);
+        snprintf(report_path, sizeof(report_path), "%s/report.json", dir);
+        assert_int_equal(h_storesim(f->b.port, dir, "sim.log", "--days", "70", "--warmup", "14",
+                                    "--skus", "300", "--seed", "23", "--ml-rate", "0",
+                                    "--associates", "8", "--quiet", "--report", report_path, NULL),
+                         0);
+        char *text = h_read_file(report_path);
+        cJSON *r = cJSON_Parse(text), *weeks = jget(r, "types.ghost_stock.weeks");
+        free(text);
+        assert_non_null(r);
+        assert_int_equal(cJSON_GetArraySize(weeks), 10);
+        t.early_precision = weeks_precision(weeks, 2, 3);
+        t.late_precision = weeks_precision(weeks, 7, 9);
+        t.recall = jnum(r, "types.ghost_stock.recall");
+        t.counts_precision = jnum(r, "associates.truth.precision");
+        for (int w = 0; w < 10; w++) {
+                cJSON *o = cJSON_GetArrayItem(weeks, w);
+                print_message("  tuning %s week %d: tp %.0f fp %.0f ghosts %.0f found %.0f\n",
+                              tuning ? "on" : "off", w + 1, jnum(o, "true_positives"),
+                              jnum(o, "false_positives"), jnum(o, "events"),
+                              jnum(o, "events_detected"));
+        }
+        cJSON *h = command(f->b.port, "health", "{}");
+        print_message("  tuning %s: health.tuning %s\n", tuning ? "on" : "off",
+                      cJSON_PrintUnformatted(jget(h, "tuning")));
+        cJSON_Delete(h);
+        cJSON_Delete(r);
+        h_daemon_stop(&f->d, SIGTERM);
+        h_broker_stop(&f->b);
+        h_rmdir(f->b.dir);
+        h_rmdir(dir);
+        return t;
+}
+
+/*
+ * The same store twice, threshold learning on and off: 10 weeks (2 of warm-up, then 8 with
+ * ghosts), 300 SKUs, associates counting the top 8 recommendations each night. Precision of the
+ * ghost_stock alerts by ground truth, weeks 3-4 (the first with ghosts) against weeks 8-10.
+ */
+static void test_learnt_thresholds_raise_precision(void **state)
+{
+        struct tuning_run on = run_store(*state, true), off = run_store(*state, false);
+        print_message("tuning on:  precision weeks 3-4 %.3f, weeks 8-10 %.3f, recall %.3f, counts "
+                      "precision %.3f\n",
+                      on.early_precision, on.late_precision, on.recall, on.counts_precision);
+        print_message("tuning off: precision weeks 3-4 %.3f, weeks 8-10 %.3f, recall %.3f, counts "
+                      "precision %.3f\n",
+                      off.early_precision, off.late_precision, off.recall, off.counts_precision);
+        /* Precision rises as outcomes come in ... */
+        assert_true(on.late_precision > on.early_precision);
+        /* ... and not only because the detector's history grows: the untuned store gains less. */
+        assert_true(on.late_precision > off.late_precision);
+        /* The learnt thresholds cost some recall, not most of it. */
+        assert_true(on.recall >= 0.6 * off.recall);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(test_counts_close_the_loop, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_learnt_thresholds_raise_precision, setup,
+                                            teardown),
+        };
+        if (getenv("SW_TEST_FILTER")) /* run one test by name while working on it */
+                cmocka_set_test_filter(getenv("SW_TEST_FILTER"));
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
