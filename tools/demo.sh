@@ -6,14 +6,18 @@
 # available), builds shelfwatchd and storesim, starts a private mosquitto on a
 # free loopback port and shelfwatchd on its embedded defaults (only the port and
 # the database path are set), then plays DEMO_DAYS days of a 300-SKU store with
-# injected ghost stock. Anomalies are printed as the daemon publishes them; at the
-# end the cycle-count list (ghost-stock command) and the daemon's health are shown.
+# injected ghost stock. Simulated associates count the top of the daemon's cycle-count
+# list every evening with the true shelf quantity (the daemon records each count's outcome).
+# Anomalies are printed as the daemon publishes them; at the end the shelfwatch CLI shows
+# the cycle-count list, alert effectiveness, ROI and the daemon's health.
 # Everything started is stopped on exit or Ctrl-C.
 #
 # Environment:
 #   DEMO_DAYS       simulated days (default 30; at least 16 for ghost stock to appear)
 #   DEMO_SLEEP_MS   pause between simulated days, ms (default 500)
 #   DEMO_SEED       simulator seed (default 1)
+#   DEMO_ASSOCIATES cycle counts the simulated associates make per day, from the top of
+#                   the daemon's ghost-stock list (default 4; 0: none)
 #   DEMO_KEEP=1     keep the temporary directory (logs, database, report)
 #   BUILD_DIR       build directory (default: build, relative to the repo root)
 #   SW_JOBS         parallel build jobs (default: nproc)
@@ -26,6 +30,7 @@ cd "$repo"
 days=${DEMO_DAYS:-30}
 sleep_ms=${DEMO_SLEEP_MS:-500}
 seed=${DEMO_SEED:-1}
+associates=${DEMO_ASSOCIATES:-4}
 build=${BUILD_DIR:-build}
 jobs=${SW_JOBS:-$(nproc)}
 warmup=14
@@ -40,7 +45,7 @@ die() {
         exit 1
 }
 
-for v in days sleep_ms seed jobs; do
+for v in days sleep_ms seed jobs associates; do
         [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a non-negative integer (got '${!v}')"
 done
 ((days >= 1)) || die "DEMO_DAYS must be at least 1"
@@ -116,9 +121,10 @@ fi
 
 say "build ($build)"
 cmake -S . -B "$build" >/dev/null
-cmake --build "$build" -j"$jobs" --target shelfwatchd storesim
+cmake --build "$build" -j"$jobs" --target shelfwatchd storesim shelfwatch
 shelfwatchd=$build/shelfwatchd
 storesim=$build/storesim
+shelfwatch=$build/shelfwatch
 
 # mosquitto lives in /usr/sbin, which is not in every user's PATH.
 mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
@@ -233,6 +239,7 @@ watcher_pid=$!
 set +e
 sh -c 'echo $$ >"$0" && exec "$@"' "$tmp/storesim.pid" \
         "$storesim" --port "$port" --seed "$seed" --days "$days" --warmup "$warmup" --verbose \
+        --associates "$associates" \
         --retries 3 --sleep-ms "$sleep_ms" --truth "$tmp/truth.jsonl" \
         --report "$tmp/report.json" --anomalies "$tmp/anomalies.jsonl" | sed -u '/^detect /d'
 sim_status=${PIPESTATUS[0]}
@@ -244,130 +251,25 @@ if ((sim_status != 0)); then
         exit "$sim_status"
 fi
 
-# --- what the store would act on ------------------------------------------
+# --- what the store would act on, and what it was worth ------------------
 
-# Prints the ghost-stock reply as a table without needing jq (not in a minimal
-# Debian): the array is cut into its objects, and each field of these flat
-# objects is found with a regex. A reply without "recommendations" (an error)
-# makes awk fail, and the caller prints the raw JSON instead.
-print_recommendations() {
-        awk '
-        function field(rec, key,    re, v) {
-                re = "\"" key "\":(\"([^\"\\\\]|\\\\.)*\"|[-+0-9.eE]+|null|true|false)"
-                if (!match(rec, re))
-                        return ""
-                v = substr(rec, RSTART + length(key) + 3, RLENGTH - length(key) - 3)
-                if (v ~ /^"/) {
-                        v = substr(v, 2, length(v) - 2)
-                        gsub(/\\"/, "\"", v)
-                        gsub(/\\\\/, "\\", v)
-                }
-                return v
-        }
-        {
-                body = $0
-                if (!match(body, /"recommendations":\[/))
-                        exit 1
-                body = substr(body, RSTART + RLENGTH)
-                # Cut the array into its objects, skipping braces inside strings.
-                n = 0
-                depth = 0
-                in_str = 0
-                for (i = 1; i <= length(body); i++) {
-                        c = substr(body, i, 1)
-                        if (in_str) {
-                                if (c == "\\")
-                                        i++
-                                else if (c == "\"")
-                                        in_str = 0
-                        } else if (c == "\"") {
-                                in_str = 1
-                        } else if (c == "{") {
-                                if (depth++ == 0)
-                                        from = i
-                        } else if (c == "}") {
-                                if (--depth == 0)
-                                        recs[++n] = substr(body, from, i - from + 1)
-                        } else if (c == "]" && depth == 0) {
-                                break
-                        }
-                }
-                printf "%-4s %-9s %-12s %-8s %5s %9s  %s\n", "rank", "sku", "category",
-                       "severity", "prob", "value", "why"
-                rows = 0
-                for (i = 1; i <= n; i++) {
-                        sku = field(recs[i], "sku")
-                        if (sku == "")
-                                continue
-                        rows++
-                        printf "%-4s %-9s %-12s %-8s %4.0f%% %9.2f  %s\n", field(recs[i], "rank"),
-                               sku, field(recs[i], "category"), field(recs[i], "severity"),
-                               100 * field(recs[i], "probability"), field(recs[i], "value"),
-                               field(recs[i], "description")
-                }
-                if (rows == 0)
-                        print "(no open ghost-stock anomalies)"
-        }' "$1"
-}
-
-# health_summary FILE: the few counters a person looks at first.
-health_summary() {
-        awk '
-        function num(rec, key) {
-                if (!match(rec, "\"" key "\":[0-9]+"))
-                        return "?"
-                return substr(rec, RSTART + length(key) + 3, RLENGTH - length(key) - 3)
-        }
-        # sum of every number in the object that follows "key":{ (one level of nesting)
-        function total(rec, key,    s, t, depth, i, c, digits) {
-                if (!match(rec, "\"" key "\":\\{"))
-                        return "?"
-                s = substr(rec, RSTART + RLENGTH)
-                depth = 1
-                t = 0
-                digits = ""
-                for (i = 1; i <= length(s) && depth > 0; i++) {
-                        c = substr(s, i, 1)
-                        if (c ~ /[0-9]/ && (digits != "" || substr(s, i - 1, 1) == ":")) {
-                                digits = digits c
-                                continue
-                        }
-                        if (digits != "") {
-                                t += digits
-                                digits = ""
-                        }
-                        if (c == "{")
-                                depth++
-                        else if (c == "}")
-                                depth--
-                }
-                return t
-        }
-        {
-                printf "SKUs tracked:       %s of %s (history %s days)\n", num($0, "tracked"),
-                       num($0, "capacity"), num($0, "history_days")
-                printf "messages accepted:  %s (duplicates %s, rejected %s)\n", total($0, "accepted"),
-                       total($0, "duplicates"), total($0, "rejected")
-                printf "open anomalies:     %s\n", num($0, "open_anomalies")
-                printf "outbox to HQ:       %s queued, %s delivered\n", num($0, "depth"),
-                       num($0, "delivered")
-        }' "$1"
+# The shelfwatch CLI, on this demo's broker and daemon (its config file names both).
+cli() {
+        "$shelfwatch" --config "$tmp/shelfwatch.conf" "$@"
 }
 
 say "cycle-count list: open ghost stock ranked by probability x value"
-echo "(mosquitto_rr -p $port -t $root_topic/cmd/ghost-stock -e demo/reply -m '{\"limit\":10}')"
-if rr ghost-stock '{"limit":10}' >"$tmp/ghost-stock.json"; then
-        print_recommendations "$tmp/ghost-stock.json" || cat "$tmp/ghost-stock.json"
-else
-        echo "demo.sh: no reply to ghost-stock" >&2
-fi
+echo "(shelfwatch --config $tmp/shelfwatch.conf ghost-stock --limit 10)"
+cli ghost-stock --limit 10 || echo "demo.sh: ghost-stock failed" >&2
+
+say "alert effectiveness, from the associates' cycle counts"
+cli effectiveness || echo "demo.sh: effectiveness failed" >&2
+
+say "return on investment"
+cli roi || echo "demo.sh: roi failed" >&2
 
 say "health"
-if rr health '{}' >"$tmp/health.json"; then
-        health_summary "$tmp/health.json"
-else
-        echo "demo.sh: no reply to health" >&2
-fi
+cli health || echo "demo.sh: health failed" >&2
 
 say "done"
 if [[ ${DEMO_KEEP:-0} == 1 ]]; then
@@ -378,5 +280,4 @@ fi
 echo "  shelfwatchd.log, mosquitto.log   logs of the daemon and the broker"
 echo "  report.json, truth.jsonl         score report and the injected events (ghost stock, price errors, spikes, overstock)"
 echo "  anomalies.jsonl                  every anomaly published, one per line"
-echo "  health.json, ghost-stock.json    the replies shown above"
 echo "The precision/recall report above compares the anomalies with the injected truth."
