@@ -356,6 +356,48 @@ static int teardown(void **state)
         return 0;
 }
 
+/* The retained P/summary a newcomer at HQ gets agrees with the daemon's own answers. */
+static void check_summary(int port)
+{
+        /* An outcome or a detection run makes the next loop pass publish; wait for one. */
+        cJSON *det = command(port, "detect", "{}");
+        cJSON_Delete(det);
+        struct h_collector *sum = NULL;
+        cJSON *s = NULL;
+        for (int tries = 0; tries < 50 && !s; tries++) {
+                sum = h_collector_start(port, PREFIX "/summary");
+                if (wait_for(sum, 1, 400) >= 1) {
+                        char *msg = h_collector_get(sum, h_collector_count(sum) - 1);
+                        s = cJSON_Parse(msg);
+                        free(msg);
+                }
+                h_collector_stop(sum);
+        }
+        assert_non_null(s);
+        cJSON *open = command(port, "anomalies", "{\"status\":\"open\",\"limit\":100000}");
+        cJSON *eff = command(port, "effectiveness", "{\"days\":30}");
+        double open_n = jnum(open, "count");
+        double summed = jnum(s, "open.critical") + jnum(s, "open.warning") + jnum(s, "open.info");
+        double by_type = jnum(s, "by_type.ghost_stock") + jnum(s, "by_type.ml_detected") +
+                         jnum(s, "by_type.shelf_out") + jnum(s, "by_type.inventory_discrepancy");
+        print_message("summary: open %.0f (anomalies says %.0f), precision %.4f\n", summed, open_n,
+                      jnum(s, "precision"));
+        assert_true(summed == open_n);
+        assert_true(by_type == open_n);
+        assert_true(fabs(jnum(s, "precision") - jnum(eff, "precision.overall.precision")) < 1e-9);
+        assert_true(jstr(s, "last_detect.ghost_stock.as_of")[0] != '\0');
+        assert_true(jnum(s, "ghost_value") >= 0);
+        /* stats counts the same anomalies effectiveness does. */
+        cJSON *st = command(port, "stats", "{\"days\":30}");
+        assert_true(jnum(st, "total") == jnum(eff, "alerts"));
+        assert_true(jnum(st, "by_status.resolved") + jnum(st, "by_status.dismissed") >=
+                    jnum(eff, "with_outcome"));
+        cJSON_Delete(st);
+        cJSON_Delete(open);
+        cJSON_Delete(eff);
+        cJSON_Delete(s);
+}
+
 static void test_counts_close_the_loop(void **state)
 {
         struct fixture *f = *state;
@@ -422,6 +464,7 @@ static void test_counts_close_the_loop(void **state)
         cJSON_Delete(roi);
 
         check_outcomes_at_hq(outcomes, anomalies, lines, n);
+        check_summary(f->b.port);
         check_bad_and_duplicate_counts(f->b.port, lines, n, ts1, ts2);
 
         free(lines);
