@@ -1,0 +1,235 @@
+/* A full outbox while HQ is away: the oldest rows are dropped at the minute's trim, counted and
+ * logged, and once HQ is back exactly the newest limits.outbox_max_rows rows arrive, in order. */
+#include <setjmp.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define PREFIX   "retail/demo/store1"
+#define MAX_ROWS 100 /* limits.outbox_max_rows: its minimum */
+
+static cJSON *health(int port)
+{
+        char *r = NULL;
+        for (int i = 0; i < 3 && !r; i++)
+                r = h_request(port, PREFIX, "health", "{}", 10);
+        assert_non_null(r);
+        cJSON *j = cJSON_Parse(r);
+        free(r);
+        assert_non_null(j);
+        return j;
+}
+
+static double outbox(cJSON *h, const char *field)
+{
+        return cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(h, "outbox"), field));
+}
+
+/* One outbox row as HQ sees it: topic and payload, '\n'-joined. */
+struct rows {
+        int64_t *seq; /* outbox seq (0 for rows seen at HQ) */
+        char **row;   /* "topic\npayload", malloc'd */
+        size_t n;     /* used */
+};
+
+static void rows_add(struct rows *r, int64_t seq, const char *topic, const char *payload)
+{
+        r->seq = realloc(r->seq, (r->n + 1) * sizeof(*r->seq));
+        r->row = realloc(r->row, (r->n + 1) * sizeof(*r->row));
+        assert_true(r->seq && r->row);
+        size_t len = strlen(topic) + strlen(payload) + 2;
+        r->row[r->n] = malloc(len);
+        assert_non_null(r->row[r->n]);
+        snprintf(r->row[r->n], len, "%s\n%s", topic, payload);
+        r->seq[r->n++] = seq;
+}
+
+static void rows_free(struct rows *r)
+{
+        for (size_t i = 0; i < r->n; i++)
+                free(r->row[i]);
+        free(r->row);
+        free(r->seq);
+        *r = (struct rows){0};
+}
+
+/* The outbox table, in seq order (the daemon is running: WAL lets us read beside it). */
+static struct rows outbox_rows(const char *dir)
+{
+        char path[512];
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        struct rows r = {0};
+        snprintf(path, sizeof(path), "%s/sw.db", dir);
+        assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        sqlite3_busy_timeout(db, 5000);
+        assert_int_equal(
+            sqlite3_prepare_v2(db,
+                               "SELECT seq, topic, CAST(payload AS TEXT) FROM outbox ORDER BY seq",
+                               -1, &st, NULL),
+            SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW)
+                rows_add(&r, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+                         (const char *)sqlite3_column_text(st, 2));
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return r;
+}
+
+static double mono_s(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void test_a_full_outbox_keeps_the_newest_rows(void **state)
+{
+        struct h_broker local = {0}, hq = {0};
+        struct h_daemon d = {0};
+        char dir[256], conf[2048], extra[512], hq_extra[512];
+        cJSON *h;
+        (void)state;
+        h_tmpdir(dir, sizeof(dir));
+        h_tmpdir(hq.dir, sizeof(hq.dir));
+        snprintf(hq_extra, sizeof(hq_extra),
+                 "persistence true\npersistence_location %s/\nmax_queued_messages 0\n", hq.dir);
+        h_broker_start(&local, 0, NULL);
+        h_broker_start(&hq, 0, hq_extra);
+        /* HQ's reader has a session there before the outage, and nothing retained yet. */
+        struct h_collector *at_hq = h_collector_start_session(hq.port, PREFIX "/#", "hq-reader");
+        h_broker_stop(&hq);
+
+        /* The trim runs once a minute from the daemon's start: this is minute zero. */
+        snprintf(extra, sizeof(extra),
+                 "hq: { host = \"127.0.0.1\"; port = %d; reconnect_min_ms = 200; reconnect_max_ms "
+                 "= 1000; };\n"
+                 "limits: { outbox_max_rows = %d; };\n",
+                 hq.port, MAX_ROWS);
+        h_config(conf, sizeof(conf), local.port, dir, extra);
+        double started = mono_s();
+        h_daemon_start(&d, dir, conf, local.port);
+        assert_int_equal(h_storesim(local.port, dir, "sim.log", "--days", "30", "--warmup", "14",
+                                    "--skus", "150", "--seed", "5", "--quiet", NULL),
+                         0);
+        h = health(local.port);
+        double produced = outbox(h, "depth");
+        assert_true(outbox(h, "dropped") == 0);
+        cJSON_Delete(h);
+        print_message("%.0f outbox rows produced in %.1f s with HQ away\n", produced,
+                      mono_s() - started);
+        assert_true(produced > MAX_ROWS);
+        struct rows before = outbox_rows(dir);
+
+        /* The trim, about 60 s after the start. */
+        double dropped = 0;
+        while (dropped == 0 && mono_s() - started < 90) {
+                sleep(1);
+                h = health(local.port);
+                dropped = outbox(h, "dropped");
+                cJSON_Delete(h);
+        }
+        struct rows after = outbox_rows(dir);
+        print_message("trim after %.1f s: dropped %.0f, kept %zu\n", mono_s() - started, dropped,
+                      after.n);
+
+        /* Exactly max_rows kept, and they are the newest: the rows present before the trim
+         * minus its oldest, then whatever came after (a sweep just before the trim). */
+        assert_int_equal(after.n, MAX_ROWS);
+        size_t added = 0;
+        while (added < after.n && after.seq[after.n - 1 - added] > before.seq[before.n - 1])
+                added++;
+        assert_int_equal((size_t)dropped, before.n + added - MAX_ROWS);
+        for (size_t i = 0; i < after.n - added; i++) {
+                assert_int_equal(after.seq[i], before.seq[before.n - (after.n - added) + i]);
+                assert_string_equal(after.row[i], before.row[before.n - (after.n - added) + i]);
+        }
+
+        /* Logged as a warning, with the same count. */
+        char *log = h_read_file(d.log), want[128];
+        assert_non_null(log);
+        snprintf(want, sizeof(want),
+                 "Outbox over limits.outbox_max_rows=%d: dropped the %.0f oldest rows", MAX_ROWS,
+                 dropped);
+        if (!strstr(log, want))
+                fail_msg("no \"%s\" in the log:\n%s", want, log);
+        free(log);
+
+        /* HQ comes back: the kept rows arrive, in order; a repeat is only a resend of a row. */
+        h_broker_start(&hq, hq.port, hq_extra);
+        double depth = MAX_ROWS;
+        for (int i = 0; i < 300 && depth > 0; i++) {
+                usleep(100000);
+                h = health(local.port);
+                depth = outbox(h, "depth");
+                cJSON_Delete(h);
+        }
+        assert_true(depth == 0);
+        usleep(500000); /* the broker's last deliveries to the reader */
+        struct rows got = {0};
+        size_t total = 0, dups = 0, from_status = 0;
+        for (size_t i = 0; i < h_collector_count(at_hq); i++) {
+                char *msg = h_collector_get(at_hq, i);
+                cJSON *j = cJSON_Parse(msg);
+                /* P/status goes straight to HQ on connect, not through the outbox. */
+                if (j && cJSON_GetObjectItem(j, "state") && cJSON_GetObjectItem(j, "started_at")) {
+                        from_status++;
+                } else {
+                        bool seen = false;
+                        total++;
+                        for (size_t k = 0; k < got.n && !seen; k++)
+                                seen = strcmp(got.row[k] + 1, msg) == 0;
+                        if (seen)
+                                dups++;
+                        else
+                                rows_add(&got, 0, "", msg);
+                }
+                cJSON_Delete(j);
+                free(msg);
+        }
+        print_message(
+            "HQ received %zu outbox messages (%zu distinct rows, %zu resends) and %zu status\n",
+            total, got.n, dups, from_status);
+        assert_int_equal(got.n, after.n);
+        for (size_t i = 0; i < got.n; i++)
+                if (strcmp(got.row[i] + 1, strchr(after.row[i], '\n') + 1) != 0)
+                        fail_msg("row %zu at HQ is not the outbox's row %zu:\n%s\nvs\n%s", i, i,
+                                 got.row[i] + 1, strchr(after.row[i], '\n') + 1);
+        h = health(local.port);
+        print_message("outbox: delivered %.0f, dropped %.0f\n", outbox(h, "delivered"),
+                      outbox(h, "dropped"));
+        assert_true(outbox(h, "dropped") == dropped);
+        cJSON_Delete(h);
+
+        rows_free(&before);
+        rows_free(&after);
+        rows_free(&got);
+        h_collector_stop(at_hq);
+        h_daemon_stop(&d, SIGTERM);
+        h_broker_stop(&hq);
+        h_broker_stop(&local);
+        h_rmdir(hq.dir);
+        h_rmdir(local.dir);
+        h_rmdir(dir);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_teardown(test_a_full_outbox_keeps_the_newest_rows, h_teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
