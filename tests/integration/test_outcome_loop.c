@@ -161,10 +161,11 @@ static bool seen_anomaly(struct h_collector *anomalies, const char *id)
 }
 
 /* Every counted anomaly has exactly one P/outcome at HQ, known from P/anomaly, with the truth's
- * verdict. */
-static void check_outcomes_at_hq(struct h_collector *outcomes, struct h_collector *anomalies,
-                                 const struct count_line *lines, size_t n)
+ * verdict. Returns the sum of their prevented_value. */
+static double check_outcomes_at_hq(struct h_collector *outcomes, struct h_collector *anomalies,
+                                   const struct count_line *lines, size_t n)
 {
+        double prevented = 0;
         size_t got = wait_for(outcomes, n, 15000);
         usleep(500 * 1000);
         got = h_collector_count(outcomes);
@@ -198,6 +199,12 @@ static void check_outcomes_at_hq(struct h_collector *outcomes, struct h_collecto
                 if (lines[k].ghost)
                         assert_true(fabs(jnum(o, "value_recovered") - lines[k].value) <=
                                     1e-6 * fmax(1.0, lines[k].value));
+                /* A confirmed ghost of a selling SKU saved sales; a false alarm saved nothing. */
+                if (lines[k].ghost)
+                        assert_true(jnum(o, "prevented_value") > 0);
+                else
+                        assert_true(jnum(o, "prevented_value") == 0);
+                prevented += jnum(o, "prevented_value");
                 cJSON_Delete(o);
                 free(msg);
         }
@@ -205,6 +212,7 @@ static void check_outcomes_at_hq(struct h_collector *outcomes, struct h_collecto
                 free(ids[i]);
         free(ids);
         free(matched);
+        return prevented;
 }
 
 /* Health numbers that a rejected count must not move. */
@@ -463,7 +471,13 @@ static void test_counts_close_the_loop(void **state)
         assert_true(jnum(roi, "true_positive_outcomes") == tp);
         cJSON_Delete(roi);
 
-        check_outcomes_at_hq(outcomes, anomalies, lines, n);
+        double prevented = check_outcomes_at_hq(outcomes, anomalies, lines, n);
+        roi = command(f->b.port, "roi", "{\"days\":365}");
+        got = jnum(roi, "prevented_stockout_value");
+        if (fabs(got - prevented) > 1e-6 * fmax(1.0, prevented))
+                fail_msg("prevented_stockout_value %.6f, the outcomes at HQ add to %.6f", got, prevented);
+        assert_true(fabs(jnum(roi, "total") - got - jnum(roi, "ghost_stock_recovered_value")) < 1e-6);
+        cJSON_Delete(roi);
         check_summary(f->b.port);
         check_bad_and_duplicate_counts(f->b.port, lines, n, ts1, ts2);
 
