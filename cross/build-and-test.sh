@@ -10,6 +10,8 @@
 #              SW_TEST_WRAPPER (qemu) and the host's mosquitto
 #   --package  (implies --full) then cpack the .deb (into SW_DEB_OUT, default
 #              build-debs/) and report the stripped size of shelfwatchd
+#   --steps=LIST  only these of build,test,package (comma-separated; default
+#              all that apply), e.g. build first and test later (cross/ci.sh)
 # Environment:
 #   SW_CROSS_BUILD_DIR   build directory (default build-cross-<arch>[-full])
 #   SW_SYSROOT           sysroot to use (default build-cross-<arch>/sysroot,
@@ -26,6 +28,7 @@ cd "$repo"
 arch=aarch64
 full=0
 package=0
+steps=build,test,package
 ctest_args=()
 while (($# > 0)); do
         case "$1" in
@@ -36,6 +39,7 @@ while (($# > 0)); do
                 full=1
                 package=1
                 ;;
+        --steps=*) steps=${1#--steps=} ;;
         --)
                 shift
                 ctest_args=("$@")
@@ -53,12 +57,12 @@ case "$arch" in
 aarch64)
         toolchain=cross/aarch64-linux-gnu.cmake
         triplet=aarch64-linux-gnu
-        qemu=qemu-aarch64
+        qemu="qemu-aarch64"
         ;;
 armhf)
         toolchain=cross/armhf-linux-gnueabihf.cmake
         triplet=arm-linux-gnueabihf
-        qemu=qemu-arm
+        qemu="qemu-arm"
         ;;
 esac
 
@@ -71,25 +75,32 @@ else
         core_only=ON
 fi
 
-echo "== cross ($arch): sysroot $sysroot"
-bash cross/make-sysroot.sh "$arch" "$sysroot"
+step() {
+        [[ ",$steps," == *",$1,"* ]]
+}
 
-echo "== cross ($arch): configure $build (SW_CORE_ONLY=$core_only)"
-cmake -S "$repo" -B "$build" \
-        -DCMAKE_TOOLCHAIN_FILE="$repo/$toolchain" \
-        -DSW_SYSROOT="$sysroot" \
-        -DSW_CORE_ONLY="$core_only" \
-        -DSW_WERROR=ON
+status=0
+if step build; then
+        echo "== cross ($arch): sysroot $sysroot"
+        bash cross/make-sysroot.sh "$arch" "$sysroot"
 
-echo "== cross ($arch): build"
-cmake --build "$build" -j"$(nproc)"
+        echo "== cross ($arch): configure $build (SW_CORE_ONLY=$core_only)"
+        cmake -S "$repo" -B "$build" \
+                -DCMAKE_TOOLCHAIN_FILE="$repo/$toolchain" \
+                -DSW_SYSROOT="$sysroot" \
+                -DSW_CORE_ONLY="$core_only" \
+                -DSW_WERROR=ON
 
-# Show that what was built really is for the target.
-for f in "$build"/tests_core_test_*; do
-        if [[ -x "$f" ]] && command -v file >/dev/null; then
-                file -b "$f" | cut -d, -f1-2 | sed "s|^|   $(basename "$f"): |"
-        fi
-done
+        echo "== cross ($arch): build"
+        cmake --build "$build" -j"$(nproc)"
+
+        # Show that what was built really is for the target.
+        for f in "$build"/tests_core_test_* "$build"/shelfwatchd; do
+                if [[ -x "$f" ]] && command -v file >/dev/null; then
+                        file -b "$f" | cut -d, -f1-2 | sed "s|^|   $(basename "$f"): |"
+                fi
+        done
+fi
 
 if ((full)); then
         # The integration tests spawn the build's own programs: no binfmt_misc
@@ -98,11 +109,12 @@ if ((full)); then
         export SW_TEST_WRAPPER="$qemu -L /usr/$triplet -E LD_LIBRARY_PATH=$sysroot/usr/lib/$triplet:$sysroot/lib/$triplet"
 fi
 
-echo "== cross ($arch): ctest under qemu"
-status=0
-ctest --test-dir "$build" --output-on-failure -LE bench "${ctest_args[@]}" || status=$?
+if step test; then
+        echo "== cross ($arch): ctest under qemu"
+        ctest --test-dir "$build" --output-on-failure -LE bench "${ctest_args[@]}" || status=$?
+fi
 
-if ((package)); then
+if ((package)) && step package; then
         echo "== cross ($arch): cpack -G DEB"
         out=${SW_DEB_OUT:-$repo/build-debs}
         mkdir -p "$out"

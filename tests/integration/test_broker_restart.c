@@ -433,8 +433,9 @@ static void test_broker_restart_without_persistence_loses_its_queue(void **state
 {
         (void)state;
         struct outcome o = run(BROKER_RESTART, false, "restart, persistence false");
-        /* The daemon reconnected after each restart, and resubscribed (the tail arrived). */
-        assert_int_equal(o.connects, 3);
+        /* The daemon reconnected after the restarts, and resubscribed (the tail arrived). Under
+         * qemu both restarts can fall inside one reconnect wait: then 2 connects, not 3. */
+        assert_in_range(o.connects, 2, 3);
         assert_true(o.failures >= 3);
         /* The daemon's own count agrees with its database. */
         assert_int_equal((int)o.accepted, o.applied);
@@ -444,7 +445,7 @@ static void test_broker_restart_with_persistence_loses_nothing(void **state)
 {
         (void)state;
         struct outcome o = run(BROKER_RESTART, true, "restart, persistence true");
-        assert_int_equal(o.connects, 3);
+        assert_in_range(o.connects, 2, 3);
         assert_int_equal((int)o.accepted, o.applied);
         assert_int_equal(o.lost, 0);
 }
@@ -455,7 +456,7 @@ static void test_broker_crash_with_persistence_loses_since_its_last_save(void **
         /* mosquitto writes its persistence file on a clean stop and every autosave_interval
          * (default 1800 s): a crash in between restarts from the last file, here none. */
         struct outcome o = run(BROKER_CRASH, true, "crash (SIGKILL), persistence true");
-        assert_int_equal(o.connects, 3);
+        assert_in_range(o.connects, 2, 3);
         assert_int_equal((int)o.accepted, o.applied);
 }
 

@@ -65,7 +65,7 @@ static struct run cli_run(const char *first, ...)
                 int fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
                 dup2(fo, 1);
                 dup2(fe, 2);
-                execv(argv[0], argv);
+                h_exec(argv); /* through SW_TEST_WRAPPER (qemu) in cross builds */
                 _exit(127);
         }
         struct run r = {.status = h_wait(pid), .out = h_read_file(out), .err = h_read_file(err)};
