@@ -4,7 +4,7 @@
 # build directory makes shelfwatch_<version>_<arch>.deb; cross/package.sh does it for every
 # architecture. The package holds:
 #   /usr/sbin/shelfwatchd                 the daemon (stripped by CPack)
-#   /usr/bin/shelfwatch                   the operator CLI, when tools/shelfwatch.c exists
+#   /usr/bin/shelfwatch                   the operator CLI, when tools/shelfwatch/ exists
 #   /lib/systemd/system/shelfwatchd.service
 #   /etc/shelfwatch/shelfwatch.conf       the default config, a conffile
 #   /usr/share/doc/shelfwatch/            README and docs/*.md

@@ -1,0 +1,141 @@
+/* commands.c: the shelfwatch subcommands (daemon command, options, output) and their help. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "platform/config.h"
+#include "shelfwatch.h"
+
+#define CLI_DAYS_HELP "  --days N        look back N days (1..100000, default 30)\n"
+
+static const struct cli_command cli_commands[] = {
+    {
+        .name = "anomalies",
+        .options = CLI_BIT(CLI_OPT_TYPE) | CLI_BIT(CLI_OPT_SEVERITY) | CLI_BIT(CLI_OPT_STATUS) |
+                   CLI_BIT(CLI_OPT_DAYS) | CLI_BIT(CLI_OPT_SKU) | CLI_BIT(CLI_OPT_LIMIT),
+        .synopsis = "[--type T] [--severity S] [--status S] [--days N] [--sku SKU] [--limit N]",
+        .summary = "list anomalies, newest first",
+        .details =
+            "  --type T        ghost_stock, ml_detected, shelf_out or inventory_discrepancy\n"
+            "  --severity S    info, warning or critical\n"
+            "  --status S      open, resolved, dismissed or cleared\n"
+            "  --days N        only anomalies of the last N days (1..100000)\n"
+            "  --sku SKU       only this SKU\n"
+            "  --limit N       at most N rows (1..100000)\n",
+        .print = cli_print_anomalies,
+    },
+    {
+        .name = "ghost-stock",
+        .options = CLI_BIT(CLI_OPT_LIMIT),
+        .synopsis = "[--limit N]",
+        .summary = "cycle-count recommendations, ranked by probability x value",
+        .details = "  --limit N       at most N recommendations (1..100000)\n",
+        .print = cli_print_ghost_stock,
+    },
+    {
+        .name = "outcome",
+        .options = CLI_BIT(CLI_OPT_ACTION) | CLI_BIT(CLI_OPT_NOTE) | CLI_BIT(CLI_OPT_USER),
+        .n_args = 2,
+        .arg_fields = {"anomaly", "outcome"},
+        .synopsis = "ID true_positive|false_positive [--action A] [--note TEXT] [--user U]",
+        .summary = "record whether an anomaly was real",
+        .details = "  ID              the anomaly id (shelfwatch anomalies shows it)\n"
+                   "  true_positive   the anomaly was real; false_positive: it was not\n"
+                   "  --action A      what was done (e.g. cycle_count)\n"
+                   "  --note TEXT     free text, up to 1024 bytes\n"
+                   "  --user U        who recorded it\n",
+        .print = cli_print_outcome,
+    },
+    {
+        .name = "stats",
+        .options = CLI_BIT(CLI_OPT_DAYS),
+        .synopsis = "[--days N]",
+        .summary = "anomaly totals by severity, type and status, and the trend",
+        .details = CLI_DAYS_HELP,
+        .print = cli_print_stats,
+    },
+    {
+        .name = "effectiveness",
+        .options = CLI_BIT(CLI_OPT_DAYS),
+        .synopsis = "[--days N]",
+        .summary = "false-positive rate, response time, resolution rate and precision",
+        .details = CLI_DAYS_HELP,
+        .print = cli_print_effectiveness,
+    },
+    {
+        .name = "roi",
+        .options = CLI_BIT(CLI_OPT_DAYS),
+        .synopsis = "[--days N]",
+        .summary = "value protected by the alerts that were acted on",
+        .details = CLI_DAYS_HELP,
+        .print = cli_print_roi,
+    },
+    {
+        .name = "health",
+        .synopsis = "",
+        .summary = "daemon version, uptime, counters and broker links",
+        .details = "",
+        .print = cli_print_health,
+    },
+    {
+        .name = "detect",
+        .options = CLI_BIT(CLI_OPT_AS_OF) | CLI_BIT(CLI_OPT_DETECTOR),
+        .synopsis = "[--as-of YYYY-MM-DD] [--detector NAME]...",
+        .summary = "run the detectors now",
+        .details = "  --as-of DATE    run as of the start of this store-local day (default today)\n"
+                   "  --detector NAME only this detector (repeatable): ghost_stock, ml_detected,\n"
+                   "                  shelf_out, inventory_discrepancy\n",
+        .print = cli_print_detect,
+    },
+};
+
+#define CLI_N_COMMANDS (sizeof(cli_commands) / sizeof(cli_commands[0]))
+
+const struct cli_command *cli_find_command(const char *name)
+{
+        for (size_t i = 0; i < CLI_N_COMMANDS; i++)
+                if (strcmp(cli_commands[i].name, name) == 0)
+                        return &cli_commands[i];
+        return NULL;
+}
+
+/* ---- help ---- */
+
+void cli_print_global_help(void)
+{
+        printf("Usage: shelfwatch [OPTIONS] COMMAND [ARGS]\n\n"
+               "Ask a running shelfwatchd for anomalies, recommendations and statistics, over\n"
+               "its MQTT broker (MQTT v5 request/response).\n\nCommands:\n");
+        for (size_t i = 0; i < CLI_N_COMMANDS; i++)
+                printf("  %-14s %s\n", cli_commands[i].name, cli_commands[i].summary);
+        printf("\nOptions (anywhere on the line):\n"
+               "  --config FILE     read broker and store from the daemon's config file\n"
+               "                    (default %s, when it exists)\n"
+               "  --host HOST       broker host (default 127.0.0.1, as the daemon's)\n"
+               "  --port PORT       broker port (default 1883)\n"
+               "  --root ROOT       topic root (default retail)\n"
+               "  --tenant TENANT   tenant id (second topic level)\n"
+               "  --store STORE     store id (third topic level)\n"
+               "  --username USER   broker user name\n"
+               "  --password PASS   broker password (visible in ps: prefer the config file)\n"
+               "  --cafile FILE     TLS: CA bundle (PEM); turns TLS on\n"
+               "  --cert FILE       TLS: client certificate (with --key)\n"
+               "  --key FILE        TLS: client private key (with --cert)\n"
+               "  --timeout SEC     wait this long for the reply (default 10)\n"
+               "  --json            print the daemon's JSON reply instead of tables\n"
+               "  -h, --help        this help; 'shelfwatch COMMAND --help' for a command\n"
+               "  --version         print the version\n\n"
+               "Explicit options override the config file.\n"
+               "Exit status: 0 ok; 1 shelfwatchd answered with an error; 2 usage error;\n"
+               "3 broker unreachable or no reply in time.\n",
+               SW_CONFIG_DEFAULT_PATH);
+}
+
+void cli_print_command_help(const struct cli_command *c)
+{
+        printf("Usage: shelfwatch [OPTIONS] %s %s\n\n%c%s.\n", c->name, c->synopsis,
+               toupper((unsigned char)c->summary[0]), c->summary + 1);
+        if (c->details[0])
+                printf("\n%s", c->details);
+        printf("\nSee 'shelfwatch --help' for the connection options and exit status.\n");
+}

@@ -1,0 +1,90 @@
+/* rng.c: the simulator's random numbers: xoshiro256** seeded by splitmix64, and distributions. */
+#include <math.h>
+#include <stdint.h>
+
+#include "storesim.h"
+
+static uint64_t sim_rotl(uint64_t x, int k)
+{
+        return (x << k) | (x >> (64 - k));
+}
+
+void sim_seed(struct sim_rng *rng, uint64_t seed)
+{
+        for (int i = 0; i < 4; i++) {
+                uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
+                z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+                z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+                rng->s[i] = z ^ (z >> 31);
+        }
+}
+
+static uint64_t sim_next(struct sim_rng *rng)
+{
+        uint64_t *r = rng->s, result = sim_rotl(r[1] * 5, 7) * 9, t = r[1] << 17;
+        r[2] ^= r[0];
+        r[3] ^= r[1];
+        r[1] ^= r[2];
+        r[0] ^= r[3];
+        r[2] ^= t;
+        r[3] = sim_rotl(r[3], 45);
+        return result;
+}
+
+/* Uniform in [0, 1). */
+double sim_uniform(struct sim_rng *rng)
+{
+        return (double)(sim_next(rng) >> 11) * 0x1.0p-53;
+}
+
+/* Uniform in [lo, hi). */
+double sim_between(struct sim_rng *rng, double lo, double hi)
+{
+        return lo + (hi - lo) * sim_uniform(rng);
+}
+
+/* Uniform integer in [0, n), n > 0. */
+unsigned sim_below(struct sim_rng *rng, unsigned n)
+{
+        return (unsigned)(sim_uniform(rng) * n);
+}
+
+double sim_normal(struct sim_rng *rng)
+{
+        double u1 = 1.0 - sim_uniform(rng), u2 = sim_uniform(rng);
+        return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+}
+
+/* Gamma(shape, 1) by Marsaglia and Tsang. */
+double sim_gamma(struct sim_rng *rng, double shape)
+{
+        if (shape < 1.0)
+                return sim_gamma(rng, shape + 1.0) * pow(1.0 - sim_uniform(rng), 1.0 / shape);
+        double d = shape - 1.0 / 3.0, c = 1.0 / sqrt(9.0 * d);
+        for (;;) {
+                double x = sim_normal(rng), v = 1.0 + c * x;
+                if (v <= 0.0)
+                        continue;
+                v = v * v * v;
+                double u = 1.0 - sim_uniform(rng);
+                if (log(u) < 0.5 * x * x + d - d * v + d * log(v))
+                        return d * v;
+        }
+}
+
+/* Poisson by Knuth's product method, in slices of 30 to keep exp() away from underflow. */
+int32_t sim_poisson(struct sim_rng *rng, double lambda)
+{
+        int32_t n = 0;
+        while (lambda > 0.0) {
+                double slice = lambda > 30.0 ? 30.0 : lambda, limit = exp(-slice), p = 1.0;
+                lambda -= slice;
+                for (;;) {
+                        p *= sim_uniform(rng);
+                        if (p <= limit)
+                                break;
+                        n++;
+                }
+        }
+        return n;
+}
