@@ -24,10 +24,17 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-static void sleep_ms(int ms)
+void h_sleep_ms(int ms)
 {
         struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
+}
+
+double h_mono_s(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 void h_tmpdir(char *buf, size_t size)
@@ -178,7 +185,7 @@ void h_broker_start(struct h_broker *b, int port, const char *extra_conf)
         b->pid = h_spawn(log, argv);
         h_track(b->pid, true);
         for (int i = 0; i < 100 && !port_open(b->port); i++)
-                sleep_ms(50);
+                h_sleep_ms(50);
         assert_true(port_open(b->port));
 }
 
@@ -209,6 +216,22 @@ char *h_read_file(const char *path)
         }
         fclose(f);
         return buf;
+}
+
+void h_write_file(const char *path, const char *text)
+{
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(text, f);
+        assert_int_equal(fclose(f), 0);
+}
+
+int h_count(const char *text, const char *needle)
+{
+        int n = 0;
+        for (const char *p = text; p && (p = strstr(p, needle)); p++)
+                n++;
+        return n;
 }
 
 char *h_request(int port, const char *prefix, const char *command, const char *payload, int timeout_s)
@@ -244,18 +267,20 @@ void h_publish(int port, const char *topic, const char *payload)
 
 void h_daemon_start(struct h_daemon *d, const char *dir, const char *config_text, int broker_port)
 {
-        FILE *f;
+        h_daemon_start_at(d, dir, config_text, broker_port, "retail/demo/store1");
+}
+
+void h_daemon_start_at(struct h_daemon *d, const char *dir, const char *config_text,
+                       int broker_port, const char *prefix)
+{
         snprintf(d->conf, sizeof(d->conf), "%s/shelfwatch.conf", dir);
         snprintf(d->log, sizeof(d->log), "%s/shelfwatchd.log", dir);
-        f = fopen(d->conf, "w");
-        assert_non_null(f);
-        fputs(config_text, f);
-        fclose(f);
+        h_write_file(d->conf, config_text);
         char *argv[] = {SW_BUILD_DIR "/shelfwatchd", "-c", d->conf, NULL};
         d->pid = h_spawn(d->log, argv);
         h_track(d->pid, true);
         for (int i = 0; i < 100; i++) {
-                char *r = h_request(broker_port, "retail/demo/store1", "health", "{}", 1);
+                char *r = h_request(broker_port, prefix, "health", "{}", 1);
                 if (r) {
                         free(r);
                         return;
@@ -285,6 +310,14 @@ void h_daemon_stop(struct h_daemon *d, int sig)
                 free(log);
                 fail();
         }
+}
+
+void h_finish_test(struct h_daemon *d, struct h_broker *b, const char *dir)
+{
+        h_daemon_stop(d, SIGTERM);
+        h_broker_stop(b);
+        h_rmdir(b->dir);
+        h_rmdir(dir);
 }
 
 struct h_collector {
@@ -346,7 +379,7 @@ struct h_collector *h_collector_start_session(int port, const char *pattern, con
         assert_int_equal(mosquitto_connect(c->m, "127.0.0.1", port, 30), MOSQ_ERR_SUCCESS);
         assert_int_equal(mosquitto_loop_start(c->m), MOSQ_ERR_SUCCESS);
         for (int i = 0; i < 100 && !c->subscribed; i++)
-                sleep_ms(50);
+                h_sleep_ms(50);
         assert_true(c->subscribed);
         return c;
 }
@@ -357,6 +390,13 @@ size_t h_collector_count(struct h_collector *c)
         size_t n = c->n;
         pthread_mutex_unlock(&c->lock);
         return n;
+}
+
+size_t h_collector_wait(struct h_collector *c, size_t n, int timeout_ms)
+{
+        for (int t = 0; t < timeout_ms && h_collector_count(c) < n; t += 50)
+                h_sleep_ms(50);
+        return h_collector_count(c);
 }
 
 char *h_collector_get(struct h_collector *c, size_t i)
@@ -380,8 +420,6 @@ void h_collector_stop(struct h_collector *c)
         pthread_mutex_destroy(&c->lock);
         free(c);
 }
-
-#include <cjson/cJSON.h>
 
 static pid_t storesim_va(int port, const char *dir, const char *log_name, va_list ap)
 {
@@ -425,14 +463,9 @@ static int cmp_str(const void *a, const void *b)
 
 char *h_anomaly_digest(int port, const char *prefix)
 {
-        char *reply = h_request(port, prefix, "anomalies", "{\"limit\":100000}", 10);
-        cJSON *j, *list, *it;
+        cJSON *j = h_command(port, prefix, "anomalies", "{\"limit\":100000}"), *list, *it;
         char **rows, *out;
         size_t n = 0, total = 1;
-        assert_non_null(reply);
-        j = cJSON_Parse(reply);
-        free(reply);
-        assert_non_null(j);
         list = cJSON_GetObjectItem(j, "anomalies");
         assert_true(cJSON_IsArray(list));
         rows = calloc((size_t)cJSON_GetArraySize(list) + 1, sizeof(*rows));
@@ -478,4 +511,81 @@ void h_rmdir(const char *dir)
 {
         if (dir && strncmp(dir, "/tmp/sw-it-", 11) == 0)
                 nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- commands and JSON ---- */
+
+cJSON *h_command_within(int port, const char *prefix, const char *name, const char *payload,
+                        int timeout_s)
+{
+        char *r = NULL;
+        for (int i = 0; i < 3 && !r; i++)
+                r = h_request(port, prefix, name, payload, timeout_s);
+        if (!r)
+                fail_msg("no reply to %s %s in 3 tries of %d s", name, payload, timeout_s);
+        cJSON *j = cJSON_Parse(r);
+        if (!j || !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "ok")))
+                fail_msg("%s %s: %s", name, payload, r);
+        free(r);
+        return j;
+}
+
+cJSON *h_command(int port, const char *prefix, const char *name, const char *payload)
+{
+        return h_command_within(port, prefix, name, payload, 10);
+}
+
+cJSON *h_health(int port, const char *prefix)
+{
+        return h_command(port, prefix, "health", "{}");
+}
+
+void h_wait_health_number(int port, const char *prefix, const char *dotted_path, double want,
+                          int tries)
+{
+        double got = 0;
+        for (int i = 0; i < tries; i++) {
+                cJSON *h = h_health(port, prefix);
+                got = h_json_number_or(h, dotted_path, 0);
+                cJSON_Delete(h);
+                if (got == want)
+                        return;
+                h_sleep_ms(100);
+        }
+        fail_msg("health %s is %g, never reached %g", dotted_path, got, want);
+}
+
+cJSON *h_json_item(const cJSON *o, const char *dotted_path)
+{
+        char key[128];
+        const char *p = dotted_path;
+        while (o && *p) {
+                size_t n = strcspn(p, ".");
+                snprintf(key, sizeof(key), "%.*s", (int)n, p);
+                o = cJSON_GetObjectItemCaseSensitive(o, key);
+                p += n + (p[n] == '.');
+        }
+        return (cJSON *)o;
+}
+
+double h_json_number(const cJSON *o, const char *dotted_path)
+{
+        const cJSON *v = h_json_item(o, dotted_path);
+        if (!cJSON_IsNumber(v))
+                fail_msg("%s missing or not a number", dotted_path);
+        return v->valuedouble;
+}
+
+double h_json_number_or(const cJSON *o, const char *dotted_path, double fallback)
+{
+        const cJSON *v = h_json_item(o, dotted_path);
+        return cJSON_IsNumber(v) ? v->valuedouble : fallback;
+}
+
+const char *h_json_string(const cJSON *o, const char *dotted_path)
+{
+        const cJSON *v = h_json_item(o, dotted_path);
+        if (!cJSON_IsString(v))
+                fail_msg("%s missing or not a string", dotted_path);
+        return v->valuestring;
 }

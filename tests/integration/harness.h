@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <cjson/cJSON.h>
+
 struct h_broker {
         int port;       /* loopback port */
         pid_t pid;      /* mosquitto process, 0 when stopped */
@@ -18,7 +20,7 @@ struct h_daemon {
         char log[512];   /* its stderr */
 };
 
-/* A scratch directory for one test, removed by h_cleanup_dir. */
+/* A scratch directory for one test, removed by h_rmdir. */
 void h_tmpdir(char *buf, size_t size);
 /* Remove a directory made by h_tmpdir (tests call it once they passed). */
 void h_rmdir(const char *dir);
@@ -28,8 +30,14 @@ void h_broker_start(struct h_broker *b, int port, const char *extra_conf);
 void h_broker_stop(struct h_broker *b);
 /* Write config text to dir/shelfwatch.conf and start the daemon; waits until it answers health. */
 void h_daemon_start(struct h_daemon *d, const char *dir, const char *config_text, int broker_port);
+/* The same for a daemon configured as another store: waits for health under prefix. */
+void h_daemon_start_at(struct h_daemon *d, const char *dir, const char *config_text,
+                       int broker_port, const char *prefix);
 /* Send sig (SIGTERM waits for a clean exit and asserts status 0). */
 void h_daemon_stop(struct h_daemon *d, int sig);
+/* The end of a test that passed: stop the daemon unless it was stopped already (SIGTERM, a
+ * clean exit asserted), then the broker, and remove the broker's directory and dir. */
+void h_finish_test(struct h_daemon *d, struct h_broker *b, const char *dir);
 /* SIGKILL every daemon and broker not stopped yet (also done at exit); a cmocka teardown. */
 int h_teardown(void **state);
 /* Run a command and return its exit status; output to log_path if given. */
@@ -46,19 +54,62 @@ char *h_request(int port, const char *prefix, const char *command, const char *p
 void h_publish(int port, const char *topic, const char *payload);
 /* Read a whole file; malloc'd, NULL if missing. */
 char *h_read_file(const char *path);
+/* Write text to path (created or truncated); fails the test when it cannot. */
+void h_write_file(const char *path, const char *text);
+/* How many times needle occurs in text (0 when text is NULL). */
+int h_count(const char *text, const char *needle);
+/* Seconds on the monotonic clock, for durations and deadlines. */
+double h_mono_s(void);
+void h_sleep_ms(int ms);
+
+/* ---- the daemon's commands and their JSON replies ---- */
+
+/*
+ * The reply to command name (with payload, e.g. "{}") from the daemon serving prefix, parsed;
+ * the caller cJSON_Deletes it. A loaded machine can be slow to answer, so a request that gets no
+ * reply within timeout_s is sent again, three tries in all (only when no reply came: a command
+ * that must not go twice wants h_request). Fails the test when no try is answered, when the
+ * reply is not JSON, or when it does not say "ok":true (the reply is printed).
+ */
+cJSON *h_command_within(int port, const char *prefix, const char *name, const char *payload,
+                        int timeout_s);
+/* h_command_within with 10 s a try. */
+cJSON *h_command(int port, const char *prefix, const char *name, const char *payload);
+/* The health reply: h_command(port, prefix, "health", "{}"). */
+cJSON *h_health(int port, const char *prefix);
+/* Ask health up to tries times, 100 ms apart, until the number at dotted_path equals want (a
+ * missing one counts as 0: the daemon leaves out the rejection counters that are still 0);
+ * fails the test if it never does. */
+void h_wait_health_number(int port, const char *prefix, const char *dotted_path, double want,
+                          int tries);
+
+/* The item at a dotted path of object keys ("messages.rejected.pos"), or NULL when a step is
+ * missing (o may be NULL). Keys are matched case-sensitively; a key holding '.' cannot be named. */
+cJSON *h_json_item(const cJSON *o, const char *dotted_path);
+/* The number at a dotted path; fails the test when it is missing or not a number. */
+double h_json_number(const cJSON *o, const char *dotted_path);
+/* The number at a dotted path, or fallback when it is missing or not a number. */
+double h_json_number_or(const cJSON *o, const char *dotted_path, double fallback);
+/* The string at a dotted path; fails the test when it is missing or not a string. */
+const char *h_json_string(const cJSON *o, const char *dotted_path);
+
+/* ---- collecting what is published ---- */
 
 /* Collects every message on a topic pattern in a background libmosquitto client. */
 struct h_collector;
 struct h_collector *h_collector_start(int port, const char *pattern);
-/* Number of messages so far; copies message i's payload (malloc'd) into *ret. */
 /* Same with a persistent session (clean_session false) under client_id: messages published
  * while the collector or its broker is away are delivered when both are back. */
 struct h_collector *h_collector_start_session(int port, const char *pattern, const char *client_id);
+/* Number of messages so far. */
 size_t h_collector_count(struct h_collector *c);
+/* Wait until the collector holds at least n messages, or timeout_ms passed; returns the count. */
+size_t h_collector_wait(struct h_collector *c, size_t n, int timeout_ms);
+/* A copy of message i's payload (malloc'd), NULL when there is no message i yet. */
 char *h_collector_get(struct h_collector *c, size_t i);
 void h_collector_stop(struct h_collector *c);
 
-#endif
+/* ---- the store simulator and the daemon's state ---- */
 
 /* Run the store simulator to completion against port; extra args are appended (NULL-ended).
  * Returns its exit status. */
@@ -69,3 +120,5 @@ pid_t h_storesim_spawn(int port, const char *dir, const char *log_name, ...);
 char *h_anomaly_digest(int port, const char *prefix);
 /* The daemon config text for a broker port and a database in dir, plus extra text. */
 void h_config(char *buf, size_t size, int port, const char *dir, const char *extra);
+
+#endif

@@ -15,39 +15,11 @@
 
 #define PREFIX "retail/demo/store1"
 
-static cJSON *health(int port)
-{
-        char *r = h_request(port, PREFIX, "health", "{}", 5);
-        assert_non_null(r);
-        cJSON *j = cJSON_Parse(r);
-        free(r);
-        assert_non_null(j);
-        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "ok")));
-        return j;
-}
-
-static double path_number(cJSON *j, const char *a, const char *b, const char *c)
-{
-        cJSON *x = cJSON_GetObjectItem(j, a);
-        if (b)
-                x = cJSON_GetObjectItem(x, b);
-        if (c)
-                x = cJSON_GetObjectItem(x, c);
-        return cJSON_IsNumber(x) ? x->valuedouble : 0;
-}
-
 static void wait_rejected(int port, const char *kind, const char *reason, double want)
 {
-        for (int i = 0; i < 50; i++) {
-                cJSON *h = health(port);
-                cJSON *rej = cJSON_GetObjectItem(cJSON_GetObjectItem(h, "messages"), "rejected");
-                double got = path_number(rej, kind, reason, NULL);
-                cJSON_Delete(h);
-                if (got == want)
-                        return;
-                usleep(100000);
-        }
-        fail_msg("rejected.%s.%s never reached %.0f", kind, reason, want);
+        char path[128];
+        snprintf(path, sizeof(path), "messages.rejected.%s.%s", kind, reason);
+        h_wait_health_number(port, PREFIX, path, want, 50);
 }
 
 static void test_bad_payloads_are_counted_and_change_nothing(void **state)
@@ -95,19 +67,16 @@ static void test_bad_payloads_are_counted_and_change_nothing(void **state)
         wait_rejected(b.port, "inventory", "too_large", 1);
         wait_rejected(b.port, "count", "missing_field", 1);
 
-        cJSON *h = health(b.port);
+        cJSON *h = h_health(b.port, PREFIX);
         /* Only the one valid inventory record was applied: one SKU, nothing else accepted. */
-        assert_int_equal((int)path_number(h, "skus", "tracked", NULL), 1);
-        cJSON *acc = cJSON_GetObjectItem(cJSON_GetObjectItem(h, "messages"), "accepted");
-        assert_int_equal((int)path_number(acc, "inventory", NULL, NULL), 1);
-        assert_int_equal((int)path_number(acc, "pos", NULL, NULL), 0);
-        assert_int_equal((int)path_number(acc, "receipt", NULL, NULL), 0);
+        assert_int_equal((int)h_json_number(h, "skus.tracked"), 1);
+        assert_int_equal((int)h_json_number(h, "messages.accepted.inventory"), 1);
+        assert_int_equal((int)h_json_number(h, "messages.accepted.pos"), 0);
+        assert_int_equal((int)h_json_number(h, "messages.accepted.receipt"), 0);
         cJSON_Delete(h);
 
         /* The scanner got a clear rejection naming the field. */
-        for (int i = 0; i < 50 && h_collector_count(acks) == 0; i++)
-                usleep(100000);
-        assert_int_equal(h_collector_count(acks), 1);
+        assert_int_equal(h_collector_wait(acks, 1, 5000), 1);
         char *ack = h_collector_get(acks, 0);
         cJSON *a = cJSON_Parse(ack);
         assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(a, "status")), "rejected");
@@ -128,10 +97,7 @@ static void test_bad_payloads_are_counted_and_change_nothing(void **state)
         free(r);
 
         h_collector_stop(acks);
-        h_daemon_stop(&d, SIGTERM);
-        h_broker_stop(&b);
-        h_rmdir(b.dir);
-        h_rmdir(dir);
+        h_finish_test(&d, &b, dir);
 }
 
 int main(void)

@@ -34,19 +34,6 @@
  * max_queued_messages 1000 would drop the rest: a different, configured loss). */
 #define BROKER_BASE "max_queued_messages 0\n"
 
-static double mono_s(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(int ms)
-{
-        struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-}
-
 /* ---- a device: one libmosquitto client on its own thread, QoS 1, unique ids ---- */
 
 struct device {
@@ -120,25 +107,25 @@ static void *device_run(void *arg)
                                  : ever ? mosquitto_reconnect(dv->m)
                                         : mosquitto_connect(dv->m, "127.0.0.1", dv->port, 30);
                         if (rc != MOSQ_ERR_SUCCESS) {
-                                sleep_ms(50);
+                                h_sleep_ms(50);
                                 continue;
                         }
                         /* Wait for the CONNACK. */
                         for (int k = 0; k < 200 && !dv->connected && rc == MOSQ_ERR_SUCCESS; k++)
                                 rc = mosquitto_loop(dv->m, 10, 1);
                         if (!dv->connected) {
-                                sleep_ms(50);
+                                h_sleep_ms(50);
                                 continue;
                         }
                         pthread_mutex_lock(&dv->lock);
                         if (ever)
                                 dv->reconnects++;
                         else
-                                dv->t0 = mono_s();
+                                dv->t0 = h_mono_s();
                         pthread_mutex_unlock(&dv->lock);
                         ever = true;
                 }
-                int due = (int)((mono_s() - dv->t0) * RATE);
+                int due = (int)((h_mono_s() - dv->t0) * RATE);
                 for (int i = dv->next; i < due && i < TOTAL; i++)
                         device_publish(dv, i);
                 if (mosquitto_loop(dv->m, 5, 1) != MOSQ_ERR_SUCCESS)
@@ -186,7 +173,7 @@ static void device_finish(struct device *dv, int timeout_s)
         for (int i = 0; i < timeout_s * 10; i++) {
                 if (device_sent(dv, &acked) == TOTAL && acked == TOTAL)
                         break;
-                sleep_ms(100);
+                h_sleep_ms(100);
         }
         dv->stop = true;
         pthread_join(dv->thread, NULL);
@@ -196,42 +183,19 @@ static void device_finish(struct device *dv, int timeout_s)
 
 /* ---- the daemon's side ---- */
 
-static cJSON *health(int port)
-{
-        char *r = NULL;
-        /* A loaded machine can be slow to answer: a few tries before calling it a failure. */
-        for (int i = 0; i < 3 && !r; i++)
-                r = h_request(port, PREFIX, "health", "{}", 10);
-        assert_non_null(r);
-        cJSON *j = cJSON_Parse(r);
-        free(r);
-        assert_non_null(j);
-        return j;
-}
-
-static double num(cJSON *j, const char *a, const char *b, const char *c)
-{
-        cJSON *v = cJSON_GetObjectItem(j, a);
-        if (b)
-                v = cJSON_GetObjectItem(v, b);
-        if (c)
-                v = cJSON_GetObjectItem(v, c);
-        return v ? cJSON_GetNumberValue(v) : -1;
-}
-
 /* Receipts the daemon counted (accepted + duplicates), once that stops growing. */
 static void wait_quiet(int port, double *ret_accepted, double *ret_duplicates)
 {
         double last = -1, acc = 0, dup = 0;
         for (int i = 0; i < 60; i++) {
-                cJSON *h = health(port);
-                acc = num(h, "messages", "accepted", "receipt");
-                dup = num(h, "messages", "duplicates", "receipt");
+                cJSON *h = h_health(port, PREFIX);
+                acc = h_json_number(h, "messages.accepted.receipt");
+                dup = h_json_number(h, "messages.duplicates.receipt");
                 cJSON_Delete(h);
                 if (acc + dup == last)
                         break;
                 last = acc + dup;
-                sleep_ms(300);
+                h_sleep_ms(300);
         }
         *ret_accepted = acc;
         *ret_duplicates = dup;
@@ -273,16 +237,16 @@ static int watch_attempts(int port, int ms, double *ret_at, int max)
         assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
         assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
         assert_int_equal(listen(fd, 16), 0);
-        double end = mono_s() + ms / 1000.0;
-        while (mono_s() < end) {
+        double end = h_mono_s() + ms / 1000.0;
+        while (h_mono_s() < end) {
                 struct pollfd p = {.fd = fd, .events = POLLIN};
-                if (poll(&p, 1, (int)((end - mono_s()) * 1000) + 1) <= 0)
+                if (poll(&p, 1, (int)((end - h_mono_s()) * 1000) + 1) <= 0)
                         continue;
                 int c = accept(fd, NULL, NULL);
                 if (c < 0)
                         continue;
                 if (n < max)
-                        ret_at[n++] = mono_s();
+                        ret_at[n++] = h_mono_s();
                 close(c);
         }
         close(fd);
@@ -331,10 +295,10 @@ static struct outcome run(enum fault fault, bool persist, const char *label)
         h_daemon_start(&d, dir, conf, b.port);
         struct device *dv = device_start(b.port, (int64_t)time(NULL) - 3 * 86400);
 
-        double t0 = mono_s();
+        double t0 = h_mono_s();
         for (int k = 0; k < 2; k++) {
-                while (mono_s() - t0 < (k == 0 ? 1.0 : 4.5))
-                        sleep_ms(20);
+                while (h_mono_s() - t0 < (k == 0 ? 1.0 : 4.5))
+                        h_sleep_ms(20);
                 if (fault == BROKER_RESTART || fault == BROKER_CRASH) {
                         device_hold(dv, true);
                         if (fault == BROKER_CRASH) {
@@ -369,7 +333,7 @@ static struct outcome run(enum fault fault, bool persist, const char *label)
                         }
                 } else {
                         h_daemon_stop(&d, SIGKILL);
-                        sleep_ms(1000);
+                        h_sleep_ms(1000);
                         h_daemon_start(&d, dir, conf, b.port);
                 }
         }
@@ -382,13 +346,10 @@ static struct outcome run(enum fault fault, bool persist, const char *label)
         free(dv);
 
         wait_quiet(b.port, &o.accepted, &o.duplicates);
-        cJSON *h = health(b.port);
-        o.connects = (int)num(h, "brokers", "local", "connects");
-        o.failures = (int)num(h, "brokers", "local", "connect_failures");
-        assert_string_equal(
-            cJSON_GetStringValue(cJSON_GetObjectItem(
-                cJSON_GetObjectItem(cJSON_GetObjectItem(h, "brokers"), "local"), "state")),
-            "connected");
+        cJSON *h = h_health(b.port, PREFIX);
+        o.connects = (int)h_json_number(h, "brokers.local.connects");
+        o.failures = (int)h_json_number(h, "brokers.local.connect_failures");
+        assert_string_equal(h_json_string(h, "brokers.local.state"), "connected");
         cJSON_Delete(h);
         h_daemon_stop(&d, SIGTERM);
         h_broker_stop(&b);

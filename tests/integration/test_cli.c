@@ -27,14 +27,6 @@ static int run_capture(char *const argv[], const char *dir, char **ret_output)
         return st;
 }
 
-static void write_file(const char *path, const char *text)
-{
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        fputs(text, f);
-        fclose(f);
-}
-
 static void test_version_help_and_usage_errors(void **state)
 {
         char dir[256], *out;
@@ -61,8 +53,10 @@ static void test_check_config(void **state)
         h_tmpdir(dir, sizeof(dir));
         snprintf(good, sizeof(good), "%s/good.conf", dir);
         snprintf(bad, sizeof(bad), "%s/bad.conf", dir);
-        write_file(good, "store: { tenant = \"acme\"; id = \"s0042\"; timezone = \"America/Chicago\"; };\n");
-        write_file(bad, "store: { id = \"s0042\"; };\n\nlimits: {\n  max_skus = 0;\n};\n");
+        h_write_file(
+            good,
+            "store: { tenant = \"acme\"; id = \"s0042\"; timezone = \"America/Chicago\"; };\n");
+        h_write_file(bad, "store: { id = \"s0042\"; };\n\nlimits: {\n  max_skus = 0;\n};\n");
         assert_int_equal(run_capture((char *[]){DAEMON, "--check-config", "-c", good, NULL}, dir, &out), 0);
         assert_non_null(strstr(out, "is valid"));
         free(out);
@@ -83,9 +77,7 @@ static void test_check_config(void **state)
 static int count_in_log(const char *path, const char *needle)
 {
         char *log = h_read_file(path);
-        int n = 0;
-        for (char *p = log; p && (p = strstr(p, needle)); p++)
-                n++;
+        int n = h_count(log, needle);
         free(log);
         return n;
 }
@@ -128,19 +120,13 @@ static void test_missed_scheduled_runs_are_caught_up(void **state)
         h_daemon_stop(&d, SIGTERM);
         rewind_schedule(dir);
         h_daemon_start(&d, dir, conf, b.port);
-        char *r = h_request(b.port, "retail/demo/store1", "health", "{}", 5);
-        assert_non_null(r);
-        cJSON *h = cJSON_Parse(r);
-        free(r);
-        cJSON *g = cJSON_GetObjectItem(cJSON_GetObjectItem(h, "detectors"), "ghost_stock");
+        cJSON *h = h_health(b.port, "retail/demo/store1");
         /* The daemon ran the missed days at start-up, before it answered anything. */
-        assert_true(cJSON_IsString(cJSON_GetObjectItem(g, "last_run")));
+        assert_true(cJSON_IsString(h_json_item(h, "detectors.ghost_stock.last_run")));
         cJSON_Delete(h);
         h_daemon_stop(&d, SIGTERM);
         assert_int_equal(count_in_log(d.log, "Ghost-stock run as of"), 3);
-        h_broker_stop(&b);
-        h_rmdir(b.dir);
-        h_rmdir(dir);
+        h_finish_test(&d, &b, dir);
 }
 
 /* A database that is not one is moved aside with a loud error; the daemon comes up on a
@@ -172,9 +158,7 @@ static void test_corrupt_database_is_moved_aside(void **state)
         h_daemon_start(&d, dir, conf, b.port);
         h_daemon_stop(&d, SIGTERM);
         assert_int_equal(count_in_log(d.log, "is corrupt: moved it to"), 1);
-        h_broker_stop(&b);
-        h_rmdir(b.dir);
-        h_rmdir(dir);
+        h_finish_test(&d, &b, dir);
 }
 
 int main(void)

@@ -35,25 +35,6 @@ static long vm_rss_kib(pid_t pid)
         return kib;
 }
 
-static cJSON *health(int port)
-{
-        char *r = h_request(port, PREFIX, "health", "{}", 5);
-        assert_non_null(r);
-        cJSON *j = cJSON_Parse(r);
-        free(r);
-        assert_non_null(j);
-        return j;
-}
-
-static double counter(cJSON *h, const char *group, const char *kind, const char *reason)
-{
-        cJSON *g = cJSON_GetObjectItem(cJSON_GetObjectItem(h, "messages"), group);
-        cJSON *v = cJSON_GetObjectItem(g, kind);
-        if (reason)
-                v = cJSON_GetObjectItem(v, reason);
-        return v ? cJSON_GetNumberValue(v) : 0;
-}
-
 /* n POS messages from register "flood" as lines for mosquitto_pub -l. */
 static void write_flood(const char *path, int first, int n, long ts)
 {
@@ -89,9 +70,9 @@ static void wait_pos_seen(int port, double want)
 {
         double seen = 0;
         for (int i = 0; i < 600 && seen < want; i++) {
-                cJSON *h = health(port);
-                seen = counter(h, "accepted", "pos", NULL) +
-                       counter(h, "rejected", "pos", "rate_limited");
+                cJSON *h = h_health(port, PREFIX);
+                seen = h_json_number(h, "messages.accepted.pos") +
+                       h_json_number_or(h, "messages.rejected.pos.rate_limited", 0);
                 cJSON_Delete(h);
                 if (seen < want)
                         usleep(100000);
@@ -145,10 +126,10 @@ static void test_a_flooding_device_neither_starves_others_nor_grows_memory(void 
         clock_gettime(CLOCK_MONOTONIC, &t1);
         long rss_after = vm_rss_kib(d.pid);
 
-        cJSON *h = health(b.port);
-        double limited = counter(h, "rejected", "pos", "rate_limited");
-        double pos_ok = counter(h, "accepted", "pos", NULL);
-        double receipts = counter(h, "accepted", "receipt", NULL);
+        cJSON *h = h_health(b.port, PREFIX);
+        double limited = h_json_number_or(h, "messages.rejected.pos.rate_limited", 0);
+        double pos_ok = h_json_number(h, "messages.accepted.pos");
+        double receipts = h_json_number(h, "messages.accepted.receipt");
         double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
         print_message(
             "flood: %d sent in %.1f s, %.0f accepted, %.0f rate limited; normal device: %.0f/%d "
@@ -156,10 +137,7 @@ static void test_a_flooding_device_neither_starves_others_nor_grows_memory(void 
             5000 + FLOOD, secs, pos_ok, limited, receipts, NORMAL, rss_before, rss_after);
         /* Every message of the well-behaved device was applied, none limited. */
         assert_int_equal((int)receipts, NORMAL);
-        assert_null(cJSON_GetObjectItem(
-            cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(h, "messages"), "rejected"),
-                                "receipt"),
-            "rate_limited"));
+        assert_null(h_json_item(h, "messages.rejected.receipt.rate_limited"));
         /* The flood got its burst plus its rate over the time it lasted, no more. */
         assert_true(limited > 0);
         assert_true(pos_ok <= 2 * BURST + RATE * (secs + 5) + 5000);
@@ -167,10 +145,7 @@ static void test_a_flooding_device_neither_starves_others_nor_grows_memory(void 
         /* Memory stays flat: fixed tables, nothing queued per message. */
         assert_true(rss_after - rss_before < 2048);
 
-        h_daemon_stop(&d, SIGTERM);
-        h_broker_stop(&b);
-        h_rmdir(b.dir);
-        h_rmdir(dir);
+        h_finish_test(&d, &b, dir);
 }
 
 int main(void)

@@ -24,21 +24,10 @@
 #define TMPFS_KIB 12288 /* the database's file system */
 #define FULL_MS   3000  /* how long the disk stays full */
 
-static cJSON *health(int port)
-{
-        char *r = h_request(port, PREFIX, "health", "{}", 5);
-        assert_non_null(r);
-        cJSON *j = cJSON_Parse(r);
-        free(r);
-        assert_non_null(j);
-        return j;
-}
-
 static char *storage_state(int port)
 {
-        cJSON *h = health(port);
-        char *s = strdup(
-            cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(h, "storage"), "state")));
+        cJSON *h = h_health(port, PREFIX);
+        char *s = strdup(h_json_string(h, "storage.state"));
         cJSON_Delete(h);
         return s;
 }
@@ -62,14 +51,6 @@ static void fill(const char *path)
                 }
         }
         close(fd);
-}
-
-static int count(const char *hay, const char *needle)
-{
-        int n = 0;
-        for (const char *p = hay; (p = strstr(p, needle)); p++)
-                n++;
-        return n;
 }
 
 /* One simulated month; with fill_at_ms > 0 the disk fills that long after the start and is freed
@@ -121,9 +102,7 @@ static char *run_store(const char *mnt, int fill_at_ms, int *ret_full_seen, char
         h_daemon_stop(&d, SIGTERM);
         *ret_log = h_read_file(d.log);
         *ret_full_seen = full_seen;
-        h_broker_stop(&b);
-        h_rmdir(b.dir);
-        h_rmdir(dir);
+        h_finish_test(&d, &b, dir);
         char rm[600];
         snprintf(rm, sizeof(rm), "%s/sw.db", mnt);
         unlink(rm);
@@ -156,8 +135,8 @@ static void test_disk_full_and_recovery_on_a_small_tmpfs(void **state)
         h_rmdir(mnt);
 
         /* health said "full" while it was, and the log said so once per change, not per write. */
-        int full_lines = count(log, "Storage full"),
-            ok_lines = count(log, "Storage takes writes again");
+        int full_lines = h_count(log, "Storage full"),
+            ok_lines = h_count(log, "Storage takes writes again");
         print_message("health showed full %d times in %d ms; log: %d 'full', %d 'again' lines\n",
                       full_seen, FULL_MS, full_lines, ok_lines);
         assert_true(full_seen > 0);
@@ -171,7 +150,7 @@ static void test_disk_full_and_recovery_on_a_small_tmpfs(void **state)
                 fail_msg("anomalies differ after a full disk");
         }
         print_message("%d anomalies, identical to the run without a full disk\n",
-                      count(clean, "\n"));
+                      h_count(clean, "\n"));
         free(clean);
         free(full);
 }

@@ -15,20 +15,17 @@
 
 #define PREFIX "retail/demo/store1"
 
-static void require_string(cJSON *o, const char *name)
+/* Fails the test unless o has a string called name. */
+static void require_string(const cJSON *o, const char *name)
 {
-        cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-        if (!cJSON_IsString(v))
-                fail_msg("field %s missing or not a string", name);
+        (void)h_json_string(o, name);
 }
 
-static void require_number(cJSON *o, const char *name, double lo, double hi)
+static void require_number(const cJSON *o, const char *name, double lo, double hi)
 {
-        cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-        if (!cJSON_IsNumber(v))
-                fail_msg("field %s missing or not a number", name);
-        if (v->valuedouble < lo || v->valuedouble > hi)
-                fail_msg("field %s = %g outside [%g, %g]", name, v->valuedouble, lo, hi);
+        double v = h_json_number(o, name);
+        if (v < lo || v > hi)
+                fail_msg("field %s = %g outside [%g, %g]", name, v, lo, hi);
 }
 
 static void check_anomaly(cJSON *a)
@@ -37,14 +34,14 @@ static void check_anomaly(cJSON *a)
         static const char *const statuses[] = {"open", "resolved", "dismissed", "cleared"};
         bool ok = false;
         require_string(a, "id");
-        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(a, "tenant")), "demo");
-        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(a, "store")), "store1");
+        assert_string_equal(h_json_string(a, "tenant"), "demo");
+        assert_string_equal(h_json_string(a, "store"), "store1");
         for (size_t i = 0; i < 4; i++)
-                ok |= strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(a, "type")), types[i]) == 0;
+                ok |= strcmp(h_json_string(a, "type"), types[i]) == 0;
         assert_true(ok);
         ok = false;
         for (size_t i = 0; i < 4; i++)
-                ok |= strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(a, "status")), statuses[i]) == 0;
+                ok |= strcmp(h_json_string(a, "status"), statuses[i]) == 0;
         assert_true(ok);
         require_string(a, "severity");
         require_string(a, "sku");
@@ -57,7 +54,7 @@ static void check_anomaly(cJSON *a)
         require_string(a, "description");
         require_string(a, "action");
         assert_true(cJSON_IsObject(cJSON_GetObjectItem(a, "metadata")));
-        assert_true(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(a, "description"))) > 10);
+        assert_true(strlen(h_json_string(a, "description")) > 10);
 }
 
 static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
@@ -86,16 +83,16 @@ static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
                 cJSON *a = cJSON_Parse(msg);
                 assert_non_null(a);
                 check_anomaly(a);
-                if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(a, "type")), "ghost_stock") == 0) {
+                if (strcmp(h_json_string(a, "type"), "ghost_stock") == 0) {
                         ghosts++;
                         cJSON *m = cJSON_GetObjectItem(a, "metadata");
                         require_number(m, "p_value", 0, 1);
-                        bool open = strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(a, "status")), "open") == 0;
+                        bool open = strcmp(h_json_string(a, "status"), "open") == 0;
                         /* An open episode has a run; a cleared one reports the day sales resumed. */
                         require_number(m, "run_days", open ? 1 : 0, 366);
                         require_string(m, "model");
                 }
-                if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(a, "type")), "ml_detected") == 0) {
+                if (strcmp(h_json_string(a, "type"), "ml_detected") == 0) {
                         cJSON *m = cJSON_GetObjectItem(a, "metadata"), *c = cJSON_GetObjectItem(m, "contributions"), *v;
                         double total = 0;
                         ml++;
@@ -113,22 +110,17 @@ static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
         assert_true(ml > 0);
 
         /* The model survives a restart: the daemon scores at once with the same forest. */
-        char *before = h_request(b.port, PREFIX, "health", "{}", 5);
+        cJSON *hb = h_health(b.port, PREFIX);
         h_daemon_stop(&d, SIGTERM);
         h_daemon_start(&d, dir, conf, b.port);
-        char *after = h_request(b.port, PREFIX, "health", "{}", 5);
-        cJSON *hb = cJSON_Parse(before), *ha = cJSON_Parse(after);
-        cJSON *mb = cJSON_GetObjectItem(cJSON_GetObjectItem(hb, "detectors"), "ml_detected");
-        cJSON *ma = cJSON_GetObjectItem(cJSON_GetObjectItem(ha, "detectors"), "ml_detected");
-        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(ma, "model")));
-        assert_true(cJSON_GetNumberValue(cJSON_GetObjectItem(ma, "threshold")) ==
-                    cJSON_GetNumberValue(cJSON_GetObjectItem(mb, "threshold")));
-        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(ma, "trained_at")),
-                            cJSON_GetStringValue(cJSON_GetObjectItem(mb, "trained_at")));
+        cJSON *ha = h_health(b.port, PREFIX);
+        assert_true(cJSON_IsTrue(h_json_item(ha, "detectors.ml_detected.model")));
+        assert_true(h_json_number(ha, "detectors.ml_detected.threshold") ==
+                    h_json_number(hb, "detectors.ml_detected.threshold"));
+        assert_string_equal(h_json_string(ha, "detectors.ml_detected.trained_at"),
+                            h_json_string(hb, "detectors.ml_detected.trained_at"));
         cJSON_Delete(hb);
         cJSON_Delete(ha);
-        free(before);
-        free(after);
 
         /* Everything HQ got is what the daemon holds, and every held anomaly reached HQ. */
         char *digest = h_anomaly_digest(b.port, PREFIX);
@@ -153,20 +145,15 @@ static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
         assert_non_null(report);
         cJSON *r = cJSON_Parse(report);
         free(report);
-        cJSON *g = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "types"), "ghost_stock");
-        assert_non_null(g);
-        double recall = cJSON_GetNumberValue(cJSON_GetObjectItem(g, "recall"));
-        double precision = cJSON_GetNumberValue(cJSON_GetObjectItem(g, "precision"));
+        double recall = h_json_number(r, "types.ghost_stock.recall");
+        double precision = h_json_number(r, "types.ghost_stock.precision");
         print_message("ghost_stock precision %.3f recall %.3f\n", precision, recall);
         assert_true(recall >= 0.5);
         assert_true(precision >= 0.15);
         cJSON_Delete(r);
 
         h_collector_stop(hq);
-        h_daemon_stop(&d, SIGTERM);
-        h_broker_stop(&b);
-        h_rmdir(b.dir);
-        h_rmdir(dir);
+        h_finish_test(&d, &b, dir);
 }
 
 int main(void)

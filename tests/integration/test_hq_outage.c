@@ -38,26 +38,6 @@ static int64_t outbox_rows_on(const char *dir, const char *suffix)
         return n;
 }
 
-static cJSON *health(int port)
-{
-        char *r = h_request(port, PREFIX, "health", "{}", 5);
-        assert_non_null(r);
-        cJSON *j = cJSON_Parse(r);
-        free(r);
-        return j;
-}
-
-static double outbox_depth(cJSON *h)
-{
-        return cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(h, "outbox"), "depth"));
-}
-
-static const char *hq_state(cJSON *h)
-{
-        return cJSON_GetStringValue(
-                cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(h, "brokers"), "hq"), "state"));
-}
-
 /* Status of the last message HQ received for id, or NULL. */
 static char *last_status_at_hq(struct h_collector *c, const char *id)
 {
@@ -101,9 +81,9 @@ static void test_every_anomaly_arrives_after_an_hq_outage(void **state)
         assert_int_equal(h_storesim(local.port, dir, "sim.log", "--days", "30", "--warmup", "14", "--skus", "150",
                                     "--seed", "5", "--quiet", NULL),
                          0);
-        h = health(local.port);
-        assert_string_equal(hq_state(h), "disconnected");
-        double queued = outbox_depth(h);
+        h = h_health(local.port, PREFIX);
+        assert_string_equal(h_json_string(h, "brokers.hq.state"), "disconnected");
+        double queued = h_json_number(h, "outbox.depth");
         cJSON_Delete(h);
         assert_true(queued > 0);
         assert_int_equal(h_collector_count(at_hq), 0);
@@ -111,14 +91,7 @@ static void test_every_anomaly_arrives_after_an_hq_outage(void **state)
 
         /* HQ comes back: the outbox drains by itself. */
         h_broker_start(&hq, hq.port, hq_extra);
-        double depth = queued;
-        for (int i = 0; i < 300 && depth > 0; i++) {
-                usleep(100000);
-                h = health(local.port);
-                depth = outbox_depth(h);
-                cJSON_Delete(h);
-        }
-        assert_true(depth == 0);
+        h_wait_health_number(local.port, PREFIX, "outbox.depth", 0, 300);
 
         /* Every anomaly the daemon holds reached HQ, in its final state. */
         char *digest = h_anomaly_digest(local.port, PREFIX);
@@ -147,9 +120,8 @@ static void test_every_anomaly_arrives_after_an_hq_outage(void **state)
         /* Anomaly rows are not retained, and none reached HQ before the outage: every anomaly
          * message at HQ beyond the rows queued is a resend of a row (same id, same payload). */
         usleep(500000); /* the broker's last deliveries to the collector */
-        h = health(local.port);
-        double hq_connects = cJSON_GetNumberValue(
-                cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(h, "brokers"), "hq"), "connects"));
+        h = h_health(local.port, PREFIX);
+        double hq_connects = h_json_number(h, "brokers.hq.connects");
         cJSON_Delete(h);
         size_t anomaly_msgs = h_collector_count(at_hq), distinct_ids = 0;
         char **seen_ids = calloc(anomaly_msgs + 1, sizeof(*seen_ids));

@@ -57,13 +57,10 @@ static char *run_store(const int *kills_ms, int n_kills, int *ret_resends, int *
         char *rep = h_read_file(report);
         cJSON *j = rep ? cJSON_Parse(rep) : NULL;
         assert_non_null(j);
-        *ret_resends = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "days_resent"));
+        *ret_resends = (int)h_json_number(j, "days_resent");
         cJSON_Delete(j);
         free(rep);
-        h_daemon_stop(&d, SIGTERM);
-        h_broker_stop(&b);
-        h_rmdir(b.dir);
-        h_rmdir(dir);
+        h_finish_test(&d, &b, dir);
         return digest;
 }
 

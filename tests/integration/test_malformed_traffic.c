@@ -1180,18 +1180,11 @@ struct feed {
         double seconds;          /* time to publish and get every PUBACK (out) */
 };
 
-static double mono_s(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void *feed_run(void *arg)
 {
         struct feed *f = arg;
         struct publisher p;
-        double t0 = mono_s();
+        double t0 = h_mono_s();
         f->ok = pub_open(&p, f->port);
         for (size_t i = 0; f->ok && i < f->t->n; i++) {
                 const struct tmsg *m = &f->t->v[i];
@@ -1201,7 +1194,7 @@ static void *feed_run(void *arg)
                 f->sent += f->ok;
         }
         f->ok &= pub_close(&p);
-        f->seconds = mono_s() - t0;
+        f->seconds = h_mono_s() - t0;
         return NULL;
 }
 
@@ -1220,34 +1213,22 @@ static cJSON *health_try(int port)
         return j;
 }
 
-static cJSON *health(int port)
+/* A counter of messages.<group>.<kind> (the daemon lists every kind there). */
+static double kind_counter(const cJSON *h, const char *group, const char *kind)
 {
-        char *r = h_request(port, PREFIX, "health", "{}", 30);
-        assert_non_null(r);
-        cJSON *j = cJSON_Parse(r);
-        free(r);
-        assert_non_null(j);
-        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "ok")));
-        return j;
-}
-
-static double num(const cJSON *o, const char *a, const char *b)
-{
-        const cJSON *x = cJSON_GetObjectItem(o, a);
-        if (b)
-                x = cJSON_GetObjectItem(x, b);
-        return cJSON_IsNumber(x) ? x->valuedouble : 0;
+        return h_json_number(h_json_item(h, group), kind);
 }
 
 /* Messages the daemon has seen so far, by its counters. */
 static double seen(const cJSON *h)
 {
-        const cJSON *m = cJSON_GetObjectItem(h, "messages"), *per, *r;
+        const cJSON *per, *r;
         double n = 0;
         for (int k = 0; k < SW_MSG_KIND_COUNT; k++) {
                 const char *kind = sw_msg_kind_name((enum sw_msg_kind)k);
-                n += num(m, "accepted", kind) + num(m, "duplicates", kind);
-                per = cJSON_GetObjectItem(cJSON_GetObjectItem(m, "rejected"), kind);
+                n += kind_counter(h, "messages.accepted", kind) +
+                     kind_counter(h, "messages.duplicates", kind);
+                per = h_json_item(h_json_item(h, "messages.rejected"), kind);
                 cJSON_ArrayForEach(r, per) n += r->valuedouble;
         }
         return n;
@@ -1256,10 +1237,10 @@ static double seen(const cJSON *h)
 /* Health once the daemon has counted want messages (or 300 s passed). */
 static cJSON *health_after(int port, double want)
 {
-        double end = mono_s() + 300;
+        double end = h_mono_s() + 300;
         int unanswered = 0;
         cJSON *h = NULL;
-        while (mono_s() < end) {
+        while (h_mono_s() < end) {
                 cJSON_Delete(h);
                 h = health_try(port);
                 unanswered += !h;
@@ -1277,25 +1258,26 @@ static cJSON *health_after(int port, double want)
 static int check_counters(const char *who, const cJSON *h, const uint64_t *acc, const uint64_t *dup,
                           const uint64_t (*rej)[SW_REJECT_REASON_COUNT])
 {
-        const cJSON *m = cJSON_GetObjectItem(h, "messages");
         int diffs = 0;
         for (int k = 0; k < SW_MSG_KIND_COUNT; k++) {
                 const char *kind = sw_msg_kind_name((enum sw_msg_kind)k);
-                const cJSON *per = cJSON_GetObjectItem(cJSON_GetObjectItem(m, "rejected"), kind),
-                            *r;
-                if (num(m, "accepted", kind) != (double)acc[k]) {
-                        print_error("%s: accepted.%s = %.0f, want %llu\n", who, kind,
-                                    num(m, "accepted", kind), (unsigned long long)acc[k]);
+                const cJSON *per = h_json_item(h_json_item(h, "messages.rejected"), kind), *r;
+                double got_acc = kind_counter(h, "messages.accepted", kind),
+                       got_dup = kind_counter(h, "messages.duplicates", kind);
+                if (got_acc != (double)acc[k]) {
+                        print_error("%s: accepted.%s = %.0f, want %llu\n", who, kind, got_acc,
+                                    (unsigned long long)acc[k]);
                         diffs++;
                 }
-                if (num(m, "duplicates", kind) != (double)dup[k]) {
-                        print_error("%s: duplicates.%s = %.0f, want %llu\n", who, kind,
-                                    num(m, "duplicates", kind), (unsigned long long)dup[k]);
+                if (got_dup != (double)dup[k]) {
+                        print_error("%s: duplicates.%s = %.0f, want %llu\n", who, kind, got_dup,
+                                    (unsigned long long)dup[k]);
                         diffs++;
                 }
                 for (int r2 = 0; r2 < SW_REJECT_REASON_COUNT; r2++) {
                         const char *reason = sw_reject_reason_name((enum sw_reject_reason)r2);
-                        double got = num(per, reason, NULL);
+                        /* Left out while 0. */
+                        double got = h_json_number_or(per, reason, 0);
                         if (got != (double)rej[k][r2]) {
                                 print_error("%s: rejected.%s.%s = %.0f, want %llu\n", who, kind,
                                             reason, got, (unsigned long long)rej[k][r2]);
@@ -1324,17 +1306,18 @@ static int check_counters(const char *who, const cJSON *h, const uint64_t *acc, 
 static char *state_summary(const cJSON *h, bool counters)
 {
         char buf[512];
-        const cJSON *m = cJSON_GetObjectItem(h, "messages");
         int n = snprintf(buf, sizeof(buf), "tracked=%.0f categories=%.0f shelves=%.0f",
-                         num(h, "skus", "tracked"), num(h, "skus", "categories"),
-                         num(h, "skus", "with_shelf_sensors"));
+                         h_json_number(h, "skus.tracked"), h_json_number(h, "skus.categories"),
+                         h_json_number(h, "skus.with_shelf_sensors"));
         if (counters)
                 snprintf(buf + n, sizeof(buf) - (size_t)n,
                          " skipped_full=%.0f categories_full=%.0f stale_items=%.0f "
                          "shelves_full=%.0f store_errors=%.0f",
-                         num(m, "lines_skipped_sku_table_full", NULL),
-                         num(m, "categories_full", NULL), num(m, "stale_items", NULL),
-                         num(m, "shelves_full", NULL), num(h, "store_errors", NULL));
+                         h_json_number(h, "messages.lines_skipped_sku_table_full"),
+                         h_json_number(h, "messages.categories_full"),
+                         h_json_number(h, "messages.stale_items"),
+                         h_json_number(h, "messages.shelves_full"),
+                         h_json_number(h, "store_errors"));
         return strdup(buf);
 }
 
@@ -1349,12 +1332,7 @@ static char *features(int port, const char *as_of)
 {
         char req[128];
         snprintf(req, sizeof(req), "{\"as_of\":\"%s\"}", as_of);
-        char *r = h_request(port, PREFIX, "ml-features", req, 60);
-        assert_non_null(r);
-        cJSON *j = cJSON_Parse(r);
-        free(r);
-        assert_non_null(j);
-        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "ok")));
+        cJSON *j = h_command_within(port, PREFIX, "ml-features", req, 60);
         const cJSON *rows = cJSON_GetObjectItem(j, "rows"), *row;
         size_t n = 0, total = 1;
         assert_true(cJSON_IsArray(rows));
@@ -1387,11 +1365,7 @@ static void detect(int port, const char *as_of)
 {
         char req[128];
         snprintf(req, sizeof(req), "{\"as_of\":\"%s\"}", as_of);
-        char *r = h_request(port, PREFIX, "detect", req, 120);
-        assert_non_null(r);
-        if (!strstr(r, "\"ok\":true"))
-                fail_msg("detect failed: %s", r);
-        free(r);
+        cJSON_Delete(h_command_within(port, PREFIX, "detect", req, 120));
 }
 
 static void expect_same(const char *what, const char *mixed, const char *clean)
@@ -1425,15 +1399,15 @@ static void test_malformed_traffic_changes_nothing(void **state)
         char dir1[256], dir2[256], conf1[2048], conf2[2048], extra[512], as_of[16];
         uint64_t zero_dup[SW_MSG_KIND_COUNT] = {0};
         static const uint64_t zero_rej[SW_MSG_KIND_COUNT][SW_REJECT_REASON_COUNT];
-        double t0 = mono_s();
+        double t0 = h_mono_s();
         (void)state;
 
         generate(&t);
         size_t n_valid = t.per_cls[C_VALID];
         print_message("generated %zu messages in %.1f s: %zu valid, %zu hostile (%zu of 1 MB), "
                       "%zu redeliveries, %zu on unknown topics, %zu bad commands\n",
-                      t.n, mono_s() - t0, n_valid, t.per_cls[C_INVALID], t.n_big, t.per_cls[C_DUP],
-                      t.per_cls[C_UNKNOWN], t.per_cls[C_COMMAND]);
+                      t.n, h_mono_s() - t0, n_valid, t.per_cls[C_INVALID], t.n_big,
+                      t.per_cls[C_DUP], t.per_cls[C_UNKNOWN], t.per_cls[C_COMMAND]);
         assert_true(t.n >= MIN_TOTAL);
         for (int r = 0; r < SW_REJECT_REASON_COUNT; r++) {
                 uint64_t n = 0;
@@ -1470,7 +1444,7 @@ static void test_malformed_traffic_changes_nothing(void **state)
         struct feed mixed = {.t = &t, .port = b1.port},
                     clean = {.t = &t, .port = b2.port, .valid_only = true};
         pthread_t th;
-        double t1 = mono_s();
+        double t1 = h_mono_s();
         assert_int_equal(pthread_create(&th, NULL, feed_run, &clean), 0);
         feed_run(&mixed);
         assert_int_equal(pthread_join(th, NULL), 0);
@@ -1484,7 +1458,7 @@ static void test_malformed_traffic_changes_nothing(void **state)
         double want1 = (double)(t.per_cls[C_VALID] + t.per_cls[C_INVALID] + t.per_cls[C_DUP]);
         cJSON *h1 = health_after(b1.port, want1);
         cJSON *h2 = health_after(b2.port, (double)n_valid);
-        print_message("both daemons done %.1f s after the start of publishing\n", mono_s() - t1);
+        print_message("both daemons done %.1f s after the start of publishing\n", h_mono_s() - t1);
         int diffs = check_counters("mixed", h1, t.acc, t.dup, t.rej);
         diffs += check_counters("valid-only", h2, t.acc, zero_dup, zero_rej);
         assert_int_equal(diffs, 0);
@@ -1492,20 +1466,20 @@ static void test_malformed_traffic_changes_nothing(void **state)
         char *s4 = state_summary(h2, false);
         print_message("state: %s\n", s2);
         expect_same("health state", s1, s2);
-        assert_int_equal((int)num(h2, "skus", "tracked"), N_SKU + (int)N_SPECIAL);
-        assert_int_equal((int)num(h1, "store_errors", NULL), 0);
+        assert_int_equal((int)h_json_number(h2, "skus.tracked"), N_SKU + (int)N_SPECIAL);
+        assert_int_equal((int)h_json_number(h1, "store_errors"), 0);
         cJSON_Delete(h1);
         cJSON_Delete(h2);
 
         /* The same data gives the same features, model scores and anomalies. */
-        double t2 = mono_s();
+        double t2 = h_mono_s();
         char *f1 = features(b1.port, as_of), *f2 = features(b2.port, as_of);
-        print_message("ml-features: %.1f s\n", mono_s() - t2);
-        t2 = mono_s();
+        print_message("ml-features: %.1f s\n", h_mono_s() - t2);
+        t2 = h_mono_s();
         expect_same("ML feature rows before detect", f1, f2);
         detect(b1.port, as_of);
         detect(b2.port, as_of);
-        print_message("detect: %.1f s\n", mono_s() - t2);
+        print_message("detect: %.1f s\n", h_mono_s() - t2);
         char *a1 = h_anomaly_digest(b1.port, PREFIX), *a2 = h_anomaly_digest(b2.port, PREFIX);
         size_t n_anom = 0;
         for (const char *c = a2; *c; c++)
@@ -1517,16 +1491,16 @@ static void test_malformed_traffic_changes_nothing(void **state)
         expect_same("ML feature rows and scores after detect", g1, g2);
 
         /* What the mixed daemon persisted comes back the same after a restart. */
-        print_message("compared the state of both daemons after %.1f s\n", mono_s() - t0);
+        print_message("compared the state of both daemons after %.1f s\n", h_mono_s() - t0);
         h_daemon_stop(&d1, SIGTERM);
         h_daemon_start(&d1, dir1, conf1, b1.port);
-        cJSON *h3 = health(b1.port);
+        cJSON *h3 = h_command_within(b1.port, PREFIX, "health", "{}", 30);
         char *s3 = state_summary(h3, false);
         expect_same("health state after restart", s3, s4);
         char *a3 = h_anomaly_digest(b1.port, PREFIX), *g3 = features(b1.port, as_of);
         expect_same("anomalies after restart", a3, a2);
         expect_same("ML feature rows after restart", g3, g2);
-        print_message("total %.1f s\n", mono_s() - t0);
+        print_message("total %.1f s\n", h_mono_s() - t0);
 
         cJSON_Delete(h3);
         free(s1);

@@ -21,23 +21,6 @@
 #define PREFIX   "retail/demo/store1"
 #define MAX_ROWS 100 /* limits.outbox_max_rows: its minimum */
 
-static cJSON *health(int port)
-{
-        char *r = NULL;
-        for (int i = 0; i < 3 && !r; i++)
-                r = h_request(port, PREFIX, "health", "{}", 10);
-        assert_non_null(r);
-        cJSON *j = cJSON_Parse(r);
-        free(r);
-        assert_non_null(j);
-        return j;
-}
-
-static double outbox(cJSON *h, const char *field)
-{
-        return cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(h, "outbox"), field));
-}
-
 /* One outbox row as HQ sees it: topic and payload, '\n'-joined. */
 struct rows {
         int64_t *seq; /* outbox seq (0 for rows seen at HQ) */
@@ -89,13 +72,6 @@ static struct rows outbox_rows(const char *dir)
         return r;
 }
 
-static double mono_s(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void test_a_full_outbox_keeps_the_newest_rows(void **state)
 {
         struct h_broker local = {0}, hq = {0};
@@ -120,30 +96,30 @@ static void test_a_full_outbox_keeps_the_newest_rows(void **state)
                  "limits: { outbox_max_rows = %d; };\n",
                  hq.port, MAX_ROWS);
         h_config(conf, sizeof(conf), local.port, dir, extra);
-        double started = mono_s();
+        double started = h_mono_s();
         h_daemon_start(&d, dir, conf, local.port);
         assert_int_equal(h_storesim(local.port, dir, "sim.log", "--days", "30", "--warmup", "14",
                                     "--skus", "150", "--seed", "5", "--quiet", NULL),
                          0);
-        h = health(local.port);
-        double produced = outbox(h, "depth");
-        assert_true(outbox(h, "dropped") == 0);
+        h = h_health(local.port, PREFIX);
+        double produced = h_json_number(h, "outbox.depth");
+        assert_true(h_json_number(h, "outbox.dropped") == 0);
         cJSON_Delete(h);
         print_message("%.0f outbox rows produced in %.1f s with HQ away\n", produced,
-                      mono_s() - started);
+                      h_mono_s() - started);
         assert_true(produced > MAX_ROWS);
         struct rows before = outbox_rows(dir);
 
         /* The trim, about 60 s after the start. */
         double dropped = 0;
-        while (dropped == 0 && mono_s() - started < 90) {
+        while (dropped == 0 && h_mono_s() - started < 90) {
                 sleep(1);
-                h = health(local.port);
-                dropped = outbox(h, "dropped");
+                h = h_health(local.port, PREFIX);
+                dropped = h_json_number(h, "outbox.dropped");
                 cJSON_Delete(h);
         }
         struct rows after = outbox_rows(dir);
-        print_message("trim after %.1f s: dropped %.0f, kept %zu\n", mono_s() - started, dropped,
+        print_message("trim after %.1f s: dropped %.0f, kept %zu\n", h_mono_s() - started, dropped,
                       after.n);
 
         /* Exactly max_rows kept, and they are the newest: the rows present before the trim
@@ -170,14 +146,7 @@ static void test_a_full_outbox_keeps_the_newest_rows(void **state)
 
         /* HQ comes back: the kept rows arrive, in order; a repeat is only a resend of a row. */
         h_broker_start(&hq, hq.port, hq_extra);
-        double depth = MAX_ROWS;
-        for (int i = 0; i < 300 && depth > 0; i++) {
-                usleep(100000);
-                h = health(local.port);
-                depth = outbox(h, "depth");
-                cJSON_Delete(h);
-        }
-        assert_true(depth == 0);
+        h_wait_health_number(local.port, PREFIX, "outbox.depth", 0, 300);
         usleep(500000); /* the broker's last deliveries to the reader */
         struct rows got = {0};
         size_t total = 0, dups = 0, from_status = 0;
@@ -208,10 +177,10 @@ static void test_a_full_outbox_keeps_the_newest_rows(void **state)
                 if (strcmp(got.row[i] + 1, strchr(after.row[i], '\n') + 1) != 0)
                         fail_msg("row %zu at HQ is not the outbox's row %zu:\n%s\nvs\n%s", i, i,
                                  got.row[i] + 1, strchr(after.row[i], '\n') + 1);
-        h = health(local.port);
-        print_message("outbox: delivered %.0f, dropped %.0f\n", outbox(h, "delivered"),
-                      outbox(h, "dropped"));
-        assert_true(outbox(h, "dropped") == dropped);
+        h = h_health(local.port, PREFIX);
+        print_message("outbox: delivered %.0f, dropped %.0f\n",
+                      h_json_number(h, "outbox.delivered"), h_json_number(h, "outbox.dropped"));
+        assert_true(h_json_number(h, "outbox.dropped") == dropped);
         cJSON_Delete(h);
 
         rows_free(&before);

@@ -20,59 +20,13 @@
 /* The daemon's default limits: the simulator's traffic must pass them as a real store's does. */
 #define LIMITS "limits: { "
 
-/* The item at a dotted path ("precision.overall.true_positive"), or NULL. */
-static cJSON *jget(cJSON *o, const char *path)
-{
-        char part[128];
-        while (o && *path) {
-                size_t n = strcspn(path, ".");
-                snprintf(part, sizeof(part), "%.*s", (int)n, path);
-                o = cJSON_GetObjectItemCaseSensitive(o, part);
-                path += n + (path[n] == '.');
-        }
-        return o;
-}
-
-static double jnum(cJSON *o, const char *path)
-{
-        cJSON *v = jget(o, path);
-        if (!cJSON_IsNumber(v))
-                fail_msg("%s missing or not a number", path);
-        return v->valuedouble;
-}
-
-static const char *jstr(cJSON *o, const char *path)
-{
-        const char *s = cJSON_GetStringValue(jget(o, path));
-        return s ? s : "";
-}
-
-/* A command's reply, parsed; fails the test unless it says ok. */
-static cJSON *command(int port, const char *name, const char *payload)
-{
-        char *r = h_request(port, PREFIX, name, payload, 10);
-        if (!r)
-                fail_msg("no reply to %s", name);
-        cJSON *j = cJSON_Parse(r);
-        if (!j || !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "ok")))
-                fail_msg("%s %s: %s", name, payload, r);
-        free(r);
-        return j;
-}
-
 /* The verdict an ack or outcome carries: a name, or the P/outcome object's "outcome". */
 static const char *ack_verdict(cJSON *ack)
 {
         cJSON *o = cJSON_GetObjectItemCaseSensitive(ack, "outcome");
-        return cJSON_IsObject(o) ? jstr(o, "outcome") : cJSON_IsString(o) ? o->valuestring : "";
-}
-
-/* Wait until the collector holds at least n messages (or timeout_ms passed); returns the count. */
-static size_t wait_for(struct h_collector *c, size_t n, int timeout_ms)
-{
-        for (int t = 0; t < timeout_ms && h_collector_count(c) < n; t += 50)
-                usleep(50 * 1000);
-        return h_collector_count(c);
+        return cJSON_IsObject(o)   ? h_json_string(o, "outcome")
+               : cJSON_IsString(o) ? o->valuestring
+                                   : "";
 }
 
 /* Publish a count on scanner t1 and return its ack (the next message on the ack collector). */
@@ -80,7 +34,7 @@ static cJSON *count_and_ack(int port, struct h_collector *acks, const char *payl
 {
         size_t before = h_collector_count(acks);
         h_publish(port, PREFIX "/scanner/t1/count", payload);
-        if (wait_for(acks, before + 1, 5000) <= before)
+        if (h_collector_wait(acks, before + 1, 5000) <= before)
                 fail_msg("no ack for %s", payload);
         char *msg = h_collector_get(acks, before);
         cJSON *a = cJSON_Parse(msg);
@@ -110,16 +64,16 @@ static struct count_line *read_counts(const char *path, size_t *ret_n)
                 ack = cJSON_GetObjectItemCaseSensitive(c, "ack");
                 lines = realloc(lines, (n + 1) * sizeof(*lines));
                 struct count_line *l = &lines[n++];
-                *l = (struct count_line){.ghost = cJSON_IsTrue(jget(c, "ghost")),
-                                         .value = jnum(c, "value_truth")};
-                snprintf(l->anomaly, sizeof(l->anomaly), "%s", jstr(c, "anomaly"));
+                *l = (struct count_line){.ghost = cJSON_IsTrue(h_json_item(c, "ghost")),
+                                         .value = h_json_number(c, "value_truth")};
+                snprintf(l->anomaly, sizeof(l->anomaly), "%s", h_json_string(c, "anomaly"));
                 snprintf(l->payload, sizeof(l->payload),
                          "{\"id\":\"%s\",\"ts\":\"%s\",\"sku\":\"%s\",\"counted\":%.0f,\"anomaly\":"
                          "\"%s\","
                          "\"user\":\"associate\"}",
-                         jstr(c, "id"), jstr(c, "ts"), jstr(c, "sku"), jnum(c, "counted"),
-                         l->anomaly);
-                double book = jnum(c, "book"), counted = jnum(c, "counted"),
+                         h_json_string(c, "id"), h_json_string(c, "ts"), h_json_string(c, "sku"),
+                         h_json_number(c, "counted"), l->anomaly);
+                double book = h_json_number(c, "book"), counted = h_json_number(c, "counted"),
                        shortfall = book - counted;
                 /* The truth and the daemon's rule agree here: a ghost empties a shelf holding >= 2.
                  */
@@ -127,11 +81,11 @@ static struct count_line *read_counts(const char *path, size_t *ret_n)
                         assert_true(shortfall >= 2 && shortfall >= 0.2 * fmax(book, 1));
                 else
                         assert_true(shortfall == 0);
-                if (strcmp(jstr(ack, "status"), "accepted") != 0 ||
-                    cJSON_IsTrue(jget(ack, "duplicate")))
+                if (strcmp(h_json_string(ack, "status"), "accepted") != 0 ||
+                    cJSON_IsTrue(h_json_item(ack, "duplicate")))
                         fail_msg("count not plainly accepted: %s", line);
-                assert_true(jnum(ack, "book_before") == book);
-                assert_string_equal(jstr(ack, "anomaly"), l->anomaly);
+                assert_true(h_json_number(ack, "book_before") == book);
+                assert_string_equal(h_json_string(ack, "anomaly"), l->anomaly);
                 if (strcmp(ack_verdict(ack), l->ghost ? "true_positive" : "false_positive") != 0)
                         fail_msg("ack outcome '%s', truth says %s: %s", ack_verdict(ack),
                                  l->ghost ? "ghost" : "no ghost", line);
@@ -166,7 +120,7 @@ static double check_outcomes_at_hq(struct h_collector *outcomes, struct h_collec
                                    const struct count_line *lines, size_t n)
 {
         double prevented = 0;
-        size_t got = wait_for(outcomes, n, 15000);
+        size_t got = h_collector_wait(outcomes, n, 15000);
         usleep(500 * 1000);
         got = h_collector_count(outcomes);
         if (got != n)
@@ -177,12 +131,12 @@ static double check_outcomes_at_hq(struct h_collector *outcomes, struct h_collec
                 char *msg = h_collector_get(outcomes, i);
                 cJSON *o = cJSON_Parse(msg);
                 assert_non_null(o);
-                ids[i] = strdup(jstr(o, "id"));
+                ids[i] = strdup(h_json_string(o, "id"));
                 assert_true(ids[i][0]);
                 for (size_t k = 0; k < i; k++)
                         if (strcmp(ids[k], ids[i]) == 0)
                                 fail_msg("outcome id %s twice at HQ", ids[i]);
-                const char *anomaly = jstr(o, "anomaly");
+                const char *anomaly = h_json_string(o, "anomaly");
                 if (!seen_anomaly(anomalies, anomaly))
                         fail_msg("outcome for %s, which HQ never got on P/anomaly", anomaly);
                 size_t k = 0;
@@ -192,19 +146,20 @@ static double check_outcomes_at_hq(struct h_collector *outcomes, struct h_collec
                         fail_msg("outcome for %s, which nobody counted", anomaly);
                 assert_false(matched[k]);
                 matched[k] = true;
-                assert_string_equal(jstr(o, "type"), "ghost_stock");
-                assert_string_equal(jstr(o, "outcome"),
+                assert_string_equal(h_json_string(o, "type"), "ghost_stock");
+                assert_string_equal(h_json_string(o, "outcome"),
                                     lines[k].ghost ? "true_positive" : "false_positive");
-                assert_string_equal(jstr(o, "status"), lines[k].ghost ? "resolved" : "dismissed");
+                assert_string_equal(h_json_string(o, "status"),
+                                    lines[k].ghost ? "resolved" : "dismissed");
                 if (lines[k].ghost)
-                        assert_true(fabs(jnum(o, "value_recovered") - lines[k].value) <=
+                        assert_true(fabs(h_json_number(o, "value_recovered") - lines[k].value) <=
                                     1e-6 * fmax(1.0, lines[k].value));
                 /* A confirmed ghost of a selling SKU saved sales; a false alarm saved nothing. */
                 if (lines[k].ghost)
-                        assert_true(jnum(o, "prevented_value") > 0);
+                        assert_true(h_json_number(o, "prevented_value") > 0);
                 else
-                        assert_true(jnum(o, "prevented_value") == 0);
-                prevented += jnum(o, "prevented_value");
+                        assert_true(h_json_number(o, "prevented_value") == 0);
+                prevented += h_json_number(o, "prevented_value");
                 cJSON_Delete(o);
                 free(msg);
         }
@@ -225,11 +180,11 @@ struct health_snap {
 
 static struct health_snap snap(int port)
 {
-        cJSON *h = command(port, "health", "{}"), *v;
-        struct health_snap s = {.accepted_count = jnum(h, "messages.accepted.count"),
-                                .tracked = jnum(h, "skus.tracked"),
-                                .open = jnum(h, "open_anomalies")};
-        cJSON_ArrayForEach(v, jget(h, "messages.rejected.count")) s.rejected_count +=
+        cJSON *h = h_health(port, PREFIX), *v;
+        struct health_snap s = {.accepted_count = h_json_number(h, "messages.accepted.count"),
+                                .tracked = h_json_number(h, "skus.tracked"),
+                                .open = h_json_number(h, "open_anomalies")};
+        cJSON_ArrayForEach(v, h_json_item(h, "messages.rejected.count")) s.rejected_count +=
             v->valuedouble;
         cJSON_Delete(h);
         return s;
@@ -239,9 +194,9 @@ static struct health_snap snap(int port)
 static void expect_rejected(int port, struct h_collector *acks, const char *payload)
 {
         cJSON *a = count_and_ack(port, acks, payload);
-        if (strcmp(jstr(a, "status"), "rejected") != 0 || !jstr(a, "error")[0])
+        if (strcmp(h_json_string(a, "status"), "rejected") != 0 || !h_json_string(a, "error")[0])
                 fail_msg("bad count %s: ack %s", payload, cJSON_PrintUnformatted(a));
-        print_message("refused as expected: %s -> %s\n", payload, jstr(a, "error"));
+        print_message("refused as expected: %s -> %s\n", payload, h_json_string(a, "error"));
         cJSON_Delete(a);
 }
 
@@ -252,8 +207,8 @@ static void quiet_sku(int port, char *buf, size_t size)
                 char req[128];
                 snprintf(buf, size, "SKU%04d", i);
                 snprintf(req, sizeof(req), "{\"sku\":\"%s\",\"days\":365}", buf);
-                cJSON *l = command(port, "anomalies", req);
-                bool none = jnum(l, "count") == 0;
+                cJSON *l = h_command(port, PREFIX, "anomalies", req);
+                bool none = h_json_number(l, "count") == 0;
                 cJSON_Delete(l);
                 if (none)
                         return;
@@ -273,8 +228,8 @@ static void check_bad_and_duplicate_counts(int port, const struct count_line *li
         snprintf(payload, sizeof(payload),
                  "{\"id\":\"t-good-1\",\"ts\":\"%s\",\"sku\":\"%s\",\"counted\":5}", ts1, sku);
         a = count_and_ack(port, acks, payload);
-        assert_string_equal(jstr(a, "status"), "accepted");
-        assert_true(jnum(a, "counted") == 5);
+        assert_string_equal(h_json_string(a, "status"), "accepted");
+        assert_true(h_json_number(a, "counted") == 5);
         cJSON_Delete(a);
 
         /* Each refused with a reason, and nothing moves but the count of refusals. */
@@ -300,28 +255,28 @@ static void check_bad_and_duplicate_counts(int port, const struct count_line *li
         snprintf(payload, sizeof(payload),
                  "{\"id\":\"t-good-2\",\"ts\":\"%s\",\"sku\":\"%s\",\"counted\":6}", ts2, sku);
         a = count_and_ack(port, acks, payload);
-        assert_string_equal(jstr(a, "status"), "accepted");
-        if (jnum(a, "book_before") != 5)
+        assert_string_equal(h_json_string(a, "status"), "accepted");
+        if (h_json_number(a, "book_before") != 5)
                 fail_msg("book_before %g after rejected counts, expected 5",
-                         jnum(a, "book_before"));
-        assert_true(jnum(a, "adjustment") == 1);
+                         h_json_number(a, "book_before"));
+        assert_true(h_json_number(a, "adjustment") == 1);
         cJSON_Delete(a);
 
         /* A redelivered associate count: acknowledged as a duplicate, no second outcome. */
         if (n > 0) {
                 struct h_collector *outcomes = h_collector_start(port, PREFIX "/outcome");
-                cJSON *e1 = command(port, "effectiveness", "{\"days\":365}");
+                cJSON *e1 = h_command(port, PREFIX, "effectiveness", "{\"days\":365}");
                 a = count_and_ack(port, acks, lines[n - 1].payload);
-                assert_true(cJSON_IsTrue(jget(a, "duplicate")));
-                assert_string_equal(jstr(a, "status"), "accepted");
+                assert_true(cJSON_IsTrue(h_json_item(a, "duplicate")));
+                assert_string_equal(h_json_string(a, "status"), "accepted");
                 cJSON_Delete(a);
                 usleep(1000 * 1000);
-                cJSON *e2 = command(port, "effectiveness", "{\"days\":365}");
-                assert_true(jnum(e1, "with_outcome") == jnum(e2, "with_outcome"));
-                assert_true(jnum(e1, "precision.overall.true_positive") ==
-                            jnum(e2, "precision.overall.true_positive"));
-                assert_true(jnum(e1, "precision.overall.false_positive") ==
-                            jnum(e2, "precision.overall.false_positive"));
+                cJSON *e2 = h_command(port, PREFIX, "effectiveness", "{\"days\":365}");
+                assert_true(h_json_number(e1, "with_outcome") == h_json_number(e2, "with_outcome"));
+                assert_true(h_json_number(e1, "precision.overall.true_positive") ==
+                            h_json_number(e2, "precision.overall.true_positive"));
+                assert_true(h_json_number(e1, "precision.overall.false_positive") ==
+                            h_json_number(e2, "precision.overall.false_positive"));
                 assert_int_equal(h_collector_count(outcomes), 0);
                 cJSON_Delete(e1);
                 cJSON_Delete(e2);
@@ -368,13 +323,13 @@ static int teardown(void **state)
 static void check_summary(int port)
 {
         /* An outcome or a detection run makes the next loop pass publish; wait for one. */
-        cJSON *det = command(port, "detect", "{}");
+        cJSON *det = h_command(port, PREFIX, "detect", "{}");
         cJSON_Delete(det);
         struct h_collector *sum = NULL;
         cJSON *s = NULL;
         for (int tries = 0; tries < 50 && !s; tries++) {
                 sum = h_collector_start(port, PREFIX "/summary");
-                if (wait_for(sum, 1, 400) >= 1) {
+                if (h_collector_wait(sum, 1, 400) >= 1) {
                         char *msg = h_collector_get(sum, h_collector_count(sum) - 1);
                         s = cJSON_Parse(msg);
                         free(msg);
@@ -382,24 +337,30 @@ static void check_summary(int port)
                 h_collector_stop(sum);
         }
         assert_non_null(s);
-        cJSON *open = command(port, "anomalies", "{\"status\":\"open\",\"limit\":100000}");
-        cJSON *eff = command(port, "effectiveness", "{\"days\":30}");
-        double open_n = jnum(open, "count");
-        double summed = jnum(s, "open.critical") + jnum(s, "open.warning") + jnum(s, "open.info");
-        double by_type = jnum(s, "by_type.ghost_stock") + jnum(s, "by_type.ml_detected") +
-                         jnum(s, "by_type.shelf_out") + jnum(s, "by_type.inventory_discrepancy");
+        cJSON *open =
+            h_command(port, PREFIX, "anomalies", "{\"status\":\"open\",\"limit\":100000}");
+        cJSON *eff = h_command(port, PREFIX, "effectiveness", "{\"days\":30}");
+        double open_n = h_json_number(open, "count");
+        double summed = h_json_number(s, "open.critical") + h_json_number(s, "open.warning") +
+                        h_json_number(s, "open.info");
+        double by_type = h_json_number(s, "by_type.ghost_stock") +
+                         h_json_number(s, "by_type.ml_detected") +
+                         h_json_number(s, "by_type.shelf_out") +
+                         h_json_number(s, "by_type.inventory_discrepancy");
         print_message("summary: open %.0f (anomalies says %.0f), precision %.4f\n", summed, open_n,
-                      jnum(s, "precision"));
+                      h_json_number(s, "precision"));
         assert_true(summed == open_n);
         assert_true(by_type == open_n);
-        assert_true(fabs(jnum(s, "precision") - jnum(eff, "precision.overall.precision")) < 1e-9);
-        assert_true(jstr(s, "last_detect.ghost_stock.as_of")[0] != '\0');
-        assert_true(jnum(s, "ghost_value") >= 0);
+        assert_true(fabs(h_json_number(s, "precision") -
+                         h_json_number(eff, "precision.overall.precision")) < 1e-9);
+        assert_true(h_json_string(s, "last_detect.ghost_stock.as_of")[0] != '\0');
+        assert_true(h_json_number(s, "ghost_value") >= 0);
         /* stats counts the same anomalies effectiveness does. */
-        cJSON *st = command(port, "stats", "{\"days\":30}");
-        assert_true(jnum(st, "total") == jnum(eff, "alerts"));
-        assert_true(jnum(st, "by_status.resolved") + jnum(st, "by_status.dismissed") >=
-                    jnum(eff, "with_outcome"));
+        cJSON *st = h_command(port, PREFIX, "stats", "{\"days\":30}");
+        assert_true(h_json_number(st, "total") == h_json_number(eff, "alerts"));
+        assert_true(h_json_number(st, "by_status.resolved") +
+                        h_json_number(st, "by_status.dismissed") >=
+                    h_json_number(eff, "with_outcome"));
         cJSON_Delete(st);
         cJSON_Delete(open);
         cJSON_Delete(eff);
@@ -443,40 +404,42 @@ static void test_counts_close_the_loop(void **state)
         cJSON *r = cJSON_Parse(report);
         free(report);
         assert_non_null(r);
-        assert_true(jnum(r, "associates.counts_sent") == (double)n);
-        assert_true(jnum(r, "associates.daemon.agree_with_truth") == (double)n);
-        assert_true(jnum(r, "associates.daemon.no_outcome") == 0);
-        snprintf(ts1, sizeof(ts1), "%sT23:00:00Z", jstr(r, "last_as_of"));
-        snprintf(ts2, sizeof(ts2), "%sT23:30:00Z", jstr(r, "last_as_of"));
+        assert_true(h_json_number(r, "associates.counts_sent") == (double)n);
+        assert_true(h_json_number(r, "associates.daemon.agree_with_truth") == (double)n);
+        assert_true(h_json_number(r, "associates.daemon.no_outcome") == 0);
+        snprintf(ts1, sizeof(ts1), "%sT23:00:00Z", h_json_string(r, "last_as_of"));
+        snprintf(ts2, sizeof(ts2), "%sT23:30:00Z", h_json_string(r, "last_as_of"));
         cJSON_Delete(r);
 
         /* effectiveness: the counts' truth, exactly. */
-        cJSON *e = command(f->b.port, "effectiveness", "{\"days\":365}");
+        cJSON *e = h_command(f->b.port, PREFIX, "effectiveness", "{\"days\":365}");
         print_message("effectiveness: %s\n", cJSON_PrintUnformatted(e));
-        assert_true(jnum(e, "precision.overall.true_positive") == tp);
-        assert_true(jnum(e, "precision.overall.false_positive") == fp);
-        assert_true(jnum(e, "precision.by_type.ghost_stock.true_positive") == tp);
-        assert_true(jnum(e, "precision.by_type.ghost_stock.false_positive") == fp);
-        assert_true(fabs(jnum(e, "precision.overall.precision") - (double)tp / (tp + fp)) < 1e-9);
-        assert_true(fabs(jnum(e, "false_positive_rate") - (double)fp / (tp + fp)) < 1e-9);
-        assert_true(jnum(e, "with_outcome") == (double)n);
+        assert_true(h_json_number(e, "precision.overall.true_positive") == tp);
+        assert_true(h_json_number(e, "precision.overall.false_positive") == fp);
+        assert_true(h_json_number(e, "precision.by_type.ghost_stock.true_positive") == tp);
+        assert_true(h_json_number(e, "precision.by_type.ghost_stock.false_positive") == fp);
+        assert_true(fabs(h_json_number(e, "precision.overall.precision") - (double)tp / (tp + fp)) <
+                    1e-9);
+        assert_true(fabs(h_json_number(e, "false_positive_rate") - (double)fp / (tp + fp)) < 1e-9);
+        assert_true(h_json_number(e, "with_outcome") == (double)n);
         cJSON_Delete(e);
 
         /* roi: the value the ghosts' shortfalls were worth. */
-        cJSON *roi = command(f->b.port, "roi", "{\"days\":365}");
+        cJSON *roi = h_command(f->b.port, PREFIX, "roi", "{\"days\":365}");
         print_message("roi: %s\n", cJSON_PrintUnformatted(roi));
-        double got = jnum(roi, "ghost_stock_recovered_value");
+        double got = h_json_number(roi, "ghost_stock_recovered_value");
         if (fabs(got - value) > 1e-6 * fmax(1.0, value))
                 fail_msg("ghost_stock_recovered_value %.6f, truth %.6f", got, value);
-        assert_true(jnum(roi, "true_positive_outcomes") == tp);
+        assert_true(h_json_number(roi, "true_positive_outcomes") == tp);
         cJSON_Delete(roi);
 
         double prevented = check_outcomes_at_hq(outcomes, anomalies, lines, n);
-        roi = command(f->b.port, "roi", "{\"days\":365}");
-        got = jnum(roi, "prevented_stockout_value");
+        roi = h_command(f->b.port, PREFIX, "roi", "{\"days\":365}");
+        got = h_json_number(roi, "prevented_stockout_value");
         if (fabs(got - prevented) > 1e-6 * fmax(1.0, prevented))
                 fail_msg("prevented_stockout_value %.6f, the outcomes at HQ add to %.6f", got, prevented);
-        assert_true(fabs(jnum(roi, "total") - got - jnum(roi, "ghost_stock_recovered_value")) < 1e-6);
+        assert_true(fabs(h_json_number(roi, "total") - got -
+                         h_json_number(roi, "ghost_stock_recovered_value")) < 1e-6);
         cJSON_Delete(roi);
         check_summary(f->b.port);
         check_bad_and_duplicate_counts(f->b.port, lines, n, ts1, ts2);
@@ -484,10 +447,7 @@ static void test_counts_close_the_loop(void **state)
         free(lines);
         h_collector_stop(outcomes);
         h_collector_stop(anomalies);
-        h_daemon_stop(&f->d, SIGTERM);
-        h_broker_stop(&f->b);
-        h_rmdir(f->b.dir);
-        h_rmdir(dir);
+        h_finish_test(&f->d, &f->b, dir);
 }
 
 /* What one 10-week run of the store says about its ghost_stock alerts. */
@@ -504,8 +464,8 @@ static double weeks_precision(cJSON *weeks, int from, int to)
         for (int w = from; w <= to; w++) {
                 cJSON *o = cJSON_GetArrayItem(weeks, w);
                 assert_non_null(o);
-                tp += jnum(o, "true_positives");
-                fp += jnum(o, "false_positives");
+                tp += h_json_number(o, "true_positives");
+                fp += h_json_number(o, "false_positives");
         }
         return tp + fp > 0 ? tp / (tp + fp) : 0;
 }
@@ -528,30 +488,27 @@ static struct tuning_run run_store(struct fixture *f, bool tuning)
                                     "--associates", "8", "--quiet", "--report", report_path, NULL),
                          0);
         char *text = h_read_file(report_path);
-        cJSON *r = cJSON_Parse(text), *weeks = jget(r, "types.ghost_stock.weeks");
+        cJSON *r = cJSON_Parse(text), *weeks = h_json_item(r, "types.ghost_stock.weeks");
         free(text);
         assert_non_null(r);
         assert_int_equal(cJSON_GetArraySize(weeks), 10);
         t.early_precision = weeks_precision(weeks, 2, 3);
         t.late_precision = weeks_precision(weeks, 7, 9);
-        t.recall = jnum(r, "types.ghost_stock.recall");
-        t.counts_precision = jnum(r, "associates.truth.precision");
+        t.recall = h_json_number(r, "types.ghost_stock.recall");
+        t.counts_precision = h_json_number(r, "associates.truth.precision");
         for (int w = 0; w < 10; w++) {
                 cJSON *o = cJSON_GetArrayItem(weeks, w);
                 print_message("  tuning %s week %d: tp %.0f fp %.0f ghosts %.0f found %.0f\n",
-                              tuning ? "on" : "off", w + 1, jnum(o, "true_positives"),
-                              jnum(o, "false_positives"), jnum(o, "events"),
-                              jnum(o, "events_detected"));
+                              tuning ? "on" : "off", w + 1, h_json_number(o, "true_positives"),
+                              h_json_number(o, "false_positives"), h_json_number(o, "events"),
+                              h_json_number(o, "events_detected"));
         }
-        cJSON *h = command(f->b.port, "health", "{}");
+        cJSON *h = h_health(f->b.port, PREFIX);
         print_message("  tuning %s: health.tuning %s\n", tuning ? "on" : "off",
-                      cJSON_PrintUnformatted(jget(h, "tuning")));
+                      cJSON_PrintUnformatted(h_json_item(h, "tuning")));
         cJSON_Delete(h);
         cJSON_Delete(r);
-        h_daemon_stop(&f->d, SIGTERM);
-        h_broker_stop(&f->b);
-        h_rmdir(f->b.dir);
-        h_rmdir(dir);
+        h_finish_test(&f->d, &f->b, dir);
         return t;
 }
 

@@ -92,14 +92,6 @@ static cJSON *json_ok(struct run *r)
         return j;
 }
 
-static double num(const cJSON *o, const char *name)
-{
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-        if (!cJSON_IsNumber(v))
-                fail_msg("field %s missing or not a number", name);
-        return v->valuedouble;
-}
-
 static int setup(void **state)
 {
         char conf[1024];
@@ -149,8 +141,8 @@ static void test_health_table_and_json(void **state)
 
         r = cli_run("health", "--json", "--config", fx->daemon.conf, NULL);
         cJSON *j = json_ok(&r);
-        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "version")), SW_VERSION);
-        assert_true(num(cJSON_GetObjectItem(j, "skus"), "tracked") == 100);
+        assert_string_equal(h_json_string(j, "version"), SW_VERSION);
+        assert_true(h_json_number(j, "skus.tracked") == 100);
         cJSON_Delete(j);
         run_free(&r);
 }
@@ -164,10 +156,10 @@ static void test_detect_as_of(void **state)
         struct run r = cli_run("--config", fx->daemon.conf, "detect", "--as-of", today,
                                "--detector", "ghost_stock", "--json", NULL);
         cJSON *j = json_ok(&r);
-        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "as_of")), today);
+        assert_string_equal(h_json_string(j, "as_of"), today);
         cJSON *d = cJSON_GetObjectItem(j, "detectors");
         assert_int_equal(cJSON_GetArraySize(d), 1);
-        assert_true(num(cJSON_GetObjectItem(d, "ghost_stock"), "evaluated") >= 1);
+        assert_true(h_json_number(d, "ghost_stock.evaluated") >= 1);
         cJSON_Delete(j);
         run_free(&r);
 
@@ -188,17 +180,15 @@ static void test_anomalies_by_severity(void **state)
         cJSON *j = json_ok(&r), *list = cJSON_GetObjectItem(j, "anomalies"), *a;
         run_free(&r);
         assert_true(cJSON_GetArraySize(list) >= 1);
-        assert_true(num(j, "count") == cJSON_GetArraySize(list));
-        cJSON_ArrayForEach(a, list) assert_string_equal(
-            cJSON_GetStringValue(cJSON_GetObjectItem(a, "severity")), "critical");
+        assert_true(h_json_number(j, "count") == cJSON_GetArraySize(list));
+        cJSON_ArrayForEach(a, list) assert_string_equal(h_json_string(a, "severity"), "critical");
 
         r = cli_run("--config", fx->daemon.conf, "anomalies", "--severity", "critical", NULL);
         assert_int_equal(r.status, 0);
         assert_true(strncmp(r.out, "ID ", 3) == 0);
         expect_in(r.out, "SEVERITY");
         expect_in(r.out, "DESCRIPTION");
-        cJSON_ArrayForEach(a, list)
-            expect_in(r.out, cJSON_GetStringValue(cJSON_GetObjectItem(a, "id")));
+        cJSON_ArrayForEach(a, list) expect_in(r.out, h_json_string(a, "id"));
         run_free(&r);
         cJSON_Delete(j);
 
@@ -223,14 +213,13 @@ static void test_ghost_stock(void **state)
         run_free(&r);
         int n = cJSON_GetArraySize(list), rank = 1;
         assert_true(n >= 1 && n <= 3);
-        cJSON_ArrayForEach(it, list) assert_true(num(it, "rank") == rank++);
+        cJSON_ArrayForEach(it, list) assert_true(h_json_number(it, "rank") == rank++);
 
         r = cli_run("--config", fx->daemon.conf, "ghost-stock", "--limit", "3", NULL);
         assert_int_equal(r.status, 0);
         expect_in(r.out, "RANK");
         expect_in(r.out, "PRIORITY");
-        cJSON_ArrayForEach(it, list)
-            expect_in(r.out, cJSON_GetStringValue(cJSON_GetObjectItem(it, "id")));
+        cJSON_ArrayForEach(it, list) expect_in(r.out, h_json_string(it, "id"));
         run_free(&r);
         cJSON_Delete(j);
 }
@@ -318,7 +307,7 @@ static void test_daemon_error_exits_1(void **state)
         cJSON *j = cJSON_Parse(r.out);
         assert_non_null(j);
         assert_true(cJSON_IsFalse(cJSON_GetObjectItem(j, "ok")));
-        expect_in(r.err, cJSON_GetStringValue(cJSON_GetObjectItem(j, "error")));
+        expect_in(r.err, h_json_string(j, "error"));
         cJSON_Delete(j);
         run_free(&r);
 }
@@ -356,7 +345,7 @@ static char *open_anomaly(const char *type)
         cJSON *j = json_ok(&r), *a = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "anomalies"), 0);
         if (!a)
                 fail_msg("no open %s anomaly", type);
-        char *id = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(a, "id")));
+        char *id = strdup(h_json_string(a, "id"));
         cJSON_Delete(j);
         run_free(&r);
         return id;
@@ -372,9 +361,8 @@ static void test_outcome_then_effectiveness_stats_roi(void **state)
                                "--action", "cycle_count", "--note", "counted: shelf empty",
                                "--user", "tester", "--json", NULL);
         cJSON *j = json_ok(&r), *o = cJSON_GetObjectItem(j, "outcome");
-        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(o, "anomaly")), tp);
-        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(o, "outcome")),
-                            "true_positive");
+        assert_string_equal(h_json_string(o, "anomaly"), tp);
+        assert_string_equal(h_json_string(o, "outcome"), "true_positive");
         cJSON_Delete(j);
         run_free(&r);
 
@@ -386,18 +374,19 @@ static void test_outcome_then_effectiveness_stats_roi(void **state)
 
         r = cli_run("--config", fx->daemon.conf, "effectiveness", "--days", "60", "--json", NULL);
         j = json_ok(&r);
-        assert_true(num(j, "with_outcome") >= 2);
-        assert_true(num(j, "alerts") >= num(j, "with_outcome"));
-        cJSON *overall = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "precision"), "overall");
-        assert_true(num(overall, "true_positive") >= 1);
-        assert_true(num(overall, "false_positive") >= 1);
+        assert_true(h_json_number(j, "with_outcome") >= 2);
+        assert_true(h_json_number(j, "alerts") >= h_json_number(j, "with_outcome"));
+        cJSON *overall = h_json_item(j, "precision.overall");
+        assert_true(h_json_number(overall, "true_positive") >= 1);
+        assert_true(h_json_number(overall, "false_positive") >= 1);
         /* The rates agree with the counts they come from (docs/protocol.md). */
-        double tp_n = num(overall, "true_positive"), fp_n = num(overall, "false_positive");
-        if (fabs(num(j, "false_positive_rate") - fp_n / (tp_n + fp_n)) > 1e-9)
+        double tp_n = h_json_number(overall, "true_positive"),
+               fp_n = h_json_number(overall, "false_positive");
+        if (fabs(h_json_number(j, "false_positive_rate") - fp_n / (tp_n + fp_n)) > 1e-9)
                 fail_msg("false_positive_rate %g, but %g of %g outcomes were false positives",
-                         num(j, "false_positive_rate"), fp_n, tp_n + fp_n);
-        assert_true(num(j, "resolution_rate") >= 1.0 / num(j, "alerts") - 1e-9);
-        assert_true(num(j, "resolution_rate") <= 1.0);
+                         h_json_number(j, "false_positive_rate"), fp_n, tp_n + fp_n);
+        assert_true(h_json_number(j, "resolution_rate") >= 1.0 / h_json_number(j, "alerts") - 1e-9);
+        assert_true(h_json_number(j, "resolution_rate") <= 1.0);
         cJSON_Delete(j);
         run_free(&r);
 
@@ -411,7 +400,7 @@ static void test_outcome_then_effectiveness_stats_roi(void **state)
 
         r = cli_run("--config", fx->daemon.conf, "stats", "--json", NULL);
         j = json_ok(&r);
-        assert_true(num(j, "total") >= 2);
+        assert_true(h_json_number(j, "total") >= 2);
         assert_true(cJSON_IsString(cJSON_GetObjectItem(j, "trend")));
         cJSON_Delete(j);
         run_free(&r);
@@ -424,8 +413,8 @@ static void test_outcome_then_effectiveness_stats_roi(void **state)
 
         r = cli_run("--config", fx->daemon.conf, "roi", "--days", "60", "--json", NULL);
         j = json_ok(&r);
-        assert_true(num(j, "true_positive_outcomes") >= 1);
-        assert_true(num(j, "total") >= 0);
+        assert_true(h_json_number(j, "true_positive_outcomes") >= 1);
+        assert_true(h_json_number(j, "total") >= 0);
         cJSON_Delete(j);
         run_free(&r);
         r = cli_run("--config", fx->daemon.conf, "roi", NULL);

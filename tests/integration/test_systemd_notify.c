@@ -18,6 +18,21 @@
 
 #include "harness.h"
 
+#define PREFIX "retail/demo/store1"
+
+/* A notify socket in dir, bound; NOTIFY_SOCKET is set to it until the daemon started. */
+static int notify_socket(const char *dir)
+{
+        struct sockaddr_un addr = {.sun_family = AF_UNIX};
+        assert_true(strlen(dir) + sizeof("/notify.sock") <= sizeof(addr.sun_path));
+        snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/notify.sock", dir);
+        int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+        assert_true(fd >= 0);
+        assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+        setenv("NOTIFY_SOCKET", addr.sun_path, 1);
+        return fd;
+}
+
 /* Read notify datagrams for up to ms; returns how many contained needle. */
 static int count_messages(int fd, const char *needle, int ms, char *seen, size_t seen_size)
 {
@@ -49,20 +64,13 @@ static void test_ready_watchdog_stopping(void **state)
 {
         struct h_broker b = {0};
         struct h_daemon d = {0};
-        struct sockaddr_un addr = {.sun_family = AF_UNIX};
         char dir[256], conf[1024], seen[8192] = "";
         (void)state;
         h_tmpdir(dir, sizeof(dir));
-        assert_true(strlen(dir) + sizeof("/notify.sock") <= sizeof(addr.sun_path));
-        memcpy(addr.sun_path, dir, strlen(dir));
-        strcat(addr.sun_path, "/notify.sock");
-        int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
-        assert_true(fd >= 0);
-        assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-
         h_broker_start(&b, 0, NULL);
         h_config(conf, sizeof(conf), b.port, dir, NULL);
-        setenv("NOTIFY_SOCKET", addr.sun_path, 1);
+        /* After the broker's start: mosquitto sends READY=1 too, and only the daemon's counts. */
+        int fd = notify_socket(dir);
         setenv("WATCHDOG_USEC", "400000", 1);
         h_daemon_start(&d, dir, conf, b.port);
         unsetenv("NOTIFY_SOCKET");
@@ -77,27 +85,19 @@ static void test_ready_watchdog_stopping(void **state)
         print_message("notifications: %.300s\n", seen);
         assert_non_null(strstr(seen, "STOPPING=1"));
         close(fd);
-        h_broker_stop(&b);
-        h_rmdir(b.dir);
-        h_rmdir(dir);
+        h_finish_test(&d, &b, dir);
 }
 
 static void test_ready_is_sent_with_status(void **state)
 {
         struct h_broker b = {0};
         struct h_daemon d = {0};
-        struct sockaddr_un addr = {.sun_family = AF_UNIX};
         char dir[256], conf[1024], seen[8192] = "";
         (void)state;
         h_tmpdir(dir, sizeof(dir));
-        assert_true(strlen(dir) + sizeof("/notify.sock") <= sizeof(addr.sun_path));
-        memcpy(addr.sun_path, dir, strlen(dir));
-        strcat(addr.sun_path, "/notify.sock");
-        int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
-        assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
         h_broker_start(&b, 0, NULL);
         h_config(conf, sizeof(conf), b.port, dir, NULL);
-        setenv("NOTIFY_SOCKET", addr.sun_path, 1);
+        int fd = notify_socket(dir); /* after the broker's start, as above */
         h_daemon_start(&d, dir, conf, b.port);
         unsetenv("NOTIFY_SOCKET");
         count_messages(fd, "READY=1", 200, seen, sizeof(seen));
@@ -107,76 +107,24 @@ static void test_ready_is_sent_with_status(void **state)
         assert_null(strstr(seen, "WATCHDOG=1"));
         h_daemon_stop(&d, SIGTERM);
         close(fd);
-        h_broker_stop(&b);
-        h_rmdir(b.dir);
-        h_rmdir(dir);
+        h_finish_test(&d, &b, dir);
 }
 
-#define PREFIX "retail/demo/store1"
-
-/* A notify socket in dir, bound; NOTIFY_SOCKET is set to it until the daemon started. */
-static int notify_socket(const char *dir)
+/* One number of health (it must be there). */
+static double health_number(int port, const char *dotted_path)
 {
-        struct sockaddr_un addr = {.sun_family = AF_UNIX};
-        assert_true(strlen(dir) + sizeof("/notify.sock") <= sizeof(addr.sun_path));
-        snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/notify.sock", dir);
-        int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
-        assert_true(fd >= 0);
-        assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-        setenv("NOTIFY_SOCKET", addr.sun_path, 1);
-        return fd;
-}
-
-static cJSON *health(int port)
-{
-        char *r = h_request(port, PREFIX, "health", "{}", 5);
-        assert_non_null(r);
-        cJSON *j = cJSON_Parse(r);
-        free(r);
-        assert_non_null(j);
-        return j;
-}
-
-/* health.a.b.c as a number, 0 when missing. */
-static double health_number(int port, const char *a, const char *b, const char *c)
-{
-        cJSON *h = health(port), *x = cJSON_GetObjectItem(h, a);
-        if (b)
-                x = cJSON_GetObjectItem(x, b);
-        if (c)
-                x = cJSON_GetObjectItem(x, c);
-        double v = cJSON_IsNumber(x) ? x->valuedouble : 0;
+        cJSON *h = h_health(port, PREFIX);
+        double v = h_json_number(h, dotted_path);
         cJSON_Delete(h);
         return v;
 }
 
 static char *ghost_mode(int port)
 {
-        cJSON *h = health(port);
-        cJSON *m = cJSON_GetObjectItem(
-            cJSON_GetObjectItem(cJSON_GetObjectItem(h, "detectors"), "ghost_stock"), "mode");
-        assert_true(cJSON_IsString(m));
-        char *s = strdup(m->valuestring);
+        cJSON *h = h_health(port, PREFIX);
+        char *s = strdup(h_json_string(h, "detectors.ghost_stock.mode"));
         cJSON_Delete(h);
         return s;
-}
-
-static void wait_number(int port, const char *a, const char *b, const char *c, double want)
-{
-        for (int i = 0; i < 100; i++) {
-                if (health_number(port, a, b, c) == want)
-                        return;
-                usleep(100000);
-        }
-        fail_msg("health %s.%s.%s never reached %.0f", a, b ? b : "", c ? c : "", want);
-}
-
-static void write_file(const char *path, const char *text)
-{
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        fputs(text, f);
-        fclose(f);
 }
 
 /* SIGHUP, then RELOADING=1 (with MONOTONIC_USEC) and READY=1 after it; the datagrams are
@@ -215,8 +163,8 @@ static void test_sighup_reloads_live_settings_and_keeps_state(void **state)
         h_publish(b.port, PREFIX "/inventory",
                   "{\"ts\":\"2026-11-20T08:00:00Z\",\"items\":[{\"sku\":\"A\",\"on_hand\":10},"
                   "{\"sku\":\"B\",\"on_hand\":4}]}");
-        wait_number(b.port, "skus", "tracked", NULL, 2);
-        double capacity = health_number(b.port, "skus", "capacity", NULL);
+        h_wait_health_number(b.port, PREFIX, "skus.tracked", 2, 100);
+        double capacity = health_number(b.port, "skus.capacity");
         char *mode = ghost_mode(b.port);
         assert_string_equal(mode, "poisson");
         free(mode);
@@ -224,7 +172,7 @@ static void test_sighup_reloads_live_settings_and_keeps_state(void **state)
         h_config(conf, sizeof(conf), b.port, dir,
                  "detectors: { ghost: { mode = \"seed\"; }; };\n"
                  "limits: { max_payload_bytes = 512; max_skus = 777; };\n");
-        write_file(d.conf, conf);
+        h_write_file(d.conf, conf);
         const char *after = sighup_and_wait(d.pid, fd, seen, sizeof(seen));
         print_message("notifications: %.300s\n", after);
         assert_non_null(strstr(after, "STATUS=Serving " PREFIX));
@@ -232,28 +180,15 @@ static void test_sighup_reloads_live_settings_and_keeps_state(void **state)
         mode = ghost_mode(b.port);
         assert_string_equal(mode, "seed");
         free(mode);
-        assert_int_equal((int)health_number(b.port, "skus", "tracked", NULL), 2);
-        assert_true(health_number(b.port, "skus", "capacity", NULL) == capacity);
+        assert_int_equal((int)health_number(b.port, "skus.tracked"), 2);
+        assert_true(health_number(b.port, "skus.capacity") == capacity);
         /* A 600-byte inventory message was fine before; now it is over the limit. */
         snprintf(big, sizeof(big),
                  "{\"ts\":\"2026-11-20T08:00:00Z\",\"items\":[{\"sku\":\"C\",\"on_hand\":1}]%*s}",
                  520, "");
         h_publish(b.port, PREFIX "/inventory", big);
-        for (int i = 0; i < 50; i++) {
-                cJSON *h = health(b.port);
-                cJSON *x = cJSON_GetObjectItem(
-                    cJSON_GetObjectItem(
-                        cJSON_GetObjectItem(cJSON_GetObjectItem(h, "messages"), "rejected"),
-                        "inventory"),
-                    "too_large");
-                bool got = cJSON_IsNumber(x) && x->valuedouble == 1;
-                cJSON_Delete(h);
-                if (got)
-                        break;
-                assert_true(i < 49);
-                usleep(100000);
-        }
-        assert_int_equal((int)health_number(b.port, "skus", "tracked", NULL), 2);
+        h_wait_health_number(b.port, PREFIX, "messages.rejected.inventory.too_large", 1, 50);
+        assert_int_equal((int)health_number(b.port, "skus.tracked"), 2);
 
         h_daemon_stop(&d, SIGTERM);
         char *log = h_read_file(d.log);
@@ -262,9 +197,7 @@ static void test_sighup_reloads_live_settings_and_keeps_state(void **state)
         assert_null(strstr(log, "limits.max_payload_bytes cannot change"));
         free(log);
         close(fd);
-        h_broker_stop(&b);
-        h_rmdir(b.dir);
-        h_rmdir(dir);
+        h_finish_test(&d, &b, dir);
 }
 
 /* A config that does not load is refused whole: READY=1 still follows RELOADING=1 (systemd
@@ -285,7 +218,7 @@ static void test_sighup_with_broken_config_keeps_the_old_one(void **state)
         /* Valid syntax up to an invalid value: nothing of it may be applied. */
         h_config(conf, sizeof(conf), b.port, dir,
                  "detectors: { ghost: { mode = \"poisson\"; }; };\nlimits: { max_skus = -3; };\n");
-        write_file(d.conf, conf);
+        h_write_file(d.conf, conf);
         const char *after = sighup_and_wait(d.pid, fd, seen, sizeof(seen));
         print_message("notifications: %.300s\n", after);
         assert_non_null(strstr(after, "reload failed"));
@@ -293,7 +226,7 @@ static void test_sighup_with_broken_config_keeps_the_old_one(void **state)
         assert_string_equal(mode, "seed");
         free(mode);
 
-        write_file(d.conf, "this is { not libconfig");
+        h_write_file(d.conf, "this is { not libconfig");
         after = sighup_and_wait(d.pid, fd, seen, sizeof(seen));
         assert_non_null(strstr(after, "reload failed"));
         mode = ghost_mode(b.port);
@@ -306,9 +239,7 @@ static void test_sighup_with_broken_config_keeps_the_old_one(void **state)
         assert_non_null(strstr(log, "Reload failed, keeping the configuration in force"));
         free(log);
         close(fd);
-        h_broker_stop(&b);
-        h_rmdir(b.dir);
-        h_rmdir(dir);
+        h_finish_test(&d, &b, dir);
 }
 
 /* The ping comes from the loop itself, not a timer or thread: with the process stopped
@@ -341,9 +272,7 @@ static void test_stalled_loop_stops_pinging(void **state)
 
         h_daemon_stop(&d, SIGTERM);
         close(fd);
-        h_broker_stop(&b);
-        h_rmdir(b.dir);
-        h_rmdir(dir);
+        h_finish_test(&d, &b, dir);
 }
 
 int main(void)

@@ -63,11 +63,6 @@ struct tls_env {
 
 static struct tls_env env;
 
-static void sleep_ms(int ms)
-{
-        usleep((useconds_t)ms * 1000);
-}
-
 /* docs/examples/<name> in the source tree, found from this file's path. */
 static void source_file(char *buf, size_t size, const char *name)
 {
@@ -97,10 +92,7 @@ static int setup(void **state)
         h_tmpdir(env.hq.dir, sizeof(env.hq.dir));
         assert_int_equal(chmod(env.hq.dir, 0755), 0);
         snprintf(script, sizeof(script), "%s/gen.sh", env.hq.dir);
-        FILE *f = fopen(script, "w");
-        assert_non_null(f);
-        fputs(gen_script, f);
-        fclose(f);
+        h_write_file(script, gen_script);
         char *argv[] = {"sh", script, env.hq.dir, NULL};
         assert_int_equal(h_run(NULL, argv), 0);
         source_file(env.acl, sizeof(env.acl), "hq-acl");
@@ -108,10 +100,7 @@ static int setup(void **state)
         char copy[600], *acl = h_read_file(env.acl);
         assert_non_null(acl);
         snprintf(copy, sizeof(copy), "%s/hq-acl", env.hq.dir);
-        f = fopen(copy, "w");
-        assert_non_null(f);
-        fputs(acl, f);
-        fclose(f);
+        h_write_file(copy, acl);
         free(acl);
         assert_int_equal(chmod(copy, 0644), 0);
         snprintf(env.acl, sizeof(env.acl), "%s", copy);
@@ -135,7 +124,6 @@ static void daemon_start(struct h_daemon *d, const char *dir, const char *hq_hos
                          const char *hq_tls)
 {
         char conf[4096];
-        FILE *f;
         snprintf(
             conf, sizeof(conf),
             "store: { tenant = \"acme\"; id = \"s0001\"; };\n"
@@ -144,39 +132,14 @@ static void daemon_start(struct h_daemon *d, const char *dir, const char *hq_hos
             "hq: { host = \"%s\"; port = %d; reconnect_min_ms = 200; reconnect_max_ms = 1000;\n"
             "      tls: { %s }; };\n",
             env.local.port, dir, hq_host, env.hq.port, hq_tls);
-        snprintf(d->conf, sizeof(d->conf), "%s/shelfwatch.conf", dir);
-        snprintf(d->log, sizeof(d->log), "%s/shelfwatchd.log", dir);
-        unlink(d->log);
-        f = fopen(d->conf, "w");
-        assert_non_null(f);
-        fputs(conf, f);
-        fclose(f);
-        char *argv[] = {SW_BUILD_DIR "/shelfwatchd", "-c", d->conf, NULL};
-        d->pid = h_spawn(d->log, argv);
-        for (int i = 0; i < 100; i++) {
-                char *r = h_request(env.local.port, STORE_A, "health", "{}", 1);
-                if (r) {
-                        free(r);
-                        return;
-                }
-                int st;
-                if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
-                        char *log = h_read_file(d->log);
-                        fail_msg("daemon exited early:\n%s", log ? log : "");
-                }
-        }
-        fail_msg("daemon did not answer health");
+        h_daemon_start_at(d, dir, conf, env.local.port, STORE_A);
 }
 
 static char *hq_state(void)
 {
-        char *r = h_request(env.local.port, STORE_A, "health", "{}", 5);
-        assert_non_null(r);
-        cJSON *j = cJSON_Parse(r);
-        free(r);
-        cJSON *hq = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "brokers"), "hq");
-        char *s = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(hq, "state")));
-        cJSON_Delete(j);
+        cJSON *h = h_health(env.local.port, STORE_A);
+        char *s = strdup(h_json_string(h, "brokers.hq.state"));
+        cJSON_Delete(h);
         return s;
 }
 
@@ -189,7 +152,7 @@ static char *wait_log(const struct h_daemon *d, const char *text, int timeout_ms
                 log = h_read_file(d->log);
                 if (log && strstr(log, text))
                         return log;
-                sleep_ms(100);
+                h_sleep_ms(100);
         }
         return log;
 }
@@ -296,7 +259,7 @@ static void test_anomalies_reach_hq_over_mutual_tls(void **state)
                 free(got);
                 if (missing == 0)
                         break;
-                sleep_ms(100);
+                h_sleep_ms(100);
         }
         print_message("%zu anomalies, %zu missing at HQ over TLS\n", ids, missing);
         assert_true(ids > 0);
