@@ -259,36 +259,41 @@ static void ghost__prefix_add(struct ghost_prefix *g, uint16_t sales, uint8_t we
         g->m++;
 }
 
-/* An upper bound on the fit's expectation for each weekday; false when the fit would not be
- * valid (too few days: it expects NAN). Mirrors sw_forecast_fit and its weekday factors. */
+/*
+ * An upper bound on the fit's expectation for each weekday; false when the fit would not be
+ * valid (too few days: it expects NAN). The fit's e_w = level * f_w with f_k = 7 r_k / sum r,
+ * r_k = (S_k + a m) / (N_k + a) / m and level = wx / sum_k W_k f_k; the scale factors cancel:
+ * e_w = wx * q_w / sum_k W_k q_k with q_k = (S_k + a m) / (N_k + a) (m where the fit uses 1).
+ * A few roundings away from the fit's value, far inside GHOST_PREFIX_SLACK.
+ */
 static bool ghost__prefix_bound(const struct ghost_prefix *g, double ret_hi[7])
 {
-        double f[7], fsum = 0.0, wf = 0.0;
+        double q[7], wq = 0.0;
         if (g->m < g->fp->min_history_days)
                 return false;
         double mean = g->sum / (double)g->m;
         double a = g->fp->weekday_pseudo_days;
-        for (unsigned k = 0; k < 7; k++) {
-                if (mean > 0.0 && g->cnt_k[k] + a > 0.0)
-                        f[k] = (g->sum_k[k] + a * mean) / (g->cnt_k[k] + a) / mean;
-                else
-                        f[k] = 1.0;
-                fsum += f[k];
+        if (!(mean > 0.0)) {
+                /* Nothing sold: the fit's level is 0. */
+                for (unsigned k = 0; k < 7; k++)
+                        ret_hi[k] = 0.0;
+                return true;
         }
         for (unsigned k = 0; k < 7; k++) {
-                f[k] = f[k] * 7.0 / fsum;
-                wf += g->w_k[k] * f[k];
+                q[k] = g->cnt_k[k] + a > 0.0 ? (g->sum_k[k] + a * mean) / (g->cnt_k[k] + a) : mean;
+                wq += g->w_k[k] * q[k];
         }
-        double level = wf > 0.0 ? g->wx / wf : 0.0;
+        double scale = wq > 0.0 ? g->wx / wq * (1.0 + GHOST_PREFIX_SLACK) : 0.0;
         for (unsigned k = 0; k < 7; k++)
-                ret_hi[k] = level * f[k] * (1.0 + GHOST_PREFIX_SLACK);
+                ret_hi[k] = scale * q[k];
         return true;
 }
 
 /* False when the last len days cannot all be low against the fit on the first g->m known days
  * (ghost__is_low grows with the expectation, so the upper bound decides it). */
-static bool ghost__suffix_may_be_low(const struct sw_ghost_params *p, const struct sw_ghost_input *in,
-                                     const struct ghost_prefix *g, uint32_t len)
+static bool ghost__suffix_may_be_low(const struct sw_ghost_params *p,
+                                     const struct sw_ghost_input *in, const struct ghost_prefix *g,
+                                     uint32_t len)
 {
         double hi[7];
         bool valid = ghost__prefix_bound(g, hi);
@@ -322,7 +327,8 @@ static int ghost__find_run(const struct sw_ghost_params *p, const struct sw_ghos
 {
         struct sw_forecast_model m;
         uint32_t first = in->n - known, len = cap < known ? cap : known;
-        struct ghost_prefix g = {.fp = &p->forecast, .decay = exp2(-1.0 / p->forecast.half_life_days)};
+        struct ghost_prefix g = {.fp = &p->forecast,
+                                 .decay = exp2(-1.0 / p->forecast.half_life_days)};
         /* The bound needs weights clear of the subnormal range (half-lives under a day or so
          * over long histories): otherwise every candidate is fitted. */
         bool prune = (double)known / p->forecast.half_life_days < GHOST_PREFIX_MAX_HALVINGS;

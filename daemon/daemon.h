@@ -14,6 +14,7 @@
 #include "core/store_calendar.h"
 #include "core/tuning.h"
 #include "platform/config.h"
+#include "platform/inbox_file.h"
 #include "platform/log.h"
 #include "platform/mqtt_link.h"
 #include "platform/payload.h"
@@ -21,6 +22,10 @@
 #include "daemon/ml.h"
 
 #define SW_TOPIC_MAX  512
+/* meta key of the newest inbox generation a group commit holds (daemon/persist.c) */
+#define SW_DAEMON_META_INBOX_GENERATION "inbox_generation"
+/* the inbox file is emptied after a group commit once it is this large */
+#define SW_DAEMON_INBOX_ROTATE_BYTES (1024 * 1024)
 #define SW_PREFIX_MAX 200 /* root, tenant and store are at most 64 bytes each */
 
 /* A QoS 1 publish handed to libmosquitto and not yet acknowledged. */
@@ -105,8 +110,18 @@ struct sw_daemon {
         int64_t persisted_event_clock;   /* ingest.event_clock as last committed */
         uint16_t persisted_categories;   /* skus.n_categories as last committed (ids are kept
                                             stable across restarts: the tuning is by id) */
-        bool inbox_open;                 /* inbox rows committed since the last fsync */
-        uint32_t inbox_rows;             /* inbox rows since the last group commit */
+        struct sw_inbox_file inbox;      /* "<storage.path>.inbox": applied messages not yet in a
+                                            group commit (daemon/persist.c) */
+        uint64_t inbox_generation;       /* generation of the records written now; the group
+                                            commit stores it in meta "inbox_generation" */
+        bool inbox_open;                 /* inbox records written since the last fdatasync */
+        bool inbox_sync_store;           /* a count's outcomes were committed: the next inbox
+                                            flush also syncs the WAL */
+        uint32_t inbox_rows;             /* inbox records since the last group commit */
+        bool outcomes_none;              /* no outcome recorded yet (checked at start-up): no
+                                            finding can be suppressed, skip the query */
+        bool inbox_legacy_rows;          /* rows of the old SQLite inbox table were replayed at
+                                            start-up: the next group commit deletes them */
         uint64_t store_errors;           /* failed SQLite writes */
         uint64_t commands;               /* commands answered */
         uint64_t unknown_topics;         /* messages on topics under the prefix we do not know */
@@ -136,11 +151,12 @@ void sw_daemon_setup_detectors(struct sw_daemon *d);
 /* Group commit: persist dirty SKUs and new message ids in one transaction, and empty the
  * inbox whose messages they include. */
 int sw_daemon_commit(struct sw_daemon *d);
-/* Keep an applied device message in the inbox (see sw_store_inbox_add). */
+/* Keep an applied device message in the inbox file (one write; see platform/inbox_file.h). */
 void sw_daemon_inbox_add(struct sw_daemon *d, enum sw_msg_kind kind, const char *topic, const void *payload,
                          size_t len);
-/* Commit the inbox rows of this loop pass durably; called before the loop sleeps and before
- * a cycle count is acknowledged. Returns 0 or -errno (logged). */
+/* Make the inbox records of this loop pass durable (one fdatasync; the WAL too after a cycle
+ * count); called before the loop sleeps and before a count is acknowledged. Returns 0 or
+ * -errno (logged). */
 int sw_daemon_inbox_flush(struct sw_daemon *d);
 /* Decode and apply a device message; returns the ingest result (reason on rejection). */
 int sw_daemon_apply(struct sw_daemon *d, enum sw_msg_kind kind, const void *payload, size_t len,

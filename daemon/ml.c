@@ -36,7 +36,8 @@ size_t sw_daemon_ml_memory_size(const struct sw_daemon *d)
         size_t cats = d->cfg.limits.max_categories;
         return ALIGN8(sw_iforest_memory_size(&p)) + ALIGN8(sw_reservoir_memory_size(c->reservoir, SW_FEAT_COUNT)) +
                ALIGN8(cats * sizeof(double)) + ALIGN8(cats * sizeof(uint32_t)) +
-               ALIGN8(c->reservoir * sizeof(double)) + ALIGN8(c->reservoir * sizeof(float));
+               ALIGN8(c->reservoir * sizeof(double)) + ALIGN8(c->reservoir * sizeof(float)) +
+               ((size_t)d->cfg.limits.max_skus + 63) / 64 * sizeof(uint64_t);
 }
 
 int sw_daemon_ml_init(struct sw_daemon *d, void *mem, size_t size)
@@ -66,6 +67,8 @@ int sw_daemon_ml_init(struct sw_daemon *d, void *mem, size_t size)
         ml->fit_scratch = (double *)(void *)at;
         at += ALIGN8(c->reservoir * sizeof(double));
         ml->stats_scratch = (float *)(void *)at;
+        at += ALIGN8(c->reservoir * sizeof(float));
+        ml->above = (uint64_t *)(void *)at;
         ml->next_train_ms = 0;
         return 0;
 }
@@ -230,7 +233,8 @@ static int run_ml(struct sw_daemon *d, void *arg)
                                  .max_reasons = ML_MAX_REASONS};
         struct sw_ml_run run = {.forest = job->score ? &d->ml.forest : NULL, .stats = &d->ml.stats,
                                 .reservoir = job->feed ? &d->ml.reservoir : NULL,
-                                .category_avg = d->ml.category_avg, .category_counts = d->ml.category_counts};
+                                .category_avg = d->ml.category_avg, .category_counts = d->ml.category_counts,
+                                .above = d->ml.above};
         int r = sw_detect_ml(&d->detector, &p, &run, job->as_of, sw_daemon_record_finding, d, &job->sum);
         if (r < 0 || !job->feed)
                 return r;

@@ -18,6 +18,7 @@ struct sw_daemon_ml {
         uint32_t *category_counts;      /* [max_categories] scratch */
         double *fit_scratch;            /* [reservoir] training scores */
         float *stats_scratch;           /* [reservoir] one feature column */
+        uint64_t *above;                /* [(max_skus + 63) / 64] scoring scratch (sw_ml_run) */
         uint64_t next_train_ms;         /* monotonic deadline of the next training */
         int64_t trained_at;             /* Unix s of the model in use, 0 none */
         int64_t trained_as_of;          /* newest as_of day fed before that training, 0 none */

@@ -239,6 +239,7 @@ int sw_daemon_record_outcome(struct sw_daemon *d, const struct sw_outcome_input 
                     .outcome = sw_outcome_kind_name(in->outcome), .source = in->source,
                     .count_id = in->count_id, .ts = in->ts, .value_recovered = in->value_recovered,
                     .prevented_value = f.prevented_value, .payload = json};
+                d->outcomes_none = false;
                 r = sw_store_put_outcome(d->store, &o);
         }
         if (r == 0)
@@ -354,6 +355,9 @@ int sw_daemon_outcome_suppresses(struct sw_daemon *d, enum sw_anomaly_type type,
                                  sw_day_t since, sw_day_t as_of)
 {
         const char *name = sw_anomaly_type_name(type);
+        /* One query per new episode: skipped while there is nothing to find. */
+        if (d->outcomes_none)
+                return 0;
         /* A person judged this condition while it lasted: do not raise it again. */
         int r = sw_store_outcome_exists_since(d->store, name, sku, sw_clock_from_local(since, 0), NULL);
         if (r != 0 || type != SW_ANOMALY_ML_DETECTED)

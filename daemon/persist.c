@@ -69,51 +69,87 @@ static int write_dirty(struct sw_daemon *d)
         sw_dedup_for_each_pending(&d->dedup, flush_id, &df);
         if (df.error < 0)
                 return df.error;
-        if (d->dedup.pending > 0)
-                return sw_store_prune_dedup(d->store, d->dedup.capacity);
+        if (d->dedup.pending > 0) {
+                /* It returns how many it deleted: a count is not an error, and must not skip
+                 * the COMMIT (the transaction stayed open until the next group commit's BEGIN
+                 * failed and rolled it back). */
+                int n = sw_store_prune_dedup(d->store, d->dedup.capacity);
+                return n < 0 ? n : 0;
+        }
         return 0;
 }
 
 void sw_daemon_inbox_add(struct sw_daemon *d, enum sw_msg_kind kind, const char *topic, const void *payload,
                          size_t len)
 {
-        /* Its own small commit (WAL, no fsync): once written to the kernel the row survives a
-         * kill -9 even if this pass goes on reading for a while; the fsync for power loss
-         * comes once per pass, in sw_daemon_inbox_flush(). */
-        int r = sw_store_inbox_add(d->store, (int)kind, topic, payload, len);
+        /* One write(2) to the inbox file: once it returns the record survives a kill -9 even if
+         * this pass goes on reading for a while; the fdatasync for power loss comes once per
+         * pass, in sw_daemon_inbox_flush(). No SQLite transaction per message. */
+        int r = sw_inbox_file_append(&d->inbox, d->inbox_generation, (uint16_t)kind, topic, payload, len);
         if (r < 0) {
                 /* The message is applied in memory; it is only exposed to a crash until the
                  * next group commit. */
                 d->store_errors++;
                 /* A full disk fails every message: logged once, as a change of state. */
                 if (!sw_daemon_storage_note(d, r, "inbox") && d->storage.state == SW_STORAGE_OK)
-                        sw_log_err("Cannot keep message from %s in the inbox: %s (%s)", topic, strerror(-r),
-                                   sw_store_errmsg(d->store));
+                        sw_log_err("Cannot keep message from %s in the inbox: %s", topic, strerror(-r));
                 return;
         }
         d->inbox_open = true;
+        /* finish_count() commits the count's outcomes next (no fsync): the flush before its
+         * answer syncs the WAL as well. */
+        if (kind == SW_MSG_COUNT)
+                d->inbox_sync_store = true;
         d->inbox_rows++;
 }
 
 int sw_daemon_inbox_flush(struct sw_daemon *d)
 {
-        int r;
-        if (!d->inbox_open)
+        int r = 0;
+        if (!d->inbox_open && !d->inbox_sync_store)
                 return 0;
-        d->inbox_open = false;
-        /* Durable: the sender was told (PUBACK, ack) before we could write; one fsync of the
-         * WAL per loop pass covers every message that pass received (commits the open
-         * transaction first if there is one). */
-        r = sw_store_commit_durable(d->store);
+        /* Durable: the sender was told (PUBACK, ack) before we could write; one fdatasync of
+         * the inbox file per loop pass covers every message that pass received. */
+        if (d->inbox_open) {
+                r = sw_inbox_file_sync(&d->inbox);
+                if (r == 0)
+                        d->inbox_open = false;
+        }
+        if (r == 0 && d->inbox_sync_store) {
+                /* Commits the open transaction first if there is one. */
+                r = sw_store_commit_durable(d->store);
+                if (r < 0)
+                        sw_store_rollback(d->store);
+                else
+                        d->inbox_sync_store = false;
+        }
         if (r < 0) {
-                sw_store_rollback(d->store);
                 d->store_errors++;
-                if (!sw_daemon_storage_note(d, r, "inbox commit") && d->storage.state == SW_STORAGE_OK)
-                        sw_log_err("Cannot commit the inbox: %s (%s)", strerror(-r), sw_store_errmsg(d->store));
+                if (!sw_daemon_storage_note(d, r, "inbox sync") && d->storage.state == SW_STORAGE_OK)
+                        sw_log_err("Cannot sync the inbox: %s", strerror(-r));
         } else {
-                (void)sw_daemon_storage_note(d, 0, "inbox commit");
+                (void)sw_daemon_storage_note(d, 0, "inbox sync");
         }
         return r;
+}
+
+/* After a group commit that holds every inbox record: start the next generation, and empty
+ * the file once it is large (the commit is made durable first, so that after a power loss the
+ * database never misses a generation the file no longer has). Until then older generations
+ * stay in the file and are skipped at start-up. */
+static void inbox_rotate(struct sw_daemon *d)
+{
+        int r;
+        d->inbox_generation++;
+        d->inbox_rows = 0;
+        if (d->inbox.size < SW_DAEMON_INBOX_ROTATE_BYTES)
+                return;
+        r = sw_store_commit_durable(d->store);
+        if (r == 0)
+                r = sw_inbox_file_truncate(&d->inbox);
+        if (r < 0)
+                sw_log_warning("Cannot empty the inbox file (%llu bytes), keeping it: %s",
+                               (unsigned long long)d->inbox.size, strerror(-r));
 }
 
 int sw_daemon_commit(struct sw_daemon *d)
@@ -126,7 +162,10 @@ int sw_daemon_commit(struct sw_daemon *d)
         r = sw_store_begin(d->store);
         if (r == 0)
                 r = write_dirty(d);
-        if (r == 0 && d->inbox_rows > 0) {
+        /* The state now holds every inbox record of this generation. */
+        if (r == 0 && d->inbox_rows > 0)
+                r = sw_store_meta_put_int(d->store, SW_DAEMON_META_INBOX_GENERATION, (int64_t)d->inbox_generation);
+        if (r == 0 && d->inbox_legacy_rows) {
                 int n = sw_store_inbox_clear(d->store);
                 r = n < 0 ? n : 0;
         }
@@ -144,7 +183,9 @@ int sw_daemon_commit(struct sw_daemon *d)
         sw_dedup_mark_persisted(&d->dedup);
         d->persisted_event_clock = d->ingest.event_clock;
         d->persisted_categories = d->skus.n_categories;
-        d->inbox_rows = 0;
+        d->inbox_legacy_rows = false;
+        if (d->inbox_rows > 0)
+                inbox_rotate(d);
         return 0;
 }
 

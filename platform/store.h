@@ -161,7 +161,9 @@ int sw_store_quarantine(const char *path, int64_t now, char *ret_new_path, size_
  * acknowledges a QoS 1 message before the daemon sees it, so each applied message is kept
  * here until the group commit that holds its effects deletes it; at start-up the rows left
  * are applied again. Outside a transaction the row is its own commit (WAL, no fsync: it
- * survives the process being killed; sw_store_commit_durable() makes it survive power loss). */
+ * survives the process being killed; sw_store_commit_durable() makes it survive power loss).
+ * The daemon now keeps its inbox in a file (platform/inbox_file.h) and only replays and clears
+ * rows an older version left here; the table stays (migrations only add). */
 int sw_store_inbox_add(struct sw_store *s, int kind, const char *topic, const void *payload, size_t len);
 /* Rows in arrival order. Returns the count, or what a negative cb returned. */
 int sw_store_inbox_load(struct sw_store *s,
@@ -198,6 +200,8 @@ int sw_store_outcome_of_count(struct sw_store *s, const char *count_id, char *bu
  * outcomes of that kind), 0 if not. */
 int sw_store_outcome_exists_since(struct sw_store *s, const char *type, const char *sku, int64_t ts,
                                   const char *only_outcome);
+/* 1 if any outcome is recorded, 0 if the table is empty. */
+int sw_store_outcome_any(struct sw_store *s);
 /* An anomaly with the outcome facts the metrics need. */
 struct sw_store_metrics_row {
         const char *type;         /* wire names */

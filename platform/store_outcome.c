@@ -163,6 +163,20 @@ int sw_store_outcome_exists_since(struct sw_store *s, const char *type, const ch
         return r < 0 ? r : r > 0;
 }
 
+int sw_store_outcome_any(struct sw_store *s)
+{
+        sqlite3_stmt *st;
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        r = prepare(s, "SELECT 1 FROM outcome LIMIT 1", &st);
+        if (r < 0)
+                return r;
+        r = walk_once(s, st, SQLITE_OK, no_row, NULL);
+        return r < 0 ? r : r > 0;
+}
+
 struct metrics_walk {
         int (*cb)(void *ctx, const struct sw_store_metrics_row *row); /* caller's */
         void *ctx;                                                    /* its context */

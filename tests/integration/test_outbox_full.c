@@ -147,7 +147,10 @@ static void test_a_full_outbox_keeps_the_newest_rows(void **state)
         /* HQ comes back: the kept rows arrive, in order; a repeat is only a resend of a row. */
         h_broker_start(&hq, hq.port, hq_extra);
         h_wait_health_number(local.port, PREFIX, "outbox.depth", 0, 300);
-        usleep(500000); /* the broker's last deliveries to the reader */
+        /* The reader reconnects to HQ on its own backoff: wait for what the broker queued for
+         * it (a loaded machine can take seconds), then for its last deliveries. */
+        h_collector_wait(at_hq, MAX_ROWS, 60000);
+        usleep(500000);
         struct rows got = {0};
         size_t total = 0, dups = 0, from_status = 0;
         for (size_t i = 0; i < h_collector_count(at_hq); i++) {

@@ -83,5 +83,6 @@ printf '%-4s %14.0f %14.0f %14s %8.3f\n' median "$(bench_median "${subs[@]}")" "
 h=$(bench_health 5)
 echo "daemon: rejected $(echo "$h" | grep -o '"rejected":{[^}]*}' | head -c 200); store_errors $(echo "$h" | grep -o '"store_errors":[0-9]*' | cut -d: -f2); RSS $(bench_kib "$bench_daemon_pid" VmRSS) KiB; load $(bench_load)"
 if ! echo "$h" | grep -q '"store_errors":0'; then
-        echo "store errors; daemon log:"; grep -v '^$' "$tmp/daemon.log" | sort | uniq -c | sort -rn | head -5
+        echo "store errors; daemon errors and warnings, first ones first:"
+        grep -E '^<[0-4]>' "$tmp/daemon.log" | uniq -c | head -10
 fi

@@ -1,0 +1,351 @@
+/* Tests of platform/inbox_file: records, generations, torn tails, CRC damage, full disks. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "platform/inbox_file.h"
+
+#define MAX_SEEN 64
+
+struct seen {
+        uint32_t n;                 /* records seen */
+        uint64_t gen[MAX_SEEN];     /* their generations */
+        uint16_t kind[MAX_SEEN];    /* kinds */
+        char topic[MAX_SEEN][64];   /* topics */
+        char payload[MAX_SEEN][64]; /* payloads (NUL added here) */
+        size_t len[MAX_SEEN];       /* payload lengths */
+        int fail_at;                /* return -ECANCELED at this record (1-based), 0 never */
+};
+
+static int collect(void *ctx, const struct sw_inbox_record *rec)
+{
+        struct seen *s = ctx;
+        assert_true(s->n < MAX_SEEN);
+        if (s->fail_at && (int)s->n + 1 == s->fail_at)
+                return -ECANCELED;
+        assert_int_equal(strlen(rec->topic), rec->topic_len);
+        s->gen[s->n] = rec->generation;
+        s->kind[s->n] = rec->kind;
+        snprintf(s->topic[s->n], sizeof(s->topic[0]), "%s", rec->topic);
+        assert_true(rec->len < sizeof(s->payload[0]));
+        memcpy(s->payload[s->n], rec->payload, rec->len);
+        s->payload[s->n][rec->len] = '\0';
+        s->len[s->n] = rec->len;
+        s->n++;
+        return 0;
+}
+
+struct fixture {
+        char dir[64];   /* mkdtemp directory */
+        char path[128]; /* the inbox file */
+};
+
+static int setup(void **state)
+{
+        struct fixture *fx = calloc(1, sizeof(*fx));
+        snprintf(fx->dir, sizeof(fx->dir), "/tmp/sw-inbox-XXXXXX");
+        if (!mkdtemp(fx->dir))
+                return -1;
+        snprintf(fx->path, sizeof(fx->path), "%s/sw.db.inbox", fx->dir);
+        *state = fx;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        struct fixture *fx = *state;
+        unlink(fx->path);
+        rmdir(fx->dir);
+        free(fx);
+        return 0;
+}
+
+static off_t file_size(const char *path)
+{
+        struct stat st;
+        assert_int_equal(stat(path, &st), 0);
+        return st.st_size;
+}
+
+static void append(struct sw_inbox_file *f, uint64_t gen, uint16_t kind, const char *topic,
+                   const char *payload)
+{
+        assert_int_equal(sw_inbox_file_append(f, gen, kind, topic, payload, strlen(payload)), 0);
+}
+
+/* Open and replay everything after `after`. */
+static int reopen(struct fixture *fx, struct sw_inbox_file *f, uint64_t after, struct seen *s,
+                  struct sw_inbox_file_scan *scan)
+{
+        assert_int_equal(sw_inbox_file_open(f, fx->path), 0);
+        return sw_inbox_file_replay(f, after, collect, s, scan);
+}
+
+static void test_crc32c_check_value(void **state)
+{
+        struct sw_inbox_file f;
+        struct fixture *fx = *state;
+        assert_int_equal(sw_inbox_file_open(&f, fx->path), 0);
+        /* The standard check value of CRC-32C, and chaining equals one pass. */
+        assert_int_equal(sw_inbox_file_crc(&f, 0, "123456789", 9), 0xe3069283u);
+        assert_int_equal(sw_inbox_file_crc(&f, sw_inbox_file_crc(&f, 0, "1234", 4), "56789", 5),
+                         0xe3069283u);
+        /* RFC 3720 B.4 vectors: 32 bytes of zeros, of ones; eight at a time and split oddly. */
+        uint8_t buf[32];
+        memset(buf, 0, sizeof(buf));
+        assert_int_equal(sw_inbox_file_crc(&f, 0, buf, 32), 0x8a9136aau);
+        assert_int_equal(sw_inbox_file_crc(&f, sw_inbox_file_crc(&f, 0, buf, 3), buf + 3, 29),
+                         0x8a9136aau);
+        memset(buf, 0xff, sizeof(buf));
+        assert_int_equal(sw_inbox_file_crc(&f, 0, buf, 32), 0x62a8ab43u);
+        for (int i = 0; i < 32; i++)
+                buf[i] = (uint8_t)i;
+        assert_int_equal(sw_inbox_file_crc(&f, 0, buf, 32), 0x46dd794eu);
+        sw_inbox_file_close(&f);
+}
+
+static void test_round_trip_and_generations(void **state)
+{
+        struct fixture *fx = *state;
+        struct sw_inbox_file f;
+        struct sw_inbox_file_scan scan;
+        struct seen s = {0};
+        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 0);
+        assert_int_equal(scan.records, 0);
+        append(&f, 1, 0, "r/t/s/pos/reg1", "{\"a\":1}");
+        append(&f, 1, 3, "r/t/s/scanner/s1/count", "");
+        append(&f, 2, 1, "r/t/s/shelf/x", "payload two");
+        append(&f, 3, 2, "t", "3");
+        assert_int_equal(sw_inbox_file_sync(&f), 0);
+        assert_int_equal(sw_inbox_file_sync(&f), 0); /* nothing new: no-op */
+        assert_null(sw_inbox_file_close(&f));
+        assert_null(sw_inbox_file_close(NULL));
+
+        /* Everything after generation 0. */
+        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 4);
+        assert_int_equal(scan.records, 4);
+        assert_int_equal(scan.max_generation, 3);
+        assert_int_equal(scan.cut_bytes, 0);
+        assert_string_equal(s.topic[0], "r/t/s/pos/reg1");
+        assert_string_equal(s.payload[0], "{\"a\":1}");
+        assert_int_equal(s.kind[1], 3);
+        assert_int_equal(s.len[1], 0);
+        assert_string_equal(s.payload[2], "payload two");
+        assert_int_equal(s.gen[3], 3);
+        sw_inbox_file_close(&f);
+
+        /* Generation 1 was committed: only 2 and 3 come back, in order. */
+        memset(&s, 0, sizeof(s));
+        assert_int_equal(reopen(fx, &f, 1, &s, &scan), 2);
+        assert_int_equal(scan.records, 4);
+        assert_int_equal(scan.replayed, 2);
+        assert_int_equal(s.gen[0], 2);
+        assert_int_equal(s.gen[1], 3);
+        /* Appends continue after the good records. */
+        append(&f, 4, 0, "t", "4");
+        sw_inbox_file_close(&f);
+        memset(&s, 0, sizeof(s));
+        assert_int_equal(reopen(fx, &f, 3, &s, &scan), 1);
+        assert_string_equal(s.payload[0], "4");
+
+        /* Emptied after a durable commit: nothing left, and new records come back alone. */
+        assert_int_equal(sw_inbox_file_truncate(&f), 0);
+        assert_int_equal(file_size(fx->path), 0);
+        append(&f, 5, 0, "t", "5");
+        sw_inbox_file_close(&f);
+        memset(&s, 0, sizeof(s));
+        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 1);
+        assert_int_equal(s.gen[0], 5);
+        sw_inbox_file_close(&f);
+}
+
+/* Every possible torn length of the last record: the earlier ones replay, the tail is cut, and
+ * the next record is readable after them. */
+static void test_torn_tail_every_length(void **state)
+{
+        struct fixture *fx = *state;
+        struct sw_inbox_file f;
+        struct sw_inbox_file_scan scan;
+        struct seen s = {0};
+        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 0);
+        append(&f, 1, 0, "a/b", "first");
+        append(&f, 1, 0, "a/b", "second");
+        off_t good = file_size(fx->path);
+        append(&f, 1, 0, "a/b/c", "the torn one");
+        off_t full = file_size(fx->path);
+        sw_inbox_file_close(&f);
+        for (off_t cut = good; cut < full; cut++) {
+                assert_int_equal(truncate(fx->path, cut), 0);
+                memset(&s, 0, sizeof(s));
+                assert_int_equal(reopen(fx, &f, 0, &s, &scan), 2);
+                assert_int_equal(scan.cut_bytes, (uint64_t)(cut - good));
+                assert_int_equal(file_size(fx->path), good);
+                assert_string_equal(s.payload[1], "second");
+                sw_inbox_file_close(&f);
+        }
+        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 2);
+        append(&f, 2, 0, "a/b", "after the cut");
+        sw_inbox_file_close(&f);
+        memset(&s, 0, sizeof(s));
+        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 3);
+        assert_string_equal(s.payload[2], "after the cut");
+        sw_inbox_file_close(&f);
+}
+
+static void flip_byte(const char *path, off_t at)
+{
+        int fd = open(path, O_RDWR);
+        uint8_t b;
+        assert_true(fd >= 0);
+        assert_int_equal(pread(fd, &b, 1, at), 1);
+        b ^= 0x20;
+        assert_int_equal(pwrite(fd, &b, 1, at), 1);
+        close(fd);
+}
+
+/* A damaged record (payload, header, magic, length) ends the replay there. */
+static void test_crc_damage_stops_replay(void **state)
+{
+        struct fixture *fx = *state;
+        struct sw_inbox_file f;
+        struct sw_inbox_file_scan scan;
+        struct seen s = {0};
+        /* offsets inside the second record: magic, length, generation, kind, crc, topic, payload */
+        const off_t inside[] = {0, 5, 9, 16, 21, 24, 28};
+        for (size_t k = 0; k < sizeof(inside) / sizeof(inside[0]); k++) {
+                unlink(fx->path);
+                assert_int_equal(reopen(fx, &f, 0, &s, &scan), 0);
+                append(&f, 7, 0, "x/y", "one");
+                off_t second = file_size(fx->path);
+                append(&f, 7, 0, "x/y", "two two");
+                append(&f, 7, 0, "x/y", "three");
+                sw_inbox_file_close(&f);
+                flip_byte(fx->path, second + inside[k]);
+                memset(&s, 0, sizeof(s));
+                assert_int_equal(reopen(fx, &f, 0, &s, &scan), 1);
+                assert_string_equal(s.payload[0], "one");
+                assert_int_equal(scan.records, 1);
+                assert_int_equal(file_size(fx->path), second);
+                sw_inbox_file_close(&f);
+        }
+}
+
+static void test_callback_error_and_bad_arguments(void **state)
+{
+        struct fixture *fx = *state;
+        struct sw_inbox_file f;
+        struct sw_inbox_file_scan scan;
+        struct seen s = {.fail_at = 2};
+        char big[70000];
+        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 0);
+        append(&f, 1, 0, "t", "a");
+        append(&f, 1, 0, "t", "b");
+        sw_inbox_file_close(&f);
+        assert_int_equal(reopen(fx, &f, 0, &s, &scan), -ECANCELED);
+        assert_int_equal(sw_inbox_file_append(&f, 1, 0, NULL, "x", 1), -EINVAL);
+        assert_int_equal(sw_inbox_file_append(&f, 1, 0, "t", NULL, 1), -EINVAL);
+        memset(big, 'a', sizeof(big) - 1);
+        big[sizeof(big) - 1] = '\0';
+        assert_int_equal(sw_inbox_file_append(&f, 1, 0, big, "x", 1), -EINVAL);
+        sw_inbox_file_close(&f);
+        assert_int_equal(sw_inbox_file_append(&f, 1, 0, "t", "x", 1), -EINVAL);
+        assert_int_equal(sw_inbox_file_sync(&f), -EINVAL);
+        assert_int_equal(sw_inbox_file_replay(&f, 0, collect, &s, NULL), -EINVAL);
+        assert_int_equal(sw_inbox_file_open(&f, "/nonexistent-dir/x.inbox"), -ENOENT);
+}
+
+/* A device that is always full: the append fails with -ENOSPC and adds nothing. */
+static void test_enospc(void **state)
+{
+        struct sw_inbox_file f;
+        struct seen s = {0};
+        (void)state;
+        if (access("/dev/full", W_OK) != 0)
+                skip();
+        assert_int_equal(sw_inbox_file_open(&f, "/dev/full"), 0);
+        assert_int_equal(sw_inbox_file_replay(&f, 0, collect, &s, NULL), 0);
+        assert_int_equal(sw_inbox_file_append(&f, 1, 0, "t", "payload", 7), -ENOSPC);
+        assert_int_equal(f.size, 0);
+        assert_int_equal(sw_inbox_file_append(&f, 1, 0, "t", "payload", 7), -ENOSPC);
+        sw_inbox_file_close(&f);
+}
+
+/* A file size limit reached in the middle of a record (a partial write, then -EFBIG): the
+ * partial record is cut off, and once there is room again appends go on after the good ones. */
+static void test_partial_write_is_cut(void **state)
+{
+        struct fixture *fx = *state;
+        struct sw_inbox_file f;
+        struct sw_inbox_file_scan scan;
+        struct seen s = {0};
+        struct rlimit old, lim;
+        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 0);
+        append(&f, 1, 0, "t", "fits");
+        off_t good = file_size(fx->path);
+        assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+        signal(SIGXFSZ, SIG_IGN);
+        lim = old;
+        lim.rlim_cur = (rlim_t)good + 30; /* header and part of the next record */
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+        int r = sw_inbox_file_append(&f, 1, 0, "t", "this record does not fit", 24);
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+        assert_int_equal(r, -EFBIG);
+        assert_int_equal(file_size(fx->path), good);
+        assert_int_equal(f.size, (uint64_t)good);
+        append(&f, 2, 0, "t", "room again");
+        sw_inbox_file_close(&f);
+        memset(&s, 0, sizeof(s));
+        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 2);
+        assert_string_equal(s.payload[1], "room again");
+        assert_int_equal(scan.cut_bytes, 0);
+        sw_inbox_file_close(&f);
+}
+
+/* Garbage that is not a record at all (a length beyond the file) is a torn tail too. */
+static void test_impossible_length(void **state)
+{
+        struct fixture *fx = *state;
+        struct sw_inbox_file f;
+        struct sw_inbox_file_scan scan;
+        struct seen s = {0};
+        uint8_t junk[SW_INBOX_FILE_HEADER] = {0x53, 0x57, 0x49, 0x31, 0xff, 0xff, 0xff, 0x7f};
+        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 0);
+        append(&f, 1, 0, "t", "ok");
+        off_t good = file_size(fx->path);
+        sw_inbox_file_close(&f);
+        int fd = open(fx->path, O_WRONLY | O_APPEND);
+        assert_int_equal(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+        close(fd);
+        memset(&s, 0, sizeof(s));
+        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 1);
+        assert_int_equal(scan.cut_bytes, sizeof(junk));
+        assert_int_equal(file_size(fx->path), good);
+        sw_inbox_file_close(&f);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(test_crc32c_check_value, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_round_trip_and_generations, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_torn_tail_every_length, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_crc_damage_stops_replay, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_callback_error_and_bad_arguments, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_enospc, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_partial_write_is_cut, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_impossible_length, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
