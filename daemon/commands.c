@@ -67,6 +67,8 @@ static void add_summary(cJSON *parent, const char *name, const struct sw_detect_
         cJSON_AddNumberToObject(o, "cleared", s->cleared);
         if (s->book_full)
                 cJSON_AddNumberToObject(o, "dropped_book_full", s->book_full);
+        if (s->suppressed)
+                cJSON_AddNumberToObject(o, "suppressed", s->suppressed);
 }
 
 static bool wants(const struct sw_cmd_request *q, const char *name)

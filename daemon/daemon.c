@@ -8,6 +8,7 @@
 
 #include "core/civil_time.h"
 #include "daemon/outcomes.h"
+#include "daemon/version.h"
 #include "platform/clock.h"
 
 #define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
@@ -475,11 +476,14 @@ static int open_links(struct sw_daemon *d)
         struct sw_mqtt_options lo = link_options(&d->cfg.broker, "local", &tls_local);
         struct sw_mqtt_callbacks lcb = {.on_connect = on_local_connect, .on_disconnect = on_local_disconnect,
                                         .on_message = sw_daemon_on_message};
-        char will_topic[SW_TOPIC_MAX], pattern[SW_TOPIC_MAX];
-        static const char will[] = "{\"state\":\"offline\"}";
+        char will_topic[SW_TOPIC_MAX], pattern[SW_TOPIC_MAX], will[160], started[32];
         int r;
 
         snprintf(will_topic, sizeof(will_topic), "%s/status", d->prefix);
+        /* The last will has P/status's whole shape (libmosquitto copies it). */
+        sw_rfc3339_format(d->started_at, started, sizeof(started));
+        snprintf(will, sizeof(will), "{\"state\":\"offline\",\"version\":\"%s\",\"started_at\":\"%s\"}",
+                 sw_version(), started);
         /* Keep the broker session so QoS 1 device messages queued while we were down arrive. */
         lo.clean_start = false;
         lo.session_expiry_s = 7 * 24 * 3600;

@@ -42,6 +42,33 @@ static void log_reject(struct sw_daemon *d, const char *topic, const char *reaso
                                detail ? detail : "");
 }
 
+/* book_before, counted and adjustment of an ack. Only an applied count moves the book; a
+ * duplicate or a refused one reports the book as it stands and an adjustment of 0 (null where
+ * the SKU or the count is unknown). */
+static void add_count_numbers(struct sw_daemon *d, cJSON *o, const struct sw_msg *m,
+                              const struct sw_ingest_result *res, bool refused)
+{
+        uint32_t index;
+        bool decoded = m && m->n_items > 0;
+        if (!refused && res->outcome == SW_INGEST_ACCEPTED) {
+                cJSON_AddNumberToObject(o, "book_before", res->book_before);
+                cJSON_AddNumberToObject(o, "counted", m->items[0].qty);
+                cJSON_AddNumberToObject(o, "adjustment", res->adjustment);
+                return;
+        }
+        if (decoded && sw_sku_table_find(&d->skus, m->items[0].sku, m->items[0].sku_len, &index) == 0)
+                cJSON_AddNumberToObject(o, "book_before", sw_sku_at(&d->skus, index)->on_hand);
+        else
+                cJSON_AddNullToObject(o, "book_before");
+        if (decoded)
+                cJSON_AddNumberToObject(o, "counted", m->items[0].qty);
+        else
+                cJSON_AddNullToObject(o, "counted");
+        cJSON_AddNumberToObject(o, "adjustment", 0);
+        if (!refused && res && res->outcome == SW_INGEST_DUPLICATE)
+                cJSON_AddBoolToObject(o, "duplicate", true);
+}
+
 /* Answer a cycle count on P/scanner/{device}/ack, with the outcome it recorded (oc may be NULL). */
 static void ack_count_outcome(struct sw_daemon *d, const char *device, size_t device_len, const struct sw_msg *m,
                               const struct sw_ingest_result *res, const char *error,
@@ -61,13 +88,7 @@ static void ack_count_outcome(struct sw_daemon *d, const char *device, size_t de
         if (error)
                 cJSON_AddStringToObject(o, "error", error);
         cJSON_AddStringToObject(o, "sku", sku);
-        if (!error) {
-                cJSON_AddNumberToObject(o, "book_before", res->book_before);
-                cJSON_AddNumberToObject(o, "counted", m->items[0].qty);
-                cJSON_AddNumberToObject(o, "adjustment", res->adjustment);
-                if (res->outcome == SW_INGEST_DUPLICATE)
-                        cJSON_AddBoolToObject(o, "duplicate", true);
-        }
+        add_count_numbers(d, o, m, res, error != NULL);
         if (oc && oc->outcome) {
                 cJSON_AddStringToObject(o, "anomaly", oc->anomaly);
                 cJSON_AddStringToObject(o, "outcome", oc->outcome);

@@ -61,6 +61,7 @@ static unsigned keep_broker(const struct sw_config_broker *old, struct sw_config
         KEEP_BROKER(tls.cert_file, KEEP_STRING);
         KEEP_BROKER(tls.key_file, KEEP_STRING);
         KEEP_BROKER(tls.insecure, KEEP_VALUE);
+        KEEP_BROKER(max_reads_per_pass, KEEP_VALUE);
 #undef KEEP_BROKER
         return kept;
 }
