@@ -286,7 +286,10 @@ static int check_discrepancy(struct sw_detector *d, uint32_t i, const struct sw_
         /* No shelf state (no sensor reported the SKU): only a negative book can be flagged. */
         uint32_t since_ts = negative ? s->book_negative_since : sh ? sh->above_since : 0;
         sw_day_t since = day_of(d, since_ts, now_local->day);
-        return sw_detect__transition(d, &f, negative || above, !negative && !above, since, fn, ctx, sum);
+        /* Gone only when the condition itself ended, not when a learnt scale raised the
+         * threshold above how long it has held. */
+        bool shelf_above = sh && sh->above_since && sh->count > s->on_hand;
+        return sw_detect__transition(d, &f, negative || above, !negative && !shelf_above, since, fn, ctx, sum);
 }
 
 int sw_detect_stock(struct sw_detector *d, int64_t now, const struct sw_local_time *now_local,

@@ -33,7 +33,7 @@ int sw_rate_init(struct sw_rate_limiter *r, const struct sw_rate_params *p, void
         if (!r || !memory || need == 0)
                 return -EINVAL;
         if (size < need)
-                return -ENOSPC;
+                return -ENOBUFS;
         memset(memory, 0, need);
         *r = (struct sw_rate_limiter){
             .p = *p, .slots = memory, .slot_count = sw_rate__slots(p->max_devices)};

@@ -46,7 +46,7 @@ struct sw_rate_limiter {
 /* Bytes of storage sw_rate_init() needs for these parameters (0 if they are invalid). */
 size_t sw_rate_memory_size(const struct sw_rate_params *p);
 /* Initialise over memory (size bytes, aligned for uint64_t). Returns 0, or -EINVAL (bad
- * params, NULL) or -ENOSPC (size < sw_rate_memory_size()). */
+ * params, NULL) or -ENOBUFS (size < sw_rate_memory_size()). */
 int sw_rate_init(struct sw_rate_limiter *r, const struct sw_rate_params *p, void *memory,
                  size_t size);
 /* Take a token for device (name_len bytes, not NUL-terminated) at now_ms. Returns true when the

@@ -193,7 +193,7 @@ int sw_tuning_serialize(const struct sw_tuning *t, void *buf, size_t size)
                 return -EINVAL;
         need = sw_tuning_serialized_size(t);
         if (size < need)
-                return -ENOSPC;
+                return -ENOBUFS;
         memcpy(p, tuning_magic, sizeof(tuning_magic));
         put_u32(p + 4, TUNING_VERSION);
         put_u32(p + 8, t->max_categories);

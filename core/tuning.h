@@ -82,7 +82,7 @@ const struct sw_tuning_cell *sw_tuning_cell(const struct sw_tuning *t, enum sw_a
 #define SW_TUNING_HEADER_SIZE 16
 /* Bytes sw_tuning_serialize() writes for t. */
 size_t sw_tuning_serialized_size(const struct sw_tuning *t);
-/* Returns the length written, or -ENOSPC when size is too small (-EINVAL for NULL). */
+/* Returns the length written, or -ENOBUFS when size is too small (-EINVAL for NULL). */
 int sw_tuning_serialize(const struct sw_tuning *t, void *buf, size_t size);
 /*
  * Restore cells. A blob with another max_categories or number of types restores the overlapping

@@ -157,8 +157,10 @@ void sw_daemon_reload_episodes(struct sw_daemon *d)
                 sw_log_err("Cannot reload open anomalies: %s", strerror(-r));
         /* The learnt scales as last committed. */
         if (sw_tuning_init(&d->tuning, &d->cfg.tuning, d->tuning.max_categories, d->tuning.cells,
-                           sw_tuning_memory_size(d->tuning.max_categories)) == 0)
+                           sw_tuning_memory_size(d->tuning.max_categories)) == 0) {
                 sw_daemon_tuning_restore(d);
+                d->tuning_dirty = false;
+        }
 }
 
 /* A count that was applied but whose outcomes may not have been committed before the crash. */
@@ -167,8 +169,10 @@ static void replay_count_outcomes(struct sw_daemon *d, const char *topic, const 
 {
         struct sw_count_outcome oc;
         char device[SW_TOPIC_MAX] = "";
-        const char *at = strstr(topic, "/scanner/"), *end;
-        if (at && (end = strstr(at + 9, "/count")) != NULL)
+        size_t plen = strlen(d->prefix);
+        /* {prefix}/scanner/{device}/count: the device is what lies between. */
+        const char *at = strncmp(topic, d->prefix, plen) == 0 ? topic + plen : "", *end;
+        if (strncmp(at, "/scanner/", 9) == 0 && (end = strstr(at + 9, "/count")) != NULL)
                 snprintf(device, sizeof(device), "%.*s", (int)(end - (at + 9)), at + 9);
         if (sw_daemon_count_outcomes_atomic(d, m, res, device, &oc) < 0)
                 sw_log_warning("Cannot judge anomalies by the replayed count from %s: %s", topic,
@@ -230,7 +234,10 @@ static int restore_inbox_file(struct sw_daemon *d)
                 }
                 committed = 0;
         } else if (r < 0 || committed < 0) {
-                committed = 0;
+                /* Replaying from 0 would apply committed messages twice: refuse to start. */
+                sw_log_err("Cannot read the committed inbox generation: %s",
+                           r < 0 ? strerror(-r) : "negative value");
+                return r < 0 ? r : -EBADMSG;
         }
         r = sw_inbox_file_replay(&d->inbox, (uint64_t)committed, replay_inbox_record, d, &scan);
         if (r < 0) {

@@ -45,6 +45,7 @@ struct sw_storage_health {
         enum sw_storage_state state; /* since the last write */
         int64_t since;               /* Unix s of the last change of state, 0 = since start */
         uint64_t failures;           /* failed writes since start */
+        uint32_t failing;            /* stores (inbox file, database) whose last write failed */
         char last_error[256];        /* SQLite's message for the latest failure, "" none */
 };
 
@@ -106,6 +107,8 @@ struct sw_daemon {
         struct sw_detector_runs runs;    /* last detector runs */
         uint64_t next_summary_ms;        /* next periodic P/summary */
         bool summary_due;                /* a detection run or outcome changed it: publish soon */
+        bool inbox_lost;                 /* an inbox append failed since the last durable commit */
+        bool tuning_dirty;               /* learnt scales changed since they were last saved */
         int64_t detect_clock;            /* start of the newest as_of detected (Unix s) */
         int64_t persisted_event_clock;   /* ingest.event_clock as last committed */
         uint16_t persisted_categories;   /* skus.n_categories as last committed (ids are kept
@@ -148,12 +151,17 @@ int sw_daemon_reload(struct sw_daemon *d);
 void sw_daemon_setup_calendar(struct sw_daemon *d);
 void sw_daemon_setup_detectors(struct sw_daemon *d);
 
-/* Group commit: persist dirty SKUs and new message ids in one transaction, and empty the
- * inbox whose messages they include. */
+/* Group commit: persist dirty SKUs, new message ids and the inbox generation they include in
+ * one transaction (the inbox file is emptied once it is large); saves changed tuning. */
 int sw_daemon_commit(struct sw_daemon *d);
-/* Keep an applied device message in the inbox file (one write; see platform/inbox_file.h). */
-void sw_daemon_inbox_add(struct sw_daemon *d, enum sw_msg_kind kind, const char *topic, const void *payload,
-                         size_t len);
+/* Keep an applied device message in the inbox file (one write; see platform/inbox_file.h).
+ * Returns 0 or -errno (logged; the message is then only in memory until
+ * sw_daemon_make_durable()). */
+int sw_daemon_inbox_add(struct sw_daemon *d, enum sw_msg_kind kind, const char *topic, const void *payload,
+                        size_t len);
+/* Before a device is told "accepted": flush the inbox and, when a record could not be
+ * written, commit and sync the state that holds it. Returns 0 or -errno. */
+int sw_daemon_make_durable(struct sw_daemon *d);
 /* Make the inbox records of this loop pass durable (one fdatasync; the WAL too after a cycle
  * count); called before the loop sleeps and before a count is acknowledged. Returns 0 or
  * -errno (logged). */

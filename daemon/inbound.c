@@ -168,11 +168,13 @@ static void finish_count(struct sw_daemon *d, const char *device, size_t device_
         if (res->outcome == SW_INGEST_DUPLICATE)
                 recorded_outcome(d, m, &oc);
         else if (sw_daemon_count_outcomes_atomic(d, m, res, dev, &oc) < 0) {
+                /* The count itself is applied and kept (known limit, docs/reliability.md): its
+                 * anomalies stay open and are judged again if the inbox is replayed. */
                 d->store_errors++;
                 sw_log_err("Cannot record the outcome of count on %s: %s", dev, sw_store_errmsg(d->store));
         }
         ack_count_outcome(d, device, device_len, m, res,
-                          sw_daemon_inbox_flush(d) < 0 ? "storage error, count again" : NULL, &oc);
+                          sw_daemon_make_durable(d) < 0 ? "storage error, count again" : NULL, &oc);
 }
 
 int sw_daemon_apply(struct sw_daemon *d, enum sw_msg_kind kind, const void *payload, size_t len,

@@ -143,7 +143,7 @@ static int update_anomaly(struct sw_daemon *d, struct anomaly_row *row, const ch
         return r;
 }
 
-static int persist_tuning(struct sw_daemon *d)
+int sw_daemon_tuning_persist(struct sw_daemon *d)
 {
         size_t n = sw_tuning_serialized_size(&d->tuning);
         void *buf = malloc(n);
@@ -196,9 +196,11 @@ static int outcome_facts(struct sw_daemon *d, const struct sw_outcome_input *in,
         return 0;
 }
 
-/* Close the in-memory episode and teach the tuning (the caller's rollback reloads both). */
+/* Close the in-memory episode and teach the tuning (the caller's rollback reloads both). Only an
+ * anomaly's first outcome teaches: a redelivered outcome command or a manager's correction must
+ * not count the same alert twice (the metrics use the latest verdict). */
 static int learn(struct sw_daemon *d, const struct anomaly_row *row, enum sw_anomaly_type type, bool was_open,
-                 bool true_positive)
+                 bool first, bool true_positive)
 {
         uint32_t index;
         uint16_t category = 0;
@@ -207,8 +209,12 @@ static int learn(struct sw_daemon *d, const struct anomaly_row *row, enum sw_ano
                 if (was_open)
                         (void)sw_anomaly_book_close(&d->book, type, index);
         }
+        if (!first)
+                return 0;
         int r = sw_tuning_record(&d->tuning, type, category, true_positive);
-        return r < 0 ? r : persist_tuning(d);
+        if (r == 0)
+                d->tuning_dirty = true;
+        return r;
 }
 
 int sw_daemon_record_outcome(struct sw_daemon *d, const struct sw_outcome_input *in, char **ret_json)
@@ -245,7 +251,7 @@ int sw_daemon_record_outcome(struct sw_daemon *d, const struct sw_outcome_input 
         if (r == 0)
                 r = sw_daemon_outbox_add(d, "outcome", id, json, false);
         if (r == 0)
-                r = learn(d, &row, type, was_open, in->outcome == SW_OUTCOME_TRUE_POSITIVE);
+                r = learn(d, &row, type, was_open, seq == 1, in->outcome == SW_OUTCOME_TRUE_POSITIVE);
         if (r == 0)
                 sw_log_notice("Outcome %s for %s (%s %s) from %s", sw_outcome_kind_name(in->outcome),
                               in->anomaly, row.type, row.sku, in->source);
@@ -309,6 +315,10 @@ int sw_daemon_count_outcomes(struct sw_daemon *d, const struct sw_msg *m, const 
         enum sw_anomaly_type type;
         int n = 0, r;
         *ret = (struct sw_count_outcome){0};
+        /* A count older than the book held changed nothing (ingest skipped it): it proves
+         * nothing about the book's anomalies either. */
+        if (res->items_applied == 0)
+                return 0;
         if (m->anomaly) {
                 r = named_anomaly(d, m, sku, &type, id, sizeof(id));
                 if (r == 0)

@@ -60,5 +60,7 @@ int sw_daemon_outcome_suppresses(struct sw_daemon *d, enum sw_anomaly_type type,
 
 /* Restore and persist the learnt scales (meta key "tuning"). */
 void sw_daemon_tuning_restore(struct sw_daemon *d);
+/* Save the learnt scales (meta key "tuning"); 0 or -errno. */
+int sw_daemon_tuning_persist(struct sw_daemon *d);
 
 #endif

@@ -79,21 +79,22 @@ static int write_dirty(struct sw_daemon *d)
         return 0;
 }
 
-void sw_daemon_inbox_add(struct sw_daemon *d, enum sw_msg_kind kind, const char *topic, const void *payload,
-                         size_t len)
+int sw_daemon_inbox_add(struct sw_daemon *d, enum sw_msg_kind kind, const char *topic, const void *payload,
+                        size_t len)
 {
         /* One write(2) to the inbox file: once it returns the record survives a kill -9 even if
          * this pass goes on reading for a while; the fdatasync for power loss comes once per
          * pass, in sw_daemon_inbox_flush(). No SQLite transaction per message. */
         int r = sw_inbox_file_append(&d->inbox, d->inbox_generation, (uint16_t)kind, topic, payload, len);
         if (r < 0) {
-                /* The message is applied in memory; it is only exposed to a crash until the
-                 * next group commit. */
+                /* The message is applied in memory; it is exposed to a crash until the next
+                 * durable commit of the state (sw_daemon_make_durable). */
                 d->store_errors++;
+                d->inbox_lost = true;
                 /* A full disk fails every message: logged once, as a change of state. */
                 if (!sw_daemon_storage_note(d, r, "inbox") && d->storage.state == SW_STORAGE_OK)
                         sw_log_err("Cannot keep message from %s in the inbox: %s", topic, strerror(-r));
-                return;
+                return r;
         }
         d->inbox_open = true;
         /* finish_count() commits the count's outcomes next (no fsync): the flush before its
@@ -101,6 +102,22 @@ void sw_daemon_inbox_add(struct sw_daemon *d, enum sw_msg_kind kind, const char 
         if (kind == SW_MSG_COUNT)
                 d->inbox_sync_store = true;
         d->inbox_rows++;
+        return 0;
+}
+
+int sw_daemon_make_durable(struct sw_daemon *d)
+{
+        int r = sw_daemon_inbox_flush(d);
+        if (r < 0 || !d->inbox_lost)
+                return r;
+        /* Messages whose inbox record was lost are only in memory: commit the state that holds
+         * them, and sync it. */
+        r = sw_daemon_commit(d);
+        if (r == 0)
+                r = sw_store_commit_durable(d->store);
+        if (r == 0)
+                d->inbox_lost = false;
+        return r;
 }
 
 int sw_daemon_inbox_flush(struct sw_daemon *d)
@@ -133,6 +150,18 @@ int sw_daemon_inbox_flush(struct sw_daemon *d)
         return r;
 }
 
+/* The learnt scales are derived data: written at the group commit after they change (about
+ * 200 KB at 4096 categories), not fsynced with every outcome; after a power loss the last
+ * second's learning is lost, never an outcome. */
+static void persist_tuning_now(struct sw_daemon *d)
+{
+        int r = sw_daemon_tuning_persist(d);
+        if (r < 0)
+                sw_log_warning("Cannot save the learnt thresholds, will retry: %s", strerror(-r));
+        else
+                d->tuning_dirty = false;
+}
+
 /* After a group commit that holds every inbox record: start the next generation, and empty
  * the file once it is large (the commit is made durable first, so that after a power loss the
  * database never misses a generation the file no longer has). Until then older generations
@@ -157,8 +186,11 @@ int sw_daemon_commit(struct sw_daemon *d)
         int r;
         sw_daemon_inbox_flush(d);
         if (d->skus.n_dirty == 0 && d->dedup.pending == 0 && d->inbox_rows == 0 &&
-            d->ingest.event_clock == d->persisted_event_clock)
+            d->ingest.event_clock == d->persisted_event_clock) {
+                if (d->tuning_dirty)
+                        persist_tuning_now(d);
                 return 0;
+        }
         r = sw_store_begin(d->store);
         if (r == 0)
                 r = write_dirty(d);
@@ -186,6 +218,8 @@ int sw_daemon_commit(struct sw_daemon *d)
         d->inbox_legacy_rows = false;
         if (d->inbox_rows > 0)
                 inbox_rotate(d);
+        if (d->tuning_dirty)
+                persist_tuning_now(d);
         return 0;
 }
 
@@ -251,6 +285,8 @@ int sw_daemon_in_transaction(struct sw_daemon *d, int (*fn)(struct sw_daemon *d,
         if (r < 0)
                 return r;
         r = fn(d, arg);
+        if (r > 0)
+                r = 0;
         if (r == 0)
                 r = sw_store_commit_durable(d->store);
         if (r < 0) {

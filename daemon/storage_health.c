@@ -20,15 +20,31 @@ const char *sw_storage_state_name(enum sw_storage_state s)
         return "unknown";
 }
 
+/* Two stores decide the state: the inbox file and the database. Storage is "ok" again only
+ * once each that failed has taken a write since: a capped database fails its commits while
+ * the inbox file still takes appends, and one's success must not clear the other's failure. */
+#define STORE_INBOX_FILE 1u
+#define STORE_DATABASE   2u
+
+static uint32_t writer_bit(const char *what)
+{
+        return strcmp(what, "inbox") == 0 || strcmp(what, "inbox sync") == 0 ? STORE_INBOX_FILE
+                                                                             : STORE_DATABASE;
+}
+
 bool sw_daemon_storage_note(struct sw_daemon *d, int r, const char *what)
 {
         struct sw_storage_health *h = &d->storage;
         enum sw_storage_state next;
         int64_t now = sw_clock_now();
+        uint32_t bit = writer_bit(what);
 
-        if (r >= 0)
+        if (r >= 0) {
+                h->failing &= ~bit;
+                if (h->failing)
+                        return false; /* another writer still fails: the state holds */
                 next = SW_STORAGE_OK;
-        else if (r == -ENOSPC || r == -EDQUOT || r == -EFBIG)
+        } else if (r == -ENOSPC || r == -EDQUOT || r == -EFBIG)
                 next = SW_STORAGE_FULL;
         else if (r == -EIO || r == -EROFS || r == -EUCLEAN || r == -EBADF || r == -EACCES ||
                  r == -EPERM)
@@ -36,9 +52,12 @@ bool sw_daemon_storage_note(struct sw_daemon *d, int r, const char *what)
         else
                 return false; /* not a storage condition (e.g. -ENOMEM building JSON) */
         if (r < 0) {
+                bool file = strcmp(what, "inbox") == 0;
+                h->failing |= bit;
                 h->failures++;
-                snprintf(h->last_error, sizeof(h->last_error), "%s: %s (%s)", what, strerror(-r),
-                         sw_store_errmsg(d->store));
+                /* SQLite's message only for SQLite's failures: the inbox is a plain file. */
+                snprintf(h->last_error, sizeof(h->last_error), "%s: %s%s%s%s", what, strerror(-r),
+                         file ? "" : " (", file ? "" : sw_store_errmsg(d->store), file ? "" : ")");
         }
         if (next == h->state)
                 return false;

@@ -130,7 +130,7 @@ int sw_store_outcome_of_count(struct sw_store *s, const char *count_id, char *bu
 
         if (!s || !count_id || !buf || size == 0)
                 return -EINVAL;
-        r = prepare(s, "SELECT payload FROM outcome WHERE count_id = ?1 ORDER BY seq LIMIT 1", &st);
+        r = prepare(s, "SELECT payload FROM outcome WHERE count_id = ?1 ORDER BY rowid LIMIT 1", &st);
         if (r < 0)
                 return r;
         r = walk_once(s, st, bind_text(st, 1, count_id), copy_row, &c);

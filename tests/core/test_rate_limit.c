@@ -36,7 +36,7 @@ static void test_init_checks_params_and_size(void **state)
         struct sw_rate_params p = {.rate_per_second = 10, .burst = 20, .max_devices = MAX_DEVICES};
         (void)state;
         assert_int_equal(sw_rate_memory_size(&p), 16 * sizeof(struct sw_rate_bucket));
-        assert_int_equal(sw_rate_init(&r, &p, memory, sw_rate_memory_size(&p) - 1), -ENOSPC);
+        assert_int_equal(sw_rate_init(&r, &p, memory, sw_rate_memory_size(&p) - 1), -ENOBUFS);
         assert_int_equal(sw_rate_init(&r, &p, memory, sw_rate_memory_size(&p)), 0);
         p.rate_per_second = 0;
         assert_int_equal(sw_rate_memory_size(&p), 0);

@@ -584,8 +584,8 @@ static void test_serialize_round_trip(void **state)
         fixture_init(&b, &p);
         learn_pattern(&a.t, 1);
         assert_int_equal(sw_tuning_serialized_size(&a.t), BLOB_SIZE);
-        assert_int_equal(sw_tuning_serialize(&a.t, blob, BLOB_SIZE - 1), -ENOSPC);
-        assert_int_equal(sw_tuning_serialize(&a.t, blob, 0), -ENOSPC);
+        assert_int_equal(sw_tuning_serialize(&a.t, blob, BLOB_SIZE - 1), -ENOBUFS);
+        assert_int_equal(sw_tuning_serialize(&a.t, blob, 0), -ENOBUFS);
         assert_int_equal(sw_tuning_serialize(&a.t, blob, sizeof(blob)), BLOB_SIZE);
         assert_memory_equal(blob, "SWTU\x01\0\0\0\x05\0\0\0", 12);
         assert_int_equal(blob[12], SW_ANOMALY_TYPE_COUNT);

@@ -142,8 +142,10 @@ static void test_a_flooding_device_neither_starves_others_nor_grows_memory(void 
         assert_true(limited > 0);
         assert_true(pos_ok <= 2 * BURST + RATE * (secs + 5) + 5000);
         cJSON_Delete(h);
-        /* Memory stays flat: fixed tables, nothing queued per message. */
-        assert_true(rss_after - rss_before < 2048);
+        /* Memory stays flat: fixed tables, nothing queued per message. Not under AddressSanitizer
+         * (tools/run-sanitized-tests.sh), whose quarantine keeps every freed block resident. */
+        if (!getenv("ASAN_OPTIONS"))
+                assert_true(rss_after - rss_before < 2048);
 
         h_finish_test(&d, &b, dir);
 }

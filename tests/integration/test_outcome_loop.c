@@ -413,7 +413,9 @@ static void test_counts_close_the_loop(void **state)
 
         /* effectiveness: the counts' truth, exactly. */
         cJSON *e = h_command(f->b.port, PREFIX, "effectiveness", "{\"days\":365}");
-        print_message("effectiveness: %s\n", cJSON_PrintUnformatted(e));
+        char *text = cJSON_PrintUnformatted(e);
+        print_message("effectiveness: %s\n", text);
+        free(text);
         assert_true(h_json_number(e, "precision.overall.true_positive") == tp);
         assert_true(h_json_number(e, "precision.overall.false_positive") == fp);
         assert_true(h_json_number(e, "precision.by_type.ghost_stock.true_positive") == tp);
@@ -426,7 +428,9 @@ static void test_counts_close_the_loop(void **state)
 
         /* roi: the value the ghosts' shortfalls were worth. */
         cJSON *roi = h_command(f->b.port, PREFIX, "roi", "{\"days\":365}");
-        print_message("roi: %s\n", cJSON_PrintUnformatted(roi));
+        text = cJSON_PrintUnformatted(roi);
+        print_message("roi: %s\n", text);
+        free(text);
         double got = h_json_number(roi, "ghost_stock_recovered_value");
         if (fabs(got - value) > 1e-6 * fmax(1.0, value))
                 fail_msg("ghost_stock_recovered_value %.6f, truth %.6f", got, value);
@@ -504,8 +508,9 @@ static struct tuning_run run_store(struct fixture *f, bool tuning)
                               h_json_number(o, "events_detected"));
         }
         cJSON *h = h_health(f->b.port, PREFIX);
-        print_message("  tuning %s: health.tuning %s\n", tuning ? "on" : "off",
-                      cJSON_PrintUnformatted(h_json_item(h, "tuning")));
+        char *tuned = cJSON_PrintUnformatted(h_json_item(h, "tuning"));
+        print_message("  tuning %s: health.tuning %s\n", tuning ? "on" : "off", tuned);
+        free(tuned);
         cJSON_Delete(h);
         cJSON_Delete(r);
         h_finish_test(&f->d, &f->b, dir);
