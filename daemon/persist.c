@@ -85,7 +85,10 @@ int sw_daemon_inbox_add(struct sw_daemon *d, enum sw_msg_kind kind, const char *
         /* One write(2) to the inbox file: once it returns the record survives a kill -9 even if
          * this pass goes on reading for a while; the fdatasync for power loss comes once per
          * pass, in sw_daemon_inbox_flush(). No SQLite transaction per message. */
-        int r = sw_inbox_file_append(&d->inbox, d->inbox_generation, (uint16_t)kind, topic, payload, len);
+        int r = d->inbox.size + len + strlen(topic) > (uint64_t)d->cfg.storage.max_inbox_kib * 1024
+                        ? -EFBIG /* storage.max_inbox_kib: the group commits have been failing */
+                        : sw_inbox_file_append(&d->inbox, d->inbox_generation, (uint16_t)kind, topic, payload,
+                                               len);
         if (r < 0) {
                 /* The message is applied in memory; it is exposed to a crash until the next
                  * durable commit of the state (sw_daemon_make_durable). */

@@ -633,6 +633,7 @@ static const struct config_field storage_fields[] = {
     UINT_FIELD(struct sw_config_storage, commit_interval_ms, 10, 60000),
     UINT_FIELD(struct sw_config_storage, cache_kib, 64, 1048576),
     UINT_FIELD(struct sw_config_storage, max_db_kib, 0, 2147483647),
+    UINT_FIELD(struct sw_config_storage, max_inbox_kib, 1024, 2147483647),
     {0},
 };
 
@@ -1057,6 +1058,7 @@ void sw_config_defaults(struct sw_config *ret)
         snprintf(ret->storage.path, sizeof(ret->storage.path), "/var/lib/shelfwatch/shelfwatch.db");
         ret->storage.commit_interval_ms = 1000;
         ret->storage.cache_kib = 512;
+        ret->storage.max_inbox_kib = 65536;
 
         ret->limits = (struct sw_config_limits){
             .max_skus = 100000,

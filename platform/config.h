@@ -69,6 +69,7 @@ struct sw_config_storage {
         uint32_t commit_interval_ms;    /* batch writes into one transaction this long */
         uint32_t cache_kib;             /* SQLite page cache, KiB */
         uint32_t max_db_kib;            /* database size cap, KiB; 0 = none (the disk is the cap) */
+        uint32_t max_inbox_kib;         /* inbox file cap, KiB: it only grows while commits fail */
 };
 
 /* Section limits: every resource a sender controls has a cap. */

@@ -647,6 +647,7 @@ static const char *const all_settings[] = {
     "storage.commit_interval_ms",
     "storage.cache_kib",
     "storage.max_db_kib",
+    "storage.max_inbox_kib",
     "limits.max_skus",
     "limits.history_days",
     "limits.max_payload_bytes",
