@@ -15,5 +15,9 @@ if [ ! -x "$cross/shelfwatchd" ] || ! command -v qemu-aarch64 > /dev/null; then
         exit 0
 fi
 file "$cross/shelfwatchd" 2>/dev/null | grep -q aarch64 || { echo "ingest-aarch64: $cross/shelfwatchd is not aarch64"; exit 1; }
-echo "ingest-aarch64: $cross/shelfwatchd under qemu-aarch64 -L $sysroot"
-BENCH_WRAP="qemu-aarch64 -L $sysroot" BENCH_DAEMON="$cross/shelfwatchd" exec tools/bench/ingest.sh "$@"
+# As cross/build-and-test.sh runs the tests: the toolchain's loader, the sysroot's libraries.
+sysroot=$(cd "$sysroot" && pwd)
+triplet=aarch64-linux-gnu
+echo "ingest-aarch64: $cross/shelfwatchd under qemu-aarch64, libraries from $sysroot"
+BENCH_WRAP="qemu-aarch64 -L /usr/$triplet -E LD_LIBRARY_PATH=$sysroot/usr/lib/$triplet:$sysroot/lib/$triplet" \
+        BENCH_DAEMON="$cross/shelfwatchd" exec tools/bench/ingest.sh "$@"
