@@ -1,5 +1,6 @@
 /* Reservoir sampling (Algorithm R, Vitter 1985) of float vectors in caller memory. */
 #include "core/reservoir.h"
+#include "core/byte_order.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -97,33 +98,9 @@ size_t sw_reservoir_serialized_size(const struct sw_reservoir *r)
         return SW_RESERVOIR_HEADER_SIZE + (size_t)r->count * r->dim * sizeof(float);
 }
 
-static void put_u32(uint8_t *p, uint32_t v)
-{
-        for (int i = 0; i < 4; i++)
-                p[i] = (uint8_t)(v >> (8 * i));
-}
 
-static void put_u64(uint8_t *p, uint64_t v)
-{
-        for (int i = 0; i < 8; i++)
-                p[i] = (uint8_t)(v >> (8 * i));
-}
 
-static uint32_t get_u32(const uint8_t *p)
-{
-        uint32_t v = 0;
-        for (int i = 0; i < 4; i++)
-                v |= (uint32_t)p[i] << (8 * i);
-        return v;
-}
 
-static uint64_t get_u64(const uint8_t *p)
-{
-        uint64_t v = 0;
-        for (int i = 0; i < 8; i++)
-                v |= (uint64_t)p[i] << (8 * i);
-        return v;
-}
 
 int sw_reservoir_serialize(const struct sw_reservoir *r, void *buf, size_t size)
 {
@@ -132,16 +109,16 @@ int sw_reservoir_serialize(const struct sw_reservoir *r, void *buf, size_t size)
         if (size < need)
                 return -ENOBUFS;
         memcpy(p, reservoir_magic, sizeof(reservoir_magic));
-        put_u32(p + 4, r->dim);
-        put_u32(p + 8, r->capacity);
-        put_u32(p + 12, r->count);
-        put_u64(p + 16, r->seen);
-        put_u64(p + 24, r->rng);
+        sw_put_le32(p + 4, r->dim);
+        sw_put_le32(p + 8, r->capacity);
+        sw_put_le32(p + 12, r->count);
+        sw_put_le64(p + 16, r->seen);
+        sw_put_le64(p + 24, r->rng);
         p += SW_RESERVOIR_HEADER_SIZE;
         for (size_t i = 0; i < n; i++) {
                 uint32_t bits;
                 memcpy(&bits, &r->rows[i], sizeof(bits));
-                put_u32(p + 4 * i, bits);
+                sw_put_le32(p + 4 * i, bits);
         }
         return (int)need; /* fits: memory_size() capped capacity x dim */
 }
@@ -149,7 +126,7 @@ int sw_reservoir_serialize(const struct sw_reservoir *r, void *buf, size_t size)
 static void load_row(float *dst, const uint8_t *src, uint32_t dim)
 {
         for (uint32_t k = 0; k < dim; k++) {
-                uint32_t bits = get_u32(src + 4 * (size_t)k);
+                uint32_t bits = sw_get_le32(src + 4 * (size_t)k);
                 memcpy(&dst[k], &bits, sizeof(bits));
         }
 }
@@ -164,11 +141,11 @@ int sw_reservoir_deserialize(struct sw_reservoir *r, const void *buf, size_t len
         if (len < SW_RESERVOIR_HEADER_SIZE ||
             memcmp(p, reservoir_magic, sizeof(reservoir_magic)) != 0)
                 return -EINVAL;
-        dim = get_u32(p + 4);
-        saved_capacity = get_u32(p + 8);
-        count = get_u32(p + 12);
-        seen = get_u64(p + 16);
-        rng = get_u64(p + 24);
+        dim = sw_get_le32(p + 4);
+        saved_capacity = sw_get_le32(p + 8);
+        count = sw_get_le32(p + 12);
+        seen = sw_get_le64(p + 16);
+        rng = sw_get_le64(p + 24);
         row_bytes = (size_t)dim * sizeof(float);
         if (dim != r->dim || count > saved_capacity || seen < count ||
             (len - SW_RESERVOIR_HEADER_SIZE) / row_bytes != count ||

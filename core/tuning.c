@@ -1,5 +1,6 @@
 /* Evidence scales learnt from outcomes: a Robbins-Monro iteration per (type, category) cell. */
 #include "core/tuning.h"
+#include "core/byte_order.h"
 
 #include <errno.h>
 #include <math.h>
@@ -153,19 +154,7 @@ const struct sw_tuning_cell *sw_tuning_cell(const struct sw_tuning *t, enum sw_a
         return cell_at(t, type, (size_t)(category + 1));
 }
 
-static void put_u32(uint8_t *p, uint32_t v)
-{
-        for (int i = 0; i < 4; i++)
-                p[i] = (uint8_t)(v >> (8 * i));
-}
 
-static uint32_t get_u32(const uint8_t *p)
-{
-        uint32_t v = 0;
-        for (int i = 0; i < 4; i++)
-                v |= (uint32_t)p[i] << (8 * i);
-        return v;
-}
 
 /* FNV-1a, 32 bits: catches a torn or bit-flipped blob; not a defence against tampering. */
 static uint32_t fnv1a(const uint8_t *p, size_t n)
@@ -195,29 +184,29 @@ int sw_tuning_serialize(const struct sw_tuning *t, void *buf, size_t size)
         if (size < need)
                 return -ENOBUFS;
         memcpy(p, tuning_magic, sizeof(tuning_magic));
-        put_u32(p + 4, TUNING_VERSION);
-        put_u32(p + 8, t->max_categories);
-        put_u32(p + 12, SW_ANOMALY_TYPE_COUNT);
+        sw_put_le32(p + 4, TUNING_VERSION);
+        sw_put_le32(p + 8, t->max_categories);
+        sw_put_le32(p + 12, SW_ANOMALY_TYPE_COUNT);
         for (size_t i = 0; i < n_cells(t->max_categories); i++) {
                 uint8_t *q = p + SW_TUNING_HEADER_SIZE + i * TUNING_CELL_SIZE;
                 uint32_t bits;
                 memcpy(&bits, &t->cells[i].scale, sizeof(bits));
-                put_u32(q, bits);
-                put_u32(q + 4, t->cells[i].outcomes);
-                put_u32(q + 8, t->cells[i].true_positives);
+                sw_put_le32(q, bits);
+                sw_put_le32(q + 4, t->cells[i].outcomes);
+                sw_put_le32(q + 8, t->cells[i].true_positives);
         }
         body = need - TUNING_SUM_SIZE;
-        put_u32(p + body, fnv1a(p, body));
+        sw_put_le32(p + body, fnv1a(p, body));
         return (int)need; /* <= 16 + 4 x 65537 x 12 + 4 */
 }
 
 static struct sw_tuning_cell load_cell(const uint8_t *q)
 {
         struct sw_tuning_cell c;
-        uint32_t bits = get_u32(q);
+        uint32_t bits = sw_get_le32(q);
         memcpy(&c.scale, &bits, sizeof(bits));
-        c.outcomes = get_u32(q + 4);
-        c.true_positives = get_u32(q + 8);
+        c.outcomes = sw_get_le32(q + 4);
+        c.true_positives = sw_get_le32(q + 8);
         return c;
 }
 
@@ -230,16 +219,16 @@ int sw_tuning_deserialize(struct sw_tuning *t, const void *buf, size_t len)
         if (!t || (!buf && len > 0))
                 return -EINVAL;
         if (len < SW_TUNING_HEADER_SIZE + TUNING_SUM_SIZE ||
-            memcmp(p, tuning_magic, sizeof(tuning_magic)) != 0 || get_u32(p + 4) != TUNING_VERSION)
+            memcmp(p, tuning_magic, sizeof(tuning_magic)) != 0 || sw_get_le32(p + 4) != TUNING_VERSION)
                 return -EBADMSG;
-        saved_categories = get_u32(p + 8);
-        saved_types = get_u32(p + 12);
+        saved_categories = sw_get_le32(p + 8);
+        saved_types = sw_get_le32(p + 12);
         if (saved_categories == 0 || saved_categories > SW_TUNING_MAX_CATEGORIES ||
             saved_types == 0 || saved_types > TUNING_MAX_TYPES)
                 return -EBADMSG;
         saved_cells = (uint64_t)saved_types * ((uint64_t)saved_categories + 1);
         body = SW_TUNING_HEADER_SIZE + saved_cells * TUNING_CELL_SIZE;
-        if ((uint64_t)len != body + TUNING_SUM_SIZE || get_u32(p + body) != fnv1a(p, (size_t)body))
+        if ((uint64_t)len != body + TUNING_SUM_SIZE || sw_get_le32(p + body) != fnv1a(p, (size_t)body))
                 return -EBADMSG;
         for (uint64_t i = 0; i < saved_cells; i++) {
                 struct sw_tuning_cell c =

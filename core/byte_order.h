@@ -1,0 +1,35 @@
+/* Little-endian fixed-width integers for the persisted blobs of core/ (reservoir, tuning). */
+#ifndef SW_BYTE_ORDER_H
+#define SW_BYTE_ORDER_H
+
+#include <stdint.h>
+
+static inline void sw_put_le32(uint8_t *p, uint32_t v)
+{
+        for (int i = 0; i < 4; i++)
+                p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline void sw_put_le64(uint8_t *p, uint64_t v)
+{
+        for (int i = 0; i < 8; i++)
+                p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint32_t sw_get_le32(const uint8_t *p)
+{
+        uint32_t v = 0;
+        for (int i = 0; i < 4; i++)
+                v |= (uint32_t)p[i] << (8 * i);
+        return v;
+}
+
+static inline uint64_t sw_get_le64(const uint8_t *p)
+{
+        uint64_t v = 0;
+        for (int i = 0; i < 8; i++)
+                v |= (uint64_t)p[i] << (8 * i);
+        return v;
+}
+
+#endif
