@@ -134,17 +134,15 @@ static uint32_t fill_series(struct sw_detector *d, uint32_t index, sw_day_t as_o
         /* The ring only reaches back to oldest_held. */
         if (as_of - (sw_day_t)n < oldest_held)
                 n = as_of > oldest_held ? (uint32_t)(as_of - oldest_held) : 0;
-        for (uint32_t i = 0; i < n; i++) {
-                sw_day_t day = as_of - (sw_day_t)n + (sw_day_t)i;
-                int32_t sold = sw_sku_sold(d->skus, index, day);
-                double pushed = sw_sku_pushed_forecast(d->skus, index, day);
-                d->scratch_sales[i] = (uint16_t)(sold < 0 ? 0 : sold);
-                d->scratch_pushed[i] = pushed < 0 ? NAN : pushed;
-                d->scratch_weekday[i] = (uint8_t)sw_weekday(day);
-                if (day >= s->first_day)
-                        known++;
+        sw_day_t from = as_of - (sw_day_t)n;
+        sw_sku_sold_series(d->skus, index, from, n, d->scratch_sales);
+        sw_sku_pushed_series(d->skus, index, from, n, d->scratch_pushed);
+        for (uint32_t i = 0, weekday = n ? (uint32_t)sw_weekday(from) : 0; i < n; i++) {
+                d->scratch_weekday[i] = (uint8_t)weekday;
+                weekday = weekday == 6 ? 0 : weekday + 1;
         }
-        *ret_known = known;
+        known = from >= s->first_day ? n : (as_of > s->first_day ? (uint32_t)(as_of - s->first_day) : 0);
+        *ret_known = known < n ? known : n;
         return n;
 }
 
@@ -196,7 +194,8 @@ int sw_detect_ghost(struct sw_detector *d, sw_day_t as_of, sw_finding_fn fn, voi
                 f.score = f.ghost.score;
                 f.probability = f.ghost.probability;
                 f.value = f.ghost.value;
-                describe_ghost(d, s, &f);
+                if (f.ghost.flagged) /* the description is only read for an open finding */
+                        describe_ghost(d, s, &f);
                 r = sw_detect__transition(d, &f, f.ghost.flagged, f.ghost.sales_resumed || s->on_hand <= 0,
                                as_of - (sw_day_t)f.ghost.run_days, fn, ctx, &sum);
                 if (r < 0)

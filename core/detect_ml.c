@@ -50,8 +50,8 @@ static bool forest_ready(const struct sw_ml_run *run)
 }
 
 static int flag_sku(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run, uint32_t i,
-                    sw_day_t as_of, const float *x, double score, const struct score_moments *m, sw_finding_fn fn,
-                    void *ctx, struct sw_detect_summary *sum)
+                    sw_day_t as_of, const float *x, double score, const double *contributions,
+                    const struct score_moments *m, sw_finding_fn fn, void *ctx, struct sw_detect_summary *sum)
 {
         const struct sw_sku *s = sw_sku_at(d->skus, i);
         double sd = moments_sd(m), z = sd > 0 ? (score - m->mean) / sd : 0;
@@ -69,7 +69,7 @@ static int flag_sku(struct sw_detector *d, const struct sw_ml_params *p, struct 
                 return 0;
         struct sw_finding f = {.type = SW_ANOMALY_ML_DETECTED, .sku_index = i, .as_of = as_of, .score = score};
         memcpy(f.ml.features, x, sizeof(f.ml.features));
-        sw_iforest_contributions(run->forest, x, f.ml.contributions);
+        memcpy(f.ml.contributions, contributions, sizeof(f.ml.contributions));
         f.ml.z = z;
         f.ml.threshold = sw_iforest_threshold(run->forest);
         f.severity = z >= p->critical_sigma  ? SW_SEVERITY_CRITICAL
@@ -144,13 +144,15 @@ int sw_detect_ml(struct sw_detector *d, const struct sw_ml_params *p, struct sw_
                 score_batch(run, batch, idx, nb, &m);
         /* Pass 2: flag against the threshold and the day's spread. Only SKUs at or above the
          * threshold, or with an open episode, can report anything: only those are scored
-         * again (sw_iforest_score gives the same score as pass 1). */
+         * again, with their explanation (the same score as pass 1). */
         for (uint32_t i = 0; forest_ready(run) && i < d->skus->count; i++) {
                 if (!ml_may_flag(d, run, i))
                         continue;
                 if (sw_features_compute(d->skus, i, as_of, d->cal, run->category_avg, x) < 0)
                         continue;
-                r = flag_sku(d, p, run, i, as_of, x, sw_iforest_score(run->forest, x), &m, fn, ctx, &sum);
+                double contributions[SW_FEAT_COUNT];
+                double score = sw_iforest_contributions(run->forest, x, contributions);
+                r = flag_sku(d, p, run, i, as_of, x, score, contributions, &m, fn, ctx, &sum);
                 if (r < 0)
                         return r;
         }

@@ -161,10 +161,16 @@ static int iforest__layout(const struct sw_iforest_params *p, struct iforest_lay
         total += iforest__align((size_t)pool * sizeof(struct sw_iforest_node));
         total += iforest__align((size_t)pool * sizeof(uint16_t));
         total += iforest__align((size_t)p->n_trees * sizeof(uint32_t) * 2);
-        total += iforest__align(((size_t)p->sample_size + 1) * sizeof(double));
+        total += 2 * iforest__align(((size_t)p->sample_size + 1) * sizeof(double));
         total += iforest__align((size_t)p->sample_size * sizeof(uint32_t));
         total += iforest__align((size_t)slots * sizeof(uint32_t));
         total += iforest__align((size_t)stack * sizeof(struct sw_iforest_frame));
+        if (d <= SW_IFOREST_FLAT_MAX_DEPTH) {
+                size_t slots_per_tree = (size_t)1 << d;
+                total += iforest__align((size_t)p->n_trees * slots_per_tree * sizeof(uint8_t));
+                total += iforest__align((size_t)p->n_trees * slots_per_tree * sizeof(float));
+                total += iforest__align((size_t)p->n_trees * slots_per_tree * sizeof(uint32_t));
+        }
         *ret = (struct iforest_layout){
             .pool_nodes = (uint32_t)pool, .hash_slots = slots, .stack_size = stack, .total = total};
         return 0;
@@ -202,13 +208,23 @@ int sw_iforest_init(struct sw_iforest *f, const struct sw_iforest_params *p, voi
         f->tree_begin = iforest__carve(&cursor, (size_t)p->n_trees * sizeof(uint32_t) * 2);
         f->tree_nodes = f->tree_begin + p->n_trees;
         f->c_table = iforest__carve(&cursor, ((size_t)p->sample_size + 1) * sizeof(double));
+        f->log2_table = iforest__carve(&cursor, ((size_t)p->sample_size + 1) * sizeof(double));
         f->sample = iforest__carve(&cursor, (size_t)p->sample_size * sizeof(uint32_t));
         f->hash = iforest__carve(&cursor, (size_t)l.hash_slots * sizeof(uint32_t));
         f->hash_mask = l.hash_slots - 1;
         f->stack = iforest__carve(&cursor, (size_t)l.stack_size * sizeof(struct sw_iforest_frame));
         f->stack_size = l.stack_size;
-        for (uint32_t i = 0; i <= p->sample_size; i++)
+        uint8_t d = iforest__depth_limit(p->max_depth, p->sample_size);
+        if (d <= SW_IFOREST_FLAT_MAX_DEPTH) {
+                size_t slots = (size_t)p->n_trees << d;
+                f->flat_feature = iforest__carve(&cursor, slots * sizeof(uint8_t));
+                f->flat_threshold = iforest__carve(&cursor, slots * sizeof(float));
+                f->flat_leaf = iforest__carve(&cursor, slots * sizeof(uint32_t));
+        }
+        for (uint32_t i = 0; i <= p->sample_size; i++) {
                 f->c_table[i] = sw_iforest_c((double)i);
+                f->log2_table[i] = i ? log2((double)i) : 0.0;
+        }
         f->threshold = NAN;
         return 0;
 }
@@ -375,6 +391,70 @@ static inline void iforest__step(const struct sw_iforest_node *base, const float
         *depth += split & 1u;
 }
 
+/* Copy the subtree at pool node `node` (depth `depth`) into complete-tree slot `slot` of a tree
+ * with flat_depth levels: split slots number 0 .. 2^D - 2 (children of s at 2s + 1, 2s + 2),
+ * leaves 2^D - 1 .. 2^(D+1) - 2. Below a leaf shallower than D every slot passes through to
+ * copies of that leaf, whichever way a row goes. */
+static void iforest__flatten_node(struct sw_iforest *f, uint32_t tree, uint32_t begin, uint32_t node,
+                                  uint32_t slot, unsigned depth, uint32_t leaf)
+{
+        const uint32_t D = f->flat_depth, splits = (1u << D) - 1;
+        const size_t at = (size_t)tree << D;
+        const struct sw_iforest_node *n = &f->nodes[node];
+        if (leaf == UINT32_MAX && (n->flags & SW_IFOREST_LEAF))
+                leaf = (uint32_t)n->link | (uint32_t)depth << 24;
+        /* Depth D is that of the deepest leaf: a slot there always holds a leaf. */
+        if (slot >= splits) {
+                f->flat_leaf[at + slot - splits] = leaf;
+                return;
+        }
+        if (leaf == UINT32_MAX) {
+                f->flat_feature[at + slot] = n->feature;
+                f->flat_threshold[at + slot] = n->threshold;
+                iforest__flatten_node(f, tree, begin, node + 1, 2 * slot + 1, depth + 1, UINT32_MAX);
+                iforest__flatten_node(f, tree, begin, begin + n->link, 2 * slot + 2, depth + 1, UINT32_MAX);
+                return;
+        }
+        f->flat_feature[at + slot] = 0;
+        f->flat_threshold[at + slot] = 0.0f;
+        iforest__flatten_node(f, tree, begin, node, 2 * slot + 1, depth, leaf);
+        iforest__flatten_node(f, tree, begin, node, 2 * slot + 2, depth, leaf);
+}
+
+/* Build the complete-tree copy of a fitted model, when it has room for one. */
+static void iforest__flatten(struct sw_iforest *f)
+{
+        f->flat_depth = f->max_leaf_depth;
+        if (!f->flat_leaf || f->flat_depth > SW_IFOREST_FLAT_MAX_DEPTH)
+                return;
+        for (uint32_t t = 0; t < f->params.n_trees; t++)
+                iforest__flatten_node(f, t, f->tree_begin[t], f->tree_begin[t], 0, 0, UINT32_MAX);
+}
+
+/* Path lengths of four rows in complete tree t: D steps of index arithmetic each. */
+static inline void iforest__flat_walk4(const struct sw_iforest *f, uint32_t t, const float *r0, uint32_t nf,
+                                       double *ret)
+{
+        const uint32_t D = f->flat_depth, splits = (1u << D) - 1;
+        const uint8_t *feat = f->flat_feature + ((size_t)t << D);
+        const float *thr = f->flat_threshold + ((size_t)t << D);
+        const uint32_t *leaf = f->flat_leaf + ((size_t)t << D);
+        const float *r1 = r0 + nf, *r2 = r1 + nf, *r3 = r2 + nf;
+        uint32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        for (uint32_t level = 0; level < D; level++) {
+                /* Left when x <= threshold; a NaN goes right, as in the pool walk. */
+                a0 = 2 * a0 + 2 - (r0[feat[a0]] <= thr[a0]);
+                a1 = 2 * a1 + 2 - (r1[feat[a1]] <= thr[a1]);
+                a2 = 2 * a2 + 2 - (r2[feat[a2]] <= thr[a2]);
+                a3 = 2 * a3 + 2 - (r3[feat[a3]] <= thr[a3]);
+        }
+        uint32_t l0 = leaf[a0 - splits], l1 = leaf[a1 - splits], l2 = leaf[a2 - splits], l3 = leaf[a3 - splits];
+        ret[0] += (double)(l0 >> 24) + f->c_table[l0 & 0xffffffu];
+        ret[1] += (double)(l1 >> 24) + f->c_table[l1 & 0xffffffu];
+        ret[2] += (double)(l2 >> 24) + f->c_table[l2 & 0xffffffu];
+        ret[3] += (double)(l3 >> 24) + f->c_table[l3 & 0xffffffu];
+}
+
 int sw_iforest_score_many(const struct sw_iforest *f, const float *x, uint32_t n,
                           double *ret_scores)
 {
@@ -383,6 +463,18 @@ int sw_iforest_score_many(const struct sw_iforest *f, const float *x, uint32_t n
                 return -EINVAL;
         for (uint32_t i = 0; i < n; i++)
                 ret_scores[i] = 0.0;
+        if (f->flat_leaf && f->flat_depth <= SW_IFOREST_FLAT_MAX_DEPTH) {
+                for (uint32_t t = 0; t < f->params.n_trees; t++) {
+                        uint32_t i = 0;
+                        for (; i + 4 <= n; i += 4)
+                                iforest__flat_walk4(f, t, x + (size_t)i * nf, nf, ret_scores + i);
+                        for (; i < n; i++)
+                                ret_scores[i] += iforest__path_length(f, t, x + (size_t)i * nf);
+                }
+                for (uint32_t i = 0; i < n; i++)
+                        ret_scores[i] = iforest__score_from_sum(f, ret_scores[i]);
+                return 0;
+        }
         /* Tree by tree (a tree stays in cache); four rows walk together, branch free, so
          * that their dependent loads overlap. Same additions in the same order as
          * sw_iforest_score, so identical results. */
@@ -483,6 +575,7 @@ int sw_iforest_fit(struct sw_iforest *f, const float *x, uint32_t n, double *scr
                 }
         }
         f->fitted = true;
+        iforest__flatten(f);
         (void)sw_iforest_score_many(f, x, n, scratch);
         f->threshold = iforest__quantile(scratch, n, 1.0 - f->params.contamination);
         return 0;
@@ -498,34 +591,52 @@ double sw_iforest_threshold(const struct sw_iforest *f)
         return sw_iforest_fitted(f) ? f->threshold : NAN;
 }
 
-void sw_iforest_contributions(const struct sw_iforest *f, const float *row, double *ret)
+double sw_iforest_contributions(const struct sw_iforest *f, const float *row, double *ret)
 {
-        if (!f || !ret)
-                return;
+        double share[SW_IFOREST_MAX_FEATURES];
+        if (!f)
+                return NAN;
         const uint32_t nf = f->params.n_features;
+        if (!ret)
+                ret = share;
         for (uint32_t k = 0; k < nf; k++)
                 ret[k] = 0.0;
         if (!sw_iforest_fitted(f) || !row)
-                return;
-        double total = 0.0;
+                return NAN;
+        double total = 0.0, sum = 0.0, split[SW_IFOREST_MAX_FEATURES];
+        /* One walk a tree: each split's share of the rows it isolated, by feature, divided by
+         * the path length once it is known at the leaf. */
         for (uint32_t t = 0; t < f->params.n_trees; t++) {
-                double h = iforest__path_length(f, t, row);
-                if (!(h > 0.0))
-                        continue;
                 const uint32_t begin = f->tree_begin[t];
-                uint32_t i = begin;
+                uint32_t i = begin, used = 0;
+                unsigned depth = 0;
                 while (!(f->nodes[i].flags & SW_IFOREST_LEAF)) {
                         const struct sw_iforest_node *n = &f->nodes[i];
                         uint32_t child = row[n->feature] <= n->threshold ? i + 1 : begin + n->link;
-                        double w = log2((double)f->node_rows[i] / (double)f->node_rows[child]) / h;
-                        ret[n->feature] += w;
-                        total += w;
+                        double w = f->log2_table[f->node_rows[i]] - f->log2_table[f->node_rows[child]];
+                        if (!(used & 1u << n->feature)) {
+                                used |= 1u << n->feature;
+                                split[n->feature] = 0.0;
+                        }
+                        split[n->feature] += w;
+                        depth++;
                         i = child;
+                }
+                double h = (double)depth + f->c_table[f->nodes[i].link];
+                sum += h; /* as sw_iforest_score adds them: the same score */
+                if (!(h > 0.0))
+                        continue;
+                for (uint32_t k = 0; k < nf; k++) {
+                        if (!(used & 1u << k))
+                                continue;
+                        ret[k] += split[k] / h;
+                        total += split[k] / h;
                 }
         }
         if (total > 0.0)
                 for (uint32_t k = 0; k < nf; k++)
                         ret[k] /= total;
+        return iforest__score_from_sum(f, sum);
 }
 
 /* ---- persistence ---- */
@@ -712,5 +823,6 @@ int sw_iforest_deserialize(struct sw_iforest *f, const void *buf, size_t len)
         f->c_psi = f->c_table[f->psi];
         f->threshold = threshold;
         f->fitted = true;
+        iforest__flatten(f);
         return 0;
 }

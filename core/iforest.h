@@ -67,6 +67,9 @@ struct sw_iforest_node {
         uint8_t flags;   /* SW_IFOREST_LEAF for a leaf, 0 for a split */
 };
 #define SW_IFOREST_LEAF 0x01
+/* Models whose depth limit is at most this are also held as complete trees (2.3 KiB a tree
+ * at depth 8) and scored by index arithmetic, without branches or child links. */
+#define SW_IFOREST_FLAT_MAX_DEPTH 8
 
 /* One entry of the depth-first work stack used by fit and deserialize. */
 struct sw_iforest_frame {
@@ -84,10 +87,18 @@ struct sw_iforest {
         uint32_t *tree_begin;            /* n_trees: pool index of each tree's root */
         uint32_t *tree_nodes;            /* n_trees: node count of each tree */
         double *c_table;                 /* sample_size + 1: c(i), the leaf adjustment */
+        double *log2_table;              /* sample_size + 1: log2(i) (log2(0) unused), for
+                                            explanations */
         uint32_t *sample;                /* fit scratch: sample_size row indices */
         uint32_t *hash;                  /* fit scratch: open-addressing set for sampling */
         uint32_t hash_mask;              /* hash slots - 1 (slots a power of two >= 2 psi) */
         struct sw_iforest_frame *stack;  /* fit/check scratch: depth limit + 2 frames */
+        uint8_t *flat_feature;           /* n_trees x 2^flat_depth: each tree as a complete
+                                            tree for scoring (NULL when the depth limit is
+                                            above SW_IFOREST_FLAT_MAX_DEPTH): split features */
+        float *flat_threshold;           /* the same: split thresholds */
+        uint32_t *flat_leaf;             /* n_trees x 2^flat_depth: leaf size | depth << 24 */
+        uint8_t flat_depth;              /* levels of the complete trees (max_leaf_depth) */
         uint32_t stack_size;             /* frames in stack */
         uint32_t n_nodes;                /* nodes in use after fit */
         uint16_t psi;                    /* rows per tree used by the fit */
@@ -129,8 +140,10 @@ int sw_iforest_score_many(const struct sw_iforest *f, const float *x, uint32_t n
 bool sw_iforest_is_anomaly(const struct sw_iforest *f, double score);
 /* The anomaly threshold on the score; NAN if not fitted. */
 double sw_iforest_threshold(const struct sw_iforest *f);
-/* Per-feature contributions of one row (see Method), n_features doubles summing to 1 or all 0. */
-void sw_iforest_contributions(const struct sw_iforest *f, const float *row, double *ret);
+/* Per-feature contributions of one row (see Method), n_features doubles summing to 1 or all 0
+ * (NULL: none wanted). Returns the row's score, exactly sw_iforest_score's (the same walk),
+ * NAN if not fitted. */
+double sw_iforest_contributions(const struct sw_iforest *f, const float *row, double *ret);
 /* Average path length of an unsuccessful BST search: c(n) = 2H(n-1) - 2(n-1)/n, c(2) = 1,
  * c(n <= 1) = 0, H(i) = ln(i) + 0.5772156649 (sklearn's _average_path_length). */
 double sw_iforest_c(double n);

@@ -84,8 +84,8 @@ static void apply_pos_line(struct sw_ingest *in, const struct sw_item *it, int64
                 return;
         s = sw_sku_at(in->skus, i);
         /* Gross units sold feed the detectors; returns only move the book. */
-        if (it->qty > 0)
-                sw_sku_add_sold(in->skus, i, day, (uint32_t)it->qty);
+        if (it->qty > 0 && sw_sku_add_sold(in->skus, i, day, (uint32_t)it->qty) == -ENOSPC)
+                in->counters.sales_saturated++;
         else
                 sw_sku_advance(in->skus, i, day);
         move_book(s, ts, -(int64_t)it->qty);

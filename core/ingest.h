@@ -24,6 +24,7 @@ struct sw_ingest_counters {
         uint64_t categories_full;      /* categories dropped because the table was full */
         uint64_t stale_items;          /* inventory/shelf/forecast items older than what is held */
         uint64_t shelves_full;         /* shelf readings dropped: limits.max_shelf_skus reached */
+        uint64_t sales_saturated;      /* sales lines whose day capped at 255: max_fast_skus reached */
 };
 
 struct sw_ingest {

@@ -12,14 +12,13 @@
 #define FC_STEPS 253.0
 #define FC_LOG_RANGE 13.815510557964274 /* ln(10000 / 0.01) */
 
-/* Hash slots: a power of two keeping the load factor at most 3/4 (linear probing stays
- * short there, and 4 bytes a slot is a quarter of a SKU's scalars). */
+/* Hash slots: load factor at most 3/4 (linear probing stays short there). Not rounded up
+ * to a power of two: a hash maps to a slot by multiply-shift, and rounding would cost up
+ * to twice the memory (1 MB instead of 0.53 MB at 100k SKUs). */
 static uint32_t slots_for(uint32_t max_skus)
 {
-        uint32_t n = 16;
-        while ((uint64_t)n * 3 < (uint64_t)max_skus * 4)
-                n <<= 1;
-        return n;
+        uint64_t n = ((uint64_t)max_skus * 4 + 2) / 3;
+        return n < 16 ? 16 : (uint32_t)n;
 }
 
 /* Params with their defaults filled in. */
@@ -32,6 +31,8 @@ static struct sw_sku_table_params resolved(const struct sw_sku_table_params *p)
                 r.forecast_days = r.history_days;
         if (!r.max_shelves || r.max_shelves > r.max_skus)
                 r.max_shelves = r.max_skus;
+        if (r.max_fast > r.max_skus)
+                r.max_fast = r.max_skus;
         return r;
 }
 
@@ -49,8 +50,8 @@ size_t sw_sku_table_memory_size(const struct sw_sku_table_params *params)
                 return 0;
         p = resolved(params);
         n = p.max_skus;
-        return ALIGN8(n * sizeof(struct sw_sku)) + ALIGN8(n * p.history_days * sizeof(uint16_t)) +
-               ALIGN8(n * p.forecast_days) + ALIGN8((size_t)p.max_shelves * sizeof(struct sw_shelf)) +
+        return ALIGN8(n * sizeof(struct sw_sku)) + ALIGN8(n * p.history_days) +
+               ALIGN8((size_t)p.max_fast * p.history_days * sizeof(uint16_t)) + ALIGN8(n * p.forecast_days) + ALIGN8((size_t)p.max_shelves * sizeof(struct sw_shelf)) +
                ALIGN8((size_t)slots_for(p.max_skus) * sizeof(uint32_t)) + ALIGN8(p.key_arena_bytes) +
                ALIGN8((size_t)p.max_categories * (SW_CATEGORY_MAX_LEN + 1)) + ALIGN8(n * sizeof(uint32_t));
 }
@@ -69,8 +70,10 @@ int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *
         t->n_slots = slots_for(p->max_skus);
         t->skus = (struct sw_sku *)(void *)at;
         at += ALIGN8(n * sizeof(struct sw_sku));
-        t->sold = (uint16_t *)(void *)at;
-        at += ALIGN8(n * t->p.history_days * sizeof(uint16_t));
+        t->sold = (uint8_t *)at;
+        at += ALIGN8(n * t->p.history_days);
+        t->fast_sold = (uint16_t *)(void *)at;
+        at += ALIGN8((size_t)t->p.max_fast * t->p.history_days * sizeof(uint16_t));
         t->forecast_code = (uint8_t *)at;
         at += ALIGN8(n * t->p.forecast_days);
         t->shelves = (struct sw_shelf *)(void *)at;
@@ -86,6 +89,8 @@ int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *
         memset(t->slots, 0, (size_t)t->n_slots * sizeof(uint32_t));
         t->categories[0][0] = '\0';
         t->n_categories = 1;
+        for (int code = 0; code < 256; code++)
+                t->forecast_units[code] = sw_forecast_decode((uint8_t)code);
         return 0;
 }
 
@@ -106,7 +111,7 @@ static uint32_t key_hash(const char *s, size_t len)
 /* Slot holding sku, or the empty slot where it would go. */
 static uint32_t probe(const struct sw_sku_table *t, const char *sku, size_t len)
 {
-        uint32_t mask = t->n_slots - 1, i = key_hash(sku, len) & mask;
+        uint32_t i = (uint32_t)(((uint64_t)key_hash(sku, len) * t->n_slots) >> 32);
         for (;;) {
                 uint32_t v = t->slots[i];
                 if (v == 0)
@@ -114,7 +119,7 @@ static uint32_t probe(const struct sw_sku_table *t, const char *sku, size_t len)
                 const struct sw_sku *s = &t->skus[v - 1];
                 if (s->key_len == len && memcmp(t->arena + s->key_offset, sku, len) == 0)
                         return i;
-                i = (i + 1) & mask;
+                i = i + 1 == t->n_slots ? 0 : i + 1;
         }
 }
 
@@ -196,19 +201,68 @@ static size_t ring_pos(uint32_t index, sw_day_t day, uint32_t len)
         return (size_t)index * len + (size_t)r;
 }
 
-static size_t ring_at(const struct sw_sku_table *t, uint32_t index, sw_day_t day)
-{
-        return ring_pos(index, day, t->p.history_days);
-}
-
 static size_t fc_at(const struct sw_sku_table *t, uint32_t index, sw_day_t day)
 {
         return ring_pos(index, day, t->p.forecast_days);
 }
 
+/* Units sold at a ring position of the SKU (its 1- or 2-byte ring). */
+static uint32_t sold_get(const struct sw_sku_table *t, const struct sw_sku *s, size_t pos)
+{
+        return s->fast ? t->fast_sold[(size_t)(s->fast - 1) * t->p.history_days + pos] : t->sold[pos];
+}
+
+/* Store units at a ring position; the caller has checked that they fit the ring. */
+static void sold_put(struct sw_sku_table *t, const struct sw_sku *s, size_t pos, uint32_t units)
+{
+        if (s->fast)
+                t->fast_sold[(size_t)(s->fast - 1) * t->p.history_days + pos] = (uint16_t)units;
+        else
+                t->sold[pos] = (uint8_t)units;
+}
+
+/* Position of day within the SKU's ring (0..history_days - 1). */
+static size_t ring_slot(const struct sw_sku_table *t, sw_day_t day)
+{
+        return ring_pos(0, day, t->p.history_days);
+}
+
+/* Move a SKU to a 2-byte ring, copying its days. -ENOSPC when the pool is full. */
+static int make_fast(struct sw_sku_table *t, struct sw_sku *s, size_t base)
+{
+        uint16_t *ring;
+        if (s->fast)
+                return 0;
+        if (t->n_fast >= t->p.max_fast)
+                return -ENOSPC;
+        ring = t->fast_sold + (size_t)t->n_fast * t->p.history_days;
+        for (size_t i = 0; i < t->p.history_days; i++)
+                ring[i] = t->sold[base + i];
+        s->fast = ++t->n_fast;
+        return 0;
+}
+
+/* Set a held day's total, widening the ring or capping as needed: -ENOSPC when capped. */
+static int sold_set(struct sw_sku_table *t, uint32_t index, sw_day_t day, uint64_t units)
+{
+        struct sw_sku *s = &t->skus[index];
+        size_t base = (size_t)index * t->p.history_days, slot = ring_slot(t, day);
+        int r = 0;
+        if (units > SW_SOLD_NARROW_MAX && !s->fast && make_fast(t, s, base) < 0) {
+                units = SW_SOLD_NARROW_MAX;
+                t->sales_saturated++;
+                r = -ENOSPC;
+        }
+        if (units > SW_SOLD_MAX)
+                units = SW_SOLD_MAX;
+        sold_put(t, s, s->fast ? slot : base + slot, (uint32_t)units);
+        return r;
+}
+
 void sw_sku_advance(struct sw_sku_table *t, uint32_t index, sw_day_t day)
 {
         struct sw_sku *s = &t->skus[index];
+        size_t base = (size_t)index * t->p.history_days;
         sw_day_t from;
         if (s->last_day != SW_DAY_NONE && day <= s->last_day)
                 return;
@@ -216,7 +270,7 @@ void sw_sku_advance(struct sw_sku_table *t, uint32_t index, sw_day_t day)
                        ? day - (sw_day_t)t->p.history_days + 1
                        : s->last_day + 1;
         for (sw_day_t d = from; d <= day; d++)
-                t->sold[ring_at(t, index, d)] = 0;
+                sold_put(t, s, (s->fast ? 0 : base) + ring_slot(t, d), 0);
         if (s->first_day == SW_DAY_NONE)
                 s->first_day = day;
         s->last_day = day;
@@ -242,7 +296,35 @@ int32_t sw_sku_sold(const struct sw_sku_table *t, uint32_t index, sw_day_t day)
                 return -1;
         if (day > s->last_day)
                 return 0;
-        return t->sold[ring_at(t, index, day)];
+        return (int32_t)sold_get(t, s, (s->fast ? 0 : (size_t)index * t->p.history_days) + ring_slot(t, day));
+}
+
+void sw_sku_sold_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n, uint16_t *ret)
+{
+        const struct sw_sku *s = &t->skus[index];
+        const uint32_t h = t->p.history_days;
+        sw_day_t lo, hi; /* the held days, [lo, hi] */
+        size_t slot;
+        memset(ret, 0, (size_t)n * sizeof(*ret));
+        if (s->last_day == SW_DAY_NONE)
+                return;
+        lo = s->last_day - (sw_day_t)h + 1 > s->first_day ? s->last_day - (sw_day_t)h + 1 : s->first_day;
+        hi = s->last_day;
+        if (from > hi || (int64_t)from + n <= lo)
+                return;
+        uint32_t i = from < lo ? (uint32_t)(lo - from) : 0;
+        uint32_t end = (int64_t)from + n - 1 > hi ? (uint32_t)(hi - from + 1) : n;
+        slot = ring_slot(t, from + (sw_day_t)i);
+        /* Walk the ring from the first held day, wrapping at its end. */
+        if (s->fast) {
+                const uint16_t *ring = t->fast_sold + (size_t)(s->fast - 1) * h;
+                for (; i < end; i++, slot = slot + 1 == h ? 0 : slot + 1)
+                        ret[i] = ring[slot];
+        } else {
+                const uint8_t *ring = t->sold + (size_t)index * h;
+                for (; i < end; i++, slot = slot + 1 == h ? 0 : slot + 1)
+                        ret[i] = ring[slot];
+        }
 }
 
 /* Make day writable: advance the ring, or extend first_day back for a late event. */
@@ -254,20 +336,18 @@ static bool make_held(struct sw_sku_table *t, uint32_t index, sw_day_t day)
                 return false;
         while (day < s->first_day) {
                 /* A late event for a day before the first one seen: those days had no data, zero. */
-                t->sold[ring_at(t, index, --s->first_day)] = 0;
+                --s->first_day;
+                sold_put(t, s, (s->fast ? 0 : (size_t)index * t->p.history_days) + ring_slot(t, s->first_day), 0);
         }
         return true;
 }
 
-void sw_sku_add_sold(struct sw_sku_table *t, uint32_t index, sw_day_t day, uint32_t units)
+int sw_sku_add_sold(struct sw_sku_table *t, uint32_t index, sw_day_t day, uint32_t units)
 {
-        size_t at;
-        uint64_t v;
         if (!make_held(t, index, day))
-                return;
-        at = ring_at(t, index, day);
-        v = (uint64_t)t->sold[at] + units; /* 64-bit: units near UINT32_MAX must not wrap */
-        t->sold[at] = (uint16_t)(v > SW_SOLD_MAX ? SW_SOLD_MAX : v);
+                return 0;
+        /* 64-bit: units near UINT32_MAX must not wrap */
+        return sold_set(t, index, day, (uint64_t)sw_sku_sold(t, index, day) + units);
 }
 
 uint8_t sw_forecast_encode(double units)
@@ -301,6 +381,28 @@ double sw_sku_pushed_forecast(const struct sw_sku_table *t, uint32_t index, sw_d
             day <= s->forecast_last_day - (sw_day_t)t->p.forecast_days)
                 return -1;
         return sw_forecast_decode(t->forecast_code[fc_at(t, index, day)]);
+}
+
+void sw_sku_pushed_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n, double *ret)
+{
+        const struct sw_sku *s = &t->skus[index];
+        const uint32_t f = t->p.forecast_days;
+        for (uint32_t i = 0; i < n; i++)
+                ret[i] = NAN;
+        if (s->forecast_last_day == SW_DAY_NONE)
+                return;
+        sw_day_t lo = s->forecast_last_day - (sw_day_t)f + 1, hi = s->forecast_last_day;
+        if (from > hi || (int64_t)from + n <= lo)
+                return;
+        uint32_t i = from < lo ? (uint32_t)(lo - from) : 0;
+        uint32_t end = (int64_t)from + n - 1 > hi ? (uint32_t)(hi - from + 1) : n;
+        const uint8_t *ring = t->forecast_code + (size_t)index * f;
+        size_t slot = ring_pos(0, from + (sw_day_t)i, f);
+        for (; i < end; i++, slot = slot + 1 == f ? 0 : slot + 1) {
+                /* Code 0 (none) decodes to -1: no forecast held for that day. */
+                double units = t->forecast_units[ring[slot]];
+                ret[i] = units < 0 ? NAN : units;
+        }
 }
 
 int sw_sku_set_pushed_forecast(struct sw_sku_table *t, uint32_t index, sw_day_t day, double units)
@@ -429,7 +531,7 @@ int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, si
         memcpy(p, cat, cat_len);
         p += cat_len;
         for (sw_day_t d = s->last_day - hist + 1; hist > 0 && d <= s->last_day; d++) {
-                uint16_t v = t->sold[ring_at(t, index, d)];
+                uint16_t v = (uint16_t)sw_sku_sold(t, index, d);
                 *p++ = (uint8_t)(v & 0xff);
                 *p++ = (uint8_t)(v >> 8);
         }
@@ -523,7 +625,7 @@ int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const vo
                 for (uint16_t i = 0; i < h.hist; i++, p += 2) {
                         sw_day_t d = oldest + i;
                         if (d >= s->first_day)
-                                t->sold[ring_at(t, index, d)] = (uint16_t)(p[0] | p[1] << 8);
+                                (void)sold_set(t, index, d, (uint64_t)(p[0] | p[1] << 8));
                 }
         }
         if (h.fc > 0) {

@@ -11,15 +11,19 @@
 /*
  * Memory: the caller allocates sw_sku_table_memory_size() bytes once at start-up and
  * hands them to sw_sku_table_init(); nothing is allocated afterwards. A SKU-day of
- * history costs 2 bytes (uint16 units sold, saturating); pushed forecasts have a shorter
- * ring of their own (1 byte a day, log-coded) covering the days detectors read them for
- * plus the horizon ahead, so a forecast for a future day never moves the sales ring.
- * Shelf-sensor state lives in a pool sized for the SKUs that have sensors.
- * 100k SKUs x 56 days: 11.2 MB of sales, 4.3 MB of forecasts, 4 MB of scalars.
+ * history costs 1 byte (units sold, 0..255 exact): a SKU that sells more in a day moves
+ * to a pool of fast sellers whose rings hold 2 bytes a day (saturating at SW_SOLD_MAX);
+ * when that pool is full, its days saturate at SW_SOLD_NARROW_MAX instead, and are
+ * counted. Pushed forecasts have a shorter ring of their own (1 byte a day, log-coded)
+ * covering the days detectors read them for plus the horizon ahead, so a forecast for a
+ * future day never moves the sales ring. Shelf-sensor state lives in a pool sized for
+ * the SKUs that have sensors.
+ * 100k SKUs x 56 days: 5.6 MB of sales, 4.3 MB of forecasts, 4.4 MB of scalars.
  */
 
 #define SW_DAY_NONE INT32_MIN /* no day yet */
-#define SW_SOLD_MAX UINT16_MAX /* daily units saturate here */
+#define SW_SOLD_MAX UINT16_MAX /* daily units saturate here (fast sellers) */
+#define SW_SOLD_NARROW_MAX 255  /* ... or here, for a SKU that found the fast-seller pool full */
 
 enum sw_sku_flags {
         SW_SKU_HAS_LIST_PRICE = 1 << 0, /* price came from P/inventory */
@@ -50,6 +54,7 @@ struct sw_sku {
         sw_day_t forecast_last_day;   /* newest day held by the forecast ring, SW_DAY_NONE if none */
         uint32_t book_negative_since; /* Unix s of the event that drove the book below zero, 0 if not */
         uint32_t shelf;               /* index + 1 of the SKU's shelf state, 0 = no sensor seen */
+        uint32_t fast;                /* index + 1 of the SKU's 2-byte sales ring, 0 = 1-byte ring */
 };
 
 struct sw_sku_table_params {
@@ -59,18 +64,23 @@ struct sw_sku_table_params {
         uint32_t key_arena_bytes; /* bytes for SKU keys incl. NUL; 0 = max_skus * 24 */
         uint16_t max_categories;  /* distinct categories, id 0 is reserved for "unknown" */
         uint32_t max_shelves;     /* SKUs with shelf-sensor state; 0 = max_skus */
+        uint32_t max_fast;        /* SKUs with a 2-byte sales ring (a day above 255 units) */
 };
 
 struct sw_sku_table {
         struct sw_sku_table_params p; /* sizes fixed at init (defaults resolved) */
         uint32_t count;               /* SKUs in use */
-        uint32_t n_slots;             /* hash slots (power of two, load factor <= 3/4) */
+        uint32_t n_slots;             /* hash slots (load factor <= 3/4) */
         uint32_t arena_used;          /* bytes of the key arena in use */
         uint16_t n_categories;        /* categories in use, including id 0 */
         uint32_t n_shelves;           /* shelf states in use */
         uint32_t n_dirty;             /* entries in dirty[] */
+        uint32_t n_fast;              /* 2-byte sales rings in use */
+        uint64_t sales_saturated;     /* day totals capped at SW_SOLD_NARROW_MAX: fast pool full */
+        double forecast_units[256];   /* sw_forecast_decode() of every code, for bulk reads */
         struct sw_sku *skus;          /* [max_skus] */
-        uint16_t *sold;               /* [max_skus * history_days] ring of daily units sold */
+        uint8_t *sold;                /* [max_skus * history_days] ring of daily units sold */
+        uint16_t *fast_sold;          /* [max_fast * history_days] the same, for fast sellers */
         uint8_t *forecast_code;       /* [max_skus * forecast_days] ring of pushed forecasts */
         struct sw_shelf *shelves;     /* [max_shelves] shelf-sensor state */
         uint32_t *slots;              /* [n_slots] index + 1 of the SKU, 0 = empty */
@@ -108,8 +118,16 @@ bool sw_sku_day_held(const struct sw_sku_table *t, uint32_t index, sw_day_t day)
 bool sw_sku_day_expired(const struct sw_sku_table *t, uint32_t index, sw_day_t day);
 /* Units sold on day: 0 for days after last_day, -1 when not held (unknown). */
 int32_t sw_sku_sold(const struct sw_sku_table *t, uint32_t index, sw_day_t day);
-/* Add units sold on day (advancing the ring); saturates at SW_SOLD_MAX. */
-void sw_sku_add_sold(struct sw_sku_table *t, uint32_t index, sw_day_t day, uint32_t units);
+/* Add units sold on day (advancing the ring); saturates at SW_SOLD_MAX. -ENOSPC when the
+ * day needed a 2-byte ring and the fast-seller pool is full: the day is capped at
+ * SW_SOLD_NARROW_MAX (and counted in sales_saturated). 0 otherwise, also for a day too old
+ * for the ring (ignored). */
+int sw_sku_add_sold(struct sw_sku_table *t, uint32_t index, sw_day_t day, uint32_t units);
+/* Units sold on days [from, from + n) into ret: days not held (unknown) read as 0, as do
+ * days after last_day. */
+void sw_sku_sold_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n, uint16_t *ret);
+/* Pushed forecasts for days [from, from + n) into ret: NaN where none is held. */
+void sw_sku_pushed_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n, double *ret);
 /* Pushed forecast for day, or a negative value if none is held for it. */
 double sw_sku_pushed_forecast(const struct sw_sku_table *t, uint32_t index, sw_day_t day);
 /* Hold a pushed forecast; -ERANGE when day is older than the forecast ring reaches. */

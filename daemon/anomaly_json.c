@@ -1,91 +1,146 @@
 /* JSON payloads of anomalies for HQ (P/anomaly), per PROTOCOL.md. */
 #include "daemon/anomaly_json.h"
 
-#include <cjson/cJSON.h>
-#include <math.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "core/civil_time.h"
+#include "core/json_out.h"
 
-/* JSON has no NaN or infinity: clamp to a finite number. */
-static double finite_or(double v, double fallback)
+/* Room for every payload but one with very long ids or a description full of escapes. */
+#define ANOMALY_JSON_STACK_SIZE 4096
+
+/* A string member; a NULL value (an out-of-range enum's name) leaves the key out, as cJSON did. */
+static void member_string(struct sw_json_out *o, const char *key, const char *s)
 {
-        return isfinite(v) ? v : fallback;
+        if (!s)
+                return;
+        sw_json_out_key(o, key);
+        sw_json_out_string(o, s);
 }
 
-static void add_ghost_metadata(cJSON *m, const struct sw_anomaly_json_ctx *c, const struct sw_finding *f)
+static void member_int(struct sw_json_out *o, const char *key, int64_t v)
+{
+        sw_json_out_key(o, key);
+        sw_json_out_int(o, v);
+}
+
+/* NaN and infinities are written as 0 by the writer (JSON has neither). */
+static void member_double(struct sw_json_out *o, const char *key, double v)
+{
+        sw_json_out_key(o, key);
+        sw_json_out_double(o, v);
+}
+
+static void add_ghost_metadata(struct sw_json_out *o, const struct sw_anomaly_json_ctx *c,
+                               const struct sw_finding *f)
 {
         const struct sw_ghost_result *g = &f->ghost;
-        cJSON_AddStringToObject(m, "mode", sw_ghost_mode_name(c->ghost_mode));
-        cJSON_AddStringToObject(m, "model", sw_ghost_model_name(g->model));
-        cJSON_AddNumberToObject(m, "run_days", g->run_days);
-        cJSON_AddNumberToObject(m, "observed_units", (double)g->observed_units);
-        cJSON_AddNumberToObject(m, "expected_units", finite_or(g->expected_units, 0));
-        cJSON_AddNumberToObject(m, "p_value", finite_or(g->p_value, 0));
-        cJSON_AddNumberToObject(m, "dispersion", finite_or(g->dispersion, 0));
-        cJSON_AddNumberToObject(m, "baseline_days", g->baseline_days);
-        cJSON_AddNumberToObject(m, "priority", finite_or(g->priority, 0));
+        member_string(o, "mode", sw_ghost_mode_name(c->ghost_mode));
+        member_string(o, "model", sw_ghost_model_name(g->model));
+        member_int(o, "run_days", g->run_days);
+        if (g->observed_units <= INT64_MAX)
+                member_int(o, "observed_units", (int64_t)g->observed_units);
+        else
+                member_double(o, "observed_units", (double)g->observed_units);
+        member_double(o, "expected_units", g->expected_units);
+        member_double(o, "p_value", g->p_value);
+        member_double(o, "dispersion", g->dispersion);
+        member_int(o, "baseline_days", g->baseline_days);
+        member_double(o, "priority", g->priority);
 }
 
-/* Feature values and each feature's share of the isolation, by feature name. */
-static void add_ml_metadata(cJSON *m, const struct sw_finding *f)
+/* Feature values and each feature's share of the isolation (4 decimals), by feature name. */
+static void add_ml_metadata(struct sw_json_out *o, const struct sw_finding *f)
 {
-        cJSON *x = cJSON_AddObjectToObject(m, "features"), *c = cJSON_AddObjectToObject(m, "contributions");
+        sw_json_out_key(o, "features");
+        sw_json_out_object_begin(o);
+        for (int k = 0; k < SW_FEAT_COUNT; k++)
+                member_double(o, sw_feature_name((enum sw_feature)k), f->ml.features[k]);
+        sw_json_out_object_end(o);
+        sw_json_out_key(o, "contributions");
+        sw_json_out_object_begin(o);
         for (int k = 0; k < SW_FEAT_COUNT; k++) {
-                const char *name = sw_feature_name((enum sw_feature)k);
-                cJSON_AddNumberToObject(x, name, finite_or(f->ml.features[k], 0));
-                cJSON_AddNumberToObject(c, name, round(finite_or(f->ml.contributions[k], 0) * 1e4) / 1e4);
+                sw_json_out_key(o, sw_feature_name((enum sw_feature)k));
+                sw_json_out_fixed(o, f->ml.contributions[k], 4);
         }
-        cJSON_AddNumberToObject(m, "z", finite_or(f->ml.z, 0));
-        cJSON_AddNumberToObject(m, "threshold", finite_or(f->ml.threshold, 0));
+        sw_json_out_object_end(o);
+        member_double(o, "z", f->ml.z);
+        member_double(o, "threshold", f->ml.threshold);
 }
 
-static void add_stock_metadata(cJSON *m, const struct sw_finding *f)
+static void add_stock_metadata(struct sw_json_out *o, const struct sw_finding *f)
 {
         const struct sw_stock_evidence *s = &f->stock;
-        cJSON_AddNumberToObject(m, "shelf_count", s->shelf_count);
-        cJSON_AddNumberToObject(m, "duration_minutes", s->duration_s / 60);
+        member_int(o, "shelf_count", s->shelf_count);
+        member_int(o, "duration_minutes", s->duration_s / 60);
         if (f->type == SW_ANOMALY_INVENTORY_DISCREPANCY)
-                cJSON_AddStringToObject(m, "kind", s->negative_book ? "negative_book" : "shelf_above_book");
+                member_string(o, "kind", s->negative_book ? "negative_book" : "shelf_above_book");
+}
+
+/* The whole payload into buf[0..size); returns sw_json_out_finish()'s result, o->len after. */
+static int render(struct sw_json_out *o, const struct sw_anomaly_json_ctx *c,
+                  const struct sw_finding *f, char *buf, size_t size)
+{
+        char day[16] = "", ts[32] = "", since[16] = "";
+        sw_date_format(f->as_of, day, sizeof(day));
+        sw_date_format(f->since, since, sizeof(since));
+        sw_rfc3339_format(c->detected_at, ts, sizeof(ts));
+        sw_json_out_init(o, buf, size);
+        sw_json_out_object_begin(o);
+        member_string(o, "id", c->id);
+        member_string(o, "tenant", c->tenant);
+        member_string(o, "store", c->store);
+        member_string(o, "type", sw_anomaly_type_name(f->type));
+        member_string(o, "severity", sw_severity_name(f->severity));
+        member_string(o, "status", sw_status_name(f->status));
+        member_string(o, "sku", c->sku);
+        member_string(o, "category", c->category);
+        member_string(o, "as_of", day);
+        member_string(o, "detected_at", ts);
+        member_double(o, "score", f->score);
+        member_double(o, "probability", f->probability);
+        sw_json_out_key(o, "value");
+        sw_json_out_fixed(o, f->value, 2);
+        sw_json_out_key(o, "description");
+        sw_json_out_string_n(o, f->description, strnlen(f->description, sizeof(f->description)));
+        member_string(o, "action", sw_action_name(f->action));
+        sw_json_out_key(o, "metadata");
+        sw_json_out_object_begin(o);
+        member_string(o, "since", since);
+        member_int(o, "on_hand", c->on_hand);
+        member_double(o, "price", c->price);
+        if (f->type == SW_ANOMALY_GHOST_STOCK)
+                add_ghost_metadata(o, c, f);
+        else if (f->type == SW_ANOMALY_ML_DETECTED)
+                add_ml_metadata(o, f);
+        else
+                add_stock_metadata(o, f);
+        sw_json_out_object_end(o);
+        sw_json_out_object_end(o);
+        return sw_json_out_finish(o);
 }
 
 char *sw_anomaly_json(const struct sw_anomaly_json_ctx *c, const struct sw_finding *f)
 {
-        char day[16], ts[32], since[16];
-        cJSON *o = cJSON_CreateObject(), *m;
+        char stack[ANOMALY_JSON_STACK_SIZE];
+        struct sw_json_out o;
         char *out;
-        if (!o)
-                return NULL;
-        sw_date_format(f->as_of, day, sizeof(day));
-        sw_date_format(f->since, since, sizeof(since));
-        sw_rfc3339_format(c->detected_at, ts, sizeof(ts));
-        cJSON_AddStringToObject(o, "id", c->id);
-        cJSON_AddStringToObject(o, "tenant", c->tenant);
-        cJSON_AddStringToObject(o, "store", c->store);
-        cJSON_AddStringToObject(o, "type", sw_anomaly_type_name(f->type));
-        cJSON_AddStringToObject(o, "severity", sw_severity_name(f->severity));
-        cJSON_AddStringToObject(o, "status", sw_status_name(f->status));
-        cJSON_AddStringToObject(o, "sku", c->sku);
-        cJSON_AddStringToObject(o, "category", c->category);
-        cJSON_AddStringToObject(o, "as_of", day);
-        cJSON_AddStringToObject(o, "detected_at", ts);
-        cJSON_AddNumberToObject(o, "score", finite_or(f->score, 0));
-        cJSON_AddNumberToObject(o, "probability", finite_or(f->probability, 0));
-        cJSON_AddNumberToObject(o, "value", round(finite_or(f->value, 0) * 100) / 100);
-        cJSON_AddStringToObject(o, "description", f->description);
-        cJSON_AddStringToObject(o, "action", sw_action_name(f->action));
-        m = cJSON_AddObjectToObject(o, "metadata");
-        if (m) {
-                cJSON_AddStringToObject(m, "since", since);
-                cJSON_AddNumberToObject(m, "on_hand", c->on_hand);
-                cJSON_AddNumberToObject(m, "price", finite_or(c->price, 0));
-                if (f->type == SW_ANOMALY_GHOST_STOCK)
-                        add_ghost_metadata(m, c, f);
-                else if (f->type == SW_ANOMALY_ML_DETECTED)
-                        add_ml_metadata(m, f);
-                else
-                        add_stock_metadata(m, f);
+        int r = render(&o, c, f, stack, sizeof(stack));
+        if (r >= 0) {
+                out = malloc((size_t)r + 1);
+                if (out)
+                        memcpy(out, stack, (size_t)r + 1);
+                return out;
         }
-        out = cJSON_PrintUnformatted(o);
-        cJSON_Delete(o);
+        if (r != -ENOBUFS)
+                return NULL;
+        /* The writer counted the whole length past the stack buffer: render again, exactly. */
+        out = malloc(o.len + 1);
+        if (!out)
+                return NULL;
+        if (render(&o, c, f, out, o.len + 1) < 0)
+                return (free(out), NULL);
         return out;
 }

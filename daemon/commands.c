@@ -149,6 +149,7 @@ static void add_counters(cJSON *o, const struct sw_ingest_counters *c)
         cJSON_AddNumberToObject(o, "categories_full", (double)c->categories_full);
         cJSON_AddNumberToObject(o, "stale_items", (double)c->stale_items);
         cJSON_AddNumberToObject(o, "shelves_full", (double)c->shelves_full);
+        cJSON_AddNumberToObject(o, "sales_saturated", (double)c->sales_saturated);
 }
 
 static void add_link(cJSON *o, const char *name, const struct sw_mqtt *m)
@@ -192,6 +193,8 @@ static cJSON *cmd_health(struct sw_daemon *d)
         cJSON_AddNumberToObject(skus, "history_days", d->skus.p.history_days);
         cJSON_AddNumberToObject(skus, "with_shelf_sensors", d->skus.n_shelves);
         cJSON_AddNumberToObject(skus, "shelf_capacity", d->skus.p.max_shelves);
+        cJSON_AddNumberToObject(skus, "fast_sellers", d->skus.n_fast);
+        cJSON_AddNumberToObject(skus, "fast_seller_capacity", d->skus.p.max_fast);
         cJSON_AddNumberToObject(o, "open_anomalies", d->book.count);
         out = cJSON_AddObjectToObject(o, "outbox");
         (void)sw_store_outbox_depth(d->store, &rows, &bytes);

@@ -30,7 +30,8 @@ static struct sw_sku_table_params table_params(const struct sw_config *c)
                                             .history_days = (uint16_t)c->limits.history_days,
                                             .forecast_days = forecast_days(c),
                                             .max_categories = (uint16_t)c->limits.max_categories,
-                                            .max_shelves = c->limits.max_shelf_skus};
+                                            .max_shelves = c->limits.max_shelf_skus,
+                                            .max_fast = c->limits.max_fast_skus};
 }
 
 /* One block for every fixed-size core structure: nothing is allocated after start-up. */

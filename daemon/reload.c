@@ -97,6 +97,7 @@ static unsigned keep_fixed(const struct sw_config *old, struct sw_config *next)
         KEEP_VALUE(limits.dedup_ids, "limits.dedup_ids");
         KEEP_VALUE(limits.max_categories, "limits.max_categories");
         KEEP_VALUE(limits.max_shelf_skus, "limits.max_shelf_skus");
+        KEEP_VALUE(limits.max_fast_skus, "limits.max_fast_skus");
         KEEP_VALUE(limits.max_open_anomalies, "limits.max_open_anomalies");
         KEEP_VALUE(limits.max_items_per_message, "limits.max_items_per_message");
         KEEP_VALUE(limits.outbox_inflight, "limits.outbox_inflight");

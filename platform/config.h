@@ -81,6 +81,7 @@ struct sw_config_limits {
         uint32_t dedup_ids;             /* message ids remembered for deduplication */
         uint32_t max_categories;        /* distinct categories */
         uint32_t max_shelf_skus;        /* SKUs with shelf-sensor state; readings beyond are dropped */
+        uint32_t max_fast_skus;         /* SKUs with 2-byte daily sales (a day above 255 units) */
         uint32_t max_open_anomalies;    /* open anomalies kept; beyond, new ones are dropped */
         uint32_t max_future_seconds;    /* event times further ahead of the clock are rejected */
         uint32_t outbox_inflight;       /* QoS 1 publishes awaiting PUBACK */

@@ -494,8 +494,9 @@ static void test_outlier_and_contamination(void **state)
                 mean += scores[i] / n;
                 if (scores[i] > max_inlier)
                         max_inlier = scores[i];
-                /* Batch and single scoring agree exactly. */
+                /* Batch (complete trees), single and explained scoring agree exactly. */
                 assert_true(scores[i] == sw_iforest_score(&t.f, x + (size_t)i * nf));
+                assert_true(scores[i] == sw_iforest_contributions(&t.f, x + (size_t)i * nf, NULL));
         }
         assert_in_range(above, 95, 105);
 
@@ -582,6 +583,14 @@ static void test_serialize_round_trip(void **state)
         sw_iforest_contributions(&b.f, far, cb);
         assert_memory_equal(ca, cb, sizeof(ca));
 
+        /* Batch scores of the restored model (its complete trees rebuilt) are the same. */
+        double *sa = malloc(n * sizeof(double)), *sb = malloc(n * sizeof(double));
+        assert_int_equal(sw_iforest_score_many(&a.f, x, n, sa), 0);
+        assert_int_equal(sw_iforest_score_many(&b.f, x, n, sb), 0);
+        assert_memory_equal(sa, sb, n * sizeof(double));
+        free(sa);
+        free(sb);
+
         /* Another forest with different params refuses it. */
         struct forest c;
         p.n_trees = 50;
@@ -592,6 +601,41 @@ static void test_serialize_round_trip(void **state)
         free(buf);
         forest_free(&a);
         forest_free(&b);
+        free(x);
+}
+
+/* Models too deep for complete trees (depth limit above SW_IFOREST_FLAT_MAX_DEPTH) score
+ * by walking the pool, and a NaN feature goes right in both walks: batch, single and
+ * explained scores agree exactly, with and without complete trees. */
+static void test_batch_scores_match_walks(void **state)
+{
+        uint32_t n = 3001, nf = 6;
+        float *x = gaussian_rows(n, nf, 12);
+        double *scores = malloc(n * sizeof(double));
+        (void)state;
+        for (uint32_t i = 0; i < n; i += 5)
+                x[(size_t)i * nf + i % nf] = NAN;
+        for (int deep = 0; deep < 2; deep++) {
+                struct sw_iforest_params p;
+                struct forest t;
+                sw_iforest_params_default(&p, (uint8_t)nf);
+                p.seed = 5;
+                if (deep) {
+                        p.sample_size = 2048; /* depth limit 11 */
+                        p.n_trees = 20;
+                }
+                forest_init(&t, &p);
+                assert_int_equal(sw_iforest_fit(&t.f, x, n, scores), 0);
+                assert_true(deep ? t.f.max_leaf_depth > SW_IFOREST_FLAT_MAX_DEPTH : t.f.flat_leaf != NULL);
+                assert_int_equal(sw_iforest_score_many(&t.f, x, n, scores), 0);
+                for (uint32_t i = 0; i < n; i++) {
+                        const float *row = x + (size_t)i * nf;
+                        assert_true(scores[i] == sw_iforest_score(&t.f, row));
+                        assert_true(scores[i] == sw_iforest_contributions(&t.f, row, NULL));
+                }
+                forest_free(&t);
+        }
+        free(scores);
         free(x);
 }
 
@@ -690,6 +734,7 @@ int main(void)
             cmocka_unit_test(test_contributions_extreme_feature),
             cmocka_unit_test(test_serialize_round_trip),
             cmocka_unit_test(test_bad_params),
+            cmocka_unit_test(test_batch_scores_match_walks),
             cmocka_unit_test(test_unaligned_memory),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

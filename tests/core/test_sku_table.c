@@ -36,14 +36,16 @@ static void fixture_init_params(struct fixture *f, const struct sw_sku_table_par
         assert_int_equal(sw_sku_table_init(&f->t, p, f->mem, f->size), 0);
 }
 
-/* A table whose forecast ring is as long as its history and every SKU may have a shelf. */
+/* A table whose forecast ring is as long as its history and every SKU may have a shelf and
+ * a 2-byte sales ring. */
 static void fixture_init(struct fixture *f, uint32_t max_skus, uint16_t history_days,
                          uint32_t arena, uint16_t max_categories)
 {
         struct sw_sku_table_params p = {.max_skus = max_skus,
                                         .history_days = history_days,
                                         .key_arena_bytes = arena,
-                                        .max_categories = max_categories};
+                                        .max_categories = max_categories,
+                                        .max_fast = max_skus};
         fixture_init_params(f, &p);
 }
 
@@ -74,9 +76,10 @@ static void test_memory_size_and_init(void **state)
         size_t need = sw_sku_table_memory_size(&p);
         void *mem;
         (void)state;
-        /* At least the documented per-SKU cost: 3 bytes per SKU-day plus the record and a key. */
-        assert_true(need >= 100 * (3 * 56 + sizeof(struct sw_sku) + 24));
-        assert_true(need < 100 * (3 * 56 + sizeof(struct sw_sku) + 24) + 64 * 1024);
+        /* At least the documented per-SKU cost: 2 bytes per SKU-day (1 of sales, 1 of
+         * forecast) plus the record and a key. */
+        assert_true(need >= 100 * (2 * 56 + sizeof(struct sw_sku) + 24));
+        assert_true(need < 100 * (2 * 56 + sizeof(struct sw_sku) + 24) + 64 * 1024);
         mem = malloc(need);
         assert_non_null(mem);
         assert_int_equal(sw_sku_table_init(&t, &p, mem, need - 1), -ENOBUFS);
@@ -84,7 +87,7 @@ static void test_memory_size_and_init(void **state)
         assert_int_equal(sw_sku_table_init(&t, &p, mem, need), 0);
         assert_int_equal(t.count, 0);
         assert_int_equal(t.p.key_arena_bytes, 100 * 24); /* 0 means max_skus x 24 */
-        assert_true(t.n_slots >= 200 && (t.n_slots & (t.n_slots - 1)) == 0);
+        assert_true((uint64_t)t.n_slots * 3 >= 100 * 4 && t.n_slots <= 134); /* load <= 3/4, no more */
         assert_int_equal(t.n_categories, 1);
         assert_int_equal(t.p.forecast_days, 56); /* 0 means history_days */
         assert_int_equal(t.p.max_shelves, 100);  /* 0 means max_skus */
@@ -103,6 +106,14 @@ static void test_memory_size_and_init(void **state)
                     less + 90 * sizeof(struct sw_shelf) <= need + 8);
         q.max_shelves = 1000;
         assert_int_equal(sw_sku_table_memory_size(&q), need);
+        /* Each fast seller costs a 2-byte ring; a pool larger than the table is the table. */
+        q = p;
+        q.max_fast = 10;
+        assert_int_equal(sw_sku_table_memory_size(&q), need + 10 * 56 * 2);
+        q.max_fast = 1000;
+        assert_int_equal(sw_sku_table_memory_size(&q), need + 100 * 56 * 2);
+        q = p;
+        q.max_shelves = 1000;
         assert_int_equal(sw_sku_table_init(&t, &q, mem, need), 0);
         assert_int_equal(t.p.max_shelves, 100);
 
@@ -411,12 +422,13 @@ static void test_late_event_extends_first_day(void **state)
 static void test_sold_saturates(void **state)
 {
         struct fixture f;
+        struct sw_sku_table_params p = {.max_skus = 4, .history_days = 7, .max_categories = 4, .max_fast = 1};
         uint32_t i;
         (void)state;
-        fixture_init(&f, 4, 7, 0, 4);
+        fixture_init_params(&f, &p);
         i = add(&f.t, "A");
-        sw_sku_add_sold(&f.t, i, D0, 65000);
-        sw_sku_add_sold(&f.t, i, D0, 535);
+        assert_int_equal(sw_sku_add_sold(&f.t, i, D0, 65000), 0);
+        assert_int_equal(sw_sku_add_sold(&f.t, i, D0, 535), 0);
         assert_int_equal(sw_sku_sold(&f.t, i, D0), 65535);
         sw_sku_add_sold(&f.t, i, D0, 1);
         assert_int_equal(sw_sku_sold(&f.t, i, D0), SW_SOLD_MAX);
@@ -426,6 +438,94 @@ static void test_sold_saturates(void **state)
         sw_sku_add_sold(&f.t, i, D0 + 2, 100);
         sw_sku_add_sold(&f.t, i, D0 + 2, UINT32_MAX);
         assert_int_equal(sw_sku_sold(&f.t, i, D0 + 2), SW_SOLD_MAX);
+        assert_int_equal(f.t.sales_saturated, 0);
+        fixture_done(&f);
+}
+
+/* Days up to 255 units stay in the 1-byte ring; the first day above moves the SKU to the
+ * fast pool with its history; when the pool is full, days cap at 255 and are counted. */
+static void test_sold_fast_pool(void **state)
+{
+        struct fixture f;
+        struct sw_sku_table_params p = {.max_skus = 4, .history_days = 7, .max_categories = 4, .max_fast = 1};
+        uint32_t a, b;
+        (void)state;
+        fixture_init_params(&f, &p);
+        a = add(&f.t, "A");
+        b = add(&f.t, "B");
+        for (int d = 0; d < 6; d++)
+                assert_int_equal(sw_sku_add_sold(&f.t, a, D0 + d, (uint32_t)(40 * d + 5)), 0);
+        assert_int_equal(sw_sku_add_sold(&f.t, a, D0 + 5, 50), 0); /* 205 + 50 = 255: still narrow */
+        assert_int_equal(sw_sku_sold(&f.t, a, D0 + 5), 255);
+        assert_int_equal(sw_sku_at(&f.t, a)->fast, 0);
+        assert_int_equal(sw_sku_add_sold(&f.t, a, D0 + 5, 1), 0); /* 256: moves to the pool */
+        assert_int_equal(sw_sku_at(&f.t, a)->fast, 1);
+        assert_int_equal(f.t.n_fast, 1);
+        assert_int_equal(sw_sku_sold(&f.t, a, D0 + 5), 256);
+        for (int d = 0; d < 5; d++)
+                assert_int_equal(sw_sku_sold(&f.t, a, D0 + d), 40 * d + 5);
+        assert_int_equal(sw_sku_add_sold(&f.t, a, D0 + 6, 1000), 0);
+        assert_int_equal(sw_sku_sold(&f.t, a, D0 + 6), 1000);
+        /* Advancing a fast SKU clears the days it skips in its 2-byte ring. */
+        sw_sku_advance(&f.t, a, D0 + 9);
+        assert_int_equal(sw_sku_sold(&f.t, a, D0 + 8), 0);
+        assert_int_equal(sw_sku_sold(&f.t, a, D0 + 6), 1000);
+        assert_int_equal(sw_sku_sold(&f.t, a, D0 + 2), -1);
+        /* The pool is full: B caps at 255 and is counted, once per capped addition. */
+        assert_int_equal(sw_sku_add_sold(&f.t, b, D0, 300), -ENOSPC);
+        assert_int_equal(sw_sku_sold(&f.t, b, D0), SW_SOLD_NARROW_MAX);
+        assert_int_equal(sw_sku_add_sold(&f.t, b, D0, 1), -ENOSPC);
+        assert_int_equal(sw_sku_sold(&f.t, b, D0), SW_SOLD_NARROW_MAX);
+        assert_int_equal(f.t.sales_saturated, 2);
+        assert_int_equal(sw_sku_at(&f.t, b)->fast, 0);
+        assert_int_equal(sw_sku_add_sold(&f.t, b, D0 + 1, 255), 0);
+        assert_int_equal(sw_sku_sold(&f.t, b, D0 + 1), 255);
+        fixture_done(&f);
+}
+
+/* The bulk readers agree with the per-day ones over random rings, windows and pools. */
+static void test_series_match_per_day(void **state)
+{
+        struct fixture f;
+        struct sw_sku_table_params p = {.max_skus = 16, .history_days = 9, .forecast_days = 6,
+                                        .max_categories = 4, .max_fast = 3};
+        uint16_t sold[40];
+        double pushed[40];
+        (void)state;
+        srand(7);
+        fixture_init_params(&f, &p);
+        for (int k = 0; k < 16; k++) {
+                char key[8];
+                snprintf(key, sizeof(key), "S%d", k);
+                uint32_t i = add(&f.t, key);
+                int days = rand() % 30;
+                sw_day_t start = D0 + rand() % 20;
+                for (int d = 0; d < days; d++) {
+                        if (rand() % 4 == 0)
+                                continue; /* a gap: no sales recorded */
+                        uint32_t units = (uint32_t)(rand() % 8 == 0 ? rand() % 2000 : rand() % 30);
+                        (void)sw_sku_add_sold(&f.t, i, start + d, units);
+                        if (rand() % 2)
+                                assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, start + d + rand() % 3,
+                                                                            (double)(rand() % 500) / 7.0), 0);
+                }
+                for (int w = 0; w < 40; w++) {
+                        sw_day_t from = D0 - 5 + rand() % 60;
+                        uint32_t n = (uint32_t)(rand() % 40);
+                        sw_sku_sold_series(&f.t, i, from, n, sold);
+                        sw_sku_pushed_series(&f.t, i, from, n, pushed);
+                        for (uint32_t j = 0; j < n; j++) {
+                                int32_t want = sw_sku_sold(&f.t, i, from + (sw_day_t)j);
+                                double fc = sw_sku_pushed_forecast(&f.t, i, from + (sw_day_t)j);
+                                assert_int_equal(sold[j], want < 0 ? 0 : want);
+                                if (fc < 0)
+                                        assert_true(isnan(pushed[j]));
+                                else
+                                        assert_true(pushed[j] == fc);
+                        }
+                }
+        }
+        assert_true(f.t.n_fast == 3 && f.t.sales_saturated > 0); /* both paths were exercised */
         fixture_done(&f);
 }
 
@@ -934,7 +1034,7 @@ static void test_restore_shelf_pool_full(void **state)
 {
         struct fixture f, g;
         struct sw_sku_table_params p = {
-            .max_skus = 4, .history_days = 14, .max_categories = 4, .max_shelves = 1};
+            .max_skus = 4, .history_days = 14, .max_categories = 4, .max_shelves = 1, .max_fast = 4};
         uint8_t blob[SW_SKU_BLOB_MAX(14, 14)];
         struct sw_shelf *sh;
         uint32_t i, j, other;
@@ -985,7 +1085,7 @@ static void test_restore_shelf_pool_full(void **state)
 static void test_restore_categories_full(void **state)
 {
         struct fixture f, g;
-        struct sw_sku_table_params p = {.max_skus = 4, .history_days = 14, .max_categories = 2};
+        struct sw_sku_table_params p = {.max_skus = 4, .history_days = 14, .max_categories = 2, .max_fast = 4};
         uint8_t blob[SW_SKU_BLOB_MAX(14, 14)];
         uint16_t cat;
         uint32_t i, j;
@@ -1010,9 +1110,9 @@ static void test_restore_forecast_ring_lengths(void **state)
 {
         struct fixture f, g, h;
         struct sw_sku_table_params shorter = {
-            .max_skus = 4, .history_days = 14, .forecast_days = 4, .max_categories = 4};
+            .max_skus = 4, .history_days = 14, .forecast_days = 4, .max_categories = 4, .max_fast = 4};
         struct sw_sku_table_params longer = {
-            .max_skus = 4, .history_days = 14, .forecast_days = 30, .max_categories = 4};
+            .max_skus = 4, .history_days = 14, .forecast_days = 30, .max_categories = 4, .max_fast = 4};
         uint8_t blob[SW_SKU_BLOB_MAX(14, 30)];
         uint32_t i, j;
         int n;
@@ -1084,6 +1184,41 @@ static void put32(uint8_t *p, uint32_t v)
 {
         for (int k = 0; k < 4; k++)
                 p[k] = (uint8_t)(v >> (8 * k));
+}
+
+/* A fast seller's days survive a round trip; restored into a table without room for fast
+ * sellers, days above 255 cap there and are counted while the others stay exact. */
+static void test_restore_fast_sellers(void **state)
+{
+        struct fixture f, g, h;
+        struct sw_sku_table_params none = {.max_skus = 4, .history_days = 14, .max_categories = 4};
+        uint8_t blob[SW_SKU_BLOB_MAX(14, 14)];
+        uint32_t i, j;
+        int n;
+        (void)state;
+        fixture_init(&f, 4, 14, 0, 4);
+        fixture_init(&g, 4, 14, 0, 4);
+        fixture_init_params(&h, &none);
+        i = add(&f.t, "FAST");
+        for (sw_day_t d = D0; d < D0 + 10; d++)
+                sw_sku_add_sold(&f.t, i, d, (uint32_t)(d - D0) * 100 + 3);
+        assert_int_equal(sw_sku_at(&f.t, i)->fast, 1);
+        n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
+        assert_true(n > 0);
+        assert_int_equal(sw_sku_restore(&g.t, "FAST", 4, blob, (size_t)n), 0);
+        assert_int_equal(sw_sku_restore(&h.t, "FAST", 4, blob, (size_t)n), 0);
+        assert_int_equal(sw_sku_table_find(&g.t, "FAST", 4, &j), 0);
+        assert_int_equal(sw_sku_at(&g.t, j)->fast, 1);
+        for (sw_day_t d = D0; d < D0 + 10; d++) {
+                int32_t want = (int32_t)(d - D0) * 100 + 3;
+                assert_int_equal(sw_sku_sold(&g.t, j, d), want);
+                assert_int_equal(sw_sku_sold(&h.t, j, d), want > 255 ? 255 : want);
+        }
+        assert_int_equal(h.t.sales_saturated, 7);
+        assert_int_equal(g.t.sales_saturated, 0);
+        fixture_done(&f);
+        fixture_done(&g);
+        fixture_done(&h);
 }
 
 static void test_restore_malformed(void **state)
@@ -1177,6 +1312,9 @@ int main(void)
             cmocka_unit_test(test_restore_categories_full),
             cmocka_unit_test(test_restore_keeps_dirty_list_consistent),
             cmocka_unit_test(test_restore_malformed),
+            cmocka_unit_test(test_sold_fast_pool),
+            cmocka_unit_test(test_series_match_per_day),
+            cmocka_unit_test(test_restore_fast_sellers),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

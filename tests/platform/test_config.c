@@ -97,6 +97,7 @@ static void test_defaults(void **state)
         assert_int_equal(c.limits.dedup_ids, 65536);
         assert_int_equal(c.limits.max_categories, 4096);
         assert_int_equal(c.limits.max_shelf_skus, 20000);
+        assert_int_equal(c.limits.max_fast_skus, 2048);
         assert_true(c.detectors.ml.enabled);
         assert_int_equal(c.detectors.ml.trees, 100);
         assert_int_equal(c.detectors.ml.samples, 256);
@@ -655,6 +656,7 @@ static const char *const all_settings[] = {
     "limits.dedup_ids",
     "limits.max_categories",
     "limits.max_shelf_skus",
+    "limits.max_fast_skus",
     "limits.max_open_anomalies",
     "limits.max_future_seconds",
     "limits.outbox_inflight",

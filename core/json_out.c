@@ -1,0 +1,256 @@
+/* Append-only JSON writer into a caller's buffer (see json_out.h). */
+#include "core/json_out.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define JSON_OUT_EXACT_LIMIT 0x1p53 /* doubles below this in magnitude hold integers exactly */
+
+/* Appends n bytes; past the room (size - 1, one byte is kept for the NUL) only counts them. */
+static void json_out__put(struct sw_json_out *o, const char *s, size_t n)
+{
+        size_t room = o->size > 0 ? o->size - 1 : 0;
+        if (!o->overflow && n <= room - o->len) {
+                memcpy(o->buf + o->len, s, n);
+        } else if (!o->overflow) {
+                memcpy(o->buf + o->len, s, room - o->len);
+                o->overflow = true;
+        }
+        o->len += n;
+}
+
+static void json_out__putc(struct sw_json_out *o, char c)
+{
+        if (!o->overflow && o->len + 1 < o->size)
+                o->buf[o->len] = c;
+        else
+                o->overflow = true;
+        o->len++;
+}
+
+/* Every value goes through here: one is due at the start and after each key. */
+static void json_out__value(struct sw_json_out *o)
+{
+        if (!o->want_value)
+                o->misuse = true;
+        o->want_value = false;
+}
+
+/* Bytes a JSON string cannot hold as is: controls, the quote and the backslash. */
+static const bool json_out__escaped[256] = {
+    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+    [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+    [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+    [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
+    [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1,
+};
+
+/* A quoted string, escaped exactly like cJSON's printer does. */
+static void json_out__quoted(struct sw_json_out *o, const char *s, size_t n)
+{
+        static const char hex[] = "0123456789abcdef";
+        size_t run = 0; /* start of the pending run of bytes copied as is */
+        json_out__putc(o, '"');
+        for (size_t i = 0; i < n; i++) {
+                unsigned char ch = (unsigned char)s[i];
+                char esc[6] = {'\\', 0, '0', '0', 0, 0};
+                size_t esc_len = 2;
+                if (!json_out__escaped[ch])
+                        continue;
+                json_out__put(o, s + run, i - run);
+                run = i + 1;
+                switch (ch) {
+                case '"':
+                        esc[1] = '"';
+                        break;
+                case '\\':
+                        esc[1] = '\\';
+                        break;
+                case '\b':
+                        esc[1] = 'b';
+                        break;
+                case '\f':
+                        esc[1] = 'f';
+                        break;
+                case '\n':
+                        esc[1] = 'n';
+                        break;
+                case '\r':
+                        esc[1] = 'r';
+                        break;
+                case '\t':
+                        esc[1] = 't';
+                        break;
+                default:
+                        esc[1] = 'u';
+                        esc[4] = hex[ch >> 4];
+                        esc[5] = hex[ch & 15];
+                        esc_len = 6;
+                }
+                json_out__put(o, esc, esc_len);
+        }
+        json_out__put(o, s + run, n - run);
+        json_out__putc(o, '"');
+}
+
+static void json_out__int(struct sw_json_out *o, int64_t v)
+{
+        char tmp[20]; /* "-9223372036854775808" */
+        char *p = tmp + sizeof(tmp);
+        uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+        do {
+                *--p = (char)('0' + u % 10);
+                u /= 10;
+        } while (u);
+        if (v < 0)
+                *--p = '-';
+        json_out__put(o, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+static void json_out__double(struct sw_json_out *o, double v)
+{
+        char tmp[32];
+        int n;
+        if (!isfinite(v)) {
+                json_out__putc(o, '0');
+                return;
+        }
+        if (fabs(v) < JSON_OUT_EXACT_LIMIT && (double)(int64_t)v == v) {
+                json_out__int(o, (int64_t)v); /* -0.0 too: "0" */
+                return;
+        }
+        n = snprintf(tmp, sizeof(tmp), "%.10g", v);
+        if (n <= 0 || (size_t)n >= sizeof(tmp)) { /* cannot happen for a finite double */
+                json_out__putc(o, '0');
+                return;
+        }
+        for (int i = 0; i < n; i++) /* a locale's decimal comma is not JSON */
+                if (tmp[i] == ',')
+                        tmp[i] = '.';
+        json_out__put(o, tmp, (size_t)n);
+}
+
+void sw_json_out_init(struct sw_json_out *o, char *buf, size_t size)
+{
+        *o = (struct sw_json_out){.buf = buf, .size = buf ? size : 0, .want_value = true};
+}
+
+void sw_json_out_object_begin(struct sw_json_out *o)
+{
+        json_out__value(o);
+        if (o->depth >= SW_JSON_OUT_MAX_DEPTH) {
+                o->misuse = true;
+                return;
+        }
+        json_out__putc(o, '{');
+        o->first[o->depth++] = true;
+}
+
+void sw_json_out_object_end(struct sw_json_out *o)
+{
+        if (o->depth == 0 || o->want_value) {
+                o->misuse = true;
+                return;
+        }
+        json_out__putc(o, '}');
+        o->depth--;
+}
+
+void sw_json_out_key(struct sw_json_out *o, const char *key)
+{
+        if (o->depth == 0 || o->want_value) {
+                o->misuse = true;
+                return;
+        }
+        if (!o->first[o->depth - 1])
+                json_out__putc(o, ',');
+        o->first[o->depth - 1] = false;
+        json_out__quoted(o, key, strlen(key));
+        json_out__putc(o, ':');
+        o->want_value = true;
+}
+
+void sw_json_out_string(struct sw_json_out *o, const char *s)
+{
+        sw_json_out_string_n(o, s, strlen(s));
+}
+
+void sw_json_out_string_n(struct sw_json_out *o, const char *s, size_t n)
+{
+        json_out__value(o);
+        json_out__quoted(o, s, n);
+}
+
+void sw_json_out_int(struct sw_json_out *o, int64_t v)
+{
+        json_out__value(o);
+        json_out__int(o, v);
+}
+
+void sw_json_out_fixed(struct sw_json_out *o, double v, unsigned decimals)
+{
+        static const double scale[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
+        char tmp[32]; /* sign, 16 integer digits, dot, 6 decimals */
+        char *p = tmp + sizeof(tmp);
+        double r;
+        uint64_t u;
+        bool significant = false;
+        json_out__value(o);
+        if (decimals > SW_JSON_OUT_MAX_DECIMALS) {
+                o->misuse = true;
+                return;
+        }
+        if (!isfinite(v)) {
+                json_out__putc(o, '0');
+                return;
+        }
+        r = round(v * scale[decimals]);
+        if (!(fabs(r) < JSON_OUT_EXACT_LIMIT)) {
+                json_out__double(o, v);
+                return;
+        }
+        u = (uint64_t)fabs(r);
+        if (u == 0) { /* also what "-0.00004" rounds to */
+                json_out__putc(o, '0');
+                return;
+        }
+        for (unsigned k = 0; k < decimals;
+             k++) { /* decimals, right to left, trailing zeros dropped */
+                unsigned digit = (unsigned)(u % 10);
+                u /= 10;
+                if (digit || significant)
+                        *--p = (char)('0' + digit);
+                significant = significant || digit;
+        }
+        if (significant)
+                *--p = '.';
+        do {
+                *--p = (char)('0' + u % 10);
+                u /= 10;
+        } while (u);
+        if (r < 0)
+                *--p = '-';
+        json_out__put(o, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void sw_json_out_double(struct sw_json_out *o, double v)
+{
+        json_out__value(o);
+        json_out__double(o, v);
+}
+
+int sw_json_out_finish(struct sw_json_out *o)
+{
+        if (o->size > 0)
+                o->buf[o->overflow ? o->size - 1 : o->len] = '\0';
+        if (o->misuse || o->depth > 0 || o->want_value)
+                return -EINVAL;
+        if (o->overflow)
+                return -ENOBUFS;
+        if (o->len > INT_MAX)
+                return -EOVERFLOW;
+        return (int)o->len;
+}

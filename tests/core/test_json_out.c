@@ -1,0 +1,477 @@
+/* Unit tests of the append-only JSON writer (core/json_out.c). */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/json_out.h"
+
+/* A scalar value written alone as the whole text: SCALAR(sw_json_out_int(&o_, 1)) is "1". */
+static char out_[256];        /* the text */
+static struct sw_json_out o_; /* its writer */
+
+static void scalar_begin(void)
+{
+        sw_json_out_init(&o_, out_, sizeof(out_));
+}
+
+static const char *scalar_end(void)
+{
+        assert_true(sw_json_out_finish(&o_) >= 0);
+        return out_;
+}
+
+#define SCALAR(call) (scalar_begin(), (call), scalar_end())
+
+static const char *fixed(double v, unsigned decimals)
+{
+        return SCALAR(sw_json_out_fixed(&o_, v, decimals));
+}
+
+static const char *dbl(double v)
+{
+        return SCALAR(sw_json_out_double(&o_, v));
+}
+
+static const char *integer(int64_t v)
+{
+        return SCALAR(sw_json_out_int(&o_, v));
+}
+
+/* splitmix64: a reproducible stream of random bits. */
+static uint64_t next_random(uint64_t *state)
+{
+        uint64_t z = (*state += 0x9e3779b97f4a7c15u);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+        return z ^ (z >> 31);
+}
+
+static double uniform01(uint64_t *state)
+{
+        return (double)(next_random(state) >> 11) * 0x1p-53;
+}
+
+/* JSON's number grammar: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
+static bool is_json_number(const char *s)
+{
+        if (*s == '-')
+                s++;
+        if (*s == '0')
+                s++;
+        else if (*s >= '1' && *s <= '9')
+                while (*s >= '0' && *s <= '9')
+                        s++;
+        else
+                return false;
+        if (*s == '.') {
+                s++;
+                if (!(*s >= '0' && *s <= '9'))
+                        return false;
+                while (*s >= '0' && *s <= '9')
+                        s++;
+        }
+        if (*s == 'e' || *s == 'E') {
+                s++;
+                if (*s == '+' || *s == '-')
+                        s++;
+                if (!(*s >= '0' && *s <= '9'))
+                        return false;
+                while (*s >= '0' && *s <= '9')
+                        s++;
+        }
+        return *s == '\0';
+}
+
+static void test_string_escapes_every_control_byte(void **state)
+{
+        (void)state;
+        for (unsigned b = 0; b < 0x20; b++) {
+                char in[3] = {'a', (char)b, 'z'}, want[16];
+                switch (b) {
+                case '\b':
+                        strcpy(want, "\"a\\bz\"");
+                        break;
+                case '\f':
+                        strcpy(want, "\"a\\fz\"");
+                        break;
+                case '\n':
+                        strcpy(want, "\"a\\nz\"");
+                        break;
+                case '\r':
+                        strcpy(want, "\"a\\rz\"");
+                        break;
+                case '\t':
+                        strcpy(want, "\"a\\tz\"");
+                        break;
+                default:
+                        snprintf(want, sizeof(want), "\"a\\u%04xz\"", b); /* lowercase, as cJSON */
+                }
+                assert_string_equal(SCALAR(sw_json_out_string_n(&o_, in, sizeof(in))), want);
+        }
+        assert_string_equal(SCALAR(sw_json_out_string_n(&o_, "\0\x1f", 2)), "\"\\u0000\\u001f\"");
+}
+
+static void test_string_quotes_backslash_and_utf8(void **state)
+{
+        (void)state;
+        assert_string_equal(SCALAR(sw_json_out_string(&o_, "say \"hi\"")), "\"say \\\"hi\\\"\"");
+        assert_string_equal(SCALAR(sw_json_out_string(&o_, "C:\\tmp\\")), "\"C:\\\\tmp\\\\\"");
+        assert_string_equal(SCALAR(sw_json_out_string(&o_, "")), "\"\"");
+        /* UTF-8, DEL and '/' pass through untouched. */
+        assert_string_equal(
+            SCALAR(sw_json_out_string(&o_, "h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\x7f/")),
+            "\"h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\x7f/\"");
+        /* Every byte from 0x20 up but the quote and the backslash is copied as is. */
+        char all[224], want[256];
+        size_t n = 0;
+        for (unsigned b = 0x20; b < 0x100; b++)
+                all[b - 0x20] = (char)b;
+        want[n++] = '"';
+        for (unsigned b = 0x20; b < 0x100; b++) {
+                if (b == '"' || b == '\\')
+                        want[n++] = '\\';
+                want[n++] = (char)b;
+        }
+        want[n++] = '"';
+        want[n] = '\0';
+        assert_string_equal(SCALAR(sw_json_out_string_n(&o_, all, sizeof(all))), want);
+        /* Keys are escaped the same way. */
+        char buf[64];
+        struct sw_json_out o;
+        sw_json_out_init(&o, buf, sizeof(buf));
+        sw_json_out_object_begin(&o);
+        sw_json_out_key(&o, "a\"b\n");
+        sw_json_out_int(&o, 1);
+        sw_json_out_object_end(&o);
+        assert_int_equal(sw_json_out_finish(&o), 12);
+        assert_string_equal(buf, "{\"a\\\"b\\n\":1}");
+}
+
+static void test_integers(void **state)
+{
+        (void)state;
+        assert_string_equal(integer(0), "0");
+        assert_string_equal(integer(7), "7");
+        assert_string_equal(integer(-1), "-1");
+        assert_string_equal(integer(1234567890), "1234567890");
+        assert_string_equal(integer(INT64_MAX), "9223372036854775807");
+        assert_string_equal(integer(INT64_MIN), "-9223372036854775808");
+        assert_string_equal(integer(INT64_MIN + 1), "-9223372036854775807");
+}
+
+static void test_fixed_decimals(void **state)
+{
+        (void)state;
+        assert_string_equal(fixed(123.4, 2), "123.4");
+        assert_string_equal(fixed(5, 2), "5");
+        assert_string_equal(fixed(0, 4), "0");
+        assert_string_equal(fixed(-0.0, 2), "0");
+        assert_string_equal(fixed(59.33, 2), "59.33");
+        assert_string_equal(fixed(-59.336, 2), "-59.34");
+        assert_string_equal(fixed(0.1, 2), "0.1");
+        assert_string_equal(fixed(1.0001, 2), "1");
+        assert_string_equal(fixed(0.0971, 4), "0.0971");
+        assert_string_equal(fixed(0.000001, 6), "0.000001");
+        assert_string_equal(fixed(1e-7, 6), "0");
+        assert_string_equal(fixed(42.42, 0), "42");
+        /* A negative value that rounds to zero is "0", not "-0". */
+        assert_string_equal(fixed(-0.00004, 4), "0");
+        assert_string_equal(fixed(-0.004, 2), "0");
+        /* Halves round away from zero (2.5, 0.125 and 0.375 are exact in binary). */
+        assert_string_equal(fixed(2.5, 0), "3");
+        assert_string_equal(fixed(-2.5, 0), "-3");
+        assert_string_equal(fixed(0.125, 2), "0.13");
+        assert_string_equal(fixed(-0.375, 2), "-0.38");
+        /* Decimal "halves" are not exact in binary: they are decided by the product
+         * v * 10^d as a double, exactly as round(v * 100) / 100 (the cJSON version) did.
+         * 0.005 (0.005000000000000000104...) * 100 is 0.5: up. 1.995 (1.99500000000000010658...)
+         * * 100 is 199.5: up. 1.005 (1.00499999999999989...) * 100 is 100.49999999999999: down.
+         * 1.115 (1.11499999999999999111...) * 100 rounds to 111.5: up, like round() did. */
+        assert_string_equal(fixed(0.005, 2), "0.01");
+        assert_string_equal(fixed(-0.005, 2), "-0.01");
+        assert_string_equal(fixed(1.995, 2), "2");
+        assert_string_equal(fixed(-1.995, 2), "-2");
+        assert_string_equal(fixed(1.005, 2), "1");
+        assert_string_equal(fixed(1.115, 2), "1.12");
+        assert_string_equal(fixed(-0.00005, 4), "-0.0001");
+        assert_string_equal(fixed(0.99999, 4), "1");
+        assert_string_equal(fixed(9.99999999, 6), "10");
+        /* Non-finite values are 0. */
+        assert_string_equal(fixed(NAN, 2), "0");
+        assert_string_equal(fixed(INFINITY, 4), "0");
+        assert_string_equal(fixed(-INFINITY, 0), "0");
+        /* Scaled values beyond 2^53 take the general path. */
+        assert_string_equal(fixed(12345678.9, 6), "12345678.9");
+        assert_string_equal(fixed(1e10, 6), "10000000000");
+        assert_string_equal(fixed(15000000000.25, 6), "1.5e+10");
+        assert_string_equal(fixed(-1e300, 2), "-1e+300");
+}
+
+static void test_fixed_decimals_match_round(void **state)
+{
+        (void)state;
+        static const double scale[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
+        uint64_t rng = 42;
+        for (int i = 0; i < 200000; i++) {
+                unsigned d = (unsigned)(next_random(&rng) % 7);
+                double v = pow(10, uniform01(&rng) * 14 - 6) * (next_random(&rng) & 1 ? -1 : 1);
+                const char *s = fixed(v, d), *dot = strchr(s, '.');
+                double want = round(v * scale[d]) / scale[d];
+                assert_true(is_json_number(s));
+                if (fabs(v * scale[d]) >= 0x1p53)
+                        continue;
+                /* Parses back to exactly round(v * 10^d) / 10^d, without trailing zeros. */
+                assert_true(strtod(s, NULL) == (want == 0 ? 0 : want));
+                assert_false(strchr(s, 'e'));
+                if (dot) {
+                        assert_true(strlen(dot + 1) <= d);
+                        assert_true(s[strlen(s) - 1] != '0');
+                }
+                assert_false(strcmp(s, "-0") == 0);
+        }
+}
+
+static void test_fixed_bad_decimals_is_misuse(void **state)
+{
+        (void)state;
+        char buf[32];
+        struct sw_json_out o;
+        sw_json_out_init(&o, buf, sizeof(buf));
+        sw_json_out_fixed(&o, 1.5, 7);
+        assert_int_equal(sw_json_out_finish(&o), -EINVAL);
+}
+
+static void test_general_doubles(void **state)
+{
+        (void)state;
+        assert_string_equal(dbl(0), "0");
+        assert_string_equal(dbl(-0.0), "0");
+        assert_string_equal(dbl(1), "1");
+        assert_string_equal(dbl(-42), "-42");
+        assert_string_equal(dbl(0.1), "0.1");
+        assert_string_equal(dbl(3.49), "3.49");
+        assert_string_equal(dbl(4.123456789123), "4.123456789");
+        assert_string_equal(dbl(1e15), "1000000000000000");
+        assert_string_equal(dbl(9007199254740991.0), "9007199254740991");
+        assert_string_equal(dbl(-9007199254740991.0), "-9007199254740991");
+        assert_string_equal(dbl(9007199254740992.0), "9.007199255e+15");
+        assert_string_equal(dbl(1e-300), "1e-300");
+        assert_string_equal(dbl(0.000604), "0.000604");
+        assert_string_equal(dbl((double)0.1f), "0.1000000015");
+        assert_true(is_json_number(dbl(5e-324)));
+        assert_true(is_json_number(dbl(-1.7976931348623157e308)));
+        assert_string_equal(dbl(NAN), "0");
+        assert_string_equal(dbl(-NAN), "0");
+        assert_string_equal(dbl(INFINITY), "0");
+        assert_string_equal(dbl(-INFINITY), "0");
+}
+
+static void test_general_doubles_round_trip(void **state)
+{
+        (void)state;
+        uint64_t rng = 7;
+        for (int i = 0; i < 1000000; i++) {
+                /* log-uniform over 1e-12 .. 1e15, both signs */
+                double v = pow(10, uniform01(&rng) * 27 - 12) * (next_random(&rng) & 1 ? -1 : 1);
+                const char *s = dbl(v);
+                char *end;
+                double back = strtod(s, &end);
+                if (!is_json_number(s))
+                        fail_msg("not a JSON number: %s (from %.17g)", s, v);
+                assert_true(*end == '\0');
+                /* 10 significant digits: at most 5e-10 off, plus strtod's own half ulp. */
+                if (!(fabs(back - v) <= 5e-10 * fabs(v) * (1 + 1e-12)))
+                        fail_msg("%.17g written as %s (relative error %g)", v, s,
+                                 fabs(back - v) / fabs(v));
+        }
+}
+
+static void test_nested_objects_and_commas(void **state)
+{
+        (void)state;
+        char buf[256];
+        struct sw_json_out o;
+        static const char want[] =
+            "{\"a\":1,\"b\":{\"c\":\"x\",\"d\":{},\"e\":{\"f\":2.5}},\"g\":\"h\",\"i\":{}}";
+        sw_json_out_init(&o, buf, sizeof(buf));
+        sw_json_out_object_begin(&o);
+        sw_json_out_key(&o, "a");
+        sw_json_out_int(&o, 1);
+        sw_json_out_key(&o, "b");
+        sw_json_out_object_begin(&o);
+        sw_json_out_key(&o, "c");
+        sw_json_out_string(&o, "x");
+        sw_json_out_key(&o, "d");
+        sw_json_out_object_begin(&o);
+        sw_json_out_object_end(&o);
+        sw_json_out_key(&o, "e");
+        sw_json_out_object_begin(&o);
+        sw_json_out_key(&o, "f");
+        sw_json_out_double(&o, 2.5);
+        sw_json_out_object_end(&o);
+        sw_json_out_object_end(&o);
+        sw_json_out_key(&o, "g");
+        sw_json_out_string(&o, "h");
+        sw_json_out_key(&o, "i");
+        sw_json_out_object_begin(&o);
+        sw_json_out_object_end(&o);
+        sw_json_out_object_end(&o);
+        assert_int_equal(sw_json_out_finish(&o), (int)strlen(want));
+        assert_string_equal(buf, want);
+}
+
+static void test_depth_limit(void **state)
+{
+        (void)state;
+        char buf[256];
+        struct sw_json_out o;
+        sw_json_out_init(&o, buf, sizeof(buf));
+        sw_json_out_object_begin(&o);
+        for (int d = 1; d < SW_JSON_OUT_MAX_DEPTH; d++) {
+                sw_json_out_key(&o, "k");
+                sw_json_out_object_begin(&o);
+        }
+        for (int d = 0; d < SW_JSON_OUT_MAX_DEPTH; d++)
+                sw_json_out_object_end(&o);
+        static const char want[] = "{\"k\":{\"k\":{\"k\":{\"k\":{\"k\":{\"k\":{\"k\":{}}}}}}}}";
+        assert_int_equal(SW_JSON_OUT_MAX_DEPTH, 8);
+        assert_int_equal(sw_json_out_finish(&o), (int)strlen(want));
+        assert_string_equal(buf, want);
+        /* One deeper is a usage error. */
+        sw_json_out_init(&o, buf, sizeof(buf));
+        sw_json_out_object_begin(&o);
+        for (int d = 1; d <= SW_JSON_OUT_MAX_DEPTH; d++) {
+                sw_json_out_key(&o, "k");
+                sw_json_out_object_begin(&o);
+        }
+        assert_int_equal(sw_json_out_finish(&o), -EINVAL);
+}
+
+static void test_misuse(void **state)
+{
+        (void)state;
+        char buf[64];
+        struct sw_json_out o;
+        /* nothing written */
+        sw_json_out_init(&o, buf, sizeof(buf));
+        assert_int_equal(sw_json_out_finish(&o), -EINVAL);
+        /* a key outside any object */
+        sw_json_out_init(&o, buf, sizeof(buf));
+        sw_json_out_key(&o, "k");
+        assert_int_equal(sw_json_out_finish(&o), -EINVAL);
+        /* a value without a key inside an object */
+        sw_json_out_init(&o, buf, sizeof(buf));
+        sw_json_out_object_begin(&o);
+        sw_json_out_int(&o, 1);
+        sw_json_out_object_end(&o);
+        assert_int_equal(sw_json_out_finish(&o), -EINVAL);
+        /* a key without its value */
+        sw_json_out_init(&o, buf, sizeof(buf));
+        sw_json_out_object_begin(&o);
+        sw_json_out_key(&o, "k");
+        sw_json_out_object_end(&o);
+        assert_int_equal(sw_json_out_finish(&o), -EINVAL);
+        /* an object left open, one closed twice, two top-level values */
+        sw_json_out_init(&o, buf, sizeof(buf));
+        sw_json_out_object_begin(&o);
+        assert_int_equal(sw_json_out_finish(&o), -EINVAL);
+        sw_json_out_init(&o, buf, sizeof(buf));
+        sw_json_out_object_begin(&o);
+        sw_json_out_object_end(&o);
+        sw_json_out_object_end(&o);
+        assert_int_equal(sw_json_out_finish(&o), -EINVAL);
+        sw_json_out_init(&o, buf, sizeof(buf));
+        sw_json_out_int(&o, 1);
+        sw_json_out_int(&o, 2);
+        assert_int_equal(sw_json_out_finish(&o), -EINVAL);
+        /* a scalar alone is a whole text */
+        sw_json_out_init(&o, buf, sizeof(buf));
+        sw_json_out_int(&o, 12);
+        assert_int_equal(sw_json_out_finish(&o), 2);
+        assert_string_equal(buf, "12");
+}
+
+/* A document with every kind of value, escapes and nesting. */
+static int write_document(struct sw_json_out *o, char *buf, size_t size)
+{
+        sw_json_out_init(o, buf, size);
+        sw_json_out_object_begin(o);
+        sw_json_out_key(o, "id");
+        sw_json_out_string(o, "ghost_stock:SKU-1:2026-11-20");
+        sw_json_out_key(o, "text");
+        sw_json_out_string(o, "a \"quoted\"\\ line\n\x01 caf\xc3\xa9");
+        sw_json_out_key(o, "n");
+        sw_json_out_int(o, INT64_MIN);
+        sw_json_out_key(o, "m");
+        sw_json_out_object_begin(o);
+        sw_json_out_key(o, "v");
+        sw_json_out_fixed(o, -1234.5678, 2);
+        sw_json_out_key(o, "d");
+        sw_json_out_double(o, 3.14159265358979);
+        sw_json_out_key(o, "e");
+        sw_json_out_double(o, 1.25e-7);
+        sw_json_out_object_end(o);
+        sw_json_out_object_end(o);
+        return sw_json_out_finish(o);
+}
+
+static void test_overflow_at_every_size(void **state)
+{
+        (void)state;
+        char full[512], buf[512 + 16];
+        struct sw_json_out o;
+        int len = write_document(&o, full, sizeof(full));
+        assert_true(len > 0 && (size_t)len == strlen(full));
+        for (size_t size = 0; size <= (size_t)len + 1; size++) {
+                memset(buf, 0xa5, sizeof(buf));
+                int r = write_document(&o, size ? buf : NULL, size);
+                for (size_t i = size; i < sizeof(buf); i++) /* nothing past size */
+                        assert_int_equal((unsigned char)buf[i], 0xa5);
+                assert_int_equal(o.len, (size_t)len); /* the length needed, even on overflow */
+                if (size > (size_t)len) {
+                        assert_int_equal(r, len);
+                        assert_false(o.overflow);
+                        assert_string_equal(buf, full);
+                        continue;
+                }
+                assert_int_equal(r, -ENOBUFS);
+                assert_true(o.overflow);
+                if (size > 0) { /* a NUL-terminated prefix */
+                        assert_int_equal(buf[size - 1], '\0');
+                        assert_memory_equal(buf, full, size - 1);
+                }
+        }
+        /* A retry of len + 1 bytes fits. */
+        memset(buf, 0xa5, sizeof(buf));
+        write_document(&o, buf, 10);
+        assert_int_equal(write_document(&o, buf, o.len + 1), len);
+        assert_string_equal(buf, full);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_string_escapes_every_control_byte),
+            cmocka_unit_test(test_string_quotes_backslash_and_utf8),
+            cmocka_unit_test(test_integers),
+            cmocka_unit_test(test_fixed_decimals),
+            cmocka_unit_test(test_fixed_decimals_match_round),
+            cmocka_unit_test(test_fixed_bad_decimals_is_misuse),
+            cmocka_unit_test(test_general_doubles),
+            cmocka_unit_test(test_general_doubles_round_trip),
+            cmocka_unit_test(test_nested_objects_and_commas),
+            cmocka_unit_test(test_depth_limit),
+            cmocka_unit_test(test_misuse),
+            cmocka_unit_test(test_overflow_at_every_size),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

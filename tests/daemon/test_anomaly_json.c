@@ -1,0 +1,371 @@
+/* P/anomaly payloads (daemon/anomaly_json.c): every key, in order, with its value. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "core/civil_time.h"
+#include "daemon/anomaly_json.h"
+
+/* The member under the cursor must be `key`; returns it and moves the cursor on. */
+static const cJSON *member(const cJSON **cur, const char *key)
+{
+        const cJSON *it = *cur;
+        if (!it)
+                fail_msg("missing \"%s\" (end of object)", key);
+        if (strcmp(it->string, key) != 0)
+                fail_msg("expected \"%s\", found \"%s\"", key, it->string);
+        *cur = it->next;
+        return it;
+}
+
+static void check_string(const cJSON **cur, const char *key, const char *want)
+{
+        const cJSON *it = member(cur, key);
+        assert_true(cJSON_IsString(it));
+        assert_string_equal(it->valuestring, want);
+}
+
+static void check_int(const cJSON **cur, const char *key, int64_t want)
+{
+        const cJSON *it = member(cur, key);
+        assert_true(cJSON_IsNumber(it));
+        if (it->valuedouble != (double)want)
+                fail_msg("%s: %.17g, want %lld", key, it->valuedouble, (long long)want);
+}
+
+/* A double, within relative 1e-9 of the input (non-finite input: 0). */
+static void check_double(const cJSON **cur, const char *key, double in)
+{
+        const cJSON *it = member(cur, key);
+        double want = isfinite(in) ? in : 0;
+        assert_true(cJSON_IsNumber(it));
+        if (!(fabs(it->valuedouble - want) <= 1e-9 * fabs(want)))
+                fail_msg("%s: %.17g, want %.17g", key, it->valuedouble, want);
+}
+
+/* Exactly the input rounded to `scale` (100: 2 decimals), as round(x * scale) / scale. */
+static void check_rounded(const cJSON **cur, const char *key, double in, double scale)
+{
+        const cJSON *it = member(cur, key);
+        double want = round((isfinite(in) ? in : 0) * scale) / scale;
+        assert_true(cJSON_IsNumber(it));
+        if (it->valuedouble != want)
+                fail_msg("%s: %.17g, want %.17g", key, it->valuedouble, want);
+}
+
+static const cJSON *check_object(const cJSON **cur, const char *key)
+{
+        const cJSON *it = member(cur, key);
+        assert_true(cJSON_IsObject(it));
+        return it->child;
+}
+
+static void check_end(const cJSON *cur)
+{
+        if (cur)
+                fail_msg("unexpected member \"%s\"", cur->string);
+}
+
+static struct sw_anomaly_json_ctx ctx(void)
+{
+        return (struct sw_anomaly_json_ctx){
+            .tenant = "acme",
+            .store = "store-0042",
+            .id = "ghost_stock:SKU-000123:2026-11-20",
+            .sku = "SKU-000123",
+            .category = "dairy",
+            .detected_at = 1795000000, /* 2026-11-18T11:06:40Z */
+            .price = 3.49,
+            .on_hand = 17,
+            .ghost_mode = SW_GHOST_MODE_POISSON,
+        };
+}
+
+static struct sw_finding finding(enum sw_anomaly_type type)
+{
+        struct sw_finding f;
+        memset(&f, 0, sizeof(f));
+        f.type = type;
+        f.status = SW_STATUS_OPEN;
+        f.is_new = true;
+        f.since = 20400; /* 2025-11-08 */
+        f.as_of = 20410; /* 2025-11-18 */
+        f.severity = SW_SEVERITY_WARNING;
+        f.action = SW_ACTION_CYCLE_COUNT;
+        f.score = 4.123456789123;
+        f.probability = 0.87345123456;
+        f.value = 59.335;
+        strcpy(f.description, "No sales for 6 days");
+        return f;
+}
+
+/* Renders, parses and checks the common members; returns the parsed tree and metadata. */
+static cJSON *render_and_check(const struct sw_anomaly_json_ctx *c, const struct sw_finding *f,
+                               const char *description, const cJSON **ret_metadata)
+{
+        char day[16], since[16], ts[32];
+        char *text = sw_anomaly_json(c, f);
+        cJSON *root;
+        const cJSON *cur;
+        assert_non_null(text);
+        root = cJSON_Parse(text);
+        if (!root)
+                fail_msg("not JSON: %s", text);
+        free(text);
+        assert_true(cJSON_IsObject(root));
+        assert_int_equal(sw_date_format(f->as_of, day, sizeof(day)), 10);
+        assert_int_equal(sw_date_format(f->since, since, sizeof(since)), 10);
+        assert_int_equal(sw_rfc3339_format(c->detected_at, ts, sizeof(ts)), 20);
+        cur = root->child;
+        check_string(&cur, "id", c->id);
+        check_string(&cur, "tenant", c->tenant);
+        check_string(&cur, "store", c->store);
+        check_string(&cur, "type", sw_anomaly_type_name(f->type));
+        check_string(&cur, "severity", sw_severity_name(f->severity));
+        check_string(&cur, "status", sw_status_name(f->status));
+        check_string(&cur, "sku", c->sku);
+        check_string(&cur, "category", c->category);
+        check_string(&cur, "as_of", day);
+        check_string(&cur, "detected_at", ts);
+        check_double(&cur, "score", f->score);
+        check_double(&cur, "probability", f->probability);
+        check_rounded(&cur, "value", f->value, 100);
+        check_string(&cur, "description", description ? description : f->description);
+        check_string(&cur, "action", sw_action_name(f->action));
+        *ret_metadata = check_object(&cur, "metadata");
+        check_end(cur);
+        cur = *ret_metadata;
+        check_string(&cur, "since", since);
+        check_int(&cur, "on_hand", c->on_hand);
+        check_double(&cur, "price", c->price);
+        *ret_metadata = cur;
+        return root;
+}
+
+static void check_ghost(const struct sw_anomaly_json_ctx *c, const struct sw_finding *f)
+{
+        const cJSON *m;
+        cJSON *root = render_and_check(c, f, NULL, &m);
+        check_string(&m, "mode", sw_ghost_mode_name(c->ghost_mode));
+        check_string(&m, "model", sw_ghost_model_name(f->ghost.model));
+        check_int(&m, "run_days", f->ghost.run_days);
+        check_int(&m, "observed_units", (int64_t)f->ghost.observed_units);
+        check_double(&m, "expected_units", f->ghost.expected_units);
+        check_double(&m, "p_value", f->ghost.p_value);
+        check_double(&m, "dispersion", f->ghost.dispersion);
+        check_int(&m, "baseline_days", f->ghost.baseline_days);
+        check_double(&m, "priority", f->ghost.priority);
+        check_end(m);
+        cJSON_Delete(root);
+}
+
+static void test_ghost_calibrated(void **state)
+{
+        (void)state;
+        struct sw_anomaly_json_ctx c = ctx();
+        struct sw_finding f = finding(SW_ANOMALY_GHOST_STOCK);
+        f.severity = SW_SEVERITY_CRITICAL;
+        f.ghost.model = SW_GHOST_MODEL_NEGBIN;
+        f.ghost.run_days = 6;
+        f.ghost.observed_units = 0;
+        f.ghost.expected_units = 7.41234567891;
+        f.ghost.p_value = 6.04e-4;
+        f.ghost.dispersion = 1.3333333333333333;
+        f.ghost.baseline_days = 28;
+        f.ghost.priority = 51.82213;
+        check_ghost(&c, &f);
+        /* Tiny p-values, big counts, a value at a rounding boundary, a NaN score. */
+        f.ghost.p_value = 1.234e-300;
+        f.ghost.observed_units = 123456789012;
+        f.ghost.run_days = 65535;
+        f.value = -0.005;
+        f.score = NAN;
+        f.probability = INFINITY;
+        check_ghost(&c, &f);
+}
+
+static void test_ghost_seed_cleared(void **state)
+{
+        (void)state;
+        struct sw_anomaly_json_ctx c = ctx();
+        struct sw_finding f = finding(SW_ANOMALY_GHOST_STOCK);
+        c.ghost_mode = SW_GHOST_MODE_SEED;
+        c.on_hand = -3;
+        c.price = 0;
+        f.status = SW_STATUS_CLEARED;
+        f.is_new = false;
+        f.ghost.model = SW_GHOST_MODEL_SEED;
+        f.ghost.run_days = 3;
+        f.ghost.observed_units = 1;
+        f.ghost.expected_units = 9.5;
+        f.ghost.p_value = 1;
+        f.ghost.dispersion = NAN;
+        f.ghost.baseline_days = 0;
+        f.ghost.priority = -INFINITY;
+        f.value = 1e9 + 0.126;
+        check_ghost(&c, &f);
+}
+
+static void test_ml_detected(void **state)
+{
+        (void)state;
+        struct sw_anomaly_json_ctx c = ctx();
+        struct sw_finding f = finding(SW_ANOMALY_ML_DETECTED);
+        const cJSON *m, *x, *k;
+        cJSON *root;
+        f.action = SW_ACTION_CHECK_PRICE;
+        for (int i = 0; i < SW_FEAT_COUNT; i++) {
+                f.ml.features[i] = (float)(i * 1.37 + 0.1);
+                f.ml.contributions[i] = 1.0 / (i + 3.3);
+        }
+        f.ml.features[1] = NAN;
+        f.ml.features[2] = INFINITY;
+        f.ml.features[3] = -1e20f;
+        f.ml.contributions[4] = NAN;
+        f.ml.contributions[5] = -INFINITY;
+        f.ml.contributions[6] = -0.00004;
+        f.ml.contributions[7] = 0.00005;
+        f.ml.z = 3.712345678901;
+        f.ml.threshold = NAN;
+        root = render_and_check(&c, &f, NULL, &m);
+        x = check_object(&m, "features");
+        for (int i = 0; i < SW_FEAT_COUNT; i++)
+                check_double(&x, sw_feature_name((enum sw_feature)i), f.ml.features[i]);
+        check_end(x);
+        k = check_object(&m, "contributions");
+        for (int i = 0; i < SW_FEAT_COUNT; i++)
+                check_rounded(&k, sw_feature_name((enum sw_feature)i), f.ml.contributions[i], 1e4);
+        check_end(k);
+        check_double(&m, "z", f.ml.z);
+        check_double(&m, "threshold", f.ml.threshold);
+        check_end(m);
+        cJSON_Delete(root);
+}
+
+static void check_stock(const struct sw_anomaly_json_ctx *c, const struct sw_finding *f,
+                        const char *kind)
+{
+        const cJSON *m;
+        cJSON *root = render_and_check(c, f, NULL, &m);
+        check_int(&m, "shelf_count", f->stock.shelf_count);
+        check_int(&m, "duration_minutes", f->stock.duration_s / 60);
+        if (kind)
+                check_string(&m, "kind", kind);
+        check_end(m);
+        cJSON_Delete(root);
+}
+
+static void test_shelf_out_and_discrepancies(void **state)
+{
+        (void)state;
+        struct sw_anomaly_json_ctx c = ctx();
+        struct sw_finding f = finding(SW_ANOMALY_SHELF_OUT);
+        f.action = SW_ACTION_CHECK_SHELF;
+        f.stock.on_hand = 17;
+        f.stock.shelf_count = 0;
+        f.stock.duration_s = 7265; /* 121 minutes */
+        check_stock(&c, &f, NULL);
+        f.stock.shelf_count = -1;
+        f.stock.duration_s = UINT32_MAX;
+        check_stock(&c, &f, NULL);
+
+        f = finding(SW_ANOMALY_INVENTORY_DISCREPANCY);
+        f.action = SW_ACTION_INVESTIGATE;
+        f.stock.shelf_count = 4;
+        f.stock.duration_s = 59;
+        f.stock.negative_book = 1;
+        c.on_hand = -4;
+        check_stock(&c, &f, "negative_book");
+        f.stock.negative_book = 0;
+        f.stock.shelf_count = 25;
+        c.on_hand = 12;
+        f.status = SW_STATUS_CLEARED;
+        check_stock(&c, &f, "shelf_above_book");
+}
+
+static void test_description_round_trips(void **state)
+{
+        (void)state;
+        struct sw_anomaly_json_ctx c = ctx();
+        struct sw_finding f = finding(SW_ANOMALY_SHELF_OUT);
+        const cJSON *m;
+        cJSON *root;
+        static const char desc[] = "Shelf \"A-12\" empty\\back room?\nline 2\ttab\r\x01\x1f"
+                                   " caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa6 </script>";
+        strcpy(f.description, desc);
+        c.category = "caf\xc3\xa9 & \"snacks\"";
+        c.sku = "SKU\\1\n";
+        root = render_and_check(&c, &f, desc, &m);
+        cJSON_Delete(root);
+}
+
+static void test_long_strings_still_complete(void **state)
+{
+        (void)state;
+        struct sw_anomaly_json_ctx c = ctx();
+        struct sw_finding f = finding(SW_ANOMALY_ML_DETECTED);
+        char want[sizeof(f.description) + 1];
+        const cJSON *m;
+        cJSON *root;
+        /* A description that fills the whole field, NUL included, with bytes that take 6. */
+        memset(f.description, 0x01, sizeof(f.description));
+        memcpy(want, f.description, sizeof(f.description));
+        want[sizeof(f.description)] = '\0';
+        root = render_and_check(&c, &f, want, &m);
+        cJSON_Delete(root);
+        /* Far past the stack buffer: long ids and category too. */
+        size_t n = 20000;
+        char *id = malloc(n + 1), *category = malloc(n + 1);
+        assert_non_null(id);
+        assert_non_null(category);
+        memset(id, 'i', n);
+        id[n] = '\0';
+        for (size_t i = 0; i < n; i++)
+                category[i] = i % 3 ? '"' : '\n';
+        category[n] = '\0';
+        c.id = id;
+        c.category = category;
+        root = render_and_check(&c, &f, want, &m);
+        cJSON_Delete(root);
+        free(id);
+        free(category);
+}
+
+/* As cJSON did, a NULL string (an out-of-range enum's name) leaves its key out. */
+static void test_unknown_enum_leaves_key_out(void **state)
+{
+        (void)state;
+        struct sw_anomaly_json_ctx c = ctx();
+        struct sw_finding f = finding(SW_ANOMALY_SHELF_OUT);
+        f.action = SW_ACTION_COUNT;
+        char *text = sw_anomaly_json(&c, &f);
+        cJSON *root = cJSON_Parse(text);
+        assert_non_null(root);
+        assert_null(cJSON_GetObjectItemCaseSensitive(root, "action"));
+        assert_non_null(cJSON_GetObjectItemCaseSensitive(root, "metadata"));
+        assert_non_null(strstr(text, "\"description\":\"No sales for 6 days\",\"metadata\":{"));
+        cJSON_Delete(root);
+        free(text);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_ghost_calibrated),
+            cmocka_unit_test(test_ghost_seed_cleared),
+            cmocka_unit_test(test_ml_detected),
+            cmocka_unit_test(test_shelf_out_and_discrepancies),
+            cmocka_unit_test(test_description_round_trips),
+            cmocka_unit_test(test_long_strings_still_complete),
+            cmocka_unit_test(test_unknown_enum_leaves_key_out),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
