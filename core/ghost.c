@@ -289,23 +289,32 @@ static bool ghost__prefix_bound(const struct ghost_prefix *g, double ret_hi[7])
         return true;
 }
 
-/* False when the last len days cannot all be low against the fit on the first g->m known days
- * (ghost__is_low grows with the expectation, so the upper bound decides it). */
+/* False when the last len days cannot all be low against the fit on the first `base` known
+ * days, from in->sales[first] on (ghost__is_low grows with the expectation, so the upper bound
+ * decides it). The sums in g are brought up to base only when a day has no pushed forecast:
+ * base only grows from one candidate to the next, so catching up late sums the same days in
+ * the same order. */
 static bool ghost__suffix_may_be_low(const struct sw_ghost_params *p,
-                                     const struct sw_ghost_input *in, const struct ghost_prefix *g,
-                                     uint32_t len)
+                                     const struct sw_ghost_input *in, struct ghost_prefix *g,
+                                     uint32_t first, uint32_t base, uint32_t len)
 {
         double hi[7];
-        bool valid = ghost__prefix_bound(g, hi);
+        int valid = -1; /* the bound, computed at the first day without a pushed forecast */
         for (uint32_t d = 0; d < len; d++) {
                 uint32_t i = in->n - 1 - d;
                 double e;
-                if (in->pushed && isfinite(in->pushed[i]) && in->pushed[i] >= 0.0)
+                if (in->pushed && isfinite(in->pushed[i]) && in->pushed[i] >= 0.0) {
                         e = in->pushed[i];
-                else if (valid)
+                } else {
+                        if (valid < 0) {
+                                while (g->m < base)
+                                        ghost__prefix_add(g, in->sales[first + g->m], in->weekday[first + g->m]);
+                                valid = ghost__prefix_bound(g, hi);
+                        }
+                        if (!valid)
+                                return false;
                         e = hi[in->weekday[i]];
-                else
-                        return false;
+                }
                 if (!ghost__is_low(p, in->sales[i], e))
                         return false;
         }
@@ -318,7 +327,8 @@ static bool ghost__suffix_may_be_low(const struct sw_ghost_params *p,
  * run never drags its own expectation down. Searched from the cap downwards, because
  * a shorter candidate's baseline contains the rest of a long run of partial sales and
  * may hide it. A candidate is fitted only when the running sums (struct ghost_prefix)
- * say it may pass, so a SKU costs one pass over its days and a fit or two, not cap fits.
+ * say it may pass, so a SKU costs at most one pass over its days and a fit or two, not cap
+ * fits.
  * *ret_model is the baseline of the accepted run (of L = 1 when there is none).
  */
 static int ghost__find_run(const struct sw_ghost_params *p, const struct sw_ghost_input *in,
@@ -334,11 +344,9 @@ static int ghost__find_run(const struct sw_ghost_params *p, const struct sw_ghos
         bool prune = (double)known / p->forecast.half_life_days < GHOST_PREFIX_MAX_HALVINGS;
         int rc;
 
-        while (g.m < known - len)
-                ghost__prefix_add(&g, in->sales[first + g.m], in->weekday[first + g.m]);
         for (; len >= 1; len--) {
-                /* Here g sums the first known - len days, the candidate's baseline. */
-                if (!prune || ghost__suffix_may_be_low(p, in, &g, len)) {
+                /* The candidate's baseline is the first known - len days. */
+                if (!prune || ghost__suffix_may_be_low(p, in, &g, first, known - len, len)) {
                         rc = sw_forecast_fit(&p->forecast, in->sales + first, in->weekday + first,
                                              known - len, &m);
                         if (rc < 0)
@@ -346,7 +354,6 @@ static int ghost__find_run(const struct sw_ghost_params *p, const struct sw_ghos
                         if (ghost__suffix_low(p, in, &m, len))
                                 break;
                 }
-                ghost__prefix_add(&g, in->sales[first + g.m], in->weekday[first + g.m]);
         }
         if (len == 0) {
                 /* No run (or no known day): report against the baseline before D-1. */

@@ -604,21 +604,19 @@ double sw_iforest_contributions(const struct sw_iforest *f, const float *row, do
         if (!sw_iforest_fitted(f) || !row)
                 return NAN;
         double total = 0.0, sum = 0.0, split[SW_IFOREST_MAX_FEATURES];
-        /* One walk a tree: each split's share of the rows it isolated, by feature, divided by
-         * the path length once it is known at the leaf. */
+        /* One walk a tree: each split's share of the rows it isolated (a split sends rows
+         * both ways, so a share is > 0), by feature, divided by the path length once it is
+         * known at the leaf. */
         for (uint32_t t = 0; t < f->params.n_trees; t++) {
                 const uint32_t begin = f->tree_begin[t];
-                uint32_t i = begin, used = 0;
+                uint32_t i = begin;
                 unsigned depth = 0;
+                for (uint32_t k = 0; k < nf; k++)
+                        split[k] = 0.0;
                 while (!(f->nodes[i].flags & SW_IFOREST_LEAF)) {
                         const struct sw_iforest_node *n = &f->nodes[i];
                         uint32_t child = row[n->feature] <= n->threshold ? i + 1 : begin + n->link;
-                        double w = f->log2_table[f->node_rows[i]] - f->log2_table[f->node_rows[child]];
-                        if (!(used & 1u << n->feature)) {
-                                used |= 1u << n->feature;
-                                split[n->feature] = 0.0;
-                        }
-                        split[n->feature] += w;
+                        split[n->feature] += f->log2_table[f->node_rows[i]] - f->log2_table[f->node_rows[child]];
                         depth++;
                         i = child;
                 }
@@ -626,11 +624,10 @@ double sw_iforest_contributions(const struct sw_iforest *f, const float *row, do
                 sum += h; /* as sw_iforest_score adds them: the same score */
                 if (!(h > 0.0))
                         continue;
+                double per_h = 1.0 / h;
                 for (uint32_t k = 0; k < nf; k++) {
-                        if (!(used & 1u << k))
-                                continue;
-                        ret[k] += split[k] / h;
-                        total += split[k] / h;
+                        ret[k] += split[k] * per_h;
+                        total += split[k] * per_h;
                 }
         }
         if (total > 0.0)

@@ -107,6 +107,8 @@ struct sw_daemon {
         struct sw_detector_runs runs;    /* last detector runs */
         uint64_t next_summary_ms;        /* next periodic P/summary */
         bool summary_due;                /* a detection run or outcome changed it: publish soon */
+        uint32_t findings_logged;        /* new anomalies logged one by one in this transaction */
+        uint32_t findings_unlogged;      /* ... and beyond log.max_findings_per_run, counted */
         bool inbox_lost;                 /* an inbox append failed since the last durable commit */
         bool tuning_dirty;               /* learnt scales changed since they were last saved */
         int64_t detect_clock;            /* start of the newest as_of detected (Unix s) */

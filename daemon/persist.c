@@ -2,6 +2,7 @@
 #include "daemon/daemon.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,9 +273,15 @@ int sw_daemon_record_finding(void *ctx, const struct sw_finding *f)
         r = sw_store_put_anomaly(d->store, &a);
         if (r == 0)
                 r = sw_daemon_outbox_add(d, "anomaly", id, json, false);
-        if (r == 0 && f->is_new)
-                sw_log_notice("%s %s %s: %s", sw_severity_name(f->severity), sw_anomaly_type_name(f->type), sku,
-                              f->description);
+        if (r == 0 && f->is_new) {
+                if (d->findings_logged < d->cfg.log.max_findings_per_run) {
+                        d->findings_logged++;
+                        sw_log_notice("%s %s %s: %s", sw_severity_name(f->severity), sw_anomaly_type_name(f->type),
+                                      sku, f->description);
+                } else {
+                        d->findings_unlogged++;
+                }
+        }
         free(json);
         return r;
 }
@@ -287,11 +294,16 @@ int sw_daemon_in_transaction(struct sw_daemon *d, int (*fn)(struct sw_daemon *d,
         r = sw_store_begin(d->store);
         if (r < 0)
                 return r;
+        d->findings_logged = d->findings_unlogged = 0;
         r = fn(d, arg);
         if (r > 0)
                 r = 0;
         if (r == 0)
                 r = sw_store_commit_durable(d->store);
+        if (r == 0 && d->findings_unlogged > 0)
+                sw_log_notice("... and %" PRIu32 " more new anomalies, not logged one by one "
+                              "(log.max_findings_per_run = %" PRIu32 "; the anomalies command lists them)",
+                              d->findings_unlogged, d->cfg.log.max_findings_per_run);
         if (r < 0) {
                 sw_store_rollback(d->store);
                 d->store_errors++;

@@ -746,6 +746,7 @@ static const struct config_field summary_fields[] = {
 
 static const struct config_field log_fields[] = {
     CUSTOM_FIELD("level", struct sw_config_log, level, config__parse_log_level),
+    UINT_FIELD(struct sw_config_log, max_findings_per_run, 0, 1000000),
     {0},
 };
 
@@ -1113,6 +1114,7 @@ void sw_config_defaults(struct sw_config *ret)
         ret->summary.interval_seconds = 900;
 
         ret->log.level = SW_LOG_INFO;
+        ret->log.max_findings_per_run = 100;
         config__derive_client_ids(ret);
 }
 

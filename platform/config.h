@@ -139,6 +139,7 @@ struct sw_config_summary {
 /* Section log. */
 struct sw_config_log {
         enum sw_log_level level; /* messages less important than this are dropped */
+        uint32_t max_findings_per_run; /* new anomalies logged one by one per detector run */
 };
 
 /* The whole configuration. Strings live in the struct: nothing to free. */

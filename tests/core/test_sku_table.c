@@ -496,7 +496,7 @@ static void test_series_match_per_day(void **state)
         fixture_init_params(&f, &p);
         for (int k = 0; k < 16; k++) {
                 char key[8];
-                snprintf(key, sizeof(key), "S%d", k);
+                snprintf(key, sizeof(key), "S%u", (unsigned)k & 0xffu);
                 uint32_t i = add(&f.t, key);
                 int days = rand() % 30;
                 sw_day_t start = D0 + rand() % 20;

@@ -152,6 +152,7 @@ static const struct int_setting int_settings[] = {
     INT_SETTING("limits.max_categories", limits.max_categories),
     INT_SETTING("limits.max_shelf_skus", limits.max_shelf_skus),
     INT_SETTING("limits.max_fast_skus", limits.max_fast_skus),
+    INT_SETTING("log.max_findings_per_run", log.max_findings_per_run),
     INT_SETTING("limits.max_open_anomalies", limits.max_open_anomalies),
     INT_SETTING("limits.max_future_seconds", limits.max_future_seconds),
     INT_SETTING("limits.outbox_inflight", limits.outbox_inflight),

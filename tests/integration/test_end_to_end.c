@@ -57,6 +57,51 @@ static void check_anomaly(cJSON *a)
         assert_true(strlen(h_json_string(a, "description")) > 10);
 }
 
+/* Every anomaly HQ heard of (by distinct id) was opened: logged on its own line, or counted
+ * in a run's "... and N more new anomalies" line; with one line a run allowed, the
+ * summaries carry most of them. */
+static void check_findings_log(const char *log_path, struct h_collector *hq)
+{
+        static const char *const severities[] = {"info", "warning", "critical"};
+        static const char *const types[] = {"ghost_stock", "ml_detected", "shelf_out", "inventory_discrepancy"};
+        char *log = h_read_file(log_path), pattern[64];
+        size_t n = h_collector_count(hq), distinct = 0;
+        long individual = 0, summed = 0, summaries = 0;
+        char **ids = calloc(n ? n : 1, sizeof(*ids));
+        assert_non_null(log);
+        assert_non_null(ids);
+        for (size_t s = 0; s < 3; s++)
+                for (size_t t = 0; t < 4; t++) {
+                        snprintf(pattern, sizeof(pattern), "%s %s ", severities[s], types[t]);
+                        individual += h_count(log, pattern);
+                }
+        for (const char *p = log; (p = strstr(p, "... and ")) != NULL; p++) {
+                summed += strtol(p + strlen("... and "), NULL, 10);
+                summaries++;
+        }
+        for (size_t i = 0; i < n; i++) {
+                char *msg = h_collector_get(hq, i);
+                cJSON *a = cJSON_Parse(msg);
+                bool seen = false;
+                assert_non_null(a);
+                ids[i] = strdup(h_json_string(a, "id"));
+                for (size_t j = 0; j < i && !seen; j++)
+                        seen = strcmp(ids[i], ids[j]) == 0;
+                distinct += !seen;
+                cJSON_Delete(a);
+                free(msg);
+        }
+        print_message("findings: %zu distinct at HQ, %ld logged, %ld summed in %ld lines\n", distinct, individual,
+                      summed, summaries);
+        /* An id can open again after it cleared (same episode start): at least once each. */
+        assert_true(summaries > 0 && individual < (long)distinct);
+        assert_true(individual + summed >= (long)distinct);
+        for (size_t i = 0; i < n; i++)
+                free(ids[i]);
+        free(ids);
+        free(log);
+}
+
 static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
 {
         struct h_broker b = {0};
@@ -65,7 +110,8 @@ static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
         (void)state;
         h_tmpdir(dir, sizeof(dir));
         h_broker_start(&b, 0, NULL);
-        h_config(conf, sizeof(conf), b.port, dir, NULL);
+        /* One new anomaly per detector run logged by itself, the rest summed up. */
+        h_config(conf, sizeof(conf), b.port, dir, "log: { max_findings_per_run = 1; };\n");
         h_daemon_start(&d, dir, conf, b.port);
         struct h_collector *hq = h_collector_start(b.port, PREFIX "/anomaly");
         snprintf(report_path, sizeof(report_path), "%s/report.json", dir);
@@ -108,6 +154,7 @@ static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
         }
         assert_true(ghosts > 0);
         assert_true(ml > 0);
+        check_findings_log(d.log, hq);
 
         /* The model survives a restart: the daemon scores at once with the same forest. */
         cJSON *hb = h_health(b.port, PREFIX);

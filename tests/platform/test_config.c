@@ -704,6 +704,7 @@ static const char *const all_settings[] = {
     "tuning.min_outcomes",
     "summary.interval_seconds",
     "log.level",
+    "log.max_findings_per_run",
 };
 
 /* The source tree, from this file's path: strip "tests/platform/test_config.c". */
