@@ -35,6 +35,7 @@ int sw_anomaly_book_init(struct sw_anomaly_book *b, uint32_t capacity, void *mem
         b->capacity = capacity;
         b->n_slots = slots_for(capacity);
         b->count = 0;
+        memset(b->count_by_type, 0, sizeof(b->count_by_type));
         b->slots = mem;
         for (uint32_t i = 0; i < b->n_slots; i++)
                 b->slots[i].type = EMPTY;
@@ -59,6 +60,8 @@ static uint32_t probe(const struct sw_anomaly_book *b, uint8_t type, uint32_t sk
 int sw_anomaly_book_find(const struct sw_anomaly_book *b, enum sw_anomaly_type type, uint32_t sku,
                          sw_day_t *ret_since)
 {
+        if ((unsigned)type < SW_ANOMALY_TYPE_COUNT && b->count_by_type[type] == 0)
+                return -ENOENT;
         uint32_t i = probe(b, (uint8_t)type, sku);
         if (b->slots[i].type == EMPTY)
                 return -ENOENT;
@@ -75,6 +78,8 @@ int sw_anomaly_book_open(struct sw_anomaly_book *b, enum sw_anomaly_type type, u
                 return -ENOSPC;
         b->slots[i] = (struct sw_episode){.sku_index = sku, .type = (uint8_t)type, .since = since};
         b->count++;
+        if ((unsigned)type < SW_ANOMALY_TYPE_COUNT)
+                b->count_by_type[type]++;
         return 0;
 }
 
@@ -97,6 +102,8 @@ int sw_anomaly_book_close(struct sw_anomaly_book *b, enum sw_anomaly_type type, 
         }
         b->slots[i].type = EMPTY;
         b->count--;
+        if ((unsigned)type < SW_ANOMALY_TYPE_COUNT)
+                b->count_by_type[type]--;
         return 0;
 }
 

@@ -21,6 +21,8 @@ struct sw_anomaly_book {
         uint32_t capacity;         /* open episodes held at most */
         uint32_t n_slots;          /* power of two, load factor <= 3/4 */
         uint32_t count;            /* open episodes */
+        uint32_t count_by_type[SW_ANOMALY_TYPE_COUNT]; /* open episodes of each type: a
+                                      lookup of a type with none open skips the table */
         struct sw_episode *slots;  /* [n_slots] */
 };
 

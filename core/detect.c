@@ -181,10 +181,14 @@ int sw_detect_ghost(struct sw_detector *d, sw_day_t as_of, sw_finding_fn fn, voi
                 n = fill_series(d, i, as_of, &known);
                 if (n == 0)
                         continue;
+                sw_day_t since;
+                /* Without an open episode, a SKU with no run reports nothing: no baseline. */
+                bool open = sw_anomaly_book_find(d->book, SW_ANOMALY_GHOST_STOCK, i, &since) == 0;
                 in = (struct sw_ghost_input){.sales = d->scratch_sales, .pushed = d->scratch_pushed,
                                              .weekday = d->scratch_weekday, .n = n,
                                              .history_days_available = known, .on_hand = s->on_hand,
-                                             .price = sw_detect__sku_price(s)};
+                                             .price = sw_detect__sku_price(s),
+                                             .skip_baseline_without_run = !open};
                 scaled_ghost_params(&d->ghost, sw_detect__scale(d, SW_ANOMALY_GHOST_STOCK, s), &params);
                 r = sw_ghost_evaluate(&params, &in, &f.ghost);
                 if (r < 0)

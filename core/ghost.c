@@ -335,7 +335,7 @@ static int ghost__find_run(const struct sw_ghost_params *p, const struct sw_ghos
                            uint32_t known, uint32_t cap, uint32_t *ret_run,
                            struct sw_forecast_model *ret_model)
 {
-        struct sw_forecast_model m;
+        struct sw_forecast_model m = {.valid = false};
         uint32_t first = in->n - known, len = cap < known ? cap : known;
         struct ghost_prefix g = {.fp = &p->forecast,
                                  .decay = exp2(-1.0 / p->forecast.half_life_days)};
@@ -355,7 +355,9 @@ static int ghost__find_run(const struct sw_ghost_params *p, const struct sw_ghos
                                 break;
                 }
         }
-        if (len == 0) {
+        if (len == 0 && in->skip_baseline_without_run) {
+                m = (struct sw_forecast_model){.valid = false};
+        } else if (len == 0) {
                 /* No run (or no known day): report against the baseline before D-1. */
                 rc = sw_forecast_fit(&p->forecast, in->sales + first, in->weekday + first,
                                      known > 0 ? known - 1 : 0, &m);

@@ -50,6 +50,9 @@ struct sw_ghost_input {
                                             indexes are unknown (not zero) and ignored */
         int32_t on_hand;                 /* book on-hand units */
         double price;                    /* list price, 0 if unknown */
+        bool skip_baseline_without_run;  /* no run found: skip fitting the baseline the result
+                                            would report (baseline_days and dispersion read 0;
+                                            for a caller with no open episode to clear) */
 };
 
 /* The verdict for one SKU. Rank cycle counts by priority (= probability x value). */

@@ -67,8 +67,8 @@ struct sw_iforest_node {
         uint8_t flags;   /* SW_IFOREST_LEAF for a leaf, 0 for a split */
 };
 #define SW_IFOREST_LEAF 0x01
-/* Models whose depth limit is at most this are also held as complete trees (2.3 KiB a tree
- * at depth 8) and scored by index arithmetic, without branches or child links. */
+/* Models whose depth limit is at most this are also held as complete trees (3.3 KiB a tree
+ * at depth 8) and scored and explained by index arithmetic, without branches or child links. */
 #define SW_IFOREST_FLAT_MAX_DEPTH 8
 
 /* One entry of the depth-first work stack used by fit and deserialize. */
@@ -98,6 +98,8 @@ struct sw_iforest {
                                             above SW_IFOREST_FLAT_MAX_DEPTH): split features */
         float *flat_threshold;           /* the same: split thresholds */
         uint32_t *flat_leaf;             /* n_trees x 2^flat_depth: leaf size | depth << 24 */
+        uint16_t *flat_rows;             /* n_trees x 2^(flat_depth + 1): training rows that
+                                            reached each slot, splits then leaves (explanations) */
         uint8_t flat_depth;              /* levels of the complete trees (max_leaf_depth) */
         uint32_t stack_size;             /* frames in stack */
         uint32_t n_nodes;                /* nodes in use after fit */

@@ -110,16 +110,104 @@ static void json_out__int(struct sw_json_out *o, int64_t v)
         json_out__put(o, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
+/* Powers of ten exact in a double (10^22 is the last). */
+static const double json_out__pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                         1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                         1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* a (> 0) as ten significant digits: ret_digits in [10^9, 10^10) and the decimal exponent of
+ * the first digit. One multiplication or division by an exact power of ten, so the digits are
+ * those of a rounded to 10 significant digits, give or take one unit of the last digit when
+ * a lies within about 1e-16 (relative) of a rounding boundary. False when a is outside
+ * 1e-12 .. 1e22 (the caller falls back to printf). */
+static bool json_out__ten_digits(double a, uint64_t *ret_digits, int *ret_exp)
+{
+        int e;
+        if (!(a >= 1e-12 && a < 1e22))
+                return false;
+        (void)frexp(a, &e);
+        e = (int)floor((e - 1) * 0.30102999566398120); /* log10(2): within one of the exponent */
+        for (int pass = 0; pass < 3; pass++) {
+                int k = 9 - e; /* scale so that the first digit lands at 10^9 */
+                double scaled = k >= 0 ? a * json_out__pow10[k] : a / json_out__pow10[-k];
+                double d = nearbyint(scaled);
+                if (d >= 1e10)
+                        e++;
+                else if (d < 1e9)
+                        e--;
+                else {
+                        *ret_digits = (uint64_t)d;
+                        *ret_exp = e;
+                        return true;
+                }
+        }
+        return false;
+}
+
+/* printf's "%.10g" layout for ten significant digits of a (> 0): plain notation for
+ * exponents -4 .. 9, else d.ddde[+-]XX; no trailing zeros. Returns the length. */
+static size_t json_out__format_digits(char *out, bool negative, uint64_t digits, int e)
+{
+        char d[10];
+        int n = 10;
+        size_t len = 0;
+        for (int i = 9; i >= 0; i--, digits /= 10)
+                d[i] = (char)('0' + digits % 10);
+        while (n > 1 && d[n - 1] == '0')
+                n--;
+        if (negative)
+                out[len++] = '-';
+        if (e >= -4 && e < 10) {
+                if (e < 0) {
+                        out[len++] = '0';
+                        out[len++] = '.';
+                        for (int i = -1; i > e; i--)
+                                out[len++] = '0';
+                        for (int i = 0; i < n; i++)
+                                out[len++] = d[i];
+                } else {
+                        for (int i = 0; i <= e; i++)
+                                out[len++] = i < n ? d[i] : '0';
+                        if (n > e + 1) {
+                                out[len++] = '.';
+                                for (int i = e + 1; i < n; i++)
+                                        out[len++] = d[i];
+                        }
+                }
+                return len;
+        }
+        out[len++] = d[0];
+        if (n > 1) {
+                out[len++] = '.';
+                for (int i = 1; i < n; i++)
+                        out[len++] = d[i];
+        }
+        out[len++] = 'e';
+        out[len++] = e < 0 ? '-' : '+';
+        int x = e < 0 ? -e : e;
+        if (x >= 100)
+                out[len++] = (char)('0' + x / 100);
+        out[len++] = (char)('0' + x / 10 % 10);
+        out[len++] = (char)('0' + x % 10);
+        return len;
+}
+
 static void json_out__double(struct sw_json_out *o, double v)
 {
         char tmp[32];
-        int n;
+        int n, e;
+        uint64_t digits;
         if (!isfinite(v)) {
                 json_out__putc(o, '0');
                 return;
         }
         if (fabs(v) < JSON_OUT_EXACT_LIMIT && (double)(int64_t)v == v) {
                 json_out__int(o, (int64_t)v); /* -0.0 too: "0" */
+                return;
+        }
+        /* printf costs about ten times the digits made here (it is exact to the last bit). */
+        if (json_out__ten_digits(fabs(v), &digits, &e)) {
+                json_out__put(o, tmp, json_out__format_digits(tmp, v < 0, digits, e));
                 return;
         }
         n = snprintf(tmp, sizeof(tmp), "%.10g", v);

@@ -57,7 +57,8 @@ void sw_json_out_fixed(struct sw_json_out *o, double v, unsigned decimals);
 
 /*
  * A double: integral values below 2^53 in magnitude as integers, others with 10 significant
- * digits (printf "%.10g", relative error <= 5e-10). NaN and infinities (not JSON) become 0.
+ * digits in printf's "%.10g" layout (relative error <= 5e-10, plus 1e-16 for values within
+ * that of a rounding boundary). NaN and infinities (not JSON) become 0.
  */
 void sw_json_out_double(struct sw_json_out *o, double v);
 

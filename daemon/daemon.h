@@ -197,6 +197,8 @@ void sw_daemon_publish_status(struct sw_daemon *d, bool online);
 /* Add a message to the outbox (caller holds a transaction or not). */
 int sw_daemon_outbox_add(struct sw_daemon *d, const char *suffix, const char *msg_id, const char *json,
                          bool retain);
+/* Queue P/anomaly for the anomaly stored under anomaly_id: sent with its payload as it is then. */
+int sw_daemon_outbox_add_anomaly(struct sw_daemon *d, const char *anomaly_id);
 
 /* Account the result r (0 or -errno) of a database write done while `what`: storage errors
  * (full, I/O) move storage.state, success after a failure moves it back to ok. Logs once per

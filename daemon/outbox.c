@@ -29,6 +29,17 @@ int sw_daemon_outbox_add(struct sw_daemon *d, const char *suffix, const char *ms
         return r;
 }
 
+int sw_daemon_outbox_add_anomaly(struct sw_daemon *d, const char *anomaly_id)
+{
+        char topic[SW_TOPIC_MAX];
+        int64_t seq;
+        snprintf(topic, sizeof(topic), "%s/anomaly", d->prefix);
+        int r = sw_store_outbox_add_anomaly(d->store, topic, anomaly_id, sw_clock_now(), &seq);
+        if (r == 0)
+                d->outbox_more = true;
+        return r;
+}
+
 void sw_daemon_outbox_reset(struct sw_daemon *d)
 {
         /* Unacknowledged publishes of the old connection are forgotten: their rows are still in

@@ -103,6 +103,9 @@ static const char *const store_migrations[SW_STORE_SCHEMA_VERSION] = {
     "CREATE INDEX outcome_by_anomaly ON outcome(anomaly, seq);"
     "CREATE INDEX outcome_by_sku ON outcome(sku, type, ts);"
     "CREATE INDEX outcome_by_count ON outcome(count_id) WHERE count_id IS NOT NULL;",
+    /* 3 -> 4: an outbox row may stand for an anomaly's current payload (msg_id = its id)
+     * instead of holding a copy: a detection run writes each payload once, not twice. */
+    "ALTER TABLE outbox ADD COLUMN anomaly_ref INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define ANOMALY_COLUMNS                                                                            \
@@ -124,6 +127,7 @@ enum store_stmt {
         STMT_GET_ANOMALY,
         STMT_LIST_ANOMALIES,
         STMT_OUTBOX_ADD,
+        STMT_OUTBOX_ADD_ANOMALY,
         STMT_OUTBOX_PENDING,
         STMT_OUTBOX_DELIVERED,
         STMT_OUTBOX_DEPTH,
@@ -169,8 +173,15 @@ static const char *const store_sql[STMT_COUNT] = {
                             "ORDER BY updated_at DESC, id DESC LIMIT ?6",
     [STMT_OUTBOX_ADD] = "INSERT INTO outbox(topic, msg_id, payload, retain, created) "
                         "VALUES(?1, ?2, ?3, ?4, ?5)",
-    [STMT_OUTBOX_PENDING] = "SELECT seq, topic, msg_id, payload, retain FROM outbox "
-                            "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    [STMT_OUTBOX_ADD_ANOMALY] = "INSERT INTO outbox(topic, msg_id, payload, retain, created, anomaly_ref) "
+                                "VALUES(?1, ?2, X'', 0, ?3, 1)",
+    /* A row standing for an anomaly sends its payload as it is now; one whose anomaly is
+     * gone (not written by the daemon: anomalies are never deleted) is never sent. */
+    [STMT_OUTBOX_PENDING] = "SELECT o.seq, o.topic, o.msg_id, "
+                            "CASE WHEN o.anomaly_ref THEN a.payload ELSE o.payload END, o.retain "
+                            "FROM outbox o LEFT JOIN anomaly a ON o.anomaly_ref AND a.id = o.msg_id "
+                            "WHERE o.seq > ?1 AND (o.anomaly_ref = 0 OR a.id IS NOT NULL) "
+                            "ORDER BY o.seq LIMIT ?2",
     [STMT_OUTBOX_DELIVERED] = "DELETE FROM outbox WHERE seq = ?1",
     [STMT_OUTBOX_DEPTH] = "SELECT count(*), coalesce(sum(length(payload)), 0) FROM outbox",
     [STMT_OUTBOX_TRIM] = "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox "
@@ -896,6 +907,28 @@ int sw_store_outbox_add(struct sw_store *s, const char *topic, const char *msg_i
         rc = rc ? rc : store_bind_blob(st, 3, payload, len);
         rc = rc ? rc : sqlite3_bind_int(st, 4, retain ? 1 : 0);
         rc = rc ? rc : sqlite3_bind_int64(st, 5, created);
+        if (rc != SQLITE_OK)
+                return store_bind_check(s, st, rc);
+        r = store_run(s, st);
+        if (r < 0)
+                return r;
+        if (ret_seq)
+                *ret_seq = sqlite3_last_insert_rowid(s->db);
+        return 0;
+}
+
+int sw_store_outbox_add_anomaly(struct sw_store *s, const char *topic, const char *anomaly_id, int64_t created,
+                                int64_t *ret_seq)
+{
+        sqlite3_stmt *st;
+        int rc, r;
+
+        if (!s || !topic || !anomaly_id)
+                return -EINVAL;
+        st = s->stmt[STMT_OUTBOX_ADD_ANOMALY];
+        rc = sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+        rc = rc ? rc : sqlite3_bind_text(st, 2, anomaly_id, -1, SQLITE_STATIC);
+        rc = rc ? rc : sqlite3_bind_int64(st, 3, created);
         if (rc != SQLITE_OK)
                 return store_bind_check(s, st, rc);
         r = store_run(s, st);

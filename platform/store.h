@@ -32,7 +32,7 @@
 struct sw_store;
 
 /* Latest schema version this build writes (PRAGMA user_version). */
-#define SW_STORE_SCHEMA_VERSION 3
+#define SW_STORE_SCHEMA_VERSION 4
 
 struct sw_store_options {
         uint32_t cache_kib; /* page cache size in KiB; 0 = SQLite's default (about 2 MiB) */
@@ -129,15 +129,21 @@ int sw_store_list_anomalies(struct sw_store *s, const struct sw_store_anomaly_fi
 int sw_store_outbox_add(struct sw_store *s, const char *topic, const char *msg_id,
                         const void *payload, size_t len, int retain, int64_t created,
                         int64_t *ret_seq);
-/* Undelivered rows with seq > after_seq, ascending, at most limit (0 = no limit).
- * Returns the count. */
+/* An outbox row standing for the anomaly anomaly_id (not retained): it is sent with the
+ * anomaly's payload as stored when it is sent, so a detection run writes each payload once.
+ * Written in the transaction that wrote the anomaly. -EINVAL: topic/anomaly_id NULL. */
+int sw_store_outbox_add_anomaly(struct sw_store *s, const char *topic, const char *anomaly_id, int64_t created,
+                                int64_t *ret_seq);
+/* Undelivered rows with seq > after_seq, ascending, at most limit (0 = no limit); a row of
+ * sw_store_outbox_add_anomaly whose anomaly does not exist is skipped. Returns the count. */
 int sw_store_outbox_pending(struct sw_store *s, int64_t after_seq, uint32_t limit,
                             int (*cb)(void *ctx, int64_t seq, const char *topic, const char *msg_id,
                                       const void *payload, size_t len, int retain),
                             void *ctx);
 /* Delete a delivered row; -ENOENT if there is none with that seq. */
 int sw_store_outbox_delivered(struct sw_store *s, int64_t seq);
-/* Rows waiting and the sum of their payload bytes (topics not counted). */
+/* Rows waiting and the sum of the payload bytes they hold (topics not counted; a row
+ * standing for an anomaly holds none). */
 int sw_store_outbox_depth(struct sw_store *s, uint64_t *ret_rows, uint64_t *ret_bytes);
 /* Drop the oldest undelivered rows beyond max_rows; returns how many were dropped. */
 int sw_store_outbox_trim(struct sw_store *s, uint64_t max_rows);

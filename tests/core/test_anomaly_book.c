@@ -211,6 +211,15 @@ static void test_random_churn_small(void **state)
                         }
                 }
                 check_all(&f.b, ref, N_SKU);
+                /* The per-type counts (a find of a type with none open skips the table). */
+                for (uint32_t ty = 0; ty < SW_ANOMALY_TYPE_COUNT; ty++) {
+                        uint32_t want = 0;
+                        for (uint32_t s = 0; s < N_SKU; s++)
+                                want += ref[ty * N_SKU + s].open;
+                        if (f.b.count_by_type[ty] != want)
+                                fail_msg("step %d: %u open of type %u, counted %u", step, want, ty,
+                                         f.b.count_by_type[ty]);
+                }
         }
         free(f.mem);
 }

@@ -606,6 +606,53 @@ static void test_seed_slow_mover_false_alarm(void **state)
 
 /* ---- params, names, errors ---- */
 
+/* Skipping the baseline of a SKU without a run changes no verdict: over random SKUs (both
+ * modes, pushed forecasts or not, short histories), every field equals the full evaluation's
+ * but baseline_days and dispersion, which read 0 when no run was found. */
+static void test_skip_baseline_without_run(void **state)
+{
+        uint64_t rng = 99;
+        int without_run = 0;
+        (void)state;
+        for (int k = 0; k < 20000; k++) {
+                rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+                uint32_t n = 14 + (uint32_t)(rng >> 59) * 3, rate = (uint32_t)(rng >> 40) % 20;
+                struct sw_ghost_input in = make_input(n, 0);
+                struct sw_ghost_params p = (rng >> 20) % 3 == 0 ? seed_params() : poisson_params();
+                for (uint32_t i = 0; i < n; i++) {
+                        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+                        sales[i] = (uint16_t)((rng >> 33) % (2 * rate + 1));
+                        if ((rng >> 12) % 4 == 0 && i > n / 2)
+                                sales[i] = 0;
+                        pushed[i] = (rng >> 50) % 2 ? (double)rate : NAN;
+                }
+                in.history_days_available = n - (uint32_t)(rng >> 61);
+                struct sw_ghost_result full, skipped;
+                assert_int_equal(sw_ghost_evaluate(&p, &in, &full), 0);
+                in.skip_baseline_without_run = true;
+                assert_int_equal(sw_ghost_evaluate(&p, &in, &skipped), 0);
+                if (full.run_days == 0) {
+                        without_run++;
+                        assert_int_equal(skipped.baseline_days, 0);
+                        assert_true(skipped.dispersion == 0.0);
+                } else {
+                        assert_int_equal(skipped.baseline_days, full.baseline_days);
+                        assert_true(skipped.dispersion == full.dispersion);
+                }
+                assert_int_equal(skipped.flagged, full.flagged);
+                assert_int_equal(skipped.sales_resumed, full.sales_resumed);
+                assert_int_equal(skipped.run_days, full.run_days);
+                assert_int_equal(skipped.observed_units, full.observed_units);
+                assert_true(skipped.expected_units == full.expected_units);
+                assert_true(skipped.p_value == full.p_value && skipped.score == full.score);
+                assert_int_equal(skipped.model, full.model);
+                assert_true(skipped.probability == full.probability && skipped.value == full.value);
+                assert_true(skipped.priority == full.priority);
+                assert_int_equal(skipped.severity, full.severity);
+        }
+        assert_true(without_run > 1000 && without_run < 19000);
+}
+
 static void test_params_and_names(void **state)
 {
         struct sw_ghost_params p;
@@ -697,6 +744,7 @@ int main(void)
             cmocka_unit_test(test_not_enough_history),
             cmocka_unit_test(test_unknown_days_are_not_zero),
             cmocka_unit_test(test_on_hand_and_value),
+            cmocka_unit_test(test_skip_baseline_without_run),
             cmocka_unit_test(test_extreme_counts),
             cmocka_unit_test(test_seed_two_vs_three_low_days),
             cmocka_unit_test(test_seed_ratio_boundary),

@@ -606,24 +606,38 @@ static void test_serialize_round_trip(void **state)
 
 /* Models too deep for complete trees (depth limit above SW_IFOREST_FLAT_MAX_DEPTH) score
  * by walking the pool, and a NaN feature goes right in both walks: batch, single and
- * explained scores agree exactly, with and without complete trees. */
+ * explained scores agree exactly, with and without complete trees, for 8 features (twelve
+ * rows walked together, the rest four at a time, then one by one) and for 6. */
+static void check_batch_scores_match_walks(uint32_t nf);
+
 static void test_batch_scores_match_walks(void **state)
 {
-        uint32_t n = 3001, nf = 6;
+        (void)state;
+        for (uint32_t nf = 6; nf <= 8; nf += 2)
+                check_batch_scores_match_walks(nf);
+}
+
+static void check_batch_scores_match_walks(uint32_t nf)
+{
+        uint32_t n = 3001;
         float *x = gaussian_rows(n, nf, 12);
         double *scores = malloc(n * sizeof(double));
-        (void)state;
         for (uint32_t i = 0; i < n; i += 5)
                 x[(size_t)i * nf + i % nf] = NAN;
-        for (int deep = 0; deep < 2; deep++) {
+        /* 100 trees; too deep for complete trees; 10 trees (explained four at a time, then
+         * two by the pool walk). */
+        for (int variant = 0; variant < 3; variant++) {
                 struct sw_iforest_params p;
                 struct forest t;
+                bool deep = variant == 1;
                 sw_iforest_params_default(&p, (uint8_t)nf);
                 p.seed = 5;
                 if (deep) {
                         p.sample_size = 2048; /* depth limit 11 */
                         p.n_trees = 20;
                 }
+                if (variant == 2)
+                        p.n_trees = 10;
                 forest_init(&t, &p);
                 assert_int_equal(sw_iforest_fit(&t.f, x, n, scores), 0);
                 assert_true(deep ? t.f.max_leaf_depth > SW_IFOREST_FLAT_MAX_DEPTH : t.f.flat_leaf != NULL);
@@ -632,6 +646,18 @@ static void test_batch_scores_match_walks(void **state)
                         const float *row = x + (size_t)i * nf;
                         assert_true(scores[i] == sw_iforest_score(&t.f, row));
                         assert_true(scores[i] == sw_iforest_contributions(&t.f, row, NULL));
+                }
+                /* Explanations walked through the complete trees equal the pool walk's. */
+                for (uint32_t i = 0; !deep && i < n; i += 3) {
+                        const float *row = x + (size_t)i * nf;
+                        double flat[8], pool[8];
+                        uint32_t *saved = t.f.flat_leaf;
+                        double s_flat = sw_iforest_contributions(&t.f, row, flat);
+                        t.f.flat_leaf = NULL; /* the pool walk */
+                        double s_pool = sw_iforest_contributions(&t.f, row, pool);
+                        t.f.flat_leaf = saved;
+                        assert_true(s_flat == s_pool);
+                        assert_memory_equal(flat, pool, nf * sizeof(double));
                 }
                 forest_free(&t);
         }

@@ -519,6 +519,70 @@ static int outbox_cb(void *ctx, int64_t seq, const char *topic, const char *msg_
         return 0;
 }
 
+/* A version-3 file (outbox rows without anomaly_ref) keeps its queued rows through 3 -> 4. */
+static void test_migration_from_version_3(void **state)
+{
+        struct fixture *f = *state;
+        struct outbox_rows rows = {0};
+        int v = -1;
+
+        assert_int_equal(sw_store_open(f->path, NULL, &f->s), 0);
+        f->s = sw_store_close(f->s);
+        raw_exec(f->path, "ALTER TABLE outbox DROP COLUMN anomaly_ref; PRAGMA user_version = 3;"
+                          "INSERT INTO outbox(topic, msg_id, payload, retain, created) "
+                          "VALUES('r/t/s/anomaly', 'm1', '{\"x\":1}', 0, 5);");
+        assert_int_equal(sw_store_open(f->path, NULL, &f->s), 0);
+        assert_int_equal(sw_store_schema_version(f->s, &v), 0);
+        assert_int_equal(v, 4);
+        assert_int_equal(sw_store_outbox_pending(f->s, 0, 0, outbox_cb, &rows), 1);
+        assert_string_equal(rows.msg_id[0], "m1");
+        assert_string_equal(rows.payload[0], "{\"x\":1}");
+}
+
+/* A row standing for an anomaly sends the anomaly's payload as it is when sent, holds no
+ * bytes itself, and is skipped when its anomaly does not exist. */
+static void test_outbox_anomaly_reference(void **state)
+{
+        struct fixture *f = *state;
+        struct outbox_rows rows = {0};
+        struct sw_store_anomaly a = {.id = "a1", .type = "ghost_stock", .severity = "warning", .status = "open",
+                                     .sku = "S1", .category = "c", .as_of = "2026-11-26", .episode_day = 20000,
+                                     .detected_at = 100, .updated_at = 100, .score = 1, .probability = 0.5,
+                                     .value = 2, .payload = "{\"v\":1}"};
+        int64_t seq[4];
+        uint64_t nrows = 0, bytes = 99;
+
+        assert_int_equal(sw_store_put_anomaly(f->s, &a), 0);
+        assert_int_equal(sw_store_outbox_add_anomaly(f->s, "r/t/s/anomaly", "a1", 100, &seq[0]), 0);
+        assert_int_equal(sw_store_outbox_add(f->s, "r/t/s/outcome", "o1", "{}", 2, 0, 101, &seq[1]), 0);
+        assert_int_equal(sw_store_outbox_add_anomaly(f->s, "r/t/s/anomaly", "gone", 102, &seq[2]), 0);
+        assert_int_equal(sw_store_outbox_add_anomaly(f->s, "r/t/s/anomaly", "a1", 103, &seq[3]), 0);
+        assert_int_equal(sw_store_outbox_add_anomaly(f->s, NULL, "a1", 0, NULL), -EINVAL);
+        assert_int_equal(sw_store_outbox_add_anomaly(f->s, "t", NULL, 0, NULL), -EINVAL);
+        /* The anomaly changes before the rows go: both send its state now. */
+        a.status = "cleared";
+        a.payload = "{\"v\":2}";
+        assert_int_equal(sw_store_put_anomaly(f->s, &a), 0);
+
+        assert_int_equal(sw_store_outbox_pending(f->s, 0, 0, outbox_cb, &rows), 3);
+        assert_int_equal(rows.seq[0], seq[0]);
+        assert_string_equal(rows.msg_id[0], "a1");
+        assert_string_equal(rows.payload[0], "{\"v\":2}");
+        assert_int_equal(rows.retain[0], 0);
+        assert_int_equal(rows.seq[1], seq[1]);
+        assert_string_equal(rows.payload[1], "{}");
+        assert_int_equal(rows.seq[2], seq[3]); /* "gone" is skipped */
+        assert_string_equal(rows.payload[2], "{\"v\":2}");
+        /* A limit counts only rows that can go. */
+        memset(&rows, 0, sizeof(rows));
+        assert_int_equal(sw_store_outbox_pending(f->s, seq[1], 1, outbox_cb, &rows), 1);
+        assert_int_equal(rows.seq[0], seq[3]);
+
+        assert_int_equal(sw_store_outbox_depth(f->s, &nrows, &bytes), 0);
+        assert_int_equal(nrows, 4);
+        assert_int_equal(bytes, 2);
+}
+
 static void test_outbox(void **state)
 {
         struct fixture *f = *state;
@@ -886,6 +950,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_load_open_anomalies, setup_open, teardown),
             cmocka_unit_test_setup_teardown(test_list_anomalies_filters_limit_order, setup_open,
                                             teardown),
+            cmocka_unit_test_setup_teardown(test_outbox_anomaly_reference, setup_open, teardown),
+            cmocka_unit_test_setup_teardown(test_migration_from_version_3, setup, teardown),
             cmocka_unit_test_setup_teardown(test_outbox, setup_open, teardown),
             cmocka_unit_test_setup_teardown(test_transactions, setup_open, teardown),
             cmocka_unit_test_setup_teardown(test_meta, setup_open, teardown),
