@@ -344,6 +344,12 @@ static int ghost__find_run(const struct sw_ghost_params *p, const struct sw_ghos
         bool prune = (double)known / p->forecast.half_life_days < GHOST_PREFIX_MAX_HALVINGS;
         int rc;
 
+        /* Every candidate's run ends at D-1: with a forecast pushed for it, whether it is low
+         * does not depend on the candidate, so one look rules them all out. */
+        uint32_t newest = in->n - 1;
+        if (len >= 1 && in->pushed && isfinite(in->pushed[newest]) && in->pushed[newest] >= 0.0 &&
+            !ghost__is_low(p, in->sales[newest], in->pushed[newest]))
+                len = 0;
         for (; len >= 1; len--) {
                 /* The candidate's baseline is the first known - len days. */
                 if (!prune || ghost__suffix_may_be_low(p, in, &g, first, known - len, len)) {

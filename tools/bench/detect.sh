@@ -33,6 +33,7 @@ dts=() dks=() pls=() pds=() pks=() rf=() rd=() rm=()
 for i in $(seq "$runs"); do
         cp "$tmp/gen.db" "$tmp/sw.db"
         rm -f "$tmp/sw.db-wal" "$tmp/sw.db-shm"
+        sync # the copy's writeback must not land in the daemon's fsyncs
         bench_daemon "limits: { max_skus = $skus; history_days = $days; $(bench_limits) };" \
                 "storage: { path = \"$tmp/sw.db\"; };"
         t0=$(bench_now)
