@@ -308,7 +308,8 @@ static bool ghost__suffix_may_be_low(const struct sw_ghost_params *p,
                 } else {
                         if (valid < 0) {
                                 while (g->m < base)
-                                        ghost__prefix_add(g, in->sales[first + g->m], in->weekday[first + g->m]);
+                                        ghost__prefix_add(g, in->sales[first + g->m],
+                                                          in->weekday[first + g->m]);
                                 valid = ghost__prefix_bound(g, hi);
                         }
                         if (!valid)

@@ -397,8 +397,8 @@ static inline void iforest__step(const struct sw_iforest_node *base, const float
  * with flat_depth levels: split slots number 0 .. 2^D - 2 (children of s at 2s + 1, 2s + 2),
  * leaves 2^D - 1 .. 2^(D+1) - 2. Below a leaf shallower than D every slot passes through to
  * copies of that leaf, whichever way a row goes. */
-static void iforest__flatten_node(struct sw_iforest *f, uint32_t tree, uint32_t begin, uint32_t node,
-                                  uint32_t slot, unsigned depth, uint32_t leaf)
+static void iforest__flatten_node(struct sw_iforest *f, uint32_t tree, uint32_t begin,
+                                  uint32_t node, uint32_t slot, unsigned depth, uint32_t leaf)
 {
         const uint32_t D = f->flat_depth, splits = (1u << D) - 1;
         const size_t at = (size_t)tree << D;
@@ -415,8 +415,10 @@ static void iforest__flatten_node(struct sw_iforest *f, uint32_t tree, uint32_t 
         if (leaf == UINT32_MAX) {
                 f->flat_feature[at + slot] = n->feature;
                 f->flat_threshold[at + slot] = n->threshold;
-                iforest__flatten_node(f, tree, begin, node + 1, 2 * slot + 1, depth + 1, UINT32_MAX);
-                iforest__flatten_node(f, tree, begin, begin + n->link, 2 * slot + 2, depth + 1, UINT32_MAX);
+                iforest__flatten_node(f, tree, begin, node + 1, 2 * slot + 1, depth + 1,
+                                      UINT32_MAX);
+                iforest__flatten_node(f, tree, begin, begin + n->link, 2 * slot + 2, depth + 1,
+                                      UINT32_MAX);
                 return;
         }
         f->flat_feature[at + slot] = 0;
@@ -436,8 +438,8 @@ static void iforest__flatten(struct sw_iforest *f)
 }
 
 /* Path lengths of four rows in complete tree t: D steps of index arithmetic each. */
-static inline void iforest__flat_walk4(const struct sw_iforest *f, uint32_t t, const float *r0, uint32_t nf,
-                                       double *ret)
+static inline void iforest__flat_walk4(const struct sw_iforest *f, uint32_t t, const float *r0,
+                                       uint32_t nf, double *ret)
 {
         const uint32_t D = f->flat_depth, splits = (1u << D) - 1;
         const uint8_t *feat = f->flat_feature + ((size_t)t << D);
@@ -452,7 +454,8 @@ static inline void iforest__flat_walk4(const struct sw_iforest *f, uint32_t t, c
                 a2 = 2 * a2 + 2 - (r2[feat[a2]] <= thr[a2]);
                 a3 = 2 * a3 + 2 - (r3[feat[a3]] <= thr[a3]);
         }
-        uint32_t l0 = leaf[a0 - splits], l1 = leaf[a1 - splits], l2 = leaf[a2 - splits], l3 = leaf[a3 - splits];
+        uint32_t l0 = leaf[a0 - splits], l1 = leaf[a1 - splits], l2 = leaf[a2 - splits],
+                 l3 = leaf[a3 - splits];
         ret[0] += (double)(l0 >> 24) + f->c_table[l0 & 0xffffffu];
         ret[1] += (double)(l1 >> 24) + f->c_table[l1 & 0xffffffu];
         ret[2] += (double)(l2 >> 24) + f->c_table[l2 & 0xffffffu];
@@ -463,8 +466,9 @@ static inline void iforest__flat_walk4(const struct sw_iforest *f, uint32_t t, c
  * every row is a fixed offset from one base, so twelve chains of dependent loads fit in
  * registers and overlap; the walk is bound by their latency, not by instructions (100k rows:
  * 87 ms with four chains, 59 ms with eight, 51 ms with twelve, no better with sixteen). */
-#define IFOREST_STEP8(a, k) ((a) = 2 * (a) + 2 - (r0[(k) * 8 + feat[a]] <= thr[a]))
-static inline void iforest__flat_walk12x8(const struct sw_iforest *f, uint32_t t, const float *r0, double *ret)
+#define IFOREST_STEP8(a, k) ((a) = 2 * (a) + 2 - (r0[(k)*8 + feat[a]] <= thr[a]))
+static inline void iforest__flat_walk12x8(const struct sw_iforest *f, uint32_t t, const float *r0,
+                                          double *ret)
 {
         const uint32_t D = f->flat_depth, splits = (1u << D) - 1;
         const uint8_t *feat = f->flat_feature + ((size_t)t << D);
@@ -697,9 +701,10 @@ double sw_iforest_contributions(const struct sw_iforest *f, const float *row, do
                         unsigned depth = 0;
                         while (!(f->nodes[i].flags & SW_IFOREST_LEAF)) {
                                 const struct sw_iforest_node *n = &f->nodes[i];
-                                uint32_t child = row[n->feature] <= n->threshold ? i + 1 : begin + n->link;
-                                split[n->feature] +=
-                                    f->log2_table[f->node_rows[i]] - f->log2_table[f->node_rows[child]];
+                                uint32_t child =
+                                    row[n->feature] <= n->threshold ? i + 1 : begin + n->link;
+                                split[n->feature] += f->log2_table[f->node_rows[i]] -
+                                                     f->log2_table[f->node_rows[child]];
                                 depth++;
                                 i = child;
                         }

@@ -51,7 +51,8 @@ size_t sw_sku_table_memory_size(const struct sw_sku_table_params *params)
         p = resolved(params);
         n = p.max_skus;
         return ALIGN8(n * sizeof(struct sw_sku)) + ALIGN8(n * p.history_days) +
-               ALIGN8((size_t)p.max_fast * p.history_days * sizeof(uint16_t)) + ALIGN8(n * p.forecast_days) + ALIGN8((size_t)p.max_shelves * sizeof(struct sw_shelf)) +
+               ALIGN8((size_t)p.max_fast * p.history_days * sizeof(uint16_t)) + ALIGN8(n * p.forecast_days) +
+               ALIGN8((size_t)p.max_shelves * sizeof(struct sw_shelf)) +
                ALIGN8((size_t)slots_for(p.max_skus) * sizeof(uint32_t)) + ALIGN8(p.key_arena_bytes) +
                ALIGN8((size_t)p.max_categories * (SW_CATEGORY_MAX_LEN + 1)) + ALIGN8(n * sizeof(uint32_t));
 }

@@ -640,7 +640,8 @@ static void check_batch_scores_match_walks(uint32_t nf)
                         p.n_trees = 10;
                 forest_init(&t, &p);
                 assert_int_equal(sw_iforest_fit(&t.f, x, n, scores), 0);
-                assert_true(deep ? t.f.max_leaf_depth > SW_IFOREST_FLAT_MAX_DEPTH : t.f.flat_leaf != NULL);
+                assert_true(deep ? t.f.max_leaf_depth > SW_IFOREST_FLAT_MAX_DEPTH
+                                 : t.f.flat_leaf != NULL);
                 assert_int_equal(sw_iforest_score_many(&t.f, x, n, scores), 0);
                 for (uint32_t i = 0; i < n; i++) {
                         const float *row = x + (size_t)i * nf;

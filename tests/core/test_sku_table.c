@@ -87,7 +87,8 @@ static void test_memory_size_and_init(void **state)
         assert_int_equal(sw_sku_table_init(&t, &p, mem, need), 0);
         assert_int_equal(t.count, 0);
         assert_int_equal(t.p.key_arena_bytes, 100 * 24); /* 0 means max_skus x 24 */
-        assert_true((uint64_t)t.n_slots * 3 >= 100 * 4 && t.n_slots <= 134); /* load <= 3/4, no more */
+        assert_true((uint64_t)t.n_slots * 3 >= 100 * 4 &&
+                    t.n_slots <= 134); /* load <= 3/4, no more */
         assert_int_equal(t.n_categories, 1);
         assert_int_equal(t.p.forecast_days, 56); /* 0 means history_days */
         assert_int_equal(t.p.max_shelves, 100);  /* 0 means max_skus */
@@ -422,7 +423,8 @@ static void test_late_event_extends_first_day(void **state)
 static void test_sold_saturates(void **state)
 {
         struct fixture f;
-        struct sw_sku_table_params p = {.max_skus = 4, .history_days = 7, .max_categories = 4, .max_fast = 1};
+        struct sw_sku_table_params p = {
+            .max_skus = 4, .history_days = 7, .max_categories = 4, .max_fast = 1};
         uint32_t i;
         (void)state;
         fixture_init_params(&f, &p);
@@ -447,7 +449,8 @@ static void test_sold_saturates(void **state)
 static void test_sold_fast_pool(void **state)
 {
         struct fixture f;
-        struct sw_sku_table_params p = {.max_skus = 4, .history_days = 7, .max_categories = 4, .max_fast = 1};
+        struct sw_sku_table_params p = {
+            .max_skus = 4, .history_days = 7, .max_categories = 4, .max_fast = 1};
         uint32_t a, b;
         (void)state;
         fixture_init_params(&f, &p);
@@ -455,7 +458,8 @@ static void test_sold_fast_pool(void **state)
         b = add(&f.t, "B");
         for (int d = 0; d < 6; d++)
                 assert_int_equal(sw_sku_add_sold(&f.t, a, D0 + d, (uint32_t)(40 * d + 5)), 0);
-        assert_int_equal(sw_sku_add_sold(&f.t, a, D0 + 5, 50), 0); /* 205 + 50 = 255: still narrow */
+        assert_int_equal(sw_sku_add_sold(&f.t, a, D0 + 5, 50),
+                         0); /* 205 + 50 = 255: still narrow */
         assert_int_equal(sw_sku_sold(&f.t, a, D0 + 5), 255);
         assert_int_equal(sw_sku_at(&f.t, a)->fast, 0);
         assert_int_equal(sw_sku_add_sold(&f.t, a, D0 + 5, 1), 0); /* 256: moves to the pool */
@@ -487,8 +491,11 @@ static void test_sold_fast_pool(void **state)
 static void test_series_match_per_day(void **state)
 {
         struct fixture f;
-        struct sw_sku_table_params p = {.max_skus = 16, .history_days = 9, .forecast_days = 6,
-                                        .max_categories = 4, .max_fast = 3};
+        struct sw_sku_table_params p = {.max_skus = 16,
+                                        .history_days = 9,
+                                        .forecast_days = 6,
+                                        .max_categories = 4,
+                                        .max_fast = 3};
         uint16_t sold[40];
         double pushed[40];
         (void)state;
@@ -506,8 +513,10 @@ static void test_series_match_per_day(void **state)
                         uint32_t units = (uint32_t)(rand() % 8 == 0 ? rand() % 2000 : rand() % 30);
                         (void)sw_sku_add_sold(&f.t, i, start + d, units);
                         if (rand() % 2)
-                                assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, start + d + rand() % 3,
-                                                                            (double)(rand() % 500) / 7.0), 0);
+                                assert_int_equal(
+                                    sw_sku_set_pushed_forecast(&f.t, i, start + d + rand() % 3,
+                                                               (double)(rand() % 500) / 7.0),
+                                    0);
                 }
                 for (int w = 0; w < 40; w++) {
                         sw_day_t from = D0 - 5 + rand() % 60;
@@ -1033,8 +1042,11 @@ static void test_restore_shorter_history(void **state)
 static void test_restore_shelf_pool_full(void **state)
 {
         struct fixture f, g;
-        struct sw_sku_table_params p = {
-            .max_skus = 4, .history_days = 14, .max_categories = 4, .max_shelves = 1, .max_fast = 4};
+        struct sw_sku_table_params p = {.max_skus = 4,
+                                        .history_days = 14,
+                                        .max_categories = 4,
+                                        .max_shelves = 1,
+                                        .max_fast = 4};
         uint8_t blob[SW_SKU_BLOB_MAX(14, 14)];
         struct sw_shelf *sh;
         uint32_t i, j, other;
@@ -1085,7 +1097,8 @@ static void test_restore_shelf_pool_full(void **state)
 static void test_restore_categories_full(void **state)
 {
         struct fixture f, g;
-        struct sw_sku_table_params p = {.max_skus = 4, .history_days = 14, .max_categories = 2, .max_fast = 4};
+        struct sw_sku_table_params p = {
+            .max_skus = 4, .history_days = 14, .max_categories = 2, .max_fast = 4};
         uint8_t blob[SW_SKU_BLOB_MAX(14, 14)];
         uint16_t cat;
         uint32_t i, j;
@@ -1109,10 +1122,16 @@ static void test_restore_categories_full(void **state)
 static void test_restore_forecast_ring_lengths(void **state)
 {
         struct fixture f, g, h;
-        struct sw_sku_table_params shorter = {
-            .max_skus = 4, .history_days = 14, .forecast_days = 4, .max_categories = 4, .max_fast = 4};
-        struct sw_sku_table_params longer = {
-            .max_skus = 4, .history_days = 14, .forecast_days = 30, .max_categories = 4, .max_fast = 4};
+        struct sw_sku_table_params shorter = {.max_skus = 4,
+                                              .history_days = 14,
+                                              .forecast_days = 4,
+                                              .max_categories = 4,
+                                              .max_fast = 4};
+        struct sw_sku_table_params longer = {.max_skus = 4,
+                                             .history_days = 14,
+                                             .forecast_days = 30,
+                                             .max_categories = 4,
+                                             .max_fast = 4};
         uint8_t blob[SW_SKU_BLOB_MAX(14, 30)];
         uint32_t i, j;
         int n;

@@ -173,16 +173,19 @@ static void test_a_full_outbox_keeps_the_newest_rows(void **state)
                                 for (size_t k = 0; k < next && !resend; k++)
                                         resend = strcmp(msg, strchr(after.row[k], '\n') + 1) == 0;
                                 if (!resend)
-                                        fail_msg("message %zu at HQ is neither outbox row %zu nor a "
-                                                 "resend:\n%s", i, next, msg);
+                                        fail_msg(
+                                            "message %zu at HQ is neither outbox row %zu nor a "
+                                            "resend:\n%s",
+                                            i, next, msg);
                                 dups++;
                         }
                 }
                 cJSON_Delete(j);
                 free(msg);
         }
-        print_message("HQ received %zu outbox messages (%zu rows in order, %zu resends) and %zu status\n",
-                      total, next, dups, from_status);
+        print_message(
+            "HQ received %zu outbox messages (%zu rows in order, %zu resends) and %zu status\n",
+            total, next, dups, from_status);
         assert_int_equal(next, after.n);
         h = h_health(local.port, PREFIX);
         print_message("outbox: delivered %.0f, dropped %.0f\n",
