@@ -892,21 +892,10 @@ int sw_store_list_anomalies(struct sw_store *s, const struct sw_store_anomaly_fi
         return store_walk_anomalies(s, st, cb, ctx);
 }
 
-int sw_store_outbox_add(struct sw_store *s, const char *topic, const char *msg_id,
-                        const void *payload, size_t len, int retain, int64_t created,
-                        int64_t *ret_seq)
+/* Run an outbox INSERT whose binding ended with rc; its seq into *ret_seq. */
+static int outbox_insert(struct sw_store *s, sqlite3_stmt *st, int rc, int64_t *ret_seq)
 {
-        sqlite3_stmt *st;
-        int rc, r;
-
-        if (!s || !topic || !msg_id || (!payload && len > 0))
-                return -EINVAL;
-        st = s->stmt[STMT_OUTBOX_ADD];
-        rc = sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
-        rc = rc ? rc : sqlite3_bind_text(st, 2, msg_id, -1, SQLITE_STATIC);
-        rc = rc ? rc : store_bind_blob(st, 3, payload, len);
-        rc = rc ? rc : sqlite3_bind_int(st, 4, retain ? 1 : 0);
-        rc = rc ? rc : sqlite3_bind_int64(st, 5, created);
+        int r;
         if (rc != SQLITE_OK)
                 return store_bind_check(s, st, rc);
         r = store_run(s, st);
@@ -917,11 +906,29 @@ int sw_store_outbox_add(struct sw_store *s, const char *topic, const char *msg_i
         return 0;
 }
 
+int sw_store_outbox_add(struct sw_store *s, const char *topic, const char *msg_id,
+                        const void *payload, size_t len, int retain, int64_t created,
+                        int64_t *ret_seq)
+{
+        sqlite3_stmt *st;
+        int rc;
+
+        if (!s || !topic || !msg_id || (!payload && len > 0))
+                return -EINVAL;
+        st = s->stmt[STMT_OUTBOX_ADD];
+        rc = sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+        rc = rc ? rc : sqlite3_bind_text(st, 2, msg_id, -1, SQLITE_STATIC);
+        rc = rc ? rc : store_bind_blob(st, 3, payload, len);
+        rc = rc ? rc : sqlite3_bind_int(st, 4, retain ? 1 : 0);
+        rc = rc ? rc : sqlite3_bind_int64(st, 5, created);
+        return outbox_insert(s, st, rc, ret_seq);
+}
+
 int sw_store_outbox_add_anomaly(struct sw_store *s, const char *topic, const char *anomaly_id, int64_t created,
                                 int64_t *ret_seq)
 {
         sqlite3_stmt *st;
-        int rc, r;
+        int rc;
 
         if (!s || !topic || !anomaly_id)
                 return -EINVAL;
@@ -929,14 +936,7 @@ int sw_store_outbox_add_anomaly(struct sw_store *s, const char *topic, const cha
         rc = sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
         rc = rc ? rc : sqlite3_bind_text(st, 2, anomaly_id, -1, SQLITE_STATIC);
         rc = rc ? rc : sqlite3_bind_int64(st, 3, created);
-        if (rc != SQLITE_OK)
-                return store_bind_check(s, st, rc);
-        r = store_run(s, st);
-        if (r < 0)
-                return r;
-        if (ret_seq)
-                *ret_seq = sqlite3_last_insert_rowid(s->db);
-        return 0;
+        return outbox_insert(s, st, rc, ret_seq);
 }
 
 struct outbox_walk {
