@@ -39,13 +39,15 @@ static void json_out__value(struct sw_json_out *o)
         o->want_value = false;
 }
 
-/* Bytes a JSON string cannot hold as is: controls, the quote and the backslash. */
-static const bool json_out__escaped[256] = {
-    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
-    [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
-    [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
-    [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
-    [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1,
+/* How each byte that a JSON string cannot hold as is gets escaped (0: copied as is): the
+ * letter after the backslash, 'u' for \u00XX. Controls, the quote and the backslash. */
+static const char json_out__escape[256] = {
+    [0x00] = 'u', [0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u', [0x05] = 'u',
+    [0x06] = 'u', [0x07] = 'u', [0x08] = 'b', [0x09] = 't', [0x0a] = 'n', [0x0b] = 'u',
+    [0x0c] = 'f', [0x0d] = 'r', [0x0e] = 'u', [0x0f] = 'u', [0x10] = 'u', [0x11] = 'u',
+    [0x12] = 'u', [0x13] = 'u', [0x14] = 'u', [0x15] = 'u', [0x16] = 'u', [0x17] = 'u',
+    [0x18] = 'u', [0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u', [0x1c] = 'u', [0x1d] = 'u',
+    [0x1e] = 'u', [0x1f] = 'u', ['"'] = '"',  ['\\'] = '\\',
 };
 
 /* A quoted string, escaped exactly like cJSON's printer does. */
@@ -56,41 +58,13 @@ static void json_out__quoted(struct sw_json_out *o, const char *s, size_t n)
         json_out__putc(o, '"');
         for (size_t i = 0; i < n; i++) {
                 unsigned char ch = (unsigned char)s[i];
-                char esc[6] = {'\\', 0, '0', '0', 0, 0};
-                size_t esc_len = 2;
-                if (!json_out__escaped[ch])
+                char code = json_out__escape[ch];
+                if (!code)
                         continue;
+                char esc[6] = {'\\', code, '0', '0', hex[ch >> 4], hex[ch & 15]};
                 json_out__put(o, s + run, i - run);
                 run = i + 1;
-                switch (ch) {
-                case '"':
-                        esc[1] = '"';
-                        break;
-                case '\\':
-                        esc[1] = '\\';
-                        break;
-                case '\b':
-                        esc[1] = 'b';
-                        break;
-                case '\f':
-                        esc[1] = 'f';
-                        break;
-                case '\n':
-                        esc[1] = 'n';
-                        break;
-                case '\r':
-                        esc[1] = 'r';
-                        break;
-                case '\t':
-                        esc[1] = 't';
-                        break;
-                default:
-                        esc[1] = 'u';
-                        esc[4] = hex[ch >> 4];
-                        esc[5] = hex[ch & 15];
-                        esc_len = 6;
-                }
-                json_out__put(o, esc, esc_len);
+                json_out__put(o, esc, code == 'u' ? 6 : 2);
         }
         json_out__put(o, s + run, n - run);
         json_out__putc(o, '"');

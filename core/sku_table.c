@@ -207,63 +207,75 @@ static size_t fc_at(const struct sw_sku_table *t, uint32_t index, sw_day_t day)
         return ring_pos(index, day, t->p.forecast_days);
 }
 
-/* Units sold at a ring position of the SKU (its 1- or 2-byte ring). */
-static uint32_t sold_get(const struct sw_sku_table *t, const struct sw_sku *s, size_t pos)
-{
-        return s->fast ? t->fast_sold[(size_t)(s->fast - 1) * t->p.history_days + pos] : t->sold[pos];
-}
-
-/* Store units at a ring position; the caller has checked that they fit the ring. */
-static void sold_put(struct sw_sku_table *t, const struct sw_sku *s, size_t pos, uint32_t units)
-{
-        if (s->fast)
-                t->fast_sold[(size_t)(s->fast - 1) * t->p.history_days + pos] = (uint16_t)units;
-        else
-                t->sold[pos] = (uint8_t)units;
-}
-
-/* Position of day within the SKU's ring (0..history_days - 1). */
+/* Position of day within a SKU's ring (0..history_days - 1). */
 static size_t ring_slot(const struct sw_sku_table *t, sw_day_t day)
 {
         return ring_pos(0, day, t->p.history_days);
 }
 
-/* Move a SKU to a 2-byte ring, copying its days. -ENOSPC when the pool is full. */
-static int make_fast(struct sw_sku_table *t, struct sw_sku *s, size_t base)
+/* The SKU's 1-byte ring (NULL for a fast seller) and its 2-byte ring (NULL otherwise). */
+static uint8_t *narrow_ring(const struct sw_sku_table *t, uint32_t index)
 {
+        return t->skus[index].fast ? NULL : t->sold + (size_t)index * t->p.history_days;
+}
+
+static uint16_t *fast_ring(const struct sw_sku_table *t, uint32_t index)
+{
+        uint32_t k = t->skus[index].fast;
+        return k ? t->fast_sold + (size_t)(k - 1) * t->p.history_days : NULL;
+}
+
+/* Units sold on the day at ring slot of the SKU. */
+static uint32_t sold_get(const struct sw_sku_table *t, uint32_t index, size_t slot)
+{
+        const uint16_t *fast = fast_ring(t, index);
+        return fast ? fast[slot] : narrow_ring(t, index)[slot];
+}
+
+/* Store units at a ring slot; the caller has checked that they fit the SKU's ring. */
+static void sold_put(struct sw_sku_table *t, uint32_t index, size_t slot, uint32_t units)
+{
+        uint16_t *fast = fast_ring(t, index);
+        if (fast)
+                fast[slot] = (uint16_t)units;
+        else
+                narrow_ring(t, index)[slot] = (uint8_t)units;
+}
+
+/* Move a SKU to a 2-byte ring, copying its days. -ENOSPC when the pool is full. */
+static int make_fast(struct sw_sku_table *t, uint32_t index)
+{
+        const uint8_t *narrow = narrow_ring(t, index);
         uint16_t *ring;
-        if (s->fast)
+        if (!narrow)
                 return 0;
         if (t->n_fast >= t->p.max_fast)
                 return -ENOSPC;
         ring = t->fast_sold + (size_t)t->n_fast * t->p.history_days;
         for (size_t i = 0; i < t->p.history_days; i++)
-                ring[i] = t->sold[base + i];
-        s->fast = ++t->n_fast;
+                ring[i] = narrow[i];
+        t->skus[index].fast = ++t->n_fast;
         return 0;
 }
 
 /* Set a held day's total, widening the ring or capping as needed: -ENOSPC when capped. */
 static int sold_set(struct sw_sku_table *t, uint32_t index, sw_day_t day, uint64_t units)
 {
-        struct sw_sku *s = &t->skus[index];
-        size_t base = (size_t)index * t->p.history_days, slot = ring_slot(t, day);
         int r = 0;
-        if (units > SW_SOLD_NARROW_MAX && !s->fast && make_fast(t, s, base) < 0) {
+        if (units > SW_SOLD_NARROW_MAX && make_fast(t, index) < 0) {
                 units = SW_SOLD_NARROW_MAX;
                 t->sales_saturated++;
                 r = -ENOSPC;
         }
         if (units > SW_SOLD_MAX)
                 units = SW_SOLD_MAX;
-        sold_put(t, s, s->fast ? slot : base + slot, (uint32_t)units);
+        sold_put(t, index, ring_slot(t, day), (uint32_t)units);
         return r;
 }
 
 void sw_sku_advance(struct sw_sku_table *t, uint32_t index, sw_day_t day)
 {
         struct sw_sku *s = &t->skus[index];
-        size_t base = (size_t)index * t->p.history_days;
         sw_day_t from;
         if (s->last_day != SW_DAY_NONE && day <= s->last_day)
                 return;
@@ -271,7 +283,7 @@ void sw_sku_advance(struct sw_sku_table *t, uint32_t index, sw_day_t day)
                        ? day - (sw_day_t)t->p.history_days + 1
                        : s->last_day + 1;
         for (sw_day_t d = from; d <= day; d++)
-                sold_put(t, s, (s->fast ? 0 : base) + ring_slot(t, d), 0);
+                sold_put(t, index, ring_slot(t, d), 0);
         if (s->first_day == SW_DAY_NONE)
                 s->first_day = day;
         s->last_day = day;
@@ -297,35 +309,37 @@ int32_t sw_sku_sold(const struct sw_sku_table *t, uint32_t index, sw_day_t day)
                 return -1;
         if (day > s->last_day)
                 return 0;
-        return (int32_t)sold_get(t, s, (s->fast ? 0 : (size_t)index * t->p.history_days) + ring_slot(t, day));
+        return (int32_t)sold_get(t, index, ring_slot(t, day));
+}
+
+/* The part of days [from, from + n) that falls in [lo, hi]: indexes [*ret_i, *ret_end) of the
+ * window (empty when *ret_i >= *ret_end). */
+static void window_overlap(sw_day_t from, uint32_t n, sw_day_t lo, sw_day_t hi, uint32_t *ret_i,
+                           uint32_t *ret_end)
+{
+        *ret_i = *ret_end = 0;
+        if (from > hi || (int64_t)from + n <= lo)
+                return;
+        *ret_i = from < lo ? (uint32_t)(lo - from) : 0;
+        *ret_end = (int64_t)from + n - 1 > hi ? (uint32_t)(hi - from + 1) : n;
 }
 
 void sw_sku_sold_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n, uint16_t *ret)
 {
         const struct sw_sku *s = &t->skus[index];
         const uint32_t h = t->p.history_days;
-        sw_day_t lo, hi; /* the held days, [lo, hi] */
-        size_t slot;
+        const uint16_t *fast = fast_ring(t, index);
+        const uint8_t *narrow = narrow_ring(t, index);
+        uint32_t i, end;
         memset(ret, 0, (size_t)n * sizeof(*ret));
         if (s->last_day == SW_DAY_NONE)
                 return;
-        lo = s->last_day - (sw_day_t)h + 1 > s->first_day ? s->last_day - (sw_day_t)h + 1 : s->first_day;
-        hi = s->last_day;
-        if (from > hi || (int64_t)from + n <= lo)
-                return;
-        uint32_t i = from < lo ? (uint32_t)(lo - from) : 0;
-        uint32_t end = (int64_t)from + n - 1 > hi ? (uint32_t)(hi - from + 1) : n;
-        slot = ring_slot(t, from + (sw_day_t)i);
+        /* The held days: not before first_day, nor before the ring's reach. */
+        sw_day_t oldest = s->last_day - (sw_day_t)h + 1;
+        window_overlap(from, n, oldest > s->first_day ? oldest : s->first_day, s->last_day, &i, &end);
         /* Walk the ring from the first held day, wrapping at its end. */
-        if (s->fast) {
-                const uint16_t *ring = t->fast_sold + (size_t)(s->fast - 1) * h;
-                for (; i < end; i++, slot = slot + 1 == h ? 0 : slot + 1)
-                        ret[i] = ring[slot];
-        } else {
-                const uint8_t *ring = t->sold + (size_t)index * h;
-                for (; i < end; i++, slot = slot + 1 == h ? 0 : slot + 1)
-                        ret[i] = ring[slot];
-        }
+        for (size_t slot = ring_slot(t, from + (sw_day_t)i); i < end; i++, slot = slot + 1 == h ? 0 : slot + 1)
+                ret[i] = fast ? fast[slot] : narrow[slot];
 }
 
 /* Make day writable: advance the ring, or extend first_day back for a late event. */
@@ -338,7 +352,7 @@ static bool make_held(struct sw_sku_table *t, uint32_t index, sw_day_t day)
         while (day < s->first_day) {
                 /* A late event for a day before the first one seen: those days had no data, zero. */
                 --s->first_day;
-                sold_put(t, s, (s->fast ? 0 : (size_t)index * t->p.history_days) + ring_slot(t, s->first_day), 0);
+                sold_put(t, index, ring_slot(t, s->first_day), 0);
         }
         return true;
 }
@@ -390,13 +404,10 @@ void sw_sku_pushed_series(const struct sw_sku_table *t, uint32_t index, sw_day_t
         const uint32_t f = t->p.forecast_days;
         for (uint32_t i = 0; i < n; i++)
                 ret[i] = NAN;
+        uint32_t i, end;
         if (s->forecast_last_day == SW_DAY_NONE)
                 return;
-        sw_day_t lo = s->forecast_last_day - (sw_day_t)f + 1, hi = s->forecast_last_day;
-        if (from > hi || (int64_t)from + n <= lo)
-                return;
-        uint32_t i = from < lo ? (uint32_t)(lo - from) : 0;
-        uint32_t end = (int64_t)from + n - 1 > hi ? (uint32_t)(hi - from + 1) : n;
+        window_overlap(from, n, s->forecast_last_day - (sw_day_t)f + 1, s->forecast_last_day, &i, &end);
         const uint8_t *ring = t->forecast_code + (size_t)index * f;
         size_t slot = ring_pos(0, from + (sw_day_t)i, f);
         for (; i < end; i++, slot = slot + 1 == f ? 0 : slot + 1) {
