@@ -1,8 +1,19 @@
-/* Little-endian fixed-width integers for the persisted blobs of core/ (reservoir, tuning). */
+/* Little-endian fixed-width integers for persisted formats (reservoir, tuning, inbox file). */
 #ifndef SW_BYTE_ORDER_H
 #define SW_BYTE_ORDER_H
 
 #include <stdint.h>
+
+static inline void sw_put_le16(uint8_t *p, uint16_t v)
+{
+        p[0] = (uint8_t)v;
+        p[1] = (uint8_t)(v >> 8);
+}
+
+static inline uint16_t sw_get_le16(const uint8_t *p)
+{
+        return (uint16_t)(p[0] | p[1] << 8);
+}
 
 static inline void sw_put_le32(uint8_t *p, uint32_t v)
 {

@@ -202,6 +202,12 @@ static int replay_inbox_record(void *ctx, const struct sw_inbox_record *rec)
         return replay_inbox_row(ctx, rec->kind, rec->topic, rec->payload, rec->len);
 }
 
+/* The inbox file that goes with the database at db_path. */
+static void inbox_path(char *buf, size_t size, const char *db_path)
+{
+        snprintf(buf, size, "%s.inbox", db_path);
+}
+
 /* Open "<storage.path>.inbox" and apply its records newer than the generation the database
  * holds (a crash came before the group commit that would have held them). Returns how many. */
 static int restore_inbox_file(struct sw_daemon *d)
@@ -210,7 +216,7 @@ static int restore_inbox_file(struct sw_daemon *d)
         int64_t committed = 0;
         struct sw_inbox_file_scan scan = {0};
         int r;
-        snprintf(path, sizeof(path), "%s.inbox", d->cfg.storage.path);
+        inbox_path(path, sizeof(path), d->cfg.storage.path);
         r = sw_inbox_file_open(&d->inbox, path);
         if (r < 0) {
                 sw_log_err("Cannot open the inbox file %s: %s", path, strerror(-r));
@@ -350,8 +356,8 @@ static int open_store(struct sw_daemon *d)
         /* Its inbox file goes with it: its generations mean nothing to a fresh database. */
         {
                 char from[1200], to[1300];
-                snprintf(from, sizeof(from), "%s.inbox", path);
-                snprintf(to, sizeof(to), "%s.inbox", moved);
+                inbox_path(from, sizeof(from), path);
+                inbox_path(to, sizeof(to), moved);
                 if (rename(from, to) < 0 && errno != ENOENT)
                         sw_log_warning("Cannot move the inbox file %s aside: %s", from, strerror(errno));
         }

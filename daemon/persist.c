@@ -124,6 +124,18 @@ int sw_daemon_make_durable(struct sw_daemon *d)
         return r;
 }
 
+/* Account one durable step of the flush to the storage state of the writer named by what. */
+static void flush_noted(struct sw_daemon *d, int r, const char *what)
+{
+        if (r < 0) {
+                d->store_errors++;
+                if (!sw_daemon_storage_note(d, r, what) && d->storage.state == SW_STORAGE_OK)
+                        sw_log_err("Cannot sync the inbox (%s): %s", what, strerror(-r));
+        } else {
+                (void)sw_daemon_storage_note(d, 0, what);
+        }
+}
+
 int sw_daemon_inbox_flush(struct sw_daemon *d)
 {
         int r = 0;
@@ -135,6 +147,7 @@ int sw_daemon_inbox_flush(struct sw_daemon *d)
                 r = sw_inbox_file_sync(&d->inbox);
                 if (r == 0)
                         d->inbox_open = false;
+                flush_noted(d, r, "inbox sync");
         }
         if (r == 0 && d->inbox_sync_store) {
                 /* Commits the open transaction first if there is one. */
@@ -143,13 +156,7 @@ int sw_daemon_inbox_flush(struct sw_daemon *d)
                         sw_store_rollback(d->store);
                 else
                         d->inbox_sync_store = false;
-        }
-        if (r < 0) {
-                d->store_errors++;
-                if (!sw_daemon_storage_note(d, r, "inbox sync") && d->storage.state == SW_STORAGE_OK)
-                        sw_log_err("Cannot sync the inbox: %s", strerror(-r));
-        } else {
-                (void)sw_daemon_storage_note(d, 0, "inbox sync");
+                flush_noted(d, r, "wal sync"); /* the database's, not the inbox file's */
         }
         return r;
 }
@@ -189,7 +196,8 @@ int sw_daemon_commit(struct sw_daemon *d)
 {
         int r;
         sw_daemon_inbox_flush(d);
-        if (d->skus.n_dirty == 0 && d->dedup.pending == 0 && d->inbox_rows == 0 &&
+        /* Legacy inbox rows that replayed as duplicates dirty nothing, yet must be cleared. */
+        if (d->skus.n_dirty == 0 && d->dedup.pending == 0 && d->inbox_rows == 0 && !d->inbox_legacy_rows &&
             d->ingest.event_clock == d->persisted_event_clock) {
                 if (d->tuning_dirty)
                         persist_tuning_now(d);

@@ -52,7 +52,7 @@ bool sw_daemon_storage_note(struct sw_daemon *d, int r, const char *what)
         else
                 return false; /* not a storage condition (e.g. -ENOMEM building JSON) */
         if (r < 0) {
-                bool file = strcmp(what, "inbox") == 0;
+                bool file = bit == STORE_INBOX_FILE;
                 h->failing |= bit;
                 h->failures++;
                 /* SQLite's message only for SQLite's failures: the inbox is a plain file. */

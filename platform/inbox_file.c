@@ -10,6 +10,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "core/byte_order.h"
+
 #define INBOX_MAGIC    0x31495753u /* "SWI1" read as a little-endian u32 */
 #define INBOX_CRC_POLY 0x82f63b78u /* CRC-32C (Castagnoli), reflected */
 #define INBOX_CRC_AT   20          /* offset of the CRC in the header */
@@ -47,32 +49,6 @@ uint32_t sw_inbox_file_crc(const struct sw_inbox_file *f, uint32_t crc, const vo
         while (len--)
                 crc = t[0][(crc ^ *p++) & 0xffu] ^ (crc >> 8);
         return ~crc;
-}
-
-static void inbox__put16(uint8_t *p, uint16_t v)
-{
-        p[0] = (uint8_t)v;
-        p[1] = (uint8_t)(v >> 8);
-}
-
-static void inbox__put32(uint8_t *p, uint32_t v)
-{
-        for (int i = 0; i < 4; i++)
-                p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void inbox__put64(uint8_t *p, uint64_t v)
-{
-        for (int i = 0; i < 8; i++)
-                p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t inbox__get(const uint8_t *p, int bytes)
-{
-        uint64_t v = 0;
-        for (int i = bytes - 1; i >= 0; i--)
-                v = v << 8 | p[i];
-        return v;
 }
 
 int sw_inbox_file_open(struct sw_inbox_file *f, const char *path)
@@ -156,9 +132,9 @@ int sw_inbox_file_replay(struct sw_inbox_file *f, uint64_t after,
                         break;
                 if (r < 0)
                         goto out;
-                uint64_t plen = inbox__get(h + 4, 4), tlen = inbox__get(h + 18, 2);
+                uint64_t plen = sw_get_le32(h + 4), tlen = sw_get_le16(h + 18);
                 uint64_t total = SW_INBOX_FILE_HEADER + tlen + plen;
-                if (inbox__get(h, 4) != INBOX_MAGIC || plen > SW_INBOX_FILE_MAX_PAYLOAD ||
+                if (sw_get_le32(h) != INBOX_MAGIC || plen > SW_INBOX_FILE_MAX_PAYLOAD ||
                     off + total > (uint64_t)st.st_size)
                         break;
                 /* Both bounded above (a 16-bit topic length, SW_INBOX_FILE_MAX_PAYLOAD): they
@@ -186,10 +162,10 @@ int sw_inbox_file_replay(struct sw_inbox_file *f, uint64_t after,
                 uint32_t crc = sw_inbox_file_crc(f, 0, h, INBOX_CRC_AT);
                 crc = sw_inbox_file_crc(f, crc, buf, tl);
                 crc = sw_inbox_file_crc(f, crc, buf + tl + 1, pl);
-                if (crc != (uint32_t)inbox__get(h + INBOX_CRC_AT, 4))
+                if (crc != sw_get_le32(h + INBOX_CRC_AT))
                         break;
-                struct sw_inbox_record rec = {.generation = inbox__get(h + 8, 8),
-                                              .kind = (uint16_t)inbox__get(h + 16, 2),
+                struct sw_inbox_record rec = {.generation = sw_get_le64(h + 8),
+                                              .kind = sw_get_le16(h + 16),
                                               .topic = (const char *)buf,
                                               .topic_len = tl,
                                               .payload = buf + tl + 1,
@@ -232,15 +208,15 @@ int sw_inbox_file_append(struct sw_inbox_file *f, uint64_t generation, uint16_t 
          * this record overwrites them from the right place anyway. */
         if (f->cut_pending)
                 (void)inbox__cut(f);
-        inbox__put32(h, INBOX_MAGIC);
-        inbox__put32(h + 4, (uint32_t)len);
-        inbox__put64(h + 8, generation);
-        inbox__put16(h + 16, kind);
-        inbox__put16(h + 18, (uint16_t)tlen);
+        sw_put_le32(h, INBOX_MAGIC);
+        sw_put_le32(h + 4, (uint32_t)len);
+        sw_put_le64(h + 8, generation);
+        sw_put_le16(h + 16, kind);
+        sw_put_le16(h + 18, (uint16_t)tlen);
         crc = sw_inbox_file_crc(f, 0, h, INBOX_CRC_AT);
         crc = sw_inbox_file_crc(f, crc, topic, tlen);
         crc = sw_inbox_file_crc(f, crc, payload, len);
-        inbox__put32(h + INBOX_CRC_AT, crc);
+        sw_put_le32(h + INBOX_CRC_AT, crc);
         total = sizeof(h) + tlen + len;
         while (done < total) {
                 /* What is left of header, topic and payload after `done` bytes. */
