@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/civil_time.h"
+#include "core/sw_types.h"
 #include "core/json_out.h"
 
 /* Room for every payload but one with very long ids or a description full of escapes. */
@@ -37,7 +38,7 @@ static void add_ghost_metadata(struct sw_json_out *o, const struct sw_anomaly_js
                                const struct sw_finding *f)
 {
         const struct sw_ghost_result *g = &f->ghost;
-        member_string(o, "mode", sw_ghost_mode_name(c->ghost_mode));
+        member_string(o, "mode", sw_ghost_mode_name(c->snap.ghost_mode));
         member_string(o, "model", sw_ghost_model_name(g->model));
         member_int(o, "run_days", g->run_days);
         if (g->observed_units <= INT64_MAX)
@@ -109,8 +110,8 @@ static int render(struct sw_json_out *o, const struct sw_anomaly_json_ctx *c,
         sw_json_out_key(o, "metadata");
         sw_json_out_object_begin(o);
         member_string(o, "since", since);
-        member_int(o, "on_hand", c->on_hand);
-        member_double(o, "price", c->price);
+        member_int(o, "on_hand", c->snap.on_hand);
+        member_double(o, "price", c->snap.price);
         if (f->type == SW_ANOMALY_GHOST_STOCK)
                 add_ghost_metadata(o, c, f);
         else if (f->type == SW_ANOMALY_ML_DETECTED)
@@ -143,4 +144,30 @@ char *sw_anomaly_json(const struct sw_anomaly_json_ctx *c, const struct sw_findi
         if (render(&o, c, f, out, o.len + 1) < 0)
                 return (free(out), NULL);
         return out;
+}
+
+int sw_anomaly_json_of_row(const struct sw_store_anomaly *a, const char *tenant, const char *store,
+                           char **ret_json)
+{
+        struct sw_finding f = {0};
+        struct sw_anomaly_json_ctx c = {.tenant = tenant, .store = store, .id = a->id, .sku = a->sku,
+                                        .category = a->category, .detected_at = a->detected_at};
+        char *json;
+        if (!a->detail) {
+                json = strdup(a->payload ? a->payload : "");
+        } else {
+                if (sw_anomaly_type_parse(a->type, &f.type) < 0 || sw_severity_parse(a->severity, &f.severity) < 0 ||
+                    sw_status_parse(a->status, &f.status) < 0 ||
+                    sw_anomaly_detail_decode(a->detail, a->detail_len, f.type, &f, &c.snap) < 0)
+                        return -EBADMSG;
+                f.since = (sw_day_t)a->episode_day;
+                f.score = a->score;
+                f.probability = a->probability;
+                f.value = a->value;
+                json = sw_anomaly_json(&c, &f);
+        }
+        if (!json)
+                return -ENOMEM;
+        *ret_json = json;
+        return 0;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/civil_time.h"
+#include "daemon/anomaly_json.h"
 #include "daemon/reports.h"
 #include "daemon/version.h"
 #include "platform/clock.h"
@@ -242,16 +243,23 @@ static cJSON *cmd_health(struct sw_daemon *d)
 }
 
 struct list_ctx {
-        cJSON *array; /* rows go here */
+        const struct sw_daemon *d; /* for tenant and store */
+        cJSON *array;              /* rows go here */
 };
 
 static int add_anomaly_row(void *ctx, const struct sw_store_anomaly *a)
 {
         struct list_ctx *l = ctx;
-        cJSON *row = cJSON_Parse(a->payload);
+        char *json = NULL;
+        int r = sw_anomaly_json_of_row(a, l->d->cfg.store.tenant, l->d->cfg.store.id, &json);
+        if (r < 0)
+                return r;
+        cJSON *row = cJSON_Parse(json);
+        free(json);
         if (!row)
                 return -ENOMEM;
-        /* The stored payload is the last published; the status column is authoritative. */
+        /* A row from before schema 5 keeps the payload last published; its status column is
+         * authoritative (the same value since outcomes rewrite both). */
         cJSON_ReplaceItemInObjectCaseSensitive(row, "status", cJSON_CreateString(a->status));
         cJSON_AddItemToArray(l->array, row);
         return 0;
@@ -272,7 +280,7 @@ static cJSON *cmd_anomalies(struct sw_daemon *d, const struct sw_cmd_request *q)
                                             .sku = q->sku, .limit = q->has_limit ? (uint32_t)q->limit : 100,
                                             .since = q->has_days ? sw_clock_now() - q->days * 86400 : 0};
         cJSON *o = sw_cmd_ok_reply();
-        struct list_ctx l = {.array = cJSON_AddArrayToObject(o, "anomalies")};
+        struct list_ctx l = {.d = d, .array = cJSON_AddArrayToObject(o, "anomalies")};
         int r = sw_store_list_anomalies(d->store, &f, add_anomaly_row, &l);
         if (r < 0) {
                 cJSON_Delete(o);
@@ -295,7 +303,7 @@ static cJSON *cmd_ghost_stock(struct sw_daemon *d, const struct sw_cmd_request *
 {
         struct sw_store_anomaly_filter f = {.type = "ghost_stock", .status = "open"};
         cJSON *all = cJSON_CreateArray(), *o, *out, *it;
-        struct list_ctx l = {.array = all};
+        struct list_ctx l = {.d = d, .array = all};
         uint32_t limit = q->has_limit ? (uint32_t)q->limit : 50, n, k = 0;
         cJSON **rows;
         int r = sw_store_list_anomalies(d->store, &f, add_anomaly_row, &l);

@@ -92,7 +92,7 @@ struct sw_daemon {
         uint32_t n_inflight;             /* slots in use */
         int64_t outbox_cursor;           /* highest seq handed to libmosquitto this connection */
         uint64_t outbox_delivered;       /* rows acknowledged since start */
-        uint64_t outbox_dropped;         /* rows dropped by the outbox cap */
+        uint64_t outbox_dropped;         /* rows dropped by the outbox cap or unreadable */
         bool outbox_more;                /* rows may be waiting beyond the cursor */
         uint64_t outbox_retry_ms;        /* no sending before this (after HQ refused a row) */
         uint64_t outbox_refused;         /* publishes HQ refused (kept and retried) */

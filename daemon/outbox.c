@@ -4,9 +4,11 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/civil_time.h"
+#include "daemon/anomaly_json.h"
 #include "daemon/version.h"
 #include "platform/clock.h"
 
@@ -58,22 +60,40 @@ static struct sw_inflight *free_slot(struct sw_daemon *d)
         return NULL;
 }
 
-static int send_row(void *ctx, int64_t seq, const char *topic, const char *msg_id, const void *payload,
-                    size_t len, int retain)
+/* A row standing for an anomaly whose stored form cannot be rendered (a damaged database) can
+ * never be sent: it is dropped, with an error, so that the rows after it still go. */
+static int drop_unrenderable(struct sw_daemon *d, const struct sw_store_outbox_row *row)
+{
+        sw_log_err("Outbox: anomaly %s is unreadable in the database, dropping its message", row->msg_id);
+        d->outbox_cursor = row->seq;
+        d->outbox_dropped++;
+        return sw_store_outbox_delivered(d->store, row->seq);
+}
+
+static int send_row(void *ctx, const struct sw_store_outbox_row *row)
 {
         struct sw_daemon *d = ctx;
         struct sw_inflight *slot = free_slot(d);
+        char *json = NULL;
         int mid = 0, r;
-        (void)msg_id;
         if (!slot)
                 return -ENOBUFS;
-        r = sw_mqtt_publish(hq_link(d), topic, payload, len, 1, retain != 0, NULL, &mid);
+        if (row->anomaly) {
+                r = sw_anomaly_json_of_row(row->anomaly, d->cfg.store.tenant, d->cfg.store.id, &json);
+                if (r == -EBADMSG)
+                        return drop_unrenderable(d, row);
+                if (r < 0)
+                        return r;
+        }
+        r = sw_mqtt_publish(hq_link(d), row->topic, json ? json : row->payload, json ? strlen(json) : row->len, 1,
+                            row->retain != 0, NULL, &mid);
+        free(json);
         if (r < 0)
                 return r;
         slot->mid = mid;
-        slot->seq = seq;
+        slot->seq = row->seq;
         d->n_inflight++;
-        d->outbox_cursor = seq;
+        d->outbox_cursor = row->seq;
         return 0;
 }
 

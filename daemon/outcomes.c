@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/anomaly_detail.h"
 #include "core/civil_time.h"
 #include "platform/clock.h"
 
@@ -23,14 +24,17 @@ struct anomaly_row {
         char sku[SW_SKU_MAX_LEN + 1];              /* SKU key */
         char category[SW_CATEGORY_MAX_LEN + 1];    /* category, "" none */
         char as_of[16];                            /* latest detection day */
+        uint8_t detail[SW_ANOMALY_DETAIL_MAX];     /* its detail (rows since schema 5) */
         struct sw_store_anomaly a;                 /* numbers; strings point at the arrays above */
-        char *payload;                             /* malloc'd copy of the stored JSON */
+        char *payload;                             /* malloc'd copy of the stored JSON, "" with a detail */
 };
 
 static int copy_anomaly(void *ctx, const struct sw_store_anomaly *a)
 {
         struct anomaly_row *row = ctx;
-        row->payload = strdup(a->payload);
+        if (a->detail_len > sizeof(row->detail))
+                return -EBADMSG;
+        row->payload = strdup(a->payload ? a->payload : "");
         if (!row->payload)
                 return -ENOMEM;
         snprintf(row->id, sizeof(row->id), "%s", a->id);
@@ -49,6 +53,10 @@ static int copy_anomaly(void *ctx, const struct sw_store_anomaly *a)
         row->a.category = a->category ? row->category : NULL;
         row->a.as_of = row->as_of;
         row->a.payload = row->payload;
+        if (a->detail) {
+                memcpy(row->detail, a->detail, a->detail_len);
+                row->a.detail = row->detail;
+        }
         row->found = true;
         return 0;
 }
@@ -119,26 +127,29 @@ static char *outcome_json(const struct sw_outcome_input *in, const struct anomal
         return json;
 }
 
-/* The anomaly as republished with its new status. */
+/* The anomaly with its new status, queued for HQ. A row written before schema 5 keeps its JSON,
+ * so the status is changed in that too. */
 static int update_anomaly(struct sw_daemon *d, struct anomaly_row *row, const char *status, int64_t ts)
 {
-        cJSON *o = cJSON_Parse(row->payload);
-        char *json;
-        int r;
-        if (!o)
-                return -ENOMEM;
-        cJSON_ReplaceItemInObjectCaseSensitive(o, "status", cJSON_CreateString(status));
-        json = cJSON_PrintUnformatted(o);
-        cJSON_Delete(o);
-        if (!json)
-                return -ENOMEM;
         struct sw_store_anomaly a = row->a;
+        char *json = NULL;
+        int r;
+        if (!a.detail) {
+                cJSON *o = cJSON_Parse(row->payload);
+                if (!o)
+                        return -ENOMEM;
+                cJSON_ReplaceItemInObjectCaseSensitive(o, "status", cJSON_CreateString(status));
+                json = cJSON_PrintUnformatted(o);
+                cJSON_Delete(o);
+                if (!json)
+                        return -ENOMEM;
+                a.payload = json;
+        }
         a.status = status;
         a.updated_at = ts;
-        a.payload = json;
         r = sw_store_put_anomaly(d->store, &a);
         if (r == 0)
-                r = sw_daemon_outbox_add(d, "anomaly", a.id, json, false);
+                r = sw_daemon_outbox_add_anomaly(d, a.id);
         free(json);
         return r;
 }

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/anomaly_detail.h"
 #include "core/civil_time.h"
-#include "daemon/anomaly_json.h"
 #include "daemon/outcomes.h"
 #include "platform/clock.h"
 
@@ -251,9 +251,9 @@ int sw_daemon_record_finding(void *ctx, const struct sw_finding *f)
         const struct sw_sku *s = sw_sku_at(&d->skus, f->sku_index);
         const char *sku = sw_sku_key(&d->skus, f->sku_index);
         char id[SW_ANOMALY_ID_MAX], as_of[16];
+        uint8_t detail[SW_ANOMALY_DETAIL_MAX];
         struct detected_at_lookup first = {.detected_at = sw_clock_now()};
         int64_t now = first.detected_at;
-        char *json;
         int r = sw_anomaly_id(id, sizeof(id), d->cfg.store.id, f->type, sku, f->since);
         if (r < 0)
                 return r;
@@ -264,23 +264,23 @@ int sw_daemon_record_finding(void *ctx, const struct sw_finding *f)
         } else {
                 (void)sw_store_get_anomaly(d->store, id, take_detected_at, &first);
         }
-        struct sw_anomaly_json_ctx jc = {.tenant = d->cfg.store.tenant, .store = d->cfg.store.id, .id = id,
-                                         .sku = sku, .category = sw_sku_category_name(&d->skus, s->category),
-                                         .detected_at = first.detected_at, .price = s->price,
-                                         .on_hand = s->on_hand, .ghost_mode = d->detector.ghost.mode};
-        json = sw_anomaly_json(&jc, f);
-        if (!json)
-                return -ENOMEM;
+        /* The payload is rendered from the row and this detail when it is sent. */
+        struct sw_anomaly_snapshot snap = {.on_hand = s->on_hand, .price = s->price,
+                                           .ghost_mode = d->detector.ghost.mode};
+        r = sw_anomaly_detail_encode(f, &snap, detail, sizeof(detail));
+        if (r < 0)
+                return r;
         sw_date_format(f->as_of, as_of, sizeof(as_of));
         struct sw_store_anomaly a = {.id = id, .type = sw_anomaly_type_name(f->type),
                                      .severity = sw_severity_name(f->severity),
-                                     .status = sw_status_name(f->status), .sku = sku, .category = jc.category,
-                                     .as_of = as_of, .episode_day = f->since, .detected_at = first.detected_at,
+                                     .status = sw_status_name(f->status), .sku = sku,
+                                     .category = sw_sku_category_name(&d->skus, s->category), .as_of = as_of,
+                                     .episode_day = f->since, .detected_at = first.detected_at,
                                      .updated_at = now, .score = f->score, .probability = f->probability,
-                                     .value = f->value, .payload = json};
+                                     .value = f->value, .detail = detail, .detail_len = (size_t)r};
         r = sw_store_put_anomaly(d->store, &a);
         if (r == 0)
-                r = sw_daemon_outbox_add_anomaly(d, id); /* sends the payload just stored */
+                r = sw_daemon_outbox_add_anomaly(d, id); /* sends the anomaly just stored */
         if (r == 0 && f->is_new) {
                 if (d->findings_logged < d->cfg.log.max_findings_per_run) {
                         d->findings_logged++;
@@ -290,7 +290,6 @@ int sw_daemon_record_finding(void *ctx, const struct sw_finding *f)
                         d->findings_unlogged++;
                 }
         }
-        free(json);
         return r;
 }
 

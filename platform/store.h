@@ -32,7 +32,7 @@
 struct sw_store;
 
 /* Latest schema version this build writes (PRAGMA user_version). */
-#define SW_STORE_SCHEMA_VERSION 4
+#define SW_STORE_SCHEMA_VERSION 5
 
 struct sw_store_options {
         uint32_t cache_kib; /* page cache size in KiB; 0 = SQLite's default (about 2 MiB) */
@@ -85,7 +85,8 @@ int sw_store_prune_dedup(struct sw_store *s, uint32_t keep_newest);
 /* Oldest first. Returns the count. */
 int sw_store_load_dedup(struct sw_store *s, int (*cb)(void *ctx, uint64_t hash), void *ctx);
 
-/* Anomalies: upsert by id. Indexed columns plus the full JSON payload as published to HQ. */
+/* Anomalies: upsert by id. Indexed columns plus what the JSON payload for HQ is rendered from:
+ * the detail (core/anomaly_detail.h) of rows written since schema 5, the JSON itself before. */
 struct sw_store_anomaly {
         const char *id;       /* anomaly id, primary key */
         const char *type;     /* wire name: ghost_stock, ml_detected, ... */
@@ -100,10 +101,12 @@ struct sw_store_anomaly {
         double score;         /* detector score */
         double probability;   /* in [0, 1] */
         double value;         /* money at stake */
-        const char *payload;  /* full JSON text as published */
+        const void *detail;   /* the anomaly's detail, NULL for a row written before schema 5 */
+        size_t detail_len;    /* its bytes */
+        const char *payload;  /* rows without a detail: the JSON as published; else "" or NULL */
 };
-/* Insert, or update every column but detected_at. -EINVAL: a required string
- * (all but category) is NULL. */
+/* Insert, or update every column but detected_at. -EINVAL: a required string (all but
+ * category and payload) is NULL, or neither a detail nor a payload is given. */
 int sw_store_put_anomaly(struct sw_store *s, const struct sw_store_anomaly *a);
 /* Open anomalies (status = 'open'), by detected_at then id. Returns the count. */
 int sw_store_load_open_anomalies(struct sw_store *s,
@@ -130,16 +133,24 @@ int sw_store_outbox_add(struct sw_store *s, const char *topic, const char *msg_i
                         const void *payload, size_t len, int retain, int64_t created,
                         int64_t *ret_seq);
 /* An outbox row standing for the anomaly anomaly_id (not retained): it is sent with the
- * anomaly's payload as stored when it is sent, so a detection run writes each payload once.
- * Written in the transaction that wrote the anomaly. -EINVAL: topic/anomaly_id NULL. */
+ * anomaly as it is when it is sent, so a detection run writes each anomaly once. Written in
+ * the transaction that wrote the anomaly. -EINVAL: topic/anomaly_id NULL. */
 int sw_store_outbox_add_anomaly(struct sw_store *s, const char *topic, const char *anomaly_id, int64_t created,
                                 int64_t *ret_seq);
+/* An undelivered outbox row. */
+struct sw_store_outbox_row {
+        int64_t seq;                            /* outbox sequence */
+        const char *topic;                      /* MQTT topic */
+        const char *msg_id;                     /* message id (an anomaly row: the anomaly id) */
+        const void *payload;                    /* the message; "" for a row standing for an anomaly */
+        size_t len;                             /* its bytes */
+        int retain;                             /* publish retained */
+        const struct sw_store_anomaly *anomaly; /* a row standing for an anomaly: it, now; else NULL */
+};
 /* Undelivered rows with seq > after_seq, ascending, at most limit (0 = no limit); a row of
  * sw_store_outbox_add_anomaly whose anomaly does not exist is skipped. Returns the count. */
 int sw_store_outbox_pending(struct sw_store *s, int64_t after_seq, uint32_t limit,
-                            int (*cb)(void *ctx, int64_t seq, const char *topic, const char *msg_id,
-                                      const void *payload, size_t len, int retain),
-                            void *ctx);
+                            int (*cb)(void *ctx, const struct sw_store_outbox_row *row), void *ctx);
 /* Delete a delivered row; -ENOENT if there is none with that seq. */
 int sw_store_outbox_delivered(struct sw_store *s, int64_t seq);
 /* Rows waiting and the sum of the payload bytes they hold (topics not counted; a row

@@ -298,6 +298,8 @@ static void test_dedup_put_prune_load(void **state)
 struct anomaly_copy {
         char id[32], type[32], severity[16], status[16], sku[16], category[16], as_of[16];
         char payload[64];                             /* JSON text */
+        char detail[64];                              /* detail bytes, NUL-terminated copy */
+        int has_detail;                               /* detail was not NULL */
         int has_category;                             /* category was not NULL */
         int64_t episode_day, detected_at, updated_at; /* integer columns */
         double score, probability, value;             /* real columns */
@@ -325,6 +327,12 @@ static int anomaly_cb(void *ctx, const struct sw_store_anomaly *a)
         snprintf(c->category, sizeof(c->category), "%s", a->category ? a->category : "");
         snprintf(c->as_of, sizeof(c->as_of), "%s", a->as_of);
         snprintf(c->payload, sizeof(c->payload), "%s", a->payload);
+        c->has_detail = a->detail != NULL;
+        assert_true(a->detail_len < sizeof(c->detail));
+        if (a->detail)
+                memcpy(c->detail, a->detail, a->detail_len);
+        else
+                assert_int_equal(a->detail_len, 0);
         c->episode_day = a->episode_day;
         c->detected_at = a->detected_at;
         c->updated_at = a->updated_at;
@@ -392,10 +400,23 @@ static void test_anomaly_upsert_keeps_detected_at(void **state)
         assert_true(rows.a[0].value == 99.5);
         assert_string_equal(rows.a[0].payload, "{\"id\":\"an-1\"}");
 
+        assert_false(rows.a[0].has_detail);
+
         assert_int_equal(sw_store_get_anomaly(f->s, "nope", anomaly_cb, &rows), -ENOENT);
         assert_int_equal(rows.n, 1);
         a.payload = NULL;
         assert_int_equal(sw_store_put_anomaly(f->s, &a), -EINVAL);
+        a.detail = "";
+        assert_int_equal(sw_store_put_anomaly(f->s, &a), -EINVAL); /* a detail has bytes */
+
+        /* With a detail, the row keeps it (binary, NULs included) and no JSON. */
+        a.detail = "d\0tail";
+        a.detail_len = 6;
+        assert_int_equal(sw_store_put_anomaly(f->s, &a), 0);
+        assert_int_equal(sw_store_get_anomaly(f->s, "an-1", anomaly_cb, &rows), 0);
+        assert_true(rows.a[1].has_detail);
+        assert_memory_equal(rows.a[1].detail, "d\0tail", 6);
+        assert_string_equal(rows.a[1].payload, "");
 }
 
 static void test_load_open_anomalies(void **state)
@@ -499,22 +520,36 @@ struct outbox_rows {
         char payload[16][32]; /* payload bytes, NUL-terminated copy */
         size_t len[16];       /* payload lengths */
         int retain[16];       /* retain flags */
+        /* A row standing for an anomaly: the anomaly's status and what it is rendered from
+         * (its detail, else its stored JSON), NUL-terminated; "" for other rows. */
+        char anomaly_status[16][16];
+        char anomaly_stored[16][32];
 };
 
-static int outbox_cb(void *ctx, int64_t seq, const char *topic, const char *msg_id,
-                     const void *payload, size_t len, int retain)
+static int outbox_cb(void *ctx, const struct sw_store_outbox_row *row)
 {
         struct outbox_rows *r = ctx;
+        const struct sw_store_anomaly *a = row->anomaly;
 
         assert_true(r->n < 16);
-        assert_true(len < sizeof(r->payload[0]));
-        r->seq[r->n] = seq;
-        snprintf(r->topic[r->n], sizeof(r->topic[0]), "%s", topic);
-        snprintf(r->msg_id[r->n], sizeof(r->msg_id[0]), "%s", msg_id);
-        memcpy(r->payload[r->n], payload, len);
-        r->payload[r->n][len] = '\0';
-        r->len[r->n] = len;
-        r->retain[r->n] = retain;
+        assert_true(row->len < sizeof(r->payload[0]));
+        r->seq[r->n] = row->seq;
+        snprintf(r->topic[r->n], sizeof(r->topic[0]), "%s", row->topic);
+        snprintf(r->msg_id[r->n], sizeof(r->msg_id[0]), "%s", row->msg_id);
+        memcpy(r->payload[r->n], row->payload, row->len);
+        r->payload[r->n][row->len] = '\0';
+        r->len[r->n] = row->len;
+        r->retain[r->n] = row->retain;
+        if (a) {
+                assert_string_equal(a->id, row->msg_id);
+                snprintf(r->anomaly_status[r->n], sizeof(r->anomaly_status[0]), "%s", a->status);
+                if (a->detail) {
+                        assert_true(a->detail_len < sizeof(r->anomaly_stored[0]));
+                        memcpy(r->anomaly_stored[r->n], a->detail, a->detail_len);
+                } else {
+                        snprintf(r->anomaly_stored[r->n], sizeof(r->anomaly_stored[0]), "%s", a->payload);
+                }
+        }
         r->n++;
         return 0;
 }
@@ -528,19 +563,57 @@ static void test_migration_from_version_3(void **state)
 
         assert_int_equal(sw_store_open(f->path, NULL, &f->s), 0);
         f->s = sw_store_close(f->s);
-        raw_exec(f->path, "ALTER TABLE outbox DROP COLUMN anomaly_ref; PRAGMA user_version = 3;"
+        raw_exec(f->path, "ALTER TABLE outbox DROP COLUMN anomaly_ref; ALTER TABLE anomaly DROP COLUMN detail;"
+                          "PRAGMA user_version = 3;"
                           "INSERT INTO outbox(topic, msg_id, payload, retain, created) "
                           "VALUES('r/t/s/anomaly', 'm1', '{\"x\":1}', 0, 5);");
         assert_int_equal(sw_store_open(f->path, NULL, &f->s), 0);
         assert_int_equal(sw_store_schema_version(f->s, &v), 0);
-        assert_int_equal(v, 4);
+        assert_int_equal(v, SW_STORE_SCHEMA_VERSION);
         assert_int_equal(sw_store_outbox_pending(f->s, 0, 0, outbox_cb, &rows), 1);
         assert_string_equal(rows.msg_id[0], "m1");
         assert_string_equal(rows.payload[0], "{\"x\":1}");
 }
 
-/* A row standing for an anomaly sends the anomaly's payload as it is when sent, holds no
- * bytes itself, and is skipped when its anomaly does not exist. */
+/* A version-4 file (anomalies with their JSON, no detail) keeps them through 4 -> 5: they are
+ * read and sent with their JSON, and a later write gives them a detail. */
+static void test_migration_from_version_4(void **state)
+{
+        struct fixture *f = *state;
+        struct outbox_rows rows = {0};
+        struct anomaly_rows got = {0};
+        int v = -1;
+
+        assert_int_equal(sw_store_open(f->path, NULL, &f->s), 0);
+        f->s = sw_store_close(f->s);
+        raw_exec(f->path, "ALTER TABLE anomaly DROP COLUMN detail; PRAGMA user_version = 4;"
+                          "INSERT INTO anomaly VALUES('a1', 'ghost_stock', 'warning', 'open', 'S1', 'c', "
+                          "'2026-11-26', 20000, 100, 100, 1.5, 0.5, 2.0, '{\"id\":\"a1\"}');"
+                          "INSERT INTO outbox(topic, msg_id, payload, retain, created, anomaly_ref) "
+                          "VALUES('r/t/s/anomaly', 'a1', X'', 0, 5, 1);");
+        assert_int_equal(sw_store_open(f->path, NULL, &f->s), 0);
+        assert_int_equal(sw_store_schema_version(f->s, &v), 0);
+        assert_int_equal(v, 5);
+        assert_int_equal(sw_store_get_anomaly(f->s, "a1", anomaly_cb, &got), 0);
+        assert_false(got.a[0].has_detail);
+        assert_string_equal(got.a[0].payload, "{\"id\":\"a1\"}");
+        assert_int_equal(sw_store_outbox_pending(f->s, 0, 0, outbox_cb, &rows), 1);
+        assert_string_equal(rows.anomaly_status[0], "open");
+        assert_string_equal(rows.anomaly_stored[0], "{\"id\":\"a1\"}");
+
+        struct sw_store_anomaly a = mk_anomaly("a1", "ghost_stock", "warning", "cleared", "S1", 100, 200);
+        a.payload = NULL;
+        a.detail = "DETAIL";
+        a.detail_len = 6;
+        assert_int_equal(sw_store_put_anomaly(f->s, &a), 0);
+        assert_int_equal(sw_store_get_anomaly(f->s, "a1", anomaly_cb, &got), 0);
+        assert_true(got.a[1].has_detail);
+        assert_string_equal(got.a[1].detail, "DETAIL");
+        assert_string_equal(got.a[1].payload, "");
+}
+
+/* A row standing for an anomaly comes with the anomaly as it is when sent, holds no bytes
+ * itself, and is skipped when its anomaly does not exist. */
 static void test_outbox_anomaly_reference(void **state)
 {
         struct fixture *f = *state;
@@ -548,7 +621,7 @@ static void test_outbox_anomaly_reference(void **state)
         struct sw_store_anomaly a = {.id = "a1", .type = "ghost_stock", .severity = "warning", .status = "open",
                                      .sku = "S1", .category = "c", .as_of = "2026-11-26", .episode_day = 20000,
                                      .detected_at = 100, .updated_at = 100, .score = 1, .probability = 0.5,
-                                     .value = 2, .payload = "{\"v\":1}"};
+                                     .value = 2, .detail = "v1", .detail_len = 2};
         int64_t seq[4];
         uint64_t nrows = 0, bytes = 99;
 
@@ -561,18 +634,21 @@ static void test_outbox_anomaly_reference(void **state)
         assert_int_equal(sw_store_outbox_add_anomaly(f->s, "t", NULL, 0, NULL), -EINVAL);
         /* The anomaly changes before the rows go: both send its state now. */
         a.status = "cleared";
-        a.payload = "{\"v\":2}";
+        a.detail = "v2";
         assert_int_equal(sw_store_put_anomaly(f->s, &a), 0);
 
         assert_int_equal(sw_store_outbox_pending(f->s, 0, 0, outbox_cb, &rows), 3);
         assert_int_equal(rows.seq[0], seq[0]);
         assert_string_equal(rows.msg_id[0], "a1");
-        assert_string_equal(rows.payload[0], "{\"v\":2}");
+        assert_int_equal(rows.len[0], 0);
+        assert_string_equal(rows.anomaly_status[0], "cleared");
+        assert_string_equal(rows.anomaly_stored[0], "v2");
         assert_int_equal(rows.retain[0], 0);
         assert_int_equal(rows.seq[1], seq[1]);
         assert_string_equal(rows.payload[1], "{}");
+        assert_string_equal(rows.anomaly_status[1], ""); /* not an anomaly's row */
         assert_int_equal(rows.seq[2], seq[3]); /* "gone" is skipped */
-        assert_string_equal(rows.payload[2], "{\"v\":2}");
+        assert_string_equal(rows.anomaly_stored[2], "v2");
         /* A limit counts only rows that can go. */
         memset(&rows, 0, sizeof(rows));
         assert_int_equal(sw_store_outbox_pending(f->s, seq[1], 1, outbox_cb, &rows), 1);
@@ -952,6 +1028,7 @@ int main(void)
                                             teardown),
             cmocka_unit_test_setup_teardown(test_outbox_anomaly_reference, setup_open, teardown),
             cmocka_unit_test_setup_teardown(test_migration_from_version_3, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_migration_from_version_4, setup, teardown),
             cmocka_unit_test_setup_teardown(test_outbox, setup_open, teardown),
             cmocka_unit_test_setup_teardown(test_transactions, setup_open, teardown),
             cmocka_unit_test_setup_teardown(test_meta, setup_open, teardown),
