@@ -1,4 +1,5 @@
-/* With the HQ broker down for a while and then up, every anomaly arrives at HQ. */
+/* With the HQ broker down for a while and then up, every anomaly arrives at HQ; one that cannot
+ * be read back from the database is dropped without holding up the others. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -157,10 +158,102 @@ static void test_every_anomaly_arrives_after_an_hq_outage(void **state)
         h_rmdir(dir);
 }
 
+/* Run sql (one statement returning at most one text value) on the stopped daemon's database. */
+static char *db_text(const char *dir, const char *sql)
+{
+        char path[512];
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        char *out = NULL;
+        snprintf(path, sizeof(path), "%s/sw.db", dir);
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+        int rc = sqlite3_step(st);
+        assert_true(rc == SQLITE_ROW || rc == SQLITE_DONE);
+        if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+                out = strdup((const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return out;
+}
+
+/* An anomaly that cannot be read back from the database (damaged detail) can never be sent:
+ * its queued rows are dropped, counted and logged, and every other row still reaches HQ. */
+static void test_an_unreadable_anomaly_does_not_block_the_outbox(void **state)
+{
+        struct h_broker local = {0}, hq = {0};
+        struct h_daemon d = {0};
+        char dir[256], conf[2048], extra[512], sql[512];
+        cJSON *h;
+        (void)state;
+        h_tmpdir(dir, sizeof(dir));
+        h_broker_start(&local, 0, NULL);
+        h_broker_start(&hq, 0, NULL);
+        snprintf(extra, sizeof(extra),
+                 "hq: { host = \"127.0.0.1\"; port = %d; reconnect_min_ms = 200; reconnect_max_ms = 1000; };\n",
+                 hq.port);
+        h_config(conf, sizeof(conf), local.port, dir, extra);
+        h_broker_stop(&hq); /* away while the store produces anomalies */
+        h_daemon_start(&d, dir, conf, local.port);
+        assert_int_equal(h_storesim(local.port, dir, "sim.log", "--days", "20", "--warmup", "14", "--skus", "80",
+                                    "--seed", "7", "--quiet", NULL),
+                         0);
+        h_daemon_stop(&d, SIGTERM);
+
+        /* Damage the anomaly of the oldest queued anomaly row. */
+        char *bad = db_text(dir, "SELECT msg_id FROM outbox WHERE anomaly_ref ORDER BY seq LIMIT 1");
+        assert_non_null(bad);
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE anomaly_ref AND msg_id = '%s'", bad);
+        char *bad_rows = db_text(dir, sql);
+        char *good_ids = db_text(dir, "SELECT count(DISTINCT msg_id) FROM outbox WHERE anomaly_ref");
+        snprintf(sql, sizeof(sql), "UPDATE anomaly SET detail = X'01' WHERE id = '%s' RETURNING id", bad);
+        free(db_text(dir, sql));
+
+        h_broker_start(&hq, hq.port, NULL);
+        struct h_collector *at_hq = h_collector_start(hq.port, PREFIX "/anomaly");
+        h_daemon_start(&d, dir, conf, local.port);
+        h_wait_health_number(local.port, PREFIX, "outbox.depth", 0, 120);
+        h = h_health(local.port, PREFIX);
+        assert_true(h_json_number(h, "outbox.dropped") == atof(bad_rows));
+        cJSON_Delete(h);
+
+        /* Every other anomaly arrived; not the damaged one. */
+        size_t want = (size_t)atol(good_ids) - 1, n = 0;
+        h_collector_wait(at_hq, want, 30000);
+        usleep(300000);
+        for (size_t i = 0; i < h_collector_count(at_hq); i++) {
+                char *msg = h_collector_get(at_hq, i);
+                cJSON *a = cJSON_Parse(msg);
+                assert_non_null(a);
+                assert_string_not_equal(cJSON_GetStringValue(cJSON_GetObjectItem(a, "id")), bad);
+                n++;
+                cJSON_Delete(a);
+                free(msg);
+        }
+        print_message("%s (%s rows) dropped, %zu anomaly messages for %zu other anomalies\n", bad, bad_rows, n,
+                      want);
+        assert_true(n >= want);
+        char *log = h_read_file(d.log), line[512];
+        snprintf(line, sizeof(line), "Outbox: anomaly %s is unreadable in the database, dropping its message", bad);
+        assert_true(log && strstr(log, line));
+        free(log);
+        free(bad);
+        free(bad_rows);
+        free(good_ids);
+        h_collector_stop(at_hq);
+        h_daemon_stop(&d, SIGTERM);
+        h_broker_stop(&hq);
+        h_broker_stop(&local);
+        h_rmdir(hq.dir);
+        h_rmdir(local.dir);
+        h_rmdir(dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_every_anomaly_arrives_after_an_hq_outage),
+                cmocka_unit_test(test_an_unreadable_anomaly_does_not_block_the_outbox),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
