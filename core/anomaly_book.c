@@ -2,6 +2,7 @@
 #include "core/anomaly_book.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,28 +19,40 @@ static uint32_t slots_for(uint32_t capacity)
         return n;
 }
 
-size_t sw_anomaly_book_memory_size(uint32_t capacity)
+_Static_assert(SW_ANOMALY_TYPE_COUNT <= 8, "open_types holds one bit per type");
+
+size_t sw_anomaly_book_memory_size(uint32_t capacity, uint32_t max_skus)
 {
-        if (capacity == 0 || capacity > (1u << 26))
+        if (capacity == 0 || capacity > (1u << 26) || max_skus == 0 || max_skus > (1u << 30))
                 return 0;
-        return (size_t)slots_for(capacity) * sizeof(struct sw_episode);
+        return (size_t)slots_for(capacity) * sizeof(struct sw_episode) + max_skus;
 }
 
-int sw_anomaly_book_init(struct sw_anomaly_book *b, uint32_t capacity, void *mem, size_t size)
+int sw_anomaly_book_init(struct sw_anomaly_book *b, uint32_t capacity, uint32_t max_skus, void *mem,
+                         size_t size)
 {
-        size_t need = sw_anomaly_book_memory_size(capacity);
+        size_t need = sw_anomaly_book_memory_size(capacity, max_skus);
         if (need == 0)
                 return -EINVAL;
         if (!mem || size < need)
                 return -ENOBUFS;
         b->capacity = capacity;
+        b->max_skus = max_skus;
         b->n_slots = slots_for(capacity);
         b->count = 0;
-        memset(b->count_by_type, 0, sizeof(b->count_by_type));
         b->slots = mem;
         for (uint32_t i = 0; i < b->n_slots; i++)
                 b->slots[i].type = EMPTY;
+        b->open_types = (uint8_t *)(b->slots + b->n_slots);
+        memset(b->open_types, 0, max_skus);
         return 0;
+}
+
+/* Whether an episode of type may be open for sku (exactly: its bit is set). */
+static bool is_open(const struct sw_anomaly_book *b, enum sw_anomaly_type type, uint32_t sku)
+{
+        return (unsigned)type < SW_ANOMALY_TYPE_COUNT && sku < b->max_skus &&
+               (b->open_types[sku] >> type & 1u);
 }
 
 static uint32_t home(const struct sw_anomaly_book *b, uint8_t type, uint32_t sku)
@@ -60,7 +73,7 @@ static uint32_t probe(const struct sw_anomaly_book *b, uint8_t type, uint32_t sk
 int sw_anomaly_book_find(const struct sw_anomaly_book *b, enum sw_anomaly_type type, uint32_t sku,
                          sw_day_t *ret_since)
 {
-        if ((unsigned)type < SW_ANOMALY_TYPE_COUNT && b->count_by_type[type] == 0)
+        if (!is_open(b, type, sku))
                 return -ENOENT;
         uint32_t i = probe(b, (uint8_t)type, sku);
         if (b->slots[i].type == EMPTY)
@@ -71,23 +84,24 @@ int sw_anomaly_book_find(const struct sw_anomaly_book *b, enum sw_anomaly_type t
 
 int sw_anomaly_book_open(struct sw_anomaly_book *b, enum sw_anomaly_type type, uint32_t sku, sw_day_t since)
 {
-        uint32_t i = probe(b, (uint8_t)type, sku);
-        if (b->slots[i].type != EMPTY)
+        if ((unsigned)type >= SW_ANOMALY_TYPE_COUNT || sku >= b->max_skus)
+                return -EINVAL;
+        if (is_open(b, type, sku))
                 return -EEXIST;
         if (b->count >= b->capacity)
                 return -ENOSPC;
+        uint32_t i = probe(b, (uint8_t)type, sku);
         b->slots[i] = (struct sw_episode){.sku_index = sku, .type = (uint8_t)type, .since = since};
         b->count++;
-        if ((unsigned)type < SW_ANOMALY_TYPE_COUNT)
-                b->count_by_type[type]++;
+        b->open_types[sku] |= (uint8_t)(1u << type);
         return 0;
 }
 
 int sw_anomaly_book_close(struct sw_anomaly_book *b, enum sw_anomaly_type type, uint32_t sku)
 {
-        uint32_t mask = b->n_slots - 1, i = probe(b, (uint8_t)type, sku), j = i;
-        if (b->slots[i].type == EMPTY)
+        if (!is_open(b, type, sku))
                 return -ENOENT;
+        uint32_t mask = b->n_slots - 1, i = probe(b, (uint8_t)type, sku), j = i;
         /* Backward-shift deletion keeps every probe chain unbroken without tombstones. */
         for (;;) {
                 j = (j + 1) & mask;
@@ -102,8 +116,7 @@ int sw_anomaly_book_close(struct sw_anomaly_book *b, enum sw_anomaly_type type, 
         }
         b->slots[i].type = EMPTY;
         b->count--;
-        if ((unsigned)type < SW_ANOMALY_TYPE_COUNT)
-                b->count_by_type[type]--;
+        b->open_types[sku] &= (uint8_t)~(1u << type);
         return 0;
 }
 

@@ -29,6 +29,8 @@ int sw_detector_init(struct sw_detector *d, struct sw_sku_table *skus, struct sw
         d->scratch_sales = (uint16_t *)(void *)at;
         at += (size_t)h * sizeof(uint16_t);
         d->scratch_weekday = (uint8_t *)at;
+        d->weekday_from = SW_DAY_NONE;
+        d->weekday_n = 0;
         d->quiet_updates = false;
         d->tuning = NULL;
         return 0;
@@ -137,9 +139,14 @@ static uint32_t fill_series(struct sw_detector *d, uint32_t index, sw_day_t as_o
         sw_day_t from = as_of - (sw_day_t)n;
         sw_sku_sold_series(d->skus, index, from, n, d->scratch_sales);
         sw_sku_pushed_series(d->skus, index, from, n, d->scratch_pushed);
-        for (uint32_t i = 0, weekday = n ? (uint32_t)sw_weekday(from) : 0; i < n; i++) {
-                d->scratch_weekday[i] = (uint8_t)weekday;
-                weekday = weekday == 6 ? 0 : weekday + 1;
+        /* Most SKUs of a pass share one window: its weekdays are written once. */
+        if (from != d->weekday_from || n > d->weekday_n) {
+                for (uint32_t i = 0, weekday = n ? (uint32_t)sw_weekday(from) : 0; i < n; i++) {
+                        d->scratch_weekday[i] = (uint8_t)weekday;
+                        weekday = weekday == 6 ? 0 : weekday + 1;
+                }
+                d->weekday_from = from;
+                d->weekday_n = n;
         }
         known = from >= s->first_day ? n : (as_of > s->first_day ? (uint32_t)(as_of - s->first_day) : 0);
         *ret_known = known < n ? known : n;

@@ -82,6 +82,8 @@ struct sw_detector {
         uint16_t *scratch_sales;                 /* [history_days] */
         double *scratch_pushed;                  /* [history_days] */
         uint8_t *scratch_weekday;                /* [history_days] */
+        sw_day_t weekday_from;                   /* scratch_weekday holds the weekdays of */
+        uint32_t weekday_n;                      /* days [weekday_from, + weekday_n) */
         bool quiet_updates;                      /* report only opened and cleared episodes,
                                                     not re-detections (the minute sweep) */
         const struct sw_tuning *tuning;          /* evidence scales learnt from outcomes (not

@@ -50,16 +50,18 @@ void sw_features_category_prices(const struct sw_sku_table *t, double *ret_avg,
                         ret_avg[c] /= scratch_counts[c];
 }
 
-/* Units sold over the 7 days ending at last; -1 when any of them is unknown. */
+/* Units sold over the 7 days ending at last; -1 when any of them is unknown. The days a SKU's
+ * ring holds are contiguous and reach to last_day (later days sold 0): the oldest decides. */
 static int64_t week_sales(const struct sw_sku_table *t, uint32_t index, sw_day_t last)
 {
+        sw_day_t first = last - SW_FEAT_WEEK_DAYS + 1;
+        uint16_t sold[SW_FEAT_WEEK_DAYS];
         int64_t sum = 0;
-        for (sw_day_t d = last - SW_FEAT_WEEK_DAYS + 1; d <= last; d++) {
-                int32_t sold = sw_sku_sold(t, index, d);
-                if (sold < 0)
-                        return -1;
-                sum += sold;
-        }
+        if (sw_sku_sold(t, index, first) < 0)
+                return -1;
+        sw_sku_sold_series(t, index, first, SW_FEAT_WEEK_DAYS, sold);
+        for (int i = 0; i < SW_FEAT_WEEK_DAYS; i++)
+                sum += sold[i];
         return sum;
 }
 

@@ -40,7 +40,7 @@ static int alloc_core(struct sw_daemon *d)
         const struct sw_config *c = &d->cfg;
         struct sw_sku_table_params tp = table_params(c);
         size_t table = ALIGN8(sw_sku_table_memory_size(&tp)), dedup = ALIGN8(sw_dedup_memory_size(c->limits.dedup_ids));
-        size_t book = ALIGN8(sw_anomaly_book_memory_size(c->limits.max_open_anomalies));
+        size_t book = ALIGN8(sw_anomaly_book_memory_size(c->limits.max_open_anomalies, tp.max_skus));
         size_t det = ALIGN8(sw_detector_memory_size(tp.history_days));
         size_t items = ALIGN8((size_t)c->limits.max_items_per_message * sizeof(struct sw_item));
         size_t infl = ALIGN8((size_t)c->limits.outbox_inflight * sizeof(struct sw_inflight));
@@ -67,7 +67,7 @@ static int alloc_core(struct sw_daemon *d)
                 r = sw_dedup_init(&d->dedup, c->limits.dedup_ids, at, dedup);
         at += dedup;
         if (r == 0)
-                r = sw_anomaly_book_init(&d->book, c->limits.max_open_anomalies, at, book);
+                r = sw_anomaly_book_init(&d->book, c->limits.max_open_anomalies, tp.max_skus, at, book);
         at += book;
         if (r == 0)
                 r = sw_detector_init(&d->detector, &d->skus, &d->book, &d->cal, at, det);
@@ -150,8 +150,8 @@ static int restore_episode(void *ctx, const struct sw_store_anomaly *a)
 
 void sw_daemon_reload_episodes(struct sw_daemon *d)
 {
-        int r = sw_anomaly_book_init(&d->book, d->book.capacity, d->book.slots,
-                                     sw_anomaly_book_memory_size(d->book.capacity));
+        int r = sw_anomaly_book_init(&d->book, d->book.capacity, d->book.max_skus, d->book.slots,
+                                     sw_anomaly_book_memory_size(d->book.capacity, d->book.max_skus));
         if (r == 0)
                 r = sw_store_load_open_anomalies(d->store, restore_episode, d);
         if (r < 0)

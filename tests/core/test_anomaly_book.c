@@ -18,14 +18,16 @@ struct fixture {
         void *mem;                /* its memory */
 };
 
-static void fixture_init(struct fixture *f, uint32_t capacity)
+static void fixture_init(struct fixture *f, uint32_t capacity, uint32_t max_skus)
 {
-        size_t size = sw_anomaly_book_memory_size(capacity);
+        size_t size = sw_anomaly_book_memory_size(capacity, max_skus);
         assert_true(size > 0);
         f->mem = malloc(size);
         assert_non_null(f->mem);
-        memset(f->mem, 0, size); /* zero is a valid-looking episode: init must mark slots empty */
-        assert_int_equal(sw_anomaly_book_init(&f->b, capacity, f->mem, size), 0);
+        /* Zero is a valid-looking episode and 0xff every type open: init must clear both. */
+        memset(f->mem, 0, size - max_skus);
+        memset((char *)f->mem + size - max_skus, 0xff, max_skus);
+        assert_int_equal(sw_anomaly_book_init(&f->b, capacity, max_skus, f->mem, size), 0);
 }
 
 /* xorshift64*: a fixed sequence, so failures reproduce. */
@@ -42,17 +44,19 @@ static uint32_t rnd(uint32_t n)
 static void test_memory_and_init(void **state)
 {
         struct sw_anomaly_book b;
-        size_t need = sw_anomaly_book_memory_size(10);
+        size_t need = sw_anomaly_book_memory_size(10, 100);
         void *mem;
         (void)state;
-        assert_int_equal(sw_anomaly_book_memory_size(0), 0);
-        assert_true(need >= 10 * sizeof(struct sw_episode));
+        assert_int_equal(sw_anomaly_book_memory_size(0, 100), 0);
+        assert_int_equal(sw_anomaly_book_memory_size(10, 0), 0);
+        assert_true(need >= 10 * sizeof(struct sw_episode) + 100);
         mem = malloc(need);
         assert_non_null(mem);
-        assert_int_equal(sw_anomaly_book_init(&b, 0, mem, need), -EINVAL);
-        assert_int_equal(sw_anomaly_book_init(&b, 10, mem, need - 1), -ENOBUFS);
-        assert_int_equal(sw_anomaly_book_init(&b, 10, NULL, need), -ENOBUFS);
-        assert_int_equal(sw_anomaly_book_init(&b, 10, mem, need), 0);
+        assert_int_equal(sw_anomaly_book_init(&b, 0, 100, mem, need), -EINVAL);
+        assert_int_equal(sw_anomaly_book_init(&b, 10, 0, mem, need), -EINVAL);
+        assert_int_equal(sw_anomaly_book_init(&b, 10, 100, mem, need - 1), -ENOBUFS);
+        assert_int_equal(sw_anomaly_book_init(&b, 10, 100, NULL, need), -ENOBUFS);
+        assert_int_equal(sw_anomaly_book_init(&b, 10, 100, mem, need), 0);
         assert_int_equal(b.count, 0);
         assert_int_equal(b.capacity, 10);
         /* Load factor at most 3/4 even when full, so probes always end at an empty slot. */
@@ -65,7 +69,7 @@ static void test_open_find_close(void **state)
         struct fixture f;
         sw_day_t since = 1234;
         (void)state;
-        fixture_init(&f, 8);
+        fixture_init(&f, 8, 16);
         assert_int_equal(sw_anomaly_book_find(&f.b, SW_ANOMALY_GHOST_STOCK, 0, &since), -ENOENT);
         assert_int_equal(since, 1234);
         assert_int_equal(sw_anomaly_book_open(&f.b, SW_ANOMALY_GHOST_STOCK, 0, 20000), 0);
@@ -90,6 +94,13 @@ static void test_open_find_close(void **state)
         assert_int_equal(since, 20002);
         assert_int_equal(f.b.count, 2);
         assert_int_equal(sw_anomaly_book_close(&f.b, SW_ANOMALY_INVENTORY_DISCREPANCY, 7), -ENOENT);
+        /* SKU indexes from max_skus on and unknown types are never open. */
+        assert_int_equal(sw_anomaly_book_open(&f.b, SW_ANOMALY_GHOST_STOCK, 16, 20003), -EINVAL);
+        assert_int_equal(sw_anomaly_book_open(&f.b, SW_ANOMALY_TYPE_COUNT, 2, 20003), -EINVAL);
+        assert_int_equal(sw_anomaly_book_find(&f.b, SW_ANOMALY_GHOST_STOCK, 16, &since), -ENOENT);
+        assert_int_equal(sw_anomaly_book_find(&f.b, SW_ANOMALY_TYPE_COUNT, 1, &since), -ENOENT);
+        assert_int_equal(sw_anomaly_book_close(&f.b, SW_ANOMALY_GHOST_STOCK, UINT32_MAX), -ENOENT);
+        assert_int_equal(f.b.count, 2);
         /* Reopened after closing: a new episode with its own start. */
         assert_int_equal(sw_anomaly_book_open(&f.b, SW_ANOMALY_GHOST_STOCK, 0, 20010), 0);
         assert_int_equal(sw_anomaly_book_find(&f.b, SW_ANOMALY_GHOST_STOCK, 0, &since), 0);
@@ -102,7 +113,7 @@ static void test_capacity(void **state)
         struct fixture f;
         sw_day_t since;
         (void)state;
-        fixture_init(&f, 4);
+        fixture_init(&f, 4, 16);
         for (uint32_t k = 0; k < 4; k++)
                 assert_int_equal(sw_anomaly_book_open(&f.b, SW_ANOMALY_GHOST_STOCK, k, (sw_day_t)k),
                                  0);
@@ -151,7 +162,7 @@ static void test_delete_half_random(void **state)
         static uint32_t order[N];
         struct fixture f;
         (void)state;
-        fixture_init(&f, N); /* full book: long probe chains */
+        fixture_init(&f, N, N_SKU); /* full book: long probe chains */
         memset(ref, 0, sizeof(ref));
         for (uint32_t k = 0; k < N; k++) {
                 uint32_t t = k / N_SKU, sku = k % N_SKU;
@@ -187,7 +198,7 @@ static void test_random_churn_small(void **state)
         uint32_t open = 0;
         (void)state;
         /* 16 slots, 48 keys: clusters wrap around the end of the table. */
-        fixture_init(&f, CAP);
+        fixture_init(&f, CAP, N_SKU);
         memset(ref, 0, sizeof(ref));
         for (int step = 0; step < 200000; step++) {
                 uint32_t key = rnd(N), t = key / N_SKU, sku = key % N_SKU;
@@ -211,15 +222,11 @@ static void test_random_churn_small(void **state)
                         }
                 }
                 check_all(&f.b, ref, N_SKU);
-                /* The per-type counts (a find of a type with none open skips the table). */
-                for (uint32_t ty = 0; ty < SW_ANOMALY_TYPE_COUNT; ty++) {
-                        uint32_t want = 0;
+                /* The per-SKU bits (a find with its bit clear skips the table). */
+                for (uint32_t ty = 0; ty < SW_ANOMALY_TYPE_COUNT; ty++)
                         for (uint32_t s = 0; s < N_SKU; s++)
-                                want += ref[ty * N_SKU + s].open;
-                        if (f.b.count_by_type[ty] != want)
-                                fail_msg("step %d: %u open of type %u, counted %u", step, want, ty,
-                                         f.b.count_by_type[ty]);
-                }
+                                if ((f.b.open_types[s] >> ty & 1u) != ref[ty * N_SKU + s].open)
+                                        fail_msg("step %d: bit of type %u SKU %u wrong", step, ty, s);
         }
         free(f.mem);
 }

@@ -75,10 +75,10 @@ static void fixture_init(uint32_t book_capacity)
         fx.sku_mem = malloc(size);
         assert_non_null(fx.sku_mem);
         assert_int_equal(sw_sku_table_init(&fx.skus, &p, fx.sku_mem, size), 0);
-        size = sw_anomaly_book_memory_size(book_capacity);
+        size = sw_anomaly_book_memory_size(book_capacity, p.max_skus);
         fx.book_mem = malloc(size);
         assert_non_null(fx.book_mem);
-        assert_int_equal(sw_anomaly_book_init(&fx.book, book_capacity, fx.book_mem, size), 0);
+        assert_int_equal(sw_anomaly_book_init(&fx.book, book_capacity, p.max_skus, fx.book_mem, size), 0);
         for (int w = 0; w < 7; w++) {
                 fx.cal.open_minute[w] = 9 * 60;
                 fx.cal.close_minute[w] = 21 * 60;
