@@ -648,17 +648,21 @@ static void iforest__flat_explain4(const struct sw_iforest *f, uint32_t t, const
         const float *thr[4];
         const uint16_t *rows[4];
         uint32_t a[4] = {0, 0, 0, 0};
+        double lg[4]; /* log2 of the rows at a[j]: a step's child is the next step's node */
         for (uint32_t j = 0; j < 4; j++) {
                 feat[j] = f->flat_feature + ((size_t)(t + j) << D);
                 thr[j] = f->flat_threshold + ((size_t)(t + j) << D);
                 rows[j] = f->flat_rows + ((size_t)(t + j) << (D + 1));
+                lg[j] = f->log2_table[rows[j][0]];
                 for (uint32_t k = 0; k < nf; k++)
                         split[j][k] = 0.0;
         }
         for (uint32_t level = 0; level < D; level++) {
                 for (uint32_t j = 0; j < 4; j++) {
                         uint32_t k = feat[j][a[j]], child = 2 * a[j] + 2 - (row[k] <= thr[j][a[j]]);
-                        split[j][k] += f->log2_table[rows[j][a[j]]] - f->log2_table[rows[j][child]];
+                        double lc = f->log2_table[rows[j][child]];
+                        split[j][k] += lg[j] - lc;
+                        lg[j] = lc;
                         a[j] = child;
                 }
         }
