@@ -153,6 +153,18 @@ static uint32_t fill_series(struct sw_detector *d, uint32_t index, sw_day_t as_o
         return n;
 }
 
+/* Day D-1 of the SKU is known and, against the forecast pushed for it, not low (mode and low
+ * ratio are not scaled by tuning). */
+static bool d1_rules_out_run(const struct sw_detector *d, uint32_t index, sw_day_t as_of)
+{
+        int32_t sold = sw_sku_sold(d->skus, index, as_of - 1);
+        double pushed;
+        if (sold < 0)
+                return false;
+        sw_sku_pushed_series(d->skus, index, as_of - 1, 1, &pushed);
+        return sw_ghost_d1_rules_out_run(&d->ghost, (uint16_t)sold, pushed);
+}
+
 static void describe_ghost(const struct sw_detector *d, const struct sw_sku *s, struct sw_finding *f)
 {
         const struct sw_ghost_result *g = &f->ghost;
@@ -176,21 +188,28 @@ int sw_detect_ghost(struct sw_detector *d, sw_day_t as_of, sw_finding_fn fn, voi
 {
         struct sw_detect_summary sum = {0};
         int r;
+        if (sw_ghost_params_validate(&d->ghost) < 0)
+                return -EINVAL;
         for (uint32_t i = 0; i < d->skus->count; i++) {
                 const struct sw_sku *s = sw_sku_at(d->skus, i);
-                struct sw_finding f = {.type = SW_ANOMALY_GHOST_STOCK, .sku_index = i, .as_of = as_of,
-                                       .action = SW_ACTION_CYCLE_COUNT};
                 struct sw_ghost_input in;
                 struct sw_ghost_params params;
                 uint32_t known, n;
+                sw_day_t since;
                 if (s->last_day == SW_DAY_NONE || s->first_day >= as_of)
                         continue;
+                /* Without an open episode, a SKU with no run reports nothing: no baseline, and
+                 * when D-1 alone rules a run out, not even its series. */
+                bool open = sw_anomaly_book_find(d->book, SW_ANOMALY_GHOST_STOCK, i, &since) == 0;
+                if (!open && d1_rules_out_run(d, i, as_of)) {
+                        sum.evaluated++;
+                        continue;
+                }
                 n = fill_series(d, i, as_of, &known);
                 if (n == 0)
                         continue;
-                sw_day_t since;
-                /* Without an open episode, a SKU with no run reports nothing: no baseline. */
-                bool open = sw_anomaly_book_find(d->book, SW_ANOMALY_GHOST_STOCK, i, &since) == 0;
+                struct sw_finding f = {.type = SW_ANOMALY_GHOST_STOCK, .sku_index = i, .as_of = as_of,
+                                       .action = SW_ACTION_CYCLE_COUNT};
                 in = (struct sw_ghost_input){.sales = d->scratch_sales, .pushed = d->scratch_pushed,
                                              .weekday = d->scratch_weekday, .n = n,
                                              .history_days_available = known, .on_hand = s->on_hand,

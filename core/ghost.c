@@ -210,6 +210,11 @@ static bool ghost__is_low(const struct sw_ghost_params *p, uint16_t sales, doubl
         return (double)sales <= floor(p->low_ratio * expected + GHOST_FLOOR_SLACK);
 }
 
+bool sw_ghost_d1_rules_out_run(const struct sw_ghost_params *p, uint16_t sales, double pushed)
+{
+        return isfinite(pushed) && pushed >= 0.0 && !ghost__is_low(p, sales, pushed);
+}
+
 /* Whether the last len days are all low against model m (pushed forecasts first). */
 static bool ghost__suffix_low(const struct sw_ghost_params *p, const struct sw_ghost_input *in,
                               const struct sw_forecast_model *m, uint32_t len)
@@ -348,8 +353,7 @@ static int ghost__find_run(const struct sw_ghost_params *p, const struct sw_ghos
         /* Every candidate's run ends at D-1: with a forecast pushed for it, whether it is low
          * does not depend on the candidate, so one look rules them all out. */
         uint32_t newest = in->n - 1;
-        if (len >= 1 && in->pushed && isfinite(in->pushed[newest]) && in->pushed[newest] >= 0.0 &&
-            !ghost__is_low(p, in->sales[newest], in->pushed[newest]))
+        if (len >= 1 && in->pushed && sw_ghost_d1_rules_out_run(p, in->sales[newest], in->pushed[newest]))
                 len = 0;
         for (; len >= 1; len--) {
                 /* The candidate's baseline is the first known - len days. */

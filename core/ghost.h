@@ -85,6 +85,10 @@ int sw_ghost_mode_parse(const char *s, enum sw_ghost_mode *ret);
 /* "none", "poisson", "negative_binomial", "seed"; NULL for an out-of-range value. */
 const char *sw_ghost_model_name(enum sw_ghost_model m);
 
+/* Whether day D-1, with a forecast pushed for it, was not low: every run ends at D-1, so then
+ * there is none and the SKU cannot be flagged, whatever its other days. */
+bool sw_ghost_d1_rules_out_run(const struct sw_ghost_params *p, uint16_t sales, double pushed);
+
 /*
  * Evaluate one SKU. Returns 0 and fills *ret, or -EINVAL (NULL pointers, n == 0,
  * weekday > 6, invalid params). Too little history is not an error: not flagged.
