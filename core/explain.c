@@ -10,18 +10,57 @@
 
 #define REASON_MAX 160 /* one reason; the longest real one is under 100 characters */
 
-static int float_cmp(const void *a, const void *b)
+static void swap_floats(float *v, int64_t i, int64_t j)
 {
-        float x = *(const float *)a, y = *(const float *)b;
-        return (x > y) - (x < y);
+        float t = v[i];
+        v[i] = v[j];
+        v[j] = t;
 }
 
-/* Median of n sorted values, n >= 1. */
-static float sorted_median(const float *v, uint32_t n)
+/* The k-th smallest (from 0) of the n finite values v, leaving v[0..k) <= v[k]: Hoare's
+ * selection around a median of three, expected linear time. */
+static float select_kth(float *v, uint32_t n, uint32_t k)
 {
-        if (n % 2)
-                return v[n / 2];
-        return (float)(((double)v[n / 2 - 1] + v[n / 2]) / 2);
+        int64_t lo = 0, hi = (int64_t)n - 1;
+        while (lo < hi) {
+                int64_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
+                if (v[mid] < v[lo])
+                        swap_floats(v, mid, lo);
+                if (v[hi] < v[lo])
+                        swap_floats(v, hi, lo);
+                if (v[hi] < v[mid])
+                        swap_floats(v, hi, mid);
+                float pivot = v[mid];
+                while (i <= j) { /* after: v[lo..j] <= pivot, v[i..hi] >= pivot, between == */
+                        while (v[i] < pivot)
+                                i++;
+                        while (v[j] > pivot)
+                                j--;
+                        if (i <= j)
+                                swap_floats(v, i++, j--);
+                }
+                if ((int64_t)k <= j)
+                        hi = j;
+                else if ((int64_t)k >= i)
+                        lo = i;
+                else
+                        return v[k];
+        }
+        return v[k];
+}
+
+/* Median of the n >= 1 finite values v (reordered), the mean of the middle two for even n;
+ * -0 comes out as 0, so the result does not depend on the order of equal values. */
+static float median(float *v, uint32_t n)
+{
+        float upper = select_kth(v, n, n / 2), m = upper;
+        if (n % 2 == 0) {
+                float lower = v[0];
+                for (uint32_t i = 1; i < n / 2; i++)
+                        lower = v[i] > lower ? v[i] : lower;
+                m = (float)(((double)lower + upper) / 2);
+        }
+        return m + 0.0f;
 }
 
 int sw_feature_stats_compute(const float *rows, uint32_t n, float *scratch,
@@ -40,12 +79,10 @@ int sw_feature_stats_compute(const float *rows, uint32_t n, float *scratch,
                 }
                 if (m == 0)
                         continue;
-                qsort(scratch, m, sizeof(*scratch), float_cmp);
-                st.median[f] = sorted_median(scratch, m);
+                st.median[f] = median(scratch, m);
                 for (uint32_t i = 0; i < m; i++)
                         scratch[i] = fabsf(scratch[i] - st.median[f]);
-                qsort(scratch, m, sizeof(*scratch), float_cmp);
-                st.mad[f] = sorted_median(scratch, m);
+                st.mad[f] = median(scratch, m);
         }
         *ret = st;
         return 0;

@@ -19,7 +19,7 @@ struct sw_feature_stats {
 /*
  * Statistics of n rows of SW_FEAT_COUNT floats (row-major, as sw_reservoir_rows()).
  * Non-finite values are ignored; a feature without a finite value gets 0 and 0.
- * scratch holds n floats. O(n log n) per feature. Returns 0, or -EINVAL when n is 0;
+ * scratch holds n floats. Expected O(n) per feature. Returns 0, or -EINVAL when n is 0;
  * ret is not written on failure.
  */
 int sw_feature_stats_compute(const float *rows, uint32_t n, float *scratch,

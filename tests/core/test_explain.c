@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -95,6 +96,55 @@ static void test_stats_median_mad(void **state)
         st.median[0] = 42;
         assert_int_equal(sw_feature_stats_compute(rows, 0, scratch, &st), -EINVAL);
         assert_float_equal(st.median[0], 42, 0);
+}
+
+static int ref_cmp(const void *a, const void *b)
+{
+        float x = *(const float *)a, y = *(const float *)b;
+        return (x > y) - (x < y);
+}
+
+/* Median by sorting, the textbook way (the mean of the middle two for an even count). */
+static float ref_median(float *v, uint32_t n)
+{
+        qsort(v, n, sizeof(*v), ref_cmp);
+        float m = n % 2 ? v[n / 2] : (float)(((double)v[n / 2 - 1] + v[n / 2]) / 2);
+        return m + 0.0f;
+}
+
+/* Median and MAD by selection equal the sorting reference, bit for bit, on random columns
+ * full of ties (few distinct values, signed zeros) and on spread-out ones, odd and even. */
+static void test_stats_equal_sorting(void **state)
+{
+        enum { MAX_N = 301 };
+        static float rows[MAX_N * SW_FEAT_COUNT], scratch[MAX_N], col[MAX_N];
+        uint64_t x = 0x2545f4914f6cdd1du;
+        (void)state;
+        for (uint32_t n = 1; n <= MAX_N; n += (n < 20 ? 1 : 7)) {
+                for (int round = 0; round < 20; round++) {
+                        for (uint32_t i = 0; i < n * SW_FEAT_COUNT; i++) {
+                                x ^= x << 13;
+                                x ^= x >> 7;
+                                x ^= x << 17;
+                                int f = (int)(i % SW_FEAT_COUNT);
+                                float v = f < 3 ? (float)(x % (uint64_t)(2 + f)) - 1.0f /* ties: -1 0 1 */
+                                                : (float)((double)(x >> 11) / 9007199254740992.0 * 200 - 100);
+                                rows[i] = (f == 2 && x % 3 == 0) ? -0.0f : v;
+                        }
+                        struct sw_feature_stats st;
+                        assert_int_equal(sw_feature_stats_compute(rows, n, scratch, &st), 0);
+                        for (int f = 0; f < SW_FEAT_COUNT; f++) {
+                                for (uint32_t i = 0; i < n; i++)
+                                        col[i] = rows[(size_t)i * SW_FEAT_COUNT + f];
+                                float med = ref_median(col, n);
+                                for (uint32_t i = 0; i < n; i++)
+                                        col[i] = fabsf(col[i] - med);
+                                float mad = ref_median(col, n);
+                                assert_memory_equal(&st.median[f], &med, sizeof(med));
+                                assert_memory_equal(&st.mad[f], &mad, sizeof(mad));
+                        }
+                }
+        }
 }
 
 /* The two examples of the previous system's wording, exactly. */
@@ -315,6 +365,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_stats_median_mad),
+            cmocka_unit_test(test_stats_equal_sorting),
             cmocka_unit_test(test_examples),
             cmocka_unit_test(test_order_by_contribution),
             cmocka_unit_test(test_max_reasons),
