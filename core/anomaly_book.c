@@ -2,6 +2,7 @@
 #include "core/anomaly_book.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -120,6 +121,14 @@ int sw_anomaly_book_close(struct sw_anomaly_book *b, enum sw_anomaly_type type, 
         return 0;
 }
 
+/* Two decimal digits of v (0..99) at p. */
+static char *put_2digits(char *p, unsigned v)
+{
+        p[0] = (char)('0' + v / 10);
+        p[1] = (char)('0' + v % 10);
+        return p + 2;
+}
+
 int sw_anomaly_id(char *buf, size_t size, const char *store, enum sw_anomaly_type type, const char *sku,
                   sw_day_t since)
 {
@@ -129,8 +138,28 @@ int sw_anomaly_id(char *buf, size_t size, const char *store, enum sw_anomaly_typ
         if ((unsigned)type >= SW_ANOMALY_TYPE_COUNT)
                 return -EINVAL;
         sw_civil_from_days(since, &y, &m, &d);
-        n = snprintf(buf, size, "%s-%s-%04d%02u%02u-%s", store, codes[type], y, m, d, sku);
-        if (n < 0 || (size_t)n >= size)
+        if (y < 0 || y > 9999) { /* outside four digits: printf's layout */
+                n = snprintf(buf, size, "%s-%s-%04d%02u%02u-%s", store, codes[type], y, m, d, sku);
+                if (n < 0 || (size_t)n >= size)
+                        return -ENOSPC;
+                return n;
+        }
+        /* Once per finding of a detection pass: written by hand, in the same layout. */
+        size_t ls = strlen(store), lk = strlen(sku), len = ls + 13 + lk;
+        if (len >= size || len > INT_MAX)
                 return -ENOSPC;
-        return n;
+        char *p = buf;
+        memcpy(p, store, ls);
+        p += ls;
+        *p++ = '-';
+        memcpy(p, codes[type], 2);
+        p += 2;
+        *p++ = '-';
+        p = put_2digits(p, (unsigned)y / 100);
+        p = put_2digits(p, (unsigned)y % 100);
+        p = put_2digits(p, m);
+        p = put_2digits(p, d);
+        *p++ = '-';
+        memcpy(p, sku, lk + 1);
+        return (int)len;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -264,6 +265,22 @@ static void test_anomaly_id(void **state)
         sku[SW_SKU_MAX_LEN] = '\0';
         assert_int_equal(sw_anomaly_id(buf, sizeof(buf), store, SW_ANOMALY_GHOST_STOCK, sku, day),
                          64 + 4 + 8 + 1 + SW_SKU_MAX_LEN);
+        /* Any day, years of fewer and more than four digits and before year 0 included, is
+         * printf's "%s-%s-%04d%02u%02u-%s"; a buffer one byte short is refused. */
+        for (int k = 0; k < 200000; k++) {
+                sw_day_t since = k < 100000 ? (sw_day_t)rnd(4000000) - 2000000
+                                            : (sw_day_t)rnd(2000000000u) - 1000000000;
+                enum sw_anomaly_type t = (enum sw_anomaly_type)rnd(SW_ANOMALY_TYPE_COUNT);
+                static const char *const codes[] = {"gs", "ml", "so", "id"};
+                char want[SW_ANOMALY_ID_MAX];
+                int y;
+                unsigned m, d;
+                sw_civil_from_days(since, &y, &m, &d);
+                int n = snprintf(want, sizeof(want), "%s-%s-%04d%02u%02u-%s", "st", codes[t], y, m, d, "K-9");
+                assert_int_equal(sw_anomaly_id(buf, sizeof(buf), "st", t, "K-9", since), n);
+                assert_string_equal(buf, want);
+                assert_int_equal(sw_anomaly_id(buf, (size_t)n, "st", t, "K-9", since), -ENOSPC);
+        }
 }
 
 int main(void)
