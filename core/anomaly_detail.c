@@ -7,11 +7,15 @@
 
 #include "core/byte_order.h"
 
+/* Bytes of each part: the header (version, type, action, ghost mode, as_of, on_hand, price,
+ * description length) before the description, then the evidence of the type: ghost (model,
+ * run_days, baseline_days, observed, expected, p-value, dispersion, priority), ml (features,
+ * contributions, z, threshold) or stock (shelf_count, duration_s, negative_book). */
 #define DETAIL_VERSION     1
-#define DETAIL_HEADER_SIZE 21 /* version, type, action, ghost mode, as_of, on_hand, price, desc length */
-#define GHOST_SIZE         45 /* model, run_days, baseline_days, observed, expected, p, dispersion, priority */
-#define ML_SIZE            (SW_FEAT_COUNT * 4 + SW_FEAT_COUNT * 8 + 16) /* features, contributions, z, threshold */
-#define STOCK_SIZE         9  /* shelf_count, duration_s, negative_book */
+#define DETAIL_HEADER_SIZE 21
+#define GHOST_SIZE         45
+#define ML_SIZE            (SW_FEAT_COUNT * 4 + SW_FEAT_COUNT * 8 + 16)
+#define STOCK_SIZE         9
 
 _Static_assert(DETAIL_HEADER_SIZE + sizeof(((struct sw_finding *)0)->description) - 1 + ML_SIZE <=
                    SW_ANOMALY_DETAIL_MAX,
@@ -140,12 +144,13 @@ static void put_evidence(struct cursor *c, const struct sw_finding *f)
         }
 }
 
-int sw_anomaly_detail_encode(const struct sw_finding *f, const struct sw_anomaly_snapshot *snap, uint8_t *buf,
-                             size_t size)
+int sw_anomaly_detail_encode(const struct sw_finding *f, const struct sw_anomaly_snapshot *snap,
+                             uint8_t *buf, size_t size)
 {
         size_t desc, need;
         if (!f || !snap || !buf || (unsigned)f->type >= SW_ANOMALY_TYPE_COUNT ||
-            (unsigned)f->action >= SW_ACTION_COUNT || (unsigned)snap->ghost_mode >= SW_GHOST_MODE_COUNT ||
+            (unsigned)f->action >= SW_ACTION_COUNT ||
+            (unsigned)snap->ghost_mode >= SW_GHOST_MODE_COUNT ||
             (f->type == SW_ANOMALY_GHOST_STOCK && (unsigned)f->ghost.model >= SW_GHOST_MODEL_COUNT))
                 return -EINVAL;
         desc = strnlen(f->description, sizeof(f->description) - 1);
@@ -198,13 +203,14 @@ static bool get_evidence(struct cursor *c, struct sw_finding *f)
         return true;
 }
 
-int sw_anomaly_detail_decode(const uint8_t *buf, size_t len, enum sw_anomaly_type type, struct sw_finding *ret_f,
-                             struct sw_anomaly_snapshot *ret_snap)
+int sw_anomaly_detail_decode(const uint8_t *buf, size_t len, enum sw_anomaly_type type,
+                             struct sw_finding *ret_f, struct sw_anomaly_snapshot *ret_snap)
 {
         if (!ret_f || !ret_snap || (!buf && len > 0))
                 return -EINVAL;
-        if ((unsigned)type >= SW_ANOMALY_TYPE_COUNT || len < DETAIL_HEADER_SIZE || buf[0] != DETAIL_VERSION ||
-            buf[1] != (uint8_t)type || buf[2] >= SW_ACTION_COUNT || buf[3] >= SW_GHOST_MODE_COUNT ||
+        if ((unsigned)type >= SW_ANOMALY_TYPE_COUNT || len < DETAIL_HEADER_SIZE ||
+            buf[0] != DETAIL_VERSION || buf[1] != (uint8_t)type || buf[2] >= SW_ACTION_COUNT ||
+            buf[3] >= SW_GHOST_MODE_COUNT ||
             len != DETAIL_HEADER_SIZE + (size_t)buf[20] + evidence_size(type) ||
             buf[20] >= sizeof(ret_f->description))
                 return -EBADMSG;

@@ -13,7 +13,7 @@
  * probability and value as columns; the detail is the rest, in a compact versioned binary
  * form (little-endian): the detection day, action, description, the SKU's book on-hand and
  * price as the detection saw them, and the detector's evidence. The payload is rendered from
- * both when it is sent or listed, so it is written to disk once, about a fifth of its JSON.
+ * both when it is sent or listed; the detail is about a quarter of the JSON's bytes.
  */
 struct sw_anomaly_snapshot {
         int32_t on_hand;               /* book on-hand at the detection */
@@ -26,14 +26,14 @@ struct sw_anomaly_snapshot {
 
 /* Encode f's as_of, action, description and evidence (by f->type) with the snapshot.
  * Returns the length; -EINVAL on NULL or an out-of-range enum; -ENOBUFS if size is short. */
-int sw_anomaly_detail_encode(const struct sw_finding *f, const struct sw_anomaly_snapshot *snap, uint8_t *buf,
-                             size_t size);
+int sw_anomaly_detail_encode(const struct sw_finding *f, const struct sw_anomaly_snapshot *snap,
+                             uint8_t *buf, size_t size);
 
 /* Decode a detail written for an anomaly of type `type` into ret_f's as_of, action,
  * description (NUL-terminated) and evidence, and ret_snap; the other fields of ret_f are left
  * as they are (the row's columns hold them). -EBADMSG: not a detail of this version and type,
  * or not exactly its length; nothing is written then. */
-int sw_anomaly_detail_decode(const uint8_t *buf, size_t len, enum sw_anomaly_type type, struct sw_finding *ret_f,
-                             struct sw_anomaly_snapshot *ret_snap);
+int sw_anomaly_detail_decode(const uint8_t *buf, size_t len, enum sw_anomaly_type type,
+                             struct sw_finding *ret_f, struct sw_anomaly_snapshot *ret_snap);
 
 #endif

@@ -107,7 +107,7 @@ static const char *const store_migrations[SW_STORE_SCHEMA_VERSION] = {
      * instead of holding a copy: a detection run writes each payload once, not twice. */
     "ALTER TABLE outbox ADD COLUMN anomaly_ref INTEGER NOT NULL DEFAULT 0;",
     /* 4 -> 5: an anomaly row keeps its detail (core/anomaly_detail.h) instead of its JSON,
-     * which is rendered from the row when sent or listed: a fifth of the bytes on disk. Rows
+     * which is rendered from the row when sent or listed: a quarter of the bytes. Rows
      * from before keep their JSON (payload), their detail is NULL. */
     "ALTER TABLE anomaly ADD COLUMN detail BLOB;",
 };
@@ -179,8 +179,9 @@ static const char *const store_sql[STMT_COUNT] = {
                         "VALUES(?1, ?2, ?3, ?4, ?5)",
     [STMT_OUTBOX_ADD_ANOMALY] = "INSERT INTO outbox(topic, msg_id, payload, retain, created, anomaly_ref) "
                                 "VALUES(?1, ?2, X'', 0, ?3, 1)",
-    /* A row standing for an anomaly sends its payload as it is now; one whose anomaly is
-     * gone (not written by the daemon: anomalies are never deleted) is never sent. */
+    /* A row standing for an anomaly comes with the anomaly's columns as they are now; one
+     * whose anomaly is gone (not written by the daemon: anomalies are never deleted) is never
+     * sent. */
     [STMT_OUTBOX_PENDING] = "SELECT o.seq, o.topic, o.msg_id, o.payload, o.retain, a.* "
                             "FROM outbox o LEFT JOIN (SELECT " ANOMALY_COLUMNS " FROM anomaly) a "
                             "ON o.anomaly_ref AND a.id = o.msg_id "

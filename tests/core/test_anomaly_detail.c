@@ -89,7 +89,8 @@ static void assert_decoded(const struct sw_finding *want, const struct sw_findin
         } else if (want->type == SW_ANOMALY_ML_DETECTED) {
                 assert_memory_equal(got->ml.features, want->ml.features, sizeof(want->ml.features));
                 for (int k = 0; k < SW_FEAT_COUNT; k++)
-                        assert_true(same_double(got->ml.contributions[k], want->ml.contributions[k]));
+                        assert_true(
+                            same_double(got->ml.contributions[k], want->ml.contributions[k]));
                 assert_true(same_double(got->ml.z, want->ml.z));
                 assert_true(same_double(got->ml.threshold, want->ml.threshold));
         } else {
@@ -105,14 +106,17 @@ static void test_every_type_round_trips_bit_exactly(void **state)
         for (int i = 0; i < 20000; i++) {
                 enum sw_anomaly_type type = (enum sw_anomaly_type)(i % SW_ANOMALY_TYPE_COUNT);
                 struct sw_finding f = random_finding(type), got = {0};
-                struct sw_anomaly_snapshot snap = {.on_hand = (int32_t)rng_next(), .price = rng_double(),
-                                                   .ghost_mode = (enum sw_ghost_mode)(rng_next() % SW_GHOST_MODE_COUNT)};
+                struct sw_anomaly_snapshot snap = {
+                    .on_hand = (int32_t)rng_next(),
+                    .price = rng_double(),
+                    .ghost_mode = (enum sw_ghost_mode)(rng_next() % SW_GHOST_MODE_COUNT)};
                 struct sw_anomaly_snapshot snap_got = {0};
                 uint8_t buf[SW_ANOMALY_DETAIL_MAX];
                 int n = sw_anomaly_detail_encode(&f, &snap, buf, sizeof(buf));
                 assert_true(n > 0);
                 got.score = 7.0; /* a column's field: left as it is */
-                assert_int_equal(sw_anomaly_detail_decode(buf, (size_t)n, type, &got, &snap_got), 0);
+                assert_int_equal(sw_anomaly_detail_decode(buf, (size_t)n, type, &got, &snap_got),
+                                 0);
                 assert_decoded(&f, &got);
                 assert_true(got.score == 7.0);
                 assert_int_equal(snap_got.on_hand, snap.on_hand);
@@ -131,7 +135,8 @@ static void test_the_longest_detail_fits_the_maximum(void **state)
         int n = sw_anomaly_detail_encode(&f, &snap, buf, sizeof(buf));
         assert_true(n > 0 && n <= SW_ANOMALY_DETAIL_MAX);
         struct sw_finding got = {0};
-        assert_int_equal(sw_anomaly_detail_decode(buf, (size_t)n, SW_ANOMALY_ML_DETECTED, &got, &snap), 0);
+        assert_int_equal(
+            sw_anomaly_detail_decode(buf, (size_t)n, SW_ANOMALY_ML_DETECTED, &got, &snap), 0);
         assert_int_equal(strlen(got.description), sizeof(f.description) - 1);
 }
 
@@ -194,15 +199,18 @@ static void test_damaged_details_are_refused_without_writing(void **state)
                 assert_true(n > 0);
                 for (int len = 0; len < n; len++) /* every truncation */
                         assert_refused(buf, (size_t)len, (enum sw_anomaly_type)type);
-                assert_refused(buf, (size_t)n + 1, (enum sw_anomaly_type)type); /* a byte too many */
+                assert_refused(buf, (size_t)n + 1,
+                               (enum sw_anomaly_type)type); /* a byte too many */
                 /* Another type's detail. */
-                assert_refused(buf, (size_t)n, (enum sw_anomaly_type)((type + 1) % SW_ANOMALY_TYPE_COUNT));
+                assert_refused(buf, (size_t)n,
+                               (enum sw_anomaly_type)((type + 1) % SW_ANOMALY_TYPE_COUNT));
                 assert_refused(buf, (size_t)n, SW_ANOMALY_TYPE_COUNT);
                 /* Another version, an unknown action, an unknown ghost mode. */
                 const struct {
                         size_t at;
                         uint8_t value;
-                } damage[] = {{0, 0}, {0, 2}, {2, SW_ACTION_COUNT}, {3, SW_GHOST_MODE_COUNT}, {20, 0xff}};
+                } damage[] = {
+                    {0, 0}, {0, 2}, {2, SW_ACTION_COUNT}, {3, SW_GHOST_MODE_COUNT}, {20, 0xff}};
                 for (size_t k = 0; k < sizeof(damage) / sizeof(damage[0]); k++) {
                         memcpy(bad, buf, (size_t)n);
                         bad[damage[k].at] = damage[k].value;
