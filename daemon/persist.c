@@ -235,16 +235,6 @@ int sw_daemon_commit(struct sw_daemon *d)
         return 0;
 }
 
-struct detected_at_lookup {
-        int64_t detected_at; /* found value */
-};
-
-static int take_detected_at(void *ctx, const struct sw_store_anomaly *a)
-{
-        ((struct detected_at_lookup *)ctx)->detected_at = a->detected_at;
-        return 0;
-}
-
 int sw_daemon_record_finding(void *ctx, const struct sw_finding *f)
 {
         struct sw_daemon *d = ctx;
@@ -252,8 +242,7 @@ int sw_daemon_record_finding(void *ctx, const struct sw_finding *f)
         const char *sku = sw_sku_key(&d->skus, f->sku_index);
         char id[SW_ANOMALY_ID_MAX], as_of[16];
         uint8_t detail[SW_ANOMALY_DETAIL_MAX];
-        struct detected_at_lookup first = {.detected_at = sw_clock_now()};
-        int64_t now = first.detected_at;
+        int64_t now = sw_clock_now();
         int r = sw_anomaly_id(id, sizeof(id), d->cfg.store.id, f->type, sku, f->since);
         if (r < 0)
                 return r;
@@ -261,8 +250,6 @@ int sw_daemon_record_finding(void *ctx, const struct sw_finding *f)
                 r = sw_daemon_outcome_suppresses(d, f->type, sku, f->since, f->as_of);
                 if (r != 0)
                         return r < 0 ? r : SW_FINDING_SUPPRESSED;
-        } else {
-                (void)sw_store_get_anomaly(d->store, id, take_detected_at, &first);
         }
         /* The payload is rendered from the row and this detail when it is sent. */
         struct sw_anomaly_snapshot snap = {.on_hand = s->on_hand, .price = s->price,
@@ -275,7 +262,7 @@ int sw_daemon_record_finding(void *ctx, const struct sw_finding *f)
                                      .severity = sw_severity_name(f->severity),
                                      .status = sw_status_name(f->status), .sku = sku,
                                      .category = sw_sku_category_name(&d->skus, s->category), .as_of = as_of,
-                                     .episode_day = f->since, .detected_at = first.detected_at,
+                                     .episode_day = f->since, .detected_at = now, /* kept on update */
                                      .updated_at = now, .score = f->score, .probability = f->probability,
                                      .value = f->value, .detail = detail, .detail_len = (size_t)r};
         r = sw_store_put_anomaly(d->store, &a);

@@ -48,7 +48,7 @@ static struct sw_finding random_finding(enum sw_anomaly_type type)
         struct sw_finding f = {.type = type};
         f.action = (enum sw_action)(rng_next() % SW_ACTION_COUNT);
         f.as_of = (sw_day_t)rng_next();
-        size_t n = rng_next() % sizeof(f.description);
+        size_t n = (size_t)(rng_next() % sizeof(f.description));
         for (size_t i = 0; i < n; i++)
                 f.description[i] = (char)(1 + rng_next() % 255); /* any byte but NUL */
         f.ghost.model = (enum sw_ghost_model)(rng_next() % SW_GHOST_MODEL_COUNT);
