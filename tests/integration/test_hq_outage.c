@@ -17,26 +17,57 @@
 
 #define PREFIX "retail/demo/store1"
 
-/* Outbox rows queued for P/suffix (the daemon is running: WAL lets us read beside it). */
-static int64_t outbox_rows_on(const char *dir, const char *suffix)
+/* Run sql (one statement returning at most one text value, malloc'd) on the daemon's database;
+ * while it runs, WAL lets us read beside it. */
+static char *db_text(const char *dir, const char *sql)
 {
-        char path[512], topic[256];
+        char path[512];
         sqlite3 *db;
         sqlite3_stmt *st;
-        int64_t n = -1;
+        char *out = NULL;
         snprintf(path, sizeof(path), "%s/sw.db", dir);
-        snprintf(topic, sizeof(topic), "%s/%s", PREFIX, suffix);
-        assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
         sqlite3_busy_timeout(db, 5000);
-        assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM outbox WHERE topic = ?1", -1, &st, NULL),
-                         SQLITE_OK);
-        sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
-                n = sqlite3_column_int64(st, 0);
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+        int rc = sqlite3_step(st);
+        assert_true(rc == SQLITE_ROW || rc == SQLITE_DONE);
+        if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+                out = strdup((const char *)sqlite3_column_text(st, 0));
         sqlite3_finalize(st);
         sqlite3_close(db);
-        assert_true(n >= 0);
-        return n;
+        return out;
+}
+
+/* Outbox rows queued for P/suffix. */
+static int64_t outbox_rows_on(const char *dir, const char *suffix)
+{
+        char sql[256];
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE topic = '%s/%s'", PREFIX, suffix);
+        char *n = db_text(dir, sql);
+        assert_non_null(n);
+        int64_t rows = atoll(n);
+        free(n);
+        return rows;
+}
+
+/* The daemon's configuration with HQ at hq_port (reconnecting within a second). */
+static void config_with_hq(char *conf, size_t size, int local_port, const char *dir, int hq_port)
+{
+        char extra[512];
+        snprintf(extra, sizeof(extra),
+                 "hq: { host = \"127.0.0.1\"; port = %d; reconnect_min_ms = 200; reconnect_max_ms = 1000; };\n",
+                 hq_port);
+        h_config(conf, size, local_port, dir, extra);
+}
+
+/* Stop everything a test started and remove its directories. */
+static void finish(struct h_collector *at_hq, struct h_daemon *d, struct h_broker *local, struct h_broker *hq,
+                   const char *dir)
+{
+        h_collector_stop(at_hq);
+        h_finish_test(d, local, dir);
+        h_broker_stop(hq);
+        h_rmdir(hq->dir);
 }
 
 /* Status of the last message HQ received for id, or NULL. */
@@ -60,7 +91,7 @@ static void test_every_anomaly_arrives_after_an_hq_outage(void **state)
 {
         struct h_broker local = {0}, hq = {0};
         struct h_daemon d = {0};
-        char dir[256], conf[2048], extra[512], hq_extra[512];
+        char dir[256], conf[2048], hq_extra[512];
         cJSON *h;
         (void)state;
         h_tmpdir(dir, sizeof(dir));
@@ -70,10 +101,7 @@ static void test_every_anomaly_arrives_after_an_hq_outage(void **state)
                  hq.dir);
         h_broker_start(&local, 0, NULL);
         h_broker_start(&hq, 0, hq_extra);
-        snprintf(extra, sizeof(extra),
-                 "hq: { host = \"127.0.0.1\"; port = %d; reconnect_min_ms = 200; reconnect_max_ms = 1000; };\n",
-                 hq.port);
-        h_config(conf, sizeof(conf), local.port, dir, extra);
+        config_with_hq(conf, sizeof(conf), local.port, dir, hq.port);
         h_daemon_start(&d, dir, conf, local.port);
         struct h_collector *at_hq = h_collector_start_session(hq.port, PREFIX "/anomaly", "hq-collector");
 
@@ -149,32 +177,7 @@ static void test_every_anomaly_arrives_after_an_hq_outage(void **state)
         assert_true((int64_t)anomaly_msgs >= anomaly_rows);
         assert_int_equal(distinct_ids, ids);
 
-        h_collector_stop(at_hq);
-        h_daemon_stop(&d, SIGTERM);
-        h_broker_stop(&hq);
-        h_broker_stop(&local);
-        h_rmdir(hq.dir);
-        h_rmdir(local.dir);
-        h_rmdir(dir);
-}
-
-/* Run sql (one statement returning at most one text value) on the stopped daemon's database. */
-static char *db_text(const char *dir, const char *sql)
-{
-        char path[512];
-        sqlite3 *db;
-        sqlite3_stmt *st;
-        char *out = NULL;
-        snprintf(path, sizeof(path), "%s/sw.db", dir);
-        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-        int rc = sqlite3_step(st);
-        assert_true(rc == SQLITE_ROW || rc == SQLITE_DONE);
-        if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
-                out = strdup((const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
-        sqlite3_close(db);
-        return out;
+        finish(at_hq, &d, &local, &hq, dir);
 }
 
 /* An anomaly that cannot be read back from the database (damaged detail) can never be sent:
@@ -183,16 +186,13 @@ static void test_an_unreadable_anomaly_does_not_block_the_outbox(void **state)
 {
         struct h_broker local = {0}, hq = {0};
         struct h_daemon d = {0};
-        char dir[256], conf[2048], extra[512], sql[512];
+        char dir[256], conf[2048], sql[512];
         cJSON *h;
         (void)state;
         h_tmpdir(dir, sizeof(dir));
         h_broker_start(&local, 0, NULL);
         h_broker_start(&hq, 0, NULL);
-        snprintf(extra, sizeof(extra),
-                 "hq: { host = \"127.0.0.1\"; port = %d; reconnect_min_ms = 200; reconnect_max_ms = 1000; };\n",
-                 hq.port);
-        h_config(conf, sizeof(conf), local.port, dir, extra);
+        config_with_hq(conf, sizeof(conf), local.port, dir, hq.port);
         h_broker_stop(&hq); /* away while the store produces anomalies */
         h_daemon_start(&d, dir, conf, local.port);
         assert_int_equal(h_storesim(local.port, dir, "sim.log", "--days", "20", "--warmup", "14", "--skus", "80",
@@ -240,13 +240,7 @@ static void test_an_unreadable_anomaly_does_not_block_the_outbox(void **state)
         free(bad);
         free(bad_rows);
         free(good_ids);
-        h_collector_stop(at_hq);
-        h_daemon_stop(&d, SIGTERM);
-        h_broker_stop(&hq);
-        h_broker_stop(&local);
-        h_rmdir(hq.dir);
-        h_rmdir(local.dir);
-        h_rmdir(dir);
+        finish(at_hq, &d, &local, &hq, dir);
 }
 
 int main(void)

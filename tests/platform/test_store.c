@@ -554,22 +554,29 @@ static int outbox_cb(void *ctx, const struct sw_store_outbox_row *row)
         return 0;
 }
 
+/* A file of an older schema: a current one taken back by sql, then opened (and migrated). */
+static void open_migrated_from(struct fixture *f, const char *sql)
+{
+        int v = -1;
+
+        assert_int_equal(sw_store_open(f->path, NULL, &f->s), 0);
+        f->s = sw_store_close(f->s);
+        raw_exec(f->path, sql);
+        assert_int_equal(sw_store_open(f->path, NULL, &f->s), 0);
+        assert_int_equal(sw_store_schema_version(f->s, &v), 0);
+        assert_int_equal(v, SW_STORE_SCHEMA_VERSION);
+}
+
 /* A version-3 file (outbox rows without anomaly_ref) keeps its queued rows through 3 -> 4. */
 static void test_migration_from_version_3(void **state)
 {
         struct fixture *f = *state;
         struct outbox_rows rows = {0};
-        int v = -1;
 
-        assert_int_equal(sw_store_open(f->path, NULL, &f->s), 0);
-        f->s = sw_store_close(f->s);
-        raw_exec(f->path, "ALTER TABLE outbox DROP COLUMN anomaly_ref; ALTER TABLE anomaly DROP COLUMN detail;"
-                          "PRAGMA user_version = 3;"
-                          "INSERT INTO outbox(topic, msg_id, payload, retain, created) "
-                          "VALUES('r/t/s/anomaly', 'm1', '{\"x\":1}', 0, 5);");
-        assert_int_equal(sw_store_open(f->path, NULL, &f->s), 0);
-        assert_int_equal(sw_store_schema_version(f->s, &v), 0);
-        assert_int_equal(v, SW_STORE_SCHEMA_VERSION);
+        open_migrated_from(f, "ALTER TABLE outbox DROP COLUMN anomaly_ref; ALTER TABLE anomaly DROP COLUMN detail;"
+                              "PRAGMA user_version = 3;"
+                              "INSERT INTO outbox(topic, msg_id, payload, retain, created) "
+                              "VALUES('r/t/s/anomaly', 'm1', '{\"x\":1}', 0, 5);");
         assert_int_equal(sw_store_outbox_pending(f->s, 0, 0, outbox_cb, &rows), 1);
         assert_string_equal(rows.msg_id[0], "m1");
         assert_string_equal(rows.payload[0], "{\"x\":1}");
@@ -582,18 +589,12 @@ static void test_migration_from_version_4(void **state)
         struct fixture *f = *state;
         struct outbox_rows rows = {0};
         struct anomaly_rows got = {0};
-        int v = -1;
 
-        assert_int_equal(sw_store_open(f->path, NULL, &f->s), 0);
-        f->s = sw_store_close(f->s);
-        raw_exec(f->path, "ALTER TABLE anomaly DROP COLUMN detail; PRAGMA user_version = 4;"
-                          "INSERT INTO anomaly VALUES('a1', 'ghost_stock', 'warning', 'open', 'S1', 'c', "
-                          "'2026-11-26', 20000, 100, 100, 1.5, 0.5, 2.0, '{\"id\":\"a1\"}');"
-                          "INSERT INTO outbox(topic, msg_id, payload, retain, created, anomaly_ref) "
-                          "VALUES('r/t/s/anomaly', 'a1', X'', 0, 5, 1);");
-        assert_int_equal(sw_store_open(f->path, NULL, &f->s), 0);
-        assert_int_equal(sw_store_schema_version(f->s, &v), 0);
-        assert_int_equal(v, 5);
+        open_migrated_from(f, "ALTER TABLE anomaly DROP COLUMN detail; PRAGMA user_version = 4;"
+                              "INSERT INTO anomaly VALUES('a1', 'ghost_stock', 'warning', 'open', 'S1', 'c', "
+                              "'2026-11-26', 20000, 100, 100, 1.5, 0.5, 2.0, '{\"id\":\"a1\"}');"
+                              "INSERT INTO outbox(topic, msg_id, payload, retain, created, anomaly_ref) "
+                              "VALUES('r/t/s/anomaly', 'a1', X'', 0, 5, 1);");
         assert_int_equal(sw_store_get_anomaly(f->s, "a1", anomaly_cb, &got), 0);
         assert_false(got.a[0].has_detail);
         assert_string_equal(got.a[0].payload, "{\"id\":\"a1\"}");
