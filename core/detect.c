@@ -9,30 +9,54 @@
 #include "core/civil_time.h"
 #include "core/detect_internal.h"
 
-size_t sw_detector_memory_size(uint16_t history_days)
+/* Pieces of the detector's memory, each rounded up to 8 bytes. */
+#define DETECT_ALIGN(x) (((x) + 7u) & ~(size_t)7u)
+
+size_t sw_detector_memory_size(uint16_t history_days, uint16_t max_categories,
+                               uint32_t max_candidates)
 {
-        return (size_t)history_days * (sizeof(uint16_t) + sizeof(double) + sizeof(uint8_t)) + 16;
+        return DETECT_ALIGN((size_t)history_days * sizeof(double)) +
+               DETECT_ALIGN((size_t)max_candidates * sizeof(struct sw_ghost_candidate)) +
+               DETECT_ALIGN(sw_store_context_memory_size(history_days, max_categories)) +
+               DETECT_ALIGN((size_t)history_days * sizeof(uint16_t)) +
+               2 * DETECT_ALIGN(history_days);
 }
 
 int sw_detector_init(struct sw_detector *d, struct sw_sku_table *skus, struct sw_anomaly_book *book,
-                     const struct sw_store_calendar *cal, void *mem, size_t size)
+                     const struct sw_store_calendar *cal, uint32_t max_candidates, void *mem,
+                     size_t size)
 {
-        uint16_t h = skus->p.history_days;
+        uint16_t h = skus->p.history_days, cats = skus->p.max_categories;
+        struct sw_store_context_params off = {.shortfall_ratio = 0.0};
         char *at = mem;
-        if (!mem || size < sw_detector_memory_size(h))
+        if (max_candidates == 0)
+                return -EINVAL;
+        if (!mem || size < sw_detector_memory_size(h, cats, max_candidates))
                 return -ENOBUFS;
         d->skus = skus;
         d->book = book;
         d->cal = cal;
         d->scratch_pushed = (double *)(void *)at;
-        at += (size_t)h * sizeof(double);
+        at += DETECT_ALIGN((size_t)h * sizeof(double));
+        d->candidates = (struct sw_ghost_candidate *)(void *)at;
+        d->max_candidates = max_candidates;
+        d->n_candidates = 0;
+        at += DETECT_ALIGN((size_t)max_candidates * sizeof(struct sw_ghost_candidate));
+        size_t ctx = DETECT_ALIGN(sw_store_context_memory_size(h, cats));
+        int r = sw_store_context_init(&d->context, &off, h, cats, at, ctx);
+        if (r < 0)
+                return r;
+        at += ctx;
         d->scratch_sales = (uint16_t *)(void *)at;
-        at += (size_t)h * sizeof(uint16_t);
+        at += DETECT_ALIGN((size_t)h * sizeof(uint16_t));
         d->scratch_weekday = (uint8_t *)at;
+        at += DETECT_ALIGN(h);
+        d->scratch_censored = (uint8_t *)at;
         d->weekday_from = SW_DAY_NONE;
         d->weekday_n = 0;
         d->quiet_updates = false;
         d->tuning = NULL;
+        sw_ghost_pool_reset(&d->pool);
         return 0;
 }
 
@@ -104,140 +128,12 @@ double sw_detect__scale(const struct sw_detector *d, enum sw_anomaly_type type, 
         return d->tuning ? sw_tuning_scale(d->tuning, type, s->category) : 1.0;
 }
 
-/* Ghost parameters for one SKU: the learnt scale multiplies the evidence asked for, so
- * alpha becomes alpha^scale (-log10 p must reach scale x -log10 alpha) and the seed rule
- * needs scale x as many low days. */
-static void scaled_ghost_params(const struct sw_ghost_params *base, double scale, struct sw_ghost_params *ret)
-{
-        *ret = *base;
-        if (scale == 1.0)
-                return;
-        ret->alpha = pow(base->alpha, scale);
-        double days = ceil(base->seed_min_low_days * scale - 1e-9);
-        if (days < 1)
-                days = 1;
-        if (days > base->seed_lookback_days)
-                days = base->seed_lookback_days;
-        ret->seed_min_low_days = (uint16_t)days;
-}
-
 double sw_detect__sku_price(const struct sw_sku *s)
 {
         return (s->flags & SW_SKU_HAS_PRICE) && isfinite(s->price) && s->price > 0 ? (double)s->price : 0.0;
 }
 
-/* Fill the scratch series for days [as_of - n, as_of - 1]; returns n and the days known. */
-static uint32_t fill_series(struct sw_detector *d, uint32_t index, sw_day_t as_of, uint32_t *ret_known)
-{
-        const struct sw_sku *s = sw_sku_at(d->skus, index);
-        uint32_t h = d->skus->p.history_days, known = 0;
-        sw_day_t oldest_held = s->last_day - (sw_day_t)h + 1;
-        uint32_t n = h;
-        /* The ring only reaches back to oldest_held. */
-        if (as_of - (sw_day_t)n < oldest_held)
-                n = as_of > oldest_held ? (uint32_t)(as_of - oldest_held) : 0;
-        sw_day_t from = as_of - (sw_day_t)n;
-        sw_sku_sold_series(d->skus, index, from, n, d->scratch_sales);
-        sw_sku_pushed_series(d->skus, index, from, n, d->scratch_pushed);
-        /* Most SKUs of a pass share one window: its weekdays are written once. */
-        if (from != d->weekday_from || n > d->weekday_n) {
-                for (uint32_t i = 0, weekday = n ? (uint32_t)sw_weekday(from) : 0; i < n; i++) {
-                        d->scratch_weekday[i] = (uint8_t)weekday;
-                        weekday = weekday == 6 ? 0 : weekday + 1;
-                }
-                d->weekday_from = from;
-                d->weekday_n = n;
-        }
-        known = from >= s->first_day ? n : (as_of > s->first_day ? (uint32_t)(as_of - s->first_day) : 0);
-        *ret_known = known < n ? known : n;
-        return n;
-}
-
-/* Day D-1 of the SKU is known and, against the forecast pushed for it, not low (mode and low
- * ratio are not scaled by tuning). */
-static bool d1_rules_out_run(const struct sw_detector *d, uint32_t index, sw_day_t as_of)
-{
-        int32_t sold = sw_sku_sold(d->skus, index, as_of - 1);
-        double pushed;
-        if (sold < 0)
-                return false;
-        sw_sku_pushed_series(d->skus, index, as_of - 1, 1, &pushed);
-        return sw_ghost_d1_rules_out_run(&d->ghost, (uint16_t)sold, pushed);
-}
-
-static void describe_ghost(const struct sw_detector *d, const struct sw_sku *s, struct sw_finding *f)
-{
-        const struct sw_ghost_result *g = &f->ghost;
-        if (d->ghost.mode == SW_GHOST_MODE_SEED)
-                snprintf(f->description, sizeof(f->description),
-                         "Sales below %.0f%% of forecast for %u days | Book shows %d units", d->ghost.low_ratio * 100,
-                         g->run_days, s->on_hand);
-        else if (g->observed_units == 0)
-                snprintf(f->description, sizeof(f->description),
-                         "No sales for %u day%s (expected %.1f units, p=%.2g) | Book shows %d units", g->run_days,
-                         g->run_days == 1 ? "" : "s", g->expected_units, g->p_value, s->on_hand);
-        else
-                snprintf(f->description, sizeof(f->description),
-                         "Sold %llu units in %u days vs %.1f expected (p=%.2g) | Book shows %d units",
-                         (unsigned long long)g->observed_units, g->run_days, g->expected_units, g->p_value,
-                         s->on_hand);
-}
-
-int sw_detect_ghost(struct sw_detector *d, sw_day_t as_of, sw_finding_fn fn, void *ctx,
-                    struct sw_detect_summary *ret)
-{
-        struct sw_detect_summary sum = {0};
-        int r;
-        if (sw_ghost_params_validate(&d->ghost) < 0)
-                return -EINVAL;
-        for (uint32_t i = 0; i < d->skus->count; i++) {
-                const struct sw_sku *s = sw_sku_at(d->skus, i);
-                struct sw_ghost_input in;
-                struct sw_ghost_params params;
-                uint32_t known, n;
-                sw_day_t since;
-                if (s->last_day == SW_DAY_NONE || s->first_day >= as_of)
-                        continue;
-                /* Without an open episode, a SKU with no run reports nothing: no baseline, and
-                 * when D-1 alone rules a run out, not even its series. */
-                bool open = sw_anomaly_book_find(d->book, SW_ANOMALY_GHOST_STOCK, i, &since) == 0;
-                if (!open && d1_rules_out_run(d, i, as_of)) {
-                        sum.evaluated++;
-                        continue;
-                }
-                n = fill_series(d, i, as_of, &known);
-                if (n == 0)
-                        continue;
-                struct sw_finding f = {.type = SW_ANOMALY_GHOST_STOCK, .sku_index = i, .as_of = as_of,
-                                       .action = SW_ACTION_CYCLE_COUNT};
-                in = (struct sw_ghost_input){.sales = d->scratch_sales, .pushed = d->scratch_pushed,
-                                             .weekday = d->scratch_weekday, .n = n,
-                                             .history_days_available = known, .on_hand = s->on_hand,
-                                             .price = sw_detect__sku_price(s),
-                                             .skip_baseline_without_run = !open};
-                scaled_ghost_params(&d->ghost, sw_detect__scale(d, SW_ANOMALY_GHOST_STOCK, s), &params);
-                r = sw_ghost_evaluate(&params, &in, &f.ghost);
-                if (r < 0)
-                        return r;
-                sum.evaluated++;
-                f.severity = f.ghost.severity;
-                f.score = f.ghost.score;
-                f.probability = f.ghost.probability;
-                f.value = f.ghost.value;
-                if (f.ghost.flagged) /* the description is only read for an open finding */
-                        describe_ghost(d, s, &f);
-                r = sw_detect__transition(d, &f, f.ghost.flagged, f.ghost.sales_resumed || s->on_hand <= 0,
-                               as_of - (sw_day_t)f.ghost.run_days, fn, ctx, &sum);
-                if (r < 0)
-                        return r;
-        }
-        if (ret)
-                *ret = sum;
-        return 0;
-}
-
-/* Store-local day of a Unix time, or fallback when it is unset or cannot be converted. */
-static sw_day_t day_of(const struct sw_detector *d, uint32_t ts, sw_day_t fallback)
+sw_day_t sw_detect__day_of(const struct sw_detector *d, uint32_t ts, sw_day_t fallback)
 {
         struct sw_local_time t;
         if (ts == 0 || d->cal->tz.to_local(d->cal->tz.ctx, ts, &t) < 0)
@@ -245,41 +141,41 @@ static sw_day_t day_of(const struct sw_detector *d, uint32_t ts, sw_day_t fallba
         return t.day;
 }
 
-/* Opening-hours seconds the shelf has read zero, counting up to now. */
-static uint32_t shelf_zero_seconds(const struct sw_detector *d, const struct sw_shelf *sh,
-                                   const struct sw_local_time *now_local)
-{
-        struct sw_local_time last;
-        uint64_t total = sh->zero_open_s;
-        if (d->cal->tz.to_local(d->cal->tz.ctx, sh->ts, &last) == 0)
-                total += sw_calendar_open_seconds_between(d->cal, &last, now_local);
-        return total > UINT32_MAX ? UINT32_MAX : (uint32_t)total;
-}
-
-static int check_shelf_out(struct sw_detector *d, uint32_t i, int64_t now, const struct sw_local_time *now_local,
+/*
+ * The shelf reads 0 while the book shows stock: zero sustained across readings. The time
+ * is what lay between zero readings (ingest caps a long gap), never the time since the last
+ * reading: a sensor that stops reporting is not an empty shelf. A sensor drops a reading to
+ * 0 now and then (false_zero_rate), so k readings in a row are wrong with probability
+ * rate^k.
+ */
+static int check_shelf_out(struct sw_detector *d, uint32_t i, const struct sw_local_time *now_local,
                            sw_finding_fn fn, void *ctx, struct sw_detect_summary *sum)
 {
         const struct sw_sku *s = sw_sku_at(d->skus, i);
         const struct sw_shelf *sh = sw_sku_shelf(d->skus, i);
         struct sw_finding f = {.type = SW_ANOMALY_SHELF_OUT, .sku_index = i, .as_of = now_local->day,
                                .action = SW_ACTION_CHECK_SHELF};
-        uint32_t zero_s = sh->count == 0 ? shelf_zero_seconds(d, sh, now_local) : 0;
+        uint32_t zero_s = sh->count == 0 ? sh->zero_open_s : 0;
+        uint32_t readings = sh->count == 0 ? sh->zero_readings : 0;
         double need = d->shelf_out.zero_seconds * sw_detect__scale(d, SW_ANOMALY_SHELF_OUT, s);
-        bool flagged = sh->count == 0 && s->on_hand > 0 && zero_s >= need;
+        bool flagged = sh->count == 0 && s->on_hand > 0 && zero_s >= need &&
+                       readings >= d->shelf_out.min_readings;
         bool gone = sh->count != 0 || s->on_hand <= 0;
         double ratio = need > 0 ? (double)zero_s / need : 1.0;
-        (void)now;
         f.stock = (struct sw_stock_evidence){.on_hand = s->on_hand, .shelf_count = sh->count,
                                              .duration_s = zero_s};
-        /* The longer the shelf stays empty past the threshold, the less likely a sensor blip. */
-        f.probability = 1.0 - pow(0.5, ratio);
+        f.probability = 1.0 - pow(d->shelf_out.false_zero_rate, readings);
         f.score = ratio;
-        f.severity = ratio >= 4 ? SW_SEVERITY_CRITICAL : SW_SEVERITY_WARNING;
+        f.severity = ratio >= 2 && readings >= 2 * d->shelf_out.min_readings ? SW_SEVERITY_CRITICAL
+                                                                             : SW_SEVERITY_WARNING;
         f.value = s->on_hand > 0 ? s->on_hand * sw_detect__sku_price(s) : 0;
         snprintf(f.description, sizeof(f.description),
-                 "Shelf empty for %u min of opening hours | Book shows %d units", zero_s / 60, s->on_hand);
+                 "Shelf read 0 at %u readings over %u min of opening hours | Book shows %d units",
+                 readings, zero_s / 60, s->on_hand);
         /* The episode starts on the day the shelf went empty: independent of when we look. */
-        return sw_detect__transition(d, &f, flagged, gone, day_of(d, sh->zero_since, now_local->day), fn, ctx, sum);
+        return sw_detect__transition(d, &f, flagged, gone,
+                                     sw_detect__day_of(d, sh->zero_since, now_local->day), fn, ctx,
+                                     sum);
 }
 
 static int check_discrepancy(struct sw_detector *d, uint32_t i, const struct sw_local_time *now_local,
@@ -314,7 +210,7 @@ static int check_discrepancy(struct sw_detector *d, uint32_t i, const struct sw_
         }
         /* No shelf state (no sensor reported the SKU): only a negative book can be flagged. */
         uint32_t since_ts = negative ? s->book_negative_since : sh ? sh->above_since : 0;
-        sw_day_t since = day_of(d, since_ts, now_local->day);
+        sw_day_t since = sw_detect__day_of(d, since_ts, now_local->day);
         /* Gone only when the condition itself ended, not when a learnt scale raised the
          * threshold above how long it has held. */
         bool shelf_above = sh && sh->above_since && sh->count > s->on_hand;
@@ -324,12 +220,13 @@ static int check_discrepancy(struct sw_detector *d, uint32_t i, const struct sw_
 int sw_detect_stock(struct sw_detector *d, int64_t now, const struct sw_local_time *now_local,
                     sw_finding_fn fn, void *ctx, struct sw_detect_summary *ret)
 {
-        struct sw_detect_summary sum = {0};
+        struct sw_detect_summary sum = {.newest_store_shortfall = SW_DAY_NONE};
         int r;
+        (void)now; /* durations are measured between readings, not to now */
         for (uint32_t i = 0; i < d->skus->count; i++) {
                 sum.evaluated++;
                 if (d->shelf_out.enabled && sw_sku_shelf(d->skus, i)) {
-                        r = check_shelf_out(d, i, now, now_local, fn, ctx, &sum);
+                        r = check_shelf_out(d, i, now_local, fn, ctx, &sum);
                         if (r < 0)
                                 return r;
                 }

@@ -7,13 +7,17 @@
 #include "core/anomaly_book.h"
 #include "core/features.h"
 #include "core/ghost.h"
+#include "core/ghost_bayes.h"
 #include "core/sku_table.h"
 #include "core/store_calendar.h"
+#include "core/store_context.h"
 #include "core/tuning.h"
 
 struct sw_shelf_out_params {
-        bool enabled;          /* run the shelf-out check */
-        uint32_t zero_seconds; /* opening-hours seconds at zero before raising */
+        bool enabled;           /* run the shelf-out check */
+        uint32_t zero_seconds;  /* opening-hours seconds at zero (between zero readings) */
+        uint32_t min_readings;  /* consecutive zero readings needed, >= 1 */
+        double false_zero_rate; /* share of readings wrongly 0: the probability of a streak */
 };
 
 struct sw_discrepancy_params {
@@ -70,6 +74,19 @@ struct sw_detect_summary {
         uint32_t book_full;  /* new episodes dropped because the book is full */
         uint32_t quiet;      /* ml: above the forest's threshold but under warning_sigma */
         uint32_t suppressed; /* new episodes of a condition a person already judged */
+        uint32_t deferred;   /* ghost (bayes): candidates left for another day by the store's
+                                budget (false_alerts_per_day) or max_new_per_day */
+        uint32_t store_shortfall_days;    /* ghost (bayes): days of the window on which the
+                                             whole store sold far below a usual day */
+        uint32_t category_shortfall_days; /* ... category-days, the store's aside */
+        sw_day_t newest_store_shortfall;  /* the newest such store day, SW_DAY_NONE if none */
+};
+
+/* A SKU that passed the ghost test and waits for the store's daily budget. */
+struct sw_ghost_candidate {
+        uint32_t sku_index;       /* SKU */
+        sw_day_t since;           /* the day after its last sale: the episode's start */
+        struct sw_ghost_result g; /* its verdict */
 };
 
 struct sw_detector {
@@ -82,6 +99,12 @@ struct sw_detector {
         uint16_t *scratch_sales;                 /* [history_days] */
         double *scratch_pushed;                  /* [history_days] */
         uint8_t *scratch_weekday;                /* [history_days] */
+        uint8_t *scratch_censored;               /* [history_days] bayes: days left out */
+        struct sw_store_context context;         /* bayes: closed and shortfall days */
+        struct sw_ghost_pool pool;               /* bayes: dispersion pooled over SKUs */
+        struct sw_ghost_candidate *candidates;   /* [max_candidates] bayes: min-heap */
+        uint32_t max_candidates;                 /* new ghost alerts a day at most */
+        uint32_t n_candidates;                   /* in the heap during a run */
         sw_day_t weekday_from;                   /* scratch_weekday holds the weekdays of */
         uint32_t weekday_n;                      /* days [weekday_from, + weekday_n) */
         bool quiet_updates;                      /* report only opened and cleared episodes,
@@ -90,10 +113,15 @@ struct sw_detector {
                                                     owned); NULL = every scale 1 */
 };
 
-/* Scratch bytes for the detector's per-SKU series. */
-size_t sw_detector_memory_size(uint16_t history_days);
+/* Scratch bytes for the detector's per-SKU series, the store context of a window of
+ * history_days over max_categories, and max_candidates new ghost alerts a day. */
+size_t sw_detector_memory_size(uint16_t history_days, uint16_t max_categories,
+                               uint32_t max_candidates);
+/* -EINVAL (max_candidates 0), -ENOBUFS. The context's params are set by the caller
+ * (d->context.p) and may change between runs. */
 int sw_detector_init(struct sw_detector *d, struct sw_sku_table *skus, struct sw_anomaly_book *book,
-                     const struct sw_store_calendar *cal, void *mem, size_t size);
+                     const struct sw_store_calendar *cal, uint32_t max_candidates, void *mem,
+                     size_t size);
 
 /* Ghost stock as of the start of as_of (completed days before it). */
 int sw_detect_ghost(struct sw_detector *d, sw_day_t as_of, sw_finding_fn fn, void *ctx,

@@ -12,5 +12,15 @@ int sw_detect__transition(struct sw_detector *d, struct sw_finding *f, bool flag
 double sw_detect__scale(const struct sw_detector *d, enum sw_anomaly_type type, const struct sw_sku *s);
 /* The SKU's price when known and positive, else 0. */
 double sw_detect__sku_price(const struct sw_sku *s);
+/* Fill the scratch series (sales, pushed forecasts, weekdays) for the n days before as_of:
+ * n is history_days, or fewer when the SKU's ring no longer reaches that far back. Returns
+ * n; *ret_known is how many of the last days have data. */
+uint32_t sw_detect__fill_series(struct sw_detector *d, uint32_t index, sw_day_t as_of,
+                                uint32_t *ret_known);
+/* Store-local day of a Unix time, or fallback when it is unset or cannot be converted. */
+sw_day_t sw_detect__day_of(const struct sw_detector *d, uint32_t ts, sw_day_t fallback);
+/* Ghost stock, bayes mode (core/detect_bayes.c). */
+int sw_detect__ghost_bayes(struct sw_detector *d, sw_day_t as_of, sw_finding_fn fn, void *ctx,
+                           struct sw_detect_summary *sum);
 
 #endif

@@ -19,6 +19,7 @@
 static const char *const ghost_mode_names[SW_GHOST_MODE_COUNT] = {
     [SW_GHOST_MODE_POISSON] = "poisson",
     [SW_GHOST_MODE_SEED] = "seed",
+    [SW_GHOST_MODE_BAYES] = "bayes",
 };
 
 static const char *const ghost_model_names[SW_GHOST_MODEL_COUNT] = {
@@ -26,11 +27,13 @@ static const char *const ghost_model_names[SW_GHOST_MODEL_COUNT] = {
     [SW_GHOST_MODEL_POISSON] = "poisson",
     [SW_GHOST_MODEL_NEGBIN] = "negative_binomial",
     [SW_GHOST_MODEL_SEED] = "seed",
+    [SW_GHOST_MODEL_BETA_BINOMIAL] = "beta_binomial",
+    [SW_GHOST_MODEL_NEVER_SOLD] = "never_sold",
 };
 
 void sw_ghost_params_default(struct sw_ghost_params *ret)
 {
-        ret->mode = SW_GHOST_MODE_POISSON;
+        ret->mode = SW_GHOST_MODE_BAYES;
         ret->alpha = 0.01;
         ret->prior_rate = 0.02;
         ret->low_ratio = 0.3;
@@ -40,6 +43,11 @@ void sw_ghost_params_default(struct sw_ghost_params *ret)
         ret->critical_probability = 0.95;
         ret->seed_lookback_days = 7;
         ret->seed_min_low_days = 3;
+        ret->onset_rate = 0.002;
+        ret->min_probability = 0.8;
+        ret->false_alerts_per_day = 1.0;
+        ret->prior_days = 10.0;
+        ret->shelf_false_zero_rate = 0.05;
         sw_forecast_params_default(&ret->forecast);
 }
 
@@ -59,6 +67,11 @@ int sw_ghost_params_validate(const struct sw_ghost_params *p)
             p->critical_probability < p->warning_probability)
                 return -EINVAL;
         if (!(p->overdispersion_threshold >= 0.0) || !isfinite(p->overdispersion_threshold))
+                return -EINVAL;
+        if (!(p->onset_rate > 0.0 && p->onset_rate < 0.5) ||
+            !ghost__in_unit(p->min_probability, true) ||
+            !ghost__in_unit(p->shelf_false_zero_rate, true) || !(p->false_alerts_per_day > 0.0) ||
+            !isfinite(p->false_alerts_per_day) || !(p->prior_days > 0.0) || !isfinite(p->prior_days))
                 return -EINVAL;
         if (p->max_run_days < 1 || p->max_run_days > SW_GHOST_MAX_WINDOW_DAYS ||
             p->seed_lookback_days < 1 || p->seed_lookback_days > SW_GHOST_MAX_WINDOW_DAYS ||
@@ -401,8 +414,8 @@ int sw_ghost_evaluate(const struct sw_ghost_params *p, const struct sw_ghost_inp
         struct sw_forecast_model m;
         int rc;
 
-        if (!in || !ret || sw_ghost_params_validate(p) < 0 || in->n == 0 || !in->sales ||
-            !in->weekday)
+        if (!in || !ret || sw_ghost_params_validate(p) < 0 || p->mode == SW_GHOST_MODE_BAYES ||
+            in->n == 0 || !in->sales || !in->weekday)
                 return -EINVAL;
         for (uint32_t i = 0; i < in->n; i++)
                 if (in->weekday[i] > 6)

@@ -11,8 +11,10 @@
 #define SW_GHOST_MAX_WINDOW_DAYS 366 /* upper bound of max_run_days and seed_lookback_days */
 
 enum sw_ghost_mode {
-        SW_GHOST_MODE_POISSON, /* calibrated run test (default) */
+        SW_GHOST_MODE_POISSON, /* calibrated low-sales run test, per SKU */
         SW_GHOST_MODE_SEED,    /* the previous system's ratio rule, kept for comparison */
+        SW_GHOST_MODE_BAYES,   /* zero-sales run against pooled demand, store budget (default;
+                                  core/ghost_bayes.h) */
         SW_GHOST_MODE_COUNT
 };
 
@@ -22,6 +24,8 @@ enum sw_ghost_model {
         SW_GHOST_MODEL_POISSON, /* run sum ~ Poisson(mu) */
         SW_GHOST_MODEL_NEGBIN,  /* run sum ~ negative binomial, moment matched */
         SW_GHOST_MODEL_SEED,    /* seed rule decided; p_value is the run test, for information */
+        SW_GHOST_MODEL_BETA_BINOMIAL, /* bayes: zero days ~ Beta-binomial predictive */
+        SW_GHOST_MODEL_NEVER_SOLD,    /* bayes: no sale yet, against the store's SKUs */
         SW_GHOST_MODEL_COUNT
 };
 
@@ -37,6 +41,12 @@ struct sw_ghost_params {
         double critical_probability;        /* severity critical at or above (poisson mode only) */
         uint16_t seed_lookback_days;        /* seed window, 1..SW_GHOST_MAX_WINDOW_DAYS */
         uint16_t seed_min_low_days;         /* seed: flag at this many consecutive low days, >= 1 */
+        double onset_rate;                  /* bayes: prior ghost onsets per SKU-day, (0, 0.5) */
+        double min_probability;             /* bayes: candidate at P(ghost) >= this, (0, 1) */
+        double false_alerts_per_day;        /* bayes: new alerts a day stop once their expected
+                                               false ones, sum (1 - P), would pass this, > 0 */
+        double prior_days;                  /* bayes: weight of the pooled prior, in days, > 0 */
+        double shelf_false_zero_rate;       /* bayes: share of shelf readings wrongly 0, (0, 1) */
         struct sw_forecast_params forecast; /* local forecast when nothing is pushed */
 };
 
@@ -90,8 +100,9 @@ const char *sw_ghost_model_name(enum sw_ghost_model m);
 bool sw_ghost_d1_rules_out_run(const struct sw_ghost_params *p, uint16_t sales, double pushed);
 
 /*
- * Evaluate one SKU. Returns 0 and fills *ret, or -EINVAL (NULL pointers, n == 0,
- * weekday > 6, invalid params). Too little history is not an error: not flagged.
+ * Evaluate one SKU (poisson and seed modes; bayes mode needs the store's pool, see
+ * core/ghost_bayes.h). Returns 0 and fills *ret, or -EINVAL (NULL pointers, n == 0,
+ * weekday > 6, invalid params, bayes mode). Too little history is not an error: not flagged.
  */
 int sw_ghost_evaluate(const struct sw_ghost_params *p, const struct sw_ghost_input *in,
                       struct sw_ghost_result *ret);

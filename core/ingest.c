@@ -32,13 +32,25 @@ static uint32_t ts32(int64_t ts)
         return ts <= 0 ? 0 : ts >= UINT32_MAX ? UINT32_MAX : (uint32_t)ts;
 }
 
-/* Track since when the book has been negative (for the discrepancy episode's start). */
-static void note_book(struct sw_sku *s, int64_t ts)
+/* Track since when the book has been negative (for the discrepancy episode's start) and the
+ * newest day on which it was at or below zero (a known stock-out: the ghost test censors its
+ * days). was_out: the book was <= 0 before this event, so it was on this day too. */
+static void note_book(struct sw_sku *s, int64_t ts, sw_day_t day, bool was_out)
 {
         if (s->on_hand >= 0)
                 s->book_negative_since = 0;
         else if (s->book_negative_since == 0)
                 s->book_negative_since = ts32(ts);
+        if ((s->on_hand <= 0 || was_out) && (s->stockout_day == SW_DAY_NONE || day > s->stockout_day))
+                s->stockout_day = day;
+}
+
+/* A SKU's history starts at its first record of any kind, not at its first sale: days from
+ * then on with no sale are known zeros. */
+static void note_record(struct sw_ingest *in, uint32_t index, sw_day_t day)
+{
+        if (sw_sku_at(in->skus, index)->first_day == SW_DAY_NONE)
+                sw_sku_advance(in->skus, index, day);
 }
 
 /* Look up or add the SKU of an item; false (counted) when the table is full. */
@@ -67,12 +79,13 @@ static bool book_applies(const struct sw_sku *s, int64_t ts)
 }
 
 /* Move the book by delta units for an event at ts, unless a newer inventory record holds. */
-static void move_book(struct sw_sku *s, int64_t ts, int64_t delta)
+static void move_book(struct sw_sku *s, int64_t ts, sw_day_t day, int64_t delta)
 {
         if (!book_applies(s, ts))
                 return;
+        bool was_out = (s->flags & SW_SKU_HAS_BOOK) && s->on_hand <= 0;
         s->on_hand = sat_add(s->on_hand, delta);
-        note_book(s, ts);
+        note_book(s, ts, day, was_out);
 }
 
 static void apply_pos_line(struct sw_ingest *in, const struct sw_item *it, int64_t ts, sw_day_t day,
@@ -88,7 +101,7 @@ static void apply_pos_line(struct sw_ingest *in, const struct sw_item *it, int64
                 in->counters.sales_saturated++;
         else
                 sw_sku_advance(in->skus, i, day);
-        move_book(s, ts, -(int64_t)it->qty);
+        move_book(s, ts, day, -(int64_t)it->qty);
         if ((it->has & SW_HAS_PRICE) && !(s->flags & SW_SKU_HAS_LIST_PRICE)) {
                 s->price = (float)it->price;
                 s->flags |= SW_SKU_HAS_PRICE;
@@ -98,25 +111,27 @@ static void apply_pos_line(struct sw_ingest *in, const struct sw_item *it, int64
 }
 
 static void apply_receipt_line(struct sw_ingest *in, const struct sw_item *it, int64_t ts,
-                               struct sw_ingest_result *r)
+                               sw_day_t day, struct sw_ingest_result *r)
 {
         uint32_t i;
         struct sw_sku *s;
         if (!line_sku(in, it, r, &i))
                 return;
+        note_record(in, i, day);
         s = sw_sku_at(in->skus, i);
-        move_book(s, ts, it->qty);
+        move_book(s, ts, day, it->qty);
         sw_sku_mark_dirty(in->skus, i);
         r->items_applied++;
 }
 
 static void apply_inventory_item(struct sw_ingest *in, const struct sw_item *it, int64_t ts,
-                                 struct sw_ingest_result *r)
+                                 sw_day_t day, struct sw_ingest_result *r)
 {
         uint32_t i;
         struct sw_sku *s;
         if (!line_sku(in, it, r, &i))
                 return;
+        note_record(in, i, day);
         s = sw_sku_at(in->skus, i);
         if (it->has & SW_HAS_ON_HAND) {
                 /* A record not newer than the one held (a replay, a resend) must not roll
@@ -124,10 +139,11 @@ static void apply_inventory_item(struct sw_ingest *in, const struct sw_item *it,
                 if ((s->flags & SW_SKU_HAS_BOOK) && ts <= (int64_t)s->book_as_of) {
                         in->counters.stale_items++;
                 } else {
+                        bool was_out = (s->flags & SW_SKU_HAS_BOOK) && s->on_hand <= 0;
                         s->on_hand = it->qty;
                         s->book_as_of = ts32(ts);
                         s->flags |= SW_SKU_HAS_BOOK;
-                        note_book(s, ts);
+                        note_book(s, ts, day, was_out);
                 }
         }
         if (it->has & SW_HAS_PRICE) {
@@ -164,19 +180,26 @@ static void apply_shelf_reading(struct sw_ingest *in, const struct sw_item *it, 
                 r->items_skipped++;
                 return;
         }
+        note_record(in, i, ev_local->day);
         if (it->qty == 0 && sh->count == 0) {
                 struct sw_local_time prev;
                 if (in->cal->tz.to_local(in->cal->tz.ctx, sh->ts, &prev) == 0) {
+                        uint32_t gap = sw_calendar_open_seconds_between(in->cal, &prev, ev_local);
+                        /* A long gap between two zero readings is not known to be zero time. */
                         uint64_t sum = (uint64_t)sh->zero_open_s +
-                                       sw_calendar_open_seconds_between(in->cal, &prev, ev_local);
+                                       (gap < in->p.max_shelf_gap_seconds ? gap : in->p.max_shelf_gap_seconds);
                         sh->zero_open_s = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
                 }
+                if (sh->zero_readings < UINT32_MAX)
+                        sh->zero_readings++;
         } else if (it->qty == 0) {
                 sh->zero_open_s = 0;
                 sh->zero_since = ts32(ts);
+                sh->zero_readings = 1;
         } else {
                 sh->zero_open_s = 0;
                 sh->zero_since = 0;
+                sh->zero_readings = 0;
         }
         if (it->qty > s->on_hand) {
                 if (sh->above_since == 0)
@@ -190,7 +213,8 @@ static void apply_shelf_reading(struct sw_ingest *in, const struct sw_item *it, 
         r->items_applied++;
 }
 
-static void apply_count(struct sw_ingest *in, const struct sw_item *it, int64_t ts, struct sw_ingest_result *r)
+static void apply_count(struct sw_ingest *in, const struct sw_item *it, int64_t ts, sw_day_t day,
+                        struct sw_ingest_result *r)
 {
         uint32_t i;
         struct sw_sku *s;
@@ -211,10 +235,11 @@ static void apply_count(struct sw_ingest *in, const struct sw_item *it, int64_t 
                 return;
         }
         r->adjustment = (int32_t)((int64_t)it->qty - s->on_hand);
+        bool was_out = (s->flags & SW_SKU_HAS_BOOK) && s->on_hand <= 0;
         s->on_hand = it->qty;
         s->book_as_of = ts32(ts);
         s->flags |= SW_SKU_HAS_BOOK;
-        note_book(s, ts);
+        note_book(s, ts, day, was_out);
         sw_sku_mark_dirty(in->skus, i);
         r->items_applied++;
 }
@@ -298,10 +323,10 @@ int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now, s
                         apply_pos_line(in, it, m->ts, ev.day, ret);
                         break;
                 case SW_MSG_RECEIPT:
-                        apply_receipt_line(in, it, m->ts, ret);
+                        apply_receipt_line(in, it, m->ts, ev.day, ret);
                         break;
                 case SW_MSG_INVENTORY:
-                        apply_inventory_item(in, it, m->ts, ret);
+                        apply_inventory_item(in, it, m->ts, ev.day, ret);
                         break;
                 case SW_MSG_FORECAST: {
                         uint32_t i;
@@ -320,7 +345,7 @@ int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now, s
                         apply_shelf_reading(in, it, m->ts, &ev, ret);
                         break;
                 case SW_MSG_COUNT:
-                        apply_count(in, it, m->ts, ret);
+                        apply_count(in, it, m->ts, ev.day, ret);
                         break;
                 default:
                         break;

@@ -13,6 +13,8 @@ struct sw_ingest_params {
         int64_t max_future_seconds; /* events with ts beyond now + this are refused */
         uint16_t forecast_horizon_days; /* pushed forecasts at most this many days ahead (less
                                            than the table's forecast_days) */
+        uint32_t max_shelf_gap_seconds; /* open seconds between two zero shelf readings that
+                                           count as zero time at most (a gap is not zero) */
 };
 
 /* Counters shown by the health command. */

@@ -157,6 +157,7 @@ int sw_sku_table_get_or_add(struct sw_sku_table *t, const char *sku, size_t len,
         s->first_day = SW_DAY_NONE;
         s->last_day = SW_DAY_NONE;
         s->forecast_last_day = SW_DAY_NONE;
+        s->stockout_day = SW_DAY_NONE;
         memcpy(t->arena + t->arena_used, sku, len);
         t->arena[t->arena_used + len] = '\0';
         t->arena_used += (uint32_t)len + 1;
@@ -470,15 +471,19 @@ void sw_sku_clear_dirty(struct sw_sku_table *t)
         t->n_dirty = 0;
 }
 
-/* Blob layout, little-endian, version 2 (1 held the shelf state and forecasts inline):
- * u8 version (2), u8 flags, u8 category_len, u8 has_shelf, u16 history_len, u16 forecast_len,
+/* Blob layout, little-endian, version 3 (1 held the shelf state and forecasts inline; 2 had
+ * neither stockout_day nor zero_readings, and is still read):
+ * u8 version (3), u8 flags, u8 category_len, u8 has_shelf, u16 history_len, u16 forecast_len,
  * u32 on_hand, f32 price, u32 book_as_of, i32 first_day, i32 last_day, i32 forecast_last_day,
- * u32 book_negative_since, [has_shelf: i32 count, u32 ts, u32 zero_open_s, u32 above_since,
- * u32 zero_since], category bytes, history_len x u16 sold (oldest first, ending at last_day),
- * forecast_len x u8 forecast code (oldest first, ending at forecast_last_day). */
-#define BLOB_VERSION 2
-#define BLOB_FIXED   (8 + 4 * 7)
-#define BLOB_SHELF   (4 * 5)
+ * u32 book_negative_since, i32 stockout_day, [has_shelf: i32 count, u32 ts, u32 zero_open_s,
+ * u32 above_since, u32 zero_since, u32 zero_readings], category bytes, history_len x u16 sold
+ * (oldest first, ending at last_day), forecast_len x u8 forecast code (oldest first, ending
+ * at forecast_last_day). */
+#define BLOB_VERSION 3
+#define BLOB_FIXED_V2 (8 + 4 * 7)
+#define BLOB_SHELF_V2 (4 * 5)
+#define BLOB_FIXED    (BLOB_FIXED_V2 + 4)
+#define BLOB_SHELF    (BLOB_SHELF_V2 + 4)
 
 static uint8_t *put_u32(uint8_t *p, uint32_t v)
 {
@@ -533,12 +538,14 @@ int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, si
         p = put_u32(p, (uint32_t)s->last_day);
         p = put_u32(p, (uint32_t)s->forecast_last_day);
         p = put_u32(p, s->book_negative_since);
+        p = put_u32(p, (uint32_t)s->stockout_day);
         if (sh) {
                 p = put_u32(p, (uint32_t)sh->count);
                 p = put_u32(p, sh->ts);
                 p = put_u32(p, sh->zero_open_s);
                 p = put_u32(p, sh->above_since);
                 p = put_u32(p, sh->zero_since);
+                p = put_u32(p, sh->zero_readings);
         }
         memcpy(p, cat, cat_len);
         p += cat_len;
@@ -556,21 +563,23 @@ int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, si
 struct blob_head {
         uint8_t flags, cat_len, has_shelf;
         uint16_t hist, fc;
-        uint32_t on_hand, price, book, first, last, fc_last, neg_since;
-        uint32_t shelf[5];
+        uint32_t on_hand, price, book, first, last, fc_last, neg_since, stockout;
+        uint32_t shelf[6];
 };
 
 static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head *h)
 {
-        if (len < BLOB_FIXED || p[0] != BLOB_VERSION)
+        if (len < BLOB_FIXED_V2 || (p[0] != BLOB_VERSION && p[0] != 2))
                 return NULL;
+        bool v2 = p[0] == 2;
+        size_t fixed = v2 ? BLOB_FIXED_V2 : BLOB_FIXED, shelf = v2 ? BLOB_SHELF_V2 : BLOB_SHELF;
         h->flags = p[1];
         h->cat_len = p[2];
         h->has_shelf = p[3];
         h->hist = (uint16_t)(p[4] | p[5] << 8);
         h->fc = (uint16_t)(p[6] | p[7] << 8);
         if (h->has_shelf > 1 || h->cat_len > SW_CATEGORY_MAX_LEN ||
-            len != BLOB_FIXED + (h->has_shelf ? BLOB_SHELF : 0) + h->cat_len + 2u * h->hist + h->fc)
+            len != fixed + (h->has_shelf ? shelf : 0) + h->cat_len + 2u * h->hist + h->fc)
                 return NULL;
         p += 8;
         p = get_u32(p, &h->on_hand);
@@ -580,8 +589,15 @@ static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head 
         p = get_u32(p, &h->last);
         p = get_u32(p, &h->fc_last);
         p = get_u32(p, &h->neg_since);
-        for (int i = 0; h->has_shelf && i < 5; i++)
+        h->stockout = (uint32_t)SW_DAY_NONE;
+        if (!v2)
+                p = get_u32(p, &h->stockout);
+        /* A version 2 streak at zero counts as one reading: its length was not kept. */
+        h->shelf[5] = 0;
+        for (size_t i = 0; h->has_shelf && i < shelf / 4; i++)
                 p = get_u32(p, &h->shelf[i]);
+        if (v2 && h->has_shelf && h->shelf[0] == 0)
+                h->shelf[5] = 1;
         if (h->hist > 0 && ((sw_day_t)h->last == SW_DAY_NONE ||
                             (int64_t)(sw_day_t)h->last - (sw_day_t)h->first + 1 < h->hist))
                 return NULL;
@@ -620,9 +636,11 @@ int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const vo
         memcpy(&s->price, &h.price, sizeof(h.price));
         s->book_as_of = h.book;
         s->book_negative_since = h.neg_since;
+        s->stockout_day = (sw_day_t)h.stockout;
         if (h.has_shelf && sw_sku_shelf_get_or_add(t, index, &sh) == 0)
                 *sh = (struct sw_shelf){.count = (int32_t)h.shelf[0], .ts = h.shelf[1], .zero_open_s = h.shelf[2],
-                                        .above_since = h.shelf[3], .zero_since = h.shelf[4]};
+                                        .above_since = h.shelf[3], .zero_since = h.shelf[4],
+                                        .zero_readings = h.shelf[5]};
         s->first_day = SW_DAY_NONE;
         s->last_day = SW_DAY_NONE;
         s->forecast_last_day = SW_DAY_NONE;

@@ -21,7 +21,6 @@
  * 100k SKUs x 56 days: 5.6 MB of sales, 4.3 MB of forecasts, 4.4 MB of scalars.
  */
 
-#define SW_DAY_NONE INT32_MIN /* no day yet */
 #define SW_SOLD_MAX UINT16_MAX /* daily units saturate here (fast sellers) */
 #define SW_SOLD_NARROW_MAX 255  /* ... or here, for a SKU that found the fast-seller pool full */
 
@@ -39,6 +38,7 @@ struct sw_shelf {
         uint32_t zero_open_s;   /* opening-hours seconds the shelf has read zero */
         uint32_t above_since;   /* Unix s since the shelf has read above book, 0 if not */
         uint32_t zero_since;    /* Unix s of the first zero reading of the current streak, 0 if not */
+        uint32_t zero_readings; /* zero readings in the current streak (0 when not at zero) */
 };
 
 struct sw_sku {
@@ -53,6 +53,9 @@ struct sw_sku {
         sw_day_t last_day;            /* newest day held by the sales ring, SW_DAY_NONE if none */
         sw_day_t forecast_last_day;   /* newest day held by the forecast ring, SW_DAY_NONE if none */
         uint32_t book_negative_since; /* Unix s of the event that drove the book below zero, 0 if not */
+        sw_day_t stockout_day;        /* newest store-local day the book was <= 0 at some time
+                                         (a known stock-out: its sales are censored), or
+                                         SW_DAY_NONE */
         uint32_t shelf;               /* index + 1 of the SKU's shelf state, 0 = no sensor seen */
         uint32_t fast;                /* index + 1 of the SKU's 2-byte sales ring, 0 = 1-byte ring */
 };
@@ -151,7 +154,7 @@ void sw_sku_clear_dirty(struct sw_sku_table *t);
 /* Serialise one SKU's state (scalars, shelf state, category name, both rings oldest
  * first) into buf. Returns the length, or -ENOBUFS. SW_SKU_BLOB_MAX(h, f) bytes always
  * suffice for history_days h and forecast_days f. */
-#define SW_SKU_BLOB_MAX(h, f) (96 + SW_CATEGORY_MAX_LEN + 2 * (size_t)(h) + (size_t)(f))
+#define SW_SKU_BLOB_MAX(h, f) (104 + SW_CATEGORY_MAX_LEN + 2 * (size_t)(h) + (size_t)(f))
 int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, size_t size);
 /* Restore a SKU from a blob (adding it). -EINVAL for a malformed blob, -ENOSPC when the
  * table is full. Rings shorter than when saved keep the newest days; shelf state that

@@ -41,7 +41,8 @@ static int alloc_core(struct sw_daemon *d)
         struct sw_sku_table_params tp = table_params(c);
         size_t table = ALIGN8(sw_sku_table_memory_size(&tp)), dedup = ALIGN8(sw_dedup_memory_size(c->limits.dedup_ids));
         size_t book = ALIGN8(sw_anomaly_book_memory_size(c->limits.max_open_anomalies, tp.max_skus));
-        size_t det = ALIGN8(sw_detector_memory_size(tp.history_days));
+        size_t det = ALIGN8(sw_detector_memory_size(tp.history_days, tp.max_categories,
+                                                    c->detectors.ghost.max_new_per_day));
         size_t items = ALIGN8((size_t)c->limits.max_items_per_message * sizeof(struct sw_item));
         size_t infl = ALIGN8((size_t)c->limits.outbox_inflight * sizeof(struct sw_inflight));
         size_t blob = ALIGN8(SW_SKU_BLOB_MAX(tp.history_days, tp.forecast_days));
@@ -70,7 +71,8 @@ static int alloc_core(struct sw_daemon *d)
                 r = sw_anomaly_book_init(&d->book, c->limits.max_open_anomalies, tp.max_skus, at, book);
         at += book;
         if (r == 0)
-                r = sw_detector_init(&d->detector, &d->skus, &d->book, &d->cal, at, det);
+                r = sw_detector_init(&d->detector, &d->skus, &d->book, &d->cal,
+                                     c->detectors.ghost.max_new_per_day, at, det);
         at += det;
         d->items = (struct sw_item *)(void *)at;
         at += items;
@@ -107,8 +109,16 @@ void sw_daemon_setup_detectors(struct sw_daemon *d)
 {
         const struct sw_config_detectors *c = &d->cfg.detectors;
         d->detector.ghost = c->ghost.params;
-        d->detector.shelf_out = (struct sw_shelf_out_params){.enabled = c->shelf_out.enabled,
-                                                             .zero_seconds = c->shelf_out.zero_minutes * 60};
+        d->detector.ghost.shelf_false_zero_rate = c->shelf_out.false_zero_rate;
+        d->detector.shelf_out = (struct sw_shelf_out_params){
+            .enabled = c->shelf_out.enabled,
+            .zero_seconds = c->shelf_out.zero_minutes * 60,
+            .min_readings = c->shelf_out.min_readings,
+            .false_zero_rate = c->shelf_out.false_zero_rate};
+        d->detector.context.p = (struct sw_store_context_params){
+            .shortfall_ratio = c->context.shortfall_ratio,
+            .min_store_breadth = c->context.min_store_skus,
+            .min_category_breadth = c->context.min_category_skus};
         d->detector.discrepancy = (struct sw_discrepancy_params){
                 .enabled = c->discrepancy.enabled, .shelf_above_seconds = c->discrepancy.shelf_above_hours * 3600};
 }
@@ -390,8 +400,10 @@ int sw_daemon_init(struct sw_daemon *d, const struct sw_config *cfg)
         }
         sw_daemon_setup_calendar(d);
         sw_daemon_setup_detectors(d);
-        ip = (struct sw_ingest_params){.max_future_seconds = cfg->limits.max_future_seconds,
-                                       .forecast_horizon_days = FORECAST_HORIZON_DAYS};
+        ip = (struct sw_ingest_params){
+            .max_future_seconds = cfg->limits.max_future_seconds,
+            .forecast_horizon_days = FORECAST_HORIZON_DAYS,
+            .max_shelf_gap_seconds = cfg->detectors.shelf_out.max_gap_minutes * 60u};
         sw_ingest_init(&d->ingest, &ip, &d->skus, &d->dedup, &d->cal);
         if (sw_payload_decoder_new(&d->decoder) < 0 || sw_payload_decoder_new(&d->cmd_decoder) < 0)
                 return -ENOMEM;

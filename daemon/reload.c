@@ -108,6 +108,8 @@ static unsigned keep_fixed(const struct sw_config *old, struct sw_config *next)
         /* They size the pushed-forecast ring of every SKU. */
         KEEP_VALUE(detectors.ghost.params.max_run_days, "detectors.ghost.max_run_days");
         KEEP_VALUE(detectors.ghost.params.seed_lookback_days, "detectors.ghost.seed_lookback_days");
+        /* It sizes the detector's candidate heap. */
+        KEEP_VALUE(detectors.ghost.max_new_per_day, "detectors.ghost.max_new_per_day");
         /* The forest and its reservoir are laid out, seeded and restored at start-up. */
         KEEP_VALUE(detectors.ml.enabled, "detectors.ml.enabled");
         KEEP_VALUE(detectors.ml.trees, "detectors.ml.trees");
@@ -143,6 +145,7 @@ static void apply(struct sw_daemon *d, bool schedule_changed)
         sw_daemon_setup_calendar(d);
         sw_daemon_setup_detectors(d);
         d->ingest.p.max_future_seconds = d->cfg.limits.max_future_seconds;
+        d->ingest.p.max_shelf_gap_seconds = d->cfg.detectors.shelf_out.max_gap_minutes * 60u;
         /* Learnt cells are kept, re-clamped into the new bounds. */
         if (sw_tuning_set_params(&d->tuning, &d->cfg.tuning) < 0)
                 sw_log_warning(

@@ -556,8 +556,11 @@ static int config__parse_ghost_mode(struct config_loader *l, const config_settin
                 mode = SW_GHOST_MODE_POISSON;
         else if (strcmp(v, "seed") == 0)
                 mode = SW_GHOST_MODE_SEED;
+        else if (strcmp(v, "bayes") == 0)
+                mode = SW_GHOST_MODE_BAYES;
         else
-                return config__fail(l, s, name, "must be \"poisson\" or \"seed\" (got \"%s\")", v);
+                return config__fail(l, s, name,
+                                    "must be \"bayes\", \"poisson\" or \"seed\" (got \"%s\")", v);
         memcpy(dst, &mode, sizeof(mode));
         return 0;
 }
@@ -674,6 +677,20 @@ static const struct config_field ghost_fields[] = {
                   SW_GHOST_MAX_WINDOW_DAYS),
     UINT_FIELD_AT("seed_min_low_days", struct sw_config_ghost, params.seed_min_low_days, 1,
                   SW_GHOST_MAX_WINDOW_DAYS),
+    DOUBLE_FIELD_AT("onset_rate", struct sw_config_ghost, params.onset_rate, 0, true, 0.5, true),
+    DOUBLE_FIELD_AT("min_probability", struct sw_config_ghost, params.min_probability, 0, true, 1,
+                    true),
+    DOUBLE_FIELD_AT("false_alerts_per_day", struct sw_config_ghost, params.false_alerts_per_day, 0,
+                    true, 1000000, false),
+    DOUBLE_FIELD_AT("prior_days", struct sw_config_ghost, params.prior_days, 0, true, 1000, false),
+    UINT_FIELD(struct sw_config_ghost, max_new_per_day, 1, 100000),
+    {0},
+};
+
+static const struct config_field context_fields[] = {
+    DOUBLE_FIELD_AT("shortfall_ratio", struct sw_config_context, shortfall_ratio, 0, false, 1, true),
+    UINT_FIELD(struct sw_config_context, min_store_skus, 1, 10000000),
+    UINT_FIELD(struct sw_config_context, min_category_skus, 1, 10000000),
     {0},
 };
 
@@ -689,6 +706,10 @@ static const struct config_field forecast_fields[] = {
 static const struct config_field shelf_out_fields[] = {
     BOOL_FIELD(struct sw_config_shelf_out, enabled),
     UINT_FIELD(struct sw_config_shelf_out, zero_minutes, 1, 10080),
+    UINT_FIELD(struct sw_config_shelf_out, min_readings, 1, 1000),
+    UINT_FIELD(struct sw_config_shelf_out, max_gap_minutes, 1, 10080),
+    DOUBLE_FIELD_AT("false_zero_rate", struct sw_config_shelf_out, false_zero_rate, 0, true, 1,
+                    true),
     {0},
 };
 
@@ -716,6 +737,7 @@ static const struct config_field detectors_fields[] = {
     GROUP_FIELD("ghost", struct sw_config_detectors, ghost, ghost_fields),
     GROUP_FIELD("forecast", struct sw_config_detectors, ghost.params.forecast, forecast_fields),
     GROUP_FIELD("shelf_out", struct sw_config_detectors, shelf_out, shelf_out_fields),
+    GROUP_FIELD("context", struct sw_config_detectors, context, context_fields),
     GROUP_FIELD("discrepancy", struct sw_config_detectors, discrepancy, discrepancy_fields),
     GROUP_FIELD("ml", struct sw_config_detectors, ml, ml_fields),
     {0},
@@ -1082,8 +1104,9 @@ void sw_config_defaults(struct sw_config *ret)
 
         d->schedule_min = 4 * 60 + 30;
         d->ghost.enabled = true;
+        d->ghost.max_new_per_day = 200;
         d->ghost.params = (struct sw_ghost_params){
-            .mode = SW_GHOST_MODE_POISSON,
+            .mode = SW_GHOST_MODE_BAYES,
             .alpha = 0.01,
             .prior_rate = 0.02,
             .low_ratio = 0.3,
@@ -1093,11 +1116,22 @@ void sw_config_defaults(struct sw_config *ret)
             .critical_probability = 0.95,
             .seed_lookback_days = 7,
             .seed_min_low_days = 3,
+            .onset_rate = 0.002,
+            .min_probability = 0.8,
+            .false_alerts_per_day = 1.0,
+            .prior_days = 10.0,
+            .shelf_false_zero_rate = 0.05,
             .forecast = {.min_history_days = 14,
                          .half_life_days = 14.0,
                          .weekday_pseudo_days = 2.0},
         };
-        d->shelf_out = (struct sw_config_shelf_out){.enabled = true, .zero_minutes = 30};
+        d->shelf_out = (struct sw_config_shelf_out){.enabled = true,
+                                                    .zero_minutes = 30,
+                                                    .min_readings = 3,
+                                                    .max_gap_minutes = 120,
+                                                    .false_zero_rate = 0.05};
+        d->context = (struct sw_config_context){
+            .shortfall_ratio = 0.5, .min_store_skus = 20, .min_category_skus = 10};
         d->discrepancy = (struct sw_config_discrepancy){.enabled = true, .shelf_above_hours = 24};
         d->ml = (struct sw_config_ml){.enabled = true,
                                       .trees = 100,

@@ -94,13 +94,25 @@ struct sw_config_limits {
 /* detectors.ghost. The local forecast (detectors.forecast) is loaded into params.forecast. */
 struct sw_config_ghost {
         bool enabled;                  /* run the ghost-stock detector */
-        struct sw_ghost_params params; /* tuning handed to sw_ghost_evaluate() as is */
+        struct sw_ghost_params params; /* tuning handed to the detector as is */
+        uint32_t max_new_per_day;      /* bayes: new ghost alerts a day at most, 1..100000 */
+};
+
+/* detectors.context: days that are evidence about the store or its feed, not a SKU. */
+struct sw_config_context {
+        double shortfall_ratio;     /* a day below this share of a usual day's selling SKUs is
+                                       a shortfall of the store (or a category); 0 = off */
+        uint32_t min_store_skus;    /* the store test needs a usual day of this many SKUs */
+        uint32_t min_category_skus; /* a category's test needs this many */
 };
 
 /* detectors.shelf_out */
 struct sw_config_shelf_out {
-        bool enabled;          /* raise shelf_out from shelf sensors */
-        uint32_t zero_minutes; /* shelf reads zero this long before an anomaly, 1..10080 */
+        bool enabled;            /* raise shelf_out from shelf sensors */
+        uint32_t zero_minutes;   /* shelf reads zero this long (between zero readings), 1..10080 */
+        uint32_t min_readings;   /* ... at this many consecutive zero readings, 1..1000 */
+        uint32_t max_gap_minutes; /* open minutes between two zero readings counted at most */
+        double false_zero_rate;  /* share of readings a sensor wrongly reports as 0, (0, 1) */
 };
 
 /* detectors.discrepancy */
@@ -127,6 +139,7 @@ struct sw_config_detectors {
         uint16_t schedule_min;                    /* daily run, minutes after local midnight */
         struct sw_config_ghost ghost;             /* ghost stock (and the local forecast) */
         struct sw_config_shelf_out shelf_out;     /* empty shelf */
+        struct sw_config_context context;         /* store-wide closed and shortfall days */
         struct sw_config_discrepancy discrepancy; /* shelf vs book */
         struct sw_config_ml ml;                  /* Isolation Forest */
 };

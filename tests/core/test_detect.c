@@ -84,17 +84,23 @@ static void fixture_init(uint32_t book_capacity)
                 fx.cal.close_minute[w] = 21 * 60;
         }
         fx.cal.tz = (struct sw_calendar_adapter){.to_local = utc_to_local};
-        size = sw_detector_memory_size(HISTORY_DAYS);
+        size = sw_detector_memory_size(HISTORY_DAYS, p.max_categories, 8);
         fx.det_mem = malloc(size);
         assert_non_null(fx.det_mem);
         assert_int_equal(
-            sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, fx.det_mem, size - 1), -ENOBUFS);
-        assert_int_equal(sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, NULL, size),
+            sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, 8, fx.det_mem, size - 1),
+            -ENOBUFS);
+        assert_int_equal(sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, 8, NULL, size),
                          -ENOBUFS);
-        assert_int_equal(sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, fx.det_mem, size),
+        assert_int_equal(sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, 0, fx.det_mem, size),
+                         -EINVAL);
+        assert_int_equal(sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, 8, fx.det_mem, size),
                          0);
         sw_ghost_params_default(&fx.det.ghost);
-        fx.det.shelf_out = (struct sw_shelf_out_params){.enabled = true, .zero_seconds = 1800};
+        /* These tests pin down the per-SKU poisson run test; bayes mode has test_detect_bayes. */
+        fx.det.ghost.mode = SW_GHOST_MODE_POISSON;
+        fx.det.shelf_out = (struct sw_shelf_out_params){
+            .enabled = true, .zero_seconds = 1800, .min_readings = 1, .false_zero_rate = 0.05};
         fx.det.discrepancy =
             (struct sw_discrepancy_params){.enabled = true, .shelf_above_seconds = HOUR};
 }
@@ -335,30 +341,42 @@ static struct sw_shelf *shelf_of(uint32_t i)
         return sh;
 }
 
-static void set_shelf(uint32_t i, int32_t count, int64_t ts, int64_t zero_since)
+/* Shelf state as ingest leaves it: count, newest reading, zero streak (start, readings, the
+ * opening seconds between its readings). */
+static void set_shelf_streak(uint32_t i, int32_t count, int64_t ts, int64_t zero_since,
+                             uint32_t readings, uint32_t zero_open_s)
 {
         struct sw_shelf *sh = shelf_of(i);
         sh->count = count;
         sh->ts = (uint32_t)ts;
         sh->zero_since = (uint32_t)zero_since;
-        sh->zero_open_s = 0;
+        sh->zero_readings = readings;
+        sh->zero_open_s = zero_open_s;
+}
+
+static void set_shelf(uint32_t i, int32_t count, int64_t ts, int64_t zero_since)
+{
+        set_shelf_streak(i, count, ts, zero_since, count == 0 ? 1 : 0, 0);
 }
 
 static void test_shelf_out(void **state)
 {
         (void)state;
+        fx.det.shelf_out.min_readings = 2;
         uint32_t e = add_sku("EMPTY-SHELF", 10, 2.0f);
         uint32_t none = add_sku("NO-STOCK", 0, 2.0f);
         uint32_t no_sensor = add_sku("NO-SENSOR", 10, 2.0f);
-        /* Read empty at 20:45; the store closes at 21:00 and opens at 09:00. */
+        /* One zero reading at 20:45, none since: a sensor's false zero is not 35 minutes of
+         * empty shelf the next morning (the time since the last reading is not zero time). */
         set_shelf(e, 0, at(D, 20, 45), at(D, 20, 45));
         set_shelf(none, 0, at(D, 20, 45), at(D, 20, 45));
-
-        /* Next morning 08:00: only 15 opening minutes so far. */
-        struct sw_detect_summary sum = stock(at(D + 1, 8, 0));
+        struct sw_detect_summary sum = stock(at(D + 1, 9, 20));
         assert_int_equal(sum.evaluated, 3);
         assert_int_equal(rec.n, 0);
-        /* 09:20: 15 + 20 minutes of opening hours, past the 30 minute threshold. */
+        /* A second zero reading at 09:20: 15 + 20 minutes of opening hours between them, past
+         * the 30 minute threshold, at two readings. */
+        set_shelf_streak(e, 0, at(D + 1, 9, 20), at(D, 20, 45), 2, 35 * 60);
+        set_shelf_streak(none, 0, at(D + 1, 9, 20), at(D, 20, 45), 2, 35 * 60);
         sum = stock(at(D + 1, 9, 20));
         assert_int_equal(sum.opened, 1);
         assert_int_equal(rec.n, 1);
@@ -373,7 +391,9 @@ static void test_shelf_out(void **state)
         assert_int_equal(f->stock.duration_s, 35 * 60);
         assert_int_equal(f->stock.on_hand, 10);
         assert_int_equal(f->stock.shelf_count, 0);
-        assert_true(f->probability > 0.0 && f->probability <= 1.0);
+        /* Two readings wrongly 0 in a row: 0.05^2. */
+        assert_true(fabs(f->probability - (1.0 - 0.05 * 0.05)) < 1e-12);
+        assert_int_equal(f->severity, SW_SEVERITY_WARNING);
         assert_true(fabs(f->value - 20.0) < 1e-9);
         assert_true(strlen(f->description) > 0);
         assert_true(book_has(SW_ANOMALY_SHELF_OUT, e, NULL));
@@ -388,13 +408,16 @@ static void test_shelf_out(void **state)
         assert_int_equal(rec.n, 0);
         assert_true(book_has(SW_ANOMALY_SHELF_OUT, e, NULL));
         fx.det.quiet_updates = false;
-        /* Later the same day: an update of the same episode. */
+        /* Later the same day, two more zero readings: an update of the same episode, now
+         * critical (four readings, twice the time). */
+        set_shelf_streak(e, 0, at(D + 1, 15, 0), at(D, 20, 45), 4, 15 * 60 + 6 * HOUR);
         sum = stock(at(D + 1, 15, 0));
         assert_int_equal(sum.updated, 1);
         assert_int_equal(rec.n, 1);
         assert_false(rec.f[0].is_new);
         assert_int_equal(rec.f[0].since, D);
         assert_true(rec.f[0].stock.duration_s == 15 * 60 + 6 * HOUR);
+        assert_int_equal(rec.f[0].severity, SW_SEVERITY_CRITICAL);
         /* A positive count clears it. */
         set_shelf(e, 3, at(D + 1, 15, 30), 0);
         sum = stock(at(D + 1, 16, 0));
@@ -410,7 +433,7 @@ static void test_shelf_out_cleared_when_book_empties(void **state)
 {
         (void)state;
         uint32_t e = add_sku("E", 4, 1.0f);
-        set_shelf(e, 0, at(D, 10, 0), at(D, 10, 0));
+        set_shelf_streak(e, 0, at(D, 12, 0), at(D, 10, 0), 3, 2 * HOUR);
         stock(at(D, 12, 0));
         assert_int_equal(rec.n, 1);
         assert_true(book_has(SW_ANOMALY_SHELF_OUT, e, NULL));

@@ -52,6 +52,7 @@ static struct sw_ghost_params poisson_params(void)
 {
         struct sw_ghost_params p;
         sw_ghost_params_default(&p);
+        p.mode = SW_GHOST_MODE_POISSON;
         return p;
 }
 
@@ -660,7 +661,12 @@ static void test_params_and_names(void **state)
         (void)state;
 
         sw_ghost_params_default(&p);
-        assert_int_equal(p.mode, SW_GHOST_MODE_POISSON);
+        assert_int_equal(p.mode, SW_GHOST_MODE_BAYES);
+        assert_close(p.onset_rate, 0.002, 0);
+        assert_close(p.min_probability, 0.8, 0);
+        assert_close(p.false_alerts_per_day, 1.0, 0);
+        assert_close(p.prior_days, 10.0, 0);
+        assert_close(p.shelf_false_zero_rate, 0.05, 0);
         assert_close(p.alpha, 0.01, 0);
         assert_close(p.prior_rate, 0.02, 0);
         assert_close(p.low_ratio, 0.3, 0);
@@ -687,9 +693,36 @@ static void test_params_and_names(void **state)
         sw_ghost_params_default(&p);
         p.forecast.half_life_days = 0;
         assert_int_equal(sw_ghost_params_validate(&p), -EINVAL);
+        sw_ghost_params_default(&p);
+        p.onset_rate = 0.5;
+        assert_int_equal(sw_ghost_params_validate(&p), -EINVAL);
+        sw_ghost_params_default(&p);
+        p.min_probability = 1.0;
+        assert_int_equal(sw_ghost_params_validate(&p), -EINVAL);
+        sw_ghost_params_default(&p);
+        p.false_alerts_per_day = 0;
+        assert_int_equal(sw_ghost_params_validate(&p), -EINVAL);
+        sw_ghost_params_default(&p);
+        p.prior_days = -1;
+        assert_int_equal(sw_ghost_params_validate(&p), -EINVAL);
+        sw_ghost_params_default(&p);
+        p.shelf_false_zero_rate = 0;
+        assert_int_equal(sw_ghost_params_validate(&p), -EINVAL);
+        /* bayes mode needs the store's pool: the per-SKU entry point refuses it. */
+        {
+                struct sw_ghost_input in = make_input(29, 10);
+                struct sw_ghost_result r;
+                sw_ghost_params_default(&p);
+                assert_int_equal(sw_ghost_evaluate(&p, &in, &r), -EINVAL);
+        }
 
         assert_string_equal(sw_ghost_mode_name(SW_GHOST_MODE_SEED), "seed");
         assert_string_equal(sw_ghost_mode_name(SW_GHOST_MODE_POISSON), "poisson");
+        assert_string_equal(sw_ghost_mode_name(SW_GHOST_MODE_BAYES), "bayes");
+        assert_int_equal(sw_ghost_mode_parse("bayes", &mode), 0);
+        assert_int_equal(mode, SW_GHOST_MODE_BAYES);
+        assert_string_equal(sw_ghost_model_name(SW_GHOST_MODEL_BETA_BINOMIAL), "beta_binomial");
+        assert_string_equal(sw_ghost_model_name(SW_GHOST_MODEL_NEVER_SOLD), "never_sold");
         assert_null(sw_ghost_mode_name(SW_GHOST_MODE_COUNT));
         assert_int_equal(sw_ghost_mode_parse("seed", &mode), 0);
         assert_int_equal(mode, SW_GHOST_MODE_SEED);

@@ -89,7 +89,8 @@ static int64_t T;  /* 2026-11-24T12:00:00Z, "now" unless a test says otherwise *
 static void fixture_init_params(const struct sw_sku_table_params *p)
 {
         struct sw_ingest_params ip = {.max_future_seconds = MAX_FUTURE,
-                                      .forecast_horizon_days = HORIZON};
+                                      .forecast_horizon_days = HORIZON,
+                                      .max_shelf_gap_seconds = 2 * HOUR};
         size_t size = sw_sku_table_memory_size(p);
 
         memset(&fx, 0, sizeof(fx));
@@ -312,7 +313,9 @@ static void test_receipt(void **state)
         (void)state;
         assert_accepted(receipt("r1", T, "A", 24), 1, 0);
         assert_int_equal(sku("A")->on_hand, 24);
-        assert_int_equal(sold("A", D), -1); /* no sales history from a receipt */
+        /* The SKU's history starts at its first record of any kind: a day without sales. */
+        assert_int_equal(sold("A", D), 0);
+        assert_int_equal(sold("A", D - 1), -1);
         assert_accepted(pos("p1", T + 60, "A", 3), 1, 0);
         assert_int_equal(sku("A")->on_hand, 21);
         assert_int_equal(fx.in.counters.accepted[SW_MSG_RECEIPT], 1);
@@ -543,14 +546,18 @@ static void test_shelf_readings(void **state)
         assert_int_equal(s->count, 0);
         assert_int_equal(s->ts, (uint32_t)utc(2026, 11, 24, 12, 0));
         assert_int_equal(shelf(utc(2026, 11, 24, 12, 0), "S", 5).items_skipped, 1); /* same ts */
-        /* Overnight only opening hours count: 12:00-21:00 and 09:00-10:00. */
+        assert_int_equal(s->zero_readings, 2);
+        /* Overnight only opening hours count (12:00-21:00 and 09:00-10:00 = 10 h), and of a gap
+         * between two readings no more than max_shelf_gap_seconds (2 h): not known to be zero. */
         assert_accepted(shelf(utc(2026, 11, 25, 10, 0), "S", 0), 1, 0);
-        assert_int_equal(s->zero_open_s, 11 * HOUR);
+        assert_int_equal(s->zero_open_s, HOUR + 2 * HOUR);
+        assert_int_equal(s->zero_readings, 3);
         assert_int_equal(s->zero_since, (uint32_t)utc(2026, 11, 24, 11, 0));
         /* A positive count resets the streak; above the book (3) starts shelf_above_since. */
         assert_accepted(shelf(utc(2026, 11, 25, 10, 30), "S", 4), 1, 0);
         assert_int_equal(s->zero_open_s, 0);
         assert_int_equal(s->zero_since, 0);
+        assert_int_equal(s->zero_readings, 0);
         assert_int_equal(s->above_since, (uint32_t)utc(2026, 11, 25, 10, 30));
         assert_accepted(shelf(utc(2026, 11, 25, 11, 0), "S", 5), 1, 0);
         assert_int_equal(s->above_since, (uint32_t)utc(2026, 11, 25, 10, 30));
@@ -560,8 +567,10 @@ static void test_shelf_readings(void **state)
         assert_int_equal(s->above_since, 0);
         /* Empty again: a new streak, counted from zero. */
         assert_accepted(shelf(utc(2026, 11, 25, 20, 30), "S", 0), 1, 0);
+        assert_int_equal(s->zero_readings, 1);
         assert_accepted(shelf(utc(2026, 11, 26, 9, 15), "S", 0), 1, 0);
         assert_int_equal(s->zero_open_s, 30 * 60 + 15 * 60);
+        assert_int_equal(s->zero_readings, 2);
         /* Messages whose only reading was stale still count as accepted. */
         assert_int_equal(fx.in.counters.accepted[SW_MSG_SHELF], 11);
 }

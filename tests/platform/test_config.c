@@ -110,7 +110,18 @@ static void test_defaults(void **state)
         assert_int_equal(c.limits.outbox_max_rows, 1000000);
         assert_int_equal(c.detectors.schedule_min, 4 * 60 + 30);
         assert_true(c.detectors.ghost.enabled);
-        assert_int_equal(c.detectors.ghost.params.mode, SW_GHOST_MODE_POISSON);
+        assert_int_equal(c.detectors.ghost.params.mode, SW_GHOST_MODE_BAYES);
+        assert_float_equal(c.detectors.ghost.params.onset_rate, 0.002, 1e-12);
+        assert_float_equal(c.detectors.ghost.params.min_probability, 0.8, 1e-12);
+        assert_float_equal(c.detectors.ghost.params.false_alerts_per_day, 1.0, 1e-12);
+        assert_float_equal(c.detectors.ghost.params.prior_days, 10.0, 1e-12);
+        assert_int_equal(c.detectors.ghost.max_new_per_day, 200);
+        assert_int_equal(c.detectors.shelf_out.min_readings, 3);
+        assert_int_equal(c.detectors.shelf_out.max_gap_minutes, 120);
+        assert_float_equal(c.detectors.shelf_out.false_zero_rate, 0.05, 1e-12);
+        assert_float_equal(c.detectors.context.shortfall_ratio, 0.5, 1e-12);
+        assert_int_equal(c.detectors.context.min_store_skus, 20);
+        assert_int_equal(c.detectors.context.min_category_skus, 10);
         assert_float_equal(c.detectors.ghost.params.alpha, 0.01, 1e-12);
         assert_float_equal(c.detectors.ghost.params.prior_rate, 0.02, 1e-12);
         assert_float_equal(c.detectors.ghost.params.low_ratio, 0.3, 1e-12);
@@ -340,8 +351,22 @@ static void test_error_out_of_range(void **state)
                           "must be a local time HH:MM");
         assert_load_error("detectors = { schedule = \"24:00\"; };\n", 1, "detectors.schedule",
                           "(got \"24:00\")");
-        assert_load_error("detectors = { ghost = { mode = \"bayes\"; }; };\n", 1,
-                          "detectors.ghost.mode", "must be \"poisson\" or \"seed\"");
+        assert_load_error("detectors = { ghost = { onset_rate = 0.5; }; };\n", 1,
+                          "detectors.ghost.onset_rate", "");
+        assert_load_error("detectors = { ghost = { min_probability = 1; }; };\n", 1,
+                          "detectors.ghost.min_probability", "");
+        assert_load_error("detectors = { ghost = { false_alerts_per_day = 0; }; };\n", 1,
+                          "detectors.ghost.false_alerts_per_day", "");
+        assert_load_error("detectors = { ghost = { max_new_per_day = 0; }; };\n", 1,
+                          "detectors.ghost.max_new_per_day", "");
+        assert_load_error("detectors = { context = { shortfall_ratio = 1.0; }; };\n", 1,
+                          "detectors.context.shortfall_ratio", "");
+        assert_load_error("detectors = { shelf_out = { false_zero_rate = 0; }; };\n", 1,
+                          "detectors.shelf_out.false_zero_rate", "");
+        assert_load_error("detectors = { shelf_out = { min_readings = 0; }; };\n", 1,
+                          "detectors.shelf_out.min_readings", "");
+        assert_load_error("detectors = { ghost = { mode = \"bayesian\"; }; };\n", 1,
+                          "detectors.ghost.mode", "must be \"bayes\", \"poisson\" or \"seed\"");
         assert_load_error("log = { level = \"verbose\"; };\n", 1, "log.level", "(got \"verbose\")");
         assert_load_error("broker = { host = \"a b\"; };\n", 1, "broker.host",
                           "must not contain spaces");
@@ -676,6 +701,17 @@ static const char *const all_settings[] = {
     "detectors.ghost.critical_probability",
     "detectors.ghost.seed_lookback_days",
     "detectors.ghost.seed_min_low_days",
+    "detectors.ghost.onset_rate",
+    "detectors.ghost.min_probability",
+    "detectors.ghost.false_alerts_per_day",
+    "detectors.ghost.prior_days",
+    "detectors.ghost.max_new_per_day",
+    "detectors.shelf_out.min_readings",
+    "detectors.shelf_out.max_gap_minutes",
+    "detectors.shelf_out.false_zero_rate",
+    "detectors.context.shortfall_ratio",
+    "detectors.context.min_store_skus",
+    "detectors.context.min_category_skus",
     "detectors.forecast.min_history_days",
     "detectors.forecast.half_life_days",
     "detectors.forecast.weekday_pseudo_days",

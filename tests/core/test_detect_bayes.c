@@ -1,0 +1,350 @@
+/* Unit tests of the bayes-mode ghost run over a store (core/detect_bayes.c): the store's
+ * budget, closed days, store and category shortfalls, stock-outs, shelf sensors. */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/anomaly_book.h"
+#include "core/civil_time.h"
+#include "core/detect.h"
+#include "core/sku_table.h"
+
+#define HISTORY_DAYS 56
+#define MAX_SKUS     128
+#define MAX_FINDINGS 64
+#define CANDIDATES   16
+
+static int utc_to_local(void *ctx, int64_t unix_seconds, struct sw_local_time *ret)
+{
+        (void)ctx;
+        ret->day = (sw_day_t)(unix_seconds / 86400);
+        ret->weekday = (uint8_t)sw_weekday(ret->day);
+        ret->second_of_day = (uint32_t)(unix_seconds % 86400);
+        return 0;
+}
+
+static struct {
+        struct sw_sku_table skus;
+        struct sw_anomaly_book book;
+        struct sw_store_calendar cal;
+        struct sw_detector det;
+        void *sku_mem, *book_mem, *det_mem;
+        struct sw_finding f[MAX_FINDINGS]; /* findings of the last run */
+        uint32_t n;                        /* how many */
+} fx;
+static sw_day_t D; /* as_of of the runs: 2026-11-26, a Thursday */
+
+static int record(void *ctx, const struct sw_finding *f)
+{
+        (void)ctx;
+        if (fx.n < MAX_FINDINGS)
+                fx.f[fx.n] = *f;
+        fx.n++;
+        return 0;
+}
+
+static int setup(void **state)
+{
+        struct sw_sku_table_params p = {
+            .max_skus = MAX_SKUS, .history_days = HISTORY_DAYS, .max_categories = 4};
+        (void)state;
+        memset(&fx, 0, sizeof(fx));
+        D = sw_days_from_civil(2026, 11, 26);
+        size_t size = sw_sku_table_memory_size(&p);
+        fx.sku_mem = malloc(size);
+        assert_int_equal(sw_sku_table_init(&fx.skus, &p, fx.sku_mem, size), 0);
+        size = sw_anomaly_book_memory_size(MAX_SKUS, MAX_SKUS);
+        fx.book_mem = malloc(size);
+        assert_int_equal(sw_anomaly_book_init(&fx.book, MAX_SKUS, MAX_SKUS, fx.book_mem, size), 0);
+        for (int w = 0; w < 7; w++) {
+                fx.cal.open_minute[w] = 8 * 60;
+                fx.cal.close_minute[w] = 21 * 60;
+        }
+        fx.cal.tz = (struct sw_calendar_adapter){.to_local = utc_to_local};
+        size = sw_detector_memory_size(HISTORY_DAYS, 4, CANDIDATES);
+        fx.det_mem = malloc(size);
+        assert_int_equal(
+            sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, CANDIDATES, fx.det_mem, size),
+            0);
+        sw_ghost_params_default(&fx.det.ghost);
+        fx.det.context.p = (struct sw_store_context_params){
+            .shortfall_ratio = 0.5, .min_store_breadth = 20, .min_category_breadth = 10};
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        (void)state;
+        free(fx.sku_mem);
+        free(fx.book_mem);
+        free(fx.det_mem);
+        return 0;
+}
+
+/* A SKU selling 2 a day but never on Sundays, from D-42 through last_sale, the ring moved to
+ * D-1 (known zeros after). */
+static uint32_t steady(const char *key, uint16_t category, int32_t on_hand, sw_day_t last_sale)
+{
+        uint32_t i;
+        assert_int_equal(sw_sku_table_get_or_add(&fx.skus, key, strlen(key), &i), 1);
+        struct sw_sku *s = sw_sku_at(&fx.skus, i);
+        s->on_hand = on_hand;
+        s->price = 2.0f;
+        s->category = category;
+        s->flags |= SW_SKU_HAS_PRICE | SW_SKU_HAS_BOOK;
+        sw_sku_advance(&fx.skus, i, D - 42);
+        for (sw_day_t d = D - 42; d <= last_sale; d++)
+                if (sw_weekday(d) != 6)
+                        sw_sku_add_sold(&fx.skus, i, d, 2);
+        sw_sku_advance(&fx.skus, i, D - 1);
+        return i;
+}
+
+/* n steady SKUs named prefix0.. in a category, all selling through D-1. */
+static void store_of(const char *prefix, unsigned n, uint16_t category)
+{
+        char key[32];
+        for (unsigned k = 0; k < n; k++) {
+                snprintf(key, sizeof(key), "%s%u", prefix, k);
+                steady(key, category, 20, D - 1);
+        }
+}
+
+static struct sw_detect_summary run(sw_day_t as_of)
+{
+        struct sw_detect_summary sum;
+        memset(&sum, 0xff, sizeof(sum));
+        fx.n = 0;
+        assert_int_equal(sw_detect_ghost(&fx.det, as_of, record, NULL, &sum), 0);
+        return sum;
+}
+
+static bool is_open(uint32_t sku)
+{
+        sw_day_t since;
+        return sw_anomaly_book_find(&fx.book, SW_ANOMALY_GHOST_STOCK, sku, &since) == 0;
+}
+
+static void test_ghost_found_and_lifecycle(void **state)
+{
+        (void)state;
+        store_of("S", 40, 1);
+        /* Stopped selling after D-6 (a Friday): Saturday, Monday..Wednesday without a sale,
+         * and a Sunday, on which it never sells. */
+        uint32_t g = steady("GHOST", 1, 30, D - 6);
+        struct sw_detect_summary sum = run(D);
+        assert_int_equal(sum.opened, 1);
+        assert_int_equal(fx.n, 1);
+        const struct sw_finding *f = &fx.f[0];
+        assert_int_equal(f->sku_index, g);
+        assert_true(f->is_new);
+        assert_int_equal(f->since, D - 5); /* the day after its last sale */
+        assert_int_equal(f->ghost.model, SW_GHOST_MODEL_BETA_BINOMIAL);
+        assert_int_equal(f->ghost.run_days, 5);
+        assert_true(f->probability >= 0.8);
+        assert_true(strstr(f->description, "No sales for 5 open days") != NULL);
+        assert_true(is_open(g));
+        /* The next day, still nothing: the same episode, updated. */
+        sw_sku_advance(&fx.skus, g, D);
+        sum = run(D + 1);
+        assert_int_equal(sum.opened, 0);
+        assert_int_equal(sum.updated, 1);
+        assert_int_equal(fx.f[0].since, D - 5);
+        /* It sells on D: cleared the day after. */
+        sw_sku_add_sold(&fx.skus, g, D + 1, 3);
+        sum = run(D + 2);
+        assert_int_equal(sum.cleared, 1);
+        assert_int_equal(fx.f[0].status, SW_STATUS_CLEARED);
+        assert_false(is_open(g));
+}
+
+static void test_budget_admits_strongest_first(void **state)
+{
+        (void)state;
+        store_of("S", 40, 1);
+        uint32_t g[5];
+        char key[16];
+        for (int k = 0; k < 5; k++) {
+                snprintf(key, sizeof(key), "G%d", k);
+                g[k] = steady(key, 1, 10 + k, D - 6); /* same evidence, more money each */
+        }
+        /* Each has P = p; a budget of 2.5 x (1 - p) admits two, strongest (dearest) first. */
+        sw_ghost_params_default(&fx.det.ghost);
+        struct sw_detect_summary probe = run(D);
+        assert_int_equal(probe.opened, 5);
+        double p = fx.f[0].probability;
+        for (int k = 0; k < 5; k++)
+                assert_true(fabs(fx.f[k].probability - p) < 1e-12);
+        /* Strongest first: equal probabilities rank by probability x value. */
+        assert_int_equal(fx.f[0].sku_index, g[4]);
+        assert_int_equal(fx.f[4].sku_index, g[0]);
+        teardown(NULL);
+        setup(NULL);
+        store_of("S", 40, 1);
+        for (int k = 0; k < 5; k++) {
+                snprintf(key, sizeof(key), "G%d", k);
+                g[k] = steady(key, 1, 10 + k, D - 6);
+        }
+        fx.det.ghost.false_alerts_per_day = 2.5 * (1.0 - p);
+        struct sw_detect_summary sum = run(D);
+        assert_int_equal(sum.opened, 2);
+        assert_int_equal(sum.deferred, 3);
+        assert_true(is_open(g[4]) && is_open(g[3]));
+        assert_false(is_open(g[2]) || is_open(g[1]) || is_open(g[0]));
+}
+
+static void test_candidates_beyond_capacity_are_deferred(void **state)
+{
+        char key[16];
+        (void)state;
+        store_of("S", 40, 1);
+        for (int k = 0; k < CANDIDATES + 4; k++) {
+                snprintf(key, sizeof(key), "G%d", k);
+                steady(key, 1, 10 + k, D - 6);
+        }
+        fx.det.ghost.false_alerts_per_day = 1000.0;
+        struct sw_detect_summary sum = run(D);
+        assert_int_equal(sum.opened, CANDIDATES);
+        assert_int_equal(sum.deferred, 4);
+        /* The dearest are kept. */
+        for (uint32_t k = 0; k < fx.n && k < MAX_FINDINGS; k++)
+                assert_true(fx.f[k].value >= 2.0 * (10 + 4));
+}
+
+static void test_closed_day_and_store_outage_raise_nothing(void **state)
+{
+        (void)state;
+        /* Nobody sold anything on D-1 and D-2. */
+        char key[16];
+        for (int k = 0; k < 40; k++) {
+                snprintf(key, sizeof(key), "S%d", k);
+                steady(key, 1, 20, D - 3);
+        }
+        /* Without a calendar that says so, a two-day POS outage: every SKU has a run. */
+        struct sw_detect_summary sum = run(D);
+        assert_int_equal(fx.n, 0);
+        assert_int_equal(sum.store_shortfall_days, 2);
+        assert_int_equal(sum.newest_store_shortfall, D - 1);
+        assert_int_equal(sum.category_shortfall_days, 0);
+        /* Closed days (a holiday and a closed weekday) are no shortfall: nothing to explain. */
+        fx.cal.holidays[0] = D - 2;
+        fx.cal.n_holidays = 1;
+        fx.cal.open_minute[sw_weekday(D - 1)] = fx.cal.close_minute[sw_weekday(D - 1)] = 0;
+        sum = run(D);
+        assert_int_equal(fx.n, 0);
+        assert_int_equal(sum.store_shortfall_days, 0);
+        assert_int_equal(sum.newest_store_shortfall, SW_DAY_NONE);
+}
+
+static void test_category_outage_raises_nothing(void **state)
+{
+        char key[16];
+        (void)state;
+        store_of("A", 30, 1);
+        /* Category 2's sales were not reported on D-1 and D-2. */
+        for (int k = 0; k < 20; k++) {
+                snprintf(key, sizeof(key), "B%d", k);
+                steady(key, 2, 20, D - 3);
+        }
+        /* A real ghost in category 1 is still found. */
+        uint32_t g = steady("GHOST", 1, 30, D - 6);
+        struct sw_detect_summary sum = run(D);
+        assert_int_equal(sum.store_shortfall_days, 0);
+        assert_int_equal(sum.category_shortfall_days, 2);
+        assert_int_equal(sum.opened, 1);
+        assert_int_equal(fx.f[0].sku_index, g);
+}
+
+static void test_known_stockout_is_not_evidence(void **state)
+{
+        (void)state;
+        store_of("S", 40, 1);
+        uint32_t g = steady("RESTOCKED", 1, 30, D - 6);
+        /* The book was at 0 until a delivery on D-2: only D-1 is a day it could have sold. */
+        sw_sku_at(&fx.skus, g)->stockout_day = D - 2;
+        struct sw_detect_summary sum = run(D);
+        assert_int_equal(sum.opened, 0);
+        assert_false(is_open(g));
+        sw_sku_at(&fx.skus, g)->stockout_day = SW_DAY_NONE;
+        sum = run(D);
+        assert_int_equal(sum.opened, 1);
+}
+
+static void test_shelf_readings_speed_up_detection(void **state)
+{
+        (void)state;
+        store_of("S", 40, 1);
+        uint32_t g = steady("EMPTY", 1, 30, D - 2);
+        /* One day without a sale is not enough on its own. */
+        struct sw_detect_summary sum = run(D);
+        assert_int_equal(sum.opened, 0);
+        /* Three zero readings since the last sale: it is. */
+        struct sw_shelf *sh;
+        assert_int_equal(sw_sku_shelf_get_or_add(&fx.skus, g, &sh), 0);
+        sh->count = 0;
+        sh->zero_since = (uint32_t)((int64_t)(D - 1) * 86400 + 10 * 3600);
+        sh->ts = (uint32_t)((int64_t)(D - 1) * 86400 + 18 * 3600);
+        sh->zero_readings = 3;
+        sum = run(D);
+        assert_int_equal(sum.opened, 1);
+        assert_true(strstr(fx.f[0].description, "Shelf read 0 at 3 readings") != NULL);
+        /* Readings that started before the last sale are the sensor's mistake. */
+        teardown(NULL);
+        setup(NULL);
+        store_of("S", 40, 1);
+        g = steady("EMPTY", 1, 30, D - 2);
+        assert_int_equal(sw_sku_shelf_get_or_add(&fx.skus, g, &sh), 0);
+        sh->count = 0;
+        sh->zero_since = (uint32_t)((int64_t)(D - 3) * 86400 + 10 * 3600);
+        sh->ts = (uint32_t)((int64_t)(D - 1) * 86400 + 18 * 3600);
+        sh->zero_readings = 9;
+        sum = run(D);
+        assert_int_equal(sum.opened, 0);
+}
+
+static void test_never_sold_since_first_record(void **state)
+{
+        uint32_t i;
+        (void)state;
+        store_of("S", 40, 1);
+        /* On the book since D-34, never a sale: the store's SKUs sell 6 days in 7. */
+        assert_int_equal(sw_sku_table_get_or_add(&fx.skus, "NEVER", 5, &i), 1);
+        struct sw_sku *s = sw_sku_at(&fx.skus, i);
+        s->on_hand = 8;
+        s->category = 1;
+        s->flags |= SW_SKU_HAS_BOOK;
+        sw_sku_advance(&fx.skus, i, D - 34);
+        sw_sku_advance(&fx.skus, i, D - 1);
+        struct sw_detect_summary sum = run(D);
+        assert_int_equal(sum.opened, 1);
+        assert_int_equal(fx.f[0].sku_index, i);
+        assert_int_equal(fx.f[0].ghost.model, SW_GHOST_MODEL_NEVER_SOLD);
+        assert_int_equal(fx.f[0].since, D - 34);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(test_ghost_found_and_lifecycle, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_budget_admits_strongest_first, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_candidates_beyond_capacity_are_deferred, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_closed_day_and_store_outage_raise_nothing, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_category_outage_raises_nothing, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_known_stockout_is_not_evidence, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_shelf_readings_speed_up_detection, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_never_sold_since_first_record, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

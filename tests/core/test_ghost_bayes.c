@@ -1,0 +1,319 @@
+/* Unit tests of the bayes-mode ghost test (core/ghost_bayes.c), against hand-computed values. */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/ghost_bayes.h"
+
+#define MAX_DAYS 64
+
+static uint16_t sales[MAX_DAYS];
+static uint8_t weekday[MAX_DAYS];
+static uint8_t censored[MAX_DAYS];
+
+static void assert_close(double got, double want, double tol)
+{
+        if (!(fabs(got - want) <= tol))
+                fail_msg("got %.15g, want %.15g (tol %g)", got, want, tol);
+}
+
+static struct sw_ghost_params params(void)
+{
+        struct sw_ghost_params p;
+        sw_ghost_params_default(&p);
+        return p;
+}
+
+/* n days selling `units` each, weekday i % 7, nothing censored, all known. */
+static struct sw_ghost_series series(uint32_t n, uint16_t units)
+{
+        for (uint32_t i = 0; i < MAX_DAYS; i++) {
+                sales[i] = i < n ? units : 0;
+                weekday[i] = (uint8_t)(i % 7);
+                censored[i] = 0;
+        }
+        return (struct sw_ghost_series){
+            .sales = sales, .weekday = weekday, .censored = censored, .n = n, .known = n};
+}
+
+/* Fit s, pool that one fit, evaluate: the pool of a store whose only SKU is this one. */
+static struct sw_ghost_result evaluate(const struct sw_ghost_params *p,
+                                       const struct sw_ghost_series *s,
+                                       const struct sw_ghost_shelf *sh, double scale)
+{
+        struct sw_ghost_fit fit;
+        struct sw_ghost_pool pool;
+        struct sw_ghost_result r;
+        assert_int_equal(sw_ghost_bayes_fit(p, s, &fit), 0);
+        sw_ghost_pool_reset(&pool);
+        sw_ghost_pool_add(&pool, p, &fit);
+        sw_ghost_pool_finish(&pool);
+        assert_int_equal(sw_ghost_bayes_evaluate(p, &pool, s, &fit, sh, 12, 2.5, scale, &r), 0);
+        return r;
+}
+
+static void test_zero_probability_and_classes(void **state)
+{
+        (void)state;
+        assert_close(sw_ghost_zero_probability(2.0, 0.0), exp(-2.0), 1e-15);
+        /* Negative binomial, size r = 1/phi: (1 + phi mu)^(-1/phi); r = 1, mean 3: 1/4. */
+        assert_close(sw_ghost_zero_probability(3.0, 1.0), 0.25, 1e-15);
+        assert_close(sw_ghost_zero_probability(3.0, 0.5), 1.0 / (2.5 * 2.5), 1e-15);
+        assert_close(sw_ghost_zero_probability(0.0, 1.0), 1.0, 0);
+        assert_int_equal(sw_ghost_pool_class(0.0), 0);
+        assert_int_equal(sw_ghost_pool_class(0.0999), 0);
+        assert_int_equal(sw_ghost_pool_class(0.1), 1);
+        assert_int_equal(sw_ghost_pool_class(1.99), 4);
+        assert_int_equal(sw_ghost_pool_class(2.0), 5);
+        assert_int_equal(sw_ghost_pool_class(50.0), SW_GHOST_POOL_CLASSES - 1);
+        assert_int_equal(sw_ghost_pool_class(1e9), SW_GHOST_POOL_CLASSES - 1);
+}
+
+static void test_fit_splits_run_and_history(void **state)
+{
+        struct sw_ghost_params p = params();
+        struct sw_ghost_series s = series(30, 2);
+        struct sw_ghost_fit f;
+        (void)state;
+        /* Days 0..24 sell 2 (day 10 and day 20 nothing), 25..29 nothing; day 27 is closed. */
+        sales[10] = sales[20] = 0;
+        for (uint32_t i = 25; i < 30; i++)
+                sales[i] = 0;
+        censored[27] = 1;
+        assert_int_equal(sw_ghost_bayes_fit(&p, &s, &f), 0);
+        assert_true(f.has_sale);
+        assert_int_equal(f.last_sale, 24);
+        assert_int_equal(f.run_days, 4); /* 25, 26, 28, 29: the closed day is not in the run */
+        assert_int_equal(f.history_days, 25);
+        assert_int_equal(f.zero_days, 2);
+        /* A censored day in the history is left out of it too. */
+        censored[5] = 1;
+        assert_int_equal(sw_ghost_bayes_fit(&p, &s, &f), 0);
+        assert_int_equal(f.history_days, 24);
+        assert_int_equal(f.zero_days, 2);
+        /* Unknown days (before the SKU's first record) are neither. */
+        s.known = 20;
+        assert_int_equal(sw_ghost_bayes_fit(&p, &s, &f), 0);
+        assert_int_equal(f.history_days, 15); /* days 10..24 */
+        assert_int_equal(f.zero_days, 2);
+        s = series(0, 0);
+        assert_int_equal(sw_ghost_bayes_fit(&p, &s, &f), -EINVAL);
+        assert_int_equal(sw_ghost_bayes_fit(NULL, &s, &f), -EINVAL);
+}
+
+static void test_level_is_robust_to_one_big_day(void **state)
+{
+        struct sw_ghost_params p = params();
+        struct sw_ghost_fit plain, spiked;
+        (void)state;
+        p.forecast.half_life_days = INFINITY; /* flat weights: the level is a plain mean */
+        struct sw_ghost_series s = series(28, 2);
+        assert_int_equal(sw_ghost_bayes_fit(&p, &s, &plain), 0);
+        assert_close(plain.level, 2.0, 1e-12);
+        /* One day of 100 (a wholesale order, a promotion) counts as 3 x the median day (6): the
+         * level is (27 x 2 + 6) / 28, not (27 x 2 + 100) / 28. The weekday factors are left as
+         * they come from the raw sales; the level divides by them. */
+        sales[13] = 100;
+        assert_int_equal(sw_ghost_bayes_fit(&p, &s, &spiked), 0);
+        double wf = 0.0;
+        for (uint32_t i = 0; i < 28; i++)
+                wf += spiked.weekday_factor[weekday[i]];
+        assert_close(spiked.level, (27.0 * 2 + 6) / wf, 1e-12);
+        assert_true(spiked.level < 2.5);
+}
+
+/* A steady 2 a day for 28 days, then L days without a sale: the Beta-binomial predictive with
+ * a Poisson prior q1 = e^-2 of weight 10 days and the SKU's 0 zero days in 28. */
+static void test_run_probability_anchor(void **state)
+{
+        struct sw_ghost_params p = params();
+        const double want_ln_p[] = {
+            [1] = -3.3350010667323318, [3] = -8.62164042765771, [5] = -12.924212736117767};
+        (void)state;
+        for (uint32_t L = 1; L <= 5; L += 2) {
+                struct sw_ghost_series s = series(28 + L, 2);
+                for (uint32_t i = 28; i < 28 + L; i++)
+                        sales[i] = 0;
+                struct sw_ghost_result r = evaluate(&p, &s, NULL, 1.0);
+                assert_int_equal(r.model, SW_GHOST_MODEL_BETA_BINOMIAL);
+                assert_int_equal(r.run_days, L);
+                assert_close(log(r.p_value), want_ln_p[L], 1e-9);
+                assert_close(r.expected_units, 2.0 * L, 1e-9);
+                assert_close(r.dispersion, 0.0, 0);
+        }
+        /* Five days: P(ghost) from the prior odds 0.002 / 0.998 and the run's likelihood ratio. */
+        struct sw_ghost_series s = series(33, 2);
+        for (uint32_t i = 28; i < 33; i++)
+                sales[i] = 0;
+        struct sw_ghost_result r = evaluate(&p, &s, NULL, 1.0);
+        assert_close(r.probability, 0.9987847708370815, 1e-12);
+        assert_true(r.flagged);
+        assert_int_equal(r.severity, SW_SEVERITY_CRITICAL);
+        assert_close(r.value, 30.0, 1e-12);
+        assert_close(r.priority, r.probability * 30.0, 1e-12);
+        assert_false(r.sales_resumed);
+        /* A learnt scale of 2 halves the evidence: ln odds = ln prior - ln p / 2. */
+        struct sw_ghost_result half = evaluate(&p, &s, NULL, 2.0);
+        double lo = log(0.002 / 0.998) + 12.924212736117767 / 2.0;
+        assert_close(half.probability, 1.0 / (1.0 + exp(-lo)), 1e-12);
+}
+
+static void test_shelf_evidence(void **state)
+{
+        struct sw_ghost_params p = params();
+        (void)state;
+        /* One quiet day after a steady 2 a day: P(ghost) 0.053 from sales alone. */
+        struct sw_ghost_series s = series(29, 2);
+        sales[28] = 0;
+        struct sw_ghost_result alone = evaluate(&p, &s, NULL, 1.0);
+        assert_false(alone.flagged);
+        double odds = alone.probability / (1.0 - alone.probability);
+        /* Two zero readings since the last sale: each a likelihood ratio of 1 / 0.05. */
+        struct sw_ghost_shelf two = {.zero_readings = 2};
+        struct sw_ghost_result r = evaluate(&p, &s, &two, 1.0);
+        assert_close(r.probability / (1.0 - r.probability), odds * 400.0, odds * 400.0 * 1e-9);
+        assert_true(r.flagged);
+        assert_close(r.p_value, alone.p_value, 0); /* the sales evidence is unchanged */
+        /* Readings stop adding evidence at four: one empty shelf, not independent looks. */
+        struct sw_ghost_shelf many = {.zero_readings = 40};
+        r = evaluate(&p, &s, &many, 1.0);
+        assert_close(r.probability / (1.0 - r.probability), odds * 160000.0,
+                     odds * 160000.0 * 1e-9);
+        /* Units seen on the shelf after the last sale speak against a ghost. */
+        struct sw_ghost_shelf stocked = {.stocked = true};
+        r = evaluate(&p, &s, &stocked, 1.0);
+        assert_close(r.probability / (1.0 - r.probability), odds * 0.05, odds * 0.05 * 1e-9);
+        /* Without a run (it sold on D-1) the shelf alone flags nothing. */
+        s = series(29, 2);
+        r = evaluate(&p, &s, &many, 1.0);
+        assert_false(r.flagged);
+        assert_true(r.sales_resumed);
+}
+
+static void test_no_alert_without_stock_or_history(void **state)
+{
+        struct sw_ghost_params p = params();
+        (void)state;
+        struct sw_ghost_series s = series(33, 2);
+        for (uint32_t i = 28; i < 33; i++)
+                sales[i] = 0;
+        struct sw_ghost_fit fit;
+        struct sw_ghost_pool pool;
+        struct sw_ghost_result r;
+        assert_int_equal(sw_ghost_bayes_fit(&p, &s, &fit), 0);
+        sw_ghost_pool_reset(&pool);
+        sw_ghost_pool_add(&pool, &p, &fit);
+        sw_ghost_pool_finish(&pool);
+        /* Book at 0: a real, known stock-out. */
+        assert_int_equal(sw_ghost_bayes_evaluate(&p, &pool, &s, &fit, NULL, 0, 2.5, 1.0, &r), 0);
+        assert_false(r.flagged);
+        assert_close(r.value, 0.0, 0);
+        /* Fewer than forecast.min_history_days days before the run: no test. */
+        s = series(13, 2);
+        s.n = s.known = 16;
+        assert_int_equal(sw_ghost_bayes_fit(&p, &s, &fit), 0);
+        assert_int_equal(fit.history_days, 13);
+        assert_int_equal(sw_ghost_bayes_evaluate(&p, &pool, &s, &fit, NULL, 5, 2.5, 1.0, &r), 0);
+        assert_int_equal(r.model, SW_GHOST_MODEL_NONE);
+        assert_false(r.forecast_available);
+        assert_close(r.p_value, 1.0, 0);
+        assert_close(r.probability, 0.002, 1e-15); /* the prior, nothing more */
+        assert_int_equal(sw_ghost_bayes_evaluate(&p, &pool, &s, &fit, NULL, 5, 2.5, 0.0, &r),
+                         -EINVAL);
+}
+
+/* The pool: a class's dispersion is its own moments' ratio, shrunk toward the store's by
+ * 5 SKUs' worth. */
+static void test_pool_shrinks_classes(void **state)
+{
+        struct sw_ghost_params p = params();
+        struct sw_ghost_pool pool;
+        (void)state;
+        sw_ghost_pool_reset(&pool);
+        /* Class 5 (2..5 a day): two SKUs with phi 1 (num = den); class 1: one with phi 0. */
+        struct sw_ghost_fit a = {.has_sale = true,
+                                 .history_days = 28,
+                                 .zero_days = 7,
+                                 .level = 3.0,
+                                 .moment_num = 40.0,
+                                 .moment_den = 40.0};
+        struct sw_ghost_fit b = a;
+        struct sw_ghost_fit c = {.has_sale = true,
+                                 .history_days = 28,
+                                 .zero_days = 21,
+                                 .level = 0.15,
+                                 .moment_num = -1.0,
+                                 .moment_den = 2.0};
+        struct sw_ghost_fit young = a; /* too short a history: ignored */
+        young.history_days = 10;
+        sw_ghost_pool_add(&pool, &p, &a);
+        sw_ghost_pool_add(&pool, &p, &b);
+        sw_ghost_pool_add(&pool, &p, &c);
+        sw_ghost_pool_add(&pool, &p, &young);
+        sw_ghost_pool_finish(&pool);
+        assert_int_equal(pool.skus, 3);
+        double store = 79.0 / 82.0; /* (40 + 40 - 1) / (40 + 40 + 2) */
+        assert_close(pool.store_phi, store, 1e-12);
+        assert_close(pool.phi[5], (2 * 1.0 + 5 * store) / 7.0, 1e-12);
+        assert_close(pool.phi[1], (1 * 0.0 + 5 * store) / 6.0, 1e-12);
+        assert_close(pool.phi[8], store, 1e-12); /* an empty class is the store's */
+        /* Too few SKUs for a never-sold prior. */
+        assert_close(pool.never_alpha, 0.0, 0);
+}
+
+/* A SKU that has not sold since its first record, against the store's other SKUs. */
+static void test_never_sold(void **state)
+{
+        struct sw_ghost_params p = params();
+        struct sw_ghost_pool pool;
+        struct sw_ghost_fit fit;
+        struct sw_ghost_result r;
+        (void)state;
+        sw_ghost_pool_reset(&pool);
+        /* 40 SKUs of 28 days: half with 7 zero days, half with 14. */
+        for (int k = 0; k < 40; k++) {
+                struct sw_ghost_fit f = {.has_sale = true,
+                                         .history_days = 28,
+                                         .zero_days = k % 2 ? 7 : 14,
+                                         .level = 2.0,
+                                         .moment_num = 1.0,
+                                         .moment_den = 1.0};
+                sw_ghost_pool_add(&pool, &p, &f);
+        }
+        sw_ghost_pool_finish(&pool);
+        /* Mean share 0.375; variance 0.015625 less the binomial 0.375 x 0.625 / 28. */
+        double m = 0.375, var = 0.015625 - m * (1 - m) / 28.0, k = m * (1 - m) / var - 1.0;
+        assert_close(pool.never_alpha, m * k, 1e-9);
+        assert_close(pool.never_beta, (1 - m) * k, 1e-9);
+        struct sw_ghost_series s = series(34, 0);
+        assert_int_equal(sw_ghost_bayes_fit(&p, &s, &fit), 0);
+        assert_false(fit.has_sale);
+        assert_int_equal(fit.run_days, 34);
+        assert_int_equal(sw_ghost_bayes_evaluate(&p, &pool, &s, &fit, NULL, 8, 2.5, 1.0, &r), 0);
+        assert_int_equal(r.model, SW_GHOST_MODEL_NEVER_SOLD);
+        double a = pool.never_alpha, b = pool.never_beta;
+        double want = lgamma(a + 34) + lgamma(a + b) - lgamma(a + b + 34) - lgamma(a);
+        assert_close(log(r.p_value), want, 1e-9);
+        assert_true(r.flagged);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_zero_probability_and_classes),
+            cmocka_unit_test(test_fit_splits_run_and_history),
+            cmocka_unit_test(test_level_is_robust_to_one_big_day),
+            cmocka_unit_test(test_run_probability_anchor),
+            cmocka_unit_test(test_shelf_evidence),
+            cmocka_unit_test(test_no_alert_without_stock_or_history),
+            cmocka_unit_test(test_pool_shrinks_classes),
+            cmocka_unit_test(test_never_sold),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
