@@ -70,6 +70,17 @@ static void add_summary(cJSON *parent, const char *name, const struct sw_detect_
                 cJSON_AddNumberToObject(o, "dropped_book_full", s->book_full);
         if (s->suppressed)
                 cJSON_AddNumberToObject(o, "suppressed", s->suppressed);
+        if (s->deferred)
+                cJSON_AddNumberToObject(o, "deferred", s->deferred);
+        if (s->store_shortfall_days || s->category_shortfall_days) {
+                char day[16];
+                cJSON_AddNumberToObject(o, "store_shortfall_days", s->store_shortfall_days);
+                cJSON_AddNumberToObject(o, "category_shortfall_days", s->category_shortfall_days);
+                if (s->newest_store_shortfall != SW_DAY_NONE) {
+                        sw_date_format(s->newest_store_shortfall, day, sizeof(day));
+                        cJSON_AddStringToObject(o, "newest_store_shortfall", day);
+                }
+        }
 }
 
 static bool wants(const struct sw_cmd_request *q, const char *name)
@@ -176,6 +187,24 @@ static void add_time(cJSON *o, const char *name, int64_t t)
         cJSON_AddStringToObject(o, name, ts);
 }
 
+/* The POS feed block of health: live silence and the detection runs' store shortfalls. */
+static void add_pos_feed(cJSON *parent, const struct sw_pos_feed *f)
+{
+        char day[16];
+        cJSON *o = cJSON_AddObjectToObject(parent, "pos_feed");
+        cJSON_AddStringToObject(o, "state", sw_pos_feed_state(f));
+        add_time(o, "last_pos_at", f->last_pos_at);
+        add_time(o, "silent_since", f->silent ? f->silent_since : 0);
+        cJSON_AddNumberToObject(o, "silences", (double)f->silences);
+        cJSON_AddNumberToObject(o, "store_shortfalls", (double)f->shortfalls);
+        if (f->newest_shortfall != SW_DAY_NONE) {
+                sw_date_format(f->newest_shortfall, day, sizeof(day));
+                cJSON_AddStringToObject(o, "newest_store_shortfall", day);
+        } else {
+                cJSON_AddNullToObject(o, "newest_store_shortfall");
+        }
+}
+
 static cJSON *cmd_health(struct sw_daemon *d)
 {
         cJSON *o = sw_cmd_ok_reply(), *skus, *out, *brokers, *runs, *g;
@@ -206,6 +235,7 @@ static cJSON *cmd_health(struct sw_daemon *d)
         cJSON_AddNumberToObject(out, "refused", (double)d->outbox_refused);
         cJSON_AddNumberToObject(out, "dropped", (double)d->outbox_dropped);
         cJSON_AddNumberToObject(o, "store_errors", (double)d->store_errors);
+        add_pos_feed(o, &d->pos_feed);
         sw_report_add_tuning(d, o);
         cJSON *stg = cJSON_AddObjectToObject(o, "storage");
         cJSON_AddStringToObject(stg, "state", sw_storage_state_name(d->storage.state));

@@ -385,6 +385,7 @@ int sw_daemon_init(struct sw_daemon *d, const struct sw_config *cfg)
         d->inbox.fd = -1;
         d->cfg = *cfg;
         d->started_at = sw_clock_now();
+        sw_pos_feed_init(&d->pos_feed, cfg->detectors.context.pos_silence_minutes * 60u, d->started_at);
         d->reject_log = (struct sw_ratelimit){.interval_ms = 1000, .burst = 10};
         snprintf(d->prefix, sizeof(d->prefix), "%s/%s/%s", cfg->store.root, cfg->store.tenant, cfg->store.id);
         r = sw_clock_set_timezone(cfg->store.timezone);
@@ -508,7 +509,9 @@ static int open_links(struct sw_daemon *d)
         snprintf(will_topic, sizeof(will_topic), "%s/status", d->prefix);
         /* The last will has P/status's whole shape (libmosquitto copies it). */
         sw_rfc3339_format(d->started_at, started, sizeof(started));
-        snprintf(will, sizeof(will), "{\"state\":\"offline\",\"version\":\"%s\",\"started_at\":\"%s\"}",
+        snprintf(will, sizeof(will),
+                 "{\"state\":\"offline\",\"version\":\"%s\",\"started_at\":\"%s\","
+                 "\"pos_feed\":\"unknown\"}",
                  sw_version(), started);
         /* Keep the broker session so QoS 1 device messages queued while we were down arrive. */
         lo.clean_start = false;

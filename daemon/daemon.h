@@ -20,6 +20,7 @@
 #include "platform/payload.h"
 #include "platform/store.h"
 #include "daemon/ml.h"
+#include "daemon/pos_feed.h"
 
 #define SW_TOPIC_MAX  512
 /* meta key of the newest inbox generation a group commit holds (daemon/persist.c) */
@@ -133,6 +134,7 @@ struct sw_daemon {
         struct sw_ratelimit reject_log;  /* rate limit of rejected-message warnings */
         struct sw_rate_limiter device_rate; /* per-device message rate (limits.device_*) */
         struct sw_storage_health storage; /* full disk / I/O error state for health */
+        struct sw_pos_feed pos_feed;     /* whether the POS feed is heard (health, HQ) */
         volatile bool stop;              /* set by SIGTERM / SIGINT */
         const char *config_path;         /* file re-read on SIGHUP; NULL = the default path if it
                                             exists, else the embedded defaults */
@@ -184,6 +186,13 @@ void sw_daemon_note_as_of(struct sw_daemon *d, sw_day_t as_of);
 int sw_daemon_detect_ghost(struct sw_daemon *d, sw_day_t as_of, struct sw_detect_summary *ret);
 /* Run the shelf-out and discrepancy sweep now. */
 int sw_daemon_detect_stock(struct sw_daemon *d, struct sw_detect_summary *ret);
+
+/* The POS feed's health (daemon/pos_health.c): a POS message was heard; the minute check of
+ * its silence; a ghost run's store shortfall days. Each logs, queues a summary and
+ * republishes P/status when the condition changes. */
+void sw_daemon_pos_heard(struct sw_daemon *d);
+void sw_daemon_pos_check(struct sw_daemon *d);
+void sw_daemon_pos_note_run(struct sw_daemon *d, const struct sw_detect_summary *s);
 
 /* Handle a message from the local broker (routing by topic). */
 void sw_daemon_on_message(void *ctx, const char *topic, const void *payload, size_t len,

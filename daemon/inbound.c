@@ -224,6 +224,8 @@ static void handle_device(struct sw_daemon *d, const char *topic, enum sw_msg_ki
         }
         if (res.outcome == SW_INGEST_ACCEPTED)
                 sw_daemon_inbox_add(d, kind, topic, payload, len);
+        if (kind == SW_MSG_POS && res.outcome != SW_INGEST_REJECTED)
+                sw_daemon_pos_heard(d);
         if (res.outcome == SW_INGEST_REJECTED) {
                 log_reject(d, topic, sw_reject_reason_name(res.reason), NULL);
                 if (kind == SW_MSG_COUNT)

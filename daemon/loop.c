@@ -130,6 +130,7 @@ static void periodic(struct sw_daemon *d, uint64_t now_ms)
                 d->next_commit_ms = now_ms + d->cfg.storage.commit_interval_ms;
         }
         if (now_ms >= d->next_stock_ms) {
+                sw_daemon_pos_check(d);
                 if (d->cfg.detectors.shelf_out.enabled || d->cfg.detectors.discrepancy.enabled) {
                         /* Every minute: new and cleared episodes only; open ones are
                          * republished by the daily run and detect commands. */

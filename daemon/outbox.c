@@ -157,7 +157,9 @@ void sw_daemon_publish_status(struct sw_daemon *d, bool online)
                 return;
         snprintf(topic, sizeof(topic), "%s/status", d->prefix);
         sw_rfc3339_format(d->started_at, started, sizeof(started));
-        snprintf(json, sizeof(json), "{\"state\":\"%s\",\"version\":\"%s\",\"started_at\":\"%s\"}",
-                 online ? "online" : "offline", sw_version(), started);
+        snprintf(json, sizeof(json),
+                 "{\"state\":\"%s\",\"version\":\"%s\",\"started_at\":\"%s\",\"pos_feed\":\"%s\"}",
+                 online ? "online" : "offline", sw_version(), started,
+                 online ? sw_pos_feed_state(&d->pos_feed) : "unknown");
         (void)sw_mqtt_publish(link, topic, json, strlen(json), 1, true, NULL, NULL);
 }

@@ -338,6 +338,7 @@ int sw_daemon_detect_ghost(struct sw_daemon *d, sw_day_t as_of, struct sw_detect
         d->runs.ghost_at = sw_clock_now();
         d->runs.ghost_as_of = as_of;
         d->runs.ghost = g.sum;
+        sw_daemon_pos_note_run(d, &g.sum);
         d->summary_due = true;
         sw_daemon_outbox_pump(d);
         if (ret)

@@ -146,6 +146,7 @@ static void apply(struct sw_daemon *d, bool schedule_changed)
         sw_daemon_setup_detectors(d);
         d->ingest.p.max_future_seconds = d->cfg.limits.max_future_seconds;
         d->ingest.p.max_shelf_gap_seconds = d->cfg.detectors.shelf_out.max_gap_minutes * 60u;
+        d->pos_feed.silence_seconds = d->cfg.detectors.context.pos_silence_minutes * 60u;
         /* Learnt cells are kept, re-clamped into the new bounds. */
         if (sw_tuning_set_params(&d->tuning, &d->cfg.tuning) < 0)
                 sw_log_warning(

@@ -293,6 +293,29 @@ static void add_run(cJSON *parent, const char *name, int64_t at)
         cJSON_AddStringToObject(o, "at", ts);
 }
 
+/* Store-wide conditions HQ looks for to find broken stores (PROTOCOL 1.1). */
+static void add_health(cJSON *parent, const struct sw_daemon *d)
+{
+        const struct sw_pos_feed *f = &d->pos_feed;
+        char ts[32], day[16];
+        cJSON *h = cJSON_AddObjectToObject(parent, "health");
+        cJSON_AddStringToObject(h, "pos_feed", sw_pos_feed_state(f));
+        if (f->last_pos_at > 0) {
+                sw_rfc3339_format(f->last_pos_at, ts, sizeof(ts));
+                cJSON_AddStringToObject(h, "last_pos_at", ts);
+        } else {
+                cJSON_AddNullToObject(h, "last_pos_at");
+        }
+        cJSON_AddNumberToObject(h, "pos_silences", (double)f->silences);
+        cJSON_AddNumberToObject(h, "store_shortfalls", (double)f->shortfalls);
+        if (f->newest_shortfall != SW_DAY_NONE) {
+                sw_date_format(f->newest_shortfall, day, sizeof(day));
+                cJSON_AddStringToObject(h, "newest_store_shortfall", day);
+        } else {
+                cJSON_AddNullToObject(h, "newest_store_shortfall");
+        }
+}
+
 static char *summary_json(struct sw_daemon *d, int64_t now)
 {
         struct open_tally t = {0};
@@ -328,6 +351,7 @@ static char *summary_json(struct sw_daemon *d, int64_t now)
         }
         add_run(g, "ml_detected", d->runs.ml_at);
         add_run(g, "stock", d->runs.stock_at);
+        add_health(o, d);
         char *json = cJSON_PrintUnformatted(o);
         cJSON_Delete(o);
         return json;

@@ -691,6 +691,7 @@ static const struct config_field context_fields[] = {
     DOUBLE_FIELD_AT("shortfall_ratio", struct sw_config_context, shortfall_ratio, 0, false, 1, true),
     UINT_FIELD(struct sw_config_context, min_store_skus, 1, 10000000),
     UINT_FIELD(struct sw_config_context, min_category_skus, 1, 10000000),
+    UINT_FIELD(struct sw_config_context, pos_silence_minutes, 0, 10080),
     {0},
 };
 
@@ -1131,7 +1132,10 @@ void sw_config_defaults(struct sw_config *ret)
                                                     .max_gap_minutes = 120,
                                                     .false_zero_rate = 0.05};
         d->context = (struct sw_config_context){
-            .shortfall_ratio = 0.5, .min_store_skus = 20, .min_category_skus = 10};
+            .shortfall_ratio = 0.5,
+            .min_store_skus = 20,
+            .min_category_skus = 10,
+            .pos_silence_minutes = 60};
         d->discrepancy = (struct sw_config_discrepancy){.enabled = true, .shelf_above_hours = 24};
         d->ml = (struct sw_config_ml){.enabled = true,
                                       .trees = 100,

@@ -104,6 +104,8 @@ struct sw_config_context {
                                        a shortfall of the store (or a category); 0 = off */
         uint32_t min_store_skus;    /* the store test needs a usual day of this many SKUs */
         uint32_t min_category_skus; /* a category's test needs this many */
+        uint32_t pos_silence_minutes; /* no POS for this long in opening hours: the feed is
+                                         silent (health, P/summary, P/status); 0 = off */
 };
 
 /* detectors.shelf_out */

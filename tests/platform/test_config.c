@@ -122,6 +122,7 @@ static void test_defaults(void **state)
         assert_float_equal(c.detectors.context.shortfall_ratio, 0.5, 1e-12);
         assert_int_equal(c.detectors.context.min_store_skus, 20);
         assert_int_equal(c.detectors.context.min_category_skus, 10);
+        assert_int_equal(c.detectors.context.pos_silence_minutes, 60);
         assert_float_equal(c.detectors.ghost.params.alpha, 0.01, 1e-12);
         assert_float_equal(c.detectors.ghost.params.prior_rate, 0.02, 1e-12);
         assert_float_equal(c.detectors.ghost.params.low_ratio, 0.3, 1e-12);
@@ -712,6 +713,7 @@ static const char *const all_settings[] = {
     "detectors.context.shortfall_ratio",
     "detectors.context.min_store_skus",
     "detectors.context.min_category_skus",
+    "detectors.context.pos_silence_minutes",
     "detectors.forecast.min_history_days",
     "detectors.forecast.half_life_days",
     "detectors.forecast.weekday_pseudo_days",
