@@ -481,10 +481,13 @@ static struct tuning_run run_store(struct fixture *f, bool tuning)
         struct tuning_run t;
         h_tmpdir(dir, sizeof(dir));
         h_broker_start(&f->b, 0, NULL);
-        /* 70 days: keep every simulated POS day inside the daemon's history window. */
+        /* 70 days: keep every simulated POS day inside the daemon's history window. The
+         * per-SKU poisson test: a detector whose precision depends on the store, which is
+         * what the learnt thresholds correct (bayes mode has a budget of its own). */
+#define POISSON "detectors: { ghost: { mode = \"poisson\"; }; };\n"
         h_config(conf, sizeof(conf), f->b.port, dir,
-                 tuning ? LIMITS "history_days = 90; };\n"
-                        : LIMITS "history_days = 90; };\ntuning: { enabled = false; };\n");
+                 tuning ? LIMITS "history_days = 90; };\n" POISSON
+                        : LIMITS "history_days = 90; };\ntuning: { enabled = false; };\n" POISSON);
         h_daemon_start(&f->d, dir, conf, f->b.port);
         snprintf(report_path, sizeof(report_path), "%s/report.json", dir);
         assert_int_equal(h_storesim(f->b.port, dir, "sim.log", "--days", "70", "--warmup", "14",
