@@ -296,6 +296,7 @@ cJSON *sim_score(const struct sim *s)
         cJSON_AddItemToObject(sim_tally_json(types, &sim_ghost_rule, &gt), "weeks",
                               sim_weeks_json(s));
         cJSON_AddItemToObject(r, "types", types);
+        sim_score_more(s, r, types);
         if (s->opt.associates > 0)
                 cJSON_AddItemToObject(r, "associates", sim_counts_json(s));
         return r;
