@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/sw_types.h"
 
@@ -63,5 +64,44 @@ struct sim_demand {
         unsigned n_cats;       /* categories */
         bool *closed;          /* days: the whole store sold nothing */
 };
+
+struct sim;
+struct sim_sku;
+
+/* sensors.c: shelf readings. */
+size_t sim_shelf_times(const struct sim *s, unsigned *ret, size_t cap);
+int sim_emit_shelf(struct sim *s, sw_day_t day, unsigned secs);
+
+/* calendar.c: closed days, holidays, the daemon's store group. */
+extern const char *const sim_weekday_names[7];
+sw_day_t sim_thanksgiving(int year);
+bool sim_closed(const struct sim *s, sw_day_t day);
+int sim_init_calendar(struct sim *s);
+int sim_print_store_config(const struct sim *s, FILE *f);
+
+/* demand.c, demandfile.c: realistic demand and the replay's. */
+int sim_parse_nb_mix(const char *text, double ret_w[SIM_NB_SIZES]);
+void sim_init_demand(struct sim *s);
+double sim_promo_factor(struct sim *s, struct sim_sku *k, sw_day_t day);
+double sim_expected_units(struct sim *s, unsigned i, sw_day_t day, double store_factor);
+int32_t sim_demand_units(struct sim *s, unsigned i, sw_day_t day, double store_factor);
+int sim_load_demand(struct sim *s);
+void sim_free_demand(struct sim_demand *m);
+void sim_replay_window(struct sim *s);
+void sim_replay_skus(struct sim *s);
+
+/* losses.c: partial ghosts, shrink, material shortfall episodes. */
+extern const char *const sim_cause_names[];
+bool sim_materially_short(const struct sim *s, const struct sim_sku *k);
+void sim_inject_loss(struct sim *s, unsigned i);
+void sim_shrink(struct sim *s);
+int sim_track_shortfall(struct sim *s, sw_day_t day);
+void sim_mark_close(struct sim *s, sw_day_t day);
+
+/* outages.c: POS feed outages. */
+extern const char *const sim_outage_scope_names[];
+int sim_plan_outages(struct sim *s);
+struct sim_outage *sim_txn_outage(struct sim *s, sw_day_t day, unsigned secs, unsigned reg);
+struct sim_outage *sim_line_outage(struct sim *s, sw_day_t day, unsigned category);
 
 #endif

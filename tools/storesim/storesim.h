@@ -372,42 +372,6 @@ cJSON *sim_batch_item(struct sim *s, struct sim_batch *b);
 int sim_build_day(struct sim *s, unsigned d);
 int sim_morning(struct sim *s, unsigned d, sw_day_t day, const char *stem);
 
-/* sensors.c: shelf readings. */
-size_t sim_shelf_times(const struct sim *s, unsigned *ret, size_t cap);
-int sim_emit_shelf(struct sim *s, sw_day_t day, unsigned secs);
-
-/* calendar.c: closed days, holidays, the daemon's store group. */
-extern const char *const sim_weekday_names[7];
-sw_day_t sim_thanksgiving(int year);
-bool sim_closed(const struct sim *s, sw_day_t day);
-int sim_init_calendar(struct sim *s);
-int sim_print_store_config(const struct sim *s, FILE *f);
-
-/* demand.c, demandfile.c: realistic demand and the replay's. */
-int sim_parse_nb_mix(const char *text, double ret_w[SIM_NB_SIZES]);
-void sim_init_demand(struct sim *s);
-double sim_promo_factor(struct sim *s, struct sim_sku *k, sw_day_t day);
-double sim_expected_units(struct sim *s, unsigned i, sw_day_t day, double store_factor);
-int32_t sim_demand_units(struct sim *s, unsigned i, sw_day_t day, double store_factor);
-int sim_load_demand(struct sim *s);
-void sim_free_demand(struct sim_demand *m);
-void sim_replay_window(struct sim *s);
-void sim_replay_skus(struct sim *s);
-
-/* losses.c: partial ghosts, shrink, material shortfall episodes. */
-extern const char *const sim_cause_names[];
-bool sim_materially_short(const struct sim *s, const struct sim_sku *k);
-void sim_inject_loss(struct sim *s, unsigned i);
-void sim_shrink(struct sim *s);
-int sim_track_shortfall(struct sim *s, sw_day_t day);
-void sim_mark_close(struct sim *s, sw_day_t day);
-
-/* outages.c: POS feed outages. */
-extern const char *const sim_outage_scope_names[];
-int sim_plan_outages(struct sim *s);
-struct sim_outage *sim_txn_outage(struct sim *s, sw_day_t day, unsigned secs, unsigned reg);
-struct sim_outage *sim_line_outage(struct sim *s, sw_day_t day, unsigned category);
-
 /* mqtt.c: the broker link and the commands to shelfwatchd. */
 const char *sim_json_str(const cJSON *j, const char *name);
 double sim_json_num(const cJSON *j, const char *name);
@@ -433,6 +397,9 @@ int sim_write_features(struct sim *s, sw_day_t as_of);
 /* score.c, score_more.c: the report. */
 cJSON *sim_score(const struct sim *s);
 void sim_score_more(const struct sim *s, cJSON *report, cJSON *types);
+bool sim_alert_true(const struct sim *s, const struct sim_anomaly *a, int type);
+void sim_storms_json(const struct sim *s, cJSON *report);
+void sim_store_json(const struct sim *s, cJSON *report);
 
 /* options.c: the command line. */
 int sim_parse_args(struct sim_options *o, int argc, char **argv);
