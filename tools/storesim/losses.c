@@ -75,16 +75,20 @@ static int sim_open_ghost(struct sim *s, unsigned i, sw_day_t day)
 }
 
 /*
- * Realistic ghost episodes: at each check of the day (overnight, after the morning records,
- * at close) a SKU materially short opens an episode or extends it to today; one no longer
- * short closes it (its last day stays the last day it was short). Marks SIM_F_GHOST.
+ * Realistic ghost episodes: at each check of the day (overnight, and at close) a SKU materially
+ * short opens an episode or extends it to today (when the loss was unrecorded shrink, only once
+ * the shelf is empty); one no longer short closes it (its last day stays the last day it was
+ * short). Marks SIM_F_GHOST.
  */
 int sim_track_shortfall(struct sim *s, sw_day_t day)
 {
         size_t d = (size_t)(day - s->opt.start);
         for (unsigned i = 0; i < s->opt.skus; i++) {
                 struct sim_sku *k = &s->skus[i];
-                if (!sim_materially_short(s, k)) {
+                /* Unrecorded shrink opens a ghost only once it leaves the shelf empty: a unit
+                 * or two missing while the shelf still sells is a record error, not a ghost. */
+                bool opens = k->cause != SIM_CAUSE_SHRINK || k->physical <= 0;
+                if (!sim_materially_short(s, k) || (k->ghost < 0 && !opens)) {
                         if (k->ghost >= 0) {
                                 s->eps[k->ghost].closed = true;
                                 k->ghost = -1;

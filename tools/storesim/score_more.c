@@ -137,6 +137,8 @@ static void sim_recall_json(cJSON *g, const char *suffix, struct sim_recall *r)
         snprintf(name, sizeof(name), "mean_detection_delay_days%s", suffix);
         cJSON_AddItemToObject(g, name,
                               r->found ? cJSON_CreateNumber(sum / r->found) : cJSON_CreateNull());
+        snprintf(name, sizeof(name), "detection_delays_days%s", suffix);
+        cJSON_AddItemToObject(g, name, cJSON_CreateDoubleArray(r->delays, (int)r->found));
         snprintf(name, sizeof(name), "median_detection_delay_days%s", suffix);
         cJSON_AddItemToObject(
             g, name,
@@ -186,8 +188,12 @@ static void sim_ghost_recall(const struct sim *s, cJSON *g)
                 if (last - ep->start + 1 >= SIM_MATTER_DAYS && k->mean_demand >= SIM_MATTER_DEMAND)
                         sim_recall_add(&matter, ep->start, found);
         }
-        if (all.delays && matter.delays)
+        if (all.delays && matter.delays) { /* the delays of all events, for summing runs */
+                qsort(all.delays, all.found, sizeof(double), sim_cmp_delay);
+                cJSON_AddItemToObject(g, "detection_delays_days",
+                                      cJSON_CreateDoubleArray(all.delays, (int)all.found));
                 sim_recall_json(g, "_that_matter", &matter);
+        }
         free(all.delays);
         free(matter.delays);
 }
