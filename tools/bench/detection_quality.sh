@@ -35,7 +35,7 @@ thanks=$(for y in $(date +%Y) $(($(date +%Y) - 1)); do
                 [[ $(date -d "$y-11-$d" +%u) == 4 ]] && echo "$y-11-$d"
         done
 done | awk -v lo="$(date -d "$start +21 days" +%F)" -v hi="$(date -d "$start +$((days - 2)) days" +%F)" \
-        '$1 >= lo && $1 <= hi' | head -1)
+        '$1 >= lo && $1 <= hi {print; exit}' || true)
 [[ -n $thanks ]] || echo "detection_quality.sh: no Thanksgiving in $start + $days days (run it between" \
         "about Dec 14 and Jan 13 to have one); the US calendar applies to whatever the window holds" >&2
 
@@ -62,13 +62,27 @@ run() {
         wait "$daemon" 2>/dev/null || true
 }
 
+# at_most N: wait until fewer than N runs are going (the broker is not one of them).
+runs=()
+at_most() {
+        local p alive
+        while :; do
+                alive=()
+                for p in "${runs[@]}"; do kill -0 "$p" 2> /dev/null && alive+=("$p"); done
+                runs=("${alive[@]}")
+                ((${#runs[@]} < $1)) && return 0
+                sleep 0.5
+        done
+}
+
 t0=$(date +%s)
 names=()
 for seed in $(seq "$seeds"); do
+        at_most "$jobs"
         names+=("sim$seed")
         run "sim$seed" --seed "$seed" --skus "$skus" --days "$days" --start "$start" \
                 --timezone America/Chicago &
-        while (($(jobs -rp | wc -l) >= jobs)); do wait -n; done
+        runs+=($!)
 done
 if [[ ${REPLAY:-1} != 0 ]]; then
         demand=$tmp/demand.csv
@@ -83,10 +97,12 @@ if [[ ${REPLAY:-1} != 0 ]]; then
         extra_saved=$extra
         extra="$extra
 limits: { history_days = $hist; };"
+        at_most "$jobs"
         run replay --demand "$demand" --seed 1 --timezone Europe/London \
                 --min-ghosts "${REPLAY_GHOSTS:-60}" &
+        runs+=($!)
         extra=$extra_saved
 fi
-wait
+at_most 1
 echo "detection_quality.sh: $((($(date +%s) - t0))) s for ${#names[@]} runs" >&2
 /usr/bin/python3 "$repo/tools/bench/detection_table.py" "$out" "${names[@]/#/$tmp/}"
