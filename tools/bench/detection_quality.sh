@@ -9,7 +9,8 @@
 # Environment: DAEMON_EXTRA='detectors: { ghost: { alpha = 0.001; }; };' adds daemon settings to
 # every run (GHOST_EXTRA='alpha = 0.001;' is the same inside detectors.ghost); REPLAY=0 skips the
 # replay; REPLAY_SKUS, REPLAY_DAYS, REPLAY_START (YYYY-MM-DD of the real window), REPLAY_GHOSTS;
-# JOBS (runs at once, default 2); OUT (default detection_quality.json in the current directory).
+# JOBS (runs at once, default 2); OUT (default detection_quality.json in the current directory);
+# KEEP=DIR keeps each run's report, truth, anomalies and logs in DIR/RUN.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$repo/build}" && pwd)
@@ -57,7 +58,7 @@ run() {
                         -m '{}' -W 1 -q 1 > /dev/null 2>&1 && break
         done
         "$build/storesim" --port "$bench_port" --store "$name" --quiet --report "$dir/report.json" \
-                --truth "$dir/truth.jsonl" "$@" > "$dir/sim.log" 2> "$dir/sim.err" || echo "storesim $name failed: $?" >&2
+                --truth "$dir/truth.jsonl" --anomalies "$dir/anomalies.jsonl" "$@" > "$dir/sim.log" 2> "$dir/sim.err" || echo "storesim $name failed: $?" >&2
         kill "$daemon"
         wait "$daemon" 2>/dev/null || true
 }
@@ -106,3 +107,9 @@ fi
 at_most 1
 echo "detection_quality.sh: $((($(date +%s) - t0))) s for ${#names[@]} runs" >&2
 /usr/bin/python3 "$repo/tools/bench/detection_table.py" "$out" "${names[@]/#/$tmp/}"
+if [[ -n ${KEEP:-} ]]; then
+        for name in "${names[@]}"; do
+                mkdir -p "$KEEP/$name"
+                cp "$tmp/$name"/{report.json,truth.jsonl,anomalies.jsonl,sim.log,sim.err,sw.conf,daemon.log} "$KEEP/$name/"
+        done
+fi

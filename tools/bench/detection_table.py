@@ -25,7 +25,7 @@ def ratio(a, b):
 
 
 def median(xs):
-    return statistics.median(xs) if xs else None
+    return float(statistics.median(xs)) if xs else None
 
 
 def figures(reports):
