@@ -58,6 +58,10 @@ def figures(reports):
         f[f"ghost recall, {label}"] = (found, ev, ratio(found, ev))
         f[f"ghost median days to detect, {label}"] = median(delays)
         f[f"ghost mean days to detect, {label}"] = ratio(sum(delays), len(delays))
+    for c in ("total", "partial", "shrink"):
+        ev = sum(x["by_class_that_matter"][c]["events"] for x in g)
+        found = sum(x["by_class_that_matter"][c]["events_detected"] for x in g)
+        f[f"ghost recall, that matter, {c}"] = (found, ev, ratio(found, ev))
     f["ghost: SKUs without a ghost flagged"] = (sum(x["skus_without_ghost_flagged"] for x in g),
                                                 sum(x["skus_without_ghost"] for x in g))
     for key in ("false_positives_on_or_after_closed_day", "false_positives_on_unheard_sales",

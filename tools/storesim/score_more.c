@@ -171,9 +171,30 @@ static void sim_recall_add(struct sim_recall *r, sw_day_t start, sw_day_t found)
 
 /* Ghost recall over all episodes the daemon could have seen, and over those that matter
  * (at least SIM_MATTER_DAYS days seen, on a SKU selling at least SIM_MATTER_DEMAND a day). */
+/* The class of a ghost episode for recall by class: 0 total, 1 partial, 2 shrink. */
+static const char *const sim_ghost_classes[] = {"total", "partial", "shrink"};
+
+static int sim_ghost_class(const struct sim_episode *e)
+{
+        return e->cause == SIM_CAUSE_SHRINK ? 2 : e->partial ? 1 : 0;
+}
+
+/* Recall of the episodes that matter by class (realistic: total, partial, shrink). */
+static void sim_class_recall_json(cJSON *g, const unsigned events[3], const unsigned found[3])
+{
+        cJSON *by = cJSON_AddObjectToObject(g, "by_class_that_matter");
+        for (int c = 0; c < 3; c++) {
+                cJSON *o = cJSON_AddObjectToObject(by, sim_ghost_classes[c]);
+                cJSON_AddNumberToObject(o, "events", events[c]);
+                cJSON_AddNumberToObject(o, "events_detected", found[c]);
+                sim_ratio(o, "recall", found[c], events[c]);
+        }
+}
+
 static void sim_ghost_recall(const struct sim *s, cJSON *g)
 {
         struct sim_recall all = {0}, matter = {0};
+        unsigned class_events[3] = {0}, class_found[3] = {0};
         all.delays = calloc(s->n_eps + 1, sizeof(double));
         matter.delays = calloc(s->n_eps + 1, sizeof(double));
         const char *type = sw_anomaly_type_name(SW_ANOMALY_GHOST_STOCK);
@@ -185,14 +206,18 @@ static void sim_ghost_recall(const struct sim *s, cJSON *g)
                 sw_day_t last = ep->end < s->last_as_of - 1 ? ep->end : s->last_as_of - 1;
                 sw_day_t found = sim_first_alert(s, type, k->code, ep->start, ep->end);
                 sim_recall_add(&all, ep->start, found);
-                if (last - ep->start + 1 >= SIM_MATTER_DAYS && k->mean_demand >= SIM_MATTER_DEMAND)
-                        sim_recall_add(&matter, ep->start, found);
+                if (last - ep->start + 1 < SIM_MATTER_DAYS || k->mean_demand < SIM_MATTER_DEMAND)
+                        continue;
+                sim_recall_add(&matter, ep->start, found);
+                class_events[sim_ghost_class(ep)]++;
+                class_found[sim_ghost_class(ep)] += found != 0;
         }
         if (all.delays && matter.delays) { /* the delays of all events, for summing runs */
                 qsort(all.delays, all.found, sizeof(double), sim_cmp_delay);
                 cJSON_AddItemToObject(g, "detection_delays_days",
                                       cJSON_CreateDoubleArray(all.delays, (int)all.found));
                 sim_recall_json(g, "_that_matter", &matter);
+                sim_class_recall_json(g, class_events, class_found);
         }
         free(all.delays);
         free(matter.delays);
