@@ -238,7 +238,7 @@ watcher_pid=$!
 # storesim prints each detect reply too with --verbose; leave those out.
 set +e
 sh -c 'echo $$ >"$0" && exec "$@"' "$tmp/storesim.pid" \
-        "$storesim" --port "$port" --seed "$seed" --days "$days" --warmup "$warmup" --verbose \
+        "$storesim" --profile basic --port "$port" --seed "$seed" --days "$days" --warmup "$warmup" --verbose \
         --associates "$associates" \
         --retries 3 --sleep-ms "$sleep_ms" --truth "$tmp/truth.jsonl" \
         --report "$tmp/report.json" --anomalies "$tmp/anomalies.jsonl" | sed -u '/^detect /d'

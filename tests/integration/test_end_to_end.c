@@ -116,7 +116,7 @@ static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
         struct h_collector *hq = h_collector_start(b.port, PREFIX "/anomaly");
         snprintf(report_path, sizeof(report_path), "%s/report.json", dir);
 
-        assert_int_equal(h_storesim(b.port, dir, "sim.log", "--days", "30", "--warmup", "14", "--skus", "200",
+        assert_int_equal(h_storesim(b.port, dir, "sim.log", "--profile", "basic", "--days", "30", "--warmup", "14", "--skus", "200",
                                     "--seed", "7", "--quiet", "--report", report_path, NULL),
                          0);
         sleep(1);

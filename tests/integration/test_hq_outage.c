@@ -107,7 +107,7 @@ static void test_every_anomaly_arrives_after_an_hq_outage(void **state)
 
         /* HQ goes away before the store produces anything. */
         h_broker_stop(&hq);
-        assert_int_equal(h_storesim(local.port, dir, "sim.log", "--days", "30", "--warmup", "14", "--skus", "150",
+        assert_int_equal(h_storesim(local.port, dir, "sim.log", "--profile", "basic", "--days", "30", "--warmup", "14", "--skus", "150",
                                     "--seed", "5", "--quiet", NULL),
                          0);
         h = h_health(local.port, PREFIX);
@@ -195,7 +195,7 @@ static void test_an_unreadable_anomaly_does_not_block_the_outbox(void **state)
         config_with_hq(conf, sizeof(conf), local.port, dir, hq.port);
         h_broker_stop(&hq); /* away while the store produces anomalies */
         h_daemon_start(&d, dir, conf, local.port);
-        assert_int_equal(h_storesim(local.port, dir, "sim.log", "--days", "20", "--warmup", "14", "--skus", "80",
+        assert_int_equal(h_storesim(local.port, dir, "sim.log", "--profile", "basic", "--days", "20", "--warmup", "14", "--skus", "80",
                                     "--seed", "7", "--quiet", NULL),
                          0);
         h_daemon_stop(&d, SIGTERM);

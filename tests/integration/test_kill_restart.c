@@ -15,7 +15,7 @@
 #include "harness.h"
 
 #define PREFIX "retail/demo/store1"
-#define SIM_ARGS "--days", "30", "--warmup", "14", "--skus", "200", "--seed", "11", "--start", "2026-10-20", \
+#define SIM_ARGS "--profile", "basic", "--days", "30", "--warmup", "14", "--skus", "200", "--seed", "11", "--start", "2026-10-20", \
                  "--reply-timeout", "3", "--sleep-ms", "600", "--quiet"
 
 /* Final anomalies of one run; kills the daemon with SIGKILL after each delay in kills_ms

@@ -121,7 +121,7 @@ static void test_a_full_outbox_keeps_the_newest_rows(void **state)
         h_config(conf, sizeof(conf), local.port, dir, extra);
         double started = h_mono_s();
         h_daemon_start(&d, dir, conf, local.port);
-        assert_int_equal(h_storesim(local.port, dir, "sim.log", "--days", "30", "--warmup", "14",
+        assert_int_equal(h_storesim(local.port, dir, "sim.log", "--profile", "basic", "--days", "30", "--warmup", "14",
                                     "--skus", "150", "--seed", "5", "--quiet", NULL),
                          0);
         h = h_health(local.port, PREFIX);

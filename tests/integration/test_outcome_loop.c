@@ -380,7 +380,7 @@ static void test_counts_close_the_loop(void **state)
         snprintf(report_path, sizeof(report_path), "%s/report.json", dir);
         snprintf(counts_path, sizeof(counts_path), "%s/counts.jsonl", dir);
 
-        assert_int_equal(h_storesim(f->b.port, dir, "sim.log", "--days", "35", "--warmup", "14",
+        assert_int_equal(h_storesim(f->b.port, dir, "sim.log", "--profile", "basic", "--days", "35", "--warmup", "14",
                                     "--skus", "150", "--seed", "11", "--ghost-rate", "0.006",
                                     "--associates", "4", "--quiet", "--report", report_path,
                                     "--counts", counts_path, NULL),
@@ -490,7 +490,7 @@ static struct tuning_run run_store(struct fixture *f, bool tuning)
                         : LIMITS "history_days = 90; };\ntuning: { enabled = false; };\n" POISSON);
         h_daemon_start(&f->d, dir, conf, f->b.port);
         snprintf(report_path, sizeof(report_path), "%s/report.json", dir);
-        assert_int_equal(h_storesim(f->b.port, dir, "sim.log", "--days", "70", "--warmup", "14",
+        assert_int_equal(h_storesim(f->b.port, dir, "sim.log", "--profile", "basic", "--days", "70", "--warmup", "14",
                                     "--skus", "300", "--seed", "23", "--ml-rate", "0",
                                     "--associates", "8", "--quiet", "--report", report_path, NULL),
                          0);

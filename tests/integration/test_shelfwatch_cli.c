@@ -106,7 +106,7 @@ static int setup(void **state)
         h_config(conf, sizeof(conf), fx->broker.port, fx->dir, NULL);
         h_daemon_start(&fx->daemon, fx->dir, conf, fx->broker.port);
         /* Ends yesterday; every simulated day is detected, so there are anomalies to list. */
-        assert_int_equal(h_storesim(fx->broker.port, fx->dir, "sim.log", "--days", "25", "--warmup",
+        assert_int_equal(h_storesim(fx->broker.port, fx->dir, "sim.log", "--profile", "basic", "--days", "25", "--warmup",
                                     "10", "--skus", "100", "--seed", "7", "--quiet", NULL),
                          0);
         return 0;

@@ -239,7 +239,7 @@ static void test_anomalies_reach_hq_over_mutual_tls(void **state)
         assert_string_equal(st, "connected");
         free(st);
 
-        assert_int_equal(h_storesim(env.local.port, dir, "sim.log", "--tenant", "acme", "--store",
+        assert_int_equal(h_storesim(env.local.port, dir, "sim.log", "--profile", "basic", "--tenant", "acme", "--store",
                                     "s0001", "--days", "24", "--warmup", "12", "--skus", "80",
                                     "--seed", "7", "--quiet", NULL),
                          0);

@@ -4,7 +4,9 @@
 # Runs the real shelfwatchd and a real mosquitto once per mode and seed, then sums the
 # simulator's per-run scores (docs/simulator.md defines them).
 # Usage: tools/bench/ghost_accuracy.sh [BUILD_DIR] [SEEDS] [SKUS] [DAYS]
-# MODES="poisson seed" picks the modes; GHOST_EXTRA='alpha = 0.001;' adds ghost settings.
+# MODES="poisson seed" picks the modes; GHOST_EXTRA='alpha = 0.001;' adds ghost settings;
+# PROFILE picks storesim's store (default basic, the store these figures were first taken on;
+# tools/bench/detection_quality.sh measures the realistic one with its calendar).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build}
@@ -31,7 +33,7 @@ for mode in $modes; do
       "$port" "$run" "$mode" "$seed" "$mode" "${GHOST_EXTRA:-}" > "$run/sw.conf"
     "$build/shelfwatchd" -c "$run/sw.conf" > "$run/daemon.log" 2>&1 & daemon=$!
     sleep 0.3
-    "$build/storesim" --port "$port" --store "acc$mode$seed" --seed "$seed" --skus "$skus" --days "$days" \
+    "$build/storesim" --profile "${PROFILE:-basic}" --port "$port" --store "acc$mode$seed" --seed "$seed" --skus "$skus" --days "$days" \
       --quiet --report "$run/report.json" > "$run/sim.log"
     kill "$daemon"; wait "$daemon" || true
   done

@@ -12,15 +12,6 @@
 
 #include "storesim.h"
 
-/* Index of the SKU with this code, or -1. */
-static int sim_sku_by_code(const struct sim *s, const char *code)
-{
-        for (unsigned i = 0; i < s->opt.skus; i++)
-                if (strcmp(s->skus[i].code, code) == 0)
-                        return (int)i;
-        return -1;
-}
-
 /*
  * Publish one cycle count on P/scanner/SIM_SCANNER/count and wait for its ack (then in
  * s->ack). Without an ack in --reply-timeout, or after a lost connection, the same count (same
@@ -145,7 +136,7 @@ static int sim_count_one(struct sim *s, sw_day_t day, const char *stem, unsigned
                 cJSON_AddStringToObject(line, "day", date);
                 cJSON_AddStringToObject(line, "ts", ts);
                 cJSON_AddStringToObject(line, "sku", k->code);
-                cJSON_AddStringToObject(line, "category", sim_category(k->category, cat));
+                cJSON_AddStringToObject(line, "category", sim_category(s, k->category, cat));
                 cJSON_AddStringToObject(line, "anomaly", anomaly);
                 cJSON_AddNumberToObject(line, "rank", sim_json_num(rec, "rank"));
                 cJSON_AddNumberToObject(line, "book", book);
@@ -198,7 +189,7 @@ int sim_associates(struct sim *s, sw_day_t day)
         {
                 if (n >= s->opt.associates)
                         break;
-                int k = sim_sku_by_code(s, sim_json_str(rec, "sku"));
+                int k = sim_sku_index(s, sim_json_str(rec, "sku"));
                 const char *anomaly = sim_json_str(rec, "id");
                 if (k < 0 || !anomaly[0])
                         continue; /* not one of ours */

@@ -1,4 +1,5 @@
-/* day.c: one simulated day as messages: records, counts, deliveries, sales, shelf readings. */
+/* day.c: one simulated day as messages: the morning, sales as POS transactions (some lost to
+ * feed outages, some redelivered), shelf readings, the evening's books and orders. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -8,36 +9,53 @@
 
 #include "storesim.h"
 
-static const unsigned sim_shelf_secs[] = {10 * 3600, 14 * 3600, 18 * 3600};
+#define SIM_MAX_READINGS 800 /* shelf reading rounds a day (every minute of opening at most) */
 
-static int sim_emit_shelf(struct sim *s, sw_day_t day, unsigned secs)
+/* The price the register charges for k: the list price, or a register price error's. */
+static double sim_pos_price(struct sim *s, const struct sim_sku *k)
 {
-        char ts[40], suffix[32];
-        if (sim_local_ts(day, secs, ts, sizeof(ts)) < 0)
-                return -EINVAL;
-        for (unsigned sensor = 0; sensor < SIM_SENSORS; sensor++) {
-                struct sim_batch b;
-                snprintf(suffix, sizeof(suffix), "shelf/s%u", sensor + 1);
-                sim_batch_begin(&b, suffix, "readings", ts, NULL);
-                for (unsigned i = sensor; i < s->opt.skus; i += SIM_SENSORS) {
-                        if (!s->skus[i].shelf)
-                                continue;
-                        cJSON *it = sim_batch_item(s, &b);
-                        if (!it)
-                                return -ENOMEM;
-                        cJSON_AddStringToObject(it, "sku", s->skus[i].code);
-                        cJSON_AddNumberToObject(it, "count", s->skus[i].running);
-                }
-                if (sim_batch_flush(s, &b) < 0)
-                        return -ENOMEM;
-        }
-        return 0;
+        const struct sim_episode *e = sim_ml_episode(s, k, SIM_REGISTER_PRICE_ERROR);
+        return e ? sim_wrong_price(k, e->factor) : k->price;
 }
 
+/* Whether line l of a transaction at secs is heard: a category outage drops it (the units are
+ * counted against the outage and the SKU-day marked). */
+static bool sim_line_heard(struct sim *s, sw_day_t day, const struct sim_line *l)
+{
+        struct sim_outage *o =
+            s->n_outages ? sim_line_outage(s, day, s->skus[l->sku].category) : NULL;
+        if (!o)
+                return true;
+        o->lost_units += (unsigned long)l->qty;
+        s->flags[(size_t)l->sku * s->opt.days + (size_t)(day - s->opt.start)] |= SIM_F_UNHEARD;
+        return false;
+}
+
+/* A whole transaction lost to a store or register outage: its units and SKU-days. */
+static void sim_txn_lost(struct sim *s, sw_day_t day, const struct sim_txn *x, struct sim_outage *o)
+{
+        o->lost_txns++;
+        for (unsigned l = x->first; l < x->first + x->n; l++) {
+                o->lost_units += (unsigned long)s->lines[l].qty;
+                s->flags[(size_t)s->lines[l].sku * s->opt.days + (size_t)(day - s->opt.start)] |=
+                    SIM_F_UNHEARD;
+        }
+}
+
+/* Transaction t: the shelf loses its units whatever happens; the POS message goes out unless
+ * an outage silences it, and is sometimes published twice (same id). */
 static int sim_emit_txn(struct sim *s, sw_day_t day, const char *stem, size_t t)
 {
         const struct sim_txn *x = &s->txns[t];
         char ts[40], id[200], suffix[16];
+        for (unsigned l = x->first; l < x->first + x->n; l++)
+                s->skus[s->lines[l].sku].running -= s->lines[l].qty;
+        struct sim_outage *lost =
+            s->n_outages ? sim_txn_outage(s, day, x->secs, x->register_no) : NULL;
+        if (lost) {
+                sim_txn_lost(s, day, x, lost);
+                return 0;
+        }
         if (sim_local_ts(day, x->secs, ts, sizeof(ts)) < 0)
                 return -EINVAL;
         snprintf(id, sizeof(id), "%s-t%zu", stem, t + 1);
@@ -46,16 +64,34 @@ static int sim_emit_txn(struct sim *s, sw_day_t day, const char *stem, size_t t)
         cJSON_AddStringToObject(msg, "id", id);
         cJSON_AddStringToObject(msg, "ts", ts);
         cJSON *lines = cJSON_AddArrayToObject(msg, "lines");
+        unsigned heard = 0;
         for (unsigned l = x->first; l < x->first + x->n; l++) {
-                struct sim_sku *k = &s->skus[s->lines[l].sku];
+                const struct sim_sku *k = &s->skus[s->lines[l].sku];
+                if (!sim_line_heard(s, day, &s->lines[l]))
+                        continue;
                 cJSON *it = cJSON_CreateObject();
                 cJSON_AddItemToArray(lines, it);
                 cJSON_AddStringToObject(it, "sku", k->code);
                 cJSON_AddNumberToObject(it, "qty", s->lines[l].qty);
-                cJSON_AddNumberToObject(it, "price", k->price);
-                k->running -= s->lines[l].qty;
+                cJSON_AddNumberToObject(it, "price", sim_pos_price(s, k));
+                heard++;
         }
-        return sim_emit(s, suffix, msg);
+        if (!heard) { /* every line in a silent category */
+                cJSON_Delete(msg);
+                sim_line_outage(s, day, s->skus[s->lines[x->first].sku].category)->lost_txns++;
+                return 0;
+        }
+        cJSON *again =
+            s->opt.pos_redelivery > 0.0 && sim_uniform(&s->noise_rng) < s->opt.pos_redelivery
+                ? cJSON_Duplicate(msg, true)
+                : NULL;
+        int r = sim_emit(s, suffix, msg);
+        if (r == 0 && again) {
+                s->redelivered++;
+                return sim_emit(s, suffix, again);
+        }
+        cJSON_Delete(again);
+        return r;
 }
 
 static int sim_emit_forecast(struct sim *s, sw_day_t day)
@@ -77,87 +113,46 @@ static int sim_emit_forecast(struct sim *s, sw_day_t day)
         return sim_batch_flush(s, &b);
 }
 
-/*
- * Morning: ML events end and start; book records (day 0), fixing counts and ML corrections; new
- * ghosts; deliveries (and overstock receipts); stock-out bookkeeping.
- */
-static int sim_morning(struct sim *s, unsigned d, sw_day_t day, const char *stem)
+/* The open hours: transactions in time order with the shelf readings between them. */
+static int sim_open_hours(struct sim *s, sw_day_t day, const char *stem)
 {
-        struct sim_batch b;
-        char ts[40], rstem[176], cat[32];
-        struct sim_schedule *ghosts = &s->ghost_plan;
-        sim_end_ml(s, day);
-        if (sim_start_ml(s, day) < 0)
-                return -ENOMEM;
-        if (sim_local_ts(day, SIM_COUNT_SEC, ts, sizeof(ts)) < 0)
-                return -EINVAL;
-        sim_batch_begin(&b, "inventory", "items", ts, NULL);
-        for (unsigned i = 0; i < s->opt.skus; i++) {
-                struct sim_sku *k = &s->skus[i];
-                bool fix = k->ghost >= 0 && s->eps[k->ghost].end == day;
-                if (fix) { /* the full inventory count finds the truth */
-                        k->book = k->physical;
-                        s->eps[k->ghost].closed = true;
-                        k->ghost = -1;
-                        k->ghost_clear = day + SIM_ML_WINDOW_DAYS;
-                }
-                unsigned publish = k->publish | (d == 0 || fix ? SIM_PUBLISH_ON_HAND : 0) |
-                                   (d == 0 ? SIM_PUBLISH_PRICE : 0);
-                k->publish = 0;
-                if (!publish)
-                        continue;
-                cJSON *it = sim_batch_item(s, &b);
-                if (!it)
-                        return -ENOMEM;
-                cJSON_AddStringToObject(it, "sku", k->code);
-                if (publish & SIM_PUBLISH_ON_HAND)
-                        cJSON_AddNumberToObject(it, "on_hand", k->book);
-                if (publish & SIM_PUBLISH_PRICE)
-                        cJSON_AddNumberToObject(it, "price", k->shown_price);
-                if (d == 0)
-                        cJSON_AddStringToObject(it, "category", sim_category(k->category, cat));
+        unsigned times[SIM_MAX_READINGS];
+        size_t shelf = 0, n_shelf = sim_shelf_times(s, times, SIM_MAX_READINGS);
+        int r;
+        for (unsigned i = 0; i < s->opt.skus; i++)
+                s->skus[i].running = s->skus[i].physical;
+        for (size_t t = 0; t <= s->n_txns; t++) {
+                unsigned until = t < s->n_txns ? s->txns[t].secs : UINT32_MAX;
+                for (; shelf < n_shelf && times[shelf] <= until; shelf++)
+                        if ((r = sim_emit_shelf(s, day, times[shelf])) < 0)
+                                return r;
+                if (t < s->n_txns && (r = sim_emit_txn(s, day, stem, t)) < 0)
+                        return r;
         }
-        if (sim_batch_flush(s, &b) < 0)
-                return -ENOMEM;
-        for (; ghosts->next < ghosts->n && ghosts->plans[ghosts->next].day <= day; ghosts->next++)
-                if (sim_start_ghost(s, ghosts->plans[ghosts->next].sku, day) < 0)
-                        return -ENOMEM;
-        if (sim_local_ts(day, SIM_RECEIPT_SEC, ts, sizeof(ts)) < 0)
-                return -EINVAL;
-        snprintf(rstem, sizeof(rstem), "%s-r", stem);
-        sim_batch_begin(&b, "receipt", "lines", ts, rstem);
-        for (unsigned i = 0; i < s->opt.skus; i++) {
-                struct sim_sku *k = &s->skus[i];
-                const struct sim_episode *over = sim_ml_episode(s, k, SIM_OVERSTOCK);
-                int32_t qty = k->has_order && k->order_due == day ? k->order_qty : 0;
-                k->has_order = k->has_order && !qty;
-                qty += over && over->start == day ? over->excess : 0;
-                if (qty) {
-                        k->book += qty;
-                        k->physical += qty;
-                        cJSON *it = sim_batch_item(s, &b);
-                        if (!it)
-                                return -ENOMEM;
-                        cJSON_AddStringToObject(it, "sku", k->code);
-                        cJSON_AddNumberToObject(it, "qty", qty);
-                }
-                bool empty = k->physical == 0 && k->book == 0 && k->ghost < 0;
-                if (empty && k->stockout < 0) {
-                        int e = sim_add_episode(s, SIM_STOCKOUT, i, day, day);
-                        if (e < 0)
-                                return e;
-                        k->stockout = e;
-                } else if (empty) {
-                        s->eps[k->stockout].end = day;
-                } else if (k->stockout >= 0) {
-                        s->eps[k->stockout].closed = true;
-                        k->stockout = -1;
-                }
-        }
-        return sim_batch_flush(s, &b);
+        return 0;
 }
 
-/* Simulate day index d and fill the outbox with its messages, in time order. */
+/* Evening: the books close and the store system orders what its book says is low. */
+static void sim_evening(struct sim *s, sw_day_t day)
+{
+        for (unsigned i = 0; i < s->opt.skus; i++) {
+                struct sim_sku *k = &s->skus[i];
+                k->book -= k->sold;
+                k->physical -= k->sold;
+                /* The basic store never reordered a ghost; a real one does not know of it. */
+                if (k->has_order || (!s->opt.realistic && k->ghost >= 0) ||
+                    k->book > k->reorder_point)
+                        continue;
+                unsigned lead = 1 + sim_below(&s->rng, 2);
+                if (sim_uniform(&s->rng) < SIM_LATE_DELIVERY)
+                        lead += 3 + sim_below(&s->rng, 3);
+                k->has_order = true;
+                k->order_due = day + (sw_day_t)lead;
+        }
+}
+
+/* Simulate day index d and fill the outbox with its messages, in time order. A closed day has
+ * no sales, POS, receipts or shelf readings. */
 int sim_build_day(struct sim *s, unsigned d)
 {
         sw_day_t day = s->opt.start + (sw_day_t)d;
@@ -168,31 +163,19 @@ int sim_build_day(struct sim *s, unsigned d)
                  date + 5, date + 8);
         if (s->opt.push_forecast && (r = sim_emit_forecast(s, day)) < 0)
                 return r;
-        if ((r = sim_morning(s, d, day, stem)) < 0 || (r = sim_sell(s, day)) < 0 ||
-            (r = sim_group(s)) < 0)
+        if ((r = sim_morning(s, d, day, stem)) < 0)
                 return r;
-        for (unsigned i = 0; i < s->opt.skus; i++)
-                s->skus[i].running = s->skus[i].physical;
-        size_t shelf = 0, n_shelf = sizeof(sim_shelf_secs) / sizeof(sim_shelf_secs[0]);
-        for (size_t t = 0; t <= s->n_txns; t++) {
-                unsigned until = t < s->n_txns ? s->txns[t].secs : UINT32_MAX;
-                for (; shelf < n_shelf && sim_shelf_secs[shelf] <= until; shelf++)
-                        if ((r = sim_emit_shelf(s, day, sim_shelf_secs[shelf])) < 0)
-                                return r;
-                if (t < s->n_txns && (r = sim_emit_txn(s, day, stem, t)) < 0)
-                        return r;
+        if (sim_closed(s, day)) {
+                s->n_lines = s->n_txns = 0;
+                for (unsigned i = 0; i < s->opt.skus; i++)
+                        s->skus[i].sold = 0;
+        } else if ((r = sim_sell(s, day)) < 0 || (r = sim_group(s)) < 0 ||
+                   (r = sim_open_hours(s, day, stem)) < 0) {
+                return r;
         }
-        for (unsigned i = 0; i < s->opt.skus; i++) { /* evening: books close, orders go out */
-                struct sim_sku *k = &s->skus[i];
-                k->book -= k->sold;
-                k->physical -= k->sold;
-                if (k->has_order || k->ghost >= 0 || k->book > k->reorder_point)
-                        continue;
-                unsigned lead = 1 + sim_below(&s->rng, 2);
-                if (sim_uniform(&s->rng) < SIM_LATE_DELIVERY)
-                        lead += 3 + sim_below(&s->rng, 3);
-                k->has_order = true;
-                k->order_due = day + (sw_day_t)lead;
-        }
+        sim_evening(s, day);
+        if (s->opt.realistic && sim_track_shortfall(s, day) < 0)
+                return -ENOMEM;
+        sim_mark_close(s, day);
         return 0;
 }

@@ -60,8 +60,11 @@ int sim_plan(struct sim *s)
         sim_seed(&s->ml_rng, (uint64_t)o->seed ^ 0x6d6c2d6576656e74ULL);
         if (sim_plan_events(s, &s->ml_rng, &s->ml_plan, o->ml_rate, o->min_ml) < 0)
                 return -ENOMEM;
-        for (size_t i = 0; i < s->ml_plan.n; i++) /* the three kinds in turn */
-                s->ml_plan.plans[i].kind = (enum sim_episode_kind)(SIM_PRICE_ERROR + i % 3);
+        size_t kinds = o->register_price ? 4 : 3; /* the kinds in turn */
+        for (size_t i = 0; i < s->ml_plan.n; i++)
+                s->ml_plan.plans[i].kind =
+                    i % kinds == 3 ? SIM_REGISTER_PRICE_ERROR
+                                   : (enum sim_episode_kind)(SIM_PRICE_ERROR + i % kinds);
         return 0;
 }
 
@@ -82,12 +85,16 @@ int sim_add_episode(struct sim *s, enum sim_episode_kind kind, unsigned sku, sw_
  * with, above the reorder point and no order pending; an overstock needs a slow seller without
  * an order pending.
  */
-static bool sim_eligible(const struct sim_sku *k, enum sim_episode_kind kind, sw_day_t day)
+static bool sim_eligible(const struct sim *s, const struct sim_sku *k, enum sim_episode_kind kind,
+                         sw_day_t day)
 {
         if (k->ghost >= 0 || k->ml >= 0 || day < k->ml_clear)
                 return false;
         if (kind != SIM_GHOST && day < k->ghost_clear)
                 return false;
+        /* Realistic: unrecorded shrink may have left the book a unit or so above the shelf. */
+        if (s->opt.realistic && (kind == SIM_GHOST || kind == SIM_DEMAND_SPIKE))
+                return !k->has_order && k->physical > 0 && k->book > k->reorder_point;
         switch (kind) {
         case SIM_GHOST:
         case SIM_DEMAND_SPIKE:
@@ -105,7 +112,7 @@ static int sim_pick_sku(struct sim *s, struct sim_rng *rng, unsigned want,
                         enum sim_episode_kind kind, sw_day_t day)
 {
         unsigned n = s->opt.skus, off = sim_below(rng, n), i = want;
-        for (unsigned k = 0; !sim_eligible(&s->skus[i], kind, day); k++) {
+        for (unsigned k = 0; !sim_eligible(s, &s->skus[i], kind, day); k++) {
                 if (k == n)
                         return -1;
                 i = (off + k) % n;
@@ -119,6 +126,11 @@ int sim_start_ghost(struct sim *s, unsigned want, sw_day_t day)
         int i = sim_pick_sku(s, &s->rng, want, SIM_GHOST, day);
         if (i < 0)
                 return 0;
+        if (s->opt.realistic) { /* the episode is opened by the shortfall it makes */
+                sim_inject_loss(s, (unsigned)i);
+                return 0;
+        }
+        s->ghost_injections++;
         int e =
             sim_add_episode(s, SIM_GHOST, (unsigned)i, day, day + (sw_day_t)s->opt.ghost_fix_days);
         if (e < 0)
@@ -144,6 +156,8 @@ int sim_start_ml(struct sim *s, sw_day_t day)
 {
         struct sim_schedule *sch = &s->ml_plan;
         struct sim_rng *rng = &s->ml_rng;
+        if (s->opt.realistic && sim_closed(s, day))
+                return 0; /* the events wait for the next open day */
         for (; sch->next < sch->n && sch->plans[sch->next].day <= day; sch->next++) {
                 enum sim_episode_kind kind = sch->plans[sch->next].kind;
                 int i = sim_pick_sku(s, rng, sch->plans[sch->next].sku, kind, day);
@@ -159,6 +173,10 @@ int sim_start_ml(struct sim *s, sw_day_t day)
                         k->publish |= SIM_PUBLISH_PRICE;
                 } else if (kind == SIM_DEMAND_SPIKE) {
                         factor = sim_between(rng, 4.0, 10.0);
+                        end = day + 1 + (sw_day_t)sim_below(rng, 4); /* 2..5 days */
+                } else if (kind == SIM_REGISTER_PRICE_ERROR) {       /* what the POS charges */
+                        factor = sim_uniform(rng) < 0.5 ? sim_between(rng, 0.3, 0.5)
+                                                        : sim_between(rng, 2.0, 3.0);
                         end = day + 1 + (sw_day_t)sim_below(rng, 4); /* 2..5 days */
                 } else {
                         factor = sim_between(rng, 20.0, 50.0);

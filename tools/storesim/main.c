@@ -21,11 +21,20 @@
 #define SIM_EXIT_NO_DAEMON 3
 #define SIM_EXIT_NO_BROKER 4
 
-static int sim_setup(struct sim *s)
+/* The run's days: time zone, the replay's file, the first day and the calendar. What
+ * --print-store-config needs; no random draw. */
+static int sim_setup_days(struct sim *s)
 {
-        char ident[128];
+        int r;
         setenv("TZ", s->opt.timezone, 1);
         tzset();
+        if (s->opt.demand_path && (r = sim_load_demand(s)) < 0) {
+                fprintf(stderr, "storesim: cannot read %s: %s\n", s->opt.demand_path,
+                        r == -EBADMSG ? "not a demand file" : strerror(-r));
+                return r;
+        }
+        if (s->opt.demand_path)
+                s->opt.days = s->demand.days;
         if (!s->opt.has_start) {
                 time_t now = time(NULL);
                 struct tm lt;
@@ -34,6 +43,14 @@ static int sim_setup(struct sim *s)
                                                     (unsigned)lt.tm_mday);
                 s->opt.start = today - (sw_day_t)s->opt.days - 1;
         }
+        if (s->opt.demand_path)
+                sim_replay_window(s);
+        return sim_init_calendar(s);
+}
+
+static int sim_setup(struct sim *s)
+{
+        char ident[128];
         snprintf(s->prefix, sizeof(s->prefix), "%s/%s/%s", s->opt.root, s->opt.tenant,
                  s->opt.store);
         /* The reply topic is private to this process; it does not affect the simulation. */
@@ -43,8 +60,14 @@ static int sim_setup(struct sim *s)
         s->subs = s->opt.associates > 0 ? 3 : 2;
         snprintf(ident, sizeof(ident), "storesim-%.60s-%ld", s->opt.store, (long)getpid());
         sim_seed(&s->rng, s->opt.seed);
-        if (sim_init_store(s) < 0 || sim_plan(s) < 0)
+        sim_seed(&s->loss_rng, (uint64_t)s->opt.seed ^ 0x6c6f73736573ULL);
+        sim_seed(&s->noise_rng, (uint64_t)s->opt.seed ^ 0x6e6f697365ULL);
+        s->flags = calloc((size_t)s->opt.skus * s->opt.days, 1);
+        if (!s->flags || sim_init_store(s) < 0 || sim_plan(s) < 0 || sim_plan_outages(s) < 0 ||
+            sim_index_codes(s) < 0)
                 return -ENOMEM;
+        if (s->opt.traffic_path && !(s->traffic_file = fopen(s->opt.traffic_path, "w")))
+                return -errno;
         if (s->ghost_plan.n == 0 && s->opt.min_ghosts > 0 && !s->opt.quiet)
                 fprintf(stderr, "storesim: no ghost events: --days must exceed --warmup + 1\n");
         if (s->opt.anomalies_path && !(s->anomalies_file = fopen(s->opt.anomalies_path, "w")))
@@ -88,6 +111,14 @@ static void sim_free(struct sim *s)
         free(s->txns);
         free(s->out);
         free(s->anoms);
+        free(s->flags);
+        free(s->closed);
+        free(s->day_factor);
+        free(s->outages);
+        free(s->by_code);
+        sim_free_demand(&s->demand);
+        if (s->traffic_file)
+                fclose(s->traffic_file);
 }
 
 /* Run the days; returns an exit status. */
@@ -133,7 +164,8 @@ static int sim_run(struct sim *s)
                         s->feature_days_skipped++;
                 }
                 int counted = 0;
-                if (s->opt.associates > 0 && (counted = sim_associates(s, day)) < 0) {
+                if (s->opt.associates > 0 && !sim_closed(s, day) &&
+                    (counted = sim_associates(s, day)) < 0) {
                         if (counted == -EHOSTUNREACH || counted == -ENOMEM) {
                                 fprintf(stderr, "storesim: %s\n",
                                         counted == -ENOMEM ? "out of memory"
@@ -184,8 +216,16 @@ int main(int argc, char **argv)
                 sim_usage(stdout);
                 return 0;
         }
+        if (s.opt.print_store_config) {
+                int r = sim_setup_days(&s);
+                if (r == 0 && sim_print_store_config(&s, stdout) == -ENOSPC)
+                        fprintf(stderr, "storesim: more than %d closed days\n", SIM_MAX_HOLIDAYS);
+                sim_free(&s);
+                return r < 0 ? SIM_EXIT_FAIL : 0;
+        }
         mosquitto_lib_init();
-        int status, r = sim_setup(&s);
+        int status, r = sim_setup_days(&s);
+        r = r < 0 ? r : sim_setup(&s);
         if (r < 0)
                 fprintf(stderr, "storesim: setup failed: %s\n", strerror(-r));
         status = r < 0 ? SIM_EXIT_FAIL : sim_run(&s);

@@ -125,8 +125,16 @@ static void sim_on_anomaly(struct sim *s, const struct mosquitto_message *msg)
                 s->n_anoms++;
                 snprintf(s->anoms[i].id, sizeof(s->anoms[i].id), "%s", id);
                 s->anoms[i].first_as_of = day;
+                s->anoms[i].first_severity = -1;
+                s->anoms[i].max_severity = -1;
         }
         struct sim_anomaly *a = &s->anoms[i];
+        enum sw_severity level;
+        if (sw_severity_parse(sim_json_str(j, "severity"), &level) == 0) {
+                a->first_severity = a->first_severity < 0 ? (int)level : a->first_severity;
+                a->max_severity = (int)level > a->max_severity ? (int)level : a->max_severity;
+        }
+        a->sku_index = sim_sku_index(s, sku);
         snprintf(a->type, sizeof(a->type), "%s", type);
         snprintf(a->sku, sizeof(a->sku), "%s", sku);
         a->as_of = day;

@@ -22,6 +22,8 @@ int sim_emit(struct sim *s, const char *suffix, cJSON *obj)
                 return -ENOMEM;
         }
         s->out[s->n_out++] = (struct sim_msg){.topic = t, .payload = text};
+        if (s->traffic_file) /* the day is built once: each message once, resends left out */
+                fprintf(s->traffic_file, "%s\t%s\n", t, text);
         return 0;
 }
 

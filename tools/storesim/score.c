@@ -236,8 +236,8 @@ cJSON *sim_score(const struct sim *s)
                         by_type[t] += strcmp(s->anoms[i].type, sw_anomaly_type_name(t)) == 0;
         for (size_t e = 0; e < s->n_eps; e++)
                 by_kind[s->eps[e].kind]++;
-        unsigned ml_events =
-            by_kind[SIM_PRICE_ERROR] + by_kind[SIM_DEMAND_SPIKE] + by_kind[SIM_OVERSTOCK];
+        unsigned ml_events = by_kind[SIM_PRICE_ERROR] + by_kind[SIM_DEMAND_SPIKE] +
+                             by_kind[SIM_OVERSTOCK] + by_kind[SIM_REGISTER_PRICE_ERROR];
         sim_tally(s, &sim_ghost_rule, &gt);
         sim_tally(s, &sim_ml_rule, &mt);
         char start[11], last[11] = "-";
@@ -296,6 +296,7 @@ cJSON *sim_score(const struct sim *s)
         cJSON_AddItemToObject(sim_tally_json(types, &sim_ghost_rule, &gt), "weeks",
                               sim_weeks_json(s));
         cJSON_AddItemToObject(r, "types", types);
+        sim_score_more(s, r, types);
         if (s->opt.associates > 0)
                 cJSON_AddItemToObject(r, "associates", sim_counts_json(s));
         return r;

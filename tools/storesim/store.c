@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "storesim.h"
 
@@ -27,9 +28,11 @@ int sim_reserve(void **array, size_t *cap, size_t need, size_t elem)
         return 0;
 }
 
-const char *sim_category(unsigned c, char buf[32])
+const char *sim_category(const struct sim *s, unsigned c, char buf[32])
 {
         size_t names = sizeof(sim_category_names) / sizeof(sim_category_names[0]);
+        if (s->cat_names)
+                return s->cat_names[c];
         if (c < names)
                 return sim_category_names[c];
         snprintf(buf, 32, "category%02u", c + 1);
@@ -78,10 +81,41 @@ int sim_init_store(struct sim *s)
                 k->ml = -1;
                 k->stockout = -1;
         }
+        if (s->demand.units)
+                sim_replay_skus(s);
+        sim_init_demand(s);
         return 0;
 }
 
-/* Sold units as POS lines of 1..3 units. */
+/* Sold units of SKU i as POS lines: of 1..3 units each; in a replay, a real day's units split
+ * into 1..3 lines. */
+static int sim_lines(struct sim *s, unsigned i)
+{
+        struct sim_rng *rng = &s->rng;
+        int32_t sold = s->skus[i].sold;
+        unsigned lines = 0;
+        if (s->demand.units && sold > 0) {
+                unsigned n = 1 + sim_below(rng, 3);
+                lines = n < (unsigned)sold ? n : (unsigned)sold;
+        }
+        for (int32_t left = sold; left > 0; lines -= lines > 0) {
+                int32_t q;
+                if (lines > 1) /* leave at least a unit for each line still to come */
+                        q = 1 + (int32_t)sim_below(rng, (unsigned)(left - (int32_t)lines + 1));
+                else if (lines == 1)
+                        q = left;
+                else
+                        q = sim_uniform(rng) < 0.7 ? 1 : 2 + (int32_t)sim_below(rng, 2);
+                q = q < left ? q : left;
+                if (SIM_PUSH(s->lines, s->n_lines, s->cap_lines) < 0)
+                        return -ENOMEM;
+                s->lines[s->n_lines++] = (struct sim_line){i, q};
+                left -= q;
+        }
+        return 0;
+}
+
+/* Today's demand, capped by the physical stock, as POS lines in random order. */
 int sim_sell(struct sim *s, sw_day_t day)
 {
         struct sim_rng *rng = &s->rng;
@@ -89,24 +123,10 @@ int sim_sell(struct sim *s, sw_day_t day)
         s->n_lines = 0;
         for (unsigned i = 0; i < s->opt.skus; i++) {
                 struct sim_sku *k = &s->skus[i];
-                double lambda = k->rate * factor;
-                if (k->shape > 0.0)
-                        lambda *= sim_gamma(rng, k->shape) / k->shape;
-                struct sim_episode *spike = sim_ml_episode(s, k, SIM_DEMAND_SPIKE);
-                if (spike) { /* a promotion nobody told the system about */
-                        lambda *= spike->factor;
-                        spike->closed = spike->end == day;
-                }
-                int32_t demand = sim_poisson(rng, lambda);
+                int32_t demand = sim_demand_units(s, i, day, factor);
                 k->sold = demand < k->physical ? demand : k->physical;
-                for (int32_t left = k->sold; left > 0;) {
-                        int32_t q = sim_uniform(rng) < 0.7 ? 1 : 2 + (int32_t)sim_below(rng, 2);
-                        q = q < left ? q : left;
-                        if (SIM_PUSH(s->lines, s->n_lines, s->cap_lines) < 0)
-                                return -ENOMEM;
-                        s->lines[s->n_lines++] = (struct sim_line){i, q};
-                        left -= q;
-                }
+                if (sim_lines(s, i) < 0)
+                        return -ENOMEM;
                 s->units_sold += (unsigned long)k->sold;
         }
         for (size_t i = s->n_lines; i > 1; i--) { /* Fisher-Yates */
@@ -147,4 +167,43 @@ int sim_group(struct sim *s)
         }
         qsort(s->txns, s->n_txns, sizeof(*s->txns), sim_txn_cmp);
         return 0;
+}
+
+static const struct sim *sim_sort_ctx; /* qsort has no context argument */
+
+static int sim_code_cmp(const void *a, const void *b)
+{
+        return strcmp(sim_sort_ctx->skus[*(const unsigned *)a].code,
+                      sim_sort_ctx->skus[*(const unsigned *)b].code);
+}
+
+/* Index the SKUs by code for sim_sku_index. 0 or -ENOMEM. */
+int sim_index_codes(struct sim *s)
+{
+        s->by_code = malloc(s->opt.skus * sizeof(*s->by_code));
+        if (!s->by_code)
+                return -ENOMEM;
+        for (unsigned i = 0; i < s->opt.skus; i++)
+                s->by_code[i] = i;
+        sim_sort_ctx = s;
+        qsort(s->by_code, s->opt.skus, sizeof(*s->by_code), sim_code_cmp);
+        sim_sort_ctx = NULL;
+        return 0;
+}
+
+/* Index of the SKU with this code, or -1. */
+int sim_sku_index(const struct sim *s, const char *code)
+{
+        size_t lo = 0, hi = s->by_code ? s->opt.skus : 0;
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                int c = strcmp(s->skus[s->by_code[mid]].code, code);
+                if (c == 0)
+                        return (int)s->by_code[mid];
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return -1;
 }

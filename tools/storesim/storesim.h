@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/sw_types.h"
+#include "realistic.h"
 
 struct mosquitto;
 
@@ -68,6 +69,27 @@ struct sim_options {
         unsigned associates;        /* cycle counts per day from the ghost-stock list; 0: none */
         unsigned count_delay_hours; /* the associates count this many hours after closing */
         const char *counts_path;    /* every cycle count with its truth and ack, or NULL */
+        const char *profile;        /* "realistic" (default) or "basic" (the model before it) */
+        bool realistic;             /* profile realistic: ghost episodes are material shortfalls */
+        const char *nb_mix;         /* weights of NB size r = 1, 2, 5 and Poisson; "off": basic */
+        double promo_weeks;         /* mean weeks between a SKU's promotions; 0: none */
+        const char *holidays;       /* "us" (Thanksgiving, Black Friday, Christmas) or "none" */
+        unsigned closed_weekdays;   /* bit per weekday (Monday = bit 0) the store is closed */
+        double register_outages;    /* register feed outages per week; 0: none */
+        unsigned store_outage_days; /* whole-store POS outages of one day */
+        unsigned cat_outage_days;   /* one-category POS outages of one day */
+        double partial_share;       /* share of ghosts that leave some units on the shelf */
+        double shrink_rate;         /* unrecorded one-unit losses per SKU per day */
+        unsigned material_units;    /* a shortfall is material from this many units ... */
+        double material_ratio;      /* ... and this share of the book */
+        unsigned shelf_interval;    /* minutes between shelf readings; 0: 10:00, 14:00, 18:00 */
+        double false_zero_rate;     /* share of shelf readings that say 0 with units there */
+        double missed_reading_rate; /* share of shelf readings that never come */
+        double pos_redelivery;      /* share of POS messages published twice */
+        unsigned register_price;    /* 1: register price errors are an ML event kind */
+        const char *demand_path;    /* --demand: replay this demand file, or NULL */
+        const char *traffic_path;   /* --traffic: every message published, or NULL */
+        bool print_store_config;    /* print the daemon's store group and exit */
         bool verbose;               /* print each anomaly as it arrives */
         bool quiet;                 /* print only the final report */
         bool help;                  /* --help */
@@ -75,42 +97,51 @@ struct sim_options {
 
 /* One SKU: its demand model and its two stock levels. */
 struct sim_sku {
-        char code[24];         /* SKU code, "SKU0042" */
-        unsigned category;     /* index of its category */
-        double price;          /* list price */
-        double shown_price;    /* list price the store system publishes (wrong in a price error) */
-        double rate;           /* base demand, units per day */
-        double shape;          /* gamma shape of the demand noise; 0 = plain Poisson */
-        int32_t book;          /* book on-hand: what the store system believes */
-        int32_t physical;      /* units really in the store */
-        int32_t reorder_point; /* order when book <= this (about 4 days of demand) */
-        int32_t order_qty;     /* units per order (about 10 days of demand) */
-        bool has_order;        /* an order is on its way */
-        sw_day_t order_due;    /* day it arrives, when has_order */
-        bool shelf;            /* watched by a shelf sensor */
-        int ghost;             /* index of its active ghost episode, or -1 */
-        int ml;                /* index of its active ML episode (price error ...), or -1 */
-        sw_day_t ml_clear;     /* first day the ML features no longer see its last ML event */
-        sw_day_t ghost_clear;  /* the same for its last ghost */
-        unsigned publish;      /* SIM_PUBLISH_* fields of today's 07:00 inventory item (scratch) */
-        int stockout;          /* index of its open natural stock-out episode, or -1 */
-        int32_t sold;          /* units sold today (scratch) */
-        int32_t running;       /* physical stock while walking through today (scratch) */
+        char code[24];          /* SKU code, "SKU0042" */
+        unsigned category;      /* index of its category */
+        double price;           /* list price */
+        double shown_price;     /* list price the store system publishes (wrong in a price error) */
+        double rate;            /* base demand, units per day */
+        double shape;           /* gamma shape of the demand noise; 0 = plain Poisson */
+        int32_t book;           /* book on-hand: what the store system believes */
+        int32_t physical;       /* units really in the store */
+        int32_t reorder_point;  /* order when book <= this (about 4 days of demand) */
+        int32_t order_qty;      /* units per order (about 10 days of demand) */
+        bool has_order;         /* an order is on its way */
+        sw_day_t order_due;     /* day it arrives, when has_order */
+        bool shelf;             /* watched by a shelf sensor */
+        int ghost;              /* index of its active ghost episode, or -1 */
+        int ml;                 /* index of its active ML episode (price error ...), or -1 */
+        sw_day_t ml_clear;      /* first day the ML features no longer see its last ML event */
+        sw_day_t ghost_clear;   /* the same for its last ghost */
+        unsigned publish;       /* SIM_PUBLISH_* fields of today's 07:00 inventory item (scratch) */
+        int stockout;           /* index of its open natural stock-out episode, or -1 */
+        int32_t sold;           /* units sold today (scratch) */
+        int32_t running;        /* physical stock while walking through today (scratch) */
+        double nb_r;            /* realistic demand: negative-binomial size r; 0 = Poisson */
+        double mean_demand;     /* mean units a day (replay: over the open days) */
+        struct sim_promo promo; /* its promotions (realistic) */
+        enum sim_cause cause;   /* why it last lost physical stock */
+        bool partial;           /* its last ghost left some units on the shelf */
+        sw_day_t fix_day;       /* realistic: the full count of its open ghost episode */
+        bool short_today;       /* scratch: materially short at a check of today */
 };
 
 /* What happened to a SKU; the last three are the ML events (an Isolation Forest's job). */
 enum sim_episode_kind {
-        SIM_GHOST,        /* physical stock gone, book unchanged, until a count */
-        SIM_STOCKOUT,     /* natural stock-out: book = physical = 0 */
-        SIM_PRICE_ERROR,  /* a wrong list price published, corrected later */
-        SIM_DEMAND_SPIKE, /* demand multiplied for a few days */
-        SIM_OVERSTOCK,    /* a huge receipt for a slow seller, sent back later */
+        SIM_GHOST,                /* physical stock gone, book unchanged, until a count */
+        SIM_STOCKOUT,             /* natural stock-out: book = physical = 0 */
+        SIM_PRICE_ERROR,          /* a wrong list price published, corrected later */
+        SIM_DEMAND_SPIKE,         /* demand multiplied for a few days */
+        SIM_OVERSTOCK,            /* a huge receipt for a slow seller, sent back later */
+        SIM_REGISTER_PRICE_ERROR, /* the registers charge a wrong price for a few days */
         SIM_KINDS
 };
 
 #define SIM_KIND(k) (1u << (k))
 #define SIM_ML_KINDS                                                                               \
-        (SIM_KIND(SIM_PRICE_ERROR) | SIM_KIND(SIM_DEMAND_SPIKE) | SIM_KIND(SIM_OVERSTOCK))
+        (SIM_KIND(SIM_PRICE_ERROR) | SIM_KIND(SIM_DEMAND_SPIKE) | SIM_KIND(SIM_OVERSTOCK) |        \
+         SIM_KIND(SIM_REGISTER_PRICE_ERROR))
 
 /* Ground-truth names of the kinds ("kind" in the --truth file); truth.c. */
 extern const char *const sim_kind_names[SIM_KINDS];
@@ -134,6 +165,10 @@ struct sim_episode {
         int32_t excess;             /* overstock: units of the excess receipt */
         bool closed;                /* ended within the run */
         bool counted;               /* ghost: ended by an associate's cycle count */
+        enum sim_cause cause;       /* ghost (realistic): theft, damage or shrink */
+        bool partial;               /* ghost (realistic): units were left when it started */
+        bool total;                 /* ghost (realistic): the shelf was empty at some time */
+        int32_t lost;               /* ghost (realistic): shortfall (book - physical) at start */
 };
 
 /* An event planned at start-up: day, kind and preferred SKU. */
@@ -179,6 +214,9 @@ struct sim_msg {
 /* One anomaly id received on P/anomaly (latest version). */
 struct sim_anomaly {
         char id[SW_ID_MAX_LEN + 1];   /* anomaly id */
+        int sku_index;                /* index of its SKU, -1 when not one of ours */
+        int first_severity;           /* sw severity of the first version received */
+        int max_severity;             /* highest severity of any version */
         char type[32];                /* wire type name */
         char sku[SW_SKU_MAX_LEN + 1]; /* SKU code */
         sw_day_t first_as_of;         /* earliest as_of seen for this id */
@@ -219,49 +257,70 @@ struct sim_batch {
 
 /* Everything the simulator owns. */
 struct sim {
-        struct sim_options opt;          /* command line */
-        struct sim_rng rng;              /* the store: stock, demand, ghosts */
-        struct sim_rng ml_rng;           /* ML events, so they leave the ghost plan alone */
-        char prefix[256];                /* "{root}/{tenant}/{store}" */
-        struct sim_sku *skus;            /* opt.skus SKUs */
-        struct sim_schedule ghost_plan;  /* planned ghost events */
-        struct sim_schedule ml_plan;     /* planned ML events */
-        struct sim_episode *eps;         /* ghosts and stock-outs so far */
-        size_t n_eps, cap_eps;           /* used, allocated */
-        struct sim_line *lines;          /* today's POS lines */
-        size_t n_lines, cap_lines;       /* used, allocated */
-        struct sim_txn *txns;            /* today's transactions */
-        size_t n_txns, cap_txns;         /* used, allocated */
-        struct sim_msg *out;             /* today's outbox */
-        size_t n_out, cap_out;           /* used, allocated */
-        struct sim_anomaly *anoms;       /* anomalies received, one per id */
-        size_t n_anoms, cap_anoms;       /* used, allocated */
-        struct mosquitto *mosq;          /* broker connection */
-        bool connected;                  /* CONNACK received and not lost since */
-        int subacks;                     /* SUBACKs since the last CONNACK */
-        int subs;                        /* subscriptions made on each CONNACK */
-        long inflight;                   /* QoS 1 publishes without PUBACK */
-        int64_t last_ack_ms;             /* monotonic time of the last PUBACK */
-        char reply_topic[SIM_TOPIC_MAX]; /* our private response topic */
-        char corr[64];                   /* correlation data of the pending command */
-        int reply_state;                 /* 0 waiting, 1 ok, -1 error reply */
-        char reply_text[256];            /* start of the last reply */
-        cJSON *reply;                    /* the last reply, parsed (NULL if not JSON) */
-        char ack_topic[SIM_TOPIC_MAX];   /* P/scanner/SIM_SCANNER/ack */
-        char ack_id[200];                /* id of the cycle count awaiting its ack */
-        cJSON *ack;                      /* that ack, parsed, once it came (else NULL) */
-        FILE *counts_file;               /* --counts, or NULL */
-        struct sim_counts counts;        /* the associates' tallies */
-        FILE *anomalies_file;            /* --anomalies, or NULL */
-        FILE *features_file;             /* --features-out, or NULL */
-        unsigned long feature_rows;      /* rows written to it */
-        unsigned long feature_positives; /* of those, labelled 1 */
-        unsigned feature_days_skipped;   /* days without rows: no or a bad ml-features reply */
-        bool has_as_of;                  /* some detect succeeded */
-        sw_day_t last_as_of;             /* as_of of the last successful detect */
-        unsigned long published;         /* messages published, resends included */
-        unsigned long resends;           /* days resent */
-        unsigned long units_sold;        /* total units sold */
+        struct sim_options opt;           /* command line */
+        struct sim_rng rng;               /* the store: stock, demand, ghosts */
+        struct sim_rng ml_rng;            /* ML events, so they leave the ghost plan alone */
+        char prefix[256];                 /* "{root}/{tenant}/{store}" */
+        struct sim_sku *skus;             /* opt.skus SKUs */
+        struct sim_schedule ghost_plan;   /* planned ghost events */
+        struct sim_schedule ml_plan;      /* planned ML events */
+        struct sim_episode *eps;          /* ghosts and stock-outs so far */
+        size_t n_eps, cap_eps;            /* used, allocated */
+        struct sim_line *lines;           /* today's POS lines */
+        size_t n_lines, cap_lines;        /* used, allocated */
+        struct sim_txn *txns;             /* today's transactions */
+        size_t n_txns, cap_txns;          /* used, allocated */
+        struct sim_msg *out;              /* today's outbox */
+        size_t n_out, cap_out;            /* used, allocated */
+        struct sim_anomaly *anoms;        /* anomalies received, one per id */
+        size_t n_anoms, cap_anoms;        /* used, allocated */
+        struct mosquitto *mosq;           /* broker connection */
+        bool connected;                   /* CONNACK received and not lost since */
+        int subacks;                      /* SUBACKs since the last CONNACK */
+        int subs;                         /* subscriptions made on each CONNACK */
+        long inflight;                    /* QoS 1 publishes without PUBACK */
+        int64_t last_ack_ms;              /* monotonic time of the last PUBACK */
+        char reply_topic[SIM_TOPIC_MAX];  /* our private response topic */
+        char corr[64];                    /* correlation data of the pending command */
+        int reply_state;                  /* 0 waiting, 1 ok, -1 error reply */
+        char reply_text[256];             /* start of the last reply */
+        cJSON *reply;                     /* the last reply, parsed (NULL if not JSON) */
+        char ack_topic[SIM_TOPIC_MAX];    /* P/scanner/SIM_SCANNER/ack */
+        char ack_id[200];                 /* id of the cycle count awaiting its ack */
+        cJSON *ack;                       /* that ack, parsed, once it came (else NULL) */
+        FILE *counts_file;                /* --counts, or NULL */
+        struct sim_counts counts;         /* the associates' tallies */
+        FILE *anomalies_file;             /* --anomalies, or NULL */
+        FILE *features_file;              /* --features-out, or NULL */
+        unsigned long feature_rows;       /* rows written to it */
+        unsigned long feature_positives;  /* of those, labelled 1 */
+        unsigned feature_days_skipped;    /* days without rows: no or a bad ml-features reply */
+        bool has_as_of;                   /* some detect succeeded */
+        sw_day_t last_as_of;              /* as_of of the last successful detect */
+        unsigned long published;          /* messages published, resends included */
+        unsigned long resends;            /* days resent */
+        unsigned long units_sold;         /* total units sold */
+        struct sim_rng promo_rng;         /* promotions */
+        struct sim_rng loss_rng;          /* partial ghosts, causes and shrink */
+        struct sim_rng noise_rng;         /* sensor noise and POS redelivery */
+        struct sim_rng outage_rng;        /* POS feed outages */
+        uint8_t *flags;                   /* skus x days SIM_F_* bits, by SKU then day */
+        bool *closed;                     /* days: the store is closed */
+        double *day_factor;               /* days: calendar demand multiplier (Black Friday) */
+        unsigned open_days;               /* days the store is open */
+        struct sim_outage *outages;       /* planned POS feed outages */
+        size_t n_outages, cap_outages;    /* used, allocated */
+        struct sim_demand demand;         /* --demand file */
+        char (*cat_names)[32];            /* category names of the replay, or NULL */
+        unsigned *by_code;                /* SKU indexes sorted by code */
+        FILE *traffic_file;               /* --traffic, or NULL */
+        unsigned long ghost_injections;   /* ghosts injected (realistic: losses planned) */
+        unsigned long partial_injections; /* of those, partial */
+        unsigned long shrink_units;       /* unrecorded one-unit losses */
+        unsigned long false_zeros;        /* shelf readings of 0 with units there */
+        unsigned long missed_readings;    /* shelf readings left out */
+        unsigned long redelivered;        /* POS messages published a second time */
+        unsigned long promotions;         /* promotions started */
 };
 
 /* rng.c: random numbers (xoshiro256** seeded by splitmix64). */
@@ -282,12 +341,14 @@ int sim_local_ts(sw_day_t day, unsigned secs, char *buf, size_t size);
 /* store.c: SKUs, prices, stock and demand. */
 int sim_reserve(void **array, size_t *cap, size_t need, size_t elem);
 #define SIM_PUSH(arr, n, cap) sim_reserve((void **)&(arr), &(cap), (n) + 1, sizeof(*(arr)))
-const char *sim_category(unsigned c, char buf[32]);
+const char *sim_category(const struct sim *s, unsigned c, char buf[32]);
 double sim_cents(double v);
 double sim_wrong_price(const struct sim_sku *k, double factor);
 int sim_init_store(struct sim *s);
 int sim_sell(struct sim *s, sw_day_t day);
 int sim_group(struct sim *s);
+int sim_index_codes(struct sim *s);
+int sim_sku_index(const struct sim *s, const char *code);
 
 /* events.c: ghost and ML events. */
 int sim_plan(struct sim *s);
@@ -307,8 +368,9 @@ void sim_batch_begin(struct sim_batch *b, const char *suffix, const char *array,
 int sim_batch_flush(struct sim *s, struct sim_batch *b);
 cJSON *sim_batch_item(struct sim *s, struct sim_batch *b);
 
-/* day.c: one simulated day. */
+/* day.c, morning.c: one simulated day. */
 int sim_build_day(struct sim *s, unsigned d);
+int sim_morning(struct sim *s, unsigned d, sw_day_t day, const char *stem);
 
 /* mqtt.c: the broker link and the commands to shelfwatchd. */
 const char *sim_json_str(const cJSON *j, const char *name);
@@ -332,8 +394,12 @@ const struct sim_episode *sim_find_episode(const struct sim *s, unsigned kinds, 
 /* features.c: --features-out. */
 int sim_write_features(struct sim *s, sw_day_t as_of);
 
-/* score.c: the report. */
+/* score.c, score_more.c: the report. */
 cJSON *sim_score(const struct sim *s);
+void sim_score_more(const struct sim *s, cJSON *report, cJSON *types);
+bool sim_alert_true(const struct sim *s, const struct sim_anomaly *a, int type);
+void sim_storms_json(const struct sim *s, cJSON *report);
+void sim_store_json(const struct sim *s, cJSON *report);
 
 /* options.c: the command line. */
 int sim_parse_args(struct sim_options *o, int argc, char **argv);
