@@ -22,19 +22,27 @@ static void censor_series(struct sw_detector *d, const struct sw_sku *s, sw_day_
                 /* A pushed forecast of 0 says the SKU was not meant to sell that day. */
                 out = out || d->scratch_pushed[i] == 0.0;
                 /* The book was at or below zero: the shelf was known to be empty. */
-                out = out ||
-                      (s->stockout_day != SW_DAY_NONE && from + (sw_day_t)i <= s->stockout_day);
+                sw_day_t day = from + (sw_day_t)i;
+                out = out || (s->stockout_day != SW_DAY_NONE && day >= s->stockout_from &&
+                              day <= s->stockout_day);
                 d->scratch_censored[i] = out;
         }
 }
 
-static struct sw_ghost_series series_of(const struct sw_detector *d, uint32_t n, uint32_t known)
+/* The SKU's series as the ghost test reads it; a run starts after its latest stock-out. */
+static struct sw_ghost_series series_of(const struct sw_detector *d, const struct sw_sku *s,
+                                        sw_day_t as_of, uint32_t n, uint32_t known)
 {
-        return (struct sw_ghost_series){.sales = d->scratch_sales,
-                                        .weekday = d->scratch_weekday,
-                                        .censored = d->scratch_censored,
-                                        .n = n,
-                                        .known = known};
+        struct sw_ghost_series ser = {.sales = d->scratch_sales,
+                                      .weekday = d->scratch_weekday,
+                                      .censored = d->scratch_censored,
+                                      .n = n,
+                                      .known = known};
+        sw_day_t from = as_of - (sw_day_t)n;
+        if (s->stockout_day != SW_DAY_NONE && s->stockout_day >= from)
+                ser.run_floor =
+                    s->stockout_day >= as_of ? n : (uint32_t)(s->stockout_day - from) + 1;
+        return ser;
 }
 
 /* Pass 1: every SKU's breadth into the store context, a sample's fits into the pool. */
@@ -60,7 +68,7 @@ static int pass_context_and_pool(struct sw_detector *d, sw_day_t as_of)
                 if (n == 0)
                         continue;
                 censor_series(d, s, as_of, n, h - n, false);
-                struct sw_ghost_series ser = series_of(d, n, known);
+                struct sw_ghost_series ser = series_of(d, s, as_of, n, known);
                 int r = sw_ghost_bayes_fit(&d->ghost, &ser, &fit);
                 if (r < 0)
                         return r;
@@ -69,6 +77,30 @@ static int pass_context_and_pool(struct sw_detector *d, sw_day_t as_of)
         sw_store_context_finish(&d->context);
         sw_ghost_pool_finish(&d->pool);
         return 0;
+}
+
+/*
+ * The book the test may trust: the book less what the SKU is expected to have sold on the
+ * days of the window whose POS was lost (store and category shortfalls) since the book was
+ * last set from a record. The store system counted those sales; the daemon never heard them,
+ * so its book is that much too high, and an empty shelf behind it is no ghost.
+ */
+static int32_t trusted_on_hand(const struct sw_detector *d, const struct sw_sku *s,
+                               const struct sw_ghost_fit *fit, sw_day_t as_of, uint32_t n,
+                               uint32_t ctx_shift)
+{
+        sw_day_t book_day = sw_detect__day_of(d, s->book_as_of, SW_DAY_NONE);
+        double missed = 0.0;
+        for (uint32_t i = 0; i < n; i++) {
+                uint32_t c = i + ctx_shift;
+                sw_day_t day = as_of - (sw_day_t)n + (sw_day_t)i;
+                bool lost = (sw_store_context_day(&d->context, c) & SW_CONTEXT_STORE_SHORTFALL) ||
+                            sw_store_context_category_short(&d->context, s->category, c);
+                if (lost && (book_day == SW_DAY_NONE || day >= book_day))
+                        missed += fit->level * fit->weekday_factor[d->scratch_weekday[i]];
+        }
+        double trusted = (double)s->on_hand - ceil(missed);
+        return trusted < INT32_MIN ? INT32_MIN : (int32_t)trusted;
 }
 
 /* What the shelf sensor has said since the SKU's last sale. */
@@ -221,7 +253,7 @@ static int evaluate_sku(struct sw_detector *d, uint32_t i, sw_day_t as_of, bool 
         if (n == 0)
                 return 0;
         censor_series(d, s, as_of, n, h - n, true);
-        struct sw_ghost_series ser = series_of(d, n, known);
+        struct sw_ghost_series ser = series_of(d, s, as_of, n, known);
         int r = sw_ghost_bayes_fit(&d->ghost, &ser, &fit);
         if (r < 0)
                 return r;
@@ -229,9 +261,9 @@ static int evaluate_sku(struct sw_detector *d, uint32_t i, sw_day_t as_of, bool 
             fit.has_sale ? as_of - (sw_day_t)(n - fit.last_sale) : as_of - (sw_day_t)known - 1;
         struct sw_ghost_shelf sh = shelf_evidence(d, i, last_sale);
         finding_of(&f, i, as_of);
-        r = sw_ghost_bayes_evaluate(&d->ghost, &d->pool, &ser, &fit, &sh, s->on_hand,
-                                    sw_detect__sku_price(s),
-                                    sw_detect__scale(d, SW_ANOMALY_GHOST_STOCK, s), &f.ghost);
+        r = sw_ghost_bayes_evaluate(
+            &d->ghost, &d->pool, &ser, &fit, &sh, trusted_on_hand(d, s, &fit, as_of, n, h - n),
+            sw_detect__sku_price(s), sw_detect__scale(d, SW_ANOMALY_GHOST_STOCK, s), &f.ghost);
         if (r < 0)
                 return r;
         sum->evaluated++;

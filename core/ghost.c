@@ -27,7 +27,7 @@ static const char *const ghost_model_names[SW_GHOST_MODEL_COUNT] = {
     [SW_GHOST_MODEL_POISSON] = "poisson",
     [SW_GHOST_MODEL_NEGBIN] = "negative_binomial",
     [SW_GHOST_MODEL_SEED] = "seed",
-    [SW_GHOST_MODEL_BETA_BINOMIAL] = "beta_binomial",
+    [SW_GHOST_MODEL_NB_MIXTURE] = "nb_mixture",
     [SW_GHOST_MODEL_NEVER_SOLD] = "never_sold",
 };
 
@@ -40,14 +40,14 @@ void sw_ghost_params_default(struct sw_ghost_params *ret)
         ret->max_run_days = 28;
         ret->overdispersion_threshold = 0.1;
         ret->warning_probability = 0.7;
-        ret->critical_probability = 0.95;
+        ret->critical_probability = 0.999;
         ret->seed_lookback_days = 7;
         ret->seed_min_low_days = 3;
         ret->onset_rate = 0.002;
-        ret->min_probability = 0.8;
+        ret->min_probability = 0.95;
         ret->false_alerts_per_day = 1.0;
-        ret->prior_days = 10.0;
         ret->shelf_false_zero_rate = 0.05;
+        ret->min_on_hand = 2;
         sw_forecast_params_default(&ret->forecast);
 }
 
@@ -71,7 +71,7 @@ int sw_ghost_params_validate(const struct sw_ghost_params *p)
         if (!(p->onset_rate > 0.0 && p->onset_rate < 0.5) ||
             !ghost__in_unit(p->min_probability, true) ||
             !ghost__in_unit(p->shelf_false_zero_rate, true) || !(p->false_alerts_per_day > 0.0) ||
-            !isfinite(p->false_alerts_per_day) || !(p->prior_days > 0.0) || !isfinite(p->prior_days))
+            !isfinite(p->false_alerts_per_day) || p->min_on_hand < 1)
                 return -EINVAL;
         if (p->max_run_days < 1 || p->max_run_days > SW_GHOST_MAX_WINDOW_DAYS ||
             p->seed_lookback_days < 1 || p->seed_lookback_days > SW_GHOST_MAX_WINDOW_DAYS ||
@@ -366,7 +366,8 @@ static int ghost__find_run(const struct sw_ghost_params *p, const struct sw_ghos
         /* Every candidate's run ends at D-1: with a forecast pushed for it, whether it is low
          * does not depend on the candidate, so one look rules them all out. */
         uint32_t newest = in->n - 1;
-        if (len >= 1 && in->pushed && sw_ghost_d1_rules_out_run(p, in->sales[newest], in->pushed[newest]))
+        if (len >= 1 && in->pushed &&
+            sw_ghost_d1_rules_out_run(p, in->sales[newest], in->pushed[newest]))
                 len = 0;
         for (; len >= 1; len--) {
                 /* The candidate's baseline is the first known - len days. */

@@ -20,12 +20,12 @@ enum sw_ghost_mode {
 
 /* Distribution behind a result's p-value. */
 enum sw_ghost_model {
-        SW_GHOST_MODEL_NONE,    /* no test was possible (no forecast, empty run) */
-        SW_GHOST_MODEL_POISSON, /* run sum ~ Poisson(mu) */
-        SW_GHOST_MODEL_NEGBIN,  /* run sum ~ negative binomial, moment matched */
-        SW_GHOST_MODEL_SEED,    /* seed rule decided; p_value is the run test, for information */
-        SW_GHOST_MODEL_BETA_BINOMIAL, /* bayes: zero days ~ Beta-binomial predictive */
-        SW_GHOST_MODEL_NEVER_SOLD,    /* bayes: no sale yet, against the store's SKUs */
+        SW_GHOST_MODEL_NONE,       /* no test was possible (no forecast, empty run) */
+        SW_GHOST_MODEL_POISSON,    /* run sum ~ Poisson(mu) */
+        SW_GHOST_MODEL_NEGBIN,     /* run sum ~ negative binomial, moment matched */
+        SW_GHOST_MODEL_SEED,       /* seed rule decided; p_value is the run test, for information */
+        SW_GHOST_MODEL_NB_MIXTURE, /* bayes: zero run under a mixture of negative binomials */
+        SW_GHOST_MODEL_NEVER_SOLD, /* bayes: no sale yet, against the store's SKUs */
         SW_GHOST_MODEL_COUNT
 };
 
@@ -45,8 +45,10 @@ struct sw_ghost_params {
         double min_probability;             /* bayes: candidate at P(ghost) >= this, (0, 1) */
         double false_alerts_per_day;        /* bayes: new alerts a day stop once their expected
                                                false ones, sum (1 - P), would pass this, > 0 */
-        double prior_days;                  /* bayes: weight of the pooled prior, in days, > 0 */
         double shelf_false_zero_rate;       /* bayes: share of shelf readings wrongly 0, (0, 1) */
+        uint32_t min_on_hand;               /* bayes: no alert below this book on-hand: a count
+                                               could not find a material shortfall (the
+                                               daemon sets outcomes.material_units), >= 1 */
         struct sw_forecast_params forecast; /* local forecast when nothing is pushed */
 };
 

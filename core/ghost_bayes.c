@@ -8,8 +8,10 @@
 /* Upper bounds (units a day) of the velocity classes; the last class is open. */
 static const double pool_class_top[SW_GHOST_POOL_CLASSES - 1] = {0.1, 0.2,  0.5,  1.0, 2.0,
                                                                  5.0, 10.0, 20.0, 50.0};
-/* A class's own dispersion counts as this many SKUs' worth against the store's. */
+/* A class's own mix counts as this many SKUs' worth against the store's. */
 #define POOL_SHRINK_SKUS 5.0
+/* No grid point's prior weight falls below this share: a class never rules a dispersion out. */
+#define POOL_MIN_WEIGHT 0.002
 /* The never-sold prior needs this many SKUs with a history to mean anything. */
 #define POOL_MIN_SKUS_FOR_NEVER 20
 /* Evidence from consecutive zero shelf readings stops growing here: one empty shelf, not
@@ -21,6 +23,9 @@ static const double pool_class_top[SW_GHOST_POOL_CLASSES - 1] = {0.1, 0.2,  0.5,
 /* Zero-day probabilities are kept inside (0, 1) so logs and Beta parameters stay finite. */
 #define Q_MIN 1e-12
 #define Q_MAX (1.0 - 1e-9)
+
+const double sw_ghost_dispersion_grid[SW_GHOST_DISPERSIONS] = {0.0, 0.1, 0.25, 0.5,  1.0,
+                                                               2.0, 4.0, 8.0,  16.0, 32.0};
 
 unsigned sw_ghost_pool_class(double level)
 {
@@ -103,6 +108,7 @@ static void bayes__level(const struct sw_ghost_params *p, const struct sw_ghost_
                 wf += w * f->weekday_factor[s->weekday[i]];
         }
         f->level = wf > 0.0 ? wx / wf : 0.0;
+        double sw = 0.0, sw2 = 0.0;
         w = 1.0;
         for (uint32_t i = last + 1; i-- > first; w *= decay) {
                 if (s->censored[i])
@@ -110,7 +116,13 @@ static void bayes__level(const struct sw_ghost_params *p, const struct sw_ghost_
                 double mu = f->level * f->weekday_factor[s->weekday[i]], d = s->sales[i] - mu;
                 f->moment_num += w * (d * d - mu);
                 f->moment_den += w * mu * mu;
+                sw += w;
+                sw2 += w * w;
+                f->weekday_days[s->weekday[i]]++;
+                if (s->sales[i] == 0)
+                        f->weekday_zero[s->weekday[i]]++;
         }
+        f->effective_days = sw2 > 0.0 ? sw * sw / sw2 : 0.0;
 }
 
 int sw_ghost_bayes_fit(const struct sw_ghost_params *p, const struct sw_ghost_series *s,
@@ -130,6 +142,8 @@ int sw_ghost_bayes_fit(const struct sw_ghost_params *p, const struct sw_ghost_se
                         break;
                 }
         uint32_t run_from = f.has_sale ? f.last_sale + 1 : first;
+        if (run_from < s->run_floor)
+                run_from = s->run_floor;
         for (uint32_t i = run_from; i < s->n; i++)
                 f.run_days += !s->censored[i];
         if (f.has_sale) {
@@ -151,16 +165,63 @@ void sw_ghost_pool_reset(struct sw_ghost_pool *pool)
         memset(pool, 0, sizeof(*pool));
 }
 
+double sw_ghost_own_dispersion(const struct sw_ghost_fit *f)
+{
+        return f->moment_den > 0.0 ? f->moment_num / f->moment_den : 0.0;
+}
+
+/*
+ * Log likelihood of a SKU's history under each grid dispersion: its zero days per weekday
+ * (binomial in the zero-day probability of that weekday's mean) and its own moment estimate
+ * of phi (about normal, with the sampling variance of a sample variance of negative binomial
+ * counts: (2 + 6 phi) / n (1 / mu + phi)^2, the 6 phi for their heavy tail).
+ */
+static void bayes__history_loglik(const struct sw_ghost_fit *f, double ret_ll[SW_GHOST_DISPERSIONS])
+{
+        double own = sw_ghost_own_dispersion(f),
+               n = f->effective_days > 1.0 ? f->effective_days : 1.0;
+        for (unsigned g = 0; g < SW_GHOST_DISPERSIONS; g++) {
+                double phi = sw_ghost_dispersion_grid[g], ll = 0.0;
+                for (unsigned k = 0; k < 7; k++) {
+                        if (f->weekday_days[k] == 0)
+                                continue;
+                        double q = sw_ghost_zero_probability(f->level * f->weekday_factor[k], phi);
+                        q = fmin(fmax(q, Q_MIN), Q_MAX);
+                        ll += f->weekday_zero[k] * log(q) +
+                              (f->weekday_days[k] - f->weekday_zero[k]) * log1p(-q);
+                }
+                double x = 1.0 / f->level + phi, var = (2.0 + 6.0 * phi) / n * x * x;
+                ll += -0.5 * (own - phi) * (own - phi) / var - 0.5 * log(var);
+                ret_ll[g] = ll;
+        }
+}
+
+/* Normalise log weights into weights summing to 1; returns the log of their sum. */
+static double bayes__normalise(double ll[SW_GHOST_DISPERSIONS], double ret_w[SW_GHOST_DISPERSIONS])
+{
+        double top = ll[0], sum = 0.0;
+        for (unsigned g = 1; g < SW_GHOST_DISPERSIONS; g++)
+                top = fmax(top, ll[g]);
+        for (unsigned g = 0; g < SW_GHOST_DISPERSIONS; g++)
+                sum += ret_w[g] = exp(ll[g] - top);
+        for (unsigned g = 0; g < SW_GHOST_DISPERSIONS; g++)
+                ret_w[g] /= sum;
+        return top + log(sum);
+}
+
 void sw_ghost_pool_add(struct sw_ghost_pool *pool, const struct sw_ghost_params *p,
                        const struct sw_ghost_fit *fit)
 {
+        double ll[SW_GHOST_DISPERSIONS], w[SW_GHOST_DISPERSIONS];
         if (!fit->has_sale || fit->history_days < p->forecast.min_history_days ||
             !(fit->level > 0.0))
                 return;
         unsigned c = sw_ghost_pool_class(fit->level);
-        pool->num[c] += fit->moment_num;
-        pool->den[c] += fit->moment_den;
-        pool->phi[c] += 1.0; /* SKUs in the class until finish */
+        bayes__history_loglik(fit, ll);
+        (void)bayes__normalise(ll, w);
+        for (unsigned g = 0; g < SW_GHOST_DISPERSIONS; g++)
+                pool->weight[c][g] += w[g];
+        pool->n[c]++;
         double share = (double)fit->zero_days / fit->history_days;
         pool->share_sum += share;
         pool->share_sq += share * share;
@@ -190,44 +251,63 @@ static void pool__never_sold_prior(struct sw_ghost_pool *pool)
 
 void sw_ghost_pool_finish(struct sw_ghost_pool *pool)
 {
-        double num = 0.0, den = 0.0;
+        double store[SW_GHOST_DISPERSIONS] = {0}, total = 0.0;
+        for (unsigned c = 0; c < SW_GHOST_POOL_CLASSES; c++)
+                for (unsigned g = 0; g < SW_GHOST_DISPERSIONS; g++) {
+                        store[g] += pool->weight[c][g];
+                        total += pool->weight[c][g];
+                }
+        for (unsigned g = 0; g < SW_GHOST_DISPERSIONS; g++)
+                store[g] = total > 0.0 ? store[g] / total : 1.0 / SW_GHOST_DISPERSIONS;
         for (unsigned c = 0; c < SW_GHOST_POOL_CLASSES; c++) {
-                num += pool->num[c];
-                den += pool->den[c];
-        }
-        pool->store_phi = den > 0.0 && num > 0.0 ? num / den : 0.0;
-        for (unsigned c = 0; c < SW_GHOST_POOL_CLASSES; c++) {
-                double skus = pool->phi[c];
-                double own =
-                    pool->den[c] > 0.0 && pool->num[c] > 0.0 ? pool->num[c] / pool->den[c] : 0.0;
-                pool->phi[c] =
-                    (skus * own + POOL_SHRINK_SKUS * pool->store_phi) / (skus + POOL_SHRINK_SKUS);
+                double sum = 0.0;
+                for (unsigned g = 0; g < SW_GHOST_DISPERSIONS; g++) {
+                        double w = (pool->weight[c][g] + POOL_SHRINK_SKUS * store[g]) /
+                                   (pool->n[c] + POOL_SHRINK_SKUS);
+                        sum += pool->prior[c][g] = fmax(w, POOL_MIN_WEIGHT);
+                }
+                for (unsigned g = 0; g < SW_GHOST_DISPERSIONS; g++)
+                        pool->prior[c][g] /= sum;
         }
         pool__never_sold_prior(pool);
 }
 
-/* ln P(run of zero days) for a SKU that sold: Beta-binomial predictive (see the header). */
-static double bayes__run_log_p(const struct sw_ghost_params *p, const struct sw_ghost_pool *pool,
-                               const struct sw_ghost_series *s, const struct sw_ghost_fit *f,
-                               struct sw_ghost_result *r)
+void sw_ghost_dispersion_weights(const struct sw_ghost_pool *pool, const struct sw_ghost_fit *fit,
+                                 double ret_w[SW_GHOST_DISPERSIONS])
 {
-        double phi = pool->phi[sw_ghost_pool_class(f->level)];
-        double q1 = fmin(fmax(sw_ghost_zero_probability(f->level, phi), Q_MIN), Q_MAX);
-        double exposure = 0.0, expected = 0.0;
+        double ll[SW_GHOST_DISPERSIONS];
+        unsigned c = sw_ghost_pool_class(fit->level);
+        bayes__history_loglik(fit, ll);
+        for (unsigned g = 0; g < SW_GHOST_DISPERSIONS; g++)
+                ll[g] += log(pool->prior[c][g]);
+        (void)bayes__normalise(ll, ret_w);
+}
+
+/* ln P(run of zero days) for a SKU that sold: the run's probability under each grid
+ * dispersion, weighted by the SKU's posterior over the grid. */
+static double bayes__run_log_p(const struct sw_ghost_pool *pool, const struct sw_ghost_series *s,
+                               const struct sw_ghost_fit *f, struct sw_ghost_result *r)
+{
+        double w[SW_GHOST_DISPERSIONS], run[SW_GHOST_DISPERSIONS] = {0}, expected = 0.0;
+        sw_ghost_dispersion_weights(pool, f, w);
         for (uint32_t i = f->last_sale + 1; i < s->n; i++) {
                 if (s->censored[i])
                         continue;
                 double mu = f->level * f->weekday_factor[s->weekday[i]];
-                double q = fmin(fmax(sw_ghost_zero_probability(mu, phi), Q_MIN), Q_MAX);
-                exposure += log(q) / log(q1);
+                for (unsigned g = 0; g < SW_GHOST_DISPERSIONS; g++)
+                        run[g] += log(fmax(
+                            sw_ghost_zero_probability(mu, sw_ghost_dispersion_grid[g]), Q_MIN));
                 expected += mu;
         }
-        double a = p->prior_days * q1 + f->zero_days;
-        double b = p->prior_days * (1.0 - q1) + (f->history_days - f->zero_days);
-        r->model = SW_GHOST_MODEL_BETA_BINOMIAL;
-        r->dispersion = phi;
+        r->dispersion = 0.0;
+        for (unsigned g = 0; g < SW_GHOST_DISPERSIONS; g++) {
+                r->dispersion += w[g] * sw_ghost_dispersion_grid[g];
+                run[g] += log(fmax(w[g], 1e-300));
+        }
+        double unused[SW_GHOST_DISPERSIONS];
+        r->model = SW_GHOST_MODEL_NB_MIXTURE;
         r->expected_units = expected;
-        return bayes__lbeta(a + exposure, b) - bayes__lbeta(a, b);
+        return bayes__normalise(run, unused);
 }
 
 /* Log likelihood ratio (ghost against normal) of the shelf readings. */
@@ -270,7 +350,7 @@ int sw_ghost_bayes_evaluate(const struct sw_ghost_params *p, const struct sw_gho
                 log_p = bayes__lbeta(pool->never_alpha + f->run_days, pool->never_beta) -
                         bayes__lbeta(pool->never_alpha, pool->never_beta);
         } else if (f->run_days > 0 && r.forecast_available && f->level > 0.0) {
-                log_p = bayes__run_log_p(p, pool, s, f, &r);
+                log_p = bayes__run_log_p(pool, s, f, &r);
         }
         if (log_p > 0.0)
                 log_p = 0.0;
@@ -281,7 +361,8 @@ int sw_ghost_bayes_evaluate(const struct sw_ghost_params *p, const struct sw_gho
         double prior = log(p->onset_rate / (1.0 - p->onset_rate));
         double log_odds = prior - log_p / scale + bayes__shelf_llr(p, shelf);
         r.probability = 1.0 / (1.0 + exp(-log_odds));
-        r.flagged = f->run_days > 0 && r.probability >= p->min_probability && on_hand > 0;
+        r.flagged = f->run_days > 0 && r.probability >= p->min_probability &&
+                    on_hand >= (int64_t)p->min_on_hand;
         r.severity = bayes__severity(p, r.probability);
         r.priority = r.probability * r.value;
         *ret = r;

@@ -11,28 +11,35 @@
  * The test in one paragraph (docs/detectors.md, "bayes mode", has the derivation): a ghost
  * shelf sells nothing, so the evidence is the run of open, uncensored days since the SKU's
  * last sale. How surprising that run is under normal selling depends on how often the SKU
- * has a day without sales. That share is estimated per SKU as a Beta posterior: the prior
- * is the zero-day probability of a negative binomial at the SKU's level with a dispersion
- * pooled over the store's SKUs of similar velocity (empirical Bayes, so a short or lumpy
- * history borrows strength), the update is the SKU's own zero and selling days. The run's
- * p-value is the Beta-binomial predictive probability of that many zero days; the posterior
- * probability of a ghost weighs it against the prior onset rate and shelf-sensor evidence.
+ * has a day without sales, which depends on its level and on how bursty its demand is: a
+ * negative binomial's dispersion phi. A SKU's own history pins phi down poorly (a few weeks
+ * of a bursty SKU often look calm), so phi is not estimated but integrated over: a grid of
+ * dispersions, a prior over it per velocity class learnt from the store's SKUs (empirical
+ * Bayes: the class's mix of calm and bursty SKUs), and each SKU's own zero days and variance
+ * weighing the grid. The run's p-value is that mixture's probability of the run; the
+ * posterior probability of a ghost weighs it against the prior onset rate and shelf-sensor
+ * evidence.
  */
 
-#define SW_GHOST_POOL_CLASSES 10 /* velocity classes of the pooled dispersion */
+#define SW_GHOST_POOL_CLASSES 10 /* velocity classes of the pooled prior */
+#define SW_GHOST_DISPERSIONS  10 /* points of the dispersion grid */
+
+/* The dispersion grid: phi of each point, from Poisson (0) to very lumpy demand. */
+extern const double sw_ghost_dispersion_grid[SW_GHOST_DISPERSIONS];
 
 /* Store-wide evidence collected over SKUs before the per-SKU tests of one run. */
 struct sw_ghost_pool {
-        double num[SW_GHOST_POOL_CLASSES]; /* sum over SKU-days of w((x - mu)^2 - mu) */
-        double den[SW_GHOST_POOL_CLASSES]; /* sum over SKU-days of w mu^2 */
-        double phi[SW_GHOST_POOL_CLASSES]; /* pooled dispersion per class (after finish) */
-        double store_phi;                  /* pooled over every class (after finish) */
-        double share_sum;                  /* sum of SKUs' zero-day shares */
-        double share_sq;                   /* sum of their squares */
-        double inv_days;                   /* sum of 1 / days behind each share */
-        uint32_t skus;                     /* SKUs added */
-        double never_alpha;                /* Beta prior of the zero-day probability of a SKU */
-        double never_beta;                 /* that has not sold yet (after finish) */
+        double weight[SW_GHOST_POOL_CLASSES][SW_GHOST_DISPERSIONS]; /* SKUs' posterior weights
+                                                                       summed per class */
+        uint32_t n[SW_GHOST_POOL_CLASSES];                          /* SKUs added per class */
+        double prior[SW_GHOST_POOL_CLASSES][SW_GHOST_DISPERSIONS];  /* after finish: each
+                                           class's mix, shrunk toward the store's */
+        double share_sum;   /* sum of SKUs' zero-day shares */
+        double share_sq;    /* sum of their squares */
+        double inv_days;    /* sum of 1 / days behind each share */
+        uint32_t skus;      /* SKUs added */
+        double never_alpha; /* Beta prior of the zero-day probability of a SKU */
+        double never_beta;  /* that has not sold yet (after finish) */
 };
 
 /* One SKU's days as of day D: n chronological days, index n - 1 = D - 1. */
@@ -43,6 +50,8 @@ struct sw_ghost_series {
                                     a pushed forecast of 0: neither history nor run */
         uint32_t n;              /* days in the arrays */
         uint32_t known;          /* the last `known` days have data; earlier ones are unknown */
+        uint32_t run_floor;      /* the run starts at this index at the earliest (the day after
+                                    the latest stock-out: a run does not span one), 0 = none */
 };
 
 /* What the series says before any pooling: where the run is and the history's fit. */
@@ -56,6 +65,9 @@ struct sw_ghost_fit {
         double weekday_factor[7]; /* multiplicative, mean 1 */
         double moment_num;        /* sum w((x - mu)^2 - mu) over the history */
         double moment_den;        /* sum w mu^2 over the history */
+        double effective_days;    /* (sum w)^2 / sum w^2: days' worth behind the moments */
+        uint16_t weekday_days[7]; /* history days per weekday */
+        uint16_t weekday_zero[7]; /* ... of them without sales */
 };
 
 /* Shelf-sensor evidence for the run (none: zero_readings 0, stocked false). */
@@ -68,6 +80,13 @@ struct sw_ghost_shelf {
 unsigned sw_ghost_pool_class(double level);
 /* Zero-day probability of a negative binomial with this mean and dispersion (0 = Poisson). */
 double sw_ghost_zero_probability(double mean, double phi);
+
+/* A SKU's own moment estimate of its dispersion (may be negative: underdispersed or noise). */
+double sw_ghost_own_dispersion(const struct sw_ghost_fit *fit);
+/* The SKU's posterior weights over the dispersion grid (summing to 1), from its class's
+ * prior and its history. */
+void sw_ghost_dispersion_weights(const struct sw_ghost_pool *pool, const struct sw_ghost_fit *fit,
+                                 double ret_w[SW_GHOST_DISPERSIONS]);
 
 /* Split the series into history and run and fit the history. Returns 0, or -EINVAL. */
 int sw_ghost_bayes_fit(const struct sw_ghost_params *p, const struct sw_ghost_series *s,

@@ -5,8 +5,9 @@
 #include <limits.h>
 #include <string.h>
 
-void sw_ingest_init(struct sw_ingest *in, const struct sw_ingest_params *p, struct sw_sku_table *skus,
-                    struct sw_dedup *dedup, const struct sw_store_calendar *cal)
+void sw_ingest_init(struct sw_ingest *in, const struct sw_ingest_params *p,
+                    struct sw_sku_table *skus, struct sw_dedup *dedup,
+                    const struct sw_store_calendar *cal)
 {
         memset(in, 0, sizeof(*in));
         in->p = *p;
@@ -15,7 +16,8 @@ void sw_ingest_init(struct sw_ingest *in, const struct sw_ingest_params *p, stru
         in->cal = cal;
 }
 
-void sw_ingest_count_reject(struct sw_ingest *in, enum sw_msg_kind kind, enum sw_reject_reason reason)
+void sw_ingest_count_reject(struct sw_ingest *in, enum sw_msg_kind kind,
+                            enum sw_reject_reason reason)
 {
         if ((unsigned)kind < SW_MSG_KIND_COUNT && (unsigned)reason < SW_REJECT_REASON_COUNT)
                 in->counters.rejected[kind][reason]++;
@@ -33,15 +35,22 @@ static uint32_t ts32(int64_t ts)
 }
 
 /* Track since when the book has been negative (for the discrepancy episode's start) and the
- * newest day on which it was at or below zero (a known stock-out: the ghost test censors its
- * days). was_out: the book was <= 0 before this event, so it was on this day too. */
+ * days of the latest stock-out, from the first day the book was at or below zero to the
+ * newest (the ghost test censors them). was_out: the book was <= 0 before this event, so it
+ * was on this day too. */
 static void note_book(struct sw_sku *s, int64_t ts, sw_day_t day, bool was_out)
 {
         if (s->on_hand >= 0)
                 s->book_negative_since = 0;
         else if (s->book_negative_since == 0)
                 s->book_negative_since = ts32(ts);
-        if ((s->on_hand <= 0 || was_out) && (s->stockout_day == SW_DAY_NONE || day > s->stockout_day))
+        if (!(s->on_hand <= 0 || was_out))
+                return;
+        /* A new stock-out, or the current one lasting: days before `day` when it was out and
+         * nothing happened are covered by the range. */
+        if (!was_out || s->stockout_from == SW_DAY_NONE)
+                s->stockout_from = day;
+        if (s->stockout_day == SW_DAY_NONE || day > s->stockout_day)
                 s->stockout_day = day;
 }
 
@@ -186,8 +195,9 @@ static void apply_shelf_reading(struct sw_ingest *in, const struct sw_item *it, 
                 if (in->cal->tz.to_local(in->cal->tz.ctx, sh->ts, &prev) == 0) {
                         uint32_t gap = sw_calendar_open_seconds_between(in->cal, &prev, ev_local);
                         /* A long gap between two zero readings is not known to be zero time. */
-                        uint64_t sum = (uint64_t)sh->zero_open_s +
-                                       (gap < in->p.max_shelf_gap_seconds ? gap : in->p.max_shelf_gap_seconds);
+                        uint64_t sum =
+                            (uint64_t)sh->zero_open_s +
+                            (gap < in->p.max_shelf_gap_seconds ? gap : in->p.max_shelf_gap_seconds);
                         sh->zero_open_s = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
                 }
                 if (sh->zero_readings < UINT32_MAX)
@@ -246,8 +256,9 @@ static void apply_count(struct sw_ingest *in, const struct sw_item *it, int64_t 
 
 /* Refuse forecasts outside what the forecast ring holds: today + horizon back to
  * today - (forecast_days - horizon) + 1. */
-static enum sw_reject_reason check_forecast_dates(const struct sw_ingest *in, const struct sw_msg *m,
-                                                  sw_day_t today, bool *ret_ok)
+static enum sw_reject_reason check_forecast_dates(const struct sw_ingest *in,
+                                                  const struct sw_msg *m, sw_day_t today,
+                                                  bool *ret_ok)
 {
         for (uint32_t k = 0; k < m->n_items; k++) {
                 sw_day_t d = m->items[k].date;
@@ -255,7 +266,8 @@ static enum sw_reject_reason check_forecast_dates(const struct sw_ingest *in, co
                         *ret_ok = false;
                         return SW_REJECT_IN_FUTURE;
                 }
-                if (d <= today - (sw_day_t)(in->skus->p.forecast_days - in->p.forecast_horizon_days)) {
+                if (d <=
+                    today - (sw_day_t)(in->skus->p.forecast_days - in->p.forecast_horizon_days)) {
                         *ret_ok = false;
                         return SW_REJECT_TOO_OLD;
                 }
@@ -273,7 +285,8 @@ static int reject(struct sw_ingest *in, const struct sw_msg *m, enum sw_reject_r
         return 0;
 }
 
-int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now, struct sw_ingest_result *ret)
+int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now,
+                    struct sw_ingest_result *ret)
 {
         struct sw_local_time now_local, ev = {0};
         uint64_t id_hash = 0;
@@ -290,7 +303,8 @@ int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now, s
                 if (r < 0)
                         return r;
                 /* Only POS lines land in the history ring, so only they can be too old. */
-                if (m->kind == SW_MSG_POS && ev.day <= now_local.day - (sw_day_t)in->skus->p.history_days)
+                if (m->kind == SW_MSG_POS &&
+                    ev.day <= now_local.day - (sw_day_t)in->skus->p.history_days)
                         return reject(in, m, SW_REJECT_TOO_OLD, ret);
         }
         if (m->kind == SW_MSG_FORECAST) {

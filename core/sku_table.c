@@ -8,8 +8,8 @@
 #define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
 
 /* Forecast code scale: code 2 = 0.01 units, code 255 = 10000 units. */
-#define FC_MIN   0.01
-#define FC_STEPS 253.0
+#define FC_MIN       0.01
+#define FC_STEPS     253.0
 #define FC_LOG_RANGE 13.815510557964274 /* ln(10000 / 0.01) */
 
 /* Hash slots: load factor at most 3/4 (linear probing stays short there). Not rounded up
@@ -51,13 +51,17 @@ size_t sw_sku_table_memory_size(const struct sw_sku_table_params *params)
         p = resolved(params);
         n = p.max_skus;
         return ALIGN8(n * sizeof(struct sw_sku)) + ALIGN8(n * p.history_days) +
-               ALIGN8((size_t)p.max_fast * p.history_days * sizeof(uint16_t)) + ALIGN8(n * p.forecast_days) +
+               ALIGN8((size_t)p.max_fast * p.history_days * sizeof(uint16_t)) +
+               ALIGN8(n * p.forecast_days) +
                ALIGN8((size_t)p.max_shelves * sizeof(struct sw_shelf)) +
-               ALIGN8((size_t)slots_for(p.max_skus) * sizeof(uint32_t)) + ALIGN8(p.key_arena_bytes) +
-               ALIGN8((size_t)p.max_categories * (SW_CATEGORY_MAX_LEN + 1)) + ALIGN8(n * sizeof(uint32_t));
+               ALIGN8((size_t)slots_for(p.max_skus) * sizeof(uint32_t)) +
+               ALIGN8(p.key_arena_bytes) +
+               ALIGN8((size_t)p.max_categories * (SW_CATEGORY_MAX_LEN + 1)) +
+               ALIGN8(n * sizeof(uint32_t));
 }
 
-int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *p, void *mem, size_t size)
+int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *p, void *mem,
+                      size_t size)
 {
         size_t need = sw_sku_table_memory_size(p), n;
         char *at = mem;
@@ -124,7 +128,8 @@ static uint32_t probe(const struct sw_sku_table *t, const char *sku, size_t len)
         }
 }
 
-int sw_sku_table_find(const struct sw_sku_table *t, const char *sku, size_t len, uint32_t *ret_index)
+int sw_sku_table_find(const struct sw_sku_table *t, const char *sku, size_t len,
+                      uint32_t *ret_index)
 {
         uint32_t slot;
         if (len == 0 || len > SW_SKU_MAX_LEN)
@@ -136,7 +141,8 @@ int sw_sku_table_find(const struct sw_sku_table *t, const char *sku, size_t len,
         return 0;
 }
 
-int sw_sku_table_get_or_add(struct sw_sku_table *t, const char *sku, size_t len, uint32_t *ret_index)
+int sw_sku_table_get_or_add(struct sw_sku_table *t, const char *sku, size_t len,
+                            uint32_t *ret_index)
 {
         uint32_t slot, index;
         struct sw_sku *s;
@@ -157,6 +163,7 @@ int sw_sku_table_get_or_add(struct sw_sku_table *t, const char *sku, size_t len,
         s->first_day = SW_DAY_NONE;
         s->last_day = SW_DAY_NONE;
         s->forecast_last_day = SW_DAY_NONE;
+        s->stockout_from = SW_DAY_NONE;
         s->stockout_day = SW_DAY_NONE;
         memcpy(t->arena + t->arena_used, sku, len);
         t->arena[t->arena_used + len] = '\0';
@@ -281,8 +288,8 @@ void sw_sku_advance(struct sw_sku_table *t, uint32_t index, sw_day_t day)
         if (s->last_day != SW_DAY_NONE && day <= s->last_day)
                 return;
         from = s->last_day == SW_DAY_NONE || day - s->last_day > (sw_day_t)t->p.history_days
-                       ? day - (sw_day_t)t->p.history_days + 1
-                       : s->last_day + 1;
+                   ? day - (sw_day_t)t->p.history_days + 1
+                   : s->last_day + 1;
         for (sw_day_t d = from; d <= day; d++)
                 sold_put(t, index, ring_slot(t, d), 0);
         if (s->first_day == SW_DAY_NONE)
@@ -325,7 +332,8 @@ static void window_overlap(sw_day_t from, uint32_t n, sw_day_t lo, sw_day_t hi, 
         *ret_end = (int64_t)from + n - 1 > hi ? (uint32_t)(hi - from + 1) : n;
 }
 
-void sw_sku_sold_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n, uint16_t *ret)
+void sw_sku_sold_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n,
+                        uint16_t *ret)
 {
         const struct sw_sku *s = &t->skus[index];
         const uint32_t h = t->p.history_days;
@@ -337,9 +345,11 @@ void sw_sku_sold_series(const struct sw_sku_table *t, uint32_t index, sw_day_t f
                 return;
         /* The held days: not before first_day, nor before the ring's reach. */
         sw_day_t oldest = s->last_day - (sw_day_t)h + 1;
-        window_overlap(from, n, oldest > s->first_day ? oldest : s->first_day, s->last_day, &i, &end);
+        window_overlap(from, n, oldest > s->first_day ? oldest : s->first_day, s->last_day, &i,
+                       &end);
         /* Walk the ring from the first held day, wrapping at its end. */
-        for (size_t slot = ring_slot(t, from + (sw_day_t)i); i < end; i++, slot = slot + 1 == h ? 0 : slot + 1)
+        for (size_t slot = ring_slot(t, from + (sw_day_t)i); i < end;
+             i++, slot = slot + 1 == h ? 0 : slot + 1)
                 ret[i] = fast ? fast[slot] : narrow[slot];
 }
 
@@ -351,7 +361,8 @@ static bool make_held(struct sw_sku_table *t, uint32_t index, sw_day_t day)
         if (sw_sku_day_expired(t, index, day))
                 return false;
         while (day < s->first_day) {
-                /* A late event for a day before the first one seen: those days had no data, zero. */
+                /* A late event for a day before the first one seen: those days had no data, zero.
+                 */
                 --s->first_day;
                 sold_put(t, index, ring_slot(t, s->first_day), 0);
         }
@@ -399,7 +410,8 @@ double sw_sku_pushed_forecast(const struct sw_sku_table *t, uint32_t index, sw_d
         return sw_forecast_decode(t->forecast_code[fc_at(t, index, day)]);
 }
 
-void sw_sku_pushed_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n, double *ret)
+void sw_sku_pushed_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n,
+                          double *ret)
 {
         const struct sw_sku *s = &t->skus[index];
         const uint32_t f = t->p.forecast_days;
@@ -408,7 +420,8 @@ void sw_sku_pushed_series(const struct sw_sku_table *t, uint32_t index, sw_day_t
         uint32_t i, end;
         if (s->forecast_last_day == SW_DAY_NONE)
                 return;
-        window_overlap(from, n, s->forecast_last_day - (sw_day_t)f + 1, s->forecast_last_day, &i, &end);
+        window_overlap(from, n, s->forecast_last_day - (sw_day_t)f + 1, s->forecast_last_day, &i,
+                       &end);
         const uint8_t *ring = t->forecast_code + (size_t)index * f;
         size_t slot = ring_pos(0, from + (sw_day_t)i, f);
         for (; i < end; i++, slot = slot + 1 == f ? 0 : slot + 1) {
@@ -423,9 +436,10 @@ int sw_sku_set_pushed_forecast(struct sw_sku_table *t, uint32_t index, sw_day_t 
         struct sw_sku *s = &t->skus[index];
         sw_day_t f = (sw_day_t)t->p.forecast_days;
         if (s->forecast_last_day == SW_DAY_NONE || day > s->forecast_last_day) {
-                sw_day_t from = s->forecast_last_day == SW_DAY_NONE || day - s->forecast_last_day > f
-                                        ? day - f + 1
-                                        : s->forecast_last_day + 1;
+                sw_day_t from =
+                    s->forecast_last_day == SW_DAY_NONE || day - s->forecast_last_day > f
+                        ? day - f + 1
+                        : s->forecast_last_day + 1;
                 for (sw_day_t d = from; d <= day; d++)
                         t->forecast_code[fc_at(t, index, d)] = 0;
                 s->forecast_last_day = day;
@@ -475,14 +489,14 @@ void sw_sku_clear_dirty(struct sw_sku_table *t)
  * neither stockout_day nor zero_readings, and is still read):
  * u8 version (3), u8 flags, u8 category_len, u8 has_shelf, u16 history_len, u16 forecast_len,
  * u32 on_hand, f32 price, u32 book_as_of, i32 first_day, i32 last_day, i32 forecast_last_day,
- * u32 book_negative_since, i32 stockout_day, [has_shelf: i32 count, u32 ts, u32 zero_open_s,
- * u32 above_since, u32 zero_since, u32 zero_readings], category bytes, history_len x u16 sold
- * (oldest first, ending at last_day), forecast_len x u8 forecast code (oldest first, ending
- * at forecast_last_day). */
-#define BLOB_VERSION 3
+ * u32 book_negative_since, i32 stockout_from, i32 stockout_day, [has_shelf: i32 count, u32 ts, u32
+ * zero_open_s, u32 above_since, u32 zero_since, u32 zero_readings], category bytes, history_len x
+ * u16 sold (oldest first, ending at last_day), forecast_len x u8 forecast code (oldest first,
+ * ending at forecast_last_day). */
+#define BLOB_VERSION  3
 #define BLOB_FIXED_V2 (8 + 4 * 7)
 #define BLOB_SHELF_V2 (4 * 5)
-#define BLOB_FIXED    (BLOB_FIXED_V2 + 4)
+#define BLOB_FIXED    (BLOB_FIXED_V2 + 8)
 #define BLOB_SHELF    (BLOB_SHELF_V2 + 4)
 
 static uint8_t *put_u32(uint8_t *p, uint32_t v)
@@ -538,6 +552,7 @@ int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, si
         p = put_u32(p, (uint32_t)s->last_day);
         p = put_u32(p, (uint32_t)s->forecast_last_day);
         p = put_u32(p, s->book_negative_since);
+        p = put_u32(p, (uint32_t)s->stockout_from);
         p = put_u32(p, (uint32_t)s->stockout_day);
         if (sh) {
                 p = put_u32(p, (uint32_t)sh->count);
@@ -563,7 +578,7 @@ int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, si
 struct blob_head {
         uint8_t flags, cat_len, has_shelf;
         uint16_t hist, fc;
-        uint32_t on_hand, price, book, first, last, fc_last, neg_since, stockout;
+        uint32_t on_hand, price, book, first, last, fc_last, neg_since, stockout_from, stockout;
         uint32_t shelf[6];
 };
 
@@ -589,9 +604,11 @@ static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head 
         p = get_u32(p, &h->last);
         p = get_u32(p, &h->fc_last);
         p = get_u32(p, &h->neg_since);
-        h->stockout = (uint32_t)SW_DAY_NONE;
-        if (!v2)
+        h->stockout_from = h->stockout = (uint32_t)SW_DAY_NONE;
+        if (!v2) {
+                p = get_u32(p, &h->stockout_from);
                 p = get_u32(p, &h->stockout);
+        }
         /* A version 2 streak at zero counts as one reading: its length was not kept. */
         h->shelf[5] = 0;
         for (size_t i = 0; h->has_shelf && i < shelf / 4; i++)
@@ -606,7 +623,8 @@ static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head 
         return p;
 }
 
-int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const void *blob, size_t blob_len)
+int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const void *blob,
+                   size_t blob_len)
 {
         struct blob_head h;
         const uint8_t *p = parse_head(blob, blob_len, &h);
@@ -636,10 +654,14 @@ int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const vo
         memcpy(&s->price, &h.price, sizeof(h.price));
         s->book_as_of = h.book;
         s->book_negative_since = h.neg_since;
+        s->stockout_from = (sw_day_t)h.stockout_from;
         s->stockout_day = (sw_day_t)h.stockout;
         if (h.has_shelf && sw_sku_shelf_get_or_add(t, index, &sh) == 0)
-                *sh = (struct sw_shelf){.count = (int32_t)h.shelf[0], .ts = h.shelf[1], .zero_open_s = h.shelf[2],
-                                        .above_since = h.shelf[3], .zero_since = h.shelf[4],
+                *sh = (struct sw_shelf){.count = (int32_t)h.shelf[0],
+                                        .ts = h.shelf[1],
+                                        .zero_open_s = h.shelf[2],
+                                        .above_since = h.shelf[3],
+                                        .zero_since = h.shelf[4],
                                         .zero_readings = h.shelf[5]};
         s->first_day = SW_DAY_NONE;
         s->last_day = SW_DAY_NONE;

@@ -110,6 +110,7 @@ void sw_daemon_setup_detectors(struct sw_daemon *d)
         const struct sw_config_detectors *c = &d->cfg.detectors;
         d->detector.ghost = c->ghost.params;
         d->detector.ghost.shelf_false_zero_rate = c->shelf_out.false_zero_rate;
+        d->detector.ghost.min_on_hand = d->cfg.outcomes.material_units;
         d->detector.shelf_out = (struct sw_shelf_out_params){
             .enabled = c->shelf_out.enabled,
             .zero_seconds = c->shelf_out.zero_minutes * 60,

@@ -99,6 +99,7 @@ static void fixture_init(uint32_t book_capacity)
         sw_ghost_params_default(&fx.det.ghost);
         /* These tests pin down the per-SKU poisson run test; bayes mode has test_detect_bayes. */
         fx.det.ghost.mode = SW_GHOST_MODE_POISSON;
+        fx.det.ghost.critical_probability = 0.95;
         fx.det.shelf_out = (struct sw_shelf_out_params){
             .enabled = true, .zero_seconds = 1800, .min_readings = 1, .false_zero_rate = 0.05};
         fx.det.discrepancy =

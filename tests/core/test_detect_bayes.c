@@ -138,27 +138,27 @@ static void test_ghost_found_and_lifecycle(void **state)
 {
         (void)state;
         store_of("S", 40, 1);
-        /* Stopped selling after D-6 (a Friday): Saturday, Monday..Wednesday without a sale,
-         * and a Sunday, on which it never sells. */
-        uint32_t g = steady("GHOST", 1, 30, D - 6);
+        /* Stopped selling after D-9 (a Tuesday): eight days without a sale, one of them a
+         * Sunday, on which it never sells anyway. */
+        uint32_t g = steady("GHOST", 1, 30, D - 9);
         struct sw_detect_summary sum = run(D);
         assert_int_equal(sum.opened, 1);
         assert_int_equal(fx.n, 1);
         const struct sw_finding *f = &fx.f[0];
         assert_int_equal(f->sku_index, g);
         assert_true(f->is_new);
-        assert_int_equal(f->since, D - 5); /* the day after its last sale */
-        assert_int_equal(f->ghost.model, SW_GHOST_MODEL_BETA_BINOMIAL);
-        assert_int_equal(f->ghost.run_days, 5);
+        assert_int_equal(f->since, D - 8); /* the day after its last sale */
+        assert_int_equal(f->ghost.model, SW_GHOST_MODEL_NB_MIXTURE);
+        assert_int_equal(f->ghost.run_days, 8);
         assert_true(f->probability >= 0.8);
-        assert_true(strstr(f->description, "No sales for 5 open days") != NULL);
+        assert_true(strstr(f->description, "No sales for 8 open days") != NULL);
         assert_true(is_open(g));
         /* The next day, still nothing: the same episode, updated. */
         sw_sku_advance(&fx.skus, g, D);
         sum = run(D + 1);
         assert_int_equal(sum.opened, 0);
         assert_int_equal(sum.updated, 1);
-        assert_int_equal(fx.f[0].since, D - 5);
+        assert_int_equal(fx.f[0].since, D - 8);
         /* It sells on D: cleared the day after. */
         sw_sku_add_sold(&fx.skus, g, D + 1, 3);
         sum = run(D + 2);
@@ -175,7 +175,7 @@ static void test_budget_admits_strongest_first(void **state)
         char key[16];
         for (int k = 0; k < 5; k++) {
                 snprintf(key, sizeof(key), "G%d", k);
-                g[k] = steady(key, 1, 10 + k, D - 6); /* same evidence, more money each */
+                g[k] = steady(key, 1, 10 + k, D - 9); /* same evidence, more money each */
         }
         /* Each has P = p; a budget of 2.5 x (1 - p) admits two, strongest (dearest) first. */
         sw_ghost_params_default(&fx.det.ghost);
@@ -192,7 +192,7 @@ static void test_budget_admits_strongest_first(void **state)
         store_of("S", 40, 1);
         for (int k = 0; k < 5; k++) {
                 snprintf(key, sizeof(key), "G%d", k);
-                g[k] = steady(key, 1, 10 + k, D - 6);
+                g[k] = steady(key, 1, 10 + k, D - 9);
         }
         fx.det.ghost.false_alerts_per_day = 2.5 * (1.0 - p);
         struct sw_detect_summary sum = run(D);
@@ -209,7 +209,7 @@ static void test_candidates_beyond_capacity_are_deferred(void **state)
         store_of("S", 40, 1);
         for (int k = 0; k < CANDIDATES + 4; k++) {
                 snprintf(key, sizeof(key), "G%d", k);
-                steady(key, 1, 10 + k, D - 6);
+                steady(key, 1, 10 + k, D - 9);
         }
         fx.det.ghost.false_alerts_per_day = 1000.0;
         struct sw_detect_summary sum = run(D);
@@ -256,7 +256,7 @@ static void test_category_outage_raises_nothing(void **state)
                 steady(key, 2, 20, D - 3);
         }
         /* A real ghost in category 1 is still found. */
-        uint32_t g = steady("GHOST", 1, 30, D - 6);
+        uint32_t g = steady("GHOST", 1, 30, D - 9);
         struct sw_detect_summary sum = run(D);
         assert_int_equal(sum.store_shortfall_days, 0);
         assert_int_equal(sum.category_shortfall_days, 2);
@@ -268,8 +268,9 @@ static void test_known_stockout_is_not_evidence(void **state)
 {
         (void)state;
         store_of("S", 40, 1);
-        uint32_t g = steady("RESTOCKED", 1, 30, D - 6);
+        uint32_t g = steady("RESTOCKED", 1, 30, D - 9);
         /* The book was at 0 until a delivery on D-2: only D-1 is a day it could have sold. */
+        sw_sku_at(&fx.skus, g)->stockout_from = D - 5;
         sw_sku_at(&fx.skus, g)->stockout_day = D - 2;
         struct sw_detect_summary sum = run(D);
         assert_int_equal(sum.opened, 0);

@@ -804,6 +804,7 @@ enum blob_scalar {
         SC_LAST_DAY,
         SC_FC_LAST,
         SC_NEG_SINCE,
+        SC_STOCKOUT_FROM,
         SC_STOCKOUT
 };
 #define BLOB_SCALAR(k) (BLOB_HEAD + 4 * (k))

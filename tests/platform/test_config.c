@@ -112,9 +112,8 @@ static void test_defaults(void **state)
         assert_true(c.detectors.ghost.enabled);
         assert_int_equal(c.detectors.ghost.params.mode, SW_GHOST_MODE_BAYES);
         assert_float_equal(c.detectors.ghost.params.onset_rate, 0.002, 1e-12);
-        assert_float_equal(c.detectors.ghost.params.min_probability, 0.8, 1e-12);
+        assert_float_equal(c.detectors.ghost.params.min_probability, 0.95, 1e-12);
         assert_float_equal(c.detectors.ghost.params.false_alerts_per_day, 1.0, 1e-12);
-        assert_float_equal(c.detectors.ghost.params.prior_days, 10.0, 1e-12);
         assert_int_equal(c.detectors.ghost.max_new_per_day, 200);
         assert_int_equal(c.detectors.shelf_out.min_readings, 3);
         assert_int_equal(c.detectors.shelf_out.max_gap_minutes, 120);
@@ -129,7 +128,7 @@ static void test_defaults(void **state)
         assert_int_equal(c.detectors.ghost.params.max_run_days, 28);
         assert_float_equal(c.detectors.ghost.params.overdispersion_threshold, 0.1, 1e-12);
         assert_float_equal(c.detectors.ghost.params.warning_probability, 0.7, 1e-12);
-        assert_float_equal(c.detectors.ghost.params.critical_probability, 0.95, 1e-12);
+        assert_float_equal(c.detectors.ghost.params.critical_probability, 0.999, 1e-12);
         assert_int_equal(c.detectors.ghost.params.seed_lookback_days, 7);
         assert_int_equal(c.detectors.ghost.params.seed_min_low_days, 3);
         assert_int_equal(c.detectors.ghost.params.forecast.min_history_days, 14);
@@ -394,9 +393,9 @@ static void test_error_cross_settings(void **state)
                           "must be at most detectors.ghost.seed_lookback_days (7)");
         assert_load_error("detectors = { forecast = { min_history_days = 57; }; };\n", 1,
                           "detectors.forecast.min_history_days", "limits.history_days (56)");
-        assert_load_error("detectors = { ghost = { warning_probability = 0.96; }; };\n", 1,
+        assert_load_error("detectors = { ghost = { warning_probability = 0.9991; }; };\n", 1,
                           "detectors.ghost.warning_probability",
-                          "must be at most detectors.ghost.critical_probability (0.95)");
+                          "must be at most detectors.ghost.critical_probability (0.999)");
         assert_load_error("broker = { password = \"x\"; };\n", 1, "broker.password",
                           "requires broker.username");
 }
@@ -705,7 +704,6 @@ static const char *const all_settings[] = {
     "detectors.ghost.onset_rate",
     "detectors.ghost.min_probability",
     "detectors.ghost.false_alerts_per_day",
-    "detectors.ghost.prior_days",
     "detectors.ghost.max_new_per_day",
     "detectors.shelf_out.min_readings",
     "detectors.shelf_out.max_gap_minutes",
