@@ -49,10 +49,9 @@ static bool forest_ready(const struct sw_ml_run *run)
         return run->forest && sw_iforest_fitted(run->forest);
 }
 
-static int flag_sku(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run,
-                    uint32_t i, sw_day_t as_of, const float *x, double score,
-                    const double *contributions, const struct score_moments *m, sw_finding_fn fn,
-                    void *ctx, struct sw_detect_summary *sum)
+static int flag_sku(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run, uint32_t i,
+                    sw_day_t as_of, const float *x, double score, const double *contributions,
+                    const struct score_moments *m, sw_finding_fn fn, void *ctx, struct sw_detect_summary *sum)
 {
         const struct sw_sku *s = sw_sku_at(d->skus, i);
         double sd = moments_sd(m), z = sd > 0 ? (score - m->mean) / sd : 0;
@@ -62,15 +61,13 @@ static int flag_sku(struct sw_detector *d, const struct sw_ml_params *p, struct 
         /* Hysteresis: an episode opens above the threshold at warning_sigma, and stays open
          * while the score stays above the threshold, so a SKU near the line does not flap
          * into a new anomaly every few days. */
-        bool flagged = above && (open || z >= p->warning_sigma *
-                                                  sw_detect__scale(d, SW_ANOMALY_ML_DETECTED, s));
+        bool flagged = above && (open || z >= p->warning_sigma * sw_detect__scale(d, SW_ANOMALY_ML_DETECTED, s));
         if (above && !flagged)
                 sum->quiet++;
         /* Nothing to report for a normal SKU without an open episode. */
         if (!flagged && !open)
                 return 0;
-        struct sw_finding f = {
-            .type = SW_ANOMALY_ML_DETECTED, .sku_index = i, .as_of = as_of, .score = score};
+        struct sw_finding f = {.type = SW_ANOMALY_ML_DETECTED, .sku_index = i, .as_of = as_of, .score = score};
         memcpy(f.ml.features, x, sizeof(f.ml.features));
         memcpy(f.ml.contributions, contributions, sizeof(f.ml.contributions));
         f.ml.z = z;
@@ -82,8 +79,7 @@ static int flag_sku(struct sw_detector *d, const struct sw_ml_params *p, struct 
         f.probability = 0.5 * erfc(-z / sqrt(2.0));
         f.value = s->on_hand > 0 ? s->on_hand * sw_detect__sku_price(s) : 0;
         f.action = sw_ml_action(f.ml.contributions);
-        if (sw_explain(x, f.ml.contributions, run->stats, p->max_reasons, f.description,
-                       sizeof(f.description)) < 0)
+        if (sw_explain(x, f.ml.contributions, run->stats, p->max_reasons, f.description, sizeof(f.description)) < 0)
                 f.description[0] = '\0';
         return sw_detect__transition(d, &f, flagged, !flagged, as_of, fn, ctx, sum);
 }
@@ -94,8 +90,8 @@ static int flag_sku(struct sw_detector *d, const struct sw_ml_params *p, struct 
 #define ML_BATCH 96
 
 /* Pass 1 for one batch: the day's moments, and the threshold bit of each SKU. */
-static void score_batch(const struct sw_ml_run *run, const float *x, const uint32_t *idx,
-                        uint32_t n, struct score_moments *m)
+static void score_batch(const struct sw_ml_run *run, const float *x, const uint32_t *idx, uint32_t n,
+                        struct score_moments *m)
 {
         double scores[ML_BATCH];
         if (n == 0 || sw_iforest_score_many(run->forest, x, n, scores) < 0)
@@ -116,8 +112,8 @@ static bool ml_may_flag(struct sw_detector *d, const struct sw_ml_run *run, uint
         return sw_anomaly_book_find(d->book, SW_ANOMALY_ML_DETECTED, i, &since) == 0;
 }
 
-int sw_detect_ml(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run,
-                 sw_day_t as_of, sw_finding_fn fn, void *ctx, struct sw_detect_summary *ret)
+int sw_detect_ml(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run, sw_day_t as_of,
+                 sw_finding_fn fn, void *ctx, struct sw_detect_summary *ret)
 {
         struct sw_detect_summary sum = {0};
         struct score_moments m = {0};

@@ -16,7 +16,7 @@ struct sw_ml_params {
 
 /* What one run reads and feeds, all owned by the caller. */
 struct sw_ml_run {
-        const struct sw_iforest *forest; /* the model, NULL or unfitted: only feed the reservoir */
+        const struct sw_iforest *forest;      /* the model, NULL or unfitted: only feed the reservoir */
         const struct sw_feature_stats *stats; /* per-feature baseline of the training data */
         struct sw_reservoir *reservoir;       /* receives every SKU-day vector, or NULL */
         double *category_avg;                 /* [max_categories] scratch */
@@ -34,8 +34,8 @@ struct sw_ml_run {
  * threshold alone would flood HQ). An open episode clears when its SKU is no longer
  * flagged. Returns 0 or the callback's error.
  */
-int sw_detect_ml(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run,
-                 sw_day_t as_of, sw_finding_fn fn, void *ctx, struct sw_detect_summary *ret);
+int sw_detect_ml(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run, sw_day_t as_of,
+                 sw_finding_fn fn, void *ctx, struct sw_detect_summary *ret);
 
 /* The action an associate should take for a flagged SKU, from its strongest feature. */
 enum sw_action sw_ml_action(const double contributions[SW_FEAT_COUNT]);

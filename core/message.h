@@ -20,26 +20,25 @@ enum sw_msg_kind {
 
 /* Why a message was refused; each has a counter in health. */
 enum sw_reject_reason {
-        SW_REJECT_TOO_LARGE,      /* payload over limits.max_payload_bytes */
-        SW_REJECT_NOT_JSON,       /* does not parse as JSON (or nests too deep) */
-        SW_REJECT_NOT_OBJECT,     /* top level is not an object */
-        SW_REJECT_MISSING_FIELD,  /* a required field is absent */
-        SW_REJECT_WRONG_TYPE,     /* a field has the wrong JSON type */
-        SW_REJECT_OUT_OF_RANGE,   /* a number is negative, NaN, fractional or too big where not
-                                     allowed */
-        SW_REJECT_BAD_TIMESTAMP,  /* ts is not RFC 3339 nor Unix seconds */
-        SW_REJECT_BAD_DATE,       /* a date is not YYYY-MM-DD */
-        SW_REJECT_BAD_SKU,        /* sku empty, too long or not printable ASCII */
-        SW_REJECT_BAD_CATEGORY,   /* category empty or too long */
-        SW_REJECT_BAD_ID,         /* id empty or too long */
-        SW_REJECT_TOO_MANY_ITEMS, /* more lines/items than limits.max_items_per_message */
-        SW_REJECT_EMPTY,          /* lines/items array is empty */
-        SW_REJECT_TOO_OLD,        /* event day older than the history window */
-        SW_REJECT_IN_FUTURE,      /* event time beyond limits.max_future_seconds */
-        SW_REJECT_SKU_TABLE_FULL, /* a new SKU did not fit in limits.max_skus */
-        SW_REJECT_UNKNOWN_TOPIC,  /* topic matches no message kind */
-        SW_REJECT_RATE_LIMITED,   /* the sending device is over limits.device_rate_per_second */
-        SW_REJECT_UNKNOWN_SKU,    /* a cycle count of a SKU the gateway has no record of */
+        SW_REJECT_TOO_LARGE,     /* payload over limits.max_payload_bytes */
+        SW_REJECT_NOT_JSON,      /* does not parse as JSON (or nests too deep) */
+        SW_REJECT_NOT_OBJECT,    /* top level is not an object */
+        SW_REJECT_MISSING_FIELD, /* a required field is absent */
+        SW_REJECT_WRONG_TYPE,    /* a field has the wrong JSON type */
+        SW_REJECT_OUT_OF_RANGE,  /* a number is negative, NaN, fractional or too big where not allowed */
+        SW_REJECT_BAD_TIMESTAMP, /* ts is not RFC 3339 nor Unix seconds */
+        SW_REJECT_BAD_DATE,      /* a date is not YYYY-MM-DD */
+        SW_REJECT_BAD_SKU,       /* sku empty, too long or not printable ASCII */
+        SW_REJECT_BAD_CATEGORY,  /* category empty or too long */
+        SW_REJECT_BAD_ID,        /* id empty or too long */
+        SW_REJECT_TOO_MANY_ITEMS,/* more lines/items than limits.max_items_per_message */
+        SW_REJECT_EMPTY,         /* lines/items array is empty */
+        SW_REJECT_TOO_OLD,       /* event day older than the history window */
+        SW_REJECT_IN_FUTURE,     /* event time beyond limits.max_future_seconds */
+        SW_REJECT_SKU_TABLE_FULL,/* a new SKU did not fit in limits.max_skus */
+        SW_REJECT_UNKNOWN_TOPIC, /* topic matches no message kind */
+        SW_REJECT_RATE_LIMITED,  /* the sending device is over limits.device_rate_per_second */
+        SW_REJECT_UNKNOWN_SKU,   /* a cycle count of a SKU the gateway has no record of */
         SW_REJECT_REASON_COUNT
 };
 
@@ -73,17 +72,17 @@ struct sw_item {
 /* A decoded message. The caller owns items (capacity items_cap). */
 struct sw_msg {
         enum sw_msg_kind kind;
-        const char *id; /* message id (pos, receipt, count), id_len bytes; NULL if none */
+        const char *id;      /* message id (pos, receipt, count), id_len bytes; NULL if none */
         size_t id_len;
-        int64_t ts; /* Unix seconds; valid when has_ts */
+        int64_t ts;          /* Unix seconds; valid when has_ts */
         bool has_ts;
-        uint32_t n_items;   /* items used */
-        uint32_t items_cap; /* capacity of items */
+        uint32_t n_items;    /* items used */
+        uint32_t items_cap;  /* capacity of items */
         struct sw_item *items;
         /* cycle count (SW_MSG_COUNT) only: the single item holds sku and qty = counted. */
         const char *anomaly; /* optional anomaly id being answered, anomaly_len bytes */
         size_t anomaly_len;
-        const char *user; /* optional user, user_len bytes */
+        const char *user;    /* optional user, user_len bytes */
         size_t user_len;
 };
 

@@ -154,6 +154,8 @@ const struct sw_tuning_cell *sw_tuning_cell(const struct sw_tuning *t, enum sw_a
         return cell_at(t, type, (size_t)(category + 1));
 }
 
+
+
 /* FNV-1a, 32 bits: catches a torn or bit-flipped blob; not a defence against tampering. */
 static uint32_t fnv1a(const uint8_t *p, size_t n)
 {
@@ -217,8 +219,7 @@ int sw_tuning_deserialize(struct sw_tuning *t, const void *buf, size_t len)
         if (!t || (!buf && len > 0))
                 return -EINVAL;
         if (len < SW_TUNING_HEADER_SIZE + TUNING_SUM_SIZE ||
-            memcmp(p, tuning_magic, sizeof(tuning_magic)) != 0 ||
-            sw_get_le32(p + 4) != TUNING_VERSION)
+            memcmp(p, tuning_magic, sizeof(tuning_magic)) != 0 || sw_get_le32(p + 4) != TUNING_VERSION)
                 return -EBADMSG;
         saved_categories = sw_get_le32(p + 8);
         saved_types = sw_get_le32(p + 12);
@@ -227,8 +228,7 @@ int sw_tuning_deserialize(struct sw_tuning *t, const void *buf, size_t len)
                 return -EBADMSG;
         saved_cells = (uint64_t)saved_types * ((uint64_t)saved_categories + 1);
         body = SW_TUNING_HEADER_SIZE + saved_cells * TUNING_CELL_SIZE;
-        if ((uint64_t)len != body + TUNING_SUM_SIZE ||
-            sw_get_le32(p + body) != fnv1a(p, (size_t)body))
+        if ((uint64_t)len != body + TUNING_SUM_SIZE || sw_get_le32(p + body) != fnv1a(p, (size_t)body))
                 return -EBADMSG;
         for (uint64_t i = 0; i < saved_cells; i++) {
                 struct sw_tuning_cell c =
