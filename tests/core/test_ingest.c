@@ -308,6 +308,33 @@ static void test_duplicate_id(void **state)
         assert_int_equal(fx.in.counters.duplicates[SW_MSG_RECEIPT], 1);
 }
 
+/* The latest stock-out: from the first day the book is at or below 0 to the newest. */
+static void test_stockout_days(void **state)
+{
+        const int64_t day = 86400;
+        (void)state;
+        inventory(T - 2 * day, "A", 3);
+        assert_int_equal(sku("A")->stockout_day, SW_DAY_NONE);
+        assert_accepted(pos("s1", T - 2 * day + 60, "A", 2), 1, 0);
+        assert_int_equal(sku("A")->stockout_day, SW_DAY_NONE);
+        /* Sold out on D-2. */
+        assert_accepted(pos("s2", T - 2 * day + 120, "A", 1), 1, 0);
+        assert_int_equal(sku("A")->stockout_from, D - 2);
+        assert_int_equal(sku("A")->stockout_day, D - 2);
+        /* Still out on D-1 (a return of nothing changes nothing); restocked on D: it was out
+         * until the delivery, so D is its last day. */
+        assert_accepted(receipt("r1", T, "A", 12), 1, 0);
+        assert_int_equal(sku("A")->stockout_from, D - 2);
+        assert_int_equal(sku("A")->stockout_day, D);
+        /* Selling from stock moves nothing. */
+        assert_accepted(pos("s3", T + 60, "A", 5), 1, 0);
+        assert_int_equal(sku("A")->stockout_day, D);
+        /* A count that finds nothing starts a new stock-out. */
+        inventory(T + day, "A", 0);
+        assert_int_equal(sku("A")->stockout_from, D + 1);
+        assert_int_equal(sku("A")->stockout_day, D + 1);
+}
+
 static void test_receipt(void **state)
 {
         (void)state;
@@ -855,6 +882,7 @@ int main(void)
             T_(test_pos_sale_event_day),
             T_(test_pos_return),
             T_(test_duplicate_id),
+            T_(test_stockout_days),
             T_(test_receipt),
             T_(test_inventory_sets_book),
             T_(test_inventory_categories_full),

@@ -847,7 +847,10 @@ static uint32_t make_rich_sku(struct sw_sku_table *t)
         sh->zero_open_s = 3600;
         sh->above_since = 1795510000;
         sh->zero_since = 1795512000;
+        sh->zero_readings = 0;
         s->book_negative_since = 1795513000;
+        s->stockout_from = D0 + 2;
+        s->stockout_day = D0 + 4;
         sw_sku_mark_dirty(t, i);
         return i;
 }
@@ -861,6 +864,7 @@ static void assert_shelf_equal(const struct sw_shelf *a, const struct sw_shelf *
         assert_int_equal(a->zero_open_s, b->zero_open_s);
         assert_int_equal(a->above_since, b->above_since);
         assert_int_equal(a->zero_since, b->zero_since);
+        assert_int_equal(a->zero_readings, b->zero_readings);
 }
 
 /* Sales and forecasts of SKU i in a equal those of j in b over [from, to]. */
@@ -875,6 +879,49 @@ static void assert_rings_equal(const struct sw_sku_table *a, uint32_t i,
                         fail_msg("day D0%+d: forecast %g vs %g", d - D0,
                                  sw_sku_pushed_forecast(a, i, d), sw_sku_pushed_forecast(b, j, d));
         }
+}
+
+/* A version 2 blob (before the stock-out days and the zero-reading streak): v3 less those. */
+static size_t to_v2(const uint8_t *v3, size_t n, bool has_shelf, uint8_t *ret)
+{
+        size_t stockout = BLOB_SCALAR(SC_STOCKOUT_FROM), shelf_end = BLOB_SCALAR(SC_STOCKOUT + 1) +
+                                                                     (has_shelf ? BLOB_SHELF : 0);
+        memcpy(ret, v3, stockout);
+        ret[0] = 2;
+        size_t at = stockout;
+        if (has_shelf) { /* the five v2 shelf words, not the sixth */
+                memcpy(ret + at, v3 + BLOB_SCALAR(SC_STOCKOUT + 1), BLOB_SHELF - 4);
+                at += BLOB_SHELF - 4;
+        }
+        memcpy(ret + at, v3 + shelf_end, n - shelf_end);
+        return at + (n - shelf_end);
+}
+
+static void test_restore_version_2(void **state)
+{
+        struct fixture f, g;
+        uint8_t blob[SW_SKU_BLOB_MAX(14, 14)], old[SW_SKU_BLOB_MAX(14, 14)];
+        uint32_t i, j;
+        (void)state;
+        fixture_init(&f, 4, 14, 0, 4);
+        fixture_init(&g, 4, 14, 0, 4);
+        i = make_rich_sku(&f.t);
+        sw_sku_shelf(&f.t, i)->count = 0; /* at zero: a v2 streak reads as one reading */
+        int n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
+        assert_true(n > 0);
+        size_t m = to_v2(blob, (size_t)n, true, old);
+        assert_int_equal(m, (size_t)n - 12);
+        assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, old, m), 0);
+        assert_int_equal(sw_sku_table_find(&g.t, "SKU-RICH", 8, &j), 0);
+        const struct sw_sku *b = sw_sku_at(&g.t, j);
+        assert_int_equal(b->stockout_from, SW_DAY_NONE);
+        assert_int_equal(b->stockout_day, SW_DAY_NONE);
+        assert_int_equal(b->book_negative_since, 1795513000);
+        assert_int_equal(sw_sku_shelf(&g.t, j)->zero_readings, 1);
+        assert_int_equal(sw_sku_shelf(&g.t, j)->zero_since, 1795512000);
+        assert_rings_equal(&f.t, i, &g.t, j, D0 - 20, D0 + 12);
+        fixture_done(&f);
+        fixture_done(&g);
 }
 
 static void test_serialize_restore(void **state)
@@ -912,6 +959,8 @@ static void test_serialize_restore(void **state)
         assert_null(sw_sku_shelf(&g.t, 0)); /* OTHER still has none */
         assert_int_equal(g.t.n_shelves, 1);
         assert_int_equal(b->book_negative_since, 1795513000);
+        assert_int_equal(b->stockout_from, D0 + 2);
+        assert_int_equal(b->stockout_day, D0 + 4);
         assert_rings_equal(&f.t, i, &g.t, j, D0 - 20, D0 + 12);
         assert_int_equal(sw_sku_sold(&g.t, j, D0 + 9), 9007);
         assert_true(sw_sku_pushed_forecast(&g.t, j, D0 + 9) > 4.8);
@@ -1327,6 +1376,7 @@ int main(void)
             cmocka_unit_test(test_shelf_pool),
             cmocka_unit_test(test_dirty),
             cmocka_unit_test(test_serialize_restore),
+            cmocka_unit_test(test_restore_version_2),
             cmocka_unit_test(test_blob_max),
             cmocka_unit_test(test_restore_shorter_history),
             cmocka_unit_test(test_restore_shelf_pool_full),

@@ -54,6 +54,8 @@ int sim_init_calendar(struct sim *s)
                 sw_civil_from_days(day, &y, &m, &dd);
                 s->closed[d] = (o->closed_weekdays >> sw_weekday(day)) & 1u;
                 s->closed[d] |= us && sim_us_closed(day);
+                for (unsigned k = 0; k < o->n_closed_days; k++)
+                        s->closed[d] |= o->closed_days[k] == d;
                 s->closed[d] |= s->demand.closed && d < s->demand.days && s->demand.closed[d];
                 s->day_factor[d] = us && day == sim_thanksgiving(y) + 1 ? SIM_BLACK_FRIDAY : 1.0;
                 s->open_days += !s->closed[d];

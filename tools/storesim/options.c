@@ -19,7 +19,8 @@ enum sim_opt_kind {
         SIM_OPT_REAL,
         SIM_OPT_DATE,
         SIM_OPT_FLAG,
-        SIM_OPT_WEEKDAY /* repeatable: sets a bit per weekday */
+        SIM_OPT_WEEKDAY, /* repeatable: sets a bit per weekday */
+        SIM_OPT_DAY_INDEX /* repeatable: adds a day index to a list */
 };
 
 /* One command-line option; defaults go through the same parser as arguments. */
@@ -85,6 +86,9 @@ static const struct sim_opt_spec sim_opt_specs[] = {
             "CAL  us (Thanksgiving, Christmas closed; Black Friday x2.5) or none"),
     SIM_OPT("closed-weekday", SIM_OPT_WEEKDAY, closed_weekdays, 0, 0, NULL,
             "DAY  the store is closed every DAY (mon..sun); repeatable"),
+    SIM_OPT("closed-day", SIM_OPT_DAY_INDEX, closed_days, 0, 3660, NULL,
+            "N  the store is closed on day index N (an unplanned closure, a holiday);\n"
+            "     repeatable, at most 16"),
     SIM_OPT("register-outages", SIM_OPT_REAL, register_outages, 0, 100, "0.5",
             "N  a register's feed is silent for hours, N times a week"),
     SIM_OPT("store-outage-days", SIM_OPT_UINT, store_outage_days, 0, 3660, "1",
@@ -225,6 +229,14 @@ static int sim_set_option(struct sim_options *o, const struct sim_opt_spec *spec
         case SIM_OPT_DATE:
                 o->has_start = true;
                 return sw_date_parse(arg, strlen(arg), (sw_day_t *)(void *)field);
+        case SIM_OPT_DAY_INDEX: {
+                unsigned long day = strtoul(arg, &end, 10);
+                if (end == arg || *end || arg[0] == '-' || day > (unsigned long)spec->hi ||
+                    o->n_closed_days >= SIM_MAX_CLOSED_DAYS)
+                        return -EINVAL;
+                o->closed_days[o->n_closed_days++] = (unsigned)day;
+                return 0;
+        }
         case SIM_OPT_WEEKDAY:
                 for (unsigned w = 0; w < 7; w++)
                         if (strcmp(arg, sim_weekday_names[w]) == 0) {

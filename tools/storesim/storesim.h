@@ -31,6 +31,7 @@ struct mosquitto;
 #define SIM_FEATURES       8           /* values in a row of the ml-features reply */
 #define SIM_SCANNER        "handheld1" /* device of the simulated associates' cycle counts */
 #define SIM_WEEK_DAYS      7           /* the report's weekly ghost_stock blocks */
+#define SIM_MAX_CLOSED_DAYS 16         /* --closed-day given at most this often */
 
 /* Command line; see sim_opt_specs for the defaults. */
 struct sim_options {
@@ -75,6 +76,8 @@ struct sim_options {
         double promo_weeks;         /* mean weeks between a SKU's promotions; 0: none */
         const char *holidays;       /* "us" (Thanksgiving, Black Friday, Christmas) or "none" */
         unsigned closed_weekdays;   /* bit per weekday (Monday = bit 0) the store is closed */
+        unsigned closed_days[SIM_MAX_CLOSED_DAYS]; /* --closed-day: day indexes closed */
+        unsigned n_closed_days;     /* how many */
         double register_outages;    /* register feed outages per week; 0: none */
         unsigned store_outage_days; /* whole-store POS outages of one day */
         unsigned cat_outage_days;   /* one-category POS outages of one day */
