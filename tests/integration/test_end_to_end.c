@@ -187,7 +187,10 @@ static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
         }
         free(digest);
 
-        /* The detector finds the injected ghosts (the simulator scores against its ground truth). */
+        /* The detector finds the injected ghosts (the simulator scores against its ground truth).
+         * The store's budget trades recall for precision: in this small store (13 ghosts, each
+         * fixed by a count a week after it starts, slow movers among them) about half are found
+         * in time, and nearly every alert is one (docs/detectors.md has the trade-off). */
         char *report = h_read_file(report_path);
         assert_non_null(report);
         cJSON *r = cJSON_Parse(report);
@@ -195,8 +198,8 @@ static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
         double recall = h_json_number(r, "types.ghost_stock.recall");
         double precision = h_json_number(r, "types.ghost_stock.precision");
         print_message("ghost_stock precision %.3f recall %.3f\n", precision, recall);
-        assert_true(recall >= 0.5);
-        assert_true(precision >= 0.15);
+        assert_true(recall >= 0.3);
+        assert_true(precision >= 0.6);
         cJSON_Delete(r);
 
         h_collector_stop(hq);
