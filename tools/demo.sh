@@ -189,11 +189,15 @@ rr() { # rr COMMAND PAYLOAD: request/response with the daemon, reply on stdout
 # --- daemon ---------------------------------------------------------------
 
 say "shelfwatchd"
-cat >"$tmp/shelfwatch.conf" <<EOF
-# shelfwatchd for one demo run: everything not set here is the embedded default.
-broker = { port = $port; };
-storage = { path = "$tmp/shelfwatch.db"; };
-EOF
+# The simulated store's calendar (time zone, holidays, closed weekdays) is the store group
+# storesim prints for the same options; every detector setting is the embedded default.
+sim_args=(--seed "$seed" --days "$days" --warmup "$warmup")
+{
+        echo "# shelfwatchd for one demo run: everything not set here is the embedded default."
+        echo "broker = { port = $port; };"
+        echo "storage = { path = \"$tmp/shelfwatch.db\"; };"
+        "$storesim" --print-store-config "${sim_args[@]}"
+} >"$tmp/shelfwatch.conf" || die "storesim --print-store-config failed"
 setsid "$shelfwatchd" -c "$tmp/shelfwatch.conf" >"$tmp/shelfwatchd.log" 2>&1 &
 daemon_pid=$!
 ready=0
@@ -238,7 +242,7 @@ watcher_pid=$!
 # storesim prints each detect reply too with --verbose; leave those out.
 set +e
 sh -c 'echo $$ >"$0" && exec "$@"' "$tmp/storesim.pid" \
-        "$storesim" --profile basic --port "$port" --seed "$seed" --days "$days" --warmup "$warmup" --verbose \
+        "$storesim" --port "$port" "${sim_args[@]}" --verbose \
         --associates "$associates" \
         --retries 3 --sleep-ms "$sleep_ms" --truth "$tmp/truth.jsonl" \
         --report "$tmp/report.json" --anomalies "$tmp/anomalies.jsonl" | sed -u '/^detect /d'
