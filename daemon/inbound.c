@@ -198,11 +198,12 @@ static void handle_device(struct sw_daemon *d, const char *topic, enum sw_msg_ki
         struct sw_msg m;
         struct sw_ingest_result res;
         char err[256] = "";
-        /* Per-device rate limit before any decoding: the device is the scanner, else the last
-         * topic level (register, sensor; "receipt", "inventory", "forecast" for the store system). */
+        /* Per-device rate limit before any decoding. A device is its kind and name: the scanner,
+         * else the last topic level (register, sensor; "receipt", "inventory", "forecast" for
+         * the store system), so pos/hh-3 and scanner/hh-3 have a bucket each. */
         const char *who = device ? device : strrchr(topic, '/') + 1;
         size_t who_len = device ? device_len : strlen(who);
-        if (!sw_rate_allow(&d->device_rate, who, who_len, sw_clock_monotonic_ms())) {
+        if (!sw_rate_allow(&d->device_rate, (uint8_t)kind, who, who_len, sw_clock_monotonic_ms())) {
                 sw_ingest_count_reject(&d->ingest, kind, SW_REJECT_RATE_LIMITED);
                 log_reject(d, topic, sw_reject_reason_name(SW_REJECT_RATE_LIMITED),
                            "over limits.device_rate_per_second");
