@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/anomaly_book.h"
+#include "core/command_gate.h"
 #include "core/dedup.h"
 #include "core/detect.h"
 #include "core/ingest.h"
@@ -27,6 +28,8 @@
 /* the inbox file is emptied after a group commit once it is this large */
 #define SW_DAEMON_INBOX_ROTATE_BYTES (1024 * 1024)
 #define SW_PREFIX_MAX 200 /* root, tenant and store are at most 64 bytes each */
+/* Command names with a rate bucket of their own (nine exist; made-up names reuse idle ones) */
+#define SW_DAEMON_COMMAND_NAMES 32
 
 /* A QoS 1 publish handed to libmosquitto and not yet acknowledged. */
 struct sw_inflight {
@@ -128,10 +131,14 @@ struct sw_daemon {
         bool inbox_legacy_rows;          /* rows of the old SQLite inbox table were replayed at
                                             start-up: the next group commit deletes them */
         uint64_t store_errors;           /* failed SQLite writes */
-        uint64_t commands;               /* commands answered */
+        uint64_t commands_run;           /* command requests run (answered or not) */
+        uint64_t replies;                /* command replies published */
+        uint64_t cmd_refused[SW_CMD_REFUSAL_COUNT]; /* requests not run, by reason */
+        bool retained_cmd_logged;        /* a retained command was refused and logged (once) */
         uint64_t unknown_topics;         /* messages on topics under the prefix we do not know */
         struct sw_ratelimit reject_log;  /* rate limit of rejected-message warnings */
         struct sw_rate_limiter device_rate; /* per-device message rate (limits.device_*) */
+        struct sw_rate_limiter command_rate; /* per-command request rate (limits.command_*) */
         struct sw_storage_health storage; /* full disk / I/O error state for health */
         volatile bool stop;              /* set by SIGTERM / SIGINT */
         const char *config_path;         /* file re-read on SIGHUP; NULL = the default path if it

@@ -653,6 +653,8 @@ static const struct config_field limits_fields[] = {
     UINT_FIELD(struct sw_config_limits, device_rate_per_second, 1, 1000000),
     UINT_FIELD(struct sw_config_limits, device_burst, 1, 1000000),
     UINT_FIELD(struct sw_config_limits, max_devices, 1, 1000000),
+    UINT_FIELD(struct sw_config_limits, command_rate_per_second, 1, 1000000),
+    UINT_FIELD(struct sw_config_limits, command_burst, 1, 1000000),
     {0},
 };
 
@@ -1078,6 +1080,8 @@ void sw_config_defaults(struct sw_config *ret)
             .device_rate_per_second = 1000,
             .device_burst = 20000,
             .max_devices = 1024,
+            .command_rate_per_second = 20,
+            .command_burst = 200,
         };
 
         d->schedule_min = 4 * 60 + 30;

@@ -88,7 +88,9 @@ struct sw_config_limits {
         uint32_t outbox_max_rows;       /* outbox rows kept while HQ is unreachable */
         uint32_t device_rate_per_second; /* messages per second per device (token refill) */
         uint32_t device_burst;          /* messages a device may send at once (bucket size) */
-        uint32_t max_devices;           /* devices with their own bucket; the rest share one */
+        uint32_t max_devices;           /* device buckets; idle ones are reused, else shared */
+        uint32_t command_rate_per_second; /* requests per second per command name */
+        uint32_t command_burst;           /* requests of one command name at once (bucket size) */
 };
 
 /* detectors.ghost. The local forecast (detectors.forecast) is loaded into params.forecast. */

@@ -239,7 +239,7 @@ char *h_request(int port, const char *prefix, const char *command, const char *p
         char topic[512], resp[600], portbuf[16], wait[16], out[512];
         static unsigned seq;
         snprintf(topic, sizeof(topic), "%s/cmd/%s", prefix, command);
-        snprintf(resp, sizeof(resp), "%s/test/reply/%d-%u", prefix, (int)getpid(), seq++);
+        snprintf(resp, sizeof(resp), "%s/reply/test-%d-%u", prefix, (int)getpid(), seq++);
         snprintf(portbuf, sizeof(portbuf), "%d", port);
         snprintf(wait, sizeof(wait), "%d", timeout_s);
         snprintf(out, sizeof(out), "/tmp/sw-rr-%d-%u.out", (int)getpid(), seq);
@@ -321,12 +321,13 @@ void h_finish_test(struct h_daemon *d, struct h_broker *b, const char *dir)
 }
 
 struct h_collector {
-        struct mosquitto *m;   /* client */
-        pthread_mutex_t lock;  /* guards msgs */
-        char **msgs;           /* payload copies */
-        size_t n, cap;         /* used, allocated */
-        char pattern[512];     /* subscription */
-        bool subscribed;       /* SUBACK seen */
+        struct mosquitto *m;  /* client */
+        pthread_mutex_t lock; /* guards msgs */
+        char **msgs;          /* payload copies */
+        char **topics;        /* their topics */
+        size_t n, cap;        /* used, allocated */
+        char pattern[512];    /* subscription */
+        bool subscribed;      /* SUBACK seen */
 };
 
 static void on_msg(struct mosquitto *m, void *ctx, const struct mosquitto_message *msg)
@@ -337,7 +338,9 @@ static void on_msg(struct mosquitto *m, void *ctx, const struct mosquitto_messag
         if (c->n == c->cap) {
                 c->cap = c->cap ? 2 * c->cap : 64;
                 c->msgs = realloc(c->msgs, c->cap * sizeof(*c->msgs));
+                c->topics = realloc(c->topics, c->cap * sizeof(*c->topics));
         }
+        c->topics[c->n] = strdup(msg->topic);
         c->msgs[c->n] = calloc(1, (size_t)msg->payloadlen + 1);
         memcpy(c->msgs[c->n], msg->payload, (size_t)msg->payloadlen);
         c->n++;
@@ -407,6 +410,14 @@ char *h_collector_get(struct h_collector *c, size_t i)
         return s;
 }
 
+char *h_collector_topic(struct h_collector *c, size_t i)
+{
+        pthread_mutex_lock(&c->lock);
+        char *s = i < c->n ? strdup(c->topics[i]) : NULL;
+        pthread_mutex_unlock(&c->lock);
+        return s;
+}
+
 void h_collector_stop(struct h_collector *c)
 {
         if (!c)
@@ -414,9 +425,12 @@ void h_collector_stop(struct h_collector *c)
         mosquitto_disconnect(c->m);
         mosquitto_loop_stop(c->m, true);
         mosquitto_destroy(c->m);
-        for (size_t i = 0; i < c->n; i++)
+        for (size_t i = 0; i < c->n; i++) {
                 free(c->msgs[i]);
+                free(c->topics[i]);
+        }
         free(c->msgs);
+        free(c->topics);
         pthread_mutex_destroy(&c->lock);
         free(c);
 }

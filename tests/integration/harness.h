@@ -107,6 +107,8 @@ size_t h_collector_count(struct h_collector *c);
 size_t h_collector_wait(struct h_collector *c, size_t n, int timeout_ms);
 /* A copy of message i's payload (malloc'd), NULL when there is no message i yet. */
 char *h_collector_get(struct h_collector *c, size_t i);
+/* A copy of message i's topic (malloc'd), NULL when there is no message i yet. */
+char *h_collector_topic(struct h_collector *c, size_t i);
 void h_collector_stop(struct h_collector *c);
 
 /* ---- the store simulator and the daemon's state ---- */

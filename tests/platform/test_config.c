@@ -664,6 +664,8 @@ static const char *const all_settings[] = {
     "limits.device_rate_per_second",
     "limits.device_burst",
     "limits.max_devices",
+    "limits.command_rate_per_second",
+    "limits.command_burst",
     "detectors.schedule",
     "detectors.ghost.enabled",
     "detectors.ghost.mode",
