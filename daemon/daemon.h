@@ -28,6 +28,8 @@
 /* the inbox file is emptied after a group commit once it is this large */
 #define SW_DAEMON_INBOX_ROTATE_BYTES (1024 * 1024)
 #define SW_PREFIX_MAX 200 /* root, tenant and store are at most 64 bytes each */
+/* Undone counts whose id a group commit had already stored: deleted at the next commit */
+#define SW_DAEMON_DEDUP_FORGET_MAX 16
 /* Command names with a rate bucket of their own (nine exist; made-up names reuse idle ones) */
 #define SW_DAEMON_COMMAND_NAMES 32
 
@@ -124,12 +126,15 @@ struct sw_daemon {
                                             commit stores it in meta "inbox_generation" */
         bool inbox_open;                 /* inbox records written since the last fdatasync */
         bool inbox_sync_store;           /* a count's outcomes were committed: the next inbox
-                                            flush also syncs the WAL */
+                                            flush also syncs the WAL (daemon/counts.c) */
         uint32_t inbox_rows;             /* inbox records since the last group commit */
         bool outcomes_none;              /* no outcome recorded yet (checked at start-up): no
                                             finding can be suppressed, skip the query */
         bool inbox_legacy_rows;          /* rows of the old SQLite inbox table were replayed at
                                             start-up: the next group commit deletes them */
+        uint64_t dedup_forget[SW_DAEMON_DEDUP_FORGET_MAX]; /* ids of undone counts to delete from
+                                            the stored dedup set (daemon/counts.c) */
+        uint32_t n_dedup_forget;                           /* entries used in dedup_forget */
         uint64_t store_errors;           /* failed SQLite writes */
         uint64_t commands_run;           /* command requests run (answered or not) */
         uint64_t replies;                /* command replies published */
