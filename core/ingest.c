@@ -44,7 +44,12 @@ static void note_book(struct sw_sku *s, int64_t ts)
 /* Look up or add the SKU of an item; false (counted) when the table is full. */
 static bool item_sku(struct sw_ingest *in, const struct sw_item *it, uint32_t *ret_index)
 {
-        if (sw_sku_table_get_or_add(in->skus, it->sku, it->sku_len, ret_index) >= 0)
+        int r = sw_sku_table_get_or_add(in->skus, it->sku, it->sku_len, ret_index);
+        if (r == 1) /* new: its event is this message's, even an old one */
+                sw_sku_at(in->skus, *ret_index)->last_event_day = in->message_day;
+        else if (r == 0)
+                sw_sku_note_event(in->skus, *ret_index, in->message_day);
+        if (r >= 0)
                 return true;
         in->counters.lines_skipped_full++;
         return false;
@@ -269,6 +274,9 @@ int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now, s
         r = in->cal->tz.to_local(in->cal->tz.ctx, now, &now_local);
         if (r < 0)
                 return r;
+        /* For reclaiming SKUs when the table is full (core/sku_reclaim.c). */
+        sw_sku_table_set_today(in->skus, now_local.day);
+        in->message_day = now_local.day;
         if (m->has_ts) {
                 if (m->ts > now + in->p.max_future_seconds)
                         return reject(in, m, SW_REJECT_IN_FUTURE, ret);
@@ -278,6 +286,7 @@ int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now, s
                 /* Only POS lines land in the history ring, so only they can be too old. */
                 if (m->kind == SW_MSG_POS && ev.day <= now_local.day - (sw_day_t)in->skus->p.history_days)
                         return reject(in, m, SW_REJECT_TOO_OLD, ret);
+                in->message_day = ev.day;
         }
         if (m->kind == SW_MSG_FORECAST) {
                 bool ok;

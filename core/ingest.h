@@ -36,6 +36,8 @@ struct sw_ingest {
         int64_t event_clock;                /* newest event time applied (Unix s), 0 none: the
                                                time shelf-out durations are measured to, so a
                                                replay gives the same result as live traffic */
+        sw_day_t message_day;               /* store-local day of the message being applied (its
+                                               ts, else today): each SKU it names had an event */
 };
 
 enum sw_ingest_outcome { SW_INGEST_ACCEPTED, SW_INGEST_DUPLICATE, SW_INGEST_REJECTED };

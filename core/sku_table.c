@@ -1,5 +1,6 @@
 /* Fixed-capacity SKU table: open-addressing index, key arena, history ring. */
 #include "core/sku_table.h"
+#include "core/sku_table_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -51,10 +52,13 @@ size_t sw_sku_table_memory_size(const struct sw_sku_table_params *params)
         p = resolved(params);
         n = p.max_skus;
         return ALIGN8(n * sizeof(struct sw_sku)) + ALIGN8(n * p.history_days) +
-               ALIGN8((size_t)p.max_fast * p.history_days * sizeof(uint16_t)) + ALIGN8(n * p.forecast_days) +
+               ALIGN8((size_t)p.max_fast * p.history_days * sizeof(uint16_t)) +
+               ALIGN8(n * p.forecast_days) +
                ALIGN8((size_t)p.max_shelves * sizeof(struct sw_shelf)) +
-               ALIGN8((size_t)slots_for(p.max_skus) * sizeof(uint32_t)) + ALIGN8(p.key_arena_bytes) +
-               ALIGN8((size_t)p.max_categories * (SW_CATEGORY_MAX_LEN + 1)) + ALIGN8(n * sizeof(uint32_t));
+               ALIGN8((size_t)slots_for(p.max_skus) * sizeof(uint32_t)) +
+               ALIGN8(p.key_arena_bytes) +
+               ALIGN8((size_t)p.max_categories * (SW_CATEGORY_MAX_LEN + 1)) +
+               ALIGN8(n * sizeof(uint32_t)) + ALIGN8(SW_SKU_RECLAIM_PENDING * sizeof(uint32_t));
 }
 
 int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *p, void *mem, size_t size)
@@ -86,6 +90,10 @@ int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *
         t->categories = (char(*)[SW_CATEGORY_MAX_LEN + 1])(void *)at;
         at += ALIGN8((size_t)p->max_categories * (SW_CATEGORY_MAX_LEN + 1));
         t->dirty = (uint32_t *)(void *)at;
+        at += ALIGN8(n * sizeof(uint32_t));
+        t->reclaimed = (uint32_t *)(void *)at;
+        t->today = SW_DAY_NONE;
+        t->reclaim_dry_day = SW_DAY_NONE;
         /* Only the index must start zeroed; SKU records and rings are set when used. */
         memset(t->slots, 0, (size_t)t->n_slots * sizeof(uint32_t));
         t->categories[0][0] = '\0';
@@ -95,7 +103,7 @@ int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *
         return 0;
 }
 
-static uint32_t key_hash(const char *s, size_t len)
+uint32_t sw_sku__key_hash(const char *s, size_t len)
 {
         /* FNV-1a, then a final mix so that linear probing sees well-spread slots. */
         uint32_t h = 2166136261u;
@@ -109,10 +117,15 @@ static uint32_t key_hash(const char *s, size_t len)
         return h;
 }
 
-/* Slot holding sku, or the empty slot where it would go. */
-static uint32_t probe(const struct sw_sku_table *t, const char *sku, size_t len)
+uint32_t sw_sku__home(const struct sw_sku_table *t, const char *sku, size_t len)
 {
-        uint32_t i = (uint32_t)(((uint64_t)key_hash(sku, len) * t->n_slots) >> 32);
+        return (uint32_t)(((uint64_t)sw_sku__key_hash(sku, len) * t->n_slots) >> 32);
+}
+
+/* Slot holding sku, or the empty slot where it would go. */
+uint32_t sw_sku__probe(const struct sw_sku_table *t, const char *sku, size_t len)
+{
+        uint32_t i = sw_sku__home(t, sku, len);
         for (;;) {
                 uint32_t v = t->slots[i];
                 if (v == 0)
@@ -129,7 +142,7 @@ int sw_sku_table_find(const struct sw_sku_table *t, const char *sku, size_t len,
         uint32_t slot;
         if (len == 0 || len > SW_SKU_MAX_LEN)
                 return -ENOENT;
-        slot = probe(t, sku, len);
+        slot = sw_sku__probe(t, sku, len);
         if (t->slots[slot] == 0)
                 return -ENOENT;
         *ret_index = t->slots[slot] - 1;
@@ -142,16 +155,30 @@ int sw_sku_table_get_or_add(struct sw_sku_table *t, const char *sku, size_t len,
         struct sw_sku *s;
         if (len == 0 || len > SW_SKU_MAX_LEN)
                 return -EINVAL;
-        slot = probe(t, sku, len);
+        slot = sw_sku__probe(t, sku, len);
         if (t->slots[slot] != 0) {
                 *ret_index = t->slots[slot] - 1;
                 return 0;
         }
-        if (t->count >= t->p.max_skus || t->p.key_arena_bytes - t->arena_used < len + 1)
+        if (t->p.key_arena_bytes - t->arena_used < len + 1)
+                sw_sku__compact_keys(t);
+        if (t->p.key_arena_bytes - t->arena_used < len + 1)
                 return -ENOSPC;
-        index = t->count++;
+        bool reused = false;
+        if (t->count < t->p.max_skus)
+                index = t->count++;
+        else if (sw_sku__reclaim(t, &index) == 0)
+                reused = true;
+        else
+                return -ENOSPC;
+        if (reused)
+                slot = sw_sku__probe(t, sku, len); /* the removal may have moved entries */
         s = &t->skus[index];
+        /* A reclaimed slot may be on the dirty list: keep its mark, so it is listed once. */
+        uint8_t dirty = reused ? s->flags & SW_SKU_DIRTY : 0;
         memset(s, 0, sizeof(*s));
+        s->flags = dirty;
+        s->last_event_day = t->today; /* a SKU just added is not reclaimable at once */
         s->key_offset = t->arena_used;
         s->key_len = (uint8_t)len;
         s->first_day = SW_DAY_NONE;
@@ -470,15 +497,18 @@ void sw_sku_clear_dirty(struct sw_sku_table *t)
         t->n_dirty = 0;
 }
 
-/* Blob layout, little-endian, version 2 (1 held the shelf state and forecasts inline):
- * u8 version (2), u8 flags, u8 category_len, u8 has_shelf, u16 history_len, u16 forecast_len,
- * u32 on_hand, f32 price, u32 book_as_of, i32 first_day, i32 last_day, i32 forecast_last_day,
- * u32 book_negative_since, [has_shelf: i32 count, u32 ts, u32 zero_open_s, u32 above_since,
- * u32 zero_since], category bytes, history_len x u16 sold (oldest first, ending at last_day),
- * forecast_len x u8 forecast code (oldest first, ending at forecast_last_day). */
-#define BLOB_VERSION 2
-#define BLOB_FIXED   (8 + 4 * 7)
-#define BLOB_SHELF   (4 * 5)
+/* Blob layout, little-endian, version 3 (1 held the shelf state and forecasts inline, 2 had no
+ * last_event_day): u8 version (3), u8 flags, u8 category_len, u8 has_shelf, u16 history_len,
+ * u16 forecast_len, u32 on_hand, f32 price, u32 book_as_of, i32 first_day, i32 last_day,
+ * i32 forecast_last_day, u32 book_negative_since, i32 last_event_day, [has_shelf: i32 count,
+ * u32 ts, u32 zero_open_s, u32 above_since, u32 zero_since], category bytes, history_len x u16
+ * sold (oldest first, ending at last_day), forecast_len x u8 forecast code (oldest first, ending
+ * at forecast_last_day). Version 2 blobs are still read. */
+#define BLOB_VERSION    3
+#define BLOB_VERSION_V2 2
+#define BLOB_FIXED_V2   (8 + 4 * 7)
+#define BLOB_FIXED      (BLOB_FIXED_V2 + 4)
+#define BLOB_SHELF      (4 * 5)
 
 static uint8_t *put_u32(uint8_t *p, uint32_t v)
 {
@@ -533,6 +563,7 @@ int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, si
         p = put_u32(p, (uint32_t)s->last_day);
         p = put_u32(p, (uint32_t)s->forecast_last_day);
         p = put_u32(p, s->book_negative_since);
+        p = put_u32(p, (uint32_t)s->last_event_day);
         if (sh) {
                 p = put_u32(p, (uint32_t)sh->count);
                 p = put_u32(p, sh->ts);
@@ -556,13 +587,26 @@ int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, si
 struct blob_head {
         uint8_t flags, cat_len, has_shelf;
         uint16_t hist, fc;
-        uint32_t on_hand, price, book, first, last, fc_last, neg_since;
+        uint32_t on_hand, price, book, first, last, fc_last, neg_since, last_event;
         uint32_t shelf[5];
 };
 
+/* A version 2 blob has no last_event_day: its last sale, book record or shelf reading stands
+ * for it (UTC days: a day early or late at most), none of them: no event known. */
+static uint32_t v2_last_event(const struct blob_head *h)
+{
+        sw_day_t day = (sw_day_t)h->last;
+        if ((h->flags & SW_SKU_HAS_BOOK) && h->book && (sw_day_t)(h->book / 86400) > day)
+                day = (sw_day_t)(h->book / 86400);
+        if (h->has_shelf && h->shelf[1] && (sw_day_t)(h->shelf[1] / 86400) > day)
+                day = (sw_day_t)(h->shelf[1] / 86400);
+        return (uint32_t)day;
+}
+
 static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head *h)
 {
-        if (len < BLOB_FIXED || p[0] != BLOB_VERSION)
+        size_t fixed = len > 0 && p[0] == BLOB_VERSION_V2 ? BLOB_FIXED_V2 : BLOB_FIXED;
+        if (len < fixed || (p[0] != BLOB_VERSION && p[0] != BLOB_VERSION_V2))
                 return NULL;
         h->flags = p[1];
         h->cat_len = p[2];
@@ -570,8 +614,9 @@ static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head 
         h->hist = (uint16_t)(p[4] | p[5] << 8);
         h->fc = (uint16_t)(p[6] | p[7] << 8);
         if (h->has_shelf > 1 || h->cat_len > SW_CATEGORY_MAX_LEN ||
-            len != BLOB_FIXED + (h->has_shelf ? BLOB_SHELF : 0) + h->cat_len + 2u * h->hist + h->fc)
+            len != fixed + (h->has_shelf ? BLOB_SHELF : 0) + h->cat_len + 2u * h->hist + h->fc)
                 return NULL;
+        bool v2 = p[0] == BLOB_VERSION_V2;
         p += 8;
         p = get_u32(p, &h->on_hand);
         p = get_u32(p, &h->price);
@@ -580,6 +625,8 @@ static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head 
         p = get_u32(p, &h->last);
         p = get_u32(p, &h->fc_last);
         p = get_u32(p, &h->neg_since);
+        if (!v2)
+                p = get_u32(p, &h->last_event);
         for (int i = 0; h->has_shelf && i < 5; i++)
                 p = get_u32(p, &h->shelf[i]);
         if (h->hist > 0 && ((sw_day_t)h->last == SW_DAY_NONE ||
@@ -587,6 +634,8 @@ static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head 
                 return NULL;
         if (h->fc > 0 && (sw_day_t)h->fc_last == SW_DAY_NONE)
                 return NULL;
+        if (v2)
+                h->last_event = v2_last_event(h);
         return p;
 }
 
@@ -620,6 +669,7 @@ int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const vo
         memcpy(&s->price, &h.price, sizeof(h.price));
         s->book_as_of = h.book;
         s->book_negative_since = h.neg_since;
+        s->last_event_day = (sw_day_t)h.last_event;
         if (h.has_shelf && sw_sku_shelf_get_or_add(t, index, &sh) == 0)
                 *sh = (struct sw_shelf){.count = (int32_t)h.shelf[0], .ts = h.shelf[1], .zero_open_s = h.shelf[2],
                                         .above_since = h.shelf[3], .zero_since = h.shelf[4]};

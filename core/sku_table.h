@@ -18,7 +18,7 @@
  * covering the days detectors read them for plus the horizon ahead, so a forecast for a
  * future day never moves the sales ring. Shelf-sensor state lives in a pool sized for
  * the SKUs that have sensors.
- * 100k SKUs x 56 days: 5.6 MB of sales, 4.3 MB of forecasts, 4.4 MB of scalars.
+ * 100k SKUs x 56 days: 5.6 MB of sales, 4.3 MB of forecasts, 4.8 MB of scalars.
  */
 
 #define SW_DAY_NONE INT32_MIN /* no day yet */
@@ -55,6 +55,8 @@ struct sw_sku {
         uint32_t book_negative_since; /* Unix s of the event that drove the book below zero, 0 if not */
         uint32_t shelf;               /* index + 1 of the SKU's shelf state, 0 = no sensor seen */
         uint32_t fast;                /* index + 1 of the SKU's 2-byte sales ring, 0 = 1-byte ring */
+        sw_day_t last_event_day;      /* newest store-local day of a message about the SKU,
+                                         SW_DAY_NONE if none (reclaiming, core/sku_reclaim.c) */
 };
 
 struct sw_sku_table_params {
@@ -87,7 +89,21 @@ struct sw_sku_table {
         char *arena;                  /* [key_arena_bytes] SKU keys */
         char (*categories)[SW_CATEGORY_MAX_LEN + 1]; /* [max_categories] names */
         uint32_t *dirty;              /* [max_skus] indices of SKUs marked dirty */
+        /* reclaiming a SKU slot when the table is full (core/sku_reclaim.c) */
+        const uint8_t *pinned;    /* [max_skus] non-zero: never reclaim (the open-anomaly
+                                     book's types per SKU), NULL: none pinned */
+        sw_day_t today;           /* store-local today, SW_DAY_NONE: reclaim nothing */
+        uint32_t reclaim_cursor;  /* where the next sweep for a reclaimable SKU starts */
+        sw_day_t reclaim_dry_day; /* a whole sweep on this day found none: no sweep again
+                                     until the day changes */
+        uint32_t *reclaimed;      /* [SW_SKU_RECLAIM_PENDING] arena offsets of reclaimed keys
+                                     whose stored state the caller has not deleted yet */
+        uint32_t n_reclaimed;     /* entries used in reclaimed */
+        uint32_t arena_garbage;   /* arena bytes of reclaimed keys, deleted and unused */
+        uint64_t reclaimed_total; /* SKUs reclaimed since start */
 };
+
+#define SW_SKU_RECLAIM_PENDING 1024 /* reclaimed keys awaiting deletion from storage at most */
 
 /* Bytes of caller memory needed for params (0 if params are invalid). */
 size_t sw_sku_table_memory_size(const struct sw_sku_table_params *p);
@@ -97,7 +113,7 @@ int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *
 /* Index of sku, or -ENOENT. */
 int sw_sku_table_find(const struct sw_sku_table *t, const char *sku, size_t len, uint32_t *ret_index);
 /* Index of sku, adding it when new: 1 if added, 0 if found; -ENOSPC when the table or key
- * arena is full, -EINVAL for an empty or too long key. */
+ * arena is full and no SKU is reclaimable (see below), -EINVAL for an empty or too long key. */
 int sw_sku_table_get_or_add(struct sw_sku_table *t, const char *sku, size_t len, uint32_t *ret_index);
 static inline struct sw_sku *sw_sku_at(const struct sw_sku_table *t, uint32_t index)
 {
@@ -147,6 +163,31 @@ double sw_forecast_decode(uint8_t code);
 void sw_sku_mark_dirty(struct sw_sku_table *t, uint32_t index);
 /* Clear all dirty marks (after they were persisted). */
 void sw_sku_clear_dirty(struct sw_sku_table *t);
+
+/*
+ * Reclaiming (core/sku_reclaim.c). When the table is full, a new SKU takes the slot of a
+ * reclaimable one: no message about it for the whole history window (last_event_day <= today -
+ * history_days), no units on the book (on_hand <= 0) and no open anomaly (pinned[index] == 0).
+ * Such a SKU has nothing left that a detector could read or an associate act on; if it comes
+ * back it starts anew. Its shelf state and 2-byte ring go back to their pools. Its key stays in
+ * the arena until the caller has deleted its stored state (sw_sku_reclaimed_key(), then
+ * sw_sku_reclaimed_flushed()); at most SW_SKU_RECLAIM_PENDING wait, beyond that nothing is
+ * reclaimed. Keys of flushed SKUs are garbage that the arena compacts once it is full.
+ * A sweep that finds nothing is not repeated the same day. Nothing is reclaimed while today is
+ * SW_DAY_NONE (the start-up restore).
+ */
+/* The per-SKU bytes saying which SKUs must never be reclaimed (NULL: none). */
+void sw_sku_table_set_pinned(struct sw_sku_table *t, const uint8_t *pinned);
+/* Store-local today, for the reclaim rule (the caller sets it before applying a message). */
+void sw_sku_table_set_today(struct sw_sku_table *t, sw_day_t today);
+/* A message about the SKU, dated day: last_event_day moves forward. */
+void sw_sku_note_event(struct sw_sku_table *t, uint32_t index, sw_day_t day);
+/* True when the SKU's slot may be reclaimed now (the rule above). */
+bool sw_sku_reclaimable(const struct sw_sku_table *t, uint32_t index);
+/* Key k (0..n_reclaimed - 1) of a reclaimed SKU whose stored state is to be deleted. */
+const char *sw_sku_reclaimed_key(const struct sw_sku_table *t, uint32_t k);
+/* The caller deleted every reclaimed key's stored state: their arena bytes become garbage. */
+void sw_sku_reclaimed_flushed(struct sw_sku_table *t);
 
 /* Serialise one SKU's state (scalars, shelf state, category name, both rings oldest
  * first) into buf. Returns the length, or -ENOBUFS. SW_SKU_BLOB_MAX(h, f) bytes always

@@ -74,6 +74,8 @@ static int alloc_core(struct sw_daemon *d)
         if (r == 0)
                 r = sw_anomaly_book_init(&d->book, c->limits.max_open_anomalies, tp.max_skus, at, book);
         at += book;
+        /* A SKU with an open anomaly is never reclaimed (core/sku_reclaim.c). */
+        sw_sku_table_set_pinned(&d->skus, d->book.open_types);
         if (r == 0)
                 r = sw_detector_init(&d->detector, &d->skus, &d->book, &d->cal, at, det);
         at += det;

@@ -81,6 +81,7 @@ cJSON *sw_cmd_health(struct sw_daemon *d)
         skus = cJSON_AddObjectToObject(o, "skus");
         cJSON_AddNumberToObject(skus, "tracked", d->skus.count);
         cJSON_AddNumberToObject(skus, "capacity", d->skus.p.max_skus);
+        cJSON_AddNumberToObject(skus, "reclaimed", (double)d->skus.reclaimed_total);
         cJSON_AddNumberToObject(skus, "categories", d->skus.n_categories - 1);
         cJSON_AddNumberToObject(skus, "history_days", d->skus.p.history_days);
         cJSON_AddNumberToObject(skus, "with_shelf_sensors", d->skus.n_shelves);

@@ -905,6 +905,29 @@ static void test_skip_reasons(void **state)
         assert_int_equal(r.items_skipped, 1);
 }
 
+/* Every message naming a SKU dates its last event; a full table reclaims a SKU quiet for the
+ * whole history window (and with nothing on the book) for a new one, instead of skipping it. */
+static void test_events_and_reclaim(void **state)
+{
+        (void)state;
+        fixture_init(2, 4);
+        inventory(T - 20 * 86400, "OLD", 0);
+        assert_int_equal(sku("OLD")->last_event_day, D - 20);
+        inventory(T - 30 * 86400, "OLD", 0); /* older: the last event does not go back */
+        assert_int_equal(sku("OLD")->last_event_day, D - 20);
+        inventory(T - 3600, "NEAR", 0);
+        assert_int_equal(sku("NEAR")->last_event_day, D);
+        struct sw_ingest_result r = receipt("r1", T, "NEW", 4);
+        assert_accepted(r, 1, 0);
+        assert_int_equal(r.skipped_table_full, 0);
+        assert_int_equal(fx.skus.reclaimed_total, 1);
+        assert_int_equal(sw_sku_table_find(&fx.skus, "OLD", 3, &(uint32_t){0}), -ENOENT);
+        assert_int_equal(sku("NEW")->on_hand, 4);
+        /* NEAR and NEW are recent: the next new SKU is skipped. */
+        r = receipt("r2", T, "NEWER", 1);
+        assert_int_equal(r.skipped_table_full, 1);
+}
+
 int main(void)
 {
 #define T_(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -925,6 +948,7 @@ int main(void)
             T_(test_stale_cycle_count),
             T_(test_undo_cycle_count),
             T_(test_skip_reasons),
+            T_(test_events_and_reclaim),
             T_(test_in_future),
             T_(test_pos_too_old),
             T_(test_sku_table_full),

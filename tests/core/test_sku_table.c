@@ -790,9 +790,10 @@ static void test_dirty(void **state)
 
 /* ---- serialise / restore ---- */
 
-/* Blob layout (core/sku_table.c, version 2): an 8-byte head (version, flags, category length,
- * has_shelf, u16 history length, u16 forecast length), seven u32 scalars, five u32 of shelf
- * state when has_shelf, the category, 2 bytes a history day, 1 byte a forecast day. */
+/* Blob layout (core/sku_table.c, version 3): an 8-byte head (version, flags, category length,
+ * has_shelf, u16 history length, u16 forecast length), eight u32 scalars (version 2: seven, no
+ * last event day), five u32 of shelf state when has_shelf, the category, 2 bytes a history
+ * day, 1 byte a forecast day. */
 #define BLOB_HEAD  8
 #define BLOB_SHELF (5 * 4)
 enum blob_scalar {
@@ -802,7 +803,8 @@ enum blob_scalar {
         SC_FIRST_DAY,
         SC_LAST_DAY,
         SC_FC_LAST,
-        SC_NEG_SINCE
+        SC_NEG_SINCE,
+        SC_LAST_EVENT
 };
 #define BLOB_SCALAR(k) (BLOB_HEAD + 4 * (k))
 
@@ -814,7 +816,7 @@ static size_t blob_fixed(void)
         int n;
         fixture_init(&f, 1, 1, 0, 1);
         n = sw_sku_serialize(&f.t, add(&f.t, "E"), blob, sizeof(blob));
-        assert_int_equal(n, BLOB_SCALAR(SC_NEG_SINCE + 1));
+        assert_int_equal(n, BLOB_SCALAR(SC_LAST_EVENT + 1));
         fixture_done(&f);
         return (size_t)n;
 }
@@ -1283,7 +1285,7 @@ static void test_restore_malformed(void **state)
         assert_int_equal(sw_sku_restore(&g.t, "X", 1, bad, (size_t)n), -EINVAL);
         /* A category longer than allowed, with a consistent size. */
         memset(bad, 0, sizeof(bad));
-        bad[0] = 2;
+        bad[0] = 3;
         bad[2] = SW_CATEGORY_MAX_LEN + 1;
         memset(bad + fixed, 'c', SW_CATEGORY_MAX_LEN + 1);
         assert_int_equal(sw_sku_restore(&g.t, "X", 1, bad, fixed + SW_CATEGORY_MAX_LEN + 1),
