@@ -21,7 +21,6 @@
  * 100k SKUs x 56 days: 5.6 MB of sales, 4.3 MB of forecasts, 4.8 MB of scalars.
  */
 
-#define SW_DAY_NONE INT32_MIN /* no day yet */
 #define SW_SOLD_MAX UINT16_MAX /* daily units saturate here (fast sellers) */
 #define SW_SOLD_NARROW_MAX 255  /* ... or here, for a SKU that found the fast-seller pool full */
 

@@ -81,23 +81,33 @@ static void log_skipped(struct sw_daemon *d, const char *topic, const struct sw_
                                topic, res->skipped_shelves_full);
 }
 
-/* Before any decoding: the device's rate. A device is its kind and name: the scanner, else the
- * last topic level (register, sensor; "receipt", "inventory", "forecast" for the store system),
- * so pos/hh-3 and scanner/hh-3 have a bucket each. */
+/* Before any decoding: the device's rate (a device is its kind and name: the scanner, else the
+ * last topic level, register, sensor, "receipt", "inventory", "forecast" for the store system,
+ * so pos/hh-3 and scanner/hh-3 have a bucket each), and for a count the scanner allow-list. */
 static bool device_admitted(struct sw_daemon *d, const char *topic, enum sw_msg_kind kind,
                             const void *payload, size_t len, const char *device, size_t device_len)
 {
         const char *who = device ? device : strrchr(topic, '/') + 1;
         size_t who_len = device ? device_len : strlen(who);
-        if (sw_rate_allow(&d->device_rate, (uint8_t)kind, who, who_len, sw_clock_monotonic_ms()))
-                return true;
-        sw_ingest_count_reject(&d->ingest, kind, SW_REJECT_RATE_LIMITED);
-        log_reject(d, topic, sw_reject_reason_name(SW_REJECT_RATE_LIMITED),
-                   "over limits.device_rate_per_second");
-        if (kind == SW_MSG_COUNT)
+        if (!sw_rate_allow(&d->device_rate, (uint8_t)kind, who, who_len, sw_clock_monotonic_ms())) {
+                sw_ingest_count_reject(&d->ingest, kind, SW_REJECT_RATE_LIMITED);
+                log_reject(d, topic, sw_reject_reason_name(SW_REJECT_RATE_LIMITED),
+                           "over limits.device_rate_per_second");
+                if (kind == SW_MSG_COUNT)
+                        sw_daemon_count_refused(d, device, device_len, payload, len,
+                                                "rate_limited: count again later");
+                return false;
+        }
+        /* devices.scanners: a count from a scanner not listed changes nothing, judges nothing. */
+        if (kind == SW_MSG_COUNT && !sw_config_scanner_allowed(&d->cfg, device, device_len)) {
+                sw_ingest_count_reject(&d->ingest, kind, SW_REJECT_UNKNOWN_DEVICE);
+                log_reject(d, topic, sw_reject_reason_name(SW_REJECT_UNKNOWN_DEVICE),
+                           "not in devices.scanners");
                 sw_daemon_count_refused(d, device, device_len, payload, len,
-                                        "rate_limited: count again later");
-        return false;
+                                        "unknown_device: this scanner is not in devices.scanners");
+                return false;
+        }
+        return true;
 }
 
 static void handle_device(struct sw_daemon *d, const char *topic, enum sw_msg_kind kind, const void *payload,
