@@ -124,7 +124,7 @@ static void evict(struct sw_sku_table *t, uint32_t index)
 int sw_sku__reclaim(struct sw_sku_table *t, uint32_t *ret_index)
 {
         if (t->today == SW_DAY_NONE || t->count == 0 || t->n_reclaimed >= SW_SKU_RECLAIM_PENDING ||
-            t->reclaim_dry_day == t->today)
+            t->n_reclaimed >= t->p.max_skus || t->reclaim_dry_day == t->today)
                 return -ENOSPC;
         /* A clock sweep: each call goes on where the last stopped, so a full table of busy
          * SKUs costs one lap a day, not one per new SKU. */

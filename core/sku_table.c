@@ -37,6 +37,12 @@ static struct sw_sku_table_params resolved(const struct sw_sku_table_params *p)
         return r;
 }
 
+/* Reclaimed keys that may wait for deletion: never more than the table holds. */
+static uint32_t reclaim_pending(const struct sw_sku_table_params *p)
+{
+        return p->max_skus < SW_SKU_RECLAIM_PENDING ? p->max_skus : SW_SKU_RECLAIM_PENDING;
+}
+
 static bool params_valid(const struct sw_sku_table_params *p)
 {
         return p && p->max_skus > 0 && p->max_skus <= (1u << 28) && p->history_days >= 1 &&
@@ -58,7 +64,7 @@ size_t sw_sku_table_memory_size(const struct sw_sku_table_params *params)
                ALIGN8((size_t)slots_for(p.max_skus) * sizeof(uint32_t)) +
                ALIGN8(p.key_arena_bytes) +
                ALIGN8((size_t)p.max_categories * (SW_CATEGORY_MAX_LEN + 1)) +
-               ALIGN8(n * sizeof(uint32_t)) + ALIGN8(SW_SKU_RECLAIM_PENDING * sizeof(uint32_t));
+               ALIGN8(n * sizeof(uint32_t)) + ALIGN8(reclaim_pending(&p) * sizeof(uint32_t));
 }
 
 int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *p, void *mem, size_t size)

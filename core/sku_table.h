@@ -95,8 +95,8 @@ struct sw_sku_table {
         uint32_t reclaim_cursor;  /* where the next sweep for a reclaimable SKU starts */
         sw_day_t reclaim_dry_day; /* a whole sweep on this day found none: no sweep again
                                      until the day changes */
-        uint32_t *reclaimed;      /* [SW_SKU_RECLAIM_PENDING] arena offsets of reclaimed keys
-                                     whose stored state the caller has not deleted yet */
+        uint32_t *reclaimed; /* [min(max_skus, SW_SKU_RECLAIM_PENDING)] arena offsets of reclaimed
+                                keys whose stored state the caller has not deleted yet */
         uint32_t n_reclaimed;     /* entries used in reclaimed */
         uint32_t arena_garbage;   /* arena bytes of reclaimed keys, deleted and unused */
         uint64_t reclaimed_total; /* SKUs reclaimed since start */
