@@ -66,19 +66,9 @@ static void add_commands(cJSON *o, const struct sw_daemon *d)
                                         (double)d->cmd_refused[r]);
 }
 
-cJSON *sw_cmd_health(struct sw_daemon *d)
+static void add_skus(cJSON *o, const struct sw_daemon *d)
 {
-        cJSON *o = sw_cmd_ok_reply(), *skus, *out, *brokers, *runs, *g;
-        uint64_t rows = 0, bytes = 0;
-        char day[16];
-        cJSON_AddStringToObject(o, "version", sw_version());
-        add_time(o, "started_at", d->started_at);
-        cJSON_AddNumberToObject(o, "uptime_s", (double)(sw_clock_now() - d->started_at));
-        cJSON *msgs = cJSON_AddObjectToObject(o, "messages");
-        add_counters(msgs, &d->ingest.counters);
-        cJSON_AddNumberToObject(msgs, "unknown_topic", (double)d->unknown_topics);
-        add_commands(o, d);
-        skus = cJSON_AddObjectToObject(o, "skus");
+        cJSON *skus = cJSON_AddObjectToObject(o, "skus");
         cJSON_AddNumberToObject(skus, "tracked", d->skus.count);
         cJSON_AddNumberToObject(skus, "capacity", d->skus.p.max_skus);
         cJSON_AddNumberToObject(skus, "reclaimed", (double)d->skus.reclaimed_total);
@@ -88,8 +78,12 @@ cJSON *sw_cmd_health(struct sw_daemon *d)
         cJSON_AddNumberToObject(skus, "shelf_capacity", d->skus.p.max_shelves);
         cJSON_AddNumberToObject(skus, "fast_sellers", d->skus.n_fast);
         cJSON_AddNumberToObject(skus, "fast_seller_capacity", d->skus.p.max_fast);
-        cJSON_AddNumberToObject(o, "open_anomalies", d->book.count);
-        out = cJSON_AddObjectToObject(o, "outbox");
+}
+
+static void add_outbox(cJSON *o, struct sw_daemon *d)
+{
+        uint64_t rows = 0, bytes = 0;
+        cJSON *out = cJSON_AddObjectToObject(o, "outbox");
         (void)sw_store_outbox_depth(d->store, &rows, &bytes);
         cJSON_AddNumberToObject(out, "depth", (double)rows);
         cJSON_AddNumberToObject(out, "bytes", (double)bytes);
@@ -97,20 +91,23 @@ cJSON *sw_cmd_health(struct sw_daemon *d)
         cJSON_AddNumberToObject(out, "delivered", (double)d->outbox_delivered);
         cJSON_AddNumberToObject(out, "refused", (double)d->outbox_refused);
         cJSON_AddNumberToObject(out, "dropped", (double)d->outbox_dropped);
-        cJSON_AddNumberToObject(o, "store_errors", (double)d->store_errors);
-        sw_report_add_tuning(d, o);
+}
+
+static void add_storage(cJSON *o, const struct sw_daemon *d)
+{
         cJSON *stg = cJSON_AddObjectToObject(o, "storage");
         cJSON_AddStringToObject(stg, "state", sw_storage_state_name(d->storage.state));
         add_time(stg, "since", d->storage.since);
         cJSON_AddNumberToObject(stg, "failures", (double)d->storage.failures);
         cJSON_AddStringToObject(stg, "last_error", d->storage.last_error);
         cJSON_AddNumberToObject(stg, "max_db_kib", d->cfg.storage.max_db_kib);
-        brokers = cJSON_AddObjectToObject(o, "brokers");
-        add_link(brokers, "local", d->local);
-        if (d->hq)
-                add_link(brokers, "hq", d->hq);
-        runs = cJSON_AddObjectToObject(o, "detectors");
-        g = cJSON_AddObjectToObject(runs, "ghost_stock");
+}
+
+static void add_detector_runs(cJSON *o, const struct sw_daemon *d)
+{
+        cJSON *runs = cJSON_AddObjectToObject(o, "detectors");
+        cJSON *g = cJSON_AddObjectToObject(runs, "ghost_stock");
+        char day[16];
         cJSON_AddStringToObject(g, "mode", sw_ghost_mode_name(d->detector.ghost.mode));
         add_time(g, "last_run", d->runs.ghost_at);
         if (d->runs.ghost_at) {
@@ -131,5 +128,28 @@ cJSON *sw_cmd_health(struct sw_daemon *d)
         add_time(g, "last_run", d->runs.ml_at);
         if (d->runs.ml_at)
                 sw_cmd_add_summary(g, "found", &d->runs.ml);
+}
+
+cJSON *sw_cmd_health(struct sw_daemon *d)
+{
+        cJSON *o = sw_cmd_ok_reply(), *brokers;
+        cJSON_AddStringToObject(o, "version", sw_version());
+        add_time(o, "started_at", d->started_at);
+        cJSON_AddNumberToObject(o, "uptime_s", (double)(sw_clock_now() - d->started_at));
+        cJSON *msgs = cJSON_AddObjectToObject(o, "messages");
+        add_counters(msgs, &d->ingest.counters);
+        cJSON_AddNumberToObject(msgs, "unknown_topic", (double)d->unknown_topics);
+        add_commands(o, d);
+        add_skus(o, d);
+        cJSON_AddNumberToObject(o, "open_anomalies", d->book.count);
+        add_outbox(o, d);
+        cJSON_AddNumberToObject(o, "store_errors", (double)d->store_errors);
+        sw_report_add_tuning(d, o);
+        add_storage(o, d);
+        brokers = cJSON_AddObjectToObject(o, "brokers");
+        add_link(brokers, "local", d->local);
+        if (d->hq)
+                add_link(brokers, "hq", d->hq);
+        add_detector_runs(o, d);
         return o;
 }
