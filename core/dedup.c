@@ -127,3 +127,23 @@ void sw_dedup_mark_persisted(struct sw_dedup *d)
 {
         d->pending = 0;
 }
+
+int sw_dedup_forget_newest(struct sw_dedup *d, uint64_t hash)
+{
+        uint32_t newest, slot;
+        if (hash <= 1)
+                hash += 2;
+        if (d->count == 0)
+                return -ENOENT;
+        newest = (d->head + d->capacity - 1) % d->capacity;
+        slot = find(d, hash);
+        if (d->fifo[newest] != hash || slot == UINT32_MAX)
+                return -ENOENT;
+        d->slots[slot] = TOMB;
+        d->head = newest;
+        d->count--;
+        if (d->pending == 0)
+                return 1;
+        d->pending--;
+        return 0;
+}

@@ -34,5 +34,10 @@ int sw_dedup_insert(struct sw_dedup *d, uint64_t hash);
 /* Ids inserted since the last mark, oldest first, for persisting: calls fn for each. */
 void sw_dedup_for_each_pending(const struct sw_dedup *d, void (*fn)(void *ctx, uint64_t hash), void *ctx);
 void sw_dedup_mark_persisted(struct sw_dedup *d);
+/* Forget hash when it is the newest id inserted (a message whose effects were undone): 0 when it
+ * was still pending persistence, 1 when it had been persisted already (the caller deletes the
+ * stored copy), -ENOENT when it is not the newest id held. An older id that the insert pushed out
+ * of a full set is not brought back. */
+int sw_dedup_forget_newest(struct sw_dedup *d, uint64_t hash);
 
 #endif

@@ -65,7 +65,12 @@ static void note_record(struct sw_ingest *in, uint32_t index, sw_day_t day)
 /* Look up or add the SKU of an item; false (counted) when the table is full. */
 static bool item_sku(struct sw_ingest *in, const struct sw_item *it, uint32_t *ret_index)
 {
-        if (sw_sku_table_get_or_add(in->skus, it->sku, it->sku_len, ret_index) >= 0)
+        int r = sw_sku_table_get_or_add(in->skus, it->sku, it->sku_len, ret_index);
+        if (r == 1) /* new: its event is this message's, even an old one */
+                sw_sku_at(in->skus, *ret_index)->last_event_day = in->message_day;
+        else if (r == 0)
+                sw_sku_note_event(in->skus, *ret_index, in->message_day);
+        if (r >= 0)
                 return true;
         in->counters.lines_skipped_full++;
         return false;
@@ -78,7 +83,16 @@ static bool line_sku(struct sw_ingest *in, const struct sw_item *it, struct sw_i
         if (item_sku(in, it, ret_index))
                 return true;
         r->items_skipped++;
+        r->skipped_table_full++;
         return false;
+}
+
+/* An item not newer than the state held: ignored, counted. */
+static void skip_stale(struct sw_ingest *in, struct sw_ingest_result *r)
+{
+        in->counters.stale_items++;
+        r->items_skipped++;
+        r->skipped_stale++;
 }
 
 /* A book change from an event at ts applies only if the book was not set after ts. */
@@ -147,6 +161,7 @@ static void apply_inventory_item(struct sw_ingest *in, const struct sw_item *it,
                  * the book back over sales applied since. */
                 if ((s->flags & SW_SKU_HAS_BOOK) && ts <= (int64_t)s->book_as_of) {
                         in->counters.stale_items++;
+                        r->skipped_stale++;
                 } else {
                         bool was_out = (s->flags & SW_SKU_HAS_BOOK) && s->on_hand <= 0;
                         s->on_hand = it->qty;
@@ -181,12 +196,12 @@ static void apply_shelf_reading(struct sw_ingest *in, const struct sw_item *it, 
         if (sw_sku_shelf_get_or_add(in->skus, i, &sh) < 0) {
                 in->counters.shelves_full++;
                 r->items_skipped++;
+                r->skipped_shelves_full++;
                 return;
         }
         s = sw_sku_at(in->skus, i);
         if (sh->count >= 0 && ts <= (int64_t)sh->ts) {
-                in->counters.stale_items++;
-                r->items_skipped++;
+                skip_stale(in, r);
                 return;
         }
         note_record(in, i, ev_local->day);
@@ -236,12 +251,12 @@ static void apply_count(struct sw_ingest *in, const struct sw_item *it, int64_t 
         s = sw_sku_at(in->skus, i);
         r->sku_index = i;
         r->book_before = s->on_hand;
+        r->sku_before = *s;
         /* A count older than the book held (a delayed upload after a newer inventory
          * record) must not roll the book back: applied as "no change". */
         if ((s->flags & SW_SKU_HAS_BOOK) && ts <= (int64_t)s->book_as_of) {
-                in->counters.stale_items++;
                 r->adjustment = 0;
-                r->items_skipped++;
+                skip_stale(in, r);
                 return;
         }
         r->adjustment = (int32_t)((int64_t)it->qty - s->on_hand);
@@ -293,9 +308,13 @@ int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now,
         int r;
 
         memset(ret, 0, sizeof(*ret));
+        ret->event_clock_before = in->event_clock;
         r = in->cal->tz.to_local(in->cal->tz.ctx, now, &now_local);
         if (r < 0)
                 return r;
+        /* For reclaiming SKUs when the table is full (core/sku_reclaim.c). */
+        sw_sku_table_set_today(in->skus, now_local.day);
+        in->message_day = now_local.day;
         if (m->has_ts) {
                 if (m->ts > now + in->p.max_future_seconds)
                         return reject(in, m, SW_REJECT_IN_FUTURE, ret);
@@ -306,6 +325,7 @@ int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now,
                 if (m->kind == SW_MSG_POS &&
                     ev.day <= now_local.day - (sw_day_t)in->skus->p.history_days)
                         return reject(in, m, SW_REJECT_TOO_OLD, ret);
+                in->message_day = ev.day;
         }
         if (m->kind == SW_MSG_FORECAST) {
                 bool ok;
@@ -347,8 +367,7 @@ int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now,
                         if (!line_sku(in, it, ret, &i))
                                 break;
                         if (sw_sku_set_pushed_forecast(in->skus, i, it->date, it->units) < 0) {
-                                in->counters.stale_items++;
-                                ret->items_skipped++;
+                                skip_stale(in, ret);
                                 break;
                         }
                         sw_sku_mark_dirty(in->skus, i);
@@ -375,4 +394,26 @@ int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now,
                 in->event_clock = m->ts;
         in->counters.accepted[m->kind]++;
         return 0;
+}
+
+int sw_ingest_undo_count(struct sw_ingest *in, const struct sw_msg *m,
+                         const struct sw_ingest_result *res)
+{
+        struct sw_sku *s;
+        int r = 0;
+        if (!m || !res || m->kind != SW_MSG_COUNT || res->outcome != SW_INGEST_ACCEPTED ||
+            res->sku_index >= in->skus->count)
+                return -EINVAL;
+        s = sw_sku_at(in->skus, res->sku_index);
+        /* The dirty mark stays as it is now: the SKU is on the dirty list once. */
+        uint8_t dirty = s->flags & SW_SKU_DIRTY;
+        *s = res->sku_before;
+        s->flags = (uint8_t)((s->flags & ~SW_SKU_DIRTY) | dirty);
+        if (m->id)
+                r = sw_dedup_forget_newest(in->dedup, sw_dedup_hash(m->id, m->id_len));
+        in->event_clock = res->event_clock_before;
+        if (in->counters.accepted[SW_MSG_COUNT] > 0)
+                in->counters.accepted[SW_MSG_COUNT]--;
+        in->counters.rejected[SW_MSG_COUNT][SW_REJECT_STORAGE_ERROR]++;
+        return r == 1 ? 1 : 0;
 }

@@ -20,25 +20,29 @@ enum sw_msg_kind {
 
 /* Why a message was refused; each has a counter in health. */
 enum sw_reject_reason {
-        SW_REJECT_TOO_LARGE,     /* payload over limits.max_payload_bytes */
-        SW_REJECT_NOT_JSON,      /* does not parse as JSON (or nests too deep) */
-        SW_REJECT_NOT_OBJECT,    /* top level is not an object */
-        SW_REJECT_MISSING_FIELD, /* a required field is absent */
-        SW_REJECT_WRONG_TYPE,    /* a field has the wrong JSON type */
-        SW_REJECT_OUT_OF_RANGE,  /* a number is negative, NaN, fractional or too big where not allowed */
-        SW_REJECT_BAD_TIMESTAMP, /* ts is not RFC 3339 nor Unix seconds */
-        SW_REJECT_BAD_DATE,      /* a date is not YYYY-MM-DD */
-        SW_REJECT_BAD_SKU,       /* sku empty, too long or not printable ASCII */
-        SW_REJECT_BAD_CATEGORY,  /* category empty or too long */
-        SW_REJECT_BAD_ID,        /* id empty or too long */
-        SW_REJECT_TOO_MANY_ITEMS,/* more lines/items than limits.max_items_per_message */
-        SW_REJECT_EMPTY,         /* lines/items array is empty */
-        SW_REJECT_TOO_OLD,       /* event day older than the history window */
-        SW_REJECT_IN_FUTURE,     /* event time beyond limits.max_future_seconds */
-        SW_REJECT_SKU_TABLE_FULL,/* a new SKU did not fit in limits.max_skus */
-        SW_REJECT_UNKNOWN_TOPIC, /* topic matches no message kind */
-        SW_REJECT_RATE_LIMITED,  /* the sending device is over limits.device_rate_per_second */
-        SW_REJECT_UNKNOWN_SKU,   /* a cycle count of a SKU the gateway has no record of */
+        SW_REJECT_TOO_LARGE,      /* payload over limits.max_payload_bytes */
+        SW_REJECT_NOT_JSON,       /* does not parse as JSON (or nests too deep) */
+        SW_REJECT_NOT_OBJECT,     /* top level is not an object */
+        SW_REJECT_MISSING_FIELD,  /* a required field is absent */
+        SW_REJECT_WRONG_TYPE,     /* a field has the wrong JSON type */
+        SW_REJECT_OUT_OF_RANGE,   /* a number is negative, NaN, fractional or too big where not
+                                     allowed */
+        SW_REJECT_BAD_TIMESTAMP,  /* ts is not RFC 3339 nor Unix seconds */
+        SW_REJECT_BAD_DATE,       /* a date is not YYYY-MM-DD */
+        SW_REJECT_BAD_SKU,        /* sku empty, too long or not printable ASCII */
+        SW_REJECT_BAD_CATEGORY,   /* category empty or too long */
+        SW_REJECT_BAD_ID,         /* id empty or too long */
+        SW_REJECT_TOO_MANY_ITEMS, /* more lines/items than limits.max_items_per_message */
+        SW_REJECT_EMPTY,          /* lines/items array is empty */
+        SW_REJECT_TOO_OLD,        /* event day older than the history window */
+        SW_REJECT_IN_FUTURE,      /* event time beyond limits.max_future_seconds */
+        SW_REJECT_SKU_TABLE_FULL, /* a new SKU did not fit in limits.max_skus */
+        SW_REJECT_UNKNOWN_TOPIC,  /* topic matches no message kind */
+        SW_REJECT_RATE_LIMITED,   /* the sending device is over limits.device_rate_per_second */
+        SW_REJECT_UNKNOWN_SKU,    /* a cycle count of a SKU the gateway has no record of */
+        SW_REJECT_DUPLICATE_KEY,  /* an object of the payload gives a key twice */
+        SW_REJECT_STORAGE_ERROR,  /* a cycle count that could not be made durable (undone) */
+        SW_REJECT_UNKNOWN_DEVICE, /* a cycle count from a scanner not in devices.scanners */
         SW_REJECT_REASON_COUNT
 };
 

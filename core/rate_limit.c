@@ -1,8 +1,10 @@
-/* Per-device token buckets: fixed open-addressing table plus one shared overflow bucket. */
+/* Per-device token buckets: a fixed table with a recency list, idle buckets reused. */
 #include "core/rate_limit.h"
 
 #include <errno.h>
 #include <string.h>
+
+#define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
 
 static uint32_t sw_rate__slots(uint32_t max_devices)
 {
@@ -23,7 +25,8 @@ size_t sw_rate_memory_size(const struct sw_rate_params *p)
 {
         if (!sw_rate__valid(p))
                 return 0;
-        return (size_t)sw_rate__slots(p->max_devices) * sizeof(struct sw_rate_bucket);
+        return ALIGN8((size_t)p->max_devices * sizeof(struct sw_rate_bucket)) +
+               (size_t)sw_rate__slots(p->max_devices) * sizeof(uint32_t);
 }
 
 int sw_rate_init(struct sw_rate_limiter *r, const struct sw_rate_params *p, void *memory,
@@ -36,16 +39,25 @@ int sw_rate_init(struct sw_rate_limiter *r, const struct sw_rate_params *p, void
                 return -ENOBUFS;
         memset(memory, 0, need);
         *r = (struct sw_rate_limiter){
-            .p = *p, .slots = memory, .slot_count = sw_rate__slots(p->max_devices)};
+            .p = *p,
+            .buckets = memory,
+            .slots = (uint32_t *)(void *)((char *)memory + ALIGN8((size_t)p->max_devices *
+                                                                  sizeof(struct sw_rate_bucket))),
+            .slot_count = sw_rate__slots(p->max_devices),
+            .newest = SW_RATE_NONE,
+            .oldest = SW_RATE_NONE};
         r->overflow.hash = 1;
         r->overflow.milli = (uint64_t)p->burst * 1000;
+        r->grants.hash = 1;
+        r->grants.milli = (uint64_t)p->max_devices * 1000;
         return 0;
 }
 
-/* FNV-1a, never 0 (0 marks a free slot). */
-static uint64_t sw_rate__hash(const char *s, size_t n)
+/* FNV-1a over the kind and the name, never 0 (0 marks an unused bucket). */
+static uint64_t sw_rate__hash(uint8_t kind, const char *s, size_t n)
 {
         uint64_t h = UINT64_C(0xcbf29ce484222325);
+        h = (h ^ kind) * UINT64_C(0x100000001b3);
         for (size_t i = 0; i < n; i++) {
                 h ^= (uint8_t)s[i];
                 h *= UINT64_C(0x100000001b3);
@@ -53,60 +65,162 @@ static uint64_t sw_rate__hash(const char *s, size_t n)
         return h ? h : 1;
 }
 
-static struct sw_rate_bucket *sw_rate__find(struct sw_rate_limiter *r, const char *name, size_t n,
-                                            uint64_t now_ms)
+static uint32_t sw_rate__home(const struct sw_rate_limiter *r, uint64_t hash)
 {
-        uint64_t h = sw_rate__hash(name, n);
-        uint32_t mask = r->slot_count - 1;
-        for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
-                struct sw_rate_bucket *b = &r->slots[i];
-                if (b->hash == h && strncmp(b->name, name, n) == 0 && b->name[n] == '\0')
-                        return b;
-                if (b->hash == 0) {
-                        /* Load stays <= 1/2, so a free slot ends every probe. */
-                        if (r->devices >= r->p.max_devices)
-                                break;
-                        r->devices++;
-                        b->hash = h;
-                        memcpy(b->name, name, n);
-                        b->name[n] = '\0';
-                        b->last_ms = now_ms;
-                        b->milli = (uint64_t)r->p.burst * 1000;
-                        return b;
-                }
-        }
-        r->overflow_hits++;
-        return &r->overflow;
+        return (uint32_t)(hash ^ (hash >> 32)) & (r->slot_count - 1);
 }
 
-bool sw_rate_allow(struct sw_rate_limiter *r, const char *device, size_t name_len, uint64_t now_ms)
+/* Tokens (x 1000) bucket b holds at now_ms, at most full; the clock going back adds none. */
+static uint64_t sw_rate__level(const struct sw_rate_bucket *b, uint64_t now_ms, uint64_t full,
+                               uint32_t rate)
+{
+        uint64_t elapsed;
+        if (now_ms <= b->last_ms)
+                return b->milli;
+        elapsed = now_ms - b->last_ms;
+        if (elapsed >= full) /* enough to fill any bucket, as rate >= 1 */
+                return full;
+        /* rate is in tokens per second: one ms adds rate milli-tokens. */
+        return b->milli + elapsed * rate > full ? full : b->milli + elapsed * rate;
+}
+
+/* Refill b to now and take one token; false when it has none. */
+static bool sw_rate__take(struct sw_rate_bucket *b, uint64_t now_ms, uint64_t full, uint32_t rate)
+{
+        b->milli = sw_rate__level(b, now_ms, full, rate);
+        if (now_ms > b->last_ms)
+                b->last_ms = now_ms;
+        if (b->milli < 1000)
+                return false;
+        b->milli -= 1000;
+        return true;
+}
+
+static void sw_rate__unlink(struct sw_rate_limiter *r, uint32_t i)
+{
+        struct sw_rate_bucket *b = &r->buckets[i];
+        if (b->newer != SW_RATE_NONE)
+                r->buckets[b->newer].older = b->older;
+        else
+                r->newest = b->older;
+        if (b->older != SW_RATE_NONE)
+                r->buckets[b->older].newer = b->newer;
+        else
+                r->oldest = b->newer;
+}
+
+static void sw_rate__push_newest(struct sw_rate_limiter *r, uint32_t i)
+{
+        struct sw_rate_bucket *b = &r->buckets[i];
+        b->newer = SW_RATE_NONE;
+        b->older = r->newest;
+        if (r->newest != SW_RATE_NONE)
+                r->buckets[r->newest].newer = i;
+        r->newest = i;
+        if (r->oldest == SW_RATE_NONE)
+                r->oldest = i;
+}
+
+/* Index slot of (kind, name), or the empty slot that ends its probe (load <= 1/2). */
+static uint32_t sw_rate__probe(const struct sw_rate_limiter *r, uint64_t h, uint8_t kind,
+                               const char *name, size_t n)
+{
+        uint32_t mask = r->slot_count - 1;
+        for (uint32_t i = sw_rate__home(r, h);; i = (i + 1) & mask) {
+                uint32_t v = r->slots[i];
+                if (v == 0)
+                        return i;
+                const struct sw_rate_bucket *b = &r->buckets[v - 1];
+                if (b->hash == h && b->kind == kind && strncmp(b->name, name, n) == 0 &&
+                    b->name[n] == '\0')
+                        return i;
+        }
+}
+
+/* Remove the index entry at slot i, shifting later entries of the probe run back (no
+ * tombstones: the table churns forever). */
+static void sw_rate__index_delete(struct sw_rate_limiter *r, uint32_t i)
+{
+        uint32_t mask = r->slot_count - 1;
+        for (uint32_t j = (i + 1) & mask; r->slots[j] != 0; j = (j + 1) & mask) {
+                uint32_t k = sw_rate__home(r, r->buckets[r->slots[j] - 1].hash);
+                /* The entry at j may move to i unless its home lies cyclically in (i, j]. */
+                bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+                if (stays)
+                        continue;
+                r->slots[i] = r->slots[j];
+                i = j;
+        }
+        r->slots[i] = 0;
+}
+
+/* A bucket for a new device: a free one, else the least recently used idle one. */
+static int sw_rate__claim(struct sw_rate_limiter *r, uint64_t now_ms, uint32_t *ret)
+{
+        uint64_t full = (uint64_t)r->p.burst * 1000;
+        uint32_t i = r->oldest;
+        if (r->devices < r->p.max_devices) {
+                *ret = r->devices++;
+                return 0;
+        }
+        for (int n = 0; n < SW_RATE_EVICT_SCAN && i != SW_RATE_NONE; n++, i = r->buckets[i].newer) {
+                struct sw_rate_bucket *b = &r->buckets[i];
+                if (sw_rate__level(b, now_ms, full, r->p.rate_per_second) < full)
+                        continue;
+                sw_rate__index_delete(
+                    r, sw_rate__probe(r, b->hash, b->kind, b->name, strlen(b->name)));
+                sw_rate__unlink(r, i);
+                r->reused++;
+                *ret = i;
+                return 0;
+        }
+        return -ENOSPC;
+}
+
+static struct sw_rate_bucket *sw_rate__find(struct sw_rate_limiter *r, uint8_t kind,
+                                            const char *name, size_t n, uint64_t now_ms)
+{
+        uint64_t h = sw_rate__hash(kind, name, n);
+        uint32_t slot = sw_rate__probe(r, h, kind, name, n), i;
+        if (r->slots[slot] != 0) {
+                i = r->slots[slot] - 1;
+                sw_rate__unlink(r, i);
+                sw_rate__push_newest(r, i);
+                return &r->buckets[i];
+        }
+        uint64_t grants_full = (uint64_t)r->p.max_devices * 1000;
+        if (sw_rate__level(&r->grants, now_ms, grants_full, r->p.rate_per_second) < 1000 ||
+            sw_rate__claim(r, now_ms, &i) < 0) {
+                r->overflow_hits++;
+                return &r->overflow;
+        }
+        (void)sw_rate__take(&r->grants, now_ms, grants_full, r->p.rate_per_second);
+        struct sw_rate_bucket *b = &r->buckets[i];
+        *b = (struct sw_rate_bucket){
+            .hash = h, .kind = kind, .last_ms = now_ms, .milli = (uint64_t)r->p.burst * 1000};
+        memcpy(b->name, name, n);
+        b->name[n] = '\0';
+        /* The eviction may have shifted the probe run: find the empty slot again. */
+        r->slots[sw_rate__probe(r, h, kind, name, n)] = i + 1;
+        sw_rate__push_newest(r, i);
+        return b;
+}
+
+bool sw_rate_allow(struct sw_rate_limiter *r, uint8_t kind, const char *name, size_t name_len,
+                   uint64_t now_ms)
 {
         struct sw_rate_bucket *b;
-        uint64_t full, elapsed;
         if (!r || !r->slots)
                 return true;
-        if (!device)
+        if (!name)
                 name_len = 0;
         if (name_len > SW_RATE_DEVICE_MAX_LEN)
                 name_len = SW_RATE_DEVICE_MAX_LEN;
-        b = sw_rate__find(r, device ? device : "", name_len, now_ms);
-        full = (uint64_t)r->p.burst * 1000;
-        if (now_ms > b->last_ms) {
-                elapsed = now_ms - b->last_ms;
-                /* rate is in tokens per second: one ms adds rate milli-tokens. */
-                if (elapsed >= full) /* enough to fill any bucket, as rate >= 1 */
-                        b->milli = full;
-                else
-                        b->milli = b->milli + elapsed * r->p.rate_per_second > full
-                                       ? full
-                                       : b->milli + elapsed * r->p.rate_per_second;
-                b->last_ms = now_ms;
-        }
-        if (b->milli < 1000) {
+        b = sw_rate__find(r, kind, name ? name : "", name_len, now_ms);
+        if (!sw_rate__take(b, now_ms, (uint64_t)r->p.burst * 1000, r->p.rate_per_second)) {
                 r->limited++;
                 return false;
         }
-        b->milli -= 1000;
         r->allowed++;
         return true;
 }

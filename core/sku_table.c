@@ -1,5 +1,6 @@
 /* Fixed-capacity SKU table: open-addressing index, key arena, history ring. */
 #include "core/sku_table.h"
+#include "core/sku_table_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -8,8 +9,8 @@
 #define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
 
 /* Forecast code scale: code 2 = 0.01 units, code 255 = 10000 units. */
-#define FC_MIN       0.01
-#define FC_STEPS     253.0
+#define FC_MIN   0.01
+#define FC_STEPS 253.0
 #define FC_LOG_RANGE 13.815510557964274 /* ln(10000 / 0.01) */
 
 /* Hash slots: load factor at most 3/4 (linear probing stays short there). Not rounded up
@@ -36,6 +37,12 @@ static struct sw_sku_table_params resolved(const struct sw_sku_table_params *p)
         return r;
 }
 
+/* Reclaimed keys that may wait for deletion: never more than the table holds. */
+static uint32_t reclaim_pending(const struct sw_sku_table_params *p)
+{
+        return p->max_skus < SW_SKU_RECLAIM_PENDING ? p->max_skus : SW_SKU_RECLAIM_PENDING;
+}
+
 static bool params_valid(const struct sw_sku_table_params *p)
 {
         return p && p->max_skus > 0 && p->max_skus <= (1u << 28) && p->history_days >= 1 &&
@@ -57,11 +64,10 @@ size_t sw_sku_table_memory_size(const struct sw_sku_table_params *params)
                ALIGN8((size_t)slots_for(p.max_skus) * sizeof(uint32_t)) +
                ALIGN8(p.key_arena_bytes) +
                ALIGN8((size_t)p.max_categories * (SW_CATEGORY_MAX_LEN + 1)) +
-               ALIGN8(n * sizeof(uint32_t));
+               ALIGN8(n * sizeof(uint32_t)) + ALIGN8(reclaim_pending(&p) * sizeof(uint32_t));
 }
 
-int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *p, void *mem,
-                      size_t size)
+int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *p, void *mem, size_t size)
 {
         size_t need = sw_sku_table_memory_size(p), n;
         char *at = mem;
@@ -90,6 +96,10 @@ int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *
         t->categories = (char(*)[SW_CATEGORY_MAX_LEN + 1])(void *)at;
         at += ALIGN8((size_t)p->max_categories * (SW_CATEGORY_MAX_LEN + 1));
         t->dirty = (uint32_t *)(void *)at;
+        at += ALIGN8(n * sizeof(uint32_t));
+        t->reclaimed = (uint32_t *)(void *)at;
+        t->today = SW_DAY_NONE;
+        t->reclaim_dry_day = SW_DAY_NONE;
         /* Only the index must start zeroed; SKU records and rings are set when used. */
         memset(t->slots, 0, (size_t)t->n_slots * sizeof(uint32_t));
         t->categories[0][0] = '\0';
@@ -99,7 +109,7 @@ int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *
         return 0;
 }
 
-static uint32_t key_hash(const char *s, size_t len)
+uint32_t sw_sku__key_hash(const char *s, size_t len)
 {
         /* FNV-1a, then a final mix so that linear probing sees well-spread slots. */
         uint32_t h = 2166136261u;
@@ -113,10 +123,15 @@ static uint32_t key_hash(const char *s, size_t len)
         return h;
 }
 
-/* Slot holding sku, or the empty slot where it would go. */
-static uint32_t probe(const struct sw_sku_table *t, const char *sku, size_t len)
+uint32_t sw_sku__home(const struct sw_sku_table *t, const char *sku, size_t len)
 {
-        uint32_t i = (uint32_t)(((uint64_t)key_hash(sku, len) * t->n_slots) >> 32);
+        return (uint32_t)(((uint64_t)sw_sku__key_hash(sku, len) * t->n_slots) >> 32);
+}
+
+/* Slot holding sku, or the empty slot where it would go. */
+uint32_t sw_sku__probe(const struct sw_sku_table *t, const char *sku, size_t len)
+{
+        uint32_t i = sw_sku__home(t, sku, len);
         for (;;) {
                 uint32_t v = t->slots[i];
                 if (v == 0)
@@ -128,36 +143,48 @@ static uint32_t probe(const struct sw_sku_table *t, const char *sku, size_t len)
         }
 }
 
-int sw_sku_table_find(const struct sw_sku_table *t, const char *sku, size_t len,
-                      uint32_t *ret_index)
+int sw_sku_table_find(const struct sw_sku_table *t, const char *sku, size_t len, uint32_t *ret_index)
 {
         uint32_t slot;
         if (len == 0 || len > SW_SKU_MAX_LEN)
                 return -ENOENT;
-        slot = probe(t, sku, len);
+        slot = sw_sku__probe(t, sku, len);
         if (t->slots[slot] == 0)
                 return -ENOENT;
         *ret_index = t->slots[slot] - 1;
         return 0;
 }
 
-int sw_sku_table_get_or_add(struct sw_sku_table *t, const char *sku, size_t len,
-                            uint32_t *ret_index)
+int sw_sku_table_get_or_add(struct sw_sku_table *t, const char *sku, size_t len, uint32_t *ret_index)
 {
         uint32_t slot, index;
         struct sw_sku *s;
         if (len == 0 || len > SW_SKU_MAX_LEN)
                 return -EINVAL;
-        slot = probe(t, sku, len);
+        slot = sw_sku__probe(t, sku, len);
         if (t->slots[slot] != 0) {
                 *ret_index = t->slots[slot] - 1;
                 return 0;
         }
-        if (t->count >= t->p.max_skus || t->p.key_arena_bytes - t->arena_used < len + 1)
+        if (t->p.key_arena_bytes - t->arena_used < len + 1)
+                sw_sku__compact_keys(t);
+        if (t->p.key_arena_bytes - t->arena_used < len + 1)
                 return -ENOSPC;
-        index = t->count++;
+        bool reused = false;
+        if (t->count < t->p.max_skus)
+                index = t->count++;
+        else if (sw_sku__reclaim(t, &index) == 0)
+                reused = true;
+        else
+                return -ENOSPC;
+        if (reused)
+                slot = sw_sku__probe(t, sku, len); /* the removal may have moved entries */
         s = &t->skus[index];
+        /* A reclaimed slot may be on the dirty list: keep its mark, so it is listed once. */
+        uint8_t dirty = reused ? s->flags & SW_SKU_DIRTY : 0;
         memset(s, 0, sizeof(*s));
+        s->flags = dirty;
+        s->last_event_day = t->today; /* a SKU just added is not reclaimable at once */
         s->key_offset = t->arena_used;
         s->key_len = (uint8_t)len;
         s->first_day = SW_DAY_NONE;
@@ -288,8 +315,8 @@ void sw_sku_advance(struct sw_sku_table *t, uint32_t index, sw_day_t day)
         if (s->last_day != SW_DAY_NONE && day <= s->last_day)
                 return;
         from = s->last_day == SW_DAY_NONE || day - s->last_day > (sw_day_t)t->p.history_days
-                   ? day - (sw_day_t)t->p.history_days + 1
-                   : s->last_day + 1;
+                       ? day - (sw_day_t)t->p.history_days + 1
+                       : s->last_day + 1;
         for (sw_day_t d = from; d <= day; d++)
                 sold_put(t, index, ring_slot(t, d), 0);
         if (s->first_day == SW_DAY_NONE)
@@ -332,8 +359,7 @@ static void window_overlap(sw_day_t from, uint32_t n, sw_day_t lo, sw_day_t hi, 
         *ret_end = (int64_t)from + n - 1 > hi ? (uint32_t)(hi - from + 1) : n;
 }
 
-void sw_sku_sold_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n,
-                        uint16_t *ret)
+void sw_sku_sold_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n, uint16_t *ret)
 {
         const struct sw_sku *s = &t->skus[index];
         const uint32_t h = t->p.history_days;
@@ -345,11 +371,9 @@ void sw_sku_sold_series(const struct sw_sku_table *t, uint32_t index, sw_day_t f
                 return;
         /* The held days: not before first_day, nor before the ring's reach. */
         sw_day_t oldest = s->last_day - (sw_day_t)h + 1;
-        window_overlap(from, n, oldest > s->first_day ? oldest : s->first_day, s->last_day, &i,
-                       &end);
+        window_overlap(from, n, oldest > s->first_day ? oldest : s->first_day, s->last_day, &i, &end);
         /* Walk the ring from the first held day, wrapping at its end. */
-        for (size_t slot = ring_slot(t, from + (sw_day_t)i); i < end;
-             i++, slot = slot + 1 == h ? 0 : slot + 1)
+        for (size_t slot = ring_slot(t, from + (sw_day_t)i); i < end; i++, slot = slot + 1 == h ? 0 : slot + 1)
                 ret[i] = fast ? fast[slot] : narrow[slot];
 }
 
@@ -361,8 +385,7 @@ static bool make_held(struct sw_sku_table *t, uint32_t index, sw_day_t day)
         if (sw_sku_day_expired(t, index, day))
                 return false;
         while (day < s->first_day) {
-                /* A late event for a day before the first one seen: those days had no data, zero.
-                 */
+                /* A late event for a day before the first one seen: those days had no data, zero. */
                 --s->first_day;
                 sold_put(t, index, ring_slot(t, s->first_day), 0);
         }
@@ -410,8 +433,7 @@ double sw_sku_pushed_forecast(const struct sw_sku_table *t, uint32_t index, sw_d
         return sw_forecast_decode(t->forecast_code[fc_at(t, index, day)]);
 }
 
-void sw_sku_pushed_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n,
-                          double *ret)
+void sw_sku_pushed_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n, double *ret)
 {
         const struct sw_sku *s = &t->skus[index];
         const uint32_t f = t->p.forecast_days;
@@ -420,8 +442,7 @@ void sw_sku_pushed_series(const struct sw_sku_table *t, uint32_t index, sw_day_t
         uint32_t i, end;
         if (s->forecast_last_day == SW_DAY_NONE)
                 return;
-        window_overlap(from, n, s->forecast_last_day - (sw_day_t)f + 1, s->forecast_last_day, &i,
-                       &end);
+        window_overlap(from, n, s->forecast_last_day - (sw_day_t)f + 1, s->forecast_last_day, &i, &end);
         const uint8_t *ring = t->forecast_code + (size_t)index * f;
         size_t slot = ring_pos(0, from + (sw_day_t)i, f);
         for (; i < end; i++, slot = slot + 1 == f ? 0 : slot + 1) {
@@ -436,10 +457,9 @@ int sw_sku_set_pushed_forecast(struct sw_sku_table *t, uint32_t index, sw_day_t 
         struct sw_sku *s = &t->skus[index];
         sw_day_t f = (sw_day_t)t->p.forecast_days;
         if (s->forecast_last_day == SW_DAY_NONE || day > s->forecast_last_day) {
-                sw_day_t from =
-                    s->forecast_last_day == SW_DAY_NONE || day - s->forecast_last_day > f
-                        ? day - f + 1
-                        : s->forecast_last_day + 1;
+                sw_day_t from = s->forecast_last_day == SW_DAY_NONE || day - s->forecast_last_day > f
+                                        ? day - f + 1
+                                        : s->forecast_last_day + 1;
                 for (sw_day_t d = from; d <= day; d++)
                         t->forecast_code[fc_at(t, index, d)] = 0;
                 s->forecast_last_day = day;
@@ -485,19 +505,20 @@ void sw_sku_clear_dirty(struct sw_sku_table *t)
         t->n_dirty = 0;
 }
 
-/* Blob layout, little-endian, version 3 (1 held the shelf state and forecasts inline; 2 had
- * neither stockout_day nor zero_readings, and is still read):
- * u8 version (3), u8 flags, u8 category_len, u8 has_shelf, u16 history_len, u16 forecast_len,
- * u32 on_hand, f32 price, u32 book_as_of, i32 first_day, i32 last_day, i32 forecast_last_day,
- * u32 book_negative_since, i32 stockout_from, i32 stockout_day, [has_shelf: i32 count, u32 ts, u32
- * zero_open_s, u32 above_since, u32 zero_since, u32 zero_readings], category bytes, history_len x
- * u16 sold (oldest first, ending at last_day), forecast_len x u8 forecast code (oldest first,
- * ending at forecast_last_day). */
-#define BLOB_VERSION  3
-#define BLOB_FIXED_V2 (8 + 4 * 7)
-#define BLOB_SHELF_V2 (4 * 5)
-#define BLOB_FIXED    (BLOB_FIXED_V2 + 8)
-#define BLOB_SHELF    (BLOB_SHELF_V2 + 4)
+/* Blob layout, little-endian, version 3 (1 held the shelf state and forecasts inline, 2 had no
+ * last_event_day, stock-out days or zero-reading streak): u8 version (3), u8 flags,
+ * u8 category_len, u8 has_shelf, u16 history_len, u16 forecast_len, u32 on_hand, f32 price,
+ * u32 book_as_of, i32 first_day, i32 last_day, i32 forecast_last_day, u32 book_negative_since,
+ * i32 last_event_day, i32 stockout_from, i32 stockout_day, [has_shelf: i32 count, u32 ts,
+ * u32 zero_open_s, u32 above_since, u32 zero_since, u32 zero_readings], category bytes,
+ * history_len x u16 sold (oldest first, ending at last_day), forecast_len x u8 forecast code
+ * (oldest first, ending at forecast_last_day). Version 2 blobs are still read. */
+#define BLOB_VERSION    3
+#define BLOB_VERSION_V2 2
+#define BLOB_FIXED_V2   (8 + 4 * 7)
+#define BLOB_FIXED      (BLOB_FIXED_V2 + 4 * 3)
+#define BLOB_SHELF_V2   (4 * 5)
+#define BLOB_SHELF      (BLOB_SHELF_V2 + 4)
 
 static uint8_t *put_u32(uint8_t *p, uint32_t v)
 {
@@ -552,6 +573,7 @@ int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, si
         p = put_u32(p, (uint32_t)s->last_day);
         p = put_u32(p, (uint32_t)s->forecast_last_day);
         p = put_u32(p, s->book_negative_since);
+        p = put_u32(p, (uint32_t)s->last_event_day);
         p = put_u32(p, (uint32_t)s->stockout_from);
         p = put_u32(p, (uint32_t)s->stockout_day);
         if (sh) {
@@ -578,16 +600,29 @@ int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, si
 struct blob_head {
         uint8_t flags, cat_len, has_shelf;
         uint16_t hist, fc;
-        uint32_t on_hand, price, book, first, last, fc_last, neg_since, stockout_from, stockout;
+        uint32_t on_hand, price, book, first, last, fc_last, neg_since, last_event;
+        uint32_t stockout_from, stockout;
         uint32_t shelf[6];
 };
 
+/* A version 2 blob has no last_event_day: its last sale, book record or shelf reading stands
+ * for it (UTC days: a day early or late at most), none of them: no event known. */
+static uint32_t v2_last_event(const struct blob_head *h)
+{
+        sw_day_t day = (sw_day_t)h->last;
+        if ((h->flags & SW_SKU_HAS_BOOK) && h->book && (sw_day_t)(h->book / 86400) > day)
+                day = (sw_day_t)(h->book / 86400);
+        if (h->has_shelf && h->shelf[1] && (sw_day_t)(h->shelf[1] / 86400) > day)
+                day = (sw_day_t)(h->shelf[1] / 86400);
+        return (uint32_t)day;
+}
+
 static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head *h)
 {
-        if (len < BLOB_FIXED_V2 || (p[0] != BLOB_VERSION && p[0] != 2))
-                return NULL;
-        bool v2 = p[0] == 2;
+        bool v2 = len > 0 && p[0] == BLOB_VERSION_V2;
         size_t fixed = v2 ? BLOB_FIXED_V2 : BLOB_FIXED, shelf = v2 ? BLOB_SHELF_V2 : BLOB_SHELF;
+        if (len < fixed || (p[0] != BLOB_VERSION && p[0] != BLOB_VERSION_V2))
+                return NULL;
         h->flags = p[1];
         h->cat_len = p[2];
         h->has_shelf = p[3];
@@ -604,15 +639,16 @@ static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head 
         p = get_u32(p, &h->last);
         p = get_u32(p, &h->fc_last);
         p = get_u32(p, &h->neg_since);
-        h->stockout_from = h->stockout = (uint32_t)SW_DAY_NONE;
+        h->last_event = h->stockout_from = h->stockout = (uint32_t)SW_DAY_NONE;
         if (!v2) {
+                p = get_u32(p, &h->last_event);
                 p = get_u32(p, &h->stockout_from);
                 p = get_u32(p, &h->stockout);
         }
-        /* A version 2 streak at zero counts as one reading: its length was not kept. */
         h->shelf[5] = 0;
         for (size_t i = 0; h->has_shelf && i < shelf / 4; i++)
                 p = get_u32(p, &h->shelf[i]);
+        /* A version 2 streak at zero counts as one reading: its length was not kept. */
         if (v2 && h->has_shelf && h->shelf[0] == 0)
                 h->shelf[5] = 1;
         if (h->hist > 0 && ((sw_day_t)h->last == SW_DAY_NONE ||
@@ -620,11 +656,12 @@ static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head 
                 return NULL;
         if (h->fc > 0 && (sw_day_t)h->fc_last == SW_DAY_NONE)
                 return NULL;
+        if (v2)
+                h->last_event = v2_last_event(h);
         return p;
 }
 
-int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const void *blob,
-                   size_t blob_len)
+int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const void *blob, size_t blob_len)
 {
         struct blob_head h;
         const uint8_t *p = parse_head(blob, blob_len, &h);
@@ -654,14 +691,12 @@ int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const vo
         memcpy(&s->price, &h.price, sizeof(h.price));
         s->book_as_of = h.book;
         s->book_negative_since = h.neg_since;
+        s->last_event_day = (sw_day_t)h.last_event;
         s->stockout_from = (sw_day_t)h.stockout_from;
         s->stockout_day = (sw_day_t)h.stockout;
         if (h.has_shelf && sw_sku_shelf_get_or_add(t, index, &sh) == 0)
-                *sh = (struct sw_shelf){.count = (int32_t)h.shelf[0],
-                                        .ts = h.shelf[1],
-                                        .zero_open_s = h.shelf[2],
-                                        .above_since = h.shelf[3],
-                                        .zero_since = h.shelf[4],
+                *sh = (struct sw_shelf){.count = (int32_t)h.shelf[0], .ts = h.shelf[1], .zero_open_s = h.shelf[2],
+                                        .above_since = h.shelf[3], .zero_since = h.shelf[4],
                                         .zero_readings = h.shelf[5]};
         s->first_day = SW_DAY_NONE;
         s->last_day = SW_DAY_NONE;

@@ -18,11 +18,11 @@
  * covering the days detectors read them for plus the horizon ahead, so a forecast for a
  * future day never moves the sales ring. Shelf-sensor state lives in a pool sized for
  * the SKUs that have sensors.
- * 100k SKUs x 56 days: 5.6 MB of sales, 4.3 MB of forecasts, 4.4 MB of scalars.
+ * 100k SKUs x 56 days: 5.6 MB of sales, 4.3 MB of forecasts, 5.6 MB of scalars.
  */
 
-#define SW_SOLD_MAX        UINT16_MAX /* daily units saturate here (fast sellers) */
-#define SW_SOLD_NARROW_MAX 255 /* ... or here, for a SKU that found the fast-seller pool full */
+#define SW_SOLD_MAX UINT16_MAX /* daily units saturate here (fast sellers) */
+#define SW_SOLD_NARROW_MAX 255  /* ... or here, for a SKU that found the fast-seller pool full */
 
 enum sw_sku_flags {
         SW_SKU_HAS_LIST_PRICE = 1 << 0, /* price came from P/inventory */
@@ -33,33 +33,34 @@ enum sw_sku_flags {
 
 /* What the shelf sensors last said about a SKU. */
 struct sw_shelf {
-        int32_t count;        /* last shelf count */
-        uint32_t ts;          /* Unix s of the last reading */
-        uint32_t zero_open_s; /* opening-hours seconds the shelf has read zero */
-        uint32_t above_since; /* Unix s since the shelf has read above book, 0 if not */
-        uint32_t zero_since;  /* Unix s of the first zero reading of the current streak, 0 if not */
+        int32_t count;          /* last shelf count */
+        uint32_t ts;            /* Unix s of the last reading */
+        uint32_t zero_open_s;   /* opening-hours seconds the shelf has read zero */
+        uint32_t above_since;   /* Unix s since the shelf has read above book, 0 if not */
+        uint32_t zero_since;    /* Unix s of the first zero reading of the current streak, 0 if not */
         uint32_t zero_readings; /* zero readings in the current streak (0 when not at zero) */
 };
 
 struct sw_sku {
-        uint32_t key_offset; /* NUL-terminated key in the arena */
-        uint16_t category;   /* category id, 0 = unknown */
-        uint8_t flags;       /* enum sw_sku_flags */
-        uint8_t key_len;     /* 1..SW_SKU_MAX_LEN */
-        int32_t on_hand;     /* book on-hand units */
-        float price;         /* list price (or last price paid, see flags) */
-        uint32_t book_as_of; /* Unix s of the inventory record on_hand was set from, 0 none */
-        sw_day_t first_day;  /* first store-local day with sales data, SW_DAY_NONE if none */
-        sw_day_t last_day;   /* newest day held by the sales ring, SW_DAY_NONE if none */
-        sw_day_t forecast_last_day; /* newest day held by the forecast ring, SW_DAY_NONE if none */
-        uint32_t
-            book_negative_since; /* Unix s of the event that drove the book below zero, 0 if not */
-        sw_day_t stockout_from;  /* the latest known stock-out (the book at or below 0):
-                                    its first day ... */
-        sw_day_t stockout_day;   /* ... and its newest day, SW_DAY_NONE if none; its days'
-                                    sales are censored by the ghost test */
-        uint32_t shelf;          /* index + 1 of the SKU's shelf state, 0 = no sensor seen */
-        uint32_t fast;           /* index + 1 of the SKU's 2-byte sales ring, 0 = 1-byte ring */
+        uint32_t key_offset;          /* NUL-terminated key in the arena */
+        uint16_t category;            /* category id, 0 = unknown */
+        uint8_t flags;                /* enum sw_sku_flags */
+        uint8_t key_len;              /* 1..SW_SKU_MAX_LEN */
+        int32_t on_hand;              /* book on-hand units */
+        float price;                  /* list price (or last price paid, see flags) */
+        uint32_t book_as_of;          /* Unix s of the inventory record on_hand was set from, 0 none */
+        sw_day_t first_day;           /* first store-local day with sales data, SW_DAY_NONE if none */
+        sw_day_t last_day;            /* newest day held by the sales ring, SW_DAY_NONE if none */
+        sw_day_t forecast_last_day;   /* newest day held by the forecast ring, SW_DAY_NONE if none */
+        uint32_t book_negative_since; /* Unix s of the event that drove the book below zero, 0 if not */
+        sw_day_t stockout_from;       /* the latest known stock-out (the book at or below 0):
+                                         its first day ... */
+        sw_day_t stockout_day;        /* ... and its newest day, SW_DAY_NONE if none; its days'
+                                         sales are censored by the ghost test */
+        uint32_t shelf;               /* index + 1 of the SKU's shelf state, 0 = no sensor seen */
+        uint32_t fast;                /* index + 1 of the SKU's 2-byte sales ring, 0 = 1-byte ring */
+        sw_day_t last_event_day;      /* newest store-local day of a message about the SKU,
+                                         SW_DAY_NONE if none (reclaiming, core/sku_reclaim.c) */
 };
 
 struct sw_sku_table_params {
@@ -91,22 +92,33 @@ struct sw_sku_table {
         uint32_t *slots;              /* [n_slots] index + 1 of the SKU, 0 = empty */
         char *arena;                  /* [key_arena_bytes] SKU keys */
         char (*categories)[SW_CATEGORY_MAX_LEN + 1]; /* [max_categories] names */
-        uint32_t *dirty;                             /* [max_skus] indices of SKUs marked dirty */
+        uint32_t *dirty;              /* [max_skus] indices of SKUs marked dirty */
+        /* reclaiming a SKU slot when the table is full (core/sku_reclaim.c) */
+        const uint8_t *pinned;    /* [max_skus] non-zero: never reclaim (the open-anomaly
+                                     book's types per SKU), NULL: none pinned */
+        sw_day_t today;           /* store-local today, SW_DAY_NONE: reclaim nothing */
+        uint32_t reclaim_cursor;  /* where the next sweep for a reclaimable SKU starts */
+        sw_day_t reclaim_dry_day; /* a whole sweep on this day found none: no sweep again
+                                     until the day changes */
+        uint32_t *reclaimed; /* [min(max_skus, SW_SKU_RECLAIM_PENDING)] arena offsets of reclaimed
+                                keys whose stored state the caller has not deleted yet */
+        uint32_t n_reclaimed;     /* entries used in reclaimed */
+        uint32_t arena_garbage;   /* arena bytes of reclaimed keys, deleted and unused */
+        uint64_t reclaimed_total; /* SKUs reclaimed since start */
 };
+
+#define SW_SKU_RECLAIM_PENDING 1024 /* reclaimed keys awaiting deletion from storage at most */
 
 /* Bytes of caller memory needed for params (0 if params are invalid). */
 size_t sw_sku_table_memory_size(const struct sw_sku_table_params *p);
 /* Initialise in place over mem. -EINVAL on bad params, -ENOBUFS if size is too small. */
-int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *p, void *mem,
-                      size_t size);
+int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *p, void *mem, size_t size);
 
 /* Index of sku, or -ENOENT. */
-int sw_sku_table_find(const struct sw_sku_table *t, const char *sku, size_t len,
-                      uint32_t *ret_index);
+int sw_sku_table_find(const struct sw_sku_table *t, const char *sku, size_t len, uint32_t *ret_index);
 /* Index of sku, adding it when new: 1 if added, 0 if found; -ENOSPC when the table or key
- * arena is full, -EINVAL for an empty or too long key. */
-int sw_sku_table_get_or_add(struct sw_sku_table *t, const char *sku, size_t len,
-                            uint32_t *ret_index);
+ * arena is full and no SKU is reclaimable (see below), -EINVAL for an empty or too long key. */
+int sw_sku_table_get_or_add(struct sw_sku_table *t, const char *sku, size_t len, uint32_t *ret_index);
 static inline struct sw_sku *sw_sku_at(const struct sw_sku_table *t, uint32_t index)
 {
         return &t->skus[index];
@@ -133,11 +145,9 @@ int32_t sw_sku_sold(const struct sw_sku_table *t, uint32_t index, sw_day_t day);
 int sw_sku_add_sold(struct sw_sku_table *t, uint32_t index, sw_day_t day, uint32_t units);
 /* Units sold on days [from, from + n) into ret: days not held (unknown) read as 0, as do
  * days after last_day. */
-void sw_sku_sold_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n,
-                        uint16_t *ret);
+void sw_sku_sold_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n, uint16_t *ret);
 /* Pushed forecasts for days [from, from + n) into ret: NaN where none is held. */
-void sw_sku_pushed_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n,
-                          double *ret);
+void sw_sku_pushed_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n, double *ret);
 /* Pushed forecast for day, or a negative value if none is held for it. */
 double sw_sku_pushed_forecast(const struct sw_sku_table *t, uint32_t index, sw_day_t day);
 /* Hold a pushed forecast; -ERANGE when day is older than the forecast ring reaches. */
@@ -158,15 +168,39 @@ void sw_sku_mark_dirty(struct sw_sku_table *t, uint32_t index);
 /* Clear all dirty marks (after they were persisted). */
 void sw_sku_clear_dirty(struct sw_sku_table *t);
 
+/*
+ * Reclaiming (core/sku_reclaim.c). When the table is full, a new SKU takes the slot of a
+ * reclaimable one: no message about it for the whole history window (last_event_day <= today -
+ * history_days), no units on the book (on_hand <= 0) and no open anomaly (pinned[index] == 0).
+ * Such a SKU has nothing left that a detector could read or an associate act on; if it comes
+ * back it starts anew. Its shelf state and 2-byte ring go back to their pools. Its key stays in
+ * the arena until the caller has deleted its stored state (sw_sku_reclaimed_key(), then
+ * sw_sku_reclaimed_flushed()); at most SW_SKU_RECLAIM_PENDING wait, beyond that nothing is
+ * reclaimed. Keys of flushed SKUs are garbage that the arena compacts once it is full.
+ * A sweep that finds nothing is not repeated the same day. Nothing is reclaimed while today is
+ * SW_DAY_NONE (the start-up restore).
+ */
+/* The per-SKU bytes saying which SKUs must never be reclaimed (NULL: none). */
+void sw_sku_table_set_pinned(struct sw_sku_table *t, const uint8_t *pinned);
+/* Store-local today, for the reclaim rule (the caller sets it before applying a message). */
+void sw_sku_table_set_today(struct sw_sku_table *t, sw_day_t today);
+/* A message about the SKU, dated day: last_event_day moves forward. */
+void sw_sku_note_event(struct sw_sku_table *t, uint32_t index, sw_day_t day);
+/* True when the SKU's slot may be reclaimed now (the rule above). */
+bool sw_sku_reclaimable(const struct sw_sku_table *t, uint32_t index);
+/* Key k (0..n_reclaimed - 1) of a reclaimed SKU whose stored state is to be deleted. */
+const char *sw_sku_reclaimed_key(const struct sw_sku_table *t, uint32_t k);
+/* The caller deleted every reclaimed key's stored state: their arena bytes become garbage. */
+void sw_sku_reclaimed_flushed(struct sw_sku_table *t);
+
 /* Serialise one SKU's state (scalars, shelf state, category name, both rings oldest
  * first) into buf. Returns the length, or -ENOBUFS. SW_SKU_BLOB_MAX(h, f) bytes always
  * suffice for history_days h and forecast_days f. */
-#define SW_SKU_BLOB_MAX(h, f) (104 + SW_CATEGORY_MAX_LEN + 2 * (size_t)(h) + (size_t)(f))
+#define SW_SKU_BLOB_MAX(h, f) (112 + SW_CATEGORY_MAX_LEN + 2 * (size_t)(h) + (size_t)(f))
 int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, size_t size);
 /* Restore a SKU from a blob (adding it). -EINVAL for a malformed blob, -ENOSPC when the
  * table is full. Rings shorter than when saved keep the newest days; shelf state that
  * no longer fits the pool is dropped (the next reading starts it again). */
-int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const void *blob,
-                   size_t blob_len);
+int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const void *blob, size_t blob_len);
 
 #endif

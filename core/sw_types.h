@@ -7,7 +7,7 @@
 
 /* A store-local calendar day: days since 1970-01-01 in the store's time zone. */
 typedef int32_t sw_day_t;
-#define SW_DAY_NONE INT32_MIN /* no day (yet) */
+#define SW_DAY_NONE INT32_MIN /* no day yet */
 
 #define SW_SKU_MAX_LEN      64
 #define SW_CATEGORY_MAX_LEN 64

@@ -22,6 +22,13 @@
  *
  * Known limit: the learning sees only alerts that were raised and answered; it cannot see misses
  * (recall), so the bounds are what keeps a noisy category from being silenced altogether.
+ *
+ * Trust: outcomes come from the store LAN, where a forged one costs an attacker one message.
+ * Each outcome carries a weight in [0, 1] that multiplies its step (by its source: a cycle count
+ * with a user, one without, the outcome command; see sw_tuning_source_weight()), and within one
+ * store-local day a cell's scale stays within a factor max_daily_factor of where it stood when
+ * the day's first outcome came in: a burst of forged outcomes moves a threshold at most that
+ * much a day, whatever their number.
  */
 struct sw_tuning_params {
         bool enabled;            /* learn (default true); disabled: every scale is 1.0 */
@@ -30,6 +37,18 @@ struct sw_tuning_params {
         double min_scale;        /* (0,1], default 0.7 */
         double max_scale;        /* [1,10], default 2.5 */
         uint32_t min_outcomes;   /* outcomes in a cell before its scale is used, default 5 */
+        double max_daily_factor; /* [1, 10], default 1.5: a cell's scale moves at most this
+                                    factor up or down from its value at the day's start */
+        double weight_scanner_user; /* [0, 1], default 1: a cycle count naming its user */
+        double weight_scanner;      /* [0, 1], default 0.5: a cycle count without a user */
+        double weight_command;      /* [0, 1], default 0.25: the outcome command */
+};
+
+/* Where an outcome came from, for its weight. */
+enum sw_outcome_source {
+        SW_SOURCE_SCANNER_USER, /* a cycle count from an (allowed) scanner with a user */
+        SW_SOURCE_SCANNER,      /* a cycle count without a user */
+        SW_SOURCE_COMMAND,      /* the outcome command */
 };
 
 /* One learnt cell. */
@@ -37,6 +56,8 @@ struct sw_tuning_cell {
         float scale;             /* s, within the bounds */
         uint32_t outcomes;       /* outcomes recorded (saturates at UINT32_MAX) */
         uint32_t true_positives; /* of which true positives, <= outcomes */
+        float day_start;         /* s when the tuning's day began: today s stays within
+                                    [day_start / max_daily_factor, day_start x max_daily_factor] */
 };
 
 /* Upper bound on max_categories: category ids are uint16_t. */
@@ -48,6 +69,7 @@ struct sw_tuning {
             max_categories; /* categories per type, ids 0 .. max_categories - 1, id 0 = unknown */
         struct sw_tuning_cell *cells; /* [SW_ANOMALY_TYPE_COUNT * (max_categories + 1)]: per type,
                                          slot 0 = the type as a whole, slot 1 + c = category c */
+        sw_day_t day; /* the store-local day the cells' day_start belong to, SW_DAY_NONE none */
 };
 
 void sw_tuning_params_default(struct sw_tuning_params *ret);
@@ -62,10 +84,17 @@ int sw_tuning_init(struct sw_tuning *t, const struct sw_tuning_params *p, uint32
 /* Apply new params (reload) keeping learnt cells, re-clamped into the new bounds. -EINVAL for bad
  * params (t unchanged). */
 int sw_tuning_set_params(struct sw_tuning *t, const struct sw_tuning_params *p);
-/* Record one outcome. Disabled: only the counts move. -EINVAL: NULL, type or category out of range.
- */
+/* Record one outcome of full weight on the current day. Disabled: only the counts move. -EINVAL:
+ * NULL, type or category out of range. */
 int sw_tuning_record(struct sw_tuning *t, enum sw_anomaly_type type, uint16_t category,
                      bool true_positive);
+/* The same with a weight in [0, 1] (0: counted, the scale does not move) on store-local day
+ * (SW_DAY_NONE or a day before the current one: the current day). A later day starts a new day:
+ * every cell's day_start becomes its scale. -EINVAL also for a weight out of [0, 1] or NaN. */
+int sw_tuning_record_weighted(struct sw_tuning *t, enum sw_anomaly_type type, uint16_t category,
+                              bool true_positive, double weight, sw_day_t day);
+/* The weight of an outcome from source under params p. */
+double sw_tuning_source_weight(const struct sw_tuning_params *p, enum sw_outcome_source source);
 /* Effective scale: the category cell's once it has min_outcomes outcomes, else the type cell's once
  * it has, else 1.0; clamped into the bounds. 1.0 when disabled, for NULL or out-of-range arguments.
  */
@@ -75,11 +104,13 @@ const struct sw_tuning_cell *sw_tuning_cell(const struct sw_tuning *t, enum sw_a
                                             int32_t category);
 
 /*
- * Persistence, little-endian: "SWTU", u32 version (1), u32 max_categories, u32 types, then per type
- * (max_categories + 1) cells of {f32 scale, u32 outcomes, u32 true_positives}, then a u32 FNV-1a
- * checksum of everything before it.
+ * Persistence, little-endian: "SWTU", u32 version (2), u32 max_categories, u32 types, i32 day, then
+ * per type (max_categories + 1) cells of {f32 scale, u32 outcomes, u32 true_positives,
+ * f32 day_start}, then a u32 FNV-1a checksum of everything before it. Version 1 (a 16-byte header
+ * without day, 12-byte cells without day_start) is still read: its day_start is its scale.
  */
-#define SW_TUNING_HEADER_SIZE 16
+#define SW_TUNING_HEADER_SIZE 20
+#define SW_TUNING_CELL_SIZE   16
 /* Bytes sw_tuning_serialize() writes for t. */
 size_t sw_tuning_serialized_size(const struct sw_tuning *t);
 /* Returns the length written, or -ENOBUFS when size is too small (-EINVAL for NULL). */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/civil_time.h"
+#include "core/command_gate.h"
 #include "daemon/anomaly_json.h"
 #include "daemon/reports.h"
 #include "daemon/version.h"
@@ -38,7 +39,7 @@ static void send_reply(struct sw_daemon *d, const struct reply_route *rt, cJSON 
         int r = sw_mqtt_publish(d->local, rt->topic, json, strlen(json), 0, false, rt->v5 ? &props : NULL, NULL);
         if (r < 0)
                 sw_log_warning("Cannot send reply to %s: %s", rt->topic, strerror(-r));
-        d->commands++;
+        d->replies++;
         free(json);
 }
 
@@ -59,7 +60,7 @@ cJSON *sw_cmd_ok_reply(void)
         return o;
 }
 
-static void add_summary(cJSON *parent, const char *name, const struct sw_detect_summary *s)
+void sw_cmd_add_summary(cJSON *parent, const char *name, const struct sw_detect_summary *s)
 {
         cJSON *o = cJSON_AddObjectToObject(parent, name);
         cJSON_AddNumberToObject(o, "evaluated", s->evaluated);
@@ -119,7 +120,7 @@ static cJSON *cmd_detect(struct sw_daemon *d, const struct sw_cmd_request *q)
                         cJSON_Delete(reply);
                         return sw_cmd_error_reply("ghost_stock detection failed: %s", strerror(-r));
                 }
-                add_summary(det, "ghost_stock", &sum);
+                sw_cmd_add_summary(det, "ghost_stock", &sum);
         }
         if (wants(q, "ml_detected") && d->cfg.detectors.ml.enabled) {
                 r = sw_daemon_detect_ml(d, as_of, &sum);
@@ -127,9 +128,9 @@ static cJSON *cmd_detect(struct sw_daemon *d, const struct sw_cmd_request *q)
                         cJSON_Delete(reply);
                         return sw_cmd_error_reply("ml_detected detection failed: %s", strerror(-r));
                 }
-                add_summary(det, "ml_detected", &sum);
-                cJSON_AddNumberToObject(cJSON_GetObjectItem(det, "ml_detected"), "above_threshold_under_sigma",
-                                        sum.quiet);
+                sw_cmd_add_summary(det, "ml_detected", &sum);
+                cJSON_AddNumberToObject(cJSON_GetObjectItem(det, "ml_detected"),
+                                        "above_threshold_under_sigma", sum.quiet);
         }
         if (wants(q, "shelf_out") || wants(q, "inventory_discrepancy")) {
                 r = sw_daemon_detect_stock(d, &sum);
@@ -137,139 +138,10 @@ static cJSON *cmd_detect(struct sw_daemon *d, const struct sw_cmd_request *q)
                         cJSON_Delete(reply);
                         return sw_cmd_error_reply("stock checks failed: %s", strerror(-r));
                 }
-                add_summary(det, "stock", &sum);
+                sw_cmd_add_summary(det, "stock", &sum);
         }
         cJSON_AddNumberToObject(reply, "open", d->book.count);
         return reply;
-}
-
-static void add_counters(cJSON *o, const struct sw_ingest_counters *c)
-{
-        cJSON *acc = cJSON_AddObjectToObject(o, "accepted"), *dup = cJSON_AddObjectToObject(o, "duplicates");
-        cJSON *rej = cJSON_AddObjectToObject(o, "rejected");
-        for (int k = 0; k < SW_MSG_KIND_COUNT; k++) {
-                const char *kind = sw_msg_kind_name((enum sw_msg_kind)k);
-                cJSON *per = cJSON_AddObjectToObject(rej, kind);
-                cJSON_AddNumberToObject(acc, kind, (double)c->accepted[k]);
-                cJSON_AddNumberToObject(dup, kind, (double)c->duplicates[k]);
-                for (int r = 0; r < SW_REJECT_REASON_COUNT; r++)
-                        if (c->rejected[k][r])
-                                cJSON_AddNumberToObject(per, sw_reject_reason_name((enum sw_reject_reason)r),
-                                                        (double)c->rejected[k][r]);
-        }
-        cJSON_AddNumberToObject(o, "lines_skipped_sku_table_full", (double)c->lines_skipped_full);
-        cJSON_AddNumberToObject(o, "categories_full", (double)c->categories_full);
-        cJSON_AddNumberToObject(o, "stale_items", (double)c->stale_items);
-        cJSON_AddNumberToObject(o, "shelves_full", (double)c->shelves_full);
-        cJSON_AddNumberToObject(o, "sales_saturated", (double)c->sales_saturated);
-}
-
-static void add_link(cJSON *o, const char *name, const struct sw_mqtt *m)
-{
-        struct sw_mqtt_stats st;
-        cJSON *l = cJSON_AddObjectToObject(o, name);
-        sw_mqtt_get_stats(m, &st);
-        cJSON_AddStringToObject(l, "state", sw_mqtt_connected(m) ? "connected" : "disconnected");
-        cJSON_AddNumberToObject(l, "connects", (double)st.connects);
-        cJSON_AddNumberToObject(l, "disconnects", (double)st.disconnects);
-        cJSON_AddNumberToObject(l, "connect_failures", (double)st.connect_failures);
-        cJSON_AddNumberToObject(l, "backoff_ms", st.backoff_ms);
-}
-
-static void add_time(cJSON *o, const char *name, int64_t t)
-{
-        char ts[32];
-        if (t <= 0) {
-                cJSON_AddNullToObject(o, name);
-                return;
-        }
-        sw_rfc3339_format(t, ts, sizeof(ts));
-        cJSON_AddStringToObject(o, name, ts);
-}
-
-/* The POS feed block of health: live silence and the detection runs' store shortfalls. */
-static void add_pos_feed(cJSON *parent, const struct sw_pos_feed *f)
-{
-        char day[16];
-        cJSON *o = cJSON_AddObjectToObject(parent, "pos_feed");
-        cJSON_AddStringToObject(o, "state", sw_pos_feed_state(f));
-        add_time(o, "last_pos_at", f->last_pos_at);
-        add_time(o, "silent_since", f->silent ? f->silent_since : 0);
-        cJSON_AddNumberToObject(o, "silences", (double)f->silences);
-        cJSON_AddNumberToObject(o, "store_shortfalls", (double)f->shortfalls);
-        if (f->newest_shortfall != SW_DAY_NONE) {
-                sw_date_format(f->newest_shortfall, day, sizeof(day));
-                cJSON_AddStringToObject(o, "newest_store_shortfall", day);
-        } else {
-                cJSON_AddNullToObject(o, "newest_store_shortfall");
-        }
-}
-
-static cJSON *cmd_health(struct sw_daemon *d)
-{
-        cJSON *o = sw_cmd_ok_reply(), *skus, *out, *brokers, *runs, *g;
-        uint64_t rows = 0, bytes = 0;
-        char day[16];
-        cJSON_AddStringToObject(o, "version", sw_version());
-        add_time(o, "started_at", d->started_at);
-        cJSON_AddNumberToObject(o, "uptime_s", (double)(sw_clock_now() - d->started_at));
-        cJSON *msgs = cJSON_AddObjectToObject(o, "messages");
-        add_counters(msgs, &d->ingest.counters);
-        cJSON_AddNumberToObject(msgs, "unknown_topic", (double)d->unknown_topics);
-        skus = cJSON_AddObjectToObject(o, "skus");
-        cJSON_AddNumberToObject(skus, "tracked", d->skus.count);
-        cJSON_AddNumberToObject(skus, "capacity", d->skus.p.max_skus);
-        cJSON_AddNumberToObject(skus, "categories", d->skus.n_categories - 1);
-        cJSON_AddNumberToObject(skus, "history_days", d->skus.p.history_days);
-        cJSON_AddNumberToObject(skus, "with_shelf_sensors", d->skus.n_shelves);
-        cJSON_AddNumberToObject(skus, "shelf_capacity", d->skus.p.max_shelves);
-        cJSON_AddNumberToObject(skus, "fast_sellers", d->skus.n_fast);
-        cJSON_AddNumberToObject(skus, "fast_seller_capacity", d->skus.p.max_fast);
-        cJSON_AddNumberToObject(o, "open_anomalies", d->book.count);
-        out = cJSON_AddObjectToObject(o, "outbox");
-        (void)sw_store_outbox_depth(d->store, &rows, &bytes);
-        cJSON_AddNumberToObject(out, "depth", (double)rows);
-        cJSON_AddNumberToObject(out, "bytes", (double)bytes);
-        cJSON_AddNumberToObject(out, "in_flight", d->n_inflight);
-        cJSON_AddNumberToObject(out, "delivered", (double)d->outbox_delivered);
-        cJSON_AddNumberToObject(out, "refused", (double)d->outbox_refused);
-        cJSON_AddNumberToObject(out, "dropped", (double)d->outbox_dropped);
-        cJSON_AddNumberToObject(o, "store_errors", (double)d->store_errors);
-        add_pos_feed(o, &d->pos_feed);
-        sw_report_add_tuning(d, o);
-        cJSON *stg = cJSON_AddObjectToObject(o, "storage");
-        cJSON_AddStringToObject(stg, "state", sw_storage_state_name(d->storage.state));
-        add_time(stg, "since", d->storage.since);
-        cJSON_AddNumberToObject(stg, "failures", (double)d->storage.failures);
-        cJSON_AddStringToObject(stg, "last_error", d->storage.last_error);
-        cJSON_AddNumberToObject(stg, "max_db_kib", d->cfg.storage.max_db_kib);
-        brokers = cJSON_AddObjectToObject(o, "brokers");
-        add_link(brokers, "local", d->local);
-        if (d->hq)
-                add_link(brokers, "hq", d->hq);
-        runs = cJSON_AddObjectToObject(o, "detectors");
-        g = cJSON_AddObjectToObject(runs, "ghost_stock");
-        cJSON_AddStringToObject(g, "mode", sw_ghost_mode_name(d->detector.ghost.mode));
-        add_time(g, "last_run", d->runs.ghost_at);
-        if (d->runs.ghost_at) {
-                sw_date_format(d->runs.ghost_as_of, day, sizeof(day));
-                cJSON_AddStringToObject(g, "as_of", day);
-                add_summary(g, "found", &d->runs.ghost);
-        }
-        g = cJSON_AddObjectToObject(runs, "stock");
-        add_time(g, "last_run", d->runs.stock_at);
-        g = cJSON_AddObjectToObject(runs, "ml_detected");
-        cJSON_AddBoolToObject(g, "enabled", d->cfg.detectors.ml.enabled);
-        add_time(g, "trained_at", d->ml.trained_at);
-        cJSON_AddBoolToObject(g, "model", sw_iforest_fitted(&d->ml.forest));
-        if (sw_iforest_fitted(&d->ml.forest))
-                cJSON_AddNumberToObject(g, "threshold", sw_iforest_threshold(&d->ml.forest));
-        cJSON_AddNumberToObject(g, "reservoir", sw_reservoir_count(&d->ml.reservoir));
-        cJSON_AddNumberToObject(g, "reservoir_seen", (double)sw_reservoir_seen(&d->ml.reservoir));
-        add_time(g, "last_run", d->runs.ml_at);
-        if (d->runs.ml_at)
-                add_summary(g, "found", &d->runs.ml);
-        return o;
 }
 
 struct list_ctx {
@@ -408,45 +280,102 @@ static cJSON *cmd_ml_features(struct sw_daemon *d, const struct sw_cmd_request *
         return o;
 }
 
+/* Count a request that was not run, and say why in the journal: a retained one once (it comes
+ * back at every reconnect until someone clears it), the others rate-limited. */
+static void refuse(struct sw_daemon *d, const char *name, enum sw_cmd_refusal why,
+                   const char *detail)
+{
+        d->cmd_refused[why]++;
+        if (why == SW_CMD_REFUSED_RETAINED) {
+                if (d->retained_cmd_logged)
+                        return;
+                d->retained_cmd_logged = true;
+                sw_log_warning(
+                    "Refused a retained command on %s/cmd/%s: a command is never run from a "
+                    "retained "
+                    "message (clear it: mosquitto_pub -r -n -t '%s/cmd/%s'); further ones are only "
+                    "counted (health commands.refused.retained)",
+                    d->prefix, name, d->prefix, name);
+                return;
+        }
+        if (!sw_ratelimit_allow(&d->reject_log, sw_clock_monotonic_ms()))
+                return;
+        if (why == SW_CMD_REFUSED_REPLY_TOPIC)
+                sw_log_warning(
+                    "Refused command %s: reply topic '%.200s' is not under %s/reply/, nothing sent",
+                    name, detail, d->prefix);
+        else
+                sw_log_warning("Refused command %s: %s%s%s", name, sw_cmd_refusal_name(why),
+                               detail ? ": " : "", detail ? detail : "");
+}
+
+static cJSON *dispatch(struct sw_daemon *d, const char *name, const struct sw_cmd_request *q)
+{
+        if (strcmp(name, "detect") == 0)
+                return cmd_detect(d, q);
+        if (strcmp(name, "health") == 0)
+                return sw_cmd_health(d);
+        if (strcmp(name, "anomalies") == 0)
+                return cmd_anomalies(d, q);
+        if (strcmp(name, "ghost-stock") == 0)
+                return cmd_ghost_stock(d, q);
+        if (strcmp(name, "ml-features") == 0)
+                return cmd_ml_features(d, q);
+        if (strcmp(name, "outcome") == 0)
+                return sw_report_outcome(d, q);
+        if (strcmp(name, "stats") == 0)
+                return sw_report_stats(d, q);
+        if (strcmp(name, "effectiveness") == 0)
+                return sw_report_effectiveness(d, q);
+        if (strcmp(name, "roi") == 0)
+                return sw_report_roi(d, q);
+        return sw_cmd_error_reply("unknown command '%s'", name);
+}
+
+/*
+ * A request passes, in this order: not retained (PROTOCOL 1.1), a v5 Response Topic under
+ * P/reply/, the command's rate (before any decoding), a payload that decodes, and a reply_to
+ * under P/reply/. What fails is counted and nothing runs; a reply goes out only to a topic
+ * that passed the check.
+ */
 void sw_daemon_command(struct sw_daemon *d, const char *name, const void *payload, size_t len,
                        const struct sw_mqtt_props *props)
 {
-        struct sw_cmd_request q;
+        const char *response_topic = props ? props->response_topic : NULL;
         struct reply_route rt = {0};
+        struct sw_cmd_request q;
         char err[256];
-        cJSON *reply;
+        int gate = sw_cmd_gate(d->prefix, props && props->retained, response_topic);
 
-        if (props && props->response_topic) {
-                rt = (struct reply_route){.topic = props->response_topic, .corr = props->corr,
-                                          .corr_len = props->corr_len, .v5 = true};
+        if (gate > 0) {
+                refuse(d, name, (enum sw_cmd_refusal)(gate - 1), response_topic);
+                return;
         }
-        if (sw_payload_decode_command(d->cmd_decoder, payload, len, d->cfg.limits.max_payload_bytes, &q, err,
-                                      sizeof(err)) < 0) {
-                sw_log_warning("Rejected command %s: %s", name, err);
+        if (response_topic)
+                rt = (struct reply_route){.topic = response_topic,
+                                          .corr = props->corr,
+                                          .corr_len = props->corr_len,
+                                          .v5 = true};
+        if (!sw_rate_allow(&d->command_rate, 0, name, strlen(name), sw_clock_monotonic_ms())) {
+                refuse(d, name, SW_CMD_REFUSED_RATE_LIMITED, NULL);
+                send_reply(d, &rt,
+                           sw_cmd_error_reply("rate_limited: too many %s requests, ask again later",
+                                              name));
+                return;
+        }
+        if (sw_payload_decode_command(d->cmd_decoder, payload, len, d->cfg.limits.max_payload_bytes,
+                                      &q, err, sizeof(err)) < 0) {
+                refuse(d, name, SW_CMD_REFUSED_INVALID, err);
                 send_reply(d, &rt, sw_cmd_error_reply("%s", err));
                 return;
         }
-        if (!rt.topic && q.reply_to)
+        if (!rt.topic && q.reply_to) {
+                if (!sw_cmd_reply_topic_allowed(d->prefix, q.reply_to)) {
+                        refuse(d, name, SW_CMD_REFUSED_REPLY_TOPIC, q.reply_to);
+                        return;
+                }
                 rt = (struct reply_route){.topic = q.reply_to, .corr = q.corr};
-        if (strcmp(name, "detect") == 0)
-                reply = cmd_detect(d, &q);
-        else if (strcmp(name, "health") == 0)
-                reply = cmd_health(d);
-        else if (strcmp(name, "anomalies") == 0)
-                reply = cmd_anomalies(d, &q);
-        else if (strcmp(name, "ghost-stock") == 0)
-                reply = cmd_ghost_stock(d, &q);
-        else if (strcmp(name, "ml-features") == 0)
-                reply = cmd_ml_features(d, &q);
-        else if (strcmp(name, "outcome") == 0)
-                reply = sw_report_outcome(d, &q);
-        else if (strcmp(name, "stats") == 0)
-                reply = sw_report_stats(d, &q);
-        else if (strcmp(name, "effectiveness") == 0)
-                reply = sw_report_effectiveness(d, &q);
-        else if (strcmp(name, "roi") == 0)
-                reply = sw_report_roi(d, &q);
-        else
-                reply = sw_cmd_error_reply("unknown command '%s'", name);
-        send_reply(d, &rt, reply);
+        }
+        d->commands_run++;
+        send_reply(d, &rt, dispatch(d, name, &q));
 }

@@ -9,6 +9,11 @@ struct cJSON;
 struct cJSON *sw_cmd_ok_reply(void);
 struct cJSON *sw_cmd_error_reply(const char *fmt, const char *arg);
 
+/* Add a detector run's summary as object name of parent. */
+void sw_cmd_add_summary(struct cJSON *parent, const char *name, const struct sw_detect_summary *s);
+/* The health reply (daemon/health.c). */
+struct cJSON *sw_cmd_health(struct sw_daemon *d);
+
 /* Handle the request for command name; replies on the v5 response topic or reply_to. */
 void sw_daemon_command(struct sw_daemon *d, const char *name, const void *payload, size_t len,
                        const struct sw_mqtt_props *props);

@@ -50,13 +50,18 @@ static int alloc_core(struct sw_daemon *d)
         struct sw_rate_params rp = {.rate_per_second = c->limits.device_rate_per_second,
                                     .burst = c->limits.device_burst, .max_devices = c->limits.max_devices};
         size_t rate = ALIGN8(sw_rate_memory_size(&rp));
+        struct sw_rate_params cp = {.rate_per_second = c->limits.command_rate_per_second,
+                                    .burst = c->limits.command_burst,
+                                    .max_devices = SW_DAEMON_COMMAND_NAMES};
+        size_t crate = ALIGN8(sw_rate_memory_size(&cp));
         size_t tuning = ALIGN8(sw_tuning_memory_size(c->limits.max_categories));
         char *at;
         int r;
 
-        if (!table || !dedup || !book || !rate || !tuning)
+        if (!table || !dedup || !book || !rate || !crate || !tuning)
                 return -EINVAL;
-        d->memory_size = table + dedup + book + det + items + infl + blob + ml + rate + tuning;
+        d->memory_size =
+            table + dedup + book + det + items + infl + blob + ml + rate + crate + tuning;
         /* calloc, not malloc: untouched pages cost no RSS until used. */
         d->memory = calloc(1, d->memory_size);
         if (!d->memory)
@@ -70,6 +75,8 @@ static int alloc_core(struct sw_daemon *d)
         if (r == 0)
                 r = sw_anomaly_book_init(&d->book, c->limits.max_open_anomalies, tp.max_skus, at, book);
         at += book;
+        /* A SKU with an open anomaly is never reclaimed (core/sku_reclaim.c). */
+        sw_sku_table_set_pinned(&d->skus, d->book.open_types);
         if (r == 0)
                 r = sw_detector_init(&d->detector, &d->skus, &d->book, &d->cal,
                                      c->detectors.ghost.max_new_per_day, at, det);
@@ -87,6 +94,9 @@ static int alloc_core(struct sw_daemon *d)
         if (r == 0)
                 r = sw_rate_init(&d->device_rate, &rp, at, rate);
         at += rate;
+        if (r == 0)
+                r = sw_rate_init(&d->command_rate, &cp, at, crate);
+        at += crate;
         if (r == 0)
                 r = sw_tuning_init(&d->tuning, &c->tuning, c->limits.max_categories, at, tuning);
         d->detector.tuning = &d->tuning;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/anomaly_book.h"
+#include "core/command_gate.h"
 #include "core/dedup.h"
 #include "core/detect.h"
 #include "core/ingest.h"
@@ -28,6 +29,10 @@
 /* the inbox file is emptied after a group commit once it is this large */
 #define SW_DAEMON_INBOX_ROTATE_BYTES (1024 * 1024)
 #define SW_PREFIX_MAX 200 /* root, tenant and store are at most 64 bytes each */
+/* Undone counts whose id a group commit had already stored: deleted at the next commit */
+#define SW_DAEMON_DEDUP_FORGET_MAX 16
+/* Command names with a rate bucket of their own (nine exist; made-up names reuse idle ones) */
+#define SW_DAEMON_COMMAND_NAMES 32
 
 /* A QoS 1 publish handed to libmosquitto and not yet acknowledged. */
 struct sw_inflight {
@@ -122,17 +127,24 @@ struct sw_daemon {
                                             commit stores it in meta "inbox_generation" */
         bool inbox_open;                 /* inbox records written since the last fdatasync */
         bool inbox_sync_store;           /* a count's outcomes were committed: the next inbox
-                                            flush also syncs the WAL */
+                                            flush also syncs the WAL (daemon/counts.c) */
         uint32_t inbox_rows;             /* inbox records since the last group commit */
         bool outcomes_none;              /* no outcome recorded yet (checked at start-up): no
                                             finding can be suppressed, skip the query */
         bool inbox_legacy_rows;          /* rows of the old SQLite inbox table were replayed at
                                             start-up: the next group commit deletes them */
+        uint64_t dedup_forget[SW_DAEMON_DEDUP_FORGET_MAX]; /* ids of undone counts to delete from
+                                            the stored dedup set (daemon/counts.c) */
+        uint32_t n_dedup_forget;                           /* entries used in dedup_forget */
         uint64_t store_errors;           /* failed SQLite writes */
-        uint64_t commands;               /* commands answered */
+        uint64_t commands_run;           /* command requests run (answered or not) */
+        uint64_t replies;                /* command replies published */
+        uint64_t cmd_refused[SW_CMD_REFUSAL_COUNT]; /* requests not run, by reason */
+        bool retained_cmd_logged;        /* a retained command was refused and logged (once) */
         uint64_t unknown_topics;         /* messages on topics under the prefix we do not know */
         struct sw_ratelimit reject_log;  /* rate limit of rejected-message warnings */
         struct sw_rate_limiter device_rate; /* per-device message rate (limits.device_*) */
+        struct sw_rate_limiter command_rate; /* per-command request rate (limits.command_*) */
         struct sw_storage_health storage; /* full disk / I/O error state for health */
         struct sw_pos_feed pos_feed;     /* whether the POS feed is heard (health, HQ) */
         volatile bool stop;              /* set by SIGTERM / SIGINT */

@@ -91,6 +91,8 @@ struct outcome_facts {
         const char *status;      /* the anomaly's new status */
         double response_hours;   /* first outcome - detected_at */
         double prevented_value;  /* stock-out value prevented */
+        double weight;           /* how much it teaches the tuning (0 when it is not the
+                                    anomaly's first outcome: that one alone teaches) */
 };
 
 /* The P/outcome payload (PROTOCOL.md), plus note, user, device and prevented_value. */
@@ -122,6 +124,7 @@ static char *outcome_json(const struct sw_outcome_input *in, const struct anomal
                 cJSON_AddStringToObject(o, "user", in->user);
         if (in->device)
                 cJSON_AddStringToObject(o, "device", in->device);
+        cJSON_AddNumberToObject(o, "weight", f->weight);
         json = cJSON_PrintUnformatted(o);
         cJSON_Delete(o);
         return json;
@@ -193,6 +196,7 @@ static int outcome_facts(struct sw_daemon *d, const struct sw_outcome_input *in,
         if (r < 0)
                 return r;
         *ret_seq = count + 1;
+        f->weight = count == 0 ? sw_tuning_source_weight(&d->cfg.tuning, in->trust) : 0.0;
         f->status = sw_status_name(in->outcome == SW_OUTCOME_TRUE_POSITIVE ? SW_STATUS_RESOLVED
                                                                            : SW_STATUS_DISMISSED);
         f->response_hours = sw_outcome_response_hours(row->a.detected_at, count ? first : in->ts);
@@ -209,10 +213,12 @@ static int outcome_facts(struct sw_daemon *d, const struct sw_outcome_input *in,
 
 /* Close the in-memory episode and teach the tuning (the caller's rollback reloads both). Only an
  * anomaly's first outcome teaches: a redelivered outcome command or a manager's correction must
- * not count the same alert twice (the metrics use the latest verdict). */
-static int learn(struct sw_daemon *d, const struct anomaly_row *row, enum sw_anomaly_type type, bool was_open,
-                 bool first, bool true_positive)
+ * not count the same alert twice (the metrics use the latest verdict). It teaches as much as its
+ * source is trusted (the weight), within the daily bound of the outcome's store-local day. */
+static int learn(struct sw_daemon *d, const struct anomaly_row *row, enum sw_anomaly_type type,
+                 bool was_open, bool first, const struct sw_outcome_input *in, double weight)
 {
+        struct sw_local_time lt;
         uint32_t index;
         uint16_t category = 0;
         if (sw_sku_table_find(&d->skus, row->sku, strlen(row->sku), &index) == 0) {
@@ -222,7 +228,9 @@ static int learn(struct sw_daemon *d, const struct anomaly_row *row, enum sw_ano
         }
         if (!first)
                 return 0;
-        int r = sw_tuning_record(&d->tuning, type, category, true_positive);
+        sw_day_t day = sw_clock_to_local(NULL, in->ts, &lt) == 0 ? lt.day : SW_DAY_NONE;
+        int r = sw_tuning_record_weighted(&d->tuning, type, category,
+                                          in->outcome == SW_OUTCOME_TRUE_POSITIVE, weight, day);
         if (r == 0)
                 d->tuning_dirty = true;
         return r;
@@ -262,10 +270,12 @@ int sw_daemon_record_outcome(struct sw_daemon *d, const struct sw_outcome_input 
         if (r == 0)
                 r = sw_daemon_outbox_add(d, "outcome", id, json, false);
         if (r == 0)
-                r = learn(d, &row, type, was_open, seq == 1, in->outcome == SW_OUTCOME_TRUE_POSITIVE);
+                r = learn(d, &row, type, was_open, seq == 1, in, f.weight);
         if (r == 0)
-                sw_log_notice("Outcome %s for %s (%s %s) from %s", sw_outcome_kind_name(in->outcome),
-                              in->anomaly, row.type, row.sku, in->source);
+                sw_log_notice("Outcome %s for %s (%s %s) from %s%s%s%s%s, weight %.2f",
+                              sw_outcome_kind_name(in->outcome), in->anomaly, row.type, row.sku,
+                              in->source, in->device ? " " : "", in->device ? in->device : "",
+                              in->user ? " user " : "", in->user ? in->user : "", f.weight);
         free(row.payload);
         if (r == 0 && ret_json)
                 *ret_json = json;
@@ -287,10 +297,17 @@ static int judge(struct sw_daemon *d, const char *anomaly, enum sw_anomaly_type 
                 return r;
         snprintf(count_id, sizeof(count_id), "%.*s", (int)m->id_len, m->id);
         snprintf(user, sizeof(user), "%.*s", (int)m->user_len, m->user ? m->user : "");
-        struct sw_outcome_input in = {.anomaly = anomaly, .outcome = v.outcome, .action = "cycle_count",
-                                      .user = m->user ? user : NULL, .source = "scanner", .device = device,
-                                      .count_id = count_id, .ts = m->has_ts ? m->ts : sw_clock_now(),
-                                      .has_count = true, .adjustment = v.adjustment,
+        struct sw_outcome_input in = {.anomaly = anomaly,
+                                      .outcome = v.outcome,
+                                      .action = "cycle_count",
+                                      .user = m->user ? user : NULL,
+                                      .source = "scanner",
+                                      .trust = m->user ? SW_SOURCE_SCANNER_USER : SW_SOURCE_SCANNER,
+                                      .device = device,
+                                      .count_id = count_id,
+                                      .ts = m->has_ts ? m->ts : sw_clock_now(),
+                                      .has_count = true,
+                                      .adjustment = v.adjustment,
                                       .value_recovered = v.value_recovered};
         r = sw_daemon_record_outcome(d, &in, NULL);
         if (r < 0)

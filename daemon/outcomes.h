@@ -16,6 +16,8 @@ struct sw_outcome_input {
         const char *note;             /* free text, NULL = none */
         const char *user;             /* who judged it, NULL = unknown */
         const char *source;           /* "scanner" or "command" */
+        enum sw_outcome_source trust; /* for the tuning weight: a count with or without a user,
+                                         or the command */
         const char *device;           /* scanner device, NULL otherwise */
         const char *count_id;         /* the cycle count's message id, NULL otherwise */
         int64_t ts;                   /* when, Unix s */

@@ -48,6 +48,19 @@ static int write_categories(struct sw_daemon *d)
 static int write_dirty(struct sw_daemon *d)
 {
         struct dedup_flush df = {.store = d->store};
+        /* First the state of reclaimed SKUs deleted: a key that came back since is written
+         * again below. */
+        for (uint32_t k = 0; k < d->skus.n_reclaimed; k++) {
+                int r = sw_store_delete_sku(d->store, sw_sku_reclaimed_key(&d->skus, k));
+                if (r < 0)
+                        return r;
+        }
+        /* Then an undone count's id deleted, then a resend of it stored again below. */
+        for (uint32_t k = 0; k < d->n_dedup_forget; k++) {
+                int r = sw_store_delete_dedup(d->store, d->dedup_forget[k]);
+                if (r < 0)
+                        return r;
+        }
         for (uint32_t k = 0; k < d->skus.n_dirty; k++) {
                 uint32_t i = d->skus.dirty[k];
                 int n = sw_sku_serialize(&d->skus, i, d->blob, d->blob_size);
@@ -101,10 +114,6 @@ int sw_daemon_inbox_add(struct sw_daemon *d, enum sw_msg_kind kind, const char *
                 return r;
         }
         d->inbox_open = true;
-        /* finish_count() commits the count's outcomes next (no fsync): the flush before its
-         * answer syncs the WAL as well. */
-        if (kind == SW_MSG_COUNT)
-                d->inbox_sync_store = true;
         d->inbox_rows++;
         return 0;
 }
@@ -197,8 +206,9 @@ int sw_daemon_commit(struct sw_daemon *d)
         int r;
         sw_daemon_inbox_flush(d);
         /* Legacy inbox rows that replayed as duplicates dirty nothing, yet must be cleared. */
-        if (d->skus.n_dirty == 0 && d->dedup.pending == 0 && d->inbox_rows == 0 && !d->inbox_legacy_rows &&
-            d->ingest.event_clock == d->persisted_event_clock) {
+        if (d->skus.n_dirty == 0 && d->dedup.pending == 0 && d->inbox_rows == 0 &&
+            !d->inbox_legacy_rows && d->ingest.event_clock == d->persisted_event_clock &&
+            d->n_dedup_forget == 0 && d->skus.n_reclaimed == 0) {
                 if (d->tuning_dirty)
                         persist_tuning_now(d);
                 return 0;
@@ -225,6 +235,8 @@ int sw_daemon_commit(struct sw_daemon *d)
         (void)sw_daemon_storage_note(d, 0, "group commit");
         sw_sku_clear_dirty(&d->skus);
         sw_dedup_mark_persisted(&d->dedup);
+        d->n_dedup_forget = 0;
+        sw_sku_reclaimed_flushed(&d->skus);
         d->persisted_event_clock = d->ingest.event_clock;
         d->persisted_categories = d->skus.n_categories;
         d->inbox_legacy_rows = false;

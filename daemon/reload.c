@@ -105,6 +105,8 @@ static unsigned keep_fixed(const struct sw_config *old, struct sw_config *next)
         KEEP_VALUE(limits.max_devices, "limits.max_devices");
         KEEP_VALUE(limits.device_rate_per_second, "limits.device_rate_per_second");
         KEEP_VALUE(limits.device_burst, "limits.device_burst");
+        KEEP_VALUE(limits.command_rate_per_second, "limits.command_rate_per_second");
+        KEEP_VALUE(limits.command_burst, "limits.command_burst");
         /* They size the pushed-forecast ring of every SKU. */
         KEEP_VALUE(detectors.ghost.params.max_run_days, "detectors.ghost.max_run_days");
         KEEP_VALUE(detectors.ghost.params.seed_lookback_days, "detectors.ghost.seed_lookback_days");

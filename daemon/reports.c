@@ -42,8 +42,13 @@ cJSON *sw_report_outcome(struct sw_daemon *d, const struct sw_cmd_request *q)
                                           q->outcome ? q->outcome : "nothing");
         if (q->action && !q->action[0])
                 return sw_cmd_error_reply("%saction: must not be empty", "");
-        job.in = (struct sw_outcome_input){.anomaly = q->anomaly, .outcome = kind, .action = q->action,
-                                           .note = q->note, .user = q->user, .source = "command",
+        job.in = (struct sw_outcome_input){.anomaly = q->anomaly,
+                                           .outcome = kind,
+                                           .action = q->action,
+                                           .note = q->note,
+                                           .user = q->user,
+                                           .source = "command",
+                                           .trust = SW_SOURCE_COMMAND,
                                            .ts = sw_clock_now()};
         int r = sw_daemon_in_transaction(d, record_outcome_job, &job);
         if (r == -ENOENT)
@@ -241,6 +246,11 @@ void sw_report_add_tuning(struct sw_daemon *d, cJSON *parent)
         cJSON_AddNumberToObject(o, "target_precision", t->p.target_precision);
         cJSON_AddNumberToObject(o, "min_scale", t->p.min_scale);
         cJSON_AddNumberToObject(o, "max_scale", t->p.max_scale);
+        cJSON_AddNumberToObject(o, "max_daily_factor", t->p.max_daily_factor);
+        cJSON *w = cJSON_AddObjectToObject(o, "weights");
+        cJSON_AddNumberToObject(w, "scanner_user", t->p.weight_scanner_user);
+        cJSON_AddNumberToObject(w, "scanner", t->p.weight_scanner);
+        cJSON_AddNumberToObject(w, "command", t->p.weight_command);
         cJSON *types = cJSON_AddObjectToObject(o, "types");
         for (int k = 0; k < SW_ANOMALY_TYPE_COUNT; k++) {
                 enum sw_anomaly_type type = (enum sw_anomaly_type)k;

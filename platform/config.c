@@ -542,6 +542,71 @@ static int config__parse_holidays(struct config_loader *l, const config_setting_
         return 0;
 }
 
+/* A device name as it appears as a topic level: 1..64 printable ASCII characters, no space and
+ * none of the MQTT separators and wildcards / + #. */
+static bool config__device_name_valid(const char *v)
+{
+        size_t n = strlen(v);
+        if (n == 0 || n >= SW_CONFIG_DEVICE_SIZE)
+                return false;
+        for (const char *p = v; *p; p++)
+                if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || strchr("/+#", *p))
+                        return false;
+        return true;
+}
+
+/* dst is devices.scanners; n_scanners is found beside it. */
+static int config__parse_scanners(struct config_loader *l, const config_setting_t *s,
+                                  const char *name, void *dst)
+{
+        struct sw_config_devices *dev =
+            (struct sw_config_devices *)((char *)dst -
+                                         offsetof(struct sw_config_devices, scanners));
+        char elem_name[SETTING_NAME_SIZE];
+        int n;
+
+        if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+            config_setting_type(s) != CONFIG_TYPE_LIST)
+                return config__fail(l, s, name,
+                                    "must be a list of device names [\"hh-1\", ...] (got %s)",
+                                    config__type_desc(s));
+        n = config_setting_length(s);
+        if (n > SW_CONFIG_MAX_SCANNERS)
+                return config__fail(l, s, name, "must have at most %d names (got %d)",
+                                    SW_CONFIG_MAX_SCANNERS, n);
+        for (int i = 0; i < n; i++) {
+                const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+                const char *v = NULL;
+                snprintf(elem_name, sizeof(elem_name), "%s[%d]", name, i);
+                int r = config__get_string(l, e, elem_name, &v);
+                if (r < 0)
+                        return r;
+                if (!config__device_name_valid(v))
+                        return config__fail(l, e, elem_name,
+                                            "must be 1 to 64 printable characters without spaces, "
+                                            "'/', '+' or '#' (got \"%s\")",
+                                            v);
+                for (int j = 0; j < i; j++)
+                        if (strcmp(dev->scanners[j], v) == 0)
+                                return config__fail(l, e, elem_name,
+                                                    "duplicate name %s (also at index %d)", v, j);
+                snprintf(dev->scanners[i], sizeof(dev->scanners[i]), "%s", v);
+        }
+        dev->n_scanners = (uint32_t)n;
+        return 0;
+}
+
+bool sw_config_scanner_allowed(const struct sw_config *c, const char *name, size_t len)
+{
+        if (c->devices.n_scanners == 0)
+                return true;
+        for (uint32_t i = 0; i < c->devices.n_scanners; i++)
+                if (strlen(c->devices.scanners[i]) == len &&
+                    memcmp(c->devices.scanners[i], name, len) == 0)
+                        return true;
+        return false;
+}
+
 static int config__parse_ghost_mode(struct config_loader *l, const config_setting_t *s,
                                     const char *name, void *dst)
 {
@@ -656,6 +721,8 @@ static const struct config_field limits_fields[] = {
     UINT_FIELD(struct sw_config_limits, device_rate_per_second, 1, 1000000),
     UINT_FIELD(struct sw_config_limits, device_burst, 1, 1000000),
     UINT_FIELD(struct sw_config_limits, max_devices, 1, 1000000),
+    UINT_FIELD(struct sw_config_limits, command_rate_per_second, 1, 1000000),
+    UINT_FIELD(struct sw_config_limits, command_burst, 1, 1000000),
     {0},
 };
 
@@ -753,11 +820,23 @@ static const struct config_field outcomes_fields[] = {
 
 static const struct config_field tuning_fields[] = {
     BOOL_FIELD(struct sw_tuning_params, enabled),
-    DOUBLE_FIELD_AT("target_precision", struct sw_tuning_params, target_precision, 0, true, 1, true),
+    DOUBLE_FIELD_AT("target_precision", struct sw_tuning_params, target_precision, 0, true, 1,
+                    true),
     DOUBLE_FIELD_AT("step", struct sw_tuning_params, step, 0, true, 1, false),
     DOUBLE_FIELD_AT("min_scale", struct sw_tuning_params, min_scale, 0, true, 1, false),
     DOUBLE_FIELD_AT("max_scale", struct sw_tuning_params, max_scale, 1, false, 10, false),
     UINT_FIELD(struct sw_tuning_params, min_outcomes, 1, 1000000),
+    DOUBLE_FIELD_AT("max_daily_factor", struct sw_tuning_params, max_daily_factor, 1, false, 10,
+                    false),
+    DOUBLE_FIELD_AT("weight_scanner_user", struct sw_tuning_params, weight_scanner_user, 0, false,
+                    1, false),
+    DOUBLE_FIELD_AT("weight_scanner", struct sw_tuning_params, weight_scanner, 0, false, 1, false),
+    DOUBLE_FIELD_AT("weight_command", struct sw_tuning_params, weight_command, 0, false, 1, false),
+    {0},
+};
+
+static const struct config_field devices_fields[] = {
+    CUSTOM_FIELD("scanners", struct sw_config_devices, scanners, config__parse_scanners),
     {0},
 };
 
@@ -781,6 +860,7 @@ static const struct config_field root_fields[] = {
     GROUP_FIELD("detectors", struct sw_config, detectors, detectors_fields),
     GROUP_FIELD("outcomes", struct sw_config, outcomes, outcomes_fields),
     GROUP_FIELD("tuning", struct sw_config, tuning, tuning_fields),
+    GROUP_FIELD("devices", struct sw_config, devices, devices_fields),
     GROUP_FIELD("summary", struct sw_config, summary, summary_fields),
     GROUP_FIELD("log", struct sw_config, log, log_fields),
     {0},
@@ -1100,6 +1180,8 @@ void sw_config_defaults(struct sw_config *ret)
             .device_rate_per_second = 1000,
             .device_burst = 20000,
             .max_devices = 1024,
+            .command_rate_per_second = 20,
+            .command_burst = 200,
         };
 
         d->schedule_min = 4 * 60 + 30;

@@ -21,6 +21,8 @@
 #define SW_CONFIG_SECRET_SIZE    256  /* MQTT user name and password */
 #define SW_CONFIG_PATH_SIZE      1024 /* file paths (database, TLS files) */
 #define SW_CONFIG_MAX_HOLIDAYS   366
+#define SW_CONFIG_MAX_SCANNERS   256 /* devices.scanners entries */
+#define SW_CONFIG_DEVICE_SIZE    65  /* a device name (a topic level): 1..64 characters + NUL */
 
 /* Opening hours of one weekday. Closing after midnight is not supported. */
 struct sw_config_hours {
@@ -88,7 +90,9 @@ struct sw_config_limits {
         uint32_t outbox_max_rows;       /* outbox rows kept while HQ is unreachable */
         uint32_t device_rate_per_second; /* messages per second per device (token refill) */
         uint32_t device_burst;          /* messages a device may send at once (bucket size) */
-        uint32_t max_devices;           /* devices with their own bucket; the rest share one */
+        uint32_t max_devices;           /* device buckets; idle ones are reused, else shared */
+        uint32_t command_rate_per_second; /* requests per second per command name */
+        uint32_t command_burst;           /* requests of one command name at once (bucket size) */
 };
 
 /* detectors.ghost. The local forecast (detectors.forecast) is loaded into params.forecast. */
@@ -146,6 +150,13 @@ struct sw_config_detectors {
         struct sw_config_ml ml;                  /* Isolation Forest */
 };
 
+/* Section devices: which devices are trusted for what. */
+struct sw_config_devices {
+        char scanners[SW_CONFIG_MAX_SCANNERS][SW_CONFIG_DEVICE_SIZE]; /* scanners whose cycle
+                                                    counts are accepted; none listed: every one */
+        uint32_t n_scanners;                                          /* entries used in scanners */
+};
+
 /* Section summary: the retained P/summary to HQ. */
 struct sw_config_summary {
         uint32_t interval_seconds; /* publish this often (and after each detection run), 10..86400 */
@@ -170,6 +181,7 @@ struct sw_config {
         struct sw_config_detectors detectors; /* detector tuning and schedule */
         struct sw_outcome_params outcomes;    /* how cycle counts judge anomalies, ROI horizon */
         struct sw_tuning_params tuning;       /* learning thresholds from outcomes */
+        struct sw_config_devices devices;     /* trusted devices */
         struct sw_config_summary summary;     /* P/summary cadence */
         struct sw_config_log log;             /* logging */
 };
@@ -187,5 +199,9 @@ void sw_config_defaults(struct sw_config *ret);
  * 0). An @include is resolved relative to the file's directory.
  */
 int sw_config_load(const char *path, struct sw_config *ret, char *err, size_t errsz);
+
+/* True when devices.scanners lets scanner name (len bytes) send cycle counts: it is listed, or
+ * the list is empty (every scanner). */
+bool sw_config_scanner_allowed(const struct sw_config *c, const char *name, size_t len);
 
 #endif

@@ -251,6 +251,15 @@ int sw_inbox_file_append(struct sw_inbox_file *f, uint64_t generation, uint16_t 
         return 0;
 }
 
+int sw_inbox_file_cut_to(struct sw_inbox_file *f, uint64_t size)
+{
+        if (!f || f->fd < 0 || size > f->size)
+                return -EINVAL;
+        f->size = size;
+        f->cut_pending = true;
+        return inbox__cut(f);
+}
+
 int sw_inbox_file_sync(struct sw_inbox_file *f)
 {
         if (!f || f->fd < 0)

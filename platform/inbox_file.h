@@ -74,6 +74,11 @@ int sw_inbox_file_replay(struct sw_inbox_file *f, uint64_t after,
  */
 int sw_inbox_file_append(struct sw_inbox_file *f, uint64_t generation, uint16_t kind,
                          const char *topic, const void *payload, size_t len);
+/* Drop the records after size (a value of f->size taken before appending them): a message whose
+ * effects were undone must not be replayed. Returns 0, -EINVAL (closed, size beyond the end), or
+ * the -errno of ftruncate (the records are then overwritten by the next append, as after a failed
+ * write, but a crash before it replays them). */
+int sw_inbox_file_cut_to(struct sw_inbox_file *f, uint64_t size);
 /* fdatasync(2) if anything was written since the last sync. Returns 0 or -errno (-EIO). */
 int sw_inbox_file_sync(struct sw_inbox_file *f);
 /* Empty the file (after the group commit holding every record is durable). 0 or -errno. */

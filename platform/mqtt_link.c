@@ -17,6 +17,10 @@
 #define SW_MQTT_DEFAULT_BACKOFF_MIN_MS 500u
 #define SW_MQTT_DEFAULT_BACKOFF_MAX_MS 60000u
 #define SW_MQTT_MID_COUNT              65536u
+/* Every subscription asks for "retain as published": a message published retained while we are
+ * subscribed arrives with its retain flag too, so the caller can refuse retained commands
+ * whether they were stored before we subscribed or published live. */
+#define SW_MQTT__SUB_OPTIONS MQTT_SUB_OPT_RETAIN_AS_PUBLISHED
 
 enum sw_mqtt_state {
         SW_MQTT_IDLE,       /* no socket; waiting for the backoff deadline */
@@ -203,7 +207,7 @@ static void sw_mqtt__on_connect(struct mosquitto *mosq, void *obj, int rc, int f
         /* Queued only (we are inside a libmosquitto callback); written by the next service.
          * A failure here surfaces as a lost connection, which re-sends them all. */
         for (size_t i = 0; i < m->n_subs; i++)
-                (void)mosquitto_subscribe_v5(mosq, NULL, m->subs[i], 1, 0, NULL);
+                (void)mosquitto_subscribe_v5(mosq, NULL, m->subs[i], 1, SW_MQTT__SUB_OPTIONS, NULL);
         if (m->cb.on_connect)
                 m->cb.on_connect(m->ctx);
 }
@@ -274,6 +278,7 @@ static void sw_mqtt__on_message(struct mosquitto *mosq, void *obj,
                         p.corr_len = corr_len;
                 }
         }
+        p.retained = msg->retain;
         m->cb.on_message(m->ctx, msg->topic, msg->payload,
                          msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0, &p);
         free(response_topic);
@@ -471,7 +476,7 @@ int sw_mqtt_subscribe(struct sw_mqtt *m, const char *pattern)
                 return -ENOMEM;
         m->subs[m->n_subs++] = copy;
         if (m->state == SW_MQTT_CONNECTED) {
-                rc = mosquitto_subscribe_v5(m->mosq, NULL, copy, 1, 0, NULL);
+                rc = mosquitto_subscribe_v5(m->mosq, NULL, copy, 1, SW_MQTT__SUB_OPTIONS, NULL);
                 /* Socket errors are the connection's problem: the reconnect re-sends it. */
                 if (rc == MOSQ_ERR_NOMEM || rc == MOSQ_ERR_INVAL)
                         return sw_mqtt__errno(rc);

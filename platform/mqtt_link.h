@@ -62,11 +62,15 @@ struct sw_mqtt_options {
         uint32_t max_reads;            /* packets read per sw_mqtt_service(); 0 = SW_MQTT_MAX_READS */
 };
 
-/* MQTT v5 request/response properties. */
+/* MQTT v5 request/response properties, and how a message was delivered. */
 struct sw_mqtt_props {
         const char *response_topic; /* Response Topic, NULL when absent */
         const void *corr;           /* Correlation Data, NULL when absent */
         size_t corr_len;            /* bytes in corr (<= 65535) */
+        bool retained;              /* on_message: the broker delivered a retained message (a
+                                       stored one on subscribe, or a live one published with
+                                       the retain flag: subscriptions ask for "retain as
+                                       published"); ignored by sw_mqtt_publish() */
 };
 
 /* Event handlers; any may be NULL. After a lost connection the link forgets which QoS 1
@@ -112,7 +116,8 @@ int sw_mqtt_new(const struct sw_mqtt_options *o, const struct sw_mqtt_callbacks 
 /* Send DISCONNECT if connected (no will), close and free. NULL-safe; returns NULL. */
 struct sw_mqtt *sw_mqtt_free(struct sw_mqtt *m);
 
-/* Remember pattern (QoS 1) and send it now if connected; (re)sent on every connect.
+/* Remember pattern (QoS 1, "retain as published" so that on_message can tell a retained
+ * message from a live one) and send it now if connected; (re)sent on every connect.
  * Returns 0 (also when already remembered), -EINVAL (bad pattern), -ENOSPC (list full),
  * -ENOMEM. */
 int sw_mqtt_subscribe(struct sw_mqtt *m, const char *pattern);

@@ -21,6 +21,7 @@
 #define PAYLOAD_TS_MAX        253402300800.0 /* 10000-01-01T00:00:00Z: ts must be below */
 #define PAYLOAD_TS_STRING_MAX 64             /* longest RFC 3339 string looked at */
 #define PAYLOAD_WHERE_MAX     32             /* "readings[4294967295]" and a NUL fit */
+#define PAYLOAD_PAIRWISE_KEYS 16             /* objects up to this many keys: pairwise check */
 
 struct sw_payload_decoder {
         cJSON *root; /* tree of the last successful parse, or NULL; msg strings point into it */
@@ -175,6 +176,67 @@ static int json_prescan(struct decode_ctx *c, const unsigned char *p, size_t n)
         return 0;
 }
 
+static int key_cmp(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A key obj gives twice, or NULL. Pairwise for small objects, sorted beyond (a 64 KiB payload
+ * can hold an object of 10,000 keys). -ENOMEM: ret_key untouched. */
+static int object_duplicate_key(const cJSON *obj, const char **ret_key)
+{
+        const cJSON *a, *b;
+        size_t n = 0, i = 0;
+        cJSON_ArrayForEach(a, obj) n++;
+        if (n <= PAYLOAD_PAIRWISE_KEYS) {
+                for (a = obj->child; a; a = a->next)
+                        for (b = a->next; b; b = b->next)
+                                if (strcmp(a->string, b->string) == 0) {
+                                        *ret_key = a->string;
+                                        return 1;
+                                }
+                return 0;
+        }
+        const char **keys = malloc(n * sizeof(*keys));
+        if (!keys)
+                return -ENOMEM;
+        cJSON_ArrayForEach(a, obj) keys[i++] = a->string;
+        qsort(keys, n, sizeof(*keys), key_cmp);
+        for (i = 1; i < n && strcmp(keys[i - 1], keys[i]) != 0; i++)
+                ;
+        if (i < n)
+                *ret_key = keys[i];
+        free(keys);
+        return i < n;
+}
+
+/*
+ * Refuse a key given twice in any object of the tree (duplicate_key). cJSON keeps both and a
+ * lookup takes the first, so "the same" message could mean two things: lines kept their first
+ * sku, the top-level id its last (RFC 8259 leaves it to the parser). Nesting is at most cJSON's
+ * 1000 levels, so the recursion is bounded.
+ */
+static int check_duplicate_keys(struct decode_ctx *c, const cJSON *item)
+{
+        const char *key = NULL;
+        if (cJSON_IsObject(item)) {
+                int r = object_duplicate_key(item, &key);
+                if (r < 0)
+                        return reject(c, SW_REJECT_NOT_JSON, NULL, NULL, "out of memory");
+                if (r > 0)
+                        return reject(c, SW_REJECT_DUPLICATE_KEY, NULL, key,
+                                      "key given more than once");
+        }
+        if (!cJSON_IsObject(item) && !cJSON_IsArray(item))
+                return 0;
+        for (const cJSON *child = item->child; child; child = child->next) {
+                int r = check_duplicate_keys(c, child);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* Cap, parse, require one whole object; on success d->root holds the tree. */
 static int parse_object(struct sw_payload_decoder *d, struct decode_ctx *c, const void *payload,
                         size_t len, size_t max_bytes)
@@ -211,6 +273,11 @@ static int parse_object(struct sw_payload_decoder *d, struct decode_ctx *c, cons
         if (!cJSON_IsObject(root)) {
                 cJSON_Delete(root);
                 return reject(c, SW_REJECT_NOT_OBJECT, NULL, NULL, "top level must be an object");
+        }
+        r = check_duplicate_keys(c, root);
+        if (r < 0) {
+                cJSON_Delete(root);
+                return r;
         }
         d->root = root;
         return 0;
@@ -768,6 +835,52 @@ int sw_payload_decode(struct sw_payload_decoder *d, enum sw_msg_kind kind, const
 refuse:
         *ret_reason = c.reason;
         return r;
+}
+
+/* The string at key of obj when the key is there exactly once and the value passes
+ * check_token; NULL otherwise. */
+static const char *single_token(const cJSON *obj, const char *key, size_t max_len)
+{
+        const cJSON *item, *found = NULL;
+        struct decode_ctx c = {0};
+        cJSON_ArrayForEach(item, obj)
+        {
+                if (strcmp(item->string, key) != 0)
+                        continue;
+                if (found)
+                        return NULL;
+                found = item;
+        }
+        if (!cJSON_IsString(found) || !found->valuestring)
+                return NULL;
+        size_t n = strnlen(found->valuestring, max_len + 1);
+        if (check_token(&c, SW_REJECT_BAD_ID, NULL, key, found->valuestring, n, max_len) < 0)
+                return NULL;
+        return found->valuestring;
+}
+
+void sw_payload_count_ids(const void *payload, size_t len, size_t max_bytes,
+                          char ret_id[SW_ID_MAX_LEN + 1], char ret_sku[SW_SKU_MAX_LEN + 1])
+{
+        struct decode_ctx c = {0};
+        const char *end = NULL, *id, *sku;
+        cJSON *root;
+
+        ret_id[0] = ret_sku[0] = '\0';
+        if (!payload || len == 0 || len > max_bytes || json_prescan(&c, payload, len) < 0)
+                return;
+        root = cJSON_ParseWithLengthOpts(payload, len, &end, false);
+        if (!root)
+                return;
+        if (cJSON_IsObject(root)) {
+                id = single_token(root, "id", SW_ID_MAX_LEN);
+                sku = single_token(root, "sku", SW_SKU_MAX_LEN);
+                if (id)
+                        snprintf(ret_id, SW_ID_MAX_LEN + 1, "%s", id);
+                if (sku)
+                        snprintf(ret_sku, SW_SKU_MAX_LEN + 1, "%s", sku);
+        }
+        cJSON_Delete(root);
 }
 
 /* ---- command requests ---- */

@@ -39,12 +39,25 @@ struct sw_payload_limits {
  *
  * Choices (see the tests): sku and id are printable ASCII 0x20..0x7e without a leading or
  * trailing space; category is valid UTF-8 without control characters; a string containing
- * \u0000 is refused as not_json (cJSON would silently cut it there); with duplicate keys
- * the first one wins; cJSON failing to allocate is reported as not_json.
+ * \u0000 is refused as not_json (cJSON would silently cut it there); a key given twice in
+ * any object of the payload, known field or not, is refused as duplicate_key; cJSON failing to
+ * allocate is reported as not_json.
  */
 int sw_payload_decode(struct sw_payload_decoder *d, enum sw_msg_kind kind, const void *payload,
                       size_t len, const struct sw_payload_limits *lim, struct sw_msg *msg,
                       enum sw_reject_reason *ret_reason, char *err, size_t errsz);
+
+/*
+ * The id and the sku of a cycle count payload as far as they can be read, for the answer to a
+ * count that was refused (rate-limited, or not decodable as a whole): each is copied,
+ * NUL-terminated, when the payload is a JSON object of at most max_bytes (the checks of
+ * sw_payload_decode() before the fields: UTF-8, no \u0000) that holds the key exactly once as
+ * a string passing its field's check (id 1..SW_ID_MAX_LEN, sku 1..SW_SKU_MAX_LEN printable
+ * ASCII, no leading or trailing space); otherwise "". A key given twice is not echoed: which
+ * one would the scanner mean?
+ */
+void sw_payload_count_ids(const void *payload, size_t len, size_t max_bytes,
+                          char ret_id[SW_ID_MAX_LEN + 1], char ret_sku[SW_SKU_MAX_LEN + 1]);
 
 #define SW_CMD_MAX_DETECTORS  8      /* capacity of sw_cmd_request.detectors */
 #define SW_CMD_MAX_NUMBER     100000 /* largest days / limit */
@@ -79,8 +92,9 @@ struct sw_cmd_request {
  * Otherwise the payload must be one JSON object of at most max_bytes; known fields must have
  * their type (strings: valid UTF-8 without control characters, bounded length; days/limit:
  * integers 1..SW_CMD_MAX_NUMBER; detectors: array of at most SW_CMD_MAX_DETECTORS strings);
- * null counts as absent; unknown fields are ignored. Names are not checked against the
- * vocabulary here. Returns 0 and fills *ret, or -EINVAL with a message in err (*ret untouched).
+ * null counts as absent; unknown fields are ignored; a key given twice in any object is
+ * refused ("name: key given more than once"). Names are not checked against the vocabulary
+ * here. Returns 0 and fills *ret, or -EINVAL with a message in err (*ret untouched).
  * Invalidates strings from the previous decode of d.
  */
 int sw_payload_decode_command(struct sw_payload_decoder *d, const void *payload, size_t len,

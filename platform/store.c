@@ -122,8 +122,10 @@ enum store_stmt {
         STMT_ROLLBACK,
         STMT_QUICK_CHECK,
         STMT_PUT_SKU,
+        STMT_DELETE_SKU,
         STMT_LOAD_SKUS,
         STMT_PUT_DEDUP,
+        STMT_DELETE_DEDUP,
         STMT_PRUNE_DEDUP,
         STMT_LOAD_DEDUP,
         STMT_PUT_ANOMALY,
@@ -151,8 +153,10 @@ static const char *const store_sql[STMT_COUNT] = {
     [STMT_QUICK_CHECK] = "PRAGMA quick_check",
     [STMT_PUT_SKU] = "INSERT INTO sku_state(sku, blob) VALUES(?1, ?2) "
                      "ON CONFLICT(sku) DO UPDATE SET blob = excluded.blob",
+    [STMT_DELETE_SKU] = "DELETE FROM sku_state WHERE sku = ?1",
     [STMT_LOAD_SKUS] = "SELECT sku, blob FROM sku_state ORDER BY sku",
     [STMT_PUT_DEDUP] = "INSERT OR REPLACE INTO dedup(hash) VALUES(?1)",
+    [STMT_DELETE_DEDUP] = "DELETE FROM dedup WHERE hash = ?1",
     [STMT_PRUNE_DEDUP] = "DELETE FROM dedup WHERE seq <= "
                          "(SELECT seq FROM dedup ORDER BY seq DESC LIMIT 1 OFFSET ?1)",
     [STMT_LOAD_DEDUP] = "SELECT hash FROM dedup ORDER BY seq",
@@ -177,8 +181,9 @@ static const char *const store_sql[STMT_COUNT] = {
                             "ORDER BY updated_at DESC, id DESC LIMIT ?6",
     [STMT_OUTBOX_ADD] = "INSERT INTO outbox(topic, msg_id, payload, retain, created) "
                         "VALUES(?1, ?2, ?3, ?4, ?5)",
-    [STMT_OUTBOX_ADD_ANOMALY] = "INSERT INTO outbox(topic, msg_id, payload, retain, created, anomaly_ref) "
-                                "VALUES(?1, ?2, X'', 0, ?3, 1)",
+    [STMT_OUTBOX_ADD_ANOMALY] =
+        "INSERT INTO outbox(topic, msg_id, payload, retain, created, anomaly_ref) "
+        "VALUES(?1, ?2, X'', 0, ?3, 1)",
     /* A row standing for an anomaly comes with the anomaly's columns as they are now; one
      * whose anomaly is gone (not written by the daemon: anomalies are never deleted) is never
      * sent. */
@@ -688,6 +693,20 @@ int sw_store_put_sku(struct sw_store *s, const char *sku, const void *blob, size
         return store_run(s, st);
 }
 
+int sw_store_delete_sku(struct sw_store *s, const char *sku)
+{
+        sqlite3_stmt *st;
+        int rc;
+
+        if (!s || !sku || !*sku)
+                return -EINVAL;
+        st = s->stmt[STMT_DELETE_SKU];
+        rc = sqlite3_bind_text(st, 1, sku, -1, SQLITE_STATIC);
+        if (rc != SQLITE_OK)
+                return store_bind_check(s, st, rc);
+        return store_run(s, st);
+}
+
 struct sku_walk {
         int (*cb)(void *ctx, const char *sku, const void *blob, size_t len); /* caller's */
         void *ctx;                                                           /* its context */
@@ -721,6 +740,17 @@ int sw_store_put_dedup(struct sw_store *s, uint64_t hash)
                 return -EINVAL;
         st = s->stmt[STMT_PUT_DEDUP];
         /* Stored as the signed 64-bit integer with the same bits. */
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)hash);
+        return store_run(s, st);
+}
+
+int sw_store_delete_dedup(struct sw_store *s, uint64_t hash)
+{
+        sqlite3_stmt *st;
+
+        if (!s)
+                return -EINVAL;
+        st = s->stmt[STMT_DELETE_DEDUP];
         sqlite3_bind_int64(st, 1, (sqlite3_int64)hash);
         return store_run(s, st);
 }

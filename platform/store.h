@@ -72,6 +72,8 @@ int sw_store_in_transaction(const struct sw_store *s);
 /* Per-SKU state: an opaque blob per SKU key (the daemon serialises core state). Upsert.
  * -EINVAL: sku NULL/empty or blob NULL with len > 0. */
 int sw_store_put_sku(struct sw_store *s, const char *sku, const void *blob, size_t len);
+/* Delete a SKU's state (a reclaimed SKU); 0 also when there was none. -EINVAL: sku NULL/empty. */
+int sw_store_delete_sku(struct sw_store *s, const char *sku);
 /* Every SKU, ordered by key. Returns the count. */
 int sw_store_load_skus(struct sw_store *s,
                        int (*cb)(void *ctx, const char *sku, const void *blob, size_t len),
@@ -80,6 +82,8 @@ int sw_store_load_skus(struct sw_store *s,
 /* Message-id dedup hashes (64-bit) with an increasing sequence. Putting a hash
  * again moves it to newest. */
 int sw_store_put_dedup(struct sw_store *s, uint64_t hash);
+/* Forget a hash (a message whose effects were undone); 0 also when it was not stored. */
+int sw_store_delete_dedup(struct sw_store *s, uint64_t hash);
 /* Delete all but the keep_newest newest hashes; returns how many were deleted. */
 int sw_store_prune_dedup(struct sw_store *s, uint32_t keep_newest);
 /* Oldest first. Returns the count. */

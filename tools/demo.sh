@@ -182,7 +182,7 @@ done
 echo "mosquitto $($mosquitto -h 2>/dev/null | head -n 1 | sed 's/^mosquitto version //') on 127.0.0.1:$port (pid $broker_pid)"
 
 rr() { # rr COMMAND PAYLOAD: request/response with the daemon, reply on stdout
-        mosquitto_rr -h 127.0.0.1 -p "$port" -t "$root_topic/cmd/$1" -e "demo/reply/$$" \
+        mosquitto_rr -h 127.0.0.1 -p "$port" -t "$root_topic/cmd/$1" -e "$root_topic/reply/demo-$$" \
                 -m "$2" -W 2
 }
 

@@ -204,12 +204,49 @@ static void test_pending(void **state)
         free(f.mem);
 }
 
+static void test_forget_newest(void **state)
+{
+        struct fixture f;
+        struct pending p = {0};
+        (void)state;
+        fixture_init(&f, 4);
+        assert_int_equal(sw_dedup_forget_newest(&f.d, id_hash(1)), -ENOENT);
+        sw_dedup_insert(&f.d, id_hash(1));
+        sw_dedup_insert(&f.d, id_hash(2));
+        /* Only the newest id can be forgotten. */
+        assert_int_equal(sw_dedup_forget_newest(&f.d, id_hash(1)), -ENOENT);
+        assert_int_equal(sw_dedup_forget_newest(&f.d, id_hash(2)), 0);
+        assert_false(sw_dedup_contains(&f.d, id_hash(2)));
+        assert_true(sw_dedup_contains(&f.d, id_hash(1)));
+        sw_dedup_for_each_pending(&f.d, collect, &p);
+        assert_int_equal(p.n, 1);
+        /* Inserted again: new, pending once. */
+        assert_int_equal(sw_dedup_insert(&f.d, id_hash(2)), 1);
+        /* Persisted already: reported, so the stored copy can be deleted. */
+        sw_dedup_mark_persisted(&f.d);
+        sw_dedup_insert(&f.d, id_hash(3));
+        sw_dedup_mark_persisted(&f.d);
+        assert_int_equal(sw_dedup_forget_newest(&f.d, id_hash(3)), 1);
+        /* Across the ring's wrap: fill, forget the newest, insert again. */
+        for (uint32_t n = 10; n < 20; n++)
+                sw_dedup_insert(&f.d, id_hash(n));
+        assert_int_equal(sw_dedup_forget_newest(&f.d, id_hash(19)), 0);
+        assert_false(sw_dedup_contains(&f.d, id_hash(19)));
+        for (uint32_t n = 16; n < 19; n++)
+                assert_true(sw_dedup_contains(&f.d, id_hash(n)));
+        assert_int_equal(f.d.count, 3);
+        assert_int_equal(sw_dedup_insert(&f.d, id_hash(19)), 1);
+        assert_int_equal(f.d.count, 4);
+        free(f.mem);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_memory_and_init), cmocka_unit_test(test_hash),
             cmocka_unit_test(test_insert_contains), cmocka_unit_test(test_capacity_eviction),
             cmocka_unit_test(test_many_wraps),      cmocka_unit_test(test_pending),
+            cmocka_unit_test(test_forget_newest),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

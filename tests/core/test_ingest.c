@@ -875,6 +875,97 @@ static void test_stale_cycle_count(void **state)
         assert_int_equal(fx.in.counters.stale_items, 1);
 }
 
+/* A count whose durability failed is undone: book, id and clock as before, counted rejected; the
+ * same count sent again is judged as new. */
+static void test_undo_cycle_count(void **state)
+{
+        (void)state;
+        inventory(T - HOUR, "A", 959);
+        int64_t clock = fx.in.event_clock;
+        struct sw_sku before = *sku("A");
+        item(0, "A", 5);
+        struct sw_msg m = msg(SW_MSG_COUNT, "c-1", T, 1);
+        struct sw_ingest_result r = apply_at(&m, T);
+        assert_accepted(r, 1, 0);
+        assert_int_equal(sku("A")->on_hand, 5);
+        assert_int_equal(sw_ingest_undo_count(&fx.in, &m, &r), 0);
+        assert_int_equal(sku("A")->on_hand, 959);
+        assert_int_equal(sku("A")->book_as_of, before.book_as_of);
+        assert_true(sku("A")->flags & SW_SKU_DIRTY); /* still on the dirty list, once */
+        assert_int_equal(fx.skus.n_dirty, 1);
+        assert_int_equal(fx.in.event_clock, clock);
+        assert_false(sw_dedup_contains(&fx.dedup, sw_dedup_hash("c-1", 3)));
+        assert_int_equal(fx.in.counters.accepted[SW_MSG_COUNT], 0);
+        assert_int_equal(fx.in.counters.rejected[SW_MSG_COUNT][SW_REJECT_STORAGE_ERROR], 1);
+        /* Sent again once storage works: new, with the real adjustment. */
+        item(0, "A", 5);
+        m = msg(SW_MSG_COUNT, "c-1", T, 1);
+        r = apply_at(&m, T);
+        assert_accepted(r, 1, 0);
+        assert_int_equal(r.book_before, 959);
+        assert_int_equal(r.adjustment, -954);
+        assert_int_equal(fx.skus.n_dirty, 1);
+        /* An id persisted since (a group commit went through) is reported so. */
+        sw_dedup_mark_persisted(&fx.dedup);
+        item(0, "A", 3);
+        m = msg(SW_MSG_COUNT, "c-2", T + 1, 1);
+        r = apply_at(&m, T + 1);
+        sw_dedup_mark_persisted(&fx.dedup);
+        assert_int_equal(sw_ingest_undo_count(&fx.in, &m, &r), 1);
+        assert_int_equal(sku("A")->on_hand, 5);
+        /* Only an accepted count can be undone. */
+        r.outcome = SW_INGEST_DUPLICATE;
+        assert_int_equal(sw_ingest_undo_count(&fx.in, &m, &r), -EINVAL);
+}
+
+/* Each skipped item says why: table full, stale and shelf pool full are told apart. */
+static void test_skip_reasons(void **state)
+{
+        (void)state;
+        teardown(NULL); /* a smaller table than setup's */
+        fixture_init(2, 4);
+        inventory(T, "A", 10);
+        inventory(T - HOUR, "A", 4); /* stale on_hand: the item applies, its book does not */
+        struct sw_ingest_result r = inventory(T - HOUR, "A", 4);
+        assert_int_equal(r.skipped_stale, 1);
+        assert_int_equal(r.skipped_table_full, 0);
+        item(0, "A", 3);
+        struct sw_msg m = msg(SW_MSG_COUNT, "old", T - 60, 1);
+        r = apply_at(&m, T);
+        assert_int_equal(r.skipped_stale, 1);
+        assert_int_equal(r.skipped_table_full, 0);
+        assert_int_equal(r.items_skipped, 1);
+        inventory(T, "B", 1);
+        r = receipt("r1", T, "C", 1); /* the table holds 2 */
+        assert_int_equal(r.skipped_table_full, 1);
+        assert_int_equal(r.skipped_stale, 0);
+        assert_int_equal(r.items_skipped, 1);
+}
+
+/* Every message naming a SKU dates its last event; a full table reclaims a SKU quiet for the
+ * whole history window (and with nothing on the book) for a new one, instead of skipping it. */
+static void test_events_and_reclaim(void **state)
+{
+        (void)state;
+        teardown(NULL); /* a smaller table than setup's */
+        fixture_init(2, 4);
+        inventory(T - 20 * 86400, "OLD", 0);
+        assert_int_equal(sku("OLD")->last_event_day, D - 20);
+        inventory(T - 30 * 86400, "OLD", 0); /* older: the last event does not go back */
+        assert_int_equal(sku("OLD")->last_event_day, D - 20);
+        inventory(T - 3600, "NEAR", 0);
+        assert_int_equal(sku("NEAR")->last_event_day, D);
+        struct sw_ingest_result r = receipt("r1", T, "NEW", 4);
+        assert_accepted(r, 1, 0);
+        assert_int_equal(r.skipped_table_full, 0);
+        assert_int_equal(fx.skus.reclaimed_total, 1);
+        assert_int_equal(sw_sku_table_find(&fx.skus, "OLD", 3, &(uint32_t){0}), -ENOENT);
+        assert_int_equal(sku("NEW")->on_hand, 4);
+        /* NEAR and NEW are recent: the next new SKU is skipped. */
+        r = receipt("r2", T, "NEWER", 1);
+        assert_int_equal(r.skipped_table_full, 1);
+}
+
 int main(void)
 {
 #define T_(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -894,6 +985,9 @@ int main(void)
             T_(test_shelf_pool_full),
             T_(test_cycle_count),
             T_(test_stale_cycle_count),
+            T_(test_undo_cycle_count),
+            T_(test_skip_reasons),
+            T_(test_events_and_reclaim),
             T_(test_in_future),
             T_(test_pos_too_old),
             T_(test_sku_table_full),

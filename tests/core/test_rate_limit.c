@@ -26,7 +26,7 @@ static int take(struct sw_rate_limiter *r, const char *dev, int n, uint64_t now)
 {
         int ok = 0;
         for (int i = 0; i < n; i++)
-                ok += sw_rate_allow(r, dev, strlen(dev), now);
+                ok += sw_rate_allow(r, 0, dev, strlen(dev), now);
         return ok;
 }
 
@@ -35,7 +35,8 @@ static void test_init_checks_params_and_size(void **state)
         struct sw_rate_limiter r;
         struct sw_rate_params p = {.rate_per_second = 10, .burst = 20, .max_devices = MAX_DEVICES};
         (void)state;
-        assert_int_equal(sw_rate_memory_size(&p), 16 * sizeof(struct sw_rate_bucket));
+        assert_int_equal(sw_rate_memory_size(&p),
+                         MAX_DEVICES * sizeof(struct sw_rate_bucket) + 16 * sizeof(uint32_t));
         assert_int_equal(sw_rate_init(&r, &p, memory, sw_rate_memory_size(&p) - 1), -ENOBUFS);
         assert_int_equal(sw_rate_init(&r, &p, memory, sw_rate_memory_size(&p)), 0);
         p.rate_per_second = 0;
@@ -91,7 +92,7 @@ static void test_devices_are_independent(void **state)
         assert_int_equal(take(&r, "quiet", 1, 0), 0);
         /* Names are compared whole: a prefix is another device. */
         assert_int_equal(take(&r, "flo", 5, 0), 5);
-        assert_int_equal(sw_rate_allow(&r, "flood2", 5, 0), false); /* = "flood" (5 bytes) */
+        assert_int_equal(sw_rate_allow(&r, 0, "flood2", 5, 0), false); /* = "flood" (5 bytes) */
         assert_int_equal(r.devices, 3);
 }
 
@@ -122,6 +123,95 @@ static void test_devices_beyond_the_table_share_the_overflow_bucket(void **state
         assert_int_equal(take(&r, "fake1", 5, 3000), 3);
 }
 
+static int take_kind(struct sw_rate_limiter *r, uint8_t kind, const char *dev, int n, uint64_t now)
+{
+        int ok = 0;
+        for (int i = 0; i < n; i++)
+                ok += sw_rate_allow(r, kind, dev, strlen(dev), now);
+        return ok;
+}
+
+/* The same name under two kinds is two devices: a flood on pos/hh-3 leaves scanner/hh-3 alone. */
+static void test_kinds_are_independent(void **state)
+{
+        struct sw_rate_limiter r;
+        (void)state;
+        init(&r, 1, 5, MAX_DEVICES);
+        assert_int_equal(take_kind(&r, 0, "hh-3", 100, 0), 5);
+        assert_int_equal(take_kind(&r, 5, "hh-3", 5, 0), 5);
+        assert_int_equal(take_kind(&r, 5, "hh-3", 1, 0), 0);
+        assert_int_equal(r.devices, 2);
+}
+
+/* Made-up names that went quiet do not keep a real device out: their buckets refilled, so the
+ * least recently used one is handed over, and the new device has a whole bucket of its own. */
+static void test_idle_buckets_are_reused_least_recent_first(void **state)
+{
+        struct sw_rate_limiter r;
+        char name[32];
+        (void)state;
+        init(&r, 1, 3, MAX_DEVICES);
+        for (int i = 0; i < MAX_DEVICES; i++) {
+                snprintf(name, sizeof(name), "junk%d", i);
+                assert_int_equal(take(&r, name, 1, (uint64_t)i), 1);
+        }
+        /* junk1..junk7 refilled by 2000 ms; junk0 is used again, so it is the newest. */
+        assert_int_equal(take(&r, "junk0", 1, 2000), 1);
+        /* The flooder on the overflow bucket is not where the real device lands. */
+        assert_int_equal(take(&r, "real", 3, 5000), 3);
+        assert_int_equal(take(&r, "real", 1, 5000), 0);
+        assert_int_equal(r.overflow_hits, 0);
+        assert_int_equal(r.reused, 1);
+        assert_int_equal(r.devices, MAX_DEVICES);
+        /* junk1 was the least recently used: it lost its bucket, the others kept theirs. */
+        assert_int_equal(take(&r, "junk0", 3, 5000), 3);
+        assert_int_equal(take(&r, "junk1", 3, 5000), 3);
+        assert_int_equal(r.reused, 2);
+        /* Every name is still found: the index survived the removals. */
+        for (int i = 2; i < MAX_DEVICES; i++) {
+                snprintf(name, sizeof(name), "junk%d", i);
+                if (i == 2)
+                        continue; /* junk2 made room for junk1 */
+                assert_int_equal(take(&r, name, 3, 5000), 3);
+        }
+        assert_int_equal(r.reused, 2);
+}
+
+/* A bucket that still owes tokens is not taken over: rotating names cannot reset a flood. */
+static void test_busy_buckets_are_kept(void **state)
+{
+        struct sw_rate_limiter r;
+        char name[32];
+        (void)state;
+        init(&r, 1, 3, MAX_DEVICES);
+        for (int i = 0; i < MAX_DEVICES; i++) {
+                snprintf(name, sizeof(name), "busy%d", i);
+                assert_int_equal(take(&r, name, 5, 0), 3);
+        }
+        assert_int_equal(take(&r, "new", 1, 100), 1); /* the overflow bucket */
+        assert_int_equal(r.overflow_hits, 1);
+        assert_int_equal(r.reused, 0);
+        assert_int_equal(take(&r, "busy0", 1, 100), 0);
+}
+
+/* A flood under ever new names gets new buckets at most rate a second (plus the overflow
+ * bucket), not a bucket per name. */
+static void test_rotating_names_are_bounded(void **state)
+{
+        struct sw_rate_limiter r;
+        char name[32];
+        int passed = 0;
+        (void)state;
+        init(&r, 10, 100, MAX_DEVICES);
+        for (uint64_t t = 0; t < 10000; t++) {
+                snprintf(name, sizeof(name), "n%llu", (unsigned long long)t);
+                passed += take(&r, name, 1, t);
+        }
+        /* grants: 8 + 10 x 10 s; overflow: 100 + 10 x 10 s */
+        assert_true(passed <= MAX_DEVICES + 100 + 100 + 100 + 2);
+        assert_true(passed >= 100);
+}
+
 static void test_long_names_are_cut(void **state)
 {
         struct sw_rate_limiter r;
@@ -131,12 +221,12 @@ static void test_long_names_are_cut(void **state)
         memset(a, 'x', sizeof(a));
         memcpy(b, a, sizeof(b));
         b[150] = 'y'; /* differs only after SW_RATE_DEVICE_MAX_LEN bytes: the same device */
-        assert_true(sw_rate_allow(&r, a, sizeof(a), 0));
-        assert_true(sw_rate_allow(&r, b, sizeof(b), 0));
-        assert_false(sw_rate_allow(&r, a, sizeof(a), 0));
+        assert_true(sw_rate_allow(&r, 0, a, sizeof(a), 0));
+        assert_true(sw_rate_allow(&r, 0, b, sizeof(b), 0));
+        assert_false(sw_rate_allow(&r, 0, a, sizeof(a), 0));
         assert_int_equal(r.devices, 1);
         /* An empty name is a device too. */
-        assert_true(sw_rate_allow(&r, NULL, 0, 0));
+        assert_true(sw_rate_allow(&r, 0, NULL, 0, 0));
         assert_int_equal(r.devices, 2);
 }
 
@@ -148,6 +238,10 @@ int main(void)
             cmocka_unit_test(test_sustained_rate_is_exact),
             cmocka_unit_test(test_devices_are_independent),
             cmocka_unit_test(test_devices_beyond_the_table_share_the_overflow_bucket),
+            cmocka_unit_test(test_kinds_are_independent),
+            cmocka_unit_test(test_idle_buckets_are_reused_least_recent_first),
+            cmocka_unit_test(test_busy_buckets_are_kept),
+            cmocka_unit_test(test_rotating_names_are_bounded),
             cmocka_unit_test(test_long_names_are_cut),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

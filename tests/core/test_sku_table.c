@@ -791,9 +791,9 @@ static void test_dirty(void **state)
 /* ---- serialise / restore ---- */
 
 /* Blob layout (core/sku_table.c, version 3): an 8-byte head (version, flags, category length,
- * has_shelf, u16 history length, u16 forecast length), eight u32 scalars, six u32 of shelf
- * state when has_shelf, the category, 2 bytes a history day, 1 byte a forecast day. Version 2
- * had neither the stock-out day (the eighth scalar) nor the sixth shelf word. */
+ * has_shelf, u16 history length, u16 forecast length), ten u32 scalars (version 2: seven, no
+ * last event day and stock-out days), six u32 of shelf state when has_shelf (version 2: five,
+ * no zero-reading streak), the category, 2 bytes a history day, 1 byte a forecast day. */
 #define BLOB_HEAD  8
 #define BLOB_SHELF (6 * 4)
 enum blob_scalar {
@@ -804,6 +804,7 @@ enum blob_scalar {
         SC_LAST_DAY,
         SC_FC_LAST,
         SC_NEG_SINCE,
+        SC_LAST_EVENT,
         SC_STOCKOUT_FROM,
         SC_STOCKOUT
 };
@@ -881,20 +882,20 @@ static void assert_rings_equal(const struct sw_sku_table *a, uint32_t i,
         }
 }
 
-/* A version 2 blob (before the stock-out days and the zero-reading streak): v3 less those. */
+/* A version 2 blob (before the last event day, the stock-out days and the zero-reading
+ * streak): v3 less those words. */
 static size_t to_v2(const uint8_t *v3, size_t n, bool has_shelf, uint8_t *ret)
 {
-        size_t stockout = BLOB_SCALAR(SC_STOCKOUT_FROM), shelf_end = BLOB_SCALAR(SC_STOCKOUT + 1) +
-                                                                     (has_shelf ? BLOB_SHELF : 0);
-        memcpy(ret, v3, stockout);
+        size_t head = BLOB_SCALAR(SC_LAST_EVENT), rest = BLOB_SCALAR(SC_STOCKOUT + 1), at = head;
+        memcpy(ret, v3, head);
         ret[0] = 2;
-        size_t at = stockout;
         if (has_shelf) { /* the five v2 shelf words, not the sixth */
-                memcpy(ret + at, v3 + BLOB_SCALAR(SC_STOCKOUT + 1), BLOB_SHELF - 4);
+                memcpy(ret + at, v3 + rest, BLOB_SHELF - 4);
                 at += BLOB_SHELF - 4;
+                rest += BLOB_SHELF;
         }
-        memcpy(ret + at, v3 + shelf_end, n - shelf_end);
-        return at + (n - shelf_end);
+        memcpy(ret + at, v3 + rest, n - rest);
+        return at + (n - rest);
 }
 
 static void test_restore_version_2(void **state)
@@ -910,7 +911,7 @@ static void test_restore_version_2(void **state)
         int n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
         assert_true(n > 0);
         size_t m = to_v2(blob, (size_t)n, true, old);
-        assert_int_equal(m, (size_t)n - 12);
+        assert_int_equal(m, (size_t)n - 16);
         assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, old, m), 0);
         assert_int_equal(sw_sku_table_find(&g.t, "SKU-RICH", 8, &j), 0);
         const struct sw_sku *b = sw_sku_at(&g.t, j);

@@ -15,7 +15,7 @@
 
 #define MAX_CATEGORIES 5
 #define N_CELLS        (SW_ANOMALY_TYPE_COUNT * (MAX_CATEGORIES + 1))
-#define BLOB_SIZE      (SW_TUNING_HEADER_SIZE + N_CELLS * 12 + 4)
+#define BLOB_SIZE      (SW_TUNING_HEADER_SIZE + N_CELLS * SW_TUNING_CELL_SIZE + 4)
 
 static void assert_close(double got, double want, double tol)
 {
@@ -23,10 +23,13 @@ static void assert_close(double got, double want, double tol)
                 fail_msg("got %.15g, want %.15g (tol %g)", got, want, tol);
 }
 
+/* The defaults, without the daily bound: most tests here study the learning over many outcomes
+ * on one (unnamed) day; the bound has tests of its own. */
 static struct sw_tuning_params defaults(void)
 {
         struct sw_tuning_params p;
         sw_tuning_params_default(&p);
+        p.max_daily_factor = 10.0;
         return p;
 }
 
@@ -116,9 +119,9 @@ static void test_init(void **state)
         (void)state;
         assert_int_equal(sw_tuning_memory_size(0), 0);
         assert_int_equal(sw_tuning_memory_size(SW_TUNING_MAX_CATEGORIES + 1), 0);
-        assert_int_equal(sw_tuning_memory_size(MAX_CATEGORIES), N_CELLS * 12);
+        assert_int_equal(sw_tuning_memory_size(MAX_CATEGORIES), N_CELLS * 16);
         assert_int_equal(sw_tuning_memory_size(SW_TUNING_MAX_CATEGORIES),
-                         (size_t)SW_ANOMALY_TYPE_COUNT * 65537 * 12);
+                         (size_t)SW_ANOMALY_TYPE_COUNT * 65537 * 16);
 
         bad.step = 0.0;
         assert_int_equal(sw_tuning_init(&f.t, &bad, MAX_CATEGORIES, f.cells, sizeof(f.cells)),
@@ -132,7 +135,7 @@ static void test_init(void **state)
         assert_int_equal(
             sw_tuning_init(&f.t, &p, MAX_CATEGORIES, (char *)f.cells + 2, sizeof(f.cells) - 2),
             -EINVAL);
-        assert_int_equal(sw_tuning_init(&f.t, &p, MAX_CATEGORIES, f.cells, N_CELLS * 12 - 1),
+        assert_int_equal(sw_tuning_init(&f.t, &p, MAX_CATEGORIES, f.cells, N_CELLS * 16 - 1),
                          -ENOBUFS);
 
         fixture_init(&f, &p);
@@ -265,18 +268,23 @@ static void test_bounds(void **state)
         /* The type cell saw the same outcomes. */
         assert_int_equal(sw_tuning_cell(&f.t, SW_ANOMALY_SHELF_OUT, -1)->outcomes, 2000);
 
-        /* The widest bounds the params allow, with the largest step. */
+        /* The widest bounds the params allow, with the largest step (one outcome a day, so
+         * the daily bound never holds it back). */
         p.step = 1.0;
         p.min_scale = 0.01;
         p.max_scale = 10.0;
         assert_int_equal(sw_tuning_set_params(&f.t, &p), 0);
         for (int i = 0; i < 1000; i++) {
-                assert_int_equal(sw_tuning_record(&f.t, SW_ANOMALY_SHELF_OUT, 4, false), 0);
+                assert_int_equal(
+                    sw_tuning_record_weighted(&f.t, SW_ANOMALY_SHELF_OUT, 4, false, 1.0, 100 + i),
+                    0);
                 assert_true(sw_tuning_scale(&f.t, SW_ANOMALY_SHELF_OUT, 4) <= 10.0);
         }
         assert_true(sw_tuning_scale(&f.t, SW_ANOMALY_SHELF_OUT, 4) == 10.0);
         for (int i = 0; i < 1000; i++) {
-                assert_int_equal(sw_tuning_record(&f.t, SW_ANOMALY_SHELF_OUT, 4, true), 0);
+                assert_int_equal(
+                    sw_tuning_record_weighted(&f.t, SW_ANOMALY_SHELF_OUT, 4, true, 1.0, 2000 + i),
+                    0);
                 assert_true(sw_tuning_scale(&f.t, SW_ANOMALY_SHELF_OUT, 4) >= 0.01);
         }
         assert_true(sw_tuning_scale(&f.t, SW_ANOMALY_SHELF_OUT, 4) == 0.01);
@@ -587,8 +595,9 @@ static void test_serialize_round_trip(void **state)
         assert_int_equal(sw_tuning_serialize(&a.t, blob, BLOB_SIZE - 1), -ENOBUFS);
         assert_int_equal(sw_tuning_serialize(&a.t, blob, 0), -ENOBUFS);
         assert_int_equal(sw_tuning_serialize(&a.t, blob, sizeof(blob)), BLOB_SIZE);
-        assert_memory_equal(blob, "SWTU\x01\0\0\0\x05\0\0\0", 12);
+        assert_memory_equal(blob, "SWTU\x02\0\0\0\x05\0\0\0", 12);
         assert_int_equal(blob[12], SW_ANOMALY_TYPE_COUNT);
+        assert_memory_equal(blob + 16, "\0\0\0\x80", 4); /* no day yet: SW_DAY_NONE */
 
         assert_int_equal(sw_tuning_deserialize(&b.t, blob, BLOB_SIZE), 0);
         assert_memory_equal(a.cells, b.cells, N_CELLS * sizeof(a.cells[0]));
@@ -641,16 +650,17 @@ static void test_deserialize_corrupt(void **state)
                 assert_int_equal(sw_tuning_deserialize(&b.t, bad, BLOB_SIZE), -EBADMSG);           \
         } while (0)
         FORGE(0, 0x55545758u);                           /* magic "XWTU" */
-        FORGE(4, 2);                                     /* version */
+        FORGE(4, 3);                                     /* version */
         FORGE(8, MAX_CATEGORIES + 1);                    /* length no longer matches */
         FORGE(8, 0);                                     /* no categories */
         FORGE(12, 0);                                    /* no types */
         FORGE(12, SW_ANOMALY_TYPE_COUNT + 1);            /* length no longer matches */
-        FORGE(SW_TUNING_HEADER_SIZE + 12 * 7, nan_bits); /* scales */
-        FORGE(SW_TUNING_HEADER_SIZE + 12 * 7, inf_bits);
-        FORGE(SW_TUNING_HEADER_SIZE + 12 * 7, zero_bits);
-        FORGE(SW_TUNING_HEADER_SIZE + 12 * (N_CELLS - 1), neg_bits);
-        FORGE(SW_TUNING_HEADER_SIZE + 12 * 3 + 8, UINT32_MAX); /* more TPs than outcomes */
+        FORGE(SW_TUNING_HEADER_SIZE + 16 * 7, nan_bits); /* scales */
+        FORGE(SW_TUNING_HEADER_SIZE + 16 * 7, inf_bits);
+        FORGE(SW_TUNING_HEADER_SIZE + 16 * 7, zero_bits);
+        FORGE(SW_TUNING_HEADER_SIZE + 16 * 7 + 12, nan_bits); /* a day_start */
+        FORGE(SW_TUNING_HEADER_SIZE + 16 * (N_CELLS - 1), neg_bits);
+        FORGE(SW_TUNING_HEADER_SIZE + 16 * 3 + 8, UINT32_MAX); /* more TPs than outcomes */
 #undef FORGE
         assert_memory_equal(before, b.cells, sizeof(before));
         assert_int_equal(sw_tuning_deserialize(&b.t, NULL, 0), -EBADMSG);
@@ -729,7 +739,7 @@ static void test_deserialize_other_shapes(void **state)
         }
 
         /* A blob from a build with 2 anomaly types: those restore, the others reset. */
-        fewer_len = SW_TUNING_HEADER_SIZE + 2 * (MAX_CATEGORIES + 1) * 12 + 4;
+        fewer_len = SW_TUNING_HEADER_SIZE + 2 * (MAX_CATEGORIES + 1) * 16 + 4;
         memcpy(fewer, blob, fewer_len - 4);
         put_u32(fewer + 12, 2);
         reseal(fewer, fewer_len);
@@ -744,10 +754,121 @@ static void test_deserialize_other_shapes(void **state)
         }
 }
 
+/* A burst of forged false positives on one day moves a cell at most max_daily_factor; the next
+ * day it may move that much again, from where it stands. */
+static void test_daily_bound(void **state)
+{
+        struct sw_tuning_params p;
+        struct fixture f;
+        const struct sw_tuning_cell *all;
+        (void)state;
+        sw_tuning_params_default(&p);
+        assert_true(p.max_daily_factor == 1.5);
+        fixture_init(&f, &p);
+        all = sw_tuning_cell(&f.t, SW_ANOMALY_GHOST_STOCK, -1);
+        /* Down to the lowest scale first, one true positive a day. */
+        for (sw_day_t day = 1000; day < 1020; day++)
+                assert_int_equal(
+                    sw_tuning_record_weighted(&f.t, SW_ANOMALY_GHOST_STOCK, 1, true, 1.0, day), 0);
+        assert_close(all->scale, 0.7, 1e-6);
+        /* 40 forged false positives of full weight on day 1020: without the bound, 0.7 x
+         * exp(40 x 0.05) would pass the top (2.5); with it, 0.7 x 1.5 = 1.05 at most. */
+        for (int i = 0; i < 40; i++)
+                assert_int_equal(
+                    sw_tuning_record_weighted(&f.t, SW_ANOMALY_GHOST_STOCK, 1, false, 1.0, 1020),
+                    0);
+        assert_close(all->scale, 0.7 * 1.5, 1e-6);
+        assert_close(sw_tuning_cell(&f.t, SW_ANOMALY_GHOST_STOCK, 1)->scale, 1.05, 1e-6);
+        /* An outcome dated earlier counts on the current day: no fresh band. */
+        assert_int_equal(
+            sw_tuning_record_weighted(&f.t, SW_ANOMALY_GHOST_STOCK, 1, false, 1.0, 900), 0);
+        assert_close(all->scale, 1.05, 1e-6);
+        /* Other types and categories kept their own band. */
+        assert_true(sw_tuning_cell(&f.t, SW_ANOMALY_SHELF_OUT, -1)->scale == 1.0f);
+        /* The next day: another factor at most, from 1.05. */
+        for (int i = 0; i < 40; i++)
+                assert_int_equal(
+                    sw_tuning_record_weighted(&f.t, SW_ANOMALY_GHOST_STOCK, 1, false, 1.0, 1021),
+                    0);
+        assert_close(all->scale, 1.05 * 1.5, 1e-6);
+        assert_int_equal(all->outcomes, 20 + 40 + 1 + 40);
+        /* A factor of 1 freezes learning; the counts still move. */
+        p.max_daily_factor = 1.0;
+        assert_int_equal(sw_tuning_set_params(&f.t, &p), 0);
+        assert_int_equal(
+            sw_tuning_record_weighted(&f.t, SW_ANOMALY_GHOST_STOCK, 1, false, 1.0, 1022), 0);
+        assert_close(all->scale, 1.05 * 1.5, 1e-6);
+        assert_guard(&f);
+}
+
+/* An outcome's weight scales its step: a bare command moves a quarter as far as a count with a
+ * user; weight 0 counts without moving. */
+static void test_weights(void **state)
+{
+        struct sw_tuning_params p = defaults();
+        struct fixture f;
+        const struct sw_tuning_cell *c;
+        (void)state;
+        fixture_init(&f, &p);
+        assert_true(sw_tuning_source_weight(&p, SW_SOURCE_SCANNER_USER) == 1.0);
+        assert_true(sw_tuning_source_weight(&p, SW_SOURCE_SCANNER) == 0.5);
+        assert_true(sw_tuning_source_weight(&p, SW_SOURCE_COMMAND) == 0.25);
+        c = sw_tuning_cell(&f.t, SW_ANOMALY_GHOST_STOCK, 2);
+        assert_int_equal(sw_tuning_record_weighted(&f.t, SW_ANOMALY_GHOST_STOCK, 2, false,
+                                                   sw_tuning_source_weight(&p, SW_SOURCE_COMMAND),
+                                                   7),
+                         0);
+        assert_close(c->scale, exp(0.25 * 0.1 * 0.5), 1e-6);
+        assert_int_equal(sw_tuning_record_weighted(&f.t, SW_ANOMALY_GHOST_STOCK, 3, false, 0.0, 7),
+                         0);
+        assert_true(sw_tuning_cell(&f.t, SW_ANOMALY_GHOST_STOCK, 3)->scale == 1.0f);
+        assert_int_equal(sw_tuning_cell(&f.t, SW_ANOMALY_GHOST_STOCK, 3)->outcomes, 1);
+        assert_int_equal(sw_tuning_record_weighted(&f.t, SW_ANOMALY_GHOST_STOCK, 3, false, 1.5, 7),
+                         -EINVAL);
+        assert_int_equal(sw_tuning_record_weighted(&f.t, SW_ANOMALY_GHOST_STOCK, 3, false, NAN, 7),
+                         -EINVAL);
+        p.weight_command = 1.1;
+        assert_int_equal(sw_tuning_params_validate(&p), -EINVAL);
+        p.weight_command = 0.25;
+        p.max_daily_factor = 0.9;
+        assert_int_equal(sw_tuning_params_validate(&p), -EINVAL);
+}
+
+/* A blob of version 1 (before the daily bound) is still read: day_start is its scale. */
+static void test_deserialize_version_1(void **state)
+{
+        struct sw_tuning_params p = defaults();
+        struct fixture a, b;
+        uint8_t blob[BLOB_SIZE], v1[BLOB_SIZE];
+        (void)state;
+        fixture_init(&a, &p);
+        fixture_init(&b, &p);
+        learn_pattern(&a.t, 3);
+        assert_int_equal(sw_tuning_serialize(&a.t, blob, sizeof(blob)), BLOB_SIZE);
+        /* Rebuild it the version 1 way: a 16-byte header, 12-byte cells. */
+        size_t n = 16;
+        memcpy(v1, blob, 16);
+        put_u32(v1 + 4, 1);
+        for (size_t i = 0; i < N_CELLS; i++, n += 12)
+                memcpy(v1 + n, blob + SW_TUNING_HEADER_SIZE + i * SW_TUNING_CELL_SIZE, 12);
+        n += 4;
+        reseal(v1, n);
+        assert_int_equal(sw_tuning_deserialize(&b.t, v1, n), 0);
+        for (size_t i = 0; i < N_CELLS; i++) {
+                assert_true(b.cells[i].scale == a.cells[i].scale);
+                assert_true(b.cells[i].day_start == b.cells[i].scale);
+                assert_int_equal(b.cells[i].outcomes, a.cells[i].outcomes);
+        }
+        assert_int_equal(b.t.day, SW_DAY_NONE);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_params),
+            cmocka_unit_test(test_daily_bound),
+            cmocka_unit_test(test_weights),
+            cmocka_unit_test(test_deserialize_version_1),
             cmocka_unit_test(test_init),
             cmocka_unit_test(test_record_update),
             cmocka_unit_test(test_record_rejects),

@@ -1,15 +1,20 @@
-/* libFuzzer harness: command request payloads (sw_payload_decode_command). */
+/* libFuzzer harness: command request payloads (sw_payload_decode_command) and the checks a
+ * request passes before it runs (core/command_gate: retained, reply topic). */
 /*
  * Each input is the MQTT payload of one P/cmd/{name} request. Beyond the sanitizers, the
  * harness checks the documented contract: a refusal returns -EINVAL with a message and
  * leaves *ret untouched; an accepted request has NUL-terminated strings within their
  * length caps, days/limit within 1..SW_CMD_MAX_NUMBER, at most SW_CMD_MAX_DETECTORS
- * printable detector names, and a reply_to without MQTT wildcards.
+ * printable detector names, and a reply_to without MQTT wildcards. The gate: a retained request
+ * is always refused first; a reply topic (the decoded reply_to, and the raw input taken as a v5
+ * Response Topic) is allowed only under PREFIX/reply/, non-empty there, without wildcards, at
+ * most SW_CMD_REPLY_TOPIC_MAX bytes.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
+#include "core/command_gate.h"
 #include "platform/payload.h"
 #include "tests/fuzz/fuzz_common.h"
 
@@ -23,6 +28,24 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         (void)argv;
         FUZZ_CHECK(sw_payload_decoder_new(&dec) == 0);
         return 0;
+}
+
+#define PREFIX "retail/demo/store1"
+
+/* What sw_cmd_reply_topic_allowed() promises, and the gate's order. */
+static void check_reply_topic(const char *topic)
+{
+        static const char space[] = PREFIX "/reply/";
+        bool allowed = sw_cmd_reply_topic_allowed(PREFIX, topic);
+        if (allowed) {
+                FUZZ_CHECK(strncmp(topic, space, sizeof(space) - 1) == 0);
+                FUZZ_CHECK(strlen(topic) > sizeof(space) - 1);
+                FUZZ_CHECK(strlen(topic) <= SW_CMD_REPLY_TOPIC_MAX);
+                FUZZ_CHECK(!strpbrk(topic, "+#"));
+        }
+        FUZZ_CHECK(sw_cmd_gate(PREFIX, true, topic) == SW_CMD_REFUSED_RETAINED + 1);
+        FUZZ_CHECK(sw_cmd_gate(PREFIX, false, topic) ==
+                   (allowed ? 0 : SW_CMD_REFUSED_REPLY_TOPIC + 1));
 }
 
 static void check_string(const char *s, size_t max_len)
@@ -41,6 +64,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char err[256];
         int r;
 
+        /* The raw bytes as a v5 Response Topic (up to the first NUL). */
+        {
+                char topic[SW_CMD_REPLY_TOPIC_MAX + 2];
+                size_t n = size < sizeof(topic) - 1 ? size : sizeof(topic) - 1;
+                memcpy(topic, data, n);
+                topic[n] = '\0';
+                check_reply_topic(topic);
+        }
         memset(&req, 0, sizeof(req));
         req.as_of = sentinel;
         req.days = -7;
@@ -66,8 +97,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_string(req.note, SW_CMD_MAX_NOTE_LEN);
         check_string(req.reply_to, SW_CMD_MAX_STRING_LEN);
         check_string(req.corr, SW_CMD_MAX_STRING_LEN);
-        if (req.reply_to)
+        if (req.reply_to) {
                 FUZZ_CHECK(req.reply_to[0] != '\0' && !strpbrk(req.reply_to, "+#"));
+                check_reply_topic(req.reply_to);
+        }
         if (req.has_days)
                 FUZZ_CHECK(req.days >= 1 && req.days <= SW_CMD_MAX_NUMBER);
         else

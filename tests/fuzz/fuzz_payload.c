@@ -402,6 +402,26 @@ static bool header_equal(const struct sw_msg *a, const struct sw_msg *b)
                a->anomaly_len == b->anomaly_len && a->user == b->user && a->user_len == b->user_len;
 }
 
+/* The id and sku a refused count's ack echoes (sw_payload_count_ids): "" or a valid token, and
+ * for a count that decoded exactly its id and sku (a decoded payload has no duplicate key). */
+static void check_count_ids(const uint8_t *data, size_t size, const struct sw_msg *decoded)
+{
+        char id[SW_ID_MAX_LEN + 1], sku[SW_SKU_MAX_LEN + 1];
+        if (FUZZ_KIND != SW_MSG_COUNT)
+                return; /* only counts are answered: the other harnesses keep their speed */
+        sw_payload_count_ids(data, size, MAX_BYTES, id, sku);
+        FUZZ_CHECK(strlen(id) <= SW_ID_MAX_LEN && strlen(sku) <= SW_SKU_MAX_LEN);
+        for (const char *p = id; *p; p++)
+                FUZZ_CHECK(*p >= 0x20 && *p <= 0x7e);
+        for (const char *p = sku; *p; p++)
+                FUZZ_CHECK(*p >= 0x20 && *p <= 0x7e);
+        if (!decoded)
+                return;
+        FUZZ_CHECK(strlen(id) == decoded->id_len && memcmp(id, decoded->id, decoded->id_len) == 0);
+        FUZZ_CHECK(strlen(sku) == decoded->items[0].sku_len &&
+                   memcmp(sku, decoded->items[0].sku, decoded->items[0].sku_len) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         static const char sentinel_id[] = "sentinel";
@@ -421,6 +441,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         r = sw_payload_decode(st->dec, FUZZ_KIND, data, size, &lim, &msg, &reason, err,
                               sizeof(err));
         FUZZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL);
+        check_count_ids(data, size, r == 0 ? &msg : NULL);
         if (st->verbose)
                 fprintf(stderr, "decode " FUZZ_KIND_NAME ": %d %s\n", r, r < 0 ? err : "");
         if (r < 0) {

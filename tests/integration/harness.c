@@ -234,18 +234,35 @@ int h_count(const char *text, const char *needle)
         return n;
 }
 
+static char h_user[256], h_password[256]; /* h_set_credentials(); "" = anonymous */
+
+void h_set_credentials(const char *user, const char *password)
+{
+        snprintf(h_user, sizeof(h_user), "%s", user ? user : "");
+        snprintf(h_password, sizeof(h_password), "%s", password ? password : "");
+}
+
 char *h_request(int port, const char *prefix, const char *command, const char *payload, int timeout_s)
 {
         char topic[512], resp[600], portbuf[16], wait[16], out[512];
         static unsigned seq;
         snprintf(topic, sizeof(topic), "%s/cmd/%s", prefix, command);
-        snprintf(resp, sizeof(resp), "%s/test/reply/%d-%u", prefix, (int)getpid(), seq++);
+        /* Under the user's own reply space when there is one (what the store ACL lets it read). */
+        snprintf(resp, sizeof(resp), "%s/reply/%s%stest-%d-%u", prefix, h_user,
+                 h_user[0] ? "/" : "", (int)getpid(), seq++);
         snprintf(portbuf, sizeof(portbuf), "%d", port);
         snprintf(wait, sizeof(wait), "%d", timeout_s);
         snprintf(out, sizeof(out), "/tmp/sw-rr-%d-%u.out", (int)getpid(), seq);
         unlink(out);
-        char *argv[] = {"mosquitto_rr", "-h", "127.0.0.1", "-p", portbuf, "-t", topic, "-e", resp, "-m",
-                        (char *)payload, "-W", wait, "-q", "1", NULL};
+        char *argv[] = {
+            "mosquitto_rr",  "-h", "127.0.0.1", "-p", portbuf, "-t", topic, "-e", resp, "-m",
+            (char *)payload, "-W", wait,        "-q", "1",     NULL, NULL,  NULL, NULL, NULL};
+        if (h_user[0]) {
+                argv[15] = "-u";
+                argv[16] = h_user;
+                argv[17] = "-P";
+                argv[18] = h_password;
+        }
         int st = h_run(out, argv);
         char *reply = h_read_file(out);
         unlink(out);
@@ -256,8 +273,29 @@ char *h_request(int port, const char *prefix, const char *command, const char *p
         return reply;
 }
 
+int h_publish_as(int port, const char *topic, const char *payload, const char *user,
+                 const char *password)
+{
+        char portbuf[16];
+        snprintf(portbuf, sizeof(portbuf), "%d", port);
+        char *argv[] = {
+            "mosquitto_pub", "-h", "127.0.0.1", "-p", portbuf, "-t", (char *)topic, "-m",
+            (char *)payload, "-q", "1",         NULL, NULL,    NULL, NULL,          NULL};
+        if (user) {
+                argv[11] = "-u";
+                argv[12] = (char *)user;
+                argv[13] = "-P";
+                argv[14] = (char *)(password ? password : "");
+        }
+        return h_run("/dev/null", argv);
+}
+
 void h_publish(int port, const char *topic, const char *payload)
 {
+        if (h_user[0]) {
+                assert_int_equal(h_publish_as(port, topic, payload, h_user, h_password), 0);
+                return;
+        }
         char portbuf[16];
         snprintf(portbuf, sizeof(portbuf), "%d", port);
         char *argv[] = {"mosquitto_pub", "-h", "127.0.0.1", "-p", portbuf, "-t", (char *)topic, "-m",
@@ -321,12 +359,13 @@ void h_finish_test(struct h_daemon *d, struct h_broker *b, const char *dir)
 }
 
 struct h_collector {
-        struct mosquitto *m;   /* client */
-        pthread_mutex_t lock;  /* guards msgs */
-        char **msgs;           /* payload copies */
-        size_t n, cap;         /* used, allocated */
-        char pattern[512];     /* subscription */
-        bool subscribed;       /* SUBACK seen */
+        struct mosquitto *m;  /* client */
+        pthread_mutex_t lock; /* guards msgs */
+        char **msgs;          /* payload copies */
+        char **topics;        /* their topics */
+        size_t n, cap;        /* used, allocated */
+        char pattern[512];    /* subscription */
+        bool subscribed;      /* SUBACK seen */
 };
 
 static void on_msg(struct mosquitto *m, void *ctx, const struct mosquitto_message *msg)
@@ -337,7 +376,9 @@ static void on_msg(struct mosquitto *m, void *ctx, const struct mosquitto_messag
         if (c->n == c->cap) {
                 c->cap = c->cap ? 2 * c->cap : 64;
                 c->msgs = realloc(c->msgs, c->cap * sizeof(*c->msgs));
+                c->topics = realloc(c->topics, c->cap * sizeof(*c->topics));
         }
+        c->topics[c->n] = strdup(msg->topic);
         c->msgs[c->n] = calloc(1, (size_t)msg->payloadlen + 1);
         memcpy(c->msgs[c->n], msg->payload, (size_t)msg->payloadlen);
         c->n++;
@@ -365,13 +406,16 @@ struct h_collector *h_collector_start(int port, const char *pattern)
         return h_collector_start_session(port, pattern, NULL);
 }
 
-struct h_collector *h_collector_start_session(int port, const char *pattern, const char *client_id)
+static struct h_collector *collector_start(int port, const char *pattern, const char *client_id,
+                                           const char *user, const char *password)
 {
         struct h_collector *c = calloc(1, sizeof(*c));
         mosquitto_lib_init();
         pthread_mutex_init(&c->lock, NULL);
         snprintf(c->pattern, sizeof(c->pattern), "%s", pattern);
         c->m = mosquitto_new(client_id, client_id == NULL, c);
+        if (user)
+                assert_int_equal(mosquitto_username_pw_set(c->m, user, password), MOSQ_ERR_SUCCESS);
         mosquitto_reconnect_delay_set(c->m, 1, 1, false);
         mosquitto_connect_callback_set(c->m, on_connect);
         mosquitto_message_callback_set(c->m, on_msg);
@@ -382,6 +426,17 @@ struct h_collector *h_collector_start_session(int port, const char *pattern, con
                 h_sleep_ms(50);
         assert_true(c->subscribed);
         return c;
+}
+
+struct h_collector *h_collector_start_session(int port, const char *pattern, const char *client_id)
+{
+        return collector_start(port, pattern, client_id, h_user[0] ? h_user : NULL, h_password);
+}
+
+struct h_collector *h_collector_start_as(int port, const char *pattern, const char *user,
+                                         const char *password)
+{
+        return collector_start(port, pattern, NULL, user, password);
 }
 
 size_t h_collector_count(struct h_collector *c)
@@ -407,6 +462,14 @@ char *h_collector_get(struct h_collector *c, size_t i)
         return s;
 }
 
+char *h_collector_topic(struct h_collector *c, size_t i)
+{
+        pthread_mutex_lock(&c->lock);
+        char *s = i < c->n ? strdup(c->topics[i]) : NULL;
+        pthread_mutex_unlock(&c->lock);
+        return s;
+}
+
 void h_collector_stop(struct h_collector *c)
 {
         if (!c)
@@ -414,9 +477,12 @@ void h_collector_stop(struct h_collector *c)
         mosquitto_disconnect(c->m);
         mosquitto_loop_stop(c->m, true);
         mosquitto_destroy(c->m);
-        for (size_t i = 0; i < c->n; i++)
+        for (size_t i = 0; i < c->n; i++) {
                 free(c->msgs[i]);
+                free(c->topics[i]);
+        }
         free(c->msgs);
+        free(c->topics);
         pthread_mutex_destroy(&c->lock);
         free(c);
 }

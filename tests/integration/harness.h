@@ -48,10 +48,18 @@ void h_exec(char *const argv[]);
 /* Start a command in the background (through h_exec). */
 pid_t h_spawn(const char *log_path, char *const argv[]);
 int h_wait(pid_t pid);
+/* Broker credentials of the harness's own clients from now on (h_request and the commands,
+ * h_publish, collectors); NULL: anonymous (the default). With a user, replies are asked for under
+ * {prefix}/reply/{user}/ (what docs/examples/store-acl lets a user read). */
+void h_set_credentials(const char *user, const char *password);
 /* Request/response with mosquitto_rr; returns malloc'd reply or NULL on timeout. */
 char *h_request(int port, const char *prefix, const char *command, const char *payload, int timeout_s);
 /* Publish one message at QoS 1 with mosquitto_pub. */
 void h_publish(int port, const char *topic, const char *payload);
+/* The same as user (NULL: anonymous); returns mosquitto_pub's exit status (a publish the broker's
+ * ACL refuses still exits 0: mosquitto drops it, or answers a v5 PUBACK "not authorised"). */
+int h_publish_as(int port, const char *topic, const char *payload, const char *user,
+                 const char *password);
 /* Read a whole file; malloc'd, NULL if missing. */
 char *h_read_file(const char *path);
 /* Write text to path (created or truncated); fails the test when it cannot. */
@@ -101,12 +109,17 @@ struct h_collector *h_collector_start(int port, const char *pattern);
 /* Same with a persistent session (clean_session false) under client_id: messages published
  * while the collector or its broker is away are delivered when both are back. */
 struct h_collector *h_collector_start_session(int port, const char *pattern, const char *client_id);
+/* A collector connected as user. */
+struct h_collector *h_collector_start_as(int port, const char *pattern, const char *user,
+                                         const char *password);
 /* Number of messages so far. */
 size_t h_collector_count(struct h_collector *c);
 /* Wait until the collector holds at least n messages, or timeout_ms passed; returns the count. */
 size_t h_collector_wait(struct h_collector *c, size_t n, int timeout_ms);
 /* A copy of message i's payload (malloc'd), NULL when there is no message i yet. */
 char *h_collector_get(struct h_collector *c, size_t i);
+/* A copy of message i's topic (malloc'd), NULL when there is no message i yet. */
+char *h_collector_topic(struct h_collector *c, size_t i);
 void h_collector_stop(struct h_collector *c);
 
 /* ---- the store simulator and the daemon's state ---- */

@@ -151,10 +151,94 @@ static void test_a_flooding_device_neither_starves_others_nor_grows_memory(void 
         h_finish_test(&d, &b, dir);
 }
 
+/* n POS messages of register name, published in one mosquitto_pub -l (as fast as it goes). */
+static void pos_burst(int port, const char *dir, const char *name, int n, long ts)
+{
+        char path[512], topic[256];
+        snprintf(path, sizeof(path), "%s/%s.lines", dir, name);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        for (int i = 0; i < n; i++)
+                fprintf(f,
+                        "{\"id\":\"%s-%d\",\"ts\":%ld,\"lines\":[{\"sku\":\"S%d\",\"qty\":1}]}\n",
+                        name, i, ts, i % 7);
+        fclose(f);
+        snprintf(topic, sizeof(topic), PREFIX "/pos/%s", name);
+        assert_int_equal(h_wait(publish_lines(port, topic, path, NULL, NULL)), 0);
+}
+
+static double pos_limited(int port)
+{
+        cJSON *h = h_health(port, PREFIX);
+        double n = h_json_number_or(h, "messages.rejected.pos.rate_limited", 0);
+        cJSON_Delete(h);
+        return n;
+}
+
+/*
+ * Buckets are per kind and device (issue 15, defect 4), 1 a second, burst 5, 4 buckets.
+ * A flood on pos/hh-3 leaves scanner/hh-3's counts alone; before, they shared the "hh-3" bucket
+ * and the count was refused. Made-up register names that filled the table and went quiet make
+ * room: a new flooder and a new register each get a bucket of their own; before, both landed
+ * in the one overflow bucket and the flooder starved the register.
+ */
+static void test_buckets_per_kind_and_device_and_idle_ones_reused(void **state)
+{
+        struct h_broker b = {0};
+        struct h_daemon d = {0};
+        char dir[256], conf[1024], msg[256];
+        long ts = (long)time(NULL);
+        (void)state;
+        h_tmpdir(dir, sizeof(dir));
+        h_broker_start(&b, 0, NULL);
+        h_config(conf, sizeof(conf), b.port, dir,
+                 "limits: { device_rate_per_second = 1; device_burst = 5; max_devices = 4; };\n");
+        h_daemon_start(&d, dir, conf, b.port);
+        struct h_collector *acks = h_collector_start(b.port, PREFIX "/scanner/hh-3/ack");
+
+        /* Four made-up registers, one sale each: the table is full; then they go quiet. */
+        for (int i = 0; i < 4; i++) {
+                snprintf(msg, sizeof(msg), "junk%d", i);
+                pos_burst(b.port, dir, msg, 1, ts);
+        }
+        wait_pos_seen(b.port, 4);
+        h_sleep_ms(3000);
+        /* A new register floods, and another new one sends one sale. */
+        pos_burst(b.port, dir, "flood", 30, ts);
+        wait_pos_seen(b.port, 34);
+        double limited = pos_limited(b.port);
+        pos_burst(b.port, dir, "real", 1, ts);
+        wait_pos_seen(b.port, 35);
+        double real_limited = pos_limited(b.port) - limited;
+        print_message(
+            "30 sales from a new flooder: %.0f rate_limited; the new register's sale: %s\n",
+            limited, real_limited ? "rate_limited" : "accepted");
+        assert_true(real_limited == 0);
+        assert_true(limited == 25);
+
+        /* hh-3 floods as a register; hh-3 the scanner still counts. */
+        pos_burst(b.port, dir, "hh-3", 30, ts);
+        wait_pos_seen(b.port, 65);
+        h_publish(b.port, PREFIX "/inventory",
+                  "{\"ts\":1,\"items\":[{\"sku\":\"S1\",\"on_hand\":3}]}");
+        snprintf(msg, sizeof(msg), "{\"id\":\"c-1\",\"ts\":%ld,\"sku\":\"S1\",\"counted\":2}", ts);
+        h_publish(b.port, PREFIX "/scanner/hh-3/count", msg);
+        assert_true(h_collector_wait(acks, 1, 5000) >= 1);
+        char *ack = h_collector_get(acks, 0);
+        print_message("count from scanner/hh-3 during a flood on pos/hh-3: %s\n", ack);
+        assert_null(strstr(ack, "rate_limited"));
+        assert_non_null(strstr(ack, "\"status\":\"accepted\""));
+        free(ack);
+        h_collector_stop(acks);
+        h_finish_test(&d, &b, dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_a_flooding_device_neither_starves_others_nor_grows_memory),
+            cmocka_unit_test_teardown(test_buckets_per_kind_and_device_and_idle_ones_reused,
+                                      h_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -646,6 +646,39 @@ static void test_tls(void **state)
                           "broker.tls.insecure", "must be true or false (got a string)");
 }
 
+/* The scanners allowed to count, and the trust settings of the tuning. */
+static void test_devices_and_trust(void **state)
+{
+        struct sw_config cfg;
+        char err[512];
+        (void)state;
+        assert_int_equal(load_text("devices = { scanners = [ \"hh-1\", \"hh-2\" ]; };\n"
+                                   "tuning = { max_daily_factor = 2; weight_command = 0; };\n",
+                                   &cfg, err, sizeof(err)),
+                         0);
+        assert_int_equal(cfg.devices.n_scanners, 2);
+        assert_string_equal(cfg.devices.scanners[1], "hh-2");
+        assert_true(cfg.tuning.max_daily_factor == 2.0);
+        assert_true(cfg.tuning.weight_command == 0.0);
+        assert_true(sw_config_scanner_allowed(&cfg, "hh-1", 4));
+        assert_false(sw_config_scanner_allowed(&cfg, "hh-3", 4));
+        assert_false(sw_config_scanner_allowed(&cfg, "hh-", 3));
+        sw_config_defaults(&cfg);
+        assert_int_equal(cfg.devices.n_scanners, 0);
+        assert_true(sw_config_scanner_allowed(&cfg, "anything", 8)); /* empty: every scanner */
+        assert_load_error("devices = { scanners = \"hh-1\"; };\n", 1, "devices.scanners",
+                          "must be a list of device names");
+        assert_load_error("devices = { scanners = [ \"a/b\" ]; };\n", 1, "devices.scanners[0]",
+                          "without spaces, '/', '+' or '#'");
+        assert_load_error("devices = { scanners = [ \"\" ]; };\n", 1, "devices.scanners[0]",
+                          "must be 1 to 64");
+        assert_load_error("devices = { scanners = [ \"x\", \"y\", \"x\" ]; };\n", 1,
+                          "devices.scanners[2]", "duplicate name x (also at index 0)");
+        assert_load_error("tuning = { max_daily_factor = 0.5; };\n", 1, "tuning.max_daily_factor",
+                          "");
+        assert_load_error("tuning = { weight_scanner = 1.5; };\n", 1, "tuning.weight_scanner", "");
+}
+
 /* Every setting name, for the example and documentation checks. */
 static const char *const all_settings[] = {
     "store.root",
@@ -689,6 +722,8 @@ static const char *const all_settings[] = {
     "limits.device_rate_per_second",
     "limits.device_burst",
     "limits.max_devices",
+    "limits.command_rate_per_second",
+    "limits.command_burst",
     "detectors.schedule",
     "detectors.ghost.enabled",
     "detectors.ghost.mode",
@@ -738,6 +773,11 @@ static const char *const all_settings[] = {
     "tuning.min_scale",
     "tuning.max_scale",
     "tuning.min_outcomes",
+    "tuning.max_daily_factor",
+    "tuning.weight_scanner_user",
+    "tuning.weight_scanner",
+    "tuning.weight_command",
+    "devices.scanners",
     "summary.interval_seconds",
     "log.level",
     "log.max_findings_per_run",
@@ -831,6 +871,7 @@ int main(void)
             cmocka_unit_test(test_error_timezone),
             cmocka_unit_test(test_error_hours),
             cmocka_unit_test(test_error_holidays),
+            cmocka_unit_test(test_devices_and_trust),
             cmocka_unit_test(test_error_unknown_setting),
             cmocka_unit_test(test_error_syntax),
             cmocka_unit_test(test_error_unreadable),

@@ -171,6 +171,28 @@ static void test_round_trip_and_generations(void **state)
         sw_inbox_file_close(&f);
 }
 
+/* A record whose message was undone is cut off and never replayed; appends go on after the rest. */
+static void test_cut_to_drops_the_last_record(void **state)
+{
+        struct fixture *fx = *state;
+        struct sw_inbox_file f;
+        struct sw_inbox_file_scan scan;
+        struct seen s = {0};
+        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 0);
+        append(&f, 1, 0, "t", "kept");
+        uint64_t before = f.size;
+        append(&f, 1, 5, "t", "undone");
+        assert_int_equal(sw_inbox_file_cut_to(&f, f.size + 1), -EINVAL);
+        assert_int_equal(sw_inbox_file_cut_to(&f, before), 0);
+        assert_int_equal(file_size(fx->path), (off_t)before);
+        append(&f, 1, 0, "t", "next");
+        sw_inbox_file_close(&f);
+        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 2);
+        assert_string_equal(s.payload[0], "kept");
+        assert_string_equal(s.payload[1], "next");
+        sw_inbox_file_close(&f);
+}
+
 /* Every possible torn length of the last record: the earlier ones replay, the tail is cut, and
  * the next record is readable after them. */
 static void test_torn_tail_every_length(void **state)
@@ -346,6 +368,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_enospc, setup, teardown),
             cmocka_unit_test_setup_teardown(test_partial_write_is_cut, setup, teardown),
             cmocka_unit_test_setup_teardown(test_impossible_length, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_cut_to_drops_the_last_record, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,6 +33,7 @@ struct rec_msg {
         bool has_corr;          /* correlation data was present */
         unsigned char corr[64]; /* correlation data */
         size_t corr_len;        /* bytes in corr */
+        bool retained;          /* delivered with the retain flag */
 };
 
 /* What the callbacks of one link saw. */
@@ -87,6 +88,7 @@ static void rec_on_message(void *ctx, const char *topic, const void *payload, si
         memset(m, 0, sizeof(*m));
         snprintf(m->topic, sizeof(m->topic), "%s", topic);
         m->len = len;
+        m->retained = props->retained;
         memcpy(m->payload, payload, len < sizeof(m->payload) - 1 ? len : sizeof(m->payload) - 1);
         if (props->response_topic) {
                 m->has_rt = true;
@@ -515,6 +517,39 @@ static void test_v5_response_topic_and_correlation(void **state)
         sw_mqtt_free(m);
 }
 
+/* A retained message says so, whether the broker stored it before the subscription or it was
+ * published retained while subscribed (the link asks for "retain as published"); a live
+ * message without the flag does not. */
+static void test_retained_flag_is_reported(void **state)
+{
+        struct fixture *f = *state;
+        struct sw_mqtt_options o = base_options(f, "ret-pub"), so = base_options(f, "ret-sub");
+        struct rec r, rs;
+        struct sw_mqtt *links[2];
+
+        broker_start(f);
+        links[0] = link_new(&o, &r);
+        PUMP_UNTIL(links, 1, 3000, sw_mqtt_connected(links[0]));
+        assert_int_equal(sw_mqtt_publish(links[0], "sw/ret/stored", "s", 1, 1, true, NULL, NULL),
+                         0);
+        PUMP_UNTIL(links, 1, 3000, r.n_published == 1);
+        links[1] = link_new(&so, &rs);
+        assert_int_equal(sw_mqtt_subscribe(links[1], "sw/ret/#"), 0);
+        PUMP_UNTIL(links, 2, 3000, rs.n_msgs >= 1);
+        assert_string_equal(rs.msgs[0].payload, "s");
+        assert_true(rs.msgs[0].retained);
+        assert_int_equal(sw_mqtt_publish(links[0], "sw/ret/live", "l", 1, 1, true, NULL, NULL), 0);
+        assert_int_equal(sw_mqtt_publish(links[0], "sw/ret/plain", "p", 1, 1, false, NULL, NULL),
+                         0);
+        PUMP_UNTIL(links, 2, 3000, rs.n_msgs >= 3);
+        assert_string_equal(rs.msgs[1].payload, "l");
+        assert_true(rs.msgs[1].retained);
+        assert_string_equal(rs.msgs[2].payload, "p");
+        assert_false(rs.msgs[2].retained);
+        sw_mqtt_free(links[1]);
+        sw_mqtt_free(links[0]);
+}
+
 static void test_publish_while_disconnected_is_not_sent_later(void **state)
 {
         struct fixture *f = *state;
@@ -826,6 +861,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_qos1_published_mid, setup, teardown),
             cmocka_unit_test_setup_teardown(test_v5_response_topic_and_correlation, setup,
                                             teardown),
+            cmocka_unit_test_setup_teardown(test_retained_flag_is_reported, setup, teardown),
             cmocka_unit_test_setup_teardown(test_publish_while_disconnected_is_not_sent_later,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_reconnects_after_broker_restart, setup, teardown),

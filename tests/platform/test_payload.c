@@ -316,12 +316,87 @@ static void test_whitespace_and_reuse(void **state)
         assert_int_equal(f->msg.ts, 8);
 }
 
-static void test_duplicate_key_first_wins(void **state)
+/* A key given twice means two things at once: refused, at every level, known field or not. */
+static void test_duplicate_keys_refused(void **state)
 {
         struct fixture *f = *state;
+        char big[4096];
+        size_t n = 0;
 
-        expect_ok(f, SW_MSG_SHELF, "{\"ts\":7,\"sku\":\"A\",\"count\":1,\"count\":-5}");
-        assert_int_equal(f->items[0].qty, 1);
+        expect_reject(f, SW_MSG_SHELF, "{\"ts\":7,\"sku\":\"A\",\"count\":1,\"count\":-5}",
+                      SW_REJECT_DUPLICATE_KEY, "count: key given more than once");
+        /* Top level: before, the id read was the last one; lines kept their first sku. */
+        expect_reject(f, SW_MSG_POS,
+                      "{\"id\":\"a\",\"ts\":7,\"id\":\"b\",\"lines\":[{\"sku\":\"X\",\"qty\":1}]}",
+                      SW_REJECT_DUPLICATE_KEY, "id: key given more than once");
+        expect_reject(f, SW_MSG_POS,
+                      "{\"id\":\"a\",\"ts\":7,\"lines\":[{\"sku\":\"X\",\"qty\":1,\"sku\":\"Y\"}]}",
+                      SW_REJECT_DUPLICATE_KEY, "sku: key given more than once");
+        expect_reject(
+            f, SW_MSG_INVENTORY,
+            "{\"ts\":7,\"items\":[{\"sku\":\"X\"},{\"sku\":\"Y\",\"on_hand\":1,\"on_hand\":9}]}",
+            SW_REJECT_DUPLICATE_KEY, "on_hand");
+        expect_reject(
+            f, SW_MSG_FORECAST,
+            "{\"items\":[{\"sku\":\"X\",\"date\":\"2026-11-25\",\"units\":1,\"date\":\"x\"}]}",
+            SW_REJECT_DUPLICATE_KEY, "date");
+        expect_reject(f, SW_MSG_SHELF,
+                      "{\"ts\":7,\"readings\":[{\"sku\":\"X\",\"count\":1,\"count\":2}]}",
+                      SW_REJECT_DUPLICATE_KEY, "count");
+        expect_reject(
+            f, SW_MSG_COUNT,
+            "{\"id\":\"c\",\"ts\":7,\"sku\":\"X\",\"counted\":1,\"user\":\"a\",\"user\":\"b\"}",
+            SW_REJECT_DUPLICATE_KEY, "user");
+        /* In an unknown field, nested, too. */
+        expect_reject(
+            f, SW_MSG_COUNT,
+            "{\"id\":\"c\",\"ts\":7,\"sku\":\"X\",\"counted\":1,\"x\":[{\"a\":{\"k\":1,\"k\":2}}]}",
+            SW_REJECT_DUPLICATE_KEY, "k");
+        /* The same key in two objects is no duplicate. */
+        expect_ok(f, SW_MSG_POS,
+                  "{\"id\":\"a\",\"ts\":7,\"lines\":[{\"sku\":\"X\",\"qty\":1},{\"sku\":\"Y\","
+                  "\"qty\":1}]}");
+        /* A large object (sorted check): 300 distinct keys pass, one repeated is caught. */
+        n += (size_t)snprintf(big + n, sizeof(big) - n, "{\"ts\":7,\"sku\":\"A\",\"count\":1");
+        for (int i = 0; i < 300; i++)
+                n += (size_t)snprintf(big + n, sizeof(big) - n, ",\"k%d\":0", i);
+        snprintf(big + n, sizeof(big) - n, "}");
+        expect_ok(f, SW_MSG_SHELF, big);
+        snprintf(big + n, sizeof(big) - n, ",\"k150\":1}");
+        expect_reject(f, SW_MSG_SHELF, big, SW_REJECT_DUPLICATE_KEY,
+                      "k150: key given more than once");
+}
+
+/* What a refused count's ack can echo: id and sku when they read unambiguously. */
+static void test_count_ids_of_refused_counts(void **state)
+{
+        char id[SW_ID_MAX_LEN + 1], sku[SW_SKU_MAX_LEN + 1];
+        static const struct {
+                const char *json; /* payload */
+                const char *id;   /* echoed id */
+                const char *sku;  /* echoed sku */
+        } cases[] = {
+            {"{\"id\":\"c-7\",\"ts\":7,\"sku\":\"SKU42\"}", "c-7", "SKU42"}, /* counted missing */
+            {"{\"id\":\"c-7\",\"sku\":\"SKU42\",\"counted\":-1}", "c-7", "SKU42"},
+            {"{\"id\":\"c-7\",\"sku\":\" bad\",\"counted\":1}", "c-7", ""},
+            {"{\"id\":7,\"sku\":\"S\"}", "", "S"},
+            {"{\"id\":\"a\",\"id\":\"b\",\"sku\":\"S\"}", "", "S"}, /* which id? */
+            {"{\"id\":\"c-7\",\"user\":\"a\",\"user\":\"b\"}", "c-7", ""},
+            {"{\"id\":\"a\\u0000b\"}", "", ""},
+            {"{\"id\":\"c-7\"", "", ""}, /* not JSON */
+            {"[\"c-7\"]", "", ""},
+            {"", "", ""},
+        };
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                sw_payload_count_ids(cases[i].json, strlen(cases[i].json), 1024, id, sku);
+                if (strcmp(id, cases[i].id) != 0 || strcmp(sku, cases[i].sku) != 0)
+                        fail_msg("%s: id '%s' sku '%s', want '%s' '%s'", cases[i].json, id, sku,
+                                 cases[i].id, cases[i].sku);
+        }
+        /* Over the size cap: not parsed at all. */
+        sw_payload_count_ids(cases[0].json, strlen(cases[0].json), 8, id, sku);
+        assert_string_equal(id, "");
 }
 
 /* ---- refusals ---- */
@@ -1027,6 +1102,10 @@ static void test_command_invalid(void **state)
         expect_cmd_fail(f, "{\"days\":7", "not valid JSON");
         expect_cmd_fail(f, "{\"days\":7} 8", "trailing data");
         expect_cmd_fail(f, "{\"sku\":\"a\\u0000b\"}", "\\u0000");
+        expect_cmd_fail(f, "{\"anomaly\":\"a\",\"outcome\":\"true_positive\",\"anomaly\":\"b\"}",
+                        "anomaly: key given more than once");
+        expect_cmd_fail(f, "{\"reply_to\":\"retail/demo/store1/reply/x\",\"reply_to\":\"$SYS/x\"}",
+                        "reply_to: key given more than once");
 
         snprintf(json, sizeof(json), "{\"note\":\"%s\"}", note);
         {
@@ -1061,7 +1140,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_count_valid, setup, teardown),
             cmocka_unit_test_setup_teardown(test_unknown_fields_ignored, setup, teardown),
             cmocka_unit_test_setup_teardown(test_whitespace_and_reuse, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_duplicate_key_first_wins, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_duplicate_keys_refused, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_count_ids_of_refused_counts, setup, teardown),
             cmocka_unit_test_setup_teardown(test_missing_fields, setup, teardown),
             cmocka_unit_test_setup_teardown(test_wrong_types, setup, teardown),
             cmocka_unit_test_setup_teardown(test_negative_and_zero, setup, teardown),

@@ -31,7 +31,7 @@ bench_broker() {
 
 # bench_health [TIMEOUT_S]: print the daemon's health reply (empty on timeout).
 bench_health() {
-        mosquitto_rr -p "$bench_port" -t "$bench_prefix/cmd/health" -e "bench/reply/$$" -m '{}' \
+        mosquitto_rr -p "$bench_port" -t "$bench_prefix/cmd/health" -e "$bench_prefix/reply/bench-$$" -m '{}' \
                 -W "${1:-1}" -q 1 2>/dev/null || true
 }
 

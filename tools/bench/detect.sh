@@ -37,7 +37,7 @@ for i in $(seq "$runs"); do
         bench_daemon "limits: { max_skus = $skus; history_days = $days; $(bench_limits) };" \
                 "storage: { path = \"$tmp/sw.db\"; };"
         t0=$(bench_now)
-        mosquitto_rr -p "$bench_port" -t "$bench_prefix/cmd/detect" -e bench/r -m '{}' -W 600 > "$tmp/detect.json"
+        mosquitto_rr -p "$bench_port" -t "$bench_prefix/cmd/detect" -e "$bench_prefix/reply/bench-$$" -m '{}' -W 600 > "$tmp/detect.json"
         t1=$(bench_now)
         grep -q '"ok":true' "$tmp/detect.json" || { echo "detect failed: $(head -c 300 "$tmp/detect.json")"; exit 1; }
         dk=$(bench_kib "$bench_daemon_pid" VmHWM)

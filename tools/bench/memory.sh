@@ -38,7 +38,7 @@ ws=() ss=() gs=()
 for i in $(seq "$runs"); do
         cp "$tmp/gen.db" "$tmp/sw.db"; rm -f "$tmp/sw.db-wal" "$tmp/sw.db-shm"
         bench_daemon "limits: { max_skus = $skus; history_days = $days; $(bench_limits) };" "storage: { path = \"$tmp/sw.db\"; };"
-        mosquitto_rr -p "$bench_port" -t "$bench_prefix/cmd/detect" -e bench/r -m '{}' -W 600 > /dev/null
+        mosquitto_rr -p "$bench_port" -t "$bench_prefix/cmd/detect" -e "$bench_prefix/reply/bench-$$" -m '{}' -W 600 > /dev/null
         "$build/loadgen" -p "$bench_port" --messages "$warm" --skus "$skus" --shelf-every 10 --run "w$i-$$" > /dev/null
         wait_accepted $((warm - warm / 10))
         sleep 1.5 # a group commit

@@ -28,12 +28,12 @@ limits: { max_skus = $skus; history_days = $days; };
 CONF
 "$build/shelfwatchd" -c "$tmp/sw.conf" > "$tmp/daemon.log" 2>&1 & daemon=$!; pids+=($daemon)
 for _ in $(seq 100); do
-  mosquitto_rr -p "$port" -t retail/demo/store1/cmd/health -e bench/r -m '{}' -W 1 > "$tmp/health.json" 2>/dev/null && break
+  mosquitto_rr -p "$port" -t retail/demo/store1/cmd/health -e "retail/demo/store1/reply/bench-$$" -m '{}' -W 1 > "$tmp/health.json" 2>/dev/null && break
 done
 grep -q '"tracked":'"$skus" "$tmp/health.json" || { echo "daemon did not restore $skus SKUs"; cat "$tmp/daemon.log"; exit 1; }
 echo "after restore: $(grep -E "VmRSS" /proc/$daemon/status) $(grep -E "RssAnon" /proc/$daemon/status) $(grep -E "RssFile" /proc/$daemon/status)"
 start=$(date +%s.%N)
-mosquitto_rr -p "$port" -t retail/demo/store1/cmd/detect -e bench/r -m '{}' -W 300 > "$tmp/detect.json"
+mosquitto_rr -p "$port" -t retail/demo/store1/cmd/detect -e "retail/demo/store1/reply/bench-$$" -m '{}' -W 300 > "$tmp/detect.json"
 end=$(date +%s.%N)
 grep -E "RssAnon|RssFile" /proc/$daemon/status
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$daemon/status")

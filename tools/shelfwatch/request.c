@@ -176,8 +176,10 @@ static void cli_on_disconnect(struct mosquitto *m, void *obj, int rc,
                 cli_fail(x, "the broker closed the connection: %s", mosquitto_reason_string(rc));
 }
 
-/* A reply topic and correlation nobody else uses: pid plus 8 random bytes. */
-static void cli_make_reply_route(struct cli_exchange *x, const char *prefix)
+/* A reply topic and correlation nobody else uses: pid plus 8 random bytes, under the store's reply
+ * space (the only place the daemon answers to) and, for a named broker user, under its name there
+ * (what the store broker's ACL lets that user read: docs/examples/store-acl). */
+static void cli_make_reply_route(struct cli_exchange *x, const char *prefix, const char *username)
 {
         uint8_t rnd[8];
         if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd)) {
@@ -187,8 +189,8 @@ static void cli_make_reply_route(struct cli_exchange *x, const char *prefix)
         }
         for (size_t i = 0; i < sizeof(rnd); i++)
                 snprintf(x->corr + 2 * i, 3, "%02x", rnd[i]);
-        snprintf(x->reply_topic, sizeof(x->reply_topic), "%s/reply/shelfwatch-%d-%s", prefix,
-                 (int)getpid(), x->corr);
+        snprintf(x->reply_topic, sizeof(x->reply_topic), "%s/reply/%s%sshelfwatch-%d-%s", prefix,
+                 username ? username : "", username ? "/" : "", (int)getpid(), x->corr);
 }
 
 static int cli_setup_client(struct mosquitto *m, const struct cli_target *t, char *err,
@@ -263,7 +265,7 @@ int cli_request(const struct cli_target *t, const char *name, const char *payloa
         char topic[CLI_TOPIC_SIZE];
         struct cli_exchange x = {.request_topic = topic, .payload = payload};
         snprintf(topic, sizeof(topic), "%s/cmd/%s", t->prefix, name);
-        cli_make_reply_route(&x, t->prefix);
+        cli_make_reply_route(&x, t->prefix, t->username);
 
         mosquitto_lib_init();
         struct mosquitto *m = cli_check_alloc(mosquitto_new(NULL, true, &x));

@@ -54,8 +54,8 @@ static int sim_setup(struct sim *s)
         snprintf(s->prefix, sizeof(s->prefix), "%s/%s/%s", s->opt.root, s->opt.tenant,
                  s->opt.store);
         /* The reply topic is private to this process; it does not affect the simulation. */
-        snprintf(s->reply_topic, sizeof(s->reply_topic), "%s/sim/reply/%ld-%" PRIx64, s->prefix,
-                 (long)getpid(), (uint64_t)sim_now_ms());
+        snprintf(s->reply_topic, sizeof(s->reply_topic), "%s/reply/storesim-%ld-%" PRIx64,
+                 s->prefix, (long)getpid(), (uint64_t)sim_now_ms());
         snprintf(s->ack_topic, sizeof(s->ack_topic), "%s/scanner/%s/ack", s->prefix, SIM_SCANNER);
         s->subs = s->opt.associates > 0 ? 3 : 2;
         snprintf(ident, sizeof(ident), "storesim-%.60s-%ld", s->opt.store, (long)getpid());

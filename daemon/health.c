@@ -1,0 +1,174 @@
+/* The health command: counters, capacities, storage and broker states, detector runs. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
+#include "core/civil_time.h"
+#include "daemon/commands.h"
+#include "daemon/reports.h"
+#include "daemon/version.h"
+#include "platform/clock.h"
+
+static void add_counters(cJSON *o, const struct sw_ingest_counters *c)
+{
+        cJSON *acc = cJSON_AddObjectToObject(o, "accepted"),
+              *dup = cJSON_AddObjectToObject(o, "duplicates");
+        cJSON *rej = cJSON_AddObjectToObject(o, "rejected");
+        for (int k = 0; k < SW_MSG_KIND_COUNT; k++) {
+                const char *kind = sw_msg_kind_name((enum sw_msg_kind)k);
+                cJSON *per = cJSON_AddObjectToObject(rej, kind);
+                cJSON_AddNumberToObject(acc, kind, (double)c->accepted[k]);
+                cJSON_AddNumberToObject(dup, kind, (double)c->duplicates[k]);
+                for (int r = 0; r < SW_REJECT_REASON_COUNT; r++)
+                        if (c->rejected[k][r])
+                                cJSON_AddNumberToObject(
+                                    per, sw_reject_reason_name((enum sw_reject_reason)r),
+                                    (double)c->rejected[k][r]);
+        }
+        cJSON_AddNumberToObject(o, "lines_skipped_sku_table_full", (double)c->lines_skipped_full);
+        cJSON_AddNumberToObject(o, "categories_full", (double)c->categories_full);
+        cJSON_AddNumberToObject(o, "stale_items", (double)c->stale_items);
+        cJSON_AddNumberToObject(o, "shelves_full", (double)c->shelves_full);
+        cJSON_AddNumberToObject(o, "sales_saturated", (double)c->sales_saturated);
+}
+
+static void add_link(cJSON *o, const char *name, const struct sw_mqtt *m)
+{
+        struct sw_mqtt_stats st;
+        cJSON *l = cJSON_AddObjectToObject(o, name);
+        sw_mqtt_get_stats(m, &st);
+        cJSON_AddStringToObject(l, "state", sw_mqtt_connected(m) ? "connected" : "disconnected");
+        cJSON_AddNumberToObject(l, "connects", (double)st.connects);
+        cJSON_AddNumberToObject(l, "disconnects", (double)st.disconnects);
+        cJSON_AddNumberToObject(l, "connect_failures", (double)st.connect_failures);
+        cJSON_AddNumberToObject(l, "backoff_ms", st.backoff_ms);
+}
+
+static void add_time(cJSON *o, const char *name, int64_t t)
+{
+        char ts[32];
+        if (t <= 0) {
+                cJSON_AddNullToObject(o, name);
+                return;
+        }
+        sw_rfc3339_format(t, ts, sizeof(ts));
+        cJSON_AddStringToObject(o, name, ts);
+}
+
+/* Requests run and refused, per reason (every reason listed, 0 included). */
+static void add_commands(cJSON *o, const struct sw_daemon *d)
+{
+        cJSON *c = cJSON_AddObjectToObject(o, "commands"), *refused;
+        cJSON_AddNumberToObject(c, "run", (double)d->commands_run);
+        cJSON_AddNumberToObject(c, "replies", (double)d->replies);
+        refused = cJSON_AddObjectToObject(c, "refused");
+        for (int r = 0; r < SW_CMD_REFUSAL_COUNT; r++)
+                cJSON_AddNumberToObject(refused, sw_cmd_refusal_name((enum sw_cmd_refusal)r),
+                                        (double)d->cmd_refused[r]);
+}
+
+static void add_skus(cJSON *o, const struct sw_daemon *d)
+{
+        cJSON *skus = cJSON_AddObjectToObject(o, "skus");
+        cJSON_AddNumberToObject(skus, "tracked", d->skus.count);
+        cJSON_AddNumberToObject(skus, "capacity", d->skus.p.max_skus);
+        cJSON_AddNumberToObject(skus, "reclaimed", (double)d->skus.reclaimed_total);
+        cJSON_AddNumberToObject(skus, "categories", d->skus.n_categories - 1);
+        cJSON_AddNumberToObject(skus, "history_days", d->skus.p.history_days);
+        cJSON_AddNumberToObject(skus, "with_shelf_sensors", d->skus.n_shelves);
+        cJSON_AddNumberToObject(skus, "shelf_capacity", d->skus.p.max_shelves);
+        cJSON_AddNumberToObject(skus, "fast_sellers", d->skus.n_fast);
+        cJSON_AddNumberToObject(skus, "fast_seller_capacity", d->skus.p.max_fast);
+}
+
+static void add_outbox(cJSON *o, struct sw_daemon *d)
+{
+        uint64_t rows = 0, bytes = 0;
+        cJSON *out = cJSON_AddObjectToObject(o, "outbox");
+        (void)sw_store_outbox_depth(d->store, &rows, &bytes);
+        cJSON_AddNumberToObject(out, "depth", (double)rows);
+        cJSON_AddNumberToObject(out, "bytes", (double)bytes);
+        cJSON_AddNumberToObject(out, "in_flight", d->n_inflight);
+        cJSON_AddNumberToObject(out, "delivered", (double)d->outbox_delivered);
+        cJSON_AddNumberToObject(out, "refused", (double)d->outbox_refused);
+        cJSON_AddNumberToObject(out, "dropped", (double)d->outbox_dropped);
+}
+
+static void add_storage(cJSON *o, const struct sw_daemon *d)
+{
+        cJSON *stg = cJSON_AddObjectToObject(o, "storage");
+        cJSON_AddStringToObject(stg, "state", sw_storage_state_name(d->storage.state));
+        add_time(stg, "since", d->storage.since);
+        cJSON_AddNumberToObject(stg, "failures", (double)d->storage.failures);
+        cJSON_AddStringToObject(stg, "last_error", d->storage.last_error);
+        cJSON_AddNumberToObject(stg, "max_db_kib", d->cfg.storage.max_db_kib);
+}
+
+static void add_detector_runs(cJSON *o, const struct sw_daemon *d)
+{
+        cJSON *runs = cJSON_AddObjectToObject(o, "detectors");
+        cJSON *g = cJSON_AddObjectToObject(runs, "ghost_stock");
+        char day[16];
+        cJSON_AddStringToObject(g, "mode", sw_ghost_mode_name(d->detector.ghost.mode));
+        add_time(g, "last_run", d->runs.ghost_at);
+        if (d->runs.ghost_at) {
+                sw_date_format(d->runs.ghost_as_of, day, sizeof(day));
+                cJSON_AddStringToObject(g, "as_of", day);
+                sw_cmd_add_summary(g, "found", &d->runs.ghost);
+        }
+        g = cJSON_AddObjectToObject(runs, "stock");
+        add_time(g, "last_run", d->runs.stock_at);
+        g = cJSON_AddObjectToObject(runs, "ml_detected");
+        cJSON_AddBoolToObject(g, "enabled", d->cfg.detectors.ml.enabled);
+        add_time(g, "trained_at", d->ml.trained_at);
+        cJSON_AddBoolToObject(g, "model", sw_iforest_fitted(&d->ml.forest));
+        if (sw_iforest_fitted(&d->ml.forest))
+                cJSON_AddNumberToObject(g, "threshold", sw_iforest_threshold(&d->ml.forest));
+        cJSON_AddNumberToObject(g, "reservoir", sw_reservoir_count(&d->ml.reservoir));
+        cJSON_AddNumberToObject(g, "reservoir_seen", (double)sw_reservoir_seen(&d->ml.reservoir));
+        add_time(g, "last_run", d->runs.ml_at);
+        if (d->runs.ml_at)
+                sw_cmd_add_summary(g, "found", &d->runs.ml);
+}
+
+/* The POS feed: live silence and the detection runs' store shortfalls. */
+static void add_pos_feed(cJSON *parent, const struct sw_pos_feed *f)
+{
+        char day[16];
+        cJSON *o = cJSON_AddObjectToObject(parent, "pos_feed");
+        cJSON_AddStringToObject(o, "state", sw_pos_feed_state(f));
+        add_time(o, "last_pos_at", f->last_pos_at);
+        add_time(o, "silent_since", f->silent ? f->silent_since : 0);
+        cJSON_AddNumberToObject(o, "silences", (double)f->silences);
+        cJSON_AddNumberToObject(o, "store_shortfalls", (double)f->shortfalls);
+        if (f->newest_shortfall != SW_DAY_NONE) {
+                sw_date_format(f->newest_shortfall, day, sizeof(day));
+                cJSON_AddStringToObject(o, "newest_store_shortfall", day);
+        } else {
+                cJSON_AddNullToObject(o, "newest_store_shortfall");
+        }
+}
+
+cJSON *sw_cmd_health(struct sw_daemon *d)
+{
+        cJSON *o = sw_cmd_ok_reply(), *brokers;
+        cJSON_AddStringToObject(o, "version", sw_version());
+        add_time(o, "started_at", d->started_at);
+        cJSON_AddNumberToObject(o, "uptime_s", (double)(sw_clock_now() - d->started_at));
+        cJSON *msgs = cJSON_AddObjectToObject(o, "messages");
+        add_counters(msgs, &d->ingest.counters);
+        cJSON_AddNumberToObject(msgs, "unknown_topic", (double)d->unknown_topics);
+        add_commands(o, d);
+        add_skus(o, d);
+        cJSON_AddNumberToObject(o, "open_anomalies", d->book.count);
+        add_outbox(o, d);
+        cJSON_AddNumberToObject(o, "store_errors", (double)d->store_errors);
+        add_pos_feed(o, &d->pos_feed);
+        sw_report_add_tuning(d, o);
+        add_storage(o, d);
+        brokers = cJSON_AddObjectToObject(o, "brokers");
+        add_link(brokers, "local", d->local);
+        if (d->hq)
+                add_link(brokers, "hq", d->hq);
+        add_detector_runs(o, d);
+        return o;
+}
