@@ -74,8 +74,9 @@ static void test_forged_outcomes_move_the_scale_at_most_the_bound(void **state)
                  "devices: { scanners = [ \"hh-1\", \"hh-2\" ]; };\n"
                  "detectors: { ml: { enabled = false; }; };\n");
         h_daemon_start(&d, dir, conf, b.port);
-        assert_int_equal(h_storesim(b.port, dir, "sim.log", "--days", "30", "--warmup", "14",
-                                    "--skus", "200", "--seed", "7", "--min-ghosts", "40",
+        assert_int_equal(h_storesim(b.port, dir, "sim.log", "--profile", "basic", "--days", "30",
+                                    "--warmup", "14", "--skus", "200", "--seed", "7",
+                                    "--min-ghosts", "40",
                                     "--ghost-fix-days", "60", "--ml-rate", "0", "--quiet", NULL),
                          0);
         cJSON *list = h_command(b.port, PREFIX, "anomalies",
