@@ -14,6 +14,8 @@ static const double pool_class_top[SW_GHOST_POOL_CLASSES - 1] = {0.1, 0.2,  0.5,
 #define POOL_MIN_WEIGHT 0.002
 /* The never-sold prior needs this many SKUs with a history to mean anything. */
 #define POOL_MIN_SKUS_FOR_NEVER 20
+/* Zero shelf readings are evidence from this many open days without a sale on. */
+#define SHELF_MIN_RUN_DAYS 2
 /* Evidence from consecutive zero shelf readings stops growing here: one empty shelf, not
  * independent observations. */
 #define SHELF_MAX_READINGS 4
@@ -310,10 +312,13 @@ static double bayes__run_log_p(const struct sw_ghost_pool *pool, const struct sw
         return bayes__normalise(run, unused);
 }
 
-/* Log likelihood ratio (ghost against normal) of the shelf readings. */
-static double bayes__shelf_llr(const struct sw_ghost_params *p, const struct sw_ghost_shelf *sh)
+/* Log likelihood ratio (ghost against normal) of the shelf readings. Zero readings count from
+ * the second open day without a sale: one day of an empty shelf and no sales is also what a
+ * stock-out looks like whose last sales the daemon never heard, restocked a day later. */
+static double bayes__shelf_llr(const struct sw_ghost_params *p, const struct sw_ghost_shelf *sh,
+                               uint32_t run_days)
 {
-        if (!sh)
+        if (!sh || (run_days < SHELF_MIN_RUN_DAYS && !sh->stocked))
                 return 0.0;
         if (sh->stocked)
                 return log(p->shelf_false_zero_rate);
@@ -359,7 +364,7 @@ int sw_ghost_bayes_evaluate(const struct sw_ghost_params *p, const struct sw_gho
         r.value = on_hand > 0 && isfinite(price) && price > 0.0 ? (double)on_hand * price : 0.0;
 
         double prior = log(p->onset_rate / (1.0 - p->onset_rate));
-        double log_odds = prior - log_p / scale + bayes__shelf_llr(p, shelf);
+        double log_odds = prior - log_p / scale + bayes__shelf_llr(p, shelf, f->run_days);
         r.probability = 1.0 / (1.0 + exp(-log_odds));
         r.flagged = f->run_days > 0 && r.probability >= p->min_probability &&
                     on_hand >= (int64_t)p->min_on_hand;

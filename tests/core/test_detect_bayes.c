@@ -284,15 +284,15 @@ static void test_shelf_readings_speed_up_detection(void **state)
 {
         (void)state;
         store_of("S", 40, 1);
-        uint32_t g = steady("EMPTY", 1, 30, D - 2);
-        /* One day without a sale is not enough on its own. */
+        uint32_t g = steady("EMPTY", 1, 30, D - 3);
+        /* Two days without a sale are not enough on their own. */
         struct sw_detect_summary sum = run(D);
         assert_int_equal(sum.opened, 0);
-        /* Three zero readings since the last sale: it is. */
+        /* Three zero readings since the last sale: they are. */
         struct sw_shelf *sh;
         assert_int_equal(sw_sku_shelf_get_or_add(&fx.skus, g, &sh), 0);
         sh->count = 0;
-        sh->zero_since = (uint32_t)((int64_t)(D - 1) * 86400 + 10 * 3600);
+        sh->zero_since = (uint32_t)((int64_t)(D - 2) * 86400 + 10 * 3600);
         sh->ts = (uint32_t)((int64_t)(D - 1) * 86400 + 18 * 3600);
         sh->zero_readings = 3;
         sum = run(D);
@@ -302,10 +302,10 @@ static void test_shelf_readings_speed_up_detection(void **state)
         teardown(NULL);
         setup(NULL);
         store_of("S", 40, 1);
-        g = steady("EMPTY", 1, 30, D - 2);
+        g = steady("EMPTY", 1, 30, D - 3);
         assert_int_equal(sw_sku_shelf_get_or_add(&fx.skus, g, &sh), 0);
         sh->count = 0;
-        sh->zero_since = (uint32_t)((int64_t)(D - 3) * 86400 + 10 * 3600);
+        sh->zero_since = (uint32_t)((int64_t)(D - 4) * 86400 + 10 * 3600);
         sh->ts = (uint32_t)((int64_t)(D - 1) * 86400 + 18 * 3600);
         sh->zero_readings = 9;
         sum = run(D);

@@ -173,9 +173,9 @@ static void test_shelf_evidence(void **state)
         struct sw_ghost_params p = params();
         (void)state;
         p.min_probability = 0.8;
-        /* One quiet day after a steady 2 a day: P(ghost) 0.053 from sales alone. */
-        struct sw_ghost_series s = series(29, 2);
-        sales[28] = 0;
+        /* Two quiet days after a steady 2 a day: not enough from sales alone. */
+        struct sw_ghost_series s = series(30, 2);
+        sales[28] = sales[29] = 0;
         struct sw_ghost_result alone = evaluate(&p, &s, NULL, 1.0);
         assert_false(alone.flagged);
         double odds = alone.probability / (1.0 - alone.probability);
@@ -194,6 +194,15 @@ static void test_shelf_evidence(void **state)
         struct sw_ghost_shelf stocked = {.stocked = true};
         r = evaluate(&p, &s, &stocked, 1.0);
         assert_close(r.probability / (1.0 - r.probability), odds * 0.05, odds * 0.05 * 1e-9);
+        /* One quiet day: the readings are no evidence yet (a stock-out restocked the next day
+         * looks the same); units seen on the shelf still are. */
+        s = series(29, 2);
+        sales[28] = 0;
+        struct sw_ghost_result one = evaluate(&p, &s, NULL, 1.0);
+        r = evaluate(&p, &s, &many, 1.0);
+        assert_close(r.probability, one.probability, 0);
+        r = evaluate(&p, &s, &stocked, 1.0);
+        assert_true(r.probability < one.probability);
         /* Without a run (it sold on D-1) the shelf alone flags nothing. */
         s = series(29, 2);
         r = evaluate(&p, &s, &many, 1.0);
