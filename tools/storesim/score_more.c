@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/civil_time.h"
 #include "storesim.h"
 
 /* Alerts (ids) of one type against their truth, overall and by severity. */
@@ -34,10 +35,23 @@ static uint8_t sim_flag_at(const struct sim *s, int sku, sw_day_t day)
         return s->flags[(size_t)sku * s->opt.days + (size_t)d];
 }
 
+/* The episode start day of an anomaly id "{store}-{code}-{YYYYMMDD}-{sku}", or fallback. */
+static sw_day_t sim_id_day(const struct sim_anomaly *a, sw_day_t fallback)
+{
+        const char *p = strchr(a->id, '-');
+        p = p ? strchr(p + 1, '-') : NULL;
+        unsigned y, m, d;
+        if (!p || sscanf(p + 1, "%4u%2u%2u", &y, &m, &d) != 3)
+                return fallback;
+        return sw_days_from_civil((int)y, m, d);
+}
+
 /* Whether an alert of type t is right: ghost_stock, a ghost episode active on the last day
  * the detectors saw (first as_of - 1); ml_detected, an ML event its features still show;
- * shelf_out, the shelf really empty while the book said stock that day; inventory_discrepancy,
- * a material book error (a ghost episode) that day. */
+ * shelf_out, the shelf really empty while the book said stock on a day from the streak's
+ * start (the id's day) to the alert's first as_of (a shelf sweep's as_of is the day it
+ * looked at, or the next once a detect for it has run); inventory_discrepancy, a material
+ * book error (a ghost episode) the last day seen. */
 bool sim_alert_true(const struct sim *s, const struct sim_anomaly *a, int t)
 {
         sw_day_t seen = a->first_as_of - 1;
@@ -45,7 +59,10 @@ bool sim_alert_true(const struct sim *s, const struct sim_anomaly *a, int t)
         case SW_ANOMALY_ML_DETECTED:
                 return sim_find_episode(s, SIM_ML_KINDS, a->sku, seen) != NULL;
         case SW_ANOMALY_SHELF_OUT:
-                return (sim_flag_at(s, a->sku_index, seen) & SIM_F_EMPTY) != 0;
+                for (sw_day_t d = sim_id_day(a, seen); d <= a->first_as_of; d++)
+                        if (sim_flag_at(s, a->sku_index, d) & SIM_F_EMPTY)
+                                return true;
+                return false;
         default:
                 return sim_find_episode(s, SIM_KIND(SIM_GHOST), a->sku, seen) != NULL;
         }
@@ -152,9 +169,11 @@ static sw_day_t sim_first_alert(const struct sim *s, const char *type, const cha
                                 sw_day_t from, sw_day_t to)
 {
         sw_day_t first = 0;
+        /* A shelf_out is found by the streak it started (its id's day). */
+        bool shelf = strcmp(type, sw_anomaly_type_name(SW_ANOMALY_SHELF_OUT)) == 0;
         for (size_t i = 0; i < s->n_anoms; i++) {
                 const struct sim_anomaly *a = &s->anoms[i];
-                sw_day_t seen = a->first_as_of - 1;
+                sw_day_t seen = shelf ? sim_id_day(a, a->first_as_of - 1) : a->first_as_of - 1;
                 if (seen >= from && seen <= to && (!first || a->first_as_of < first) &&
                     strcmp(a->type, type) == 0 && strcmp(a->sku, sku) == 0)
                         first = a->first_as_of;
