@@ -133,6 +133,35 @@ double sw_detect__sku_price(const struct sw_sku *s)
         return (s->flags & SW_SKU_HAS_PRICE) && isfinite(s->price) && s->price > 0 ? (double)s->price : 0.0;
 }
 
+uint32_t sw_detect__fill_series(struct sw_detector *d, uint32_t index, sw_day_t as_of,
+                                uint32_t *ret_known)
+{
+        const struct sw_sku *s = sw_sku_at(d->skus, index);
+        uint32_t h = d->skus->p.history_days, known = 0;
+        sw_day_t oldest_held = s->last_day - (sw_day_t)h + 1;
+        uint32_t n = h;
+        /* The ring only reaches back to oldest_held. */
+        if (as_of - (sw_day_t)n < oldest_held)
+                n = as_of > oldest_held ? (uint32_t)(as_of - oldest_held) : 0;
+        sw_day_t from = as_of - (sw_day_t)n;
+        sw_sku_sold_series(d->skus, index, from, n, d->scratch_sales);
+        sw_sku_pushed_series(d->skus, index, from, n, d->scratch_pushed);
+        /* Most SKUs of a pass share one window: its weekdays are written once. */
+        if (from != d->weekday_from || n > d->weekday_n) {
+                for (uint32_t i = 0, weekday = n ? (uint32_t)sw_weekday(from) : 0; i < n; i++) {
+                        d->scratch_weekday[i] = (uint8_t)weekday;
+                        weekday = weekday == 6 ? 0 : weekday + 1;
+                }
+                d->weekday_from = from;
+                d->weekday_n = n;
+        }
+        known = from >= s->first_day
+                    ? n
+                    : (as_of > s->first_day ? (uint32_t)(as_of - s->first_day) : 0);
+        *ret_known = known < n ? known : n;
+        return n;
+}
+
 sw_day_t sw_detect__day_of(const struct sw_detector *d, uint32_t ts, sw_day_t fallback)
 {
         struct sw_local_time t;
