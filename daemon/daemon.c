@@ -83,7 +83,7 @@ static int alloc_core(struct sw_daemon *d)
         at += det;
         d->items = (struct sw_item *)(void *)at;
         at += items;
-        d->inflight = (struct sw_inflight *)(void *)at;
+        d->outbox.inflight = (struct sw_inflight *)(void *)at; /* set up once storage is open */
         at += infl;
         d->blob = (uint8_t *)at;
         d->blob_size = blob;
@@ -420,6 +420,8 @@ int sw_daemon_init(struct sw_daemon *d, const struct sw_config *cfg)
         if (sw_payload_decoder_new(&d->decoder) < 0 || sw_payload_decoder_new(&d->cmd_decoder) < 0)
                 return -ENOMEM;
         r = open_store(d);
+        if (r == 0)
+                r = sw_daemon_outbox_init(d, d->outbox.inflight);
         if (r < 0)
                 return r;
         if (cfg->storage.max_db_kib > 0) {
@@ -449,7 +451,7 @@ static void on_local_connect(void *ctx)
         sw_log_info("Connected to local broker %s:%u", d->cfg.broker.host, d->cfg.broker.port);
         if (!d->hq) {
                 sw_daemon_publish_status(d, true);
-                sw_daemon_outbox_reset(d);
+                sw_outbox_reset(&d->outbox);
         }
 }
 
@@ -473,7 +475,7 @@ static void on_local_disconnect(void *ctx, int reason)
                 sw_log_warning("Lost local broker %s:%u: %s", d->cfg.broker.host, d->cfg.broker.port,
                                strerror(-reason));
         if (!d->hq)
-                sw_daemon_outbox_reset(d);
+                sw_outbox_reset(&d->outbox);
 }
 
 static void on_hq_connect(void *ctx)
@@ -481,7 +483,7 @@ static void on_hq_connect(void *ctx)
         struct sw_daemon *d = ctx;
         sw_log_info("Connected to HQ broker %s:%u", d->cfg.hq.host, d->cfg.hq.port);
         sw_daemon_publish_status(d, true);
-        sw_daemon_outbox_reset(d);
+        sw_outbox_reset(&d->outbox);
 }
 
 static void on_hq_disconnect(void *ctx, int reason)
@@ -489,7 +491,7 @@ static void on_hq_disconnect(void *ctx, int reason)
         struct sw_daemon *d = ctx;
         if (!log_tls_refused("HQ", &d->cfg.hq, d->hq, reason))
                 sw_log_warning("Lost HQ broker %s:%u: %s", d->cfg.hq.host, d->cfg.hq.port, strerror(-reason));
-        sw_daemon_outbox_reset(d);
+        sw_outbox_reset(&d->outbox);
 }
 
 static struct sw_mqtt_options link_options(const struct sw_config_broker *b, const char *name,

@@ -21,6 +21,7 @@
 #include "platform/payload.h"
 #include "platform/store.h"
 #include "daemon/ml.h"
+#include "daemon/outbox.h"
 #include "daemon/pos_feed.h"
 
 #define SW_TOPIC_MAX  512
@@ -34,11 +35,6 @@
 /* Command names with a rate bucket of their own (nine exist; made-up names reuse idle ones) */
 #define SW_DAEMON_COMMAND_NAMES 32
 
-/* A QoS 1 publish handed to libmosquitto and not yet acknowledged. */
-struct sw_inflight {
-        int mid;     /* MQTT message id, 0 = free slot */
-        int64_t seq; /* outbox row it carries */
-};
 
 /* Whether the database takes writes (for health); see daemon/storage_health.c. */
 enum sw_storage_state {
@@ -93,15 +89,8 @@ struct sw_daemon {
         struct sw_mqtt *local;           /* the store's broker */
         struct sw_mqtt *hq;              /* HQ's broker, NULL when HQ topics go via local */
 
-        /* outbox */
-        struct sw_inflight *inflight;    /* [limits.outbox_inflight] */
-        uint32_t n_inflight;             /* slots in use */
-        int64_t outbox_cursor;           /* highest seq handed to libmosquitto this connection */
-        uint64_t outbox_delivered;       /* rows acknowledged since start */
-        uint64_t outbox_dropped;         /* rows dropped by the outbox cap or unreadable */
-        bool outbox_more;                /* rows may be waiting beyond the cursor */
-        uint64_t outbox_retry_ms;        /* no sending before this (after HQ refused a row) */
-        uint64_t outbox_refused;         /* publishes HQ refused (kept and retried) */
+        struct sw_outbox outbox;         /* messages for HQ (daemon/outbox.h, wired in
+                                            daemon/hq_link.c) */
         bool ready;                      /* init completed: state may be flushed at exit */
 
         /* schedule and bookkeeping */
@@ -210,16 +199,13 @@ void sw_daemon_pos_note_run(struct sw_daemon *d, const struct sw_detect_summary 
 void sw_daemon_on_message(void *ctx, const char *topic, const void *payload, size_t len,
                           const struct sw_mqtt_props *props);
 /* Outbox: hand pending rows to the HQ link; account PUBACKs. */
+/* The outbox wired to storage and the HQ link (daemon/hq_link.c): set up over the in-flight
+ * slots; send what is pending now; the link's PUBACK callback. */
+int sw_daemon_outbox_init(struct sw_daemon *d, struct sw_inflight *inflight);
 void sw_daemon_outbox_pump(struct sw_daemon *d);
 void sw_daemon_outbox_on_published(void *ctx, int mid, bool accepted);
-void sw_daemon_outbox_reset(struct sw_daemon *d);
 /* Publish the retained online status to the HQ link. */
 void sw_daemon_publish_status(struct sw_daemon *d, bool online);
-/* Add a message to the outbox (caller holds a transaction or not). */
-int sw_daemon_outbox_add(struct sw_daemon *d, const char *suffix, const char *msg_id, const char *json,
-                         bool retain);
-/* Queue P/anomaly for the anomaly stored under anomaly_id: sent with its payload as it is then. */
-int sw_daemon_outbox_add_anomaly(struct sw_daemon *d, const char *anomaly_id);
 
 /* Account the result r (0 or -errno) of a database write done while `what`: storage errors
  * (full, I/O) move storage.state, success after a failure moves it back to ok. Logs once per

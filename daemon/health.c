@@ -84,13 +84,13 @@ static void add_outbox(cJSON *o, struct sw_daemon *d)
 {
         uint64_t rows = 0, bytes = 0;
         cJSON *out = cJSON_AddObjectToObject(o, "outbox");
-        (void)sw_store_outbox_depth(d->store, &rows, &bytes);
+        (void)sw_outbox_depth(&d->outbox, &rows, &bytes);
         cJSON_AddNumberToObject(out, "depth", (double)rows);
         cJSON_AddNumberToObject(out, "bytes", (double)bytes);
-        cJSON_AddNumberToObject(out, "in_flight", d->n_inflight);
-        cJSON_AddNumberToObject(out, "delivered", (double)d->outbox_delivered);
-        cJSON_AddNumberToObject(out, "refused", (double)d->outbox_refused);
-        cJSON_AddNumberToObject(out, "dropped", (double)d->outbox_dropped);
+        cJSON_AddNumberToObject(out, "in_flight", d->outbox.n_inflight);
+        cJSON_AddNumberToObject(out, "delivered", (double)d->outbox.delivered);
+        cJSON_AddNumberToObject(out, "refused", (double)d->outbox.refused);
+        cJSON_AddNumberToObject(out, "dropped", (double)d->outbox.dropped);
 }
 
 static void add_storage(cJSON *o, const struct sw_daemon *d)

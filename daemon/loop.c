@@ -140,12 +140,7 @@ static void periodic(struct sw_daemon *d, uint64_t now_ms)
                         if (r < 0)
                                 sw_log_err("Shelf/discrepancy sweep failed: %s", strerror(-r));
                 }
-                r = sw_store_outbox_trim(d->store, d->cfg.limits.outbox_max_rows);
-                if (r > 0) {
-                        d->outbox_dropped += (uint64_t)r;
-                        sw_log_warning("Outbox over limits.outbox_max_rows=%u: dropped the %d oldest rows",
-                                       d->cfg.limits.outbox_max_rows, r);
-                }
+                (void)sw_outbox_trim(&d->outbox, d->cfg.limits.outbox_max_rows);
                 d->next_stock_ms = now_ms + STOCK_SWEEP_MS;
         }
         if (sw_clock_now() >= d->next_daily_run) {

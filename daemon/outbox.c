@@ -1,165 +1,188 @@
-/* The outbox pump: undelivered rows go to HQ at QoS 1, a bounded number in flight; a row is
- * deleted on PUBACK. After any reconnect every undelivered row is sent again, same id. */
-#include "daemon/daemon.h"
+/* The outbox: rows in storage until HQ's PUBACK, a bounded number in flight, every
+ * undelivered row again (same id) after a reconnect or a refusal. */
+#include "daemon/outbox.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/civil_time.h"
-#include "daemon/anomaly_json.h"
-#include "daemon/version.h"
-#include "platform/clock.h"
+#include "platform/log.h"
 
-#define OUTBOX_RETRY_MS 5000u /* pause after HQ refused a message */
+#define OUTBOX_RETRY_MS     5000u /* pause after HQ refused a message */
+#define OUTBOX_LOG_EVERY_MS 5000u /* a failing pump is logged at most this often */
 
-static struct sw_mqtt *hq_link(struct sw_daemon *d)
+int sw_outbox_init(struct sw_outbox *ob, const struct sw_outbox_store *store,
+                   const struct sw_outbox_link *link, sw_outbox_render_fn render, void *render_ctx,
+                   const char *prefix, struct sw_inflight *inflight, uint32_t capacity)
 {
-        return d->hq ? d->hq : d->local;
+        if (!ob || !store || !store->add || !store->add_anomaly || !store->pending ||
+            !store->delivered || !store->depth || !store->trim || !link || !link->publish ||
+            !link->connected || !render || !prefix || !inflight || capacity == 0 ||
+            strlen(prefix) >= sizeof(ob->prefix))
+                return -EINVAL;
+        *ob = (struct sw_outbox){.store = *store,
+                                 .link = *link,
+                                 .render = render,
+                                 .render_ctx = render_ctx,
+                                 .inflight = inflight,
+                                 .capacity = capacity,
+                                 .retry_ms = OUTBOX_RETRY_MS,
+                                 .more = true};
+        snprintf(ob->prefix, sizeof(ob->prefix), "%s", prefix);
+        memset(inflight, 0, (size_t)capacity * sizeof(*inflight));
+        return 0;
 }
 
-int sw_daemon_outbox_add(struct sw_daemon *d, const char *suffix, const char *msg_id, const char *json,
-                         bool retain)
+int sw_outbox_add(struct sw_outbox *ob, const char *suffix, const char *msg_id, const char *json,
+                  bool retain, int64_t now)
 {
-        char topic[SW_TOPIC_MAX];
+        char topic[512];
         int64_t seq;
-        snprintf(topic, sizeof(topic), "%s/%s", d->prefix, suffix);
-        int r = sw_store_outbox_add(d->store, topic, msg_id, json, strlen(json), retain, sw_clock_now(), &seq);
+        snprintf(topic, sizeof(topic), "%s/%s", ob->prefix, suffix);
+        int r = ob->store.add(ob->store.ctx, topic, msg_id, json, strlen(json), retain, now, &seq);
         if (r == 0)
-                d->outbox_more = true;
+                ob->more = true;
         return r;
 }
 
-int sw_daemon_outbox_add_anomaly(struct sw_daemon *d, const char *anomaly_id)
+int sw_outbox_add_anomaly(struct sw_outbox *ob, const char *anomaly_id, int64_t now)
 {
-        char topic[SW_TOPIC_MAX];
+        char topic[512];
         int64_t seq;
-        snprintf(topic, sizeof(topic), "%s/anomaly", d->prefix);
-        int r = sw_store_outbox_add_anomaly(d->store, topic, anomaly_id, sw_clock_now(), &seq);
+        snprintf(topic, sizeof(topic), "%s/anomaly", ob->prefix);
+        int r = ob->store.add_anomaly(ob->store.ctx, topic, anomaly_id, now, &seq);
         if (r == 0)
-                d->outbox_more = true;
+                ob->more = true;
         return r;
 }
 
-void sw_daemon_outbox_reset(struct sw_daemon *d)
+void sw_outbox_reset(struct sw_outbox *ob)
 {
         /* Unacknowledged publishes of the old connection are forgotten: their rows are still in
-         * the outbox and go again from the start. */
-        memset(d->inflight, 0, d->cfg.limits.outbox_inflight * sizeof(*d->inflight));
-        d->n_inflight = 0;
-        d->outbox_cursor = 0;
-        d->outbox_more = true;
+         * storage and go again from the start. */
+        memset(ob->inflight, 0, (size_t)ob->capacity * sizeof(*ob->inflight));
+        ob->n_inflight = 0;
+        ob->cursor = 0;
+        ob->more = true;
 }
 
-static struct sw_inflight *free_slot(struct sw_daemon *d)
+static struct sw_inflight *free_slot(struct sw_outbox *ob)
 {
-        for (uint32_t i = 0; i < d->cfg.limits.outbox_inflight; i++)
-                if (d->inflight[i].mid == 0)
-                        return &d->inflight[i];
+        for (uint32_t i = 0; i < ob->capacity; i++)
+                if (ob->inflight[i].mid == 0)
+                        return &ob->inflight[i];
         return NULL;
 }
 
 /* A row standing for an anomaly whose stored form cannot be rendered (a damaged database) can
  * never be sent: it is dropped, with an error, so that the rows after it still go. */
-static int drop_unrenderable(struct sw_daemon *d, const struct sw_store_outbox_row *row)
+static int drop_unrenderable(struct sw_outbox *ob, const struct sw_store_outbox_row *row)
 {
-        sw_log_err("Outbox: anomaly %s is unreadable in the database, dropping its message", row->msg_id);
-        d->outbox_cursor = row->seq;
-        d->outbox_dropped++;
-        return sw_store_outbox_delivered(d->store, row->seq);
+        sw_log_err("Outbox: anomaly %s is unreadable in the database, dropping its message",
+                   row->msg_id);
+        ob->cursor = row->seq;
+        ob->dropped++;
+        return ob->store.delivered(ob->store.ctx, row->seq);
 }
 
 static int send_row(void *ctx, const struct sw_store_outbox_row *row)
 {
-        struct sw_daemon *d = ctx;
-        struct sw_inflight *slot = free_slot(d);
+        struct sw_outbox *ob = ctx;
+        struct sw_inflight *slot = free_slot(ob);
         char *json = NULL;
         int mid = 0, r;
         if (!slot)
                 return -ENOBUFS;
         if (row->anomaly) {
-                r = sw_anomaly_json_of_row(row->anomaly, d->cfg.store.tenant, d->cfg.store.id, &json);
+                r = ob->render(ob->render_ctx, row->anomaly, &json);
                 if (r == -EBADMSG)
-                        return drop_unrenderable(d, row);
+                        return drop_unrenderable(ob, row);
                 if (r < 0)
                         return r;
         }
-        r = sw_mqtt_publish(hq_link(d), row->topic, json ? json : row->payload, json ? strlen(json) : row->len, 1,
-                            row->retain != 0, NULL, &mid);
+        r = ob->link.publish(ob->link.ctx, row->topic, json ? json : row->payload,
+                             json ? strlen(json) : row->len, row->retain != 0, &mid);
         free(json);
         if (r < 0)
                 return r;
         slot->mid = mid;
         slot->seq = row->seq;
-        d->n_inflight++;
-        d->outbox_cursor = row->seq;
+        ob->n_inflight++;
+        ob->cursor = row->seq;
         return 0;
 }
 
-void sw_daemon_outbox_pump(struct sw_daemon *d)
+void sw_outbox_pump(struct sw_outbox *ob, uint64_t now_ms)
 {
-        uint32_t room;
-        int r;
-        if (!d->outbox_more || !sw_mqtt_connected(hq_link(d)) || sw_clock_monotonic_ms() < d->outbox_retry_ms)
+        if (!ob->more || !ob->link.connected(ob->link.ctx) || now_ms < ob->retry_at_ms)
                 return;
-        room = d->cfg.limits.outbox_inflight - d->n_inflight;
+        uint32_t room = ob->capacity - ob->n_inflight;
         if (room == 0)
                 return;
-        r = sw_store_outbox_pending(d->store, d->outbox_cursor, room, send_row, d);
+        int r = ob->store.pending(ob->store.ctx, ob->cursor, room, send_row, ob);
         if (r < 0) {
-                if (r != -ENOTCONN && r != -ENOBUFS && sw_ratelimit_allow(&d->reject_log, sw_clock_monotonic_ms()))
+                if (r != -ENOTCONN && r != -ENOBUFS && now_ms >= ob->log_at_ms) {
                         sw_log_warning("Outbox: cannot send to HQ: %s", strerror(-r));
+                        ob->log_at_ms = now_ms + OUTBOX_LOG_EVERY_MS;
+                }
                 return;
         }
         /* Fewer rows than room: everything pending is in flight now. */
         if ((uint32_t)r < room)
-                d->outbox_more = false;
+                ob->more = false;
 }
 
-void sw_daemon_outbox_on_published(void *ctx, int mid, bool accepted)
+/* HQ refused a publish (quota, authorisation): keep the row, and send it and everything after
+ * it again once the pause is over. */
+static void refused(struct sw_outbox *ob, struct sw_inflight *slot, uint64_t now_ms)
 {
-        struct sw_daemon *d = ctx;
-        for (uint32_t i = 0; i < d->cfg.limits.outbox_inflight; i++) {
-                if (d->inflight[i].mid != mid || mid == 0)
+        if (ob->cursor >= slot->seq)
+                ob->cursor = slot->seq - 1;
+        ob->more = true;
+        ob->retry_at_ms = now_ms + ob->retry_ms;
+        ob->refused++;
+        if (now_ms >= ob->log_at_ms) {
+                sw_log_warning("Outbox: HQ refused row %lld, retrying in %u s",
+                               (long long)slot->seq, ob->retry_ms / 1000);
+                ob->log_at_ms = now_ms + OUTBOX_LOG_EVERY_MS;
+        }
+}
+
+void sw_outbox_on_published(struct sw_outbox *ob, int mid, bool accepted, uint64_t now_ms)
+{
+        for (uint32_t i = 0; i < ob->capacity && mid != 0; i++) {
+                struct sw_inflight *slot = &ob->inflight[i];
+                if (slot->mid != mid)
                         continue;
-                if (!accepted) {
-                        /* HQ refused it (quota, authorisation): keep the row, and send it and
-                         * everything after it again once the pause is over. */
-                        if (d->outbox_cursor >= d->inflight[i].seq)
-                                d->outbox_cursor = d->inflight[i].seq - 1;
-                        d->inflight[i].mid = 0;
-                        d->n_inflight--;
-                        d->outbox_more = true;
-                        d->outbox_retry_ms = sw_clock_monotonic_ms() + OUTBOX_RETRY_MS;
-                        d->outbox_refused++;
-                        if (sw_ratelimit_allow(&d->reject_log, sw_clock_monotonic_ms()))
-                                sw_log_warning("Outbox: HQ refused row %lld, retrying in %u s",
-                                               (long long)d->inflight[i].seq, OUTBOX_RETRY_MS / 1000);
-                        return;
+                if (accepted) {
+                        int r = ob->store.delivered(ob->store.ctx, slot->seq);
+                        if (r < 0 && r != -ENOENT)
+                                sw_log_warning("Outbox: cannot mark row %lld delivered: %s",
+                                               (long long)slot->seq, strerror(-r));
+                        ob->delivered++;
+                } else {
+                        refused(ob, slot, now_ms);
                 }
-                int r = sw_store_outbox_delivered(d->store, d->inflight[i].seq);
-                if (r < 0 && r != -ENOENT)
-                        sw_log_warning("Outbox: cannot mark row %lld delivered: %s",
-                                       (long long)d->inflight[i].seq, strerror(-r));
-                d->inflight[i].mid = 0;
-                d->n_inflight--;
-                d->outbox_delivered++;
+                slot->mid = 0;
+                ob->n_inflight--;
                 return;
         }
 }
 
-void sw_daemon_publish_status(struct sw_daemon *d, bool online)
+int sw_outbox_trim(struct sw_outbox *ob, uint64_t max_rows)
 {
-        char topic[SW_TOPIC_MAX], json[256], started[32];
-        struct sw_mqtt *link = hq_link(d);
-        if (!link || !sw_mqtt_connected(link))
-                return;
-        snprintf(topic, sizeof(topic), "%s/status", d->prefix);
-        sw_rfc3339_format(d->started_at, started, sizeof(started));
-        snprintf(json, sizeof(json),
-                 "{\"state\":\"%s\",\"version\":\"%s\",\"started_at\":\"%s\",\"pos_feed\":\"%s\"}",
-                 online ? "online" : "offline", sw_version(), started,
-                 online ? sw_pos_feed_state(&d->pos_feed) : "unknown");
-        (void)sw_mqtt_publish(link, topic, json, strlen(json), 1, true, NULL, NULL);
+        int r = ob->store.trim(ob->store.ctx, max_rows);
+        if (r > 0) {
+                ob->dropped += (uint64_t)r;
+                sw_log_warning(
+                    "Outbox over limits.outbox_max_rows=%llu: dropped the %d oldest rows",
+                    (unsigned long long)max_rows, r);
+        }
+        return r;
+}
+
+int sw_outbox_depth(struct sw_outbox *ob, uint64_t *ret_rows, uint64_t *ret_bytes)
+{
+        return ob->store.depth(ob->store.ctx, ret_rows, ret_bytes);
 }

@@ -152,7 +152,7 @@ static int update_anomaly(struct sw_daemon *d, struct anomaly_row *row, const ch
         a.updated_at = ts;
         r = sw_store_put_anomaly(d->store, &a);
         if (r == 0)
-                r = sw_daemon_outbox_add_anomaly(d, a.id);
+                r = sw_outbox_add_anomaly(&d->outbox, a.id, sw_clock_now());
         free(json);
         return r;
 }
@@ -268,7 +268,7 @@ int sw_daemon_record_outcome(struct sw_daemon *d, const struct sw_outcome_input 
                 r = sw_store_put_outcome(d->store, &o);
         }
         if (r == 0)
-                r = sw_daemon_outbox_add(d, "outcome", id, json, false);
+                r = sw_outbox_add(&d->outbox, "outcome", id, json, false, sw_clock_now());
         if (r == 0)
                 r = learn(d, &row, type, was_open, seq == 1, in, f.weight);
         if (r == 0)

@@ -279,7 +279,7 @@ int sw_daemon_record_finding(void *ctx, const struct sw_finding *f)
                                      .value = f->value, .detail = detail, .detail_len = (size_t)r};
         r = sw_store_put_anomaly(d->store, &a);
         if (r == 0)
-                r = sw_daemon_outbox_add_anomaly(d, id); /* sends the anomaly just stored */
+                r = sw_outbox_add_anomaly(&d->outbox, id, sw_clock_now()); /* sends the anomaly just stored */
         if (r == 0 && f->is_new) {
                 if (d->findings_logged < d->cfg.log.max_findings_per_run) {
                         d->findings_logged++;

@@ -381,7 +381,7 @@ void sw_daemon_summary_tick(struct sw_daemon *d, uint64_t now_ms)
                 return;
         }
         snprintf(id, sizeof(id), "%s-summary-%lld", d->cfg.store.id, (long long)now);
-        if (sw_daemon_outbox_add(d, "summary", id, json, true) < 0)
+        if (sw_outbox_add(&d->outbox, "summary", id, json, true, sw_clock_now()) < 0)
                 sw_log_warning("Cannot queue the summary for HQ: %s", sw_store_errmsg(d->store));
         free(json);
 }
