@@ -176,8 +176,9 @@ static void undo_count(struct sw_daemon *d, const struct sw_msg *m,
         int r = sw_ingest_undo_count(&d->ingest, m, res);
         if (r == 1 && d->n_dedup_forget < SW_DAEMON_DEDUP_FORGET_MAX)
                 d->dedup_forget[d->n_dedup_forget++] = sw_dedup_hash(m->id, m->id_len);
-        if (kept && sw_inbox_file_cut_to(&d->inbox, inbox_before) == 0 && d->inbox_rows > 0)
-                d->inbox_rows--;
+        struct sw_durability *du = &d->durability;
+        if (kept && sw_inbox_file_cut_to(&du->inbox, inbox_before) == 0 && du->rows > 0)
+                du->rows--;
         if (sw_ratelimit_allow(&d->reject_log, sw_clock_monotonic_ms()))
                 sw_log_warning("Count %.*s of %s not kept: it could not be stored, the scanner is "
                                "told to count again",
@@ -192,8 +193,8 @@ static void judge(struct sw_daemon *d, const struct sw_msg *m, const struct sw_i
 {
         int r = sw_daemon_count_outcomes_atomic(d, m, res, device, ret);
         if (r > 0) {
-                d->inbox_sync_store = true;
-                r = sw_daemon_inbox_flush(d);
+                d->durability.sync_store = true;
+                r = sw_durability_flush(&d->durability);
         }
         if (r < 0) {
                 d->store_errors++;
@@ -212,7 +213,7 @@ void sw_daemon_count_finish(struct sw_daemon *d, const char *device, size_t devi
         snprintf(dev, sizeof(dev), "%.*s", (int)device_len, device);
         /* "accepted" is a promise: the count is on disk before anything is judged by it, and
          * a count that cannot be stored changes nothing. */
-        if (sw_daemon_make_durable(d) < 0) {
+        if (sw_durability_make_durable(&d->durability) < 0) {
                 if (res->outcome == SW_INGEST_ACCEPTED)
                         undo_count(d, m, res, kept, inbox_before);
                 ack_of_msg(m, &a);

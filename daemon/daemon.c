@@ -214,73 +214,13 @@ static int replay_inbox_row(void *ctx, int kind, const char *topic, const void *
                 sw_log_warning("Cannot replay message from %s: %s", topic, strerror(-r));
         if (r == 0 && kind == SW_MSG_COUNT && res.outcome == SW_INGEST_ACCEPTED)
                 replay_count_outcomes(d, topic, &m, &res);
-        d->inbox_rows++;
         return 0;
-}
-
-static int replay_inbox_record(void *ctx, const struct sw_inbox_record *rec)
-{
-        return replay_inbox_row(ctx, rec->kind, rec->topic, rec->payload, rec->len);
 }
 
 /* The inbox file that goes with the database at db_path. */
 static void inbox_path(char *buf, size_t size, const char *db_path)
 {
         snprintf(buf, size, "%s.inbox", db_path);
-}
-
-/* Open "<storage.path>.inbox" and apply its records newer than the generation the database
- * holds (a crash came before the group commit that would have held them). Returns how many. */
-static int restore_inbox_file(struct sw_daemon *d)
-{
-        char path[1200];
-        int64_t committed = 0;
-        struct sw_inbox_file_scan scan = {0};
-        int r;
-        inbox_path(path, sizeof(path), d->cfg.storage.path);
-        r = sw_inbox_file_open(&d->inbox, path);
-        if (r < 0) {
-                sw_log_err("Cannot open the inbox file %s: %s", path, strerror(-r));
-                return r;
-        }
-        r = sw_store_meta_get_int(d->store, SW_DAEMON_META_INBOX_GENERATION, &committed);
-        if (r == -ENOENT) {
-                /* No daemon has written an inbox for this database (it is new, moved aside
-                 * and recreated, or written by a version with the inbox table): whatever the
-                 * file holds belongs to another database. Record generation 0 durably before
-                 * the first record, so that from now on the file counts. */
-                if (d->inbox.cut_pending) /* not empty */
-                        sw_log_warning("Inbox file %s does not belong to this database: emptied", path);
-                r = sw_inbox_file_truncate(&d->inbox);
-                if (r == 0)
-                        r = sw_store_meta_put_int(d->store, SW_DAEMON_META_INBOX_GENERATION, 0);
-                if (r == 0)
-                        r = sw_store_commit_durable(d->store);
-                if (r < 0) {
-                        sw_log_err("Cannot start the inbox of %s: %s", path, strerror(-r));
-                        return r;
-                }
-                committed = 0;
-        } else if (r < 0 || committed < 0) {
-                /* Replaying from 0 would apply committed messages twice: refuse to start. */
-                sw_log_err("Cannot read the committed inbox generation: %s",
-                           r < 0 ? strerror(-r) : "negative value");
-                return r < 0 ? r : -EBADMSG;
-        }
-        r = sw_inbox_file_replay(&d->inbox, (uint64_t)committed, replay_inbox_record, d, &scan);
-        if (r < 0) {
-                sw_log_err("Cannot read the inbox file %s: %s", path, strerror(-r));
-                return r;
-        }
-        if (scan.cut_bytes > 0)
-                sw_log_warning("Inbox file %s ended in %llu bytes of a torn or damaged record, cut off", path,
-                               (unsigned long long)scan.cut_bytes);
-        /* Replayed records belong to the generation the start-up commit stores; new ones to
-         * the next. Never reuse a generation still in the file. */
-        d->inbox_generation = (uint64_t)committed > scan.max_generation ? (uint64_t)committed : scan.max_generation;
-        if (r == 0)
-                d->inbox_generation++;
-        return r;
 }
 
 /* Intern the categories in their persisted id order before any SKU names one. */
@@ -327,24 +267,10 @@ static int restore_state(struct sw_daemon *d)
                 return r;
         sw_daemon_tuning_restore(d);
         d->outcomes_none = sw_store_outcome_any(d->store) == 0;
-        /* Messages acknowledged and applied before a crash, but not yet group-committed: rows
-         * an older version left in the SQLite inbox table (deleted by the next group commit),
-         * then the inbox file. */
-        r = sw_store_inbox_load(d->store, replay_inbox_row, d);
+        /* Messages acknowledged and applied before a crash, but not yet group-committed. */
+        r = sw_durability_restore(&d->durability, d->cfg.storage.path, replay_inbox_row, d);
         if (r < 0)
                 return r;
-        d->inbox_legacy_rows = r > 0;
-        int replayed = r;
-        r = restore_inbox_file(d);
-        if (r < 0)
-                return r;
-        r += replayed;
-        if (r > 0) {
-                sw_log_notice("Replayed %d messages received before an unclean stop", r);
-                r = sw_daemon_commit(d);
-                if (r < 0)
-                        return r;
-        }
         sw_log_info("Restored %u SKUs, %u message ids, %u open anomalies", d->skus.count, d->dedup.count,
                     d->book.count);
         return 0;
@@ -393,7 +319,7 @@ int sw_daemon_init(struct sw_daemon *d, const struct sw_config *cfg)
         int r;
 
         memset(d, 0, sizeof(*d));
-        d->inbox.fd = -1;
+        d->durability.inbox.fd = -1;
         d->cfg = *cfg;
         d->started_at = sw_clock_now();
         sw_pos_feed_init(&d->pos_feed, cfg->detectors.context.pos_silence_minutes * 60u, d->started_at);
@@ -420,8 +346,12 @@ int sw_daemon_init(struct sw_daemon *d, const struct sw_config *cfg)
         if (sw_payload_decoder_new(&d->decoder) < 0 || sw_payload_decoder_new(&d->cmd_decoder) < 0)
                 return -ENOMEM;
         r = open_store(d);
-        if (r == 0)
+        if (r == 0) {
+                struct sw_durable_state state = sw_daemon_durable_state(d);
+                sw_durability_init(&d->durability, d->store, &d->storage, &d->store_errors,
+                                   (uint64_t)cfg->storage.max_inbox_kib * 1024, &state);
                 r = sw_daemon_outbox_init(d, d->outbox.inflight);
+        }
         if (r < 0)
                 return r;
         if (cfg->storage.max_db_kib > 0) {
@@ -575,7 +505,7 @@ void sw_daemon_fini(struct sw_daemon *d)
         d->hq = sw_mqtt_free(d->hq);
         d->local = sw_mqtt_free(d->local);
         d->store = sw_store_close(d->store);
-        sw_inbox_file_close(&d->inbox);
+        sw_durability_close(&d->durability);
         d->decoder = sw_payload_decoder_free(d->decoder);
         d->cmd_decoder = sw_payload_decoder_free(d->cmd_decoder);
         free(d->memory);

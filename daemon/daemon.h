@@ -21,14 +21,12 @@
 #include "platform/payload.h"
 #include "platform/store.h"
 #include "daemon/ml.h"
+#include "daemon/durability.h"
 #include "daemon/outbox.h"
+#include "daemon/storage_health.h"
 #include "daemon/pos_feed.h"
 
 #define SW_TOPIC_MAX  512
-/* meta key of the newest inbox generation a group commit holds (daemon/persist.c) */
-#define SW_DAEMON_META_INBOX_GENERATION "inbox_generation"
-/* the inbox file is emptied after a group commit once it is this large */
-#define SW_DAEMON_INBOX_ROTATE_BYTES (1024 * 1024)
 #define SW_PREFIX_MAX 200 /* root, tenant and store are at most 64 bytes each */
 /* Undone counts whose id a group commit had already stored: deleted at the next commit */
 #define SW_DAEMON_DEDUP_FORGET_MAX 16
@@ -36,20 +34,6 @@
 #define SW_DAEMON_COMMAND_NAMES 32
 
 
-/* Whether the database takes writes (for health); see daemon/storage_health.c. */
-enum sw_storage_state {
-        SW_STORAGE_OK,    /* the last write succeeded */
-        SW_STORAGE_FULL,  /* the disk or storage.max_db_kib is full (-ENOSPC, -EDQUOT, -EFBIG) */
-        SW_STORAGE_ERROR, /* an I/O error (-EIO, -EROFS, ...) */
-};
-
-struct sw_storage_health {
-        enum sw_storage_state state; /* since the last write */
-        int64_t since;               /* Unix s of the last change of state, 0 = since start */
-        uint64_t failures;           /* failed writes since start */
-        uint32_t failing;            /* stores (inbox file, database) whose last write failed */
-        char last_error[256];        /* SQLite's message for the latest failure, "" none */
-};
 
 /* When each detector last ran (for health and the summary). */
 struct sw_detector_runs {
@@ -104,24 +88,13 @@ struct sw_daemon {
         bool summary_due;                /* a detection run or outcome changed it: publish soon */
         uint32_t findings_logged;        /* new anomalies logged one by one in this transaction */
         uint32_t findings_unlogged;      /* ... and beyond log.max_findings_per_run, counted */
-        bool inbox_lost;                 /* an inbox append failed since the last durable commit */
         bool tuning_dirty;               /* learnt scales changed since they were last saved */
         int64_t detect_clock;            /* start of the newest as_of detected (Unix s) */
         int64_t persisted_event_clock;   /* ingest.event_clock as last committed */
         uint16_t persisted_categories;   /* skus.n_categories as last committed (ids are kept
                                             stable across restarts: the tuning is by id) */
-        struct sw_inbox_file inbox;      /* "<storage.path>.inbox": applied messages not yet in a
-                                            group commit (daemon/persist.c) */
-        uint64_t inbox_generation;       /* generation of the records written now; the group
-                                            commit stores it in meta "inbox_generation" */
-        bool inbox_open;                 /* inbox records written since the last fdatasync */
-        bool inbox_sync_store;           /* a count's outcomes were committed: the next inbox
-                                            flush also syncs the WAL (daemon/counts.c) */
-        uint32_t inbox_rows;             /* inbox records since the last group commit */
         bool outcomes_none;              /* no outcome recorded yet (checked at start-up): no
                                             finding can be suppressed, skip the query */
-        bool inbox_legacy_rows;          /* rows of the old SQLite inbox table were replayed at
-                                            start-up: the next group commit deletes them */
         uint64_t dedup_forget[SW_DAEMON_DEDUP_FORGET_MAX]; /* ids of undone counts to delete from
                                             the stored dedup set (daemon/counts.c) */
         uint32_t n_dedup_forget;                           /* entries used in dedup_forget */
@@ -135,6 +108,7 @@ struct sw_daemon {
         struct sw_rate_limiter device_rate; /* per-device message rate (limits.device_*) */
         struct sw_rate_limiter command_rate; /* per-command request rate (limits.command_*) */
         struct sw_storage_health storage; /* full disk / I/O error state for health */
+        struct sw_durability durability; /* the inbox file and the group commit */
         struct sw_pos_feed pos_feed;     /* whether the POS feed is heard (health, HQ) */
         volatile bool stop;              /* set by SIGTERM / SIGINT */
         const char *config_path;         /* file re-read on SIGHUP; NULL = the default path if it
@@ -156,21 +130,10 @@ int sw_daemon_reload(struct sw_daemon *d);
 void sw_daemon_setup_calendar(struct sw_daemon *d);
 void sw_daemon_setup_detectors(struct sw_daemon *d);
 
-/* Group commit: persist dirty SKUs, new message ids and the inbox generation they include in
- * one transaction (the inbox file is emptied once it is large); saves changed tuning. */
+/* Group commit of the daemon's state (sw_durability_commit of d->durability). */
 int sw_daemon_commit(struct sw_daemon *d);
-/* Keep an applied device message in the inbox file (one write; see platform/inbox_file.h).
- * Returns 0 or -errno (logged; the message is then only in memory until
- * sw_daemon_make_durable()). */
-int sw_daemon_inbox_add(struct sw_daemon *d, enum sw_msg_kind kind, const char *topic, const void *payload,
-                        size_t len);
-/* Before a device is told "accepted": flush the inbox and, when a record could not be
- * written, commit and sync the state that holds it. Returns 0 or -errno. */
-int sw_daemon_make_durable(struct sw_daemon *d);
-/* Make the inbox records of this loop pass durable (one fdatasync; the WAL too after a cycle
- * count); called before the loop sleeps and before a count is acknowledged. Returns 0 or
- * -errno (logged). */
-int sw_daemon_inbox_flush(struct sw_daemon *d);
+/* The daemon's state as the group commit writes it (daemon/persist.c). */
+struct sw_durable_state sw_daemon_durable_state(struct sw_daemon *d);
 /* Decode and apply a device message; returns the ingest result (reason on rejection). */
 int sw_daemon_apply(struct sw_daemon *d, enum sw_msg_kind kind, const void *payload, size_t len,
                     struct sw_msg *ret_msg, struct sw_ingest_result *ret, char *err, size_t errsz);
@@ -207,11 +170,8 @@ void sw_daemon_outbox_on_published(void *ctx, int mid, bool accepted);
 /* Publish the retained online status to the HQ link. */
 void sw_daemon_publish_status(struct sw_daemon *d, bool online);
 
-/* Account the result r (0 or -errno) of a database write done while `what`: storage errors
- * (full, I/O) move storage.state, success after a failure moves it back to ok. Logs once per
- * change of state; returns true when the state changed. Other errors are ignored. */
+/* sw_storage_health_note() for the daemon's storage (SQLite's message, the clock's now). */
 bool sw_daemon_storage_note(struct sw_daemon *d, int r, const char *what);
-const char *sw_storage_state_name(enum sw_storage_state s);
 
 /* The local today and the next daily run after now (Unix s). */
 sw_day_t sw_daemon_today(const struct sw_daemon *d);

@@ -116,7 +116,7 @@ static void handle_device(struct sw_daemon *d, const char *topic, enum sw_msg_ki
         struct sw_msg m;
         struct sw_ingest_result res;
         char err[256] = "";
-        uint64_t inbox_before = d->inbox.size;
+        uint64_t inbox_before = d->durability.inbox.size;
         if (!device_admitted(d, topic, kind, payload, len, device, device_len))
                 return;
         int r = sw_daemon_apply(d, kind, payload, len, &m, &res, err, sizeof(err));
@@ -132,7 +132,7 @@ static void handle_device(struct sw_daemon *d, const char *topic, enum sw_msg_ki
                 return;
         }
         bool kept = res.outcome == SW_INGEST_ACCEPTED &&
-                    sw_daemon_inbox_add(d, kind, topic, payload, len) == 0;
+                    sw_durability_add(&d->durability, kind, topic, payload, len) == 0;
         if (kind == SW_MSG_POS && res.outcome != SW_INGEST_REJECTED)
                 sw_daemon_pos_heard(d);
         if (res.outcome == SW_INGEST_REJECTED) {

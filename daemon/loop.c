@@ -216,7 +216,7 @@ int sw_daemon_run(struct sw_daemon *d)
                 service_link(d, d->local, fds[1].revents, "local");
                 service_link(d, d->hq, fds[2].revents, "hq");
                 /* Before anything else: what this pass received must outlive a crash. */
-                sw_daemon_inbox_flush(d);
+                sw_durability_flush(&d->durability);
                 sw_daemon_outbox_pump(d);
                 periodic(d, sw_clock_monotonic_ms());
         }

@@ -93,83 +93,6 @@ static int write_dirty(struct sw_daemon *d)
         return 0;
 }
 
-int sw_daemon_inbox_add(struct sw_daemon *d, enum sw_msg_kind kind, const char *topic, const void *payload,
-                        size_t len)
-{
-        /* One write(2) to the inbox file: once it returns the record survives a kill -9 even if
-         * this pass goes on reading for a while; the fdatasync for power loss comes once per
-         * pass, in sw_daemon_inbox_flush(). No SQLite transaction per message. */
-        int r = d->inbox.size + len + strlen(topic) > (uint64_t)d->cfg.storage.max_inbox_kib * 1024
-                        ? -EFBIG /* storage.max_inbox_kib: the group commits have been failing */
-                        : sw_inbox_file_append(&d->inbox, d->inbox_generation, (uint16_t)kind, topic, payload,
-                                               len);
-        if (r < 0) {
-                /* The message is applied in memory; it is exposed to a crash until the next
-                 * durable commit of the state (sw_daemon_make_durable). */
-                d->store_errors++;
-                d->inbox_lost = true;
-                /* A full disk fails every message: logged once, as a change of state. */
-                if (!sw_daemon_storage_note(d, r, "inbox") && d->storage.state == SW_STORAGE_OK)
-                        sw_log_err("Cannot keep message from %s in the inbox: %s", topic, strerror(-r));
-                return r;
-        }
-        d->inbox_open = true;
-        d->inbox_rows++;
-        return 0;
-}
-
-int sw_daemon_make_durable(struct sw_daemon *d)
-{
-        int r = sw_daemon_inbox_flush(d);
-        if (r < 0 || !d->inbox_lost)
-                return r;
-        /* Messages whose inbox record was lost are only in memory: commit the state that holds
-         * them, and sync it. */
-        r = sw_daemon_commit(d);
-        if (r == 0)
-                r = sw_store_commit_durable(d->store);
-        if (r == 0)
-                d->inbox_lost = false;
-        return r;
-}
-
-/* Account one durable step of the flush to the storage state of the writer named by what. */
-static void flush_noted(struct sw_daemon *d, int r, const char *what)
-{
-        if (r < 0) {
-                d->store_errors++;
-                if (!sw_daemon_storage_note(d, r, what) && d->storage.state == SW_STORAGE_OK)
-                        sw_log_err("Cannot sync the inbox (%s): %s", what, strerror(-r));
-        } else {
-                (void)sw_daemon_storage_note(d, 0, what);
-        }
-}
-
-int sw_daemon_inbox_flush(struct sw_daemon *d)
-{
-        int r = 0;
-        if (!d->inbox_open && !d->inbox_sync_store)
-                return 0;
-        /* Durable: the sender was told (PUBACK, ack) before we could write; one fdatasync of
-         * the inbox file per loop pass covers every message that pass received. */
-        if (d->inbox_open) {
-                r = sw_inbox_file_sync(&d->inbox);
-                if (r == 0)
-                        d->inbox_open = false;
-                flush_noted(d, r, "inbox sync");
-        }
-        if (r == 0 && d->inbox_sync_store) {
-                /* Commits the open transaction first if there is one. */
-                r = sw_store_commit_durable(d->store);
-                if (r < 0)
-                        sw_store_rollback(d->store);
-                else
-                        d->inbox_sync_store = false;
-                flush_noted(d, r, "wal sync"); /* the database's, not the inbox file's */
-        }
-        return r;
-}
-
 /* The learnt scales are derived data: written at the group commit after they change (about
  * 200 KB at 4096 categories), not fsynced with every outcome; after a power loss the last
  * second's learning is lost, never an outcome. */
@@ -182,69 +105,52 @@ static void persist_tuning_now(struct sw_daemon *d)
                 d->tuning_dirty = false;
 }
 
-/* After a group commit that holds every inbox record: start the next generation, and empty
- * the file once it is large (the commit is made durable first, so that after a power loss the
- * database never misses a generation the file no longer has). Until then older generations
- * stay in the file and are skipped at start-up. */
-static void inbox_rotate(struct sw_daemon *d)
+static bool state_dirty(void *ctx)
 {
-        int r;
-        d->inbox_generation++;
-        d->inbox_rows = 0;
-        if (d->inbox.size < SW_DAEMON_INBOX_ROTATE_BYTES)
-                return;
-        r = sw_store_commit_durable(d->store);
-        if (r == 0)
-                r = sw_inbox_file_truncate(&d->inbox);
-        if (r < 0)
-                sw_log_warning("Cannot empty the inbox file (%llu bytes), keeping it: %s",
-                               (unsigned long long)d->inbox.size, strerror(-r));
+        const struct sw_daemon *d = ctx;
+        return d->skus.n_dirty > 0 || d->dedup.pending > 0 ||
+               d->ingest.event_clock != d->persisted_event_clock || d->n_dedup_forget > 0 ||
+               d->skus.n_reclaimed > 0;
 }
 
-int sw_daemon_commit(struct sw_daemon *d)
+static int state_write(void *ctx)
 {
-        int r;
-        sw_daemon_inbox_flush(d);
-        /* Legacy inbox rows that replayed as duplicates dirty nothing, yet must be cleared. */
-        if (d->skus.n_dirty == 0 && d->dedup.pending == 0 && d->inbox_rows == 0 &&
-            !d->inbox_legacy_rows && d->ingest.event_clock == d->persisted_event_clock &&
-            d->n_dedup_forget == 0 && d->skus.n_reclaimed == 0) {
-                if (d->tuning_dirty)
-                        persist_tuning_now(d);
-                return 0;
-        }
-        r = sw_store_begin(d->store);
-        if (r == 0)
-                r = write_dirty(d);
-        /* The state now holds every inbox record of this generation. */
-        if (r == 0 && d->inbox_rows > 0)
-                r = sw_store_meta_put_int(d->store, SW_DAEMON_META_INBOX_GENERATION, (int64_t)d->inbox_generation);
-        if (r == 0 && d->inbox_legacy_rows) {
-                int n = sw_store_inbox_clear(d->store);
-                r = n < 0 ? n : 0;
-        }
-        if (r == 0)
-                r = sw_store_commit(d->store);
-        if (r < 0) {
-                /* Dirty marks stay set, so the next commit retries everything. */
-                sw_store_rollback(d->store);
-                d->store_errors++;
-                (void)sw_daemon_storage_note(d, r, "group commit");
-                return r;
-        }
-        (void)sw_daemon_storage_note(d, 0, "group commit");
+        return write_dirty(ctx);
+}
+
+static void state_written(void *ctx)
+{
+        struct sw_daemon *d = ctx;
         sw_sku_clear_dirty(&d->skus);
         sw_dedup_mark_persisted(&d->dedup);
         d->n_dedup_forget = 0;
         sw_sku_reclaimed_flushed(&d->skus);
         d->persisted_event_clock = d->ingest.event_clock;
         d->persisted_categories = d->skus.n_categories;
-        d->inbox_legacy_rows = false;
-        if (d->inbox_rows > 0)
-                inbox_rotate(d);
+}
+
+static void state_idle(void *ctx)
+{
+        struct sw_daemon *d = ctx;
         if (d->tuning_dirty)
                 persist_tuning_now(d);
-        return 0;
+}
+
+struct sw_durable_state sw_daemon_durable_state(struct sw_daemon *d)
+{
+        return (struct sw_durable_state){.dirty = state_dirty, .write = state_write,
+                                         .written = state_written, .idle = state_idle, .ctx = d};
+}
+
+int sw_daemon_commit(struct sw_daemon *d)
+{
+        return sw_durability_commit(&d->durability);
+}
+
+bool sw_daemon_storage_note(struct sw_daemon *d, int r, const char *what)
+{
+        return sw_storage_health_note(&d->storage, r, what, sw_store_errmsg(d->store),
+                                      sw_clock_now());
 }
 
 int sw_daemon_record_finding(void *ctx, const struct sw_finding *f)

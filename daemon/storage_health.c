@@ -1,11 +1,11 @@
 /* Storage health: a full disk or an I/O error is a state, logged when it changes, not per write. */
-#include "daemon/daemon.h"
+#include "daemon/storage_health.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "platform/clock.h"
+#include "platform/log.h"
 
 const char *sw_storage_state_name(enum sw_storage_state s)
 {
@@ -32,11 +32,10 @@ static uint32_t writer_bit(const char *what)
                                                                              : STORE_DATABASE;
 }
 
-bool sw_daemon_storage_note(struct sw_daemon *d, int r, const char *what)
+bool sw_storage_health_note(struct sw_storage_health *h, int r, const char *what,
+                            const char *db_error, int64_t now)
 {
-        struct sw_storage_health *h = &d->storage;
         enum sw_storage_state next;
-        int64_t now = sw_clock_now();
         uint32_t bit = writer_bit(what);
 
         if (r >= 0) {
@@ -57,7 +56,7 @@ bool sw_daemon_storage_note(struct sw_daemon *d, int r, const char *what)
                 h->failures++;
                 /* SQLite's message only for SQLite's failures: the inbox is a plain file. */
                 snprintf(h->last_error, sizeof(h->last_error), "%s: %s%s%s%s", what, strerror(-r),
-                         file ? "" : " (", file ? "" : sw_store_errmsg(d->store), file ? "" : ")");
+                         file ? "" : " (", file ? "" : db_error, file ? "" : ")");
         }
         if (next == h->state)
                 return false;
