@@ -165,6 +165,7 @@ int sw_sku_table_get_or_add(struct sw_sku_table *t, const char *sku, size_t len,
         s->forecast_last_day = SW_DAY_NONE;
         s->stockout_from = SW_DAY_NONE;
         s->stockout_day = SW_DAY_NONE;
+        sw_price_watch_init(&s->price_watch);
         memcpy(t->arena + t->arena_used, sku, len);
         t->arena[t->arena_used + len] = '\0';
         t->arena_used += (uint32_t)len + 1;
@@ -486,17 +487,19 @@ void sw_sku_clear_dirty(struct sw_sku_table *t)
 }
 
 /* Blob layout, little-endian, version 3 (1 held the shelf state and forecasts inline; 2 had
- * neither stockout_day nor zero_readings, and is still read):
+ * neither stockout_day, zero_readings nor the price watch, and is still read):
  * u8 version (3), u8 flags, u8 category_len, u8 has_shelf, u16 history_len, u16 forecast_len,
  * u32 on_hand, f32 price, u32 book_as_of, i32 first_day, i32 last_day, i32 forecast_last_day,
- * u32 book_negative_since, i32 stockout_from, i32 stockout_day, [has_shelf: i32 count, u32 ts, u32
- * zero_open_s, u32 above_since, u32 zero_since, u32 zero_readings], category bytes, history_len x
- * u16 sold (oldest first, ending at last_day), forecast_len x u8 forecast code (oldest first,
- * ending at forecast_last_day). */
+ * u32 book_negative_since, i32 stockout_from, i32 stockout_day, price watch (f32 list_prev, i32
+ * list_since, i32 off_from, f32 off_log_sum, u8 off_last, u8 off_lines, u8 on_lines, u8 0),
+ * [has_shelf: i32 count, u32 ts, u32 zero_open_s, u32 above_since, u32 zero_since, u32
+ * zero_readings], category bytes, history_len x u16 sold (oldest first, ending at last_day),
+ * forecast_len x u8 forecast code (oldest first, ending at forecast_last_day). */
 #define BLOB_VERSION  3
 #define BLOB_FIXED_V2 (8 + 4 * 7)
 #define BLOB_SHELF_V2 (4 * 5)
-#define BLOB_FIXED    (BLOB_FIXED_V2 + 8)
+#define BLOB_WATCH    20
+#define BLOB_FIXED    (BLOB_FIXED_V2 + 8 + BLOB_WATCH)
 #define BLOB_SHELF    (BLOB_SHELF_V2 + 4)
 
 static uint8_t *put_u32(uint8_t *p, uint32_t v)
@@ -509,6 +512,51 @@ static uint8_t *put_u32(uint8_t *p, uint32_t v)
 static const uint8_t *get_u32(const uint8_t *p, uint32_t *v)
 {
         *v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+        return p + 4;
+}
+
+static uint32_t float_bits(float v)
+{
+        uint32_t u;
+        memcpy(&u, &v, sizeof(u));
+        return u;
+}
+
+static float bits_float(uint32_t u)
+{
+        float v;
+        memcpy(&v, &u, sizeof(v));
+        return v;
+}
+
+static uint8_t *put_watch(uint8_t *p, const struct sw_price_watch *w)
+{
+        p = put_u32(p, float_bits(w->list_prev));
+        p = put_u32(p, (uint32_t)w->list_since);
+        p = put_u32(p, (uint32_t)w->off_from);
+        p = put_u32(p, float_bits(w->off_log_sum));
+        *p++ = w->off_last;
+        *p++ = w->off_lines;
+        *p++ = w->on_lines;
+        *p++ = 0;
+        return p;
+}
+
+static const uint8_t *get_watch(const uint8_t *p, struct sw_price_watch *w)
+{
+        uint32_t v;
+        p = get_u32(p, &v);
+        w->list_prev = bits_float(v);
+        p = get_u32(p, &v);
+        w->list_since = (sw_day_t)v;
+        p = get_u32(p, &v);
+        w->off_from = (sw_day_t)v;
+        p = get_u32(p, &v);
+        w->off_log_sum = bits_float(v);
+        w->off_last = p[0];
+        w->off_lines = p[1];
+        w->on_lines = p[2];
+        w->reserved = 0;
         return p + 4;
 }
 
@@ -554,6 +602,7 @@ int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, si
         p = put_u32(p, s->book_negative_since);
         p = put_u32(p, (uint32_t)s->stockout_from);
         p = put_u32(p, (uint32_t)s->stockout_day);
+        p = put_watch(p, &s->price_watch);
         if (sh) {
                 p = put_u32(p, (uint32_t)sh->count);
                 p = put_u32(p, sh->ts);
@@ -580,6 +629,7 @@ struct blob_head {
         uint16_t hist, fc;
         uint32_t on_hand, price, book, first, last, fc_last, neg_since, stockout_from, stockout;
         uint32_t shelf[6];
+        struct sw_price_watch watch; /* version 3; empty for version 2 */
 };
 
 static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head *h)
@@ -605,9 +655,11 @@ static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head 
         p = get_u32(p, &h->fc_last);
         p = get_u32(p, &h->neg_since);
         h->stockout_from = h->stockout = (uint32_t)SW_DAY_NONE;
+        sw_price_watch_init(&h->watch);
         if (!v2) {
                 p = get_u32(p, &h->stockout_from);
                 p = get_u32(p, &h->stockout);
+                p = get_watch(p, &h->watch);
         }
         /* A version 2 streak at zero counts as one reading: its length was not kept. */
         h->shelf[5] = 0;
@@ -656,6 +708,7 @@ int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const vo
         s->book_negative_since = h.neg_since;
         s->stockout_from = (sw_day_t)h.stockout_from;
         s->stockout_day = (sw_day_t)h.stockout;
+        s->price_watch = h.watch;
         if (h.has_shelf && sw_sku_shelf_get_or_add(t, index, &sh) == 0)
                 *sh = (struct sw_shelf){.count = (int32_t)h.shelf[0],
                                         .ts = h.shelf[1],
