@@ -26,6 +26,7 @@ struct sw_ml_params {
 struct sw_ml_candidate {
         uint32_t sku_index;       /* SKU */
         enum sw_severity severity; /* its severity */
+        enum sw_ml_cause cause;   /* its cause */
         double strength;          /* its cause's strength */
         double score;             /* its forest score */
         double z;                 /* the score's z among the day's scores */
@@ -60,7 +61,7 @@ struct sw_ml_run {
  * With the scaled features a flagged SKU-day is also raised only when its explanation names
  * an actionable cause (core/ml_cause.h; without one it is counted in summary.unexplained),
  * and new alerts wait for the run's budget: the max_new_per_day strongest (critical first,
- * then the cause's strength, then the score) open, the others are counted in
+ * then price causes, overstock, sales spikes, then the cause's strength, then the score) open, the others are counted in
  * summary.deferred and may open on a later day. An open episode stays open while its score
  * stays above the threshold with a cause. The seed features keep the previous rule exactly.
  */

@@ -46,12 +46,14 @@ static bool stands_out(const struct sw_ml_verdict *v, double z, double sigma)
         return v->rare || z >= sigma;
 }
 
-/* Critical: far past its bound and standing out at critical_sigma; else warning, or info for
- * an open episode that no longer stands out. */
+/* Critical: a cause seen in the store's own records (a price, a delivery), far past its bound
+ * and standing out at critical_sigma; else warning, or info for an open episode that no longer
+ * stands out. A sales spike is inferred from noisy demand: a warning at most. */
 static enum sw_severity severity_of(const struct sw_ml_params *p, const struct sw_ml_verdict *v,
                                     double z)
 {
-        if (stands_out(v, z, p->critical_sigma) && v->strength >= p->critical_strength)
+        if (v->cause != SW_ML_CAUSE_SALES_SPIKE && stands_out(v, z, p->critical_sigma) &&
+            v->strength >= p->critical_strength)
                 return SW_SEVERITY_CRITICAL;
         return stands_out(v, z, p->warning_sigma) ? SW_SEVERITY_WARNING : SW_SEVERITY_INFO;
 }
@@ -79,11 +81,29 @@ static void fill_finding(struct sw_detector *d, const struct sw_ml_params *p,
                 f->description[0] = '\0';
 }
 
-/* Candidate order: severity, the cause's strength, the score, then the lower SKU index. */
+/* How directly a cause is seen: a price mismatch and a delivery are facts in the store's own
+ * records; a sales spike is inferred from noisy demand (promotions, bulk orders look alike). */
+static int cause_rank(enum sw_ml_cause c)
+{
+        switch (c) {
+        case SW_ML_CAUSE_LIST_PRICE:
+        case SW_ML_CAUSE_PAID_PRICE:
+                return 2;
+        case SW_ML_CAUSE_OVERSTOCK:
+                return 1;
+        default:
+                return 0;
+        }
+}
+
+/* Candidate order: severity, how directly the cause is seen, its strength, the score, then the
+ * lower SKU index. */
 static bool cand_less(const struct sw_ml_candidate *a, const struct sw_ml_candidate *b)
 {
         if (a->severity != b->severity)
                 return a->severity < b->severity;
+        if (cause_rank(a->cause) != cause_rank(b->cause))
+                return cause_rank(a->cause) < cause_rank(b->cause);
         if (a->strength != b->strength)
                 return a->strength < b->strength;
         if (a->score != b->score)
@@ -172,6 +192,7 @@ int sw_detect__ml_scaled_sku(struct sw_detector *d, const struct sw_ml_params *p
         }
         struct sw_ml_candidate c = {.sku_index = i,
                                     .severity = severity_of(p, &v, z),
+                                    .cause = v.cause,
                                     .strength = v.strength,
                                     .score = score,
                                     .z = z};

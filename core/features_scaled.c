@@ -9,7 +9,7 @@ static const char *const scaled_names[SW_FEAT_COUNT] = {
     [SW_SF_SALES_VS_USUAL] = "sales_vs_usual", [SW_SF_SALES_3D] = "sales_3d_vs_usual",
     [SW_SF_TREND] = "sales_vs_last_week",      [SW_SF_COVER] = "weeks_of_cover",
     [SW_SF_LIST_CHANGE] = "list_vs_previous",  [SW_SF_PAID_VS_LIST] = "paid_vs_list",
-    [SW_SF_PRICE_VS_CAT] = "price_vs_category", [SW_SF_SELL_THROUGH] = "sell_through",
+    [SW_SF_PRICE_VS_CAT] = "price_vs_category", [SW_SF_RECEIPT] = "receipt_weeks",
 };
 
 const char *sw_feature_set_name(enum sw_feature_set set)
@@ -143,30 +143,20 @@ static struct span_sum span(const struct series *s, sw_day_t a, sw_day_t b)
         return r;
 }
 
-/* Median of n <= SW_SF_BASELINE_WEEKS values (sorted in place). */
-static double median_small(double *v, uint32_t n)
-{
-        for (uint32_t i = 1; i < n; i++)
-                for (uint32_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
-                        double x = v[j];
-                        v[j] = v[j - 1];
-                        v[j - 1] = x;
-                }
-        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-}
-
 /* The usual level and the last 7 and 3 days, into ret. Returns the rate of the week before
  * the last 7 days, or -1 without one. */
 static double sales_detail(const struct series *s, sw_day_t as_of, struct sw_scaled_detail *ret)
 {
-        double rates[SW_SF_BASELINE_WEEKS], prev = -1.0;
+        double prev = -1.0, units = 0.0, weight = 0.0;
         uint32_t n = 0;
         for (int k = 1; k <= SW_SF_BASELINE_WEEKS; k++) {
                 sw_day_t b = as_of - 1 - 7 * k;
                 struct span_sum w = span(s, b - 6, b);
                 if (w.days < SW_SF_MIN_WEEK_DAYS || !(w.weight > 0.0))
                         continue;
-                rates[n++] = w.units / w.weight;
+                n++;
+                units += w.units;
+                weight += w.weight;
                 if (k == 1)
                         prev = w.units / w.weight;
         }
@@ -175,10 +165,15 @@ static double sales_detail(const struct series *s, sw_day_t as_of, struct sw_sca
         ret->s3 = w3.units;
         ret->days7 = w7.days;
         ret->has_level = n >= SW_SF_MIN_BASELINE_WEEKS;
-        if (ret->has_level)
-                ret->level = median_small(rates, n);
-        else
-                ret->level = w7.weight > 0.0 ? w7.units / w7.weight : 0.0;
+        /* The mean over all the history held before the last 7 days: what the store stocks
+         * for (the usual order), which a few slow weeks of lumpy demand do not move. */
+        struct span_sum all = span(s, s->from, as_of - 8);
+        if (ret->has_level) {
+                ret->level = units / weight;
+                ret->mean_level = all.weight > 0.0 ? all.units / all.weight : 0.0;
+        } else {
+                ret->level = ret->mean_level = w7.weight > 0.0 ? w7.units / w7.weight : 0.0;
+        }
         ret->e7 = ret->level * w7.weight;
         ret->e3 = ret->level * w3.weight;
         ret->weight7 = w7.weight;
@@ -199,7 +194,6 @@ static void price_detail(const struct sw_sku *s, sw_day_t as_of, struct sw_scale
 static void fill(const struct sw_sku *s, const struct sw_scaled_inputs *in,
                  const struct sw_scaled_detail *dt, double prev_rate, float x[SW_FEAT_COUNT])
 {
-        double on_hand = dt->on_hand > 0 ? dt->on_hand : 0.0;
         x[SW_SF_SALES_VS_USUAL] =
             dt->has_level ? (float)log((dt->s7 + SW_SF_PSEUDO_7D) / (dt->e7 + SW_SF_PSEUDO_7D))
                           : 0.0f;
@@ -217,8 +211,8 @@ static void fill(const struct sw_sku *s, const struct sw_scaled_inputs *in,
         if (dt->list > 0 && in->category_log_price && s->category != 0 &&
             isfinite(in->category_log_price[s->category]))
                 x[SW_SF_PRICE_VS_CAT] = (float)(log(dt->list) - in->category_log_price[s->category]);
-        x[SW_SF_SELL_THROUGH] =
-            dt->s7 + on_hand > 0 ? (float)(dt->s7 / (dt->s7 + on_hand)) : 0.0f;
+        double week = 7.0 * dt->mean_level;
+        x[SW_SF_RECEIPT] = (float)log1p(dt->receipt.units / (week > 1.0 ? week : 1.0));
 }
 
 int sw_features_scaled(const struct sw_sku_table *t, uint32_t index, sw_day_t as_of,
@@ -247,8 +241,9 @@ int sw_features_scaled(const struct sw_sku_table *t, uint32_t index, sw_day_t as
         sw_sku_sold_series(t, index, ser.from, h, in->scratch_sales);
         double prev_rate = sales_detail(&ser, as_of, &dt);
         dt.on_hand = s->on_hand;
-        double week = 7.0 * dt.level;
+        double week = 7.0 * dt.mean_level;
         dt.cover_weeks = (s->on_hand > 0 ? s->on_hand : 0) / (week > 1.0 ? week : 1.0);
+        dt.receipt = sw_receipt_watch_recent(&s->receipt_watch, as_of);
         price_detail(s, as_of, &dt);
         fill(s, in, &dt, prev_rate, ret);
         if (ret_detail)

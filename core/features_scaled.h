@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "core/features.h"
-#include "core/price_watch.h"
+#include "core/sku_watch.h"
 #include "core/sku_table.h"
 #include "core/store_context.h"
 
@@ -21,17 +21,18 @@ enum sw_scaled_feature {
         SW_SF_SALES_VS_USUAL, /* ln((s7 + 5) / (e7 + 5)): the last 7 days against usual */
         SW_SF_SALES_3D,       /* ln((s3 + 4) / (e3 + 4)): the last 3 days against usual */
         SW_SF_TREND,          /* ln((s7 + 5) / (p7 + 5)): against the week before */
-        SW_SF_COVER,          /* ln(1 + on_hand / max(7 x usual, 1)): weeks of cover */
+        SW_SF_COVER,          /* ln(1 + on_hand / max(7 x mean, 1)): weeks of cover */
         SW_SF_LIST_CHANGE,    /* ln(list / the established list price it replaced) */
         SW_SF_PAID_VS_LIST,   /* mean ln(paid / list) over the registers' off-list streak */
         SW_SF_PRICE_VS_CAT,   /* ln(list) - the category's mean ln(list) */
-        SW_SF_SELL_THROUGH,   /* s7 / (s7 + on_hand): share of the week's stock sold */
+        SW_SF_RECEIPT,        /* ln(1 + the largest receipt of the last 7 days / max(7 x mean,
+                                 1)): weeks of sales that just arrived */
 };
 
 /* Pseudo-counts: a few units over a slow seller's usual level are not a spike. */
 #define SW_SF_PSEUDO_7D 5.0
 #define SW_SF_PSEUDO_3D 4.0
-/* Weeks before the current one whose rates give the usual level (their median) ... */
+/* Weeks before the current one that give the usual level ... */
 #define SW_SF_BASELINE_WEEKS 4
 /* ... at least this many of them, or there is no usual level yet. */
 #define SW_SF_MIN_BASELINE_WEEKS 2
@@ -55,13 +56,17 @@ const char *sw_feature_name_in(enum sw_feature_set set, int k);
 struct sw_scaled_detail {
         sw_day_t as_of;          /* the day the features are as of */
         bool has_level;          /* a usual level was found (else the sales features are 0) */
-        double level;            /* usual units per usable day */
+        double level;            /* usual units per usual day: over the baseline weeks */
+        double mean_level;       /* units per usual day over all the history before the last
+                                    7 days: what stock covers */
         double s7, e7;           /* units sold over the usable days of the last 7, and usual */
         double s3, e3;           /* the same over the last 3 days */
         uint32_t days7;          /* usable days of the last 7 */
         double weight7;          /* their day factors summed: the usual days they are worth */
         int32_t on_hand;         /* book on-hand */
-        double cover_weeks;      /* on_hand / max(7 x level, 1) */
+        double cover_weeks;      /* on_hand / max(7 x mean_level, 1) */
+        struct sw_receipt_watch receipt; /* the largest receipt of the last 7 days (units 0:
+                                            none) and the usual one */
         double list;             /* list price, 0 when none */
         double list_prev;        /* the established list price it replaced, 0 when none */
         uint32_t list_age;       /* days since the list price changed (when list_change != 0) */
@@ -102,10 +107,10 @@ void sw_features_day_factors(const double *units, const double *known, uint32_t 
  * The scaled features of SKU index as of as_of (the days before as_of). A day is usable when
  * the SKU's ring knows it, the context does not leave it out and it is not in the SKU's
  * latest known stock-out (the book at or below 0: its sales are no measure of demand). Usual
- * level: the median of the rates (units per day factor, over the usable days) of the
- * SW_SF_BASELINE_WEEKS weeks before the last 7 days, each with at least SW_SF_MIN_WEEK_DAYS
- * usable days, and at least SW_SF_MIN_BASELINE_WEEKS of them; without, the sales features
- * are 0 and the level is the last 7 days' own rate. Expected units over a span: the level x
+ * level: units per day factor over the usable days of the SW_SF_BASELINE_WEEKS weeks before
+ * the last 7 days that have at least SW_SF_MIN_WEEK_DAYS usable days, at least
+ * SW_SF_MIN_BASELINE_WEEKS of them; without, the sales features are 0 and the level is the
+ * last 7 days' own rate. Expected units over a span: the level x
  * the span's usable day factors. Returns 0; -ENODATA when the SKU has fewer than 7 known days
  * before as_of (as the seed's); -EINVAL for an index not in use. ret and ret_detail (may be
  * NULL) are not written on failure.

@@ -132,6 +132,8 @@ static void apply_receipt_line(struct sw_ingest *in, const struct sw_item *it, i
                 return;
         note_record(in, i, day);
         s = sw_sku_at(in->skus, i);
+        if (it->qty > 0)
+                sw_receipt_watch_add(&s->receipt_watch, day, (uint32_t)it->qty, s->on_hand);
         move_book(s, ts, day, it->qty);
         sw_sku_mark_dirty(in->skus, i);
         r->items_applied++;

@@ -53,6 +53,15 @@ static double spike_strength(const struct sw_ml_cause_params *p, double s, doubl
         return log(ratio) / log(p->spike_ratio);
 }
 
+/* Whether at least half of the on-hand came in one recent delivery, SW_OVERSTOCK_DELIVERY
+ * times the SKU's usual one (the delivery before it) and the stock it joined. */
+static bool overstock_delivery(const struct sw_scaled_detail *dt)
+{
+        const struct sw_receipt_watch *r = &dt->receipt;
+        double usual = r->usual > (uint32_t)(r->before > 0 ? r->before : 0) ? r->usual : (double)(r->before > 0 ? r->before : 0);
+        return 2.0 * r->units >= (double)dt->on_hand && r->units >= SW_OVERSTOCK_DELIVERY * (usual > 1 ? usual : 1);
+}
+
 /* The cause feature f names, if its value passes its bound. */
 static struct sw_ml_verdict check(const struct sw_ml_cause_params *p, int f,
                                   const float x[SW_FEAT_COUNT], const struct sw_scaled_detail *dt)
@@ -80,9 +89,15 @@ static struct sw_ml_verdict check(const struct sw_ml_cause_params *p, int f,
                 v.action = SW_ACTION_INVESTIGATE;
                 break;
         case SW_SF_COVER:
-                if (dt->cover_weeks >= p->overstock_weeks && dt->on_hand >= p->overstock_min_units)
+        case SW_SF_RECEIPT:
+                /* Without weeks of sales in stock (a line that was out of stock, or new),
+                 * nothing says what its usual cover is. */
+                if (dt->has_level && dt->cover_weeks >= p->overstock_weeks &&
+                    dt->on_hand >= p->overstock_min_units && overstock_delivery(dt))
                         v.cause = SW_ML_CAUSE_OVERSTOCK,
                         strength = log1p(dt->cover_weeks) / log1p(p->overstock_weeks);
+                /* Said as the cover, whichever of the two named it. */
+                v.feature = SW_SF_COVER;
                 v.action = SW_ACTION_CYCLE_COUNT;
                 break;
         default:
@@ -159,13 +174,27 @@ static void text_sales(const struct sw_scaled_detail *dt, bool three, char *out)
 static void text_cover(const struct sw_scaled_detail *dt, bool overstock, char *out)
 {
         char a[32];
-        double week = 7.0 * dt->level;
+        double week = 7.0 * dt->mean_level;
         if (dt->on_hand <= 0)
                 snprintf(out, REASON_MAX, "Nothing on the book (%d units)", dt->on_hand);
         else
                 snprintf(out, REASON_MAX, "%s%d on hand, %.1f weeks of usual sales (%s a week)",
                          overstock ? "Overstock: " : "", dt->on_hand, dt->cover_weeks,
                          units(round(week * 10) / 10, a));
+}
+
+static void text_receipt(const struct sw_scaled_detail *dt, char *out)
+{
+        double week = 7.0 * dt->mean_level;
+        const struct sw_receipt_watch *r = &dt->receipt;
+        if (r->units == 0)
+                snprintf(out, REASON_MAX, "No delivery this week");
+        else if (r->usual > 0)
+                snprintf(out, REASON_MAX, "Received %u units this week (the delivery before: %u)",
+                         r->units, r->usual);
+        else
+                snprintf(out, REASON_MAX, "Received %u units this week, %.1f weeks of usual sales",
+                         r->units, r->units / (week > 1.0 ? week : 1.0));
 }
 
 static void text_list(const struct sw_scaled_detail *dt, char *out)
@@ -208,6 +237,9 @@ static void reason_text(int f, const struct sw_ml_verdict *v, const float x[SW_F
         case SW_SF_COVER:
                 text_cover(dt, v->cause == SW_ML_CAUSE_OVERSTOCK && v->feature == f, out);
                 break;
+        case SW_SF_RECEIPT:
+                text_receipt(dt, out);
+                break;
         case SW_SF_LIST_CHANGE:
                 text_list(dt, out);
                 break;
@@ -219,8 +251,7 @@ static void reason_text(int f, const struct sw_ml_verdict *v, const float x[SW_F
                          pct, x[f] > 0 ? "above" : "below");
                 break;
         default:
-                snprintf(out, REASON_MAX, "Sold %ld%% of its stock this week",
-                         lround(100 * x[SW_SF_SELL_THROUGH]));
+                out[0] = '\0';
                 break;
         }
 }

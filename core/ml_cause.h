@@ -20,13 +20,19 @@
  *   paid_price   paid_vs_list                    |ln| >= ln(price_ratio)          check_price
  *   sales_spike  sales_vs_usual or sales_3d      ratio >= spike_ratio and the     investigate
  *                                                excess >= spike_min_units
- *   overstock    weeks_of_cover                  cover >= overstock_weeks and     cycle_count
- *                                                on-hand >= overstock_min_units
+ *   overstock    weeks_of_cover or receipt_weeks cover >= overstock_weeks,        cycle_count
+ *                                                on-hand >= overstock_min_units,
+ *                                                at least half of it came in one
+ *                                                receipt of the last 7 days, and
+ *                                                that was SW_OVERSTOCK_DELIVERY x
+ *                                                the delivery before it and the
+ *                                                stock it joined
  *
  * A sales drop is not a cause here: a shelf that stopped selling is the ghost detector's
- * (a calibrated test with its own budget), and a slow week is no fix. Neither is a price far
- * from its category's (a dear item is not an error), a trend alone or the sell-through:
- * they describe, they do not name a fix. The first such feature names it, rare ones first
+ * (a calibrated test with its own budget), and a slow week is no fix. Neither is stock that
+ * merely stopped selling (a seasonal line, dead stock: no delivery to check), a price far
+ * from its category's (a dear item is not an error) or a trend alone: they describe, they
+ * do not name a fix. The first such feature names it, rare ones first
  * (a feature the trees could hardly split on gets little share), then by share; strength =
  * how far past its bound the value is (1 at the bound, log scale).
  */
@@ -35,8 +41,12 @@ enum sw_ml_cause {
         SW_ML_CAUSE_LIST_PRICE,  /* the price file's list price far from the established one */
         SW_ML_CAUSE_PAID_PRICE,  /* the registers charge far from the list price */
         SW_ML_CAUSE_SALES_SPIKE, /* sales far above the SKU's usual level */
-        SW_ML_CAUSE_OVERSTOCK,   /* on-hand far above the SKU's usual weeks of sales */
+        SW_ML_CAUSE_OVERSTOCK,   /* a delivery left on-hand far above the SKU's usual sales */
 };
+
+/* A delivery this many times the SKU's previous one and the stock it joined is not its usual
+ * order (the store reorders about the same quantity each time). */
+#define SW_OVERSTOCK_DELIVERY 4.0
 
 struct sw_ml_cause_params {
         double price_ratio;         /* list vs previous, paid vs list: x this or 1 / this, > 1 */
@@ -72,7 +82,7 @@ struct sw_ml_verdict sw_ml_cause_find(const struct sw_ml_cause_params *p,
  *   "List price 30.00 is 5.0x the previous 6.00 (changed 1 day ago)"
  *   "Registers charged 0.40x the list price 4.00 on 5 of 6 lines since 2 days ago"
  *   "Sales 4.2x usual (59 units in 7 days vs 14 usual) | Sales up 180% vs last week"
- *   "Overstock: 262 on hand, 87 weeks of usual sales (3.0 a week)"
+ *   "Overstock: 262 on hand, 87.3 weeks of usual sales (3 a week), 256 received 2 days ago"
  * Whole reasons that do not fit are left out (the first is cut); buf is always terminated.
  * Returns the length, or -ENOSPC when size < 1.
  */

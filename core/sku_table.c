@@ -166,6 +166,7 @@ int sw_sku_table_get_or_add(struct sw_sku_table *t, const char *sku, size_t len,
         s->stockout_from = SW_DAY_NONE;
         s->stockout_day = SW_DAY_NONE;
         sw_price_watch_init(&s->price_watch);
+        sw_receipt_watch_init(&s->receipt_watch);
         memcpy(t->arena + t->arena_used, sku, len);
         t->arena[t->arena_used + len] = '\0';
         t->arena_used += (uint32_t)len + 1;
@@ -492,13 +493,14 @@ void sw_sku_clear_dirty(struct sw_sku_table *t)
  * u32 on_hand, f32 price, u32 book_as_of, i32 first_day, i32 last_day, i32 forecast_last_day,
  * u32 book_negative_since, i32 stockout_from, i32 stockout_day, price watch (f32 list_prev, i32
  * list_since, i32 off_from, f32 off_log_sum, u8 off_last, u8 off_lines, u8 on_lines, u8 0),
+ * receipt watch (i32 day, u32 units, u32 usual, i32 before),
  * [has_shelf: i32 count, u32 ts, u32 zero_open_s, u32 above_since, u32 zero_since, u32
  * zero_readings], category bytes, history_len x u16 sold (oldest first, ending at last_day),
  * forecast_len x u8 forecast code (oldest first, ending at forecast_last_day). */
 #define BLOB_VERSION  3
 #define BLOB_FIXED_V2 (8 + 4 * 7)
 #define BLOB_SHELF_V2 (4 * 5)
-#define BLOB_WATCH    20
+#define BLOB_WATCH    36
 #define BLOB_FIXED    (BLOB_FIXED_V2 + 8 + BLOB_WATCH)
 #define BLOB_SHELF    (BLOB_SHELF_V2 + 4)
 
@@ -529,7 +531,8 @@ static float bits_float(uint32_t u)
         return v;
 }
 
-static uint8_t *put_watch(uint8_t *p, const struct sw_price_watch *w)
+static uint8_t *put_watch(uint8_t *p, const struct sw_price_watch *w,
+                          const struct sw_receipt_watch *rw)
 {
         p = put_u32(p, float_bits(w->list_prev));
         p = put_u32(p, (uint32_t)w->list_since);
@@ -539,10 +542,14 @@ static uint8_t *put_watch(uint8_t *p, const struct sw_price_watch *w)
         *p++ = w->off_lines;
         *p++ = w->on_lines;
         *p++ = 0;
-        return p;
+        p = put_u32(p, (uint32_t)rw->day);
+        p = put_u32(p, rw->units);
+        p = put_u32(p, rw->usual);
+        return put_u32(p, (uint32_t)rw->before);
 }
 
-static const uint8_t *get_watch(const uint8_t *p, struct sw_price_watch *w)
+static const uint8_t *get_watch(const uint8_t *p, struct sw_price_watch *w,
+                                struct sw_receipt_watch *rw)
 {
         uint32_t v;
         p = get_u32(p, &v);
@@ -557,7 +564,13 @@ static const uint8_t *get_watch(const uint8_t *p, struct sw_price_watch *w)
         w->off_lines = p[1];
         w->on_lines = p[2];
         w->reserved = 0;
-        return p + 4;
+        p = get_u32(p + 4, &v);
+        rw->day = (sw_day_t)v;
+        p = get_u32(p, &rw->units);
+        p = get_u32(p, &rw->usual);
+        p = get_u32(p, &v);
+        rw->before = (int32_t)v;
+        return p;
 }
 
 /* Days a ring of len ending at last holds, given the first day with data. */
@@ -602,7 +615,7 @@ int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, si
         p = put_u32(p, s->book_negative_since);
         p = put_u32(p, (uint32_t)s->stockout_from);
         p = put_u32(p, (uint32_t)s->stockout_day);
-        p = put_watch(p, &s->price_watch);
+        p = put_watch(p, &s->price_watch, &s->receipt_watch);
         if (sh) {
                 p = put_u32(p, (uint32_t)sh->count);
                 p = put_u32(p, sh->ts);
@@ -629,7 +642,8 @@ struct blob_head {
         uint16_t hist, fc;
         uint32_t on_hand, price, book, first, last, fc_last, neg_since, stockout_from, stockout;
         uint32_t shelf[6];
-        struct sw_price_watch watch; /* version 3; empty for version 2 */
+        struct sw_price_watch watch;   /* version 3; empty for version 2 */
+        struct sw_receipt_watch receipts; /* version 3; empty for version 2 */
 };
 
 static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head *h)
@@ -656,10 +670,11 @@ static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head 
         p = get_u32(p, &h->neg_since);
         h->stockout_from = h->stockout = (uint32_t)SW_DAY_NONE;
         sw_price_watch_init(&h->watch);
+        sw_receipt_watch_init(&h->receipts);
         if (!v2) {
                 p = get_u32(p, &h->stockout_from);
                 p = get_u32(p, &h->stockout);
-                p = get_watch(p, &h->watch);
+                p = get_watch(p, &h->watch, &h->receipts);
         }
         /* A version 2 streak at zero counts as one reading: its length was not kept. */
         h->shelf[5] = 0;
@@ -709,6 +724,7 @@ int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const vo
         s->stockout_from = (sw_day_t)h.stockout_from;
         s->stockout_day = (sw_day_t)h.stockout;
         s->price_watch = h.watch;
+        s->receipt_watch = h.receipts;
         if (h.has_shelf && sw_sku_shelf_get_or_add(t, index, &sh) == 0)
                 *sh = (struct sw_shelf){.count = (int32_t)h.shelf[0],
                                         .ts = h.shelf[1],

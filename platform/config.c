@@ -1172,11 +1172,11 @@ void sw_config_defaults(struct sw_config *ret)
                                       .critical_sigma = 3.0,
                                       .seed = 42,
                                       .features = SW_FEATURES_SCALED,
-                                      .max_new_per_day = 10,
+                                      .max_new_per_day = 5,
                                       .cause = {.price_ratio = 1.5,
-                                                .spike_ratio = 3.0,
+                                                .spike_ratio = 4.0,
                                                 .spike_min_units = 10.0,
-                                                .overstock_weeks = 8.0,
+                                                .overstock_weeks = 16.0,
                                                 .overstock_min_units = 20.0},
                                       .critical_strength = 2.0};
 

@@ -792,12 +792,12 @@ static void test_dirty(void **state)
 
 /* Blob layout (core/sku_table.c, version 3): an 8-byte head (version, flags, category length,
  * has_shelf, u16 history length, u16 forecast length), nine u32 scalars, the 20-byte price
- * watch, six u32 of shelf state when has_shelf, the category, 2 bytes a history day, 1 byte a
- * forecast day. Version 2 had neither the stock-out days (the last two scalars), the price
- * watch nor the sixth shelf word. */
+ * watch and the 16-byte receipt watch, six u32 of shelf state when has_shelf, the category, 2 bytes a history day, 1 byte a
+ * forecast day. Version 2 had neither the stock-out days (the last two scalars), the
+ * watches nor the sixth shelf word. */
 #define BLOB_HEAD  8
 #define BLOB_SHELF (6 * 4)
-#define BLOB_WATCH 20
+#define BLOB_WATCH (20 + 16)
 enum blob_scalar {
         SC_ON_HAND,
         SC_PRICE,
@@ -859,6 +859,8 @@ static uint32_t make_rich_sku(struct sw_sku_table *t)
                                                  .off_last = 3,
                                                  .off_lines = 200,
                                                  .on_lines = 7};
+        s->receipt_watch = (struct sw_receipt_watch){
+            .day = D0 + 7, .units = 4000000000u, .usual = 12, .before = -3};
         sw_sku_mark_dirty(t, i);
         return i;
 }
@@ -932,6 +934,10 @@ static void test_serialize_restore(void **state)
         assert_int_equal(b->price_watch.off_last, 3);
         assert_int_equal(b->price_watch.off_lines, 200);
         assert_int_equal(b->price_watch.on_lines, 7);
+        assert_int_equal(b->receipt_watch.day, D0 + 7);
+        assert_int_equal(b->receipt_watch.units, 4000000000u);
+        assert_int_equal(b->receipt_watch.usual, 12);
+        assert_int_equal(b->receipt_watch.before, -3);
         assert_rings_equal(&f.t, i, &g.t, j, D0 - 20, D0 + 12);
         assert_int_equal(sw_sku_sold(&g.t, j, D0 + 9), 9007);
         assert_true(sw_sku_pushed_forecast(&g.t, j, D0 + 9) > 4.8);
@@ -1308,6 +1314,7 @@ static void test_restore_version2(void **state)
         assert_true(s->price_watch.list_prev == 0.0f);
         assert_int_equal(s->price_watch.list_since, SW_DAY_NONE);
         assert_int_equal(s->price_watch.off_from, SW_DAY_NONE);
+        assert_int_equal(s->receipt_watch.day, SW_DAY_NONE);
         assert_int_equal(sw_sku_shelf(&f.t, j)->zero_readings, 1); /* a streak at zero: one */
         assert_int_equal(sw_sku_sold(&f.t, j, D0), 4);
         assert_int_equal(sw_sku_sold(&f.t, j, D0 + 1), 256);

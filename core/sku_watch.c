@@ -1,5 +1,6 @@
-/* The list price against the one it replaced, and the registers' price against the list. */
-#include "core/price_watch.h"
+/* The list price against the one it replaced, the registers' price against the list, and the
+ * largest recent receipt. */
+#include "core/sku_watch.h"
 
 #include <math.h>
 
@@ -106,4 +107,35 @@ struct sw_paid_summary sw_price_watch_paid_summary(const struct sw_price_watch *
         s.off_mean = (double)w->off_log_sum / w->off_lines;
         s.from = w->off_from;
         return s;
+}
+
+void sw_receipt_watch_init(struct sw_receipt_watch *w)
+{
+        *w = (struct sw_receipt_watch){.day = SW_DAY_NONE};
+}
+
+void sw_receipt_watch_add(struct sw_receipt_watch *w, sw_day_t day, uint32_t units,
+                          int32_t book_before)
+{
+        if (units == 0)
+                return;
+        if (w->day == day) {
+                w->units = units > UINT32_MAX - w->units ? UINT32_MAX : w->units + units;
+                return;
+        }
+        bool stale = w->day == SW_DAY_NONE || (int64_t)day - w->day >= SW_RECEIPT_DAYS;
+        /* An older receipt arriving late replaces nothing newer unless it is larger. */
+        if (stale || units >= w->units) {
+                w->usual = w->day == SW_DAY_NONE ? 0 : w->units;
+                w->day = day;
+                w->units = units;
+                w->before = book_before;
+        }
+}
+
+struct sw_receipt_watch sw_receipt_watch_recent(const struct sw_receipt_watch *w, sw_day_t as_of)
+{
+        if (w->day == SW_DAY_NONE || (int64_t)w->day < (int64_t)as_of - SW_RECEIPT_DAYS)
+                return (struct sw_receipt_watch){.day = SW_DAY_NONE};
+        return *w;
 }

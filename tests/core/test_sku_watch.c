@@ -1,4 +1,4 @@
-/* Tests for core/price_watch.c: list price changes and the registers' off-list streaks. */
+/* Tests for core/sku_watch.c: list price changes, the registers' off-list streaks, receipts. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "core/price_watch.h"
+#include "core/sku_watch.h"
 
 #define D 20000 /* a day */
 
@@ -174,6 +174,44 @@ static void test_paid_counts_saturate(void **state)
         assert_int_equal(w.off_last, 0);
 }
 
+/* The largest receipt of the last 7 days; the same day's receipts add up; the one it replaced
+ * is the usual one. */
+static void test_receipts(void **state)
+{
+        struct sw_receipt_watch w;
+        (void)state;
+        sw_receipt_watch_init(&w);
+        assert_int_equal(sw_receipt_watch_recent(&w, D).units, 0);
+        assert_int_equal(sw_receipt_watch_recent(&w, D).day, SW_DAY_NONE);
+        sw_receipt_watch_add(&w, D, 0, 5); /* nothing received */
+        assert_int_equal(w.day, SW_DAY_NONE);
+        sw_receipt_watch_add(&w, D, 12, 5);
+        sw_receipt_watch_add(&w, D, 8, 17);
+        assert_int_equal(w.units, 20);
+        assert_int_equal(w.before, 5); /* the book before the day's first receipt */
+        assert_int_equal(w.usual, 0);
+        /* Seen on the 7 days before as_of: D+1 .. D+7; not from D+8 on. */
+        assert_int_equal(sw_receipt_watch_recent(&w, D + 1).units, 20);
+        assert_int_equal(sw_receipt_watch_recent(&w, D + 7).units, 20);
+        assert_int_equal(sw_receipt_watch_recent(&w, D + 8).units, 0);
+        /* A smaller one within 7 days does not replace it; a larger one does. */
+        sw_receipt_watch_add(&w, D + 3, 5, 20);
+        assert_int_equal(w.day, D);
+        sw_receipt_watch_add(&w, D + 4, 300, 2);
+        assert_int_equal(w.day, D + 4);
+        assert_int_equal(w.units, 300);
+        assert_int_equal(w.usual, 20);
+        assert_int_equal(w.before, 2);
+        /* 7 days later any receipt replaces it. */
+        sw_receipt_watch_add(&w, D + 11, 2, 290);
+        assert_int_equal(w.day, D + 11);
+        assert_int_equal(w.units, 2);
+        assert_int_equal(w.usual, 300);
+        /* A day's sum saturates. */
+        sw_receipt_watch_add(&w, D + 11, UINT32_MAX, 0);
+        assert_int_equal(w.units, UINT32_MAX);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -182,6 +220,7 @@ int main(void)
             cmocka_unit_test(test_paid_streak),
             cmocka_unit_test(test_list_change_ends_streak),
             cmocka_unit_test(test_paid_counts_saturate),
+            cmocka_unit_test(test_receipts),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
-/* What the price file and the registers said lately about a SKU's price, in 20 bytes. */
-#ifndef SW_PRICE_WATCH_H
-#define SW_PRICE_WATCH_H
+/* What ml_detected watches per SKU between detections: its prices (20 bytes), its receipts (16). */
+#ifndef SW_SKU_WATCH_H
+#define SW_SKU_WATCH_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -65,6 +65,32 @@ void sw_price_watch_paid(struct sw_price_watch *w, double list, double paid, sw_
  */
 double sw_price_watch_list_change(const struct sw_price_watch *w, double list, sw_day_t as_of,
                                   uint32_t *ret_age);
+
+/*
+ * The largest receipt of the last SW_RECEIPT_DAYS days (a day's receipts summed), with what a
+ * delivery usually is for the SKU: the receipt it replaced (the previous largest one), and
+ * the book just before it. An overstock is a delivery far beyond those, not stock that
+ * stopped selling, nor a seasonal line's usual order (core/ml_cause.h).
+ */
+#define SW_RECEIPT_DAYS 7
+
+struct sw_receipt_watch {
+        sw_day_t day;    /* day of the largest recent receipt, SW_DAY_NONE = none */
+        uint32_t units;  /* its units (that day's receipts summed, saturating) */
+        uint32_t usual;  /* units of the receipt it replaced, 0 = none before it */
+        int32_t before;  /* book on-hand just before that day's first receipt */
+};
+
+/* No receipt yet. */
+void sw_receipt_watch_init(struct sw_receipt_watch *w);
+/* units (> 0) received on day, the book being book_before just before them: they replace
+ * the held receipt (which becomes the usual one) when it is older than SW_RECEIPT_DAYS days
+ * before day or smaller; the same day's add up. */
+void sw_receipt_watch_add(struct sw_receipt_watch *w, sw_day_t day, uint32_t units,
+                          int32_t book_before);
+/* The largest receipt on one of the SW_RECEIPT_DAYS days before as_of (or later); all 0
+ * (day SW_DAY_NONE) without one. */
+struct sw_receipt_watch sw_receipt_watch_recent(const struct sw_receipt_watch *w, sw_day_t as_of);
 
 /* The registers' streak as of the start of as_of. */
 struct sw_paid_summary {
