@@ -50,9 +50,10 @@ static bool forest_ready(const struct sw_ml_run *run)
 }
 
 /* Seed features: the previous system's rule, unchanged. */
-static int flag_sku(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run, uint32_t i,
-                    sw_day_t as_of, const float *x, double score, const double *contributions, double z,
-                    sw_finding_fn fn, void *ctx, struct sw_detect_summary *sum)
+static int flag_sku(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run,
+                    uint32_t i, sw_day_t as_of, const float *x, double score,
+                    const double *contributions, double z, sw_finding_fn fn, void *ctx,
+                    struct sw_detect_summary *sum)
 {
         const struct sw_sku *s = sw_sku_at(d->skus, i);
         bool above = sw_iforest_is_anomaly(run->forest, score);
@@ -61,13 +62,15 @@ static int flag_sku(struct sw_detector *d, const struct sw_ml_params *p, struct 
         /* Hysteresis: an episode opens above the threshold at warning_sigma, and stays open
          * while the score stays above the threshold, so a SKU near the line does not flap
          * into a new anomaly every few days. */
-        bool flagged = above && (open || z >= p->warning_sigma * sw_detect__scale(d, SW_ANOMALY_ML_DETECTED, s));
+        bool flagged = above && (open || z >= p->warning_sigma *
+                                                  sw_detect__scale(d, SW_ANOMALY_ML_DETECTED, s));
         if (above && !flagged)
                 sum->quiet++;
         /* Nothing to report for a normal SKU without an open episode. */
         if (!flagged && !open)
                 return 0;
-        struct sw_finding f = {.type = SW_ANOMALY_ML_DETECTED, .sku_index = i, .as_of = as_of, .score = score};
+        struct sw_finding f = {
+            .type = SW_ANOMALY_ML_DETECTED, .sku_index = i, .as_of = as_of, .score = score};
         memcpy(f.ml.features, x, sizeof(f.ml.features));
         memcpy(f.ml.contributions, contributions, sizeof(f.ml.contributions));
         f.ml.z = z;
@@ -80,7 +83,8 @@ static int flag_sku(struct sw_detector *d, const struct sw_ml_params *p, struct 
         f.probability = 0.5 * erfc(-z / sqrt(2.0));
         f.value = s->on_hand > 0 ? s->on_hand * sw_detect__sku_price(s) : 0;
         f.action = sw_ml_action(f.ml.contributions);
-        if (sw_explain(x, f.ml.contributions, run->stats, p->max_reasons, f.description, sizeof(f.description)) < 0)
+        if (sw_explain(x, f.ml.contributions, run->stats, p->max_reasons, f.description,
+                       sizeof(f.description)) < 0)
                 f.description[0] = '\0';
         return sw_detect__transition(d, &f, flagged, !flagged, as_of, fn, ctx, sum);
 }
@@ -92,8 +96,8 @@ static int flag_sku(struct sw_detector *d, const struct sw_ml_params *p, struct 
 
 /* Pass 1 for one batch: the day's moments, and the bit of each SKU pass 2 looks at: at or
  * above the threshold, or (tails non-NULL: scaled features) rare on one feature alone. */
-static void score_batch(const struct sw_ml_run *run, const struct sw_feature_stats *tails, const float *x,
-                        const uint32_t *idx, uint32_t n, struct score_moments *m)
+static void score_batch(const struct sw_ml_run *run, const struct sw_feature_stats *tails,
+                        const float *x, const uint32_t *idx, uint32_t n, struct score_moments *m)
 {
         double scores[ML_BATCH];
         if (n == 0 || sw_iforest_score_many(run->forest, x, n, scores) < 0)
@@ -107,8 +111,9 @@ static void score_batch(const struct sw_ml_run *run, const struct sw_feature_sta
         }
 }
 
-static int ml_features(struct sw_detector *d, const struct sw_ml_params *p, const struct sw_ml_run *run,
-                       uint32_t i, sw_day_t as_of, float *x, struct sw_scaled_detail *dt)
+static int ml_features(struct sw_detector *d, const struct sw_ml_params *p,
+                       const struct sw_ml_run *run, uint32_t i, sw_day_t as_of, float *x,
+                       struct sw_scaled_detail *dt)
 {
         if (p->features == SW_FEATURES_SEED)
                 return sw_features_compute(d->skus, i, as_of, d->cal, run->category_avg, x);
@@ -116,7 +121,8 @@ static int ml_features(struct sw_detector *d, const struct sw_ml_params *p, cons
         return sw_features_scaled(d->skus, i, as_of, &in, x, dt);
 }
 
-void sw_ml_prepare(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run, sw_day_t as_of)
+void sw_ml_prepare(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run,
+                   sw_day_t as_of)
 {
         if (p->features == SW_FEATURES_SEED) {
                 sw_features_category_prices(d->skus, run->category_avg, run->category_counts);
@@ -149,7 +155,8 @@ static void pass_score(struct sw_detector *d, const struct sw_ml_params *p, stru
 {
         float batch[ML_BATCH * SW_FEAT_COUNT];
         uint32_t idx[ML_BATCH], nb = 0;
-        const struct sw_feature_stats *tails = p->features == SW_FEATURES_SCALED ? run->stats : NULL;
+        const struct sw_feature_stats *tails =
+            p->features == SW_FEATURES_SCALED ? run->stats : NULL;
         for (uint32_t i = 0; i < d->skus->count; i++) {
                 float *row = batch + (size_t)nb * SW_FEAT_COUNT;
                 if (ml_features(d, p, run, i, as_of, row, NULL) < 0)
@@ -169,8 +176,8 @@ static void pass_score(struct sw_detector *d, const struct sw_ml_params *p, stru
                 score_batch(run, tails, batch, idx, nb, m);
 }
 
-int sw_detect_ml(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run, sw_day_t as_of,
-                 sw_finding_fn fn, void *ctx, struct sw_detect_summary *ret)
+int sw_detect_ml(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run,
+                 sw_day_t as_of, sw_finding_fn fn, void *ctx, struct sw_detect_summary *ret)
 {
         struct sw_detect_summary sum = {0};
         struct score_moments m = {0};
@@ -197,10 +204,11 @@ int sw_detect_ml(struct sw_detector *d, const struct sw_ml_params *p, struct sw_
                 double score = sw_iforest_contributions(run->forest, x, contributions);
                 double sd = moments_sd(&m), z = sd > 0 ? (score - m.mean) / sd : 0;
                 if (p->features == SW_FEATURES_SEED)
-                        r = flag_sku(d, p, run, i, as_of, x, score, contributions, z, fn, ctx, &sum);
+                        r = flag_sku(d, p, run, i, as_of, x, score, contributions, z, fn, ctx,
+                                     &sum);
                 else
-                        r = sw_detect__ml_scaled_sku(d, p, run, i, as_of, x, &dt, score, contributions, z,
-                                                     fn, ctx, &sum);
+                        r = sw_detect__ml_scaled_sku(d, p, run, i, as_of, x, &dt, score,
+                                                     contributions, z, fn, ctx, &sum);
                 if (r < 0)
                         return r;
         }

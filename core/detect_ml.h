@@ -24,17 +24,17 @@ struct sw_ml_params {
 
 /* A new scaled alert waiting for the run's budget. */
 struct sw_ml_candidate {
-        uint32_t sku_index;       /* SKU */
+        uint32_t sku_index;        /* SKU */
         enum sw_severity severity; /* its severity */
-        enum sw_ml_cause cause;   /* its cause */
-        double strength;          /* its cause's strength */
-        double score;             /* its forest score */
-        double z;                 /* the score's z among the day's scores */
+        enum sw_ml_cause cause;    /* its cause */
+        double strength;           /* its cause's strength */
+        double score;              /* its forest score */
+        double z;                  /* the score's z among the day's scores */
 };
 
 /* What one run reads and feeds, all owned by the caller. */
 struct sw_ml_run {
-        const struct sw_iforest *forest;      /* the model, NULL or unfitted: only feed the reservoir */
+        const struct sw_iforest *forest; /* the model, NULL or unfitted: only feed the reservoir */
         const struct sw_feature_stats *stats; /* per-feature baseline of the training data */
         struct sw_reservoir *reservoir;       /* receives every SKU-day vector, or NULL */
         double *category_avg;                 /* [max_categories] scratch: category mean price
@@ -61,16 +61,18 @@ struct sw_ml_run {
  * With the scaled features a flagged SKU-day is also raised only when its explanation names
  * an actionable cause (core/ml_cause.h; without one it is counted in summary.unexplained),
  * and new alerts wait for the run's budget: the max_new_per_day strongest (critical first,
- * then price causes, overstock, sales spikes, then the cause's strength, then the score) open, the others are counted in
- * summary.deferred and may open on a later day. An open episode stays open while its score
- * stays above the threshold with a cause. The seed features keep the previous rule exactly.
+ * then price causes, overstock, sales spikes, then the cause's strength, then the score) open, the
+ * others are counted in summary.deferred and may open on a later day. An open episode stays open
+ * while its score stays above the threshold with a cause. The seed features keep the previous rule
+ * exactly.
  */
-int sw_detect_ml(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run, sw_day_t as_of,
-                 sw_finding_fn fn, void *ctx, struct sw_detect_summary *ret);
+int sw_detect_ml(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run,
+                 sw_day_t as_of, sw_finding_fn fn, void *ctx, struct sw_detect_summary *ret);
 
 /* What every SKU's features read as of as_of (category prices; for the scaled set the store
  * context too), once before sw_ml_features for any number of SKUs. */
-void sw_ml_prepare(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run, sw_day_t as_of);
+void sw_ml_prepare(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run,
+                   sw_day_t as_of);
 /* SKU i's features in p->features as of as_of: 0, -ENODATA (not scored), -EINVAL. */
 int sw_ml_features(struct sw_detector *d, const struct sw_ml_params *p, const struct sw_ml_run *run,
                    uint32_t i, sw_day_t as_of, float x[SW_FEAT_COUNT]);

@@ -34,7 +34,8 @@ void sw_detect__ml_context(struct sw_detector *d, struct sw_ml_run *run, sw_day_
 struct sw_scaled_inputs sw_detect__ml_inputs(struct sw_detector *d, const struct sw_ml_run *run)
 {
         return (struct sw_scaled_inputs){.context = &d->context,
-                                         .day_factor = run->days + 2 * (size_t)d->skus->p.history_days,
+                                         .day_factor =
+                                             run->days + 2 * (size_t)d->skus->p.history_days,
                                          .category_log_price = run->category_avg,
                                          .scratch_sales = d->scratch_sales};
 }
@@ -60,11 +61,13 @@ static enum sw_severity severity_of(const struct sw_ml_params *p, const struct s
 
 static void fill_finding(struct sw_detector *d, const struct sw_ml_params *p,
                          const struct sw_ml_run *run, uint32_t i, sw_day_t as_of, const float *x,
-                         const struct sw_scaled_detail *dt, double score, const double *contributions,
-                         double z, const struct sw_ml_verdict *v, struct sw_finding *f)
+                         const struct sw_scaled_detail *dt, double score,
+                         const double *contributions, double z, const struct sw_ml_verdict *v,
+                         struct sw_finding *f)
 {
         const struct sw_sku *s = sw_sku_at(d->skus, i);
-        *f = (struct sw_finding){.type = SW_ANOMALY_ML_DETECTED, .sku_index = i, .as_of = as_of, .score = score};
+        *f = (struct sw_finding){
+            .type = SW_ANOMALY_ML_DETECTED, .sku_index = i, .as_of = as_of, .score = score};
         memcpy(f->ml.features, x, sizeof(f->ml.features));
         memcpy(f->ml.contributions, contributions, sizeof(f->ml.contributions));
         f->ml.z = z;
@@ -220,8 +223,8 @@ int sw_detect__ml_admit(struct sw_detector *d, const struct sw_ml_params *p, str
                 double score = sw_iforest_contributions(run->forest, x, contributions);
                 struct sw_ml_verdict v = sw_ml_cause_find(&p->cause, x, contributions,
                                                           sw_feature_rare(run->stats, x), &dt);
-                fill_finding(d, p, run, h[k].sku_index, as_of, x, &dt, score, contributions,
-                             h[k].z, &v, &f);
+                fill_finding(d, p, run, h[k].sku_index, as_of, x, &dt, score, contributions, h[k].z,
+                             &v, &f);
                 int r = sw_detect__transition(d, &f, true, false, as_of, fn, ctx, sum);
                 if (r < 0)
                         return r;

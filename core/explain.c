@@ -103,7 +103,8 @@ int sw_feature_stats_tails(const float *rows, uint32_t n, float *scratch, double
                 st->tail_lo[f] = st->tail_hi[f] = 0.0f;
                 if (m == 0)
                         continue;
-                uint32_t lo = (uint32_t)floor(tail * (m - 1)), hi = (uint32_t)ceil((1 - tail) * (m - 1));
+                uint32_t lo = (uint32_t)floor(tail * (m - 1)),
+                         hi = (uint32_t)ceil((1 - tail) * (m - 1));
                 st->tail_lo[f] = select_kth(scratch, m, lo) + 0.0f;
                 st->tail_hi[f] = select_kth(scratch, m, hi) + 0.0f;
         }

@@ -12,8 +12,8 @@
 
 /* Per-feature median, median absolute deviation and tails of the training reservoir. */
 struct sw_feature_stats {
-        float median[SW_FEAT_COUNT];  /* median of each feature (mean of the middle two when even) */
-        float mad[SW_FEAT_COUNT];     /* median of |x - median|, unscaled */
+        float median[SW_FEAT_COUNT]; /* median of each feature (mean of the middle two when even) */
+        float mad[SW_FEAT_COUNT];    /* median of |x - median|, unscaled */
         float tail_lo[SW_FEAT_COUNT]; /* each feature's `tail` quantile (sw_feature_stats_tails) */
         float tail_hi[SW_FEAT_COUNT]; /* ... and its 1 - `tail` quantile */
         float tail;                   /* share of the rows below tail_lo (and above tail_hi) at

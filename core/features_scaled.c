@@ -6,9 +6,9 @@
 #include <string.h>
 
 static const char *const scaled_names[SW_FEAT_COUNT] = {
-    [SW_SF_SALES_VS_USUAL] = "sales_vs_usual", [SW_SF_SALES_3D] = "sales_3d_vs_usual",
-    [SW_SF_TREND] = "sales_vs_last_week",      [SW_SF_COVER] = "weeks_of_cover",
-    [SW_SF_LIST_CHANGE] = "list_vs_previous",  [SW_SF_PAID_VS_LIST] = "paid_vs_list",
+    [SW_SF_SALES_VS_USUAL] = "sales_vs_usual",  [SW_SF_SALES_3D] = "sales_3d_vs_usual",
+    [SW_SF_TREND] = "sales_vs_last_week",       [SW_SF_COVER] = "weeks_of_cover",
+    [SW_SF_LIST_CHANGE] = "list_vs_previous",   [SW_SF_PAID_VS_LIST] = "paid_vs_list",
     [SW_SF_PRICE_VS_CAT] = "price_vs_category", [SW_SF_RECEIPT] = "receipt_weeks",
 };
 
@@ -64,7 +64,8 @@ void sw_features_category_log_prices(const struct sw_sku_table *t, double *ret_m
                 scratch_counts[s->category]++;
         }
         for (uint16_t c = 0; c < n; c++)
-                ret_mean[c] = scratch_counts[c] > 0 && c > 0 ? ret_mean[c] / scratch_counts[c] : NAN;
+                ret_mean[c] =
+                    scratch_counts[c] > 0 && c > 0 ? ret_mean[c] / scratch_counts[c] : NAN;
 }
 
 void sw_features_day_factors(const double *units, const double *known, uint32_t n,
@@ -73,8 +74,9 @@ void sw_features_day_factors(const double *units, const double *known, uint32_t 
         uint32_t m = 0;
         for (uint32_t i = 0; i < n; i++) {
                 ret[i] = known[i] > 0 ? units[i] / known[i] : -1.0;
-                bool out = context && i < context->n && (sw_store_context_day(context, i) &
-                                                         (SW_CONTEXT_CLOSED | SW_CONTEXT_STORE_SHORTFALL));
+                bool out = context && i < context->n &&
+                           (sw_store_context_day(context, i) &
+                            (SW_CONTEXT_CLOSED | SW_CONTEXT_STORE_SHORTFALL));
                 if (ret[i] > 0.0 && !out)
                         scratch[m++] = ret[i];
         }
@@ -85,21 +87,23 @@ void sw_features_day_factors(const double *units, const double *known, uint32_t 
                         scratch[j] = scratch[j - 1];
                         scratch[j - 1] = x;
                 }
-        double mid = m == 0 ? 0.0 : m % 2 ? scratch[m / 2] : (scratch[m / 2 - 1] + scratch[m / 2]) / 2;
+        double mid = m == 0  ? 0.0
+                     : m % 2 ? scratch[m / 2]
+                             : (scratch[m / 2 - 1] + scratch[m / 2]) / 2;
         for (uint32_t i = 0; i < n; i++)
                 ret[i] = mid > 0.0 && ret[i] >= 0.0 ? ret[i] / mid : 1.0;
 }
 
 /* The SKU's sales over the window [from, as_of): units per day and whether each is usable. */
 struct series {
-        const uint16_t *sold;   /* units of day from + i */
-        sw_day_t from;          /* first day of the window */
-        sw_day_t known_from;    /* first day the ring knows */
-        sw_day_t out_from;      /* the SKU's latest stock-out: first day ... */
-        sw_day_t out_to;        /* ... and last, SW_DAY_NONE if none */
+        const uint16_t *sold;                   /* units of day from + i */
+        sw_day_t from;                          /* first day of the window */
+        sw_day_t known_from;                    /* first day the ring knows */
+        sw_day_t out_from;                      /* the SKU's latest stock-out: first day ... */
+        sw_day_t out_to;                        /* ... and last, SW_DAY_NONE if none */
         const struct sw_store_context *context; /* days left out, or NULL */
         const double *day_factor; /* the store's factor of each context day, or NULL */
-        uint16_t category;      /* the SKU's category, for category shortfalls */
+        uint16_t category;        /* the SKU's category, for category shortfalls */
 };
 
 static bool usable(const struct series *s, sw_day_t day)
@@ -200,17 +204,17 @@ static void fill(const struct sw_sku *s, const struct sw_scaled_inputs *in,
         x[SW_SF_SALES_3D] =
             dt->has_level ? (float)log((dt->s3 + SW_SF_PSEUDO_3D) / (dt->e3 + SW_SF_PSEUDO_3D))
                           : 0.0f;
-        x[SW_SF_TREND] =
-            prev_rate >= 0 ? (float)log((dt->s7 + SW_SF_PSEUDO_7D) /
-                                        (prev_rate * dt->weight7 + SW_SF_PSEUDO_7D))
-                           : 0.0f;
+        x[SW_SF_TREND] = prev_rate >= 0 ? (float)log((dt->s7 + SW_SF_PSEUDO_7D) /
+                                                     (prev_rate * dt->weight7 + SW_SF_PSEUDO_7D))
+                                        : 0.0f;
         x[SW_SF_COVER] = (float)log1p(dt->cover_weeks);
         x[SW_SF_LIST_CHANGE] = dt->list_prev > 0 ? (float)log(dt->list / dt->list_prev) : 0.0f;
         x[SW_SF_PAID_VS_LIST] = (float)dt->paid.mean_log;
         x[SW_SF_PRICE_VS_CAT] = 0.0f;
         if (dt->list > 0 && in->category_log_price && s->category != 0 &&
             isfinite(in->category_log_price[s->category]))
-                x[SW_SF_PRICE_VS_CAT] = (float)(log(dt->list) - in->category_log_price[s->category]);
+                x[SW_SF_PRICE_VS_CAT] =
+                    (float)(log(dt->list) - in->category_log_price[s->category]);
         double week = 7.0 * dt->mean_level;
         x[SW_SF_RECEIPT] = (float)log1p(dt->receipt.units / (week > 1.0 ? week : 1.0));
 }

@@ -54,22 +54,22 @@ const char *sw_feature_name_in(enum sw_feature_set set, int k);
 
 /* What a SKU-day's scaled features were made of, for the explanation. */
 struct sw_scaled_detail {
-        sw_day_t as_of;          /* the day the features are as of */
-        bool has_level;          /* a usual level was found (else the sales features are 0) */
-        double level;            /* usual units per usual day: over the baseline weeks */
-        double mean_level;       /* units per usual day over all the history before the last
-                                    7 days: what stock covers */
-        double s7, e7;           /* units sold over the usable days of the last 7, and usual */
-        double s3, e3;           /* the same over the last 3 days */
-        uint32_t days7;          /* usable days of the last 7 */
-        double weight7;          /* their day factors summed: the usual days they are worth */
-        int32_t on_hand;         /* book on-hand */
-        double cover_weeks;      /* on_hand / max(7 x mean_level, 1) */
+        sw_day_t as_of;     /* the day the features are as of */
+        bool has_level;     /* a usual level was found (else the sales features are 0) */
+        double level;       /* usual units per usual day: over the baseline weeks */
+        double mean_level;  /* units per usual day over all the history before the last
+                               7 days: what stock covers */
+        double s7, e7;      /* units sold over the usable days of the last 7, and usual */
+        double s3, e3;      /* the same over the last 3 days */
+        uint32_t days7;     /* usable days of the last 7 */
+        double weight7;     /* their day factors summed: the usual days they are worth */
+        int32_t on_hand;    /* book on-hand */
+        double cover_weeks; /* on_hand / max(7 x mean_level, 1) */
         struct sw_receipt_watch receipt; /* the largest receipt of the last 7 days (units 0:
                                             none) and the usual one */
-        double list;             /* list price, 0 when none */
-        double list_prev;        /* the established list price it replaced, 0 when none */
-        uint32_t list_age;       /* days since the list price changed (when list_change != 0) */
+        double list;                     /* list price, 0 when none */
+        double list_prev;                /* the established list price it replaced, 0 when none */
+        uint32_t list_age;           /* days since the list price changed (when list_change != 0) */
         struct sw_paid_summary paid; /* the registers' off-list streak */
 };
 

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define REASON_MAX 160      /* one reason; the longest is under 100 characters */
+#define REASON_MAX 160 /* one reason; the longest is under 100 characters */
 #define SEPARATOR  " | "
 
 const char *sw_ml_cause_name(enum sw_ml_cause c)
@@ -58,8 +58,11 @@ static double spike_strength(const struct sw_ml_cause_params *p, double s, doubl
 static bool overstock_delivery(const struct sw_scaled_detail *dt)
 {
         const struct sw_receipt_watch *r = &dt->receipt;
-        double usual = r->usual > (uint32_t)(r->before > 0 ? r->before : 0) ? r->usual : (double)(r->before > 0 ? r->before : 0);
-        return 2.0 * r->units >= (double)dt->on_hand && r->units >= SW_OVERSTOCK_DELIVERY * (usual > 1 ? usual : 1);
+        double usual = r->usual > (uint32_t)(r->before > 0 ? r->before : 0)
+                           ? r->usual
+                           : (double)(r->before > 0 ? r->before : 0);
+        return 2.0 * r->units >= (double)dt->on_hand &&
+               r->units >= SW_OVERSTOCK_DELIVERY * (usual > 1 ? usual : 1);
 }
 
 /* The cause feature f names, if its value passes its bound. */
@@ -117,8 +120,8 @@ struct sw_ml_verdict sw_ml_cause_find(const struct sw_ml_cause_params *p,
         int order[SW_FEAT_COUNT], n = by_share(contributions, order);
         /* Rare features first, in feature order; then the others by share. */
         for (int f = 0; f < SW_FEAT_COUNT; f++) {
-                struct sw_ml_verdict v = (rare >> f) & 1u ? check(p, f, x, dt)
-                                                          : (struct sw_ml_verdict){.feature = -1};
+                struct sw_ml_verdict v =
+                    (rare >> f) & 1u ? check(p, f, x, dt) : (struct sw_ml_verdict){.feature = -1};
                 v.rare = true;
                 if (v.cause != SW_ML_CAUSE_NONE)
                         return v;
@@ -168,7 +171,8 @@ static void text_sales(const struct sw_scaled_detail *dt, bool three, char *out)
                 snprintf(out, REASON_MAX, "Sales %s units in %s (usually none)", units(s, a), span);
         else
                 snprintf(out, REASON_MAX, "Sales %ld%% below usual (%s units in %s vs %s usual)",
-                         lround(100 * (1 - s / e)), units(s, a), span, units(round(e * 10) / 10, b));
+                         lround(100 * (1 - s / e)), units(s, a), span,
+                         units(round(e * 10) / 10, b));
 }
 
 static void text_cover(const struct sw_scaled_detail *dt, bool overstock, char *out)
@@ -231,7 +235,8 @@ static void reason_text(int f, const struct sw_ml_verdict *v, const float x[SW_F
                 text_sales(dt, f == SW_SF_SALES_3D, out);
                 break;
         case SW_SF_TREND:
-                snprintf(out, REASON_MAX, pct == 0 ? "Sales flat vs last week" : "Sales %s %ld%% vs last week",
+                snprintf(out, REASON_MAX,
+                         pct == 0 ? "Sales flat vs last week" : "Sales %s %ld%% vs last week",
                          x[f] > 0 ? "up" : "down", pct);
                 break;
         case SW_SF_COVER:
@@ -247,7 +252,9 @@ static void reason_text(int f, const struct sw_ml_verdict *v, const float x[SW_F
                 text_paid(dt, out);
                 break;
         case SW_SF_PRICE_VS_CAT:
-                snprintf(out, REASON_MAX, pct == 0 ? "Price typical for its category" : "Price %ld%% %s its category's typical",
+                snprintf(out, REASON_MAX,
+                         pct == 0 ? "Price typical for its category"
+                                  : "Price %ld%% %s its category's typical",
                          pct, x[f] > 0 ? "above" : "below");
                 break;
         default:

@@ -642,7 +642,7 @@ struct blob_head {
         uint16_t hist, fc;
         uint32_t on_hand, price, book, first, last, fc_last, neg_since, stockout_from, stockout;
         uint32_t shelf[6];
-        struct sw_price_watch watch;   /* version 3; empty for version 2 */
+        struct sw_price_watch watch;      /* version 3; empty for version 2 */
         struct sw_receipt_watch receipts; /* version 3; empty for version 2 */
 };
 

@@ -61,8 +61,8 @@ struct sw_sku {
                                     sales are censored by the ghost test */
         uint32_t shelf;          /* index + 1 of the SKU's shelf state, 0 = no sensor seen */
         uint32_t fast;           /* index + 1 of the SKU's 2-byte sales ring, 0 = 1-byte ring */
-        struct sw_price_watch price_watch; /* the list price it replaced and the registers'
-                                              price against it (ml_detected) */
+        struct sw_price_watch price_watch;     /* the list price it replaced and the registers'
+                                                  price against it (ml_detected) */
         struct sw_receipt_watch receipt_watch; /* its largest recent receipt (ml_detected) */
 };
 

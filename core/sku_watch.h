@@ -75,10 +75,10 @@ double sw_price_watch_list_change(const struct sw_price_watch *w, double list, s
 #define SW_RECEIPT_DAYS 7
 
 struct sw_receipt_watch {
-        sw_day_t day;    /* day of the largest recent receipt, SW_DAY_NONE = none */
-        uint32_t units;  /* its units (that day's receipts summed, saturating) */
-        uint32_t usual;  /* units of the receipt it replaced, 0 = none before it */
-        int32_t before;  /* book on-hand just before that day's first receipt */
+        sw_day_t day;   /* day of the largest recent receipt, SW_DAY_NONE = none */
+        uint32_t units; /* its units (that day's receipts summed, saturating) */
+        uint32_t usual; /* units of the receipt it replaced, 0 = none before it */
+        int32_t before; /* book on-hand just before that day's first receipt */
 };
 
 /* No receipt yet. */

@@ -131,8 +131,8 @@ static cJSON *cmd_detect(struct sw_daemon *d, const struct sw_cmd_request *q)
                 cJSON_AddNumberToObject(cJSON_GetObjectItem(det, "ml_detected"), "above_threshold_under_sigma",
                                         sum.quiet);
                 if (d->cfg.detectors.ml.features == SW_FEATURES_SCALED)
-                        cJSON_AddNumberToObject(cJSON_GetObjectItem(det, "ml_detected"), "unexplained",
-                                                sum.unexplained);
+                        cJSON_AddNumberToObject(cJSON_GetObjectItem(det, "ml_detected"),
+                                                "unexplained", sum.unexplained);
         }
         if (wants(q, "shelf_out") || wants(q, "inventory_discrepancy")) {
                 r = sw_daemon_detect_stock(d, &sum);

@@ -17,7 +17,7 @@
 #define META_TRAINED_AT "ml_trained_at"
 #define META_TRAINED_AS_OF "ml_trained_as_of"
 #define META_FED_AS_OF "ml_fed_as_of"
-#define META_FEATURES "ml_features"
+#define META_FEATURES      "ml_features"
 
 static struct sw_iforest_params forest_params(const struct sw_config_ml *c)
 {
@@ -35,7 +35,8 @@ size_t sw_daemon_ml_memory_size(const struct sw_daemon *d)
         const struct sw_config_ml *c = &d->cfg.detectors.ml;
         struct sw_iforest_params p = forest_params(c);
         size_t cats = d->cfg.limits.max_categories;
-        return ALIGN8(sw_iforest_memory_size(&p)) + ALIGN8(sw_reservoir_memory_size(c->reservoir, SW_FEAT_COUNT)) +
+        return ALIGN8(sw_iforest_memory_size(&p)) +
+               ALIGN8(sw_reservoir_memory_size(c->reservoir, SW_FEAT_COUNT)) +
                ALIGN8(cats * sizeof(double)) + ALIGN8(cats * sizeof(uint32_t)) +
                ALIGN8(c->reservoir * sizeof(double)) + ALIGN8(c->reservoir * sizeof(float)) +
                ALIGN8(((size_t)d->cfg.limits.max_skus + 63) / 64 * sizeof(uint64_t)) +
@@ -225,9 +226,9 @@ int sw_daemon_ml_train(struct sw_daemon *d)
         /* Scaled features: each one's own tails, for the values the trees can hardly isolate
          * (core/explain.h); all 2 x 8 together hold about `contamination` of the rows. */
         if (r == 0 && d->cfg.detectors.ml.features == SW_FEATURES_SCALED)
-                r = sw_feature_stats_tails(sw_reservoir_rows(&ml->reservoir), n, ml->stats_scratch,
-                                           d->cfg.detectors.ml.contamination / (2.0 * SW_FEAT_COUNT),
-                                           &ml->stats);
+                r = sw_feature_stats_tails(
+                    sw_reservoir_rows(&ml->reservoir), n, ml->stats_scratch,
+                    d->cfg.detectors.ml.contamination / (2.0 * SW_FEAT_COUNT), &ml->stats);
         if (r < 0)
                 return r;
         ml->trained_at = sw_clock_now();

@@ -20,7 +20,7 @@ struct sw_daemon_ml {
         float *stats_scratch;           /* [reservoir] one feature column */
         uint64_t *above;                /* [(max_skus + 63) / 64] scoring scratch (sw_ml_run) */
         struct sw_ml_candidate *candidates; /* [max_new_per_day] the run's new alerts (scaled) */
-        double *days;                   /* [4 x history_days] the run's day scratch (scaled) */
+        double *days;                       /* [4 x history_days] the run's day scratch (scaled) */
         uint64_t next_train_ms;         /* monotonic deadline of the next training */
         int64_t trained_at;             /* Unix s of the model in use, 0 none */
         int64_t trained_as_of;          /* newest as_of day fed before that training, 0 none */

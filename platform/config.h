@@ -139,8 +139,8 @@ struct sw_config_ml {
         enum sw_feature_set features;  /* what the forest learns from: scaled, or the seed's 8 */
         uint32_t max_new_per_day;      /* scaled: new ML alerts a day at most, 1..100000 */
         struct sw_ml_cause_params cause; /* scaled: the bounds of an actionable cause */
-        double critical_strength;      /* scaled: critical needs the cause this far past its
-                                          bound (and critical_sigma), >= 1 */
+        double critical_strength;        /* scaled: critical needs the cause this far past its
+                                            bound (and critical_sigma), >= 1 */
 };
 
 /* Section detectors. */

@@ -258,9 +258,9 @@ static void test_version1_details_are_read(void **state)
                         f.ml.cause = SW_ML_CAUSE_NONE;
                         f.ml.strength = 0.0;
                 }
-                assert_int_equal(
-                    sw_anomaly_detail_decode(buf, (size_t)n, (enum sw_anomaly_type)type, &got, &snap_got),
-                    0);
+                assert_int_equal(sw_anomaly_detail_decode(
+                                     buf, (size_t)n, (enum sw_anomaly_type)type, &got, &snap_got),
+                                 0);
                 assert_decoded(&f, &got);
                 /* A version 1 ML detail with the version 2 length is refused. */
                 if (type == SW_ANOMALY_ML_DETECTED)

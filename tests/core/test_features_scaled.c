@@ -89,8 +89,8 @@ static int compute(uint32_t i, const struct sw_store_context *ctx, const double 
 static void test_names_and_sets(void **state)
 {
         static const char *const want[SW_FEAT_COUNT] = {
-            "sales_vs_usual", "sales_3d_vs_usual", "sales_vs_last_week", "weeks_of_cover",
-            "list_vs_previous", "paid_vs_list",   "price_vs_category",  "receipt_weeks"};
+            "sales_vs_usual",   "sales_3d_vs_usual", "sales_vs_last_week", "weeks_of_cover",
+            "list_vs_previous", "paid_vs_list",      "price_vs_category",  "receipt_weeks"};
         enum sw_feature_set set;
         (void)state;
         for (int k = 0; k < SW_FEAT_COUNT; k++)
@@ -216,7 +216,8 @@ static void test_closed_days_and_day_factors(void **state)
         for (int w = 0; w < 7; w++)
                 cal.close_minute[w] = 24 * 60;
         cal.holidays[cal.n_holidays++] = D - 2;
-        assert_int_equal(sw_store_context_init(&ctx, &cp, HISTORY_DAYS, MAX_CATEGORIES, mem, size), 0);
+        assert_int_equal(sw_store_context_init(&ctx, &cp, HISTORY_DAYS, MAX_CATEGORIES, mem, size),
+                         0);
         sw_store_context_begin(&ctx, &cal, D - HISTORY_DAYS, HISTORY_DAYS);
         sw_store_context_finish(&ctx);
         uint32_t a = add_sku("A", "toys", 5.0f);

@@ -97,8 +97,11 @@ static void test_paid_price_named_when_rare(void **state)
         struct sw_scaled_detail dt = detail();
         (void)state;
         dt.list = 10.0;
-        dt.paid = (struct sw_paid_summary){
-            .mean_log = 0.75 * log(0.4), .off_mean = log(0.4), .off_lines = 3, .lines = 4, .from = D - 2};
+        dt.paid = (struct sw_paid_summary){.mean_log = 0.75 * log(0.4),
+                                           .off_mean = log(0.4),
+                                           .off_lines = 3,
+                                           .lines = 4,
+                                           .from = D - 2};
         x[SW_SF_PAID_VS_LIST] = (float)dt.paid.mean_log;
         one_share(c, SW_SF_SALES_VS_USUAL, 0.86);
         c[SW_SF_PAID_VS_LIST] = 0.02;
@@ -159,7 +162,8 @@ static void test_overstock(void **state)
         dt.on_hand = 300;
         dt.mean_level = 10.0 / 7.0;
         dt.cover_weeks = 30.0;
-        dt.receipt = (struct sw_receipt_watch){.day = D - 2, .units = 290, .usual = 10, .before = 10};
+        dt.receipt =
+            (struct sw_receipt_watch){.day = D - 2, .units = 290, .usual = 10, .before = 10};
         x[SW_SF_COVER] = (float)log(31.0);
         x[SW_SF_RECEIPT] = (float)log(30.0);
         one_share(c, SW_SF_RECEIPT, 0.4);

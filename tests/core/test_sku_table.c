@@ -792,9 +792,9 @@ static void test_dirty(void **state)
 
 /* Blob layout (core/sku_table.c, version 3): an 8-byte head (version, flags, category length,
  * has_shelf, u16 history length, u16 forecast length), nine u32 scalars, the 20-byte price
- * watch and the 16-byte receipt watch, six u32 of shelf state when has_shelf, the category, 2 bytes a history day, 1 byte a
- * forecast day. Version 2 had neither the stock-out days (the last two scalars), the
- * watches nor the sixth shelf word. */
+ * watch and the 16-byte receipt watch, six u32 of shelf state when has_shelf, the category, 2 bytes
+ * a history day, 1 byte a forecast day. Version 2 had neither the stock-out days (the last two
+ * scalars), the watches nor the sixth shelf word. */
 #define BLOB_HEAD  8
 #define BLOB_SHELF (6 * 4)
 #define BLOB_WATCH (20 + 16)

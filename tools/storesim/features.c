@@ -27,9 +27,9 @@ static bool sim_features_match(struct sim *s, const cJSON *names)
         cJSON_ArrayForEach(n, names)
         {
                 const char *v = cJSON_GetStringValue(n);
-                int w = v && *v && !strchr(v, ',')
-                            ? snprintf(joined + len, sizeof(joined) - len, "%s%s", len ? "," : "", v)
-                            : -1;
+                int w = v && *v && !strchr(v, ',') ? snprintf(joined + len, sizeof(joined) - len,
+                                                              "%s%s", len ? "," : "", v)
+                                                   : -1;
                 if (w < 0 || (size_t)w >= sizeof(joined) - len)
                         return false;
                 len += (size_t)w;
