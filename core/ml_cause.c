@@ -58,9 +58,7 @@ static double spike_strength(const struct sw_ml_cause_params *p, double s, doubl
 static bool overstock_delivery(const struct sw_scaled_detail *dt)
 {
         const struct sw_receipt_watch *r = &dt->receipt;
-        double usual = r->usual > (uint32_t)(r->before > 0 ? r->before : 0)
-                           ? r->usual
-                           : (double)(r->before > 0 ? r->before : 0);
+        double usual = r->usual > r->before ? r->usual : r->before;
         return 2.0 * r->units >= (double)dt->on_hand &&
                r->units >= SW_OVERSTOCK_DELIVERY * (usual > 1 ? usual : 1);
 }
@@ -195,10 +193,10 @@ static void text_receipt(const struct sw_scaled_detail *dt, char *out)
                 snprintf(out, REASON_MAX, "No delivery this week");
         else if (r->usual > 0)
                 snprintf(out, REASON_MAX, "Received %u units this week (the delivery before: %u)",
-                         r->units, r->usual);
+                         (unsigned)r->units, (unsigned)r->usual);
         else
                 snprintf(out, REASON_MAX, "Received %u units this week, %.1f weeks of usual sales",
-                         r->units, r->units / (week > 1.0 ? week : 1.0));
+                         (unsigned)r->units, r->units / (week > 1.0 ? week : 1.0));
 }
 
 static void text_list(const struct sw_scaled_detail *dt, char *out)

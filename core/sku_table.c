@@ -491,16 +491,16 @@ void sw_sku_clear_dirty(struct sw_sku_table *t)
  * neither stockout_day, zero_readings nor the price watch, and is still read):
  * u8 version (3), u8 flags, u8 category_len, u8 has_shelf, u16 history_len, u16 forecast_len,
  * u32 on_hand, f32 price, u32 book_as_of, i32 first_day, i32 last_day, i32 forecast_last_day,
- * u32 book_negative_since, i32 stockout_from, i32 stockout_day, price watch (f32 list_prev, i32
- * list_since, i32 off_from, f32 off_log_sum, u8 off_last, u8 off_lines, u8 on_lines, u8 0),
- * receipt watch (i32 day, u32 units, u32 usual, i32 before),
+ * u32 book_negative_since, i32 stockout_from, i32 stockout_day, price watch (f32 list_prev, f32
+ * off_log_sum, u16 list_since, u16 off_from, u8 off_last, u8 off_lines, u8 on_lines, u8 0),
+ * receipt watch (u16 day, u16 units, u16 usual, u16 before),
  * [has_shelf: i32 count, u32 ts, u32 zero_open_s, u32 above_since, u32 zero_since, u32
  * zero_readings], category bytes, history_len x u16 sold (oldest first, ending at last_day),
  * forecast_len x u8 forecast code (oldest first, ending at forecast_last_day). */
 #define BLOB_VERSION  3
 #define BLOB_FIXED_V2 (8 + 4 * 7)
 #define BLOB_SHELF_V2 (4 * 5)
-#define BLOB_WATCH    36
+#define BLOB_WATCH    24
 #define BLOB_FIXED    (BLOB_FIXED_V2 + 8 + BLOB_WATCH)
 #define BLOB_SHELF    (BLOB_SHELF_V2 + 4)
 
@@ -531,21 +531,33 @@ static float bits_float(uint32_t u)
         return v;
 }
 
+static uint8_t *put_u16(uint8_t *p, uint16_t v)
+{
+        *p++ = (uint8_t)(v & 0xff);
+        *p++ = (uint8_t)(v >> 8);
+        return p;
+}
+
+static uint16_t get_u16(const uint8_t *p)
+{
+        return (uint16_t)(p[0] | p[1] << 8);
+}
+
 static uint8_t *put_watch(uint8_t *p, const struct sw_price_watch *w,
                           const struct sw_receipt_watch *rw)
 {
         p = put_u32(p, float_bits(w->list_prev));
-        p = put_u32(p, (uint32_t)w->list_since);
-        p = put_u32(p, (uint32_t)w->off_from);
         p = put_u32(p, float_bits(w->off_log_sum));
+        p = put_u16(p, w->list_since);
+        p = put_u16(p, w->off_from);
         *p++ = w->off_last;
         *p++ = w->off_lines;
         *p++ = w->on_lines;
         *p++ = 0;
-        p = put_u32(p, (uint32_t)rw->day);
-        p = put_u32(p, rw->units);
-        p = put_u32(p, rw->usual);
-        return put_u32(p, (uint32_t)rw->before);
+        p = put_u16(p, rw->day);
+        p = put_u16(p, rw->units);
+        p = put_u16(p, rw->usual);
+        return put_u16(p, rw->before);
 }
 
 static const uint8_t *get_watch(const uint8_t *p, struct sw_price_watch *w,
@@ -555,22 +567,19 @@ static const uint8_t *get_watch(const uint8_t *p, struct sw_price_watch *w,
         p = get_u32(p, &v);
         w->list_prev = bits_float(v);
         p = get_u32(p, &v);
-        w->list_since = (sw_day_t)v;
-        p = get_u32(p, &v);
-        w->off_from = (sw_day_t)v;
-        p = get_u32(p, &v);
         w->off_log_sum = bits_float(v);
-        w->off_last = p[0];
-        w->off_lines = p[1];
-        w->on_lines = p[2];
+        w->list_since = get_u16(p);
+        w->off_from = get_u16(p + 2);
+        w->off_last = p[4];
+        w->off_lines = p[5];
+        w->on_lines = p[6];
         w->reserved = 0;
-        p = get_u32(p + 4, &v);
-        rw->day = (sw_day_t)v;
-        p = get_u32(p, &rw->units);
-        p = get_u32(p, &rw->usual);
-        p = get_u32(p, &v);
-        rw->before = (int32_t)v;
-        return p;
+        p += 8;
+        rw->day = get_u16(p);
+        rw->units = get_u16(p + 2);
+        rw->usual = get_u16(p + 4);
+        rw->before = get_u16(p + 6);
+        return p + 8;
 }
 
 /* Days a ring of len ending at last holds, given the first day with data. */

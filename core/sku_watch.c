@@ -4,9 +4,25 @@
 
 #include <math.h>
 
+uint16_t sw_watch_day16(sw_day_t day)
+{
+        return day == SW_DAY_NONE || day <= 0 || day > UINT16_MAX ? SW_WATCH_DAY_NONE
+                                                                  : (uint16_t)day;
+}
+
+sw_day_t sw_watch_day(uint16_t day16)
+{
+        return day16 == SW_WATCH_DAY_NONE ? SW_DAY_NONE : (sw_day_t)day16;
+}
+
+static uint16_t units16(uint64_t units)
+{
+        return units > SW_WATCH_UNITS_MAX ? SW_WATCH_UNITS_MAX : (uint16_t)units;
+}
+
 void sw_price_watch_init(struct sw_price_watch *w)
 {
-        *w = (struct sw_price_watch){.list_since = SW_DAY_NONE, .off_from = SW_DAY_NONE};
+        *w = (struct sw_price_watch){0};
 }
 
 static bool same_price(double a, double b)
@@ -16,7 +32,7 @@ static bool same_price(double a, double b)
 
 static void end_streak(struct sw_price_watch *w)
 {
-        w->off_from = SW_DAY_NONE;
+        w->off_from = SW_WATCH_DAY_NONE;
         w->off_log_sum = 0.0f;
         w->off_last = w->off_lines = w->on_lines = 0;
 }
@@ -31,12 +47,12 @@ bool sw_price_watch_list(struct sw_price_watch *w, bool has_held, double held, d
         if (has_held && held > 0.0) {
                 /* The held price becomes the reference unless it was itself short-lived (a
                  * slip now corrected): then the reference stays the price before it. */
-                bool settled = w->list_since == SW_DAY_NONE ||
+                bool settled = w->list_since == SW_WATCH_DAY_NONE ||
                                (int64_t)day - w->list_since >= SW_PRICE_SETTLE_DAYS;
                 if (settled || !(w->list_prev > 0.0f))
                         w->list_prev = (float)held;
         }
-        w->list_since = day;
+        w->list_since = sw_watch_day16(day);
         end_streak(w);
         return true;
 }
@@ -57,7 +73,7 @@ void sw_price_watch_paid(struct sw_price_watch *w, double list, double paid, sw_
                 return;
         double r = log(paid / list);
         bool off = fabs(r) > SW_PRICE_TOLERANCE;
-        bool active = w->off_from != SW_DAY_NONE &&
+        bool active = w->off_from != SW_WATCH_DAY_NONE &&
                       (int64_t)day <= (int64_t)w->off_from + w->off_last + SW_PAID_STREAK_DAYS;
         if (!off) {
                 if (active) {
@@ -68,7 +84,9 @@ void sw_price_watch_paid(struct sw_price_watch *w, double list, double paid, sw_
         }
         if (!active) {
                 end_streak(w);
-                w->off_from = day;
+                w->off_from = sw_watch_day16(day);
+                if (w->off_from == SW_WATCH_DAY_NONE)
+                        return;
         }
         make_room(w);
         w->off_lines++;
@@ -83,7 +101,7 @@ double sw_price_watch_list_change(const struct sw_price_watch *w, double list, s
 {
         if (ret_age)
                 *ret_age = 0;
-        if (!(w->list_prev > 0.0f) || !(list > 0.0) || w->list_since == SW_DAY_NONE)
+        if (!(w->list_prev > 0.0f) || !(list > 0.0) || w->list_since == SW_WATCH_DAY_NONE)
                 return 0.0;
         int64_t age = (int64_t)as_of - 1 - w->list_since;
         if (age < 0)
@@ -98,44 +116,45 @@ double sw_price_watch_list_change(const struct sw_price_watch *w, double list, s
 struct sw_paid_summary sw_price_watch_paid_summary(const struct sw_price_watch *w, sw_day_t as_of)
 {
         struct sw_paid_summary s = {.from = SW_DAY_NONE};
-        if (w->off_from == SW_DAY_NONE || w->off_lines == 0 ||
+        if (w->off_from == SW_WATCH_DAY_NONE || w->off_lines == 0 ||
             (int64_t)w->off_from + w->off_last < (int64_t)as_of - SW_PAID_STREAK_DAYS)
                 return s;
         s.off_lines = w->off_lines;
         s.lines = (uint32_t)w->off_lines + w->on_lines;
         s.mean_log = (double)w->off_log_sum / s.lines;
         s.off_mean = (double)w->off_log_sum / w->off_lines;
-        s.from = w->off_from;
+        s.from = sw_watch_day(w->off_from);
         return s;
 }
 
 void sw_receipt_watch_init(struct sw_receipt_watch *w)
 {
-        *w = (struct sw_receipt_watch){.day = SW_DAY_NONE};
+        *w = (struct sw_receipt_watch){0};
 }
 
 void sw_receipt_watch_add(struct sw_receipt_watch *w, sw_day_t day, uint32_t units,
                           int32_t book_before)
 {
-        if (units == 0)
+        uint16_t d = sw_watch_day16(day);
+        if (units == 0 || d == SW_WATCH_DAY_NONE)
                 return;
-        if (w->day == day) {
-                w->units = units > UINT32_MAX - w->units ? UINT32_MAX : w->units + units;
+        if (w->day == d) {
+                w->units = units16((uint64_t)w->units + units);
                 return;
         }
-        bool stale = w->day == SW_DAY_NONE || (int64_t)day - w->day >= SW_RECEIPT_DAYS;
+        bool stale = w->day == SW_WATCH_DAY_NONE || (int64_t)d - w->day >= SW_RECEIPT_DAYS;
         /* An older receipt arriving late replaces nothing newer unless it is larger. */
         if (stale || units >= w->units) {
-                w->usual = w->day == SW_DAY_NONE ? 0 : w->units;
-                w->day = day;
-                w->units = units;
-                w->before = book_before;
+                w->usual = w->units;
+                w->day = d;
+                w->units = units16(units);
+                w->before = units16(book_before > 0 ? (uint64_t)book_before : 0);
         }
 }
 
 struct sw_receipt_watch sw_receipt_watch_recent(const struct sw_receipt_watch *w, sw_day_t as_of)
 {
-        if (w->day == SW_DAY_NONE || (int64_t)w->day < (int64_t)as_of - SW_RECEIPT_DAYS)
-                return (struct sw_receipt_watch){.day = SW_DAY_NONE};
+        if (w->day == SW_WATCH_DAY_NONE || (int64_t)w->day < (int64_t)as_of - SW_RECEIPT_DAYS)
+                return (struct sw_receipt_watch){0};
         return *w;
 }

@@ -1,4 +1,4 @@
-/* What ml_detected watches per SKU between detections: its prices (20 bytes), its receipts (16). */
+/* What ml_detected watches per SKU between detections: its prices (16 bytes), its receipts (8). */
 #ifndef SW_SKU_WATCH_H
 #define SW_SKU_WATCH_H
 
@@ -25,22 +25,31 @@
  *   lines of ln(paid / list) with on-list lines 0, is the registers' typical deviation.
  *
  * Counts are 8 bits: when one would pass 255 both counts and the sum are halved, which keeps
- * the mean and the share of off lines.
+ * the mean and the share of off lines. Days are 16 bits (a store-local day, days since
+ * 1970-01-01, through 2149; 0 = none), units 16 bits saturating at 65535: 24 bytes a SKU in
+ * all, held for every SKU of the table.
  */
-#define SW_PRICE_TOLERANCE   0.02 /* |ln ratio| at or below this is the same price (2%) */
-#define SW_PRICE_SETTLE_DAYS 14   /* a list price in force this long is the established one */
-#define SW_PAID_STREAK_DAYS  7    /* a streak ends after this many days without an off line */
+#define SW_WATCH_DAY_NONE    0     /* a 16-bit day that is none */
+#define SW_WATCH_UNITS_MAX   65535 /* 16-bit units saturate here */
+#define SW_PRICE_TOLERANCE   0.02  /* |ln ratio| at or below this is the same price (2%) */
+#define SW_PRICE_SETTLE_DAYS 14    /* a list price in force this long is the established one */
+#define SW_PAID_STREAK_DAYS  7     /* a streak ends after this many days without an off line */
 
 struct sw_price_watch {
         float list_prev;     /* established list price the current one replaced, 0 = none */
-        sw_day_t list_since; /* day the current list price took effect, SW_DAY_NONE = none */
-        sw_day_t off_from;   /* first day of the registers' off-list streak, SW_DAY_NONE = none */
         float off_log_sum;   /* sum of ln(paid / list) over the streak's off-list lines */
+        uint16_t list_since; /* day the current list price took effect, 0 = none */
+        uint16_t off_from;   /* first day of the registers' off-list streak, 0 = none */
         uint8_t off_last;    /* days from off_from to the streak's latest off line (<= 255) */
         uint8_t off_lines;   /* POS lines of the streak paid off the list price */
         uint8_t on_lines;    /* POS lines of the streak paid at the list price */
         uint8_t reserved;    /* 0 */
 };
+
+/* A day in 16 bits (SW_WATCH_DAY_NONE for SW_DAY_NONE or a day outside 1970-01-02 ..
+ * 2149), and back. */
+uint16_t sw_watch_day16(sw_day_t day);
+sw_day_t sw_watch_day(uint16_t day16);
 
 /* An empty watch: no list price, no streak. */
 void sw_price_watch_init(struct sw_price_watch *w);
@@ -75,10 +84,10 @@ double sw_price_watch_list_change(const struct sw_price_watch *w, double list, s
 #define SW_RECEIPT_DAYS 7
 
 struct sw_receipt_watch {
-        sw_day_t day;   /* day of the largest recent receipt, SW_DAY_NONE = none */
-        uint32_t units; /* its units (that day's receipts summed, saturating) */
-        uint32_t usual; /* units of the receipt it replaced, 0 = none before it */
-        int32_t before; /* book on-hand just before that day's first receipt */
+        uint16_t day;    /* day of the largest recent receipt, 0 = none */
+        uint16_t units;  /* its units (that day's receipts summed, saturating) */
+        uint16_t usual;  /* units of the receipt it replaced, 0 = none before it */
+        uint16_t before; /* book on-hand just before that day's first receipt (0 if below) */
 };
 
 /* No receipt yet. */
@@ -89,7 +98,7 @@ void sw_receipt_watch_init(struct sw_receipt_watch *w);
 void sw_receipt_watch_add(struct sw_receipt_watch *w, sw_day_t day, uint32_t units,
                           int32_t book_before);
 /* The largest receipt on one of the SW_RECEIPT_DAYS days before as_of (or later); all 0
- * (day SW_DAY_NONE) without one. */
+ * without one. */
 struct sw_receipt_watch sw_receipt_watch_recent(const struct sw_receipt_watch *w, sw_day_t as_of);
 
 /* The registers' streak as of the start of as_of. */

@@ -105,7 +105,7 @@ static void fill_store(void)
                 s->price = (float)(1 + k % 17);
                 s->flags |= SW_SKU_HAS_PRICE | SW_SKU_HAS_LIST_PRICE | SW_SKU_HAS_BOOK;
                 s->on_hand = (int32_t)(20 + k % 30);
-                s->price_watch.list_since = D - 49;
+                s->price_watch.list_since = sw_watch_day16(D - 49);
                 for (sw_day_t d = D - 49; d <= D; d++)
                         sw_sku_add_sold(&fx.skus, i, d, 2 + (uint32_t)(k + (uint32_t)d) % 4);
         }

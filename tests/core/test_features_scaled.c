@@ -125,7 +125,7 @@ static void test_hand_computed(void **state)
         struct sw_sku *s = sw_sku_at(&fx.t, a);
         s->on_hand = 28;
         s->price_watch.list_prev = 2.5f;
-        s->price_watch.list_since = D - 2;
+        s->price_watch.list_since = sw_watch_day16(D - 2);
         sw_price_watch_paid(&s->price_watch, 5.0, 2.5, D - 1);
         sw_price_watch_paid(&s->price_watch, 5.0, 5.0, D - 1);
         sw_price_watch_paid(&s->price_watch, 5.0, 2.5, D - 1);

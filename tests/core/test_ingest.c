@@ -401,7 +401,7 @@ static void test_price_watch(void **state)
         (void)state;
         /* Before any list price, a price paid is the SKU's price and is no deviation. */
         pos_paid("p0", T - 12 * 24 * HOUR, "A", 1, 7.0);
-        assert_int_equal(sku("A")->price_watch.off_from, SW_DAY_NONE);
+        assert_int_equal(sku("A")->price_watch.off_from, SW_WATCH_DAY_NONE);
         list_price(T - 10 * 24 * HOUR, "A", 4.0);
         assert_int_equal(sku("A")->price_watch.list_since, D - 10);
         /* Registers charge 10 (ln 2.5) on two lines of D-1, 4 on one; a return at 10 is a
@@ -420,7 +420,7 @@ static void test_price_watch(void **state)
         list_price(T, "A", 10.0);
         assert_true(sku("A")->price == 10.0f);
         assert_true(sku("A")->price_watch.list_prev == 4.0f);
-        assert_int_equal(sku("A")->price_watch.off_from, SW_DAY_NONE);
+        assert_int_equal(sku("A")->price_watch.off_from, SW_WATCH_DAY_NONE);
         assert_true(fabs(sw_price_watch_list_change(&sku("A")->price_watch, 10.0, D + 1, NULL) -
                          log(2.5)) < 1e-6);
         /* Paid at the new list price: nothing off. */

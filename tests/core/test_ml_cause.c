@@ -39,7 +39,7 @@ static struct sw_scaled_detail detail(void)
                                          .has_level = true,
                                          .level = 1.0,
                                          .mean_level = 1.0,
-                                         .receipt = {.day = SW_DAY_NONE},
+                                         .receipt = {0},
                                          .paid = {.from = SW_DAY_NONE}};
 }
 

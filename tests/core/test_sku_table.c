@@ -791,13 +791,13 @@ static void test_dirty(void **state)
 /* ---- serialise / restore ---- */
 
 /* Blob layout (core/sku_table.c, version 3): an 8-byte head (version, flags, category length,
- * has_shelf, u16 history length, u16 forecast length), nine u32 scalars, the 20-byte price
- * watch and the 16-byte receipt watch, six u32 of shelf state when has_shelf, the category, 2 bytes
+ * has_shelf, u16 history length, u16 forecast length), nine u32 scalars, the 16-byte price
+ * watch and the 8-byte receipt watch, six u32 of shelf state when has_shelf, the category, 2 bytes
  * a history day, 1 byte a forecast day. Version 2 had neither the stock-out days (the last two
  * scalars), the watches nor the sixth shelf word. */
 #define BLOB_HEAD  8
 #define BLOB_SHELF (6 * 4)
-#define BLOB_WATCH (20 + 16)
+#define BLOB_WATCH (16 + 8)
 enum blob_scalar {
         SC_ON_HAND,
         SC_PRICE,
@@ -859,8 +859,8 @@ static uint32_t make_rich_sku(struct sw_sku_table *t)
                                                  .off_last = 3,
                                                  .off_lines = 200,
                                                  .on_lines = 7};
-        s->receipt_watch = (struct sw_receipt_watch){
-            .day = D0 + 7, .units = 4000000000u, .usual = 12, .before = -3};
+        s->receipt_watch =
+            (struct sw_receipt_watch){.day = D0 + 7, .units = 65000, .usual = 12, .before = 3};
         sw_sku_mark_dirty(t, i);
         return i;
 }
@@ -935,9 +935,9 @@ static void test_serialize_restore(void **state)
         assert_int_equal(b->price_watch.off_lines, 200);
         assert_int_equal(b->price_watch.on_lines, 7);
         assert_int_equal(b->receipt_watch.day, D0 + 7);
-        assert_int_equal(b->receipt_watch.units, 4000000000u);
+        assert_int_equal(b->receipt_watch.units, 65000);
         assert_int_equal(b->receipt_watch.usual, 12);
-        assert_int_equal(b->receipt_watch.before, -3);
+        assert_int_equal(b->receipt_watch.before, 3);
         assert_rings_equal(&f.t, i, &g.t, j, D0 - 20, D0 + 12);
         assert_int_equal(sw_sku_sold(&g.t, j, D0 + 9), 9007);
         assert_true(sw_sku_pushed_forecast(&g.t, j, D0 + 9) > 4.8);
@@ -960,8 +960,8 @@ static void test_serialize_restore(void **state)
         assert_int_equal(sw_sku_at(&g.t, j)->last_day, SW_DAY_NONE);
         assert_int_equal(sw_sku_at(&g.t, j)->forecast_last_day, SW_DAY_NONE);
         assert_int_equal(sw_sku_at(&g.t, j)->category, 0);
-        assert_int_equal(sw_sku_at(&g.t, j)->price_watch.list_since, SW_DAY_NONE);
-        assert_int_equal(sw_sku_at(&g.t, j)->price_watch.off_from, SW_DAY_NONE);
+        assert_int_equal(sw_sku_at(&g.t, j)->price_watch.list_since, SW_WATCH_DAY_NONE);
+        assert_int_equal(sw_sku_at(&g.t, j)->price_watch.off_from, SW_WATCH_DAY_NONE);
         assert_int_equal(sw_sku_sold(&g.t, j, D0), -1);
         assert_true(sw_sku_pushed_forecast(&g.t, j, D0) < 0);
         assert_null(sw_sku_shelf(&g.t, j));
@@ -1312,9 +1312,9 @@ static void test_restore_version2(void **state)
         assert_int_equal(s->stockout_from, SW_DAY_NONE);
         assert_int_equal(s->stockout_day, SW_DAY_NONE);
         assert_true(s->price_watch.list_prev == 0.0f);
-        assert_int_equal(s->price_watch.list_since, SW_DAY_NONE);
-        assert_int_equal(s->price_watch.off_from, SW_DAY_NONE);
-        assert_int_equal(s->receipt_watch.day, SW_DAY_NONE);
+        assert_int_equal(s->price_watch.list_since, SW_WATCH_DAY_NONE);
+        assert_int_equal(s->price_watch.off_from, SW_WATCH_DAY_NONE);
+        assert_int_equal(s->receipt_watch.day, SW_WATCH_DAY_NONE);
         assert_int_equal(sw_sku_shelf(&f.t, j)->zero_readings, 1); /* a streak at zero: one */
         assert_int_equal(sw_sku_sold(&f.t, j, D0), 4);
         assert_int_equal(sw_sku_sold(&f.t, j, D0 + 1), 256);
@@ -1325,7 +1325,7 @@ static void test_restore_version2(void **state)
         assert_int_equal(n, BLOB_SCALAR(SC_STOCKOUT + 1) + BLOB_WATCH + BLOB_SHELF + 5 + 3 * 2);
         assert_int_equal(sw_sku_restore(&g.t, "OLD", 3, blob, (size_t)n), 0);
         assert_int_equal(sw_sku_table_find(&g.t, "OLD", 3, &j), 0);
-        assert_int_equal(sw_sku_at(&g.t, j)->price_watch.list_since, SW_DAY_NONE);
+        assert_int_equal(sw_sku_at(&g.t, j)->price_watch.list_since, SW_WATCH_DAY_NONE);
         assert_int_equal(sw_sku_sold(&g.t, j, D0 + 1), 256);
         fixture_done(&f);
         fixture_done(&g);

@@ -23,8 +23,15 @@ static void test_first_price_then_change(void **state)
         uint32_t age = 99;
         (void)state;
         sw_price_watch_init(&w);
-        assert_int_equal(w.list_since, SW_DAY_NONE);
-        assert_int_equal(w.off_from, SW_DAY_NONE);
+        assert_int_equal(w.list_since, SW_WATCH_DAY_NONE);
+        assert_int_equal(w.off_from, SW_WATCH_DAY_NONE);
+        /* 16-bit days: 1970-01-02 .. 2149; none, earlier or later is none. */
+        assert_int_equal(sw_watch_day16(D), D);
+        assert_int_equal(sw_watch_day16(SW_DAY_NONE), SW_WATCH_DAY_NONE);
+        assert_int_equal(sw_watch_day16(0), SW_WATCH_DAY_NONE);
+        assert_int_equal(sw_watch_day16(65536), SW_WATCH_DAY_NONE);
+        assert_int_equal(sw_watch_day(SW_WATCH_DAY_NONE), SW_DAY_NONE);
+        assert_int_equal(sw_watch_day(65535), 65535);
         /* The first list price: no previous one to compare with. */
         assert_true(sw_price_watch_list(&w, false, 0.0, 6.0, D));
         assert_int_equal(w.list_since, D);
@@ -87,7 +94,7 @@ static void test_paid_streak(void **state)
         /* At the list price, nothing starts. */
         sw_price_watch_paid(&w, 10.0, 10.0, D);
         sw_price_watch_paid(&w, 10.0, 10.1, D); /* 1%: the same price */
-        assert_int_equal(w.off_from, SW_DAY_NONE);
+        assert_int_equal(w.off_from, SW_WATCH_DAY_NONE);
         s = sw_price_watch_paid_summary(&w, D + 1);
         assert_int_equal(s.lines, 0);
         assert_int_equal(s.from, SW_DAY_NONE);
@@ -136,7 +143,7 @@ static void test_list_change_ends_streak(void **state)
         sw_price_watch_paid(&w, 1.0, 3.0, D + 20);
         assert_int_equal(sw_price_watch_paid_summary(&w, D + 21).off_lines, 1);
         assert_true(sw_price_watch_list(&w, true, 1.0, 3.0, D + 21));
-        assert_int_equal(w.off_from, SW_DAY_NONE);
+        assert_int_equal(w.off_from, SW_WATCH_DAY_NONE);
         assert_int_equal(sw_price_watch_paid_summary(&w, D + 22).lines, 0);
 }
 
@@ -182,9 +189,9 @@ static void test_receipts(void **state)
         (void)state;
         sw_receipt_watch_init(&w);
         assert_int_equal(sw_receipt_watch_recent(&w, D).units, 0);
-        assert_int_equal(sw_receipt_watch_recent(&w, D).day, SW_DAY_NONE);
+        assert_int_equal(sw_receipt_watch_recent(&w, D).day, SW_WATCH_DAY_NONE);
         sw_receipt_watch_add(&w, D, 0, 5); /* nothing received */
-        assert_int_equal(w.day, SW_DAY_NONE);
+        assert_int_equal(w.day, SW_WATCH_DAY_NONE);
         sw_receipt_watch_add(&w, D, 12, 5);
         sw_receipt_watch_add(&w, D, 8, 17);
         assert_int_equal(w.units, 20);
@@ -207,9 +214,15 @@ static void test_receipts(void **state)
         assert_int_equal(w.day, D + 11);
         assert_int_equal(w.units, 2);
         assert_int_equal(w.usual, 300);
-        /* A day's sum saturates. */
+        /* A day's sum saturates at 16 bits, and so does the book before (a negative one is 0). */
         sw_receipt_watch_add(&w, D + 11, UINT32_MAX, 0);
-        assert_int_equal(w.units, UINT32_MAX);
+        assert_int_equal(w.units, SW_WATCH_UNITS_MAX);
+        sw_receipt_watch_add(&w, D + 30, 70000, 100000);
+        assert_int_equal(w.units, SW_WATCH_UNITS_MAX);
+        assert_int_equal(w.before, SW_WATCH_UNITS_MAX);
+        assert_int_equal(w.usual, SW_WATCH_UNITS_MAX);
+        sw_receipt_watch_add(&w, D + 40, 3, -4);
+        assert_int_equal(w.before, 0);
 }
 
 int main(void)
