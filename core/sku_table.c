@@ -699,6 +699,57 @@ static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head 
         return p;
 }
 
+/* The scalars of a blob into s; its dirty mark is kept (the SKU is on the dirty list, and
+ * marking again must not re-add it). */
+static void restore_scalars(struct sw_sku *s, const struct blob_head *h, uint16_t category)
+{
+        s->category = category;
+        s->flags = (uint8_t)((h->flags & ~SW_SKU_DIRTY) | (s->flags & SW_SKU_DIRTY));
+        s->on_hand = (int32_t)h->on_hand;
+        memcpy(&s->price, &h->price, sizeof(h->price));
+        s->book_as_of = h->book;
+        s->book_negative_since = h->neg_since;
+        s->stockout_from = (sw_day_t)h->stockout_from;
+        s->stockout_day = (sw_day_t)h->stockout;
+        s->price_watch = h->watch;
+        s->receipt_watch = h->receipts;
+        s->first_day = SW_DAY_NONE;
+        s->last_day = SW_DAY_NONE;
+        s->forecast_last_day = SW_DAY_NONE;
+}
+
+/* Both rings of a blob (p at the sales days) into SKU index. */
+static void restore_rings(struct sw_sku_table *t, uint32_t index, const struct blob_head *h,
+                          const uint8_t *p)
+{
+        struct sw_sku *s = &t->skus[index];
+        if (h->hist > 0) {
+                /* A shorter ring than when saved keeps the newest days; days older than the
+                 * saved ones were already expired and stay unknown. */
+                sw_day_t last = (sw_day_t)h->last, oldest = last - h->hist + 1;
+                sw_sku_advance(t, index, last);
+                s->first_day = (sw_day_t)h->first > oldest ? (sw_day_t)h->first : oldest;
+                if (s->first_day < last - (sw_day_t)t->p.history_days + 1)
+                        s->first_day = last - (sw_day_t)t->p.history_days + 1;
+                for (uint16_t i = 0; i < h->hist; i++, p += 2) {
+                        sw_day_t d = oldest + i;
+                        if (d >= s->first_day)
+                                (void)sold_set(t, index, d, (uint64_t)(p[0] | p[1] << 8));
+                }
+        }
+        if (h->fc > 0) {
+                sw_day_t last = (sw_day_t)h->fc_last, f = (sw_day_t)t->p.forecast_days;
+                for (sw_day_t d = last - f + 1; d <= last; d++)
+                        t->forecast_code[fc_at(t, index, d)] = 0;
+                s->forecast_last_day = last;
+                for (uint16_t i = 0; i < h->fc; i++, p++) {
+                        sw_day_t d = last - h->fc + 1 + i;
+                        if (d > last - f)
+                                t->forecast_code[fc_at(t, index, d)] = p[0];
+                }
+        }
+}
+
 int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const void *blob,
                    size_t blob_len)
 {
@@ -722,18 +773,7 @@ int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const vo
         r = sw_sku_table_get_or_add(t, sku, len, &index);
         if (r < 0)
                 return r;
-        struct sw_sku *s = &t->skus[index];
-        s->category = category;
-        /* Keep a dirty mark: the SKU is on the dirty list, and marking again must not re-add it. */
-        s->flags = (uint8_t)((h.flags & ~SW_SKU_DIRTY) | (s->flags & SW_SKU_DIRTY));
-        s->on_hand = (int32_t)h.on_hand;
-        memcpy(&s->price, &h.price, sizeof(h.price));
-        s->book_as_of = h.book;
-        s->book_negative_since = h.neg_since;
-        s->stockout_from = (sw_day_t)h.stockout_from;
-        s->stockout_day = (sw_day_t)h.stockout;
-        s->price_watch = h.watch;
-        s->receipt_watch = h.receipts;
+        restore_scalars(&t->skus[index], &h, category);
         if (h.has_shelf && sw_sku_shelf_get_or_add(t, index, &sh) == 0)
                 *sh = (struct sw_shelf){.count = (int32_t)h.shelf[0],
                                         .ts = h.shelf[1],
@@ -741,33 +781,6 @@ int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const vo
                                         .above_since = h.shelf[3],
                                         .zero_since = h.shelf[4],
                                         .zero_readings = h.shelf[5]};
-        s->first_day = SW_DAY_NONE;
-        s->last_day = SW_DAY_NONE;
-        s->forecast_last_day = SW_DAY_NONE;
-        if (h.hist > 0) {
-                /* A shorter ring than when saved keeps the newest days; days older than the
-                 * saved ones were already expired and stay unknown. */
-                sw_day_t last = (sw_day_t)h.last, oldest = last - h.hist + 1;
-                sw_sku_advance(t, index, last);
-                s->first_day = (sw_day_t)h.first > oldest ? (sw_day_t)h.first : oldest;
-                if (s->first_day < last - (sw_day_t)t->p.history_days + 1)
-                        s->first_day = last - (sw_day_t)t->p.history_days + 1;
-                for (uint16_t i = 0; i < h.hist; i++, p += 2) {
-                        sw_day_t d = oldest + i;
-                        if (d >= s->first_day)
-                                (void)sold_set(t, index, d, (uint64_t)(p[0] | p[1] << 8));
-                }
-        }
-        if (h.fc > 0) {
-                sw_day_t last = (sw_day_t)h.fc_last, f = (sw_day_t)t->p.forecast_days;
-                for (sw_day_t d = last - f + 1; d <= last; d++)
-                        t->forecast_code[fc_at(t, index, d)] = 0;
-                s->forecast_last_day = last;
-                for (uint16_t i = 0; i < h.fc; i++, p++) {
-                        sw_day_t d = last - h.fc + 1 + i;
-                        if (d > last - f)
-                                t->forecast_code[fc_at(t, index, d)] = p[0];
-                }
-        }
+        restore_rings(t, index, &h, p);
         return 0;
 }
