@@ -17,7 +17,8 @@
 #define META_TRAINED_AT "ml_trained_at"
 #define META_TRAINED_AS_OF "ml_trained_as_of"
 #define META_FED_AS_OF "ml_fed_as_of"
-#define META_FEATURES      "ml_features"
+#define META_MODEL_FEATURES "ml_model_features"
+#define META_RESERVOIR_FEATURES "ml_reservoir_features"
 
 static struct sw_iforest_params forest_params(const struct sw_config_ml *c)
 {
@@ -102,17 +103,16 @@ static int load_blob(struct sw_daemon *d, const char *key, void **ret, size_t *r
         return 0;
 }
 
-/* Whether the stored model and reservoir hold rows of the configured feature set: a store
- * without the key predates the scaled features (seed rows), a store without a model or
- * reservoir has nothing to mismatch. */
-static bool stored_features_match(struct sw_daemon *d)
+/* Whether the blob stored under blob (the model or the reservoir) holds rows of the
+ * configured feature set, kept under key: a blob without the key predates the scaled
+ * features (the seed's); no blob has nothing to mismatch. */
+static bool stored_features_match(struct sw_daemon *d, const char *blob, const char *key)
 {
         int64_t set = SW_FEATURES_SEED;
         size_t len;
-        if (sw_store_meta_blob_len(d->store, META_RESERVOIR, &len) < 0 &&
-            sw_store_meta_blob_len(d->store, META_MODEL, &len) < 0)
+        if (sw_store_meta_blob_len(d->store, blob, &len) < 0)
                 return true;
-        (void)sw_store_meta_get_int(d->store, META_FEATURES, &set);
+        (void)sw_store_meta_get_int(d->store, key, &set);
         return set == (int64_t)d->cfg.detectors.ml.features;
 }
 
@@ -124,18 +124,23 @@ int sw_daemon_ml_restore(struct sw_daemon *d)
         int r;
         if (!d->cfg.detectors.ml.enabled)
                 return 0;
-        if (!stored_features_match(d)) {
-                sw_log_warning("Stored ML model and reservoir are of other features than "
-                               "detectors.ml.features = \"%s\": starting anew",
+        /* A model or reservoir of the other feature set (detectors.ml.features changed) is
+         * left unread: it is relearnt, and overwritten at the next training. */
+        if (!stored_features_match(d, META_RESERVOIR, META_RESERVOIR_FEATURES))
+                sw_log_warning("Stored ML reservoir holds other features than detectors.ml.features "
+                               "= \"%s\", starting empty",
                                sw_feature_set_name(d->cfg.detectors.ml.features));
-                return 0;
-        }
-        if (load_blob(d, META_RESERVOIR, &buf, &len) == 0) {
+        else if (load_blob(d, META_RESERVOIR, &buf, &len) == 0) {
                 if (sw_reservoir_deserialize(&ml->reservoir, buf, len) < 0)
                         sw_log_warning("Stored ML reservoir does not fit the configuration, starting empty");
                 else
                         (void)sw_store_meta_get_int(d->store, META_FED_AS_OF, &ml->fed_as_of);
                 free(buf);
+        }
+        if (!stored_features_match(d, META_MODEL, META_MODEL_FEATURES)) {
+                sw_log_warning("Stored ML model is of other features than detectors.ml.features, "
+                               "will retrain");
+                return 0;
         }
         r = load_blob(d, META_MODEL, &buf, &len);
         if (r == -ENOENT)
@@ -198,6 +203,8 @@ static int persist_model(struct sw_daemon *d)
         if (r == 0)
                 r = sw_store_meta_put_blob(d->store, META_STATS, &ml->stats, sizeof(ml->stats));
         if (r == 0)
+                r = sw_store_meta_put_int(d->store, META_MODEL_FEATURES, d->cfg.detectors.ml.features);
+        if (r == 0)
                 r = persist_reservoir(d);
         if (r == 0)
                 r = sw_store_meta_put_int(d->store, META_TRAINED_AT, ml->trained_at);
@@ -257,7 +264,7 @@ static int persist_reservoir(struct sw_daemon *d)
         int r = put_serialized(d, META_RESERVOIR, sw_reservoir_serialized_size(&d->ml.reservoir),
                                serialize_reservoir, &d->ml.reservoir);
         if (r == 0)
-                r = sw_store_meta_put_int(d->store, META_FEATURES, d->cfg.detectors.ml.features);
+                r = sw_store_meta_put_int(d->store, META_RESERVOIR_FEATURES, d->cfg.detectors.ml.features);
         return r < 0 ? r : sw_store_meta_put_int(d->store, META_FED_AS_OF, d->ml.fed_as_of);
 }
 
