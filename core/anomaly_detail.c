@@ -10,11 +10,14 @@
 /* Bytes of each part: the header (version, type, action, ghost mode, as_of, on_hand, price,
  * description length) before the description, then the evidence of the type: ghost (model,
  * run_days, baseline_days, observed, expected, p-value, dispersion, priority), ml (features,
- * contributions, z, threshold) or stock (shelf_count, duration_s, negative_book). */
-#define DETAIL_VERSION     1
+ * contributions, z, threshold, and from version 2 the feature set, the cause and its
+ * strength) or stock (shelf_count, duration_s, negative_book). Version 1 is still read: its
+ * ML details are of the seed features, without a cause. */
+#define DETAIL_VERSION     2
 #define DETAIL_HEADER_SIZE 21
 #define GHOST_SIZE         45
-#define ML_SIZE            (SW_FEAT_COUNT * 4 + SW_FEAT_COUNT * 8 + 16)
+#define ML_SIZE_V1         (SW_FEAT_COUNT * 4 + SW_FEAT_COUNT * 8 + 16)
+#define ML_SIZE            (ML_SIZE_V1 + 10)
 #define STOCK_SIZE         9
 
 _Static_assert(DETAIL_HEADER_SIZE + sizeof(((struct sw_finding *)0)->description) - 1 + ML_SIZE <=
@@ -27,13 +30,13 @@ struct cursor {
         const uint8_t *r; /* reading */
 };
 
-static size_t evidence_size(enum sw_anomaly_type type)
+static size_t evidence_size(enum sw_anomaly_type type, uint8_t version)
 {
         switch (type) {
         case SW_ANOMALY_GHOST_STOCK:
                 return GHOST_SIZE;
         case SW_ANOMALY_ML_DETECTED:
-                return ML_SIZE;
+                return version == 1 ? ML_SIZE_V1 : ML_SIZE;
         default:
                 return STOCK_SIZE;
         }
@@ -137,6 +140,9 @@ static void put_evidence(struct cursor *c, const struct sw_finding *f)
                         put_double(c, f->ml.contributions[k]);
                 put_double(c, f->ml.z);
                 put_double(c, f->ml.threshold);
+                put8(c, f->ml.feature_set);
+                put8(c, f->ml.cause);
+                put_double(c, f->ml.strength);
         } else {
                 put32(c, (uint32_t)f->stock.shelf_count);
                 put32(c, f->stock.duration_s);
@@ -154,7 +160,7 @@ int sw_anomaly_detail_encode(const struct sw_finding *f, const struct sw_anomaly
             (f->type == SW_ANOMALY_GHOST_STOCK && (unsigned)f->ghost.model >= SW_GHOST_MODEL_COUNT))
                 return -EINVAL;
         desc = strnlen(f->description, sizeof(f->description) - 1);
-        need = DETAIL_HEADER_SIZE + desc + evidence_size(f->type);
+        need = DETAIL_HEADER_SIZE + desc + evidence_size(f->type, DETAIL_VERSION);
         if (size < need)
                 return -ENOBUFS;
         struct cursor c = {.w = buf};
@@ -172,8 +178,9 @@ int sw_anomaly_detail_encode(const struct sw_finding *f, const struct sw_anomaly
         return (int)need;
 }
 
-/* Reads the evidence of f->type; false if an enum in it is out of range. */
-static bool get_evidence(struct cursor *c, struct sw_finding *f)
+/* Reads the evidence of f->type in a detail of version; false if an enum in it is out of
+ * range. */
+static bool get_evidence(struct cursor *c, struct sw_finding *f, uint8_t version)
 {
         if (f->type == SW_ANOMALY_GHOST_STOCK) {
                 struct sw_ghost_result *g = &f->ghost;
@@ -195,6 +202,11 @@ static bool get_evidence(struct cursor *c, struct sw_finding *f)
                         f->ml.contributions[k] = get_double(c);
                 f->ml.z = get_double(c);
                 f->ml.threshold = get_double(c);
+                f->ml.feature_set = version == 1 ? (uint8_t)SW_FEATURES_SEED : get8(c);
+                f->ml.cause = version == 1 ? (uint8_t)SW_ML_CAUSE_NONE : get8(c);
+                f->ml.strength = version == 1 ? 0.0 : get_double(c);
+                if (f->ml.feature_set > SW_FEATURES_SEED || f->ml.cause > SW_ML_CAUSE_OVERSTOCK)
+                        return false;
         } else {
                 f->stock.shelf_count = (int32_t)get32(c);
                 f->stock.duration_s = get32(c);
@@ -209,9 +221,9 @@ int sw_anomaly_detail_decode(const uint8_t *buf, size_t len, enum sw_anomaly_typ
         if (!ret_f || !ret_snap || (!buf && len > 0))
                 return -EINVAL;
         if ((unsigned)type >= SW_ANOMALY_TYPE_COUNT || len < DETAIL_HEADER_SIZE ||
-            buf[0] != DETAIL_VERSION || buf[1] != (uint8_t)type || buf[2] >= SW_ACTION_COUNT ||
-            buf[3] >= SW_GHOST_MODE_COUNT ||
-            len != DETAIL_HEADER_SIZE + (size_t)buf[20] + evidence_size(type) ||
+            (buf[0] != DETAIL_VERSION && buf[0] != 1) || buf[1] != (uint8_t)type ||
+            buf[2] >= SW_ACTION_COUNT || buf[3] >= SW_GHOST_MODE_COUNT ||
+            len != DETAIL_HEADER_SIZE + (size_t)buf[20] + evidence_size(type, buf[0]) ||
             buf[20] >= sizeof(ret_f->description))
                 return -EBADMSG;
         /* Decoded into copies: nothing is written unless the whole detail is valid. */
@@ -228,7 +240,7 @@ int sw_anomaly_detail_decode(const uint8_t *buf, size_t len, enum sw_anomaly_typ
         memcpy(f.description, c.r, desc);
         f.description[desc] = '\0';
         c.r += desc;
-        if (!get_evidence(&c, &f))
+        if (!get_evidence(&c, &f, buf[0]))
                 return -EBADMSG;
         *ret_f = f;
         *ret_snap = snap;

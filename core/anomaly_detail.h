@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include "core/detect.h"
+#include "core/features_scaled.h"
+#include "core/ml_cause.h"
 #include "core/ghost.h"
 
 /*

@@ -39,6 +39,9 @@ struct sw_ml_evidence {
         double contributions[SW_FEAT_COUNT];   /* per-feature share of the isolation, sums to 1 */
         double z;                              /* z-score of the score among the day's scores */
         double threshold;                      /* the forest's anomaly threshold */
+        uint8_t feature_set;                   /* enum sw_feature_set of features[] */
+        uint8_t cause;                         /* enum sw_ml_cause (scaled), 0 = none */
+        double strength;                       /* how far past its bound the cause is (>= 1) */
 };
 
 /* One lifecycle event for the daemon to persist and publish. */
@@ -73,9 +76,11 @@ struct sw_detect_summary {
         uint32_t cleared;    /* episodes closed because the condition went away */
         uint32_t book_full;  /* new episodes dropped because the book is full */
         uint32_t quiet;      /* ml: above the forest's threshold but under warning_sigma */
+        uint32_t unexplained; /* ml (scaled): flagged by the forest, but no actionable cause */
         uint32_t suppressed; /* new episodes of a condition a person already judged */
         uint32_t deferred;   /* ghost (bayes): candidates left for another day by the store's
-                                budget (false_alerts_per_day) or max_new_per_day */
+                                budget (false_alerts_per_day) or max_new_per_day; ml
+                                (scaled): new alerts beyond detectors.ml.max_new_per_day */
         uint32_t store_shortfall_days;    /* ghost (bayes): days of the window on which the
                                              whole store sold far below a usual day */
         uint32_t category_shortfall_days; /* ... category-days, the store's aside */

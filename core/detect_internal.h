@@ -3,6 +3,7 @@
 #define SW_DETECT_INTERNAL_H
 
 #include "core/detect.h"
+#include "core/detect_ml.h"
 
 /* Apply a verdict to the open-episode book and report the lifecycle event, if any:
  * flagged opens (since new_since) or updates an episode; gone clears an open one. */
@@ -22,5 +23,17 @@ sw_day_t sw_detect__day_of(const struct sw_detector *d, uint32_t ts, sw_day_t fa
 /* Ghost stock, bayes mode (core/detect_bayes.c). */
 int sw_detect__ghost_bayes(struct sw_detector *d, sw_day_t as_of, sw_finding_fn fn, void *ctx,
                            struct sw_detect_summary *sum);
+/* ML, scaled features (core/detect_ml_scaled.c): the store context of [as_of - history_days,
+ * as_of), the inputs of sw_features_scaled, one SKU above the threshold or with an open
+ * episode, and the admission of the day's candidates. */
+void sw_detect__ml_context(struct sw_detector *d, struct sw_ml_run *run, sw_day_t as_of);
+struct sw_scaled_inputs sw_detect__ml_inputs(struct sw_detector *d, const struct sw_ml_run *run);
+int sw_detect__ml_scaled_sku(struct sw_detector *d, const struct sw_ml_params *p,
+                             struct sw_ml_run *run, uint32_t i, sw_day_t as_of, const float *x,
+                             const struct sw_scaled_detail *dt, double score,
+                             const double *contributions, double z, sw_finding_fn fn, void *ctx,
+                             struct sw_detect_summary *sum);
+int sw_detect__ml_admit(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run,
+                        sw_day_t as_of, sw_finding_fn fn, void *ctx, struct sw_detect_summary *sum);
 
 #endif

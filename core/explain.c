@@ -88,6 +88,41 @@ int sw_feature_stats_compute(const float *rows, uint32_t n, float *scratch,
         return 0;
 }
 
+int sw_feature_stats_tails(const float *rows, uint32_t n, float *scratch, double tail,
+                           struct sw_feature_stats *st)
+{
+        if (n == 0 || !(tail > 0.0 && tail < 0.5))
+                return -EINVAL;
+        for (int f = 0; f < SW_FEAT_COUNT; f++) {
+                uint32_t m = 0;
+                for (uint32_t i = 0; i < n; i++) {
+                        float x = rows[(size_t)i * SW_FEAT_COUNT + f];
+                        if (isfinite(x))
+                                scratch[m++] = x;
+                }
+                st->tail_lo[f] = st->tail_hi[f] = 0.0f;
+                if (m == 0)
+                        continue;
+                uint32_t lo = (uint32_t)floor(tail * (m - 1)),
+                         hi = (uint32_t)ceil((1 - tail) * (m - 1));
+                st->tail_lo[f] = select_kth(scratch, m, lo) + 0.0f;
+                st->tail_hi[f] = select_kth(scratch, m, hi) + 0.0f;
+        }
+        st->tail = (float)tail;
+        return 0;
+}
+
+unsigned sw_feature_rare(const struct sw_feature_stats *st, const float x[SW_FEAT_COUNT])
+{
+        unsigned mask = 0;
+        if (!st || !(st->tail > 0.0f))
+                return 0;
+        for (int f = 0; f < SW_FEAT_COUNT; f++)
+                if (x[f] < st->tail_lo[f] || x[f] > st->tail_hi[f])
+                        mask |= 1u << f;
+        return mask;
+}
+
 /* ---- reasons ---- */
 
 static const char *const weekday_names[7] = {"Monday", "Tuesday",  "Wednesday", "Thursday",

@@ -10,10 +10,14 @@
 #define SW_EXPLAIN_DEFAULT_REASONS 3 /* reasons when max_reasons is 0 */
 #define SW_EXPLAIN_SEPARATOR       " | "
 
-/* Per-feature median and median absolute deviation of the training reservoir. */
+/* Per-feature median, median absolute deviation and tails of the training reservoir. */
 struct sw_feature_stats {
         float median[SW_FEAT_COUNT]; /* median of each feature (mean of the middle two when even) */
         float mad[SW_FEAT_COUNT];    /* median of |x - median|, unscaled */
+        float tail_lo[SW_FEAT_COUNT]; /* each feature's `tail` quantile (sw_feature_stats_tails) */
+        float tail_hi[SW_FEAT_COUNT]; /* ... and its 1 - `tail` quantile */
+        float tail;                   /* share of the rows below tail_lo (and above tail_hi) at
+                                         most; 0 = no tails: no value is rare */
 };
 
 /*
@@ -24,6 +28,20 @@ struct sw_feature_stats {
  */
 int sw_feature_stats_compute(const float *rows, uint32_t n, float *scratch,
                              struct sw_feature_stats *ret);
+
+/*
+ * Each feature's tails over the same rows: tail_lo = the k-th smallest finite value with
+ * k = floor(tail x (m - 1)), tail_hi = the k'-th with k' = ceil((1 - tail) x (m - 1)), m the
+ * finite values (0 and 0 without any). A value strictly outside [tail_lo, tail_hi] is rarer
+ * than `tail` of the training rows on that feature alone: a feature that is 0 on nearly every
+ * row (a price change) has both tails 0, so any other value is rare. tail in (0, 0.5).
+ * scratch holds n floats. Returns 0, -EINVAL (n 0 or tail out of range; st not written).
+ */
+int sw_feature_stats_tails(const float *rows, uint32_t n, float *scratch, double tail,
+                           struct sw_feature_stats *st);
+
+/* Bit f set when feature f of x lies strictly outside [tail_lo, tail_hi]; 0 without tails. */
+unsigned sw_feature_rare(const struct sw_feature_stats *st, const float x[SW_FEAT_COUNT]);
 
 /*
  * Why one flagged SKU-day is unusual, strongest reason first, joined with " | ":

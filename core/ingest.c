@@ -125,6 +125,10 @@ static void apply_pos_line(struct sw_ingest *in, const struct sw_item *it, int64
         else
                 sw_sku_advance(in->skus, i, day);
         move_book(s, ts, day, -(int64_t)it->qty);
+        /* The price paid against the list price: a register charging another price is a
+         * price error to check (ml_detected). Returns are refunds, not prices charged. */
+        if ((it->has & SW_HAS_PRICE) && (s->flags & SW_SKU_HAS_LIST_PRICE) && it->qty > 0)
+                sw_price_watch_paid(&s->price_watch, s->price, it->price, day);
         if ((it->has & SW_HAS_PRICE) && !(s->flags & SW_SKU_HAS_LIST_PRICE)) {
                 s->price = (float)it->price;
                 s->flags |= SW_SKU_HAS_PRICE;
@@ -142,6 +146,8 @@ static void apply_receipt_line(struct sw_ingest *in, const struct sw_item *it, i
                 return;
         note_record(in, i, day);
         s = sw_sku_at(in->skus, i);
+        if (it->qty > 0)
+                sw_receipt_watch_add(&s->receipt_watch, day, (uint32_t)it->qty, s->on_hand);
         move_book(s, ts, day, it->qty);
         sw_sku_mark_dirty(in->skus, i);
         r->items_applied++;
@@ -171,6 +177,8 @@ static void apply_inventory_item(struct sw_ingest *in, const struct sw_item *it,
                 }
         }
         if (it->has & SW_HAS_PRICE) {
+                (void)sw_price_watch_list(&s->price_watch, s->flags & SW_SKU_HAS_LIST_PRICE,
+                                          s->price, it->price, day);
                 s->price = (float)it->price;
                 s->flags |= SW_SKU_HAS_PRICE | SW_SKU_HAS_LIST_PRICE;
         }

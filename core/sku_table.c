@@ -192,6 +192,8 @@ int sw_sku_table_get_or_add(struct sw_sku_table *t, const char *sku, size_t len,
         s->forecast_last_day = SW_DAY_NONE;
         s->stockout_from = SW_DAY_NONE;
         s->stockout_day = SW_DAY_NONE;
+        sw_price_watch_init(&s->price_watch);
+        sw_receipt_watch_init(&s->receipt_watch);
         memcpy(t->arena + t->arena_used, sku, len);
         t->arena[t->arena_used + len] = '\0';
         t->arena_used += (uint32_t)len + 1;
@@ -505,18 +507,23 @@ void sw_sku_clear_dirty(struct sw_sku_table *t)
         t->n_dirty = 0;
 }
 
-/* Blob layout, little-endian, version 3 (1 held the shelf state and forecasts inline, 2 had no
- * last_event_day, stock-out days or zero-reading streak): u8 version (3), u8 flags,
- * u8 category_len, u8 has_shelf, u16 history_len, u16 forecast_len, u32 on_hand, f32 price,
- * u32 book_as_of, i32 first_day, i32 last_day, i32 forecast_last_day, u32 book_negative_since,
- * i32 last_event_day, i32 stockout_from, i32 stockout_day, [has_shelf: i32 count, u32 ts,
- * u32 zero_open_s, u32 above_since, u32 zero_since, u32 zero_readings], category bytes,
- * history_len x u16 sold (oldest first, ending at last_day), forecast_len x u8 forecast code
- * (oldest first, ending at forecast_last_day). Version 2 blobs are still read. */
-#define BLOB_VERSION    3
+/* Blob layout, little-endian, version 4 (1 held the shelf state and forecasts inline, 2 had no
+ * last_event_day, stock-out days or zero-reading streak, 3 no price or receipt watch; 2 and 3
+ * are still read): u8 version (4), u8 flags, u8 category_len, u8 has_shelf, u16 history_len,
+ * u16 forecast_len, u32 on_hand, f32 price, u32 book_as_of, i32 first_day, i32 last_day,
+ * i32 forecast_last_day, u32 book_negative_since, i32 last_event_day, i32 stockout_from,
+ * i32 stockout_day, price watch (f32 list_prev, f32 off_log_sum, u16 list_since, u16 off_from,
+ * u8 off_last, u8 off_lines, u8 on_lines, u8 0), receipt watch (u16 day, u16 units, u16 usual,
+ * u16 before), [has_shelf: i32 count, u32 ts, u32 zero_open_s, u32 above_since, u32 zero_since,
+ * u32 zero_readings], category bytes, history_len x u16 sold (oldest first, ending at
+ * last_day), forecast_len x u8 forecast code (oldest first, ending at forecast_last_day). */
+#define BLOB_VERSION    4
+#define BLOB_VERSION_V3 3
 #define BLOB_VERSION_V2 2
 #define BLOB_FIXED_V2   (8 + 4 * 7)
-#define BLOB_FIXED      (BLOB_FIXED_V2 + 4 * 3)
+#define BLOB_FIXED_V3   (BLOB_FIXED_V2 + 4 * 3)
+#define BLOB_WATCH      24
+#define BLOB_FIXED      (BLOB_FIXED_V3 + BLOB_WATCH)
 #define BLOB_SHELF_V2   (4 * 5)
 #define BLOB_SHELF      (BLOB_SHELF_V2 + 4)
 
@@ -531,6 +538,71 @@ static const uint8_t *get_u32(const uint8_t *p, uint32_t *v)
 {
         *v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
         return p + 4;
+}
+
+static uint32_t float_bits(float v)
+{
+        uint32_t u;
+        memcpy(&u, &v, sizeof(u));
+        return u;
+}
+
+static float bits_float(uint32_t u)
+{
+        float v;
+        memcpy(&v, &u, sizeof(v));
+        return v;
+}
+
+static uint8_t *put_u16(uint8_t *p, uint16_t v)
+{
+        *p++ = (uint8_t)(v & 0xff);
+        *p++ = (uint8_t)(v >> 8);
+        return p;
+}
+
+static uint16_t get_u16(const uint8_t *p)
+{
+        return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint8_t *put_watch(uint8_t *p, const struct sw_price_watch *w,
+                          const struct sw_receipt_watch *rw)
+{
+        p = put_u32(p, float_bits(w->list_prev));
+        p = put_u32(p, float_bits(w->off_log_sum));
+        p = put_u16(p, w->list_since);
+        p = put_u16(p, w->off_from);
+        *p++ = w->off_last;
+        *p++ = w->off_lines;
+        *p++ = w->on_lines;
+        *p++ = 0;
+        p = put_u16(p, rw->day);
+        p = put_u16(p, rw->units);
+        p = put_u16(p, rw->usual);
+        return put_u16(p, rw->before);
+}
+
+static const uint8_t *get_watch(const uint8_t *p, struct sw_price_watch *w,
+                                struct sw_receipt_watch *rw)
+{
+        uint32_t v;
+        p = get_u32(p, &v);
+        w->list_prev = bits_float(v);
+        p = get_u32(p, &v);
+        w->off_log_sum = bits_float(v);
+        w->list_since = get_u16(p);
+        w->off_from = get_u16(p + 2);
+        w->off_last = p[4];
+        w->off_lines = p[5];
+        w->on_lines = p[6];
+        w->reserved = 0;
+        p += 8;
+        rw->day = get_u16(p);
+        rw->units = get_u16(p + 2);
+        rw->usual = get_u16(p + 4);
+        rw->before = get_u16(p + 6);
+        return p + 8;
 }
 
 /* Days a ring of len ending at last holds, given the first day with data. */
@@ -576,6 +648,7 @@ int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, si
         p = put_u32(p, (uint32_t)s->last_event_day);
         p = put_u32(p, (uint32_t)s->stockout_from);
         p = put_u32(p, (uint32_t)s->stockout_day);
+        p = put_watch(p, &s->price_watch, &s->receipt_watch);
         if (sh) {
                 p = put_u32(p, (uint32_t)sh->count);
                 p = put_u32(p, sh->ts);
@@ -603,6 +676,8 @@ struct blob_head {
         uint32_t on_hand, price, book, first, last, fc_last, neg_since, last_event;
         uint32_t stockout_from, stockout;
         uint32_t shelf[6];
+        struct sw_price_watch watch;      /* version 4; empty before */
+        struct sw_receipt_watch receipts; /* version 4; empty before */
 };
 
 /* A version 2 blob has no last_event_day: its last sale, book record or shelf reading stands
@@ -619,9 +694,12 @@ static uint32_t v2_last_event(const struct blob_head *h)
 
 static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head *h)
 {
-        bool v2 = len > 0 && p[0] == BLOB_VERSION_V2;
-        size_t fixed = v2 ? BLOB_FIXED_V2 : BLOB_FIXED, shelf = v2 ? BLOB_SHELF_V2 : BLOB_SHELF;
-        if (len < fixed || (p[0] != BLOB_VERSION && p[0] != BLOB_VERSION_V2))
+        if (len == 0 || (p[0] != BLOB_VERSION && p[0] != BLOB_VERSION_V3 && p[0] != BLOB_VERSION_V2))
+                return NULL;
+        bool v2 = p[0] == BLOB_VERSION_V2, v3 = p[0] == BLOB_VERSION_V3;
+        size_t fixed = v2 ? BLOB_FIXED_V2 : v3 ? BLOB_FIXED_V3 : BLOB_FIXED;
+        size_t shelf = v2 ? BLOB_SHELF_V2 : BLOB_SHELF;
+        if (len < fixed)
                 return NULL;
         h->flags = p[1];
         h->cat_len = p[2];
@@ -640,11 +718,15 @@ static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head 
         p = get_u32(p, &h->fc_last);
         p = get_u32(p, &h->neg_since);
         h->last_event = h->stockout_from = h->stockout = (uint32_t)SW_DAY_NONE;
+        sw_price_watch_init(&h->watch);
+        sw_receipt_watch_init(&h->receipts);
         if (!v2) {
                 p = get_u32(p, &h->last_event);
                 p = get_u32(p, &h->stockout_from);
                 p = get_u32(p, &h->stockout);
         }
+        if (!v2 && !v3)
+                p = get_watch(p, &h->watch, &h->receipts);
         h->shelf[5] = 0;
         for (size_t i = 0; h->has_shelf && i < shelf / 4; i++)
                 p = get_u32(p, &h->shelf[i]);
@@ -659,6 +741,58 @@ static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head 
         if (v2)
                 h->last_event = v2_last_event(h);
         return p;
+}
+
+/* The scalars of a blob into s; its dirty mark is kept (the SKU is on the dirty list, and
+ * marking again must not re-add it). */
+static void restore_scalars(struct sw_sku *s, const struct blob_head *h, uint16_t category)
+{
+        s->category = category;
+        s->flags = (uint8_t)((h->flags & ~SW_SKU_DIRTY) | (s->flags & SW_SKU_DIRTY));
+        s->on_hand = (int32_t)h->on_hand;
+        memcpy(&s->price, &h->price, sizeof(h->price));
+        s->book_as_of = h->book;
+        s->book_negative_since = h->neg_since;
+        s->last_event_day = (sw_day_t)h->last_event;
+        s->stockout_from = (sw_day_t)h->stockout_from;
+        s->stockout_day = (sw_day_t)h->stockout;
+        s->price_watch = h->watch;
+        s->receipt_watch = h->receipts;
+        s->first_day = SW_DAY_NONE;
+        s->last_day = SW_DAY_NONE;
+        s->forecast_last_day = SW_DAY_NONE;
+}
+
+/* Both rings of a blob (p at the sales days) into SKU index. */
+static void restore_rings(struct sw_sku_table *t, uint32_t index, const struct blob_head *h,
+                          const uint8_t *p)
+{
+        struct sw_sku *s = &t->skus[index];
+        if (h->hist > 0) {
+                /* A shorter ring than when saved keeps the newest days; days older than the
+                 * saved ones were already expired and stay unknown. */
+                sw_day_t last = (sw_day_t)h->last, oldest = last - h->hist + 1;
+                sw_sku_advance(t, index, last);
+                s->first_day = (sw_day_t)h->first > oldest ? (sw_day_t)h->first : oldest;
+                if (s->first_day < last - (sw_day_t)t->p.history_days + 1)
+                        s->first_day = last - (sw_day_t)t->p.history_days + 1;
+                for (uint16_t i = 0; i < h->hist; i++, p += 2) {
+                        sw_day_t d = oldest + i;
+                        if (d >= s->first_day)
+                                (void)sold_set(t, index, d, (uint64_t)(p[0] | p[1] << 8));
+                }
+        }
+        if (h->fc > 0) {
+                sw_day_t last = (sw_day_t)h->fc_last, f = (sw_day_t)t->p.forecast_days;
+                for (sw_day_t d = last - f + 1; d <= last; d++)
+                        t->forecast_code[fc_at(t, index, d)] = 0;
+                s->forecast_last_day = last;
+                for (uint16_t i = 0; i < h->fc; i++, p++) {
+                        sw_day_t d = last - h->fc + 1 + i;
+                        if (d > last - f)
+                                t->forecast_code[fc_at(t, index, d)] = p[0];
+                }
+        }
 }
 
 int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const void *blob, size_t blob_len)
@@ -683,48 +817,11 @@ int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const vo
         r = sw_sku_table_get_or_add(t, sku, len, &index);
         if (r < 0)
                 return r;
-        struct sw_sku *s = &t->skus[index];
-        s->category = category;
-        /* Keep a dirty mark: the SKU is on the dirty list, and marking again must not re-add it. */
-        s->flags = (uint8_t)((h.flags & ~SW_SKU_DIRTY) | (s->flags & SW_SKU_DIRTY));
-        s->on_hand = (int32_t)h.on_hand;
-        memcpy(&s->price, &h.price, sizeof(h.price));
-        s->book_as_of = h.book;
-        s->book_negative_since = h.neg_since;
-        s->last_event_day = (sw_day_t)h.last_event;
-        s->stockout_from = (sw_day_t)h.stockout_from;
-        s->stockout_day = (sw_day_t)h.stockout;
+        restore_scalars(&t->skus[index], &h, category);
         if (h.has_shelf && sw_sku_shelf_get_or_add(t, index, &sh) == 0)
                 *sh = (struct sw_shelf){.count = (int32_t)h.shelf[0], .ts = h.shelf[1], .zero_open_s = h.shelf[2],
                                         .above_since = h.shelf[3], .zero_since = h.shelf[4],
                                         .zero_readings = h.shelf[5]};
-        s->first_day = SW_DAY_NONE;
-        s->last_day = SW_DAY_NONE;
-        s->forecast_last_day = SW_DAY_NONE;
-        if (h.hist > 0) {
-                /* A shorter ring than when saved keeps the newest days; days older than the
-                 * saved ones were already expired and stay unknown. */
-                sw_day_t last = (sw_day_t)h.last, oldest = last - h.hist + 1;
-                sw_sku_advance(t, index, last);
-                s->first_day = (sw_day_t)h.first > oldest ? (sw_day_t)h.first : oldest;
-                if (s->first_day < last - (sw_day_t)t->p.history_days + 1)
-                        s->first_day = last - (sw_day_t)t->p.history_days + 1;
-                for (uint16_t i = 0; i < h.hist; i++, p += 2) {
-                        sw_day_t d = oldest + i;
-                        if (d >= s->first_day)
-                                (void)sold_set(t, index, d, (uint64_t)(p[0] | p[1] << 8));
-                }
-        }
-        if (h.fc > 0) {
-                sw_day_t last = (sw_day_t)h.fc_last, f = (sw_day_t)t->p.forecast_days;
-                for (sw_day_t d = last - f + 1; d <= last; d++)
-                        t->forecast_code[fc_at(t, index, d)] = 0;
-                s->forecast_last_day = last;
-                for (uint16_t i = 0; i < h.fc; i++, p++) {
-                        sw_day_t d = last - h.fc + 1 + i;
-                        if (d > last - f)
-                                t->forecast_code[fc_at(t, index, d)] = p[0];
-                }
-        }
+        restore_rings(t, index, &h, p);
         return 0;
 }

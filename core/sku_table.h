@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/sku_watch.h"
 #include "core/sw_types.h"
 
 /*
@@ -18,7 +19,7 @@
  * covering the days detectors read them for plus the horizon ahead, so a forecast for a
  * future day never moves the sales ring. Shelf-sensor state lives in a pool sized for
  * the SKUs that have sensors.
- * 100k SKUs x 56 days: 5.6 MB of sales, 4.3 MB of forecasts, 5.6 MB of scalars.
+ * 100k SKUs x 56 days: 5.6 MB of sales, 4.3 MB of forecasts, 8.0 MB of scalars.
  */
 
 #define SW_SOLD_MAX UINT16_MAX /* daily units saturate here (fast sellers) */
@@ -61,6 +62,9 @@ struct sw_sku {
         uint32_t fast;                /* index + 1 of the SKU's 2-byte sales ring, 0 = 1-byte ring */
         sw_day_t last_event_day;      /* newest store-local day of a message about the SKU,
                                          SW_DAY_NONE if none (reclaiming, core/sku_reclaim.c) */
+        struct sw_price_watch price_watch;     /* the list price it replaced and the registers'
+                                                  price against it (ml_detected) */
+        struct sw_receipt_watch receipt_watch; /* its largest recent receipt (ml_detected) */
 };
 
 struct sw_sku_table_params {

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "core/civil_time.h"
+#include "core/features_scaled.h"
+#include "core/ml_cause.h"
 #include "core/sw_types.h"
 #include "core/json_out.h"
 
@@ -52,23 +54,30 @@ static void add_ghost_metadata(struct sw_json_out *o, const struct sw_anomaly_js
         member_double(o, "priority", g->priority);
 }
 
-/* Feature values and each feature's share of the isolation (4 decimals), by feature name. */
+/* Feature values and each feature's share of the isolation (4 decimals), by feature name; with
+ * the scaled features, the feature set, the cause named and its strength. */
 static void add_ml_metadata(struct sw_json_out *o, const struct sw_finding *f)
 {
+        enum sw_feature_set set = (enum sw_feature_set)f->ml.feature_set;
         sw_json_out_key(o, "features");
         sw_json_out_object_begin(o);
         for (int k = 0; k < SW_FEAT_COUNT; k++)
-                member_double(o, sw_feature_name((enum sw_feature)k), f->ml.features[k]);
+                member_double(o, sw_feature_name_in(set, k), f->ml.features[k]);
         sw_json_out_object_end(o);
         sw_json_out_key(o, "contributions");
         sw_json_out_object_begin(o);
         for (int k = 0; k < SW_FEAT_COUNT; k++) {
-                sw_json_out_key(o, sw_feature_name((enum sw_feature)k));
+                sw_json_out_key(o, sw_feature_name_in(set, k));
                 sw_json_out_fixed(o, f->ml.contributions[k], 4);
         }
         sw_json_out_object_end(o);
         member_double(o, "z", f->ml.z);
         member_double(o, "threshold", f->ml.threshold);
+        if (set == SW_FEATURES_SEED)
+                return;
+        member_string(o, "feature_set", sw_feature_set_name(set));
+        member_string(o, "cause", sw_ml_cause_name((enum sw_ml_cause)f->ml.cause));
+        member_double(o, "strength", f->ml.strength);
 }
 
 static void add_stock_metadata(struct sw_json_out *o, const struct sw_finding *f)

@@ -131,6 +131,9 @@ static cJSON *cmd_detect(struct sw_daemon *d, const struct sw_cmd_request *q)
                 sw_cmd_add_summary(det, "ml_detected", &sum);
                 cJSON_AddNumberToObject(cJSON_GetObjectItem(det, "ml_detected"),
                                         "above_threshold_under_sigma", sum.quiet);
+                if (d->cfg.detectors.ml.features == SW_FEATURES_SCALED)
+                        cJSON_AddNumberToObject(cJSON_GetObjectItem(det, "ml_detected"),
+                                                "unexplained", sum.unexplained);
         }
         if (wants(q, "shelf_out") || wants(q, "inventory_discrepancy")) {
                 r = sw_daemon_detect_stock(d, &sum);
@@ -257,15 +260,18 @@ static cJSON *cmd_ml_features(struct sw_daemon *d, const struct sw_cmd_request *
         char day[16];
         if (q->as_of && sw_date_parse(q->as_of, strlen(q->as_of), &as_of) < 0)
                 return sw_cmd_error_reply("as_of: must be a date YYYY-MM-DD (got '%s')", q->as_of);
+        struct sw_ml_params p = sw_daemon_ml_params(d);
+        struct sw_ml_run run = sw_daemon_ml_scratch(d);
         cJSON *o = sw_cmd_ok_reply(), *names = cJSON_AddArrayToObject(o, "features"), *rows;
         sw_date_format(as_of, day, sizeof(day));
         cJSON_AddStringToObject(o, "as_of", day);
+        cJSON_AddStringToObject(o, "feature_set", sw_feature_set_name(p.features));
         for (int k = 0; k < SW_FEAT_COUNT; k++)
-                cJSON_AddItemToArray(names, cJSON_CreateString(sw_feature_name((enum sw_feature)k)));
+                cJSON_AddItemToArray(names, cJSON_CreateString(sw_feature_name_in(p.features, k)));
         rows = cJSON_AddArrayToObject(o, "rows");
-        sw_features_category_prices(&d->skus, d->ml.category_avg, d->ml.category_counts);
+        sw_ml_prepare(&d->detector, &p, &run, as_of);
         for (uint32_t i = 0; i < d->skus.count && n < limit; i++) {
-                if (sw_features_compute(&d->skus, i, as_of, &d->cal, d->ml.category_avg, x) < 0)
+                if (sw_ml_features(&d->detector, &p, &run, i, as_of, x) < 0)
                         continue;
                 cJSON *row = cJSON_CreateObject(), *v = cJSON_AddArrayToObject(row, "x");
                 cJSON_AddStringToObject(row, "sku", sw_sku_key(&d->skus, i));

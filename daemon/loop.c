@@ -72,8 +72,11 @@ static void scheduled_detection(struct sw_daemon *d, sw_day_t day)
         if (r < 0)
                 sw_log_err("Scheduled ML run as of %s failed: %s", as_of, strerror(-r));
         else
-                sw_log_info("ML run as of %s: %u SKUs, %u new, %u updated, %u cleared, %u under sigma", as_of,
-                            s.evaluated, s.opened, s.updated, s.cleared, s.quiet);
+                sw_log_info(
+                    "ML run as of %s: %u SKUs, %u new, %u updated, %u cleared, %u under sigma, "
+                    "%u without an actionable cause, %u over the day's budget",
+                    as_of, s.evaluated, s.opened, s.updated, s.cleared, s.quiet, s.unexplained,
+                    s.deferred);
 }
 
 /* Run the scheduled detections missed while the daemon was down, oldest first. */

@@ -17,6 +17,8 @@
 #define META_TRAINED_AT "ml_trained_at"
 #define META_TRAINED_AS_OF "ml_trained_as_of"
 #define META_FED_AS_OF "ml_fed_as_of"
+#define META_MODEL_FEATURES "ml_model_features"
+#define META_RESERVOIR_FEATURES "ml_reservoir_features"
 
 static struct sw_iforest_params forest_params(const struct sw_config_ml *c)
 {
@@ -34,10 +36,13 @@ size_t sw_daemon_ml_memory_size(const struct sw_daemon *d)
         const struct sw_config_ml *c = &d->cfg.detectors.ml;
         struct sw_iforest_params p = forest_params(c);
         size_t cats = d->cfg.limits.max_categories;
-        return ALIGN8(sw_iforest_memory_size(&p)) + ALIGN8(sw_reservoir_memory_size(c->reservoir, SW_FEAT_COUNT)) +
+        return ALIGN8(sw_iforest_memory_size(&p)) +
+               ALIGN8(sw_reservoir_memory_size(c->reservoir, SW_FEAT_COUNT)) +
                ALIGN8(cats * sizeof(double)) + ALIGN8(cats * sizeof(uint32_t)) +
                ALIGN8(c->reservoir * sizeof(double)) + ALIGN8(c->reservoir * sizeof(float)) +
-               ((size_t)d->cfg.limits.max_skus + 63) / 64 * sizeof(uint64_t);
+               ALIGN8(((size_t)d->cfg.limits.max_skus + 63) / 64 * sizeof(uint64_t)) +
+               ALIGN8((size_t)c->max_new_per_day * sizeof(struct sw_ml_candidate)) +
+               4 * (size_t)d->cfg.limits.history_days * sizeof(double);
 }
 
 int sw_daemon_ml_init(struct sw_daemon *d, void *mem, size_t size)
@@ -69,6 +74,10 @@ int sw_daemon_ml_init(struct sw_daemon *d, void *mem, size_t size)
         ml->stats_scratch = (float *)(void *)at;
         at += ALIGN8(c->reservoir * sizeof(float));
         ml->above = (uint64_t *)(void *)at;
+        at += ALIGN8(((size_t)d->cfg.limits.max_skus + 63) / 64 * sizeof(uint64_t));
+        ml->candidates = (struct sw_ml_candidate *)(void *)at;
+        at += ALIGN8((size_t)c->max_new_per_day * sizeof(struct sw_ml_candidate));
+        ml->days = (double *)(void *)at;
         ml->next_train_ms = 0;
         return 0;
 }
@@ -94,6 +103,19 @@ static int load_blob(struct sw_daemon *d, const char *key, void **ret, size_t *r
         return 0;
 }
 
+/* Whether the blob stored under blob (the model or the reservoir) holds rows of the
+ * configured feature set, kept under key: a blob without the key predates the scaled
+ * features (the seed's); no blob has nothing to mismatch. */
+static bool stored_features_match(struct sw_daemon *d, const char *blob, const char *key)
+{
+        int64_t set = SW_FEATURES_SEED;
+        size_t len;
+        if (sw_store_meta_blob_len(d->store, blob, &len) < 0)
+                return true;
+        (void)sw_store_meta_get_int(d->store, key, &set);
+        return set == (int64_t)d->cfg.detectors.ml.features;
+}
+
 int sw_daemon_ml_restore(struct sw_daemon *d)
 {
         struct sw_daemon_ml *ml = &d->ml;
@@ -102,12 +124,23 @@ int sw_daemon_ml_restore(struct sw_daemon *d)
         int r;
         if (!d->cfg.detectors.ml.enabled)
                 return 0;
-        if (load_blob(d, META_RESERVOIR, &buf, &len) == 0) {
+        /* A model or reservoir of the other feature set (detectors.ml.features changed) is
+         * left unread: it is relearnt, and overwritten at the next training. */
+        if (!stored_features_match(d, META_RESERVOIR, META_RESERVOIR_FEATURES))
+                sw_log_warning("Stored ML reservoir holds other features than detectors.ml.features "
+                               "= \"%s\", starting empty",
+                               sw_feature_set_name(d->cfg.detectors.ml.features));
+        else if (load_blob(d, META_RESERVOIR, &buf, &len) == 0) {
                 if (sw_reservoir_deserialize(&ml->reservoir, buf, len) < 0)
                         sw_log_warning("Stored ML reservoir does not fit the configuration, starting empty");
                 else
                         (void)sw_store_meta_get_int(d->store, META_FED_AS_OF, &ml->fed_as_of);
                 free(buf);
+        }
+        if (!stored_features_match(d, META_MODEL, META_MODEL_FEATURES)) {
+                sw_log_warning("Stored ML model is of other features than detectors.ml.features, "
+                               "will retrain");
+                return 0;
         }
         r = load_blob(d, META_MODEL, &buf, &len);
         if (r == -ENOENT)
@@ -170,6 +203,8 @@ static int persist_model(struct sw_daemon *d)
         if (r == 0)
                 r = sw_store_meta_put_blob(d->store, META_STATS, &ml->stats, sizeof(ml->stats));
         if (r == 0)
+                r = sw_store_meta_put_int(d->store, META_MODEL_FEATURES, d->cfg.detectors.ml.features);
+        if (r == 0)
                 r = persist_reservoir(d);
         if (r == 0)
                 r = sw_store_meta_put_int(d->store, META_TRAINED_AT, ml->trained_at);
@@ -195,6 +230,12 @@ int sw_daemon_ml_train(struct sw_daemon *d)
         if (r < 0)
                 return r;
         r = sw_feature_stats_compute(sw_reservoir_rows(&ml->reservoir), n, ml->stats_scratch, &ml->stats);
+        /* Scaled features: each one's own tails, for the values the trees can hardly isolate
+         * (core/explain.h); all 2 x 8 together hold about `contamination` of the rows. */
+        if (r == 0 && d->cfg.detectors.ml.features == SW_FEATURES_SCALED)
+                r = sw_feature_stats_tails(
+                    sw_reservoir_rows(&ml->reservoir), n, ml->stats_scratch,
+                    d->cfg.detectors.ml.contamination / (2.0 * SW_FEAT_COUNT), &ml->stats);
         if (r < 0)
                 return r;
         ml->trained_at = sw_clock_now();
@@ -222,19 +263,40 @@ static int persist_reservoir(struct sw_daemon *d)
 {
         int r = put_serialized(d, META_RESERVOIR, sw_reservoir_serialized_size(&d->ml.reservoir),
                                serialize_reservoir, &d->ml.reservoir);
+        if (r == 0)
+                r = sw_store_meta_put_int(d->store, META_RESERVOIR_FEATURES, d->cfg.detectors.ml.features);
         return r < 0 ? r : sw_store_meta_put_int(d->store, META_FED_AS_OF, d->ml.fed_as_of);
+}
+
+struct sw_ml_params sw_daemon_ml_params(const struct sw_daemon *d)
+{
+        const struct sw_config_ml *c = &d->cfg.detectors.ml;
+        return (struct sw_ml_params){.warning_sigma = c->warning_sigma,
+                                     .critical_sigma = c->critical_sigma,
+                                     .max_reasons = ML_MAX_REASONS,
+                                     .features = c->features,
+                                     .cause = c->cause,
+                                     .critical_strength = c->critical_strength,
+                                     .max_new_per_day = c->max_new_per_day};
+}
+
+struct sw_ml_run sw_daemon_ml_scratch(struct sw_daemon *d)
+{
+        return (struct sw_ml_run){.stats = &d->ml.stats,
+                                  .category_avg = d->ml.category_avg,
+                                  .category_counts = d->ml.category_counts,
+                                  .above = d->ml.above,
+                                  .candidates = d->ml.candidates,
+                                  .days = d->ml.days};
 }
 
 static int run_ml(struct sw_daemon *d, void *arg)
 {
         struct ml_job *job = arg;
-        struct sw_ml_params p = {.warning_sigma = d->cfg.detectors.ml.warning_sigma,
-                                 .critical_sigma = d->cfg.detectors.ml.critical_sigma,
-                                 .max_reasons = ML_MAX_REASONS};
-        struct sw_ml_run run = {.forest = job->score ? &d->ml.forest : NULL, .stats = &d->ml.stats,
-                                .reservoir = job->feed ? &d->ml.reservoir : NULL,
-                                .category_avg = d->ml.category_avg, .category_counts = d->ml.category_counts,
-                                .above = d->ml.above};
+        struct sw_ml_params p = sw_daemon_ml_params(d);
+        struct sw_ml_run run = sw_daemon_ml_scratch(d);
+        run.forest = job->score ? &d->ml.forest : NULL;
+        run.reservoir = job->feed ? &d->ml.reservoir : NULL;
         int r = sw_detect_ml(&d->detector, &p, &run, job->as_of, sw_daemon_record_finding, d, &job->sum);
         if (r < 0 || !job->feed)
                 return r;

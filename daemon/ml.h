@@ -19,6 +19,8 @@ struct sw_daemon_ml {
         double *fit_scratch;            /* [reservoir] training scores */
         float *stats_scratch;           /* [reservoir] one feature column */
         uint64_t *above;                /* [(max_skus + 63) / 64] scoring scratch (sw_ml_run) */
+        struct sw_ml_candidate *candidates; /* [max_new_per_day] the run's new alerts (scaled) */
+        double *days;                       /* [4 x history_days] the run's day scratch (scaled) */
         uint64_t next_train_ms;         /* monotonic deadline of the next training */
         int64_t trained_at;             /* Unix s of the model in use, 0 none */
         int64_t trained_as_of;          /* newest as_of day fed before that training, 0 none */
@@ -38,6 +40,10 @@ int sw_daemon_ml_train(struct sw_daemon *d);
  * vectors to the reservoir) when there is no model yet or the model's data is older than
  * the training interval in event time, so a replay of many days learns as live traffic would. */
 int sw_daemon_detect_ml(struct sw_daemon *d, sw_day_t as_of, struct sw_detect_summary *ret);
+/* The run's parameters from the configuration. */
+struct sw_ml_params sw_daemon_ml_params(const struct sw_daemon *d);
+/* The run's memory (no reservoir, no forest: features only), for sw_ml_prepare. */
+struct sw_ml_run sw_daemon_ml_scratch(struct sw_daemon *d);
 /* Train when the interval has passed. */
 void sw_daemon_ml_tick(struct sw_daemon *d, uint64_t now_ms);
 

@@ -119,6 +119,10 @@ static unsigned keep_fixed(const struct sw_config *old, struct sw_config *next)
         KEEP_VALUE(detectors.ml.contamination, "detectors.ml.contamination");
         KEEP_VALUE(detectors.ml.reservoir, "detectors.ml.reservoir");
         KEEP_VALUE(detectors.ml.seed, "detectors.ml.seed");
+        /* The stored model and reservoir are rows of one feature set. */
+        KEEP_VALUE(detectors.ml.features, "detectors.ml.features");
+        /* It sizes the run's candidate heap. */
+        KEEP_VALUE(detectors.ml.max_new_per_day, "detectors.ml.max_new_per_day");
         return kept;
 }
 

@@ -630,6 +630,20 @@ static int config__parse_ghost_mode(struct config_loader *l, const config_settin
         return 0;
 }
 
+static int config__parse_ml_features(struct config_loader *l, const config_setting_t *s,
+                                     const char *name, void *dst)
+{
+        enum sw_feature_set set;
+        const char *v = NULL;
+        int r = config__get_string(l, s, name, &v);
+        if (r < 0)
+                return r;
+        if (sw_feature_set_parse(v, &set) < 0)
+                return config__fail(l, s, name, "must be \"scaled\" or \"seed\" (got \"%s\")", v);
+        memcpy(dst, &set, sizeof(set));
+        return 0;
+}
+
 static int config__parse_log_level(struct config_loader *l, const config_setting_t *s,
                                    const char *name, void *dst)
 {
@@ -796,6 +810,18 @@ static const struct config_field ml_fields[] = {
     DOUBLE_FIELD_AT("warning_sigma", struct sw_config_ml, warning_sigma, 0, true, 100, false),
     DOUBLE_FIELD_AT("critical_sigma", struct sw_config_ml, critical_sigma, 0, true, 100, false),
     UINT_FIELD(struct sw_config_ml, seed, 0, 4294967295LL),
+    CUSTOM_FIELD("features", struct sw_config_ml, features, config__parse_ml_features),
+    UINT_FIELD(struct sw_config_ml, max_new_per_day, 1, 100000),
+    DOUBLE_FIELD_AT("price_ratio", struct sw_config_ml, cause.price_ratio, 1, true, 1000, false),
+    DOUBLE_FIELD_AT("spike_ratio", struct sw_config_ml, cause.spike_ratio, 1, true, 1000, false),
+    DOUBLE_FIELD_AT("spike_min_units", struct sw_config_ml, cause.spike_min_units, 0, false, 1e6,
+                    false),
+    DOUBLE_FIELD_AT("overstock_weeks", struct sw_config_ml, cause.overstock_weeks, 0, true, 10000,
+                    false),
+    DOUBLE_FIELD_AT("overstock_min_units", struct sw_config_ml, cause.overstock_min_units, 0, false,
+                    1e9, false),
+    DOUBLE_FIELD_AT("critical_strength", struct sw_config_ml, critical_strength, 1, false, 100,
+                    false),
     {0},
 };
 
@@ -1226,7 +1252,15 @@ void sw_config_defaults(struct sw_config *ret)
                                       .reservoir = 8192,
                                       .warning_sigma = 2.0,
                                       .critical_sigma = 3.0,
-                                      .seed = 42};
+                                      .seed = 42,
+                                      .features = SW_FEATURES_SCALED,
+                                      .max_new_per_day = 5,
+                                      .cause = {.price_ratio = 1.5,
+                                                .spike_ratio = 4.0,
+                                                .spike_min_units = 10.0,
+                                                .overstock_weeks = 16.0,
+                                                .overstock_min_units = 20.0},
+                                      .critical_strength = 2.0};
 
         sw_outcome_params_default(&ret->outcomes);
         sw_tuning_params_default(&ret->tuning);

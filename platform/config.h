@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/features_scaled.h"
 #include "core/ghost.h"
+#include "core/ml_cause.h"
 #include "core/outcome_metrics.h"
 #include "core/sw_types.h"
 #include "core/tuning.h"
@@ -138,6 +140,11 @@ struct sw_config_ml {
         double warning_sigma;          /* z-score of a day's anomaly score for warning */
         double critical_sigma;         /* z-score for critical, >= warning_sigma */
         uint32_t seed;                 /* PRNG seed: the same data and seed give the same model */
+        enum sw_feature_set features;  /* what the forest learns from: scaled, or the seed's 8 */
+        uint32_t max_new_per_day;      /* scaled: new ML alerts a day at most, 1..100000 */
+        struct sw_ml_cause_params cause; /* scaled: the bounds of an actionable cause */
+        double critical_strength;        /* scaled: critical needs the cause this far past its
+                                            bound (and critical_sigma), >= 1 */
 };
 
 /* Section detectors. */

@@ -65,6 +65,9 @@ static struct sw_finding random_finding(enum sw_anomaly_type type)
         }
         f.ml.z = rng_double();
         f.ml.threshold = rng_double();
+        f.ml.feature_set = (uint8_t)(rng_next() % 2);
+        f.ml.cause = (uint8_t)(rng_next() % (SW_ML_CAUSE_OVERSTOCK + 1));
+        f.ml.strength = rng_double();
         f.stock.shelf_count = (int32_t)rng_next();
         f.stock.duration_s = (uint32_t)rng_next();
         f.stock.negative_book = (uint8_t)(rng_next() % 2);
@@ -93,6 +96,9 @@ static void assert_decoded(const struct sw_finding *want, const struct sw_findin
                             same_double(got->ml.contributions[k], want->ml.contributions[k]));
                 assert_true(same_double(got->ml.z, want->ml.z));
                 assert_true(same_double(got->ml.threshold, want->ml.threshold));
+                assert_int_equal(got->ml.feature_set, want->ml.feature_set);
+                assert_int_equal(got->ml.cause, want->ml.cause);
+                assert_true(same_double(got->ml.strength, want->ml.strength));
         } else {
                 assert_int_equal(got->stock.shelf_count, want->stock.shelf_count);
                 assert_int_equal(got->stock.duration_s, want->stock.duration_s);
@@ -210,10 +216,19 @@ static void test_damaged_details_are_refused_without_writing(void **state)
                         size_t at;
                         uint8_t value;
                 } damage[] = {
-                    {0, 0}, {0, 2}, {2, SW_ACTION_COUNT}, {3, SW_GHOST_MODE_COUNT}, {20, 0xff}};
+                    {0, 0}, {0, 3}, {2, SW_ACTION_COUNT}, {3, SW_GHOST_MODE_COUNT}, {20, 0xff}};
                 for (size_t k = 0; k < sizeof(damage) / sizeof(damage[0]); k++) {
                         memcpy(bad, buf, (size_t)n);
                         bad[damage[k].at] = damage[k].value;
+                        assert_refused(bad, (size_t)n, (enum sw_anomaly_type)type);
+                }
+                if (type == SW_ANOMALY_ML_DETECTED) { /* an unknown feature set, an unknown cause */
+                        size_t at = (size_t)n - 10;
+                        memcpy(bad, buf, (size_t)n);
+                        bad[at] = SW_FEATURES_SEED + 1;
+                        assert_refused(bad, (size_t)n, (enum sw_anomaly_type)type);
+                        memcpy(bad, buf, (size_t)n);
+                        bad[at + 1] = SW_ML_CAUSE_OVERSTOCK + 1;
                         assert_refused(bad, (size_t)n, (enum sw_anomaly_type)type);
                 }
                 if (type == SW_ANOMALY_GHOST_STOCK) { /* an unknown ghost model */
@@ -224,11 +239,41 @@ static void test_damaged_details_are_refused_without_writing(void **state)
         }
 }
 
+/* Version 1 details are still read: the same layout without the ML feature set, cause and
+ * strength (an ML detail of version 1 is of the seed features). */
+static void test_version1_details_are_read(void **state)
+{
+        (void)state;
+        for (int type = 0; type < SW_ANOMALY_TYPE_COUNT; type++) {
+                struct sw_finding f = random_finding((enum sw_anomaly_type)type), got = {0};
+                struct sw_anomaly_snapshot snap = {.ghost_mode = SW_GHOST_MODE_BAYES}, snap_got;
+                uint8_t buf[SW_ANOMALY_DETAIL_MAX];
+                int n = sw_anomaly_detail_encode(&f, &snap, buf, sizeof(buf));
+                assert_true(n > 0);
+                assert_int_equal(buf[0], 2);
+                buf[0] = 1;
+                if (type == SW_ANOMALY_ML_DETECTED) {
+                        n -= 10;
+                        f.ml.feature_set = SW_FEATURES_SEED;
+                        f.ml.cause = SW_ML_CAUSE_NONE;
+                        f.ml.strength = 0.0;
+                }
+                assert_int_equal(sw_anomaly_detail_decode(
+                                     buf, (size_t)n, (enum sw_anomaly_type)type, &got, &snap_got),
+                                 0);
+                assert_decoded(&f, &got);
+                /* A version 1 ML detail with the version 2 length is refused. */
+                if (type == SW_ANOMALY_ML_DETECTED)
+                        assert_refused(buf, (size_t)n + 10, (enum sw_anomaly_type)type);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_every_type_round_trips_bit_exactly),
             cmocka_unit_test(test_the_longest_detail_fits_the_maximum),
+            cmocka_unit_test(test_version1_details_are_read),
             cmocka_unit_test(test_a_short_buffer_is_refused),
             cmocka_unit_test(test_out_of_range_enums_are_not_encoded),
             cmocka_unit_test(test_damaged_details_are_refused_without_writing),

@@ -405,6 +405,56 @@ static void test_inventory_sets_book(void **state)
         assert_true(a->price == 3.5f);
 }
 
+/* One POS line of qty units of sku paid `price`, at ts (applied at T). */
+static void pos_paid(const char *id, int64_t ts, const char *name, int32_t qty, double price)
+{
+        item(0, name, qty)->has |= SW_HAS_PRICE;
+        items[0].price = price;
+        struct sw_msg m = msg(SW_MSG_POS, id, ts, 1);
+        assert_accepted(apply_at(&m, T), 1, 0);
+}
+
+static void list_price(int64_t ts, const char *name, double price)
+{
+        item(0, name, 0)->has = SW_HAS_PRICE;
+        items[0].price = price;
+        struct sw_msg m = msg(SW_MSG_INVENTORY, NULL, ts, 1);
+        assert_accepted(apply_at(&m, T), 1, 0);
+}
+
+/* The price watch through ingest: list changes, and the price paid against the list. */
+static void test_price_watch(void **state)
+{
+        (void)state;
+        /* Before any list price, a price paid is the SKU's price and is no deviation. */
+        pos_paid("p0", T - 12 * 24 * HOUR, "A", 1, 7.0);
+        assert_int_equal(sku("A")->price_watch.off_from, SW_WATCH_DAY_NONE);
+        list_price(T - 10 * 24 * HOUR, "A", 4.0);
+        assert_int_equal(sku("A")->price_watch.list_since, D - 10);
+        /* Registers charge 10 (ln 2.5) on two lines of D-1, 4 on one; a return at 10 is a
+         * refund, not a price charged. */
+        pos_paid("p1", T - 24 * HOUR, "A", 2, 10.0);
+        pos_paid("p2", T - 24 * HOUR + 60, "A", 1, 4.0);
+        pos_paid("p3", T - 24 * HOUR + 120, "A", 1, 10.0);
+        pos_paid("p4", T - 24 * HOUR + 180, "A", -1, 10.0);
+        struct sw_paid_summary s = sw_price_watch_paid_summary(&sku("A")->price_watch, D);
+        assert_int_equal(s.off_lines, 2);
+        assert_int_equal(s.lines, 3);
+        assert_true(fabs(s.mean_log - 2 * log(2.5) / 3) < 1e-6);
+        assert_int_equal(s.from, D - 1);
+        /* The price file now says 10 too: a change from the first list price 4 (the reference
+         * whatever its age: there is no other), and the streak ends. */
+        list_price(T, "A", 10.0);
+        assert_true(sku("A")->price == 10.0f);
+        assert_true(sku("A")->price_watch.list_prev == 4.0f);
+        assert_int_equal(sku("A")->price_watch.off_from, SW_WATCH_DAY_NONE);
+        assert_true(fabs(sw_price_watch_list_change(&sku("A")->price_watch, 10.0, D + 1, NULL) -
+                         log(2.5)) < 1e-6);
+        /* Paid at the new list price: nothing off. */
+        pos_paid("p5", T + 60, "A", 1, 10.0);
+        assert_int_equal(sw_price_watch_paid_summary(&sku("A")->price_watch, D + 1).lines, 0);
+}
+
 static void test_inventory_categories_full(void **state)
 {
         (void)state;
@@ -976,6 +1026,7 @@ int main(void)
             T_(test_stockout_days),
             T_(test_receipt),
             T_(test_inventory_sets_book),
+            T_(test_price_watch),
             T_(test_inventory_categories_full),
             T_(test_forecast),
             T_(test_forecast_older_than_ring),

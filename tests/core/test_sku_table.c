@@ -790,12 +790,14 @@ static void test_dirty(void **state)
 
 /* ---- serialise / restore ---- */
 
-/* Blob layout (core/sku_table.c, version 3): an 8-byte head (version, flags, category length,
- * has_shelf, u16 history length, u16 forecast length), ten u32 scalars (version 2: seven, no
- * last event day and stock-out days), six u32 of shelf state when has_shelf (version 2: five,
- * no zero-reading streak), the category, 2 bytes a history day, 1 byte a forecast day. */
+/* Blob layout (core/sku_table.c, version 4): an 8-byte head (version, flags, category length,
+ * has_shelf, u16 history length, u16 forecast length), ten u32 scalars, the 16-byte price
+ * watch and the 8-byte receipt watch, six u32 of shelf state when has_shelf, the category, 2 bytes
+ * a history day, 1 byte a forecast day. Version 3 had no watches; version 2 neither the last event
+ * day and the stock-out days (the last three scalars) nor the sixth shelf word. */
 #define BLOB_HEAD  8
 #define BLOB_SHELF (6 * 4)
+#define BLOB_WATCH (16 + 8)
 enum blob_scalar {
         SC_ON_HAND,
         SC_PRICE,
@@ -818,7 +820,7 @@ static size_t blob_fixed(void)
         int n;
         fixture_init(&f, 1, 1, 0, 1);
         n = sw_sku_serialize(&f.t, add(&f.t, "E"), blob, sizeof(blob));
-        assert_int_equal(n, BLOB_SCALAR(SC_STOCKOUT + 1));
+        assert_int_equal(n, BLOB_SCALAR(SC_STOCKOUT + 1) + BLOB_WATCH);
         fixture_done(&f);
         return (size_t)n;
 }
@@ -852,6 +854,15 @@ static uint32_t make_rich_sku(struct sw_sku_table *t)
         s->book_negative_since = 1795513000;
         s->stockout_from = D0 + 2;
         s->stockout_day = D0 + 4;
+        s->price_watch = (struct sw_price_watch){.list_prev = 1.25f,
+                                                 .list_since = D0 + 8,
+                                                 .off_from = D0 + 9,
+                                                 .off_log_sum = -1.5f,
+                                                 .off_last = 3,
+                                                 .off_lines = 200,
+                                                 .on_lines = 7};
+        s->receipt_watch =
+            (struct sw_receipt_watch){.day = D0 + 7, .units = 65000, .usual = 12, .before = 3};
         sw_sku_mark_dirty(t, i);
         return i;
 }
@@ -882,20 +893,59 @@ static void assert_rings_equal(const struct sw_sku_table *a, uint32_t i,
         }
 }
 
-/* A version 2 blob (before the last event day, the stock-out days and the zero-reading
- * streak): v3 less those words. */
-static size_t to_v2(const uint8_t *v3, size_t n, bool has_shelf, uint8_t *ret)
+/* A version 2 blob (before the last event day, the stock-out days, the zero-reading streak and
+ * the watches): v4 less those words. */
+static size_t to_v2(const uint8_t *v4, size_t n, bool has_shelf, uint8_t *ret)
 {
-        size_t head = BLOB_SCALAR(SC_LAST_EVENT), rest = BLOB_SCALAR(SC_STOCKOUT + 1), at = head;
-        memcpy(ret, v3, head);
+        size_t head = BLOB_SCALAR(SC_LAST_EVENT), at = head;
+        size_t rest = BLOB_SCALAR(SC_STOCKOUT + 1) + BLOB_WATCH;
+        memcpy(ret, v4, head);
         ret[0] = 2;
         if (has_shelf) { /* the five v2 shelf words, not the sixth */
-                memcpy(ret + at, v3 + rest, BLOB_SHELF - 4);
+                memcpy(ret + at, v4 + rest, BLOB_SHELF - 4);
                 at += BLOB_SHELF - 4;
                 rest += BLOB_SHELF;
         }
-        memcpy(ret + at, v3 + rest, n - rest);
+        memcpy(ret + at, v4 + rest, n - rest);
         return at + (n - rest);
+}
+
+/* A version 3 blob (before the price and receipt watches): v4 less those bytes. */
+static size_t to_v3(const uint8_t *v4, size_t n, uint8_t *ret)
+{
+        size_t head = BLOB_SCALAR(SC_STOCKOUT + 1);
+        memcpy(ret, v4, head);
+        ret[0] = 3;
+        memcpy(ret + head, v4 + head + BLOB_WATCH, n - head - BLOB_WATCH);
+        return n - BLOB_WATCH;
+}
+
+static void test_restore_version_3(void **state)
+{
+        struct fixture f, g;
+        uint8_t blob[SW_SKU_BLOB_MAX(14, 14)], old[SW_SKU_BLOB_MAX(14, 14)];
+        uint32_t i, j;
+        (void)state;
+        fixture_init(&f, 4, 14, 0, 4);
+        fixture_init(&g, 4, 14, 0, 4);
+        i = make_rich_sku(&f.t);
+        int n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
+        assert_true(n > 0);
+        size_t m = to_v3(blob, (size_t)n, old);
+        assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, old, m), 0);
+        assert_int_equal(sw_sku_table_find(&g.t, "SKU-RICH", 8, &j), 0);
+        const struct sw_sku *b = sw_sku_at(&g.t, j);
+        assert_int_equal(b->stockout_from, D0 + 2);
+        assert_int_equal(b->stockout_day, D0 + 4);
+        assert_int_equal(b->last_event_day, sw_sku_at(&f.t, i)->last_event_day);
+        assert_int_equal(b->price_watch.list_since, SW_WATCH_DAY_NONE);
+        assert_int_equal(b->receipt_watch.day, SW_WATCH_DAY_NONE);
+        assert_shelf_equal(sw_sku_shelf(&g.t, j), sw_sku_shelf(&f.t, i));
+        assert_rings_equal(&f.t, i, &g.t, j, D0 - 20, D0 + 12);
+        old[0] = 5; /* a version from the future is refused */
+        assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, old, m), -EINVAL);
+        fixture_done(&f);
+        fixture_done(&g);
 }
 
 static void test_restore_version_2(void **state)
@@ -911,7 +961,7 @@ static void test_restore_version_2(void **state)
         int n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
         assert_true(n > 0);
         size_t m = to_v2(blob, (size_t)n, true, old);
-        assert_int_equal(m, (size_t)n - 16);
+        assert_int_equal(m, (size_t)n - 16 - BLOB_WATCH);
         assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, old, m), 0);
         assert_int_equal(sw_sku_table_find(&g.t, "SKU-RICH", 8, &j), 0);
         const struct sw_sku *b = sw_sku_at(&g.t, j);
@@ -962,6 +1012,17 @@ static void test_serialize_restore(void **state)
         assert_int_equal(b->book_negative_since, 1795513000);
         assert_int_equal(b->stockout_from, D0 + 2);
         assert_int_equal(b->stockout_day, D0 + 4);
+        assert_true(b->price_watch.list_prev == 1.25f);
+        assert_int_equal(b->price_watch.list_since, D0 + 8);
+        assert_int_equal(b->price_watch.off_from, D0 + 9);
+        assert_true(b->price_watch.off_log_sum == -1.5f);
+        assert_int_equal(b->price_watch.off_last, 3);
+        assert_int_equal(b->price_watch.off_lines, 200);
+        assert_int_equal(b->price_watch.on_lines, 7);
+        assert_int_equal(b->receipt_watch.day, D0 + 7);
+        assert_int_equal(b->receipt_watch.units, 65000);
+        assert_int_equal(b->receipt_watch.usual, 12);
+        assert_int_equal(b->receipt_watch.before, 3);
         assert_rings_equal(&f.t, i, &g.t, j, D0 - 20, D0 + 12);
         assert_int_equal(sw_sku_sold(&g.t, j, D0 + 9), 9007);
         assert_true(sw_sku_pushed_forecast(&g.t, j, D0 + 9) > 4.8);
@@ -984,6 +1045,8 @@ static void test_serialize_restore(void **state)
         assert_int_equal(sw_sku_at(&g.t, j)->last_day, SW_DAY_NONE);
         assert_int_equal(sw_sku_at(&g.t, j)->forecast_last_day, SW_DAY_NONE);
         assert_int_equal(sw_sku_at(&g.t, j)->category, 0);
+        assert_int_equal(sw_sku_at(&g.t, j)->price_watch.list_since, SW_WATCH_DAY_NONE);
+        assert_int_equal(sw_sku_at(&g.t, j)->price_watch.off_from, SW_WATCH_DAY_NONE);
         assert_int_equal(sw_sku_sold(&g.t, j, D0), -1);
         assert_true(sw_sku_pushed_forecast(&g.t, j, D0) < 0);
         assert_null(sw_sku_shelf(&g.t, j));
@@ -1293,6 +1356,66 @@ static void test_restore_fast_sellers(void **state)
         fixture_done(&h);
 }
 
+/* A version 2 blob, written by hand: it restores, without stock-out days or price watch. */
+static void test_restore_version_2_by_hand(void **state)
+{
+        struct fixture f, g;
+        uint8_t v2[8 + 7 * 4 + 5 * 4 + 5 + 3 * 2], blob[SW_SKU_BLOB_MAX(14, 14)], *p = v2;
+        const float price = 2.5f;
+        uint32_t price_bits, j;
+        int n;
+        (void)state;
+        memcpy(&price_bits, &price, sizeof(price_bits));
+        fixture_init(&f, 2, 14, 0, 2);
+        fixture_init(&g, 2, 14, 0, 2);
+        *p++ = 2;                                        /* version */
+        *p++ = SW_SKU_HAS_PRICE | SW_SKU_HAS_LIST_PRICE; /* flags */
+        *p++ = 5;                                        /* category length */
+        *p++ = 1;                                        /* has_shelf */
+        *p++ = 3, *p++ = 0, *p++ = 0, *p++ = 0;          /* 3 history days, no forecast */
+        put32(p, 12), p += 4;                            /* on_hand */
+        put32(p, price_bits), p += 4;                    /* price */
+        put32(p, 1795515302), p += 4;                    /* book_as_of */
+        put32(p, (uint32_t)D0), p += 4;                  /* first_day */
+        put32(p, (uint32_t)(D0 + 2)), p += 4;            /* last_day */
+        put32(p, (uint32_t)SW_DAY_NONE), p += 4;         /* forecast_last_day */
+        put32(p, 0), p += 4;                             /* book_negative_since */
+        put32(p, 0), p += 4;                             /* shelf count: at zero */
+        put32(p, 1795515000), p += 4;                    /* shelf ts */
+        put32(p, 600), p += 4;                           /* zero_open_s */
+        put32(p, 0), p += 4;                             /* above_since */
+        put32(p, 1795514000), p += 4;                    /* zero_since */
+        memcpy(p, "dairy", 5), p += 5;                   /* category */
+        *p++ = 4, *p++ = 0, *p++ = 0, *p++ = 1, *p++ = 6, *p++ = 0; /* sold 4, 256, 6 */
+        assert_int_equal(p - v2, (long)sizeof(v2));
+        assert_int_equal(sw_sku_restore(&f.t, "OLD", 3, v2, sizeof(v2)), 0);
+        assert_int_equal(sw_sku_table_find(&f.t, "OLD", 3, &j), 0);
+        const struct sw_sku *s = sw_sku_at(&f.t, j);
+        assert_int_equal(s->on_hand, 12);
+        assert_true(s->price == 2.5f);
+        assert_string_equal(sw_sku_category_name(&f.t, s->category), "dairy");
+        assert_int_equal(s->stockout_from, SW_DAY_NONE);
+        assert_int_equal(s->stockout_day, SW_DAY_NONE);
+        assert_true(s->price_watch.list_prev == 0.0f);
+        assert_int_equal(s->price_watch.list_since, SW_WATCH_DAY_NONE);
+        assert_int_equal(s->price_watch.off_from, SW_WATCH_DAY_NONE);
+        assert_int_equal(s->receipt_watch.day, SW_WATCH_DAY_NONE);
+        assert_int_equal(sw_sku_shelf(&f.t, j)->zero_readings, 1); /* a streak at zero: one */
+        assert_int_equal(sw_sku_sold(&f.t, j, D0), 4);
+        assert_int_equal(sw_sku_sold(&f.t, j, D0 + 1), 256);
+        assert_int_equal(sw_sku_sold(&f.t, j, D0 + 2), 6);
+        /* Saved again it is version 4, and that round-trips. */
+        n = sw_sku_serialize(&f.t, j, blob, sizeof(blob));
+        assert_int_equal(blob[0], 4);
+        assert_int_equal(n, BLOB_SCALAR(SC_STOCKOUT + 1) + BLOB_WATCH + BLOB_SHELF + 5 + 3 * 2);
+        assert_int_equal(sw_sku_restore(&g.t, "OLD", 3, blob, (size_t)n), 0);
+        assert_int_equal(sw_sku_table_find(&g.t, "OLD", 3, &j), 0);
+        assert_int_equal(sw_sku_at(&g.t, j)->price_watch.list_since, SW_WATCH_DAY_NONE);
+        assert_int_equal(sw_sku_sold(&g.t, j, D0 + 1), 256);
+        fixture_done(&f);
+        fixture_done(&g);
+}
+
 static void test_restore_malformed(void **state)
 {
         struct fixture f, g;
@@ -1378,12 +1501,14 @@ int main(void)
             cmocka_unit_test(test_dirty),
             cmocka_unit_test(test_serialize_restore),
             cmocka_unit_test(test_restore_version_2),
+            cmocka_unit_test(test_restore_version_3),
             cmocka_unit_test(test_blob_max),
             cmocka_unit_test(test_restore_shorter_history),
             cmocka_unit_test(test_restore_shelf_pool_full),
             cmocka_unit_test(test_restore_forecast_ring_lengths),
             cmocka_unit_test(test_restore_categories_full),
             cmocka_unit_test(test_restore_keeps_dirty_list_consistent),
+            cmocka_unit_test(test_restore_version_2_by_hand),
             cmocka_unit_test(test_restore_malformed),
             cmocka_unit_test(test_sold_fast_pool),
             cmocka_unit_test(test_series_match_per_day),

@@ -213,9 +213,8 @@ static void test_ghost_seed_cleared(void **state)
         check_ghost(&c, &f);
 }
 
-static void test_ml_detected(void **state)
+static void check_ml_detected(enum sw_feature_set set)
 {
-        (void)state;
         struct sw_anomaly_json_ctx c = ctx();
         struct sw_finding f = finding(SW_ANOMALY_ML_DETECTED);
         const cJSON *m, *x, *k;
@@ -234,19 +233,35 @@ static void test_ml_detected(void **state)
         f.ml.contributions[7] = 0.00005;
         f.ml.z = 3.712345678901;
         f.ml.threshold = NAN;
+        f.ml.feature_set = (uint8_t)set;
+        f.ml.cause = SW_ML_CAUSE_PAID_PRICE;
+        f.ml.strength = 2.25;
         root = render_and_check(&c, &f, NULL, &m);
         x = check_object(&m, "features");
         for (int i = 0; i < SW_FEAT_COUNT; i++)
-                check_double(&x, sw_feature_name((enum sw_feature)i), f.ml.features[i]);
+                check_double(&x, sw_feature_name_in(set, i), f.ml.features[i]);
         check_end(x);
         k = check_object(&m, "contributions");
         for (int i = 0; i < SW_FEAT_COUNT; i++)
-                check_rounded(&k, sw_feature_name((enum sw_feature)i), f.ml.contributions[i], 1e4);
+                check_rounded(&k, sw_feature_name_in(set, i), f.ml.contributions[i], 1e4);
         check_end(k);
         check_double(&m, "z", f.ml.z);
         check_double(&m, "threshold", f.ml.threshold);
+        /* The seed's metadata is the previous system's; the scaled one says the cause. */
+        if (set == SW_FEATURES_SCALED) {
+                check_string(&m, "feature_set", "scaled");
+                check_string(&m, "cause", "paid_price");
+                check_double(&m, "strength", 2.25);
+        }
         check_end(m);
         cJSON_Delete(root);
+}
+
+static void test_ml_detected(void **state)
+{
+        (void)state;
+        check_ml_detected(SW_FEATURES_SEED);
+        check_ml_detected(SW_FEATURES_SCALED);
 }
 
 static void check_stock(const struct sw_anomaly_json_ctx *c, const struct sw_finding *f,

@@ -122,7 +122,7 @@ static void test_a_full_outbox_keeps_the_newest_rows(void **state)
         double started = h_mono_s();
         h_daemon_start(&d, dir, conf, local.port);
         assert_int_equal(h_storesim(local.port, dir, "sim.log", "--profile", "basic", "--days", "30", "--warmup", "14",
-                                    "--skus", "150", "--seed", "5", "--quiet", NULL),
+                                    "--skus", "400", "--seed", "5", "--quiet", NULL),
                          0);
         h = h_health(local.port, PREFIX);
         double produced = h_json_number(h, "outbox.depth");

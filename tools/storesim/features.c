@@ -9,15 +9,17 @@
 
 #include "storesim.h"
 
-/* Columns of --features-out: the daemon's feature names in its order, then the label; what
- * tools/bench/iforest_parity.py --features reads. */
-const char sim_features_header[] = "sales_7d,sales_trend_7d,quantity_on_hand,unit_price,"
-                                   "day_of_week,is_holiday,stock_turnover,price_vs_avg";
+/* The columns of --features-out: the daemon's feature names in its order (the same on every
+ * day: the first reply's become the header, with "label" after them), what
+ * tools/bench/iforest_parity.py --features reads. The seed feature set's header was
+ * "sales_7d,sales_trend_7d,quantity_on_hand,unit_price,day_of_week,is_holiday,stock_turnover,
+ * price_vs_avg,label"; the scaled set has its own names. */
 
-/* Whether the reply's feature names are, in order, the columns of sim_features_header. */
-static bool sim_features_match(const cJSON *names)
+/* Whether the reply's feature names are SIM_FEATURES strings and, after the first day, the
+ * header's; the first day's are kept and written as the header. */
+static bool sim_features_match(struct sim *s, const cJSON *names)
 {
-        char joined[sizeof(sim_features_header) + 1] = "";
+        char joined[sizeof(s->features_names)] = "";
         size_t len = 0;
         const cJSON *n;
         if (cJSON_GetArraySize(names) != SIM_FEATURES)
@@ -25,13 +27,18 @@ static bool sim_features_match(const cJSON *names)
         cJSON_ArrayForEach(n, names)
         {
                 const char *v = cJSON_GetStringValue(n);
-                int w = v ? snprintf(joined + len, sizeof(joined) - len, "%s%s", len ? "," : "", v)
-                          : -1;
+                int w = v && *v && !strchr(v, ',') ? snprintf(joined + len, sizeof(joined) - len,
+                                                              "%s%s", len ? "," : "", v)
+                                                   : -1;
                 if (w < 0 || (size_t)w >= sizeof(joined) - len)
                         return false;
                 len += (size_t)w;
         }
-        return strcmp(joined, sim_features_header) == 0;
+        if (s->features_names[0])
+                return strcmp(joined, s->features_names) == 0;
+        memcpy(s->features_names, joined, len + 1);
+        fprintf(s->features_file, "%s,label\n", joined);
+        return true;
 }
 
 /* Whether a row of the reply has a SKU code and SIM_FEATURES numbers. */
@@ -71,7 +78,7 @@ int sim_write_features(struct sim *s, sw_day_t as_of)
         if (r < 0)
                 return r;
         const cJSON *rows = cJSON_GetObjectItemCaseSensitive(s->reply, "rows"), *row;
-        if (!sim_features_match(cJSON_GetObjectItemCaseSensitive(s->reply, "features")) ||
+        if (!sim_features_match(s, cJSON_GetObjectItemCaseSensitive(s->reply, "features")) ||
             !cJSON_IsArray(rows) || strcmp(sim_json_str(s->reply, "as_of"), date) != 0)
                 return -EBADMSG;
         int n = cJSON_GetArraySize(rows), i = 0;

@@ -75,7 +75,6 @@ static int sim_setup(struct sim *s)
         if (s->opt.features_path) {
                 if (!(s->features_file = fopen(s->opt.features_path, "w")))
                         return -errno;
-                fprintf(s->features_file, "%s,label\n", sim_features_header);
         }
         if (s->opt.counts_path && !(s->counts_file = fopen(s->opt.counts_path, "w")))
                 return -errno;

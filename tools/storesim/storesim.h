@@ -150,9 +150,6 @@ enum sim_episode_kind {
 extern const char *const sim_kind_names[SIM_KINDS];
 /* Days after an episode's end that the detectors' inputs still show it; truth.c. */
 extern const sw_day_t sim_kind_after[SIM_KINDS];
-/* Columns of --features-out before the label; features.c. */
-extern const char sim_features_header[];
-
 /* Fields of a SKU's 07:00 inventory item beyond day 0's full record. */
 #define SIM_PUBLISH_ON_HAND 1u
 #define SIM_PUBLISH_PRICE   2u
@@ -296,6 +293,8 @@ struct sim {
         FILE *anomalies_file;             /* --anomalies, or NULL */
         FILE *features_file;              /* --features-out, or NULL */
         unsigned long feature_rows;       /* rows written to it */
+        char features_names[512];         /* the daemon's feature names, joined with ',': the
+                                             file's header ("" until the first reply) */
         unsigned long feature_positives;  /* of those, labelled 1 */
         unsigned feature_days_skipped;    /* days without rows: no or a bad ml-features reply */
         bool has_as_of;                   /* some detect succeeded */

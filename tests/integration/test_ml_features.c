@@ -1,0 +1,105 @@
+/* The Isolation Forest's two feature sets with the real daemon: ml-features follows
+ * detectors.ml.features, and a model learnt on one set is never used to score the other. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define PREFIX "retail/demo/store1"
+
+/* The daemon's ml-features reply as of a day of the simulated window. */
+static cJSON *features(int port)
+{
+        cJSON *j = h_command_within(port, PREFIX, "ml-features", "{\"limit\":3}", 30);
+        assert_non_null(j);
+        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "ok")));
+        assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "features")), 8);
+        return j;
+}
+
+/* Lines of the daemon's log (appended across restarts) that hold needle. */
+static int log_count(const struct h_daemon *d, const char *needle)
+{
+        char *log = h_read_file(d->log);
+        assert_non_null(log);
+        int n = h_count(log, needle);
+        free(log);
+        return n;
+}
+
+static void test_feature_sets_and_a_model_of_the_other_set(void **state)
+{
+        struct h_broker b = {0};
+        struct h_daemon d = {0};
+        char dir[256], seed_conf[1024], scaled_conf[1024];
+        (void)state;
+        h_tmpdir(dir, sizeof(dir));
+        h_broker_start(&b, 0, NULL);
+        h_config(seed_conf, sizeof(seed_conf), b.port, dir,
+                 "detectors: { ml: { features = \"seed\"; }; };\n");
+        h_config(scaled_conf, sizeof(scaled_conf), b.port, dir, "");
+
+        /* The seed set: the previous system's names, and a model learnt on them. */
+        h_daemon_start(&d, dir, seed_conf, b.port);
+        assert_int_equal(h_storesim(b.port, dir, "sim.log", "--profile", "basic", "--days", "21",
+                                    "--warmup", "14", "--skus", "150", "--seed", "11", "--quiet",
+                                    NULL),
+                         0);
+        cJSON *h = h_health(b.port, PREFIX);
+        assert_true(cJSON_IsTrue(h_json_item(h, "detectors.ml_detected.model")));
+        cJSON_Delete(h);
+        cJSON *f = features(b.port);
+        assert_string_equal(h_json_string(f, "feature_set"), "seed");
+        assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(f, "features"), 0)->valuestring,
+                            "sales_7d");
+        cJSON_Delete(f);
+        h_daemon_stop(&d, SIGTERM);
+
+        /* Restarted on the scaled set: the stored model is of the other set, not loaded. */
+        h_daemon_start(&d, dir, scaled_conf, b.port);
+        h = h_health(b.port, PREFIX);
+        assert_false(cJSON_IsTrue(h_json_item(h, "detectors.ml_detected.model")));
+        cJSON_Delete(h);
+        assert_int_equal(log_count(&d, "Stored ML model is of other features"), 1);
+        assert_int_equal(log_count(&d, "Stored ML reservoir holds other features"), 1);
+        f = features(b.port);
+        assert_string_equal(h_json_string(f, "feature_set"), "scaled");
+        assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(f, "features"), 0)->valuestring,
+                            "sales_vs_usual");
+        cJSON_Delete(f);
+        /* A detection feeds the scaled rows (trains once there are enough); a restart then
+         * keeps the reservoir, and the old model stays unused until a new one replaces it. */
+        cJSON *r = h_command_within(b.port, PREFIX, "detect", "{}", 60);
+        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
+        assert_non_null(h_json_item(r, "detectors.ml_detected.unexplained"));
+        cJSON_Delete(r);
+        h = h_health(b.port, PREFIX);
+        bool trained = cJSON_IsTrue(h_json_item(h, "detectors.ml_detected.model"));
+        cJSON_Delete(h);
+        h_daemon_stop(&d, SIGTERM);
+        h_daemon_start(&d, dir, scaled_conf, b.port);
+        h = h_health(b.port, PREFIX);
+        assert_true(cJSON_IsTrue(h_json_item(h, "detectors.ml_detected.model")) == trained);
+        assert_true(h_json_number(h, "detectors.ml_detected.reservoir") > 0);
+        cJSON_Delete(h);
+        assert_int_equal(log_count(&d, "Stored ML reservoir holds other features"), 1);
+        assert_int_equal(log_count(&d, "Stored ML model is of other features"), trained ? 1 : 2);
+        h_finish_test(&d, &b, dir);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_feature_sets_and_a_model_of_the_other_set),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
