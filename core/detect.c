@@ -56,8 +56,42 @@ int sw_detector_init(struct sw_detector *d, struct sw_sku_table *skus, struct sw
         d->weekday_n = 0;
         d->quiet_updates = false;
         d->tuning = NULL;
+        d->day_open = false;
+        d->day_as_of = SW_DAY_NONE;
         sw_ghost_pool_reset(&d->pool);
         return 0;
+}
+
+void sw_detect__store_context(struct sw_detector *d, sw_day_t as_of)
+{
+        uint32_t h = d->skus->p.history_days;
+        sw_day_t first = as_of - (sw_day_t)h;
+        if (d->day_open && d->day_as_of == as_of)
+                return;
+        sw_store_context_begin(&d->context, d->cal, first, h);
+        for (uint32_t i = 0; i < d->skus->count; i++) {
+                const struct sw_sku *s = sw_sku_at(d->skus, i);
+                if (s->last_day == SW_DAY_NONE || s->first_day >= as_of)
+                        continue;
+                /* Days the ring does not hold read as 0: no sale seen. */
+                sw_sku_sold_series(d->skus, i, first, h, d->scratch_sales);
+                sw_store_context_add(&d->context, s->category, d->scratch_sales,
+                                     s->first_day > first ? (uint32_t)(s->first_day - first) : 0);
+        }
+        sw_store_context_finish(&d->context);
+}
+
+void sw_detect_day_begin(struct sw_detector *d, sw_day_t as_of)
+{
+        d->day_open = false;
+        sw_detect__store_context(d, as_of);
+        d->day_open = true;
+        d->day_as_of = as_of;
+}
+
+void sw_detect_day_end(struct sw_detector *d)
+{
+        d->day_open = false;
 }
 
 /* Say why an episode ended, in place of the (now moot) evidence text. */

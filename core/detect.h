@@ -116,6 +116,9 @@ struct sw_detector {
                                                     not re-detections (the minute sweep) */
         const struct sw_tuning *tuning;          /* evidence scales learnt from outcomes (not
                                                     owned); NULL = every scale 1 */
+        bool day_open;                           /* between sw_detect_day_begin and _end: the
+                                                    context is day_as_of's, shared by the runs */
+        sw_day_t day_as_of;                      /* the open day's detection day */
 };
 
 /* Scratch bytes for the detector's per-SKU series, the store context of a window of
@@ -127,6 +130,14 @@ size_t sw_detector_memory_size(uint16_t history_days, uint16_t max_categories,
 int sw_detector_init(struct sw_detector *d, struct sw_sku_table *skus, struct sw_anomaly_book *book,
                      const struct sw_store_calendar *cal, uint32_t max_candidates, void *mem,
                      size_t size);
+
+/*
+ * Runs of several detectors over the same data (ghost stock, then the ML detector, with no
+ * ingest between them) may share the store context of as_of: begin builds it once, the runs
+ * for as_of in between use it, end lets it go. A run outside begin/end builds its own.
+ */
+void sw_detect_day_begin(struct sw_detector *d, sw_day_t as_of);
+void sw_detect_day_end(struct sw_detector *d);
 
 /* Ghost stock as of the start of as_of (completed days before it). */
 int sw_detect_ghost(struct sw_detector *d, sw_day_t as_of, sw_finding_fn fn, void *ctx,

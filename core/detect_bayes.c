@@ -45,23 +45,16 @@ static struct sw_ghost_series series_of(const struct sw_detector *d, const struc
         return ser;
 }
 
-/* Pass 1: every SKU's breadth into the store context, a sample's fits into the pool. */
+/* Pass 1: the store context, a sample's fits into the pool. */
 static int pass_context_and_pool(struct sw_detector *d, sw_day_t as_of)
 {
         uint32_t h = d->skus->p.history_days, stride = d->skus->count / POOL_SAMPLE_SKUS + 1;
-        sw_store_context_begin(&d->context, d->cal, as_of - (sw_day_t)h, h);
+        sw_detect__store_context(d, as_of);
         sw_ghost_pool_reset(&d->pool);
-        for (uint32_t i = 0; i < d->skus->count; i++) {
+        for (uint32_t i = 0; i < d->skus->count; i += stride) {
                 const struct sw_sku *s = sw_sku_at(d->skus, i);
                 uint32_t known, n;
                 if (s->last_day == SW_DAY_NONE || s->first_day >= as_of)
-                        continue;
-                /* Days the ring does not hold read as 0: no sale seen. */
-                sw_day_t first = as_of - (sw_day_t)h;
-                sw_sku_sold_series(d->skus, i, first, h, d->scratch_sales);
-                sw_store_context_add(&d->context, s->category, d->scratch_sales,
-                                     s->first_day > first ? (uint32_t)(s->first_day - first) : 0);
-                if (i % stride != 0)
                         continue;
                 struct sw_ghost_fit fit;
                 n = sw_detect__fill_series(d, i, as_of, &known);
@@ -74,7 +67,6 @@ static int pass_context_and_pool(struct sw_detector *d, sw_day_t as_of)
                         return r;
                 sw_ghost_pool_add(&d->pool, &d->ghost, &fit);
         }
-        sw_store_context_finish(&d->context);
         sw_ghost_pool_finish(&d->pool);
         return 0;
 }
@@ -260,13 +252,16 @@ static int evaluate_sku(struct sw_detector *d, uint32_t i, sw_day_t as_of, bool 
         sw_day_t last_sale =
             fit.has_sale ? as_of - (sw_day_t)(n - fit.last_sale) : as_of - (sw_day_t)known - 1;
         struct sw_ghost_shelf sh = shelf_evidence(d, i, last_sale);
+        int32_t on_hand = trusted_on_hand(d, s, &fit, as_of, n, h - n);
+        double scale = sw_detect__scale(d, SW_ANOMALY_GHOST_STOCK, s);
+        sum->evaluated++;
+        if (!open && !sw_ghost_bayes_may_flag(&d->ghost, &ser, &fit, &sh, on_hand, scale))
+                return 0;
         finding_of(&f, i, as_of);
-        r = sw_ghost_bayes_evaluate(
-            &d->ghost, &d->pool, &ser, &fit, &sh, trusted_on_hand(d, s, &fit, as_of, n, h - n),
-            sw_detect__sku_price(s), sw_detect__scale(d, SW_ANOMALY_GHOST_STOCK, s), &f.ghost);
+        r = sw_ghost_bayes_evaluate(&d->ghost, &d->pool, &ser, &fit, &sh, on_hand,
+                                    sw_detect__sku_price(s), scale, &f.ghost);
         if (r < 0)
                 return r;
-        sum->evaluated++;
         if (!open) {
                 if (f.ghost.flagged)
                         candidate_push(d,

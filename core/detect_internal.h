@@ -20,6 +20,9 @@ uint32_t sw_detect__fill_series(struct sw_detector *d, uint32_t index, sw_day_t 
                                 uint32_t *ret_known);
 /* Store-local day of a Unix time, or fallback when it is unset or cannot be converted. */
 sw_day_t sw_detect__day_of(const struct sw_detector *d, uint32_t ts, sw_day_t fallback);
+/* The store context of [as_of - history_days, as_of) into d->context: kept when
+ * sw_detect_day_begin built it for as_of, else built from every SKU's sales. */
+void sw_detect__store_context(struct sw_detector *d, sw_day_t as_of);
 /* Ghost stock, bayes mode (core/detect_bayes.c). */
 int sw_detect__ghost_bayes(struct sw_detector *d, sw_day_t as_of, sw_finding_fn fn, void *ctx,
                            struct sw_detect_summary *sum);
@@ -28,6 +31,11 @@ int sw_detect__ghost_bayes(struct sw_detector *d, sw_day_t as_of, sw_finding_fn 
  * episode, and the admission of the day's candidates. */
 void sw_detect__ml_context(struct sw_detector *d, struct sw_ml_run *run, sw_day_t as_of);
 struct sw_scaled_inputs sw_detect__ml_inputs(struct sw_detector *d, const struct sw_ml_run *run);
+/* Whether SKU i's explanation (the forest's contributions) can matter: an open episode, or
+ * a feature past its cause's bound. When it cannot, sw_detect__ml_scaled_sku takes NULL
+ * detail, contributions and fn: the SKU-day is only counted. */
+bool sw_detect__ml_scaled_explains(struct sw_detector *d, const struct sw_ml_params *p,
+                                   uint32_t i, const float *x, const struct sw_scaled_detail *dt);
 int sw_detect__ml_scaled_sku(struct sw_detector *d, const struct sw_ml_params *p,
                              struct sw_ml_run *run, uint32_t i, sw_day_t as_of, const float *x,
                              const struct sw_scaled_detail *dt, double score,

@@ -176,24 +176,45 @@ static void pass_score(struct sw_detector *d, const struct sw_ml_params *p, stru
                 score_batch(run, tails, batch, idx, nb, m);
 }
 
-int sw_detect_ml(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run,
-                 sw_day_t as_of, sw_finding_fn fn, void *ctx, struct sw_detect_summary *ret)
-{
-        struct sw_detect_summary sum = {0};
-        struct score_moments m = {0};
-        float x[SW_FEAT_COUNT];
-        int r;
+/* Scaled SKU-days that can have no cause and no open episode: they are only counted (quiet
+ * or unexplained), so they are scored in batches, without explanations. */
+struct count_batch {
+        float rows[ML_BATCH * SW_FEAT_COUNT]; /* their features */
+        uint32_t idx[ML_BATCH];               /* their SKU indexes */
+        uint32_t n;                           /* rows held */
+};
 
-        sw_ml_prepare(d, p, run, as_of);
-        if (run->above && forest_ready(run))
-                memset(run->above, 0, ((size_t)d->skus->count + 63) / 64 * sizeof(uint64_t));
-        pass_score(d, p, run, as_of, &m, &sum);
-        /* Pass 2: flag against the threshold and the day's spread. Only SKUs at or above the
-         * threshold, or with an open episode, can report anything: only those are scored
-         * again, with their explanation (the same score as pass 1). */
-        for (uint32_t i = 0; forest_ready(run) && i < d->skus->count; i++) {
+static int flush_counted(struct sw_detector *d, const struct sw_ml_params *p,
+                         struct sw_ml_run *run, sw_day_t as_of, struct count_batch *b,
+                         const struct score_moments *m, struct sw_detect_summary *sum)
+{
+        double scores[ML_BATCH], sd = moments_sd(m);
+        if (b->n == 0)
+                return 0;
+        int r = sw_iforest_score_many(run->forest, b->rows, b->n, scores);
+        for (uint32_t k = 0; k < b->n && r == 0; k++) {
+                double z = sd > 0 ? (scores[k] - m->mean) / sd : 0;
+                r = sw_detect__ml_scaled_sku(d, p, run, b->idx[k], as_of,
+                                             b->rows + (size_t)k * SW_FEAT_COUNT, NULL, scores[k],
+                                             NULL, z, NULL, NULL, sum);
+        }
+        b->n = 0;
+        return r;
+}
+
+/* Pass 2: flag against the threshold and the day's spread. Only SKUs at or above the
+ * threshold, rare on a feature, or with an open episode, can report anything: only those
+ * are scored again (the same score as pass 1), with their explanation when it can matter. */
+static int pass_flag(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run,
+                     sw_day_t as_of, const struct score_moments *m, sw_finding_fn fn, void *ctx,
+                     struct sw_detect_summary *sum)
+{
+        struct count_batch counted = {.n = 0};
+        int r = 0;
+        for (uint32_t i = 0; r == 0 && i < d->skus->count; i++) {
                 struct sw_scaled_detail dt;
                 double contributions[SW_FEAT_COUNT];
+                float x[SW_FEAT_COUNT];
 #ifdef SW_ML_DEBUG
                 if (ml_features(d, p, run, i, as_of, x, &dt) < 0)
                         continue;
@@ -201,19 +222,40 @@ int sw_detect_ml(struct sw_detector *d, const struct sw_ml_params *p, struct sw_
                 if (!ml_may_flag(d, run, i) || ml_features(d, p, run, i, as_of, x, &dt) < 0)
                         continue;
 #endif
+                if (p->features == SW_FEATURES_SCALED &&
+                    !sw_detect__ml_scaled_explains(d, p, i, x, &dt)) {
+                        memcpy(counted.rows + (size_t)counted.n * SW_FEAT_COUNT, x, sizeof(x));
+                        counted.idx[counted.n++] = i;
+                        if (counted.n == ML_BATCH)
+                                r = flush_counted(d, p, run, as_of, &counted, m, sum);
+                        continue;
+                }
                 double score = sw_iforest_contributions(run->forest, x, contributions);
-                double sd = moments_sd(&m), z = sd > 0 ? (score - m.mean) / sd : 0;
+                double sd = moments_sd(m), z = sd > 0 ? (score - m->mean) / sd : 0;
                 if (p->features == SW_FEATURES_SEED)
-                        r = flag_sku(d, p, run, i, as_of, x, score, contributions, z, fn, ctx,
-                                     &sum);
+                        r = flag_sku(d, p, run, i, as_of, x, score, contributions, z, fn, ctx, sum);
                 else
                         r = sw_detect__ml_scaled_sku(d, p, run, i, as_of, x, &dt, score,
-                                                     contributions, z, fn, ctx, &sum);
-                if (r < 0)
-                        return r;
+                                                     contributions, z, fn, ctx, sum);
         }
-        if (p->features == SW_FEATURES_SCALED && forest_ready(run)) {
-                r = sw_detect__ml_admit(d, p, run, as_of, fn, ctx, &sum);
+        return r < 0 ? r : flush_counted(d, p, run, as_of, &counted, m, sum);
+}
+
+int sw_detect_ml(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run,
+                 sw_day_t as_of, sw_finding_fn fn, void *ctx, struct sw_detect_summary *ret)
+{
+        struct sw_detect_summary sum = {0};
+        struct score_moments m = {0};
+        int r;
+
+        sw_ml_prepare(d, p, run, as_of);
+        if (run->above && forest_ready(run))
+                memset(run->above, 0, ((size_t)d->skus->count + 63) / 64 * sizeof(uint64_t));
+        pass_score(d, p, run, as_of, &m, &sum);
+        if (forest_ready(run)) {
+                r = pass_flag(d, p, run, as_of, &m, fn, ctx, &sum);
+                if (r == 0 && p->features == SW_FEATURES_SCALED)
+                        r = sw_detect__ml_admit(d, p, run, as_of, fn, ctx, &sum);
                 if (r < 0)
                         return r;
         }

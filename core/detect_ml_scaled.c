@@ -10,23 +10,12 @@
 void sw_detect__ml_context(struct sw_detector *d, struct sw_ml_run *run, sw_day_t as_of)
 {
         uint32_t h = d->skus->p.history_days;
-        sw_day_t first = as_of - (sw_day_t)h;
         double *units = run->days, *known = run->days + h;
-        memset(run->days, 0, 2 * (size_t)h * sizeof(double));
-        sw_store_context_begin(&d->context, d->cal, first, h);
-        for (uint32_t i = 0; i < d->skus->count; i++) {
-                const struct sw_sku *s = sw_sku_at(d->skus, i);
-                if (s->last_day == SW_DAY_NONE || s->first_day >= as_of)
-                        continue;
-                uint32_t from = s->first_day > first ? (uint32_t)(s->first_day - first) : 0;
-                sw_sku_sold_series(d->skus, i, first, h, d->scratch_sales);
-                sw_store_context_add(&d->context, s->category, d->scratch_sales, from);
-                for (uint32_t k = from; k < h; k++) {
-                        units[k] += d->scratch_sales[k];
-                        known[k] += 1.0;
-                }
+        sw_detect__store_context(d, as_of);
+        for (uint32_t k = 0; k < h; k++) {
+                units[k] = (double)d->context.store_units[k];
+                known[k] = d->context.store_known[k];
         }
-        sw_store_context_finish(&d->context);
         sw_features_day_factors(units, known, h, &d->context, run->days + 3 * (size_t)h,
                                 run->days + 2 * (size_t)h);
 }
@@ -155,6 +144,14 @@ static void candidate_push(const struct sw_ml_params *p, struct sw_ml_run *run,
         }
 }
 
+bool sw_detect__ml_scaled_explains(struct sw_detector *d, const struct sw_ml_params *p,
+                                   uint32_t i, const float *x, const struct sw_scaled_detail *dt)
+{
+        sw_day_t since;
+        return sw_anomaly_book_find(d->book, SW_ANOMALY_ML_DETECTED, i, &since) == 0 ||
+               sw_ml_cause_possible(&p->cause, x, dt);
+}
+
 int sw_detect__ml_scaled_sku(struct sw_detector *d, const struct sw_ml_params *p,
                              struct sw_ml_run *run, uint32_t i, sw_day_t as_of, const float *x,
                              const struct sw_scaled_detail *dt, double score,
@@ -168,7 +165,7 @@ int sw_detect__ml_scaled_sku(struct sw_detector *d, const struct sw_ml_params *p
         bool above = sw_iforest_is_anomaly(run->forest, score), unusual = above || rare;
         bool open = sw_anomaly_book_find(d->book, SW_ANOMALY_ML_DETECTED, i, &since) == 0;
         struct sw_ml_verdict v = {.cause = SW_ML_CAUSE_NONE, .feature = -1};
-        if (unusual)
+        if (unusual && contributions)
                 v = sw_ml_cause_find(&p->cause, x, contributions, rare, dt);
         if (open) {
                 /* An episode stays open while the SKU-day stays unusual with a cause. */

@@ -106,27 +106,6 @@ struct series {
         uint16_t category;        /* the SKU's category, for category shortfalls */
 };
 
-static bool usable(const struct series *s, sw_day_t day)
-{
-        if (day < s->known_from || day < s->from)
-                return false;
-        if (s->out_to != SW_DAY_NONE && day >= s->out_from && day <= s->out_to)
-                return false;
-        if (!s->context)
-                return true;
-        int64_t c = (int64_t)day - s->context->from;
-        return c < 0 || c >= (int64_t)s->context->n ||
-               !sw_store_context_censored(s->context, s->category, (uint32_t)c);
-}
-
-static double day_factor(const struct series *s, sw_day_t day)
-{
-        if (!s->context || !s->day_factor)
-                return 1.0;
-        int64_t c = (int64_t)day - s->context->from;
-        return c < 0 || c >= (int64_t)s->context->n ? 1.0 : s->day_factor[c];
-}
-
 /* Units, usable days and their day factors summed over [a, b]. */
 struct span_sum {
         double units;  /* units sold */
@@ -134,17 +113,67 @@ struct span_sum {
         double weight; /* sum of their day factors: the usual days they are worth */
 };
 
-static struct span_sum span(const struct series *s, sw_day_t a, sw_day_t b)
+/* The spans sales_detail reads. */
+struct spans {
+        struct span_sum week[SW_SF_BASELINE_WEEKS + 1]; /* [0]: the last 7 days; [k]: k weeks
+                                                           before them */
+        struct span_sum last3;                          /* the last 3 days */
+        struct span_sum before;                         /* every day before the last 7 */
+};
+
+/* Whether window day c of the store context is left out for the SKU's category. */
+static bool context_out(const struct series *s, int64_t c)
 {
-        struct span_sum r = {0};
+        return c >= 0 && c < (int64_t)s->context->n &&
+               sw_store_context_censored(s->context, s->category, (uint32_t)c);
+}
+
+/*
+ * Add the usable days of [a, b] to *x and, if y is not NULL, to *y, in day order. A day is
+ * usable from the SKU's first known day on, outside its latest stock-out and the days the
+ * store context leaves out; it is worth its store day factor. The sums are kept in locals
+ * (registers) and each accumulates in day order, so every span sums exactly as on its own.
+ */
+static void span_into(const struct series *s, sw_day_t a, sw_day_t b, struct span_sum *x,
+                      struct span_sum *y)
+{
+        struct span_sum sx = *x, sy = y ? *y : (struct span_sum){0};
+        int64_t shift = s->context ? (int64_t)s->from - s->context->from : 0;
+        const double *factor = s->context ? s->day_factor : NULL;
+        bool out_known = s->out_to != SW_DAY_NONE;
+        if (a < s->known_from)
+                a = s->known_from;
+        if (a < s->from)
+                a = s->from;
         for (sw_day_t d = a; d <= b; d++) {
-                if (!usable(s, d))
+                int64_t i = (int64_t)d - s->from, c = i + shift;
+                if ((out_known && d >= s->out_from && d <= s->out_to) ||
+                    (s->context && context_out(s, c)))
                         continue;
-                r.units += s->sold[d - s->from];
-                r.days++;
-                r.weight += day_factor(s, d);
+                double units = s->sold[i];
+                double f = factor && c >= 0 && c < (int64_t)s->context->n ? factor[c] : 1.0;
+                sx.units += units;
+                sx.days++;
+                sx.weight += f;
+                sy.units += units;
+                sy.days++;
+                sy.weight += f;
         }
-        return r;
+        *x = sx;
+        if (y)
+                *y = sy;
+}
+
+static void spans_of(const struct series *s, sw_day_t as_of, struct spans *r)
+{
+        memset(r, 0, sizeof(*r));
+        span_into(s, s->from, as_of - 1 - 7 * (SW_SF_BASELINE_WEEKS + 1), &r->before, NULL);
+        for (int k = SW_SF_BASELINE_WEEKS; k >= 1; k--) {
+                sw_day_t b = as_of - 1 - 7 * k;
+                span_into(s, b - 6, b, &r->before, &r->week[k]);
+        }
+        span_into(s, as_of - 7, as_of - 4, &r->week[0], NULL);
+        span_into(s, as_of - 3, as_of - 1, &r->week[0], &r->last3);
 }
 
 /* The usual level and the last 7 and 3 days, into ret. Returns the rate of the week before
@@ -153,34 +182,34 @@ static double sales_detail(const struct series *s, sw_day_t as_of, struct sw_sca
 {
         double prev = -1.0, units = 0.0, weight = 0.0;
         uint32_t n = 0;
+        struct spans sp;
+        spans_of(s, as_of, &sp);
         for (int k = 1; k <= SW_SF_BASELINE_WEEKS; k++) {
-                sw_day_t b = as_of - 1 - 7 * k;
-                struct span_sum w = span(s, b - 6, b);
-                if (w.days < SW_SF_MIN_WEEK_DAYS || !(w.weight > 0.0))
+                const struct span_sum *w = &sp.week[k];
+                if (w->days < SW_SF_MIN_WEEK_DAYS || !(w->weight > 0.0))
                         continue;
                 n++;
-                units += w.units;
-                weight += w.weight;
+                units += w->units;
+                weight += w->weight;
                 if (k == 1)
-                        prev = w.units / w.weight;
+                        prev = w->units / w->weight;
         }
-        struct span_sum w7 = span(s, as_of - 7, as_of - 1), w3 = span(s, as_of - 3, as_of - 1);
-        ret->s7 = w7.units;
-        ret->s3 = w3.units;
-        ret->days7 = w7.days;
+        const struct span_sum *w7 = &sp.week[0], *w3 = &sp.last3, *all = &sp.before;
+        ret->s7 = w7->units;
+        ret->s3 = w3->units;
+        ret->days7 = w7->days;
         ret->has_level = n >= SW_SF_MIN_BASELINE_WEEKS;
         /* The mean over all the history held before the last 7 days: what the store stocks
          * for (the usual order), which a few slow weeks of lumpy demand do not move. */
-        struct span_sum all = span(s, s->from, as_of - 8);
         if (ret->has_level) {
                 ret->level = units / weight;
-                ret->mean_level = all.weight > 0.0 ? all.units / all.weight : 0.0;
+                ret->mean_level = all->weight > 0.0 ? all->units / all->weight : 0.0;
         } else {
-                ret->level = ret->mean_level = w7.weight > 0.0 ? w7.units / w7.weight : 0.0;
+                ret->level = ret->mean_level = w7->weight > 0.0 ? w7->units / w7->weight : 0.0;
         }
-        ret->e7 = ret->level * w7.weight;
-        ret->e3 = ret->level * w3.weight;
-        ret->weight7 = w7.weight;
+        ret->e7 = ret->level * w7->weight;
+        ret->e3 = ret->level * w3->weight;
+        ret->weight7 = w7->weight;
         return prev;
 }
 

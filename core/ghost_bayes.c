@@ -37,13 +37,19 @@ unsigned sw_ghost_pool_class(double level)
         return c;
 }
 
-double sw_ghost_zero_probability(double mean, double phi)
+/* ln P(0 units) for a day of that mean under dispersion phi. */
+static double bayes__log_zero_probability(double mean, double phi)
 {
         if (!(mean > 0.0))
-                return 1.0;
+                return 0.0;
         if (!(phi > 1e-12))
-                return exp(-mean);
-        return exp(-log1p(phi * mean) / phi);
+                return -mean;
+        return -log1p(phi * mean) / phi;
+}
+
+double sw_ghost_zero_probability(double mean, double phi)
+{
+        return exp(bayes__log_zero_probability(mean, phi));
 }
 
 static double bayes__lbeta(double a, double b)
@@ -187,10 +193,11 @@ static void bayes__history_loglik(const struct sw_ghost_fit *f, double ret_ll[SW
                 for (unsigned k = 0; k < 7; k++) {
                         if (f->weekday_days[k] == 0)
                                 continue;
-                        double q = sw_ghost_zero_probability(f->level * f->weekday_factor[k], phi);
-                        q = fmin(fmax(q, Q_MIN), Q_MAX);
-                        ll += f->weekday_zero[k] * log(q) +
-                              (f->weekday_days[k] - f->weekday_zero[k]) * log1p(-q);
+                        double log_q = bayes__log_zero_probability(
+                            f->level * f->weekday_factor[k], phi);
+                        log_q = fmin(fmax(log_q, log(Q_MIN)), log(Q_MAX));
+                        ll += f->weekday_zero[k] * log_q +
+                              (f->weekday_days[k] - f->weekday_zero[k]) * log1p(-exp(log_q));
                 }
                 double x = 1.0 / f->level + phi, var = (2.0 + 6.0 * phi) / n * x * x;
                 ll += -0.5 * (own - phi) * (own - phi) / var - 0.5 * log(var);
@@ -291,15 +298,20 @@ static double bayes__run_log_p(const struct sw_ghost_pool *pool, const struct sw
                                const struct sw_ghost_fit *f, struct sw_ghost_result *r)
 {
         double w[SW_GHOST_DISPERSIONS], run[SW_GHOST_DISPERSIONS] = {0}, expected = 0.0;
+        uint32_t days[7] = {0};
         sw_ghost_dispersion_weights(pool, f, w);
-        for (uint32_t i = f->last_sale + 1; i < s->n; i++) {
-                if (s->censored[i])
+        /* Days of one weekday share a mean: the run is counted by weekday. */
+        for (uint32_t i = f->last_sale + 1; i < s->n; i++)
+                days[s->weekday[i]] += !s->censored[i];
+        for (unsigned k = 0; k < 7; k++) {
+                if (days[k] == 0)
                         continue;
-                double mu = f->level * f->weekday_factor[s->weekday[i]];
+                double mu = f->level * f->weekday_factor[k];
                 for (unsigned g = 0; g < SW_GHOST_DISPERSIONS; g++)
-                        run[g] += log(fmax(
-                            sw_ghost_zero_probability(mu, sw_ghost_dispersion_grid[g]), Q_MIN));
-                expected += mu;
+                        run[g] += days[k] * fmax(bayes__log_zero_probability(
+                                                     mu, sw_ghost_dispersion_grid[g]),
+                                                 log(Q_MIN));
+                expected += days[k] * mu;
         }
         r->dispersion = 0.0;
         for (unsigned g = 0; g < SW_GHOST_DISPERSIONS; g++) {
@@ -334,6 +346,30 @@ static enum sw_severity bayes__severity(const struct sw_ghost_params *p, double 
         if (probability >= p->warning_probability)
                 return SW_SEVERITY_WARNING;
         return SW_SEVERITY_INFO;
+}
+
+bool sw_ghost_bayes_may_flag(const struct sw_ghost_params *p, const struct sw_ghost_series *s,
+                             const struct sw_ghost_fit *f, const struct sw_ghost_shelf *shelf,
+                             int32_t on_hand, double scale)
+{
+        if (f->run_days == 0 || on_hand < (int64_t)p->min_on_hand)
+                return false;
+        bool tested = f->has_sale && f->history_days >= p->forecast.min_history_days &&
+                      f->level > 0.0;
+        if (!f->has_sale || !tested || !(scale > 0.0))
+                return true; /* the never-sold test, or the shelf alone: evaluate decides */
+        /* Each grid point's log P(0 units) is at least -mu (log1p(x) <= x), so the mixture's
+         * log P(run) is at least minus the expected units of the run. */
+        double expected = 0.0;
+        uint32_t days[7] = {0};
+        for (uint32_t i = f->last_sale + 1; i < s->n; i++)
+                days[s->weekday[i]] += !s->censored[i];
+        for (unsigned k = 0; k < 7; k++)
+                expected += days[k] * f->level * f->weekday_factor[k];
+        double prior = log(p->onset_rate / (1.0 - p->onset_rate));
+        double most = prior + expected / scale + bayes__shelf_llr(p, shelf, f->run_days);
+        double needed = log(p->min_probability / (1.0 - p->min_probability));
+        return most >= needed - 1e-9 * (1.0 + fabs(needed));
 }
 
 int sw_ghost_bayes_evaluate(const struct sw_ghost_params *p, const struct sw_ghost_pool *pool,

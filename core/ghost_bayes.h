@@ -101,6 +101,14 @@ void sw_ghost_pool_add(struct sw_ghost_pool *pool, const struct sw_ghost_params 
 void sw_ghost_pool_finish(struct sw_ghost_pool *pool);
 
 /*
+ * Whether sw_ghost_bayes_evaluate could flag the SKU: false only when it cannot, from a bound
+ * that needs neither the pool nor the dispersion grid (the run's evidence is at most its
+ * expected units, the Poisson case). Lets a detector skip the full test of most SKUs.
+ */
+bool sw_ghost_bayes_may_flag(const struct sw_ghost_params *p, const struct sw_ghost_series *s,
+                             const struct sw_ghost_fit *f, const struct sw_ghost_shelf *shelf,
+                             int32_t on_hand, double scale);
+/*
  * The verdict for one SKU from its fit. scale (>= 1 makes the test stricter) divides the
  * run's evidence, as learnt from outcomes. flagged means "a candidate": probability >=
  * min_probability and on-hand > 0; the store's daily budget is applied by the caller.

@@ -110,6 +110,15 @@ static struct sw_ml_verdict check(const struct sw_ml_cause_params *p, int f,
         return v;
 }
 
+bool sw_ml_cause_possible(const struct sw_ml_cause_params *p, const float x[SW_FEAT_COUNT],
+                          const struct sw_scaled_detail *dt)
+{
+        for (int f = 0; f < SW_FEAT_COUNT; f++)
+                if (check(p, f, x, dt).cause != SW_ML_CAUSE_NONE)
+                        return true;
+        return false;
+}
+
 struct sw_ml_verdict sw_ml_cause_find(const struct sw_ml_cause_params *p,
                                       const float x[SW_FEAT_COUNT],
                                       const double contributions[SW_FEAT_COUNT], unsigned rare,

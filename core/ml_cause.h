@@ -68,6 +68,11 @@ struct sw_ml_verdict {
 /* Wire name of a cause ("list_price", ...; "none"). */
 const char *sw_ml_cause_name(enum sw_ml_cause c);
 
+/* Whether any feature of the SKU-day passes its cause's bound: without one, sw_ml_cause_find
+ * finds no cause whatever the contributions (so they need not be computed). */
+bool sw_ml_cause_possible(const struct sw_ml_cause_params *p, const float x[SW_FEAT_COUNT],
+                          const struct sw_scaled_detail *dt);
+
 /* The cause of a flagged SKU-day, from its scaled features, their contributions, which of
  * them are rare (bit f for feature f, sw_feature_rare) and what they were made of. */
 struct sw_ml_verdict sw_ml_cause_find(const struct sw_ml_cause_params *p,

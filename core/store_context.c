@@ -17,7 +17,7 @@ static size_t context__bits_bytes(uint16_t max_days, uint16_t max_categories)
 
 size_t sw_store_context_memory_size(uint16_t max_days, uint16_t max_categories)
 {
-        return (size_t)max_days * (sizeof(double) + 2 * sizeof(uint32_t) + 1) +
+        return (size_t)max_days * (sizeof(double) + sizeof(uint64_t) + 2 * sizeof(uint32_t) + 1) +
                (size_t)max_days * max_categories * sizeof(uint16_t) +
                context__bits_bytes(max_days, max_categories) + 16;
 }
@@ -37,6 +37,8 @@ int sw_store_context_init(struct sw_store_context *c, const struct sw_store_cont
         c->max_categories = max_categories;
         c->scratch = (double *)(void *)at;
         at += (size_t)max_days * sizeof(double);
+        c->store_units = (uint64_t *)(void *)at;
+        at += (size_t)max_days * sizeof(uint64_t);
         c->store_breadth = (uint32_t *)(void *)at;
         at += (size_t)max_days * sizeof(uint32_t);
         c->store_known = (uint32_t *)(void *)at;
@@ -60,6 +62,7 @@ void sw_store_context_begin(struct sw_store_context *c, const struct sw_store_ca
         c->store_shortfalls = c->category_shortfalls = 0;
         c->newest_store_shortfall = SW_DAY_NONE;
         c->categories_seen = 0;
+        memset(c->store_units, 0, (size_t)n * sizeof(uint64_t));
         memset(c->store_breadth, 0, (size_t)n * sizeof(uint32_t));
         memset(c->store_known, 0, (size_t)n * sizeof(uint32_t));
         memset(c->category_breadth, 0, (size_t)c->max_days * c->max_categories * sizeof(uint16_t));
@@ -76,18 +79,18 @@ void sw_store_context_begin(struct sw_store_context *c, const struct sw_store_ca
 void sw_store_context_add(struct sw_store_context *c, uint16_t category, const uint16_t *sales,
                           uint32_t known_from)
 {
-        for (uint32_t i = known_from; i < c->n; i++)
-                c->store_known[i]++;
+        if (known_from < c->n)
+                c->store_known[known_from]++; /* summed up by finish */
         uint16_t *cat = category < c->max_categories
                             ? c->category_breadth + (size_t)category * c->max_days
                             : NULL;
+        /* Branch free, so that it vectorises: this runs for every SKU and day. */
         for (uint32_t i = 0; i < c->n; i++) {
-                if (sales[i] == 0)
-                        continue;
-                c->store_breadth[i]++;
-                if (cat && cat[i] < UINT16_MAX)
-                        cat[i]++;
+                c->store_units[i] += sales[i];
+                c->store_breadth[i] += sales[i] != 0;
         }
+        for (uint32_t i = 0; cat && i < c->n; i++)
+                cat[i] += (uint16_t)((sales[i] != 0) & (cat[i] != UINT16_MAX));
         if (cat && category >= c->categories_seen)
                 c->categories_seen = (uint16_t)(category + 1);
 }
@@ -185,12 +188,14 @@ static void context__mark_category(struct sw_store_context *c, uint32_t i, uint1
 
 void sw_store_context_finish(struct sw_store_context *c)
 {
-        if (!(c->p.shortfall_ratio > 0.0) || c->n == 0)
-                return;
         c->known_max = 0;
-        for (uint32_t i = 0; i < c->n; i++)
+        for (uint32_t i = 0; i < c->n; i++) {
+                c->store_known[i] += i > 0 ? c->store_known[i - 1] : 0;
                 if (c->store_known[i] > c->known_max)
                         c->known_max = c->store_known[i];
+        }
+        if (!(c->p.shortfall_ratio > 0.0) || c->n == 0)
+                return;
         context__shortfalls(c, context__store_at, c->store_breadth, c->p.min_store_breadth,
                             context__mark_store, 0);
         /* Category 0 (unknown) is no category. */
@@ -198,18 +203,4 @@ void sw_store_context_finish(struct sw_store_context *c)
                 context__shortfalls(c, context__category_at,
                                     c->category_breadth + (size_t)k * c->max_days,
                                     c->p.min_category_breadth, context__mark_category, k);
-}
-
-bool sw_store_context_category_short(const struct sw_store_context *c, uint16_t category,
-                                     uint32_t i)
-{
-        if (category == 0 || category >= c->max_categories || i >= c->n)
-                return false;
-        size_t bit = (size_t)category * c->max_days + i;
-        return c->category_short[bit / 8] & (1u << (bit % 8));
-}
-
-bool sw_store_context_censored(const struct sw_store_context *c, uint16_t category, uint32_t i)
-{
-        return i < c->n && (c->day_flags[i] || sw_store_context_category_short(c, category, i));
 }

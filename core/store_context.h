@@ -39,7 +39,9 @@ struct sw_store_context {
         sw_day_t from;                    /* first day of the current window */
         uint32_t n;                       /* days in the current window */
         uint32_t *store_breadth;          /* [max_days] SKUs that sold, per day */
-        uint32_t *store_known;            /* [max_days] SKUs with data for the day */
+        uint64_t *store_units;            /* [max_days] units the store sold, per day */
+        uint32_t *store_known;            /* [max_days] SKUs with data for the day; until finish,
+                                             SKUs whose data starts that day */
         uint16_t *category_breadth;       /* [max_categories * max_days], saturating */
         uint8_t *day_flags;               /* [max_days] enum sw_context_day_flags */
         uint8_t *category_short;          /* [max_categories * max_days / 8] bit per category-day */
@@ -70,10 +72,20 @@ static inline uint8_t sw_store_context_day(const struct sw_store_context *c, uin
 {
         return c->day_flags[i];
 }
-/* Whether window day i is closed or a shortfall of the store or of the category. */
-bool sw_store_context_censored(const struct sw_store_context *c, uint16_t category, uint32_t i);
 /* Whether window day i is a shortfall of the category (not of the whole store). */
-bool sw_store_context_category_short(const struct sw_store_context *c, uint16_t category,
-                                     uint32_t i);
+static inline bool sw_store_context_category_short(const struct sw_store_context *c,
+                                                   uint16_t category, uint32_t i)
+{
+        if (category == 0 || category >= c->max_categories || i >= c->n)
+                return false;
+        size_t bit = (size_t)category * c->max_days + i;
+        return c->category_short[bit / 8] & (1u << (bit % 8));
+}
+/* Whether window day i is closed or a shortfall of the store or of the category. */
+static inline bool sw_store_context_censored(const struct sw_store_context *c, uint16_t category,
+                                             uint32_t i)
+{
+        return i < c->n && (c->day_flags[i] || sw_store_context_category_short(c, category, i));
+}
 
 #endif

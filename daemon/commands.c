@@ -94,26 +94,14 @@ static bool wants(const struct sw_cmd_request *q, const char *name)
         return false;
 }
 
-static cJSON *cmd_detect(struct sw_daemon *d, const struct sw_cmd_request *q)
+/* The day detectors of a detect request into reply; on failure reply is freed and an error
+ * reply returned. */
+static cJSON *detect_days(struct sw_daemon *d, const struct sw_cmd_request *q, sw_day_t as_of,
+                          cJSON *reply)
 {
-        sw_day_t as_of = sw_daemon_today(d);
+        cJSON *det = cJSON_GetObjectItem(reply, "detectors");
         struct sw_detect_summary sum;
-        char day[16];
-        cJSON *reply, *det;
         int r;
-
-        if (q->as_of && sw_date_parse(q->as_of, strlen(q->as_of), &as_of) < 0)
-                return sw_cmd_error_reply("as_of: must be a date YYYY-MM-DD (got '%s')", q->as_of);
-        for (uint32_t i = 0; i < q->n_detectors; i++)
-                if (strcmp(q->detectors[i], "ghost_stock") && strcmp(q->detectors[i], "shelf_out") &&
-                    strcmp(q->detectors[i], "inventory_discrepancy") && strcmp(q->detectors[i], "ml_detected"))
-                        return sw_cmd_error_reply("detectors: unknown detector '%s' (ghost_stock, ml_detected, "
-                                           "shelf_out, inventory_discrepancy)", q->detectors[i]);
-        sw_daemon_note_as_of(d, as_of);
-        reply = sw_cmd_ok_reply();
-        sw_date_format(as_of, day, sizeof(day));
-        cJSON_AddStringToObject(reply, "as_of", day);
-        det = cJSON_AddObjectToObject(reply, "detectors");
         if (wants(q, "ghost_stock") && d->cfg.detectors.ghost.enabled) {
                 r = sw_daemon_detect_ghost(d, as_of, &sum);
                 if (r < 0) {
@@ -135,6 +123,16 @@ static cJSON *cmd_detect(struct sw_daemon *d, const struct sw_cmd_request *q)
                         cJSON_AddNumberToObject(cJSON_GetObjectItem(det, "ml_detected"),
                                                 "unexplained", sum.unexplained);
         }
+        return reply;
+}
+
+/* The stock checks of a detect request and the count of open episodes into reply; on
+ * failure reply is freed and an error reply returned. */
+static cJSON *detect_stock(struct sw_daemon *d, const struct sw_cmd_request *q, cJSON *reply)
+{
+        cJSON *det = cJSON_GetObjectItem(reply, "detectors");
+        struct sw_detect_summary sum;
+        int r;
         if (wants(q, "shelf_out") || wants(q, "inventory_discrepancy")) {
                 r = sw_daemon_detect_stock(d, &sum);
                 if (r < 0) {
@@ -145,6 +143,31 @@ static cJSON *cmd_detect(struct sw_daemon *d, const struct sw_cmd_request *q)
         }
         cJSON_AddNumberToObject(reply, "open", d->book.count);
         return reply;
+}
+
+static cJSON *cmd_detect(struct sw_daemon *d, const struct sw_cmd_request *q)
+{
+        sw_day_t as_of = sw_daemon_today(d);
+        char day[16];
+        cJSON *reply, *days;
+
+        if (q->as_of && sw_date_parse(q->as_of, strlen(q->as_of), &as_of) < 0)
+                return sw_cmd_error_reply("as_of: must be a date YYYY-MM-DD (got '%s')", q->as_of);
+        for (uint32_t i = 0; i < q->n_detectors; i++)
+                if (strcmp(q->detectors[i], "ghost_stock") && strcmp(q->detectors[i], "shelf_out") &&
+                    strcmp(q->detectors[i], "inventory_discrepancy") && strcmp(q->detectors[i], "ml_detected"))
+                        return sw_cmd_error_reply("detectors: unknown detector '%s' (ghost_stock, ml_detected, "
+                                           "shelf_out, inventory_discrepancy)", q->detectors[i]);
+        sw_daemon_note_as_of(d, as_of);
+        reply = sw_cmd_ok_reply();
+        sw_date_format(as_of, day, sizeof(day));
+        cJSON_AddStringToObject(reply, "as_of", day);
+        cJSON_AddObjectToObject(reply, "detectors");
+        /* Ghost stock and the ML detector read the same store context: built once. */
+        sw_detect_day_begin(&d->detector, as_of);
+        days = detect_days(d, q, as_of, reply);
+        sw_detect_day_end(&d->detector);
+        return days == reply ? detect_stock(d, q, reply) : days;
 }
 
 struct list_ctx {

@@ -43,22 +43,11 @@ static void read_signals(struct sw_daemon *d, int fd)
         }
 }
 
-static void scheduled_detection(struct sw_daemon *d, sw_day_t day)
+/* The scheduled day's ghost-stock and ML runs. */
+static void day_detectors(struct sw_daemon *d, sw_day_t day, const char *as_of)
 {
         struct sw_detect_summary s;
-        char as_of[16], last[32];
-        int r;
-        sw_date_format(day, as_of, sizeof(as_of));
-        /* Without events for the day before as_of, every SKU would look silent: that is a
-         * data outage (or a replay of past days), not ghost stock. */
-        if (d->ingest.event_clock < sw_clock_from_local(day - 1, 0)) {
-                sw_rfc3339_format(d->ingest.event_clock, last, sizeof(last));
-                sw_log_warning("Skipping the scheduled detection as of %s: no events since %s", as_of,
-                               d->ingest.event_clock ? last : "start-up");
-                (void)sw_store_meta_put_int(d->store, "last_scheduled_day", day);
-                return;
-        }
-        r = sw_daemon_detect_ghost(d, day, &s);
+        int r = sw_daemon_detect_ghost(d, day, &s);
         if (r < 0) {
                 sw_log_err("Scheduled ghost-stock run as of %s failed: %s", as_of, strerror(-r));
                 return;
@@ -77,6 +66,25 @@ static void scheduled_detection(struct sw_daemon *d, sw_day_t day)
                     "%u without an actionable cause, %u over the day's budget",
                     as_of, s.evaluated, s.opened, s.updated, s.cleared, s.quiet, s.unexplained,
                     s.deferred);
+}
+
+static void scheduled_detection(struct sw_daemon *d, sw_day_t day)
+{
+        char as_of[16], last[32];
+        sw_date_format(day, as_of, sizeof(as_of));
+        /* Without events for the day before as_of, every SKU would look silent: that is a
+         * data outage (or a replay of past days), not ghost stock. */
+        if (d->ingest.event_clock < sw_clock_from_local(day - 1, 0)) {
+                sw_rfc3339_format(d->ingest.event_clock, last, sizeof(last));
+                sw_log_warning("Skipping the scheduled detection as of %s: no events since %s", as_of,
+                               d->ingest.event_clock ? last : "start-up");
+                (void)sw_store_meta_put_int(d->store, "last_scheduled_day", day);
+                return;
+        }
+        /* Ghost stock and the ML detector read the same store context: built once. */
+        sw_detect_day_begin(&d->detector, day);
+        day_detectors(d, day, as_of);
+        sw_detect_day_end(&d->detector);
 }
 
 /* Run the scheduled detections missed while the daemon was down, oldest first. */

@@ -245,6 +245,37 @@ static void test_closed_day_and_store_outage_raise_nothing(void **state)
         assert_int_equal(sum.newest_store_shortfall, SW_DAY_NONE);
 }
 
+/* A day's runs share the store context built by sw_detect_day_begin: a run for that day
+ * reads it as built (here the outage it saw stays, though sales came in since: the caller
+ * promises none do), a run for another day builds its own, and after end each run builds
+ * it afresh. */
+static void test_day_context_shared_between_runs(void **state)
+{
+        char key[16];
+        (void)state;
+        for (int k = 0; k < 40; k++) {
+                snprintf(key, sizeof(key), "S%d", k);
+                steady(key, 1, 20, D - 3);
+        }
+        sw_detect_day_begin(&fx.det, D);
+        uint64_t units = fx.det.context.store_units[HISTORY_DAYS - 3];
+        assert_int_equal(units, 40 * 2); /* D-3: every SKU sold 2 */
+        assert_int_equal(fx.det.context.store_known[HISTORY_DAYS - 1], 40);
+        for (uint32_t i = 0; i < 40; i++) { /* the outage days' sales, late */
+                sw_sku_add_sold(&fx.skus, i, D - 2, 2);
+                sw_sku_add_sold(&fx.skus, i, D - 1, 2);
+        }
+        struct sw_detect_summary sum = run(D);
+        assert_int_equal(sum.store_shortfall_days, 2); /* the context as built */
+        sum = run(D + 1); /* another day: its own, where only D went unsold */
+        assert_int_equal(sum.store_shortfall_days, 1);
+        assert_int_equal(sum.newest_store_shortfall, D);
+        sw_detect_day_end(&fx.det);
+        sum = run(D);
+        assert_int_equal(sum.store_shortfall_days, 0);
+        assert_int_equal(fx.det.context.store_units[HISTORY_DAYS - 1], 40 * 2);
+}
+
 static void test_category_outage_raises_nothing(void **state)
 {
         char key[16];
@@ -340,6 +371,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_candidates_beyond_capacity_are_deferred, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_closed_day_and_store_outage_raise_nothing, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_day_context_shared_between_runs, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_category_outage_raises_nothing, setup, teardown),
             cmocka_unit_test_setup_teardown(test_known_stockout_is_not_evidence, setup, teardown),

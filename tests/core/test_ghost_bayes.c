@@ -360,6 +360,61 @@ static void test_never_sold(void **state)
         assert_true(r.flagged);
 }
 
+/* xorshift: reproducible random SKUs. */
+static uint32_t rnd(uint32_t *x)
+{
+        *x ^= *x << 13;
+        *x ^= *x >> 17;
+        *x ^= *x << 5;
+        return *x;
+}
+
+/* The bound never misses a SKU the full test flags (random SKUs: levels, bursts, runs,
+ * censored days, shelf readings, scales), and rules out most of the rest. */
+static void test_may_flag_never_misses(void **state)
+{
+        struct sw_ghost_params p = params();
+        struct sw_ghost_pool pool;
+        uint32_t x = 2463534242u, flagged = 0, ruled_out = 0, not_flagged = 0;
+        (void)state;
+        pool_of(&pool, &p, true);
+        for (int k = 0; k < 20000; k++) {
+                uint32_t n = 14 + rnd(&x) % (MAX_DAYS - 14), run = rnd(&x) % 12;
+                double level = 0.05 * (1 + rnd(&x) % 200);
+                struct sw_ghost_series s = series(n, 0);
+                s.known = n - rnd(&x) % 8;
+                for (uint32_t i = 0; i < n; i++) {
+                        double u = (rnd(&x) % 1000) / 1000.0;
+                        bool burst = rnd(&x) % 4 == 0;
+                        sales[i] = i + run >= n ? 0 : (uint16_t)(u * level * (burst ? 4 : 2));
+                        censored[i] = rnd(&x) % 9 == 0;
+                }
+                struct sw_ghost_shelf sh = {.zero_readings = (uint16_t)(rnd(&x) % 5),
+                                            .stocked = rnd(&x) % 10 == 0};
+                if (sh.stocked)
+                        sh.zero_readings = 0;
+                int32_t on_hand = (int32_t)(rnd(&x) % 20) - 3;
+                double scale = 0.5 + (rnd(&x) % 100) / 40.0;
+                struct sw_ghost_fit fit;
+                struct sw_ghost_result r;
+                assert_int_equal(sw_ghost_bayes_fit(&p, &s, &fit), 0);
+                assert_int_equal(
+                    sw_ghost_bayes_evaluate(&p, &pool, &s, &fit, &sh, on_hand, 2.0, scale, &r), 0);
+                bool may = sw_ghost_bayes_may_flag(&p, &s, &fit, &sh, on_hand, scale);
+                if (r.flagged) {
+                        flagged++;
+                        if (!may)
+                                fail_msg("SKU %d flagged (P %.9g) but ruled out", k,
+                                         r.probability);
+                } else {
+                        not_flagged++;
+                        ruled_out += !may;
+                }
+        }
+        assert_true(flagged > 100);
+        assert_true(ruled_out > not_flagged / 2);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -371,6 +426,7 @@ int main(void)
             cmocka_unit_test(test_no_alert_without_stock_or_history),
             cmocka_unit_test(test_pool_learns_the_class_mix),
             cmocka_unit_test(test_never_sold),
+            cmocka_unit_test(test_may_flag_never_misses),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
