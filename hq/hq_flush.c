@@ -137,6 +137,7 @@ int hq_service__flush(struct hq_service *s, uint64_t now_ms)
                 s->batch[i] = hq_queue_at(&s->queue, i);
         r = write_and_receipt(s, s->batch, n, err, sizeof(err));
         if (r == 0) {
+                s->stored = s->counters;
                 hq_queue_pop(&s->queue, n);
                 s->db_backoff_ms = 0;
                 return (int)n;
@@ -153,4 +154,22 @@ int hq_service__flush(struct hq_service *s, uint64_t now_ms)
         if (r != -EAGAIN)
                 hq_service__db_lost(s, now_ms);
         return 0;
+}
+
+void hq_service__store_counters(struct hq_service *s, uint64_t now_ms)
+{
+        char err[512];
+        if (!s->db || s->queue.count > 0 || !memcmp(&s->stored, &s->counters, sizeof(s->stored)))
+                return;
+        if (s->counters_due_ms == 0)
+                s->counters_due_ms = now_ms + s->cfg.batch.max_latency_ms;
+        if (now_ms < s->counters_due_ms)
+                return;
+        s->counters_due_ms = 0;
+        if (write_and_receipt(s, s->batch, 0, err, sizeof(err)) == 0) {
+                s->stored = s->counters;
+        } else {
+                log_db_failure(s, -EIO, err, now_ms);
+                hq_service__db_lost(s, now_ms);
+        }
 }

@@ -154,6 +154,7 @@ static void pass_work(struct hq_service *s, uint64_t now)
                                      s->cfg.batch.max_latency_ms, now))
                 if (hq_service__flush(s, now) <= 0)
                         break;
+        hq_service__store_counters(s, now);
         park_or_resume_mqtt(s);
         if (s->cfg.log.stats_interval_s && now >= s->next_stats_ms) {
                 log_stats(s);
@@ -174,6 +175,8 @@ static int pass_timeout(const struct hq_service *s, uint64_t now)
                 t = earliest(t, sw_mqtt_next_deadline_ms(s->mqtt, now));
         if (s->db)
                 t = earliest(t, hq_queue_deadline_ms(&s->queue, s->cfg.batch.max_latency_ms));
+        if (s->db && s->counters_due_ms)
+                t = earliest(t, s->counters_due_ms);
         else
                 t = earliest(t, s->db_retry_ms);
         if (t <= now)

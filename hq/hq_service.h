@@ -24,6 +24,8 @@ struct hq_service {
         PGconn *db;                        /* NULL while disconnected */
         struct hq_queue queue;             /* parsed messages awaiting commit */
         struct hq_counters counters;       /* since start */
+        struct hq_counters stored;         /* as the last commit stored them */
+        uint64_t counters_due_ms;          /* store changed counters (refusals) by then */
         int64_t started_at;                /* Unix s */
         uint64_t db_retry_ms;              /* monotonic time of the next connection attempt */
         uint32_t db_backoff_ms;            /* current reconnect delay */
@@ -48,6 +50,8 @@ int hq_service_run(const struct hq_config *cfg);
 /* Commit one batch from the head of the queue and publish its receipts; returns the messages
  * taken off the queue (0 when the batch failed and stays queued) or -errno. */
 int hq_service__flush(struct hq_service *s, uint64_t now_ms);
+/* Store the counters alone when they changed without a batch (refused messages). */
+void hq_service__store_counters(struct hq_service *s, uint64_t now_ms);
 /* Drop the database connection after a failure and schedule the next attempt. */
 void hq_service__db_lost(struct hq_service *s, uint64_t now_ms);
 /* The MQTT message callback. */

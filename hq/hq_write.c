@@ -149,7 +149,8 @@ static void count_results(struct hq_counters *c, struct hq_write_result *results
                 else
                         c->duplicates++;
         }
-        c->batches++;
+        if (n > 0)
+                c->batches++; /* n == 0: the counters alone */
 }
 
 static int write_counters(PGconn *c, const struct hq_write_instance *inst,

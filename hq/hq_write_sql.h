@@ -83,8 +83,8 @@ static const char hq_sql_summary[] =
  * started_at (a restart), against the previous message or, for the first, the stored one. */
 static const char hq_sql_status[] =
     "WITH " HQ_SQL_ROWS ", "
-    "h AS (SELECT m.*, e->>'state' AS state, " HQ_SQL_TIME("started_at") " AS started, "
-    "      row_number() OVER s = 1 AS first, lag(e->>'state') OVER s AS prev_state, "
+    "h AS (SELECT m.*, p->>'state' AS state, " HQ_SQL_TIME("started_at") " AS started, "
+    "      row_number() OVER s = 1 AS first, lag(p->>'state') OVER s AS prev_state, "
     "      lag(" HQ_SQL_TIME("started_at") ") OVER s AS prev_started FROM m "
     "      WINDOW s AS (PARTITION BY tenant, store ORDER BY o)), "
     "hist AS (INSERT INTO status_history (tenant, store, state, version, started_at, pos_feed, "
