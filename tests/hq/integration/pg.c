@@ -18,17 +18,18 @@
 
 #define PG_BIN "/usr/lib/postgresql/15/bin"
 
-/* Clusters still running at exit (a failed assertion skips the test's own stop). */
-static struct pg_server *pg_live[8];
+/* Clusters still running at exit (a failed assertion skips the test's own stop): copies, since
+ * a test's struct pg_server lives on its stack. */
+static struct pg_server pg_live[8];
 
 static void pg_stop_all(void)
 {
         for (size_t i = 0; i < sizeof(pg_live) / sizeof(pg_live[0]); i++)
-                if (pg_live[i] && pg_live[i]->running)
-                        pg_stop(pg_live[i], true);
+                if (pg_live[i].running)
+                        pg_stop(&pg_live[i], true);
 }
 
-static void pg_track(struct pg_server *p)
+static void pg_track(const struct pg_server *p, bool running)
 {
         static bool registered;
         if (!registered) {
@@ -36,8 +37,9 @@ static void pg_track(struct pg_server *p)
                 registered = true;
         }
         for (size_t i = 0; i < sizeof(pg_live) / sizeof(pg_live[0]); i++)
-                if (!pg_live[i] || pg_live[i] == p) {
-                        pg_live[i] = p;
+                if (running ? !pg_live[i].running : strcmp(pg_live[i].dir, p->dir) == 0) {
+                        pg_live[i] = *p;
+                        pg_live[i].running = running;
                         return;
                 }
 }
@@ -81,7 +83,7 @@ void pg_restart(struct pg_server *p)
         }
         assert_int_equal(st, 0);
         p->running = true;
-        pg_track(p);
+        pg_track(p, true);
 }
 
 void pg_start(struct pg_server *p)
@@ -113,6 +115,7 @@ void pg_stop(struct pg_server *p, bool immediate)
         (void)pg_tool(p, "pg_ctl.log", PG_BIN "/pg_ctl -D %s/data -w -t 60 -m %s stop", p->dir,
                       immediate ? "immediate" : "fast");
         p->running = false;
+        pg_track(p, false);
 }
 
 void pg_destroy(struct pg_server *p)
