@@ -60,9 +60,16 @@ static const struct field fields[] = {
 };
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
 
-void hq_config_defaults(struct hq_config *ret)
+/* "shelfwatch-hq-<host name>": stable across restarts of one machine's instance. */
+static void derive_client_id(char *buf, size_t size)
 {
         char host[64] = "localhost";
+        (void)gethostname(host, sizeof(host) - 1);
+        snprintf(buf, size, "shelfwatch-hq-%s", host);
+}
+
+void hq_config_defaults(struct hq_config *ret)
+{
         *ret = (struct hq_config){
             .topics = {.root = "retail", .share_group = "shelfwatch-hq"},
             .broker = {.host = "127.0.0.1", .port = 1883, .keepalive = 60,
@@ -77,8 +84,7 @@ void hq_config_defaults(struct hq_config *ret)
                       .max_categories = 4096},
             .log = {.level = SW_LOG_INFO, .stats_interval_s = 300},
         };
-        (void)gethostname(host, sizeof(host) - 1);
-        snprintf(ret->broker.client_id, sizeof(ret->broker.client_id), "shelfwatch-hq-%s", host);
+        derive_client_id(ret->broker.client_id, sizeof(ret->broker.client_id));
 }
 
 __attribute__((format(printf, 5, 6))) static int fail(char *err, size_t errsz, const char *path,
@@ -215,6 +221,8 @@ int hq_config_load(const char *path, struct hq_config *ret, char *err, size_t er
         for (int i = 0; r == 0 && i < config_setting_length(config_root_setting(&cfg)); i++)
                 r = load_group(config_setting_get_elem(config_root_setting(&cfg), (unsigned)i), &c,
                                path, err, errsz);
+        if (r == 0 && !c.broker.client_id[0])
+                derive_client_id(c.broker.client_id, sizeof(c.broker.client_id));
         if (r == 0)
                 r = check_rules(&c, path, err, errsz);
         config_destroy(&cfg);
