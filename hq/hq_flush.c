@@ -31,8 +31,8 @@ void hq_service__on_message(void *ctx, const char *topic, const void *payload, s
                 if (r == 0)
                         hq_msg_clear(&m);
                 s->counters.queue_overflows++;
-                sw_log_err("Dropped a message on %.200s: %s", topic,
-                           r < 0 ? strerror(-r) : "queue full");
+                sw_log_err("Dropped a message on %.200s: %s (%u queued, %u capacity)", topic,
+                           r < 0 ? strerror(-r) : "queue full", s->queue.count, s->queue.capacity);
                 return;
         }
         s->counters.messages[hq_queue_at(&s->queue, s->queue.count - 1)->kind]++;
@@ -44,9 +44,9 @@ static int publish_receipt(void *ctx, const char *tenant, const char *store, con
         char topic[HQ_TOPIC_SIZE];
         int r = -ENOTCONN;
         snprintf(topic, sizeof(topic), "%s/%s/%s/hq/receipt", s->cfg.topics.root, tenant, store);
-        if (s->mqtt)
-                r = sw_mqtt_publish(s->mqtt, topic, payload, strlen(payload), 1, false, NULL,
-                                    NULL);
+        if (s->receipt_link)
+                r = sw_mqtt_publish(s->receipt_link, topic, payload, strlen(payload), 1, false,
+                                    NULL, NULL);
         if (r < 0)
                 s->counters.receipts_failed++; /* the gateway resends; we receipt it then */
         else

@@ -54,6 +54,22 @@ static int mqtt_open(struct hq_service *s)
         return r;
 }
 
+/* The receipt link: same broker and credentials, client id <client_id>-receipts, a clean
+ * session (it subscribes to nothing; a receipt lost with it is resent by the gateway's resend). */
+static int receipt_link_open(struct hq_service *s)
+{
+        const struct hq_config_broker *b = &s->cfg.broker;
+        char id[HQ_CONFIG_ID_SIZE + 16];
+        snprintf(id, sizeof(id), "%s-receipts", b->client_id);
+        struct sw_mqtt_options o = {
+            .name = "hq-receipts", .host = b->host, .port = (int)b->port, .client_id = id,
+            .keepalive_s = (int)b->keepalive, .username = b->username, .password = b->password,
+            .backoff_min_ms = b->reconnect_min_ms, .backoff_max_ms = b->reconnect_max_ms,
+            .clean_start = true, .max_reads = b->max_reads_per_pass};
+        struct sw_mqtt_callbacks cb = {.on_disconnect = on_disconnect};
+        return sw_mqtt_new(&o, &cb, s, &s->receipt_link);
+}
+
 /* Connect (and at start-up migrate). Failures schedule a retry. */
 static int db_open(struct hq_service *s, bool migrate, uint64_t now_ms)
 {
@@ -139,7 +155,8 @@ static void park_or_resume_mqtt(struct hq_service *s)
                                "until it is back (the broker keeps this session)",
                                s->queue.count);
                 s->mqtt = sw_mqtt_free(s->mqtt);
-        } else if (!s->mqtt && s->db && hq_queue_accepting(&s->queue) && !s->stop) {
+        } else if (!s->mqtt && s->db && hq_queue_accepting(&s->queue) && !s->stop &&
+                   sw_mqtt_connected(s->receipt_link)) {
                 int r = mqtt_open(s);
                 if (r < 0)
                         sw_log_err("Cannot set up the MQTT link: %s", strerror(-r));
@@ -173,6 +190,7 @@ static int pass_timeout(const struct hq_service *s, uint64_t now)
                 t = s->next_watchdog_ms;
         if (s->mqtt)
                 t = earliest(t, sw_mqtt_next_deadline_ms(s->mqtt, now));
+        t = earliest(t, sw_mqtt_next_deadline_ms(s->receipt_link, now));
         if (s->db)
                 t = earliest(t, hq_queue_deadline_ms(&s->queue, s->cfg.batch.max_latency_ms));
         if (s->db && s->counters_due_ms)
@@ -186,7 +204,7 @@ static int pass_timeout(const struct hq_service *s, uint64_t now)
 
 static void pass_poll(struct hq_service *s, uint64_t now)
 {
-        struct pollfd p[2] = {{.fd = s->signal_fd, .events = POLLIN}, {.fd = -1}};
+        struct pollfd p[3] = {{.fd = s->signal_fd, .events = POLLIN}, {.fd = -1}, {.fd = -1}};
         bool reading = hq_queue_accepting(&s->queue) && !s->stop;
         if (!reading && !s->paused)
                 s->counters.read_pauses++;
@@ -197,7 +215,11 @@ static void pass_poll(struct hq_service *s, uint64_t now)
                 if (!reading)
                         p[1].events &= (short)~POLLIN;
         }
-        if (poll(p, 2, pass_timeout(s, now)) < 0 && errno != EINTR)
+        if (sw_mqtt_fd(s->receipt_link) >= 0) {
+                p[2].fd = sw_mqtt_fd(s->receipt_link);
+                p[2].events = sw_mqtt_poll_events(s->receipt_link);
+        }
+        if (poll(p, 3, pass_timeout(s, now)) < 0 && errno != EINTR)
                 sw_log_err("poll: %s", strerror(errno));
         if (p[0].revents & POLLIN)
                 read_signals(s);
@@ -205,6 +227,7 @@ static void pass_poll(struct hq_service *s, uint64_t now)
                 (void)sw_mqtt_service(s->mqtt, reading ? p[1].revents
                                                        : (short)(p[1].revents & ~POLLIN),
                                       sw_clock_monotonic_ms());
+        (void)sw_mqtt_service(s->receipt_link, p[2].revents, sw_clock_monotonic_ms());
 }
 
 static int service_init(struct hq_service *s, const struct hq_config *cfg)
@@ -235,6 +258,7 @@ static int service_init(struct hq_service *s, const struct hq_config *cfg)
 static void service_free(struct hq_service *s)
 {
         s->mqtt = sw_mqtt_free(s->mqtt);
+        s->receipt_link = sw_mqtt_free(s->receipt_link);
         PQfinish(s->db);
         s->db = NULL;
         hq_queue_free(&s->queue);
@@ -279,13 +303,15 @@ static void drain_and_stop(struct hq_service *s)
                 sw_log_warning("Stopping with %u messages not committed: their gateways resend "
                                "them (no receipt)",
                                s->queue.count);
-        while (s->mqtt && sw_clock_monotonic_ms() < until) {
-                sw_mqtt_get_stats(s->mqtt, &st);
-                if (st.unacked == 0 || !sw_mqtt_connected(s->mqtt))
+        s->mqtt = sw_mqtt_free(s->mqtt); /* read no more: the session keeps the rest */
+        while (s->receipt_link && sw_clock_monotonic_ms() < until) {
+                sw_mqtt_get_stats(s->receipt_link, &st);
+                if (st.unacked == 0 || !sw_mqtt_connected(s->receipt_link))
                         break;
-                struct pollfd p = {.fd = sw_mqtt_fd(s->mqtt), .events = sw_mqtt_poll_events(s->mqtt)};
+                struct pollfd p = {.fd = sw_mqtt_fd(s->receipt_link),
+                                   .events = sw_mqtt_poll_events(s->receipt_link)};
                 (void)poll(&p, 1, 50);
-                (void)sw_mqtt_service(s->mqtt, p.revents, sw_clock_monotonic_ms());
+                (void)sw_mqtt_service(s->receipt_link, p.revents, sw_clock_monotonic_ms());
         }
         log_stats(s);
 }
@@ -301,8 +327,8 @@ int hq_service_run(const struct hq_config *cfg)
         sw_log_info("shelfwatch-hq %s starting: %s:%u, share group %s, root %s", SW_VERSION,
                     cfg->broker.host, cfg->broker.port, cfg->topics.share_group, cfg->topics.root);
         r = wait_for_database(s);
-        if (r == 0)
-                r = mqtt_open(s);
+        if (r == 0) /* the ingest link opens once this one is up (park_or_resume_mqtt) */
+                r = receipt_link_open(s);
         if (r < 0) {
                 if (r != -ECANCELED)
                         sw_log_err("Cannot start: %s", strerror(-r));

@@ -21,6 +21,11 @@ struct hq_service {
         struct hq_config cfg;              /* loaded configuration */
         struct sw_mqtt *mqtt;              /* the broker link; NULL while parked (database down
                                               and the queue full: the broker keeps our session) */
+        struct sw_mqtt *receipt_link;      /* a second connection that only publishes receipts:
+                                              libmosquitto reads as many packets per call as
+                                              the link has QoS 1 publishes in flight, so
+                                              receipts on the ingest link would defeat its
+                                              per-pass read bound (and the queue's) */
         PGconn *db;                        /* NULL while disconnected */
         struct hq_queue queue;             /* parsed messages awaiting commit */
         struct hq_counters counters;       /* since start */

@@ -78,6 +78,7 @@ sub_s=$(echo "$t1 - $t0" | bc -l)
 
 # 4. shelfwatch-hq drains its copy into PostgreSQL.
 settled_sql="SELECT coalesce((SELECT (counters->>'rows_committed')::bigint
+  + (counters->>'queue_overflows')::bigint
   + (counters->>'duplicates')::bigint + (counters->>'stale_revs')::bigint
   + (SELECT sum(value::bigint) FROM jsonb_each_text(counters->'bad'))
   FROM ingest_instance WHERE client_id = 'hq-bench'), 0)"
@@ -99,6 +100,8 @@ rss_kib=$(awk '/VmHWM/ {print $2}' "/proc/$hq/status")
 kill -TERM "$hq"; wait "$hq" || true
 rows=$(psql_q -c "SELECT (counters->>'rows_committed')::bigint FROM ingest_instance WHERE client_id = 'hq-bench'")
 bad=$(psql_q -c "SELECT (SELECT sum(value::bigint) FROM jsonb_each_text(counters->'bad')) FROM ingest_instance WHERE client_id = 'hq-bench'")
+dropped=$(psql_q -c "SELECT (counters->>'queue_overflows')::bigint FROM ingest_instance WHERE client_id = 'hq-bench'")
+receipts=$(psql_q -c "SELECT (counters->>'receipts_sent')::bigint || ' sent, ' || (counters->>'receipts_failed')::bigint || ' failed' FROM ingest_instance WHERE client_id = 'hq-bench'")
 
 # 5. The same rows with a plain COPY into empty tables of the same definition.
 tables=(anomaly outcome store_summary store_status status_history store)
@@ -134,5 +137,5 @@ printf '%-34s %10.2f %12d %12d\n' "shelfwatch-hq + PostgreSQL" "$hq_s" "$hq_rate
 printf '%-34s %10.2f %12s %12d\n' "COPY of the stored rows ($copy_rows)" "$copy_s" "-" "$copy_rate"
 printf 'shelfwatch-hq / mosquitto_sub (messages/s): %s (goal >= 0.9)\n' "$(ratio "$hq_rate" "$sub_rate")"
 printf 'shelfwatch-hq rows/s / COPY rows/s: %s\n' "$(ratio "$hq_rows_rate" "$copy_rate")"
-printf 'shelfwatch-hq peak RSS: %d KiB\n' "$rss_kib"
-((bad == 0)) || { echo "hq_ingest: $bad messages refused" >&2; exit 1; }
+printf 'shelfwatch-hq peak RSS: %d KiB; receipts %s\n' "$rss_kib" "$receipts"
+((bad == 0 && dropped == 0)) || { echo "hq_ingest: $bad refused, $dropped dropped" >&2; exit 1; }

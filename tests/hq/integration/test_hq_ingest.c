@@ -192,6 +192,7 @@ static void bad_payloads(struct hq_pub *g, PGconn *c)
         assert_int_equal(counter(c, "bad,oversize"), 1);
         assert_int_equal(counter(c, "bad,value"), 1);
         assert_int_equal(counter(c, "bad,db_rejected"), 0);
+        assert_int_equal(counter(c, "queue_overflows"), 0);
         assert_int_equal(pg_number(c, "SELECT count(*) FROM anomaly WHERE id = 'b'"), 0);
 }
 
