@@ -163,14 +163,35 @@ static void park_or_resume_mqtt(struct hq_service *s)
         }
 }
 
+/* After a batch's receipts: let the receipt link exchange PUBACKs for a moment, so the next
+ * batch's receipts find room (the broker's receive maximum lets only some be in flight, and
+ * the link otherwise reads once a pass). Bounded: at most HQ_RECEIPT_PUMP_MS. */
+#define HQ_RECEIPT_PUMP_MS 20
+static void pump_receipts(struct hq_service *s)
+{
+        uint64_t until = sw_clock_monotonic_ms() + HQ_RECEIPT_PUMP_MS;
+        struct sw_mqtt_stats st;
+        while (sw_mqtt_connected(s->receipt_link) && sw_clock_monotonic_ms() < until) {
+                sw_mqtt_get_stats(s->receipt_link, &st);
+                if (st.unacked == 0)
+                        return;
+                struct pollfd p = {.fd = sw_mqtt_fd(s->receipt_link),
+                                   .events = sw_mqtt_poll_events(s->receipt_link)};
+                (void)poll(&p, 1, 1);
+                (void)sw_mqtt_service(s->receipt_link, p.revents, sw_clock_monotonic_ms());
+        }
+}
+
 static void pass_work(struct hq_service *s, uint64_t now)
 {
         if (!s->db && now >= s->db_retry_ms)
                 (void)db_open(s, false, now);
-        while (s->db && hq_queue_due(&s->queue, s->cfg.batch.max_messages,
-                                     s->cfg.batch.max_latency_ms, now))
-                if (hq_service__flush(s, now) <= 0)
-                        break;
+        /* One batch a pass: the poll between two lets the receipt link read its PUBACKs
+         * (a batch can send one receipt per store, and the link holds 1,024 unacked). */
+        if (s->db && hq_queue_due(&s->queue, s->cfg.batch.max_messages,
+                                  s->cfg.batch.max_latency_ms, now))
+                if (hq_service__flush(s, now) > 0)
+                        pump_receipts(s);
         hq_service__store_counters(s, now);
         park_or_resume_mqtt(s);
         if (s->cfg.log.stats_interval_s && now >= s->next_stats_ms) {

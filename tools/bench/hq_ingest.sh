@@ -50,6 +50,7 @@ psql_q() { psql -X -q -At -d "$conninfo" "$@"; }
 bench_broker
 cat >"$tmp/hq.conf" <<CONF
 broker: { port = $bench_port; client_id = "hq-bench"; };
+batch: { max_messages = ${HQ_BATCH:-500}; };
 database: { conninfo = "$conninfo"; };
 log: { stats_interval_s = 0; };
 CONF
