@@ -8,8 +8,8 @@
 
 #include "hq/hq_cli_print.h"
 
-#define FILTERS                                                                                   \
-        " ($1::text IS NULL OR tenant = $1) AND ($2::text IS NULL OR store = $2) "              \
+#define FILTERS                                                                                    \
+        " ($1::text IS NULL OR tenant = $1) AND ($2::text IS NULL OR store = $2) "                 \
         "AND ($3::text IS NULL OR type = $3) "
 
 static int run_list(PGconn *c, const char *sql, const char *key, const struct hq_query *q,
@@ -28,15 +28,16 @@ static int run_list(PGconn *c, const char *sql, const char *key, const struct hq
 int hq_cli_alerts(PGconn *c, const struct hq_config *cfg, const struct hq_query *q)
 {
         (void)cfg;
-        return run_list(c,
-                        "SELECT tenant, store, type, count(*) AS open, "
-                        "count(*) FILTER (WHERE severity = 'critical') AS critical, "
-                        "count(*) FILTER (WHERE severity = 'warning') AS warning, "
-                        "count(*) FILTER (WHERE severity = 'info') AS info, "
-                        "coalesce(sum(value), 0) AS value FROM anomaly "
-                        "WHERE status = 'open' AND" FILTERS "AND $4::text IS NULL AND "
-                        "$5::text IS NULL GROUP BY tenant, store, type ORDER BY tenant, store, type",
-                        "alerts", q, NULL, NULL);
+        return run_list(
+            c,
+            "SELECT tenant, store, type, count(*) AS open, "
+            "count(*) FILTER (WHERE severity = 'critical') AS critical, "
+            "count(*) FILTER (WHERE severity = 'warning') AS warning, "
+            "count(*) FILTER (WHERE severity = 'info') AS info, "
+            "coalesce(sum(value), 0) AS value FROM anomaly "
+            "WHERE status = 'open' AND" FILTERS "AND $4::text IS NULL AND "
+            "$5::text IS NULL GROUP BY tenant, store, type ORDER BY tenant, store, type",
+            "alerts", q, NULL, NULL);
 }
 
 int hq_cli_cycle_count(PGconn *c, const struct hq_config *cfg, const struct hq_query *q)
@@ -57,9 +58,9 @@ int hq_cli_cycle_count(PGconn *c, const struct hq_config *cfg, const struct hq_q
 }
 
 /* The POS feed as the newest of the summary's health and the status says it. */
-#define POS_FEED                                                                                  \
-        "CASE WHEN st.received_at IS NULL OR (sm.received_at IS NOT NULL AND "                    \
-        "sm.received_at >= st.received_at AND sm.pos_feed IS NOT NULL) THEN sm.pos_feed "         \
+#define POS_FEED                                                                                   \
+        "CASE WHEN st.received_at IS NULL OR (sm.received_at IS NOT NULL AND "                     \
+        "sm.received_at >= st.received_at AND sm.pos_feed IS NOT NULL) THEN sm.pos_feed "          \
         "ELSE st.pos_feed END"
 
 int hq_cli_gateways(PGconn *c, const struct hq_config *cfg, const struct hq_query *q)
@@ -70,24 +71,25 @@ int hq_cli_gateways(PGconn *c, const struct hq_config *cfg, const struct hq_quer
         int code;
         snprintf(offline, sizeof(offline), "%u", cfg->fleet.offline_after_s);
         snprintf(stale, sizeof(stale), "%u", cfg->fleet.summary_stale_after_s);
-        res = hq_query(c,
-                       "SELECT * FROM (SELECT s.tenant, s.store, st.state, "
-                       "floor(extract(epoch FROM now() - s.last_message_at))::bigint "
-                       "AS last_message_age_s, "
-                       "floor(extract(epoch FROM now() - sm.ts))::bigint AS summary_age_s, "
-                       POS_FEED " AS pos_feed, "
-                       "(coalesce(st.state, '') = 'offline' OR now() - s.last_message_at > "
-                       "make_interval(secs => $3::int)) AS offline, "
-                       "(sm.ts IS NULL OR now() - sm.ts > make_interval(secs => $4::int)) "
-                       "AS summary_stale, "
-                       "coalesce(" POS_FEED " = 'silent', false) AS pos_silent "
-                       "FROM store s LEFT JOIN store_status st USING (tenant, store) "
-                       "LEFT JOIN store_summary sm USING (tenant, store) "
-                       "WHERE ($1::text IS NULL OR s.tenant = $1) AND "
-                       "($2::text IS NULL OR s.store = $2)) g "
-                       "WHERE NOT $5::bool OR offline OR summary_stale OR pos_silent "
-                       "ORDER BY tenant, store",
-                       5, params);
+        res =
+            hq_query(c,
+                     "SELECT * FROM (SELECT s.tenant, s.store, st.state, "
+                     "floor(extract(epoch FROM now() - s.last_message_at))::bigint "
+                     "AS last_message_age_s, "
+                     "floor(extract(epoch FROM now() - sm.ts))::bigint AS summary_age_s, " POS_FEED
+                     " AS pos_feed, "
+                     "(coalesce(st.state, '') = 'offline' OR now() - s.last_message_at > "
+                     "make_interval(secs => $3::int)) AS offline, "
+                     "(sm.ts IS NULL OR now() - sm.ts > make_interval(secs => $4::int)) "
+                     "AS summary_stale, "
+                     "coalesce(" POS_FEED " = 'silent', false) AS pos_silent "
+                     "FROM store s LEFT JOIN store_status st USING (tenant, store) "
+                     "LEFT JOIN store_summary sm USING (tenant, store) "
+                     "WHERE ($1::text IS NULL OR s.tenant = $1) AND "
+                     "($2::text IS NULL OR s.store = $2)) g "
+                     "WHERE NOT $5::bool OR offline OR summary_stale OR pos_silent "
+                     "ORDER BY tenant, store",
+                     5, params);
         if (!res)
                 return HQ_EXIT_FAILED;
         code = hq_result_print(res, "gateways", q->json);

@@ -30,11 +30,11 @@ static const char metrics_sql[] =
 /* The walk's state: three live accumulators and the output arrays. */
 struct walk {
         const struct hq_config *cfg;
-        bool roi;                   /* roi, else effectiveness */
-        struct hq_categories cats;  /* fleet-wide category ids */
+        bool roi;                  /* roi, else effectiveness */
+        struct hq_categories cats; /* fleet-wide category ids */
         struct hq_scope fleet, tenant, store;
-        int64_t start, end;         /* window */
-        cJSON *tenants, *stores;    /* output arrays */
+        int64_t start, end;      /* window */
+        cJSON *tenants, *stores; /* output arrays */
 };
 
 static cJSON *scope_json(struct walk *w, const struct sw_metrics *m, const char *tenant,
@@ -59,14 +59,16 @@ static int close_scope(struct walk *w, struct hq_scope *s, cJSON *array, const c
 
 static struct hq_metrics_row row_at(const PGresult *res, int i)
 {
-        return (struct hq_metrics_row){
-            .type = PQgetvalue(res, i, 2), .severity = PQgetvalue(res, i, 3),
-            .status = PQgetvalue(res, i, 4), .category = PQgetvalue(res, i, 5),
-            .detected_at = strtoll(PQgetvalue(res, i, 6), NULL, 10),
-            .first_outcome_at = strtoll(PQgetvalue(res, i, 7), NULL, 10),
-            .outcome = PQgetisnull(res, i, 8) ? NULL : PQgetvalue(res, i, 8),
-            .value_recovered = strtod(PQgetvalue(res, i, 9), NULL),
-            .prevented_value = strtod(PQgetvalue(res, i, 10), NULL)};
+        return (struct hq_metrics_row){.type = PQgetvalue(res, i, 2),
+                                       .severity = PQgetvalue(res, i, 3),
+                                       .status = PQgetvalue(res, i, 4),
+                                       .category = PQgetvalue(res, i, 5),
+                                       .detected_at = strtoll(PQgetvalue(res, i, 6), NULL, 10),
+                                       .first_outcome_at = strtoll(PQgetvalue(res, i, 7), NULL, 10),
+                                       .outcome =
+                                           PQgetisnull(res, i, 8) ? NULL : PQgetvalue(res, i, 8),
+                                       .value_recovered = strtod(PQgetvalue(res, i, 9), NULL),
+                                       .prevented_value = strtod(PQgetvalue(res, i, 10), NULL)};
 }
 
 static int walk_rows(struct walk *w, const PGresult *res)
@@ -81,7 +83,8 @@ static int walk_rows(struct walk *w, const PGresult *res)
                         r = hq_scope_add(&w->store, &w->cats, &row);
                 bool last = i + 1 == n;
                 bool new_tenant = last || strcmp(PQgetvalue(res, i, 0), PQgetvalue(res, i + 1, 0));
-                if (r == 0 && (new_tenant || strcmp(PQgetvalue(res, i, 1), PQgetvalue(res, i + 1, 1))))
+                if (r == 0 &&
+                    (new_tenant || strcmp(PQgetvalue(res, i, 1), PQgetvalue(res, i + 1, 1))))
                         r = close_scope(w, &w->store, w->stores, PQgetvalue(res, i, 0),
                                         PQgetvalue(res, i, 1));
                 if (r == 0 && new_tenant)
@@ -118,10 +121,10 @@ static void print_scope_line(const cJSON *o, bool roi, const char *scope)
         print_ratio(o, "resolution_rate");
         print_ratio(cJSON_GetObjectItemCaseSensitive(p, "overall"), "precision");
         for (int k = 0; k < SW_ANOMALY_TYPE_COUNT; k++)
-                print_ratio(cJSON_GetObjectItemCaseSensitive(
-                                cJSON_GetObjectItemCaseSensitive(p, "by_type"),
-                                sw_anomaly_type_name((enum sw_anomaly_type)k)),
-                            "precision");
+                print_ratio(
+                    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "by_type"),
+                                                     sw_anomaly_type_name((enum sw_anomaly_type)k)),
+                    "precision");
         printf("\n");
 }
 
@@ -133,9 +136,9 @@ static void print_table(const cJSON *doc, bool roi)
                 printf("%-32s  %14s  %14s  %14s  %6s\n", "scope", "prevented", "recovered", "total",
                        "tp");
         else
-                printf("%-32s  %6s  %7s  %10s  %10s  %10s  %10s  %10s  %10s  %10s  %10s\n",
-                       "scope", "alerts", "outcome", "fp_rate", "resp_h", "resolved", "precision",
-                       "p_ghost", "p_ml", "p_shelf", "p_discrep");
+                printf("%-32s  %6s  %7s  %10s  %10s  %10s  %10s  %10s  %10s  %10s  %10s\n", "scope",
+                       "alerts", "outcome", "fp_rate", "resp_h", "resolved", "precision", "p_ghost",
+                       "p_ml", "p_shelf", "p_discrep");
         print_scope_line(cJSON_GetObjectItem(doc, "fleet"), roi, "fleet");
         cJSON_ArrayForEach(e, cJSON_GetObjectItem(doc, "tenants"))
         {

@@ -23,11 +23,15 @@ struct field {
         long long min, max;   /* FIELD_UINT range */
 };
 
-#define U(g, n, member, lo, hi)                                                                   \
-        {g, n, FIELD_UINT, offsetof(struct hq_config, member), 0, lo, hi}
-#define S(g, n, member)                                                                           \
-        {g, n, FIELD_STRING, offsetof(struct hq_config, member),                                  \
-         sizeof(((struct hq_config *)0)->member), 0, 0}
+#define U(g, n, member, lo, hi)                                                                    \
+        {                                                                                          \
+                g, n, FIELD_UINT, offsetof(struct hq_config, member), 0, lo, hi                    \
+        }
+#define S(g, n, member)                                                                            \
+        {                                                                                          \
+                g, n, FIELD_STRING, offsetof(struct hq_config, member),                            \
+                    sizeof(((struct hq_config *)0)->member), 0, 0                                  \
+        }
 
 static const struct field fields[] = {
     S("topics", "root", topics.root),
@@ -72,24 +76,32 @@ void hq_config_defaults(struct hq_config *ret)
 {
         *ret = (struct hq_config){
             .topics = {.root = "retail", .share_group = "shelfwatch-hq"},
-            .broker = {.host = "127.0.0.1", .port = 1883, .keepalive = 60,
-                       .session_expiry_s = 7 * 24 * 3600, .reconnect_min_ms = 500,
-                       .reconnect_max_ms = 30000, .max_reads_per_pass = 256},
-            .database = {.conninfo = "dbname=shelfwatch", .reconnect_min_ms = 500,
-                         .reconnect_max_ms = 30000, .statement_timeout_ms = 60000},
+            .broker = {.host = "127.0.0.1",
+                       .port = 1883,
+                       .keepalive = 60,
+                       .session_expiry_s = 7 * 24 * 3600,
+                       .reconnect_min_ms = 500,
+                       .reconnect_max_ms = 30000,
+                       .max_reads_per_pass = 256},
+            .database = {.conninfo = "dbname=shelfwatch",
+                         .reconnect_min_ms = 500,
+                         .reconnect_max_ms = 30000,
+                         .statement_timeout_ms = 60000},
             .batch = {.max_messages = 500, .max_latency_ms = 200},
-            .limits = {.max_payload_bytes = 65536, .queue_messages = 20000,
-                       .queue_kib = 65536, .receipt_max_ids = 500},
-            .fleet = {.offline_after_s = 1800, .summary_stale_after_s = 3600,
+            .limits = {.max_payload_bytes = 65536,
+                       .queue_messages = 20000,
+                       .queue_kib = 65536,
+                       .receipt_max_ids = 500},
+            .fleet = {.offline_after_s = 1800,
+                      .summary_stale_after_s = 3600,
                       .max_categories = 4096},
             .log = {.level = SW_LOG_INFO, .stats_interval_s = 300},
         };
         derive_client_id(ret->broker.client_id, sizeof(ret->broker.client_id));
 }
 
-__attribute__((format(printf, 5, 6))) static int fail(char *err, size_t errsz, const char *path,
-                                                      const config_setting_t *s, const char *fmt,
-                                                      ...)
+__attribute__((format(printf, 5, 6))) static int
+fail(char *err, size_t errsz, const char *path, const config_setting_t *s, const char *fmt, ...)
 {
         va_list ap;
         int n = 0;
@@ -158,8 +170,8 @@ static int load_field(const struct field *f, const config_setting_t *s, struct h
         return 0;
 }
 
-static int load_group(const config_setting_t *g, struct hq_config *c, const char *path,
-                      char *err, size_t errsz)
+static int load_group(const config_setting_t *g, struct hq_config *c, const char *path, char *err,
+                      size_t errsz)
 {
         const char *gname = config_setting_name(g);
         if (!gname || !known_group(gname) || !config_setting_is_group(g))

@@ -7,11 +7,11 @@
 
 #include "platform/log.h"
 
-#define HQ_CONFIG_DEFAULT_PATH "/etc/shelfwatch/shelfwatch-hq.conf"
-#define HQ_CONFIG_NAME_SIZE    65   /* topic root, share group */
-#define HQ_CONFIG_HOST_SIZE    254  /* a DNS name */
-#define HQ_CONFIG_ID_SIZE      128  /* MQTT client id */
-#define HQ_CONFIG_SECRET_SIZE  256  /* MQTT user name and password */
+#define HQ_CONFIG_DEFAULT_PATH  "/etc/shelfwatch/shelfwatch-hq.conf"
+#define HQ_CONFIG_NAME_SIZE     65   /* topic root, share group */
+#define HQ_CONFIG_HOST_SIZE     254  /* a DNS name */
+#define HQ_CONFIG_ID_SIZE       128  /* MQTT client id */
+#define HQ_CONFIG_SECRET_SIZE   256  /* MQTT user name and password */
 #define HQ_CONFIG_CONNINFO_SIZE 1024 /* libpq connection string */
 
 /* Section topics. */
@@ -23,18 +23,18 @@ struct hq_config_topics {
 
 /* Section broker: HQ's MQTT broker. */
 struct hq_config_broker {
-        char host[HQ_CONFIG_HOST_SIZE];        /* host name or address */
-        uint32_t port;                         /* TCP port, 1..65535 */
-        char client_id[HQ_CONFIG_ID_SIZE];     /* stable per instance (the session's name);
-                                                  "" = shelfwatch-hq-<host name> */
-        uint32_t keepalive;                    /* MQTT keepalive, 5..3600 s */
-        char username[HQ_CONFIG_SECRET_SIZE];  /* "" = anonymous */
-        char password[HQ_CONFIG_SECRET_SIZE];  /* "" = none */
-        uint32_t session_expiry_s;             /* the broker keeps the session this long while
-                                                  the instance is away, 60..4294967295 */
-        uint32_t reconnect_min_ms;             /* first reconnect delay */
-        uint32_t reconnect_max_ms;             /* reconnect delay cap */
-        uint32_t max_reads_per_pass;           /* MQTT packets read per loop pass, 1..65535 */
+        char host[HQ_CONFIG_HOST_SIZE];       /* host name or address */
+        uint32_t port;                        /* TCP port, 1..65535 */
+        char client_id[HQ_CONFIG_ID_SIZE];    /* stable per instance (the session's name);
+                                                 "" = shelfwatch-hq-<host name> */
+        uint32_t keepalive;                   /* MQTT keepalive, 5..3600 s */
+        char username[HQ_CONFIG_SECRET_SIZE]; /* "" = anonymous */
+        char password[HQ_CONFIG_SECRET_SIZE]; /* "" = none */
+        uint32_t session_expiry_s;            /* the broker keeps the session this long while
+                                                 the instance is away, 60..4294967295 */
+        uint32_t reconnect_min_ms;            /* first reconnect delay */
+        uint32_t reconnect_max_ms;            /* reconnect delay cap */
+        uint32_t max_reads_per_pass;          /* MQTT packets read per loop pass, 1..65535 */
 };
 
 /* Section database: PostgreSQL. */

@@ -107,7 +107,8 @@ int hq_db_migrate(PGconn *c, char *err, size_t errsz)
         int known = hq_n_migrations ? hq_migrations[hq_n_migrations - 1].version : 0;
         char sql[160];
         int r = hq_db_exec(c, "BEGIN", err, errsz), v;
-        snprintf(sql, sizeof(sql), "SELECT pg_advisory_xact_lock(%lld)", (long long)HQ_MIGRATION_LOCK);
+        snprintf(sql, sizeof(sql), "SELECT pg_advisory_xact_lock(%lld)",
+                 (long long)HQ_MIGRATION_LOCK);
         if (r == 0)
                 r = hq_db_exec(c, sql, err, errsz);
         if (r == 0)

@@ -81,8 +81,8 @@ void hq_service__db_lost(struct hq_service *s, uint64_t now_ms)
         s->db_retry_ms = now_ms + s->db_backoff_ms;
 }
 
-static int write_and_receipt(struct hq_service *s, struct hq_msg *const *msgs, size_t n,
-                             char *err, size_t errsz)
+static int write_and_receipt(struct hq_service *s, struct hq_msg *const *msgs, size_t n, char *err,
+                             size_t errsz)
 {
         struct hq_write_instance inst = {.client_id = s->cfg.broker.client_id,
                                          .started_at = s->started_at};
@@ -126,8 +126,8 @@ static void log_db_failure(struct hq_service *s, int r, const char *err, uint64_
 
 int hq_service__flush(struct hq_service *s, uint64_t now_ms)
 {
-        uint32_t n = s->queue.count < s->cfg.batch.max_messages ? s->queue.count
-                                                                 : s->cfg.batch.max_messages;
+        uint32_t n =
+            s->queue.count < s->cfg.batch.max_messages ? s->queue.count : s->cfg.batch.max_messages;
         char err[512] = "";
         size_t done;
         int r;

@@ -10,15 +10,15 @@
 
 #include "hq/hq_fields.h"
 
-#define HQ_TEXT_MAX  1024  /* description, action and other free text */
-#define HQ_SHORT_MAX 64    /* enum-like words, sku, category, version */
-#define HQ_MONEY_MAX 1e15  /* money beyond this is a unit error */
-#define HQ_COUNT_MAX 1e9   /* counts in a summary */
+#define HQ_TEXT_MAX  1024 /* description, action and other free text */
+#define HQ_SHORT_MAX 64   /* enum-like words, sku, category, version */
+#define HQ_MONEY_MAX 1e15 /* money beyond this is a unit error */
+#define HQ_COUNT_MAX 1e9  /* counts in a summary */
 
 static const char *const kind_names[HQ_KIND_COUNT] = {"anomaly", "outcome", "summary", "status"};
 static const char *const bad_names[HQ_BAD_COUNT] = {
-    "topic", "oversize", "encoding",  "not_json",  "missing_field", "wrong_type",
-    "value", "time",     "version",   "mismatch",  "db_rejected"};
+    "topic", "oversize", "encoding", "not_json", "missing_field", "wrong_type",
+    "value", "time",     "version",  "mismatch", "db_rejected"};
 
 const char *hq_kind_name(enum hq_kind k)
 {

@@ -45,8 +45,7 @@ int hq_category_id(struct hq_categories *c, const char *name)
         uint32_t i;
         if (!name || !name[0] || c->max < 2)
                 return 0;
-        for (i = hash_name(name) & (c->n_slots - 1); c->slots[i];
-             i = (i + 1) & (c->n_slots - 1))
+        for (i = hash_name(name) & (c->n_slots - 1); c->slots[i]; i = (i + 1) & (c->n_slots - 1))
                 if (strcmp(c->names[c->slots[i]], name) == 0)
                         return (int)c->slots[i];
         if (c->n >= c->max)

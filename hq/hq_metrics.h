@@ -11,7 +11,7 @@
 
 /* One anomaly with its outcome facts, as the metrics query returns it (strings borrowed). */
 struct hq_metrics_row {
-        const char *type;         /* wire names */
+        const char *type; /* wire names */
         const char *severity;
         const char *status;
         const char *category;     /* "" or NULL = unknown */

@@ -8,9 +8,8 @@ int hq_queue_init(struct hq_queue *q, uint32_t max_messages, size_t max_bytes, u
 {
         if (!q || max_messages == 0 || max_bytes == 0 || slack > UINT32_MAX - max_messages)
                 return -EINVAL;
-        *q = (struct hq_queue){.capacity = max_messages + slack,
-                               .max_messages = max_messages,
-                               .max_bytes = max_bytes};
+        *q = (struct hq_queue){
+            .capacity = max_messages + slack, .max_messages = max_messages, .max_bytes = max_bytes};
         q->items = calloc(q->capacity, sizeof(*q->items));
         q->arrived_ms = calloc(q->capacity, sizeof(*q->arrived_ms));
         if (!q->items || !q->arrived_ms) {

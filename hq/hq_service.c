@@ -36,13 +36,20 @@ static void on_disconnect(void *ctx, int reason)
 static int mqtt_open(struct hq_service *s)
 {
         const struct hq_config_broker *b = &s->cfg.broker;
-        struct sw_mqtt_options o = {
-            .name = "hq", .host = b->host, .port = (int)b->port, .client_id = b->client_id,
-            .keepalive_s = (int)b->keepalive, .username = b->username, .password = b->password,
-            .backoff_min_ms = b->reconnect_min_ms, .backoff_max_ms = b->reconnect_max_ms,
-            .clean_start = false, .session_expiry_s = b->session_expiry_s,
-            .max_reads = b->max_reads_per_pass};
-        struct sw_mqtt_callbacks cb = {.on_connect = on_connect, .on_disconnect = on_disconnect,
+        struct sw_mqtt_options o = {.name = "hq",
+                                    .host = b->host,
+                                    .port = (int)b->port,
+                                    .client_id = b->client_id,
+                                    .keepalive_s = (int)b->keepalive,
+                                    .username = b->username,
+                                    .password = b->password,
+                                    .backoff_min_ms = b->reconnect_min_ms,
+                                    .backoff_max_ms = b->reconnect_max_ms,
+                                    .clean_start = false,
+                                    .session_expiry_s = b->session_expiry_s,
+                                    .max_reads = b->max_reads_per_pass};
+        struct sw_mqtt_callbacks cb = {.on_connect = on_connect,
+                                       .on_disconnect = on_disconnect,
                                        .on_message = hq_service__on_message};
         int r = sw_mqtt_new(&o, &cb, s, &s->mqtt);
         for (int k = 0; r == 0 && k < HQ_KIND_COUNT; k++) {
@@ -61,11 +68,17 @@ static int receipt_link_open(struct hq_service *s)
         const struct hq_config_broker *b = &s->cfg.broker;
         char id[HQ_CONFIG_ID_SIZE + 16];
         snprintf(id, sizeof(id), "%s-receipts", b->client_id);
-        struct sw_mqtt_options o = {
-            .name = "hq-receipts", .host = b->host, .port = (int)b->port, .client_id = id,
-            .keepalive_s = (int)b->keepalive, .username = b->username, .password = b->password,
-            .backoff_min_ms = b->reconnect_min_ms, .backoff_max_ms = b->reconnect_max_ms,
-            .clean_start = true, .max_reads = b->max_reads_per_pass};
+        struct sw_mqtt_options o = {.name = "hq-receipts",
+                                    .host = b->host,
+                                    .port = (int)b->port,
+                                    .client_id = id,
+                                    .keepalive_s = (int)b->keepalive,
+                                    .username = b->username,
+                                    .password = b->password,
+                                    .backoff_min_ms = b->reconnect_min_ms,
+                                    .backoff_max_ms = b->reconnect_max_ms,
+                                    .clean_start = true,
+                                    .max_reads = b->max_reads_per_pass};
         struct sw_mqtt_callbacks cb = {.on_disconnect = on_disconnect};
         return sw_mqtt_new(&o, &cb, s, &s->receipt_link);
 }
@@ -188,8 +201,8 @@ static void pass_work(struct hq_service *s, uint64_t now)
                 (void)db_open(s, false, now);
         /* One batch a pass: the poll between two lets the receipt link read its PUBACKs
          * (a batch can send one receipt per store, and the link holds 1,024 unacked). */
-        if (s->db && hq_queue_due(&s->queue, s->cfg.batch.max_messages,
-                                  s->cfg.batch.max_latency_ms, now))
+        if (s->db &&
+            hq_queue_due(&s->queue, s->cfg.batch.max_messages, s->cfg.batch.max_latency_ms, now))
                 if (hq_service__flush(s, now) > 0)
                         pump_receipts(s);
         hq_service__store_counters(s, now);
@@ -245,8 +258,8 @@ static void pass_poll(struct hq_service *s, uint64_t now)
         if (p[0].revents & POLLIN)
                 read_signals(s);
         if (s->mqtt)
-                (void)sw_mqtt_service(s->mqtt, reading ? p[1].revents
-                                                       : (short)(p[1].revents & ~POLLIN),
+                (void)sw_mqtt_service(s->mqtt,
+                                      reading ? p[1].revents : (short)(p[1].revents & ~POLLIN),
                                       sw_clock_monotonic_ms());
         (void)sw_mqtt_service(s->receipt_link, p[2].revents, sw_clock_monotonic_ms());
 }
@@ -254,12 +267,15 @@ static void pass_poll(struct hq_service *s, uint64_t now)
 static int service_init(struct hq_service *s, const struct hq_config *cfg)
 {
         uint32_t b = cfg->batch.max_messages;
-        *s = (struct hq_service){.cfg = *cfg, .signal_fd = -1, .next_watchdog_ms = UINT64_MAX,
+        *s = (struct hq_service){.cfg = *cfg,
+                                 .signal_fd = -1,
+                                 .next_watchdog_ms = UINT64_MAX,
                                  .started_at = sw_clock_now()};
         s->bad_log = (struct sw_ratelimit){.interval_ms = 1000, .burst = 10, .tokens = 10};
         s->db_log = (struct sw_ratelimit){.interval_ms = 10000, .burst = 3, .tokens = 3};
-        int r = hq_queue_init(&s->queue, cfg->limits.queue_messages,
-                              (size_t)cfg->limits.queue_kib * 1024u, cfg->broker.max_reads_per_pass);
+        int r =
+            hq_queue_init(&s->queue, cfg->limits.queue_messages,
+                          (size_t)cfg->limits.queue_kib * 1024u, cfg->broker.max_reads_per_pass);
         if (r < 0)
                 return r;
         s->batch = calloc(b, sizeof(*s->batch));

@@ -18,33 +18,33 @@
 /* One running instance. One thread: MQTT callbacks only parse and queue; commits happen in the
  * loop body. */
 struct hq_service {
-        struct hq_config cfg;              /* loaded configuration */
-        struct sw_mqtt *mqtt;              /* the broker link; NULL while parked (database down
-                                              and the queue full: the broker keeps our session) */
-        struct sw_mqtt *receipt_link;      /* a second connection that only publishes receipts:
-                                              libmosquitto reads as many packets per call as
-                                              the link has QoS 1 publishes in flight, so
-                                              receipts on the ingest link would defeat its
-                                              per-pass read bound (and the queue's) */
-        PGconn *db;                        /* NULL while disconnected */
-        struct hq_queue queue;             /* parsed messages awaiting commit */
-        struct hq_counters counters;       /* since start */
-        struct hq_counters stored;         /* as the last commit stored them */
-        uint64_t counters_due_ms;          /* store changed counters (refusals) by then */
-        int64_t started_at;                /* Unix s */
-        uint64_t db_retry_ms;              /* monotonic time of the next connection attempt */
-        uint32_t db_backoff_ms;            /* current reconnect delay */
-        uint64_t next_stats_ms;            /* next counters log line */
-        uint64_t next_watchdog_ms;         /* next watchdog ping; UINT64_MAX: none */
-        uint64_t watchdog_interval_ms;     /* half of WatchdogSec, 0 without a watchdog */
-        bool stop;                         /* SIGTERM/SIGINT received */
-        bool paused;                       /* reading paused on a full queue (for the counter) */
-        int signal_fd;                     /* signalfd of SIGTERM, SIGINT */
-        struct hq_msg **batch;             /* [batch.max_messages] pointers into the queue */
-        struct hq_write_result *results;   /* [batch.max_messages] */
-        struct hq_receipt_item *receipts;  /* [batch.max_messages] */
-        struct sw_ratelimit bad_log;       /* refused-message log lines */
-        struct sw_ratelimit db_log;        /* database error log lines */
+        struct hq_config cfg;             /* loaded configuration */
+        struct sw_mqtt *mqtt;             /* the broker link; NULL while parked (database down
+                                             and the queue full: the broker keeps our session) */
+        struct sw_mqtt *receipt_link;     /* a second connection that only publishes receipts:
+                                             libmosquitto reads as many packets per call as
+                                             the link has QoS 1 publishes in flight, so
+                                             receipts on the ingest link would defeat its
+                                             per-pass read bound (and the queue's) */
+        PGconn *db;                       /* NULL while disconnected */
+        struct hq_queue queue;            /* parsed messages awaiting commit */
+        struct hq_counters counters;      /* since start */
+        struct hq_counters stored;        /* as the last commit stored them */
+        uint64_t counters_due_ms;         /* store changed counters (refusals) by then */
+        int64_t started_at;               /* Unix s */
+        uint64_t db_retry_ms;             /* monotonic time of the next connection attempt */
+        uint32_t db_backoff_ms;           /* current reconnect delay */
+        uint64_t next_stats_ms;           /* next counters log line */
+        uint64_t next_watchdog_ms;        /* next watchdog ping; UINT64_MAX: none */
+        uint64_t watchdog_interval_ms;    /* half of WatchdogSec, 0 without a watchdog */
+        bool stop;                        /* SIGTERM/SIGINT received */
+        bool paused;                      /* reading paused on a full queue (for the counter) */
+        int signal_fd;                    /* signalfd of SIGTERM, SIGINT */
+        struct hq_msg **batch;            /* [batch.max_messages] pointers into the queue */
+        struct hq_write_result *results;  /* [batch.max_messages] */
+        struct hq_receipt_item *receipts; /* [batch.max_messages] */
+        struct sw_ratelimit bad_log;      /* refused-message log lines */
+        struct sw_ratelimit db_log;       /* database error log lines */
 };
 
 /* Run until SIGTERM/SIGINT: returns 0 after a clean stop, -errno on a fatal start-up error

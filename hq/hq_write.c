@@ -9,8 +9,8 @@
 #include "hq/hq_db.h"
 #include "hq/hq_write_sql.h"
 
-static const char *const kind_sql[HQ_KIND_COUNT] = {hq_sql_anomaly, hq_sql_outcome,
-                                                    hq_sql_summary, hq_sql_status};
+static const char *const kind_sql[HQ_KIND_COUNT] = {hq_sql_anomaly, hq_sql_outcome, hq_sql_summary,
+                                                    hq_sql_status};
 
 /* A growing text buffer. */
 struct text {

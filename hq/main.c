@@ -45,27 +45,52 @@ static int load_config(const char *path, struct hq_config *cfg)
 static int parse_options(int argc, char **argv, struct hq_query *q, const char **ret_config,
                          bool *ret_check)
 {
-        static const struct option opts[] = {
-            {"config", required_argument, NULL, 'c'}, {"check-config", no_argument, NULL, 'n'},
-            {"tenant", required_argument, NULL, 't'}, {"store", required_argument, NULL, 's'},
-            {"type", required_argument, NULL, 'y'},   {"days", required_argument, NULL, 'd'},
-            {"limit", required_argument, NULL, 'l'},  {"json", no_argument, NULL, 'j'},
-            {"problems", no_argument, NULL, 'p'},     {"help", no_argument, NULL, 'h'},
-            {0}};
+        static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                             {"check-config", no_argument, NULL, 'n'},
+                                             {"tenant", required_argument, NULL, 't'},
+                                             {"store", required_argument, NULL, 's'},
+                                             {"type", required_argument, NULL, 'y'},
+                                             {"days", required_argument, NULL, 'd'},
+                                             {"limit", required_argument, NULL, 'l'},
+                                             {"json", no_argument, NULL, 'j'},
+                                             {"problems", no_argument, NULL, 'p'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {0}};
         int o;
         while ((o = getopt_long(argc, argv, "c:nh", opts, NULL)) != -1) {
                 switch (o) {
-                case 'c': *ret_config = optarg; break;
-                case 'n': *ret_check = true; break;
-                case 't': q->tenant = optarg; break;
-                case 's': q->store = optarg; break;
-                case 'y': q->type = optarg; break;
-                case 'd': q->days = (uint32_t)strtoul(optarg, NULL, 10); break;
-                case 'l': q->limit = (uint32_t)strtoul(optarg, NULL, 10); break;
-                case 'j': q->json = true; break;
-                case 'p': q->problems = true; break;
-                case 'h': usage(stdout); exit(HQ_EXIT_OK);
-                default: return -EINVAL;
+                case 'c':
+                        *ret_config = optarg;
+                        break;
+                case 'n':
+                        *ret_check = true;
+                        break;
+                case 't':
+                        q->tenant = optarg;
+                        break;
+                case 's':
+                        q->store = optarg;
+                        break;
+                case 'y':
+                        q->type = optarg;
+                        break;
+                case 'd':
+                        q->days = (uint32_t)strtoul(optarg, NULL, 10);
+                        break;
+                case 'l':
+                        q->limit = (uint32_t)strtoul(optarg, NULL, 10);
+                        break;
+                case 'j':
+                        q->json = true;
+                        break;
+                case 'p':
+                        q->problems = true;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        exit(HQ_EXIT_OK);
+                default:
+                        return -EINVAL;
                 }
         }
         return 0;

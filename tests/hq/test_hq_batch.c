@@ -98,7 +98,7 @@ static void test_batch_due(void **state)
 }
 
 struct emitted {
-        char topic[8][64];   /* tenant/store of each message */
+        char topic[8][64]; /* tenant/store of each message */
         char payload[8][512];
         int n;
 };
@@ -116,7 +116,7 @@ static int collect(void *ctx, const char *tenant, const char *store, const char 
 static void test_receipts(void **state)
 {
         struct hq_receipt_item items[] = {
-            {"acme", "s2", "b", 1},  {"acme", "s1", "a", 1}, {"acme", "s1", "a", 3},
+            {"acme", "s2", "b", 1},    {"acme", "s1", "a", 1},   {"acme", "s1", "a", 3},
             {"acme", "s1", "c\"q", 1}, {"globex", "s1", "a", 2}, {"acme", "s1", "d", 1},
         };
         struct emitted e = {0};
@@ -125,8 +125,9 @@ static void test_receipts(void **state)
         assert_int_equal(hq_receipts_emit(items, 6, 2, collect, &e), 4);
         /* acme/s1 holds a (highest rev only), c"q, d: two messages of at most 2 ids. */
         assert_string_equal(e.topic[0], "acme/s1");
-        assert_string_equal(e.payload[0],
-                            "{\"v\":\"1.1\",\"ids\":[{\"id\":\"a\",\"rev\":3},{\"id\":\"c\\\"q\",\"rev\":1}]}");
+        assert_string_equal(
+            e.payload[0],
+            "{\"v\":\"1.1\",\"ids\":[{\"id\":\"a\",\"rev\":3},{\"id\":\"c\\\"q\",\"rev\":1}]}");
         assert_string_equal(e.topic[1], "acme/s1");
         assert_string_equal(e.payload[1], "{\"v\":\"1.1\",\"ids\":[{\"id\":\"d\",\"rev\":1}]}");
         assert_string_equal(e.topic[2], "acme/s2");
@@ -151,8 +152,8 @@ static void test_receipt_emit_error(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_queue_bounds), cmocka_unit_test(test_queue_bytes_and_fifo),
-            cmocka_unit_test(test_batch_due),    cmocka_unit_test(test_receipts),
+            cmocka_unit_test(test_queue_bounds),       cmocka_unit_test(test_queue_bytes_and_fifo),
+            cmocka_unit_test(test_batch_due),          cmocka_unit_test(test_receipts),
             cmocka_unit_test(test_receipt_emit_error),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,14 +13,13 @@
 #include "hq/hq_fields.h"
 #include "hq/hq_message.h"
 
-#define ANOMALY                                                                                   \
-        "{\"v\":\"1.1\",\"id\":\"s1-gs-20261120-X\",\"rev\":3,\"type\":\"ghost_stock\","          \
-        "\"severity\":\"critical\",\"status\":\"open\",\"sku\":\"X\",\"category\":\"dairy\","     \
-        "\"as_of\":\"2026-11-23\",\"detected_at\":\"2026-11-23T04:30:01Z\",\"probability\":0.9," \
+#define ANOMALY                                                                                    \
+        "{\"v\":\"1.1\",\"id\":\"s1-gs-20261120-X\",\"rev\":3,\"type\":\"ghost_stock\","           \
+        "\"severity\":\"critical\",\"status\":\"open\",\"sku\":\"X\",\"category\":\"dairy\","      \
+        "\"as_of\":\"2026-11-23\",\"detected_at\":\"2026-11-23T04:30:01Z\",\"probability\":0.9,"   \
         "\"value\":354.93,\"currency\":\"USD\",\"updated_at\":\"2026-11-24T04:30:01Z\"}"
 
-static int parse(const char *topic, const char *payload, struct hq_msg *m,
-                 enum hq_bad_reason *why)
+static int parse(const char *topic, const char *payload, struct hq_msg *m, enum hq_bad_reason *why)
 {
         return hq_msg_parse("retail", topic, payload, strlen(payload), 4096, m, why);
 }
@@ -55,8 +54,8 @@ static void test_anomaly_row(void **state)
         assert_string_equal(cJSON_GetObjectItem(row, "as_of")->valuestring, "2026-11-23");
         /* The payload travels as received: money text unchanged. */
         assert_non_null(strstr(m.row, "\"value\":354.93,"));
-        assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(row, "payload"), "sku")->valuestring,
-                            "X");
+        assert_string_equal(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(row, "payload"), "sku")->valuestring, "X");
         assert_int_equal(strlen(m.row), m.row_len);
         cJSON_Delete(row);
         hq_msg_clear(&m);
@@ -135,10 +134,13 @@ static void test_refusals(void **state)
                    "{\"id\":\"a\",\"type\":\"t\",\"severity\":\"s\",\"status\":\"o\",\"sku\":\"X\","
                    "\"detected_at\":1,\"value\":1e400}",
                    HQ_BAD_VALUE);
-        expect_bad("retail/a/s/outcome", "{\"id\":\"o\",\"anomaly\":\"x\",\"outcome\":\"maybe\","
-                                         "\"ts\":1}", HQ_BAD_VALUE);
-        expect_bad("retail/a/s/outcome", "{\"id\":\"o\",\"anomaly\":\"x\",\"outcome\":"
-                                         "\"true_positive\",\"ts\":1,\"adjustment\":0.5}",
+        expect_bad("retail/a/s/outcome",
+                   "{\"id\":\"o\",\"anomaly\":\"x\",\"outcome\":\"maybe\","
+                   "\"ts\":1}",
+                   HQ_BAD_VALUE);
+        expect_bad("retail/a/s/outcome",
+                   "{\"id\":\"o\",\"anomaly\":\"x\",\"outcome\":"
+                   "\"true_positive\",\"ts\":1,\"adjustment\":0.5}",
                    HQ_BAD_VALUE);
         expect_bad("retail/a/s/summary", "{\"ts\":1,\"open\":[]}", HQ_BAD_TYPE);
         expect_bad("retail/a/s/summary", "{\"ts\":1,\"open\":{\"info\":-1}}", HQ_BAD_VALUE);
@@ -154,8 +156,9 @@ static void test_oversize_and_nul(void **state)
         (void)state;
         memset(big, ' ', sizeof(big));
         big[0] = '{', big[sizeof(big) - 1] = '}';
-        assert_int_equal(hq_msg_parse("retail", "retail/a/s/status", big, sizeof(big), 4096, &m, &why),
-                         -EBADMSG);
+        assert_int_equal(
+            hq_msg_parse("retail", "retail/a/s/status", big, sizeof(big), 4096, &m, &why),
+            -EBADMSG);
         assert_int_equal(why, HQ_BAD_OVERSIZE);
         /* A NUL inside the payload's length: not text. */
         assert_int_equal(hq_msg_parse("retail", "retail/a/s/status", "{}\0{}", 5, 4096, &m, &why),

@@ -44,22 +44,24 @@ static void publish(struct store *s, const char *kind, const char *payload)
 static void publish_anomaly(struct store *s, int i, int rev, long long day)
 {
         char p[PAYLOAD_MAX];
-        const char *type = i % 5 == 0 ? "ghost_stock" : i % 5 == 1 ? "ml_detected"
-                                                    : i % 5 == 2 ? "shelf_out"
-                                                                 : "inventory_discrepancy";
-        snprintf(p, sizeof(p),
-                 "{\"v\":\"1.1\",\"id\":\"s%05d-gs-20261120-SKU%05d\",\"rev\":%d,"
-                 "\"updated_at\":%lld,\"tenant\":\"bench\",\"store\":\"s%05d\",\"type\":\"%s\","
-                 "\"severity\":\"%s\",\"status\":\"%s\",\"sku\":\"SKU%05d\",\"category\":\"cat%02d\","
-                 "\"as_of\":\"2026-11-23\",\"detected_at\":%lld,\"score\":7.3,\"probability\":0.%04d,"
-                 "\"value\":%d.%02d,\"currency\":\"USD\",\"description\":\"No sales for 3 days "
-                 "(expected 16.8 units, p=5e-08) | Book shows 12 units\",\"action\":\"cycle_count\","
-                 "\"metadata\":{\"since\":\"2026-11-20\",\"on_hand\":12,\"price\":10.28,\"mode\":"
-                 "\"poisson\",\"model\":\"poisson\",\"run_days\":3,\"observed_units\":0,"
-                 "\"expected_units\":16.8,\"p_value\":5e-08,\"dispersion\":0,\"baseline_days\":53}}",
-                 s->index, i, rev, day + rev * 3600, s->index, type, rev > 1 ? "critical" : "warning",
-                 rev == 3 ? "resolved" : "open", i, i % 40, day, 5000 + i * 37 % 4999, 10 + i * 7,
-                 i % 100);
+        const char *type = i % 5 == 0   ? "ghost_stock"
+                           : i % 5 == 1 ? "ml_detected"
+                           : i % 5 == 2 ? "shelf_out"
+                                        : "inventory_discrepancy";
+        snprintf(
+            p, sizeof(p),
+            "{\"v\":\"1.1\",\"id\":\"s%05d-gs-20261120-SKU%05d\",\"rev\":%d,"
+            "\"updated_at\":%lld,\"tenant\":\"bench\",\"store\":\"s%05d\",\"type\":\"%s\","
+            "\"severity\":\"%s\",\"status\":\"%s\",\"sku\":\"SKU%05d\",\"category\":\"cat%02d\","
+            "\"as_of\":\"2026-11-23\",\"detected_at\":%lld,\"score\":7.3,\"probability\":0.%04d,"
+            "\"value\":%d.%02d,\"currency\":\"USD\",\"description\":\"No sales for 3 days "
+            "(expected 16.8 units, p=5e-08) | Book shows 12 units\",\"action\":\"cycle_count\","
+            "\"metadata\":{\"since\":\"2026-11-20\",\"on_hand\":12,\"price\":10.28,\"mode\":"
+            "\"poisson\",\"model\":\"poisson\",\"run_days\":3,\"observed_units\":0,"
+            "\"expected_units\":16.8,\"p_value\":5e-08,\"dispersion\":0,\"baseline_days\":53}}",
+            s->index, i, rev, day + rev * 3600, s->index, type, rev > 1 ? "critical" : "warning",
+            rev == 3 ? "resolved" : "open", i, i % 40, day, 5000 + i * 37 % 4999, 10 + i * 7,
+            i % 100);
         publish(s, "anomaly", p);
 }
 
@@ -67,8 +69,10 @@ static void publish_day(struct store *s)
 {
         long long day = (long long)time(NULL) - 86400;
         char p[PAYLOAD_MAX];
-        snprintf(p, sizeof(p), "{\"v\":\"1.1\",\"state\":\"online\",\"version\":\"0.1.0\","
-                               "\"started_at\":%lld,\"pos_feed\":\"ok\"}", day);
+        snprintf(p, sizeof(p),
+                 "{\"v\":\"1.1\",\"state\":\"online\",\"version\":\"0.1.0\","
+                 "\"started_at\":%lld,\"pos_feed\":\"ok\"}",
+                 day);
         publish(s, "status", p);
         for (int i = 0; i < n_anomalies; i++) {
                 publish_anomaly(s, i, 1, day);
@@ -77,27 +81,29 @@ static void publish_day(struct store *s)
                 if (i % 5 == 0)
                         publish_anomaly(s, i, 3, day);
                 if (i % 4 == 0) {
-                        snprintf(p, sizeof(p),
-                                 "{\"v\":\"1.1\",\"id\":\"s%05d-gs-20261120-SKU%05d-o1\",\"anomaly\":"
-                                 "\"s%05d-gs-20261120-SKU%05d\",\"sku\":\"SKU%05d\",\"type\":"
-                                 "\"ghost_stock\",\"outcome\":\"%s\",\"status\":\"resolved\","
-                                 "\"action\":\"cycle_count\",\"source\":\"scanner\",\"ts\":%lld,"
-                                 "\"response_hours\":5.5,\"adjustment\":-12,\"value_recovered\":"
-                                 "123.36,\"prevented_value\":71.96,\"currency\":\"USD\",\"user\":"
-                                 "\"alice\",\"device\":\"hh-3\",\"weight\":1}",
-                                 s->index, i, s->index, i, i, i % 8 ? "true_positive" : "false_positive",
-                                 day + 7200);
+                        snprintf(
+                            p, sizeof(p),
+                            "{\"v\":\"1.1\",\"id\":\"s%05d-gs-20261120-SKU%05d-o1\",\"anomaly\":"
+                            "\"s%05d-gs-20261120-SKU%05d\",\"sku\":\"SKU%05d\",\"type\":"
+                            "\"ghost_stock\",\"outcome\":\"%s\",\"status\":\"resolved\","
+                            "\"action\":\"cycle_count\",\"source\":\"scanner\",\"ts\":%lld,"
+                            "\"response_hours\":5.5,\"adjustment\":-12,\"value_recovered\":"
+                            "123.36,\"prevented_value\":71.96,\"currency\":\"USD\",\"user\":"
+                            "\"alice\",\"device\":\"hh-3\",\"weight\":1}",
+                            s->index, i, s->index, i, i, i % 8 ? "true_positive" : "false_positive",
+                            day + 7200);
                         publish(s, "outcome", p);
                 }
         }
         for (int q = 0; q < 96; q++) {
-                snprintf(p, sizeof(p),
-                         "{\"v\":\"1.1\",\"ts\":%lld,\"tenant\":\"bench\",\"store\":\"s%05d\","
-                         "\"open\":{\"critical\":3,\"warning\":7,\"info\":0},\"by_type\":"
-                         "{\"ghost_stock\":6,\"ml_detected\":3,\"shelf_out\":1,"
-                         "\"inventory_discrepancy\":0},\"ghost_value\":812.5,\"precision\":0.42,"
-                         "\"currency\":\"USD\",\"health\":{\"pos_feed\":\"ok\",\"last_pos_at\":%lld}}",
-                         day + q * 900, s->index, day + q * 900 - 60);
+                snprintf(
+                    p, sizeof(p),
+                    "{\"v\":\"1.1\",\"ts\":%lld,\"tenant\":\"bench\",\"store\":\"s%05d\","
+                    "\"open\":{\"critical\":3,\"warning\":7,\"info\":0},\"by_type\":"
+                    "{\"ghost_stock\":6,\"ml_detected\":3,\"shelf_out\":1,"
+                    "\"inventory_discrepancy\":0},\"ghost_value\":812.5,\"precision\":0.42,"
+                    "\"currency\":\"USD\",\"health\":{\"pos_feed\":\"ok\",\"last_pos_at\":%lld}}",
+                    day + q * 900, s->index, day + q * 900 - 60);
                 publish(s, "summary", p);
         }
 }
@@ -187,7 +193,8 @@ int main(int argc, char **argv)
                 mosquitto_connect_callback_set(st[i].mosq, on_connect);
                 mosquitto_publish_callback_set(st[i].mosq, on_publish);
                 mosquitto_disconnect_callback_set(st[i].mosq, on_disconnect);
-                if (mosquitto_connect_async(st[i].mosq, "127.0.0.1", port, 600) != MOSQ_ERR_SUCCESS) {
+                if (mosquitto_connect_async(st[i].mosq, "127.0.0.1", port, 600) !=
+                    MOSQ_ERR_SUCCESS) {
                         fprintf(stderr, "hq_loadgen: client %d cannot connect\n", i);
                         return 1;
                 }

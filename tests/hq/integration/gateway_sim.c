@@ -42,7 +42,8 @@ static bool same_store(const char *receipt_topic, const char *row_topic)
 {
         const char *end = strrchr(row_topic, '/');
         size_t n = (size_t)(end - row_topic);
-        return strncmp(receipt_topic, row_topic, n) == 0 && strcmp(receipt_topic + n, "/hq/receipt") == 0;
+        return strncmp(receipt_topic, row_topic, n) == 0 &&
+               strcmp(receipt_topic + n, "/hq/receipt") == 0;
 }
 
 static void apply_receipt(struct gw_sim *g, const char *topic, const char *payload)

@@ -11,22 +11,22 @@
 
 /* One outbox row. */
 struct gw_row {
-        char topic[128];  /* retail/{tenant}/{store}/{anomaly|outcome} */
-        char id[64];      /* anomaly or outcome id */
-        int rev;          /* the rev this row carries (1 for an outcome) */
-        char *payload;    /* owned */
-        double sent_at;   /* h_mono_s of the last send, 0 never */
-        int sends;        /* times sent */
-        bool receipted;   /* a receipt covered id at >= rev */
+        char topic[128]; /* retail/{tenant}/{store}/{anomaly|outcome} */
+        char id[64];     /* anomaly or outcome id */
+        int rev;         /* the rev this row carries (1 for an outcome) */
+        char *payload;   /* owned */
+        double sent_at;  /* h_mono_s of the last send, 0 never */
+        int sends;       /* times sent */
+        bool receipted;  /* a receipt covered id at >= rev */
 };
 
 struct gw_sim {
-        struct hq_pub *pub;        /* publishing client */
-        struct h_collector *col;   /* receipts of every store */
-        size_t col_seen;           /* receipts already applied */
-        struct gw_row *rows;       /* the outbox */
-        size_t n, cap;             /* rows used / allocated */
-        double resend_s;           /* resend a row without receipt after this long */
+        struct hq_pub *pub;      /* publishing client */
+        struct h_collector *col; /* receipts of every store */
+        size_t col_seen;         /* receipts already applied */
+        struct gw_row *rows;     /* the outbox */
+        size_t n, cap;           /* rows used / allocated */
+        double resend_s;         /* resend a row without receipt after this long */
 };
 
 void gw_open(struct gw_sim *g, int port, const char *client_id, double resend_s);

@@ -46,18 +46,19 @@ void hq_start(struct hq_proc *h, const char *dir, int broker_port, const struct 
         char text[2048];
         snprintf(h->conf, sizeof(h->conf), "%s/%s.conf", dir, id);
         snprintf(h->log, sizeof(h->log), "%s/%s.log", dir, id);
-        snprintf(text, sizeof(text),
-                 "broker: { host = \"127.0.0.1\"; port = %d; client_id = \"%s\"; keepalive = 10;\n"
-                 "          reconnect_min_ms = 100; reconnect_max_ms = 1000; };\n"
-                 "database: { conninfo = \"%s\"; reconnect_min_ms = 100; reconnect_max_ms = 1000; };\n"
-                 "batch: { max_messages = %d; max_latency_ms = %d; };\n"
-                 "limits: { queue_messages = %d; max_payload_bytes = %d; };\n"
-                 "fleet: { offline_after_s = 600; summary_stale_after_s = 900; };\n"
-                 "log: { level = \"info\"; stats_interval_s = 0; };\n",
-                 broker_port, id, pg->conninfo, o && o->batch ? o->batch : 100,
-                 o && o->latency_ms ? o->latency_ms : 50,
-                 o && o->queue_messages ? o->queue_messages : 20000,
-                 o && o->max_payload ? o->max_payload : 65536);
+        snprintf(
+            text, sizeof(text),
+            "broker: { host = \"127.0.0.1\"; port = %d; client_id = \"%s\"; keepalive = 10;\n"
+            "          reconnect_min_ms = 100; reconnect_max_ms = 1000; };\n"
+            "database: { conninfo = \"%s\"; reconnect_min_ms = 100; reconnect_max_ms = 1000; };\n"
+            "batch: { max_messages = %d; max_latency_ms = %d; };\n"
+            "limits: { queue_messages = %d; max_payload_bytes = %d; };\n"
+            "fleet: { offline_after_s = 600; summary_stale_after_s = 900; };\n"
+            "log: { level = \"info\"; stats_interval_s = 0; };\n",
+            broker_port, id, pg->conninfo, o && o->batch ? o->batch : 100,
+            o && o->latency_ms ? o->latency_ms : 50,
+            o && o->queue_messages ? o->queue_messages : 20000,
+            o && o->max_payload ? o->max_payload : 65536);
         h_write_file(h->conf, text);
         h->starts = 0;
         hq_restart(h);

@@ -54,7 +54,8 @@ static void add_stream(struct gw_sim *g, const char *store, const char *prefix, 
                 if (rev == 1 && i % 5 == 0) {
                         snprintf(topic, sizeof(topic), "retail/acme/%s/outcome", store);
                         snprintf(oid, sizeof(oid), "%s-o1", id);
-                        p = hq_outcome_json(oid, id, "ghost_stock", "true_positive", t + 3600, 1, 2);
+                        p = hq_outcome_json(oid, id, "ghost_stock", "true_positive", t + 3600, 1,
+                                            2);
                         gw_add(g, topic, oid, 1, p);
                         free(p);
                 }
@@ -127,8 +128,9 @@ static void check_final(const struct gw_sim *g, PGconn *c, long long anomalies, 
                 if (strstr(g->rows[i].topic, "/outcome"))
                         continue;
                 const char *store = g->rows[i].topic + strlen("retail/acme/");
-                snprintf(sql, sizeof(sql), "SELECT count(*) FROM anomaly WHERE id = '%s' AND "
-                                           "store = '%.*s' AND rev < %d",
+                snprintf(sql, sizeof(sql),
+                         "SELECT count(*) FROM anomaly WHERE id = '%s' AND "
+                         "store = '%.*s' AND rev < %d",
                          g->rows[i].id, (int)strcspn(store, "/"), store, g->rows[i].rev);
                 assert_int_equal(pg_number(c, sql), 0); /* no older rev over a newer one */
         }
@@ -141,7 +143,8 @@ static void test_kill9_during_stream(void **state)
         struct gw_sim g;
         (void)state;
         rig_up(&r);
-        hq_start(&hq, r.dir, r.broker.port, &r.pg, &(struct hq_opts){.batch = 50, .latency_ms = 100});
+        hq_start(&hq, r.dir, r.broker.port, &r.pg,
+                 &(struct hq_opts){.batch = 50, .latency_ms = 100});
         gw_open(&g, r.broker.port, "gw-kill", 3.0);
         const char *stores[] = {"s1", "s2", "s3"};
         for (int rev = 1; rev <= 3; rev++)
@@ -176,7 +179,8 @@ static long long sum_counter(PGconn *c, const char *path)
 {
         char sql[512];
         snprintf(sql, sizeof(sql),
-                 "SELECT coalesce(sum((counters #>> '{%s}')::bigint), 0) FROM ingest_instance", path);
+                 "SELECT coalesce(sum((counters #>> '{%s}')::bigint), 0) FROM ingest_instance",
+                 path);
         return pg_number(c, sql);
 }
 

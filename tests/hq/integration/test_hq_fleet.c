@@ -118,7 +118,8 @@ static void check_stores(const cJSON *eff, const cJSON *roi, const struct expect
 }
 
 /* total (the fleet, or a tenant) equals the sum of parts over the listed counters. */
-static void check_sum(const cJSON *total, const cJSON *const *parts, int n, const char *const *paths)
+static void check_sum(const cJSON *total, const cJSON *const *parts, int n,
+                      const char *const *paths)
 {
         for (const char *const *p = paths; *p; p++) {
                 double sum = 0;
@@ -131,12 +132,16 @@ static void check_sum(const cJSON *total, const cJSON *const *parts, int n, cons
 
 static void check_fleet_is_sum(const cJSON *eff, const cJSON *roi)
 {
-        static const char *const eff_paths[] = {
-            "alerts", "with_outcome", "resolved", "response_hours_sum",
-            "precision.overall.true_positive", "precision.overall.false_positive",
-            "precision.by_type.ghost_stock.true_positive",
-            "precision.by_type.shelf_out.false_positive",
-            "precision.by_category.dairy.true_positive", NULL};
+        static const char *const eff_paths[] = {"alerts",
+                                                "with_outcome",
+                                                "resolved",
+                                                "response_hours_sum",
+                                                "precision.overall.true_positive",
+                                                "precision.overall.false_positive",
+                                                "precision.by_type.ghost_stock.true_positive",
+                                                "precision.by_type.shelf_out.false_positive",
+                                                "precision.by_category.dairy.true_positive",
+                                                NULL};
         static const char *const roi_paths[] = {"prevented_stockout_value",
                                                 "ghost_stock_recovered_value", "total",
                                                 "true_positive_outcomes", NULL};
@@ -168,8 +173,7 @@ static void check_lists(const struct hq_proc *hq, const char *dir)
         cJSON *al = hq_cli_json(hq, dir, "alerts", "--tenant", "globex", NULL);
         const cJSON *e;
         int open = 0;
-        cJSON_ArrayForEach(e, cJSON_GetObjectItem(al, "alerts"))
-            open += (int)num(e, "open");
+        cJSON_ArrayForEach(e, cJSON_GetObjectItem(al, "alerts")) open += (int)num(e, "open");
         assert_int_equal(open, 4 + 1); /* 12 rows: i % 3 == 2 are open (4), and the old one */
         cJSON_Delete(al);
 }
@@ -179,11 +183,13 @@ static void publish_health(struct hq_pub *p)
         long long now = (long long)time(NULL);
         char buf[256];
         hq_pub_send(p, "retail/acme/s1/status", "{\"v\":\"1.1\",\"state\":\"offline\"}", true);
-        snprintf(buf, sizeof(buf), "{\"v\":\"1.1\",\"ts\":%lld,\"health\":{\"pos_feed\":\"silent\"}}",
+        snprintf(buf, sizeof(buf),
+                 "{\"v\":\"1.1\",\"ts\":%lld,\"health\":{\"pos_feed\":\"silent\"}}",
                  now - 7200); /* stale (older than 900 s) and silent */
         hq_pub_send(p, "retail/acme/s2/summary", buf, true);
         hq_pub_send(p, "retail/globex/s1/status", "{\"v\":\"1.1\",\"state\":\"online\"}", true);
-        snprintf(buf, sizeof(buf), "{\"v\":\"1.1\",\"ts\":%lld,\"health\":{\"pos_feed\":\"ok\"}}", now);
+        snprintf(buf, sizeof(buf), "{\"v\":\"1.1\",\"ts\":%lld,\"health\":{\"pos_feed\":\"ok\"}}",
+                 now);
         hq_pub_send(p, "retail/globex/s1/summary", buf, true);
         assert_true(hq_pub_flush(p, 10000));
 }
@@ -212,12 +218,12 @@ static void run_cli(const struct hq_proc *hq, const char *dir, char *a, char *b,
 
 static void check_role_reads(PGconn *admin, PGconn *viewer, const char *tenant)
 {
-        static const char *const tables[] = {"anomaly", "outcome", "store", "store_summary",
-                                             "store_status", "status_history"};
+        static const char *const tables[] = {"anomaly",       "outcome",      "store",
+                                             "store_summary", "store_status", "status_history"};
         char sql[256];
         for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-                snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE tenant = '%s'",
-                         tables[i], tenant);
+                snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE tenant = '%s'", tables[i],
+                         tenant);
                 long long own = pg_number(admin, sql);
                 snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", tables[i]);
                 assert_true(own > 0 || strcmp(tables[i], "store_summary") == 0 ||
@@ -228,8 +234,8 @@ static void check_role_reads(PGconn *admin, PGconn *viewer, const char *tenant)
         }
         assert_int_equal(pg_exec(viewer, "SELECT * FROM ingest_instance", NULL, 0), -1);
         assert_int_equal(pg_exec(viewer, "DELETE FROM anomaly", NULL, 0), -1);
-        assert_int_equal(pg_exec(viewer, "INSERT INTO tenant_member VALUES (current_user, 'x')",
-                                 NULL, 0), -1);
+        assert_int_equal(
+            pg_exec(viewer, "INSERT INTO tenant_member VALUES (current_user, 'x')", NULL, 0), -1);
 }
 
 /* A tenant's role reads its own rows only, and writes nothing; the CLI run as that role

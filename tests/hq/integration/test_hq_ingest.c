@@ -57,25 +57,32 @@ static void publish_revisions(struct hq_pub *g[3], PGconn *c)
         long long t = now_s() - 3600;
         /* rev 1 committed first, so that the late copy below is the only stale one (two revs
          * of one id in one batch: the older counts as stale too). */
-        send_owned(g[0], "retail/acme/s1/anomaly",
-                   hq_anomaly_json("acme", "s1", "a1", 1, "ghost_stock", "open", "dairy", 10, 0.5, t));
+        send_owned(
+            g[0], "retail/acme/s1/anomaly",
+            hq_anomaly_json("acme", "s1", "a1", 1, "ghost_stock", "open", "dairy", 10, 0.5, t));
         assert_true(hq_pub_flush(g[0], 10000));
         wait_received(c, 1);
-        send_owned(g[0], "retail/acme/s1/anomaly",
-                   hq_anomaly_json("acme", "s1", "a1", 2, "ghost_stock", "open", "dairy", 20, 0.9, t));
-        send_owned(g[0], "retail/acme/s1/anomaly", /* a late resend of rev 1: stale */
-                   hq_anomaly_json("acme", "s1", "a1", 1, "ghost_stock", "open", "dairy", 10, 0.5, t));
-        send_owned(g[1], "retail/acme/s2/anomaly",
-                   hq_anomaly_json("acme", "s2", "a2", 1, "shelf_out", "open", "bakery", 5, 0.7, t));
-        send_owned(g[1], "retail/acme/s2/anomaly", /* a resend: duplicate */
-                   hq_anomaly_json("acme", "s2", "a2", 1, "shelf_out", "open", "bakery", 5, 0.7, t));
-        send_owned(g[2], "retail/globex/s1/anomaly",
-                   hq_anomaly_json("globex", "s1", "a1", 3, "ml_detected", "open", "toys", 7, 0.6, t));
+        send_owned(
+            g[0], "retail/acme/s1/anomaly",
+            hq_anomaly_json("acme", "s1", "a1", 2, "ghost_stock", "open", "dairy", 20, 0.9, t));
+        send_owned(
+            g[0], "retail/acme/s1/anomaly", /* a late resend of rev 1: stale */
+            hq_anomaly_json("acme", "s1", "a1", 1, "ghost_stock", "open", "dairy", 10, 0.5, t));
+        send_owned(
+            g[1], "retail/acme/s2/anomaly",
+            hq_anomaly_json("acme", "s2", "a2", 1, "shelf_out", "open", "bakery", 5, 0.7, t));
+        send_owned(
+            g[1], "retail/acme/s2/anomaly", /* a resend: duplicate */
+            hq_anomaly_json("acme", "s2", "a2", 1, "shelf_out", "open", "bakery", 5, 0.7, t));
+        send_owned(
+            g[2], "retail/globex/s1/anomaly",
+            hq_anomaly_json("globex", "s1", "a1", 3, "ml_detected", "open", "toys", 7, 0.6, t));
         /* A v1 gateway: no "v", no "rev". */
-        hq_pub_send(g[2], "retail/globex/s1/anomaly",
-                    "{\"id\":\"v1\",\"type\":\"ghost_stock\",\"severity\":\"info\",\"status\":"
-                    "\"open\",\"sku\":\"X\",\"detected_at\":\"2026-11-23T04:30:01Z\",\"value\":1.5}",
-                    false);
+        hq_pub_send(
+            g[2], "retail/globex/s1/anomaly",
+            "{\"id\":\"v1\",\"type\":\"ghost_stock\",\"severity\":\"info\",\"status\":"
+            "\"open\",\"sku\":\"X\",\"detected_at\":\"2026-11-23T04:30:01Z\",\"value\":1.5}",
+            false);
         send_owned(g[0], "retail/acme/s1/outcome",
                    hq_outcome_json("a1-o1", "a1", "ghost_stock", "true_positive", t + 60, 3, 4));
         send_owned(g[0], "retail/acme/s1/outcome", /* a resend: duplicate */
@@ -88,14 +95,18 @@ static void check_revisions(PGconn *c)
 {
         assert_int_equal(pg_number(c, "SELECT count(*) FROM anomaly"), 4);
         assert_int_equal(pg_number(c, "SELECT rev FROM anomaly WHERE tenant = 'acme' AND "
-                                      "store = 's1' AND id = 'a1'"), 2);
+                                      "store = 's1' AND id = 'a1'"),
+                         2);
         assert_int_equal(pg_number(c, "SELECT (value * 100)::int FROM anomaly WHERE "
-                                      "tenant = 'acme' AND id = 'a1'"), 2000);
+                                      "tenant = 'acme' AND id = 'a1'"),
+                         2000);
         assert_int_equal(pg_number(c, "SELECT rev FROM anomaly WHERE id = 'v1'"), 0);
         assert_int_equal(pg_number(c, "SELECT count(*) FROM anomaly WHERE id = 'v1' AND "
-                                      "detected_at = '2026-11-23T04:30:01Z'"), 1);
+                                      "detected_at = '2026-11-23T04:30:01Z'"),
+                         1);
         assert_int_equal(pg_number(c, "SELECT count(*) FROM anomaly WHERE currency = 'USD' "
-                                      "AND payload->>'v' = '1.1'"), 3);
+                                      "AND payload->>'v' = '1.1'"),
+                         3);
         assert_int_equal(pg_number(c, "SELECT count(*) FROM outcome"), 1);
         assert_int_equal(counter(c, "stale_revs"), 1);
         assert_int_equal(counter(c, "duplicates"), 2);
@@ -111,16 +122,19 @@ static void check_v1_rules(struct hq_pub *g, PGconn *c)
                     "{\"id\":\"a1\",\"type\":\"ml_detected\",\"severity\":\"critical\",\"status\":"
                     "\"resolved\",\"sku\":\"X\",\"detected_at\":1}",
                     false);
-        hq_pub_send(g, "retail/globex/s1/anomaly",
-                    "{\"id\":\"v1\",\"type\":\"ghost_stock\",\"severity\":\"critical\",\"status\":"
-                    "\"open\",\"sku\":\"X\",\"detected_at\":\"2026-11-23T04:30:01Z\",\"value\":2.5}",
-                    false);
+        hq_pub_send(
+            g, "retail/globex/s1/anomaly",
+            "{\"id\":\"v1\",\"type\":\"ghost_stock\",\"severity\":\"critical\",\"status\":"
+            "\"open\",\"sku\":\"X\",\"detected_at\":\"2026-11-23T04:30:01Z\",\"value\":2.5}",
+            false);
         assert_true(hq_pub_flush(g, 10000));
         wait_received(c, 11);
         assert_int_equal(pg_number(c, "SELECT rev FROM anomaly WHERE tenant = 'globex' AND "
-                                      "id = 'a1' AND severity = 'warning'"), 3);
+                                      "id = 'a1' AND severity = 'warning'"),
+                         3);
         assert_int_equal(pg_number(c, "SELECT count(*) FROM anomaly WHERE id = 'v1' AND "
-                                      "severity = 'critical'"), 1);
+                                      "severity = 'critical'"),
+                         1);
         assert_int_equal(counter(c, "stale_revs"), 2);
         (void)t;
 }
@@ -135,14 +149,19 @@ static void summaries_and_status(struct hq_pub *g[3], PGconn *c)
                  "\"health\":{\"pos_feed\":\"silent\",\"last_pos_at\":%lld}}",
                  t, t - 7200);
         hq_pub_send(g[0], "retail/acme/s1/summary", buf, true);
-        snprintf(buf, sizeof(buf), "{\"v\":\"1.1\",\"ts\":%lld,\"open\":{\"critical\":9}}", t - 100);
+        snprintf(buf, sizeof(buf), "{\"v\":\"1.1\",\"ts\":%lld,\"open\":{\"critical\":9}}",
+                 t - 100);
         hq_pub_send(g[0], "retail/acme/s1/summary", buf, true); /* older: ignored */
-        snprintf(buf, sizeof(buf), "{\"v\":\"1.1\",\"state\":\"online\",\"version\":\"0.1.0\","
-                                   "\"started_at\":%lld,\"pos_feed\":\"ok\"}", t - 10);
+        snprintf(buf, sizeof(buf),
+                 "{\"v\":\"1.1\",\"state\":\"online\",\"version\":\"0.1.0\","
+                 "\"started_at\":%lld,\"pos_feed\":\"ok\"}",
+                 t - 10);
         hq_pub_send(g[0], "retail/acme/s1/status", buf, true);
         hq_pub_send(g[0], "retail/acme/s1/status", buf, true); /* no change */
-        snprintf(buf, sizeof(buf), "{\"v\":\"1.1\",\"state\":\"offline\",\"version\":\"0.1.0\","
-                                   "\"started_at\":%lld}", t - 10);
+        snprintf(buf, sizeof(buf),
+                 "{\"v\":\"1.1\",\"state\":\"offline\",\"version\":\"0.1.0\","
+                 "\"started_at\":%lld}",
+                 t - 10);
         hq_pub_send(g[0], "retail/acme/s1/status", buf, true);
         snprintf(buf, sizeof(buf), "{\"state\":\"online\",\"started_at\":%lld}", t - 50);
         hq_pub_send(g[1], "retail/acme/s2/status", buf, true);
@@ -150,11 +169,15 @@ static void summaries_and_status(struct hq_pub *g[3], PGconn *c)
         hq_pub_send(g[1], "retail/acme/s2/status", buf, true); /* a restart */
         assert_true(hq_pub_flush(g[0], 10000) && hq_pub_flush(g[1], 10000));
         wait_received(c, 18);
-        assert_int_equal(pg_number(c, "SELECT open_critical FROM store_summary WHERE store = 's1'"), 1);
-        assert_int_equal(pg_number(c, "SELECT count(*) FROM store_summary WHERE pos_feed = 'silent' "
-                                      "AND ghost_value = 12.5 AND last_pos_at IS NOT NULL"), 1);
+        assert_int_equal(pg_number(c, "SELECT open_critical FROM store_summary WHERE store = 's1'"),
+                         1);
+        assert_int_equal(pg_number(c,
+                                   "SELECT count(*) FROM store_summary WHERE pos_feed = 'silent' "
+                                   "AND ghost_value = 12.5 AND last_pos_at IS NOT NULL"),
+                         1);
         assert_int_equal(pg_number(c, "SELECT count(*) FROM store_status WHERE tenant = 'acme' AND "
-                                      "store = 's1' AND state = 'offline'"), 1);
+                                      "store = 's1' AND state = 'offline'"),
+                         1);
         assert_int_equal(pg_number(c, "SELECT count(*) FROM status_history WHERE store = 's1'"), 2);
         assert_int_equal(pg_number(c, "SELECT count(*) FROM status_history WHERE store = 's2'"), 2);
         assert_int_equal(pg_number(c, "SELECT count(*) FROM store"), 3);
@@ -163,7 +186,8 @@ static void summaries_and_status(struct hq_pub *g[3], PGconn *c)
 static void bad_payloads(struct hq_pub *g, PGconn *c)
 {
         static const char *const bad[] = {
-            "not json", "[1,2]",
+            "not json",
+            "[1,2]",
             "{\"id\":\"b\",\"type\":\"t\",\"severity\":\"s\",\"status\":\"open\",\"sku\":\"X\"}",
             "{\"id\":\"b\",\"type\":\"t\",\"severity\":\"s\",\"status\":\"open\",\"sku\":\"X\","
             "\"detected_at\":1,\"probability\":\"high\"}",
