@@ -159,6 +159,28 @@ static void drive(struct store *st, int n, struct pollfd *p)
         }
 }
 
+/* Create and start connecting every store's client. */
+static int open_clients(struct store *st, int n, int port)
+{
+        for (int i = 0; i < n; i++) {
+                char id[32];
+                snprintf(id, sizeof(id), "bench-gw-%05d", i);
+                st[i] = (struct store){.mosq = mosquitto_new(id, true, &st[i]), .index = i};
+                if (!st[i].mosq)
+                        return -1;
+                mosquitto_max_inflight_messages_set(st[i].mosq, 100);
+                mosquitto_connect_callback_set(st[i].mosq, on_connect);
+                mosquitto_publish_callback_set(st[i].mosq, on_publish);
+                mosquitto_disconnect_callback_set(st[i].mosq, on_disconnect);
+                if (mosquitto_connect_async(st[i].mosq, "127.0.0.1", port, 600) !=
+                    MOSQ_ERR_SUCCESS) {
+                        fprintf(stderr, "hq_loadgen: client %d cannot connect\n", i);
+                        return -1;
+                }
+        }
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         int port = 1883, n = 1000, o;
@@ -185,20 +207,8 @@ int main(int argc, char **argv)
         if (!st || !p)
                 return 1;
         double start = now_s();
-        for (int i = 0; i < n; i++) {
-                char id[32];
-                snprintf(id, sizeof(id), "bench-gw-%05d", i);
-                st[i] = (struct store){.mosq = mosquitto_new(id, true, &st[i]), .index = i};
-                mosquitto_max_inflight_messages_set(st[i].mosq, 100);
-                mosquitto_connect_callback_set(st[i].mosq, on_connect);
-                mosquitto_publish_callback_set(st[i].mosq, on_publish);
-                mosquitto_disconnect_callback_set(st[i].mosq, on_disconnect);
-                if (mosquitto_connect_async(st[i].mosq, "127.0.0.1", port, 600) !=
-                    MOSQ_ERR_SUCCESS) {
-                        fprintf(stderr, "hq_loadgen: client %d cannot connect\n", i);
-                        return 1;
-                }
-        }
+        if (open_clients(st, n, port) < 0)
+                return 1;
         int connected = 0;
         while (connected < n || total_acked < total_sent) {
                 drive(st, n, p);
