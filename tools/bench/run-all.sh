@@ -32,6 +32,9 @@ else
         [ ${#smoke[@]} -eq 0 ] || failed+=(detect.sh)
 fi
 run tools/bench/ingest-aarch64.sh "$build" "${smoke[@]}"
+if [ -x "$build/shelfwatch-hq" ]; then
+        run tools/bench/hq_ingest.sh "$build" "${smoke[@]}"
+fi
 if ((${#failed[@]})); then
         echo "run-all: FAILED: ${failed[*]}"
         exit 1

@@ -1,0 +1,299 @@
+/* shelfwatch-hq against a real mosquitto and a real PostgreSQL: what lands, once; revisions;
+ * duplicates; summaries and status history; refused payloads; receipts. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "hq_harness.h"
+#include "integration/harness.h"
+
+static long long counter(PGconn *c, const char *path)
+{
+        char sql[256];
+        snprintf(sql, sizeof(sql),
+                 "SELECT coalesce((SELECT (counters #>> '{%s}')::bigint FROM ingest_instance "
+                 "WHERE client_id = 'hq-test'), 0)",
+                 path);
+        return pg_number(c, sql);
+}
+
+/* Wait until the instance settled want messages in all: committed (written, duplicate or
+ * stale) or refused. */
+static void wait_received(PGconn *c, long long want)
+{
+        long long got = 0;
+        for (int i = 0; i < 400; i++) {
+                got = pg_number(c, "SELECT coalesce((SELECT (counters->>'rows_committed')::bigint "
+                                   "+ (counters->>'duplicates')::bigint + (counters->>'stale_revs')"
+                                   "::bigint + (SELECT sum(value::bigint) FROM "
+                                   "jsonb_each_text(counters->'bad')) "
+                                   "FROM ingest_instance WHERE client_id = 'hq-test'), 0)");
+                if (got >= want)
+                        return;
+                h_sleep_ms(25);
+        }
+        fail_msg("shelfwatch-hq settled %lld messages of %lld", got, want);
+}
+
+static void send_owned(struct hq_pub *p, const char *topic, char *payload)
+{
+        hq_pub_send(p, topic, payload, false);
+        free(payload);
+}
+
+static long long now_s(void)
+{
+        return (long long)time(NULL);
+}
+
+/* Phase 1: three gateways, two tenants; revisions, duplicates, stale revs, v1 messages. */
+static void publish_revisions(struct hq_pub *g[3], PGconn *c)
+{
+        long long t = now_s() - 3600;
+        /* rev 1 committed first, so that the late copy below is the only stale one (two revs
+         * of one id in one batch: the older counts as stale too). */
+        send_owned(
+            g[0], "retail/acme/s1/anomaly",
+            hq_anomaly_json("acme", "s1", "a1", 1, "ghost_stock", "open", "dairy", 10, 0.5, t));
+        assert_true(hq_pub_flush(g[0], 10000));
+        wait_received(c, 1);
+        send_owned(
+            g[0], "retail/acme/s1/anomaly",
+            hq_anomaly_json("acme", "s1", "a1", 2, "ghost_stock", "open", "dairy", 20, 0.9, t));
+        send_owned(
+            g[0], "retail/acme/s1/anomaly", /* a late resend of rev 1: stale */
+            hq_anomaly_json("acme", "s1", "a1", 1, "ghost_stock", "open", "dairy", 10, 0.5, t));
+        send_owned(
+            g[1], "retail/acme/s2/anomaly",
+            hq_anomaly_json("acme", "s2", "a2", 1, "shelf_out", "open", "bakery", 5, 0.7, t));
+        send_owned(
+            g[1], "retail/acme/s2/anomaly", /* a resend: duplicate */
+            hq_anomaly_json("acme", "s2", "a2", 1, "shelf_out", "open", "bakery", 5, 0.7, t));
+        send_owned(
+            g[2], "retail/globex/s1/anomaly",
+            hq_anomaly_json("globex", "s1", "a1", 3, "ml_detected", "open", "toys", 7, 0.6, t));
+        /* A v1 gateway: no "v", no "rev". */
+        hq_pub_send(
+            g[2], "retail/globex/s1/anomaly",
+            "{\"id\":\"v1\",\"type\":\"ghost_stock\",\"severity\":\"info\",\"status\":"
+            "\"open\",\"sku\":\"X\",\"detected_at\":\"2026-11-23T04:30:01Z\",\"value\":1.5}",
+            false);
+        send_owned(g[0], "retail/acme/s1/outcome",
+                   hq_outcome_json("a1-o1", "a1", "ghost_stock", "true_positive", t + 60, 3, 4));
+        send_owned(g[0], "retail/acme/s1/outcome", /* a resend: duplicate */
+                   hq_outcome_json("a1-o1", "a1", "ghost_stock", "true_positive", t + 60, 3, 4));
+        for (int i = 0; i < 3; i++)
+                assert_true(hq_pub_flush(g[i], 10000));
+}
+
+static void check_revisions(PGconn *c)
+{
+        assert_int_equal(pg_number(c, "SELECT count(*) FROM anomaly"), 4);
+        assert_int_equal(pg_number(c, "SELECT rev FROM anomaly WHERE tenant = 'acme' AND "
+                                      "store = 's1' AND id = 'a1'"),
+                         2);
+        assert_int_equal(pg_number(c, "SELECT (value * 100)::int FROM anomaly WHERE "
+                                      "tenant = 'acme' AND id = 'a1'"),
+                         2000);
+        assert_int_equal(pg_number(c, "SELECT rev FROM anomaly WHERE id = 'v1'"), 0);
+        assert_int_equal(pg_number(c, "SELECT count(*) FROM anomaly WHERE id = 'v1' AND "
+                                      "detected_at = '2026-11-23T04:30:01Z'"),
+                         1);
+        assert_int_equal(pg_number(c, "SELECT count(*) FROM anomaly WHERE currency = 'USD' "
+                                      "AND payload->>'v' = '1.1'"),
+                         3);
+        assert_int_equal(pg_number(c, "SELECT count(*) FROM outcome"), 1);
+        assert_int_equal(counter(c, "stale_revs"), 1);
+        assert_int_equal(counter(c, "duplicates"), 2);
+        assert_int_equal(counter(c, "messages,anomaly"), 7);
+        assert_int_equal(counter(c, "messages,outcome"), 2);
+}
+
+/* A v1 message without rev never overwrites a revisioned row; v1 over v1 does. */
+static void check_v1_rules(struct hq_pub *g, PGconn *c)
+{
+        long long t = now_s();
+        hq_pub_send(g, "retail/globex/s1/anomaly",
+                    "{\"id\":\"a1\",\"type\":\"ml_detected\",\"severity\":\"critical\",\"status\":"
+                    "\"resolved\",\"sku\":\"X\",\"detected_at\":1}",
+                    false);
+        hq_pub_send(
+            g, "retail/globex/s1/anomaly",
+            "{\"id\":\"v1\",\"type\":\"ghost_stock\",\"severity\":\"critical\",\"status\":"
+            "\"open\",\"sku\":\"X\",\"detected_at\":\"2026-11-23T04:30:01Z\",\"value\":2.5}",
+            false);
+        assert_true(hq_pub_flush(g, 10000));
+        wait_received(c, 11);
+        assert_int_equal(pg_number(c, "SELECT rev FROM anomaly WHERE tenant = 'globex' AND "
+                                      "id = 'a1' AND severity = 'warning'"),
+                         3);
+        assert_int_equal(pg_number(c, "SELECT count(*) FROM anomaly WHERE id = 'v1' AND "
+                                      "severity = 'critical'"),
+                         1);
+        assert_int_equal(counter(c, "stale_revs"), 2);
+        (void)t;
+}
+
+static void summaries_and_status(struct hq_pub *g[3], PGconn *c)
+{
+        long long t = now_s();
+        char buf[512];
+        snprintf(buf, sizeof(buf),
+                 "{\"v\":\"1.1\",\"ts\":%lld,\"open\":{\"critical\":1,\"warning\":2,\"info\":0},"
+                 "\"ghost_value\":12.5,\"precision\":null,\"currency\":\"USD\","
+                 "\"health\":{\"pos_feed\":\"silent\",\"last_pos_at\":%lld}}",
+                 t, t - 7200);
+        hq_pub_send(g[0], "retail/acme/s1/summary", buf, true);
+        snprintf(buf, sizeof(buf), "{\"v\":\"1.1\",\"ts\":%lld,\"open\":{\"critical\":9}}",
+                 t - 100);
+        hq_pub_send(g[0], "retail/acme/s1/summary", buf, true); /* older: ignored */
+        snprintf(buf, sizeof(buf),
+                 "{\"v\":\"1.1\",\"state\":\"online\",\"version\":\"0.1.0\","
+                 "\"started_at\":%lld,\"pos_feed\":\"ok\"}",
+                 t - 10);
+        hq_pub_send(g[0], "retail/acme/s1/status", buf, true);
+        hq_pub_send(g[0], "retail/acme/s1/status", buf, true); /* no change */
+        snprintf(buf, sizeof(buf),
+                 "{\"v\":\"1.1\",\"state\":\"offline\",\"version\":\"0.1.0\","
+                 "\"started_at\":%lld}",
+                 t - 10);
+        hq_pub_send(g[0], "retail/acme/s1/status", buf, true);
+        snprintf(buf, sizeof(buf), "{\"state\":\"online\",\"started_at\":%lld}", t - 50);
+        hq_pub_send(g[1], "retail/acme/s2/status", buf, true);
+        snprintf(buf, sizeof(buf), "{\"state\":\"online\",\"started_at\":%lld}", t - 5);
+        hq_pub_send(g[1], "retail/acme/s2/status", buf, true); /* a restart */
+        assert_true(hq_pub_flush(g[0], 10000) && hq_pub_flush(g[1], 10000));
+        wait_received(c, 18);
+        assert_int_equal(pg_number(c, "SELECT open_critical FROM store_summary WHERE store = 's1'"),
+                         1);
+        assert_int_equal(pg_number(c,
+                                   "SELECT count(*) FROM store_summary WHERE pos_feed = 'silent' "
+                                   "AND ghost_value = 12.5 AND last_pos_at IS NOT NULL"),
+                         1);
+        assert_int_equal(pg_number(c, "SELECT count(*) FROM store_status WHERE tenant = 'acme' AND "
+                                      "store = 's1' AND state = 'offline'"),
+                         1);
+        assert_int_equal(pg_number(c, "SELECT count(*) FROM status_history WHERE store = 's1'"), 2);
+        assert_int_equal(pg_number(c, "SELECT count(*) FROM status_history WHERE store = 's2'"), 2);
+        assert_int_equal(pg_number(c, "SELECT count(*) FROM store"), 3);
+}
+
+static void bad_payloads(struct hq_pub *g, PGconn *c)
+{
+        static const char *const bad[] = {
+            "not json",
+            "[1,2]",
+            "{\"id\":\"b\",\"type\":\"t\",\"severity\":\"s\",\"status\":\"open\",\"sku\":\"X\"}",
+            "{\"id\":\"b\",\"type\":\"t\",\"severity\":\"s\",\"status\":\"open\",\"sku\":\"X\","
+            "\"detected_at\":1,\"probability\":\"high\"}",
+            "{\"tenant\":\"globex\",\"id\":\"b\",\"type\":\"t\",\"severity\":\"s\",\"status\":"
+            "\"open\",\"sku\":\"X\",\"detected_at\":1}",
+            "{\"v\":\"2.0\",\"id\":\"b\",\"type\":\"t\",\"severity\":\"s\",\"status\":\"open\","
+            "\"sku\":\"X\",\"detected_at\":1}",
+            "{\"id\":\"b\",\"type\":\"t\",\"severity\":\"s\",\"status\":\"open\",\"sku\":\"\xff\","
+            "\"detected_at\":1}"};
+        char big[5000];
+        memset(big, ' ', sizeof(big) - 1);
+        big[0] = '{', big[sizeof(big) - 2] = '}', big[sizeof(big) - 1] = '\0';
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                hq_pub_send(g, "retail/acme/s1/anomaly", bad[i], false);
+        hq_pub_send(g, "retail/acme/s1/anomaly", big, false);
+        hq_pub_send(g, "retail/acme/s1/outcome",
+                    "{\"id\":\"o\",\"anomaly\":\"a\",\"outcome\":\"maybe\",\"ts\":1}", false);
+        assert_true(hq_pub_flush(g, 10000));
+        wait_received(c, 27);
+        assert_int_equal(counter(c, "bad,not_json"), 2);
+        assert_int_equal(counter(c, "bad,missing_field"), 1);
+        assert_int_equal(counter(c, "bad,wrong_type"), 1);
+        assert_int_equal(counter(c, "bad,mismatch"), 1);
+        assert_int_equal(counter(c, "bad,version"), 1);
+        assert_int_equal(counter(c, "bad,encoding"), 1);
+        assert_int_equal(counter(c, "bad,oversize"), 1);
+        assert_int_equal(counter(c, "bad,value"), 1);
+        assert_int_equal(counter(c, "bad,db_rejected"), 0);
+        assert_int_equal(counter(c, "queue_overflows"), 0);
+        assert_int_equal(pg_number(c, "SELECT count(*) FROM anomaly WHERE id = 'b'"), 0);
+}
+
+/* Highest rev receipted for store/id, -1 when none; fails on a receipt without "v":"1.1". */
+static int receipted_rev(struct h_collector *col, const char *topic, const char *id)
+{
+        int best = -1;
+        for (size_t i = 0; i < h_collector_count(col); i++) {
+                char *t = h_collector_topic(col, i), *p = h_collector_get(col, i);
+                cJSON *o = cJSON_Parse(p), *e;
+                assert_non_null(o);
+                assert_string_equal(cJSON_GetObjectItem(o, "v")->valuestring, "1.1");
+                cJSON_ArrayForEach(e, cJSON_GetObjectItem(o, "ids"))
+                {
+                        if (strcmp(t, topic) == 0 &&
+                            strcmp(cJSON_GetObjectItem(e, "id")->valuestring, id) == 0 &&
+                            cJSON_GetObjectItem(e, "rev")->valueint > best)
+                                best = cJSON_GetObjectItem(e, "rev")->valueint;
+                }
+                cJSON_Delete(o);
+                free(t);
+                free(p);
+        }
+        return best;
+}
+
+static void check_receipts(struct h_collector *col)
+{
+        h_sleep_ms(300); /* receipts follow the commit */
+        assert_int_equal(receipted_rev(col, "retail/acme/s1/hq/receipt", "a1"), 2);
+        assert_int_equal(receipted_rev(col, "retail/acme/s1/hq/receipt", "a1-o1"), 1);
+        assert_int_equal(receipted_rev(col, "retail/acme/s2/hq/receipt", "a2"), 1);
+        assert_int_equal(receipted_rev(col, "retail/globex/s1/hq/receipt", "a1"), 3);
+        /* v1 messages ask for none. */
+        assert_int_equal(receipted_rev(col, "retail/globex/s1/hq/receipt", "v1"), -1);
+}
+
+static void test_ingest(void **state)
+{
+        struct h_broker b = {0};
+        struct pg_server pg = {0};
+        struct hq_proc hq = {0};
+        struct hq_pub *g[3];
+        char dir[256];
+        (void)state;
+        h_tmpdir(dir, sizeof(dir));
+        h_broker_start(&b, 0, "max_queued_messages 100000");
+        pg_start(&pg);
+        hq_start(&hq, dir, b.port, &pg, &(struct hq_opts){.max_payload = 4096});
+        struct h_collector *col = h_collector_start(b.port, "retail/+/+/hq/receipt");
+        PGconn *c = pg_connect(&pg, NULL);
+        g[0] = hq_pub_open(b.port, "gw-acme-s1");
+        g[1] = hq_pub_open(b.port, "gw-acme-s2");
+        g[2] = hq_pub_open(b.port, "gw-globex-s1");
+
+        publish_revisions(g, c);
+        wait_received(c, 9);
+        check_revisions(c);
+        check_v1_rules(g[2], c);
+        summaries_and_status(g, c);
+        bad_payloads(g[0], c);
+        check_receipts(col);
+        /* Still alive after every refusal, and a clean stop. */
+        hq_stop(&hq, SIGTERM);
+
+        for (int i = 0; i < 3; i++)
+                hq_pub_close(g[i]);
+        h_collector_stop(col);
+        PQfinish(c);
+        pg_destroy(&pg);
+        h_broker_stop(&b);
+        h_rmdir(b.dir);
+        h_rmdir(dir);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {cmocka_unit_test(test_ingest)};
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,160 @@
+/* The queue's bounds and batch timing, and the receipts built from a committed batch. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+
+#include "hq/hq_queue.h"
+#include "hq/hq_receipt.h"
+
+static struct hq_msg make_msg(size_t row_len)
+{
+        struct hq_msg m = {.kind = HQ_KIND_ANOMALY, .row_len = row_len};
+        m.row = calloc(1, row_len + 1);
+        assert_non_null(m.row);
+        memset(m.row, 'x', row_len);
+        return m;
+}
+
+static void test_queue_bounds(void **state)
+{
+        struct hq_queue q;
+        (void)state;
+        assert_int_equal(hq_queue_init(&q, 0, 100, 1), -EINVAL);
+        assert_int_equal(hq_queue_init(&q, 3, 1000, 2), 0);
+        for (int i = 0; i < 3; i++) {
+                assert_true(hq_queue_accepting(&q));
+                struct hq_msg m = make_msg(10);
+                assert_int_equal(hq_queue_push(&q, &m, 100), 0);
+                assert_null(m.row); /* ownership moved */
+        }
+        assert_false(hq_queue_accepting(&q)); /* reading pauses at max_messages */
+        for (int i = 0; i < 2; i++) {         /* ... but a pass may still add `slack` */
+                struct hq_msg m = make_msg(10);
+                assert_int_equal(hq_queue_push(&q, &m, 100), 0);
+        }
+        struct hq_msg m = make_msg(10);
+        assert_int_equal(hq_queue_push(&q, &m, 100), -ENOBUFS);
+        hq_msg_clear(&m);
+        assert_int_equal(q.bytes, 50);
+        hq_queue_pop(&q, 4);
+        assert_int_equal(q.count, 1);
+        assert_int_equal(q.bytes, 10);
+        assert_true(hq_queue_accepting(&q));
+        hq_queue_free(&q);
+}
+
+static void test_queue_bytes_and_fifo(void **state)
+{
+        struct hq_queue q;
+        (void)state;
+        assert_int_equal(hq_queue_init(&q, 100, 25, 4), 0);
+        for (int i = 0; i < 3; i++) {
+                struct hq_msg m = make_msg(10);
+                m.rev = i;
+                assert_int_equal(hq_queue_push(&q, &m, 100), 0);
+        }
+        assert_false(hq_queue_accepting(&q)); /* 30 bytes >= 25 */
+        hq_queue_pop(&q, 1);
+        assert_int_equal(hq_queue_at(&q, 0)->rev, 1); /* oldest first */
+        assert_true(hq_queue_accepting(&q));
+        for (int i = 0; i < 6; i++) { /* wraps around the ring */
+                hq_queue_pop(&q, 1);
+                struct hq_msg m = make_msg(1);
+                m.rev = 10 + i;
+                assert_int_equal(hq_queue_push(&q, &m, 100), 0);
+                m = make_msg(1);
+                m.rev = 20 + i;
+                assert_int_equal(hq_queue_push(&q, &m, 100), 0);
+        }
+        hq_queue_free(&q);
+}
+
+static void test_batch_due(void **state)
+{
+        struct hq_queue q;
+        (void)state;
+        assert_int_equal(hq_queue_init(&q, 100, 100000, 4), 0);
+        assert_false(hq_queue_due(&q, 3, 200, 1000));
+        assert_int_equal(hq_queue_deadline_ms(&q, 200), UINT64_MAX);
+        struct hq_msg m = make_msg(1);
+        assert_int_equal(hq_queue_push(&q, &m, 1000), 0);
+        assert_int_equal(hq_queue_deadline_ms(&q, 200), 1200);
+        assert_false(hq_queue_due(&q, 3, 200, 1199)); /* neither full nor late */
+        assert_true(hq_queue_due(&q, 3, 200, 1200));  /* the oldest waited max_latency */
+        for (int i = 0; i < 2; i++) {
+                m = make_msg(1);
+                assert_int_equal(hq_queue_push(&q, &m, 1100), 0);
+        }
+        assert_true(hq_queue_due(&q, 3, 200, 1001)); /* batch_size reached */
+        hq_queue_pop(&q, 1);
+        assert_int_equal(hq_queue_deadline_ms(&q, 200), 1300); /* now the next oldest */
+        hq_queue_free(&q);
+}
+
+struct emitted {
+        char topic[8][64]; /* tenant/store of each message */
+        char payload[8][512];
+        int n;
+};
+
+static int collect(void *ctx, const char *tenant, const char *store, const char *payload)
+{
+        struct emitted *e = ctx;
+        assert_true(e->n < 8);
+        snprintf(e->topic[e->n], sizeof(e->topic[0]), "%s/%s", tenant, store);
+        snprintf(e->payload[e->n], sizeof(e->payload[0]), "%s", payload);
+        e->n++;
+        return 0;
+}
+
+static void test_receipts(void **state)
+{
+        struct hq_receipt_item items[] = {
+            {"acme", "s2", "b", 1},    {"acme", "s1", "a", 1},   {"acme", "s1", "a", 3},
+            {"acme", "s1", "c\"q", 1}, {"globex", "s1", "a", 2}, {"acme", "s1", "d", 1},
+        };
+        struct emitted e = {0};
+        (void)state;
+        assert_int_equal(hq_receipts_emit(items, 6, 0, collect, &e), -EINVAL);
+        assert_int_equal(hq_receipts_emit(items, 6, 2, collect, &e), 4);
+        /* acme/s1 holds a (highest rev only), c"q, d: two messages of at most 2 ids. */
+        assert_string_equal(e.topic[0], "acme/s1");
+        assert_string_equal(
+            e.payload[0],
+            "{\"v\":\"1.1\",\"ids\":[{\"id\":\"a\",\"rev\":3},{\"id\":\"c\\\"q\",\"rev\":1}]}");
+        assert_string_equal(e.topic[1], "acme/s1");
+        assert_string_equal(e.payload[1], "{\"v\":\"1.1\",\"ids\":[{\"id\":\"d\",\"rev\":1}]}");
+        assert_string_equal(e.topic[2], "acme/s2");
+        assert_string_equal(e.topic[3], "globex/s1");
+        assert_string_equal(e.payload[3], "{\"v\":\"1.1\",\"ids\":[{\"id\":\"a\",\"rev\":2}]}");
+        assert_int_equal(hq_receipts_emit(items, 0, 2, collect, &e), 0);
+}
+
+static int refuse(void *ctx, const char *tenant, const char *store, const char *payload)
+{
+        (void)ctx, (void)tenant, (void)store, (void)payload;
+        return -ENOTCONN;
+}
+
+static void test_receipt_emit_error(void **state)
+{
+        struct hq_receipt_item items[] = {{"a", "s", "x", 1}};
+        (void)state;
+        assert_int_equal(hq_receipts_emit(items, 1, 10, refuse, NULL), -ENOTCONN);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_queue_bounds),       cmocka_unit_test(test_queue_bytes_and_fifo),
+            cmocka_unit_test(test_batch_due),          cmocka_unit_test(test_receipts),
+            cmocka_unit_test(test_receipt_emit_error),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,187 @@
+/* hq_message: topics, every kind's required fields and ranges, refusal reasons, the row. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+
+#include "hq/hq_fields.h"
+#include "hq/hq_message.h"
+
+#define ANOMALY                                                                                    \
+        "{\"v\":\"1.1\",\"id\":\"s1-gs-20261120-X\",\"rev\":3,\"type\":\"ghost_stock\","           \
+        "\"severity\":\"critical\",\"status\":\"open\",\"sku\":\"X\",\"category\":\"dairy\","      \
+        "\"as_of\":\"2026-11-23\",\"detected_at\":\"2026-11-23T04:30:01Z\",\"probability\":0.9,"   \
+        "\"value\":354.93,\"currency\":\"USD\",\"updated_at\":\"2026-11-24T04:30:01Z\"}"
+
+static int parse(const char *topic, const char *payload, struct hq_msg *m, enum hq_bad_reason *why)
+{
+        return hq_msg_parse("retail", topic, payload, strlen(payload), 4096, m, why);
+}
+
+static void expect_bad(const char *topic, const char *payload, enum hq_bad_reason want)
+{
+        struct hq_msg m = {0};
+        enum hq_bad_reason why = HQ_BAD_COUNT;
+        int r = parse(topic, payload, &m, &why);
+        if (r != -EBADMSG || why != want)
+                fail_msg("%s %s: r=%d reason %s, want %s", topic, payload, r,
+                         hq_bad_reason_name(why), hq_bad_reason_name(want));
+        assert_null(m.row);
+}
+
+static void test_anomaly_row(void **state)
+{
+        struct hq_msg m = {0};
+        enum hq_bad_reason why;
+        (void)state;
+        assert_int_equal(parse("retail/acme/s1/anomaly", ANOMALY, &m, &why), 0);
+        assert_int_equal(m.kind, HQ_KIND_ANOMALY);
+        assert_string_equal(m.tenant, "acme");
+        assert_string_equal(m.store, "s1");
+        assert_string_equal(m.id, "s1-gs-20261120-X");
+        assert_int_equal(m.rev, 3);
+        assert_true(m.versioned);
+        cJSON *row = cJSON_Parse(m.row);
+        assert_non_null(row);
+        assert_int_equal((long long)cJSON_GetObjectItem(row, "detected_at")->valuedouble,
+                         1795408201LL);
+        assert_string_equal(cJSON_GetObjectItem(row, "as_of")->valuestring, "2026-11-23");
+        /* The payload travels as received: money text unchanged. */
+        assert_non_null(strstr(m.row, "\"value\":354.93,"));
+        assert_string_equal(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(row, "payload"), "sku")->valuestring, "X");
+        assert_int_equal(strlen(m.row), m.row_len);
+        cJSON_Delete(row);
+        hq_msg_clear(&m);
+        assert_null(m.row);
+}
+
+static void test_v1_without_rev(void **state)
+{
+        struct hq_msg m = {0};
+        enum hq_bad_reason why;
+        (void)state;
+        assert_int_equal(parse("retail/acme/s1/anomaly",
+                               "{\"id\":\"a\",\"type\":\"t\",\"severity\":\"info\",\"status\":"
+                               "\"open\",\"sku\":\"X\",\"detected_at\":1700000000}",
+                               &m, &why),
+                         0);
+        assert_int_equal(m.rev, 0);
+        assert_false(m.versioned);
+        hq_msg_clear(&m);
+}
+
+static void test_other_kinds(void **state)
+{
+        struct hq_msg m = {0};
+        enum hq_bad_reason why;
+        (void)state;
+        assert_int_equal(parse("retail/a/s/outcome",
+                               "{\"v\":\"1.1\",\"id\":\"o\",\"anomaly\":\"x\",\"outcome\":"
+                               "\"true_positive\",\"ts\":1,\"adjustment\":-12}",
+                               &m, &why),
+                         0);
+        assert_int_equal(m.rev, 1);
+        hq_msg_clear(&m);
+        assert_int_equal(parse("retail/a/s/summary",
+                               "{\"ts\":5,\"open\":{\"critical\":1},\"precision\":null,"
+                               "\"health\":{\"pos_feed\":\"silent\",\"last_pos_at\":4}}",
+                               &m, &why),
+                         0);
+        assert_int_equal(m.kind, HQ_KIND_SUMMARY);
+        assert_string_equal(m.id, "");
+        hq_msg_clear(&m);
+        assert_int_equal(parse("retail/a/s/status", "{\"state\":\"offline\"}", &m, &why), 0);
+        hq_msg_clear(&m);
+}
+
+static void test_refusals(void **state)
+{
+        (void)state;
+        expect_bad("retail/acme/s1", ANOMALY, HQ_BAD_TOPIC);
+        expect_bad("other/acme/s1/anomaly", ANOMALY, HQ_BAD_TOPIC);
+        expect_bad("retail/acme/s1/cmd", ANOMALY, HQ_BAD_TOPIC);
+        expect_bad("retail//s1/anomaly", ANOMALY, HQ_BAD_TOPIC);
+        expect_bad("retail/a/s/anomaly", "{", HQ_BAD_JSON);
+        expect_bad("retail/a/s/anomaly", "{} x", HQ_BAD_JSON);
+        expect_bad("retail/a/s/anomaly", "\"str\"", HQ_BAD_JSON);
+        expect_bad("retail/a/s/anomaly", "{\"id\":\"\\u0000\"}", HQ_BAD_ENCODING);
+        expect_bad("retail/a/s/anomaly", "{\"id\":\"\xc3\x28\"}", HQ_BAD_ENCODING);
+        expect_bad("retail/a/s/anomaly", "{\"v\":\"2.0\"}", HQ_BAD_VERSION);
+        expect_bad("retail/a/s/anomaly", "{\"v\":1.1}", HQ_BAD_TYPE);
+        expect_bad("retail/a/s/anomaly", "{\"tenant\":\"b\"}", HQ_BAD_MISMATCH);
+        expect_bad("retail/a/s/anomaly", "{\"store\":\"t\"}", HQ_BAD_MISMATCH);
+        expect_bad("retail/a/s/anomaly", "{\"type\":\"t\"}", HQ_BAD_MISSING);
+        expect_bad("retail/a/s/anomaly",
+                   "{\"id\":\"a\",\"type\":\"t\",\"severity\":\"s\",\"status\":\"o\",\"sku\":\"X\","
+                   "\"detected_at\":\"yesterday\"}",
+                   HQ_BAD_TIME);
+        expect_bad("retail/a/s/anomaly",
+                   "{\"id\":\"a\",\"type\":\"t\",\"severity\":\"s\",\"status\":\"o\",\"sku\":\"X\","
+                   "\"detected_at\":1,\"probability\":1.5}",
+                   HQ_BAD_VALUE);
+        expect_bad("retail/a/s/anomaly",
+                   "{\"id\":\"a\",\"type\":\"t\",\"severity\":\"s\",\"status\":\"o\",\"sku\":\"X\","
+                   "\"detected_at\":1,\"rev\":1.5}",
+                   HQ_BAD_VALUE);
+        expect_bad("retail/a/s/anomaly",
+                   "{\"id\":\"a\",\"type\":\"t\",\"severity\":\"s\",\"status\":\"o\",\"sku\":\"X\","
+                   "\"detected_at\":1,\"value\":1e400}",
+                   HQ_BAD_VALUE);
+        expect_bad("retail/a/s/outcome",
+                   "{\"id\":\"o\",\"anomaly\":\"x\",\"outcome\":\"maybe\","
+                   "\"ts\":1}",
+                   HQ_BAD_VALUE);
+        expect_bad("retail/a/s/outcome",
+                   "{\"id\":\"o\",\"anomaly\":\"x\",\"outcome\":"
+                   "\"true_positive\",\"ts\":1,\"adjustment\":0.5}",
+                   HQ_BAD_VALUE);
+        expect_bad("retail/a/s/summary", "{\"ts\":1,\"open\":[]}", HQ_BAD_TYPE);
+        expect_bad("retail/a/s/summary", "{\"ts\":1,\"open\":{\"info\":-1}}", HQ_BAD_VALUE);
+        expect_bad("retail/a/s/status", "{\"state\":\"sleeping\"}", HQ_BAD_VALUE);
+        expect_bad("retail/a/s/status", "{}", HQ_BAD_MISSING);
+}
+
+static void test_oversize_and_nul(void **state)
+{
+        struct hq_msg m = {0};
+        enum hq_bad_reason why;
+        char big[5000];
+        (void)state;
+        memset(big, ' ', sizeof(big));
+        big[0] = '{', big[sizeof(big) - 1] = '}';
+        assert_int_equal(
+            hq_msg_parse("retail", "retail/a/s/status", big, sizeof(big), 4096, &m, &why),
+            -EBADMSG);
+        assert_int_equal(why, HQ_BAD_OVERSIZE);
+        /* A NUL inside the payload's length: not text. */
+        assert_int_equal(hq_msg_parse("retail", "retail/a/s/status", "{}\0{}", 5, 4096, &m, &why),
+                         -EBADMSG);
+        assert_int_equal(why, HQ_BAD_ENCODING);
+}
+
+static void test_utf8(void **state)
+{
+        (void)state;
+        assert_true(hq_utf8_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14));
+        assert_false(hq_utf8_valid("\xc0\xaf", 2));         /* overlong */
+        assert_false(hq_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+        assert_false(hq_utf8_valid("\xf4\x90\x80\x80", 4)); /* above U+10FFFF */
+        assert_false(hq_utf8_valid("\xe2\x82", 2));         /* cut short */
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_anomaly_row),      cmocka_unit_test(test_v1_without_rev),
+            cmocka_unit_test(test_other_kinds),      cmocka_unit_test(test_refusals),
+            cmocka_unit_test(test_oversize_and_nul), cmocka_unit_test(test_utf8),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
