@@ -1,6 +1,8 @@
 /* Open anomaly episodes in a linear-probing table with backward-shift deletion. */
 #include "core/anomaly_book.h"
 
+#include "core/anomaly_type.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -132,14 +134,14 @@ static char *put_2digits(char *p, unsigned v)
 int sw_anomaly_id(char *buf, size_t size, const char *store, enum sw_anomaly_type type, const char *sku,
                   sw_day_t since)
 {
-        static const char *const codes[SW_ANOMALY_TYPE_COUNT] = {"gs", "ml", "so", "id"};
         int y, n;
         unsigned m, d;
-        if ((unsigned)type >= SW_ANOMALY_TYPE_COUNT)
+        const struct sw_anomaly_type_desc *t = sw_anomaly_type_desc(type);
+        if (!t)
                 return -EINVAL;
         sw_civil_from_days(since, &y, &m, &d);
         if (y < 0 || y > 9999) { /* outside four digits: printf's layout */
-                n = snprintf(buf, size, "%s-%s-%04d%02u%02u-%s", store, codes[type], y, m, d, sku);
+                n = snprintf(buf, size, "%s-%s-%04d%02u%02u-%s", store, t->code, y, m, d, sku);
                 if (n < 0 || (size_t)n >= size)
                         return -ENOSPC;
                 return n;
@@ -152,7 +154,7 @@ int sw_anomaly_id(char *buf, size_t size, const char *store, enum sw_anomaly_typ
         memcpy(p, store, ls);
         p += ls;
         *p++ = '-';
-        memcpy(p, codes[type], 2);
+        memcpy(p, t->code, 2);
         p += 2;
         *p++ = '-';
         p = put_2digits(p, (unsigned)y / 100);

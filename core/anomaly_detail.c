@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "core/anomaly_type.h"
 #include "core/byte_order.h"
 
 /* Bytes of each part: the header (version, type, action, ghost mode, as_of, on_hand, price,
@@ -30,12 +31,18 @@ struct cursor {
         const uint8_t *r; /* reading */
 };
 
+/* The evidence a type's detail carries (its descriptor says which). */
+static enum sw_evidence evidence_of(enum sw_anomaly_type type)
+{
+        return sw_anomaly_type_desc(type)->evidence;
+}
+
 static size_t evidence_size(enum sw_anomaly_type type, uint8_t version)
 {
-        switch (type) {
-        case SW_ANOMALY_GHOST_STOCK:
+        switch (evidence_of(type)) {
+        case SW_EVIDENCE_GHOST:
                 return GHOST_SIZE;
-        case SW_ANOMALY_ML_DETECTED:
+        case SW_EVIDENCE_ML:
                 return version == 1 ? ML_SIZE_V1 : ML_SIZE;
         default:
                 return STOCK_SIZE;
@@ -123,7 +130,7 @@ static double get_double(struct cursor *c)
 
 static void put_evidence(struct cursor *c, const struct sw_finding *f)
 {
-        if (f->type == SW_ANOMALY_GHOST_STOCK) {
+        if (evidence_of(f->type) == SW_EVIDENCE_GHOST) {
                 const struct sw_ghost_result *g = &f->ghost;
                 put8(c, (uint8_t)g->model);
                 put16(c, g->run_days);
@@ -133,7 +140,7 @@ static void put_evidence(struct cursor *c, const struct sw_finding *f)
                 put_double(c, g->p_value);
                 put_double(c, g->dispersion);
                 put_double(c, g->priority);
-        } else if (f->type == SW_ANOMALY_ML_DETECTED) {
+        } else if (evidence_of(f->type) == SW_EVIDENCE_ML) {
                 for (int k = 0; k < SW_FEAT_COUNT; k++)
                         put_float(c, f->ml.features[k]);
                 for (int k = 0; k < SW_FEAT_COUNT; k++)
@@ -157,7 +164,8 @@ int sw_anomaly_detail_encode(const struct sw_finding *f, const struct sw_anomaly
         if (!f || !snap || !buf || (unsigned)f->type >= SW_ANOMALY_TYPE_COUNT ||
             (unsigned)f->action >= SW_ACTION_COUNT ||
             (unsigned)snap->ghost_mode >= SW_GHOST_MODE_COUNT ||
-            (f->type == SW_ANOMALY_GHOST_STOCK && (unsigned)f->ghost.model >= SW_GHOST_MODEL_COUNT))
+            (evidence_of(f->type) == SW_EVIDENCE_GHOST &&
+             (unsigned)f->ghost.model >= SW_GHOST_MODEL_COUNT))
                 return -EINVAL;
         desc = strnlen(f->description, sizeof(f->description) - 1);
         need = DETAIL_HEADER_SIZE + desc + evidence_size(f->type, DETAIL_VERSION);
@@ -182,7 +190,7 @@ int sw_anomaly_detail_encode(const struct sw_finding *f, const struct sw_anomaly
  * range. */
 static bool get_evidence(struct cursor *c, struct sw_finding *f, uint8_t version)
 {
-        if (f->type == SW_ANOMALY_GHOST_STOCK) {
+        if (evidence_of(f->type) == SW_EVIDENCE_GHOST) {
                 struct sw_ghost_result *g = &f->ghost;
                 uint8_t model = get8(c);
                 if (model >= SW_GHOST_MODEL_COUNT)
@@ -195,7 +203,7 @@ static bool get_evidence(struct cursor *c, struct sw_finding *f, uint8_t version
                 g->p_value = get_double(c);
                 g->dispersion = get_double(c);
                 g->priority = get_double(c);
-        } else if (f->type == SW_ANOMALY_ML_DETECTED) {
+        } else if (evidence_of(f->type) == SW_EVIDENCE_ML) {
                 for (int k = 0; k < SW_FEAT_COUNT; k++)
                         f->ml.features[k] = get_float(c);
                 for (int k = 0; k < SW_FEAT_COUNT; k++)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/anomaly_type.h"
 #include "core/civil_time.h"
 #include "core/detect_internal.h"
 
@@ -99,16 +100,8 @@ static void describe_cleared(const struct sw_detector *d, struct sw_finding *f)
 {
         const struct sw_sku *s = sw_sku_at(d->skus, f->sku_index);
         const struct sw_shelf *sh = sw_sku_shelf(d->skus, f->sku_index);
-        if (s->on_hand <= 0 && f->type != SW_ANOMALY_INVENTORY_DISCREPANCY)
-                snprintf(f->description, sizeof(f->description), "Cleared: book on-hand is now %d", s->on_hand);
-        else if (f->type == SW_ANOMALY_GHOST_STOCK)
-                snprintf(f->description, sizeof(f->description), "Cleared: sales resumed");
-        else if (f->type == SW_ANOMALY_SHELF_OUT)
-                snprintf(f->description, sizeof(f->description), "Cleared: shelf reads %d units",
-                         sh ? sh->count : -1);
-        else
-                snprintf(f->description, sizeof(f->description), "Cleared: book (%d) and shelf agree again",
-                         s->on_hand);
+        struct sw_cleared_facts facts = {.on_hand = s->on_hand, .shelf_count = sh ? sh->count : -1};
+        (void)sw_anomaly_cleared_text(f->type, &facts, f->description, sizeof(f->description));
 }
 
 int sw_detect__transition(struct sw_detector *d, struct sw_finding *f, bool flagged, bool gone,
@@ -217,7 +210,7 @@ static int check_shelf_out(struct sw_detector *d, uint32_t i, const struct sw_lo
         const struct sw_sku *s = sw_sku_at(d->skus, i);
         const struct sw_shelf *sh = sw_sku_shelf(d->skus, i);
         struct sw_finding f = {.type = SW_ANOMALY_SHELF_OUT, .sku_index = i, .as_of = now_local->day,
-                               .action = SW_ACTION_CHECK_SHELF};
+                               .action = sw_anomaly_type_desc(SW_ANOMALY_SHELF_OUT)->action};
         uint32_t zero_s = sh->count == 0 ? sh->zero_open_s : 0;
         uint32_t readings = sh->count == 0 ? sh->zero_readings : 0;
         double need = d->shelf_out.zero_seconds * sw_detect__scale(d, SW_ANOMALY_SHELF_OUT, s);
@@ -247,7 +240,7 @@ static int check_discrepancy(struct sw_detector *d, uint32_t i, const struct sw_
         const struct sw_sku *s = sw_sku_at(d->skus, i);
         const struct sw_shelf *sh = sw_sku_shelf(d->skus, i);
         struct sw_finding f = {.type = SW_ANOMALY_INVENTORY_DISCREPANCY, .sku_index = i,
-                               .as_of = now_local->day, .action = SW_ACTION_CYCLE_COUNT};
+                               .as_of = now_local->day, .action = sw_anomaly_type_desc(SW_ANOMALY_INVENTORY_DISCREPANCY)->action};
         bool negative = s->on_hand < 0;
         uint32_t above_s = sh && sh->above_since && sh->ts > sh->above_since ? sh->ts - sh->above_since : 0;
         bool above = sh && sh->above_since && sh->count > s->on_hand &&

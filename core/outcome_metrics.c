@@ -1,6 +1,8 @@
 /* Outcomes of anomalies and the effectiveness, precision and ROI metrics built from them. */
 #include "core/outcome_metrics.h"
 
+#include "core/anomaly_type.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdalign.h>
@@ -70,6 +72,7 @@ int sw_outcome_judge_count(const struct sw_outcome_params *p, enum sw_anomaly_ty
 {
         int64_t adjustment, shortfall, error, valued = 0;
         struct sw_count_verdict v = {.outcome = SW_OUTCOME_FALSE_POSITIVE};
+        const struct sw_anomaly_type_desc *t;
         bool tp;
 
         if (!p || !ret || (unsigned)type >= SW_ANOMALY_TYPE_COUNT)
@@ -80,14 +83,11 @@ int sw_outcome_judge_count(const struct sw_outcome_params *p, enum sw_anomaly_ty
         if (adjustment > INT32_MAX || adjustment < -(int64_t)INT32_MAX)
                 return -ERANGE;
         shortfall = -adjustment;
-        if (type == SW_ANOMALY_INVENTORY_DISCREPANCY) {
-                error = adjustment < 0 ? -adjustment : adjustment;
-                valued = error;
-        } else {
-                error = shortfall;
-                if (type == SW_ANOMALY_GHOST_STOCK)
-                        valued = shortfall > 0 ? shortfall : 0;
-        }
+        t = sw_anomaly_type_desc(type);
+        /* The book wrong either way, or stock missing; what a true count recovers. */
+        error = t->count_absolute ? (adjustment < 0 ? -adjustment : adjustment) : shortfall;
+        if (t->recovers_value)
+                valued = error > 0 ? error : 0;
         tp = material(p, error, book_before);
 
         v.adjustment = (int32_t)adjustment;
@@ -103,7 +103,8 @@ int sw_outcome_judge_count(const struct sw_outcome_params *p, enum sw_anomaly_ty
 double sw_outcome_prevented_value(const struct sw_outcome_params *p, enum sw_anomaly_type type,
                                   double daily_units, double price)
 {
-        if (!p || (type != SW_ANOMALY_GHOST_STOCK && type != SW_ANOMALY_SHELF_OUT))
+        if (!p || (unsigned)type >= SW_ANOMALY_TYPE_COUNT ||
+            !sw_anomaly_type_desc(type)->prevents_stockout)
                 return 0.0;
         return finite_nonneg(finite_nonneg(daily_units) * finite_nonneg(price) *
                              finite_nonneg(p->prevented_days));
@@ -182,9 +183,9 @@ int sw_metrics_add(struct sw_metrics *m, const struct sw_metrics_anomaly *a)
         if (a->outcome != SW_OUTCOME_TRUE_POSITIVE)
                 return 0;
         m->true_positive_outcomes = m->overall.true_positive;
-        if (a->type == SW_ANOMALY_GHOST_STOCK || a->type == SW_ANOMALY_SHELF_OUT)
+        if (sw_anomaly_type_desc(a->type)->prevents_stockout)
                 m->prevented_stockout_value += finite_nonneg(a->prevented_value);
-        if (a->type == SW_ANOMALY_GHOST_STOCK || a->type == SW_ANOMALY_INVENTORY_DISCREPANCY)
+        if (sw_anomaly_type_desc(a->type)->recovers_value)
                 m->ghost_stock_recovered_value += finite_nonneg(a->value_recovered);
         return 0;
 }

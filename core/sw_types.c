@@ -1,11 +1,11 @@
 /* Wire names of the shared enums. */
 #include "core/sw_types.h"
 
+#include "core/anomaly_type.h"
+
 #include <errno.h>
 #include <string.h>
 
-static const char *const anomaly_type_names[SW_ANOMALY_TYPE_COUNT] = {
-        "ghost_stock", "ml_detected", "shelf_out", "inventory_discrepancy"};
 static const char *const severity_names[SW_SEVERITY_COUNT] = {"info", "warning", "critical"};
 static const char *const status_names[SW_STATUS_COUNT] = {"open", "resolved", "dismissed", "cleared"};
 static const char *const action_names[SW_ACTION_COUNT] = {"cycle_count", "check_shelf", "check_price",
@@ -13,7 +13,8 @@ static const char *const action_names[SW_ACTION_COUNT] = {"cycle_count", "check_
 
 const char *sw_anomaly_type_name(enum sw_anomaly_type t)
 {
-        return (unsigned)t < SW_ANOMALY_TYPE_COUNT ? anomaly_type_names[t] : NULL;
+        const struct sw_anomaly_type_desc *d = sw_anomaly_type_desc(t);
+        return d ? d->name : NULL;
 }
 
 const char *sw_severity_name(enum sw_severity s)
@@ -43,11 +44,12 @@ static int lookup(const char *s, const char *const *names, int n)
 
 int sw_anomaly_type_parse(const char *s, enum sw_anomaly_type *ret)
 {
-        int i = lookup(s, anomaly_type_names, SW_ANOMALY_TYPE_COUNT);
-        if (i < 0)
-                return i;
-        *ret = (enum sw_anomaly_type)i;
-        return 0;
+        for (int k = 0; s && k < SW_ANOMALY_TYPE_COUNT; k++)
+                if (strcmp(s, sw_anomaly_type_desc((enum sw_anomaly_type)k)->name) == 0) {
+                        *ret = (enum sw_anomaly_type)k;
+                        return 0;
+                }
+        return -EINVAL;
 }
 
 int sw_severity_parse(const char *s, enum sw_severity *ret)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/anomaly_type.h"
 #include "core/civil_time.h"
 #include "core/features_scaled.h"
 #include "core/ml_cause.h"
@@ -85,7 +86,7 @@ static void add_stock_metadata(struct sw_json_out *o, const struct sw_finding *f
         const struct sw_stock_evidence *s = &f->stock;
         member_int(o, "shelf_count", s->shelf_count);
         member_int(o, "duration_minutes", s->duration_s / 60);
-        if (f->type == SW_ANOMALY_INVENTORY_DISCREPANCY)
+        if (sw_anomaly_type_desc(f->type)->stock_kind)
                 member_string(o, "kind", s->negative_book ? "negative_book" : "shelf_above_book");
 }
 
@@ -121,12 +122,16 @@ static int render(struct sw_json_out *o, const struct sw_anomaly_json_ctx *c,
         member_string(o, "since", since);
         member_int(o, "on_hand", c->snap.on_hand);
         member_double(o, "price", c->snap.price);
-        if (f->type == SW_ANOMALY_GHOST_STOCK)
+        switch (sw_anomaly_type_desc(f->type)->evidence) {
+        case SW_EVIDENCE_GHOST:
                 add_ghost_metadata(o, c, f);
-        else if (f->type == SW_ANOMALY_ML_DETECTED)
+                break;
+        case SW_EVIDENCE_ML:
                 add_ml_metadata(o, f);
-        else
+                break;
+        default:
                 add_stock_metadata(o, f);
+        }
         sw_json_out_object_end(o);
         sw_json_out_object_end(o);
         return sw_json_out_finish(o);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/anomaly_detail.h"
+#include "core/anomaly_type.h"
 #include "core/civil_time.h"
 #include "platform/clock.h"
 
@@ -337,7 +338,6 @@ static int named_anomaly(struct sw_daemon *d, const struct sw_msg *m, const char
 int sw_daemon_count_outcomes(struct sw_daemon *d, const struct sw_msg *m, const struct sw_ingest_result *res,
                              const char *device, struct sw_count_outcome *ret)
 {
-        static const enum sw_anomaly_type counted[] = {SW_ANOMALY_GHOST_STOCK, SW_ANOMALY_INVENTORY_DISCREPANCY};
         const char *sku = sw_sku_key(&d->skus, res->sku_index);
         char id[SW_ANOMALY_ID_MAX];
         enum sw_anomaly_type type;
@@ -354,13 +354,16 @@ int sw_daemon_count_outcomes(struct sw_daemon *d, const struct sw_msg *m, const 
                 if (r != -ENOENT)
                         return r;
         }
-        for (size_t k = 0; k < sizeof(counted) / sizeof(counted[0]); k++) {
+        /* The types a count judges (their descriptors say which), in their order. */
+        for (int k = 0; k < SW_ANOMALY_TYPE_COUNT; k++) {
+                enum sw_anomaly_type t = (enum sw_anomaly_type)k;
                 sw_day_t since;
-                if (sw_anomaly_book_find(&d->book, counted[k], res->sku_index, &since) < 0)
+                if (!sw_anomaly_type_desc(t)->counted ||
+                    sw_anomaly_book_find(&d->book, t, res->sku_index, &since) < 0)
                         continue;
-                r = sw_anomaly_id(id, sizeof(id), d->cfg.store.id, counted[k], sku, since);
+                r = sw_anomaly_id(id, sizeof(id), d->cfg.store.id, t, sku, since);
                 if (r >= 0)
-                        r = judge(d, id, counted[k], m, res, device, ret);
+                        r = judge(d, id, t, m, res, device, ret);
                 if (r < 0)
                         return r;
                 n += r;

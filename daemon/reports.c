@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/anomaly_type.h"
 #include "core/civil_time.h"
 #include "core/outcome_metrics.h"
 #include "daemon/commands.h"
@@ -286,7 +287,7 @@ static int tally_open(void *ctx, const struct sw_store_anomaly *a)
                 return 0;
         t->by_severity[sev]++;
         t->by_type[type]++;
-        if (type == SW_ANOMALY_GHOST_STOCK && isfinite(a->value))
+        if (sw_anomaly_type_desc(type)->summary_value && isfinite(a->value))
                 t->ghost_value += a->value;
         return 0;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/anomaly_type.h"
 #include "platform/config.h"
 #include "shelfwatch.h"
 
@@ -16,12 +17,13 @@ static const struct cli_command cli_commands[] = {
         .synopsis = "[--type T] [--severity S] [--status S] [--days N] [--sku SKU] [--limit N]",
         .summary = "list anomalies, newest first",
         .details =
-            "  --type T        ghost_stock, ml_detected, shelf_out or inventory_discrepancy\n"
+            "  --type T        %s\n"
             "  --severity S    info, warning or critical\n"
             "  --status S      open, resolved, dismissed or cleared\n"
             "  --days N        only anomalies of the last N days (1..100000)\n"
             "  --sku SKU       only this SKU\n"
             "  --limit N       at most N rows (1..100000)\n",
+        .lists_types = true,
         .print = cli_print_anomalies,
     },
     {
@@ -83,8 +85,9 @@ static const struct cli_command cli_commands[] = {
         .synopsis = "[--as-of YYYY-MM-DD] [--detector NAME]...",
         .summary = "run the detectors now",
         .details = "  --as-of DATE    run as of the start of this store-local day (default today)\n"
-                   "  --detector NAME only this detector (repeatable): ghost_stock, ml_detected,\n"
-                   "                  shelf_out, inventory_discrepancy\n",
+                   "  --detector NAME only this detector (repeatable):\n"
+                   "                  %s\n",
+        .lists_types = true,
         .print = cli_print_detect,
     },
 };
@@ -135,7 +138,18 @@ void cli_print_command_help(const struct cli_command *c)
 {
         printf("Usage: shelfwatch [OPTIONS] %s %s\n\n%c%s.\n", c->name, c->synopsis,
                toupper((unsigned char)c->summary[0]), c->summary + 1);
+        char types[160];
+        sw_anomaly_type_list(types, sizeof(types), ", ", c == &cli_commands[0] ? " or " : ", ");
         if (c->details[0])
-                printf("\n%s", c->details);
+                printf("\n");
+        /* The anomaly types come from their descriptors (core/anomaly_type.c): a new type
+         * needs no edit here. The format is one of the constant strings above. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        if (c->lists_types)
+                printf(c->details, types);
+        else
+                fputs(c->details, stdout);
+#pragma GCC diagnostic pop
         printf("\nSee 'shelfwatch --help' for the connection options and exit status.\n");
 }

@@ -3,9 +3,11 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/anomaly_type.h"
 #include "core/civil_time.h"
 #include "core/sw_types.h"
 #include "shelfwatch.h"
@@ -124,6 +126,7 @@ static int cli_parse_timeout(const char *s, double *ret_seconds)
 /* What is wrong with an option's value, or NULL when it is fine (or free text). */
 static const char *cli_option_problem(int opt, const char *v)
 {
+        static char type_problem[200]; /* "must be " and the types' names */
         enum sw_anomaly_type type;
         enum sw_severity severity;
         enum sw_status status;
@@ -141,9 +144,11 @@ static const char *cli_option_problem(int opt, const char *v)
                            : NULL;
         case CLI_OPT_TYPE:
         case CLI_OPT_DETECTOR:
-                return sw_anomaly_type_parse(v, &type) < 0
-                           ? "must be ghost_stock, ml_detected, shelf_out or inventory_discrepancy"
-                           : NULL;
+                if (sw_anomaly_type_parse(v, &type) == 0)
+                        return NULL;
+                snprintf(type_problem, sizeof(type_problem), "must be ");
+                sw_anomaly_type_list(type_problem + 8, sizeof(type_problem) - 8, ", ", " or ");
+                return type_problem;
         case CLI_OPT_SEVERITY:
                 return sw_severity_parse(v, &severity) < 0 ? "must be info, warning or critical"
                                                            : NULL;

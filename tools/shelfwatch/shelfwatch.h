@@ -97,6 +97,8 @@ struct cli_command {
         const char *synopsis;              /* arguments after "shelfwatch NAME" */
         const char *summary;               /* one line for the command list */
         const char *details;               /* its options, for "shelfwatch NAME --help" */
+        bool lists_types;                  /* details is a format whose one %s is the list of
+                                              anomaly types */
         void (*print)(const cJSON *reply); /* human-readable output of an ok reply */
 };
 
