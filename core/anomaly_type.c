@@ -29,6 +29,7 @@ static const struct sw_anomaly_type_desc types[SW_ANOMALY_TYPE_COUNT] = {
                                 .code = "ml",
                                 .action = SW_ACTION_INVESTIGATE,
                                 .evidence = SW_EVIDENCE_ML,
+                                .dismissal_quiets = true,
                                 .cleared_text = "Cleared: the SKU's days no longer stand out",
                                 .cleared_on_empty_book = true},
     [SW_ANOMALY_SHELF_OUT] = {.name = "shelf_out",
@@ -65,11 +66,8 @@ int sw_anomaly_cleared_text(enum sw_anomaly_type type, const struct sw_cleared_f
                 return -EINVAL;
         if (t->cleared_on_empty_book && f->on_hand <= 0)
                 return snprintf(buf, size, "Cleared: book on-hand is now %d", f->on_hand);
-                /* The format is the descriptor's own constant: never text from outside. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        /* The format is the descriptor's own constant: never text from outside. */
         return snprintf(buf, size, t->cleared_text, t->cleared_arg ? t->cleared_arg(f) : 0);
-#pragma GCC diagnostic pop
 }
 
 int sw_anomaly_type_list(char *buf, size_t size, const char *sep, const char *last)

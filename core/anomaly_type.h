@@ -40,6 +40,8 @@ struct sw_anomaly_type_desc {
         bool prevents_stockout;    /* acting on it prevents a stock-out (ROI's
                                       prevented_stockout_value) */
         bool summary_value;        /* its open value sums into P/summary's ghost_value */
+        bool dismissal_quiets;     /* a dismissed alert keeps the SKU quiet for
+                                      outcomes.dismiss_days (its evidence spans days) */
         const char *cleared_text;  /* "Cleared: ..." printf format, its one %d argument
                                       chosen by cleared_arg */
         int (*cleared_arg)(const struct sw_cleared_facts *f); /* the number the text shows */

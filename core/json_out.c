@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define JSON_OUT_EXACT_LIMIT 0x1p53 /* doubles below this in magnitude hold integers exactly */
@@ -42,11 +43,11 @@ static void json_out__value(struct sw_json_out *o)
 /* How each byte that a JSON string cannot hold as is gets escaped (0: copied as is): the
  * letter after the backslash, 'u' for \u00XX. Controls, the quote and the backslash. */
 static const char json_out__escape[256] = {
-    [0x00] = 'u', [0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u', [0x05] = 'u',
-    [0x06] = 'u', [0x07] = 'u', [0x08] = 'b', [0x09] = 't', [0x0a] = 'n', [0x0b] = 'u',
-    [0x0c] = 'f', [0x0d] = 'r', [0x0e] = 'u', [0x0f] = 'u', [0x10] = 'u', [0x11] = 'u',
-    [0x12] = 'u', [0x13] = 'u', [0x14] = 'u', [0x15] = 'u', [0x16] = 'u', [0x17] = 'u',
-    [0x18] = 'u', [0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u', [0x1c] = 'u', [0x1d] = 'u',
+    [0x00] = 'u', [0x01] = 'u', [0x02] = 'u', [0x03] = 'u',  [0x04] = 'u', [0x05] = 'u',
+    [0x06] = 'u', [0x07] = 'u', [0x08] = 'b', [0x09] = 't',  [0x0a] = 'n', [0x0b] = 'u',
+    [0x0c] = 'f', [0x0d] = 'r', [0x0e] = 'u', [0x0f] = 'u',  [0x10] = 'u', [0x11] = 'u',
+    [0x12] = 'u', [0x13] = 'u', [0x14] = 'u', [0x15] = 'u',  [0x16] = 'u', [0x17] = 'u',
+    [0x18] = 'u', [0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u',  [0x1c] = 'u', [0x1d] = 'u',
     [0x1e] = 'u', [0x1f] = 'u', ['"'] = '"',  ['\\'] = '\\',
 };
 
@@ -302,6 +303,30 @@ void sw_json_out_double(struct sw_json_out *o, double v)
 {
         json_out__value(o);
         json_out__double(o, v);
+}
+
+/* Writes v as a value alone (fixed when decimals >= 0) and reads it back. */
+static double json_out__wire(double v, int decimals)
+{
+        char buf[64];
+        struct sw_json_out o;
+        sw_json_out_init(&o, buf, sizeof(buf));
+        if (decimals < 0)
+                sw_json_out_double(&o, v);
+        else
+                sw_json_out_fixed(&o, v, (unsigned)decimals);
+        return sw_json_out_finish(&o) < 0 ? 0.0 : strtod(buf, NULL);
+}
+
+double sw_json_out_wire_double(double v)
+{
+        return json_out__wire(v, -1);
+}
+
+double sw_json_out_wire_fixed(double v, unsigned decimals)
+{
+        return json_out__wire(
+            v, (int)(decimals > SW_JSON_OUT_MAX_DECIMALS ? SW_JSON_OUT_MAX_DECIMALS : decimals));
 }
 
 int sw_json_out_finish(struct sw_json_out *o)

@@ -63,6 +63,13 @@ void sw_json_out_fixed(struct sw_json_out *o, double v, unsigned decimals);
 void sw_json_out_double(struct sw_json_out *o, double v);
 
 /*
+ * The number a reader of sw_json_out_double()'s (or _fixed()'s) text gets back: what the wire
+ * carries, for computing on published numbers as their readers do (the ghost-stock ranking).
+ */
+double sw_json_out_wire_double(double v);
+double sw_json_out_wire_fixed(double v, unsigned decimals);
+
+/*
  * NUL-terminates the text (truncated to size - 1 bytes on overflow, when size > 0).
  * Returns its length, -ENOBUFS if it did not fit (o->len + 1 bytes would), -EINVAL on misuse
  * or while objects are still open, -EOVERFLOW if the length does not fit an int.

@@ -7,7 +7,12 @@
 #include <string.h>
 
 #include "core/civil_time.h"
-#include "daemon/outcomes.h"
+#include "daemon/detection.h"
+#include "daemon/findings.h"
+#include "daemon/inbound.h"
+#include "daemon/persist.h"
+#include "daemon/setup.h"
+#include "daemon/tuning_store.h"
 #include "daemon/version.h"
 #include "platform/clock.h"
 
@@ -20,7 +25,8 @@
 static uint16_t forecast_days(const struct sw_config *c)
 {
         const struct sw_ghost_params *g = &c->detectors.ghost.params;
-        uint32_t back = g->max_run_days > g->seed_lookback_days ? g->max_run_days : g->seed_lookback_days;
+        uint32_t back =
+            g->max_run_days > g->seed_lookback_days ? g->max_run_days : g->seed_lookback_days;
         return (uint16_t)(back + FORECAST_HORIZON_DAYS + 1);
 }
 
@@ -39,8 +45,10 @@ static int alloc_core(struct sw_daemon *d)
 {
         const struct sw_config *c = &d->cfg;
         struct sw_sku_table_params tp = table_params(c);
-        size_t table = ALIGN8(sw_sku_table_memory_size(&tp)), dedup = ALIGN8(sw_dedup_memory_size(c->limits.dedup_ids));
-        size_t book = ALIGN8(sw_anomaly_book_memory_size(c->limits.max_open_anomalies, tp.max_skus));
+        size_t table = ALIGN8(sw_sku_table_memory_size(&tp)),
+               dedup = ALIGN8(sw_dedup_memory_size(c->limits.dedup_ids));
+        size_t book =
+            ALIGN8(sw_anomaly_book_memory_size(c->limits.max_open_anomalies, tp.max_skus));
         size_t det = ALIGN8(sw_detector_memory_size(tp.history_days, tp.max_categories,
                                                     c->detectors.ghost.max_new_per_day));
         size_t items = ALIGN8((size_t)c->limits.max_items_per_message * sizeof(struct sw_item));
@@ -48,7 +56,8 @@ static int alloc_core(struct sw_daemon *d)
         size_t blob = ALIGN8(SW_SKU_BLOB_MAX(tp.history_days, tp.forecast_days));
         size_t ml = ALIGN8(sw_daemon_ml_memory_size(d));
         struct sw_rate_params rp = {.rate_per_second = c->limits.device_rate_per_second,
-                                    .burst = c->limits.device_burst, .max_devices = c->limits.max_devices};
+                                    .burst = c->limits.device_burst,
+                                    .max_devices = c->limits.max_devices};
         size_t rate = ALIGN8(sw_rate_memory_size(&rp));
         struct sw_rate_params cp = {.rate_per_second = c->limits.command_rate_per_second,
                                     .burst = c->limits.command_burst,
@@ -73,7 +82,8 @@ static int alloc_core(struct sw_daemon *d)
                 r = sw_dedup_init(&d->dedup, c->limits.dedup_ids, at, dedup);
         at += dedup;
         if (r == 0)
-                r = sw_anomaly_book_init(&d->book, c->limits.max_open_anomalies, tp.max_skus, at, book);
+                r = sw_anomaly_book_init(&d->book, c->limits.max_open_anomalies, tp.max_skus, at,
+                                         book);
         at += book;
         /* A SKU with an open anomaly is never reclaimed (core/sku_reclaim.c). */
         sw_sku_table_set_pinned(&d->skus, d->book.open_types);
@@ -95,7 +105,7 @@ static int alloc_core(struct sw_daemon *d)
                 r = sw_rate_init(&d->device_rate, &rp, at, rate);
         at += rate;
         if (r == 0)
-                r = sw_rate_init(&d->command_rate, &cp, at, crate);
+                r = sw_rate_init(&d->commands.rate, &cp, at, crate);
         at += crate;
         if (r == 0)
                 r = sw_tuning_init(&d->tuning, &c->tuning, c->limits.max_categories, at, tuning);
@@ -103,48 +113,19 @@ static int alloc_core(struct sw_daemon *d)
         return r;
 }
 
-void sw_daemon_setup_calendar(struct sw_daemon *d)
-{
-        const struct sw_config_store *s = &d->cfg.store;
-        d->cal.tz = (struct sw_calendar_adapter){.to_local = sw_clock_to_local};
-        for (int w = 0; w < 7; w++) {
-                d->cal.open_minute[w] = s->opening_hours[w].closed ? 0 : s->opening_hours[w].open_min;
-                d->cal.close_minute[w] = s->opening_hours[w].closed ? 0 : s->opening_hours[w].close_min;
-        }
-        d->cal.n_holidays = (uint16_t)(s->n_holidays < SW_MAX_HOLIDAYS ? s->n_holidays : SW_MAX_HOLIDAYS);
-        memcpy(d->cal.holidays, s->holidays, d->cal.n_holidays * sizeof(sw_day_t));
-}
-
-void sw_daemon_setup_detectors(struct sw_daemon *d)
-{
-        const struct sw_config_detectors *c = &d->cfg.detectors;
-        d->detector.ghost = c->ghost.params;
-        d->detector.ghost.shelf_false_zero_rate = c->shelf_out.false_zero_rate;
-        d->detector.ghost.min_on_hand = d->cfg.outcomes.material_units;
-        d->detector.shelf_out = (struct sw_shelf_out_params){
-            .enabled = c->shelf_out.enabled,
-            .zero_seconds = c->shelf_out.zero_minutes * 60,
-            .min_readings = c->shelf_out.min_readings,
-            .false_zero_rate = c->shelf_out.false_zero_rate};
-        d->detector.context.p = (struct sw_store_context_params){
-            .shortfall_ratio = c->context.shortfall_ratio,
-            .min_store_breadth = c->context.min_store_skus,
-            .min_category_breadth = c->context.min_category_skus};
-        d->detector.discrepancy = (struct sw_discrepancy_params){
-                .enabled = c->discrepancy.enabled, .shelf_above_seconds = c->discrepancy.shelf_above_hours * 3600};
-}
-
 static int restore_sku(void *ctx, const char *sku, const void *blob, size_t len)
 {
         struct sw_daemon *d = ctx;
         int r = sw_sku_restore(&d->skus, sku, strlen(sku), blob, len);
         if (r == -ENOSPC) {
-                sw_log_warning("SKU table full (limits.max_skus=%u) while restoring '%s', dropping it",
-                               d->cfg.limits.max_skus, sku);
+                sw_log_warning(
+                    "SKU table full (limits.max_skus=%u) while restoring '%s', dropping it",
+                    d->cfg.limits.max_skus, sku);
                 return 0;
         }
         if (r < 0)
-                sw_log_warning("Stored state of SKU '%s' is malformed, ignoring: %s", sku, strerror(-r));
+                sw_log_warning("Stored state of SKU '%s' is malformed, ignoring: %s", sku,
+                               strerror(-r));
         return 0;
 }
 
@@ -152,68 +133,6 @@ static int restore_dedup(void *ctx, uint64_t hash)
 {
         struct sw_daemon *d = ctx;
         sw_dedup_insert(&d->dedup, hash);
-        return 0;
-}
-
-static int restore_episode(void *ctx, const struct sw_store_anomaly *a)
-{
-        struct sw_daemon *d = ctx;
-        enum sw_anomaly_type type;
-        uint32_t index;
-        if (sw_anomaly_type_parse(a->type, &type) < 0 ||
-            sw_sku_table_find(&d->skus, a->sku, strlen(a->sku), &index) < 0)
-                return 0;
-        if (sw_anomaly_book_open(&d->book, type, index, (sw_day_t)a->episode_day) == -ENOSPC)
-                sw_log_warning("Open-anomaly book full (limits.max_open_anomalies=%u), not tracking %s",
-                               d->cfg.limits.max_open_anomalies, a->id);
-        return 0;
-}
-
-void sw_daemon_reload_episodes(struct sw_daemon *d)
-{
-        int r = sw_anomaly_book_init(&d->book, d->book.capacity, d->book.max_skus, d->book.slots,
-                                     sw_anomaly_book_memory_size(d->book.capacity, d->book.max_skus));
-        if (r == 0)
-                r = sw_store_load_open_anomalies(d->store, restore_episode, d);
-        if (r < 0)
-                sw_log_err("Cannot reload open anomalies: %s", strerror(-r));
-        /* The learnt scales as last committed. */
-        if (sw_tuning_init(&d->tuning, &d->cfg.tuning, d->tuning.max_categories, d->tuning.cells,
-                           sw_tuning_memory_size(d->tuning.max_categories)) == 0) {
-                sw_daemon_tuning_restore(d);
-                d->tuning_dirty = false;
-        }
-}
-
-/* A count that was applied but whose outcomes may not have been committed before the crash. */
-static void replay_count_outcomes(struct sw_daemon *d, const char *topic, const struct sw_msg *m,
-                                  const struct sw_ingest_result *res)
-{
-        struct sw_count_outcome oc;
-        char device[SW_TOPIC_MAX] = "";
-        size_t plen = strlen(d->prefix);
-        /* {prefix}/scanner/{device}/count: the device is what lies between. */
-        const char *at = strncmp(topic, d->prefix, plen) == 0 ? topic + plen : "", *end;
-        if (strncmp(at, "/scanner/", 9) == 0 && (end = strstr(at + 9, "/count")) != NULL)
-                snprintf(device, sizeof(device), "%.*s", (int)(end - (at + 9)), at + 9);
-        if (sw_daemon_count_outcomes_atomic(d, m, res, device, &oc) < 0)
-                sw_log_warning("Cannot judge anomalies by the replayed count from %s: %s", topic,
-                               sw_store_errmsg(d->store));
-}
-
-static int replay_inbox_row(void *ctx, int kind, const char *topic, const void *payload, size_t len)
-{
-        struct sw_daemon *d = ctx;
-        struct sw_msg m;
-        struct sw_ingest_result res;
-        char err[256];
-        if ((unsigned)kind >= SW_MSG_KIND_COUNT)
-                return 0;
-        int r = sw_daemon_apply(d, (enum sw_msg_kind)kind, payload, len, &m, &res, err, sizeof(err));
-        if (r < 0)
-                sw_log_warning("Cannot replay message from %s: %s", topic, strerror(-r));
-        if (r == 0 && kind == SW_MSG_COUNT && res.outcome == SW_INGEST_ACCEPTED)
-                replay_count_outcomes(d, topic, &m, &res);
         return 0;
 }
 
@@ -238,7 +157,8 @@ static void restore_categories(struct sw_daemon *d)
                 while (at < len) {
                         uint16_t id;
                         size_t n = strlen(buf + at);
-                        if (n > 0 && n <= SW_CATEGORY_MAX_LEN && sw_sku_table_category(&d->skus, buf + at, n, &id) < 0)
+                        if (n > 0 && n <= SW_CATEGORY_MAX_LEN &&
+                            sw_sku_table_category(&d->skus, buf + at, n, &id) < 0)
                                 break;
                         at += n + 1;
                 }
@@ -260,19 +180,18 @@ static int restore_state(struct sw_daemon *d)
         if (sw_store_meta_get_int(d->store, "event_clock", &d->ingest.event_clock) < 0)
                 d->ingest.event_clock = 0;
         d->persisted_event_clock = d->ingest.event_clock;
-        if (sw_store_meta_get_int(d->store, "detect_clock", &d->detect_clock) < 0)
-                d->detect_clock = 0;
-        r = sw_store_load_open_anomalies(d->store, restore_episode, d);
+        sw_detection_init(d);
+        r = sw_findings_load_open(d);
         if (r < 0)
                 return r;
-        sw_daemon_tuning_restore(d);
+        sw_tuning_store_restore(d);
         d->outcomes_none = sw_store_outcome_any(d->store) == 0;
         /* Messages acknowledged and applied before a crash, but not yet group-committed. */
-        r = sw_durability_restore(&d->durability, d->cfg.storage.path, replay_inbox_row, d);
+        r = sw_durability_restore(&d->durability, d->cfg.storage.path, sw_inbound_replay, d);
         if (r < 0)
                 return r;
-        sw_log_info("Restored %u SKUs, %u message ids, %u open anomalies", d->skus.count, d->dedup.count,
-                    d->book.count);
+        sw_log_info("Restored %u SKUs, %u message ids, %u open anomalies", d->skus.count,
+                    d->dedup.count, d->book.count);
         return 0;
 }
 
@@ -294,24 +213,42 @@ static int open_store(struct sw_daemon *d)
                 return r;
         }
         if (r == -EPROTO) {
-                sw_log_err("Database %s was written by a newer shelfwatch; refusing to touch it", path);
+                sw_log_err("Database %s was written by a newer shelfwatch; refusing to touch it",
+                           path);
                 return r;
         }
         if (sw_store_quarantine(path, sw_clock_now(), moved, sizeof(moved)) < 0)
                 return r;
-        sw_log_err("Database %s is corrupt: moved it to %s and starting with an empty one", path, moved);
+        sw_log_err("Database %s is corrupt: moved it to %s and starting with an empty one", path,
+                   moved);
         /* Its inbox file goes with it: its generations mean nothing to a fresh database. */
         {
                 char from[1200], to[1300];
                 inbox_path(from, sizeof(from), path);
                 inbox_path(to, sizeof(to), moved);
                 if (rename(from, to) < 0 && errno != ENOENT)
-                        sw_log_warning("Cannot move the inbox file %s aside: %s", from, strerror(errno));
+                        sw_log_warning("Cannot move the inbox file %s aside: %s", from,
+                                       strerror(errno));
         }
         return sw_store_open(path, &o, &d->store);
 }
 
 static int open_links(struct sw_daemon *d);
+
+/* Replies go to the local broker at QoS 0: a requester that misses one asks again. */
+static int publish_reply(void *ctx, const char *topic, const char *payload, size_t len,
+                         const struct sw_mqtt_props *props)
+{
+        struct sw_daemon *d = ctx;
+        return sw_mqtt_publish(d->local, topic, payload, len, 0, false, props, NULL);
+}
+
+static int commands_init(struct sw_daemon *d)
+{
+        struct sw_command_link link = {.publish = publish_reply, .ctx = d};
+        return sw_commands_init(&d->commands, sw_command_table, sw_command_table_rows, d, &link,
+                                d->prefix, d->cfg.limits.max_payload_bytes, &d->reject_log);
+}
 
 int sw_daemon_init(struct sw_daemon *d, const struct sw_config *cfg)
 {
@@ -322,12 +259,15 @@ int sw_daemon_init(struct sw_daemon *d, const struct sw_config *cfg)
         d->durability.inbox.fd = -1;
         d->cfg = *cfg;
         d->started_at = sw_clock_now();
-        sw_pos_feed_init(&d->pos_feed, cfg->detectors.context.pos_silence_minutes * 60u, d->started_at);
+        sw_pos_feed_init(&d->pos_feed, cfg->detectors.context.pos_silence_minutes * 60u,
+                         d->started_at);
         d->reject_log = (struct sw_ratelimit){.interval_ms = 1000, .burst = 10};
-        snprintf(d->prefix, sizeof(d->prefix), "%s/%s/%s", cfg->store.root, cfg->store.tenant, cfg->store.id);
+        snprintf(d->prefix, sizeof(d->prefix), "%s/%s/%s", cfg->store.root, cfg->store.tenant,
+                 cfg->store.id);
         r = sw_clock_set_timezone(cfg->store.timezone);
         if (r < 0) {
-                sw_log_err("Time zone '%s' is not available: %s", cfg->store.timezone, strerror(-r));
+                sw_log_err("Time zone '%s' is not available: %s", cfg->store.timezone,
+                           strerror(-r));
                 return r;
         }
         r = alloc_core(d);
@@ -336,18 +276,18 @@ int sw_daemon_init(struct sw_daemon *d, const struct sw_config *cfg)
                            cfg->limits.max_skus, strerror(-r));
                 return r;
         }
-        sw_daemon_setup_calendar(d);
-        sw_daemon_setup_detectors(d);
-        ip = (struct sw_ingest_params){
-            .max_future_seconds = cfg->limits.max_future_seconds,
-            .forecast_horizon_days = FORECAST_HORIZON_DAYS,
-            .max_shelf_gap_seconds = cfg->detectors.shelf_out.max_gap_minutes * 60u};
+        sw_setup_calendar(d);
+        sw_setup_detectors(d);
+        ip = (struct sw_ingest_params){.max_future_seconds = cfg->limits.max_future_seconds,
+                                       .forecast_horizon_days = FORECAST_HORIZON_DAYS,
+                                       .max_shelf_gap_seconds =
+                                           cfg->detectors.shelf_out.max_gap_minutes * 60u};
         sw_ingest_init(&d->ingest, &ip, &d->skus, &d->dedup, &d->cal);
-        if (sw_payload_decoder_new(&d->decoder) < 0 || sw_payload_decoder_new(&d->cmd_decoder) < 0)
+        if (sw_payload_decoder_new(&d->decoder) < 0 || commands_init(d) < 0)
                 return -ENOMEM;
         r = open_store(d);
         if (r == 0) {
-                struct sw_durable_state state = sw_daemon_durable_state(d);
+                struct sw_durable_state state = sw_persist_state(d);
                 sw_durability_init(&d->durability, d->store, &d->storage, &d->store_errors,
                                    (uint64_t)cfg->storage.max_inbox_kib * 1024, &state);
                 r = sw_daemon_outbox_init(d, d->outbox.inflight);
@@ -357,8 +297,8 @@ int sw_daemon_init(struct sw_daemon *d, const struct sw_config *cfg)
         if (cfg->storage.max_db_kib > 0) {
                 r = sw_store_set_max_bytes(d->store, (uint64_t)cfg->storage.max_db_kib * 1024);
                 if (r < 0) {
-                        sw_log_err("Cannot cap the database at storage.max_db_kib=%u: %s", cfg->storage.max_db_kib,
-                                   strerror(-r));
+                        sw_log_err("Cannot cap the database at storage.max_db_kib=%u: %s",
+                                   cfg->storage.max_db_kib, strerror(-r));
                         return r;
                 }
         }
@@ -386,15 +326,17 @@ static void on_local_connect(void *ctx)
 }
 
 /* A refused TLS handshake is a configuration problem: an error naming OpenSSL's reason. */
-static bool log_tls_refused(const char *what, const struct sw_config_broker *b, const struct sw_mqtt *m,
-                            int reason)
+static bool log_tls_refused(const char *what, const struct sw_config_broker *b,
+                            const struct sw_mqtt *m, int reason)
 {
         if (reason != -EPROTO)
                 return false;
-        sw_log_err("Cannot connect to %s broker %s:%u: TLS handshake refused: %s (check %s.tls: ca_file, "
-                   "cert_file, key_file, the certificates' dates and the broker's host name)",
-                   what, b->host, b->port, *sw_mqtt_last_error(m) ? sw_mqtt_last_error(m) : "no reason given",
-                   strcmp(what, "HQ") == 0 ? "hq" : "broker");
+        sw_log_err(
+            "Cannot connect to %s broker %s:%u: TLS handshake refused: %s (check %s.tls: ca_file, "
+            "cert_file, key_file, the certificates' dates and the broker's host name)",
+            what, b->host, b->port,
+            *sw_mqtt_last_error(m) ? sw_mqtt_last_error(m) : "no reason given",
+            strcmp(what, "HQ") == 0 ? "hq" : "broker");
         return true;
 }
 
@@ -402,8 +344,8 @@ static void on_local_disconnect(void *ctx, int reason)
 {
         struct sw_daemon *d = ctx;
         if (!log_tls_refused("local", &d->cfg.broker, d->local, reason))
-                sw_log_warning("Lost local broker %s:%u: %s", d->cfg.broker.host, d->cfg.broker.port,
-                               strerror(-reason));
+                sw_log_warning("Lost local broker %s:%u: %s", d->cfg.broker.host,
+                               d->cfg.broker.port, strerror(-reason));
         if (!d->hq)
                 sw_outbox_reset(&d->outbox);
 }
@@ -420,18 +362,25 @@ static void on_hq_disconnect(void *ctx, int reason)
 {
         struct sw_daemon *d = ctx;
         if (!log_tls_refused("HQ", &d->cfg.hq, d->hq, reason))
-                sw_log_warning("Lost HQ broker %s:%u: %s", d->cfg.hq.host, d->cfg.hq.port, strerror(-reason));
+                sw_log_warning("Lost HQ broker %s:%u: %s", d->cfg.hq.host, d->cfg.hq.port,
+                               strerror(-reason));
         sw_outbox_reset(&d->outbox);
 }
 
 static struct sw_mqtt_options link_options(const struct sw_config_broker *b, const char *name,
                                            struct sw_mqtt_tls *tls)
 {
-        *tls = (struct sw_mqtt_tls){.ca_file = b->tls.ca_file, .cert_file = b->tls.cert_file,
-                                    .key_file = b->tls.key_file, .insecure = b->tls.insecure};
-        return (struct sw_mqtt_options){.name = name, .host = b->host, .port = b->port,
-                                        .client_id = b->client_id, .keepalive_s = (int)b->keepalive,
-                                        .username = b->username, .password = b->password,
+        *tls = (struct sw_mqtt_tls){.ca_file = b->tls.ca_file,
+                                    .cert_file = b->tls.cert_file,
+                                    .key_file = b->tls.key_file,
+                                    .insecure = b->tls.insecure};
+        return (struct sw_mqtt_options){.name = name,
+                                        .host = b->host,
+                                        .port = b->port,
+                                        .client_id = b->client_id,
+                                        .keepalive_s = (int)b->keepalive,
+                                        .username = b->username,
+                                        .password = b->password,
                                         .tls = b->tls.enabled ? tls : NULL,
                                         .backoff_min_ms = b->reconnect_min_ms,
                                         .backoff_max_ms = b->reconnect_max_ms,
@@ -440,12 +389,13 @@ static struct sw_mqtt_options link_options(const struct sw_config_broker *b, con
 
 static int open_links(struct sw_daemon *d)
 {
-        static const char *const subs[] = {"pos/+", "receipt", "inventory", "forecast", "shelf/+",
-                                           "scanner/+/count", "cmd/+"};
+        static const char *const subs[] = {"pos/+",   "receipt",         "inventory", "forecast",
+                                           "shelf/+", "scanner/+/count", "cmd/+"};
         struct sw_mqtt_tls tls_local, tls_hq;
         struct sw_mqtt_options lo = link_options(&d->cfg.broker, "local", &tls_local);
-        struct sw_mqtt_callbacks lcb = {.on_connect = on_local_connect, .on_disconnect = on_local_disconnect,
-                                        .on_message = sw_daemon_on_message};
+        struct sw_mqtt_callbacks lcb = {.on_connect = on_local_connect,
+                                        .on_disconnect = on_local_disconnect,
+                                        .on_message = sw_inbound_on_message};
         char will_topic[SW_TOPIC_MAX], pattern[SW_TOPIC_MAX], will[160], started[32];
         int r;
 
@@ -479,7 +429,8 @@ static int open_links(struct sw_daemon *d)
         if (!d->cfg.hq_enabled)
                 return 0;
         struct sw_mqtt_options ho = link_options(&d->cfg.hq, "hq", &tls_hq);
-        struct sw_mqtt_callbacks hcb = {.on_connect = on_hq_connect, .on_disconnect = on_hq_disconnect,
+        struct sw_mqtt_callbacks hcb = {.on_connect = on_hq_connect,
+                                        .on_disconnect = on_hq_disconnect,
                                         .on_published = sw_daemon_outbox_on_published};
         ho.will_topic = will_topic;
         ho.will_payload = will;
@@ -496,7 +447,7 @@ void sw_daemon_fini(struct sw_daemon *d)
         /* After a failed start nothing is flushed: a commit would clear inbox rows that
          * were never replayed. */
         if (d->ready) {
-                int r = sw_daemon_commit(d);
+                int r = sw_persist_commit(d);
                 if (r < 0)
                         sw_log_err("Final commit failed: %s", strerror(-r));
         }
@@ -507,16 +458,7 @@ void sw_daemon_fini(struct sw_daemon *d)
         d->store = sw_store_close(d->store);
         sw_durability_close(&d->durability);
         d->decoder = sw_payload_decoder_free(d->decoder);
-        d->cmd_decoder = sw_payload_decoder_free(d->cmd_decoder);
+        sw_commands_fini(&d->commands);
         free(d->memory);
         d->memory = NULL;
-}
-
-sw_day_t sw_daemon_today(const struct sw_daemon *d)
-{
-        struct sw_local_time t;
-        (void)d;
-        if (sw_clock_to_local(NULL, sw_clock_now(), &t) < 0)
-                return (sw_day_t)(sw_clock_now() / 86400);
-        return t.day;
 }

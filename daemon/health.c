@@ -3,8 +3,9 @@
 #include <stdio.h>
 
 #include "core/civil_time.h"
-#include "daemon/commands.h"
-#include "daemon/reports.h"
+#include "daemon/cmd_handlers.h"
+#include "daemon/daemon.h"
+#include "daemon/reply.h"
 #include "daemon/version.h"
 #include "platform/clock.h"
 
@@ -43,27 +44,16 @@ static void add_link(cJSON *o, const char *name, const struct sw_mqtt *m)
         cJSON_AddNumberToObject(l, "backoff_ms", st.backoff_ms);
 }
 
-static void add_time(cJSON *o, const char *name, int64_t t)
-{
-        char ts[32];
-        if (t <= 0) {
-                cJSON_AddNullToObject(o, name);
-                return;
-        }
-        sw_rfc3339_format(t, ts, sizeof(ts));
-        cJSON_AddStringToObject(o, name, ts);
-}
-
 /* Requests run and refused, per reason (every reason listed, 0 included). */
 static void add_commands(cJSON *o, const struct sw_daemon *d)
 {
         cJSON *c = cJSON_AddObjectToObject(o, "commands"), *refused;
-        cJSON_AddNumberToObject(c, "run", (double)d->commands_run);
-        cJSON_AddNumberToObject(c, "replies", (double)d->replies);
+        cJSON_AddNumberToObject(c, "run", (double)d->commands.run);
+        cJSON_AddNumberToObject(c, "replies", (double)d->commands.replies);
         refused = cJSON_AddObjectToObject(c, "refused");
         for (int r = 0; r < SW_CMD_REFUSAL_COUNT; r++)
                 cJSON_AddNumberToObject(refused, sw_cmd_refusal_name((enum sw_cmd_refusal)r),
-                                        (double)d->cmd_refused[r]);
+                                        (double)d->commands.refused[r]);
 }
 
 static void add_skus(cJSON *o, const struct sw_daemon *d)
@@ -97,7 +87,7 @@ static void add_storage(cJSON *o, const struct sw_daemon *d)
 {
         cJSON *stg = cJSON_AddObjectToObject(o, "storage");
         cJSON_AddStringToObject(stg, "state", sw_storage_state_name(d->storage.state));
-        add_time(stg, "since", d->storage.since);
+        sw_reply_add_time(stg, "since", d->storage.since);
         cJSON_AddNumberToObject(stg, "failures", (double)d->storage.failures);
         cJSON_AddStringToObject(stg, "last_error", d->storage.last_error);
         cJSON_AddNumberToObject(stg, "max_db_kib", d->cfg.storage.max_db_kib);
@@ -109,25 +99,69 @@ static void add_detector_runs(cJSON *o, const struct sw_daemon *d)
         cJSON *g = cJSON_AddObjectToObject(runs, "ghost_stock");
         char day[16];
         cJSON_AddStringToObject(g, "mode", sw_ghost_mode_name(d->detector.ghost.mode));
-        add_time(g, "last_run", d->runs.ghost_at);
-        if (d->runs.ghost_at) {
-                sw_date_format(d->runs.ghost_as_of, day, sizeof(day));
+        const struct sw_detect_run *ghost = &d->runs.last[SW_RUN_GHOST];
+        sw_reply_add_time(g, "last_run", ghost->at);
+        if (ghost->at) {
+                sw_date_format(ghost->as_of, day, sizeof(day));
                 cJSON_AddStringToObject(g, "as_of", day);
-                sw_cmd_add_summary(g, "found", &d->runs.ghost);
+                sw_reply_add_summary(g, "found", &ghost->found);
         }
         g = cJSON_AddObjectToObject(runs, "stock");
-        add_time(g, "last_run", d->runs.stock_at);
+        sw_reply_add_time(g, "last_run", d->runs.last[SW_RUN_STOCK].at);
         g = cJSON_AddObjectToObject(runs, "ml_detected");
         cJSON_AddBoolToObject(g, "enabled", d->cfg.detectors.ml.enabled);
-        add_time(g, "trained_at", d->ml.trained_at);
+        sw_reply_add_time(g, "trained_at", d->ml.trained_at);
         cJSON_AddBoolToObject(g, "model", sw_iforest_fitted(&d->ml.forest));
         if (sw_iforest_fitted(&d->ml.forest))
                 cJSON_AddNumberToObject(g, "threshold", sw_iforest_threshold(&d->ml.forest));
         cJSON_AddNumberToObject(g, "reservoir", sw_reservoir_count(&d->ml.reservoir));
         cJSON_AddNumberToObject(g, "reservoir_seen", (double)sw_reservoir_seen(&d->ml.reservoir));
-        add_time(g, "last_run", d->runs.ml_at);
-        if (d->runs.ml_at)
-                sw_cmd_add_summary(g, "found", &d->runs.ml);
+        sw_reply_add_time(g, "last_run", d->runs.last[SW_RUN_ML].at);
+        if (d->runs.last[SW_RUN_ML].at)
+                sw_reply_add_summary(g, "found", &d->runs.last[SW_RUN_ML].found);
+}
+
+static void add_cell(cJSON *parent, const char *name, const struct sw_tuning_cell *c, double scale)
+{
+        cJSON *o = cJSON_AddObjectToObject(parent, name);
+        cJSON_AddNumberToObject(o, "scale", scale);
+        cJSON_AddNumberToObject(o, "outcomes", c->outcomes);
+        cJSON_AddNumberToObject(o, "true_positives", c->true_positives);
+}
+
+/* The learnt evidence scales. */
+static void add_tuning(struct sw_daemon *d, cJSON *parent)
+{
+        const struct sw_tuning *t = &d->tuning;
+        cJSON *o = cJSON_AddObjectToObject(parent, "tuning");
+        cJSON_AddBoolToObject(o, "enabled", t->p.enabled);
+        cJSON_AddNumberToObject(o, "target_precision", t->p.target_precision);
+        cJSON_AddNumberToObject(o, "min_scale", t->p.min_scale);
+        cJSON_AddNumberToObject(o, "max_scale", t->p.max_scale);
+        cJSON_AddNumberToObject(o, "max_daily_factor", t->p.max_daily_factor);
+        cJSON *w = cJSON_AddObjectToObject(o, "weights");
+        cJSON_AddNumberToObject(w, "scanner_user", t->p.weight_scanner_user);
+        cJSON_AddNumberToObject(w, "scanner", t->p.weight_scanner);
+        cJSON_AddNumberToObject(w, "command", t->p.weight_command);
+        cJSON *types = cJSON_AddObjectToObject(o, "types");
+        for (int k = 0; k < SW_ANOMALY_TYPE_COUNT; k++) {
+                enum sw_anomaly_type type = (enum sw_anomaly_type)k;
+                const struct sw_tuning_cell *all = sw_tuning_cell(t, type, -1);
+                cJSON *ty = cJSON_AddObjectToObject(types, sw_anomaly_type_name(type));
+                add_cell(ty, "all", all,
+                         all && all->outcomes >= t->p.min_outcomes && t->p.enabled ? all->scale
+                                                                                   : 1.0);
+                cJSON *cats = cJSON_AddObjectToObject(ty, "categories");
+                /* Only the categories that have learnt something: health stays small. */
+                for (uint32_t c = 0; c < d->skus.n_categories && c < t->max_categories; c++) {
+                        const struct sw_tuning_cell *cell = sw_tuning_cell(t, type, (int32_t)c);
+                        if (!cell || cell->outcomes == 0)
+                                continue;
+                        add_cell(cats,
+                                 c == 0 ? "unknown" : sw_sku_category_name(&d->skus, (uint16_t)c),
+                                 cell, sw_tuning_scale(t, type, (uint16_t)c));
+                }
+        }
 }
 
 /* The POS feed: live silence and the detection runs' store shortfalls. */
@@ -136,8 +170,8 @@ static void add_pos_feed(cJSON *parent, const struct sw_pos_feed *f)
         char day[16];
         cJSON *o = cJSON_AddObjectToObject(parent, "pos_feed");
         cJSON_AddStringToObject(o, "state", sw_pos_feed_state(f));
-        add_time(o, "last_pos_at", f->last_pos_at);
-        add_time(o, "silent_since", f->silent ? f->silent_since : 0);
+        sw_reply_add_time(o, "last_pos_at", f->last_pos_at);
+        sw_reply_add_time(o, "silent_since", f->silent ? f->silent_since : 0);
         cJSON_AddNumberToObject(o, "silences", (double)f->silences);
         cJSON_AddNumberToObject(o, "store_shortfalls", (double)f->shortfalls);
         if (f->newest_shortfall != SW_DAY_NONE) {
@@ -148,11 +182,13 @@ static void add_pos_feed(cJSON *parent, const struct sw_pos_feed *f)
         }
 }
 
-cJSON *sw_cmd_health(struct sw_daemon *d)
+cJSON *sw_cmd_health(void *ctx, const union sw_cmd_args *args)
 {
-        cJSON *o = sw_cmd_ok_reply(), *brokers;
+        struct sw_daemon *d = ctx;
+        (void)args;
+        cJSON *o = sw_reply_ok(), *brokers;
         cJSON_AddStringToObject(o, "version", sw_version());
-        add_time(o, "started_at", d->started_at);
+        sw_reply_add_time(o, "started_at", d->started_at);
         cJSON_AddNumberToObject(o, "uptime_s", (double)(sw_clock_now() - d->started_at));
         cJSON *msgs = cJSON_AddObjectToObject(o, "messages");
         add_counters(msgs, &d->ingest.counters);
@@ -163,7 +199,7 @@ cJSON *sw_cmd_health(struct sw_daemon *d)
         add_outbox(o, d);
         cJSON_AddNumberToObject(o, "store_errors", (double)d->store_errors);
         add_pos_feed(o, &d->pos_feed);
-        sw_report_add_tuning(d, o);
+        add_tuning(d, o);
         add_storage(o, d);
         brokers = cJSON_AddObjectToObject(o, "brokers");
         add_link(brokers, "local", d->local);

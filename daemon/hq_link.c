@@ -1,5 +1,7 @@
 /* The daemon's side of HQ: the outbox wired to storage and to the HQ link (or the local broker
  * a bridge carries upstream), and the retained P/status. */
+#include "daemon/hq_link.h"
+
 #include "daemon/daemon.h"
 
 #include <stdio.h>

@@ -1,4 +1,6 @@
 /* Messages from the local broker: route by topic, decode, apply, acknowledge cycle counts. */
+#include "daemon/inbound.h"
+
 #include "daemon/daemon.h"
 
 #include <cjson/cJSON.h>
@@ -10,10 +12,12 @@
 #include "daemon/commands.h"
 #include "daemon/counts.h"
 #include "daemon/outcomes.h"
+#include "daemon/pos_health.h"
 #include "platform/clock.h"
 
 /* Kind of a device topic (after the prefix), or -ENOENT. Sets *ret_device for scanners. */
-static int classify(const char *rest, enum sw_msg_kind *ret, const char **ret_device, size_t *ret_device_len)
+static int classify(const char *rest, enum sw_msg_kind *ret, const char **ret_device,
+                    size_t *ret_device_len)
 {
         const char *slash;
         if (strncmp(rest, "pos/", 4) == 0 && rest[4] && !strchr(rest + 4, '/'))
@@ -26,8 +30,8 @@ static int classify(const char *rest, enum sw_msg_kind *ret, const char **ret_de
                 *ret = SW_MSG_FORECAST;
         else if (strncmp(rest, "shelf/", 6) == 0 && rest[6] && !strchr(rest + 6, '/'))
                 *ret = SW_MSG_SHELF;
-        else if (strncmp(rest, "scanner/", 8) == 0 && (slash = strchr(rest + 8, '/')) && slash > rest + 8 &&
-                 strcmp(slash, "/count") == 0) {
+        else if (strncmp(rest, "scanner/", 8) == 0 && (slash = strchr(rest + 8, '/')) &&
+                 slash > rest + 8 && strcmp(slash, "/count") == 0) {
                 *ret = SW_MSG_COUNT;
                 *ret_device = rest + 8;
                 *ret_device_len = (size_t)(slash - (rest + 8));
@@ -36,26 +40,61 @@ static int classify(const char *rest, enum sw_msg_kind *ret, const char **ret_de
         return 0;
 }
 
-static void log_reject(struct sw_daemon *d, const char *topic, const char *reason, const char *detail)
+static void log_reject(struct sw_daemon *d, const char *topic, const char *reason,
+                       const char *detail)
 {
         if (sw_ratelimit_allow(&d->reject_log, sw_clock_monotonic_ms()))
-                sw_log_warning("Rejected message on %s: %s%s%s", topic, reason, detail && *detail ? ": " : "",
-                               detail ? detail : "");
+                sw_log_warning("Rejected message on %s: %s%s%s", topic, reason,
+                               detail && *detail ? ": " : "", detail ? detail : "");
 }
 
-int sw_daemon_apply(struct sw_daemon *d, enum sw_msg_kind kind, const void *payload, size_t len,
-                    struct sw_msg *ret_msg, struct sw_ingest_result *ret, char *err, size_t errsz)
+static int apply(struct sw_daemon *d, enum sw_msg_kind kind, const void *payload, size_t len,
+                 struct sw_msg *ret_msg, struct sw_ingest_result *ret, char *err, size_t errsz)
 {
         struct sw_payload_limits lim = {.max_bytes = d->cfg.limits.max_payload_bytes,
                                         .max_items = d->cfg.limits.max_items_per_message};
         enum sw_reject_reason reason;
-        *ret_msg = (struct sw_msg){.items = d->items, .items_cap = d->cfg.limits.max_items_per_message};
-        if (sw_payload_decode(d->decoder, kind, payload, len, &lim, ret_msg, &reason, err, errsz) < 0) {
+        *ret_msg =
+            (struct sw_msg){.items = d->items, .items_cap = d->cfg.limits.max_items_per_message};
+        if (sw_payload_decode(d->decoder, kind, payload, len, &lim, ret_msg, &reason, err, errsz) <
+            0) {
                 sw_ingest_count_reject(&d->ingest, kind, reason);
                 *ret = (struct sw_ingest_result){.outcome = SW_INGEST_REJECTED, .reason = reason};
                 return 0;
         }
         return sw_ingest_apply(&d->ingest, ret_msg, sw_clock_now(), ret);
+}
+
+/* A count that was applied but whose outcomes may not have been committed before the crash. */
+static void replay_count_outcomes(struct sw_daemon *d, const char *topic, const struct sw_msg *m,
+                                  const struct sw_ingest_result *res)
+{
+        struct sw_count_outcome oc;
+        char device[SW_TOPIC_MAX] = "";
+        size_t plen = strlen(d->prefix);
+        /* {prefix}/scanner/{device}/count: the device is what lies between. */
+        const char *at = strncmp(topic, d->prefix, plen) == 0 ? topic + plen : "", *end;
+        if (strncmp(at, "/scanner/", 9) == 0 && (end = strstr(at + 9, "/count")) != NULL)
+                snprintf(device, sizeof(device), "%.*s", (int)(end - (at + 9)), at + 9);
+        if (sw_daemon_count_outcomes_atomic(d, m, res, device, &oc) < 0)
+                sw_log_warning("Cannot judge anomalies by the replayed count from %s: %s", topic,
+                               sw_store_errmsg(d->store));
+}
+
+int sw_inbound_replay(void *ctx, int kind, const char *topic, const void *payload, size_t len)
+{
+        struct sw_daemon *d = ctx;
+        struct sw_msg m;
+        struct sw_ingest_result res;
+        char err[256];
+        if ((unsigned)kind >= SW_MSG_KIND_COUNT)
+                return 0;
+        int r = apply(d, (enum sw_msg_kind)kind, payload, len, &m, &res, err, sizeof(err));
+        if (r < 0)
+                sw_log_warning("Cannot replay message from %s: %s", topic, strerror(-r));
+        if (r == 0 && kind == SW_MSG_COUNT && res.outcome == SW_INGEST_ACCEPTED)
+                replay_count_outcomes(d, topic, &m, &res);
+        return 0;
 }
 
 /* Partial refusals of an applied message, one line per reason (rate-limited): lines of SKUs the
@@ -110,8 +149,8 @@ static bool device_admitted(struct sw_daemon *d, const char *topic, enum sw_msg_
         return true;
 }
 
-static void handle_device(struct sw_daemon *d, const char *topic, enum sw_msg_kind kind, const void *payload,
-                          size_t len, const char *device, size_t device_len)
+static void handle_device(struct sw_daemon *d, const char *topic, enum sw_msg_kind kind,
+                          const void *payload, size_t len, const char *device, size_t device_len)
 {
         struct sw_msg m;
         struct sw_ingest_result res;
@@ -119,7 +158,7 @@ static void handle_device(struct sw_daemon *d, const char *topic, enum sw_msg_ki
         uint64_t inbox_before = d->durability.inbox.size;
         if (!device_admitted(d, topic, kind, payload, len, device, device_len))
                 return;
-        int r = sw_daemon_apply(d, kind, payload, len, &m, &res, err, sizeof(err));
+        int r = apply(d, kind, payload, len, &m, &res, err, sizeof(err));
         if (r < 0) {
                 sw_log_err("Cannot apply message on %s: %s", topic, strerror(-r));
                 return;
@@ -152,8 +191,8 @@ static void handle_device(struct sw_daemon *d, const char *topic, enum sw_msg_ki
  * there is no queue between callback and loop to size or overflow, and nothing is
  * acknowledged to a device (scanner ack, command reply) before it has been applied.
  */
-void sw_daemon_on_message(void *ctx, const char *topic, const void *payload, size_t len,
-                          const struct sw_mqtt_props *props)
+void sw_inbound_on_message(void *ctx, const char *topic, const void *payload, size_t len,
+                           const struct sw_mqtt_props *props)
 {
         struct sw_daemon *d = ctx;
         size_t plen = strlen(d->prefix);
@@ -165,7 +204,8 @@ void sw_daemon_on_message(void *ctx, const char *topic, const void *payload, siz
                 return;
         rest = topic + plen + 1;
         if (strncmp(rest, "cmd/", 4) == 0) {
-                sw_daemon_command(d, rest + 4, payload, len, props);
+                sw_commands_handle(&d->commands, rest + 4, payload, len, props,
+                                   sw_clock_monotonic_ms());
                 return;
         }
         if (classify(rest, &kind, &device, &device_len) < 0) {

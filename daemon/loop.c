@@ -1,5 +1,6 @@
 /* The poll() loop: one thread, rebuilt every pass; the timeout is the earliest deadline. */
 #include "daemon/daemon.h"
+#include "daemon/persist.h"
 #include "daemon/reports.h"
 
 #include <errno.h>
@@ -15,7 +16,6 @@
 #include "platform/notify.h"
 
 #define STOCK_SWEEP_MS 60000u /* shelf-out / discrepancy sweep and outbox cap check */
-#define CATCH_UP_DAYS  7      /* scheduled runs missed while down that are caught up */
 
 static int open_signalfd(void)
 {
@@ -43,71 +43,6 @@ static void read_signals(struct sw_daemon *d, int fd)
         }
 }
 
-/* The scheduled day's ghost-stock and ML runs. */
-static void day_detectors(struct sw_daemon *d, sw_day_t day, const char *as_of)
-{
-        struct sw_detect_summary s;
-        int r = sw_daemon_detect_ghost(d, day, &s);
-        if (r < 0) {
-                sw_log_err("Scheduled ghost-stock run as of %s failed: %s", as_of, strerror(-r));
-                return;
-        }
-        (void)sw_store_meta_put_int(d->store, "last_scheduled_day", day);
-        sw_log_info("Ghost-stock run as of %s: %u SKUs, %u new, %u updated, %u cleared", as_of, s.evaluated,
-                    s.opened, s.updated, s.cleared);
-        if (!d->cfg.detectors.ml.enabled)
-                return;
-        r = sw_daemon_detect_ml(d, day, &s);
-        if (r < 0)
-                sw_log_err("Scheduled ML run as of %s failed: %s", as_of, strerror(-r));
-        else
-                sw_log_info(
-                    "ML run as of %s: %u SKUs, %u new, %u updated, %u cleared, %u under sigma, "
-                    "%u without an actionable cause, %u over the day's budget",
-                    as_of, s.evaluated, s.opened, s.updated, s.cleared, s.quiet, s.unexplained,
-                    s.deferred);
-}
-
-static void scheduled_detection(struct sw_daemon *d, sw_day_t day)
-{
-        char as_of[16], last[32];
-        sw_date_format(day, as_of, sizeof(as_of));
-        /* Without events for the day before as_of, every SKU would look silent: that is a
-         * data outage (or a replay of past days), not ghost stock. */
-        if (d->ingest.event_clock < sw_clock_from_local(day - 1, 0)) {
-                sw_rfc3339_format(d->ingest.event_clock, last, sizeof(last));
-                sw_log_warning("Skipping the scheduled detection as of %s: no events since %s", as_of,
-                               d->ingest.event_clock ? last : "start-up");
-                (void)sw_store_meta_put_int(d->store, "last_scheduled_day", day);
-                return;
-        }
-        /* Ghost stock and the ML detector read the same store context: built once. */
-        sw_detect_day_begin(&d->detector, day);
-        day_detectors(d, day, as_of);
-        sw_detect_day_end(&d->detector);
-}
-
-/* Run the scheduled detections missed while the daemon was down, oldest first. */
-static void catch_up(struct sw_daemon *d)
-{
-        int64_t now = sw_clock_now(), last = 0;
-        sw_day_t today = sw_daemon_today(d);
-        int64_t today_run = sw_clock_from_local(today, (uint32_t)d->cfg.detectors.schedule_min * 60u);
-        sw_day_t newest = now >= today_run ? today : today - 1;
-        if (!d->cfg.detectors.ghost.enabled)
-                return;
-        if (sw_store_meta_get_int(d->store, "last_scheduled_day", &last) < 0) {
-                /* First start: there is no history to judge, only mark the schedule. */
-                (void)sw_store_meta_put_int(d->store, "last_scheduled_day", newest);
-                return;
-        }
-        /* Only the last CATCH_UP_DAYS: older days were missed long ago and cost start-up time. */
-        sw_day_t first = (sw_day_t)last + 1 > newest - CATCH_UP_DAYS + 1 ? (sw_day_t)last + 1
-                                                                         : newest - CATCH_UP_DAYS + 1;
-        for (sw_day_t day = first; day <= newest; day++)
-                scheduled_detection(d, day);
-}
-
 static uint64_t deadline_min(uint64_t a, uint64_t b)
 {
         return a < b ? a : b;
@@ -126,7 +61,8 @@ static void service_link(struct sw_daemon *d, struct sw_mqtt *m, short revents, 
         if (!m)
                 return;
         r = sw_mqtt_service(m, revents, sw_clock_monotonic_ms());
-        if (r < 0 && r != -EAGAIN && r != -ENOTCONN && r != -ECONNREFUSED && sw_ratelimit_allow(&d->reject_log, sw_clock_monotonic_ms()))
+        if (r < 0 && r != -EAGAIN && r != -ENOTCONN && r != -ECONNREFUSED &&
+            sw_ratelimit_allow(&d->reject_log, sw_clock_monotonic_ms()))
                 sw_log_debug("MQTT %s: %s", name, strerror(-r));
 }
 
@@ -134,32 +70,20 @@ static void periodic(struct sw_daemon *d, uint64_t now_ms)
 {
         int r;
         if (now_ms >= d->next_commit_ms) {
-                r = sw_daemon_commit(d);
+                r = sw_persist_commit(d);
                 /* A full disk or an I/O error is logged once, when storage health changes. */
                 if (r < 0 && d->storage.state == SW_STORAGE_OK)
-                        sw_log_err("Group commit failed, will retry: %s (%s)", strerror(-r), sw_store_errmsg(d->store));
+                        sw_log_err("Group commit failed, will retry: %s (%s)", strerror(-r),
+                                   sw_store_errmsg(d->store));
                 d->next_commit_ms = now_ms + d->cfg.storage.commit_interval_ms;
         }
         if (now_ms >= d->next_stock_ms) {
                 sw_daemon_pos_check(d);
-                if (d->cfg.detectors.shelf_out.enabled || d->cfg.detectors.discrepancy.enabled) {
-                        /* Every minute: new and cleared episodes only; open ones are
-                         * republished by the daily run and detect commands. */
-                        d->detector.quiet_updates = true;
-                        r = sw_daemon_detect_stock(d, NULL);
-                        d->detector.quiet_updates = false;
-                        if (r < 0)
-                                sw_log_err("Shelf/discrepancy sweep failed: %s", strerror(-r));
-                }
+                sw_detect_runs_sweep(&d->runs);
                 (void)sw_outbox_trim(&d->outbox, d->cfg.limits.outbox_max_rows);
                 d->next_stock_ms = now_ms + STOCK_SWEEP_MS;
         }
-        if (sw_clock_now() >= d->next_daily_run) {
-                sw_day_t today = sw_daemon_today(d);
-                if (d->cfg.detectors.ghost.enabled)
-                        scheduled_detection(d, today);
-                d->next_daily_run = sw_schedule_next_run(sw_clock_now(), d->cfg.detectors.schedule_min);
-        }
+        sw_detect_runs_tick(&d->runs);
         sw_daemon_ml_tick(d, now_ms);
         sw_daemon_summary_tick(d, now_ms);
         if (d->watchdog_interval_ms && now_ms >= d->next_watchdog_ms) {
@@ -172,7 +96,7 @@ static int next_timeout_ms(const struct sw_daemon *d, uint64_t now_ms)
 {
         uint64_t next = deadline_min(d->next_commit_ms, d->next_stock_ms);
         next = deadline_min(next, d->summary_due ? now_ms : d->next_summary_ms);
-        int64_t until_run = (d->next_daily_run - sw_clock_now()) * 1000;
+        int64_t until_run = (d->runs.next_daily - sw_clock_now()) * 1000;
         if (d->watchdog_interval_ms)
                 next = deadline_min(next, d->next_watchdog_ms);
         if (d->cfg.detectors.ml.enabled && d->ml.next_train_ms > now_ms)
@@ -199,16 +123,15 @@ int sw_daemon_run(struct sw_daemon *d)
         d->next_summary_ms = now_ms; /* HQ hears the state it missed while we were down */
         d->watchdog_interval_ms = sw_notify_watchdog_interval_ms();
         d->next_watchdog_ms = now_ms;
-        snprintf(status, sizeof(status), "Serving %s: %u SKUs, %u open anomalies", d->prefix, d->skus.count,
-                 d->book.count);
+        snprintf(status, sizeof(status), "Serving %s: %u SKUs, %u open anomalies", d->prefix,
+                 d->skus.count, d->book.count);
         sw_notify_ready(status);
         sw_log_info("%s", status);
         /* After READY: catching up on days may take seconds at 100k SKUs (the watchdog
          * interval is far longer), and must not hold the start-up timeout. */
         if (d->watchdog_interval_ms)
                 sw_notify_watchdog();
-        catch_up(d);
-        d->next_daily_run = sw_schedule_next_run(sw_clock_now(), d->cfg.detectors.schedule_min);
+        sw_detect_runs_catch_up(&d->runs);
 
         while (!d->stop) {
                 struct pollfd fds[3] = {{.fd = sfd, .events = POLLIN}};

@@ -7,17 +7,19 @@
 #include <string.h>
 
 #include "daemon/daemon.h"
+#include "daemon/findings.h"
+#include "daemon/persist.h"
 #include "platform/clock.h"
 
-#define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
-#define ML_MAX_REASONS 3
-#define META_MODEL "ml_model"
-#define META_STATS "ml_stats"
-#define META_RESERVOIR "ml_reservoir"
-#define META_TRAINED_AT "ml_trained_at"
-#define META_TRAINED_AS_OF "ml_trained_as_of"
-#define META_FED_AS_OF "ml_fed_as_of"
-#define META_MODEL_FEATURES "ml_model_features"
+#define ALIGN8(x)               (((x) + 7u) & ~(size_t)7u)
+#define ML_MAX_REASONS          3
+#define META_MODEL              "ml_model"
+#define META_STATS              "ml_stats"
+#define META_RESERVOIR          "ml_reservoir"
+#define META_TRAINED_AT         "ml_trained_at"
+#define META_TRAINED_AS_OF      "ml_trained_as_of"
+#define META_FED_AS_OF          "ml_fed_as_of"
+#define META_MODEL_FEATURES     "ml_model_features"
 #define META_RESERVOIR_FEATURES "ml_reservoir_features"
 
 static struct sw_iforest_params forest_params(const struct sw_config_ml *c)
@@ -127,12 +129,14 @@ int sw_daemon_ml_restore(struct sw_daemon *d)
         /* A model or reservoir of the other feature set (detectors.ml.features changed) is
          * left unread: it is relearnt, and overwritten at the next training. */
         if (!stored_features_match(d, META_RESERVOIR, META_RESERVOIR_FEATURES))
-                sw_log_warning("Stored ML reservoir holds other features than detectors.ml.features "
-                               "= \"%s\", starting empty",
-                               sw_feature_set_name(d->cfg.detectors.ml.features));
+                sw_log_warning(
+                    "Stored ML reservoir holds other features than detectors.ml.features "
+                    "= \"%s\", starting empty",
+                    sw_feature_set_name(d->cfg.detectors.ml.features));
         else if (load_blob(d, META_RESERVOIR, &buf, &len) == 0) {
                 if (sw_reservoir_deserialize(&ml->reservoir, buf, len) < 0)
-                        sw_log_warning("Stored ML reservoir does not fit the configuration, starting empty");
+                        sw_log_warning(
+                            "Stored ML reservoir does not fit the configuration, starting empty");
                 else
                         (void)sw_store_meta_get_int(d->store, META_FED_AS_OF, &ml->fed_as_of);
                 free(buf);
@@ -150,7 +154,8 @@ int sw_daemon_ml_restore(struct sw_daemon *d)
         r = sw_iforest_deserialize(&ml->forest, buf, len);
         free(buf);
         if (r < 0) {
-                /* A model of other dimensions (trees, samples changed): retrain rather than fail. */
+                /* A model of other dimensions (trees, samples changed): retrain rather than fail.
+                 */
                 sw_log_warning("Stored ML model does not fit the configuration, will retrain");
                 return 0;
         }
@@ -160,14 +165,16 @@ int sw_daemon_ml_restore(struct sw_daemon *d)
         (void)sw_store_meta_get_int(d->store, META_TRAINED_AT, &ml->trained_at);
         (void)sw_store_meta_get_int(d->store, META_TRAINED_AS_OF, &ml->trained_as_of);
         /* Keep the training rhythm across a restart rather than retraining at once. */
-        ml->next_train_ms = sw_clock_monotonic_ms() + d->cfg.detectors.ml.train_interval_hours * 3600000ull;
+        ml->next_train_ms =
+            sw_clock_monotonic_ms() + d->cfg.detectors.ml.train_interval_hours * 3600000ull;
         sw_log_info("Restored the ML model trained at %lld", (long long)ml->trained_at);
         return 0;
 }
 
 /* Persist one serialisable object under key through a transient buffer. */
 static int put_serialized(struct sw_daemon *d, const char *key, size_t size,
-                          int (*serialize)(const void *obj, void *buf, size_t size), const void *obj)
+                          int (*serialize)(const void *obj, void *buf, size_t size),
+                          const void *obj)
 {
         void *buf = malloc(size ? size : 1);
         int n, r;
@@ -194,16 +201,18 @@ static int persist_reservoir(struct sw_daemon *d);
 static int persist_model(struct sw_daemon *d)
 {
         struct sw_daemon_ml *ml = &d->ml;
-        int r = sw_daemon_commit(d);
+        int r = sw_persist_commit(d);
         if (r == 0)
                 r = sw_store_begin(d->store);
         if (r < 0)
                 return r;
-        r = put_serialized(d, META_MODEL, sw_iforest_serialized_size(&ml->forest), serialize_forest, &ml->forest);
+        r = put_serialized(d, META_MODEL, sw_iforest_serialized_size(&ml->forest), serialize_forest,
+                           &ml->forest);
         if (r == 0)
                 r = sw_store_meta_put_blob(d->store, META_STATS, &ml->stats, sizeof(ml->stats));
         if (r == 0)
-                r = sw_store_meta_put_int(d->store, META_MODEL_FEATURES, d->cfg.detectors.ml.features);
+                r = sw_store_meta_put_int(d->store, META_MODEL_FEATURES,
+                                          d->cfg.detectors.ml.features);
         if (r == 0)
                 r = persist_reservoir(d);
         if (r == 0)
@@ -229,7 +238,8 @@ int sw_daemon_ml_train(struct sw_daemon *d)
         r = sw_iforest_fit(&ml->forest, sw_reservoir_rows(&ml->reservoir), n, ml->fit_scratch);
         if (r < 0)
                 return r;
-        r = sw_feature_stats_compute(sw_reservoir_rows(&ml->reservoir), n, ml->stats_scratch, &ml->stats);
+        r = sw_feature_stats_compute(sw_reservoir_rows(&ml->reservoir), n, ml->stats_scratch,
+                                     &ml->stats);
         /* Scaled features: each one's own tails, for the values the trees can hardly isolate
          * (core/explain.h); all 2 x 8 together hold about `contamination` of the rows. */
         if (r == 0 && d->cfg.detectors.ml.features == SW_FEATURES_SCALED)
@@ -243,11 +253,13 @@ int sw_daemon_ml_train(struct sw_daemon *d)
         sw_reservoir_restart_window(&ml->reservoir);
         r = persist_model(d);
         if (r < 0) {
-                sw_log_err("Cannot store the ML model: %s (%s)", strerror(-r), sw_store_errmsg(d->store));
+                sw_log_err("Cannot store the ML model: %s (%s)", strerror(-r),
+                           sw_store_errmsg(d->store));
                 return r;
         }
         sw_log_info("Trained the ML model on %u SKU-days in %llu ms (threshold %.4f)", n,
-                    (unsigned long long)(sw_clock_monotonic_ms() - start), sw_iforest_threshold(&ml->forest));
+                    (unsigned long long)(sw_clock_monotonic_ms() - start),
+                    sw_iforest_threshold(&ml->forest));
         return 0;
 }
 
@@ -264,7 +276,8 @@ static int persist_reservoir(struct sw_daemon *d)
         int r = put_serialized(d, META_RESERVOIR, sw_reservoir_serialized_size(&d->ml.reservoir),
                                serialize_reservoir, &d->ml.reservoir);
         if (r == 0)
-                r = sw_store_meta_put_int(d->store, META_RESERVOIR_FEATURES, d->cfg.detectors.ml.features);
+                r = sw_store_meta_put_int(d->store, META_RESERVOIR_FEATURES,
+                                          d->cfg.detectors.ml.features);
         return r < 0 ? r : sw_store_meta_put_int(d->store, META_FED_AS_OF, d->ml.fed_as_of);
 }
 
@@ -297,7 +310,7 @@ static int run_ml(struct sw_daemon *d, void *arg)
         struct sw_ml_run run = sw_daemon_ml_scratch(d);
         run.forest = job->score ? &d->ml.forest : NULL;
         run.reservoir = job->feed ? &d->ml.reservoir : NULL;
-        int r = sw_detect_ml(&d->detector, &p, &run, job->as_of, sw_daemon_record_finding, d, &job->sum);
+        int r = sw_detect_ml(&d->detector, &p, &run, job->as_of, sw_findings_record, d, &job->sum);
         if (r < 0 || !job->feed)
                 return r;
         /* Fed rows commit with the run: a crash can neither lose them nor feed the day twice. */
@@ -316,7 +329,7 @@ int sw_daemon_detect_ml(struct sw_daemon *d, sw_day_t as_of, struct sw_detect_su
         bool retrain = retrain_due(d, as_of);
         /* Each day feeds the reservoir once, however often it is detected. */
         struct ml_job job = {.as_of = as_of, .feed = as_of > d->ml.fed_as_of, .score = !retrain};
-        int r = sw_daemon_in_transaction(d, run_ml, &job);
+        int r = sw_findings_in_transaction(d, run_ml, &job);
         if (r < 0)
                 return r;
         /* Learn from what was just seen, then score the same day with the new model. */
@@ -328,21 +341,17 @@ int sw_daemon_detect_ml(struct sw_daemon *d, sw_day_t as_of, struct sw_detect_su
                 if (r < 0)
                         d->ml.trained_as_of = previous;
                 if (r == 0)
-                        d->ml.next_train_ms =
-                                sw_clock_monotonic_ms() + d->cfg.detectors.ml.train_interval_hours * 3600000ull;
+                        d->ml.next_train_ms = sw_clock_monotonic_ms() +
+                                              d->cfg.detectors.ml.train_interval_hours * 3600000ull;
                 if (r < 0 && r != -ENODATA)
                         sw_log_err("ML training failed: %s", strerror(-r));
                 if (sw_iforest_fitted(&d->ml.forest)) {
                         job = (struct ml_job){.as_of = as_of, .score = true};
-                        r = sw_daemon_in_transaction(d, run_ml, &job);
+                        r = sw_findings_in_transaction(d, run_ml, &job);
                         if (r < 0)
                                 return r;
                 }
         }
-        d->runs.ml_at = sw_clock_now();
-        d->runs.ml = job.sum;
-        d->summary_due = true;
-        sw_daemon_outbox_pump(d);
         if (ret)
                 *ret = job.sum;
         return 0;

@@ -11,23 +11,24 @@
 #include "core/anomaly_detail.h"
 #include "core/anomaly_type.h"
 #include "core/civil_time.h"
+#include "daemon/findings.h"
 #include "platform/clock.h"
 
 #define BASELINE_DAYS 28 /* days before an episode whose sales give the SKU's normal daily rate */
 
 /* The stored anomaly an outcome is about, copied out of its row. */
 struct anomaly_row {
-        bool found;                                /* the row exists */
-        char id[SW_ANOMALY_ID_MAX];                /* anomaly id */
-        char type[32];                             /* wire type */
-        char severity[16];                         /* wire severity */
-        char status[16];                           /* current status */
-        char sku[SW_SKU_MAX_LEN + 1];              /* SKU key */
-        char category[SW_CATEGORY_MAX_LEN + 1];    /* category, "" none */
-        char as_of[16];                            /* latest detection day */
-        uint8_t detail[SW_ANOMALY_DETAIL_MAX];     /* its detail (rows since schema 5) */
-        struct sw_store_anomaly a;                 /* numbers; strings point at the arrays above */
-        char *payload;                             /* malloc'd copy of the stored JSON, "" with a detail */
+        bool found;                             /* the row exists */
+        char id[SW_ANOMALY_ID_MAX];             /* anomaly id */
+        char type[32];                          /* wire type */
+        char severity[16];                      /* wire severity */
+        char status[16];                        /* current status */
+        char sku[SW_SKU_MAX_LEN + 1];           /* SKU key */
+        char category[SW_CATEGORY_MAX_LEN + 1]; /* category, "" none */
+        char as_of[16];                         /* latest detection day */
+        uint8_t detail[SW_ANOMALY_DETAIL_MAX];  /* its detail (rows since schema 5) */
+        struct sw_store_anomaly a;              /* numbers; strings point at the arrays above */
+        char *payload; /* malloc'd copy of the stored JSON, "" with a detail */
 };
 
 static int copy_anomaly(void *ctx, const struct sw_store_anomaly *a)
@@ -88,12 +89,12 @@ static void add_time(cJSON *o, const char *name, int64_t t)
 }
 
 struct outcome_facts {
-        const char *id;          /* outcome id */
-        const char *status;      /* the anomaly's new status */
-        double response_hours;   /* first outcome - detected_at */
-        double prevented_value;  /* stock-out value prevented */
-        double weight;           /* how much it teaches the tuning (0 when it is not the
-                                    anomaly's first outcome: that one alone teaches) */
+        const char *id;         /* outcome id */
+        const char *status;     /* the anomaly's new status */
+        double response_hours;  /* first outcome - detected_at */
+        double prevented_value; /* stock-out value prevented */
+        double weight;          /* how much it teaches the tuning (0 when it is not the
+                                   anomaly's first outcome: that one alone teaches) */
 };
 
 /* The P/outcome payload (PROTOCOL.md), plus note, user, device and prevented_value. */
@@ -133,7 +134,8 @@ static char *outcome_json(const struct sw_outcome_input *in, const struct anomal
 
 /* The anomaly with its new status, queued for HQ. A row written before schema 5 keeps its JSON,
  * so the status is changed in that too. */
-static int update_anomaly(struct sw_daemon *d, struct anomaly_row *row, const char *status, int64_t ts)
+static int update_anomaly(struct sw_daemon *d, struct anomaly_row *row, const char *status,
+                          int64_t ts)
 {
         struct sw_store_anomaly a = row->a;
         char *json = NULL;
@@ -158,38 +160,10 @@ static int update_anomaly(struct sw_daemon *d, struct anomaly_row *row, const ch
         return r;
 }
 
-int sw_daemon_tuning_persist(struct sw_daemon *d)
-{
-        size_t n = sw_tuning_serialized_size(&d->tuning);
-        void *buf = malloc(n);
-        int r;
-        if (!buf)
-                return -ENOMEM;
-        r = sw_tuning_serialize(&d->tuning, buf, n);
-        if (r >= 0)
-                r = sw_store_meta_put_blob(d->store, "tuning", buf, (size_t)r);
-        free(buf);
-        return r < 0 ? r : 0;
-}
-
-void sw_daemon_tuning_restore(struct sw_daemon *d)
-{
-        size_t len = 0;
-        void *buf;
-        if (sw_store_meta_blob_len(d->store, "tuning", &len) < 0 || len == 0)
-                return;
-        buf = malloc(len);
-        if (!buf)
-                return;
-        if (sw_store_meta_get_blob(d->store, "tuning", buf, len, &len) < 0 ||
-            sw_tuning_deserialize(&d->tuning, buf, len) < 0)
-                sw_log_warning("Stored threshold tuning is unreadable, starting from neutral scales");
-        free(buf);
-}
-
 /* Fill in what the row and the SKU say: the facts the outcome payload carries. */
-static int outcome_facts(struct sw_daemon *d, const struct sw_outcome_input *in, const struct anomaly_row *row,
-                         enum sw_anomaly_type type, uint32_t *ret_seq, struct outcome_facts *f)
+static int outcome_facts(struct sw_daemon *d, const struct sw_outcome_input *in,
+                         const struct anomaly_row *row, enum sw_anomaly_type type,
+                         uint32_t *ret_seq, struct outcome_facts *f)
 {
         uint32_t count = 0, index;
         int64_t first = 0;
@@ -207,7 +181,8 @@ static int outcome_facts(struct sw_daemon *d, const struct sw_outcome_input *in,
                 const struct sw_sku *s = sw_sku_at(&d->skus, index);
                 double price = (s->flags & SW_SKU_HAS_PRICE) ? s->price : 0;
                 f->prevented_value = sw_outcome_prevented_value(
-                    &d->cfg.outcomes, type, baseline_daily_units(d, index, (sw_day_t)row->a.episode_day), price);
+                    &d->cfg.outcomes, type,
+                    baseline_daily_units(d, index, (sw_day_t)row->a.episode_day), price);
         }
         return 0;
 }
@@ -237,7 +212,8 @@ static int learn(struct sw_daemon *d, const struct anomaly_row *row, enum sw_ano
         return r;
 }
 
-int sw_daemon_record_outcome(struct sw_daemon *d, const struct sw_outcome_input *in, char **ret_json)
+int sw_daemon_record_outcome(struct sw_daemon *d, const struct sw_outcome_input *in,
+                             char **ret_json)
 {
         struct anomaly_row row = {0};
         struct outcome_facts f = {0};
@@ -260,11 +236,18 @@ int sw_daemon_record_outcome(struct sw_daemon *d, const struct sw_outcome_input 
         if (r == 0)
                 r = update_anomaly(d, &row, f.status, in->ts);
         if (r == 0) {
-                struct sw_store_outcome o = {
-                    .id = id, .anomaly = in->anomaly, .seq = seq, .type = row.type, .sku = row.sku,
-                    .outcome = sw_outcome_kind_name(in->outcome), .source = in->source,
-                    .count_id = in->count_id, .ts = in->ts, .value_recovered = in->value_recovered,
-                    .prevented_value = f.prevented_value, .payload = json};
+                struct sw_store_outcome o = {.id = id,
+                                             .anomaly = in->anomaly,
+                                             .seq = seq,
+                                             .type = row.type,
+                                             .sku = row.sku,
+                                             .outcome = sw_outcome_kind_name(in->outcome),
+                                             .source = in->source,
+                                             .count_id = in->count_id,
+                                             .ts = in->ts,
+                                             .value_recovered = in->value_recovered,
+                                             .prevented_value = f.prevented_value,
+                                             .payload = json};
                 d->outcomes_none = false;
                 r = sw_store_put_outcome(d->store, &o);
         }
@@ -286,14 +269,16 @@ int sw_daemon_record_outcome(struct sw_daemon *d, const struct sw_outcome_input 
 }
 
 /* Judge one anomaly by the count and record its outcome. */
-static int judge(struct sw_daemon *d, const char *anomaly, enum sw_anomaly_type type, const struct sw_msg *m,
-                 const struct sw_ingest_result *res, const char *device, struct sw_count_outcome *ret)
+static int judge(struct sw_daemon *d, const char *anomaly, enum sw_anomaly_type type,
+                 const struct sw_msg *m, const struct sw_ingest_result *res, const char *device,
+                 struct sw_count_outcome *ret)
 {
         const struct sw_sku *s = sw_sku_at(&d->skus, res->sku_index);
         char count_id[SW_ID_MAX_LEN + 1], user[SW_ID_MAX_LEN + 1];
         struct sw_count_verdict v;
         double price = (s->flags & SW_SKU_HAS_PRICE) ? s->price : 0;
-        int r = sw_outcome_judge_count(&d->cfg.outcomes, type, res->book_before, m->items[0].qty, price, &v);
+        int r = sw_outcome_judge_count(&d->cfg.outcomes, type, res->book_before, m->items[0].qty,
+                                       price, &v);
         if (r < 0)
                 return r;
         snprintf(count_id, sizeof(count_id), "%.*s", (int)m->id_len, m->id);
@@ -327,16 +312,17 @@ static int named_anomaly(struct sw_daemon *d, const struct sw_msg *m, const char
         struct anomaly_row row = {0};
         snprintf(id, size, "%.*s", (int)m->anomaly_len, m->anomaly);
         int r = sw_store_get_anomaly(d->store, id, copy_anomaly, &row);
-        bool usable = r == 0 && row.found && strcmp(row.status, "open") == 0 && strcmp(row.sku, sku) == 0 &&
-                      sw_anomaly_type_parse(row.type, ret_type) == 0;
+        bool usable = r == 0 && row.found && strcmp(row.status, "open") == 0 &&
+                      strcmp(row.sku, sku) == 0 && sw_anomaly_type_parse(row.type, ret_type) == 0;
         free(row.payload);
         if (r < 0 && r != -ENOENT)
                 return r;
         return usable ? 0 : -ENOENT;
 }
 
-int sw_daemon_count_outcomes(struct sw_daemon *d, const struct sw_msg *m, const struct sw_ingest_result *res,
-                             const char *device, struct sw_count_outcome *ret)
+int sw_daemon_count_outcomes(struct sw_daemon *d, const struct sw_msg *m,
+                             const struct sw_ingest_result *res, const char *device,
+                             struct sw_count_outcome *ret)
 {
         const char *sku = sw_sku_key(&d->skus, res->sku_index);
         char id[SW_ANOMALY_ID_MAX];
@@ -386,26 +372,8 @@ int sw_daemon_count_outcomes_atomic(struct sw_daemon *d, const struct sw_msg *m,
         }
         if (r < 0) {
                 sw_store_rollback(d->store);
-                sw_daemon_reload_episodes(d);
+                sw_findings_reload(d);
                 *ret = (struct sw_count_outcome){0};
         }
         return r;
-}
-
-int sw_daemon_outcome_suppresses(struct sw_daemon *d, enum sw_anomaly_type type, const char *sku,
-                                 sw_day_t since, sw_day_t as_of)
-{
-        const char *name = sw_anomaly_type_name(type);
-        /* One query per new episode: skipped while there is nothing to find. */
-        if (d->outcomes_none)
-                return 0;
-        /* A person judged this condition while it lasted: do not raise it again. */
-        int r = sw_store_outcome_exists_since(d->store, name, sku, sw_clock_from_local(since, 0), NULL);
-        if (r != 0 || type != SW_ANOMALY_ML_DETECTED)
-                return r;
-        /* The forest looks at a week of features: a dismissed ml_detected alert stays quiet
-         * for outcomes.dismiss_days, not just until tomorrow's fresh episode. */
-        return sw_store_outcome_exists_since(d->store, name, sku,
-                                             sw_clock_from_local(as_of - (sw_day_t)d->cfg.outcomes.dismiss_days, 0),
-                                             "false_positive");
 }

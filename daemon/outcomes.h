@@ -32,7 +32,8 @@ struct sw_outcome_input {
  * P/anomaly in the outbox, the episode closed, the tuning updated and persisted. ret_json (may
  * be NULL) receives the P/outcome payload, malloc'd. -ENOENT: no such anomaly; -errno else.
  */
-int sw_daemon_record_outcome(struct sw_daemon *d, const struct sw_outcome_input *in, char **ret_json);
+int sw_daemon_record_outcome(struct sw_daemon *d, const struct sw_outcome_input *in,
+                             char **ret_json);
 
 /* What a cycle count did to anomalies, for its ack. */
 struct sw_count_outcome {
@@ -45,8 +46,9 @@ struct sw_count_outcome {
  * transaction so that the count and its outcomes are durable together. Returns how many were
  * recorded or -errno.
  */
-int sw_daemon_count_outcomes(struct sw_daemon *d, const struct sw_msg *m, const struct sw_ingest_result *res,
-                             const char *device, struct sw_count_outcome *ret);
+int sw_daemon_count_outcomes(struct sw_daemon *d, const struct sw_msg *m,
+                             const struct sw_ingest_result *res, const char *device,
+                             struct sw_count_outcome *ret);
 
 /* The same in its own transaction (not fsynced: the caller's inbox flush does that); on
  * failure everything is rolled back and the open episodes and tuning reloaded. A count replayed
@@ -55,14 +57,5 @@ int sw_daemon_count_outcomes(struct sw_daemon *d, const struct sw_msg *m, const 
 int sw_daemon_count_outcomes_atomic(struct sw_daemon *d, const struct sw_msg *m,
                                     const struct sw_ingest_result *res, const char *device,
                                     struct sw_count_outcome *ret);
-
-/* For record_finding: 1 when a new episode continues a condition a person already judged. */
-int sw_daemon_outcome_suppresses(struct sw_daemon *d, enum sw_anomaly_type type, const char *sku,
-                                 sw_day_t since, sw_day_t as_of);
-
-/* Restore and persist the learnt scales (meta key "tuning"). */
-void sw_daemon_tuning_restore(struct sw_daemon *d);
-/* Save the learnt scales (meta key "tuning"); 0 or -errno. */
-int sw_daemon_tuning_persist(struct sw_daemon *d);
 
 #endif

@@ -1,5 +1,8 @@
-/* Group commit of state, and anomalies written with their outbox rows in one transaction. */
+/* The group commit of the daemon's state: dirty SKUs, message ids, categories, clocks. */
+#include "daemon/persist.h"
+
 #include "daemon/daemon.h"
+#include "daemon/tuning_store.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -9,7 +12,6 @@
 
 #include "core/anomaly_detail.h"
 #include "core/civil_time.h"
-#include "daemon/outcomes.h"
 #include "platform/clock.h"
 
 struct dedup_flush {
@@ -98,7 +100,7 @@ static int write_dirty(struct sw_daemon *d)
  * second's learning is lost, never an outcome. */
 static void persist_tuning_now(struct sw_daemon *d)
 {
-        int r = sw_daemon_tuning_persist(d);
+        int r = sw_tuning_store_persist(d);
         if (r < 0)
                 sw_log_warning("Cannot save the learnt thresholds, will retry: %s", strerror(-r));
         else
@@ -136,164 +138,22 @@ static void state_idle(void *ctx)
                 persist_tuning_now(d);
 }
 
-struct sw_durable_state sw_daemon_durable_state(struct sw_daemon *d)
+struct sw_durable_state sw_persist_state(struct sw_daemon *d)
 {
-        return (struct sw_durable_state){.dirty = state_dirty, .write = state_write,
-                                         .written = state_written, .idle = state_idle, .ctx = d};
+        return (struct sw_durable_state){.dirty = state_dirty,
+                                         .write = state_write,
+                                         .written = state_written,
+                                         .idle = state_idle,
+                                         .ctx = d};
 }
 
-int sw_daemon_commit(struct sw_daemon *d)
+int sw_persist_commit(struct sw_daemon *d)
 {
         return sw_durability_commit(&d->durability);
 }
 
-bool sw_daemon_storage_note(struct sw_daemon *d, int r, const char *what)
+bool sw_persist_storage_note(struct sw_daemon *d, int r, const char *what)
 {
         return sw_storage_health_note(&d->storage, r, what, sw_store_errmsg(d->store),
                                       sw_clock_now());
-}
-
-int sw_daemon_record_finding(void *ctx, const struct sw_finding *f)
-{
-        struct sw_daemon *d = ctx;
-        const struct sw_sku *s = sw_sku_at(&d->skus, f->sku_index);
-        const char *sku = sw_sku_key(&d->skus, f->sku_index);
-        char id[SW_ANOMALY_ID_MAX], as_of[16];
-        uint8_t detail[SW_ANOMALY_DETAIL_MAX];
-        int64_t now = sw_clock_now();
-        int r = sw_anomaly_id(id, sizeof(id), d->cfg.store.id, f->type, sku, f->since);
-        if (r < 0)
-                return r;
-        if (f->is_new) {
-                r = sw_daemon_outcome_suppresses(d, f->type, sku, f->since, f->as_of);
-                if (r != 0)
-                        return r < 0 ? r : SW_FINDING_SUPPRESSED;
-        }
-        /* The payload is rendered from the row and this detail when it is sent. */
-        struct sw_anomaly_snapshot snap = {.on_hand = s->on_hand, .price = s->price,
-                                           .ghost_mode = d->detector.ghost.mode};
-        r = sw_anomaly_detail_encode(f, &snap, detail, sizeof(detail));
-        if (r < 0)
-                return r;
-        sw_date_format(f->as_of, as_of, sizeof(as_of));
-        struct sw_store_anomaly a = {.id = id, .type = sw_anomaly_type_name(f->type),
-                                     .severity = sw_severity_name(f->severity),
-                                     .status = sw_status_name(f->status), .sku = sku,
-                                     .category = sw_sku_category_name(&d->skus, s->category), .as_of = as_of,
-                                     .episode_day = f->since, .detected_at = now, /* kept on update */
-                                     .updated_at = now, .score = f->score, .probability = f->probability,
-                                     .value = f->value, .detail = detail, .detail_len = (size_t)r};
-        r = sw_store_put_anomaly(d->store, &a);
-        if (r == 0)
-                r = sw_outbox_add_anomaly(&d->outbox, id, sw_clock_now()); /* sends the anomaly just stored */
-        if (r == 0 && f->is_new) {
-                if (d->findings_logged < d->cfg.log.max_findings_per_run) {
-                        d->findings_logged++;
-                        sw_log_notice("%s %s %s: %s", sw_severity_name(f->severity), sw_anomaly_type_name(f->type),
-                                      sku, f->description);
-                } else {
-                        d->findings_unlogged++;
-                }
-        }
-        return r;
-}
-
-int sw_daemon_in_transaction(struct sw_daemon *d, int (*fn)(struct sw_daemon *d, void *arg), void *arg)
-{
-        int r = sw_daemon_commit(d);
-        if (r < 0)
-                return r;
-        r = sw_store_begin(d->store);
-        if (r < 0)
-                return r;
-        d->findings_logged = d->findings_unlogged = 0;
-        r = fn(d, arg);
-        if (r > 0)
-                r = 0;
-        if (r == 0)
-                r = sw_store_commit_durable(d->store);
-        if (r == 0 && d->findings_unlogged > 0)
-                sw_log_notice("... and %" PRIu32 " more new anomalies, not logged one by one "
-                              "(log.max_findings_per_run = %" PRIu32 "; the anomalies command lists them)",
-                              d->findings_unlogged, d->cfg.log.max_findings_per_run);
-        if (r < 0) {
-                sw_store_rollback(d->store);
-                d->store_errors++;
-                (void)sw_daemon_storage_note(d, r, "writing detections");
-                sw_daemon_reload_episodes(d);
-        }
-        return r;
-}
-
-struct ghost_run {
-        sw_day_t as_of;                /* detection day */
-        struct sw_detect_summary sum;  /* result */
-};
-
-static int run_ghost(struct sw_daemon *d, void *arg)
-{
-        struct ghost_run *g = arg;
-        return sw_detect_ghost(&d->detector, g->as_of, sw_daemon_record_finding, d, &g->sum);
-}
-
-void sw_daemon_note_as_of(struct sw_daemon *d, sw_day_t as_of)
-{
-        int64_t start = sw_clock_from_local(as_of, 0);
-        if (start <= d->detect_clock)
-                return;
-        d->detect_clock = start;
-        if (sw_store_meta_put_int(d->store, "detect_clock", d->detect_clock) < 0)
-                sw_log_warning("Cannot record the detection clock: %s", sw_store_errmsg(d->store));
-}
-
-int sw_daemon_detect_ghost(struct sw_daemon *d, sw_day_t as_of, struct sw_detect_summary *ret)
-{
-        sw_daemon_note_as_of(d, as_of);
-        struct ghost_run g = {.as_of = as_of};
-        int r = sw_daemon_in_transaction(d, run_ghost, &g);
-        if (r < 0)
-                return r;
-        d->runs.ghost_at = sw_clock_now();
-        d->runs.ghost_as_of = as_of;
-        d->runs.ghost = g.sum;
-        sw_daemon_pos_note_run(d, &g.sum);
-        d->summary_due = true;
-        sw_daemon_outbox_pump(d);
-        if (ret)
-                *ret = g.sum;
-        return 0;
-}
-
-/* The time stock checks measure to: what the data has reached (the newest event, or the
- * start of the last detect's as_of day), never past the wall clock. A replay of the same
- * traffic thus raises the same episodes as live traffic did. */
-static int64_t known_time(const struct sw_daemon *d)
-{
-        int64_t t = d->ingest.event_clock > d->detect_clock ? d->ingest.event_clock : d->detect_clock;
-        int64_t now = sw_clock_now();
-        return t < now ? t : now;
-}
-
-static int run_stock(struct sw_daemon *d, void *arg)
-{
-        struct sw_local_time now_local;
-        int64_t now = known_time(d);
-        int r = sw_clock_to_local(NULL, now, &now_local);
-        if (r < 0)
-                return r;
-        return sw_detect_stock(&d->detector, now, &now_local, sw_daemon_record_finding, d, arg);
-}
-
-int sw_daemon_detect_stock(struct sw_daemon *d, struct sw_detect_summary *ret)
-{
-        struct sw_detect_summary sum = {0};
-        int r = sw_daemon_in_transaction(d, run_stock, &sum);
-        if (r < 0)
-                return r;
-        d->runs.stock_at = sw_clock_now();
-        d->runs.stock = sum;
-        sw_daemon_outbox_pump(d);
-        if (ret)
-                *ret = sum;
-        return 0;
 }

@@ -1,6 +1,8 @@
 /* The POS feed's health in the daemon: logs, P/summary and P/status when it changes. */
 #include <stdio.h>
 
+#include "daemon/pos_health.h"
+
 #include "daemon/daemon.h"
 #include "core/civil_time.h"
 #include "platform/clock.h"

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon/detection.h"
+#include "daemon/setup.h"
 #include "platform/clock.h"
 #include "platform/notify.h"
 
@@ -126,39 +128,21 @@ static unsigned keep_fixed(const struct sw_config *old, struct sw_config *next)
         return kept;
 }
 
-/* The next daily run under a (maybe new) schedule: today's run is neither lost nor made
- * twice when the time moves across now. */
-static int64_t next_daily_run(struct sw_daemon *d)
-{
-        int64_t now = sw_clock_now(), last = 0;
-        sw_day_t today = sw_daemon_today(d);
-        int64_t today_run =
-            sw_clock_from_local(today, (uint32_t)d->cfg.detectors.schedule_min * 60u);
-        int64_t next = sw_schedule_next_run(now, d->cfg.detectors.schedule_min);
-        bool done_today =
-            sw_store_meta_get_int(d->store, "last_scheduled_day", &last) == 0 && last >= today;
-        if (!done_today && today_run <= now)
-                return now; /* moved earlier than now: run today's at once */
-        if (done_today && next < sw_clock_from_local(today + 1, 0))
-                return sw_schedule_next_run(sw_clock_from_local(today + 1, 0),
-                                            d->cfg.detectors.schedule_min);
-        return next;
-}
-
-static void apply(struct sw_daemon *d, bool schedule_changed)
+static void apply(struct sw_daemon *d)
 {
         sw_log_set_level(d->cfg.log.level);
-        sw_daemon_setup_calendar(d);
-        sw_daemon_setup_detectors(d);
+        sw_setup_calendar(d);
+        sw_setup_detectors(d);
         d->ingest.p.max_future_seconds = d->cfg.limits.max_future_seconds;
+        d->commands.max_payload = d->cfg.limits.max_payload_bytes;
         d->ingest.p.max_shelf_gap_seconds = d->cfg.detectors.shelf_out.max_gap_minutes * 60u;
         d->pos_feed.silence_seconds = d->cfg.detectors.context.pos_silence_minutes * 60u;
         /* Learnt cells are kept, re-clamped into the new bounds. */
         if (sw_tuning_set_params(&d->tuning, &d->cfg.tuning) < 0)
                 sw_log_warning(
                     "Reload: the tuning section was not applied, keeping the learnt scales");
-        if (schedule_changed)
-                d->next_daily_run = next_daily_run(d);
+        struct sw_detect_runs_params runs = sw_detection_params(&d->cfg);
+        sw_detect_runs_set_params(&d->runs, &runs);
 }
 
 int sw_daemon_reload(struct sw_daemon *d)
@@ -185,9 +169,8 @@ int sw_daemon_reload(struct sw_daemon *d)
                 return r;
         }
         kept = keep_fixed(&d->cfg, &next);
-        bool schedule_changed = next.detectors.schedule_min != d->cfg.detectors.schedule_min;
         d->cfg = next;
-        apply(d, schedule_changed);
+        apply(d);
         sw_log_info("Reloaded the configuration from %s%s", path ? path : "the embedded defaults",
                     kept ? "; some settings wait for a restart (see the warnings above)" : "");
         snprintf(status, sizeof(status), "Serving %s: %u SKUs, %u open anomalies (reloaded%s)",

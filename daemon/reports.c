@@ -10,14 +10,15 @@
 #include "core/anomaly_type.h"
 #include "core/civil_time.h"
 #include "core/outcome_metrics.h"
-#include "daemon/commands.h"
+#include "daemon/cmd_handlers.h"
+#include "daemon/findings.h"
+#include "daemon/reply.h"
 #include "daemon/outcomes.h"
 #include "platform/clock.h"
 
-#define DEFAULT_DAYS       30   /* window of stats, effectiveness and roi */
-#define TREND_BAND         0.25 /* a half of the window must differ by 25% ... */
-#define TREND_MIN_CHANGE   3    /* ... and by 3 anomalies to be a trend */
-#define SUMMARY_PRECISION_DAYS 30 /* the summary's precision looks back this far */
+#define TREND_BAND             0.25 /* a half of the window must differ by 25% ... */
+#define TREND_MIN_CHANGE       3    /* ... and by 3 anomalies to be a trend */
+#define SUMMARY_PRECISION_DAYS 30   /* the summary's precision looks back this far */
 
 /* ---- outcome ------------------------------------------------------------------------------ */
 
@@ -32,35 +33,29 @@ static int record_outcome_job(struct sw_daemon *d, void *arg)
         return sw_daemon_record_outcome(d, &job->in, &job->json);
 }
 
-cJSON *sw_report_outcome(struct sw_daemon *d, const struct sw_cmd_request *q)
+cJSON *sw_cmd_outcome(void *ctx, const union sw_cmd_args *args)
 {
+        struct sw_daemon *d = ctx;
+        const struct sw_cmd_outcome_args *q = &args->outcome;
         struct outcome_job job = {0};
-        enum sw_outcome_kind kind;
-        if (!q->anomaly || !q->anomaly[0])
-                return sw_cmd_error_reply("%sanomaly: required (the anomaly id)", "");
-        if (!q->outcome || sw_outcome_kind_parse(q->outcome, &kind) < 0)
-                return sw_cmd_error_reply("outcome: must be true_positive or false_positive (got '%s')",
-                                          q->outcome ? q->outcome : "nothing");
-        if (q->action && !q->action[0])
-                return sw_cmd_error_reply("%saction: must not be empty", "");
         job.in = (struct sw_outcome_input){.anomaly = q->anomaly,
-                                           .outcome = kind,
+                                           .outcome = q->kind,
                                            .action = q->action,
                                            .note = q->note,
                                            .user = q->user,
                                            .source = "command",
                                            .trust = SW_SOURCE_COMMAND,
                                            .ts = sw_clock_now()};
-        int r = sw_daemon_in_transaction(d, record_outcome_job, &job);
+        int r = sw_findings_in_transaction(d, record_outcome_job, &job);
         if (r == -ENOENT)
-                return sw_cmd_error_reply("anomaly: no anomaly with id '%s'", q->anomaly);
+                return sw_reply_error("anomaly: no anomaly with id '%s'", q->anomaly);
         if (r < 0) {
                 free(job.json);
-                return sw_cmd_error_reply("cannot record the outcome: %s", strerror(-r));
+                return sw_reply_error("cannot record the outcome: %s", strerror(-r));
         }
         sw_daemon_outbox_pump(d);
         d->summary_due = true;
-        cJSON *o = sw_cmd_ok_reply();
+        cJSON *o = sw_reply_ok();
         cJSON_AddItemToObject(o, "outcome", cJSON_Parse(job.json));
         free(job.json);
         return o;
@@ -69,9 +64,9 @@ cJSON *sw_report_outcome(struct sw_daemon *d, const struct sw_cmd_request *q)
 /* ---- metrics over the stored anomalies ------------------------------------------------- */
 
 struct metrics_job {
-        struct sw_daemon *d;  /* for SKU categories */
-        struct sw_metrics m;  /* the accumulator */
-        int error;            /* first fold error */
+        struct sw_daemon *d; /* for SKU categories */
+        struct sw_metrics m; /* the accumulator */
+        int error;           /* first fold error */
 };
 
 static int fold_row(void *ctx, const struct sw_store_metrics_row *row)
@@ -79,7 +74,8 @@ static int fold_row(void *ctx, const struct sw_store_metrics_row *row)
         struct metrics_job *job = ctx;
         struct sw_metrics_anomaly a = {.detected_at = row->detected_at};
         uint32_t index;
-        if (sw_anomaly_type_parse(row->type, &a.type) < 0 || sw_severity_parse(row->severity, &a.severity) < 0 ||
+        if (sw_anomaly_type_parse(row->type, &a.type) < 0 ||
+            sw_severity_parse(row->severity, &a.severity) < 0 ||
             sw_status_parse(row->status, &a.status) < 0)
                 return 0; /* a row this build does not know: not counted */
         if (row->sku && sw_sku_table_find(&job->d->skus, row->sku, strlen(row->sku), &index) == 0)
@@ -97,7 +93,8 @@ static int fold_row(void *ctx, const struct sw_store_metrics_row *row)
 }
 
 /* Fold every anomaly detected in the last days into job->m; the caller frees *ret_mem. */
-static int compute_metrics(struct sw_daemon *d, int64_t days, struct metrics_job *job, void **ret_mem)
+static int compute_metrics(struct sw_daemon *d, int64_t days, struct metrics_job *job,
+                           void **ret_mem)
 {
         uint32_t cats = d->skus.p.max_categories ? d->skus.p.max_categories : 1;
         size_t size = sw_metrics_memory_size(cats);
@@ -116,11 +113,6 @@ static int compute_metrics(struct sw_daemon *d, int64_t days, struct metrics_job
         }
         *ret_mem = mem;
         return 0;
-}
-
-static int64_t window_days(const struct sw_cmd_request *q)
-{
-        return q->has_days ? q->days : DEFAULT_DAYS;
 }
 
 /* A ratio, or null when its denominator was zero. */
@@ -142,19 +134,20 @@ static void add_precision(cJSON *parent, const char *name, const struct sw_preci
         cJSON_AddNumberToObject(o, "false_positive", c->false_positive);
 }
 
-static cJSON *metrics_reply(struct sw_daemon *d, const struct sw_cmd_request *q, struct metrics_job *job,
-                            void **ret_mem)
+static cJSON *metrics_reply(struct sw_daemon *d, const union sw_cmd_args *args,
+                            struct metrics_job *job, void **ret_mem)
 {
-        int r = compute_metrics(d, window_days(q), job, ret_mem);
+        int r = compute_metrics(d, args->window.days, job, ret_mem);
         if (r < 0)
-                return sw_cmd_error_reply("cannot read anomalies: %s", strerror(-r));
-        cJSON *o = sw_cmd_ok_reply();
-        cJSON_AddNumberToObject(o, "days", (double)window_days(q));
+                return sw_reply_error("cannot read anomalies: %s", strerror(-r));
+        cJSON *o = sw_reply_ok();
+        cJSON_AddNumberToObject(o, "days", (double)args->window.days);
         return o;
 }
 
-cJSON *sw_report_stats(struct sw_daemon *d, const struct sw_cmd_request *q)
+cJSON *sw_cmd_stats(void *ctx, const union sw_cmd_args *q)
 {
+        struct sw_daemon *d = ctx;
         struct metrics_job job;
         void *mem = NULL;
         cJSON *o = metrics_reply(d, q, &job, &mem), *g;
@@ -163,16 +156,18 @@ cJSON *sw_report_stats(struct sw_daemon *d, const struct sw_cmd_request *q)
         cJSON_AddNumberToObject(o, "total", job.m.total);
         g = cJSON_AddObjectToObject(o, "by_severity");
         for (int k = 0; k < SW_SEVERITY_COUNT; k++)
-                cJSON_AddNumberToObject(g, sw_severity_name((enum sw_severity)k), job.m.by_severity[k]);
+                cJSON_AddNumberToObject(g, sw_severity_name((enum sw_severity)k),
+                                        job.m.by_severity[k]);
         g = cJSON_AddObjectToObject(o, "by_type");
         for (int k = 0; k < SW_ANOMALY_TYPE_COUNT; k++)
-                cJSON_AddNumberToObject(g, sw_anomaly_type_name((enum sw_anomaly_type)k), job.m.by_type[k]);
+                cJSON_AddNumberToObject(g, sw_anomaly_type_name((enum sw_anomaly_type)k),
+                                        job.m.by_type[k]);
         g = cJSON_AddObjectToObject(o, "by_status");
         for (int k = 0; k < SW_STATUS_COUNT; k++)
                 cJSON_AddNumberToObject(g, sw_status_name((enum sw_status)k), job.m.by_status[k]);
         cJSON_AddStringToObject(o, "trend",
-                                sw_trend_name(sw_metrics_trend(job.m.earlier, job.m.later, TREND_BAND,
-                                                               TREND_MIN_CHANGE)));
+                                sw_trend_name(sw_metrics_trend(job.m.earlier, job.m.later,
+                                                               TREND_BAND, TREND_MIN_CHANGE)));
         g = cJSON_AddObjectToObject(o, "trend_detail");
         cJSON_AddNumberToObject(g, "earlier", job.m.earlier);
         cJSON_AddNumberToObject(g, "later", job.m.later);
@@ -180,8 +175,9 @@ cJSON *sw_report_stats(struct sw_daemon *d, const struct sw_cmd_request *q)
         return o;
 }
 
-cJSON *sw_report_effectiveness(struct sw_daemon *d, const struct sw_cmd_request *q)
+cJSON *sw_cmd_effectiveness(void *ctx, const union sw_cmd_args *q)
 {
+        struct sw_daemon *d = ctx;
         struct metrics_job job;
         void *mem = NULL;
         double v = 0;
@@ -202,80 +198,44 @@ cJSON *sw_report_effectiveness(struct sw_daemon *d, const struct sw_cmd_request 
         add_precision(p, "overall", &job.m.overall);
         g = cJSON_AddObjectToObject(p, "by_type");
         for (int k = 0; k < SW_ANOMALY_TYPE_COUNT; k++)
-                add_precision(g, sw_anomaly_type_name((enum sw_anomaly_type)k), &job.m.type_counts[k]);
+                add_precision(g, sw_anomaly_type_name((enum sw_anomaly_type)k),
+                              &job.m.type_counts[k]);
         g = cJSON_AddObjectToObject(p, "by_category");
         for (uint32_t c = 0; c < job.m.max_categories && c < d->skus.n_categories; c++) {
                 const struct sw_precision_counts *pc = &job.m.by_category[c];
                 if (pc->true_positive + pc->false_positive == 0)
                         continue;
-                add_precision(g, c == 0 ? "unknown" : sw_sku_category_name(&d->skus, (uint16_t)c), pc);
+                add_precision(g, c == 0 ? "unknown" : sw_sku_category_name(&d->skus, (uint16_t)c),
+                              pc);
         }
         free(mem);
         return o;
 }
 
-cJSON *sw_report_roi(struct sw_daemon *d, const struct sw_cmd_request *q)
+cJSON *sw_cmd_roi(void *ctx, const union sw_cmd_args *q)
 {
+        struct sw_daemon *d = ctx;
         struct metrics_job job;
         void *mem = NULL;
         cJSON *o = metrics_reply(d, q, &job, &mem);
         if (!mem)
                 return o;
         cJSON_AddNumberToObject(o, "prevented_stockout_value", job.m.prevented_stockout_value);
-        cJSON_AddNumberToObject(o, "ghost_stock_recovered_value", job.m.ghost_stock_recovered_value);
-        cJSON_AddNumberToObject(o, "total", job.m.prevented_stockout_value + job.m.ghost_stock_recovered_value);
+        cJSON_AddNumberToObject(o, "ghost_stock_recovered_value",
+                                job.m.ghost_stock_recovered_value);
+        cJSON_AddNumberToObject(o, "total",
+                                job.m.prevented_stockout_value + job.m.ghost_stock_recovered_value);
         cJSON_AddNumberToObject(o, "true_positive_outcomes", job.m.true_positive_outcomes);
         free(mem);
         return o;
 }
 
-/* ---- tuning in health ------------------------------------------------------------------- */
-
-static void add_cell(cJSON *parent, const char *name, const struct sw_tuning_cell *c, double scale)
-{
-        cJSON *o = cJSON_AddObjectToObject(parent, name);
-        cJSON_AddNumberToObject(o, "scale", scale);
-        cJSON_AddNumberToObject(o, "outcomes", c->outcomes);
-        cJSON_AddNumberToObject(o, "true_positives", c->true_positives);
-}
-
-void sw_report_add_tuning(struct sw_daemon *d, cJSON *parent)
-{
-        const struct sw_tuning *t = &d->tuning;
-        cJSON *o = cJSON_AddObjectToObject(parent, "tuning");
-        cJSON_AddBoolToObject(o, "enabled", t->p.enabled);
-        cJSON_AddNumberToObject(o, "target_precision", t->p.target_precision);
-        cJSON_AddNumberToObject(o, "min_scale", t->p.min_scale);
-        cJSON_AddNumberToObject(o, "max_scale", t->p.max_scale);
-        cJSON_AddNumberToObject(o, "max_daily_factor", t->p.max_daily_factor);
-        cJSON *w = cJSON_AddObjectToObject(o, "weights");
-        cJSON_AddNumberToObject(w, "scanner_user", t->p.weight_scanner_user);
-        cJSON_AddNumberToObject(w, "scanner", t->p.weight_scanner);
-        cJSON_AddNumberToObject(w, "command", t->p.weight_command);
-        cJSON *types = cJSON_AddObjectToObject(o, "types");
-        for (int k = 0; k < SW_ANOMALY_TYPE_COUNT; k++) {
-                enum sw_anomaly_type type = (enum sw_anomaly_type)k;
-                const struct sw_tuning_cell *all = sw_tuning_cell(t, type, -1);
-                cJSON *ty = cJSON_AddObjectToObject(types, sw_anomaly_type_name(type));
-                add_cell(ty, "all", all, all && all->outcomes >= t->p.min_outcomes && t->p.enabled ? all->scale : 1.0);
-                cJSON *cats = cJSON_AddObjectToObject(ty, "categories");
-                /* Only the categories that have learnt something: health stays small. */
-                for (uint32_t c = 0; c < d->skus.n_categories && c < t->max_categories; c++) {
-                        const struct sw_tuning_cell *cell = sw_tuning_cell(t, type, (int32_t)c);
-                        if (!cell || cell->outcomes == 0)
-                                continue;
-                        add_cell(cats, c == 0 ? "unknown" : sw_sku_category_name(&d->skus, (uint16_t)c), cell,
-                                 sw_tuning_scale(t, type, (uint16_t)c));
-                }
-        }
-}
-
 /* ---- P/summary -------------------------------------------------------------------------- */
 
 struct open_tally {
-        uint32_t by_severity[SW_SEVERITY_COUNT];  /* open anomalies per severity */
-        uint32_t by_type[SW_ANOMALY_TYPE_COUNT];  /* and per type */
-        double ghost_value;                       /* money at stake in open ghost stock */
+        uint32_t by_severity[SW_SEVERITY_COUNT]; /* open anomalies per severity */
+        uint32_t by_type[SW_ANOMALY_TYPE_COUNT]; /* and per type */
+        double ghost_value;                      /* money at stake in open ghost stock */
 };
 
 static int tally_open(void *ctx, const struct sw_store_anomaly *a)
@@ -351,17 +311,19 @@ static char *summary_json(struct sw_daemon *d, int64_t now)
                 cJSON_AddNumberToObject(g, sw_severity_name((enum sw_severity)k), t.by_severity[k]);
         g = cJSON_AddObjectToObject(o, "by_type");
         for (int k = 0; k < SW_ANOMALY_TYPE_COUNT; k++)
-                cJSON_AddNumberToObject(g, sw_anomaly_type_name((enum sw_anomaly_type)k), t.by_type[k]);
+                cJSON_AddNumberToObject(g, sw_anomaly_type_name((enum sw_anomaly_type)k),
+                                        t.by_type[k]);
         cJSON_AddNumberToObject(o, "ghost_value", t.ghost_value);
         add_ratio(o, "precision", pr, precision);
         g = cJSON_AddObjectToObject(o, "last_detect");
-        add_run(g, "ghost_stock", d->runs.ghost_at);
-        if (d->runs.ghost_at) {
-                sw_date_format(d->runs.ghost_as_of, day, sizeof(day));
-                cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(g, "ghost_stock"), "as_of", day);
+        add_run(g, "ghost_stock", d->runs.last[SW_RUN_GHOST].at);
+        if (d->runs.last[SW_RUN_GHOST].at) {
+                sw_date_format(d->runs.last[SW_RUN_GHOST].as_of, day, sizeof(day));
+                cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(g, "ghost_stock"), "as_of",
+                                        day);
         }
-        add_run(g, "ml_detected", d->runs.ml_at);
-        add_run(g, "stock", d->runs.stock_at);
+        add_run(g, "ml_detected", d->runs.last[SW_RUN_ML].at);
+        add_run(g, "stock", d->runs.last[SW_RUN_STOCK].at);
         add_health(o, d);
         char *json = cJSON_PrintUnformatted(o);
         cJSON_Delete(o);

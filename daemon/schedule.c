@@ -1,7 +1,17 @@
 /* The daily detection schedule on the store's wall clock. */
-#include "daemon/daemon.h"
+#include "daemon/schedule.h"
+
+#include <stddef.h>
 
 #include "platform/clock.h"
+
+sw_day_t sw_schedule_day_of(int64_t t)
+{
+        struct sw_local_time lt;
+        if (sw_clock_to_local(NULL, t, &lt) < 0)
+                return (sw_day_t)(t / 86400);
+        return lt.day;
+}
 
 int64_t sw_schedule_next_run(int64_t now, uint16_t schedule_min)
 {

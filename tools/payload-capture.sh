@@ -3,13 +3,15 @@
 # a detect benchmark run, wall-clock fields masked, so that two builds can be diffed byte for byte.
 #
 # Usage: tools/payload-capture.sh BUILD_DIR OUT_DIR [--skus N] [--days N] [--seed N]
-#        tools/payload-capture.sh --diff OUT_A OUT_B
+#        tools/payload-capture.sh --diff OUT_A OUT_B [--ignore REGEX]
 # BUILD_DIR holds shelfwatchd, storesim and bench_state_gen (built beforehand). OUT_DIR receives
 # demo.txt and detect.txt: one line a publish, `topic payload` as mosquitto_sub -v prints it,
 # grouped by topic, in the order the daemon sent them within each topic. Captured: P/anomaly,
 # P/outcome, P/summary, P/status, P/scanner/+/ack and P/reply/# (command replies). Masked (they
 # read the wall clock): detected_at, ts, started_at, at, last_run, trained_at, silent_since,
-# last_pos_at (RFC 3339 times), response_hours (now minus detected_at) and uptime_s. --diff compares two captures and exits 1 on a change.
+# last_pos_at (RFC 3339 times), response_hours (now minus detected_at) and uptime_s.
+# --diff compares two captures and exits 1 on a change; --ignore leaves out the lines of both
+# that match an extended regex (a change made on purpose), and says how many.
 # The demo part is the store of tools/demo.sh (300 SKUs, DAYS days, four associates counting
 # every evening); the detect part is tools/bench/detect.sh's data (SKUS x 56 days) and one
 # detect request. Everything started is stopped on exit.
@@ -17,13 +19,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ ${1:-} == --diff ]]; then
-        status=0
+        status=0 ignore=${5:-'^$'}
+        [[ ${4:-} == --ignore || -z ${4:-} ]] || { echo "usage: --diff A B [--ignore REGEX]" >&2; exit 2; }
         for part in demo detect; do
-                if cmp -s "$2/$part.txt" "$3/$part.txt"; then
-                        echo "$part: identical ($(wc -l < "$2/$part.txt") payloads)"
+                a=$(grep -Ev -- "$ignore" "$2/$part.txt" || true)
+                b=$(grep -Ev -- "$ignore" "$3/$part.txt" || true)
+                left=$(($(wc -l < "$2/$part.txt") - $(printf '%s' "$a" | grep -c '^' || true)))
+                if [[ $a == "$b" ]]; then
+                        echo "$part: identical ($(printf '%s\n' "$a" | wc -l) payloads; $left left out by --ignore)"
                 else
                         echo "$part: DIFFERENT"
-                        diff "$2/$part.txt" "$3/$part.txt" | head -40 || true
+                        diff <(printf '%s\n' "$a") <(printf '%s\n' "$b") | head -40 || true
                         status=1
                 fi
         done

@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "core/civil_time.h"
-#include "daemon/daemon.h"
+#include "daemon/schedule.h"
 #include "platform/clock.h"
 
 static int64_t utc(const char *s)
@@ -23,9 +23,12 @@ static void test_next_run_later_today_or_tomorrow(void **state)
         (void)state;
         assert_int_equal(sw_clock_set_timezone("UTC"), 0);
         /* 04:30 is still ahead at 03:00, behind at 05:00, and exactly now counts as done. */
-        assert_int_equal(sw_schedule_next_run(utc("2026-11-26T03:00:00Z"), 270), utc("2026-11-26T04:30:00Z"));
-        assert_int_equal(sw_schedule_next_run(utc("2026-11-26T05:00:00Z"), 270), utc("2026-11-27T04:30:00Z"));
-        assert_int_equal(sw_schedule_next_run(utc("2026-11-26T04:30:00Z"), 270), utc("2026-11-27T04:30:00Z"));
+        assert_int_equal(sw_schedule_next_run(utc("2026-11-26T03:00:00Z"), 270),
+                         utc("2026-11-26T04:30:00Z"));
+        assert_int_equal(sw_schedule_next_run(utc("2026-11-26T05:00:00Z"), 270),
+                         utc("2026-11-27T04:30:00Z"));
+        assert_int_equal(sw_schedule_next_run(utc("2026-11-26T04:30:00Z"), 270),
+                         utc("2026-11-27T04:30:00Z"));
 }
 
 static void test_local_time_zone_and_dst(void **state)
@@ -33,11 +36,14 @@ static void test_local_time_zone_and_dst(void **state)
         (void)state;
         assert_int_equal(sw_clock_set_timezone("America/New_York"), 0);
         /* 04:30 EST is 09:30Z. */
-        assert_int_equal(sw_schedule_next_run(utc("2026-11-26T06:00:00Z"), 270), utc("2026-11-26T09:30:00Z"));
+        assert_int_equal(sw_schedule_next_run(utc("2026-11-26T06:00:00Z"), 270),
+                         utc("2026-11-26T09:30:00Z"));
         /* DST starts 2026-03-08: 04:30 EDT that morning is 08:30Z, a 23-hour day after 03-07. */
-        assert_int_equal(sw_schedule_next_run(utc("2026-03-07T10:00:00Z"), 270), utc("2026-03-08T08:30:00Z"));
+        assert_int_equal(sw_schedule_next_run(utc("2026-03-07T10:00:00Z"), 270),
+                         utc("2026-03-08T08:30:00Z"));
         /* DST ends 2026-11-01: 04:30 EST is 09:30Z, 25 hours after the run of 10-31. */
-        assert_int_equal(sw_schedule_next_run(utc("2026-10-31T09:00:00Z"), 270), utc("2026-11-01T09:30:00Z"));
+        assert_int_equal(sw_schedule_next_run(utc("2026-10-31T09:00:00Z"), 270),
+                         utc("2026-11-01T09:30:00Z"));
         /* A run at 02:30 on the spring-forward day does not exist: it moves past the gap. */
         int64_t r = sw_schedule_next_run(utc("2026-03-08T05:00:00Z"), 150);
         assert_true(r >= utc("2026-03-08T07:00:00Z") && r <= utc("2026-03-08T07:30:00Z"));
@@ -54,9 +60,9 @@ static void test_unknown_zone_is_refused(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_next_run_later_today_or_tomorrow),
-                cmocka_unit_test(test_local_time_zone_and_dst),
-                cmocka_unit_test(test_unknown_zone_is_refused),
+            cmocka_unit_test(test_next_run_later_today_or_tomorrow),
+            cmocka_unit_test(test_local_time_zone_and_dst),
+            cmocka_unit_test(test_unknown_zone_is_refused),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,18 @@
+/* Command replies: {"ok":true,...}, {"ok":false,"error"} and a detector run's summary. */
+#ifndef SW_REPLY_H
+#define SW_REPLY_H
+
+#include <cjson/cJSON.h>
+
+#include "core/detect.h"
+
+/* {"ok":true} to add fields to. */
+cJSON *sw_reply_ok(void);
+/* {"ok":false,"error": fmt with arg} (arg NULL: ""). */
+cJSON *sw_reply_error(const char *fmt, const char *arg);
+/* A detector run's summary as object name of parent. */
+void sw_reply_add_summary(cJSON *parent, const char *name, const struct sw_detect_summary *s);
+/* An RFC 3339 time as name, null when t <= 0. */
+void sw_reply_add_time(cJSON *o, const char *name, int64_t t);
+
+#endif
