@@ -11,6 +11,7 @@
 #include "core/anomaly_detail.h"
 #include "core/anomaly_type.h"
 #include "core/civil_time.h"
+#include "daemon/count_judge.h"
 #include "daemon/findings.h"
 #include "platform/clock.h"
 
@@ -268,23 +269,15 @@ int sw_daemon_record_outcome(struct sw_daemon *d, const struct sw_outcome_input 
         return r;
 }
 
-/* Judge one anomaly by the count and record its outcome. */
-static int judge(struct sw_daemon *d, const char *anomaly, enum sw_anomaly_type type,
-                 const struct sw_msg *m, const struct sw_ingest_result *res, const char *device,
-                 struct sw_count_outcome *ret)
+/* Record the outcome a count's verdict gives one anomaly. */
+static int record_verdict(struct sw_daemon *d, const struct sw_count_target *t,
+                          const struct sw_msg *m, const char *device, struct sw_count_outcome *ret)
 {
-        const struct sw_sku *s = sw_sku_at(&d->skus, res->sku_index);
         char count_id[SW_ID_MAX_LEN + 1], user[SW_ID_MAX_LEN + 1];
-        struct sw_count_verdict v;
-        double price = (s->flags & SW_SKU_HAS_PRICE) ? s->price : 0;
-        int r = sw_outcome_judge_count(&d->cfg.outcomes, type, res->book_before, m->items[0].qty,
-                                       price, &v);
-        if (r < 0)
-                return r;
         snprintf(count_id, sizeof(count_id), "%.*s", (int)m->id_len, m->id);
         snprintf(user, sizeof(user), "%.*s", (int)m->user_len, m->user ? m->user : "");
-        struct sw_outcome_input in = {.anomaly = anomaly,
-                                      .outcome = v.outcome,
+        struct sw_outcome_input in = {.anomaly = t->anomaly,
+                                      .outcome = t->verdict.outcome,
                                       .action = "cycle_count",
                                       .user = m->user ? user : NULL,
                                       .source = "scanner",
@@ -293,66 +286,57 @@ static int judge(struct sw_daemon *d, const char *anomaly, enum sw_anomaly_type 
                                       .count_id = count_id,
                                       .ts = m->has_ts ? m->ts : sw_clock_now(),
                                       .has_count = true,
-                                      .adjustment = v.adjustment,
-                                      .value_recovered = v.value_recovered};
-        r = sw_daemon_record_outcome(d, &in, NULL);
+                                      .adjustment = t->verdict.adjustment,
+                                      .value_recovered = t->verdict.value_recovered};
+        int r = sw_daemon_record_outcome(d, &in, NULL);
         if (r < 0)
                 return r;
         if (!ret->outcome) {
-                snprintf(ret->anomaly, sizeof(ret->anomaly), "%s", anomaly);
-                ret->outcome = sw_outcome_kind_name(v.outcome);
+                memcpy(ret->anomaly, t->anomaly, sizeof(ret->anomaly)); /* same size */
+                ret->outcome = sw_outcome_kind_name(t->verdict.outcome);
         }
-        return 1;
+        return 0;
 }
 
-/* The anomaly a count names, when it is an open one of the counted SKU. */
-static int named_anomaly(struct sw_daemon *d, const struct sw_msg *m, const char *sku,
-                         enum sw_anomaly_type *ret_type, char *id, size_t size)
+/* The judging's lookup of a named anomaly in the database. */
+static int lookup_anomaly(void *ctx, const char *id, struct sw_count_named *ret)
 {
+        struct sw_daemon *d = ctx;
         struct anomaly_row row = {0};
-        snprintf(id, size, "%.*s", (int)m->anomaly_len, m->anomaly);
         int r = sw_store_get_anomaly(d->store, id, copy_anomaly, &row);
-        bool usable = r == 0 && row.found && strcmp(row.status, "open") == 0 &&
-                      strcmp(row.sku, sku) == 0 && sw_anomaly_type_parse(row.type, ret_type) == 0;
+        if (r == 0 && (!row.found || sw_anomaly_type_parse(row.type, &ret->type) < 0))
+                r = -ENOENT;
+        if (r == 0) {
+                ret->open = strcmp(row.status, "open") == 0;
+                snprintf(ret->sku, sizeof(ret->sku), "%s", row.sku);
+        }
         free(row.payload);
-        if (r < 0 && r != -ENOENT)
-                return r;
-        return usable ? 0 : -ENOENT;
+        return r;
 }
 
 int sw_daemon_count_outcomes(struct sw_daemon *d, const struct sw_msg *m,
                              const struct sw_ingest_result *res, const char *device,
                              struct sw_count_outcome *ret)
 {
-        const char *sku = sw_sku_key(&d->skus, res->sku_index);
-        char id[SW_ANOMALY_ID_MAX];
-        enum sw_anomaly_type type;
-        int n = 0, r;
+        const struct sw_sku *s = sw_sku_at(&d->skus, res->sku_index);
+        char named[SW_ANOMALY_ID_MAX];
+        struct sw_count_target targets[SW_ANOMALY_TYPE_COUNT];
+        struct sw_count_lookup lookup = {.anomaly = lookup_anomaly, .ctx = d};
+        struct sw_count_facts c = {.store_id = d->cfg.store.id,
+                                   .sku = sw_sku_key(&d->skus, res->sku_index),
+                                   .sku_index = res->sku_index,
+                                   .named = m->anomaly ? named : NULL,
+                                   .items_applied = res->items_applied,
+                                   .book_before = res->book_before,
+                                   .counted = m->n_items ? m->items[0].qty : 0,
+                                   .price = (s->flags & SW_SKU_HAS_PRICE) ? s->price : 0};
         *ret = (struct sw_count_outcome){0};
-        /* A count older than the book held changed nothing (ingest skipped it): it proves
-         * nothing about the book's anomalies either. */
-        if (res->items_applied == 0)
-                return 0;
-        if (m->anomaly) {
-                r = named_anomaly(d, m, sku, &type, id, sizeof(id));
-                if (r == 0)
-                        return judge(d, id, type, m, res, device, ret);
-                if (r != -ENOENT)
-                        return r;
-        }
-        /* The types a count judges (their descriptors say which), in their order. */
-        for (int k = 0; k < SW_ANOMALY_TYPE_COUNT; k++) {
-                enum sw_anomaly_type t = (enum sw_anomaly_type)k;
-                sw_day_t since;
-                if (!sw_anomaly_type_desc(t)->counted ||
-                    sw_anomaly_book_find(&d->book, t, res->sku_index, &since) < 0)
-                        continue;
-                r = sw_anomaly_id(id, sizeof(id), d->cfg.store.id, t, sku, since);
-                if (r >= 0)
-                        r = judge(d, id, t, m, res, device, ret);
+        snprintf(named, sizeof(named), "%.*s", (int)m->anomaly_len, m->anomaly ? m->anomaly : "");
+        int n = sw_count_judge(&d->cfg.outcomes, &d->book, &c, &lookup, targets);
+        for (int k = 0; k < n; k++) {
+                int r = record_verdict(d, &targets[k], m, device, ret);
                 if (r < 0)
                         return r;
-                n += r;
         }
         return n;
 }

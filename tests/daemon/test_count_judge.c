@@ -1,0 +1,177 @@
+/* Unit tests of count judging (daemon/count_judge.c) over a real episode book and a fake store. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "daemon/count_judge.h"
+
+#define SKU_INDEX 3
+#define SINCE     20000 /* 2024-10-04 */
+
+/* The fake store: one stored anomaly, or an error. */
+struct fake_store {
+        const char *id;            /* the stored anomaly's id, NULL none */
+        struct sw_count_named row; /* its columns */
+        int error;                 /* a read error to return (0 none) */
+        int lookups;               /* calls */
+};
+
+static int lookup(void *ctx, const char *id, struct sw_count_named *ret)
+{
+        struct fake_store *s = ctx;
+        s->lookups++;
+        if (s->error)
+                return s->error;
+        if (!s->id || strcmp(id, s->id) != 0)
+                return -ENOENT;
+        *ret = s->row;
+        return 0;
+}
+
+/* A book and its memory. */
+struct book {
+        struct sw_anomaly_book b; /* under test's input */
+        void *mem;                /* its memory */
+};
+
+static void book_init(struct book *k)
+{
+        size_t size = sw_anomaly_book_memory_size(16, 8);
+        k->mem = malloc(size);
+        assert_non_null(k->mem);
+        assert_int_equal(sw_anomaly_book_init(&k->b, 16, 8, k->mem, size), 0);
+}
+
+static const struct sw_outcome_params params = {
+    .material_units = 2, .material_ratio = 0.2, .prevented_days = 7, .dismiss_days = 7};
+
+static struct sw_count_facts facts(int32_t book_before, int32_t counted, const char *named)
+{
+        return (struct sw_count_facts){.store_id = "s1",
+                                       .sku = "A",
+                                       .sku_index = SKU_INDEX,
+                                       .named = named,
+                                       .items_applied = 1,
+                                       .book_before = book_before,
+                                       .counted = counted,
+                                       .price = 2.5};
+}
+
+/* Without a named anomaly: the SKU's open episodes of the types a count judges (ghost stock and
+ * discrepancy), not shelf-out or ML; each with its own verdict. */
+static void test_open_counted_types(void **state)
+{
+        struct book k;
+        struct fake_store s = {0};
+        struct sw_count_lookup l = {.anomaly = lookup, .ctx = &s};
+        struct sw_count_target t[SW_ANOMALY_TYPE_COUNT];
+        struct sw_count_facts c = facts(10, 4, NULL);
+        (void)state;
+        book_init(&k);
+        for (int a = 0; a < SW_ANOMALY_TYPE_COUNT; a++)
+                assert_int_equal(
+                    sw_anomaly_book_open(&k.b, (enum sw_anomaly_type)a, SKU_INDEX, SINCE), 0);
+        assert_int_equal(sw_anomaly_book_open(&k.b, SW_ANOMALY_GHOST_STOCK, SKU_INDEX + 1, SINCE),
+                         0);
+        assert_int_equal(sw_count_judge(&params, &k.b, &c, &l, t), 2);
+        assert_string_equal(t[0].anomaly, "s1-gs-20241004-A");
+        assert_int_equal(t[0].type, SW_ANOMALY_GHOST_STOCK);
+        assert_int_equal(t[0].verdict.outcome, SW_OUTCOME_TRUE_POSITIVE);
+        assert_int_equal(t[0].verdict.adjustment, -6);
+        assert_true(t[0].verdict.value_recovered == 15.0);
+        assert_string_equal(t[1].anomaly, "s1-id-20241004-A");
+        assert_int_equal(t[1].type, SW_ANOMALY_INVENTORY_DISCREPANCY);
+        assert_int_equal(s.lookups, 0);
+        /* a count that finds more than the book: no ghost stock, but the book was wrong */
+        c = facts(10, 16, NULL);
+        assert_int_equal(sw_count_judge(&params, &k.b, &c, &l, t), 2);
+        assert_int_equal(t[0].verdict.outcome, SW_OUTCOME_FALSE_POSITIVE);
+        assert_int_equal(t[1].verdict.outcome, SW_OUTCOME_TRUE_POSITIVE);
+        free(k.mem);
+}
+
+/* A named open anomaly of the counted SKU is the one judged, whatever its type. */
+static void test_named_anomaly(void **state)
+{
+        struct book k;
+        struct fake_store s = {.id = "s1-ml-20241004-A",
+                               .row = {.open = true, .type = SW_ANOMALY_ML_DETECTED, .sku = "A"}};
+        struct sw_count_lookup l = {.anomaly = lookup, .ctx = &s};
+        struct sw_count_target t[SW_ANOMALY_TYPE_COUNT];
+        struct sw_count_facts c = facts(10, 9, "s1-ml-20241004-A");
+        (void)state;
+        book_init(&k);
+        assert_int_equal(sw_anomaly_book_open(&k.b, SW_ANOMALY_GHOST_STOCK, SKU_INDEX, SINCE), 0);
+        assert_int_equal(sw_count_judge(&params, &k.b, &c, &l, t), 1);
+        assert_string_equal(t[0].anomaly, "s1-ml-20241004-A");
+        assert_int_equal(t[0].type, SW_ANOMALY_ML_DETECTED);
+        assert_int_equal(t[0].verdict.outcome,
+                         SW_OUTCOME_FALSE_POSITIVE); /* 1 missing: not material */
+        free(k.mem);
+}
+
+/* A named anomaly that is closed, of another SKU or unknown: the open episodes instead. */
+static void test_named_not_usable(void **state)
+{
+        struct book k;
+        struct fake_store s = {.id = "x",
+                               .row = {.open = false, .type = SW_ANOMALY_SHELF_OUT, .sku = "A"}};
+        struct sw_count_lookup l = {.anomaly = lookup, .ctx = &s};
+        struct sw_count_target t[SW_ANOMALY_TYPE_COUNT];
+        struct sw_count_facts c = facts(10, 4, "x");
+        (void)state;
+        book_init(&k);
+        assert_int_equal(sw_anomaly_book_open(&k.b, SW_ANOMALY_GHOST_STOCK, SKU_INDEX, SINCE), 0);
+        assert_int_equal(sw_count_judge(&params, &k.b, &c, &l, t), 1);
+        assert_int_equal(t[0].type, SW_ANOMALY_GHOST_STOCK);
+        s.row = (struct sw_count_named){.open = true, .type = SW_ANOMALY_SHELF_OUT, .sku = "B"};
+        assert_int_equal(sw_count_judge(&params, &k.b, &c, &l, t), 1);
+        assert_int_equal(t[0].type, SW_ANOMALY_GHOST_STOCK);
+        c.named = "unknown";
+        assert_int_equal(sw_count_judge(&params, &k.b, &c, &l, t), 1);
+        assert_int_equal(s.lookups, 3);
+        free(k.mem);
+}
+
+/* A store error is returned, not taken for "no such anomaly"; a stale count judges nothing; a
+ * count whose adjustment does not fit is refused. */
+static void test_errors_and_stale(void **state)
+{
+        struct book k;
+        struct fake_store s = {.error = -EIO};
+        struct sw_count_lookup l = {.anomaly = lookup, .ctx = &s};
+        struct sw_count_target t[SW_ANOMALY_TYPE_COUNT];
+        struct sw_count_facts c = facts(10, 4, "x");
+        (void)state;
+        book_init(&k);
+        assert_int_equal(sw_anomaly_book_open(&k.b, SW_ANOMALY_GHOST_STOCK, SKU_INDEX, SINCE), 0);
+        assert_int_equal(sw_count_judge(&params, &k.b, &c, &l, t), -EIO);
+        c.items_applied = 0;
+        assert_int_equal(sw_count_judge(&params, &k.b, &c, &l, t), 0);
+        c = facts(INT32_MIN, INT32_MAX, NULL);
+        assert_int_equal(sw_count_judge(&params, &k.b, &c, &l, t), -ERANGE);
+        /* nothing open for the SKU: nothing to judge */
+        c = facts(10, 4, NULL);
+        c.sku_index = SKU_INDEX + 1;
+        assert_int_equal(sw_count_judge(&params, &k.b, &c, &l, t), 0);
+        free(k.mem);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_open_counted_types),
+            cmocka_unit_test(test_named_anomaly),
+            cmocka_unit_test(test_named_not_usable),
+            cmocka_unit_test(test_errors_and_stale),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
