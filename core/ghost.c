@@ -408,6 +408,30 @@ static double ghost__run_log_p(const struct sw_ghost_params *p, double phi, uint
         return sw_ghost_poisson_log_cdf(observed, mu_sum);
 }
 
+/* Probability, flag and severity of a run of `run` days whose p-value r->p_value holds. */
+static void ghost__judge(const struct sw_ghost_params *p, const struct sw_ghost_input *in,
+                         uint32_t run, struct sw_ghost_result *r)
+{
+        if (p->mode == SW_GHOST_MODE_SEED) {
+                r->model = SW_GHOST_MODEL_SEED;
+                r->probability = fmin(0.95, (double)run / (double)p->seed_lookback_days);
+                r->flagged = run >= p->seed_min_low_days && in->on_hand > 0;
+                r->severity = r->probability > p->warning_probability ? SW_SEVERITY_WARNING
+                                                                      : SW_SEVERITY_INFO;
+                return;
+        }
+        /* Bayes with P(run | ghost) ~ 1: a phantom shelf sells nothing. */
+        double pi = p->prior_rate;
+        r->probability = pi / (pi + (1.0 - pi) * r->p_value);
+        r->flagged = run > 0 && r->p_value <= p->alpha && in->on_hand > 0;
+        if (r->probability >= p->critical_probability)
+                r->severity = SW_SEVERITY_CRITICAL;
+        else if (r->probability >= p->warning_probability)
+                r->severity = SW_SEVERITY_WARNING;
+        else
+                r->severity = SW_SEVERITY_INFO;
+}
+
 int sw_ghost_evaluate(const struct sw_ghost_params *p, const struct sw_ghost_input *in,
                       struct sw_ghost_result *ret)
 {
@@ -460,24 +484,7 @@ int sw_ghost_evaluate(const struct sw_ghost_params *p, const struct sw_ghost_inp
         r.p_value = exp(log_p);
         r.score = log_p == 0.0 ? 0.0 : -log_p / M_LN10;
 
-        if (p->mode == SW_GHOST_MODE_SEED) {
-                r.model = SW_GHOST_MODEL_SEED;
-                r.probability = fmin(0.95, (double)run / (double)p->seed_lookback_days);
-                r.flagged = run >= p->seed_min_low_days && in->on_hand > 0;
-                r.severity =
-                    r.probability > p->warning_probability ? SW_SEVERITY_WARNING : SW_SEVERITY_INFO;
-        } else {
-                /* Bayes with P(run | ghost) ~ 1: a phantom shelf sells nothing. */
-                double pi = p->prior_rate;
-                r.probability = pi / (pi + (1.0 - pi) * r.p_value);
-                r.flagged = run > 0 && r.p_value <= p->alpha && in->on_hand > 0;
-                if (r.probability >= p->critical_probability)
-                        r.severity = SW_SEVERITY_CRITICAL;
-                else if (r.probability >= p->warning_probability)
-                        r.severity = SW_SEVERITY_WARNING;
-                else
-                        r.severity = SW_SEVERITY_INFO;
-        }
+        ghost__judge(p, in, run, &r);
         r.priority = r.probability * r.value;
         *ret = r;
         return 0;

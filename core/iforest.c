@@ -270,15 +270,65 @@ static void iforest__sample_rows(struct sw_iforest *f, struct iforest_rng *r, ui
         }
 }
 
+/* A feature drawn uniformly among those not constant over rows[begin, end): drawn without
+ * replacement; false when every feature is constant there. *ret_lo, *ret_hi: its range. */
+static bool iforest__pick_feature(const struct sw_iforest *f, struct iforest_rng *r, const float *x,
+                                  const struct sw_iforest_frame *fr, uint32_t *ret_feature,
+                                  float *ret_lo, float *ret_hi)
+{
+        const uint32_t nf = f->params.n_features;
+        const uint32_t *rows = f->sample;
+        uint8_t candidates[SW_IFOREST_MAX_FEATURES];
+        for (uint32_t k = 0; k < nf; k++)
+                candidates[k] = (uint8_t)k;
+        for (uint32_t k = 0; k < nf; k++) {
+                uint32_t j = k + iforest__rng_below(r, nf - k);
+                uint8_t c = candidates[j];
+                candidates[j] = candidates[k];
+                candidates[k] = c;
+                float lo = x[(size_t)rows[fr->begin] * nf + c], hi = lo;
+                for (uint32_t i = fr->begin + 1; i < fr->end; i++) {
+                        float v = x[(size_t)rows[i] * nf + c];
+                        if (v < lo)
+                                lo = v;
+                        if (v > hi)
+                                hi = v;
+                }
+                if (hi > lo) {
+                        *ret_feature = c;
+                        *ret_lo = lo;
+                        *ret_hi = hi;
+                        return true;
+                }
+        }
+        return false;
+}
+
+/* Partition rows[begin, end) on feature: x <= t first; returns where the right side starts. */
+static uint32_t iforest__partition(struct sw_iforest *f, const float *x,
+                                   const struct sw_iforest_frame *fr, uint32_t feature, float t)
+{
+        const uint32_t nf = f->params.n_features;
+        uint32_t *rows = f->sample;
+        uint32_t i = fr->begin, j = fr->end;
+        while (i < j) {
+                if (x[(size_t)rows[i] * nf + feature] <= t) {
+                        i++;
+                } else {
+                        uint32_t tmp = rows[i];
+                        rows[i] = rows[--j];
+                        rows[j] = tmp;
+                }
+        }
+        return i;
+}
+
 /* Grow tree t from f->sample; returns 0 or -ENOSPC. */
 static int iforest__grow_tree(struct sw_iforest *f, struct iforest_rng *r, const float *x,
                               uint32_t tree)
 {
-        const uint32_t nf = f->params.n_features;
         const uint32_t begin = f->n_nodes;
-        uint32_t *rows = f->sample;
         uint32_t top = 0;
-        uint8_t candidates[SW_IFOREST_MAX_FEATURES];
 
         f->tree_begin[tree] = begin;
         f->stack[top++] = (struct sw_iforest_frame){.begin = 0, .end = f->psi, .parent = -1};
@@ -297,49 +347,16 @@ static int iforest__grow_tree(struct sw_iforest *f, struct iforest_rng *r, const
                         f->max_leaf_depth = (uint8_t)fr.depth;
                 if (count <= 1 || fr.depth >= f->depth_limit)
                         continue;
-
-                /* Feature uniform among the non-constant ones: draw without replacement. */
-                for (uint32_t k = 0; k < nf; k++)
-                        candidates[k] = (uint8_t)k;
-                uint32_t feature = 0;
-                float lo = 0.0f, hi = 0.0f;
-                bool found = false;
-                for (uint32_t k = 0; k < nf && !found; k++) {
-                        uint32_t j = k + iforest__rng_below(r, nf - k);
-                        uint8_t c = candidates[j];
-                        candidates[j] = candidates[k];
-                        candidates[k] = c;
-                        lo = hi = x[(size_t)rows[fr.begin] * nf + c];
-                        for (uint32_t i = fr.begin + 1; i < fr.end; i++) {
-                                float v = x[(size_t)rows[i] * nf + c];
-                                if (v < lo)
-                                        lo = v;
-                                if (v > hi)
-                                        hi = v;
-                        }
-                        if (hi > lo) {
-                                feature = c;
-                                found = true;
-                        }
-                }
-                if (!found)
+                uint32_t feature;
+                float lo, hi;
+                if (!iforest__pick_feature(f, r, x, &fr, &feature, &lo, &hi))
                         continue;
-
                 double u = iforest__rng_unit(r);
                 float t = (float)((double)lo + u * ((double)hi - (double)lo));
                 if (!(t < hi))
                         t = lo;
-                /* Partition: x <= t first. Both sides are non-empty since lo <= t < hi. */
-                uint32_t i = fr.begin, j = fr.end;
-                while (i < j) {
-                        if (x[(size_t)rows[i] * nf + feature] <= t) {
-                                i++;
-                        } else {
-                                uint32_t tmp = rows[i];
-                                rows[i] = rows[--j];
-                                rows[j] = tmp;
-                        }
-                }
+                /* Both sides are non-empty since lo <= t < hi. */
+                uint32_t i = iforest__partition(f, x, &fr, feature, t);
                 *node = (struct sw_iforest_node){
                     .threshold = t, .link = 0, .feature = (uint8_t)feature, .flags = 0};
                 /* Right pushed first so that the left child is built next (id + 1). */
@@ -845,6 +862,34 @@ static int64_t iforest__check_tree(struct sw_iforest *f, uint32_t begin, uint32_
         return (int64_t)cur + 1;
 }
 
+/* The trees' extents over nodes[0, n_nodes), each checked; 0 or -EINVAL. */
+static int iforest__index_trees(struct sw_iforest *f, uint32_t n_nodes)
+{
+        uint32_t at = 0;
+        for (uint32_t t = 0; t < f->params.n_trees; t++) {
+                int64_t count = iforest__check_tree(f, at, n_nodes - at);
+                if (count < 0)
+                        return -EINVAL;
+                f->tree_begin[t] = at;
+                f->tree_nodes[t] = (uint32_t)count;
+                at += (uint32_t)count;
+        }
+        if (at != n_nodes)
+                return -EINVAL;
+        /* Row counts: children follow their parent, so one backward pass per tree. */
+        for (uint32_t t = 0; t < f->params.n_trees; t++) {
+                uint32_t begin = f->tree_begin[t];
+                for (uint32_t i = begin + f->tree_nodes[t]; i-- > begin;) {
+                        const struct sw_iforest_node *n = &f->nodes[i];
+                        f->node_rows[i] =
+                            (n->flags & SW_IFOREST_LEAF)
+                                ? n->link
+                                : (uint16_t)(f->node_rows[i + 1] + f->node_rows[begin + n->link]);
+                }
+        }
+        return 0;
+}
+
 int sw_iforest_deserialize(struct sw_iforest *f, const void *buf, size_t len)
 {
         if (!f || !f->nodes || !buf)
@@ -887,28 +932,8 @@ int sw_iforest_deserialize(struct sw_iforest *f, const void *buf, size_t len)
         f->psi = (uint16_t)psi;
         f->depth_limit = (uint8_t)depth_limit;
         f->max_leaf_depth = 0;
-        uint32_t at = 0;
-        for (uint32_t t = 0; t < p->n_trees; t++) {
-                int64_t count = iforest__check_tree(f, at, (uint32_t)n_nodes - at);
-                if (count < 0)
-                        return -EINVAL;
-                f->tree_begin[t] = at;
-                f->tree_nodes[t] = (uint32_t)count;
-                at += (uint32_t)count;
-        }
-        if (at != n_nodes)
+        if (iforest__index_trees(f, (uint32_t)n_nodes) < 0)
                 return -EINVAL;
-        /* Row counts: children follow their parent, so one backward pass per tree. */
-        for (uint32_t t = 0; t < p->n_trees; t++) {
-                uint32_t begin = f->tree_begin[t];
-                for (uint32_t i = begin + f->tree_nodes[t]; i-- > begin;) {
-                        const struct sw_iforest_node *n = &f->nodes[i];
-                        f->node_rows[i] =
-                            (n->flags & SW_IFOREST_LEAF)
-                                ? n->link
-                                : (uint16_t)(f->node_rows[i + 1] + f->node_rows[begin + n->link]);
-                }
-        }
         f->n_nodes = (uint32_t)n_nodes;
         f->c_psi = f->c_table[f->psi];
         f->threshold = threshold;

@@ -308,11 +308,83 @@ static int reject(struct sw_ingest *in, const struct sw_msg *m, enum sw_reject_r
         return 0;
 }
 
+static void apply_forecast_item(struct sw_ingest *in, const struct sw_item *it,
+                                struct sw_ingest_result *ret)
+{
+        uint32_t i;
+        if (!line_sku(in, it, ret, &i))
+                return;
+        if (sw_sku_set_pushed_forecast(in->skus, i, it->date, it->units) < 0) {
+                skip_stale(in, ret);
+                return;
+        }
+        sw_sku_mark_dirty(in->skus, i);
+        ret->items_applied++;
+}
+
+/* Every item of an accepted message, by its kind. */
+static void apply_items(struct sw_ingest *in, const struct sw_msg *m,
+                        const struct sw_local_time *ev, struct sw_ingest_result *ret)
+{
+        for (uint32_t k = 0; k < m->n_items; k++) {
+                const struct sw_item *it = &m->items[k];
+                switch (m->kind) {
+                case SW_MSG_POS:
+                        apply_pos_line(in, it, m->ts, ev->day, ret);
+                        break;
+                case SW_MSG_RECEIPT:
+                        apply_receipt_line(in, it, m->ts, ev->day, ret);
+                        break;
+                case SW_MSG_INVENTORY:
+                        apply_inventory_item(in, it, m->ts, ev->day, ret);
+                        break;
+                case SW_MSG_FORECAST:
+                        apply_forecast_item(in, it, ret);
+                        break;
+                case SW_MSG_SHELF:
+                        apply_shelf_reading(in, it, m->ts, ev, ret);
+                        break;
+                case SW_MSG_COUNT:
+                        apply_count(in, it, m->ts, ev->day, ret);
+                        break;
+                default:
+                        break;
+                }
+        }
+}
+
+/* The message's time against now and the history: SW_REJECT_REASON_COUNT when it may be
+ * applied (*ev is its local time, zero without ts), else why not; -errno from the clock. */
+static int check_time(struct sw_ingest *in, const struct sw_msg *m, int64_t now,
+                      const struct sw_local_time *now_local, struct sw_local_time *ev)
+{
+        if (m->has_ts) {
+                if (m->ts > now + in->p.max_future_seconds)
+                        return SW_REJECT_IN_FUTURE;
+                int r = in->cal->tz.to_local(in->cal->tz.ctx, m->ts, ev);
+                if (r < 0)
+                        return r;
+                /* Only POS lines land in the history ring, so only they can be too old. */
+                if (m->kind == SW_MSG_POS &&
+                    ev->day <= now_local->day - (sw_day_t)in->skus->p.history_days)
+                        return SW_REJECT_TOO_OLD;
+                in->message_day = ev->day;
+        }
+        if (m->kind == SW_MSG_FORECAST) {
+                bool ok;
+                enum sw_reject_reason why = check_forecast_dates(in, m, now_local->day, &ok);
+                if (!ok)
+                        return (int)why;
+        }
+        return SW_REJECT_REASON_COUNT;
+}
+
 int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now,
                     struct sw_ingest_result *ret)
 {
         struct sw_local_time now_local, ev = {0};
         uint64_t id_hash = 0;
+        uint32_t i;
         int r;
 
         memset(ret, 0, sizeof(*ret));
@@ -323,24 +395,11 @@ int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now,
         /* For reclaiming SKUs when the table is full (core/sku_reclaim.c). */
         sw_sku_table_set_today(in->skus, now_local.day);
         in->message_day = now_local.day;
-        if (m->has_ts) {
-                if (m->ts > now + in->p.max_future_seconds)
-                        return reject(in, m, SW_REJECT_IN_FUTURE, ret);
-                r = in->cal->tz.to_local(in->cal->tz.ctx, m->ts, &ev);
-                if (r < 0)
-                        return r;
-                /* Only POS lines land in the history ring, so only they can be too old. */
-                if (m->kind == SW_MSG_POS &&
-                    ev.day <= now_local.day - (sw_day_t)in->skus->p.history_days)
-                        return reject(in, m, SW_REJECT_TOO_OLD, ret);
-                in->message_day = ev.day;
-        }
-        if (m->kind == SW_MSG_FORECAST) {
-                bool ok;
-                enum sw_reject_reason why = check_forecast_dates(in, m, now_local.day, &ok);
-                if (!ok)
-                        return reject(in, m, why, ret);
-        }
+        r = check_time(in, m, now, &now_local, &ev);
+        if (r < 0)
+                return r;
+        if (r != SW_REJECT_REASON_COUNT)
+                return reject(in, m, (enum sw_reject_reason)r, ret);
         if (m->id) {
                 id_hash = sw_dedup_hash(m->id, m->id_len);
                 if (sw_dedup_contains(in->dedup, id_hash)) {
@@ -349,49 +408,13 @@ int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now,
                         return 0;
                 }
         }
-
         /* A count sets the book of a SKU the store system told us about; a count of an unknown
          * SKU is a scanning mistake more often than a new product, and must change nothing. */
-        if (m->kind == SW_MSG_COUNT && m->n_items > 0) {
-                uint32_t i;
-                if (sw_sku_table_find(in->skus, m->items[0].sku, m->items[0].sku_len, &i) < 0)
-                        return reject(in, m, SW_REJECT_UNKNOWN_SKU, ret);
-        }
+        if (m->kind == SW_MSG_COUNT && m->n_items > 0 &&
+            sw_sku_table_find(in->skus, m->items[0].sku, m->items[0].sku_len, &i) < 0)
+                return reject(in, m, SW_REJECT_UNKNOWN_SKU, ret);
         ret->outcome = SW_INGEST_ACCEPTED;
-        for (uint32_t k = 0; k < m->n_items; k++) {
-                const struct sw_item *it = &m->items[k];
-                switch (m->kind) {
-                case SW_MSG_POS:
-                        apply_pos_line(in, it, m->ts, ev.day, ret);
-                        break;
-                case SW_MSG_RECEIPT:
-                        apply_receipt_line(in, it, m->ts, ev.day, ret);
-                        break;
-                case SW_MSG_INVENTORY:
-                        apply_inventory_item(in, it, m->ts, ev.day, ret);
-                        break;
-                case SW_MSG_FORECAST: {
-                        uint32_t i;
-                        if (!line_sku(in, it, ret, &i))
-                                break;
-                        if (sw_sku_set_pushed_forecast(in->skus, i, it->date, it->units) < 0) {
-                                skip_stale(in, ret);
-                                break;
-                        }
-                        sw_sku_mark_dirty(in->skus, i);
-                        ret->items_applied++;
-                        break;
-                }
-                case SW_MSG_SHELF:
-                        apply_shelf_reading(in, it, m->ts, &ev, ret);
-                        break;
-                case SW_MSG_COUNT:
-                        apply_count(in, it, m->ts, ev.day, ret);
-                        break;
-                default:
-                        break;
-                }
-        }
+        apply_items(in, m, &ev, ret);
         if (ret->outcome == SW_INGEST_REJECTED) {
                 sw_ingest_count_reject(in, m->kind, ret->reason);
                 return 0;

@@ -40,77 +40,101 @@ static struct sw_sku_table_params table_params(const struct sw_config *c)
                                             .max_fast = c->limits.max_fast_skus};
 }
 
-/* One block for every fixed-size core structure: nothing is allocated after start-up. */
-static int alloc_core(struct sw_daemon *d)
+/* The parts of the daemon's one block of memory: each one's parameters and size. */
+struct block_layout {
+        struct sw_sku_table_params table_p; /* the SKU table's */
+        struct sw_rate_params device_p;     /* per-device rate buckets */
+        struct sw_rate_params command_p;    /* per-command rate buckets */
+        size_t table, dedup, book, det, items, infl, blob, ml, rate, crate, tuning; /* bytes each,
+                                                                                  8-aligned */
+        size_t total;                                                               /* their sum */
+};
+
+static int block_layout(const struct sw_daemon *d, struct block_layout *l)
 {
         const struct sw_config *c = &d->cfg;
-        struct sw_sku_table_params tp = table_params(c);
-        size_t table = ALIGN8(sw_sku_table_memory_size(&tp)),
-               dedup = ALIGN8(sw_dedup_memory_size(c->limits.dedup_ids));
-        size_t book =
-            ALIGN8(sw_anomaly_book_memory_size(c->limits.max_open_anomalies, tp.max_skus));
-        size_t det = ALIGN8(sw_detector_memory_size(tp.history_days, tp.max_categories,
-                                                    c->detectors.ghost.max_new_per_day));
-        size_t items = ALIGN8((size_t)c->limits.max_items_per_message * sizeof(struct sw_item));
-        size_t infl = ALIGN8((size_t)c->limits.outbox_inflight * sizeof(struct sw_inflight));
-        size_t blob = ALIGN8(SW_SKU_BLOB_MAX(tp.history_days, tp.forecast_days));
-        size_t ml = ALIGN8(sw_daemon_ml_memory_size(d));
-        struct sw_rate_params rp = {.rate_per_second = c->limits.device_rate_per_second,
-                                    .burst = c->limits.device_burst,
-                                    .max_devices = c->limits.max_devices};
-        size_t rate = ALIGN8(sw_rate_memory_size(&rp));
-        struct sw_rate_params cp = {.rate_per_second = c->limits.command_rate_per_second,
-                                    .burst = c->limits.command_burst,
-                                    .max_devices = SW_DAEMON_COMMAND_NAMES};
-        size_t crate = ALIGN8(sw_rate_memory_size(&cp));
-        size_t tuning = ALIGN8(sw_tuning_memory_size(c->limits.max_categories));
-        char *at;
-        int r;
-
-        if (!table || !dedup || !book || !rate || !crate || !tuning)
+        l->table_p = table_params(c);
+        l->device_p = (struct sw_rate_params){.rate_per_second = c->limits.device_rate_per_second,
+                                              .burst = c->limits.device_burst,
+                                              .max_devices = c->limits.max_devices};
+        l->command_p = (struct sw_rate_params){.rate_per_second = c->limits.command_rate_per_second,
+                                               .burst = c->limits.command_burst,
+                                               .max_devices = SW_DAEMON_COMMAND_NAMES};
+        l->table = ALIGN8(sw_sku_table_memory_size(&l->table_p));
+        l->dedup = ALIGN8(sw_dedup_memory_size(c->limits.dedup_ids));
+        l->book =
+            ALIGN8(sw_anomaly_book_memory_size(c->limits.max_open_anomalies, l->table_p.max_skus));
+        l->det = ALIGN8(sw_detector_memory_size(l->table_p.history_days, l->table_p.max_categories,
+                                                c->detectors.ghost.max_new_per_day));
+        l->items = ALIGN8((size_t)c->limits.max_items_per_message * sizeof(struct sw_item));
+        l->infl = ALIGN8((size_t)c->limits.outbox_inflight * sizeof(struct sw_inflight));
+        l->blob = ALIGN8(SW_SKU_BLOB_MAX(l->table_p.history_days, l->table_p.forecast_days));
+        l->ml = ALIGN8(sw_daemon_ml_memory_size(d));
+        l->rate = ALIGN8(sw_rate_memory_size(&l->device_p));
+        l->crate = ALIGN8(sw_rate_memory_size(&l->command_p));
+        l->tuning = ALIGN8(sw_tuning_memory_size(c->limits.max_categories));
+        if (!l->table || !l->dedup || !l->book || !l->rate || !l->crate || !l->tuning)
                 return -EINVAL;
-        d->memory_size =
-            table + dedup + book + det + items + infl + blob + ml + rate + crate + tuning;
-        /* calloc, not malloc: untouched pages cost no RSS until used. */
-        d->memory = calloc(1, d->memory_size);
-        if (!d->memory)
-                return -ENOMEM;
-        at = d->memory;
-        r = sw_sku_table_init(&d->skus, &tp, at, table);
-        at += table;
+        l->total = l->table + l->dedup + l->book + l->det + l->items + l->infl + l->blob + l->ml +
+                   l->rate + l->crate + l->tuning;
+        return 0;
+}
+
+/* The core structures laid over the block in the layout's order. */
+static int place_core(struct sw_daemon *d, const struct block_layout *l)
+{
+        const struct sw_config *c = &d->cfg;
+        char *at = d->memory;
+        int r = sw_sku_table_init(&d->skus, &l->table_p, at, l->table);
+        at += l->table;
         if (r == 0)
-                r = sw_dedup_init(&d->dedup, c->limits.dedup_ids, at, dedup);
-        at += dedup;
+                r = sw_dedup_init(&d->dedup, c->limits.dedup_ids, at, l->dedup);
+        at += l->dedup;
         if (r == 0)
-                r = sw_anomaly_book_init(&d->book, c->limits.max_open_anomalies, tp.max_skus, at,
-                                         book);
-        at += book;
+                r = sw_anomaly_book_init(&d->book, c->limits.max_open_anomalies,
+                                         l->table_p.max_skus, at, l->book);
+        at += l->book;
         /* A SKU with an open anomaly is never reclaimed (core/sku_reclaim.c). */
         sw_sku_table_set_pinned(&d->skus, d->book.open_types);
         if (r == 0)
                 r = sw_detector_init(&d->detector, &d->skus, &d->book, &d->cal,
-                                     c->detectors.ghost.max_new_per_day, at, det);
-        at += det;
+                                     c->detectors.ghost.max_new_per_day, at, l->det);
+        at += l->det;
         d->items = (struct sw_item *)(void *)at;
-        at += items;
+        at += l->items;
         d->outbox.inflight = (struct sw_inflight *)(void *)at; /* set up once storage is open */
-        at += infl;
+        at += l->infl;
         d->blob = (uint8_t *)at;
-        d->blob_size = blob;
-        at += blob;
+        d->blob_size = l->blob;
+        at += l->blob;
         if (r == 0)
-                r = sw_daemon_ml_init(d, at, ml);
-        at += ml;
+                r = sw_daemon_ml_init(d, at, l->ml);
+        at += l->ml;
         if (r == 0)
-                r = sw_rate_init(&d->device_rate, &rp, at, rate);
-        at += rate;
+                r = sw_rate_init(&d->device_rate, &l->device_p, at, l->rate);
+        at += l->rate;
         if (r == 0)
-                r = sw_rate_init(&d->commands.rate, &cp, at, crate);
-        at += crate;
+                r = sw_rate_init(&d->commands.rate, &l->command_p, at, l->crate);
+        at += l->crate;
         if (r == 0)
-                r = sw_tuning_init(&d->tuning, &c->tuning, c->limits.max_categories, at, tuning);
+                r = sw_tuning_init(&d->tuning, &c->tuning, c->limits.max_categories, at, l->tuning);
         d->detector.tuning = &d->tuning;
         return r;
+}
+
+/* One block for every fixed-size core structure: nothing is allocated after start-up. */
+static int alloc_core(struct sw_daemon *d)
+{
+        struct block_layout l;
+        int r = block_layout(d, &l);
+        if (r < 0)
+                return r;
+        d->memory_size = l.total;
+        /* calloc, not malloc: untouched pages cost no RSS until used. */
+        d->memory = calloc(1, d->memory_size);
+        if (!d->memory)
+                return -ENOMEM;
+        return place_core(d, &l);
 }
 
 static int restore_sku(void *ctx, const char *sku, const void *blob, size_t len)
@@ -250,21 +274,31 @@ static int commands_init(struct sw_daemon *d)
                                 d->prefix, d->cfg.limits.max_payload_bytes, &d->reject_log);
 }
 
-int sw_daemon_init(struct sw_daemon *d, const struct sw_config *cfg)
+/* The database, the durability object and the outbox over it, and its size cap. */
+static int open_storage(struct sw_daemon *d)
 {
-        struct sw_ingest_params ip;
-        int r;
+        const struct sw_config *cfg = &d->cfg;
+        int r = open_store(d);
+        if (r == 0) {
+                struct sw_durable_state state = sw_persist_state(d);
+                sw_durability_init(&d->durability, d->store, &d->storage, &d->store_errors,
+                                   (uint64_t)cfg->storage.max_inbox_kib * 1024, &state);
+                r = sw_daemon_outbox_init(d, d->outbox.inflight);
+        }
+        if (r < 0 || cfg->storage.max_db_kib == 0)
+                return r;
+        r = sw_store_set_max_bytes(d->store, (uint64_t)cfg->storage.max_db_kib * 1024);
+        if (r < 0)
+                sw_log_err("Cannot cap the database at storage.max_db_kib=%u: %s",
+                           cfg->storage.max_db_kib, strerror(-r));
+        return r;
+}
 
-        memset(d, 0, sizeof(*d));
-        d->durability.inbox.fd = -1;
-        d->cfg = *cfg;
-        d->started_at = sw_clock_now();
-        sw_pos_feed_init(&d->pos_feed, cfg->detectors.context.pos_silence_minutes * 60u,
-                         d->started_at);
-        d->reject_log = (struct sw_ratelimit){.interval_ms = 1000, .burst = 10};
-        snprintf(d->prefix, sizeof(d->prefix), "%s/%s/%s", cfg->store.root, cfg->store.tenant,
-                 cfg->store.id);
-        r = sw_clock_set_timezone(cfg->store.timezone);
+/* Memory, calendar, detectors, ingest and the decoders (no I/O but the time zone's files). */
+static int setup_memory(struct sw_daemon *d)
+{
+        const struct sw_config *cfg = &d->cfg;
+        int r = sw_clock_set_timezone(cfg->store.timezone);
         if (r < 0) {
                 sw_log_err("Time zone '%s' is not available: %s", cfg->store.timezone,
                            strerror(-r));
@@ -278,30 +312,34 @@ int sw_daemon_init(struct sw_daemon *d, const struct sw_config *cfg)
         }
         sw_setup_calendar(d);
         sw_setup_detectors(d);
-        ip = (struct sw_ingest_params){.max_future_seconds = cfg->limits.max_future_seconds,
-                                       .forecast_horizon_days = FORECAST_HORIZON_DAYS,
-                                       .max_shelf_gap_seconds =
-                                           cfg->detectors.shelf_out.max_gap_minutes * 60u};
+        struct sw_ingest_params ip = {.max_future_seconds = cfg->limits.max_future_seconds,
+                                      .forecast_horizon_days = FORECAST_HORIZON_DAYS,
+                                      .max_shelf_gap_seconds =
+                                          cfg->detectors.shelf_out.max_gap_minutes * 60u};
         sw_ingest_init(&d->ingest, &ip, &d->skus, &d->dedup, &d->cal);
         if (sw_payload_decoder_new(&d->decoder) < 0 || commands_init(d) < 0)
                 return -ENOMEM;
-        r = open_store(d);
-        if (r == 0) {
-                struct sw_durable_state state = sw_persist_state(d);
-                sw_durability_init(&d->durability, d->store, &d->storage, &d->store_errors,
-                                   (uint64_t)cfg->storage.max_inbox_kib * 1024, &state);
-                r = sw_daemon_outbox_init(d, d->outbox.inflight);
-        }
+        return 0;
+}
+
+int sw_daemon_init(struct sw_daemon *d, const struct sw_config *cfg)
+{
+        int r;
+
+        memset(d, 0, sizeof(*d));
+        d->durability.inbox.fd = -1;
+        d->cfg = *cfg;
+        d->started_at = sw_clock_now();
+        sw_pos_feed_init(&d->pos_feed, cfg->detectors.context.pos_silence_minutes * 60u,
+                         d->started_at);
+        d->reject_log = (struct sw_ratelimit){.interval_ms = 1000, .burst = 10};
+        snprintf(d->prefix, sizeof(d->prefix), "%s/%s/%s", cfg->store.root, cfg->store.tenant,
+                 cfg->store.id);
+        r = setup_memory(d);
+        if (r == 0)
+                r = open_storage(d);
         if (r < 0)
                 return r;
-        if (cfg->storage.max_db_kib > 0) {
-                r = sw_store_set_max_bytes(d->store, (uint64_t)cfg->storage.max_db_kib * 1024);
-                if (r < 0) {
-                        sw_log_err("Cannot cap the database at storage.max_db_kib=%u: %s",
-                                   cfg->storage.max_db_kib, strerror(-r));
-                        return r;
-                }
-        }
         r = restore_state(d);
         if (r == 0)
                 r = sw_daemon_ml_restore(d);

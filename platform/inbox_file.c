@@ -110,15 +110,66 @@ static int inbox__cut(struct sw_inbox_file *f)
         return 0;
 }
 
+/* A growing buffer for one record's topic and payload. */
+struct inbox_buf {
+        uint8_t *p; /* malloc'd */
+        size_t cap; /* its size */
+};
+
+/* The record at off into *rec (topic NUL-terminated in front of the payload, in b), its size
+ * in *ret_total: 1, or 0 at the end of the good records (end of file, a torn or corrupt
+ * record), or -errno. */
+static int inbox__read_record(struct sw_inbox_file *f, uint64_t off, uint64_t file_size,
+                              struct inbox_buf *b, struct sw_inbox_record *rec, uint64_t *ret_total)
+{
+        uint8_t h[SW_INBOX_FILE_HEADER];
+        int r = inbox__read_at(f->fd, h, sizeof(h), off);
+        if (r < 0)
+                return r == -ENODATA ? 0 : r;
+        uint64_t plen = sw_get_le32(h + 4), tlen = sw_get_le16(h + 18);
+        uint64_t total = SW_INBOX_FILE_HEADER + tlen + plen;
+        if (sw_get_le32(h) != INBOX_MAGIC || plen > SW_INBOX_FILE_MAX_PAYLOAD ||
+            off + total > file_size)
+                return 0;
+        /* Both bounded above (a 16-bit topic length, SW_INBOX_FILE_MAX_PAYLOAD): they fit a
+         * size_t on 32-bit builds too. */
+        size_t tl = (size_t)tlen, pl = (size_t)plen, need = tl + pl + 1;
+        if (need > b->cap) {
+                uint8_t *nb = realloc(b->p, need);
+                if (!nb)
+                        return -ENOMEM;
+                b->p = nb;
+                b->cap = need;
+        }
+        r = inbox__read_at(f->fd, b->p, tl, off + SW_INBOX_FILE_HEADER);
+        if (r == 0)
+                r = inbox__read_at(f->fd, b->p + tl + 1, pl, off + SW_INBOX_FILE_HEADER + tl);
+        if (r < 0)
+                return r == -ENODATA ? 0 : r;
+        b->p[tl] = '\0';
+        uint32_t crc = sw_inbox_file_crc(f, 0, h, INBOX_CRC_AT);
+        crc = sw_inbox_file_crc(f, crc, b->p, tl);
+        crc = sw_inbox_file_crc(f, crc, b->p + tl + 1, pl);
+        if (crc != sw_get_le32(h + INBOX_CRC_AT))
+                return 0;
+        *rec = (struct sw_inbox_record){.generation = sw_get_le64(h + 8),
+                                        .kind = sw_get_le16(h + 16),
+                                        .topic = (const char *)b->p,
+                                        .topic_len = tl,
+                                        .payload = b->p + tl + 1,
+                                        .len = pl};
+        *ret_total = total;
+        return 1;
+}
+
 int sw_inbox_file_replay(struct sw_inbox_file *f, uint64_t after,
                          int (*cb)(void *ctx, const struct sw_inbox_record *rec), void *ctx,
                          struct sw_inbox_file_scan *ret)
 {
         struct sw_inbox_file_scan scan = {0};
-        uint8_t h[SW_INBOX_FILE_HEADER];
-        uint8_t *buf = NULL;
-        size_t cap = 0;
-        uint64_t off = 0;
+        struct inbox_buf b = {0};
+        struct sw_inbox_record rec;
+        uint64_t off = 0, total = 0;
         struct stat st;
         int r = 0;
 
@@ -126,50 +177,7 @@ int sw_inbox_file_replay(struct sw_inbox_file *f, uint64_t after,
                 return -EINVAL;
         if (fstat(f->fd, &st) < 0)
                 return -errno;
-        for (;;) {
-                r = inbox__read_at(f->fd, h, sizeof(h), off);
-                if (r == -ENODATA)
-                        break;
-                if (r < 0)
-                        goto out;
-                uint64_t plen = sw_get_le32(h + 4), tlen = sw_get_le16(h + 18);
-                uint64_t total = SW_INBOX_FILE_HEADER + tlen + plen;
-                if (sw_get_le32(h) != INBOX_MAGIC || plen > SW_INBOX_FILE_MAX_PAYLOAD ||
-                    off + total > (uint64_t)st.st_size)
-                        break;
-                /* Both bounded above (a 16-bit topic length, SW_INBOX_FILE_MAX_PAYLOAD): they
-                 * fit a size_t on 32-bit builds too. */
-                size_t tl = (size_t)tlen, pl = (size_t)plen, need = tl + pl + 1;
-                if (need > cap) {
-                        uint8_t *nb = realloc(buf, need);
-                        if (!nb) {
-                                r = -ENOMEM;
-                                goto out;
-                        }
-                        buf = nb;
-                        cap = need;
-                }
-                /* The topic ends up NUL-terminated in front of the payload. */
-                r = inbox__read_at(f->fd, buf, tl, off + SW_INBOX_FILE_HEADER);
-                if (r == 0)
-                        r = inbox__read_at(f->fd, buf + tl + 1, pl,
-                                           off + SW_INBOX_FILE_HEADER + tl);
-                if (r == -ENODATA)
-                        break;
-                if (r < 0)
-                        goto out;
-                buf[tl] = '\0';
-                uint32_t crc = sw_inbox_file_crc(f, 0, h, INBOX_CRC_AT);
-                crc = sw_inbox_file_crc(f, crc, buf, tl);
-                crc = sw_inbox_file_crc(f, crc, buf + tl + 1, pl);
-                if (crc != sw_get_le32(h + INBOX_CRC_AT))
-                        break;
-                struct sw_inbox_record rec = {.generation = sw_get_le64(h + 8),
-                                              .kind = sw_get_le16(h + 16),
-                                              .topic = (const char *)buf,
-                                              .topic_len = tl,
-                                              .payload = buf + tl + 1,
-                                              .len = pl};
+        while ((r = inbox__read_record(f, off, (uint64_t)st.st_size, &b, &rec, &total)) > 0) {
                 scan.records++;
                 if (rec.generation > scan.max_generation)
                         scan.max_generation = rec.generation;
@@ -181,6 +189,8 @@ int sw_inbox_file_replay(struct sw_inbox_file *f, uint64_t after,
                 }
                 off += total;
         }
+        if (r < 0)
+                goto out;
         f->size = off;
         scan.cut_bytes = (uint64_t)st.st_size - off;
         f->cut_pending = scan.cut_bytes > 0;
@@ -190,7 +200,7 @@ int sw_inbox_file_replay(struct sw_inbox_file *f, uint64_t after,
         if (ret)
                 *ret = scan;
 out:
-        free(buf);
+        free(b.p);
         return r;
 }
 

@@ -51,8 +51,8 @@ struct sw_mqtt {
         size_t n_subs;                /* used entries of subs */
         uint8_t qos1_mids[SW_MQTT_MID_COUNT / 8]; /* bit set = QoS 1 mid awaiting PUBACK */
         struct sw_mqtt_stats stats;               /* health counters */
-        bool lib_ref; /* this link holds a sw_mqtt_lib_users reference */
-        char last_error[SW_MQTT_ERROR_SIZE]; /* libmosquitto's latest error line, "" = none */
+        bool lib_ref;                          /* this link holds a sw_mqtt_lib_users reference */
+        char last_error[SW_MQTT_ERROR_SIZE];   /* libmosquitto's latest error line, "" = none */
         char tls_reported[SW_MQTT_ERROR_SIZE]; /* TLS refusal last passed to on_disconnect */
 };
 
@@ -319,9 +319,28 @@ static bool sw_mqtt__empty(const char *s)
         return !s || !*s;
 }
 
+/* TLS when any of its files is set: the peer verified; 0, -EINVAL (a file libmosquitto
+ * refuses) or -EPROTO. */
+static int sw_mqtt__configure_tls(struct sw_mqtt *m, const struct sw_mqtt_tls *tls)
+{
+        int rc;
+        if (!tls || (sw_mqtt__empty(tls->ca_file) && sw_mqtt__empty(tls->cert_file) &&
+                     sw_mqtt__empty(tls->key_file)))
+                return 0;
+        rc = mosquitto_tls_set(m->mosq, sw_mqtt__empty(tls->ca_file) ? NULL : tls->ca_file, NULL,
+                               sw_mqtt__empty(tls->cert_file) ? NULL : tls->cert_file,
+                               sw_mqtt__empty(tls->key_file) ? NULL : tls->key_file, NULL);
+        if (rc != MOSQ_ERR_SUCCESS)
+                return rc == MOSQ_ERR_INVAL ? -EINVAL : -EPROTO;
+        rc = mosquitto_tls_opts_set(m->mosq, 1 /* SSL_VERIFY_PEER */, NULL, NULL);
+        if (rc != MOSQ_ERR_SUCCESS)
+                return -EPROTO;
+        rc = mosquitto_tls_insecure_set(m->mosq, tls->insecure);
+        return rc == MOSQ_ERR_SUCCESS ? 0 : -EPROTO;
+}
+
 static int sw_mqtt__configure(struct sw_mqtt *m, const struct sw_mqtt_options *o)
 {
-        const struct sw_mqtt_tls *tls = o->tls;
         mosquitto_property *props = NULL;
         int rc;
 
@@ -351,20 +370,9 @@ static int sw_mqtt__configure(struct sw_mqtt *m, const struct sw_mqtt_options *o
                 if (rc != MOSQ_ERR_SUCCESS)
                         return sw_mqtt__errno(rc);
         }
-        if (tls && !(sw_mqtt__empty(tls->ca_file) && sw_mqtt__empty(tls->cert_file) &&
-                     sw_mqtt__empty(tls->key_file))) {
-                rc = mosquitto_tls_set(m->mosq, sw_mqtt__empty(tls->ca_file) ? NULL : tls->ca_file,
-                                       NULL, sw_mqtt__empty(tls->cert_file) ? NULL : tls->cert_file,
-                                       sw_mqtt__empty(tls->key_file) ? NULL : tls->key_file, NULL);
-                if (rc != MOSQ_ERR_SUCCESS)
-                        return rc == MOSQ_ERR_INVAL ? -EINVAL : -EPROTO;
-                rc = mosquitto_tls_opts_set(m->mosq, 1 /* SSL_VERIFY_PEER */, NULL, NULL);
-                if (rc != MOSQ_ERR_SUCCESS)
-                        return -EPROTO;
-                rc = mosquitto_tls_insecure_set(m->mosq, tls->insecure);
-                if (rc != MOSQ_ERR_SUCCESS)
-                        return -EPROTO;
-        }
+        rc = sw_mqtt__configure_tls(m, o->tls);
+        if (rc < 0)
+                return rc;
         if (!o->clean_start && o->session_expiry_s > 0) {
                 /* libmosquitto 2.0 has no async connect taking CONNECT properties, but
                  * mosquitto_connect_bind_v5() stores its properties in the client before it

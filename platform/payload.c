@@ -768,6 +768,27 @@ static int decode_count(struct decode_ctx *c, const cJSON *root, struct sw_msg *
         return 0;
 }
 
+/* The body of a message of m->kind into m (at most cap items). */
+static int decode_kind(struct decode_ctx *c, const cJSON *root, struct sw_msg *m, uint32_t cap)
+{
+        switch (m->kind) {
+        case SW_MSG_POS:
+                return decode_lines(c, root, m, cap, true);
+        case SW_MSG_RECEIPT:
+                return decode_lines(c, root, m, cap, false);
+        case SW_MSG_INVENTORY:
+                return decode_inventory(c, root, m, cap);
+        case SW_MSG_FORECAST:
+                return decode_forecast(c, root, m, cap);
+        case SW_MSG_SHELF:
+                return decode_shelf(c, root, m, cap);
+        case SW_MSG_COUNT:
+                return decode_count(c, root, m, cap);
+        default:
+                return reject(c, SW_REJECT_UNKNOWN_TOPIC, NULL, "kind", "unknown message kind");
+        }
+}
+
 int sw_payload_decode(struct sw_payload_decoder *d, enum sw_msg_kind kind, const void *payload,
                       size_t len, const struct sw_payload_limits *lim, struct sw_msg *msg,
                       enum sw_reject_reason *ret_reason, char *err, size_t errsz)
@@ -802,29 +823,7 @@ int sw_payload_decode(struct sw_payload_decoder *d, enum sw_msg_kind kind, const
         if (r < 0)
                 goto refuse;
 
-        switch (kind) {
-        case SW_MSG_POS:
-                r = decode_lines(&c, d->root, &m, cap, true);
-                break;
-        case SW_MSG_RECEIPT:
-                r = decode_lines(&c, d->root, &m, cap, false);
-                break;
-        case SW_MSG_INVENTORY:
-                r = decode_inventory(&c, d->root, &m, cap);
-                break;
-        case SW_MSG_FORECAST:
-                r = decode_forecast(&c, d->root, &m, cap);
-                break;
-        case SW_MSG_SHELF:
-                r = decode_shelf(&c, d->root, &m, cap);
-                break;
-        case SW_MSG_COUNT:
-                r = decode_count(&c, d->root, &m, cap);
-                break;
-        default:
-                r = reject(&c, SW_REJECT_UNKNOWN_TOPIC, NULL, "kind", "unknown message kind");
-                break;
-        }
+        r = decode_kind(&c, d->root, &m, cap);
         if (r < 0) {
                 payload__drop_tree(d);
                 goto refuse;
@@ -949,23 +948,49 @@ static int cmd_detectors(struct decode_ctx *c, const cJSON *obj, struct sw_cmd_r
         return 1;
 }
 
+/* The string fields of a command request: name, place in the struct, longest value. */
+static const struct {
+        const char *name; /* field name */
+        size_t offset;    /* offset of the const char * in struct sw_cmd_request */
+        size_t max_len;   /* longest value in bytes */
+} cmd_strings[] = {
+#define CMD_STR(f, max)                                                                            \
+        {                                                                                          \
+#f, offsetof(struct sw_cmd_request, f), max                                        \
+        }
+    CMD_STR(as_of, SW_CMD_MAX_STRING_LEN),    CMD_STR(type, SW_CMD_MAX_STRING_LEN),
+    CMD_STR(severity, SW_CMD_MAX_STRING_LEN), CMD_STR(status, SW_CMD_MAX_STRING_LEN),
+    CMD_STR(sku, SW_CMD_MAX_STRING_LEN),      CMD_STR(anomaly, SW_CMD_MAX_STRING_LEN),
+    CMD_STR(outcome, SW_CMD_MAX_STRING_LEN),  CMD_STR(action, SW_CMD_MAX_STRING_LEN),
+    CMD_STR(note, SW_CMD_MAX_NOTE_LEN),       CMD_STR(reply_to, SW_CMD_MAX_STRING_LEN),
+    CMD_STR(corr, SW_CMD_MAX_STRING_LEN),     CMD_STR(user, SW_CMD_MAX_STRING_LEN),
+#undef CMD_STR
+};
+
+/* Every known field of a request's object into req; 0 or -EINVAL (reason in c). */
+static int cmd_fields(struct decode_ctx *c, const cJSON *root, struct sw_cmd_request *req)
+{
+        int r;
+        for (size_t i = 0; i < sizeof(cmd_strings) / sizeof(cmd_strings[0]); i++) {
+                const char **field = (const char **)((char *)req + cmd_strings[i].offset);
+                r = cmd_string(c, root, cmd_strings[i].name, cmd_strings[i].max_len, field);
+                if (r < 0)
+                        return r;
+        }
+        if (req->reply_to && (req->reply_to[0] == '\0' || strpbrk(req->reply_to, "+#")))
+                return reject(c, SW_REJECT_WRONG_TYPE, NULL, "reply_to",
+                              "must be a topic without wildcards");
+        r = cmd_number(c, root, "days", &req->days, &req->has_days);
+        if (r >= 0)
+                r = cmd_number(c, root, "limit", &req->limit, &req->has_limit);
+        if (r >= 0)
+                r = cmd_detectors(c, root, req);
+        return r < 0 ? r : 0;
+}
+
 int sw_payload_decode_command(struct sw_payload_decoder *d, const void *payload, size_t len,
                               size_t max_bytes, struct sw_cmd_request *ret, char *err, size_t errsz)
 {
-        static const struct {
-                const char *name; /* field name */
-                size_t offset;    /* offset of the const char * in struct sw_cmd_request */
-                size_t max_len;   /* longest value in bytes */
-        } strings[] = {
-#define CMD_STR(f, max) {#f, offsetof(struct sw_cmd_request, f), max}
-            CMD_STR(as_of, SW_CMD_MAX_STRING_LEN),    CMD_STR(type, SW_CMD_MAX_STRING_LEN),
-            CMD_STR(severity, SW_CMD_MAX_STRING_LEN), CMD_STR(status, SW_CMD_MAX_STRING_LEN),
-            CMD_STR(sku, SW_CMD_MAX_STRING_LEN),      CMD_STR(anomaly, SW_CMD_MAX_STRING_LEN),
-            CMD_STR(outcome, SW_CMD_MAX_STRING_LEN),  CMD_STR(action, SW_CMD_MAX_STRING_LEN),
-            CMD_STR(note, SW_CMD_MAX_NOTE_LEN),       CMD_STR(reply_to, SW_CMD_MAX_STRING_LEN),
-            CMD_STR(corr, SW_CMD_MAX_STRING_LEN),     CMD_STR(user, SW_CMD_MAX_STRING_LEN),
-#undef CMD_STR
-        };
         struct decode_ctx c = {.err = err, .errsz = errsz};
         struct sw_cmd_request req = {0};
         const unsigned char *p = payload;
@@ -992,31 +1017,11 @@ int sw_payload_decode_command(struct sw_payload_decoder *d, const void *payload,
         if (r < 0)
                 return r;
 
-        for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
-                const char **field = (const char **)((char *)&req + strings[i].offset);
-
-                r = cmd_string(&c, d->root, strings[i].name, strings[i].max_len, field);
-                if (r < 0)
-                        goto fail;
+        r = cmd_fields(&c, d->root, &req);
+        if (r < 0) {
+                payload__drop_tree(d);
+                return r;
         }
-        if (req.reply_to && (req.reply_to[0] == '\0' || strpbrk(req.reply_to, "+#"))) {
-                r = reject(&c, SW_REJECT_WRONG_TYPE, NULL, "reply_to",
-                           "must be a topic without wildcards");
-                goto fail;
-        }
-        r = cmd_number(&c, d->root, "days", &req.days, &req.has_days);
-        if (r < 0)
-                goto fail;
-        r = cmd_number(&c, d->root, "limit", &req.limit, &req.has_limit);
-        if (r < 0)
-                goto fail;
-        r = cmd_detectors(&c, d->root, &req);
-        if (r < 0)
-                goto fail;
         *ret = req;
         return 0;
-
-fail:
-        payload__drop_tree(d);
-        return r;
 }
