@@ -2,6 +2,10 @@
 #ifndef SW_IFOREST_H
 #define SW_IFOREST_H
 
+/* Longer than a screen (about 175 lines): the forest's memory layout (nodes, pool, flattened
+ * scoring arrays) is public so that the caller sizes and places it, and each field says which
+ * scikit-learn quantity it mirrors; that is the model's whole contract, kept in one place. */
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

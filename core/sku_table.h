@@ -2,6 +2,10 @@
 #ifndef SW_SKU_TABLE_H
 #define SW_SKU_TABLE_H
 
+/* Longer than a screen (about 210 lines) on purpose: struct sw_sku is the hot per-SKU record
+ * whose field comments are its memory budget (docs/benchmarks.md), and the table, its ring of
+ * days and its reclaiming share one probe scheme; split headers would split that layout. */
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -9,6 +9,7 @@
 
 #include "daemon/outcomes.h"
 #include "platform/clock.h"
+#include "platform/store_outcome.h"
 
 /* What an ack says about the count itself. */
 struct count_ack {

@@ -15,6 +15,7 @@
 #include "daemon/tuning_store.h"
 #include "daemon/version.h"
 #include "platform/clock.h"
+#include "platform/store_outcome.h"
 
 #define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
 

@@ -13,6 +13,7 @@
 #include "daemon/persist.h"
 #include "daemon/tuning_store.h"
 #include "platform/clock.h"
+#include "platform/store_outcome.h"
 
 /* 1 when a new episode continues a condition a person already judged, 0 not, or -errno. */
 static int suppressed(struct sw_daemon *d, enum sw_anomaly_type type, const char *sku,

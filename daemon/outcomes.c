@@ -14,6 +14,7 @@
 #include "daemon/count_judge.h"
 #include "daemon/findings.h"
 #include "platform/clock.h"
+#include "platform/store_outcome.h"
 
 #define BASELINE_DAYS 28 /* days before an episode whose sales give the SKU's normal daily rate */
 

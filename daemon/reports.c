@@ -15,6 +15,7 @@
 #include "daemon/reply.h"
 #include "daemon/outcomes.h"
 #include "platform/clock.h"
+#include "platform/store_outcome.h"
 
 #define TREND_BAND             0.25 /* a half of the window must differ by 25% ... */
 #define TREND_MIN_CHANGE       3    /* ... and by 3 anomalies to be a trend */

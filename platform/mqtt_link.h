@@ -2,6 +2,10 @@
 #ifndef SW_MQTT_LINK_H
 #define SW_MQTT_LINK_H
 
+/* Longer than a screen (about 175 lines): the one wrapper of libmosquitto, whose contract with
+ * the poll loop (events, deadlines, reconnects, QoS 1 accounting, v5 properties) is documented
+ * here rather than split over headers that would each need the rest to be understood. */
+
 /*
  * One link = one broker connection. Everything runs on the caller's thread: the caller polls
  * sw_mqtt_fd() for sw_mqtt_poll_events(), then calls sw_mqtt_service() with the revents and a

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "platform/store_internal.h"
+#include "platform/store_outcome.h"
 
 /* Prepare a one-off statement; -errno with the store's message on failure. */
 static int prepare(struct sw_store *s, const char *sql, sqlite3_stmt **ret)
