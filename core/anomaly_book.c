@@ -68,7 +68,8 @@ static uint32_t home(const struct sw_anomaly_book *b, uint8_t type, uint32_t sku
 static uint32_t probe(const struct sw_anomaly_book *b, uint8_t type, uint32_t sku)
 {
         uint32_t i = home(b, type, sku), mask = b->n_slots - 1;
-        while (b->slots[i].type != EMPTY && (b->slots[i].type != type || b->slots[i].sku_index != sku))
+        while (b->slots[i].type != EMPTY &&
+               (b->slots[i].type != type || b->slots[i].sku_index != sku))
                 i = (i + 1) & mask;
         return i;
 }
@@ -85,7 +86,8 @@ int sw_anomaly_book_find(const struct sw_anomaly_book *b, enum sw_anomaly_type t
         return 0;
 }
 
-int sw_anomaly_book_open(struct sw_anomaly_book *b, enum sw_anomaly_type type, uint32_t sku, sw_day_t since)
+int sw_anomaly_book_open(struct sw_anomaly_book *b, enum sw_anomaly_type type, uint32_t sku,
+                         sw_day_t since)
 {
         if ((unsigned)type >= SW_ANOMALY_TYPE_COUNT || sku >= b->max_skus)
                 return -EINVAL;
@@ -119,7 +121,7 @@ int sw_anomaly_book_close(struct sw_anomaly_book *b, enum sw_anomaly_type type, 
         }
         b->slots[i].type = EMPTY;
         b->count--;
-        b->open_types[sku] &= (uint8_t)~(1u << type);
+        b->open_types[sku] &= (uint8_t) ~(1u << type);
         return 0;
 }
 
@@ -131,8 +133,8 @@ static char *put_2digits(char *p, unsigned v)
         return p + 2;
 }
 
-int sw_anomaly_id(char *buf, size_t size, const char *store, enum sw_anomaly_type type, const char *sku,
-                  sw_day_t since)
+int sw_anomaly_id(char *buf, size_t size, const char *store, enum sw_anomaly_type type,
+                  const char *sku, sw_day_t since)
 {
         int y, n;
         unsigned m, d;

@@ -18,14 +18,14 @@ struct sw_episode {
 };
 
 struct sw_anomaly_book {
-        uint32_t capacity;         /* open episodes held at most */
-        uint32_t max_skus;         /* SKU indexes are below this */
-        uint32_t n_slots;          /* power of two, load factor <= 3/4 */
-        uint32_t count;            /* open episodes */
-        struct sw_episode *slots;  /* [n_slots] */
-        uint8_t *open_types;       /* [max_skus]: bit t set = an episode of type t is open; a
-                                      detector's pass over every SKU reads these in order and
-                                      probes the table only for the few with one open */
+        uint32_t capacity;        /* open episodes held at most */
+        uint32_t max_skus;        /* SKU indexes are below this */
+        uint32_t n_slots;         /* power of two, load factor <= 3/4 */
+        uint32_t count;           /* open episodes */
+        struct sw_episode *slots; /* [n_slots] */
+        uint8_t *open_types;      /* [max_skus]: bit t set = an episode of type t is open; a
+                                     detector's pass over every SKU reads these in order and
+                                     probes the table only for the few with one open */
 };
 
 /* Bytes for capacity open episodes of SKUs with indexes below max_skus; 0 if out of range. */
@@ -37,12 +37,13 @@ int sw_anomaly_book_find(const struct sw_anomaly_book *b, enum sw_anomaly_type t
                          sw_day_t *ret_since);
 /* Open an episode: 0, -EEXIST if one is open, -ENOSPC when the book is full, -EINVAL for a
  * type out of range or a SKU index not below max_skus. */
-int sw_anomaly_book_open(struct sw_anomaly_book *b, enum sw_anomaly_type type, uint32_t sku, sw_day_t since);
+int sw_anomaly_book_open(struct sw_anomaly_book *b, enum sw_anomaly_type type, uint32_t sku,
+                         sw_day_t since);
 /* Close the open episode: 0 or -ENOENT. */
 int sw_anomaly_book_close(struct sw_anomaly_book *b, enum sw_anomaly_type type, uint32_t sku);
 
 /* Write the id of an episode; returns its length or -ENOSPC. */
-int sw_anomaly_id(char *buf, size_t size, const char *store, enum sw_anomaly_type type, const char *sku,
-                  sw_day_t since);
+int sw_anomaly_id(char *buf, size_t size, const char *store, enum sw_anomaly_type type,
+                  const char *sku, sw_day_t since);
 
 #endif

@@ -136,7 +136,8 @@ int sw_rfc3339_parse(const char *s, size_t len, int64_t *ret_unix)
         }
         if (i != len)
                 return -EINVAL;
-        *ret_unix = (int64_t)sw_days_from_civil(y, mo, d) * 86400 + hh * 3600 + mi * 60 + ss - offset;
+        *ret_unix =
+            (int64_t)sw_days_from_civil(y, mo, d) * 86400 + hh * 3600 + mi * 60 + ss - offset;
         return 0;
 }
 

@@ -117,7 +117,8 @@ int sw_dedup_insert(struct sw_dedup *d, uint64_t hash)
         return 1;
 }
 
-void sw_dedup_for_each_pending(const struct sw_dedup *d, void (*fn)(void *ctx, uint64_t hash), void *ctx)
+void sw_dedup_for_each_pending(const struct sw_dedup *d, void (*fn)(void *ctx, uint64_t hash),
+                               void *ctx)
 {
         for (uint32_t k = 0; k < d->pending; k++)
                 fn(ctx, d->fifo[(d->head + d->capacity - d->pending + k) % d->capacity]);

@@ -14,13 +14,13 @@
  * collide is about 1e-10. Hashes 0 and 1 are mapped to 2 and 3.
  */
 struct sw_dedup {
-        uint32_t capacity;  /* ids held at most */
-        uint32_t n_slots;   /* index slots, power of two >= 2 x capacity */
-        uint32_t head;      /* next FIFO position to write */
-        uint32_t count;     /* ids held */
-        uint32_t pending;   /* ids inserted since the last sw_dedup_mark_persisted() */
-        uint64_t *fifo;     /* [capacity] hashes in insertion order (ring) */
-        uint32_t *slots;    /* [n_slots] index: FIFO position + 2; 0 empty, 1 deleted */
+        uint32_t capacity; /* ids held at most */
+        uint32_t n_slots;  /* index slots, power of two >= 2 x capacity */
+        uint32_t head;     /* next FIFO position to write */
+        uint32_t count;    /* ids held */
+        uint32_t pending;  /* ids inserted since the last sw_dedup_mark_persisted() */
+        uint64_t *fifo;    /* [capacity] hashes in insertion order (ring) */
+        uint32_t *slots;   /* [n_slots] index: FIFO position + 2; 0 empty, 1 deleted */
 };
 
 size_t sw_dedup_memory_size(uint32_t capacity);
@@ -32,7 +32,8 @@ bool sw_dedup_contains(const struct sw_dedup *d, uint64_t hash);
 /* Insert (no-op if present). Returns 1 if inserted, 0 if it was there. */
 int sw_dedup_insert(struct sw_dedup *d, uint64_t hash);
 /* Ids inserted since the last mark, oldest first, for persisting: calls fn for each. */
-void sw_dedup_for_each_pending(const struct sw_dedup *d, void (*fn)(void *ctx, uint64_t hash), void *ctx);
+void sw_dedup_for_each_pending(const struct sw_dedup *d, void (*fn)(void *ctx, uint64_t hash),
+                               void *ctx);
 void sw_dedup_mark_persisted(struct sw_dedup *d);
 /* Forget hash when it is the newest id inserted (a message whose effects were undone): 0 when it
  * was still pending persistence, 1 when it had been persisted already (the caller deletes the

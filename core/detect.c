@@ -105,7 +105,8 @@ static void describe_cleared(const struct sw_detector *d, struct sw_finding *f)
 }
 
 int sw_detect__transition(struct sw_detector *d, struct sw_finding *f, bool flagged, bool gone,
-                          sw_day_t new_since, sw_finding_fn fn, void *ctx, struct sw_detect_summary *sum)
+                          sw_day_t new_since, sw_finding_fn fn, void *ctx,
+                          struct sw_detect_summary *sum)
 {
         sw_day_t since;
         bool open = sw_anomaly_book_find(d->book, f->type, f->sku_index, &since) == 0;
@@ -150,14 +151,17 @@ int sw_detect__transition(struct sw_detector *d, struct sw_finding *f, bool flag
         return 0;
 }
 
-double sw_detect__scale(const struct sw_detector *d, enum sw_anomaly_type type, const struct sw_sku *s)
+double sw_detect__scale(const struct sw_detector *d, enum sw_anomaly_type type,
+                        const struct sw_sku *s)
 {
         return d->tuning ? sw_tuning_scale(d->tuning, type, s->category) : 1.0;
 }
 
 double sw_detect__sku_price(const struct sw_sku *s)
 {
-        return (s->flags & SW_SKU_HAS_PRICE) && isfinite(s->price) && s->price > 0 ? (double)s->price : 0.0;
+        return (s->flags & SW_SKU_HAS_PRICE) && isfinite(s->price) && s->price > 0
+                   ? (double)s->price
+                   : 0.0;
 }
 
 uint32_t sw_detect__fill_series(struct sw_detector *d, uint32_t index, sw_day_t as_of,
@@ -209,7 +213,9 @@ static int check_shelf_out(struct sw_detector *d, uint32_t i, const struct sw_lo
 {
         const struct sw_sku *s = sw_sku_at(d->skus, i);
         const struct sw_shelf *sh = sw_sku_shelf(d->skus, i);
-        struct sw_finding f = {.type = SW_ANOMALY_SHELF_OUT, .sku_index = i, .as_of = now_local->day,
+        struct sw_finding f = {.type = SW_ANOMALY_SHELF_OUT,
+                               .sku_index = i,
+                               .as_of = now_local->day,
                                .action = sw_anomaly_type_desc(SW_ANOMALY_SHELF_OUT)->action};
         uint32_t zero_s = sh->count == 0 ? sh->zero_open_s : 0;
         uint32_t readings = sh->count == 0 ? sh->zero_readings : 0;
@@ -218,8 +224,8 @@ static int check_shelf_out(struct sw_detector *d, uint32_t i, const struct sw_lo
                        readings >= d->shelf_out.min_readings;
         bool gone = sh->count != 0 || s->on_hand <= 0;
         double ratio = need > 0 ? (double)zero_s / need : 1.0;
-        f.stock = (struct sw_stock_evidence){.on_hand = s->on_hand, .shelf_count = sh->count,
-                                             .duration_s = zero_s};
+        f.stock = (struct sw_stock_evidence){
+            .on_hand = s->on_hand, .shelf_count = sh->count, .duration_s = zero_s};
         f.probability = 1.0 - pow(d->shelf_out.false_zero_rate, readings);
         f.score = ratio;
         f.severity = ratio >= 2 && readings >= 2 * d->shelf_out.min_readings ? SW_SEVERITY_CRITICAL
@@ -234,21 +240,28 @@ static int check_shelf_out(struct sw_detector *d, uint32_t i, const struct sw_lo
                                      sum);
 }
 
-static int check_discrepancy(struct sw_detector *d, uint32_t i, const struct sw_local_time *now_local,
-                             sw_finding_fn fn, void *ctx, struct sw_detect_summary *sum)
+static int check_discrepancy(struct sw_detector *d, uint32_t i,
+                             const struct sw_local_time *now_local, sw_finding_fn fn, void *ctx,
+                             struct sw_detect_summary *sum)
 {
         const struct sw_sku *s = sw_sku_at(d->skus, i);
         const struct sw_shelf *sh = sw_sku_shelf(d->skus, i);
-        struct sw_finding f = {.type = SW_ANOMALY_INVENTORY_DISCREPANCY, .sku_index = i,
-                               .as_of = now_local->day, .action = sw_anomaly_type_desc(SW_ANOMALY_INVENTORY_DISCREPANCY)->action};
+        struct sw_finding f = {.type = SW_ANOMALY_INVENTORY_DISCREPANCY,
+                               .sku_index = i,
+                               .as_of = now_local->day,
+                               .action =
+                                   sw_anomaly_type_desc(SW_ANOMALY_INVENTORY_DISCREPANCY)->action};
         bool negative = s->on_hand < 0;
-        uint32_t above_s = sh && sh->above_since && sh->ts > sh->above_since ? sh->ts - sh->above_since : 0;
+        uint32_t above_s =
+            sh && sh->above_since && sh->ts > sh->above_since ? sh->ts - sh->above_since : 0;
         bool above = sh && sh->above_since && sh->count > s->on_hand &&
                      above_s >= d->discrepancy.shelf_above_seconds *
                                     sw_detect__scale(d, SW_ANOMALY_INVENTORY_DISCREPANCY, s);
         int32_t shelf_count = sh ? sh->count : -1;
-        f.stock = (struct sw_stock_evidence){.on_hand = s->on_hand, .shelf_count = shelf_count,
-                                             .duration_s = above_s, .negative_book = negative};
+        f.stock = (struct sw_stock_evidence){.on_hand = s->on_hand,
+                                             .shelf_count = shelf_count,
+                                             .duration_s = above_s,
+                                             .negative_book = negative};
         f.severity = SW_SEVERITY_WARNING;
         if (negative) {
                 /* A negative book is impossible stock: the record is certainly wrong. */
@@ -261,8 +274,9 @@ static int check_discrepancy(struct sw_detector *d, uint32_t i, const struct sw_
                 f.probability = 0.9;
                 f.score = shelf_count - s->on_hand;
                 f.value = (double)(shelf_count - s->on_hand) * sw_detect__sku_price(s);
-                snprintf(f.description, sizeof(f.description), "Shelf reads %d units but book shows %d for %u h",
-                         shelf_count, s->on_hand, above_s / 3600);
+                snprintf(f.description, sizeof(f.description),
+                         "Shelf reads %d units but book shows %d for %u h", shelf_count, s->on_hand,
+                         above_s / 3600);
         }
         /* No shelf state (no sensor reported the SKU): only a negative book can be flagged. */
         uint32_t since_ts = negative ? s->book_negative_since : sh ? sh->above_since : 0;
@@ -270,7 +284,8 @@ static int check_discrepancy(struct sw_detector *d, uint32_t i, const struct sw_
         /* Gone only when the condition itself ended, not when a learnt scale raised the
          * threshold above how long it has held. */
         bool shelf_above = sh && sh->above_since && sh->count > s->on_hand;
-        return sw_detect__transition(d, &f, negative || above, !negative && !shelf_above, since, fn, ctx, sum);
+        return sw_detect__transition(d, &f, negative || above, !negative && !shelf_above, since, fn,
+                                     ctx, sum);
 }
 
 int sw_detect_stock(struct sw_detector *d, int64_t now, const struct sw_local_time *now_local,

@@ -8,9 +8,11 @@
 /* Apply a verdict to the open-episode book and report the lifecycle event, if any:
  * flagged opens (since new_since) or updates an episode; gone clears an open one. */
 int sw_detect__transition(struct sw_detector *d, struct sw_finding *f, bool flagged, bool gone,
-                          sw_day_t new_since, sw_finding_fn fn, void *ctx, struct sw_detect_summary *sum);
+                          sw_day_t new_since, sw_finding_fn fn, void *ctx,
+                          struct sw_detect_summary *sum);
 /* Evidence scale learnt for a type and the SKU's category (1 without tuning). */
-double sw_detect__scale(const struct sw_detector *d, enum sw_anomaly_type type, const struct sw_sku *s);
+double sw_detect__scale(const struct sw_detector *d, enum sw_anomaly_type type,
+                        const struct sw_sku *s);
 /* The SKU's price when known and positive, else 0. */
 double sw_detect__sku_price(const struct sw_sku *s);
 /* Fill the scratch series (sales, pushed forecasts, weekdays) for the n days before as_of:
@@ -34,8 +36,8 @@ struct sw_scaled_inputs sw_detect__ml_inputs(struct sw_detector *d, const struct
 /* Whether SKU i's explanation (the forest's contributions) can matter: an open episode, or
  * a feature past its cause's bound. When it cannot, sw_detect__ml_scaled_sku takes NULL
  * detail, contributions and fn: the SKU-day is only counted. */
-bool sw_detect__ml_scaled_explains(struct sw_detector *d, const struct sw_ml_params *p,
-                                   uint32_t i, const float *x, const struct sw_scaled_detail *dt);
+bool sw_detect__ml_scaled_explains(struct sw_detector *d, const struct sw_ml_params *p, uint32_t i,
+                                   const float *x, const struct sw_scaled_detail *dt);
 int sw_detect__ml_scaled_sku(struct sw_detector *d, const struct sw_ml_params *p,
                              struct sw_ml_run *run, uint32_t i, sw_day_t as_of, const float *x,
                              const struct sw_scaled_detail *dt, double score,

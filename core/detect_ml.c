@@ -184,9 +184,9 @@ struct count_batch {
         uint32_t n;                           /* rows held */
 };
 
-static int flush_counted(struct sw_detector *d, const struct sw_ml_params *p,
-                         struct sw_ml_run *run, sw_day_t as_of, struct count_batch *b,
-                         const struct score_moments *m, struct sw_detect_summary *sum)
+static int flush_counted(struct sw_detector *d, const struct sw_ml_params *p, struct sw_ml_run *run,
+                         sw_day_t as_of, struct count_batch *b, const struct score_moments *m,
+                         struct sw_detect_summary *sum)
 {
         double scores[ML_BATCH], sd = moments_sd(m);
         if (b->n == 0)

@@ -144,8 +144,8 @@ static void candidate_push(const struct sw_ml_params *p, struct sw_ml_run *run,
         }
 }
 
-bool sw_detect__ml_scaled_explains(struct sw_detector *d, const struct sw_ml_params *p,
-                                   uint32_t i, const float *x, const struct sw_scaled_detail *dt)
+bool sw_detect__ml_scaled_explains(struct sw_detector *d, const struct sw_ml_params *p, uint32_t i,
+                                   const float *x, const struct sw_scaled_detail *dt)
 {
         sw_day_t since;
         return sw_anomaly_book_find(d->book, SW_ANOMALY_ML_DETECTED, i, &since) == 0 ||

@@ -193,8 +193,8 @@ static void bayes__history_loglik(const struct sw_ghost_fit *f, double ret_ll[SW
                 for (unsigned k = 0; k < 7; k++) {
                         if (f->weekday_days[k] == 0)
                                 continue;
-                        double log_q = bayes__log_zero_probability(
-                            f->level * f->weekday_factor[k], phi);
+                        double log_q =
+                            bayes__log_zero_probability(f->level * f->weekday_factor[k], phi);
                         log_q = fmin(fmax(log_q, log(Q_MIN)), log(Q_MAX));
                         ll += f->weekday_zero[k] * log_q +
                               (f->weekday_days[k] - f->weekday_zero[k]) * log1p(-exp(log_q));
@@ -308,9 +308,9 @@ static double bayes__run_log_p(const struct sw_ghost_pool *pool, const struct sw
                         continue;
                 double mu = f->level * f->weekday_factor[k];
                 for (unsigned g = 0; g < SW_GHOST_DISPERSIONS; g++)
-                        run[g] += days[k] * fmax(bayes__log_zero_probability(
-                                                     mu, sw_ghost_dispersion_grid[g]),
-                                                 log(Q_MIN));
+                        run[g] += days[k] *
+                                  fmax(bayes__log_zero_probability(mu, sw_ghost_dispersion_grid[g]),
+                                       log(Q_MIN));
                 expected += days[k] * mu;
         }
         r->dispersion = 0.0;
@@ -354,8 +354,8 @@ bool sw_ghost_bayes_may_flag(const struct sw_ghost_params *p, const struct sw_gh
 {
         if (f->run_days == 0 || on_hand < (int64_t)p->min_on_hand)
                 return false;
-        bool tested = f->has_sale && f->history_days >= p->forecast.min_history_days &&
-                      f->level > 0.0;
+        bool tested =
+            f->has_sale && f->history_days >= p->forecast.min_history_days && f->level > 0.0;
         if (!f->has_sale || !tested || !(scale > 0.0))
                 return true; /* the never-sold test, or the shelf alone: evaluate decides */
         /* Each grid point's log P(0 units) is at least -mu (log1p(x) <= x), so the mixture's

@@ -10,7 +10,7 @@
 #include "core/store_calendar.h"
 
 struct sw_ingest_params {
-        int64_t max_future_seconds; /* events with ts beyond now + this are refused */
+        int64_t max_future_seconds;     /* events with ts beyond now + this are refused */
         uint16_t forecast_horizon_days; /* pushed forecasts at most this many days ahead (less
                                            than the table's forecast_days) */
         uint32_t max_shelf_gap_seconds; /* open seconds between two zero shelf readings that
@@ -22,24 +22,24 @@ struct sw_ingest_counters {
         uint64_t accepted[SW_MSG_KIND_COUNT];   /* messages applied */
         uint64_t duplicates[SW_MSG_KIND_COUNT]; /* redeliveries ignored by id */
         uint64_t rejected[SW_MSG_KIND_COUNT][SW_REJECT_REASON_COUNT]; /* refused, by reason */
-        uint64_t lines_skipped_full;   /* lines dropped because a new SKU did not fit */
-        uint64_t categories_full;      /* categories dropped because the table was full */
-        uint64_t stale_items;          /* inventory/shelf/forecast items older than what is held */
-        uint64_t shelves_full;         /* shelf readings dropped: limits.max_shelf_skus reached */
-        uint64_t sales_saturated;      /* sales lines whose day capped at 255: max_fast_skus reached */
+        uint64_t lines_skipped_full; /* lines dropped because a new SKU did not fit */
+        uint64_t categories_full;    /* categories dropped because the table was full */
+        uint64_t stale_items;        /* inventory/shelf/forecast items older than what is held */
+        uint64_t shelves_full;       /* shelf readings dropped: limits.max_shelf_skus reached */
+        uint64_t sales_saturated; /* sales lines whose day capped at 255: max_fast_skus reached */
 };
 
 struct sw_ingest {
-        struct sw_ingest_params p;          /* limits */
-        struct sw_sku_table *skus;          /* state (not owned) */
-        struct sw_dedup *dedup;             /* message ids (not owned) */
+        struct sw_ingest_params p;           /* limits */
+        struct sw_sku_table *skus;           /* state (not owned) */
+        struct sw_dedup *dedup;              /* message ids (not owned) */
         const struct sw_store_calendar *cal; /* time zone and opening hours (not owned) */
-        struct sw_ingest_counters counters; /* running totals */
-        int64_t event_clock;                /* newest event time applied (Unix s), 0 none: the
-                                               time shelf-out durations are measured to, so a
-                                               replay gives the same result as live traffic */
-        sw_day_t message_day;               /* store-local day of the message being applied (its
-                                               ts, else today): each SKU it names had an event */
+        struct sw_ingest_counters counters;  /* running totals */
+        int64_t event_clock;                 /* newest event time applied (Unix s), 0 none: the
+                                                time shelf-out durations are measured to, so a
+                                                replay gives the same result as live traffic */
+        sw_day_t message_day;                /* store-local day of the message being applied (its
+                                                ts, else today): each SKU it names had an event */
 };
 
 enum sw_ingest_outcome { SW_INGEST_ACCEPTED, SW_INGEST_DUPLICATE, SW_INGEST_REJECTED };
@@ -57,17 +57,19 @@ struct sw_ingest_result {
         uint32_t skipped_shelves_full;  /* shelf readings beyond limits.max_shelf_skus */
         int64_t event_clock_before;     /* in->event_clock before the message */
         /* cycle counts only */
-        uint32_t sku_index;             /* the counted SKU */
-        int32_t book_before;            /* book on-hand before the count */
-        int32_t adjustment;             /* counted - book_before */
-        struct sw_sku sku_before;       /* the counted SKU as it was (sw_ingest_undo_count) */
+        uint32_t sku_index;       /* the counted SKU */
+        int32_t book_before;      /* book on-hand before the count */
+        int32_t adjustment;       /* counted - book_before */
+        struct sw_sku sku_before; /* the counted SKU as it was (sw_ingest_undo_count) */
 };
 
-void sw_ingest_init(struct sw_ingest *in, const struct sw_ingest_params *p, struct sw_sku_table *skus,
-                    struct sw_dedup *dedup, const struct sw_store_calendar *cal);
+void sw_ingest_init(struct sw_ingest *in, const struct sw_ingest_params *p,
+                    struct sw_sku_table *skus, struct sw_dedup *dedup,
+                    const struct sw_store_calendar *cal);
 /* Apply a decoded message at wall-clock time now (Unix s). Rejections change nothing.
  * Returns 0 (see ret->outcome) or -errno if the calendar adapter failed. */
-int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now, struct sw_ingest_result *ret);
+int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now,
+                    struct sw_ingest_result *ret);
 /*
  * Undo an accepted cycle count, res being what sw_ingest_apply() returned for m with nothing
  * applied since: the SKU, the event clock and the message id as they were before, the count
@@ -80,6 +82,7 @@ int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now, s
 int sw_ingest_undo_count(struct sw_ingest *in, const struct sw_msg *m,
                          const struct sw_ingest_result *res);
 /* Count a message refused before it reached ingest (decode errors). */
-void sw_ingest_count_reject(struct sw_ingest *in, enum sw_msg_kind kind, enum sw_reject_reason reason);
+void sw_ingest_count_reject(struct sw_ingest *in, enum sw_msg_kind kind,
+                            enum sw_reject_reason reason);
 
 #endif

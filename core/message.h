@@ -76,17 +76,17 @@ struct sw_item {
 /* A decoded message. The caller owns items (capacity items_cap). */
 struct sw_msg {
         enum sw_msg_kind kind;
-        const char *id;      /* message id (pos, receipt, count), id_len bytes; NULL if none */
+        const char *id; /* message id (pos, receipt, count), id_len bytes; NULL if none */
         size_t id_len;
-        int64_t ts;          /* Unix seconds; valid when has_ts */
+        int64_t ts; /* Unix seconds; valid when has_ts */
         bool has_ts;
-        uint32_t n_items;    /* items used */
-        uint32_t items_cap;  /* capacity of items */
+        uint32_t n_items;   /* items used */
+        uint32_t items_cap; /* capacity of items */
         struct sw_item *items;
         /* cycle count (SW_MSG_COUNT) only: the single item holds sku and qty = counted. */
         const char *anomaly; /* optional anomaly id being answered, anomaly_len bytes */
         size_t anomaly_len;
-        const char *user;    /* optional user, user_len bytes */
+        const char *user; /* optional user, user_len bytes */
         size_t user_len;
 };
 

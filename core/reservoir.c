@@ -98,10 +98,6 @@ size_t sw_reservoir_serialized_size(const struct sw_reservoir *r)
         return SW_RESERVOIR_HEADER_SIZE + (size_t)r->count * r->dim * sizeof(float);
 }
 
-
-
-
-
 int sw_reservoir_serialize(const struct sw_reservoir *r, void *buf, size_t size)
 {
         size_t need = sw_reservoir_serialized_size(r), n = (size_t)r->count * r->dim;

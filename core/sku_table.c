@@ -9,8 +9,8 @@
 #define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
 
 /* Forecast code scale: code 2 = 0.01 units, code 255 = 10000 units. */
-#define FC_MIN   0.01
-#define FC_STEPS 253.0
+#define FC_MIN       0.01
+#define FC_STEPS     253.0
 #define FC_LOG_RANGE 13.815510557964274 /* ln(10000 / 0.01) */
 
 /* Hash slots: load factor at most 3/4 (linear probing stays short there). Not rounded up
@@ -67,7 +67,8 @@ size_t sw_sku_table_memory_size(const struct sw_sku_table_params *params)
                ALIGN8(n * sizeof(uint32_t)) + ALIGN8(reclaim_pending(&p) * sizeof(uint32_t));
 }
 
-int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *p, void *mem, size_t size)
+int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *p, void *mem,
+                      size_t size)
 {
         size_t need = sw_sku_table_memory_size(p), n;
         char *at = mem;
@@ -143,7 +144,8 @@ uint32_t sw_sku__probe(const struct sw_sku_table *t, const char *sku, size_t len
         }
 }
 
-int sw_sku_table_find(const struct sw_sku_table *t, const char *sku, size_t len, uint32_t *ret_index)
+int sw_sku_table_find(const struct sw_sku_table *t, const char *sku, size_t len,
+                      uint32_t *ret_index)
 {
         uint32_t slot;
         if (len == 0 || len > SW_SKU_MAX_LEN)
@@ -155,7 +157,8 @@ int sw_sku_table_find(const struct sw_sku_table *t, const char *sku, size_t len,
         return 0;
 }
 
-int sw_sku_table_get_or_add(struct sw_sku_table *t, const char *sku, size_t len, uint32_t *ret_index)
+int sw_sku_table_get_or_add(struct sw_sku_table *t, const char *sku, size_t len,
+                            uint32_t *ret_index)
 {
         uint32_t slot, index;
         struct sw_sku *s;
@@ -317,8 +320,8 @@ void sw_sku_advance(struct sw_sku_table *t, uint32_t index, sw_day_t day)
         if (s->last_day != SW_DAY_NONE && day <= s->last_day)
                 return;
         from = s->last_day == SW_DAY_NONE || day - s->last_day > (sw_day_t)t->p.history_days
-                       ? day - (sw_day_t)t->p.history_days + 1
-                       : s->last_day + 1;
+                   ? day - (sw_day_t)t->p.history_days + 1
+                   : s->last_day + 1;
         for (sw_day_t d = from; d <= day; d++)
                 sold_put(t, index, ring_slot(t, d), 0);
         if (s->first_day == SW_DAY_NONE)
@@ -361,7 +364,8 @@ static void window_overlap(sw_day_t from, uint32_t n, sw_day_t lo, sw_day_t hi, 
         *ret_end = (int64_t)from + n - 1 > hi ? (uint32_t)(hi - from + 1) : n;
 }
 
-void sw_sku_sold_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n, uint16_t *ret)
+void sw_sku_sold_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n,
+                        uint16_t *ret)
 {
         const struct sw_sku *s = &t->skus[index];
         const uint32_t h = t->p.history_days;
@@ -373,9 +377,11 @@ void sw_sku_sold_series(const struct sw_sku_table *t, uint32_t index, sw_day_t f
                 return;
         /* The held days: not before first_day, nor before the ring's reach. */
         sw_day_t oldest = s->last_day - (sw_day_t)h + 1;
-        window_overlap(from, n, oldest > s->first_day ? oldest : s->first_day, s->last_day, &i, &end);
+        window_overlap(from, n, oldest > s->first_day ? oldest : s->first_day, s->last_day, &i,
+                       &end);
         /* Walk the ring from the first held day, wrapping at its end. */
-        for (size_t slot = ring_slot(t, from + (sw_day_t)i); i < end; i++, slot = slot + 1 == h ? 0 : slot + 1)
+        for (size_t slot = ring_slot(t, from + (sw_day_t)i); i < end;
+             i++, slot = slot + 1 == h ? 0 : slot + 1)
                 ret[i] = fast ? fast[slot] : narrow[slot];
 }
 
@@ -387,7 +393,8 @@ static bool make_held(struct sw_sku_table *t, uint32_t index, sw_day_t day)
         if (sw_sku_day_expired(t, index, day))
                 return false;
         while (day < s->first_day) {
-                /* A late event for a day before the first one seen: those days had no data, zero. */
+                /* A late event for a day before the first one seen: those days had no data, zero.
+                 */
                 --s->first_day;
                 sold_put(t, index, ring_slot(t, s->first_day), 0);
         }
@@ -435,7 +442,8 @@ double sw_sku_pushed_forecast(const struct sw_sku_table *t, uint32_t index, sw_d
         return sw_forecast_decode(t->forecast_code[fc_at(t, index, day)]);
 }
 
-void sw_sku_pushed_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n, double *ret)
+void sw_sku_pushed_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n,
+                          double *ret)
 {
         const struct sw_sku *s = &t->skus[index];
         const uint32_t f = t->p.forecast_days;
@@ -444,7 +452,8 @@ void sw_sku_pushed_series(const struct sw_sku_table *t, uint32_t index, sw_day_t
         uint32_t i, end;
         if (s->forecast_last_day == SW_DAY_NONE)
                 return;
-        window_overlap(from, n, s->forecast_last_day - (sw_day_t)f + 1, s->forecast_last_day, &i, &end);
+        window_overlap(from, n, s->forecast_last_day - (sw_day_t)f + 1, s->forecast_last_day, &i,
+                       &end);
         const uint8_t *ring = t->forecast_code + (size_t)index * f;
         size_t slot = ring_pos(0, from + (sw_day_t)i, f);
         for (; i < end; i++, slot = slot + 1 == f ? 0 : slot + 1) {
@@ -459,9 +468,10 @@ int sw_sku_set_pushed_forecast(struct sw_sku_table *t, uint32_t index, sw_day_t 
         struct sw_sku *s = &t->skus[index];
         sw_day_t f = (sw_day_t)t->p.forecast_days;
         if (s->forecast_last_day == SW_DAY_NONE || day > s->forecast_last_day) {
-                sw_day_t from = s->forecast_last_day == SW_DAY_NONE || day - s->forecast_last_day > f
-                                        ? day - f + 1
-                                        : s->forecast_last_day + 1;
+                sw_day_t from =
+                    s->forecast_last_day == SW_DAY_NONE || day - s->forecast_last_day > f
+                        ? day - f + 1
+                        : s->forecast_last_day + 1;
                 for (sw_day_t d = from; d <= day; d++)
                         t->forecast_code[fc_at(t, index, d)] = 0;
                 s->forecast_last_day = day;
@@ -694,7 +704,8 @@ static uint32_t v2_last_event(const struct blob_head *h)
 
 static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head *h)
 {
-        if (len == 0 || (p[0] != BLOB_VERSION && p[0] != BLOB_VERSION_V3 && p[0] != BLOB_VERSION_V2))
+        if (len == 0 ||
+            (p[0] != BLOB_VERSION && p[0] != BLOB_VERSION_V3 && p[0] != BLOB_VERSION_V2))
                 return NULL;
         bool v2 = p[0] == BLOB_VERSION_V2, v3 = p[0] == BLOB_VERSION_V3;
         size_t fixed = v2 ? BLOB_FIXED_V2 : v3 ? BLOB_FIXED_V3 : BLOB_FIXED;
@@ -795,7 +806,8 @@ static void restore_rings(struct sw_sku_table *t, uint32_t index, const struct b
         }
 }
 
-int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const void *blob, size_t blob_len)
+int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const void *blob,
+                   size_t blob_len)
 {
         struct blob_head h;
         const uint8_t *p = parse_head(blob, blob_len, &h);
@@ -819,8 +831,11 @@ int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const vo
                 return r;
         restore_scalars(&t->skus[index], &h, category);
         if (h.has_shelf && sw_sku_shelf_get_or_add(t, index, &sh) == 0)
-                *sh = (struct sw_shelf){.count = (int32_t)h.shelf[0], .ts = h.shelf[1], .zero_open_s = h.shelf[2],
-                                        .above_since = h.shelf[3], .zero_since = h.shelf[4],
+                *sh = (struct sw_shelf){.count = (int32_t)h.shelf[0],
+                                        .ts = h.shelf[1],
+                                        .zero_open_s = h.shelf[2],
+                                        .above_since = h.shelf[3],
+                                        .zero_since = h.shelf[4],
                                         .zero_readings = h.shelf[5]};
         restore_rings(t, index, &h, p);
         return 0;

@@ -26,8 +26,8 @@
  * 100k SKUs x 56 days: 5.6 MB of sales, 4.3 MB of forecasts, 8.0 MB of scalars.
  */
 
-#define SW_SOLD_MAX UINT16_MAX /* daily units saturate here (fast sellers) */
-#define SW_SOLD_NARROW_MAX 255  /* ... or here, for a SKU that found the fast-seller pool full */
+#define SW_SOLD_MAX        UINT16_MAX /* daily units saturate here (fast sellers) */
+#define SW_SOLD_NARROW_MAX 255 /* ... or here, for a SKU that found the fast-seller pool full */
 
 enum sw_sku_flags {
         SW_SKU_HAS_LIST_PRICE = 1 << 0, /* price came from P/inventory */
@@ -38,34 +38,35 @@ enum sw_sku_flags {
 
 /* What the shelf sensors last said about a SKU. */
 struct sw_shelf {
-        int32_t count;          /* last shelf count */
-        uint32_t ts;            /* Unix s of the last reading */
-        uint32_t zero_open_s;   /* opening-hours seconds the shelf has read zero */
-        uint32_t above_since;   /* Unix s since the shelf has read above book, 0 if not */
-        uint32_t zero_since;    /* Unix s of the first zero reading of the current streak, 0 if not */
+        int32_t count;        /* last shelf count */
+        uint32_t ts;          /* Unix s of the last reading */
+        uint32_t zero_open_s; /* opening-hours seconds the shelf has read zero */
+        uint32_t above_since; /* Unix s since the shelf has read above book, 0 if not */
+        uint32_t zero_since;  /* Unix s of the first zero reading of the current streak, 0 if not */
         uint32_t zero_readings; /* zero readings in the current streak (0 when not at zero) */
 };
 
 struct sw_sku {
-        uint32_t key_offset;          /* NUL-terminated key in the arena */
-        uint16_t category;            /* category id, 0 = unknown */
-        uint8_t flags;                /* enum sw_sku_flags */
-        uint8_t key_len;              /* 1..SW_SKU_MAX_LEN */
-        int32_t on_hand;              /* book on-hand units */
-        float price;                  /* list price (or last price paid, see flags) */
-        uint32_t book_as_of;          /* Unix s of the inventory record on_hand was set from, 0 none */
-        sw_day_t first_day;           /* first store-local day with sales data, SW_DAY_NONE if none */
-        sw_day_t last_day;            /* newest day held by the sales ring, SW_DAY_NONE if none */
-        sw_day_t forecast_last_day;   /* newest day held by the forecast ring, SW_DAY_NONE if none */
-        uint32_t book_negative_since; /* Unix s of the event that drove the book below zero, 0 if not */
-        sw_day_t stockout_from;       /* the latest known stock-out (the book at or below 0):
-                                         its first day ... */
-        sw_day_t stockout_day;        /* ... and its newest day, SW_DAY_NONE if none; its days'
-                                         sales are censored by the ghost test */
-        uint32_t shelf;               /* index + 1 of the SKU's shelf state, 0 = no sensor seen */
-        uint32_t fast;                /* index + 1 of the SKU's 2-byte sales ring, 0 = 1-byte ring */
-        sw_day_t last_event_day;      /* newest store-local day of a message about the SKU,
-                                         SW_DAY_NONE if none (reclaiming, core/sku_reclaim.c) */
+        uint32_t key_offset; /* NUL-terminated key in the arena */
+        uint16_t category;   /* category id, 0 = unknown */
+        uint8_t flags;       /* enum sw_sku_flags */
+        uint8_t key_len;     /* 1..SW_SKU_MAX_LEN */
+        int32_t on_hand;     /* book on-hand units */
+        float price;         /* list price (or last price paid, see flags) */
+        uint32_t book_as_of; /* Unix s of the inventory record on_hand was set from, 0 none */
+        sw_day_t first_day;  /* first store-local day with sales data, SW_DAY_NONE if none */
+        sw_day_t last_day;   /* newest day held by the sales ring, SW_DAY_NONE if none */
+        sw_day_t forecast_last_day; /* newest day held by the forecast ring, SW_DAY_NONE if none */
+        uint32_t
+            book_negative_since; /* Unix s of the event that drove the book below zero, 0 if not */
+        sw_day_t stockout_from;  /* the latest known stock-out (the book at or below 0):
+                                    its first day ... */
+        sw_day_t stockout_day;   /* ... and its newest day, SW_DAY_NONE if none; its days'
+                                    sales are censored by the ghost test */
+        uint32_t shelf;          /* index + 1 of the SKU's shelf state, 0 = no sensor seen */
+        uint32_t fast;           /* index + 1 of the SKU's 2-byte sales ring, 0 = 1-byte ring */
+        sw_day_t last_event_day; /* newest store-local day of a message about the SKU,
+                                    SW_DAY_NONE if none (reclaiming, core/sku_reclaim.c) */
         struct sw_price_watch price_watch;     /* the list price it replaced and the registers'
                                                   price against it (ml_detected) */
         struct sw_receipt_watch receipt_watch; /* its largest recent receipt (ml_detected) */
@@ -100,7 +101,7 @@ struct sw_sku_table {
         uint32_t *slots;              /* [n_slots] index + 1 of the SKU, 0 = empty */
         char *arena;                  /* [key_arena_bytes] SKU keys */
         char (*categories)[SW_CATEGORY_MAX_LEN + 1]; /* [max_categories] names */
-        uint32_t *dirty;              /* [max_skus] indices of SKUs marked dirty */
+        uint32_t *dirty;                             /* [max_skus] indices of SKUs marked dirty */
         /* reclaiming a SKU slot when the table is full (core/sku_reclaim.c) */
         const uint8_t *pinned;    /* [max_skus] non-zero: never reclaim (the open-anomaly
                                      book's types per SKU), NULL: none pinned */
@@ -108,9 +109,9 @@ struct sw_sku_table {
         uint32_t reclaim_cursor;  /* where the next sweep for a reclaimable SKU starts */
         sw_day_t reclaim_dry_day; /* a whole sweep on this day found none: no sweep again
                                      until the day changes */
-        uint32_t *reclaimed; /* [min(max_skus, SW_SKU_RECLAIM_PENDING)] arena offsets of reclaimed
-                                keys whose stored state the caller has not deleted yet */
-        uint32_t n_reclaimed;     /* entries used in reclaimed */
+        uint32_t *reclaimed;  /* [min(max_skus, SW_SKU_RECLAIM_PENDING)] arena offsets of reclaimed
+                                 keys whose stored state the caller has not deleted yet */
+        uint32_t n_reclaimed; /* entries used in reclaimed */
         uint32_t arena_garbage;   /* arena bytes of reclaimed keys, deleted and unused */
         uint64_t reclaimed_total; /* SKUs reclaimed since start */
 };
@@ -120,13 +121,16 @@ struct sw_sku_table {
 /* Bytes of caller memory needed for params (0 if params are invalid). */
 size_t sw_sku_table_memory_size(const struct sw_sku_table_params *p);
 /* Initialise in place over mem. -EINVAL on bad params, -ENOBUFS if size is too small. */
-int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *p, void *mem, size_t size);
+int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *p, void *mem,
+                      size_t size);
 
 /* Index of sku, or -ENOENT. */
-int sw_sku_table_find(const struct sw_sku_table *t, const char *sku, size_t len, uint32_t *ret_index);
+int sw_sku_table_find(const struct sw_sku_table *t, const char *sku, size_t len,
+                      uint32_t *ret_index);
 /* Index of sku, adding it when new: 1 if added, 0 if found; -ENOSPC when the table or key
  * arena is full and no SKU is reclaimable (see below), -EINVAL for an empty or too long key. */
-int sw_sku_table_get_or_add(struct sw_sku_table *t, const char *sku, size_t len, uint32_t *ret_index);
+int sw_sku_table_get_or_add(struct sw_sku_table *t, const char *sku, size_t len,
+                            uint32_t *ret_index);
 static inline struct sw_sku *sw_sku_at(const struct sw_sku_table *t, uint32_t index)
 {
         return &t->skus[index];
@@ -153,9 +157,11 @@ int32_t sw_sku_sold(const struct sw_sku_table *t, uint32_t index, sw_day_t day);
 int sw_sku_add_sold(struct sw_sku_table *t, uint32_t index, sw_day_t day, uint32_t units);
 /* Units sold on days [from, from + n) into ret: days not held (unknown) read as 0, as do
  * days after last_day. */
-void sw_sku_sold_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n, uint16_t *ret);
+void sw_sku_sold_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n,
+                        uint16_t *ret);
 /* Pushed forecasts for days [from, from + n) into ret: NaN where none is held. */
-void sw_sku_pushed_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n, double *ret);
+void sw_sku_pushed_series(const struct sw_sku_table *t, uint32_t index, sw_day_t from, uint32_t n,
+                          double *ret);
 /* Pushed forecast for day, or a negative value if none is held for it. */
 double sw_sku_pushed_forecast(const struct sw_sku_table *t, uint32_t index, sw_day_t day);
 /* Hold a pushed forecast; -ERANGE when day is older than the forecast ring reaches. */
@@ -209,6 +215,7 @@ int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, si
 /* Restore a SKU from a blob (adding it). -EINVAL for a malformed blob, -ENOSPC when the
  * table is full. Rings shorter than when saved keep the newest days; shelf state that
  * no longer fits the pool is dropped (the next reading starts it again). */
-int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const void *blob, size_t blob_len);
+int sw_sku_restore(struct sw_sku_table *t, const char *sku, size_t len, const void *blob,
+                   size_t blob_len);
 
 #endif

@@ -26,7 +26,8 @@ bool sw_calendar_is_open(const struct sw_store_calendar *c, const struct sw_loca
 }
 
 /* Overlap of [from, to) seconds-of-day with day's opening hours. */
-static uint32_t open_overlap(const struct sw_store_calendar *c, sw_day_t day, uint32_t from, uint32_t to)
+static uint32_t open_overlap(const struct sw_store_calendar *c, sw_day_t day, uint32_t from,
+                             uint32_t to)
 {
         unsigned w = sw_weekday(day);
         uint32_t open = c->open_minute[w] * 60u, close = c->close_minute[w] * 60u;
@@ -36,7 +37,8 @@ static uint32_t open_overlap(const struct sw_store_calendar *c, sw_day_t day, ui
         return hi > lo ? hi - lo : 0;
 }
 
-uint32_t sw_calendar_open_seconds_between(const struct sw_store_calendar *c, const struct sw_local_time *a,
+uint32_t sw_calendar_open_seconds_between(const struct sw_store_calendar *c,
+                                          const struct sw_local_time *a,
                                           const struct sw_local_time *b)
 {
         uint64_t total = 0;

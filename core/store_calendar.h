@@ -1,4 +1,5 @@
-/* The store's calendar as core sees it: local-time conversion (adapter), opening hours, holidays. */
+/* The store's calendar as core sees it: local-time conversion (adapter), opening hours, holidays.
+ */
 #ifndef SW_STORE_CALENDAR_H
 #define SW_STORE_CALENDAR_H
 
@@ -35,7 +36,8 @@ bool sw_calendar_is_holiday(const struct sw_store_calendar *c, sw_day_t day);
 bool sw_calendar_is_open(const struct sw_store_calendar *c, const struct sw_local_time *t);
 /* Seconds of opening hours between two local times a <= b (wall-clock arithmetic: on a
  * DST-change day the hour that is skipped or repeated is not corrected for). */
-uint32_t sw_calendar_open_seconds_between(const struct sw_store_calendar *c, const struct sw_local_time *a,
+uint32_t sw_calendar_open_seconds_between(const struct sw_store_calendar *c,
+                                          const struct sw_local_time *a,
                                           const struct sw_local_time *b);
 
 #endif

@@ -7,9 +7,10 @@
 #include <string.h>
 
 static const char *const severity_names[SW_SEVERITY_COUNT] = {"info", "warning", "critical"};
-static const char *const status_names[SW_STATUS_COUNT] = {"open", "resolved", "dismissed", "cleared"};
-static const char *const action_names[SW_ACTION_COUNT] = {"cycle_count", "check_shelf", "check_price",
-                                                          "investigate"};
+static const char *const status_names[SW_STATUS_COUNT] = {"open", "resolved", "dismissed",
+                                                          "cleared"};
+static const char *const action_names[SW_ACTION_COUNT] = {"cycle_count", "check_shelf",
+                                                          "check_price", "investigate"};
 
 const char *sw_anomaly_type_name(enum sw_anomaly_type t)
 {

@@ -23,9 +23,21 @@ enum sw_anomaly_type {
 
 enum sw_severity { SW_SEVERITY_INFO, SW_SEVERITY_WARNING, SW_SEVERITY_CRITICAL, SW_SEVERITY_COUNT };
 
-enum sw_status { SW_STATUS_OPEN, SW_STATUS_RESOLVED, SW_STATUS_DISMISSED, SW_STATUS_CLEARED, SW_STATUS_COUNT };
+enum sw_status {
+        SW_STATUS_OPEN,
+        SW_STATUS_RESOLVED,
+        SW_STATUS_DISMISSED,
+        SW_STATUS_CLEARED,
+        SW_STATUS_COUNT
+};
 
-enum sw_action { SW_ACTION_CYCLE_COUNT, SW_ACTION_CHECK_SHELF, SW_ACTION_CHECK_PRICE, SW_ACTION_INVESTIGATE, SW_ACTION_COUNT };
+enum sw_action {
+        SW_ACTION_CYCLE_COUNT,
+        SW_ACTION_CHECK_SHELF,
+        SW_ACTION_CHECK_PRICE,
+        SW_ACTION_INVESTIGATE,
+        SW_ACTION_COUNT
+};
 
 /* Wire names; each returns NULL for an out-of-range value. */
 const char *sw_anomaly_type_name(enum sw_anomaly_type t);

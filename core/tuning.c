@@ -216,8 +216,6 @@ const struct sw_tuning_cell *sw_tuning_cell(const struct sw_tuning *t, enum sw_a
         return cell_at(t, type, (size_t)(category + 1));
 }
 
-
-
 /* FNV-1a, 32 bits: catches a torn or bit-flipped blob; not a defence against tampering. */
 static uint32_t fnv1a(const uint8_t *p, size_t n)
 {

@@ -31,14 +31,14 @@
  * much a day, whatever their number.
  */
 struct sw_tuning_params {
-        bool enabled;            /* learn (default true); disabled: every scale is 1.0 */
-        double target_precision; /* (0,1), default 0.5 */
-        double step;             /* (0,1], default 0.1 */
-        double min_scale;        /* (0,1], default 0.7 */
-        double max_scale;        /* [1,10], default 2.5 */
-        uint32_t min_outcomes;   /* outcomes in a cell before its scale is used, default 5 */
-        double max_daily_factor; /* [1, 10], default 1.5: a cell's scale moves at most this
-                                    factor up or down from its value at the day's start */
+        bool enabled;               /* learn (default true); disabled: every scale is 1.0 */
+        double target_precision;    /* (0,1), default 0.5 */
+        double step;                /* (0,1], default 0.1 */
+        double min_scale;           /* (0,1], default 0.7 */
+        double max_scale;           /* [1,10], default 2.5 */
+        uint32_t min_outcomes;      /* outcomes in a cell before its scale is used, default 5 */
+        double max_daily_factor;    /* [1, 10], default 1.5: a cell's scale moves at most this
+                                       factor up or down from its value at the day's start */
         double weight_scanner_user; /* [0, 1], default 1: a cycle count naming its user */
         double weight_scanner;      /* [0, 1], default 0.5: a cycle count without a user */
         double weight_command;      /* [0, 1], default 0.25: the outcome command */

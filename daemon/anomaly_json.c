@@ -164,13 +164,18 @@ int sw_anomaly_json_of_row(const struct sw_store_anomaly *a, const char *tenant,
                            char **ret_json)
 {
         struct sw_finding f = {0};
-        struct sw_anomaly_json_ctx c = {.tenant = tenant, .store = store, .id = a->id, .sku = a->sku,
-                                        .category = a->category, .detected_at = a->detected_at};
+        struct sw_anomaly_json_ctx c = {.tenant = tenant,
+                                        .store = store,
+                                        .id = a->id,
+                                        .sku = a->sku,
+                                        .category = a->category,
+                                        .detected_at = a->detected_at};
         char *json;
         if (!a->detail) {
                 json = strdup(a->payload ? a->payload : "");
         } else {
-                if (sw_anomaly_type_parse(a->type, &f.type) < 0 || sw_severity_parse(a->severity, &f.severity) < 0 ||
+                if (sw_anomaly_type_parse(a->type, &f.type) < 0 ||
+                    sw_severity_parse(a->severity, &f.severity) < 0 ||
                     sw_status_parse(a->status, &f.status) < 0 ||
                     sw_anomaly_detail_decode(a->detail, a->detail_len, f.type, &f, &c.snap) < 0)
                         return -EBADMSG;

@@ -9,12 +9,12 @@
 #include "platform/store.h"
 
 struct sw_anomaly_json_ctx {
-        const char *tenant;             /* store.tenant */
-        const char *store;              /* store.id */
-        const char *id;                 /* the anomaly id */
-        const char *sku;                /* SKU key */
-        const char *category;           /* category name, "" if unknown */
-        int64_t detected_at;            /* first detection, Unix s */
+        const char *tenant;              /* store.tenant */
+        const char *store;               /* store.id */
+        const char *id;                  /* the anomaly id */
+        const char *sku;                 /* SKU key */
+        const char *category;            /* category name, "" if unknown */
+        int64_t detected_at;             /* first detection, Unix s */
         struct sw_anomaly_snapshot snap; /* on-hand, price and ghost mode of the detection */
 };
 

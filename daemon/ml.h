@@ -11,21 +11,21 @@
 struct sw_daemon;
 
 struct sw_daemon_ml {
-        struct sw_iforest forest;       /* the model (fitted or not) */
-        struct sw_reservoir reservoir;  /* recent SKU-day feature vectors */
-        struct sw_feature_stats stats;  /* baseline of the training rows, for explanations */
-        double *category_avg;           /* [max_categories] scratch */
-        uint32_t *category_counts;      /* [max_categories] scratch */
-        double *fit_scratch;            /* [reservoir] training scores */
-        float *stats_scratch;           /* [reservoir] one feature column */
-        uint64_t *above;                /* [(max_skus + 63) / 64] scoring scratch (sw_ml_run) */
+        struct sw_iforest forest;           /* the model (fitted or not) */
+        struct sw_reservoir reservoir;      /* recent SKU-day feature vectors */
+        struct sw_feature_stats stats;      /* baseline of the training rows, for explanations */
+        double *category_avg;               /* [max_categories] scratch */
+        uint32_t *category_counts;          /* [max_categories] scratch */
+        double *fit_scratch;                /* [reservoir] training scores */
+        float *stats_scratch;               /* [reservoir] one feature column */
+        uint64_t *above;                    /* [(max_skus + 63) / 64] scoring scratch (sw_ml_run) */
         struct sw_ml_candidate *candidates; /* [max_new_per_day] the run's new alerts (scaled) */
         double *days;                       /* [4 x history_days] the run's day scratch (scaled) */
-        uint64_t next_train_ms;         /* monotonic deadline of the next training */
-        int64_t trained_at;             /* Unix s of the model in use, 0 none */
-        int64_t trained_as_of;          /* newest as_of day fed before that training, 0 none */
-        int64_t fed_as_of;              /* newest as_of day whose vectors are in the reservoir */
-        uint32_t trained_rows;          /* rows it was trained on */
+        uint64_t next_train_ms;             /* monotonic deadline of the next training */
+        int64_t trained_at;                 /* Unix s of the model in use, 0 none */
+        int64_t trained_as_of;              /* newest as_of day fed before that training, 0 none */
+        int64_t fed_as_of;     /* newest as_of day whose vectors are in the reservoir */
+        uint32_t trained_rows; /* rows it was trained on */
 };
 
 /* Bytes of the fixed block for the configured forest and reservoir. */

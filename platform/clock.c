@@ -51,9 +51,11 @@ int sw_clock_to_local(void *ctx, int64_t unix_seconds, struct sw_local_time *ret
          * date in 1901 and the event would land on a wrong day without an error. */
         if ((int64_t)t != unix_seconds || !localtime_r(&t, &tm))
                 return -EOVERFLOW;
-        ret->day = sw_days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
+        ret->day =
+            sw_days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
         ret->weekday = (uint8_t)((tm.tm_wday + 6) % 7);
-        ret->second_of_day = (uint32_t)(tm.tm_hour * 3600 + tm.tm_min * 60 + (tm.tm_sec > 59 ? 59 : tm.tm_sec));
+        ret->second_of_day =
+            (uint32_t)(tm.tm_hour * 3600 + tm.tm_min * 60 + (tm.tm_sec > 59 ? 59 : tm.tm_sec));
         return 0;
 }
 

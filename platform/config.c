@@ -768,7 +768,8 @@ static const struct config_field ghost_fields[] = {
 };
 
 static const struct config_field context_fields[] = {
-    DOUBLE_FIELD_AT("shortfall_ratio", struct sw_config_context, shortfall_ratio, 0, false, 1, true),
+    DOUBLE_FIELD_AT("shortfall_ratio", struct sw_config_context, shortfall_ratio, 0, false, 1,
+                    true),
     UINT_FIELD(struct sw_config_context, min_store_skus, 1, 10000000),
     UINT_FIELD(struct sw_config_context, min_category_skus, 1, 10000000),
     UINT_FIELD(struct sw_config_context, pos_silence_minutes, 0, 10080),
@@ -839,7 +840,8 @@ static const struct config_field detectors_fields[] = {
 static const struct config_field outcomes_fields[] = {
     UINT_FIELD(struct sw_outcome_params, material_units, 1, 1000000),
     DOUBLE_FIELD_AT("material_ratio", struct sw_outcome_params, material_ratio, 0, false, 1, false),
-    DOUBLE_FIELD_AT("prevented_days", struct sw_outcome_params, prevented_days, 0, true, 365, false),
+    DOUBLE_FIELD_AT("prevented_days", struct sw_outcome_params, prevented_days, 0, true, 365,
+                    false),
     UINT_FIELD(struct sw_outcome_params, dismiss_days, 0, 365),
     {0},
 };
@@ -1238,11 +1240,10 @@ void sw_config_defaults(struct sw_config *ret)
                                                     .min_readings = 3,
                                                     .max_gap_minutes = 120,
                                                     .false_zero_rate = 0.05};
-        d->context = (struct sw_config_context){
-            .shortfall_ratio = 0.5,
-            .min_store_skus = 20,
-            .min_category_skus = 10,
-            .pos_silence_minutes = 60};
+        d->context = (struct sw_config_context){.shortfall_ratio = 0.5,
+                                                .min_store_skus = 20,
+                                                .min_category_skus = 10,
+                                                .pos_silence_minutes = 60};
         d->discrepancy = (struct sw_config_discrepancy){.enabled = true, .shelf_above_hours = 24};
         d->ml = (struct sw_config_ml){.enabled = true,
                                       .trees = 100,

@@ -84,15 +84,15 @@ struct sw_config_limits {
         uint32_t max_items_per_message; /* lines/items in one message */
         uint32_t dedup_ids;             /* message ids remembered for deduplication */
         uint32_t max_categories;        /* distinct categories */
-        uint32_t max_shelf_skus;        /* SKUs with shelf-sensor state; readings beyond are dropped */
-        uint32_t max_fast_skus;         /* SKUs with 2-byte daily sales (a day above 255 units) */
-        uint32_t max_open_anomalies;    /* open anomalies kept; beyond, new ones are dropped */
-        uint32_t max_future_seconds;    /* event times further ahead of the clock are rejected */
-        uint32_t outbox_inflight;       /* QoS 1 publishes awaiting PUBACK */
-        uint32_t outbox_max_rows;       /* outbox rows kept while HQ is unreachable */
-        uint32_t device_rate_per_second; /* messages per second per device (token refill) */
-        uint32_t device_burst;          /* messages a device may send at once (bucket size) */
-        uint32_t max_devices;           /* device buckets; idle ones are reused, else shared */
+        uint32_t max_shelf_skus;     /* SKUs with shelf-sensor state; readings beyond are dropped */
+        uint32_t max_fast_skus;      /* SKUs with 2-byte daily sales (a day above 255 units) */
+        uint32_t max_open_anomalies; /* open anomalies kept; beyond, new ones are dropped */
+        uint32_t max_future_seconds; /* event times further ahead of the clock are rejected */
+        uint32_t outbox_inflight;    /* QoS 1 publishes awaiting PUBACK */
+        uint32_t outbox_max_rows;    /* outbox rows kept while HQ is unreachable */
+        uint32_t device_rate_per_second;  /* messages per second per device (token refill) */
+        uint32_t device_burst;            /* messages a device may send at once (bucket size) */
+        uint32_t max_devices;             /* device buckets; idle ones are reused, else shared */
         uint32_t command_rate_per_second; /* requests per second per command name */
         uint32_t command_burst;           /* requests of one command name at once (bucket size) */
 };
@@ -106,21 +106,21 @@ struct sw_config_ghost {
 
 /* detectors.context: days that are evidence about the store or its feed, not a SKU. */
 struct sw_config_context {
-        double shortfall_ratio;     /* a day below this share of a usual day's selling SKUs is
-                                       a shortfall of the store (or a category); 0 = off */
-        uint32_t min_store_skus;    /* the store test needs a usual day of this many SKUs */
-        uint32_t min_category_skus; /* a category's test needs this many */
+        double shortfall_ratio;       /* a day below this share of a usual day's selling SKUs is
+                                         a shortfall of the store (or a category); 0 = off */
+        uint32_t min_store_skus;      /* the store test needs a usual day of this many SKUs */
+        uint32_t min_category_skus;   /* a category's test needs this many */
         uint32_t pos_silence_minutes; /* no POS for this long in opening hours: the feed is
                                          silent (health, P/summary, P/status); 0 = off */
 };
 
 /* detectors.shelf_out */
 struct sw_config_shelf_out {
-        bool enabled;            /* raise shelf_out from shelf sensors */
-        uint32_t zero_minutes;   /* shelf reads zero this long (between zero readings), 1..10080 */
-        uint32_t min_readings;   /* ... at this many consecutive zero readings, 1..1000 */
+        bool enabled;             /* raise shelf_out from shelf sensors */
+        uint32_t zero_minutes;    /* shelf reads zero this long (between zero readings), 1..10080 */
+        uint32_t min_readings;    /* ... at this many consecutive zero readings, 1..1000 */
         uint32_t max_gap_minutes; /* open minutes between two zero readings counted at most */
-        double false_zero_rate;  /* share of readings a sensor wrongly reports as 0, (0, 1) */
+        double false_zero_rate;   /* share of readings a sensor wrongly reports as 0, (0, 1) */
 };
 
 /* detectors.discrepancy */
@@ -131,17 +131,17 @@ struct sw_config_discrepancy {
 
 /* detectors.ml: the Isolation Forest (ml_detected) */
 struct sw_config_ml {
-        bool enabled;                  /* train and score the forest */
-        uint32_t trees;                /* trees in the forest, 1..1000 */
-        uint32_t samples;              /* rows sampled per tree (psi), 2..4096 */
-        double contamination;          /* share of training rows above the threshold, (0, 0.5] */
-        uint32_t train_interval_hours; /* retrain this often, 1..168 */
-        uint32_t reservoir;            /* recent SKU-day vectors kept for training, 64..1000000 */
-        double warning_sigma;          /* z-score of a day's anomaly score for warning */
-        double critical_sigma;         /* z-score for critical, >= warning_sigma */
-        uint32_t seed;                 /* PRNG seed: the same data and seed give the same model */
-        enum sw_feature_set features;  /* what the forest learns from: scaled, or the seed's 8 */
-        uint32_t max_new_per_day;      /* scaled: new ML alerts a day at most, 1..100000 */
+        bool enabled;                    /* train and score the forest */
+        uint32_t trees;                  /* trees in the forest, 1..1000 */
+        uint32_t samples;                /* rows sampled per tree (psi), 2..4096 */
+        double contamination;            /* share of training rows above the threshold, (0, 0.5] */
+        uint32_t train_interval_hours;   /* retrain this often, 1..168 */
+        uint32_t reservoir;              /* recent SKU-day vectors kept for training, 64..1000000 */
+        double warning_sigma;            /* z-score of a day's anomaly score for warning */
+        double critical_sigma;           /* z-score for critical, >= warning_sigma */
+        uint32_t seed;                   /* PRNG seed: the same data and seed give the same model */
+        enum sw_feature_set features;    /* what the forest learns from: scaled, or the seed's 8 */
+        uint32_t max_new_per_day;        /* scaled: new ML alerts a day at most, 1..100000 */
         struct sw_ml_cause_params cause; /* scaled: the bounds of an actionable cause */
         double critical_strength;        /* scaled: critical needs the cause this far past its
                                             bound (and critical_sigma), >= 1 */
@@ -154,7 +154,7 @@ struct sw_config_detectors {
         struct sw_config_shelf_out shelf_out;     /* empty shelf */
         struct sw_config_context context;         /* store-wide closed and shortfall days */
         struct sw_config_discrepancy discrepancy; /* shelf vs book */
-        struct sw_config_ml ml;                  /* Isolation Forest */
+        struct sw_config_ml ml;                   /* Isolation Forest */
 };
 
 /* Section devices: which devices are trusted for what. */
@@ -166,12 +166,13 @@ struct sw_config_devices {
 
 /* Section summary: the retained P/summary to HQ. */
 struct sw_config_summary {
-        uint32_t interval_seconds; /* publish this often (and after each detection run), 10..86400 */
+        uint32_t
+            interval_seconds; /* publish this often (and after each detection run), 10..86400 */
 };
 
 /* Section log. */
 struct sw_config_log {
-        enum sw_log_level level; /* messages less important than this are dropped */
+        enum sw_log_level level;       /* messages less important than this are dropped */
         uint32_t max_findings_per_run; /* new anomalies logged one by one per detector run */
 };
 

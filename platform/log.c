@@ -18,8 +18,11 @@ int sw_log_level_parse(const char *s, enum sw_log_level *ret)
         static const struct {
                 const char *name;
                 enum sw_log_level level;
-        } names[] = {{"err", SW_LOG_ERR},     {"warning", SW_LOG_WARNING}, {"notice", SW_LOG_NOTICE},
-                     {"info", SW_LOG_INFO},   {"debug", SW_LOG_DEBUG}};
+        } names[] = {{"err", SW_LOG_ERR},
+                     {"warning", SW_LOG_WARNING},
+                     {"notice", SW_LOG_NOTICE},
+                     {"info", SW_LOG_INFO},
+                     {"debug", SW_LOG_DEBUG}};
         for (size_t i = 0; s && i < sizeof(names) / sizeof(names[0]); i++) {
                 if (strcmp(s, names[i].name) == 0) {
                         *ret = names[i].level;

@@ -6,7 +6,13 @@
 #include <stdint.h>
 
 /* syslog priorities, as sd-daemon(3) prefixes use them. */
-enum sw_log_level { SW_LOG_ERR = 3, SW_LOG_WARNING = 4, SW_LOG_NOTICE = 5, SW_LOG_INFO = 6, SW_LOG_DEBUG = 7 };
+enum sw_log_level {
+        SW_LOG_ERR = 3,
+        SW_LOG_WARNING = 4,
+        SW_LOG_NOTICE = 5,
+        SW_LOG_INFO = 6,
+        SW_LOG_DEBUG = 7
+};
 
 /* Messages above this level (less important) are dropped. Default SW_LOG_INFO. */
 void sw_log_set_level(enum sw_log_level max);

@@ -63,7 +63,7 @@ struct sw_mqtt_options {
         uint32_t session_expiry_s;     /* MQTT v5 session expiry when !clean_start */
         uint64_t jitter_seed;          /* seed of the jitter PRNG; 0 = seed from getrandom() */
         uint32_t connect_timeout_ms;   /* wait for CONNACK; 0 = SW_MQTT_CONNECT_TIMEOUT_MS */
-        uint32_t max_reads;            /* packets read per sw_mqtt_service(); 0 = SW_MQTT_MAX_READS */
+        uint32_t max_reads; /* packets read per sw_mqtt_service(); 0 = SW_MQTT_MAX_READS */
 };
 
 /* MQTT v5 request/response properties, and how a message was delivered. */

@@ -661,7 +661,8 @@ static const void *store_column_blob(sqlite3_stmt *st, int i, size_t *ret_len)
 
 /* Step st to the end, calling row(st, arg) for each row: returns the rows seen, the first
  * negative row() result (which stops the walk), or -errno; releases st either way. */
-static int store_walk(struct sw_store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *arg), void *arg)
+static int store_walk(struct sw_store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *arg),
+                      void *arg)
 {
         int rc, r = 0, n = 0;
 
@@ -812,7 +813,9 @@ int sw_store_put_anomaly(struct sw_store *s, const struct sw_store_anomaly *a)
         rc = rc ? rc : sqlite3_bind_double(st, 12, a->probability);
         rc = rc ? rc : sqlite3_bind_double(st, 13, a->value);
         rc = rc ? rc : store_bind_text(st, 14, a->detail || !a->payload ? "" : a->payload);
-        rc = rc ? rc : (a->detail ? store_bind_blob(st, 15, a->detail, a->detail_len) : sqlite3_bind_null(st, 15));
+        rc = rc ? rc
+                : (a->detail ? store_bind_blob(st, 15, a->detail, a->detail_len)
+                             : sqlite3_bind_null(st, 15));
         if (rc != SQLITE_OK)
                 return store_bind_check(s, st, rc);
         return store_run(s, st);
@@ -970,8 +973,8 @@ int sw_store_outbox_add(struct sw_store *s, const char *topic, const char *msg_i
         return outbox_insert(s, st, rc, ret_seq);
 }
 
-int sw_store_outbox_add_anomaly(struct sw_store *s, const char *topic, const char *anomaly_id, int64_t created,
-                                int64_t *ret_seq)
+int sw_store_outbox_add_anomaly(struct sw_store *s, const char *topic, const char *anomaly_id,
+                                int64_t created, int64_t *ret_seq)
 {
         sqlite3_stmt *st;
         int rc;
@@ -1246,7 +1249,8 @@ int sw_store_quarantine(const char *path, int64_t now, char *ret_new_path, size_
         return 0;
 }
 
-int sw_store_inbox_add(struct sw_store *s, int kind, const char *topic, const void *payload, size_t len)
+int sw_store_inbox_add(struct sw_store *s, int kind, const char *topic, const void *payload,
+                       size_t len)
 {
         sqlite3_stmt *st;
         int rc;
@@ -1264,8 +1268,9 @@ int sw_store_inbox_add(struct sw_store *s, int kind, const char *topic, const vo
 }
 
 struct inbox_walk {
-        int (*cb)(void *ctx, int kind, const char *topic, const void *payload, size_t len); /* caller's */
-        void *ctx;                                                                      /* its context */
+        int (*cb)(void *ctx, int kind, const char *topic, const void *payload,
+                  size_t len); /* caller's */
+        void *ctx;             /* its context */
 };
 
 static int inbox_row(sqlite3_stmt *st, void *arg)
@@ -1274,11 +1279,13 @@ static int inbox_row(sqlite3_stmt *st, void *arg)
         size_t len;
         const void *b = store_column_blob(st, 2, &len);
 
-        return w->cb(w->ctx, sqlite3_column_int(st, 0), (const char *)sqlite3_column_text(st, 1), b, len);
+        return w->cb(w->ctx, sqlite3_column_int(st, 0), (const char *)sqlite3_column_text(st, 1), b,
+                     len);
 }
 
 int sw_store_inbox_load(struct sw_store *s,
-                        int (*cb)(void *ctx, int kind, const char *topic, const void *payload, size_t len),
+                        int (*cb)(void *ctx, int kind, const char *topic, const void *payload,
+                                  size_t len),
                         void *ctx)
 {
         struct inbox_walk w = {.cb = cb, .ctx = ctx};
@@ -1315,7 +1322,8 @@ int sw_store__fail_msg(struct sw_store *s, int r, const char *msg)
         return store_fail_msg(s, r, msg);
 }
 
-int sw_store__walk(struct sw_store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *arg), void *arg)
+int sw_store__walk(struct sw_store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *arg),
+                   void *arg)
 {
         return store_walk(s, st, row, arg);
 }

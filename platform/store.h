@@ -143,17 +143,18 @@ int sw_store_outbox_add(struct sw_store *s, const char *topic, const char *msg_i
 /* An outbox row standing for the anomaly anomaly_id (not retained): it is sent with the
  * anomaly as it is when it is sent, so a detection run writes each anomaly once. Written in
  * the transaction that wrote the anomaly. -EINVAL: topic/anomaly_id NULL. */
-int sw_store_outbox_add_anomaly(struct sw_store *s, const char *topic, const char *anomaly_id, int64_t created,
-                                int64_t *ret_seq);
+int sw_store_outbox_add_anomaly(struct sw_store *s, const char *topic, const char *anomaly_id,
+                                int64_t created, int64_t *ret_seq);
 /* An undelivered outbox row. */
 struct sw_store_outbox_row {
-        int64_t seq;                            /* outbox sequence */
-        const char *topic;                      /* MQTT topic */
-        const char *msg_id;                     /* message id (an anomaly row: the anomaly id) */
-        const void *payload;                    /* the message; "" for a row standing for an anomaly */
-        size_t len;                             /* its bytes */
-        int retain;                             /* publish retained */
-        const struct sw_store_anomaly *anomaly; /* a row standing for an anomaly: it, now; else NULL */
+        int64_t seq;         /* outbox sequence */
+        const char *topic;   /* MQTT topic */
+        const char *msg_id;  /* message id (an anomaly row: the anomaly id) */
+        const void *payload; /* the message; "" for a row standing for an anomaly */
+        size_t len;          /* its bytes */
+        int retain;          /* publish retained */
+        const struct sw_store_anomaly
+            *anomaly; /* a row standing for an anomaly: it, now; else NULL */
 };
 /* Undelivered rows with seq > after_seq, ascending, at most limit (0 = no limit); a row of
  * sw_store_outbox_add_anomaly whose anomaly does not exist is skipped. Returns the count. */
@@ -189,10 +190,12 @@ int sw_store_quarantine(const char *path, int64_t now, char *ret_new_path, size_
  * survives the process being killed; sw_store_commit_durable() makes it survive power loss).
  * The daemon now keeps its inbox in a file (platform/inbox_file.h) and only replays and clears
  * rows an older version left here; the table stays (migrations only add). */
-int sw_store_inbox_add(struct sw_store *s, int kind, const char *topic, const void *payload, size_t len);
+int sw_store_inbox_add(struct sw_store *s, int kind, const char *topic, const void *payload,
+                       size_t len);
 /* Rows in arrival order. Returns the count, or what a negative cb returned. */
 int sw_store_inbox_load(struct sw_store *s,
-                        int (*cb)(void *ctx, int kind, const char *topic, const void *payload, size_t len),
+                        int (*cb)(void *ctx, int kind, const char *topic, const void *payload,
+                                  size_t len),
                         void *ctx);
 /* Delete every row (in the group commit's transaction). Returns how many. */
 int sw_store_inbox_clear(struct sw_store *s);

@@ -13,6 +13,7 @@ int sw_store__fail(struct sw_store *s, int rc);
 /* Record msg and return r. */
 int sw_store__fail_msg(struct sw_store *s, int r, const char *msg);
 /* Step st to the end calling row() per row; resets st. Returns the rows seen or -errno. */
-int sw_store__walk(struct sw_store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *arg), void *arg);
+int sw_store__walk(struct sw_store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *arg),
+                   void *arg);
 
 #endif

@@ -25,8 +25,8 @@ static int bind_text(sqlite3_stmt *st, int i, const char *t)
 }
 
 /* Run a prepared statement over its rows with row(), then finalize it. */
-static int walk_once(struct sw_store *s, sqlite3_stmt *st, int rc, int (*row)(sqlite3_stmt *st, void *arg),
-                     void *arg)
+static int walk_once(struct sw_store *s, sqlite3_stmt *st, int rc,
+                     int (*row)(sqlite3_stmt *st, void *arg), void *arg)
 {
         int r = rc == SQLITE_OK ? sw_store__walk(s, st, row, arg) : sw_store__fail(s, rc);
         sqlite3_finalize(st);
@@ -48,11 +48,12 @@ int sw_store_put_outcome(struct sw_store *s, const struct sw_store_outcome *o)
         if (!s || !o || !o->id || !o->anomaly || !o->type || !o->sku || !o->outcome || !o->source ||
             !o->payload)
                 return -EINVAL;
-        r = prepare(s,
-                    "INSERT INTO outcome(id, anomaly, seq, type, sku, outcome, source, count_id, ts, "
-                    "value_recovered, prevented_value, payload) "
-                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                    &st);
+        r = prepare(
+            s,
+            "INSERT INTO outcome(id, anomaly, seq, type, sku, outcome, source, count_id, ts, "
+            "value_recovered, prevented_value, payload) "
+            "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            &st);
         if (r < 0)
                 return r;
         rc = bind_text(st, 1, o->id);
@@ -93,7 +94,8 @@ int sw_store_outcome_history(struct sw_store *s, const char *anomaly, uint32_t *
 
         if (!s || !anomaly || !ret_count || !ret_first_ts)
                 return -EINVAL;
-        r = prepare(s, "SELECT count(*), coalesce(min(ts), 0) FROM outcome WHERE anomaly = ?1", &st);
+        r = prepare(s, "SELECT count(*), coalesce(min(ts), 0) FROM outcome WHERE anomaly = ?1",
+                    &st);
         if (r < 0)
                 return r;
         r = walk_once(s, st, bind_text(st, 1, anomaly), history_row, &h);
@@ -131,7 +133,8 @@ int sw_store_outcome_of_count(struct sw_store *s, const char *count_id, char *bu
 
         if (!s || !count_id || !buf || size == 0)
                 return -EINVAL;
-        r = prepare(s, "SELECT payload FROM outcome WHERE count_id = ?1 ORDER BY rowid LIMIT 1", &st);
+        r = prepare(s, "SELECT payload FROM outcome WHERE count_id = ?1 ORDER BY rowid LIMIT 1",
+                    &st);
         if (r < 0)
                 return r;
         r = walk_once(s, st, bind_text(st, 1, count_id), copy_row, &c);

@@ -39,7 +39,7 @@ int sw_store_outcome_exists_since(struct sw_store *s, const char *type, const ch
 int sw_store_outcome_any(struct sw_store *s);
 /* An anomaly with the outcome facts the metrics need. */
 struct sw_store_metrics_row {
-        const char *type;         /* wire names */
+        const char *type; /* wire names */
         const char *severity;
         const char *status;
         const char *sku;          /* SKU key */

@@ -37,8 +37,11 @@ int main(int argc, char **argv)
         uint32_t n = (uint32_t)strtoul(argv[2], NULL, 10);
         uint16_t h = (uint16_t)strtoul(argv[3], NULL, 10);
         /* The daemon's defaults: a 43-day forecast ring, 20000 SKUs with shelf sensors. */
-        struct sw_sku_table_params p = {.max_skus = n, .history_days = h, .forecast_days = 43,
-                                        .max_categories = 64, .max_shelves = 20000};
+        struct sw_sku_table_params p = {.max_skus = n,
+                                        .history_days = h,
+                                        .forecast_days = 43,
+                                        .max_categories = 64,
+                                        .max_shelves = 20000};
         size_t size = sw_sku_table_memory_size(&p);
         void *mem = calloc(1, size);
         if (!mem || sw_sku_table_init(&t, &p, mem, size) < 0 || h > 366) {
@@ -77,7 +80,8 @@ int main(int argc, char **argv)
                 s->flags |= SW_SKU_HAS_PRICE | SW_SKU_HAS_LIST_PRICE | SW_SKU_HAS_BOOK;
                 uint32_t rate = next_u32() % 20;
                 if (csv)
-                        fprintf(csv, "%s,%s,%d,%.2f,%.1f", sku, cat, s->on_hand, (double)s->price, rate + 0.5);
+                        fprintf(csv, "%s,%s,%d,%.2f,%.1f", sku, cat, s->on_hand, (double)s->price,
+                                rate + 0.5);
                 for (sw_day_t d = today - h; d < today; d++) {
                         uint32_t sold = rate ? next_u32() % (2 * rate + 1) : next_u32() % 2;
                         sw_sku_add_sold(&t, idx, d, sold);
@@ -94,7 +98,8 @@ int main(int argc, char **argv)
                         *sh = (struct sw_shelf){.count = 3, .ts = (uint32_t)sw_clock_now() - 600};
                 int len = sw_sku_serialize(&t, idx, blob, sizeof(blob));
                 if (len < 0 || sw_store_put_sku(store, sku, blob, (size_t)len) < 0) {
-                        fprintf(stderr, "bench_state_gen: cannot write %s: %s\n", sku, sw_store_errmsg(store));
+                        fprintf(stderr, "bench_state_gen: cannot write %s: %s\n", sku,
+                                sw_store_errmsg(store));
                         return 1;
                 }
         }

@@ -78,12 +78,16 @@ static uint32_t rng_next(void)
 
 static void usage(void)
 {
-        fprintf(stderr,
-                "usage: loadgen [-h HOST] -p PORT [--prefix P] [--messages N] [--lines L] [--skus S]\n"
-                "               [--registers R] [--shelf-every K] [--max-inflight W] [--run ID] [--ts UNIX]\n"
-                "               [--seed N]\n"
-                "  publishes N messages (POS, and every K-th a shelf reading when K > 0) at QoS 1 with\n"
-                "  at most W awaiting PUBACK; prints messages/s and lines/s when all are acknowledged\n");
+        fprintf(
+            stderr,
+            "usage: loadgen [-h HOST] -p PORT [--prefix P] [--messages N] [--lines L] [--skus S]\n"
+            "               [--registers R] [--shelf-every K] [--max-inflight W] [--run ID] [--ts "
+            "UNIX]\n"
+            "               [--seed N]\n"
+            "  publishes N messages (POS, and every K-th a shelf reading when K > 0) at QoS 1 "
+            "with\n"
+            "  at most W awaiting PUBACK; prints messages/s and lines/s when all are "
+            "acknowledged\n");
 }
 
 int main(int argc, char **argv)
@@ -93,30 +97,62 @@ int main(int argc, char **argv)
         uint32_t lines = 5, skus = 1000, registers = 8, shelf_every = 0, max_inflight = 64;
         int port = 0;
         long long ts = (long long)time(NULL);
-        static const struct option opts[] = {
-            {"host", required_argument, NULL, 'h'},       {"port", required_argument, NULL, 'p'},
-            {"prefix", required_argument, NULL, 'P'},     {"messages", required_argument, NULL, 'n'},
-            {"lines", required_argument, NULL, 'l'},      {"skus", required_argument, NULL, 's'},
-            {"registers", required_argument, NULL, 'r'},  {"shelf-every", required_argument, NULL, 'k'},
-            {"max-inflight", required_argument, NULL, 'w'}, {"run", required_argument, NULL, 'i'},
-            {"ts", required_argument, NULL, 't'},         {"seed", required_argument, NULL, 'S'},
-            {"help", no_argument, NULL, '?'},             {NULL, 0, NULL, 0}};
+        static const struct option opts[] = {{"host", required_argument, NULL, 'h'},
+                                             {"port", required_argument, NULL, 'p'},
+                                             {"prefix", required_argument, NULL, 'P'},
+                                             {"messages", required_argument, NULL, 'n'},
+                                             {"lines", required_argument, NULL, 'l'},
+                                             {"skus", required_argument, NULL, 's'},
+                                             {"registers", required_argument, NULL, 'r'},
+                                             {"shelf-every", required_argument, NULL, 'k'},
+                                             {"max-inflight", required_argument, NULL, 'w'},
+                                             {"run", required_argument, NULL, 'i'},
+                                             {"ts", required_argument, NULL, 't'},
+                                             {"seed", required_argument, NULL, 'S'},
+                                             {"help", no_argument, NULL, '?'},
+                                             {NULL, 0, NULL, 0}};
         int c;
         while ((c = getopt_long(argc, argv, "h:p:", opts, NULL)) != -1) {
                 switch (c) {
-                case 'h': host = optarg; break;
-                case 'p': port = atoi(optarg); break;
-                case 'P': prefix = optarg; break;
-                case 'n': messages = strtoull(optarg, NULL, 10); break;
-                case 'l': lines = (uint32_t)strtoul(optarg, NULL, 10); break;
-                case 's': skus = (uint32_t)strtoul(optarg, NULL, 10); break;
-                case 'r': registers = (uint32_t)strtoul(optarg, NULL, 10); break;
-                case 'k': shelf_every = (uint32_t)strtoul(optarg, NULL, 10); break;
-                case 'w': max_inflight = (uint32_t)strtoul(optarg, NULL, 10); break;
-                case 'i': run = optarg; break;
-                case 't': ts = strtoll(optarg, NULL, 10); break;
-                case 'S': seed = strtoull(optarg, NULL, 10); break;
-                default: usage(); return 2;
+                case 'h':
+                        host = optarg;
+                        break;
+                case 'p':
+                        port = atoi(optarg);
+                        break;
+                case 'P':
+                        prefix = optarg;
+                        break;
+                case 'n':
+                        messages = strtoull(optarg, NULL, 10);
+                        break;
+                case 'l':
+                        lines = (uint32_t)strtoul(optarg, NULL, 10);
+                        break;
+                case 's':
+                        skus = (uint32_t)strtoul(optarg, NULL, 10);
+                        break;
+                case 'r':
+                        registers = (uint32_t)strtoul(optarg, NULL, 10);
+                        break;
+                case 'k':
+                        shelf_every = (uint32_t)strtoul(optarg, NULL, 10);
+                        break;
+                case 'w':
+                        max_inflight = (uint32_t)strtoul(optarg, NULL, 10);
+                        break;
+                case 'i':
+                        run = optarg;
+                        break;
+                case 't':
+                        ts = strtoll(optarg, NULL, 10);
+                        break;
+                case 'S':
+                        seed = strtoull(optarg, NULL, 10);
+                        break;
+                default:
+                        usage();
+                        return 2;
                 }
         }
         if (port <= 0 || port > 65535 || lines == 0 || lines > 256 || skus == 0 || registers == 0 ||
@@ -126,7 +162,8 @@ int main(int argc, char **argv)
         }
         char run_buf[32];
         if (!run) {
-                snprintf(run_buf, sizeof(run_buf), "lg%lx%x", (unsigned long)time(NULL), (unsigned)getpid());
+                snprintf(run_buf, sizeof(run_buf), "lg%lx%x", (unsigned long)time(NULL),
+                         (unsigned)getpid());
                 run = run_buf;
         }
         rng_state ^= seed * 0xbf58476d1ce4e5b9ull;
@@ -171,13 +208,15 @@ int main(int argc, char **argv)
                                 snprintf(topic, sizeof(topic), "%s/pos/reg%u", prefix,
                                          (unsigned)(n % registers));
                                 len = snprintf(payload, sizeof(payload),
-                                               "{\"id\":\"%s-%" PRIu64 "\",\"ts\":%lld,\"lines\":[", run, n, ts);
+                                               "{\"id\":\"%s-%" PRIu64 "\",\"ts\":%lld,\"lines\":[",
+                                               run, n, ts);
                                 for (uint32_t l = 0; l < lines; l++) {
                                         uint32_t p = rng_next() % 2000;
-                                        len += snprintf(payload + len, sizeof(payload) - (size_t)len,
-                                                        "%s{\"sku\":\"SKU%07u\",\"qty\":%u,\"price\":%u.%02u}",
-                                                        l ? "," : "", rng_next() % skus, 1 + rng_next() % 3,
-                                                        p / 100, p % 100);
+                                        len += snprintf(
+                                            payload + len, sizeof(payload) - (size_t)len,
+                                            "%s{\"sku\":\"SKU%07u\",\"qty\":%u,\"price\":%u.%02u}",
+                                            l ? "," : "", rng_next() % skus, 1 + rng_next() % 3,
+                                            p / 100, p % 100);
                                 }
                                 len += snprintf(payload + len, sizeof(payload) - (size_t)len, "]}");
                                 pos_msgs++;
@@ -191,8 +230,9 @@ int main(int argc, char **argv)
                         g.sent++;
                         g.inflight++;
                 }
-                struct pollfd pfd = {.fd = mosquitto_socket(g.mosq),
-                                     .events = (short)(POLLIN | (mosquitto_want_write(g.mosq) ? POLLOUT : 0))};
+                struct pollfd pfd = {
+                    .fd = mosquitto_socket(g.mosq),
+                    .events = (short)(POLLIN | (mosquitto_want_write(g.mosq) ? POLLOUT : 0))};
                 if (poll(&pfd, 1, 1000) < 0 && errno != EINTR)
                         break;
                 if (pfd.revents & (POLLIN | POLLERR | POLLHUP))
@@ -203,8 +243,9 @@ int main(int argc, char **argv)
         }
         end = now_s();
         if (g.acked < messages) {
-                fprintf(stderr, "loadgen: connection lost after %" PRIu64 " of %" PRIu64 " PUBACKs\n", g.acked,
-                        messages);
+                fprintf(stderr,
+                        "loadgen: connection lost after %" PRIu64 " of %" PRIu64 " PUBACKs\n",
+                        g.acked, messages);
                 return 1;
         }
         mosquitto_disconnect(g.mosq);
@@ -212,8 +253,8 @@ int main(int argc, char **argv)
         mosquitto_destroy(g.mosq);
         mosquitto_lib_cleanup();
         double secs = end - start;
-        printf("loadgen: run=%s messages=%" PRIu64 " pos=%" PRIu64 " shelf=%" PRIu64 " lines=%" PRIu64
-               " seconds=%.3f msgs_per_s=%.0f lines_per_s=%.0f\n",
+        printf("loadgen: run=%s messages=%" PRIu64 " pos=%" PRIu64 " shelf=%" PRIu64
+               " lines=%" PRIu64 " seconds=%.3f msgs_per_s=%.0f lines_per_s=%.0f\n",
                run, messages, pos_msgs, shelf_msgs, pos_lines, secs, (double)messages / secs,
                (double)pos_lines / secs);
         return 0;

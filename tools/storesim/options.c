@@ -19,7 +19,7 @@ enum sim_opt_kind {
         SIM_OPT_REAL,
         SIM_OPT_DATE,
         SIM_OPT_FLAG,
-        SIM_OPT_WEEKDAY, /* repeatable: sets a bit per weekday */
+        SIM_OPT_WEEKDAY,  /* repeatable: sets a bit per weekday */
         SIM_OPT_DAY_INDEX /* repeatable: adds a day index to a list */
 };
 

@@ -14,24 +14,24 @@
 
 struct mosquitto;
 
-#define SIM_COUNT_SEC      (7 * 3600)        /* inventory records and cycle counts */
-#define SIM_RECEIPT_SEC    (7 * 3600 + 1800) /* deliveries, before opening */
-#define SIM_OPEN_SEC       (8 * 3600)
-#define SIM_CLOSE_SEC      (21 * 3600)
-#define SIM_REGISTERS      4
-#define SIM_SENSORS        4
-#define SIM_FORECAST_DAYS  7
-#define SIM_CONNECT_MS     5000  /* first connection */
-#define SIM_RECONNECT_MS   30000 /* a lost connection */
-#define SIM_LATE_DELIVERY  0.05  /* share of orders that arrive 3..5 days late */
-#define SIM_TOPIC_MAX      512
-#define SIM_MAX_CATEGORIES 256
-#define SIM_SLOW_RATE      1.0         /* units per day under which a SKU is a slow seller */
-#define SIM_ML_WINDOW_DAYS 7           /* the ML features look this many days back */
-#define SIM_FEATURES       8           /* values in a row of the ml-features reply */
-#define SIM_SCANNER        "handheld1" /* device of the simulated associates' cycle counts */
-#define SIM_WEEK_DAYS      7           /* the report's weekly ghost_stock blocks */
-#define SIM_MAX_CLOSED_DAYS 16         /* --closed-day given at most this often */
+#define SIM_COUNT_SEC       (7 * 3600)        /* inventory records and cycle counts */
+#define SIM_RECEIPT_SEC     (7 * 3600 + 1800) /* deliveries, before opening */
+#define SIM_OPEN_SEC        (8 * 3600)
+#define SIM_CLOSE_SEC       (21 * 3600)
+#define SIM_REGISTERS       4
+#define SIM_SENSORS         4
+#define SIM_FORECAST_DAYS   7
+#define SIM_CONNECT_MS      5000  /* first connection */
+#define SIM_RECONNECT_MS    30000 /* a lost connection */
+#define SIM_LATE_DELIVERY   0.05  /* share of orders that arrive 3..5 days late */
+#define SIM_TOPIC_MAX       512
+#define SIM_MAX_CATEGORIES  256
+#define SIM_SLOW_RATE       1.0         /* units per day under which a SKU is a slow seller */
+#define SIM_ML_WINDOW_DAYS  7           /* the ML features look this many days back */
+#define SIM_FEATURES        8           /* values in a row of the ml-features reply */
+#define SIM_SCANNER         "handheld1" /* device of the simulated associates' cycle counts */
+#define SIM_WEEK_DAYS       7           /* the report's weekly ghost_stock blocks */
+#define SIM_MAX_CLOSED_DAYS 16          /* --closed-day given at most this often */
 
 /* Command line; see sim_opt_specs for the defaults. */
 struct sim_options {
@@ -77,10 +77,10 @@ struct sim_options {
         const char *holidays;       /* "us" (Thanksgiving, Black Friday, Christmas) or "none" */
         unsigned closed_weekdays;   /* bit per weekday (Monday = bit 0) the store is closed */
         unsigned closed_days[SIM_MAX_CLOSED_DAYS]; /* --closed-day: day indexes closed */
-        unsigned n_closed_days;     /* how many */
-        double register_outages;    /* register feed outages per week; 0: none */
-        unsigned store_outage_days; /* whole-store POS outages of one day */
-        unsigned cat_outage_days;   /* one-category POS outages of one day */
+        unsigned n_closed_days;                    /* how many */
+        double register_outages;                   /* register feed outages per week; 0: none */
+        unsigned store_outage_days;                /* whole-store POS outages of one day */
+        unsigned cat_outage_days;                  /* one-category POS outages of one day */
         double partial_share;       /* share of ghosts that leave some units on the shelf */
         double shrink_rate;         /* unrecorded one-unit losses per SKU per day */
         unsigned material_units;    /* a shortfall is material from this many units ... */
