@@ -20,6 +20,8 @@ base_pkgs=(
         tzdata openssl ca-certificates
         # systemd-analyze (verify, security) for tools/check-package.sh
         systemd
+        # CI's formatting check (.clang-format; Debian 12's is version 14)
+        clang-format
 )
 cross_pkgs=(
         gcc-aarch64-linux-gnu libc6-dev-arm64-cross
