@@ -36,18 +36,27 @@ static int lookup(void *ctx, const char *id, struct sw_count_named *ret)
         return 0;
 }
 
-/* A book and its memory. */
-struct book {
-        struct sw_anomaly_book b; /* under test's input */
-        void *mem;                /* its memory */
+/* One judging: a real book, the fake store and the targets found. */
+struct judging {
+        struct sw_anomaly_book b;                        /* the open episodes */
+        void *mem;                                       /* its memory */
+        struct fake_store s;                             /* the stored anomaly */
+        struct sw_count_lookup l;                        /* over s */
+        struct sw_count_target t[SW_ANOMALY_TYPE_COUNT]; /* what sw_count_judge found */
 };
 
-static void book_init(struct book *k)
+/* An empty book, a store holding s, and the SKU's ghost stock open when ghost_open. */
+static void judging_init(struct judging *j, const struct fake_store *s, bool ghost_open)
 {
         size_t size = sw_anomaly_book_memory_size(16, 8);
-        k->mem = malloc(size);
-        assert_non_null(k->mem);
-        assert_int_equal(sw_anomaly_book_init(&k->b, 16, 8, k->mem, size), 0);
+        j->mem = malloc(size);
+        assert_non_null(j->mem);
+        assert_int_equal(sw_anomaly_book_init(&j->b, 16, 8, j->mem, size), 0);
+        j->s = *s;
+        j->l = (struct sw_count_lookup){.anomaly = lookup, .ctx = &j->s};
+        if (ghost_open)
+                assert_int_equal(
+                    sw_anomaly_book_open(&j->b, SW_ANOMALY_GHOST_STOCK, SKU_INDEX, SINCE), 0);
 }
 
 static const struct sw_outcome_params params = {
@@ -65,104 +74,96 @@ static struct sw_count_facts facts(int32_t book_before, int32_t counted, const c
                                        .price = 2.5};
 }
 
+static int judge(struct judging *j, const struct sw_count_facts *c)
+{
+        return sw_count_judge(&params, &j->b, c, &j->l, j->t);
+}
+
 /* Without a named anomaly: the SKU's open episodes of the types a count judges (ghost stock and
  * discrepancy), not shelf-out or ML; each with its own verdict. */
 static void test_open_counted_types(void **state)
 {
-        struct book k;
-        struct fake_store s = {0};
-        struct sw_count_lookup l = {.anomaly = lookup, .ctx = &s};
-        struct sw_count_target t[SW_ANOMALY_TYPE_COUNT];
+        struct judging j;
         struct sw_count_facts c = facts(10, 4, NULL);
         (void)state;
-        book_init(&k);
+        judging_init(&j, &(struct fake_store){0}, false);
         for (int a = 0; a < SW_ANOMALY_TYPE_COUNT; a++)
                 assert_int_equal(
-                    sw_anomaly_book_open(&k.b, (enum sw_anomaly_type)a, SKU_INDEX, SINCE), 0);
-        assert_int_equal(sw_anomaly_book_open(&k.b, SW_ANOMALY_GHOST_STOCK, SKU_INDEX + 1, SINCE),
+                    sw_anomaly_book_open(&j.b, (enum sw_anomaly_type)a, SKU_INDEX, SINCE), 0);
+        assert_int_equal(sw_anomaly_book_open(&j.b, SW_ANOMALY_GHOST_STOCK, SKU_INDEX + 1, SINCE),
                          0);
-        assert_int_equal(sw_count_judge(&params, &k.b, &c, &l, t), 2);
-        assert_string_equal(t[0].anomaly, "s1-gs-20241004-A");
-        assert_int_equal(t[0].type, SW_ANOMALY_GHOST_STOCK);
-        assert_int_equal(t[0].verdict.outcome, SW_OUTCOME_TRUE_POSITIVE);
-        assert_int_equal(t[0].verdict.adjustment, -6);
-        assert_true(t[0].verdict.value_recovered == 15.0);
-        assert_string_equal(t[1].anomaly, "s1-id-20241004-A");
-        assert_int_equal(t[1].type, SW_ANOMALY_INVENTORY_DISCREPANCY);
-        assert_int_equal(s.lookups, 0);
+        assert_int_equal(judge(&j, &c), 2);
+        assert_string_equal(j.t[0].anomaly, "s1-gs-20241004-A");
+        assert_int_equal(j.t[0].type, SW_ANOMALY_GHOST_STOCK);
+        assert_int_equal(j.t[0].verdict.outcome, SW_OUTCOME_TRUE_POSITIVE);
+        assert_int_equal(j.t[0].verdict.adjustment, -6);
+        assert_true(j.t[0].verdict.value_recovered == 15.0);
+        assert_string_equal(j.t[1].anomaly, "s1-id-20241004-A");
+        assert_int_equal(j.t[1].type, SW_ANOMALY_INVENTORY_DISCREPANCY);
+        assert_int_equal(j.s.lookups, 0);
         /* a count that finds more than the book: no ghost stock, but the book was wrong */
         c = facts(10, 16, NULL);
-        assert_int_equal(sw_count_judge(&params, &k.b, &c, &l, t), 2);
-        assert_int_equal(t[0].verdict.outcome, SW_OUTCOME_FALSE_POSITIVE);
-        assert_int_equal(t[1].verdict.outcome, SW_OUTCOME_TRUE_POSITIVE);
-        free(k.mem);
+        assert_int_equal(judge(&j, &c), 2);
+        assert_int_equal(j.t[0].verdict.outcome, SW_OUTCOME_FALSE_POSITIVE);
+        assert_int_equal(j.t[1].verdict.outcome, SW_OUTCOME_TRUE_POSITIVE);
+        free(j.mem);
 }
 
 /* A named open anomaly of the counted SKU is the one judged, whatever its type. */
 static void test_named_anomaly(void **state)
 {
-        struct book k;
+        struct judging j;
         struct fake_store s = {.id = "s1-ml-20241004-A",
                                .row = {.open = true, .type = SW_ANOMALY_ML_DETECTED, .sku = "A"}};
-        struct sw_count_lookup l = {.anomaly = lookup, .ctx = &s};
-        struct sw_count_target t[SW_ANOMALY_TYPE_COUNT];
         struct sw_count_facts c = facts(10, 9, "s1-ml-20241004-A");
         (void)state;
-        book_init(&k);
-        assert_int_equal(sw_anomaly_book_open(&k.b, SW_ANOMALY_GHOST_STOCK, SKU_INDEX, SINCE), 0);
-        assert_int_equal(sw_count_judge(&params, &k.b, &c, &l, t), 1);
-        assert_string_equal(t[0].anomaly, "s1-ml-20241004-A");
-        assert_int_equal(t[0].type, SW_ANOMALY_ML_DETECTED);
-        assert_int_equal(t[0].verdict.outcome,
-                         SW_OUTCOME_FALSE_POSITIVE); /* 1 missing: not material */
-        free(k.mem);
+        judging_init(&j, &s, true);
+        assert_int_equal(judge(&j, &c), 1);
+        assert_string_equal(j.t[0].anomaly, "s1-ml-20241004-A");
+        assert_int_equal(j.t[0].type, SW_ANOMALY_ML_DETECTED);
+        /* 1 missing: not material */
+        assert_int_equal(j.t[0].verdict.outcome, SW_OUTCOME_FALSE_POSITIVE);
+        free(j.mem);
 }
 
 /* A named anomaly that is closed, of another SKU or unknown: the open episodes instead. */
 static void test_named_not_usable(void **state)
 {
-        struct book k;
+        struct judging j;
         struct fake_store s = {.id = "x",
                                .row = {.open = false, .type = SW_ANOMALY_SHELF_OUT, .sku = "A"}};
-        struct sw_count_lookup l = {.anomaly = lookup, .ctx = &s};
-        struct sw_count_target t[SW_ANOMALY_TYPE_COUNT];
         struct sw_count_facts c = facts(10, 4, "x");
         (void)state;
-        book_init(&k);
-        assert_int_equal(sw_anomaly_book_open(&k.b, SW_ANOMALY_GHOST_STOCK, SKU_INDEX, SINCE), 0);
-        assert_int_equal(sw_count_judge(&params, &k.b, &c, &l, t), 1);
-        assert_int_equal(t[0].type, SW_ANOMALY_GHOST_STOCK);
-        s.row = (struct sw_count_named){.open = true, .type = SW_ANOMALY_SHELF_OUT, .sku = "B"};
-        assert_int_equal(sw_count_judge(&params, &k.b, &c, &l, t), 1);
-        assert_int_equal(t[0].type, SW_ANOMALY_GHOST_STOCK);
+        judging_init(&j, &s, true);
+        assert_int_equal(judge(&j, &c), 1);
+        assert_int_equal(j.t[0].type, SW_ANOMALY_GHOST_STOCK);
+        j.s.row = (struct sw_count_named){.open = true, .type = SW_ANOMALY_SHELF_OUT, .sku = "B"};
+        assert_int_equal(judge(&j, &c), 1);
+        assert_int_equal(j.t[0].type, SW_ANOMALY_GHOST_STOCK);
         c.named = "unknown";
-        assert_int_equal(sw_count_judge(&params, &k.b, &c, &l, t), 1);
-        assert_int_equal(s.lookups, 3);
-        free(k.mem);
+        assert_int_equal(judge(&j, &c), 1);
+        assert_int_equal(j.s.lookups, 3);
+        free(j.mem);
 }
 
 /* A store error is returned, not taken for "no such anomaly"; a stale count judges nothing; a
  * count whose adjustment does not fit is refused. */
 static void test_errors_and_stale(void **state)
 {
-        struct book k;
-        struct fake_store s = {.error = -EIO};
-        struct sw_count_lookup l = {.anomaly = lookup, .ctx = &s};
-        struct sw_count_target t[SW_ANOMALY_TYPE_COUNT];
+        struct judging j;
         struct sw_count_facts c = facts(10, 4, "x");
         (void)state;
-        book_init(&k);
-        assert_int_equal(sw_anomaly_book_open(&k.b, SW_ANOMALY_GHOST_STOCK, SKU_INDEX, SINCE), 0);
-        assert_int_equal(sw_count_judge(&params, &k.b, &c, &l, t), -EIO);
+        judging_init(&j, &(struct fake_store){.error = -EIO}, true);
+        assert_int_equal(judge(&j, &c), -EIO);
         c.items_applied = 0;
-        assert_int_equal(sw_count_judge(&params, &k.b, &c, &l, t), 0);
+        assert_int_equal(judge(&j, &c), 0);
         c = facts(INT32_MIN, INT32_MAX, NULL);
-        assert_int_equal(sw_count_judge(&params, &k.b, &c, &l, t), -ERANGE);
+        assert_int_equal(judge(&j, &c), -ERANGE);
         /* nothing open for the SKU: nothing to judge */
         c = facts(10, 4, NULL);
         c.sku_index = SKU_INDEX + 1;
-        assert_int_equal(sw_count_judge(&params, &k.b, &c, &l, t), 0);
-        free(k.mem);
+        assert_int_equal(judge(&j, &c), 0);
+        free(j.mem);
 }
 
 int main(void)

@@ -105,6 +105,14 @@ static int64_t at(sw_day_t day, int hour, int min)
         return (int64_t)day * 86400 + hour * 3600 + min * 60;
 }
 
+/* A fake at wall time now with events up to events; the last scheduled day done is last (0:
+ * none stored: a first start). */
+static struct fake fake_at(int64_t now, int64_t events, sw_day_t last)
+{
+        return (struct fake){
+            .now = now, .events = events, .has_last = last != 0, .last_day = last, .fail_kind = -1};
+}
+
 static void setup_runs(struct sw_detect_runs *r, struct fake *f,
                        const struct sw_detect_runs_params *p)
 {
@@ -130,7 +138,7 @@ static void assert_calls(const struct fake *f, const char *const *want, int n)
 /* The first start has no history to judge: it only marks the schedule. */
 static void test_first_start_marks_only(void **state)
 {
-        struct fake f = {.now = at(DAY, 10, 0), .events = at(DAY, 9, 0), .fail_kind = -1};
+        struct fake f = fake_at(at(DAY, 10, 0), at(DAY, 9, 0), 0);
         struct sw_detect_runs r;
         (void)state;
         setup_runs(&r, &f, &all);
@@ -144,11 +152,7 @@ static void test_first_start_marks_only(void **state)
  * each day marked done after its ghost run. */
 static void test_catch_up_oldest_first(void **state)
 {
-        struct fake f = {.now = at(DAY, 10, 0),
-                         .events = at(DAY, 9, 0),
-                         .has_last = true,
-                         .last_day = DAY - 2,
-                         .fail_kind = -1};
+        struct fake f = fake_at(at(DAY, 10, 0), at(DAY, 9, 0), DAY - 2);
         struct sw_detect_runs r;
         (void)state;
         setup_runs(&r, &f, &all);
@@ -167,11 +171,7 @@ static void test_catch_up_oldest_first(void **state)
 /* Before today's run time, today is not due yet: only yesterday is caught up. */
 static void test_catch_up_before_todays_run(void **state)
 {
-        struct fake f = {.now = at(DAY, 3, 0),
-                         .events = at(DAY, 2, 0),
-                         .has_last = true,
-                         .last_day = DAY - 2,
-                         .fail_kind = -1};
+        struct fake f = fake_at(at(DAY, 3, 0), at(DAY, 2, 0), DAY - 2);
         struct sw_detect_runs r;
         (void)state;
         setup_runs(&r, &f, &all);
@@ -185,11 +185,7 @@ static void test_catch_up_before_todays_run(void **state)
 /* Down for a month: only the last seven days are run. */
 static void test_catch_up_at_most_seven_days(void **state)
 {
-        struct fake f = {.now = at(DAY, 10, 0),
-                         .events = at(DAY, 9, 0),
-                         .has_last = true,
-                         .last_day = DAY - 30,
-                         .fail_kind = -1};
+        struct fake f = fake_at(at(DAY, 10, 0), at(DAY, 9, 0), DAY - 30);
         struct sw_detect_runs r;
         (void)state;
         setup_runs(&r, &f, &(struct sw_detect_runs_params){.schedule_min = 270, .ghost = true});
@@ -202,11 +198,7 @@ static void test_catch_up_at_most_seven_days(void **state)
 /* Days without events (a data outage, or a replay of the past) are skipped and marked. */
 static void test_days_without_events_skipped(void **state)
 {
-        struct fake f = {.now = at(DAY, 10, 0),
-                         .events = at(DAY - 3, 12, 0),
-                         .has_last = true,
-                         .last_day = DAY - 3,
-                         .fail_kind = -1};
+        struct fake f = fake_at(at(DAY, 10, 0), at(DAY - 3, 12, 0), DAY - 3);
         struct sw_detect_runs r;
         (void)state;
         setup_runs(&r, &f, &all);
@@ -220,11 +212,8 @@ static void test_days_without_events_skipped(void **state)
 /* A failed ghost run leaves its day unmarked and runs no ML; ghost disabled runs nothing. */
 static void test_failure_and_disabled(void **state)
 {
-        struct fake f = {.now = at(DAY, 10, 0),
-                         .events = at(DAY, 9, 0),
-                         .has_last = true,
-                         .last_day = DAY - 1,
-                         .fail_kind = SW_RUN_GHOST};
+        struct fake f = fake_at(at(DAY, 10, 0), at(DAY, 9, 0), DAY - 1);
+        f.fail_kind = SW_RUN_GHOST;
         struct sw_detect_runs r;
         (void)state;
         setup_runs(&r, &f, &all);
@@ -234,11 +223,7 @@ static void test_failure_and_disabled(void **state)
         assert_int_equal(f.last_day, DAY - 1);
         assert_int_equal(r.last[SW_RUN_GHOST].at, 0);
 
-        f = (struct fake){.now = at(DAY, 10, 0),
-                          .events = at(DAY, 9, 0),
-                          .has_last = true,
-                          .last_day = DAY - 3,
-                          .fail_kind = -1};
+        f = fake_at(at(DAY, 10, 0), at(DAY, 9, 0), DAY - 3);
         setup_runs(&r, &f, &(struct sw_detect_runs_params){.schedule_min = 270, .ml = true});
         sw_detect_runs_catch_up(&r);
         sw_detect_runs_sweep(&r);
@@ -248,11 +233,7 @@ static void test_failure_and_disabled(void **state)
 /* The tick runs today's detection once its time has come, then schedules tomorrow's. */
 static void test_tick_runs_at_schedule(void **state)
 {
-        struct fake f = {.now = at(DAY, 4, 0),
-                         .events = at(DAY, 3, 0),
-                         .has_last = true,
-                         .last_day = DAY - 1,
-                         .fail_kind = -1};
+        struct fake f = fake_at(at(DAY, 4, 0), at(DAY, 3, 0), DAY - 1);
         struct sw_detect_runs r;
         (void)state;
         setup_runs(&r, &f, &all);
@@ -272,11 +253,7 @@ static void test_tick_runs_at_schedule(void **state)
 /* A reload that moves the schedule across now: today's run is neither lost nor made twice. */
 static void test_schedule_moved(void **state)
 {
-        struct fake f = {.now = at(DAY, 6, 0),
-                         .events = at(DAY, 5, 0),
-                         .has_last = true,
-                         .last_day = DAY - 1,
-                         .fail_kind = -1};
+        struct fake f = fake_at(at(DAY, 6, 0), at(DAY, 5, 0), DAY - 1);
         struct sw_detect_runs r;
         struct sw_detect_runs_params p = all;
         (void)state;
@@ -295,10 +272,8 @@ static void test_schedule_moved(void **state)
 /* The stock checks measure to the data's time: the newest event or detection, never past now. */
 static void test_known_time_and_sweep(void **state)
 {
-        struct fake f = {.now = at(DAY, 12, 0),
-                         .events = at(DAY - 5, 12, 0),
-                         .detect_clock = at(DAY - 2, 0, 0),
-                         .fail_kind = -1};
+        struct fake f = fake_at(at(DAY, 12, 0), at(DAY - 5, 12, 0), 0);
+        f.detect_clock = at(DAY - 2, 0, 0);
         struct sw_detect_runs r;
         (void)state;
         setup_runs(&r, &f, &all);
