@@ -2,6 +2,7 @@
 #include "core/json_out.h"
 
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -32,9 +33,18 @@ static void json_out__putc(struct sw_json_out *o, char c)
         o->len++;
 }
 
-/* Every value goes through here: one is due at the start and after each key. */
+static void json_out__putc(struct sw_json_out *o, char c);
+
+/* Every value goes through here: one is due at the start, after each key, and anywhere in an
+ * array (after a comma but for the first). */
 static void json_out__value(struct sw_json_out *o)
 {
+        if (o->depth > 0 && o->array[o->depth - 1] && !o->want_value) {
+                if (!o->first[o->depth - 1])
+                        json_out__putc(o, ',');
+                o->first[o->depth - 1] = false;
+                return;
+        }
         if (!o->want_value)
                 o->misuse = true;
         o->want_value = false;
@@ -209,12 +219,13 @@ void sw_json_out_object_begin(struct sw_json_out *o)
                 return;
         }
         json_out__putc(o, '{');
+        o->array[o->depth] = false;
         o->first[o->depth++] = true;
 }
 
 void sw_json_out_object_end(struct sw_json_out *o)
 {
-        if (o->depth == 0 || o->want_value) {
+        if (o->depth == 0 || o->want_value || o->array[o->depth - 1]) {
                 o->misuse = true;
                 return;
         }
@@ -224,7 +235,7 @@ void sw_json_out_object_end(struct sw_json_out *o)
 
 void sw_json_out_key(struct sw_json_out *o, const char *key)
 {
-        if (o->depth == 0 || o->want_value) {
+        if (o->depth == 0 || o->want_value || o->array[o->depth - 1]) {
                 o->misuse = true;
                 return;
         }
@@ -234,6 +245,62 @@ void sw_json_out_key(struct sw_json_out *o, const char *key)
         json_out__quoted(o, key, strlen(key));
         json_out__putc(o, ':');
         o->want_value = true;
+}
+
+void sw_json_out_array_begin(struct sw_json_out *o)
+{
+        json_out__value(o);
+        if (o->depth >= SW_JSON_OUT_MAX_DEPTH) {
+                o->misuse = true;
+                return;
+        }
+        json_out__putc(o, '[');
+        o->array[o->depth] = true;
+        o->first[o->depth++] = true;
+}
+
+void sw_json_out_array_end(struct sw_json_out *o)
+{
+        if (o->depth == 0 || !o->array[o->depth - 1]) {
+                o->misuse = true;
+                return;
+        }
+        json_out__putc(o, ']');
+        o->depth--;
+}
+
+void sw_json_out_null(struct sw_json_out *o)
+{
+        json_out__value(o);
+        json_out__put(o, "null", 4);
+}
+
+void sw_json_out_bool(struct sw_json_out *o, bool v)
+{
+        json_out__value(o);
+        json_out__put(o, v ? "true" : "false", v ? 4 : 5);
+}
+
+void sw_json_out_raw(struct sw_json_out *o, const char *json, size_t n)
+{
+        json_out__value(o);
+        json_out__put(o, json, n);
+}
+
+void sw_json_out_number(struct sw_json_out *o, double v)
+{
+        char tmp[32];
+        double back = 0.0;
+        json_out__value(o);
+        if (!isfinite(v)) {
+                json_out__put(o, "null", 4);
+                return;
+        }
+        int n = snprintf(tmp, sizeof(tmp), "%1.15g", v);
+        double most = fabs(v) > fabs(back = strtod(tmp, NULL)) ? fabs(v) : fabs(back);
+        if (!(fabs(back - v) <= most * DBL_EPSILON))
+                n = snprintf(tmp, sizeof(tmp), "%1.17g", v);
+        json_out__put(o, tmp, n > 0 && (size_t)n < sizeof(tmp) ? (size_t)n : 0);
 }
 
 void sw_json_out_string(struct sw_json_out *o, const char *s)

@@ -1,4 +1,4 @@
-/* Append-only JSON writer into a caller's buffer: objects, keys, strings and numbers. */
+/* Append-only JSON writer into a caller's buffer: every byte of JSON the daemon publishes. */
 #ifndef SW_JSON_OUT_H
 #define SW_JSON_OUT_H
 
@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SW_JSON_OUT_MAX_DEPTH    8  /* objects nested deeper are a usage error */
+#define SW_JSON_OUT_MAX_DEPTH    12 /* objects and arrays nested deeper are a usage error */
 #define SW_JSON_OUT_MAX_DECIMALS 6u /* most decimals sw_json_out_fixed() accepts */
 
 /*
@@ -23,7 +23,8 @@ struct sw_json_out {
         bool misuse;   /* unbalanced objects, too deep, key outside an object, value without key */
         bool want_value;                   /* a key was written and its value is due */
         uint8_t depth;                     /* objects open */
-        bool first[SW_JSON_OUT_MAX_DEPTH]; /* per open object: no member written yet */
+        bool first[SW_JSON_OUT_MAX_DEPTH]; /* per open object or array: nothing written yet */
+        bool array[SW_JSON_OUT_MAX_DEPTH]; /* per open level: an array (values need no key) */
 };
 
 /* Starts an empty text in buf[0..size). */
@@ -32,6 +33,17 @@ void sw_json_out_init(struct sw_json_out *o, char *buf, size_t size);
 /* Opens / closes an object (as the top-level value or as the value of the last key). */
 void sw_json_out_object_begin(struct sw_json_out *o);
 void sw_json_out_object_end(struct sw_json_out *o);
+
+/* Opens / closes an array; its values are written without keys. */
+void sw_json_out_array_begin(struct sw_json_out *o);
+void sw_json_out_array_end(struct sw_json_out *o);
+
+/* null, true or false. */
+void sw_json_out_null(struct sw_json_out *o);
+void sw_json_out_bool(struct sw_json_out *o, bool v);
+
+/* A value that is already JSON text (an anomaly payload embedded in a reply), copied as is. */
+void sw_json_out_raw(struct sw_json_out *o, const char *json, size_t n);
 
 /* Writes a member's key (escaped like a string), preceded by a comma when not the first. */
 void sw_json_out_key(struct sw_json_out *o, const char *key);
@@ -61,6 +73,13 @@ void sw_json_out_fixed(struct sw_json_out *o, double v, unsigned decimals);
  * that of a rounding boundary). NaN and infinities (not JSON) become 0.
  */
 void sw_json_out_double(struct sw_json_out *o, double v);
+
+/*
+ * A double exactly, in cJSON's layout (command replies, P/outcome, P/summary kept the bytes
+ * cJSON 1.7.15 printed): NaN and infinities as null; else "%1.15g" when that reads back within
+ * DBL_EPSILON (relative), or "%1.17g" ("-0" for negative zero, "1e+15" for 10^15).
+ */
+void sw_json_out_number(struct sw_json_out *o, double v);
 
 /*
  * The number a reader of sw_json_out_double()'s (or _fixed()'s) text gets back: what the wire

@@ -25,7 +25,7 @@ static void send_reply(struct sw_commands *c, const struct reply_route *rt, cJSO
         }
         if (!rt->v5 && rt->corr)
                 cJSON_AddStringToObject(reply, "corr", rt->corr);
-        json = cJSON_PrintUnformatted(reply);
+        json = sw_reply_print(reply);
         cJSON_Delete(reply);
         if (!json)
                 return;

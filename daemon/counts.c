@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "daemon/outcomes.h"
+#include "daemon/reply.h"
 #include "platform/clock.h"
 #include "platform/store_outcome.h"
 
@@ -97,7 +98,7 @@ static void ack_count(struct sw_daemon *d, const char *device, size_t device_len
         } else if (a->anomaly[0]) {
                 cJSON_AddStringToObject(o, "anomaly", a->anomaly);
         }
-        json = cJSON_PrintUnformatted(o);
+        json = sw_reply_print(o);
         cJSON_Delete(o);
         if (!json)
                 return;

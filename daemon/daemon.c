@@ -6,14 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/civil_time.h"
 #include "daemon/detection.h"
 #include "daemon/findings.h"
 #include "daemon/inbound.h"
 #include "daemon/persist.h"
 #include "daemon/setup.h"
 #include "daemon/tuning_store.h"
-#include "daemon/version.h"
 #include "platform/clock.h"
 #include "platform/store_outcome.h"
 
@@ -435,16 +433,13 @@ static int open_links(struct sw_daemon *d)
         struct sw_mqtt_callbacks lcb = {.on_connect = on_local_connect,
                                         .on_disconnect = on_local_disconnect,
                                         .on_message = sw_inbound_on_message};
-        char will_topic[SW_TOPIC_MAX], pattern[SW_TOPIC_MAX], will[160], started[32];
+        char will_topic[SW_TOPIC_MAX], pattern[SW_TOPIC_MAX], will[160];
         int r;
 
         snprintf(will_topic, sizeof(will_topic), "%s/status", d->prefix);
-        /* The last will has P/status's whole shape (libmosquitto copies it). */
-        sw_rfc3339_format(d->started_at, started, sizeof(started));
-        snprintf(will, sizeof(will),
-                 "{\"state\":\"offline\",\"version\":\"%s\",\"started_at\":\"%s\","
-                 "\"pos_feed\":\"unknown\"}",
-                 sw_version(), started);
+        /* The last will is the offline P/status (libmosquitto copies it). */
+        if (sw_daemon_status_json(d, false, will, sizeof(will)) < 0)
+                return -ENAMETOOLONG;
         /* Keep the broker session so QoS 1 device messages queued while we were down arrive. */
         lo.clean_start = false;
         lo.session_expiry_s = 7 * 24 * 3600;

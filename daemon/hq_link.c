@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/civil_time.h"
+#include "core/json_out.h"
 #include "daemon/anomaly_json.h"
 #include "daemon/version.h"
 #include "platform/clock.h"
@@ -94,17 +95,33 @@ void sw_daemon_outbox_on_published(void *ctx, int mid, bool accepted)
         sw_outbox_on_published(&d->outbox, mid, accepted, sw_clock_monotonic_ms());
 }
 
+int sw_daemon_status_json(const struct sw_daemon *d, bool online, char *buf, size_t size)
+{
+        char started[32];
+        struct sw_json_out o;
+        sw_rfc3339_format(d->started_at, started, sizeof(started));
+        sw_json_out_init(&o, buf, size);
+        sw_json_out_object_begin(&o);
+        sw_json_out_key(&o, "state");
+        sw_json_out_string(&o, online ? "online" : "offline");
+        sw_json_out_key(&o, "version");
+        sw_json_out_string(&o, sw_version());
+        sw_json_out_key(&o, "started_at");
+        sw_json_out_string(&o, started);
+        sw_json_out_key(&o, "pos_feed");
+        sw_json_out_string(&o, online ? sw_pos_feed_state(&d->pos_feed) : "unknown");
+        sw_json_out_object_end(&o);
+        return sw_json_out_finish(&o);
+}
+
 void sw_daemon_publish_status(struct sw_daemon *d, bool online)
 {
-        char topic[SW_TOPIC_MAX], json[256], started[32];
+        char topic[SW_TOPIC_MAX], json[256];
         struct sw_mqtt *link = hq_link(d);
         if (!link || !sw_mqtt_connected(link))
                 return;
         snprintf(topic, sizeof(topic), "%s/status", d->prefix);
-        sw_rfc3339_format(d->started_at, started, sizeof(started));
-        snprintf(json, sizeof(json),
-                 "{\"state\":\"%s\",\"version\":\"%s\",\"started_at\":\"%s\",\"pos_feed\":\"%s\"}",
-                 online ? "online" : "offline", sw_version(), started,
-                 online ? sw_pos_feed_state(&d->pos_feed) : "unknown");
-        (void)sw_mqtt_publish(link, topic, json, strlen(json), 1, true, NULL, NULL);
+        int n = sw_daemon_status_json(d, online, json, sizeof(json));
+        if (n > 0)
+                (void)sw_mqtt_publish(link, topic, json, (size_t)n, 1, true, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include "core/civil_time.h"
 #include "daemon/count_judge.h"
 #include "daemon/findings.h"
+#include "daemon/reply.h"
 #include "platform/clock.h"
 #include "platform/store_outcome.h"
 
@@ -129,7 +130,7 @@ static char *outcome_json(const struct sw_outcome_input *in, const struct anomal
         if (in->device)
                 cJSON_AddStringToObject(o, "device", in->device);
         cJSON_AddNumberToObject(o, "weight", f->weight);
-        json = cJSON_PrintUnformatted(o);
+        json = sw_reply_print(o);
         cJSON_Delete(o);
         return json;
 }
@@ -147,7 +148,7 @@ static int update_anomaly(struct sw_daemon *d, struct anomaly_row *row, const ch
                 if (!o)
                         return -ENOMEM;
                 cJSON_ReplaceItemInObjectCaseSensitive(o, "status", cJSON_CreateString(status));
-                json = cJSON_PrintUnformatted(o);
+                json = sw_reply_print(o);
                 cJSON_Delete(o);
                 if (!json)
                         return -ENOMEM;

@@ -1,7 +1,10 @@
 /* Command replies: the ok and error shapes every command shares, and their common parts. */
 #include "daemon/reply.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "core/civil_time.h"
 
@@ -56,4 +59,67 @@ void sw_reply_add_time(cJSON *o, const char *name, int64_t t)
         }
         sw_rfc3339_format(t, ts, sizeof(ts));
         cJSON_AddStringToObject(o, name, ts);
+}
+
+void sw_reply_write(struct sw_json_out *o, const cJSON *item)
+{
+        const cJSON *c;
+        switch (item->type & 0xff) {
+        case cJSON_False:
+        case cJSON_True:
+                sw_json_out_bool(o, (item->type & 0xff) == cJSON_True);
+                return;
+        case cJSON_NULL:
+                sw_json_out_null(o);
+                return;
+        case cJSON_Number:
+                sw_json_out_number(o, item->valuedouble);
+                return;
+        case cJSON_String:
+                sw_json_out_string(o, item->valuestring ? item->valuestring : "");
+                return;
+        case cJSON_Raw:
+                sw_json_out_raw(o, item->valuestring ? item->valuestring : "",
+                                item->valuestring ? strlen(item->valuestring) : 0);
+                return;
+        case cJSON_Array:
+                sw_json_out_array_begin(o);
+                for (c = item->child; c; c = c->next)
+                        sw_reply_write(o, c);
+                sw_json_out_array_end(o);
+                return;
+        default:
+                sw_json_out_object_begin(o);
+                for (c = item->child; c; c = c->next) {
+                        sw_json_out_key(o, c->string ? c->string : "");
+                        sw_reply_write(o, c);
+                }
+                sw_json_out_object_end(o);
+                return;
+        }
+}
+
+char *sw_reply_print(const cJSON *item)
+{
+        char stack[4096];
+        struct sw_json_out o;
+        sw_json_out_init(&o, stack, sizeof(stack));
+        sw_reply_write(&o, item);
+        int n = sw_json_out_finish(&o);
+        if (n >= 0)
+                return strdup(stack);
+        if (n != -ENOBUFS)
+                return NULL;
+        /* The writer counted the whole length past the stack buffer: write again, exactly. */
+        size_t size = o.len + 1;
+        char *out = malloc(size);
+        if (!out)
+                return NULL;
+        sw_json_out_init(&o, out, size);
+        sw_reply_write(&o, item);
+        if (sw_json_out_finish(&o) < 0) {
+                free(out);
+                return NULL;
+        }
+        return out;
 }

@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/detect.h"
+#include "core/json_out.h"
 
 /* {"ok":true} to add fields to. */
 cJSON *sw_reply_ok(void);
@@ -12,6 +13,13 @@ cJSON *sw_reply_ok(void);
 cJSON *sw_reply_error(const char *fmt, const char *arg);
 /* A detector run's summary as object name of parent. */
 void sw_reply_add_summary(cJSON *parent, const char *name, const struct sw_detect_summary *s);
+/* The text of a reply (or of any tree built with cJSON) through the one writer,
+ * core/json_out.h: malloc'd, the caller frees it; NULL when out of memory or the tree is
+ * nested deeper than SW_JSON_OUT_MAX_DEPTH. Byte for byte what cJSON_PrintUnformatted() gave. */
+char *sw_reply_print(const cJSON *item);
+/* The same written into o (as its next value). */
+void sw_reply_write(struct sw_json_out *o, const cJSON *item);
+
 /* An RFC 3339 time as name, null when t <= 0. */
 void sw_reply_add_time(cJSON *o, const char *name, int64_t t);
 

@@ -326,7 +326,7 @@ static char *summary_json(struct sw_daemon *d, int64_t now)
         add_run(g, "ml_detected", d->runs.last[SW_RUN_ML].at);
         add_run(g, "stock", d->runs.last[SW_RUN_STOCK].at);
         add_health(o, d);
-        char *json = cJSON_PrintUnformatted(o);
+        char *json = sw_reply_print(o);
         cJSON_Delete(o);
         return json;
 }

@@ -350,8 +350,13 @@ static void test_depth_limit(void **state)
         }
         for (int d = 0; d < SW_JSON_OUT_MAX_DEPTH; d++)
                 sw_json_out_object_end(&o);
-        static const char want[] = "{\"k\":{\"k\":{\"k\":{\"k\":{\"k\":{\"k\":{\"k\":{}}}}}}}}";
-        assert_int_equal(SW_JSON_OUT_MAX_DEPTH, 8);
+        char want[128] = "";
+        for (int d = 1; d < SW_JSON_OUT_MAX_DEPTH; d++)
+                strcat(want, "{\"k\":");
+        strcat(want, "{}");
+        for (int d = 1; d < SW_JSON_OUT_MAX_DEPTH; d++)
+                strcat(want, "}");
+        assert_int_equal(SW_JSON_OUT_MAX_DEPTH, 12);
         assert_int_equal(sw_json_out_finish(&o), (int)strlen(want));
         assert_string_equal(buf, want);
         /* One deeper is a usage error. */
@@ -465,12 +470,76 @@ static void test_overflow_at_every_size(void **state)
         assert_string_equal(buf, full);
 }
 
+/* Arrays take values without keys, commas between; null, booleans and raw text are values. */
+static void test_arrays_and_literals(void **state)
+{
+        (void)state;
+        char buf[256];
+        struct sw_json_out o;
+        sw_json_out_init(&o, buf, sizeof(buf));
+        sw_json_out_object_begin(&o);
+        sw_json_out_key(&o, "a");
+        sw_json_out_array_begin(&o);
+        sw_json_out_int(&o, 1);
+        sw_json_out_null(&o);
+        sw_json_out_bool(&o, true);
+        sw_json_out_array_begin(&o);
+        sw_json_out_array_end(&o);
+        sw_json_out_object_begin(&o);
+        sw_json_out_key(&o, "k");
+        sw_json_out_bool(&o, false);
+        sw_json_out_object_end(&o);
+        sw_json_out_raw(&o, "{\"x\":1.50}", 10);
+        sw_json_out_array_end(&o);
+        sw_json_out_key(&o, "b");
+        sw_json_out_string(&o, "s");
+        sw_json_out_object_end(&o);
+        static const char want[] =
+            "{\"a\":[1,null,true,[],{\"k\":false},{\"x\":1.50}],\"b\":\"s\"}";
+        assert_int_equal(sw_json_out_finish(&o), (int)strlen(want));
+        assert_string_equal(buf, want);
+        /* a key inside an array, an array closed as an object: usage errors */
+        sw_json_out_init(&o, buf, sizeof(buf));
+        sw_json_out_array_begin(&o);
+        sw_json_out_key(&o, "k");
+        assert_int_equal(sw_json_out_finish(&o), -EINVAL);
+        sw_json_out_init(&o, buf, sizeof(buf));
+        sw_json_out_array_begin(&o);
+        sw_json_out_object_end(&o);
+        assert_int_equal(sw_json_out_finish(&o), -EINVAL);
+}
+
+static const char *number(double v)
+{
+        return SCALAR(sw_json_out_number(&o_, v));
+}
+
+/* The exact number: integers as ints, 15 digits when they read back, else 17; no NaN. */
+static void test_exact_numbers(void **state)
+{
+        (void)state;
+        assert_string_equal(number(0.0), "0");
+        assert_string_equal(number(-0.0), "-0");
+        assert_string_equal(number(42.0), "42");
+        assert_string_equal(number(-2147483648.0), "-2147483648");
+        assert_string_equal(number(2147483648.0), "2147483648");
+        assert_string_equal(number(1e15), "1e+15");
+        assert_string_equal(number(0.1), "0.1");
+        assert_string_equal(number(0.1 + 0.2), "0.3"); /* within DBL_EPSILON: as cJSON */
+        assert_string_equal(number(339.08999824523926), "339.08999824523926");
+        assert_string_equal(number(1.0 / 3.0), "0.33333333333333331");
+        assert_string_equal(number(NAN), "null");
+        assert_string_equal(number(-INFINITY), "null");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_string_escapes_every_control_byte),
             cmocka_unit_test(test_string_quotes_backslash_and_utf8),
             cmocka_unit_test(test_integers),
+            cmocka_unit_test(test_arrays_and_literals),
+            cmocka_unit_test(test_exact_numbers),
             cmocka_unit_test(test_fixed_decimals),
             cmocka_unit_test(test_fixed_decimals_match_round),
             cmocka_unit_test(test_fixed_bad_decimals_is_misuse),
