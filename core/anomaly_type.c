@@ -4,16 +4,6 @@
 #include <errno.h>
 #include <stdio.h>
 
-static int on_hand_of(const struct sw_cleared_facts *f)
-{
-        return f->on_hand;
-}
-
-static int shelf_count_of(const struct sw_cleared_facts *f)
-{
-        return f->shelf_count;
-}
-
 static const struct sw_anomaly_type_desc types[SW_ANOMALY_TYPE_COUNT] = {
     [SW_ANOMALY_GHOST_STOCK] = {.name = "ghost_stock",
                                 .code = "gs",
@@ -38,7 +28,7 @@ static const struct sw_anomaly_type_desc types[SW_ANOMALY_TYPE_COUNT] = {
                               .evidence = SW_EVIDENCE_STOCK,
                               .prevents_stockout = true,
                               .cleared_text = "Cleared: shelf reads %d units",
-                              .cleared_arg = shelf_count_of,
+                              .cleared_shows = SW_CLEARED_SHOWS_SHELF,
                               .cleared_on_empty_book = true},
     [SW_ANOMALY_INVENTORY_DISCREPANCY] = {.name = "inventory_discrepancy",
                                           .code = "id",
@@ -50,7 +40,7 @@ static const struct sw_anomaly_type_desc types[SW_ANOMALY_TYPE_COUNT] = {
                                           .recovers_value = true,
                                           .cleared_text =
                                               "Cleared: book (%d) and shelf agree again",
-                                          .cleared_arg = on_hand_of},
+                                          .cleared_shows = SW_CLEARED_SHOWS_BOOK},
 };
 
 const struct sw_anomaly_type_desc *sw_anomaly_type_desc(enum sw_anomaly_type type)
@@ -67,7 +57,10 @@ int sw_anomaly_cleared_text(enum sw_anomaly_type type, const struct sw_cleared_f
         if (t->cleared_on_empty_book && f->on_hand <= 0)
                 return snprintf(buf, size, "Cleared: book on-hand is now %d", f->on_hand);
         /* The format is the descriptor's own constant: never text from outside. */
-        return snprintf(buf, size, t->cleared_text, t->cleared_arg ? t->cleared_arg(f) : 0);
+        int shown = t->cleared_shows == SW_CLEARED_SHOWS_BOOK    ? f->on_hand
+                    : t->cleared_shows == SW_CLEARED_SHOWS_SHELF ? f->shelf_count
+                                                                 : 0;
+        return snprintf(buf, size, t->cleared_text, shown);
 }
 
 int sw_anomaly_type_list(char *buf, size_t size, const char *sep, const char *last)

@@ -21,6 +21,13 @@ struct sw_cleared_facts {
         int32_t shelf_count; /* the shelf sensors' count, -1 without sensors */
 };
 
+/* The number a clearing text shows. */
+enum sw_cleared_shows {
+        SW_CLEARED_SHOWS_NOTHING, /* no number */
+        SW_CLEARED_SHOWS_BOOK,    /* the book's on-hand */
+        SW_CLEARED_SHOWS_SHELF,   /* the shelf sensors' count */
+};
+
 /*
  * An anomaly type. Adding one is a row in core/anomaly_type.c, the enum value in
  * core/sw_types.h and its detector (docs/architecture.md lists the files).
@@ -42,10 +49,10 @@ struct sw_anomaly_type_desc {
         bool summary_value;        /* its open value sums into P/summary's ghost_value */
         bool dismissal_quiets;     /* a dismissed alert keeps the SKU quiet for
                                       outcomes.dismiss_days (its evidence spans days) */
-        const char *cleared_text;  /* "Cleared: ..." printf format, its one %d argument
-                                      chosen by cleared_arg */
-        int (*cleared_arg)(const struct sw_cleared_facts *f); /* the number the text shows */
-        bool cleared_on_empty_book; /* an empty book ends it: "book on-hand is now N" */
+        const char *cleared_text;  /* "Cleared: ..." printf format, with at most one %d:
+                                      the number cleared_shows names */
+        enum sw_cleared_shows cleared_shows; /* that number */
+        bool cleared_on_empty_book;          /* an empty book ends it: "book on-hand is now N" */
 };
 
 /* The descriptor of type, or NULL for an out-of-range value. */

@@ -76,7 +76,7 @@ static void day_detectors(struct sw_detect_runs *r, sw_day_t day, const char *as
 static void scheduled_detection(struct sw_detect_runs *r, sw_day_t day)
 {
         char as_of[16], last[32];
-        int64_t events = r->ops.event_clock(r->ops.ctx);
+        int64_t events = *r->ops.event_clock;
         sw_date_format(day, as_of, sizeof(as_of));
         /* Without events for the day before as_of, every SKU would look silent: that is a
          * data outage (or a replay of past days), not ghost stock. */
@@ -156,7 +156,7 @@ void sw_detect_runs_note_as_of(struct sw_detect_runs *r, sw_day_t as_of)
 
 int64_t sw_detect_runs_known_time(const struct sw_detect_runs *r)
 {
-        int64_t events = r->ops.event_clock(r->ops.ctx);
+        int64_t events = *r->ops.event_clock;
         int64_t t = events > r->detect_clock ? events : r->detect_clock, n = now(r);
         return t < n ? t : n;
 }

@@ -31,9 +31,9 @@ struct sw_detect_runs_ops {
         /* A stored integer (meta table); -ENOENT when absent. */
         int (*meta_get)(void *ctx, const char *key, int64_t *ret);
         int (*meta_put)(void *ctx, const char *key, int64_t value);
-        int64_t (*event_clock)(void *ctx); /* newest event time seen (Unix s), 0 none */
-        int64_t (*now)(void *ctx);         /* wall clock (Unix s) */
-        void *ctx;                         /* their first argument */
+        const int64_t *event_clock; /* newest event time seen (Unix s, 0 none), read at each use */
+        int64_t (*now)(void *ctx);  /* wall clock (Unix s) */
+        void *ctx;                  /* their first argument */
 };
 
 /* Which detectors run, and when (from the configuration; changed by a reload). */

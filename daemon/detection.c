@@ -88,12 +88,6 @@ static int meta_put(void *ctx, const char *key, int64_t value)
         return sw_store_meta_put_int(d->store, key, value);
 }
 
-static int64_t event_clock(void *ctx)
-{
-        struct sw_daemon *d = ctx;
-        return d->ingest.event_clock;
-}
-
 static int64_t wall_clock(void *ctx)
 {
         (void)ctx;
@@ -117,7 +111,7 @@ void sw_detection_init(struct sw_daemon *d)
                                          .day_end = day_end,
                                          .meta_get = meta_get,
                                          .meta_put = meta_put,
-                                         .event_clock = event_clock,
+                                         .event_clock = &d->ingest.event_clock,
                                          .now = wall_clock,
                                          .ctx = d};
         struct sw_detect_runs_params p = sw_detection_params(&d->cfg);

@@ -85,11 +85,6 @@ static int meta_put(void *ctx, const char *key, int64_t value)
         return 0;
 }
 
-static int64_t event_clock(void *ctx)
-{
-        return ((struct fake *)ctx)->events;
-}
-
 static int64_t now(void *ctx)
 {
         return ((struct fake *)ctx)->now;
@@ -121,7 +116,7 @@ static void setup_runs(struct sw_detect_runs *r, struct fake *f,
                                          .day_end = day_end,
                                          .meta_get = meta_get,
                                          .meta_put = meta_put,
-                                         .event_clock = event_clock,
+                                         .event_clock = &f->events,
                                          .now = now,
                                          .ctx = f};
         assert_int_equal(sw_clock_set_timezone("UTC"), 0);
