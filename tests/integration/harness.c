@@ -565,6 +565,15 @@ void h_config(char *buf, size_t size, int port, const char *dir, const char *ext
                  port, dir, extra ? extra : "");
 }
 
+void h_start(struct h_broker *b, struct h_daemon *d, char dir[256], char conf[1024],
+             const char *extra)
+{
+        h_tmpdir(dir, 256);
+        h_broker_start(b, 0, NULL);
+        h_config(conf, 1024, b->port, dir, extra);
+        h_daemon_start(d, dir, conf, b->port);
+}
+
 static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
         (void)st;

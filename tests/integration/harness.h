@@ -133,5 +133,9 @@ pid_t h_storesim_spawn(int port, const char *dir, const char *log_name, ...);
 char *h_anomaly_digest(int port, const char *prefix);
 /* The daemon config text for a broker port and a database in dir, plus extra text. */
 void h_config(char *buf, size_t size, int port, const char *dir, const char *extra);
+/* The usual start of a test: a temporary dir (dir[256]), a private broker, and the daemon on
+ * h_config()'s text plus extra, written into conf[1024]. */
+void h_start(struct h_broker *b, struct h_daemon *d, char dir[256], char conf[1024],
+             const char *extra);
 
 #endif

@@ -97,10 +97,7 @@ static void test_missed_scheduled_runs_are_caught_up(void **state)
         struct h_daemon d = {0};
         char dir[256], conf[1024], msg[256], ts[32];
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
-        h_config(conf, sizeof(conf), b.port, dir, NULL);
-        h_daemon_start(&d, dir, conf, b.port);
+        h_start(&b, &d, dir, conf, NULL);
         h_daemon_stop(&d, SIGTERM);
 
         /* No events at all: the missed days are a data outage, skipped with a warning. */

@@ -87,10 +87,7 @@ static void test_retained_commands_never_run(void **state)
         struct h_daemon d = {0};
         char dir[256], conf[1024];
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
-        h_config(conf, sizeof(conf), b.port, dir, NULL);
-        h_daemon_start(&d, dir, conf, b.port);
+        h_start(&b, &d, dir, conf, NULL);
         struct h_collector *replies = h_collector_start(b.port, PREFIX "/reply/retained/#");
 
         publish_command(b.port, "detect", "{}", true, PREFIX "/reply/retained/1");
@@ -141,10 +138,7 @@ static void test_replies_only_under_the_reply_space(void **state)
         struct h_daemon d = {0};
         char dir[256], conf[1024], payload[512];
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
-        h_config(conf, sizeof(conf), b.port, dir, NULL);
-        h_daemon_start(&d, dir, conf, b.port);
+        h_start(&b, &d, dir, conf, NULL);
         struct h_collector *all = h_collector_start(b.port, "#");
         struct h_collector *sys = h_collector_start(b.port, "$SYS/x");
 
@@ -191,11 +185,8 @@ static void test_commands_are_rate_limited(void **state)
         struct h_daemon d = {0};
         char dir[256], conf[1024], cmd[1024];
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
-        h_config(conf, sizeof(conf), b.port, dir,
-                 "limits: { command_rate_per_second = 1; command_burst = 10; };\n");
-        h_daemon_start(&d, dir, conf, b.port);
+        h_start(&b, &d, dir, conf,
+                "limits: { command_rate_per_second = 1; command_burst = 10; };\n");
         snprintf(
             cmd, sizeof(cmd),
             "yes '{}' | head -n 60 | mosquitto_pub -h 127.0.0.1 -p %d -q 1 -t %s/cmd/detect -l",

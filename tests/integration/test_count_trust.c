@@ -211,11 +211,7 @@ static void test_refused_count_ack_names_the_count(void **state)
         char dir[256], conf[1024], msg[512];
         long now = (long)time(NULL);
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
-        h_config(conf, sizeof(conf), b.port, dir,
-                 "limits: { device_rate_per_second = 1; device_burst = 3; };\n");
-        h_daemon_start(&d, dir, conf, b.port);
+        h_start(&b, &d, dir, conf, "limits: { device_rate_per_second = 1; device_burst = 3; };\n");
         struct h_collector *acks = h_collector_start(b.port, SCANNER "/ack");
 
         /* counted missing: refused by the decoder */
@@ -266,10 +262,7 @@ static void test_each_skip_reason_logs_its_own_line(void **state)
         long now = (long)time(NULL);
         size_t n = 0;
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
-        h_config(conf, sizeof(conf), b.port, dir, "limits: { max_skus = 30; };\n");
-        h_daemon_start(&d, dir, conf, b.port);
+        h_start(&b, &d, dir, conf, "limits: { max_skus = 30; };\n");
         struct h_collector *acks = h_collector_start(b.port, SCANNER "/ack");
         /* The book of 27 SKUs as of 10 min ago, then a record older than that: stale. */
         for (int k = 0; k < 2; k++) {

@@ -189,11 +189,8 @@ static void test_buckets_per_kind_and_device_and_idle_ones_reused(void **state)
         char dir[256], conf[1024], msg[256];
         long ts = (long)time(NULL);
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
-        h_config(conf, sizeof(conf), b.port, dir,
-                 "limits: { device_rate_per_second = 1; device_burst = 5; max_devices = 4; };\n");
-        h_daemon_start(&d, dir, conf, b.port);
+        h_start(&b, &d, dir, conf,
+                "limits: { device_rate_per_second = 1; device_burst = 5; max_devices = 4; };\n");
         struct h_collector *acks = h_collector_start(b.port, PREFIX "/scanner/hh-3/ack");
 
         /* Four made-up registers, one sale each: the table is full; then they go quiet. */

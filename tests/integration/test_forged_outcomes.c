@@ -68,12 +68,9 @@ static void test_forged_outcomes_move_the_scale_at_most_the_bound(void **state)
         struct h_daemon d = {0};
         char dir[256], conf[1024], id[64], payload[512];
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
-        h_config(conf, sizeof(conf), b.port, dir,
-                 "devices: { scanners = [ \"hh-1\", \"hh-2\" ]; };\n"
-                 "detectors: { ml: { enabled = false; }; };\n");
-        h_daemon_start(&d, dir, conf, b.port);
+        h_start(&b, &d, dir, conf,
+                "devices: { scanners = [ \"hh-1\", \"hh-2\" ]; };\n"
+                "detectors: { ml: { enabled = false; }; };\n");
         assert_int_equal(h_storesim(b.port, dir, "sim.log", "--profile", "basic", "--days", "30",
                                     "--warmup", "14", "--skus", "200", "--seed", "7",
                                     "--min-ghosts", "40",

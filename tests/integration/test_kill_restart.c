@@ -25,10 +25,7 @@ static char *run_store(const int *kills_ms, int n_kills, int *ret_resends, int *
         struct h_broker b = {0};
         struct h_daemon d = {0};
         char dir[256], conf[1024], report[512];
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
-        h_config(conf, sizeof(conf), b.port, dir, NULL);
-        h_daemon_start(&d, dir, conf, b.port);
+        h_start(&b, &d, dir, conf, NULL);
         snprintf(report, sizeof(report), "%s/report.json", dir);
         pid_t sim = h_storesim_spawn(b.port, dir, "sim.log", SIM_ARGS, "--report", report, NULL);
         int landed = 0, st = 0;

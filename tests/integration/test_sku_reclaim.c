@@ -60,11 +60,7 @@ static void test_quiet_skus_make_room_for_new_ones(void **state)
         char dir[256], conf[1024], msg[4096];
         long now = (long)time(NULL);
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
-        h_config(conf, sizeof(conf), b.port, dir,
-                 "limits: { max_skus = 40; history_days = 28; };\n");
-        h_daemon_start(&d, dir, conf, b.port);
+        h_start(&b, &d, dir, conf, "limits: { max_skus = 40; history_days = 28; };\n");
         register_skus(b.port, "OLD", now - HISTORY * 86400L);
         register_skus(b.port, "RECENT", now - (HISTORY - 1) * 86400L);
         h_wait_health_number(b.port, PREFIX, "skus.tracked", 40, 50);

@@ -37,10 +37,7 @@ static void test_basic_profile_plays_the_old_store(void **state)
         struct h_daemon d = {0};
         char dir[256], conf[1024], traffic[512];
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
-        h_config(conf, sizeof(conf), b.port, dir, NULL);
-        h_daemon_start(&d, dir, conf, b.port);
+        h_start(&b, &d, dir, conf, NULL);
         snprintf(traffic, sizeof(traffic), "%s/traffic.tsv", dir);
         assert_int_equal(h_storesim(b.port, dir, "sim.log", "--profile", "basic", "--seed", "5",
                                     "--skus", "60", "--days", "20", "--warmup", "10", "--start",
