@@ -1,8 +1,39 @@
 # Shared helpers of the benchmark scripts (sourced, not run): a private mosquitto, the real
-# shelfwatchd, health queries, medians. Callers set `build` and `tmp` and call bench_cleanup
-# on exit.
+# shelfwatchd, health queries, medians. Callers set `build` and call bench_args (or bench_tmp),
+# which makes `tmp` and cleans up on exit.
 bench_pids=()
 bench_prefix=retail/demo/store1
+
+# bench_tmp: make $tmp; on exit stop everything in bench_pids and remove it.
+bench_tmp() {
+        tmp=$(mktemp -d)
+        trap 'bench_cleanup; rm -rf "$tmp"' EXIT
+}
+
+# bench_args ARGS...: a benchmark's command line, then bench_tmp. A word without -- is the
+# build directory ($build); --smoke calls bench_smoke (the script defines it); --conf LINE
+# appends to the array extra; --NAME VALUE sets the script's variable NAME (set beforehand;
+# dashes read as underscores).
+bench_args() {
+        while (($#)); do
+                case "$1" in
+                --smoke) bench_smoke ;;
+                --conf) extra+=("$2"); shift ;;
+                --*)
+                        local name=${1#--}
+                        name=${name//-/_}
+                        if [[ ! -v $name || $name == build || $name == tmp || $# -lt 2 ]]; then
+                                echo "$0: unknown option or missing value: $1" >&2
+                                exit 2
+                        fi
+                        printf -v "$name" '%s' "$2"
+                        shift ;;
+                *) build=$1 ;;
+                esac
+                shift
+        done
+        bench_tmp
+}
 
 bench_cleanup() {
         local p

@@ -7,20 +7,10 @@
 # Usage: tools/bench/detect.sh [BUILD_DIR] [--smoke] [--runs N] [--skus N] [--days N]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-build=build runs=5 skus=100000 days=56
-while (($#)); do
-        case "$1" in
-        --smoke) runs=1 skus=5000 ;;
-        --runs) runs=$2; shift ;;
-        --skus) skus=$2; shift ;;
-        --days) days=$2; shift ;;
-        *) build=$1 ;;
-        esac
-        shift
-done
-tmp=$(mktemp -d)
 . tools/bench/bench_lib.sh
-trap 'bench_cleanup; rm -rf "$tmp"' EXIT
+build=build runs=5 skus=100000 days=56
+bench_smoke() { runs=1 skus=5000; }
+bench_args "$@"
 /usr/bin/python3 -c 'import numpy, sklearn' 2>/dev/null || {
         echo "detect.sh needs python3-numpy and python3-sklearn (tools/install-deps.sh --bench)"; exit 1; }
 

@@ -13,15 +13,13 @@ build=${1:-build}
 seeds=${2:-5}
 skus=${3:-400}
 days=${4:-60}
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
+. tools/bench/bench_lib.sh
+bench_tmp
 
 port=$(( 20000 + RANDOM % 20000 ))
 while (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; do port=$((port + 1)); done
 printf 'listener %d 127.0.0.1\nallow_anonymous true\n' "$port" > "$tmp/mosquitto.conf"
-mosquitto -c "$tmp/mosquitto.conf" > "$tmp/mosquitto.log" 2>&1 & pids+=($!)
+mosquitto -c "$tmp/mosquitto.conf" > "$tmp/mosquitto.log" 2>&1 & bench_pids+=($!)
 sleep 0.5
 
 modes=${MODES:-poisson seed}

@@ -9,23 +9,11 @@
 #        [--skus S] [--conf LINE]...   (extra config lines for the daemon)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tools/bench/bench_lib.sh
 build=build
 runs=5 messages=100000 lines=5 skus=1000 extra=()
-while (($#)); do
-        case "$1" in
-        --smoke) runs=1 messages=3000 ;;
-        --runs) runs=$2; shift ;;
-        --messages) messages=$2; shift ;;
-        --lines) lines=$2; shift ;;
-        --skus) skus=$2; shift ;;
-        --conf) extra+=("$2"); shift ;;
-        *) build=$1 ;;
-        esac
-        shift
-done
-tmp=$(mktemp -d)
-. tools/bench/bench_lib.sh
-trap 'bench_cleanup; rm -rf "$tmp"' EXIT
+bench_smoke() { runs=1 messages=3000; }
+bench_args "$@"
 
 bench_broker
 bench_daemon "limits: { max_skus = $((skus > 1000 ? skus : 1000)); $(bench_limits) };" "${extra[@]}"

@@ -9,21 +9,10 @@
 #        [--warmup N]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-build=build runs=5 skus=100000 days=56 messages=1000000 warm=
-while (($#)); do
-        case "$1" in
-        --smoke) runs=1 skus=5000 messages=20000 ;;
-        --warmup) warm=$2; shift ;;
-        --runs) runs=$2; shift ;;
-        --skus) skus=$2; shift ;;
-        --messages) messages=$2; shift ;;
-        *) build=$1 ;;
-        esac
-        shift
-done
-tmp=$(mktemp -d)
 . tools/bench/bench_lib.sh
-trap 'bench_cleanup; rm -rf "$tmp"' EXIT
+build=build runs=5 skus=100000 days=56 messages=1000000 warmup=
+bench_smoke() { runs=1 skus=5000 messages=20000; }
+bench_args "$@"
 bench_broker
 "$build/bench_state_gen" "$tmp/gen.db" "$skus" "$days" > /dev/null
 rss_parts() { echo "$(bench_kib "$1" RssAnon)/$(bench_kib "$1" RssFile)/$(bench_kib "$1" RssShmem)"; }
@@ -31,7 +20,7 @@ wait_accepted() { # N: until health reports N POS messages accepted
         local a
         while :; do a=$(bench_accepted_pos 120); [ -n "$a" ] && [ "$a" -ge "$1" ] && return 0; sleep 0.2; done
 }
-warm=${warm:-$((skus > 2000 ? skus : 2000))}
+warm=${warmup:-$((skus > 2000 ? skus : 2000))}
 echo "memory: $skus SKUs x $days days, warm-up $warm messages, soak $messages messages, $runs runs, load $(bench_load)"
 printf '%-4s %14s %14s %14s %10s  %s\n' run "warm RSS KiB" "soak RSS KiB" "peak KiB" "growth %" "RSS at each quarter of the soak"
 ws=() ss=() gs=()

@@ -10,15 +10,13 @@ build=${1:-build}
 skus=${2:-100000}
 days=${3:-56}
 budget_kib=$((32 * 1024))
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
+. tools/bench/bench_lib.sh
+bench_tmp
 
 port=$(( 20000 + RANDOM % 20000 ))
 while (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; do port=$((port + 1)); done
 printf 'listener %d 127.0.0.1\nallow_anonymous true\n' "$port" > "$tmp/mosquitto.conf"
-mosquitto -c "$tmp/mosquitto.conf" > "$tmp/mosquitto.log" 2>&1 & pids+=($!)
+mosquitto -c "$tmp/mosquitto.conf" > "$tmp/mosquitto.log" 2>&1 & bench_pids+=($!)
 
 "$build/bench_state_gen" "$tmp/sw.db" "$skus" "$days"
 cat > "$tmp/sw.conf" <<CONF
@@ -26,7 +24,7 @@ broker: { port = $port; };
 storage: { path = "$tmp/sw.db"; };
 limits: { max_skus = $skus; history_days = $days; };
 CONF
-"$build/shelfwatchd" -c "$tmp/sw.conf" > "$tmp/daemon.log" 2>&1 & daemon=$!; pids+=($daemon)
+"$build/shelfwatchd" -c "$tmp/sw.conf" > "$tmp/daemon.log" 2>&1 & daemon=$!; bench_pids+=($daemon)
 for _ in $(seq 100); do
   mosquitto_rr -p "$port" -t retail/demo/store1/cmd/health -e "retail/demo/store1/reply/bench-$$" -m '{}' -W 1 > "$tmp/health.json" 2>/dev/null && break
 done

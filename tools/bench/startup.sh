@@ -5,19 +5,10 @@
 # Usage: tools/bench/startup.sh [BUILD_DIR] [--smoke] [--runs N] [--skus N]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-build=build runs=5 skus=100000 days=56
-while (($#)); do
-        case "$1" in
-        --smoke) runs=2 skus=5000 ;;
-        --runs) runs=$2; shift ;;
-        --skus) skus=$2; shift ;;
-        *) build=$1 ;;
-        esac
-        shift
-done
-tmp=$(mktemp -d)
 . tools/bench/bench_lib.sh
-trap 'bench_cleanup; rm -rf "$tmp"' EXIT
+build=build runs=5 skus=100000 days=56
+bench_smoke() { runs=2 skus=5000; }
+bench_args "$@"
 bench_broker
 "$build/bench_state_gen" "$tmp/sw.db" "$skus" "$days" > /dev/null
 cat > "$tmp/sw.conf" <<CONF

@@ -9,21 +9,10 @@
 #        [--conf LINE]...
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-build=build runs=5 messages=100000 lines=5 extra=()
-while (($#)); do
-        case "$1" in
-        --smoke) runs=1 messages=5000 ;;
-        --runs) runs=$2; shift ;;
-        --messages) messages=$2; shift ;;
-        --lines) lines=$2; shift ;;
-        --conf) extra+=("$2"); shift ;;
-        *) build=$1 ;;
-        esac
-        shift
-done
-tmp=$(mktemp -d)
 . tools/bench/bench_lib.sh
-trap 'bench_cleanup; rm -rf "$tmp"' EXIT
+build=build runs=5 messages=100000 lines=5 extra=()
+bench_smoke() { runs=1 messages=5000; }
+bench_args "$@"
 cat > "$tmp/shim.c" <<'C'
 #define _GNU_SOURCE
 #include <dlfcn.h>
