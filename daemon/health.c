@@ -167,19 +167,13 @@ static void add_tuning(struct sw_daemon *d, cJSON *parent)
 /* The POS feed: live silence and the detection runs' store shortfalls. */
 static void add_pos_feed(cJSON *parent, const struct sw_pos_feed *f)
 {
-        char day[16];
         cJSON *o = cJSON_AddObjectToObject(parent, "pos_feed");
         cJSON_AddStringToObject(o, "state", sw_pos_feed_state(f));
         sw_reply_add_time(o, "last_pos_at", f->last_pos_at);
         sw_reply_add_time(o, "silent_since", f->silent ? f->silent_since : 0);
         cJSON_AddNumberToObject(o, "silences", (double)f->silences);
         cJSON_AddNumberToObject(o, "store_shortfalls", (double)f->shortfalls);
-        if (f->newest_shortfall != SW_DAY_NONE) {
-                sw_date_format(f->newest_shortfall, day, sizeof(day));
-                cJSON_AddStringToObject(o, "newest_store_shortfall", day);
-        } else {
-                cJSON_AddNullToObject(o, "newest_store_shortfall");
-        }
+        sw_reply_add_day(o, "newest_store_shortfall", f->newest_shortfall);
 }
 
 cJSON *sw_cmd_health(void *ctx, const union sw_cmd_args *args)

@@ -50,6 +50,17 @@ void sw_reply_add_summary(cJSON *parent, const char *name, const struct sw_detec
         }
 }
 
+void sw_reply_add_day(cJSON *o, const char *name, sw_day_t day)
+{
+        char text[16];
+        if (day == SW_DAY_NONE) {
+                cJSON_AddNullToObject(o, name);
+                return;
+        }
+        sw_date_format(day, text, sizeof(text));
+        cJSON_AddStringToObject(o, name, text);
+}
+
 void sw_reply_add_time(cJSON *o, const char *name, int64_t t)
 {
         char ts[32];

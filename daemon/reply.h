@@ -20,6 +20,8 @@ char *sw_reply_print(const cJSON *item);
 /* The same written into o (as its next value). */
 void sw_reply_write(struct sw_json_out *o, const cJSON *item);
 
+/* A date YYYY-MM-DD as name, null when day is SW_DAY_NONE. */
+void sw_reply_add_day(cJSON *o, const char *name, sw_day_t day);
 /* An RFC 3339 time as name, null when t <= 0. */
 void sw_reply_add_time(cJSON *o, const char *name, int64_t t);
 

@@ -255,37 +255,19 @@ static int tally_open(void *ctx, const struct sw_store_anomaly *a)
 
 static void add_run(cJSON *parent, const char *name, int64_t at)
 {
-        char ts[32];
-        cJSON *o = cJSON_AddObjectToObject(parent, name);
-        if (at <= 0) {
-                cJSON_AddNullToObject(o, "at");
-                return;
-        }
-        sw_rfc3339_format(at, ts, sizeof(ts));
-        cJSON_AddStringToObject(o, "at", ts);
+        sw_reply_add_time(cJSON_AddObjectToObject(parent, name), "at", at);
 }
 
 /* Store-wide conditions HQ looks for to find broken stores (PROTOCOL 1.1). */
 static void add_health(cJSON *parent, const struct sw_daemon *d)
 {
         const struct sw_pos_feed *f = &d->pos_feed;
-        char ts[32], day[16];
         cJSON *h = cJSON_AddObjectToObject(parent, "health");
         cJSON_AddStringToObject(h, "pos_feed", sw_pos_feed_state(f));
-        if (f->last_pos_at > 0) {
-                sw_rfc3339_format(f->last_pos_at, ts, sizeof(ts));
-                cJSON_AddStringToObject(h, "last_pos_at", ts);
-        } else {
-                cJSON_AddNullToObject(h, "last_pos_at");
-        }
+        sw_reply_add_time(h, "last_pos_at", f->last_pos_at);
         cJSON_AddNumberToObject(h, "pos_silences", (double)f->silences);
         cJSON_AddNumberToObject(h, "store_shortfalls", (double)f->shortfalls);
-        if (f->newest_shortfall != SW_DAY_NONE) {
-                sw_date_format(f->newest_shortfall, day, sizeof(day));
-                cJSON_AddStringToObject(h, "newest_store_shortfall", day);
-        } else {
-                cJSON_AddNullToObject(h, "newest_store_shortfall");
-        }
+        sw_reply_add_day(h, "newest_store_shortfall", f->newest_shortfall);
 }
 
 static char *summary_json(struct sw_daemon *d, int64_t now)

@@ -16,11 +16,8 @@ days=${4:-60}
 . tools/bench/bench_lib.sh
 bench_tmp
 
-port=$(( 20000 + RANDOM % 20000 ))
-while (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; do port=$((port + 1)); done
-printf 'listener %d 127.0.0.1\nallow_anonymous true\n' "$port" > "$tmp/mosquitto.conf"
-mosquitto -c "$tmp/mosquitto.conf" > "$tmp/mosquitto.log" 2>&1 & bench_pids+=($!)
-sleep 0.5
+bench_broker
+port=$bench_port
 
 modes=${MODES:-poisson seed}
 for mode in $modes; do

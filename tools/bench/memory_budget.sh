@@ -13,10 +13,8 @@ budget_kib=$((32 * 1024))
 . tools/bench/bench_lib.sh
 bench_tmp
 
-port=$(( 20000 + RANDOM % 20000 ))
-while (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; do port=$((port + 1)); done
-printf 'listener %d 127.0.0.1\nallow_anonymous true\n' "$port" > "$tmp/mosquitto.conf"
-mosquitto -c "$tmp/mosquitto.conf" > "$tmp/mosquitto.log" 2>&1 & bench_pids+=($!)
+bench_broker
+port=$bench_port
 
 "$build/bench_state_gen" "$tmp/sw.db" "$skus" "$days"
 cat > "$tmp/sw.conf" <<CONF

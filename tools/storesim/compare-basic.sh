@@ -16,11 +16,8 @@ args=("$@")
 [[ ${#args[@]} -gt 0 ]] || args=(--seed 7 --skus 120 --days 28 --warmup 14 --associates 3)
 . "$(dirname "$0")/../bench/bench_lib.sh"
 bench_tmp
-port=$((20000 + RANDOM % 20000))
-while (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; do port=$((port + 1)); done
-printf 'listener %d 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n' "$port" > "$tmp/mosquitto.conf"
-/usr/sbin/mosquitto -c "$tmp/mosquitto.conf" > "$tmp/mosquitto.log" 2>&1 & bench_pids+=($!)
-sleep 0.5
+bench_broker
+port=$bench_port
 
 # play NAME STORESIM ARGS...: one run against a fresh daemon; the traffic in $tmp/NAME.traffic.
 play() {
