@@ -1,24 +1,36 @@
 #!/usr/bin/env bash
 # check-installed-files.sh: an install tree holds exactly the files README.md lists, with Debian's modes.
 #
-# Usage: tools/check-installed-files.sh ROOT
-#   ROOT  a DESTDIR of `cmake --install --prefix /usr` (tests/package/test_install.sh) or an
-#         unpacked .deb (tools/lint-deb.sh)
+# Usage: tools/check-installed-files.sh ROOT [PACKAGE]
+#   ROOT     a DESTDIR of `cmake --install --prefix /usr` (tests/package/test_install.sh) or an
+#            unpacked .deb (tools/lint-deb.sh)
+#   PACKAGE  only that package's table (tools/lint-deb.sh passes the .deb's Package); default
+#            every table, which is what `cmake --install` installs
 #
-# README.md's table between <!-- installed-files ... --> and <!-- /installed-files --> names
-# every installed path (a * matches any part of a name). Every file under ROOT must match a
-# row and every row a file, so the README cannot drift from what is installed. Directories
-# must be 0755, programs in bin/ and sbin/ 0755, everything else 0644.
+# README.md lists every installed path in one table per package, between
+# <!-- installed-files package=NAME ... --> and <!-- /installed-files --> (a * matches any part
+# of a name). Every file under ROOT must match a row and every row a file, so the README cannot
+# drift from what is installed. Directories must be 0755, programs in bin/ and sbin/ 0755,
+# everything else 0644.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-root=${1:?usage: check-installed-files.sh ROOT}
+root=${1:?usage: check-installed-files.sh ROOT [PACKAGE]}
 root=${root%/}
+package=${2:-}
 
-mapfile -t patterns < <(sed -n '/<!-- installed-files/,/<!-- \/installed-files -->/p' "$repo/README.md" |
-        sed -n 's/^| `\(\/[^`]*\)`.*/\1/p')
+mapfile -t patterns < <(awk -v want="$package" '
+        /<!-- installed-files package=/ {
+                name = $0
+                sub(/.*package=/, "", name)
+                sub(/[^A-Za-z0-9.+-].*/, "", name)
+                on = (want == "" || want == name)
+                next
+        }
+        /<!-- \/installed-files -->/ { on = 0 }
+        on' "$repo/README.md" | sed -n 's/^| `\(\/[^`]*\)`.*/\1/p')
 if ((${#patterns[@]} == 0)); then
-        echo "check-installed-files.sh: no installed-files table in README.md" >&2
+        echo "check-installed-files.sh: no installed-files table${package:+ for $package} in README.md" >&2
         exit 1
 fi
 

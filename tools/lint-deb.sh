@@ -61,7 +61,8 @@ for deb in "$@"; do
         tree=$scratch/${name%.deb}
         mkdir -p "$tree"
         dpkg-deb -x "$deb" "$tree"
-        bash "$repo/tools/check-installed-files.sh" "$tree" || fail "$name does not hold README.md's files"
+        bash "$repo/tools/check-installed-files.sh" "$tree" "$(dpkg-deb -f "$deb" Package)" ||
+                fail "$name does not hold the files README.md lists for it"
 
         # Mode, owner and path of each entry: what must not differ between architectures.
         list=$scratch/${name%.deb}.list
