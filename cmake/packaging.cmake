@@ -19,9 +19,10 @@
 # Depends is written out, not computed: dpkg-shlibdeps needs the target's dpkg shlibs
 # database, which a cross build from a sysroot of unpacked .debs does not have. The
 # minimum versions are Debian 12's (what the binary is built and tested against).
+# tools/check-package.sh checks natively that it covers what dpkg-shlibdeps finds.
 #
 # Another program with a man page (shelfwatch-hq) takes one line:
-#   sw_man_page(docs/man/shelfwatch-hq.8 PROGRAM shelfwatch-hq)
+#   sw_man_page(docs/man/shelfwatch-hq.8 PROGRAM shelfwatch-hq [COMPONENT hq])
 # which builds and installs the page and adds a ctest holding it to `shelfwatch-hq --help`.
 
 include(GNUInstallDirs)
@@ -67,12 +68,13 @@ function(sw_package_file)
   add_custom_target(sw_pkg_${name} ALL DEPENDS ${arg_OUTPUT})
 endfunction()
 
-# sw_man_page(SOURCE [PROGRAM target] [MARKDOWN file]): docs/man/<name>.<section> with the
-# version filled in (and, with MARKDOWN, that file turned into roff in it), installed gzip'd to
-# share/man/man<section>. With PROGRAM, the ctest package/man/<name> checks the page against
-# the program's --help (tests/package/test_man_pages.sh).
+# sw_man_page(SOURCE [PROGRAM target] [MARKDOWN file] [COMPONENT c]): docs/man/<name>.<section>
+# with the version filled in (and, with MARKDOWN, that file turned into roff in it), installed
+# gzip'd to share/man/man<section> (in install component c, for a package of its own). With
+# PROGRAM, the ctest package/man/<name> checks the page against the program's --help
+# (tests/package/test_man_pages.sh).
 function(sw_man_page source)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "PROGRAM;MARKDOWN" "")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "PROGRAM;MARKDOWN;COMPONENT" "")
   get_filename_component(name ${source} NAME)
   string(REGEX MATCH "[1-9]$" section ${name})
   set(out ${SW_PKG_BUILD_DIR}/man/${name})
@@ -91,7 +93,11 @@ function(sw_man_page source)
     COMMENT "Man page ${name}"
     VERBATIM)
   add_custom_target(sw_man_${name} ALL DEPENDS ${out} ${out}.gz)
-  install(FILES ${out}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section})
+  set(component)
+  if(arg_COMPONENT)
+    set(component COMPONENT ${arg_COMPONENT})
+  endif()
+  install(FILES ${out}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section} ${component})
   set(test_args ${out})
   if(arg_PROGRAM)
     list(APPEND test_args $<TARGET_FILE:${arg_PROGRAM}>)
