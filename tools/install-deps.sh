@@ -20,6 +20,9 @@ base_pkgs=(
         tzdata openssl ca-certificates
         # systemd-analyze (verify, security) for tools/check-package.sh
         systemd
+        # tools/lint-deb.sh (check-package.sh, cross --package); man and lexgrog render the
+        # man pages in tests/package/test_man_pages.sh as lintian does (lintian needs man-db)
+        lintian man-db
 )
 cross_pkgs=(
         gcc-aarch64-linux-gnu libc6-dev-arm64-cross
