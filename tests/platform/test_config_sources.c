@@ -294,7 +294,8 @@ static void test_credentials(void **state)
         write_file("main.conf", "store = { id = \"main\"; };\nbroker = { username = \"gw\"; };\n");
         write_file("creds/shelfwatch.store.id", "s0042\n"); /* one newline is dropped */
         write_file("creds/shelfwatch.broker.password", "pa ss");
-        write_file("creds/shelfwatch.store.currency", ""); /* empty: a SetCredential= fallback */
+        write_file("creds/shelfwatch.store.currency", "\n"); /* SetCredential=...:\n fallback */
+        write_file("creds/shelfwatch.store.timezone", "");   /* empty: not given */
         write_file("creds/hq-client.key", "not ours");
         setenv("CREDENTIALS_DIRECTORY", in_tmp("creds"), 1);
         setenv("SHELFWATCH_STORE_ID", "from-env", 1);
@@ -302,6 +303,7 @@ static void test_credentials(void **state)
         assert_string_equal(c.store.id, "s0042"); /* credentials beat the environment */
         assert_string_equal(c.broker.password, "pa ss");
         assert_string_equal(c.store.currency, "");
+        assert_string_equal(c.store.timezone, "UTC");
         assert_origin("store.id", "credential shelfwatch.store.id");
         assert_origin("broker.password", "credential shelfwatch.broker.password");
         assert_string_equal(report.credentials_dir, in_tmp("creds"));
