@@ -102,21 +102,32 @@ int config__read_dropins(struct config_loader *l, const char *dir, struct sw_con
 
 /* ---- environment and credentials --------------------------------------------------------- */
 
-/* The row a variable or credential name (after its prefix) stands for, or NULL. */
+/* The next row from s on that may come from the environment or a credential, and its
+ * variable (env) or credential name in buf; NULL past the end. */
+static const struct sw_config_setting *config__next_provisioned(const struct sw_config_setting *s,
+                                                                bool env, char *buf, size_t size)
+{
+        for (; s->name; s++) {
+                if (!s->provision)
+                        continue;
+                if (env)
+                        sw_config_env_name(s->name, buf, size);
+                else
+                        sw_config_credential_name(s->name, buf, size);
+                return s;
+        }
+        return NULL;
+}
+
+/* The row a variable or credential name stands for, or NULL. */
 static const struct sw_config_setting *config__provisioned(const char *name, bool env)
 {
         char want[CONFIG_NAME_SIZE];
 
-        for (const struct sw_config_setting *s = sw_config_schema; s->name; s++) {
-                if (!s->provision)
-                        continue;
-                if (env)
-                        sw_config_env_name(s->name, want, sizeof(want));
-                else
-                        sw_config_credential_name(s->name, want, sizeof(want));
+        for (const struct sw_config_setting *s = sw_config_schema;
+             (s = config__next_provisioned(s, env, want, sizeof(want))) != NULL; s++)
                 if (strcmp(want, name) == 0)
                         return s;
-        }
         return NULL;
 }
 
@@ -130,15 +141,10 @@ static int config__unknown(struct config_loader *l, const char *where, bool env)
                 return -EINVAL;
         n = (size_t)snprintf(l->err, l->errsz, "%s: unknown %s; known:", where,
                              env ? "variable" : "credential");
-        for (const struct sw_config_setting *s = sw_config_schema; s->name && n < l->errsz; s++) {
-                if (!s->provision)
-                        continue;
-                if (env)
-                        sw_config_env_name(s->name, want, sizeof(want));
-                else
-                        sw_config_credential_name(s->name, want, sizeof(want));
+        for (const struct sw_config_setting *s = sw_config_schema;
+             n < l->errsz && (s = config__next_provisioned(s, env, want, sizeof(want))) != NULL;
+             s++)
                 n += (size_t)snprintf(l->err + n, l->errsz - n, " %s", want);
-        }
         config__one_line(l->err);
         return -EINVAL;
 }

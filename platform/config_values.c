@@ -200,14 +200,18 @@ int config__parse_ghost_mode(const char *v, void *dst, char *why, size_t whysz)
         return 0;
 }
 
+/* A name from core's table, "?" for a value it does not name. */
+static void config__print_name(const char *name, char *buf, size_t size)
+{
+        snprintf(buf, size, "%s", name ? name : "?");
+}
+
 void config__print_ghost_mode(const void *src, char *buf, size_t size)
 {
         enum sw_ghost_mode mode;
-        const char *name;
 
         memcpy(&mode, src, sizeof(mode));
-        name = sw_ghost_mode_name(mode);
-        snprintf(buf, size, "%s", name ? name : "?");
+        config__print_name(sw_ghost_mode_name(mode), buf, size);
 }
 
 int config__parse_ml_features(const char *v, void *dst, char *why, size_t whysz)
@@ -223,11 +227,9 @@ int config__parse_ml_features(const char *v, void *dst, char *why, size_t whysz)
 void config__print_ml_features(const void *src, char *buf, size_t size)
 {
         enum sw_feature_set set;
-        const char *name;
 
         memcpy(&set, src, sizeof(set));
-        name = sw_feature_set_name(set);
-        snprintf(buf, size, "%s", name ? name : "?");
+        config__print_name(sw_feature_set_name(set), buf, size);
 }
 
 static const char *const log_level_names[] = {"debug", "info", "notice", "warning", "err"};
@@ -252,10 +254,10 @@ void config__print_log_level(const void *src, char *buf, size_t size)
         memcpy(&level, src, sizeof(level));
         for (size_t i = 0; i < sizeof(log_level_names) / sizeof(log_level_names[0]); i++)
                 if (sw_log_level_parse(log_level_names[i], &l) == 0 && l == level) {
-                        snprintf(buf, size, "%s", log_level_names[i]);
+                        config__print_name(log_level_names[i], buf, size);
                         return;
                 }
-        snprintf(buf, size, "?");
+        config__print_name(NULL, buf, size);
 }
 
 /* dst is store.holidays: element i in file order, duplicates refused. */
