@@ -89,6 +89,13 @@ static void test_dropins_name_the_store(void **state)
         h_daemon_start_at(&d, dir, conf, b.port, "retail/acme/s0042");
         cJSON *h = h_health(b.port, "retail/acme/s0042");
         cJSON_Delete(h);
+        /* The CLI reads the drop-ins too: it asks the daemon of retail/acme/s0042. */
+        assert_int_equal(
+            run_daemon(dir,
+                       (char *[]){SW_BUILD_DIR "/shelfwatch", "--config", path, "health", NULL},
+                       &out),
+            0);
+        free(out);
         h_daemon_stop(&d, SIGTERM);
         char *log = h_read_file(d.log);
         expect_in(log, "store acme/s0042");
