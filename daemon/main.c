@@ -9,6 +9,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/version.h"
+#include "platform/config_sources.h"
 
 static void usage(FILE *f)
 {
@@ -17,6 +18,8 @@ static void usage(FILE *f)
                    "  -c, --config PATH    configuration file (default %s;\n"
                    "                       when that default is missing, embedded defaults are used)\n"
                    "  -n, --check-config   validate the configuration and exit 0 (valid) or 1\n"
+                   "  -v, --verbose        with -n: print the files read and where each setting\n"
+                   "                       came from (file:line, environment, credential)\n"
                    "  -V, --version        print the version and exit\n"
                    "  -h, --help           print this help and exit\n",
                 SW_CONFIG_DEFAULT_PATH);
@@ -26,23 +29,28 @@ int main(int argc, char **argv)
 {
         static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                              {"check-config", no_argument, NULL, 'n'},
+                                             {"verbose", no_argument, NULL, 'v'},
                                              {"version", no_argument, NULL, 'V'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
         const char *path = NULL;
-        bool check = false;
+        bool check = false, verbose = false;
+        static struct sw_config_report report; /* ~110 KB: not on the stack */
         static struct sw_config cfg;
         static struct sw_daemon d;
         char err[512];
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "c:nVh", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "c:nvVh", opts, NULL)) != -1) {
                 switch (c) {
                 case 'c':
                         path = optarg;
                         break;
                 case 'n':
                         check = true;
+                        break;
+                case 'v':
+                        verbose = true;
                         break;
                 case 'V':
                         printf("shelfwatchd %s\n", sw_version());
@@ -61,20 +69,23 @@ int main(int argc, char **argv)
                 return 2;
         }
 
-        sw_config_defaults(&cfg);
-        if (path || access(SW_CONFIG_DEFAULT_PATH, F_OK) == 0) {
-                const char *p = path ? path : SW_CONFIG_DEFAULT_PATH;
-                r = sw_config_load(p, &cfg, err, sizeof(err));
-                if (r < 0) {
-                        fprintf(stderr, "shelfwatchd: %s\n", err);
-                        return 1;
-                }
-        } else if (check) {
-                printf("shelfwatchd: %s not found, embedded defaults are valid\n", SW_CONFIG_DEFAULT_PATH);
-                return 0;
+        /* The file (the default one may be missing), its conf.d drop-ins, the environment and
+         * the credentials: platform/config_sources.h. */
+        r = sw_config_load_all(path ? path : SW_CONFIG_DEFAULT_PATH,
+                               path ? 0 : SW_CONFIG_PATH_OPTIONAL, &cfg, &report, err,
+                               sizeof(err));
+        if (r < 0) {
+                fprintf(stderr, "shelfwatchd: %s\n", err);
+                return 1;
         }
         if (check) {
-                printf("shelfwatchd: %s is valid\n", path ? path : SW_CONFIG_DEFAULT_PATH);
+                if (verbose)
+                        sw_config_report_write(&report, &cfg, stdout);
+                if (report.n_files == 0)
+                        printf("shelfwatchd: %s not found, embedded defaults are valid\n",
+                               SW_CONFIG_DEFAULT_PATH);
+                else
+                        printf("shelfwatchd: %s is valid\n", path ? path : SW_CONFIG_DEFAULT_PATH);
                 return 0;
         }
         sw_log_set_level(cfg.log.level);
@@ -84,6 +95,9 @@ int main(int argc, char **argv)
         mallopt(M_TRIM_THRESHOLD, 128 * 1024);
         sw_log_info("shelfwatchd %s starting (store %s/%s, %u SKUs x %u days)", sw_version(), cfg.store.tenant,
                     cfg.store.id, cfg.limits.max_skus, cfg.limits.history_days);
+        if (!cfg.store.currency[0])
+                sw_log_warning("store.currency is not set: set the ISO 4217 code of the store's "
+                               "prices (docs/configuration.md)");
         r = sw_daemon_init(&d, &cfg);
         d.config_path = path; /* after init, which clears d */
         if (r == 0)
