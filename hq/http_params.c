@@ -109,6 +109,10 @@ static bool one_of(const char *v, const char *const *names)
         return false;
 }
 
+/* Refused in text filters although every value is a bind parameter (never part of the SQL
+ * text): no SKU or category of a real store has them, and a request with them is a probe. */
+#define SQL_METACHARACTERS "'\";\\`"
+
 static const char *const anomaly_types[] = {"ghost_stock", "ml_detected", "shelf_out",
                                             "inventory_discrepancy", NULL};
 static const char *const severities[] = {"info", "warning", "critical", NULL};
@@ -157,17 +161,20 @@ static int check_value(const struct hq_api *api, struct hq_param *p, const char 
                 snprintf(why, whysz, "must be 1..64 of A-Z a-z 0-9 . _ : -");
                 return -EINVAL;
         case HQ_PARAM_TEXT:
-                if (hq_api__text_valid(v, 64))
+                if (hq_api__text_valid(v, 64) && !strpbrk(v, SQL_METACHARACTERS))
                         return 0;
-                snprintf(why, whysz, "must be 1..64 bytes of UTF-8 without control characters");
+                snprintf(why, whysz, "must be 1..64 bytes of UTF-8 without control characters, "
+                                     "quotes, ; or \\");
                 return -EINVAL;
         case HQ_PARAM_SKU:
                 for (const char *c = v; *c; c++)
                         if (*c < 0x20 || *c > 0x7e)
                                 lo = 0;
-                if (lo && v[0] && strlen(v) <= 64 && v[0] != ' ' && v[strlen(v) - 1] != ' ')
+                if (lo && v[0] && strlen(v) <= 64 && v[0] != ' ' && v[strlen(v) - 1] != ' ' &&
+                    !strpbrk(v, SQL_METACHARACTERS))
                         return 0;
-                snprintf(why, whysz, "must be 1..64 printable ASCII characters");
+                snprintf(why, whysz, "must be 1..64 printable ASCII characters without quotes, ; "
+                                     "or \\");
                 return -EINVAL;
         case HQ_PARAM_DAYS:
                 hi = h->max_days;

@@ -341,11 +341,11 @@ static int httpd_start(struct hq_api *api)
             {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)h->max_connections_per_ip, NULL},
             {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)h->connection_timeout_s, NULL},
             {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, api},
-            {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, api},
             {api->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, api->tls_cert},
             {api->tls_key ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, api->tls_key},
             {MHD_OPTION_END, 0, NULL}};
         api->httpd = MHD_start_daemon(flags, (uint16_t)h->port, NULL, NULL, on_request, api,
+                                      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, api,
                                       MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
         return api->httpd ? 0 : -EADDRNOTAVAIL;
 }
