@@ -163,8 +163,9 @@ static int check_value(const struct hq_api *api, struct hq_param *p, const char 
         case HQ_PARAM_TEXT:
                 if (hq_api__text_valid(v, 64) && !strpbrk(v, SQL_METACHARACTERS))
                         return 0;
-                snprintf(why, whysz, "must be 1..64 bytes of UTF-8 without control characters, "
-                                     "quotes, ; or \\");
+                snprintf(why, whysz,
+                         "must be 1..64 bytes of UTF-8 without control characters, "
+                         "quotes, ; or \\");
                 return -EINVAL;
         case HQ_PARAM_SKU:
                 for (const char *c = v; *c; c++)
@@ -173,8 +174,9 @@ static int check_value(const struct hq_api *api, struct hq_param *p, const char 
                 if (lo && v[0] && strlen(v) <= 64 && v[0] != ' ' && v[strlen(v) - 1] != ' ' &&
                     !strpbrk(v, SQL_METACHARACTERS))
                         return 0;
-                snprintf(why, whysz, "must be 1..64 printable ASCII characters without quotes, ; "
-                                     "or \\");
+                snprintf(why, whysz,
+                         "must be 1..64 printable ASCII characters without quotes, ; "
+                         "or \\");
                 return -EINVAL;
         case HQ_PARAM_DAYS:
                 hi = h->max_days;

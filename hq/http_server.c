@@ -345,8 +345,8 @@ static int httpd_start(struct hq_api *api)
             {api->tls_key ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, api->tls_key},
             {MHD_OPTION_END, 0, NULL}};
         api->httpd = MHD_start_daemon(flags, (uint16_t)h->port, NULL, NULL, on_request, api,
-                                      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, api,
-                                      MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+                                      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, api, MHD_OPTION_ARRAY,
+                                      opts, MHD_OPTION_END);
         return api->httpd ? 0 : -EADDRNOTAVAIL;
 }
 
