@@ -132,6 +132,9 @@ int hq_api__commands_open(struct hq_api *api);
 void hq_api__commands_close(struct hq_api *api);
 /* Answer every command whose wait is over (504); returns the earliest deadline left. */
 uint64_t hq_api__commands_expire(struct hq_api *api, uint64_t now_ms);
+/* Answer every waiting command 503 (the server stops; MHD must not stop with suspended
+ * connections). */
+void hq_api__commands_abort(struct hq_api *api);
 /* A request's connection closed before its command was answered: forget the wait. */
 void hq_api__commands_cancel(struct hq_api *api, struct hq_api_request *rq);
 

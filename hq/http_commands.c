@@ -194,6 +194,20 @@ uint64_t hq_api__commands_expire(struct hq_api *api, uint64_t now_ms)
         return next;
 }
 
+void hq_api__commands_abort(struct hq_api *api)
+{
+        for (uint32_t i = 0; api->commands && i < api->cfg.http.max_pending_commands; i++) {
+                struct hq_api_reply reply = {0};
+                if (!api->commands[i].in_use)
+                        continue;
+                hq_api__error(&reply, 503,
+                              "shelfwatch-hq is stopping; command %s was sent and "
+                              "may still run",
+                              api->commands[i].seq);
+                finish(&api->commands[i], &reply);
+        }
+}
+
 void hq_api__commands_cancel(struct hq_api *api, struct hq_api_request *rq)
 {
         for (uint32_t i = 0; rq->command && api->commands && i < api->cfg.http.max_pending_commands;

@@ -447,6 +447,8 @@ int hq_api_run(const struct hq_config *cfg)
                 loop_pass(api);
         sw_log_info("Stopping");
         sw_notify_stopping();
+        hq_api__commands_abort(api);
+        MHD_run(api->httpd); /* the resumed requests get their 503 */
         api_free(api);
         return 0;
 }
