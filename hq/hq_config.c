@@ -98,6 +98,7 @@ void hq_config_defaults(struct hq_config *ret)
             .log = {.level = SW_LOG_INFO, .stats_interval_s = 300},
         };
         derive_client_id(ret->broker.client_id, sizeof(ret->broker.client_id));
+        hq_http_config_defaults(&ret->http);
 }
 
 __attribute__((format(printf, 5, 6))) static int
@@ -174,6 +175,8 @@ static int load_group(const config_setting_t *g, struct hq_config *c, const char
                       size_t errsz)
 {
         const char *gname = config_setting_name(g);
+        if (gname && strcmp(gname, "http") == 0) /* its own module: a list of tokens */
+                return hq_http_config_load(g, &c->http, path, err, errsz);
         if (!gname || !known_group(gname) || !config_setting_is_group(g))
                 return fail(err, errsz, path, g, "%s: unknown section", gname ? gname : "?");
         for (int i = 0; i < config_setting_length(g); i++) {

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hq/http_config.h"
 #include "platform/log.h"
 
 #define HQ_CONFIG_DEFAULT_PATH  "/etc/shelfwatch/shelfwatch-hq.conf"
@@ -81,6 +82,7 @@ struct hq_config {
         struct hq_config_limits limits;
         struct hq_config_fleet fleet;
         struct hq_config_log log;
+        struct hq_http_config http; /* section http: the API server (shelfwatch-hq serve) */
 };
 
 /* The embedded defaults (client id derived from the host name). */

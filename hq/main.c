@@ -9,12 +9,14 @@
 #include "hq/hq_config.h"
 #include "hq/hq_db.h"
 #include "hq/hq_service.h"
+#include "hq/http_api.h"
 #include "platform/log.h"
 
 static void usage(FILE *f)
 {
         fputs("usage: shelfwatch-hq [-c FILE] [-n|--check-config] [COMMAND] [OPTIONS]\n"
               "  run                  ingest from the broker into PostgreSQL (the default)\n"
+              "  serve                the HTTP API and dashboard (section http)\n"
               "  migrate              apply the schema migrations and exit\n"
               "  tenant-role ROLE TENANT   a login role that reads only TENANT's rows\n"
               "  alerts               open alerts by tenant, store and type\n"
@@ -157,5 +159,7 @@ int main(int argc, char **argv)
         sw_log_set_level(cfg.log.level);
         if (strcmp(cmd, "run") == 0)
                 return optind == argc && hq_service_run(&cfg) == 0 ? HQ_EXIT_OK : HQ_EXIT_FAILED;
+        if (strcmp(cmd, "serve") == 0)
+                return optind == argc && hq_api_run(&cfg) == 0 ? HQ_EXIT_OK : HQ_EXIT_FAILED;
         return run_query(&cfg, cmd, argc - optind, argv + optind, &q);
 }

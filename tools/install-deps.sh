@@ -17,6 +17,9 @@ base_pkgs=(
         libconfig-dev libsystemd-dev libcjson-dev libcmocka-dev
         # shelfwatch-hq: libpq, and the PostgreSQL 15 server its tests start (initdb, pg_ctl)
         libpq-dev postgresql-15 postgresql-client-15
+        # shelfwatch-hq serve: the HTTP API (libmicrohttpd, gnutls for TLS and token digests);
+        # its tests: curl, and chromium with python3 for the dashboard in a real browser
+        libmicrohttpd-dev libgnutls28-dev curl chromium python3
         tzdata openssl ca-certificates
         # systemd-analyze (verify, security) for tools/check-package.sh
         systemd

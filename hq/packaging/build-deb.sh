@@ -23,6 +23,9 @@ strip --strip-unneeded "$stage/usr/sbin/shelfwatch-hq"
 install -D -m 0644 "$repo/systemd/shelfwatch-hq.service" "$stage/lib/systemd/system/shelfwatch-hq.service"
 install -D -m 0644 "$repo/systemd/shelfwatch-hq.conf" "$stage/etc/shelfwatch/shelfwatch-hq.conf"
 install -D -m 0644 "$repo/docs/hq.md" "$stage/usr/share/doc/shelfwatch-hq/hq.md"
+# shelfwatch-hq serve: the dashboard's files and the API document (http.web_root, http.api_doc)
+install -D -m 0644 -t "$stage/usr/share/shelfwatch-hq/web" "$repo"/hq/web/*.{html,css,js}
+install -D -m 0644 "$repo/hq/api/openapi.json" "$stage/usr/share/shelfwatch-hq/openapi.json"
 mkdir -p "$stage/DEBIAN"
 install -m 0755 "$repo"/hq/packaging/{postinst,prerm,postrm} "$stage/DEBIAN/"
 echo /etc/shelfwatch/shelfwatch-hq.conf >"$stage/DEBIAN/conffiles"
@@ -33,7 +36,7 @@ Version: $version
 Architecture: $arch
 Maintainer: shelfwatch maintainers <shelfwatch@localhost>
 Installed-Size: $size
-Depends: libc6 (>= 2.36), libcjson1 (>= 1.7.15), libconfig9 (>= 1.5), libmosquitto1 (>= 2.0.11), libpq5 (>= 15), libsystemd0 (>= 252)
+Depends: libc6 (>= 2.36), libcjson1 (>= 1.7.15), libconfig9 (>= 1.5), libmosquitto1 (>= 2.0.11), libpq5 (>= 15), libsystemd0 (>= 252), libmicrohttpd12 (>= 0.9.75), libgnutls30 (>= 3.7.9)
 Recommends: mosquitto, postgresql
 Section: net
 Priority: optional

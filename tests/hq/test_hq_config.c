@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <setjmp.h>
 #include <cmocka.h>
@@ -60,9 +61,63 @@ static void test_errors(void **state)
         assert_int_equal(hq_config_load("/nonexistent/hq.conf", &c, err, sizeof(err)), -ENOENT);
 }
 
+/* The http section: tokens are digests, every name is checked, limits are consistent. */
+static void test_http_section(void **state)
+{
+        char err[512];
+        struct hq_config c;
+        char path[] = "/tmp/hq-config-XXXXXX";
+        const char *digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        char text[1024];
+        (void)state;
+        assert_int_equal(load_text("http: { port = 0; };", err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "http.port: 0 is outside 1..65535"));
+        assert_int_equal(load_text("http: { listen = \"localhost\"; };", err, sizeof(err)),
+                         -EINVAL);
+        assert_non_null(strstr(err, "http.listen"));
+        assert_int_equal(
+            load_text("http: { default_limit = 50; max_limit = 10; };", err, sizeof(err)), -EINVAL);
+        assert_int_equal(load_text("http: { tokens = ( { name = \"a\"; tenant = \"t\"; role = "
+                                   "\"r\"; sha256 = \"abc\"; } ); };",
+                                   err, sizeof(err)),
+                         -EINVAL);
+        assert_non_null(strstr(err, "tokens.sha256"));
+        assert_int_equal(load_text("http: { tokens = ( { name = \"a\"; tenant = \"t\"; role = "
+                                   "\"r\"; token = \"secret\"; } ); };",
+                                   err, sizeof(err)),
+                         -EINVAL);
+        assert_non_null(strstr(err, "tokens.token: unknown setting"));
+        assert_int_equal(load_text("http: { tls_cert_file = \"/x.pem\"; };", err, sizeof(err)),
+                         -EINVAL);
+        /* A valid token: its digest is kept (of "test"), and two tokens may not share one. */
+        snprintf(text, sizeof(text),
+                 "http: { tokens = ( { name = \"a\"; tenant = \"acme\"; role = \"acme_r\"; "
+                 "sha256 = \"%s\"; } ); };",
+                 digest);
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_true(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+        close(fd);
+        assert_int_equal(hq_config_load(path, &c, err, sizeof(err)), 0);
+        remove(path);
+        uint8_t want[HQ_HTTP_SHA256_SIZE];
+        assert_int_equal(hq_http_sha256("test", 4, want), 0);
+        assert_int_equal(c.http.n_tokens, 1);
+        assert_memory_equal(c.http.tokens[0].sha256, want, sizeof(want));
+        assert_string_equal(c.http.tokens[0].role, "acme_r");
+        snprintf(text, sizeof(text),
+                 "http: { tokens = ( { name = \"a\"; tenant = \"t\"; role = \"r\"; sha256 = "
+                 "\"%s\"; }, { name = \"b\"; tenant = \"u\"; role = \"r\"; sha256 = \"%s\"; "
+                 "} ); };",
+                 digest, digest);
+        assert_int_equal(load_text(text, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "unique"));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {cmocka_unit_test(test_shipped_file_is_the_defaults),
-                                           cmocka_unit_test(test_errors)};
+                                           cmocka_unit_test(test_errors),
+                                           cmocka_unit_test(test_http_section)};
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
