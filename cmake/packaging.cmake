@@ -35,21 +35,31 @@ set(CMAKE_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXE
                                                 GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 file(MAKE_DIRECTORY ${SW_PKG_BUILD_DIR}/man ${SW_PKG_BUILD_DIR}/doc)
 
-# Version and Debian revision from the newest entry of cmake/deb/changelog, which must be for
-# this version (the ctest package/changelog fails otherwise, so a version bump needs an entry).
-file(STRINGS ${CMAKE_SOURCE_DIR}/cmake/deb/changelog SW_DEB_CHANGELOG_TOP LIMIT_COUNT 1)
-if(SW_DEB_CHANGELOG_TOP MATCHES "^shelfwatch \\(([^)-]+)-([^)]+)\\)")
-  set(SW_DEB_CHANGELOG_VERSION ${CMAKE_MATCH_1})
-  set(SW_DEB_REVISION ${CMAKE_MATCH_2})
-else()
-  message(FATAL_ERROR "cmake/deb/changelog: first line is not 'shelfwatch (VERSION-REVISION) ...'")
-endif()
-if(NOT SW_DEB_CHANGELOG_VERSION STREQUAL PROJECT_VERSION)
-  message(WARNING "cmake/deb/changelog's newest entry is for ${SW_DEB_CHANGELOG_VERSION}, the "
-                  "project is ${PROJECT_VERSION}: add an entry (the package is "
-                  "${PROJECT_VERSION}-1 until then)")
-  set(SW_DEB_REVISION 1)
-endif()
+# sw_deb_revision(CHANGELOG PACKAGE OUT_VAR): the Debian revision of the newest entry of a
+# Debian changelog ("PACKAGE (VERSION-REVISION) ..."), which must be for this version (the
+# ctest package/changelog/PACKAGE fails otherwise, so a version bump needs an entry; the
+# package is VERSION-1 until then). Re-read at the next build when the file changes.
+function(sw_deb_revision changelog package out_var)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/${changelog})
+  file(STRINGS ${CMAKE_SOURCE_DIR}/${changelog} top LIMIT_COUNT 1)
+  string(REPLACE "+" "\\+" package_re ${package})
+  if(NOT top MATCHES "^${package_re} \\(([^)-]+)-([^)]+)\\)")
+    message(FATAL_ERROR "${changelog}: first line is not '${package} (VERSION-REVISION) ...'")
+  endif()
+  set(revision ${CMAKE_MATCH_2})
+  if(NOT CMAKE_MATCH_1 STREQUAL PROJECT_VERSION)
+    message(WARNING "${changelog}'s newest entry is for ${CMAKE_MATCH_1}, the project is "
+                    "${PROJECT_VERSION}: add an entry (the package is ${PROJECT_VERSION}-1 until then)")
+    set(revision 1)
+  endif()
+  set(${out_var} ${revision} PARENT_SCOPE)
+endfunction()
+
+# Version and Debian revision of shelfwatch from the newest entry of cmake/deb/changelog.
+sw_deb_revision(cmake/deb/changelog shelfwatch SW_DEB_REVISION)
+# One Maintainer for both packages (shelfwatch, shelfwatch-hq) and their copyright files'
+# Upstream-Contact. The default is a placeholder (example.com is reserved): a real team
+# address goes here, or -DSW_DEB_MAINTAINER="Team <team@company>" when configuring.
 set(SW_DEB_MAINTAINER "shelfwatch maintainers <shelfwatch@example.com>"
     CACHE STRING "Maintainer field of the .deb: the team that answers for the package")
 
@@ -58,6 +68,9 @@ set(SW_DEB_MAINTAINER "shelfwatch maintainers <shelfwatch@example.com>"
 function(sw_package_file)
   cmake_parse_arguments(PARSE_ARGV 0 arg "" "OUTPUT;MODE;IN" "ARGS;DEPENDS")
   get_filename_component(name ${arg_OUTPUT} NAME)
+  # The target is named after the path under package-files/ (two packages' changelog.Debian.gz).
+  file(RELATIVE_PATH target ${SW_PKG_BUILD_DIR} ${arg_OUTPUT})
+  string(MAKE_C_IDENTIFIER ${target} target)
   add_custom_command(
     OUTPUT ${arg_OUTPUT}
     COMMAND ${CMAKE_COMMAND} -DMODE=${arg_MODE} -DIN=${arg_IN} -DOUT=${arg_OUTPUT} ${arg_ARGS} -P
@@ -65,7 +78,7 @@ function(sw_package_file)
     DEPENDS ${arg_IN} ${arg_DEPENDS} ${SW_PACKAGE_FILE}
     COMMENT "Package file ${name}"
     VERBATIM)
-  add_custom_target(sw_pkg_${name} ALL DEPENDS ${arg_OUTPUT})
+  add_custom_target(sw_pkg_${target} ALL DEPENDS ${arg_OUTPUT})
 endfunction()
 
 # sw_man_page(SOURCE [PROGRAM target] [MARKDOWN file] [COMPONENT c]): docs/man/<name>.<section>
@@ -93,9 +106,11 @@ function(sw_man_page source)
     COMMENT "Man page ${name}"
     VERBATIM)
   add_custom_target(sw_man_${name} ALL DEPENDS ${out} ${out}.gz)
+  # A component of its own is another package's: left out of `cmake --install` and of the
+  # shelfwatch .deb, installed with `cmake --install --component c`.
   set(component)
   if(arg_COMPONENT)
-    set(component COMPONENT ${arg_COMPONENT})
+    set(component COMPONENT ${arg_COMPONENT} EXCLUDE_FROM_ALL)
   endif()
   install(FILES ${out}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section} ${component})
   set(test_args ${out})
@@ -251,3 +266,82 @@ set(CPACK_STRIP_FILES TRUE) # CMAKE_STRIP: <triplet>-strip in a cross build
 # /lib/systemd/system and /etc/shelfwatch are absolute install destinations by design.
 set(CPACK_WARN_ON_ABSOLUTE_INSTALL_DESTINATION OFF)
 include(CPack)
+
+# ---- shelfwatch-hq: its own .deb, made from install component hq ----
+# Native builds only (hq/ is not cross-built). Every file of the package is installed here, in
+# component hq, which `cmake --install` and the shelfwatch .deb leave out (EXCLUDE_FROM_ALL);
+# hq/packaging/build-deb.sh installs it with `cmake --install --component hq --strip` and adds
+# the control files (hq/packaging/: maintainer scripts, conffiles; the control file made
+# below). README.md lists the files (the shelfwatch-hq table), and ctest package/install and
+# hq/packaging/check-package.sh (tools/lint-deb.sh) hold the install tree and the .deb to it.
+if(TARGET shelfwatch-hq)
+  set(SW_HQ_DOC_DIR ${CMAKE_INSTALL_DATADIR}/doc/shelfwatch-hq)
+  sw_deb_revision(hq/packaging/changelog shelfwatch-hq SW_HQ_DEB_REVISION)
+  set(SW_HQ_DEB_VERSION ${PROJECT_VERSION}-${SW_HQ_DEB_REVISION})
+  file(MAKE_DIRECTORY ${SW_PKG_BUILD_DIR}/hq)
+  # DEBIAN/control but Installed-Size, which build-deb.sh adds once the tree is staged.
+  configure_file(${CMAKE_SOURCE_DIR}/hq/packaging/control.in ${SW_PKG_BUILD_DIR}/hq/control @ONLY)
+
+  # The program: stripped by --strip, and of .comment and .note as dh_strip does.
+  install(
+    CODE "if(CMAKE_INSTALL_DO_STRIP)
+  set(f \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_SBINDIR}/shelfwatch-hq\")
+  execute_process(COMMAND \"${CMAKE_STRIP}\" --remove-section=.comment --remove-section=.note
+                          \"\${f}\" RESULT_VARIABLE r)
+  if(NOT r EQUAL 0)
+    message(FATAL_ERROR \"strip \${f}: \${r}\")
+  endif()
+endif()"
+    COMPONENT hq EXCLUDE_FROM_ALL)
+  sw_man_page(docs/man/shelfwatch-hq.8 PROGRAM shelfwatch-hq COMPONENT hq)
+
+  # The ingest unit (enabled and started by the package) and the API's (installed disabled).
+  install(FILES ${CMAKE_SOURCE_DIR}/systemd/shelfwatch-hq.service
+                ${CMAKE_SOURCE_DIR}/systemd/shelfwatch-hq-serve.service
+          DESTINATION /lib/systemd/system COMPONENT hq EXCLUDE_FROM_ALL)
+  # /etc/shelfwatch/shelfwatch-hq.conf: a conffile in the .deb; `cmake --install` keeps an
+  # existing one, as for shelfwatch.conf.
+  install(
+    CODE "set(conf \"\$ENV{DESTDIR}/etc/shelfwatch/shelfwatch-hq.conf\")
+if(EXISTS \"\${conf}\")
+  message(STATUS \"Kept: \${conf} (exists; the default is ${CMAKE_SOURCE_DIR}/systemd/shelfwatch-hq.conf)\")
+else()
+  file(INSTALL DESTINATION /etc/shelfwatch TYPE FILE
+       PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
+       FILES \"${CMAKE_SOURCE_DIR}/systemd/shelfwatch-hq.conf\")
+endif()
+if(NOT CMAKE_INSTALL_PREFIX STREQUAL \"/usr\")
+  message(WARNING \"Installed under \${CMAKE_INSTALL_PREFIX}: the units in /lib/systemd/system \"
+                  \"run /usr/sbin/shelfwatch-hq and the config names /usr/share/shelfwatch-hq \"
+                  \"(install with --prefix /usr)\")
+endif()"
+    COMPONENT hq EXCLUDE_FROM_ALL)
+
+  # shelfwatch-hq serve: the dashboard and the API document (http.web_root, http.api_doc).
+  file(GLOB SW_HQ_WEB CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/hq/web/*.html
+       ${CMAKE_SOURCE_DIR}/hq/web/*.css ${CMAKE_SOURCE_DIR}/hq/web/*.js)
+  install(FILES ${SW_HQ_WEB} DESTINATION ${CMAKE_INSTALL_DATADIR}/shelfwatch-hq/web COMPONENT hq
+          EXCLUDE_FROM_ALL)
+  install(FILES ${CMAKE_SOURCE_DIR}/hq/api/openapi.json
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/shelfwatch-hq COMPONENT hq EXCLUDE_FROM_ALL)
+
+  # /usr/share/doc/shelfwatch-hq: the same copyright file and upstream changelog as shelfwatch
+  # (one source tree, one licence, one CHANGELOG.md), its own changelog.Debian.gz, docs/hq.md
+  # compressed, and HQ's broker configuration and ACL as examples.
+  sw_package_file(OUTPUT ${SW_PKG_BUILD_DIR}/hq/changelog.Debian.gz MODE gzip
+                  IN ${CMAKE_SOURCE_DIR}/hq/packaging/changelog)
+  install(FILES ${SW_PKG_BUILD_DIR}/copyright ${SW_PKG_BUILD_DIR}/changelog.gz
+                ${SW_PKG_BUILD_DIR}/hq/changelog.Debian.gz ${SW_PKG_BUILD_DIR}/doc/hq.md.gz
+          DESTINATION ${SW_HQ_DOC_DIR} COMPONENT hq EXCLUDE_FROM_ALL)
+  file(GLOB SW_HQ_EXAMPLES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/docs/examples/hq-*)
+  install(FILES ${SW_HQ_EXAMPLES} DESTINATION ${SW_HQ_DOC_DIR}/examples COMPONENT hq
+          EXCLUDE_FROM_ALL)
+  install(FILES ${CMAKE_SOURCE_DIR}/hq/packaging/lintian-overrides
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides RENAME shelfwatch-hq COMPONENT hq
+          EXCLUDE_FROM_ALL)
+
+  add_test(NAME package/changelog/shelfwatch-hq
+           COMMAND bash ${CMAKE_SOURCE_DIR}/tests/package/test_changelog.sh ${PROJECT_VERSION}
+                   ${CMAKE_SOURCE_DIR}/hq/packaging/changelog shelfwatch-hq)
+  set_tests_properties(package/changelog/shelfwatch-hq PROPERTIES TIMEOUT 60 LABELS "package;hq")
+endif()

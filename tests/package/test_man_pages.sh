@@ -121,6 +121,35 @@ if [[ "$name" == shelfwatch.conf.5 ]]; then
         echo "test_man_pages.sh: $name: $(wc -w <<<"$settings") settings of docs/configuration.md documented"
 fi
 
+# ---- shelfwatch-hq(8): every setting of systemd/shelfwatch-hq.conf, at its default ----
+# That commented file is shelfwatch-hq's settings reference (a unit test holds it to the
+# embedded defaults); the page's CONFIGURATION has one line `\fBsection.name\fR = default` for
+# each setting, as the file writes it, and no other.
+if [[ "$name" == shelfwatch-hq.8 ]]; then
+        conf=$repo/systemd/shelfwatch-hq.conf
+        # "section.name = value" for each setting: a group opens with "name:" on its own line.
+        want=$(awk '
+                /^[a-z_]+:[ \t]*$/ { sec = $1; sub(/:$/, "", sec); next }
+                /^[ \t]+[a-z_]+[ \t]*=/ && sec != "" {
+                        line = $0
+                        sub(/^[ \t]+/, "", line)
+                        sub(/;[ \t]*(#.*)?$/, "", line)
+                        sub(/[ \t]*=[ \t]*/, " = ", line)
+                        print sec "." line
+                }' "$conf" | sort)
+        [[ -n "$want" ]] || fail "no settings found in $conf"
+        have=$(sed -n 's/^\\fB\([a-z_]*\.[a-z_]*\)\\fR = /\1 = /p' "$page" | sed 's/\\-/-/g' | sort)
+        while IFS= read -r s; do
+                grep -qxF -- "$s" <<<"$have" ||
+                        fail "setting ${s%% = *} (systemd/shelfwatch-hq.conf: $s) has no line '\\fB${s%% = *}\\fR = ${s#* = }'"
+        done <<<"$want"
+        while IFS= read -r s; do
+                [[ -z "$s" ]] || grep -qxF -- "$s" <<<"$want" ||
+                        fail "documents '$s', which systemd/shelfwatch-hq.conf does not have (so set)"
+        done <<<"$have"
+        echo "test_man_pages.sh: $name: $(wc -l <<<"$want") settings of systemd/shelfwatch-hq.conf documented"
+fi
+
 if ((failures > 0)); then
         echo "test_man_pages.sh: $name: $failures failure(s)" >&2
         exit 1
