@@ -2,10 +2,11 @@
 # check-installed-files.sh: an install tree holds exactly the files README.md lists, with Debian's modes.
 #
 # Usage: tools/check-installed-files.sh ROOT [PACKAGE]
-#   ROOT     a DESTDIR of `cmake --install --prefix /usr` (tests/package/test_install.sh) or an
-#            unpacked .deb (tools/lint-deb.sh)
-#   PACKAGE  only that package's table (tools/lint-deb.sh passes the .deb's Package); default
-#            every table, which is what `cmake --install` installs
+#   ROOT     a DESTDIR of `cmake --install --prefix /usr` [--component hq]
+#            (tests/package/test_install.sh) or an unpacked .deb (tools/lint-deb.sh)
+#   PACKAGE  only that package's table: shelfwatch for `cmake --install`, shelfwatch-hq for
+#            its component hq (tools/lint-deb.sh passes the .deb's Package); default every
+#            table, a tree with both installed
 #
 # README.md lists every installed path in one table per package, between
 # <!-- installed-files package=NAME ... --> and <!-- /installed-files --> (a * matches any part

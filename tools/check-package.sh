@@ -58,29 +58,8 @@ bash tools/lint-deb.sh "$deb" || fail "tools/lint-deb.sh: $(basename "$deb") is 
 # builds' sysroots); here, natively, it must cover what dpkg-shlibdeps finds the binaries
 # need, so a newly linked library cannot be forgotten.
 echo "== package: Depends covers what dpkg-shlibdeps finds"
-shl=$(mktemp -d)
-mkdir -p "$shl/debian"
-printf 'Source: shelfwatch\n\nPackage: shelfwatch\nArchitecture: any\n' >"$shl/debian/control"
-dpkg-deb -R "$deb" "$shl/debian/shelfwatch" # with DEBIAN/: what dpkg-shlibdeps expects
-needed=$(cd "$shl" && dpkg-shlibdeps -O debian/shelfwatch/usr/sbin/shelfwatchd debian/shelfwatch/usr/bin/shelfwatch) ||
-        fail "dpkg-shlibdeps failed"
-rm -rf "$shl"
-depends=", $(dpkg-deb -f "$deb" Depends),"
-IFS=',' read -r -a needs <<<"${needed#shlibs:Depends=}"
-for need in "${needs[@]}"; do
-        need=$(echo "$need" | xargs) # trim
-        name=${need%% *}
-        min=$(sed -n 's/.*(>= \(.*\))/\1/p' <<<"$need")
-        name_re=$(sed 's/[.+]/\\&/g' <<<"$name") # libstdc++6
-        ours=$(grep -oE ", $name_re( \([^)]*\))?," <<<"$depends" | head -n 1) ||
-                fail "Depends lacks $name, which the binaries need ($need): add it in cmake/packaging.cmake"
-        our_min=$(sed -n 's/.*(>= \(.*\)),/\1/p' <<<"$ours")
-        if [[ -n "$min" ]] && { [[ -z "$our_min" ]] || ! dpkg --compare-versions "$our_min" ge "$min"; }; then
-                ours=${ours#, }
-                fail "Depends has '${ours%,}', the binaries need $need"
-        fi
-done
-echo "   dpkg-shlibdeps: ${needed#shlibs:Depends=}: covered"
+bash tools/check-depends.sh "$deb" usr/sbin/shelfwatchd usr/bin/shelfwatch ||
+        fail "Depends in cmake/packaging.cmake does not cover what the binaries need"
 
 echo "== package: dpkg -i $(basename "$deb")"
 dpkg -i "$deb" || fail "dpkg -i failed (missing dependencies? apt-get install -f)"

@@ -3,14 +3,16 @@
 #
 # Usage: tools/lint-deb.sh [--no-lintian] DEB...
 #   for each DEB (any architecture: lintian reads foreign .debs too):
-#     - lintian fails on any error, warning or info tag that cmake/deb/lintian-overrides
-#       does not override (pedantic and experimental tags are shown, not counted);
+#     - lintian fails on any error, warning or info tag that the package's lintian overrides
+#       (cmake/deb/lintian-overrides, hq/packaging/lintian-overrides) do not override
+#       (pedantic and experimental tags are shown, not counted);
 #     - every file root:root, and tools/check-installed-files.sh on the unpacked tree:
 #       exactly the files README.md lists, directories and programs 0755, the rest 0644;
 #   with several DEBs (amd64, arm64, armhf): the same paths, modes and owners in each.
 #   --no-lintian  only the file checks (cross/ci.sh, which has linted each .deb already)
 #
-# Run by tools/check-package.sh (amd64), cross/build-and-test.sh --package and cross/ci.sh.
+# Run by tools/check-package.sh (amd64), cross/build-and-test.sh --package, cross/ci.sh and
+# hq/packaging/check-package.sh (shelfwatch-hq).
 # Needs lintian (tools/install-deps.sh). Takes a few seconds a package.
 set -euo pipefail
 
@@ -51,7 +53,7 @@ for deb in "$@"; do
                 # says "running with root privileges is not recommended" as root: not a tag.
                 if ! lintian --fail-on error,warning,info --display-info --pedantic --display-experimental \
                         --tag-display-limit 0 "$deb" 2> >(grep -v 'running with root privileges' >&2); then
-                        fail "lintian on $name (tags above; fix them, or override one with its reason in cmake/deb/lintian-overrides)"
+                        fail "lintian on $name (tags above; fix them, or override one with its reason in its lintian-overrides: cmake/deb/ or hq/packaging/)"
                 fi
         fi
 

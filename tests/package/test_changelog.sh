@@ -1,32 +1,44 @@
 #!/usr/bin/env bash
-# test_changelog.sh: both changelogs have an entry for the project's version.
+# test_changelog.sh: a package's Debian changelog and CHANGELOG.md have an entry for the version.
 #
-# Usage: tests/package/test_changelog.sh VERSION   (ctest passes PROJECT_VERSION)
+# Usage: tests/package/test_changelog.sh VERSION [DEB_CHANGELOG PACKAGE]
+#   (ctest passes PROJECT_VERSION; default cmake/deb/changelog and shelfwatch; ctest
+#   package/changelog/shelfwatch-hq passes hq/packaging/changelog and shelfwatch-hq)
 #
-# cmake/deb/changelog (installed as changelog.Debian.gz) must parse and its newest entry be
-# VERSION-REVISION: CPack takes the revision from it, and lintian reads it. CHANGELOG.md
-# (changelog.gz) must have a "## VERSION" section. A version bump without both fails here.
+# DEB_CHANGELOG (installed as changelog.Debian.gz) must parse, be PACKAGE's, and its newest
+# entry be VERSION-REVISION: the package takes its revision from it (cmake/packaging.cmake),
+# and lintian reads it. CHANGELOG.md (changelog.gz of both packages) must have a
+# "## VERSION" section. A version bump without both fails here.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-version=${1:?usage: test_changelog.sh VERSION}
+version=${1:?usage: test_changelog.sh VERSION [DEB_CHANGELOG PACKAGE]}
+changelog=${2:-$repo/cmake/deb/changelog}
+package=${3:-shelfwatch}
+rel=${changelog#"$repo"/}
 status=0
 
 if command -v dpkg-parsechangelog >/dev/null; then
-        deb_version=$(dpkg-parsechangelog -l "$repo/cmake/deb/changelog" -S Version) || {
-                echo "FAIL: cmake/deb/changelog does not parse" >&2
+        deb_version=$(dpkg-parsechangelog -l "$changelog" -S Version) &&
+                deb_source=$(dpkg-parsechangelog -l "$changelog" -S Source) || {
+                echo "FAIL: $rel does not parse" >&2
                 exit 1
         }
 else
-        deb_version=$(sed -n '1s/^shelfwatch (\([^)]*\)).*/\1/p' "$repo/cmake/deb/changelog")
+        deb_version=$(sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p' "$changelog")
+        deb_source=$(sed -n '1s/^\([^ ]*\) .*/\1/p' "$changelog")
+fi
+if [[ "$deb_source" != "$package" ]]; then
+        echo "FAIL: $rel: newest entry is for package '$deb_source', not '$package'" >&2
+        status=1
 fi
 if [[ "$deb_version" != "$version"-* ]]; then
-        echo "FAIL: cmake/deb/changelog: newest entry is $deb_version, the project is $version: add a '$version-1' entry" >&2
+        echo "FAIL: $rel: newest entry is $deb_version, the project is $version: add a '$version-1' entry" >&2
         status=1
 fi
 if ! grep -qE "^## $version( |\$)" "$repo/CHANGELOG.md"; then
         echo "FAIL: CHANGELOG.md has no '## $version' section" >&2
         status=1
 fi
-((status == 0)) && echo "test_changelog.sh: OK ($version, Debian $deb_version)"
+((status == 0)) && echo "test_changelog.sh: OK ($package $version, Debian $deb_version)"
 exit "$status"

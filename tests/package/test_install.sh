@@ -3,44 +3,52 @@
 #
 # Usage: tests/package/test_install.sh BUILD_DIR
 #
-# Installs the build with `cmake --install --prefix /usr` into a scratch DESTDIR, then:
-#   - tools/check-installed-files.sh: exactly README.md's list of files, modes 0644/0755;
-#   - the config is the default (systemd/shelfwatch.conf), and an edited one survives a
+# For each package: shelfwatch (`cmake --install --prefix /usr`) and, where the build has
+# shelfwatch-hq (native builds), shelfwatch-hq (`... --component hq`), into a scratch DESTDIR:
+#   - tools/check-installed-files.sh: exactly the package's README.md table, modes 0644/0755;
+#   - the config is the default (systemd/<name>.conf), and an edited one survives a
 #     second install, which says it kept it;
 #   - a deleted config comes back on the next install.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${1:?usage: test_install.sh BUILD_DIR}
-dest=$(mktemp -d)
-trap 'rm -rf "$dest"' EXIT
-conf=$dest/etc/shelfwatch/shelfwatch.conf
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
 
 fail() {
         echo "FAIL: $*" >&2
         exit 1
 }
 
-install_tree() {
-        DESTDIR=$dest cmake --install "$build" --prefix /usr 2>&1
+# check_package PACKAGE CONFIG [cmake --install options...]
+check_package() {
+        local package=$1 name=$2 dest=$scratch/$1 conf out edited
+        shift 2
+        conf=$dest/etc/shelfwatch/$name
+        install_tree() {
+                DESTDIR=$dest cmake --install "$build" --prefix /usr "$@" 2>&1
+        }
+        out=$(install_tree "$@") || fail "$package: cmake --install $* failed: $out"
+        bash "$repo/tools/check-installed-files.sh" "$dest" "$package" ||
+                fail "$package: the install tree is not what README.md lists"
+        cmp -s "$conf" "$repo/systemd/$name" || fail "installed $name differs from systemd/$name"
+
+        echo 'log = { level = "debug"; };  # edited by test_install.sh' >>"$conf"
+        edited=$(sha256sum <"$conf")
+        out=$(install_tree "$@") || fail "$package: second cmake --install failed: $out"
+        [[ "$(sha256sum <"$conf")" == "$edited" ]] || fail "cmake --install overwrote an edited $conf"
+        grep -q "Kept: $conf" <<<"$out" || fail "the second install does not say it kept $conf: $out"
+
+        rm "$conf"
+        install_tree "$@" >/dev/null || fail "$package: third cmake --install failed"
+        cmp -s "$conf" "$repo/systemd/$name" || fail "a deleted $name did not come back"
 }
 
-install_tree >"$dest.log" || {
-        cat "$dest.log" >&2
-        rm -f "$dest.log"
-        fail "cmake --install failed"
-}
-rm -f "$dest.log"
-bash "$repo/tools/check-installed-files.sh" "$dest" || fail "the install tree is not what README.md lists"
-cmp -s "$conf" "$repo/systemd/shelfwatch.conf" || fail "installed config differs from systemd/shelfwatch.conf"
-
-echo 'log = { level = "debug"; };  # edited by test_install.sh' >>"$conf"
-edited=$(sha256sum <"$conf")
-out=$(install_tree) || fail "second cmake --install failed: $out"
-[[ "$(sha256sum <"$conf")" == "$edited" ]] || fail "cmake --install overwrote an edited $conf"
-grep -q "Kept: $conf" <<<"$out" || fail "the second install does not say it kept $conf: $out"
-
-rm "$conf"
-install_tree >/dev/null || fail "third cmake --install failed"
-cmp -s "$conf" "$repo/systemd/shelfwatch.conf" || fail "a deleted config did not come back"
-echo "test_install.sh: OK (README.md's files; an edited config is kept)"
+check_package shelfwatch shelfwatch.conf
+checked=shelfwatch
+if [[ -x "$build/shelfwatch-hq" ]]; then
+        check_package shelfwatch-hq shelfwatch-hq.conf --component hq
+        checked+=" and shelfwatch-hq"
+fi
+echo "test_install.sh: OK ($checked: README.md's files; an edited config is kept)"
