@@ -19,6 +19,8 @@
 #     section exists in the help: the page documents nothing the program dropped.
 # shelfwatch.conf(5) has no program: its settings part is generated from
 # docs/configuration.md (docs/man/md2man.awk), and this checks that every setting is in it.
+# shelfwatch-hq(8) documents shelfwatch-hq's settings itself: one line per setting of
+# systemd/shelfwatch-hq.conf with its default, checked both ways.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
