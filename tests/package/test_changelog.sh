@@ -19,11 +19,11 @@ rel=${changelog#"$repo"/}
 status=0
 
 if command -v dpkg-parsechangelog >/dev/null; then
-        deb_version=$(dpkg-parsechangelog -l "$changelog" -S Version) &&
-                deb_source=$(dpkg-parsechangelog -l "$changelog" -S Source) || {
+        if ! deb_version=$(dpkg-parsechangelog -l "$changelog" -S Version) ||
+                ! deb_source=$(dpkg-parsechangelog -l "$changelog" -S Source); then
                 echo "FAIL: $rel does not parse" >&2
                 exit 1
-        }
+        fi
 else
         deb_version=$(sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p' "$changelog")
         deb_source=$(sed -n '1s/^\([^ ]*\) .*/\1/p' "$changelog")
