@@ -29,6 +29,9 @@ command -v systemd-analyze >/dev/null || fail "systemd-analyze missing (apt-get 
 command -v lintian >/dev/null || fail "lintian missing (tools/install-deps.sh, or apt-get install lintian)"
 
 echo "== hq package: build in $build"
+if [[ ! -f "$build/CMakeCache.txt" ]]; then
+        cmake -S . -B "$build" -DSW_WERROR=ON >/dev/null
+fi
 cmake --build "$build" -j"$(nproc)" >/dev/null
 deb=$(bash hq/packaging/build-deb.sh "$build" "$out" | tail -n 1)
 dpkg-deb -f "$deb" Package Version Architecture Maintainer Depends | sed 's/^/   /'
