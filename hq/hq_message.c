@@ -97,15 +97,20 @@ static int check_identity(const cJSON *o, const struct hq_msg *m, enum hq_bad_re
         return 0;
 }
 
-/* Add a time field to the row as Unix seconds, when present. */
-static int add_time(cJSON *row, const cJSON *o, const char *name, bool required,
+/* Add a time field to the row as Unix seconds, when present; *ret_t (may be NULL) gets it, or
+ * HQ_TS_NONE. */
+static int add_time(cJSON *row, const cJSON *o, const char *name, bool required, int64_t *ret_t,
                     enum hq_bad_reason *reason)
 {
-        int64_t t = 0;
+        int64_t t = HQ_TS_NONE;
         const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, name);
         int r = hq_field_time(o, name, required, &t, reason);
         if (r == 0 && f && !cJSON_IsNull(f))
                 cJSON_AddNumberToObject(row, name, (double)t);
+        else
+                t = HQ_TS_NONE;
+        if (r == 0 && ret_t)
+                *ret_t = t;
         return r;
 }
 
@@ -166,9 +171,9 @@ static int parse_anomaly(const cJSON *o, cJSON *row, struct hq_msg *m, enum hq_b
         if (r == 0)
                 r = hq_field_date(o, "as_of", false, &as_of, reason);
         if (r == 0)
-                r = add_time(row, o, "detected_at", true, reason);
+                r = add_time(row, o, "detected_at", true, NULL, reason);
         if (r == 0)
-                r = add_time(row, o, "updated_at", false, reason);
+                r = add_time(row, o, "updated_at", false, NULL, reason);
         if (r < 0)
                 return r;
         m->rev = (int32_t)rev;
@@ -203,18 +208,18 @@ static int parse_outcome(const cJSON *o, cJSON *row, struct hq_msg *m, enum hq_b
         if (r == 0)
                 r = check_money(o, money, 2, reason);
         if (r == 0)
-                r = add_time(row, o, "ts", true, reason);
+                r = add_time(row, o, "ts", true, NULL, reason);
         m->rev = 1; /* PROTOCOL 1.1: outcomes are receipted with rev 1 */
         return r;
 }
 
-static int parse_summary(const cJSON *o, cJSON *row, enum hq_bad_reason *reason)
+static int parse_summary(const cJSON *o, cJSON *row, struct hq_msg *m, enum hq_bad_reason *reason)
 {
         static const char *const levels[] = {"critical", "warning", "info"};
         static const char *const money[] = {"ghost_value"};
         const cJSON *open = cJSON_GetObjectItemCaseSensitive(o, "open");
         const cJSON *health = cJSON_GetObjectItemCaseSensitive(o, "health");
-        int r = add_time(row, o, "ts", true, reason);
+        int r = add_time(row, o, "ts", true, &m->ts, reason);
         if (r == 0 && open && !cJSON_IsObject(open) && !cJSON_IsNull(open))
                 r = (*reason = HQ_BAD_TYPE, -EBADMSG);
         for (int i = 0; r == 0 && cJSON_IsObject(open) && i < 3; i++)
@@ -228,11 +233,12 @@ static int parse_summary(const cJSON *o, cJSON *row, enum hq_bad_reason *reason)
         if (r == 0 && cJSON_IsObject(health))
                 r = hq_field_string(health, "pos_feed", false, HQ_SHORT_MAX, NULL, reason);
         if (r == 0 && cJSON_IsObject(health))
-                r = add_time(row, health, "last_pos_at", false, reason);
+                r = add_time(row, health, "last_pos_at", false, NULL, reason);
         return r;
 }
 
-static int parse_status(const cJSON *o, cJSON *row, enum hq_bad_reason *reason)
+/* A status may carry "ts" (when the gateway published it): it orders statuses of one run. */
+static int parse_status(const cJSON *o, cJSON *row, struct hq_msg *m, enum hq_bad_reason *reason)
 {
         static const char *const optional[] = {"version", "pos_feed"};
         const char *state = NULL;
@@ -244,7 +250,9 @@ static int parse_status(const cJSON *o, cJSON *row, enum hq_bad_reason *reason)
         if (r == 0)
                 r = check_strings(o, optional, 2, false, HQ_SHORT_MAX, reason);
         if (r == 0)
-                r = add_time(row, o, "started_at", false, reason);
+                r = add_time(row, o, "started_at", false, &m->started_at, reason);
+        if (r == 0)
+                r = add_time(row, o, "ts", false, &m->ts, reason);
         return r;
 }
 
@@ -286,9 +294,9 @@ static int parse_fields(const cJSON *o, cJSON *row, struct hq_msg *m, enum hq_ba
         case HQ_KIND_OUTCOME:
                 return parse_outcome(o, row, m, reason);
         case HQ_KIND_SUMMARY:
-                return parse_summary(o, row, reason);
+                return parse_summary(o, row, m, reason);
         default:
-                return parse_status(o, row, reason);
+                return parse_status(o, row, m, reason);
         }
 }
 
@@ -307,7 +315,7 @@ static int check_bytes(const char *buf, size_t len, size_t max_payload, enum hq_
 int hq_msg_parse(const char *root, const char *topic, const void *payload, size_t len,
                  size_t max_payload, struct hq_msg *ret, enum hq_bad_reason *ret_reason)
 {
-        struct hq_msg m = {0};
+        struct hq_msg m = {.ts = HQ_TS_NONE, .started_at = HQ_TS_NONE};
         enum hq_bad_reason reason = HQ_BAD_JSON;
         cJSON *o = NULL, *row = NULL;
         char *buf = NULL;
