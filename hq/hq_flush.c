@@ -65,7 +65,10 @@ void hq_service__send_receipts(struct hq_service *s)
         if (s->receipts.count == 0 || !sw_mqtt_connected(s->receipt_link))
                 return;
         sw_mqtt_get_stats(s->receipt_link, &st);
-        if (st.unacked >= HQ_RECEIPT_WINDOW)
+        /* A flush sorts every waiting id: wait until half the window is free (or all that
+         * waits fits), so that it is not done for a message or two every pass. */
+        if (st.unacked >= HQ_RECEIPT_WINDOW || (st.unacked > HQ_RECEIPT_WINDOW / 2 &&
+                                                s->receipts.count > HQ_RECEIPT_WINDOW - st.unacked))
                 return;
         (void)hq_receipt_queue_flush(&s->receipts, s->cfg.limits.receipt_max_ids,
                                      HQ_RECEIPT_WINDOW - st.unacked, publish_receipt, s, &dropped);

@@ -56,6 +56,10 @@ const char *hq_bad_reason_name(enum hq_bad_reason r);
 int hq_msg_parse(const char *root, const char *topic, const void *payload, size_t len,
                  size_t max_payload, struct hq_msg *ret, enum hq_bad_reason *ret_reason);
 
+/* s (NUL-terminated) as a quoted JSON string into dst, which has room for 6 * strlen(s) + 3
+ * bytes; returns its length. */
+size_t hq_json_quote(char *dst, const char *s);
+
 /* Free the row; the struct can be reused. NULL-safe. */
 void hq_msg_clear(struct hq_msg *m);
 

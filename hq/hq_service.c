@@ -210,7 +210,7 @@ static int pass_timeout(const struct hq_service *s, uint64_t now)
                 t = earliest(t, hq_queue_deadline_ms(&s->queue, s->cfg.batch.max_latency_ms));
         if (s->db && s->counters_due_ms)
                 t = earliest(t, s->counters_due_ms);
-        else
+        else if (!s->db) /* (connected, db_retry_ms is in the past: it spun the loop) */
                 t = earliest(t, s->db_retry_ms);
         if (t <= now)
                 return 0;

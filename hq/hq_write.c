@@ -32,8 +32,12 @@ enum step {
         STEP_ROLLBACK,             /* ROLLBACK after a failure */
 };
 
-static const char *const kind_sql[HQ_KIND_COUNT] = {hq_sql_anomaly, hq_sql_outcome, hq_sql_summary,
-                                                    hq_sql_status};
+/* The statements, prepared once per connection (hq_write_attach): a batch then costs no
+ * parsing or planning, which matters when batches are small and frequent. Indexed by step. */
+static const char *const step_sql[HQ_KIND_COUNT + 2] = {
+    hq_sql_anomaly, hq_sql_outcome, hq_sql_summary, hq_sql_status, hq_sql_seen, hq_sql_counters};
+static const char *const step_name[HQ_KIND_COUNT + 2] = {"hq_anomaly", "hq_outcome", "hq_summary",
+                                                         "hq_status",  "hq_seen",    "hq_counters"};
 
 /* A growing text buffer. */
 struct text {
@@ -58,21 +62,10 @@ static int text_add(struct text *t, const char *s, size_t n)
         return 0;
 }
 
-/* s as a JSON string. Topic levels hold no control characters (hq_message.c), so only the quote
- * and the backslash need escaping. */
 static int text_add_string(struct text *t, const char *s)
 {
-        int r = text_add(t, "\"", 1);
-        while (r == 0 && *s) {
-                size_t plain = strcspn(s, "\"\\");
-                r = text_add(t, s, plain);
-                s += plain;
-                if (r == 0 && *s) {
-                        char esc[2] = {'\\', *s++};
-                        r = text_add(t, esc, 2);
-                }
-        }
-        return r == 0 ? text_add(t, "\"", 1) : r;
+        char quoted[6 * HQ_NAME_SIZE + 3]; /* tenant and store: topic levels */
+        return text_add(t, quoted, hq_json_quote(quoted, s));
 }
 
 /* [{"o":i,<row fields>},...] of the sent messages of one kind, in key order; NULL when none. */
@@ -147,11 +140,15 @@ static void free_texts(struct hq_write *w)
         }
 }
 
-/* Queue one statement in the pipeline (libpq buffers it; hq_write_service() flushes). */
+/* Queue one statement in the pipeline (libpq buffers it; hq_write_service() flushes): a
+ * prepared one for the steps that have one, else sql. */
 static int send_step(struct hq_write *w, int step, const char *sql, int nparams,
                      const char *const *params)
 {
-        if (!PQsendQueryParams(w->c, sql, nparams, NULL, params, NULL, NULL, 0))
+        int ok = step >= 0 && step <= STEP_COUNTERS
+                     ? PQsendQueryPrepared(w->c, step_name[step], nparams, params, NULL, NULL, 0)
+                     : PQsendQueryParams(w->c, sql, nparams, NULL, params, NULL, NULL, 0);
+        if (!ok)
                 return -ECONNRESET;
         w->steps[w->n_steps++] = step;
         return 0;
@@ -183,14 +180,14 @@ static int send_rows(struct hq_write *w)
                 r = rows_of_kind(w, (enum hq_kind)k, &w->text[k]);
                 if (r == 0 && w->text[k]) {
                         const char *params[1] = {w->text[k]};
-                        r = send_step(w, k, kind_sql[k], 1, params);
+                        r = send_step(w, k, NULL, 1, params);
                 }
         }
         if (r == 0 && w->n > 0)
                 r = stores_of_batch(w, &w->text[HQ_KIND_COUNT]);
         if (r == 0 && w->n > 0) {
                 const char *params[1] = {w->text[HQ_KIND_COUNT]};
-                r = send_step(w, STEP_SEEN, hq_sql_seen, 1, params);
+                r = send_step(w, STEP_SEEN, NULL, 1, params);
         }
         return r == 0 ? end_phase(w, HQ_WRITE_ROWS) : r;
 }
@@ -242,7 +239,7 @@ static int send_commit(struct hq_write *w)
         snprintf(started, sizeof(started), "%lld", (long long)w->inst.started_at);
         if (w->text[4]) {
                 const char *params[3] = {w->inst.client_id, started, w->text[4]};
-                r = send_step(w, STEP_COUNTERS, hq_sql_counters, 3, params);
+                r = send_step(w, STEP_COUNTERS, NULL, 3, params);
         }
         if (r == 0)
                 r = send_step(w, STEP_COMMIT, "COMMIT", 0, NULL);
@@ -341,6 +338,13 @@ static void take_results(struct hq_write *w)
 
 int hq_write_attach(PGconn *c)
 {
+        for (int i = 0; i <= STEP_COUNTERS; i++) {
+                PGresult *res = PQprepare(c, step_name[i], step_sql[i], 0, NULL);
+                int r = hq_db_result_errno(c, res);
+                PQclear(res);
+                if (r < 0)
+                        return r;
+        }
         if (PQsetnonblocking(c, 1) != 0 || !PQenterPipelineMode(c))
                 return -EIO;
         return 0;

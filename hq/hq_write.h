@@ -69,7 +69,8 @@ struct hq_write {
         bool flush_pending;              /* libpq holds bytes the socket did not take yet */
 };
 
-/* Prepare the connection (non-blocking, pipeline mode). Returns 0 or -EIO. */
+/* Prepare the connection: its statements, then non-blocking pipeline mode (blocks for the
+ * PREPAREs). Returns 0, or -ECONNRESET / -EIO (message in PQerrorMessage). */
 int hq_write_attach(PGconn *c);
 
 /*
