@@ -24,11 +24,39 @@ static void on_connect(void *ctx)
                     s->cfg.broker.client_id);
 }
 
+static void log_lost(const struct hq_service *s, const char *link, const struct sw_mqtt *m,
+                     int reason)
+{
+        if (reason == -EPROTO) /* TLS refused: retrying will not heal it; logged once a reason */
+                sw_log_err("Cannot connect to the broker %s:%u (%s link): TLS handshake refused: "
+                           "%s (check broker.tls: ca_file, cert_file, key_file)",
+                           s->cfg.broker.host, s->cfg.broker.port, link, sw_mqtt_last_error(m));
+        else
+                sw_log_warning("Lost the broker %s:%u (%s link): %s", s->cfg.broker.host,
+                               s->cfg.broker.port, link, strerror(-reason));
+}
+
 static void on_disconnect(void *ctx, int reason)
 {
         struct hq_service *s = ctx;
-        sw_log_warning("Lost the broker %s:%u: %s", s->cfg.broker.host, s->cfg.broker.port,
-                       strerror(-reason));
+        log_lost(s, "ingest", s->mqtt, reason);
+}
+
+static void on_receipt_disconnect(void *ctx, int reason)
+{
+        struct hq_service *s = ctx;
+        log_lost(s, "receipt", s->receipt_link, reason);
+}
+
+/* broker.tls as the link's options; NULL without TLS. */
+static const struct sw_mqtt_tls *link_tls(const struct hq_service *s, struct sw_mqtt_tls *tls)
+{
+        const struct hq_config_tls *t = &s->cfg.broker.tls;
+        *tls = (struct sw_mqtt_tls){.ca_file = t->ca_file,
+                                    .cert_file = t->cert_file,
+                                    .key_file = t->key_file,
+                                    .insecure = t->insecure};
+        return t->enabled ? tls : NULL;
 }
 
 /* Open the link: a persistent session (clean_start false, session expiry) and the four shared
@@ -36,6 +64,7 @@ static void on_disconnect(void *ctx, int reason)
 static int mqtt_open(struct hq_service *s)
 {
         const struct hq_config_broker *b = &s->cfg.broker;
+        struct sw_mqtt_tls tls;
         struct sw_mqtt_options o = {.name = "hq",
                                     .host = b->host,
                                     .port = (int)b->port,
@@ -43,6 +72,7 @@ static int mqtt_open(struct hq_service *s)
                                     .keepalive_s = (int)b->keepalive,
                                     .username = b->username,
                                     .password = b->password,
+                                    .tls = link_tls(s, &tls),
                                     .backoff_min_ms = b->reconnect_min_ms,
                                     .backoff_max_ms = b->reconnect_max_ms,
                                     .clean_start = false,
@@ -67,6 +97,7 @@ static int receipt_link_open(struct hq_service *s)
 {
         const struct hq_config_broker *b = &s->cfg.broker;
         char id[HQ_CONFIG_ID_SIZE + 16];
+        struct sw_mqtt_tls tls;
         snprintf(id, sizeof(id), "%s-receipts", b->client_id);
         struct sw_mqtt_options o = {.name = "hq-receipts",
                                     .host = b->host,
@@ -75,11 +106,12 @@ static int receipt_link_open(struct hq_service *s)
                                     .keepalive_s = (int)b->keepalive,
                                     .username = b->username,
                                     .password = b->password,
+                                    .tls = link_tls(s, &tls),
                                     .backoff_min_ms = b->reconnect_min_ms,
                                     .backoff_max_ms = b->reconnect_max_ms,
                                     .clean_start = true,
                                     .max_reads = b->max_reads_per_pass};
-        struct sw_mqtt_callbacks cb = {.on_disconnect = on_disconnect};
+        struct sw_mqtt_callbacks cb = {.on_disconnect = on_receipt_disconnect};
         return sw_mqtt_new(&o, &cb, s, &s->receipt_link);
 }
 

@@ -11,6 +11,8 @@
 #include "hq/hq_write_sql.h"
 #include "platform/clock.h"
 
+#define HQ_WRITE_WORK_MEM "64MB" /* per sort or hash of a batch statement */
+
 /*
  * The connection stays in libpq pipeline mode, non-blocking. A batch is two round trips:
  *
@@ -338,9 +340,14 @@ static void take_results(struct hq_write *w)
 
 int hq_write_attach(PGconn *c)
 {
+        /* A batch's rows are sorted and hashed: in memory, not in temporary files (the default
+         * 4 MB spills a batch of a few thousand anomalies to disk). */
+        int r = hq_db_exec(c, "SET work_mem = '" HQ_WRITE_WORK_MEM "'", NULL, 0);
+        if (r < 0)
+                return r;
         for (int i = 0; i <= STEP_COUNTERS; i++) {
                 PGresult *res = PQprepare(c, step_name[i], step_sql[i], 0, NULL);
-                int r = hq_db_result_errno(c, res);
+                r = hq_db_result_errno(c, res);
                 PQclear(res);
                 if (r < 0)
                         return r;
