@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <setjmp.h>
 #include <cmocka.h>
@@ -243,6 +244,34 @@ static int receipted_rev(struct h_collector *col, const char *topic, const char 
         return best;
 }
 
+/* utime + stime of pid, in clock ticks. */
+static long long cpu_ticks(pid_t pid)
+{
+        char path[64], stat[1024] = "", *p;
+        long long utime = 0, stime = 0;
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        FILE *f = fopen(path, "r"); /* (a /proc file has no size for h_read_file) */
+        assert_non_null(f);
+        assert_non_null(fgets(stat, sizeof(stat), f));
+        fclose(f);
+        p = strrchr(stat, ')'); /* the name may hold spaces; fields 14 and 15 follow it */
+        assert_non_null(p);
+        assert_int_equal(
+            sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld %lld", &utime, &stime),
+            2);
+        return utime + stime;
+}
+
+/* Idle, the loop sleeps in poll(): it once spun a core (a deadline in the past). */
+static void check_idle_cpu(const struct hq_proc *hq)
+{
+        long long before = cpu_ticks(hq->pid);
+        h_sleep_ms(2000);
+        long long used = cpu_ticks(hq->pid) - before;
+        print_message("idle for 2 s: %lld ticks of CPU\n", used);
+        assert_true(used * 1000 / sysconf(_SC_CLK_TCK) < 100); /* < 5% of a core */
+}
+
 static void check_receipts(struct h_collector *col)
 {
         h_sleep_ms(300); /* receipts follow the commit */
@@ -279,6 +308,7 @@ static void test_ingest(void **state)
         summaries_and_status(g, c);
         bad_payloads(g[0], c);
         check_receipts(col);
+        check_idle_cpu(&hq);
         /* Still alive after every refusal, and a clean stop. */
         hq_stop(&hq, SIGTERM);
 
