@@ -136,10 +136,9 @@ bool hq_service__start_batch(struct hq_service *s, bool force, uint64_t now_ms)
                 s->batch[i] = hq_queue_at(&s->queue, i);
         s->batch_n = n;
         r = hq_write_start(&s->writer, s->db, s->batch, n, &inst, &s->counters, s->results);
-        if (r < 0) {
+        if (r < 0) { /* part of it may be in the pipeline: start again on a new connection */
                 sw_log_err("Cannot start a batch of %u messages: %s", n, strerror(-r));
-                if (r != -ENOMEM)
-                        hq_service__db_lost(s, now_ms);
+                hq_service__db_lost(s, now_ms);
                 return false;
         }
         return true;

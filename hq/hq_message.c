@@ -364,11 +364,27 @@ static int check_bytes(const char *buf, size_t len, size_t max_payload, enum hq_
 {
         if (len > max_payload)
                 *reason = HQ_BAD_OVERSIZE;
-        else if (strlen(buf) != len || !hq_utf8_valid(buf, len) || strstr(buf, "\\u0000"))
+        else if (memchr(buf, '\0', len) || !hq_utf8_valid(buf, len) ||
+                 memmem(buf, len, "\\u0000", 6))
                 *reason = HQ_BAD_ENCODING;
         else
                 return 0;
         return -EBADMSG;
+}
+
+/* The payload as one JSON object, nothing after it but white space (no copy: the payload is
+ * not NUL-terminated). */
+static cJSON *parse_object(const char *buf, size_t len)
+{
+        const char *end = NULL;
+        cJSON *o = cJSON_ParseWithLengthOpts(buf, len, &end, false);
+        while (o && end && end < buf + len && strchr(" \t\r\n", *end))
+                end++;
+        if (o && (!cJSON_IsObject(o) || end != buf + len)) {
+                cJSON_Delete(o);
+                o = NULL;
+        }
+        return o;
 }
 
 int hq_msg_parse(const char *root, const char *topic, const void *payload, size_t len,
@@ -382,8 +398,8 @@ int hq_msg_parse(const char *root, const char *topic, const void *payload, size_
                                  .started_at = HQ_TS_NONE,
                                  .rev = -1};
         enum hq_bad_reason reason = HQ_BAD_JSON;
+        const char *buf = payload;
         cJSON *o = NULL;
-        char *buf = NULL;
         int r = -EBADMSG;
 
         if (parse_topic(root, topic, &m) < 0) {
@@ -394,17 +410,10 @@ int hq_msg_parse(const char *root, const char *topic, const void *payload, size_
                 *ret_reason = HQ_BAD_OVERSIZE;
                 return -EBADMSG;
         }
-        buf = malloc(len + 1);
-        if (!buf) {
-                r = -ENOMEM;
-                goto out;
-        }
-        memcpy(buf, payload, len);
-        buf[len] = '\0';
         if (check_bytes(buf, len, max_payload, &reason) < 0)
                 goto out;
-        o = cJSON_ParseWithOpts(buf, NULL, true);
-        if (!cJSON_IsObject(o)) {
+        o = parse_object(buf, len);
+        if (!o) {
                 reason = HQ_BAD_JSON;
                 goto out;
         }
@@ -417,7 +426,6 @@ out:
         if (r == -EBADMSG)
                 *ret_reason = reason;
         cJSON_Delete(o);
-        free(buf);
         return r;
 }
 

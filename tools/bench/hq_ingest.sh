@@ -187,7 +187,7 @@ CONF
         rows=$(counter "$id" rows_committed)
         bad=$(psql_q -c "SELECT coalesce((SELECT sum(value::bigint) FROM jsonb_each_text(counters->'bad')), 0) FROM ingest_instance WHERE client_id = '$id'")
         dropped=$(counter "$id" queue_overflows)
-        receipts="$(counter "$id" receipts_sent) messages for $(counter "$id" receipt_ids) ids, $(counter "$id" receipts_failed) failed, $(counter "$id" receipt_ids_dropped) ids dropped"
+        receipts="$(counter "$id" receipts_sent) messages for $(counter "$id" receipt_ids) ids, $(counter "$id" receipts_failed) failed, $(counter "$id" receipt_ids_dropped) ids dropped; $(counter "$id" batches) batches, $(counter "$id" read_pauses) read pauses (queue full)"
         ((bad == 0 && dropped == 0)) || { echo "hq_ingest: $bad refused, $dropped dropped" >&2; exit 1; }
 
         # 5. The same rows with a plain COPY into empty tables of the same definition.
