@@ -22,7 +22,10 @@
 # stored are loaded with a plain COPY into empty tables of the same definition. Reported:
 # messages and rows per second of each, the ratios, CPU seconds of the broker, the consumer
 # and PostgreSQL during each drain, how busy the whole machine was (other users included), and
-# shelfwatch-hq's peak RSS (VmHWM).
+# shelfwatch-hq's peak RSS (VmHWM). The machine is shared: "CPU model" is the ratio the CPU
+# seconds each drain's processes used would give with nothing else running (each drain takes
+# the longer of its busiest process and all of them spread over every CPU), which other users'
+# load distorts far less than the wall times.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=build stores=1000 runs=3 sql_stats=
@@ -99,7 +102,10 @@ counter() { psql_q -c "SELECT coalesce((counters #>> '{$2}')::bigint, 0) FROM in
 
 rate() { echo "scale=0; $1 / $2" | bc -l; }
 ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
-declare -a R_SUB R_HQ R_HQROWS R_COPY R_RATIO R_COPYRATIO R_RSS R_LINE
+declare -a R_SUB R_HQ R_HQROWS R_COPY R_RATIO R_COPYRATIO R_RSS R_MODEL R_OTHERS
+# The wall time a drain would take on this machine's CPUs with nothing else running, from the
+# CPU seconds its processes used: the busiest one, or all of them spread over every CPU.
+cpu_bound() { echo "$@" | awk -v n="$(nproc)" '{s = 0; m = 0; for (i = 1; i <= NF; i++) {s += $i; if ($i > m) m = $i}; b = s / n; printf "%.3f", (b > m ? b : m)}'; }
 
 # round N: one publish, both drains, the COPY. Appends to the R_* arrays.
 round() {
@@ -139,6 +145,7 @@ CONF
         cpu=$({ time sub -C "$messages" -W 600 >/dev/null; } 2>&1)
         t1=$(bench_now)
         sub_busy=$(machine_since "${m0[@]}")
+        sub_busy_s=${sub_busy%% of*}
         sub_s=$(echo "$t1 - $t0" | bc -l)
         sub_cpu=$(echo "$cpu" | awk '{printf "%.2f", $1 + $2}')
         sub_broker=$(secs $(($(proc_ticks "$bench_broker_pid") - b0)))
@@ -170,6 +177,7 @@ CONF
         t1=$(bench_now)
         local hq_cpu hq_broker hq_pg hq_busy rss_kib
         hq_busy=$(machine_since "${m0[@]}")
+        hq_busy_s=${hq_busy%% of*}
         hq_cpu=$(secs "$(proc_ticks "$hq")")
         hq_broker=$(secs $(($(proc_ticks "$bench_broker_pid") - b0)))
         hq_pg=$(secs $(($(pg_ticks) - p0)))
@@ -218,6 +226,9 @@ CONF
         R_SUB+=("$sub_rate") R_HQ+=("$hq_rate") R_HQROWS+=("$hq_rows_rate") R_COPY+=("$copy_rate")
         R_RATIO+=("$(ratio "$hq_rate" "$sub_rate")") R_COPYRATIO+=("$(ratio "$hq_rows_rate" "$copy_rate")")
         R_RSS+=("$rss_kib")
+        R_MODEL+=("$(ratio "$(cpu_bound "$sub_broker" "$sub_cpu")" "$(cpu_bound "$hq_broker" "$hq_cpu" "$hq_pg")")")
+        # CPU seconds others used (other users, this script's own psql and tools) during each drain
+        R_OTHERS+=("$(echo "$sub_busy_s - $sub_broker - $sub_cpu" | bc -l | xargs printf '%.2f')/$(echo "$hq_busy_s - $hq_broker - $hq_cpu - $hq_pg" | bc -l | xargs printf '%.2f')")
         printf '\nround %d: %d stores, %d messages (%d refused), %s; load %s\n' "$r" "$stores" "$messages" "$bad" "$gen" "$(bench_load)"
         printf '%-36s %8s %11s %9s   %s\n' "drain of the same queued stream" seconds messages/s rows/s "CPU s: broker, consumer, PostgreSQL; machine busy"
         printf '%-36s %8.2f %11d %9s   %s, %s, -; %s\n' "mosquitto_sub > /dev/null" "$sub_s" "$sub_rate" - \
@@ -225,8 +236,9 @@ CONF
         printf '%-36s %8.2f %11d %9d   %s, %s, %s; %s\n' "shelfwatch-hq + PostgreSQL" "$h_s" "$hq_rate" "$hq_rows_rate" \
                 "$hq_broker" "$hq_cpu" "$hq_pg" "$hq_busy"
         printf '%-36s %8.2f %11s %9d\n' "COPY of the stored rows ($copy_rows)" "$copy_s" - "$copy_rate"
-        printf 'ratio to mosquitto_sub %s, rows/s to COPY %s; peak RSS %d KiB; receipts: %s\n' \
-                "${R_RATIO[-1]}" "${R_COPYRATIO[-1]}" "$rss_kib" "$receipts"
+        printf 'ratio to mosquitto_sub %s (CPU model %s; others used %s CPU s in the two drains), rows/s to COPY %s; peak RSS %d KiB\n' \
+                "${R_RATIO[-1]}" "${R_MODEL[-1]}" "${R_OTHERS[-1]}" "${R_COPYRATIO[-1]}" "$rss_kib"
+        printf 'receipts: %s\n' "$receipts"
         db=postgres
 }
 
@@ -238,5 +250,6 @@ printf 'shelfwatch-hq messages/s:              %s\n' "$(spread "${R_HQ[@]}")"
 printf 'shelfwatch-hq rows/s:                  %s\n' "$(spread "${R_HQROWS[@]}")"
 printf 'COPY rows/s:                           %s\n' "$(spread "${R_COPY[@]}")"
 printf 'shelfwatch-hq / mosquitto_sub:         %s (goal >= 0.9)\n' "$(spread "${R_RATIO[@]}")"
+printf '  the same, CPU model (nothing else):   %s\n' "$(spread "${R_MODEL[@]}")"
 printf 'shelfwatch-hq rows/s / COPY rows/s:    %s\n' "$(spread "${R_COPYRATIO[@]}")"
 printf 'shelfwatch-hq peak RSS KiB:            %s\n' "$(spread "${R_RSS[@]}")"
