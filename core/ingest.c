@@ -335,6 +335,7 @@ int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now,
                         return reject(in, m, SW_REJECT_TOO_OLD, ret);
                 in->message_day = ev.day;
         }
+        sw_sku_table_set_message_day(in->skus, in->message_day);
         if (m->kind == SW_MSG_FORECAST) {
                 bool ok;
                 enum sw_reject_reason why = check_forecast_dates(in, m, now_local.day, &ok);
