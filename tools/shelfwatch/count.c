@@ -179,7 +179,8 @@ static void count_print(const cJSON *ack, bool have_value, double value, double 
         cli_kv("Adjustment", "%s",
                cli_num_quantity(ack, "adjustment", "unit", "units", a, sizeof(a)));
         if (!duplicate && adjustment == 0 && book != counted)
-                printf("The gateway holds a newer book for this SKU: the count changed nothing.\n");
+                printf("The gateway holds a book of this SKU as new as the count (set in the "
+                       "same second or later): the count changed nothing.\n");
         if (!outcome) {
                 cli_kv("Outcome", "none: no open ghost stock or inventory discrepancy on %s%s",
                        cli_str(ack, "sku"),
