@@ -165,6 +165,8 @@ static int imp_scan(struct imp_run *r, struct imp_file *f, char *err, size_t err
                 return rc;
         if (fstat(fileno(c.f), &st) == 0 && f->kind == IMP_ITEMS)
                 r->file_time = st.st_mtime;
+        if (f->kind == IMP_ITEMS)
+                r->has_book = c.col[IMP_COL_ON_HAND] >= 0;
         while ((rc = imp_csv_next(&c, err, errsz)) != 0) {
                 if (rc == -EIO)
                         break;
@@ -600,6 +602,12 @@ int cli_run_import(const struct cli_options *o, const struct cli_target *t,
                 fprintf(stderr, "shelfwatch: %s\n", err);
                 goto out;
         }
+        /* Sales lower the book from where it stands: without one, from 0, and a negative book is
+         * an inventory discrepancy to the daemon. */
+        if ((o->sales || o->receipts) && !r.has_book)
+                fprintf(stderr, "shelfwatch: warning: no book on-hand is imported (an --items file "
+                                "with an on_hand column): the sales take the daemon's book below "
+                                "zero, which it reports as inventory discrepancies\n");
         struct sigaction sa = {.sa_handler = imp_on_signal, .sa_flags = SA_RESTART};
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, NULL);

@@ -116,6 +116,7 @@ struct imp_run {
         char state_path[4096];            /* the state file */
         const char *device;               /* the register of sales rows, P/pos/{device} */
         int64_t file_time;                /* items: as-of default, the file's mtime */
+        bool has_book;                    /* the items file has an on_hand column */
         sw_day_t period_first;            /* earliest sales/receipts day, SW_DAY_NONE: none */
         sw_day_t period_last;             /* latest */
         void *skus;                       /* tsearch() tree of every SKU in the files */

@@ -147,7 +147,7 @@ void imp_print_summary(const struct imp_run *r)
         cli_table_init(&t, files, 8);
         cli_table_init(&w, why, 4);
         if (r->registered || r->reg.sent) {
-                imp_add_file_row(&t, "(SKUs known from the first day)", "SKU", &r->reg);
+                imp_add_file_row(&t, "(all SKUs)", "SKU", &r->reg);
                 imp_add_reason_rows(&w, "(SKUs)", &r->reg);
         }
         for (int k = 0; k < IMP_KINDS; k++) {
