@@ -1,6 +1,7 @@
 /* count.c: shelfwatch count: a cycle count published as a handheld scanner does, and its ack. */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,37 +124,50 @@ static int count_exchange(struct cli_session *s, const struct count_job *j, cons
         return r;
 }
 
-/* The anomaly the count judged, read back (the price its detection saw), for the value the
- * outcome recovered: the daemon's formula (core/outcome_metrics.c) on the same numbers. */
+/* What the outcome a count recorded was worth. */
+struct count_value {
+        double value; /* money the book stopped claiming */
+        double units; /* units it is made of */
+        double price; /* the price of each */
+};
+
+/* The anomaly the count judged, read back for its type and the price its detection saw, and
+ * the daemon's formula (core/outcome_metrics.c) on the ack's numbers and verdict. */
 static bool count_value_recovered(struct cli_session *s, const struct sw_config *cfg,
-                                  const cJSON *ack, double deadline, double *ret_value,
-                                  double *ret_price)
+                                  const cJSON *ack, double deadline, struct count_value *ret)
 {
         const char *id = cJSON_GetStringValue(cli_get(ack, "anomaly"));
-        char *text = NULL, *q;
-        enum sw_anomaly_type type;
-        bool found = false;
-        cJSON *req = cli_check_alloc(cJSON_CreateObject());
+        bool tp = strcmp(cli_str(ack, "outcome"), "true_positive") == 0, found = false;
+        char *text = NULL;
+        cJSON *req = cli_check_alloc(cJSON_CreateObject()), *a;
         cli_check_alloc(cJSON_AddStringToObject(req, "sku", cli_str(ack, "sku")));
-        q = cli_check_alloc(cJSON_PrintUnformatted(req));
+        char *q = cli_check_alloc(cJSON_PrintUnformatted(req));
         cJSON_Delete(req);
         int r = cli_session_request(s, "anomalies", q, deadline, &text);
         free(q);
-        cJSON *reply = r == 0 ? cJSON_Parse(text) : NULL, *a;
+        cJSON *reply = r == 0 ? cJSON_Parse(text) : NULL;
+        /* The verdict is the daemon's (the ack's): the material test is not made again. */
+        struct sw_outcome_params always = cfg->outcomes;
+        always.material_units = 0;
+        always.material_ratio = 0;
         cJSON_ArrayForEach(a, cli_get(reply, "anomalies"))
         {
                 const cJSON *price = cli_get(cli_get(a, "metadata"), "price");
+                enum sw_anomaly_type type;
                 struct sw_count_verdict v;
-                if (!id || strcmp(cli_str(a, "id"), id) != 0 || !cJSON_IsNumber(price) ||
-                    sw_anomaly_type_parse(cli_str(a, "type"), &type) < 0)
+                if (!id || strcmp(cli_str(a, "id"), id) != 0)
                         continue;
-                if (sw_outcome_judge_count(
-                        &cfg->outcomes, type,
-                        (int32_t)cJSON_GetNumberValue(cli_get(ack, "book_before")),
+                if (cJSON_IsNumber(price) &&
+                    sw_anomaly_type_parse(cli_str(a, "type"), &type) == 0 &&
+                    sw_outcome_judge_count(
+                        &always, type, (int32_t)cJSON_GetNumberValue(cli_get(ack, "book_before")),
                         (int32_t)cJSON_GetNumberValue(cli_get(ack, "counted")), price->valuedouble,
                         &v) == 0) {
-                        *ret_value = v.value_recovered;
-                        *ret_price = price->valuedouble;
+                        *ret = (struct count_value){
+                            .value = tp ? v.value_recovered : 0,
+                            .units =
+                                price->valuedouble > 0 ? v.value_recovered / price->valuedouble : 0,
+                            .price = price->valuedouble};
                         found = true;
                 }
                 break;
@@ -163,7 +177,7 @@ static bool count_value_recovered(struct cli_session *s, const struct sw_config 
         return found;
 }
 
-static void count_print(const cJSON *ack, bool have_value, double value, double price)
+static void count_print(const cJSON *ack, const struct count_value *value)
 {
         char a[CLI_CELL_SIZE], b[CLI_CELL_SIZE];
         const char *outcome = cJSON_GetStringValue(cli_get(ack, "outcome"));
@@ -190,9 +204,13 @@ static void count_print(const cJSON *ack, bool have_value, double value, double 
         cli_kv("Anomaly", "%s", cli_str(ack, "anomaly"));
         cli_kv("Outcome", "%s (the anomaly is %s)", outcome,
                strcmp(outcome, "true_positive") == 0 ? "resolved" : "dismissed");
-        if (have_value)
-                cli_kv("Value recovered", "%.2f (%s short x %.2f, the price it was detected at)",
-                       value, cli_quantity(book - counted, "unit", "units", b, sizeof(b)), price);
+        if (value && value->value > 0)
+                cli_kv("Value recovered", "%.2f (%s x %.2f, the price it was detected at)",
+                       value->value,
+                       cli_quantity(round(value->units), "unit", "units", b, sizeof(b)),
+                       value->price);
+        else if (value)
+                cli_kv("Value recovered", "0.00");
 }
 
 /* Exit status of an ack: 0 accepted (printed), 1 rejected (its error on stderr). */
@@ -209,15 +227,15 @@ static int count_show(const struct cli_options *o, struct cli_session *s,
                 return CLI_EXIT_REFUSED;
         }
         bool accepted = strcmp(cli_str(ack, "status"), "accepted") == 0;
-        double value = 0, price = 0;
+        struct count_value value;
         bool have_value = accepted && cJSON_IsString(cli_get(ack, "outcome")) &&
-                          count_value_recovered(s, cfg, ack, deadline, &value, &price);
+                          count_value_recovered(s, cfg, ack, deadline, &value);
         if (o->json) {
                 char *pretty = cli_check_alloc(cJSON_Print(ack));
                 puts(pretty);
                 free(pretty);
         } else if (accepted) {
-                count_print(ack, have_value, value, price);
+                count_print(ack, have_value ? &value : NULL);
         }
         if (!accepted) {
                 const char *err = cJSON_GetStringValue(cli_get(ack, "error"));

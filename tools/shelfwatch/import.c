@@ -598,7 +598,8 @@ int cli_run_import(const struct cli_options *o, const struct cli_target *t,
                         fprintf(stderr, "shelfwatch: %s\n", err);
                         goto out;
                 }
-        if (imp_state_load(&r, err, sizeof(err)) < 0) {
+        if (imp_state_load(&r, err, sizeof(err)) < 0 ||
+            imp_state_check_writable(&r, err, sizeof(err)) < 0) {
                 fprintf(stderr, "shelfwatch: %s\n", err);
                 goto out;
         }

@@ -155,6 +155,7 @@ const char *imp_check_payload(enum sw_msg_kind kind, const char *payload, char *
 /* import_state.c */
 int imp_state_load(struct imp_run *r, char *err, size_t errsz);
 int imp_state_save(const struct imp_run *r, char *err, size_t errsz);
+int imp_state_check_writable(const struct imp_run *r, char *err, size_t errsz);
 void imp_tally_add_reason(struct imp_tally *t, const char *name, uint64_t n);
 uint64_t imp_tally_refused(const struct imp_tally *t);
 

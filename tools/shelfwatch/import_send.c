@@ -71,31 +71,46 @@ static uint64_t imp_delta(const cJSON *now, const cJSON *before, const char *a, 
         return d > 0 ? (uint64_t)d : 0;
 }
 
-/* Ask health; 0 and the parsed reply, or -errno (printed). */
+/* Ask health; 0 and the parsed reply, or -errno (printed). A request refused by the daemon's
+ * command rate (someone else asking a lot) is asked again a second later. */
 static int imp_health(struct imp_sender *s, cJSON **ret)
 {
-        char *text = NULL;
-        int r = cli_session_request(&s->s, "health", "{}", cli_now_s() + s->confirm_s, &text);
-        if (r == -ETIMEDOUT) {
-                fprintf(stderr,
-                        "shelfwatch: no reply from shelfwatchd on %s/cmd/health within %g s: the "
-                        "import stops; run it again to go on from the last batch confirmed\n",
-                        s->run->target->prefix, s->confirm_s);
-                return r;
+        double deadline = cli_now_s() + s->confirm_s;
+        for (;;) {
+                char *text = NULL;
+                int r = cli_session_request(&s->s, "health", "{}", deadline, &text);
+                if (r == -ETIMEDOUT) {
+                        fprintf(stderr,
+                                "shelfwatch: no reply from shelfwatchd on %s/cmd/health within %g "
+                                "s: the import stops; run it again to go on from the last batch "
+                                "confirmed\n",
+                                s->run->target->prefix, s->confirm_s);
+                        return r;
+                }
+                if (r < 0) {
+                        cli_session_report(&s->s);
+                        return r;
+                }
+                cJSON *h = cJSON_Parse(text);
+                free(text);
+                const char *err = cJSON_GetStringValue(cli_get(h, "error"));
+                if (err && strncmp(err, "rate_limited", 12) == 0 && cli_now_s() + 1 < deadline) {
+                        cJSON_Delete(h);
+                        if ((r = cli_session_idle(&s->s, 1.0)) < 0)
+                                return r;
+                        continue;
+                }
+                if (!cJSON_IsTrue(cli_get(h, "ok")) || !cJSON_IsObject(cli_get(h, "messages"))) {
+                        fprintf(stderr,
+                                "shelfwatch: shelfwatchd's health reply has no message "
+                                "counters%s%s\n",
+                                err ? ": " : "", err ? err : "");
+                        cJSON_Delete(h);
+                        return -EPROTO;
+                }
+                *ret = h;
+                return 0;
         }
-        if (r < 0) {
-                cli_session_report(&s->s);
-                return r;
-        }
-        cJSON *h = cJSON_Parse(text);
-        free(text);
-        if (!cJSON_IsTrue(cli_get(h, "ok")) || !cJSON_IsObject(cli_get(h, "messages"))) {
-                fprintf(stderr, "shelfwatch: shelfwatchd's health reply has no message counters\n");
-                cJSON_Delete(h);
-                return -EPROTO;
-        }
-        *ret = h;
-        return 0;
 }
 
 int imp_sender_open(struct imp_run *r, struct imp_sender **ret)

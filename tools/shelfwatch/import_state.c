@@ -196,6 +196,24 @@ int imp_state_load(struct imp_run *r, char *err, size_t errsz)
 
 /* ---- writing ---- */
 
+/* Before anything is sent: a state that cannot be written would make a resumed run start over
+ * (its rows then arrive twice as duplicates, but the run is needlessly long). */
+int imp_state_check_writable(const struct imp_run *r, char *err, size_t errsz)
+{
+        char tmp[sizeof(r->state_path) + 8];
+        snprintf(tmp, sizeof(tmp), "%s.tmp", r->state_path);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) {
+                int e = errno;
+                snprintf(err, errsz, "cannot write the state file %s: %s (give --state FILE)",
+                         r->state_path, strerror(e));
+                return -e;
+        }
+        close(fd);
+        unlink(tmp);
+        return 0;
+}
+
 static void imp_state_write_tally(FILE *out, const char *kind, const struct imp_tally *t)
 {
         fprintf(out,

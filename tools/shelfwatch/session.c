@@ -173,6 +173,11 @@ static bool cli_all_acked(const struct cli_session *s)
         return s->in_flight == 0;
 }
 
+static bool cli_room_in_flight(const struct cli_session *s)
+{
+        return s->in_flight < s->in_flight_limit;
+}
+
 /* ---- set-up ---- */
 
 /* A reply topic and correlation nobody else uses: pid plus 8 random bytes, under the store's reply
@@ -283,17 +288,13 @@ static int cli_check_refusals(struct cli_session *s, const char *topic)
 int cli_session_publish(struct cli_session *s, const char *topic, const char *payload,
                         unsigned max_in_flight, double deadline)
 {
-        while (s->in_flight >= max_in_flight && !s->failed) {
-                int r = cli_session_idle(s, (deadline - cli_now_s()));
-                if (r < 0)
-                        return r;
-                if (cli_now_s() >= deadline && s->in_flight >= max_in_flight) {
-                        cli_session_fail(s, "no PUBACK from the broker for %u publishes",
-                                         s->in_flight);
-                        return -EHOSTUNREACH;
-                }
+        s->in_flight_limit = max_in_flight > 0 ? max_in_flight : 1;
+        int r = cli_session_run(s, cli_room_in_flight, deadline);
+        if (r == -ETIMEDOUT) {
+                cli_session_fail(s, "no PUBACK from the broker for %u publishes", s->in_flight);
+                return -EHOSTUNREACH;
         }
-        if (cli_check_refusals(s, topic) < 0)
+        if (r < 0 || cli_check_refusals(s, topic) < 0)
                 return -EHOSTUNREACH;
         int rc = mosquitto_publish_v5(s->mosq, NULL, topic, (int)strlen(payload), payload, 1, false,
                                       NULL);

@@ -36,6 +36,7 @@ struct cli_session {
         int sub_mid;                      /* message id of the SUBSCRIBE awaited, -1 none */
         bool sub_refused;                 /* that SUBSCRIBE was refused */
         unsigned in_flight;               /* QoS 1 publishes awaiting their PUBACK */
+        unsigned in_flight_limit;         /* a publish waits while in_flight is at this */
         unsigned refused;                 /* PUBACKs with a failure reason code (v5) */
         int refused_reason;               /* the last such reason code */
         char want_topic[CLI_TOPIC_SIZE];  /* the topic of the message awaited, "" none */
