@@ -256,7 +256,7 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
     "libc6 (>= 2.36), libcjson1 (>= 1.7.15), libconfig9 (>= 1.5), libmosquitto1 (>= 2.0.11), \
-libsqlite3-0 (>= 3.40.1), libsystemd0 (>= 252), tzdata")
+libsmartcols1 (>= 2.38.1), libsqlite3-0 (>= 3.40.1), libsystemd0 (>= 252), tzdata")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "mosquitto")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${CMAKE_SOURCE_DIR}/cmake/deb/postinst ${CMAKE_SOURCE_DIR}/cmake/deb/prerm

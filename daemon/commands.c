@@ -350,6 +350,8 @@ static cJSON *dispatch(struct sw_daemon *d, const char *name, const struct sw_cm
                 return cmd_ghost_stock(d, q);
         if (strcmp(name, "ml-features") == 0)
                 return cmd_ml_features(d, q);
+        if (strcmp(name, "forecast") == 0)
+                return sw_cmd_forecast(d, q);
         if (strcmp(name, "outcome") == 0)
                 return sw_report_outcome(d, q);
         if (strcmp(name, "stats") == 0)

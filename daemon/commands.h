@@ -13,6 +13,8 @@ struct cJSON *sw_cmd_error_reply(const char *fmt, const char *arg);
 void sw_cmd_add_summary(struct cJSON *parent, const char *name, const struct sw_detect_summary *s);
 /* The health reply (daemon/health.c). */
 struct cJSON *sw_cmd_health(struct sw_daemon *d);
+/* The forecast reply (daemon/cmd_forecast.c): each SKU's expected sales on a day. */
+struct cJSON *sw_cmd_forecast(struct sw_daemon *d, const struct sw_cmd_request *q);
 
 /* Handle the request for command name; replies on the v5 response topic or reply_to. */
 void sw_daemon_command(struct sw_daemon *d, const char *name, const void *payload, size_t len,

@@ -15,6 +15,8 @@ base_pkgs=(
         libmosquitto-dev mosquitto mosquitto-clients
         libsqlite3-dev sqlite3
         libconfig-dev libsystemd-dev libcjson-dev libcmocka-dev
+        # the shelfwatch CLI's tables (util-linux's libsmartcols)
+        libsmartcols-dev
         # shelfwatch-hq: libpq, and the PostgreSQL 15 server its tests start (initdb, pg_ctl)
         libpq-dev postgresql-15 postgresql-client-15
         # shelfwatch-hq serve: the HTTP API (libmicrohttpd, gnutls for TLS and token digests);

@@ -4,19 +4,21 @@
 # loads on the first "shelfwatch <TAB>"; or source it from ~/.bashrc. Completes the
 # commands, the options (global, and those of the command on the line), and the values the
 # CLI accepts: anomaly types, severities, statuses, the outcome verdict, file names for
-# --config, --cafile, --cert and --key. Needs nothing from the bash-completion package.
+# --config, --cafile, --cert, --key and import's --items, --sales, --receipts and --state.
+# Needs nothing from the bash-completion package.
 #
 # tests/package/test_completion.sh runs this against `shelfwatch --help` and
 # `shelfwatch COMMAND --help`: a command, option or value the CLI gains or drops must be
 # changed here too.
 
-_shelfwatch_commands="anomalies ghost-stock outcome stats effectiveness roi health detect"
+_shelfwatch_commands="anomalies ghost-stock outcome stats effectiveness roi health detect forecast
+    count import"
 _shelfwatch_global_options="--config --host --port --root --tenant --store --username --password
     --cafile --cert --key --timeout --json --help --version"
 # Options that take a value (the next word is that value, not a command).
 _shelfwatch_value_options="--config --host --port --root --tenant --store --username --password
     --cafile --cert --key --timeout --type --severity --status --days --sku --limit --as-of
-    --detector --action --note --user"
+    --detector --action --note --user --sales --receipts --items --state --device --anomaly"
 _shelfwatch_types="ghost_stock ml_detected shelf_out inventory_discrepancy"
 
 _shelfwatch_command_options()
@@ -27,6 +29,9 @@ _shelfwatch_command_options()
     outcome) echo "--action --note --user" ;;
     stats | effectiveness | roi) echo "--days" ;;
     detect) echo "--as-of --detector" ;;
+    forecast) echo "--sku --as-of --limit" ;;
+    count) echo "--anomaly --user --device" ;;
+    import) echo "--items --sales --receipts --state --device" ;;
     esac
 }
 
@@ -37,7 +42,7 @@ _shelfwatch_option_values()
     --type | --detector) echo "$_shelfwatch_types" ;;
     --severity) echo "info warning critical" ;;
     --status) echo "open resolved dismissed cleared" ;;
-    --config | --cafile | --cert | --key) echo "-f" ;;
+    --config | --cafile | --cert | --key | --items | --sales | --receipts | --state) echo "-f" ;;
     --as-of) date +%F 2>/dev/null ;;
     esac
 }
