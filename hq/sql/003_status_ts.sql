@@ -1,4 +1,4 @@
--- 002_status_ts.sql: a status's own time, so that store_status never goes backwards.
+-- 003_status_ts.sql: a status's own time, so that store_status never goes backwards.
 --
 -- P/status may carry "ts" (when the gateway published it). store_status keeps the newest
 -- status by what both messages carry: a later started_at (a later run of the gateway), then a
