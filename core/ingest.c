@@ -400,6 +400,7 @@ int sw_ingest_apply(struct sw_ingest *in, const struct sw_msg *m, int64_t now,
                 return r;
         if (r != SW_REJECT_REASON_COUNT)
                 return reject(in, m, (enum sw_reject_reason)r, ret);
+        sw_sku_table_set_message_day(in->skus, in->message_day);
         if (m->id) {
                 id_hash = sw_dedup_hash(m->id, m->id_len);
                 if (sw_dedup_contains(in->dedup, id_hash)) {

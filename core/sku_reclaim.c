@@ -3,6 +3,7 @@
 #include "core/sku_table_internal.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #define GARBAGE_MARK 0x01 /* first byte of a deleted key in the arena (keys are printable) */
@@ -15,6 +16,12 @@ void sw_sku_table_set_pinned(struct sw_sku_table *t, const uint8_t *pinned)
 void sw_sku_table_set_today(struct sw_sku_table *t, sw_day_t today)
 {
         t->today = today;
+        t->message_day = SW_DAY_NONE;
+}
+
+void sw_sku_table_set_message_day(struct sw_sku_table *t, sw_day_t day)
+{
+        t->message_day = day;
 }
 
 void sw_sku_note_event(struct sw_sku_table *t, uint32_t index, sw_day_t day)
@@ -32,7 +39,10 @@ bool sw_sku_reclaimable(const struct sw_sku_table *t, uint32_t index)
         /* No event for the whole history window: last_event_day is older than its first day. */
         bool quiet = s->last_event_day == SW_DAY_NONE ||
                      s->last_event_day <= t->today - (sw_day_t)t->p.history_days;
-        return quiet && s->on_hand <= 0 && !(t->pinned && t->pinned[index]);
+        /* Not a SKU that the message being applied named (its event is that message's day). */
+        bool named = t->message_day != SW_DAY_NONE && s->last_event_day != SW_DAY_NONE &&
+                     s->last_event_day >= t->message_day;
+        return quiet && !named && s->on_hand <= 0 && !(t->pinned && t->pinned[index]);
 }
 
 const char *sw_sku_reclaimed_key(const struct sw_sku_table *t, uint32_t k)
@@ -121,10 +131,17 @@ static void evict(struct sw_sku_table *t, uint32_t index)
         t->reclaimed_total++;
 }
 
+/* The day from which on the message being applied keeps SKUs (none: after every day). */
+static sw_day_t newest_kept(const struct sw_sku_table *t)
+{
+        return t->message_day == SW_DAY_NONE ? INT32_MAX : t->message_day;
+}
+
 int sw_sku__reclaim(struct sw_sku_table *t, uint32_t *ret_index)
 {
         if (t->today == SW_DAY_NONE || t->count == 0 || t->n_reclaimed >= SW_SKU_RECLAIM_PENDING ||
-            t->n_reclaimed >= t->p.max_skus || t->reclaim_dry_day == t->today)
+            t->n_reclaimed >= t->p.max_skus ||
+            (t->reclaim_dry_day == t->today && newest_kept(t) <= t->reclaim_dry_message_day))
                 return -ENOSPC;
         /* A clock sweep: each call goes on where the last stopped, so a full table of busy
          * SKUs costs one lap a day, not one per new SKU. */
@@ -138,6 +155,7 @@ int sw_sku__reclaim(struct sw_sku_table *t, uint32_t *ret_index)
                 }
         }
         t->reclaim_dry_day = t->today;
+        t->reclaim_dry_message_day = newest_kept(t);
         return -ENOSPC;
 }
 

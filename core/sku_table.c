@@ -101,6 +101,7 @@ int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *
         t->reclaimed = (uint32_t *)(void *)at;
         t->today = SW_DAY_NONE;
         t->reclaim_dry_day = SW_DAY_NONE;
+        t->message_day = SW_DAY_NONE;
         /* Only the index must start zeroed; SKU records and rings are set when used. */
         memset(t->slots, 0, (size_t)t->n_slots * sizeof(uint32_t));
         t->categories[0][0] = '\0';

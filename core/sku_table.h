@@ -103,12 +103,15 @@ struct sw_sku_table {
         char (*categories)[SW_CATEGORY_MAX_LEN + 1]; /* [max_categories] names */
         uint32_t *dirty;                             /* [max_skus] indices of SKUs marked dirty */
         /* reclaiming a SKU slot when the table is full (core/sku_reclaim.c) */
-        const uint8_t *pinned;    /* [max_skus] non-zero: never reclaim (the open-anomaly
-                                     book's types per SKU), NULL: none pinned */
-        sw_day_t today;           /* store-local today, SW_DAY_NONE: reclaim nothing */
-        uint32_t reclaim_cursor;  /* where the next sweep for a reclaimable SKU starts */
-        sw_day_t reclaim_dry_day; /* a whole sweep on this day found none: no sweep again
-                                     until the day changes */
+        const uint8_t *pinned;            /* [max_skus] non-zero: never reclaim (the open-anomaly
+                                             book's types per SKU), NULL: none pinned */
+        sw_day_t today;                   /* store-local today, SW_DAY_NONE: reclaim nothing */
+        sw_day_t message_day;             /* the day of the message being applied: a SKU whose last
+                                             event is on or after it is kept (SW_DAY_NONE: no such rule) */
+        uint32_t reclaim_cursor;          /* where the next sweep for a reclaimable SKU starts */
+        sw_day_t reclaim_dry_day;         /* a whole sweep on this day found none ... */
+        sw_day_t reclaim_dry_message_day; /* ... for messages of this day or older: no sweep
+                                             again for those until the day changes */
         uint32_t *reclaimed;  /* [min(max_skus, SW_SKU_RECLAIM_PENDING)] arena offsets of reclaimed
                                  keys whose stored state the caller has not deleted yet */
         uint32_t n_reclaimed; /* entries used in reclaimed */
@@ -191,13 +194,19 @@ void sw_sku_clear_dirty(struct sw_sku_table *t);
  * the arena until the caller has deleted its stored state (sw_sku_reclaimed_key(), then
  * sw_sku_reclaimed_flushed()); at most SW_SKU_RECLAIM_PENDING wait, beyond that nothing is
  * reclaimed. Keys of flushed SKUs are garbage that the arena compacts once it is full.
- * A sweep that finds nothing is not repeated the same day. Nothing is reclaimed while today is
- * SW_DAY_NONE (the start-up restore).
+ * While a message is applied, a SKU it named is not reclaimed for another of its lines: its
+ * last event is on or after the message's day (sw_sku_table_set_message_day()), so an old
+ * message reclaims only SKUs quiet since before its day, and applying it again changes nothing.
+ * A sweep that finds nothing is not repeated the same day for a message as old or older.
+ * Nothing is reclaimed while today is SW_DAY_NONE (the start-up restore).
  */
 /* The per-SKU bytes saying which SKUs must never be reclaimed (NULL: none). */
 void sw_sku_table_set_pinned(struct sw_sku_table *t, const uint8_t *pinned);
-/* Store-local today, for the reclaim rule (the caller sets it before applying a message). */
+/* Store-local today, for the reclaim rule (the caller sets it before applying a message);
+ * also clears the message day. */
 void sw_sku_table_set_today(struct sw_sku_table *t, sw_day_t today);
+/* The store-local day of the message being applied (after sw_sku_table_set_today()). */
+void sw_sku_table_set_message_day(struct sw_sku_table *t, sw_day_t day);
 /* A message about the SKU, dated day: last_event_day moves forward. */
 void sw_sku_note_event(struct sw_sku_table *t, uint32_t index, sw_day_t day);
 /* True when the SKU's slot may be reclaimed now (the rule above). */

@@ -9,7 +9,8 @@
 #              starts the cross-built shelfwatchd, storesim and CLI through
 #              SW_TEST_WRAPPER (qemu) and the host's mosquitto
 #   --package  (implies --full) then cpack the .deb (into SW_DEB_OUT, default
-#              build-debs/) and report the stripped size of shelfwatchd
+#              build-debs/), report the stripped size of shelfwatchd, and run
+#              tools/lint-deb.sh on it (lintian, README.md's file list)
 #   --steps=LIST  only these of build,test,package (comma-separated; default
 #              all that apply), e.g. build first and test later (cross/ci.sh)
 # Environment:
@@ -135,5 +136,7 @@ if ((package)) && step package; then
                 echo "build-and-test.sh: stripped shelfwatchd ($bytes bytes) is over $max" >&2
                 status=1
         fi
+        # lintian (no error, warning or info tag) and README.md's file list, as for amd64.
+        bash tools/lint-deb.sh "$deb" || status=1
 fi
 exit "$status"

@@ -10,6 +10,8 @@
 # output goes to build-cross-<arch>-full/ci-test.log and is printed when both
 # are done. A test that fails is run once more (ctest --repeat until-pass:2),
 # since two emulated suites share two cores; the log shows any such retry.
+# The .debs: each linted by build-and-test.sh --package, then their file lists compared with
+# each other and with the amd64 one (tools/lint-deb.sh --no-lintian).
 # Exit status: non-zero if any build, test run or package failed.
 set -euo pipefail
 
@@ -53,6 +55,20 @@ echo "== ci.sh: both test runs took $((SECONDS - t)) s"
 for a in "${arches[@]}"; do
         bash cross/build-and-test.sh "$a" --package --steps=package || failed+=("$a package")
 done
+
+# Each .deb was linted above; the three architectures must also hold the same files (paths,
+# modes, owners), amd64's from tools/check-package.sh when it ran first (as in .ci/run).
+out=${SW_DEB_OUT:-$repo/build-debs}
+debs=()
+for d in arm64 armhf; do
+        deb=$(ls -t "$out"/shelfwatch_*_"$d".deb 2>/dev/null | head -n 1 || true)
+        [[ -n "$deb" ]] && debs+=("$deb")
+done
+if ((${#debs[@]} > 0)); then
+        version=$(dpkg-deb -f "${debs[0]}" Version)
+        [[ -f "$out/shelfwatch_${version}_amd64.deb" ]] && debs=("$out/shelfwatch_${version}_amd64.deb" "${debs[@]}")
+        bash tools/lint-deb.sh --no-lintian "${debs[@]}" || failed+=("packages differ between architectures")
+fi
 
 echo "== ci.sh: ARM stage took $((SECONDS - start)) s"
 if ((${#failed[@]} > 0)); then

@@ -56,6 +56,7 @@ else
                 libconfig9 libconfig-dev
                 libsystemd0 libsystemd-dev
                 libcjson1 libcjson-dev
+                libsmartcols1 libsmartcols-dev
         )
 fi
 

@@ -12,6 +12,7 @@
 #define DEFAULT_GHOST_STOCK_LIMIT 50     /* ghost-stock recommendations */
 #define DEFAULT_FEATURES_LIMIT    100000 /* ml-features rows */
 #define DEFAULT_WINDOW_DAYS       30     /* stats, effectiveness and roi */
+#define DEFAULT_FORECAST_LIMIT    100    /* forecast rows */
 
 static cJSON *decode_as_of(const struct sw_cmd_request *q, struct sw_cmd_detect_args *a)
 {
@@ -103,5 +104,17 @@ cJSON *sw_cmd_decode_outcome(const struct sw_cmd_request *q, union sw_cmd_args *
 cJSON *sw_cmd_decode_window(const struct sw_cmd_request *q, union sw_cmd_args *ret)
 {
         ret->window.days = q->has_days ? q->days : DEFAULT_WINDOW_DAYS;
+        return NULL;
+}
+
+cJSON *sw_cmd_decode_forecast(const struct sw_cmd_request *q, union sw_cmd_args *ret)
+{
+        struct sw_cmd_forecast_args *a = &ret->forecast;
+        *a = (struct sw_cmd_forecast_args){.has_as_of = q->as_of != NULL,
+                                           .sku = q->sku,
+                                           .limit = q->has_limit ? (uint32_t)q->limit
+                                                                 : DEFAULT_FORECAST_LIMIT};
+        if (q->as_of && sw_date_parse(q->as_of, strlen(q->as_of), &a->as_of) < 0)
+                return sw_reply_error("as_of: must be a date YYYY-MM-DD (got '%s')", q->as_of);
         return NULL;
 }

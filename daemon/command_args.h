@@ -42,12 +42,21 @@ struct sw_cmd_window_args {
         int64_t days; /* look back this many days */
 };
 
+/* forecast: the day, one SKU or all, and the most rows. */
+struct sw_cmd_forecast_args {
+        bool has_as_of;  /* as_of was given (else: today) */
+        sw_day_t as_of;  /* its day */
+        const char *sku; /* SKU, NULL all */
+        uint32_t limit;  /* most rows */
+};
+
 /* A command's arguments; the strings point into the decoded request (valid while it is). */
 union sw_cmd_args {
-        struct sw_cmd_detect_args detect;   /* detect, ml-features */
-        struct sw_cmd_list_args list;       /* anomalies, ghost-stock */
-        struct sw_cmd_outcome_args outcome; /* outcome */
-        struct sw_cmd_window_args window;   /* stats, effectiveness, roi */
+        struct sw_cmd_detect_args detect;     /* detect, ml-features */
+        struct sw_cmd_list_args list;         /* anomalies, ghost-stock */
+        struct sw_cmd_outcome_args outcome;   /* outcome */
+        struct sw_cmd_window_args window;     /* stats, effectiveness, roi */
+        struct sw_cmd_forecast_args forecast; /* forecast */
 };
 
 /* A command's decoder: NULL when the fields are fine (*ret filled), else the error reply
@@ -59,6 +68,7 @@ cJSON *sw_cmd_decode_ml_features(const struct sw_cmd_request *q, union sw_cmd_ar
 cJSON *sw_cmd_decode_anomalies(const struct sw_cmd_request *q, union sw_cmd_args *ret);
 cJSON *sw_cmd_decode_ghost_stock(const struct sw_cmd_request *q, union sw_cmd_args *ret);
 cJSON *sw_cmd_decode_outcome(const struct sw_cmd_request *q, union sw_cmd_args *ret);
+cJSON *sw_cmd_decode_forecast(const struct sw_cmd_request *q, union sw_cmd_args *ret);
 cJSON *sw_cmd_decode_window(const struct sw_cmd_request *q, union sw_cmd_args *ret);
 
 #endif

@@ -9,6 +9,7 @@ const struct sw_command sw_command_table[] = {
     {"anomalies", sw_cmd_decode_anomalies, sw_cmd_anomalies, "anomalies"},
     {"ghost-stock", sw_cmd_decode_ghost_stock, sw_cmd_ghost_stock, "ghost-stock"},
     {"ml-features", sw_cmd_decode_ml_features, sw_cmd_ml_features, "ml-features"},
+    {"forecast", sw_cmd_decode_forecast, sw_cmd_forecast, "forecast"},
     {"outcome", sw_cmd_decode_outcome, sw_cmd_outcome, "outcome"},
     {"stats", sw_cmd_decode_window, sw_cmd_stats, "stats"},
     {"effectiveness", sw_cmd_decode_window, sw_cmd_effectiveness, "effectiveness"},

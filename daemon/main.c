@@ -9,6 +9,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/version.h"
+#include "platform/config_sources.h"
 
 static void usage(FILE *f)
 {
@@ -19,28 +20,39 @@ static void usage(FILE *f)
                 "  -c, --config PATH    configuration file (default %s;\n"
                 "                       when that default is missing, embedded defaults are used)\n"
                 "  -n, --check-config   validate the configuration and exit 0 (valid) or 1\n"
+                "  -v, --verbose        with -n: print the files read and where each setting\n"
+                "                       came from (file:line, environment, credential)\n"
                 "  -V, --version        print the version and exit\n"
                 "  -h, --help           print this help and exit\n",
                 SW_CONFIG_DEFAULT_PATH);
 }
 
-/* Parse the command line: 0 with *ret_path (NULL: the default) and *ret_check, or the exit
- * status (>= 0 after printing, via *ret_exit) when the program is done. */
-static bool parse_args(int argc, char **argv, const char **ret_path, bool *ret_check, int *ret_exit)
+/* What the command line asks for. */
+struct args {
+        const char *path; /* -c, NULL: the default */
+        bool check;       /* -n */
+        bool verbose;     /* -v */
+};
+
+/* Parse the command line into *a: true to go on, false with the exit status in *ret_exit
+ * (after printing) when the program is done. */
+static bool parse_args(int argc, char **argv, struct args *a, int *ret_exit)
 {
-        static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                             {"check-config", no_argument, NULL, 'n'},
-                                             {"version", no_argument, NULL, 'V'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+        static const struct option opts[] = {
+            {"config", required_argument, NULL, 'c'}, {"check-config", no_argument, NULL, 'n'},
+            {"verbose", no_argument, NULL, 'v'},      {"version", no_argument, NULL, 'V'},
+            {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
         int c;
-        while ((c = getopt_long(argc, argv, "c:nVh", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "c:nvVh", opts, NULL)) != -1) {
                 switch (c) {
                 case 'c':
-                        *ret_path = optarg;
+                        a->path = optarg;
                         break;
                 case 'n':
-                        *ret_check = true;
+                        a->check = true;
+                        break;
+                case 'v':
+                        a->verbose = true;
                         break;
                 case 'V':
                         printf("shelfwatchd %s\n", sw_version());
@@ -65,44 +77,43 @@ static bool parse_args(int argc, char **argv, const char **ret_path, bool *ret_c
         return true;
 }
 
-/* The configuration in force: the file given, else the default path if it exists, else the
- * embedded defaults. With check (-n) it only says whether it is valid. Returns true to go on,
- * false with the exit status in *ret_exit. */
-static bool load_config(const char *path, bool check, struct sw_config *cfg, int *ret_exit)
+/* The configuration in force: the file (the default one may be missing), its conf.d
+ * drop-ins, the environment and the credentials (platform/config_sources.h). With -n it only
+ * says whether it is valid (-v: where each setting came from). Returns true to go on, false
+ * with the exit status in *ret_exit. */
+static bool load_config(const struct args *a, struct sw_config *cfg, int *ret_exit)
 {
+        static struct sw_config_report report; /* ~110 KB: not on the stack */
         char err[512];
-        sw_config_defaults(cfg);
-        if (path || access(SW_CONFIG_DEFAULT_PATH, F_OK) == 0) {
-                const char *p = path ? path : SW_CONFIG_DEFAULT_PATH;
-                if (sw_config_load(p, cfg, err, sizeof(err)) < 0) {
-                        fprintf(stderr, "shelfwatchd: %s\n", err);
-                        *ret_exit = 1;
-                        return false;
-                }
-        } else if (check) {
+        int r = sw_config_load_all(a->path ? a->path : SW_CONFIG_DEFAULT_PATH,
+                                   a->path ? 0 : SW_CONFIG_PATH_OPTIONAL, cfg, &report, err,
+                                   sizeof(err));
+        if (r < 0) {
+                fprintf(stderr, "shelfwatchd: %s\n", err);
+                *ret_exit = 1;
+                return false;
+        }
+        if (!a->check)
+                return true;
+        if (a->verbose)
+                sw_config_report_write(&report, cfg, stdout);
+        if (report.n_files == 0)
                 printf("shelfwatchd: %s not found, embedded defaults are valid\n",
                        SW_CONFIG_DEFAULT_PATH);
-                *ret_exit = 0;
-                return false;
-        }
-        if (check) {
-                printf("shelfwatchd: %s is valid\n", path ? path : SW_CONFIG_DEFAULT_PATH);
-                *ret_exit = 0;
-                return false;
-        }
-        return true;
+        else
+                printf("shelfwatchd: %s is valid\n", a->path ? a->path : SW_CONFIG_DEFAULT_PATH);
+        *ret_exit = 0;
+        return false;
 }
 
 int main(int argc, char **argv)
 {
-        const char *path = NULL;
-        bool check = false;
+        struct args a = {0};
         static struct sw_config cfg;
         static struct sw_daemon d;
         int r, status = 0;
 
-        if (!parse_args(argc, argv, &path, &check, &status) ||
-            !load_config(path, check, &cfg, &status))
+        if (!parse_args(argc, argv, &a, &status) || !load_config(&a, &cfg, &status))
                 return status;
         sw_log_set_level(cfg.log.level);
         /* Transient buffers (model and reservoir images, JSON) go back to the system when
@@ -111,8 +122,11 @@ int main(int argc, char **argv)
         mallopt(M_TRIM_THRESHOLD, 128 * 1024);
         sw_log_info("shelfwatchd %s starting (store %s/%s, %u SKUs x %u days)", sw_version(),
                     cfg.store.tenant, cfg.store.id, cfg.limits.max_skus, cfg.limits.history_days);
+        if (!cfg.store.currency[0])
+                sw_log_warning("store.currency is not set: set the ISO 4217 code of the store's "
+                               "prices (docs/configuration.md)");
         r = sw_daemon_init(&d, &cfg);
-        d.config_path = path; /* after init, which clears d */
+        d.config_path = a.path; /* after init, which clears d */
         if (r == 0)
                 r = sw_daemon_run(&d);
         sw_daemon_fini(&d);

@@ -57,11 +57,7 @@ int hq_cli_cycle_count(PGconn *c, const struct hq_config *cfg, const struct hq_q
                         "cycle_count", q, limit, NULL);
 }
 
-/* The POS feed as the newest of the summary's health and the status says it. */
-#define POS_FEED                                                                                   \
-        "CASE WHEN st.received_at IS NULL OR (sm.received_at IS NOT NULL AND "                     \
-        "sm.received_at >= st.received_at AND sm.pos_feed IS NOT NULL) THEN sm.pos_feed "          \
-        "ELSE st.pos_feed END"
+#define POS_FEED HQ_POS_FEED_SQL
 
 int hq_cli_gateways(PGconn *c, const struct hq_config *cfg, const struct hq_query *q)
 {
@@ -137,6 +133,16 @@ int hq_cli_tenant_role(PGconn *c, const char *role, const char *tenant)
                 snprintf(sql, sizeof(sql),
                          "GRANT SELECT ON tenant_member, store, anomaly, outcome, store_summary, "
                          "store_status, status_history TO %s",
+                         id);
+                r = exec_or_print(c, sql);
+        }
+        if (r == 0) { /* the API's commands to gateways (hq/sql/002_api.sql) */
+                snprintf(sql, sizeof(sql), "GRANT SELECT, INSERT, UPDATE ON gateway_command TO %s",
+                         id);
+                r = exec_or_print(c, sql);
+        }
+        if (r == 0) {
+                snprintf(sql, sizeof(sql), "GRANT USAGE ON SEQUENCE gateway_command_seq_seq TO %s",
                          id);
                 r = exec_or_print(c, sql);
         }

@@ -179,7 +179,8 @@ static void walk_free(struct walk *w)
         cJSON_Delete(w->stores);
 }
 
-static int run_metrics(PGconn *c, const struct hq_config *cfg, const struct hq_query *q, bool roi)
+int hq_metrics_doc(PGconn *c, const struct hq_config *cfg, const struct hq_query *q, bool roi,
+                   cJSON **ret)
 {
         struct walk w;
         char start[32];
@@ -192,24 +193,32 @@ static int run_metrics(PGconn *c, const struct hq_config *cfg, const struct hq_q
                 r = -EIO;
         if (r == 0)
                 r = walk_rows(&w, res);
-        if (r == 0 && (doc = cJSON_CreateObject())) {
+        if (r == 0 && !(doc = cJSON_CreateObject()))
+                r = -ENOMEM;
+        if (r == 0) {
                 cJSON_AddBoolToObject(doc, "ok", 1);
                 cJSON_AddNumberToObject(doc, "days", q->days);
                 cJSON_AddItemToObject(doc, "fleet", scope_json(&w, &w.fleet.m, NULL, NULL));
                 cJSON_AddItemToObject(doc, "tenants", w.tenants);
                 cJSON_AddItemToObject(doc, "stores", w.stores);
                 w.tenants = w.stores = NULL;
+                *ret = doc;
         }
         PQclear(res);
-        if (r == 0 && !q->json)
-                print_table(doc, roi);
         walk_free(&w);
-        if (r < 0 || !doc) {
-                cJSON_Delete(doc);
-                fprintf(stderr, "shelfwatch-hq: %s\n", strerror(r < 0 ? -r : ENOMEM));
+        return r;
+}
+
+static int run_metrics(PGconn *c, const struct hq_config *cfg, const struct hq_query *q, bool roi)
+{
+        cJSON *doc = NULL;
+        int r = hq_metrics_doc(c, cfg, q, roi, &doc);
+        if (r < 0) {
+                fprintf(stderr, "shelfwatch-hq: %s\n", strerror(-r));
                 return HQ_EXIT_FAILED;
         }
         if (!q->json) {
+                print_table(doc, roi);
                 cJSON_Delete(doc);
                 return HQ_EXIT_OK;
         }

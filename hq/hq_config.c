@@ -7,11 +7,12 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libconfig.h>
 
-enum field_type { FIELD_UINT, FIELD_STRING, FIELD_LOG_LEVEL };
+enum field_type { FIELD_UINT, FIELD_STRING, FIELD_LOG_LEVEL, FIELD_BOOL };
 
 /* One setting: where it lives in struct hq_config and what it accepts. */
 struct field {
@@ -46,6 +47,11 @@ static const struct field fields[] = {
     U("broker", "reconnect_min_ms", broker.reconnect_min_ms, 10, 600000),
     U("broker", "reconnect_max_ms", broker.reconnect_max_ms, 10, 3600000),
     U("broker", "max_reads_per_pass", broker.max_reads_per_pass, 1, 65535),
+    S("broker.tls", "ca_file", broker.tls.ca_file),
+    S("broker.tls", "cert_file", broker.tls.cert_file),
+    S("broker.tls", "key_file", broker.tls.key_file),
+    {"broker.tls", "insecure", FIELD_BOOL, offsetof(struct hq_config, broker.tls.insecure), 0, 0,
+     0},
     S("database", "conninfo", database.conninfo),
     U("database", "reconnect_min_ms", database.reconnect_min_ms, 10, 600000),
     U("database", "reconnect_max_ms", database.reconnect_max_ms, 10, 3600000),
@@ -87,7 +93,7 @@ void hq_config_defaults(struct hq_config *ret)
                          .reconnect_min_ms = 500,
                          .reconnect_max_ms = 30000,
                          .statement_timeout_ms = 60000},
-            .batch = {.max_messages = 500, .max_latency_ms = 200},
+            .batch = {.max_messages = 5000, .max_latency_ms = 50},
             .limits = {.max_payload_bytes = 65536,
                        .queue_messages = 20000,
                        .queue_kib = 65536,
@@ -98,6 +104,7 @@ void hq_config_defaults(struct hq_config *ret)
             .log = {.level = SW_LOG_INFO, .stats_interval_s = 300},
         };
         derive_client_id(ret->broker.client_id, sizeof(ret->broker.client_id));
+        hq_http_config_defaults(&ret->http);
 }
 
 __attribute__((format(printf, 5, 6))) static int
@@ -141,6 +148,13 @@ static int load_field(const struct field *f, const config_setting_t *s, struct h
         char *dst = (char *)c + f->offset;
         const char *str;
         long long v;
+        if (f->type == FIELD_BOOL) {
+                if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+                        return fail(err, errsz, path, s, "%s.%s: not true or false", f->group,
+                                    f->name);
+                *(bool *)(void *)dst = config_setting_get_bool(s);
+                return 0;
+        }
         if (f->type == FIELD_UINT) {
                 if (config_setting_type(s) != CONFIG_TYPE_INT &&
                     config_setting_type(s) != CONFIG_TYPE_INT64)
@@ -170,14 +184,26 @@ static int load_field(const struct field *f, const config_setting_t *s, struct h
         return 0;
 }
 
-static int load_group(const config_setting_t *g, struct hq_config *c, const char *path, char *err,
-                      size_t errsz)
+/* A group, gname its dotted name ("broker", "broker.tls"); a group inside is a subsection. */
+static int load_group(const config_setting_t *g, const char *gname, struct hq_config *c,
+                      const char *path, char *err, size_t errsz)
 {
-        const char *gname = config_setting_name(g);
+        if (gname && strcmp(gname, "http") == 0) /* its own module: a list of tokens */
+                return hq_http_config_load(g, &c->http, path, err, errsz);
         if (!gname || !known_group(gname) || !config_setting_is_group(g))
                 return fail(err, errsz, path, g, "%s: unknown section", gname ? gname : "?");
+        if (strcmp(gname, "broker.tls") == 0)
+                c->broker.tls.enabled = true;
         for (int i = 0; i < config_setting_length(g); i++) {
                 const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+                if (config_setting_is_group(s)) {
+                        char sub[64];
+                        snprintf(sub, sizeof(sub), "%s.%s", gname, config_setting_name(s));
+                        int r = load_group(s, sub, c, path, err, errsz);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
                 const struct field *f = find_field(gname, config_setting_name(s));
                 if (!f)
                         return fail(err, errsz, path, s, "%s.%s: unknown setting", gname,
@@ -195,6 +221,34 @@ static bool topic_level_valid(const char *s)
         return s[0] && !strpbrk(s, "/+#");
 }
 
+/* "" (not set) or a regular file this user can read. */
+static bool readable_file(const char *file)
+{
+        struct stat st;
+        return !file[0] || (stat(file, &st) == 0 && S_ISREG(st.st_mode) && access(file, R_OK) == 0);
+}
+
+/* broker.tls, as the gateway checks its own: a CA, a certificate only with its key, files that
+ * can be read now (a typo fails --check-config, not the first connection). */
+static int check_tls(const struct hq_config_tls *t, const char *path, char *err, size_t errsz)
+{
+        if (!t->enabled)
+                return 0;
+        if (!t->ca_file[0])
+                return fail(err, errsz, path, NULL, "broker.tls.ca_file: required with broker.tls");
+        if (!t->cert_file[0] != !t->key_file[0])
+                return fail(err, errsz, path, NULL,
+                            "broker.tls.cert_file and key_file: give both or neither");
+        const char *files[3] = {t->ca_file, t->cert_file, t->key_file};
+        const char *names[3] = {"ca_file", "cert_file", "key_file"};
+        for (int i = 0; i < 3; i++)
+                if (!readable_file(files[i]))
+                        return fail(err, errsz, path, NULL,
+                                    "broker.tls.%s: %s is not a file this user can read", names[i],
+                                    files[i]);
+        return 0;
+}
+
 static int check_rules(const struct hq_config *c, const char *path, char *err, size_t errsz)
 {
         if (!topic_level_valid(c->topics.root))
@@ -209,7 +263,7 @@ static int check_rules(const struct hq_config *c, const char *path, char *err, s
                 return fail(err, errsz, path, NULL, "reconnect_max_ms: below reconnect_min_ms");
         if (c->broker.password[0] && !c->broker.username[0])
                 return fail(err, errsz, path, NULL, "broker.password: needs broker.username");
-        return 0;
+        return check_tls(&c->broker.tls, path, err, errsz);
 }
 
 int hq_config_load(const char *path, struct hq_config *ret, char *err, size_t errsz)
@@ -231,8 +285,10 @@ int hq_config_load(const char *path, struct hq_config *ret, char *err, size_t er
                 r = -EINVAL;
         }
         for (int i = 0; r == 0 && i < config_setting_length(config_root_setting(&cfg)); i++)
-                r = load_group(config_setting_get_elem(config_root_setting(&cfg), (unsigned)i), &c,
-                               path, err, errsz);
+                r = load_group(config_setting_get_elem(config_root_setting(&cfg), (unsigned)i),
+                               config_setting_name(
+                                   config_setting_get_elem(config_root_setting(&cfg), (unsigned)i)),
+                               &c, path, err, errsz);
         if (r == 0 && !c.broker.client_id[0])
                 derive_client_id(c.broker.client_id, sizeof(c.broker.client_id));
         if (r == 0)

@@ -2,9 +2,11 @@
 #ifndef HQ_CONFIG_H
 #define HQ_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hq/http_config.h"
 #include "platform/log.h"
 
 #define HQ_CONFIG_DEFAULT_PATH  "/etc/shelfwatch/shelfwatch-hq.conf"
@@ -13,12 +15,24 @@
 #define HQ_CONFIG_ID_SIZE       128  /* MQTT client id */
 #define HQ_CONFIG_SECRET_SIZE   256  /* MQTT user name and password */
 #define HQ_CONFIG_CONNINFO_SIZE 1024 /* libpq connection string */
+#define HQ_CONFIG_PATH_SIZE     256  /* a file name */
 
 /* Section topics. */
 struct hq_config_topics {
         char root[HQ_CONFIG_NAME_SIZE];        /* first topic level, as the gateways' store.root */
         char share_group[HQ_CONFIG_NAME_SIZE]; /* $share/<group>/...: instances in one group split
                                                   the messages */
+};
+
+/* Section broker.tls: TLS to the broker, as the gateways' broker.tls (platform/mqtt_link.h). */
+struct hq_config_tls {
+        bool enabled;                        /* the group was given */
+        char ca_file[HQ_CONFIG_PATH_SIZE];   /* PEM CA bundle that signs the broker's
+                                                certificate: required, a readable file */
+        char cert_file[HQ_CONFIG_PATH_SIZE]; /* client certificate (PEM), "" = none; with
+                                                key_file */
+        char key_file[HQ_CONFIG_PATH_SIZE];  /* its private key (PEM, unencrypted), "" = none */
+        bool insecure;                       /* skip the host name check (tests only) */
 };
 
 /* Section broker: HQ's MQTT broker. */
@@ -35,6 +49,7 @@ struct hq_config_broker {
         uint32_t reconnect_min_ms;            /* first reconnect delay */
         uint32_t reconnect_max_ms;            /* reconnect delay cap */
         uint32_t max_reads_per_pass;          /* MQTT packets read per loop pass, 1..65535 */
+        struct hq_config_tls tls;             /* optional; both links (ingest, receipts) */
 };
 
 /* Section database: PostgreSQL. */
@@ -81,6 +96,7 @@ struct hq_config {
         struct hq_config_limits limits;
         struct hq_config_fleet fleet;
         struct hq_config_log log;
+        struct hq_http_config http; /* section http: the API server (shelfwatch-hq serve) */
 };
 
 /* The embedded defaults (client id derived from the host name). */

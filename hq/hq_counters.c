@@ -21,6 +21,7 @@ cJSON *hq_counters_json(const struct hq_counters *c)
         cJSON_AddNumberToObject(o, "receipts_sent", (double)c->receipts_sent);
         cJSON_AddNumberToObject(o, "receipt_ids", (double)c->receipt_ids);
         cJSON_AddNumberToObject(o, "receipts_failed", (double)c->receipts_failed);
+        cJSON_AddNumberToObject(o, "receipt_ids_dropped", (double)c->receipt_ids_dropped);
         cJSON_AddNumberToObject(o, "queue_overflows", (double)c->queue_overflows);
         cJSON_AddNumberToObject(o, "read_pauses", (double)c->read_pauses);
         cJSON_AddNumberToObject(o, "db_connects", (double)c->db_connects);

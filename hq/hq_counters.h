@@ -20,6 +20,8 @@ struct hq_counters {
         uint64_t receipts_sent;           /* receipt messages published */
         uint64_t receipt_ids;             /* ids they carried */
         uint64_t receipts_failed;         /* receipt messages the broker link refused */
+        uint64_t receipt_ids_dropped;     /* ids never receipted: the receipt queue was full
+                                             (their gateways resend them) */
         uint64_t queue_overflows;         /* messages dropped: the ring was full (never, by
                                              design; counted in case) */
         uint64_t read_pauses;             /* times reading paused on a full queue */

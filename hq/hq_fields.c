@@ -123,6 +123,14 @@ bool hq_utf8_valid(const char *s, size_t len)
         const unsigned char *p = (const unsigned char *)s;
         size_t i = 0;
         while (i < len) {
+                uint64_t w;
+                if (len - i >= 8) { /* ASCII, 8 bytes at a time: most of a payload */
+                        memcpy(&w, p + i, 8);
+                        if ((w & UINT64_C(0x8080808080808080)) == 0) {
+                                i += 8;
+                                continue;
+                        }
+                }
                 uint32_t min, cp;
                 size_t n = utf8_lead(p[i], &min, &cp);
                 if (n == 0 || n > len - i)

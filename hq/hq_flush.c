@@ -8,6 +8,9 @@
 #include "platform/clock.h"
 
 #define HQ_TOPIC_SIZE 256 /* {root}/{tenant}/{store}/hq/receipt */
+/* Receipts handed to libmosquitto and not yet PUBACKed, at most: the broker takes a few at a
+ * time (Receive Maximum); the rest wait in hq_receipt_queue, where they still merge. */
+#define HQ_RECEIPT_WINDOW 256
 
 void hq_service__on_message(void *ctx, const char *topic, const void *payload, size_t len,
                             const struct sw_mqtt_props *props)
@@ -38,38 +41,54 @@ void hq_service__on_message(void *ctx, const char *topic, const void *payload, s
         s->counters.messages[hq_queue_at(&s->queue, s->queue.count - 1)->kind]++;
 }
 
+/* -EAGAIN keeps the receipt for later (the link is down or its window full). */
 static int publish_receipt(void *ctx, const char *tenant, const char *store, const char *payload)
 {
         struct hq_service *s = ctx;
         char topic[HQ_TOPIC_SIZE];
-        int r = -ENOTCONN;
+        int r;
         snprintf(topic, sizeof(topic), "%s/%s/%s/hq/receipt", s->cfg.topics.root, tenant, store);
-        if (s->receipt_link)
-                r = sw_mqtt_publish(s->receipt_link, topic, payload, strlen(payload), 1, false,
-                                    NULL, NULL);
+        r = sw_mqtt_publish(s->receipt_link, topic, payload, strlen(payload), 1, false, NULL, NULL);
+        if (r == -ENOTCONN || r == -ENOBUFS)
+                return -EAGAIN;
         if (r < 0)
                 s->counters.receipts_failed++; /* the gateway resends; we receipt it then */
         else
                 s->counters.receipts_sent++;
-        return 0;
+        return r;
 }
 
-/* After COMMIT: a receipt for every versioned anomaly and outcome of msgs[0..n). */
-static void send_receipts(struct hq_service *s, struct hq_msg *const *msgs,
-                          const struct hq_write_result *results, size_t n)
+void hq_service__send_receipts(struct hq_service *s)
 {
-        size_t k = 0;
+        struct sw_mqtt_stats st;
+        uint64_t dropped = 0;
+        if (s->receipts.count == 0 || !sw_mqtt_connected(s->receipt_link))
+                return;
+        sw_mqtt_get_stats(s->receipt_link, &st);
+        /* A flush sorts every waiting id: wait until half the window is free (or all that
+         * waits fits), so that it is not done for a message or two every pass. */
+        if (st.unacked >= HQ_RECEIPT_WINDOW || (st.unacked > HQ_RECEIPT_WINDOW / 2 &&
+                                                s->receipts.count > HQ_RECEIPT_WINDOW - st.unacked))
+                return;
+        (void)hq_receipt_queue_flush(&s->receipts, s->cfg.limits.receipt_max_ids,
+                                     HQ_RECEIPT_WINDOW - st.unacked, publish_receipt, s, &dropped);
+        s->counters.receipt_ids_dropped += dropped;
+}
+
+/* After COMMIT: every versioned anomaly and outcome of msgs[0..n) waits for its receipt. */
+static void queue_receipts(struct hq_service *s, struct hq_msg *const *msgs,
+                           const struct hq_write_result *results, size_t n)
+{
         for (size_t i = 0; i < n; i++) {
                 if (!msgs[i]->versioned ||
                     (msgs[i]->kind != HQ_KIND_ANOMALY && msgs[i]->kind != HQ_KIND_OUTCOME))
                         continue;
-                s->receipts[k++] = (struct hq_receipt_item){.tenant = msgs[i]->tenant,
-                                                            .store = msgs[i]->store,
-                                                            .id = msgs[i]->id,
-                                                            .rev = results[i].stored_rev};
+                s->counters.receipt_ids++;
+                if (hq_receipt_queue_add(&s->receipts, msgs[i]->tenant, msgs[i]->store, msgs[i]->id,
+                                         results[i].stored_rev) < 0)
+                        s->counters.receipt_ids_dropped++;
         }
-        s->counters.receipt_ids += k;
-        (void)hq_receipts_emit(s->receipts, k, s->cfg.limits.receipt_max_ids, publish_receipt, s);
+        hq_service__send_receipts(s);
 }
 
 void hq_service__db_lost(struct hq_service *s, uint64_t now_ms)
@@ -81,95 +100,87 @@ void hq_service__db_lost(struct hq_service *s, uint64_t now_ms)
         s->db_retry_ms = now_ms + s->db_backoff_ms;
 }
 
-static int write_and_receipt(struct hq_service *s, struct hq_msg *const *msgs, size_t n, char *err,
-                             size_t errsz)
+/* Messages in the next batch: all that wait, up to batch.max_messages; one at a time while
+ * looking for a row PostgreSQL refuses. */
+static uint32_t next_batch_size(const struct hq_service *s)
+{
+        uint32_t n = s->queue.count;
+        if (n > s->cfg.batch.max_messages)
+                n = s->cfg.batch.max_messages;
+        return s->isolate > 0 && n > 1 ? 1 : n;
+}
+
+bool hq_service__start_batch(struct hq_service *s, bool force, uint64_t now_ms)
 {
         struct hq_write_instance inst = {.client_id = s->cfg.broker.client_id,
                                          .started_at = s->started_at};
-        int r = hq_write_batch(s->db, msgs, n, &inst, &s->counters, s->results, err, errsz);
-        if (r == 0)
-                send_receipts(s, msgs, s->results, n);
-        return r;
-}
-
-/*
- * PostgreSQL refused a row of the batch (a data error): write each message alone, so one bad
- * row costs only itself. Returns how many were settled (written or refused) before a failure
- * of another kind, which leaves the rest queued.
- */
-static size_t isolate_bad_rows(struct hq_service *s, size_t n, uint64_t now_ms)
-{
-        char err[512];
-        for (size_t i = 0; i < n; i++) {
-                int r = write_and_receipt(s, &s->batch[i], 1, err, sizeof(err));
-                if (r == -EBADMSG) {
-                        s->counters.bad[HQ_BAD_DB_REJECTED]++;
-                        if (sw_ratelimit_allow(&s->bad_log, now_ms))
-                                sw_log_warning("PostgreSQL refused the %s %s of %s/%s: %s",
-                                               hq_kind_name(s->batch[i]->kind), s->batch[i]->id,
-                                               s->batch[i]->tenant, s->batch[i]->store, err);
-                } else if (r < 0) {
-                        return i;
-                }
+        uint32_t n = 0;
+        int r;
+        if (!s->db || s->writer.state != HQ_WRITE_IDLE)
+                return false;
+        if (force || hq_queue_due(&s->queue, s->cfg.batch.max_messages, s->cfg.batch.max_latency_ms,
+                                  now_ms)) {
+                n = next_batch_size(s);
+        } else if (s->queue.count > 0 || !memcmp(&s->stored, &s->counters, sizeof(s->stored))) {
+                return false;
+        } else { /* the counters alone, once they changed for max_latency_ms */
+                if (s->counters_due_ms == 0)
+                        s->counters_due_ms = now_ms + s->cfg.batch.max_latency_ms;
+                if (now_ms < s->counters_due_ms)
+                        return false;
         }
-        return n;
+        if (n == 0 && s->queue.count > 0)
+                return false;
+        s->counters_due_ms = 0;
+        for (uint32_t i = 0; i < n; i++)
+                s->batch[i] = hq_queue_at(&s->queue, i);
+        s->batch_n = n;
+        r = hq_write_start(&s->writer, s->db, s->batch, n, &inst, &s->counters, s->results);
+        if (r < 0) { /* part of it may be in the pipeline: start again on a new connection */
+                sw_log_err("Cannot start a batch of %u messages: %s", n, strerror(-r));
+                hq_service__db_lost(s, now_ms);
+                return false;
+        }
+        return true;
 }
 
 static void log_db_failure(struct hq_service *s, int r, const char *err, uint64_t now_ms)
 {
         if (sw_ratelimit_allow(&s->db_log, now_ms))
                 sw_log_err("Batch of %u messages not committed (%s), kept for a retry: %s",
-                           s->queue.count < s->cfg.batch.max_messages ? s->queue.count
-                                                                      : s->cfg.batch.max_messages,
-                           strerror(-r), err);
+                           s->batch_n, strerror(-r), err);
 }
 
-int hq_service__flush(struct hq_service *s, uint64_t now_ms)
+void hq_service__batch_done(struct hq_service *s, uint64_t now_ms)
 {
-        uint32_t n =
-            s->queue.count < s->cfg.batch.max_messages ? s->queue.count : s->cfg.batch.max_messages;
         char err[512] = "";
-        size_t done;
-        int r;
-        if (n == 0 || !s->db)
-                return 0;
-        for (uint32_t i = 0; i < n; i++)
-                s->batch[i] = hq_queue_at(&s->queue, i);
-        r = write_and_receipt(s, s->batch, n, err, sizeof(err));
+        uint32_t n = s->batch_n;
+        int r = hq_write_finish(&s->writer, err, sizeof(err));
         if (r == 0) {
-                s->stored = s->counters;
+                queue_receipts(s, s->batch, s->results, n);
+                s->stored = s->writer.stored;
                 hq_queue_pop(&s->queue, n);
+                s->isolate = s->isolate > n ? s->isolate - n : 0;
                 s->db_backoff_ms = 0;
-                return (int)n;
+                return;
         }
         s->counters.batch_failures++;
-        if (r == -EBADMSG) {
-                done = isolate_bad_rows(s, n, now_ms);
-                hq_queue_pop(&s->queue, (uint32_t)done);
-                if (done == n)
-                        return (int)n;
-                r = -EIO;
+        if (r == -EBADMSG && n == 1) { /* this is the row PostgreSQL refuses: drop it */
+                s->counters.bad[HQ_BAD_DB_REJECTED]++;
+                if (sw_ratelimit_allow(&s->bad_log, now_ms))
+                        sw_log_warning("PostgreSQL refused the %s %s of %s/%s: %s",
+                                       hq_kind_name(s->batch[0]->kind), s->batch[0]->id,
+                                       s->batch[0]->tenant, s->batch[0]->store, err);
+                hq_queue_pop(&s->queue, 1);
+                s->isolate = s->isolate > 1 ? s->isolate - 1 : 0;
+                return;
+        }
+        if (r == -EBADMSG) { /* write this batch's messages one at a time: only the bad one
+                                costs itself */
+                s->isolate = n;
+                return;
         }
         log_db_failure(s, r, err, now_ms);
         if (r != -EAGAIN)
                 hq_service__db_lost(s, now_ms);
-        return 0;
-}
-
-void hq_service__store_counters(struct hq_service *s, uint64_t now_ms)
-{
-        char err[512];
-        if (!s->db || s->queue.count > 0 || !memcmp(&s->stored, &s->counters, sizeof(s->stored)))
-                return;
-        if (s->counters_due_ms == 0)
-                s->counters_due_ms = now_ms + s->cfg.batch.max_latency_ms;
-        if (now_ms < s->counters_due_ms)
-                return;
-        s->counters_due_ms = 0;
-        if (write_and_receipt(s, s->batch, 0, err, sizeof(err)) == 0) {
-                s->stored = s->counters;
-        } else {
-                log_db_failure(s, -EIO, err, now_ms);
-                hq_service__db_lost(s, now_ms);
-        }
 }

@@ -14,6 +14,7 @@
 #define HQ_SHORT_MAX 64   /* enum-like words, sku, category, version */
 #define HQ_MONEY_MAX 1e15 /* money beyond this is a unit error */
 #define HQ_COUNT_MAX 1e9  /* counts in a summary */
+#define HQ_DATE_MAX  10   /* YYYY-MM-DD (hq_field_date accepts nothing else) */
 
 static const char *const kind_names[HQ_KIND_COUNT] = {"anomaly", "outcome", "summary", "status"};
 static const char *const bad_names[HQ_BAD_COUNT] = {
@@ -97,15 +98,25 @@ static int check_identity(const cJSON *o, const struct hq_msg *m, enum hq_bad_re
         return 0;
 }
 
-/* Add a time field to the row as Unix seconds, when present. */
-static int add_time(cJSON *row, const cJSON *o, const char *name, bool required,
+/* The normalised fields the SQL reads beside the payload (hq_write_sql.h): times as Unix
+ * seconds whatever form they came in, the rev a v1 message lacks. */
+struct row_fields {
+        int64_t detected_at; /* anomaly; HQ_TS_NONE when absent (as every time below) */
+        int64_t updated_at;  /* anomaly, optional */
+        int64_t ts;          /* outcome, summary; status (optional) */
+        int64_t last_pos_at; /* summary health.last_pos_at, optional */
+        int64_t started_at;  /* status, optional */
+        int64_t rev;         /* anomaly: its rev (0 for v1); -1 for the other kinds */
+        const char *as_of;   /* anomaly as_of, NULL when absent */
+};
+
+/* A time field as Unix seconds into *slot, or HQ_TS_NONE when absent. */
+static int add_time(int64_t *slot, const cJSON *o, const char *name, bool required,
                     enum hq_bad_reason *reason)
 {
-        int64_t t = 0;
-        const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, name);
+        int64_t t = HQ_TS_NONE;
         int r = hq_field_time(o, name, required, &t, reason);
-        if (r == 0 && f && !cJSON_IsNull(f))
-                cJSON_AddNumberToObject(row, name, (double)t);
+        *slot = r == 0 ? t : HQ_TS_NONE;
         return r;
 }
 
@@ -141,7 +152,8 @@ static int check_money(const cJSON *o, const char *const *names, size_t n,
         return hq_field_string(o, "currency", false, 3, NULL, reason);
 }
 
-static int parse_anomaly(const cJSON *o, cJSON *row, struct hq_msg *m, enum hq_bad_reason *reason)
+static int parse_anomaly(const cJSON *o, struct row_fields *row, struct hq_msg *m,
+                         enum hq_bad_reason *reason)
 {
         static const char *const words[] = {"type", "severity", "status", "sku"};
         static const char *const optional[] = {"category", "action"};
@@ -166,19 +178,19 @@ static int parse_anomaly(const cJSON *o, cJSON *row, struct hq_msg *m, enum hq_b
         if (r == 0)
                 r = hq_field_date(o, "as_of", false, &as_of, reason);
         if (r == 0)
-                r = add_time(row, o, "detected_at", true, reason);
+                r = add_time(&row->detected_at, o, "detected_at", true, reason);
         if (r == 0)
-                r = add_time(row, o, "updated_at", false, reason);
+                r = add_time(&row->updated_at, o, "updated_at", false, reason);
         if (r < 0)
                 return r;
         m->rev = (int32_t)rev;
-        cJSON_AddNumberToObject(row, "rev", rev);
-        if (as_of)
-                cJSON_AddStringToObject(row, "as_of", as_of);
+        row->rev = (int64_t)rev;
+        row->as_of = as_of;
         return 0;
 }
 
-static int parse_outcome(const cJSON *o, cJSON *row, struct hq_msg *m, enum hq_bad_reason *reason)
+static int parse_outcome(const cJSON *o, struct row_fields *row, struct hq_msg *m,
+                         enum hq_bad_reason *reason)
 {
         static const char *const optional[] = {"sku", "type", "status", "action", "source"};
         static const char *const money[] = {"value_recovered", "prevented_value"};
@@ -203,18 +215,19 @@ static int parse_outcome(const cJSON *o, cJSON *row, struct hq_msg *m, enum hq_b
         if (r == 0)
                 r = check_money(o, money, 2, reason);
         if (r == 0)
-                r = add_time(row, o, "ts", true, reason);
+                r = add_time(&row->ts, o, "ts", true, reason);
         m->rev = 1; /* PROTOCOL 1.1: outcomes are receipted with rev 1 */
         return r;
 }
 
-static int parse_summary(const cJSON *o, cJSON *row, enum hq_bad_reason *reason)
+static int parse_summary(const cJSON *o, struct row_fields *row, struct hq_msg *m,
+                         enum hq_bad_reason *reason)
 {
         static const char *const levels[] = {"critical", "warning", "info"};
         static const char *const money[] = {"ghost_value"};
         const cJSON *open = cJSON_GetObjectItemCaseSensitive(o, "open");
         const cJSON *health = cJSON_GetObjectItemCaseSensitive(o, "health");
-        int r = add_time(row, o, "ts", true, reason);
+        int r = add_time(&row->ts, o, "ts", true, reason);
         if (r == 0 && open && !cJSON_IsObject(open) && !cJSON_IsNull(open))
                 r = (*reason = HQ_BAD_TYPE, -EBADMSG);
         for (int i = 0; r == 0 && cJSON_IsObject(open) && i < 3; i++)
@@ -228,11 +241,14 @@ static int parse_summary(const cJSON *o, cJSON *row, enum hq_bad_reason *reason)
         if (r == 0 && cJSON_IsObject(health))
                 r = hq_field_string(health, "pos_feed", false, HQ_SHORT_MAX, NULL, reason);
         if (r == 0 && cJSON_IsObject(health))
-                r = add_time(row, health, "last_pos_at", false, reason);
+                r = add_time(&row->last_pos_at, health, "last_pos_at", false, reason);
+        m->ts = row->ts;
         return r;
 }
 
-static int parse_status(const cJSON *o, cJSON *row, enum hq_bad_reason *reason)
+/* A status may carry "ts" (when the gateway published it): it orders statuses of one run. */
+static int parse_status(const cJSON *o, struct row_fields *row, struct hq_msg *m,
+                        enum hq_bad_reason *reason)
 {
         static const char *const optional[] = {"version", "pos_feed"};
         const char *state = NULL;
@@ -244,36 +260,87 @@ static int parse_status(const cJSON *o, cJSON *row, enum hq_bad_reason *reason)
         if (r == 0)
                 r = check_strings(o, optional, 2, false, HQ_SHORT_MAX, reason);
         if (r == 0)
-                r = add_time(row, o, "started_at", false, reason);
+                r = add_time(&row->started_at, o, "started_at", false, reason);
+        if (r == 0)
+                r = add_time(&row->ts, o, "ts", false, reason);
+        m->started_at = row->started_at;
+        m->ts = row->ts;
         return r;
 }
 
-/* The row: printed normalised fields with ,"payload":<raw> spliced before the final '}'. */
-static int build_row(cJSON *row, const char *raw, size_t len, struct hq_msg *m)
+size_t hq_json_quote(char *dst, const char *s)
 {
-        char *head = cJSON_PrintUnformatted(row);
-        size_t hl;
-        if (!head)
-                return -ENOMEM;
-        hl = strlen(head); /* ends with '}' and holds at least "tenant" */
-        m->row = malloc(hl + len + sizeof(",\"payload\":}"));
-        if (!m->row) {
-                free(head);
-                return -ENOMEM;
+        static const char hex[] = "0123456789abcdef";
+        size_t n = 0;
+        dst[n++] = '"';
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+                if (*p == '"' || *p == '\\') {
+                        dst[n++] = '\\';
+                        dst[n++] = (char)*p;
+                } else if (*p < 0x20) {
+                        memcpy(dst + n, "\\u00", 4);
+                        dst[n + 4] = hex[*p >> 4];
+                        dst[n + 5] = hex[*p & 15];
+                        n += 6;
+                } else {
+                        dst[n++] = (char)*p;
+                }
         }
-        memcpy(m->row, head, hl - 1);
-        m->row_len = hl - 1;
+        dst[n++] = '"';
+        dst[n] = '\0';
+        return n;
+}
+
+/* ,"name":value for a time that is present. */
+static size_t put_time(char *dst, const char *name, int64_t t)
+{
+        return t == HQ_TS_NONE ? 0 : (size_t)sprintf(dst, ",\"%s\":%lld", name, (long long)t);
+}
+
+/* The row: {"tenant","store","id"?,<normalised fields>,"payload":<the payload as received>}. */
+static int build_row(const struct row_fields *f, const char *raw, size_t len, struct hq_msg *m)
+{
+        /* quoted strings: 6 bytes an input byte at worst */
+        char head[6 * (2 * HQ_NAME_SIZE + HQ_ID_SIZE + HQ_DATE_MAX) + 256];
+        size_t n = 0;
+        memcpy(head, "{\"tenant\":", 10);
+        n = 10 + hq_json_quote(head + 10, m->tenant);
+        memcpy(head + n, ",\"store\":", 9);
+        n += 9;
+        n += hq_json_quote(head + n, m->store);
+        if (m->id[0]) {
+                memcpy(head + n, ",\"id\":", 6);
+                n += 6;
+                n += hq_json_quote(head + n, m->id);
+        }
+        if (f->rev >= 0)
+                n += (size_t)sprintf(head + n, ",\"rev\":%lld", (long long)f->rev);
+        if (f->as_of) {
+                memcpy(head + n, ",\"as_of\":", 9);
+                n += 9;
+                n += hq_json_quote(head + n, f->as_of);
+        }
+        n += put_time(head + n, "detected_at", f->detected_at);
+        n += put_time(head + n, "updated_at", f->updated_at);
+        n += put_time(head + n, "ts", f->ts);
+        n += put_time(head + n, "last_pos_at", f->last_pos_at);
+        n += put_time(head + n, "started_at", f->started_at);
+        m->row = malloc(n + len + sizeof(",\"payload\":}"));
+        if (!m->row)
+                return -ENOMEM;
+        memcpy(m->row, head, n);
+        m->row_len = n;
         memcpy(m->row + m->row_len, ",\"payload\":", 11);
         m->row_len += 11;
         memcpy(m->row + m->row_len, raw, len);
         m->row_len += len;
         m->row[m->row_len++] = '}';
         m->row[m->row_len] = '\0';
-        free(head);
         return 0;
 }
 
-static int parse_fields(const cJSON *o, cJSON *row, struct hq_msg *m, enum hq_bad_reason *reason)
+static int parse_fields(const cJSON *o, struct row_fields *row, struct hq_msg *m,
+                        enum hq_bad_reason *reason)
 {
         int r = check_version(o, m, reason);
         if (r == 0)
@@ -286,9 +353,9 @@ static int parse_fields(const cJSON *o, cJSON *row, struct hq_msg *m, enum hq_ba
         case HQ_KIND_OUTCOME:
                 return parse_outcome(o, row, m, reason);
         case HQ_KIND_SUMMARY:
-                return parse_summary(o, row, reason);
+                return parse_summary(o, row, m, reason);
         default:
-                return parse_status(o, row, reason);
+                return parse_status(o, row, m, reason);
         }
 }
 
@@ -297,20 +364,42 @@ static int check_bytes(const char *buf, size_t len, size_t max_payload, enum hq_
 {
         if (len > max_payload)
                 *reason = HQ_BAD_OVERSIZE;
-        else if (strlen(buf) != len || !hq_utf8_valid(buf, len) || strstr(buf, "\\u0000"))
+        else if (memchr(buf, '\0', len) || !hq_utf8_valid(buf, len) ||
+                 memmem(buf, len, "\\u0000", 6))
                 *reason = HQ_BAD_ENCODING;
         else
                 return 0;
         return -EBADMSG;
 }
 
+/* The payload as one JSON object, nothing after it but white space (no copy: the payload is
+ * not NUL-terminated). */
+static cJSON *parse_object(const char *buf, size_t len)
+{
+        const char *end = NULL;
+        cJSON *o = cJSON_ParseWithLengthOpts(buf, len, &end, false);
+        while (o && end && end < buf + len && strchr(" \t\r\n", *end))
+                end++;
+        if (o && (!cJSON_IsObject(o) || end != buf + len)) {
+                cJSON_Delete(o);
+                o = NULL;
+        }
+        return o;
+}
+
 int hq_msg_parse(const char *root, const char *topic, const void *payload, size_t len,
                  size_t max_payload, struct hq_msg *ret, enum hq_bad_reason *ret_reason)
 {
-        struct hq_msg m = {0};
+        struct hq_msg m = {.ts = HQ_TS_NONE, .started_at = HQ_TS_NONE};
+        struct row_fields row = {.detected_at = HQ_TS_NONE,
+                                 .updated_at = HQ_TS_NONE,
+                                 .ts = HQ_TS_NONE,
+                                 .last_pos_at = HQ_TS_NONE,
+                                 .started_at = HQ_TS_NONE,
+                                 .rev = -1};
         enum hq_bad_reason reason = HQ_BAD_JSON;
-        cJSON *o = NULL, *row = NULL;
-        char *buf = NULL;
+        const char *buf = payload;
+        cJSON *o = NULL;
         int r = -EBADMSG;
 
         if (parse_topic(root, topic, &m) < 0) {
@@ -321,36 +410,22 @@ int hq_msg_parse(const char *root, const char *topic, const void *payload, size_
                 *ret_reason = HQ_BAD_OVERSIZE;
                 return -EBADMSG;
         }
-        buf = malloc(len + 1);
-        row = cJSON_CreateObject();
-        if (!buf || !row) {
-                r = -ENOMEM;
-                goto out;
-        }
-        memcpy(buf, payload, len);
-        buf[len] = '\0';
         if (check_bytes(buf, len, max_payload, &reason) < 0)
                 goto out;
-        o = cJSON_ParseWithOpts(buf, NULL, true);
-        if (!cJSON_IsObject(o)) {
+        o = parse_object(buf, len);
+        if (!o) {
                 reason = HQ_BAD_JSON;
                 goto out;
         }
-        cJSON_AddStringToObject(row, "tenant", m.tenant);
-        cJSON_AddStringToObject(row, "store", m.store);
-        if (parse_fields(o, row, &m, &reason) < 0)
+        if (parse_fields(o, &row, &m, &reason) < 0)
                 goto out;
-        if (m.id[0])
-                cJSON_AddStringToObject(row, "id", m.id);
-        r = build_row(row, buf, len, &m);
+        r = build_row(&row, buf, len, &m);
         if (r == 0)
                 *ret = m;
 out:
         if (r == -EBADMSG)
                 *ret_reason = reason;
         cJSON_Delete(o);
-        cJSON_Delete(row);
-        free(buf);
         return r;
 }
 

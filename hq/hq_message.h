@@ -6,8 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HQ_NAME_SIZE 65  /* tenant, store: 1..64 bytes + NUL (a topic level) */
-#define HQ_ID_SIZE   256 /* anomaly and outcome ids: 1..255 bytes + NUL */
+#define HQ_NAME_SIZE 65   /* tenant, store: 1..64 bytes + NUL (a topic level) */
+#define HQ_ID_SIZE   256  /* anomaly and outcome ids: 1..255 bytes + NUL */
+#define HQ_TS_NONE   (-1) /* a time the message does not carry (valid times are >= 0) */
 
 /* What the topic's last level says the message is. */
 enum hq_kind { HQ_KIND_ANOMALY, HQ_KIND_OUTCOME, HQ_KIND_SUMMARY, HQ_KIND_STATUS, HQ_KIND_COUNT };
@@ -36,6 +37,8 @@ struct hq_msg {
         char id[HQ_ID_SIZE];       /* anomaly or outcome id; "" for summary and status */
         int32_t rev;               /* anomaly rev (0: a v1 message without one); outcome 1 */
         bool versioned;            /* carried "v" (1.1 or later): its sender wants a receipt */
+        int64_t ts;                /* Unix s: summary ts; status ts (optional); else HQ_TS_NONE */
+        int64_t started_at;        /* Unix s: status started_at, or HQ_TS_NONE */
         char *row;                 /* JSON object handed to the SQL: normalised fields + payload */
         size_t row_len;            /* strlen(row) */
 };
@@ -52,6 +55,10 @@ const char *hq_bad_reason_name(enum hq_bad_reason r);
  */
 int hq_msg_parse(const char *root, const char *topic, const void *payload, size_t len,
                  size_t max_payload, struct hq_msg *ret, enum hq_bad_reason *ret_reason);
+
+/* s (NUL-terminated) as a quoted JSON string into dst, which has room for 6 * strlen(s) + 3
+ * bytes; returns its length. */
+size_t hq_json_quote(char *dst, const char *s);
 
 /* Free the row; the struct can be reused. NULL-safe. */
 void hq_msg_clear(struct hq_msg *m);

@@ -7,7 +7,7 @@
 
 #include <cjson/cJSON.h>
 
-static int compare_items(const void *pa, const void *pb)
+int hq_receipt_item_compare(const void *pa, const void *pb)
 {
         const struct hq_receipt_item *a = pa, *b = pb;
         int c = strcmp(a->tenant, b->tenant);
@@ -20,14 +20,13 @@ static int compare_items(const void *pa, const void *pb)
         return c;
 }
 
-static bool same_store(const struct hq_receipt_item *a, const struct hq_receipt_item *b)
+bool hq_receipt_same_store(const struct hq_receipt_item *a, const struct hq_receipt_item *b)
 {
         return strcmp(a->tenant, b->tenant) == 0 && strcmp(a->store, b->store) == 0;
 }
 
-/* Emit items [from, to) (one store, distinct ids) as one message. */
-static int emit_one(const struct hq_receipt_item *items, size_t from, size_t to,
-                    hq_receipt_emit_fn emit, void *ctx)
+int hq_receipt_emit_one(const struct hq_receipt_item *items, size_t from, size_t to,
+                        hq_receipt_emit_fn emit, void *ctx)
 {
         cJSON *o = cJSON_CreateObject(), *ids = NULL;
         char *payload;
@@ -63,15 +62,16 @@ int hq_receipts_emit(struct hq_receipt_item *items, size_t n, uint32_t max_ids,
                 return -EINVAL;
         if (n == 0)
                 return 0;
-        qsort(items, n, sizeof(*items), compare_items);
+        qsort(items, n, sizeof(*items), hq_receipt_item_compare);
         for (size_t i = 0; i < n; i++) /* drop lower revs of an id already kept */
-                if (kept == 0 || !same_store(&items[kept - 1], &items[i]) ||
+                if (kept == 0 || !hq_receipt_same_store(&items[kept - 1], &items[i]) ||
                     strcmp(items[kept - 1].id, items[i].id) != 0)
                         items[kept++] = items[i];
         for (size_t i = 1; i <= kept; i++) {
-                if (i < kept && same_store(&items[start], &items[i]) && i - start < max_ids)
+                if (i < kept && hq_receipt_same_store(&items[start], &items[i]) &&
+                    i - start < max_ids)
                         continue;
-                int r = emit_one(items, start, i, emit, ctx);
+                int r = hq_receipt_emit_one(items, start, i, emit, ctx);
                 if (r < 0)
                         return r;
                 sent++;

@@ -2,6 +2,7 @@
 #ifndef HQ_RECEIPT_H
 #define HQ_RECEIPT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,5 +29,12 @@ typedef int (*hq_receipt_emit_fn)(void *ctx, const char *tenant, const char *sto
  */
 int hq_receipts_emit(struct hq_receipt_item *items, size_t n, uint32_t max_ids,
                      hq_receipt_emit_fn emit, void *ctx);
+
+/* qsort order: tenant, store, id, the highest rev first. */
+int hq_receipt_item_compare(const void *a, const void *b);
+bool hq_receipt_same_store(const struct hq_receipt_item *a, const struct hq_receipt_item *b);
+/* One message for items[from, to) (one store, distinct ids): emit's return, or -ENOMEM. */
+int hq_receipt_emit_one(const struct hq_receipt_item *items, size_t from, size_t to,
+                        hq_receipt_emit_fn emit, void *ctx);
 
 #endif

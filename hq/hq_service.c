@@ -24,11 +24,39 @@ static void on_connect(void *ctx)
                     s->cfg.broker.client_id);
 }
 
+static void log_lost(const struct hq_service *s, const char *link, const struct sw_mqtt *m,
+                     int reason)
+{
+        if (reason == -EPROTO) /* TLS refused: retrying will not heal it; logged once a reason */
+                sw_log_err("Cannot connect to the broker %s:%u (%s link): TLS handshake refused: "
+                           "%s (check broker.tls: ca_file, cert_file, key_file)",
+                           s->cfg.broker.host, s->cfg.broker.port, link, sw_mqtt_last_error(m));
+        else
+                sw_log_warning("Lost the broker %s:%u (%s link): %s", s->cfg.broker.host,
+                               s->cfg.broker.port, link, strerror(-reason));
+}
+
 static void on_disconnect(void *ctx, int reason)
 {
         struct hq_service *s = ctx;
-        sw_log_warning("Lost the broker %s:%u: %s", s->cfg.broker.host, s->cfg.broker.port,
-                       strerror(-reason));
+        log_lost(s, "ingest", s->mqtt, reason);
+}
+
+static void on_receipt_disconnect(void *ctx, int reason)
+{
+        struct hq_service *s = ctx;
+        log_lost(s, "receipt", s->receipt_link, reason);
+}
+
+/* broker.tls as the link's options; NULL without TLS. */
+static const struct sw_mqtt_tls *link_tls(const struct hq_service *s, struct sw_mqtt_tls *tls)
+{
+        const struct hq_config_tls *t = &s->cfg.broker.tls;
+        *tls = (struct sw_mqtt_tls){.ca_file = t->ca_file,
+                                    .cert_file = t->cert_file,
+                                    .key_file = t->key_file,
+                                    .insecure = t->insecure};
+        return t->enabled ? tls : NULL;
 }
 
 /* Open the link: a persistent session (clean_start false, session expiry) and the four shared
@@ -36,6 +64,7 @@ static void on_disconnect(void *ctx, int reason)
 static int mqtt_open(struct hq_service *s)
 {
         const struct hq_config_broker *b = &s->cfg.broker;
+        struct sw_mqtt_tls tls;
         struct sw_mqtt_options o = {.name = "hq",
                                     .host = b->host,
                                     .port = (int)b->port,
@@ -43,6 +72,7 @@ static int mqtt_open(struct hq_service *s)
                                     .keepalive_s = (int)b->keepalive,
                                     .username = b->username,
                                     .password = b->password,
+                                    .tls = link_tls(s, &tls),
                                     .backoff_min_ms = b->reconnect_min_ms,
                                     .backoff_max_ms = b->reconnect_max_ms,
                                     .clean_start = false,
@@ -67,6 +97,7 @@ static int receipt_link_open(struct hq_service *s)
 {
         const struct hq_config_broker *b = &s->cfg.broker;
         char id[HQ_CONFIG_ID_SIZE + 16];
+        struct sw_mqtt_tls tls;
         snprintf(id, sizeof(id), "%s-receipts", b->client_id);
         struct sw_mqtt_options o = {.name = "hq-receipts",
                                     .host = b->host,
@@ -75,11 +106,12 @@ static int receipt_link_open(struct hq_service *s)
                                     .keepalive_s = (int)b->keepalive,
                                     .username = b->username,
                                     .password = b->password,
+                                    .tls = link_tls(s, &tls),
                                     .backoff_min_ms = b->reconnect_min_ms,
                                     .backoff_max_ms = b->reconnect_max_ms,
                                     .clean_start = true,
                                     .max_reads = b->max_reads_per_pass};
-        struct sw_mqtt_callbacks cb = {.on_disconnect = on_disconnect};
+        struct sw_mqtt_callbacks cb = {.on_disconnect = on_receipt_disconnect};
         return sw_mqtt_new(&o, &cb, s, &s->receipt_link);
 }
 
@@ -93,6 +125,11 @@ static int db_open(struct hq_service *s, bool migrate, uint64_t now_ms)
                 r = hq_db_migrate(s->db, err, sizeof(err));
                 if (r >= 0)
                         sw_log_info("Database schema version %d", r);
+        }
+        if (r >= 0 && hq_write_attach(s->db) < 0) {
+                snprintf(err, sizeof(err), "cannot use libpq's pipeline mode: %s",
+                         PQerrorMessage(s->db));
+                r = -EIO;
         }
         if (r == -EPROTO) {
                 sw_log_err("%s", err);
@@ -176,36 +213,12 @@ static void park_or_resume_mqtt(struct hq_service *s)
         }
 }
 
-/* After a batch's receipts: let the receipt link exchange PUBACKs for a moment, so the next
- * batch's receipts find room (the broker's receive maximum lets only some be in flight, and
- * the link otherwise reads once a pass). Bounded: at most HQ_RECEIPT_PUMP_MS. */
-#define HQ_RECEIPT_PUMP_MS 20
-static void pump_receipts(struct hq_service *s)
-{
-        uint64_t until = sw_clock_monotonic_ms() + HQ_RECEIPT_PUMP_MS;
-        struct sw_mqtt_stats st;
-        while (sw_mqtt_connected(s->receipt_link) && sw_clock_monotonic_ms() < until) {
-                sw_mqtt_get_stats(s->receipt_link, &st);
-                if (st.unacked == 0)
-                        return;
-                struct pollfd p = {.fd = sw_mqtt_fd(s->receipt_link),
-                                   .events = sw_mqtt_poll_events(s->receipt_link)};
-                (void)poll(&p, 1, 1);
-                (void)sw_mqtt_service(s->receipt_link, p.revents, sw_clock_monotonic_ms());
-        }
-}
-
 static void pass_work(struct hq_service *s, uint64_t now)
 {
         if (!s->db && now >= s->db_retry_ms)
                 (void)db_open(s, false, now);
-        /* One batch a pass: the poll between two lets the receipt link read its PUBACKs
-         * (a batch can send one receipt per store, and the link holds 1,024 unacked). */
-        if (s->db &&
-            hq_queue_due(&s->queue, s->cfg.batch.max_messages, s->cfg.batch.max_latency_ms, now))
-                if (hq_service__flush(s, now) > 0)
-                        pump_receipts(s);
-        hq_service__store_counters(s, now);
+        (void)hq_service__start_batch(s, false, now);
+        hq_service__send_receipts(s);
         park_or_resume_mqtt(s);
         if (s->cfg.log.stats_interval_s && now >= s->next_stats_ms) {
                 log_stats(s);
@@ -225,11 +238,11 @@ static int pass_timeout(const struct hq_service *s, uint64_t now)
         if (s->mqtt)
                 t = earliest(t, sw_mqtt_next_deadline_ms(s->mqtt, now));
         t = earliest(t, sw_mqtt_next_deadline_ms(s->receipt_link, now));
-        if (s->db)
+        if (s->db && s->writer.state == HQ_WRITE_IDLE)
                 t = earliest(t, hq_queue_deadline_ms(&s->queue, s->cfg.batch.max_latency_ms));
         if (s->db && s->counters_due_ms)
                 t = earliest(t, s->counters_due_ms);
-        else
+        else if (!s->db) /* (connected, db_retry_ms is in the past: it spun the loop) */
                 t = earliest(t, s->db_retry_ms);
         if (t <= now)
                 return 0;
@@ -238,7 +251,8 @@ static int pass_timeout(const struct hq_service *s, uint64_t now)
 
 static void pass_poll(struct hq_service *s, uint64_t now)
 {
-        struct pollfd p[3] = {{.fd = s->signal_fd, .events = POLLIN}, {.fd = -1}, {.fd = -1}};
+        struct pollfd p[4] = {
+            {.fd = s->signal_fd, .events = POLLIN}, {.fd = -1}, {.fd = -1}, {.fd = -1}};
         bool reading = hq_queue_accepting(&s->queue) && !s->stop;
         if (!reading && !s->paused)
                 s->counters.read_pauses++;
@@ -253,7 +267,9 @@ static void pass_poll(struct hq_service *s, uint64_t now)
                 p[2].fd = sw_mqtt_fd(s->receipt_link);
                 p[2].events = sw_mqtt_poll_events(s->receipt_link);
         }
-        if (poll(p, 3, pass_timeout(s, now)) < 0 && errno != EINTR)
+        p[3].fd = hq_write_fd(&s->writer);
+        p[3].events = hq_write_poll_events(&s->writer);
+        if (poll(p, 4, pass_timeout(s, now)) < 0 && errno != EINTR)
                 sw_log_err("poll: %s", strerror(errno));
         if (p[0].revents & POLLIN)
                 read_signals(s);
@@ -262,6 +278,9 @@ static void pass_poll(struct hq_service *s, uint64_t now)
                                       reading ? p[1].revents : (short)(p[1].revents & ~POLLIN),
                                       sw_clock_monotonic_ms());
         (void)sw_mqtt_service(s->receipt_link, p[2].revents, sw_clock_monotonic_ms());
+        hq_write_service(&s->writer, p[3].revents);
+        if (s->writer.state == HQ_WRITE_DONE)
+                hq_service__batch_done(s, sw_clock_monotonic_ms());
 }
 
 static int service_init(struct hq_service *s, const struct hq_config *cfg)
@@ -278,10 +297,12 @@ static int service_init(struct hq_service *s, const struct hq_config *cfg)
                           (size_t)cfg->limits.queue_kib * 1024u, cfg->broker.max_reads_per_pass);
         if (r < 0)
                 return r;
+        r = hq_receipt_queue_init(&s->receipts, cfg->limits.queue_messages);
+        if (r < 0)
+                return r;
         s->batch = calloc(b, sizeof(*s->batch));
         s->results = calloc(b, sizeof(*s->results));
-        s->receipts = calloc(b, sizeof(*s->receipts));
-        if (!s->batch || !s->results || !s->receipts)
+        if (!s->batch || !s->results)
                 return -ENOMEM;
         s->signal_fd = open_signalfd();
         if (s->signal_fd < 0)
@@ -299,9 +320,10 @@ static void service_free(struct hq_service *s)
         PQfinish(s->db);
         s->db = NULL;
         hq_queue_free(&s->queue);
+        hq_receipt_queue_free(&s->receipts);
+        hq_write_free(&s->writer);
         free(s->batch);
         free(s->results);
-        free(s->receipts);
         if (s->signal_fd >= 0)
                 close(s->signal_fd);
 }
@@ -331,25 +353,38 @@ static int wait_for_database(struct hq_service *s)
 /* Stop: commit what is queued (while the database lets us), let receipts reach the broker. */
 static void drain_and_stop(struct hq_service *s)
 {
-        uint64_t until = sw_clock_monotonic_ms() + 2000;
+        uint64_t until;
         struct sw_mqtt_stats st = {0};
         sw_notify_stopping();
-        while (s->db && s->queue.count > 0 && hq_service__flush(s, sw_clock_monotonic_ms()) > 0)
-                ;
+        s->mqtt = sw_mqtt_free(s->mqtt); /* read no more: the session keeps the rest */
+        while (s->db && (s->writer.state != HQ_WRITE_IDLE || s->queue.count > 0)) {
+                uint64_t now = sw_clock_monotonic_ms();
+                if (s->writer.state == HQ_WRITE_IDLE && !hq_service__start_batch(s, true, now))
+                        break;
+                hq_write_wait(&s->writer, (int)s->cfg.database.statement_timeout_ms + 1000);
+                if (s->writer.state == HQ_WRITE_DONE)
+                        hq_service__batch_done(s, sw_clock_monotonic_ms());
+        }
         if (s->queue.count > 0)
                 sw_log_warning("Stopping with %u messages not committed: their gateways resend "
                                "them (no receipt)",
                                s->queue.count);
-        s->mqtt = sw_mqtt_free(s->mqtt); /* read no more: the session keeps the rest */
-        while (s->receipt_link && sw_clock_monotonic_ms() < until) {
+        until = sw_clock_monotonic_ms() + 2000;
+        while (s->receipt_link && sw_mqtt_connected(s->receipt_link) &&
+               sw_clock_monotonic_ms() < until) {
+                hq_service__send_receipts(s);
                 sw_mqtt_get_stats(s->receipt_link, &st);
-                if (st.unacked == 0 || !sw_mqtt_connected(s->receipt_link))
+                if (st.unacked == 0 && s->receipts.count == 0)
                         break;
                 struct pollfd p = {.fd = sw_mqtt_fd(s->receipt_link),
                                    .events = sw_mqtt_poll_events(s->receipt_link)};
                 (void)poll(&p, 1, 50);
                 (void)sw_mqtt_service(s->receipt_link, p.revents, sw_clock_monotonic_ms());
         }
+        if (s->receipts.count > 0)
+                sw_log_warning("Stopping with %zu receipt ids not sent: their gateways resend the "
+                               "rows, which are receipted then",
+                               s->receipts.count);
         log_stats(s);
 }
 

@@ -10,13 +10,14 @@
 #include "hq/hq_config.h"
 #include "hq/hq_counters.h"
 #include "hq/hq_queue.h"
-#include "hq/hq_receipt.h"
+#include "hq/hq_receipt_queue.h"
 #include "hq/hq_write.h"
 #include "platform/log.h"
 #include "platform/mqtt_link.h"
 
-/* One running instance. One thread: MQTT callbacks only parse and queue; commits happen in the
- * loop body. */
+/* One running instance. One thread: MQTT callbacks only parse and queue; the loop hands the
+ * batch at the head of the queue to PostgreSQL without waiting for it (hq_write.c), keeps
+ * reading while it commits, and publishes the receipts once it did. */
 struct hq_service {
         struct hq_config cfg;             /* loaded configuration */
         struct sw_mqtt *mqtt;             /* the broker link; NULL while parked (database down
@@ -27,7 +28,13 @@ struct hq_service {
                                              receipts on the ingest link would defeat its
                                              per-pass read bound (and the queue's) */
         PGconn *db;                       /* NULL while disconnected */
-        struct hq_queue queue;            /* parsed messages awaiting commit */
+        struct hq_write writer;           /* the batch being committed on db, if any */
+        uint32_t batch_n;                 /* messages in that batch (the queue's oldest) */
+        uint32_t isolate;                 /* after a data error: messages still to write one
+                                             at a time, to find the refused one */
+        struct hq_queue queue;            /* parsed messages awaiting commit; the batch in
+                                             flight stays at its head until it committed */
+        struct hq_receipt_queue receipts; /* committed ids awaiting the receipt link */
         struct hq_counters counters;      /* since start */
         struct hq_counters stored;        /* as the last commit stored them */
         uint64_t counters_due_ms;         /* store changed counters (refusals) by then */
@@ -42,7 +49,6 @@ struct hq_service {
         int signal_fd;                    /* signalfd of SIGTERM, SIGINT */
         struct hq_msg **batch;            /* [batch.max_messages] pointers into the queue */
         struct hq_write_result *results;  /* [batch.max_messages] */
-        struct hq_receipt_item *receipts; /* [batch.max_messages] */
         struct sw_ratelimit bad_log;      /* refused-message log lines */
         struct sw_ratelimit db_log;       /* database error log lines */
 };
@@ -52,11 +58,13 @@ struct hq_service {
 int hq_service_run(const struct hq_config *cfg);
 
 /* Internal to hq_service*.c. */
-/* Commit one batch from the head of the queue and publish its receipts; returns the messages
- * taken off the queue (0 when the batch failed and stays queued) or -errno. */
-int hq_service__flush(struct hq_service *s, uint64_t now_ms);
-/* Store the counters alone when they changed without a batch (refused messages). */
-void hq_service__store_counters(struct hq_service *s, uint64_t now_ms);
+/* Start committing the batch at the head of the queue if one is due, or the counters alone
+ * when they changed without a batch (refused messages). Returns true when a write started. */
+bool hq_service__start_batch(struct hq_service *s, bool force, uint64_t now_ms);
+/* The write finished (hq_write state DONE): receipts and pop, or keep and retry. */
+void hq_service__batch_done(struct hq_service *s, uint64_t now_ms);
+/* Hand waiting receipts to the receipt link, as many as its window takes. */
+void hq_service__send_receipts(struct hq_service *s);
 /* Drop the database connection after a failure and schedule the next attempt. */
 void hq_service__db_lost(struct hq_service *s, uint64_t now_ms);
 /* The MQTT message callback. */

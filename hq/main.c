@@ -9,22 +9,44 @@
 #include "hq/hq_config.h"
 #include "hq/hq_db.h"
 #include "hq/hq_service.h"
+#include "hq/http_api.h"
 #include "platform/log.h"
 
+/* The help. tests/package/test_man_pages.sh holds shelfwatch-hq(8) to it: every command under
+ * "Commands:" and every option line ("  -c, --config FILE   text") must have an entry there. */
 static void usage(FILE *f)
 {
-        fputs("usage: shelfwatch-hq [-c FILE] [-n|--check-config] [COMMAND] [OPTIONS]\n"
-              "  run                  ingest from the broker into PostgreSQL (the default)\n"
-              "  migrate              apply the schema migrations and exit\n"
-              "  tenant-role ROLE TENANT   a login role that reads only TENANT's rows\n"
-              "  alerts               open alerts by tenant, store and type\n"
-              "  cycle-count          open ghost stock across stores by probability x value\n"
-              "  effectiveness        false positives, response time, resolution, precision\n"
-              "  roi                  prevented stock-outs and recovered ghost stock\n"
-              "  gateways             stores offline, with a stale summary or a silent POS feed\n"
-              "  health               what each ingest instance counted\n"
-              "options: --tenant T --store S --type TYPE --days N --limit N --problems --json\n"
-              "config:  " HQ_CONFIG_DEFAULT_PATH " (embedded defaults when absent)\n",
+        fputs("Usage: shelfwatch-hq [OPTIONS] [COMMAND]\n"
+              "       shelfwatch-hq [OPTIONS] tenant-role ROLE TENANT\n"
+              "HQ side of shelfwatch: every store gateway's messages into PostgreSQL, the\n"
+              "HTTP API and dashboard, and fleet queries.\n"
+              "\n"
+              "Commands:\n"
+              "  run            ingest from the broker into PostgreSQL (the default)\n"
+              "  serve          the HTTP API and dashboard (section http)\n"
+              "  migrate        apply the schema migrations and exit\n"
+              "  tenant-role    create a login role that reads only one tenant's rows\n"
+              "  alerts         open alerts by tenant, store and type\n"
+              "  cycle-count    open ghost stock across stores by probability x value\n"
+              "  effectiveness  false positives, response time, resolution, precision\n"
+              "  roi            prevented stock-outs and recovered ghost stock\n"
+              "  gateways       stores offline, with a stale summary or a silent POS feed\n"
+              "  health         what each ingest instance counted\n"
+              "\n"
+              "Options:\n"
+              "  -c, --config FILE    configuration file (default " HQ_CONFIG_DEFAULT_PATH ";\n"
+              "                       when that default is missing, embedded defaults are used)\n"
+              "  -n, --check-config   validate the configuration and exit 0 (valid) or 1\n"
+              "  -h, --help           print this help and exit\n"
+              "\n"
+              "Query options (alerts, cycle-count, effectiveness, roi, gateways, health):\n"
+              "      --tenant TENANT  one tenant's rows only\n"
+              "      --store STORE    one store's rows only (of every tenant without --tenant)\n"
+              "      --type TYPE      one anomaly type only (alerts, effectiveness, roi)\n"
+              "      --days N         effectiveness and roi: the last N days (default 30)\n"
+              "      --limit N        cycle-count: at most N rows (default 50)\n"
+              "      --problems       gateways: only those offline, stale or with a silent feed\n"
+              "      --json           print JSON instead of a table\n",
               f);
 }
 
@@ -157,5 +179,7 @@ int main(int argc, char **argv)
         sw_log_set_level(cfg.log.level);
         if (strcmp(cmd, "run") == 0)
                 return optind == argc && hq_service_run(&cfg) == 0 ? HQ_EXIT_OK : HQ_EXIT_FAILED;
+        if (strcmp(cmd, "serve") == 0)
+                return optind == argc && hq_api_run(&cfg) == 0 ? HQ_EXIT_OK : HQ_EXIT_FAILED;
         return run_query(&cfg, cmd, argc - optind, argv + optind, &q);
 }

@@ -1,4 +1,8 @@
-/* Configuration (libconfig): every setting with its embedded default, loaded and validated. */
+/* Configuration: struct sw_config, the settings in force, and how to fill it.
+ *
+ * Longer than 150 lines on purpose: it is the one struct of every section, each field with
+ * its comment; split over files it would be harder to read as the whole it is. What each
+ * setting may hold, its default and its reload policy are rows of platform/config_schema.c. */
 #ifndef SW_CONFIG_H
 #define SW_CONFIG_H
 
@@ -18,6 +22,7 @@
 
 #define SW_CONFIG_NAME_SIZE      65   /* topic root, tenant, store id: 1..64 characters + NUL */
 #define SW_CONFIG_TIMEZONE_SIZE  128  /* IANA name such as "America/Argentina/Buenos_Aires" */
+#define SW_CONFIG_CURRENCY_SIZE  4    /* ISO 4217 code such as "EUR" + NUL */
 #define SW_CONFIG_HOST_SIZE      254  /* a DNS name has at most 253 characters */
 #define SW_CONFIG_CLIENT_ID_SIZE 160  /* fits the derived "shelfwatchd-<tenant>-<store>-hq" */
 #define SW_CONFIG_SECRET_SIZE    256  /* MQTT user name and password */
@@ -39,6 +44,7 @@ struct sw_config_store {
         char tenant[SW_CONFIG_NAME_SIZE];          /* tenant, second topic level */
         char id[SW_CONFIG_NAME_SIZE];              /* store id, third topic level */
         char timezone[SW_CONFIG_TIMEZONE_SIZE];    /* IANA zone, a file under /usr/share/zoneinfo */
+        char currency[SW_CONFIG_CURRENCY_SIZE];    /* ISO 4217 code of prices, "" = not set */
         sw_day_t holidays[SW_CONFIG_MAX_HOLIDAYS]; /* closed days, ascending, no duplicates */
         uint32_t n_holidays;                       /* entries used in holidays */
         struct sw_config_hours opening_hours[7];   /* 0 = Monday .. 6 = Sunday */
@@ -194,19 +200,33 @@ struct sw_config {
         struct sw_config_log log;             /* logging */
 };
 
-/* Fill *ret with the embedded defaults (client ids derived); the daemon runs on these alone. */
+/* Fill *ret with the embedded defaults (the schema's, client ids derived); the daemon runs on
+ * these alone. */
 void sw_config_defaults(struct sw_config *ret);
 
 /*
- * Load the file at path over the defaults and validate every setting; unknown
+ * Load the one file at path over the defaults and validate every setting; unknown
  * settings are errors. Returns 0 and fills *ret, or, leaving *ret untouched:
  * -ENOENT, -EACCES (or another -errno) when the file cannot be opened,
  * -EISDIR when it is a directory, -EINVAL for a syntax error or an invalid
  * setting. On failure a one-line message "file:line: setting: reason" (or
  * "file: reason" when no line applies) is written to err (errsz bytes, may be
- * 0). An @include is resolved relative to the file's directory.
+ * 0). An @include is resolved relative to the file's directory. The daemon reads
+ * drop-ins, the environment and credentials as well: sw_config_load_all()
+ * (platform/config_sources.h).
  */
 int sw_config_load(const char *path, struct sw_config *ret, char *err, size_t errsz);
+
+/*
+ * The reload policy: put back into next every setting of old that can only change with a
+ * restart (the schema's restart flag) and that next changes. kept(ctx, name, what) is called
+ * for each, in schema order; what is NULL for a setting, "adding the section" or "removing
+ * the section" for an optional group (hq, tls) given or dropped. Returns how many were kept.
+ */
+unsigned sw_config_keep_restart_settings(const struct sw_config *old, struct sw_config *next,
+                                         void (*kept)(void *ctx, const char *name,
+                                                      const char *what),
+                                         void *ctx);
 
 /* True when devices.scanners lets scanner name (len bytes) send cycle counts: it is listed, or
  * the list is empty (every scanner). */

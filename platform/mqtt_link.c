@@ -528,18 +528,22 @@ static void sw_mqtt__abort_attempt(struct sw_mqtt *m)
 /* mosquitto_loop_read() reads one packet (more only while our own QoS 1 publishes are in
  * flight) and leaves the rest in the socket, so a caller that does fixed work per loop pass
  * (an fsync) would do it per message. Read on while the socket has bytes, up to max_reads. A
- * packet cut in two stays half-read in libmosquitto until the next POLLIN. */
+ * packet cut in two stays half-read in libmosquitto until the next POLLIN.
+ * The socket is empty once a read ends in EAGAIN, which libmosquitto leaves in errno (it stops
+ * its own read loop on the same sign): no poll() per packet, which cost a system call per
+ * message at high rates. */
 static void sw_mqtt__read_available(struct sw_mqtt *m)
 {
         for (uint32_t n = 0; n < m->max_reads; n++) {
-                struct pollfd p = {.fd = mosquitto_socket(m->mosq), .events = POLLIN};
-
-                if (p.fd < 0)
+                if (mosquitto_socket(m->mosq) < 0)
                         break;
                 /* After a disconnect from a callback only the first read, as before. */
-                if (n > 0 && (m->state == SW_MQTT_STOPPED || poll(&p, 1, 0) <= 0))
+                if (n > 0 && m->state == SW_MQTT_STOPPED)
                         break;
+                errno = 0;
                 if (mosquitto_loop_read(m->mosq, 1) != MOSQ_ERR_SUCCESS)
+                        break;
+                if (errno == EAGAIN || errno == EWOULDBLOCK)
                         break;
         }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# check-package.sh: build the native .deb, install it with dpkg -i, check its config and unit, purge it.
+# check-package.sh: build the native .deb, lint it, install it with dpkg -i, check its config and unit, purge it.
 #
 # Usage: tools/check-package.sh [--keep]
 #   --keep   leave the package installed (default: dpkg --purge at the end,
@@ -10,7 +10,11 @@
 #   SW_MAX_EXPOSURE   highest accepted `systemd-analyze security` exposure (1.5)
 #   SW_DEB_OUT        where the .deb is put (default: build-debs)
 #
-# Needs root (dpkg -i) and systemd-analyze (package systemd; tools/install-deps.sh).
+# The .deb must pass tools/lint-deb.sh first: lintian with no error, warning or info tag
+# (but those cmake/deb/lintian-overrides overrides with a reason), and exactly the files
+# README.md lists, root:root, 0644/0755.
+#
+# Needs root (dpkg -i), lintian, and systemd-analyze (package systemd; tools/install-deps.sh).
 # On a machine without systemd running, postinst enables the unit but starts nothing.
 set -euo pipefail
 
@@ -30,6 +34,7 @@ fail() {
 
 [[ $(id -u) -eq 0 ]] || fail "needs root for dpkg -i"
 command -v systemd-analyze >/dev/null || fail "systemd-analyze missing (apt-get install systemd)"
+command -v lintian >/dev/null || fail "lintian missing (tools/install-deps.sh, or apt-get install lintian)"
 
 echo "== package: build in $build"
 if [[ ! -f "$build/CPackConfig.cmake" ]]; then
@@ -46,15 +51,32 @@ deb="$out/$(basename "$deb")"
 rm -rf "$out/cpack-native"
 dpkg-deb -f "$deb" Package Version Architecture Depends | sed 's/^/   /'
 
+echo "== package: lintian and the file list (tools/lint-deb.sh)"
+bash tools/lint-deb.sh "$deb" || fail "tools/lint-deb.sh: $(basename "$deb") is not clean"
+
+# Depends is written out in cmake/packaging.cmake (dpkg-shlibdeps cannot run on the cross
+# builds' sysroots); here, natively, it must cover what dpkg-shlibdeps finds the binaries
+# need, so a newly linked library cannot be forgotten.
+echo "== package: Depends covers what dpkg-shlibdeps finds"
+bash tools/check-depends.sh "$deb" usr/sbin/shelfwatchd usr/bin/shelfwatch ||
+        fail "Depends in cmake/packaging.cmake does not cover what the binaries need"
+
 echo "== package: dpkg -i $(basename "$deb")"
 dpkg -i "$deb" || fail "dpkg -i failed (missing dependencies? apt-get install -f)"
 [[ "$(dpkg-query -W -f='${Status}' shelfwatch)" == "install ok installed" ]] || fail "not installed"
 dpkg-query -W -f='${Conffiles}\n' shelfwatch | grep -q '/etc/shelfwatch/shelfwatch.conf' ||
         fail "/etc/shelfwatch/shelfwatch.conf is not a conffile"
-for f in /usr/sbin/shelfwatchd /lib/systemd/system/shelfwatchd.service /etc/shelfwatch/shelfwatch.conf \
-        /usr/share/doc/shelfwatch/README.md; do
+for f in /usr/sbin/shelfwatchd /usr/bin/shelfwatch /lib/systemd/system/shelfwatchd.service \
+        /etc/shelfwatch/shelfwatch.conf /usr/share/doc/shelfwatch/copyright \
+        /usr/share/bash-completion/completions/shelfwatch; do
         [[ -e "$f" ]] || fail "$f not installed"
 done
+# man finds the pages (the unit's Documentation= names two; systemd-analyze verify checks them).
+for page in 8/shelfwatchd 1/shelfwatch 5/shelfwatch.conf; do
+        where=$(man -w "${page%%/*}" "${page#*/}" 2>/dev/null) || fail "man ${page%%/*} ${page#*/}: no page"
+        [[ "$where" == /usr/share/man/man${page%%/*}/${page#*/}.${page%%/*}.gz ]] || fail "man ${page%%/*} ${page#*/}: $where"
+done
+mapfile -t pkg_files < <(dpkg-query -L shelfwatch | while read -r f; do [[ -f "$f" ]] && echo "$f"; done)
 echo "   installed size: $(dpkg-query -W -f='${Installed-Size}' shelfwatch) KiB;" \
         "shelfwatchd $(stat -c %s /usr/sbin/shelfwatchd) bytes (stripped)"
 
@@ -80,6 +102,8 @@ awk -v e="$exposure" -v m="$max_exposure" 'BEGIN { exit !(e <= m) }' ||
 if ((!keep)); then
         echo "== package: dpkg --purge shelfwatch"
         dpkg --purge shelfwatch
-        [[ ! -e /usr/sbin/shelfwatchd && ! -e /etc/shelfwatch/shelfwatch.conf ]] || fail "purge left files"
+        for f in "${pkg_files[@]}"; do
+                [[ ! -e "$f" ]] || fail "purge left $f"
+        done
 fi
 echo "check-package.sh: OK ($(basename "$deb"), exposure $exposure)"

@@ -18,6 +18,8 @@
 #   DEMO_SEED       simulator seed (default 1)
 #   DEMO_ASSOCIATES cycle counts the simulated associates make per day, from the top of
 #                   the daemon's ghost-stock list (default 4; 0: none)
+#   DEMO_PORT       loopback port of the demo's broker (default: a free port from a random
+#                   start in 20000..31999); the demo stops if it is taken
 #   DEMO_KEEP=1     keep the temporary directory (logs, database, report)
 #   BUILD_DIR       build directory (default: build, relative to the repo root)
 #   SW_JOBS         parallel build jobs (default: nproc)
@@ -45,9 +47,13 @@ die() {
         exit 1
 }
 
+demo_port=${DEMO_PORT:-}
 for v in days sleep_ms seed jobs associates; do
         [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a non-negative integer (got '${!v}')"
 done
+if [[ -n $demo_port ]] && ! [[ $demo_port =~ ^[0-9]+$ && $demo_port -ge 1 && $demo_port -le 65535 ]]; then
+        die "DEMO_PORT must be a port number from 1 to 65535 (got '$demo_port')"
+fi
 ((days >= 1)) || die "DEMO_DAYS must be at least 1"
 
 # --- cleanup: stop what we started, newest first --------------------------
@@ -167,18 +173,25 @@ EOF
 }
 
 say "broker"
-# Ports below the kernel's ephemeral range (32768..60999), from a random start.
-# A port can be taken between the probe and the bind: then try the next one.
 port=""
-start=$((20000 + RANDOM % 12000))
-for ((p = start; p < start + 50; p++)); do
-        port_is_open "$p" && continue
-        if start_broker "$p"; then
-                port=$p
-                break
-        fi
-done
-[[ -n $port ]] || die "could not start mosquitto on a free port near $start (see $tmp/mosquitto.log)"
+if [[ -n $demo_port ]]; then
+        # The port asked for, or nothing: a demo on another port would surprise whoever set it.
+        port_is_open "$demo_port" && die "DEMO_PORT $demo_port is taken on 127.0.0.1 (another broker?)"
+        start_broker "$demo_port" || die "could not start mosquitto on DEMO_PORT $demo_port (see $tmp/mosquitto.log)"
+        port=$demo_port
+else
+        # Ports below the kernel's ephemeral range (32768..60999), from a random start.
+        # A port can be taken between the probe and the bind: then try the next one.
+        start=$((20000 + RANDOM % 12000))
+        for ((p = start; p < start + 50; p++)); do
+                port_is_open "$p" && continue
+                if start_broker "$p"; then
+                        port=$p
+                        break
+                fi
+        done
+        [[ -n $port ]] || die "could not start mosquitto on a free port near $start (see $tmp/mosquitto.log)"
+fi
 echo "mosquitto $($mosquitto -h 2>/dev/null | head -n 1 | sed 's/^mosquitto version //') on 127.0.0.1:$port (pid $broker_pid)"
 
 rr() { # rr COMMAND PAYLOAD: request/response with the daemon, reply on stdout

@@ -15,13 +15,21 @@ base_pkgs=(
         libmosquitto-dev mosquitto mosquitto-clients
         libsqlite3-dev sqlite3
         libconfig-dev libsystemd-dev libcjson-dev libcmocka-dev
+        # the shelfwatch CLI's tables (util-linux's libsmartcols)
+        libsmartcols-dev
         # shelfwatch-hq: libpq, and the PostgreSQL 15 server its tests start (initdb, pg_ctl)
         libpq-dev postgresql-15 postgresql-client-15
+        # shelfwatch-hq serve: the HTTP API (libmicrohttpd, gnutls for TLS and token digests);
+        # its tests: curl, and chromium with python3 for the dashboard in a real browser
+        libmicrohttpd-dev libgnutls28-dev curl chromium python3
         tzdata openssl ca-certificates
         # systemd-analyze (verify, security) for tools/check-package.sh
         systemd
         # CI's formatting check (.clang-format; Debian 12's is version 14)
         clang-format
+        # tools/lint-deb.sh (check-package.sh, cross --package); man and lexgrog render the
+        # man pages in tests/package/test_man_pages.sh as lintian does (lintian needs man-db)
+        lintian man-db
 )
 cross_pkgs=(
         gcc-aarch64-linux-gnu libc6-dev-arm64-cross

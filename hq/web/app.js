@@ -146,10 +146,13 @@ async function fleetView() {
        card("ROI", roi.total.total, fmt.money(roi.total.total), "roi-total"),
        card("Gateways needing attention", gw.gateways.filter(g => g.needs_attention).length,
             fmt.int(gw.gateways.filter(g => g.needs_attention).length), "attention-count")),
-    section(`Alerts a day by severity (trend: ${stats.trend})`,
+    el("div", {class: "cards"},
+       ...SEVERITIES.map(k => card(`Open ${k}`, stats.open_now.by_severity[k], fmt.int(stats.open_now.by_severity[k]), `open-${k}`)),
+       ...TYPES.map(k => card(`Open ${k.replace("_", " ")}`, stats.open_now.by_type[k], fmt.int(stats.open_now.by_type[k]), `open-${k}`))),
+    section(`New alerts a day by severity (trend: ${stats.trend})`,
             charts.stackedBars(dailyParts(stats, SEVERITIES, "by_severity"), SEVERITIES, COLOURS, "by severity"),
             legend(SEVERITIES)),
-    section("Alerts a day by type",
+    section("New alerts a day by type",
             charts.stackedBars(dailyParts(stats, TYPES, "by_type"), TYPES, COLOURS, "by type"), legend(TYPES)),
     el("div", {class: "columns"},
        section("Stores by ghost stock at stake",
@@ -171,7 +174,7 @@ async function fleetView() {
 async function storeView(store) {
   const d = days();
   const [page, eff, roi, gw] = await Promise.all([
-    api("/anomalies", {store, status: "open", limit: 500}),
+    api("/anomalies", {store, status: "open", days: 3650, limit: 500}),
     api("/outcomes/anomalies/effectiveness", {days: d, store}), api("/outcomes/roi", {days: d, store}),
     api("/gateways", {store})]);
   const g = gw.gateways[0] || {store, state: "unknown"};
@@ -262,7 +265,7 @@ function showError(e) {
 }
 
 async function route() {
-  const parts = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+  const parts = location.hash.split("?")[0].replace(/^#\/?/, "").split("/").map(decodeURIComponent);
   for (const a of document.querySelectorAll("[data-nav]"))
     a.classList.toggle("active", a.dataset.nav === (parts[0] || "fleet"));
   document.body.dataset.loaded = "";
@@ -279,6 +282,15 @@ async function route() {
 
 window.addEventListener("hashchange", route);
 document.getElementById("days").addEventListener("change", route);
-const preset = new URLSearchParams(location.search).get("token");
-if (preset) sessionStorage.setItem("shelfwatch-token", preset);
+/* A link may carry the token after the fragment's '?' (#/?token=...): the browser never sends
+ * the fragment to a server, so it stays out of logs; it is kept for this tab only and removed
+ * from the address bar at once. */
+function takeTokenFromLink() {
+  const [path, query] = location.hash.split("?");
+  const preset = new URLSearchParams(query || "").get("token");
+  if (!preset) return;
+  sessionStorage.setItem("shelfwatch-token", preset);
+  history.replaceState(null, "", location.pathname + (path || "#/"));
+}
+takeTokenFromLink();
 route();

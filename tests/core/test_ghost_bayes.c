@@ -386,7 +386,7 @@ static void test_may_flag_never_misses(void **state)
                 for (uint32_t i = 0; i < n; i++) {
                         double u = (rnd(&x) % 1000) / 1000.0;
                         bool burst = rnd(&x) % 4 == 0;
-                        sales[i] = i + run >= n ? 0 : (uint16_t)(u * level * (burst ? 4 : 2));
+                        sales[i] = (uint16_t)(i + run >= n ? 0 : u * level * (burst ? 4 : 2));
                         censored[i] = rnd(&x) % 9 == 0;
                 }
                 struct sw_ghost_shelf sh = {.zero_readings = (uint16_t)(rnd(&x) % 5),

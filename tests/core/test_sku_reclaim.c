@@ -59,6 +59,14 @@ static uint32_t add_at(struct fixture *f, const char *sku, sw_day_t day)
         return i;
 }
 
+/* Add sku as core/ingest.c adds the SKU of a message dated day: its last event is that day. */
+static uint32_t add_from_message(struct fixture *f, const char *sku, sw_day_t day)
+{
+        uint32_t i = add_at(f, sku, day);
+        sw_sku_at(&f->t, i)->last_event_day = day;
+        return i;
+}
+
 static bool has(const struct fixture *f, const char *sku)
 {
         uint32_t i;
@@ -267,6 +275,36 @@ static void test_last_event_day_persists(void **state)
         fixture_free(g);
 }
 
+/* An old message's SKUs are quiet at once, but none of them gives its slot to another line of
+ * the same message; it reclaims only SKUs quiet since before its day. A sweep that found none
+ * for an old message does not stop one for a newer message the same day. */
+static void test_message_keeps_what_it_named(void **state)
+{
+        struct fixture *f = fixture_new(3, 0, 0, 0);
+        sw_day_t today = D0 + 200, old = today - 3 * HISTORY;
+        uint32_t i;
+        (void)state;
+        uint32_t a = add_at(f, "A", old - 10); /* quiet since before the message's day */
+        sw_sku_table_set_today(&f->t, today);
+        sw_sku_table_set_message_day(&f->t, old);
+        uint32_t x = add_from_message(f, "X", old);
+        uint32_t y = add_from_message(f, "Y", old);
+        assert_true(sw_sku_reclaimable(&f->t, a));
+        assert_false(sw_sku_reclaimable(&f->t, x));
+        assert_false(sw_sku_reclaimable(&f->t, y));
+        assert_int_equal(sw_sku_table_get_or_add(&f->t, "Z", 1, &i), 1); /* A's slot */
+        assert_int_equal(i, a);
+        sw_sku_at(&f->t, i)->last_event_day = old;
+        assert_int_equal(sw_sku_table_get_or_add(&f->t, "W", 1, &i), -ENOSPC);
+        assert_true(has(f, "X") && has(f, "Y") && has(f, "Z"));
+        /* The same day, a message of today may take what the old one could not. */
+        sw_sku_table_set_today(&f->t, today);
+        assert_true(sw_sku_reclaimable(&f->t, x));
+        assert_int_equal(sw_sku_table_get_or_add(&f->t, "W", 1, &i), 1);
+        assert_int_equal(f->t.reclaimed_total, 2);
+        fixture_free(f);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -276,6 +314,7 @@ int main(void)
             cmocka_unit_test(test_pools_given_back),
             cmocka_unit_test(test_dirty_slot_listed_once),
             cmocka_unit_test(test_last_event_day_persists),
+            cmocka_unit_test(test_message_keeps_what_it_named),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

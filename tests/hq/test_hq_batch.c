@@ -11,6 +11,7 @@
 
 #include "hq/hq_queue.h"
 #include "hq/hq_receipt.h"
+#include "hq/hq_receipt_queue.h"
 
 static struct hq_msg make_msg(size_t row_len)
 {
@@ -149,12 +150,77 @@ static void test_receipt_emit_error(void **state)
         assert_int_equal(hq_receipts_emit(items, 1, 10, refuse, NULL), -ENOTCONN);
 }
 
+/* Emits until `room` receipts went out, then answers -EAGAIN (the link's window is full). */
+struct window {
+        struct emitted e; /* what went out */
+        int room;         /* receipts the link still takes */
+        int error;        /* returned instead of 0 when set (a refused publish) */
+};
+
+static int windowed(void *ctx, const char *tenant, const char *store, const char *payload)
+{
+        struct window *w = ctx;
+        if (w->room == 0)
+                return -EAGAIN;
+        if (w->error)
+                return w->error;
+        w->room--;
+        return collect(&w->e, tenant, store, payload);
+}
+
+/* Committed ids wait, merge per store across batches, leave as the window allows, and are
+ * bounded. */
+static void test_receipt_queue(void **state)
+{
+        struct hq_receipt_queue q;
+        struct window w = {.room = 1};
+        uint64_t dropped = 0;
+        (void)state;
+        assert_int_equal(hq_receipt_queue_init(&q, 0), -EINVAL);
+        assert_int_equal(hq_receipt_queue_init(&q, 5), 0);
+        /* batch 1 and batch 2 of one store, and another store */
+        assert_int_equal(hq_receipt_queue_add(&q, "acme", "s1", "a", 1), 0);
+        assert_int_equal(hq_receipt_queue_add(&q, "acme", "s2", "x", 1), 0);
+        assert_int_equal(hq_receipt_queue_add(&q, "acme", "s1", "a", 2), 0);
+        assert_int_equal(hq_receipt_queue_add(&q, "acme", "s1", "b\"", 1), 0);
+        assert_int_equal(hq_receipt_queue_add(&q, "acme", "s3", "y", 1), 0);
+        assert_int_equal(hq_receipt_queue_add(&q, "acme", "s4", "z", 1), -ENOBUFS); /* full */
+        assert_int_equal(hq_receipt_queue_flush(&q, 10, 0, windowed, &w, &dropped), 0);
+        assert_int_equal(hq_receipt_queue_flush(&q, 0, 5, windowed, &w, &dropped), -EINVAL);
+        /* one message fits the window: s1's, both batches merged, a at its highest rev */
+        assert_int_equal(hq_receipt_queue_flush(&q, 10, 5, windowed, &w, &dropped), 1);
+        assert_string_equal(w.e.topic[0], "acme/s1");
+        assert_string_equal(
+            w.e.payload[0],
+            "{\"v\":\"1.1\",\"ids\":[{\"id\":\"a\",\"rev\":2},{\"id\":\"b\\\"\",\"rev\":1}]}");
+        assert_int_equal(q.count, 2); /* s2 and s3 wait (-EAGAIN kept them) */
+        assert_int_equal(hq_receipt_queue_add(&q, "acme", "s2", "x2", 1), 0);
+        w.room = 8;
+        assert_int_equal(hq_receipt_queue_flush(&q, 1, 1, windowed, &w, &dropped), 1);
+        assert_string_equal(w.e.payload[1], "{\"v\":\"1.1\",\"ids\":[{\"id\":\"x\",\"rev\":1}]}");
+        assert_int_equal(hq_receipt_queue_flush(&q, 1, 8, windowed, &w, &dropped), 2);
+        assert_string_equal(w.e.topic[2], "acme/s2");
+        assert_string_equal(w.e.topic[3], "acme/s3");
+        assert_int_equal(q.count, 0);
+        assert_int_equal(dropped, 0);
+        /* a refused publish drops its ids, counted */
+        assert_int_equal(hq_receipt_queue_add(&q, "acme", "s1", "c", 1), 0);
+        assert_int_equal(hq_receipt_queue_add(&q, "acme", "s1", "d", 1), 0);
+        w.error = -EMSGSIZE;
+        assert_int_equal(hq_receipt_queue_flush(&q, 10, 8, windowed, &w, &dropped), 0);
+        assert_int_equal(dropped, 2);
+        assert_int_equal(q.count, 0);
+        assert_int_equal(hq_receipt_queue_add(&q, "acme", "s1", "e", 1), 0);
+        hq_receipt_queue_free(&q); /* frees what waits */
+        hq_receipt_queue_free(&q);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_queue_bounds),       cmocka_unit_test(test_queue_bytes_and_fifo),
             cmocka_unit_test(test_batch_due),          cmocka_unit_test(test_receipts),
-            cmocka_unit_test(test_receipt_emit_error),
+            cmocka_unit_test(test_receipt_emit_error), cmocka_unit_test(test_receipt_queue),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

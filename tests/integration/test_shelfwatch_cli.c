@@ -1,6 +1,7 @@
 /* The shelfwatch client against a real broker and daemon fed by the simulator: output, exit codes.
  */
 #include <fcntl.h>
+#include <locale.h>
 #include <math.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include <cjson/cJSON.h>
 #include <cmocka.h>
@@ -106,8 +108,9 @@ static int setup(void **state)
         h_config(conf, sizeof(conf), fx->broker.port, fx->dir, NULL);
         h_daemon_start(&fx->daemon, fx->dir, conf, fx->broker.port);
         /* Ends yesterday; every simulated day is detected, so there are anomalies to list. */
-        assert_int_equal(h_storesim(fx->broker.port, fx->dir, "sim.log", "--profile", "basic", "--days", "25", "--warmup",
-                                    "10", "--skus", "100", "--seed", "7", "--quiet", NULL),
+        assert_int_equal(h_storesim(fx->broker.port, fx->dir, "sim.log", "--profile", "basic",
+                                    "--days", "25", "--warmup", "10", "--skus", "100", "--seed",
+                                    "7", "--quiet", NULL),
                          0);
         return 0;
 }
@@ -188,20 +191,55 @@ static void test_anomalies_by_severity(void **state)
         assert_true(strncmp(r.out, "ID ", 3) == 0);
         expect_in(r.out, "SEVERITY");
         expect_in(r.out, "DESCRIPTION");
-        cJSON_ArrayForEach(a, list) expect_in(r.out, h_json_string(a, "id"));
+        /* Each row has its date: the store-local day of the anomaly's latest detection. */
+        expect_in(r.out, " DATE ");
+        cJSON_ArrayForEach(a, list)
+        {
+                char *row = strstr(r.out, h_json_string(a, "id"));
+                assert_non_null(row);
+                char *end = strchr(row, '\n');
+                const char *day = h_json_string(a, "as_of");
+                char *at = strstr(row, day);
+                if (!at || at > end)
+                        fail_msg("row of %s lacks its date %s:\n%s", h_json_string(a, "id"), day,
+                                 r.out);
+        }
+        char count_line[64];
+        snprintf(count_line, sizeof(count_line), "\n%d %s\n", cJSON_GetArraySize(list),
+                 cJSON_GetArraySize(list) == 1 ? "anomaly" : "anomalies");
+        expect_in(r.out, count_line);
         run_free(&r);
         cJSON_Delete(j);
 
-        /* Descriptions are cut to the terminal width (COLUMNS when stdout is not a terminal). */
-        setenv("COLUMNS", "110", 1);
+        /* Descriptions are cut to the terminal width (COLUMNS when stdout is not a terminal);
+         * without either they are whole. */
+        r = cli_run("--config", fx->daemon.conf, "anomalies", "--json", NULL);
+        j = json_ok(&r);
+        run_free(&r);
+        const char *longest = "";
+        cJSON_ArrayForEach(a, cJSON_GetObjectItem(j, "anomalies"))
+        {
+                const char *d = h_json_string(a, "description");
+                longest = strlen(d) > strlen(longest) ? d : longest;
+        }
+        assert_true(strlen(longest) > 60);
+        setenv("COLUMNS", "140", 1);
         r = cli_run("--config", fx->daemon.conf, "anomalies", NULL);
         unsetenv("COLUMNS");
         assert_int_equal(r.status, 0);
         for (char *line = r.out, *nl; (nl = strchr(line, '\n')); line = nl + 1)
-                if (nl - line > 110)
-                        fail_msg("line longer than 110 columns: %.*s", (int)(nl - line), line);
-        expect_in(r.out, "...");
+                if (nl - line > 140)
+                        fail_msg("line longer than 140 columns: %.*s", (int)(nl - line), line);
+        char prefix[16];
+        snprintf(prefix, sizeof(prefix), "%s", longest);
+        expect_in(r.out, prefix);
+        if (strstr(r.out, longest))
+                fail_msg("'%s' not cut to 140 columns:\n%s", longest, r.out);
         run_free(&r);
+        r = cli_run("--config", fx->daemon.conf, "anomalies", NULL);
+        expect_in(r.out, longest);
+        run_free(&r);
+        cJSON_Delete(j);
 }
 
 static void test_ghost_stock(void **state)
@@ -425,6 +463,218 @@ static void test_outcome_then_effectiveness_stats_roi(void **state)
         free(fp);
 }
 
+/* "KEY<padding> VALUE" as the CLI prints a key/value line (tools/shelfwatch/table.c). */
+static const char *kv(const char *key, const char *value)
+{
+        static char buf[4][256];
+        static int next;
+        char *b = buf[next++ % 4];
+        snprintf(b, sizeof(buf[0]), "%-26s %s", key, value);
+        return b;
+}
+
+/* The number at a dotted path of a JSON text (a run's --json output). */
+static double json_number_of(const char *text, const char *path)
+{
+        cJSON *j = cJSON_Parse(text);
+        if (!j)
+                fail_msg("not JSON: %s", text);
+        double v = h_json_number(j, path);
+        cJSON_Delete(j);
+        return v;
+}
+
+/* count: a count of the top ghost-stock SKU finds the shelf empty: the anomaly is resolved as a
+ * true positive, and the value the CLI shows is the one the daemon's P/outcome carries. */
+static void test_count_judges_ghost_stock(void **state)
+{
+        (void)state;
+        struct h_collector *outcomes = h_collector_start(fx->broker.port, PREFIX "/outcome");
+        struct run r =
+            cli_run("--config", fx->daemon.conf, "ghost-stock", "--limit", "1", "--json", NULL);
+        cJSON *j = json_ok(&r),
+              *top = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "recommendations"), 0);
+        run_free(&r);
+        assert_non_null(top);
+        char *sku = strdup(h_json_string(top, "sku")), *id = strdup(h_json_string(top, "id"));
+        cJSON_Delete(j);
+
+        r = cli_run("--config", fx->daemon.conf, "count", sku, "0", "--anomaly", id, "--user",
+                    "tester", NULL);
+        if (r.status != 0)
+                fail_msg("count: exit %d, stderr: %s", r.status, r.err);
+        expect_in(r.out, " accepted");
+        expect_in(r.out, kv("Counted", "0 units\n"));
+        expect_in(r.out, id);
+        expect_in(r.out, "true_positive (the anomaly is resolved)");
+        expect_in(r.out, "Value recovered");
+
+        /* The daemon's own figure, from the outcome it sends to HQ. */
+        assert_true(h_collector_wait(outcomes, 1, 10000) >= 1);
+        char *payload = h_collector_get(outcomes, h_collector_count(outcomes) - 1);
+        cJSON *o = cJSON_Parse(payload);
+        assert_string_equal(h_json_string(o, "anomaly"), id);
+        assert_string_equal(h_json_string(o, "source"), "scanner");
+        assert_string_equal(h_json_string(o, "device"), "shelfwatch");
+        assert_string_equal(h_json_string(o, "user"), "tester");
+        char value[64];
+        snprintf(value, sizeof(value), "%.2f (", h_json_number(o, "value_recovered"));
+        expect_in(r.out, kv("Value recovered", value));
+        assert_true(h_json_number(o, "value_recovered") > 0);
+        cJSON_Delete(o);
+        free(payload);
+        run_free(&r);
+        h_collector_stop(outcomes);
+
+        r = cli_run("--config", fx->daemon.conf, "anomalies", "--sku", sku, "--json", NULL);
+        j = json_ok(&r);
+        cJSON *a;
+        bool seen = false;
+        cJSON_ArrayForEach(
+            a, cJSON_GetObjectItem(j, "anomalies")) if (strcmp(h_json_string(a, "id"), id) == 0)
+        {
+                assert_string_equal(h_json_string(a, "status"), "resolved");
+                seen = true;
+        }
+        assert_true(seen);
+        cJSON_Delete(j);
+        run_free(&r);
+
+        /* Units agree in number: a book of 5 counted 4 is "-1 unit". JSON is the ack as sent.
+         * The daemon keeps times in seconds: a count in the second of the last one is not newer
+         * than the book it set, and changes nothing. */
+        h_sleep_ms(1100);
+        r = cli_run("--config", fx->daemon.conf, "count", sku, "5", "--json", NULL);
+        assert_int_equal(r.status, 0);
+        assert_true(json_number_of(r.out, "counted") == 5);
+        expect_in(r.out, "\"status\":\t\"accepted\"");
+        run_free(&r);
+        r = cli_run("--config", fx->daemon.conf, "count", sku, "4", NULL);
+        assert_int_equal(r.status, 0);
+        expect_in(r.out, "changed nothing");
+        run_free(&r);
+        h_sleep_ms(1100);
+        r = cli_run("--config", fx->daemon.conf, "count", sku, "4", NULL);
+        assert_int_equal(r.status, 0);
+        expect_in(r.out, kv("Book before", "5 units\n"));
+        expect_in(r.out, kv("Adjustment", "-1 unit\n"));
+        expect_in(r.out, kv("Outcome", "none"));
+        run_free(&r);
+        free(sku);
+        free(id);
+}
+
+/* count: what the daemon refuses exits 1 with its reason; a bad count is a usage error. */
+static void test_count_refused(void **state)
+{
+        (void)state;
+        struct run r = cli_run("--config", fx->daemon.conf, "count", "NO-SUCH-SKU", "3", NULL);
+        assert_int_equal(r.status, 1);
+        expect_in(r.err, "refused the count: unknown_sku");
+        assert_string_equal(r.out, "");
+        run_free(&r);
+
+        r = cli_run("--config", fx->daemon.conf, "count", "SKU0001", "3.5", NULL);
+        assert_int_equal(r.status, 2);
+        expect_in(r.err, "the count must be a whole number from 0 to 1000000");
+        run_free(&r);
+
+        /* devices.scanners set (a reload applies it): the CLI's scanner name must be listed. */
+        char conf[1024];
+        h_config(conf, sizeof(conf), fx->broker.port, fx->dir,
+                 "devices = { scanners = [ \"hh-1\" ]; };\n");
+        h_write_file(fx->daemon.conf, conf);
+        assert_int_equal(kill(fx->daemon.pid, SIGHUP), 0);
+        h_sleep_ms(500);
+        r = cli_run("--config", fx->daemon.conf, "count", "SKU0002", "3", NULL);
+        assert_int_equal(r.status, 1);
+        expect_in(r.err, "unknown_device");
+        expect_in(r.err, "add 'shelfwatch' there, or give --device a listed name");
+        run_free(&r);
+        r = cli_run("--config", fx->daemon.conf, "count", "SKU0002", "3", "--device", "hh-1", NULL);
+        if (r.status != 0)
+                fail_msg("count --device hh-1: exit %d, stderr: %s", r.status, r.err);
+        expect_in(r.out, kv("Counted", "3 units\n"));
+        run_free(&r);
+        h_config(conf, sizeof(conf), fx->broker.port, fx->dir, NULL);
+        h_write_file(fx->daemon.conf, conf);
+        assert_int_equal(kill(fx->daemon.pid, SIGHUP), 0);
+        h_sleep_ms(500);
+}
+
+/* forecast: every SKU of 25 days has a local forecast; the table and the JSON agree. */
+static void test_forecast(void **state)
+{
+        (void)state;
+        struct run r =
+            cli_run("--config", fx->daemon.conf, "forecast", "--limit", "100000", "--json", NULL);
+        cJSON *j = json_ok(&r), *row;
+        run_free(&r);
+        assert_true(h_json_number(j, "skus") == 100);
+        assert_true(h_json_number(j, "with_forecast") == 100);
+        cJSON_ArrayForEach(row, cJSON_GetObjectItem(j, "rows"))
+        {
+                assert_string_equal(h_json_string(row, "source"), "local");
+                assert_true(h_json_number(row, "expected") >= 0);
+                assert_true(h_json_number(row, "history_days") >= 14);
+        }
+        cJSON_Delete(j);
+        r = cli_run("--config", fx->daemon.conf, "forecast", "--sku", "SKU0001", NULL);
+        assert_int_equal(r.status, 0);
+        expect_in(r.out, "SKU0001");
+        expect_in(r.out, " local ");
+        expect_in(r.out, "1 of 1 SKU have a forecast.");
+        run_free(&r);
+}
+
+/* Display width of UTF-8 text (wide characters count 2). */
+static int display_width(const char *s, size_t bytes)
+{
+        wchar_t w[256];
+        char buf[1024];
+        snprintf(buf, sizeof(buf), "%.*s", (int)bytes, s);
+        size_t n = mbstowcs(w, buf, 256);
+        assert_true(n != (size_t)-1);
+        return wcswidth(w, n);
+}
+
+/* Wide characters: a category in CJK keeps the columns after it aligned, in any locale. */
+static void test_wide_characters_align(void **state)
+{
+        (void)state;
+        char msg[256];
+        cJSON *h = h_health(fx->broker.port, PREFIX);
+        double before = h_json_number(h, "messages.accepted.inventory");
+        cJSON_Delete(h);
+        snprintf(msg, sizeof(msg),
+                 "{\"ts\":%lld,\"items\":[{\"sku\":\"SKU0003\",\"category\":\"日本の文具\"}]}",
+                 (long long)time(NULL));
+        h_publish(fx->broker.port, PREFIX "/inventory", msg);
+        h_wait_health_number(fx->broker.port, PREFIX, "messages.accepted.inventory", before + 1,
+                             50);
+        setlocale(LC_CTYPE, "C.UTF-8");
+        for (int pass = 0; pass < 2; pass++) {
+                /* The CLI uses C.UTF-8 when the locale's character set is not UTF-8. */
+                setenv("LC_ALL", pass ? "C" : "C.UTF-8", 1);
+                struct run r =
+                    cli_run("--config", fx->daemon.conf, "forecast", "--sku", "SKU0003", NULL);
+                unsetenv("LC_ALL");
+                assert_int_equal(r.status, 0);
+                expect_in(r.out, "日本の文具");
+                char *head = strstr(r.out, "SKU "), *row = strstr(r.out, "SKU0003 ");
+                assert_non_null(head);
+                assert_non_null(row);
+                int want = display_width(head, (size_t)(strstr(head, "HISTORY") - head) + 7);
+                char *hist = strstr(row, " days");
+                assert_non_null(hist);
+                int got = display_width(row, (size_t)(hist - row) + 5);
+                if (got != want)
+                        fail_msg("HISTORY ends at column %d in the header, %d in the row:\n%s",
+                                 want, got, r.out);
+                run_free(&r);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -437,6 +687,10 @@ int main(void)
             cmocka_unit_test(test_daemon_error_exits_1),
             cmocka_unit_test(test_unreachable_exits_3),
             cmocka_unit_test(test_outcome_then_effectiveness_stats_roi),
+            cmocka_unit_test(test_count_judges_ghost_stock),
+            cmocka_unit_test(test_count_refused),
+            cmocka_unit_test(test_forecast),
+            cmocka_unit_test(test_wide_characters_align),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

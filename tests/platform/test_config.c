@@ -16,6 +16,7 @@
 
 #include "core/civil_time.h"
 #include "platform/config.h"
+#include "platform/config_schema.h"
 
 static char tmpdir[64];
 
@@ -679,118 +680,6 @@ static void test_devices_and_trust(void **state)
         assert_load_error("tuning = { weight_scanner = 1.5; };\n", 1, "tuning.weight_scanner", "");
 }
 
-/* Every setting name, for the example and documentation checks. */
-static const char *const all_settings[] = {
-    "store.root",
-    "store.tenant",
-    "store.id",
-    "store.timezone",
-    "store.holidays",
-    "store.opening_hours.mon",
-    "store.opening_hours.tue",
-    "store.opening_hours.wed",
-    "store.opening_hours.thu",
-    "store.opening_hours.fri",
-    "store.opening_hours.sat",
-    "store.opening_hours.sun",
-    "broker.host",
-    "broker.port",
-    "broker.client_id",
-    "broker.keepalive",
-    "broker.username",
-    "broker.password",
-    "broker.reconnect_min_ms",
-    "broker.reconnect_max_ms",
-    "broker.max_reads_per_pass",
-    "storage.path",
-    "storage.commit_interval_ms",
-    "storage.cache_kib",
-    "storage.max_db_kib",
-    "storage.max_inbox_kib",
-    "limits.max_skus",
-    "limits.history_days",
-    "limits.max_payload_bytes",
-    "limits.max_items_per_message",
-    "limits.dedup_ids",
-    "limits.max_categories",
-    "limits.max_shelf_skus",
-    "limits.max_fast_skus",
-    "limits.max_open_anomalies",
-    "limits.max_future_seconds",
-    "limits.outbox_inflight",
-    "limits.outbox_max_rows",
-    "limits.device_rate_per_second",
-    "limits.device_burst",
-    "limits.max_devices",
-    "limits.command_rate_per_second",
-    "limits.command_burst",
-    "detectors.schedule",
-    "detectors.ghost.enabled",
-    "detectors.ghost.mode",
-    "detectors.ghost.alpha",
-    "detectors.ghost.prior_rate",
-    "detectors.ghost.low_ratio",
-    "detectors.ghost.max_run_days",
-    "detectors.ghost.overdispersion_threshold",
-    "detectors.ghost.warning_probability",
-    "detectors.ghost.critical_probability",
-    "detectors.ghost.seed_lookback_days",
-    "detectors.ghost.seed_min_low_days",
-    "detectors.ghost.onset_rate",
-    "detectors.ghost.min_probability",
-    "detectors.ghost.false_alerts_per_day",
-    "detectors.ghost.max_new_per_day",
-    "detectors.shelf_out.min_readings",
-    "detectors.shelf_out.max_gap_minutes",
-    "detectors.shelf_out.false_zero_rate",
-    "detectors.context.shortfall_ratio",
-    "detectors.context.min_store_skus",
-    "detectors.context.min_category_skus",
-    "detectors.context.pos_silence_minutes",
-    "detectors.forecast.min_history_days",
-    "detectors.forecast.half_life_days",
-    "detectors.forecast.weekday_pseudo_days",
-    "detectors.shelf_out.enabled",
-    "detectors.shelf_out.zero_minutes",
-    "detectors.discrepancy.enabled",
-    "detectors.discrepancy.shelf_above_hours",
-    "detectors.ml.enabled",
-    "detectors.ml.trees",
-    "detectors.ml.samples",
-    "detectors.ml.contamination",
-    "detectors.ml.train_interval_hours",
-    "detectors.ml.reservoir",
-    "detectors.ml.warning_sigma",
-    "detectors.ml.critical_sigma",
-    "detectors.ml.seed",
-    "detectors.ml.features",
-    "detectors.ml.max_new_per_day",
-    "detectors.ml.price_ratio",
-    "detectors.ml.spike_ratio",
-    "detectors.ml.spike_min_units",
-    "detectors.ml.overstock_weeks",
-    "detectors.ml.overstock_min_units",
-    "detectors.ml.critical_strength",
-    "outcomes.material_units",
-    "outcomes.material_ratio",
-    "outcomes.prevented_days",
-    "outcomes.dismiss_days",
-    "tuning.enabled",
-    "tuning.target_precision",
-    "tuning.step",
-    "tuning.min_scale",
-    "tuning.max_scale",
-    "tuning.min_outcomes",
-    "tuning.max_daily_factor",
-    "tuning.weight_scanner_user",
-    "tuning.weight_scanner",
-    "tuning.weight_command",
-    "devices.scanners",
-    "summary.interval_seconds",
-    "log.level",
-    "log.max_findings_per_run",
-};
-
 /* The source tree, from this file's path: strip "tests/platform/test_config.c". */
 static void source_path(const char *rel, char *buf, size_t size)
 {
@@ -816,34 +705,18 @@ static void test_shipped_example(void **state)
         sw_config_defaults(&defaults);
         assert_memory_equal(&c, &defaults, sizeof(c));
 
-        /* And it shows every setting (hq and tls are commented out: optional groups). */
+        /* And it shows every setting of the schema (the optional groups hq and tls are
+         * commented out). */
         config_init(&cfg);
         assert_true(config_read_file(&cfg, path));
-        for (size_t i = 0; i < sizeof(all_settings) / sizeof(all_settings[0]); i++)
-                if (!config_lookup(&cfg, all_settings[i]))
-                        fail_msg("%s does not show %s", path, all_settings[i]);
-        config_destroy(&cfg);
-}
-
-static void test_documentation_lists_every_setting(void **state)
-{
-        char path[1024], *text = NULL;
-        size_t cap = 0;
-        FILE *f;
-
-        (void)state;
-        source_path("docs/configuration.md", path, sizeof(path));
-        f = fopen(path, "re");
-        assert_non_null(f);
-        assert_true(getdelim(&text, &cap, '\0', f) > 0);
-        fclose(f);
-        for (size_t i = 0; i < sizeof(all_settings) / sizeof(all_settings[0]); i++) {
-                char cell[128];
-                snprintf(cell, sizeof(cell), "`%s`", all_settings[i]);
-                if (!strstr(text, cell))
-                        fail_msg("%s does not document %s", path, all_settings[i]);
+        for (const struct sw_config_setting *s = sw_config_schema; s->name; s++) {
+                if (s->kind == SW_CONFIG_GROUP || strncmp(s->name, "hq.", 3) == 0 ||
+                    strstr(s->name, ".tls."))
+                        continue;
+                if (!config_lookup(&cfg, s->name))
+                        fail_msg("%s does not show %s", path, s->name);
         }
-        free(text);
+        config_destroy(&cfg);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -888,7 +761,6 @@ int main(void)
             cmocka_unit_test(test_client_id),
             cmocka_unit_test(test_tls),
             cmocka_unit_test(test_shipped_example),
-            cmocka_unit_test(test_documentation_lists_every_setting),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -34,6 +34,7 @@ fi
 run tools/bench/ingest-aarch64.sh "$build" "${smoke[@]}"
 if [ -x "$build/shelfwatch-hq" ]; then
         run tools/bench/hq_ingest.sh "$build" "${smoke[@]}"
+        run tools/bench/hq_api_latency.sh "$build" "${smoke[@]}"
 fi
 if ((${#failed[@]})); then
         echo "run-all: FAILED: ${failed[*]}"

@@ -89,6 +89,48 @@ static const struct cli_command cli_commands[] = {
         .lists_types = true,
         .print = cli_print_detect,
     },
+    {
+        .name = "forecast",
+        .options = CLI_BIT(CLI_OPT_SKU) | CLI_BIT(CLI_OPT_AS_OF) | CLI_BIT(CLI_OPT_LIMIT),
+        .synopsis = "[--sku SKU] [--as-of YYYY-MM-DD] [--limit N]",
+        .summary = "each SKU's expected sales on a day, and where the expectation comes from",
+        .details = "  --sku SKU       only this SKU\n"
+                   "  --as-of DATE    the store-local day to forecast (default today)\n"
+                   "  --limit N       at most N rows (1..100000, default 100)\n",
+        .print = cli_print_forecast,
+    },
+    {
+        .name = "count",
+        .options = CLI_BIT(CLI_OPT_ANOMALY) | CLI_BIT(CLI_OPT_USER) | CLI_BIT(CLI_OPT_DEVICE),
+        .n_args = 2,
+        .synopsis = "SKU COUNTED [--anomaly ID] [--user U] [--device NAME]",
+        .summary = "record a cycle count as a handheld scanner does, and show its outcome",
+        .details = "  SKU             the SKU counted\n"
+                   "  COUNTED         the units found (0..1000000)\n"
+                   "  --anomaly ID    the anomaly the count answers (default: the SKU's open\n"
+                   "                  ghost stock and inventory discrepancy)\n"
+                   "  --user U        who counted\n"
+                   "  --device NAME   the scanner's name in P/scanner/NAME/count (default: the\n"
+                   "                  broker user name's part after scanner/, else shelfwatch)\n",
+        .run = cli_run_count,
+    },
+    {
+        .name = "import",
+        .options = CLI_BIT(CLI_OPT_ITEMS) | CLI_BIT(CLI_OPT_SALES) | CLI_BIT(CLI_OPT_RECEIPTS) |
+                   CLI_BIT(CLI_OPT_STATE) | CLI_BIT(CLI_OPT_DEVICE),
+        .synopsis = "[--items FILE] [--sales FILE] [--receipts FILE] [--state FILE] "
+                    "[--device NAME]",
+        .summary = "import the store's recent history from CSV files (docs/cli.md)",
+        .details =
+            "  --items FILE    SKUs with their book on-hand, list price and category\n"
+            "  --sales FILE    units sold per SKU and day\n"
+            "  --receipts FILE lines of receipts (receipt, time, SKU, quantity)\n"
+            "  --state FILE    where the import keeps its progress, to resume an\n"
+            "                  interrupted run (default: the first file plus .import-state)\n"
+            "  --device NAME   the register the sales come from, P/pos/NAME (default\n"
+            "                  import)\n",
+        .run = cli_run_import,
+    },
 };
 
 #define CLI_N_COMMANDS (sizeof(cli_commands) / sizeof(cli_commands[0]))
@@ -106,8 +148,9 @@ const struct cli_command *cli_find_command(const char *name)
 void cli_print_global_help(void)
 {
         printf("Usage: shelfwatch [OPTIONS] COMMAND [ARGS]\n\n"
-               "Ask a running shelfwatchd for anomalies, recommendations and statistics, over\n"
-               "its MQTT broker (MQTT v5 request/response).\n\nCommands:\n");
+               "Ask a running shelfwatchd for anomalies, recommendations and statistics, record\n"
+               "cycle counts and import the store's history, over its MQTT broker (MQTT v5).\n\n"
+               "Commands:\n");
         for (size_t i = 0; i < CLI_N_COMMANDS; i++)
                 printf("  %-14s %s\n", cli_commands[i].name, cli_commands[i].summary);
         printf("\nOptions (anywhere on the line):\n"

@@ -78,6 +78,11 @@ static int cli_main(const struct cli_options *o)
                 free(cfg);
                 return CLI_EXIT_USAGE;
         }
+        if (c->run) {
+                int status = c->run(o, &target, cfg);
+                free(cfg);
+                return status;
+        }
         cJSON *q = cli_build_request(o, c);
         payload = cli_check_alloc(cJSON_PrintUnformatted(q));
         cJSON_Delete(q);
@@ -95,6 +100,7 @@ int main(int argc, char *argv[])
 {
         struct cli_options o;
 
+        cli_setup_locale();
         if (cli_parse_args(argc, argv, &o) < 0)
                 return CLI_EXIT_USAGE;
         if (o.version) {

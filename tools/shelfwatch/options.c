@@ -41,6 +41,12 @@ static const struct option cli_long_options[] = {
     {"action", required_argument, NULL, CLI_OPT_ACTION},
     {"note", required_argument, NULL, CLI_OPT_NOTE},
     {"user", required_argument, NULL, CLI_OPT_USER},
+    {"sales", required_argument, NULL, CLI_OPT_SALES},
+    {"receipts", required_argument, NULL, CLI_OPT_RECEIPTS},
+    {"items", required_argument, NULL, CLI_OPT_ITEMS},
+    {"state", required_argument, NULL, CLI_OPT_STATE},
+    {"device", required_argument, NULL, CLI_OPT_DEVICE},
+    {"anomaly", required_argument, NULL, CLI_OPT_ANOMALY},
     {NULL, 0, NULL, 0},
 };
 
@@ -57,7 +63,7 @@ int cli_parse_long(const char *s, long lo, long hi, long *ret_value)
 }
 
 /* 1..max bytes of printable ASCII (the wire rule for SKUs and ids). */
-static bool cli_printable(const char *s, size_t max)
+bool cli_printable(const char *s, size_t max)
 {
         size_t n = strlen(s);
         if (n == 0 || n > max)
@@ -66,6 +72,12 @@ static bool cli_printable(const char *s, size_t max)
                 if (*s < 0x20 || *s > 0x7e)
                         return false;
         return true;
+}
+
+/* A device name as the last level of a topic, as devices.scanners takes it. */
+bool cli_device_name_ok(const char *s)
+{
+        return cli_printable(s, 64) && !strpbrk(s, " /+#");
 }
 
 static const char *cli_option_name(int val)
@@ -102,6 +114,12 @@ static const struct {
     {CLI_OPT_ACTION, offsetof(struct cli_options, action)},
     {CLI_OPT_NOTE, offsetof(struct cli_options, note)},
     {CLI_OPT_USER, offsetof(struct cli_options, user)},
+    {CLI_OPT_SALES, offsetof(struct cli_options, sales)},
+    {CLI_OPT_RECEIPTS, offsetof(struct cli_options, receipts)},
+    {CLI_OPT_ITEMS, offsetof(struct cli_options, items)},
+    {CLI_OPT_STATE, offsetof(struct cli_options, state)},
+    {CLI_OPT_DEVICE, offsetof(struct cli_options, device)},
+    {CLI_OPT_ANOMALY, offsetof(struct cli_options, anomaly)},
 };
 
 static const char **cli_string_field(struct cli_options *o, int opt)
@@ -171,6 +189,19 @@ static const char *cli_option_problem(int opt, const char *v)
                 return strlen(v) > SW_CMD_MAX_NOTE_LEN
                            ? "must be at most " CLI_XSTR(SW_CMD_MAX_NOTE_LEN) " bytes"
                            : NULL;
+        case CLI_OPT_ANOMALY:
+                return cli_printable(v, SW_ID_MAX_LEN)
+                           ? NULL
+                           : "must be 1 to " CLI_XSTR(SW_ID_MAX_LEN) " printable ASCII characters";
+        case CLI_OPT_DEVICE:
+                return cli_device_name_ok(v) ? NULL
+                                             : "must be 1 to 64 printable ASCII characters "
+                                               "without spaces, '/', '+' or '#'";
+        case CLI_OPT_SALES:
+        case CLI_OPT_RECEIPTS:
+        case CLI_OPT_ITEMS:
+        case CLI_OPT_STATE:
+                return v[0] ? NULL : "must name a file";
         case CLI_OPT_ACTION:
         case CLI_OPT_USER:
                 return v[0] == '\0' || strlen(v) > SW_CMD_MAX_STRING_LEN

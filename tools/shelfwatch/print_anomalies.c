@@ -1,4 +1,4 @@
-/* cli_print_anomalies.c: output of shelfwatch anomalies, ghost-stock and outcome. */
+/* print_anomalies.c: output of shelfwatch anomalies, ghost-stock and outcome. */
 #include <stdio.h>
 
 #include <cjson/cJSON.h>
@@ -8,27 +8,34 @@
 void cli_print_anomalies(const cJSON *reply)
 {
         static const struct cli_column cols[] = {
-            {"ID", false},  {"TYPE", false}, {"SEVERITY", false},   {"STATUS", false},
-            {"SKU", false}, {"VALUE", true}, {"DESCRIPTION", false}};
+            {"ID", false},     {"DATE", false}, {"TYPE", false}, {"SEVERITY", false},
+            {"STATUS", false}, {"SKU", false},  {"VALUE", true}, {"DESCRIPTION", false}};
         const cJSON *list = cli_get(reply, "anomalies"), *a;
         struct cli_table t;
         char value[CLI_CELL_SIZE];
         cli_table_init(&t, cols, sizeof(cols) / sizeof(cols[0]));
         cJSON_ArrayForEach(a, list)
         {
-                const char *row[] = {cli_str(a, "id"),         cli_str(a, "type"),
-                                     cli_str(a, "severity"),   cli_str(a, "status"),
-                                     cli_str(a, "sku"),        CLI_MONEY(a, "value", value),
+                /* The store-local day of the latest detection: while an anomaly stays open,
+                 * each day's run moves it on; once closed, it says when it was last seen. */
+                const char *row[] = {cli_str(a, "id"),
+                                     cli_str(a, "as_of"),
+                                     cli_str(a, "type"),
+                                     cli_str(a, "severity"),
+                                     cli_str(a, "status"),
+                                     cli_str(a, "sku"),
+                                     CLI_MONEY(a, "value", value),
                                      cli_str(a, "description")};
                 cli_table_add(&t, row);
         }
         if (t.n_rows == 0) {
+                cli_table_free(&t);
                 printf("No anomalies match.\n");
                 return;
         }
         cli_table_print(&t);
-        printf("%d anomal%s\n", cJSON_GetArraySize(list),
-               cJSON_GetArraySize(list) == 1 ? "y" : "ies");
+        printf("%s\n", cli_quantity(cJSON_GetArraySize(list), "anomaly", "anomalies", value,
+                                    sizeof(value)));
 }
 
 void cli_print_ghost_stock(const cJSON *reply)
@@ -53,6 +60,7 @@ void cli_print_ghost_stock(const cJSON *reply)
                 cli_table_add(&t, row);
         }
         if (t.n_rows == 0) {
+                cli_table_free(&t);
                 printf("No open ghost stock: nothing to count.\n");
                 return;
         }
@@ -73,9 +81,9 @@ void cli_print_outcome(const cJSON *reply)
         cli_kv("Action", "%s", cli_str(o, "action"));
         cli_kv("Source", "%s", cli_str(o, "source"));
         cli_kv("Recorded at", "%s", cli_str(o, "ts"));
-        cli_kv("Response time (hours)", "%s",
-               cli_num(o, "response_hours", "%.1f", 1.0, buf, sizeof(buf)));
-        cli_kv("Adjustment (units)", "%s", CLI_COUNT(o, "adjustment", buf));
+        cli_kv("Response time", "%s", cli_hours(o, "response_hours", buf, sizeof(buf)));
+        cli_kv("Adjustment", "%s",
+               cli_num_quantity(o, "adjustment", "unit", "units", buf, sizeof(buf)));
         cli_kv("Value recovered", "%s", CLI_MONEY(o, "value_recovered", buf));
         cli_kv("Note", "%s", cli_str(o, "note"));
 }

@@ -1,4 +1,4 @@
-/* cli_print_health.c: output of shelfwatch health and detect. */
+/* print_health.c: output of shelfwatch health and detect. */
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -34,8 +34,9 @@ static void cli_print_detectors(const cJSON *detectors, bool with_run)
 void cli_print_detect(const cJSON *reply)
 {
         char open[CLI_CELL_SIZE];
-        printf("Detection as of %s: %s open anomalies.\n\n", cli_str(reply, "as_of"),
-               CLI_COUNT(reply, "open", open));
+        printf(
+            "Detection as of %s: %s.\n\n", cli_str(reply, "as_of"),
+            cli_num_quantity(reply, "open", "open anomaly", "open anomalies", open, sizeof(open)));
         cli_print_detectors(cli_get(reply, "detectors"), false);
 }
 
@@ -105,17 +106,20 @@ void cli_print_health(const cJSON *reply)
         cli_kv("SKUs tracked", "%s of %s", CLI_COUNT(skus, "tracked", a),
                CLI_COUNT(skus, "capacity", c));
         cli_kv("Store errors", "%s", CLI_COUNT(reply, "store_errors", a));
-        cli_kv("Outbox", "%s queued (%s bytes), %s in flight", CLI_COUNT(outbox, "depth", a),
-               CLI_COUNT(outbox, "bytes", c), CLI_COUNT(outbox, "in_flight", d));
+        cli_kv("Outbox", "%s queued (%s), %s in flight", CLI_COUNT(outbox, "depth", a),
+               cli_num_quantity(outbox, "bytes", "byte", "bytes", c, sizeof(c)),
+               CLI_COUNT(outbox, "in_flight", d));
         cli_kv("", "%s delivered, %s refused, %s dropped", CLI_COUNT(outbox, "delivered", a),
                CLI_COUNT(outbox, "refused", c), CLI_COUNT(outbox, "dropped", d));
         cJSON_ArrayForEach(b, cli_get(reply, "brokers"))
         {
                 char key[64];
                 snprintf(key, sizeof(key), "Broker %s", b->string);
-                cli_kv(key, "%s (%s connects, %s disconnects, %s failures)", cli_str(b, "state"),
-                       CLI_COUNT(b, "connects", c), CLI_COUNT(b, "disconnects", d),
-                       CLI_COUNT(b, "connect_failures", e));
+                cli_kv(
+                    key, "%s (%s, %s, %s)", cli_str(b, "state"),
+                    cli_num_quantity(b, "connects", "connect", "connects", c, sizeof(c)),
+                    cli_num_quantity(b, "disconnects", "disconnect", "disconnects", d, sizeof(d)),
+                    cli_num_quantity(b, "connect_failures", "failure", "failures", e, sizeof(e)));
         }
         putchar('\n');
         cli_print_messages(cli_get(reply, "messages"));

@@ -55,6 +55,7 @@ static void cli_print_precision(const char *title, const cJSON *groups)
                 cli_table_add(&t, row);
         }
         if (t.n_rows == 0) {
+                cli_table_free(&t);
                 printf("%s: no outcomes recorded yet\n", title);
                 return;
         }
@@ -70,12 +71,13 @@ void cli_print_effectiveness(const cJSON *reply)
         cli_kv("Alerts", "%s", CLI_COUNT(reply, "alerts", a));
         cli_kv("With an outcome", "%s", CLI_COUNT(reply, "with_outcome", a));
         cli_kv("False-positive rate", "%s", CLI_PERCENT(reply, "false_positive_rate", a));
-        cli_kv("Mean response (hours)", "%s",
-               cli_num(reply, "mean_response_hours", "%.1f", 1.0, a, sizeof(a)));
+        cli_kv("Mean response", "%s", cli_hours(reply, "mean_response_hours", a, sizeof(a)));
         cli_kv("Resolution rate", "%s", CLI_PERCENT(reply, "resolution_rate", a));
-        cli_kv("Precision", "%s (%s true, %s false positives)",
-               CLI_PERCENT(overall, "precision", a), CLI_COUNT(overall, "true_positive", b),
-               CLI_COUNT(overall, "false_positive", c));
+        cli_kv("Precision", "%s (%s, %s)", CLI_PERCENT(overall, "precision", a),
+               cli_num_quantity(overall, "true_positive", "true positive", "true positives", b,
+                                sizeof(b)),
+               cli_num_quantity(overall, "false_positive", "false positive", "false positives", c,
+                                sizeof(c)));
         putchar('\n');
         cli_print_precision("TYPE", cli_get(precision, "by_type"));
         putchar('\n');

@@ -19,7 +19,6 @@
 
 #define CLI_DEFAULT_TIMEOUT_S 10.0
 #define CLI_PREFIX_SIZE       (3 * SW_CONFIG_NAME_SIZE) /* {root}/{tenant}/{store} */
-#define CLI_MAX_COLUMNS       10                        /* columns of an output table */
 #define CLI_CELL_SIZE         128                       /* a formatted number or short text */
 
 /* Options that only some subcommands take: bit i is long option CLI_OPT_TYPE + i. */
@@ -49,6 +48,12 @@ enum cli_opt {
         CLI_OPT_ACTION,
         CLI_OPT_NOTE,
         CLI_OPT_USER,
+        CLI_OPT_SALES,    /* import */
+        CLI_OPT_RECEIPTS, /* import */
+        CLI_OPT_ITEMS,    /* import */
+        CLI_OPT_STATE,    /* import */
+        CLI_OPT_DEVICE,   /* import, count */
+        CLI_OPT_ANOMALY,  /* count */
 };
 
 #define CLI_BIT(opt) (1u << ((opt)-CLI_OPT_TYPE))
@@ -86,7 +91,21 @@ struct cli_options {
         const char *action;                          /* --action */
         const char *note;                            /* --note */
         const char *user;                            /* --user */
+        const char *sales;                           /* --sales FILE (import) */
+        const char *receipts;                        /* --receipts FILE (import) */
+        const char *items;                           /* --items FILE (import) */
+        const char *state;                           /* --state FILE (import) */
+        const char *device;                          /* --device NAME (import, count) */
+        const char *anomaly;                         /* --anomaly ID (count) */
 };
+
+struct cli_command;
+struct cli_target;
+
+/* A subcommand that is more than one request (import, count): runs it all, returns the exit
+ * status. cfg is the daemon's configuration as the CLI read it (limits, time zone). */
+typedef int (*cli_run_fn)(const struct cli_options *o, const struct cli_target *t,
+                          const struct sw_config *cfg);
 
 /* A subcommand: one daemon command, its options and how its reply is shown. */
 struct cli_command {
@@ -100,6 +119,7 @@ struct cli_command {
         bool lists_types;                  /* details is a format whose one %s is the list of
                                               anomaly types */
         void (*print)(const cJSON *reply); /* human-readable output of an ok reply */
+        cli_run_fn run;                    /* instead of one request: the whole subcommand */
 };
 
 /* Where to send the request and how to connect. */
@@ -121,13 +141,13 @@ struct cli_column {
         bool right;        /* right-aligned (numbers) */
 };
 
-/* An aligned text table. */
+struct libscols_table;
+
+/* An aligned text table (libsmartcols lays it out). */
 struct cli_table {
-        const struct cli_column *cols; /* column specs */
-        size_t n_cols;                 /* entries in cols, at most CLI_MAX_COLUMNS */
-        char **cells;                  /* n_rows x n_cols copies, row after row */
-        size_t n_rows;                 /* rows added */
-        size_t cap_rows;               /* rows allocated */
+        struct libscols_table *tb; /* the table and its rows */
+        size_t n_cols;             /* columns */
+        size_t n_rows;             /* rows added */
 };
 
 /* main.c: out of memory ends the program (exit CLI_EXIT_REFUSED); usage errors. */
@@ -138,6 +158,8 @@ void cli_usage_error(const char *command, const char *fmt, ...)
 
 /* options.c: the command line. */
 int cli_parse_long(const char *s, long lo, long hi, long *ret_value);
+bool cli_printable(const char *s, size_t max);
+bool cli_device_name_ok(const char *s);
 int cli_parse_args(int argc, char *argv[], struct cli_options *ret_options);
 int cli_check_command(const struct cli_options *o, const struct cli_command **ret_command);
 
@@ -162,9 +184,20 @@ const char *cli_str(const cJSON *o, const char *name);
 const char *cli_num(const cJSON *o, const char *name, const char *fmt, double scale, char *buf,
                     size_t size);
 void cli_kv(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *cli_quantity(double n, const char *one, const char *many, char *buf, size_t size);
+const char *cli_num_quantity(const cJSON *o, const char *name, const char *one, const char *many,
+                             char *buf, size_t size);
+const char *cli_hours(const cJSON *o, const char *name, char *buf, size_t size);
+
+/* table_scols.c: tables. A left-aligned last column is cut to the terminal's width (or
+ * $COLUMNS when stdout is not a terminal; not cut without either). */
+void cli_setup_locale(void);
 void cli_table_init(struct cli_table *t, const struct cli_column *cols, size_t n_cols);
 void cli_table_add(struct cli_table *t, const char *const cells[]);
+/* Print the table and free it. */
 void cli_table_print(struct cli_table *t);
+/* Free a table that is not printed. */
+void cli_table_free(struct cli_table *t);
 
 #define CLI_COUNT(o, name, buf)   cli_num(o, name, "%.0f", 1.0, buf, sizeof(buf))
 #define CLI_MONEY(o, name, buf)   cli_num(o, name, "%.2f", 1.0, buf, sizeof(buf))
@@ -179,5 +212,12 @@ void cli_print_effectiveness(const cJSON *reply);
 void cli_print_roi(const cJSON *reply);
 void cli_print_health(const cJSON *reply);
 void cli_print_detect(const cJSON *reply);
+void cli_print_forecast(const cJSON *reply);
+
+/* import.c, count.c: the subcommands that are more than one request. */
+int cli_run_import(const struct cli_options *o, const struct cli_target *t,
+                   const struct sw_config *cfg);
+int cli_run_count(const struct cli_options *o, const struct cli_target *t,
+                  const struct sw_config *cfg);
 
 #endif

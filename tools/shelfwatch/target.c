@@ -6,17 +6,19 @@
 #include <unistd.h>
 
 #include "platform/config.h"
+#include "platform/config_sources.h"
 #include "shelfwatch.h"
 
-/* Load the daemon's config: --config must load; the default path is only a convenience. */
+/* Load the daemon's config as the daemon does (the file, its conf.d drop-ins, SHELFWATCH_*
+ * variables; credentials only where $CREDENTIALS_DIRECTORY is set): --config must load; the
+ * default path is only a convenience. */
 int cli_load_config(const struct cli_options *o, struct sw_config *cfg)
 {
         char err[512];
         const char *path = o->config_path ? o->config_path : SW_CONFIG_DEFAULT_PATH;
         sw_config_defaults(cfg);
-        if (!o->config_path && access(path, F_OK) != 0)
-                return 0;
-        int r = sw_config_load(path, cfg, err, sizeof(err));
+        int r = sw_config_load_all(path, o->config_path ? 0 : SW_CONFIG_PATH_OPTIONAL, cfg, NULL,
+                                   err, sizeof(err));
         if (r >= 0)
                 return 0;
         if (o->config_path) {

@@ -39,37 +39,50 @@ static void hq_track(pid_t pid, bool live)
                 }
 }
 
-void hq_start(struct hq_proc *h, const char *dir, int broker_port, const struct pg_server *pg,
-              const struct hq_opts *o)
+void hq_write_conf(struct hq_proc *h, const char *dir, int broker_port, const struct pg_server *pg,
+                   const struct hq_opts *o)
 {
         const char *id = o && o->client_id ? o->client_id : "hq-test";
-        char text[2048];
+        char text[4096], tls[1200] = "";
+        if (o && o->tls)
+                snprintf(tls, sizeof(tls), "\n          tls: { %s };", o->tls);
         snprintf(h->conf, sizeof(h->conf), "%s/%s.conf", dir, id);
         snprintf(h->log, sizeof(h->log), "%s/%s.log", dir, id);
         snprintf(
             text, sizeof(text),
             "broker: { host = \"127.0.0.1\"; port = %d; client_id = \"%s\"; keepalive = 10;\n"
-            "          reconnect_min_ms = 100; reconnect_max_ms = 1000; };\n"
+            "          reconnect_min_ms = 100; reconnect_max_ms = 1000;%s };\n"
             "database: { conninfo = \"%s\"; reconnect_min_ms = 100; reconnect_max_ms = 1000; };\n"
             "batch: { max_messages = %d; max_latency_ms = %d; };\n"
             "limits: { queue_messages = %d; max_payload_bytes = %d; };\n"
             "fleet: { offline_after_s = 600; summary_stale_after_s = 900; };\n"
             "log: { level = \"info\"; stats_interval_s = 0; };\n",
-            broker_port, id, pg->conninfo, o && o->batch ? o->batch : 100,
+            broker_port, id, tls, pg->conninfo, o && o->batch ? o->batch : 100,
             o && o->latency_ms ? o->latency_ms : 50,
             o && o->queue_messages ? o->queue_messages : 20000,
             o && o->max_payload ? o->max_payload : 65536);
         h_write_file(h->conf, text);
         h->starts = 0;
+}
+
+void hq_start(struct hq_proc *h, const char *dir, int broker_port, const struct pg_server *pg,
+              const struct hq_opts *o)
+{
+        hq_write_conf(h, dir, broker_port, pg, o);
         hq_restart(h);
 }
 
-void hq_restart(struct hq_proc *h)
+void hq_spawn(struct hq_proc *h)
 {
         char *argv[] = {HQ_BIN, "-c", h->conf, "run", NULL};
         h->pid = h_spawn(h->log, argv);
         hq_track(h->pid, true);
         h->starts++;
+}
+
+void hq_restart(struct hq_proc *h)
+{
+        hq_spawn(h);
         for (int i = 0; i < 400; i++) {
                 char *log = h_read_file(h->log);
                 int n = h_count(log, "Connected to the broker");

@@ -19,6 +19,7 @@ struct hq_opts {
         int latency_ms;        /* batch.max_latency_ms: 50 */
         int queue_messages;    /* limits.queue_messages: 20000 */
         int max_payload;       /* limits.max_payload_bytes: 65536 */
+        const char *tls;       /* the settings of broker.tls ("ca_file = ...; ..."): NULL none */
 };
 
 struct hq_proc {
@@ -28,10 +29,14 @@ struct hq_proc {
         int starts;     /* times started (the log holds each start's lines) */
 };
 
-/* Write dir/<client_id>.conf for broker_port and pg, start, and wait until the instance is
- * connected to the broker. */
+/* Write dir/<client_id>.conf for broker_port and pg (h->conf, h->log), without starting. */
+void hq_write_conf(struct hq_proc *h, const char *dir, int broker_port, const struct pg_server *pg,
+                   const struct hq_opts *o);
+/* hq_write_conf, start, and wait until the instance is connected to the broker. */
 void hq_start(struct hq_proc *h, const char *dir, int broker_port, const struct pg_server *pg,
               const struct hq_opts *o);
+/* Start with the config written, without waiting for the broker; hq_stop stops it. */
+void hq_spawn(struct hq_proc *h);
 /* Start again with the same config. */
 void hq_restart(struct hq_proc *h);
 /* SIGKILL, or SIGTERM and assert a clean exit. */

@@ -1,6 +1,9 @@
-/* shelfwatch-hq under faults: PostgreSQL killed mid-stream (no receipt for what was not
- * committed), shelfwatch-hq killed -9 during a stream (nothing lost, nothing twice), and two
- * instances on one shared subscription (every message stored once). */
+/* shelfwatch-hq under faults: PostgreSQL down (no receipt for what was not committed) and killed
+ * while batches are in flight, shelfwatch-hq killed -9 during a stream with small and with
+ * default batches (nothing lost, nothing twice, no receipt before its commit), stopped with
+ * SIGTERM mid-stream (what it read is committed and receipted: no resend needed), and two
+ * instances on one shared subscription (every message stored once; a store's status does not
+ * go backwards). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,13 +65,17 @@ static void add_stream(struct gw_sim *g, const char *store, const char *prefix, 
         }
 }
 
-/* The ids of rows receipted so far must all be in the database at >= their rev. */
-static void receipts_are_committed(const struct gw_sim *g, PGconn *c)
+/* The ids of rows receipted so far must all be in the database at >= their rev. checked (may
+ * be NULL) marks rows already verified, so that this can run while receipts arrive: a receipt
+ * is published only after its COMMIT, so its row must be visible the moment the receipt is. */
+static void receipts_committed_since(const struct gw_sim *g, PGconn *c, bool *checked)
 {
         char sql[512];
         for (size_t i = 0; i < g->n; i++) {
-                if (!g->rows[i].receipted)
+                if (!g->rows[i].receipted || (checked && checked[i]))
                         continue;
+                if (checked)
+                        checked[i] = true;
                 const char *store = g->rows[i].topic + strlen("retail/acme/");
                 int sl = (int)strcspn(store, "/");
                 snprintf(sql, sizeof(sql),
@@ -78,6 +85,11 @@ static void receipts_are_committed(const struct gw_sim *g, PGconn *c)
                          sl, store, g->rows[i].id, g->rows[i].rev, sl, store, g->rows[i].id);
                 assert_int_equal(pg_number(c, sql), 1);
         }
+}
+
+static void receipts_are_committed(const struct gw_sim *g, PGconn *c)
+{
+        receipts_committed_since(g, c, NULL);
 }
 
 static void test_database_down(void **state)
@@ -118,6 +130,16 @@ static void test_database_down(void **state)
         rig_down(&r);
 }
 
+/* The sum of a counter over every instance. */
+static long long sum_counter(PGconn *c, const char *path)
+{
+        char sql[512];
+        snprintf(sql, sizeof(sql),
+                 "SELECT coalesce(sum((counters #>> '{%s}')::bigint), 0) FROM ingest_instance",
+                 path);
+        return pg_number(c, sql);
+}
+
 /* Final state: every anomaly at its highest rev, every outcome once. */
 static void check_final(const struct gw_sim *g, PGconn *c, long long anomalies, long long outcomes)
 {
@@ -136,15 +158,18 @@ static void check_final(const struct gw_sim *g, PGconn *c, long long anomalies, 
         }
 }
 
-static void test_kill9_during_stream(void **state)
+/* kill -9 every 0.7 s during a stream of 1,620 rows in three stores (revs 1 to 3); receipts
+ * are checked against the database as they arrive. */
+static void kill9_during_stream(const struct hq_opts *opts)
 {
         struct rig r;
         struct hq_proc hq = {0};
         struct gw_sim g;
-        (void)state;
+        PGconn *c;
+        bool *checked;
         rig_up(&r);
-        hq_start(&hq, r.dir, r.broker.port, &r.pg,
-                 &(struct hq_opts){.batch = 50, .latency_ms = 100});
+        c = pg_connect(&r.pg, NULL);
+        hq_start(&hq, r.dir, r.broker.port, &r.pg, opts);
         gw_open(&g, r.broker.port, "gw-kill", 3.0);
         const char *stores[] = {"s1", "s2", "s3"};
         for (int rev = 1; rev <= 3; rev++)
@@ -152,7 +177,10 @@ static void test_kill9_during_stream(void **state)
                         add_stream(&g, stores[s], "k", rev == 3 ? 100 : 200, rev);
         int kills = 0;
         double next_kill = h_mono_s() + 0.7;
+        checked = calloc(g.n, sizeof(*checked));
+        assert_non_null(checked);
         while (gw_pump(&g, 60) > 0 && kills < 6) {
+                receipts_committed_since(&g, c, checked);
                 if (h_mono_s() >= next_kill) {
                         hq_stop(&hq, SIGKILL);
                         h_sleep_ms(200);
@@ -163,25 +191,113 @@ static void test_kill9_during_stream(void **state)
                 h_sleep_ms(50);
         }
         assert_int_equal(gw_drain(&g, 120), 0);
-        PGconn *c = pg_connect(&r.pg, NULL);
         check_final(&g, c, 600, 120);
         receipts_are_committed(&g, c);
-        print_message("%d kills, %zu rows, %d resends\n", kills, g.n, gw_resends(&g));
+        print_message("batches of %d: %d kills, %zu rows, %d resends\n", opts->batch, kills, g.n,
+                      gw_resends(&g));
         assert_true(kills >= 3);
+        free(checked);
         PQfinish(c);
         hq_stop(&hq, SIGTERM);
         gw_close(&g);
         rig_down(&r);
 }
 
-/* The sum of a counter over every instance. */
-static long long sum_counter(PGconn *c, const char *path)
+static void test_kill9_during_stream(void **state)
 {
-        char sql[512];
-        snprintf(sql, sizeof(sql),
-                 "SELECT coalesce(sum((counters #>> '{%s}')::bigint), 0) FROM ingest_instance",
-                 path);
-        return pg_number(c, sql);
+        (void)state;
+        kill9_during_stream(&(struct hq_opts){.batch = 50, .latency_ms = 100});
+}
+
+/* The shipped batch settings: a kill lands on a large batch in flight and on receipts that
+ * wait in the receipt queue. */
+static void test_kill9_default_batches(void **state)
+{
+        (void)state;
+        kill9_during_stream(&(struct hq_opts){.batch = 5000, .latency_ms = 50});
+}
+
+/* PostgreSQL killed (immediate) while a batch is in flight: a lock held by the test keeps the
+ * batch waiting inside its transaction, then the server dies. Nothing of that batch is
+ * receipted, it stays queued, and after the restart it commits once: no gateway resends. */
+static void test_database_killed_in_flight(void **state)
+{
+        struct rig r;
+        struct hq_proc hq = {0};
+        struct gw_sim g;
+        (void)state;
+        rig_up(&r);
+        hq_start(&hq, r.dir, r.broker.port, &r.pg, &(struct hq_opts){.batch = 200});
+        gw_open(&g, r.broker.port, "gw-db-kill", 120); /* no resend during the test */
+        add_stream(&g, "s1", "a", 100, 1);
+        assert_int_equal(gw_drain(&g, 30), 0);
+        size_t before = g.n;
+
+        PGconn *lock = pg_connect(&r.pg, NULL);
+        assert_int_equal(pg_exec(lock, "BEGIN", NULL, 0), 0);
+        assert_int_equal(pg_exec(lock, "LOCK TABLE anomaly IN ACCESS EXCLUSIVE MODE", NULL, 0), 0);
+        add_stream(&g, "s2", "b", 300, 1);
+        add_stream(&g, "s3", "b", 300, 1);
+        gw_pump(&g, 10000);
+        assert_true(hq_pub_flush(g.pub, 10000));
+        h_sleep_ms(800); /* a batch is now waiting for the lock, inside its transaction */
+        PGconn *c = pg_connect(&r.pg, NULL);
+        assert_true(pg_number(c, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                                 "'Lock' AND state = 'active'") >= 1);
+        PQfinish(c);
+        pg_stop(&r.pg, true); /* the lock holder and the waiting batch die with it */
+        PQfinish(lock);
+        h_sleep_ms(1000);
+        gw_pump(&g, 0);
+        for (size_t i = before; i < g.n; i++)
+                assert_false(g.rows[i].receipted);
+
+        pg_restart(&r.pg);
+        assert_int_equal(gw_drain(&g, 60), 0);
+        c = pg_connect(&r.pg, NULL);
+        check_final(&g, c, 700, 140);
+        receipts_are_committed(&g, c);
+        assert_int_equal(gw_resends(&g), 0); /* the queue kept the batch */
+        assert_true(sum_counter(c, "batch_failures") >= 1);
+        PQfinish(c);
+        hq_stop(&hq, SIGTERM);
+        gw_close(&g);
+        rig_down(&r);
+}
+
+/* SIGTERM mid-stream: what the instance read is committed and receipted before it exits (the
+ * batch in flight too), the rest waits in the broker's session: after a restart every row is
+ * receipted without a single resend. */
+static void test_sigterm_during_stream(void **state)
+{
+        struct rig r;
+        struct hq_proc hq = {0};
+        struct gw_sim g;
+        (void)state;
+        rig_up(&r);
+        hq_start(&hq, r.dir, r.broker.port, &r.pg, &(struct hq_opts){.batch = 300});
+        gw_open(&g, r.broker.port, "gw-term", 120); /* no resend during the test */
+        const char *stores[] = {"s1", "s2", "s3"};
+        for (int s = 0; s < 3; s++)
+                add_stream(&g, stores[s], "t", 400, 1);
+        double stop_at = h_mono_s() + 0.6;
+        while (gw_pump(&g, 60) > 0 && h_mono_s() < stop_at)
+                h_sleep_ms(20);
+        hq_stop(&hq, SIGTERM); /* asserts a clean exit */
+        char *log = h_read_file(hq.log);
+        assert_null(strstr(log, "not committed"));
+        assert_null(strstr(log, "receipt ids not sent"));
+        free(log);
+        hq_restart(&hq);
+        assert_int_equal(gw_drain(&g, 60), 0);
+        PGconn *c = pg_connect(&r.pg, NULL);
+        check_final(&g, c, 1200, 240);
+        receipts_are_committed(&g, c);
+        assert_int_equal(gw_resends(&g), 0);
+        PQfinish(c);
+        hq_stop(&hq, SIGTERM);
+        gw_close(&g);
+        rig_down(&r);
 }
 
 static void test_two_instances_share(void **state)
@@ -208,6 +324,33 @@ static void test_two_instances_share(void **state)
         assert_true(pg_number(c, "SELECT min((counters #>> '{messages,anomaly}')::bigint) FROM "
                                  "ingest_instance") > 100);
         assert_int_equal(pg_number(c, "SELECT count(*) FROM ingest_instance"), 2);
+
+        /* One store's statuses, split between the instances, committed in whatever order their
+         * batches take: store_status ends at the newest (started_at, then ts), not the last
+         * committed. */
+        long long t0 = (long long)time(NULL) - 3600, settled = 0;
+        char p[160];
+        for (int i = 0; i < 200; i++) {
+                snprintf(p, sizeof(p),
+                         "{\"v\":\"1.1\",\"state\":\"%s\",\"started_at\":%lld,\"ts\":%lld}",
+                         i % 2 ? "offline" : "online", t0 + i / 50, t0 + i);
+                hq_pub_send(g.pub, "retail/acme/s1/status", p, false);
+        }
+        assert_true(hq_pub_flush(g.pub, 10000));
+        for (int i = 0; i < 400 && settled < 1400; i++) {
+                h_sleep_ms(25);
+                settled = sum_counter(c, "rows_committed") + sum_counter(c, "duplicates");
+        }
+        assert_int_equal(settled, 1400);
+        assert_int_equal(sum_counter(c, "messages,status"), 200);
+        assert_true(pg_number(c, "SELECT min((counters #>> '{messages,status}')::bigint) FROM "
+                                 "ingest_instance") > 0);
+        assert_int_equal(pg_number(c, "SELECT extract(epoch FROM ts)::bigint FROM store_status "
+                                      "WHERE store = 's1'"),
+                         t0 + 199);
+        assert_int_equal(pg_number(c, "SELECT count(*) FROM store_status WHERE store = 's1' AND "
+                                      "state = 'offline'"),
+                         1);
         PQfinish(c);
         hq_stop(&a, SIGTERM);
         hq_stop(&b, SIGTERM);
@@ -219,7 +362,10 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_database_down),
+            cmocka_unit_test(test_database_killed_in_flight),
             cmocka_unit_test(test_kill9_during_stream),
+            cmocka_unit_test(test_kill9_default_batches),
+            cmocka_unit_test(test_sigterm_during_stream),
             cmocka_unit_test(test_two_instances_share),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <setjmp.h>
 #include <cmocka.h>
@@ -243,6 +244,34 @@ static int receipted_rev(struct h_collector *col, const char *topic, const char 
         return best;
 }
 
+/* utime + stime of pid, in clock ticks. */
+static long long cpu_ticks(pid_t pid)
+{
+        char path[64], stat[1024] = "", *p;
+        long long utime = 0, stime = 0;
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        FILE *f = fopen(path, "r"); /* (a /proc file has no size for h_read_file) */
+        assert_non_null(f);
+        assert_non_null(fgets(stat, sizeof(stat), f));
+        fclose(f);
+        p = strrchr(stat, ')'); /* the name may hold spaces; fields 14 and 15 follow it */
+        assert_non_null(p);
+        assert_int_equal(
+            sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld %lld", &utime, &stime),
+            2);
+        return utime + stime;
+}
+
+/* Idle, the loop sleeps in poll(): it once spun a core (a deadline in the past). */
+static void check_idle_cpu(const struct hq_proc *hq)
+{
+        long long before = cpu_ticks(hq->pid);
+        h_sleep_ms(2000);
+        long long used = cpu_ticks(hq->pid) - before;
+        print_message("idle for 2 s: %lld ticks of CPU\n", used);
+        assert_true(used * 1000 / sysconf(_SC_CLK_TCK) < 100); /* < 5% of a core */
+}
+
 static void check_receipts(struct h_collector *col)
 {
         h_sleep_ms(300); /* receipts follow the commit */
@@ -279,6 +308,7 @@ static void test_ingest(void **state)
         summaries_and_status(g, c);
         bad_payloads(g[0], c);
         check_receipts(col);
+        check_idle_cpu(&hq);
         /* Still alive after every refusal, and a clean stop. */
         hq_stop(&hq, SIGTERM);
 
@@ -292,8 +322,103 @@ static void test_ingest(void **state)
         h_rmdir(dir);
 }
 
+/* The settled count so far, and one status of retail/acme/s9 published and committed. */
+static long long settled_total(PGconn *c)
+{
+        return pg_number(c, "SELECT coalesce((SELECT (counters->>'rows_committed')::bigint + "
+                            "(counters->>'duplicates')::bigint FROM ingest_instance WHERE "
+                            "client_id = 'hq-test'), 0)");
+}
+
+static void status_committed(struct hq_pub *g, PGconn *c, const char *payload)
+{
+        long long before = settled_total(c);
+        hq_pub_send(g, "retail/acme/s9/status", payload, false);
+        assert_true(hq_pub_flush(g, 10000));
+        wait_received(c, before + 1);
+}
+
+/* store_status of s9 is state, started_at and ts (-1: none). */
+static void assert_status(PGconn *c, const char *state, long long started_at, long long ts)
+{
+        char sql[320], ts_cond[64] = "ts IS NULL";
+        if (ts >= 0)
+                snprintf(ts_cond, sizeof(ts_cond), "ts = to_timestamp(%lld)", ts);
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*) FROM store_status WHERE store = 's9' AND state = '%s' AND "
+                 "started_at = to_timestamp(%lld) AND %s",
+                 state, started_at, ts_cond);
+        assert_int_equal(pg_number(c, sql), 1);
+}
+
+/* store_status never goes back: a status from an earlier run (started_at) or, within a run,
+ * with an earlier ts, arriving after a newer one (as two instances may commit them) changes
+ * nothing; without a ts, arrival order decides within a run. Every status is history. */
+static void test_status_never_goes_back(void **state)
+{
+        struct h_broker b = {0};
+        struct pg_server pg = {0};
+        struct hq_proc hq = {0};
+        char dir[256], p[256];
+        long long t1 = now_s() - 7200, t2 = now_s() - 3600, t3 = now_s() - 600;
+        (void)state;
+        h_tmpdir(dir, sizeof(dir));
+        h_broker_start(&b, 0, NULL);
+        pg_start(&pg);
+        hq_start(&hq, dir, b.port, &pg, &(struct hq_opts){.latency_ms = 300});
+        PGconn *c = pg_connect(&pg, NULL);
+        struct hq_pub *g = hq_pub_open(b.port, "gw-acme-s9");
+
+        snprintf(p, sizeof(p), "{\"state\":\"online\",\"started_at\":%lld,\"ts\":%lld}", t2,
+                 t2 + 10);
+        status_committed(g, c, p);
+        assert_status(c, "online", t2, t2 + 10);
+        /* the will of an earlier run, late */
+        snprintf(p, sizeof(p), "{\"state\":\"offline\",\"started_at\":%lld}", t1);
+        status_committed(g, c, p);
+        assert_status(c, "online", t2, t2 + 10);
+        /* same run, older ts */
+        snprintf(p, sizeof(p), "{\"state\":\"offline\",\"started_at\":%lld,\"ts\":%lld}", t2,
+                 t2 + 5);
+        status_committed(g, c, p);
+        assert_status(c, "online", t2, t2 + 10);
+        /* same run, newer ts */
+        snprintf(p, sizeof(p), "{\"state\":\"offline\",\"started_at\":%lld,\"ts\":%lld}", t2,
+                 t2 + 20);
+        status_committed(g, c, p);
+        assert_status(c, "offline", t2, t2 + 20);
+        /* same run, no ts: arrival order */
+        snprintf(p, sizeof(p), "{\"state\":\"online\",\"started_at\":%lld}", t2);
+        status_committed(g, c, p);
+        assert_status(c, "online", t2, -1);
+        /* a later run; then, in one batch, its newer status before an older one */
+        long long before = settled_total(c);
+        snprintf(p, sizeof(p), "{\"state\":\"online\",\"started_at\":%lld,\"ts\":%lld}", t3,
+                 t3 + 30);
+        hq_pub_send(g, "retail/acme/s9/status", p, false);
+        snprintf(p, sizeof(p), "{\"state\":\"offline\",\"started_at\":%lld,\"ts\":%lld}", t3,
+                 t3 + 20);
+        hq_pub_send(g, "retail/acme/s9/status", p, false);
+        assert_true(hq_pub_flush(g, 10000));
+        wait_received(c, before + 2);
+        assert_status(c, "online", t3, t3 + 30);
+        assert_int_equal(pg_number(c, "SELECT count(*) FROM status_history WHERE store = 's9' "
+                                      "AND ts IS NOT NULL"),
+                         pg_number(c, "SELECT count(*) FROM status_history WHERE store = 's9' "
+                                      "AND payload ? 'ts'"));
+
+        hq_stop(&hq, SIGTERM);
+        hq_pub_close(g);
+        PQfinish(c);
+        pg_destroy(&pg);
+        h_broker_stop(&b);
+        h_rmdir(b.dir);
+        h_rmdir(dir);
+}
+
 int main(void)
 {
-        const struct CMUnitTest tests[] = {cmocka_unit_test(test_ingest)};
+        const struct CMUnitTest tests[] = {cmocka_unit_test(test_ingest),
+                                           cmocka_unit_test(test_status_never_goes_back)};
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
