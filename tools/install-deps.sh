@@ -27,6 +27,8 @@ base_pkgs=(
         systemd
         # CI's formatting check (.clang-format; Debian 12's is version 14)
         clang-format
+        # tests/daemon/test_no_call_circles.py reads the definitions with ctags
+        universal-ctags
         # tools/lint-deb.sh (check-package.sh, cross --package); man and lexgrog render the
         # man pages in tests/package/test_man_pages.sh as lintian does (lintian needs man-db)
         lintian man-db
