@@ -120,7 +120,7 @@ struct imp_run {
         sw_day_t period_first;            /* earliest sales/receipts day, SW_DAY_NONE: none */
         sw_day_t period_last;             /* latest */
         void *skus;                       /* tsearch() tree of every SKU in the files */
-        uint64_t n_skus;                  /* SKUs in it */
+        size_t n_skus;                    /* SKUs in it */
         bool registered;                  /* the SKUs were sent with period_first */
         struct imp_tally reg;             /* what became of those registrations (SKUs) */
         bool resumed;                     /* a state file said where to go on from */
