@@ -127,14 +127,6 @@ void sw_hq_health_members(const struct sw_daemon *d, struct sw_json_out *o, bool
         write_messages(&d->ingest.counters, o);
 }
 
-void sw_hq_health_write(const struct sw_daemon *d, struct sw_json_out *o)
-{
-        sw_json_out_key(o, "health");
-        sw_json_out_object_begin(o);
-        sw_hq_health_members(d, o, true);
-        sw_json_out_object_end(o);
-}
-
 int sw_daemon_status_json(const struct sw_daemon *d, bool online, char *buf, size_t size)
 {
         char started[32];

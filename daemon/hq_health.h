@@ -19,8 +19,6 @@ size_t sw_hq_conditions(const struct sw_daemon *d, const char **ret, size_t max)
  * message, conditions, storage, outbox, messages per kind. P/status carries them beside its
  * state; P/summary in "health". */
 void sw_hq_health_members(const struct sw_daemon *d, struct sw_json_out *o, bool pos_feed);
-/* "health":{...} as the next member of the object open in o. */
-void sw_hq_health_write(const struct sw_daemon *d, struct sw_json_out *o);
 /* P/status's payload into buf (online with its health members, or the offline one the last will
  * carries: no time, no health, as it is published long after it was written):
  * sw_json_out_finish()'s result. */

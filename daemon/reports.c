@@ -266,14 +266,10 @@ static void add_health(cJSON *parent, const struct sw_daemon *d)
         struct sw_json_out o;
         sw_json_out_init(&o, text, sizeof(text));
         sw_json_out_object_begin(&o);
-        sw_hq_health_write(d, &o);
+        sw_hq_health_members(d, &o, true);
         sw_json_out_object_end(&o);
-        /* {"health":X}: X is text from its 11th byte to the last but one. */
-        int n = sw_json_out_finish(&o);
-        if (n < 12)
-                return;
-        text[n - 1] = '\0';
-        sw_reply_add_raw(parent, "health", text + 10);
+        if (sw_json_out_finish(&o) > 0)
+                sw_reply_add_raw(parent, "health", text);
 }
 
 static char *summary_json(struct sw_daemon *d, int64_t now)
