@@ -221,8 +221,7 @@ static int learn(struct sw_daemon *d, const struct anomaly_row *row, enum sw_ano
         return r;
 }
 
-static int record_outcome(struct sw_daemon *d, const struct sw_outcome_input *in,
-                          char **ret_json);
+static int record_outcome(struct sw_daemon *d, const struct sw_outcome_input *in, char **ret_json);
 
 int sw_daemon_record_outcome(struct sw_daemon *d, const struct sw_outcome_input *in,
                              char **ret_json)
@@ -234,8 +233,7 @@ int sw_daemon_record_outcome(struct sw_daemon *d, const struct sw_outcome_input 
         return record_outcome(d, &rounded, ret_json);
 }
 
-static int record_outcome(struct sw_daemon *d, const struct sw_outcome_input *in,
-                          char **ret_json)
+static int record_outcome(struct sw_daemon *d, const struct sw_outcome_input *in, char **ret_json)
 {
         struct anomaly_row row = {0};
         struct outcome_facts f = {0};
