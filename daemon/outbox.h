@@ -128,8 +128,9 @@ int sw_outbox_stats(struct sw_outbox *ob, struct sw_store_outbox_stats *ret);
  * resend_after_s after it (also the way to change the time). */
 void sw_outbox_receipts_enable(struct sw_outbox *ob, uint32_t resend_after_s);
 /* A message on P/hq/receipt: {"ids":[{"id","rev"}...]} deletes the rows each entry covers.
- * Returns the entries taken; -EBADMSG (malformed, counted) or -EPERM (retained, counted, not
- * applied); entries that cover nothing are counted in receipts.unknown. */
+ * Returns the entries taken (0 with receipts off: ignored); -EBADMSG (malformed, counted) or
+ * -EPERM (retained, counted, not applied); entries that cover nothing are counted in
+ * receipts.unknown. */
 int sw_outbox_on_receipt(struct sw_outbox *ob, const void *payload, size_t len, bool retained);
 /* Rows that have waited resend_after_s for a receipt go again (same id and rev); looks at most
  * once a second-ish (now: Unix s, now_ms: monotonic). */

@@ -73,6 +73,8 @@ static int receipt_apply(struct sw_outbox *ob, const cJSON *ids)
 
 int sw_outbox_on_receipt(struct sw_outbox *ob, const void *payload, size_t len, bool retained)
 {
+        if (!ob->receipts.enabled)
+                return 0; /* not asked for (v1): a PUBACK ends a row */
         if (retained) {
                 /* HQ publishes receipts unretained; a retained one is someone else's, or stale
                  * (it would come back at every subscribe). Ignoring it costs a resend at most. */

@@ -427,9 +427,13 @@ static void test_rows_kept_after_puback(void **state)
         struct sw_store_outbox_stats st;
         assert_int_equal(sw_outbox_stats(&ob, &st), 0);
         assert_int_equal(st.awaiting, 2);
-        /* Receipts off (v1): a PUBACK ends the row. */
+        /* Receipts off (v1): a PUBACK ends the row, and a receipt is not even looked at. */
         setup(state);
-        add(1);
+        add(2);
+        link_.connected = false;
+        assert_int_equal(receipt("{\"ids\":[{\"id\":\"m1\",\"rev\":1}]}"), 0);
+        assert_int_equal(live_rows(), 2);
+        link_.connected = true;
         sw_outbox_pump(&ob, 1000);
         puback_all(1000, 1001);
         assert_int_equal(live_rows(), 0);
