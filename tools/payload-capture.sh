@@ -9,7 +9,9 @@
 # grouped by topic, in the order the daemon sent them within each topic. Captured: P/anomaly,
 # P/outcome, P/summary, P/status, P/scanner/+/ack and P/reply/# (command replies). Masked (they
 # read the wall clock): detected_at, ts, started_at, at, last_run, trained_at, silent_since,
-# last_pos_at (RFC 3339 times), response_hours (now minus detected_at) and uptime_s.
+# last_pos_at, updated_at, oldest_awaiting_since (RFC 3339 times), response_hours (now
+# minus detected_at), uptime_s, and the outbox's ages and depth in health (oldest_age_s,
+# oldest_receipt_wait_s, oldest_awaiting_s, depth: they follow the broker's timing).
 # --diff compares two captures and exits 1 on a change; --ignore leaves out the lines of both
 # that match an extended regex (a change made on purpose), and says how many.
 # The demo part is the store of tools/demo.sh (300 SKUs, DAYS days, four associates counting
@@ -57,8 +59,8 @@ trap 'bench_cleanup; rm -rf "$tmp"' EXIT
 # mask FILE: the wall-clock fields replaced by "*", in place.
 mask() {
         sed -E -i \
-                -e 's/"(detected_at|ts|started_at|at|last_run|trained_at|silent_since|last_pos_at)":"[^"]*"/"\1":"*"/g' \
-                -e 's/"(response_hours|uptime_s)":[-0-9.eE+]+/"\1":"*"/g' \
+                -e 's/"(detected_at|ts|started_at|at|last_run|trained_at|silent_since|last_pos_at|updated_at|oldest_awaiting_since)":"[^"]*"/"\1":"*"/g' \
+                -e 's/"(response_hours|uptime_s|oldest_age_s|oldest_receipt_wait_s|oldest_awaiting_s|depth)":[-0-9.eE+]+/"\1":"*"/g' \
                 -e 's#/reply/storesim-[^ ]*#/reply/storesim#' "$1"
 }
 
