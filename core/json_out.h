@@ -82,6 +82,20 @@ void sw_json_out_double(struct sw_json_out *o, double v);
 void sw_json_out_number(struct sw_json_out *o, double v);
 
 /*
+ * Money: v rounded half away from zero to the currency's minor unit (minor_digits decimals,
+ * 0..SW_JSON_OUT_MAX_DECIMALS: core/currency.h), as sw_json_out_fixed() writes it ("354.93",
+ * never "354.93000221252441"). Every amount of money the daemon publishes goes through this.
+ */
+void sw_json_out_money(struct sw_json_out *o, double v, unsigned minor_digits);
+
+/*
+ * A price kept as float32 (the SKU record's 4 bytes), as the shortest decimal that reads back
+ * as the same float ("2.1", not "2.099999905"): the decimal that was received, for every
+ * price of up to 7 significant digits. NaN and infinities are written as 0.
+ */
+void sw_json_out_float32(struct sw_json_out *o, float v);
+
+/*
  * The number a reader of sw_json_out_double()'s (or _fixed()'s) text gets back: what the wire
  * carries, for computing on published numbers as their readers do (the ghost-stock ranking).
  */

@@ -2,15 +2,29 @@
 #include "daemon/anomaly_json.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/anomaly_type.h"
 #include "core/civil_time.h"
+#include "core/currency.h"
 #include "core/features_scaled.h"
 #include "core/ml_cause.h"
 #include "core/sw_types.h"
 #include "core/json_out.h"
+
+#define PAYLOAD_VERSION "1.1" /* PROTOCOL version of every message to HQ */
+
+struct sw_payload_store sw_payload_store_of(const char *tenant, const char *store,
+                                            const char *currency)
+{
+        int digits = currency && currency[0] ? sw_currency_minor_digits(currency) : -EINVAL;
+        return (struct sw_payload_store){.tenant = tenant,
+                                         .store = store,
+                                         .currency = currency ? currency : "",
+                                         .money_digits = digits >= 0 ? (unsigned)digits : 2u};
+}
 
 /* Room for every payload but one with very long ids or a description full of escapes. */
 #define ANOMALY_JSON_STACK_SIZE 4096
@@ -100,6 +114,7 @@ static int render(struct sw_json_out *o, const struct sw_anomaly_json_ctx *c,
         sw_rfc3339_format(c->detected_at, ts, sizeof(ts));
         sw_json_out_init(o, buf, size);
         sw_json_out_object_begin(o);
+        member_string(o, "v", PAYLOAD_VERSION);
         member_string(o, "id", c->id);
         member_string(o, "tenant", c->tenant);
         member_string(o, "store", c->store);
@@ -110,10 +125,15 @@ static int render(struct sw_json_out *o, const struct sw_anomaly_json_ctx *c,
         member_string(o, "category", c->category);
         member_string(o, "as_of", day);
         member_string(o, "detected_at", ts);
+        sw_rfc3339_format(c->updated_at ? c->updated_at : c->detected_at, ts, sizeof(ts));
+        member_string(o, "updated_at", ts);
+        member_int(o, "rev", c->rev);
         member_double(o, "score", f->score);
         member_double(o, "probability", f->probability);
         sw_json_out_key(o, "value");
-        sw_json_out_fixed(o, f->value, 2);
+        sw_json_out_money(o, f->value, c->money_digits);
+        if (c->currency && c->currency[0])
+                member_string(o, "currency", c->currency);
         sw_json_out_key(o, "description");
         sw_json_out_string_n(o, f->description, strnlen(f->description, sizeof(f->description)));
         member_string(o, "action", sw_action_name(f->action));
@@ -121,7 +141,8 @@ static int render(struct sw_json_out *o, const struct sw_anomaly_json_ctx *c,
         sw_json_out_object_begin(o);
         member_string(o, "since", since);
         member_int(o, "on_hand", c->snap.on_hand);
-        member_double(o, "price", c->snap.price);
+        sw_json_out_key(o, "price"); /* the SKU record's float32, as it was received */
+        sw_json_out_float32(o, (float)c->snap.price);
         switch (sw_anomaly_type_desc(f->type)->evidence) {
         case SW_EVIDENCE_GHOST:
                 add_ghost_metadata(o, c, f);
@@ -160,19 +181,39 @@ char *sw_anomaly_json(const struct sw_anomaly_json_ctx *c, const struct sw_findi
         return out;
 }
 
-int sw_anomaly_json_of_row(const struct sw_store_anomaly *a, const char *tenant, const char *store,
+/* A row written before schema 5 keeps its v1 JSON: the 1.1 members go in front of it. */
+static char *legacy_json(const struct sw_store_anomaly *a)
+{
+        const char *p = a->payload ? a->payload : "";
+        char ts[32], *out;
+        if (p[0] != '{' || p[1] == '}' || p[1] == '\0')
+                return strdup(p);
+        sw_rfc3339_format(a->updated_at ? a->updated_at : a->detected_at, ts, sizeof(ts));
+        size_t n = strlen(p) + 96;
+        out = malloc(n);
+        if (out)
+                snprintf(out, n, "{\"v\":\"%s\",\"rev\":%lld,\"updated_at\":\"%s\",%s",
+                         PAYLOAD_VERSION, (long long)a->rev, ts, p + 1);
+        return out;
+}
+
+int sw_anomaly_json_of_row(const struct sw_store_anomaly *a, const struct sw_payload_store *who,
                            char **ret_json)
 {
         struct sw_finding f = {0};
-        struct sw_anomaly_json_ctx c = {.tenant = tenant,
-                                        .store = store,
+        struct sw_anomaly_json_ctx c = {.tenant = who->tenant,
+                                        .store = who->store,
+                                        .currency = who->currency,
+                                        .money_digits = who->money_digits,
+                                        .rev = a->rev,
+                                        .updated_at = a->updated_at,
                                         .id = a->id,
                                         .sku = a->sku,
                                         .category = a->category,
                                         .detected_at = a->detected_at};
         char *json;
         if (!a->detail) {
-                json = strdup(a->payload ? a->payload : "");
+                json = legacy_json(a);
         } else {
                 if (sw_anomaly_type_parse(a->type, &f.type) < 0 ||
                     sw_severity_parse(a->severity, &f.severity) < 0 ||

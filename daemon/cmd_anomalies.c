@@ -38,8 +38,7 @@ static int add_anomaly_row(void *ctx, const struct sw_store_anomaly *a)
         if (!a->detail) {
                 row = stored_payload(a);
         } else {
-                int r =
-                    sw_anomaly_json_of_row(a, l->d->cfg.store.tenant, l->d->cfg.store.id, &json);
+                int r = sw_anomaly_json_of_row(a, &l->d->who, &json);
                 if (r < 0)
                         return r;
                 row = cJSON_CreateRaw(json);

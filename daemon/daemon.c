@@ -334,6 +334,8 @@ int sw_daemon_init(struct sw_daemon *d, const struct sw_config *cfg)
         d->reject_log = (struct sw_ratelimit){.interval_ms = 1000, .burst = 10};
         snprintf(d->prefix, sizeof(d->prefix), "%s/%s/%s", cfg->store.root, cfg->store.tenant,
                  cfg->store.id);
+        /* d->cfg's strings: they stay put (tenant, id and currency wait for a restart). */
+        d->who = sw_payload_store_of(d->cfg.store.tenant, d->cfg.store.id, d->cfg.store.currency);
         r = setup_memory(d);
         if (r == 0)
                 r = open_storage(d);
@@ -433,7 +435,7 @@ static int open_links(struct sw_daemon *d)
         struct sw_mqtt_callbacks lcb = {.on_connect = on_local_connect,
                                         .on_disconnect = on_local_disconnect,
                                         .on_message = sw_inbound_on_message};
-        char will_topic[SW_TOPIC_MAX], pattern[SW_TOPIC_MAX], will[160];
+        char will_topic[SW_TOPIC_MAX], pattern[SW_TOPIC_MAX], will[256];
         int r;
 
         snprintf(will_topic, sizeof(will_topic), "%s/status", d->prefix);
@@ -461,19 +463,22 @@ static int open_links(struct sw_daemon *d)
                         return r;
         }
         if (!d->cfg.hq_enabled)
-                return 0;
+                return sw_daemon_receipts_subscribe(d); /* a bridge brings them in */
         struct sw_mqtt_options ho = link_options(&d->cfg.hq, "hq", &tls_hq);
         struct sw_mqtt_callbacks hcb = {.on_connect = on_hq_connect,
                                         .on_disconnect = on_hq_disconnect,
+                                        .on_message = sw_daemon_hq_on_message,
                                         .on_published = sw_daemon_outbox_on_published};
         ho.will_topic = will_topic;
         ho.will_payload = will;
         ho.will_retain = true;
         ho.clean_start = true;
         r = sw_mqtt_new(&ho, &hcb, d, &d->hq);
-        if (r < 0)
+        if (r < 0) {
                 sw_log_err("Cannot set up the HQ MQTT link: %s", strerror(-r));
-        return r;
+                return r;
+        }
+        return sw_daemon_receipts_subscribe(d);
 }
 
 void sw_daemon_fini(struct sw_daemon *d)

@@ -27,6 +27,8 @@
 #include "daemon/outbox.h"
 #include "daemon/storage_health.h"
 #include "daemon/pos_feed.h"
+#include "daemon/anomaly_json.h"
+#include "daemon/hq_health.h"
 #include "daemon/hq_link.h"
 #include "daemon/pos_health.h"
 
@@ -38,9 +40,10 @@
 #define SW_DAEMON_COMMAND_NAMES 32
 
 struct sw_daemon {
-        struct sw_config cfg;       /* configuration in force */
-        char prefix[SW_PREFIX_MAX]; /* topic prefix "{root}/{tenant}/{store}" */
-        int64_t started_at;         /* Unix s */
+        struct sw_config cfg;        /* configuration in force */
+        char prefix[SW_PREFIX_MAX];  /* topic prefix "{root}/{tenant}/{store}" */
+        struct sw_payload_store who; /* tenant, store and money of payloads to HQ (cfg's) */
+        int64_t started_at;          /* Unix s */
 
         /* core state, in one block allocated at start-up */
         void *memory;                 /* the block */

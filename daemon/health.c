@@ -70,17 +70,48 @@ static void add_skus(cJSON *o, const struct sw_daemon *d)
         cJSON_AddNumberToObject(skus, "fast_seller_capacity", d->skus.p.max_fast);
 }
 
+/* End-to-end receipts (PROTOCOL 1.1): what waits, since when, and what came back. */
+static void add_receipts(cJSON *out, const struct sw_daemon *d,
+                         const struct sw_store_outbox_stats *st)
+{
+        const struct sw_outbox_receipts *r = &d->outbox.receipts;
+        int64_t now = sw_clock_now();
+        cJSON *o = cJSON_AddObjectToObject(out, "receipts");
+        cJSON_AddBoolToObject(o, "enabled", r->enabled);
+        cJSON_AddNumberToObject(o, "resend_after_s", r->enabled ? r->resend_after_s : 0);
+        cJSON_AddNumberToObject(o, "awaiting", (double)st->awaiting);
+        sw_reply_add_time(o, "oldest_awaiting_since", st->awaiting ? st->oldest_acked_at : 0);
+        cJSON_AddNumberToObject(
+            o, "oldest_awaiting_s",
+            st->awaiting && now > st->oldest_acked_at ? (double)(now - st->oldest_acked_at) : 0);
+        cJSON_AddNumberToObject(o, "received", (double)r->received);
+        cJSON_AddNumberToObject(o, "confirmed", (double)r->confirmed);
+        cJSON_AddNumberToObject(o, "unknown", (double)r->unknown);
+        cJSON_AddNumberToObject(o, "malformed", (double)r->malformed);
+        cJSON_AddNumberToObject(o, "retained_ignored", (double)r->retained);
+        cJSON_AddNumberToObject(o, "resent", (double)r->resent);
+        cJSON_AddNumberToObject(o, "dropped_awaiting", (double)r->dropped);
+        /* What happens at limits.outbox_max_rows, said where it is watched. */
+        cJSON_AddStringToObject(o, "at_limit", "drop_oldest");
+}
+
 static void add_outbox(cJSON *o, struct sw_daemon *d)
 {
-        uint64_t rows = 0, bytes = 0;
+        struct sw_store_outbox_stats st = {0};
+        int64_t now = sw_clock_now();
         cJSON *out = cJSON_AddObjectToObject(o, "outbox");
-        (void)sw_outbox_depth(&d->outbox, &rows, &bytes);
-        cJSON_AddNumberToObject(out, "depth", (double)rows);
-        cJSON_AddNumberToObject(out, "bytes", (double)bytes);
+        (void)sw_outbox_stats(&d->outbox, &st);
+        cJSON_AddNumberToObject(out, "depth", (double)st.rows);
+        cJSON_AddNumberToObject(out, "bytes", (double)st.bytes);
+        cJSON_AddNumberToObject(
+            out, "oldest_age_s",
+            st.rows && now > st.oldest_created ? (double)(now - st.oldest_created) : 0);
+        cJSON_AddNumberToObject(out, "max_rows", d->cfg.limits.outbox_max_rows);
         cJSON_AddNumberToObject(out, "in_flight", d->outbox.n_inflight);
         cJSON_AddNumberToObject(out, "delivered", (double)d->outbox.delivered);
         cJSON_AddNumberToObject(out, "refused", (double)d->outbox.refused);
         cJSON_AddNumberToObject(out, "dropped", (double)d->outbox.dropped);
+        add_receipts(out, d, &st);
 }
 
 static void add_storage(cJSON *o, const struct sw_daemon *d)
@@ -176,6 +207,16 @@ static void add_pos_feed(cJSON *parent, const struct sw_pos_feed *f)
         sw_reply_add_day(o, "newest_store_shortfall", f->newest_shortfall);
 }
 
+/* The store-wide conditions P/summary and P/status carry (daemon/hq_health.c). */
+static void add_conditions(cJSON *o, const struct sw_daemon *d)
+{
+        const char *cond[SW_HQ_CONDITIONS_MAX];
+        size_t n = sw_hq_conditions(d, cond, SW_HQ_CONDITIONS_MAX);
+        cJSON *a = cJSON_AddArrayToObject(o, "conditions");
+        for (size_t i = 0; i < n; i++)
+                cJSON_AddItemToArray(a, cJSON_CreateString(cond[i]));
+}
+
 cJSON *sw_cmd_health(void *ctx, const union sw_cmd_args *args)
 {
         struct sw_daemon *d = ctx;
@@ -193,6 +234,7 @@ cJSON *sw_cmd_health(void *ctx, const union sw_cmd_args *args)
         add_outbox(o, d);
         cJSON_AddNumberToObject(o, "store_errors", (double)d->store_errors);
         add_pos_feed(o, &d->pos_feed);
+        add_conditions(o, d);
         add_tuning(d, o);
         add_storage(o, d);
         brokers = cJSON_AddObjectToObject(o, "brokers");

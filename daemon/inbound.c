@@ -208,6 +208,10 @@ void sw_inbound_on_message(void *ctx, const char *topic, const void *payload, si
                                    sw_clock_monotonic_ms());
                 return;
         }
+        if (!d->hq && strcmp(rest, SW_HQ_RECEIPT_SUFFIX) == 0) { /* bridged in from HQ */
+                sw_daemon_on_receipt(d, topic, payload, len, props && props->retained);
+                return;
+        }
         if (classify(rest, &kind, &device, &device_len) < 0) {
                 d->unknown_topics++;
                 log_reject(d, topic, "unknown_topic", NULL);

@@ -83,6 +83,7 @@ static void periodic(struct sw_daemon *d, uint64_t now_ms)
                 (void)sw_outbox_trim(&d->outbox, d->cfg.limits.outbox_max_rows);
                 d->next_stock_ms = now_ms + STOCK_SWEEP_MS;
         }
+        sw_daemon_outbox_tick(d);
         sw_detect_runs_tick(&d->runs);
         sw_daemon_ml_tick(d, now_ms);
         sw_daemon_summary_tick(d, now_ms);
@@ -96,6 +97,7 @@ static int next_timeout_ms(const struct sw_daemon *d, uint64_t now_ms)
 {
         uint64_t next = deadline_min(d->next_commit_ms, d->next_stock_ms);
         next = deadline_min(next, d->summary_due ? now_ms : d->next_summary_ms);
+        next = deadline_min(next, sw_outbox_next_receipt_check_ms(&d->outbox));
         int64_t until_run = (d->runs.next_daily - sw_clock_now()) * 1000;
         if (d->watchdog_interval_ms)
                 next = deadline_min(next, d->next_watchdog_ms);

@@ -17,7 +17,8 @@ int sw_outbox_init(struct sw_outbox *ob, const struct sw_outbox_store *store,
                    const char *prefix, struct sw_inflight *inflight, uint32_t capacity)
 {
         if (!ob || !store || !store->add || !store->add_anomaly || !store->pending ||
-            !store->delivered || !store->depth || !store->trim || !link || !link->publish ||
+            !store->delivered || !store->depth || !store->trim || !store->await_receipt ||
+            !store->receipt || !store->requeue || !store->stats || !link || !link->publish ||
             !link->connected || !render || !prefix || !inflight || capacity == 0 ||
             strlen(prefix) >= sizeof(ob->prefix))
                 return -EINVAL;
@@ -35,12 +36,13 @@ int sw_outbox_init(struct sw_outbox *ob, const struct sw_outbox_store *store,
 }
 
 int sw_outbox_add(struct sw_outbox *ob, const char *suffix, const char *msg_id, const char *json,
-                  bool retain, int64_t now)
+                  bool retain, int64_t rev, int64_t now)
 {
         char topic[512];
         int64_t seq;
         snprintf(topic, sizeof(topic), "%s/%s", ob->prefix, suffix);
-        int r = ob->store.add(ob->store.ctx, topic, msg_id, json, strlen(json), retain, now, &seq);
+        int r =
+            ob->store.add(ob->store.ctx, topic, msg_id, json, strlen(json), retain, now, rev, &seq);
         if (r == 0)
                 ob->more = true;
         return r;
@@ -108,6 +110,7 @@ static int send_row(void *ctx, const struct sw_store_outbox_row *row)
                 return r;
         slot->mid = mid;
         slot->seq = row->seq;
+        slot->rev = row->rev;
         ob->n_inflight++;
         ob->cursor = row->seq;
         return 0;
@@ -149,18 +152,30 @@ static void refused(struct sw_outbox *ob, struct sw_inflight *slot, uint64_t now
         }
 }
 
-void sw_outbox_on_published(struct sw_outbox *ob, int mid, bool accepted, uint64_t now_ms)
+/* The broker has the row: it is done, or (receipts on, a row with a rev) it awaits HQ's
+ * receipt. A row a receipt already covered is gone (-ENOENT): nothing to do. */
+static void acknowledged(struct sw_outbox *ob, const struct sw_inflight *slot, int64_t now)
+{
+        bool wait = ob->receipts.enabled && slot->rev > 0;
+        int r = wait ? ob->store.await_receipt(ob->store.ctx, slot->seq, now)
+                     : ob->store.delivered(ob->store.ctx, slot->seq);
+        if (r < 0 && r != -ENOENT)
+                sw_log_warning("Outbox: cannot mark row %lld %s: %s", (long long)slot->seq,
+                               wait ? "awaiting its receipt" : "delivered", strerror(-r));
+        if (wait && r == 0)
+                ob->receipts.awaiting++;
+        ob->delivered++;
+}
+
+void sw_outbox_on_published(struct sw_outbox *ob, int mid, bool accepted, int64_t now,
+                            uint64_t now_ms)
 {
         for (uint32_t i = 0; i < ob->capacity && mid != 0; i++) {
                 struct sw_inflight *slot = &ob->inflight[i];
                 if (slot->mid != mid)
                         continue;
                 if (accepted) {
-                        int r = ob->store.delivered(ob->store.ctx, slot->seq);
-                        if (r < 0 && r != -ENOENT)
-                                sw_log_warning("Outbox: cannot mark row %lld delivered: %s",
-                                               (long long)slot->seq, strerror(-r));
-                        ob->delivered++;
+                        acknowledged(ob, slot, now);
                 } else {
                         refused(ob, slot, now_ms);
                 }
@@ -170,9 +185,29 @@ void sw_outbox_on_published(struct sw_outbox *ob, int mid, bool accepted, uint64
         }
 }
 
+/* Rows awaiting a receipt now, or 0 when receipts are off or it cannot be read. */
+static uint64_t awaiting_now(struct sw_outbox *ob)
+{
+        struct sw_store_outbox_stats st;
+        if (!ob->receipts.enabled || ob->store.stats(ob->store.ctx, &st) < 0)
+                return 0;
+        return st.awaiting;
+}
+
 int sw_outbox_trim(struct sw_outbox *ob, uint64_t max_rows)
 {
+        uint64_t awaiting = awaiting_now(ob);
         int r = ob->store.trim(ob->store.ctx, max_rows);
+        if (r > 0 && awaiting > 0) {
+                /* The policy at the bound is the oldest out, acknowledged or not: said aloud,
+                 * since HQ's broker had these and HQ had not confirmed them. */
+                uint64_t after = awaiting_now(ob), lost = awaiting > after ? awaiting - after : 0;
+                ob->receipts.dropped += lost;
+                if (lost)
+                        sw_log_warning("Outbox over limits.outbox_max_rows=%llu: %llu of the "
+                                       "dropped rows had no receipt from HQ yet",
+                                       (unsigned long long)max_rows, (unsigned long long)lost);
+        }
         if (r > 0) {
                 ob->dropped += (uint64_t)r;
                 sw_log_warning(
@@ -185,4 +220,9 @@ int sw_outbox_trim(struct sw_outbox *ob, uint64_t max_rows)
 int sw_outbox_depth(struct sw_outbox *ob, uint64_t *ret_rows, uint64_t *ret_bytes)
 {
         return ob->store.depth(ob->store.ctx, ret_rows, ret_bytes);
+}
+
+int sw_outbox_stats(struct sw_outbox *ob, struct sw_store_outbox_stats *ret)
+{
+        return ob->store.stats(ob->store.ctx, ret);
 }

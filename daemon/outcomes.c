@@ -101,13 +101,14 @@ struct outcome_facts {
 };
 
 /* The P/outcome payload (PROTOCOL.md), plus note, user, device and prevented_value. */
-static char *outcome_json(const struct sw_outcome_input *in, const struct anomaly_row *row,
-                          const struct outcome_facts *f)
+static char *outcome_json(const struct sw_payload_store *who, const struct sw_outcome_input *in,
+                          const struct anomaly_row *row, const struct outcome_facts *f)
 {
         cJSON *o = cJSON_CreateObject();
         char *json;
         if (!o)
                 return NULL;
+        cJSON_AddStringToObject(o, "v", "1.1");
         cJSON_AddStringToObject(o, "id", f->id);
         cJSON_AddStringToObject(o, "anomaly", in->anomaly);
         cJSON_AddStringToObject(o, "sku", row->sku);
@@ -121,8 +122,10 @@ static char *outcome_json(const struct sw_outcome_input *in, const struct anomal
         cJSON_AddNumberToObject(o, "response_hours", f->response_hours);
         if (in->has_count)
                 cJSON_AddNumberToObject(o, "adjustment", in->adjustment);
-        cJSON_AddNumberToObject(o, "value_recovered", in->value_recovered);
-        cJSON_AddNumberToObject(o, "prevented_value", f->prevented_value);
+        sw_reply_add_money(o, "value_recovered", in->value_recovered, who->money_digits);
+        sw_reply_add_money(o, "prevented_value", f->prevented_value, who->money_digits);
+        if (who->currency[0])
+                cJSON_AddStringToObject(o, "currency", who->currency);
         if (in->note)
                 cJSON_AddStringToObject(o, "note", in->note);
         if (in->user)
@@ -232,7 +235,7 @@ int sw_daemon_record_outcome(struct sw_daemon *d, const struct sw_outcome_input 
         if (r == 0) {
                 snprintf(id, sizeof(id), "%s-o%u", in->anomaly, seq);
                 f.id = id;
-                json = outcome_json(in, &row, &f);
+                json = outcome_json(&d->who, in, &row, &f);
                 r = json ? 0 : -ENOMEM;
         }
         bool was_open = r == 0 && strcmp(row.status, "open") == 0;
@@ -255,7 +258,8 @@ int sw_daemon_record_outcome(struct sw_daemon *d, const struct sw_outcome_input 
                 r = sw_store_put_outcome(d->store, &o);
         }
         if (r == 0)
-                r = sw_outbox_add(&d->outbox, "outcome", id, json, false, sw_clock_now());
+                r = sw_outbox_add(&d->outbox, "outcome", id, json, false, 1,
+                                  sw_clock_now()); /* receipted with rev 1 */
         if (r == 0)
                 r = learn(d, &row, type, was_open, seq == 1, in, f.weight);
         if (r == 0)

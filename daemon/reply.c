@@ -50,6 +50,22 @@ void sw_reply_add_summary(cJSON *parent, const char *name, const struct sw_detec
         }
 }
 
+void sw_reply_add_money(cJSON *o, const char *name, double v, unsigned minor_digits)
+{
+        char text[64];
+        struct sw_json_out w;
+        sw_json_out_init(&w, text, sizeof(text));
+        sw_json_out_money(&w, v, minor_digits);
+        if (sw_json_out_finish(&w) < 0) /* a usage error (digits > 6): still a number */
+                snprintf(text, sizeof(text), "0");
+        cJSON_AddRawToObject(o, name, text);
+}
+
+void sw_reply_add_raw(cJSON *o, const char *name, const char *json)
+{
+        cJSON_AddRawToObject(o, name, json);
+}
+
 void sw_reply_add_day(cJSON *o, const char *name, sw_day_t day)
 {
         char text[16];

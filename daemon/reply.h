@@ -20,6 +20,11 @@ char *sw_reply_print(const cJSON *item);
 /* The same written into o (as its next value). */
 void sw_reply_write(struct sw_json_out *o, const cJSON *item);
 
+/* Money as name: rounded to minor_digits decimals by the one writer (sw_json_out_money). */
+void sw_reply_add_money(cJSON *o, const char *name, double v, unsigned minor_digits);
+/* JSON text already written (by sw_json_out) as name, copied. */
+void sw_reply_add_raw(cJSON *o, const char *name, const char *json);
+
 /* A date YYYY-MM-DD as name, null when day is SW_DAY_NONE. */
 void sw_reply_add_day(cJSON *o, const char *name, sw_day_t day);
 /* An RFC 3339 time as name, null when t <= 0. */

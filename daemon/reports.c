@@ -258,16 +258,22 @@ static void add_run(cJSON *parent, const char *name, int64_t at)
         sw_reply_add_time(cJSON_AddObjectToObject(parent, name), "at", at);
 }
 
-/* Store-wide conditions HQ looks for to find broken stores (PROTOCOL 1.1). */
+/* Store-wide conditions and the gateway's health, as P/status carries them (PROTOCOL 1.1):
+ * written once, by daemon/hq_health.c. */
 static void add_health(cJSON *parent, const struct sw_daemon *d)
 {
-        const struct sw_pos_feed *f = &d->pos_feed;
-        cJSON *h = cJSON_AddObjectToObject(parent, "health");
-        cJSON_AddStringToObject(h, "pos_feed", sw_pos_feed_state(f));
-        sw_reply_add_time(h, "last_pos_at", f->last_pos_at);
-        cJSON_AddNumberToObject(h, "pos_silences", (double)f->silences);
-        cJSON_AddNumberToObject(h, "store_shortfalls", (double)f->shortfalls);
-        sw_reply_add_day(h, "newest_store_shortfall", f->newest_shortfall);
+        char text[2048];
+        struct sw_json_out o;
+        sw_json_out_init(&o, text, sizeof(text));
+        sw_json_out_object_begin(&o);
+        sw_hq_health_write(d, &o);
+        sw_json_out_object_end(&o);
+        /* {"health":X}: X is text from its 11th byte to the last but one. */
+        int n = sw_json_out_finish(&o);
+        if (n < 12)
+                return;
+        text[n - 1] = '\0';
+        sw_reply_add_raw(parent, "health", text + 10);
 }
 
 static char *summary_json(struct sw_daemon *d, int64_t now)
@@ -286,6 +292,7 @@ static char *summary_json(struct sw_daemon *d, int64_t now)
         }
         cJSON *o = cJSON_CreateObject(), *g;
         sw_rfc3339_format(now, ts, sizeof(ts));
+        cJSON_AddStringToObject(o, "v", "1.1");
         cJSON_AddStringToObject(o, "ts", ts);
         cJSON_AddStringToObject(o, "tenant", d->cfg.store.tenant);
         cJSON_AddStringToObject(o, "store", d->cfg.store.id);
@@ -296,7 +303,9 @@ static char *summary_json(struct sw_daemon *d, int64_t now)
         for (int k = 0; k < SW_ANOMALY_TYPE_COUNT; k++)
                 cJSON_AddNumberToObject(g, sw_anomaly_type_name((enum sw_anomaly_type)k),
                                         t.by_type[k]);
-        cJSON_AddNumberToObject(o, "ghost_value", t.ghost_value);
+        sw_reply_add_money(o, "ghost_value", t.ghost_value, d->who.money_digits);
+        if (d->who.currency[0])
+                cJSON_AddStringToObject(o, "currency", d->who.currency);
         add_ratio(o, "precision", pr, precision);
         g = cJSON_AddObjectToObject(o, "last_detect");
         add_run(g, "ghost_stock", d->runs.last[SW_RUN_GHOST].at);
@@ -327,7 +336,8 @@ void sw_daemon_summary_tick(struct sw_daemon *d, uint64_t now_ms)
                 return;
         }
         snprintf(id, sizeof(id), "%s-summary-%lld", d->cfg.store.id, (long long)now);
-        if (sw_outbox_add(&d->outbox, "summary", id, json, true, sw_clock_now()) < 0)
+        if (sw_outbox_add(&d->outbox, "summary", id, json, true, 0, sw_clock_now()) < 0)
                 sw_log_warning("Cannot queue the summary for HQ: %s", sw_store_errmsg(d->store));
         free(json);
+        sw_daemon_publish_status(d, true); /* its health, as fresh as the summary's */
 }

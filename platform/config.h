@@ -170,6 +170,12 @@ struct sw_config_devices {
         uint32_t n_scanners;                                          /* entries used in scanners */
 };
 
+/* Section hq_receipts: HQ's end-to-end receipts (PROTOCOL 1.1). */
+struct sw_config_hq_receipts {
+        bool enabled;                  /* keep outbox rows until HQ's receipt (off: PUBACK) */
+        uint32_t resend_after_seconds; /* a row without receipt this long goes again */
+};
+
 /* Section summary: the retained P/summary to HQ. */
 struct sw_config_summary {
         uint32_t
@@ -196,8 +202,9 @@ struct sw_config {
         struct sw_outcome_params outcomes;    /* how cycle counts judge anomalies, ROI horizon */
         struct sw_tuning_params tuning;       /* learning thresholds from outcomes */
         struct sw_config_devices devices;     /* trusted devices */
-        struct sw_config_summary summary;     /* P/summary cadence */
-        struct sw_config_log log;             /* logging */
+        struct sw_config_hq_receipts hq_receipts; /* end-to-end receipts from HQ */
+        struct sw_config_summary summary;         /* P/summary cadence */
+        struct sw_config_log log;                 /* logging */
 };
 
 /* Fill *ret with the embedded defaults (the schema's, client ids derived); the daemon runs on

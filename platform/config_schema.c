@@ -371,6 +371,14 @@
                  "`#`; no duplicates",                                                             \
                  "Scanners (the `{device}` of `P/scanner/{device}/count`) whose cycle counts "     \
                  "are accepted."),                                                                 \
+            GROUP("hq_receipts"),                                                                  \
+            BOOL("hq_receipts.enabled", hq_receipts.enabled, false, RESTART,                       \
+                 "Keep each anomaly and outcome in the outbox until HQ's receipt on "              \
+                 "`P/hq/receipt` covers it (PROTOCOL 1.1);"),                                      \
+            UINT("hq_receipts.resend_after_seconds", hq_receipts.resend_after_seconds, 300, 5,     \
+                 604800, "s", LIVE,                                                                \
+                 "A row acknowledged by the broker but without a receipt for this long is sent "   \
+                 "again, same id and rev."),                                                       \
             GROUP("summary"),                                                                      \
             UINT("summary.interval_seconds", summary.interval_seconds, 900, 10, 86400, "s", LIVE,  \
                  "How often the retained `P/summary` goes to HQ"),                                 \

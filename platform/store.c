@@ -110,11 +110,26 @@ static const char *const store_migrations[SW_STORE_SCHEMA_VERSION] = {
      * which is rendered from the row when sent or listed: a quarter of the bytes. Rows
      * from before keep their JSON (payload), their detail is NULL. */
     "ALTER TABLE anomaly ADD COLUMN detail BLOB;",
+    /* 5 -> 6 (PROTOCOL 1.1): an anomaly's rev, raised by every outbox row queued for it (a
+     * row written before was published once at least: rev 1); each outbox row's rev (what
+     * a receipt must cover: an anomaly's rev when queued, 1 for an outcome, 0 needs none)
+     * and when HQ's broker acknowledged it (Unix s, 0 = not yet): with receipts on, an
+     * acknowledged row waits for its receipt. An outcome queued before holds a v1 payload,
+     * which HQ does not receipt: its rev stays 0. */
+    "ALTER TABLE anomaly ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE anomaly SET rev = 1;"
+    "ALTER TABLE outbox ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE outbox ADD COLUMN acked_at INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE outbox SET rev = 1 WHERE anomaly_ref;"
+    "CREATE INDEX outbox_by_msg_id ON outbox(msg_id);"
+    "CREATE INDEX outbox_awaiting ON outbox(acked_at) WHERE acked_at > 0;",
 };
 
 #define ANOMALY_COLUMNS                                                                            \
         "id, type, severity, status, sku, category, as_of, episode_day, detected_at, "             \
         "updated_at, score, probability, value, payload, detail"
+/* What is read back: the columns written, and the rev the outbox keeps (schema 6). */
+#define ANOMALY_READ_COLUMNS ANOMALY_COLUMNS ", rev"
 
 enum store_stmt {
         STMT_BEGIN,
@@ -133,6 +148,7 @@ enum store_stmt {
         STMT_GET_ANOMALY,
         STMT_LIST_ANOMALIES,
         STMT_OUTBOX_ADD,
+        STMT_ANOMALY_NEXT_REV,
         STMT_OUTBOX_ADD_ANOMALY,
         STMT_OUTBOX_PENDING,
         STMT_OUTBOX_DELIVERED,
@@ -169,29 +185,33 @@ static const char *const store_sql[STMT_COUNT] = {
         "episode_day = excluded.episode_day, updated_at = excluded.updated_at, "
         "score = excluded.score, probability = excluded.probability, "
         "value = excluded.value, payload = excluded.payload, detail = excluded.detail",
-    [STMT_LOAD_OPEN_ANOMALIES] = "SELECT " ANOMALY_COLUMNS " FROM anomaly "
+    [STMT_LOAD_OPEN_ANOMALIES] = "SELECT " ANOMALY_READ_COLUMNS " FROM anomaly "
                                  "WHERE status = 'open' ORDER BY detected_at, id",
-    [STMT_GET_ANOMALY] = "SELECT " ANOMALY_COLUMNS " FROM anomaly WHERE id = ?1",
-    [STMT_LIST_ANOMALIES] = "SELECT " ANOMALY_COLUMNS " FROM anomaly "
+    [STMT_GET_ANOMALY] = "SELECT " ANOMALY_READ_COLUMNS " FROM anomaly WHERE id = ?1",
+    [STMT_LIST_ANOMALIES] = "SELECT " ANOMALY_READ_COLUMNS " FROM anomaly "
                             "WHERE (?1 IS NULL OR type = ?1) "
                             "AND (?2 IS NULL OR severity = ?2) "
                             "AND (?3 IS NULL OR status = ?3) "
                             "AND (?4 IS NULL OR sku = ?4) "
                             "AND updated_at >= ?5 "
                             "ORDER BY updated_at DESC, id DESC LIMIT ?6",
-    [STMT_OUTBOX_ADD] = "INSERT INTO outbox(topic, msg_id, payload, retain, created) "
-                        "VALUES(?1, ?2, ?3, ?4, ?5)",
+    [STMT_OUTBOX_ADD] = "INSERT INTO outbox(topic, msg_id, payload, retain, created, rev) "
+                        "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    /* Every row queued for an anomaly publishes a new revision of it (PROTOCOL 1.1). */
+    [STMT_ANOMALY_NEXT_REV] = "UPDATE anomaly SET rev = rev + 1 WHERE id = ?1",
     [STMT_OUTBOX_ADD_ANOMALY] =
-        "INSERT INTO outbox(topic, msg_id, payload, retain, created, anomaly_ref) "
-        "VALUES(?1, ?2, X'', 0, ?3, 1)",
+        "INSERT INTO outbox(topic, msg_id, payload, retain, created, anomaly_ref, rev) "
+        "VALUES(?1, ?2, X'', 0, ?3, 1, coalesce((SELECT rev FROM anomaly WHERE id = ?2), 1))",
     /* A row standing for an anomaly comes with the anomaly's columns as they are now; one
      * whose anomaly is gone (not written by the daemon: anomalies are never deleted) is never
      * sent. */
-    [STMT_OUTBOX_PENDING] = "SELECT o.seq, o.topic, o.msg_id, o.payload, o.retain, a.* "
-                            "FROM outbox o LEFT JOIN (SELECT " ANOMALY_COLUMNS " FROM anomaly) a "
-                            "ON o.anomaly_ref AND a.id = o.msg_id "
-                            "WHERE o.seq > ?1 AND (o.anomaly_ref = 0 OR a.id IS NOT NULL) "
-                            "ORDER BY o.seq LIMIT ?2",
+    [STMT_OUTBOX_PENDING] =
+        "SELECT o.seq, o.topic, o.msg_id, o.payload, o.retain, o.rev, a.* "
+        "FROM outbox o LEFT JOIN (SELECT " ANOMALY_READ_COLUMNS " FROM anomaly) a "
+        "ON o.anomaly_ref AND a.id = o.msg_id "
+        "WHERE o.seq > ?1 AND o.acked_at = 0 "
+        "AND (o.anomaly_ref = 0 OR a.id IS NOT NULL) "
+        "ORDER BY o.seq LIMIT ?2",
     [STMT_OUTBOX_DELIVERED] = "DELETE FROM outbox WHERE seq = ?1",
     [STMT_OUTBOX_DEPTH] = "SELECT count(*), coalesce(sum(length(payload)), 0) FROM outbox",
     [STMT_OUTBOX_TRIM] = "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox "
@@ -851,6 +871,7 @@ static struct sw_store_anomaly anomaly_columns(sqlite3_stmt *st, int i)
             .value = sqlite3_column_double(st, i + 12),
             .payload = store_column_text(st, i + 13),
             .detail = sqlite3_column_blob(st, i + 14),
+            .rev = sqlite3_column_int64(st, i + 15),
         };
 
         a.detail_len = a.detail ? (size_t)sqlite3_column_bytes(st, i + 14) : 0;
@@ -959,6 +980,13 @@ int sw_store_outbox_add(struct sw_store *s, const char *topic, const char *msg_i
                         const void *payload, size_t len, int retain, int64_t created,
                         int64_t *ret_seq)
 {
+        return sw_store_outbox_add_rev(s, topic, msg_id, payload, len, retain, created, 0, ret_seq);
+}
+
+int sw_store_outbox_add_rev(struct sw_store *s, const char *topic, const char *msg_id,
+                            const void *payload, size_t len, int retain, int64_t created,
+                            int64_t rev, int64_t *ret_seq)
+{
         sqlite3_stmt *st;
         int rc;
 
@@ -970,6 +998,7 @@ int sw_store_outbox_add(struct sw_store *s, const char *topic, const char *msg_i
         rc = rc ? rc : store_bind_blob(st, 3, payload, len);
         rc = rc ? rc : sqlite3_bind_int(st, 4, retain ? 1 : 0);
         rc = rc ? rc : sqlite3_bind_int64(st, 5, created);
+        rc = rc ? rc : sqlite3_bind_int64(st, 6, rev);
         return outbox_insert(s, st, rc, ret_seq);
 }
 
@@ -981,6 +1010,13 @@ int sw_store_outbox_add_anomaly(struct sw_store *s, const char *topic, const cha
 
         if (!s || !topic || !anomaly_id)
                 return -EINVAL;
+        st = s->stmt[STMT_ANOMALY_NEXT_REV];
+        rc = sqlite3_bind_text(st, 1, anomaly_id, -1, SQLITE_STATIC);
+        if (rc != SQLITE_OK)
+                return store_bind_check(s, st, rc);
+        rc = store_run(s, st);
+        if (rc < 0)
+                return rc;
         st = s->stmt[STMT_OUTBOX_ADD_ANOMALY];
         rc = sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
         rc = rc ? rc : sqlite3_bind_text(st, 2, anomaly_id, -1, SQLITE_STATIC);
@@ -1002,11 +1038,12 @@ static int outbox_row(sqlite3_stmt *st, void *arg)
             .topic = store_column_text(st, 1),
             .msg_id = store_column_text(st, 2),
             .retain = sqlite3_column_int(st, 4),
+            .rev = sqlite3_column_int64(st, 5),
         };
 
         row.payload = store_column_blob(st, 3, &row.len);
-        if (sqlite3_column_type(st, 5) != SQLITE_NULL) { /* the joined anomaly's id */
-                a = anomaly_columns(st, 5);
+        if (sqlite3_column_type(st, 6) != SQLITE_NULL) { /* the joined anomaly's id */
+                a = anomaly_columns(st, 6);
                 row.anomaly = &a;
         }
         return w->cb(w->ctx, &row);

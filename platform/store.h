@@ -36,7 +36,7 @@
 struct sw_store;
 
 /* Latest schema version this build writes (PRAGMA user_version). */
-#define SW_STORE_SCHEMA_VERSION 5
+#define SW_STORE_SCHEMA_VERSION 6
 
 struct sw_store_options {
         uint32_t cache_kib; /* page cache size in KiB; 0 = SQLite's default (about 2 MiB) */
@@ -112,6 +112,8 @@ struct sw_store_anomaly {
         const void *detail;   /* the anomaly's detail, NULL for a row written before schema 5 */
         size_t detail_len;    /* its bytes */
         const char *payload;  /* rows without a detail: the JSON as published; else "" or NULL */
+        int64_t rev;          /* read only: revisions queued for HQ (PROTOCOL 1.1); raised by
+                                 sw_store_outbox_add_anomaly, never by sw_store_put_anomaly */
 };
 /* Insert, or update every column but detected_at. -EINVAL: a required string (all but
  * category and payload) is NULL, or neither a detail nor a payload is given. */
@@ -140,9 +142,15 @@ int sw_store_list_anomalies(struct sw_store *s, const struct sw_store_anomaly_fi
 int sw_store_outbox_add(struct sw_store *s, const char *topic, const char *msg_id,
                         const void *payload, size_t len, int retain, int64_t created,
                         int64_t *ret_seq);
+/* The same with the rev a receipt must cover (PROTOCOL 1.1): 1 for an outcome, 0 for a row
+ * that needs no receipt (summaries); sw_store_outbox_add gives 0. */
+int sw_store_outbox_add_rev(struct sw_store *s, const char *topic, const char *msg_id,
+                            const void *payload, size_t len, int retain, int64_t created,
+                            int64_t rev, int64_t *ret_seq);
 /* An outbox row standing for the anomaly anomaly_id (not retained): it is sent with the
  * anomaly as it is when it is sent, so a detection run writes each anomaly once. Written in
- * the transaction that wrote the anomaly. -EINVAL: topic/anomaly_id NULL. */
+ * the transaction that wrote the anomaly. Raises the anomaly's rev by one, and the row
+ * carries that rev. -EINVAL: topic/anomaly_id NULL. */
 int sw_store_outbox_add_anomaly(struct sw_store *s, const char *topic, const char *anomaly_id,
                                 int64_t created, int64_t *ret_seq);
 /* An undelivered outbox row. */
@@ -153,11 +161,13 @@ struct sw_store_outbox_row {
         const void *payload; /* the message; "" for a row standing for an anomaly */
         size_t len;          /* its bytes */
         int retain;          /* publish retained */
+        int64_t rev;         /* the rev a receipt must cover; 0 = needs none */
         const struct sw_store_anomaly
             *anomaly; /* a row standing for an anomaly: it, now; else NULL */
 };
-/* Undelivered rows with seq > after_seq, ascending, at most limit (0 = no limit); a row of
- * sw_store_outbox_add_anomaly whose anomaly does not exist is skipped. Returns the count. */
+/* Undelivered rows (not awaiting a receipt) with seq > after_seq, ascending, at most limit (0 = no
+ * limit); a row of sw_store_outbox_add_anomaly whose anomaly does not exist is skipped. Returns the
+ * count. */
 int sw_store_outbox_pending(struct sw_store *s, int64_t after_seq, uint32_t limit,
                             int (*cb)(void *ctx, const struct sw_store_outbox_row *row), void *ctx);
 /* Delete a delivered row; -ENOENT if there is none with that seq. */

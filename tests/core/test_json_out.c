@@ -532,6 +532,82 @@ static void test_exact_numbers(void **state)
         assert_string_equal(number(-INFINITY), "null");
 }
 
+static const char *money(double v, unsigned digits)
+{
+        return SCALAR(sw_json_out_money(&o_, v, digits));
+}
+
+static const char *price(float v)
+{
+        return SCALAR(sw_json_out_float32(&o_, v));
+}
+
+/* Money to the currency's minor unit: the float noise of a float32 product is gone. */
+static void test_money_to_the_minor_unit(void **state)
+{
+        (void)state;
+        assert_string_equal(money(354.93000221252441, 2), "354.93");
+        assert_string_equal(money((double)2.1f * 169.0, 2), "354.9"); /* 354.899993... */
+        assert_string_equal(money(1234.5, 0), "1235");                /* JPY: half away */
+        assert_string_equal(money(-0.125, 2), "-0.13");
+        assert_string_equal(money(1.0005, 3), "1.001"); /* BHD */
+        assert_string_equal(money(12.34567, 4), "12.3457");
+        assert_string_equal(money(0.001, 2), "0");
+        assert_string_equal(money(NAN, 2), "0");
+        /* Every cent amount up to 10^7 written from its float32-derived double reads back as
+         * that amount, with at most two decimals. */
+        for (int cents = 0; cents < 1000000; cents += 7) {
+                double v = (double)(float)(cents / 100.0) * 3.0;
+                const char *t = money(v, 2), *dot = strchr(t, '.');
+                assert_true(!dot || strlen(dot + 1) <= 2);
+                assert_true(fabs(strtod(t, NULL) - round(v * 100) / 100) < 1e-9);
+        }
+}
+
+/* A float32 price as the shortest decimal that reads back as the same float. */
+static void test_float32_prices_as_received(void **state)
+{
+        (void)state;
+        char text[32];
+        assert_string_equal(price(2.1f), "2.1");
+        assert_string_equal(price(2.099999905f), "2.1"); /* the same float */
+        assert_string_equal(price(0.1f), "0.1");
+        assert_string_equal(price(19.99f), "19.99");
+        assert_string_equal(price(1234567.0f), "1234567");
+        assert_string_equal(price(99999.99f), "99999.99");
+        assert_string_equal(price(0.0f), "0");
+        assert_string_equal(price(16777217.0f), "16777216"); /* not a float: its neighbour */
+        assert_string_equal(price(NAN), "0");
+        assert_true(is_json_number(price(1e-7f)));
+        assert_true(is_json_number(price(3.4e38f)));
+        /* Every decimal of up to 7 significant digits comes back exactly as received. */
+        uint64_t seed = 17;
+        for (int i = 0; i < 200000; i++) {
+                int digits = 1 + (int)(next_random(&seed) % 7);
+                int scale = (int)(next_random(&seed) % 8); /* 0..7 decimals */
+                uint64_t mant = next_random(&seed) % 10000000u;
+                while (mant >= 10 && (int)log10((double)mant) + 1 > digits)
+                        mant /= 10;
+                if (scale > 0 && mant % 10 == 0)
+                        mant++; /* the received text "1.50" is the decimal 1.5 */
+                snprintf(text, sizeof(text), "%.*f", scale, (double)mant / pow(10, scale));
+                /* The received decimal, as a shortest text: strip trailing zeros. */
+                char *end = text + strlen(text);
+                if (strchr(text, '.')) {
+                        while (end[-1] == '0')
+                                *--end = '\0';
+                        if (end[-1] == '.')
+                                *--end = '\0';
+                }
+                float f = strtof(text, NULL);
+                const char *got = price(f);
+                /* The same decimal: "8.3e-06" is how %g lays out 0.0000083. */
+                assert_true(strtod(got, NULL) == strtod(text, NULL));
+                if (!strchr(got, 'e'))
+                        assert_string_equal(got, text);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -540,6 +616,8 @@ int main(void)
             cmocka_unit_test(test_integers),
             cmocka_unit_test(test_arrays_and_literals),
             cmocka_unit_test(test_exact_numbers),
+            cmocka_unit_test(test_money_to_the_minor_unit),
+            cmocka_unit_test(test_float32_prices_as_received),
             cmocka_unit_test(test_fixed_decimals),
             cmocka_unit_test(test_fixed_decimals_match_round),
             cmocka_unit_test(test_fixed_bad_decimals_is_misuse),

@@ -62,6 +62,15 @@ static void check_rounded(const cJSON **cur, const char *key, double in, double 
                 fail_msg("%s: %.17g, want %.17g", key, it->valuedouble, want);
 }
 
+/* A float32 price: the same float comes back. */
+static void check_price(const cJSON **cur, const char *key, double in)
+{
+        const cJSON *it = member(cur, key);
+        assert_true(cJSON_IsNumber(it));
+        if ((float)it->valuedouble != (float)in)
+                fail_msg("%s: %.9g, want the float %.9g", key, it->valuedouble, (double)(float)in);
+}
+
 static const cJSON *check_object(const cJSON **cur, const char *key)
 {
         const cJSON *it = member(cur, key);
@@ -80,6 +89,10 @@ static struct sw_anomaly_json_ctx ctx(void)
         return (struct sw_anomaly_json_ctx){
             .tenant = "acme",
             .store = "store-0042",
+            .currency = "USD",
+            .money_digits = 2,
+            .rev = 3,
+            .updated_at = 1795000060, /* 2026-11-18T11:07:40Z */
             .id = "ghost_stock:SKU-000123:2026-11-20",
             .sku = "SKU-000123",
             .category = "dairy",
@@ -124,6 +137,7 @@ static cJSON *render_and_check(const struct sw_anomaly_json_ctx *c, const struct
         assert_int_equal(sw_date_format(f->since, since, sizeof(since)), 10);
         assert_int_equal(sw_rfc3339_format(c->detected_at, ts, sizeof(ts)), 20);
         cur = root->child;
+        check_string(&cur, "v", "1.1");
         check_string(&cur, "id", c->id);
         check_string(&cur, "tenant", c->tenant);
         check_string(&cur, "store", c->store);
@@ -134,9 +148,13 @@ static cJSON *render_and_check(const struct sw_anomaly_json_ctx *c, const struct
         check_string(&cur, "category", c->category);
         check_string(&cur, "as_of", day);
         check_string(&cur, "detected_at", ts);
+        assert_int_equal(sw_rfc3339_format(c->updated_at, ts, sizeof(ts)), 20);
+        check_string(&cur, "updated_at", ts);
+        check_int(&cur, "rev", c->rev);
         check_double(&cur, "score", f->score);
         check_double(&cur, "probability", f->probability);
         check_rounded(&cur, "value", f->value, 100);
+        check_string(&cur, "currency", "USD");
         check_string(&cur, "description", description ? description : f->description);
         check_string(&cur, "action", sw_action_name(f->action));
         *ret_metadata = check_object(&cur, "metadata");
@@ -144,7 +162,7 @@ static cJSON *render_and_check(const struct sw_anomaly_json_ctx *c, const struct
         cur = *ret_metadata;
         check_string(&cur, "since", since);
         check_int(&cur, "on_hand", c->snap.on_hand);
-        check_double(&cur, "price", c->snap.price);
+        check_price(&cur, "price", c->snap.price);
         *ret_metadata = cur;
         return root;
 }
@@ -371,17 +389,27 @@ static void test_unknown_enum_leaves_key_out(void **state)
 }
 
 /* A row as the daemon stores a finding: its columns and its detail. */
-static struct sw_store_anomaly stored_row(const struct sw_anomaly_json_ctx *c, const struct sw_finding *f,
-                                          uint8_t *detail)
+static struct sw_store_anomaly stored_row(const struct sw_anomaly_json_ctx *c,
+                                          const struct sw_finding *f, uint8_t *detail)
 {
         int n = sw_anomaly_detail_encode(f, &c->snap, detail, SW_ANOMALY_DETAIL_MAX);
         assert_true(n > 0);
-        return (struct sw_store_anomaly){
-            .id = c->id, .type = sw_anomaly_type_name(f->type), .severity = sw_severity_name(f->severity),
-            .status = sw_status_name(f->status), .sku = c->sku, .category = c->category, .as_of = "unused",
-            .episode_day = f->since, .detected_at = c->detected_at, .updated_at = c->detected_at + 5,
-            .score = f->score, .probability = f->probability, .value = f->value, .detail = detail,
-            .detail_len = (size_t)n};
+        return (struct sw_store_anomaly){.id = c->id,
+                                         .type = sw_anomaly_type_name(f->type),
+                                         .severity = sw_severity_name(f->severity),
+                                         .status = sw_status_name(f->status),
+                                         .sku = c->sku,
+                                         .category = c->category,
+                                         .as_of = "unused",
+                                         .episode_day = f->since,
+                                         .detected_at = c->detected_at,
+                                         .updated_at = c->updated_at,
+                                         .score = f->score,
+                                         .probability = f->probability,
+                                         .value = f->value,
+                                         .detail = detail,
+                                         .detail_len = (size_t)n,
+                                         .rev = c->rev};
 }
 
 static uint64_t rng = 88172645463325252u;
@@ -403,6 +431,9 @@ static double random_double(void)
         }
 }
 
+static const struct sw_payload_store who = {
+    .tenant = "acme", .store = "store-0042", .currency = "USD", .money_digits = 2};
+
 /* The payload rendered from the stored row is byte for byte the one rendered from the finding. */
 static void test_a_stored_row_renders_the_same_payload(void **state)
 {
@@ -420,7 +451,8 @@ static void test_a_stored_row_renders_the_same_payload(void **state)
                 f.value = random_double();
                 f.since = 20000 + i;
                 f.as_of = f.since + i % 9;
-                snprintf(f.description, sizeof(f.description), "Item %d \"%.3f\"\n", i, random_double());
+                snprintf(f.description, sizeof(f.description), "Item %d \"%.3f\"\n", i,
+                         random_double());
                 f.ghost.model = (enum sw_ghost_model)(i % SW_GHOST_MODEL_COUNT);
                 f.ghost.run_days = (uint16_t)(i % 40);
                 f.ghost.observed_units = (uint64_t)i * 7;
@@ -441,26 +473,71 @@ static void test_a_stored_row_renders_the_same_payload(void **state)
                 c.snap.price = random_double();
                 c.snap.ghost_mode = (enum sw_ghost_mode)(i % SW_GHOST_MODE_COUNT);
                 c.category = i % 5 ? "dairy" : "";
+                c.rev = i + 1;
+                c.updated_at = c.detected_at + i;
                 want = sw_anomaly_json(&c, &f);
                 assert_non_null(want);
                 struct sw_store_anomaly a = stored_row(&c, &f, detail);
-                assert_int_equal(sw_anomaly_json_of_row(&a, c.tenant, c.store, &got), 0);
+                assert_int_equal(sw_anomaly_json_of_row(&a, &who, &got), 0);
                 assert_string_equal(got, want);
                 free(want);
                 free(got);
         }
 }
 
-/* A row written before schema 5 keeps its JSON: it is given back as it is. */
+/* A row written before schema 5 keeps its JSON: it is given back with the 1.1 members in
+ * front (v, rev, updated_at), the rest as it is. */
 static void test_a_row_without_detail_gives_its_stored_json(void **state)
 {
         (void)state;
-        struct sw_store_anomaly a = {.id = "x", .type = "no such type", .severity = "?", .status = "open",
-                                     .sku = "S", .as_of = "2026-01-01", .payload = "{\"id\":\"x\",\"v\":1.25}"};
+        struct sw_store_anomaly a = {.id = "x",
+                                     .type = "no such type",
+                                     .severity = "?",
+                                     .status = "open",
+                                     .sku = "S",
+                                     .as_of = "2026-01-01",
+                                     .payload = "{\"id\":\"x\",\"w\":1.25}",
+                                     .rev = 2,
+                                     .updated_at = 1795000060};
         char *got = NULL;
-        assert_int_equal(sw_anomaly_json_of_row(&a, "t", "s", &got), 0);
-        assert_string_equal(got, a.payload);
+        assert_int_equal(sw_anomaly_json_of_row(&a, &who, &got), 0);
+        assert_string_equal(got, "{\"v\":\"1.1\",\"rev\":2,\"updated_at\":\"2026-11-18T11:07:40Z\","
+                                 "\"id\":\"x\",\"w\":1.25}");
         free(got);
+        a.payload = "not json";
+        assert_int_equal(sw_anomaly_json_of_row(&a, &who, &got), 0);
+        assert_string_equal(got, "not json");
+        free(got);
+}
+
+/* Money to the currency's minor unit (none for JPY, three for BHD), the currency named; a
+ * store without a currency gets cents and no "currency". */
+static void test_money_follows_the_currency(void **state)
+{
+        (void)state;
+        struct sw_anomaly_json_ctx c = ctx();
+        struct sw_finding f = finding(SW_ANOMALY_GHOST_STOCK);
+        f.value = 354.93000221252441;
+        c.snap.price = (double)2.099999905f;
+        char *text = sw_anomaly_json(&c, &f);
+        assert_non_null(strstr(text, "\"value\":354.93,\"currency\":\"USD\","));
+        assert_non_null(strstr(text, "\"price\":2.1,"));
+        free(text);
+        struct sw_payload_store jpy = sw_payload_store_of("t", "s", "JPY");
+        c.currency = jpy.currency;
+        c.money_digits = jpy.money_digits;
+        text = sw_anomaly_json(&c, &f);
+        assert_non_null(strstr(text, "\"value\":355,\"currency\":\"JPY\","));
+        free(text);
+        struct sw_payload_store bhd = sw_payload_store_of("t", "s", "BHD");
+        assert_int_equal(bhd.money_digits, 3);
+        struct sw_payload_store none = sw_payload_store_of("t", "s", "");
+        c.currency = none.currency;
+        c.money_digits = none.money_digits;
+        text = sw_anomaly_json(&c, &f);
+        assert_non_null(strstr(text, "\"value\":354.93,\"description\""));
+        assert_null(strstr(text, "currency"));
+        free(text);
 }
 
 static void test_an_unreadable_row_is_refused(void **state)
@@ -472,13 +549,13 @@ static void test_an_unreadable_row_is_refused(void **state)
         char *got = NULL;
         struct sw_store_anomaly a = stored_row(&c, &f, detail);
         a.status = "maybe";
-        assert_int_equal(sw_anomaly_json_of_row(&a, c.tenant, c.store, &got), -EBADMSG);
+        assert_int_equal(sw_anomaly_json_of_row(&a, &who, &got), -EBADMSG);
         a = stored_row(&c, &f, detail);
         a.type = "ml_detected"; /* a ghost detail under another type */
-        assert_int_equal(sw_anomaly_json_of_row(&a, c.tenant, c.store, &got), -EBADMSG);
+        assert_int_equal(sw_anomaly_json_of_row(&a, &who, &got), -EBADMSG);
         a = stored_row(&c, &f, detail);
         a.detail_len--;
-        assert_int_equal(sw_anomaly_json_of_row(&a, c.tenant, c.store, &got), -EBADMSG);
+        assert_int_equal(sw_anomaly_json_of_row(&a, &who, &got), -EBADMSG);
         assert_null(got);
 }
 
@@ -486,6 +563,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_ghost_calibrated),
+            cmocka_unit_test(test_money_follows_the_currency),
             cmocka_unit_test(test_ghost_seed_cleared),
             cmocka_unit_test(test_ml_detected),
             cmocka_unit_test(test_shelf_out_and_discrepancies),

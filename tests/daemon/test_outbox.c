@@ -1,5 +1,7 @@
-/* Unit tests of the outbox (daemon/outbox.c) against a fake store and a fake HQ link: the
- * in-flight bound, PUBACKs, refusals and their pause, reconnects, unrenderable rows. */
+/* Unit tests of the outbox (daemon/outbox.c, outbox_receipts.c) against a fake store and a
+ * fake HQ link: the in-flight bound, PUBACKs, refusals and their pause, reconnects,
+ * unrenderable rows; end-to-end receipts: rows kept after PUBACK, removed by a receipt covering
+ * their rev, resent after the time, bounded. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,12 +17,14 @@
 
 #define ROWS     16
 #define CAPACITY 3
+#define WALL     5000 /* Unix s of the PUBACKs in the tests without receipts */
 
 /* The fake store: rows by seq, deleted when delivered. */
 struct fake_row {
         int64_t seq;
         char topic[128], msg_id[64], payload[64];
         bool retain, anomaly, live;
+        int64_t rev, acked_at, created;
 };
 static struct {
         struct fake_row rows[ROWS];
@@ -41,11 +45,13 @@ static struct {
 } link_;
 
 static int f_add(void *ctx, const char *topic, const char *msg_id, const void *payload, size_t len,
-                 bool retain, int64_t created, int64_t *ret_seq)
+                 bool retain, int64_t created, int64_t rev, int64_t *ret_seq)
 {
-        (void)ctx, (void)created;
+        (void)ctx;
+        assert_true(store.n < ROWS);
         struct fake_row *r = &store.rows[store.n];
-        *r = (struct fake_row){.seq = store.n + 1, .retain = retain, .live = true};
+        *r = (struct fake_row){
+            .seq = store.n + 1, .retain = retain, .live = true, .rev = rev, .created = created};
         snprintf(r->topic, sizeof(r->topic), "%s", topic);
         snprintf(r->msg_id, sizeof(r->msg_id), "%s", msg_id);
         snprintf(r->payload, sizeof(r->payload), "%.*s", (int)len, (const char *)payload);
@@ -54,10 +60,15 @@ static int f_add(void *ctx, const char *topic, const char *msg_id, const void *p
         return 0;
 }
 
+/* As the store: each row queued for an anomaly raises its rev and carries it. */
 static int f_add_anomaly(void *ctx, const char *topic, const char *id, int64_t created,
                          int64_t *ret)
 {
-        int r = f_add(ctx, topic, id, "", 0, false, created, ret);
+        int64_t rev = 1;
+        for (int i = 0; i < store.n; i++)
+                if (store.rows[i].anomaly && strcmp(store.rows[i].msg_id, id) == 0)
+                        rev++;
+        int r = f_add(ctx, topic, id, "", 0, false, created, rev, ret);
         store.rows[store.n - 1].anomaly = true;
         return r;
 }
@@ -72,7 +83,7 @@ static int f_pending(void *ctx, int64_t after, uint32_t limit,
                 return store.pending_error;
         for (int i = 0; i < store.n && (uint32_t)n < limit; i++) {
                 struct fake_row *f = &store.rows[i];
-                if (!f->live || f->seq <= after)
+                if (!f->live || f->seq <= after || f->acked_at > 0)
                         continue;
                 struct sw_store_outbox_row row = {.seq = f->seq,
                                                   .topic = f->topic,
@@ -80,6 +91,7 @@ static int f_pending(void *ctx, int64_t after, uint32_t limit,
                                                   .payload = f->payload,
                                                   .len = strlen(f->payload),
                                                   .retain = f->retain,
+                                                  .rev = f->rev,
                                                   .anomaly = f->anomaly ? &stand_in : NULL};
                 int r = cb(cb_ctx, &row);
                 if (r < 0)
@@ -126,6 +138,64 @@ static int f_trim(void *ctx, uint64_t max)
         return dropped;
 }
 
+static int f_await_receipt(void *ctx, int64_t seq, int64_t now)
+{
+        (void)ctx;
+        for (int i = 0; i < store.n; i++)
+                if (store.rows[i].seq == seq && store.rows[i].live) {
+                        store.rows[i].acked_at = now;
+                        return 0;
+                }
+        return -ENOENT;
+}
+
+static int f_receipt(void *ctx, const char *msg_id, int64_t rev)
+{
+        (void)ctx;
+        int n = 0;
+        for (int i = 0; i < store.n; i++) {
+                struct fake_row *f = &store.rows[i];
+                if (f->live && strcmp(f->msg_id, msg_id) == 0 && f->rev > 0 && f->rev <= rev) {
+                        f->live = false;
+                        n++;
+                }
+        }
+        return n;
+}
+
+static int f_requeue(void *ctx, int64_t before, int64_t *ret_first)
+{
+        (void)ctx;
+        int n = 0;
+        for (int i = 0; i < store.n; i++) {
+                struct fake_row *f = &store.rows[i];
+                if (f->live && f->acked_at > 0 && f->acked_at <= before) {
+                        if (n++ == 0)
+                                *ret_first = f->seq;
+                        f->acked_at = 0;
+                }
+        }
+        return n;
+}
+
+static int f_stats(void *ctx, struct sw_store_outbox_stats *ret)
+{
+        (void)ctx;
+        *ret = (struct sw_store_outbox_stats){0};
+        for (int i = 0; i < store.n; i++) {
+                struct fake_row *f = &store.rows[i];
+                if (!f->live)
+                        continue;
+                ret->rows++;
+                if (f->acked_at > 0) {
+                        ret->awaiting++;
+                        if (!ret->oldest_acked_at || f->acked_at < ret->oldest_acked_at)
+                                ret->oldest_acked_at = f->acked_at;
+                }
+        }
+        return 0;
+}
+
 static int f_publish(void *ctx, const char *topic, const void *payload, size_t len, bool retain,
                      int *ret_mid)
 {
@@ -167,8 +237,9 @@ static int setup(void **state)
         memset(&store, 0, sizeof(store));
         memset(&link_, 0, sizeof(link_));
         link_.connected = true;
-        struct sw_outbox_store s = {f_add,   f_add_anomaly, f_pending, f_delivered,
-                                    f_depth, f_trim,        NULL};
+        struct sw_outbox_store s = {f_add,  f_add_anomaly,   f_pending, f_delivered, f_depth,
+                                    f_trim, f_await_receipt, f_receipt, f_requeue,   f_stats,
+                                    NULL};
         struct sw_outbox_link l = {f_publish, f_connected, NULL};
         snprintf(render_id, sizeof(render_id), "A");
         assert_int_equal(sw_outbox_init(&ob, &s, &l, f_render, render_id, "r/t/s", slots, CAPACITY),
@@ -181,7 +252,7 @@ static void add(int n)
         char id[16];
         for (int i = 0; i < n; i++) {
                 snprintf(id, sizeof(id), "m%d", store.n + 1);
-                assert_int_equal(sw_outbox_add(&ob, "outcome", id, "{}", false, 100), 0);
+                assert_int_equal(sw_outbox_add(&ob, "outcome", id, "{}", false, 1, 100), 0);
         }
 }
 
@@ -196,18 +267,18 @@ static void test_in_flight_bound_and_pubacks(void **state)
         sw_outbox_pump(&ob, 1001);
         assert_int_equal(link_.n_sent, CAPACITY);
         /* Two PUBACKs: their rows are deleted, two more go. */
-        sw_outbox_on_published(&ob, link_.sent[0].mid, true, 1002);
-        sw_outbox_on_published(&ob, link_.sent[1].mid, true, 1002);
+        sw_outbox_on_published(&ob, link_.sent[0].mid, true, WALL, 1002);
+        sw_outbox_on_published(&ob, link_.sent[1].mid, true, WALL, 1002);
         assert_int_equal(ob.delivered, 2);
         assert_false(store.rows[0].live || store.rows[1].live);
         sw_outbox_pump(&ob, 1003);
         assert_int_equal(link_.n_sent, 5);
         /* An unknown or zero mid changes nothing. */
-        sw_outbox_on_published(&ob, 999, true, 1004);
-        sw_outbox_on_published(&ob, 0, true, 1004);
+        sw_outbox_on_published(&ob, 999, true, WALL, 1004);
+        sw_outbox_on_published(&ob, 0, true, WALL, 1004);
         assert_int_equal(ob.delivered, 2);
         for (int i = 2; i < 5; i++)
-                sw_outbox_on_published(&ob, link_.sent[i].mid, true, 1005);
+                sw_outbox_on_published(&ob, link_.sent[i].mid, true, WALL, 1005);
         uint64_t rows, bytes;
         assert_int_equal(sw_outbox_depth(&ob, &rows, &bytes), 0);
         assert_int_equal(rows, 0);
@@ -223,18 +294,18 @@ static void test_refusal_pauses_and_resends_from_the_row(void **state)
         sw_outbox_pump(&ob, 1000);
         assert_int_equal(link_.n_sent, 3);
         /* HQ refuses the second: it and the third go again, after the pause. */
-        sw_outbox_on_published(&ob, link_.sent[0].mid, true, 1001);
-        sw_outbox_on_published(&ob, link_.sent[1].mid, false, 1001);
+        sw_outbox_on_published(&ob, link_.sent[0].mid, true, WALL, 1001);
+        sw_outbox_on_published(&ob, link_.sent[1].mid, false, WALL, 1001);
         assert_int_equal(ob.refused, 1);
         assert_true(store.rows[1].live);
-        sw_outbox_on_published(&ob, link_.sent[2].mid, true, 1002);
+        sw_outbox_on_published(&ob, link_.sent[2].mid, true, WALL, 1002);
         sw_outbox_pump(&ob, 1001 + ob.retry_ms - 1);
         assert_int_equal(link_.n_sent, 3); /* still pausing */
         sw_outbox_pump(&ob, 1001 + ob.retry_ms);
         assert_int_equal(link_.n_sent, 4);
         assert_string_equal(link_.sent[3].topic, "r/t/s/outcome");
         assert_int_equal(store.rows[1].seq, 2);
-        sw_outbox_on_published(&ob, link_.sent[3].mid, true, 7000);
+        sw_outbox_on_published(&ob, link_.sent[3].mid, true, WALL, 7000);
         assert_false(store.rows[1].live);
 }
 
@@ -255,7 +326,7 @@ static void test_reconnect_sends_everything_again(void **state)
         assert_int_equal(link_.n_sent, 4);
         assert_string_equal(link_.sent[2].payload, link_.sent[0].payload);
         /* A late PUBACK of the old connection is no PUBACK of the new one. */
-        sw_outbox_on_published(&ob, link_.sent[0].mid, true, 1002);
+        sw_outbox_on_published(&ob, link_.sent[0].mid, true, WALL, 1002);
         assert_int_equal(ob.delivered, 0);
 }
 
@@ -303,6 +374,178 @@ static void test_errors_and_trim(void **state)
         assert_int_equal(sw_outbox_init(&ob, &none, &l, f_render, NULL, "p", slots, 1), -EINVAL);
 }
 
+/* ---- end-to-end receipts ---- */
+
+#define RESEND_S 60
+
+static int setup_receipts(void **state)
+{
+        setup(state);
+        sw_outbox_receipts_enable(&ob, RESEND_S);
+        return 0;
+}
+
+static int receipt(const char *json)
+{
+        return sw_outbox_on_receipt(&ob, json, strlen(json), false);
+}
+
+static int live_rows(void)
+{
+        int n = 0;
+        for (int i = 0; i < store.n; i++)
+                n += store.rows[i].live;
+        return n;
+}
+
+/* Acknowledge every publish in flight at Unix time `wall`. */
+static void puback_all(int64_t wall, uint64_t now_ms)
+{
+        for (int i = 0; i < link_.n_sent; i++)
+                sw_outbox_on_published(&ob, link_.sent[i].mid, true, wall, now_ms);
+}
+
+/* A PUBACK no longer ends an anomaly or an outcome: they wait for HQ's receipt (and are not
+ * sent again meanwhile); a summary (rev 0) needs none. */
+static void test_rows_kept_after_puback(void **state)
+{
+        (void)state;
+        assert_int_equal(sw_outbox_add_anomaly(&ob, "A", 100), 0);
+        add(1); /* an outcome, rev 1 */
+        assert_int_equal(sw_outbox_add(&ob, "summary", "S", "{}", true, 0, 100), 0);
+        sw_outbox_pump(&ob, 1000);
+        assert_int_equal(link_.n_sent, 3);
+        puback_all(1000, 1001);
+        assert_int_equal(ob.delivered, 3);
+        assert_int_equal(ob.receipts.awaiting, 2);
+        assert_true(store.rows[0].live && store.rows[1].live);
+        assert_false(store.rows[2].live);
+        assert_int_equal(store.rows[0].acked_at, 1000);
+        sw_outbox_reset(&ob); /* a reconnect does not send them again either */
+        sw_outbox_pump(&ob, 1002);
+        assert_int_equal(link_.n_sent, 3);
+        struct sw_store_outbox_stats st;
+        assert_int_equal(sw_outbox_stats(&ob, &st), 0);
+        assert_int_equal(st.awaiting, 2);
+        /* Receipts off (v1): a PUBACK ends the row. */
+        setup(state);
+        add(1);
+        sw_outbox_pump(&ob, 1000);
+        puback_all(1000, 1001);
+        assert_int_equal(live_rows(), 0);
+}
+
+/* A receipt removes the rows whose rev it covers; an older rev removes nothing newer. */
+static void test_receipt_covers_rev(void **state)
+{
+        (void)state;
+        assert_int_equal(sw_outbox_add_anomaly(&ob, "A", 100), 0); /* rev 1 */
+        assert_int_equal(sw_outbox_add_anomaly(&ob, "A", 101), 0); /* rev 2 */
+        add(1);                                                    /* outcome m3, rev 1 */
+        sw_outbox_pump(&ob, 1000);
+        puback_all(1000, 1001);
+        assert_int_equal(store.rows[1].rev, 2);
+        /* HQ stored rev 1 only: the rev-2 row stays. */
+        assert_int_equal(receipt("{\"v\":\"1.1\",\"ids\":[{\"id\":\"A\",\"rev\":1}]}"), 1);
+        assert_false(store.rows[0].live);
+        assert_true(store.rows[1].live);
+        assert_int_equal(ob.receipts.confirmed, 1);
+        /* The same receipt again, or an unknown id: counted, nothing else. */
+        assert_int_equal(receipt("{\"ids\":[{\"id\":\"A\",\"rev\":1},{\"id\":\"zz\",\"rev\":4}]}"),
+                         2);
+        assert_int_equal(ob.receipts.unknown, 2);
+        assert_true(store.rows[1].live);
+        /* rev 2 and the outcome's rev 1 in one receipt. */
+        assert_int_equal(receipt("{\"ids\":[{\"id\":\"A\",\"rev\":2},{\"id\":\"m3\",\"rev\":1}]}"),
+                         2);
+        assert_int_equal(live_rows(), 0);
+        assert_int_equal(ob.receipts.confirmed, 3);
+        assert_int_equal(ob.receipts.received, 3);
+}
+
+/* Malformed receipts change nothing (not even their valid entries); retained ones are ignored. */
+static void test_bad_receipts_counted_and_ignored(void **state)
+{
+        (void)state;
+        static const char *const bad[] = {"",
+                                          "not json",
+                                          "[]",
+                                          "{}",
+                                          "{\"ids\":{}}",
+                                          "{\"ids\":[{\"id\":\"A\"}]}",
+                                          "{\"ids\":[{\"id\":\"A\",\"rev\":0}]}",
+                                          "{\"ids\":[{\"id\":\"A\",\"rev\":1.5}]}",
+                                          "{\"ids\":[{\"id\":\"A\",\"rev\":\"1\"}]}",
+                                          "{\"ids\":[{\"id\":\"\",\"rev\":1}]}",
+                                          "{\"ids\":[{\"id\":\"A\",\"rev\":1},7]}",
+                                          "{\"ids\":[{\"id\":\"A\",\"rev\":1e300}]}"};
+        assert_int_equal(sw_outbox_add_anomaly(&ob, "A", 100), 0);
+        sw_outbox_pump(&ob, 1000);
+        puback_all(1000, 1001);
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                assert_int_equal(receipt(bad[i]), -EBADMSG);
+        assert_int_equal(ob.receipts.malformed, sizeof(bad) / sizeof(bad[0]));
+        const char *good = "{\"ids\":[{\"id\":\"A\",\"rev\":1}]}";
+        assert_int_equal(sw_outbox_on_receipt(&ob, good, strlen(good), true), -EPERM);
+        assert_int_equal(ob.receipts.retained, 1);
+        assert_true(store.rows[0].live);
+        assert_int_equal(ob.receipts.received, 0);
+        assert_int_equal(receipt(good), 1);
+        assert_false(store.rows[0].live);
+}
+
+/* A row without a receipt goes again after the time, same topic and payload, after what is in
+ * flight; it waits again after its second PUBACK, until a receipt comes. */
+static void test_resent_after_the_time(void **state)
+{
+        (void)state;
+        add(2);
+        sw_outbox_pump(&ob, 1000);
+        puback_all(1000, 1001);
+        add(1); /* m3: sent, not acknowledged yet */
+        sw_outbox_pump(&ob, 1002);
+        assert_int_equal(link_.n_sent, 3);
+        sw_outbox_resend_due(&ob, 1000 + RESEND_S - 1, 2000);
+        assert_int_equal(ob.receipts.resent, 0);
+        assert_true(sw_outbox_next_receipt_check_ms(&ob) > 2000);
+        /* Looked at most every RESEND_S / 4 s: not before. */
+        sw_outbox_resend_due(&ob, 1000 + RESEND_S, 2001);
+        assert_int_equal(ob.receipts.resent, 0);
+        uint64_t at = sw_outbox_next_receipt_check_ms(&ob);
+        sw_outbox_resend_due(&ob, 1000 + RESEND_S, at);
+        assert_int_equal(ob.receipts.resent, 2);
+        sw_outbox_pump(&ob, at);
+        assert_int_equal(link_.n_sent, 5); /* m1, m2 again; m3 not twice */
+        assert_string_equal(link_.sent[3].topic, link_.sent[0].topic);
+        assert_string_equal(link_.sent[3].payload, link_.sent[0].payload);
+        assert_string_equal(link_.sent[4].topic, link_.sent[1].topic);
+        sw_outbox_on_published(&ob, link_.sent[3].mid, true, 2000, at + 1);
+        assert_true(store.rows[0].live);
+        assert_int_equal(store.rows[0].acked_at, 2000);
+        assert_int_equal(receipt("{\"ids\":[{\"id\":\"m1\",\"rev\":1}]}"), 1);
+        assert_false(store.rows[0].live);
+        /* Off: never looks. */
+        setup(state);
+        assert_int_equal(sw_outbox_next_receipt_check_ms(&ob), UINT64_MAX);
+}
+
+/* Rows awaiting a receipt count towards the bound; the policy (the oldest out) holds for them,
+ * and they are counted apart. */
+static void test_bounded_with_rows_awaiting(void **state)
+{
+        (void)state;
+        add(4);
+        sw_outbox_pump(&ob, 1000);
+        puback_all(1000, 1001); /* three acknowledged (the in-flight bound), one pending */
+        assert_int_equal(ob.receipts.awaiting, 3);
+        add(2);
+        assert_int_equal(sw_outbox_trim(&ob, 2), 4);
+        assert_int_equal(ob.dropped, 4);
+        assert_int_equal(ob.receipts.dropped, 3);
+        assert_int_equal(live_rows(), 2);
+        assert_true(store.rows[4].live && store.rows[5].live);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -311,6 +554,11 @@ int main(void)
             cmocka_unit_test_setup(test_reconnect_sends_everything_again, setup),
             cmocka_unit_test_setup(test_anomaly_rows_rendered_and_unreadable_dropped, setup),
             cmocka_unit_test_setup(test_errors_and_trim, setup),
+            cmocka_unit_test_setup(test_rows_kept_after_puback, setup_receipts),
+            cmocka_unit_test_setup(test_receipt_covers_rev, setup_receipts),
+            cmocka_unit_test_setup(test_bad_receipts_counted_and_ignored, setup_receipts),
+            cmocka_unit_test_setup(test_resent_after_the_time, setup_receipts),
+            cmocka_unit_test_setup(test_bounded_with_rows_awaiting, setup_receipts),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -201,12 +201,14 @@ static const char *const restart_settings[] = {
     "detectors.ml.seed",
     "detectors.ml.features",
     "detectors.ml.max_new_per_day",
-    /* and every broker and hq setting, TLS included */
+    "hq_receipts.enabled", /* the subscription to P/hq/receipt is made at start-up */
+                           /* and every broker and hq setting, TLS included */
 };
 
 static bool listed(const char *name)
 {
-        if (strncmp(name, "broker.", 7) == 0 || strncmp(name, "hq", 2) == 0)
+        if (strncmp(name, "broker.", 7) == 0 || strcmp(name, "hq") == 0 ||
+            strncmp(name, "hq.", 3) == 0)
                 return true;
         for (size_t i = 0; i < sizeof(restart_settings) / sizeof(restart_settings[0]); i++)
                 if (strcmp(restart_settings[i], name) == 0)

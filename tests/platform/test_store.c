@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "platform/store.h"
+#include "platform/store_receipt.h"
 
 /* Per-test fixture: a fresh directory and the database path inside it. */
 struct fixture {
@@ -513,13 +514,15 @@ static void test_list_anomalies_filters_limit_order(void **state)
 
 /* Collected rows of sw_store_outbox_pending. */
 struct outbox_rows {
-        int n;                /* rows seen */
-        int64_t seq[16];      /* seq of each row */
-        char topic[16][32];   /* topics */
-        char msg_id[16][16];  /* message ids */
-        char payload[16][32]; /* payload bytes, NUL-terminated copy */
-        size_t len[16];       /* payload lengths */
-        int retain[16];       /* retain flags */
+        int n;                   /* rows seen */
+        int64_t seq[16];         /* seq of each row */
+        char topic[16][32];      /* topics */
+        char msg_id[16][16];     /* message ids */
+        char payload[16][32];    /* payload bytes, NUL-terminated copy */
+        size_t len[16];          /* payload lengths */
+        int retain[16];          /* retain flags */
+        int64_t rev[16];         /* the rev a receipt must cover */
+        int64_t anomaly_rev[16]; /* a row standing for an anomaly: the anomaly's rev now */
         /* A row standing for an anomaly: the anomaly's status and what it is rendered from
          * (its detail, else its stored JSON), NUL-terminated; "" for other rows. */
         char anomaly_status[16][16];
@@ -540,19 +543,28 @@ static int outbox_cb(void *ctx, const struct sw_store_outbox_row *row)
         r->payload[r->n][row->len] = '\0';
         r->len[r->n] = row->len;
         r->retain[r->n] = row->retain;
+        r->rev[r->n] = row->rev;
         if (a) {
+                r->anomaly_rev[r->n] = a->rev;
                 assert_string_equal(a->id, row->msg_id);
                 snprintf(r->anomaly_status[r->n], sizeof(r->anomaly_status[0]), "%s", a->status);
                 if (a->detail) {
                         assert_true(a->detail_len < sizeof(r->anomaly_stored[0]));
                         memcpy(r->anomaly_stored[r->n], a->detail, a->detail_len);
                 } else {
-                        snprintf(r->anomaly_stored[r->n], sizeof(r->anomaly_stored[0]), "%s", a->payload);
+                        snprintf(r->anomaly_stored[r->n], sizeof(r->anomaly_stored[0]), "%s",
+                                 a->payload);
                 }
         }
         r->n++;
         return 0;
 }
+
+/* SQL that takes a current file back to schema 5 (before revs and receipts). */
+#define BACK_TO_V5                                                                                 \
+        "DROP INDEX outbox_by_msg_id; DROP INDEX outbox_awaiting;"                                 \
+        "ALTER TABLE outbox DROP COLUMN acked_at; ALTER TABLE outbox DROP COLUMN rev;"             \
+        "ALTER TABLE anomaly DROP COLUMN rev; PRAGMA user_version = 5;"
 
 /* A file of an older schema: a current one taken back by sql, then opened (and migrated). */
 static void open_migrated_from(struct fixture *f, const char *sql)
@@ -573,10 +585,12 @@ static void test_migration_from_version_3(void **state)
         struct fixture *f = *state;
         struct outbox_rows rows = {0};
 
-        open_migrated_from(f, "ALTER TABLE outbox DROP COLUMN anomaly_ref; ALTER TABLE anomaly DROP COLUMN detail;"
-                              "PRAGMA user_version = 3;"
-                              "INSERT INTO outbox(topic, msg_id, payload, retain, created) "
-                              "VALUES('r/t/s/anomaly', 'm1', '{\"x\":1}', 0, 5);");
+        open_migrated_from(
+            f, BACK_TO_V5
+            "ALTER TABLE outbox DROP COLUMN anomaly_ref; ALTER TABLE anomaly DROP COLUMN detail;"
+            "PRAGMA user_version = 3;"
+            "INSERT INTO outbox(topic, msg_id, payload, retain, created) "
+            "VALUES('r/t/s/anomaly', 'm1', '{\"x\":1}', 0, 5);");
         assert_int_equal(sw_store_outbox_pending(f->s, 0, 0, outbox_cb, &rows), 1);
         assert_string_equal(rows.msg_id[0], "m1");
         assert_string_equal(rows.payload[0], "{\"x\":1}");
@@ -590,11 +604,13 @@ static void test_migration_from_version_4(void **state)
         struct outbox_rows rows = {0};
         struct anomaly_rows got = {0};
 
-        open_migrated_from(f, "ALTER TABLE anomaly DROP COLUMN detail; PRAGMA user_version = 4;"
-                              "INSERT INTO anomaly VALUES('a1', 'ghost_stock', 'warning', 'open', 'S1', 'c', "
-                              "'2026-11-26', 20000, 100, 100, 1.5, 0.5, 2.0, '{\"id\":\"a1\"}');"
-                              "INSERT INTO outbox(topic, msg_id, payload, retain, created, anomaly_ref) "
-                              "VALUES('r/t/s/anomaly', 'a1', X'', 0, 5, 1);");
+        open_migrated_from(
+            f, BACK_TO_V5
+            "ALTER TABLE anomaly DROP COLUMN detail; PRAGMA user_version = 4;"
+            "INSERT INTO anomaly VALUES('a1', 'ghost_stock', 'warning', 'open', 'S1', 'c', "
+            "'2026-11-26', 20000, 100, 100, 1.5, 0.5, 2.0, '{\"id\":\"a1\"}');"
+            "INSERT INTO outbox(topic, msg_id, payload, retain, created, anomaly_ref) "
+            "VALUES('r/t/s/anomaly', 'a1', X'', 0, 5, 1);");
         assert_int_equal(sw_store_get_anomaly(f->s, "a1", anomaly_cb, &got), 0);
         assert_false(got.a[0].has_detail);
         assert_string_equal(got.a[0].payload, "{\"id\":\"a1\"}");
@@ -602,7 +618,8 @@ static void test_migration_from_version_4(void **state)
         assert_string_equal(rows.anomaly_status[0], "open");
         assert_string_equal(rows.anomaly_stored[0], "{\"id\":\"a1\"}");
 
-        struct sw_store_anomaly a = mk_anomaly("a1", "ghost_stock", "warning", "cleared", "S1", 100, 200);
+        struct sw_store_anomaly a =
+            mk_anomaly("a1", "ghost_stock", "warning", "cleared", "S1", 100, 200);
         a.payload = NULL;
         a.detail = "DETAIL";
         a.detail_len = 6;
@@ -613,23 +630,135 @@ static void test_migration_from_version_4(void **state)
         assert_string_equal(got.a[1].payload, "");
 }
 
+/* A version-5 file upgrades in place to 6: its anomalies were published once (rev 1), a row
+ * queued for one carries rev 1, an outcome queued with a v1 payload needs no receipt (HQ does
+ * not receipt v1), nothing waits for a receipt; later rows raise the rev, across a reopen. */
+static void test_migration_from_version_5(void **state)
+{
+        struct fixture *f = *state;
+        struct outbox_rows rows = {0};
+        struct anomaly_rows got = {0};
+        struct sw_store_outbox_stats st;
+        int64_t seq;
+
+        open_migrated_from(
+            f, BACK_TO_V5
+            "INSERT INTO anomaly VALUES('a1', 'ghost_stock', 'warning', 'open', 'S1', 'c', "
+            "'2026-11-26', 20000, 100, 100, 1.5, 0.5, 2.0, '', X'01');"
+            "INSERT INTO outbox(topic, msg_id, payload, retain, created, anomaly_ref) "
+            "VALUES('r/t/s/anomaly', 'a1', X'', 0, 5, 1);"
+            "INSERT INTO outbox(topic, msg_id, payload, retain, created) "
+            "VALUES('r/t/s/outcome', 'a1-o1', '{}', 0, 6);");
+        assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 6);
+        assert_int_equal(sw_store_get_anomaly(f->s, "a1", anomaly_cb, &got), 0);
+        assert_int_equal(sw_store_outbox_pending(f->s, 0, 0, outbox_cb, &rows), 2);
+        assert_int_equal(rows.rev[0], 1);
+        assert_int_equal(rows.anomaly_rev[0], 1);
+        assert_int_equal(rows.rev[1], 0);
+        assert_int_equal(sw_store_outbox_stats(f->s, &st), 0);
+        assert_int_equal(st.rows, 2);
+        assert_int_equal(st.awaiting, 0);
+        assert_int_equal(st.oldest_created, 5);
+        /* A new revision is 2; after a reopen the next is 3, never reused or lowered. */
+        assert_int_equal(sw_store_outbox_add_anomaly(f->s, "r/t/s/anomaly", "a1", 7, &seq), 0);
+        f->s = sw_store_close(f->s);
+        assert_int_equal(sw_store_open(f->path, NULL, &f->s), 0);
+        assert_int_equal(sw_store_outbox_add_anomaly(f->s, "r/t/s/anomaly", "a1", 8, &seq), 0);
+        memset(&rows, 0, sizeof(rows));
+        assert_int_equal(sw_store_outbox_pending(f->s, 0, 0, outbox_cb, &rows), 4);
+        assert_int_equal(rows.rev[2], 2);
+        assert_int_equal(rows.rev[3], 3);
+        assert_int_equal(rows.anomaly_rev[3], 3);
+        /* Writing the anomaly again (a detection update) does not touch its rev. */
+        struct sw_store_anomaly a =
+            mk_anomaly("a1", "ghost_stock", "critical", "open", "S1", 100, 300);
+        assert_int_equal(sw_store_put_anomaly(f->s, &a), 0);
+        memset(&rows, 0, sizeof(rows));
+        assert_int_equal(sw_store_outbox_pending(f->s, 0, 0, outbox_cb, &rows), 4);
+        assert_int_equal(rows.anomaly_rev[0], 3);
+}
+
+/* Receipts: an acknowledged row waits (not pending), a receipt of an older rev leaves it, one
+ * covering its rev deletes it, rows without a receipt go back to pending after the time. */
+static void test_outbox_receipts(void **state)
+{
+        struct fixture *f = *state;
+        struct outbox_rows rows = {0};
+        struct sw_store_outbox_stats st;
+        int64_t seq[4], first = 0;
+
+        assert_int_equal(
+            sw_store_outbox_add_rev(f->s, "t/anomaly", "a1", "{}", 2, 0, 100, 2, &seq[0]), 0);
+        assert_int_equal(
+            sw_store_outbox_add_rev(f->s, "t/outcome", "a1-o1", "{}", 2, 0, 101, 1, &seq[1]), 0);
+        assert_int_equal(
+            sw_store_outbox_add_rev(f->s, "t/summary", "s1", "{}", 2, 1, 102, 0, &seq[2]), 0);
+        assert_int_equal(
+            sw_store_outbox_add_rev(f->s, "t/anomaly", "a2", "{}", 2, 0, 103, 1, &seq[3]), 0);
+        assert_int_equal(sw_store_outbox_await_receipt(f->s, seq[0], 1000), 0);
+        assert_int_equal(sw_store_outbox_await_receipt(f->s, seq[1], 1010), 0);
+        assert_int_equal(sw_store_outbox_await_receipt(f->s, 999, 1010), -ENOENT);
+        assert_int_equal(sw_store_outbox_pending(f->s, 0, 0, outbox_cb, &rows), 2);
+        assert_int_equal(rows.seq[0], seq[2]);
+        assert_int_equal(sw_store_outbox_stats(f->s, &st), 0);
+        assert_int_equal(st.rows, 4);
+        assert_int_equal(st.awaiting, 2);
+        assert_int_equal(st.oldest_acked_at, 1000);
+        assert_int_equal(st.oldest_created, 100);
+        /* An older rev, an unknown id, a summary's id: nothing. */
+        assert_int_equal(sw_store_outbox_receipt(f->s, "a1", 1), 0);
+        assert_int_equal(sw_store_outbox_receipt(f->s, "zz", 9), 0);
+        assert_int_equal(sw_store_outbox_receipt(f->s, "s1", 9), 0);
+        assert_int_equal(sw_store_outbox_receipt(f->s, NULL, 9), -EINVAL);
+        /* Covering revs: gone (a2 was never acknowledged: covered all the same). */
+        assert_int_equal(sw_store_outbox_receipt(f->s, "a1-o1", 1), 1);
+        assert_int_equal(sw_store_outbox_receipt(f->s, "a2", 5), 1);
+        /* a1 waits since 1000: not due at 999, due at 1000. */
+        assert_int_equal(sw_store_outbox_requeue(f->s, 999, &first), 0);
+        assert_int_equal(first, 0);
+        assert_int_equal(sw_store_outbox_requeue(f->s, 1000, &first), 1);
+        assert_int_equal(first, seq[0]);
+        memset(&rows, 0, sizeof(rows));
+        assert_int_equal(sw_store_outbox_pending(f->s, 0, 0, outbox_cb, &rows), 2);
+        assert_int_equal(rows.seq[0], seq[0]);
+        assert_int_equal(rows.rev[0], 2);
+        assert_int_equal(sw_store_outbox_receipt(f->s, "a1", 3), 1);
+        assert_int_equal(sw_store_outbox_stats(f->s, &st), 0);
+        assert_int_equal(st.rows, 1);
+        assert_int_equal(st.awaiting, 0);
+        assert_int_equal(st.oldest_acked_at, 0);
+}
+
 /* A row standing for an anomaly comes with the anomaly as it is when sent, holds no bytes
  * itself, and is skipped when its anomaly does not exist. */
 static void test_outbox_anomaly_reference(void **state)
 {
         struct fixture *f = *state;
         struct outbox_rows rows = {0};
-        struct sw_store_anomaly a = {.id = "a1", .type = "ghost_stock", .severity = "warning", .status = "open",
-                                     .sku = "S1", .category = "c", .as_of = "2026-11-26", .episode_day = 20000,
-                                     .detected_at = 100, .updated_at = 100, .score = 1, .probability = 0.5,
-                                     .value = 2, .detail = "v1", .detail_len = 2};
+        struct sw_store_anomaly a = {.id = "a1",
+                                     .type = "ghost_stock",
+                                     .severity = "warning",
+                                     .status = "open",
+                                     .sku = "S1",
+                                     .category = "c",
+                                     .as_of = "2026-11-26",
+                                     .episode_day = 20000,
+                                     .detected_at = 100,
+                                     .updated_at = 100,
+                                     .score = 1,
+                                     .probability = 0.5,
+                                     .value = 2,
+                                     .detail = "v1",
+                                     .detail_len = 2};
         int64_t seq[4];
         uint64_t nrows = 0, bytes = 99;
 
         assert_int_equal(sw_store_put_anomaly(f->s, &a), 0);
         assert_int_equal(sw_store_outbox_add_anomaly(f->s, "r/t/s/anomaly", "a1", 100, &seq[0]), 0);
-        assert_int_equal(sw_store_outbox_add(f->s, "r/t/s/outcome", "o1", "{}", 2, 0, 101, &seq[1]), 0);
-        assert_int_equal(sw_store_outbox_add_anomaly(f->s, "r/t/s/anomaly", "gone", 102, &seq[2]), 0);
+        assert_int_equal(sw_store_outbox_add(f->s, "r/t/s/outcome", "o1", "{}", 2, 0, 101, &seq[1]),
+                         0);
+        assert_int_equal(sw_store_outbox_add_anomaly(f->s, "r/t/s/anomaly", "gone", 102, &seq[2]),
+                         0);
         assert_int_equal(sw_store_outbox_add_anomaly(f->s, "r/t/s/anomaly", "a1", 103, &seq[3]), 0);
         assert_int_equal(sw_store_outbox_add_anomaly(f->s, NULL, "a1", 0, NULL), -EINVAL);
         assert_int_equal(sw_store_outbox_add_anomaly(f->s, "t", NULL, 0, NULL), -EINVAL);
@@ -648,7 +777,7 @@ static void test_outbox_anomaly_reference(void **state)
         assert_int_equal(rows.seq[1], seq[1]);
         assert_string_equal(rows.payload[1], "{}");
         assert_string_equal(rows.anomaly_status[1], ""); /* not an anomaly's row */
-        assert_int_equal(rows.seq[2], seq[3]); /* "gone" is skipped */
+        assert_int_equal(rows.seq[2], seq[3]);           /* "gone" is skipped */
         assert_string_equal(rows.anomaly_stored[2], "v2");
         /* A limit counts only rows that can go. */
         memset(&rows, 0, sizeof(rows));
@@ -897,9 +1026,9 @@ static void test_corrupt_page_found(void **state)
 /* ---- error mapping ---- */
 
 struct inbox_rows {
-        int n;               /* rows seen */
-        int kinds[4];        /* their kinds */
-        char topics[4][32];  /* their topics */
+        int n;                /* rows seen */
+        int kinds[4];         /* their kinds */
+        char topics[4][32];   /* their topics */
         char payloads[4][32]; /* their payloads */
 };
 
@@ -910,7 +1039,8 @@ static int collect_inbox(void *ctx, int kind, const char *topic, const void *pay
                 return -E2BIG;
         r->kinds[r->n] = kind;
         snprintf(r->topics[r->n], sizeof(r->topics[0]), "%s", topic);
-        snprintf(r->payloads[r->n], sizeof(r->payloads[0]), "%.*s", (int)len, (const char *)payload);
+        snprintf(r->payloads[r->n], sizeof(r->payloads[0]), "%.*s", (int)len,
+                 (const char *)payload);
         r->n++;
         return 0;
 }
@@ -1027,6 +1157,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_load_open_anomalies, setup_open, teardown),
             cmocka_unit_test_setup_teardown(test_list_anomalies_filters_limit_order, setup_open,
                                             teardown),
+            cmocka_unit_test_setup_teardown(test_migration_from_version_5, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_outbox_receipts, setup_open, teardown),
             cmocka_unit_test_setup_teardown(test_outbox_anomaly_reference, setup_open, teardown),
             cmocka_unit_test_setup_teardown(test_migration_from_version_3, setup, teardown),
             cmocka_unit_test_setup_teardown(test_migration_from_version_4, setup, teardown),
