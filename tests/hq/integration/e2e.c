@@ -98,11 +98,80 @@ void e2e_store_broker_files(const char *dir, int hq_port, const char *tls_dir,
         free(bridge);
 }
 
+/* ---- receipts ---- */
+
+static void receipts_text(char *buf, size_t size, int resend_s)
+{
+        snprintf(buf, size, "hq_receipts: { enabled = true; resend_after_seconds = %d; };\n",
+                 resend_s);
+}
+
+bool e2e_daemon_has_receipts(void)
+{
+        static int known = -1;
+        if (known < 0) {
+                char dir[256], conf[512], text[256];
+                h_tmpdir(dir, sizeof(dir));
+                snprintf(conf, sizeof(conf), "%s/receipts.conf", dir);
+                receipts_text(text, sizeof(text), 60);
+                h_write_file(conf, text);
+                char *argv[] = {SW_BUILD_DIR "/shelfwatchd", "--check-config", "-c", conf, NULL};
+                known = h_run("/dev/null", argv) == 0;
+                h_rmdir(dir);
+                if (!known)
+                        print_message("shelfwatchd has no receipts (%s): a v1 run\n", text);
+        }
+        return known;
+}
+
+const char *e2e_receipts_conf(int resend_s)
+{
+        static char text[256];
+        if (!e2e_daemon_has_receipts())
+                return "";
+        receipts_text(text, sizeof(text), resend_s);
+        return text;
+}
+
 /* ---- the rig ---- */
+
+/* Bridge states "1" seen so far. */
+static size_t bridge_ups(struct e2e *e)
+{
+        size_t ups = 0;
+        for (size_t i = 0; i < h_collector_count(e->link); i++) {
+                char *m = h_collector_get(e->link, i);
+                ups += strcmp(m, "1") == 0;
+                free(m);
+        }
+        return ups;
+}
+
+static void hq_broker_start(struct e2e *e, bool wait_linked)
+{
+        size_t ups = e->link ? bridge_ups(e) : 0;
+        h_broker_start(&e->hq, e->hq.port, e->hq_extra);
+        if (!wait_linked)
+                return;
+        for (int i = 0; i < 300; i++) {
+                bool linked;
+                if (e->link) {
+                        linked = bridge_ups(e) > ups;
+                } else {
+                        cJSON *h = h_health(e->store.port, E2E_PREFIX);
+                        linked = strcmp(h_json_string(h, "brokers.hq.state"), "connected") == 0;
+                        cJSON_Delete(h);
+                }
+                if (linked)
+                        return;
+                h_sleep_ms(50);
+        }
+        fail_msg("the store did not link to HQ's broker again");
+}
 
 void e2e_hq_broker_start(struct e2e *e)
 {
-        h_broker_start(&e->hq, e->hq.port, e->hq_extra);
+        hq_broker_start(e, true);
 }
 
 void e2e_hq_broker_stop(struct e2e *e)
@@ -145,7 +214,8 @@ void e2e_up(struct e2e *e, const struct e2e_opts *o)
                  "persistence true\npersistence_location %s/\nmax_queued_messages 0\n"
                  "max_queued_bytes 268435456\n",
                  e->hq.dir);
-        e2e_hq_broker_start(e);
+        hq_broker_start(e, false);
+        e->seen = h_collector_start_session(e->hq.port, E2E_PREFIX "/+", "e2e-observer");
 
         h_tmpdir(e->store.dir, sizeof(e->store.dir));
         e->store.port = h_free_port();
@@ -157,6 +227,8 @@ void e2e_up(struct e2e *e, const struct e2e_opts *o)
                                        sizeof(e->store_conf));
         }
         e2e_store_broker_start(e);
+        if (o->mode == E2E_BRIDGE)
+                e->link = h_collector_start(e->store.port, E2E_PREFIX "/bridge/state");
 
         e->n_ingest = o->ingest_instances;
         for (int i = 0; i < o->ingest_instances; i++) {
@@ -186,6 +258,10 @@ void e2e_down(struct e2e *e)
                 hq_stop(&e->ingest[i], SIGTERM);
         PQfinish(e->db);
         e->db = NULL;
+        h_collector_stop(e->link);
+        e->link = NULL;
+        h_collector_stop(e->seen);
+        e->seen = NULL;
         h_broker_stop(&e->store);
         h_broker_stop(&e->hq);
         pg_destroy(&e->pg);
@@ -204,7 +280,29 @@ pid_t e2e_sim_spawn(struct e2e *e, int days, int skus, int seed, int sleep_ms)
         return h_storesim_spawn(e->store.port, e->dir, "sim.log", "--profile", "basic", "--tenant",
                                 E2E_TENANT, "--store", E2E_STORE, "--days", d, "--warmup", "14",
                                 "--skus", k, "--seed", s, "--associates", "3", "--reply-timeout",
-                                "3", "--sleep-ms", ms, "--drain-ms", "500", "--quiet", NULL);
+                                "3", "--sleep-ms", ms, "--drain-ms", "500", NULL);
+}
+
+int e2e_sim_day(struct e2e *e)
+{
+        char path[512];
+        snprintf(path, sizeof(path), "%s/sim.log", e->dir);
+        char *log = h_read_file(path);
+        int day = 0;
+        for (const char *p = log; p && (p = strstr(p, "day ")); p += 4)
+                if (p == log || p[-1] == '\n')
+                        day = atoi(p + 4);
+        free(log);
+        return day;
+}
+
+void e2e_sim_wait_day(struct e2e *e, pid_t sim, int day)
+{
+        while (e2e_sim_day(e) < day) {
+                if (waitpid(sim, NULL, WNOHANG) != 0)
+                        fail_msg("storesim ended before day %d", day);
+                h_sleep_ms(20);
+        }
 }
 
 void e2e_sim_wait(pid_t sim)
@@ -337,6 +435,44 @@ static long sum_counter(PGconn *c, const char *path)
         return (long)pg_number(c, sql);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Anomaly and outcome messages HQ's broker took, and how many distinct (id, rev). */
+static void count_copies(struct e2e *e, long *ret_copies, long *ret_distinct)
+{
+        size_t n = h_collector_count(e->seen), k = 0;
+        char **keys = calloc(n + 1, sizeof(*keys));
+        assert_non_null(keys);
+        for (size_t i = 0; i < n; i++) {
+                char *t = h_collector_topic(e->seen, i);
+                if (strcmp(t, E2E_PREFIX "/anomaly") == 0 ||
+                    strcmp(t, E2E_PREFIX "/outcome") == 0) {
+                        char *m = h_collector_get(e->seen, i);
+                        cJSON *j = cJSON_Parse(m);
+                        const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(j, "id"));
+                        char key[256];
+                        snprintf(key, sizeof(key), "%s#%g", id ? id : "?",
+                                 cJSON_GetNumberValue(cJSON_GetObjectItem(j, "rev")));
+                        keys[k++] = strdup(key);
+                        cJSON_Delete(j);
+                        free(m);
+                }
+                free(t);
+        }
+        qsort(keys, k, sizeof(*keys), cmp_str);
+        long distinct = 0;
+        for (size_t i = 0; i < k; i++)
+                distinct += i == 0 || strcmp(keys[i], keys[i - 1]) != 0;
+        for (size_t i = 0; i < k; i++)
+                free(keys[i]);
+        free(keys);
+        *ret_copies = (long)k;
+        *ret_distinct = distinct;
+}
+
 static void compare(struct e2e *e, struct e2e_check *ret, bool verbose)
 {
         struct idrow *da, *ha, *dout, *hout;
@@ -344,7 +480,13 @@ static void compare(struct e2e *e, struct e2e_check *ret, bool verbose)
         *ret = (struct e2e_check){0};
         size_t nda = daemon_rows(e->dir, true, &da, &has_rev);
         size_t ndo = daemon_rows(e->dir, false, &dout, NULL);
-        size_t nha = hq_rows(e->db, true, &ha), nho = hq_rows(e->db, false, &hout);
+        /* Without an ingest instance HQ's database has no schema: nothing is at HQ. */
+        size_t nha = e->n_ingest ? hq_rows(e->db, true, &ha) : 0;
+        size_t nho = e->n_ingest ? hq_rows(e->db, false, &hout) : 0;
+        if (!e->n_ingest) {
+                ha = calloc(1, sizeof(*ha));
+                hout = calloc(1, sizeof(*hout));
+        }
         ret->anomalies = (long)nda;
         ret->outcomes = (long)ndo;
         ret->daemon_has_rev = has_rev;
@@ -352,10 +494,13 @@ static void compare(struct e2e *e, struct e2e_check *ret, bool verbose)
         long wrong_outcomes = 0;
         merge(dout, ndo, hout, nho, &ret->lost_outcomes, &wrong_outcomes, &ret->extra, verbose);
         assert_int_equal(wrong_outcomes, 0);
-        ret->duplicates = sum_counter(e->db, "duplicates");
-        ret->stale_revs = sum_counter(e->db, "stale_revs");
-        ret->messages =
-            sum_counter(e->db, "messages,anomaly") + sum_counter(e->db, "messages,outcome");
+        if (e->n_ingest) {
+                ret->duplicates = sum_counter(e->db, "duplicates");
+                ret->stale_revs = sum_counter(e->db, "stale_revs");
+                ret->messages =
+                    sum_counter(e->db, "messages,anomaly") + sum_counter(e->db, "messages,outcome");
+        }
+        count_copies(e, &ret->copies, &ret->distinct);
         free(da);
         free(ha);
         free(dout);

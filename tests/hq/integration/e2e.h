@@ -17,9 +17,12 @@
 #define E2E_STORE  "s0042"
 #define E2E_PREFIX "retail/acme/s0042" /* the store of docs/examples/hq-bridge.conf */
 
-/* The daemon's receipts (PROTOCOL 1.1): rows stay until HQ's receipt, resent after resend_s. */
-#define E2E_RECEIPTS_CONF(resend_s)                                                                \
-        "hq_receipts: { enabled = true; resend_after_s = " #resend_s "; };\n"
+/* The daemon's settings for receipts (PROTOCOL 1.1): rows stay until HQ's receipt covers them,
+ * resent after resend_s without one. "" while the daemon does not know them (checked once with
+ * shelfwatchd --check-config): the run is then v1 (a PUBACK ends a row, HQ stores rev 0). */
+const char *e2e_receipts_conf(int resend_s);
+/* Whether the daemon accepts those settings. */
+bool e2e_daemon_has_receipts(void);
 
 enum e2e_mode {
         E2E_BRIDGE,    /* no hq section: the store broker bridges to HQ's (hq-bridge.conf) */
@@ -46,6 +49,8 @@ struct e2e {
         struct h_daemon d;        /* shelfwatchd */
         char daemon_conf[4096];   /* its config text */
         PGconn *db;               /* a superuser connection to HQ's database */
+        struct h_collector *link; /* bridge mode: the bridge's state on the store's broker */
+        struct h_collector *seen; /* every P/+ message HQ's broker took (persistent session) */
 };
 
 /* The result of comparing the daemon's database with PostgreSQL. */
@@ -60,6 +65,8 @@ struct e2e_check {
         long duplicates;     /* shelfwatch-hq's duplicates counter, all instances */
         long stale_revs;     /* its stale_revs counter */
         long messages;       /* anomaly + outcome messages it counted */
+        long copies;         /* anomaly and outcome messages that reached HQ's broker */
+        long distinct;       /* distinct (id, rev) among them: copies - distinct were resent */
 };
 
 /* Write dir/mosquitto.conf (Debian 12's /etc/mosquitto/mosquitto.conf with its paths moved into
@@ -78,6 +85,8 @@ void e2e_up(struct e2e *e, const struct e2e_opts *o);
 void e2e_down(struct e2e *e);
 
 void e2e_hq_broker_stop(struct e2e *e);
+/* Start HQ's broker again and wait until the store is linked to it (the bridge's new state "1",
+ * or the daemon's health saying its hq link is connected). */
 void e2e_hq_broker_start(struct e2e *e);
 void e2e_store_broker_stop(struct e2e *e);
 void e2e_store_broker_start(struct e2e *e);
@@ -85,8 +94,13 @@ void e2e_store_broker_start(struct e2e *e);
 void e2e_daemon_start(struct e2e *e);
 
 /* storesim for the store: --profile basic, --days days, --skus skus, --seed seed, 3 associates
- * counting each evening, sleep_ms between days; in the background. */
+ * counting each evening, sleep_ms between days; in the background, its log (a line a day) in
+ * dir/sim.log. */
 pid_t e2e_sim_spawn(struct e2e *e, int days, int skus, int seed, int sleep_ms);
+/* The last day storesim reported done (0: none yet). */
+int e2e_sim_day(struct e2e *e);
+/* Wait until storesim reported day done; fails if it ended before. */
+void e2e_sim_wait_day(struct e2e *e, pid_t sim, int day);
 /* Wait for it; asserts exit 0. */
 void e2e_sim_wait(pid_t sim);
 
