@@ -118,8 +118,6 @@ bool e2e_daemon_has_receipts(void)
                 char *argv[] = {SW_BUILD_DIR "/shelfwatchd", "--check-config", "-c", conf, NULL};
                 known = h_run("/dev/null", argv) == 0;
                 h_rmdir(dir);
-                if (!known)
-                        print_message("shelfwatchd has no receipts (%s): a v1 run\n", text);
         }
         return known;
 }
@@ -128,7 +126,7 @@ const char *e2e_receipts_conf(int resend_s)
 {
         static char text[256];
         if (!e2e_daemon_has_receipts())
-                return "";
+                fail_msg("shelfwatchd refuses its receipt settings (hq_receipts)");
         receipts_text(text, sizeof(text), resend_s);
         return text;
 }
@@ -527,9 +525,11 @@ void e2e_converge(struct e2e *e, double timeout_s, const char *what, struct e2e_
         print_message(
             "%s: %ld anomalies (daemon rev column: %s), %ld outcomes; at HQ after %.1f s: "
             "%ld anomalies missing, %ld at another rev/status, %ld outcomes missing, %ld "
-            "unknown ids; shelfwatch-hq counted %ld messages, %ld duplicates, %ld stale "
-            "revs\n",
+            "unknown ids; HQ's broker took %ld anomaly/outcome messages, %ld distinct (id, rev): "
+            "%ld copies resent; shelfwatch-hq counted %ld since its last start, %ld duplicates "
+            "(any kind), %ld stale revs\n",
             what, ret->anomalies, ret->daemon_has_rev ? "yes" : "no", ret->outcomes,
             h_mono_s() - start, ret->lost_anomalies, ret->wrong_rev, ret->lost_outcomes, ret->extra,
-            ret->messages, ret->duplicates, ret->stale_revs);
+            ret->copies, ret->distinct, ret->copies - ret->distinct, ret->messages, ret->duplicates,
+            ret->stale_revs);
 }

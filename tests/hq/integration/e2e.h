@@ -18,10 +18,9 @@
 #define E2E_PREFIX "retail/acme/s0042" /* the store of docs/examples/hq-bridge.conf */
 
 /* The daemon's settings for receipts (PROTOCOL 1.1): rows stay until HQ's receipt covers them,
- * resent after resend_s without one. "" while the daemon does not know them (checked once with
- * shelfwatchd --check-config): the run is then v1 (a PUBACK ends a row, HQ stores rev 0). */
+ * resent after resend_s without one. Fails the test when the daemon refuses them. */
 const char *e2e_receipts_conf(int resend_s);
-/* Whether the daemon accepts those settings. */
+/* Whether the daemon accepts those settings (shelfwatchd --check-config, once). */
 bool e2e_daemon_has_receipts(void);
 
 enum e2e_mode {
