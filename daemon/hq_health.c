@@ -85,16 +85,28 @@ static void write_messages(const struct sw_ingest_counters *c, struct sw_json_ou
         sw_json_out_object_end(o);
 }
 
-void sw_hq_health_write(const struct sw_daemon *d, struct sw_json_out *o)
+/* The storage state, as an object: HQ's API reads health.storage.state. */
+static void write_storage(const struct sw_storage_health *h, struct sw_json_out *o)
+{
+        sw_json_out_key(o, "storage");
+        sw_json_out_object_begin(o);
+        sw_json_out_key(o, "state");
+        sw_json_out_string(o, sw_storage_state_name(h->state));
+        member_time(o, "since", h->since);
+        member_uint(o, "failures", h->failures);
+        sw_json_out_object_end(o);
+}
+
+void sw_hq_health_members(const struct sw_daemon *d, struct sw_json_out *o, bool pos_feed)
 {
         const struct sw_pos_feed *f = &d->pos_feed;
         const char *cond[SW_HQ_CONDITIONS_MAX];
         char day[16];
         size_t n = sw_hq_conditions(d, cond, SW_HQ_CONDITIONS_MAX);
-        sw_json_out_key(o, "health");
-        sw_json_out_object_begin(o);
-        sw_json_out_key(o, "pos_feed");
-        sw_json_out_string(o, sw_pos_feed_state(f));
+        if (pos_feed) {
+                sw_json_out_key(o, "pos_feed");
+                sw_json_out_string(o, sw_pos_feed_state(f));
+        }
         member_time(o, "last_pos_at", f->last_pos_at);
         member_uint(o, "pos_silences", f->silences);
         member_uint(o, "store_shortfalls", f->shortfalls);
@@ -110,10 +122,16 @@ void sw_hq_health_write(const struct sw_daemon *d, struct sw_json_out *o)
         for (size_t i = 0; i < n; i++)
                 sw_json_out_string(o, cond[i]);
         sw_json_out_array_end(o);
-        sw_json_out_key(o, "storage");
-        sw_json_out_string(o, sw_storage_state_name(d->storage.state));
+        write_storage(&d->storage, o);
         write_outbox(d, o, sw_clock_now());
         write_messages(&d->ingest.counters, o);
+}
+
+void sw_hq_health_write(const struct sw_daemon *d, struct sw_json_out *o)
+{
+        sw_json_out_key(o, "health");
+        sw_json_out_object_begin(o);
+        sw_hq_health_members(d, o, true);
         sw_json_out_object_end(o);
 }
 
@@ -134,9 +152,9 @@ int sw_daemon_status_json(const struct sw_daemon *d, bool online, char *buf, siz
         sw_json_out_string(&o, started);
         sw_json_out_key(&o, "pos_feed");
         sw_json_out_string(&o, online ? sw_pos_feed_state(&d->pos_feed) : "unknown");
-        if (online) {
+        if (online) { /* the health beside state and pos_feed, as HQ reads a status */
                 member_time(&o, "ts", sw_clock_now());
-                sw_hq_health_write(d, &o);
+                sw_hq_health_members(d, &o, false);
         }
         sw_json_out_object_end(&o);
         return sw_json_out_finish(&o);

@@ -88,12 +88,26 @@ static int drop_unrenderable(struct sw_outbox *ob, const struct sw_store_outbox_
         return ob->store.delivered(ob->store.ctx, row->seq);
 }
 
+static bool in_flight(const struct sw_outbox *ob, int64_t seq)
+{
+        for (uint32_t i = 0; i < ob->capacity; i++)
+                if (ob->inflight[i].mid != 0 && ob->inflight[i].seq == seq)
+                        return true;
+        return false;
+}
+
 static int send_row(void *ctx, const struct sw_store_outbox_row *row)
 {
         struct sw_outbox *ob = ctx;
         struct sw_inflight *slot = free_slot(ob);
         char *json = NULL;
         int mid = 0, r;
+        /* Going back (a refusal, rows without a receipt) passes rows still awaiting their
+         * PUBACK on this connection: they are not sent twice. */
+        if (in_flight(ob, row->seq)) {
+                ob->cursor = row->seq;
+                return 0;
+        }
         if (!slot)
                 return -ENOBUFS;
         if (row->anomaly) {

@@ -11,6 +11,7 @@
 #include "core/anomaly_detail.h"
 #include "core/anomaly_type.h"
 #include "core/civil_time.h"
+#include "core/json_out.h"
 #include "daemon/count_judge.h"
 #include "daemon/findings.h"
 #include "daemon/reply.h"
@@ -190,6 +191,8 @@ static int outcome_facts(struct sw_daemon *d, const struct sw_outcome_input *in,
                     &d->cfg.outcomes, type,
                     baseline_daily_units(d, index, (sw_day_t)row->a.episode_day), price);
         }
+        /* Money is kept as published (the minor unit): HQ's sums are the gateway's. */
+        f->prevented_value = sw_json_out_wire_fixed(f->prevented_value, d->who.money_digits);
         return 0;
 }
 
@@ -218,8 +221,21 @@ static int learn(struct sw_daemon *d, const struct anomaly_row *row, enum sw_ano
         return r;
 }
 
+static int record_outcome(struct sw_daemon *d, const struct sw_outcome_input *in,
+                          char **ret_json);
+
 int sw_daemon_record_outcome(struct sw_daemon *d, const struct sw_outcome_input *in,
                              char **ret_json)
+{
+        /* The value recovered is money: kept and published at the minor unit (PROTOCOL 1.1),
+         * so the gateway's roi is the sum of what HQ received. */
+        struct sw_outcome_input rounded = *in;
+        rounded.value_recovered = sw_json_out_wire_fixed(in->value_recovered, d->who.money_digits);
+        return record_outcome(d, &rounded, ret_json);
+}
+
+static int record_outcome(struct sw_daemon *d, const struct sw_outcome_input *in,
+                          char **ret_json)
 {
         struct anomaly_row row = {0};
         struct outcome_facts f = {0};

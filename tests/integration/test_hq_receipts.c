@@ -132,7 +132,7 @@ static void check_summary_and_status(struct h_collector *summary, struct h_colle
         assert_true(h_json_number(o, "health.outbox.oldest_age_s") >= 0);
         assert_true(h_json_number(o, "health.messages.accepted.pos") > 0);
         assert_true(h_json_number(o, "health.messages.rejected.pos") >= 0);
-        assert_string_equal(h_json_string(o, "health.storage"), "ok");
+        assert_string_equal(h_json_string(o, "health.storage.state"), "ok");
         assert_non_null(h_json_item(o, "health.last_pos_at"));
         assert_true(cJSON_IsArray(h_json_item(o, "health.conditions")));
         assert_true(cJSON_IsTrue(h_json_item(o, "health.outbox.receipts")));
@@ -144,8 +144,11 @@ static void check_summary_and_status(struct h_collector *summary, struct h_colle
         assert_non_null(o);
         assert_string_equal(h_json_string(o, "v"), "1.1");
         assert_string_equal(h_json_string(o, "state"), "online");
-        assert_true(h_json_number(o, "health.outbox.depth") >= 0);
-        assert_string_equal(h_json_string(o, "health.storage"), "ok");
+        /* Beside the state, where HQ's API reads a status's health. */
+        assert_true(h_json_number(o, "outbox.depth") >= 0);
+        assert_string_equal(h_json_string(o, "storage.state"), "ok");
+        assert_true(h_json_number(o, "messages.accepted.pos") > 0);
+        assert_string_equal(h_json_string(o, "pos_feed"), "ok");
         cJSON_Delete(o);
         free(msg);
 }
@@ -160,6 +163,149 @@ static int messages_for(struct h_collector *c, struct seen *scratch, const char 
         return 0;
 }
 
+/* One run: the two brokers' ports, the daemon's directory, HQ's view. */
+struct run {
+        int local_port, hq_port;   /* the daemon's broker, the one carrying HQ's topics */
+        const char *dir;           /* the daemon's directory (sw.db) */
+        struct h_collector *at_hq; /* P/anomaly as HQ sees it */
+        struct seen *s, *scratch;  /* ids as first tallied; a scratch tally */
+        size_t ids, half;          /* distinct ids; the first half gets receipts first */
+        int before[MAX_IDS];       /* messages per id once the first receipts were applied */
+        int64_t rows;              /* rows that awaited a receipt after the simulation */
+        double resent;             /* rows resent for want of a receipt */
+};
+
+/* Anomalies arrive with their 1.1 members, are acknowledged, and wait for receipts. */
+static void phase_awaiting(struct run *r)
+{
+        struct h_collector *summary = h_collector_start(r->hq_port, PREFIX "/summary");
+        struct h_collector *status = h_collector_start(r->hq_port, PREFIX "/status");
+        assert_int_equal(h_storesim(r->local_port, r->dir, "sim.log", "--profile", "basic",
+                                    "--days", "20", "--warmup", "14", "--skus", "80", "--seed", "7",
+                                    "--quiet", NULL),
+                         0);
+        /* Everything queued went out, was acknowledged and kept (and goes again every
+         * RESEND_S meanwhile). */
+        r->rows = db_int(r->dir, "SELECT count(*) FROM outbox WHERE rev > 0");
+        assert_true(r->rows > 0);
+        assert_true(h_collector_wait(r->at_hq, (size_t)r->rows, 20000) >= (size_t)r->rows);
+        check_summary_and_status(summary, status);
+        h_wait_health_number(r->local_port, PREFIX, "outbox.receipts.awaiting", (double)r->rows,
+                             100);
+        cJSON *h = h_health(r->local_port, PREFIX);
+        assert_true(h_json_number(h, "outbox.depth") >= (double)r->rows);
+        assert_true(h_json_number(h, "outbox.receipts.received") == 0);
+        cJSON_Delete(h);
+        h_collector_stop(summary);
+        h_collector_stop(status);
+        r->ids = tally(r->at_hq, r->s);
+        r->half = r->ids / 2;
+        assert_true(r->ids >= 4);
+}
+
+/* Receipts for the first half at the highest rev each was sent with: their rows go. A receipt
+ * of an older rev than sent leaves the newest rev's row. */
+static void phase_first_receipts(struct run *r)
+{
+        char sql[512];
+        send_receipt(r->hq_port, r->s, 0, r->half);
+        h_wait_health_number(r->local_port, PREFIX, "outbox.receipts.received", 1, 100);
+        for (size_t k = 0; k < r->half; k++) {
+                snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE msg_id = '%s'",
+                         r->s[k].id);
+                assert_int_equal(db_int(r->dir, sql), 0);
+        }
+        h_sleep_ms(1000); /* a resend handed to the broker before the receipt lands first */
+        for (size_t k = 0; k < r->ids; k++)
+                r->before[k] = messages_for(r->at_hq, r->scratch, r->s[k].id);
+        size_t multi = r->ids;
+        for (size_t k = r->half; k < r->ids && multi == r->ids; k++)
+                if (r->s[k].rev >= 2)
+                        multi = k;
+        if (multi == r->ids)
+                return;
+        struct seen older = r->s[multi];
+        older.rev--;
+        send_receipt(r->hq_port, &older, 0, 1);
+        h_wait_health_number(r->local_port, PREFIX, "outbox.receipts.received", 2, 100);
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE msg_id = '%s' AND rev = %lld",
+                 r->s[multi].id, (long long)r->s[multi].rev);
+        assert_true(db_int(r->dir, sql) >= 1);
+}
+
+/* The other half had no receipt: resent after the time with the same id and rev; the first
+ * half never again. */
+static void phase_resends(struct run *r)
+{
+        h_sleep_ms((RESEND_S + 3) * 1000);
+        size_t now_ids = tally(r->at_hq, r->scratch);
+        assert_int_equal(now_ids, r->ids);
+        for (size_t k = 0; k < r->ids; k++) {
+                int after = messages_for(r->at_hq, r->scratch, r->s[k].id);
+                if (k < r->half && after != r->before[k])
+                        fail_msg("%s had its receipt and was sent again (%d -> %d)", r->s[k].id,
+                                 r->before[k], after);
+                if (k >= r->half && after <= r->before[k])
+                        fail_msg("%s had no receipt and was not sent again", r->s[k].id);
+        }
+        tally(r->at_hq, r->scratch); /* ids in first-seen order, as in s */
+        for (size_t k = 0; k < r->ids; k++)
+                assert_int_equal(r->scratch[k].rev, r->s[k].rev);
+        cJSON *h = h_health(r->local_port, PREFIX);
+        r->resent = h_json_number(h, "outbox.receipts.resent");
+        assert_true(r->resent >= (double)(r->ids - r->half));
+        cJSON_Delete(h);
+}
+
+/* An outcome: P/outcome with v1.1 and its money, the anomaly it resolves published with its
+ * next rev. Returns the outcome's id (malloc'd). */
+static char *phase_outcome(struct run *r)
+{
+        struct h_collector *outcomes = h_collector_start(r->hq_port, PREFIX "/outcome");
+        char req[320];
+        snprintf(req, sizeof(req), "{\"anomaly\":\"%s\",\"outcome\":\"true_positive\"}",
+                 r->s[0].id);
+        cJSON_Delete(h_command(r->local_port, PREFIX, "outcome", req));
+        assert_true(h_collector_wait(outcomes, 1, 20000) >= 1);
+        char *msg = h_collector_get(outcomes, 0);
+        cJSON *o = cJSON_Parse(msg);
+        assert_string_equal(h_json_string(o, "v"), "1.1");
+        assert_string_equal(h_json_string(o, "currency"), "EUR");
+        assert_decimals(msg, "value_recovered", 2);
+        assert_decimals(msg, "prevented_value", 2);
+        char *id = strdup(h_json_string(o, "id"));
+        cJSON_Delete(o);
+        free(msg);
+        h_collector_stop(outcomes);
+        for (int i = 0; i < 100 && messages_for(r->at_hq, r->scratch, r->s[0].id) == r->before[0];
+             i++)
+                h_sleep_ms(100);
+        tally(r->at_hq, r->scratch);
+        assert_int_equal(r->scratch[0].rev, r->s[0].rev + 1);
+        r->s[0].rev++;
+        return id;
+}
+
+/* Receipts for the outcome (rev 1) and every anomaly: nothing is left but what needs none. */
+static void phase_all_receipted(struct run *r, const char *outcome_id)
+{
+        struct seen out = {.rev = 1};
+        char sql[512];
+        snprintf(out.id, sizeof(out.id), "%s", outcome_id);
+        send_receipt(r->hq_port, &out, 0, 1);
+        send_receipt(r->hq_port, r->s, 0, r->ids);
+        for (int i = 0; i < 100 && db_int(r->dir, "SELECT count(*) FROM outbox WHERE rev > 0") > 0;
+             i++)
+                h_sleep_ms(100);
+        assert_int_equal(db_int(r->dir, "SELECT count(*) FROM outbox WHERE rev > 0"), 0);
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE msg_id = '%s'", outcome_id);
+        assert_int_equal(db_int(r->dir, sql), 0);
+        cJSON *h = h_health(r->local_port, PREFIX);
+        assert_true(h_json_number(h, "outbox.receipts.awaiting") == 0);
+        assert_true(h_json_number(h, "outbox.receipts.confirmed") >= (double)r->rows);
+        cJSON_Delete(h);
+}
+
 /*
  * The heart of it, on whichever broker carries HQ's topics (hq_port): anomalies arrive with
  * 1.1 members and wait for receipts; half get a receipt and are never sent again; the other
@@ -168,127 +314,25 @@ static int messages_for(struct h_collector *c, struct seen *scratch, const char 
  */
 static void run_receipts(int local_port, int hq_port, const char *dir)
 {
-        struct seen *s = calloc(MAX_IDS, sizeof(*s)), *scratch = calloc(MAX_IDS, sizeof(*s));
-        struct h_collector *at_hq = h_collector_start(hq_port, PREFIX "/anomaly");
-        struct h_collector *outcomes = h_collector_start(hq_port, PREFIX "/outcome");
-        struct h_collector *summary = h_collector_start(hq_port, PREFIX "/summary");
-        struct h_collector *status = h_collector_start(hq_port, PREFIX "/status");
-        assert_int_equal(h_storesim(local_port, dir, "sim.log", "--profile", "basic", "--days",
-                                    "20", "--warmup", "14", "--skus", "80", "--seed", "7",
-                                    "--quiet", NULL),
-                         0);
-        /* Everything queued went out, was acknowledged and kept: the rows wait for receipts
-         * (and go again every RESEND_S meanwhile). */
-        int64_t rows = db_int(dir, "SELECT count(*) FROM outbox WHERE rev > 0");
-        assert_true(rows > 0);
-        assert_true(h_collector_wait(at_hq, (size_t)rows, 20000) >= (size_t)rows);
-        check_summary_and_status(summary, status);
-        h_wait_health_number(local_port, PREFIX, "outbox.receipts.awaiting", (double)rows, 100);
-        cJSON *h = h_health(local_port, PREFIX);
-        assert_true(h_json_number(h, "outbox.depth") >= (double)rows);
-        assert_true(h_json_number(h, "outbox.receipts.received") == 0);
-        cJSON_Delete(h);
-
-        /* Receipts for the first half, at the highest rev each was sent with. */
-        size_t ids = tally(at_hq, s), half = ids / 2;
-        assert_true(ids >= 4);
-        send_receipt(hq_port, s, 0, half);
-        h_wait_health_number(local_port, PREFIX, "outbox.receipts.received", 1, 100);
-        for (size_t k = 0; k < half; k++) {
-                char sql[512];
-                snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE msg_id = '%s'",
-                         s[k].id);
-                assert_int_equal(db_int(dir, sql), 0);
-        }
-        h_sleep_ms(1000); /* a resend handed to the broker before the receipt lands first */
-        int before[MAX_IDS];
-        for (size_t k = 0; k < ids; k++)
-                before[k] = messages_for(at_hq, scratch, s[k].id);
-        /* An older rev than sent confirms nothing newer: the row of the newest rev stays. */
-        size_t multi = ids;
-        for (size_t k = half; k < ids && multi == ids; k++)
-                if (s[k].rev >= 2)
-                        multi = k;
-        if (multi < ids) {
-                struct seen older = s[multi];
-                char sql[512];
-                older.rev--;
-                send_receipt(hq_port, &older, 0, 1);
-                h_wait_health_number(local_port, PREFIX, "outbox.receipts.received", 2, 100);
-                snprintf(sql, sizeof(sql),
-                         "SELECT count(*) FROM outbox WHERE msg_id = '%s' AND rev = %lld",
-                         s[multi].id, (long long)s[multi].rev);
-                assert_true(db_int(dir, sql) >= 1);
-        }
-
-        /* The other half had no receipt: resent after the time, same id and rev. */
-        h_sleep_ms((RESEND_S + 3) * 1000);
-        size_t now_ids = tally(at_hq, scratch);
-        assert_int_equal(now_ids, ids);
-        for (size_t k = 0; k < ids; k++) {
-                int after = messages_for(at_hq, scratch, s[k].id);
-                if (k < half && after != before[k])
-                        fail_msg("%s had its receipt and was sent again (%d -> %d)", s[k].id,
-                                 before[k], after);
-                if (k >= half && after <= before[k])
-                        fail_msg("%s had no receipt and was not sent again", s[k].id);
-        }
-        tally(at_hq, scratch); /* no rev went up or down: the resend is the same rev */
-        for (size_t k = 0; k < ids; k++)
-                for (size_t j = 0; j < now_ids; j++)
-                        if (strcmp(scratch[j].id, s[k].id) == 0)
-                                assert_int_equal(scratch[j].rev, s[k].rev);
-        h = h_health(local_port, PREFIX);
-        double resent = h_json_number(h, "outbox.receipts.resent");
-        assert_true(resent >= (double)(ids - half));
-        cJSON_Delete(h);
-
-        /* An outcome: P/outcome with v1.1 and its money, receipted with rev 1; the anomaly it
-         * resolves is published again with the next rev. */
-        char req[320], sql[512];
-        snprintf(req, sizeof(req), "{\"anomaly\":\"%s\",\"outcome\":\"true_positive\"}", s[0].id);
-        cJSON_Delete(h_command(local_port, PREFIX, "outcome", req));
-        assert_true(h_collector_wait(outcomes, 1, 20000) >= 1);
-        char *msg = h_collector_get(outcomes, 0);
-        cJSON *o = cJSON_Parse(msg);
-        assert_string_equal(h_json_string(o, "v"), "1.1");
-        assert_string_equal(h_json_string(o, "currency"), "EUR");
-        assert_decimals(msg, "value_recovered", 2);
-        assert_decimals(msg, "prevented_value", 2);
-        char outcome_id[150];
-        snprintf(outcome_id, sizeof(outcome_id), "%s", h_json_string(o, "id"));
-        cJSON_Delete(o);
-        free(msg);
-        for (int i = 0; i < 100 && messages_for(at_hq, scratch, s[0].id) == before[0]; i++)
-                h_sleep_ms(100);
-        tally(at_hq, scratch);
-        assert_int_equal(scratch[0].rev, s[0].rev + 1);
-        s[0].rev++;
-        struct seen out = {.rev = 1};
-        snprintf(out.id, sizeof(out.id), "%s", outcome_id);
-        send_receipt(hq_port, &out, 0, 1);
-
-        /* Receipts for everything: nothing is left but what needs none. */
-        send_receipt(hq_port, s, 0, ids);
-        for (int i = 0; i < 100 && db_int(dir, "SELECT count(*) FROM outbox WHERE rev > 0") > 0;
-             i++)
-                h_sleep_ms(100);
-        assert_int_equal(db_int(dir, "SELECT count(*) FROM outbox WHERE rev > 0"), 0);
-        snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE msg_id = '%s'", outcome_id);
-        assert_int_equal(db_int(dir, sql), 0);
-        h = h_health(local_port, PREFIX);
-        assert_true(h_json_number(h, "outbox.receipts.awaiting") == 0);
-        assert_true(h_json_number(h, "outbox.receipts.confirmed") >= (double)rows);
+        struct run *r = calloc(1, sizeof(*r));
+        *r = (struct run){.local_port = local_port, .hq_port = hq_port, .dir = dir};
+        r->s = calloc(MAX_IDS, sizeof(*r->s));
+        r->scratch = calloc(MAX_IDS, sizeof(*r->scratch));
+        r->at_hq = h_collector_start(hq_port, PREFIX "/anomaly");
+        phase_awaiting(r);
+        phase_first_receipts(r);
+        phase_resends(r);
+        char *outcome_id = phase_outcome(r);
+        phase_all_receipted(r, outcome_id);
         print_message("%zu anomaly ids, %lld rows awaited receipts; %zu receipted at once, %zu "
                       "resent (%.0f rows) then receipted; %zu anomaly messages at HQ\n",
-                      ids, (long long)rows, half, ids - half, resent, h_collector_count(at_hq));
-        cJSON_Delete(h);
-        h_collector_stop(at_hq);
-        h_collector_stop(outcomes);
-        h_collector_stop(summary);
-        h_collector_stop(status);
-        free(s);
-        free(scratch);
+                      r->ids, (long long)r->rows, r->half, r->ids - r->half, r->resent,
+                      h_collector_count(r->at_hq));
+        free(outcome_id);
+        h_collector_stop(r->at_hq);
+        free(r->s);
+        free(r->scratch);
+        free(r);
 }
 
 /* HQ on its own broker (the hq section): receipts come back on the HQ link. */
