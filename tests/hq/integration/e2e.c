@@ -76,7 +76,7 @@ void e2e_store_broker_files(const char *dir, int hq_port, const char *tls_dir,
         snprintf(path, sizeof(path), "%s/conf.d/00-local.conf", dir);
         h_write_file(path, conf_d_extra ? conf_d_extra : "");
 
-        char *bridge = e2e_example("hq-bridge.conf");
+        char *bridge = e2e_example("store-hq-bridge.conf");
         snprintf(to, sizeof(to), "address 127.0.0.1:%d", hq_port);
         subst(&bridge, "address mqtt.hq.example.com:8883", to);
         /* HQ comes back within the test's seconds, not the minute of a real uplink. */
@@ -93,7 +93,7 @@ void e2e_store_broker_files(const char *dir, int hq_port, const char *tls_dir,
                         snprintf(line, sizeof(line), "# (no TLS in this test)");
                 subst(&bridge, files[i][0], line);
         }
-        snprintf(path, sizeof(path), "%s/conf.d/hq-bridge.conf", dir);
+        snprintf(path, sizeof(path), "%s/conf.d/store-hq-bridge.conf", dir);
         h_write_file(path, bridge);
         free(bridge);
 }

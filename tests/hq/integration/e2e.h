@@ -1,6 +1,6 @@
 /* End to end: a store (its broker, the real shelfwatchd, storesim) and HQ (its broker, the real
  * shelfwatch-hq, a private PostgreSQL), linked by the mosquitto bridge of
- * docs/examples/hq-bridge.conf or by the daemon's hq section; and the check that every anomaly
+ * docs/examples/store-hq-bridge.conf or by the daemon's hq section; and the check that every anomaly
  * of the daemon's SQLite database is in PostgreSQL at its final rev, every outcome once. */
 #ifndef HQ_TEST_E2E_H
 #define HQ_TEST_E2E_H
@@ -15,7 +15,7 @@
 
 #define E2E_TENANT "acme"
 #define E2E_STORE  "s0042"
-#define E2E_PREFIX "retail/acme/s0042" /* the store of docs/examples/hq-bridge.conf */
+#define E2E_PREFIX "retail/acme/s0042" /* the store of docs/examples/store-hq-bridge.conf */
 
 /* The daemon's settings for receipts (PROTOCOL 1.1): rows stay until HQ's receipt covers them,
  * resent after resend_s without one. Fails the test when the daemon refuses them. */
@@ -24,7 +24,7 @@ const char *e2e_receipts_conf(int resend_s);
 bool e2e_daemon_has_receipts(void);
 
 enum e2e_mode {
-        E2E_BRIDGE,    /* no hq section: the store broker bridges to HQ's (hq-bridge.conf) */
+        E2E_BRIDGE,    /* no hq section: the store broker bridges to HQ's (store-hq-bridge.conf) */
         E2E_HQ_SECTION /* the daemon's own link to HQ's broker */
 };
 
@@ -69,8 +69,8 @@ struct e2e_check {
 };
 
 /* Write dir/mosquitto.conf (Debian 12's /etc/mosquitto/mosquitto.conf with its paths moved into
- * dir: pid file, persistence, log, include_dir) and dir/conf.d/hq-bridge.conf
- * (docs/examples/hq-bridge.conf with HQ's address and, when tls_dir is NULL, no certificates:
+ * dir: pid file, persistence, log, include_dir) and dir/conf.d/store-hq-bridge.conf
+ * (docs/examples/store-hq-bridge.conf with HQ's address and, when tls_dir is NULL, no certificates:
  * else tls_dir/ca.crt, s0042.crt, s0042.key). conf_d_extra (or NULL) goes into
  * conf.d/00-local.conf. Returns the main config's path in ret_conf. */
 void e2e_store_broker_files(const char *dir, int hq_port, const char *tls_dir,

@@ -1,6 +1,6 @@
 /* The shipped bridge works as shipped (issue 17, item 3): the store's mosquitto runs on Debian's
  * /etc/mosquitto/mosquitto.conf layout with docs/examples/store-mosquitto.conf and
- * docs/examples/hq-bridge.conf in its conf.d (only addresses and paths changed), its users and
+ * docs/examples/store-hq-bridge.conf in its conf.d (only addresses and paths changed), its users and
  * docs/examples/store-acl; HQ's runs docs/examples/hq-mosquitto.conf with docs/examples/hq-acl,
  * mutual TLS, the bridge's certificate named for the store. Through it: the daemon's status and
  * an anomaly out to shelfwatch-hq and PostgreSQL, HQ's receipt back in (published under the
@@ -103,7 +103,7 @@ static void test_bridge_as_shipped(void **state)
         install_example(hq.dir, "hq-acl", NULL, 0, path, sizeof(path));
         h_broker_start_file(&hq, hq.port, hq_conf);
 
-        /* The store: Debian's mosquitto.conf, conf.d/hq-bridge.conf (with certificates) and
+        /* The store: Debian's mosquitto.conf, conf.d/store-hq-bridge.conf (with certificates) and
          * conf.d/store-mosquitto.conf, the password file and store-acl. */
         h_tmpdir(store.dir, sizeof(store.dir));
         store.port = h_free_port();

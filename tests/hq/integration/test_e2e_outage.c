@@ -2,7 +2,7 @@
  * run by the real shelfwatchd, HQ (its broker and shelfwatch-hq) down for part of it, then
  * back; every anomaly id of the daemon's database is in PostgreSQL at its final rev (and status),
  * every outcome once, none lost, duplicates counted. (a) through the mosquitto bridge of
- * docs/examples/hq-bridge.conf, (b) through the daemon's hq section. */
+ * docs/examples/store-hq-bridge.conf, (b) through the daemon's hq section. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

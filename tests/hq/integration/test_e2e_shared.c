@@ -1,6 +1,6 @@
 /* End to end with two shelfwatch-hq instances on one shared subscription (issue 17, "Done when"
  * (d)): a 30-day simulated store run by the real shelfwatchd, bridged to HQ by
- * docs/examples/hq-bridge.conf, receipts on. Every anomaly and outcome message HQ's broker took
+ * docs/examples/store-hq-bridge.conf, receipts on. Every anomaly and outcome message HQ's broker took
  * went to exactly one instance, both took a share, and PostgreSQL holds every anomaly of the
  * daemon's database at its final rev and every outcome, once. */
 #include <signal.h>
