@@ -223,6 +223,8 @@ for k in 0 1 2; do
         {
                 echo "broker = { port = $mqport; };"
                 echo "storage = { path = \"$tmp/$s/shelfwatch.db\"; };"
+                # PROTOCOL 1.1 receipts: a row leaves the outbox once HQ's database holds it.
+                echo "hq_receipts = { enabled = true; };"
                 "$build/storesim" --print-store-config "${sim_args[@]}"
         } >"$tmp/$s/shelfwatch.conf"
         setsid "$build/shelfwatchd" -c "$tmp/$s/shelfwatch.conf" >"$tmp/$s/shelfwatchd.log" 2>&1 &
@@ -245,8 +247,25 @@ done
 for pid in "${sims[@]}"; do
         wait "$pid" || die "a storesim failed (see $tmp/store*/storesim.log)"
 done
-echo "the three simulations are done; HQ commits what is still queued"
-sleep 2
+echo "the three simulations are done; waiting for HQ's receipts"
+# Each store's outbox empties only when shelfwatch-hq has committed its rows and receipted them:
+# then the fleet below holds everything the stores found.
+outbox_of() { # outbox_of STORE: "depth received" from the store's health, or nothing
+        mosquitto_rr -h 127.0.0.1 -p "$mqport" -t "retail/demo/$1/cmd/health" \
+                -e "retail/demo/$1/reply/demo-hq-$$" -m '{}' -W 2 2>/dev/null |
+                python3 -c 'import json, sys; o = json.load(sys.stdin)["outbox"]
+print(o["depth"], o["receipts"]["received"])' 2>/dev/null || true
+}
+for s in "${stores[@]}"; do
+        state=""
+        for ((i = 0; i < 150; i++)); do
+                state=$(outbox_of "$s")
+                [[ $state == "0 "* ]] && break
+                sleep 0.2
+        done
+        [[ $state == "0 "* ]] || die "$s: its outbox still holds rows for HQ (depth and receipts: '$state')"
+        echo "$s: everything in HQ's database (${state#0 } receipts)"
+done
 
 # --- the fleet at HQ ------------------------------------------------------------
 

@@ -189,6 +189,27 @@ void h_broker_start(struct h_broker *b, int port, const char *extra_conf)
         assert_true(port_open(b->port));
 }
 
+void h_broker_start_file(struct h_broker *b, int port, const char *conf_path)
+{
+        char log[512];
+        assert_true(b->dir[0] != '\0');
+        snprintf(log, sizeof(log), "%s/mosquitto.log", b->dir);
+        b->port = port;
+        char *argv[] = {"mosquitto", "-c", (char *)conf_path, NULL};
+        b->pid = h_spawn(log, argv);
+        h_track(b->pid, true);
+        for (int i = 0; i < 100 && !port_open(b->port); i++) {
+                if (waitpid(b->pid, NULL, WNOHANG) == b->pid) {
+                        h_track(b->pid, false);
+                        b->pid = 0;
+                        char *text = h_read_file(log);
+                        fail_msg("mosquitto -c %s exited:\n%s", conf_path, text ? text : "");
+                }
+                h_sleep_ms(50);
+        }
+        assert_true(port_open(b->port));
+}
+
 void h_broker_stop(struct h_broker *b)
 {
         if (b->pid > 0) {
@@ -224,6 +245,24 @@ void h_write_file(const char *path, const char *text)
         assert_non_null(f);
         fputs(text, f);
         assert_int_equal(fclose(f), 0);
+}
+
+char *h_subst(const char *text, const char *from, const char *to)
+{
+        size_t n = (size_t)h_count(text, from), lf = strlen(from), lt = strlen(to);
+        if (n == 0)
+                fail_msg("'%s' not found where it was to be replaced", from);
+        char *out = malloc(strlen(text) + n * lt + 1), *w = out;
+        assert_non_null(out);
+        for (const char *p = text, *hit; (hit = strstr(p, from)); p = hit + lf) {
+                memcpy(w, p, (size_t)(hit - p));
+                w += hit - p;
+                memcpy(w, to, lt);
+                w += lt;
+                text = hit + lf;
+        }
+        strcpy(w, text);
+        return out;
 }
 
 int h_count(const char *text, const char *needle)

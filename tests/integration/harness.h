@@ -28,6 +28,9 @@ int h_free_port(void);
 /* Start mosquitto on port (0 = pick one); extra lines go into its config. */
 void h_broker_start(struct h_broker *b, int port, const char *extra_conf);
 void h_broker_stop(struct h_broker *b);
+/* Start mosquitto on a config file of the caller's (b->dir set: its log goes there) and wait
+ * until port answers; h_broker_stop stops it. */
+void h_broker_start_file(struct h_broker *b, int port, const char *conf_path);
 /* Write config text to dir/shelfwatch.conf and start the daemon; waits until it answers health. */
 void h_daemon_start(struct h_daemon *d, const char *dir, const char *config_text, int broker_port);
 /* The same for a daemon configured as another store: waits for health under prefix. */
@@ -64,6 +67,9 @@ int h_publish_as(int port, const char *topic, const char *payload, const char *u
 char *h_read_file(const char *path);
 /* Write text to path (created or truncated); fails the test when it cannot. */
 void h_write_file(const char *path, const char *text);
+/* text with every occurrence of from replaced by to (malloc'd); fails the test when from does not
+ * occur, so that a test editing a shipped file notices when the file changed. */
+char *h_subst(const char *text, const char *from, const char *to);
 /* How many times needle occurs in text (0 when text is NULL). */
 int h_count(const char *text, const char *needle);
 /* Seconds on the monotonic clock, for durations and deadlines. */
