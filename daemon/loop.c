@@ -1,5 +1,6 @@
 /* The poll() loop: one thread, rebuilt every pass; the timeout is the earliest deadline. */
 #include "daemon/daemon.h"
+#include "daemon/metrics_file.h"
 #include "daemon/persist.h"
 #include "daemon/reports.h"
 
@@ -86,6 +87,7 @@ static void periodic(struct sw_daemon *d, uint64_t now_ms)
         sw_detect_runs_tick(&d->runs);
         sw_daemon_ml_tick(d, now_ms);
         sw_daemon_summary_tick(d, now_ms);
+        sw_metrics_tick(d, now_ms);
         if (d->watchdog_interval_ms && now_ms >= d->next_watchdog_ms) {
                 sw_notify_watchdog();
                 d->next_watchdog_ms = now_ms + d->watchdog_interval_ms / 2;
@@ -99,6 +101,8 @@ static int next_timeout_ms(const struct sw_daemon *d, uint64_t now_ms)
         int64_t until_run = (d->runs.next_daily - sw_clock_now()) * 1000;
         if (d->watchdog_interval_ms)
                 next = deadline_min(next, d->next_watchdog_ms);
+        if (d->cfg.metrics.textfile_path[0])
+                next = deadline_min(next, d->next_metrics_ms);
         if (d->cfg.detectors.ml.enabled && d->ml.next_train_ms > now_ms)
                 next = deadline_min(next, d->ml.next_train_ms);
         next = deadline_min(next, sw_mqtt_next_deadline_ms(d->local, now_ms));
@@ -121,6 +125,7 @@ int sw_daemon_run(struct sw_daemon *d)
         d->next_commit_ms = now_ms + d->cfg.storage.commit_interval_ms;
         d->next_stock_ms = now_ms + STOCK_SWEEP_MS;
         d->next_summary_ms = now_ms; /* HQ hears the state it missed while we were down */
+        d->next_metrics_ms = now_ms;
         d->watchdog_interval_ms = sw_notify_watchdog_interval_ms();
         d->next_watchdog_ms = now_ms;
         snprintf(status, sizeof(status), "Serving %s: %u SKUs, %u open anomalies", d->prefix,
