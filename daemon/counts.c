@@ -226,6 +226,9 @@ void sw_daemon_count_finish(struct sw_daemon *d, const char *device, size_t devi
                 recorded_outcome(d, m, &oc);
         else
                 judge(d, m, res, dev, &oc);
+        /* The book changed and maybe the open anomalies: HQ hears it soon (rate-limited). */
+        if (res->outcome == SW_INGEST_ACCEPTED)
+                d->summary_after_count = true;
         ack_of_msg(m, &a);
         ack_count(d, device, device_len, &a, res, NULL, &oc);
 }

@@ -16,7 +16,8 @@
 #include "platform/clock.h"
 #include "platform/notify.h"
 
-#define STOCK_SWEEP_MS 60000u /* shelf-out / discrepancy sweep and outbox cap check */
+#define STOCK_SWEEP_MS   60000u /* shelf-out / discrepancy sweep and outbox cap check */
+#define FINAL_SUMMARY_MS 3000u  /* at a clean stop, wait this long for the last summary's PUBACK */
 
 static int open_signalfd(void)
 {
@@ -98,6 +99,8 @@ static int next_timeout_ms(const struct sw_daemon *d, uint64_t now_ms)
 {
         uint64_t next = deadline_min(d->next_commit_ms, d->next_stock_ms);
         next = deadline_min(next, d->summary_due ? now_ms : d->next_summary_ms);
+        if (d->summary_after_count)
+                next = deadline_min(next, d->last_summary_ms + SW_SUMMARY_COUNT_GAP_MS);
         int64_t until_run = (d->runs.next_daily - sw_clock_now()) * 1000;
         if (d->watchdog_interval_ms)
                 next = deadline_min(next, d->next_watchdog_ms);
@@ -110,6 +113,34 @@ static int next_timeout_ms(const struct sw_daemon *d, uint64_t now_ms)
                 next = deadline_min(next, sw_mqtt_next_deadline_ms(d->hq, now_ms));
         next = deadline_min(next, now_ms + (uint64_t)(until_run > 0 ? until_run : 0));
         return next <= now_ms ? 0 : (int)deadline_min(next - now_ms, 60000);
+}
+
+/* A clean stop: HQ gets a summary of the state as it is now (retained, so never a stale one),
+ * before sw_daemon_fini's offline status. Waits up to FINAL_SUMMARY_MS for the PUBACKs; what is
+ * not acknowledged by then stays in the outbox and goes at the next start. */
+static void final_summary(struct sw_daemon *d)
+{
+        struct sw_mqtt *link = d->hq ? d->hq : d->local;
+        if (!link || !sw_mqtt_connected(link))
+                return;
+        uint64_t now_ms = sw_clock_monotonic_ms(), until = now_ms + FINAL_SUMMARY_MS;
+        d->summary_due = true;
+        sw_daemon_summary_tick(d, now_ms);
+        for (;;) {
+                sw_daemon_outbox_pump(d);
+                now_ms = sw_clock_monotonic_ms();
+                if ((d->outbox.n_inflight == 0 && !d->outbox.more) || now_ms >= until ||
+                    !sw_mqtt_connected(link))
+                        break;
+                struct pollfd fds[2];
+                int n = 0;
+                add_link(fds, &n, d->local);
+                add_link(fds, &n, d->hq);
+                if (poll(fds, (nfds_t)n, 50) < 0 && errno != EINTR)
+                        break;
+                service_link(d, d->local, fds[0].revents, "local");
+                service_link(d, d->hq, n > 1 ? fds[1].revents : 0, "hq");
+        }
 }
 
 int sw_daemon_run(struct sw_daemon *d)
@@ -160,6 +191,8 @@ int sw_daemon_run(struct sw_daemon *d)
                 periodic(d, sw_clock_monotonic_ms());
         }
         sw_notify_stopping();
+        if (result == 0)
+                final_summary(d);
         close(sfd);
         return result;
 }

@@ -72,9 +72,11 @@ static void test_textfile_read_by_node_exporter(void **state)
                  b.port, dir, prom);
         h_daemon_start(&d, dir, conf, b.port);
         h_publish(b.port, PREFIX "/pos/r1",
-                  "{\"id\":\"m1\",\"ts\":\"2026-11-20T09:00:00Z\",\"lines\":[{\"sku\":\"A\",\"qty\":1}]}");
+                  "{\"id\":\"m1\",\"ts\":\"2026-11-20T09:00:00Z\",\"lines\":[{\"sku\":\"A\","
+                  "\"qty\":1}]}");
         h_publish(b.port, PREFIX "/pos/r1",
-                  "{\"id\":\"m2\",\"ts\":\"2026-11-20T09:01:00Z\",\"lines\":[{\"sku\":\"B\",\"qty\":2}]}");
+                  "{\"id\":\"m2\",\"ts\":\"2026-11-20T09:01:00Z\",\"lines\":[{\"sku\":\"B\","
+                  "\"qty\":2}]}");
         h_publish(b.port, PREFIX "/pos/r1", "not json");
         h_wait_health_number(b.port, PREFIX, "messages.accepted.pos", 2, 100);
 
@@ -107,7 +109,7 @@ static void test_textfile_read_by_node_exporter(void **state)
         snprintf(listen, sizeof(listen), "--web.listen-address=127.0.0.1:%d", port);
         snprintf(dirarg, sizeof(dirarg), "--collector.textfile.directory=%s", tf);
         snprintf(log, sizeof(log), "%s/node_exporter.log", dir);
-        char *argv[] = {NODE_EXPORTER, listen, "--collector.disable-defaults",
+        char *argv[] = {NODE_EXPORTER,          listen, "--collector.disable-defaults",
                         "--collector.textfile", dirarg, NULL};
         pid_t ne = h_spawn(log, argv);
         char *got = NULL;
