@@ -76,8 +76,9 @@ cJSON *sw_cmd_backup(void *ctx, const union sw_cmd_args *args)
                 return sw_reply_error("%s", msg);
         }
         uint64_t ms = sw_clock_monotonic_ms() - t0;
-        sw_log_notice("Database copied to %s (%" PRIu64 " bytes, %" PRIu64 " ms)", path, info.bytes,
-                      ms);
+        sw_log_event(
+            SW_LOG_NOTICE, &(struct sw_log_fields){.event = SW_EVENT_BACKUP_WRITTEN, .path = path},
+            "Database copied to %s (%" PRIu64 " bytes, %" PRIu64 " ms)", path, info.bytes, ms);
         cJSON *o = sw_reply_ok();
         cJSON_AddStringToObject(o, "path", path);
         cJSON_AddNumberToObject(o, "bytes", (double)info.bytes);

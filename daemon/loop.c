@@ -162,7 +162,7 @@ int sw_daemon_run(struct sw_daemon *d)
         snprintf(status, sizeof(status), "Serving %s: %u SKUs, %u open anomalies", d->prefix,
                  d->skus.count, d->book.count);
         sw_notify_ready(status);
-        sw_log_info("%s", status);
+        sw_log_event(SW_LOG_INFO, &(struct sw_log_fields){.event = SW_EVENT_STARTED}, "%s", status);
         /* After READY: catching up on days may take seconds at 100k SKUs (the watchdog
          * interval is far longer), and must not hold the start-up timeout. */
         if (d->watchdog_interval_ms)

@@ -128,6 +128,7 @@ int main(int argc, char **argv)
         if (a.restore)
                 return sw_restore_run(&cfg, a.restore) < 0 ? 1 : 0;
         sw_log_set_level(cfg.log.level);
+        (void)sw_log_use_journal(cfg.log.journal_fields);
         /* Transient buffers (model and reservoir images, JSON) go back to the system when
          * freed: a fixed mmap threshold stops glibc raising it after the first large free. */
         mallopt(M_MMAP_THRESHOLD, 64 * 1024);
@@ -146,6 +147,7 @@ int main(int argc, char **argv)
                 sw_log_err("Exiting on error: %s", strerror(-r));
                 return 1;
         }
-        sw_log_info("Stopped cleanly");
+        sw_log_event(SW_LOG_INFO, &(struct sw_log_fields){.event = SW_EVENT_STOPPED},
+                     "Stopped cleanly");
         return 0;
 }
