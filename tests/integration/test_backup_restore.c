@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -94,6 +95,9 @@ static void test_backup_under_load_then_restore(void **state)
         assert_string_equal(h_json_string(r, "path"), copy);
         assert_int_equal((int)h_json_number(r, "schema_version"), SW_STORE_SCHEMA_VERSION);
         cJSON_Delete(r);
+        /* The copy was taken with ingest running: the simulator has not finished. */
+        int sim_status;
+        assert_int_equal(waitpid(sim, &sim_status, WNOHANG), 0);
         publish_batch(b.port, "b");
 
         /* What is refused, and why. */
