@@ -92,3 +92,16 @@ int sw_restore_run(const struct sw_config *cfg, const char *from)
                 printf("shelfwatchd: the database it replaces is kept as %s\n", aside);
         return 0;
 }
+
+int sw_restore_marker(struct sw_store *s, int64_t *ret)
+{
+        return sw_store_meta_get_int(s, SW_RESTORE_META_AT, ret);
+}
+
+int64_t sw_restore_next_rev(int64_t stored_rev, int64_t last_written_at, int64_t restored_at)
+{
+        int64_t next = stored_rev + 1;
+        if (restored_at > 0 && last_written_at < restored_at && next < restored_at)
+                next = restored_at;
+        return next;
+}
