@@ -18,5 +18,6 @@ cJSON *sw_cmd_effectiveness(void *ctx, const union sw_cmd_args *a); /* daemon/re
 cJSON *sw_cmd_roi(void *ctx, const union sw_cmd_args *a);           /* daemon/reports.c */
 cJSON *sw_cmd_health(void *ctx, const union sw_cmd_args *a);        /* daemon/health.c */
 cJSON *sw_cmd_forecast(void *ctx, const union sw_cmd_args *a);      /* daemon/cmd_forecast.c */
+cJSON *sw_cmd_backup(void *ctx, const union sw_cmd_args *a);        /* daemon/cmd_backup.c */
 
 #endif

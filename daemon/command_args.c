@@ -118,3 +118,14 @@ cJSON *sw_cmd_decode_forecast(const struct sw_cmd_request *q, union sw_cmd_args 
                 return sw_reply_error("as_of: must be a date YYYY-MM-DD (got '%s')", q->as_of);
         return NULL;
 }
+
+cJSON *sw_cmd_decode_backup(const struct sw_cmd_request *q, union sw_cmd_args *ret)
+{
+        if (!q->path || !q->path[0])
+                return sw_reply_error("path: the file to write is missing%s", "");
+        /* The daemon's working directory is no place anyone chose. */
+        if (q->path[0] != '/')
+                return sw_reply_error("path: must be absolute (got '%s')", q->path);
+        ret->backup = (struct sw_cmd_backup_args){.path = q->path, .force = q->force};
+        return NULL;
+}

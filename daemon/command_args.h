@@ -50,6 +50,12 @@ struct sw_cmd_forecast_args {
         uint32_t limit;  /* most rows */
 };
 
+/* backup: where the daemon writes the copy (on the gateway). */
+struct sw_cmd_backup_args {
+        const char *path; /* absolute file name */
+        bool force;       /* replace an existing file */
+};
+
 /* A command's arguments; the strings point into the decoded request (valid while it is). */
 union sw_cmd_args {
         struct sw_cmd_detect_args detect;     /* detect, ml-features */
@@ -57,6 +63,7 @@ union sw_cmd_args {
         struct sw_cmd_outcome_args outcome;   /* outcome */
         struct sw_cmd_window_args window;     /* stats, effectiveness, roi */
         struct sw_cmd_forecast_args forecast; /* forecast */
+        struct sw_cmd_backup_args backup;     /* backup */
 };
 
 /* A command's decoder: NULL when the fields are fine (*ret filled), else the error reply
@@ -69,6 +76,7 @@ cJSON *sw_cmd_decode_anomalies(const struct sw_cmd_request *q, union sw_cmd_args
 cJSON *sw_cmd_decode_ghost_stock(const struct sw_cmd_request *q, union sw_cmd_args *ret);
 cJSON *sw_cmd_decode_outcome(const struct sw_cmd_request *q, union sw_cmd_args *ret);
 cJSON *sw_cmd_decode_forecast(const struct sw_cmd_request *q, union sw_cmd_args *ret);
+cJSON *sw_cmd_decode_backup(const struct sw_cmd_request *q, union sw_cmd_args *ret);
 cJSON *sw_cmd_decode_window(const struct sw_cmd_request *q, union sw_cmd_args *ret);
 
 #endif

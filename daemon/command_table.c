@@ -14,6 +14,7 @@ const struct sw_command sw_command_table[] = {
     {"stats", sw_cmd_decode_window, sw_cmd_stats, "stats"},
     {"effectiveness", sw_cmd_decode_window, sw_cmd_effectiveness, "effectiveness"},
     {"roi", sw_cmd_decode_window, sw_cmd_roi, "roi"},
+    {"backup", sw_cmd_decode_backup, sw_cmd_backup, "backup"},
 };
 
 const size_t sw_command_table_rows = sizeof(sw_command_table) / sizeof(sw_command_table[0]);

@@ -226,6 +226,20 @@ void sw_daemon_count_finish(struct sw_daemon *d, const char *device, size_t devi
                 recorded_outcome(d, m, &oc);
         else
                 judge(d, m, res, dev, &oc);
+        /* The book changed and maybe the open anomalies: HQ hears it soon (rate-limited). */
+        if (res->outcome == SW_INGEST_ACCEPTED) {
+                const char *sku = sw_sku_key(&d->skus, res->sku_index);
+                const struct sw_log_fields lf = {.event = SW_EVENT_COUNT_APPLIED,
+                                                 .anomaly_id = oc.anomaly[0] ? oc.anomaly : NULL,
+                                                 .sku = sku,
+                                                 .outcome = oc.outcome,
+                                                 .device = dev};
+                sw_log_event(SW_LOG_INFO, &lf, "Count %.*s of %s from %s applied%s%s%s%s",
+                             (int)m->id_len, m->id, sku, dev, oc.outcome ? ": " : "",
+                             oc.outcome ? oc.outcome : "", oc.outcome ? " for " : "",
+                             oc.outcome ? oc.anomaly : "");
+                d->summary_after_count = true;
+        }
         ack_of_msg(m, &a);
         ack_count(d, device, device_len, &a, res, NULL, &oc);
 }

@@ -79,6 +79,11 @@ struct sw_daemon {
                                           (daemon/detect_runs.h, wired in detection.c) */
         uint64_t next_summary_ms;      /* next periodic P/summary */
         bool summary_due;              /* a detection run or outcome changed it: publish soon */
+        bool summary_after_count;      /* a count was applied: publish once summary_count_ms
+                                          allows (daemon/reports.c) */
+        uint64_t last_summary_ms;      /* monotonic time of the last P/summary queued */
+        uint64_t next_metrics_ms;      /* next rewrite of metrics.textfile_path */
+        bool metrics_failing;          /* the last write of the metrics file failed (logged) */
         uint32_t findings_logged;      /* new anomalies logged one by one in this transaction */
         uint32_t findings_unlogged;    /* ... and beyond log.max_findings_per_run, counted */
         bool tuning_dirty;             /* learnt scales changed since they were last saved */

@@ -214,7 +214,9 @@ static int restore_file(struct sw_durability *du, const char *path, struct repla
         struct sw_inbox_file_scan scan = {0};
         int r = sw_inbox_file_open(&du->inbox, path);
         if (r < 0) {
-                sw_log_err("Cannot open the inbox file %s: %s", path, strerror(-r));
+                sw_log_err("Cannot open the inbox file %s: %s", path,
+                           r == -EBUSY ? "another shelfwatchd runs on this database"
+                                       : strerror(-r));
                 return r;
         }
         r = sw_store_meta_get_int(du->store, SW_DURABILITY_META_GENERATION, &committed);

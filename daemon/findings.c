@@ -78,11 +78,22 @@ int sw_findings_record(void *ctx, const struct sw_finding *f)
         if (r == 0)
                 r = sw_outbox_add_anomaly(&d->outbox, id,
                                           sw_clock_now()); /* sends the anomaly just stored */
-        if (r == 0 && f->is_new) {
+        bool cleared = f->status == SW_STATUS_CLEARED && !f->is_new;
+        if (r == 0 && (f->is_new || cleared)) {
+                const struct sw_log_fields lf = {.event = cleared ? SW_EVENT_ANOMALY_CLEARED
+                                                                  : SW_EVENT_ANOMALY_RAISED,
+                                                 .anomaly_id = id,
+                                                 .sku = sku,
+                                                 .type = sw_anomaly_type_name(f->type)};
                 if (d->findings_logged < d->cfg.log.max_findings_per_run) {
                         d->findings_logged++;
-                        sw_log_notice("%s %s %s: %s", sw_severity_name(f->severity),
-                                      sw_anomaly_type_name(f->type), sku, f->description);
+                        if (cleared)
+                                sw_log_event(SW_LOG_INFO, &lf, "Cleared %s %s: %s",
+                                             sw_anomaly_type_name(f->type), sku, f->description);
+                        else
+                                sw_log_event(SW_LOG_NOTICE, &lf, "%s %s %s: %s",
+                                             sw_severity_name(f->severity),
+                                             sw_anomaly_type_name(f->type), sku, f->description);
                 } else {
                         d->findings_unlogged++;
                 }

@@ -1,5 +1,6 @@
 /* The poll() loop: one thread, rebuilt every pass; the timeout is the earliest deadline. */
 #include "daemon/daemon.h"
+#include "daemon/metrics_file.h"
 #include "daemon/persist.h"
 #include "daemon/reports.h"
 
@@ -15,7 +16,8 @@
 #include "platform/clock.h"
 #include "platform/notify.h"
 
-#define STOCK_SWEEP_MS 60000u /* shelf-out / discrepancy sweep and outbox cap check */
+#define STOCK_SWEEP_MS   60000u /* shelf-out / discrepancy sweep and outbox cap check */
+#define FINAL_SUMMARY_MS 3000u  /* at a clean stop, wait this long for the last summary's PUBACK */
 
 static int open_signalfd(void)
 {
@@ -87,6 +89,7 @@ static void periodic(struct sw_daemon *d, uint64_t now_ms)
         sw_detect_runs_tick(&d->runs);
         sw_daemon_ml_tick(d, now_ms);
         sw_daemon_summary_tick(d, now_ms);
+        sw_metrics_tick(d, now_ms);
         if (d->watchdog_interval_ms && now_ms >= d->next_watchdog_ms) {
                 sw_notify_watchdog();
                 d->next_watchdog_ms = now_ms + d->watchdog_interval_ms / 2;
@@ -98,9 +101,13 @@ static int next_timeout_ms(const struct sw_daemon *d, uint64_t now_ms)
         uint64_t next = deadline_min(d->next_commit_ms, d->next_stock_ms);
         next = deadline_min(next, d->summary_due ? now_ms : d->next_summary_ms);
         next = deadline_min(next, sw_outbox_next_receipt_check_ms(&d->outbox));
+        if (d->summary_after_count)
+                next = deadline_min(next, d->last_summary_ms + SW_SUMMARY_COUNT_GAP_MS);
         int64_t until_run = (d->runs.next_daily - sw_clock_now()) * 1000;
         if (d->watchdog_interval_ms)
                 next = deadline_min(next, d->next_watchdog_ms);
+        if (d->cfg.metrics.textfile_path[0])
+                next = deadline_min(next, d->next_metrics_ms);
         if (d->cfg.detectors.ml.enabled && d->ml.next_train_ms > now_ms)
                 next = deadline_min(next, d->ml.next_train_ms);
         next = deadline_min(next, sw_mqtt_next_deadline_ms(d->local, now_ms));
@@ -108,6 +115,34 @@ static int next_timeout_ms(const struct sw_daemon *d, uint64_t now_ms)
                 next = deadline_min(next, sw_mqtt_next_deadline_ms(d->hq, now_ms));
         next = deadline_min(next, now_ms + (uint64_t)(until_run > 0 ? until_run : 0));
         return next <= now_ms ? 0 : (int)deadline_min(next - now_ms, 60000);
+}
+
+/* A clean stop: HQ gets a summary of the state as it is now (retained, so never a stale one),
+ * before sw_daemon_fini's offline status. Waits up to FINAL_SUMMARY_MS for the PUBACKs; what is
+ * not acknowledged by then stays in the outbox and goes at the next start. */
+static void final_summary(struct sw_daemon *d)
+{
+        struct sw_mqtt *link = d->hq ? d->hq : d->local;
+        if (!link || !sw_mqtt_connected(link))
+                return;
+        uint64_t now_ms = sw_clock_monotonic_ms(), until = now_ms + FINAL_SUMMARY_MS;
+        d->summary_due = true;
+        sw_daemon_summary_tick(d, now_ms);
+        for (;;) {
+                sw_daemon_outbox_pump(d);
+                now_ms = sw_clock_monotonic_ms();
+                if ((d->outbox.n_inflight == 0 && !d->outbox.more) || now_ms >= until ||
+                    !sw_mqtt_connected(link))
+                        break;
+                struct pollfd fds[2];
+                int n = 0;
+                add_link(fds, &n, d->local);
+                add_link(fds, &n, d->hq);
+                if (poll(fds, (nfds_t)n, 50) < 0 && errno != EINTR)
+                        break;
+                service_link(d, d->local, fds[0].revents, "local");
+                service_link(d, d->hq, n > 1 ? fds[1].revents : 0, "hq");
+        }
 }
 
 int sw_daemon_run(struct sw_daemon *d)
@@ -123,12 +158,13 @@ int sw_daemon_run(struct sw_daemon *d)
         d->next_commit_ms = now_ms + d->cfg.storage.commit_interval_ms;
         d->next_stock_ms = now_ms + STOCK_SWEEP_MS;
         d->next_summary_ms = now_ms; /* HQ hears the state it missed while we were down */
+        d->next_metrics_ms = now_ms;
         d->watchdog_interval_ms = sw_notify_watchdog_interval_ms();
         d->next_watchdog_ms = now_ms;
         snprintf(status, sizeof(status), "Serving %s: %u SKUs, %u open anomalies", d->prefix,
                  d->skus.count, d->book.count);
         sw_notify_ready(status);
-        sw_log_info("%s", status);
+        sw_log_event(SW_LOG_INFO, &(struct sw_log_fields){.event = SW_EVENT_STARTED}, "%s", status);
         /* After READY: catching up on days may take seconds at 100k SKUs (the watchdog
          * interval is far longer), and must not hold the start-up timeout. */
         if (d->watchdog_interval_ms)
@@ -157,6 +193,8 @@ int sw_daemon_run(struct sw_daemon *d)
                 periodic(d, sw_clock_monotonic_ms());
         }
         sw_notify_stopping();
+        if (result == 0)
+                final_summary(d);
         close(sfd);
         return result;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "daemon/restore.h"
 #include "daemon/version.h"
 #include "platform/config_sources.h"
 
@@ -22,6 +23,8 @@ static void usage(FILE *f)
                 "  -n, --check-config   validate the configuration and exit 0 (valid) or 1\n"
                 "  -v, --verbose        with -n: print the files read and where each setting\n"
                 "                       came from (file:line, environment, credential)\n"
+                "      --restore FILE   put a copy made by 'shelfwatch backup' in place of the\n"
+                "                       database (shelfwatchd stopped), then exit\n"
                 "  -V, --version        print the version and exit\n"
                 "  -h, --help           print this help and exit\n",
                 SW_CONFIG_DEFAULT_PATH);
@@ -29,19 +32,23 @@ static void usage(FILE *f)
 
 /* What the command line asks for. */
 struct args {
-        const char *path; /* -c, NULL: the default */
-        bool check;       /* -n */
-        bool verbose;     /* -v */
+        const char *path;    /* -c, NULL: the default */
+        bool check;          /* -n */
+        bool verbose;        /* -v */
+        const char *restore; /* --restore FILE */
 };
 
 /* Parse the command line into *a: true to go on, false with the exit status in *ret_exit
  * (after printing) when the program is done. */
 static bool parse_args(int argc, char **argv, struct args *a, int *ret_exit)
 {
-        static const struct option opts[] = {
-            {"config", required_argument, NULL, 'c'}, {"check-config", no_argument, NULL, 'n'},
-            {"verbose", no_argument, NULL, 'v'},      {"version", no_argument, NULL, 'V'},
-            {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+        static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                             {"check-config", no_argument, NULL, 'n'},
+                                             {"verbose", no_argument, NULL, 'v'},
+                                             {"version", no_argument, NULL, 'V'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {"restore", required_argument, NULL, 'R'},
+                                             {NULL, 0, NULL, 0}};
         int c;
         while ((c = getopt_long(argc, argv, "c:nvVh", opts, NULL)) != -1) {
                 switch (c) {
@@ -53,6 +60,9 @@ static bool parse_args(int argc, char **argv, struct args *a, int *ret_exit)
                         break;
                 case 'v':
                         a->verbose = true;
+                        break;
+                case 'R':
+                        a->restore = optarg;
                         break;
                 case 'V':
                         printf("shelfwatchd %s\n", sw_version());
@@ -115,7 +125,10 @@ int main(int argc, char **argv)
 
         if (!parse_args(argc, argv, &a, &status) || !load_config(&a, &cfg, &status))
                 return status;
+        if (a.restore)
+                return sw_restore_run(&cfg, a.restore) < 0 ? 1 : 0;
         sw_log_set_level(cfg.log.level);
+        (void)sw_log_use_journal(cfg.log.journal_fields);
         /* Transient buffers (model and reservoir images, JSON) go back to the system when
          * freed: a fixed mmap threshold stops glibc raising it after the first large free. */
         mallopt(M_MMAP_THRESHOLD, 64 * 1024);
@@ -134,6 +147,7 @@ int main(int argc, char **argv)
                 sw_log_err("Exiting on error: %s", strerror(-r));
                 return 1;
         }
-        sw_log_info("Stopped cleanly");
+        sw_log_event(SW_LOG_INFO, &(struct sw_log_fields){.event = SW_EVENT_STOPPED},
+                     "Stopped cleanly");
         return 0;
 }

@@ -276,11 +276,18 @@ static int record_outcome(struct sw_daemon *d, const struct sw_outcome_input *in
                                   sw_clock_now()); /* receipted with rev 1 */
         if (r == 0)
                 r = learn(d, &row, type, was_open, seq == 1, in, f.weight);
+        const struct sw_log_fields lf = {.event = SW_EVENT_OUTCOME_RECORDED,
+                                         .anomaly_id = in->anomaly,
+                                         .sku = row.sku,
+                                         .type = row.type,
+                                         .outcome = sw_outcome_kind_name(in->outcome),
+                                         .device = in->device};
         if (r == 0)
-                sw_log_notice("Outcome %s for %s (%s %s) from %s%s%s%s%s, weight %.2f",
-                              sw_outcome_kind_name(in->outcome), in->anomaly, row.type, row.sku,
-                              in->source, in->device ? " " : "", in->device ? in->device : "",
-                              in->user ? " user " : "", in->user ? in->user : "", f.weight);
+                sw_log_event(SW_LOG_NOTICE, &lf,
+                             "Outcome %s for %s (%s %s) from %s%s%s%s%s, weight %.2f",
+                             sw_outcome_kind_name(in->outcome), in->anomaly, row.type, row.sku,
+                             in->source, in->device ? " " : "", in->device ? in->device : "",
+                             in->user ? " user " : "", in->user ? in->user : "", f.weight);
         free(row.payload);
         if (r == 0 && ret_json)
                 *ret_json = json;

@@ -19,8 +19,9 @@ void sw_daemon_pos_heard(struct sw_daemon *d)
         int64_t now = sw_clock_now();
         if (!sw_pos_feed_heard(&d->pos_feed, now))
                 return;
-        sw_log_notice("POS feed heard again after %lld min of silence",
-                      (long long)((now - d->pos_feed.silent_since) / 60));
+        sw_log_event(SW_LOG_NOTICE, &(struct sw_log_fields){.event = SW_EVENT_POS_HEARD},
+                     "POS feed heard again after %lld min of silence",
+                     (long long)((now - d->pos_feed.silent_since) / 60));
         pos_changed(d);
 }
 
@@ -28,9 +29,10 @@ void sw_daemon_pos_check(struct sw_daemon *d)
 {
         if (!sw_pos_feed_check(&d->pos_feed, &d->cal, sw_clock_now()))
                 return;
-        sw_log_warning("POS feed silent: no POS message for %u min of opening hours "
-                       "(detectors.context.pos_silence_minutes); registers or their uplink down?",
-                       d->pos_feed.silence_seconds / 60);
+        sw_log_event(SW_LOG_WARNING, &(struct sw_log_fields){.event = SW_EVENT_POS_SILENT},
+                     "POS feed silent: no POS message for %u min of opening hours "
+                     "(detectors.context.pos_silence_minutes); registers or their uplink down?",
+                     d->pos_feed.silence_seconds / 60);
         pos_changed(d);
 }
 

@@ -31,6 +31,7 @@ static void warn_kept(void *ctx, const char *name, const char *what)
 static void apply(struct sw_daemon *d)
 {
         sw_log_set_level(d->cfg.log.level);
+        (void)sw_log_use_journal(d->cfg.log.journal_fields);
         sw_setup_calendar(d);
         sw_setup_detectors(d);
         d->ingest.p.max_future_seconds = d->cfg.limits.max_future_seconds;

@@ -318,11 +318,19 @@ static char *summary_json(struct sw_daemon *d, int64_t now)
         return json;
 }
 
+bool sw_daemon_summary_wanted(const struct sw_daemon *d, uint64_t now_ms)
+{
+        return d->summary_due || now_ms >= d->next_summary_ms ||
+               (d->summary_after_count && now_ms >= d->last_summary_ms + SW_SUMMARY_COUNT_GAP_MS);
+}
+
 void sw_daemon_summary_tick(struct sw_daemon *d, uint64_t now_ms)
 {
         char id[SW_ANOMALY_ID_MAX];
-        if (!d->summary_due && now_ms < d->next_summary_ms)
+        if (!sw_daemon_summary_wanted(d, now_ms))
                 return;
+        d->summary_after_count = false;
+        d->last_summary_ms = now_ms;
         int64_t now = sw_clock_now();
         char *json = summary_json(d, now);
         d->summary_due = false;

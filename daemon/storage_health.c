@@ -60,15 +60,18 @@ bool sw_storage_health_note(struct sw_storage_health *h, int r, const char *what
         }
         if (next == h->state)
                 return false;
+        const struct sw_log_fields lf = {.event = next == SW_STORAGE_OK ? SW_EVENT_STORAGE_OK
+                                                                        : SW_EVENT_STORAGE_FULL};
         if (next == SW_STORAGE_OK)
-                sw_log_notice(
-                    "Storage takes writes again after %lld s (%s); %llu writes had failed",
-                    (long long)(now - h->since), what, (unsigned long long)h->failures);
+                sw_log_event(SW_LOG_NOTICE, &lf,
+                             "Storage takes writes again after %lld s (%s); %llu writes had failed",
+                             (long long)(now - h->since), what, (unsigned long long)h->failures);
         else
-                sw_log_err("Storage %s: %s. The daemon keeps running: state stays in memory, "
-                           "writes are retried every storage.commit_interval_ms, but a crash "
-                           "or stop before space returns loses what was not written",
-                           next == SW_STORAGE_FULL ? "full" : "error", h->last_error);
+                sw_log_event(SW_LOG_ERR, &lf,
+                             "Storage %s: %s. The daemon keeps running: state stays in memory, "
+                             "writes are retried every storage.commit_interval_ms, but a crash "
+                             "or stop before space returns loses what was not written",
+                             next == SW_STORAGE_FULL ? "full" : "error", h->last_error);
         h->state = next;
         h->since = now;
         return true;

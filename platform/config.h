@@ -80,6 +80,8 @@ struct sw_config_storage {
         uint32_t cache_kib;             /* SQLite page cache, KiB */
         uint32_t max_db_kib;            /* database size cap, KiB; 0 = none (the disk is the cap) */
         uint32_t max_inbox_kib;         /* inbox file cap, KiB: it only grows while commits fail */
+        char backup_dir[SW_CONFIG_PATH_SIZE]; /* the backup command writes only under it; "" =
+                                                 backups off */
 };
 
 /* Section limits: every resource a sender controls has a cap. */
@@ -186,6 +188,13 @@ struct sw_config_summary {
 struct sw_config_log {
         enum sw_log_level level;       /* messages less important than this are dropped */
         uint32_t max_findings_per_run; /* new anomalies logged one by one per detector run */
+        bool journal_fields;           /* structured fields when stderr is the journal */
+};
+
+/* Section metrics: health's counters for node_exporter's textfile collector. */
+struct sw_config_metrics {
+        char textfile_path[SW_CONFIG_PATH_SIZE]; /* the .prom file; "" = not written */
+        uint32_t interval_s;                     /* rewritten this often */
 };
 
 /* The whole configuration. Strings live in the struct: nothing to free. */
@@ -205,6 +214,7 @@ struct sw_config {
         struct sw_config_hq_receipts hq_receipts; /* end-to-end receipts from HQ */
         struct sw_config_summary summary;         /* P/summary cadence */
         struct sw_config_log log;                 /* logging */
+        struct sw_config_metrics metrics;         /* the OpenMetrics textfile */
 };
 
 /* Fill *ret with the embedded defaults (the schema's, client ids derived); the daemon runs on

@@ -135,7 +135,11 @@
                  "Cap on the database file (`PRAGMA max_page_count`); `0` = no cap but the "       \
                  "disk."),                                                                         \
             UINT("storage.max_inbox_kib", storage.max_inbox_kib, 65536, 1024, 2147483647, "KiB",   \
-                 LIVE, "Cap on the inbox file (`<storage.path>.inbox`).")
+                 LIVE, "Cap on the inbox file (`<storage.path>.inbox`)."),                         \
+            STRING("storage.backup_dir", storage.backup_dir, "/var/lib/shelfwatch/backup", 0,      \
+                   NULL, NULL, LIVE, 0,                                                            \
+                   "The `backup` command writes its copy only in this directory (made on first "   \
+                   "use); `\"\"` turns backups off.")
 
 /* Caps on what senders control. Most size the fixed memory block (daemon.c alloc_core) or the
  * token buckets, laid out once: those wait for a restart. */
@@ -387,7 +391,14 @@
                  "`\"debug\"`, `\"info\"`, `\"notice\"`, `\"warning\"`, `\"err\"`", NULL, LIVE,    \
                  "Less important messages are dropped."),                                          \
             UINT("log.max_findings_per_run", log.max_findings_per_run, 100, 0, 1000000, NULL,      \
-                 LIVE, "New anomalies logged one line each (notice) per detector run;")
+                 LIVE, "New anomalies logged one line each (notice) per detector run;"),           \
+            BOOL("log.journal_fields", log.journal_fields, true, LIVE,                             \
+                 "When stderr is the journal, important lines carry structured fields."),          \
+            GROUP("metrics"),                                                                      \
+            STRING("metrics.textfile_path", metrics.textfile_path, "", 0, NULL, NULL, LIVE, 0,     \
+                   "OpenMetrics file for node_exporter's textfile collector; `\"\"` = off."),      \
+            UINT("metrics.interval_s", metrics.interval_s, 60, 5, 3600, "s", LIVE,                 \
+                 "How often the metrics file is rewritten.")
 
 const struct sw_config_setting sw_config_schema[] = {
     STORE_ROWS,

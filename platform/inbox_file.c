@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -60,8 +61,10 @@ int sw_inbox_file_open(struct sw_inbox_file *f, const char *path)
         f->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         if (f->fd < 0)
                 return -errno;
-        if (fstat(f->fd, &st) < 0) {
-                int r = -errno;
+        /* One daemon per database: a second one (or --restore) gets -EBUSY. The lock goes
+         * with the process, even on kill -9. */
+        if (flock(f->fd, LOCK_EX | LOCK_NB) < 0 || fstat(f->fd, &st) < 0) {
+                int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
                 close(f->fd);
                 f->fd = -1;
                 return r;

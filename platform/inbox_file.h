@@ -49,8 +49,10 @@ struct sw_inbox_file_scan {
         uint64_t cut_bytes;      /* bytes of a torn or damaged tail cut off */
 };
 
-/* Open (creating, mode 0600) the file at path into f; the caller then replays it before
- * appending. Returns 0 or -errno of open/fstat; f is left closed (fd -1) on failure. */
+/* Open (creating, mode 0600) the file at path into f and lock it (flock, exclusive); the caller
+ * then replays it before appending. Returns 0, -EBUSY when another open file holds the lock (a
+ * daemon runs on this database), or -errno of open/fstat; f is left closed (fd -1) on
+ * failure. */
 int sw_inbox_file_open(struct sw_inbox_file *f, const char *path);
 /* Close (no sync). Accepts NULL or a closed file; returns NULL. */
 struct sw_inbox_file *sw_inbox_file_close(struct sw_inbox_file *f);

@@ -917,6 +917,20 @@ static int cmd_number(struct decode_ctx *c, const cJSON *obj, const char *name, 
         return 1;
 }
 
+/* An optional boolean field: 1 (present), 0 (absent) or -EINVAL. */
+static int cmd_bool(struct decode_ctx *c, const cJSON *obj, const char *name, bool *ret)
+{
+        const cJSON *item = NULL;
+        int r = field_get(c, obj, NULL, name, false, &item);
+
+        if (r <= 0)
+                return r;
+        if (!cJSON_IsBool(item))
+                return reject(c, SW_REJECT_WRONG_TYPE, NULL, name, "must be true or false");
+        *ret = cJSON_IsTrue(item);
+        return 1;
+}
+
 static int cmd_detectors(struct decode_ctx *c, const cJSON *obj, struct sw_cmd_request *req)
 {
         const cJSON *arr = NULL, *el;
@@ -964,6 +978,7 @@ static const struct {
     CMD_STR(outcome, SW_CMD_MAX_STRING_LEN),  CMD_STR(action, SW_CMD_MAX_STRING_LEN),
     CMD_STR(note, SW_CMD_MAX_NOTE_LEN),       CMD_STR(reply_to, SW_CMD_MAX_STRING_LEN),
     CMD_STR(corr, SW_CMD_MAX_STRING_LEN),     CMD_STR(user, SW_CMD_MAX_STRING_LEN),
+    CMD_STR(path, SW_CMD_MAX_PATH_LEN),
 #undef CMD_STR
 };
 
@@ -985,6 +1000,8 @@ static int cmd_fields(struct decode_ctx *c, const cJSON *root, struct sw_cmd_req
                 r = cmd_number(c, root, "limit", &req->limit, &req->has_limit);
         if (r >= 0)
                 r = cmd_detectors(c, root, req);
+        if (r >= 0)
+                r = cmd_bool(c, root, "force", &req->force);
         return r < 0 ? r : 0;
 }
 

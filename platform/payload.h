@@ -63,6 +63,7 @@ void sw_payload_count_ids(const void *payload, size_t len, size_t max_bytes,
 #define SW_CMD_MAX_NUMBER     100000 /* largest days / limit */
 #define SW_CMD_MAX_STRING_LEN 256    /* longest string field except note, in bytes */
 #define SW_CMD_MAX_NOTE_LEN   1024   /* longest note, in bytes */
+#define SW_CMD_MAX_PATH_LEN   1023   /* longest path (backup), in bytes */
 
 /* A command request, cJSON-free. Strings are NUL-terminated, borrow from the decoder, NULL if
  * absent. */
@@ -79,10 +80,12 @@ struct sw_cmd_request {
         const char *user;     /* outcome: who judged it */
         const char *reply_to; /* MQTT 3.1.1 clients: topic to reply to (no wildcards) */
         const char *corr;     /* MQTT 3.1.1 clients: correlation string echoed back */
+        const char *path;     /* backup: the file on the gateway (not checked here) */
         int64_t days;         /* window in days, 1..SW_CMD_MAX_NUMBER; valid when has_days */
         int64_t limit;        /* most rows, 1..SW_CMD_MAX_NUMBER; valid when has_limit */
         bool has_days;        /* days was given */
         bool has_limit;       /* limit was given */
+        bool force;           /* backup: replace an existing file (JSON true; absent: false) */
         const char *detectors[SW_CMD_MAX_DETECTORS]; /* detect: detector names */
         uint32_t n_detectors;                        /* entries used in detectors; 0 when absent */
 };

@@ -32,6 +32,9 @@ base_pkgs=(
         # tools/lint-deb.sh (check-package.sh, cross --package); man and lexgrog render the
         # man pages in tests/package/test_man_pages.sh as lintian does (lintian needs man-db)
         lintian man-db
+        # the metrics textfile test reads shelfwatchd's .prom file through node_exporter's
+        # textfile collector (its own parser), as a fleet's monitoring does
+        prometheus-node-exporter
 )
 cross_pkgs=(
         gcc-aarch64-linux-gnu libc6-dev-arm64-cross

@@ -357,6 +357,20 @@ static void test_impossible_length(void **state)
         sw_inbox_file_close(&f);
 }
 
+/* One daemon per database: a second open of the same file is refused while the first holds it,
+ * and allowed once it is closed. */
+static void test_second_open_is_busy(void **state)
+{
+        struct fixture *fx = *state;
+        struct sw_inbox_file a, b;
+        assert_int_equal(sw_inbox_file_open(&a, fx->path), 0);
+        assert_int_equal(sw_inbox_file_open(&b, fx->path), -EBUSY);
+        assert_int_equal(b.fd, -1);
+        sw_inbox_file_close(&a);
+        assert_int_equal(sw_inbox_file_open(&b, fx->path), 0);
+        sw_inbox_file_close(&b);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -369,6 +383,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_partial_write_is_cut, setup, teardown),
             cmocka_unit_test_setup_teardown(test_impossible_length, setup, teardown),
             cmocka_unit_test_setup_teardown(test_cut_to_drops_the_last_record, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_second_open_is_busy, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1064,6 +1064,14 @@ static void test_command_full(void **state)
         assert_string_equal(req.detectors[0], "ghost_stock");
         assert_string_equal(req.detectors[1], "shelf_out");
 
+        assert_null(req.path);
+        assert_false(req.force);
+        assert_int_equal(cmd(f, "{\"path\":\"/var/lib/shelfwatch/backup/a.db\",\"force\":true}", &req),
+                         0);
+        assert_string_equal(req.path, "/var/lib/shelfwatch/backup/a.db");
+        assert_true(req.force);
+        assert_int_equal(cmd(f, "{\"force\":false}", &req), 0);
+        assert_false(req.force);
         assert_int_equal(cmd(f, "{\"days\":1,\"type\":null,\"limit\":null,\"detectors\":[]}", &req),
                          0);
         assert_int_equal(req.days, 1);
@@ -1085,6 +1093,9 @@ static void test_command_invalid(void **state)
         expect_cmd_fail(f, "{\"days\":1e999}", "days: must be finite");
         expect_cmd_fail(f, "{\"days\":\"7\"}", "days: must be an integer");
         expect_cmd_fail(f, "{\"limit\":true}", "limit");
+        expect_cmd_fail(f, "{\"force\":\"yes\"}", "force: must be true or false");
+        expect_cmd_fail(f, "{\"force\":1}", "force: must be true or false");
+        expect_cmd_fail(f, "{\"path\":7}", "path: must be a string");
         expect_cmd_fail(f, "{\"type\":5}", "type: must be a string");
         expect_cmd_fail(f, "{\"Type\":\"x\",\"severity\":{}}", "severity: must be a string");
         expect_cmd_fail(f, "{\"note\":\"a\\u0007b\"}", "note: must be UTF-8 text");

@@ -100,6 +100,19 @@ static const struct cli_command cli_commands[] = {
         .print = cli_print_forecast,
     },
     {
+        .name = "backup",
+        .options = CLI_BIT(CLI_OPT_FORCE),
+        .n_args = 1,
+        .arg_fields = {"path"},
+        .synopsis = "FILE [--force]",
+        .summary = "have shelfwatchd write a consistent copy of its database",
+        .details = "  FILE            absolute path on the gateway, in the daemon's\n"
+                   "                  storage.backup_dir (default /var/lib/shelfwatch/backup)\n"
+                   "  --force         replace FILE if it exists\n"
+                   "Restore with shelfwatchd --restore FILE (docs/deploy.md).\n",
+        .print = cli_print_backup,
+    },
+    {
         .name = "count",
         .options = CLI_BIT(CLI_OPT_ANOMALY) | CLI_BIT(CLI_OPT_USER) | CLI_BIT(CLI_OPT_DEVICE),
         .n_args = 2,

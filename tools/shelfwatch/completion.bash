@@ -4,7 +4,8 @@
 # loads on the first "shelfwatch <TAB>"; or source it from ~/.bashrc. Completes the
 # commands, the options (global, and those of the command on the line), and the values the
 # CLI accepts: anomaly types, severities, statuses, the outcome verdict, file names for
-# --config, --cafile, --cert, --key and import's --items, --sales, --receipts and --state.
+# --config, --cafile, --cert, --key, import's --items, --sales, --receipts and --state, and
+# backup's FILE (a path on the gateway: local names help when the CLI runs there).
 # Needs nothing from the bash-completion package.
 #
 # tests/package/test_completion.sh runs this against `shelfwatch --help` and
@@ -12,7 +13,7 @@
 # changed here too.
 
 _shelfwatch_commands="anomalies ghost-stock outcome stats effectiveness roi health detect forecast
-    count import"
+    backup count import"
 _shelfwatch_global_options="--config --host --port --root --tenant --store --username --password
     --cafile --cert --key --timeout --json --help --version"
 # Options that take a value (the next word is that value, not a command).
@@ -30,6 +31,7 @@ _shelfwatch_command_options()
     stats | effectiveness | roi) echo "--days" ;;
     detect) echo "--as-of --detector" ;;
     forecast) echo "--sku --as-of --limit" ;;
+    backup) echo "--force" ;;
     count) echo "--anomaly --user --device" ;;
     import) echo "--items --sales --receipts --state --device" ;;
     esac
@@ -111,6 +113,9 @@ _shelfwatch()
         mapfile -t COMPREPLY < <(compgen -W "$_shelfwatch_commands help" -- "$cur")
     elif [[ $command == help ]] && ((nargs == 0)); then
         mapfile -t COMPREPLY < <(compgen -W "$_shelfwatch_commands" -- "$cur")
+    elif [[ $command == backup ]] && ((nargs == 0)); then
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
     elif [[ $command == outcome ]] && ((nargs == 1)); then
         mapfile -t COMPREPLY < <(compgen -W "true_positive false_positive" -- "$cur")
     fi

@@ -47,6 +47,7 @@ static const struct option cli_long_options[] = {
     {"state", required_argument, NULL, CLI_OPT_STATE},
     {"device", required_argument, NULL, CLI_OPT_DEVICE},
     {"anomaly", required_argument, NULL, CLI_OPT_ANOMALY},
+    {"force", no_argument, NULL, CLI_OPT_FORCE},
     {NULL, 0, NULL, 0},
 };
 
@@ -247,6 +248,9 @@ static int cli_set_option(struct cli_options *o, int opt, const char *v)
         case CLI_OPT_JSON:
                 o->json = true;
                 return 0;
+        case CLI_OPT_FORCE:
+                o->force = true;
+                return 0;
         case CLI_OPT_VERSION:
                 o->version = true;
                 return 0;
@@ -319,6 +323,14 @@ int cli_check_command(const struct cli_options *o, const struct cli_command **re
         if (o->n_args != c->n_args) {
                 cli_usage_error(c->name, "'%s' needs %u argument%s, got %u", c->name, c->n_args,
                                 c->n_args == 1 ? "" : "s", o->n_args);
+                return -EINVAL;
+        }
+        if (strcmp(c->name, "backup") == 0 &&
+            (o->args[0][0] != '/' || strlen(o->args[0]) > SW_CMD_MAX_PATH_LEN)) {
+                cli_usage_error(c->name,
+                                "FILE must be an absolute path on the gateway, at most %d bytes "
+                                "(got '%.64s')",
+                                SW_CMD_MAX_PATH_LEN, o->args[0]);
                 return -EINVAL;
         }
         if (strcmp(c->name, "outcome") == 0) {

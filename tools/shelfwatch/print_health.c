@@ -1,4 +1,4 @@
-/* print_health.c: output of shelfwatch health and detect. */
+/* print_health.c: output of shelfwatch health, detect and backup. */
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -125,4 +125,14 @@ void cli_print_health(const cJSON *reply)
         cli_print_messages(cli_get(reply, "messages"));
         putchar('\n');
         cli_print_detectors(cli_get(reply, "detectors"), true);
+}
+
+void cli_print_backup(const cJSON *reply)
+{
+        char bytes[CLI_CELL_SIZE], schema[CLI_CELL_SIZE], ms[CLI_CELL_SIZE];
+        printf("Backup written to %s on the gateway: %s bytes, schema %s, in %s ms.\n"
+               "Restore it with: shelfwatchd --restore %s (with shelfwatchd stopped).\n",
+               cli_str(reply, "path"), CLI_COUNT(reply, "bytes", bytes),
+               CLI_COUNT(reply, "schema_version", schema), CLI_COUNT(reply, "duration_ms", ms),
+               cli_str(reply, "path"));
 }

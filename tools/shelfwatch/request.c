@@ -30,6 +30,8 @@ cJSON *cli_build_request(const struct cli_options *o, const struct cli_command *
                 cli_check_alloc(cJSON_AddNumberToObject(q, "days", (double)o->days));
         if (o->given & CLI_BIT(CLI_OPT_LIMIT))
                 cli_check_alloc(cJSON_AddNumberToObject(q, "limit", (double)o->limit));
+        if (o->force)
+                cli_check_alloc(cJSON_AddTrueToObject(q, "force"));
         if (o->n_detectors) {
                 cJSON *list = cli_check_alloc(cJSON_AddArrayToObject(q, "detectors"));
                 for (unsigned i = 0; i < o->n_detectors; i++)

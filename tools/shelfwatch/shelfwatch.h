@@ -54,6 +54,7 @@ enum cli_opt {
         CLI_OPT_STATE,    /* import */
         CLI_OPT_DEVICE,   /* import, count */
         CLI_OPT_ANOMALY,  /* count */
+        CLI_OPT_FORCE,    /* backup */
 };
 
 #define CLI_BIT(opt) (1u << ((opt)-CLI_OPT_TYPE))
@@ -97,6 +98,7 @@ struct cli_options {
         const char *state;                           /* --state FILE (import) */
         const char *device;                          /* --device NAME (import, count) */
         const char *anomaly;                         /* --anomaly ID (count) */
+        bool force;                                  /* --force (backup) */
 };
 
 struct cli_command;
@@ -213,6 +215,7 @@ void cli_print_roi(const cJSON *reply);
 void cli_print_health(const cJSON *reply);
 void cli_print_detect(const cJSON *reply);
 void cli_print_forecast(const cJSON *reply);
+void cli_print_backup(const cJSON *reply);
 
 /* import.c, count.c: the subcommands that are more than one request. */
 int cli_run_import(const struct cli_options *o, const struct cli_target *t,

@@ -1,0 +1,194 @@
+/* shelfwatch backup while ingest runs, shelfwatchd --restore, and the state afterwards: every
+ * message acknowledged before the backup is in the copy, none acknowledged after it. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "harness.h"
+#include "platform/store.h"
+
+#define PREFIX "retail/demo/store1"
+#define BATCH  30 /* messages published before the backup, and after it */
+#define SIM_ARGS                                                                                   \
+        "--profile", "basic", "--days", "20", "--warmup", "10", "--skus", "300", "--seed", "5",    \
+            "--start", "2026-10-20", "--reply-timeout", "3", "--sleep-ms", "100", "--quiet"
+
+static void write_config(char *conf, size_t size, int port, const char *dir)
+{
+        snprintf(conf, size,
+                 "broker: { port = %d; reconnect_min_ms = 100; reconnect_max_ms = 1000; };\n"
+                 "storage: { path = \"%s/sw.db\"; backup_dir = \"%s/backups\"; };\n",
+                 port, dir, dir);
+}
+
+/* One sale of SKU BK-<tag> with id <tag><i>: published at QoS 1, acknowledged by the broker. */
+static void publish_batch(int port, const char *tag)
+{
+        char payload[256];
+        for (int i = 0; i < BATCH; i++) {
+                snprintf(payload, sizeof(payload),
+                         "{\"id\":\"%s%d\",\"ts\":\"2026-11-20T09:%02d:00Z\",\"lines\":[{\"sku\":"
+                         "\"BK-%s\",\"qty\":1,\"price\":2.5}]}",
+                         tag, i, i, tag);
+                h_publish(port, PREFIX "/pos/bk", payload);
+        }
+}
+
+/* Run shelfwatchd with args; its exit status, its output in out (malloc'd). */
+static int run_daemon(const char *dir, const char *conf_path, const char *restore, char **out)
+{
+        char log[512];
+        snprintf(log, sizeof(log), "%s/restore.log", dir);
+        char *argv[] = {SW_BUILD_DIR "/shelfwatchd",
+                        "-c",
+                        (char *)conf_path,
+                        "--restore",
+                        (char *)restore,
+                        NULL};
+        int st = h_run(log, argv);
+        *out = h_read_file(log);
+        return st;
+}
+
+/* A refused backup: the reply's error holds want. */
+static void backup_refused(int port, const char *payload, const char *want)
+{
+        char *r = h_request(port, PREFIX, "backup", payload, 10);
+        assert_non_null(r);
+        if (!strstr(r, "\"ok\":false") || !strstr(r, want))
+                fail_msg("backup %s: expected an error with '%s', got %s", payload, want, r);
+        free(r);
+}
+
+static void test_backup_under_load_then_restore(void **state)
+{
+        struct h_broker b = {0};
+        struct h_daemon d = {0};
+        char dir[256], conf[1024], copy[512], payload[1024], *out = NULL;
+        (void)state;
+        h_tmpdir(dir, sizeof(dir));
+        h_broker_start(&b, 0, NULL);
+        write_config(conf, sizeof(conf), b.port, dir);
+        h_daemon_start(&d, dir, conf, b.port);
+
+        /* Ingest runs the whole time: the simulator's store, days of sales and counts. */
+        pid_t sim = h_storesim_spawn(b.port, dir, "sim.log", SIM_ARGS, NULL);
+        h_sleep_ms(1500);
+        publish_batch(b.port, "a");
+        snprintf(copy, sizeof(copy), "%s/backups/copy.db", dir);
+        snprintf(payload, sizeof(payload), "{\"path\":\"%s\"}", copy);
+        double t0 = h_mono_s();
+        cJSON *r = h_command(b.port, PREFIX, "backup", payload);
+        print_message("backup under load: %.0f bytes in %.0f ms (reply after %.0f ms)\n",
+                      h_json_number(r, "bytes"), h_json_number(r, "duration_ms"),
+                      (h_mono_s() - t0) * 1000);
+        assert_string_equal(h_json_string(r, "path"), copy);
+        assert_int_equal((int)h_json_number(r, "schema_version"), SW_STORE_SCHEMA_VERSION);
+        cJSON_Delete(r);
+        /* The copy was taken with ingest running: the simulator has not finished. */
+        int sim_status;
+        assert_int_equal(waitpid(sim, &sim_status, WNOHANG), 0);
+        publish_batch(b.port, "b");
+
+        /* What is refused, and why. */
+        backup_refused(b.port, payload, "exists (force replaces it)");
+        backup_refused(b.port, "{\"path\":\"copy.db\"}", "must be absolute");
+        backup_refused(b.port, "{}", "path: the file to write is missing");
+        snprintf(payload, sizeof(payload), "{\"path\":\"%s/elsewhere.db\"}", dir);
+        backup_refused(b.port, payload, "must be in storage.backup_dir");
+        snprintf(payload, sizeof(payload), "{\"path\":\"%s/backups/../sw2.db\"}", dir);
+        backup_refused(b.port, payload, "must be in storage.backup_dir");
+        snprintf(payload, sizeof(payload), "{\"path\":\"%s/backups/x.db\",\"force\":\"yes\"}", dir);
+        backup_refused(b.port, payload, "force: must be true or false");
+        /* --force replaces (through the CLI: absolute FILE, the reply printed). */
+        char second[512], clilog[512], portbuf[16];
+        snprintf(second, sizeof(second), "%s/backups/second.db", dir);
+        snprintf(clilog, sizeof(clilog), "%s/cli.log", dir);
+        snprintf(portbuf, sizeof(portbuf), "%d", b.port);
+        char *cli[] = {SW_BUILD_DIR "/shelfwatch",
+                       "--port",
+                       portbuf,
+                       "--tenant",
+                       "demo",
+                       "--store",
+                       "store1",
+                       "backup",
+                       second,
+                       NULL,
+                       NULL};
+        assert_int_equal(h_run(clilog, cli), 0);
+        cli[9] = "--force";
+        assert_int_equal(h_run(clilog, cli), 0);
+        char *text = h_read_file(clilog);
+        assert_non_null(strstr(text, "Backup written to"));
+        free(text);
+        char *rel[] = {SW_BUILD_DIR "/shelfwatch", "--port", portbuf, "backup", "rel.db", NULL};
+        assert_int_equal(h_run(clilog, rel), 2);
+
+        assert_int_equal(h_wait(sim), 0);
+        /* A running daemon holds its database: --restore refuses and changes nothing. */
+        assert_int_equal(run_daemon(dir, d.conf, copy, &out), 1);
+        assert_non_null(strstr(out, "shelfwatchd is running on this database: stop it first"));
+        free(out);
+        h_daemon_stop(&d, SIGTERM);
+
+        /* Copies that cannot be restored. */
+        char bad[512], db[512], aside[600];
+        snprintf(bad, sizeof(bad), "%s/garbage.db", dir);
+        h_write_file(bad, "this is not a database, not even close to one................");
+        assert_int_equal(run_daemon(dir, d.conf, bad, &out), 1);
+        assert_non_null(strstr(out, "cannot be restored"));
+        free(out);
+        assert_int_equal(run_daemon(dir, d.conf, "/nonexistent/x.db", &out), 1);
+        assert_non_null(strstr(out, "No such file"));
+        free(out);
+
+        /* The restore. */
+        snprintf(db, sizeof(db), "%s/sw.db", dir);
+        struct stat st;
+        assert_int_equal(stat(db, &st), 0);
+        assert_int_equal(run_daemon(dir, d.conf, copy, &out), 0);
+        print_message("%s", out);
+        assert_non_null(strstr(out, "restored"));
+        const char *kept = strstr(out, "kept as ");
+        assert_non_null(kept);
+        snprintf(aside, sizeof(aside), "%.*s", (int)strcspn(kept + 8, "\n"), kept + 8);
+        free(out);
+        assert_int_equal(stat(aside, &st), 0); /* the replaced database is kept */
+        /* The copy itself is untouched: a second restore from it works the same. */
+        struct sw_store *s = NULL;
+        int64_t at = 0;
+        assert_int_equal(sw_store_open(db, NULL, &s), 0);
+        assert_int_equal(sw_store_meta_get_int(s, "restored_at", &at), 0);
+        assert_true(at > 0);
+        s = sw_store_close(s);
+
+        /* The daemon on the copy: batch a is in it (every id a duplicate), batch b is not. */
+        h_daemon_start(&d, dir, conf, b.port);
+        publish_batch(b.port, "a");
+        h_wait_health_number(b.port, PREFIX, "messages.duplicates.pos", BATCH, 100);
+        publish_batch(b.port, "b");
+        h_wait_health_number(b.port, PREFIX, "messages.accepted.pos", BATCH, 100);
+        cJSON *h = h_health(b.port, PREFIX);
+        assert_int_equal((int)h_json_number(h, "messages.duplicates.pos"), BATCH);
+        cJSON_Delete(h);
+        h_finish_test(&d, &b, dir);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_teardown(test_backup_under_load_then_restore, h_teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,174 @@
+/* Tests of platform/store_backup: copies of a real SQLite file, checked and put back. */
+#include <errno.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "platform/store.h"
+#include "platform/store_backup.h"
+
+struct fixture {
+        char dir[64];       /* mkdtemp directory */
+        char db[128];       /* dir/sw.db */
+        char copy[128];     /* dir/copy.db */
+        struct sw_store *s; /* the open database */
+};
+
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+        (void)st;
+        (void)flag;
+        (void)ftw;
+        return remove(p);
+}
+
+static int setup(void **state)
+{
+        struct fixture *f = calloc(1, sizeof(*f));
+        snprintf(f->dir, sizeof(f->dir), "/tmp/sw-backup-test-XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+        snprintf(f->db, sizeof(f->db), "%s/sw.db", f->dir);
+        snprintf(f->copy, sizeof(f->copy), "%s/copy.db", f->dir);
+        assert_int_equal(sw_store_open(f->db, NULL, &f->s), 0);
+        assert_int_equal(sw_store_meta_put_int(f->s, "k", 1), 0);
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        struct fixture *f = *state;
+        sw_store_close(f->s);
+        nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+        free(f);
+        return 0;
+}
+
+static int64_t meta_of(const char *path, const char *key)
+{
+        struct sw_store *s = NULL;
+        int64_t v = -1;
+        assert_int_equal(sw_store_open(path, NULL, &s), 0);
+        assert_int_equal(sw_store_meta_get_int(s, key, &v), 0);
+        sw_store_close(s);
+        return v;
+}
+
+static void set_user_version(const char *path, int v)
+{
+        sqlite3 *db;
+        char sql[64];
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+}
+
+static void test_backup_holds_the_commits_and_refuses(void **state)
+{
+        struct fixture *f = *state;
+        struct sw_store_copy_info info = {0};
+        char tmp[160];
+        assert_int_equal(sw_store_backup(f->s, f->copy, false, &info), 0);
+        assert_int_equal(info.schema_version, SW_STORE_SCHEMA_VERSION);
+        assert_true(info.bytes > 0);
+        snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", f->copy, (long)getpid());
+        assert_int_equal(access(tmp, F_OK), -1); /* renamed into place */
+        assert_int_equal(meta_of(f->copy, "k"), 1);
+
+        /* Existing file: refused without force, replaced with it. */
+        assert_int_equal(sw_store_meta_put_int(f->s, "k", 2), 0);
+        assert_int_equal(sw_store_backup(f->s, f->copy, false, NULL), -EEXIST);
+        assert_int_equal(meta_of(f->copy, "k"), 1);
+        assert_int_equal(sw_store_backup(f->s, f->copy, true, NULL), 0);
+        assert_int_equal(meta_of(f->copy, "k"), 2);
+
+        /* Relative, inside a transaction, a directory that does not exist. */
+        assert_int_equal(sw_store_backup(f->s, "copy.db", false, NULL), -EINVAL);
+        assert_int_equal(sw_store_begin(f->s), 0);
+        assert_int_equal(sw_store_backup(f->s, f->copy, true, NULL), -EINVAL);
+        assert_int_equal(sw_store_rollback(f->s), 0);
+        snprintf(tmp, sizeof(tmp), "%s/nodir/x.db", f->dir);
+        assert_true(sw_store_backup(f->s, tmp, false, NULL) < 0);
+        assert_int_equal(access(tmp, F_OK), -1);
+}
+
+static void test_check_copy(void **state)
+{
+        struct fixture *f = *state;
+        struct sw_store_copy_info info = {0};
+        char msg[256], bad[160];
+        assert_int_equal(sw_store_backup(f->s, f->copy, false, NULL), 0);
+        assert_int_equal(sw_store_check_copy(f->copy, &info, msg, sizeof(msg)), 0);
+        assert_int_equal(info.schema_version, SW_STORE_SCHEMA_VERSION);
+
+        snprintf(bad, sizeof(bad), "%s/garbage.db", f->dir);
+        FILE *g = fopen(bad, "w");
+        fputs("not a database, just text long enough to have a header's worth.....", g);
+        fclose(g);
+        assert_int_equal(sw_store_check_copy(bad, NULL, msg, sizeof(msg)), -EUCLEAN);
+        assert_int_equal(sw_store_check_copy("/nonexistent/x.db", NULL, msg, sizeof(msg)), -ENOENT);
+        assert_int_equal(sw_store_check_copy(f->dir, NULL, msg, sizeof(msg)), -EINVAL);
+
+        set_user_version(f->copy, SW_STORE_SCHEMA_VERSION + 1);
+        assert_int_equal(sw_store_check_copy(f->copy, NULL, msg, sizeof(msg)), -EPROTO);
+        assert_non_null(strstr(msg, "newer"));
+}
+
+static void test_restore_moves_aside_and_keeps_the_copy(void **state)
+{
+        struct fixture *f = *state;
+        char aside[256], msg[256], wal[160];
+        assert_int_equal(sw_store_backup(f->s, f->copy, false, NULL), 0);
+        assert_int_equal(sw_store_meta_put_int(f->s, "k", 5), 0); /* after the copy */
+        f->s = sw_store_close(f->s);
+        /* A -wal left by a crash belongs to the old file: it must not meet the copy. */
+        snprintf(wal, sizeof(wal), "%s-wal", f->db);
+        FILE *w = fopen(wal, "w");
+        fputs("stale", w);
+        fclose(w);
+        assert_int_equal(
+            sw_store_restore(f->copy, f->db, 1700000000, aside, sizeof(aside), msg, sizeof(msg)),
+            0);
+        assert_string_equal(strrchr(aside, '/'), "/sw.db.before-restore-1700000000");
+        assert_int_equal(meta_of(aside, "k"), 5);
+        assert_int_equal(meta_of(f->db, "k"), 1);
+        assert_int_equal(access(f->copy, F_OK), 0);
+        /* Twice in the same second: a new name, nothing overwritten. */
+        assert_int_equal(
+            sw_store_restore(f->copy, f->db, 1700000000, aside, sizeof(aside), msg, sizeof(msg)),
+            0);
+        assert_string_equal(strrchr(aside, '/'), "/sw.db.before-restore-1700000000.1");
+        /* A copy that is not a database changes nothing. */
+        char bad[160];
+        snprintf(bad, sizeof(bad), "%s/garbage.db", f->dir);
+        FILE *g = fopen(bad, "w");
+        fputs("garbage garbage garbage garbage garbage garbage garbage garbage garbage.", g);
+        fclose(g);
+        assert_int_equal(sw_store_restore(bad, f->db, 2, aside, sizeof(aside), msg, sizeof(msg)),
+                         -EUCLEAN);
+        assert_int_equal(meta_of(f->db, "k"), 1);
+        assert_int_equal(sw_store_open(f->db, NULL, &f->s), 0);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(test_backup_holds_the_commits_and_refuses, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_check_copy, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_restore_moves_aside_and_keeps_the_copy, setup,
+                                            teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
