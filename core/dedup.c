@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/fnv.h"
+
 /* An index slot holds the FIFO position of an id plus 2; these two values are reserved. */
 #define EMPTY 0u
 #define TOMB  1u
@@ -41,11 +43,7 @@ int sw_dedup_init(struct sw_dedup *d, uint32_t capacity, void *mem, size_t size)
 
 uint64_t sw_dedup_hash(const char *id, size_t len)
 {
-        uint64_t h = 14695981039346656037ull;
-        for (size_t i = 0; i < len; i++) {
-                h ^= (uint8_t)id[i];
-                h *= 1099511628211ull;
-        }
+        uint64_t h = sw_fnv1a64(id, len);
         return h <= 1 ? h + 2 : h;
 }
 

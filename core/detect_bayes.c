@@ -4,6 +4,7 @@
 
 #include "core/detect.h"
 #include "core/detect_internal.h"
+#include "core/topk.h"
 
 /* Pooling needs a few thousand SKUs, not all of them: a larger store is sampled evenly. */
 #define POOL_SAMPLE_SKUS 20000u
@@ -149,8 +150,9 @@ static void fill_finding(struct sw_finding *f, const struct sw_ghost_result *g)
 }
 
 /* Candidate order: probability, then money at stake, then the lower SKU index. */
-static bool cand_less(const struct sw_ghost_candidate *a, const struct sw_ghost_candidate *b)
+static bool cand_less(const void *va, const void *vb)
 {
+        const struct sw_ghost_candidate *a = va, *b = vb;
         if (a->g.probability != b->g.probability)
                 return a->g.probability < b->g.probability;
         if (a->g.priority != b->g.priority)
@@ -158,44 +160,13 @@ static bool cand_less(const struct sw_ghost_candidate *a, const struct sw_ghost_
         return a->sku_index > b->sku_index;
 }
 
-static void heap_sift_down(struct sw_ghost_candidate *h, uint32_t n, uint32_t i)
-{
-        for (;;) {
-                uint32_t l = 2 * i + 1, r = l + 1, m = i;
-                if (l < n && cand_less(&h[l], &h[m]))
-                        m = l;
-                if (r < n && cand_less(&h[r], &h[m]))
-                        m = r;
-                if (m == i)
-                        return;
-                struct sw_ghost_candidate t = h[i];
-                h[i] = h[m];
-                h[m] = t;
-                i = m;
-        }
-}
-
-/* Keep the max_candidates strongest candidates (a min-heap); the others are deferred. */
+/* Keep the max_candidates strongest candidates; the others are deferred. */
 static void candidate_push(struct sw_detector *d, const struct sw_ghost_candidate *c,
                            struct sw_detect_summary *sum)
 {
-        struct sw_ghost_candidate *h = d->candidates;
-        if (d->n_candidates < d->max_candidates) {
-                uint32_t i = d->n_candidates++;
-                h[i] = *c;
-                while (i > 0 && cand_less(&h[i], &h[(i - 1) / 2])) {
-                        struct sw_ghost_candidate t = h[i];
-                        h[i] = h[(i - 1) / 2];
-                        h[(i - 1) / 2] = t;
-                        i = (i - 1) / 2;
-                }
-                return;
-        }
-        sum->deferred++;
-        if (cand_less(&h[0], c)) {
-                h[0] = *c;
-                heap_sift_down(h, d->n_candidates, 0);
-        }
+        if (!sw_topk_offer(d->candidates, sizeof(*c), &d->n_candidates, d->max_candidates, c,
+                           cand_less))
+                sum->deferred++;
 }
 
 /* Open the strongest candidates while their expected false alerts, the sum of 1 - P, stay
@@ -205,13 +176,7 @@ static int admit_candidates(struct sw_detector *d, sw_day_t as_of, sw_finding_fn
 {
         struct sw_ghost_candidate *h = d->candidates;
         uint32_t n = d->n_candidates;
-        /* Heapsort on the min-heap: strongest first. */
-        for (uint32_t k = n; k > 1; k--) {
-                struct sw_ghost_candidate t = h[0];
-                h[0] = h[k - 1];
-                h[k - 1] = t;
-                heap_sift_down(h, k - 1, 0);
-        }
+        sw_topk_sort(h, sizeof(*h), n, cand_less); /* strongest first */
         double expected_false = 0.0;
         for (uint32_t k = 0; k < n; k++) {
                 expected_false += 1.0 - h[k].g.probability;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/detect_internal.h"
+#include "core/topk.h"
 
 void sw_detect__ml_context(struct sw_detector *d, struct sw_ml_run *run, sw_day_t as_of)
 {
@@ -90,8 +91,9 @@ static int cause_rank(enum sw_ml_cause c)
 
 /* Candidate order: severity, how directly the cause is seen, its strength, the score, then the
  * lower SKU index. */
-static bool cand_less(const struct sw_ml_candidate *a, const struct sw_ml_candidate *b)
+static bool cand_less(const void *va, const void *vb)
 {
+        const struct sw_ml_candidate *a = va, *b = vb;
         if (a->severity != b->severity)
                 return a->severity < b->severity;
         if (cause_rank(a->cause) != cause_rank(b->cause))
@@ -103,45 +105,13 @@ static bool cand_less(const struct sw_ml_candidate *a, const struct sw_ml_candid
         return a->sku_index > b->sku_index;
 }
 
-static void swap_cand(struct sw_ml_candidate *h, uint32_t a, uint32_t b)
-{
-        struct sw_ml_candidate t = h[a];
-        h[a] = h[b];
-        h[b] = t;
-}
-
-static void sift_down(struct sw_ml_candidate *h, uint32_t n, uint32_t i)
-{
-        for (;;) {
-                uint32_t l = 2 * i + 1, r = l + 1, m = i;
-                if (l < n && cand_less(&h[l], &h[m]))
-                        m = l;
-                if (r < n && cand_less(&h[r], &h[m]))
-                        m = r;
-                if (m == i)
-                        return;
-                swap_cand(h, i, m);
-                i = m;
-        }
-}
-
-/* Keep the max_new_per_day strongest candidates (a min-heap); the others are deferred. */
+/* Keep the max_new_per_day strongest candidates; the others are deferred. */
 static void candidate_push(const struct sw_ml_params *p, struct sw_ml_run *run,
                            const struct sw_ml_candidate *c, struct sw_detect_summary *sum)
 {
-        struct sw_ml_candidate *h = run->candidates;
-        if (run->n_candidates < p->max_new_per_day) {
-                uint32_t i = run->n_candidates++;
-                h[i] = *c;
-                for (; i > 0 && cand_less(&h[i], &h[(i - 1) / 2]); i = (i - 1) / 2)
-                        swap_cand(h, i, (i - 1) / 2);
-                return;
-        }
-        sum->deferred++;
-        if (p->max_new_per_day > 0 && cand_less(&h[0], c)) {
-                h[0] = *c;
-                sift_down(h, run->n_candidates, 0);
-        }
+        if (!sw_topk_offer(run->candidates, sizeof(*c), &run->n_candidates, p->max_new_per_day, c,
+                           cand_less))
+                sum->deferred++;
 }
 
 bool sw_detect__ml_scaled_explains(struct sw_detector *d, const struct sw_ml_params *p, uint32_t i,
@@ -206,10 +176,7 @@ int sw_detect__ml_admit(struct sw_detector *d, const struct sw_ml_params *p, str
 {
         struct sw_ml_candidate *h = run->candidates;
         struct sw_scaled_inputs in = sw_detect__ml_inputs(d, run);
-        for (uint32_t k = run->n_candidates; k > 1; k--) {
-                swap_cand(h, 0, k - 1);
-                sift_down(h, k - 1, 0);
-        }
+        sw_topk_sort(h, sizeof(*h), run->n_candidates, cand_less); /* strongest first */
         for (uint32_t k = 0; k < run->n_candidates; k++) {
                 float x[SW_FEAT_COUNT];
                 double contributions[SW_FEAT_COUNT];

@@ -328,8 +328,7 @@ static void robust_weights(const float x[SW_FEAT_COUNT], const struct sw_feature
                 ret[f] = sum > 0 ? ret[f] / sum : 0;
 }
 
-/* Append s to buf at *pos when it fits whole (with the separator), or cut when it is the first. */
-static bool append_reason(char *buf, size_t size, size_t *pos, const char *s)
+bool sw_explain_append(char *buf, size_t size, size_t *pos, const char *s)
 {
         size_t sep = *pos ? strlen(SW_EXPLAIN_SEPARATOR) : 0, len = strlen(s);
         if (*pos + sep + len < size) {
@@ -390,11 +389,11 @@ int sw_explain(const float features[SW_FEAT_COUNT], const double contributions[S
                         dup = dup || strcmp(texts[j], texts[emitted]) == 0;
                 if (dup)
                         continue;
-                if (!append_reason(buf, size, &pos, texts[emitted]))
+                if (!sw_explain_append(buf, size, &pos, texts[emitted]))
                         break;
                 emitted++;
         }
         if (n == 0)
-                append_reason(buf, size, &pos, "Unusual combination of sales, stock and price");
+                sw_explain_append(buf, size, &pos, "Unusual combination of sales, stock and price");
         return (int)pos;
 }

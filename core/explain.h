@@ -2,6 +2,7 @@
 #ifndef SW_EXPLAIN_H
 #define SW_EXPLAIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,5 +60,12 @@ unsigned sw_feature_rare(const struct sw_feature_stats *st, const float x[SW_FEA
  */
 int sw_explain(const float features[SW_FEAT_COUNT], const double contributions[SW_FEAT_COUNT],
                const struct sw_feature_stats *stats, unsigned max_reasons, char *buf, size_t size);
+
+/*
+ * Append s to buf (size bytes, *pos used) after SW_EXPLAIN_SEPARATOR when *pos > 0, if it fits
+ * whole; when it does not fit and is the first (*pos 0) it is cut to size - 1 bytes. buf stays
+ * NUL-terminated (size >= 1). Returns true when s went in whole. Also used by core/ml_cause.c.
+ */
+bool sw_explain_append(char *buf, size_t size, size_t *pos, const char *s);
 
 #endif

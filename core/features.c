@@ -24,28 +24,42 @@ const char *sw_feature_name(enum sw_feature f)
         return feature_names[f];
 }
 
+void sw_features__category_sums(const struct sw_sku_table *t,
+                                double (*value)(const struct sw_sku *), double *ret_sum,
+                                uint32_t *ret_counts)
+{
+        uint16_t n = t->p.max_categories;
+        for (uint16_t c = 0; c < n; c++) {
+                ret_sum[c] = 0;
+                ret_counts[c] = 0;
+        }
+        for (uint32_t i = 0; i < t->count; i++) {
+                const struct sw_sku *s = sw_sku_at(t, i);
+                double v;
+                /* Category 0 is "unknown": SKUs without a category have nothing to compare to. */
+                if (s->category == 0 || s->category >= n || !isfinite(v = value(s)))
+                        continue;
+                ret_sum[s->category] += v;
+                ret_counts[s->category]++;
+        }
+}
+
 static bool price_known(const struct sw_sku *s)
 {
         return (s->flags & SW_SKU_HAS_PRICE) && isfinite(s->price) && s->price >= 0;
 }
 
+/* The price of a SKU whose price is known (SW_SKU_HAS_PRICE), else NAN. */
+static double known_price(const struct sw_sku *s)
+{
+        return price_known(s) ? s->price : NAN;
+}
+
 void sw_features_category_prices(const struct sw_sku_table *t, double *ret_avg,
                                  uint32_t *scratch_counts)
 {
-        uint16_t n = t->p.max_categories;
-        for (uint16_t c = 0; c < n; c++) {
-                ret_avg[c] = 0;
-                scratch_counts[c] = 0;
-        }
-        for (uint32_t i = 0; i < t->count; i++) {
-                const struct sw_sku *s = sw_sku_at(t, i);
-                /* Category 0 is "unknown": SKUs without a category have nothing to compare to. */
-                if (s->category == 0 || s->category >= n || !price_known(s))
-                        continue;
-                ret_avg[s->category] += s->price;
-                scratch_counts[s->category]++;
-        }
-        for (uint16_t c = 1; c < n; c++)
+        sw_features__category_sums(t, known_price, ret_avg, scratch_counts);
+        for (uint16_t c = 1; c < t->p.max_categories; c++)
                 if (scratch_counts[c] > 0)
                         ret_avg[c] /= scratch_counts[c];
 }

@@ -40,6 +40,13 @@ const char *sw_feature_name(enum sw_feature f);
 void sw_features_category_prices(const struct sw_sku_table *t, double *ret_avg,
                                  uint32_t *scratch_counts);
 
+/* For the category means here and in features_scaled.c: ret_sum[c] sums value(s) and
+ * ret_counts[c] counts the SKUs of category c whose value is finite (category 0, unknown, and
+ * out-of-range ones left out), for every c < t->p.max_categories. */
+void sw_features__category_sums(const struct sw_sku_table *t,
+                                double (*value)(const struct sw_sku *), double *ret_sum,
+                                uint32_t *ret_counts);
+
 /*
  * The 8 features of SKU index as of as_of (the days before as_of). cal may be NULL (no
  * holidays), category_avg may be NULL (price_vs_avg 0). Returns 0; -ENODATA when the SKU

@@ -48,21 +48,17 @@ static bool list_price_known(const struct sw_sku *s)
         return (s->flags & SW_SKU_HAS_LIST_PRICE) && isfinite(s->price) && s->price > 0;
 }
 
+/* ln of the list price of a SKU that has one (SW_SKU_HAS_LIST_PRICE, > 0), else NAN. */
+static double log_list_price(const struct sw_sku *s)
+{
+        return list_price_known(s) ? log(s->price) : NAN;
+}
+
 void sw_features_category_log_prices(const struct sw_sku_table *t, double *ret_mean,
                                      uint32_t *scratch_counts)
 {
         uint16_t n = t->p.max_categories;
-        for (uint16_t c = 0; c < n; c++) {
-                ret_mean[c] = 0.0;
-                scratch_counts[c] = 0;
-        }
-        for (uint32_t i = 0; i < t->count; i++) {
-                const struct sw_sku *s = sw_sku_at(t, i);
-                if (s->category == 0 || s->category >= n || !list_price_known(s))
-                        continue;
-                ret_mean[s->category] += log(s->price);
-                scratch_counts[s->category]++;
-        }
+        sw_features__category_sums(t, log_list_price, ret_mean, scratch_counts);
         for (uint16_t c = 0; c < n; c++)
                 ret_mean[c] =
                     scratch_counts[c] > 0 && c > 0 ? ret_mean[c] / scratch_counts[c] : NAN;

@@ -147,6 +147,19 @@ double sw_ghost_poisson_log_cdf(uint64_t k, double mu)
         return log1p(-exp(log_first + log(s)));
 }
 
+/* One step of Lentz's method: fold the coefficient aa into c and d, return the factor d * c. */
+static double ghost__lentz_step(double aa, double *c, double *d)
+{
+        *d = 1.0 + aa * *d;
+        if (fabs(*d) < GHOST_CF_TINY)
+                *d = GHOST_CF_TINY;
+        *c = 1.0 + aa / *c;
+        if (fabs(*c) < GHOST_CF_TINY)
+                *c = GHOST_CF_TINY;
+        *d = 1.0 / *d;
+        return *d * *c;
+}
+
 /* Lentz's continued fraction for the incomplete beta function (Numerical Recipes betacf). */
 static double ghost__beta_cf(double a, double b, double x)
 {
@@ -159,24 +172,10 @@ static double ghost__beta_cf(double a, double b, double x)
         double h = d;
         for (int m = 1; m <= GHOST_CF_MAX_ITER; m++) {
                 double m2 = 2.0 * m;
-                double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-                d = 1.0 + aa * d;
-                if (fabs(d) < GHOST_CF_TINY)
-                        d = GHOST_CF_TINY;
-                c = 1.0 + aa / c;
-                if (fabs(c) < GHOST_CF_TINY)
-                        c = GHOST_CF_TINY;
-                d = 1.0 / d;
-                h *= d * c;
-                aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-                d = 1.0 + aa * d;
-                if (fabs(d) < GHOST_CF_TINY)
-                        d = GHOST_CF_TINY;
-                c = 1.0 + aa / c;
-                if (fabs(c) < GHOST_CF_TINY)
-                        c = GHOST_CF_TINY;
-                d = 1.0 / d;
-                double del = d * c;
+                /* the even step, then the odd one */
+                h *= ghost__lentz_step(m * (b - m) * x / ((qam + m2) * (a + m2)), &c, &d);
+                double del =
+                    ghost__lentz_step(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)), &c, &d);
                 h *= del;
                 if (fabs(del - 1.0) < 4.0 * DBL_EPSILON)
                         break;

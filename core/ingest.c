@@ -87,6 +87,17 @@ static bool line_sku(struct sw_ingest *in, const struct sw_item *it, struct sw_i
         return false;
 }
 
+/* line_sku for a record that dates the SKU's history (a receipt, an inventory item): the SKU,
+ * or NULL when it does not fit. */
+static struct sw_sku *record_sku(struct sw_ingest *in, const struct sw_item *it, sw_day_t day,
+                                 struct sw_ingest_result *r, uint32_t *ret_index)
+{
+        if (!line_sku(in, it, r, ret_index))
+                return NULL;
+        note_record(in, *ret_index, day);
+        return sw_sku_at(in->skus, *ret_index);
+}
+
 /* An item not newer than the state held: ignored, counted. */
 static void skip_stale(struct sw_ingest *in, struct sw_ingest_result *r)
 {
@@ -141,11 +152,9 @@ static void apply_receipt_line(struct sw_ingest *in, const struct sw_item *it, i
                                sw_day_t day, struct sw_ingest_result *r)
 {
         uint32_t i;
-        struct sw_sku *s;
-        if (!line_sku(in, it, r, &i))
+        struct sw_sku *s = record_sku(in, it, day, r, &i);
+        if (!s)
                 return;
-        note_record(in, i, day);
-        s = sw_sku_at(in->skus, i);
         if (it->qty > 0)
                 sw_receipt_watch_add(&s->receipt_watch, day, (uint32_t)it->qty, s->on_hand);
         move_book(s, ts, day, it->qty);
@@ -157,11 +166,9 @@ static void apply_inventory_item(struct sw_ingest *in, const struct sw_item *it,
                                  sw_day_t day, struct sw_ingest_result *r)
 {
         uint32_t i;
-        struct sw_sku *s;
-        if (!line_sku(in, it, r, &i))
+        struct sw_sku *s = record_sku(in, it, day, r, &i);
+        if (!s)
                 return;
-        note_record(in, i, day);
-        s = sw_sku_at(in->skus, i);
         if (it->has & SW_HAS_ON_HAND) {
                 /* A record not newer than the one held (a replay, a resend) must not roll
                  * the book back over sales applied since. */

@@ -7,8 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/explain.h"
+
 #define REASON_MAX 160 /* one reason; the longest is under 100 characters */
-#define SEPARATOR  " | "
 
 const char *sw_ml_cause_name(enum sw_ml_cause c)
 {
@@ -270,25 +271,6 @@ static void reason_text(int f, const struct sw_ml_verdict *v, const float x[SW_F
         }
 }
 
-/* Append s to buf at *pos when it fits whole (with the separator), or cut when it is the first. */
-static bool append(char *buf, size_t size, size_t *pos, const char *s)
-{
-        size_t sep = *pos ? strlen(SEPARATOR) : 0, len = strlen(s);
-        if (*pos + sep + len < size) {
-                memcpy(buf + *pos, SEPARATOR, sep);
-                memcpy(buf + *pos + sep, s, len + 1);
-                *pos += sep + len;
-                return true;
-        }
-        if (*pos == 0) {
-                len = size - 1;
-                memcpy(buf, s, len);
-                buf[len] = '\0';
-                *pos = len;
-        }
-        return false;
-}
-
 int sw_ml_cause_describe(const struct sw_ml_verdict *v, const float x[SW_FEAT_COUNT],
                          const double contributions[SW_FEAT_COUNT],
                          const struct sw_scaled_detail *dt, unsigned max_reasons, char *buf,
@@ -305,7 +287,7 @@ int sw_ml_cause_describe(const struct sw_ml_verdict *v, const float x[SW_FEAT_CO
                 max_reasons = 3;
         if (v->feature >= 0) {
                 reason_text(v->feature, v, x, dt, text);
-                if (!append(buf, size, &pos, text))
+                if (!sw_explain_append(buf, size, &pos, text))
                         return (int)pos;
                 emitted++;
         }
@@ -313,11 +295,11 @@ int sw_ml_cause_describe(const struct sw_ml_verdict *v, const float x[SW_FEAT_CO
                 if (order[k] == v->feature)
                         continue;
                 reason_text(order[k], v, x, dt, text);
-                if (strstr(buf, text) || !append(buf, size, &pos, text))
+                if (strstr(buf, text) || !sw_explain_append(buf, size, &pos, text))
                         continue;
                 emitted++;
         }
         if (pos == 0)
-                append(buf, size, &pos, "Unusual combination of sales, stock and price");
+                sw_explain_append(buf, size, &pos, "Unusual combination of sales, stock and price");
         return (int)pos;
 }

@@ -6,6 +6,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/fnv.h"
+
 #define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
 
 /* Forecast code scale: code 2 = 0.01 units, code 255 = 10000 units. */
@@ -114,11 +116,7 @@ int sw_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_params *
 uint32_t sw_sku__key_hash(const char *s, size_t len)
 {
         /* FNV-1a, then a final mix so that linear probing sees well-spread slots. */
-        uint32_t h = 2166136261u;
-        for (size_t i = 0; i < len; i++) {
-                h ^= (uint8_t)s[i];
-                h *= 16777619u;
-        }
+        uint32_t h = sw_fnv1a32(s, len);
         h ^= h >> 16;
         h *= 0x7feb352du;
         h ^= h >> 15;

@@ -1,6 +1,7 @@
 /* Evidence scales learnt from outcomes: a Robbins-Monro iteration per (type, category) cell. */
 #include "core/tuning.h"
 #include "core/byte_order.h"
+#include "core/fnv.h"
 
 #include <errno.h>
 #include <math.h>
@@ -216,17 +217,6 @@ const struct sw_tuning_cell *sw_tuning_cell(const struct sw_tuning *t, enum sw_a
         return cell_at(t, type, (size_t)(category + 1));
 }
 
-/* FNV-1a, 32 bits: catches a torn or bit-flipped blob; not a defence against tampering. */
-static uint32_t fnv1a(const uint8_t *p, size_t n)
-{
-        uint32_t h = 2166136261u;
-        for (size_t i = 0; i < n; i++) {
-                h ^= p[i];
-                h *= 16777619u;
-        }
-        return h;
-}
-
 size_t sw_tuning_serialized_size(const struct sw_tuning *t)
 {
         return SW_TUNING_HEADER_SIZE + n_cells(t->max_categories) * TUNING_CELL_SIZE +
@@ -271,7 +261,7 @@ int sw_tuning_serialize(const struct sw_tuning *t, void *buf, size_t size)
                 put_float(q + 12, t->cells[i].day_start);
         }
         body = need - TUNING_SUM_SIZE;
-        sw_put_le32(p + body, fnv1a(p, body));
+        sw_put_le32(p + body, sw_fnv1a32(p, body));
         return (int)need; /* <= 20 + 4 x 65537 x 16 + 4 */
 }
 
@@ -325,7 +315,7 @@ static int blob_shape(const uint8_t *p, size_t len, struct blob_shape *ret)
         cells = (uint64_t)ret->types * ((uint64_t)ret->categories + 1);
         body = ret->header + cells * ret->cell;
         if ((uint64_t)len != body + TUNING_SUM_SIZE ||
-            sw_get_le32(p + body) != fnv1a(p, (size_t)body))
+            sw_get_le32(p + body) != sw_fnv1a32(p, (size_t)body))
                 return -EBADMSG;
         return 0;
 }

@@ -10,7 +10,6 @@
 # from libc6-dev-arm64-cross under /usr/aarch64-linux-gnu. What every target shares (find_*,
 # pkg-config, -rpath-link, the qemu-user emulator for tests): toolchain-common.cmake.
 
-set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(SW_CROSS_TRIPLET aarch64-linux-gnu)
 set(SW_CROSS_QEMU qemu-aarch64)

@@ -10,7 +10,6 @@
 # from libc6-dev-armhf-cross under /usr/arm-linux-gnueabihf. What every target shares (find_*,
 # pkg-config, -rpath-link, the qemu-user emulator for tests): toolchain-common.cmake.
 
-set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR arm)
 set(SW_CROSS_TRIPLET arm-linux-gnueabihf)
 set(SW_CROSS_QEMU qemu-arm)

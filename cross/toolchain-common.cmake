@@ -12,6 +12,7 @@
 # Tests run under qemu-user through CMAKE_CROSSCOMPILING_EMULATOR, which ctest
 # uses for every add_test(NAME ... COMMAND <target>).
 
+set(CMAKE_SYSTEM_NAME Linux) # every target is Linux
 set(CMAKE_C_COMPILER ${SW_CROSS_TRIPLET}-gcc)
 set(CMAKE_LIBRARY_ARCHITECTURE ${SW_CROSS_TRIPLET})
 

@@ -12,6 +12,8 @@
 
 #include <libconfig.h>
 
+#include "platform/mqtt_link.h"
+
 enum field_type { FIELD_UINT, FIELD_STRING, FIELD_LOG_LEVEL, FIELD_BOOL };
 
 /* One setting: where it lives in struct hq_config and what it accepts. */
@@ -298,4 +300,28 @@ int hq_config_load(const char *path, struct hq_config *ret, char *err, size_t er
         if (r == 0)
                 *ret = c;
         return r;
+}
+
+void hq_config_link_options(const struct hq_config_broker *b, const char *name,
+                            const char *client_id, struct sw_mqtt_tls *tls,
+                            struct sw_mqtt_options *ret)
+{
+        const struct hq_config_tls *t = &b->tls;
+        if (tls)
+                *tls = (struct sw_mqtt_tls){.ca_file = t->ca_file,
+                                            .cert_file = t->cert_file,
+                                            .key_file = t->key_file,
+                                            .insecure = t->insecure};
+        *ret = (struct sw_mqtt_options){.name = name,
+                                        .host = b->host,
+                                        .port = (int)b->port,
+                                        .client_id = client_id,
+                                        .keepalive_s = (int)b->keepalive,
+                                        .username = b->username,
+                                        .password = b->password,
+                                        .tls = tls && t->enabled ? tls : NULL,
+                                        .backoff_min_ms = b->reconnect_min_ms,
+                                        .backoff_max_ms = b->reconnect_max_ms,
+                                        .clean_start = true,
+                                        .max_reads = b->max_reads_per_pass};
 }

@@ -105,4 +105,13 @@ void hq_config_defaults(struct hq_config *ret);
  * cannot be read, -EINVAL with "file:line: setting: reason" in err. ret untouched on failure. */
 int hq_config_load(const char *path, struct hq_config *ret, char *err, size_t errsz);
 
+struct sw_mqtt_options;
+struct sw_mqtt_tls;
+/* The options of an HQ link to the broker of b: host, port, keepalive, credentials, reconnect
+ * backoff and reads per pass from b; name and client_id from the caller (they outlive ret);
+ * TLS from b.tls when it is enabled and tls (its storage) is not NULL; a clean session. */
+void hq_config_link_options(const struct hq_config_broker *b, const char *name,
+                            const char *client_id, struct sw_mqtt_tls *tls,
+                            struct sw_mqtt_options *ret);
+
 #endif

@@ -6,14 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fnv.h"
 #include "core/sw_types.h"
 
 static uint32_t hash_name(const char *s)
 {
-        uint32_t h = 2166136261u; /* FNV-1a */
-        for (; *s; s++)
-                h = (h ^ (uint8_t)*s) * 16777619u;
-        return h;
+        return sw_fnv1a32(s, strlen(s));
 }
 
 int hq_categories_init(struct hq_categories *c, uint32_t max)

@@ -48,36 +48,16 @@ static void on_receipt_disconnect(void *ctx, int reason)
         log_lost(s, "receipt", s->receipt_link, reason);
 }
 
-/* broker.tls as the link's options; NULL without TLS. */
-static const struct sw_mqtt_tls *link_tls(const struct hq_service *s, struct sw_mqtt_tls *tls)
-{
-        const struct hq_config_tls *t = &s->cfg.broker.tls;
-        *tls = (struct sw_mqtt_tls){.ca_file = t->ca_file,
-                                    .cert_file = t->cert_file,
-                                    .key_file = t->key_file,
-                                    .insecure = t->insecure};
-        return t->enabled ? tls : NULL;
-}
-
 /* Open the link: a persistent session (clean_start false, session expiry) and the four shared
  * subscriptions. The broker resends what it sent but we never acknowledged. */
 static int mqtt_open(struct hq_service *s)
 {
         const struct hq_config_broker *b = &s->cfg.broker;
         struct sw_mqtt_tls tls;
-        struct sw_mqtt_options o = {.name = "hq",
-                                    .host = b->host,
-                                    .port = (int)b->port,
-                                    .client_id = b->client_id,
-                                    .keepalive_s = (int)b->keepalive,
-                                    .username = b->username,
-                                    .password = b->password,
-                                    .tls = link_tls(s, &tls),
-                                    .backoff_min_ms = b->reconnect_min_ms,
-                                    .backoff_max_ms = b->reconnect_max_ms,
-                                    .clean_start = false,
-                                    .session_expiry_s = b->session_expiry_s,
-                                    .max_reads = b->max_reads_per_pass};
+        struct sw_mqtt_options o;
+        hq_config_link_options(b, "hq", b->client_id, &tls, &o);
+        o.clean_start = false;
+        o.session_expiry_s = b->session_expiry_s;
         struct sw_mqtt_callbacks cb = {.on_connect = on_connect,
                                        .on_disconnect = on_disconnect,
                                        .on_message = hq_service__on_message};
@@ -99,18 +79,8 @@ static int receipt_link_open(struct hq_service *s)
         char id[HQ_CONFIG_ID_SIZE + 16];
         struct sw_mqtt_tls tls;
         snprintf(id, sizeof(id), "%s-receipts", b->client_id);
-        struct sw_mqtt_options o = {.name = "hq-receipts",
-                                    .host = b->host,
-                                    .port = (int)b->port,
-                                    .client_id = id,
-                                    .keepalive_s = (int)b->keepalive,
-                                    .username = b->username,
-                                    .password = b->password,
-                                    .tls = link_tls(s, &tls),
-                                    .backoff_min_ms = b->reconnect_min_ms,
-                                    .backoff_max_ms = b->reconnect_max_ms,
-                                    .clean_start = true,
-                                    .max_reads = b->max_reads_per_pass};
+        struct sw_mqtt_options o;
+        hq_config_link_options(b, "hq-receipts", id, &tls, &o);
         struct sw_mqtt_callbacks cb = {.on_disconnect = on_receipt_disconnect};
         return sw_mqtt_new(&o, &cb, s, &s->receipt_link);
 }

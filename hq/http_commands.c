@@ -148,17 +148,8 @@ int hq_api__commands_open(struct hq_api *api)
         api->commands = calloc(api->cfg.http.max_pending_commands, sizeof(*api->commands));
         if (!api->commands)
                 return -ENOMEM;
-        struct sw_mqtt_options o = {.name = "hq-api",
-                                    .host = b->host,
-                                    .port = (int)b->port,
-                                    .client_id = id,
-                                    .keepalive_s = (int)b->keepalive,
-                                    .username = b->username,
-                                    .password = b->password,
-                                    .backoff_min_ms = b->reconnect_min_ms,
-                                    .backoff_max_ms = b->reconnect_max_ms,
-                                    .clean_start = true,
-                                    .max_reads = b->max_reads_per_pass};
+        struct sw_mqtt_options o; /* no TLS: hq_config_tls is the ingest and receipt links' */
+        hq_config_link_options(b, "hq-api", id, NULL, &o);
         struct sw_mqtt_callbacks cb = {.on_message = on_reply};
         int r = sw_mqtt_new(&o, &cb, api, &api->mqtt);
         snprintf(pattern, sizeof(pattern), "%s/+/+%s", api->cfg.topics.root, api->reply_base);

@@ -316,21 +316,34 @@ static int field_string(struct decode_ctx *c, const cJSON *obj, const char *wher
         return 1;
 }
 
-/* A finite number within [lo, hi]. valueint is never used: it saturates silently. */
-static int field_real(struct decode_ctx *c, const cJSON *obj, const char *where, const char *name,
-                      bool required, double lo, double hi, double *ret)
+/* A finite number, the prelude of field_real and field_int: 1 with *ret set, 0 when absent and
+ * optional, or the rejection (type_msg when it is not a number). valueint is never used: it
+ * saturates silently. */
+static int field_finite(struct decode_ctx *c, const cJSON *obj, const char *where, const char *name,
+                        bool required, const char *type_msg, double *ret)
 {
         const cJSON *item = NULL;
         int r = field_get(c, obj, where, name, required, &item);
-        double v;
 
         if (r <= 0)
                 return r;
         if (!cJSON_IsNumber(item))
-                return reject(c, SW_REJECT_WRONG_TYPE, where, name, "must be a number");
-        v = item->valuedouble;
-        if (!isfinite(v))
+                return reject(c, SW_REJECT_WRONG_TYPE, where, name, "%s", type_msg);
+        if (!isfinite(item->valuedouble))
                 return reject(c, SW_REJECT_OUT_OF_RANGE, where, name, "must be finite");
+        *ret = item->valuedouble;
+        return 1;
+}
+
+/* A finite number within [lo, hi]. */
+static int field_real(struct decode_ctx *c, const cJSON *obj, const char *where, const char *name,
+                      bool required, double lo, double hi, double *ret)
+{
+        double v = 0;
+        int r = field_finite(c, obj, where, name, required, "must be a number", &v);
+
+        if (r <= 0)
+                return r;
         if (v < lo || v > hi)
                 return reject(c, SW_REJECT_OUT_OF_RANGE, where, name, "must be between %g and %g",
                               lo, hi);
@@ -342,17 +355,11 @@ static int field_real(struct decode_ctx *c, const cJSON *obj, const char *where,
 static int field_int(struct decode_ctx *c, const cJSON *obj, const char *where, const char *name,
                      bool required, int32_t lo, int32_t hi, int32_t *ret)
 {
-        const cJSON *item = NULL;
-        int r = field_get(c, obj, where, name, required, &item);
-        double v;
+        double v = 0;
+        int r = field_finite(c, obj, where, name, required, "must be an integer", &v);
 
         if (r <= 0)
                 return r;
-        if (!cJSON_IsNumber(item))
-                return reject(c, SW_REJECT_WRONG_TYPE, where, name, "must be an integer");
-        v = item->valuedouble;
-        if (!isfinite(v))
-                return reject(c, SW_REJECT_OUT_OF_RANGE, where, name, "must be finite");
         if (v != trunc(v))
                 return reject(c, SW_REJECT_OUT_OF_RANGE, where, name, "must be an integer");
         if (v < (double)lo || v > (double)hi)
@@ -520,159 +527,156 @@ static int item_begin(struct decode_ctx *c, const cJSON *el, const char *where, 
         return field_sku(c, el, where, it);
 }
 
-/* pos and receipt: {"id","ts","lines":[{"sku","qty","price"?}]}. */
-static int decode_lines(struct decode_ctx *c, const cJSON *root, struct sw_msg *m, uint32_t cap,
-                        bool pos)
+/* Decodes the fields of one array entry after its sku (item_begin) into it. */
+typedef int (*item_decoder)(struct decode_ctx *c, const cJSON *el, const char *where,
+                            struct sw_item *it);
+
+/* Every entry of root's array `name` (1..cap of them), each an object with a sku, into m. */
+static int decode_items(struct decode_ctx *c, const cJSON *root, const char *name, struct sw_msg *m,
+                        uint32_t cap, item_decoder decode_rest)
 {
         const cJSON *arr = NULL, *el;
         char where[PAYLOAD_WHERE_MAX];
         uint32_t n = 0, i = 0;
-        int r;
+        int r = field_array(c, root, name, cap, &arr, &n);
 
-        r = field_id(c, root, "id", true, &m->id, &m->id_len);
+        if (r < 0)
+                return r;
+        cJSON_ArrayForEach(el, arr)
+        {
+                snprintf(where, sizeof(where), "%s[%" PRIu32 "]", name, i);
+                r = item_begin(c, el, where, &m->items[i]);
+                if (r < 0)
+                        return r;
+                r = decode_rest(c, el, where, &m->items[i]);
+                if (r < 0)
+                        return r;
+                i++;
+        }
+        m->n_items = n;
+        return 0;
+}
+
+/* A line of pos (qty may be negative: a return; an optional price) or of receipt (qty >= 1). */
+static int line_item(struct decode_ctx *c, const cJSON *el, const char *where, struct sw_item *it,
+                     bool pos)
+{
+        int r = field_int(c, el, where, "qty", true, pos ? -PAYLOAD_QTY_MAX : 1, PAYLOAD_QTY_MAX,
+                          &it->qty);
+        if (r < 0)
+                return r;
+        if (it->qty == 0)
+                return reject(c, SW_REJECT_OUT_OF_RANGE, where, "qty", "must not be 0");
+        it->has |= SW_HAS_QTY;
+        if (pos) {
+                r = field_real(c, el, where, "price", false, 0, PAYLOAD_PRICE_MAX, &it->price);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        it->has |= SW_HAS_PRICE;
+        }
+        return 0;
+}
+
+static int pos_line(struct decode_ctx *c, const cJSON *el, const char *where, struct sw_item *it)
+{
+        return line_item(c, el, where, it, true);
+}
+
+static int receipt_line(struct decode_ctx *c, const cJSON *el, const char *where,
+                        struct sw_item *it)
+{
+        return line_item(c, el, where, it, false);
+}
+
+/* pos and receipt: {"id","ts","lines":[{"sku","qty","price"?}]}. */
+static int decode_lines(struct decode_ctx *c, const cJSON *root, struct sw_msg *m, uint32_t cap,
+                        bool pos)
+{
+        int r = field_id(c, root, "id", true, &m->id, &m->id_len);
+
         if (r < 0)
                 return r;
         r = field_ts(c, root, m);
         if (r < 0)
                 return r;
-        r = field_array(c, root, "lines", cap, &arr, &n);
+        return decode_items(c, root, "lines", m, cap, pos ? pos_line : receipt_line);
+}
+
+/* An inventory item: "on_hand"?, "price"?, "category"?. */
+static int inventory_item(struct decode_ctx *c, const cJSON *el, const char *where,
+                          struct sw_item *it)
+{
+        const char *cat = NULL;
+        size_t cat_len = 0;
+        /* Book on-hand can be negative in store systems that sell before receiving. */
+        int r =
+            field_int(c, el, where, "on_hand", false, -PAYLOAD_QTY_MAX, PAYLOAD_QTY_MAX, &it->qty);
+
         if (r < 0)
                 return r;
-        cJSON_ArrayForEach(el, arr)
-        {
-                struct sw_item *it = &m->items[i];
-
-                snprintf(where, sizeof(where), "lines[%" PRIu32 "]", i);
-                r = item_begin(c, el, where, it);
-                if (r < 0)
-                        return r;
-                r = field_int(c, el, where, "qty", true, pos ? -PAYLOAD_QTY_MAX : 1,
-                              PAYLOAD_QTY_MAX, &it->qty);
-                if (r < 0)
-                        return r;
-                if (it->qty == 0)
-                        return reject(c, SW_REJECT_OUT_OF_RANGE, where, "qty", "must not be 0");
-                it->has |= SW_HAS_QTY;
-                if (pos) {
-                        r = field_real(c, el, where, "price", false, 0, PAYLOAD_PRICE_MAX,
-                                       &it->price);
-                        if (r < 0)
-                                return r;
-                        if (r > 0)
-                                it->has |= SW_HAS_PRICE;
-                }
-                i++;
-        }
-        m->n_items = n;
+        if (r > 0)
+                it->has |= SW_HAS_ON_HAND;
+        r = field_real(c, el, where, "price", false, 0, PAYLOAD_PRICE_MAX, &it->price);
+        if (r < 0)
+                return r;
+        if (r > 0)
+                it->has |= SW_HAS_PRICE;
+        r = field_string(c, el, where, "category", false, SW_CATEGORY_MAX_LEN, &cat, &cat_len);
+        if (r <= 0)
+                return r;
+        if (cat_len == 0)
+                return reject(c, SW_REJECT_BAD_CATEGORY, where, "category", "must not be empty");
+        if (cat_len > SW_CATEGORY_MAX_LEN)
+                return reject(c, SW_REJECT_BAD_CATEGORY, where, "category", "longer than %d bytes",
+                              SW_CATEGORY_MAX_LEN);
+        if (!utf8_text_valid(cat, cat_len))
+                return reject(c, SW_REJECT_BAD_CATEGORY, where, "category",
+                              "must be UTF-8 text without control characters");
+        it->category = cat;
+        it->category_len = (uint8_t)cat_len;
+        it->has |= SW_HAS_CATEGORY;
         return 0;
 }
 
 /* inventory: {"ts","items":[{"sku","on_hand"?,"price"?,"category"?}]}. */
 static int decode_inventory(struct decode_ctx *c, const cJSON *root, struct sw_msg *m, uint32_t cap)
 {
-        const cJSON *arr = NULL, *el;
-        char where[PAYLOAD_WHERE_MAX];
-        uint32_t n = 0, i = 0;
-        int r;
+        int r = field_ts(c, root, m);
 
-        r = field_ts(c, root, m);
         if (r < 0)
                 return r;
-        r = field_array(c, root, "items", cap, &arr, &n);
+        return decode_items(c, root, "items", m, cap, inventory_item);
+}
+
+/* A forecast item: "date", "units". */
+static int forecast_item(struct decode_ctx *c, const cJSON *el, const char *where,
+                         struct sw_item *it)
+{
+        const char *date = NULL;
+        size_t date_len = 0;
+        int r = field_string(c, el, where, "date", true, 10, &date, &date_len);
+
         if (r < 0)
                 return r;
-        cJSON_ArrayForEach(el, arr)
-        {
-                struct sw_item *it = &m->items[i];
-                const char *cat = NULL;
-                size_t cat_len = 0;
-
-                snprintf(where, sizeof(where), "items[%" PRIu32 "]", i);
-                r = item_begin(c, el, where, it);
-                if (r < 0)
-                        return r;
-                /* Book on-hand can be negative in store systems that sell before receiving. */
-                r = field_int(c, el, where, "on_hand", false, -PAYLOAD_QTY_MAX, PAYLOAD_QTY_MAX,
-                              &it->qty);
-                if (r < 0)
-                        return r;
-                if (r > 0)
-                        it->has |= SW_HAS_ON_HAND;
-                r = field_real(c, el, where, "price", false, 0, PAYLOAD_PRICE_MAX, &it->price);
-                if (r < 0)
-                        return r;
-                if (r > 0)
-                        it->has |= SW_HAS_PRICE;
-                r = field_string(c, el, where, "category", false, SW_CATEGORY_MAX_LEN, &cat,
-                                 &cat_len);
-                if (r < 0)
-                        return r;
-                if (r > 0) {
-                        if (cat_len == 0)
-                                return reject(c, SW_REJECT_BAD_CATEGORY, where, "category",
-                                              "must not be empty");
-                        if (cat_len > SW_CATEGORY_MAX_LEN)
-                                return reject(c, SW_REJECT_BAD_CATEGORY, where, "category",
-                                              "longer than %d bytes", SW_CATEGORY_MAX_LEN);
-                        if (!utf8_text_valid(cat, cat_len))
-                                return reject(c, SW_REJECT_BAD_CATEGORY, where, "category",
-                                              "must be UTF-8 text without control characters");
-                        it->category = cat;
-                        it->category_len = (uint8_t)cat_len;
-                        it->has |= SW_HAS_CATEGORY;
-                }
-                i++;
-        }
-        m->n_items = n;
-        return 0;
+        if (date_len > 10 || sw_date_parse(date, date_len, &it->date) < 0)
+                return reject(c, SW_REJECT_BAD_DATE, where, "date", "must be YYYY-MM-DD");
+        r = field_real(c, el, where, "units", true, 0, PAYLOAD_UNITS_MAX, &it->units);
+        return r < 0 ? r : 0;
 }
 
 /* forecast: {"items":[{"sku","date","units"}]}; no ts. */
 static int decode_forecast(struct decode_ctx *c, const cJSON *root, struct sw_msg *m, uint32_t cap)
 {
-        const cJSON *arr = NULL, *el;
-        char where[PAYLOAD_WHERE_MAX];
-        uint32_t n = 0, i = 0;
-        int r;
-
-        r = field_array(c, root, "items", cap, &arr, &n);
-        if (r < 0)
-                return r;
-        cJSON_ArrayForEach(el, arr)
-        {
-                struct sw_item *it = &m->items[i];
-                const char *date = NULL;
-                size_t date_len = 0;
-
-                snprintf(where, sizeof(where), "items[%" PRIu32 "]", i);
-                r = item_begin(c, el, where, it);
-                if (r < 0)
-                        return r;
-                r = field_string(c, el, where, "date", true, 10, &date, &date_len);
-                if (r < 0)
-                        return r;
-                if (date_len > 10 || sw_date_parse(date, date_len, &it->date) < 0)
-                        return reject(c, SW_REJECT_BAD_DATE, where, "date", "must be YYYY-MM-DD");
-                r = field_real(c, el, where, "units", true, 0, PAYLOAD_UNITS_MAX, &it->units);
-                if (r < 0)
-                        return r;
-                i++;
-        }
-        m->n_items = n;
-        return 0;
+        return decode_items(c, root, "items", m, cap, forecast_item);
 }
 
-/* One {"sku","count"} reading, from the top level or from readings[]. */
-static int shelf_reading(struct decode_ctx *c, const cJSON *obj, const char *where,
-                         struct sw_item *it)
+/* The "count" of a shelf reading. */
+static int shelf_count(struct decode_ctx *c, const cJSON *obj, const char *where,
+                       struct sw_item *it)
 {
-        int r;
+        int r = field_int(c, obj, where, "count", true, 0, PAYLOAD_QTY_MAX, &it->qty);
 
-        *it = (struct sw_item){0};
-        r = field_sku(c, obj, where, it);
-        if (r < 0)
-                return r;
-        r = field_int(c, obj, where, "count", true, 0, PAYLOAD_QTY_MAX, &it->qty);
         if (r < 0)
                 return r;
         it->has |= SW_HAS_QTY;
@@ -682,13 +686,9 @@ static int shelf_reading(struct decode_ctx *c, const cJSON *obj, const char *whe
 /* shelf: {"ts","sku","count"} or {"ts","readings":[{"sku","count"}]}, not both. */
 static int decode_shelf(struct decode_ctx *c, const cJSON *root, struct sw_msg *m, uint32_t cap)
 {
-        const cJSON *arr = NULL, *el;
-        char where[PAYLOAD_WHERE_MAX];
-        uint32_t n = 0, i = 0;
         bool single;
-        int r;
+        int r = field_ts(c, root, m);
 
-        r = field_ts(c, root, m);
         if (r < 0)
                 return r;
         single = cJSON_GetObjectItemCaseSensitive(root, "sku") ||
@@ -697,7 +697,11 @@ static int decode_shelf(struct decode_ctx *c, const cJSON *root, struct sw_msg *
                 if (cap < 1)
                         return reject(c, SW_REJECT_TOO_MANY_ITEMS, NULL, "sku",
                                       "no room for one reading");
-                r = shelf_reading(c, root, NULL, &m->items[0]);
+                m->items[0] = (struct sw_item){0};
+                r = field_sku(c, root, NULL, &m->items[0]);
+                if (r < 0)
+                        return r;
+                r = shelf_count(c, root, NULL, &m->items[0]);
                 if (r < 0)
                         return r;
                 m->n_items = 1;
@@ -706,21 +710,7 @@ static int decode_shelf(struct decode_ctx *c, const cJSON *root, struct sw_msg *
         if (single)
                 return reject(c, SW_REJECT_WRONG_TYPE, NULL, "readings",
                               "not allowed together with sku/count");
-        r = field_array(c, root, "readings", cap, &arr, &n);
-        if (r < 0)
-                return r;
-        cJSON_ArrayForEach(el, arr)
-        {
-                snprintf(where, sizeof(where), "readings[%" PRIu32 "]", i);
-                if (!cJSON_IsObject(el))
-                        return reject(c, SW_REJECT_WRONG_TYPE, where, NULL, "must be an object");
-                r = shelf_reading(c, el, where, &m->items[i]);
-                if (r < 0)
-                        return r;
-                i++;
-        }
-        m->n_items = n;
-        return 0;
+        return decode_items(c, root, "readings", m, cap, shelf_count);
 }
 
 /* cycle count: {"id","ts","sku","counted","anomaly"?,"user"?}. */

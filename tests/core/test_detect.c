@@ -16,25 +16,11 @@
 #include "core/detect.h"
 #include "core/sku_table.h"
 #include "core/store_calendar.h"
+#include "tests/support/store_fixture.h"
 
 #define HISTORY_DAYS 56
 #define MAX_FINDINGS 16
 #define HOUR         3600
-
-/* Store time is UTC: the adapter only splits Unix seconds into day and second of day. */
-static int utc_to_local(void *ctx, int64_t unix_seconds, struct sw_local_time *ret)
-{
-        int64_t day = unix_seconds / 86400, sod = unix_seconds % 86400;
-        (void)ctx;
-        if (sod < 0) {
-                sod += 86400;
-                day--;
-        }
-        ret->day = (sw_day_t)day;
-        ret->weekday = (uint8_t)sw_weekday((sw_day_t)day);
-        ret->second_of_day = (uint32_t)sod;
-        return 0;
-}
 
 /* Records findings; fails with err when err is set. */
 struct recorder {
@@ -68,22 +54,13 @@ static void fixture_init(uint32_t book_capacity)
 {
         struct sw_sku_table_params p = {
             .max_skus = 16, .history_days = HISTORY_DAYS, .max_categories = 4};
-        size_t size = sw_sku_table_memory_size(&p);
+        size_t size;
 
         memset(&fx, 0, sizeof(fx));
         memset(&rec, 0, sizeof(rec));
-        fx.sku_mem = malloc(size);
-        assert_non_null(fx.sku_mem);
-        assert_int_equal(sw_sku_table_init(&fx.skus, &p, fx.sku_mem, size), 0);
-        size = sw_anomaly_book_memory_size(book_capacity, p.max_skus);
-        fx.book_mem = malloc(size);
-        assert_non_null(fx.book_mem);
-        assert_int_equal(sw_anomaly_book_init(&fx.book, book_capacity, p.max_skus, fx.book_mem, size), 0);
-        for (int w = 0; w < 7; w++) {
-                fx.cal.open_minute[w] = 9 * 60;
-                fx.cal.close_minute[w] = 21 * 60;
-        }
-        fx.cal.tz = (struct sw_calendar_adapter){.to_local = utc_to_local};
+        fx.sku_mem = sw_test_sku_table_init(&fx.skus, &p, false);
+        fx.book_mem = sw_test_anomaly_book_init(&fx.book, book_capacity, p.max_skus);
+        sw_test_calendar_daily(&fx.cal, 9, 21);
         size = sw_detector_memory_size(HISTORY_DAYS, p.max_categories, 8);
         fx.det_mem = malloc(size);
         assert_non_null(fx.det_mem);
@@ -167,7 +144,7 @@ static struct sw_detect_summary stock(int64_t now)
 {
         struct sw_detect_summary sum;
         struct sw_local_time now_local;
-        assert_int_equal(utc_to_local(NULL, now, &now_local), 0);
+        assert_int_equal(sw_test_utc_to_local(NULL, now, &now_local), 0);
         memset(&sum, 0xff, sizeof(sum));
         rec.n = 0;
         assert_int_equal(sw_detect_stock(&fx.det, now, &now_local, record, &rec, &sum), 0);
@@ -564,7 +541,7 @@ static void test_stock_disabled_and_errors(void **state)
         assert_int_equal(rec.n, 0);
         fx.det.discrepancy.enabled = true;
         struct sw_local_time now_local;
-        utc_to_local(NULL, at(D, 12, 0), &now_local);
+        sw_test_utc_to_local(NULL, at(D, 12, 0), &now_local);
         rec.err = -EPIPE;
         assert_int_equal(sw_detect_stock(&fx.det, at(D, 12, 0), &now_local, record, &rec, NULL),
                          -EPIPE);

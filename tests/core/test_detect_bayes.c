@@ -17,20 +17,12 @@
 #include "core/civil_time.h"
 #include "core/detect.h"
 #include "core/sku_table.h"
+#include "tests/support/store_fixture.h"
 
 #define HISTORY_DAYS 56
 #define MAX_SKUS     128
 #define MAX_FINDINGS 64
 #define CANDIDATES   16
-
-static int utc_to_local(void *ctx, int64_t unix_seconds, struct sw_local_time *ret)
-{
-        (void)ctx;
-        ret->day = (sw_day_t)(unix_seconds / 86400);
-        ret->weekday = (uint8_t)sw_weekday(ret->day);
-        ret->second_of_day = (uint32_t)(unix_seconds % 86400);
-        return 0;
-}
 
 static struct {
         struct sw_sku_table skus;
@@ -59,18 +51,10 @@ static int setup(void **state)
         (void)state;
         memset(&fx, 0, sizeof(fx));
         D = sw_days_from_civil(2026, 11, 26);
-        size_t size = sw_sku_table_memory_size(&p);
-        fx.sku_mem = malloc(size);
-        assert_int_equal(sw_sku_table_init(&fx.skus, &p, fx.sku_mem, size), 0);
-        size = sw_anomaly_book_memory_size(MAX_SKUS, MAX_SKUS);
-        fx.book_mem = malloc(size);
-        assert_int_equal(sw_anomaly_book_init(&fx.book, MAX_SKUS, MAX_SKUS, fx.book_mem, size), 0);
-        for (int w = 0; w < 7; w++) {
-                fx.cal.open_minute[w] = 8 * 60;
-                fx.cal.close_minute[w] = 21 * 60;
-        }
-        fx.cal.tz = (struct sw_calendar_adapter){.to_local = utc_to_local};
-        size = sw_detector_memory_size(HISTORY_DAYS, 4, CANDIDATES);
+        fx.sku_mem = sw_test_sku_table_init(&fx.skus, &p, false);
+        fx.book_mem = sw_test_anomaly_book_init(&fx.book, MAX_SKUS, MAX_SKUS);
+        sw_test_calendar_daily(&fx.cal, 8, 21);
+        size_t size = sw_detector_memory_size(HISTORY_DAYS, 4, CANDIDATES);
         fx.det_mem = malloc(size);
         assert_int_equal(
             sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, CANDIDATES, fx.det_mem, size),

@@ -14,6 +14,7 @@
 #include "core/features.h"
 #include "core/sku_table.h"
 #include "core/store_calendar.h"
+#include "tests/support/store_fixture.h"
 
 #define HISTORY_DAYS   28
 #define MAX_CATEGORIES 4
@@ -44,13 +45,9 @@ static int setup(void **state)
 {
         struct sw_sku_table_params p = {
             .max_skus = 16, .history_days = HISTORY_DAYS, .max_categories = MAX_CATEGORIES};
-        size_t size = sw_sku_table_memory_size(&p);
         (void)state;
         memset(&fx, 0, sizeof(fx));
-        fx.mem = malloc(size);
-        assert_non_null(fx.mem);
-        memset(fx.mem, 0xab, size);
-        assert_int_equal(sw_sku_table_init(&fx.t, &p, fx.mem, size), 0);
+        fx.mem = sw_test_sku_table_init(&fx.t, &p, true);
         fx.cal.tz = (struct sw_calendar_adapter){.to_local = no_to_local};
         D = sw_days_from_civil(2026, 11, 24);
         return 0;

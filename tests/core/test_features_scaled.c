@@ -14,6 +14,7 @@
 #include "core/features_scaled.h"
 #include "core/sku_table.h"
 #include "core/store_calendar.h"
+#include "tests/support/store_fixture.h"
 #include "core/store_context.h"
 
 #define HISTORY_DAYS   56
@@ -40,12 +41,9 @@ static int setup(void **state)
 {
         struct sw_sku_table_params p = {
             .max_skus = 8, .history_days = HISTORY_DAYS, .max_categories = MAX_CATEGORIES};
-        size_t size = sw_sku_table_memory_size(&p);
         (void)state;
         memset(&fx, 0, sizeof(fx));
-        fx.mem = malloc(size);
-        assert_non_null(fx.mem);
-        assert_int_equal(sw_sku_table_init(&fx.t, &p, fx.mem, size), 0);
+        fx.mem = sw_test_sku_table_init(&fx.t, &p, false);
         D = sw_days_from_civil(2026, 11, 24);
         return 0;
 }

@@ -18,6 +18,7 @@
 #include "core/message.h"
 #include "core/sku_table.h"
 #include "core/store_calendar.h"
+#include "tests/support/store_fixture.h"
 
 #define HOUR         3600
 #define HISTORY_DAYS 14
@@ -27,18 +28,6 @@
 #define FORECAST_DAYS (HISTORY_DAYS + HORIZON)
 
 /* ---- calendar adapters, pure C ---- */
-
-static void split_local(int64_t local, struct sw_local_time *ret)
-{
-        int64_t day = local / 86400, sod = local % 86400;
-        if (sod < 0) {
-                sod += 86400;
-                day--;
-        }
-        ret->day = (sw_day_t)day;
-        ret->weekday = (uint8_t)sw_weekday((sw_day_t)day);
-        ret->second_of_day = (uint32_t)sod;
-}
 
 /* A zone with a fixed UTC offset; fail makes every conversion fail. */
 struct fixed_zone {
@@ -51,8 +40,7 @@ static int fixed_to_local(void *ctx, int64_t unix_seconds, struct sw_local_time 
         const struct fixed_zone *z = ctx;
         if (z->fail)
                 return -EIO;
-        split_local(unix_seconds + z->offset_s, ret);
-        return 0;
+        return sw_test_utc_to_local(NULL, unix_seconds + z->offset_s, ret);
 }
 
 static int64_t utc(int y, unsigned mo, unsigned d, unsigned h, unsigned mi)
@@ -65,8 +53,7 @@ static int new_york_to_local(void *ctx, int64_t unix_seconds, struct sw_local_ti
 {
         bool dst = unix_seconds >= utc(2026, 3, 8, 7, 0) && unix_seconds < utc(2026, 11, 1, 6, 0);
         (void)ctx;
-        split_local(unix_seconds + (dst ? -4 : -5) * HOUR, ret);
-        return 0;
+        return sw_test_utc_to_local(NULL, unix_seconds + (dst ? -4 : -5) * HOUR, ret);
 }
 
 /* ---- fixture ---- */
@@ -91,22 +78,16 @@ static void fixture_init_params(const struct sw_sku_table_params *p)
         struct sw_ingest_params ip = {.max_future_seconds = MAX_FUTURE,
                                       .forecast_horizon_days = HORIZON,
                                       .max_shelf_gap_seconds = 2 * HOUR};
-        size_t size = sw_sku_table_memory_size(p);
+        size_t size;
 
         memset(&fx, 0, sizeof(fx));
-        fx.sku_mem = malloc(size);
-        assert_non_null(fx.sku_mem);
-        memset(fx.sku_mem, 0xab, size); /* junk, so missing initialisation shows */
-        assert_int_equal(sw_sku_table_init(&fx.skus, p, fx.sku_mem, size), 0);
+        fx.sku_mem = sw_test_sku_table_init(&fx.skus, p, true); /* junk: missing init shows */
         size = sw_dedup_memory_size(64);
         fx.dedup_mem = malloc(size);
         assert_non_null(fx.dedup_mem);
         assert_int_equal(sw_dedup_init(&fx.dedup, 64, fx.dedup_mem, size), 0);
         /* Open 09:00-21:00 every day, store time = UTC unless a test changes the zone. */
-        for (int w = 0; w < 7; w++) {
-                fx.cal.open_minute[w] = 9 * 60;
-                fx.cal.close_minute[w] = 21 * 60;
-        }
+        sw_test_calendar_daily(&fx.cal, 9, 21);
         fx.cal.tz = (struct sw_calendar_adapter){.to_local = fixed_to_local, .ctx = &fx.zone};
         sw_ingest_init(&fx.in, &ip, &fx.skus, &fx.dedup, &fx.cal);
 }

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "core/sku_table.h"
+#include "tests/support/store_fixture.h"
 
 #define HISTORY 14
 #define D0      20416 /* an arbitrary store-local day */
@@ -31,13 +32,9 @@ static struct fixture *fixture_new(uint32_t max_skus, uint32_t arena, uint32_t s
                                         .max_categories = 4,
                                         .max_shelves = shelves,
                                         .max_fast = fast};
-        size_t size = sw_sku_table_memory_size(&p);
         assert_non_null(f);
         assert_true(max_skus <= sizeof(f->pinned));
-        f->mem = malloc(size);
-        assert_non_null(f->mem);
-        memset(f->mem, 0xab, size); /* junk, so missing initialisation shows */
-        assert_int_equal(sw_sku_table_init(&f->t, &p, f->mem, size), 0);
+        f->mem = sw_test_sku_table_init(&f->t, &p, true); /* junk: missing init shows */
         sw_sku_table_set_pinned(&f->t, f->pinned);
         return f;
 }

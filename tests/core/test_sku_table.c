@@ -23,6 +23,7 @@ struct fixture {
         struct sw_sku_table t; /* the table under test */
         unsigned char *mem;    /* its memory, followed by GUARD_BYTES of GUARD_BYTE */
         size_t size;           /* bytes handed to init */
+        uint32_t a;            /* setup_one_sku: the index of SKU "A" */
 };
 
 static void fixture_init_params(struct fixture *f, const struct sw_sku_table_params *p)
@@ -65,6 +66,25 @@ static uint32_t add(struct sw_sku_table *t, const char *sku)
         if (r < 0)
                 fail_msg("adding %s: %d", sku, r);
         return i;
+}
+
+/* cmocka setup of most ring and forecast tests: 4 SKUs, 7 days, 4 categories, SKU "A" added. */
+static int setup_one_sku(void **state)
+{
+        struct fixture *f = calloc(1, sizeof(*f));
+        assert_non_null(f);
+        fixture_init(f, 4, 7, 0, 4);
+        f->a = add(&f->t, "A");
+        *state = f;
+        return 0;
+}
+
+static int teardown_one_sku(void **state)
+{
+        struct fixture *f = *state;
+        fixture_done(f);
+        free(f);
+        return 0;
 }
 
 /* ---- memory and init ---- */
@@ -285,36 +305,33 @@ static void test_categories(void **state)
 
 static void test_day_rollover(void **state)
 {
-        struct fixture f;
-        uint32_t i;
-        (void)state;
-        fixture_init(&f, 4, 7, 0, 4);
-        i = add(&f.t, "A");
-        assert_int_equal(sw_sku_sold(&f.t, i, D0), -1); /* nothing known yet */
-        assert_false(sw_sku_day_held(&f.t, i, D0));
-        sw_sku_add_sold(&f.t, i, D0, 5);
-        sw_sku_add_sold(&f.t, i, D0, 2);
-        sw_sku_add_sold(&f.t, i, D0 + 1, 4);
-        assert_int_equal(sw_sku_sold(&f.t, i, D0), 7);
-        assert_int_equal(sw_sku_sold(&f.t, i, D0 + 1), 4);
-        assert_int_equal(sw_sku_sold(&f.t, i, D0 + 2), 0);  /* after last_day: nothing sold yet */
-        assert_int_equal(sw_sku_sold(&f.t, i, D0 - 1), -1); /* before first_day: unknown */
-        assert_int_equal(sw_sku_at(&f.t, i)->first_day, D0);
-        assert_int_equal(sw_sku_at(&f.t, i)->last_day, D0 + 1);
-        assert_true(sw_sku_day_held(&f.t, i, D0));
-        assert_true(sw_sku_day_held(&f.t, i, D0 + 1));
-        assert_false(sw_sku_day_held(&f.t, i, D0 + 2));
+        struct fixture *f = *state;
+        uint32_t i = f->a;
+        assert_int_equal(sw_sku_sold(&f->t, i, D0), -1); /* nothing known yet */
+        assert_false(sw_sku_day_held(&f->t, i, D0));
+        sw_sku_add_sold(&f->t, i, D0, 5);
+        sw_sku_add_sold(&f->t, i, D0, 2);
+        sw_sku_add_sold(&f->t, i, D0 + 1, 4);
+        assert_int_equal(sw_sku_sold(&f->t, i, D0), 7);
+        assert_int_equal(sw_sku_sold(&f->t, i, D0 + 1), 4);
+        assert_int_equal(sw_sku_sold(&f->t, i, D0 + 2), 0);  /* after last_day: nothing sold yet */
+        assert_int_equal(sw_sku_sold(&f->t, i, D0 - 1), -1); /* before first_day: unknown */
+        assert_int_equal(sw_sku_at(&f->t, i)->first_day, D0);
+        assert_int_equal(sw_sku_at(&f->t, i)->last_day, D0 + 1);
+        assert_true(sw_sku_day_held(&f->t, i, D0));
+        assert_true(sw_sku_day_held(&f->t, i, D0 + 1));
+        assert_false(sw_sku_day_held(&f->t, i, D0 + 2));
         /* An advance skips quiet days and clears them (the memory started as junk). */
-        sw_sku_advance(&f.t, i, D0 + 4);
-        assert_int_equal(sw_sku_sold(&f.t, i, D0 + 2), 0);
-        assert_int_equal(sw_sku_sold(&f.t, i, D0 + 3), 0);
-        assert_int_equal(sw_sku_sold(&f.t, i, D0 + 4), 0);
-        assert_true(sw_sku_pushed_forecast(&f.t, i, D0 + 3) < 0);
-        assert_int_equal(sw_sku_sold(&f.t, i, D0), 7);
+        sw_sku_advance(&f->t, i, D0 + 4);
+        assert_int_equal(sw_sku_sold(&f->t, i, D0 + 2), 0);
+        assert_int_equal(sw_sku_sold(&f->t, i, D0 + 3), 0);
+        assert_int_equal(sw_sku_sold(&f->t, i, D0 + 4), 0);
+        assert_true(sw_sku_pushed_forecast(&f->t, i, D0 + 3) < 0);
+        assert_int_equal(sw_sku_sold(&f->t, i, D0), 7);
         /* Advancing backwards does nothing. */
-        sw_sku_advance(&f.t, i, D0 + 1);
-        assert_int_equal(sw_sku_at(&f.t, i)->last_day, D0 + 4);
-        fixture_done(&f);
+        sw_sku_advance(&f->t, i, D0 + 1);
+        assert_int_equal(sw_sku_at(&f->t, i)->last_day, D0 + 4);
+
 }
 
 static void fill_week(struct sw_sku_table *t, uint32_t i, sw_day_t from)
@@ -388,36 +405,33 @@ static void test_history_expiry(void **state)
 
 static void test_late_event_extends_first_day(void **state)
 {
-        struct fixture f;
-        uint32_t i;
-        (void)state;
-        fixture_init(&f, 4, 7, 0, 4);
-        i = add(&f.t, "A");
-        sw_sku_add_sold(&f.t, i, D0, 5);
-        sw_sku_add_sold(&f.t, i, D0 - 3, 2);
-        assert_int_equal(sw_sku_at(&f.t, i)->first_day, D0 - 3);
-        assert_int_equal(sw_sku_at(&f.t, i)->last_day, D0);
-        assert_int_equal(sw_sku_sold(&f.t, i, D0 - 3), 2);
-        assert_int_equal(sw_sku_sold(&f.t, i, D0 - 2), 0); /* junk memory was cleared */
-        assert_int_equal(sw_sku_sold(&f.t, i, D0 - 1), 0);
-        assert_true(sw_sku_pushed_forecast(&f.t, i, D0 - 2) < 0);
-        assert_int_equal(sw_sku_sold(&f.t, i, D0), 5);
-        assert_int_equal(sw_sku_sold(&f.t, i, D0 - 4), -1);
+        struct fixture *f = *state;
+        uint32_t i = f->a;
+        sw_sku_add_sold(&f->t, i, D0, 5);
+        sw_sku_add_sold(&f->t, i, D0 - 3, 2);
+        assert_int_equal(sw_sku_at(&f->t, i)->first_day, D0 - 3);
+        assert_int_equal(sw_sku_at(&f->t, i)->last_day, D0);
+        assert_int_equal(sw_sku_sold(&f->t, i, D0 - 3), 2);
+        assert_int_equal(sw_sku_sold(&f->t, i, D0 - 2), 0); /* junk memory was cleared */
+        assert_int_equal(sw_sku_sold(&f->t, i, D0 - 1), 0);
+        assert_true(sw_sku_pushed_forecast(&f->t, i, D0 - 2) < 0);
+        assert_int_equal(sw_sku_sold(&f->t, i, D0), 5);
+        assert_int_equal(sw_sku_sold(&f->t, i, D0 - 4), -1);
         /* A forecast for an earlier day does not make that day's sales known. */
-        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, D0 - 6, 1.0), 0);
-        assert_true(fabs(sw_sku_pushed_forecast(&f.t, i, D0 - 6) - 1.0) < 0.03);
-        assert_int_equal(sw_sku_at(&f.t, i)->first_day, D0 - 3);
-        assert_int_equal(sw_sku_sold(&f.t, i, D0 - 6), -1);
+        assert_int_equal(sw_sku_set_pushed_forecast(&f->t, i, D0 - 6, 1.0), 0);
+        assert_true(fabs(sw_sku_pushed_forecast(&f->t, i, D0 - 6) - 1.0) < 0.03);
+        assert_int_equal(sw_sku_at(&f->t, i)->first_day, D0 - 3);
+        assert_int_equal(sw_sku_sold(&f->t, i, D0 - 6), -1);
         /* Back to the oldest day the ring can hold, but not beyond. */
-        sw_sku_add_sold(&f.t, i, D0 - 6, 0);
-        assert_int_equal(sw_sku_at(&f.t, i)->first_day, D0 - 6);
-        assert_int_equal(sw_sku_sold(&f.t, i, D0 - 6), 0);
-        assert_int_equal(sw_sku_sold(&f.t, i, D0 - 5), 0);
-        sw_sku_add_sold(&f.t, i, D0 - 7, 9);
-        assert_int_equal(sw_sku_at(&f.t, i)->first_day, D0 - 6);
-        assert_int_equal(sw_sku_sold(&f.t, i, D0 - 7), -1);
-        assert_int_equal(sw_sku_sold(&f.t, i, D0), 5);
-        fixture_done(&f);
+        sw_sku_add_sold(&f->t, i, D0 - 6, 0);
+        assert_int_equal(sw_sku_at(&f->t, i)->first_day, D0 - 6);
+        assert_int_equal(sw_sku_sold(&f->t, i, D0 - 6), 0);
+        assert_int_equal(sw_sku_sold(&f->t, i, D0 - 5), 0);
+        sw_sku_add_sold(&f->t, i, D0 - 7, 9);
+        assert_int_equal(sw_sku_at(&f->t, i)->first_day, D0 - 6);
+        assert_int_equal(sw_sku_sold(&f->t, i, D0 - 7), -1);
+        assert_int_equal(sw_sku_sold(&f->t, i, D0), 5);
+
 }
 
 static void test_sold_saturates(void **state)
@@ -578,30 +592,27 @@ static void test_forecast_codec(void **state)
 
 static void test_pushed_forecast(void **state)
 {
-        struct fixture f;
-        uint32_t i;
-        (void)state;
-        fixture_init(&f, 4, 7, 0, 4);
-        i = add(&f.t, "A");
-        assert_true(sw_sku_pushed_forecast(&f.t, i, D0) < 0);
-        sw_sku_add_sold(&f.t, i, D0, 3);
-        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, D0, 12.5), 0);
-        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, i, D0 + 2, 0.0), 0);
-        assert_true(fabs(sw_sku_pushed_forecast(&f.t, i, D0) - 12.5) <= 0.03 * 12.5);
-        assert_true(sw_sku_pushed_forecast(&f.t, i, D0 + 2) == 0.0);
-        assert_true(sw_sku_pushed_forecast(&f.t, i, D0 + 1) < 0);
-        assert_true(sw_sku_pushed_forecast(&f.t, i, D0 + 3) < 0);
+        struct fixture *f = *state;
+        uint32_t i = f->a;
+        assert_true(sw_sku_pushed_forecast(&f->t, i, D0) < 0);
+        sw_sku_add_sold(&f->t, i, D0, 3);
+        assert_int_equal(sw_sku_set_pushed_forecast(&f->t, i, D0, 12.5), 0);
+        assert_int_equal(sw_sku_set_pushed_forecast(&f->t, i, D0 + 2, 0.0), 0);
+        assert_true(fabs(sw_sku_pushed_forecast(&f->t, i, D0) - 12.5) <= 0.03 * 12.5);
+        assert_true(sw_sku_pushed_forecast(&f->t, i, D0 + 2) == 0.0);
+        assert_true(sw_sku_pushed_forecast(&f->t, i, D0 + 1) < 0);
+        assert_true(sw_sku_pushed_forecast(&f->t, i, D0 + 3) < 0);
         /* A forecast does not touch the sales. */
-        assert_int_equal(sw_sku_sold(&f.t, i, D0), 3);
-        assert_int_equal(sw_sku_sold(&f.t, i, D0 + 2), 0);
-        assert_int_equal(sw_sku_at(&f.t, i)->last_day, D0);
+        assert_int_equal(sw_sku_sold(&f->t, i, D0), 3);
+        assert_int_equal(sw_sku_sold(&f->t, i, D0 + 2), 0);
+        assert_int_equal(sw_sku_at(&f->t, i)->last_day, D0);
         /* Nor does it make sales known for a SKU that has none. */
-        uint32_t j = add(&f.t, "B");
-        assert_int_equal(sw_sku_set_pushed_forecast(&f.t, j, D0 + 1, 1.0), 0);
-        assert_int_equal(sw_sku_at(&f.t, j)->first_day, SW_DAY_NONE);
-        assert_int_equal(sw_sku_at(&f.t, j)->last_day, SW_DAY_NONE);
-        assert_int_equal(sw_sku_sold(&f.t, j, D0 + 1), -1);
-        fixture_done(&f);
+        uint32_t j = add(&f->t, "B");
+        assert_int_equal(sw_sku_set_pushed_forecast(&f->t, j, D0 + 1, 1.0), 0);
+        assert_int_equal(sw_sku_at(&f->t, j)->first_day, SW_DAY_NONE);
+        assert_int_equal(sw_sku_at(&f->t, j)->last_day, SW_DAY_NONE);
+        assert_int_equal(sw_sku_sold(&f->t, j, D0 + 1), -1);
+
 }
 
 /* Regression: a forecast for a future day used to advance the sales ring to that day,
@@ -1488,13 +1499,13 @@ int main(void)
             cmocka_unit_test(test_key_length),
             cmocka_unit_test(test_many_keys),
             cmocka_unit_test(test_categories),
-            cmocka_unit_test(test_day_rollover),
+            cmocka_unit_test_setup_teardown(test_day_rollover, setup_one_sku, teardown_one_sku),
             cmocka_unit_test(test_advance_past_history),
             cmocka_unit_test(test_history_expiry),
-            cmocka_unit_test(test_late_event_extends_first_day),
+            cmocka_unit_test_setup_teardown(test_late_event_extends_first_day, setup_one_sku, teardown_one_sku),
             cmocka_unit_test(test_sold_saturates),
             cmocka_unit_test(test_forecast_codec),
-            cmocka_unit_test(test_pushed_forecast),
+            cmocka_unit_test_setup_teardown(test_pushed_forecast, setup_one_sku, teardown_one_sku),
             cmocka_unit_test(test_future_forecast_keeps_history),
             cmocka_unit_test(test_forecast_ring),
             cmocka_unit_test(test_shelf_pool),

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "core/fnv.h"
 #include "core/tuning.h"
 
 #define MAX_CATEGORIES 5
@@ -548,17 +549,6 @@ static void test_precision_rises_recall_holds(void **state)
         assert_true((double)c.tp / c.alerts >= 0.7);
 }
 
-/* FNV-1a as the blob format defines it, to forge blobs with a valid checksum. */
-static uint32_t fnv1a(const uint8_t *p, size_t n)
-{
-        uint32_t h = 2166136261u;
-        for (size_t i = 0; i < n; i++) {
-                h ^= p[i];
-                h *= 16777619u;
-        }
-        return h;
-}
-
 static void put_u32(uint8_t *p, uint32_t v)
 {
         for (int i = 0; i < 4; i++)
@@ -567,7 +557,7 @@ static void put_u32(uint8_t *p, uint32_t v)
 
 static void reseal(uint8_t *blob, size_t len)
 {
-        put_u32(blob + len - 4, fnv1a(blob, len - 4));
+        put_u32(blob + len - 4, sw_fnv1a32(blob, len - 4));
 }
 
 /* Learn something different in many cells. */

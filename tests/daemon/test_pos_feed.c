@@ -9,17 +9,9 @@
 
 #include "core/civil_time.h"
 #include "daemon/pos_feed.h"
+#include "tests/support/store_fixture.h"
 
 #define MIN 60
-
-static int utc_to_local(void *ctx, int64_t unix_seconds, struct sw_local_time *ret)
-{
-        (void)ctx;
-        ret->day = (sw_day_t)(unix_seconds / 86400);
-        ret->weekday = (uint8_t)sw_weekday(ret->day);
-        ret->second_of_day = (uint32_t)(unix_seconds % 86400);
-        return 0;
-}
 
 static struct sw_store_calendar cal;
 static sw_day_t D; /* a Tuesday */
@@ -33,11 +25,7 @@ static int setup(void **state)
 {
         (void)state;
         memset(&cal, 0, sizeof(cal));
-        cal.tz = (struct sw_calendar_adapter){.to_local = utc_to_local};
-        for (int w = 0; w < 7; w++) {
-                cal.open_minute[w] = 8 * 60;
-                cal.close_minute[w] = 21 * 60;
-        }
+        sw_test_calendar_daily(&cal, 8, 21);
         D = sw_days_from_civil(2026, 12, 1);
         return 0;
 }

@@ -136,7 +136,7 @@ static void test_rejected_count_changes_nothing(void **state)
 {
         struct h_broker b = {0};
         struct h_daemon d = {0};
-        char dir[256], mnt[256], conf[1024], extra[512], msg[512], filler[600];
+        char dir[256], mnt[256], conf[1024], msg[512], filler[600];
         long now = (long)time(NULL);
         (void)state;
         h_tmpdir(mnt, sizeof(mnt));
@@ -147,10 +147,7 @@ static void test_rejected_count_changes_nothing(void **state)
         }
         h_tmpdir(dir, sizeof(dir));
         h_broker_start(&b, 0, NULL);
-        snprintf(extra, sizeof(extra), "storage: { path = \"%s/sw.db\"; };\n", mnt);
-        snprintf(conf, sizeof(conf),
-                 "broker: { port = %d; reconnect_min_ms = 100; reconnect_max_ms = 1000; };\n%s",
-                 b.port, extra);
+        h_config(conf, sizeof(conf), b.port, mnt, NULL);
         h_daemon_start(&d, dir, conf, b.port);
         struct h_collector *acks = h_collector_start(b.port, SCANNER "/ack");
         snprintf(msg, sizeof(msg), "{\"ts\":%ld,\"items\":[{\"sku\":\"S1\",\"on_hand\":959}]}",

@@ -59,14 +59,11 @@ static char *run_store(const char *mnt, int fill_at_ms, int *ret_full_seen, char
 {
         struct h_broker b = {0};
         struct h_daemon d = {0};
-        char conf[1024], dir[256], filler[512], extra[512];
+        char conf[1024], dir[256], filler[512];
         h_tmpdir(dir, sizeof(dir));
         h_broker_start(&b, 0, NULL);
         /* The database on the small file system, everything else in dir. */
-        snprintf(extra, sizeof(extra), "storage: { path = \"%s/sw.db\"; };\n", mnt);
-        snprintf(conf, sizeof(conf),
-                 "broker: { port = %d; reconnect_min_ms = 100; reconnect_max_ms = 1000; };\n%s",
-                 b.port, extra);
+        h_config(conf, sizeof(conf), b.port, mnt, NULL);
         h_daemon_start(&d, dir, conf, b.port);
         pid_t sim = h_storesim_spawn(b.port, dir, "sim.log", SIM_ARGS, NULL);
         int full_seen = 0;

@@ -108,11 +108,8 @@ static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
         struct h_daemon d = {0};
         char dir[256], conf[1024], report_path[512];
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
         /* One new anomaly per detector run logged by itself, the rest summed up. */
-        h_config(conf, sizeof(conf), b.port, dir, "log: { max_findings_per_run = 1; };\n");
-        h_daemon_start(&d, dir, conf, b.port);
+        h_start(&b, &d, dir, conf, "log: { max_findings_per_run = 1; };\n");
         struct h_collector *hq = h_collector_start(b.port, PREFIX "/anomaly");
         snprintf(report_path, sizeof(report_path), "%s/report.json", dir);
 

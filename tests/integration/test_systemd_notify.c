@@ -33,6 +33,25 @@ static int notify_socket(const char *dir)
         return fd;
 }
 
+/* The usual start here: a temporary dir, a private broker, then the notify socket (after the
+ * broker: mosquitto sends READY=1 too, and only the daemon's counts), with WATCHDOG_USEC set
+ * to watchdog_usec (NULL: none) for the daemon alone, and the daemon on h_config()'s text plus
+ * extra. Returns the socket. */
+static int start_notified(struct h_broker *b, struct h_daemon *d, char dir[256], char conf[1024],
+                          const char *watchdog_usec, const char *extra)
+{
+        h_tmpdir(dir, 256);
+        h_broker_start(b, 0, NULL);
+        h_config(conf, 1024, b->port, dir, extra);
+        int fd = notify_socket(dir);
+        if (watchdog_usec)
+                setenv("WATCHDOG_USEC", watchdog_usec, 1);
+        h_daemon_start(d, dir, conf, b->port);
+        unsetenv("NOTIFY_SOCKET");
+        unsetenv("WATCHDOG_USEC");
+        return fd;
+}
+
 /* Read notify datagrams for up to ms; returns how many contained needle. */
 static int count_messages(int fd, const char *needle, int ms, char *seen, size_t seen_size)
 {
@@ -66,15 +85,7 @@ static void test_ready_watchdog_stopping(void **state)
         struct h_daemon d = {0};
         char dir[256], conf[1024], seen[8192] = "";
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
-        h_config(conf, sizeof(conf), b.port, dir, NULL);
-        /* After the broker's start: mosquitto sends READY=1 too, and only the daemon's counts. */
-        int fd = notify_socket(dir);
-        setenv("WATCHDOG_USEC", "400000", 1);
-        h_daemon_start(&d, dir, conf, b.port);
-        unsetenv("NOTIFY_SOCKET");
-        unsetenv("WATCHDOG_USEC");
+        int fd = start_notified(&b, &d, dir, conf, "400000", NULL);
 
         /* READY came before health answered; watchdog pings every 200 ms. */
         int pings = count_messages(fd, "WATCHDOG=1", 1500, seen, sizeof(seen));
@@ -94,12 +105,7 @@ static void test_ready_is_sent_with_status(void **state)
         struct h_daemon d = {0};
         char dir[256], conf[1024], seen[8192] = "";
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
-        h_config(conf, sizeof(conf), b.port, dir, NULL);
-        int fd = notify_socket(dir); /* after the broker's start, as above */
-        h_daemon_start(&d, dir, conf, b.port);
-        unsetenv("NOTIFY_SOCKET");
+        int fd = start_notified(&b, &d, dir, conf, NULL, NULL);
         count_messages(fd, "READY=1", 200, seen, sizeof(seen));
         assert_non_null(strstr(seen, "READY=1"));
         assert_non_null(strstr(seen, "STATUS=Serving retail/demo/store1"));
@@ -152,13 +158,8 @@ static void test_sighup_reloads_live_settings_and_keeps_state(void **state)
         struct h_daemon d = {0};
         char dir[256], conf[1024], seen[8192] = "", big[600];
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        int fd = notify_socket(dir);
-        h_broker_start(&b, 0, NULL);
-        h_config(conf, sizeof(conf), b.port, dir,
-                 "detectors: { ghost: { mode = \"poisson\"; }; };\n");
-        h_daemon_start(&d, dir, conf, b.port);
-        unsetenv("NOTIFY_SOCKET");
+        int fd = start_notified(&b, &d, dir, conf, NULL,
+                                "detectors: { ghost: { mode = \"poisson\"; }; };\n");
 
         h_publish(b.port, PREFIX "/inventory",
                   "{\"ts\":\"2026-11-20T08:00:00Z\",\"items\":[{\"sku\":\"A\",\"on_hand\":10},"
@@ -208,12 +209,8 @@ static void test_sighup_with_broken_config_keeps_the_old_one(void **state)
         struct h_daemon d = {0};
         char dir[256], conf[1024], seen[8192] = "";
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        int fd = notify_socket(dir);
-        h_broker_start(&b, 0, NULL);
-        h_config(conf, sizeof(conf), b.port, dir, "detectors: { ghost: { mode = \"seed\"; }; };\n");
-        h_daemon_start(&d, dir, conf, b.port);
-        unsetenv("NOTIFY_SOCKET");
+        int fd = start_notified(&b, &d, dir, conf, NULL,
+                                "detectors: { ghost: { mode = \"seed\"; }; };\n");
 
         /* Valid syntax up to an invalid value: nothing of it may be applied. */
         h_config(conf, sizeof(conf), b.port, dir,
@@ -251,14 +248,7 @@ static void test_stalled_loop_stops_pinging(void **state)
         struct h_daemon d = {0};
         char dir[256], conf[1024];
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        int fd = notify_socket(dir);
-        setenv("WATCHDOG_USEC", "400000", 1);
-        h_broker_start(&b, 0, NULL);
-        h_config(conf, sizeof(conf), b.port, dir, NULL);
-        h_daemon_start(&d, dir, conf, b.port);
-        unsetenv("NOTIFY_SOCKET");
-        unsetenv("WATCHDOG_USEC");
+        int fd = start_notified(&b, &d, dir, conf, "400000", NULL);
 
         assert_true(count_messages(fd, "WATCHDOG=1", 1000, NULL, 0) >= 3);
         assert_int_equal(kill(d.pid, SIGSTOP), 0);

@@ -17,28 +17,18 @@
 #include "core/civil_time.h"
 #include "platform/config.h"
 #include "platform/config_schema.h"
+#include "tests/support/scratch.h"
 
 static char tmpdir[64];
 
 static const char *path_in_tmp(const char *name)
 {
-        static char path[4][256];
-        static unsigned next;
-        char *p = path[next++ % 4];
-
-        snprintf(p, sizeof(path[0]), "%s/%s", tmpdir, name);
-        return p;
+        return sw_test_path(tmpdir, name);
 }
 
 static const char *write_file(const char *name, const char *text)
 {
-        const char *path = path_in_tmp(name);
-        FILE *f = fopen(path, "we");
-
-        assert_non_null(f);
-        assert_int_equal(fputs(text, f) >= 0, 1);
-        assert_int_equal(fclose(f), 0);
-        return path;
+        return sw_test_write_file(tmpdir, name, text);
 }
 
 static int load_text(const char *text, struct sw_config *cfg, char *err, size_t errsz)
@@ -719,25 +709,16 @@ static void test_shipped_example(void **state)
         config_destroy(&cfg);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        (void)st;
-        (void)flag;
-        (void)ftw;
-        return remove(path);
-}
-
 static int setup(void **state)
 {
         (void)state;
-        snprintf(tmpdir, sizeof(tmpdir), "/tmp/sw-test-config-XXXXXX");
-        return mkdtemp(tmpdir) ? 0 : -1;
+        return sw_test_mkdtemp(tmpdir, sizeof(tmpdir), "sw-test-config");
 }
 
 static int teardown(void **state)
 {
         (void)state;
-        return nftw(tmpdir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+        return sw_test_rm_rf(tmpdir);
 }
 
 int main(void)

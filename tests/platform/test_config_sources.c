@@ -15,45 +15,26 @@
 
 #include "platform/config.h"
 #include "platform/config_sources.h"
+#include "tests/support/scratch.h"
 
 static char tmpdir[64];
 static struct sw_config_report report; /* ~110 KB: not on the stack */
 
 static const char *in_tmp(const char *name)
 {
-        static char path[8][512];
-        static unsigned next;
-        char *p = path[next++ % 8];
-
-        snprintf(p, sizeof(path[0]), "%s/%s", tmpdir, name);
-        return p;
+        return sw_test_path(tmpdir, name);
 }
 
 static const char *write_file(const char *name, const char *text)
 {
-        const char *path = in_tmp(name);
-        FILE *f = fopen(path, "we");
-
-        assert_non_null(f);
-        assert_true(fputs(text, f) >= 0);
-        assert_int_equal(fclose(f), 0);
-        return path;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        (void)st;
-        (void)flag;
-        (void)ftw;
-        return remove(path);
+        return sw_test_write_file(tmpdir, name, text);
 }
 
 /* Each test: a fresh directory with conf.d/ and creds/, no SHELFWATCH_* or credentials set. */
 static int setup(void **state)
 {
         (void)state;
-        snprintf(tmpdir, sizeof(tmpdir), "/tmp/sw-test-sources-XXXXXX");
-        if (!mkdtemp(tmpdir) || mkdir(in_tmp("conf.d"), 0700) < 0 ||
+        if (sw_test_mkdtemp(tmpdir, sizeof(tmpdir), "sw-test-sources") < 0 || mkdir(in_tmp("conf.d"), 0700) < 0 ||
             mkdir(in_tmp("creds"), 0700) < 0)
                 return -1;
         unsetenv("CREDENTIALS_DIRECTORY");
@@ -75,7 +56,7 @@ static int teardown(void **state)
         unsetenv("SHELFWATCH_STORE_ID");
         unsetenv("SHELFWATCH_STORE_TENANT");
         unsetenv("SHELFWATCH_STORE_IDD");
-        return nftw(tmpdir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+        return sw_test_rm_rf(tmpdir);
 }
 
 static int load(struct sw_config *c, char *err, size_t errsz)

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "platform/mqtt_link.h"
+#include "tests/support/scratch.h"
 
 #define MAX_MSGS 64
 
@@ -210,8 +211,7 @@ static int setup(void **state)
         struct fixture *f = calloc(1, sizeof(*f));
 
         assert_non_null(f);
-        snprintf(f->dir, sizeof(f->dir), "/tmp/sw-mqtt-test-XXXXXX");
-        assert_non_null(mkdtemp(f->dir));
+        assert_int_equal(sw_test_mkdtemp(f->dir, sizeof(f->dir), "sw-mqtt-test"), 0);
         f->port = free_port();
         *state = f;
         return 0;
@@ -220,11 +220,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         struct fixture *f = *state;
-        char cmd[160];
 
         broker_stop(f, SIGTERM);
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-        assert_int_equal(system(cmd), 0);
+        assert_int_equal(sw_test_rm_rf(f->dir), 0);
         free(f);
         return 0;
 }

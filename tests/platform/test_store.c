@@ -18,6 +18,7 @@
 
 #include "platform/store.h"
 #include "platform/store_receipt.h"
+#include "tests/support/scratch.h"
 
 /* Per-test fixture: a fresh directory and the database path inside it. */
 struct fixture {
@@ -26,21 +27,12 @@ struct fixture {
         struct sw_store *s; /* opened store, or NULL */
 };
 
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-        (void)st;
-        (void)flag;
-        (void)ftw;
-        return remove(p);
-}
-
 static int setup(void **state)
 {
         struct fixture *f = calloc(1, sizeof(*f));
 
         assert_non_null(f);
-        snprintf(f->dir, sizeof(f->dir), "/tmp/sw-store-test-XXXXXX");
-        assert_non_null(mkdtemp(f->dir));
+        assert_int_equal(sw_test_mkdtemp(f->dir, sizeof(f->dir), "sw-store-test"), 0);
         snprintf(f->path, sizeof(f->path), "%s/shelfwatch.db", f->dir);
         *state = f;
         return 0;
@@ -62,7 +54,7 @@ static int teardown(void **state)
         struct fixture *f = *state;
 
         f->s = sw_store_close(f->s);
-        nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+        sw_test_rm_rf(f->dir);
         free(f);
         return 0;
 }
