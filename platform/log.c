@@ -113,16 +113,23 @@ static void emit(enum sw_log_level level, const struct sw_log_fields *f, const c
         fprintf(stderr, "<%d>%s\n", (int)level, line);
 }
 
-void sw_log_event(enum sw_log_level level, const struct sw_log_fields *f, const char *fmt, ...)
+/* Format and emit one line at level, with f's fields (NULL: none). */
+__attribute__((format(printf, 3, 0))) static void
+log_va(enum sw_log_level level, const struct sw_log_fields *f, const char *fmt, va_list ap)
 {
         char line[1024];
-        va_list ap;
         if (level > log_max)
                 return;
-        va_start(ap, fmt);
         vsnprintf(line, sizeof(line), fmt, ap);
-        va_end(ap);
         emit(level, f, line);
+}
+
+void sw_log_event(enum sw_log_level level, const struct sw_log_fields *f, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        log_va(level, f, fmt, ap);
+        va_end(ap);
 }
 
 void sw_log_set_level(enum sw_log_level max)
@@ -151,14 +158,10 @@ int sw_log_level_parse(const char *s, enum sw_log_level *ret)
 
 void sw_log(enum sw_log_level level, const char *fmt, ...)
 {
-        char line[1024];
         va_list ap;
-        if (level > log_max)
-                return;
         va_start(ap, fmt);
-        vsnprintf(line, sizeof(line), fmt, ap);
+        log_va(level, NULL, fmt, ap);
         va_end(ap);
-        emit(level, NULL, line);
 }
 
 bool sw_ratelimit_allow(struct sw_ratelimit *r, uint64_t now_ms)
