@@ -10,6 +10,7 @@
 #include "daemon/findings.h"
 #include "daemon/inbound.h"
 #include "daemon/persist.h"
+#include "daemon/restore.h"
 #include "daemon/setup.h"
 #include "daemon/tuning_store.h"
 #include "platform/clock.h"
@@ -278,6 +279,13 @@ static int open_storage(struct sw_daemon *d)
 {
         const struct sw_config *cfg = &d->cfg;
         int r = open_store(d);
+        /* After a restore, revisions jump above what HQ may hold (docs/deploy.md). */
+        if (r == 0) {
+                r = sw_restore_apply_rev_floor(d->store);
+                if (r < 0)
+                        sw_log_err("Cannot read the restore marker: %s (%s)", strerror(-r),
+                                   sw_store_errmsg(d->store));
+        }
         if (r == 0) {
                 struct sw_durable_state state = sw_persist_state(d);
                 sw_durability_init(&d->durability, d->store, &d->storage, &d->store_errors,

@@ -98,10 +98,20 @@ int sw_restore_marker(struct sw_store *s, int64_t *ret)
         return sw_store_meta_get_int(s, SW_RESTORE_META_AT, ret);
 }
 
-int64_t sw_restore_next_rev(int64_t stored_rev, int64_t last_written_at, int64_t restored_at)
+int64_t sw_restore_next_rev(int64_t stored_rev, int64_t restored_at)
 {
         int64_t next = stored_rev + 1;
-        if (restored_at > 0 && last_written_at < restored_at && next < restored_at)
-                next = restored_at;
-        return next;
+        return next < restored_at ? restored_at : next;
+}
+
+int sw_restore_apply_rev_floor(struct sw_store *s)
+{
+        int64_t at = 0;
+        int r = sw_restore_marker(s, &at);
+        if (r == -ENOENT)
+                at = 0;
+        else if (r < 0)
+                return r;
+        /* The store computes sw_restore_next_rev(rev, at) in SQL: max(rev + 1, at). */
+        return sw_store_set_rev_floor(s, at < 0 ? 0 : at);
 }
