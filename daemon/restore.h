@@ -15,7 +15,8 @@
 /* With the daemon stopped: check the copy, move the database, its -wal/-shm and its inbox file
  * aside ("<storage.path>.before-restore-<now>"), put the copy in place, upgrade its schema
  * and record the restore (SW_RESTORE_META_*). Prints what it did to stdout and errors to
- * stderr. Returns 0, -EBUSY (a daemon runs on the database), -EPROTO (the copy is newer than
+ * stderr. Returns 0, -EBUSY (a daemon runs on the database, or the copy has a -wal beside
+ * it), -EPROTO (the copy is newer than
  * this build), -EUCLEAN (not a database or corrupt) or another -errno; nothing is moved on
  * failure before the copy is in place. */
 int sw_restore_run(const struct sw_config *cfg, const char *from);

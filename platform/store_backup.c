@@ -162,7 +162,7 @@ int sw_store_check_copy(const char *path, struct sw_store_copy_info *ret_info, c
                         size_t errsz)
 {
         char uri[PATH_MAX + 64], buf[256];
-        struct stat st;
+        struct stat st, wal;
         sqlite3 *db = NULL;
         set_msg(errmsg, errsz, "%s", "");
         if (!path || !*path)
@@ -177,7 +177,19 @@ int sw_store_check_copy(const char *path, struct sw_store_copy_info *ret_info, c
                 set_msg(errmsg, errsz, "%s", "not a regular file");
                 return -EINVAL;
         }
-        int r = uri_of(path, uri, sizeof(uri));
+        /* immutable below reads the main file alone: commits in a -wal beside it (a database
+         * not closed cleanly, or in use) would be silently left out of the restore. */
+        int r = snprintf(uri, sizeof(uri), "%s-wal", path);
+        if (r < 0 || (size_t)r >= sizeof(uri))
+                return -ENAMETOOLONG;
+        if (stat(uri, &wal) == 0 && wal.st_size > 0) {
+                set_msg(errmsg, errsz, "%s",
+                        "it has a -wal file beside it (in use, or not closed cleanly): its "
+                        "commits are not in the file; stop what uses it or open it once with "
+                        "sqlite3 to fold them in");
+                return -EBUSY;
+        }
+        r = uri_of(path, uri, sizeof(uri));
         if (r < 0)
                 return r;
         /* immutable: no lock, no -shm, no write, even on a read-only medium. */
@@ -269,13 +281,11 @@ static int move_aside(const char *db_path, int64_t now, char *ret_aside, size_t 
         static const char *const sidecars[] = {"-wal", "-shm"};
         char target[PATH_MAX], from[PATH_MAX + 8], to[PATH_MAX + 8];
         int r = -EEXIST;
-        if (access(db_path, F_OK) < 0) {
-                if (errno != ENOENT)
-                        return -errno;
-                if (ret_aside && size)
-                        ret_aside[0] = '\0';
-                return 0;
-        }
+        bool have_db = access(db_path, F_OK) == 0;
+        if (!have_db && errno != ENOENT)
+                return -errno;
+        /* Without a database a -wal can still be there (the file deleted by hand): it goes
+         * aside all the same, else SQLite would replay its frames into the copy. */
         for (unsigned n = 0; n < 100 && r == -EEXIST; n++) {
                 int len = n == 0 ? snprintf(target, sizeof(target), "%s.before-restore-%" PRId64,
                                             db_path, now)
@@ -283,7 +293,10 @@ static int move_aside(const char *db_path, int64_t now, char *ret_aside, size_t 
                                             "%s.before-restore-%" PRId64 ".%u", db_path, now, n);
                 if (len < 0 || (size_t)len >= sizeof(target))
                         return -ENAMETOOLONG;
-                r = move_file(db_path, target, false);
+                if (have_db)
+                        r = move_file(db_path, target, false);
+                else
+                        r = access(target, F_OK) == 0 ? -EEXIST : 0;
         }
         if (r < 0)
                 return r;
@@ -295,7 +308,7 @@ static int move_aside(const char *db_path, int64_t now, char *ret_aside, size_t 
                         return -errno;
         }
         if (ret_aside && size)
-                snprintf(ret_aside, size, "%s", target);
+                snprintf(ret_aside, size, "%s", have_db ? target : "");
         return 0;
 }
 

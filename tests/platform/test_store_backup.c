@@ -161,6 +161,67 @@ static void test_restore_moves_aside_and_keeps_the_copy(void **state)
         assert_int_equal(sw_store_open(f->db, NULL, &f->s), 0);
 }
 
+/* A byte copy of from into to, as cp does. */
+static void copy_bytes(const char *from, const char *to)
+{
+        char buf[4096];
+        size_t n;
+        FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+        assert_non_null(in);
+        assert_non_null(out);
+        while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+                assert_int_equal(fwrite(buf, 1, n, out), n);
+        fclose(in);
+        assert_int_equal(fclose(out), 0);
+}
+
+/* A file copied with its -wal while in use (or left by a crash): the main file alone lacks
+ * the commits in the -wal, here all of them. Restoring it would put an empty database in
+ * place without a word: it is refused, and nothing moves. */
+static void test_restore_refuses_a_copy_with_a_hot_wal(void **state)
+{
+        struct fixture *f = *state;
+        char hot[128], from[160], to[160], target[128], msg[256], aside[256];
+        snprintf(hot, sizeof(hot), "%s/hot.db", f->dir);
+        snprintf(target, sizeof(target), "%s/target.db", f->dir);
+        assert_int_equal(sw_store_backup(f->s, target, false, NULL), 0);
+        assert_int_equal(sw_store_meta_put_int(f->s, "k", 7), 0);
+        copy_bytes(f->db, hot);
+        snprintf(from, sizeof(from), "%s-wal", f->db);
+        snprintf(to, sizeof(to), "%s-wal", hot);
+        copy_bytes(from, to);
+        assert_int_equal(sw_store_check_copy(hot, NULL, msg, sizeof(msg)), -EBUSY);
+        assert_non_null(strstr(msg, "-wal"));
+        assert_int_equal(sw_store_restore(hot, target, 3, aside, sizeof(aside), msg, sizeof(msg)),
+                         -EBUSY);
+        assert_int_equal(meta_of(target, "k"), 1);
+}
+
+/* The database was deleted by hand but its -wal stayed: its frames belong to another file and
+ * must not be replayed into the copy. */
+static void test_restore_moves_a_lone_wal_aside(void **state)
+{
+        struct fixture *f = *state;
+        char from[160], target[128], wal[200], aside[256], msg[256];
+        snprintf(target, sizeof(target), "%s/target.db", f->dir);
+        assert_int_equal(sw_store_backup(f->s, f->copy, false, NULL), 0);
+        assert_int_equal(sw_store_meta_put_int(f->s, "k", 9), 0); /* in sw.db's -wal */
+        snprintf(from, sizeof(from), "%s-wal", f->db);
+        snprintf(wal, sizeof(wal), "%s-wal", target);
+        copy_bytes(from, wal);
+        assert_int_equal(
+            sw_store_restore(f->copy, target, 1700000000, aside, sizeof(aside), msg, sizeof(msg)),
+            0);
+        struct sw_store *s = NULL;
+        assert_int_equal(sw_store_open(target, NULL, &s), 0);
+        assert_int_equal(sw_store_quick_check(s), 0);
+        sw_store_close(s);
+        assert_int_equal(meta_of(target, "k"), 1);
+        assert_string_equal(aside, ""); /* there was no database */
+        snprintf(wal, sizeof(wal), "%s.before-restore-1700000000-wal", target);
+        assert_int_equal(access(wal, F_OK), 0); /* kept, out of the way */
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -169,6 +230,9 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_check_copy, setup, teardown),
             cmocka_unit_test_setup_teardown(test_restore_moves_aside_and_keeps_the_copy, setup,
                                             teardown),
+            cmocka_unit_test_setup_teardown(test_restore_refuses_a_copy_with_a_hot_wal, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_restore_moves_a_lone_wal_aside, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
