@@ -235,7 +235,9 @@ static int copy_file(const char *from, const char *to, const char *like_path)
         int in = open(from, O_RDONLY | O_CLOEXEC);
         if (in < 0)
                 return -errno;
-        int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        /* A new file, never one found at to: run as root in a directory the daemon's user can
+         * write, a symbolic link planted there would have root overwrite and chown its target. */
+        int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (out < 0) {
                 int r = -errno;
                 close(in);
@@ -324,6 +326,7 @@ int sw_store_restore(const char *from, const char *db_path, int64_t now, char *r
         int n = snprintf(tmp, sizeof(tmp), "%s.restore-tmp", db_path);
         if (n < 0 || (size_t)n >= sizeof(tmp))
                 return -ENAMETOOLONG;
+        (void)unlink(tmp); /* left by an interrupted restore (a link is removed, not followed) */
         r = copy_file(from, tmp, db_path);
         if (r < 0) {
                 set_msg(errmsg, errsz, "cannot copy it next to the database: %s", strerror(-r));

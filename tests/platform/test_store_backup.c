@@ -222,6 +222,33 @@ static void test_restore_moves_a_lone_wal_aside(void **state)
         assert_int_equal(access(wal, F_OK), 0); /* kept, out of the way */
 }
 
+/* --restore runs as root in the unit's StateDirectory, which the daemon's user can write: a
+ * link planted at "<db>.restore-tmp" must not have root write through it, nor become the
+ * database. */
+static void test_restore_does_not_follow_a_planted_link(void **state)
+{
+        struct fixture *f = *state;
+        char victim[128], tmp[160], aside[256], msg[256];
+        struct stat st;
+        snprintf(victim, sizeof(victim), "%s/victim", f->dir);
+        snprintf(tmp, sizeof(tmp), "%s.restore-tmp", f->db);
+        FILE *v = fopen(victim, "w");
+        fputs("precious", v);
+        fclose(v);
+        assert_int_equal(symlink(victim, tmp), 0);
+        assert_int_equal(sw_store_backup(f->s, f->copy, false, NULL), 0);
+        f->s = sw_store_close(f->s);
+        assert_int_equal(
+            sw_store_restore(f->copy, f->db, 1700000000, aside, sizeof(aside), msg, sizeof(msg)),
+            0);
+        assert_int_equal(stat(victim, &st), 0);
+        assert_int_equal(st.st_size, 8);
+        assert_int_equal(lstat(f->db, &st), 0);
+        assert_true(S_ISREG(st.st_mode));
+        assert_int_equal(meta_of(f->db, "k"), 1);
+        assert_int_equal(sw_store_open(f->db, NULL, &f->s), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -233,6 +260,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_restore_refuses_a_copy_with_a_hot_wal, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_restore_moves_a_lone_wal_aside, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_restore_does_not_follow_a_planted_link, setup,
+                                            teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
