@@ -13,14 +13,24 @@
 #include "platform/store.h"
 #include "platform/store_backup.h"
 
-/* Record the restore in the copy now in place (and upgrade its schema: sw_store_open). */
-static int mark_restored(const char *db, const char *from, int64_t now)
+/* What mark_restored records. */
+struct restore_mark {
+        const char *from; /* the copy restored */
+        int64_t now;      /* Unix s of the restore */
+};
+
+/* Record the restore in the copy at db, before it is put in place (sw_store_restore's prepare),
+ * and upgrade its schema (sw_store_open): a daemon that starts the moment the copy is the
+ * database already finds the marker, so its revisions jump (sw_restore_apply_rev_floor). */
+static int mark_restored(void *ctx, const char *db)
 {
+        const struct restore_mark *m = ctx;
+        const char *from = m->from;
+        int64_t now = m->now;
         struct sw_store *s = NULL;
         int r = sw_store_open(db, NULL, &s);
         if (r < 0) {
-                fprintf(stderr, "shelfwatchd: cannot open the restored database %s: %s\n", db,
-                        strerror(-r));
+                fprintf(stderr, "shelfwatchd: cannot open the copy at %s: %s\n", db, strerror(-r));
                 return r;
         }
         r = sw_store_begin(s);
@@ -61,7 +71,9 @@ int sw_restore_run(const struct sw_config *cfg, const char *from)
                                     : strerror(-r));
                 return r;
         }
-        r = sw_store_restore(from, db, now, aside, sizeof(aside), msg, sizeof(msg));
+        struct restore_mark mark = {.from = from, .now = now};
+        r = sw_store_restore(from, db, now, mark_restored, &mark, aside, sizeof(aside), msg,
+                             sizeof(msg));
         if (r < 0) {
                 fprintf(stderr, "shelfwatchd: cannot restore %s: %s\n", from,
                         *msg ? msg : strerror(-r));
@@ -83,9 +95,6 @@ int sw_restore_run(const struct sw_config *cfg, const char *from)
                         strerror(-r));
                 return r;
         }
-        r = mark_restored(db, from, now);
-        if (r < 0)
-                return r;
         printf("shelfwatchd: restored %s (%llu bytes, schema %d) to %s\n", from,
                (unsigned long long)info.bytes, info.schema_version, db);
         if (aside[0])

@@ -314,7 +314,20 @@ static int move_aside(const char *db_path, int64_t now, char *ret_aside, size_t 
         return 0;
 }
 
-int sw_store_restore(const char *from, const char *db_path, int64_t now, char *ret_aside,
+/* Remove the temporary copy and the -wal/-shm SQLite may have left beside it (a stale -wal
+ * would be replayed into the next copy made there). */
+static void remove_tmp(const char *tmp)
+{
+        char side[PATH_MAX + 8];
+        (void)unlink(tmp);
+        snprintf(side, sizeof(side), "%s-wal", tmp);
+        (void)unlink(side);
+        snprintf(side, sizeof(side), "%s-shm", tmp);
+        (void)unlink(side);
+}
+
+int sw_store_restore(const char *from, const char *db_path, int64_t now,
+                     sw_store_restore_prepare_fn prepare, void *ctx, char *ret_aside,
                      size_t aside_size, char *errmsg, size_t errsz)
 {
         char tmp[PATH_MAX];
@@ -326,17 +339,23 @@ int sw_store_restore(const char *from, const char *db_path, int64_t now, char *r
         int n = snprintf(tmp, sizeof(tmp), "%s.restore-tmp", db_path);
         if (n < 0 || (size_t)n >= sizeof(tmp))
                 return -ENAMETOOLONG;
-        (void)unlink(tmp); /* left by an interrupted restore (a link is removed, not followed) */
+        remove_tmp(tmp); /* left by an interrupted restore (a link is removed, not followed) */
         r = copy_file(from, tmp, db_path);
         if (r < 0) {
                 set_msg(errmsg, errsz, "cannot copy it next to the database: %s", strerror(-r));
-                (void)unlink(tmp);
+                remove_tmp(tmp);
+                return r;
+        }
+        r = prepare ? prepare(ctx, tmp) : 0;
+        if (r < 0) {
+                set_msg(errmsg, errsz, "cannot prepare the copy: %s", strerror(-r));
+                remove_tmp(tmp);
                 return r;
         }
         r = move_aside(db_path, now, ret_aside, aside_size);
         if (r < 0) {
                 set_msg(errmsg, errsz, "cannot move the current database aside: %s", strerror(-r));
-                (void)unlink(tmp);
+                remove_tmp(tmp);
                 return r;
         }
         if (rename(tmp, db_path) < 0) {

@@ -137,17 +137,17 @@ static void test_restore_moves_aside_and_keeps_the_copy(void **state)
         FILE *w = fopen(wal, "w");
         fputs("stale", w);
         fclose(w);
-        assert_int_equal(
-            sw_store_restore(f->copy, f->db, 1700000000, aside, sizeof(aside), msg, sizeof(msg)),
-            0);
+        assert_int_equal(sw_store_restore(f->copy, f->db, 1700000000, NULL, NULL, aside,
+                                          sizeof(aside), msg, sizeof(msg)),
+                         0);
         assert_string_equal(strrchr(aside, '/'), "/sw.db.before-restore-1700000000");
         assert_int_equal(meta_of(aside, "k"), 5);
         assert_int_equal(meta_of(f->db, "k"), 1);
         assert_int_equal(access(f->copy, F_OK), 0);
         /* Twice in the same second: a new name, nothing overwritten. */
-        assert_int_equal(
-            sw_store_restore(f->copy, f->db, 1700000000, aside, sizeof(aside), msg, sizeof(msg)),
-            0);
+        assert_int_equal(sw_store_restore(f->copy, f->db, 1700000000, NULL, NULL, aside,
+                                          sizeof(aside), msg, sizeof(msg)),
+                         0);
         assert_string_equal(strrchr(aside, '/'), "/sw.db.before-restore-1700000000.1");
         /* A copy that is not a database changes nothing. */
         char bad[160];
@@ -155,8 +155,9 @@ static void test_restore_moves_aside_and_keeps_the_copy(void **state)
         FILE *g = fopen(bad, "w");
         fputs("garbage garbage garbage garbage garbage garbage garbage garbage garbage.", g);
         fclose(g);
-        assert_int_equal(sw_store_restore(bad, f->db, 2, aside, sizeof(aside), msg, sizeof(msg)),
-                         -EUCLEAN);
+        assert_int_equal(
+            sw_store_restore(bad, f->db, 2, NULL, NULL, aside, sizeof(aside), msg, sizeof(msg)),
+            -EUCLEAN);
         assert_int_equal(meta_of(f->db, "k"), 1);
         assert_int_equal(sw_store_open(f->db, NULL, &f->s), 0);
 }
@@ -192,8 +193,9 @@ static void test_restore_refuses_a_copy_with_a_hot_wal(void **state)
         copy_bytes(from, to);
         assert_int_equal(sw_store_check_copy(hot, NULL, msg, sizeof(msg)), -EBUSY);
         assert_non_null(strstr(msg, "-wal"));
-        assert_int_equal(sw_store_restore(hot, target, 3, aside, sizeof(aside), msg, sizeof(msg)),
-                         -EBUSY);
+        assert_int_equal(
+            sw_store_restore(hot, target, 3, NULL, NULL, aside, sizeof(aside), msg, sizeof(msg)),
+            -EBUSY);
         assert_int_equal(meta_of(target, "k"), 1);
 }
 
@@ -209,9 +211,9 @@ static void test_restore_moves_a_lone_wal_aside(void **state)
         snprintf(from, sizeof(from), "%s-wal", f->db);
         snprintf(wal, sizeof(wal), "%s-wal", target);
         copy_bytes(from, wal);
-        assert_int_equal(
-            sw_store_restore(f->copy, target, 1700000000, aside, sizeof(aside), msg, sizeof(msg)),
-            0);
+        assert_int_equal(sw_store_restore(f->copy, target, 1700000000, NULL, NULL, aside,
+                                          sizeof(aside), msg, sizeof(msg)),
+                         0);
         struct sw_store *s = NULL;
         assert_int_equal(sw_store_open(target, NULL, &s), 0);
         assert_int_equal(sw_store_quick_check(s), 0);
@@ -238,14 +240,59 @@ static void test_restore_does_not_follow_a_planted_link(void **state)
         assert_int_equal(symlink(victim, tmp), 0);
         assert_int_equal(sw_store_backup(f->s, f->copy, false, NULL), 0);
         f->s = sw_store_close(f->s);
-        assert_int_equal(
-            sw_store_restore(f->copy, f->db, 1700000000, aside, sizeof(aside), msg, sizeof(msg)),
-            0);
+        assert_int_equal(sw_store_restore(f->copy, f->db, 1700000000, NULL, NULL, aside,
+                                          sizeof(aside), msg, sizeof(msg)),
+                         0);
         assert_int_equal(stat(victim, &st), 0);
         assert_int_equal(st.st_size, 8);
         assert_int_equal(lstat(f->db, &st), 0);
         assert_true(S_ISREG(st.st_mode));
         assert_int_equal(meta_of(f->db, "k"), 1);
+        assert_int_equal(sw_store_open(f->db, NULL, &f->s), 0);
+}
+
+/* prepare of sw_store_restore: what it sees and what it may refuse. */
+struct prepare_seen {
+        const char *db; /* the database path */
+        int64_t db_k;   /* meta k of the database at db when prepare ran */
+        int result;     /* what prepare returns */
+};
+
+static int prepare_copy(void *ctx, const char *tmp)
+{
+        struct prepare_seen *p = ctx;
+        struct sw_store *s = NULL;
+        p->db_k = meta_of(p->db, "k");
+        assert_int_equal(sw_store_open(tmp, NULL, &s), 0);
+        assert_int_equal(sw_store_meta_put_int(s, "marked", 1), 0);
+        sw_store_close(s);
+        return p->result;
+}
+
+/* The restore's marker is in the copy before the copy becomes the database: a daemon starting
+ * the moment it is in place finds it. A prepare that fails moves nothing. */
+static void test_restore_prepares_the_copy_before_it_is_in_place(void **state)
+{
+        struct fixture *f = *state;
+        char aside[256], msg[256], tmp[160];
+        struct prepare_seen seen = {.db = f->db, .db_k = -1, .result = -EIO};
+        assert_int_equal(sw_store_backup(f->s, f->copy, false, NULL), 0);
+        assert_int_equal(sw_store_meta_put_int(f->s, "k", 5), 0);
+        f->s = sw_store_close(f->s);
+        assert_int_equal(sw_store_restore(f->copy, f->db, 1700000000, prepare_copy, &seen, aside,
+                                          sizeof(aside), msg, sizeof(msg)),
+                         -EIO);
+        assert_int_equal(meta_of(f->db, "k"), 5); /* nothing moved */
+        snprintf(tmp, sizeof(tmp), "%s.restore-tmp", f->db);
+        assert_int_equal(access(tmp, F_OK), -1);
+        seen.result = 0;
+        assert_int_equal(sw_store_restore(f->copy, f->db, 1700000000, prepare_copy, &seen, aside,
+                                          sizeof(aside), msg, sizeof(msg)),
+                         0);
+        assert_int_equal(seen.db_k, 5); /* the old database was still in place */
+        assert_int_equal(meta_of(f->db, "marked"), 1);
+        assert_int_equal(meta_of(f->db, "k"), 1);
+        assert_int_equal(access(tmp, F_OK), -1);
         assert_int_equal(sw_store_open(f->db, NULL, &f->s), 0);
 }
 
@@ -262,6 +309,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_restore_moves_a_lone_wal_aside, setup, teardown),
             cmocka_unit_test_setup_teardown(test_restore_does_not_follow_a_planted_link, setup,
                                             teardown),
+            cmocka_unit_test_setup_teardown(test_restore_prepares_the_copy_before_it_is_in_place,
+                                            setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
