@@ -10,6 +10,7 @@
 #include "daemon/findings.h"
 #include "daemon/inbound.h"
 #include "daemon/persist.h"
+#include "daemon/restore.h"
 #include "daemon/setup.h"
 #include "daemon/tuning_store.h"
 #include "platform/clock.h"
@@ -218,8 +219,24 @@ static int restore_state(struct sw_daemon *d)
         return 0;
 }
 
-/* Open the database; a corrupt one is moved aside so the daemon comes back up (no restart loop). */
-static int open_store(struct sw_daemon *d)
+/* One daemon per database, taken before anything opens it: the inbox file's lock (flock, which
+ * --restore takes too). Else a second daemon would open, upgrade or even quarantine the running
+ * one's database before it learns, from this lock, that it must not run. */
+static int lock_inbox(struct sw_inbox_file *f, const char *db_path)
+{
+        char path[1200];
+        inbox_path(path, sizeof(path), db_path);
+        int r = sw_inbox_file_open(f, path);
+        if (r < 0)
+                sw_log_err("Cannot open the inbox file %s: %s", path,
+                           r == -EBUSY ? "another shelfwatchd runs on this database"
+                                       : strerror(-r));
+        return r;
+}
+
+/* Open the database; a corrupt one is moved aside so the daemon comes back up (no restart loop).
+ * lock: the locked inbox file (lock_inbox), locked again if it moved aside with the database. */
+static int open_store(struct sw_daemon *d, struct sw_inbox_file *lock)
 {
         struct sw_store_options o = {.cache_kib = d->cfg.storage.cache_kib};
         const char *path = d->cfg.storage.path;
@@ -253,6 +270,11 @@ static int open_store(struct sw_daemon *d)
                         sw_log_warning("Cannot move the inbox file %s aside: %s", from,
                                        strerror(errno));
         }
+        /* The lock went with the file moved aside: take it on the new one. */
+        sw_inbox_file_close(lock);
+        r = lock_inbox(lock, path);
+        if (r < 0)
+                return r;
         return sw_store_open(path, &o, &d->store);
 }
 
@@ -277,13 +299,27 @@ static int commands_init(struct sw_daemon *d)
 static int open_storage(struct sw_daemon *d)
 {
         const struct sw_config *cfg = &d->cfg;
-        int r = open_store(d);
+        struct sw_inbox_file lock;
+        int r = lock_inbox(&lock, cfg->storage.path);
+        if (r < 0)
+                return r;
+        r = open_store(d, &lock);
+        /* After a restore, revisions jump above what HQ may hold (docs/deploy.md). */
+        if (r == 0) {
+                r = sw_restore_apply_rev_floor(d->store);
+                if (r < 0)
+                        sw_log_err("Cannot read the restore marker: %s (%s)", strerror(-r),
+                                   sw_store_errmsg(d->store));
+        }
         if (r == 0) {
                 struct sw_durable_state state = sw_persist_state(d);
                 sw_durability_init(&d->durability, d->store, &d->storage, &d->store_errors,
                                    (uint64_t)cfg->storage.max_inbox_kib * 1024, &state);
+                d->durability.inbox = lock; /* sw_durability_restore reads it, still locked */
+                lock.fd = -1;
                 r = sw_daemon_outbox_init(d, d->outbox.inflight);
         }
+        sw_inbox_file_close(&lock);
         if (r < 0 || cfg->storage.max_db_kib == 0)
                 return r;
         r = sw_store_set_max_bytes(d->store, (uint64_t)cfg->storage.max_db_kib * 1024);

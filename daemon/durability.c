@@ -212,7 +212,8 @@ static int restore_file(struct sw_durability *du, const char *path, struct repla
 {
         int64_t committed = 0;
         struct sw_inbox_file_scan scan = {0};
-        int r = sw_inbox_file_open(&du->inbox, path);
+        /* The daemon opens (and locks) it before the database; tests leave it to us. */
+        int r = du->inbox.fd >= 0 ? 0 : sw_inbox_file_open(&du->inbox, path);
         if (r < 0) {
                 sw_log_err("Cannot open the inbox file %s: %s", path,
                            r == -EBUSY ? "another shelfwatchd runs on this database"

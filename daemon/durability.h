@@ -54,7 +54,8 @@ struct sw_durability {
 void sw_durability_init(struct sw_durability *du, struct sw_store *store,
                         struct sw_storage_health *health, uint64_t *errors, uint64_t max_bytes,
                         const struct sw_durable_state *state);
-/* Open the inbox file of the database at db_path and replay what the database does not hold
+/* Open the inbox file of the database at db_path (unless du->inbox is open already: the
+ * daemon locks it before it opens the database) and replay what the database does not hold
  * yet (rows of the old SQLite inbox table, then the file's newer generations), then commit.
  * Returns how many were replayed, or -errno (logged). */
 int sw_durability_restore(struct sw_durability *du, const char *db_path,

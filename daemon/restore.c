@@ -13,14 +13,24 @@
 #include "platform/store.h"
 #include "platform/store_backup.h"
 
-/* Record the restore in the copy now in place (and upgrade its schema: sw_store_open). */
-static int mark_restored(const char *db, const char *from, int64_t now)
+/* What mark_restored records. */
+struct restore_mark {
+        const char *from; /* the copy restored */
+        int64_t now;      /* Unix s of the restore */
+};
+
+/* Record the restore in the copy at db, before it is put in place (sw_store_restore's prepare),
+ * and upgrade its schema (sw_store_open): a daemon that starts the moment the copy is the
+ * database already finds the marker, so its revisions jump (sw_restore_apply_rev_floor). */
+static int mark_restored(void *ctx, const char *db)
 {
+        const struct restore_mark *m = ctx;
+        const char *from = m->from;
+        int64_t now = m->now;
         struct sw_store *s = NULL;
         int r = sw_store_open(db, NULL, &s);
         if (r < 0) {
-                fprintf(stderr, "shelfwatchd: cannot open the restored database %s: %s\n", db,
-                        strerror(-r));
+                fprintf(stderr, "shelfwatchd: cannot open the copy at %s: %s\n", db, strerror(-r));
                 return r;
         }
         r = sw_store_begin(s);
@@ -61,7 +71,9 @@ int sw_restore_run(const struct sw_config *cfg, const char *from)
                                     : strerror(-r));
                 return r;
         }
-        r = sw_store_restore(from, db, now, aside, sizeof(aside), msg, sizeof(msg));
+        struct restore_mark mark = {.from = from, .now = now};
+        r = sw_store_restore(from, db, now, mark_restored, &mark, aside, sizeof(aside), msg,
+                             sizeof(msg));
         if (r < 0) {
                 fprintf(stderr, "shelfwatchd: cannot restore %s: %s\n", from,
                         *msg ? msg : strerror(-r));
@@ -83,9 +95,6 @@ int sw_restore_run(const struct sw_config *cfg, const char *from)
                         strerror(-r));
                 return r;
         }
-        r = mark_restored(db, from, now);
-        if (r < 0)
-                return r;
         printf("shelfwatchd: restored %s (%llu bytes, schema %d) to %s\n", from,
                (unsigned long long)info.bytes, info.schema_version, db);
         if (aside[0])
@@ -98,10 +107,20 @@ int sw_restore_marker(struct sw_store *s, int64_t *ret)
         return sw_store_meta_get_int(s, SW_RESTORE_META_AT, ret);
 }
 
-int64_t sw_restore_next_rev(int64_t stored_rev, int64_t last_written_at, int64_t restored_at)
+int64_t sw_restore_next_rev(int64_t stored_rev, int64_t restored_at)
 {
         int64_t next = stored_rev + 1;
-        if (restored_at > 0 && last_written_at < restored_at && next < restored_at)
-                next = restored_at;
-        return next;
+        return next < restored_at ? restored_at : next;
+}
+
+int sw_restore_apply_rev_floor(struct sw_store *s)
+{
+        int64_t at = 0;
+        int r = sw_restore_marker(s, &at);
+        if (r == -ENOENT)
+                at = 0;
+        else if (r < 0)
+                return r;
+        /* The store computes sw_restore_next_rev(rev, at) in SQL: max(rev + 1, at). */
+        return sw_store_set_rev_floor(s, at < 0 ? 0 : at);
 }

@@ -15,7 +15,8 @@
 /* With the daemon stopped: check the copy, move the database, its -wal/-shm and its inbox file
  * aside ("<storage.path>.before-restore-<now>"), put the copy in place, upgrade its schema
  * and record the restore (SW_RESTORE_META_*). Prints what it did to stdout and errors to
- * stderr. Returns 0, -EBUSY (a daemon runs on the database), -EPROTO (the copy is newer than
+ * stderr. Returns 0, -EBUSY (a daemon runs on the database, or the copy has a -wal beside
+ * it), -EPROTO (the copy is newer than
  * this build), -EUCLEAN (not a database or corrupt) or another -errno; nothing is moved on
  * failure before the copy is in place. */
 int sw_restore_run(const struct sw_config *cfg, const char *from);
@@ -25,10 +26,14 @@ int sw_restore_run(const struct sw_config *cfg, const char *from);
 int sw_restore_marker(struct sw_store *s, int64_t *ret);
 
 /* The rule of docs/deploy.md for PROTOCOL 1.1's rev: the rev to publish for a change of an
- * anomaly whose stored rev is stored_rev and whose row was last written at last_written_at
- * (Unix s), on a database last restored at restored_at (0: never). A row not written since
- * the restore may have had revisions HQ holds and the copy does not: it jumps to at least
- * restored_at, above any count of changes; otherwise stored_rev + 1. */
-int64_t sw_restore_next_rev(int64_t stored_rev, int64_t last_written_at, int64_t restored_at);
+ * anomaly whose stored rev is stored_rev, on a database last restored at restored_at (Unix s;
+ * 0: never). HQ may hold revisions the copy does not have, of rows in the copy and of rows
+ * queued after it and found again with the same id: a rev below restored_at jumps to it,
+ * above any count of changes; from there on stored_rev + 1. */
+int64_t sw_restore_next_rev(int64_t stored_rev, int64_t restored_at);
+
+/* Apply that rule to the open database s (sw_store_set_rev_floor with its marker): called by
+ * the daemon when it opens its database. 0 (also when it was never restored) or -errno. */
+int sw_restore_apply_rev_floor(struct sw_store *s);
 
 #endif

@@ -198,7 +198,7 @@ static const char *const store_sql[STMT_COUNT] = {
     [STMT_OUTBOX_ADD] = "INSERT INTO outbox(topic, msg_id, payload, retain, created, rev) "
                         "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
     /* Every row queued for an anomaly publishes a new revision of it (PROTOCOL 1.1). */
-    [STMT_ANOMALY_NEXT_REV] = "UPDATE anomaly SET rev = rev + 1 WHERE id = ?1",
+    [STMT_ANOMALY_NEXT_REV] = "UPDATE anomaly SET rev = max(rev + 1, ?2) WHERE id = ?1",
     [STMT_OUTBOX_ADD_ANOMALY] =
         "INSERT INTO outbox(topic, msg_id, payload, retain, created, anomaly_ref, rev) "
         "VALUES(?1, ?2, X'', 0, ?3, 1, coalesce((SELECT rev FROM anomaly WHERE id = ?2), 1))",
@@ -228,6 +228,7 @@ struct sw_store {
         sqlite3 *db;                    /* the one connection */
         sqlite3_stmt *stmt[STMT_COUNT]; /* prepared at open, finalized at close */
         char errmsg[STORE_ERRMSG_MAX];  /* last failure, for the caller to log */
+        int64_t rev_floor;              /* least rev of a new revision (after a restore) */
 };
 
 int sw_store_errno_from_sqlite(int sqlite_rc)
@@ -531,6 +532,14 @@ int sw_store_set_busy_timeout(struct sw_store *s, uint32_t ms)
         if (!s)
                 return -EINVAL;
         sqlite3_busy_timeout(s->db, ms > INT_MAX ? INT_MAX : (int)ms);
+        return 0;
+}
+
+int sw_store_set_rev_floor(struct sw_store *s, int64_t floor)
+{
+        if (!s || floor < 0)
+                return -EINVAL;
+        s->rev_floor = floor;
         return 0;
 }
 
@@ -1012,6 +1021,7 @@ int sw_store_outbox_add_anomaly(struct sw_store *s, const char *topic, const cha
                 return -EINVAL;
         st = s->stmt[STMT_ANOMALY_NEXT_REV];
         rc = sqlite3_bind_text(st, 1, anomaly_id, -1, SQLITE_STATIC);
+        rc = rc ? rc : sqlite3_bind_int64(st, 2, s->rev_floor);
         if (rc != SQLITE_OK)
                 return store_bind_check(s, st, rc);
         rc = store_run(s, st);

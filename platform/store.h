@@ -64,6 +64,9 @@ int sw_store_schema_version(struct sw_store *s, int *ret);
 int sw_store_set_busy_timeout(struct sw_store *s, uint32_t ms);
 /* Cap the database size (PRAGMA max_page_count); writes beyond get -ENOSPC. 0 = no cap. */
 int sw_store_set_max_bytes(struct sw_store *s, uint64_t max_bytes);
+/* The least rev sw_store_outbox_add_anomaly gives a new revision (0 by default): after a
+ * restore, revisions must jump above any HQ may hold (daemon/restore.h). -EINVAL: floor < 0. */
+int sw_store_set_rev_floor(struct sw_store *s, int64_t floor);
 /* PRAGMA quick_check; -EUCLEAN if it reports anything but "ok". */
 int sw_store_quick_check(struct sw_store *s);
 
@@ -154,8 +157,8 @@ int sw_store_outbox_add_rev(struct sw_store *s, const char *topic, const char *m
                             int64_t rev, int64_t *ret_seq);
 /* An outbox row standing for the anomaly anomaly_id (not retained): it is sent with the
  * anomaly as it is when it is sent, so a detection run writes each anomaly once. Written in
- * the transaction that wrote the anomaly. Raises the anomaly's rev by one, and the row
- * carries that rev. -EINVAL: topic/anomaly_id NULL. */
+ * the transaction that wrote the anomaly. Raises the anomaly's rev by one, to at least the
+ * floor of sw_store_set_rev_floor, and the row carries that rev. -EINVAL: topic/anomaly_id NULL. */
 int sw_store_outbox_add_anomaly(struct sw_store *s, const char *topic, const char *anomaly_id,
                                 int64_t created, int64_t *ret_seq);
 /* An undelivered outbox row. */

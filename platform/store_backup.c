@@ -162,7 +162,7 @@ int sw_store_check_copy(const char *path, struct sw_store_copy_info *ret_info, c
                         size_t errsz)
 {
         char uri[PATH_MAX + 64], buf[256];
-        struct stat st;
+        struct stat st, wal;
         sqlite3 *db = NULL;
         set_msg(errmsg, errsz, "%s", "");
         if (!path || !*path)
@@ -177,7 +177,19 @@ int sw_store_check_copy(const char *path, struct sw_store_copy_info *ret_info, c
                 set_msg(errmsg, errsz, "%s", "not a regular file");
                 return -EINVAL;
         }
-        int r = uri_of(path, uri, sizeof(uri));
+        /* immutable below reads the main file alone: commits in a -wal beside it (a database
+         * not closed cleanly, or in use) would be silently left out of the restore. */
+        int r = snprintf(uri, sizeof(uri), "%s-wal", path);
+        if (r < 0 || (size_t)r >= sizeof(uri))
+                return -ENAMETOOLONG;
+        if (stat(uri, &wal) == 0 && wal.st_size > 0) {
+                set_msg(errmsg, errsz, "%s",
+                        "it has a -wal file beside it (in use, or not closed cleanly): its "
+                        "commits are not in the file; stop what uses it or open it once with "
+                        "sqlite3 to fold them in");
+                return -EBUSY;
+        }
+        r = uri_of(path, uri, sizeof(uri));
         if (r < 0)
                 return r;
         /* immutable: no lock, no -shm, no write, even on a read-only medium. */
@@ -223,7 +235,9 @@ static int copy_file(const char *from, const char *to, const char *like_path)
         int in = open(from, O_RDONLY | O_CLOEXEC);
         if (in < 0)
                 return -errno;
-        int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        /* A new file, never one found at to: run as root in a directory the daemon's user can
+         * write, a symbolic link planted there would have root overwrite and chown its target. */
+        int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (out < 0) {
                 int r = -errno;
                 close(in);
@@ -269,13 +283,11 @@ static int move_aside(const char *db_path, int64_t now, char *ret_aside, size_t 
         static const char *const sidecars[] = {"-wal", "-shm"};
         char target[PATH_MAX], from[PATH_MAX + 8], to[PATH_MAX + 8];
         int r = -EEXIST;
-        if (access(db_path, F_OK) < 0) {
-                if (errno != ENOENT)
-                        return -errno;
-                if (ret_aside && size)
-                        ret_aside[0] = '\0';
-                return 0;
-        }
+        bool have_db = access(db_path, F_OK) == 0;
+        if (!have_db && errno != ENOENT)
+                return -errno;
+        /* Without a database a -wal can still be there (the file deleted by hand): it goes
+         * aside all the same, else SQLite would replay its frames into the copy. */
         for (unsigned n = 0; n < 100 && r == -EEXIST; n++) {
                 int len = n == 0 ? snprintf(target, sizeof(target), "%s.before-restore-%" PRId64,
                                             db_path, now)
@@ -283,7 +295,10 @@ static int move_aside(const char *db_path, int64_t now, char *ret_aside, size_t 
                                             "%s.before-restore-%" PRId64 ".%u", db_path, now, n);
                 if (len < 0 || (size_t)len >= sizeof(target))
                         return -ENAMETOOLONG;
-                r = move_file(db_path, target, false);
+                if (have_db)
+                        r = move_file(db_path, target, false);
+                else
+                        r = access(target, F_OK) == 0 ? -EEXIST : 0;
         }
         if (r < 0)
                 return r;
@@ -295,11 +310,24 @@ static int move_aside(const char *db_path, int64_t now, char *ret_aside, size_t 
                         return -errno;
         }
         if (ret_aside && size)
-                snprintf(ret_aside, size, "%s", target);
+                snprintf(ret_aside, size, "%s", have_db ? target : "");
         return 0;
 }
 
-int sw_store_restore(const char *from, const char *db_path, int64_t now, char *ret_aside,
+/* Remove the temporary copy and the -wal/-shm SQLite may have left beside it (a stale -wal
+ * would be replayed into the next copy made there). */
+static void remove_tmp(const char *tmp)
+{
+        char side[PATH_MAX + 8];
+        (void)unlink(tmp);
+        snprintf(side, sizeof(side), "%s-wal", tmp);
+        (void)unlink(side);
+        snprintf(side, sizeof(side), "%s-shm", tmp);
+        (void)unlink(side);
+}
+
+int sw_store_restore(const char *from, const char *db_path, int64_t now,
+                     sw_store_restore_prepare_fn prepare, void *ctx, char *ret_aside,
                      size_t aside_size, char *errmsg, size_t errsz)
 {
         char tmp[PATH_MAX];
@@ -311,16 +339,23 @@ int sw_store_restore(const char *from, const char *db_path, int64_t now, char *r
         int n = snprintf(tmp, sizeof(tmp), "%s.restore-tmp", db_path);
         if (n < 0 || (size_t)n >= sizeof(tmp))
                 return -ENAMETOOLONG;
+        remove_tmp(tmp); /* left by an interrupted restore (a link is removed, not followed) */
         r = copy_file(from, tmp, db_path);
         if (r < 0) {
                 set_msg(errmsg, errsz, "cannot copy it next to the database: %s", strerror(-r));
-                (void)unlink(tmp);
+                remove_tmp(tmp);
+                return r;
+        }
+        r = prepare ? prepare(ctx, tmp) : 0;
+        if (r < 0) {
+                set_msg(errmsg, errsz, "cannot prepare the copy: %s", strerror(-r));
+                remove_tmp(tmp);
                 return r;
         }
         r = move_aside(db_path, now, ret_aside, aside_size);
         if (r < 0) {
                 set_msg(errmsg, errsz, "cannot move the current database aside: %s", strerror(-r));
-                (void)unlink(tmp);
+                remove_tmp(tmp);
                 return r;
         }
         if (rename(tmp, db_path) < 0) {

@@ -26,17 +26,25 @@ int sw_store_backup(struct sw_store *s, const char *path, bool force,
 
 /* Read a copy without writing to it (read-only, immutable): quick_check and its schema.
  * -ENOENT/-EACCES: cannot be opened. -EUCLEAN: not a database or corrupt. -EPROTO: written by
- * a newer schema than this build's. errmsg (may be NULL) receives a one-line reason. */
+ * a newer schema than this build's. -EBUSY: a non-empty "<path>-wal" is beside it (commits
+ * the file alone does not hold). errmsg (may be NULL) receives a one-line reason. */
 int sw_store_check_copy(const char *path, struct sw_store_copy_info *ret_info, char *errmsg,
                         size_t errsz);
 
+/* Called on the copy at its temporary path, before it is put in place (nothing has moved yet):
+ * what must hold from the first moment the copy is the database (the restore's marker). 0 or
+ * -errno, then nothing is moved. */
+typedef int (*sw_store_restore_prepare_fn)(void *ctx, const char *tmp_path);
+
 /* Put the copy from in place of the database at db_path (which must not be open anywhere):
- * from is checked (sw_store_check_copy), copied to "<db_path>.restore-tmp" and fsync'd; the
- * current database and its -wal/-shm are moved to "<db_path>.before-restore-<now>" (written to
- * ret_aside, may be NULL: "" when there was none); the copy is renamed into place. from itself
- * is never changed. Errors of sw_store_check_copy, or -errno of the file operations (nothing
- * is moved when the copy could not be made). */
-int sw_store_restore(const char *from, const char *db_path, int64_t now, char *ret_aside,
+ * from is checked (sw_store_check_copy), copied to "<db_path>.restore-tmp" and fsync'd, handed
+ * to prepare (may be NULL) with ctx; the current database and its -wal/-shm are moved to
+ * "<db_path>.before-restore-<now>" (written to ret_aside, may be NULL: "" when there was none;
+ * a -wal/-shm without a database is moved aside all the same); the copy is renamed into place.
+ * from itself is never changed. Errors of sw_store_check_copy, of prepare, or -errno of the
+ * file operations (nothing is moved when the copy could not be made or prepared). */
+int sw_store_restore(const char *from, const char *db_path, int64_t now,
+                     sw_store_restore_prepare_fn prepare, void *ctx, char *ret_aside,
                      size_t aside_size, char *errmsg, size_t errsz);
 
 #endif

@@ -12,30 +12,102 @@
 #include <cmocka.h>
 
 #include "daemon/restore.h"
+#include "platform/store_backup.h"
 
 #define RESTORED 1796600000 /* Unix s of a restore */
+
+static int got_rev(void *ctx, const struct sw_store_anomaly *a)
+{
+        *(int64_t *)ctx = a->rev;
+        return 0;
+}
 
 static void test_rev_without_restore_counts_on(void **state)
 {
         (void)state;
-        assert_int_equal(sw_restore_next_rev(0, 100, 0), 1);
-        assert_int_equal(sw_restore_next_rev(7, 100, 0), 8);
+        assert_int_equal(sw_restore_next_rev(0, 0), 1);
+        assert_int_equal(sw_restore_next_rev(7, 0), 8);
 }
 
 static void test_rev_jumps_once_after_a_restore(void **state)
 {
         (void)state;
-        /* Written before the restore: HQ may hold revisions the copy lacks. */
-        int64_t first = sw_restore_next_rev(3, RESTORED - 3600, RESTORED);
+        /* Below the floor: HQ may hold revisions the copy lacks. */
+        int64_t first = sw_restore_next_rev(3, RESTORED);
         assert_int_equal(first, RESTORED);
-        /* Written after: count on from the jump. */
-        assert_int_equal(sw_restore_next_rev(first, RESTORED + 60, RESTORED), RESTORED + 1);
+        /* Then count on from the jump. */
+        assert_int_equal(sw_restore_next_rev(first, RESTORED), RESTORED + 1);
         /* Already above the floor (a second restore of a copy made after the first jump). */
-        assert_int_equal(sw_restore_next_rev(RESTORED + 5, RESTORED - 1, RESTORED), RESTORED + 6);
+        assert_int_equal(sw_restore_next_rev(RESTORED + 5, RESTORED), RESTORED + 6);
+        /* A row first written after the restore (an anomaly queued after the copy, found
+         * again with the same id): HQ may hold its id, so it jumps too. */
+        assert_int_equal(sw_restore_next_rev(0, RESTORED), RESTORED);
         /* A later restore to an older copy jumps above everything the first one published,
          * as long as an anomaly changed less than once a second in between. */
         int64_t second = RESTORED + 86400;
-        assert_true(sw_restore_next_rev(3, RESTORED - 3600, second) > RESTORED + 1000);
+        assert_true(sw_restore_next_rev(3, second) > RESTORED + 1000);
+}
+
+static struct sw_store_anomaly anomaly(const char *id)
+{
+        return (struct sw_store_anomaly){.id = id,
+                                         .type = "ghost_stock",
+                                         .severity = "warning",
+                                         .status = "open",
+                                         .sku = "S1",
+                                         .as_of = "2026-11-01",
+                                         .episode_day = 20393,
+                                         .detected_at = 1000,
+                                         .updated_at = 1000,
+                                         .payload = "{}"};
+}
+
+/* Queue a revision of anomaly id (as hq_link does) and return the rev it got. */
+static int64_t queue_revision(struct sw_store *s, const char *id)
+{
+        struct sw_store_anomaly a = anomaly(id);
+        int64_t seq = 0, rev = -1;
+        assert_int_equal(sw_store_begin(s), 0);
+        assert_int_equal(sw_store_put_anomaly(s, &a), 0);
+        assert_int_equal(sw_store_outbox_add_anomaly(s, "r/t/s/anomaly", id, 2000, &seq), 0);
+        assert_int_equal(sw_store_commit(s), 0);
+        assert_int_equal(sw_store_get_anomaly(s, id, got_rev, &rev), 0);
+        return rev;
+}
+
+/* HQ held rev 3 of a1 and rev 1 of b1 (queued after the copy); the gateway goes back to a copy
+ * holding a1 at rev 1 and no b1. Its next revisions must be above what HQ holds. */
+static void test_restored_database_publishes_higher_revs(void **state)
+{
+        char dir[] = "/tmp/sw-restore-test-XXXXXX", db[128], copy[128], cmd[512];
+        struct sw_store *s = NULL;
+        int64_t at = 0;
+        (void)state;
+        assert_non_null(mkdtemp(dir));
+        snprintf(db, sizeof(db), "%s/sw.db", dir);
+        snprintf(copy, sizeof(copy), "%s/copy.db", dir);
+        assert_int_equal(sw_store_open(db, NULL, &s), 0);
+        assert_int_equal(sw_restore_apply_rev_floor(s), 0); /* never restored: counts on */
+        assert_int_equal(queue_revision(s, "a1"), 1);
+        assert_int_equal(sw_store_backup(s, copy, false, NULL), 0);
+        assert_int_equal(queue_revision(s, "a1"), 2);
+        assert_int_equal(queue_revision(s, "a1"), 3);
+        assert_int_equal(queue_revision(s, "b1"), 1);
+        s = sw_store_close(s);
+
+        struct sw_config cfg;
+        sw_config_defaults(&cfg);
+        snprintf(cfg.storage.path, sizeof(cfg.storage.path), "%s", db);
+        assert_int_equal(sw_restore_run(&cfg, copy), 0);
+        assert_int_equal(sw_store_open(db, NULL, &s), 0);
+        assert_int_equal(sw_restore_marker(s, &at), 0);
+        assert_int_equal(sw_restore_apply_rev_floor(s), 0); /* as the daemon does at start */
+        assert_int_equal(queue_revision(s, "a1"), at);
+        assert_int_equal(queue_revision(s, "a1"), at + 1);
+        assert_int_equal(queue_revision(s, "b1"), at);
+        s = sw_store_close(s);
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        assert_int_equal(system(cmd), 0);
 }
 
 static void test_marker_written_by_a_restore(void **state)
@@ -70,6 +142,7 @@ int main(void)
             cmocka_unit_test(test_rev_without_restore_counts_on),
             cmocka_unit_test(test_rev_jumps_once_after_a_restore),
             cmocka_unit_test(test_marker_written_by_a_restore),
+            cmocka_unit_test(test_restored_database_publishes_higher_revs),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -137,17 +137,17 @@ static void test_restore_moves_aside_and_keeps_the_copy(void **state)
         FILE *w = fopen(wal, "w");
         fputs("stale", w);
         fclose(w);
-        assert_int_equal(
-            sw_store_restore(f->copy, f->db, 1700000000, aside, sizeof(aside), msg, sizeof(msg)),
-            0);
+        assert_int_equal(sw_store_restore(f->copy, f->db, 1700000000, NULL, NULL, aside,
+                                          sizeof(aside), msg, sizeof(msg)),
+                         0);
         assert_string_equal(strrchr(aside, '/'), "/sw.db.before-restore-1700000000");
         assert_int_equal(meta_of(aside, "k"), 5);
         assert_int_equal(meta_of(f->db, "k"), 1);
         assert_int_equal(access(f->copy, F_OK), 0);
         /* Twice in the same second: a new name, nothing overwritten. */
-        assert_int_equal(
-            sw_store_restore(f->copy, f->db, 1700000000, aside, sizeof(aside), msg, sizeof(msg)),
-            0);
+        assert_int_equal(sw_store_restore(f->copy, f->db, 1700000000, NULL, NULL, aside,
+                                          sizeof(aside), msg, sizeof(msg)),
+                         0);
         assert_string_equal(strrchr(aside, '/'), "/sw.db.before-restore-1700000000.1");
         /* A copy that is not a database changes nothing. */
         char bad[160];
@@ -155,9 +155,144 @@ static void test_restore_moves_aside_and_keeps_the_copy(void **state)
         FILE *g = fopen(bad, "w");
         fputs("garbage garbage garbage garbage garbage garbage garbage garbage garbage.", g);
         fclose(g);
-        assert_int_equal(sw_store_restore(bad, f->db, 2, aside, sizeof(aside), msg, sizeof(msg)),
-                         -EUCLEAN);
+        assert_int_equal(
+            sw_store_restore(bad, f->db, 2, NULL, NULL, aside, sizeof(aside), msg, sizeof(msg)),
+            -EUCLEAN);
         assert_int_equal(meta_of(f->db, "k"), 1);
+        assert_int_equal(sw_store_open(f->db, NULL, &f->s), 0);
+}
+
+/* A byte copy of from into to, as cp does. */
+static void copy_bytes(const char *from, const char *to)
+{
+        char buf[4096];
+        size_t n;
+        FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+        assert_non_null(in);
+        assert_non_null(out);
+        while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+                assert_int_equal(fwrite(buf, 1, n, out), n);
+        fclose(in);
+        assert_int_equal(fclose(out), 0);
+}
+
+/* A file copied with its -wal while in use (or left by a crash): the main file alone lacks
+ * the commits in the -wal, here all of them. Restoring it would put an empty database in
+ * place without a word: it is refused, and nothing moves. */
+static void test_restore_refuses_a_copy_with_a_hot_wal(void **state)
+{
+        struct fixture *f = *state;
+        char hot[128], from[160], to[160], target[128], msg[256], aside[256];
+        snprintf(hot, sizeof(hot), "%s/hot.db", f->dir);
+        snprintf(target, sizeof(target), "%s/target.db", f->dir);
+        assert_int_equal(sw_store_backup(f->s, target, false, NULL), 0);
+        assert_int_equal(sw_store_meta_put_int(f->s, "k", 7), 0);
+        copy_bytes(f->db, hot);
+        snprintf(from, sizeof(from), "%s-wal", f->db);
+        snprintf(to, sizeof(to), "%s-wal", hot);
+        copy_bytes(from, to);
+        assert_int_equal(sw_store_check_copy(hot, NULL, msg, sizeof(msg)), -EBUSY);
+        assert_non_null(strstr(msg, "-wal"));
+        assert_int_equal(
+            sw_store_restore(hot, target, 3, NULL, NULL, aside, sizeof(aside), msg, sizeof(msg)),
+            -EBUSY);
+        assert_int_equal(meta_of(target, "k"), 1);
+}
+
+/* The database was deleted by hand but its -wal stayed: its frames belong to another file and
+ * must not be replayed into the copy. */
+static void test_restore_moves_a_lone_wal_aside(void **state)
+{
+        struct fixture *f = *state;
+        char from[160], target[128], wal[200], aside[256], msg[256];
+        snprintf(target, sizeof(target), "%s/target.db", f->dir);
+        assert_int_equal(sw_store_backup(f->s, f->copy, false, NULL), 0);
+        assert_int_equal(sw_store_meta_put_int(f->s, "k", 9), 0); /* in sw.db's -wal */
+        snprintf(from, sizeof(from), "%s-wal", f->db);
+        snprintf(wal, sizeof(wal), "%s-wal", target);
+        copy_bytes(from, wal);
+        assert_int_equal(sw_store_restore(f->copy, target, 1700000000, NULL, NULL, aside,
+                                          sizeof(aside), msg, sizeof(msg)),
+                         0);
+        struct sw_store *s = NULL;
+        assert_int_equal(sw_store_open(target, NULL, &s), 0);
+        assert_int_equal(sw_store_quick_check(s), 0);
+        sw_store_close(s);
+        assert_int_equal(meta_of(target, "k"), 1);
+        assert_string_equal(aside, ""); /* there was no database */
+        snprintf(wal, sizeof(wal), "%s.before-restore-1700000000-wal", target);
+        assert_int_equal(access(wal, F_OK), 0); /* kept, out of the way */
+}
+
+/* --restore runs as root in the unit's StateDirectory, which the daemon's user can write: a
+ * link planted at "<db>.restore-tmp" must not have root write through it, nor become the
+ * database. */
+static void test_restore_does_not_follow_a_planted_link(void **state)
+{
+        struct fixture *f = *state;
+        char victim[128], tmp[160], aside[256], msg[256];
+        struct stat st;
+        snprintf(victim, sizeof(victim), "%s/victim", f->dir);
+        snprintf(tmp, sizeof(tmp), "%s.restore-tmp", f->db);
+        FILE *v = fopen(victim, "w");
+        fputs("precious", v);
+        fclose(v);
+        assert_int_equal(symlink(victim, tmp), 0);
+        assert_int_equal(sw_store_backup(f->s, f->copy, false, NULL), 0);
+        f->s = sw_store_close(f->s);
+        assert_int_equal(sw_store_restore(f->copy, f->db, 1700000000, NULL, NULL, aside,
+                                          sizeof(aside), msg, sizeof(msg)),
+                         0);
+        assert_int_equal(stat(victim, &st), 0);
+        assert_int_equal(st.st_size, 8);
+        assert_int_equal(lstat(f->db, &st), 0);
+        assert_true(S_ISREG(st.st_mode));
+        assert_int_equal(meta_of(f->db, "k"), 1);
+        assert_int_equal(sw_store_open(f->db, NULL, &f->s), 0);
+}
+
+/* prepare of sw_store_restore: what it sees and what it may refuse. */
+struct prepare_seen {
+        const char *db; /* the database path */
+        int64_t db_k;   /* meta k of the database at db when prepare ran */
+        int result;     /* what prepare returns */
+};
+
+static int prepare_copy(void *ctx, const char *tmp)
+{
+        struct prepare_seen *p = ctx;
+        struct sw_store *s = NULL;
+        p->db_k = meta_of(p->db, "k");
+        assert_int_equal(sw_store_open(tmp, NULL, &s), 0);
+        assert_int_equal(sw_store_meta_put_int(s, "marked", 1), 0);
+        sw_store_close(s);
+        return p->result;
+}
+
+/* The restore's marker is in the copy before the copy becomes the database: a daemon starting
+ * the moment it is in place finds it. A prepare that fails moves nothing. */
+static void test_restore_prepares_the_copy_before_it_is_in_place(void **state)
+{
+        struct fixture *f = *state;
+        char aside[256], msg[256], tmp[160];
+        struct prepare_seen seen = {.db = f->db, .db_k = -1, .result = -EIO};
+        assert_int_equal(sw_store_backup(f->s, f->copy, false, NULL), 0);
+        assert_int_equal(sw_store_meta_put_int(f->s, "k", 5), 0);
+        f->s = sw_store_close(f->s);
+        assert_int_equal(sw_store_restore(f->copy, f->db, 1700000000, prepare_copy, &seen, aside,
+                                          sizeof(aside), msg, sizeof(msg)),
+                         -EIO);
+        assert_int_equal(meta_of(f->db, "k"), 5); /* nothing moved */
+        snprintf(tmp, sizeof(tmp), "%s.restore-tmp", f->db);
+        assert_int_equal(access(tmp, F_OK), -1);
+        seen.result = 0;
+        assert_int_equal(sw_store_restore(f->copy, f->db, 1700000000, prepare_copy, &seen, aside,
+                                          sizeof(aside), msg, sizeof(msg)),
+                         0);
+        assert_int_equal(seen.db_k, 5); /* the old database was still in place */
+        assert_int_equal(meta_of(f->db, "marked"), 1);
+        assert_int_equal(meta_of(f->db, "k"), 1);
+        assert_int_equal(access(tmp, F_OK), -1);
         assert_int_equal(sw_store_open(f->db, NULL, &f->s), 0);
 }
 
@@ -169,6 +304,13 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_check_copy, setup, teardown),
             cmocka_unit_test_setup_teardown(test_restore_moves_aside_and_keeps_the_copy, setup,
                                             teardown),
+            cmocka_unit_test_setup_teardown(test_restore_refuses_a_copy_with_a_hot_wal, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_restore_moves_a_lone_wal_aside, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_restore_does_not_follow_a_planted_link, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_restore_prepares_the_copy_before_it_is_in_place,
+                                            setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
