@@ -8,7 +8,7 @@
 #include "platform/store.h"
 
 /* meta key: Unix s of the last restore (a rev written before it may be behind HQ's) */
-#define SW_RESTORE_META_AT SW_STORE_META_RESTORED_AT
+#define SW_RESTORE_META_AT "restored_at"
 /* meta key: the file the last restore came from (text) */
 #define SW_RESTORE_META_FROM "restored_from"
 

@@ -197,13 +197,8 @@ static const char *const store_sql[STMT_COUNT] = {
                             "ORDER BY updated_at DESC, id DESC LIMIT ?6",
     [STMT_OUTBOX_ADD] = "INSERT INTO outbox(topic, msg_id, payload, retain, created, rev) "
                         "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-    /* Every row queued for an anomaly publishes a new revision of it (PROTOCOL 1.1); after a
-     * restore, at least the restore's time (sw_restore_next_rev(): a rev below it was not
-     * published since the restore, and HQ may hold higher ones than the copy). */
-    [STMT_ANOMALY_NEXT_REV] =
-        "UPDATE anomaly SET rev = max(rev + 1, coalesce((SELECT CASE WHEN typeof(value) = "
-        "'integer' THEN value END FROM meta WHERE key = '" SW_STORE_META_RESTORED_AT "'), 0)) "
-        "WHERE id = ?1",
+    /* Every row queued for an anomaly publishes a new revision of it (PROTOCOL 1.1). */
+    [STMT_ANOMALY_NEXT_REV] = "UPDATE anomaly SET rev = rev + 1 WHERE id = ?1",
     [STMT_OUTBOX_ADD_ANOMALY] =
         "INSERT INTO outbox(topic, msg_id, payload, retain, created, anomaly_ref, rev) "
         "VALUES(?1, ?2, X'', 0, ?3, 1, coalesce((SELECT rev FROM anomaly WHERE id = ?2), 1))",

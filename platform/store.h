@@ -183,11 +183,6 @@ int sw_store_outbox_depth(struct sw_store *s, uint64_t *ret_rows, uint64_t *ret_
 /* Drop the oldest undelivered rows beyond max_rows; returns how many were dropped. */
 int sw_store_outbox_trim(struct sw_store *s, uint64_t max_rows);
 
-/* meta key (int): Unix s of the last restore (shelfwatchd --restore). A rev an anomaly
- * publishes after it is at least this (sw_store_outbox_add_anomaly): the copy's revs may be
- * behind those HQ holds (docs/deploy.md, "The rev rule after a restore"). */
-#define SW_STORE_META_RESTORED_AT "restored_at"
-
 /* Small key/value table for daemon metadata. -EBADMSG: the key holds the other kind. */
 int sw_store_meta_put_int(struct sw_store *s, const char *key, int64_t v);
 int sw_store_meta_get_int(struct sw_store *s, const char *key, int64_t *ret); /* -ENOENT */

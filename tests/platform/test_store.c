@@ -670,38 +670,6 @@ static void test_migration_from_version_5(void **state)
         assert_int_equal(rows.anomaly_rev[0], 3);
 }
 
-/* After a restore (meta "restored_at", docs/deploy.md): the first rev an anomaly publishes
- * jumps to at least restored_at (HQ may hold revisions the copy does not), whether it was
- * published before the restore or is found again after it; later changes count on from there. */
-static void test_rev_after_restore(void **state)
-{
-        struct fixture *f = *state;
-        struct outbox_rows rows = {0};
-        const int64_t restored_at = 1800000000;
-        int64_t seq;
-        struct sw_store_anomaly a1 =
-            mk_anomaly("a1", "ghost_stock", "warning", "open", "S1", 100, 100);
-        struct sw_store_anomaly a2 =
-            mk_anomaly("a2", "ghost_stock", "warning", "open", "S2", 100, 100);
-
-        assert_int_equal(sw_store_put_anomaly(f->s, &a1), 0);
-        assert_int_equal(sw_store_outbox_add_anomaly(f->s, "t/anomaly", "a1", 100, &seq), 0);
-        assert_int_equal(sw_store_outbox_add_anomaly(f->s, "t/anomaly", "a1", 101, &seq), 0);
-        assert_int_equal(sw_store_outbox_delivered(f->s, seq - 1), 0);
-        assert_int_equal(sw_store_outbox_delivered(f->s, seq), 0);
-        /* What --restore records (daemon/restore.c). */
-        assert_int_equal(sw_store_meta_put_int(f->s, SW_STORE_META_RESTORED_AT, restored_at), 0);
-        assert_int_equal(sw_store_outbox_add_anomaly(f->s, "t/anomaly", "a1", 102, &seq), 0);
-        assert_int_equal(sw_store_outbox_add_anomaly(f->s, "t/anomaly", "a1", 103, &seq), 0);
-        assert_int_equal(sw_store_put_anomaly(f->s, &a2), 0);
-        assert_int_equal(sw_store_outbox_add_anomaly(f->s, "t/anomaly", "a2", 104, &seq), 0);
-        assert_int_equal(sw_store_outbox_pending(f->s, 0, 0, outbox_cb, &rows), 3);
-        assert_int_equal(rows.rev[0], restored_at);
-        assert_int_equal(rows.rev[1], restored_at + 1);
-        assert_int_equal(rows.anomaly_rev[1], restored_at + 1);
-        assert_int_equal(rows.rev[2], restored_at);
-}
-
 /* Receipts: an acknowledged row waits (not pending), a receipt of an older rev leaves it, one
  * covering its rev deletes it, rows without a receipt go back to pending after the time. */
 static void test_outbox_receipts(void **state)
@@ -1189,7 +1157,6 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_outbox, setup_open, teardown),
             cmocka_unit_test_setup_teardown(test_transactions, setup_open, teardown),
             cmocka_unit_test_setup_teardown(test_meta, setup_open, teardown),
-            cmocka_unit_test_setup_teardown(test_rev_after_restore, setup_open, teardown),
             cmocka_unit_test_setup_teardown(test_garbage_file_quarantined, setup, teardown),
             cmocka_unit_test_setup_teardown(test_corrupt_page_found, setup, teardown),
             cmocka_unit_test_setup_teardown(test_errors_map_to_errno, setup, teardown),
