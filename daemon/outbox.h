@@ -133,7 +133,8 @@ void sw_outbox_receipts_enable(struct sw_outbox *ob, uint32_t resend_after_s);
  * receipts.unknown. */
 int sw_outbox_on_receipt(struct sw_outbox *ob, const void *payload, size_t len, bool retained);
 /* Rows that have waited resend_after_s for a receipt go again (same id and rev); looks at most
- * once a second-ish (now: Unix s, now_ms: monotonic). */
+ * once a second-ish (now: Unix s, now_ms: monotonic). With receipts off, rows a run with them
+ * on left awaiting a receipt go again once, at the first call (their PUBACK ends them). */
 void sw_outbox_resend_due(struct sw_outbox *ob, int64_t now, uint64_t now_ms);
 /* When sw_outbox_resend_due() next has work to look for; UINT64_MAX with receipts off. */
 uint64_t sw_outbox_next_receipt_check_ms(const struct sw_outbox *ob);

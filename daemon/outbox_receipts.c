@@ -105,11 +105,17 @@ static uint64_t check_interval_ms(const struct sw_outbox *ob)
 void sw_outbox_resend_due(struct sw_outbox *ob, int64_t now, uint64_t now_ms)
 {
         int64_t first = 0;
-        if (!ob->receipts.enabled || now_ms < ob->receipts.next_check_ms)
+        bool leftovers = !ob->receipts.enabled; /* rows a run with receipts on left waiting */
+        if (now_ms < ob->receipts.next_check_ms)
                 return;
-        ob->receipts.next_check_ms = now_ms + check_interval_ms(ob);
-        int r =
-            ob->store.requeue(ob->store.ctx, now - (int64_t)ob->receipts.resend_after_s, &first);
+        /* With receipts off, no receipt will ever come: rows awaiting one go again, once (at
+         * the first look), and their PUBACK ends them (v1), rather than staying for good. */
+        ob->receipts.next_check_ms = leftovers ? UINT64_MAX : now_ms + check_interval_ms(ob);
+        int r = ob->store.requeue(
+            ob->store.ctx, leftovers ? INT64_MAX : now - (int64_t)ob->receipts.resend_after_s,
+            &first);
+        if (r < 0 && leftovers)
+                ob->receipts.next_check_ms = now_ms + RECEIPT_CHECK_MAX_MS; /* try again */
         if (r < 0) {
                 sw_log_warning("Outbox: cannot look for rows without a receipt: %s", strerror(-r));
                 return;
@@ -121,8 +127,14 @@ void sw_outbox_resend_due(struct sw_outbox *ob, int64_t now, uint64_t now_ms)
         if (ob->cursor >= first)
                 ob->cursor = first - 1;
         ob->more = true;
-        sw_log_notice("Outbox: %d row(s) had no receipt from HQ within %u s, sending them again", r,
-                      ob->receipts.resend_after_s);
+        if (leftovers)
+                sw_log_notice("Outbox: %d row(s) were awaiting a receipt from HQ, which is off "
+                              "now (hq_receipts.enabled): sending them again without",
+                              r);
+        else
+                sw_log_notice("Outbox: %d row(s) had no receipt from HQ within %u s, sending "
+                              "them again",
+                              r, ob->receipts.resend_after_s);
 }
 
 uint64_t sw_outbox_next_receipt_check_ms(const struct sw_outbox *ob)

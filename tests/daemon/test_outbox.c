@@ -535,6 +535,31 @@ static void test_resent_after_the_time(void **state)
         assert_int_equal(sw_outbox_next_receipt_check_ms(&ob), UINT64_MAX);
 }
 
+/* A run with receipts off after one with receipts on: the rows that run left awaiting a
+ * receipt will never get one; they go again once (v1: their PUBACK ends them) instead of
+ * staying in the outbox for good. */
+static void test_left_awaiting_when_receipts_off(void **state)
+{
+        (void)state;
+        add(2);
+        store.rows[0].acked_at = 900; /* acknowledged by the previous run */
+        store.rows[1].acked_at = 950;
+        sw_outbox_pump(&ob, 1000);
+        assert_int_equal(link_.n_sent, 0);
+        sw_outbox_resend_due(&ob, 1000, 1000);
+        sw_outbox_pump(&ob, 1000);
+        assert_int_equal(link_.n_sent, 2);
+        assert_string_equal(link_.sent[0].topic, "r/t/s/outcome");
+        puback_all(1001, 1001);
+        assert_int_equal(live_rows(), 0);
+        /* Once: a row is never looked at again with receipts off. */
+        add(1);
+        store.rows[2].acked_at = 990;
+        sw_outbox_resend_due(&ob, 5000, 90000);
+        sw_outbox_pump(&ob, 90000);
+        assert_int_equal(link_.n_sent, 2);
+}
+
 /* Rows awaiting a receipt count towards the bound; the policy (the oldest out) holds for them,
  * and they are counted apart. */
 static void test_bounded_with_rows_awaiting(void **state)
@@ -565,6 +590,7 @@ int main(void)
             cmocka_unit_test_setup(test_bad_receipts_counted_and_ignored, setup_receipts),
             cmocka_unit_test_setup(test_resent_after_the_time, setup_receipts),
             cmocka_unit_test_setup(test_bounded_with_rows_awaiting, setup_receipts),
+            cmocka_unit_test_setup(test_left_awaiting_when_receipts_off, setup),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
