@@ -195,7 +195,8 @@ cJSON *sw_cmd_ghost_stock(void *ctx, const union sw_cmd_args *args)
         cJSON *o =
             r < 0 ? sw_reply_error("cannot read anomalies: %s", strerror(-r)) : sw_reply_ok();
         cJSON *out = r < 0 ? NULL : cJSON_AddArrayToObject(o, "recommendations");
-        qsort(k.recs, k.n, sizeof(*k.recs), cmp_priority);
+        if (k.n > 1) /* recs is NULL when there is none: qsort must not see it */
+                qsort(k.recs, k.n, sizeof(*k.recs), cmp_priority);
         for (uint32_t i = 0; i < k.n; i++) {
                 if (!out || i >= a->limit) {
                         cJSON_Delete(k.recs[i].rec);
