@@ -10,11 +10,12 @@
 
 #include "hq/hq_fields.h"
 
-#define HQ_TEXT_MAX  1024 /* description, action and other free text */
-#define HQ_SHORT_MAX 64   /* enum-like words, sku, category, version */
-#define HQ_MONEY_MAX 1e15 /* money beyond this is a unit error */
-#define HQ_COUNT_MAX 1e9  /* counts in a summary */
-#define HQ_DATE_MAX  10   /* YYYY-MM-DD (hq_field_date accepts nothing else) */
+#define HQ_TEXT_MAX  1024               /* description, action and other free text */
+#define HQ_SHORT_MAX 64                 /* enum-like words, sku, category, version */
+#define HQ_MONEY_MAX 1e15               /* money beyond this is a unit error */
+#define HQ_COUNT_MAX 1e9                /* counts in a summary */
+#define HQ_DATE_MAX  10                 /* YYYY-MM-DD (hq_field_date accepts nothing else) */
+#define HQ_REV_MAX   9007199254740991.0 /* 2^53 - 1: every rev up to it is exact in JSON */
 
 static const char *const kind_names[HQ_KIND_COUNT] = {"anomaly", "outcome", "summary", "status"};
 static const char *const bad_names[HQ_BAD_COUNT] = {
@@ -168,7 +169,7 @@ static int parse_anomaly(const cJSON *o, struct row_fields *row, struct hq_msg *
         if (r == 0)
                 r = hq_field_string(o, "description", false, HQ_TEXT_MAX, NULL, reason);
         if (r == 0)
-                r = hq_field_number(o, "rev", false, 0, INT32_MAX, true, &rev, reason);
+                r = hq_field_number(o, "rev", false, 0, HQ_REV_MAX, true, &rev, reason);
         if (r == 0)
                 r = hq_field_number(o, "probability", false, 0, 1, false, NULL, reason);
         if (r == 0)
@@ -183,7 +184,7 @@ static int parse_anomaly(const cJSON *o, struct row_fields *row, struct hq_msg *
                 r = add_time(&row->updated_at, o, "updated_at", false, reason);
         if (r < 0)
                 return r;
-        m->rev = (int32_t)rev;
+        m->rev = (int64_t)rev;
         row->rev = (int64_t)rev;
         row->as_of = as_of;
         return 0;

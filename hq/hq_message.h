@@ -35,7 +35,7 @@ struct hq_msg {
         char tenant[HQ_NAME_SIZE]; /* topic level 2 */
         char store[HQ_NAME_SIZE];  /* topic level 3 */
         char id[HQ_ID_SIZE];       /* anomaly or outcome id; "" for summary and status */
-        int32_t rev;               /* anomaly rev (0: a v1 message without one); outcome 1 */
+        int64_t rev;               /* anomaly rev (0: a v1 message without one); outcome 1 */
         bool versioned;            /* carried "v" (1.1 or later): its sender wants a receipt */
         int64_t ts;                /* Unix s: summary ts; status ts (optional); else HQ_TS_NONE */
         int64_t started_at;        /* Unix s: status started_at, or HQ_TS_NONE */

@@ -40,7 +40,7 @@ int hq_receipt_emit_one(const struct hq_receipt_item *items, size_t from, size_t
                         goto out;
                 cJSON_AddItemToArray(ids, e);
                 if (!cJSON_AddStringToObject(e, "id", items[i].id) ||
-                    !cJSON_AddNumberToObject(e, "rev", items[i].rev))
+                    !cJSON_AddNumberToObject(e, "rev", (double)items[i].rev))
                         goto out;
         }
         payload = cJSON_PrintUnformatted(o);

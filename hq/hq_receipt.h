@@ -14,7 +14,7 @@ struct hq_receipt_item {
         const char *tenant; /* topic tenant */
         const char *store;  /* topic store */
         const char *id;     /* anomaly or outcome id */
-        int32_t rev;        /* rev stored in the database for it */
+        int64_t rev;        /* rev stored in the database for it */
 };
 
 /* Called once per receipt message; a negative return stops the walk and is returned. */

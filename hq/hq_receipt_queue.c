@@ -31,7 +31,7 @@ void hq_receipt_queue_free(struct hq_receipt_queue *q)
 }
 
 int hq_receipt_queue_add(struct hq_receipt_queue *q, const char *tenant, const char *store,
-                         const char *id, int32_t rev)
+                         const char *id, int64_t rev)
 {
         size_t lt = strlen(tenant) + 1, ls = strlen(store) + 1, li = strlen(id) + 1;
         char *block;

@@ -29,7 +29,7 @@ void hq_receipt_queue_free(struct hq_receipt_queue *q);
 
 /* Copy one confirmed id in. Returns 0, -ENOBUFS (full: dropped), -ENOMEM. */
 int hq_receipt_queue_add(struct hq_receipt_queue *q, const char *tenant, const char *store,
-                         const char *id, int32_t rev);
+                         const char *id, int64_t rev);
 
 /*
  * Emit at most max_messages receipts, {"v":"1.1","ids":[...]} per store with at most max_ids

@@ -253,7 +253,7 @@ static void take_rows(struct hq_write *w, PGresult *res)
 {
         for (int row = 0; row < PQntuples(res); row++) {
                 size_t o = (size_t)strtoul(PQgetvalue(res, row, 0), NULL, 10);
-                int32_t stored = (int32_t)strtol(PQgetvalue(res, row, 1), NULL, 10);
+                int64_t stored = strtoll(PQgetvalue(res, row, 1), NULL, 10);
                 bool written = PQgetvalue(res, row, 2)[0] == 't';
                 if (o >= w->n)
                         continue;

@@ -22,7 +22,7 @@ enum hq_write_outcome {
 
 struct hq_write_result {
         enum hq_write_outcome outcome; /* see above */
-        int32_t stored_rev;            /* anomaly: the rev stored after the commit; outcome: 1 */
+        int64_t stored_rev;            /* anomaly: the rev stored after the commit; outcome: 1 */
 };
 
 /* The instance whose counters go with the batch. */

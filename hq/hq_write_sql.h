@@ -20,7 +20,7 @@ static const char hq_sql_anomaly[] =
     "up AS (INSERT INTO anomaly AS a (tenant, store, id, rev, updated_at, type, severity, status, "
     "        sku, category, as_of, detected_at, score, probability, value, currency, action, "
     "        payload, received_at) "
-    "      SELECT tenant, store, id, (e->>'rev')::int, " HQ_SQL_TIME("updated_at") ", "
+    "      SELECT tenant, store, id, (e->>'rev')::bigint, " HQ_SQL_TIME("updated_at") ", "
     "        p->>'type', p->>'severity', p->>'status', p->>'sku', p->>'category', "
     "        (e->>'as_of')::date, " HQ_SQL_TIME("detected_at") ", (p->>'score')::float8, "
     "        (p->>'probability')::float8, (p->>'value')::numeric, p->>'currency', "
@@ -35,7 +35,7 @@ static const char hq_sql_anomaly[] =
     "        payload = excluded.payload, received_at = excluded.received_at "
     "      WHERE a.rev < excluded.rev OR (a.rev = 0 AND excluded.rev = 0) "
     "      RETURNING a.tenant, a.store, a.id, a.rev) "
-    "SELECT m.o, coalesce(up.rev, old.rev, (m.e->>'rev')::int), up.id IS NOT NULL "
+    "SELECT m.o, coalesce(up.rev, old.rev, (m.e->>'rev')::bigint), up.id IS NOT NULL "
     "FROM m LEFT JOIN up USING (tenant, store, id) "
     "LEFT JOIN anomaly old USING (tenant, store, id)";
 

@@ -77,6 +77,34 @@ static void test_v1_without_rev(void **state)
         hq_msg_clear(&m);
 }
 
+/* A rev after a gateway's restore is at least the restore's Unix time: past 2^31 from 2038,
+ * kept whole up to 2^53 - 1 (exact in JSON), refused beyond. */
+static void test_rev_beyond_32_bits(void **state)
+{
+        struct hq_msg m = {0};
+        enum hq_bad_reason why;
+        (void)state;
+        assert_int_equal(parse("retail/acme/s1/anomaly",
+                               "{\"id\":\"a\",\"type\":\"t\",\"severity\":\"info\",\"status\":"
+                               "\"open\",\"sku\":\"X\",\"detected_at\":1,\"rev\":4102444800}",
+                               &m, &why),
+                         0);
+        assert_true(m.rev == 4102444800LL);
+        assert_non_null(strstr(m.row, "\"rev\":4102444800"));
+        hq_msg_clear(&m);
+        assert_int_equal(parse("retail/acme/s1/anomaly",
+                               "{\"id\":\"a\",\"type\":\"t\",\"severity\":\"info\",\"status\":"
+                               "\"open\",\"sku\":\"X\",\"detected_at\":1,\"rev\":9007199254740991}",
+                               &m, &why),
+                         0);
+        assert_true(m.rev == 9007199254740991LL);
+        hq_msg_clear(&m);
+        expect_bad("retail/a/s/anomaly",
+                   "{\"id\":\"a\",\"type\":\"t\",\"severity\":\"s\",\"status\":\"o\",\"sku\":\"X\","
+                   "\"detected_at\":1,\"rev\":9007199254740992}",
+                   HQ_BAD_VALUE);
+}
+
 static void test_other_kinds(void **state)
 {
         struct hq_msg m = {0};
@@ -179,9 +207,10 @@ static void test_utf8(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_anomaly_row),      cmocka_unit_test(test_v1_without_rev),
-            cmocka_unit_test(test_other_kinds),      cmocka_unit_test(test_refusals),
-            cmocka_unit_test(test_oversize_and_nul), cmocka_unit_test(test_utf8),
+            cmocka_unit_test(test_anomaly_row),        cmocka_unit_test(test_v1_without_rev),
+            cmocka_unit_test(test_other_kinds),        cmocka_unit_test(test_refusals),
+            cmocka_unit_test(test_oversize_and_nul),   cmocka_unit_test(test_utf8),
+            cmocka_unit_test(test_rev_beyond_32_bits),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -243,18 +243,18 @@ static char *printf_alloc(const char *fmt, ...)
         return s;
 }
 
-char *hq_anomaly_json(const char *tenant, const char *store, const char *id, int rev,
+char *hq_anomaly_json(const char *tenant, const char *store, const char *id, long long rev,
                       const char *type, const char *status, const char *category, double value,
                       double probability, long long detected_at)
 {
         return printf_alloc(
-            "{\"v\":\"1.1\",\"id\":\"%s\",\"rev\":%d,\"updated_at\":%lld,\"tenant\":\"%s\","
+            "{\"v\":\"1.1\",\"id\":\"%s\",\"rev\":%lld,\"updated_at\":%lld,\"tenant\":\"%s\","
             "\"store\":\"%s\",\"type\":\"%s\",\"severity\":\"warning\",\"status\":\"%s\","
             "\"sku\":\"SKU-%s\",\"category\":\"%s\",\"as_of\":\"2026-11-23\",\"detected_at\":%lld,"
             "\"score\":3.5,\"probability\":%.4f,\"value\":%.2f,\"currency\":\"USD\","
             "\"description\":\"test\",\"action\":\"cycle_count\",\"metadata\":{}}",
-            id, rev, detected_at + rev, tenant, store, type, status, id, category, detected_at,
-            probability, value);
+            id, rev, detected_at + rev % 100000, tenant, store, type, status, id, category,
+            detected_at, probability, value);
 }
 
 char *hq_outcome_json(const char *id, const char *anomaly, const char *type, const char *outcome,

@@ -55,7 +55,7 @@ bool hq_pub_flush(struct hq_pub *p, int timeout_ms);
 void hq_pub_close(struct hq_pub *p);
 
 /* Payloads in PROTOCOL 1.1's shape (malloc'd). ts: Unix seconds. */
-char *hq_anomaly_json(const char *tenant, const char *store, const char *id, int rev,
+char *hq_anomaly_json(const char *tenant, const char *store, const char *id, long long rev,
                       const char *type, const char *status, const char *category, double value,
                       double probability, long long detected_at);
 char *hq_outcome_json(const char *id, const char *anomaly, const char *type, const char *outcome,

@@ -222,9 +222,9 @@ static void bad_payloads(struct hq_pub *g, PGconn *c)
 }
 
 /* Highest rev receipted for store/id, -1 when none; fails on a receipt without "v":"1.1". */
-static int receipted_rev(struct h_collector *col, const char *topic, const char *id)
+static long long receipted_rev(struct h_collector *col, const char *topic, const char *id)
 {
-        int best = -1;
+        long long best = -1;
         for (size_t i = 0; i < h_collector_count(col); i++) {
                 char *t = h_collector_topic(col, i), *p = h_collector_get(col, i);
                 cJSON *o = cJSON_Parse(p), *e;
@@ -234,14 +234,33 @@ static int receipted_rev(struct h_collector *col, const char *topic, const char 
                 {
                         if (strcmp(t, topic) == 0 &&
                             strcmp(cJSON_GetObjectItem(e, "id")->valuestring, id) == 0 &&
-                            cJSON_GetObjectItem(e, "rev")->valueint > best)
-                                best = cJSON_GetObjectItem(e, "rev")->valueint;
+                            cJSON_GetObjectItem(e, "rev")->valuedouble > (double)best)
+                                best = (long long)cJSON_GetObjectItem(e, "rev")->valuedouble;
                 }
                 cJSON_Delete(o);
                 free(t);
                 free(p);
         }
         return best;
+}
+
+/* A gateway restored from a backup sends revs of at least the restore's Unix time: one past
+ * 2^31 (2100-01-01) is stored and receipted whole. */
+static void check_rev_beyond_32_bits(struct hq_pub *g, PGconn *c, struct h_collector *col)
+{
+        const long long rev = 4102444800LL;
+        send_owned(g, "retail/acme/s2/anomaly",
+                   hq_anomaly_json("acme", "s2", "a2", rev, "shelf_out", "resolved", "bakery", 5,
+                                   0.7, now_s()));
+        assert_true(hq_pub_flush(g, 10000));
+        const char *sql = "SELECT rev FROM anomaly WHERE tenant = 'acme' AND store = 's2' AND "
+                          "id = 'a2'";
+        for (int i = 0; i < 100 && pg_number(c, sql) != rev; i++)
+                h_sleep_ms(100);
+        assert_true(pg_number(c, sql) == rev);
+        for (int i = 0; i < 50 && receipted_rev(col, "retail/acme/s2/hq/receipt", "a2") != rev; i++)
+                h_sleep_ms(100);
+        assert_true(receipted_rev(col, "retail/acme/s2/hq/receipt", "a2") == rev);
 }
 
 /* utime + stime of pid, in clock ticks. */
@@ -308,6 +327,7 @@ static void test_ingest(void **state)
         summaries_and_status(g, c);
         bad_payloads(g[0], c);
         check_receipts(col);
+        check_rev_beyond_32_bits(g[1], c, col);
         check_idle_cpu(&hq);
         /* Still alive after every refusal, and a clean stop. */
         hq_stop(&hq, SIGTERM);
