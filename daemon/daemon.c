@@ -273,9 +273,16 @@ static int open_store(struct sw_daemon *d, struct sw_inbox_file *lock)
         /* The lock went with the file moved aside: take it on the new one. */
         sw_inbox_file_close(lock);
         r = lock_inbox(lock, path);
-        if (r < 0)
-                return r;
-        return sw_store_open(path, &o, &d->store);
+        if (r == 0)
+                r = sw_store_open(path, &o, &d->store);
+        /* Ids found again on the fresh database are ones HQ may hold at a higher rev. */
+        if (r == 0) {
+                r = sw_restore_mark_fresh(d->store, moved, sw_clock_now());
+                if (r < 0)
+                        sw_log_err("Cannot mark the new database %s: %s (%s)", path, strerror(-r),
+                                   sw_store_errmsg(d->store));
+        }
+        return r;
 }
 
 static int open_links(struct sw_daemon *d);

@@ -47,6 +47,22 @@ static int mark_restored(void *ctx, const char *db)
         return r;
 }
 
+int sw_restore_mark_fresh(struct sw_store *s, const char *moved_to, int64_t now)
+{
+        char from[1300];
+        snprintf(from, sizeof(from), "empty, after %s", moved_to);
+        int r = sw_store_begin(s);
+        if (r == 0)
+                r = sw_store_meta_put_int(s, SW_RESTORE_META_AT, now);
+        if (r == 0)
+                r = sw_store_meta_put_blob(s, SW_RESTORE_META_FROM, from, strlen(from));
+        if (r == 0)
+                r = sw_store_commit_durable(s);
+        else
+                (void)sw_store_rollback(s);
+        return r;
+}
+
 int sw_restore_run(const struct sw_config *cfg, const char *from)
 {
         const char *db = cfg->storage.path;

@@ -32,6 +32,11 @@ int sw_restore_marker(struct sw_store *s, int64_t *ret);
  * above any count of changes; from there on stored_rev + 1. */
 int64_t sw_restore_next_rev(int64_t stored_rev, int64_t restored_at);
 
+/* Mark s, a fresh database that replaced a corrupt one (moved to moved_to), as restored at now:
+ * its anomaly ids are the ones HQ may hold at any rev, so its revisions jump as after a restore
+ * (the time, and "empty, after <moved_to>" as where it came from). 0 or -errno of the store. */
+int sw_restore_mark_fresh(struct sw_store *s, const char *moved_to, int64_t now);
+
 /* Apply that rule to the open database s (sw_store_set_rev_floor with its marker): called by
  * the daemon when it opens its database. 0 (also when it was never restored) or -errno. */
 int sw_restore_apply_rev_floor(struct sw_store *s);

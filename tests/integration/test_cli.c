@@ -57,7 +57,8 @@ static void test_check_config(void **state)
             good,
             "store: { tenant = \"acme\"; id = \"s0042\"; timezone = \"America/Chicago\"; };\n");
         h_write_file(bad, "store: { id = \"s0042\"; };\n\nlimits: {\n  max_skus = 0;\n};\n");
-        assert_int_equal(run_capture((char *[]){DAEMON, "--check-config", "-c", good, NULL}, dir, &out), 0);
+        assert_int_equal(
+            run_capture((char *[]){DAEMON, "--check-config", "-c", good, NULL}, dir, &out), 0);
         assert_non_null(strstr(out, "is valid"));
         free(out);
         /* The error names the file, the line and the setting; nothing starts. */
@@ -68,7 +69,9 @@ static void test_check_config(void **state)
                 fail_msg("expected '%s' in: %s", expect, out);
         free(out);
         /* A missing -c file is an error too (only the default path may be absent). */
-        assert_int_equal(run_capture((char *[]){DAEMON, "-n", "-c", "/nonexistent/sw.conf", NULL}, dir, &out), 1);
+        assert_int_equal(
+            run_capture((char *[]){DAEMON, "-n", "-c", "/nonexistent/sw.conf", NULL}, dir, &out),
+            1);
         assert_non_null(strstr(out, "/nonexistent/sw.conf"));
         free(out);
         h_rmdir(dir);
@@ -87,7 +90,9 @@ static void rewind_schedule(const char *dir)
 {
         char db[512];
         snprintf(db, sizeof(db), "%s/sw.db", dir);
-        char *argv[] = {"sqlite3", db, "UPDATE meta SET value = value - 3 WHERE key = 'last_scheduled_day';", NULL};
+        char *argv[] = {"sqlite3", db,
+                        "UPDATE meta SET value = value - 3 WHERE key = 'last_scheduled_day';",
+                        NULL};
         assert_int_equal(h_run(NULL, argv), 0);
 }
 
@@ -113,7 +118,8 @@ static void test_missed_scheduled_runs_are_caught_up(void **state)
         strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
         snprintf(msg, sizeof(msg), "{\"ts\":\"%s\",\"items\":[{\"sku\":\"A\",\"on_hand\":5}]}", ts);
         h_publish(b.port, "retail/demo/store1/inventory", msg);
-        free(h_request(b.port, "retail/demo/store1", "detect", "{\"detectors\":[\"shelf_out\"]}", 5));
+        free(h_request(b.port, "retail/demo/store1", "detect", "{\"detectors\":[\"shelf_out\"]}",
+                       5));
         h_daemon_stop(&d, SIGTERM);
         rewind_schedule(dir);
         h_daemon_start(&d, dir, conf, b.port);
@@ -151,6 +157,19 @@ static void test_corrupt_database_is_moved_aside(void **state)
         char pattern[600], *argv[] = {"sh", "-c", pattern, NULL};
         snprintf(pattern, sizeof(pattern), "ls %s/sw.db.corrupt-* >/dev/null", dir);
         assert_int_equal(h_run(NULL, argv), 0);
+        /* It is marked as restored at the quarantine, so its revs jump above HQ's. */
+        {
+                char out[600], *sq[] = {"sqlite3", "-readonly", db,
+                                        "SELECT value FROM meta WHERE key = 'restored_at'", NULL};
+                snprintf(out, sizeof(out), "%s/restored_at.txt", dir);
+                long long before = (long long)time(NULL);
+                assert_int_equal(h_run(out, sq), 0);
+                char *v = h_read_file(out);
+                assert_non_null(v);
+                long long at = atoll(v);
+                free(v);
+                assert_true(at > 1700000000LL && at <= before);
+        }
         /* The new database is a real one: a second start finds nothing to move. */
         h_daemon_start(&d, dir, conf, b.port);
         h_daemon_stop(&d, SIGTERM);
@@ -161,10 +180,10 @@ static void test_corrupt_database_is_moved_aside(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_version_help_and_usage_errors),
-                cmocka_unit_test(test_check_config),
-                cmocka_unit_test(test_missed_scheduled_runs_are_caught_up),
-                cmocka_unit_test(test_corrupt_database_is_moved_aside),
+            cmocka_unit_test(test_version_help_and_usage_errors),
+            cmocka_unit_test(test_check_config),
+            cmocka_unit_test(test_missed_scheduled_runs_are_caught_up),
+            cmocka_unit_test(test_corrupt_database_is_moved_aside),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
