@@ -72,10 +72,12 @@ int sw_store_backup(struct sw_store *s, const char *path, bool force,
                 return -EINVAL;
         if (!force && access(path, F_OK) == 0)
                 return sw_store__fail_msg(s, -EEXIST, "the file exists");
-        int n = snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
+        /* One name per path: a backup killed half-way leaves it, and the next one removes it
+         * (one daemon per database takes its backups one at a time). */
+        int n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
         if (n < 0 || (size_t)n >= sizeof(tmp))
                 return -ENAMETOOLONG;
-        (void)unlink(tmp); /* left by a crash during an earlier backup */
+        (void)unlink(tmp);
         /* One statement: SQLite reads one snapshot, so the copy holds every commit so far and
          * nothing half-written; it is compact (no free pages). */
         int rc = sqlite3_prepare_v2(sw_store__db(s), "VACUUM INTO ?1", -1, &st, NULL);

@@ -15,12 +15,12 @@ struct sw_store_copy_info {
 };
 
 /* Write a consistent copy of the open database to path (absolute) through VACUUM INTO: into
- * "<path>.tmp-<pid>" in the same directory, fsync'd, then renamed over path, so path is never
- * a half-written file. Outside a transaction only: the copy holds every commit made so far.
- * force: replace an existing path. ret_info may be NULL.
- * -EINVAL: path NULL or relative, or a transaction is open. -EEXIST: path exists (without
- * force). -ENAMETOOLONG. -ENOSPC, -EACCES, -ENOENT (no such directory), -EIO: as SQLite or
- * the file system report them (the temporary file is removed). */
+ * "<path>.tmp" in the same directory (one left by a killed backup is replaced), fsync'd, then
+ * renamed over path, so path is never a half-written file. Outside a transaction only: the copy
+ * holds every commit made so far. force: replace an existing path. ret_info may be NULL. -EINVAL:
+ * path NULL or relative, or a transaction is open. -EEXIST: path exists (without force).
+ * -ENAMETOOLONG. -ENOSPC, -EACCES, -ENOENT (no such directory), -EIO: as SQLite or the file system
+ * report them (the temporary file is removed). */
 int sw_store_backup(struct sw_store *s, const char *path, bool force,
                     struct sw_store_copy_info *ret_info);
 
