@@ -53,6 +53,7 @@ int config__check_timezone(const char *v, char *why, size_t whysz);
 int config__check_host(const char *v, char *why, size_t whysz);
 int config__check_readable_file(const char *v, char *why, size_t whysz);
 int config__check_currency(const char *v, char *why, size_t whysz);
+int config__check_absolute_path(const char *v, char *why, size_t whysz);
 int config__parse_schedule(const char *v, void *dst, char *why, size_t whysz);
 void config__print_schedule(const void *src, char *buf, size_t size);
 int config__parse_hours(const char *v, void *dst, char *why, size_t whysz);

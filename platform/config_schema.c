@@ -137,7 +137,7 @@
             UINT("storage.max_inbox_kib", storage.max_inbox_kib, 65536, 1024, 2147483647, "KiB",   \
                  LIVE, "Cap on the inbox file (`<storage.path>.inbox`)."),                         \
             STRING("storage.backup_dir", storage.backup_dir, "/var/lib/shelfwatch/backup", 0,      \
-                   NULL, NULL, LIVE, 0,                                                            \
+                   config__check_absolute_path, NULL, LIVE, 0,                                     \
                    "The `backup` command writes its copy only in this directory (made on first "   \
                    "use); `\"\"` turns backups off.")
 
@@ -395,7 +395,8 @@
             BOOL("log.journal_fields", log.journal_fields, true, LIVE,                             \
                  "When stderr is the journal, important lines carry structured fields."),          \
             GROUP("metrics"),                                                                      \
-            STRING("metrics.textfile_path", metrics.textfile_path, "", 0, NULL, NULL, LIVE, 0,     \
+            STRING("metrics.textfile_path", metrics.textfile_path, "", 0,                          \
+                   config__check_absolute_path, NULL, LIVE, 0,                                     \
                    "OpenMetrics file for node_exporter's textfile collector; `\"\"` = off."),      \
             UINT("metrics.interval_s", metrics.interval_s, 60, 5, 3600, "s", LIVE,                 \
                  "How often the metrics file is rewritten.")

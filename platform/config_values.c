@@ -105,6 +105,15 @@ int config__check_readable_file(const char *v, char *why, size_t whysz)
         return 0;
 }
 
+/* "" means "off"; otherwise an absolute path (the daemon's working directory is no place to
+ * write: "/" under systemd). */
+int config__check_absolute_path(const char *v, char *why, size_t whysz)
+{
+        if (!v[0] || v[0] == '/')
+                return 0;
+        return config__why(why, whysz, "must be an absolute path (got \"%s\")", v);
+}
+
 /* "" means "not set"; otherwise a code of core/currency.c's ISO 4217 table. */
 int config__check_currency(const char *v, char *why, size_t whysz)
 {

@@ -418,6 +418,16 @@ static void test_error_timezone(void **state)
                           "must be 1 to 127 characters long (got 0)");
 }
 
+/* Where the daemon writes files of its own choosing: absolute paths or "" (off). */
+static void test_error_relative_paths(void **state)
+{
+        (void)state;
+        assert_load_error("storage = { backup_dir = \"backup\"; };\n", 1, "storage.backup_dir",
+                          "must be an absolute path (got \"backup\")");
+        assert_load_error("metrics = { textfile_path = \"./sw.prom\"; };\n", 1,
+                          "metrics.textfile_path", "must be an absolute path");
+}
+
 static void test_error_hours(void **state)
 {
         (void)state;
@@ -731,6 +741,7 @@ int main(void)
             cmocka_unit_test(test_error_out_of_range),
             cmocka_unit_test(test_error_cross_settings),
             cmocka_unit_test(test_error_timezone),
+            cmocka_unit_test(test_error_relative_paths),
             cmocka_unit_test(test_error_hours),
             cmocka_unit_test(test_error_holidays),
             cmocka_unit_test(test_devices_and_trust),
