@@ -1241,20 +1241,6 @@ int sw_store_meta_blob_len(struct sw_store *s, const char *key, size_t *ret_len)
         return 0;
 }
 
-/* rename() that refuses to replace an existing file. */
-static int store_rename_noreplace(const char *from, const char *to)
-{
-        if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
-                return 0;
-        if (errno != EINVAL && errno != ENOSYS)
-                return -errno;
-        /* File system without RENAME_NOREPLACE: check, then rename (racy, but
-         * only shelfwatchd itself names files like these). */
-        if (access(to, F_OK) == 0)
-                return -EEXIST;
-        return rename(from, to) < 0 ? -errno : 0;
-}
-
 int sw_store_quarantine(const char *path, int64_t now, char *ret_new_path, size_t size)
 {
         static const char *const sidecars[] = {"-wal", "-shm"};
@@ -1276,7 +1262,7 @@ int sw_store_quarantine(const char *path, int64_t now, char *ret_new_path, size_
                         return -ENAMETOOLONG;
                 if (ret_new_path && (size_t)len >= size)
                         return -ENOBUFS;
-                r = store_rename_noreplace(path, target);
+                r = sw_store__rename(path, target, false);
         }
         if (r < 0)
                 return r;
@@ -1353,6 +1339,21 @@ int sw_store_inbox_clear(struct sw_store *s)
 }
 
 /* ---- for the other store_*.c files (platform/store_internal.h) --------------------------- */
+
+int sw_store__rename(const char *from, const char *to, bool replace)
+{
+        if (replace)
+                return rename(from, to) < 0 ? -errno : 0;
+        if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+                return 0;
+        if (errno != EINVAL && errno != ENOSYS)
+                return -errno;
+        /* File system without RENAME_NOREPLACE: check, then rename (racy, but
+         * only shelfwatchd itself names files like these). */
+        if (access(to, F_OK) == 0)
+                return -EEXIST;
+        return rename(from, to) < 0 ? -errno : 0;
+}
 
 sqlite3 *sw_store__db(struct sw_store *s)
 {

@@ -48,20 +48,6 @@ static int sync_file(const char *path, uint64_t *ret_bytes)
         return r;
 }
 
-/* rename without replacing unless replace; -EEXIST when to exists. */
-static int move_file(const char *from, const char *to, bool replace)
-{
-        if (replace)
-                return rename(from, to) < 0 ? -errno : 0;
-        if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
-                return 0;
-        if (errno != EINVAL && errno != ENOSYS)
-                return -errno;
-        if (access(to, F_OK) == 0)
-                return -EEXIST;
-        return rename(from, to) < 0 ? -errno : 0;
-}
-
 int sw_store_backup(struct sw_store *s, const char *path, bool force,
                     struct sw_store_copy_info *ret_info)
 {
@@ -97,7 +83,7 @@ int sw_store_backup(struct sw_store *s, const char *path, bool force,
                         sw_store__fail_msg(s, r, "cannot sync the copy");
         }
         if (r == 0) {
-                r = move_file(tmp, path, force);
+                r = sw_store__rename(tmp, path, force);
                 if (r < 0)
                         sw_store__fail_msg(s, r,
                                            r == -EEXIST ? "the file exists"
@@ -298,7 +284,7 @@ static int move_aside(const char *db_path, int64_t now, char *ret_aside, size_t 
                 if (len < 0 || (size_t)len >= sizeof(target))
                         return -ENAMETOOLONG;
                 if (have_db)
-                        r = move_file(db_path, target, false);
+                        r = sw_store__rename(db_path, target, false);
                 else
                         r = access(target, F_OK) == 0 ? -EEXIST : 0;
         }
