@@ -76,7 +76,8 @@ int hq_collapse_plan(struct hq_collapse *p, struct hq_msg *const *msgs, size_t n
         p->stores = 0;
         for (size_t i = 0; i < n; i++)
                 p->order[i] = (uint32_t)i;
-        qsort_r(p->order, n, sizeof(*p->order), compare_messages, (void *)msgs);
+        if (n > 1) /* a batch of the counters alone has no message (and order may be NULL) */
+                qsort_r(p->order, n, sizeof(*p->order), compare_messages, (void *)msgs);
         for (size_t i = 0; i < n; i++) {
                 const struct hq_msg *m = msgs[p->order[i]], *first = msgs[p->order[start]];
                 if (i == 0 || strcmp(m->tenant, first->tenant) != 0 ||
