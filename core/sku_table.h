@@ -51,8 +51,8 @@ struct sw_sku {
         uint16_t category;   /* category id, 0 = unknown */
         uint8_t flags;       /* enum sw_sku_flags */
         uint8_t key_len;     /* 1..SW_SKU_MAX_LEN */
+        double price;        /* list price (or last price paid, see flags), exactly as received */
         int32_t on_hand;     /* book on-hand units */
-        float price;         /* list price (or last price paid, see flags) */
         uint32_t book_as_of; /* Unix s of the inventory record on_hand was set from, 0 none */
         sw_day_t first_day;  /* first store-local day with sales data, SW_DAY_NONE if none */
         sw_day_t last_day;   /* newest day held by the sales ring, SW_DAY_NONE if none */
