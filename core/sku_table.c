@@ -12,6 +12,9 @@
 
 #define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
 
+/* The SKU record is most of the daemon's memory (docs/benchmarks.md): growing it is a decision. */
+_Static_assert(sizeof(struct sw_sku) <= 88, "struct sw_sku grew: update the memory figures");
+
 /* Forecast code scale: code 2 = 0.01 units, code 255 = 10000 units. */
 #define FC_MIN       0.01
 #define FC_STEPS     253.0

@@ -23,7 +23,8 @@
  * covering the days detectors read them for plus the horizon ahead, so a forecast for a
  * future day never moves the sales ring. Shelf-sensor state lives in a pool sized for
  * the SKUs that have sensors.
- * 100k SKUs x 56 days: 5.6 MB of sales, 4.3 MB of forecasts, 8.0 MB of scalars.
+ * 100k SKUs x 56 days: 5.6 MB of sales, 4.3 MB of forecasts, 8.8 MB of scalars (struct sw_sku:
+ * 88 bytes, 84 of fields and 4 of tail padding, free for a 4-byte field; 80 with a float price).
  */
 
 #define SW_SOLD_MAX        UINT16_MAX /* daily units saturate here (fast sellers) */
