@@ -7,14 +7,17 @@
 
 #include "core/anomaly_type.h"
 #include "core/byte_order.h"
+#include "core/currency.h"
 
 /* Bytes of each part: the header (version, type, action, ghost mode, as_of, on_hand, price,
  * description length) before the description, then the evidence of the type: ghost (model,
  * run_days, baseline_days, observed, expected, p-value, dispersion, priority), ml (features,
  * contributions, z, threshold, and from version 2 the feature set, the cause and its
- * strength) or stock (shelf_count, duration_s, negative_book). Version 1 is still read: its
- * ML details are of the seed features, without a cause. */
-#define DETAIL_VERSION     2
+ * strength) or stock (shelf_count, duration_s, negative_book). Versions 1 and 2 are still
+ * read: their price is a float32 widened (sw_price_from_float32() gives back the decimal that
+ * was published for it), and version 1's ML details are of the seed features, without a
+ * cause. Version 3 has version 2's layout, with the price as received. */
+#define DETAIL_VERSION     3
 #define DETAIL_HEADER_SIZE 21
 #define GHOST_SIZE         45
 #define ML_SIZE_V1         (SW_FEAT_COUNT * 4 + SW_FEAT_COUNT * 8 + 16)
@@ -228,9 +231,9 @@ int sw_anomaly_detail_decode(const uint8_t *buf, size_t len, enum sw_anomaly_typ
 {
         if (!ret_f || !ret_snap || (!buf && len > 0))
                 return -EINVAL;
-        if ((unsigned)type >= SW_ANOMALY_TYPE_COUNT || len < DETAIL_HEADER_SIZE ||
-            (buf[0] != DETAIL_VERSION && buf[0] != 1) || buf[1] != (uint8_t)type ||
-            buf[2] >= SW_ACTION_COUNT || buf[3] >= SW_GHOST_MODE_COUNT ||
+        if ((unsigned)type >= SW_ANOMALY_TYPE_COUNT || len < DETAIL_HEADER_SIZE || buf[0] < 1 ||
+            buf[0] > DETAIL_VERSION || buf[1] != (uint8_t)type || buf[2] >= SW_ACTION_COUNT ||
+            buf[3] >= SW_GHOST_MODE_COUNT ||
             len != DETAIL_HEADER_SIZE + (size_t)buf[20] + evidence_size(type, buf[0]) ||
             buf[20] >= sizeof(ret_f->description))
                 return -EBADMSG;
@@ -244,6 +247,8 @@ int sw_anomaly_detail_decode(const uint8_t *buf, size_t len, enum sw_anomaly_typ
         f.as_of = (sw_day_t)get32(&c);
         snap.on_hand = (int32_t)get32(&c);
         snap.price = get_double(&c);
+        if (buf[0] < 3) /* the SKU record's float32 then */
+                snap.price = sw_price_from_float32((float)snap.price);
         size_t desc = get8(&c);
         memcpy(f.description, c.r, desc);
         f.description[desc] = '\0';

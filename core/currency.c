@@ -2,6 +2,9 @@
 #include "core/currency.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* One currency: its code and its minor-unit digits. */
@@ -45,4 +48,19 @@ int sw_currency_minor_digits(const char *code)
                 if (memcmp(currencies[i].code, code, 3) == 0)
                         return currencies[i].minor;
         return -EINVAL;
+}
+
+double sw_price_from_float32(float v)
+{
+        char tmp[32];
+        if (!isfinite(v))
+                return (double)v;
+        /* FLT_DECIMAL_DIG (9) significant digits always read back; the first count that does
+         * is the shortest, and for a decimal of up to 7 digits it is that decimal. */
+        for (int digits = 1; digits <= 9; digits++) {
+                int n = snprintf(tmp, sizeof(tmp), "%.*g", digits, (double)v);
+                if (n > 0 && (size_t)n < sizeof(tmp) && strtof(tmp, NULL) == v)
+                        return strtod(tmp, NULL);
+        }
+        return (double)v; /* cannot happen for a finite float */
 }

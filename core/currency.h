@@ -17,4 +17,12 @@
  */
 int sw_currency_minor_digits(const char *code);
 
+/*
+ * A price that was kept as a float32 (SKU state and anomaly details written before prices were
+ * doubles), as the double of the shortest decimal that reads back as that float: for a price
+ * received with up to 7 significant digits, that price exactly (2.099999905f -> 2.1), which is
+ * also what was published for it. NaN and infinities are returned as they are.
+ */
+double sw_price_from_float32(float v);
+
 #endif

@@ -159,9 +159,7 @@ double sw_detect__scale(const struct sw_detector *d, enum sw_anomaly_type type,
 
 double sw_detect__sku_price(const struct sw_sku *s)
 {
-        return (s->flags & SW_SKU_HAS_PRICE) && isfinite(s->price) && s->price > 0
-                   ? (double)s->price
-                   : 0.0;
+        return (s->flags & SW_SKU_HAS_PRICE) && isfinite(s->price) && s->price > 0 ? s->price : 0.0;
 }
 
 uint32_t sw_detect__fill_series(struct sw_detector *d, uint32_t index, sw_day_t as_of,

@@ -211,7 +211,7 @@ static double sales_detail(const struct series *s, sw_day_t as_of, struct sw_sca
 
 static void price_detail(const struct sw_sku *s, sw_day_t as_of, struct sw_scaled_detail *ret)
 {
-        ret->list = list_price_known(s) ? (double)s->price : 0.0;
+        ret->list = list_price_known(s) ? s->price : 0.0;
         ret->list_prev = 0.0;
         ret->list_age = 0;
         if (ret->list > 0 &&

@@ -141,7 +141,7 @@ static void apply_pos_line(struct sw_ingest *in, const struct sw_item *it, int64
         if ((it->has & SW_HAS_PRICE) && (s->flags & SW_SKU_HAS_LIST_PRICE) && it->qty > 0)
                 sw_price_watch_paid(&s->price_watch, s->price, it->price, day);
         if ((it->has & SW_HAS_PRICE) && !(s->flags & SW_SKU_HAS_LIST_PRICE)) {
-                s->price = (float)it->price;
+                s->price = it->price;
                 s->flags |= SW_SKU_HAS_PRICE;
         }
         sw_sku_mark_dirty(in->skus, i);
@@ -186,7 +186,7 @@ static void apply_inventory_item(struct sw_ingest *in, const struct sw_item *it,
         if (it->has & SW_HAS_PRICE) {
                 (void)sw_price_watch_list(&s->price_watch, s->flags & SW_SKU_HAS_LIST_PRICE,
                                           s->price, it->price, day);
-                s->price = (float)it->price;
+                s->price = it->price;
                 s->flags |= SW_SKU_HAS_PRICE | SW_SKU_HAS_LIST_PRICE;
         }
         if (it->has & SW_HAS_CATEGORY) {

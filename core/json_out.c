@@ -371,29 +371,6 @@ void sw_json_out_money(struct sw_json_out *o, double v, unsigned minor_digits)
         sw_json_out_fixed(o, v, minor_digits);
 }
 
-void sw_json_out_float32(struct sw_json_out *o, float v)
-{
-        char tmp[32];
-        int n = 0;
-        json_out__value(o);
-        if (!isfinite(v)) {
-                json_out__putc(o, '0');
-                return;
-        }
-        /* FLT_DECIMAL_DIG (9) significant digits always read back; the first count that does
-         * is the shortest, and for a decimal of up to 7 digits it is that decimal. */
-        for (int digits = 1; digits <= 9; digits++) {
-                n = snprintf(tmp, sizeof(tmp), "%.*g", digits, (double)v);
-                if (n > 0 && (size_t)n < sizeof(tmp) && strtof(tmp, NULL) == v)
-                        break;
-        }
-        if (n <= 0 || (size_t)n >= sizeof(tmp)) { /* cannot happen for a finite float */
-                json_out__putc(o, '0');
-                return;
-        }
-        json_out__put(o, tmp, (size_t)n);
-}
-
 void sw_json_out_double(struct sw_json_out *o, double v)
 {
         json_out__value(o);

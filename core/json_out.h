@@ -77,7 +77,9 @@ void sw_json_out_double(struct sw_json_out *o, double v);
 /*
  * A double exactly, in cJSON's layout (command replies, P/outcome, P/summary kept the bytes
  * cJSON 1.7.15 printed): NaN and infinities as null; else "%1.15g" when that reads back within
- * DBL_EPSILON (relative), or "%1.17g" ("-0" for negative zero, "1e+15" for 10^15).
+ * DBL_EPSILON (relative), or "%1.17g" ("-0" for negative zero, "1e+15" for 10^15). A double
+ * parsed from a decimal of up to 15 significant digits comes out as that decimal, without
+ * trailing zeros (the shortest text that reads back): P/anomaly's metadata.price.
  */
 void sw_json_out_number(struct sw_json_out *o, double v);
 
@@ -87,13 +89,6 @@ void sw_json_out_number(struct sw_json_out *o, double v);
  * never "354.93000221252441"). Every amount of money the daemon publishes goes through this.
  */
 void sw_json_out_money(struct sw_json_out *o, double v, unsigned minor_digits);
-
-/*
- * A price kept as float32 (the SKU record's 4 bytes), as the shortest decimal that reads back
- * as the same float ("2.1", not "2.099999905"): the decimal that was received, for every
- * price of up to 7 significant digits. NaN and infinities are written as 0.
- */
-void sw_json_out_float32(struct sw_json_out *o, float v);
 
 /*
  * The number a reader of sw_json_out_double()'s (or _fixed()'s) text gets back: what the wire

@@ -6,9 +6,14 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/byte_order.h"
+#include "core/currency.h"
 #include "core/fnv.h"
 
 #define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
+
+/* The SKU record is most of the daemon's memory (docs/benchmarks.md): growing it is a decision. */
+_Static_assert(sizeof(struct sw_sku) <= 88, "struct sw_sku grew: update the memory figures");
 
 /* Forecast code scale: code 2 = 0.01 units, code 255 = 10000 units. */
 #define FC_MIN       0.01
@@ -516,23 +521,26 @@ void sw_sku_clear_dirty(struct sw_sku_table *t)
         t->n_dirty = 0;
 }
 
-/* Blob layout, little-endian, version 4 (1 held the shelf state and forecasts inline, 2 had no
- * last_event_day, stock-out days or zero-reading streak, 3 no price or receipt watch; 2 and 3
- * are still read): u8 version (4), u8 flags, u8 category_len, u8 has_shelf, u16 history_len,
- * u16 forecast_len, u32 on_hand, f32 price, u32 book_as_of, i32 first_day, i32 last_day,
+/* Blob layout, little-endian, version 5 (1 held the shelf state and forecasts inline, 2 had no
+ * last_event_day, stock-out days or zero-reading streak, 3 no price or receipt watch, 4 the
+ * price as f32; 2, 3 and 4 are still read, their f32 price as sw_price_from_float32()):
+ * u8 version (5), u8 flags, u8 category_len, u8 has_shelf, u16 history_len,
+ * u16 forecast_len, u32 on_hand, f64 price, u32 book_as_of, i32 first_day, i32 last_day,
  * i32 forecast_last_day, u32 book_negative_since, i32 last_event_day, i32 stockout_from,
  * i32 stockout_day, price watch (f32 list_prev, f32 off_log_sum, u16 list_since, u16 off_from,
  * u8 off_last, u8 off_lines, u8 on_lines, u8 0), receipt watch (u16 day, u16 units, u16 usual,
  * u16 before), [has_shelf: i32 count, u32 ts, u32 zero_open_s, u32 above_since, u32 zero_since,
  * u32 zero_readings], category bytes, history_len x u16 sold (oldest first, ending at
  * last_day), forecast_len x u8 forecast code (oldest first, ending at forecast_last_day). */
-#define BLOB_VERSION    4
+#define BLOB_VERSION    5
+#define BLOB_VERSION_V4 4
 #define BLOB_VERSION_V3 3
 #define BLOB_VERSION_V2 2
 #define BLOB_FIXED_V2   (8 + 4 * 7)
 #define BLOB_FIXED_V3   (BLOB_FIXED_V2 + 4 * 3)
 #define BLOB_WATCH      24
-#define BLOB_FIXED      (BLOB_FIXED_V3 + BLOB_WATCH)
+#define BLOB_FIXED_V4   (BLOB_FIXED_V3 + BLOB_WATCH)
+#define BLOB_FIXED      (BLOB_FIXED_V4 + 4) /* the price in 8 bytes, not 4 */
 #define BLOB_SHELF_V2   (4 * 5)
 #define BLOB_SHELF      (BLOB_SHELF_V2 + 4)
 
@@ -634,7 +642,7 @@ int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, si
         /* The forecast ring is cleared when first used, so all of it is held once set (and
          * SW_DAY_NONE - forecast_days would overflow). */
         uint16_t fc = s->forecast_last_day == SW_DAY_NONE ? 0 : t->p.forecast_days;
-        uint32_t price;
+        uint64_t price;
         uint8_t *p = buf;
         if (size < BLOB_FIXED + (sh ? BLOB_SHELF : 0) + cat_len + 2u * hist + fc)
                 return -ENOBUFS;
@@ -648,7 +656,8 @@ int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, si
         *p++ = (uint8_t)(fc & 0xff);
         *p++ = (uint8_t)(fc >> 8);
         p = put_u32(p, (uint32_t)s->on_hand);
-        p = put_u32(p, price);
+        sw_put_le64(p, price);
+        p += 8;
         p = put_u32(p, s->book_as_of);
         p = put_u32(p, (uint32_t)s->first_day);
         p = put_u32(p, (uint32_t)s->last_day);
@@ -682,11 +691,12 @@ int sw_sku_serialize(const struct sw_sku_table *t, uint32_t index, void *buf, si
 struct blob_head {
         uint8_t flags, cat_len, has_shelf;
         uint16_t hist, fc;
-        uint32_t on_hand, price, book, first, last, fc_last, neg_since, last_event;
+        uint32_t on_hand, book, first, last, fc_last, neg_since, last_event;
         uint32_t stockout_from, stockout;
         uint32_t shelf[6];
-        struct sw_price_watch watch;      /* version 4; empty before */
-        struct sw_receipt_watch receipts; /* version 4; empty before */
+        double price;                     /* f64 from version 5, f32 before */
+        struct sw_price_watch watch;      /* version 4 on; empty before */
+        struct sw_receipt_watch receipts; /* version 4 on; empty before */
 };
 
 /* A version 2 blob has no last_event_day: its last sale, book record or shelf reading stands
@@ -703,11 +713,14 @@ static uint32_t v2_last_event(const struct blob_head *h)
 
 static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head *h)
 {
-        if (len == 0 ||
-            (p[0] != BLOB_VERSION && p[0] != BLOB_VERSION_V3 && p[0] != BLOB_VERSION_V2))
+        if (len == 0 || p[0] < BLOB_VERSION_V2 || p[0] > BLOB_VERSION)
                 return NULL;
         bool v2 = p[0] == BLOB_VERSION_V2, v3 = p[0] == BLOB_VERSION_V3;
-        size_t fixed = v2 ? BLOB_FIXED_V2 : v3 ? BLOB_FIXED_V3 : BLOB_FIXED;
+        bool f32_price = p[0] < BLOB_VERSION;
+        size_t fixed = v2          ? BLOB_FIXED_V2
+                       : v3        ? BLOB_FIXED_V3
+                       : f32_price ? BLOB_FIXED_V4
+                                   : BLOB_FIXED;
         size_t shelf = v2 ? BLOB_SHELF_V2 : BLOB_SHELF;
         if (len < fixed)
                 return NULL;
@@ -721,7 +734,15 @@ static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head 
                 return NULL;
         p += 8;
         p = get_u32(p, &h->on_hand);
-        p = get_u32(p, &h->price);
+        if (f32_price) {
+                uint32_t bits;
+                p = get_u32(p, &bits);
+                h->price = sw_price_from_float32(bits_float(bits));
+        } else {
+                uint64_t bits = sw_get_le64(p);
+                memcpy(&h->price, &bits, sizeof(h->price));
+                p += 8;
+        }
         p = get_u32(p, &h->book);
         p = get_u32(p, &h->first);
         p = get_u32(p, &h->last);
@@ -760,7 +781,7 @@ static void restore_scalars(struct sw_sku *s, const struct blob_head *h, uint16_
         s->category = category;
         s->flags = (uint8_t)((h->flags & ~SW_SKU_DIRTY) | (s->flags & SW_SKU_DIRTY));
         s->on_hand = (int32_t)h->on_hand;
-        memcpy(&s->price, &h->price, sizeof(h->price));
+        s->price = h->price;
         s->book_as_of = h->book;
         s->book_negative_since = h->neg_since;
         s->last_event_day = (sw_day_t)h->last_event;

@@ -23,7 +23,8 @@
  * covering the days detectors read them for plus the horizon ahead, so a forecast for a
  * future day never moves the sales ring. Shelf-sensor state lives in a pool sized for
  * the SKUs that have sensors.
- * 100k SKUs x 56 days: 5.6 MB of sales, 4.3 MB of forecasts, 8.0 MB of scalars.
+ * 100k SKUs x 56 days: 5.6 MB of sales, 4.3 MB of forecasts, 8.8 MB of scalars (struct sw_sku:
+ * 88 bytes, 84 of fields and 4 of tail padding, free for a 4-byte field; 80 with a float price).
  */
 
 #define SW_SOLD_MAX        UINT16_MAX /* daily units saturate here (fast sellers) */
@@ -51,8 +52,8 @@ struct sw_sku {
         uint16_t category;   /* category id, 0 = unknown */
         uint8_t flags;       /* enum sw_sku_flags */
         uint8_t key_len;     /* 1..SW_SKU_MAX_LEN */
+        double price;        /* list price (or last price paid, see flags), exactly as received */
         int32_t on_hand;     /* book on-hand units */
-        float price;         /* list price (or last price paid, see flags) */
         uint32_t book_as_of; /* Unix s of the inventory record on_hand was set from, 0 none */
         sw_day_t first_day;  /* first store-local day with sales data, SW_DAY_NONE if none */
         sw_day_t last_day;   /* newest day held by the sales ring, SW_DAY_NONE if none */

@@ -2,6 +2,7 @@
 #include "daemon/anomaly_json.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,8 +142,10 @@ static int render(struct sw_json_out *o, const struct sw_anomaly_json_ctx *c,
         sw_json_out_object_begin(o);
         member_string(o, "since", since);
         member_int(o, "on_hand", c->snap.on_hand);
-        sw_json_out_key(o, "price"); /* the SKU record's float32, as it was received */
-        sw_json_out_float32(o, (float)c->snap.price);
+        /* The price as received: %.15g gives back every decimal of up to 15 significant digits
+         * (a parsed price is never NaN; a damaged record's is written as 0, as before). */
+        sw_json_out_key(o, "price");
+        sw_json_out_number(o, isfinite(c->snap.price) ? c->snap.price : 0.0);
         switch (sw_anomaly_type_desc(f->type)->evidence) {
         case SW_EVIDENCE_GHOST:
                 add_ghost_metadata(o, c, f);

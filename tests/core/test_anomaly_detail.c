@@ -216,7 +216,7 @@ static void test_damaged_details_are_refused_without_writing(void **state)
                         size_t at;
                         uint8_t value;
                 } damage[] = {
-                    {0, 0}, {0, 3}, {2, SW_ACTION_COUNT}, {3, SW_GHOST_MODE_COUNT}, {20, 0xff}};
+                    {0, 0}, {0, 4}, {2, SW_ACTION_COUNT}, {3, SW_GHOST_MODE_COUNT}, {20, 0xff}};
                 for (size_t k = 0; k < sizeof(damage) / sizeof(damage[0]); k++) {
                         memcpy(bad, buf, (size_t)n);
                         bad[damage[k].at] = damage[k].value;
@@ -250,7 +250,7 @@ static void test_version1_details_are_read(void **state)
                 uint8_t buf[SW_ANOMALY_DETAIL_MAX];
                 int n = sw_anomaly_detail_encode(&f, &snap, buf, sizeof(buf));
                 assert_true(n > 0);
-                assert_int_equal(buf[0], 2);
+                assert_int_equal(buf[0], 3);
                 buf[0] = 1;
                 if (type == SW_ANOMALY_ML_DETECTED) {
                         n -= 10;
@@ -268,12 +268,43 @@ static void test_version1_details_are_read(void **state)
         }
 }
 
+/* Version 2 details hold the SKU record's float32 price widened: it is read back as the decimal
+ * it was published as (150000.01 was held as 150000.015625 and published as 150000.02);
+ * version 3 holds the price as received. */
+static void test_version2_prices_are_their_float32_decimal(void **state)
+{
+        (void)state;
+        static const struct {
+                double received, old;
+        } cases[] = {{150000.01, 150000.02}, {2.1, 2.1}, {25490001, 25490000}, {0, 0}};
+        for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+                struct sw_finding f = random_finding(SW_ANOMALY_GHOST_STOCK), got = {0};
+                struct sw_anomaly_snapshot snap = {.price = cases[k].received}, snap_got;
+                uint8_t buf[SW_ANOMALY_DETAIL_MAX];
+                int n = sw_anomaly_detail_encode(&f, &snap, buf, sizeof(buf));
+                assert_true(n > 0);
+                assert_int_equal(sw_anomaly_detail_decode(buf, (size_t)n, SW_ANOMALY_GHOST_STOCK,
+                                                          &got, &snap_got),
+                                 0);
+                assert_true(snap_got.price == cases[k].received);
+                snap.price = (double)(float)cases[k].received; /* as version 2 stored it */
+                assert_int_equal(sw_anomaly_detail_encode(&f, &snap, buf, sizeof(buf)), n);
+                buf[0] = 2;
+                assert_int_equal(sw_anomaly_detail_decode(buf, (size_t)n, SW_ANOMALY_GHOST_STOCK,
+                                                          &got, &snap_got),
+                                 0);
+                if (snap_got.price != cases[k].old)
+                        fail_msg("%.17g read back as %.17g", cases[k].received, snap_got.price);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_every_type_round_trips_bit_exactly),
             cmocka_unit_test(test_the_longest_detail_fits_the_maximum),
             cmocka_unit_test(test_version1_details_are_read),
+            cmocka_unit_test(test_version2_prices_are_their_float32_decimal),
             cmocka_unit_test(test_a_short_buffer_is_refused),
             cmocka_unit_test(test_out_of_range_enums_are_not_encoded),
             cmocka_unit_test(test_damaged_details_are_refused_without_writing),

@@ -331,7 +331,6 @@ static void test_day_rollover(void **state)
         /* Advancing backwards does nothing. */
         sw_sku_advance(&f->t, i, D0 + 1);
         assert_int_equal(sw_sku_at(&f->t, i)->last_day, D0 + 4);
-
 }
 
 static void fill_week(struct sw_sku_table *t, uint32_t i, sw_day_t from)
@@ -431,7 +430,6 @@ static void test_late_event_extends_first_day(void **state)
         assert_int_equal(sw_sku_at(&f->t, i)->first_day, D0 - 6);
         assert_int_equal(sw_sku_sold(&f->t, i, D0 - 7), -1);
         assert_int_equal(sw_sku_sold(&f->t, i, D0), 5);
-
 }
 
 static void test_sold_saturates(void **state)
@@ -612,7 +610,6 @@ static void test_pushed_forecast(void **state)
         assert_int_equal(sw_sku_at(&f->t, j)->first_day, SW_DAY_NONE);
         assert_int_equal(sw_sku_at(&f->t, j)->last_day, SW_DAY_NONE);
         assert_int_equal(sw_sku_sold(&f->t, j, D0 + 1), -1);
-
 }
 
 /* Regression: a forecast for a future day used to advance the sales ring to that day,
@@ -801,11 +798,12 @@ static void test_dirty(void **state)
 
 /* ---- serialise / restore ---- */
 
-/* Blob layout (core/sku_table.c, version 4): an 8-byte head (version, flags, category length,
- * has_shelf, u16 history length, u16 forecast length), ten u32 scalars, the 16-byte price
- * watch and the 8-byte receipt watch, six u32 of shelf state when has_shelf, the category, 2 bytes
- * a history day, 1 byte a forecast day. Version 3 had no watches; version 2 neither the last event
- * day and the stock-out days (the last three scalars) nor the sixth shelf word. */
+/* Blob layout (core/sku_table.c, version 5): an 8-byte head (version, flags, category length,
+ * has_shelf, u16 history length, u16 forecast length), ten scalars (u32 but the f64 price), the
+ * 16-byte price watch and the 8-byte receipt watch, six u32 of shelf state when has_shelf, the
+ * category, 2 bytes a history day, 1 byte a forecast day. Version 4 had the price as f32;
+ * version 3 no watches either; version 2 neither the last event day and the stock-out days (the
+ * last three scalars) nor the sixth shelf word. */
 #define BLOB_HEAD  8
 #define BLOB_SHELF (6 * 4)
 #define BLOB_WATCH (16 + 8)
@@ -821,7 +819,8 @@ enum blob_scalar {
         SC_STOCKOUT_FROM,
         SC_STOCKOUT
 };
-#define BLOB_SCALAR(k) (BLOB_HEAD + 4 * (k))
+#define BLOB_SCALAR_V4(k) (BLOB_HEAD + 4 * (k))
+#define BLOB_SCALAR(k)    (BLOB_SCALAR_V4(k) + ((k) > SC_PRICE ? 4 : 0))
 
 /* Size of the fixed part of a blob: that of a SKU with no category, history, forecast or shelf. */
 static size_t blob_fixed(void)
@@ -852,7 +851,7 @@ static uint32_t make_rich_sku(struct sw_sku_table *t)
         s = sw_sku_at(t, i);
         s->category = cat;
         s->on_hand = -42;
-        s->price = 3.99f;
+        s->price = 3.99;
         s->flags |= SW_SKU_HAS_PRICE | SW_SKU_HAS_LIST_PRICE | SW_SKU_HAS_BOOK;
         s->book_as_of = 1795515302;
         assert_int_equal(sw_sku_shelf_get_or_add(t, i, &sh), 0);
@@ -904,12 +903,33 @@ static void assert_rings_equal(const struct sw_sku_table *a, uint32_t i,
         }
 }
 
+/* A version 4 blob (the price as f32): v5 with its price narrowed, as the code before wrote it. */
+static size_t to_v4(const uint8_t *v5, size_t n, uint8_t *ret)
+{
+        size_t at = BLOB_SCALAR(SC_PRICE);
+        uint64_t bits = 0;
+        double price;
+        float narrow;
+        uint32_t narrow_bits;
+        memcpy(ret, v5, at);
+        ret[0] = 4;
+        for (int b = 0; b < 8; b++)
+                bits |= (uint64_t)v5[at + (size_t)b] << (8 * b);
+        memcpy(&price, &bits, sizeof(price));
+        narrow = (float)price;
+        memcpy(&narrow_bits, &narrow, sizeof(narrow_bits));
+        for (int b = 0; b < 4; b++)
+                ret[at + (size_t)b] = (uint8_t)(narrow_bits >> (8 * b));
+        memcpy(ret + at + 4, v5 + at + 8, n - at - 8);
+        return n - 4;
+}
+
 /* A version 2 blob (before the last event day, the stock-out days, the zero-reading streak and
  * the watches): v4 less those words. */
 static size_t to_v2(const uint8_t *v4, size_t n, bool has_shelf, uint8_t *ret)
 {
-        size_t head = BLOB_SCALAR(SC_LAST_EVENT), at = head;
-        size_t rest = BLOB_SCALAR(SC_STOCKOUT + 1) + BLOB_WATCH;
+        size_t head = BLOB_SCALAR_V4(SC_LAST_EVENT), at = head;
+        size_t rest = BLOB_SCALAR_V4(SC_STOCKOUT + 1) + BLOB_WATCH;
         memcpy(ret, v4, head);
         ret[0] = 2;
         if (has_shelf) { /* the five v2 shelf words, not the sixth */
@@ -924,7 +944,7 @@ static size_t to_v2(const uint8_t *v4, size_t n, bool has_shelf, uint8_t *ret)
 /* A version 3 blob (before the price and receipt watches): v4 less those bytes. */
 static size_t to_v3(const uint8_t *v4, size_t n, uint8_t *ret)
 {
-        size_t head = BLOB_SCALAR(SC_STOCKOUT + 1);
+        size_t head = BLOB_SCALAR_V4(SC_STOCKOUT + 1);
         memcpy(ret, v4, head);
         ret[0] = 3;
         memcpy(ret + head, v4 + head + BLOB_WATCH, n - head - BLOB_WATCH);
@@ -934,7 +954,8 @@ static size_t to_v3(const uint8_t *v4, size_t n, uint8_t *ret)
 static void test_restore_version_3(void **state)
 {
         struct fixture f, g;
-        uint8_t blob[SW_SKU_BLOB_MAX(14, 14)], old[SW_SKU_BLOB_MAX(14, 14)];
+        uint8_t blob[SW_SKU_BLOB_MAX(14, 14)], v4[SW_SKU_BLOB_MAX(14, 14)];
+        uint8_t old[SW_SKU_BLOB_MAX(14, 14)];
         uint32_t i, j;
         (void)state;
         fixture_init(&f, 4, 14, 0, 4);
@@ -942,7 +963,7 @@ static void test_restore_version_3(void **state)
         i = make_rich_sku(&f.t);
         int n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
         assert_true(n > 0);
-        size_t m = to_v3(blob, (size_t)n, old);
+        size_t m = to_v3(v4, to_v4(blob, (size_t)n, v4), old);
         assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, old, m), 0);
         assert_int_equal(sw_sku_table_find(&g.t, "SKU-RICH", 8, &j), 0);
         const struct sw_sku *b = sw_sku_at(&g.t, j);
@@ -953,7 +974,8 @@ static void test_restore_version_3(void **state)
         assert_int_equal(b->receipt_watch.day, SW_WATCH_DAY_NONE);
         assert_shelf_equal(sw_sku_shelf(&g.t, j), sw_sku_shelf(&f.t, i));
         assert_rings_equal(&f.t, i, &g.t, j, D0 - 20, D0 + 12);
-        old[0] = 5; /* a version from the future is refused */
+        assert_true(b->price == 3.99); /* its f32 as the decimal it was */
+        old[0] = 6;                    /* a version from the future is refused */
         assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, old, m), -EINVAL);
         fixture_done(&f);
         fixture_done(&g);
@@ -962,7 +984,8 @@ static void test_restore_version_3(void **state)
 static void test_restore_version_2(void **state)
 {
         struct fixture f, g;
-        uint8_t blob[SW_SKU_BLOB_MAX(14, 14)], old[SW_SKU_BLOB_MAX(14, 14)];
+        uint8_t blob[SW_SKU_BLOB_MAX(14, 14)], v4[SW_SKU_BLOB_MAX(14, 14)];
+        uint8_t old[SW_SKU_BLOB_MAX(14, 14)];
         uint32_t i, j;
         (void)state;
         fixture_init(&f, 4, 14, 0, 4);
@@ -971,8 +994,8 @@ static void test_restore_version_2(void **state)
         sw_sku_shelf(&f.t, i)->count = 0; /* at zero: a v2 streak reads as one reading */
         int n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
         assert_true(n > 0);
-        size_t m = to_v2(blob, (size_t)n, true, old);
-        assert_int_equal(m, (size_t)n - 16 - BLOB_WATCH);
+        size_t m = to_v2(v4, to_v4(blob, (size_t)n, v4), true, old);
+        assert_int_equal(m, (size_t)n - 4 - 16 - BLOB_WATCH);
         assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, old, m), 0);
         assert_int_equal(sw_sku_table_find(&g.t, "SKU-RICH", 8, &j), 0);
         const struct sw_sku *b = sw_sku_at(&g.t, j);
@@ -1009,7 +1032,7 @@ static void test_serialize_restore(void **state)
         const struct sw_sku *a = sw_sku_at(&f.t, i), *b = sw_sku_at(&g.t, j);
         assert_string_equal(sw_sku_category_name(&g.t, b->category), "frozen food");
         assert_int_equal(b->on_hand, -42);
-        assert_true(b->price == 3.99f);
+        assert_true(b->price == 3.99);
         assert_int_equal(b->flags, a->flags & ~SW_SKU_DIRTY);
         assert_int_equal(b->book_as_of, 1795515302);
         assert_int_equal(b->first_day, D0);
@@ -1195,7 +1218,7 @@ static void test_restore_shelf_pool_full(void **state)
         assert_int_equal(sw_sku_shelf(&g.t, other)->count, 3);
         const struct sw_sku *b = sw_sku_at(&g.t, j);
         assert_int_equal(b->on_hand, -42);
-        assert_true(b->price == 3.99f);
+        assert_true(b->price == 3.99);
         assert_int_equal(b->book_as_of, 1795515302);
         assert_int_equal(b->book_negative_since, 1795513000);
         assert_string_equal(sw_sku_category_name(&g.t, b->category), "frozen food");
@@ -1415,14 +1438,104 @@ static void test_restore_version_2_by_hand(void **state)
         assert_int_equal(sw_sku_sold(&f.t, j, D0), 4);
         assert_int_equal(sw_sku_sold(&f.t, j, D0 + 1), 256);
         assert_int_equal(sw_sku_sold(&f.t, j, D0 + 2), 6);
-        /* Saved again it is version 4, and that round-trips. */
+        /* Saved again it is version 5, and that round-trips. */
         n = sw_sku_serialize(&f.t, j, blob, sizeof(blob));
-        assert_int_equal(blob[0], 4);
+        assert_int_equal(blob[0], 5);
         assert_int_equal(n, BLOB_SCALAR(SC_STOCKOUT + 1) + BLOB_WATCH + BLOB_SHELF + 5 + 3 * 2);
         assert_int_equal(sw_sku_restore(&g.t, "OLD", 3, blob, (size_t)n), 0);
         assert_int_equal(sw_sku_table_find(&g.t, "OLD", 3, &j), 0);
         assert_int_equal(sw_sku_at(&g.t, j)->price_watch.list_since, SW_WATCH_DAY_NONE);
         assert_int_equal(sw_sku_sold(&g.t, j, D0 + 1), 256);
+        fixture_done(&f);
+        fixture_done(&g);
+}
+
+/* A version 4 blob as the code before prices were doubles wrote it (SKU "V4": list price
+ * 150000.01 held as the float 150000.015625, on_hand 12, category "dairy", sold 4, 0, 200 on
+ * D0..D0 + 2, a forecast of 2 units on D0 + 3, a list price before of 140000.5 since D0 - 6, a
+ * receipt of 24 against 12 usual on D0 + 1): it restores, its price the decimal the float
+ * gave back (and was published as), 150000.02. */
+static const uint8_t blob_v4[] = {
+    0x04, 0x07, 0x05, 0x00, 0x03, 0x00, 0x04, 0x00, 0x0c, 0x00, 0x00, 0x00, 0x01, 0x7c, 0x12,
+    0x48, 0xa6, 0x63, 0x05, 0x6b, 0xc0, 0x4f, 0x00, 0x00, 0xc2, 0x4f, 0x00, 0x00, 0xc3, 0x4f,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc2, 0x4f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0x00,
+    0x00, 0x00, 0x80, 0x20, 0xb8, 0x08, 0x48, 0x00, 0x00, 0x00, 0x00, 0xba, 0x4f, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0xc1, 0x4f, 0x18, 0x00, 0x0c, 0x00, 0x00, 0x00, 0x64, 0x61, 0x69,
+    0x72, 0x79, 0x04, 0x00, 0x00, 0x00, 0xc8, 0x00, 0x00, 0x00, 0x00, 0x63,
+};
+
+static void test_restore_version_4(void **state)
+{
+        struct fixture f, g;
+        uint8_t blob[SW_SKU_BLOB_MAX(14, 14)];
+        uint32_t j;
+        int n;
+        /* The forecast ring as long as when it was written. */
+        struct sw_sku_table_params p = {
+            .max_skus = 2, .history_days = 14, .forecast_days = 4, .max_categories = 2};
+        (void)state;
+        fixture_init_params(&f, &p);
+        fixture_init_params(&g, &p);
+        assert_int_equal(blob_v4[0], 4);
+        assert_int_equal(sw_sku_restore(&f.t, "V4", 2, blob_v4, sizeof(blob_v4)), 0);
+        assert_int_equal(sw_sku_table_find(&f.t, "V4", 2, &j), 0);
+        const struct sw_sku *s = sw_sku_at(&f.t, j);
+        assert_true(s->price == 150000.02);
+        assert_int_equal(s->flags, SW_SKU_HAS_PRICE | SW_SKU_HAS_LIST_PRICE | SW_SKU_HAS_BOOK);
+        assert_int_equal(s->on_hand, 12);
+        assert_int_equal(s->book_as_of, 1795515302);
+        assert_int_equal(s->last_event_day, D0 + 2);
+        assert_string_equal(sw_sku_category_name(&f.t, s->category), "dairy");
+        assert_true(s->price_watch.list_prev == 140000.5f);
+        assert_int_equal(s->price_watch.list_since, D0 - 6);
+        assert_int_equal(s->receipt_watch.day, D0 + 1);
+        assert_int_equal(s->receipt_watch.units, 24);
+        assert_int_equal(s->receipt_watch.usual, 12);
+        assert_int_equal(sw_sku_sold(&f.t, j, D0), 4);
+        assert_int_equal(sw_sku_sold(&f.t, j, D0 + 1), 0);
+        assert_int_equal(sw_sku_sold(&f.t, j, D0 + 2), 200);
+        assert_true(sw_sku_pushed_forecast(&f.t, j, D0 + 3) > 1.9);
+        assert_true(sw_sku_pushed_forecast(&f.t, j, D0 + 3) < 2.1);
+        /* Saved again it is version 5, 4 bytes longer (the price in 8), and that round-trips. */
+        n = sw_sku_serialize(&f.t, j, blob, sizeof(blob));
+        assert_int_equal(blob[0], 5);
+        assert_int_equal(n, (int)sizeof(blob_v4) + 4);
+        assert_int_equal(sw_sku_restore(&g.t, "V4", 2, blob, (size_t)n), 0);
+        assert_int_equal(sw_sku_table_find(&g.t, "V4", 2, &j), 0);
+        assert_true(sw_sku_at(&g.t, j)->price == 150000.02);
+        assert_int_equal(sw_sku_sold(&g.t, j, D0 + 2), 200);
+        fixture_done(&f);
+        fixture_done(&g);
+}
+
+/* The price is kept as received: a blob carries its double exactly (IEEE bits, little-endian),
+ * where a float32 gave 150000.02, 1234567.9 and 25490000. */
+static void test_price_round_trips_exactly(void **state)
+{
+        static const double prices[] = {150000.01, 1234567.89, 25490001, 999999999.99,
+                                        0.01,      12.99,      0,        1e9};
+        struct fixture f, g;
+        uint8_t blob[SW_SKU_BLOB_MAX(14, 14)];
+        uint32_t i, j;
+        (void)state;
+        fixture_init(&f, 2, 14, 0, 2);
+        fixture_init(&g, 2, 14, 0, 2);
+        i = add(&f.t, "P");
+        for (size_t k = 0; k < sizeof(prices) / sizeof(prices[0]); k++) {
+                uint64_t bits, got = 0;
+                sw_sku_at(&f.t, i)->price = prices[k];
+                sw_sku_at(&f.t, i)->flags |= SW_SKU_HAS_PRICE | SW_SKU_HAS_LIST_PRICE;
+                int n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
+                assert_int_equal(n, blob_fixed());
+                memcpy(&bits, &prices[k], sizeof(bits));
+                for (int b = 0; b < 8; b++)
+                        got |= (uint64_t)blob[BLOB_SCALAR(SC_PRICE) + (size_t)b] << (8 * b);
+                assert_true(got == bits);
+                assert_int_equal(sw_sku_restore(&g.t, "P", 1, blob, (size_t)n), 0);
+                assert_int_equal(sw_sku_table_find(&g.t, "P", 1, &j), 0);
+                if (sw_sku_at(&g.t, j)->price != prices[k])
+                        fail_msg("%.17g restored as %.17g", prices[k], sw_sku_at(&g.t, j)->price);
+        }
         fixture_done(&f);
         fixture_done(&g);
 }
@@ -1470,7 +1583,7 @@ static void test_restore_malformed(void **state)
         assert_int_equal(sw_sku_restore(&g.t, "X", 1, bad, (size_t)n), -EINVAL);
         /* A category longer than allowed, with a consistent size. */
         memset(bad, 0, sizeof(bad));
-        bad[0] = 3;
+        bad[0] = 5;
         bad[2] = SW_CATEGORY_MAX_LEN + 1;
         memset(bad + fixed, 'c', SW_CATEGORY_MAX_LEN + 1);
         assert_int_equal(sw_sku_restore(&g.t, "X", 1, bad, fixed + SW_CATEGORY_MAX_LEN + 1),
@@ -1502,7 +1615,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_day_rollover, setup_one_sku, teardown_one_sku),
             cmocka_unit_test(test_advance_past_history),
             cmocka_unit_test(test_history_expiry),
-            cmocka_unit_test_setup_teardown(test_late_event_extends_first_day, setup_one_sku, teardown_one_sku),
+            cmocka_unit_test_setup_teardown(test_late_event_extends_first_day, setup_one_sku,
+                                            teardown_one_sku),
             cmocka_unit_test(test_sold_saturates),
             cmocka_unit_test(test_forecast_codec),
             cmocka_unit_test_setup_teardown(test_pushed_forecast, setup_one_sku, teardown_one_sku),
@@ -1520,6 +1634,8 @@ int main(void)
             cmocka_unit_test(test_restore_categories_full),
             cmocka_unit_test(test_restore_keeps_dirty_list_consistent),
             cmocka_unit_test(test_restore_version_2_by_hand),
+            cmocka_unit_test(test_restore_version_4),
+            cmocka_unit_test(test_price_round_trips_exactly),
             cmocka_unit_test(test_restore_malformed),
             cmocka_unit_test(test_sold_fast_pool),
             cmocka_unit_test(test_series_match_per_day),

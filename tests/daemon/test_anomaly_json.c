@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -62,13 +63,14 @@ static void check_rounded(const cJSON **cur, const char *key, double in, double 
                 fail_msg("%s: %.17g, want %.17g", key, it->valuedouble, want);
 }
 
-/* A float32 price: the same float comes back. */
+/* A price: the same double comes back (within DBL_EPSILON for one of 16 or 17 significant
+ * digits, exactly for the decimals of up to 15 that prices are: test_prices_as_received). */
 static void check_price(const cJSON **cur, const char *key, double in)
 {
         const cJSON *it = member(cur, key);
         assert_true(cJSON_IsNumber(it));
-        if ((float)it->valuedouble != (float)in)
-                fail_msg("%s: %.9g, want the float %.9g", key, it->valuedouble, (double)(float)in);
+        if (!(fabs(it->valuedouble - in) <= fabs(in) * DBL_EPSILON))
+                fail_msg("%s: %.17g, want %.17g", key, it->valuedouble, in);
 }
 
 static const cJSON *check_object(const cJSON **cur, const char *key)
@@ -518,7 +520,7 @@ static void test_money_follows_the_currency(void **state)
         struct sw_anomaly_json_ctx c = ctx();
         struct sw_finding f = finding(SW_ANOMALY_GHOST_STOCK);
         f.value = 354.93000221252441;
-        c.snap.price = (double)2.099999905f;
+        c.snap.price = 2.1;
         char *text = sw_anomaly_json(&c, &f);
         assert_non_null(strstr(text, "\"value\":354.93,\"currency\":\"USD\","));
         assert_non_null(strstr(text, "\"price\":2.1,"));
@@ -538,6 +540,49 @@ static void test_money_follows_the_currency(void **state)
         assert_non_null(strstr(text, "\"value\":354.93,\"description\""));
         assert_null(strstr(text, "currency"));
         free(text);
+}
+
+/* metadata.price is the received decimal (Version 1.1: no float32 round trip), from the finding
+ * and from the stored row alike; a row stored before (detail version 2, the SKU record's float32
+ * widened) gives back the decimal published for it then. */
+static void test_prices_as_received(void **state)
+{
+        (void)state;
+        static const struct {
+                double price;
+                const char *text, *old_text;
+        } cases[] = {{150000.01, "\"price\":150000.01,", "\"price\":150000.02,"},
+                     {1234567.89, "\"price\":1234567.89,", "\"price\":1234567.9,"},
+                     {25490001, "\"price\":25490001,", "\"price\":25490000,"},
+                     {12.99, "\"price\":12.99,", "\"price\":12.99,"},
+                     {0, "\"price\":0,", "\"price\":0,"}};
+        for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+                struct sw_anomaly_json_ctx c = ctx();
+                struct sw_finding f = finding(SW_ANOMALY_GHOST_STOCK);
+                uint8_t detail[SW_ANOMALY_DETAIL_MAX];
+                char *text, *got = NULL;
+                c.snap.price = cases[k].price;
+                text = sw_anomaly_json(&c, &f);
+                assert_non_null(text);
+                if (!strstr(text, cases[k].text))
+                        fail_msg("want %s in %s", cases[k].text, text);
+                struct sw_store_anomaly a = stored_row(&c, &f, detail);
+                assert_int_equal(sw_anomaly_json_of_row(&a, &who, &got), 0);
+                assert_non_null(strstr(got, cases[k].text));
+                free(got);
+                free(text);
+                /* Detail version 2: the price (bytes 12..19) was a float32 widened. */
+                double widened = (double)(float)cases[k].price;
+                uint64_t bits;
+                memcpy(&bits, &widened, sizeof(bits));
+                detail[0] = 2;
+                for (int b = 0; b < 8; b++)
+                        detail[12 + b] = (uint8_t)(bits >> (8 * b));
+                assert_int_equal(sw_anomaly_json_of_row(&a, &who, &got), 0);
+                if (!strstr(got, cases[k].old_text))
+                        fail_msg("want %s in %s", cases[k].old_text, got);
+                free(got);
+        }
 }
 
 static void test_an_unreadable_row_is_refused(void **state)
@@ -573,6 +618,7 @@ int main(void)
             cmocka_unit_test(test_a_stored_row_renders_the_same_payload),
             cmocka_unit_test(test_a_row_without_detail_gives_its_stored_json),
             cmocka_unit_test(test_an_unreadable_row_is_refused),
+            cmocka_unit_test(test_prices_as_received),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

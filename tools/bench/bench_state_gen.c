@@ -76,11 +76,11 @@ int main(int argc, char **argv)
                 struct sw_sku *s = sw_sku_at(&t, idx);
                 s->category = cid;
                 s->on_hand = (int32_t)(next_u32() % 200) + 1;
-                s->price = (float)(next_u32() % 10000) / 100.0f + 0.5f;
+                s->price = (double)(next_u32() % 10000 + 50) / 100.0; /* the CSV's price, exactly */
                 s->flags |= SW_SKU_HAS_PRICE | SW_SKU_HAS_LIST_PRICE | SW_SKU_HAS_BOOK;
                 uint32_t rate = next_u32() % 20;
                 if (csv)
-                        fprintf(csv, "%s,%s,%d,%.2f,%.1f", sku, cat, s->on_hand, (double)s->price,
+                        fprintf(csv, "%s,%s,%d,%.2f,%.1f", sku, cat, s->on_hand, s->price,
                                 rate + 0.5);
                 for (sw_day_t d = today - h; d < today; d++) {
                         uint32_t sold = rate ? next_u32() % (2 * rate + 1) : next_u32() % 2;
