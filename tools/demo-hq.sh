@@ -248,6 +248,10 @@ for pid in "${sims[@]}"; do
         wait "$pid" || die "a storesim failed (see $tmp/store*/storesim.log)"
 done
 echo "the three simulations are done; waiting for HQ's receipts"
+# A store publishes its summary again at most 5 s after the evening's last counts
+# (SW_SUMMARY_COUNT_GAP_MS in daemon/reports.h): let it go out first, so that the fleet below
+# shows the summaries that follow the counts.
+sleep 6
 # Each store's outbox empties only when shelfwatch-hq has committed its rows and receipted them:
 # then the fleet below holds everything the stores found.
 outbox_of() { # outbox_of STORE: "depth received" from the store's health, or nothing
