@@ -19,15 +19,18 @@
 
 /* One command awaiting its gateway's reply. */
 struct hq_api_command {
-        bool in_use;                   /* slot taken */
-        uint64_t corr;                 /* correlation number (the v5 Correlation Data, decimal) */
-        struct MHD_Connection *conn;   /* the suspended request's connection */
-        struct hq_api_request *rq;     /* its request */
-        uint64_t deadline_ms;          /* answer 504 after this (monotonic) */
-        char seq[24];                  /* gateway_command.seq of the stored command */
-        char store[HQ_HTTP_NAME_SIZE]; /* the store it went to */
-        char anomaly[130];             /* outcome: the anomaly; "" for detect */
-        char outcome[16];              /* outcome: true_positive / false_positive */
+        bool in_use;                     /* slot taken */
+        uint64_t corr;                   /* correlation number (the v5 Correlation Data, decimal) */
+        struct MHD_Connection *conn;     /* the suspended request's connection */
+        struct hq_api_request *rq;       /* its request */
+        uint64_t deadline_ms;            /* answer 504 after this (monotonic) */
+        char seq[24];                    /* gateway_command.seq of the stored command */
+        char store[HQ_HTTP_NAME_SIZE];   /* the store it went to */
+        char anomaly[130];               /* outcome: the anomaly; "" for detect */
+        char outcome[16];                /* outcome: true_positive / false_positive */
+        char reply_topic[HQ_TOPIC_SIZE]; /* the reply must come on this topic: its tenant's and
+                                            store's (another store knows the nonce and may
+                                            guess the number) */
 };
 
 /* ---- the link and its replies --------------------------------------------------------- */
@@ -129,6 +132,12 @@ static void on_reply(void *ctx, const char *topic, const void *payload, size_t l
         memcpy(corr, props->corr, props->corr_len);
         corr[props->corr_len] = '\0';
         c = find_command(api, strtoull(corr, NULL, 10));
+        if (c && strcmp(topic, c->reply_topic) != 0) {
+                sw_log_warning("A reply to command %s came on %s, not on its store's reply "
+                               "topic: ignored",
+                               c->seq, topic);
+                return;
+        }
         if (c) /* else: answered after its wait ended (504 already sent) */
                 answer(api, c, payload, len);
 }
@@ -259,6 +268,7 @@ static int send_command(struct hq_api *api, struct hq_api_request *rq, struct MH
                  c->store, name);
         snprintf(reply_topic, sizeof(reply_topic), "%s/%s/%s%s", api->cfg.topics.root,
                  rq->token->tenant, c->store, api->reply_base);
+        snprintf(c->reply_topic, sizeof(c->reply_topic), "%s", reply_topic);
         struct sw_mqtt_props props = {
             .response_topic = reply_topic, .corr = corr, .corr_len = strlen(corr)};
         int r = sw_mqtt_publish(api->mqtt, topic, text, strlen(text), 1, false, &props, NULL);

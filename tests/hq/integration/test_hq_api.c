@@ -502,6 +502,29 @@ static void test_commands(void **state)
         assert_int_equal(pg_number(w.db, "SELECT count(*) FROM gateway_command WHERE store = 's2' "
                                          "AND state = 'timeout'"),
                          1);
+        /* Another tenant's store that reads the command (no ACL on this broker) answers it on
+         * its own reply topic with the command's correlation data: HQ ignores that answer. */
+        char forger[1024], forge_log[300];
+        snprintf(forger, sizeof(forger),
+                 "m=$(mosquitto_sub -V 5 -p %d -t 'retail/acme/s2/cmd/#' -C 1 -W 10 -F '%%R %%D') "
+                 "&& set -- $m && mosquitto_pub -V 5 -p %d -q 1 "
+                 "-t \"retail/globex/s9/reply/${1##*/reply/}\" -D publish correlation-data "
+                 "\"$2\" -m '{\"ok\":true,\"forged\":true}' && echo forged \"$1\"",
+                 w.broker.port, w.broker.port);
+        snprintf(forge_log, sizeof(forge_log), "%s/forger.log", w.dir);
+        char *forge_argv[] = {"/bin/sh", "-c", forger, NULL};
+        pid_t forge = h_spawn(forge_log, forge_argv);
+        h_sleep_ms(300); /* subscribed */
+        r = api_request(&w.api, "POST", "/api/v1/anomalies/detect", ACME, "{\"store\":\"s2\"}");
+        assert_int_equal(h_wait(forge), 0);
+        char *forged = h_read_file(forge_log);
+        assert_non_null(strstr(forged, "forged retail/acme/s2/reply/hq-api-"));
+        free(forged);
+        assert_int_equal(r.status, 504);
+        api_response_free(&r);
+        assert_int_equal(pg_number(w.db, "SELECT count(*) FROM gateway_command WHERE store = 's2' "
+                                         "AND state = 'timeout'"),
+                         2);
         /* The gateway counted the commands it ran and refused none of their reply topics. */
         cJSON *h = h_health(w.broker.port, "retail/acme/s1");
         assert_int_equal((int)h_json_number_or(h, "commands.refused.reply_topic", 0), 0);
