@@ -15,6 +15,7 @@
 #include "daemon/count_judge.h"
 #include "daemon/findings.h"
 #include "daemon/reply.h"
+#include "daemon/restore.h"
 #include "platform/clock.h"
 #include "platform/store_outcome.h"
 
@@ -238,7 +239,7 @@ static int record_outcome(struct sw_daemon *d, const struct sw_outcome_input *in
         struct anomaly_row row = {0};
         struct outcome_facts f = {0};
         enum sw_anomaly_type type;
-        char id[SW_ANOMALY_ID_MAX + 16];
+        char id[SW_ANOMALY_ID_MAX + 24]; /* "-o" and up to 20 digits */
         uint32_t seq = 0;
         char *json = NULL;
         int r = sw_store_get_anomaly(d->store, in->anomaly, copy_anomaly, &row);
@@ -247,7 +248,9 @@ static int record_outcome(struct sw_daemon *d, const struct sw_outcome_input *in
         if (r == 0)
                 r = outcome_facts(d, in, &row, type, &seq, &f);
         if (r == 0) {
-                snprintf(id, sizeof(id), "%s-o%u", in->anomaly, seq);
+                /* After a restore the store's rev floor is the restore's time. */
+                snprintf(id, sizeof(id), "%s-o%lld", in->anomaly,
+                         (long long)sw_restore_outcome_number(seq, sw_store_rev_floor(d->store)));
                 f.id = id;
                 json = outcome_json(&d->who, in, &row, &f);
                 r = json ? 0 : -ENOMEM;

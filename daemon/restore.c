@@ -129,6 +129,11 @@ int64_t sw_restore_next_rev(int64_t stored_rev, int64_t restored_at)
         return next < restored_at ? restored_at : next;
 }
 
+int64_t sw_restore_outcome_number(uint32_t seq, int64_t restored_at)
+{
+        return restored_at > 0 ? restored_at + (int64_t)seq - 1 : (int64_t)seq;
+}
+
 int sw_restore_apply_rev_floor(struct sw_store *s)
 {
         int64_t at = 0;

@@ -32,6 +32,13 @@ int sw_restore_marker(struct sw_store *s, int64_t *ret);
  * above any count of changes; from there on stored_rev + 1. */
 int64_t sw_restore_next_rev(int64_t stored_rev, int64_t restored_at);
 
+/* The N of an outcome's id "<anomaly>-oN" for the anomaly's seq-th outcome recorded here (seq
+ * >= 1), on a database last restored at restored_at (0: never): seq, or after a restore
+ * restored_at + seq - 1. HQ may hold outcomes recorded after the copy was made, numbered on from
+ * the copy's count; HQ keeps the first message of an id, so a new outcome must not take one of
+ * those numbers, and the highest N must stay the latest outcome (docs/hq.md). */
+int64_t sw_restore_outcome_number(uint32_t seq, int64_t restored_at);
+
 /* Mark s, a fresh database that replaced a corrupt one (moved to moved_to), as restored at now:
  * its anomaly ids are the ones HQ may hold at any rev, so its revisions jump as after a restore
  * (the time, and "empty, after <moved_to>" as where it came from). 0 or -errno of the store. */

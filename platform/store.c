@@ -543,6 +543,11 @@ int sw_store_set_rev_floor(struct sw_store *s, int64_t floor)
         return 0;
 }
 
+int64_t sw_store_rev_floor(const struct sw_store *s)
+{
+        return s ? s->rev_floor : 0;
+}
+
 int sw_store_set_max_bytes(struct sw_store *s, uint64_t max_bytes)
 {
         char buf[96];

@@ -67,6 +67,8 @@ int sw_store_set_max_bytes(struct sw_store *s, uint64_t max_bytes);
 /* The least rev sw_store_outbox_add_anomaly gives a new revision (0 by default): after a
  * restore, revisions must jump above any HQ may hold (daemon/restore.h). -EINVAL: floor < 0. */
 int sw_store_set_rev_floor(struct sw_store *s, int64_t floor);
+/* That floor (0 when never set or s is NULL). */
+int64_t sw_store_rev_floor(const struct sw_store *s);
 /* PRAGMA quick_check; -EUCLEAN if it reports anything but "ok". */
 int sw_store_quick_check(struct sw_store *s);
 

@@ -62,6 +62,18 @@ static struct sw_store_anomaly anomaly(const char *id)
                                          .payload = "{}"};
 }
 
+/* Outcome ids "<anomaly>-oN": N counts 1, 2, ... until a restore, then starts at its time, so
+ * that no number HQ may hold from after the copy comes again and the highest stays the latest. */
+static void test_outcome_numbers_jump_after_a_restore(void **state)
+{
+        (void)state;
+        assert_int_equal(sw_restore_outcome_number(1, 0), 1);
+        assert_int_equal(sw_restore_outcome_number(3, 0), 3);
+        assert_int_equal(sw_restore_outcome_number(1, RESTORED), RESTORED);
+        assert_int_equal(sw_restore_outcome_number(4, RESTORED), RESTORED + 3);
+        assert_true(sw_restore_outcome_number(1, RESTORED + 60) > RESTORED + 3);
+}
+
 /* Queue a revision of anomaly id (as hq_link does) and return the rev it got. */
 static int64_t queue_revision(struct sw_store *s, const char *id)
 {
@@ -143,6 +155,7 @@ int main(void)
             cmocka_unit_test(test_rev_jumps_once_after_a_restore),
             cmocka_unit_test(test_marker_written_by_a_restore),
             cmocka_unit_test(test_restored_database_publishes_higher_revs),
+            cmocka_unit_test(test_outcome_numbers_jump_after_a_restore),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
