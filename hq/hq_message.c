@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "hq/hq_fields.h"
+#include "platform/json_keys.h"
 
 #define HQ_TEXT_MAX  1024               /* description, action and other free text */
 #define HQ_SHORT_MAX 64                 /* enum-like words, sku, category, version */
@@ -20,7 +21,7 @@
 static const char *const kind_names[HQ_KIND_COUNT] = {"anomaly", "outcome", "summary", "status"};
 static const char *const bad_names[HQ_BAD_COUNT] = {
     "topic", "oversize", "encoding", "not_json", "missing_field", "wrong_type",
-    "value", "time",     "version",  "mismatch", "db_rejected"};
+    "value", "time",     "version",  "mismatch", "db_rejected",   "duplicate_key"};
 
 const char *hq_kind_name(enum hq_kind k)
 {
@@ -399,7 +400,7 @@ int hq_msg_parse(const char *root, const char *topic, const void *payload, size_
                                  .started_at = HQ_TS_NONE,
                                  .rev = -1};
         enum hq_bad_reason reason = HQ_BAD_JSON;
-        const char *buf = payload;
+        const char *buf = payload, *key = NULL;
         cJSON *o = NULL;
         int r = -EBADMSG;
 
@@ -416,6 +417,11 @@ int hq_msg_parse(const char *root, const char *topic, const void *payload, size_
         o = parse_object(buf, len);
         if (!o) {
                 reason = HQ_BAD_JSON;
+                goto out;
+        }
+        int twice = sw_json_duplicate_key(o, &key);
+        if (twice != 0) {
+                reason = twice < 0 ? HQ_BAD_JSON : HQ_BAD_DUPLICATE_KEY;
                 goto out;
         }
         if (parse_fields(o, &row, &m, &reason) < 0)

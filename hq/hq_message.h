@@ -15,17 +15,19 @@ enum hq_kind { HQ_KIND_ANOMALY, HQ_KIND_OUTCOME, HQ_KIND_SUMMARY, HQ_KIND_STATUS
 
 /* Why a message was refused; each is counted, the message is acknowledged and dropped. */
 enum hq_bad_reason {
-        HQ_BAD_TOPIC,       /* not {root}/{tenant}/{store}/{kind} with a known kind */
-        HQ_BAD_OVERSIZE,    /* payload above limits.max_payload_bytes */
-        HQ_BAD_ENCODING,    /* not UTF-8, or a \u0000 that PostgreSQL's jsonb refuses */
-        HQ_BAD_JSON,        /* not a JSON object */
-        HQ_BAD_MISSING,     /* a required field is absent */
-        HQ_BAD_TYPE,        /* a field has the wrong JSON type */
-        HQ_BAD_VALUE,       /* a field is out of range or too long */
-        HQ_BAD_TIME,        /* a time that is neither RFC 3339 nor Unix seconds */
-        HQ_BAD_VERSION,     /* "v" names a major version other than 1 */
-        HQ_BAD_MISMATCH,    /* payload tenant/store differ from the topic's */
-        HQ_BAD_DB_REJECTED, /* PostgreSQL refused the row on its own (written alone) */
+        HQ_BAD_TOPIC,         /* not {root}/{tenant}/{store}/{kind} with a known kind */
+        HQ_BAD_OVERSIZE,      /* payload above limits.max_payload_bytes */
+        HQ_BAD_ENCODING,      /* not UTF-8, or a \u0000 that PostgreSQL's jsonb refuses */
+        HQ_BAD_JSON,          /* not a JSON object */
+        HQ_BAD_MISSING,       /* a required field is absent */
+        HQ_BAD_TYPE,          /* a field has the wrong JSON type */
+        HQ_BAD_VALUE,         /* a field is out of range or too long */
+        HQ_BAD_TIME,          /* a time that is neither RFC 3339 nor Unix seconds */
+        HQ_BAD_VERSION,       /* "v" names a major version other than 1 */
+        HQ_BAD_MISMATCH,      /* payload tenant/store differ from the topic's */
+        HQ_BAD_DB_REJECTED,   /* PostgreSQL refused the row on its own (written alone) */
+        HQ_BAD_DUPLICATE_KEY, /* an object gives a key twice (validation reads the first, jsonb
+                                 keeps the last) */
         HQ_BAD_COUNT
 };
 

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/civil_time.h"
+#include "platform/json_keys.h"
 
 #define PAYLOAD_QTY_MAX       1000000        /* largest |qty|, on_hand, count, counted */
 #define PAYLOAD_PRICE_MAX     1e9            /* largest price */
@@ -21,7 +22,6 @@
 #define PAYLOAD_TS_MAX        253402300800.0 /* 10000-01-01T00:00:00Z: ts must be below */
 #define PAYLOAD_TS_STRING_MAX 64             /* longest RFC 3339 string looked at */
 #define PAYLOAD_WHERE_MAX     32             /* "readings[4294967295]" and a NUL fit */
-#define PAYLOAD_PAIRWISE_KEYS 16             /* objects up to this many keys: pairwise check */
 
 struct sw_payload_decoder {
         cJSON *root; /* tree of the last successful parse, or NULL; msg strings point into it */
@@ -176,64 +176,16 @@ static int json_prescan(struct decode_ctx *c, const unsigned char *p, size_t n)
         return 0;
 }
 
-static int key_cmp(const void *a, const void *b)
-{
-        return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* A key obj gives twice, or NULL. Pairwise for small objects, sorted beyond (a 64 KiB payload
- * can hold an object of 10,000 keys). -ENOMEM: ret_key untouched. */
-static int object_duplicate_key(const cJSON *obj, const char **ret_key)
-{
-        const cJSON *a, *b;
-        size_t n = 0, i = 0;
-        cJSON_ArrayForEach(a, obj) n++;
-        if (n <= PAYLOAD_PAIRWISE_KEYS) {
-                for (a = obj->child; a; a = a->next)
-                        for (b = a->next; b; b = b->next)
-                                if (strcmp(a->string, b->string) == 0) {
-                                        *ret_key = a->string;
-                                        return 1;
-                                }
-                return 0;
-        }
-        const char **keys = malloc(n * sizeof(*keys));
-        if (!keys)
-                return -ENOMEM;
-        cJSON_ArrayForEach(a, obj) keys[i++] = a->string;
-        qsort(keys, n, sizeof(*keys), key_cmp);
-        for (i = 1; i < n && strcmp(keys[i - 1], keys[i]) != 0; i++)
-                ;
-        if (i < n)
-                *ret_key = keys[i];
-        free(keys);
-        return i < n;
-}
-
-/*
- * Refuse a key given twice in any object of the tree (duplicate_key). cJSON keeps both and a
- * lookup takes the first, so "the same" message could mean two things: lines kept their first
- * sku, the top-level id its last (RFC 8259 leaves it to the parser). Nesting is at most cJSON's
- * 1000 levels, so the recursion is bounded.
- */
-static int check_duplicate_keys(struct decode_ctx *c, const cJSON *item)
+/* Refuse a key given twice in any object of the tree (duplicate_key): lines kept their first
+ * sku, the top-level id its last (platform/json_keys.h). */
+static int check_duplicate_keys(struct decode_ctx *c, const cJSON *root)
 {
         const char *key = NULL;
-        if (cJSON_IsObject(item)) {
-                int r = object_duplicate_key(item, &key);
-                if (r < 0)
-                        return reject(c, SW_REJECT_NOT_JSON, NULL, NULL, "out of memory");
-                if (r > 0)
-                        return reject(c, SW_REJECT_DUPLICATE_KEY, NULL, key,
-                                      "key given more than once");
-        }
-        if (!cJSON_IsObject(item) && !cJSON_IsArray(item))
-                return 0;
-        for (const cJSON *child = item->child; child; child = child->next) {
-                int r = check_duplicate_keys(c, child);
-                if (r < 0)
-                        return r;
-        }
+        int r = sw_json_duplicate_key(root, &key);
+        if (r < 0)
+                return reject(c, SW_REJECT_NOT_JSON, NULL, NULL, "out of memory");
+        if (r > 0)
+                return reject(c, SW_REJECT_DUPLICATE_KEY, NULL, key, "key given more than once");
         return 0;
 }
 

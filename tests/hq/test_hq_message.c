@@ -174,6 +174,14 @@ static void test_refusals(void **state)
         expect_bad("retail/a/s/summary", "{\"ts\":1,\"open\":{\"info\":-1}}", HQ_BAD_VALUE);
         expect_bad("retail/a/s/status", "{\"state\":\"sleeping\"}", HQ_BAD_VALUE);
         expect_bad("retail/a/s/status", "{}", HQ_BAD_MISSING);
+        /* A key given twice: validation would read the first, the stored jsonb the last. */
+        expect_bad("retail/acme/s1/anomaly",
+                   "{\"id\":\"a\",\"type\":\"ghost_stock\",\"severity\":\"info\",\"status\":"
+                   "\"open\",\"sku\":\"X\",\"detected_at\":1,\"severity\":\"<b>2 KB</b>\"}",
+                   HQ_BAD_DUPLICATE_KEY);
+        expect_bad("retail/acme/s1/summary", "{\"ts\":1,\"open\":{\"info\":1,\"info\":2}}",
+                   HQ_BAD_DUPLICATE_KEY);
+        assert_string_equal(hq_bad_reason_name(HQ_BAD_DUPLICATE_KEY), "duplicate_key");
 }
 
 static void test_oversize_and_nul(void **state)
