@@ -66,9 +66,10 @@ static int store_receipt(void *ctx, const char *msg_id, int64_t rev)
         return sw_store_outbox_receipt(ctx, msg_id, rev);
 }
 
-static int store_requeue(void *ctx, int64_t acked_before, int64_t *ret_first_seq)
+static int store_requeue(void *ctx, int64_t acked_before, int64_t acked_after,
+                         int64_t *ret_first_seq)
 {
-        return sw_store_outbox_requeue(ctx, acked_before, ret_first_seq);
+        return sw_store_outbox_requeue(ctx, acked_before, acked_after, ret_first_seq);
 }
 
 static int store_stats(void *ctx, struct sw_store_outbox_stats *ret)

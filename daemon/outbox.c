@@ -167,15 +167,23 @@ static void refused(struct sw_outbox *ob, struct sw_inflight *slot, uint64_t now
 }
 
 /* The broker has the row: it is done, or (receipts on, a row with a rev) it awaits HQ's
- * receipt. A row a receipt already covered is gone (-ENOENT): nothing to do. */
-static void acknowledged(struct sw_outbox *ob, const struct sw_inflight *slot, int64_t now)
+ * receipt. A row a receipt already covered is gone (-ENOENT): nothing to do. A row the store
+ * could not mark (disk full) is still pending behind the cursor: it goes again after the
+ * pause, as a refused one, rather than waiting for the next reconnect. */
+static void acknowledged(struct sw_outbox *ob, const struct sw_inflight *slot, int64_t now,
+                         uint64_t now_ms)
 {
         bool wait = ob->receipts.enabled && slot->rev > 0;
         int r = wait ? ob->store.await_receipt(ob->store.ctx, slot->seq, now)
                      : ob->store.delivered(ob->store.ctx, slot->seq);
-        if (r < 0 && r != -ENOENT)
+        if (r < 0 && r != -ENOENT) {
                 sw_log_warning("Outbox: cannot mark row %lld %s: %s", (long long)slot->seq,
                                wait ? "awaiting its receipt" : "delivered", strerror(-r));
+                if (ob->cursor >= slot->seq)
+                        ob->cursor = slot->seq - 1;
+                ob->more = true;
+                ob->retry_at_ms = now_ms + ob->retry_ms;
+        }
         if (wait && r == 0)
                 ob->receipts.awaiting++;
         ob->delivered++;
@@ -189,7 +197,7 @@ void sw_outbox_on_published(struct sw_outbox *ob, int mid, bool accepted, int64_
                 if (slot->mid != mid)
                         continue;
                 if (accepted) {
-                        acknowledged(ob, slot, now);
+                        acknowledged(ob, slot, now, now_ms);
                 } else {
                         refused(ob, slot, now_ms);
                 }

@@ -27,10 +27,12 @@ struct sw_outbox_store {
         int (*trim)(void *ctx, uint64_t max_rows); /* returns rows dropped */
         /* Receipts (platform/store_receipt.h): a row awaits its receipt from now (Unix s); a
          * receipt deletes the rows it covers (returns how many); rows acknowledged at or
-         * before a time go back to pending; counts and ages. */
+         * before a time, or after another (the clock was set back), go back to pending;
+         * counts and ages. */
         int (*await_receipt)(void *ctx, int64_t seq, int64_t now);
         int (*receipt)(void *ctx, const char *msg_id, int64_t rev);
-        int (*requeue)(void *ctx, int64_t acked_before, int64_t *ret_first_seq);
+        int (*requeue)(void *ctx, int64_t acked_before, int64_t acked_after,
+                       int64_t *ret_first_seq);
         int (*stats)(void *ctx, struct sw_store_outbox_stats *ret);
         void *ctx; /* passed to each */
 };

@@ -13,6 +13,8 @@
 #define RECEIPT_CHECK_MIN_MS 1000u  /* look for rows due to be resent at most this often */
 #define RECEIPT_CHECK_MAX_MS 60000u /* and at least this often */
 #define RECEIPT_REV_MAX      ((double)INT64_MAX / 2)
+#define RECEIPT_CLOCK_SLACK_S                                                                      \
+        60 /* an acknowledgement this far ahead of the clock: it was set back */
 
 void sw_outbox_receipts_enable(struct sw_outbox *ob, uint32_t resend_after_s)
 {
@@ -111,9 +113,11 @@ void sw_outbox_resend_due(struct sw_outbox *ob, int64_t now, uint64_t now_ms)
         /* With receipts off, no receipt will ever come: rows awaiting one go again, once (at
          * the first look), and their PUBACK ends them (v1), rather than staying for good. */
         ob->receipts.next_check_ms = leftovers ? UINT64_MAX : now_ms + check_interval_ms(ob);
+        /* A row stamped more than RECEIPT_CLOCK_SLACK_S ahead of now was acknowledged before the
+         * clock was set back: due now, not after the step as well. */
         int r = ob->store.requeue(
             ob->store.ctx, leftovers ? INT64_MAX : now - (int64_t)ob->receipts.resend_after_s,
-            &first);
+            leftovers ? INT64_MAX : now + RECEIPT_CLOCK_SLACK_S, &first);
         if (r < 0 && leftovers)
                 ob->receipts.next_check_ms = now_ms + RECEIPT_CHECK_MAX_MS; /* try again */
         if (r < 0) {

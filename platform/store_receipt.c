@@ -63,7 +63,8 @@ static int first_seq_row(sqlite3_stmt *st, void *arg)
         return 0;
 }
 
-int sw_store_outbox_requeue(struct sw_store *s, int64_t acked_before, int64_t *ret_first_seq)
+int sw_store_outbox_requeue(struct sw_store *s, int64_t acked_before, int64_t acked_after,
+                            int64_t *ret_first_seq)
 {
         struct first_seq f = {0};
         sqlite3_stmt *st = NULL;
@@ -71,16 +72,20 @@ int sw_store_outbox_requeue(struct sw_store *s, int64_t acked_before, int64_t *r
                 return -EINVAL;
         int rc = sqlite3_prepare_v2(sw_store__db(s),
                                     "SELECT min(seq) FROM outbox WHERE acked_at > 0 "
-                                    "AND acked_at <= ?1",
+                                    "AND (acked_at <= ?1 OR acked_at > ?2)",
                                     -1, &st, NULL);
         if (rc == SQLITE_OK)
                 rc = sqlite3_bind_int64(st, 1, acked_before);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_int64(st, 2, acked_after);
         int r = rc == SQLITE_OK ? sw_store__walk(s, st, first_seq_row, &f) : sw_store__fail(s, rc);
         sqlite3_finalize(st);
         if (r < 0 || !f.found)
                 return r < 0 ? r : 0;
-        r = run(s, "UPDATE outbox SET acked_at = 0 WHERE acked_at > 0 AND acked_at <= ?1", NULL,
-                acked_before, 0);
+        r = run(s,
+                "UPDATE outbox SET acked_at = 0 WHERE acked_at > 0 AND (acked_at <= ?1 OR "
+                "acked_at > ?2)",
+                NULL, acked_before, acked_after);
         if (r > 0 && ret_first_seq)
                 *ret_first_seq = f.seq;
         return r;

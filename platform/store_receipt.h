@@ -22,10 +22,12 @@ int sw_store_outbox_await_receipt(struct sw_store *s, int64_t seq, int64_t now);
 /* A receipt for msg_id at rev: deletes every row of that id whose rev is 1..rev (acknowledged
  * or not: a resend still in flight is covered too). Returns the rows deleted. -EINVAL: NULL id. */
 int sw_store_outbox_receipt(struct sw_store *s, const char *msg_id, int64_t rev);
-/* Rows acknowledged at or before acked_before and still without a receipt go back to pending
- * (same id and rev). Returns how many; *ret_first_seq (may be NULL) gets the lowest seq
- * among them (written only when the count is > 0). */
-int sw_store_outbox_requeue(struct sw_store *s, int64_t acked_before, int64_t *ret_first_seq);
+/* Rows acknowledged at or before acked_before, or after acked_after (stamped in what is now the
+ * future: the clock was set back), and still without a receipt go back to pending (same id and
+ * rev). Returns how many; *ret_first_seq (may be NULL) gets the lowest seq among them (written
+ * only when the count is > 0). */
+int sw_store_outbox_requeue(struct sw_store *s, int64_t acked_before, int64_t acked_after,
+                            int64_t *ret_first_seq);
 /* Counts and ages of the rows; 0 or -errno. */
 int sw_store_outbox_stats(struct sw_store *s, struct sw_store_outbox_stats *ret);
 

@@ -30,6 +30,7 @@ static struct {
         struct fake_row rows[ROWS];
         int n;
         int pending_error; /* returned by pending when set */
+        int mark_error;    /* returned by delivered and await_receipt when set */
 } store;
 
 /* The fake link: what was published, in order. */
@@ -104,6 +105,8 @@ static int f_pending(void *ctx, int64_t after, uint32_t limit,
 static int f_delivered(void *ctx, int64_t seq)
 {
         (void)ctx;
+        if (store.mark_error)
+                return store.mark_error;
         for (int i = 0; i < store.n; i++)
                 if (store.rows[i].seq == seq && store.rows[i].live) {
                         store.rows[i].live = false;
@@ -141,6 +144,8 @@ static int f_trim(void *ctx, uint64_t max)
 static int f_await_receipt(void *ctx, int64_t seq, int64_t now)
 {
         (void)ctx;
+        if (store.mark_error)
+                return store.mark_error;
         for (int i = 0; i < store.n; i++)
                 if (store.rows[i].seq == seq && store.rows[i].live) {
                         store.rows[i].acked_at = now;
@@ -163,13 +168,13 @@ static int f_receipt(void *ctx, const char *msg_id, int64_t rev)
         return n;
 }
 
-static int f_requeue(void *ctx, int64_t before, int64_t *ret_first)
+static int f_requeue(void *ctx, int64_t before, int64_t after, int64_t *ret_first)
 {
         (void)ctx;
         int n = 0;
         for (int i = 0; i < store.n; i++) {
                 struct fake_row *f = &store.rows[i];
-                if (f->live && f->acked_at > 0 && f->acked_at <= before) {
+                if (f->live && f->acked_at > 0 && (f->acked_at <= before || f->acked_at > after)) {
                         if (n++ == 0)
                                 *ret_first = f->seq;
                         f->acked_at = 0;
@@ -535,6 +540,34 @@ static void test_resent_after_the_time(void **state)
         assert_int_equal(sw_outbox_next_receipt_check_ms(&ob), UINT64_MAX);
 }
 
+/* A PUBACK the store could not record (disk full): the row goes again after the pause, not at
+ * the next reconnect only. Rows stamped by a clock since set back are due at once. */
+static void test_unmarked_and_future_rows_go_again(void **state)
+{
+        (void)state;
+        add(2);
+        sw_outbox_pump(&ob, 1000);
+        store.mark_error = -ENOSPC;
+        sw_outbox_on_published(&ob, link_.sent[0].mid, true, 100000, 1001);
+        store.mark_error = 0;
+        sw_outbox_on_published(&ob, link_.sent[1].mid, true, 100000, 1001);
+        assert_int_equal(store.rows[0].acked_at, 0);
+        assert_int_equal(store.rows[1].acked_at, 100000);
+        sw_outbox_pump(&ob, 1001 + ob.retry_ms - 1);
+        assert_int_equal(link_.n_sent, 2); /* pausing */
+        sw_outbox_pump(&ob, 1001 + ob.retry_ms);
+        assert_int_equal(link_.n_sent, 3); /* m1 again; m2 awaits its receipt */
+        assert_string_equal(link_.sent[2].payload, link_.sent[0].payload);
+        sw_outbox_on_published(&ob, link_.sent[2].mid, true, 100000, 1002 + ob.retry_ms);
+        /* The clock is set back a day: both were acknowledged "tomorrow", and go again now. */
+        uint64_t at = 2002 + ob.retry_ms;
+        assert_true(sw_outbox_next_receipt_check_ms(&ob) <= at);
+        sw_outbox_resend_due(&ob, 100000 - 86400, at);
+        assert_int_equal(ob.receipts.resent, 2);
+        sw_outbox_pump(&ob, at);
+        assert_int_equal(link_.n_sent, 5);
+}
+
 /* A run with receipts off after one with receipts on: the rows that run left awaiting a
  * receipt will never get one; they go again once (v1: their PUBACK ends them) instead of
  * staying in the outbox for good. */
@@ -590,6 +623,7 @@ int main(void)
             cmocka_unit_test_setup(test_bad_receipts_counted_and_ignored, setup_receipts),
             cmocka_unit_test_setup(test_resent_after_the_time, setup_receipts),
             cmocka_unit_test_setup(test_bounded_with_rows_awaiting, setup_receipts),
+            cmocka_unit_test_setup(test_unmarked_and_future_rows_go_again, setup_receipts),
             cmocka_unit_test_setup(test_left_awaiting_when_receipts_off, setup),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -706,9 +706,14 @@ static void test_outbox_receipts(void **state)
         assert_int_equal(sw_store_outbox_receipt(f->s, "a1-o1", 1), 1);
         assert_int_equal(sw_store_outbox_receipt(f->s, "a2", 5), 1);
         /* a1 waits since 1000: not due at 999, due at 1000. */
-        assert_int_equal(sw_store_outbox_requeue(f->s, 999, &first), 0);
+        assert_int_equal(sw_store_outbox_requeue(f->s, 999, 1000, &first), 0);
         assert_int_equal(first, 0);
-        assert_int_equal(sw_store_outbox_requeue(f->s, 1000, &first), 1);
+        assert_int_equal(sw_store_outbox_requeue(f->s, 1000, INT64_MAX, &first), 1);
+        assert_int_equal(first, seq[0]);
+        /* Acknowledged at 5000 by a clock since set back to 1000: due at once, not at 5000. */
+        assert_int_equal(sw_store_outbox_await_receipt(f->s, seq[0], 5000), 0);
+        first = 0;
+        assert_int_equal(sw_store_outbox_requeue(f->s, 1000 - 60, 1000 + 60, &first), 1);
         assert_int_equal(first, seq[0]);
         memset(&rows, 0, sizeof(rows));
         assert_int_equal(sw_store_outbox_pending(f->s, 0, 0, outbox_cb, &rows), 2);
