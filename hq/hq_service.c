@@ -336,8 +336,9 @@ static void drain_and_stop(struct hq_service *s)
                         hq_service__batch_done(s, sw_clock_monotonic_ms());
         }
         if (s->queue.count > 0)
-                sw_log_warning("Stopping with %u messages not committed: their gateways resend "
-                               "them (no receipt)",
+                sw_log_warning("Stopping with %u messages not committed: v1.1 gateways resend "
+                               "their anomalies and outcomes (no receipt); their summaries and "
+                               "statuses, and v1 gateways' messages, are lost to HQ",
                                s->queue.count);
         until = sw_clock_monotonic_ms() + 2000;
         while (s->receipt_link && sw_mqtt_connected(s->receipt_link) &&
