@@ -13,8 +13,8 @@
 #define RECEIPT_CHECK_MIN_MS 1000u  /* look for rows due to be resent at most this often */
 #define RECEIPT_CHECK_MAX_MS 60000u /* and at least this often */
 #define RECEIPT_REV_MAX      ((double)INT64_MAX / 2)
-#define RECEIPT_CLOCK_SLACK_S                                                                      \
-        60 /* an acknowledgement this far ahead of the clock: it was set back */
+/* An acknowledgement stamped this far ahead of the clock (s): the clock was set back since. */
+#define RECEIPT_CLOCK_SLACK_S 60
 
 void sw_outbox_receipts_enable(struct sw_outbox *ob, uint32_t resend_after_s)
 {
