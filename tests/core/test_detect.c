@@ -69,10 +69,10 @@ static void fixture_init(uint32_t book_capacity)
             -ENOBUFS);
         assert_int_equal(sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, 8, NULL, size),
                          -ENOBUFS);
-        assert_int_equal(sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, 0, fx.det_mem, size),
-                         -EINVAL);
-        assert_int_equal(sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, 8, fx.det_mem, size),
-                         0);
+        assert_int_equal(
+            sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, 0, fx.det_mem, size), -EINVAL);
+        assert_int_equal(
+            sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, 8, fx.det_mem, size), 0);
         sw_ghost_params_default(&fx.det.ghost);
         /* These tests pin down the per-SKU poisson run test; bayes mode has test_detect_bayes. */
         fx.det.ghost.mode = SW_GHOST_MODE_POISSON;

@@ -19,7 +19,7 @@
 
 #define PREFIX "retail/demo/store1"
 #define SIM_ARGS                                                                                   \
-        "--profile", "basic", "--days", "30", "--warmup", "14", "--skus", "120", "--seed", "21",     \
+        "--profile", "basic", "--days", "30", "--warmup", "14", "--skus", "120", "--seed", "21",   \
             "--start", "2026-10-20", "--reply-timeout", "3", "--sleep-ms", "120", "--quiet"
 #define TMPFS_KIB 12288 /* the database's file system */
 #define FULL_MS   3000  /* how long the disk stays full */

@@ -1,4 +1,5 @@
-/* 30 simulated days with injected ghost stock: anomalies reach HQ with every field, and are found. */
+/* 30 simulated days with injected ghost stock: anomalies reach HQ with every field, and are found.
+ */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -30,7 +31,8 @@ static void require_number(const cJSON *o, const char *name, double lo, double h
 
 static void check_anomaly(cJSON *a)
 {
-        static const char *const types[] = {"ghost_stock", "ml_detected", "shelf_out", "inventory_discrepancy"};
+        static const char *const types[] = {"ghost_stock", "ml_detected", "shelf_out",
+                                            "inventory_discrepancy"};
         static const char *const statuses[] = {"open", "resolved", "dismissed", "cleared"};
         bool ok = false;
         require_string(a, "id");
@@ -63,7 +65,8 @@ static void check_anomaly(cJSON *a)
 static void check_findings_log(const char *log_path, struct h_collector *hq)
 {
         static const char *const severities[] = {"info", "warning", "critical"};
-        static const char *const types[] = {"ghost_stock", "ml_detected", "shelf_out", "inventory_discrepancy"};
+        static const char *const types[] = {"ghost_stock", "ml_detected", "shelf_out",
+                                            "inventory_discrepancy"};
         char *log = h_read_file(log_path), pattern[64];
         size_t n = h_collector_count(hq), distinct = 0;
         long individual = 0, summed = 0, summaries = 0;
@@ -91,8 +94,8 @@ static void check_findings_log(const char *log_path, struct h_collector *hq)
                 cJSON_Delete(a);
                 free(msg);
         }
-        print_message("findings: %zu distinct at HQ, %ld logged, %ld summed in %ld lines\n", distinct, individual,
-                      summed, summaries);
+        print_message("findings: %zu distinct at HQ, %ld logged, %ld summed in %ld lines\n",
+                      distinct, individual, summed, summaries);
         /* An id can open again after it cleared (same episode start): at least once each. */
         assert_true(summaries > 0 && individual < (long)distinct);
         assert_true(individual + summed >= (long)distinct);
@@ -113,8 +116,9 @@ static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
         struct h_collector *hq = h_collector_start(b.port, PREFIX "/anomaly");
         snprintf(report_path, sizeof(report_path), "%s/report.json", dir);
 
-        assert_int_equal(h_storesim(b.port, dir, "sim.log", "--profile", "basic", "--days", "30", "--warmup", "14", "--skus", "200",
-                                    "--seed", "7", "--quiet", "--report", report_path, NULL),
+        assert_int_equal(h_storesim(b.port, dir, "sim.log", "--profile", "basic", "--days", "30",
+                                    "--warmup", "14", "--skus", "200", "--seed", "7", "--quiet",
+                                    "--report", report_path, NULL),
                          0);
         sleep(1);
 
@@ -131,12 +135,14 @@ static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
                         cJSON *m = cJSON_GetObjectItem(a, "metadata");
                         require_number(m, "p_value", 0, 1);
                         bool open = strcmp(h_json_string(a, "status"), "open") == 0;
-                        /* An open episode has a run; a cleared one reports the day sales resumed. */
+                        /* An open episode has a run; a cleared one reports the day sales resumed.
+                         */
                         require_number(m, "run_days", open ? 1 : 0, 366);
                         require_string(m, "model");
                 }
                 if (strcmp(h_json_string(a, "type"), "ml_detected") == 0) {
-                        cJSON *m = cJSON_GetObjectItem(a, "metadata"), *c = cJSON_GetObjectItem(m, "contributions"), *v;
+                        cJSON *m = cJSON_GetObjectItem(a, "metadata"),
+                              *c = cJSON_GetObjectItem(m, "contributions"), *v;
                         double total = 0;
                         ml++;
                         assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(m, "features")), 8);
@@ -206,7 +212,7 @@ static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_thirty_days_of_ghost_stock_reach_hq),
+            cmocka_unit_test(test_thirty_days_of_ghost_stock_reach_hq),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,8 +34,8 @@ static const char *write_file(const char *name, const char *text)
 static int setup(void **state)
 {
         (void)state;
-        if (sw_test_mkdtemp(tmpdir, sizeof(tmpdir), "sw-test-sources") < 0 || mkdir(in_tmp("conf.d"), 0700) < 0 ||
-            mkdir(in_tmp("creds"), 0700) < 0)
+        if (sw_test_mkdtemp(tmpdir, sizeof(tmpdir), "sw-test-sources") < 0 ||
+            mkdir(in_tmp("conf.d"), 0700) < 0 || mkdir(in_tmp("creds"), 0700) < 0)
                 return -1;
         unsetenv("CREDENTIALS_DIRECTORY");
         for (char **e = environ; e && *e;)

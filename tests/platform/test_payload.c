@@ -905,7 +905,8 @@ static void test_category_utf8(void **state)
                                       "items[0].category");
         }
         /* Even in a field nobody reads. */
-        expect_reject(f, SW_MSG_INVENTORY, "{\"ts\":1,\"junk\":\"\xff\xfe\",\"items\":[{\"sku\":\"A\"}]}",
+        expect_reject(f, SW_MSG_INVENTORY,
+                      "{\"ts\":1,\"junk\":\"\xff\xfe\",\"items\":[{\"sku\":\"A\"}]}",
                       SW_REJECT_NOT_JSON, "not UTF-8");
 
         /* 64 bytes of 2-byte characters fit; one more byte does not */
@@ -1066,8 +1067,8 @@ static void test_command_full(void **state)
 
         assert_null(req.path);
         assert_false(req.force);
-        assert_int_equal(cmd(f, "{\"path\":\"/var/lib/shelfwatch/backup/a.db\",\"force\":true}", &req),
-                         0);
+        assert_int_equal(
+            cmd(f, "{\"path\":\"/var/lib/shelfwatch/backup/a.db\",\"force\":true}", &req), 0);
         assert_string_equal(req.path, "/var/lib/shelfwatch/backup/a.db");
         assert_true(req.force);
         assert_int_equal(cmd(f, "{\"force\":false}", &req), 0);
