@@ -150,14 +150,19 @@ void sw_outbox_pump(struct sw_outbox *ob, uint64_t now_ms)
                 ob->more = false;
 }
 
-/* HQ refused a publish (quota, authorisation): keep the row, and send it and everything after
- * it again once the pause is over. */
-static void refused(struct sw_outbox *ob, struct sw_inflight *slot, uint64_t now_ms)
+/* Send row seq and everything after it again once the pause is over. */
+static void resend_from(struct sw_outbox *ob, int64_t seq, uint64_t now_ms)
 {
-        if (ob->cursor >= slot->seq)
-                ob->cursor = slot->seq - 1;
+        if (ob->cursor >= seq)
+                ob->cursor = seq - 1;
         ob->more = true;
         ob->retry_at_ms = now_ms + ob->retry_ms;
+}
+
+/* HQ refused a publish (quota, authorisation): keep the row, and send it again. */
+static void refused(struct sw_outbox *ob, struct sw_inflight *slot, uint64_t now_ms)
+{
+        resend_from(ob, slot->seq, now_ms);
         ob->refused++;
         if (now_ms >= ob->log_at_ms) {
                 sw_log_warning("Outbox: HQ refused row %lld, retrying in %u s",
@@ -179,10 +184,7 @@ static void acknowledged(struct sw_outbox *ob, const struct sw_inflight *slot, i
         if (r < 0 && r != -ENOENT) {
                 sw_log_warning("Outbox: cannot mark row %lld %s: %s", (long long)slot->seq,
                                wait ? "awaiting its receipt" : "delivered", strerror(-r));
-                if (ob->cursor >= slot->seq)
-                        ob->cursor = slot->seq - 1;
-                ob->more = true;
-                ob->retry_at_ms = now_ms + ob->retry_ms;
+                resend_from(ob, slot->seq, now_ms);
         }
         if (wait && r == 0)
                 ob->receipts.awaiting++;

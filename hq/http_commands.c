@@ -233,7 +233,7 @@ static int send_command(struct hq_api *api, struct hq_api_request *rq, struct MH
                         struct hq_api_command *c, const char *name, cJSON *payload,
                         struct hq_api_reply *ret)
 {
-        char topic[HQ_TOPIC_SIZE], reply_topic[HQ_TOPIC_SIZE], corr[24];
+        char topic[HQ_TOPIC_SIZE], corr[24];
         char *text = cJSON_PrintUnformatted(payload);
         const char *v[7] = {rq->token->tenant,
                             c->store,
@@ -266,11 +266,10 @@ static int send_command(struct hq_api *api, struct hq_api_request *rq, struct MH
         snprintf(corr, sizeof(corr), "%llu", (unsigned long long)c->corr);
         snprintf(topic, sizeof(topic), "%s/%s/%s/cmd/%s", api->cfg.topics.root, rq->token->tenant,
                  c->store, name);
-        snprintf(reply_topic, sizeof(reply_topic), "%s/%s/%s%s", api->cfg.topics.root,
+        snprintf(c->reply_topic, sizeof(c->reply_topic), "%s/%s/%s%s", api->cfg.topics.root,
                  rq->token->tenant, c->store, api->reply_base);
-        snprintf(c->reply_topic, sizeof(c->reply_topic), "%s", reply_topic);
         struct sw_mqtt_props props = {
-            .response_topic = reply_topic, .corr = corr, .corr_len = strlen(corr)};
+            .response_topic = c->reply_topic, .corr = corr, .corr_len = strlen(corr)};
         int r = sw_mqtt_publish(api->mqtt, topic, text, strlen(text), 1, false, &props, NULL);
         free(text);
         if (r < 0) {
