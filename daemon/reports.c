@@ -15,6 +15,7 @@
 #include "daemon/reply.h"
 #include "daemon/outcomes.h"
 #include "platform/clock.h"
+#include "platform/metrics_json.h"
 #include "platform/store_outcome.h"
 
 #define TREND_BAND             0.25 /* a half of the window must differ by 25% ... */
@@ -116,23 +117,9 @@ static int compute_metrics(struct sw_daemon *d, int64_t days, struct metrics_job
         return 0;
 }
 
-/* A ratio, or null when its denominator was zero. */
-static void add_ratio(cJSON *o, const char *name, int r, double v)
+static const char *category_name(const void *ctx, uint32_t id)
 {
-        if (r < 0 || !isfinite(v))
-                cJSON_AddNullToObject(o, name);
-        else
-                cJSON_AddNumberToObject(o, name, v);
-}
-
-static void add_precision(cJSON *parent, const char *name, const struct sw_precision_counts *c)
-{
-        cJSON *o = cJSON_AddObjectToObject(parent, name);
-        double p = 0;
-        int r = sw_metrics_precision(c, &p);
-        add_ratio(o, "precision", r, p);
-        cJSON_AddNumberToObject(o, "true_positive", c->true_positive);
-        cJSON_AddNumberToObject(o, "false_positive", c->false_positive);
+        return sw_sku_category_name(ctx, (uint16_t)id);
 }
 
 static cJSON *metrics_reply(struct sw_daemon *d, const union sw_cmd_args *args,
@@ -181,34 +168,11 @@ cJSON *sw_cmd_effectiveness(void *ctx, const union sw_cmd_args *q)
         struct sw_daemon *d = ctx;
         struct metrics_job job;
         void *mem = NULL;
-        double v = 0;
-        int r;
-        cJSON *o = metrics_reply(d, q, &job, &mem), *p, *g;
+        cJSON *o = metrics_reply(d, q, &job, &mem);
         if (!mem)
                 return o;
-        cJSON_AddNumberToObject(o, "alerts", job.m.total);
-        cJSON_AddNumberToObject(o, "with_outcome", job.m.with_outcome);
-        /* Call, then add: v must be read after the call that sets it. */
-        r = sw_metrics_false_positive_rate(&job.m, &v);
-        add_ratio(o, "false_positive_rate", r, v);
-        r = sw_metrics_mean_response_hours(&job.m, &v);
-        add_ratio(o, "mean_response_hours", r, v);
-        r = sw_metrics_resolution_rate(&job.m, &v);
-        add_ratio(o, "resolution_rate", r, v);
-        p = cJSON_AddObjectToObject(o, "precision");
-        add_precision(p, "overall", &job.m.overall);
-        g = cJSON_AddObjectToObject(p, "by_type");
-        for (int k = 0; k < SW_ANOMALY_TYPE_COUNT; k++)
-                add_precision(g, sw_anomaly_type_name((enum sw_anomaly_type)k),
-                              &job.m.type_counts[k]);
-        g = cJSON_AddObjectToObject(p, "by_category");
-        for (uint32_t c = 0; c < job.m.max_categories && c < d->skus.n_categories; c++) {
-                const struct sw_precision_counts *pc = &job.m.by_category[c];
-                if (pc->true_positive + pc->false_positive == 0)
-                        continue;
-                add_precision(g, c == 0 ? "unknown" : sw_sku_category_name(&d->skus, (uint16_t)c),
-                              pc);
-        }
+        sw_metrics_json_add_rates(o, &job.m);
+        sw_metrics_json_add_precision(o, &job.m, d->skus.n_categories, category_name, &d->skus);
         free(mem);
         return o;
 }
@@ -221,12 +185,7 @@ cJSON *sw_cmd_roi(void *ctx, const union sw_cmd_args *q)
         cJSON *o = metrics_reply(d, q, &job, &mem);
         if (!mem)
                 return o;
-        cJSON_AddNumberToObject(o, "prevented_stockout_value", job.m.prevented_stockout_value);
-        cJSON_AddNumberToObject(o, "ghost_stock_recovered_value",
-                                job.m.ghost_stock_recovered_value);
-        cJSON_AddNumberToObject(o, "total",
-                                job.m.prevented_stockout_value + job.m.ghost_stock_recovered_value);
-        cJSON_AddNumberToObject(o, "true_positive_outcomes", job.m.true_positive_outcomes);
+        sw_metrics_json_add_roi(o, &job.m);
         free(mem);
         return o;
 }
@@ -302,7 +261,7 @@ static char *summary_json(struct sw_daemon *d, int64_t now)
         sw_reply_add_money(o, "ghost_value", t.ghost_value, d->who.money_digits);
         if (d->who.currency[0])
                 cJSON_AddStringToObject(o, "currency", d->who.currency);
-        add_ratio(o, "precision", pr, precision);
+        sw_metrics_json_add_ratio(o, "precision", pr, precision);
         g = cJSON_AddObjectToObject(o, "last_detect");
         add_run(g, "ghost_stock", d->runs.last[SW_RUN_GHOST].at);
         if (d->runs.last[SW_RUN_GHOST].at) {

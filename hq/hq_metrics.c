@@ -2,12 +2,12 @@
 #include "hq/hq_metrics.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/fnv.h"
 #include "core/sw_types.h"
+#include "platform/metrics_json.h"
 
 static uint32_t hash_name(const char *s)
 {
@@ -96,72 +96,29 @@ int hq_scope_add(struct hq_scope *s, struct hq_categories *cats, const struct hq
         return sw_metrics_add(&s->m, &a);
 }
 
-/* A ratio, or null when its denominator was zero (as the gateway's reply). */
-static void add_ratio(cJSON *o, const char *name, int r, double v)
+static const char *category_name(const void *ctx, uint32_t id)
 {
-        if (r < 0 || !isfinite(v))
-                cJSON_AddNullToObject(o, name);
-        else
-                cJSON_AddNumberToObject(o, name, v);
-}
-
-static void add_precision(cJSON *parent, const char *name, const struct sw_precision_counts *c)
-{
-        cJSON *o = cJSON_AddObjectToObject(parent, name);
-        double p = 0;
-        int r = sw_metrics_precision(c, &p);
-        add_ratio(o, "precision", r, p);
-        cJSON_AddNumberToObject(o, "true_positive", c->true_positive);
-        cJSON_AddNumberToObject(o, "false_positive", c->false_positive);
-}
-
-static void add_precisions(cJSON *o, const struct sw_metrics *m, const struct hq_categories *cats)
-{
-        cJSON *p = cJSON_AddObjectToObject(o, "precision"), *g;
-        add_precision(p, "overall", &m->overall);
-        g = cJSON_AddObjectToObject(p, "by_type");
-        for (int k = 0; k < SW_ANOMALY_TYPE_COUNT; k++)
-                add_precision(g, sw_anomaly_type_name((enum sw_anomaly_type)k), &m->type_counts[k]);
-        g = cJSON_AddObjectToObject(p, "by_category");
-        for (uint32_t c = 0; c < m->max_categories && c < cats->n; c++) {
-                const struct sw_precision_counts *pc = &m->by_category[c];
-                if (pc->true_positive + pc->false_positive == 0)
-                        continue;
-                add_precision(g, c == 0 ? "unknown" : cats->names[c], pc);
-        }
+        const struct hq_categories *cats = ctx;
+        return cats->names[id];
 }
 
 cJSON *hq_scope_effectiveness_json(const struct sw_metrics *m, const struct hq_categories *cats)
 {
         cJSON *o = cJSON_CreateObject();
-        double v = 0;
-        int r;
         if (!o)
                 return NULL;
-        cJSON_AddNumberToObject(o, "alerts", m->total);
-        cJSON_AddNumberToObject(o, "with_outcome", m->with_outcome);
-        r = sw_metrics_false_positive_rate(m, &v);
-        add_ratio(o, "false_positive_rate", r, v);
-        r = sw_metrics_mean_response_hours(m, &v);
-        add_ratio(o, "mean_response_hours", r, v);
-        r = sw_metrics_resolution_rate(m, &v);
-        add_ratio(o, "resolution_rate", r, v);
+        sw_metrics_json_add_rates(o, m);
         /* The sums behind the ratios, so that a fleet figure can be checked against its stores. */
         cJSON_AddNumberToObject(o, "resolved", m->by_status[SW_STATUS_RESOLVED]);
         cJSON_AddNumberToObject(o, "response_hours_sum", m->response_hours_sum);
-        add_precisions(o, m, cats);
+        sw_metrics_json_add_precision(o, m, cats->n, category_name, cats);
         return o;
 }
 
 cJSON *hq_scope_roi_json(const struct sw_metrics *m)
 {
         cJSON *o = cJSON_CreateObject();
-        if (!o)
-                return NULL;
-        cJSON_AddNumberToObject(o, "prevented_stockout_value", m->prevented_stockout_value);
-        cJSON_AddNumberToObject(o, "ghost_stock_recovered_value", m->ghost_stock_recovered_value);
-        cJSON_AddNumberToObject(o, "total",
-                                m->prevented_stockout_value + m->ghost_stock_recovered_value);
-        cJSON_AddNumberToObject(o, "true_positive_outcomes", m->true_positive_outcomes);
+        if (o)
+                sw_metrics_json_add_roi(o, m);
         return o;
 }
