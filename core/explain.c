@@ -278,6 +278,25 @@ static void reason_vs_avg(const float x[SW_FEAT_COUNT], char *out)
                 snprintf(out, REASON_MAX, "Price in line with category average");
 }
 
+int sw_explain_by_share(const double weight[SW_FEAT_COUNT], int order[SW_FEAT_COUNT])
+{
+        /* A share of exactly 1/SW_FEAT_COUNT (an even split) counts, despite rounding. */
+        const double min_share = 1.0 / SW_FEAT_COUNT - 1e-9;
+        int n = 0;
+        for (int f = 0; f < SW_FEAT_COUNT; f++) {
+                if (!(weight[f] >= min_share))
+                        continue;
+                int k = n++;
+                /* insertion keeps ties in feature order */
+                while (k > 0 && weight[order[k - 1]] < weight[f]) {
+                        order[k] = order[k - 1];
+                        k--;
+                }
+                order[k] = f;
+        }
+        return n;
+}
+
 /* The reason feature f gives, in out[REASON_MAX]. */
 static void reason_text(enum sw_feature f, const float x[SW_FEAT_COUNT],
                         const struct sw_feature_stats *stats, char *out)
@@ -350,10 +369,8 @@ bool sw_explain_append(char *buf, size_t size, size_t *pos, const char *s)
 int sw_explain(const float features[SW_FEAT_COUNT], const double contributions[SW_FEAT_COUNT],
                const struct sw_feature_stats *stats, unsigned max_reasons, char *buf, size_t size)
 {
-        /* A share of exactly 1/SW_FEAT_COUNT (an even split) counts, despite rounding. */
-        const double min_share = 1.0 / SW_FEAT_COUNT - 1e-9;
         double weight[SW_FEAT_COUNT] = {0};
-        int order[SW_FEAT_COUNT], n = 0;
+        int order[SW_FEAT_COUNT], n;
         char texts[SW_FEAT_COUNT][REASON_MAX];
         unsigned emitted = 0;
         size_t pos = 0;
@@ -368,20 +385,7 @@ int sw_explain(const float features[SW_FEAT_COUNT], const double contributions[S
         else if (stats)
                 robust_weights(features, stats, weight);
 
-        /* Features with a meaningful share, strongest first; insertion keeps ties in feature order.
-         */
-        for (int f = 0; f < SW_FEAT_COUNT; f++) {
-                int k = n++;
-                if (!(weight[f] >= min_share)) {
-                        n--;
-                        continue;
-                }
-                while (k > 0 && weight[order[k - 1]] < weight[f]) {
-                        order[k] = order[k - 1];
-                        k--;
-                }
-                order[k] = f;
-        }
+        n = sw_explain_by_share(weight, order);
         for (int k = 0; k < n && emitted < max_reasons; k++) {
                 bool dup = false;
                 reason_text((enum sw_feature)order[k], features, stats, texts[emitted]);

@@ -61,6 +61,10 @@ unsigned sw_feature_rare(const struct sw_feature_stats *st, const float x[SW_FEA
 int sw_explain(const float features[SW_FEAT_COUNT], const double contributions[SW_FEAT_COUNT],
                const struct sw_feature_stats *stats, unsigned max_reasons, char *buf, size_t size);
 
+/* The features whose weight is at least an even share (1/SW_FEAT_COUNT), strongest first, ties in
+ * feature order, in order[]: returns how many. */
+int sw_explain_by_share(const double weight[SW_FEAT_COUNT], int order[SW_FEAT_COUNT]);
+
 /*
  * Append s to buf (size bytes, *pos used) after SW_EXPLAIN_SEPARATOR when *pos > 0, if it fits
  * whole; when it does not fit and is the first (*pos 0) it is cut to size - 1 bytes. buf stays

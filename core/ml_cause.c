@@ -27,24 +27,6 @@ const char *sw_ml_cause_name(enum sw_ml_cause c)
         }
 }
 
-/* The features with at least an even share, strongest first, ties in feature order. */
-static int by_share(const double contributions[SW_FEAT_COUNT], int order[SW_FEAT_COUNT])
-{
-        const double min_share = 1.0 / SW_FEAT_COUNT - 1e-9;
-        int n = 0;
-        for (int f = 0; f < SW_FEAT_COUNT; f++) {
-                if (!(contributions[f] >= min_share))
-                        continue;
-                int k = n++;
-                while (k > 0 && contributions[order[k - 1]] < contributions[f]) {
-                        order[k] = order[k - 1];
-                        k--;
-                }
-                order[k] = f;
-        }
-        return n;
-}
-
 /* A spike of s units against e usual over a window with pseudo-count k: strength or 0. */
 static double spike_strength(const struct sw_ml_cause_params *p, double s, double e, double k)
 {
@@ -125,7 +107,7 @@ struct sw_ml_verdict sw_ml_cause_find(const struct sw_ml_cause_params *p,
                                       const double contributions[SW_FEAT_COUNT], unsigned rare,
                                       const struct sw_scaled_detail *dt)
 {
-        int order[SW_FEAT_COUNT], n = by_share(contributions, order);
+        int order[SW_FEAT_COUNT], n = sw_explain_by_share(contributions, order);
         /* Rare features first, in feature order; then the others by share. */
         for (int f = 0; f < SW_FEAT_COUNT; f++) {
                 struct sw_ml_verdict v =
@@ -276,7 +258,7 @@ int sw_ml_cause_describe(const struct sw_ml_verdict *v, const float x[SW_FEAT_CO
                          const struct sw_scaled_detail *dt, unsigned max_reasons, char *buf,
                          size_t size)
 {
-        int order[SW_FEAT_COUNT], n = by_share(contributions, order);
+        int order[SW_FEAT_COUNT], n = sw_explain_by_share(contributions, order);
         char text[REASON_MAX];
         unsigned emitted = 0;
         size_t pos = 0;

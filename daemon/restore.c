@@ -19,6 +19,21 @@ struct restore_mark {
         int64_t now;      /* Unix s of the restore */
 };
 
+/* Records the restore (when, from what) in s, in one durable transaction. */
+static int put_marker(struct sw_store *s, const char *from, int64_t now)
+{
+        int r = sw_store_begin(s);
+        if (r < 0)
+                return r;
+        r = sw_store_meta_put_int(s, SW_RESTORE_META_AT, now);
+        if (r == 0)
+                r = sw_store_meta_put_blob(s, SW_RESTORE_META_FROM, from, strlen(from));
+        if (r == 0)
+                return sw_store_commit_durable(s);
+        (void)sw_store_rollback(s);
+        return r;
+}
+
 /* Record the restore in the copy at db, before it is put in place (sw_store_restore's prepare),
  * and upgrade its schema (sw_store_open): a daemon that starts the moment the copy is the
  * database already finds the marker, so its revisions jump (sw_restore_apply_rev_floor). */
@@ -33,13 +48,7 @@ static int mark_restored(void *ctx, const char *db)
                 fprintf(stderr, "shelfwatchd: cannot open the copy at %s: %s\n", db, strerror(-r));
                 return r;
         }
-        r = sw_store_begin(s);
-        if (r == 0)
-                r = sw_store_meta_put_int(s, SW_RESTORE_META_AT, now);
-        if (r == 0)
-                r = sw_store_meta_put_blob(s, SW_RESTORE_META_FROM, from, strlen(from));
-        if (r == 0)
-                r = sw_store_commit_durable(s);
+        r = put_marker(s, from, now);
         if (r < 0)
                 fprintf(stderr, "shelfwatchd: cannot record the restore in %s: %s (%s)\n", db,
                         strerror(-r), sw_store_errmsg(s));
@@ -51,16 +60,7 @@ int sw_restore_mark_fresh(struct sw_store *s, const char *moved_to, int64_t now)
 {
         char from[1300];
         snprintf(from, sizeof(from), "empty, after %s", moved_to);
-        int r = sw_store_begin(s);
-        if (r == 0)
-                r = sw_store_meta_put_int(s, SW_RESTORE_META_AT, now);
-        if (r == 0)
-                r = sw_store_meta_put_blob(s, SW_RESTORE_META_FROM, from, strlen(from));
-        if (r == 0)
-                r = sw_store_commit_durable(s);
-        else
-                (void)sw_store_rollback(s);
-        return r;
+        return put_marker(s, from, now);
 }
 
 int sw_restore_run(const struct sw_config *cfg, const char *from)
