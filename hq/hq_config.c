@@ -109,25 +109,6 @@ void hq_config_defaults(struct hq_config *ret)
         hq_http_config_defaults(&ret->http);
 }
 
-__attribute__((format(printf, 5, 6))) static int
-fail(char *err, size_t errsz, const char *path, const config_setting_t *s, const char *fmt, ...)
-{
-        va_list ap;
-        int n = 0;
-        if (!err || errsz == 0)
-                return -EINVAL;
-        if (s && config_setting_source_line(s) > 0)
-                n = snprintf(err, errsz, "%s:%u: ", path, config_setting_source_line(s));
-        else
-                n = snprintf(err, errsz, "%s: ", path);
-        if (n < 0 || (size_t)n >= errsz)
-                return -EINVAL;
-        va_start(ap, fmt);
-        vsnprintf(err + n, errsz - (size_t)n, fmt, ap);
-        va_end(ap);
-        return -EINVAL;
-}
-
 static const struct field *find_field(const char *group, const char *name)
 {
         for (size_t i = 0; i < N_FIELDS; i++)
@@ -152,36 +133,38 @@ static int load_field(const struct field *f, const config_setting_t *s, struct h
         long long v;
         if (f->type == FIELD_BOOL) {
                 if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-                        return fail(err, errsz, path, s, "%s.%s: not true or false", f->group,
-                                    f->name);
+                        return hq_config_fail(err, errsz, path, s, "%s.%s: not true or false",
+                                              f->group, f->name);
                 *(bool *)(void *)dst = config_setting_get_bool(s);
                 return 0;
         }
         if (f->type == FIELD_UINT) {
                 if (config_setting_type(s) != CONFIG_TYPE_INT &&
                     config_setting_type(s) != CONFIG_TYPE_INT64)
-                        return fail(err, errsz, path, s, "%s.%s: not an integer", f->group,
-                                    f->name);
+                        return hq_config_fail(err, errsz, path, s, "%s.%s: not an integer",
+                                              f->group, f->name);
                 v = config_setting_get_int64(s);
                 if (v < f->min || v > f->max)
-                        return fail(err, errsz, path, s, "%s.%s: %lld is outside %lld..%lld",
-                                    f->group, f->name, v, f->min, f->max);
+                        return hq_config_fail(err, errsz, path, s,
+                                              "%s.%s: %lld is outside %lld..%lld", f->group,
+                                              f->name, v, f->min, f->max);
                 *(uint32_t *)(void *)dst = (uint32_t)v;
                 return 0;
         }
         str = config_setting_get_string(s);
         if (!str)
-                return fail(err, errsz, path, s, "%s.%s: not a string", f->group, f->name);
+                return hq_config_fail(err, errsz, path, s, "%s.%s: not a string", f->group,
+                                      f->name);
         if (f->type == FIELD_LOG_LEVEL) {
                 if (sw_log_level_parse(str, (enum sw_log_level *)(void *)dst) < 0)
-                        return fail(err, errsz, path, s,
-                                    "log.level: \"%s\" is not err, warning, notice, info or debug",
-                                    str);
+                        return hq_config_fail(
+                            err, errsz, path, s,
+                            "log.level: \"%s\" is not err, warning, notice, info or debug", str);
                 return 0;
         }
         if (strlen(str) >= f->size)
-                return fail(err, errsz, path, s, "%s.%s: longer than %zu characters", f->group,
-                            f->name, f->size - 1);
+                return hq_config_fail(err, errsz, path, s, "%s.%s: longer than %zu characters",
+                                      f->group, f->name, f->size - 1);
         memcpy(dst, str, strlen(str) + 1);
         return 0;
 }
@@ -193,7 +176,8 @@ static int load_group(const config_setting_t *g, const char *gname, struct hq_co
         if (gname && strcmp(gname, "http") == 0) /* its own module: a list of tokens */
                 return hq_http_config_load(g, &c->http, path, err, errsz);
         if (!gname || !known_group(gname) || !config_setting_is_group(g))
-                return fail(err, errsz, path, g, "%s: unknown section", gname ? gname : "?");
+                return hq_config_fail(err, errsz, path, g, "%s: unknown section",
+                                      gname ? gname : "?");
         if (strcmp(gname, "broker.tls") == 0)
                 c->broker.tls.enabled = true;
         for (int i = 0; i < config_setting_length(g); i++) {
@@ -208,8 +192,8 @@ static int load_group(const config_setting_t *g, const char *gname, struct hq_co
                 }
                 const struct field *f = find_field(gname, config_setting_name(s));
                 if (!f)
-                        return fail(err, errsz, path, s, "%s.%s: unknown setting", gname,
-                                    config_setting_name(s));
+                        return hq_config_fail(err, errsz, path, s, "%s.%s: unknown setting", gname,
+                                              config_setting_name(s));
                 int r = load_field(f, s, c, path, err, errsz);
                 if (r < 0)
                         return r;
@@ -237,34 +221,40 @@ static int check_tls(const struct hq_config_tls *t, const char *path, char *err,
         if (!t->enabled)
                 return 0;
         if (!t->ca_file[0])
-                return fail(err, errsz, path, NULL, "broker.tls.ca_file: required with broker.tls");
+                return hq_config_fail(err, errsz, path, NULL,
+                                      "broker.tls.ca_file: required with broker.tls");
         if (!t->cert_file[0] != !t->key_file[0])
-                return fail(err, errsz, path, NULL,
-                            "broker.tls.cert_file and key_file: give both or neither");
+                return hq_config_fail(err, errsz, path, NULL,
+                                      "broker.tls.cert_file and key_file: give both or neither");
         const char *files[3] = {t->ca_file, t->cert_file, t->key_file};
         const char *names[3] = {"ca_file", "cert_file", "key_file"};
         for (int i = 0; i < 3; i++)
                 if (!readable_file(files[i]))
-                        return fail(err, errsz, path, NULL,
-                                    "broker.tls.%s: %s is not a file this user can read", names[i],
-                                    files[i]);
+                        return hq_config_fail(err, errsz, path, NULL,
+                                              "broker.tls.%s: %s is not a file this user can read",
+                                              names[i], files[i]);
         return 0;
 }
 
 static int check_rules(const struct hq_config *c, const char *path, char *err, size_t errsz)
 {
         if (!topic_level_valid(c->topics.root))
-                return fail(err, errsz, path, NULL, "topics.root: one topic level, no / + #");
+                return hq_config_fail(err, errsz, path, NULL,
+                                      "topics.root: one topic level, no / + #");
         if (!topic_level_valid(c->topics.share_group))
-                return fail(err, errsz, path, NULL, "topics.share_group: one level, no / + #");
+                return hq_config_fail(err, errsz, path, NULL,
+                                      "topics.share_group: one level, no / + #");
         if (!c->broker.client_id[0] || !c->broker.host[0] || !c->database.conninfo[0])
-                return fail(err, errsz, path, NULL,
-                            "broker.client_id, broker.host, database.conninfo: must not be empty");
+                return hq_config_fail(
+                    err, errsz, path, NULL,
+                    "broker.client_id, broker.host, database.conninfo: must not be empty");
         if (c->broker.reconnect_max_ms < c->broker.reconnect_min_ms ||
             c->database.reconnect_max_ms < c->database.reconnect_min_ms)
-                return fail(err, errsz, path, NULL, "reconnect_max_ms: below reconnect_min_ms");
+                return hq_config_fail(err, errsz, path, NULL,
+                                      "reconnect_max_ms: below reconnect_min_ms");
         if (c->broker.password[0] && !c->broker.username[0])
-                return fail(err, errsz, path, NULL, "broker.password: needs broker.username");
+                return hq_config_fail(err, errsz, path, NULL,
+                                      "broker.password: needs broker.username");
         return check_tls(&c->broker.tls, path, err, errsz);
 }
 

@@ -70,16 +70,17 @@ void hq_http_config_defaults(struct hq_http_config *ret)
                                        .api_doc = "/usr/share/shelfwatch-hq/openapi.json"};
 }
 
-__attribute__((format(printf, 5, 6))) static int http_fail(char *err, size_t errsz,
-                                                           const char *path,
-                                                           const config_setting_t *s,
-                                                           const char *fmt, ...)
+int hq_config_fail(char *err, size_t errsz, const char *path, const config_setting_t *s,
+                   const char *fmt, ...)
 {
         va_list ap;
-        int n;
+        int n = 0;
         if (!err || errsz == 0)
                 return -EINVAL;
-        n = snprintf(err, errsz, "%s:%u: http.", path, s ? config_setting_source_line(s) : 0);
+        if (s && config_setting_source_line(s) > 0)
+                n = snprintf(err, errsz, "%s:%u: ", path, config_setting_source_line(s));
+        else
+                n = snprintf(err, errsz, "%s: ", path);
         if (n < 0 || (size_t)n >= errsz)
                 return -EINVAL;
         va_start(ap, fmt);
@@ -100,20 +101,22 @@ static int load_scalar(const struct http_field *f, const config_setting_t *s,
         if (!f->is_string) {
                 if (config_setting_type(s) != CONFIG_TYPE_INT &&
                     config_setting_type(s) != CONFIG_TYPE_INT64)
-                        return http_fail(err, errsz, path, s, "%s: not an integer", f->name);
+                        return hq_config_fail(err, errsz, path, s, "http.%s: not an integer",
+                                              f->name);
                 long long v = config_setting_get_int64(s);
                 if (v < f->min || v > f->max)
-                        return http_fail(err, errsz, path, s, "%s: %lld is outside %lld..%lld",
-                                         f->name, v, f->min, f->max);
+                        return hq_config_fail(err, errsz, path, s,
+                                              "http.%s: %lld is outside %lld..%lld", f->name, v,
+                                              f->min, f->max);
                 *(uint32_t *)(void *)dst = (uint32_t)v;
                 return 0;
         }
         const char *str = config_setting_get_string(s);
         if (!str)
-                return http_fail(err, errsz, path, s, "%s: not a string", f->name);
+                return hq_config_fail(err, errsz, path, s, "http.%s: not a string", f->name);
         if (strlen(str) >= f->size)
-                return http_fail(err, errsz, path, s, "%s: longer than %zu characters", f->name,
-                                 f->size - 1);
+                return hq_config_fail(err, errsz, path, s, "http.%s: longer than %zu characters",
+                                      f->name, f->size - 1);
         memcpy(dst, str, strlen(str) + 1);
         return 0;
 }
@@ -150,8 +153,8 @@ static int token_string(const config_setting_t *t, const char *key, char *dst, c
 {
         const char *v = NULL;
         if (!config_setting_lookup_string(t, key, &v) || !name_valid(v))
-                return http_fail(err, errsz, path, t,
-                                 "tokens.%s: required, 1..64 printable characters", key);
+                return hq_config_fail(err, errsz, path, t,
+                                      "http.tokens.%s: required, 1..64 printable characters", key);
         memcpy(dst, v, strlen(v) + 1);
         return 0;
 }
@@ -162,24 +165,26 @@ static int load_tokens(const config_setting_t *list, struct hq_http_config *c, c
 {
         int n = config_setting_length(list);
         if (!config_setting_is_list(list) && !config_setting_is_array(list))
-                return http_fail(err, errsz, path, list, "tokens: a list of groups ( {...}, ... )");
+                return hq_config_fail(err, errsz, path, list,
+                                      "http.tokens: a list of groups ( {...}, ... )");
         if (n > HQ_HTTP_MAX_TOKENS)
-                return http_fail(err, errsz, path, list, "tokens: more than %d",
-                                 HQ_HTTP_MAX_TOKENS);
+                return hq_config_fail(err, errsz, path, list, "http.tokens: more than %d",
+                                      HQ_HTTP_MAX_TOKENS);
         c->n_tokens = 0;
         for (int i = 0; i < n; i++) {
                 const config_setting_t *t = config_setting_get_elem(list, (unsigned)i);
                 struct hq_http_token *k = &c->tokens[i];
                 const char *hex = NULL;
                 if (!config_setting_is_group(t))
-                        return http_fail(err, errsz, path, t, "tokens: each a group {...}");
+                        return hq_config_fail(err, errsz, path, t,
+                                              "http.tokens: each a group {...}");
                 for (int j = 0; j < config_setting_length(t); j++) {
                         const char *key =
                             config_setting_name(config_setting_get_elem(t, (unsigned)j));
                         if (strcmp(key, "name") && strcmp(key, "tenant") && strcmp(key, "role") &&
                             strcmp(key, "sha256"))
-                                return http_fail(err, errsz, path, t, "tokens.%s: unknown setting",
-                                                 key);
+                                return hq_config_fail(err, errsz, path, t,
+                                                      "http.tokens.%s: unknown setting", key);
                 }
                 int r = token_string(t, "name", k->name, path, err, errsz);
                 if (r == 0)
@@ -190,14 +195,16 @@ static int load_tokens(const config_setting_t *list, struct hq_http_config *c, c
                         return r;
                 if (!config_setting_lookup_string(t, "sha256", &hex) ||
                     hex_digest(hex, k->sha256) < 0)
-                        return http_fail(err, errsz, path, t,
-                                         "tokens.sha256: 64 hex digits, the SHA-256 of the token "
-                                         "(printf %%s TOKEN | sha256sum)");
+                        return hq_config_fail(
+                            err, errsz, path, t,
+                            "http.tokens.sha256: 64 hex digits, the SHA-256 of the token "
+                            "(printf %%s TOKEN | sha256sum)");
                 for (int j = 0; j < i; j++)
                         if (memcmp(c->tokens[j].sha256, k->sha256, HQ_HTTP_SHA256_SIZE) == 0 ||
                             strcmp(c->tokens[j].name, k->name) == 0)
-                                return http_fail(err, errsz, path, t,
-                                                 "tokens: name and sha256 must be unique");
+                                return hq_config_fail(
+                                    err, errsz, path, t,
+                                    "http.tokens: name and sha256 must be unique");
                 c->n_tokens++;
         }
         return 0;
@@ -208,15 +215,16 @@ static int check_http_rules(const config_setting_t *g, const struct hq_http_conf
 {
         unsigned char addr[16];
         if (inet_pton(AF_INET, c->listen, addr) != 1 && inet_pton(AF_INET6, c->listen, addr) != 1)
-                return http_fail(err, errsz, path, g, "listen: a numeric IPv4 or IPv6 address");
+                return hq_config_fail(err, errsz, path, g,
+                                      "http.listen: a numeric IPv4 or IPv6 address");
         if (c->default_limit > c->max_limit)
-                return http_fail(err, errsz, path, g, "default_limit: above max_limit");
+                return hq_config_fail(err, errsz, path, g, "http.default_limit: above max_limit");
         if (!c->tls_cert_file[0] != !c->tls_key_file[0])
-                return http_fail(err, errsz, path, g,
-                                 "tls_cert_file and tls_key_file: both or none");
+                return hq_config_fail(err, errsz, path, g,
+                                      "http.tls_cert_file and tls_key_file: both or none");
         if (c->max_connections_per_ip > c->max_connections)
-                return http_fail(err, errsz, path, g,
-                                 "max_connections_per_ip: above max_connections");
+                return hq_config_fail(err, errsz, path, g,
+                                      "http.max_connections_per_ip: above max_connections");
         return 0;
 }
 
@@ -224,7 +232,7 @@ int hq_http_config_load(const config_setting_t *group, struct hq_http_config *c,
                         char *err, size_t errsz)
 {
         if (!config_setting_is_group(group))
-                return http_fail(err, errsz, path, group, "not a section");
+                return hq_config_fail(err, errsz, path, group, "http.not a section");
         for (int i = 0; i < config_setting_length(group); i++) {
                 const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
                 const char *name = config_setting_name(s);
@@ -237,7 +245,8 @@ int hq_http_config_load(const config_setting_t *group, struct hq_http_config *c,
                                 if (strcmp(http_fields[k].name, name) == 0)
                                         f = &http_fields[k];
                         if (!f)
-                                return http_fail(err, errsz, path, s, "%s: unknown setting", name);
+                                return hq_config_fail(err, errsz, path, s,
+                                                      "http.%s: unknown setting", name);
                         r = load_scalar(f, s, c, path, err, errsz);
                 }
                 if (r < 0)

@@ -58,4 +58,9 @@ int hq_http_config_load(const config_setting_t *group, struct hq_http_config *c,
 /* SHA-256 of data into out. Returns 0 or -EIO. */
 int hq_http_sha256(const void *data, size_t len, uint8_t out[HQ_HTTP_SHA256_SIZE]);
 
+/* An error in err (errsz bytes) as "path:line: message" (no line where s has none): -EINVAL. */
+__attribute__((format(printf, 5, 6))) int hq_config_fail(char *err, size_t errsz, const char *path,
+                                                         const config_setting_t *s, const char *fmt,
+                                                         ...);
+
 #endif
