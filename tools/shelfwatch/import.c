@@ -274,6 +274,19 @@ static int imp_register(struct imp_run *r, struct imp_sender *s)
         return rc;
 }
 
+/* The row imp_csv_next just read (rc), counted and parsed into row: NULL, or why it is refused
+ * with the detail in why_msg ("bad_row": a line the CSV reader could not split). */
+static const char *imp_take_row(struct imp_run *r, struct imp_file *f, struct imp_csv *c, int rc,
+                                const char *err, struct imp_row *row, char *why_msg, size_t size)
+{
+        f->tally.lines++;
+        if (rc >= 0)
+                return imp_row_parse(r, f->kind, c, row, why_msg, size);
+        *row = (struct imp_row){.line = c->line};
+        snprintf(why_msg, size, "%s", err + strcspn(err, " ") + 1);
+        return "bad_row";
+}
+
 /* Book records: consecutive rows of the same as-of time share a P/inventory message. */
 static int imp_send_items(struct imp_run *r, struct imp_sender *s, struct imp_file *f,
                           struct imp_csv *c, char *err, size_t errsz)
@@ -289,12 +302,7 @@ static int imp_send_items(struct imp_run *r, struct imp_sender *s, struct imp_fi
                 if (c->line < f->next_line)
                         continue;
                 f->tally.units++;
-                f->tally.lines++;
-                if (rc < 0) {
-                        imp_refuse(f, c->line, "bad_row", err + strcspn(err, " ") + 1, 1);
-                        continue;
-                }
-                const char *why = imp_row_parse(r, f->kind, c, &row, why_msg, sizeof(why_msg));
+                const char *why = imp_take_row(r, f, c, rc, err, &row, why_msg, sizeof(why_msg));
                 int64_t ts = row.ts ? row.ts : r->file_time;
                 cJSON *e = why ? NULL : imp_entry(&row, IMP_ITEMS);
                 if (!why)
@@ -354,12 +362,7 @@ static int imp_send_sales(struct imp_run *r, struct imp_sender *s, struct imp_fi
                         imp_progress(r, f, false);
                 }
                 f->tally.units++;
-                f->tally.lines++;
-                if (rc < 0) {
-                        imp_refuse(f, c->line, "bad_row", err + strcspn(err, " ") + 1, 1);
-                        continue;
-                }
-                const char *why = imp_row_parse(r, f->kind, c, &row, why_msg, sizeof(why_msg));
+                const char *why = imp_take_row(r, f, c, rc, err, &row, why_msg, sizeof(why_msg));
                 if (!why && row.qty == 0) {
                         f->tally.skipped++;
                         continue;
@@ -427,14 +430,7 @@ static int imp_send_receipts(struct imp_run *r, struct imp_sender *s, struct imp
                         break;
                 if (c->line < f->next_line)
                         continue;
-                f->tally.lines++;
-                const char *why = "bad_row";
-                if (rc < 0) {
-                        row = (struct imp_row){.line = c->line};
-                        snprintf(why_msg, sizeof(why_msg), "%s", err + strcspn(err, " ") + 1);
-                } else {
-                        why = imp_row_parse(r, f->kind, c, &row, why_msg, sizeof(why_msg));
-                }
+                const char *why = imp_take_row(r, f, c, rc, err, &row, why_msg, sizeof(why_msg));
                 const char *device = row.device ? row.device : r->device;
                 bool same = row.receipt && imp_same_receipt(&m, &row, device) &&
                             m.n < r->cfg->limits.max_items_per_message;
