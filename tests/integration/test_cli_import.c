@@ -168,7 +168,8 @@ static void test_formats_and_refusals(void **state)
                      "A1;\"Mug; blue\";12;2,50;kitchen\n"
                      "A2;\"Tote \"\"big\"\"\";7;10;bags\n"
                      "A3;Card;x;1,00;paper\n"
-                     "B1;Candle;40;3,99;\"home\"\n");
+                     "B1;Candle;40;3,99;\"home\"\n"
+                     "B2;\"Lamp;3;5,00;home\n"); /* line 6: a quote never closed */
         /* Sales per SKU and day: three date formats, an amount instead of a price, a day of 0
          * units, a bad date and a bad quantity (refused here), a day older than the daemon's
          * 56 days and one too far ahead (refused by the daemon). */
@@ -181,11 +182,12 @@ static void test_formats_and_refusals(void **state)
                  "2026-02-30,A1,1,2.5\n" /* line 6: no such day */
                  "%s,A1,two,5\n"         /* line 7 */
                  "%s,B1,1,3.99\n"        /* line 8: older than the history window */
-                 "%s,B1,1,3.99\n",       /* line 9: three days ahead */
+                 "%s,B1,1,3.99\n"        /* line 9: three days ahead */
+                 "%s,\"A2\"x,1,10\n",    /* line 10: text after a closing quote */
                  day_from_today(-3, "%Y-%m-%d"), day_from_today(-2, "%Y%m%d"),
                  day_from_today(-2, "%d.%m.%Y"), day_from_today(-1, "%Y-%m-%d"),
                  day_from_today(-1, "%Y-%m-%d"), day_from_today(-70, "%Y-%m-%d"),
-                 day_from_today(3, "%Y-%m-%d"));
+                 day_from_today(3, "%Y-%m-%d"), day_from_today(-1, "%Y-%m-%d"));
         h_write_file(path_in(&s, "sales.csv"), text);
         /* Receipt lines: a date and a time of day, registers, one receipt with a bad line
          * (refused whole, as the daemon would), an RFC 3339 time. */
@@ -210,6 +212,12 @@ static void test_formats_and_refusals(void **state)
         snprintf(where, sizeof(where), "%s:4: on_hand: must be a whole number (got 'x')",
                  path_in(&s, "items.csv"));
         expect_in(r.err, where);
+        snprintf(where, sizeof(where), "%s:6: a quoted field is not closed",
+                 path_in(&s, "items.csv"));
+        expect_in(r.err, where);
+        snprintf(where, sizeof(where), "%s:10: text after a closing quote",
+                 path_in(&s, "sales.csv"));
+        expect_in(r.err, where);
         snprintf(where, sizeof(where), "%s:6: date: must be", path_in(&s, "sales.csv"));
         expect_in(r.err, where);
         snprintf(where, sizeof(where), "%s:7: quantity: must be a whole number (got 'two')",
@@ -220,10 +228,12 @@ static void test_formats_and_refusals(void **state)
 
         cJSON *j = json_of(&r), *items = file_of(j, "items"), *sales = file_of(j, "sales"),
               *receipts = file_of(j, "receipts");
-        assert_true(h_json_number(items, "read") == 4);
+        assert_true(h_json_number(items, "read") == 5);
+        assert_true(h_json_number(items, "not_sent.bad_row") == 1);
         assert_true(h_json_number(items, "accepted") == 3);
         assert_true(h_json_number(items, "not_sent.bad_number") == 1);
-        assert_true(h_json_number(sales, "read") == 8);
+        assert_true(h_json_number(sales, "read") == 9);
+        assert_true(h_json_number(sales, "not_sent.bad_row") == 1);
         assert_true(h_json_number(sales, "sent") == 5);
         assert_true(h_json_number(sales, "accepted") == 3);
         assert_true(h_json_number(sales, "not_sent.zero_units") == 1);
