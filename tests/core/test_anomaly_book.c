@@ -13,6 +13,7 @@
 
 #include "core/anomaly_book.h"
 #include "core/civil_time.h"
+#include "tests/support/test_main.h"
 
 struct fixture {
         struct sw_anomaly_book b; /* the book under test */
@@ -227,7 +228,8 @@ static void test_random_churn_small(void **state)
                 for (uint32_t ty = 0; ty < SW_ANOMALY_TYPE_COUNT; ty++)
                         for (uint32_t s = 0; s < N_SKU; s++)
                                 if ((f.b.open_types[s] >> ty & 1u) != ref[ty * N_SKU + s].open)
-                                        fail_msg("step %d: bit of type %u SKU %u wrong", step, ty, s);
+                                        fail_msg("step %d: bit of type %u SKU %u wrong", step, ty,
+                                                 s);
         }
         free(f.mem);
 }
@@ -276,19 +278,17 @@ static void test_anomaly_id(void **state)
                 int y;
                 unsigned m, d;
                 sw_civil_from_days(since, &y, &m, &d);
-                int n = snprintf(want, sizeof(want), "%s-%s-%04d%02u%02u-%s", "st", codes[t], y, m, d, "K-9");
+                int n = snprintf(want, sizeof(want), "%s-%s-%04d%02u%02u-%s", "st", codes[t], y, m,
+                                 d, "K-9");
                 assert_int_equal(sw_anomaly_id(buf, sizeof(buf), "st", t, "K-9", since), n);
                 assert_string_equal(buf, want);
                 assert_int_equal(sw_anomaly_id(buf, (size_t)n, "st", t, "K-9", since), -ENOSPC);
         }
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_memory_and_init),    cmocka_unit_test(test_open_find_close),
-            cmocka_unit_test(test_capacity),           cmocka_unit_test(test_delete_half_random),
-            cmocka_unit_test(test_random_churn_small), cmocka_unit_test(test_anomaly_id),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_memory_and_init),    cmocka_unit_test(test_open_find_close),
+        cmocka_unit_test(test_capacity),           cmocka_unit_test(test_delete_half_random),
+        cmocka_unit_test(test_random_churn_small), cmocka_unit_test(test_anomaly_id))
+/* clang-format on */

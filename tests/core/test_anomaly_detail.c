@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "core/anomaly_detail.h"
+#include "tests/support/test_main.h"
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 
@@ -298,16 +299,13 @@ static void test_version2_prices_are_their_float32_decimal(void **state)
         }
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_every_type_round_trips_bit_exactly),
-            cmocka_unit_test(test_the_longest_detail_fits_the_maximum),
-            cmocka_unit_test(test_version1_details_are_read),
-            cmocka_unit_test(test_version2_prices_are_their_float32_decimal),
-            cmocka_unit_test(test_a_short_buffer_is_refused),
-            cmocka_unit_test(test_out_of_range_enums_are_not_encoded),
-            cmocka_unit_test(test_damaged_details_are_refused_without_writing),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_every_type_round_trips_bit_exactly),
+        cmocka_unit_test(test_the_longest_detail_fits_the_maximum),
+        cmocka_unit_test(test_version1_details_are_read),
+        cmocka_unit_test(test_version2_prices_are_their_float32_decimal),
+        cmocka_unit_test(test_a_short_buffer_is_refused),
+        cmocka_unit_test(test_out_of_range_enums_are_not_encoded),
+        cmocka_unit_test(test_damaged_details_are_refused_without_writing))
+/* clang-format on */

@@ -11,6 +11,7 @@
 #include "core/anomaly_book.h"
 #include "core/anomaly_type.h"
 #include "core/outcome_metrics.h"
+#include "tests/support/test_main.h"
 
 /* Every type has a distinct wire name and two-letter id code that parse back to it. */
 static void test_names_and_codes(void **state)
@@ -124,12 +125,9 @@ static void test_type_list(void **state)
         assert_string_equal(b, "ghost_s");
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_names_and_codes), cmocka_unit_test(test_id_code),
-            cmocka_unit_test(test_cleared_texts),   cmocka_unit_test(test_flags_drive_metrics),
-            cmocka_unit_test(test_type_list),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_names_and_codes), cmocka_unit_test(test_id_code),
+        cmocka_unit_test(test_cleared_texts),   cmocka_unit_test(test_flags_drive_metrics),
+        cmocka_unit_test(test_type_list))
+/* clang-format on */

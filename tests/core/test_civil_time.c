@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "core/civil_time.h"
+#include "tests/support/test_main.h"
 
 /* Reference rules, written independently of the module. */
 static bool ref_leap(int y)
@@ -290,18 +291,15 @@ static void test_rfc3339_format(void **state)
         }
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_known_days),
-            cmocka_unit_test(test_round_trip_wide_range),
-            cmocka_unit_test(test_weekday),
-            cmocka_unit_test(test_date_parse_valid),
-            cmocka_unit_test(test_date_parse_invalid),
-            cmocka_unit_test(test_date_format),
-            cmocka_unit_test(test_rfc3339_known_values),
-            cmocka_unit_test(test_rfc3339_invalid),
-            cmocka_unit_test(test_rfc3339_format),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_known_days),
+        cmocka_unit_test(test_round_trip_wide_range),
+        cmocka_unit_test(test_weekday),
+        cmocka_unit_test(test_date_parse_valid),
+        cmocka_unit_test(test_date_parse_invalid),
+        cmocka_unit_test(test_date_format),
+        cmocka_unit_test(test_rfc3339_known_values),
+        cmocka_unit_test(test_rfc3339_invalid),
+        cmocka_unit_test(test_rfc3339_format))
+/* clang-format on */

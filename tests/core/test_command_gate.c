@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "core/command_gate.h"
+#include "tests/support/test_main.h"
 
 #define P "retail/acme/s1"
 
@@ -71,12 +72,9 @@ static void test_gate_order(void **state)
         assert_string_equal(sw_cmd_refusal_name(SW_CMD_REFUSAL_COUNT), "unknown");
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_reply_topics_under_the_reply_space_only),
-            cmocka_unit_test(test_reply_topic_length_is_capped),
-            cmocka_unit_test(test_gate_order),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_reply_topics_under_the_reply_space_only),
+        cmocka_unit_test(test_reply_topic_length_is_capped),
+        cmocka_unit_test(test_gate_order))
+/* clang-format on */

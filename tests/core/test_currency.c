@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "core/currency.h"
+#include "tests/support/test_main.h"
 
 static void test_minor_digits_of_known_codes(void **state)
 {
@@ -48,12 +49,8 @@ static void test_refuses_malformed_and_unlisted_codes(void **state)
                         fail_msg("\"%s\" was accepted", bad[i]);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_minor_digits_of_known_codes),
-            cmocka_unit_test(test_refuses_malformed_and_unlisted_codes),
-        };
-
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_minor_digits_of_known_codes),
+        cmocka_unit_test(test_refuses_malformed_and_unlisted_codes))
+/* clang-format on */

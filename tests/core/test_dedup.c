@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "core/dedup.h"
+#include "tests/support/test_main.h"
 
 struct fixture {
         struct sw_dedup d; /* the set under test */
@@ -240,13 +241,10 @@ static void test_forget_newest(void **state)
         free(f.mem);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_memory_and_init), cmocka_unit_test(test_hash),
-            cmocka_unit_test(test_insert_contains), cmocka_unit_test(test_capacity_eviction),
-            cmocka_unit_test(test_many_wraps),      cmocka_unit_test(test_pending),
-            cmocka_unit_test(test_forget_newest),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_memory_and_init), cmocka_unit_test(test_hash),
+        cmocka_unit_test(test_insert_contains), cmocka_unit_test(test_capacity_eviction),
+        cmocka_unit_test(test_many_wraps),      cmocka_unit_test(test_pending),
+        cmocka_unit_test(test_forget_newest))
+/* clang-format on */

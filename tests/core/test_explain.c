@@ -12,6 +12,7 @@
 
 #include "core/explain.h"
 #include "core/features.h"
+#include "tests/support/test_main.h"
 
 #define SPIKE    "Sales spiked 200% vs last week"
 #define ABOVE    "Price 39% above category average"
@@ -127,8 +128,10 @@ static void test_stats_equal_sorting(void **state)
                                 x ^= x >> 7;
                                 x ^= x << 17;
                                 int f = (int)(i % SW_FEAT_COUNT);
-                                float v = f < 3 ? (float)(x % (uint64_t)(2 + f)) - 1.0f /* ties: -1 0 1 */
-                                                : (float)((double)(x >> 11) / 9007199254740992.0 * 200 - 100);
+                                float v =
+                                    f < 3 ? (float)(x % (uint64_t)(2 + f)) - 1.0f /* ties: -1 0 1 */
+                                          : (float)((double)(x >> 11) / 9007199254740992.0 * 200 -
+                                                    100);
                                 rows[i] = (f == 2 && x % 3 == 0) ? -0.0f : v;
                         }
                         struct sw_feature_stats st;
@@ -361,20 +364,17 @@ static void test_without_contributions(void **state)
                  "week | Low sales (2 units this week vs 12 typical)");
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_stats_median_mad),
-            cmocka_unit_test(test_stats_equal_sorting),
-            cmocka_unit_test(test_examples),
-            cmocka_unit_test(test_order_by_contribution),
-            cmocka_unit_test(test_max_reasons),
-            cmocka_unit_test(test_truncation),
-            cmocka_unit_test(test_deterministic),
-            cmocka_unit_test(test_phrases),
-            cmocka_unit_test(test_fractional_median),
-            cmocka_unit_test(test_duplicates_and_fallback),
-            cmocka_unit_test(test_without_contributions),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_stats_median_mad),
+        cmocka_unit_test(test_stats_equal_sorting),
+        cmocka_unit_test(test_examples),
+        cmocka_unit_test(test_order_by_contribution),
+        cmocka_unit_test(test_max_reasons),
+        cmocka_unit_test(test_truncation),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_phrases),
+        cmocka_unit_test(test_fractional_median),
+        cmocka_unit_test(test_duplicates_and_fallback),
+        cmocka_unit_test(test_without_contributions))
+/* clang-format on */

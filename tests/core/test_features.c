@@ -15,6 +15,7 @@
 #include "core/sku_table.h"
 #include "core/store_calendar.h"
 #include "tests/support/store_fixture.h"
+#include "tests/support/test_main.h"
 
 #define HISTORY_DAYS   28
 #define MAX_CATEGORIES 4
@@ -323,19 +324,16 @@ static void test_weekday_and_holiday(void **state)
         assert_float_equal(x[SW_FEAT_IS_HOLIDAY], 0, 0);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_names),
-            cmocka_unit_test_setup_teardown(test_sales_and_trend, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_trend_denominator, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_trend_needs_two_weeks, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_enodata_below_seven_days, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_quiet_and_expired_days, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_on_hand_and_turnover, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_category_prices, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_price_features, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_weekday_and_holiday, setup, teardown),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_names),
+        cmocka_unit_test_setup_teardown(test_sales_and_trend, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trend_denominator, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trend_needs_two_weeks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_enodata_below_seven_days, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quiet_and_expired_days, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_on_hand_and_turnover, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_category_prices, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_price_features, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_weekday_and_holiday, setup, teardown))
+/* clang-format on */

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "core/fnv.h"
+#include "tests/support/test_main.h"
 
 static void test_fnv1a32_vectors(void **state)
 {
@@ -29,11 +30,8 @@ static void test_fnv1a64_vectors(void **state)
         assert_true(sw_fnv1a64("\xff", 1) == ((0xcbf29ce484222325ull ^ 0xffu) * 1099511628211ull));
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_fnv1a32_vectors),
-            cmocka_unit_test(test_fnv1a64_vectors),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_fnv1a32_vectors),
+        cmocka_unit_test(test_fnv1a64_vectors))
+/* clang-format on */

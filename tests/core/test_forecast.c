@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "core/forecast.h"
+#include "tests/support/test_main.h"
 
 #define MAX_DAYS 64
 
@@ -255,20 +256,17 @@ static void test_invalid_arguments(void **state)
         assert_true(isnan(sw_forecast_expected(NULL, 0)));
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_defaults),
-            cmocka_unit_test(test_params_validate),
-            cmocka_unit_test(test_constant_series),
-            cmocka_unit_test(test_weekday_pattern_exact),
-            cmocka_unit_test(test_weekday_pattern_shrunk),
-            cmocka_unit_test(test_factors_normalised_unbalanced),
-            cmocka_unit_test(test_half_life_weighting),
-            cmocka_unit_test(test_dispersion_moments),
-            cmocka_unit_test(test_min_history),
-            cmocka_unit_test(test_all_zero_series),
-            cmocka_unit_test(test_invalid_arguments),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_params_validate),
+        cmocka_unit_test(test_constant_series),
+        cmocka_unit_test(test_weekday_pattern_exact),
+        cmocka_unit_test(test_weekday_pattern_shrunk),
+        cmocka_unit_test(test_factors_normalised_unbalanced),
+        cmocka_unit_test(test_half_life_weighting),
+        cmocka_unit_test(test_dispersion_moments),
+        cmocka_unit_test(test_min_history),
+        cmocka_unit_test(test_all_zero_series),
+        cmocka_unit_test(test_invalid_arguments))
+/* clang-format on */

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "core/ghost.h"
+#include "tests/support/test_main.h"
 
 #define MAX_DAYS 128
 
@@ -755,34 +756,31 @@ static void test_invalid_input(void **state)
         assert_int_equal(r.run_days, 77);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_poisson_log_cdf_values),
-            cmocka_unit_test(test_negbin_log_cdf_values),
-            cmocka_unit_test(test_fast_mover_one_empty_day),
-            cmocka_unit_test(test_slow_mover_three_quiet_days),
-            cmocka_unit_test(test_slow_mover_long_quiet_run),
-            cmocka_unit_test(test_low_day_with_some_sales),
-            cmocka_unit_test(test_sales_resumed),
-            cmocka_unit_test(test_baseline_excludes_run),
-            cmocka_unit_test(test_max_run_cap),
-            cmocka_unit_test(test_negbin_chosen_when_overdispersed),
-            cmocka_unit_test(test_negbin_sum_moment_matching),
-            cmocka_unit_test(test_pushed_precedence),
-            cmocka_unit_test(test_pushed_only_without_history),
-            cmocka_unit_test(test_not_enough_history),
-            cmocka_unit_test(test_unknown_days_are_not_zero),
-            cmocka_unit_test(test_on_hand_and_value),
-            cmocka_unit_test(test_skip_baseline_without_run),
-            cmocka_unit_test(test_extreme_counts),
-            cmocka_unit_test(test_seed_two_vs_three_low_days),
-            cmocka_unit_test(test_seed_ratio_boundary),
-            cmocka_unit_test(test_seed_probability_and_severity),
-            cmocka_unit_test(test_seed_zero_forecast),
-            cmocka_unit_test(test_seed_slow_mover_false_alarm),
-            cmocka_unit_test(test_params_and_names),
-            cmocka_unit_test(test_invalid_input),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_poisson_log_cdf_values),
+        cmocka_unit_test(test_negbin_log_cdf_values),
+        cmocka_unit_test(test_fast_mover_one_empty_day),
+        cmocka_unit_test(test_slow_mover_three_quiet_days),
+        cmocka_unit_test(test_slow_mover_long_quiet_run),
+        cmocka_unit_test(test_low_day_with_some_sales),
+        cmocka_unit_test(test_sales_resumed),
+        cmocka_unit_test(test_baseline_excludes_run),
+        cmocka_unit_test(test_max_run_cap),
+        cmocka_unit_test(test_negbin_chosen_when_overdispersed),
+        cmocka_unit_test(test_negbin_sum_moment_matching),
+        cmocka_unit_test(test_pushed_precedence),
+        cmocka_unit_test(test_pushed_only_without_history),
+        cmocka_unit_test(test_not_enough_history),
+        cmocka_unit_test(test_unknown_days_are_not_zero),
+        cmocka_unit_test(test_on_hand_and_value),
+        cmocka_unit_test(test_skip_baseline_without_run),
+        cmocka_unit_test(test_extreme_counts),
+        cmocka_unit_test(test_seed_two_vs_three_low_days),
+        cmocka_unit_test(test_seed_ratio_boundary),
+        cmocka_unit_test(test_seed_probability_and_severity),
+        cmocka_unit_test(test_seed_zero_forecast),
+        cmocka_unit_test(test_seed_slow_mover_false_alarm),
+        cmocka_unit_test(test_params_and_names),
+        cmocka_unit_test(test_invalid_input))
+/* clang-format on */

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "core/ghost_bayes.h"
+#include "tests/support/test_main.h"
 
 #define MAX_DAYS 64
 
@@ -404,8 +405,7 @@ static void test_may_flag_never_misses(void **state)
                 if (r.flagged) {
                         flagged++;
                         if (!may)
-                                fail_msg("SKU %d flagged (P %.9g) but ruled out", k,
-                                         r.probability);
+                                fail_msg("SKU %d flagged (P %.9g) but ruled out", k, r.probability);
                 } else {
                         not_flagged++;
                         ruled_out += !may;
@@ -415,18 +415,15 @@ static void test_may_flag_never_misses(void **state)
         assert_true(ruled_out > not_flagged / 2);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_zero_probability_and_classes),
-            cmocka_unit_test(test_fit_splits_run_and_history),
-            cmocka_unit_test(test_level_is_robust_to_one_big_day),
-            cmocka_unit_test(test_run_probability_anchor),
-            cmocka_unit_test(test_shelf_evidence),
-            cmocka_unit_test(test_no_alert_without_stock_or_history),
-            cmocka_unit_test(test_pool_learns_the_class_mix),
-            cmocka_unit_test(test_never_sold),
-            cmocka_unit_test(test_may_flag_never_misses),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_zero_probability_and_classes),
+        cmocka_unit_test(test_fit_splits_run_and_history),
+        cmocka_unit_test(test_level_is_robust_to_one_big_day),
+        cmocka_unit_test(test_run_probability_anchor),
+        cmocka_unit_test(test_shelf_evidence),
+        cmocka_unit_test(test_no_alert_without_stock_or_history),
+        cmocka_unit_test(test_pool_learns_the_class_mix),
+        cmocka_unit_test(test_never_sold),
+        cmocka_unit_test(test_may_flag_never_misses))
+/* clang-format on */

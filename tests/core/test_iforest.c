@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "core/iforest.h"
+#include "tests/support/test_main.h"
 
 /* c(n) written independently of the module: 2 (ln(n - 1) + gamma) - 2 (n - 1) / n. */
 static double ref_c(double n)
@@ -746,23 +747,20 @@ static void test_unaligned_memory(void **state)
         free(x);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_c_values),
-            cmocka_unit_test(test_hand_built_path_lengths),
-            cmocka_unit_test(test_deserialize_rejects_malformed),
-            cmocka_unit_test(test_two_rows),
-            cmocka_unit_test(test_constant_data),
-            cmocka_unit_test(test_constant_feature_never_split),
-            cmocka_unit_test(test_same_seed_same_model),
-            cmocka_unit_test(test_node_pool_capacity),
-            cmocka_unit_test(test_outlier_and_contamination),
-            cmocka_unit_test(test_contributions_extreme_feature),
-            cmocka_unit_test(test_serialize_round_trip),
-            cmocka_unit_test(test_bad_params),
-            cmocka_unit_test(test_batch_scores_match_walks),
-            cmocka_unit_test(test_unaligned_memory),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_c_values),
+        cmocka_unit_test(test_hand_built_path_lengths),
+        cmocka_unit_test(test_deserialize_rejects_malformed),
+        cmocka_unit_test(test_two_rows),
+        cmocka_unit_test(test_constant_data),
+        cmocka_unit_test(test_constant_feature_never_split),
+        cmocka_unit_test(test_same_seed_same_model),
+        cmocka_unit_test(test_node_pool_capacity),
+        cmocka_unit_test(test_outlier_and_contamination),
+        cmocka_unit_test(test_contributions_extreme_feature),
+        cmocka_unit_test(test_serialize_round_trip),
+        cmocka_unit_test(test_bad_params),
+        cmocka_unit_test(test_batch_scores_match_walks),
+        cmocka_unit_test(test_unaligned_memory))
+/* clang-format on */

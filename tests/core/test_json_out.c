@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "core/json_out.h"
+#include "tests/support/test_main.h"
 
 /* A scalar value written alone as the whole text: SCALAR(sw_json_out_int(&o_, 1)) is "1". */
 static char out_[256];        /* the text */
@@ -604,25 +605,22 @@ static void test_prices_as_received(void **state)
         }
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_string_escapes_every_control_byte),
-            cmocka_unit_test(test_string_quotes_backslash_and_utf8),
-            cmocka_unit_test(test_integers),
-            cmocka_unit_test(test_arrays_and_literals),
-            cmocka_unit_test(test_exact_numbers),
-            cmocka_unit_test(test_money_to_the_minor_unit),
-            cmocka_unit_test(test_prices_as_received),
-            cmocka_unit_test(test_fixed_decimals),
-            cmocka_unit_test(test_fixed_decimals_match_round),
-            cmocka_unit_test(test_fixed_bad_decimals_is_misuse),
-            cmocka_unit_test(test_general_doubles),
-            cmocka_unit_test(test_general_doubles_round_trip),
-            cmocka_unit_test(test_nested_objects_and_commas),
-            cmocka_unit_test(test_depth_limit),
-            cmocka_unit_test(test_misuse),
-            cmocka_unit_test(test_overflow_at_every_size),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_string_escapes_every_control_byte),
+        cmocka_unit_test(test_string_quotes_backslash_and_utf8),
+        cmocka_unit_test(test_integers),
+        cmocka_unit_test(test_arrays_and_literals),
+        cmocka_unit_test(test_exact_numbers),
+        cmocka_unit_test(test_money_to_the_minor_unit),
+        cmocka_unit_test(test_prices_as_received),
+        cmocka_unit_test(test_fixed_decimals),
+        cmocka_unit_test(test_fixed_decimals_match_round),
+        cmocka_unit_test(test_fixed_bad_decimals_is_misuse),
+        cmocka_unit_test(test_general_doubles),
+        cmocka_unit_test(test_general_doubles_round_trip),
+        cmocka_unit_test(test_nested_objects_and_commas),
+        cmocka_unit_test(test_depth_limit),
+        cmocka_unit_test(test_misuse),
+        cmocka_unit_test(test_overflow_at_every_size))
+/* clang-format on */

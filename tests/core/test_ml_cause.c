@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "core/ml_cause.h"
+#include "tests/support/test_main.h"
 
 #define D 20000 /* as_of */
 
@@ -238,16 +239,13 @@ static void test_describe_buffer(void **state)
         assert_string_equal(big, "Unusual combination of sales, stock and price");
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_names),
-            cmocka_unit_test(test_list_price),
-            cmocka_unit_test(test_paid_price_named_when_rare),
-            cmocka_unit_test(test_sales_spike),
-            cmocka_unit_test(test_overstock),
-            cmocka_unit_test(test_no_actionable_cause),
-            cmocka_unit_test(test_describe_buffer),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_list_price),
+        cmocka_unit_test(test_paid_price_named_when_rare),
+        cmocka_unit_test(test_sales_spike),
+        cmocka_unit_test(test_overstock),
+        cmocka_unit_test(test_no_actionable_cause),
+        cmocka_unit_test(test_describe_buffer))
+/* clang-format on */

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "core/outcome_metrics.h"
+#include "tests/support/test_main.h"
 
 #define SENTINEL -12345.0
 
@@ -639,24 +640,21 @@ static void test_trend(void **state)
         assert_int_equal(sw_metrics_trend(UINT32_MAX, 0, 0.2, UINT32_MAX), SW_TREND_DECREASING);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_names),
-            cmocka_unit_test(test_params),
-            cmocka_unit_test(test_judge_ghost_boundaries),
-            cmocka_unit_test(test_judge_discrepancy),
-            cmocka_unit_test(test_judge_other_types_and_prices),
-            cmocka_unit_test(test_prevented_value),
-            cmocka_unit_test(test_response_hours),
-            cmocka_unit_test(test_metrics_init),
-            cmocka_unit_test(test_metrics_empty),
-            cmocka_unit_test(test_precision_large_counts),
-            cmocka_unit_test(test_metrics_hand_computed),
-            cmocka_unit_test(test_metrics_roi_by_type),
-            cmocka_unit_test(test_metrics_add_rejects),
-            cmocka_unit_test(test_metrics_window_halves),
-            cmocka_unit_test(test_trend),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_params),
+        cmocka_unit_test(test_judge_ghost_boundaries),
+        cmocka_unit_test(test_judge_discrepancy),
+        cmocka_unit_test(test_judge_other_types_and_prices),
+        cmocka_unit_test(test_prevented_value),
+        cmocka_unit_test(test_response_hours),
+        cmocka_unit_test(test_metrics_init),
+        cmocka_unit_test(test_metrics_empty),
+        cmocka_unit_test(test_precision_large_counts),
+        cmocka_unit_test(test_metrics_hand_computed),
+        cmocka_unit_test(test_metrics_roi_by_type),
+        cmocka_unit_test(test_metrics_add_rejects),
+        cmocka_unit_test(test_metrics_window_halves),
+        cmocka_unit_test(test_trend))
+/* clang-format on */

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "core/rate_limit.h"
+#include "tests/support/test_main.h"
 
 #define MAX_DEVICES 8
 
@@ -230,19 +231,16 @@ static void test_long_names_are_cut(void **state)
         assert_int_equal(r.devices, 2);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_init_checks_params_and_size),
-            cmocka_unit_test(test_burst_then_refill_at_rate),
-            cmocka_unit_test(test_sustained_rate_is_exact),
-            cmocka_unit_test(test_devices_are_independent),
-            cmocka_unit_test(test_devices_beyond_the_table_share_the_overflow_bucket),
-            cmocka_unit_test(test_kinds_are_independent),
-            cmocka_unit_test(test_idle_buckets_are_reused_least_recent_first),
-            cmocka_unit_test(test_busy_buckets_are_kept),
-            cmocka_unit_test(test_rotating_names_are_bounded),
-            cmocka_unit_test(test_long_names_are_cut),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_init_checks_params_and_size),
+        cmocka_unit_test(test_burst_then_refill_at_rate),
+        cmocka_unit_test(test_sustained_rate_is_exact),
+        cmocka_unit_test(test_devices_are_independent),
+        cmocka_unit_test(test_devices_beyond_the_table_share_the_overflow_bucket),
+        cmocka_unit_test(test_kinds_are_independent),
+        cmocka_unit_test(test_idle_buckets_are_reused_least_recent_first),
+        cmocka_unit_test(test_busy_buckets_are_kept),
+        cmocka_unit_test(test_rotating_names_are_bounded),
+        cmocka_unit_test(test_long_names_are_cut))
+/* clang-format on */

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "core/reservoir.h"
+#include "tests/support/test_main.h"
 
 #define GUARD_FLOATS 16
 #define GUARD_VALUE  -7777.0f
@@ -332,17 +333,14 @@ static void test_restart_window_favours_new_rows(void **state)
         assert_true(fresh >= 20 && fresh <= 60);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_init_errors),
-            cmocka_unit_test(test_capacity_boundary),
-            cmocka_unit_test(test_uniform),
-            cmocka_unit_test(test_deterministic),
-            cmocka_unit_test(test_round_trip),
-            cmocka_unit_test(test_deserialize_malformed),
-            cmocka_unit_test(test_deserialize_other_capacity),
-            cmocka_unit_test(test_restart_window_favours_new_rows),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_init_errors),
+        cmocka_unit_test(test_capacity_boundary),
+        cmocka_unit_test(test_uniform),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_deserialize_malformed),
+        cmocka_unit_test(test_deserialize_other_capacity),
+        cmocka_unit_test(test_restart_window_favours_new_rows))
+/* clang-format on */

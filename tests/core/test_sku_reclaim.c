@@ -12,6 +12,7 @@
 
 #include "core/sku_table.h"
 #include "tests/support/store_fixture.h"
+#include "tests/support/test_main.h"
 
 #define HISTORY 14
 #define D0      20416 /* an arbitrary store-local day */
@@ -305,16 +306,13 @@ static void test_message_keeps_what_it_named(void **state)
         fixture_free(f);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_reclaim_rule_at_the_boundary),
-            cmocka_unit_test(test_reclaimed_keys_wait_for_deletion),
-            cmocka_unit_test(test_key_arena_compacts),
-            cmocka_unit_test(test_pools_given_back),
-            cmocka_unit_test(test_dirty_slot_listed_once),
-            cmocka_unit_test(test_last_event_day_persists),
-            cmocka_unit_test(test_message_keeps_what_it_named),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_reclaim_rule_at_the_boundary),
+        cmocka_unit_test(test_reclaimed_keys_wait_for_deletion),
+        cmocka_unit_test(test_key_arena_compacts),
+        cmocka_unit_test(test_pools_given_back),
+        cmocka_unit_test(test_dirty_slot_listed_once),
+        cmocka_unit_test(test_last_event_day_persists),
+        cmocka_unit_test(test_message_keeps_what_it_named))
+/* clang-format on */

@@ -13,6 +13,7 @@
 
 #include "core/civil_time.h"
 #include "core/sku_table.h"
+#include "tests/support/test_main.h"
 
 #define GUARD_BYTES 64
 #define GUARD_BYTE  0x5a
@@ -1603,43 +1604,40 @@ static void test_restore_malformed(void **state)
         fixture_done(&g);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_memory_size_and_init),
-            cmocka_unit_test(test_capacity_boundary),
-            cmocka_unit_test(test_key_arena_exhaustion),
-            cmocka_unit_test(test_key_length),
-            cmocka_unit_test(test_many_keys),
-            cmocka_unit_test(test_categories),
-            cmocka_unit_test_setup_teardown(test_day_rollover, setup_one_sku, teardown_one_sku),
-            cmocka_unit_test(test_advance_past_history),
-            cmocka_unit_test(test_history_expiry),
-            cmocka_unit_test_setup_teardown(test_late_event_extends_first_day, setup_one_sku,
-                                            teardown_one_sku),
-            cmocka_unit_test(test_sold_saturates),
-            cmocka_unit_test(test_forecast_codec),
-            cmocka_unit_test_setup_teardown(test_pushed_forecast, setup_one_sku, teardown_one_sku),
-            cmocka_unit_test(test_future_forecast_keeps_history),
-            cmocka_unit_test(test_forecast_ring),
-            cmocka_unit_test(test_shelf_pool),
-            cmocka_unit_test(test_dirty),
-            cmocka_unit_test(test_serialize_restore),
-            cmocka_unit_test(test_restore_version_2),
-            cmocka_unit_test(test_restore_version_3),
-            cmocka_unit_test(test_blob_max),
-            cmocka_unit_test(test_restore_shorter_history),
-            cmocka_unit_test(test_restore_shelf_pool_full),
-            cmocka_unit_test(test_restore_forecast_ring_lengths),
-            cmocka_unit_test(test_restore_categories_full),
-            cmocka_unit_test(test_restore_keeps_dirty_list_consistent),
-            cmocka_unit_test(test_restore_version_2_by_hand),
-            cmocka_unit_test(test_restore_version_4),
-            cmocka_unit_test(test_price_round_trips_exactly),
-            cmocka_unit_test(test_restore_malformed),
-            cmocka_unit_test(test_sold_fast_pool),
-            cmocka_unit_test(test_series_match_per_day),
-            cmocka_unit_test(test_restore_fast_sellers),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_memory_size_and_init),
+        cmocka_unit_test(test_capacity_boundary),
+        cmocka_unit_test(test_key_arena_exhaustion),
+        cmocka_unit_test(test_key_length),
+        cmocka_unit_test(test_many_keys),
+        cmocka_unit_test(test_categories),
+        cmocka_unit_test_setup_teardown(test_day_rollover, setup_one_sku, teardown_one_sku),
+        cmocka_unit_test(test_advance_past_history),
+        cmocka_unit_test(test_history_expiry),
+        cmocka_unit_test_setup_teardown(test_late_event_extends_first_day, setup_one_sku,
+        teardown_one_sku),
+        cmocka_unit_test(test_sold_saturates),
+        cmocka_unit_test(test_forecast_codec),
+        cmocka_unit_test_setup_teardown(test_pushed_forecast, setup_one_sku, teardown_one_sku),
+        cmocka_unit_test(test_future_forecast_keeps_history),
+        cmocka_unit_test(test_forecast_ring),
+        cmocka_unit_test(test_shelf_pool),
+        cmocka_unit_test(test_dirty),
+        cmocka_unit_test(test_serialize_restore),
+        cmocka_unit_test(test_restore_version_2),
+        cmocka_unit_test(test_restore_version_3),
+        cmocka_unit_test(test_blob_max),
+        cmocka_unit_test(test_restore_shorter_history),
+        cmocka_unit_test(test_restore_shelf_pool_full),
+        cmocka_unit_test(test_restore_forecast_ring_lengths),
+        cmocka_unit_test(test_restore_categories_full),
+        cmocka_unit_test(test_restore_keeps_dirty_list_consistent),
+        cmocka_unit_test(test_restore_version_2_by_hand),
+        cmocka_unit_test(test_restore_version_4),
+        cmocka_unit_test(test_price_round_trips_exactly),
+        cmocka_unit_test(test_restore_malformed),
+        cmocka_unit_test(test_sold_fast_pool),
+        cmocka_unit_test(test_series_match_per_day),
+        cmocka_unit_test(test_restore_fast_sellers))
+/* clang-format on */

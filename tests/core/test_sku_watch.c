@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "core/sku_watch.h"
+#include "tests/support/test_main.h"
 
 #define D 20000 /* a day */
 
@@ -225,15 +226,12 @@ static void test_receipts(void **state)
         assert_int_equal(w.before, 0);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_first_price_then_change),
-            cmocka_unit_test(test_short_lived_first_price),
-            cmocka_unit_test(test_paid_streak),
-            cmocka_unit_test(test_list_change_ends_streak),
-            cmocka_unit_test(test_paid_counts_saturate),
-            cmocka_unit_test(test_receipts),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_first_price_then_change),
+        cmocka_unit_test(test_short_lived_first_price),
+        cmocka_unit_test(test_paid_streak),
+        cmocka_unit_test(test_list_change_ends_streak),
+        cmocka_unit_test(test_paid_counts_saturate),
+        cmocka_unit_test(test_receipts))
+/* clang-format on */

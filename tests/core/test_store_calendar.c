@@ -11,6 +11,7 @@
 
 #include "core/civil_time.h"
 #include "core/store_calendar.h"
+#include "tests/support/test_main.h"
 
 #define H 3600u
 
@@ -168,13 +169,10 @@ static void test_open_seconds_between(void **state)
         assert_int_equal(between(&c, lt(monday + 5, 17, 59, 0), lt(monday + 6, 23, 0, 0)), 60);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_is_open_boundaries),
-            cmocka_unit_test(test_holidays),
-            cmocka_unit_test(test_closed_on_holiday),
-            cmocka_unit_test(test_open_seconds_between),
-        };
-        return cmocka_run_group_tests(tests, setup, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN_GROUP(setup, NULL,
+        cmocka_unit_test(test_is_open_boundaries),
+        cmocka_unit_test(test_holidays),
+        cmocka_unit_test(test_closed_on_holiday),
+        cmocka_unit_test(test_open_seconds_between))
+/* clang-format on */

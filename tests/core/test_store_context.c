@@ -11,6 +11,7 @@
 
 #include "core/civil_time.h"
 #include "core/store_context.h"
+#include "tests/support/test_main.h"
 
 #define DAYS 28
 #define CATS 4
@@ -167,14 +168,11 @@ static void test_days_before_first_records(void **state)
         assert_int_equal(ctx.known_max, 40);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_closed_days, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_store_shortfall, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_category_shortfall, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_small_store_and_off, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_days_before_first_records, setup, teardown),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_setup_teardown(test_closed_days, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_shortfall, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_category_shortfall, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_small_store_and_off, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_days_before_first_records, setup, teardown))
+/* clang-format on */

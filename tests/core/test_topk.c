@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "core/topk.h"
+#include "tests/support/test_main.h"
 
 /* An element like the detectors' candidates: a score, ties broken by the lower index. */
 struct cand {
@@ -72,12 +73,9 @@ static void test_capacity_zero_drops_everything(void **state)
         assert_int_equal(h[0].index, 7); /* untouched */
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_keeps_the_strongest_sorted),
-            cmocka_unit_test(test_under_capacity_keeps_all),
-            cmocka_unit_test(test_capacity_zero_drops_everything),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_keeps_the_strongest_sorted),
+        cmocka_unit_test(test_under_capacity_keeps_all),
+        cmocka_unit_test(test_capacity_zero_drops_everything))
+/* clang-format on */

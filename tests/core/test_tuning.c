@@ -13,6 +13,7 @@
 
 #include "core/fnv.h"
 #include "core/tuning.h"
+#include "tests/support/test_main.h"
 
 #define MAX_CATEGORIES 5
 #define N_CELLS        (SW_ANOMALY_TYPE_COUNT * (MAX_CATEGORIES + 1))
@@ -852,27 +853,24 @@ static void test_deserialize_version_1(void **state)
         assert_int_equal(b.t.day, SW_DAY_NONE);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_params),
-            cmocka_unit_test(test_daily_bound),
-            cmocka_unit_test(test_weights),
-            cmocka_unit_test(test_deserialize_version_1),
-            cmocka_unit_test(test_init),
-            cmocka_unit_test(test_record_update),
-            cmocka_unit_test(test_record_rejects),
-            cmocka_unit_test(test_bounds),
-            cmocka_unit_test(test_counts_saturate),
-            cmocka_unit_test(test_min_outcomes_fallback),
-            cmocka_unit_test(test_disabled),
-            cmocka_unit_test(test_set_params_reclamps),
-            cmocka_unit_test(test_convergence),
-            cmocka_unit_test(test_precision_rises_recall_holds),
-            cmocka_unit_test(test_serialize_round_trip),
-            cmocka_unit_test(test_deserialize_corrupt),
-            cmocka_unit_test(test_deserialize_reclamps),
-            cmocka_unit_test(test_deserialize_other_shapes),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_params),
+        cmocka_unit_test(test_daily_bound),
+        cmocka_unit_test(test_weights),
+        cmocka_unit_test(test_deserialize_version_1),
+        cmocka_unit_test(test_init),
+        cmocka_unit_test(test_record_update),
+        cmocka_unit_test(test_record_rejects),
+        cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_counts_saturate),
+        cmocka_unit_test(test_min_outcomes_fallback),
+        cmocka_unit_test(test_disabled),
+        cmocka_unit_test(test_set_params_reclamps),
+        cmocka_unit_test(test_convergence),
+        cmocka_unit_test(test_precision_rises_recall_holds),
+        cmocka_unit_test(test_serialize_round_trip),
+        cmocka_unit_test(test_deserialize_corrupt),
+        cmocka_unit_test(test_deserialize_reclamps),
+        cmocka_unit_test(test_deserialize_other_shapes))
+/* clang-format on */

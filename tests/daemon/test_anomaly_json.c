@@ -15,6 +15,7 @@
 
 #include "core/civil_time.h"
 #include "daemon/anomaly_json.h"
+#include "tests/support/test_main.h"
 
 /* The member under the cursor must be `key`; returns it and moves the cursor on. */
 static const cJSON *member(const cJSON **cur, const char *key)
@@ -604,21 +605,18 @@ static void test_an_unreadable_row_is_refused(void **state)
         assert_null(got);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_ghost_calibrated),
-            cmocka_unit_test(test_money_follows_the_currency),
-            cmocka_unit_test(test_ghost_seed_cleared),
-            cmocka_unit_test(test_ml_detected),
-            cmocka_unit_test(test_shelf_out_and_discrepancies),
-            cmocka_unit_test(test_description_round_trips),
-            cmocka_unit_test(test_long_strings_still_complete),
-            cmocka_unit_test(test_unknown_enum_leaves_key_out),
-            cmocka_unit_test(test_a_stored_row_renders_the_same_payload),
-            cmocka_unit_test(test_a_row_without_detail_gives_its_stored_json),
-            cmocka_unit_test(test_an_unreadable_row_is_refused),
-            cmocka_unit_test(test_prices_as_received),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_ghost_calibrated),
+        cmocka_unit_test(test_money_follows_the_currency),
+        cmocka_unit_test(test_ghost_seed_cleared),
+        cmocka_unit_test(test_ml_detected),
+        cmocka_unit_test(test_shelf_out_and_discrepancies),
+        cmocka_unit_test(test_description_round_trips),
+        cmocka_unit_test(test_long_strings_still_complete),
+        cmocka_unit_test(test_unknown_enum_leaves_key_out),
+        cmocka_unit_test(test_a_stored_row_renders_the_same_payload),
+        cmocka_unit_test(test_a_row_without_detail_gives_its_stored_json),
+        cmocka_unit_test(test_an_unreadable_row_is_refused),
+        cmocka_unit_test(test_prices_as_received))
+/* clang-format on */

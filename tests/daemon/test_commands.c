@@ -14,6 +14,7 @@
 
 #include "daemon/commands.h"
 #include "daemon/reply.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX "r/t/s"
 
@@ -264,17 +265,14 @@ static void test_daemon_table(void **state)
         }
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_v5_request),
-            cmocka_unit_test(test_reply_to),
-            cmocka_unit_test(test_gate_refusals),
-            cmocka_unit_test(test_rate_limited),
-            cmocka_unit_test(test_unknown_and_decoder_errors),
-            cmocka_unit_test(test_decoded_fields),
-            cmocka_unit_test(test_publish_failure),
-            cmocka_unit_test(test_daemon_table),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_v5_request),
+        cmocka_unit_test(test_reply_to),
+        cmocka_unit_test(test_gate_refusals),
+        cmocka_unit_test(test_rate_limited),
+        cmocka_unit_test(test_unknown_and_decoder_errors),
+        cmocka_unit_test(test_decoded_fields),
+        cmocka_unit_test(test_publish_failure),
+        cmocka_unit_test(test_daemon_table))
+/* clang-format on */

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "daemon/count_judge.h"
+#include "tests/support/test_main.h"
 
 #define SKU_INDEX 3
 #define SINCE     20000 /* 2024-10-04 */
@@ -166,13 +167,10 @@ static void test_errors_and_stale(void **state)
         free(j.mem);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_open_counted_types),
-            cmocka_unit_test(test_named_anomaly),
-            cmocka_unit_test(test_named_not_usable),
-            cmocka_unit_test(test_errors_and_stale),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_open_counted_types),
+        cmocka_unit_test(test_named_anomaly),
+        cmocka_unit_test(test_named_not_usable),
+        cmocka_unit_test(test_errors_and_stale))
+/* clang-format on */

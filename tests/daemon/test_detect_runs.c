@@ -14,6 +14,7 @@
 #include "core/civil_time.h"
 #include "daemon/detect_runs.h"
 #include "platform/clock.h"
+#include "tests/support/test_main.h"
 
 #define MAX_CALLS 64
 
@@ -283,18 +284,15 @@ static void test_known_time_and_sweep(void **state)
         assert_int_equal(r.last[SW_RUN_STOCK].at, f.now);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_first_start_marks_only),
-            cmocka_unit_test(test_catch_up_oldest_first),
-            cmocka_unit_test(test_catch_up_before_todays_run),
-            cmocka_unit_test(test_catch_up_at_most_seven_days),
-            cmocka_unit_test(test_days_without_events_skipped),
-            cmocka_unit_test(test_failure_and_disabled),
-            cmocka_unit_test(test_tick_runs_at_schedule),
-            cmocka_unit_test(test_schedule_moved),
-            cmocka_unit_test(test_known_time_and_sweep),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_first_start_marks_only),
+        cmocka_unit_test(test_catch_up_oldest_first),
+        cmocka_unit_test(test_catch_up_before_todays_run),
+        cmocka_unit_test(test_catch_up_at_most_seven_days),
+        cmocka_unit_test(test_days_without_events_skipped),
+        cmocka_unit_test(test_failure_and_disabled),
+        cmocka_unit_test(test_tick_runs_at_schedule),
+        cmocka_unit_test(test_schedule_moved),
+        cmocka_unit_test(test_known_time_and_sweep))
+/* clang-format on */

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "daemon/outbox.h"
+#include "tests/support/test_main.h"
 
 #define ROWS     16
 #define CAPACITY 3
@@ -610,21 +611,18 @@ static void test_bounded_with_rows_awaiting(void **state)
         assert_true(store.rows[4].live && store.rows[5].live);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup(test_in_flight_bound_and_pubacks, setup),
-            cmocka_unit_test_setup(test_refusal_pauses_and_resends_from_the_row, setup),
-            cmocka_unit_test_setup(test_reconnect_sends_everything_again, setup),
-            cmocka_unit_test_setup(test_anomaly_rows_rendered_and_unreadable_dropped, setup),
-            cmocka_unit_test_setup(test_errors_and_trim, setup),
-            cmocka_unit_test_setup(test_rows_kept_after_puback, setup_receipts),
-            cmocka_unit_test_setup(test_receipt_covers_rev, setup_receipts),
-            cmocka_unit_test_setup(test_bad_receipts_counted_and_ignored, setup_receipts),
-            cmocka_unit_test_setup(test_resent_after_the_time, setup_receipts),
-            cmocka_unit_test_setup(test_bounded_with_rows_awaiting, setup_receipts),
-            cmocka_unit_test_setup(test_unmarked_and_future_rows_go_again, setup_receipts),
-            cmocka_unit_test_setup(test_left_awaiting_when_receipts_off, setup),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_setup(test_in_flight_bound_and_pubacks, setup),
+        cmocka_unit_test_setup(test_refusal_pauses_and_resends_from_the_row, setup),
+        cmocka_unit_test_setup(test_reconnect_sends_everything_again, setup),
+        cmocka_unit_test_setup(test_anomaly_rows_rendered_and_unreadable_dropped, setup),
+        cmocka_unit_test_setup(test_errors_and_trim, setup),
+        cmocka_unit_test_setup(test_rows_kept_after_puback, setup_receipts),
+        cmocka_unit_test_setup(test_receipt_covers_rev, setup_receipts),
+        cmocka_unit_test_setup(test_bad_receipts_counted_and_ignored, setup_receipts),
+        cmocka_unit_test_setup(test_resent_after_the_time, setup_receipts),
+        cmocka_unit_test_setup(test_bounded_with_rows_awaiting, setup_receipts),
+        cmocka_unit_test_setup(test_unmarked_and_future_rows_go_again, setup_receipts),
+        cmocka_unit_test_setup(test_left_awaiting_when_receipts_off, setup))
+/* clang-format on */

@@ -10,6 +10,7 @@
 #include "core/civil_time.h"
 #include "daemon/pos_feed.h"
 #include "tests/support/store_fixture.h"
+#include "tests/support/test_main.h"
 
 #define MIN 60
 
@@ -98,12 +99,9 @@ static void test_store_shortfalls_are_counted_once(void **state)
         assert_int_equal(f.newest_shortfall, D - 1);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup(test_silence_counts_opening_hours_only, setup),
-            cmocka_unit_test_setup(test_off, setup),
-            cmocka_unit_test_setup(test_store_shortfalls_are_counted_once, setup),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_setup(test_silence_counts_opening_hours_only, setup),
+        cmocka_unit_test_setup(test_off, setup),
+        cmocka_unit_test_setup(test_store_shortfalls_are_counted_once, setup))
+/* clang-format on */

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "daemon/reply.h"
+#include "tests/support/test_main.h"
 
 static void assert_same(const cJSON *tree)
 {
@@ -99,11 +100,8 @@ static void test_trees(void **state)
         cJSON_Delete(o);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_numbers),
-            cmocka_unit_test(test_trees),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_trees))
+/* clang-format on */

@@ -13,6 +13,7 @@
 
 #include "daemon/restore.h"
 #include "platform/store_backup.h"
+#include "tests/support/test_main.h"
 
 #define RESTORED 1796600000 /* Unix s of a restore */
 
@@ -148,14 +149,11 @@ static void test_marker_written_by_a_restore(void **state)
         assert_int_equal(system(cmd), 0);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_rev_without_restore_counts_on),
-            cmocka_unit_test(test_rev_jumps_once_after_a_restore),
-            cmocka_unit_test(test_marker_written_by_a_restore),
-            cmocka_unit_test(test_restored_database_publishes_higher_revs),
-            cmocka_unit_test(test_outcome_numbers_jump_after_a_restore),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_rev_without_restore_counts_on),
+        cmocka_unit_test(test_rev_jumps_once_after_a_restore),
+        cmocka_unit_test(test_marker_written_by_a_restore),
+        cmocka_unit_test(test_restored_database_publishes_higher_revs),
+        cmocka_unit_test(test_outcome_numbers_jump_after_a_restore))
+/* clang-format on */

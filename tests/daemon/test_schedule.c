@@ -10,6 +10,7 @@
 #include "core/civil_time.h"
 #include "daemon/schedule.h"
 #include "platform/clock.h"
+#include "tests/support/test_main.h"
 
 static int64_t utc(const char *s)
 {
@@ -57,12 +58,9 @@ static void test_unknown_zone_is_refused(void **state)
         assert_int_equal(sw_clock_set_timezone("../../etc/passwd"), -EINVAL);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_next_run_later_today_or_tomorrow),
-            cmocka_unit_test(test_local_time_zone_and_dst),
-            cmocka_unit_test(test_unknown_zone_is_refused),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_next_run_later_today_or_tomorrow),
+        cmocka_unit_test(test_local_time_zone_and_dst),
+        cmocka_unit_test(test_unknown_zone_is_refused))
+/* clang-format on */

@@ -12,6 +12,7 @@
 #include "hq/hq_queue.h"
 #include "hq/hq_receipt.h"
 #include "hq/hq_receipt_queue.h"
+#include "tests/support/test_main.h"
 
 static struct hq_msg make_msg(size_t row_len)
 {
@@ -215,12 +216,9 @@ static void test_receipt_queue(void **state)
         hq_receipt_queue_free(&q);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_queue_bounds),       cmocka_unit_test(test_queue_bytes_and_fifo),
-            cmocka_unit_test(test_batch_due),          cmocka_unit_test(test_receipts),
-            cmocka_unit_test(test_receipt_emit_error), cmocka_unit_test(test_receipt_queue),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_queue_bounds),       cmocka_unit_test(test_queue_bytes_and_fifo),
+        cmocka_unit_test(test_batch_due),          cmocka_unit_test(test_receipts),
+        cmocka_unit_test(test_receipt_emit_error), cmocka_unit_test(test_receipt_queue))
+/* clang-format on */

@@ -12,6 +12,7 @@
 
 #include "hq/hq_fields.h"
 #include "hq/hq_message.h"
+#include "tests/support/test_main.h"
 
 #define ANOMALY                                                                                    \
         "{\"v\":\"1.1\",\"id\":\"s1-gs-20261120-X\",\"rev\":3,\"type\":\"ghost_stock\","           \
@@ -212,13 +213,10 @@ static void test_utf8(void **state)
         assert_false(hq_utf8_valid("\xe2\x82", 2));         /* cut short */
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_anomaly_row),        cmocka_unit_test(test_v1_without_rev),
-            cmocka_unit_test(test_other_kinds),        cmocka_unit_test(test_refusals),
-            cmocka_unit_test(test_oversize_and_nul),   cmocka_unit_test(test_utf8),
-            cmocka_unit_test(test_rev_beyond_32_bits),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_anomaly_row),        cmocka_unit_test(test_v1_without_rev),
+        cmocka_unit_test(test_other_kinds),        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_oversize_and_nul),   cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_rev_beyond_32_bits))
+/* clang-format on */

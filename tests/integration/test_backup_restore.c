@@ -16,6 +16,7 @@
 
 #include "harness.h"
 #include "platform/store.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX "retail/demo/store1"
 #define BATCH  30 /* messages published before the backup, and after it */
@@ -213,10 +214,7 @@ static void test_backup_under_load_then_restore(void **state)
         h_finish_test(&d, &b, dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_teardown(test_backup_under_load_then_restore, h_teardown),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_teardown(test_backup_under_load_then_restore, h_teardown))
+/* clang-format on */

@@ -1,4 +1,5 @@
-/* Bad payloads reach health counters, get clear errors where a reply is expected, and change no state. */
+/* Bad payloads reach health counters, get clear errors where a reply is expected, and change no
+ * state. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX "retail/demo/store1"
 
@@ -30,30 +32,39 @@ static void test_bad_payloads_are_counted_and_change_nothing(void **state)
         (void)state;
         h_tmpdir(dir, sizeof(dir));
         h_broker_start(&b, 0, NULL);
-        snprintf(conf, sizeof(conf), "broker: { port = %d; };\nstorage: { path = \"%s/sw.db\"; };\n", b.port, dir);
+        snprintf(conf, sizeof(conf),
+                 "broker: { port = %d; };\nstorage: { path = \"%s/sw.db\"; };\n", b.port, dir);
         h_daemon_start(&d, dir, conf, b.port);
         struct h_collector *acks = h_collector_start(b.port, PREFIX "/scanner/+/ack");
 
         h_publish(b.port, PREFIX "/inventory",
-                  "{\"ts\":\"2026-11-20T08:00:00Z\",\"items\":[{\"sku\":\"A\",\"on_hand\":10,\"price\":2.5}]}");
+                  "{\"ts\":\"2026-11-20T08:00:00Z\",\"items\":[{\"sku\":\"A\",\"on_hand\":10,"
+                  "\"price\":2.5}]}");
         h_publish(b.port, PREFIX "/pos/r1", "not json");
         h_publish(b.port, PREFIX "/pos/r1", "{\"id\":\"x1\",\"ts\":\"2026-11-20T09:00:00Z\"}");
         h_publish(b.port, PREFIX "/pos/r1",
-                  "{\"id\":\"x2\",\"ts\":\"2026-11-20T09:00:00Z\",\"lines\":[{\"sku\":\"A\",\"qty\":\"2\"}]}");
-        h_publish(b.port, PREFIX "/pos/r1",
-                  "{\"id\":\"x3\",\"ts\":\"2026-11-20T09:00:00Z\",\"lines\":[{\"sku\":\"A\",\"qty\":1},"
-                  "{\"sku\":\"B\",\"qty\":1e20}]}");
-        h_publish(b.port, PREFIX "/receipt", "{\"id\":\"r1\",\"ts\":\"yesterday\",\"lines\":[{\"sku\":\"A\",\"qty\":5}]}");
-        h_publish(b.port, PREFIX "/receipt", "{\"id\":\"r2\",\"ts\":1764000000,\"lines\":[{\"sku\":\"A\",\"qty\":-5}]}");
-        h_publish(b.port, PREFIX "/forecast", "{\"items\":[{\"sku\":\"A\",\"date\":\"2026-13-01\",\"units\":3}]}");
+                  "{\"id\":\"x2\",\"ts\":\"2026-11-20T09:00:00Z\",\"lines\":[{\"sku\":\"A\","
+                  "\"qty\":\"2\"}]}");
+        h_publish(
+            b.port, PREFIX "/pos/r1",
+            "{\"id\":\"x3\",\"ts\":\"2026-11-20T09:00:00Z\",\"lines\":[{\"sku\":\"A\",\"qty\":1},"
+            "{\"sku\":\"B\",\"qty\":1e20}]}");
+        h_publish(b.port, PREFIX "/receipt",
+                  "{\"id\":\"r1\",\"ts\":\"yesterday\",\"lines\":[{\"sku\":\"A\",\"qty\":5}]}");
+        h_publish(b.port, PREFIX "/receipt",
+                  "{\"id\":\"r2\",\"ts\":1764000000,\"lines\":[{\"sku\":\"A\",\"qty\":-5}]}");
+        h_publish(b.port, PREFIX "/forecast",
+                  "{\"items\":[{\"sku\":\"A\",\"date\":\"2026-13-01\",\"units\":3}]}");
         h_publish(b.port, PREFIX "/shelf/s1", "[1,2,3]");
-        h_publish(b.port, PREFIX "/inventory", "{\"ts\":\"2026-11-20T08:00:00Z\",\"items\":[{\"sku\":\"\"}]}");
+        h_publish(b.port, PREFIX "/inventory",
+                  "{\"ts\":\"2026-11-20T08:00:00Z\",\"items\":[{\"sku\":\"\"}]}");
         memset(big, ' ', sizeof(big) - 1);
         big[0] = '{';
         big[sizeof(big) - 2] = '}';
         big[sizeof(big) - 1] = '\0';
         h_publish(b.port, PREFIX "/inventory", big);
-        h_publish(b.port, PREFIX "/scanner/h1/count", "{\"id\":\"c1\",\"ts\":\"2026-11-20T09:00:00Z\",\"sku\":\"A\"}");
+        h_publish(b.port, PREFIX "/scanner/h1/count",
+                  "{\"id\":\"c1\",\"ts\":\"2026-11-20T09:00:00Z\",\"sku\":\"A\"}");
 
         wait_rejected(b.port, "pos", "not_json", 1);
         wait_rejected(b.port, "pos", "missing_field", 1);
@@ -100,10 +111,7 @@ static void test_bad_payloads_are_counted_and_change_nothing(void **state)
         h_finish_test(&d, &b, dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_bad_payloads_are_counted_and_change_nothing),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_bad_payloads_are_counted_and_change_nothing))
+/* clang-format on */

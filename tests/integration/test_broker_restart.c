@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX  "retail/demo/store1"
 #define RATE    300 /* receipts per second the device tries to send */
@@ -428,16 +429,13 @@ static void test_daemon_away_loses_nothing(void **state)
         assert_int_equal(o.lost, 0);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_teardown(test_broker_restart_without_persistence_loses_its_queue,
-                                      h_teardown),
-            cmocka_unit_test_teardown(test_broker_restart_with_persistence_loses_nothing,
-                                      h_teardown),
-            cmocka_unit_test_teardown(test_broker_crash_with_persistence_loses_since_its_last_save,
-                                      h_teardown),
-            cmocka_unit_test_teardown(test_daemon_away_loses_nothing, h_teardown),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_teardown(test_broker_restart_without_persistence_loses_its_queue,
+        h_teardown),
+        cmocka_unit_test_teardown(test_broker_restart_with_persistence_loses_nothing,
+        h_teardown),
+        cmocka_unit_test_teardown(test_broker_crash_with_persistence_loses_since_its_last_save,
+        h_teardown),
+        cmocka_unit_test_teardown(test_daemon_away_loses_nothing, h_teardown))
+/* clang-format on */

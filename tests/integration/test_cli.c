@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define DAEMON SW_BUILD_DIR "/shelfwatchd"
 
@@ -177,13 +178,10 @@ static void test_corrupt_database_is_moved_aside(void **state)
         h_finish_test(&d, &b, dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_version_help_and_usage_errors),
-            cmocka_unit_test(test_check_config),
-            cmocka_unit_test(test_missed_scheduled_runs_are_caught_up),
-            cmocka_unit_test(test_corrupt_database_is_moved_aside),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_version_help_and_usage_errors),
+        cmocka_unit_test(test_check_config),
+        cmocka_unit_test(test_missed_scheduled_runs_are_caught_up),
+        cmocka_unit_test(test_corrupt_database_is_moved_aside))
+/* clang-format on */

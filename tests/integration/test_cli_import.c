@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define CLI    SW_BUILD_DIR "/shelfwatch"
 #define PREFIX "retail/demo/store1"
@@ -472,13 +473,10 @@ static void test_progress_bar_on_terminal_only(void **state)
         h_finish_test(&s.daemon, &s.broker, s.dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_teardown(test_formats_and_refusals, h_teardown),
-            cmocka_unit_test_teardown(test_usage_and_unreachable, h_teardown),
-            cmocka_unit_test_teardown(test_interrupted_import_counts_nothing_twice, h_teardown),
-            cmocka_unit_test_teardown(test_progress_bar_on_terminal_only, h_teardown),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_teardown(test_formats_and_refusals, h_teardown),
+        cmocka_unit_test_teardown(test_usage_and_unreachable, h_teardown),
+        cmocka_unit_test_teardown(test_interrupted_import_counts_nothing_twice, h_teardown),
+        cmocka_unit_test_teardown(test_progress_bar_on_terminal_only, h_teardown))
+/* clang-format on */

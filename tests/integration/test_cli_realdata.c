@@ -19,6 +19,7 @@
 
 #include "core/civil_time.h"
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define CLI      SW_BUILD_DIR "/shelfwatch"
 #define PREFIX   "retail/demo/store1"
@@ -225,10 +226,7 @@ static void test_realdata_import_gives_every_sku_a_forecast(void **state)
         h_finish_test(&d, &b, dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_teardown(test_realdata_import_gives_every_sku_a_forecast, h_teardown),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_teardown(test_realdata_import_gives_every_sku_a_forecast, h_teardown))
+/* clang-format on */

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define DAEMON SW_BUILD_DIR "/shelfwatchd"
 
@@ -235,13 +236,9 @@ static void test_credentials_and_environment(void **state)
         h_finish_test(&d, &b, dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_dropins_name_the_store),
-            cmocka_unit_test(test_bad_dropin_changes_nothing),
-            cmocka_unit_test(test_credentials_and_environment),
-        };
-
-        return cmocka_run_group_tests(tests, NULL, h_teardown);
-}
+/* clang-format off */
+SW_TEST_MAIN_GROUP(NULL, h_teardown,
+        cmocka_unit_test(test_dropins_name_the_store),
+        cmocka_unit_test(test_bad_dropin_changes_nothing),
+        cmocka_unit_test(test_credentials_and_environment))
+/* clang-format on */

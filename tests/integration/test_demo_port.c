@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define DEMO SW_SOURCE_DIR "/tools/demo.sh"
 
@@ -83,10 +84,7 @@ static void test_demo_port(void **state)
         h_rmdir(dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_teardown(test_demo_port, h_teardown),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_teardown(test_demo_port, h_teardown))
+/* clang-format on */

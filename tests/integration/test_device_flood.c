@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX "retail/demo/store1"
 #define RATE   50  /* limits.device_rate_per_second in this test */
@@ -230,12 +231,9 @@ static void test_buckets_per_kind_and_device_and_idle_ones_reused(void **state)
         h_finish_test(&d, &b, dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_a_flooding_device_neither_starves_others_nor_grows_memory),
-            cmocka_unit_test_teardown(test_buckets_per_kind_and_device_and_idle_ones_reused,
-                                      h_teardown),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_a_flooding_device_neither_starves_others_nor_grows_memory),
+        cmocka_unit_test_teardown(test_buckets_per_kind_and_device_and_idle_ones_reused,
+        h_teardown))
+/* clang-format on */

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX "retail/demo/store1"
 #define SIM_ARGS                                                                                   \
@@ -152,10 +153,7 @@ static void test_disk_full_and_recovery_on_a_small_tmpfs(void **state)
         free(full);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_disk_full_and_recovery_on_a_small_tmpfs),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_disk_full_and_recovery_on_a_small_tmpfs))
+/* clang-format on */

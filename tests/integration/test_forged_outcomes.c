@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX "retail/demo/store1"
 
@@ -73,8 +74,8 @@ static void test_forged_outcomes_move_the_scale_at_most_the_bound(void **state)
                 "detectors: { ml: { enabled = false; }; };\n");
         assert_int_equal(h_storesim(b.port, dir, "sim.log", "--profile", "basic", "--days", "30",
                                     "--warmup", "14", "--skus", "200", "--seed", "7",
-                                    "--min-ghosts", "40",
-                                    "--ghost-fix-days", "60", "--ml-rate", "0", "--quiet", NULL),
+                                    "--min-ghosts", "40", "--ghost-fix-days", "60", "--ml-rate",
+                                    "0", "--quiet", NULL),
                          0);
         cJSON *list = h_command(b.port, PREFIX, "anomalies",
                                 "{\"type\":\"ghost_stock\",\"status\":\"open\",\"limit\":1000}");
@@ -155,11 +156,8 @@ static void test_forged_outcomes_move_the_scale_at_most_the_bound(void **state)
         h_finish_test(&d, &b, dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_teardown(test_forged_outcomes_move_the_scale_at_most_the_bound,
-                                      h_teardown),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_teardown(test_forged_outcomes_move_the_scale_at_most_the_bound,
+        h_teardown))
+/* clang-format on */

@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX "retail/demo/store1"
 
@@ -42,7 +43,8 @@ static char *db_text(const char *dir, const char *sql)
 static int64_t outbox_rows_on(const char *dir, const char *suffix)
 {
         char sql[256];
-        snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE topic = '%s/%s'", PREFIX, suffix);
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE topic = '%s/%s'", PREFIX,
+                 suffix);
         char *n = db_text(dir, sql);
         assert_non_null(n);
         int64_t rows = atoll(n);
@@ -55,14 +57,15 @@ static void config_with_hq(char *conf, size_t size, int local_port, const char *
 {
         char extra[512];
         snprintf(extra, sizeof(extra),
-                 "hq: { host = \"127.0.0.1\"; port = %d; reconnect_min_ms = 200; reconnect_max_ms = 1000; };\n",
+                 "hq: { host = \"127.0.0.1\"; port = %d; reconnect_min_ms = 200; reconnect_max_ms "
+                 "= 1000; };\n",
                  hq_port);
         h_config(conf, size, local_port, dir, extra);
 }
 
 /* Stop everything a test started and remove its directories. */
-static void finish(struct h_collector *at_hq, struct h_daemon *d, struct h_broker *local, struct h_broker *hq,
-                   const char *dir)
+static void finish(struct h_collector *at_hq, struct h_daemon *d, struct h_broker *local,
+                   struct h_broker *hq, const char *dir)
 {
         h_collector_stop(at_hq);
         h_finish_test(d, local, dir);
@@ -97,18 +100,20 @@ static void test_every_anomaly_arrives_after_an_hq_outage(void **state)
         h_tmpdir(dir, sizeof(dir));
         h_tmpdir(hq.dir, sizeof(hq.dir));
         /* HQ keeps what it gets for its subscriber while that is away (default cap: 1000). */
-        snprintf(hq_extra, sizeof(hq_extra), "persistence true\npersistence_location %s/\nmax_queued_messages 0\n",
-                 hq.dir);
+        snprintf(hq_extra, sizeof(hq_extra),
+                 "persistence true\npersistence_location %s/\nmax_queued_messages 0\n", hq.dir);
         h_broker_start(&local, 0, NULL);
         h_broker_start(&hq, 0, hq_extra);
         config_with_hq(conf, sizeof(conf), local.port, dir, hq.port);
         h_daemon_start(&d, dir, conf, local.port);
-        struct h_collector *at_hq = h_collector_start_session(hq.port, PREFIX "/anomaly", "hq-collector");
+        struct h_collector *at_hq =
+            h_collector_start_session(hq.port, PREFIX "/anomaly", "hq-collector");
 
         /* HQ goes away before the store produces anything. */
         h_broker_stop(&hq);
-        assert_int_equal(h_storesim(local.port, dir, "sim.log", "--profile", "basic", "--days", "30", "--warmup", "14", "--skus", "150",
-                                    "--seed", "5", "--quiet", NULL),
+        assert_int_equal(h_storesim(local.port, dir, "sim.log", "--profile", "basic", "--days",
+                                    "30", "--warmup", "14", "--skus", "150", "--seed", "5",
+                                    "--quiet", NULL),
                          0);
         h = h_health(local.port, PREFIX);
         assert_string_equal(h_json_string(h, "brokers.hq.state"), "disconnected");
@@ -138,7 +143,8 @@ static void test_every_anomaly_arrives_after_an_hq_outage(void **state)
                                 usleep(100000);
                 }
                 if (!got || strcmp(got, status) != 0)
-                        fail_msg("HQ has %s as %s, the store as %s", id, got ? got : "(nothing)", status);
+                        fail_msg("HQ has %s as %s, the store as %s", id, got ? got : "(nothing)",
+                                 status);
                 free(got);
                 line = nl + 1;
         }
@@ -170,10 +176,11 @@ static void test_every_anomaly_arrives_after_an_hq_outage(void **state)
         for (size_t k = 0; k < distinct_ids; k++)
                 free(seen_ids[k]);
         free(seen_ids);
-        print_message("HQ: %zu anomaly messages for %lld anomaly rows queued (%lld resends), %zu distinct "
-                      "anomaly ids; %.0f HQ connects\n",
-                      anomaly_msgs, (long long)anomaly_rows, (long long)anomaly_msgs - (long long)anomaly_rows,
-                      distinct_ids, hq_connects);
+        print_message(
+            "HQ: %zu anomaly messages for %lld anomaly rows queued (%lld resends), %zu distinct "
+            "anomaly ids; %.0f HQ connects\n",
+            anomaly_msgs, (long long)anomaly_rows,
+            (long long)anomaly_msgs - (long long)anomaly_rows, distinct_ids, hq_connects);
         assert_true((int64_t)anomaly_msgs >= anomaly_rows);
         assert_int_equal(distinct_ids, ids);
 
@@ -195,18 +202,23 @@ static void test_an_unreadable_anomaly_does_not_block_the_outbox(void **state)
         config_with_hq(conf, sizeof(conf), local.port, dir, hq.port);
         h_broker_stop(&hq); /* away while the store produces anomalies */
         h_daemon_start(&d, dir, conf, local.port);
-        assert_int_equal(h_storesim(local.port, dir, "sim.log", "--profile", "basic", "--days", "20", "--warmup", "14", "--skus", "80",
-                                    "--seed", "7", "--quiet", NULL),
+        assert_int_equal(h_storesim(local.port, dir, "sim.log", "--profile", "basic", "--days",
+                                    "20", "--warmup", "14", "--skus", "80", "--seed", "7",
+                                    "--quiet", NULL),
                          0);
         h_daemon_stop(&d, SIGTERM);
 
         /* Damage the anomaly of the oldest queued anomaly row. */
-        char *bad = db_text(dir, "SELECT msg_id FROM outbox WHERE anomaly_ref ORDER BY seq LIMIT 1");
+        char *bad =
+            db_text(dir, "SELECT msg_id FROM outbox WHERE anomaly_ref ORDER BY seq LIMIT 1");
         assert_non_null(bad);
-        snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE anomaly_ref AND msg_id = '%s'", bad);
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*) FROM outbox WHERE anomaly_ref AND msg_id = '%s'", bad);
         char *bad_rows = db_text(dir, sql);
-        char *good_ids = db_text(dir, "SELECT count(DISTINCT msg_id) FROM outbox WHERE anomaly_ref");
-        snprintf(sql, sizeof(sql), "UPDATE anomaly SET detail = X'01' WHERE id = '%s' RETURNING id", bad);
+        char *good_ids =
+            db_text(dir, "SELECT count(DISTINCT msg_id) FROM outbox WHERE anomaly_ref");
+        snprintf(sql, sizeof(sql), "UPDATE anomaly SET detail = X'01' WHERE id = '%s' RETURNING id",
+                 bad);
         free(db_text(dir, sql));
 
         h_broker_start(&hq, hq.port, NULL);
@@ -230,11 +242,12 @@ static void test_an_unreadable_anomaly_does_not_block_the_outbox(void **state)
                 cJSON_Delete(a);
                 free(msg);
         }
-        print_message("%s (%s rows) dropped, %zu anomaly messages for %zu other anomalies\n", bad, bad_rows, n,
-                      want);
+        print_message("%s (%s rows) dropped, %zu anomaly messages for %zu other anomalies\n", bad,
+                      bad_rows, n, want);
         assert_true(n >= want);
         char *log = h_read_file(d.log), line[512];
-        snprintf(line, sizeof(line), "Outbox: anomaly %s is unreadable in the database, dropping its message", bad);
+        snprintf(line, sizeof(line),
+                 "Outbox: anomaly %s is unreadable in the database, dropping its message", bad);
         assert_true(log && strstr(log, line));
         free(log);
         free(bad);
@@ -243,11 +256,8 @@ static void test_an_unreadable_anomaly_does_not_block_the_outbox(void **state)
         finish(at_hq, &d, &local, &hq, dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_every_anomaly_arrives_after_an_hq_outage),
-                cmocka_unit_test(test_an_unreadable_anomaly_does_not_block_the_outbox),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_every_anomaly_arrives_after_an_hq_outage),
+        cmocka_unit_test(test_an_unreadable_anomaly_does_not_block_the_outbox))
+/* clang-format on */

@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX   "retail/demo/store1"
 #define RESEND_S 5
@@ -392,11 +393,8 @@ static void test_receipts_in_bridge_mode(void **state)
         h_finish_test(&d, &b, dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_teardown(test_receipts_on_the_hq_link, h_teardown),
-            cmocka_unit_test_teardown(test_receipts_in_bridge_mode, h_teardown),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_teardown(test_receipts_on_the_hq_link, h_teardown),
+        cmocka_unit_test_teardown(test_receipts_in_bridge_mode, h_teardown))
+/* clang-format on */

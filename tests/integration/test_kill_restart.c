@@ -13,10 +13,12 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX "retail/demo/store1"
-#define SIM_ARGS "--profile", "basic", "--days", "30", "--warmup", "14", "--skus", "200", "--seed", "11", "--start", "2026-10-20", \
-                 "--reply-timeout", "3", "--sleep-ms", "600", "--quiet"
+#define SIM_ARGS                                                                                   \
+        "--profile", "basic", "--days", "30", "--warmup", "14", "--skus", "200", "--seed", "11",   \
+            "--start", "2026-10-20", "--reply-timeout", "3", "--sleep-ms", "600", "--quiet"
 
 /* Final anomalies of one run; kills the daemon with SIGKILL after each delay in kills_ms
  * while the simulator still runs, and counts the kills that landed. */
@@ -38,7 +40,8 @@ static char *run_store(const int *kills_ms, int n_kills, int *ret_resends, int *
                 h_daemon_stop(&d, SIGKILL);
                 h_daemon_start(&d, dir, conf, b.port);
                 landed++;
-                /* The start-up quick_check passed: a corrupt database would have been moved aside. */
+                /* The start-up quick_check passed: a corrupt database would have been moved aside.
+                 */
                 char *log = h_read_file(d.log);
                 assert_non_null(log);
                 if (strstr(log, "is corrupt"))
@@ -90,10 +93,7 @@ static void test_kill_9_mid_run_gives_the_same_anomalies(void **state)
         free(killed);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_kill_9_mid_run_gives_the_same_anomalies),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_kill_9_mid_run_gives_the_same_anomalies))
+/* clang-format on */

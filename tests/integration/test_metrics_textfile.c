@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX        "retail/demo/store1"
 #define NODE_EXPORTER "/usr/bin/prometheus-node-exporter" /* Debian prometheus-node-exporter */
@@ -136,10 +137,7 @@ static void test_textfile_read_by_node_exporter(void **state)
         h_finish_test(&d, &b, dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_teardown(test_textfile_read_by_node_exporter, h_teardown),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_teardown(test_textfile_read_by_node_exporter, h_teardown))
+/* clang-format on */

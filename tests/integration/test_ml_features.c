@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX "retail/demo/store1"
 
@@ -96,10 +97,7 @@ static void test_feature_sets_and_a_model_of_the_other_set(void **state)
         h_finish_test(&d, &b, dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_feature_sets_and_a_model_of_the_other_set),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_feature_sets_and_a_model_of_the_other_set))
+/* clang-format on */

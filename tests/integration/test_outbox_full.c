@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX   "retail/demo/store1"
 #define MAX_ROWS 100 /* limits.outbox_max_rows: its minimum */
@@ -121,8 +122,9 @@ static void test_a_full_outbox_keeps_the_newest_rows(void **state)
         h_config(conf, sizeof(conf), local.port, dir, extra);
         double started = h_mono_s();
         h_daemon_start(&d, dir, conf, local.port);
-        assert_int_equal(h_storesim(local.port, dir, "sim.log", "--profile", "basic", "--days", "30", "--warmup", "14",
-                                    "--skus", "400", "--seed", "5", "--quiet", NULL),
+        assert_int_equal(h_storesim(local.port, dir, "sim.log", "--profile", "basic", "--days",
+                                    "30", "--warmup", "14", "--skus", "400", "--seed", "5",
+                                    "--quiet", NULL),
                          0);
         h = h_health(local.port, PREFIX);
         double produced = h_json_number(h, "outbox.depth");
@@ -225,10 +227,7 @@ static void test_a_full_outbox_keeps_the_newest_rows(void **state)
         h_rmdir(dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_teardown(test_a_full_outbox_keeps_the_newest_rows, h_teardown),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_teardown(test_a_full_outbox_keeps_the_newest_rows, h_teardown))
+/* clang-format on */

@@ -19,6 +19,7 @@
 
 #include "harness.h"
 #include "platform/store.h"
+#include "tests/support/test_main.h"
 
 /* Root page and page size of index name in the database at path. */
 static void index_page(const char *path, const char *name, int *ret_page, int *ret_size)
@@ -111,10 +112,7 @@ static void test_second_daemon_leaves_the_database_alone(void **state)
         h_finish_test(&a, &b, dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_teardown(test_second_daemon_leaves_the_database_alone, h_teardown),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_teardown(test_second_daemon_leaves_the_database_alone, h_teardown))
+/* clang-format on */

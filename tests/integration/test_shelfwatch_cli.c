@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define CLI    SW_BUILD_DIR "/shelfwatch"
 #define PREFIX "retail/demo/store1"
@@ -682,22 +683,19 @@ static void test_wide_characters_align(void **state)
         }
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_help_and_version),
-            cmocka_unit_test(test_usage_errors),
-            cmocka_unit_test(test_health_table_and_json),
-            cmocka_unit_test(test_detect_as_of),
-            cmocka_unit_test(test_anomalies_by_severity),
-            cmocka_unit_test(test_ghost_stock),
-            cmocka_unit_test(test_daemon_error_exits_1),
-            cmocka_unit_test(test_unreachable_exits_3),
-            cmocka_unit_test(test_outcome_then_effectiveness_stats_roi),
-            cmocka_unit_test(test_count_judges_ghost_stock),
-            cmocka_unit_test(test_count_refused),
-            cmocka_unit_test(test_forecast),
-            cmocka_unit_test(test_wide_characters_align),
-        };
-        return cmocka_run_group_tests(tests, setup, teardown);
-}
+/* clang-format off */
+SW_TEST_MAIN_GROUP(setup, teardown,
+        cmocka_unit_test(test_help_and_version),
+        cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_health_table_and_json),
+        cmocka_unit_test(test_detect_as_of),
+        cmocka_unit_test(test_anomalies_by_severity),
+        cmocka_unit_test(test_ghost_stock),
+        cmocka_unit_test(test_daemon_error_exits_1),
+        cmocka_unit_test(test_unreachable_exits_3),
+        cmocka_unit_test(test_outcome_then_effectiveness_stats_roi),
+        cmocka_unit_test(test_count_judges_ghost_stock),
+        cmocka_unit_test(test_count_refused),
+        cmocka_unit_test(test_forecast),
+        cmocka_unit_test(test_wide_characters_align))
+/* clang-format on */

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX  "retail/demo/store1"
 #define HISTORY 28 /* limits.history_days in this test */
@@ -109,10 +110,7 @@ static void test_quiet_skus_make_room_for_new_ones(void **state)
         h_finish_test(&d, &b, dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_teardown(test_quiet_skus_make_room_for_new_ones, h_teardown),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_teardown(test_quiet_skus_make_room_for_new_ones, h_teardown))
+/* clang-format on */

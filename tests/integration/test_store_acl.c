@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define P "retail/acme/s0042"
 
@@ -237,10 +238,7 @@ static void test_store_acl_refuses_what_it_should(void **state)
         h_set_credentials(NULL, NULL);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_teardown(test_store_acl_refuses_what_it_should, h_teardown),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_teardown(test_store_acl_refuses_what_it_should, h_teardown))
+/* clang-format on */

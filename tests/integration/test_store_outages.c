@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX "retail/demo/store1"
 /* The store's calendar and its outages, played by storesim (docs/simulator.md). */
@@ -123,10 +124,7 @@ static void test_closures_and_outages_raise_no_storm(void **state)
         h_finish_test(&d, &b, dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_closures_and_outages_raise_no_storm),
-        };
-        return cmocka_run_group_tests(tests, NULL, h_teardown);
-}
+/* clang-format off */
+SW_TEST_MAIN_GROUP(NULL, h_teardown,
+        cmocka_unit_test(test_closures_and_outages_raise_no_storm))
+/* clang-format on */

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX "retail/demo/store1"
 
@@ -227,11 +228,8 @@ static void test_realistic_store_calendar_outages_redelivery(void **state)
         h_finish_test(&d, &b, dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_teardown(test_basic_profile_plays_the_old_store, h_teardown),
-            cmocka_unit_test_teardown(test_realistic_store_calendar_outages_redelivery, h_teardown),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_teardown(test_basic_profile_plays_the_old_store, h_teardown),
+        cmocka_unit_test_teardown(test_realistic_store_calendar_outages_redelivery, h_teardown))
+/* clang-format on */

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX "retail/demo/store1"
 
@@ -265,14 +266,11 @@ static void test_stalled_loop_stops_pinging(void **state)
         h_finish_test(&d, &b, dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_ready_is_sent_with_status),
-            cmocka_unit_test(test_ready_watchdog_stopping),
-            cmocka_unit_test(test_sighup_reloads_live_settings_and_keeps_state),
-            cmocka_unit_test(test_sighup_with_broken_config_keeps_the_old_one),
-            cmocka_unit_test(test_stalled_loop_stops_pinging),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_ready_is_sent_with_status),
+        cmocka_unit_test(test_ready_watchdog_stopping),
+        cmocka_unit_test(test_sighup_reloads_live_settings_and_keeps_state),
+        cmocka_unit_test(test_sighup_with_broken_config_keeps_the_old_one),
+        cmocka_unit_test(test_stalled_loop_stops_pinging))
+/* clang-format on */

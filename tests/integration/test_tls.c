@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define STORE_A "retail/acme/s0001"
 #define STORE_B "retail/acme/s0002"
@@ -239,9 +240,10 @@ static void test_anomalies_reach_hq_over_mutual_tls(void **state)
         assert_string_equal(st, "connected");
         free(st);
 
-        assert_int_equal(h_storesim(env.local.port, dir, "sim.log", "--profile", "basic", "--tenant", "acme", "--store",
-                                    "s0001", "--days", "24", "--warmup", "12", "--skus", "80",
-                                    "--seed", "7", "--quiet", NULL),
+        assert_int_equal(h_storesim(env.local.port, dir, "sim.log", "--profile", "basic",
+                                    "--tenant", "acme", "--store", "s0001", "--days", "24",
+                                    "--warmup", "12", "--skus", "80", "--seed", "7", "--quiet",
+                                    NULL),
                          0);
         /* Every anomaly the store holds arrives at HQ (by id). */
         char *digest = h_anomaly_digest(env.local.port, STORE_A);
@@ -386,13 +388,10 @@ static void test_a_store_cannot_read_or_write_another_stores_topics(void **state
         free(got);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_anomalies_reach_hq_over_mutual_tls),
-            cmocka_unit_test(test_bad_certificates_are_refused_with_a_clear_error),
-            cmocka_unit_test(test_host_name_is_verified_unless_insecure),
-            cmocka_unit_test(test_a_store_cannot_read_or_write_another_stores_topics),
-        };
-        return cmocka_run_group_tests(tests, setup, teardown);
-}
+/* clang-format off */
+SW_TEST_MAIN_GROUP(setup, teardown,
+        cmocka_unit_test(test_anomalies_reach_hq_over_mutual_tls),
+        cmocka_unit_test(test_bad_certificates_are_refused_with_a_clear_error),
+        cmocka_unit_test(test_host_name_is_verified_unless_insecure),
+        cmocka_unit_test(test_a_store_cannot_read_or_write_another_stores_topics))
+/* clang-format on */

@@ -18,6 +18,7 @@
 
 #include "harness.h"
 #include "platform/store.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX          "retail/demo/store1"
 #define FIXTURE         SW_SOURCE_DIR "/tests/integration/data/schema4.tar.gz"
@@ -170,11 +171,8 @@ static void test_newer_schema_refused_unchanged(void **state)
         h_rmdir(dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_teardown(test_previous_schema_upgraded_in_place, h_teardown),
-            cmocka_unit_test_teardown(test_newer_schema_refused_unchanged, h_teardown),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_teardown(test_previous_schema_upgraded_in_place, h_teardown),
+        cmocka_unit_test_teardown(test_newer_schema_refused_unchanged, h_teardown))
+/* clang-format on */

@@ -10,6 +10,7 @@
 
 #include "core/civil_time.h"
 #include "platform/clock.h"
+#include "tests/support/test_main.h"
 
 static void test_to_local_in_utc_and_a_zone(void **state)
 {
@@ -48,11 +49,8 @@ static void test_to_local_past_2038(void **state)
         }
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_to_local_in_utc_and_a_zone),
-            cmocka_unit_test(test_to_local_past_2038),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_to_local_in_utc_and_a_zone),
+        cmocka_unit_test(test_to_local_past_2038))
+/* clang-format on */

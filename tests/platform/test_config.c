@@ -18,6 +18,7 @@
 #include "platform/config.h"
 #include "platform/config_schema.h"
 #include "tests/support/scratch.h"
+#include "tests/support/test_main.h"
 
 static char tmpdir[64];
 
@@ -731,29 +732,25 @@ static int teardown(void **state)
         return sw_test_rm_rf(tmpdir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_defaults),
-            cmocka_unit_test(test_empty_file_is_defaults),
-            cmocka_unit_test(test_full_file),
-            cmocka_unit_test(test_error_wrong_type),
-            cmocka_unit_test(test_error_out_of_range),
-            cmocka_unit_test(test_error_cross_settings),
-            cmocka_unit_test(test_error_timezone),
-            cmocka_unit_test(test_error_relative_paths),
-            cmocka_unit_test(test_error_hours),
-            cmocka_unit_test(test_error_holidays),
-            cmocka_unit_test(test_devices_and_trust),
-            cmocka_unit_test(test_error_unknown_setting),
-            cmocka_unit_test(test_error_syntax),
-            cmocka_unit_test(test_error_unreadable),
-            cmocka_unit_test(test_include_names_included_file),
-            cmocka_unit_test(test_hq),
-            cmocka_unit_test(test_client_id),
-            cmocka_unit_test(test_tls),
-            cmocka_unit_test(test_shipped_example),
-        };
-
-        return cmocka_run_group_tests(tests, setup, teardown);
-}
+/* clang-format off */
+SW_TEST_MAIN_GROUP(setup, teardown,
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_empty_file_is_defaults),
+        cmocka_unit_test(test_full_file),
+        cmocka_unit_test(test_error_wrong_type),
+        cmocka_unit_test(test_error_out_of_range),
+        cmocka_unit_test(test_error_cross_settings),
+        cmocka_unit_test(test_error_timezone),
+        cmocka_unit_test(test_error_relative_paths),
+        cmocka_unit_test(test_error_hours),
+        cmocka_unit_test(test_error_holidays),
+        cmocka_unit_test(test_devices_and_trust),
+        cmocka_unit_test(test_error_unknown_setting),
+        cmocka_unit_test(test_error_syntax),
+        cmocka_unit_test(test_error_unreadable),
+        cmocka_unit_test(test_include_names_included_file),
+        cmocka_unit_test(test_hq),
+        cmocka_unit_test(test_client_id),
+        cmocka_unit_test(test_tls),
+        cmocka_unit_test(test_shipped_example))
+/* clang-format on */

@@ -16,6 +16,7 @@
 #include "platform/config.h"
 #include "platform/config_sources.h"
 #include "tests/support/scratch.h"
+#include "tests/support/test_main.h"
 
 static char tmpdir[64];
 static struct sw_config_report report; /* ~110 KB: not on the stack */
@@ -404,19 +405,15 @@ static void test_currency_setting(void **state)
                           "must be at most 3 characters long (got 4)");
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_dropins_in_name_order_later_wins, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_bad_dropin_refuses_everything, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_rules_see_every_layer, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_missing_main_and_conf_d, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_too_many_dropins, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_environment, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_credentials, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_report, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_currency_setting, setup, teardown),
-        };
-
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_setup_teardown(test_dropins_in_name_order_later_wins, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_dropin_refuses_everything, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rules_see_every_layer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_main_and_conf_d, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_too_many_dropins, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_environment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_credentials, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_currency_setting, setup, teardown))
+/* clang-format on */

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "platform/inbox_file.h"
+#include "tests/support/test_main.h"
 
 #define MAX_SEEN 64
 
@@ -371,19 +372,16 @@ static void test_second_open_is_busy(void **state)
         sw_inbox_file_close(&b);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_crc32c_check_value, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_round_trip_and_generations, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_torn_tail_every_length, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_crc_damage_stops_replay, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_callback_error_and_bad_arguments, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_enospc, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_partial_write_is_cut, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_impossible_length, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_cut_to_drops_the_last_record, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_second_open_is_busy, setup, teardown),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_setup_teardown(test_crc32c_check_value, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_round_trip_and_generations, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_torn_tail_every_length, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crc_damage_stops_replay, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_callback_error_and_bad_arguments, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_enospc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partial_write_is_cut, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_impossible_length, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cut_to_drops_the_last_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_second_open_is_busy, setup, teardown))
+/* clang-format on */

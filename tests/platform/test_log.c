@@ -13,6 +13,7 @@
 #include <errno.h>
 
 #include "platform/log.h"
+#include "tests/support/test_main.h"
 
 #define MAX_RECORDS 8
 
@@ -208,14 +209,11 @@ static void test_journal_stream_detection_and_fallback(void **state)
                 assert_non_null(strstr(text, "<4>plain line while not structured?\n"));
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_record_fields),
-            cmocka_unit_test(test_message_ids_are_fixed_and_distinct),
-            cmocka_unit_test(test_long_message_is_cut_not_the_fields),
-            cmocka_unit_test(test_sink_receives_events),
-            cmocka_unit_test(test_journal_stream_detection_and_fallback),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_record_fields),
+        cmocka_unit_test(test_message_ids_are_fixed_and_distinct),
+        cmocka_unit_test(test_long_message_is_cut_not_the_fields),
+        cmocka_unit_test(test_sink_receives_events),
+        cmocka_unit_test(test_journal_stream_detection_and_fallback))
+/* clang-format on */

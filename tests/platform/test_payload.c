@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "platform/payload.h"
+#include "tests/support/test_main.h"
 
 #define TS_2026_11_24_101502 INT64_C(1795515302) /* 2026-11-24T10:15:02Z */
 #define DAY_2026_11_25       20782               /* days since 1970-01-01 */
@@ -1140,45 +1141,41 @@ static void test_command_invalid(void **state)
         }
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_pos_valid, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_pos_boundaries, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_receipt_valid, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_inventory_valid, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_forecast_valid, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_shelf_valid, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_count_valid, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_unknown_fields_ignored, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_whitespace_and_reuse, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_duplicate_keys_refused, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_count_ids_of_refused_counts, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_missing_fields, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_wrong_types, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_negative_and_zero, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_non_finite_and_huge, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_fractional, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_oversize, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_not_json, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_trailing_garbage, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_not_object, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_deep_nesting, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_empty_and_too_many, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_all_or_nothing, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_bad_sku, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_bad_id, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_bad_timestamps, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_bad_dates, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_case_sensitive, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_category_utf8, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_shelf_both_forms, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_unknown_kind, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_tiny_err_buffer, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_command_empty, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_command_full, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_command_invalid, setup, teardown),
-        };
-
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_setup_teardown(test_pos_valid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pos_boundaries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_receipt_valid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inventory_valid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forecast_valid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shelf_valid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_count_valid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_fields_ignored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_whitespace_and_reuse, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicate_keys_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_count_ids_of_refused_counts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wrong_types, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_negative_and_zero, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_non_finite_and_huge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fractional, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_oversize, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trailing_garbage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_object, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deep_nesting, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_and_too_many, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_all_or_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_sku, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_timestamps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_dates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_case_sensitive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_category_utf8, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shelf_both_forms, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_kind, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tiny_err_buffer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_command_empty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_command_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_command_invalid, setup, teardown))
+/* clang-format on */

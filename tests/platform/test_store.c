@@ -19,6 +19,7 @@
 #include "platform/store.h"
 #include "platform/store_receipt.h"
 #include "tests/support/scratch.h"
+#include "tests/support/test_main.h"
 
 /* Per-test fixture: a fresh directory and the database path inside it. */
 struct fixture {
@@ -1138,35 +1139,31 @@ static void test_errors_map_to_errno(void **state)
         s = sw_store_close(s);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_open_close_reopen_keeps_data, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_wal_mode, setup_open, teardown),
-            cmocka_unit_test_setup_teardown(test_migration_from_version_0, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_failed_migration_is_rolled_back, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_newer_version_refused, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_skus_round_trip_and_overwrite, setup_open,
-                                            teardown),
-            cmocka_unit_test_setup_teardown(test_dedup_put_prune_load, setup_open, teardown),
-            cmocka_unit_test_setup_teardown(test_anomaly_upsert_keeps_detected_at, setup_open,
-                                            teardown),
-            cmocka_unit_test_setup_teardown(test_load_open_anomalies, setup_open, teardown),
-            cmocka_unit_test_setup_teardown(test_list_anomalies_filters_limit_order, setup_open,
-                                            teardown),
-            cmocka_unit_test_setup_teardown(test_migration_from_version_5, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_outbox_receipts, setup_open, teardown),
-            cmocka_unit_test_setup_teardown(test_outbox_anomaly_reference, setup_open, teardown),
-            cmocka_unit_test_setup_teardown(test_migration_from_version_3, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_migration_from_version_4, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_outbox, setup_open, teardown),
-            cmocka_unit_test_setup_teardown(test_transactions, setup_open, teardown),
-            cmocka_unit_test_setup_teardown(test_meta, setup_open, teardown),
-            cmocka_unit_test_setup_teardown(test_garbage_file_quarantined, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_corrupt_page_found, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_errors_map_to_errno, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_inbox_add_load_clear, setup_open, teardown),
-        };
-
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_setup_teardown(test_open_close_reopen_keeps_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_mode, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_version_0, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_migration_is_rolled_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_version_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_skus_round_trip_and_overwrite, setup_open,
+        teardown),
+        cmocka_unit_test_setup_teardown(test_dedup_put_prune_load, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_anomaly_upsert_keeps_detected_at, setup_open,
+        teardown),
+        cmocka_unit_test_setup_teardown(test_load_open_anomalies, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_list_anomalies_filters_limit_order, setup_open,
+        teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_version_5, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_outbox_receipts, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_outbox_anomaly_reference, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_version_3, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_version_4, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_outbox, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_transactions, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_meta, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_garbage_file_quarantined, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_page_found, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_errors_map_to_errno, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inbox_add_load_clear, setup_open, teardown))
+/* clang-format on */

@@ -16,6 +16,7 @@
 
 #include "platform/store.h"
 #include "platform/store_backup.h"
+#include "tests/support/test_main.h"
 
 struct fixture {
         char dir[64];       /* mkdtemp directory */
@@ -301,21 +302,18 @@ static void test_restore_prepares_the_copy_before_it_is_in_place(void **state)
         assert_int_equal(sw_store_open(f->db, NULL, &f->s), 0);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_backup_holds_the_commits_and_refuses, setup,
-                                            teardown),
-            cmocka_unit_test_setup_teardown(test_check_copy, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_restore_moves_aside_and_keeps_the_copy, setup,
-                                            teardown),
-            cmocka_unit_test_setup_teardown(test_restore_refuses_a_copy_with_a_hot_wal, setup,
-                                            teardown),
-            cmocka_unit_test_setup_teardown(test_restore_moves_a_lone_wal_aside, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_restore_does_not_follow_a_planted_link, setup,
-                                            teardown),
-            cmocka_unit_test_setup_teardown(test_restore_prepares_the_copy_before_it_is_in_place,
-                                            setup, teardown),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_setup_teardown(test_backup_holds_the_commits_and_refuses, setup,
+        teardown),
+        cmocka_unit_test_setup_teardown(test_check_copy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restore_moves_aside_and_keeps_the_copy, setup,
+        teardown),
+        cmocka_unit_test_setup_teardown(test_restore_refuses_a_copy_with_a_hot_wal, setup,
+        teardown),
+        cmocka_unit_test_setup_teardown(test_restore_moves_a_lone_wal_aside, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restore_does_not_follow_a_planted_link, setup,
+        teardown),
+        cmocka_unit_test_setup_teardown(test_restore_prepares_the_copy_before_it_is_in_place,
+        setup, teardown))
+/* clang-format on */

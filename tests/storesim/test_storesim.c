@@ -12,6 +12,7 @@
 
 #include "core/civil_time.h"
 #include "storesim.h"
+#include "tests/support/test_main.h"
 
 /* A one-SKU store of days days from start, ready for the demand and calendar functions. */
 static void one_sku_store(struct sim *s, struct sim_sku *k, sw_day_t start, unsigned days)
@@ -220,16 +221,13 @@ static void test_outage_scopes(void **state)
         free_store(&s);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_negative_binomial_variance),
-            cmocka_unit_test(test_nb_mix_parsing),
-            cmocka_unit_test(test_us_calendar),
-            cmocka_unit_test(test_promotions),
-            cmocka_unit_test(test_material_shortfall),
-            cmocka_unit_test(test_partial_and_total_ghosts),
-            cmocka_unit_test(test_outage_scopes),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_negative_binomial_variance),
+        cmocka_unit_test(test_nb_mix_parsing),
+        cmocka_unit_test(test_us_calendar),
+        cmocka_unit_test(test_promotions),
+        cmocka_unit_test(test_material_shortfall),
+        cmocka_unit_test(test_partial_and_total_ghosts),
+        cmocka_unit_test(test_outage_scopes))
+/* clang-format on */

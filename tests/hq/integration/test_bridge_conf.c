@@ -1,7 +1,7 @@
 /* The shipped bridge works as shipped (issue 17, item 3): the store's mosquitto runs on Debian's
  * /etc/mosquitto/mosquitto.conf layout with docs/examples/store-mosquitto.conf and
- * docs/examples/store-hq-bridge.conf in its conf.d (only addresses and paths changed), its users and
- * docs/examples/store-acl; HQ's runs docs/examples/hq-mosquitto.conf with docs/examples/hq-acl,
+ * docs/examples/store-hq-bridge.conf in its conf.d (only addresses and paths changed), its users
+ * and docs/examples/store-acl; HQ's runs docs/examples/hq-mosquitto.conf with docs/examples/hq-acl,
  * mutual TLS, the bridge's certificate named for the store. Through it: the daemon's status and
  * an anomaly out to shelfwatch-hq and PostgreSQL, HQ's receipt back in (published under the
  * ingest's identity), a command in from HQ with an MQTT v5 Response Topic and Correlation Data
@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "e2e.h"
+#include "tests/support/test_main.h"
 
 static const char gen_certs[] =
     "set -e\n"
@@ -278,10 +279,7 @@ static void test_bridge_as_shipped(void **state)
         h_rmdir(dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_bridge_as_shipped),
-        };
-        return cmocka_run_group_tests(tests, NULL, h_teardown);
-}
+/* clang-format off */
+SW_TEST_MAIN_GROUP(NULL, h_teardown,
+        cmocka_unit_test(test_bridge_as_shipped))
+/* clang-format on */

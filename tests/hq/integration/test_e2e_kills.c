@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "e2e.h"
+#include "tests/support/test_main.h"
 
 static void test_kill9_ingest_and_daemon(void **state)
 {
@@ -68,10 +69,7 @@ static void test_kill9_ingest_and_daemon(void **state)
         e2e_down(&e);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_kill9_ingest_and_daemon),
-        };
-        return cmocka_run_group_tests(tests, NULL, h_teardown);
-}
+/* clang-format off */
+SW_TEST_MAIN_GROUP(NULL, h_teardown,
+        cmocka_unit_test(test_kill9_ingest_and_daemon))
+/* clang-format on */

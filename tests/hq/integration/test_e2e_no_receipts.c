@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "e2e.h"
+#include "tests/support/test_main.h"
 
 #define MAX_ROWS 100 /* limits.outbox_max_rows: its minimum */
 
@@ -133,10 +134,7 @@ static void test_bridge_never_receipts(void **state)
         e2e_down(&e);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_bridge_never_receipts),
-        };
-        return cmocka_run_group_tests(tests, NULL, h_teardown);
-}
+/* clang-format off */
+SW_TEST_MAIN_GROUP(NULL, h_teardown,
+        cmocka_unit_test(test_bridge_never_receipts))
+/* clang-format on */

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "e2e.h"
+#include "tests/support/test_main.h"
 
 #define DAYS     30
 #define SKUS     300
@@ -85,11 +86,8 @@ static void test_hq_section_hq_down(void **state)
         outage(E2E_HQ_SECTION, "hq section, HQ down");
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_bridge_hq_down),
-            cmocka_unit_test(test_hq_section_hq_down),
-        };
-        return cmocka_run_group_tests(tests, NULL, h_teardown);
-}
+/* clang-format off */
+SW_TEST_MAIN_GROUP(NULL, h_teardown,
+        cmocka_unit_test(test_bridge_hq_down),
+        cmocka_unit_test(test_hq_section_hq_down))
+/* clang-format on */

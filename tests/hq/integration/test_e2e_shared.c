@@ -1,7 +1,7 @@
 /* End to end with two shelfwatch-hq instances on one shared subscription (issue 17, "Done when"
  * (d)): a 30-day simulated store run by the real shelfwatchd, bridged to HQ by
- * docs/examples/store-hq-bridge.conf, receipts on. Every anomaly and outcome message HQ's broker took
- * went to exactly one instance, both took a share, and PostgreSQL holds every anomaly of the
+ * docs/examples/store-hq-bridge.conf, receipts on. Every anomaly and outcome message HQ's broker
+ * took went to exactly one instance, both took a share, and PostgreSQL holds every anomaly of the
  * daemon's database at its final rev and every outcome, once. */
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "e2e.h"
+#include "tests/support/test_main.h"
 
 static void test_two_instances_one_store(void **state)
 {
@@ -48,10 +49,7 @@ static void test_two_instances_one_store(void **state)
         e2e_down(&e);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_two_instances_one_store),
-        };
-        return cmocka_run_group_tests(tests, NULL, h_teardown);
-}
+/* clang-format off */
+SW_TEST_MAIN_GROUP(NULL, h_teardown,
+        cmocka_unit_test(test_two_instances_one_store))
+/* clang-format on */

@@ -18,6 +18,7 @@
 #include "hq_harness.h"
 #include "integration/harness.h"
 #include "openapi_check.h"
+#include "tests/support/test_main.h"
 
 #define ACME   "acme-token-0123456789"
 #define GLOBEX "globex-token-9876543210"
@@ -575,18 +576,15 @@ static void test_openapi_matches(void **state)
         cJSON_Delete(served);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_auth),
-            cmocka_unit_test(test_anomalies_filters),
-            cmocka_unit_test(test_stats_and_ghost_stock),
-            cmocka_unit_test(test_effectiveness_and_roi),
-            cmocka_unit_test(test_gateways),
-            cmocka_unit_test(test_tenant_isolation),
-            cmocka_unit_test(test_bad_input),
-            cmocka_unit_test(test_commands),
-            cmocka_unit_test(test_openapi_matches),
-        };
-        return cmocka_run_group_tests(tests, setup, teardown);
-}
+/* clang-format off */
+SW_TEST_MAIN_GROUP(setup, teardown,
+        cmocka_unit_test(test_auth),
+        cmocka_unit_test(test_anomalies_filters),
+        cmocka_unit_test(test_stats_and_ghost_stock),
+        cmocka_unit_test(test_effectiveness_and_roi),
+        cmocka_unit_test(test_gateways),
+        cmocka_unit_test(test_tenant_isolation),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_commands),
+        cmocka_unit_test(test_openapi_matches))
+/* clang-format on */

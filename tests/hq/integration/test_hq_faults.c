@@ -16,6 +16,7 @@
 #include "gateway_sim.h"
 #include "hq_harness.h"
 #include "integration/harness.h"
+#include "tests/support/test_main.h"
 
 /* Broker queue limits high enough for a session that is away during a stream. */
 #define BROKER_CONF "max_queued_messages 1000000\nmax_inflight_messages 100"
@@ -358,15 +359,12 @@ static void test_two_instances_share(void **state)
         rig_down(&r);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_database_down),
-            cmocka_unit_test(test_database_killed_in_flight),
-            cmocka_unit_test(test_kill9_during_stream),
-            cmocka_unit_test(test_kill9_default_batches),
-            cmocka_unit_test(test_sigterm_during_stream),
-            cmocka_unit_test(test_two_instances_share),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_database_down),
+        cmocka_unit_test(test_database_killed_in_flight),
+        cmocka_unit_test(test_kill9_during_stream),
+        cmocka_unit_test(test_kill9_default_batches),
+        cmocka_unit_test(test_sigterm_during_stream),
+        cmocka_unit_test(test_two_instances_share))
+/* clang-format on */

@@ -16,6 +16,7 @@
 
 #include "hq_harness.h"
 #include "integration/harness.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX "retail/demo/store1"
 
@@ -144,10 +145,7 @@ static void test_real_hq_receipts_empty_the_gateway_outbox(void **state)
         h_rmdir(dir);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_teardown(test_real_hq_receipts_empty_the_gateway_outbox, h_teardown),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test_teardown(test_real_hq_receipts_empty_the_gateway_outbox, h_teardown))
+/* clang-format on */

@@ -13,6 +13,7 @@
 
 #include "hq_harness.h"
 #include "integration/harness.h"
+#include "tests/support/test_main.h"
 
 /* A CA, another CA, the broker's certificate for 127.0.0.1, and shelfwatch-hq's client
  * certificate, made by openssl in a directory the broker (mosquitto's user) can read. */
@@ -139,11 +140,8 @@ static void test_wrong_ca_refused(void **state)
         rig_down(&r);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_ingest_over_tls),
-            cmocka_unit_test(test_wrong_ca_refused),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_ingest_over_tls),
+        cmocka_unit_test(test_wrong_ca_refused))
+/* clang-format on */

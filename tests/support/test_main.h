@@ -1,0 +1,17 @@
+/* The main() of a cmocka test file: its tests, run as one group. */
+#ifndef SW_TEST_MAIN_H
+#define SW_TEST_MAIN_H
+
+/* clang-format off */
+#define SW_TEST_MAIN_GROUP(group_setup, group_teardown, ...)                            \
+        int main(void)                                                                  \
+        {                                                                               \
+                const struct CMUnitTest tests[] = {__VA_ARGS__};                        \
+                return cmocka_run_group_tests(tests, group_setup, group_teardown);      \
+        }
+/* clang-format on */
+
+/* The tests given (cmocka_unit_test(...), ...), with no group setup or teardown. */
+#define SW_TEST_MAIN(...) SW_TEST_MAIN_GROUP(NULL, NULL, __VA_ARGS__)
+
+#endif
