@@ -184,8 +184,10 @@ static void reason_sales(const float x[SW_FEAT_COUNT], const struct sw_feature_s
                 snprintf(out, REASON_MAX, "Unusual weekly sales (%s units)", fmt_units(s7, a));
 }
 
-static void reason_trend(const float x[SW_FEAT_COUNT], char *out)
+static void reason_trend(const float x[SW_FEAT_COUNT], const struct sw_feature_stats *stats,
+                         char *out)
 {
+        (void)stats;
         double t = x[SW_FEAT_SALES_TREND_7D];
         long p = percent(t);
         if (!isfinite(t))
@@ -240,8 +242,10 @@ static void reason_price(const float x[SW_FEAT_COUNT], const struct sw_feature_s
                 snprintf(out, REASON_MAX, "Unusual price (%.2f)", p);
 }
 
-static void reason_weekday(const float x[SW_FEAT_COUNT], char *out)
+static void reason_weekday(const float x[SW_FEAT_COUNT], const struct sw_feature_stats *stats,
+                           char *out)
 {
+        (void)stats;
         float w = x[SW_FEAT_DAY_OF_WEEK];
         if (w >= 0 && w <= 6)
                 snprintf(out, REASON_MAX, "Unusual for a %s", weekday_names[lroundf(w)]);
@@ -262,8 +266,10 @@ static void reason_turnover(const float x[SW_FEAT_COUNT], const struct sw_featur
                 snprintf(out, REASON_MAX, "Unusual turnover (%.2fx)", r);
 }
 
-static void reason_vs_avg(const float x[SW_FEAT_COUNT], char *out)
+static void reason_vs_avg(const float x[SW_FEAT_COUNT], const struct sw_feature_stats *stats,
+                          char *out)
 {
+        (void)stats;
         double v = x[SW_FEAT_PRICE_VS_AVG];
         long p = percent(v);
         if (!isfinite(v))
@@ -297,39 +303,22 @@ int sw_explain_by_share(const double weight[SW_FEAT_COUNT], int order[SW_FEAT_CO
         return n;
 }
 
-/* The reason feature f gives, in out[REASON_MAX]. */
-static void reason_text(enum sw_feature f, const float x[SW_FEAT_COUNT],
-                        const struct sw_feature_stats *stats, char *out)
+static void reason_holiday(const float x[SW_FEAT_COUNT], const struct sw_feature_stats *stats,
+                           char *out)
 {
-        switch (f) {
-        case SW_FEAT_SALES_7D:
-                reason_sales(x, stats, out);
-                break;
-        case SW_FEAT_SALES_TREND_7D:
-                reason_trend(x, out);
-                break;
-        case SW_FEAT_ON_HAND:
-                reason_stock(x, stats, out);
-                break;
-        case SW_FEAT_UNIT_PRICE:
-                reason_price(x, stats, out);
-                break;
-        case SW_FEAT_DAY_OF_WEEK:
-                reason_weekday(x, out);
-                break;
-        case SW_FEAT_IS_HOLIDAY:
-                snprintf(out, REASON_MAX, "%s",
-                         x[SW_FEAT_IS_HOLIDAY] >= 0.5f ? "Holiday trading"
-                                                       : "Unusual for a non-holiday");
-                break;
-        case SW_FEAT_STOCK_TURNOVER:
-                reason_turnover(x, stats, out);
-                break;
-        default:
-                reason_vs_avg(x, out);
-                break;
-        }
+        (void)stats;
+        snprintf(out, REASON_MAX, "%s",
+                 x[SW_FEAT_IS_HOLIDAY] >= 0.5f ? "Holiday trading" : "Unusual for a non-holiday");
 }
+
+/* The reason each feature gives, in out[REASON_MAX]. */
+static void (*const reason_text[SW_FEAT_COUNT])(const float x[SW_FEAT_COUNT],
+                                                const struct sw_feature_stats *stats, char *out) = {
+    [SW_FEAT_SALES_7D] = reason_sales,          [SW_FEAT_SALES_TREND_7D] = reason_trend,
+    [SW_FEAT_ON_HAND] = reason_stock,           [SW_FEAT_UNIT_PRICE] = reason_price,
+    [SW_FEAT_DAY_OF_WEEK] = reason_weekday,     [SW_FEAT_IS_HOLIDAY] = reason_holiday,
+    [SW_FEAT_STOCK_TURNOVER] = reason_turnover, [SW_FEAT_PRICE_VS_AVG] = reason_vs_avg,
+};
 
 /* Weights when the forest gave no contributions: robust distance from the training median. */
 static void robust_weights(const float x[SW_FEAT_COUNT], const struct sw_feature_stats *stats,
@@ -388,7 +377,7 @@ int sw_explain(const float features[SW_FEAT_COUNT], const double contributions[S
         n = sw_explain_by_share(weight, order);
         for (int k = 0; k < n && emitted < max_reasons; k++) {
                 bool dup = false;
-                reason_text((enum sw_feature)order[k], features, stats, texts[emitted]);
+                reason_text[order[k]](features, stats, texts[emitted]);
                 for (unsigned j = 0; j < emitted; j++)
                         dup = dup || strcmp(texts[j], texts[emitted]) == 0;
                 if (dup)

@@ -122,72 +122,74 @@ static const char *category_name(const void *ctx, uint32_t id)
         return sw_sku_category_name(ctx, (uint16_t)id);
 }
 
-static cJSON *metrics_reply(struct sw_daemon *d, const union sw_cmd_args *args,
-                            struct metrics_job *job, void **ret_mem)
+/* How one metrics command adds its figures to the reply. */
+typedef void (*metrics_render)(cJSON *o, const struct sw_daemon *d, const struct sw_metrics *m);
+
+/* A metrics command: the figures of its window of days, rendered into an ok reply. */
+static cJSON *metrics_command(void *ctx, const union sw_cmd_args *args, metrics_render render)
 {
-        int r = compute_metrics(d, args->window.days, job, ret_mem);
+        struct sw_daemon *d = ctx;
+        struct metrics_job job;
+        void *mem = NULL;
+        int r = compute_metrics(d, args->window.days, &job, &mem);
         if (r < 0)
                 return sw_reply_error("cannot read anomalies: %s", strerror(-r));
         cJSON *o = sw_reply_ok();
         cJSON_AddNumberToObject(o, "days", (double)args->window.days);
+        render(o, d, &job.m);
+        free(mem);
         return o;
+}
+
+static void render_stats(cJSON *o, const struct sw_daemon *d, const struct sw_metrics *m)
+{
+        cJSON *g;
+        (void)d;
+        cJSON_AddNumberToObject(o, "total", m->total);
+        g = cJSON_AddObjectToObject(o, "by_severity");
+        for (int k = 0; k < SW_SEVERITY_COUNT; k++)
+                cJSON_AddNumberToObject(g, sw_severity_name((enum sw_severity)k),
+                                        m->by_severity[k]);
+        g = cJSON_AddObjectToObject(o, "by_type");
+        for (int k = 0; k < SW_ANOMALY_TYPE_COUNT; k++)
+                cJSON_AddNumberToObject(g, sw_anomaly_type_name((enum sw_anomaly_type)k),
+                                        m->by_type[k]);
+        g = cJSON_AddObjectToObject(o, "by_status");
+        for (int k = 0; k < SW_STATUS_COUNT; k++)
+                cJSON_AddNumberToObject(g, sw_status_name((enum sw_status)k), m->by_status[k]);
+        cJSON_AddStringToObject(
+            o, "trend",
+            sw_trend_name(sw_metrics_trend(m->earlier, m->later, TREND_BAND, TREND_MIN_CHANGE)));
+        g = cJSON_AddObjectToObject(o, "trend_detail");
+        cJSON_AddNumberToObject(g, "earlier", m->earlier);
+        cJSON_AddNumberToObject(g, "later", m->later);
+}
+
+static void render_effectiveness(cJSON *o, const struct sw_daemon *d, const struct sw_metrics *m)
+{
+        sw_metrics_json_add_rates(o, m);
+        sw_metrics_json_add_precision(o, m, d->skus.n_categories, category_name, &d->skus);
+}
+
+static void render_roi(cJSON *o, const struct sw_daemon *d, const struct sw_metrics *m)
+{
+        (void)d;
+        sw_metrics_json_add_roi(o, m);
 }
 
 cJSON *sw_cmd_stats(void *ctx, const union sw_cmd_args *q)
 {
-        struct sw_daemon *d = ctx;
-        struct metrics_job job;
-        void *mem = NULL;
-        cJSON *o = metrics_reply(d, q, &job, &mem), *g;
-        if (!mem)
-                return o;
-        cJSON_AddNumberToObject(o, "total", job.m.total);
-        g = cJSON_AddObjectToObject(o, "by_severity");
-        for (int k = 0; k < SW_SEVERITY_COUNT; k++)
-                cJSON_AddNumberToObject(g, sw_severity_name((enum sw_severity)k),
-                                        job.m.by_severity[k]);
-        g = cJSON_AddObjectToObject(o, "by_type");
-        for (int k = 0; k < SW_ANOMALY_TYPE_COUNT; k++)
-                cJSON_AddNumberToObject(g, sw_anomaly_type_name((enum sw_anomaly_type)k),
-                                        job.m.by_type[k]);
-        g = cJSON_AddObjectToObject(o, "by_status");
-        for (int k = 0; k < SW_STATUS_COUNT; k++)
-                cJSON_AddNumberToObject(g, sw_status_name((enum sw_status)k), job.m.by_status[k]);
-        cJSON_AddStringToObject(o, "trend",
-                                sw_trend_name(sw_metrics_trend(job.m.earlier, job.m.later,
-                                                               TREND_BAND, TREND_MIN_CHANGE)));
-        g = cJSON_AddObjectToObject(o, "trend_detail");
-        cJSON_AddNumberToObject(g, "earlier", job.m.earlier);
-        cJSON_AddNumberToObject(g, "later", job.m.later);
-        free(mem);
-        return o;
+        return metrics_command(ctx, q, render_stats);
 }
 
 cJSON *sw_cmd_effectiveness(void *ctx, const union sw_cmd_args *q)
 {
-        struct sw_daemon *d = ctx;
-        struct metrics_job job;
-        void *mem = NULL;
-        cJSON *o = metrics_reply(d, q, &job, &mem);
-        if (!mem)
-                return o;
-        sw_metrics_json_add_rates(o, &job.m);
-        sw_metrics_json_add_precision(o, &job.m, d->skus.n_categories, category_name, &d->skus);
-        free(mem);
-        return o;
+        return metrics_command(ctx, q, render_effectiveness);
 }
 
 cJSON *sw_cmd_roi(void *ctx, const union sw_cmd_args *q)
 {
-        struct sw_daemon *d = ctx;
-        struct metrics_job job;
-        void *mem = NULL;
-        cJSON *o = metrics_reply(d, q, &job, &mem);
-        if (!mem)
-                return o;
-        sw_metrics_json_add_roi(o, &job.m);
-        free(mem);
-        return o;
+        return metrics_command(ctx, q, render_roi);
 }
 
 /* ---- P/summary -------------------------------------------------------------------------- */
