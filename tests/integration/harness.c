@@ -23,6 +23,7 @@
 
 #include <setjmp.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 void h_sleep_ms(int ms)
 {
@@ -58,7 +59,8 @@ int h_free_port(void)
 
 static bool port_open(int port)
 {
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_port = htons((uint16_t)port),
                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
         int fd = socket(AF_INET, SOCK_STREAM, 0);
         bool ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
@@ -130,7 +132,9 @@ int h_teardown(void **state)
         return 0;
 }
 
-pid_t h_spawn(const char *log_path, char *const argv[])
+/* argv in a forked child with stdout and stderr to the files named (opened with flags; the same
+ * pointer for both: one file), or inherited where NULL. */
+static pid_t spawn(char *const argv[], const char *out_path, const char *err_path, int flags)
 {
         pid_t parent = getpid();
         pid_t pid = fork();
@@ -141,15 +145,28 @@ pid_t h_spawn(const char *log_path, char *const argv[])
                 (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
                 if (getppid() != parent)
                         _exit(127);
-                if (log_path) {
-                        int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-                        dup2(fd, 1);
-                        dup2(fd, 2);
-                }
+                int fo = out_path ? open(out_path, O_WRONLY | O_CREAT | flags, 0644) : -1;
+                int fe = err_path == out_path ? fo
+                         : err_path           ? open(err_path, O_WRONLY | O_CREAT | flags, 0644)
+                                              : -1;
+                if (fo >= 0)
+                        dup2(fo, 1);
+                if (fe >= 0)
+                        dup2(fe, 2);
                 h_exec(argv);
                 _exit(127);
         }
         return pid;
+}
+
+pid_t h_spawn(const char *log_path, char *const argv[])
+{
+        return spawn(argv, log_path, log_path, O_APPEND);
+}
+
+pid_t h_spawn_apart(char *const argv[], const char *out_path, const char *err_path)
+{
+        return spawn(argv, out_path, err_path, O_TRUNC);
 }
 
 int h_wait(pid_t pid)
@@ -281,7 +298,8 @@ void h_set_credentials(const char *user, const char *password)
         snprintf(h_password, sizeof(h_password), "%s", password ? password : "");
 }
 
-char *h_request(int port, const char *prefix, const char *command, const char *payload, int timeout_s)
+char *h_request(int port, const char *prefix, const char *command, const char *payload,
+                int timeout_s)
 {
         char topic[512], resp[600], portbuf[16], wait[16], out[512];
         static unsigned seq;
@@ -337,8 +355,8 @@ void h_publish(int port, const char *topic, const char *payload)
         }
         char portbuf[16];
         snprintf(portbuf, sizeof(portbuf), "%d", port);
-        char *argv[] = {"mosquitto_pub", "-h", "127.0.0.1", "-p", portbuf, "-t", (char *)topic, "-m",
-                        (char *)payload, "-q", "1", NULL};
+        char *argv[] = {"mosquitto_pub", "-h", "127.0.0.1",     "-p", portbuf, "-t",
+                        (char *)topic,   "-m", (char *)payload, "-q", "1",     NULL};
         assert_int_equal(h_run(NULL, argv), 0);
 }
 
@@ -577,7 +595,8 @@ char *h_anomaly_digest(int port, const char *prefix)
         cJSON_ArrayForEach(it, list)
         {
                 char row[512];
-                snprintf(row, sizeof(row), "%s|%s|%s|%.2f", cJSON_GetStringValue(cJSON_GetObjectItem(it, "id")),
+                snprintf(row, sizeof(row), "%s|%s|%s|%.2f",
+                         cJSON_GetStringValue(cJSON_GetObjectItem(it, "id")),
                          cJSON_GetStringValue(cJSON_GetObjectItem(it, "status")),
                          cJSON_GetStringValue(cJSON_GetObjectItem(it, "severity")),
                          cJSON_GetNumberValue(cJSON_GetObjectItem(it, "value")));
@@ -599,8 +618,9 @@ char *h_anomaly_digest(int port, const char *prefix)
 
 void h_config(char *buf, size_t size, int port, const char *dir, const char *extra)
 {
-        snprintf(buf, size, "broker: { port = %d; reconnect_min_ms = 100; reconnect_max_ms = 1000; };\n"
-                            "storage: { path = \"%s/sw.db\"; };\n%s",
+        snprintf(buf, size,
+                 "broker: { port = %d; reconnect_min_ms = 100; reconnect_max_ms = 1000; };\n"
+                 "storage: { path = \"%s/sw.db\"; };\n%s",
                  port, dir, extra ? extra : "");
 }
 
@@ -702,4 +722,44 @@ const char *h_json_string(const cJSON *o, const char *dotted_path)
         if (!cJSON_IsString(v))
                 fail_msg("%s missing or not a string", dotted_path);
         return v->valuestring;
+}
+
+/* The daemon's database at dir with sql prepared on it (busy timeout 5 s). */
+static sqlite3_stmt *db_prepare(const char *dir, const char *sql, sqlite3 **ret_db)
+{
+        char path[512];
+        sqlite3_stmt *st = NULL;
+        snprintf(path, sizeof(path), "%s/sw.db", dir);
+        assert_int_equal(sqlite3_open(path, ret_db), SQLITE_OK);
+        sqlite3_busy_timeout(*ret_db, 5000);
+        assert_int_equal(sqlite3_prepare_v2(*ret_db, sql, -1, &st, NULL), SQLITE_OK);
+        return st;
+}
+
+char *h_db_text(const char *dir, const char *sql)
+{
+        sqlite3 *db;
+        sqlite3_stmt *st = db_prepare(dir, sql, &db);
+        char *out = NULL;
+        int rc = sqlite3_step(st);
+        assert_true(rc == SQLITE_ROW || rc == SQLITE_DONE);
+        if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+                out = strdup((const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return out;
+}
+
+int64_t h_db_int(const char *dir, const char *sql)
+{
+        sqlite3 *db;
+        sqlite3_stmt *st = db_prepare(dir, sql, &db);
+        int64_t v = -1;
+        int rc = sqlite3_step(st);
+        assert_true(rc == SQLITE_ROW || rc == SQLITE_DONE);
+        if (rc == SQLITE_ROW)
+                v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return v;
 }

@@ -4,20 +4,21 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <cjson/cJSON.h>
 
 struct h_broker {
-        int port;       /* loopback port */
-        pid_t pid;      /* mosquitto process, 0 when stopped */
-        char dir[256];  /* its directory */
+        int port;      /* loopback port */
+        pid_t pid;     /* mosquitto process, 0 when stopped */
+        char dir[256]; /* its directory */
 };
 
 struct h_daemon {
-        pid_t pid;       /* shelfwatchd process, 0 when stopped */
-        char conf[512];  /* config file */
-        char log[512];   /* its stderr */
+        pid_t pid;      /* shelfwatchd process, 0 when stopped */
+        char conf[512]; /* config file */
+        char log[512];  /* its stderr */
 };
 
 /* A scratch directory for one test, removed by h_rmdir. */
@@ -50,19 +51,27 @@ int h_run(const char *log_path, char *const argv[]);
 void h_exec(char *const argv[]);
 /* Start a command in the background (through h_exec). */
 pid_t h_spawn(const char *log_path, char *const argv[]);
+/* The same with stdout and stderr each in its own file, truncated first. */
+pid_t h_spawn_apart(char *const argv[], const char *out_path, const char *err_path);
 int h_wait(pid_t pid);
 /* Broker credentials of the harness's own clients from now on (h_request and the commands,
  * h_publish, collectors); NULL: anonymous (the default). With a user, replies are asked for under
  * {prefix}/reply/{user}/ (what docs/examples/store-acl lets a user read). */
 void h_set_credentials(const char *user, const char *password);
 /* Request/response with mosquitto_rr; returns malloc'd reply or NULL on timeout. */
-char *h_request(int port, const char *prefix, const char *command, const char *payload, int timeout_s);
+char *h_request(int port, const char *prefix, const char *command, const char *payload,
+                int timeout_s);
 /* Publish one message at QoS 1 with mosquitto_pub. */
 void h_publish(int port, const char *topic, const char *payload);
 /* The same as user (NULL: anonymous); returns mosquitto_pub's exit status (a publish the broker's
  * ACL refuses still exits 0: mosquitto drops it, or answers a v5 PUBACK "not authorised"). */
 int h_publish_as(int port, const char *topic, const char *payload, const char *user,
                  const char *password);
+/* One value of a one-row query on the daemon's database (dir/sw.db), read beside the running
+ * daemon (WAL): the text malloc'd (NULL when there is no row or it is NULL), or the integer (-1
+ * when there is no row). A query that does not prepare fails the test. */
+char *h_db_text(const char *dir, const char *sql);
+int64_t h_db_int(const char *dir, const char *sql);
 /* Read a whole file; malloc'd, NULL if missing. */
 char *h_read_file(const char *path);
 /* Write text to path (created or truncated); fails the test when it cannot. */

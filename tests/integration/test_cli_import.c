@@ -69,17 +69,7 @@ static pid_t cli_spawn(const struct store *s, const char *first, ...)
         va_end(ap);
         snprintf(out, sizeof(out), "%s/cli.out", s->dir);
         snprintf(err, sizeof(err), "%s/cli.err", s->dir);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-                int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-                int fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-                dup2(fo, 1);
-                dup2(fe, 2);
-                h_exec(argv);
-                _exit(127);
-        }
-        return pid;
+        return h_spawn_apart(argv, out, err);
 }
 
 static struct run cli_collect(const struct store *s, pid_t pid)

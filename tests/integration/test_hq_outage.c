@@ -18,34 +18,13 @@
 
 #define PREFIX "retail/demo/store1"
 
-/* Run sql (one statement returning at most one text value, malloc'd) on the daemon's database;
- * while it runs, WAL lets us read beside it. */
-static char *db_text(const char *dir, const char *sql)
-{
-        char path[512];
-        sqlite3 *db;
-        sqlite3_stmt *st;
-        char *out = NULL;
-        snprintf(path, sizeof(path), "%s/sw.db", dir);
-        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-        sqlite3_busy_timeout(db, 5000);
-        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-        int rc = sqlite3_step(st);
-        assert_true(rc == SQLITE_ROW || rc == SQLITE_DONE);
-        if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
-                out = strdup((const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
-        sqlite3_close(db);
-        return out;
-}
-
 /* Outbox rows queued for P/suffix. */
 static int64_t outbox_rows_on(const char *dir, const char *suffix)
 {
         char sql[256];
         snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE topic = '%s/%s'", PREFIX,
                  suffix);
-        char *n = db_text(dir, sql);
+        char *n = h_db_text(dir, sql);
         assert_non_null(n);
         int64_t rows = atoll(n);
         free(n);
@@ -210,16 +189,16 @@ static void test_an_unreadable_anomaly_does_not_block_the_outbox(void **state)
 
         /* Damage the anomaly of the oldest queued anomaly row. */
         char *bad =
-            db_text(dir, "SELECT msg_id FROM outbox WHERE anomaly_ref ORDER BY seq LIMIT 1");
+            h_db_text(dir, "SELECT msg_id FROM outbox WHERE anomaly_ref ORDER BY seq LIMIT 1");
         assert_non_null(bad);
         snprintf(sql, sizeof(sql),
                  "SELECT count(*) FROM outbox WHERE anomaly_ref AND msg_id = '%s'", bad);
-        char *bad_rows = db_text(dir, sql);
+        char *bad_rows = h_db_text(dir, sql);
         char *good_ids =
-            db_text(dir, "SELECT count(DISTINCT msg_id) FROM outbox WHERE anomaly_ref");
+            h_db_text(dir, "SELECT count(DISTINCT msg_id) FROM outbox WHERE anomaly_ref");
         snprintf(sql, sizeof(sql), "UPDATE anomaly SET detail = X'01' WHERE id = '%s' RETURNING id",
                  bad);
-        free(db_text(dir, sql));
+        free(h_db_text(dir, sql));
 
         h_broker_start(&hq, hq.port, NULL);
         struct h_collector *at_hq = h_collector_start(hq.port, PREFIX "/anomaly");

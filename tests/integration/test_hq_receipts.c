@@ -26,24 +26,6 @@
 #define RECEIPTS "hq_receipts: { enabled = true; resend_after_seconds = 5; };\n"
 #define CURRENCY "store: { currency = \"EUR\"; };\n"
 
-/* One integer from the daemon's database (WAL: read beside it). */
-static int64_t db_int(const char *dir, const char *sql)
-{
-        char path[512];
-        sqlite3 *db;
-        sqlite3_stmt *st;
-        int64_t v = -1;
-        snprintf(path, sizeof(path), "%s/sw.db", dir);
-        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-        sqlite3_busy_timeout(db, 5000);
-        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-        if (sqlite3_step(st) == SQLITE_ROW)
-                v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        sqlite3_close(db);
-        return v;
-}
-
 /* The number after "key": in text has at most max_decimals decimals (the text, not a double). */
 static void assert_decimals(const char *text, const char *key, int max_decimals)
 {
@@ -187,7 +169,7 @@ static void phase_awaiting(struct run *r)
                          0);
         /* Everything queued went out, was acknowledged and kept (and goes again every
          * RESEND_S meanwhile). */
-        r->rows = db_int(r->dir, "SELECT count(*) FROM outbox WHERE rev > 0");
+        r->rows = h_db_int(r->dir, "SELECT count(*) FROM outbox WHERE rev > 0");
         assert_true(r->rows > 0);
         assert_true(h_collector_wait(r->at_hq, (size_t)r->rows, 20000) >= (size_t)r->rows);
         check_summary_and_status(summary, status);
@@ -214,7 +196,7 @@ static void phase_first_receipts(struct run *r)
         for (size_t k = 0; k < r->half; k++) {
                 snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE msg_id = '%s'",
                          r->s[k].id);
-                assert_int_equal(db_int(r->dir, sql), 0);
+                assert_int_equal(h_db_int(r->dir, sql), 0);
         }
         h_sleep_ms(1000); /* a resend handed to the broker before the receipt lands first */
         for (size_t k = 0; k < r->ids; k++)
@@ -231,7 +213,7 @@ static void phase_first_receipts(struct run *r)
         h_wait_health_number(r->local_port, PREFIX, "outbox.receipts.received", 2, 100);
         snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE msg_id = '%s' AND rev = %lld",
                  r->s[multi].id, (long long)r->s[multi].rev);
-        assert_true(db_int(r->dir, sql) >= 1);
+        assert_true(h_db_int(r->dir, sql) >= 1);
 }
 
 /* The other half had no receipt: resent after the time with the same id and rev; the first
@@ -295,12 +277,12 @@ static void phase_all_receipted(struct run *r, const char *outcome_id)
         snprintf(out.id, sizeof(out.id), "%s", outcome_id);
         send_receipt(r->hq_port, &out, 0, 1);
         send_receipt(r->hq_port, r->s, 0, r->ids);
-        for (int i = 0; i < 100 && db_int(r->dir, "SELECT count(*) FROM outbox WHERE rev > 0") > 0;
-             i++)
+        for (int i = 0;
+             i < 100 && h_db_int(r->dir, "SELECT count(*) FROM outbox WHERE rev > 0") > 0; i++)
                 h_sleep_ms(100);
-        assert_int_equal(db_int(r->dir, "SELECT count(*) FROM outbox WHERE rev > 0"), 0);
+        assert_int_equal(h_db_int(r->dir, "SELECT count(*) FROM outbox WHERE rev > 0"), 0);
         snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE msg_id = '%s'", outcome_id);
-        assert_int_equal(db_int(r->dir, sql), 0);
+        assert_int_equal(h_db_int(r->dir, sql), 0);
         cJSON *h = h_health(r->local_port, PREFIX);
         assert_true(h_json_number(h, "outbox.receipts.awaiting") == 0);
         assert_true(h_json_number(h, "outbox.receipts.confirmed") >= (double)r->rows);

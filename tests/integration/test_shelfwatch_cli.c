@@ -61,16 +61,7 @@ static struct run cli_run(const char *first, ...)
         argv[n] = NULL;
         snprintf(out, sizeof(out), "%s/cli.out", fx->dir);
         snprintf(err, sizeof(err), "%s/cli.err", fx->dir);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-                int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-                int fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-                dup2(fo, 1);
-                dup2(fe, 2);
-                h_exec(argv); /* through SW_TEST_WRAPPER (qemu) in cross builds */
-                _exit(127);
-        }
+        pid_t pid = h_spawn_apart(argv, out, err); /* through h_exec: qemu in cross builds */
         struct run r = {.status = h_wait(pid), .out = h_read_file(out), .err = h_read_file(err)};
         assert_non_null(r.out);
         assert_non_null(r.err);

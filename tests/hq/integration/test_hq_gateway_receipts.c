@@ -20,21 +20,10 @@
 
 #define PREFIX "retail/demo/store1"
 
-/* One text value from the gateway's database (WAL: read beside the daemon); malloc'd. */
+/* One text value from the gateway's database; "" when none. malloc'd. */
 static char *gw_text(const char *dir, const char *sql)
 {
-        char path[512];
-        sqlite3 *db;
-        sqlite3_stmt *st;
-        char *out = NULL;
-        snprintf(path, sizeof(path), "%s/sw.db", dir);
-        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-        sqlite3_busy_timeout(db, 5000);
-        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-                out = strdup((const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
-        sqlite3_close(db);
+        char *out = h_db_text(dir, sql);
         return out ? out : strdup("");
 }
 
