@@ -164,15 +164,16 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 }
 
 /*
- * With PostgreSQL down and the queue full, leave the broker (a clean DISCONNECT keeps the
- * session: the broker queues for us, within its own limits) rather than hold a connection we
- * cannot read; come back once the database is and the queue has room.
+ * With PostgreSQL down, leave the broker at once (a clean DISCONNECT keeps the session: the
+ * broker queues for us, within its own limits) rather than read on: a message read is PUBACKed
+ * and lives only in this process's queue until it commits, so a stop or a crash while the
+ * database is down would lose it. Come back once the database is and the queue has room.
  */
 static void park_or_resume_mqtt(struct hq_service *s)
 {
-        if (s->mqtt && !s->db && !hq_queue_accepting(&s->queue)) {
-                sw_log_warning("PostgreSQL is down and %u messages are queued: leaving the broker "
-                               "until it is back (the broker keeps this session)",
+        if (s->mqtt && !s->db) {
+                sw_log_warning("PostgreSQL is down: leaving the broker until it is back (the broker "
+                               "keeps this session; %u messages are queued here)",
                                s->queue.count);
                 s->mqtt = sw_mqtt_free(s->mqtt);
         } else if (!s->mqtt && s->db && hq_queue_accepting(&s->queue) && !s->stop &&
@@ -181,6 +182,21 @@ static void park_or_resume_mqtt(struct hq_service *s)
                 if (r < 0)
                         sw_log_err("Cannot set up the MQTT link: %s", strerror(-r));
         }
+}
+
+/* The database's socket while no batch is in flight (revents from poll): readable means
+ * PostgreSQL closes the connection (a shutdown, a crash, a terminated backend). Noticed here, the
+ * ingest link parks before it reads messages that could not commit. */
+static void watch_idle_db(struct hq_service *s, short revents, uint64_t now)
+{
+        if (!(revents & (POLLIN | POLLERR | POLLHUP)))
+                return;
+        if (PQconsumeInput(s->db) && PQstatus(s->db) == CONNECTION_OK)
+                return;
+        if (sw_ratelimit_allow(&s->db_log, now))
+                sw_log_err("Lost the connection to PostgreSQL: %s", PQerrorMessage(s->db));
+        hq_service__db_lost(s, now);
+        park_or_resume_mqtt(s);
 }
 
 static void pass_work(struct hq_service *s, uint64_t now)
@@ -239,6 +255,11 @@ static void pass_poll(struct hq_service *s, uint64_t now)
         }
         p[3].fd = hq_write_fd(&s->writer);
         p[3].events = hq_write_poll_events(&s->writer);
+        bool idle_db = p[3].fd < 0 && s->db && s->writer.state == HQ_WRITE_IDLE;
+        if (idle_db) {
+                p[3].fd = PQsocket(s->db);
+                p[3].events = POLLIN;
+        }
         if (poll(p, 4, pass_timeout(s, now)) < 0 && errno != EINTR)
                 sw_log_err("poll: %s", strerror(errno));
         if (p[0].revents & POLLIN)
@@ -248,7 +269,10 @@ static void pass_poll(struct hq_service *s, uint64_t now)
                                       reading ? p[1].revents : (short)(p[1].revents & ~POLLIN),
                                       sw_clock_monotonic_ms());
         (void)sw_mqtt_service(s->receipt_link, p[2].revents, sw_clock_monotonic_ms());
-        hq_write_service(&s->writer, p[3].revents);
+        if (idle_db)
+                watch_idle_db(s, p[3].revents, sw_clock_monotonic_ms());
+        else
+                hq_write_service(&s->writer, p[3].revents);
         if (s->writer.state == HQ_WRITE_DONE)
                 hq_service__batch_done(s, sw_clock_monotonic_ms());
 }

@@ -1,7 +1,8 @@
 /* shelfwatch-hq under faults: PostgreSQL down (no receipt for what was not committed) and killed
  * while batches are in flight, shelfwatch-hq killed -9 during a stream with small and with
  * default batches (nothing lost, nothing twice, no receipt before its commit), stopped with
- * SIGTERM mid-stream (what it read is committed and receipted: no resend needed), and two
+ * SIGTERM mid-stream (what it read is committed and receipted: no resend needed), stopped
+ * while PostgreSQL is down (nothing published after the database went is lost), and two
  * instances on one shared subscription (every message stored once; a store's status does not
  * go backwards). */
 #include <signal.h>
@@ -128,6 +129,70 @@ static void test_database_down(void **state)
         PQfinish(c);
         hq_stop(&hq, SIGTERM);
         gw_close(&g);
+        rig_down(&r);
+}
+
+/* Summaries of n stores s<first>.. (v1.1: no receipt, nothing resends them). */
+static void send_summaries(struct hq_pub *p, int first, int n)
+{
+        char topic[128], buf[256];
+        for (int i = first; i < first + n; i++) {
+                snprintf(topic, sizeof(topic), "retail/acme/s%d/summary", i);
+                snprintf(buf, sizeof(buf), "{\"v\":\"1.1\",\"ts\":%lld,\"open\":{\"critical\":%d}}",
+                         (long long)time(NULL), i);
+                hq_pub_send(p, topic, buf, false);
+        }
+        assert_true(hq_pub_flush(p, 10000));
+}
+
+/* Wait (up to timeout_ms) for the database to hold want summaries; returns how many it holds. */
+static long long wait_summaries(const struct pg_server *pg, long long want, int timeout_ms)
+{
+        PGconn *c = pg_connect(pg, NULL);
+        long long n = 0;
+        for (int t = 0; t <= timeout_ms; t += 100) {
+                n = pg_number(c, "SELECT count(*) FROM store_summary");
+                if (n >= want)
+                        break;
+                h_sleep_ms(100);
+        }
+        PQfinish(c);
+        return n;
+}
+
+/* A stop while PostgreSQL is down loses no summary published after the database went: the
+ * instance leaves the broker as soon as it notices (the session keeps what comes next). Before,
+ * it read on into its queue, PUBACKed each message, and the stop lost them (summaries and
+ * statuses have no receipt, so no gateway sends them again). */
+static void test_stop_while_database_down(void **state)
+{
+        struct rig r;
+        struct hq_proc hq = {0};
+        (void)state;
+        rig_up(&r);
+        hq_start(&hq, r.dir, r.broker.port, &r.pg, NULL);
+        struct hq_pub *p = hq_pub_open(r.broker.port, "gw-summaries");
+        send_summaries(p, 0, 1);
+        assert_int_equal(wait_summaries(&r.pg, 1, 10000), 1);
+
+        pg_stop(&r.pg, false);          /* a shutdown: PostgreSQL closes the idle connection */
+        for (int i = 0; i < 100; i++) { /* noticed at once, with no batch in flight */
+                char *log = h_read_file(hq.log);
+                int parked = h_count(log, "PostgreSQL is down: leaving the broker");
+                free(log);
+                if (parked)
+                        break;
+                h_sleep_ms(100);
+        }
+        send_summaries(p, 1, 20);
+        h_sleep_ms(1500); /* several batch latencies and reconnect attempts */
+        hq_stop(&hq, SIGTERM);
+
+        pg_restart(&r.pg);
+        hq_restart(&hq);
+        assert_int_equal(wait_summaries(&r.pg, 21, 30000), 21);
+        hq_stop(&hq, SIGTERM);
+        hq_pub_close(p);
         rig_down(&r);
 }
 
@@ -363,6 +428,7 @@ static void test_two_instances_share(void **state)
 SW_TEST_MAIN(
         cmocka_unit_test(test_database_down),
         cmocka_unit_test(test_database_killed_in_flight),
+        cmocka_unit_test(test_stop_while_database_down),
         cmocka_unit_test(test_kill9_during_stream),
         cmocka_unit_test(test_kill9_default_batches),
         cmocka_unit_test(test_sigterm_during_stream),
