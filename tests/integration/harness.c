@@ -763,3 +763,12 @@ int64_t h_db_int(const char *dir, const char *sql)
         sqlite3_close(db);
         return v;
 }
+
+void h_make_test_certs(const char *dir, const char *const *client_cns)
+{
+        char *argv[16] = {"sh", SW_SOURCE_DIR "/tests/support/make-test-certs.sh", (char *)dir};
+        size_t n = 3;
+        for (; client_cns && *client_cns && n < 15; client_cns++)
+                argv[n++] = (char *)*client_cns;
+        assert_int_equal(h_run(NULL, argv), 0);
+}

@@ -72,6 +72,9 @@ int h_publish_as(int port, const char *topic, const char *payload, const char *u
  * when there is no row). A query that does not prepare fails the test. */
 char *h_db_text(const char *dir, const char *sql);
 int64_t h_db_int(const char *dir, const char *sql);
+/* Test certificates in dir (tests/support/make-test-certs.sh: ca, other-ca, server, wronghost,
+ * one client certificate per CN of the NULL-ended list, rogue and expired for the first). */
+void h_make_test_certs(const char *dir, const char *const *client_cns);
 /* Read a whole file; malloc'd, NULL if missing. */
 char *h_read_file(const char *path);
 /* Write text to path (created or truncated); fails the test when it cannot. */

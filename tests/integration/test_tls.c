@@ -20,42 +20,6 @@
 #define STORE_A "retail/acme/s0001"
 #define STORE_B "retail/acme/s0002"
 
-/* The certificates every test uses, made once by openssl in a directory the broker (which
- * drops to the mosquitto user) can read. */
-static const char gen_script[] =
-    "set -e\n"
-    "cd \"$1\"\n"
-    "q() { \"$@\" >/dev/null 2>&1 || { echo \"failed: $*\" >&2; exit 1; }; }\n"
-    "for ca in ca other-ca; do\n"
-    "  q openssl req -x509 -newkey rsa:2048 -nodes -keyout $ca.key -out $ca.crt -days 2 "
-    "-subj \"/CN=shelfwatch test $ca\"\n"
-    "done\n"
-    "server() {\n"
-    "  q openssl req -newkey rsa:2048 -nodes -keyout $1.key -out $1.csr -subj \"/CN=$1\"\n"
-    "  printf 'subjectAltName=%s\\n' \"$2\" > $1.ext\n"
-    "  q openssl x509 -req -in $1.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out $1.crt -days 2 "
-    "-extfile $1.ext\n"
-    "}\n"
-    "server server 'IP:127.0.0.1,DNS:localhost'\n"
-    "server wronghost 'DNS:hq.example.com'\n"
-    "for cn in s0001 s0002 hq-ingest; do\n"
-    "  q openssl req -newkey rsa:2048 -nodes -keyout $cn.key -out $cn.csr -subj \"/CN=$cn\"\n"
-    "  q openssl x509 -req -in $cn.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out $cn.crt -days "
-    "2\n"
-    "done\n"
-    "q openssl req -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.csr -subj /CN=s0001\n"
-    "q openssl x509 -req -in rogue.csr -CA other-ca.crt -CAkey other-ca.key -CAcreateserial "
-    "-out rogue.crt -days 2\n"
-    "mkdir -p ca-db && : > ca-db/index.txt && echo 1000 > ca-db/serial\n"
-    "printf '[ca]\\ndefault_ca = t\\n[t]\\ndatabase = ca-db/index.txt\\nserial = ca-db/serial\\n"
-    "new_certs_dir = ca-db\\ndefault_md = sha256\\npolicy = p\\n[p]\\ncommonName = supplied\\n' > "
-    "ca.cnf\n"
-    "q openssl req -newkey rsa:2048 -nodes -keyout expired.key -out expired.csr -subj /CN=s0001\n"
-    "q openssl ca -batch -config ca.cnf -cert ca.crt -keyfile ca.key -in expired.csr -out "
-    "expired.crt "
-    "-startdate 20200101000000Z -enddate 20200102000000Z -notext\n"
-    "chmod 644 *.key *.crt\n";
-
 struct tls_env {
         struct h_broker hq;    /* TLS broker; its directory holds the certificates */
         struct h_broker local; /* the store's plain broker */
@@ -87,15 +51,12 @@ static void hq_start(const char *server_cert)
 
 static int setup(void **state)
 {
-        char script[512];
         (void)state;
         memset(&env, 0, sizeof(env));
         h_tmpdir(env.hq.dir, sizeof(env.hq.dir));
         assert_int_equal(chmod(env.hq.dir, 0755), 0);
-        snprintf(script, sizeof(script), "%s/gen.sh", env.hq.dir);
-        h_write_file(script, gen_script);
-        char *argv[] = {"sh", script, env.hq.dir, NULL};
-        assert_int_equal(h_run(NULL, argv), 0);
+        static const char *const clients[] = {"s0001", "s0002", "hq-ingest", NULL};
+        h_make_test_certs(env.hq.dir, clients);
         source_file(env.acl, sizeof(env.acl), "hq-acl");
         /* The broker runs as the mosquitto user: give it a copy it can read. */
         char copy[600], *acl = h_read_file(env.acl);

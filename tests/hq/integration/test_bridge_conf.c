@@ -19,23 +19,6 @@
 #include "e2e.h"
 #include "tests/support/test_main.h"
 
-static const char gen_certs[] =
-    "set -e\n"
-    "cd \"$1\"\n"
-    "q() { \"$@\" >/dev/null 2>&1 || { echo \"failed: $*\" >&2; exit 1; }; }\n"
-    "ec='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'\n"
-    "q openssl req -x509 $ec -keyout ca.key -out ca.crt -days 2 -subj '/CN=shelfwatch test ca'\n"
-    "q openssl req $ec -keyout server.key -out server.csr -subj /CN=server\n"
-    "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > server.ext\n"
-    "q openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt "
-    "-days 2 -extfile server.ext\n"
-    "for cn in s0042 hq-ingest; do\n"
-    "  q openssl req $ec -keyout $cn.key -out $cn.csr -subj \"/CN=$cn\"\n"
-    "  q openssl x509 -req -in $cn.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out $cn.crt "
-    "-days 2\n"
-    "done\n"
-    "chmod 644 *.key *.crt\n";
-
 static const char *const store_users[][2] = {{"shelfwatchd", "daemon-pw"},
                                              {"manager/alice", "alice-pw"}};
 
@@ -68,7 +51,7 @@ static char *run_output(const char *dir, char *const argv[], int *ret_status)
 
 static void test_bridge_as_shipped(void **state)
 {
-        char dir[256], certs[256], script[512], hq_conf[512], store_conf[512], path[512];
+        char dir[256], certs[256], hq_conf[512], store_conf[512], path[512];
         char port_line[64], to[8][600], corr_out[2048];
         struct h_broker hq = {0}, store = {0};
         struct h_daemon d = {0};
@@ -78,10 +61,8 @@ static void test_bridge_as_shipped(void **state)
         h_tmpdir(dir, sizeof(dir));
         h_tmpdir(certs, sizeof(certs));
         assert_int_equal(chmod(certs, 0755), 0);
-        snprintf(script, sizeof(script), "%s/gen.sh", certs);
-        h_write_file(script, gen_certs);
-        char *gen[] = {"sh", script, certs, NULL};
-        assert_int_equal(h_run(NULL, gen), 0);
+        static const char *const clients[] = {"s0042", "hq-ingest", NULL};
+        h_make_test_certs(certs, clients);
 
         /* HQ: hq-mosquitto.conf and hq-acl, paths moved. */
         h_tmpdir(hq.dir, sizeof(hq.dir));

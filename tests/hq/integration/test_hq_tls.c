@@ -15,24 +15,6 @@
 #include "integration/harness.h"
 #include "tests/support/test_main.h"
 
-/* A CA, another CA, the broker's certificate for 127.0.0.1, and shelfwatch-hq's client
- * certificate, made by openssl in a directory the broker (mosquitto's user) can read. */
-static const char gen_script[] =
-    "set -e\n"
-    "cd \"$1\"\n"
-    "q() { \"$@\" >/dev/null 2>&1 || { echo \"failed: $*\" >&2; exit 1; }; }\n"
-    "for ca in ca other-ca; do\n"
-    "  q openssl req -x509 -newkey rsa:2048 -nodes -keyout $ca.key -out $ca.crt -days 2 "
-    "-subj \"/CN=shelfwatch-hq test $ca\"\n"
-    "done\n"
-    "q openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=server\n"
-    "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > server.ext\n"
-    "q openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt "
-    "-days 2 -extfile server.ext\n"
-    "q openssl req -newkey rsa:2048 -nodes -keyout hq.key -out hq.csr -subj /CN=shelfwatch-hq\n"
-    "q openssl x509 -req -in hq.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out hq.crt -days 2\n"
-    "chmod 644 *.key *.crt\n";
-
 struct rig {
         char dir[256];        /* the instance's files */
         struct h_broker b;    /* a plain listener (the test's clients) and a TLS one */
@@ -44,15 +26,13 @@ struct rig {
 
 static void rig_up(struct rig *r)
 {
-        char script[512], extra[1536];
+        char extra[1536];
         *r = (struct rig){0};
         h_tmpdir(r->dir, sizeof(r->dir));
         h_tmpdir(r->b.dir, sizeof(r->b.dir));
         assert_int_equal(chmod(r->b.dir, 0755), 0);
-        snprintf(script, sizeof(script), "%s/gen.sh", r->b.dir);
-        h_write_file(script, gen_script);
-        char *argv[] = {"sh", script, r->b.dir, NULL};
-        assert_int_equal(h_run(NULL, argv), 0);
+        static const char *const clients[] = {"hq", NULL};
+        h_make_test_certs(r->b.dir, clients);
         const char *d = r->b.dir;
         r->tls_port = h_free_port();
         snprintf(extra, sizeof(extra),
