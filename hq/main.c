@@ -12,6 +12,9 @@
 #include "hq/http_api.h"
 #include "platform/log.h"
 
+#define HQ_CLI_MAX_DAYS  36500  /* --days: a hundred years */
+#define HQ_CLI_MAX_LIMIT 100000 /* --limit: rows of one listing */
+
 /* The help. tests/package/test_man_pages.sh holds shelfwatch-hq(8) to it: every command under
  * "Commands:" and every option line ("  -c, --config FILE   text") must have an entry there. */
 static void usage(FILE *f)
@@ -43,8 +46,8 @@ static void usage(FILE *f)
               "      --tenant TENANT  one tenant's rows only\n"
               "      --store STORE    one store's rows only (of every tenant without --tenant)\n"
               "      --type TYPE      one anomaly type only (alerts, effectiveness, roi)\n"
-              "      --days N         effectiveness and roi: the last N days (default 30)\n"
-              "      --limit N        cycle-count: at most N rows (default 50)\n"
+              "      --days N         effectiveness and roi: the last N days (default 30, 1..36500)\n"
+              "      --limit N        cycle-count: at most N rows (default 50, 1..100000)\n"
               "      --problems       gateways: only those offline, stale or with a silent feed\n"
               "      --json           print JSON instead of a table\n",
               f);
@@ -62,6 +65,21 @@ static int load_config(const char *path, struct hq_config *cfg)
         if (r < 0)
                 fprintf(stderr, "%s\n", err);
         return r;
+}
+
+/* A whole number from 1 to max in text, for option name: 0, or -EINVAL after saying why. */
+static int parse_count(const char *name, const char *text, uint32_t max, uint32_t *ret)
+{
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(text, &end, 10);
+        if (errno || end == text || *end || text[0] == '-' || v < 1 || v > max) {
+                fprintf(stderr, "shelfwatch-hq: %s takes a whole number from 1 to %u (got '%s')\n",
+                        name, max, text);
+                return -EINVAL;
+        }
+        *ret = (uint32_t)v;
+        return 0;
 }
 
 static int parse_options(int argc, char **argv, struct hq_query *q, const char **ret_config,
@@ -97,10 +115,12 @@ static int parse_options(int argc, char **argv, struct hq_query *q, const char *
                         q->type = optarg;
                         break;
                 case 'd':
-                        q->days = (uint32_t)strtoul(optarg, NULL, 10);
+                        if (parse_count("--days", optarg, HQ_CLI_MAX_DAYS, &q->days) < 0)
+                                return -EINVAL;
                         break;
                 case 'l':
-                        q->limit = (uint32_t)strtoul(optarg, NULL, 10);
+                        if (parse_count("--limit", optarg, HQ_CLI_MAX_LIMIT, &q->limit) < 0)
+                                return -EINVAL;
                         break;
                 case 'j':
                         q->json = true;

@@ -14,6 +14,7 @@
 #include "gateway_sim.h"
 #include "hq_harness.h"
 #include "integration/harness.h"
+#include "tests/support/test_main.h"
 
 static const char *const types[] = {"ghost_stock", "shelf_out", "inventory_discrepancy",
                                     "ml_detected"};
@@ -303,8 +304,39 @@ static void test_fleet(void **state)
         h_rmdir(dir);
 }
 
-int main(void)
+/* --days and --limit take a whole number in range: anything else is a usage error (exit 2)
+ * that names the option, before the configuration or the database is touched. */
+static void test_cli_refuses_bad_numbers(void **state)
 {
-        const struct CMUnitTest tests[] = {cmocka_unit_test(test_fleet)};
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        static char *const bad[][3] = {{"effectiveness", "--days", "abc"},
+                                       {"roi", "--days", "0"},
+                                       {"roi", "--days", "-1"},
+                                       {"roi", "--days", "99999999999"},
+                                       {"roi", "--days", "7x"},
+                                       {"cycle-count", "--limit", ""},
+                                       {"cycle-count", "--limit", "100001"}};
+        char dir[256], out[512];
+        (void)state;
+        h_tmpdir(dir, sizeof(dir));
+        snprintf(out, sizeof(out), "%s/cli.out", dir);
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                char *argv[] = {HQ_BIN,    "-c", "/nonexistent/hq.conf", bad[i][0], bad[i][1],
+                                bad[i][2], NULL};
+                unlink(out);
+                assert_int_equal(h_run(out, argv), 2);
+                char *text = h_read_file(out);
+                char want[128];
+                snprintf(want, sizeof(want), "%s takes a whole number from 1 to", bad[i][1]);
+                if (!text || !strstr(text, want))
+                        fail_msg("%s %s '%s': %s", bad[i][0], bad[i][1], bad[i][2],
+                                 text ? text : "(no output)");
+                free(text);
+        }
+        h_rmdir(dir);
 }
+
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_cli_refuses_bad_numbers),
+        cmocka_unit_test(test_fleet))
+/* clang-format on */
