@@ -172,9 +172,10 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 static void park_or_resume_mqtt(struct hq_service *s)
 {
         if (s->mqtt && !s->db) {
-                sw_log_warning("PostgreSQL is down: leaving the broker until it is back (the broker "
-                               "keeps this session; %u messages are queued here)",
-                               s->queue.count);
+                sw_log_warning(
+                    "PostgreSQL is down: leaving the broker until it is back (the broker "
+                    "keeps this session; %u messages are queued here)",
+                    s->queue.count);
                 s->mqtt = sw_mqtt_free(s->mqtt);
         } else if (!s->mqtt && s->db && hq_queue_accepting(&s->queue) && !s->stop &&
                    sw_mqtt_connected(s->receipt_link)) {
