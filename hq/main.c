@@ -46,8 +46,8 @@ static void usage(FILE *f)
               "      --tenant TENANT  one tenant's rows only\n"
               "      --store STORE    one store's rows only (of every tenant without --tenant)\n"
               "      --type TYPE      one anomaly type only (alerts, effectiveness, roi)\n"
-              "      --days N         effectiveness and roi: the last N days (default 30, 1..36500)\n"
-              "      --limit N        cycle-count: at most N rows (default 50, 1..100000)\n"
+              "      --days N         effectiveness and roi: the last N days (default 30)\n"
+              "      --limit N        cycle-count: at most N rows (default 50)\n"
               "      --problems       gateways: only those offline, stale or with a silent feed\n"
               "      --json           print JSON instead of a table\n",
               f);
