@@ -311,7 +311,8 @@ static void reason_holiday(const float x[SW_FEAT_COUNT], const struct sw_feature
                  x[SW_FEAT_IS_HOLIDAY] >= 0.5f ? "Holiday trading" : "Unusual for a non-holiday");
 }
 
-/* The reason each feature gives, in out[REASON_MAX]. */
+/* The reason each feature gives, in out[REASON_MAX]. A new feature needs its entry here. */
+_Static_assert(SW_FEAT_COUNT == 8, "reason_text names one reason per feature");
 static void (*const reason_text[SW_FEAT_COUNT])(const float x[SW_FEAT_COUNT],
                                                 const struct sw_feature_stats *stats, char *out) = {
     [SW_FEAT_SALES_7D] = reason_sales,          [SW_FEAT_SALES_TREND_7D] = reason_trend,

@@ -29,8 +29,9 @@ static int put_marker(struct sw_store *s, const char *from, int64_t now)
         if (r == 0)
                 r = sw_store_meta_put_blob(s, SW_RESTORE_META_FROM, from, strlen(from));
         if (r == 0)
-                return sw_store_commit_durable(s);
-        (void)sw_store_rollback(s);
+                r = sw_store_commit_durable(s);
+        if (r < 0) /* a failed COMMIT may leave the transaction open */
+                (void)sw_store_rollback(s);
         return r;
 }
 

@@ -167,27 +167,30 @@ static uint64_t earliest(uint64_t a, uint64_t b)
  * With PostgreSQL down, leave the broker at once (a clean DISCONNECT keeps the session: the
  * broker queues for us, within its own limits) rather than read on: a message read is PUBACKed
  * and lives only in this process's queue until it commits, so a stop or a crash while the
- * database is down would lose it. Come back once the database is and the queue has room.
+ * database is down would lose it. Come back once the database has taken everything queued here
+ * (a connection alone does not prove it can: a batch that fails again drops it), so a database
+ * that keeps failing never has the instance reading what it cannot store.
  */
-static void park_or_resume_mqtt(struct hq_service *s)
+static void park_or_resume_mqtt(struct hq_service *s, uint64_t now)
 {
         if (s->mqtt && !s->db) {
-                sw_log_warning(
-                    "PostgreSQL is down: leaving the broker until it is back (the broker "
-                    "keeps this session; %u messages are queued here)",
-                    s->queue.count);
+                if (sw_ratelimit_allow(&s->db_log, now))
+                        sw_log_warning("PostgreSQL is down: leaving the broker until it is back "
+                                       "(the broker keeps this session; %u messages are queued "
+                                       "here)",
+                                       s->queue.count);
                 s->mqtt = sw_mqtt_free(s->mqtt);
-        } else if (!s->mqtt && s->db && hq_queue_accepting(&s->queue) && !s->stop &&
-                   sw_mqtt_connected(s->receipt_link)) {
+        } else if (!s->mqtt && s->db && s->queue.count == 0 && s->writer.state == HQ_WRITE_IDLE &&
+                   !s->stop && sw_mqtt_connected(s->receipt_link)) {
                 int r = mqtt_open(s);
                 if (r < 0)
                         sw_log_err("Cannot set up the MQTT link: %s", strerror(-r));
         }
 }
 
-/* The database's socket while no batch is in flight (revents from poll): readable means
- * PostgreSQL closes the connection (a shutdown, a crash, a terminated backend). Noticed here, the
- * ingest link parks before it reads messages that could not commit. */
+/* The database's socket while no batch is in flight (revents from poll): readable may mean
+ * PostgreSQL closed the connection (a shutdown, a crash, a terminated backend), or only a notice.
+ * A loss noticed here parks the ingest link before it reads messages that could not commit. */
 static void watch_idle_db(struct hq_service *s, short revents, uint64_t now)
 {
         if (!(revents & (POLLIN | POLLERR | POLLHUP)))
@@ -197,7 +200,7 @@ static void watch_idle_db(struct hq_service *s, short revents, uint64_t now)
         if (sw_ratelimit_allow(&s->db_log, now))
                 sw_log_err("Lost the connection to PostgreSQL: %s", PQerrorMessage(s->db));
         hq_service__db_lost(s, now);
-        park_or_resume_mqtt(s);
+        park_or_resume_mqtt(s, now);
 }
 
 static void pass_work(struct hq_service *s, uint64_t now)
@@ -206,7 +209,7 @@ static void pass_work(struct hq_service *s, uint64_t now)
                 (void)db_open(s, false, now);
         (void)hq_service__start_batch(s, false, now);
         hq_service__send_receipts(s);
-        park_or_resume_mqtt(s);
+        park_or_resume_mqtt(s, now);
         if (s->cfg.log.stats_interval_s && now >= s->next_stats_ms) {
                 log_stats(s);
                 s->next_stats_ms = now + s->cfg.log.stats_interval_s * 1000ull;
@@ -265,15 +268,15 @@ static void pass_poll(struct hq_service *s, uint64_t now)
                 sw_log_err("poll: %s", strerror(errno));
         if (p[0].revents & POLLIN)
                 read_signals(s);
+        if (idle_db) /* first: a lost database parks the link before this pass reads from it */
+                watch_idle_db(s, p[3].revents, sw_clock_monotonic_ms());
+        else
+                hq_write_service(&s->writer, p[3].revents);
         if (s->mqtt)
                 (void)sw_mqtt_service(s->mqtt,
                                       reading ? p[1].revents : (short)(p[1].revents & ~POLLIN),
                                       sw_clock_monotonic_ms());
         (void)sw_mqtt_service(s->receipt_link, p[2].revents, sw_clock_monotonic_ms());
-        if (idle_db)
-                watch_idle_db(s, p[3].revents, sw_clock_monotonic_ms());
-        else
-                hq_write_service(&s->writer, p[3].revents);
         if (s->writer.state == HQ_WRITE_DONE)
                 hq_service__batch_done(s, sw_clock_monotonic_ms());
 }

@@ -232,7 +232,7 @@ int hq_http_config_load(const config_setting_t *group, struct hq_http_config *c,
                         char *err, size_t errsz)
 {
         if (!config_setting_is_group(group))
-                return hq_config_fail(err, errsz, path, group, "http.not a section");
+                return hq_config_fail(err, errsz, path, group, "http: not a section");
         for (int i = 0; i < config_setting_length(group); i++) {
                 const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
                 const char *name = config_setting_name(s);

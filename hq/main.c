@@ -1,4 +1,5 @@
 /* shelfwatch-hq: the ingest service (default) and its subcommands. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -73,7 +74,7 @@ static int parse_count(const char *name, const char *text, uint32_t max, uint32_
         char *end;
         errno = 0;
         unsigned long long v = strtoull(text, &end, 10);
-        if (errno || end == text || *end || text[0] == '-' || v < 1 || v > max) {
+        if (!isdigit((unsigned char)text[0]) || errno || *end || v < 1 || v > max) {
                 fprintf(stderr, "shelfwatch-hq: %s takes a whole number from 1 to %u (got '%s')\n",
                         name, max, text);
                 return -EINVAL;

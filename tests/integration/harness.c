@@ -153,6 +153,10 @@ static pid_t spawn(char *const argv[], const char *out_path, const char *err_pat
                         dup2(fo, 1);
                 if (fe >= 0)
                         dup2(fe, 2);
+                if (fo > 2)
+                        close(fo);
+                if (fe > 2 && fe != fo)
+                        close(fe);
                 h_exec(argv);
                 _exit(127);
         }
@@ -768,7 +772,9 @@ void h_make_test_certs(const char *dir, const char *const *client_cns)
 {
         char *argv[16] = {"sh", SW_SOURCE_DIR "/tests/support/make-test-certs.sh", (char *)dir};
         size_t n = 3;
-        for (; client_cns && *client_cns && n < 15; client_cns++)
+        for (; client_cns && *client_cns; client_cns++) {
+                assert_true(n < 15); /* at most 12 client names */
                 argv[n++] = (char *)*client_cns;
+        }
         assert_int_equal(h_run(NULL, argv), 0);
 }

@@ -181,22 +181,24 @@ static void test_formats_and_refusals(void **state)
                  day_from_today(3, "%Y-%m-%d"), day_from_today(-1, "%Y-%m-%d"));
         h_write_file(path_in(&s, "sales.csv"), text);
         /* Receipt lines: a date and a time of day, registers, one receipt with a bad line
-         * (refused whole, as the daemon would), an RFC 3339 time. */
+         * (refused whole, as the daemon would), an RFC 3339 time, a line the reader cannot
+         * split; the file's name has a space (the refusal still names file and line). */
         snprintf(text, sizeof(text),
                  "receipt\tdate\ttime\tsku\tqty\tprice\tregister\n"
                  "R-1\t%s\t09:15\tA1\t1\t2.5\tr1\n"
                  "R-1\t%s\t09:15\tB1\t2\t3.99\tr1\n"
                  "R-2\t%s\t10:00\tA2\t1\t10\tr2\n"
                  "R-2\t%s\t10:00\tA2\tmany\t10\tr2\n"
-                 "R-3\t\t%sT11:30:00Z\tB1\t-1\t3.99\tr1\n",
+                 "R-3\t\t%sT11:30:00Z\tB1\t-1\t3.99\tr1\n"
+                 "R-4\t\"%s\t12:00\tB1\t1\t3.99\tr1\n", /* line 7: a quote never closed */
                  day_from_today(-1, "%Y-%m-%d"), day_from_today(-1, "%Y-%m-%d"),
                  day_from_today(-1, "%Y-%m-%d"), day_from_today(-1, "%Y-%m-%d"),
-                 day_from_today(-1, "%Y-%m-%d"));
-        h_write_file(path_in(&s, "receipts.tsv"), text);
+                 day_from_today(-1, "%Y-%m-%d"), day_from_today(-1, "%Y-%m-%d"));
+        h_write_file(path_in(&s, "receipt lines.tsv"), text);
 
         struct run r = cli_run(&s, "import", "--items", path_in(&s, "items.csv"), "--sales",
-                               path_in(&s, "sales.csv"), "--receipts", path_in(&s, "receipts.tsv"),
-                               "--json", NULL);
+                               path_in(&s, "sales.csv"), "--receipts",
+                               path_in(&s, "receipt lines.tsv"), "--json", NULL);
         /* Rows were refused: exit 1, each refusal of the client named by file and line. */
         assert_int_equal(r.status, 1);
         char where[600];
@@ -214,7 +216,10 @@ static void test_formats_and_refusals(void **state)
         snprintf(where, sizeof(where), "%s:7: quantity: must be a whole number (got 'two')",
                  path_in(&s, "sales.csv"));
         expect_in(r.err, where);
-        snprintf(where, sizeof(where), "%s:5: quantity", path_in(&s, "receipts.tsv"));
+        snprintf(where, sizeof(where), "%s:5: quantity", path_in(&s, "receipt lines.tsv"));
+        expect_in(r.err, where);
+        snprintf(where, sizeof(where), "%s:7: a quoted field is not closed",
+                 path_in(&s, "receipt lines.tsv"));
         expect_in(r.err, where);
 
         cJSON *j = json_of(&r), *items = file_of(j, "items"), *sales = file_of(j, "sales"),
@@ -232,7 +237,8 @@ static void test_formats_and_refusals(void **state)
         assert_true(h_json_number(sales, "not_sent.bad_number") == 1);
         assert_true(h_json_number(sales, "refused.too_old") == 1);
         assert_true(h_json_number(sales, "refused.in_future") == 1);
-        assert_true(h_json_number(receipts, "read") == 3);
+        assert_true(h_json_number(receipts, "read") == 4);
+        assert_true(h_json_number(receipts, "not_sent.bad_row") == 1);
         assert_true(h_json_number(receipts, "accepted") == 2);
         assert_true(h_json_number(receipts, "not_sent.bad_number") == 1);
         assert_true(h_json_number(j, "skus_registered.accepted") == 3); /* A1, A2, B1 */
@@ -258,7 +264,7 @@ static void test_formats_and_refusals(void **state)
 
         /* The same command again: the state file says it is done, nothing is sent. */
         r = cli_run(&s, "import", "--items", path_in(&s, "items.csv"), "--sales",
-                    path_in(&s, "sales.csv"), "--receipts", path_in(&s, "receipts.tsv"), NULL);
+                    path_in(&s, "sales.csv"), "--receipts", path_in(&s, "receipt lines.tsv"), NULL);
         assert_int_equal(r.status, 1);
         expect_in(r.out, "Nothing left to send");
         expect_in(r.out, "REFUSED");
@@ -272,7 +278,7 @@ static void test_formats_and_refusals(void **state)
         fprintf(f, "%s,A1,1,2.5\n", day_from_today(-1, "%Y-%m-%d"));
         fclose(f);
         r = cli_run(&s, "import", "--items", path_in(&s, "items.csv"), "--sales",
-                    path_in(&s, "sales.csv"), "--receipts", path_in(&s, "receipts.tsv"), NULL);
+                    path_in(&s, "sales.csv"), "--receipts", path_in(&s, "receipt lines.tsv"), NULL);
         assert_int_equal(r.status, 2);
         expect_in(r.err, "changed since the import");
         assert_string_equal(r.out, "");

@@ -283,7 +283,13 @@ static const char *imp_take_row(struct imp_run *r, struct imp_file *f, struct im
         if (rc >= 0)
                 return imp_row_parse(r, f->kind, c, row, why_msg, size);
         *row = (struct imp_row){.line = c->line};
-        snprintf(why_msg, size, "%s", err + strcspn(err, " ") + 1);
+        /* err is "path:line: why" (imp_csv_next); the refusal names file and line itself */
+        int prefix = snprintf(NULL, 0, "%s:%u: ", c->path, c->line);
+        snprintf(why_msg, size, "%s",
+                 prefix > 0 && strncmp(err, c->path, strlen(c->path)) == 0 &&
+                         strlen(err) >= (size_t)prefix
+                     ? err + prefix
+                     : err);
         return "bad_row";
 }
 

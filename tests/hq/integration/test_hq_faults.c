@@ -125,7 +125,7 @@ static void test_database_down(void **state)
         receipts_are_committed(&g, c);
         assert_int_equal(pg_number(c, "SELECT count(*) FROM anomaly"), 100);
         assert_int_equal(pg_number(c, "SELECT count(*) FROM outcome"), 20);
-        assert_int_equal(gw_resends(&g), 0); /* the queue kept them: no resend was needed */
+        assert_int_equal(gw_resends(&g), 0); /* queue and session kept them: no resend needed */
         PQfinish(c);
         hq_stop(&hq, SIGTERM);
         gw_close(&g);
@@ -175,15 +175,15 @@ static void test_stop_while_database_down(void **state)
         send_summaries(p, 0, 1);
         assert_int_equal(wait_summaries(&r.pg, 1, 10000), 1);
 
-        pg_stop(&r.pg, false);          /* a shutdown: PostgreSQL closes the idle connection */
-        for (int i = 0; i < 100; i++) { /* noticed at once, with no batch in flight */
-                char *log = h_read_file(hq.log);
-                int parked = h_count(log, "PostgreSQL is down: leaving the broker");
-                free(log);
-                if (parked)
-                        break;
+        pg_stop(&r.pg, false); /* a shutdown: PostgreSQL closes the idle connection */
+        int parked = 0;
+        for (int i = 0; i < 100 && !parked; i++) { /* noticed at once, with no batch in flight */
                 h_sleep_ms(100);
+                char *log = h_read_file(hq.log);
+                parked = h_count(log, "PostgreSQL is down: leaving the broker");
+                free(log);
         }
+        assert_true(parked);
         send_summaries(p, 1, 20);
         h_sleep_ms(1500); /* several batch latencies and reconnect attempts */
         hq_stop(&hq, SIGTERM);

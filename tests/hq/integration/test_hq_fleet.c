@@ -313,8 +313,13 @@ static void test_cli_refuses_bad_numbers(void **state)
                                        {"roi", "--days", "-1"},
                                        {"roi", "--days", "99999999999"},
                                        {"roi", "--days", "7x"},
+                                       {"roi", "--days", " 5"},
+                                       {"roi", "--days", "+5"},
+                                       {"roi", "--days", " -18446744073709551615"},
                                        {"cycle-count", "--limit", ""},
                                        {"cycle-count", "--limit", "100001"}};
+        static char *const good[][3] = {{"roi", "--days", "36500"},
+                                        {"cycle-count", "--limit", "100000"}};
         char dir[256], out[512];
         (void)state;
         h_tmpdir(dir, sizeof(dir));
@@ -331,6 +336,12 @@ static void test_cli_refuses_bad_numbers(void **state)
                         fail_msg("%s %s '%s': %s", bad[i][0], bad[i][1], bad[i][2],
                                  text ? text : "(no output)");
                 free(text);
+        }
+        /* The largest values pass; the missing configuration file is what fails then (exit 1). */
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+                char *argv[] = {HQ_BIN,     "-c", "/nonexistent/hq.conf", good[i][0], good[i][1],
+                                good[i][2], NULL};
+                assert_int_equal(h_run(out, argv), 1);
         }
         h_rmdir(dir);
 }
