@@ -38,15 +38,7 @@ static int record(void *ctx, const struct sw_finding *f)
         return r->err;
 }
 
-struct fixture {
-        struct sw_sku_table skus;
-        struct sw_anomaly_book book;
-        struct sw_store_calendar cal;
-        struct sw_detector det;
-        void *sku_mem, *book_mem, *det_mem;
-};
-
-static struct fixture fx;
+static struct sw_test_store fx;
 static struct recorder rec;
 static sw_day_t D; /* 2026-11-24, the first as_of day */
 
@@ -54,25 +46,21 @@ static void fixture_init(uint32_t book_capacity)
 {
         struct sw_sku_table_params p = {
             .max_skus = 16, .history_days = HISTORY_DAYS, .max_categories = 4};
-        size_t size;
+        size_t size = sw_detector_memory_size(HISTORY_DAYS, p.max_categories, 8);
 
-        memset(&fx, 0, sizeof(fx));
         memset(&rec, 0, sizeof(rec));
-        fx.sku_mem = sw_test_sku_table_init(&fx.skus, &p, false);
-        fx.book_mem = sw_test_anomaly_book_init(&fx.book, book_capacity, p.max_skus);
+        sw_test_store_init(&fx, &p, book_capacity, 8);
         sw_test_calendar_daily(&fx.cal, 9, 21);
-        size = sw_detector_memory_size(HISTORY_DAYS, p.max_categories, 8);
-        fx.det_mem = malloc(size);
-        assert_non_null(fx.det_mem);
+        /* Memory too small or missing, no candidates: refused (the detector is set up again). */
         assert_int_equal(
-            sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, 8, fx.det_mem, size - 1),
+            sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, 8, fx.mem[2], size - 1),
             -ENOBUFS);
         assert_int_equal(sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, 8, NULL, size),
                          -ENOBUFS);
-        assert_int_equal(
-            sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, 0, fx.det_mem, size), -EINVAL);
-        assert_int_equal(
-            sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, 8, fx.det_mem, size), 0);
+        assert_int_equal(sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, 0, fx.mem[2], size),
+                         -EINVAL);
+        assert_int_equal(sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, 8, fx.mem[2], size),
+                         0);
         sw_ghost_params_default(&fx.det.ghost);
         /* These tests pin down the per-SKU poisson run test; bayes mode has test_detect_bayes. */
         fx.det.ghost.mode = SW_GHOST_MODE_POISSON;
@@ -94,9 +82,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         (void)state;
-        free(fx.sku_mem);
-        free(fx.book_mem);
-        free(fx.det_mem);
+        sw_test_store_free(&fx);
         return 0;
 }
 

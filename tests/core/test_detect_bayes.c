@@ -25,23 +25,19 @@
 #define MAX_FINDINGS 64
 #define CANDIDATES   16
 
+static struct sw_test_store fx;
 static struct {
-        struct sw_sku_table skus;
-        struct sw_anomaly_book book;
-        struct sw_store_calendar cal;
-        struct sw_detector det;
-        void *sku_mem, *book_mem, *det_mem;
         struct sw_finding f[MAX_FINDINGS]; /* findings of the last run */
         uint32_t n;                        /* how many */
-} fx;
+} found;
 static sw_day_t D; /* as_of of the runs: 2026-11-26, a Thursday */
 
 static int record(void *ctx, const struct sw_finding *f)
 {
         (void)ctx;
-        if (fx.n < MAX_FINDINGS)
-                fx.f[fx.n] = *f;
-        fx.n++;
+        if (found.n < MAX_FINDINGS)
+                found.f[found.n] = *f;
+        found.n++;
         return 0;
 }
 
@@ -50,17 +46,10 @@ static int setup(void **state)
         struct sw_sku_table_params p = {
             .max_skus = MAX_SKUS, .history_days = HISTORY_DAYS, .max_categories = 4};
         (void)state;
-        memset(&fx, 0, sizeof(fx));
+        memset(&found, 0, sizeof(found));
         D = sw_days_from_civil(2026, 11, 26);
-        fx.sku_mem = sw_test_sku_table_init(&fx.skus, &p, false);
-        fx.book_mem = sw_test_anomaly_book_init(&fx.book, MAX_SKUS, MAX_SKUS);
+        sw_test_store_init(&fx, &p, MAX_SKUS, CANDIDATES);
         sw_test_calendar_daily(&fx.cal, 8, 21);
-        size_t size = sw_detector_memory_size(HISTORY_DAYS, 4, CANDIDATES);
-        fx.det_mem = malloc(size);
-        assert_int_equal(
-            sw_detector_init(&fx.det, &fx.skus, &fx.book, &fx.cal, CANDIDATES, fx.det_mem, size),
-            0);
-        sw_ghost_params_default(&fx.det.ghost);
         fx.det.context.p = (struct sw_store_context_params){
             .shortfall_ratio = 0.5, .min_store_breadth = 20, .min_category_breadth = 10};
         return 0;
@@ -69,9 +58,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         (void)state;
-        free(fx.sku_mem);
-        free(fx.book_mem);
-        free(fx.det_mem);
+        sw_test_store_free(&fx);
         return 0;
 }
 
@@ -108,7 +95,7 @@ static struct sw_detect_summary run(sw_day_t as_of)
 {
         struct sw_detect_summary sum;
         memset(&sum, 0xff, sizeof(sum));
-        fx.n = 0;
+        found.n = 0;
         assert_int_equal(sw_detect_ghost(&fx.det, as_of, record, NULL, &sum), 0);
         return sum;
 }
@@ -128,8 +115,8 @@ static void test_ghost_found_and_lifecycle(void **state)
         uint32_t g = steady("GHOST", 1, 30, D - 9);
         struct sw_detect_summary sum = run(D);
         assert_int_equal(sum.opened, 1);
-        assert_int_equal(fx.n, 1);
-        const struct sw_finding *f = &fx.f[0];
+        assert_int_equal(found.n, 1);
+        const struct sw_finding *f = &found.f[0];
         assert_int_equal(f->sku_index, g);
         assert_true(f->is_new);
         assert_int_equal(f->since, D - 8); /* the day after its last sale */
@@ -143,12 +130,12 @@ static void test_ghost_found_and_lifecycle(void **state)
         sum = run(D + 1);
         assert_int_equal(sum.opened, 0);
         assert_int_equal(sum.updated, 1);
-        assert_int_equal(fx.f[0].since, D - 8);
+        assert_int_equal(found.f[0].since, D - 8);
         /* It sells on D: cleared the day after. */
         sw_sku_add_sold(&fx.skus, g, D + 1, 3);
         sum = run(D + 2);
         assert_int_equal(sum.cleared, 1);
-        assert_int_equal(fx.f[0].status, SW_STATUS_CLEARED);
+        assert_int_equal(found.f[0].status, SW_STATUS_CLEARED);
         assert_false(is_open(g));
 }
 
@@ -166,12 +153,12 @@ static void test_budget_admits_strongest_first(void **state)
         sw_ghost_params_default(&fx.det.ghost);
         struct sw_detect_summary probe = run(D);
         assert_int_equal(probe.opened, 5);
-        double p = fx.f[0].probability;
+        double p = found.f[0].probability;
         for (int k = 0; k < 5; k++)
-                assert_true(fabs(fx.f[k].probability - p) < 1e-12);
+                assert_true(fabs(found.f[k].probability - p) < 1e-12);
         /* Strongest first: equal probabilities rank by probability x value. */
-        assert_int_equal(fx.f[0].sku_index, g[4]);
-        assert_int_equal(fx.f[4].sku_index, g[0]);
+        assert_int_equal(found.f[0].sku_index, g[4]);
+        assert_int_equal(found.f[4].sku_index, g[0]);
         teardown(NULL);
         setup(NULL);
         store_of("S", 40, 1);
@@ -201,8 +188,8 @@ static void test_candidates_beyond_capacity_are_deferred(void **state)
         assert_int_equal(sum.opened, CANDIDATES);
         assert_int_equal(sum.deferred, 4);
         /* The dearest are kept. */
-        for (uint32_t k = 0; k < fx.n && k < MAX_FINDINGS; k++)
-                assert_true(fx.f[k].value >= 2.0 * (10 + 4));
+        for (uint32_t k = 0; k < found.n && k < MAX_FINDINGS; k++)
+                assert_true(found.f[k].value >= 2.0 * (10 + 4));
 }
 
 static void test_closed_day_and_store_outage_raise_nothing(void **state)
@@ -216,7 +203,7 @@ static void test_closed_day_and_store_outage_raise_nothing(void **state)
         }
         /* Without a calendar that says so, a two-day POS outage: every SKU has a run. */
         struct sw_detect_summary sum = run(D);
-        assert_int_equal(fx.n, 0);
+        assert_int_equal(found.n, 0);
         assert_int_equal(sum.store_shortfall_days, 2);
         assert_int_equal(sum.newest_store_shortfall, D - 1);
         assert_int_equal(sum.category_shortfall_days, 0);
@@ -225,7 +212,7 @@ static void test_closed_day_and_store_outage_raise_nothing(void **state)
         fx.cal.n_holidays = 1;
         fx.cal.open_minute[sw_weekday(D - 1)] = fx.cal.close_minute[sw_weekday(D - 1)] = 0;
         sum = run(D);
-        assert_int_equal(fx.n, 0);
+        assert_int_equal(found.n, 0);
         assert_int_equal(sum.store_shortfall_days, 0);
         assert_int_equal(sum.newest_store_shortfall, SW_DAY_NONE);
 }
@@ -277,7 +264,7 @@ static void test_category_outage_raises_nothing(void **state)
         assert_int_equal(sum.store_shortfall_days, 0);
         assert_int_equal(sum.category_shortfall_days, 2);
         assert_int_equal(sum.opened, 1);
-        assert_int_equal(fx.f[0].sku_index, g);
+        assert_int_equal(found.f[0].sku_index, g);
 }
 
 static void test_known_stockout_is_not_evidence(void **state)
@@ -313,7 +300,7 @@ static void test_shelf_readings_speed_up_detection(void **state)
         sh->zero_readings = 3;
         sum = run(D);
         assert_int_equal(sum.opened, 1);
-        assert_true(strstr(fx.f[0].description, "Shelf read 0 at 3 readings") != NULL);
+        assert_true(strstr(found.f[0].description, "Shelf read 0 at 3 readings") != NULL);
         /* Readings that started before the last sale are the sensor's mistake. */
         teardown(NULL);
         setup(NULL);
@@ -343,9 +330,9 @@ static void test_never_sold_since_first_record(void **state)
         sw_sku_advance(&fx.skus, i, D - 1);
         struct sw_detect_summary sum = run(D);
         assert_int_equal(sum.opened, 1);
-        assert_int_equal(fx.f[0].sku_index, i);
-        assert_int_equal(fx.f[0].ghost.model, SW_GHOST_MODEL_NEVER_SOLD);
-        assert_int_equal(fx.f[0].since, D - 34);
+        assert_int_equal(found.f[0].sku_index, i);
+        assert_int_equal(found.f[0].ghost.model, SW_GHOST_MODEL_NEVER_SOLD);
+        assert_int_equal(found.f[0].since, D - 34);
 }
 
 /* clang-format off */

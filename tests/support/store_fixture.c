@@ -55,3 +55,25 @@ void *sw_test_anomaly_book_init(struct sw_anomaly_book *b, uint32_t capacity, ui
         assert_int_equal(sw_anomaly_book_init(b, capacity, max_skus, mem, size), 0);
         return mem;
 }
+
+void sw_test_store_init(struct sw_test_store *st, const struct sw_sku_table_params *p,
+                        uint32_t book_capacity, uint32_t candidates)
+{
+        memset(st, 0, sizeof(*st));
+        st->mem[0] = sw_test_sku_table_init(&st->skus, p, false);
+        st->mem[1] = sw_test_anomaly_book_init(&st->book, book_capacity, p->max_skus);
+        size_t size = sw_detector_memory_size(p->history_days, p->max_categories, candidates);
+        st->mem[2] = malloc(size);
+        assert_non_null(st->mem[2]);
+        assert_int_equal(sw_detector_init(&st->det, &st->skus, &st->book, &st->cal, candidates,
+                                          st->mem[2], size),
+                         0);
+        sw_ghost_params_default(&st->det.ghost);
+}
+
+void sw_test_store_free(struct sw_test_store *st)
+{
+        for (int k = 0; k < 3; k++)
+                free(st->mem[k]);
+        memset(st, 0, sizeof(*st));
+}

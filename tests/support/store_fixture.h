@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/anomaly_book.h"
+#include "core/detect.h"
 #include "core/sku_table.h"
 #include "core/store_calendar.h"
 
@@ -22,5 +23,21 @@ void *sw_test_sku_table_init(struct sw_sku_table *t, const struct sw_sku_table_p
 
 /* Init b (capacity anomalies over max_skus) over fresh malloc'd memory. Returns it, for free(). */
 void *sw_test_anomaly_book_init(struct sw_anomaly_book *b, uint32_t capacity, uint32_t max_skus);
+
+/* A store for the detector tests: its SKU table, anomaly book, calendar and detector. */
+struct sw_test_store {
+        struct sw_sku_table skus;
+        struct sw_anomaly_book book;
+        struct sw_store_calendar cal; /* the caller fills it in (sw_test_calendar_daily) */
+        struct sw_detector det;       /* ghost parameters at their defaults */
+        void *mem[3];                 /* the table's, the book's and the detector's memory */
+};
+
+/* st over fresh malloc'd memory: the table of p, a book of book_capacity anomalies and a
+ * detector taking up to candidates ghost candidates; fails the test on error. */
+void sw_test_store_init(struct sw_test_store *st, const struct sw_sku_table_params *p,
+                        uint32_t book_capacity, uint32_t candidates);
+/* Free st's memory (st zeroed). */
+void sw_test_store_free(struct sw_test_store *st);
 
 #endif
