@@ -533,3 +533,12 @@ void e2e_converge(struct e2e *e, double timeout_s, const char *what, struct e2e_
             ret->copies, ret->distinct, ret->copies - ret->distinct, ret->messages, ret->duplicates,
             ret->stale_revs);
 }
+
+void e2e_assert_all_arrived(const struct e2e_check *c, long min_anomalies)
+{
+        assert_true(c->anomalies > min_anomalies);
+        assert_int_equal(c->lost_anomalies, 0);
+        assert_int_equal(c->wrong_rev, 0);
+        assert_int_equal(c->lost_outcomes, 0);
+        assert_int_equal(c->extra, 0);
+}

@@ -1,7 +1,7 @@
 /* End to end: a store (its broker, the real shelfwatchd, storesim) and HQ (its broker, the real
  * shelfwatch-hq, a private PostgreSQL), linked by the mosquitto bridge of
- * docs/examples/store-hq-bridge.conf or by the daemon's hq section; and the check that every anomaly
- * of the daemon's SQLite database is in PostgreSQL at its final rev, every outcome once. */
+ * docs/examples/store-hq-bridge.conf or by the daemon's hq section; and the check that every
+ * anomaly of the daemon's SQLite database is in PostgreSQL at its final rev, every outcome once. */
 #ifndef HQ_TEST_E2E_H
 #define HQ_TEST_E2E_H
 
@@ -108,6 +108,9 @@ void e2e_compare(struct e2e *e, struct e2e_check *ret);
 /* Compare until nothing is missing or wrong, or timeout_s passed; prints the figures with what.
  * Returns the last comparison. */
 void e2e_converge(struct e2e *e, double timeout_s, const char *what, struct e2e_check *ret);
+/* Nothing lost, nothing extra, every anomaly at HQ at the daemon's rev, and more than
+ * min_anomalies anomalies in the run (a run that made none proves nothing). */
+void e2e_assert_all_arrived(const struct e2e_check *c, long min_anomalies);
 /* The number at a dotted path of the daemon's health reply (fallback when missing). */
 double e2e_health_number(struct e2e *e, const char *path, double fallback);
 
