@@ -439,6 +439,38 @@ static void test_interrupted_import_counts_nothing_twice(void **state)
         h_finish_test(&s.daemon, &s.broker, s.dir);
 }
 
+/* A line the reader cannot split, met when the open batch is full (20 messages under this
+ * device rate), is refused as bad_row like any other. The batch's confirmation used to take
+ * the reader's answer's place, and the line was parsed half split. */
+static void test_unsplittable_line_after_a_full_batch(void **state)
+{
+        struct store s;
+        char text[4096];
+        size_t n = 0;
+        const char *day = day_from_today(-1, "%Y-%m-%d");
+        (void)state;
+        store_start(&s, "limits = { device_rate_per_second = 40; device_burst = 40; };\n");
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "date,sku,units,amount\n");
+        for (int i = 0; i < 20; i++) /* lines 2..21: a message each, the batch's 20 */
+                n += (size_t)snprintf(text + n, sizeof(text) - n, "%s,A%d,1,2.5\n", day, i);
+        snprintf(text + n, sizeof(text) - n, "%s,\"A1\"x,1,2.5\n", day); /* line 22 */
+        h_write_file(path_in(&s, "sales.csv"), text);
+
+        struct run r = cli_run(&s, "import", "--sales", path_in(&s, "sales.csv"), "--json", NULL);
+        assert_int_equal(r.status, 1);
+        char where[600];
+        snprintf(where, sizeof(where), "%s:22: text after a closing quote",
+                 path_in(&s, "sales.csv"));
+        expect_in(r.err, where);
+        cJSON *j = json_of(&r), *sales = file_of(j, "sales");
+        assert_true(h_json_number(sales, "read") == 21);
+        assert_true(h_json_number(sales, "sent") == 20);
+        assert_true(h_json_number(sales, "not_sent.bad_row") == 1);
+        cJSON_Delete(j);
+        run_free(&r);
+        h_finish_test(&s.daemon, &s.broker, s.dir);
+}
+
 /* The progress bar is drawn only on a terminal (script(1) gives the client one). */
 static void test_progress_bar_on_terminal_only(void **state)
 {
@@ -474,5 +506,6 @@ SW_TEST_MAIN(
         cmocka_unit_test_teardown(test_formats_and_refusals, h_teardown),
         cmocka_unit_test_teardown(test_usage_and_unreachable, h_teardown),
         cmocka_unit_test_teardown(test_interrupted_import_counts_nothing_twice, h_teardown),
+        cmocka_unit_test_teardown(test_unsplittable_line_after_a_full_batch, h_teardown),
         cmocka_unit_test_teardown(test_progress_bar_on_terminal_only, h_teardown))
 /* clang-format on */

@@ -362,9 +362,9 @@ static int imp_send_sales(struct imp_run *r, struct imp_sender *s, struct imp_fi
                 if (c->line < f->next_line)
                         continue;
                 if (imp_batch_full(s) || imp_interrupted) {
-                        rc = imp_confirm(s, f, c->line);
-                        if (rc < 0 || imp_interrupted)
-                                return rc;
+                        int done = imp_confirm(s, f, c->line); /* rc is still this row's */
+                        if (done < 0 || imp_interrupted)
+                                return done;
                         imp_progress(r, f, false);
                 }
                 f->tally.units++;
