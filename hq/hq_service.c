@@ -268,7 +268,7 @@ static void pass_poll(struct hq_service *s, uint64_t now)
                 sw_log_err("poll: %s", strerror(errno));
         if (p[0].revents & POLLIN)
                 read_signals(s);
-        if (idle_db) /* first: a lost database parks the link before this pass reads from it */
+        if (idle_db) /* first: a lost idle connection parks the link before this pass reads */
                 watch_idle_db(s, p[3].revents, sw_clock_monotonic_ms());
         else
                 hq_write_service(&s->writer, p[3].revents);

@@ -20,8 +20,9 @@
  * reading while it commits, and publishes the receipts once it did. */
 struct hq_service {
         struct hq_config cfg;             /* loaded configuration */
-        struct sw_mqtt *mqtt;             /* the broker link; NULL while parked (database down
-                                             and the queue full: the broker keeps our session) */
+        struct sw_mqtt *mqtt;             /* the broker link; NULL while parked (database lost,
+                                             until it took the queue: the broker keeps our
+                                             session) */
         struct sw_mqtt *receipt_link;     /* a second connection that only publishes receipts:
                                              libmosquitto reads as many packets per call as
                                              the link has QoS 1 publishes in flight, so
