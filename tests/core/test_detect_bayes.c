@@ -340,13 +340,13 @@ SW_TEST_MAIN(
         cmocka_unit_test_setup_teardown(test_ghost_found_and_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_budget_admits_strongest_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_candidates_beyond_capacity_are_deferred, setup,
-        teardown),
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_closed_day_and_store_outage_raise_nothing, setup,
-        teardown),
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_day_context_shared_between_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_category_outage_raises_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_known_stockout_is_not_evidence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shelf_readings_speed_up_detection, setup,
-        teardown),
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_never_sold_since_first_record, setup, teardown))
 /* clang-format on */

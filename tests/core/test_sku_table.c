@@ -1616,7 +1616,7 @@ SW_TEST_MAIN(
         cmocka_unit_test(test_advance_past_history),
         cmocka_unit_test(test_history_expiry),
         cmocka_unit_test_setup_teardown(test_late_event_extends_first_day, setup_one_sku,
-        teardown_one_sku),
+                                        teardown_one_sku),
         cmocka_unit_test(test_sold_saturates),
         cmocka_unit_test(test_forecast_codec),
         cmocka_unit_test_setup_teardown(test_pushed_forecast, setup_one_sku, teardown_one_sku),

@@ -432,10 +432,10 @@ static void test_daemon_away_loses_nothing(void **state)
 /* clang-format off */
 SW_TEST_MAIN(
         cmocka_unit_test_teardown(test_broker_restart_without_persistence_loses_its_queue,
-        h_teardown),
+                                  h_teardown),
         cmocka_unit_test_teardown(test_broker_restart_with_persistence_loses_nothing,
-        h_teardown),
+                                  h_teardown),
         cmocka_unit_test_teardown(test_broker_crash_with_persistence_loses_since_its_last_save,
-        h_teardown),
+                                  h_teardown),
         cmocka_unit_test_teardown(test_daemon_away_loses_nothing, h_teardown))
 /* clang-format on */

@@ -235,5 +235,5 @@ static void test_buckets_per_kind_and_device_and_idle_ones_reused(void **state)
 SW_TEST_MAIN(
         cmocka_unit_test(test_a_flooding_device_neither_starves_others_nor_grows_memory),
         cmocka_unit_test_teardown(test_buckets_per_kind_and_device_and_idle_ones_reused,
-        h_teardown))
+                                  h_teardown))
 /* clang-format on */

@@ -159,5 +159,5 @@ static void test_forged_outcomes_move_the_scale_at_most_the_bound(void **state)
 /* clang-format off */
 SW_TEST_MAIN(
         cmocka_unit_test_teardown(test_forged_outcomes_move_the_scale_at_most_the_bound,
-        h_teardown))
+                                  h_teardown))
 /* clang-format on */
