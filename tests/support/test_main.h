@@ -14,4 +14,8 @@
 /* The tests given (cmocka_unit_test(...), ...), with no group setup or teardown. */
 #define SW_TEST_MAIN(...) SW_TEST_MAIN_GROUP(NULL, NULL, __VA_ARGS__)
 
+/* One test run between the file's own setup() and teardown(): most files that need a
+ * fresh state give every test the same pair. */
+#define SW_TEST_FRESH(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 #endif
