@@ -38,16 +38,23 @@ static void fixture_init_params(struct fixture *f, const struct sw_sku_table_par
         assert_int_equal(sw_sku_table_init(&f->t, p, f->mem, f->size), 0);
 }
 
-/* A table whose forecast ring is as long as its history and every SKU may have a shelf and
- * a 2-byte sales ring. */
+/* The params of a table whose forecast ring is as long as its history and every SKU may have
+ * a shelf and a 2-byte sales ring. */
+static struct sw_sku_table_params table_params(uint32_t max_skus, uint16_t history_days,
+                                               uint32_t arena, uint16_t max_categories)
+{
+        return (struct sw_sku_table_params){.max_skus = max_skus,
+                                            .history_days = history_days,
+                                            .key_arena_bytes = arena,
+                                            .max_categories = max_categories,
+                                            .max_fast = max_skus};
+}
+
+/* A table from table_params(). */
 static void fixture_init(struct fixture *f, uint32_t max_skus, uint16_t history_days,
                          uint32_t arena, uint16_t max_categories)
 {
-        struct sw_sku_table_params p = {.max_skus = max_skus,
-                                        .history_days = history_days,
-                                        .key_arena_bytes = arena,
-                                        .max_categories = max_categories,
-                                        .max_fast = max_skus};
+        struct sw_sku_table_params p = table_params(max_skus, history_days, arena, max_categories);
         fixture_init_params(f, &p);
 }
 
@@ -67,6 +74,20 @@ static uint32_t add(struct sw_sku_table *t, const char *sku)
         if (r < 0)
                 fail_msg("adding %s: %d", sku, r);
         return i;
+}
+
+/* Restores blob as SKU key into t, which must succeed, and returns where it landed. */
+static uint32_t restore_found(struct sw_sku_table *t, const char *key, const uint8_t *blob,
+                              size_t n)
+{
+        uint32_t j = UINT32_MAX;
+        int r = sw_sku_restore(t, key, strlen(key), blob, n);
+        if (r != 0)
+                fail_msg("restoring %s: %d", key, r);
+        r = sw_sku_table_find(t, key, strlen(key), &j);
+        if (r != 0)
+                fail_msg("%s not found after its restore: %d", key, r);
+        return j;
 }
 
 /* cmocka setup of most ring and forecast tests: 4 SKUs, 7 days, 4 categories, SKU "A" added. */
@@ -163,12 +184,11 @@ static void test_capacity_boundary(void **state)
         uint32_t i;
         (void)state;
         fixture_init(&f, 3, 7, 0, 4);
-        assert_int_equal(sw_sku_table_get_or_add(&f.t, "A", 1, &i), 1);
-        assert_int_equal(i, 0);
-        assert_int_equal(sw_sku_table_get_or_add(&f.t, "B", 1, &i), 1);
-        assert_int_equal(i, 1);
-        assert_int_equal(sw_sku_table_get_or_add(&f.t, "C", 1, &i), 1);
-        assert_int_equal(i, 2);
+        for (uint32_t k = 0; k < 3; k++) { /* "A", "B", "C" fill it */
+                const char key = (char)('A' + k);
+                assert_int_equal(sw_sku_table_get_or_add(&f.t, &key, 1, &i), 1);
+                assert_int_equal(i, k);
+        }
         i = 77;
         assert_int_equal(sw_sku_table_get_or_add(&f.t, "D", 1, &i), -ENOSPC);
         assert_int_equal(i, 77);
@@ -436,10 +456,10 @@ static void test_late_event_extends_first_day(void **state)
 static void test_sold_saturates(void **state)
 {
         struct fixture f;
-        struct sw_sku_table_params p = {
-            .max_skus = 4, .history_days = 7, .max_categories = 4, .max_fast = 1};
+        struct sw_sku_table_params p = table_params(4, 7, 0, 4);
         uint32_t i;
         (void)state;
+        p.max_fast = 1;
         fixture_init_params(&f, &p);
         i = add(&f.t, "A");
         assert_int_equal(sw_sku_add_sold(&f.t, i, D0, 65000), 0);
@@ -462,10 +482,10 @@ static void test_sold_saturates(void **state)
 static void test_sold_fast_pool(void **state)
 {
         struct fixture f;
-        struct sw_sku_table_params p = {
-            .max_skus = 4, .history_days = 7, .max_categories = 4, .max_fast = 1};
+        struct sw_sku_table_params p = table_params(4, 7, 0, 4);
         uint32_t a, b;
         (void)state;
+        p.max_fast = 1;
         fixture_init_params(&f, &p);
         a = add(&f.t, "A");
         b = add(&f.t, "B");
@@ -878,6 +898,26 @@ static uint32_t make_rich_sku(struct sw_sku_table *t)
         return i;
 }
 
+/* f: a table of 4 SKUs and 14 days holding make_rich_sku() at *ret_i, serialised into blob;
+ * returns the blob's length. */
+static int serialize_rich(struct fixture *f, uint32_t *ret_i, uint8_t *blob, size_t size)
+{
+        int n;
+        fixture_init(f, 4, 14, 0, 4);
+        *ret_i = make_rich_sku(&f->t);
+        n = sw_sku_serialize(&f->t, *ret_i, blob, size);
+        assert_true(n > 0);
+        return n;
+}
+
+/* f and g: tables of 4 SKUs and 14 days, f holding make_rich_sku(), whose index it returns. */
+static uint32_t rich_tables(struct fixture *f, struct fixture *g)
+{
+        fixture_init(f, 4, 14, 0, 4);
+        fixture_init(g, 4, 14, 0, 4);
+        return make_rich_sku(&f->t);
+}
+
 static void assert_shelf_equal(const struct sw_shelf *a, const struct sw_shelf *b)
 {
         assert_non_null(a);
@@ -952,21 +992,29 @@ static size_t to_v3(const uint8_t *v4, size_t n, uint8_t *ret)
         return n - BLOB_WATCH;
 }
 
+/* The blob of SKU i of t, which has a shelf, as version 2 or 3 wrote it, into ret: the current
+ * one narrowed to version 4, less what the older version did not have. Returns its length. */
+static size_t serialize_old(const struct sw_sku_table *t, uint32_t i, int version, uint8_t *ret)
+{
+        uint8_t blob[SW_SKU_BLOB_MAX(14, 14)], v4[SW_SKU_BLOB_MAX(14, 14)];
+        int n = sw_sku_serialize(t, i, blob, sizeof(blob));
+        size_t m;
+        assert_true(n > 0);
+        if (version == 3)
+                return to_v3(v4, to_v4(blob, (size_t)n, v4), ret);
+        m = to_v2(v4, to_v4(blob, (size_t)n, v4), true, ret);
+        assert_int_equal(m, (size_t)n - 4 - 16 - BLOB_WATCH);
+        return m;
+}
+
 static void test_restore_version_3(void **state)
 {
         struct fixture f, g;
-        uint8_t blob[SW_SKU_BLOB_MAX(14, 14)], v4[SW_SKU_BLOB_MAX(14, 14)];
         uint8_t old[SW_SKU_BLOB_MAX(14, 14)];
-        uint32_t i, j;
+        uint32_t i = rich_tables(&f, &g), j;
+        size_t m = serialize_old(&f.t, i, 3, old);
         (void)state;
-        fixture_init(&f, 4, 14, 0, 4);
-        fixture_init(&g, 4, 14, 0, 4);
-        i = make_rich_sku(&f.t);
-        int n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
-        assert_true(n > 0);
-        size_t m = to_v3(v4, to_v4(blob, (size_t)n, v4), old);
-        assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, old, m), 0);
-        assert_int_equal(sw_sku_table_find(&g.t, "SKU-RICH", 8, &j), 0);
+        j = restore_found(&g.t, "SKU-RICH", old, m);
         const struct sw_sku *b = sw_sku_at(&g.t, j);
         assert_int_equal(b->stockout_from, D0 + 2);
         assert_int_equal(b->stockout_day, D0 + 4);
@@ -985,20 +1033,12 @@ static void test_restore_version_3(void **state)
 static void test_restore_version_2(void **state)
 {
         struct fixture f, g;
-        uint8_t blob[SW_SKU_BLOB_MAX(14, 14)], v4[SW_SKU_BLOB_MAX(14, 14)];
         uint8_t old[SW_SKU_BLOB_MAX(14, 14)];
-        uint32_t i, j;
+        uint32_t i = rich_tables(&f, &g), j;
         (void)state;
-        fixture_init(&f, 4, 14, 0, 4);
-        fixture_init(&g, 4, 14, 0, 4);
-        i = make_rich_sku(&f.t);
         sw_sku_shelf(&f.t, i)->count = 0; /* at zero: a v2 streak reads as one reading */
-        int n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
-        assert_true(n > 0);
-        size_t m = to_v2(v4, to_v4(blob, (size_t)n, v4), true, old);
-        assert_int_equal(m, (size_t)n - 4 - 16 - BLOB_WATCH);
-        assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, old, m), 0);
-        assert_int_equal(sw_sku_table_find(&g.t, "SKU-RICH", 8, &j), 0);
+        size_t m = serialize_old(&f.t, i, 2, old);
+        j = restore_found(&g.t, "SKU-RICH", old, m);
         const struct sw_sku *b = sw_sku_at(&g.t, j);
         assert_int_equal(b->stockout_from, SW_DAY_NONE);
         assert_int_equal(b->stockout_day, SW_DAY_NONE);
@@ -1017,17 +1057,14 @@ static void test_serialize_restore(void **state)
         uint32_t i, j;
         int n;
         (void)state;
-        fixture_init(&f, 4, 14, 0, 4);
-        fixture_init(&g, 4, 14, 0, 4);
+        i = rich_tables(&f, &g);
         add(&g.t, "OTHER");
-        i = make_rich_sku(&f.t);
         assert_int_equal(sw_sku_serialize(&f.t, i, blob, 10), -ENOBUFS);
         n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
         /* Shelf state, the category, 10 days of sales and the whole 14-day forecast ring. */
         assert_int_equal(n, blob_fixed() + BLOB_SHELF + 11 + 2 * 10 + 14);
         assert_int_equal(sw_sku_serialize(&f.t, i, blob, (size_t)n - 1), -ENOBUFS);
-        assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, blob, (size_t)n), 0);
-        assert_int_equal(sw_sku_table_find(&g.t, "SKU-RICH", 8, &j), 0);
+        j = restore_found(&g.t, "SKU-RICH", blob, (size_t)n);
         assert_int_equal(j, 1);
 
         const struct sw_sku *a = sw_sku_at(&f.t, i), *b = sw_sku_at(&g.t, j);
@@ -1074,8 +1111,7 @@ static void test_serialize_restore(void **state)
         sw_sku_at(&f.t, e)->on_hand = 5;
         n = sw_sku_serialize(&f.t, e, blob, sizeof(blob));
         assert_int_equal(n, blob_fixed());
-        assert_int_equal(sw_sku_restore(&g.t, "EMPTY", 5, blob, (size_t)n), 0);
-        assert_int_equal(sw_sku_table_find(&g.t, "EMPTY", 5, &j), 0);
+        j = restore_found(&g.t, "EMPTY", blob, (size_t)n);
         assert_int_equal(sw_sku_at(&g.t, j)->on_hand, 5);
         assert_int_equal(sw_sku_at(&g.t, j)->last_day, SW_DAY_NONE);
         assert_int_equal(sw_sku_at(&g.t, j)->forecast_last_day, SW_DAY_NONE);
@@ -1095,8 +1131,7 @@ static void test_serialize_restore(void **state)
         sh->zero_since = 1795514000;
         n = sw_sku_serialize(&f.t, so, blob, sizeof(blob));
         assert_int_equal(n, blob_fixed() + BLOB_SHELF);
-        assert_int_equal(sw_sku_restore(&g.t, "SHELF-ONLY", 10, blob, (size_t)n), 0);
-        assert_int_equal(sw_sku_table_find(&g.t, "SHELF-ONLY", 10, &j), 0);
+        j = restore_found(&g.t, "SHELF-ONLY", blob, (size_t)n);
         assert_shelf_equal(sw_sku_shelf(&g.t, j), sh);
         assert_int_equal(sw_sku_at(&g.t, j)->last_day, SW_DAY_NONE);
         assert_int_equal(sw_sku_set_pushed_forecast(&f.t, fo, D0 + 20, 12.0), 0);
@@ -1105,8 +1140,7 @@ static void test_serialize_restore(void **state)
         uint32_t w = UINT32_MAX;
         assert_int_equal(sw_sku_restore(&g.t, "FC-ONLY", 7, blob, (size_t)n), -ENOSPC); /* 4 SKUs */
         assert_int_equal(sw_sku_table_find(&g.t, "FC-ONLY", 7, &w), -ENOENT);
-        assert_int_equal(sw_sku_restore(&g.t, "OTHER", 5, blob, (size_t)n), 0); /* over one */
-        assert_int_equal(sw_sku_table_find(&g.t, "OTHER", 5, &j), 0);
+        j = restore_found(&g.t, "OTHER", blob, (size_t)n); /* over one */
         assert_int_equal(sw_sku_at(&g.t, j)->last_day, SW_DAY_NONE);
         assert_int_equal(sw_sku_at(&g.t, j)->forecast_last_day, D0 + 20);
         assert_rings_equal(&f.t, fo, &g.t, j, D0, D0 + 22);
@@ -1147,15 +1181,10 @@ static void test_restore_shorter_history(void **state)
         struct fixture f, g;
         uint8_t blob[SW_SKU_BLOB_MAX(14, 14)];
         uint32_t i, j;
-        int n;
+        int n = serialize_rich(&f, &i, blob, sizeof(blob)); /* days D0 .. D0 + 9 */
         (void)state;
-        fixture_init(&f, 4, 14, 0, 4);
         fixture_init(&g, 4, 5, 0, 4);
-        i = make_rich_sku(&f.t); /* days D0 .. D0 + 9 */
-        n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
-        assert_true(n > 0);
-        assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, blob, (size_t)n), 0);
-        assert_int_equal(sw_sku_table_find(&g.t, "SKU-RICH", 8, &j), 0);
+        j = restore_found(&g.t, "SKU-RICH", blob, (size_t)n);
         assert_int_equal(sw_sku_at(&g.t, j)->last_day, D0 + 9);
         /* The newest five days are kept ... */
         for (sw_day_t d = D0 + 5; d <= D0 + 9; d++) {
@@ -1177,8 +1206,7 @@ static void test_restore_shorter_history(void **state)
         fixture_init(&h, 4, 30, 0, 4);
         n = sw_sku_serialize(&g.t, j, blob, sizeof(blob));
         assert_int_equal(n, blob_fixed() + BLOB_SHELF + 11 + 3 * 5);
-        assert_int_equal(sw_sku_restore(&h.t, "SKU-RICH", 8, blob, (size_t)n), 0);
-        assert_int_equal(sw_sku_table_find(&h.t, "SKU-RICH", 8, &j), 0);
+        j = restore_found(&h.t, "SKU-RICH", blob, (size_t)n);
         for (sw_day_t d = D0 - 1; d <= D0 + 11; d++)
                 if (sw_sku_sold(&h.t, j, d) != sw_sku_sold(&g.t, 0, d))
                         fail_msg("day D0%+d: %d after restore, %d before", d - D0,
@@ -1193,27 +1221,20 @@ static void test_restore_shorter_history(void **state)
 static void test_restore_shelf_pool_full(void **state)
 {
         struct fixture f, g;
-        struct sw_sku_table_params p = {.max_skus = 4,
-                                        .history_days = 14,
-                                        .max_categories = 4,
-                                        .max_shelves = 1,
-                                        .max_fast = 4};
+        struct sw_sku_table_params p = table_params(4, 14, 0, 4);
         uint8_t blob[SW_SKU_BLOB_MAX(14, 14)];
         struct sw_shelf *sh;
         uint32_t i, j, other;
         int n;
         (void)state;
-        fixture_init(&f, 4, 14, 0, 4);
+        p.max_shelves = 1;
+        n = serialize_rich(&f, &i, blob, sizeof(blob));
         fixture_init_params(&g, &p);
-        i = make_rich_sku(&f.t);
-        n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
-        assert_true(n > 0);
         other = add(&g.t, "SENSOR");
         assert_int_equal(sw_sku_shelf_get_or_add(&g.t, other, &sh), 0);
         sh->count = 3;
         /* The pool is full: the shelf state is dropped, everything else is restored. */
-        assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, blob, (size_t)n), 0);
-        assert_int_equal(sw_sku_table_find(&g.t, "SKU-RICH", 8, &j), 0);
+        j = restore_found(&g.t, "SKU-RICH", blob, (size_t)n);
         assert_null(sw_sku_shelf(&g.t, j));
         assert_int_equal(g.t.n_shelves, 1);
         assert_int_equal(sw_sku_shelf(&g.t, other)->count, 3);
@@ -1234,8 +1255,7 @@ static void test_restore_shelf_pool_full(void **state)
         n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
         fixture_done(&g);
         fixture_init_params(&g, &p);
-        assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, blob, (size_t)n), 0);
-        assert_int_equal(sw_sku_table_find(&g.t, "SKU-RICH", 8, &j), 0);
+        j = restore_found(&g.t, "SKU-RICH", blob, (size_t)n);
         sw_sku_shelf(&g.t, j)->count = 99;
         assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, blob, (size_t)n), 0);
         assert_int_equal(g.t.n_shelves, 1);
@@ -1248,21 +1268,16 @@ static void test_restore_shelf_pool_full(void **state)
 static void test_restore_categories_full(void **state)
 {
         struct fixture f, g;
-        struct sw_sku_table_params p = {
-            .max_skus = 4, .history_days = 14, .max_categories = 2, .max_fast = 4};
+        struct sw_sku_table_params p = table_params(4, 14, 0, 2);
         uint8_t blob[SW_SKU_BLOB_MAX(14, 14)];
         uint16_t cat;
         uint32_t i, j;
         int n;
         (void)state;
-        fixture_init(&f, 4, 14, 0, 4);
+        n = serialize_rich(&f, &i, blob, sizeof(blob));
         fixture_init_params(&g, &p);
-        i = make_rich_sku(&f.t);
-        n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
-        assert_true(n > 0);
         assert_int_equal(sw_sku_table_category(&g.t, "other", 5, &cat), 1); /* the only slot */
-        assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, blob, (size_t)n), 0);
-        assert_int_equal(sw_sku_table_find(&g.t, "SKU-RICH", 8, &j), 0);
+        j = restore_found(&g.t, "SKU-RICH", blob, (size_t)n);
         assert_int_equal(sw_sku_at(&g.t, j)->category, 0);
         assert_int_equal(sw_sku_at(&g.t, j)->on_hand, -42);
         assert_rings_equal(&f.t, i, &g.t, j, D0 - 20, D0 + 12);
@@ -1273,31 +1288,20 @@ static void test_restore_categories_full(void **state)
 static void test_restore_forecast_ring_lengths(void **state)
 {
         struct fixture f, g, h;
-        struct sw_sku_table_params shorter = {.max_skus = 4,
-                                              .history_days = 14,
-                                              .forecast_days = 4,
-                                              .max_categories = 4,
-                                              .max_fast = 4};
-        struct sw_sku_table_params longer = {.max_skus = 4,
-                                             .history_days = 14,
-                                             .forecast_days = 30,
-                                             .max_categories = 4,
-                                             .max_fast = 4};
+        struct sw_sku_table_params shorter = table_params(4, 14, 0, 4), longer = shorter;
         uint8_t blob[SW_SKU_BLOB_MAX(14, 30)];
         uint32_t i, j;
         int n;
         (void)state;
-        fixture_init(&f, 4, 14, 0, 4);
+        shorter.forecast_days = 4;
+        longer.forecast_days = 30;
+        /* Forecasts on D0, D0 + 3, D0 + 6, D0 + 9; its forecast ring holds D0 - 4 .. D0 + 9. */
+        n = serialize_rich(&f, &i, blob, sizeof(blob));
         fixture_init_params(&g, &shorter);
         fixture_init_params(&h, &longer);
-        /* Forecasts on D0, D0 + 3, D0 + 6, D0 + 9; its forecast ring holds D0 - 4 .. D0 + 9. */
-        i = make_rich_sku(&f.t);
-        n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
-        assert_true(n > 0);
 
         /* A shorter forecast ring keeps the newest forecasts; the sales ring is whole. */
-        assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, blob, (size_t)n), 0);
-        assert_int_equal(sw_sku_table_find(&g.t, "SKU-RICH", 8, &j), 0);
+        j = restore_found(&g.t, "SKU-RICH", blob, (size_t)n);
         assert_int_equal(sw_sku_at(&g.t, j)->forecast_last_day, D0 + 9);
         assert_int_equal(sw_sku_at(&g.t, j)->first_day, D0);
         assert_int_equal(sw_sku_at(&g.t, j)->last_day, D0 + 9);
@@ -1316,8 +1320,7 @@ static void test_restore_forecast_ring_lengths(void **state)
 
         /* A longer one holds them all, and the days the blob did not reach read none. */
         n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
-        assert_int_equal(sw_sku_restore(&h.t, "SKU-RICH", 8, blob, (size_t)n), 0);
-        assert_int_equal(sw_sku_table_find(&h.t, "SKU-RICH", 8, &j), 0);
+        j = restore_found(&h.t, "SKU-RICH", blob, (size_t)n);
         assert_int_equal(sw_sku_at(&h.t, j)->forecast_last_day, D0 + 9);
         assert_rings_equal(&f.t, i, &h.t, j, D0 - 25, D0 + 12);
         for (sw_day_t d = D0 - 20; d <= D0 - 5; d++)
@@ -1375,9 +1378,8 @@ static void test_restore_fast_sellers(void **state)
         assert_int_equal(sw_sku_at(&f.t, i)->fast, 1);
         n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
         assert_true(n > 0);
-        assert_int_equal(sw_sku_restore(&g.t, "FAST", 4, blob, (size_t)n), 0);
+        j = restore_found(&g.t, "FAST", blob, (size_t)n);
         assert_int_equal(sw_sku_restore(&h.t, "FAST", 4, blob, (size_t)n), 0);
-        assert_int_equal(sw_sku_table_find(&g.t, "FAST", 4, &j), 0);
         assert_int_equal(sw_sku_at(&g.t, j)->fast, 1);
         for (sw_day_t d = D0; d < D0 + 10; d++) {
                 int32_t want = (int32_t)(d - D0) * 100 + 3;
@@ -1423,8 +1425,7 @@ static void test_restore_version_2_by_hand(void **state)
         memcpy(p, "dairy", 5), p += 5;                   /* category */
         *p++ = 4, *p++ = 0, *p++ = 0, *p++ = 1, *p++ = 6, *p++ = 0; /* sold 4, 256, 6 */
         assert_int_equal(p - v2, (long)sizeof(v2));
-        assert_int_equal(sw_sku_restore(&f.t, "OLD", 3, v2, sizeof(v2)), 0);
-        assert_int_equal(sw_sku_table_find(&f.t, "OLD", 3, &j), 0);
+        j = restore_found(&f.t, "OLD", v2, sizeof(v2));
         const struct sw_sku *s = sw_sku_at(&f.t, j);
         assert_int_equal(s->on_hand, 12);
         assert_true(s->price == 2.5f);
@@ -1443,8 +1444,7 @@ static void test_restore_version_2_by_hand(void **state)
         n = sw_sku_serialize(&f.t, j, blob, sizeof(blob));
         assert_int_equal(blob[0], 5);
         assert_int_equal(n, BLOB_SCALAR(SC_STOCKOUT + 1) + BLOB_WATCH + BLOB_SHELF + 5 + 3 * 2);
-        assert_int_equal(sw_sku_restore(&g.t, "OLD", 3, blob, (size_t)n), 0);
-        assert_int_equal(sw_sku_table_find(&g.t, "OLD", 3, &j), 0);
+        j = restore_found(&g.t, "OLD", blob, (size_t)n);
         assert_int_equal(sw_sku_at(&g.t, j)->price_watch.list_since, SW_WATCH_DAY_NONE);
         assert_int_equal(sw_sku_sold(&g.t, j, D0 + 1), 256);
         fixture_done(&f);
@@ -1478,8 +1478,7 @@ static void test_restore_version_4(void **state)
         fixture_init_params(&f, &p);
         fixture_init_params(&g, &p);
         assert_int_equal(blob_v4[0], 4);
-        assert_int_equal(sw_sku_restore(&f.t, "V4", 2, blob_v4, sizeof(blob_v4)), 0);
-        assert_int_equal(sw_sku_table_find(&f.t, "V4", 2, &j), 0);
+        j = restore_found(&f.t, "V4", blob_v4, sizeof(blob_v4));
         const struct sw_sku *s = sw_sku_at(&f.t, j);
         assert_true(s->price == 150000.02);
         assert_int_equal(s->flags, SW_SKU_HAS_PRICE | SW_SKU_HAS_LIST_PRICE | SW_SKU_HAS_BOOK);
@@ -1501,8 +1500,7 @@ static void test_restore_version_4(void **state)
         n = sw_sku_serialize(&f.t, j, blob, sizeof(blob));
         assert_int_equal(blob[0], 5);
         assert_int_equal(n, (int)sizeof(blob_v4) + 4);
-        assert_int_equal(sw_sku_restore(&g.t, "V4", 2, blob, (size_t)n), 0);
-        assert_int_equal(sw_sku_table_find(&g.t, "V4", 2, &j), 0);
+        j = restore_found(&g.t, "V4", blob, (size_t)n);
         assert_true(sw_sku_at(&g.t, j)->price == 150000.02);
         assert_int_equal(sw_sku_sold(&g.t, j, D0 + 2), 200);
         fixture_done(&f);
@@ -1532,8 +1530,7 @@ static void test_price_round_trips_exactly(void **state)
                 for (int b = 0; b < 8; b++)
                         got |= (uint64_t)blob[BLOB_SCALAR(SC_PRICE) + (size_t)b] << (8 * b);
                 assert_true(got == bits);
-                assert_int_equal(sw_sku_restore(&g.t, "P", 1, blob, (size_t)n), 0);
-                assert_int_equal(sw_sku_table_find(&g.t, "P", 1, &j), 0);
+                j = restore_found(&g.t, "P", blob, (size_t)n);
                 if (sw_sku_at(&g.t, j)->price != prices[k])
                         fail_msg("%.17g restored as %.17g", prices[k], sw_sku_at(&g.t, j)->price);
         }
@@ -1548,10 +1545,8 @@ static void test_restore_malformed(void **state)
         uint32_t i;
         int n;
         (void)state;
-        fixture_init(&f, 4, 14, 0, 4);
+        n = serialize_rich(&f, &i, blob, sizeof(blob));
         fixture_init(&g, 1, 14, 0, 2);
-        i = make_rich_sku(&f.t);
-        n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
         const size_t fixed = blob_fixed();
         assert_true((size_t)n > fixed);
 
