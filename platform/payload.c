@@ -268,11 +268,10 @@ static int field_string(struct decode_ctx *c, const cJSON *obj, const char *wher
         return 1;
 }
 
-/* A finite number, the prelude of field_real and field_int: 1 with *ret set, 0 when absent and
- * optional, or the rejection (type_msg when it is not a number). valueint is never used: it
- * saturates silently. */
-static int field_finite(struct decode_ctx *c, const cJSON *obj, const char *where, const char *name,
-                        bool required, const char *type_msg, double *ret)
+/* A finite number within [lo, hi], integral too when integral is set: 1 with *ret set, 0 when
+ * absent and optional, or the rejection. valueint is never used: it saturates silently. */
+static int field_number(struct decode_ctx *c, const cJSON *obj, const char *where, const char *name,
+                        bool required, bool integral, double lo, double hi, double *ret)
 {
         const cJSON *item = NULL;
         int r = field_get(c, obj, where, name, required, &item);
@@ -280,10 +279,20 @@ static int field_finite(struct decode_ctx *c, const cJSON *obj, const char *wher
         if (r <= 0)
                 return r;
         if (!cJSON_IsNumber(item))
-                return reject(c, SW_REJECT_WRONG_TYPE, where, name, "%s", type_msg);
-        if (!isfinite(item->valuedouble))
+                return reject(c, SW_REJECT_WRONG_TYPE, where, name, "%s",
+                              integral ? "must be an integer" : "must be a number");
+        double v = item->valuedouble;
+        if (!isfinite(v))
                 return reject(c, SW_REJECT_OUT_OF_RANGE, where, name, "must be finite");
-        *ret = item->valuedouble;
+        if (integral && v != trunc(v))
+                return reject(c, SW_REJECT_OUT_OF_RANGE, where, name, "must be an integer");
+        if (v < lo || v > hi)
+                return integral ? reject(c, SW_REJECT_OUT_OF_RANGE, where, name,
+                                         "must be between %" PRId32 " and %" PRId32, (int32_t)lo,
+                                         (int32_t)hi)
+                                : reject(c, SW_REJECT_OUT_OF_RANGE, where, name,
+                                         "must be between %g and %g", lo, hi);
+        *ret = v;
         return 1;
 }
 
@@ -291,16 +300,7 @@ static int field_finite(struct decode_ctx *c, const cJSON *obj, const char *wher
 static int field_real(struct decode_ctx *c, const cJSON *obj, const char *where, const char *name,
                       bool required, double lo, double hi, double *ret)
 {
-        double v = 0;
-        int r = field_finite(c, obj, where, name, required, "must be a number", &v);
-
-        if (r <= 0)
-                return r;
-        if (v < lo || v > hi)
-                return reject(c, SW_REJECT_OUT_OF_RANGE, where, name, "must be between %g and %g",
-                              lo, hi);
-        *ret = v;
-        return 1;
+        return field_number(c, obj, where, name, required, false, lo, hi, ret);
 }
 
 /* An integral number within [lo, hi] (both well inside int32). */
@@ -308,17 +308,11 @@ static int field_int(struct decode_ctx *c, const cJSON *obj, const char *where, 
                      bool required, int32_t lo, int32_t hi, int32_t *ret)
 {
         double v = 0;
-        int r = field_finite(c, obj, where, name, required, "must be an integer", &v);
+        int r = field_number(c, obj, where, name, required, true, lo, hi, &v);
 
-        if (r <= 0)
-                return r;
-        if (v != trunc(v))
-                return reject(c, SW_REJECT_OUT_OF_RANGE, where, name, "must be an integer");
-        if (v < (double)lo || v > (double)hi)
-                return reject(c, SW_REJECT_OUT_OF_RANGE, where, name,
-                              "must be between %" PRId32 " and %" PRId32, lo, hi);
-        *ret = (int32_t)v;
-        return 1;
+        if (r > 0)
+                *ret = (int32_t)v;
+        return r;
 }
 
 static bool ascii_printable(const char *s, size_t n)
@@ -346,6 +340,27 @@ static bool utf8_text_valid(const char *str, size_t n)
                         return false; /* C1 controls U+0080..U+009F */
         }
         return true;
+}
+
+/* A text field's bytes (s, n): 0, or reason's rejection unless utf8_text_valid. */
+static int check_text(struct decode_ctx *c, enum sw_reject_reason reason, const char *where,
+                      const char *name, const char *s, size_t n)
+{
+        if (!utf8_text_valid(s, n))
+                return reject(c, reason, where, name,
+                              "must be UTF-8 text without control characters");
+        return 0;
+}
+
+/* category: 1..SW_CATEGORY_MAX_LEN bytes of UTF-8 text without control characters. */
+static int check_category(struct decode_ctx *c, const char *where, const char *s, size_t n)
+{
+        if (n == 0)
+                return reject(c, SW_REJECT_BAD_CATEGORY, where, "category", "must not be empty");
+        if (n > SW_CATEGORY_MAX_LEN)
+                return reject(c, SW_REJECT_BAD_CATEGORY, where, "category", "longer than %d bytes",
+                              SW_CATEGORY_MAX_LEN);
+        return check_text(c, SW_REJECT_BAD_CATEGORY, where, "category", s, n);
 }
 
 /*
@@ -577,14 +592,9 @@ static int inventory_item(struct decode_ctx *c, const cJSON *el, const char *whe
         r = field_string(c, el, where, "category", false, SW_CATEGORY_MAX_LEN, &cat, &cat_len);
         if (r <= 0)
                 return r;
-        if (cat_len == 0)
-                return reject(c, SW_REJECT_BAD_CATEGORY, where, "category", "must not be empty");
-        if (cat_len > SW_CATEGORY_MAX_LEN)
-                return reject(c, SW_REJECT_BAD_CATEGORY, where, "category", "longer than %d bytes",
-                              SW_CATEGORY_MAX_LEN);
-        if (!utf8_text_valid(cat, cat_len))
-                return reject(c, SW_REJECT_BAD_CATEGORY, where, "category",
-                              "must be UTF-8 text without control characters");
+        r = check_category(c, where, cat, cat_len);
+        if (r < 0)
+                return r;
         it->category = cat;
         it->category_len = (uint8_t)cat_len;
         it->has |= SW_HAS_CATEGORY;
@@ -700,9 +710,9 @@ static int decode_count(struct decode_ctx *c, const cJSON *root, struct sw_msg *
                 if (user_len == 0 || user_len > SW_ID_MAX_LEN)
                         return reject(c, SW_REJECT_BAD_ID, NULL, "user", "must be 1..%d bytes",
                                       SW_ID_MAX_LEN);
-                if (!utf8_text_valid(user, user_len))
-                        return reject(c, SW_REJECT_BAD_ID, NULL, "user",
-                                      "must be UTF-8 text without control characters");
+                r = check_text(c, SW_REJECT_BAD_ID, NULL, "user", user, user_len);
+                if (r < 0)
+                        return r;
                 m->user = user;
                 m->user_len = user_len;
         }
@@ -839,9 +849,9 @@ static int cmd_string(struct decode_ctx *c, const cJSON *obj, const char *name, 
         if (n > max_len)
                 return reject(c, SW_REJECT_OUT_OF_RANGE, NULL, name, "longer than %zu bytes",
                               max_len);
-        if (!utf8_text_valid(s, n))
-                return reject(c, SW_REJECT_WRONG_TYPE, NULL, name,
-                              "must be UTF-8 text without control characters");
+        r = check_text(c, SW_REJECT_WRONG_TYPE, NULL, name, s, n);
+        if (r < 0)
+                return r;
         *ret = s;
         return 1;
 }
