@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "core/ghost.h"
+#include "tests/core/numeric_support.h"
 #include "tests/support/test_main.h"
 
 #define MAX_DAYS 128
@@ -17,12 +18,6 @@
 static uint16_t sales[MAX_DAYS];
 static double pushed[MAX_DAYS];
 static uint8_t weekday[MAX_DAYS];
-
-static void assert_close(double got, double want, double tol)
-{
-        if (!(fabs(got - want) <= tol))
-                fail_msg("got %.15g, want %.15g (tol %g)", got, want, tol);
-}
 
 static void assert_rel(double got, double want, double rel)
 {

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "core/json_out.h"
+#include "tests/core/numeric_support.h"
 #include "tests/support/test_main.h"
 
 /* A scalar value written alone as the whole text: SCALAR(sw_json_out_int(&o_, 1)) is "1". */
@@ -45,20 +46,6 @@ static const char *dbl(double v)
 static const char *integer(int64_t v)
 {
         return SCALAR(sw_json_out_int(&o_, v));
-}
-
-/* splitmix64: a reproducible stream of random bits. */
-static uint64_t next_random(uint64_t *state)
-{
-        uint64_t z = (*state += 0x9e3779b97f4a7c15u);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-        return z ^ (z >> 31);
-}
-
-static double uniform01(uint64_t *state)
-{
-        return (double)(next_random(state) >> 11) * 0x1p-53;
 }
 
 /* JSON's number grammar: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
@@ -223,8 +210,8 @@ static void test_fixed_decimals_match_round(void **state)
         static const double scale[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
         uint64_t rng = 42;
         for (int i = 0; i < 200000; i++) {
-                unsigned d = (unsigned)(next_random(&rng) % 7);
-                double v = pow(10, uniform01(&rng) * 14 - 6) * (next_random(&rng) & 1 ? -1 : 1);
+                unsigned d = (unsigned)(rng_next(&rng) % 7);
+                double v = pow(10, rng_uniform(&rng) * 14 - 6) * (rng_next(&rng) & 1 ? -1 : 1);
                 const char *s = fixed(v, d), *dot = strchr(s, '.');
                 double want = round(v * scale[d]) / scale[d];
                 assert_true(is_json_number(s));
@@ -283,7 +270,7 @@ static void test_general_doubles_round_trip(void **state)
         int differ = 0;
         for (int i = 0; i < 1000000; i++) {
                 /* log-uniform over 1e-12 .. 1e15, both signs */
-                double v = pow(10, uniform01(&rng) * 27 - 12) * (next_random(&rng) & 1 ? -1 : 1);
+                double v = pow(10, rng_uniform(&rng) * 27 - 12) * (rng_next(&rng) & 1 ? -1 : 1);
                 const char *s = dbl(v);
                 char *end, want[40];
                 /* The text is printf's, but for values within rounding error of a boundary. */
@@ -564,12 +551,12 @@ static void test_money_to_the_minor_unit(void **state)
  * trailing zeros after a dot, no leading zeros, written into text. */
 static void random_decimal(uint64_t *rng, char *text, size_t size)
 {
-        int digits = 1 + (int)(next_random(rng) % 15), scale = (int)(next_random(rng) % 8);
+        int digits = 1 + (int)(rng_next(rng) % 15), scale = (int)(rng_next(rng) % 8);
         uint64_t limit = 1;
         char m[24];
         for (int k = 0; k < digits; k++)
                 limit *= 10;
-        uint64_t mant = next_random(rng) % limit;
+        uint64_t mant = rng_next(rng) % limit;
         if (scale > 0 && mant % 10 == 0)
                 mant++; /* the received text "1.50" is the decimal 1.5 */
         int n = snprintf(m, sizeof(m), "%0*llu", scale + 1, (unsigned long long)mant);

@@ -12,15 +12,10 @@
 #include <cmocka.h>
 
 #include "core/outcome_metrics.h"
+#include "tests/core/numeric_support.h"
 #include "tests/support/test_main.h"
 
 #define SENTINEL -12345.0
-
-static void assert_close(double got, double want, double tol)
-{
-        if (!(fabs(got - want) <= tol))
-                fail_msg("got %.15g, want %.15g (tol %g)", got, want, tol);
-}
 
 static struct sw_outcome_params defaults(void)
 {

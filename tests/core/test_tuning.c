@@ -13,17 +13,12 @@
 
 #include "core/fnv.h"
 #include "core/tuning.h"
+#include "tests/core/numeric_support.h"
 #include "tests/support/test_main.h"
 
 #define MAX_CATEGORIES 5
 #define N_CELLS        (SW_ANOMALY_TYPE_COUNT * (MAX_CATEGORIES + 1))
 #define BLOB_SIZE      (SW_TUNING_HEADER_SIZE + N_CELLS * SW_TUNING_CELL_SIZE + 4)
-
-static void assert_close(double got, double want, double tol)
-{
-        if (!(fabs(got - want) <= tol))
-                fail_msg("got %.15g, want %.15g (tol %g)", got, want, tol);
-}
 
 /* The defaults, without the daily bound: most tests here study the learning over many outcomes
  * on one (unnamed) day; the bound has tests of its own. */
@@ -53,21 +48,6 @@ static void assert_guard(const struct fixture *f)
         const uint8_t *g = (const uint8_t *)&f->cells[N_CELLS];
         for (size_t i = 0; i < 2 * sizeof(f->cells[0]); i++)
                 assert_int_equal(g[i], 0xa5);
-}
-
-/* splitmix64, so the simulations are reproducible. */
-static uint64_t rng_next(uint64_t *state)
-{
-        uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
-}
-
-/* Uniform in [0, 1). */
-static double rng_uniform(uint64_t *state)
-{
-        return (double)(rng_next(state) >> 11) * 0x1.0p-53;
 }
 
 static void test_params(void **state)
