@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/civil_time.h"
+#include "core/probe.h"
 
 #define EMPTY 0xffu
 
@@ -113,8 +114,7 @@ int sw_anomaly_book_close(struct sw_anomaly_book *b, enum sw_anomaly_type type, 
                 if (b->slots[j].type == EMPTY)
                         break;
                 uint32_t h = home(b, b->slots[j].type, b->slots[j].sku_index);
-                bool movable = i <= j ? (h <= i || h > j) : (h <= i && h > j);
-                if (movable) {
+                if (!sw_probe_stays(i, j, h)) {
                         b->slots[i] = b->slots[j];
                         i = j;
                 }

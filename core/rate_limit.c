@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/fnv.h"
+#include "core/probe.h"
+
 #define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
 
 static uint32_t sw_rate__slots(uint32_t max_devices)
@@ -56,12 +59,7 @@ int sw_rate_init(struct sw_rate_limiter *r, const struct sw_rate_params *p, void
 /* FNV-1a over the kind and the name, never 0 (0 marks an unused bucket). */
 static uint64_t sw_rate__hash(uint8_t kind, const char *s, size_t n)
 {
-        uint64_t h = UINT64_C(0xcbf29ce484222325);
-        h = (h ^ kind) * UINT64_C(0x100000001b3);
-        for (size_t i = 0; i < n; i++) {
-                h ^= (uint8_t)s[i];
-                h *= UINT64_C(0x100000001b3);
-        }
+        uint64_t h = sw_fnv1a64_more(sw_fnv1a64(&kind, 1), s, n);
         return h ? h : 1;
 }
 
@@ -137,21 +135,11 @@ static uint32_t sw_rate__probe(const struct sw_rate_limiter *r, uint64_t h, uint
         }
 }
 
-/* Remove the index entry at slot i, shifting later entries of the probe run back (no
- * tombstones: the table churns forever). */
-static void sw_rate__index_delete(struct sw_rate_limiter *r, uint32_t i)
+/* The home slot of index entry e (bucket e - 1). */
+static uint32_t sw_rate__entry_home(const void *ctx, uint32_t e)
 {
-        uint32_t mask = r->slot_count - 1;
-        for (uint32_t j = (i + 1) & mask; r->slots[j] != 0; j = (j + 1) & mask) {
-                uint32_t k = sw_rate__home(r, r->buckets[r->slots[j] - 1].hash);
-                /* The entry at j may move to i unless its home lies cyclically in (i, j]. */
-                bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
-                if (stays)
-                        continue;
-                r->slots[i] = r->slots[j];
-                i = j;
-        }
-        r->slots[i] = 0;
+        const struct sw_rate_limiter *r = ctx;
+        return sw_rate__home(r, r->buckets[e - 1].hash);
 }
 
 /* A bucket for a new device: a free one, else the least recently used idle one. */
@@ -167,8 +155,9 @@ static int sw_rate__claim(struct sw_rate_limiter *r, uint64_t now_ms, uint32_t *
                 struct sw_rate_bucket *b = &r->buckets[i];
                 if (sw_rate__level(b, now_ms, full, r->p.rate_per_second) < full)
                         continue;
-                sw_rate__index_delete(
-                    r, sw_rate__probe(r, b->hash, b->kind, b->name, strlen(b->name)));
+                sw_probe_delete(r->slots, r->slot_count,
+                                sw_rate__probe(r, b->hash, b->kind, b->name, strlen(b->name)),
+                                sw_rate__entry_home, r);
                 sw_rate__unlink(r, i);
                 r->reused++;
                 *ret = i;

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/probe.h"
+
 #define GARBAGE_MARK 0x01 /* first byte of a deleted key in the arena (keys are printable) */
 
 void sw_sku_table_set_pinned(struct sw_sku_table *t, const uint8_t *pinned)
@@ -60,22 +62,12 @@ void sw_sku_reclaimed_flushed(struct sw_sku_table *t)
         t->n_reclaimed = 0;
 }
 
-/* Remove the index entry at slot i: later entries of its probe run move back into the hole
- * (linear probing without tombstones: a table that churns would fill up with them). */
-static void index_delete(struct sw_sku_table *t, uint32_t i)
+/* The home slot of index entry e (SKU e - 1). */
+static uint32_t entry_home(const void *ctx, uint32_t e)
 {
-        for (uint32_t j = i + 1 == t->n_slots ? 0 : i + 1; t->slots[j] != 0;
-             j = j + 1 == t->n_slots ? 0 : j + 1) {
-                const struct sw_sku *s = &t->skus[t->slots[j] - 1];
-                uint32_t k = sw_sku__home(t, t->arena + s->key_offset, s->key_len);
-                /* The entry at j stays unless the hole at i lies between its home and j. */
-                bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
-                if (stays)
-                        continue;
-                t->slots[i] = t->slots[j];
-                i = j;
-        }
-        t->slots[i] = 0;
+        const struct sw_sku_table *t = ctx;
+        const struct sw_sku *s = &t->skus[e - 1];
+        return sw_sku__home(t, t->arena + s->key_offset, s->key_len);
 }
 
 /* The SKU whose pool entry (1-based, in the field at offset) is ref. */
@@ -121,7 +113,8 @@ static void free_fast(struct sw_sku_table *t, uint32_t k)
 static void evict(struct sw_sku_table *t, uint32_t index)
 {
         struct sw_sku *s = &t->skus[index];
-        index_delete(t, sw_sku__probe(t, t->arena + s->key_offset, s->key_len));
+        sw_probe_delete(t->slots, t->n_slots,
+                        sw_sku__probe(t, t->arena + s->key_offset, s->key_len), entry_home, t);
         t->reclaimed[t->n_reclaimed++] = s->key_offset;
         if (s->shelf)
                 free_shelf(t, s->shelf - 1);
