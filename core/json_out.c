@@ -211,16 +211,22 @@ void sw_json_out_init(struct sw_json_out *o, char *buf, size_t size)
         *o = (struct sw_json_out){.buf = buf, .size = buf ? size : 0, .want_value = true};
 }
 
-void sw_json_out_object_begin(struct sw_json_out *o)
+/* Open an object ('{') or an array ('[') as the next value, one level deeper. */
+static void json_out__open(struct sw_json_out *o, char c, bool array)
 {
         json_out__value(o);
         if (o->depth >= SW_JSON_OUT_MAX_DEPTH) {
                 o->misuse = true;
                 return;
         }
-        json_out__putc(o, '{');
-        o->array[o->depth] = false;
+        json_out__putc(o, c);
+        o->array[o->depth] = array;
         o->first[o->depth++] = true;
+}
+
+void sw_json_out_object_begin(struct sw_json_out *o)
+{
+        json_out__open(o, '{', false);
 }
 
 void sw_json_out_object_end(struct sw_json_out *o)
@@ -249,14 +255,7 @@ void sw_json_out_key(struct sw_json_out *o, const char *key)
 
 void sw_json_out_array_begin(struct sw_json_out *o)
 {
-        json_out__value(o);
-        if (o->depth >= SW_JSON_OUT_MAX_DEPTH) {
-                o->misuse = true;
-                return;
-        }
-        json_out__putc(o, '[');
-        o->array[o->depth] = true;
-        o->first[o->depth++] = true;
+        json_out__open(o, '[', true);
 }
 
 void sw_json_out_array_end(struct sw_json_out *o)
