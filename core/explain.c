@@ -63,6 +63,18 @@ static float median(float *v, uint32_t n)
         return m + 0.0f;
 }
 
+/* The finite values of feature f over n rows, into scratch: returns how many. */
+static uint32_t finite_values(const float *rows, uint32_t n, int f, float *scratch)
+{
+        uint32_t m = 0;
+        for (uint32_t i = 0; i < n; i++) {
+                float x = rows[(size_t)i * SW_FEAT_COUNT + f];
+                if (isfinite(x))
+                        scratch[m++] = x;
+        }
+        return m;
+}
+
 int sw_feature_stats_compute(const float *rows, uint32_t n, float *scratch,
                              struct sw_feature_stats *ret)
 {
@@ -71,12 +83,7 @@ int sw_feature_stats_compute(const float *rows, uint32_t n, float *scratch,
                 return -EINVAL;
         memset(&st, 0, sizeof(st));
         for (int f = 0; f < SW_FEAT_COUNT; f++) {
-                uint32_t m = 0;
-                for (uint32_t i = 0; i < n; i++) {
-                        float x = rows[(size_t)i * SW_FEAT_COUNT + f];
-                        if (isfinite(x))
-                                scratch[m++] = x;
-                }
+                uint32_t m = finite_values(rows, n, f, scratch);
                 if (m == 0)
                         continue;
                 st.median[f] = median(scratch, m);
@@ -94,12 +101,7 @@ int sw_feature_stats_tails(const float *rows, uint32_t n, float *scratch, double
         if (n == 0 || !(tail > 0.0 && tail < 0.5))
                 return -EINVAL;
         for (int f = 0; f < SW_FEAT_COUNT; f++) {
-                uint32_t m = 0;
-                for (uint32_t i = 0; i < n; i++) {
-                        float x = rows[(size_t)i * SW_FEAT_COUNT + f];
-                        if (isfinite(x))
-                                scratch[m++] = x;
-                }
+                uint32_t m = finite_values(rows, n, f, scratch);
                 st->tail_lo[f] = st->tail_hi[f] = 0.0f;
                 if (m == 0)
                         continue;
@@ -166,35 +168,38 @@ static int direction(enum sw_feature f, const float x[SW_FEAT_COUNT],
         return (x[f] > ref) - (x[f] < ref);
 }
 
-static void reason_sales(const float x[SW_FEAT_COUNT], const struct sw_feature_stats *stats,
-                         char *out)
+/* What a feature's reason is said from: its value, high or low, and as a whole percent. */
+struct reason_in {
+        const float *x;                       /* the SKU-day's SW_FEAT_COUNT features */
+        const struct sw_feature_stats *stats; /* the training medians, or NULL */
+        double v;                             /* the feature's value */
+        int dir;                              /* direction() of it */
+        long pct;                             /* percent() of it */
+};
+
+static void reason_sales(const struct reason_in *in, char *out)
 {
         char a[48], b[48];
-        double s7 = x[SW_FEAT_SALES_7D];
-        int dir = direction(SW_FEAT_SALES_7D, x, stats);
-        if (s7 <= 0 && dir <= 0)
+        if (in->v <= 0 && in->dir <= 0)
                 snprintf(out, REASON_MAX, "No sales this week");
-        else if (dir > 0)
+        else if (in->dir > 0)
                 snprintf(out, REASON_MAX, "High sales (%s units this week vs %s typical)",
-                         fmt_units(s7, a), fmt_units(stats->median[SW_FEAT_SALES_7D], b));
-        else if (dir < 0)
+                         fmt_units(in->v, a), fmt_units(in->stats->median[SW_FEAT_SALES_7D], b));
+        else if (in->dir < 0)
                 snprintf(out, REASON_MAX, "Low sales (%s units this week vs %s typical)",
-                         fmt_units(s7, a), fmt_units(stats->median[SW_FEAT_SALES_7D], b));
+                         fmt_units(in->v, a), fmt_units(in->stats->median[SW_FEAT_SALES_7D], b));
         else
-                snprintf(out, REASON_MAX, "Unusual weekly sales (%s units)", fmt_units(s7, a));
+                snprintf(out, REASON_MAX, "Unusual weekly sales (%s units)", fmt_units(in->v, a));
 }
 
-static void reason_trend(const float x[SW_FEAT_COUNT], const struct sw_feature_stats *stats,
-                         char *out)
+static void reason_trend(const struct reason_in *in, char *out)
 {
-        (void)stats;
-        double t = x[SW_FEAT_SALES_TREND_7D];
-        long p = percent(t);
-        if (!isfinite(t))
+        long p = in->pct;
+        if (!isfinite(in->v))
                 snprintf(out, REASON_MAX, "Unusual sales trend");
         else if (p == 0)
                 snprintf(out, REASON_MAX, "Sales flat vs last week");
-        else if (t > 0)
+        else if (in->v > 0)
                 snprintf(out, REASON_MAX, "Sales %s %ld%% vs last week", p >= 50 ? "spiked" : "up",
                          p);
         else
@@ -202,86 +207,97 @@ static void reason_trend(const float x[SW_FEAT_COUNT], const struct sw_feature_s
                          p >= 50 ? "dropped" : "down", p);
 }
 
-static void reason_stock(const float x[SW_FEAT_COUNT], const struct sw_feature_stats *stats,
-                         char *out)
+static void reason_stock(const struct reason_in *in, char *out)
 {
         char a[48], b[48];
-        double q = x[SW_FEAT_ON_HAND], s7 = x[SW_FEAT_SALES_7D];
-        int dir = direction(SW_FEAT_ON_HAND, x, stats);
+        double q = in->v, s7 = in->x[SW_FEAT_SALES_7D];
         fmt_units(q, a);
         fmt_units(s7, b);
         if (q < 0)
                 snprintf(out, REASON_MAX, "Negative stock on book (%s units)", a);
-        else if (q == 0 && dir <= 0)
+        else if (q == 0 && in->dir <= 0)
                 snprintf(out, REASON_MAX, "Out of stock on book (0 units)");
-        else if (dir > 0 && q > s7)
+        else if (in->dir > 0 && q > s7)
                 snprintf(out, REASON_MAX, "Overstock detected (%s units vs %s weekly sales)", a, b);
-        else if (dir > 0)
+        else if (in->dir > 0)
                 snprintf(out, REASON_MAX, "High stock (%s units vs %s weekly sales)", a, b);
-        else if (dir < 0)
+        else if (in->dir < 0)
                 snprintf(out, REASON_MAX, "Low stock (%s units vs %s weekly sales)", a, b);
         else
                 snprintf(out, REASON_MAX, "Unusual stock level (%s units vs %s weekly sales)", a,
                          b);
 }
 
-static void reason_price(const float x[SW_FEAT_COUNT], const struct sw_feature_stats *stats,
-                         char *out)
+static void reason_price(const struct reason_in *in, char *out)
 {
-        double p = x[SW_FEAT_UNIT_PRICE];
-        int dir = direction(SW_FEAT_UNIT_PRICE, x, stats);
-        if (!(p > 0))
+        if (!(in->v > 0))
                 snprintf(out, REASON_MAX, "Price unknown");
-        else if (dir > 0)
-                snprintf(out, REASON_MAX, "Unusually high price (%.2f vs %.2f typical)", p,
-                         (double)stats->median[SW_FEAT_UNIT_PRICE]);
-        else if (dir < 0)
-                snprintf(out, REASON_MAX, "Unusually low price (%.2f vs %.2f typical)", p,
-                         (double)stats->median[SW_FEAT_UNIT_PRICE]);
+        else if (in->dir > 0)
+                snprintf(out, REASON_MAX, "Unusually high price (%.2f vs %.2f typical)", in->v,
+                         (double)in->stats->median[SW_FEAT_UNIT_PRICE]);
+        else if (in->dir < 0)
+                snprintf(out, REASON_MAX, "Unusually low price (%.2f vs %.2f typical)", in->v,
+                         (double)in->stats->median[SW_FEAT_UNIT_PRICE]);
         else
-                snprintf(out, REASON_MAX, "Unusual price (%.2f)", p);
+                snprintf(out, REASON_MAX, "Unusual price (%.2f)", in->v);
 }
 
-static void reason_weekday(const float x[SW_FEAT_COUNT], const struct sw_feature_stats *stats,
-                           char *out)
+static void reason_weekday(const struct reason_in *in, char *out)
 {
-        (void)stats;
-        float w = x[SW_FEAT_DAY_OF_WEEK];
-        if (w >= 0 && w <= 6)
-                snprintf(out, REASON_MAX, "Unusual for a %s", weekday_names[lroundf(w)]);
+        if (in->v >= 0 && in->v <= 6)
+                snprintf(out, REASON_MAX, "Unusual for a %s", weekday_names[lround(in->v)]);
         else
                 snprintf(out, REASON_MAX, "Unusual day of the week");
 }
 
-static void reason_turnover(const float x[SW_FEAT_COUNT], const struct sw_feature_stats *stats,
-                            char *out)
+static void reason_holiday(const struct reason_in *in, char *out)
 {
-        double r = x[SW_FEAT_STOCK_TURNOVER];
-        int dir = direction(SW_FEAT_STOCK_TURNOVER, x, stats);
-        if (dir > 0)
-                snprintf(out, REASON_MAX, "Fast-moving (%.2fx turnover)", r);
-        else if (dir < 0)
-                snprintf(out, REASON_MAX, "Slow-moving (%.2fx turnover)", r);
-        else
-                snprintf(out, REASON_MAX, "Unusual turnover (%.2fx)", r);
+        snprintf(out, REASON_MAX, "%s",
+                 in->v >= 0.5 ? "Holiday trading" : "Unusual for a non-holiday");
 }
 
-static void reason_vs_avg(const float x[SW_FEAT_COUNT], const struct sw_feature_stats *stats,
-                          char *out)
+static void reason_turnover(const struct reason_in *in, char *out)
 {
-        (void)stats;
-        double v = x[SW_FEAT_PRICE_VS_AVG];
-        long p = percent(v);
-        if (!isfinite(v))
+        if (in->dir > 0)
+                snprintf(out, REASON_MAX, "Fast-moving (%.2fx turnover)", in->v);
+        else if (in->dir < 0)
+                snprintf(out, REASON_MAX, "Slow-moving (%.2fx turnover)", in->v);
+        else
+                snprintf(out, REASON_MAX, "Unusual turnover (%.2fx)", in->v);
+}
+
+static void reason_vs_avg(const struct reason_in *in, char *out)
+{
+        long p = in->pct;
+        if (!isfinite(in->v))
                 snprintf(out, REASON_MAX, "Unusual price for the category");
-        else if (p > 0 && v > 0)
+        else if (p > 0 && in->v > 0)
                 snprintf(out, REASON_MAX, "Price %ld%% above category average", p);
         else if (p > 0)
                 snprintf(out, REASON_MAX, "Price %ld%% below category average", p);
-        else if (!(x[SW_FEAT_UNIT_PRICE] > 0))
+        else if (!(in->x[SW_FEAT_UNIT_PRICE] > 0))
                 snprintf(out, REASON_MAX, "Price unknown");
         else
                 snprintf(out, REASON_MAX, "Price in line with category average");
+}
+
+/* The reason each feature gives, in out[REASON_MAX]. A new feature needs its entry here. */
+_Static_assert(SW_FEAT_COUNT == 8, "reason_words names one reason per feature");
+static void (*const reason_words[SW_FEAT_COUNT])(const struct reason_in *in, char *out) = {
+    [SW_FEAT_SALES_7D] = reason_sales,          [SW_FEAT_SALES_TREND_7D] = reason_trend,
+    [SW_FEAT_ON_HAND] = reason_stock,           [SW_FEAT_UNIT_PRICE] = reason_price,
+    [SW_FEAT_DAY_OF_WEEK] = reason_weekday,     [SW_FEAT_IS_HOLIDAY] = reason_holiday,
+    [SW_FEAT_STOCK_TURNOVER] = reason_turnover, [SW_FEAT_PRICE_VS_AVG] = reason_vs_avg,
+};
+
+/* Feature f's reason for the SKU-day x, in out[REASON_MAX]. */
+static void reason_text(enum sw_feature f, const float x[SW_FEAT_COUNT],
+                        const struct sw_feature_stats *stats, char *out)
+{
+        struct reason_in in = {.x = x, .stats = stats, .v = x[f]};
+        in.dir = direction(f, x, stats);
+        in.pct = percent(in.v);
+        reason_words[f](&in, out);
 }
 
 int sw_explain_by_share(const double weight[SW_FEAT_COUNT], int order[SW_FEAT_COUNT])
@@ -303,24 +319,6 @@ int sw_explain_by_share(const double weight[SW_FEAT_COUNT], int order[SW_FEAT_CO
         return n;
 }
 
-static void reason_holiday(const float x[SW_FEAT_COUNT], const struct sw_feature_stats *stats,
-                           char *out)
-{
-        (void)stats;
-        snprintf(out, REASON_MAX, "%s",
-                 x[SW_FEAT_IS_HOLIDAY] >= 0.5f ? "Holiday trading" : "Unusual for a non-holiday");
-}
-
-/* The reason each feature gives, in out[REASON_MAX]. A new feature needs its entry here. */
-_Static_assert(SW_FEAT_COUNT == 8, "reason_text names one reason per feature");
-static void (*const reason_text[SW_FEAT_COUNT])(const float x[SW_FEAT_COUNT],
-                                                const struct sw_feature_stats *stats, char *out) = {
-    [SW_FEAT_SALES_7D] = reason_sales,          [SW_FEAT_SALES_TREND_7D] = reason_trend,
-    [SW_FEAT_ON_HAND] = reason_stock,           [SW_FEAT_UNIT_PRICE] = reason_price,
-    [SW_FEAT_DAY_OF_WEEK] = reason_weekday,     [SW_FEAT_IS_HOLIDAY] = reason_holiday,
-    [SW_FEAT_STOCK_TURNOVER] = reason_turnover, [SW_FEAT_PRICE_VS_AVG] = reason_vs_avg,
-};
-
 /* Weights when the forest gave no contributions: robust distance from the training median. */
 static void robust_weights(const float x[SW_FEAT_COUNT], const struct sw_feature_stats *stats,
                            double ret[SW_FEAT_COUNT])
@@ -335,6 +333,16 @@ static void robust_weights(const float x[SW_FEAT_COUNT], const struct sw_feature
         }
         for (int f = 0; f < SW_FEAT_COUNT; f++)
                 ret[f] = sum > 0 ? ret[f] / sum : 0;
+}
+
+int sw_explain_begin(char *buf, size_t size, unsigned *max_reasons)
+{
+        if (size < 1)
+                return -ENOSPC;
+        buf[0] = '\0';
+        if (*max_reasons == 0)
+                *max_reasons = SW_EXPLAIN_DEFAULT_REASONS;
+        return 0;
 }
 
 bool sw_explain_append(char *buf, size_t size, size_t *pos, const char *s)
@@ -365,11 +373,8 @@ int sw_explain(const float features[SW_FEAT_COUNT], const double contributions[S
         unsigned emitted = 0;
         size_t pos = 0;
 
-        if (size < 1)
+        if (sw_explain_begin(buf, size, &max_reasons) < 0)
                 return -ENOSPC;
-        buf[0] = '\0';
-        if (max_reasons == 0)
-                max_reasons = SW_EXPLAIN_DEFAULT_REASONS;
         if (contributions)
                 memcpy(weight, contributions, sizeof(weight));
         else if (stats)
@@ -378,7 +383,7 @@ int sw_explain(const float features[SW_FEAT_COUNT], const double contributions[S
         n = sw_explain_by_share(weight, order);
         for (int k = 0; k < n && emitted < max_reasons; k++) {
                 bool dup = false;
-                reason_text[order[k]](features, stats, texts[emitted]);
+                reason_text((enum sw_feature)order[k], features, stats, texts[emitted]);
                 for (unsigned j = 0; j < emitted; j++)
                         dup = dup || strcmp(texts[j], texts[emitted]) == 0;
                 if (dup)

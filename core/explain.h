@@ -65,6 +65,10 @@ int sw_explain(const float features[SW_FEAT_COUNT], const double contributions[S
  * feature order, in order[]: returns how many. */
 int sw_explain_by_share(const double weight[SW_FEAT_COUNT], int order[SW_FEAT_COUNT]);
 
+/* Start a text of reasons: buf (size bytes) empty, and *max_reasons 0 made
+ * SW_EXPLAIN_DEFAULT_REASONS. Returns 0, or -ENOSPC when size < 1. Also used by core/ml_cause.c. */
+int sw_explain_begin(char *buf, size_t size, unsigned *max_reasons);
+
 /*
  * Append s to buf (size bytes, *pos used) after SW_EXPLAIN_SEPARATOR when *pos > 0, if it fits
  * whole; when it does not fit and is the first (*pos 0) it is cut to size - 1 bytes. buf stays

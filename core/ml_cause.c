@@ -262,11 +262,8 @@ int sw_ml_cause_describe(const struct sw_ml_verdict *v, const float x[SW_FEAT_CO
         char text[REASON_MAX];
         unsigned emitted = 0;
         size_t pos = 0;
-        if (size < 1)
+        if (sw_explain_begin(buf, size, &max_reasons) < 0)
                 return -ENOSPC;
-        buf[0] = '\0';
-        if (max_reasons == 0)
-                max_reasons = 3;
         if (v->feature >= 0) {
                 reason_text(v->feature, v, x, dt, text);
                 if (!sw_explain_append(buf, size, &pos, text))
