@@ -122,6 +122,16 @@ static void move_book(struct sw_sku *s, int64_t ts, sw_day_t day, int64_t delta)
         note_book(s, ts, day, was_out);
 }
 
+/* Set the book to qty units, as an inventory record or a count made at ts says. */
+static void set_book(struct sw_sku *s, int64_t ts, sw_day_t day, int32_t qty)
+{
+        bool was_out = (s->flags & SW_SKU_HAS_BOOK) && s->on_hand <= 0;
+        s->on_hand = qty;
+        s->book_as_of = ts32(ts);
+        s->flags |= SW_SKU_HAS_BOOK;
+        note_book(s, ts, day, was_out);
+}
+
 static void apply_pos_line(struct sw_ingest *in, const struct sw_item *it, int64_t ts, sw_day_t day,
                            struct sw_ingest_result *r)
 {
@@ -172,15 +182,11 @@ static void apply_inventory_item(struct sw_ingest *in, const struct sw_item *it,
         if (it->has & SW_HAS_ON_HAND) {
                 /* A record not newer than the one held (a replay, a resend) must not roll
                  * the book back over sales applied since. */
-                if ((s->flags & SW_SKU_HAS_BOOK) && ts <= (int64_t)s->book_as_of) {
+                if (!book_applies(s, ts)) {
                         in->counters.stale_items++;
                         r->skipped_stale++;
                 } else {
-                        bool was_out = (s->flags & SW_SKU_HAS_BOOK) && s->on_hand <= 0;
-                        s->on_hand = it->qty;
-                        s->book_as_of = ts32(ts);
-                        s->flags |= SW_SKU_HAS_BOOK;
-                        note_book(s, ts, day, was_out);
+                        set_book(s, ts, day, it->qty);
                 }
         }
         if (it->has & SW_HAS_PRICE) {
@@ -269,17 +275,13 @@ static void apply_count(struct sw_ingest *in, const struct sw_item *it, int64_t 
         r->sku_before = *s;
         /* A count older than the book held (a delayed upload after a newer inventory
          * record) must not roll the book back: applied as "no change". */
-        if ((s->flags & SW_SKU_HAS_BOOK) && ts <= (int64_t)s->book_as_of) {
+        if (!book_applies(s, ts)) {
                 r->adjustment = 0;
                 skip_stale(in, r);
                 return;
         }
         r->adjustment = (int32_t)((int64_t)it->qty - s->on_hand);
-        bool was_out = (s->flags & SW_SKU_HAS_BOOK) && s->on_hand <= 0;
-        s->on_hand = it->qty;
-        s->book_as_of = ts32(ts);
-        s->flags |= SW_SKU_HAS_BOOK;
-        note_book(s, ts, day, was_out);
+        set_book(s, ts, day, it->qty);
         sw_sku_mark_dirty(in->skus, i);
         r->items_applied++;
 }
