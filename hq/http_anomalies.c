@@ -28,6 +28,34 @@ static PGresult *read_query(struct hq_api *api, const struct hq_api_request *rq,
         return res;
 }
 
+/* Run two queries with the same params as the token's role in one read-only transaction (one
+ * snapshot: a count agrees with its rows); 0 with both results, or -1 with ret set. */
+static int read_two(struct hq_api *api, const struct hq_api_request *rq, const char *sql1, int n1,
+                    const char *sql2, int n2, const char *const *params, PGresult **ret_first,
+                    PGresult **ret_second, struct hq_api_reply *ret)
+{
+        if (hq_api__begin(api, rq, false, ret) < 0)
+                return -1;
+        PGresult *first = hq_api__query(api, sql1, n1, params, ret);
+        PGresult *second = first ? hq_api__query(api, sql2, n2, params, ret) : NULL;
+        if (!second || hq_api__end(api, true, ret) < 0) {
+                PQclear(first);
+                PQclear(second);
+                return -1;
+        }
+        *ret_first = first;
+        *ret_second = second;
+        return 0;
+}
+
+/* Send o as the 200 reply once the two results it was built from are cleared. */
+static int ok_two(struct hq_api_reply *ret, cJSON *o, PGresult *first, PGresult *second)
+{
+        PQclear(first);
+        PQclear(second);
+        return hq_api__ok(ret, o);
+}
+
 static long long param_number(const struct hq_param *p, size_t n, const char *name,
                               long long fallback)
 {
@@ -89,15 +117,9 @@ int hq_api_anomalies(struct hq_api *api, struct hq_api_request *rq, struct MHD_C
                              days,
                              limit,
                              offset};
-        if (hq_api__begin(api, rq, false, ret) < 0)
+        PGresult *rows, *count;
+        if (read_two(api, rq, anomalies_sql, 10, anomalies_count_sql, 8, v, &rows, &count, ret) < 0)
                 return 0;
-        PGresult *rows = hq_api__query(api, anomalies_sql, 10, v, ret);
-        PGresult *count = rows ? hq_api__query(api, anomalies_count_sql, 8, v, ret) : NULL;
-        if (!count || hq_api__end(api, true, ret) < 0) {
-                PQclear(rows);
-                PQclear(count);
-                return 0;
-        }
         cJSON *o = cJSON_CreateObject();
         cJSON_AddItemToObject(o, "anomalies", hq_result_json(rows));
         cJSON_AddNumberToObject(o, "count", PQntuples(rows));
@@ -105,9 +127,7 @@ int hq_api_anomalies(struct hq_api *api, struct hq_api_request *rq, struct MHD_C
         cJSON_AddNumberToObject(o, "limit", atof(limit));
         cJSON_AddNumberToObject(o, "offset", atof(offset));
         cJSON_AddNumberToObject(o, "days", atof(days));
-        PQclear(rows);
-        PQclear(count);
-        return hq_api__ok(ret, o);
+        return ok_two(ret, o, rows, count);
 }
 
 /* ---- GET /anomalies/stats ------------------------------------------------------------- */
@@ -230,15 +250,9 @@ int hq_api_stats(struct hq_api *api, struct hq_api_request *rq, struct MHD_Conne
         snprintf(start, sizeof(start), "%lld", (long long)st);
         snprintf(mid, sizeof(mid), "%lld", (long long)(st + (end - st) / 2));
         const char *v[4] = {rq->token->tenant, param_text(p, n, "store"), mid, start};
-        if (hq_api__begin(api, rq, false, ret) < 0)
+        PGresult *res, *open;
+        if (read_two(api, rq, stats_sql, 4, open_sql, 2, v, &res, &open, ret) < 0)
                 return 0;
-        PGresult *res = hq_api__query(api, stats_sql, 4, v, ret);
-        PGresult *open = res ? hq_api__query(api, open_sql, 2, v, ret) : NULL;
-        if (!open || hq_api__end(api, true, ret) < 0) {
-                PQclear(res);
-                PQclear(open);
-                return 0;
-        }
         cJSON *o = cJSON_CreateObject(), *daily = daily_series(st, end);
         uint32_t half[2] = {0, 0};
         cJSON_AddNumberToObject(o, "days", (double)days);
@@ -258,9 +272,7 @@ int hq_api_stats(struct hq_api *api, struct hq_api_request *rq, struct MHD_Conne
         cJSON_AddNumberToObject(o, "open", cJSON_GetObjectItem(oc, "total")->valuedouble);
         cJSON_AddItemToObject(o, "open_now", oc);
         cJSON_AddItemToObject(o, "daily", daily);
-        PQclear(res);
-        PQclear(open);
-        return hq_api__ok(ret, o);
+        return ok_two(ret, o, res, open);
 }
 
 /* ---- GET /anomalies/ghost-stock ------------------------------------------------------- */
