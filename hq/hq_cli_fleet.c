@@ -2,6 +2,7 @@
  * and tenant roles. */
 #include "hq/hq_cli.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,8 +109,16 @@ int hq_cli_health(PGconn *c, const struct hq_config *cfg, const struct hq_query 
         return code;
 }
 
-static int exec_or_print(PGconn *c, const char *sql)
+/* Run the SQL that fmt makes of its arguments (hq_query prints an error); 0 or -1. */
+static int exec_printf(PGconn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int exec_printf(PGconn *c, const char *fmt, ...)
 {
+        char sql[2048];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(sql, sizeof(sql), fmt, ap);
+        va_end(ap);
         PGresult *res = hq_query(c, sql, 0, NULL);
         PQclear(res);
         return res ? 0 : -1;
@@ -120,39 +129,28 @@ int hq_cli_tenant_role(PGconn *c, const char *role, const char *tenant)
         char *id = PQescapeIdentifier(c, role, strlen(role));
         char *lit = PQescapeLiteral(c, role, strlen(role));
         char *tlit = PQescapeLiteral(c, tenant, strlen(tenant));
-        char sql[2048];
         int r = id && lit && tlit ? 0 : -1;
-        if (r == 0) {
-                snprintf(sql, sizeof(sql),
-                         "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = %s) "
-                         "THEN CREATE ROLE %s LOGIN; END IF; END $$",
-                         lit, id);
-                r = exec_or_print(c, sql);
-        }
-        if (r == 0) {
-                snprintf(sql, sizeof(sql),
-                         "GRANT SELECT ON tenant_member, store, anomaly, outcome, store_summary, "
-                         "store_status, status_history TO %s",
-                         id);
-                r = exec_or_print(c, sql);
-        }
-        if (r == 0) { /* the API's commands to gateways (hq/sql/002_api.sql) */
-                snprintf(sql, sizeof(sql), "GRANT SELECT, INSERT, UPDATE ON gateway_command TO %s",
-                         id);
-                r = exec_or_print(c, sql);
-        }
-        if (r == 0) {
-                snprintf(sql, sizeof(sql), "GRANT USAGE ON SEQUENCE gateway_command_seq_seq TO %s",
-                         id);
-                r = exec_or_print(c, sql);
-        }
-        if (r == 0) {
-                snprintf(sql, sizeof(sql),
-                         "INSERT INTO tenant_member (role_name, tenant) VALUES (%s, %s) "
-                         "ON CONFLICT DO NOTHING",
-                         lit, tlit);
-                r = exec_or_print(c, sql);
-        }
+        if (r == 0)
+                r = exec_printf(
+                    c,
+                    "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = %s) "
+                    "THEN CREATE ROLE %s LOGIN; END IF; END $$",
+                    lit, id);
+        if (r == 0)
+                r = exec_printf(
+                    c,
+                    "GRANT SELECT ON tenant_member, store, anomaly, outcome, store_summary, "
+                    "store_status, status_history TO %s",
+                    id);
+        if (r == 0) /* the API's commands to gateways (hq/sql/002_api.sql) */
+                r = exec_printf(c, "GRANT SELECT, INSERT, UPDATE ON gateway_command TO %s", id);
+        if (r == 0)
+                r = exec_printf(c, "GRANT USAGE ON SEQUENCE gateway_command_seq_seq TO %s", id);
+        if (r == 0)
+                r = exec_printf(c,
+                                "INSERT INTO tenant_member (role_name, tenant) VALUES (%s, %s) "
+                                "ON CONFLICT DO NOTHING",
+                                lit, tlit);
         if (r == 0)
                 printf("role %s reads tenant %s\n", role, tenant);
         PQfreemem(id);
