@@ -469,6 +469,24 @@ static struct sw_mqtt_options link_options(const struct sw_config_broker *b, con
                                         .max_reads = b->max_reads_per_pass};
 }
 
+/* A link of d's in *ret; a failure is logged, naming the link. */
+static int new_link(struct sw_daemon *d, const struct sw_mqtt_options *o,
+                    const struct sw_mqtt_callbacks *cb, const char *name, struct sw_mqtt **ret)
+{
+        int r = sw_mqtt_new(o, cb, d, ret);
+        if (r < 0)
+                sw_log_err("Cannot set up the %s MQTT link: %s", name, strerror(-r));
+        return r;
+}
+
+/* The link that carries P/status leaves the offline one, retained, as its last will. */
+static void carry_will(struct sw_mqtt_options *o, const char *topic, const char *payload)
+{
+        o->will_topic = topic;
+        o->will_payload = payload;
+        o->will_retain = true;
+}
+
 static int open_links(struct sw_daemon *d)
 {
         static const char *const subs[] = {"pos/+",   "receipt",         "inventory", "forecast",
@@ -489,16 +507,12 @@ static int open_links(struct sw_daemon *d)
         lo.clean_start = false;
         lo.session_expiry_s = 7 * 24 * 3600;
         if (!d->cfg.hq_enabled) {
-                lo.will_topic = will_topic;
-                lo.will_payload = will;
-                lo.will_retain = true;
+                carry_will(&lo, will_topic, will);
                 lcb.on_published = sw_daemon_outbox_on_published;
         }
-        r = sw_mqtt_new(&lo, &lcb, d, &d->local);
-        if (r < 0) {
-                sw_log_err("Cannot set up the local MQTT link: %s", strerror(-r));
+        r = new_link(d, &lo, &lcb, "local", &d->local);
+        if (r < 0)
                 return r;
-        }
         for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
                 snprintf(pattern, sizeof(pattern), "%s/%s", d->prefix, subs[i]);
                 r = sw_mqtt_subscribe(d->local, pattern);
@@ -512,15 +526,11 @@ static int open_links(struct sw_daemon *d)
                                         .on_disconnect = on_hq_disconnect,
                                         .on_message = sw_daemon_hq_on_message,
                                         .on_published = sw_daemon_outbox_on_published};
-        ho.will_topic = will_topic;
-        ho.will_payload = will;
-        ho.will_retain = true;
+        carry_will(&ho, will_topic, will);
         ho.clean_start = true;
-        r = sw_mqtt_new(&ho, &hcb, d, &d->hq);
-        if (r < 0) {
-                sw_log_err("Cannot set up the HQ MQTT link: %s", strerror(-r));
+        r = new_link(d, &ho, &hcb, "HQ", &d->hq);
+        if (r < 0)
                 return r;
-        }
         return sw_daemon_receipts_subscribe(d);
 }
 
