@@ -13,6 +13,7 @@
 
 #include "daemon/restore.h"
 #include "platform/store_backup.h"
+#include "tests/support/scratch.h"
 #include "tests/support/test_main.h"
 
 #define RESTORED 1796600000 /* Unix s of a restore */
@@ -88,72 +89,91 @@ static int64_t queue_revision(struct sw_store *s, const char *id)
         return rev;
 }
 
+/* A scratch directory holding the live database and a copy of it. */
+struct scratch {
+        char dir[64];   /* /tmp/sw-restore-test-XXXXXX */
+        char db[128];   /* dir/sw.db: the live database */
+        char copy[128]; /* dir/copy.db: the copy a restore goes back to */
+};
+
+static int setup(void **state)
+{
+        struct scratch *f = calloc(1, sizeof(*f));
+        if (!f || sw_test_mkdtemp(f->dir, sizeof(f->dir), "sw-restore-test") < 0) {
+                free(f);
+                return -1;
+        }
+        snprintf(f->db, sizeof(f->db), "%s/sw.db", f->dir);
+        snprintf(f->copy, sizeof(f->copy), "%s/copy.db", f->dir);
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        struct scratch *f = *state;
+        int rc = sw_test_rm_rf(f->dir);
+        free(f);
+        return rc;
+}
+
+/* Restore f's copy over its database, the configuration at its defaults but the path. */
+static void restore_copy(const struct scratch *f)
+{
+        struct sw_config cfg;
+        sw_config_defaults(&cfg);
+        snprintf(cfg.storage.path, sizeof(cfg.storage.path), "%s", f->db);
+        assert_int_equal(sw_restore_run(&cfg, f->copy), 0);
+}
+
 /* HQ held rev 3 of a1 and rev 1 of b1 (queued after the copy); the gateway goes back to a copy
  * holding a1 at rev 1 and no b1. Its next revisions must be above what HQ holds. */
 static void test_restored_database_publishes_higher_revs(void **state)
 {
-        char dir[] = "/tmp/sw-restore-test-XXXXXX", db[128], copy[128], cmd[512];
+        const struct scratch *f = *state;
         struct sw_store *s = NULL;
         int64_t at = 0;
-        (void)state;
-        assert_non_null(mkdtemp(dir));
-        snprintf(db, sizeof(db), "%s/sw.db", dir);
-        snprintf(copy, sizeof(copy), "%s/copy.db", dir);
-        assert_int_equal(sw_store_open(db, NULL, &s), 0);
+        assert_int_equal(sw_store_open(f->db, NULL, &s), 0);
         assert_int_equal(sw_restore_apply_rev_floor(s), 0); /* never restored: counts on */
         assert_int_equal(queue_revision(s, "a1"), 1);
-        assert_int_equal(sw_store_backup(s, copy, false, NULL), 0);
+        assert_int_equal(sw_store_backup(s, f->copy, false, NULL), 0);
         assert_int_equal(queue_revision(s, "a1"), 2);
         assert_int_equal(queue_revision(s, "a1"), 3);
         assert_int_equal(queue_revision(s, "b1"), 1);
         s = sw_store_close(s);
 
-        struct sw_config cfg;
-        sw_config_defaults(&cfg);
-        snprintf(cfg.storage.path, sizeof(cfg.storage.path), "%s", db);
-        assert_int_equal(sw_restore_run(&cfg, copy), 0);
-        assert_int_equal(sw_store_open(db, NULL, &s), 0);
+        restore_copy(f);
+        assert_int_equal(sw_store_open(f->db, NULL, &s), 0);
         assert_int_equal(sw_restore_marker(s, &at), 0);
         assert_int_equal(sw_restore_apply_rev_floor(s), 0); /* as the daemon does at start */
         assert_int_equal(queue_revision(s, "a1"), at);
         assert_int_equal(queue_revision(s, "a1"), at + 1);
         assert_int_equal(queue_revision(s, "b1"), at);
         s = sw_store_close(s);
-        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-        assert_int_equal(system(cmd), 0);
 }
 
 static void test_marker_written_by_a_restore(void **state)
 {
-        char dir[] = "/tmp/sw-restore-test-XXXXXX", db[128], copy[128], cmd[512];
+        const struct scratch *f = *state;
         struct sw_store *s = NULL;
         int64_t at = 0;
-        (void)state;
-        assert_non_null(mkdtemp(dir));
-        snprintf(db, sizeof(db), "%s/sw.db", dir);
-        snprintf(copy, sizeof(copy), "%s/copy.db", dir);
-        assert_int_equal(sw_store_open(db, NULL, &s), 0);
+        assert_int_equal(sw_store_open(f->db, NULL, &s), 0);
         assert_int_equal(sw_restore_marker(s, &at), -ENOENT);
         s = sw_store_close(s);
-        assert_int_equal(sw_store_open(copy, NULL, &s), 0);
+        assert_int_equal(sw_store_open(f->copy, NULL, &s), 0);
         s = sw_store_close(s);
-        struct sw_config cfg;
-        sw_config_defaults(&cfg);
-        snprintf(cfg.storage.path, sizeof(cfg.storage.path), "%s", db);
-        assert_int_equal(sw_restore_run(&cfg, copy), 0);
-        assert_int_equal(sw_store_open(db, NULL, &s), 0);
+        restore_copy(f);
+        assert_int_equal(sw_store_open(f->db, NULL, &s), 0);
         assert_int_equal(sw_restore_marker(s, &at), 0);
         assert_true(at > 1700000000);
         s = sw_store_close(s);
-        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-        assert_int_equal(system(cmd), 0);
 }
 
 /* clang-format off */
 SW_TEST_MAIN(
         cmocka_unit_test(test_rev_without_restore_counts_on),
         cmocka_unit_test(test_rev_jumps_once_after_a_restore),
-        cmocka_unit_test(test_marker_written_by_a_restore),
-        cmocka_unit_test(test_restored_database_publishes_higher_revs),
+        SW_TEST_FRESH(test_marker_written_by_a_restore),
+        SW_TEST_FRESH(test_restored_database_publishes_higher_revs),
         cmocka_unit_test(test_outcome_numbers_jump_after_a_restore))
 /* clang-format on */
