@@ -16,23 +16,34 @@ static int bad(enum hq_bad_reason *reason, enum hq_bad_reason why)
         return -EBADMSG;
 }
 
-/* The field, NULL when absent or null. */
-static const cJSON *field(const cJSON *o, const char *name)
+/* The field when present (not null) and of the type is() accepts: 1 with *ret_f set; 0 when
+ * absent and optional; or -EBADMSG (missing, wrong type). */
+static int field(const cJSON *o, const char *name, bool required,
+                 cJSON_bool (*is)(const cJSON *item), const cJSON **ret_f,
+                 enum hq_bad_reason *reason)
 {
         const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, name);
-        return cJSON_IsNull(f) ? NULL : f;
+        if (!f || cJSON_IsNull(f))
+                return required ? bad(reason, HQ_BAD_MISSING) : 0;
+        if (!is(f))
+                return bad(reason, HQ_BAD_TYPE);
+        *ret_f = f;
+        return 1;
+}
+
+static cJSON_bool is_number_or_string(const cJSON *item)
+{
+        return cJSON_IsNumber(item) || cJSON_IsString(item);
 }
 
 int hq_field_string(const cJSON *o, const char *name, bool required, size_t max_len,
                     const char **ret, enum hq_bad_reason *reason)
 {
-        const cJSON *f = field(o, name);
-        size_t len;
-        if (!f)
-                return required ? bad(reason, HQ_BAD_MISSING) : 0;
-        if (!cJSON_IsString(f))
-                return bad(reason, HQ_BAD_TYPE);
-        len = strlen(f->valuestring);
+        const cJSON *f = NULL;
+        int r = field(o, name, required, cJSON_IsString, &f, reason);
+        if (r <= 0)
+                return r;
+        size_t len = strlen(f->valuestring);
         if (len == 0 || len > max_len)
                 return bad(reason, HQ_BAD_VALUE);
         if (ret)
@@ -43,13 +54,11 @@ int hq_field_string(const cJSON *o, const char *name, bool required, size_t max_
 int hq_field_number(const cJSON *o, const char *name, bool required, double min, double max,
                     bool integer, double *ret, enum hq_bad_reason *reason)
 {
-        const cJSON *f = field(o, name);
-        double v;
-        if (!f)
-                return required ? bad(reason, HQ_BAD_MISSING) : 0;
-        if (!cJSON_IsNumber(f))
-                return bad(reason, HQ_BAD_TYPE);
-        v = f->valuedouble;
+        const cJSON *f = NULL;
+        int r = field(o, name, required, cJSON_IsNumber, &f, reason);
+        if (r <= 0)
+                return r;
+        double v = f->valuedouble;
         if (!isfinite(v) || v < min || v > max || (integer && v != floor(v)))
                 return bad(reason, HQ_BAD_VALUE);
         if (ret)
@@ -60,21 +69,19 @@ int hq_field_number(const cJSON *o, const char *name, bool required, double min,
 int hq_field_time(const cJSON *o, const char *name, bool required, int64_t *ret,
                   enum hq_bad_reason *reason)
 {
-        const cJSON *f = field(o, name);
+        const cJSON *f = NULL;
         int64_t t;
-        if (!f)
-                return required ? bad(reason, HQ_BAD_MISSING) : 0;
+        int r = field(o, name, required, is_number_or_string, &f, reason);
+        if (r <= 0)
+                return r;
         if (cJSON_IsNumber(f)) {
                 if (!isfinite(f->valuedouble) || f->valuedouble < 0 ||
                     f->valuedouble > HQ_MAX_UNIX_SECONDS)
                         return bad(reason, HQ_BAD_TIME);
                 t = (int64_t)f->valuedouble;
-        } else if (cJSON_IsString(f)) {
-                if (sw_rfc3339_parse(f->valuestring, strlen(f->valuestring), &t) < 0 || t < 0 ||
-                    (double)t > HQ_MAX_UNIX_SECONDS)
-                        return bad(reason, HQ_BAD_TIME);
-        } else {
-                return bad(reason, HQ_BAD_TYPE);
+        } else if (sw_rfc3339_parse(f->valuestring, strlen(f->valuestring), &t) < 0 || t < 0 ||
+                   (double)t > HQ_MAX_UNIX_SECONDS) {
+                return bad(reason, HQ_BAD_TIME);
         }
         *ret = t;
         return 0;
@@ -83,12 +90,11 @@ int hq_field_time(const cJSON *o, const char *name, bool required, int64_t *ret,
 int hq_field_date(const cJSON *o, const char *name, bool required, const char **ret,
                   enum hq_bad_reason *reason)
 {
-        const cJSON *f = field(o, name);
+        const cJSON *f = NULL;
         sw_day_t day;
-        if (!f)
-                return required ? bad(reason, HQ_BAD_MISSING) : 0;
-        if (!cJSON_IsString(f))
-                return bad(reason, HQ_BAD_TYPE);
+        int r = field(o, name, required, cJSON_IsString, &f, reason);
+        if (r <= 0)
+                return r;
         if (sw_date_parse(f->valuestring, strlen(f->valuestring), &day) < 0)
                 return bad(reason, HQ_BAD_TIME);
         *ret = f->valuestring;
