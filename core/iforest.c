@@ -8,64 +8,22 @@
 #include <stdalign.h>
 #include <string.h>
 
+#include "core/rng.h"
+
 #define IFOREST_EULER_GAMMA  0.5772156649
 #define IFOREST_HEADER_BYTES 48u
 #define IFOREST_NODE_BYTES   8u
 #define IFOREST_EMPTY_SLOT   UINT32_MAX
 
-/* xoshiro256** state; local to a fit, seeded from params.seed by splitmix64. */
-struct iforest_rng {
-        uint64_t s[4]; /* generator state, never all zero */
-};
-
-static uint64_t iforest__splitmix64(uint64_t *x)
-{
-        uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
-}
-
-static void iforest__rng_seed(struct iforest_rng *r, uint64_t seed)
-{
-        for (unsigned i = 0; i < 4; i++)
-                r->s[i] = iforest__splitmix64(&seed);
-}
-
-static uint64_t iforest__rotl(uint64_t x, int k)
-{
-        return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t iforest__rng_next(struct iforest_rng *r)
-{
-        uint64_t *s = r->s;
-        uint64_t result = iforest__rotl(s[1] * 5, 7) * 9;
-        uint64_t t = s[1] << 17;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = iforest__rotl(s[3], 45);
-        return result;
-}
-
-/* Uniform in [0, 1) with 53 random bits. */
-static double iforest__rng_unit(struct iforest_rng *r)
-{
-        return (double)(iforest__rng_next(r) >> 11) * 0x1.0p-53;
-}
-
 /* Uniform integer in [0, bound), bound >= 1: Lemire's multiply with rejection (32-bit). */
-static uint32_t iforest__rng_below(struct iforest_rng *r, uint32_t bound)
+static uint32_t iforest__rng_below(struct sw_xoshiro *r, uint32_t bound)
 {
-        uint64_t m = (uint64_t)(uint32_t)(iforest__rng_next(r) >> 32) * bound;
+        uint64_t m = (uint64_t)(uint32_t)(sw_xoshiro_next(r) >> 32) * bound;
         uint32_t low = (uint32_t)m;
         if (low < bound) {
                 uint32_t floor = (uint32_t)(-bound) % bound;
                 while (low < floor) {
-                        m = (uint64_t)(uint32_t)(iforest__rng_next(r) >> 32) * bound;
+                        m = (uint64_t)(uint32_t)(sw_xoshiro_next(r) >> 32) * bound;
                         low = (uint32_t)m;
                 }
         }
@@ -237,7 +195,7 @@ bool sw_iforest_fitted(const struct sw_iforest *f)
 }
 
 /* Draw psi distinct row indices of n into f->sample (Floyd's algorithm). */
-static void iforest__sample_rows(struct sw_iforest *f, struct iforest_rng *r, uint32_t n)
+static void iforest__sample_rows(struct sw_iforest *f, struct sw_xoshiro *r, uint32_t n)
 {
         uint32_t psi = f->psi;
         if (psi == n) {
@@ -272,7 +230,7 @@ static void iforest__sample_rows(struct sw_iforest *f, struct iforest_rng *r, ui
 
 /* A feature drawn uniformly among those not constant over rows[begin, end): drawn without
  * replacement; false when every feature is constant there. *ret_lo, *ret_hi: its range. */
-static bool iforest__pick_feature(const struct sw_iforest *f, struct iforest_rng *r, const float *x,
+static bool iforest__pick_feature(const struct sw_iforest *f, struct sw_xoshiro *r, const float *x,
                                   const struct sw_iforest_frame *fr, uint32_t *ret_feature,
                                   float *ret_lo, float *ret_hi)
 {
@@ -324,7 +282,7 @@ static uint32_t iforest__partition(struct sw_iforest *f, const float *x,
 }
 
 /* Grow tree t from f->sample; returns 0 or -ENOSPC. */
-static int iforest__grow_tree(struct sw_iforest *f, struct iforest_rng *r, const float *x,
+static int iforest__grow_tree(struct sw_iforest *f, struct sw_xoshiro *r, const float *x,
                               uint32_t tree)
 {
         const uint32_t begin = f->n_nodes;
@@ -351,7 +309,7 @@ static int iforest__grow_tree(struct sw_iforest *f, struct iforest_rng *r, const
                 float lo, hi;
                 if (!iforest__pick_feature(f, r, x, &fr, &feature, &lo, &hi))
                         continue;
-                double u = iforest__rng_unit(r);
+                double u = sw_xoshiro_unit(r);
                 float t = (float)((double)lo + u * ((double)hi - (double)lo));
                 if (!(t < hi))
                         t = lo;
@@ -620,8 +578,8 @@ int sw_iforest_fit(struct sw_iforest *f, const float *x, uint32_t n, double *scr
 {
         if (!f || !f->nodes || !x || !scratch || n < 2)
                 return -EINVAL;
-        struct iforest_rng r;
-        iforest__rng_seed(&r, f->params.seed);
+        struct sw_xoshiro r;
+        sw_xoshiro_seed(&r, f->params.seed);
         f->fitted = false;
         f->n_nodes = 0;
         f->max_leaf_depth = 0;

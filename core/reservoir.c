@@ -7,23 +7,16 @@
 #include <stdalign.h>
 #include <string.h>
 
-static const char reservoir_magic[4] = {'S', 'W', 'R', '1'};
+#include "core/rng.h"
 
-/* splitmix64 (Steele, Lea, Flood 2014): one 64-bit state, passes BigCrush. */
-static uint64_t rng_next(uint64_t *state)
-{
-        uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
-}
+static const char reservoir_magic[4] = {'S', 'W', 'R', '1'};
 
 /* Uniform in [0, n), n >= 1, without modulo bias (rejects the short top range). */
 static uint64_t rng_below(uint64_t *state, uint64_t n)
 {
         uint64_t threshold = (0 - n) % n, x;
         do
-                x = rng_next(state);
+                x = sw_splitmix64(state);
         while (x < threshold);
         return x % n;
 }
