@@ -45,24 +45,25 @@ help_options() {
         }' | sort -u
 }
 
-# help_value_options: the long options that take a value.
-help_value_options() {
-        help__option_lines | awk '{
+# help__options_before PATTERN: the long options whose next word (the name of their value)
+# matches the awk regular expression PATTERN.
+help__options_before() {
+        help__option_lines | awk -v value="$1" '{
                 sub(/^ +/, "")
                 n = split($0, w, /[ ,]+/)
                 for (k = 1; k < n; k++)
-                        if (w[k] ~ /^--[a-z]/ && w[k + 1] ~ /^[A-Z][A-Z]*$/) print w[k]
+                        if (w[k] ~ /^--[a-z]/ && w[k + 1] ~ value) print w[k]
         }' | sort -u
+}
+
+# help_value_options: the long options that take a value.
+help_value_options() {
+        help__options_before '^[A-Z][A-Z]*$'
 }
 
 # help_file_options: the long options whose value is a file ("--config FILE").
 help_file_options() {
-        help__option_lines | awk '{
-                sub(/^ +/, "")
-                n = split($0, w, /[ ,]+/)
-                for (k = 1; k < n; k++)
-                        if (w[k] ~ /^--[a-z]/ && w[k + 1] == "FILE") print w[k]
-        }' | sort -u
+        help__options_before '^FILE$'
 }
 
 # help_enums: "OPTION value value..." for each option whose text is an enumeration.
