@@ -7,7 +7,14 @@
 #include "platform/config.h"
 #include "shelfwatch.h"
 
-#define CLI_DAYS_HELP "  --days N        look back N days (1..100000, default 30)\n"
+/* A subcommand that takes only --days N: a report over the last N days, shown by print_fn. */
+#define CLI_DAYS_REPORT(command, what, print_fn)                                                   \
+        {                                                                                          \
+                .name = command, .options = CLI_BIT(CLI_OPT_DAYS), .synopsis = "[--days N]",       \
+                .summary = what,                                                                   \
+                .details = "  --days N        look back N days (1..100000, default 30)\n",         \
+                .print = print_fn,                                                                 \
+        }
 
 static const struct cli_command cli_commands[] = {
     {
@@ -47,30 +54,12 @@ static const struct cli_command cli_commands[] = {
                    "  --user U        who recorded it\n",
         .print = cli_print_outcome,
     },
-    {
-        .name = "stats",
-        .options = CLI_BIT(CLI_OPT_DAYS),
-        .synopsis = "[--days N]",
-        .summary = "anomaly totals by severity, type and status, and the trend",
-        .details = CLI_DAYS_HELP,
-        .print = cli_print_stats,
-    },
-    {
-        .name = "effectiveness",
-        .options = CLI_BIT(CLI_OPT_DAYS),
-        .synopsis = "[--days N]",
-        .summary = "false-positive rate, response time, resolution rate and precision",
-        .details = CLI_DAYS_HELP,
-        .print = cli_print_effectiveness,
-    },
-    {
-        .name = "roi",
-        .options = CLI_BIT(CLI_OPT_DAYS),
-        .synopsis = "[--days N]",
-        .summary = "value protected by the alerts that were acted on",
-        .details = CLI_DAYS_HELP,
-        .print = cli_print_roi,
-    },
+    CLI_DAYS_REPORT("stats", "anomaly totals by severity, type and status, and the trend",
+                    cli_print_stats),
+    CLI_DAYS_REPORT("effectiveness",
+                    "false-positive rate, response time, resolution rate and precision",
+                    cli_print_effectiveness),
+    CLI_DAYS_REPORT("roi", "value protected by the alerts that were acted on", cli_print_roi),
     {
         .name = "health",
         .synopsis = "",

@@ -92,6 +92,10 @@ static const char *cli_option_name(int val)
 #define CLI_STR(x)  #x
 #define CLI_XSTR(x) CLI_STR(x)
 
+/* NULL when v is 1..max printable ASCII characters, else what is wrong (max a literal). */
+#define CLI_PRINTABLE_PROBLEM(v, max)                                                              \
+        (cli_printable(v, max) ? NULL : "must be 1 to " CLI_XSTR(max) " printable ASCII characters")
+
 /* Where each plain string option goes. */
 static const struct {
         int opt;       /* option */
@@ -181,9 +185,7 @@ static const char *cli_option_problem(int opt, const char *v)
                            ? "must be a whole number from 1 to " CLI_XSTR(SW_CMD_MAX_NUMBER)
                            : NULL;
         case CLI_OPT_SKU:
-                return cli_printable(v, SW_SKU_MAX_LEN)
-                           ? NULL
-                           : "must be 1 to " CLI_XSTR(SW_SKU_MAX_LEN) " printable ASCII characters";
+                return CLI_PRINTABLE_PROBLEM(v, SW_SKU_MAX_LEN);
         case CLI_OPT_AS_OF:
                 return sw_date_parse(v, strlen(v), &day) < 0 ? "must be a date YYYY-MM-DD" : NULL;
         case CLI_OPT_NOTE:
@@ -191,9 +193,7 @@ static const char *cli_option_problem(int opt, const char *v)
                            ? "must be at most " CLI_XSTR(SW_CMD_MAX_NOTE_LEN) " bytes"
                            : NULL;
         case CLI_OPT_ANOMALY:
-                return cli_printable(v, SW_ID_MAX_LEN)
-                           ? NULL
-                           : "must be 1 to " CLI_XSTR(SW_ID_MAX_LEN) " printable ASCII characters";
+                return CLI_PRINTABLE_PROBLEM(v, SW_ID_MAX_LEN);
         case CLI_OPT_DEVICE:
                 return cli_device_name_ok(v) ? NULL
                                              : "must be 1 to 64 printable ASCII characters "
