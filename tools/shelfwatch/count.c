@@ -218,25 +218,17 @@ static int count_show(const struct cli_options *o, struct cli_session *s,
                       const struct sw_config *cfg, const struct count_job *j, const char *text,
                       double deadline)
 {
-        cJSON *ack = cJSON_Parse(text);
-        if (!cJSON_IsObject(ack)) {
-                fprintf(stderr,
-                        "shelfwatch: shelfwatchd sent an ack that is not a JSON object: %.200s\n",
-                        text);
-                cJSON_Delete(ack);
+        cJSON *ack = cli_parse_object(text, "an ack");
+        if (!ack)
                 return CLI_EXIT_REFUSED;
-        }
         bool accepted = strcmp(cli_str(ack, "status"), "accepted") == 0;
         struct count_value value;
         bool have_value = accepted && cJSON_IsString(cli_get(ack, "outcome")) &&
                           count_value_recovered(s, cfg, ack, deadline, &value);
-        if (o->json) {
-                char *pretty = cli_check_alloc(cJSON_Print(ack));
-                puts(pretty);
-                free(pretty);
-        } else if (accepted) {
+        if (o->json)
+                cli_print_json(ack);
+        else if (accepted)
                 count_print(ack, have_value ? &value : NULL);
-        }
         if (!accepted) {
                 const char *err = cJSON_GetStringValue(cli_get(ack, "error"));
                 fprintf(stderr, "shelfwatch: shelfwatchd refused the count: %s\n",

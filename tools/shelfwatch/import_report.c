@@ -241,8 +241,6 @@ void imp_print_json(const struct imp_run *r)
                 cJSON_AddItemToArray(files, j);
         }
         cJSON_AddNumberToObject(o, "messages_this_run", (double)r->sent_this_run);
-        char *text = cli_check_alloc(cJSON_Print(o));
-        puts(text);
-        free(text);
+        cli_print_json(o);
         cJSON_Delete(o);
 }

@@ -40,22 +40,14 @@ void cli_usage_error(const char *command, const char *fmt, ...)
 static int cli_show_reply(const struct cli_options *o, const struct cli_command *c,
                           const char *text)
 {
-        cJSON *reply = cJSON_Parse(text);
-        if (!cJSON_IsObject(reply)) {
-                fprintf(stderr,
-                        "shelfwatch: shelfwatchd sent a reply that is not a JSON object: %.200s\n",
-                        text);
-                cJSON_Delete(reply);
+        cJSON *reply = cli_parse_object(text, "a reply");
+        if (!reply)
                 return CLI_EXIT_REFUSED;
-        }
         bool ok = cJSON_IsTrue(cli_get(reply, "ok"));
-        if (o->json) {
-                char *pretty = cli_check_alloc(cJSON_Print(reply));
-                puts(pretty);
-                free(pretty);
-        } else if (ok) {
+        if (o->json)
+                cli_print_json(reply);
+        else if (ok)
                 c->print(reply);
-        }
         if (!ok) {
                 const char *err = cJSON_GetStringValue(cli_get(reply, "error"));
                 fprintf(stderr, "shelfwatch: shelfwatchd: %s\n",

@@ -28,12 +28,10 @@ void cli_print_anomalies(const cJSON *reply)
                                      cli_str(a, "description")};
                 cli_table_add(&t, row);
         }
-        if (t.n_rows == 0) {
-                cli_table_free(&t);
+        if (!cli_table_print_rows(&t)) {
                 printf("No anomalies match.\n");
                 return;
         }
-        cli_table_print(&t);
         printf("%s\n", cli_quantity(cJSON_GetArraySize(list), "anomaly", "anomalies", value,
                                     sizeof(value)));
 }
@@ -59,14 +57,11 @@ void cli_print_ghost_stock(const cJSON *reply)
                                      cli_str(r, "description")};
                 cli_table_add(&t, row);
         }
-        if (t.n_rows == 0) {
-                cli_table_free(&t);
+        if (cli_table_print_rows(&t))
+                printf("Count these SKUs, then record the result: shelfwatch outcome ID "
+                       "true_positive|false_positive\n");
+        else
                 printf("No open ghost stock: nothing to count.\n");
-                return;
-        }
-        cli_table_print(&t);
-        printf("Count these SKUs, then record the result: shelfwatch outcome ID "
-               "true_positive|false_positive\n");
 }
 
 void cli_print_outcome(const cJSON *reply)

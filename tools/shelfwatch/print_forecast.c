@@ -29,10 +29,7 @@ void cli_print_forecast(const cJSON *reply)
         printf("Expected unit sales on %s (a local forecast needs %s of history).\n\n",
                cli_str(reply, "as_of"),
                cli_num_quantity(reply, "min_history_days", "day", "days", a, sizeof(a)));
-        if (t.n_rows == 0)
-                cli_table_free(&t);
-        else
-                cli_table_print(&t);
+        (void)cli_table_print_rows(&t);
         printf("%s of %s have a forecast.\n", CLI_COUNT(reply, "with_forecast", a),
                cli_num_quantity(reply, "skus", "SKU", "SKUs", b, sizeof(b)));
 }

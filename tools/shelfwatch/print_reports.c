@@ -54,12 +54,8 @@ static void cli_print_precision(const char *title, const cJSON *groups)
                                      CLI_COUNT(g, "false_positive", fp)};
                 cli_table_add(&t, row);
         }
-        if (t.n_rows == 0) {
-                cli_table_free(&t);
+        if (!cli_table_print_rows(&t))
                 printf("%s: no outcomes recorded yet\n", title);
-                return;
-        }
-        cli_table_print(&t);
 }
 
 void cli_print_effectiveness(const cJSON *reply)

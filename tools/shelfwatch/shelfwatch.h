@@ -180,7 +180,9 @@ cJSON *cli_build_request(const struct cli_options *o, const struct cli_command *
 int cli_request(const struct cli_target *t, const char *name, const char *payload, double timeout_s,
                 char **ret_reply);
 
-/* table.c: reading reply fields and printing them. */
+/* table.c: reading replies and their fields, and printing them. */
+cJSON *cli_parse_object(const char *text, const char *what);
+void cli_print_json(const cJSON *j);
 const cJSON *cli_get(const cJSON *o, const char *name);
 const char *cli_str(const cJSON *o, const char *name);
 const char *cli_num(const cJSON *o, const char *name, const char *fmt, double scale, char *buf,
@@ -198,6 +200,8 @@ void cli_table_init(struct cli_table *t, const struct cli_column *cols, size_t n
 void cli_table_add(struct cli_table *t, const char *const cells[]);
 /* Print the table and free it. */
 void cli_table_print(struct cli_table *t);
+/* Print the table when it has rows (true), else only free it (false). */
+bool cli_table_print_rows(struct cli_table *t);
 /* Free a table that is not printed. */
 void cli_table_free(struct cli_table *t);
 

@@ -10,6 +10,27 @@
 
 #define CLI_KEY_WIDTH 26 /* key column of key/value blocks */
 
+/* A message from shelfwatchd (what: "a reply", "an ack") parsed: the object, or NULL when it
+ * is not a JSON object (said on stderr). */
+cJSON *cli_parse_object(const char *text, const char *what)
+{
+        cJSON *o = cJSON_Parse(text);
+        if (cJSON_IsObject(o))
+                return o;
+        fprintf(stderr, "shelfwatch: shelfwatchd sent %s that is not a JSON object: %.200s\n", what,
+                text);
+        cJSON_Delete(o);
+        return NULL;
+}
+
+/* Print JSON indented, as --json shows it. */
+void cli_print_json(const cJSON *j)
+{
+        char *text = cli_check_alloc(cJSON_Print(j));
+        puts(text);
+        free(text);
+}
+
 const cJSON *cli_get(const cJSON *o, const char *name)
 {
         return cJSON_GetObjectItemCaseSensitive(o, name);

@@ -78,6 +78,16 @@ void cli_table_print(struct cli_table *t)
         cli_table_free(t);
 }
 
+bool cli_table_print_rows(struct cli_table *t)
+{
+        if (t->n_rows == 0) {
+                cli_table_free(t);
+                return false;
+        }
+        cli_table_print(t);
+        return true;
+}
+
 void cli_table_free(struct cli_table *t)
 {
         scols_unref_table(t->tb);
