@@ -16,30 +16,15 @@
 #include "core/detect.h"
 #include "core/sku_table.h"
 #include "core/store_calendar.h"
+#include "tests/core/detect_recorder.h"
 #include "tests/support/store_fixture.h"
+#include "tests/support/test_main.h"
 
 #define HISTORY_DAYS 56
-#define MAX_FINDINGS 16
 #define HOUR         3600
 
-/* Records findings; fails with err when err is set. */
-struct recorder {
-        struct sw_finding f[MAX_FINDINGS]; /* findings in call order */
-        uint32_t n;                        /* calls */
-        int err;                           /* returned from every call when negative */
-};
-
-static int record(void *ctx, const struct sw_finding *f)
-{
-        struct recorder *r = ctx;
-        if (r->n < MAX_FINDINGS)
-                r->f[r->n] = *f;
-        r->n++;
-        return r->err;
-}
-
 static struct sw_test_store fx;
-static struct recorder rec;
+static struct sw_test_recorder rec;
 static sw_day_t D; /* 2026-11-24, the first as_of day */
 
 static void fixture_init(uint32_t book_capacity)
@@ -119,11 +104,7 @@ static uint32_t add_slow_mover(const char *key)
 
 static struct sw_detect_summary ghost(sw_day_t as_of)
 {
-        struct sw_detect_summary sum;
-        memset(&sum, 0xff, sizeof(sum));
-        rec.n = 0;
-        assert_int_equal(sw_detect_ghost(&fx.det, as_of, record, &rec, &sum), 0);
-        return sum;
+        return sw_test_ghost_run(&fx.det, as_of, &rec);
 }
 
 static struct sw_detect_summary stock(int64_t now)
@@ -133,7 +114,7 @@ static struct sw_detect_summary stock(int64_t now)
         assert_int_equal(sw_test_utc_to_local(NULL, now, &now_local), 0);
         memset(&sum, 0xff, sizeof(sum));
         rec.n = 0;
-        assert_int_equal(sw_detect_stock(&fx.det, now, &now_local, record, &rec, &sum), 0);
+        assert_int_equal(sw_detect_stock(&fx.det, now, &now_local, sw_test_record, &rec, &sum), 0);
         return sum;
 }
 
@@ -152,6 +133,38 @@ static bool book_has(enum sw_anomaly_type type, uint32_t i, sw_day_t *ret_since)
         return true;
 }
 
+/* The last run reported one finding, of type on SKU i since day since, that either opened a
+ * new episode (status SW_STATUS_OPEN: now in the book) or cleared one (SW_STATUS_CLEARED: gone
+ * from it). Returns the finding. */
+static const struct sw_finding *assert_one_finding(enum sw_anomaly_type type, uint32_t i,
+                                                   sw_day_t since, enum sw_status status)
+{
+        const struct sw_finding *f = &rec.f[0];
+        bool opened = status == SW_STATUS_OPEN;
+        assert_int_equal(rec.n, 1);
+        assert_int_equal(f->type, type);
+        assert_int_equal(f->sku_index, i);
+        assert_int_equal(f->is_new, opened);
+        assert_int_equal(f->status, status);
+        assert_int_equal(f->since, since);
+        assert_int_equal(book_has(type, i, NULL), opened);
+        return f;
+}
+
+static const struct sw_finding *assert_opened_one(enum sw_anomaly_type type, uint32_t i,
+                                                  sw_day_t since)
+{
+        return assert_one_finding(type, i, since, SW_STATUS_OPEN);
+}
+
+/* The run that returned sum cleared one episode, and reported only that. */
+static void assert_cleared_one(struct sw_detect_summary sum, enum sw_anomaly_type type, uint32_t i,
+                               sw_day_t since)
+{
+        assert_int_equal(sum.cleared, 1);
+        assert_one_finding(type, i, since, SW_STATUS_CLEARED);
+}
+
 /* ---- ghost stock ---- */
 
 static void test_ghost_lifecycle(void **state)
@@ -167,13 +180,8 @@ static void test_ghost_lifecycle(void **state)
         assert_int_equal(sum.opened, 1);
         assert_int_equal(sum.updated, 0);
         assert_int_equal(sum.cleared, 0);
-        assert_int_equal(rec.n, 1);
-        const struct sw_finding *f = &rec.f[0];
-        assert_int_equal(f->type, SW_ANOMALY_GHOST_STOCK);
-        assert_int_equal(f->sku_index, fast);
-        assert_true(f->is_new);
-        assert_int_equal(f->status, SW_STATUS_OPEN);
-        assert_int_equal(f->since, D - 1); /* the first quiet day */
+        /* Since the first quiet day. */
+        const struct sw_finding *f = assert_opened_one(SW_ANOMALY_GHOST_STOCK, fast, D - 1);
         assert_int_equal(f->as_of, D);
         assert_int_equal(f->action, SW_ACTION_CYCLE_COUNT);
         assert_int_equal(f->ghost.run_days, 1);
@@ -207,14 +215,8 @@ static void test_ghost_lifecycle(void **state)
         /* Sales resume on D+1: the episode is cleared and leaves the book. */
         sw_sku_add_sold(&fx.skus, fast, D + 1, 12);
         sum = ghost(D + 2);
-        assert_int_equal(sum.cleared, 1);
+        assert_cleared_one(sum, SW_ANOMALY_GHOST_STOCK, fast, D - 1);
         assert_int_equal(sum.opened, 0);
-        assert_int_equal(rec.n, 1);
-        assert_int_equal(rec.f[0].sku_index, fast);
-        assert_int_equal(rec.f[0].status, SW_STATUS_CLEARED);
-        assert_false(rec.f[0].is_new);
-        assert_int_equal(rec.f[0].since, D - 1);
-        assert_false(book_has(SW_ANOMALY_GHOST_STOCK, fast, NULL));
         assert_int_equal(fx.book.count, 0);
 
         /* Nothing open, nothing flagged: a run reports nothing. */
@@ -237,11 +239,7 @@ static void test_ghost_needs_stock(void **state)
         /* The book dropping to zero ends an open episode even without sales. */
         sw_sku_at(&fx.skus, fast)->on_hand = 0;
         sw_sku_advance(&fx.skus, fast, D);
-        struct sw_detect_summary sum = ghost(D + 1);
-        assert_int_equal(sum.cleared, 1);
-        assert_int_equal(rec.n, 1);
-        assert_int_equal(rec.f[0].status, SW_STATUS_CLEARED);
-        assert_false(book_has(SW_ANOMALY_GHOST_STOCK, fast, NULL));
+        assert_cleared_one(ghost(D + 1), SW_ANOMALY_GHOST_STOCK, fast, D - 1);
 }
 
 static void test_ghost_skips_skus_without_past(void **state)
@@ -261,7 +259,7 @@ static void test_callback_error_aborts(void **state)
         uint32_t fast = add_fast_mover("FAST", 40);
         struct sw_detect_summary sum = {0};
         rec.err = -EIO;
-        assert_int_equal(sw_detect_ghost(&fx.det, D, record, &rec, &sum), -EIO);
+        assert_int_equal(sw_detect_ghost(&fx.det, D, sw_test_record, &rec, &sum), -EIO);
         assert_int_equal(rec.n, 1);
         assert_int_equal(fx.book.count, 0); /* not opened: the finding was not taken */
         rec.err = 0;
@@ -272,12 +270,11 @@ static void test_callback_error_aborts(void **state)
         sw_sku_add_sold(&fx.skus, fast, D, 9);
         rec.err = -ENOSPC;
         rec.n = 0;
-        assert_int_equal(sw_detect_ghost(&fx.det, D + 1, record, &rec, &sum), -ENOSPC);
+        assert_int_equal(sw_detect_ghost(&fx.det, D + 1, sw_test_record, &rec, &sum), -ENOSPC);
         assert_int_equal(rec.f[0].status, SW_STATUS_CLEARED);
         assert_true(book_has(SW_ANOMALY_GHOST_STOCK, fast, NULL));
         rec.err = 0;
-        assert_int_equal(ghost(D + 1).cleared, 1);
-        assert_false(book_has(SW_ANOMALY_GHOST_STOCK, fast, NULL));
+        assert_cleared_one(ghost(D + 1), SW_ANOMALY_GHOST_STOCK, fast, D - 1);
 }
 
 static void test_book_full(void **state)
@@ -343,13 +340,8 @@ static void test_shelf_out(void **state)
         set_shelf_streak(none, 0, at(D + 1, 9, 20), at(D, 20, 45), 2, 35 * 60);
         sum = stock(at(D + 1, 9, 20));
         assert_int_equal(sum.opened, 1);
-        assert_int_equal(rec.n, 1);
-        const struct sw_finding *f = &rec.f[0];
-        assert_int_equal(f->type, SW_ANOMALY_SHELF_OUT);
-        assert_int_equal(f->sku_index, e);
-        assert_true(f->is_new);
-        assert_int_equal(f->status, SW_STATUS_OPEN);
-        assert_int_equal(f->since, D); /* the day the shelf went empty */
+        /* Since the day the shelf went empty. */
+        const struct sw_finding *f = assert_opened_one(SW_ANOMALY_SHELF_OUT, e, D);
         assert_int_equal(f->as_of, D + 1);
         assert_int_equal(f->action, SW_ACTION_CHECK_SHELF);
         assert_int_equal(f->stock.duration_s, 35 * 60);
@@ -360,7 +352,6 @@ static void test_shelf_out(void **state)
         assert_int_equal(f->severity, SW_SEVERITY_WARNING);
         assert_true(fabs(f->value - 20.0) < 1e-9);
         assert_true(strlen(f->description) > 0);
-        assert_true(book_has(SW_ANOMALY_SHELF_OUT, e, NULL));
         assert_false(book_has(SW_ANOMALY_SHELF_OUT, none, NULL));
         assert_null(sw_sku_shelf(&fx.skus, no_sensor));
         assert_false(book_has(SW_ANOMALY_SHELF_OUT, no_sensor, NULL));
@@ -384,12 +375,7 @@ static void test_shelf_out(void **state)
         assert_int_equal(rec.f[0].severity, SW_SEVERITY_CRITICAL);
         /* A positive count clears it. */
         set_shelf(e, 3, at(D + 1, 15, 30), 0);
-        sum = stock(at(D + 1, 16, 0));
-        assert_int_equal(sum.cleared, 1);
-        assert_int_equal(rec.n, 1);
-        assert_int_equal(rec.f[0].status, SW_STATUS_CLEARED);
-        assert_int_equal(rec.f[0].since, D);
-        assert_false(book_has(SW_ANOMALY_SHELF_OUT, e, NULL));
+        assert_cleared_one(stock(at(D + 1, 16, 0)), SW_ANOMALY_SHELF_OUT, e, D);
         assert_int_equal(fx.book.count, 0);
 }
 
@@ -399,13 +385,9 @@ static void test_shelf_out_cleared_when_book_empties(void **state)
         uint32_t e = add_sku("E", 4, 1.0f);
         set_shelf_streak(e, 0, at(D, 12, 0), at(D, 10, 0), 3, 2 * HOUR);
         stock(at(D, 12, 0));
-        assert_int_equal(rec.n, 1);
-        assert_true(book_has(SW_ANOMALY_SHELF_OUT, e, NULL));
+        assert_opened_one(SW_ANOMALY_SHELF_OUT, e, D);
         sw_sku_at(&fx.skus, e)->on_hand = 0; /* sold through: an empty shelf is expected */
-        stock(at(D, 13, 0));
-        assert_int_equal(rec.n, 1);
-        assert_int_equal(rec.f[0].status, SW_STATUS_CLEARED);
-        assert_false(book_has(SW_ANOMALY_SHELF_OUT, e, NULL));
+        assert_cleared_one(stock(at(D, 13, 0)), SW_ANOMALY_SHELF_OUT, e, D);
 }
 
 /* ---- inventory discrepancy ---- */
@@ -417,27 +399,17 @@ static void test_negative_book(void **state)
         sw_sku_at(&fx.skus, n)->book_negative_since = (uint32_t)at(D - 2, 10, 0);
         struct sw_detect_summary sum = stock(at(D, 12, 0));
         assert_int_equal(sum.opened, 1);
-        assert_int_equal(rec.n, 1);
-        const struct sw_finding *f = &rec.f[0];
-        assert_int_equal(f->type, SW_ANOMALY_INVENTORY_DISCREPANCY);
-        assert_int_equal(f->sku_index, n);
-        assert_true(f->is_new);
-        assert_int_equal(f->since, D - 2);
+        const struct sw_finding *f = assert_opened_one(SW_ANOMALY_INVENTORY_DISCREPANCY, n, D - 2);
         assert_int_equal(f->stock.negative_book, 1);
         assert_int_equal(f->stock.on_hand, -3);
         assert_true(f->probability > 0.9 && f->probability <= 1.0);
         assert_true(fabs(f->value - 6.0) < 1e-9);
         assert_int_equal(f->action, SW_ACTION_CYCLE_COUNT);
-        assert_true(book_has(SW_ANOMALY_INVENTORY_DISCREPANCY, n, NULL));
         /* Still negative: updated. A count fixes the book: cleared. */
         assert_int_equal(stock(at(D, 13, 0)).updated, 1);
         sw_sku_at(&fx.skus, n)->on_hand = 5;
         sw_sku_at(&fx.skus, n)->book_negative_since = 0;
-        sum = stock(at(D, 14, 0));
-        assert_int_equal(sum.cleared, 1);
-        assert_int_equal(rec.f[0].status, SW_STATUS_CLEARED);
-        assert_int_equal(rec.f[0].since, D - 2);
-        assert_false(book_has(SW_ANOMALY_INVENTORY_DISCREPANCY, n, NULL));
+        assert_cleared_one(stock(at(D, 14, 0)), SW_ANOMALY_INVENTORY_DISCREPANCY, n, D - 2);
 }
 
 static void test_shelf_above_book(void **state)
@@ -456,10 +428,7 @@ static void test_shelf_above_book(void **state)
         sh->ts = (uint32_t)at(D, 12, 0);
         struct sw_detect_summary sum = stock(at(D, 12, 5));
         assert_int_equal(sum.opened, 1);
-        assert_int_equal(rec.n, 1);
-        const struct sw_finding *f = &rec.f[0];
-        assert_int_equal(f->type, SW_ANOMALY_INVENTORY_DISCREPANCY);
-        assert_int_equal(f->since, D);
+        const struct sw_finding *f = assert_opened_one(SW_ANOMALY_INVENTORY_DISCREPANCY, u, D);
         assert_int_equal(f->stock.negative_book, 0);
         assert_int_equal(f->stock.duration_s, 2 * HOUR);
         assert_int_equal(f->stock.shelf_count, 6);
@@ -467,10 +436,7 @@ static void test_shelf_above_book(void **state)
         assert_true(f->probability > 0.0 && f->probability <= 1.0);
         /* A receipt brings the book up to the shelf: cleared. */
         s->on_hand = 6;
-        sum = stock(at(D, 13, 0));
-        assert_int_equal(sum.cleared, 1);
-        assert_int_equal(rec.f[0].status, SW_STATUS_CLEARED);
-        assert_false(book_has(SW_ANOMALY_INVENTORY_DISCREPANCY, u, NULL));
+        assert_cleared_one(stock(at(D, 13, 0)), SW_ANOMALY_INVENTORY_DISCREPANCY, u, D);
 }
 
 /* SKUs no sensor reported have no shelf state: the discrepancy check sees the book alone. */
@@ -513,9 +479,7 @@ static void test_ghost_with_future_forecast(void **state)
         assert_int_equal(sw_sku_sold(&fx.skus, fast, D - 1), 9);
         /* ... and sales on D end the episode. */
         sw_sku_add_sold(&fx.skus, fast, D, 12);
-        sum = ghost(D + 1);
-        assert_int_equal(sum.cleared, 1);
-        assert_false(book_has(SW_ANOMALY_GHOST_STOCK, fast, NULL));
+        assert_cleared_one(ghost(D + 1), SW_ANOMALY_GHOST_STOCK, fast, D - 1);
 }
 
 static void test_stock_disabled_and_errors(void **state)
@@ -529,30 +493,25 @@ static void test_stock_disabled_and_errors(void **state)
         struct sw_local_time now_local;
         sw_test_utc_to_local(NULL, at(D, 12, 0), &now_local);
         rec.err = -EPIPE;
-        assert_int_equal(sw_detect_stock(&fx.det, at(D, 12, 0), &now_local, record, &rec, NULL),
-                         -EPIPE);
+        assert_int_equal(
+            sw_detect_stock(&fx.det, at(D, 12, 0), &now_local, sw_test_record, &rec, NULL), -EPIPE);
         assert_false(book_has(SW_ANOMALY_INVENTORY_DISCREPANCY, n, NULL));
         rec.err = 0;
         assert_int_equal(stock(at(D, 12, 0)).opened, 1);
 }
 
-int main(void)
-{
-#define T_(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-        const struct CMUnitTest tests[] = {
-            T_(test_ghost_lifecycle),
-            T_(test_ghost_needs_stock),
-            T_(test_ghost_skips_skus_without_past),
-            T_(test_callback_error_aborts),
-            T_(test_book_full),
-            T_(test_shelf_out),
-            T_(test_shelf_out_cleared_when_book_empties),
-            T_(test_negative_book),
-            T_(test_shelf_above_book),
-            T_(test_discrepancy_without_sensor),
-            T_(test_ghost_with_future_forecast),
-            T_(test_stock_disabled_and_errors),
-        };
-#undef T_
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        SW_TEST_FRESH(test_ghost_lifecycle),
+        SW_TEST_FRESH(test_ghost_needs_stock),
+        SW_TEST_FRESH(test_ghost_skips_skus_without_past),
+        SW_TEST_FRESH(test_callback_error_aborts),
+        SW_TEST_FRESH(test_book_full),
+        SW_TEST_FRESH(test_shelf_out),
+        SW_TEST_FRESH(test_shelf_out_cleared_when_book_empties),
+        SW_TEST_FRESH(test_negative_book),
+        SW_TEST_FRESH(test_shelf_above_book),
+        SW_TEST_FRESH(test_discrepancy_without_sensor),
+        SW_TEST_FRESH(test_ghost_with_future_forecast),
+        SW_TEST_FRESH(test_stock_disabled_and_errors))
+/* clang-format on */

@@ -17,29 +17,17 @@
 #include "core/civil_time.h"
 #include "core/detect.h"
 #include "core/sku_table.h"
+#include "tests/core/detect_recorder.h"
 #include "tests/support/store_fixture.h"
 #include "tests/support/test_main.h"
 
 #define HISTORY_DAYS 56
 #define MAX_SKUS     128
-#define MAX_FINDINGS 64
 #define CANDIDATES   16
 
 static struct sw_test_store fx;
-static struct {
-        struct sw_finding f[MAX_FINDINGS]; /* findings of the last run */
-        uint32_t n;                        /* how many */
-} found;
-static sw_day_t D; /* as_of of the runs: 2026-11-26, a Thursday */
-
-static int record(void *ctx, const struct sw_finding *f)
-{
-        (void)ctx;
-        if (found.n < MAX_FINDINGS)
-                found.f[found.n] = *f;
-        found.n++;
-        return 0;
-}
+static struct sw_test_recorder found; /* the findings of the last run */
+static sw_day_t D;                    /* as_of of the runs: 2026-11-26, a Thursday */
 
 static int setup(void **state)
 {
@@ -81,23 +69,52 @@ static uint32_t steady(const char *key, uint16_t category, int32_t on_hand, sw_d
         return i;
 }
 
-/* n steady SKUs named prefix0.. in a category, all selling through D-1. */
-static void store_of(const char *prefix, unsigned n, uint16_t category)
+/* n steady SKUs named prefix0.. in a category, 20 of each on hand, all selling through
+ * last_sale. */
+static void store_of(const char *prefix, unsigned n, uint16_t category, sw_day_t last_sale)
 {
         char key[32];
         for (unsigned k = 0; k < n; k++) {
                 snprintf(key, sizeof(key), "%s%u", prefix, k);
-                steady(key, category, 20, D - 1);
+                steady(key, category, 20, last_sale);
         }
+}
+
+/* n steady SKUs G0.. in category 1 that sold nothing after D-9, the same evidence each but
+ * more money: 10 + k on hand. Their indices go to ret_g unless it is NULL. */
+static void ghosts(unsigned n, uint32_t *ret_g)
+{
+        char key[16];
+        for (unsigned k = 0; k < n; k++) {
+                snprintf(key, sizeof(key), "G%u", k);
+                uint32_t g = steady(key, 1, (int32_t)(10 + k), D - 9);
+                if (ret_g)
+                        ret_g[k] = g;
+        }
+}
+
+/* Forty steady SKUs S0.. in category 1 selling through D-1, and one more, key, with 30 on
+ * hand, that sold through last_sale: its index. */
+static uint32_t store_and(const char *key, sw_day_t last_sale)
+{
+        store_of("S", 40, 1, D - 1);
+        return steady(key, 1, 30, last_sale);
+}
+
+/* SKU i's shelf read 0 at readings readings, from 10:00 on zero_day to 18:00 on D-1. */
+static void shelf_at_zero(uint32_t i, sw_day_t zero_day, uint32_t readings)
+{
+        struct sw_shelf *sh;
+        assert_int_equal(sw_sku_shelf_get_or_add(&fx.skus, i, &sh), 0);
+        sh->count = 0;
+        sh->zero_since = (uint32_t)((int64_t)zero_day * 86400 + 10 * 3600);
+        sh->ts = (uint32_t)((int64_t)(D - 1) * 86400 + 18 * 3600);
+        sh->zero_readings = readings;
 }
 
 static struct sw_detect_summary run(sw_day_t as_of)
 {
-        struct sw_detect_summary sum;
-        memset(&sum, 0xff, sizeof(sum));
-        found.n = 0;
-        assert_int_equal(sw_detect_ghost(&fx.det, as_of, record, NULL, &sum), 0);
-        return sum;
+        return sw_test_ghost_run(&fx.det, as_of, &found);
 }
 
 static bool is_open(uint32_t sku)
@@ -109,10 +126,9 @@ static bool is_open(uint32_t sku)
 static void test_ghost_found_and_lifecycle(void **state)
 {
         (void)state;
-        store_of("S", 40, 1);
         /* Stopped selling after D-9 (a Tuesday): eight days without a sale, one of them a
          * Sunday, on which it never sells anyway. */
-        uint32_t g = steady("GHOST", 1, 30, D - 9);
+        uint32_t g = store_and("GHOST", D - 9);
         struct sw_detect_summary sum = run(D);
         assert_int_equal(sum.opened, 1);
         assert_int_equal(found.n, 1);
@@ -142,13 +158,9 @@ static void test_ghost_found_and_lifecycle(void **state)
 static void test_budget_admits_strongest_first(void **state)
 {
         (void)state;
-        store_of("S", 40, 1);
+        store_of("S", 40, 1, D - 1);
         uint32_t g[5];
-        char key[16];
-        for (int k = 0; k < 5; k++) {
-                snprintf(key, sizeof(key), "G%d", k);
-                g[k] = steady(key, 1, 10 + k, D - 9); /* same evidence, more money each */
-        }
+        ghosts(5, g);
         /* Each has P = p; a budget of 2.5 x (1 - p) admits two, strongest (dearest) first. */
         sw_ghost_params_default(&fx.det.ghost);
         struct sw_detect_summary probe = run(D);
@@ -161,11 +173,8 @@ static void test_budget_admits_strongest_first(void **state)
         assert_int_equal(found.f[4].sku_index, g[0]);
         teardown(NULL);
         setup(NULL);
-        store_of("S", 40, 1);
-        for (int k = 0; k < 5; k++) {
-                snprintf(key, sizeof(key), "G%d", k);
-                g[k] = steady(key, 1, 10 + k, D - 9);
-        }
+        store_of("S", 40, 1, D - 1);
+        ghosts(5, g);
         fx.det.ghost.false_alerts_per_day = 2.5 * (1.0 - p);
         struct sw_detect_summary sum = run(D);
         assert_int_equal(sum.opened, 2);
@@ -176,19 +185,15 @@ static void test_budget_admits_strongest_first(void **state)
 
 static void test_candidates_beyond_capacity_are_deferred(void **state)
 {
-        char key[16];
         (void)state;
-        store_of("S", 40, 1);
-        for (int k = 0; k < CANDIDATES + 4; k++) {
-                snprintf(key, sizeof(key), "G%d", k);
-                steady(key, 1, 10 + k, D - 9);
-        }
+        store_of("S", 40, 1, D - 1);
+        ghosts(CANDIDATES + 4, NULL);
         fx.det.ghost.false_alerts_per_day = 1000.0;
         struct sw_detect_summary sum = run(D);
         assert_int_equal(sum.opened, CANDIDATES);
         assert_int_equal(sum.deferred, 4);
         /* The dearest are kept. */
-        for (uint32_t k = 0; k < found.n && k < MAX_FINDINGS; k++)
+        for (uint32_t k = 0; k < sw_test_recorded(&found); k++)
                 assert_true(found.f[k].value >= 2.0 * (10 + 4));
 }
 
@@ -196,11 +201,7 @@ static void test_closed_day_and_store_outage_raise_nothing(void **state)
 {
         (void)state;
         /* Nobody sold anything on D-1 and D-2. */
-        char key[16];
-        for (int k = 0; k < 40; k++) {
-                snprintf(key, sizeof(key), "S%d", k);
-                steady(key, 1, 20, D - 3);
-        }
+        store_of("S", 40, 1, D - 3);
         /* Without a calendar that says so, a two-day POS outage: every SKU has a run. */
         struct sw_detect_summary sum = run(D);
         assert_int_equal(found.n, 0);
@@ -223,12 +224,8 @@ static void test_closed_day_and_store_outage_raise_nothing(void **state)
  * it afresh. */
 static void test_day_context_shared_between_runs(void **state)
 {
-        char key[16];
         (void)state;
-        for (int k = 0; k < 40; k++) {
-                snprintf(key, sizeof(key), "S%d", k);
-                steady(key, 1, 20, D - 3);
-        }
+        store_of("S", 40, 1, D - 3);
         sw_detect_day_begin(&fx.det, D);
         uint64_t units = fx.det.context.store_units[HISTORY_DAYS - 3];
         assert_int_equal(units, 40 * 2); /* D-3: every SKU sold 2 */
@@ -250,14 +247,10 @@ static void test_day_context_shared_between_runs(void **state)
 
 static void test_category_outage_raises_nothing(void **state)
 {
-        char key[16];
         (void)state;
-        store_of("A", 30, 1);
+        store_of("A", 30, 1, D - 1);
         /* Category 2's sales were not reported on D-1 and D-2. */
-        for (int k = 0; k < 20; k++) {
-                snprintf(key, sizeof(key), "B%d", k);
-                steady(key, 2, 20, D - 3);
-        }
+        store_of("B", 20, 2, D - 3);
         /* A real ghost in category 1 is still found. */
         uint32_t g = steady("GHOST", 1, 30, D - 9);
         struct sw_detect_summary sum = run(D);
@@ -270,8 +263,7 @@ static void test_category_outage_raises_nothing(void **state)
 static void test_known_stockout_is_not_evidence(void **state)
 {
         (void)state;
-        store_of("S", 40, 1);
-        uint32_t g = steady("RESTOCKED", 1, 30, D - 9);
+        uint32_t g = store_and("RESTOCKED", D - 9);
         /* The book was at 0 until a delivery on D-2: only D-1 is a day it could have sold. */
         sw_sku_at(&fx.skus, g)->stockout_from = D - 5;
         sw_sku_at(&fx.skus, g)->stockout_day = D - 2;
@@ -286,31 +278,20 @@ static void test_known_stockout_is_not_evidence(void **state)
 static void test_shelf_readings_speed_up_detection(void **state)
 {
         (void)state;
-        store_of("S", 40, 1);
-        uint32_t g = steady("EMPTY", 1, 30, D - 3);
+        uint32_t g = store_and("EMPTY", D - 3);
         /* Two days without a sale are not enough on their own. */
         struct sw_detect_summary sum = run(D);
         assert_int_equal(sum.opened, 0);
         /* Three zero readings since the last sale: they are. */
-        struct sw_shelf *sh;
-        assert_int_equal(sw_sku_shelf_get_or_add(&fx.skus, g, &sh), 0);
-        sh->count = 0;
-        sh->zero_since = (uint32_t)((int64_t)(D - 2) * 86400 + 10 * 3600);
-        sh->ts = (uint32_t)((int64_t)(D - 1) * 86400 + 18 * 3600);
-        sh->zero_readings = 3;
+        shelf_at_zero(g, D - 2, 3);
         sum = run(D);
         assert_int_equal(sum.opened, 1);
         assert_true(strstr(found.f[0].description, "Shelf read 0 at 3 readings") != NULL);
         /* Readings that started before the last sale are the sensor's mistake. */
         teardown(NULL);
         setup(NULL);
-        store_of("S", 40, 1);
-        g = steady("EMPTY", 1, 30, D - 3);
-        assert_int_equal(sw_sku_shelf_get_or_add(&fx.skus, g, &sh), 0);
-        sh->count = 0;
-        sh->zero_since = (uint32_t)((int64_t)(D - 4) * 86400 + 10 * 3600);
-        sh->ts = (uint32_t)((int64_t)(D - 1) * 86400 + 18 * 3600);
-        sh->zero_readings = 9;
+        g = store_and("EMPTY", D - 3);
+        shelf_at_zero(g, D - 4, 9);
         sum = run(D);
         assert_int_equal(sum.opened, 0);
 }
@@ -319,7 +300,7 @@ static void test_never_sold_since_first_record(void **state)
 {
         uint32_t i;
         (void)state;
-        store_of("S", 40, 1);
+        store_of("S", 40, 1, D - 1);
         /* On the book since D-34, never a sale: the store's SKUs sell 6 days in 7. */
         assert_int_equal(sw_sku_table_get_or_add(&fx.skus, "NEVER", 5, &i), 1);
         struct sw_sku *s = sw_sku_at(&fx.skus, i);
@@ -337,16 +318,13 @@ static void test_never_sold_since_first_record(void **state)
 
 /* clang-format off */
 SW_TEST_MAIN(
-        cmocka_unit_test_setup_teardown(test_ghost_found_and_lifecycle, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_budget_admits_strongest_first, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_candidates_beyond_capacity_are_deferred, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_closed_day_and_store_outage_raise_nothing, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_day_context_shared_between_runs, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_category_outage_raises_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_known_stockout_is_not_evidence, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_shelf_readings_speed_up_detection, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_never_sold_since_first_record, setup, teardown))
+        SW_TEST_FRESH(test_ghost_found_and_lifecycle),
+        SW_TEST_FRESH(test_budget_admits_strongest_first),
+        SW_TEST_FRESH(test_candidates_beyond_capacity_are_deferred),
+        SW_TEST_FRESH(test_closed_day_and_store_outage_raise_nothing),
+        SW_TEST_FRESH(test_day_context_shared_between_runs),
+        SW_TEST_FRESH(test_category_outage_raises_nothing),
+        SW_TEST_FRESH(test_known_stockout_is_not_evidence),
+        SW_TEST_FRESH(test_shelf_readings_speed_up_detection),
+        SW_TEST_FRESH(test_never_sold_since_first_record))
 /* clang-format on */

@@ -19,6 +19,8 @@
 #include "core/detect.h"
 #include "core/detect_ml.h"
 #include "core/sku_table.h"
+#include "tests/core/detect_recorder.h"
+#include "tests/support/test_main.h"
 
 #define HISTORY_DAYS 56
 #define N_SKUS       240
@@ -26,22 +28,6 @@
 #define CATEGORIES   4
 #define RESERVOIR    4096
 #define MAX_NEW      8
-#define MAX_FINDINGS 32
-
-/* Records findings. */
-struct recorder {
-        struct sw_finding f[MAX_FINDINGS]; /* findings in call order */
-        uint32_t n;                        /* calls */
-};
-
-static int record(void *ctx, const struct sw_finding *f)
-{
-        struct recorder *r = ctx;
-        if (r->n < MAX_FINDINGS)
-                r->f[r->n] = *f;
-        r->n++;
-        return 0;
-}
 
 struct fixture {
         struct sw_sku_table skus;             /* the store */
@@ -62,7 +48,7 @@ struct fixture {
 };
 
 static struct fixture fx;
-static struct recorder rec;
+static struct sw_test_recorder rec;
 static sw_day_t D; /* the last day of sales before the anomalies: 2026-11-24 */
 
 static void *block(int k, size_t size)
@@ -148,7 +134,8 @@ static void train(enum sw_feature_set set)
         assert_int_equal(
             sw_reservoir_init(&fx.reservoir, RESERVOIR, SW_FEAT_COUNT, 7, block(3, size), size), 0);
         for (sw_day_t as_of = D - 13; as_of <= D + 1; as_of++)
-                assert_int_equal(sw_detect_ml(&fx.det, &p, &run, as_of, record, &rec, NULL), 0);
+                assert_int_equal(sw_detect_ml(&fx.det, &p, &run, as_of, sw_test_record, &rec, NULL),
+                                 0);
         assert_int_equal(rec.n, 0); /* no model yet: only fed */
         sw_iforest_params_default(&ip, SW_FEAT_COUNT);
         ip.seed = 3;
@@ -217,9 +204,28 @@ static void inject(void)
                 sw_sku_add_sold(&fx.skus, sku(k), D + 1, 2 + (k + (uint32_t)(D + 1)) % 4);
 }
 
+/* A scoring run as of D+2 with the given features and daily budget, its findings in rec. */
+static struct sw_detect_summary detect(enum sw_feature_set set, uint32_t max_new)
+{
+        struct sw_detect_summary sum;
+        struct sw_ml_params p = params(set, max_new);
+        struct sw_ml_run run = run_of(true);
+        rec.n = 0;
+        assert_int_equal(sw_detect_ml(&fx.det, &p, &run, D + 2, sw_test_record, &rec, &sum), 0);
+        return sum;
+}
+
+/* The forest trained on set, the anomalies injected, then detect(set, max_new). */
+static struct sw_detect_summary detect_injected(enum sw_feature_set set, uint32_t max_new)
+{
+        train(set);
+        inject();
+        return detect(set, max_new);
+}
+
 static const struct sw_finding *finding_of(uint32_t index)
 {
-        for (uint32_t k = 0; k < rec.n && k < MAX_FINDINGS; k++)
+        for (uint32_t k = 0; k < sw_test_recorded(&rec); k++)
                 if (rec.f[k].sku_index == index)
                         return &rec.f[k];
         return NULL;
@@ -227,13 +233,8 @@ static const struct sw_finding *finding_of(uint32_t index)
 
 static void test_actionable_causes(void **state)
 {
-        struct sw_detect_summary sum;
-        struct sw_ml_params p = params(SW_FEATURES_SCALED, MAX_NEW);
+        struct sw_detect_summary sum = detect_injected(SW_FEATURES_SCALED, MAX_NEW);
         (void)state;
-        train(SW_FEATURES_SCALED);
-        inject();
-        struct sw_ml_run run = run_of(true);
-        assert_int_equal(sw_detect_ml(&fx.det, &p, &run, D + 2, record, &rec, &sum), 0);
         assert_int_equal(sum.evaluated, N_SKUS);
         assert_int_equal(sum.opened, 3);
         assert_true(sum.unexplained >= 1); /* SKU 11 at least */
@@ -256,17 +257,14 @@ static void test_actionable_causes(void **state)
         assert_int_equal(f->action, SW_ACTION_INVESTIGATE);
         assert_int_equal(f->severity, SW_SEVERITY_WARNING); /* a spike is inferred: no more */
         /* Detected again, the same SKU-days update their episodes; none opens again. */
-        rec.n = 0;
-        assert_int_equal(sw_detect_ml(&fx.det, &p, &run, D + 2, record, &rec, &sum), 0);
+        sum = detect(SW_FEATURES_SCALED, MAX_NEW);
         assert_int_equal(sum.opened, 0);
         assert_int_equal(sum.updated, 3);
         /* The price file is corrected: that episode clears (no cause any more). */
         struct sw_sku *s = sw_sku_at(&fx.skus, sku(5));
         assert_true(sw_price_watch_list(&s->price_watch, true, s->price, s->price / 5.0, D + 2));
         s->price /= 5.0f;
-        rec.n = 0;
-        assert_int_equal(sw_detect_ml(&fx.det, &p, &run, D + 2, record, &rec, &sum), 0);
-        assert_int_equal(sum.cleared, 1);
+        assert_int_equal(detect(SW_FEATURES_SCALED, MAX_NEW).cleared, 1);
         assert_int_equal(finding_of(sku(5))->status, SW_STATUS_CLEARED);
 }
 
@@ -274,24 +272,17 @@ static void test_actionable_causes(void **state)
  * wait, and open in later runs while they still show. */
 static void test_daily_budget(void **state)
 {
-        struct sw_detect_summary sum;
-        struct sw_ml_params p = params(SW_FEATURES_SCALED, 1);
+        struct sw_detect_summary sum = detect_injected(SW_FEATURES_SCALED, 1);
         (void)state;
-        train(SW_FEATURES_SCALED);
-        inject();
-        struct sw_ml_run run = run_of(true);
-        assert_int_equal(sw_detect_ml(&fx.det, &p, &run, D + 2, record, &rec, &sum), 0);
         assert_int_equal(sum.opened, 1);
         assert_int_equal(sum.deferred, 2);
         assert_int_equal(rec.f[0].sku_index, sku(5));
-        rec.n = 0;
-        assert_int_equal(sw_detect_ml(&fx.det, &p, &run, D + 2, record, &rec, &sum), 0);
+        sum = detect(SW_FEATURES_SCALED, 1);
         assert_int_equal(sum.opened, 1);
         assert_int_equal(sum.deferred, 1);
         assert_non_null(finding_of(sku(7))); /* the register, critical, before the spike */
         assert_true(finding_of(sku(7))->is_new);
-        rec.n = 0;
-        assert_int_equal(sw_detect_ml(&fx.det, &p, &run, D + 2, record, &rec, &sum), 0);
+        sum = detect(SW_FEATURES_SCALED, 1);
         assert_int_equal(sum.opened, 1);
         assert_int_equal(sum.deferred, 0);
         assert_true(finding_of(sku(9))->is_new);
@@ -300,32 +291,22 @@ static void test_daily_budget(void **state)
 /* The seed features keep the previous rule: no cause, no budget, seed metadata. */
 static void test_seed_features(void **state)
 {
-        struct sw_detect_summary sum;
-        struct sw_ml_params p = params(SW_FEATURES_SEED, 1);
+        struct sw_detect_summary sum = detect_injected(SW_FEATURES_SEED, 1);
         (void)state;
-        train(SW_FEATURES_SEED);
-        inject();
-        struct sw_ml_run run = run_of(true);
-        assert_int_equal(sw_detect_ml(&fx.det, &p, &run, D + 2, record, &rec, &sum), 0);
         assert_int_equal(sum.evaluated, N_SKUS);
         assert_int_equal(sum.unexplained, 0);
         assert_int_equal(sum.deferred, 0);
         assert_int_equal(sum.opened, rec.n);
-        for (uint32_t k = 0; k < rec.n && k < MAX_FINDINGS; k++) {
+        for (uint32_t k = 0; k < sw_test_recorded(&rec); k++) {
                 assert_int_equal(rec.f[k].ml.feature_set, SW_FEATURES_SEED);
                 assert_int_equal(rec.f[k].ml.cause, SW_ML_CAUSE_NONE);
                 assert_true(rec.f[k].ml.z >= 2.0);
         }
 }
 
-int main(void)
-{
-#define T_(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-        const struct CMUnitTest tests[] = {
-            T_(test_actionable_causes),
-            T_(test_daily_budget),
-            T_(test_seed_features),
-        };
-#undef T_
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        SW_TEST_FRESH(test_actionable_causes),
+        SW_TEST_FRESH(test_daily_budget),
+        SW_TEST_FRESH(test_seed_features))
+/* clang-format on */
