@@ -39,6 +39,21 @@ static void hq_track(pid_t pid, bool live)
                 }
 }
 
+void hq_rig_up(struct hq_rig *r, const char *broker_conf)
+{
+        h_tmpdir(r->dir, sizeof(r->dir));
+        h_broker_start(&r->broker, 0, broker_conf);
+        pg_start(&r->pg);
+}
+
+void hq_rig_down(struct hq_rig *r)
+{
+        pg_destroy(&r->pg);
+        h_broker_stop(&r->broker);
+        h_rmdir(r->broker.dir);
+        h_rmdir(r->dir);
+}
+
 void hq_write_conf(struct hq_proc *h, const char *dir, int broker_port, const struct pg_server *pg,
                    const struct hq_opts *o)
 {

@@ -8,9 +8,23 @@
 
 #include <cjson/cJSON.h>
 
+#include "integration/harness.h"
 #include "pg.h"
 
 #define HQ_BIN SW_BUILD_DIR "/shelfwatch-hq"
+
+/* One test's world: a scratch folder, a private mosquitto and a private PostgreSQL. */
+struct hq_rig {
+        char dir[256];          /* scratch: the instances' configs and logs */
+        struct h_broker broker; /* mosquitto */
+        struct pg_server pg;    /* PostgreSQL */
+};
+
+/* Make dir, start the broker with broker_conf's extra lines (or NULL), start PostgreSQL. The
+ * caller zeroes r; it may have made broker.dir already (to put certificates in it). */
+void hq_rig_up(struct hq_rig *r, const char *broker_conf);
+/* Stop both servers and remove every folder. */
+void hq_rig_down(struct hq_rig *r);
 
 /* How to configure one instance; zero fields take the defaults shown. */
 struct hq_opts {

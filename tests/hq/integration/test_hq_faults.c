@@ -22,26 +22,27 @@
 /* Broker queue limits high enough for a session that is away during a stream. */
 #define BROKER_CONF "max_queued_messages 1000000\nmax_inflight_messages 100"
 
-struct rig {
-        char dir[256];
-        struct h_broker broker;
-        struct pg_server pg;
+/* A stream's world: the servers, one instance and the simulated gateway. */
+struct stream {
+        struct hq_rig rig; /* scratch folder, broker, PostgreSQL */
+        struct hq_proc hq; /* the instance */
+        struct gw_sim g;   /* the simulated gateway */
 };
 
-static void rig_up(struct rig *r)
+static void stream_up(struct stream *s, const struct hq_opts *opts, const char *gw_id,
+                      double resend_s)
 {
-        *r = (struct rig){0};
-        h_tmpdir(r->dir, sizeof(r->dir));
-        h_broker_start(&r->broker, 0, BROKER_CONF);
-        pg_start(&r->pg);
+        *s = (struct stream){0};
+        hq_rig_up(&s->rig, BROKER_CONF);
+        hq_start(&s->hq, s->rig.dir, s->rig.broker.port, &s->rig.pg, opts);
+        gw_open(&s->g, s->rig.broker.port, gw_id, resend_s);
 }
 
-static void rig_down(struct rig *r)
+static void stream_down(struct stream *s)
 {
-        pg_destroy(&r->pg);
-        h_broker_stop(&r->broker);
-        h_rmdir(r->broker.dir);
-        h_rmdir(r->dir);
+        hq_stop(&s->hq, SIGTERM);
+        gw_close(&s->g);
+        hq_rig_down(&s->rig);
 }
 
 /* Queue n anomalies of store s (ids prefix-0..n-1) at rev, and every 5th an outcome. */
@@ -94,42 +95,67 @@ static void receipts_are_committed(const struct gw_sim *g, PGconn *c)
         receipts_committed_since(g, c, NULL);
 }
 
+/* Final state: every anomaly at its highest rev, every outcome once. */
+static void check_final(const struct gw_sim *g, PGconn *c, long long anomalies, long long outcomes)
+{
+        char sql[512];
+        assert_int_equal(pg_number(c, "SELECT count(*) FROM anomaly"), anomalies);
+        assert_int_equal(pg_number(c, "SELECT count(*) FROM outcome"), outcomes);
+        for (size_t i = 0; i < g->n; i++) {
+                if (strstr(g->rows[i].topic, "/outcome"))
+                        continue;
+                const char *store = g->rows[i].topic + strlen("retail/acme/");
+                snprintf(sql, sizeof(sql),
+                         "SELECT count(*) FROM anomaly WHERE id = '%s' AND "
+                         "store = '%.*s' AND rev < %d",
+                         g->rows[i].id, (int)strcspn(store, "/"), store, g->rows[i].rev);
+                assert_int_equal(pg_number(c, sql), 0); /* no older rev over a newer one */
+        }
+}
+
+/* The end of a stream: every row receipted within timeout_s, the final state (check_final),
+ * every receipted row committed. */
+static void assert_settled(struct stream *s, PGconn *c, double timeout_s, long long anomalies,
+                           long long outcomes)
+{
+        assert_int_equal(gw_drain(&s->g, timeout_s), 0);
+        check_final(&s->g, c, anomalies, outcomes);
+        receipts_are_committed(&s->g, c);
+}
+
+/* Rows queued from before on: none receipted so far. */
+static void assert_none_receipted_since(struct stream *s, size_t before)
+{
+        gw_pump(&s->g, 0);
+        for (size_t i = before; i < s->g.n; i++)
+                assert_false(s->g.rows[i].receipted);
+}
+
 static void test_database_down(void **state)
 {
-        struct rig r;
-        struct hq_proc hq = {0};
-        struct gw_sim g;
+        struct stream s;
         (void)state;
-        rig_up(&r);
-        hq_start(&hq, r.dir, r.broker.port, &r.pg, NULL);
-        gw_open(&g, r.broker.port, "gw-db-down", 60); /* no resend during the test */
-        add_stream(&g, "s1", "a", 50, 1);
-        assert_int_equal(gw_drain(&g, 30), 0);
-        PGconn *c = pg_connect(&r.pg, NULL);
-        receipts_are_committed(&g, c);
+        stream_up(&s, NULL, "gw-db-down", 60); /* no resend during the test */
+        add_stream(&s.g, "s1", "a", 50, 1);
+        assert_int_equal(gw_drain(&s.g, 30), 0);
+        PGconn *c = pg_connect(&s.rig.pg, NULL);
+        receipts_are_committed(&s.g, c);
         PQfinish(c);
 
-        pg_stop(&r.pg, true); /* a crash: the next batches cannot commit */
-        size_t before = g.n;
-        add_stream(&g, "s1", "b", 50, 1);
-        gw_pump(&g, 1000);
-        assert_true(hq_pub_flush(g.pub, 10000));
+        pg_stop(&s.rig.pg, true); /* a crash: the next batches cannot commit */
+        size_t before = s.g.n;
+        add_stream(&s.g, "s1", "b", 50, 1);
+        gw_pump(&s.g, 1000);
+        assert_true(hq_pub_flush(s.g.pub, 10000));
         h_sleep_ms(1500); /* several batch latencies and reconnect attempts */
-        gw_pump(&g, 0);
-        for (size_t i = before; i < g.n; i++)
-                assert_false(g.rows[i].receipted); /* nothing receipted while down */
+        assert_none_receipted_since(&s, before); /* nothing receipted while down */
 
-        pg_restart(&r.pg);
-        assert_int_equal(gw_drain(&g, 60), 0); /* committed after the restart, then receipted */
-        c = pg_connect(&r.pg, NULL);
-        receipts_are_committed(&g, c);
-        assert_int_equal(pg_number(c, "SELECT count(*) FROM anomaly"), 100);
-        assert_int_equal(pg_number(c, "SELECT count(*) FROM outcome"), 20);
-        assert_int_equal(gw_resends(&g), 0); /* queue and session kept them: no resend needed */
+        pg_restart(&s.rig.pg);
+        c = pg_connect(&s.rig.pg, NULL);
+        assert_settled(&s, c, 60, 100, 20);    /* committed after the restart, then receipted */
+        assert_int_equal(gw_resends(&s.g), 0); /* queue and session kept them: no resend needed */
         PQfinish(c);
-        hq_stop(&hq, SIGTERM);
-        gw_close(&g);
-        rig_down(&r);
+        stream_down(&s);
 }
 
 /* Summaries of n stores s<first>.. (v1.1: no receipt, nothing resends them). */
@@ -166,10 +192,10 @@ static long long wait_summaries(const struct pg_server *pg, long long want, int 
  * statuses have no receipt, so no gateway sends them again). */
 static void test_stop_while_database_down(void **state)
 {
-        struct rig r;
+        struct hq_rig r = {0};
         struct hq_proc hq = {0};
         (void)state;
-        rig_up(&r);
+        hq_rig_up(&r, BROKER_CONF);
         hq_start(&hq, r.dir, r.broker.port, &r.pg, NULL);
         struct hq_pub *p = hq_pub_open(r.broker.port, "gw-summaries");
         send_summaries(p, 0, 1);
@@ -193,7 +219,7 @@ static void test_stop_while_database_down(void **state)
         assert_int_equal(wait_summaries(&r.pg, 21, 30000), 21);
         hq_stop(&hq, SIGTERM);
         hq_pub_close(p);
-        rig_down(&r);
+        hq_rig_down(&r);
 }
 
 /* The sum of a counter over every instance. */
@@ -206,67 +232,40 @@ static long long sum_counter(PGconn *c, const char *path)
         return pg_number(c, sql);
 }
 
-/* Final state: every anomaly at its highest rev, every outcome once. */
-static void check_final(const struct gw_sim *g, PGconn *c, long long anomalies, long long outcomes)
-{
-        char sql[512];
-        assert_int_equal(pg_number(c, "SELECT count(*) FROM anomaly"), anomalies);
-        assert_int_equal(pg_number(c, "SELECT count(*) FROM outcome"), outcomes);
-        for (size_t i = 0; i < g->n; i++) {
-                if (strstr(g->rows[i].topic, "/outcome"))
-                        continue;
-                const char *store = g->rows[i].topic + strlen("retail/acme/");
-                snprintf(sql, sizeof(sql),
-                         "SELECT count(*) FROM anomaly WHERE id = '%s' AND "
-                         "store = '%.*s' AND rev < %d",
-                         g->rows[i].id, (int)strcspn(store, "/"), store, g->rows[i].rev);
-                assert_int_equal(pg_number(c, sql), 0); /* no older rev over a newer one */
-        }
-}
-
 /* kill -9 every 0.7 s during a stream of 1,620 rows in three stores (revs 1 to 3); receipts
  * are checked against the database as they arrive. */
 static void kill9_during_stream(const struct hq_opts *opts)
 {
-        struct rig r;
-        struct hq_proc hq = {0};
-        struct gw_sim g;
-        PGconn *c;
+        struct stream s;
         bool *checked;
-        rig_up(&r);
-        c = pg_connect(&r.pg, NULL);
-        hq_start(&hq, r.dir, r.broker.port, &r.pg, opts);
-        gw_open(&g, r.broker.port, "gw-kill", 3.0);
+        stream_up(&s, opts, "gw-kill", 3.0);
+        PGconn *c = pg_connect(&s.rig.pg, NULL);
         const char *stores[] = {"s1", "s2", "s3"};
         for (int rev = 1; rev <= 3; rev++)
-                for (int s = 0; s < 3; s++)
-                        add_stream(&g, stores[s], "k", rev == 3 ? 100 : 200, rev);
+                for (int k = 0; k < 3; k++)
+                        add_stream(&s.g, stores[k], "k", rev == 3 ? 100 : 200, rev);
         int kills = 0;
         double next_kill = h_mono_s() + 0.7;
-        checked = calloc(g.n, sizeof(*checked));
+        checked = calloc(s.g.n, sizeof(*checked));
         assert_non_null(checked);
-        while (gw_pump(&g, 60) > 0 && kills < 6) {
-                receipts_committed_since(&g, c, checked);
+        while (gw_pump(&s.g, 60) > 0 && kills < 6) {
+                receipts_committed_since(&s.g, c, checked);
                 if (h_mono_s() >= next_kill) {
-                        hq_stop(&hq, SIGKILL);
+                        hq_stop(&s.hq, SIGKILL);
                         h_sleep_ms(200);
-                        hq_restart(&hq);
+                        hq_restart(&s.hq);
                         kills++;
                         next_kill = h_mono_s() + 0.7;
                 }
                 h_sleep_ms(50);
         }
-        assert_int_equal(gw_drain(&g, 120), 0);
-        check_final(&g, c, 600, 120);
-        receipts_are_committed(&g, c);
-        print_message("batches of %d: %d kills, %zu rows, %d resends\n", opts->batch, kills, g.n,
-                      gw_resends(&g));
+        assert_settled(&s, c, 120, 600, 120);
+        print_message("batches of %d: %d kills, %zu rows, %d resends\n", opts->batch, kills, s.g.n,
+                      gw_resends(&s.g));
         assert_true(kills >= 3);
         free(checked);
         PQfinish(c);
-        hq_stop(&hq, SIGTERM);
-        gw_close(&g);
-        rig_down(&r);
+        stream_down(&s);
 }
 
 static void test_kill9_during_stream(void **state)
@@ -288,47 +287,38 @@ static void test_kill9_default_batches(void **state)
  * receipted, it stays queued, and after the restart it commits once: no gateway resends. */
 static void test_database_killed_in_flight(void **state)
 {
-        struct rig r;
-        struct hq_proc hq = {0};
-        struct gw_sim g;
+        struct stream s;
         (void)state;
-        rig_up(&r);
-        hq_start(&hq, r.dir, r.broker.port, &r.pg, &(struct hq_opts){.batch = 200});
-        gw_open(&g, r.broker.port, "gw-db-kill", 120); /* no resend during the test */
-        add_stream(&g, "s1", "a", 100, 1);
-        assert_int_equal(gw_drain(&g, 30), 0);
-        size_t before = g.n;
+        /* no resend during the test */
+        stream_up(&s, &(struct hq_opts){.batch = 200}, "gw-db-kill", 120);
+        add_stream(&s.g, "s1", "a", 100, 1);
+        assert_int_equal(gw_drain(&s.g, 30), 0);
+        size_t before = s.g.n;
 
-        PGconn *lock = pg_connect(&r.pg, NULL);
+        PGconn *lock = pg_connect(&s.rig.pg, NULL);
         assert_int_equal(pg_exec(lock, "BEGIN", NULL, 0), 0);
         assert_int_equal(pg_exec(lock, "LOCK TABLE anomaly IN ACCESS EXCLUSIVE MODE", NULL, 0), 0);
-        add_stream(&g, "s2", "b", 300, 1);
-        add_stream(&g, "s3", "b", 300, 1);
-        gw_pump(&g, 10000);
-        assert_true(hq_pub_flush(g.pub, 10000));
+        add_stream(&s.g, "s2", "b", 300, 1);
+        add_stream(&s.g, "s3", "b", 300, 1);
+        gw_pump(&s.g, 10000);
+        assert_true(hq_pub_flush(s.g.pub, 10000));
         h_sleep_ms(800); /* a batch is now waiting for the lock, inside its transaction */
-        PGconn *c = pg_connect(&r.pg, NULL);
+        PGconn *c = pg_connect(&s.rig.pg, NULL);
         assert_true(pg_number(c, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
                                  "'Lock' AND state = 'active'") >= 1);
         PQfinish(c);
-        pg_stop(&r.pg, true); /* the lock holder and the waiting batch die with it */
+        pg_stop(&s.rig.pg, true); /* the lock holder and the waiting batch die with it */
         PQfinish(lock);
         h_sleep_ms(1000);
-        gw_pump(&g, 0);
-        for (size_t i = before; i < g.n; i++)
-                assert_false(g.rows[i].receipted);
+        assert_none_receipted_since(&s, before);
 
-        pg_restart(&r.pg);
-        assert_int_equal(gw_drain(&g, 60), 0);
-        c = pg_connect(&r.pg, NULL);
-        check_final(&g, c, 700, 140);
-        receipts_are_committed(&g, c);
-        assert_int_equal(gw_resends(&g), 0); /* the queue kept the batch */
+        pg_restart(&s.rig.pg);
+        c = pg_connect(&s.rig.pg, NULL);
+        assert_settled(&s, c, 60, 700, 140);
+        assert_int_equal(gw_resends(&s.g), 0); /* the queue kept the batch */
         assert_true(sum_counter(c, "batch_failures") >= 1);
         PQfinish(c);
-        hq_stop(&hq, SIGTERM);
-        gw_close(&g);
-        rig_down(&r);
+        stream_down(&s);
 }
 
 /* SIGTERM mid-stream: what the instance read is committed and receipted before it exits (the
@@ -336,53 +326,43 @@ static void test_database_killed_in_flight(void **state)
  * receipted without a single resend. */
 static void test_sigterm_during_stream(void **state)
 {
-        struct rig r;
-        struct hq_proc hq = {0};
-        struct gw_sim g;
+        struct stream s;
         (void)state;
-        rig_up(&r);
-        hq_start(&hq, r.dir, r.broker.port, &r.pg, &(struct hq_opts){.batch = 300});
-        gw_open(&g, r.broker.port, "gw-term", 120); /* no resend during the test */
+        /* no resend during the test */
+        stream_up(&s, &(struct hq_opts){.batch = 300}, "gw-term", 120);
         const char *stores[] = {"s1", "s2", "s3"};
-        for (int s = 0; s < 3; s++)
-                add_stream(&g, stores[s], "t", 400, 1);
+        for (int k = 0; k < 3; k++)
+                add_stream(&s.g, stores[k], "t", 400, 1);
         double stop_at = h_mono_s() + 0.6;
-        while (gw_pump(&g, 60) > 0 && h_mono_s() < stop_at)
+        while (gw_pump(&s.g, 60) > 0 && h_mono_s() < stop_at)
                 h_sleep_ms(20);
-        hq_stop(&hq, SIGTERM); /* asserts a clean exit */
-        char *log = h_read_file(hq.log);
+        hq_stop(&s.hq, SIGTERM); /* asserts a clean exit */
+        char *log = h_read_file(s.hq.log);
         assert_null(strstr(log, "not committed"));
         assert_null(strstr(log, "receipt ids not sent"));
         free(log);
-        hq_restart(&hq);
-        assert_int_equal(gw_drain(&g, 60), 0);
-        PGconn *c = pg_connect(&r.pg, NULL);
-        check_final(&g, c, 1200, 240);
-        receipts_are_committed(&g, c);
-        assert_int_equal(gw_resends(&g), 0);
+        hq_restart(&s.hq);
+        PGconn *c = pg_connect(&s.rig.pg, NULL);
+        assert_settled(&s, c, 60, 1200, 240);
+        assert_int_equal(gw_resends(&s.g), 0);
         PQfinish(c);
-        hq_stop(&hq, SIGTERM);
-        gw_close(&g);
-        rig_down(&r);
+        stream_down(&s);
 }
 
 static void test_two_instances_share(void **state)
 {
-        struct rig r;
-        struct hq_proc a = {0}, b = {0};
-        struct gw_sim g;
+        struct stream s;
+        struct hq_proc b = {0};
         (void)state;
-        rig_up(&r);
-        hq_start(&a, r.dir, r.broker.port, &r.pg, &(struct hq_opts){.client_id = "hq-a"});
-        hq_start(&b, r.dir, r.broker.port, &r.pg, &(struct hq_opts){.client_id = "hq-b"});
-        gw_open(&g, r.broker.port, "gw-share", 120); /* no resend: each message once */
+        /* no resend: each message once */
+        stream_up(&s, &(struct hq_opts){.client_id = "hq-a"}, "gw-share", 120);
+        hq_start(&b, s.rig.dir, s.rig.broker.port, &s.rig.pg,
+                 &(struct hq_opts){.client_id = "hq-b"});
         const char *stores[] = {"s1", "s2", "s3", "s4"};
-        for (int s = 0; s < 4; s++)
-                add_stream(&g, stores[s], "m", 250, 1);
-        assert_int_equal(gw_drain(&g, 60), 0);
-        PGconn *c = pg_connect(&r.pg, NULL);
-        assert_int_equal(pg_number(c, "SELECT count(*) FROM anomaly"), 1000);
-        assert_int_equal(pg_number(c, "SELECT count(*) FROM outcome"), 200);
+        for (int k = 0; k < 4; k++)
+                add_stream(&s.g, stores[k], "m", 250, 1);
+        PGconn *c = pg_connect(&s.rig.pg, NULL);
+        assert_settled(&s, c, 60, 1000, 200);
         /* Each message went to exactly one instance, and both took a share. */
         assert_int_equal(sum_counter(c, "messages,anomaly") + sum_counter(c, "messages,outcome"),
                          1200);
@@ -400,9 +380,9 @@ static void test_two_instances_share(void **state)
                 snprintf(p, sizeof(p),
                          "{\"v\":\"1.1\",\"state\":\"%s\",\"started_at\":%lld,\"ts\":%lld}",
                          i % 2 ? "offline" : "online", t0 + i / 50, t0 + i);
-                hq_pub_send(g.pub, "retail/acme/s1/status", p, false);
+                hq_pub_send(s.g.pub, "retail/acme/s1/status", p, false);
         }
-        assert_true(hq_pub_flush(g.pub, 10000));
+        assert_true(hq_pub_flush(s.g.pub, 10000));
         for (int i = 0; i < 400 && settled < 1400; i++) {
                 h_sleep_ms(25);
                 settled = sum_counter(c, "rows_committed") + sum_counter(c, "duplicates");
@@ -418,10 +398,8 @@ static void test_two_instances_share(void **state)
                                       "state = 'offline'"),
                          1);
         PQfinish(c);
-        hq_stop(&a, SIGTERM);
         hq_stop(&b, SIGTERM);
-        gw_close(&g);
-        rig_down(&r);
+        stream_down(&s);
 }
 
 /* clang-format off */

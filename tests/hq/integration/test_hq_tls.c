@@ -16,93 +16,82 @@
 #include "tests/support/test_main.h"
 
 struct rig {
-        char dir[256];        /* the instance's files */
-        struct h_broker b;    /* a plain listener (the test's clients) and a TLS one */
-        int tls_port;         /* the TLS listener: require_certificate */
-        struct pg_server pg;  /* the database */
-        char tls[1024];       /* broker.tls settings with the right CA */
-        char wrong_tls[1024]; /* ... with a CA that did not sign the broker */
+        struct hq_rig r;   /* folder, database, broker (a plain listener: the test's clients) */
+        int tls_port;      /* the broker's TLS listener: require_certificate */
+        struct hq_proc hq; /* the instance, configured for the TLS listener, not started */
 };
 
-static void rig_up(struct rig *r)
+/* Certificates and both servers up, the instance's config written with ca_file (in the broker's
+ * folder: "ca.crt" signed the broker, "other-ca.crt" did not). */
+static void rig_up(struct rig *t, const char *ca_file)
 {
-        char extra[1536];
-        *r = (struct rig){0};
-        h_tmpdir(r->dir, sizeof(r->dir));
-        h_tmpdir(r->b.dir, sizeof(r->b.dir));
-        assert_int_equal(chmod(r->b.dir, 0755), 0);
+        char extra[1536], tls[1024];
+        struct hq_rig *r = &t->r;
+        *t = (struct rig){0};
+        h_tmpdir(r->broker.dir, sizeof(r->broker.dir));
+        assert_int_equal(chmod(r->broker.dir, 0755), 0);
         static const char *const clients[] = {"hq", NULL};
-        h_make_test_certs(r->b.dir, clients);
-        const char *d = r->b.dir;
-        r->tls_port = h_free_port();
+        h_make_test_certs(r->broker.dir, clients);
+        const char *d = r->broker.dir;
+        t->tls_port = h_free_port();
         snprintf(extra, sizeof(extra),
                  "listener %d 127.0.0.1\ncafile %s/ca.crt\ncertfile %s/server.crt\n"
                  "keyfile %s/server.key\nrequire_certificate true\ntls_version tlsv1.2\n",
-                 r->tls_port, d, d, d);
-        h_broker_start(&r->b, 0, extra);
-        snprintf(r->tls, sizeof(r->tls),
-                 "ca_file = \"%s/ca.crt\"; cert_file = \"%s/hq.crt\"; key_file = \"%s/hq.key\";", d,
-                 d, d);
-        snprintf(r->wrong_tls, sizeof(r->wrong_tls),
-                 "ca_file = \"%s/other-ca.crt\"; cert_file = \"%s/hq.crt\"; key_file = "
-                 "\"%s/hq.key\";",
-                 d, d, d);
-        pg_start(&r->pg);
+                 t->tls_port, d, d, d);
+        hq_rig_up(r, extra);
+        snprintf(tls, sizeof(tls),
+                 "ca_file = \"%s/%s\"; cert_file = \"%s/hq.crt\"; key_file = \"%s/hq.key\";", d,
+                 ca_file, d, d);
+        hq_write_conf(&t->hq, r->dir, t->tls_port, &r->pg, &(struct hq_opts){.tls = tls});
 }
 
-static void rig_down(struct rig *r)
+static void rig_down(struct rig *t)
 {
-        pg_destroy(&r->pg);
-        h_broker_stop(&r->b);
-        h_rmdir(r->b.dir);
-        h_rmdir(r->dir);
+        hq_stop(&t->hq, SIGTERM);
+        hq_rig_down(&t->r);
 }
 
 /* An anomaly published on the plain listener is stored by the instance on the TLS one, and its
  * receipt comes back through the TLS receipt link. */
 static void test_ingest_over_tls(void **state)
 {
-        struct rig r;
-        struct hq_proc hq = {0};
+        struct rig t;
         (void)state;
-        rig_up(&r);
-        hq_start(&hq, r.dir, r.tls_port, &r.pg, &(struct hq_opts){.tls = r.tls});
-        struct h_collector *col = h_collector_start(r.b.port, "retail/+/+/hq/receipt");
-        struct hq_pub *g = hq_pub_open(r.b.port, "gw-tls");
+        rig_up(&t, "ca.crt");
+        hq_restart(&t.hq);
+        struct h_collector *col = h_collector_start(t.r.broker.port, "retail/+/+/hq/receipt");
+        struct hq_pub *g = hq_pub_open(t.r.broker.port, "gw-tls");
         char *p = hq_anomaly_json("acme", "s1", "a1", 1, "ghost_stock", "open", "dairy", 10, 0.5,
                                   (long long)time(NULL) - 3600);
         hq_pub_send(g, "retail/acme/s1/anomaly", p, false);
         free(p);
         assert_true(hq_pub_flush(g, 10000));
         assert_int_equal(h_collector_wait(col, 1, 10000), 1);
-        char *t = h_collector_topic(col, 0), *body = h_collector_get(col, 0);
-        assert_string_equal(t, "retail/acme/s1/hq/receipt");
+        char *topic = h_collector_topic(col, 0), *body = h_collector_get(col, 0);
+        assert_string_equal(topic, "retail/acme/s1/hq/receipt");
         assert_non_null(strstr(body, "\"id\":\"a1\",\"rev\":1"));
-        free(t);
+        free(topic);
         free(body);
-        PGconn *c = pg_connect(&r.pg, NULL);
+        PGconn *c = pg_connect(&t.r.pg, NULL);
         assert_int_equal(pg_number(c, "SELECT count(*) FROM anomaly WHERE id = 'a1'"), 1);
         PQfinish(c);
-        hq_stop(&hq, SIGTERM);
         hq_pub_close(g);
         h_collector_stop(col);
-        rig_down(&r);
+        rig_down(&t);
 }
 
 /* A CA that did not sign the broker: the handshake is refused, said once in the log with
  * OpenSSL's reason, and nothing is read. */
 static void test_wrong_ca_refused(void **state)
 {
-        struct rig r;
-        struct hq_proc hq = {0};
+        struct rig t;
         (void)state;
-        rig_up(&r);
-        hq_write_conf(&hq, r.dir, r.tls_port, &r.pg, &(struct hq_opts){.tls = r.wrong_tls});
-        hq_spawn(&hq);
+        rig_up(&t, "other-ca.crt");
+        hq_spawn(&t.hq);
         char *log = NULL;
         for (int i = 0; i < 200; i++) {
                 free(log);
-                log = h_read_file(hq.log);
+                log = h_read_file(t.hq.log);
                 if (log && strstr(log, "TLS handshake refused"))
                         break;
                 h_sleep_ms(50);
@@ -112,12 +101,11 @@ static void test_wrong_ca_refused(void **state)
         assert_non_null(strstr(log, "certificate verify failed"));
         h_sleep_ms(1500); /* retries with backoff: the reason is not logged again */
         free(log);
-        log = h_read_file(hq.log);
+        log = h_read_file(t.hq.log);
         assert_int_equal(h_count(log, "TLS handshake refused"), 1);
         assert_null(strstr(log, "Connected to the broker"));
         free(log);
-        hq_stop(&hq, SIGTERM);
-        rig_down(&r);
+        rig_down(&t);
 }
 
 /* clang-format off */
