@@ -23,6 +23,24 @@ static long long counter(PGconn *c, const char *path)
         return pg_number(c, sql);
 }
 
+/* An expected number: of a query, or of a counter (its path in ingest_instance.counters). */
+struct want {
+        const char *what; /* the query or the counter's path: a failure names it */
+        long long n;      /* the number */
+};
+
+static void assert_numbers(PGconn *c, bool counters, const struct want *w, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                long long got = counters ? counter(c, w[i].what) : pg_number(c, w[i].what);
+                if (got != w[i].n)
+                        fail_msg("%s: %lld, want %lld", w[i].what, got, w[i].n);
+        }
+}
+
+#define ASSERT_QUERIES(c, w)  assert_numbers(c, false, w, sizeof(w) / sizeof((w)[0]))
+#define ASSERT_COUNTERS(c, w) assert_numbers(c, true, w, sizeof(w) / sizeof((w)[0]))
+
 /* Wait until the instance settled want messages in all: committed (written, duplicate or
  * stale) or refused. */
 static void wait_received(PGconn *c, long long want)
@@ -94,25 +112,20 @@ static void publish_revisions(struct hq_pub *g[3], PGconn *c)
 
 static void check_revisions(PGconn *c)
 {
-        assert_int_equal(pg_number(c, "SELECT count(*) FROM anomaly"), 4);
-        assert_int_equal(pg_number(c, "SELECT rev FROM anomaly WHERE tenant = 'acme' AND "
-                                      "store = 's1' AND id = 'a1'"),
-                         2);
-        assert_int_equal(pg_number(c, "SELECT (value * 100)::int FROM anomaly WHERE "
-                                      "tenant = 'acme' AND id = 'a1'"),
-                         2000);
-        assert_int_equal(pg_number(c, "SELECT rev FROM anomaly WHERE id = 'v1'"), 0);
-        assert_int_equal(pg_number(c, "SELECT count(*) FROM anomaly WHERE id = 'v1' AND "
-                                      "detected_at = '2026-11-23T04:30:01Z'"),
-                         1);
-        assert_int_equal(pg_number(c, "SELECT count(*) FROM anomaly WHERE currency = 'USD' "
-                                      "AND payload->>'v' = '1.1'"),
-                         3);
-        assert_int_equal(pg_number(c, "SELECT count(*) FROM outcome"), 1);
-        assert_int_equal(counter(c, "stale_revs"), 1);
-        assert_int_equal(counter(c, "duplicates"), 2);
-        assert_int_equal(counter(c, "messages,anomaly"), 7);
-        assert_int_equal(counter(c, "messages,outcome"), 2);
+        static const struct want queries[] = {
+            {"SELECT count(*) FROM anomaly", 4},
+            {"SELECT rev FROM anomaly WHERE tenant = 'acme' AND store = 's1' AND id = 'a1'", 2},
+            {"SELECT (value * 100)::int FROM anomaly WHERE tenant = 'acme' AND id = 'a1'", 2000},
+            {"SELECT rev FROM anomaly WHERE id = 'v1'", 0},
+            {"SELECT count(*) FROM anomaly WHERE id = 'v1' AND "
+             "detected_at = '2026-11-23T04:30:01Z'",
+             1},
+            {"SELECT count(*) FROM anomaly WHERE currency = 'USD' AND payload->>'v' = '1.1'", 3},
+            {"SELECT count(*) FROM outcome", 1}};
+        static const struct want counters[] = {
+            {"stale_revs", 1}, {"duplicates", 2}, {"messages,anomaly", 7}, {"messages,outcome", 2}};
+        ASSERT_QUERIES(c, queries);
+        ASSERT_COUNTERS(c, counters);
 }
 
 /* A v1 message without rev never overwrites a revisioned row; v1 over v1 does. */
@@ -170,18 +183,18 @@ static void summaries_and_status(struct hq_pub *g[3], PGconn *c)
         hq_pub_send(g[1], "retail/acme/s2/status", buf, true); /* a restart */
         assert_true(hq_pub_flush(g[0], 10000) && hq_pub_flush(g[1], 10000));
         wait_received(c, 18);
-        assert_int_equal(pg_number(c, "SELECT open_critical FROM store_summary WHERE store = 's1'"),
-                         1);
-        assert_int_equal(pg_number(c,
-                                   "SELECT count(*) FROM store_summary WHERE pos_feed = 'silent' "
-                                   "AND ghost_value = 12.5 AND last_pos_at IS NOT NULL"),
-                         1);
-        assert_int_equal(pg_number(c, "SELECT count(*) FROM store_status WHERE tenant = 'acme' AND "
-                                      "store = 's1' AND state = 'offline'"),
-                         1);
-        assert_int_equal(pg_number(c, "SELECT count(*) FROM status_history WHERE store = 's1'"), 2);
-        assert_int_equal(pg_number(c, "SELECT count(*) FROM status_history WHERE store = 's2'"), 2);
-        assert_int_equal(pg_number(c, "SELECT count(*) FROM store"), 3);
+        static const struct want queries[] = {
+            {"SELECT open_critical FROM store_summary WHERE store = 's1'", 1},
+            {"SELECT count(*) FROM store_summary WHERE pos_feed = 'silent' AND "
+             "ghost_value = 12.5 AND last_pos_at IS NOT NULL",
+             1},
+            {"SELECT count(*) FROM store_status WHERE tenant = 'acme' AND store = 's1' AND "
+             "state = 'offline'",
+             1},
+            {"SELECT count(*) FROM status_history WHERE store = 's1'", 2},
+            {"SELECT count(*) FROM status_history WHERE store = 's2'", 2},
+            {"SELECT count(*) FROM store", 3}};
+        ASSERT_QUERIES(c, queries);
 }
 
 static void bad_payloads(struct hq_pub *g, PGconn *c)
@@ -208,16 +221,12 @@ static void bad_payloads(struct hq_pub *g, PGconn *c)
                     "{\"id\":\"o\",\"anomaly\":\"a\",\"outcome\":\"maybe\",\"ts\":1}", false);
         assert_true(hq_pub_flush(g, 10000));
         wait_received(c, 27);
-        assert_int_equal(counter(c, "bad,not_json"), 2);
-        assert_int_equal(counter(c, "bad,missing_field"), 1);
-        assert_int_equal(counter(c, "bad,wrong_type"), 1);
-        assert_int_equal(counter(c, "bad,mismatch"), 1);
-        assert_int_equal(counter(c, "bad,version"), 1);
-        assert_int_equal(counter(c, "bad,encoding"), 1);
-        assert_int_equal(counter(c, "bad,oversize"), 1);
-        assert_int_equal(counter(c, "bad,value"), 1);
-        assert_int_equal(counter(c, "bad,db_rejected"), 0);
-        assert_int_equal(counter(c, "queue_overflows"), 0);
+        static const struct want counters[] = {{"bad,not_json", 2},    {"bad,missing_field", 1},
+                                               {"bad,wrong_type", 1},  {"bad,mismatch", 1},
+                                               {"bad,version", 1},     {"bad,encoding", 1},
+                                               {"bad,oversize", 1},    {"bad,value", 1},
+                                               {"bad,db_rejected", 0}, {"queue_overflows", 0}};
+        ASSERT_COUNTERS(c, counters);
         assert_int_equal(pg_number(c, "SELECT count(*) FROM anomaly WHERE id = 'b'"), 0);
 }
 
@@ -304,21 +313,17 @@ static void check_receipts(struct h_collector *col)
 
 static void test_ingest(void **state)
 {
-        struct h_broker b = {0};
-        struct pg_server pg = {0};
+        struct hq_rig r = {0};
         struct hq_proc hq = {0};
         struct hq_pub *g[3];
-        char dir[256];
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, "max_queued_messages 100000");
-        pg_start(&pg);
-        hq_start(&hq, dir, b.port, &pg, &(struct hq_opts){.max_payload = 4096});
-        struct h_collector *col = h_collector_start(b.port, "retail/+/+/hq/receipt");
-        PGconn *c = pg_connect(&pg, NULL);
-        g[0] = hq_pub_open(b.port, "gw-acme-s1");
-        g[1] = hq_pub_open(b.port, "gw-acme-s2");
-        g[2] = hq_pub_open(b.port, "gw-globex-s1");
+        hq_rig_up(&r, "max_queued_messages 100000");
+        hq_start(&hq, r.dir, r.broker.port, &r.pg, &(struct hq_opts){.max_payload = 4096});
+        struct h_collector *col = h_collector_start(r.broker.port, "retail/+/+/hq/receipt");
+        PGconn *c = pg_connect(&r.pg, NULL);
+        g[0] = hq_pub_open(r.broker.port, "gw-acme-s1");
+        g[1] = hq_pub_open(r.broker.port, "gw-acme-s2");
+        g[2] = hq_pub_open(r.broker.port, "gw-globex-s1");
 
         publish_revisions(g, c);
         wait_received(c, 9);
@@ -336,10 +341,7 @@ static void test_ingest(void **state)
                 hq_pub_close(g[i]);
         h_collector_stop(col);
         PQfinish(c);
-        pg_destroy(&pg);
-        h_broker_stop(&b);
-        h_rmdir(b.dir);
-        h_rmdir(dir);
+        hq_rig_down(&r);
 }
 
 /* The settled count so far, and one status of retail/acme/s9 published and committed. */
@@ -358,8 +360,19 @@ static void status_committed(struct hq_pub *g, PGconn *c, const char *payload)
         wait_received(c, before + 1);
 }
 
-/* store_status of s9 is state, started_at and ts (-1: none). */
-static void assert_status(PGconn *c, const char *state, long long started_at, long long ts)
+/* A status payload: ts -1 for none. */
+static void status_json(char *p, size_t size, const char *state, long long started_at, long long ts)
+{
+        if (ts >= 0)
+                snprintf(p, size, "{\"state\":\"%s\",\"started_at\":%lld,\"ts\":%lld}", state,
+                         started_at, ts);
+        else
+                snprintf(p, size, "{\"state\":\"%s\",\"started_at\":%lld}", state, started_at);
+}
+
+/* store_status of s9 is state, started_at and ts (-1: none); a failure names the case. */
+static void assert_status(PGconn *c, const char *what, const char *state, long long started_at,
+                          long long ts)
 {
         char sql[320], ts_cond[64] = "ts IS NULL";
         if (ts >= 0)
@@ -368,7 +381,9 @@ static void assert_status(PGconn *c, const char *state, long long started_at, lo
                  "SELECT count(*) FROM store_status WHERE store = 's9' AND state = '%s' AND "
                  "started_at = to_timestamp(%lld) AND %s",
                  state, started_at, ts_cond);
-        assert_int_equal(pg_number(c, sql), 1);
+        if (pg_number(c, sql) != 1)
+                fail_msg("%s: store_status is not %s since %lld at %lld", what, state, started_at,
+                         ts);
 }
 
 /* store_status never goes back: a status from an earlier run (started_at) or, within a run,
@@ -376,52 +391,43 @@ static void assert_status(PGconn *c, const char *state, long long started_at, lo
  * nothing; without a ts, arrival order decides within a run. Every status is history. */
 static void test_status_never_goes_back(void **state)
 {
-        struct h_broker b = {0};
-        struct pg_server pg = {0};
+        struct hq_rig r = {0};
         struct hq_proc hq = {0};
-        char dir[256], p[256];
+        char p[256];
         long long t1 = now_s() - 7200, t2 = now_s() - 3600, t3 = now_s() - 600;
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
-        pg_start(&pg);
-        hq_start(&hq, dir, b.port, &pg, &(struct hq_opts){.latency_ms = 300});
-        PGconn *c = pg_connect(&pg, NULL);
-        struct hq_pub *g = hq_pub_open(b.port, "gw-acme-s9");
+        hq_rig_up(&r, NULL);
+        hq_start(&hq, r.dir, r.broker.port, &r.pg, &(struct hq_opts){.latency_ms = 300});
+        PGconn *c = pg_connect(&r.pg, NULL);
+        struct hq_pub *g = hq_pub_open(r.broker.port, "gw-acme-s9");
 
-        snprintf(p, sizeof(p), "{\"state\":\"online\",\"started_at\":%lld,\"ts\":%lld}", t2,
-                 t2 + 10);
-        status_committed(g, c, p);
-        assert_status(c, "online", t2, t2 + 10);
-        /* the will of an earlier run, late */
-        snprintf(p, sizeof(p), "{\"state\":\"offline\",\"started_at\":%lld}", t1);
-        status_committed(g, c, p);
-        assert_status(c, "online", t2, t2 + 10);
-        /* same run, older ts */
-        snprintf(p, sizeof(p), "{\"state\":\"offline\",\"started_at\":%lld,\"ts\":%lld}", t2,
-                 t2 + 5);
-        status_committed(g, c, p);
-        assert_status(c, "online", t2, t2 + 10);
-        /* same run, newer ts */
-        snprintf(p, sizeof(p), "{\"state\":\"offline\",\"started_at\":%lld,\"ts\":%lld}", t2,
-                 t2 + 20);
-        status_committed(g, c, p);
-        assert_status(c, "offline", t2, t2 + 20);
-        /* same run, no ts: arrival order */
-        snprintf(p, sizeof(p), "{\"state\":\"online\",\"started_at\":%lld}", t2);
-        status_committed(g, c, p);
-        assert_status(c, "online", t2, -1);
+        /* Each status committed alone, and what store_status then holds. */
+        const struct {
+                const char *what;         /* the case */
+                const char *state;        /* the status sent ... */
+                long long started_at, ts; /* ... (ts -1: none) */
+                const char *now_state;    /* store_status after it */
+                long long now_started_at, now_ts;
+        } steps[] = {{"the first", "online", t2, t2 + 10, "online", t2, t2 + 10},
+                     {"the will of an earlier run, late", "offline", t1, -1, "online", t2, t2 + 10},
+                     {"same run, older ts", "offline", t2, t2 + 5, "online", t2, t2 + 10},
+                     {"same run, newer ts", "offline", t2, t2 + 20, "offline", t2, t2 + 20},
+                     {"same run, no ts: arrival order", "online", t2, -1, "online", t2, -1}};
+        for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+                status_json(p, sizeof(p), steps[i].state, steps[i].started_at, steps[i].ts);
+                status_committed(g, c, p);
+                assert_status(c, steps[i].what, steps[i].now_state, steps[i].now_started_at,
+                              steps[i].now_ts);
+        }
         /* a later run; then, in one batch, its newer status before an older one */
         long long before = settled_total(c);
-        snprintf(p, sizeof(p), "{\"state\":\"online\",\"started_at\":%lld,\"ts\":%lld}", t3,
-                 t3 + 30);
+        status_json(p, sizeof(p), "online", t3, t3 + 30);
         hq_pub_send(g, "retail/acme/s9/status", p, false);
-        snprintf(p, sizeof(p), "{\"state\":\"offline\",\"started_at\":%lld,\"ts\":%lld}", t3,
-                 t3 + 20);
+        status_json(p, sizeof(p), "offline", t3, t3 + 20);
         hq_pub_send(g, "retail/acme/s9/status", p, false);
         assert_true(hq_pub_flush(g, 10000));
         wait_received(c, before + 2);
-        assert_status(c, "online", t3, t3 + 30);
+        assert_status(c, "a later run, newer first in one batch", "online", t3, t3 + 30);
         assert_int_equal(pg_number(c, "SELECT count(*) FROM status_history WHERE store = 's9' "
                                       "AND ts IS NOT NULL"),
                          pg_number(c, "SELECT count(*) FROM status_history WHERE store = 's9' "
@@ -430,10 +436,7 @@ static void test_status_never_goes_back(void **state)
         hq_stop(&hq, SIGTERM);
         hq_pub_close(g);
         PQfinish(c);
-        pg_destroy(&pg);
-        h_broker_stop(&b);
-        h_rmdir(b.dir);
-        h_rmdir(dir);
+        hq_rig_down(&r);
 }
 
 int main(void)
