@@ -711,6 +711,20 @@ static uint32_t v2_last_event(const struct blob_head *h)
         return (uint32_t)day;
 }
 
+/* A blob's price: an f64, or the f32 of the versions before 5. */
+static const uint8_t *get_price(const uint8_t *p, bool f32, double *ret)
+{
+        if (f32) {
+                uint32_t bits;
+                p = get_u32(p, &bits);
+                *ret = sw_price_from_float32(bits_float(bits));
+                return p;
+        }
+        uint64_t bits = sw_get_le64(p);
+        memcpy(ret, &bits, sizeof(*ret));
+        return p + 8;
+}
+
 static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head *h)
 {
         if (len == 0 || p[0] < BLOB_VERSION_V2 || p[0] > BLOB_VERSION)
@@ -734,15 +748,7 @@ static const uint8_t *parse_head(const uint8_t *p, size_t len, struct blob_head 
                 return NULL;
         p += 8;
         p = get_u32(p, &h->on_hand);
-        if (f32_price) {
-                uint32_t bits;
-                p = get_u32(p, &bits);
-                h->price = sw_price_from_float32(bits_float(bits));
-        } else {
-                uint64_t bits = sw_get_le64(p);
-                memcpy(&h->price, &bits, sizeof(h->price));
-                p += 8;
-        }
+        p = get_price(p, f32_price, &h->price);
         p = get_u32(p, &h->book);
         p = get_u32(p, &h->first);
         p = get_u32(p, &h->last);
