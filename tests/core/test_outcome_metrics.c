@@ -86,128 +86,124 @@ static void test_params(void **state)
         assert_int_equal(sw_outcome_params_validate(&q), -EINVAL);
 }
 
-/* Judge and return the verdict, asserting success. */
-static struct sw_count_verdict judge(const struct sw_outcome_params *p, enum sw_anomaly_type type,
-                                     int32_t book, int32_t counted, double price)
+/* A count of `counted` against a book of `book` at `price`, and the verdict it must get. */
+struct judge_case {
+        enum sw_anomaly_type type; /* the anomaly judged */
+        int32_t book;              /* units on the book */
+        int32_t counted;           /* units found */
+        double price;              /* the unit price */
+        enum sw_outcome_kind want; /* the outcome */
+        double value;              /* the value recovered */
+};
+
+/* Judge each case under p; a failure names the table and the row. */
+static void assert_judged(const char *table, const struct sw_outcome_params *p,
+                          const struct judge_case *c, size_t n)
 {
-        struct sw_count_verdict v;
-        assert_int_equal(sw_outcome_judge_count(p, type, book, counted, price, &v), 0);
-        assert_int_equal(v.adjustment, (int64_t)counted - book);
-        assert_int_equal(v.shortfall, (int64_t)book - counted);
-        return v;
+        for (size_t i = 0; i < n; i++) {
+                struct sw_count_verdict v = {.value_recovered = SENTINEL};
+                int rc =
+                    sw_outcome_judge_count(p, c[i].type, c[i].book, c[i].counted, c[i].price, &v);
+                if (rc != 0 || v.adjustment != (int64_t)c[i].counted - c[i].book ||
+                    v.shortfall != (int64_t)c[i].book - c[i].counted || v.outcome != c[i].want ||
+                    !(fabs(v.value_recovered - c[i].value) <= 1e-12))
+                        fail_msg("%s row %zu (book %d, counted %d, price %g): rc %d, outcome %d, "
+                                 "value %.15g; want outcome %d, value %.15g",
+                                 table, i, c[i].book, c[i].counted, c[i].price, rc, v.outcome,
+                                 v.value_recovered, c[i].want, c[i].value);
+        }
 }
 
-static void assert_verdict(struct sw_count_verdict v, enum sw_outcome_kind want, double value)
-{
-        assert_int_equal(v.outcome, want);
-        assert_close(v.value_recovered, value, 1e-12);
-}
+#define GS         SW_ANOMALY_GHOST_STOCK
+#define ID         SW_ANOMALY_INVENTORY_DISCREPANCY
+#define TP         SW_OUTCOME_TRUE_POSITIVE
+#define FPO        SW_OUTCOME_FALSE_POSITIVE
+#define N_CASES(a) (sizeof(a) / sizeof((a)[0]))
 
-static void test_judge_ghost_boundaries(void **state)
-{
-        struct sw_outcome_params p = defaults(); /* >= 2 units and >= 20 % of the book */
-        (void)state;
-        /* book 10: the ratio asks 2.0, the units 2: shortfall 2 is exactly material. */
-        assert_verdict(judge(&p, SW_ANOMALY_GHOST_STOCK, 10, 8, 2.5), SW_OUTCOME_TRUE_POSITIVE,
-                       5.0);
-        assert_verdict(judge(&p, SW_ANOMALY_GHOST_STOCK, 10, 9, 2.5), SW_OUTCOME_FALSE_POSITIVE,
-                       0.0);
-        /* book 20: the ratio asks 4.0. */
-        assert_verdict(judge(&p, SW_ANOMALY_GHOST_STOCK, 20, 17, 2.5), SW_OUTCOME_FALSE_POSITIVE,
-                       0.0);
-        assert_verdict(judge(&p, SW_ANOMALY_GHOST_STOCK, 20, 16, 2.5), SW_OUTCOME_TRUE_POSITIVE,
-                       10.0);
-        assert_verdict(judge(&p, SW_ANOMALY_GHOST_STOCK, 20, 0, 2.5), SW_OUTCOME_TRUE_POSITIVE,
-                       50.0);
-        /* Small books: the units decide (ratio x max(book, 1)). */
-        assert_verdict(judge(&p, SW_ANOMALY_GHOST_STOCK, 1, 0, 2.5), SW_OUTCOME_FALSE_POSITIVE,
-                       0.0);
-        assert_verdict(judge(&p, SW_ANOMALY_GHOST_STOCK, 2, 0, 2.5), SW_OUTCOME_TRUE_POSITIVE, 5.0);
-        assert_verdict(judge(&p, SW_ANOMALY_GHOST_STOCK, 0, 0, 2.5), SW_OUTCOME_FALSE_POSITIVE,
-                       0.0);
-        /* More on the shelf than booked: no ghost, whatever the size. */
-        assert_verdict(judge(&p, SW_ANOMALY_GHOST_STOCK, 10, 30, 2.5), SW_OUTCOME_FALSE_POSITIVE,
-                       0.0);
-        /* A negative book: a count can only show more than booked. */
-        assert_verdict(judge(&p, SW_ANOMALY_GHOST_STOCK, -3, 0, 2.5), SW_OUTCOME_FALSE_POSITIVE,
-                       0.0);
+/* Judgements at the default parameters: >= 2 units and >= 20 % of the book. */
+static const struct judge_case at_defaults[] = {
+    /* Ghost stock, book 10: the ratio asks 2.0, the units 2: shortfall 2 is exactly material. */
+    {GS, 10, 8, 2.5, TP, 5.0},
+    {GS, 10, 9, 2.5, FPO, 0.0},
+    /* book 20: the ratio asks 4.0. */
+    {GS, 20, 17, 2.5, FPO, 0.0},
+    {GS, 20, 16, 2.5, TP, 10.0},
+    {GS, 20, 0, 2.5, TP, 50.0},
+    /* Small books: the units decide (ratio x max(book, 1)). */
+    {GS, 1, 0, 2.5, FPO, 0.0},
+    {GS, 2, 0, 2.5, TP, 5.0},
+    {GS, 0, 0, 2.5, FPO, 0.0},
+    /* More on the shelf than booked: no ghost, whatever the size. */
+    {GS, 10, 30, 2.5, FPO, 0.0},
+    /* A negative book: a count can only show more than booked. */
+    {GS, -3, 0, 2.5, FPO, 0.0},
 
-        /* Exactly at the ratio: 0.25 x 12 = 3 with 1 unit enough. */
-        p.material_units = 1;
-        p.material_ratio = 0.25;
-        assert_verdict(judge(&p, SW_ANOMALY_GHOST_STOCK, 12, 9, 1.0), SW_OUTCOME_TRUE_POSITIVE,
-                       3.0);
-        assert_verdict(judge(&p, SW_ANOMALY_GHOST_STOCK, 12, 10, 1.0), SW_OUTCOME_FALSE_POSITIVE,
-                       0.0);
-        /* Exactly at the units when they are the larger: 5 units, ratio 0.25 x 12 = 3. */
-        p.material_units = 5;
-        assert_verdict(judge(&p, SW_ANOMALY_GHOST_STOCK, 12, 7, 1.0), SW_OUTCOME_TRUE_POSITIVE,
-                       5.0);
-        assert_verdict(judge(&p, SW_ANOMALY_GHOST_STOCK, 12, 8, 1.0), SW_OUTCOME_FALSE_POSITIVE,
-                       0.0);
-}
+    /* Either direction counts for a discrepancy; the value is |adjustment| x price. */
+    {ID, 10, 7, 4.0, TP, 12.0},
+    {ID, 10, 13, 4.0, TP, 12.0},
+    {ID, 10, 12, 4.0, TP, 8.0},
+    {ID, 10, 11, 4.0, FPO, 0.0},
+    {ID, 10, 9, 4.0, FPO, 0.0},
+    /* book 20 asks for 4 either way. */
+    {ID, 20, 23, 1.0, FPO, 0.0},
+    {ID, 20, 24, 1.0, TP, 4.0},
+    /* A negative book of -3 found at 0: the book was wrong by 3 against a base of 1. */
+    {ID, -3, 0, 2.0, TP, 6.0},
+    {ID, -1, 0, 2.0, FPO, 0.0},
 
-static void test_judge_discrepancy(void **state)
+    /* Other types use the ghost test but recover no book value. */
+    {SW_ANOMALY_SHELF_OUT, 10, 0, 3.0, TP, 0.0},
+    {SW_ANOMALY_ML_DETECTED, 10, 0, 3.0, TP, 0.0},
+    {SW_ANOMALY_SHELF_OUT, 10, 9, 3.0, FPO, 0.0},
+    {SW_ANOMALY_ML_DETECTED, 10, 14, 3.0, FPO, 0.0},
+    /* Prices that are not a positive finite number count as 0; the verdict stays TP. */
+    {GS, 10, 0, 0.0, TP, 0.0},
+    {GS, 10, 0, -1.5, TP, 0.0},
+    {GS, 10, 0, NAN, TP, 0.0},
+    {GS, 10, 0, INFINITY, TP, 0.0},
+    {ID, 10, 20, NAN, TP, 0.0},
+    /* A product too large to be finite counts as 0 too. */
+    {GS, INT32_MAX, 0, 1e308, TP, 0.0},
+    /* Extremes that fit. */
+    {ID, 0, INT32_MAX, 1.0, TP, (double)INT32_MAX},
+    {GS, INT32_MAX, 0, 1.0, TP, (double)INT32_MAX},
+};
+
+static void test_judge_at_defaults(void **state)
 {
         struct sw_outcome_params p = defaults();
         (void)state;
-        /* Either direction counts for a discrepancy; the value is |adjustment| x price. */
-        assert_verdict(judge(&p, SW_ANOMALY_INVENTORY_DISCREPANCY, 10, 7, 4.0),
-                       SW_OUTCOME_TRUE_POSITIVE, 12.0);
-        assert_verdict(judge(&p, SW_ANOMALY_INVENTORY_DISCREPANCY, 10, 13, 4.0),
-                       SW_OUTCOME_TRUE_POSITIVE, 12.0);
-        assert_verdict(judge(&p, SW_ANOMALY_INVENTORY_DISCREPANCY, 10, 12, 4.0),
-                       SW_OUTCOME_TRUE_POSITIVE, 8.0);
-        assert_verdict(judge(&p, SW_ANOMALY_INVENTORY_DISCREPANCY, 10, 11, 4.0),
-                       SW_OUTCOME_FALSE_POSITIVE, 0.0);
-        assert_verdict(judge(&p, SW_ANOMALY_INVENTORY_DISCREPANCY, 10, 9, 4.0),
-                       SW_OUTCOME_FALSE_POSITIVE, 0.0);
-        /* book 20 asks for 4 either way. */
-        assert_verdict(judge(&p, SW_ANOMALY_INVENTORY_DISCREPANCY, 20, 23, 1.0),
-                       SW_OUTCOME_FALSE_POSITIVE, 0.0);
-        assert_verdict(judge(&p, SW_ANOMALY_INVENTORY_DISCREPANCY, 20, 24, 1.0),
-                       SW_OUTCOME_TRUE_POSITIVE, 4.0);
-        /* A negative book of -3 found at 0: the book was wrong by 3 against a base of 1. */
-        assert_verdict(judge(&p, SW_ANOMALY_INVENTORY_DISCREPANCY, -3, 0, 2.0),
-                       SW_OUTCOME_TRUE_POSITIVE, 6.0);
-        assert_verdict(judge(&p, SW_ANOMALY_INVENTORY_DISCREPANCY, -1, 0, 2.0),
-                       SW_OUTCOME_FALSE_POSITIVE, 0.0);
+        assert_judged("defaults", &p, at_defaults, N_CASES(at_defaults));
 }
 
-static void test_judge_other_types_and_prices(void **state)
+/* Ghost stock exactly at the bounds when the parameters move. */
+static void test_judge_ghost_at_other_params(void **state)
+{
+        /* Exactly at the ratio: 0.25 x 12 = 3 with 1 unit enough. */
+        static const struct judge_case at_ratio[] = {
+            {GS, 12, 9, 1.0, TP, 3.0},
+            {GS, 12, 10, 1.0, FPO, 0.0},
+        };
+        /* Exactly at the units when they are the larger: 5 units, ratio 0.25 x 12 = 3. */
+        static const struct judge_case at_units[] = {
+            {GS, 12, 7, 1.0, TP, 5.0},
+            {GS, 12, 8, 1.0, FPO, 0.0},
+        };
+        struct sw_outcome_params p = defaults();
+        (void)state;
+        p.material_units = 1;
+        p.material_ratio = 0.25;
+        assert_judged("at the ratio", &p, at_ratio, N_CASES(at_ratio));
+        p.material_units = 5;
+        assert_judged("at the units", &p, at_units, N_CASES(at_units));
+}
+
+static void test_judge_refusals(void **state)
 {
         struct sw_outcome_params p = defaults();
         struct sw_count_verdict v = {.value_recovered = SENTINEL};
         (void)state;
-        /* Other types use the ghost test but recover no book value. */
-        assert_verdict(judge(&p, SW_ANOMALY_SHELF_OUT, 10, 0, 3.0), SW_OUTCOME_TRUE_POSITIVE, 0.0);
-        assert_verdict(judge(&p, SW_ANOMALY_ML_DETECTED, 10, 0, 3.0), SW_OUTCOME_TRUE_POSITIVE,
-                       0.0);
-        assert_verdict(judge(&p, SW_ANOMALY_SHELF_OUT, 10, 9, 3.0), SW_OUTCOME_FALSE_POSITIVE, 0.0);
-        assert_verdict(judge(&p, SW_ANOMALY_ML_DETECTED, 10, 14, 3.0), SW_OUTCOME_FALSE_POSITIVE,
-                       0.0);
-
-        /* Prices that are not a positive finite number count as 0; the verdict stays TP. */
-        assert_verdict(judge(&p, SW_ANOMALY_GHOST_STOCK, 10, 0, 0.0), SW_OUTCOME_TRUE_POSITIVE,
-                       0.0);
-        assert_verdict(judge(&p, SW_ANOMALY_GHOST_STOCK, 10, 0, -1.5), SW_OUTCOME_TRUE_POSITIVE,
-                       0.0);
-        assert_verdict(judge(&p, SW_ANOMALY_GHOST_STOCK, 10, 0, NAN), SW_OUTCOME_TRUE_POSITIVE,
-                       0.0);
-        assert_verdict(judge(&p, SW_ANOMALY_GHOST_STOCK, 10, 0, INFINITY), SW_OUTCOME_TRUE_POSITIVE,
-                       0.0);
-        assert_verdict(judge(&p, SW_ANOMALY_INVENTORY_DISCREPANCY, 10, 20, NAN),
-                       SW_OUTCOME_TRUE_POSITIVE, 0.0);
-        /* A product too large to be finite counts as 0 too. */
-        assert_verdict(judge(&p, SW_ANOMALY_GHOST_STOCK, INT32_MAX, 0, 1e308),
-                       SW_OUTCOME_TRUE_POSITIVE, 0.0);
-
-        /* Extremes that fit, and ones that do not. */
-        v = judge(&p, SW_ANOMALY_INVENTORY_DISCREPANCY, 0, INT32_MAX, 1.0);
-        assert_verdict(v, SW_OUTCOME_TRUE_POSITIVE, (double)INT32_MAX);
-        v = judge(&p, SW_ANOMALY_GHOST_STOCK, INT32_MAX, 0, 1.0);
-        assert_verdict(v, SW_OUTCOME_TRUE_POSITIVE, (double)INT32_MAX);
-        v.value_recovered = SENTINEL;
+        /* Extremes that do not fit. */
         assert_int_equal(sw_outcome_judge_count(&p, SW_ANOMALY_GHOST_STOCK, INT32_MIN, 0, 1.0, &v),
                          -ERANGE);
         assert_int_equal(sw_outcome_judge_count(&p, SW_ANOMALY_GHOST_STOCK, -1, INT32_MAX, 1.0, &v),
@@ -639,9 +635,9 @@ static void test_trend(void **state)
 SW_TEST_MAIN(
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_params),
-        cmocka_unit_test(test_judge_ghost_boundaries),
-        cmocka_unit_test(test_judge_discrepancy),
-        cmocka_unit_test(test_judge_other_types_and_prices),
+        cmocka_unit_test(test_judge_at_defaults),
+        cmocka_unit_test(test_judge_ghost_at_other_params),
+        cmocka_unit_test(test_judge_refusals),
         cmocka_unit_test(test_prevented_value),
         cmocka_unit_test(test_response_hours),
         cmocka_unit_test(test_metrics_init),
