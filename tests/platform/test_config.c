@@ -197,29 +197,19 @@ static const struct setting_check settings[] = {
 };
 /* clang-format on */
 
-/* An unsigned integer, bool or enum of size bytes at p. */
+/* An unsigned integer, bool or enum of size bytes (1, 2, 4 or 8) at p. */
 static uint64_t field_uint(const void *p, size_t size)
 {
-        uint8_t u8;
-        uint16_t u16;
-        uint32_t u32;
-        uint64_t u64;
+        union {
+                uint8_t u8;
+                uint16_t u16;
+                uint32_t u32;
+                uint64_t u64;
+        } v = {0};
 
-        switch (size) {
-        case 1:
-                memcpy(&u8, p, 1);
-                return u8;
-        case 2:
-                memcpy(&u16, p, 2);
-                return u16;
-        case 4:
-                memcpy(&u32, p, 4);
-                return u32;
-        default:
-                assert_int_equal(size, 8);
-                memcpy(&u64, p, 8);
-                return u64;
-        }
+        assert_in_range(size, 1, sizeof(v));
+        memcpy(&v, p, size);
+        return size == 1 ? v.u8 : size == 2 ? v.u16 : size == 4 ? v.u32 : v.u64;
 }
 
 /* Every checked setting of c against the defaults (full false) or the full file (full true). */
