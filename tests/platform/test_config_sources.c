@@ -407,13 +407,13 @@ static void test_currency_setting(void **state)
 
 /* clang-format off */
 SW_TEST_MAIN(
-        cmocka_unit_test_setup_teardown(test_dropins_in_name_order_later_wins, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_dropin_refuses_everything, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rules_see_every_layer, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_missing_main_and_conf_d, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_too_many_dropins, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_environment, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_credentials, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_report, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_currency_setting, setup, teardown))
+        SW_TEST_FRESH(test_dropins_in_name_order_later_wins),
+        SW_TEST_FRESH(test_bad_dropin_refuses_everything),
+        SW_TEST_FRESH(test_rules_see_every_layer),
+        SW_TEST_FRESH(test_missing_main_and_conf_d),
+        SW_TEST_FRESH(test_too_many_dropins),
+        SW_TEST_FRESH(test_environment),
+        SW_TEST_FRESH(test_credentials),
+        SW_TEST_FRESH(test_report),
+        SW_TEST_FRESH(test_currency_setting))
 /* clang-format on */

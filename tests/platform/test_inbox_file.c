@@ -374,14 +374,14 @@ static void test_second_open_is_busy(void **state)
 
 /* clang-format off */
 SW_TEST_MAIN(
-        cmocka_unit_test_setup_teardown(test_crc32c_check_value, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_round_trip_and_generations, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_torn_tail_every_length, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_crc_damage_stops_replay, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_callback_error_and_bad_arguments, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_enospc, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_partial_write_is_cut, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_impossible_length, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cut_to_drops_the_last_record, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_second_open_is_busy, setup, teardown))
+        SW_TEST_FRESH(test_crc32c_check_value),
+        SW_TEST_FRESH(test_round_trip_and_generations),
+        SW_TEST_FRESH(test_torn_tail_every_length),
+        SW_TEST_FRESH(test_crc_damage_stops_replay),
+        SW_TEST_FRESH(test_callback_error_and_bad_arguments),
+        SW_TEST_FRESH(test_enospc),
+        SW_TEST_FRESH(test_partial_write_is_cut),
+        SW_TEST_FRESH(test_impossible_length),
+        SW_TEST_FRESH(test_cut_to_drops_the_last_record),
+        SW_TEST_FRESH(test_second_open_is_busy))
 /* clang-format on */

@@ -21,6 +21,7 @@
 
 #include "platform/mqtt_link.h"
 #include "tests/support/scratch.h"
+#include "tests/support/test_main.h"
 
 #define MAX_MSGS 64
 
@@ -853,22 +854,20 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_backoff_next),
-            cmocka_unit_test_setup_teardown(test_new_rejects_bad_options, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_subscribe_list_is_bounded, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_connect_subscribe_receive, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_qos1_published_mid, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_v5_response_topic_and_correlation, setup,
-                                            teardown),
-            cmocka_unit_test_setup_teardown(test_retained_flag_is_reported, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_publish_while_disconnected_is_not_sent_later,
-                                            setup, teardown),
-            cmocka_unit_test_setup_teardown(test_reconnects_after_broker_restart, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_last_will_on_dead_socket, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_session_survives_reconnect, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_connect_timeout_without_connack, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_refused_connect_reports_reason, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_keepalive_driven_by_deadlines, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_tls_with_ca_check, setup, teardown),
+            SW_TEST_FRESH(test_new_rejects_bad_options),
+            SW_TEST_FRESH(test_subscribe_list_is_bounded),
+            SW_TEST_FRESH(test_connect_subscribe_receive),
+            SW_TEST_FRESH(test_qos1_published_mid),
+            SW_TEST_FRESH(test_v5_response_topic_and_correlation),
+            SW_TEST_FRESH(test_retained_flag_is_reported),
+            SW_TEST_FRESH(test_publish_while_disconnected_is_not_sent_later),
+            SW_TEST_FRESH(test_reconnects_after_broker_restart),
+            SW_TEST_FRESH(test_last_will_on_dead_socket),
+            SW_TEST_FRESH(test_session_survives_reconnect),
+            SW_TEST_FRESH(test_connect_timeout_without_connack),
+            SW_TEST_FRESH(test_refused_connect_reports_reason),
+            SW_TEST_FRESH(test_keepalive_driven_by_deadlines),
+            SW_TEST_FRESH(test_tls_with_ca_check),
         };
 
         signal(SIGPIPE, SIG_IGN);

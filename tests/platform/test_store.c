@@ -1139,31 +1139,31 @@ static void test_errors_map_to_errno(void **state)
         s = sw_store_close(s);
 }
 
+/* One test run between setup_open() and teardown(): it starts with the store open. */
+#define TEST_STORE_OPEN(test) cmocka_unit_test_setup_teardown(test, setup_open, teardown)
+
 /* clang-format off */
 SW_TEST_MAIN(
-        cmocka_unit_test_setup_teardown(test_open_close_reopen_keeps_data, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wal_mode, setup_open, teardown),
-        cmocka_unit_test_setup_teardown(test_migration_from_version_0, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_failed_migration_is_rolled_back, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_newer_version_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_skus_round_trip_and_overwrite, setup_open,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_dedup_put_prune_load, setup_open, teardown),
-        cmocka_unit_test_setup_teardown(test_anomaly_upsert_keeps_detected_at, setup_open,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_load_open_anomalies, setup_open, teardown),
-        cmocka_unit_test_setup_teardown(test_list_anomalies_filters_limit_order, setup_open,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_migration_from_version_5, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_outbox_receipts, setup_open, teardown),
-        cmocka_unit_test_setup_teardown(test_outbox_anomaly_reference, setup_open, teardown),
-        cmocka_unit_test_setup_teardown(test_migration_from_version_3, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_migration_from_version_4, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_outbox, setup_open, teardown),
-        cmocka_unit_test_setup_teardown(test_transactions, setup_open, teardown),
-        cmocka_unit_test_setup_teardown(test_meta, setup_open, teardown),
-        cmocka_unit_test_setup_teardown(test_garbage_file_quarantined, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_corrupt_page_found, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_errors_map_to_errno, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_inbox_add_load_clear, setup_open, teardown))
+        SW_TEST_FRESH(test_open_close_reopen_keeps_data),
+        TEST_STORE_OPEN(test_wal_mode),
+        SW_TEST_FRESH(test_migration_from_version_0),
+        SW_TEST_FRESH(test_failed_migration_is_rolled_back),
+        SW_TEST_FRESH(test_newer_version_refused),
+        TEST_STORE_OPEN(test_skus_round_trip_and_overwrite),
+        TEST_STORE_OPEN(test_dedup_put_prune_load),
+        TEST_STORE_OPEN(test_anomaly_upsert_keeps_detected_at),
+        TEST_STORE_OPEN(test_load_open_anomalies),
+        TEST_STORE_OPEN(test_list_anomalies_filters_limit_order),
+        SW_TEST_FRESH(test_migration_from_version_5),
+        TEST_STORE_OPEN(test_outbox_receipts),
+        TEST_STORE_OPEN(test_outbox_anomaly_reference),
+        SW_TEST_FRESH(test_migration_from_version_3),
+        SW_TEST_FRESH(test_migration_from_version_4),
+        TEST_STORE_OPEN(test_outbox),
+        TEST_STORE_OPEN(test_transactions),
+        TEST_STORE_OPEN(test_meta),
+        SW_TEST_FRESH(test_garbage_file_quarantined),
+        SW_TEST_FRESH(test_corrupt_page_found),
+        SW_TEST_FRESH(test_errors_map_to_errno),
+        TEST_STORE_OPEN(test_inbox_add_load_clear))
 /* clang-format on */

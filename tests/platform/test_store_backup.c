@@ -304,16 +304,11 @@ static void test_restore_prepares_the_copy_before_it_is_in_place(void **state)
 
 /* clang-format off */
 SW_TEST_MAIN(
-        cmocka_unit_test_setup_teardown(test_backup_holds_the_commits_and_refuses, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_check_copy, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_restore_moves_aside_and_keeps_the_copy, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_restore_refuses_a_copy_with_a_hot_wal, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_restore_moves_a_lone_wal_aside, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_restore_does_not_follow_a_planted_link, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_restore_prepares_the_copy_before_it_is_in_place,
-                                        setup, teardown))
+        SW_TEST_FRESH(test_backup_holds_the_commits_and_refuses),
+        SW_TEST_FRESH(test_check_copy),
+        SW_TEST_FRESH(test_restore_moves_aside_and_keeps_the_copy),
+        SW_TEST_FRESH(test_restore_refuses_a_copy_with_a_hot_wal),
+        SW_TEST_FRESH(test_restore_moves_a_lone_wal_aside),
+        SW_TEST_FRESH(test_restore_does_not_follow_a_planted_link),
+        SW_TEST_FRESH(test_restore_prepares_the_copy_before_it_is_in_place))
 /* clang-format on */
