@@ -850,37 +850,18 @@ struct dst_case {
         const char *sku;  /* where its sales go */
         unsigned mo, d;   /* the day of the change */
         struct {
-                unsigned mo, d, h, mi;
-        } at[5]; /* the sales, UTC */
+                unsigned day, h, mi; /* the day of the change + day, UTC */
+        } at[5];                     /* the sales */
 };
 
 static void test_dst_days(void **state)
 {
         static const struct dst_case cases[] = {
-            {.name = "spring",
-             .sku = "M",
-             .mo = 3,
-             .d = 8,
-             .at =
-                 {
-                     {3, 8, 4, 30}, /* 23:30 EST on 03-07 */
-                     {3, 8, 6, 30}, /* 01:30 EST on 03-08 */
-                     {3, 8, 7, 30}, /* 03:30 EDT on 03-08 */
-                     {3, 9, 3, 30}, /* 23:30 EDT on 03-08 */
-                     {3, 9, 4, 30}, /* 00:30 EDT on 03-09 */
-                 }},
-            {.name = "autumn",
-             .sku = "N",
-             .mo = 11,
-             .d = 1,
-             .at =
-                 {
-                     {11, 1, 3, 30}, /* 23:30 EDT on 10-31 */
-                     {11, 1, 5, 30}, /* 01:30 EDT on 11-01 */
-                     {11, 1, 6, 30}, /* 01:30 EST on 11-01, the repeated hour */
-                     {11, 2, 4, 30}, /* 23:30 EST on 11-01 */
-                     {11, 2, 5, 30}, /* 00:30 EST on 11-02 */
-                 }},
+            /* 23:30 EST on 03-07; 01:30 EST, 03:30 EDT, 23:30 EDT on 03-08; 00:30 EDT on 03-09. */
+            {"spring", "M", 3, 8, {{0, 4, 30}, {0, 6, 30}, {0, 7, 30}, {1, 3, 30}, {1, 4, 30}}},
+            /* 23:30 EDT on 10-31; 01:30 EDT, 01:30 EST (the repeated hour), 23:30 EST on 11-01;
+             * 00:30 EST on 11-02. */
+            {"autumn", "N", 11, 1, {{0, 3, 30}, {0, 5, 30}, {0, 6, 30}, {1, 4, 30}, {1, 5, 30}}},
         };
         static const int32_t want[3] = {1, 2 + 4 + 8, 16}; /* the day before, of, after */
         char id[16];
@@ -892,9 +873,9 @@ static void test_dst_days(void **state)
                 for (size_t k = 0; k < 5; k++) {
                         snprintf(id, sizeof(id), "%c%zu", dc->name[0], k);
                         item(0, dc->sku, (int32_t)1 << k);
-                        struct sw_msg m =
-                            msg(SW_MSG_POS, id,
-                                utc(2026, dc->at[k].mo, dc->at[k].d, dc->at[k].h, dc->at[k].mi), 1);
+                        struct sw_msg m = msg(
+                            SW_MSG_POS, id,
+                            utc(2026, dc->mo, dc->d + dc->at[k].day, dc->at[k].h, dc->at[k].mi), 1);
                         struct sw_ingest_result r =
                             apply_at(&m, utc(2026, dc->mo, dc->d + 1, 16, 0));
                         if (r.outcome != SW_INGEST_ACCEPTED || r.items_applied != 1 ||
