@@ -36,6 +36,33 @@ static int suppressed(struct sw_daemon *d, enum sw_anomaly_type type, const char
             "false_positive");
 }
 
+/* The journal's record of a finding that opened or cleared, at most log.max_findings_per_run
+ * a run (the others are counted). */
+static void log_finding(struct sw_daemon *d, const struct sw_finding *f, const char *id,
+                        const char *sku)
+{
+        bool cleared = f->status == SW_STATUS_CLEARED && !f->is_new;
+        if (!f->is_new && !cleared)
+                return;
+        const struct sw_log_fields lf = {.event = cleared ? SW_EVENT_ANOMALY_CLEARED
+                                                          : SW_EVENT_ANOMALY_RAISED,
+                                         .anomaly_id = id,
+                                         .sku = sku,
+                                         .type = sw_anomaly_type_name(f->type)};
+        if (d->findings_logged < d->cfg.log.max_findings_per_run) {
+                d->findings_logged++;
+                if (cleared)
+                        sw_log_event(SW_LOG_INFO, &lf, "Cleared %s %s: %s",
+                                     sw_anomaly_type_name(f->type), sku, f->description);
+                else
+                        sw_log_event(SW_LOG_NOTICE, &lf, "%s %s %s: %s",
+                                     sw_severity_name(f->severity), sw_anomaly_type_name(f->type),
+                                     sku, f->description);
+        } else {
+                d->findings_unlogged++;
+        }
+}
+
 int sw_findings_record(void *ctx, const struct sw_finding *f)
 {
         struct sw_daemon *d = ctx;
@@ -78,26 +105,8 @@ int sw_findings_record(void *ctx, const struct sw_finding *f)
         if (r == 0)
                 r = sw_outbox_add_anomaly(&d->outbox, id,
                                           sw_clock_now()); /* sends the anomaly just stored */
-        bool cleared = f->status == SW_STATUS_CLEARED && !f->is_new;
-        if (r == 0 && (f->is_new || cleared)) {
-                const struct sw_log_fields lf = {.event = cleared ? SW_EVENT_ANOMALY_CLEARED
-                                                                  : SW_EVENT_ANOMALY_RAISED,
-                                                 .anomaly_id = id,
-                                                 .sku = sku,
-                                                 .type = sw_anomaly_type_name(f->type)};
-                if (d->findings_logged < d->cfg.log.max_findings_per_run) {
-                        d->findings_logged++;
-                        if (cleared)
-                                sw_log_event(SW_LOG_INFO, &lf, "Cleared %s %s: %s",
-                                             sw_anomaly_type_name(f->type), sku, f->description);
-                        else
-                                sw_log_event(SW_LOG_NOTICE, &lf, "%s %s %s: %s",
-                                             sw_severity_name(f->severity),
-                                             sw_anomaly_type_name(f->type), sku, f->description);
-                } else {
-                        d->findings_unlogged++;
-                }
-        }
+        if (r == 0)
+                log_finding(d, f, id, sku);
         return r;
 }
 

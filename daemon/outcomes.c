@@ -234,6 +234,22 @@ int sw_daemon_record_outcome(struct sw_daemon *d, const struct sw_outcome_input 
         return record_outcome(d, &rounded, ret_json);
 }
 
+/* The journal's record of an outcome recorded. */
+static void log_outcome(const struct sw_outcome_input *in, const struct anomaly_row *row,
+                        double weight)
+{
+        const struct sw_log_fields lf = {.event = SW_EVENT_OUTCOME_RECORDED,
+                                         .anomaly_id = in->anomaly,
+                                         .sku = row->sku,
+                                         .type = row->type,
+                                         .outcome = sw_outcome_kind_name(in->outcome),
+                                         .device = in->device};
+        sw_log_event(SW_LOG_NOTICE, &lf, "Outcome %s for %s (%s %s) from %s%s%s%s%s, weight %.2f",
+                     sw_outcome_kind_name(in->outcome), in->anomaly, row->type, row->sku,
+                     in->source, in->device ? " " : "", in->device ? in->device : "",
+                     in->user ? " user " : "", in->user ? in->user : "", weight);
+}
+
 static int record_outcome(struct sw_daemon *d, const struct sw_outcome_input *in, char **ret_json)
 {
         struct anomaly_row row = {0};
@@ -279,18 +295,8 @@ static int record_outcome(struct sw_daemon *d, const struct sw_outcome_input *in
                                   sw_clock_now()); /* receipted with rev 1 */
         if (r == 0)
                 r = learn(d, &row, type, was_open, seq == 1, in, f.weight);
-        const struct sw_log_fields lf = {.event = SW_EVENT_OUTCOME_RECORDED,
-                                         .anomaly_id = in->anomaly,
-                                         .sku = row.sku,
-                                         .type = row.type,
-                                         .outcome = sw_outcome_kind_name(in->outcome),
-                                         .device = in->device};
         if (r == 0)
-                sw_log_event(SW_LOG_NOTICE, &lf,
-                             "Outcome %s for %s (%s %s) from %s%s%s%s%s, weight %.2f",
-                             sw_outcome_kind_name(in->outcome), in->anomaly, row.type, row.sku,
-                             in->source, in->device ? " " : "", in->device ? in->device : "",
-                             in->user ? " user " : "", in->user ? in->user : "", f.weight);
+                log_outcome(in, &row, f.weight);
         free(row.payload);
         if (r == 0 && ret_json)
                 *ret_json = json;
