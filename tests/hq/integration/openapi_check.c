@@ -18,22 +18,24 @@ static const cJSON *resolve(const cJSON *doc, const cJSON *schema)
         return at ? resolve(doc, at) : NULL;
 }
 
+static cJSON_bool is_integer(const cJSON *const v)
+{
+        return cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble;
+}
+
+/* Whether v is of the JSON Schema type t (an unknown type matches nothing). */
 static bool type_is(const cJSON *v, const char *t)
 {
-        if (strcmp(t, "null") == 0)
-                return cJSON_IsNull(v);
-        if (strcmp(t, "object") == 0)
-                return cJSON_IsObject(v);
-        if (strcmp(t, "array") == 0)
-                return cJSON_IsArray(v);
-        if (strcmp(t, "string") == 0)
-                return cJSON_IsString(v);
-        if (strcmp(t, "boolean") == 0)
-                return cJSON_IsBool(v);
-        if (strcmp(t, "number") == 0)
-                return cJSON_IsNumber(v);
-        if (strcmp(t, "integer") == 0)
-                return cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble;
+        static const struct {
+                const char *name;                     /* a JSON Schema type */
+                cJSON_bool (*is)(const cJSON *const); /* cJSON's test for it */
+        } types[] = {{"null", cJSON_IsNull},    {"object", cJSON_IsObject},
+                     {"array", cJSON_IsArray},  {"string", cJSON_IsString},
+                     {"boolean", cJSON_IsBool}, {"number", cJSON_IsNumber},
+                     {"integer", is_integer}};
+        for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+                if (strcmp(t, types[i].name) == 0)
+                        return types[i].is(v);
         return false;
 }
 
