@@ -12,16 +12,7 @@
 #include "core/sku_table.h"
 #include "platform/clock.h"
 #include "platform/store.h"
-
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint32_t next_u32(void)
-{
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        return (uint32_t)(rng >> 32);
-}
+#include "bench_rng.h"
 
 int main(int argc, char **argv)
 {
@@ -75,15 +66,16 @@ int main(int argc, char **argv)
                 sw_sku_table_category(&t, cat, strlen(cat), &cid);
                 struct sw_sku *s = sw_sku_at(&t, idx);
                 s->category = cid;
-                s->on_hand = (int32_t)(next_u32() % 200) + 1;
-                s->price = (double)(next_u32() % 10000 + 50) / 100.0; /* the CSV's price, exactly */
+                s->on_hand = (int32_t)(bench_rand() % 200) + 1;
+                /* Whole cents: the CSV's price is exactly the table's. */
+                s->price = (double)(bench_rand() % 10000 + 50) / 100.0;
                 s->flags |= SW_SKU_HAS_PRICE | SW_SKU_HAS_LIST_PRICE | SW_SKU_HAS_BOOK;
-                uint32_t rate = next_u32() % 20;
+                uint32_t rate = bench_rand() % 20;
                 if (csv)
                         fprintf(csv, "%s,%s,%d,%.2f,%.1f", sku, cat, s->on_hand, s->price,
                                 rate + 0.5);
                 for (sw_day_t d = today - h; d < today; d++) {
-                        uint32_t sold = rate ? next_u32() % (2 * rate + 1) : next_u32() % 2;
+                        uint32_t sold = rate ? bench_rand() % (2 * rate + 1) : bench_rand() % 2;
                         sw_sku_add_sold(&t, idx, d, sold);
                         if (csv)
                                 fprintf(csv, ",%u", sold);

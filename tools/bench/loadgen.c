@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 #include <mosquitto.h>
+
+#include "bench_rng.h"
 
 /*
  * One libmosquitto client (MQTT 3.1.1), driven by its own poll() loop on one thread. At most
@@ -66,14 +69,77 @@ static double now_s(void)
         return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+/* The command line, with its defaults. */
+struct loadgen_args {
+        const char *host, *prefix, *run; /* broker, topic prefix, run id (NULL: made up) */
+        uint64_t messages, seed;         /* messages to publish; random seed */
+        uint32_t lines, skus, registers; /* lines per POS message; SKUs; registers and sensors */
+        uint32_t shelf_every;            /* every K-th message a shelf reading; 0: none */
+        uint32_t max_inflight;           /* publishes awaiting PUBACK at most */
+        int port;                        /* broker port */
+        long long ts;                    /* "ts" of every message, Unix seconds */
+};
 
-static uint32_t rng_next(void)
+enum loadgen_kind { LOADGEN_STR, LOADGEN_INT, LOADGEN_U32, LOADGEN_U64, LOADGEN_LL };
+
+/* One option taking a value: getopt's key (-h and -p are short options too) and its field. */
+static const struct loadgen_opt {
+        const char *name;       /* long option */
+        int key;                /* what getopt_long returns for it */
+        enum loadgen_kind kind; /* the field's type */
+        size_t offset;          /* field in struct loadgen_args */
+} loadgen_opts[] = {
+    {"host", 'h', LOADGEN_STR, offsetof(struct loadgen_args, host)},
+    {"port", 'p', LOADGEN_INT, offsetof(struct loadgen_args, port)},
+    {"prefix", 'P', LOADGEN_STR, offsetof(struct loadgen_args, prefix)},
+    {"messages", 'n', LOADGEN_U64, offsetof(struct loadgen_args, messages)},
+    {"lines", 'l', LOADGEN_U32, offsetof(struct loadgen_args, lines)},
+    {"skus", 's', LOADGEN_U32, offsetof(struct loadgen_args, skus)},
+    {"registers", 'r', LOADGEN_U32, offsetof(struct loadgen_args, registers)},
+    {"shelf-every", 'k', LOADGEN_U32, offsetof(struct loadgen_args, shelf_every)},
+    {"max-inflight", 'w', LOADGEN_U32, offsetof(struct loadgen_args, max_inflight)},
+    {"run", 'i', LOADGEN_STR, offsetof(struct loadgen_args, run)},
+    {"ts", 't', LOADGEN_LL, offsetof(struct loadgen_args, ts)},
+    {"seed", 'S', LOADGEN_U64, offsetof(struct loadgen_args, seed)},
+};
+
+#define LOADGEN_N_OPTS (sizeof(loadgen_opts) / sizeof(loadgen_opts[0]))
+
+/* Store an option's value in its field (no checks: main checks what matters). */
+static void loadgen_set(struct loadgen_args *a, const struct loadgen_opt *o, const char *arg)
 {
-        rng_state ^= rng_state << 13;
-        rng_state ^= rng_state >> 7;
-        rng_state ^= rng_state << 17;
-        return (uint32_t)(rng_state >> 32);
+        void *field = (char *)a + o->offset;
+        if (o->kind == LOADGEN_STR)
+                *(const char **)field = arg;
+        else if (o->kind == LOADGEN_INT)
+                *(int *)field = atoi(arg);
+        else if (o->kind == LOADGEN_U32)
+                *(uint32_t *)field = (uint32_t)strtoul(arg, NULL, 10);
+        else if (o->kind == LOADGEN_U64)
+                *(uint64_t *)field = strtoull(arg, NULL, 10);
+        else
+                *(long long *)field = strtoll(arg, NULL, 10);
+}
+
+/* Read the options into *a. 0, or -1 on an unknown option, a missing value or --help. */
+static int loadgen_parse(int argc, char **argv, struct loadgen_args *a)
+{
+        struct option longopts[LOADGEN_N_OPTS + 2];
+        for (size_t i = 0; i < LOADGEN_N_OPTS; i++)
+                longopts[i] = (struct option){loadgen_opts[i].name, required_argument, NULL,
+                                              loadgen_opts[i].key};
+        longopts[LOADGEN_N_OPTS] = (struct option){"help", no_argument, NULL, '?'};
+        longopts[LOADGEN_N_OPTS + 1] = (struct option){0};
+        for (int c; (c = getopt_long(argc, argv, "h:p:", longopts, NULL)) != -1;) {
+                const struct loadgen_opt *o = NULL;
+                for (size_t i = 0; i < LOADGEN_N_OPTS && !o; i++)
+                        if (loadgen_opts[i].key == c)
+                                o = &loadgen_opts[i];
+                if (!o)
+                        return -1;
+                loadgen_set(a, o, optarg);
+        }
+        return 0;
 }
 
 static void usage(void)
@@ -92,69 +158,26 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-        const char *host = "127.0.0.1", *prefix = "retail/demo/store1", *run = NULL;
-        uint64_t messages = 100000, seed = 1;
-        uint32_t lines = 5, skus = 1000, registers = 8, shelf_every = 0, max_inflight = 64;
-        int port = 0;
-        long long ts = (long long)time(NULL);
-        static const struct option opts[] = {{"host", required_argument, NULL, 'h'},
-                                             {"port", required_argument, NULL, 'p'},
-                                             {"prefix", required_argument, NULL, 'P'},
-                                             {"messages", required_argument, NULL, 'n'},
-                                             {"lines", required_argument, NULL, 'l'},
-                                             {"skus", required_argument, NULL, 's'},
-                                             {"registers", required_argument, NULL, 'r'},
-                                             {"shelf-every", required_argument, NULL, 'k'},
-                                             {"max-inflight", required_argument, NULL, 'w'},
-                                             {"run", required_argument, NULL, 'i'},
-                                             {"ts", required_argument, NULL, 't'},
-                                             {"seed", required_argument, NULL, 'S'},
-                                             {"help", no_argument, NULL, '?'},
-                                             {NULL, 0, NULL, 0}};
-        int c;
-        while ((c = getopt_long(argc, argv, "h:p:", opts, NULL)) != -1) {
-                switch (c) {
-                case 'h':
-                        host = optarg;
-                        break;
-                case 'p':
-                        port = atoi(optarg);
-                        break;
-                case 'P':
-                        prefix = optarg;
-                        break;
-                case 'n':
-                        messages = strtoull(optarg, NULL, 10);
-                        break;
-                case 'l':
-                        lines = (uint32_t)strtoul(optarg, NULL, 10);
-                        break;
-                case 's':
-                        skus = (uint32_t)strtoul(optarg, NULL, 10);
-                        break;
-                case 'r':
-                        registers = (uint32_t)strtoul(optarg, NULL, 10);
-                        break;
-                case 'k':
-                        shelf_every = (uint32_t)strtoul(optarg, NULL, 10);
-                        break;
-                case 'w':
-                        max_inflight = (uint32_t)strtoul(optarg, NULL, 10);
-                        break;
-                case 'i':
-                        run = optarg;
-                        break;
-                case 't':
-                        ts = strtoll(optarg, NULL, 10);
-                        break;
-                case 'S':
-                        seed = strtoull(optarg, NULL, 10);
-                        break;
-                default:
-                        usage();
-                        return 2;
-                }
+        struct loadgen_args a = {.host = "127.0.0.1",
+                                 .prefix = "retail/demo/store1",
+                                 .messages = 100000,
+                                 .seed = 1,
+                                 .lines = 5,
+                                 .skus = 1000,
+                                 .registers = 8,
+                                 .max_inflight = 64,
+                                 .ts = (long long)time(NULL)};
+        if (loadgen_parse(argc, argv, &a) < 0) {
+                usage();
+                return 2;
         }
+        /* The publishing loop reads plain locals. */
+        const char *host = a.host, *prefix = a.prefix, *run = a.run;
+        uint64_t messages = a.messages, seed = a.seed;
+        uint32_t lines = a.lines, skus = a.skus, registers = a.registers,
+                 shelf_every = a.shelf_every, max_inflight = a.max_inflight;
+        int port = a.port;
+        long long ts = a.ts;
         if (port <= 0 || port > 65535 || lines == 0 || lines > 256 || skus == 0 || registers == 0 ||
             max_inflight == 0 || max_inflight > 65535) {
                 usage();
@@ -166,7 +189,7 @@ int main(int argc, char **argv)
                          (unsigned)getpid());
                 run = run_buf;
         }
-        rng_state ^= seed * 0xbf58476d1ce4e5b9ull;
+        bench_rand_state ^= seed * 0xbf58476d1ce4e5b9ull;
 
         struct loadgen g = {0};
         mosquitto_lib_init();
@@ -202,7 +225,7 @@ int main(int argc, char **argv)
                                          (unsigned)(n % registers));
                                 len = snprintf(payload, sizeof(payload),
                                                "{\"ts\":%lld,\"sku\":\"SKU%07u\",\"count\":%u}", ts,
-                                               rng_next() % skus, rng_next() % 20);
+                                               bench_rand() % skus, bench_rand() % 20);
                                 shelf_msgs++;
                         } else {
                                 snprintf(topic, sizeof(topic), "%s/pos/reg%u", prefix,
@@ -211,11 +234,11 @@ int main(int argc, char **argv)
                                                "{\"id\":\"%s-%" PRIu64 "\",\"ts\":%lld,\"lines\":[",
                                                run, n, ts);
                                 for (uint32_t l = 0; l < lines; l++) {
-                                        uint32_t p = rng_next() % 2000;
+                                        uint32_t p = bench_rand() % 2000;
                                         len += snprintf(
                                             payload + len, sizeof(payload) - (size_t)len,
                                             "%s{\"sku\":\"SKU%07u\",\"qty\":%u,\"price\":%u.%02u}",
-                                            l ? "," : "", rng_next() % skus, 1 + rng_next() % 3,
+                                            l ? "," : "", bench_rand() % skus, 1 + bench_rand() % 3,
                                             p / 100, p % 100);
                                 }
                                 len += snprintf(payload + len, sizeof(payload) - (size_t)len, "]}");
