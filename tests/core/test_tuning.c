@@ -489,12 +489,29 @@ static void run_weeks(struct sw_tuning *t, uint16_t category, double real_share,
         }
 }
 
+/* Eight weeks of 30 candidates a day in `category` of both tunings, from the same seed, the last
+ * six counted; prints what each got. */
+static void run_tuned_and_fixed(const char *label, struct fixture *tuned, struct fixture *fixed,
+                                uint16_t category, double real_share, uint64_t seed,
+                                struct weekly *ret_tuned, struct weekly *ret_fixed)
+{
+        uint64_t rng_tuned = seed, rng_fixed = seed;
+        run_weeks(&tuned->t, category, real_share, &rng_tuned, 8, 30, ret_tuned, 6);
+        run_weeks(&fixed->t, category, real_share, &rng_fixed, 8, 30, ret_fixed, 6);
+        print_message(
+            "%s: fixed precision %.3f recall %.3f; tuned precision %.3f recall %.3f, s %.3f\n",
+            label, (double)ret_fixed->tp / ret_fixed->alerts,
+            (double)ret_fixed->detected / ret_fixed->real,
+            (double)ret_tuned->tp / ret_tuned->alerts,
+            (double)ret_tuned->detected / ret_tuned->real,
+            sw_tuning_scale(&tuned->t, SW_ANOMALY_GHOST_STOCK, category));
+}
+
 static void test_precision_rises_recall_holds(void **state)
 {
         struct sw_tuning_params p = defaults(), off = defaults();
         struct fixture tuned, fixed;
         struct weekly a, b, c, d;
-        uint64_t rng1 = 2024, rng2 = 2024, rng3 = 77, rng4 = 77;
         (void)state;
         p.target_precision = 0.6;
         off.enabled = false;
@@ -506,12 +523,7 @@ static void test_precision_rises_recall_holds(void **state)
          * = 1.88, where recall is e^-0.63 = 0.53. Eight weeks of 30 candidates a day, the last six
          * compared.
          */
-        run_weeks(&tuned.t, 1, 0.3, &rng1, 8, 30, &a, 6);
-        run_weeks(&fixed.t, 1, 0.3, &rng2, 8, 30, &b, 6);
-        print_message(
-            "noisy: fixed precision %.3f recall %.3f; tuned precision %.3f recall %.3f, s %.3f\n",
-            (double)b.tp / b.alerts, (double)b.detected / b.real, (double)a.tp / a.alerts,
-            (double)a.detected / a.real, sw_tuning_scale(&tuned.t, SW_ANOMALY_GHOST_STOCK, 1));
+        run_tuned_and_fixed("noisy", &tuned, &fixed, 1, 0.3, 2024, &a, &b);
         assert_close((double)b.tp / b.alerts, 0.455, 0.04);
         assert_close((double)a.tp / a.alerts, 0.6, 0.04);
         assert_true((double)a.detected / a.real >= 0.45);
@@ -519,12 +531,7 @@ static void test_precision_rises_recall_holds(void **state)
 
         /* Clean category (70 % real, precision 0.82 at s = 1): it asks for less evidence and finds
          * more. */
-        run_weeks(&tuned.t, 2, 0.7, &rng3, 8, 30, &c, 6);
-        run_weeks(&fixed.t, 2, 0.7, &rng4, 8, 30, &d, 6);
-        print_message(
-            "clean: fixed precision %.3f recall %.3f; tuned precision %.3f recall %.3f, s %.3f\n",
-            (double)d.tp / d.alerts, (double)d.detected / d.real, (double)c.tp / c.alerts,
-            (double)c.detected / c.real, sw_tuning_scale(&tuned.t, SW_ANOMALY_GHOST_STOCK, 2));
+        run_tuned_and_fixed("clean", &tuned, &fixed, 2, 0.7, 77, &c, &d);
         assert_true(sw_tuning_scale(&tuned.t, SW_ANOMALY_GHOST_STOCK, 2) < 0.8);
         assert_true((double)c.detected / c.real > (double)d.detected / d.real + 0.03);
         assert_true((double)c.tp / c.alerts >= 0.7);
@@ -778,18 +785,17 @@ static void test_weights(void **state)
 {
         struct sw_tuning_params p = defaults();
         struct fixture f;
-        const struct sw_tuning_cell *c;
         (void)state;
         fixture_init(&f, &p);
         assert_true(sw_tuning_source_weight(&p, SW_SOURCE_SCANNER_USER) == 1.0);
         assert_true(sw_tuning_source_weight(&p, SW_SOURCE_SCANNER) == 0.5);
         assert_true(sw_tuning_source_weight(&p, SW_SOURCE_COMMAND) == 0.25);
-        c = sw_tuning_cell(&f.t, SW_ANOMALY_GHOST_STOCK, 2);
         assert_int_equal(sw_tuning_record_weighted(&f.t, SW_ANOMALY_GHOST_STOCK, 2, false,
                                                    sw_tuning_source_weight(&p, SW_SOURCE_COMMAND),
                                                    7),
                          0);
-        assert_close(c->scale, exp(0.25 * 0.1 * 0.5), 1e-6);
+        assert_close(sw_tuning_cell(&f.t, SW_ANOMALY_GHOST_STOCK, 2)->scale, exp(0.25 * 0.1 * 0.5),
+                     1e-6);
         assert_int_equal(sw_tuning_record_weighted(&f.t, SW_ANOMALY_GHOST_STOCK, 3, false, 0.0, 7),
                          0);
         assert_true(sw_tuning_cell(&f.t, SW_ANOMALY_GHOST_STOCK, 3)->scale == 1.0f);
