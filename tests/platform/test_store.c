@@ -356,6 +356,13 @@ static struct sw_store_anomaly mk_anomaly(const char *id, const char *type, cons
                                          .payload = "{}"};
 }
 
+/* Put the n anomalies of a into the store, each a new row. */
+static void put_anomalies(struct fixture *f, const struct sw_store_anomaly *a, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                assert_int_equal(sw_store_put_anomaly(f->s, &a[i]), 0);
+}
+
 static void test_anomaly_upsert_keeps_detected_at(void **state)
 {
         struct fixture *f = *state;
@@ -424,8 +431,7 @@ static void test_load_open_anomalies(void **state)
             mk_anomaly("an-4", "ml_detected", "critical", "dismissed", "D", 50, 50),
         };
 
-        for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++)
-                assert_int_equal(sw_store_put_anomaly(f->s, &a[i]), 0);
+        put_anomalies(f, a, sizeof(a) / sizeof(a[0]));
         assert_int_equal(sw_store_load_open_anomalies(f->s, anomaly_cb, &rows), 2);
         assert_string_equal(rows.a[0].id, "an-1");
         assert_string_equal(rows.a[1].id, "an-3");
@@ -445,62 +451,36 @@ static void test_list_anomalies_filters_limit_order(void **state)
             mk_anomaly("e", "ml_detected", "info", "cleared", "S3", 10, 50),
         };
 
-        for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++)
-                assert_int_equal(sw_store_put_anomaly(f->s, &a[i]), 0);
+        put_anomalies(f, a, sizeof(a) / sizeof(a[0]));
 
-        /* No filter: newest first, ties by id descending. */
-        assert_int_equal(sw_store_list_anomalies(f->s, NULL, anomaly_cb, &rows), 5);
-        assert_string_equal(rows.a[0].id, "d");
-        assert_string_equal(rows.a[1].id, "b");
-        assert_string_equal(rows.a[2].id, "c");
-        assert_string_equal(rows.a[3].id, "a");
-        assert_string_equal(rows.a[4].id, "e");
+        /* Each listing: its filter and the ids it gives, newest first, ties by id descending. */
+        const struct {
+                const char *name;                             /* names the row in a failure */
+                const struct sw_store_anomaly_filter *filter; /* NULL: none */
+                const char *ids;                              /* the one-letter ids, in order */
+        } listings[] = {
+            {"no filter", NULL, "dbcae"},
+            {"type", &(struct sw_store_anomaly_filter){.type = "ghost_stock"}, "dba"},
+            {"severity", &(struct sw_store_anomaly_filter){.severity = "critical"}, "bc"},
+            {"status and sku", &(struct sw_store_anomaly_filter){.status = "open", .sku = "S1"},
+             "da"},
+            {"since", &(struct sw_store_anomaly_filter){.since = 200}, "dbc"},
+            {"limit", &(struct sw_store_anomaly_filter){.limit = 2}, "db"},
+            {"no match", &(struct sw_store_anomaly_filter){.type = "inventory_discrepancy"}, ""},
+        };
 
-        memset(&rows, 0, sizeof(rows));
-        assert_int_equal(
-            sw_store_list_anomalies(f->s, &(struct sw_store_anomaly_filter){.type = "ghost_stock"},
-                                    anomaly_cb, &rows),
-            3);
-        assert_string_equal(rows.a[0].id, "d");
-        assert_string_equal(rows.a[2].id, "a");
+        for (size_t i = 0; i < sizeof(listings) / sizeof(listings[0]); i++) {
+                char ids[16] = "";
+                int n;
 
-        memset(&rows, 0, sizeof(rows));
-        assert_int_equal(
-            sw_store_list_anomalies(f->s, &(struct sw_store_anomaly_filter){.severity = "critical"},
-                                    anomaly_cb, &rows),
-            2);
-        assert_string_equal(rows.a[0].id, "b");
-        assert_string_equal(rows.a[1].id, "c");
-
-        memset(&rows, 0, sizeof(rows));
-        assert_int_equal(sw_store_list_anomalies(
-                             f->s, &(struct sw_store_anomaly_filter){.status = "open", .sku = "S1"},
-                             anomaly_cb, &rows),
-                         2);
-        assert_string_equal(rows.a[0].id, "d");
-        assert_string_equal(rows.a[1].id, "a");
-
-        memset(&rows, 0, sizeof(rows));
-        assert_int_equal(sw_store_list_anomalies(f->s,
-                                                 &(struct sw_store_anomaly_filter){.since = 200},
-                                                 anomaly_cb, &rows),
-                         3);
-        assert_string_equal(rows.a[2].id, "c");
-
-        memset(&rows, 0, sizeof(rows));
-        assert_int_equal(sw_store_list_anomalies(f->s,
-                                                 &(struct sw_store_anomaly_filter){.limit = 2},
-                                                 anomaly_cb, &rows),
-                         2);
-        assert_string_equal(rows.a[0].id, "d");
-        assert_string_equal(rows.a[1].id, "b");
-
-        memset(&rows, 0, sizeof(rows));
-        assert_int_equal(sw_store_list_anomalies(
-                             f->s,
-                             &(struct sw_store_anomaly_filter){.type = "inventory_discrepancy"},
-                             anomaly_cb, &rows),
-                         0);
+                memset(&rows, 0, sizeof(rows));
+                n = sw_store_list_anomalies(f->s, listings[i].filter, anomaly_cb, &rows);
+                for (int j = 0; j < rows.n; j++)
+                        strncat(ids, rows.a[j].id, sizeof(ids) - strlen(ids) - 1);
+                if (n != (int)strlen(listings[i].ids) || strcmp(ids, listings[i].ids) != 0)
+                        fail_msg("listing \"%s\": %d rows \"%s\", want \"%s\"", listings[i].name, n,
+                                 ids, listings[i].ids);
+        }
 }
 
 /* ---- outbox ---- */
@@ -733,24 +713,14 @@ static void test_outbox_anomaly_reference(void **state)
 {
         struct fixture *f = *state;
         struct outbox_rows rows = {0};
-        struct sw_store_anomaly a = {.id = "a1",
-                                     .type = "ghost_stock",
-                                     .severity = "warning",
-                                     .status = "open",
-                                     .sku = "S1",
-                                     .category = "c",
-                                     .as_of = "2026-11-26",
-                                     .episode_day = 20000,
-                                     .detected_at = 100,
-                                     .updated_at = 100,
-                                     .score = 1,
-                                     .probability = 0.5,
-                                     .value = 2,
-                                     .detail = "v1",
-                                     .detail_len = 2};
+        struct sw_store_anomaly a =
+            mk_anomaly("a1", "ghost_stock", "warning", "open", "S1", 100, 100);
         int64_t seq[4];
         uint64_t nrows = 0, bytes = 99;
 
+        a.payload = NULL; /* the row holds its detail, no JSON */
+        a.detail = "v1";
+        a.detail_len = 2;
         assert_int_equal(sw_store_put_anomaly(f->s, &a), 0);
         assert_int_equal(sw_store_outbox_add_anomaly(f->s, "r/t/s/anomaly", "a1", 100, &seq[0]), 0);
         assert_int_equal(sw_store_outbox_add(f->s, "r/t/s/outcome", "o1", "{}", 2, 0, 101, &seq[1]),
