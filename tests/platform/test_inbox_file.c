@@ -49,8 +49,11 @@ static int collect(void *ctx, const struct sw_inbox_record *rec)
 }
 
 struct fixture {
-        char dir[64];   /* mkdtemp directory */
-        char path[128]; /* the inbox file */
+        char dir[64];                   /* mkdtemp directory */
+        char path[128];                 /* the inbox file */
+        struct sw_inbox_file f;         /* the inbox file under test */
+        struct sw_inbox_file_scan scan; /* what the last replay found */
+        struct seen s;                  /* the records of the last replay */
 };
 
 static int setup(void **state)
@@ -80,18 +83,19 @@ static off_t file_size(const char *path)
         return st.st_size;
 }
 
-static void append(struct sw_inbox_file *f, uint64_t gen, uint16_t kind, const char *topic,
+static void append(struct fixture *fx, uint64_t gen, uint16_t kind, const char *topic,
                    const char *payload)
 {
-        assert_int_equal(sw_inbox_file_append(f, gen, kind, topic, payload, strlen(payload)), 0);
+        assert_int_equal(sw_inbox_file_append(&fx->f, gen, kind, topic, payload, strlen(payload)),
+                         0);
 }
 
-/* Open and replay everything after `after`. */
-static int reopen(struct fixture *fx, struct sw_inbox_file *f, uint64_t after, struct seen *s,
-                  struct sw_inbox_file_scan *scan)
+/* Open fx->f and replay everything after `after` into fx->s (emptied first) and fx->scan. */
+static int reopen(struct fixture *fx, uint64_t after)
 {
-        assert_int_equal(sw_inbox_file_open(f, fx->path), 0);
-        return sw_inbox_file_replay(f, after, collect, s, scan);
+        assert_int_equal(sw_inbox_file_open(&fx->f, fx->path), 0);
+        fx->s.n = 0;
+        return sw_inbox_file_replay(&fx->f, after, collect, &fx->s, &fx->scan);
 }
 
 static void test_crc32c_check_value(void **state)
@@ -120,78 +124,69 @@ static void test_crc32c_check_value(void **state)
 static void test_round_trip_and_generations(void **state)
 {
         struct fixture *fx = *state;
-        struct sw_inbox_file f;
-        struct sw_inbox_file_scan scan;
-        struct seen s = {0};
-        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 0);
-        assert_int_equal(scan.records, 0);
-        append(&f, 1, 0, "r/t/s/pos/reg1", "{\"a\":1}");
-        append(&f, 1, 3, "r/t/s/scanner/s1/count", "");
-        append(&f, 2, 1, "r/t/s/shelf/x", "payload two");
-        append(&f, 3, 2, "t", "3");
-        assert_int_equal(sw_inbox_file_sync(&f), 0);
-        assert_int_equal(sw_inbox_file_sync(&f), 0); /* nothing new: no-op */
-        assert_null(sw_inbox_file_close(&f));
+        assert_int_equal(reopen(fx, 0), 0);
+        assert_int_equal(fx->scan.records, 0);
+        append(fx, 1, 0, "r/t/s/pos/reg1", "{\"a\":1}");
+        append(fx, 1, 3, "r/t/s/scanner/s1/count", "");
+        append(fx, 2, 1, "r/t/s/shelf/x", "payload two");
+        append(fx, 3, 2, "t", "3");
+        assert_int_equal(sw_inbox_file_sync(&fx->f), 0);
+        assert_int_equal(sw_inbox_file_sync(&fx->f), 0); /* nothing new: no-op */
+        assert_null(sw_inbox_file_close(&fx->f));
         assert_null(sw_inbox_file_close(NULL));
 
         /* Everything after generation 0. */
-        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 4);
-        assert_int_equal(scan.records, 4);
-        assert_int_equal(scan.max_generation, 3);
-        assert_int_equal(scan.cut_bytes, 0);
-        assert_string_equal(s.topic[0], "r/t/s/pos/reg1");
-        assert_string_equal(s.payload[0], "{\"a\":1}");
-        assert_int_equal(s.kind[1], 3);
-        assert_int_equal(s.len[1], 0);
-        assert_string_equal(s.payload[2], "payload two");
-        assert_int_equal(s.gen[3], 3);
-        sw_inbox_file_close(&f);
+        assert_int_equal(reopen(fx, 0), 4);
+        assert_int_equal(fx->scan.records, 4);
+        assert_int_equal(fx->scan.max_generation, 3);
+        assert_int_equal(fx->scan.cut_bytes, 0);
+        assert_string_equal(fx->s.topic[0], "r/t/s/pos/reg1");
+        assert_string_equal(fx->s.payload[0], "{\"a\":1}");
+        assert_int_equal(fx->s.kind[1], 3);
+        assert_int_equal(fx->s.len[1], 0);
+        assert_string_equal(fx->s.payload[2], "payload two");
+        assert_int_equal(fx->s.gen[3], 3);
+        sw_inbox_file_close(&fx->f);
 
         /* Generation 1 was committed: only 2 and 3 come back, in order. */
-        memset(&s, 0, sizeof(s));
-        assert_int_equal(reopen(fx, &f, 1, &s, &scan), 2);
-        assert_int_equal(scan.records, 4);
-        assert_int_equal(scan.replayed, 2);
-        assert_int_equal(s.gen[0], 2);
-        assert_int_equal(s.gen[1], 3);
+        assert_int_equal(reopen(fx, 1), 2);
+        assert_int_equal(fx->scan.records, 4);
+        assert_int_equal(fx->scan.replayed, 2);
+        assert_int_equal(fx->s.gen[0], 2);
+        assert_int_equal(fx->s.gen[1], 3);
         /* Appends continue after the good records. */
-        append(&f, 4, 0, "t", "4");
-        sw_inbox_file_close(&f);
-        memset(&s, 0, sizeof(s));
-        assert_int_equal(reopen(fx, &f, 3, &s, &scan), 1);
-        assert_string_equal(s.payload[0], "4");
+        append(fx, 4, 0, "t", "4");
+        sw_inbox_file_close(&fx->f);
+        assert_int_equal(reopen(fx, 3), 1);
+        assert_string_equal(fx->s.payload[0], "4");
 
         /* Emptied after a durable commit: nothing left, and new records come back alone. */
-        assert_int_equal(sw_inbox_file_truncate(&f), 0);
+        assert_int_equal(sw_inbox_file_truncate(&fx->f), 0);
         assert_int_equal(file_size(fx->path), 0);
-        append(&f, 5, 0, "t", "5");
-        sw_inbox_file_close(&f);
-        memset(&s, 0, sizeof(s));
-        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 1);
-        assert_int_equal(s.gen[0], 5);
-        sw_inbox_file_close(&f);
+        append(fx, 5, 0, "t", "5");
+        sw_inbox_file_close(&fx->f);
+        assert_int_equal(reopen(fx, 0), 1);
+        assert_int_equal(fx->s.gen[0], 5);
+        sw_inbox_file_close(&fx->f);
 }
 
 /* A record whose message was undone is cut off and never replayed; appends go on after the rest. */
 static void test_cut_to_drops_the_last_record(void **state)
 {
         struct fixture *fx = *state;
-        struct sw_inbox_file f;
-        struct sw_inbox_file_scan scan;
-        struct seen s = {0};
-        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 0);
-        append(&f, 1, 0, "t", "kept");
-        uint64_t before = f.size;
-        append(&f, 1, 5, "t", "undone");
-        assert_int_equal(sw_inbox_file_cut_to(&f, f.size + 1), -EINVAL);
-        assert_int_equal(sw_inbox_file_cut_to(&f, before), 0);
+        assert_int_equal(reopen(fx, 0), 0);
+        append(fx, 1, 0, "t", "kept");
+        uint64_t before = fx->f.size;
+        append(fx, 1, 5, "t", "undone");
+        assert_int_equal(sw_inbox_file_cut_to(&fx->f, fx->f.size + 1), -EINVAL);
+        assert_int_equal(sw_inbox_file_cut_to(&fx->f, before), 0);
         assert_int_equal(file_size(fx->path), (off_t)before);
-        append(&f, 1, 0, "t", "next");
-        sw_inbox_file_close(&f);
-        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 2);
-        assert_string_equal(s.payload[0], "kept");
-        assert_string_equal(s.payload[1], "next");
-        sw_inbox_file_close(&f);
+        append(fx, 1, 0, "t", "next");
+        sw_inbox_file_close(&fx->f);
+        assert_int_equal(reopen(fx, 0), 2);
+        assert_string_equal(fx->s.payload[0], "kept");
+        assert_string_equal(fx->s.payload[1], "next");
+        sw_inbox_file_close(&fx->f);
 }
 
 /* Every possible torn length of the last record: the earlier ones replay, the tail is cut, and
@@ -199,32 +194,27 @@ static void test_cut_to_drops_the_last_record(void **state)
 static void test_torn_tail_every_length(void **state)
 {
         struct fixture *fx = *state;
-        struct sw_inbox_file f;
-        struct sw_inbox_file_scan scan;
-        struct seen s = {0};
-        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 0);
-        append(&f, 1, 0, "a/b", "first");
-        append(&f, 1, 0, "a/b", "second");
+        assert_int_equal(reopen(fx, 0), 0);
+        append(fx, 1, 0, "a/b", "first");
+        append(fx, 1, 0, "a/b", "second");
         off_t good = file_size(fx->path);
-        append(&f, 1, 0, "a/b/c", "the torn one");
+        append(fx, 1, 0, "a/b/c", "the torn one");
         off_t full = file_size(fx->path);
-        sw_inbox_file_close(&f);
+        sw_inbox_file_close(&fx->f);
         for (off_t cut = good; cut < full; cut++) {
                 assert_int_equal(truncate(fx->path, cut), 0);
-                memset(&s, 0, sizeof(s));
-                assert_int_equal(reopen(fx, &f, 0, &s, &scan), 2);
-                assert_int_equal(scan.cut_bytes, (uint64_t)(cut - good));
+                assert_int_equal(reopen(fx, 0), 2);
+                assert_int_equal(fx->scan.cut_bytes, (uint64_t)(cut - good));
                 assert_int_equal(file_size(fx->path), good);
-                assert_string_equal(s.payload[1], "second");
-                sw_inbox_file_close(&f);
+                assert_string_equal(fx->s.payload[1], "second");
+                sw_inbox_file_close(&fx->f);
         }
-        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 2);
-        append(&f, 2, 0, "a/b", "after the cut");
-        sw_inbox_file_close(&f);
-        memset(&s, 0, sizeof(s));
-        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 3);
-        assert_string_equal(s.payload[2], "after the cut");
-        sw_inbox_file_close(&f);
+        assert_int_equal(reopen(fx, 0), 2);
+        append(fx, 2, 0, "a/b", "after the cut");
+        sw_inbox_file_close(&fx->f);
+        assert_int_equal(reopen(fx, 0), 3);
+        assert_string_equal(fx->s.payload[2], "after the cut");
+        sw_inbox_file_close(&fx->f);
 }
 
 static void flip_byte(const char *path, off_t at)
@@ -242,51 +232,46 @@ static void flip_byte(const char *path, off_t at)
 static void test_crc_damage_stops_replay(void **state)
 {
         struct fixture *fx = *state;
-        struct sw_inbox_file f;
-        struct sw_inbox_file_scan scan;
-        struct seen s = {0};
         /* offsets inside the second record: magic, length, generation, kind, crc, topic, payload */
         const off_t inside[] = {0, 5, 9, 16, 21, 24, 28};
         for (size_t k = 0; k < sizeof(inside) / sizeof(inside[0]); k++) {
                 unlink(fx->path);
-                assert_int_equal(reopen(fx, &f, 0, &s, &scan), 0);
-                append(&f, 7, 0, "x/y", "one");
+                assert_int_equal(reopen(fx, 0), 0);
+                append(fx, 7, 0, "x/y", "one");
                 off_t second = file_size(fx->path);
-                append(&f, 7, 0, "x/y", "two two");
-                append(&f, 7, 0, "x/y", "three");
-                sw_inbox_file_close(&f);
+                append(fx, 7, 0, "x/y", "two two");
+                append(fx, 7, 0, "x/y", "three");
+                sw_inbox_file_close(&fx->f);
                 flip_byte(fx->path, second + inside[k]);
-                memset(&s, 0, sizeof(s));
-                assert_int_equal(reopen(fx, &f, 0, &s, &scan), 1);
-                assert_string_equal(s.payload[0], "one");
-                assert_int_equal(scan.records, 1);
+                assert_int_equal(reopen(fx, 0), 1);
+                assert_string_equal(fx->s.payload[0], "one");
+                assert_int_equal(fx->scan.records, 1);
                 assert_int_equal(file_size(fx->path), second);
-                sw_inbox_file_close(&f);
+                sw_inbox_file_close(&fx->f);
         }
 }
 
 static void test_callback_error_and_bad_arguments(void **state)
 {
         struct fixture *fx = *state;
-        struct sw_inbox_file f;
-        struct sw_inbox_file_scan scan;
-        struct seen s = {.fail_at = 2};
         char big[70000];
-        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 0);
-        append(&f, 1, 0, "t", "a");
-        append(&f, 1, 0, "t", "b");
-        sw_inbox_file_close(&f);
-        assert_int_equal(reopen(fx, &f, 0, &s, &scan), -ECANCELED);
-        assert_int_equal(sw_inbox_file_append(&f, 1, 0, NULL, "x", 1), -EINVAL);
-        assert_int_equal(sw_inbox_file_append(&f, 1, 0, "t", NULL, 1), -EINVAL);
+
+        fx->s.fail_at = 2;
+        assert_int_equal(reopen(fx, 0), 0);
+        append(fx, 1, 0, "t", "a");
+        append(fx, 1, 0, "t", "b");
+        sw_inbox_file_close(&fx->f);
+        assert_int_equal(reopen(fx, 0), -ECANCELED);
+        assert_int_equal(sw_inbox_file_append(&fx->f, 1, 0, NULL, "x", 1), -EINVAL);
+        assert_int_equal(sw_inbox_file_append(&fx->f, 1, 0, "t", NULL, 1), -EINVAL);
         memset(big, 'a', sizeof(big) - 1);
         big[sizeof(big) - 1] = '\0';
-        assert_int_equal(sw_inbox_file_append(&f, 1, 0, big, "x", 1), -EINVAL);
-        sw_inbox_file_close(&f);
-        assert_int_equal(sw_inbox_file_append(&f, 1, 0, "t", "x", 1), -EINVAL);
-        assert_int_equal(sw_inbox_file_sync(&f), -EINVAL);
-        assert_int_equal(sw_inbox_file_replay(&f, 0, collect, &s, NULL), -EINVAL);
-        assert_int_equal(sw_inbox_file_open(&f, "/nonexistent-dir/x.inbox"), -ENOENT);
+        assert_int_equal(sw_inbox_file_append(&fx->f, 1, 0, big, "x", 1), -EINVAL);
+        sw_inbox_file_close(&fx->f);
+        assert_int_equal(sw_inbox_file_append(&fx->f, 1, 0, "t", "x", 1), -EINVAL);
+        assert_int_equal(sw_inbox_file_sync(&fx->f), -EINVAL);
+        assert_int_equal(sw_inbox_file_replay(&fx->f, 0, collect, &fx->s, NULL), -EINVAL);
+        assert_int_equal(sw_inbox_file_open(&fx->f, "/nonexistent-dir/x.inbox"), -ENOENT);
 }
 
 /* A device that is always full: the append fails with -ENOSPC and adds nothing. */
@@ -310,52 +295,44 @@ static void test_enospc(void **state)
 static void test_partial_write_is_cut(void **state)
 {
         struct fixture *fx = *state;
-        struct sw_inbox_file f;
-        struct sw_inbox_file_scan scan;
-        struct seen s = {0};
         struct rlimit old, lim;
-        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 0);
-        append(&f, 1, 0, "t", "fits");
+        assert_int_equal(reopen(fx, 0), 0);
+        append(fx, 1, 0, "t", "fits");
         off_t good = file_size(fx->path);
         assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
         signal(SIGXFSZ, SIG_IGN);
         lim = old;
         lim.rlim_cur = (rlim_t)good + 30; /* header and part of the next record */
         assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-        int r = sw_inbox_file_append(&f, 1, 0, "t", "this record does not fit", 24);
+        int r = sw_inbox_file_append(&fx->f, 1, 0, "t", "this record does not fit", 24);
         assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
         assert_int_equal(r, -EFBIG);
         assert_int_equal(file_size(fx->path), good);
-        assert_int_equal(f.size, (uint64_t)good);
-        append(&f, 2, 0, "t", "room again");
-        sw_inbox_file_close(&f);
-        memset(&s, 0, sizeof(s));
-        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 2);
-        assert_string_equal(s.payload[1], "room again");
-        assert_int_equal(scan.cut_bytes, 0);
-        sw_inbox_file_close(&f);
+        assert_int_equal(fx->f.size, (uint64_t)good);
+        append(fx, 2, 0, "t", "room again");
+        sw_inbox_file_close(&fx->f);
+        assert_int_equal(reopen(fx, 0), 2);
+        assert_string_equal(fx->s.payload[1], "room again");
+        assert_int_equal(fx->scan.cut_bytes, 0);
+        sw_inbox_file_close(&fx->f);
 }
 
 /* Garbage that is not a record at all (a length beyond the file) is a torn tail too. */
 static void test_impossible_length(void **state)
 {
         struct fixture *fx = *state;
-        struct sw_inbox_file f;
-        struct sw_inbox_file_scan scan;
-        struct seen s = {0};
         uint8_t junk[SW_INBOX_FILE_HEADER] = {0x53, 0x57, 0x49, 0x31, 0xff, 0xff, 0xff, 0x7f};
-        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 0);
-        append(&f, 1, 0, "t", "ok");
+        assert_int_equal(reopen(fx, 0), 0);
+        append(fx, 1, 0, "t", "ok");
         off_t good = file_size(fx->path);
-        sw_inbox_file_close(&f);
+        sw_inbox_file_close(&fx->f);
         int fd = open(fx->path, O_WRONLY | O_APPEND);
         assert_int_equal(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
         close(fd);
-        memset(&s, 0, sizeof(s));
-        assert_int_equal(reopen(fx, &f, 0, &s, &scan), 1);
-        assert_int_equal(scan.cut_bytes, sizeof(junk));
+        assert_int_equal(reopen(fx, 0), 1);
+        assert_int_equal(fx->scan.cut_bytes, sizeof(junk));
         assert_int_equal(file_size(fx->path), good);
-        sw_inbox_file_close(&f);
+        sw_inbox_file_close(&fx->f);
 }
 
 /* One daemon per database: a second open of the same file is refused while the first holds it,
