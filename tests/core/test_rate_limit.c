@@ -23,12 +23,31 @@ static void init(struct sw_rate_limiter *r, uint32_t rate, uint32_t burst, uint3
         assert_int_equal(sw_rate_init(r, &p, memory, sizeof(memory)), 0);
 }
 
-static int take(struct sw_rate_limiter *r, const char *dev, int n, uint64_t now)
+/* Offer n messages of device dev of kind `kind` at now; how many passed. */
+static int take_kind(struct sw_rate_limiter *r, uint8_t kind, const char *dev, int n, uint64_t now)
 {
         int ok = 0;
         for (int i = 0; i < n; i++)
-                ok += sw_rate_allow(r, 0, dev, strlen(dev), now);
+                ok += sw_rate_allow(r, kind, dev, strlen(dev), now);
         return ok;
+}
+
+static int take(struct sw_rate_limiter *r, const char *dev, int n, uint64_t now)
+{
+        return take_kind(r, 0, dev, n, now);
+}
+
+/* A limiter of 1 a second, burst 3, its table full: devices <prefix>0 .. <prefix>7 each offered
+ * n messages (device i at i x spacing ms), and each got `passed` through. */
+static void init_full_table(struct sw_rate_limiter *r, const char *prefix, int n, uint64_t spacing,
+                            int passed)
+{
+        char name[32];
+        init(r, 1, 3, MAX_DEVICES);
+        for (int i = 0; i < MAX_DEVICES; i++) {
+                snprintf(name, sizeof(name), "%s%d", prefix, i);
+                assert_int_equal(take(r, name, n, (uint64_t)i * spacing), passed);
+        }
 }
 
 static void test_init_checks_params_and_size(void **state)
@@ -100,17 +119,13 @@ static void test_devices_are_independent(void **state)
 static void test_devices_beyond_the_table_share_the_overflow_bucket(void **state)
 {
         struct sw_rate_limiter r;
-        char name[32];
         (void)state;
-        init(&r, 1, 3, MAX_DEVICES);
-        for (int i = 0; i < MAX_DEVICES; i++) {
-                snprintf(name, sizeof(name), "dev%d", i);
-                assert_int_equal(take(&r, name, 1, 0), 1);
-        }
+        init_full_table(&r, "dev", 1, 0, 1);
         assert_int_equal(r.devices, MAX_DEVICES);
         /* A thousand made-up names: no slot is taken, all draw on one bucket of 3. */
         int passed = 0;
         for (int i = 0; i < 1000; i++) {
+                char name[32];
                 snprintf(name, sizeof(name), "fake%d", i);
                 passed += take(&r, name, 1, 0);
         }
@@ -122,14 +137,6 @@ static void test_devices_beyond_the_table_share_the_overflow_bucket(void **state
         assert_int_equal(take(&r, "dev7", 3, 0), 2);
         /* The overflow bucket refills like the others. */
         assert_int_equal(take(&r, "fake1", 5, 3000), 3);
-}
-
-static int take_kind(struct sw_rate_limiter *r, uint8_t kind, const char *dev, int n, uint64_t now)
-{
-        int ok = 0;
-        for (int i = 0; i < n; i++)
-                ok += sw_rate_allow(r, kind, dev, strlen(dev), now);
-        return ok;
 }
 
 /* The same name under two kinds is two devices: a flood on pos/hh-3 leaves scanner/hh-3 alone. */
@@ -149,13 +156,8 @@ static void test_kinds_are_independent(void **state)
 static void test_idle_buckets_are_reused_least_recent_first(void **state)
 {
         struct sw_rate_limiter r;
-        char name[32];
         (void)state;
-        init(&r, 1, 3, MAX_DEVICES);
-        for (int i = 0; i < MAX_DEVICES; i++) {
-                snprintf(name, sizeof(name), "junk%d", i);
-                assert_int_equal(take(&r, name, 1, (uint64_t)i), 1);
-        }
+        init_full_table(&r, "junk", 1, 1, 1);
         /* junk1..junk7 refilled by 2000 ms; junk0 is used again, so it is the newest. */
         assert_int_equal(take(&r, "junk0", 1, 2000), 1);
         /* The flooder on the overflow bucket is not where the real device lands. */
@@ -170,6 +172,7 @@ static void test_idle_buckets_are_reused_least_recent_first(void **state)
         assert_int_equal(r.reused, 2);
         /* Every name is still found: the index survived the removals. */
         for (int i = 2; i < MAX_DEVICES; i++) {
+                char name[32];
                 snprintf(name, sizeof(name), "junk%d", i);
                 if (i == 2)
                         continue; /* junk2 made room for junk1 */
@@ -182,13 +185,8 @@ static void test_idle_buckets_are_reused_least_recent_first(void **state)
 static void test_busy_buckets_are_kept(void **state)
 {
         struct sw_rate_limiter r;
-        char name[32];
         (void)state;
-        init(&r, 1, 3, MAX_DEVICES);
-        for (int i = 0; i < MAX_DEVICES; i++) {
-                snprintf(name, sizeof(name), "busy%d", i);
-                assert_int_equal(take(&r, name, 5, 0), 3);
-        }
+        init_full_table(&r, "busy", 5, 0, 3);
         assert_int_equal(take(&r, "new", 1, 100), 1); /* the overflow bucket */
         assert_int_equal(r.overflow_hits, 1);
         assert_int_equal(r.reused, 0);
