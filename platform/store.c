@@ -685,6 +685,47 @@ static int store_bind_check(struct sw_store *s, sqlite3_stmt *st, int rc)
         return r;
 }
 
+int sw_store__bind(sqlite3_stmt *st, const struct sw_store_value *v, size_t n)
+{
+        int rc = SQLITE_OK;
+
+        for (size_t k = 0; k < n && rc == SQLITE_OK; k++) {
+                int i = (int)k + 1;
+
+                switch (v[k].type) {
+                case SW_STORE_VALUE_TEXT:
+                        rc = store_bind_text(st, i, v[k].text);
+                        break;
+                case SW_STORE_VALUE_INT:
+                        rc = sqlite3_bind_int64(st, i, v[k].i);
+                        break;
+                case SW_STORE_VALUE_REAL:
+                        rc = sqlite3_bind_double(st, i, v[k].d);
+                        break;
+                case SW_STORE_VALUE_BLOB:
+                        rc = store_bind_blob(st, i, v[k].blob, v[k].len);
+                        break;
+                }
+        }
+        return rc;
+}
+
+/* Bind v[0..n) to one of the store's statements: 0, or -errno with st released. */
+static int store_bind(struct sw_store *s, sqlite3_stmt *st, const struct sw_store_value *v,
+                      size_t n)
+{
+        return store_bind_check(s, st, sw_store__bind(st, v, n));
+}
+
+/* Bind v[0..n) to one of the store's statements that returns no rows and run it. */
+static int store_run_values(struct sw_store *s, enum store_stmt id, const struct sw_store_value *v,
+                            size_t n)
+{
+        int r = store_bind(s, s->stmt[id], v, n);
+
+        return r < 0 ? r : store_run(s, s->stmt[id]);
+}
+
 static const void *store_column_blob(sqlite3_stmt *st, int i, size_t *ret_len)
 {
         const void *b = sqlite3_column_blob(st, i);
@@ -693,15 +734,16 @@ static const void *store_column_blob(sqlite3_stmt *st, int i, size_t *ret_len)
         return b ? b : "";
 }
 
-/* Step st to the end, calling row(st, arg) for each row: returns the rows seen, the first
- * negative row() result (which stops the walk), or -errno; releases st either way. */
+/* Step st to the end, calling row(st, arg) for each row (none for NULL): returns the rows
+ * seen, the first negative row() result (which stops the walk), or -errno; releases st either
+ * way. */
 static int store_walk(struct sw_store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *arg),
                       void *arg)
 {
         int rc, r = 0, n = 0;
 
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                r = row(st, arg);
+                r = row ? row(st, arg) : 0;
                 if (r < 0)
                         break;
                 n++;
@@ -714,32 +756,17 @@ static int store_walk(struct sw_store *s, sqlite3_stmt *st, int (*row)(sqlite3_s
 
 int sw_store_put_sku(struct sw_store *s, const char *sku, const void *blob, size_t len)
 {
-        sqlite3_stmt *st;
-        int rc;
-
         if (!s || !sku || !*sku || (!blob && len > 0))
                 return -EINVAL;
-        st = s->stmt[STMT_PUT_SKU];
-        rc = sqlite3_bind_text(st, 1, sku, -1, SQLITE_STATIC);
-        if (rc == SQLITE_OK)
-                rc = store_bind_blob(st, 2, blob, len);
-        if (rc != SQLITE_OK)
-                return store_bind_check(s, st, rc);
-        return store_run(s, st);
+        const struct sw_store_value v[] = {SW_STORE_TEXT(sku), SW_STORE_BLOB(blob, len)};
+        return store_run_values(s, STMT_PUT_SKU, v, SW_STORE_N(v));
 }
 
 int sw_store_delete_sku(struct sw_store *s, const char *sku)
 {
-        sqlite3_stmt *st;
-        int rc;
-
         if (!s || !sku || !*sku)
                 return -EINVAL;
-        st = s->stmt[STMT_DELETE_SKU];
-        rc = sqlite3_bind_text(st, 1, sku, -1, SQLITE_STATIC);
-        if (rc != SQLITE_OK)
-                return store_bind_check(s, st, rc);
-        return store_run(s, st);
+        return store_run_values(s, STMT_DELETE_SKU, &SW_STORE_TEXT(sku), 1);
 }
 
 struct sku_walk {
@@ -769,37 +796,24 @@ int sw_store_load_skus(struct sw_store *s,
 
 int sw_store_put_dedup(struct sw_store *s, uint64_t hash)
 {
-        sqlite3_stmt *st;
-
         if (!s)
                 return -EINVAL;
-        st = s->stmt[STMT_PUT_DEDUP];
         /* Stored as the signed 64-bit integer with the same bits. */
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)hash);
-        return store_run(s, st);
+        return store_run_values(s, STMT_PUT_DEDUP, &SW_STORE_INT((int64_t)hash), 1);
 }
 
 int sw_store_delete_dedup(struct sw_store *s, uint64_t hash)
 {
-        sqlite3_stmt *st;
-
         if (!s)
                 return -EINVAL;
-        st = s->stmt[STMT_DELETE_DEDUP];
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)hash);
-        return store_run(s, st);
+        return store_run_values(s, STMT_DELETE_DEDUP, &SW_STORE_INT((int64_t)hash), 1);
 }
 
 int sw_store_prune_dedup(struct sw_store *s, uint32_t keep_newest)
 {
-        sqlite3_stmt *st;
-        int r;
-
         if (!s)
                 return -EINVAL;
-        st = s->stmt[STMT_PRUNE_DEDUP];
-        sqlite3_bind_int64(st, 1, keep_newest);
-        r = store_run(s, st);
+        int r = store_run_values(s, STMT_PRUNE_DEDUP, &SW_STORE_INT(keep_newest), 1);
         return r < 0 ? r : sqlite3_changes(s->db);
 }
 
@@ -826,33 +840,27 @@ int sw_store_load_dedup(struct sw_store *s, int (*cb)(void *ctx, uint64_t hash),
 
 int sw_store_put_anomaly(struct sw_store *s, const struct sw_store_anomaly *a)
 {
-        sqlite3_stmt *st;
-        int rc;
-
         if (!s || !a || !a->id || !a->type || !a->severity || !a->status || !a->sku || !a->as_of ||
             (a->detail ? a->detail_len == 0 : !a->payload))
                 return -EINVAL;
-        st = s->stmt[STMT_PUT_ANOMALY];
-        rc = store_bind_text(st, 1, a->id);
-        rc = rc ? rc : store_bind_text(st, 2, a->type);
-        rc = rc ? rc : store_bind_text(st, 3, a->severity);
-        rc = rc ? rc : store_bind_text(st, 4, a->status);
-        rc = rc ? rc : store_bind_text(st, 5, a->sku);
-        rc = rc ? rc : store_bind_text(st, 6, a->category);
-        rc = rc ? rc : store_bind_text(st, 7, a->as_of);
-        rc = rc ? rc : sqlite3_bind_int64(st, 8, a->episode_day);
-        rc = rc ? rc : sqlite3_bind_int64(st, 9, a->detected_at);
-        rc = rc ? rc : sqlite3_bind_int64(st, 10, a->updated_at);
-        rc = rc ? rc : sqlite3_bind_double(st, 11, a->score);
-        rc = rc ? rc : sqlite3_bind_double(st, 12, a->probability);
-        rc = rc ? rc : sqlite3_bind_double(st, 13, a->value);
-        rc = rc ? rc : store_bind_text(st, 14, a->detail || !a->payload ? "" : a->payload);
-        rc = rc ? rc
-                : (a->detail ? store_bind_blob(st, 15, a->detail, a->detail_len)
-                             : sqlite3_bind_null(st, 15));
-        if (rc != SQLITE_OK)
-                return store_bind_check(s, st, rc);
-        return store_run(s, st);
+        /* In ANOMALY_COLUMNS order; a detail stands in for the payload (then ""). */
+        const struct sw_store_value v[] = {
+            SW_STORE_TEXT(a->id),
+            SW_STORE_TEXT(a->type),
+            SW_STORE_TEXT(a->severity),
+            SW_STORE_TEXT(a->status),
+            SW_STORE_TEXT(a->sku),
+            SW_STORE_TEXT(a->category),
+            SW_STORE_TEXT(a->as_of),
+            SW_STORE_INT(a->episode_day),
+            SW_STORE_INT(a->detected_at),
+            SW_STORE_INT(a->updated_at),
+            SW_STORE_REAL(a->score),
+            SW_STORE_REAL(a->probability),
+            SW_STORE_REAL(a->value),
+            SW_STORE_TEXT(a->detail || !a->payload ? "" : a->payload),
+            a->detail ? SW_STORE_BLOB(a->detail, a->detail_len) : SW_STORE_TEXT(NULL)};
+        return store_run_values(s, STMT_PUT_ANOMALY, v, SW_STORE_N(v));
 }
 
 static const char *store_column_text(sqlite3_stmt *st, int i)
@@ -936,14 +944,14 @@ int sw_store_get_anomaly(struct sw_store *s, const char *id,
 {
         struct store_get_ctx g = {.cb = cb, .ctx = ctx};
         sqlite3_stmt *st;
-        int rc, r;
+        int r;
 
         if (!s || !id || !cb)
                 return -EINVAL;
         st = s->stmt[STMT_GET_ANOMALY];
-        rc = sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        if (rc != SQLITE_OK)
-                return store_bind_check(s, st, rc);
+        r = store_bind(s, st, &SW_STORE_TEXT(id), 1);
+        if (r < 0)
+                return r;
         r = store_walk_anomalies(s, st, store_get_cb, &g);
         if (r < 0)
                 return r;
@@ -957,32 +965,29 @@ int sw_store_list_anomalies(struct sw_store *s, const struct sw_store_anomaly_fi
 {
         static const struct sw_store_anomaly_filter none = {0};
         sqlite3_stmt *st;
-        int rc;
+        int r;
 
         if (!s || !cb)
                 return -EINVAL;
         if (!f)
                 f = &none;
         st = s->stmt[STMT_LIST_ANOMALIES];
-        rc = store_bind_text(st, 1, f->type);
-        rc = rc ? rc : store_bind_text(st, 2, f->severity);
-        rc = rc ? rc : store_bind_text(st, 3, f->status);
-        rc = rc ? rc : store_bind_text(st, 4, f->sku);
-        rc = rc ? rc : sqlite3_bind_int64(st, 5, f->since ? f->since : INT64_MIN);
         /* A negative LIMIT is no limit in SQLite. */
-        rc = rc ? rc : sqlite3_bind_int64(st, 6, f->limit ? (sqlite3_int64)f->limit : -1);
-        if (rc != SQLITE_OK)
-                return store_bind_check(s, st, rc);
-        return store_walk_anomalies(s, st, cb, ctx);
+        const struct sw_store_value v[] = {SW_STORE_TEXT(f->type),
+                                           SW_STORE_TEXT(f->severity),
+                                           SW_STORE_TEXT(f->status),
+                                           SW_STORE_TEXT(f->sku),
+                                           SW_STORE_INT(f->since ? f->since : INT64_MIN),
+                                           SW_STORE_INT(f->limit ? (int64_t)f->limit : -1)};
+        r = store_bind(s, st, v, SW_STORE_N(v));
+        return r < 0 ? r : store_walk_anomalies(s, st, cb, ctx);
 }
 
-/* Run an outbox INSERT whose binding ended with rc; its seq into *ret_seq. */
-static int outbox_insert(struct sw_store *s, sqlite3_stmt *st, int rc, int64_t *ret_seq)
+/* Run an outbox INSERT with the values v[0..n); its seq into *ret_seq. */
+static int outbox_insert(struct sw_store *s, enum store_stmt id, const struct sw_store_value *v,
+                         size_t n, int64_t *ret_seq)
 {
-        int r;
-        if (rc != SQLITE_OK)
-                return store_bind_check(s, st, rc);
-        r = store_run(s, st);
+        int r = store_run_values(s, id, v, n);
         if (r < 0)
                 return r;
         if (ret_seq)
@@ -1001,42 +1006,26 @@ int sw_store_outbox_add_rev(struct sw_store *s, const char *topic, const char *m
                             const void *payload, size_t len, int retain, int64_t created,
                             int64_t rev, int64_t *ret_seq)
 {
-        sqlite3_stmt *st;
-        int rc;
-
         if (!s || !topic || !msg_id || (!payload && len > 0))
                 return -EINVAL;
-        st = s->stmt[STMT_OUTBOX_ADD];
-        rc = sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
-        rc = rc ? rc : sqlite3_bind_text(st, 2, msg_id, -1, SQLITE_STATIC);
-        rc = rc ? rc : store_bind_blob(st, 3, payload, len);
-        rc = rc ? rc : sqlite3_bind_int(st, 4, retain ? 1 : 0);
-        rc = rc ? rc : sqlite3_bind_int64(st, 5, created);
-        rc = rc ? rc : sqlite3_bind_int64(st, 6, rev);
-        return outbox_insert(s, st, rc, ret_seq);
+        const struct sw_store_value v[] = {
+            SW_STORE_TEXT(topic),         SW_STORE_TEXT(msg_id), SW_STORE_BLOB(payload, len),
+            SW_STORE_INT(retain ? 1 : 0), SW_STORE_INT(created), SW_STORE_INT(rev)};
+        return outbox_insert(s, STMT_OUTBOX_ADD, v, SW_STORE_N(v), ret_seq);
 }
 
 int sw_store_outbox_add_anomaly(struct sw_store *s, const char *topic, const char *anomaly_id,
                                 int64_t created, int64_t *ret_seq)
 {
-        sqlite3_stmt *st;
-        int rc;
-
         if (!s || !topic || !anomaly_id)
                 return -EINVAL;
-        st = s->stmt[STMT_ANOMALY_NEXT_REV];
-        rc = sqlite3_bind_text(st, 1, anomaly_id, -1, SQLITE_STATIC);
-        rc = rc ? rc : sqlite3_bind_int64(st, 2, s->rev_floor);
-        if (rc != SQLITE_OK)
-                return store_bind_check(s, st, rc);
-        rc = store_run(s, st);
-        if (rc < 0)
-                return rc;
-        st = s->stmt[STMT_OUTBOX_ADD_ANOMALY];
-        rc = sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
-        rc = rc ? rc : sqlite3_bind_text(st, 2, anomaly_id, -1, SQLITE_STATIC);
-        rc = rc ? rc : sqlite3_bind_int64(st, 3, created);
-        return outbox_insert(s, st, rc, ret_seq);
+        const struct sw_store_value rev[] = {SW_STORE_TEXT(anomaly_id), SW_STORE_INT(s->rev_floor)};
+        int r = store_run_values(s, STMT_ANOMALY_NEXT_REV, rev, SW_STORE_N(rev));
+        if (r < 0)
+                return r;
+        const struct sw_store_value v[] = {SW_STORE_TEXT(topic), SW_STORE_TEXT(anomaly_id),
+                                           SW_STORE_INT(created)};
+        return outbox_insert(s, STMT_OUTBOX_ADD_ANOMALY, v, SW_STORE_N(v), ret_seq);
 }
 
 struct outbox_walk {
@@ -1073,21 +1062,17 @@ int sw_store_outbox_pending(struct sw_store *s, int64_t after_seq, uint32_t limi
         if (!s || !cb)
                 return -EINVAL;
         st = s->stmt[STMT_OUTBOX_PENDING];
-        sqlite3_bind_int64(st, 1, after_seq);
-        sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
-        return store_walk(s, st, outbox_row, &w);
+        const struct sw_store_value v[] = {SW_STORE_INT(after_seq),
+                                           SW_STORE_INT(limit ? (int64_t)limit : -1)};
+        int r = store_bind(s, st, v, SW_STORE_N(v));
+        return r < 0 ? r : store_walk(s, st, outbox_row, &w);
 }
 
 int sw_store_outbox_delivered(struct sw_store *s, int64_t seq)
 {
-        sqlite3_stmt *st;
-        int r;
-
         if (!s)
                 return -EINVAL;
-        st = s->stmt[STMT_OUTBOX_DELIVERED];
-        sqlite3_bind_int64(st, 1, seq);
-        r = store_run(s, st);
+        int r = store_run_values(s, STMT_OUTBOX_DELIVERED, &SW_STORE_INT(seq), 1);
         if (r < 0)
                 return r;
         if (sqlite3_changes(s->db) == 0)
@@ -1123,58 +1108,37 @@ int sw_store_outbox_depth(struct sw_store *s, uint64_t *ret_rows, uint64_t *ret_
 
 int sw_store_outbox_trim(struct sw_store *s, uint64_t max_rows)
 {
-        sqlite3_stmt *st;
-        int r, n;
-
         if (!s)
                 return -EINVAL;
-        st = s->stmt[STMT_OUTBOX_TRIM];
-        sqlite3_bind_int64(st, 1, max_rows > INT64_MAX ? INT64_MAX : (sqlite3_int64)max_rows);
-        r = store_run(s, st);
-        if (r < 0)
-                return r;
-        n = sqlite3_changes(s->db);
-        return n;
+        int64_t keep = max_rows > INT64_MAX ? INT64_MAX : (int64_t)max_rows;
+        int r = store_run_values(s, STMT_OUTBOX_TRIM, &SW_STORE_INT(keep), 1);
+        return r < 0 ? r : sqlite3_changes(s->db);
 }
 
 int sw_store_meta_put_int(struct sw_store *s, const char *key, int64_t v)
 {
-        sqlite3_stmt *st;
-        int rc;
-
         if (!s || !key || !*key)
                 return -EINVAL;
-        st = s->stmt[STMT_META_PUT];
-        rc = sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        rc = rc ? rc : sqlite3_bind_int64(st, 2, v);
-        if (rc != SQLITE_OK)
-                return store_bind_check(s, st, rc);
-        return store_run(s, st);
+        const struct sw_store_value kv[] = {SW_STORE_TEXT(key), SW_STORE_INT(v)};
+        return store_run_values(s, STMT_META_PUT, kv, SW_STORE_N(kv));
 }
 
 int sw_store_meta_put_blob(struct sw_store *s, const char *key, const void *b, size_t len)
 {
-        sqlite3_stmt *st;
-        int rc;
-
         if (!s || !key || !*key || (!b && len > 0))
                 return -EINVAL;
-        st = s->stmt[STMT_META_PUT];
-        rc = sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        rc = rc ? rc : store_bind_blob(st, 2, b, len);
-        if (rc != SQLITE_OK)
-                return store_bind_check(s, st, rc);
-        return store_run(s, st);
+        const struct sw_store_value kv[] = {SW_STORE_TEXT(key), SW_STORE_BLOB(b, len)};
+        return store_run_values(s, STMT_META_PUT, kv, SW_STORE_N(kv));
 }
 
 /* Step STMT_META_GET for key; on 0 the row is current and the caller must release. */
 static int store_meta_find(struct sw_store *s, const char *key, int want_type)
 {
         sqlite3_stmt *st = s->stmt[STMT_META_GET];
-        int rc = sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        int rc = store_bind(s, st, &SW_STORE_TEXT(key), 1);
 
-        if (rc != SQLITE_OK)
-                return store_bind_check(s, st, rc);
+        if (rc < 0)
+                return rc;
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == want_type)
                 return 0;
@@ -1290,19 +1254,11 @@ int sw_store_quarantine(const char *path, int64_t now, char *ret_new_path, size_
 int sw_store_inbox_add(struct sw_store *s, int kind, const char *topic, const void *payload,
                        size_t len)
 {
-        sqlite3_stmt *st;
-        int rc;
-
         if (!s || !topic || (!payload && len > 0))
                 return -EINVAL;
-        st = s->stmt[STMT_INBOX_ADD];
-        sqlite3_bind_int(st, 1, kind);
-        rc = store_bind_text(st, 2, topic);
-        if (rc == SQLITE_OK)
-                rc = store_bind_blob(st, 3, payload, len);
-        if (rc != SQLITE_OK)
-                return store_bind_check(s, st, rc);
-        return store_run(s, st);
+        const struct sw_store_value v[] = {SW_STORE_INT(kind), SW_STORE_TEXT(topic),
+                                           SW_STORE_BLOB(payload, len)};
+        return store_run_values(s, STMT_INBOX_ADD, v, SW_STORE_N(v));
 }
 
 struct inbox_walk {
@@ -1375,8 +1331,16 @@ int sw_store__fail_msg(struct sw_store *s, int r, const char *msg)
         return store_fail_msg(s, r, msg);
 }
 
-int sw_store__walk(struct sw_store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *arg),
-                   void *arg)
+int sw_store__query(struct sw_store *s, const char *sql, const struct sw_store_value *v, size_t n,
+                    int (*row)(sqlite3_stmt *st, void *arg), void *arg)
 {
-        return store_walk(s, st, row, arg);
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+
+        if (rc == SQLITE_OK)
+                rc = sw_store__bind(st, v, n);
+        int r = rc == SQLITE_OK ? store_walk(s, st, row, arg) : store_fail(s, rc);
+
+        sqlite3_finalize(st);
+        return r;
 }

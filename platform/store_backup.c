@@ -52,7 +52,6 @@ int sw_store_backup(struct sw_store *s, const char *path, bool force,
                     struct sw_store_copy_info *ret_info)
 {
         char tmp[PATH_MAX];
-        sqlite3_stmt *st = NULL;
         struct sw_store_copy_info info = {.schema_version = SW_STORE_SCHEMA_VERSION};
         if (!s || !path || path[0] != '/' || sw_store_in_transaction(s))
                 return -EINVAL;
@@ -66,16 +65,7 @@ int sw_store_backup(struct sw_store *s, const char *path, bool force,
         (void)unlink(tmp);
         /* One statement: SQLite reads one snapshot, so the copy holds every commit so far and
          * nothing half-written; it is compact (no free pages). */
-        int rc = sqlite3_prepare_v2(sw_store__db(s), "VACUUM INTO ?1", -1, &st, NULL);
-        if (rc == SQLITE_OK)
-                rc = sqlite3_bind_text(st, 1, tmp, -1, SQLITE_STATIC);
-        if (rc == SQLITE_OK) {
-                rc = sqlite3_step(st);
-                if (rc == SQLITE_DONE)
-                        rc = SQLITE_OK;
-        }
-        int r = rc == SQLITE_OK ? 0 : sw_store__fail(s, rc);
-        sqlite3_finalize(st);
+        int r = sw_store__query(s, "VACUUM INTO ?1", &SW_STORE_TEXT(tmp), 1, NULL, NULL);
         /* VACUUM INTO does not sync its output: do, before the rename makes it the copy. */
         if (r == 0) {
                 r = sync_file(tmp, &info.bytes);
