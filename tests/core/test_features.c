@@ -14,23 +14,20 @@
 #include "core/features.h"
 #include "core/sku_table.h"
 #include "core/store_calendar.h"
+#include "tests/core/features_fixture.h"
 #include "tests/support/store_fixture.h"
 #include "tests/support/test_main.h"
 
-#define HISTORY_DAYS   28
-#define MAX_CATEGORIES 4
-#define JUNK           -12345.0f
+#define HISTORY_DAYS 28
+#define JUNK         -12345.0f
 
 struct fixture {
-        struct sw_sku_table t;           /* table under test */
-        void *mem;                       /* its memory */
         struct sw_store_calendar cal;    /* holidays; the time-zone adapter is not used */
         double avg[MAX_CATEGORIES];      /* category averages */
         uint32_t counts[MAX_CATEGORIES]; /* their scratch */
 };
 
 static struct fixture fx;
-static sw_day_t D; /* as_of: 2026-11-24, a Tuesday, so D-1 is a Monday */
 
 /* The features only read holidays; a calendar adapter that would fail shows if they convert times.
  */
@@ -44,51 +41,34 @@ static int no_to_local(void *ctx, int64_t unix_seconds, struct sw_local_time *re
 
 static int setup(void **state)
 {
-        struct sw_sku_table_params p = {
-            .max_skus = 16, .history_days = HISTORY_DAYS, .max_categories = MAX_CATEGORIES};
         (void)state;
         memset(&fx, 0, sizeof(fx));
-        fx.mem = sw_test_sku_table_init(&fx.t, &p, true);
+        features_table_init(16, HISTORY_DAYS, true);
         fx.cal.tz = (struct sw_calendar_adapter){.to_local = no_to_local};
-        D = sw_days_from_civil(2026, 11, 24);
-        return 0;
-}
-
-static int teardown(void **state)
-{
-        (void)state;
-        free(fx.mem);
         return 0;
 }
 
 static uint32_t add_sku(const char *key)
 {
         uint32_t i;
-        assert_int_equal(sw_sku_table_get_or_add(&fx.t, key, strlen(key), &i), 1);
+        assert_int_equal(sw_sku_table_get_or_add(&skus, key, strlen(key), &i), 1);
         return i;
-}
-
-/* Sell units a day on each day of [from, to]. */
-static void sell(uint32_t i, sw_day_t from, sw_day_t to, uint32_t units)
-{
-        for (sw_day_t d = from; d <= to; d++)
-                sw_sku_add_sold(&fx.t, i, d, units);
 }
 
 static void set_price(uint32_t i, float price, const char *category)
 {
-        struct sw_sku *s = sw_sku_at(&fx.t, i);
+        struct sw_sku *s = sw_sku_at(&skus, i);
         s->price = price;
         s->flags |= SW_SKU_HAS_PRICE | SW_SKU_HAS_LIST_PRICE;
         if (category)
                 assert_true(
-                    sw_sku_table_category(&fx.t, category, strlen(category), &s->category) >= 0);
+                    sw_sku_table_category(&skus, category, strlen(category), &s->category) >= 0);
 }
 
 static void compute_ok(uint32_t i, sw_day_t as_of, float x[SW_FEAT_COUNT])
 {
-        sw_features_category_prices(&fx.t, fx.avg, fx.counts);
-        assert_int_equal(sw_features_compute(&fx.t, i, as_of, &fx.cal, fx.avg, x), 0);
+        sw_features_category_prices(&skus, fx.avg, fx.counts);
+        assert_int_equal(sw_features_compute(&skus, i, as_of, &fx.cal, fx.avg, x), 0);
 }
 
 static void test_names(void **state)
@@ -122,29 +102,36 @@ static void test_sales_and_trend(void **state)
         assert_float_equal(x[SW_FEAT_SALES_TREND_7D], 0, 0);
 }
 
+/* The trend is (s7 - prev7) / prev7, over 1 when prev7 is 0: a SKU per case, two sales (the
+ * first opens its ring) and maybe its ring moved on to D-1. */
 static void test_trend_denominator(void **state)
 {
+        static const struct {
+                const char *name; /* the SKU */
+                int first, then;  /* the days of the sales, from D */
+                uint32_t first_units, then_units;
+                bool advance;    /* the ring moved on to D-1 */
+                float s7, trend; /* the features as of D */
+        } cases[] = {
+            {"zero-before", -15, -3, 4, 5, false, 5, 5.0f}, /* prev7 = 0, known: s7 / 1 */
+            {"one-before", -14, -2, 1, 4, false, 4, 3.0f},  /* prev7 = 1: (s7 - 1) / 1 */
+            {"drop", -14, -10, 0, 20, true, 0, -1.0f},      /* 20 the week before, none since */
+        };
         float x[SW_FEAT_COUNT];
-        uint32_t a = add_sku("zero-before"), b = add_sku("one-before"), c = add_sku("drop");
         (void)state;
-        /* prev7 = 0 (known: a sale opened the ring before it): trend = s7 / 1. */
-        sell(a, D - 15, D - 15, 4);
-        sell(a, D - 3, D - 3, 5);
-        compute_ok(a, D, x);
-        assert_float_equal(x[SW_FEAT_SALES_7D], 5, 0);
-        assert_float_equal(x[SW_FEAT_SALES_TREND_7D], 5.0, 1e-6);
-        /* prev7 = 1: (s7 - 1) / 1. */
-        sell(b, D - 14, D - 14, 1);
-        sell(b, D - 2, D - 2, 4);
-        compute_ok(b, D, x);
-        assert_float_equal(x[SW_FEAT_SALES_TREND_7D], 3.0, 1e-6);
-        /* 20 the week before, nothing this week: -100%. */
-        sell(c, D - 14, D - 14, 0); /* the first day of data */
-        sell(c, D - 10, D - 10, 20);
-        sw_sku_advance(&fx.t, c, D - 1);
-        compute_ok(c, D, x);
-        assert_float_equal(x[SW_FEAT_SALES_7D], 0, 0);
-        assert_float_equal(x[SW_FEAT_SALES_TREND_7D], -1.0, 1e-6);
+        for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+                uint32_t i = add_sku(cases[k].name);
+                sell(i, D + cases[k].first, D + cases[k].first, cases[k].first_units);
+                sell(i, D + cases[k].then, D + cases[k].then, cases[k].then_units);
+                if (cases[k].advance)
+                        sw_sku_advance(&skus, i, D - 1);
+                compute_ok(i, D, x);
+                if (x[SW_FEAT_SALES_7D] != cases[k].s7 ||
+                    fabsf(x[SW_FEAT_SALES_TREND_7D] - cases[k].trend) > 1e-6f)
+                        fail_msg("%s: s7 %g trend %g, want %g and %g", cases[k].name,
+                                 x[SW_FEAT_SALES_7D], x[SW_FEAT_SALES_TREND_7D], cases[k].s7,
+                                 cases[k].trend);
+        }
 }
 
 /* 7 to 13 known days: scored, with a trend of 0 (no whole previous week). */
@@ -170,14 +157,14 @@ static void test_enodata_below_seven_days(void **state)
         for (int f = 0; f < SW_FEAT_COUNT; f++)
                 x[f] = JUNK;
         sell(i, D - 6, D - 1, 1); /* 6 days */
-        sw_features_category_prices(&fx.t, fx.avg, fx.counts);
-        assert_int_equal(sw_features_compute(&fx.t, i, D, &fx.cal, fx.avg, x), -ENODATA);
-        assert_int_equal(sw_features_compute(&fx.t, never, D, &fx.cal, fx.avg, x), -ENODATA);
-        assert_int_equal(sw_features_compute(&fx.t, 99, D, &fx.cal, fx.avg, x), -EINVAL);
+        sw_features_category_prices(&skus, fx.avg, fx.counts);
+        assert_int_equal(sw_features_compute(&skus, i, D, &fx.cal, fx.avg, x), -ENODATA);
+        assert_int_equal(sw_features_compute(&skus, never, D, &fx.cal, fx.avg, x), -ENODATA);
+        assert_int_equal(sw_features_compute(&skus, 99, D, &fx.cal, fx.avg, x), -EINVAL);
         for (int f = 0; f < SW_FEAT_COUNT; f++)
                 assert_float_equal(x[f], JUNK, 0); /* not written on failure */
         sell(i, D - 7, D - 7, 1);                  /* the 7th day */
-        assert_int_equal(sw_features_compute(&fx.t, i, D, &fx.cal, fx.avg, x), 0);
+        assert_int_equal(sw_features_compute(&skus, i, D, &fx.cal, fx.avg, x), 0);
         assert_float_equal(x[SW_FEAT_SALES_7D], 7, 0);
 }
 
@@ -197,8 +184,8 @@ static void test_quiet_and_expired_days(void **state)
         assert_float_equal(x[SW_FEAT_SALES_TREND_7D], 0, 0);
         /* The ring (28 days to D-5) starts at D-32: as of D-26 the week D-33..D-27 is partly gone.
          */
-        sw_features_category_prices(&fx.t, fx.avg, fx.counts);
-        assert_int_equal(sw_features_compute(&fx.t, i, D - 26, &fx.cal, fx.avg, x), -ENODATA);
+        sw_features_category_prices(&skus, fx.avg, fx.counts);
+        assert_int_equal(sw_features_compute(&skus, i, D - 26, &fx.cal, fx.avg, x), -ENODATA);
         compute_ok(i, D - 25, x); /* D-32..D-26 */
         assert_float_equal(x[SW_FEAT_SALES_7D], 7, 0);
         assert_float_equal(x[SW_FEAT_SALES_TREND_7D], 0, 0); /* the week before is gone */
@@ -212,7 +199,7 @@ static void test_on_hand_and_turnover(void **state)
         (void)state;
         sell(i, D - 7, D - 1, 0);
         sell(i, D - 2, D - 2, 2);
-        sw_sku_at(&fx.t, i)->on_hand = 189;
+        sw_sku_at(&skus, i)->on_hand = 189;
         compute_ok(i, D, x);
         assert_float_equal(x[SW_FEAT_ON_HAND], 189, 0);
         assert_float_equal(x[SW_FEAT_SALES_7D], 2, 0);
@@ -220,11 +207,11 @@ static void test_on_hand_and_turnover(void **state)
         assert_float_equal(x[SW_FEAT_STOCK_TURNOVER], 0.0106, 1e-4);
         /* on_hand 0 and negative: divided by 1. */
         sell(z, D - 7, D - 1, 2);
-        sw_sku_at(&fx.t, z)->on_hand = 0;
+        sw_sku_at(&skus, z)->on_hand = 0;
         compute_ok(z, D, x);
         assert_float_equal(x[SW_FEAT_STOCK_TURNOVER], 14, 0);
         sell(n, D - 7, D - 1, 1);
-        sw_sku_at(&fx.t, n)->on_hand = -5;
+        sw_sku_at(&skus, n)->on_hand = -5;
         compute_ok(n, D, x);
         assert_float_equal(x[SW_FEAT_ON_HAND], -5, 0);
         assert_float_equal(x[SW_FEAT_STOCK_TURNOVER], 7, 0);
@@ -240,16 +227,16 @@ static void test_category_prices(void **state)
         set_price(b, 20, "food");
         set_price(c, 30, "food");
         set_price(u, 99, NULL); /* no category: not averaged anywhere */
-        assert_true(sw_sku_table_category(&fx.t, "food", 4, &sw_sku_at(&fx.t, nop)->category) >= 0);
-        sw_sku_at(&fx.t, nop)->price = 1000; /* price not known (no flag): ignored */
+        assert_true(sw_sku_table_category(&skus, "food", 4, &sw_sku_at(&skus, nop)->category) >= 0);
+        sw_sku_at(&skus, nop)->price = 1000; /* price not known (no flag): ignored */
         set_price(o, 5, "toys");
-        assert_true(sw_sku_table_category(&fx.t, "food", 4, &cat_food) >= 0);
-        assert_true(sw_sku_table_category(&fx.t, "toys", 4, &cat_toys) >= 0);
+        assert_true(sw_sku_table_category(&skus, "food", 4, &cat_food) >= 0);
+        assert_true(sw_sku_table_category(&skus, "toys", 4, &cat_toys) >= 0);
         for (int k = 0; k < MAX_CATEGORIES; k++) {
                 fx.avg[k] = JUNK;
                 fx.counts[k] = 777;
         }
-        sw_features_category_prices(&fx.t, fx.avg, fx.counts);
+        sw_features_category_prices(&skus, fx.avg, fx.counts);
         assert_float_equal(fx.avg[0], 0, 0);
         assert_float_equal(fx.avg[cat_food], 20, 1e-9);
         assert_float_equal(fx.avg[cat_toys], 5, 1e-9);
@@ -270,8 +257,8 @@ static void test_price_features(void **state)
         set_price(b, 20, "food");
         set_price(p, 27.8f, "food"); /* average (12.2 + 20 + 27.8) / 3 = 20 */
         set_price(nocat, 50, NULL);
-        assert_true(sw_sku_table_category(&fx.t, "food", 4, &sw_sku_at(&fx.t, nop)->category) >= 0);
-        sw_sku_at(&fx.t, nop)->price = 7; /* stale value without HAS_PRICE */
+        assert_true(sw_sku_table_category(&skus, "food", 4, &sw_sku_at(&skus, nop)->category) >= 0);
+        sw_sku_at(&skus, nop)->price = 7; /* stale value without HAS_PRICE */
         sell(p, D - 7, D - 1, 1);
         sell(nop, D - 7, D - 1, 1);
         sell(nocat, D - 7, D - 1, 1);
@@ -285,7 +272,7 @@ static void test_price_features(void **state)
         assert_float_equal(x[SW_FEAT_UNIT_PRICE], 50, 0);
         assert_float_equal(x[SW_FEAT_PRICE_VS_AVG], 0, 0);
         /* Without category averages. */
-        assert_int_equal(sw_features_compute(&fx.t, p, D, &fx.cal, NULL, x), 0);
+        assert_int_equal(sw_features_compute(&skus, p, D, &fx.cal, NULL, x), 0);
         assert_float_equal(x[SW_FEAT_UNIT_PRICE], 27.8, 1e-5);
         assert_float_equal(x[SW_FEAT_PRICE_VS_AVG], 0, 0);
         /* Below the average: 12.2 / 20 - 1 = -0.39. */
@@ -320,20 +307,20 @@ static void test_weekday_and_holiday(void **state)
         assert_float_equal(x[SW_FEAT_IS_HOLIDAY], 0, 0);
         /* No calendar: no holidays. */
         assert_int_equal(
-            sw_features_compute(&fx.t, i, sw_days_from_civil(2026, 11, 27), NULL, fx.avg, x), 0);
+            sw_features_compute(&skus, i, sw_days_from_civil(2026, 11, 27), NULL, fx.avg, x), 0);
         assert_float_equal(x[SW_FEAT_IS_HOLIDAY], 0, 0);
 }
 
 /* clang-format off */
 SW_TEST_MAIN(
         cmocka_unit_test(test_names),
-        cmocka_unit_test_setup_teardown(test_sales_and_trend, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_trend_denominator, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_trend_needs_two_weeks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_enodata_below_seven_days, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_quiet_and_expired_days, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_on_hand_and_turnover, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_category_prices, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_price_features, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_weekday_and_holiday, setup, teardown))
+        SW_TEST_FRESH(test_sales_and_trend),
+        SW_TEST_FRESH(test_trend_denominator),
+        SW_TEST_FRESH(test_trend_needs_two_weeks),
+        SW_TEST_FRESH(test_enodata_below_seven_days),
+        SW_TEST_FRESH(test_quiet_and_expired_days),
+        SW_TEST_FRESH(test_on_hand_and_turnover),
+        SW_TEST_FRESH(test_category_prices),
+        SW_TEST_FRESH(test_price_features),
+        SW_TEST_FRESH(test_weekday_and_holiday))
 /* clang-format on */

@@ -14,22 +14,20 @@
 #include "core/features_scaled.h"
 #include "core/sku_table.h"
 #include "core/store_calendar.h"
-#include "tests/support/store_fixture.h"
 #include "core/store_context.h"
+#include "tests/core/features_fixture.h"
+#include "tests/support/store_fixture.h"
+#include "tests/support/test_main.h"
 
-#define HISTORY_DAYS   56
-#define MAX_CATEGORIES 4
+#define HISTORY_DAYS 56
 
 struct fixture {
-        struct sw_sku_table t;            /* table under test */
-        void *mem;                        /* its memory */
         uint16_t sales[HISTORY_DAYS];     /* scratch */
         double log_price[MAX_CATEGORIES]; /* category mean ln price */
         uint32_t counts[MAX_CATEGORIES];  /* their scratch */
 };
 
 static struct fixture fx;
-static sw_day_t D; /* as_of: 2026-11-24 */
 
 static void assert_near(double got, double want)
 {
@@ -39,38 +37,21 @@ static void assert_near(double got, double want)
 
 static int setup(void **state)
 {
-        struct sw_sku_table_params p = {
-            .max_skus = 8, .history_days = HISTORY_DAYS, .max_categories = MAX_CATEGORIES};
         (void)state;
         memset(&fx, 0, sizeof(fx));
-        fx.mem = sw_test_sku_table_init(&fx.t, &p, false);
-        D = sw_days_from_civil(2026, 11, 24);
-        return 0;
-}
-
-static int teardown(void **state)
-{
-        (void)state;
-        free(fx.mem);
+        features_table_init(8, HISTORY_DAYS, false);
         return 0;
 }
 
 static uint32_t add_sku(const char *key, const char *category, float price)
 {
         uint32_t i;
-        assert_int_equal(sw_sku_table_get_or_add(&fx.t, key, strlen(key), &i), 1);
-        struct sw_sku *s = sw_sku_at(&fx.t, i);
-        assert_true(sw_sku_table_category(&fx.t, category, strlen(category), &s->category) >= 0);
+        assert_int_equal(sw_sku_table_get_or_add(&skus, key, strlen(key), &i), 1);
+        struct sw_sku *s = sw_sku_at(&skus, i);
+        assert_true(sw_sku_table_category(&skus, category, strlen(category), &s->category) >= 0);
         s->price = price;
         s->flags |= SW_SKU_HAS_PRICE | SW_SKU_HAS_LIST_PRICE;
         return i;
-}
-
-/* Sell units a day on each day of [from, to]. */
-static void sell(uint32_t i, sw_day_t from, sw_day_t to, uint32_t units)
-{
-        for (sw_day_t d = from; d <= to; d++)
-                sw_sku_add_sold(&fx.t, i, d, units);
 }
 
 static int compute(uint32_t i, const struct sw_store_context *ctx, const double *factors,
@@ -80,8 +61,8 @@ static int compute(uint32_t i, const struct sw_store_context *ctx, const double 
                                       .day_factor = factors,
                                       .category_log_price = fx.log_price,
                                       .scratch_sales = fx.sales};
-        sw_features_category_log_prices(&fx.t, fx.log_price, fx.counts);
-        return sw_features_scaled(&fx.t, i, D, &in, x, dt);
+        sw_features_category_log_prices(&skus, fx.log_price, fx.counts);
+        return sw_features_scaled(&skus, i, D, &in, x, dt);
 }
 
 static void test_names_and_sets(void **state)
@@ -120,7 +101,7 @@ static void test_hand_computed(void **state)
         add_sku("B", "toys", 20.0f);
         sell(a, D - 35, D - 4, 2);
         sell(a, D - 3, D - 1, 10);
-        struct sw_sku *s = sw_sku_at(&fx.t, a);
+        struct sw_sku *s = sw_sku_at(&skus, a);
         s->on_hand = 28;
         s->price_watch.list_prev = 2.5f;
         s->price_watch.list_since = sw_watch_day16(D - 2);
@@ -165,7 +146,7 @@ static void test_young_skus(void **state)
         assert_int_equal(compute(7, NULL, NULL, x, &dt), -EINVAL);
         /* 10 known days: the week before has 3 (one baseline week, not two). */
         sell(b, D - 10, D - 1, 3);
-        sw_sku_at(&fx.t, b)->on_hand = 42;
+        sw_sku_at(&skus, b)->on_hand = 42;
         assert_int_equal(compute(b, NULL, NULL, x, &dt), 0);
         assert_false(dt.has_level);
         assert_near(x[SW_SF_SALES_VS_USUAL], 0.0);
@@ -190,8 +171,8 @@ static void test_stockout_days_left_out(void **state)
         assert_int_equal(compute(a, NULL, NULL, x, &dt), 0);
         assert_near(dt.level, 2.0);
         /* ... but the book was at 0 then: those weeks drop out, the level is 4. */
-        sw_sku_at(&fx.t, a)->stockout_from = D - 28;
-        sw_sku_at(&fx.t, a)->stockout_day = D - 15;
+        sw_sku_at(&skus, a)->stockout_from = D - 28;
+        sw_sku_at(&skus, a)->stockout_day = D - 15;
         assert_int_equal(compute(a, NULL, NULL, x, &dt), 0);
         assert_near(dt.level, 4.0);
         assert_near(dt.e7, 28.0);
@@ -220,7 +201,7 @@ static void test_closed_days_and_day_factors(void **state)
         sw_store_context_finish(&ctx);
         uint32_t a = add_sku("A", "toys", 5.0f);
         sell(a, D - 35, D - 1, 2);
-        sw_sku_add_sold(&fx.t, a, D - 2, 40); /* sold on a closed day: a feed artefact */
+        sw_sku_add_sold(&skus, a, D - 2, 40); /* sold on a closed day: a feed artefact */
         assert_int_equal(compute(a, &ctx, NULL, x, &dt), 0);
         assert_int_equal(dt.days7, 6);
         assert_near(dt.s7, 12.0);
@@ -262,25 +243,20 @@ static void test_category_log_prices(void **state)
         add_sku("A", "toys", 4.0f);
         add_sku("B", "toys", 16.0f);
         uint32_t c = add_sku("C", "food", 3.0f);
-        sw_sku_at(&fx.t, c)->flags &= (uint8_t)~SW_SKU_HAS_LIST_PRICE;
-        sw_features_category_log_prices(&fx.t, fx.log_price, fx.counts);
+        sw_sku_at(&skus, c)->flags &= (uint8_t)~SW_SKU_HAS_LIST_PRICE;
+        sw_features_category_log_prices(&skus, fx.log_price, fx.counts);
         assert_near(fx.log_price[1], log(8.0));
         assert_true(isnan(fx.log_price[2]));
         assert_true(isnan(fx.log_price[0]));
 }
 
-int main(void)
-{
-#define T_(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-        const struct CMUnitTest tests[] = {
-            T_(test_names_and_sets),
-            T_(test_hand_computed),
-            T_(test_young_skus),
-            T_(test_stockout_days_left_out),
-            T_(test_closed_days_and_day_factors),
-            T_(test_day_factors),
-            T_(test_category_log_prices),
-        };
-#undef T_
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        SW_TEST_FRESH(test_names_and_sets),
+        SW_TEST_FRESH(test_hand_computed),
+        SW_TEST_FRESH(test_young_skus),
+        SW_TEST_FRESH(test_stockout_days_left_out),
+        SW_TEST_FRESH(test_closed_days_and_day_factors),
+        SW_TEST_FRESH(test_day_factors),
+        SW_TEST_FRESH(test_category_log_prices))
+/* clang-format on */
