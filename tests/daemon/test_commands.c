@@ -89,6 +89,34 @@ static void room_fini(struct room *r)
         free(r->rate_mem);
 }
 
+/* A fresh room per test: burst 10, or 2 for the rate test. */
+static int setup_burst(void **state, uint32_t burst)
+{
+        struct room *r = malloc(sizeof(*r));
+        if (!r)
+                return -1;
+        room_init(r, burst);
+        *state = r;
+        return 0;
+}
+
+static int setup(void **state)
+{
+        return setup_burst(state, 10);
+}
+
+static int setup_burst_2(void **state)
+{
+        return setup_burst(state, 2);
+}
+
+static int teardown(void **state)
+{
+        room_fini(*state);
+        free(*state);
+        return 0;
+}
+
 static void v5(struct room *r, const char *name, const char *payload, bool retained)
 {
         struct sw_mqtt_props props = {.response_topic = PREFIX "/reply/me",
@@ -102,154 +130,133 @@ static void v5(struct room *r, const char *name, const char *payload, bool retai
  * correlation data. */
 static void test_v5_request(void **state)
 {
-        struct room r;
-        (void)state;
-        room_init(&r, 10);
-        v5(&r, "health", "{}", false);
-        assert_int_equal(r.f.ran, 1);
-        assert_int_equal(r.f.replies, 1);
-        assert_string_equal(r.f.topic, PREFIX "/reply/me");
-        assert_string_equal(r.f.payload, "{\"ok\":true}");
-        assert_true(r.f.v5);
-        assert_string_equal(r.f.corr, "c-1");
-        assert_int_equal(r.c.run, 1);
-        assert_int_equal(r.c.replies, 1);
-        room_fini(&r);
+        struct room *r = *state;
+        v5(r, "health", "{}", false);
+        assert_int_equal(r->f.ran, 1);
+        assert_int_equal(r->f.replies, 1);
+        assert_string_equal(r->f.topic, PREFIX "/reply/me");
+        assert_string_equal(r->f.payload, "{\"ok\":true}");
+        assert_true(r->f.v5);
+        assert_string_equal(r->f.corr, "c-1");
+        assert_int_equal(r->c.run, 1);
+        assert_int_equal(r->c.replies, 1);
 }
 
 /* MQTT 3.1.1: reply_to in the payload, corr echoed in the reply; outside P/reply/ refused. */
 static void test_reply_to(void **state)
 {
-        struct room r;
+        struct room *r = *state;
         const char *ok = "{\"reply_to\":\"" PREFIX "/reply/x\",\"corr\":\"k\"}";
         const char *outside = "{\"reply_to\":\"elsewhere/reply\"}";
-        (void)state;
-        room_init(&r, 10);
-        sw_commands_handle(&r.c, "health", ok, strlen(ok), NULL, 1000);
-        assert_string_equal(r.f.topic, PREFIX "/reply/x");
-        assert_string_equal(r.f.payload, "{\"ok\":true,\"corr\":\"k\"}");
-        assert_false(r.f.v5);
-        sw_commands_handle(&r.c, "health", outside, strlen(outside), NULL, 1000);
-        assert_int_equal(r.f.replies, 1);
-        assert_int_equal(r.f.ran, 1);
-        assert_int_equal(r.c.refused[SW_CMD_REFUSED_REPLY_TOPIC], 1);
+        sw_commands_handle(&r->c, "health", ok, strlen(ok), NULL, 1000);
+        assert_string_equal(r->f.topic, PREFIX "/reply/x");
+        assert_string_equal(r->f.payload, "{\"ok\":true,\"corr\":\"k\"}");
+        assert_false(r->f.v5);
+        sw_commands_handle(&r->c, "health", outside, strlen(outside), NULL, 1000);
+        assert_int_equal(r->f.replies, 1);
+        assert_int_equal(r->f.ran, 1);
+        assert_int_equal(r->c.refused[SW_CMD_REFUSED_REPLY_TOPIC], 1);
         /* no reply route at all: it runs, nothing is sent */
-        sw_commands_handle(&r.c, "health", "", 0, NULL, 1000);
-        assert_int_equal(r.f.ran, 2);
-        assert_int_equal(r.f.replies, 1);
-        room_fini(&r);
+        sw_commands_handle(&r->c, "health", "", 0, NULL, 1000);
+        assert_int_equal(r->f.ran, 2);
+        assert_int_equal(r->f.replies, 1);
 }
 
 /* A retained request, or a Response Topic outside P/reply/, runs nothing and is not answered. */
 static void test_gate_refusals(void **state)
 {
-        struct room r;
+        struct room *r = *state;
         struct sw_mqtt_props bad = {.response_topic = "other/topic"};
-        (void)state;
-        room_init(&r, 10);
-        v5(&r, "health", "{}", true);
-        v5(&r, "health", "{}", true);
-        sw_commands_handle(&r.c, "health", "{}", 2, &bad, 1000);
-        assert_int_equal(r.f.ran, 0);
-        assert_int_equal(r.f.replies, 0);
-        assert_int_equal(r.c.refused[SW_CMD_REFUSED_RETAINED], 2);
-        assert_true(r.c.retained_logged);
-        assert_int_equal(r.c.refused[SW_CMD_REFUSED_REPLY_TOPIC], 1);
-        assert_int_equal(r.c.run, 0);
-        room_fini(&r);
+        v5(r, "health", "{}", true);
+        v5(r, "health", "{}", true);
+        sw_commands_handle(&r->c, "health", "{}", 2, &bad, 1000);
+        assert_int_equal(r->f.ran, 0);
+        assert_int_equal(r->f.replies, 0);
+        assert_int_equal(r->c.refused[SW_CMD_REFUSED_RETAINED], 2);
+        assert_true(r->c.retained_logged);
+        assert_int_equal(r->c.refused[SW_CMD_REFUSED_REPLY_TOPIC], 1);
+        assert_int_equal(r->c.run, 0);
 }
 
 /* Over its rate a command is refused (and told so) before its payload is even decoded; each
  * rate class has its own bucket. */
 static void test_rate_limited(void **state)
 {
-        struct room r;
-        (void)state;
-        room_init(&r, 2);
-        v5(&r, "health", "{}", false);
-        v5(&r, "health", "not json", false); /* spends a token, then fails to decode */
-        v5(&r, "health", "{}", false);
-        assert_int_equal(r.f.ran, 1);
-        assert_int_equal(r.c.refused[SW_CMD_REFUSED_INVALID], 1);
-        assert_int_equal(r.c.refused[SW_CMD_REFUSED_RATE_LIMITED], 1);
+        struct room *r = *state;
+        v5(r, "health", "{}", false);
+        v5(r, "health", "not json", false); /* spends a token, then fails to decode */
+        v5(r, "health", "{}", false);
+        assert_int_equal(r->f.ran, 1);
+        assert_int_equal(r->c.refused[SW_CMD_REFUSED_INVALID], 1);
+        assert_int_equal(r->c.refused[SW_CMD_REFUSED_RATE_LIMITED], 1);
         assert_string_equal(
-            r.f.payload,
+            r->f.payload,
             "{\"ok\":false,\"error\":\"rate_limited: too many health requests, ask again later\"}");
-        v5(&r, "stats", "{}", false);
-        assert_int_equal(r.f.ran, 2);
-        room_fini(&r);
+        v5(r, "stats", "{}", false);
+        assert_int_equal(r->f.ran, 2);
 }
 
 /* Unknown commands are answered with an error; a row's decoder refuses its own bad fields
  * before the handler runs (counted as run: the request was valid). */
 static void test_unknown_and_decoder_errors(void **state)
 {
-        struct room r;
-        (void)state;
-        room_init(&r, 10);
-        v5(&r, "reboot", "{}", false);
-        assert_string_equal(r.f.payload, "{\"ok\":false,\"error\":\"unknown command 'reboot'\"}");
-        v5(&r, "detect", "{\"detectors\":[\"ghost_stock\",\"bogus\"]}", false);
-        assert_string_equal(r.f.payload,
+        struct room *r = *state;
+        v5(r, "reboot", "{}", false);
+        assert_string_equal(r->f.payload, "{\"ok\":false,\"error\":\"unknown command 'reboot'\"}");
+        v5(r, "detect", "{\"detectors\":[\"ghost_stock\",\"bogus\"]}", false);
+        assert_string_equal(r->f.payload,
                             "{\"ok\":false,\"error\":\"detectors: unknown detector 'bogus' "
                             "(ghost_stock, ml_detected, shelf_out, inventory_discrepancy)\"}");
-        v5(&r, "detect", "{\"as_of\":\"2026-13-01\"}", false);
+        v5(r, "detect", "{\"as_of\":\"2026-13-01\"}", false);
         assert_string_equal(
-            r.f.payload,
+            r->f.payload,
             "{\"ok\":false,\"error\":\"as_of: must be a date YYYY-MM-DD (got '2026-13-01')\"}");
-        v5(&r, "outcome", "{\"anomaly\":\"a-1\"}", false);
-        assert_string_equal(r.f.payload,
+        v5(r, "outcome", "{\"anomaly\":\"a-1\"}", false);
+        assert_string_equal(r->f.payload,
                             "{\"ok\":false,\"error\":\"outcome: must be true_positive or "
                             "false_positive (got 'nothing')\"}");
-        v5(&r, "anomalies", "{\"severity\":\"loud\"}", false);
-        assert_string_equal(r.f.payload,
+        v5(r, "anomalies", "{\"severity\":\"loud\"}", false);
+        assert_string_equal(r->f.payload,
                             "{\"ok\":false,\"error\":\"severity: must be info, warning or "
                             "critical (got 'loud')\"}");
-        assert_int_equal(r.f.ran, 0);
-        assert_int_equal(r.c.run, 5);
-        room_fini(&r);
+        assert_int_equal(r->f.ran, 0);
+        assert_int_equal(r->c.run, 5);
 }
 
 /* Each decoder hands its handler typed fields. */
 static void test_decoded_fields(void **state)
 {
-        struct room r;
-        (void)state;
-        room_init(&r, 10);
-        v5(&r, "detect", "{\"as_of\":\"2026-01-02\",\"detectors\":[\"shelf_out\"]}", false);
-        assert_true(r.f.args.detect.has_as_of);
-        assert_int_equal(r.f.args.detect.as_of, 20455);
-        assert_int_equal(r.f.args.detect.detectors, 1u << SW_ANOMALY_SHELF_OUT);
-        v5(&r, "detect", "{}", false);
-        assert_false(r.f.args.detect.has_as_of);
-        assert_int_equal(r.f.args.detect.detectors, (1u << SW_ANOMALY_TYPE_COUNT) - 1);
-        v5(&r, "outcome", "{\"anomaly\":\"a-1\",\"outcome\":\"false_positive\",\"user\":\"u\"}",
+        struct room *r = *state;
+        v5(r, "detect", "{\"as_of\":\"2026-01-02\",\"detectors\":[\"shelf_out\"]}", false);
+        assert_true(r->f.args.detect.has_as_of);
+        assert_int_equal(r->f.args.detect.as_of, 20455);
+        assert_int_equal(r->f.args.detect.detectors, 1u << SW_ANOMALY_SHELF_OUT);
+        v5(r, "detect", "{}", false);
+        assert_false(r->f.args.detect.has_as_of);
+        assert_int_equal(r->f.args.detect.detectors, (1u << SW_ANOMALY_TYPE_COUNT) - 1);
+        v5(r, "outcome", "{\"anomaly\":\"a-1\",\"outcome\":\"false_positive\",\"user\":\"u\"}",
            false);
-        assert_string_equal(r.f.args.outcome.anomaly, "a-1");
-        assert_int_equal(r.f.args.outcome.kind, SW_OUTCOME_FALSE_POSITIVE);
-        assert_string_equal(r.f.args.outcome.user, "u");
-        assert_null(r.f.args.outcome.action);
-        v5(&r, "stats", "{}", false);
-        assert_int_equal(r.f.args.window.days, 30);
-        v5(&r, "anomalies", "{\"days\":3,\"sku\":\"A\"}", false);
-        assert_int_equal(r.f.args.list.days, 3);
-        assert_int_equal(r.f.args.list.limit, 100);
-        assert_string_equal(r.f.args.list.sku, "A");
-        assert_int_equal(r.f.ran, 5);
-        room_fini(&r);
+        assert_string_equal(r->f.args.outcome.anomaly, "a-1");
+        assert_int_equal(r->f.args.outcome.kind, SW_OUTCOME_FALSE_POSITIVE);
+        assert_string_equal(r->f.args.outcome.user, "u");
+        assert_null(r->f.args.outcome.action);
+        v5(r, "stats", "{}", false);
+        assert_int_equal(r->f.args.window.days, 30);
+        v5(r, "anomalies", "{\"days\":3,\"sku\":\"A\"}", false);
+        assert_int_equal(r->f.args.list.days, 3);
+        assert_int_equal(r->f.args.list.limit, 100);
+        assert_string_equal(r->f.args.list.sku, "A");
+        assert_int_equal(r->f.ran, 5);
 }
 
 /* A reply that cannot be sent is still counted (the requester asks again). */
 static void test_publish_failure(void **state)
 {
-        struct room r;
-        (void)state;
-        room_init(&r, 10);
-        r.f.fail = -ENOTCONN;
-        v5(&r, "health", "{}", false);
-        assert_int_equal(r.f.replies, 1);
-        assert_int_equal(r.c.replies, 1);
-        room_fini(&r);
+        struct room *r = *state;
+        r->f.fail = -ENOTCONN;
+        v5(r, "health", "{}", false);
+        assert_int_equal(r->f.replies, 1);
+        assert_int_equal(r->c.replies, 1);
 }
 
 /* The daemon's own table: every row has a name, a handler and a rate class, names unique. */
@@ -267,12 +274,12 @@ static void test_daemon_table(void **state)
 
 /* clang-format off */
 SW_TEST_MAIN(
-        cmocka_unit_test(test_v5_request),
-        cmocka_unit_test(test_reply_to),
-        cmocka_unit_test(test_gate_refusals),
-        cmocka_unit_test(test_rate_limited),
-        cmocka_unit_test(test_unknown_and_decoder_errors),
-        cmocka_unit_test(test_decoded_fields),
-        cmocka_unit_test(test_publish_failure),
+        SW_TEST_FRESH(test_v5_request),
+        SW_TEST_FRESH(test_reply_to),
+        SW_TEST_FRESH(test_gate_refusals),
+        cmocka_unit_test_setup_teardown(test_rate_limited, setup_burst_2, teardown),
+        SW_TEST_FRESH(test_unknown_and_decoder_errors),
+        SW_TEST_FRESH(test_decoded_fields),
+        SW_TEST_FRESH(test_publish_failure),
         cmocka_unit_test(test_daemon_table))
 /* clang-format on */
