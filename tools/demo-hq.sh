@@ -27,6 +27,9 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
+# shellcheck source=tools/demo-lib.sh
+. tools/demo-lib.sh
+demo_name=demo-hq
 
 days=${DEMO_DAYS:-24}
 associates=${DEMO_ASSOCIATES:-4}
@@ -55,14 +58,7 @@ while (($#)); do
         shift
 done
 
-say() { printf '\n== demo-hq: %s\n' "$*"; }
-die() {
-        echo "demo-hq.sh: $*" >&2
-        exit 1
-}
-for v in days associates jobs; do
-        [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a non-negative integer (got '${!v}')"
-done
+demo_check_numbers days associates jobs
 
 # --- cleanup: stop what we started, newest first ----------------------------
 
@@ -99,27 +95,15 @@ cleanup() {
                 "${as_pg[@]}" /usr/lib/postgresql/15/bin/pg_ctl -D "$tmp/pg/data" -m fast -w stop \
                         >/dev/null 2>&1 || true
         fi
-        if [[ -n $tmp ]]; then
-                if [[ ${DEMO_KEEP:-0} == 1 ]]; then
-                        echo "demo-hq.sh: kept $tmp"
-                else
-                        rm -rf "$tmp"
-                fi
-        fi
+        demo_remove_tmp
         exit "$status"
 }
-trap cleanup EXIT
-trap 'echo " interrupted"; exit 130' INT
-trap 'exit 143' TERM
+demo_traps
 
 # --- dependencies and build -------------------------------------------------
 
 say "dependencies and build ($build)"
-if ((EUID != 0)) && ! tools/install-deps.sh --check >/dev/null && command -v sudo >/dev/null; then
-        sudo tools/install-deps.sh
-else
-        tools/install-deps.sh
-fi
+demo_install_deps ""
 cmake -S . -B "$build" >/dev/null
 cmake --build "$build" -j"$jobs" --target shelfwatchd storesim shelfwatch-hq >/dev/null
 hq=$build/shelfwatch-hq
@@ -130,7 +114,6 @@ pgbin=/usr/lib/postgresql/15/bin
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/shelfwatch-demo-hq.XXXXXX")
 chmod 711 "$tmp" # PostgreSQL's user must reach its directory below
 
-port_is_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() { # free_port START: the first port from START nobody listens on
         local p
         for ((p = $1; p < $1 + 200; p++)); do
@@ -174,8 +157,7 @@ max_queued_messages 100000
 CONF
 setsid "$mosquitto" -c "$tmp/mosquitto.conf" >"$tmp/mosquitto.log" 2>&1 &
 pids+=($!)
-for ((i = 0; i < 50; i++)); do port_is_open "$mqport" && break || sleep 0.1; done
-port_is_open "$mqport" || die "mosquitto did not start"
+demo_wait_port "$mqport" 50 || die "mosquitto did not start"
 echo "mosquitto on 127.0.0.1:$mqport"
 
 # --- shelfwatch-hq: ingest and serve --------------------------------------------
@@ -208,8 +190,7 @@ setsid "$hq" -c "$tmp/hq.conf" run >"$tmp/hq.log" 2>&1 &
 pids+=($!)
 setsid "$hq" -c "$tmp/hq.conf" serve >"$tmp/serve.log" 2>&1 &
 pids+=($!)
-for ((i = 0; i < 100; i++)); do port_is_open "$httpport" && break || sleep 0.1; done
-port_is_open "$httpport" || die "shelfwatch-hq serve did not start"
+demo_wait_port "$httpport" 100 || die "shelfwatch-hq serve did not start"
 echo "ingesting from 127.0.0.1:$mqport; serving http://127.0.0.1:$httpport/"
 
 # --- three stores -------------------------------------------------------------

@@ -28,6 +28,9 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
+# shellcheck source=tools/demo-lib.sh
+. tools/demo-lib.sh
+demo_name=demo
 
 days=${DEMO_DAYS:-30}
 sleep_ms=${DEMO_SLEEP_MS:-500}
@@ -38,19 +41,8 @@ jobs=${SW_JOBS:-$(nproc)}
 warmup=14
 root_topic=retail/demo/store1
 
-say() {
-        printf '\n== demo: %s\n' "$*"
-}
-
-die() {
-        echo "demo.sh: $*" >&2
-        exit 1
-}
-
 demo_port=${DEMO_PORT:-}
-for v in days sleep_ms seed jobs associates; do
-        [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a non-negative integer (got '${!v}')"
-done
+demo_check_numbers days sleep_ms seed jobs associates
 if [[ -n $demo_port ]] && ! [[ $demo_port =~ ^[0-9]+$ && $demo_port -ge 1 && $demo_port -le 65535 ]]; then
         die "DEMO_PORT must be a port number from 1 to 65535 (got '$demo_port')"
 fi
@@ -102,28 +94,15 @@ cleanup() {
         fi
         [[ -z $daemon_pid ]] || stop_pid "$daemon_pid" shelfwatchd
         [[ -z $broker_pid ]] || stop_pid "$broker_pid" mosquitto
-        if [[ -n $tmp ]]; then
-                if [[ ${DEMO_KEEP:-0} == 1 ]]; then
-                        echo "demo.sh: kept $tmp"
-                else
-                        rm -rf "$tmp"
-                fi
-        fi
+        demo_remove_tmp
         exit "$status"
 }
-trap cleanup EXIT
-trap 'echo " interrupted"; exit 130' INT
-trap 'exit 143' TERM
+demo_traps
 
 # --- dependencies and build -----------------------------------------------
 
 say "dependencies"
-if ((EUID != 0)) && ! tools/install-deps.sh --check >/dev/null && command -v sudo >/dev/null; then
-        echo "Missing packages; installing them with sudo."
-        sudo tools/install-deps.sh
-else
-        tools/install-deps.sh
-fi
+demo_install_deps "Missing packages; installing them with sudo."
 
 say "build ($build)"
 cmake -S . -B "$build" >/dev/null
@@ -139,11 +118,6 @@ mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/shelfwatch-demo.XXXXXX")
 
 # --- broker ---------------------------------------------------------------
-
-# port_is_open PORT: something accepts connections on 127.0.0.1:PORT.
-port_is_open() {
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
 
 # start_broker PORT: start mosquitto on PORT; 0 once it accepts connections.
 start_broker() {
