@@ -13,6 +13,7 @@
 #include "hq/hq_db.h"
 #include "platform/clock.h"
 #include "platform/notify.h"
+#include "platform/signal_fd.h"
 
 #define HQ_SUB_PATTERN_SIZE 200 /* $share/{group}/{root}/+/+/{kind} */
 
@@ -115,18 +116,6 @@ static int db_open(struct hq_service *s, bool migrate, uint64_t now_ms)
         s->db_backoff_ms = 0;
         sw_log_info("Connected to PostgreSQL");
         return 0;
-}
-
-static int open_signalfd(void)
-{
-        sigset_t mask;
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-                return -errno;
-        int fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-        return fd < 0 ? -errno : fd;
 }
 
 static void read_signals(struct hq_service *s)
@@ -302,7 +291,7 @@ static int service_init(struct hq_service *s, const struct hq_config *cfg)
         s->results = calloc(b, sizeof(*s->results));
         if (!s->batch || !s->results)
                 return -ENOMEM;
-        s->signal_fd = open_signalfd();
+        s->signal_fd = sw_signal_fd_open((const int[]){SIGTERM, SIGINT, 0}, false);
         if (s->signal_fd < 0)
                 return s->signal_fd;
         s->watchdog_interval_ms = sw_notify_watchdog_interval_ms() / 2;

@@ -20,6 +20,7 @@
 #include "platform/log.h"
 #include "platform/mqtt_link.h"
 #include "platform/notify.h"
+#include "platform/signal_fd.h"
 
 #define HQ_API_PREFIX   "/api/v1"
 #define HQ_FILE_MAX     (4u << 20) /* largest dashboard file served */
@@ -350,20 +351,6 @@ static int httpd_start(struct hq_api *api)
         return api->httpd ? 0 : -EADDRNOTAVAIL;
 }
 
-static int open_signalfd(void)
-{
-        sigset_t mask;
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGPIPE);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-                return -errno;
-        sigdelset(&mask, SIGPIPE); /* blocked: a closed client socket is an EPIPE, not a death */
-        int fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-        return fd < 0 ? -errno : fd;
-}
-
 static int loop_timeout(struct hq_api *api, uint64_t now)
 {
         MHD_UNSIGNED_LONG_LONG mhd_ms = 0;
@@ -424,7 +411,8 @@ int hq_api_run(const struct hq_config *cfg)
         int r = api ? 0 : -ENOMEM;
         if (r == 0) {
                 api->cfg = *cfg;
-                api->signal_fd = open_signalfd();
+                /* SIGPIPE blocked: a closed client socket is an EPIPE, not a death. */
+                api->signal_fd = sw_signal_fd_open((const int[]){SIGTERM, SIGINT, 0}, true);
                 r = api->signal_fd < 0 ? api->signal_fd : 0;
         }
         if (r == 0 && cfg->http.n_tokens == 0)
