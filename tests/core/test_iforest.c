@@ -78,6 +78,16 @@ static float *gaussian_rows(uint32_t n, uint32_t nf, uint64_t seed)
         return x;
 }
 
+/* Fit f on the n rows of x, which must succeed. */
+static void fit_ok(struct sw_iforest *f, const float *x, uint32_t n)
+{
+        double *scratch = malloc(n * sizeof(double));
+        assert_non_null(scratch);
+        assert_int_equal(sw_iforest_fit(f, x, n, scratch), 0);
+        free(scratch);
+        assert_true(sw_iforest_fitted(f));
+}
+
 /* Fit the default forest (nf features, given seed) on x; caller frees. */
 static void fit_default(struct forest *t, uint8_t nf, uint64_t seed, const float *x, uint32_t n)
 {
@@ -85,11 +95,7 @@ static void fit_default(struct forest *t, uint8_t nf, uint64_t seed, const float
         sw_iforest_params_default(&p, nf);
         p.seed = seed;
         forest_init(t, &p);
-        double *scratch = malloc(n * sizeof(double));
-        assert_non_null(scratch);
-        assert_int_equal(sw_iforest_fit(&t->f, x, n, scratch), 0);
-        free(scratch);
-        assert_true(sw_iforest_fitted(&t->f));
+        fit_ok(&t->f, x, n);
 }
 
 /* Serialize into a fresh buffer; returns its length in *ret_len. */
@@ -410,12 +416,10 @@ static void test_same_seed_same_model(void **state)
         assert_memory_equal(ba, bb, la);
         assert_true(la != lc || memcmp(ba, bc, la) != 0);
         /* Refit of the same forest gives the same model again. */
-        double *scratch = malloc(n * sizeof(double));
-        assert_int_equal(sw_iforest_fit(&a.f, x, n, scratch), 0);
+        fit_ok(&a.f, x, n);
         free(ba);
         ba = serialize(&a.f, &la);
         assert_memory_equal(ba, bb, la);
-        free(scratch);
         free(ba);
         free(bb);
         free(bc);
@@ -729,7 +733,6 @@ static void test_unaligned_memory(void **state)
 {
         uint32_t n = 400;
         float *x = gaussian_rows(n, 3, 8);
-        double *scratch = malloc(n * sizeof(double));
         struct sw_iforest_params p;
         struct sw_iforest f;
         struct forest ref;
@@ -738,12 +741,11 @@ static void test_unaligned_memory(void **state)
         size_t size = sw_iforest_memory_size(&p);
         unsigned char *mem = malloc(size + 1);
         assert_int_equal(sw_iforest_init(&f, &p, mem + 1, size), 0);
-        assert_int_equal(sw_iforest_fit(&f, x, n, scratch), 0);
+        fit_ok(&f, x, n);
         fit_default(&ref, 3, 0, x, n);
         assert_true(sw_iforest_score(&f, x) == sw_iforest_score(&ref.f, x));
         forest_free(&ref);
         free(mem);
-        free(scratch);
         free(x);
 }
 
