@@ -122,15 +122,6 @@ bool e2e_daemon_has_receipts(void)
         return known;
 }
 
-const char *e2e_receipts_conf(int resend_s)
-{
-        static char text[256];
-        if (!e2e_daemon_has_receipts())
-                fail_msg("shelfwatchd refuses its receipt settings (hq_receipts)");
-        receipts_text(text, sizeof(text), resend_s);
-        return text;
-}
-
 /* ---- the rig ---- */
 
 /* Bridge states "1" seen so far. */
@@ -177,17 +168,12 @@ void e2e_hq_broker_stop(struct e2e *e)
         h_broker_stop(&e->hq);
 }
 
-void e2e_store_broker_start(struct e2e *e)
+static void store_broker_start(struct e2e *e)
 {
         if (e->mode == E2E_BRIDGE)
                 h_broker_start_file(&e->store, e->store.port, e->store_conf);
         else
                 h_broker_start(&e->store, e->store.port, "max_queued_messages 100000");
-}
-
-void e2e_store_broker_stop(struct e2e *e)
-{
-        h_broker_stop(&e->store);
 }
 
 void e2e_daemon_start(struct e2e *e)
@@ -197,7 +183,12 @@ void e2e_daemon_start(struct e2e *e)
 
 void e2e_up(struct e2e *e, const struct e2e_opts *o)
 {
-        char hq_section[256] = "";
+        char hq_section[256] = "", receipts[256] = "";
+        if (o->receipts_resend_s > 0) {
+                if (!e2e_daemon_has_receipts())
+                        fail_msg("shelfwatchd refuses its receipt settings (hq_receipts)");
+                receipts_text(receipts, sizeof(receipts), o->receipts_resend_s);
+        }
         *e = (struct e2e){.mode = o->mode};
         h_tmpdir(e->dir, sizeof(e->dir));
         pg_start(&e->pg);
@@ -224,7 +215,7 @@ void e2e_up(struct e2e *e, const struct e2e_opts *o)
                 e2e_store_broker_files(e->store.dir, e->hq.port, NULL, local, e->store_conf,
                                        sizeof(e->store_conf));
         }
-        e2e_store_broker_start(e);
+        store_broker_start(e);
         if (o->mode == E2E_BRIDGE)
                 e->link = h_collector_start(e->store.port, E2E_PREFIX "/bridge/state");
 
@@ -244,8 +235,9 @@ void e2e_up(struct e2e *e, const struct e2e_opts *o)
                  "store: { root = \"retail\"; tenant = \"" E2E_TENANT "\"; id = \"" E2E_STORE
                  "\"; timezone = \"UTC\"; };\n"
                  "broker: { port = %d; reconnect_min_ms = 100; reconnect_max_ms = 1000; };\n"
-                 "storage: { path = \"%s/sw.db\"; };\n%s%s",
-                 e->store.port, e->dir, hq_section, o->daemon_extra ? o->daemon_extra : "");
+                 "storage: { path = \"%s/sw.db\"; };\n%s%s%s",
+                 e->store.port, e->dir, hq_section, receipts,
+                 o->daemon_extra ? o->daemon_extra : "");
         e2e_daemon_start(e);
 }
 
@@ -275,6 +267,7 @@ pid_t e2e_sim_spawn(struct e2e *e, int days, int skus, int seed, int sleep_ms)
         snprintf(k, sizeof(k), "%d", skus);
         snprintf(s, sizeof(s), "%d", seed);
         snprintf(ms, sizeof(ms), "%d", sleep_ms);
+        e->sim_started = h_mono_s();
         return h_storesim_spawn(e->store.port, e->dir, "sim.log", "--profile", "basic", "--tenant",
                                 E2E_TENANT, "--store", E2E_STORE, "--days", d, "--warmup", "14",
                                 "--skus", k, "--seed", s, "--associates", "3", "--reply-timeout",
@@ -303,9 +296,10 @@ void e2e_sim_wait_day(struct e2e *e, pid_t sim, int day)
         }
 }
 
-void e2e_sim_wait(pid_t sim)
+void e2e_sim_wait(struct e2e *e, pid_t sim)
 {
         assert_int_equal(h_wait(sim), 0);
+        print_message("the store's run: %.1f s\n", h_mono_s() - e->sim_started);
 }
 
 double e2e_health_number(struct e2e *e, const char *path, double fallback)

@@ -17,10 +17,8 @@
 #define E2E_STORE  "s0042"
 #define E2E_PREFIX "retail/acme/s0042" /* the store of docs/examples/store-hq-bridge.conf */
 
-/* The daemon's settings for receipts (PROTOCOL 1.1): rows stay until HQ's receipt covers them,
- * resent after resend_s without one. Fails the test when the daemon refuses them. */
-const char *e2e_receipts_conf(int resend_s);
-/* Whether the daemon accepts those settings (shelfwatchd --check-config, once). */
+/* Whether the daemon accepts the settings for receipts (e2e_opts.receipts_resend_s; checked by
+ * shelfwatchd --check-config, once). */
 bool e2e_daemon_has_receipts(void);
 
 enum e2e_mode {
@@ -30,7 +28,9 @@ enum e2e_mode {
 
 struct e2e_opts {
         enum e2e_mode mode;
-        const char *daemon_extra; /* more daemon settings (receipts, limits), or NULL */
+        int receipts_resend_s;    /* > 0: receipts on (PROTOCOL 1.1): rows stay until HQ's receipt
+                                     covers them, resent after this many seconds without one */
+        const char *daemon_extra; /* more daemon settings (limits), or NULL */
         int ingest_instances;     /* shelfwatch-hq run instances started: 0, 1 or 2 */
         struct hq_opts ingest;    /* their settings (client_id is given per instance) */
 };
@@ -50,6 +50,7 @@ struct e2e {
         PGconn *db;               /* a superuser connection to HQ's database */
         struct h_collector *link; /* bridge mode: the bridge's state on the store's broker */
         struct h_collector *seen; /* every P/+ message HQ's broker took (persistent session) */
+        double sim_started;       /* h_mono_s() when storesim was last spawned */
 };
 
 /* The result of comparing the daemon's database with PostgreSQL. */
@@ -87,8 +88,6 @@ void e2e_hq_broker_stop(struct e2e *e);
 /* Start HQ's broker again and wait until the store is linked to it (the bridge's new state "1",
  * or the daemon's health saying its hq link is connected). */
 void e2e_hq_broker_start(struct e2e *e);
-void e2e_store_broker_stop(struct e2e *e);
-void e2e_store_broker_start(struct e2e *e);
 /* Restart the daemon on its config (after a stop or a kill). */
 void e2e_daemon_start(struct e2e *e);
 
@@ -100,8 +99,8 @@ pid_t e2e_sim_spawn(struct e2e *e, int days, int skus, int seed, int sleep_ms);
 int e2e_sim_day(struct e2e *e);
 /* Wait until storesim reported day done; fails if it ended before. */
 void e2e_sim_wait_day(struct e2e *e, pid_t sim, int day);
-/* Wait for it; asserts exit 0. */
-void e2e_sim_wait(pid_t sim);
+/* Wait for it; asserts exit 0 and prints how long the store's run took. */
+void e2e_sim_wait(struct e2e *e, pid_t sim);
 
 /* Compare now (no waiting). */
 void e2e_compare(struct e2e *e, struct e2e_check *ret);
