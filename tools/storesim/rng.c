@@ -1,40 +1,18 @@
-/* rng.c: the simulator's random numbers: xoshiro256** seeded by splitmix64, and distributions. */
+/* rng.c: the simulator's random numbers: core/rng.h's xoshiro256** streams, distributions. */
 #include <math.h>
 #include <stdint.h>
 
 #include "storesim.h"
 
-static uint64_t sim_rotl(uint64_t x, int k)
-{
-        return (x << k) | (x >> (64 - k));
-}
-
 void sim_seed(struct sim_rng *rng, uint64_t seed)
 {
-        for (int i = 0; i < 4; i++) {
-                uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
-                z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-                z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-                rng->s[i] = z ^ (z >> 31);
-        }
-}
-
-static uint64_t sim_next(struct sim_rng *rng)
-{
-        uint64_t *r = rng->s, result = sim_rotl(r[1] * 5, 7) * 9, t = r[1] << 17;
-        r[2] ^= r[0];
-        r[3] ^= r[1];
-        r[1] ^= r[2];
-        r[0] ^= r[3];
-        r[2] ^= t;
-        r[3] = sim_rotl(r[3], 45);
-        return result;
+        sw_xoshiro_seed(&rng->x, seed);
 }
 
 /* Uniform in [0, 1). */
 double sim_uniform(struct sim_rng *rng)
 {
-        return (double)(sim_next(rng) >> 11) * 0x1.0p-53;
+        return sw_xoshiro_unit(&rng->x);
 }
 
 /* Uniform in [lo, hi). */

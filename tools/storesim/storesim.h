@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/rng.h"
 #include "core/sw_types.h"
 #include "realistic.h"
 
@@ -185,9 +186,9 @@ struct sim_schedule {
         size_t n, cap, next;    /* used, allocated, next to start */
 };
 
-/* State of a xoshiro256** stream. */
+/* A stream of random numbers. */
 struct sim_rng {
-        uint64_t s[4]; /* the four words */
+        struct sw_xoshiro x; /* xoshiro256** seeded by splitmix64 (core/rng.h) */
 };
 
 /* One POS line before it is put in a transaction. */
