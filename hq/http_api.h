@@ -107,23 +107,17 @@ PGresult *hq_api__query(struct hq_api *api, const char *sql, int n, const char *
                         struct hq_api_reply *ret);
 
 /* Handlers: each fills ret and returns 0, or 1 when it suspended the request (a command). */
-int hq_api_anomalies(struct hq_api *api, struct hq_api_request *rq, struct MHD_Connection *conn,
-                     struct hq_api_reply *ret);
-int hq_api_stats(struct hq_api *api, struct hq_api_request *rq, struct MHD_Connection *conn,
-                 struct hq_api_reply *ret);
-int hq_api_ghost_stock(struct hq_api *api, struct hq_api_request *rq, struct MHD_Connection *conn,
-                       struct hq_api_reply *ret);
-int hq_api_alert_effectiveness(struct hq_api *api, struct hq_api_request *rq,
-                               struct MHD_Connection *conn, struct hq_api_reply *ret);
-int hq_api_anomaly_effectiveness(struct hq_api *api, struct hq_api_request *rq,
-                                 struct MHD_Connection *conn, struct hq_api_reply *ret);
-int hq_api_roi(struct hq_api *api, struct hq_api_request *rq, struct MHD_Connection *conn,
-               struct hq_api_reply *ret);
-int hq_api_gateways(struct hq_api *api, struct hq_api_request *rq, struct MHD_Connection *conn,
-                    struct hq_api_reply *ret);
+typedef int hq_api_handler(struct hq_api *api, struct hq_api_request *rq,
+                           struct MHD_Connection *conn, struct hq_api_reply *ret);
+hq_api_handler hq_api_anomalies;
+hq_api_handler hq_api_stats;
+hq_api_handler hq_api_ghost_stock;
+hq_api_handler hq_api_alert_effectiveness;
+hq_api_handler hq_api_anomaly_effectiveness;
+hq_api_handler hq_api_roi;
+hq_api_handler hq_api_gateways;
 /* POST /anomalies/detect and /outcomes/{anomaly,alert}/{id}: forwarded to the gateway. */
-int hq_api_detect(struct hq_api *api, struct hq_api_request *rq, struct MHD_Connection *conn,
-                  struct hq_api_reply *ret);
+hq_api_handler hq_api_detect;
 int hq_api_outcome(struct hq_api *api, struct hq_api_request *rq, struct MHD_Connection *conn,
                    const char *id, struct hq_api_reply *ret);
 

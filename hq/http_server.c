@@ -28,10 +28,9 @@
 
 /* One API route. */
 struct route {
-        const char *method; /* GET / POST */
-        const char *path;   /* under /api/v1; a trailing '/' matches a prefix ({id} follows) */
-        int (*get)(struct hq_api *, struct hq_api_request *, struct MHD_Connection *,
-                   struct hq_api_reply *); /* handler, or NULL for the {id} ones */
+        const char *method;  /* GET / POST */
+        const char *path;    /* under /api/v1; a trailing '/' matches a prefix ({id} follows) */
+        hq_api_handler *get; /* handler, or NULL for the {id} ones */
 };
 
 static const struct route routes[] = {
