@@ -20,6 +20,9 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
+# shellcheck source=tools/package-lib.sh
+. tools/package-lib.sh
+pkg_script=check-package.sh
 
 build=${BUILD_DIR:-build}
 max_exposure=${SW_MAX_EXPOSURE:-1.5}
@@ -27,14 +30,7 @@ out=${SW_DEB_OUT:-$repo/build-debs}
 keep=0
 [[ "${1:-}" == "--keep" ]] && keep=1
 
-fail() {
-        echo "check-package.sh: FAIL: $*" >&2
-        exit 1
-}
-
-[[ $(id -u) -eq 0 ]] || fail "needs root for dpkg -i"
-command -v systemd-analyze >/dev/null || fail "systemd-analyze missing (apt-get install systemd)"
-command -v lintian >/dev/null || fail "lintian missing (tools/install-deps.sh, or apt-get install lintian)"
+pkg_require
 
 echo "== package: build in $build"
 if [[ ! -f "$build/CPackConfig.cmake" ]]; then
@@ -52,7 +48,7 @@ rm -rf "$out/cpack-native"
 dpkg-deb -f "$deb" Package Version Architecture Depends | sed 's/^/   /'
 
 echo "== package: lintian and the file list (tools/lint-deb.sh)"
-bash tools/lint-deb.sh "$deb" || fail "tools/lint-deb.sh: $(basename "$deb") is not clean"
+pkg_lint "$deb"
 
 # Depends is written out in cmake/packaging.cmake (dpkg-shlibdeps cannot run on the cross
 # builds' sysroots); here, natively, it must cover what dpkg-shlibdeps finds the binaries
@@ -76,7 +72,7 @@ for page in 8/shelfwatchd 1/shelfwatch 5/shelfwatch.conf; do
         where=$(man -w "${page%%/*}" "${page#*/}" 2>/dev/null) || fail "man ${page%%/*} ${page#*/}: no page"
         [[ "$where" == /usr/share/man/man${page%%/*}/${page#*/}.${page%%/*}.gz ]] || fail "man ${page%%/*} ${page#*/}: $where"
 done
-mapfile -t pkg_files < <(dpkg-query -L shelfwatch | while read -r f; do [[ -f "$f" ]] && echo "$f"; done)
+mapfile -t pkg_files < <(pkg_files shelfwatch)
 echo "   installed size: $(dpkg-query -W -f='${Installed-Size}' shelfwatch) KiB;" \
         "shelfwatchd $(stat -c %s /usr/sbin/shelfwatchd) bytes (stripped)"
 
@@ -92,18 +88,14 @@ verify=$(systemd-analyze verify "$unit" 2>&1) || fail "systemd-analyze verify: $
 echo "   clean"
 
 echo "== package: systemd-analyze security --offline=true (at most $max_exposure)"
-exposure=$(systemd-analyze security --offline=true "$unit" 2>&1 |
-        sed -n 's/.*Overall exposure level for shelfwatchd.service: \([0-9.]*\).*/\1/p')
+exposure=$(pkg_exposure "$unit")
 [[ -n "$exposure" ]] || fail "no exposure level in systemd-analyze security output"
 echo "   exposure $exposure"
-awk -v e="$exposure" -v m="$max_exposure" 'BEGIN { exit !(e <= m) }' ||
-        fail "exposure $exposure is over $max_exposure"
+pkg_at_most "$exposure" "$max_exposure" || fail "exposure $exposure is over $max_exposure"
 
 if ((!keep)); then
         echo "== package: dpkg --purge shelfwatch"
         dpkg --purge shelfwatch
-        for f in "${pkg_files[@]}"; do
-                [[ ! -e "$f" ]] || fail "purge left $f"
-        done
+        pkg_purged "${pkg_files[@]}"
 fi
 echo "check-package.sh: OK ($(basename "$deb"), exposure $exposure)"

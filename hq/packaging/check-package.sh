@@ -17,16 +17,13 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
+# shellcheck source=tools/package-lib.sh
+. tools/package-lib.sh
+pkg_script="hq check-package.sh"
 build=${1:-${BUILD_DIR:-build}}
 max_exposure=${SW_MAX_EXPOSURE:-1.5}
 out=${SW_DEB_OUT:-$repo/build-debs}
-fail() {
-        echo "hq check-package.sh: FAIL: $*" >&2
-        exit 1
-}
-[[ $(id -u) -eq 0 ]] || fail "needs root for dpkg -i"
-command -v systemd-analyze >/dev/null || fail "systemd-analyze missing (apt-get install systemd)"
-command -v lintian >/dev/null || fail "lintian missing (tools/install-deps.sh, or apt-get install lintian)"
+pkg_require
 
 echo "== hq package: build in $build"
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
@@ -37,7 +34,7 @@ deb=$(bash hq/packaging/build-deb.sh "$build" "$out" | tail -n 1)
 dpkg-deb -f "$deb" Package Version Architecture Maintainer Depends | sed 's/^/   /'
 
 echo "== hq package: lintian and the file list (tools/lint-deb.sh)"
-bash tools/lint-deb.sh "$deb" || fail "tools/lint-deb.sh: $(basename "$deb") is not clean"
+pkg_lint "$deb"
 echo "== hq package: Depends covers what dpkg-shlibdeps finds"
 bash tools/check-depends.sh "$deb" usr/sbin/shelfwatch-hq ||
         fail "Depends in hq/packaging/control.in does not cover what shelfwatch-hq needs"
@@ -49,7 +46,7 @@ for try in $(seq 30); do
         ((try < 30)) || fail "dpkg -i failed (missing dependencies? apt-get install -f)"
         sleep 10
 done
-mapfile -t pkg_files < <(dpkg-query -L shelfwatch-hq | while read -r f; do [[ -f "$f" ]] && echo "$f"; done)
+mapfile -t pkg_files < <(pkg_files shelfwatch-hq)
 dpkg-query -W -f='${Conffiles}\n' shelfwatch-hq | grep -q /etc/shelfwatch/shelfwatch-hq.conf ||
         fail "the config is not a conffile"
 /usr/sbin/shelfwatch-hq --check-config -c /etc/shelfwatch/shelfwatch-hq.conf ||
@@ -65,11 +62,9 @@ for name in shelfwatch-hq shelfwatch-hq-serve; do
         cmp -s "$unit" "systemd/$name.service" || fail "installed $unit differs from systemd/$name.service"
         verify=$(systemd-analyze verify "$unit" 2>&1) || fail "systemd-analyze verify $name: $verify"
         [[ -z "$verify" ]] || fail "systemd-analyze verify $name is not clean: $verify"
-        exposure=$(systemd-analyze security --offline=true "$unit" 2>&1 |
-                sed -n "s/.*Overall exposure level for $name.service: \([0-9.]*\).*/\1/p")
+        exposure=$(pkg_exposure "$unit")
         [[ -n "$exposure" ]] || fail "no exposure level for $name in systemd-analyze security output"
-        awk -v e="$exposure" -v m="$max_exposure" 'BEGIN { exit !(e <= m) }' ||
-                fail "$name.service: exposure $exposure is over $max_exposure"
+        pkg_at_most "$exposure" "$max_exposure" || fail "$name.service: exposure $exposure is over $max_exposure"
         echo "   verify clean, exposure $exposure"
         exposures+=("$name $exposure")
 done
@@ -80,8 +75,6 @@ echo "   shelfwatch-hq.service enabled, shelfwatch-hq-serve.service not"
 
 echo "== hq package: dpkg --purge shelfwatch-hq"
 dpkg --purge shelfwatch-hq >/dev/null
-for f in "${pkg_files[@]}"; do
-        [[ ! -e "$f" ]] || fail "purge left $f"
-done
+pkg_purged "${pkg_files[@]}"
 [[ ! -e $wants/shelfwatch-hq.service ]] || fail "purge left the link $wants/shelfwatch-hq.service"
 echo "hq check-package.sh: OK ($(basename "$deb"): lintian clean, exposure ${exposures[*]})"
