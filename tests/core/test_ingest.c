@@ -19,6 +19,7 @@
 #include "core/sku_table.h"
 #include "core/store_calendar.h"
 #include "tests/support/store_fixture.h"
+#include "tests/support/test_main.h"
 
 #define HOUR         3600
 #define HISTORY_DAYS 14
@@ -999,36 +1000,31 @@ static void test_events_and_reclaim(void **state)
         assert_int_equal(r.skipped_table_full, 1);
 }
 
-int main(void)
-{
-#define T_(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-        const struct CMUnitTest tests[] = {
-            T_(test_pos_sale_event_day),
-            T_(test_pos_return),
-            T_(test_duplicate_id),
-            T_(test_stockout_days),
-            T_(test_receipt),
-            T_(test_inventory_sets_book),
-            T_(test_price_watch),
-            T_(test_inventory_categories_full),
-            T_(test_forecast),
-            T_(test_forecast_older_than_ring),
-            T_(test_forecast_keeps_sales_history),
-            T_(test_shelf_readings),
-            T_(test_shelf_several_readings),
-            T_(test_shelf_pool_full),
-            T_(test_cycle_count),
-            T_(test_stale_cycle_count),
-            T_(test_undo_cycle_count),
-            T_(test_skip_reasons),
-            T_(test_events_and_reclaim),
-            T_(test_in_future),
-            T_(test_pos_too_old),
-            T_(test_sku_table_full),
-            T_(test_adapter_failure),
-            T_(test_event_clock),
-            T_(test_dst_days),
-        };
-#undef T_
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        SW_TEST_FRESH(test_pos_sale_event_day),
+        SW_TEST_FRESH(test_pos_return),
+        SW_TEST_FRESH(test_duplicate_id),
+        SW_TEST_FRESH(test_stockout_days),
+        SW_TEST_FRESH(test_receipt),
+        SW_TEST_FRESH(test_inventory_sets_book),
+        SW_TEST_FRESH(test_price_watch),
+        SW_TEST_FRESH(test_inventory_categories_full),
+        SW_TEST_FRESH(test_forecast),
+        SW_TEST_FRESH(test_forecast_older_than_ring),
+        SW_TEST_FRESH(test_forecast_keeps_sales_history),
+        SW_TEST_FRESH(test_shelf_readings),
+        SW_TEST_FRESH(test_shelf_several_readings),
+        SW_TEST_FRESH(test_shelf_pool_full),
+        SW_TEST_FRESH(test_cycle_count),
+        SW_TEST_FRESH(test_stale_cycle_count),
+        SW_TEST_FRESH(test_undo_cycle_count),
+        SW_TEST_FRESH(test_skip_reasons),
+        SW_TEST_FRESH(test_events_and_reclaim),
+        SW_TEST_FRESH(test_in_future),
+        SW_TEST_FRESH(test_pos_too_old),
+        SW_TEST_FRESH(test_sku_table_full),
+        SW_TEST_FRESH(test_adapter_failure),
+        SW_TEST_FRESH(test_event_clock),
+        SW_TEST_FRESH(test_dst_days))
+/* clang-format on */

@@ -170,9 +170,9 @@ static void test_days_before_first_records(void **state)
 
 /* clang-format off */
 SW_TEST_MAIN(
-        cmocka_unit_test_setup_teardown(test_closed_days, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_shortfall, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_category_shortfall, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_small_store_and_off, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_days_before_first_records, setup, teardown))
+        SW_TEST_FRESH(test_closed_days),
+        SW_TEST_FRESH(test_store_shortfall),
+        SW_TEST_FRESH(test_category_shortfall),
+        SW_TEST_FRESH(test_small_store_and_off),
+        SW_TEST_FRESH(test_days_before_first_records))
 /* clang-format on */
