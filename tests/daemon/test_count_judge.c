@@ -110,41 +110,50 @@ static void test_open_counted_types(void **state)
         free(j.mem);
 }
 
-/* A named open anomaly of the counted SKU is the one judged, whatever its type. */
-static void test_named_anomaly(void **state)
-{
-        struct judging j;
-        struct fake_store s = {.id = "s1-ml-20241004-A",
-                               .row = {.open = true, .type = SW_ANOMALY_ML_DETECTED, .sku = "A"}};
-        struct sw_count_facts c = facts(10, 9, "s1-ml-20241004-A");
-        (void)state;
-        judging_init(&j, &s, true);
-        assert_int_equal(judge(&j, &c), 1);
-        assert_string_equal(j.t[0].anomaly, "s1-ml-20241004-A");
-        assert_int_equal(j.t[0].type, SW_ANOMALY_ML_DETECTED);
-        /* 1 missing: not material */
-        assert_int_equal(j.t[0].verdict.outcome, SW_OUTCOME_FALSE_POSITIVE);
-        free(j.mem);
-}
+#define GS_A "s1-gs-20241004-A" /* the SKU's ghost stock episode */
+#define ML_A "s1-ml-20241004-A" /* an ML anomaly of the SKU */
+#define GS   SW_ANOMALY_GHOST_STOCK
+#define ML   SW_ANOMALY_ML_DETECTED
+#define SO   SW_ANOMALY_SHELF_OUT
 
-/* A named anomaly that is closed, of another SKU or unknown: the open episodes instead. */
-static void test_named_not_usable(void **state)
+/* Counts of 10 booked naming an anomaly, the SKU's ghost stock open: what is judged. */
+static const struct named_case {
+        const char *name;             /* the case */
+        const char *stored;           /* the id of the anomaly the store holds */
+        struct sw_count_named row;    /* its columns */
+        const char *named;            /* the anomaly the count names */
+        int32_t counted;              /* units found */
+        const char *anomaly;          /* the one judged */
+        enum sw_anomaly_type type;    /* its type */
+        enum sw_outcome_kind outcome; /* its verdict */
+} named_cases[] = {
+    /* A named open anomaly of the counted SKU is the one judged, whatever its type; 1 missing
+     * is not material. */
+    {"open, this SKU", ML_A, {true, ML, "A"}, ML_A, 9, ML_A, ML, SW_OUTCOME_FALSE_POSITIVE},
+    /* A named anomaly that is closed, of another SKU or unknown: the open episodes instead. */
+    {"closed", "x", {false, SO, "A"}, "x", 4, GS_A, GS, SW_OUTCOME_TRUE_POSITIVE},
+    {"another SKU", "x", {true, SO, "B"}, "x", 4, GS_A, GS, SW_OUTCOME_TRUE_POSITIVE},
+    {"unknown", "x", {false, SO, "A"}, "unknown", 4, GS_A, GS, SW_OUTCOME_TRUE_POSITIVE},
+};
+
+static void test_named_anomalies(void **state)
 {
-        struct judging j;
-        struct fake_store s = {.id = "x",
-                               .row = {.open = false, .type = SW_ANOMALY_SHELF_OUT, .sku = "A"}};
-        struct sw_count_facts c = facts(10, 4, "x");
         (void)state;
-        judging_init(&j, &s, true);
-        assert_int_equal(judge(&j, &c), 1);
-        assert_int_equal(j.t[0].type, SW_ANOMALY_GHOST_STOCK);
-        j.s.row = (struct sw_count_named){.open = true, .type = SW_ANOMALY_SHELF_OUT, .sku = "B"};
-        assert_int_equal(judge(&j, &c), 1);
-        assert_int_equal(j.t[0].type, SW_ANOMALY_GHOST_STOCK);
-        c.named = "unknown";
-        assert_int_equal(judge(&j, &c), 1);
-        assert_int_equal(j.s.lookups, 3);
-        free(j.mem);
+        for (size_t i = 0; i < sizeof(named_cases) / sizeof(named_cases[0]); i++) {
+                const struct named_case *nc = &named_cases[i];
+                struct judging j = {0};
+                struct sw_count_facts c = facts(10, nc->counted, nc->named);
+                int n;
+                judging_init(&j, &(struct fake_store){.id = nc->stored, .row = nc->row}, true);
+                n = judge(&j, &c);
+                if (n != 1 || j.s.lookups != 1 || strcmp(j.t[0].anomaly, nc->anomaly) != 0 ||
+                    j.t[0].type != nc->type || j.t[0].verdict.outcome != nc->outcome)
+                        fail_msg(
+                            "%s: %d judged after %d lookups; the first %s, type %d, outcome %d",
+                            nc->name, n, j.s.lookups, n > 0 ? j.t[0].anomaly : "-", j.t[0].type,
+                            j.t[0].verdict.outcome);
+                free(j.mem);
+        }
 }
 
 /* A store error is returned, not taken for "no such anomaly"; a stale count judges nothing; a
@@ -170,7 +179,6 @@ static void test_errors_and_stale(void **state)
 /* clang-format off */
 SW_TEST_MAIN(
         cmocka_unit_test(test_open_counted_types),
-        cmocka_unit_test(test_named_anomaly),
-        cmocka_unit_test(test_named_not_usable),
+        cmocka_unit_test(test_named_anomalies),
         cmocka_unit_test(test_errors_and_stale))
 /* clang-format on */
