@@ -259,13 +259,23 @@ static int config__load_double(struct config_loader *l, const config_setting_t *
                             row->fmax_open ? "less than" : "at most", row->fmax, d);
 }
 
+/* 0 when s is of libconfig's type, else -EINVAL with "must be <what> (got <its type>)". */
+static int config__want_type(struct config_loader *l, const config_setting_t *s, int type,
+                             const char *name, const struct sw_config_origin *o, const char *what)
+{
+        if (config_setting_type(s) != type)
+                return config__fail(l, o, name, "must be %s (got %s)", what, config__type_desc(s));
+        return 0;
+}
+
 static int config__get_string(struct config_loader *l, const config_setting_t *s, const char *name,
                               const struct sw_config_origin *o, const char **ret)
 {
-        if (config_setting_type(s) != CONFIG_TYPE_STRING)
-                return config__fail(l, o, name, "must be a string (got %s)", config__type_desc(s));
-        *ret = config_setting_get_string(s);
-        return 0;
+        int r = config__want_type(l, s, CONFIG_TYPE_STRING, name, o, "a string");
+
+        if (r == 0)
+                *ret = config_setting_get_string(s);
+        return r;
 }
 
 static int config__load_list(struct config_loader *l, const config_setting_t *s,
@@ -324,10 +334,9 @@ static int config__load_setting(struct config_loader *l, const config_setting_t 
                 r = config__load_double(l, s, row, &o, c);
                 break;
         case SW_CONFIG_BOOL:
-                if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-                        return config__fail(l, &o, row->name, "must be true or false (got %s)",
-                                            config__type_desc(s));
-                *(bool *)sw_config_field(row, c) = config_setting_get_bool(s) != 0;
+                r = config__want_type(l, s, CONFIG_TYPE_BOOL, row->name, &o, "true or false");
+                if (r == 0)
+                        *(bool *)sw_config_field(row, c) = config_setting_get_bool(s) != 0;
                 break;
         case SW_CONFIG_STRING:
                 r = config__get_string(l, s, row->name, &o, &str);
@@ -341,9 +350,9 @@ static int config__load_setting(struct config_loader *l, const config_setting_t 
                 r = config__load_list(l, s, row, &o, c);
                 break;
         case SW_CONFIG_GROUP:
-                if (config_setting_type(s) != CONFIG_TYPE_GROUP)
-                        return config__fail(l, &o, row->name, "must be a group { ... } (got %s)",
-                                            config__type_desc(s));
+                r = config__want_type(l, s, CONFIG_TYPE_GROUP, row->name, &o, "a group { ... }");
+                if (r < 0)
+                        return r;
                 if (row->has_flag)
                         *(bool *)((char *)c + row->flag_offset) = true;
                 config__record(l, row, &o);
