@@ -51,10 +51,12 @@ struct rec {
 
 /* Per-test fixture: a broker on its own port, in its own directory. */
 struct fixture {
-        char dir[64];    /* mkdtemp directory holding the config and log */
-        int port;        /* loopback port of the broker */
-        pid_t broker;    /* broker pid, 0 when not running */
-        char extra[512]; /* more broker config lines (TLS) */
+        char dir[64];      /* mkdtemp directory holding the config and log */
+        int port;          /* loopback port of the broker */
+        pid_t broker;      /* broker pid, 0 when not running */
+        char extra[512];   /* more broker config lines (TLS) */
+        struct rec r;      /* what the callbacks of the test's one link saw */
+        struct sw_mqtt *m; /* the test's one link, NULL if none; teardown frees it */
 };
 
 static uint64_t now_ms(void)
@@ -222,6 +224,7 @@ static int teardown(void **state)
 {
         struct fixture *f = *state;
 
+        assert_null(sw_mqtt_free(f->m));
         broker_stop(f, SIGTERM);
         assert_int_equal(sw_test_rm_rf(f->dir), 0);
         free(f);
@@ -292,6 +295,17 @@ static void pump_for(struct sw_mqtt **links, size_t n, int ms)
         uint64_t end = now_ms() + (uint64_t)ms;
         while (now_ms() < end)
                 pump_once(links, n, 20);
+}
+
+/* Start the broker, make the test's link f->m with options o, subscribed to topic (NULL: to
+ * nothing), and run the loop until it is connected. */
+static void connect_link(struct fixture *f, const struct sw_mqtt_options *o, const char *topic)
+{
+        broker_start(f);
+        f->m = link_new(o, &f->r);
+        if (topic)
+                assert_int_equal(sw_mqtt_subscribe(f->m, topic), 0);
+        PUMP_UNTIL(&f->m, 1, 3000, sw_mqtt_connected(f->m));
 }
 
 static void test_backoff_next(void **state)
@@ -378,106 +392,94 @@ static void test_subscribe_list_is_bounded(void **state)
 {
         struct fixture *f = *state;
         struct sw_mqtt_options o = base_options(f, "subs");
-        struct rec r;
-        struct sw_mqtt *m = link_new(&o, &r);
         char pat[64];
 
-        assert_int_equal(sw_mqtt_subscribe(m, "a/#/b"), -EINVAL);
+        f->m = link_new(&o, &f->r);
+        assert_int_equal(sw_mqtt_subscribe(f->m, "a/#/b"), -EINVAL);
         for (int i = 0; i < SW_MQTT_MAX_SUBS; i++) {
                 snprintf(pat, sizeof(pat), "sw/%d/#", i);
-                assert_int_equal(sw_mqtt_subscribe(m, pat), 0);
+                assert_int_equal(sw_mqtt_subscribe(f->m, pat), 0);
         }
-        assert_int_equal(sw_mqtt_subscribe(m, "sw/0/#"), 0); /* already remembered */
-        assert_int_equal(sw_mqtt_subscribe(m, "sw/extra"), -ENOSPC);
+        assert_int_equal(sw_mqtt_subscribe(f->m, "sw/0/#"), 0); /* already remembered */
+        assert_int_equal(sw_mqtt_subscribe(f->m, "sw/extra"), -ENOSPC);
         /* Not connected: nothing to poll yet, the first attempt is due now. */
-        assert_int_equal(sw_mqtt_fd(m), -1);
-        assert_int_equal(sw_mqtt_poll_events(m), 0);
-        assert_false(sw_mqtt_connected(m));
-        assert_true(sw_mqtt_next_deadline_ms(m, 1000) <= 1000);
-        assert_int_equal(sw_mqtt_publish(m, "sw/x", "x", 1, 1, false, NULL, NULL), -ENOTCONN);
-        assert_null(sw_mqtt_free(m));
+        assert_int_equal(sw_mqtt_fd(f->m), -1);
+        assert_int_equal(sw_mqtt_poll_events(f->m), 0);
+        assert_false(sw_mqtt_connected(f->m));
+        assert_true(sw_mqtt_next_deadline_ms(f->m, 1000) <= 1000);
+        assert_int_equal(sw_mqtt_publish(f->m, "sw/x", "x", 1, 1, false, NULL, NULL), -ENOTCONN);
 }
 
 static void test_connect_subscribe_receive(void **state)
 {
         struct fixture *f = *state;
         struct sw_mqtt_options o = base_options(f, "csr");
-        struct rec r;
-        struct sw_mqtt *m;
         struct sw_mqtt_stats st;
 
-        broker_start(f);
-        m = link_new(&o, &r);
-        assert_int_equal(sw_mqtt_subscribe(m, "sw/csr/#"), 0);
-        PUMP_UNTIL(&m, 1, 3000, sw_mqtt_connected(m));
-        assert_int_equal(r.connects, 1);
-        assert_true(sw_mqtt_fd(m) >= 0);
-        assert_true(sw_mqtt_poll_events(m) & POLLIN);
+        connect_link(f, &o, "sw/csr/#");
+        assert_int_equal(f->r.connects, 1);
+        assert_true(sw_mqtt_fd(f->m) >= 0);
+        assert_true(sw_mqtt_poll_events(f->m) & POLLIN);
 
-        assert_int_equal(sw_mqtt_publish(m, "sw/csr/a", "hello", 5, 0, false, NULL, NULL), 0);
-        PUMP_UNTIL(&m, 1, 3000, r.n_msgs >= 1);
-        assert_string_equal(r.msgs[0].topic, "sw/csr/a");
-        assert_int_equal(r.msgs[0].len, 5);
-        assert_string_equal(r.msgs[0].payload, "hello");
-        assert_false(r.msgs[0].has_rt);
-        assert_false(r.msgs[0].has_corr);
+        assert_int_equal(sw_mqtt_publish(f->m, "sw/csr/a", "hello", 5, 0, false, NULL, NULL), 0);
+        PUMP_UNTIL(&f->m, 1, 3000, f->r.n_msgs >= 1);
+        assert_string_equal(f->r.msgs[0].topic, "sw/csr/a");
+        assert_int_equal(f->r.msgs[0].len, 5);
+        assert_string_equal(f->r.msgs[0].payload, "hello");
+        assert_false(f->r.msgs[0].has_rt);
+        assert_false(f->r.msgs[0].has_corr);
         /* QoS 0: no on_published */
-        assert_int_equal(r.n_published, 0);
+        assert_int_equal(f->r.n_published, 0);
 
         /* A subscription added while connected is sent at once. */
-        assert_int_equal(sw_mqtt_subscribe(m, "sw/late"), 0);
-        pump_for(&m, 1, 200);
-        assert_int_equal(sw_mqtt_publish(m, "sw/late", "late", 4, 1, false, NULL, NULL), 0);
-        PUMP_UNTIL(&m, 1, 3000, rec_count_payload(&r, "late") == 1);
+        assert_int_equal(sw_mqtt_subscribe(f->m, "sw/late"), 0);
+        pump_for(&f->m, 1, 200);
+        assert_int_equal(sw_mqtt_publish(f->m, "sw/late", "late", 4, 1, false, NULL, NULL), 0);
+        PUMP_UNTIL(&f->m, 1, 3000, rec_count_payload(&f->r, "late") == 1);
 
-        sw_mqtt_get_stats(m, &st);
+        sw_mqtt_get_stats(f->m, &st);
         assert_int_equal(st.connects, 1);
         assert_int_equal(st.disconnects, 0);
         assert_int_equal(st.connect_failures, 0);
         assert_int_equal(st.backoff_ms, 0);
 
         /* Clean disconnect: no reconnect, no on_disconnect. */
-        assert_int_equal(sw_mqtt_disconnect(m), 0);
-        assert_false(sw_mqtt_connected(m));
-        pump_for(&m, 1, 300);
-        assert_false(sw_mqtt_connected(m));
-        assert_int_equal(r.connects, 1);
-        assert_int_equal(r.disconnects, 0);
-        assert_int_equal(sw_mqtt_service(m, 0, now_ms()), -ESHUTDOWN);
-        assert_int_equal(sw_mqtt_publish(m, "sw/csr/a", "x", 1, 0, false, NULL, NULL), -ENOTCONN);
-        assert_null(sw_mqtt_free(m));
+        assert_int_equal(sw_mqtt_disconnect(f->m), 0);
+        assert_false(sw_mqtt_connected(f->m));
+        pump_for(&f->m, 1, 300);
+        assert_false(sw_mqtt_connected(f->m));
+        assert_int_equal(f->r.connects, 1);
+        assert_int_equal(f->r.disconnects, 0);
+        assert_int_equal(sw_mqtt_service(f->m, 0, now_ms()), -ESHUTDOWN);
+        assert_int_equal(sw_mqtt_publish(f->m, "sw/csr/a", "x", 1, 0, false, NULL, NULL),
+                         -ENOTCONN);
 }
 
 static void test_qos1_published_mid(void **state)
 {
         struct fixture *f = *state;
         struct sw_mqtt_options o = base_options(f, "q1");
-        struct rec r;
-        struct sw_mqtt *m;
         struct sw_mqtt_stats st;
         int mid1 = 0, mid2 = 0;
 
-        broker_start(f);
-        m = link_new(&o, &r);
-        PUMP_UNTIL(&m, 1, 3000, sw_mqtt_connected(m));
-        assert_int_equal(sw_mqtt_publish(m, "sw/q1/a", "one", 3, 1, false, NULL, &mid1), 0);
-        assert_int_equal(sw_mqtt_publish(m, "sw/q1/b", "two", 3, 1, true, NULL, &mid2), 0);
+        connect_link(f, &o, NULL);
+        assert_int_equal(sw_mqtt_publish(f->m, "sw/q1/a", "one", 3, 1, false, NULL, &mid1), 0);
+        assert_int_equal(sw_mqtt_publish(f->m, "sw/q1/b", "two", 3, 1, true, NULL, &mid2), 0);
         assert_true(mid1 > 0 && mid2 > 0 && mid1 != mid2);
-        sw_mqtt_get_stats(m, &st);
+        sw_mqtt_get_stats(f->m, &st);
         assert_int_equal(st.unacked, 2);
-        PUMP_UNTIL(&m, 1, 3000, r.n_published == 2);
-        assert_true(rec_has_mid(&r, mid1));
-        assert_true(rec_has_mid(&r, mid2));
-        sw_mqtt_get_stats(m, &st);
+        PUMP_UNTIL(&f->m, 1, 3000, f->r.n_published == 2);
+        assert_true(rec_has_mid(&f->r, mid1));
+        assert_true(rec_has_mid(&f->r, mid2));
+        sw_mqtt_get_stats(f->m, &st);
         assert_int_equal(st.unacked, 0);
         assert_int_equal(st.publish_errors, 0);
 
         /* Bad arguments are refused before anything is queued. */
-        assert_int_equal(sw_mqtt_publish(m, "sw/+/bad", "x", 1, 1, false, NULL, NULL), -EINVAL);
-        assert_int_equal(sw_mqtt_publish(m, "sw/q1/a", "x", 1, 2, false, NULL, NULL), -EINVAL);
-        pump_for(&m, 1, 200);
-        assert_int_equal(r.n_published, 2);
-        sw_mqtt_free(m);
+        assert_int_equal(sw_mqtt_publish(f->m, "sw/+/bad", "x", 1, 1, false, NULL, NULL), -EINVAL);
+        assert_int_equal(sw_mqtt_publish(f->m, "sw/q1/a", "x", 1, 2, false, NULL, NULL), -EINVAL);
+        pump_for(&f->m, 1, 200);
+        assert_int_equal(f->r.n_published, 2);
 }
 
 static void test_v5_response_topic_and_correlation(void **state)
@@ -488,32 +490,28 @@ static void test_v5_response_topic_and_correlation(void **state)
         struct sw_mqtt_props props = {
             .response_topic = "sw/v5/reply/42", .corr = corr, .corr_len = sizeof(corr)};
         struct sw_mqtt_props big = {.corr = corr, .corr_len = 70000};
-        struct rec r;
-        struct sw_mqtt *m;
 
-        broker_start(f);
-        m = link_new(&o, &r);
-        assert_int_equal(sw_mqtt_subscribe(m, "sw/v5/#"), 0);
-        PUMP_UNTIL(&m, 1, 3000, sw_mqtt_connected(m));
-        assert_int_equal(sw_mqtt_publish(m, "sw/v5/cmd/stats", "{}", 2, 1, false, &props, NULL), 0);
+        connect_link(f, &o, "sw/v5/#");
+        assert_int_equal(sw_mqtt_publish(f->m, "sw/v5/cmd/stats", "{}", 2, 1, false, &props, NULL),
+                         0);
         /* Only a response topic, QoS 0. */
         props.corr = NULL;
-        assert_int_equal(sw_mqtt_publish(m, "sw/v5/cmd/health", "{}", 2, 0, false, &props, NULL),
+        assert_int_equal(sw_mqtt_publish(f->m, "sw/v5/cmd/health", "{}", 2, 0, false, &props, NULL),
                          0);
-        assert_int_equal(sw_mqtt_publish(m, "sw/v5/x", "{}", 2, 0, false, &big, NULL), -EMSGSIZE);
-        PUMP_UNTIL(&m, 1, 3000, r.n_msgs >= 2);
+        assert_int_equal(sw_mqtt_publish(f->m, "sw/v5/x", "{}", 2, 0, false, &big, NULL),
+                         -EMSGSIZE);
+        PUMP_UNTIL(&f->m, 1, 3000, f->r.n_msgs >= 2);
 
-        assert_string_equal(r.msgs[0].topic, "sw/v5/cmd/stats");
-        assert_true(r.msgs[0].has_rt);
-        assert_string_equal(r.msgs[0].rt, "sw/v5/reply/42");
-        assert_true(r.msgs[0].has_corr);
-        assert_int_equal(r.msgs[0].corr_len, sizeof(corr));
-        assert_memory_equal(r.msgs[0].corr, corr, sizeof(corr));
+        assert_string_equal(f->r.msgs[0].topic, "sw/v5/cmd/stats");
+        assert_true(f->r.msgs[0].has_rt);
+        assert_string_equal(f->r.msgs[0].rt, "sw/v5/reply/42");
+        assert_true(f->r.msgs[0].has_corr);
+        assert_int_equal(f->r.msgs[0].corr_len, sizeof(corr));
+        assert_memory_equal(f->r.msgs[0].corr, corr, sizeof(corr));
 
-        assert_string_equal(r.msgs[1].topic, "sw/v5/cmd/health");
-        assert_true(r.msgs[1].has_rt);
-        assert_false(r.msgs[1].has_corr);
-        sw_mqtt_free(m);
+        assert_string_equal(f->r.msgs[1].topic, "sw/v5/cmd/health");
+        assert_true(f->r.msgs[1].has_rt);
+        assert_false(f->r.msgs[1].has_corr);
 }
 
 /* A retained message says so, whether the broker stored it before the subscription or it was
@@ -592,45 +590,40 @@ static void test_reconnects_after_broker_restart(void **state)
 {
         struct fixture *f = *state;
         struct sw_mqtt_options o = base_options(f, "restart");
-        struct rec r;
-        struct sw_mqtt *m;
         struct sw_mqtt_stats st;
         uint32_t backoff_seen = 0;
 
-        broker_start(f);
-        m = link_new(&o, &r);
-        assert_int_equal(sw_mqtt_subscribe(m, "sw/rs/#"), 0);
-        PUMP_UNTIL(&m, 1, 3000, sw_mqtt_connected(m));
-        assert_int_equal(sw_mqtt_publish(m, "sw/rs/a", "one", 3, 1, false, NULL, NULL), 0);
-        PUMP_UNTIL(&m, 1, 3000, rec_count_payload(&r, "one") == 1);
+        connect_link(f, &o, "sw/rs/#");
+        assert_int_equal(sw_mqtt_publish(f->m, "sw/rs/a", "one", 3, 1, false, NULL, NULL), 0);
+        PUMP_UNTIL(&f->m, 1, 3000, rec_count_payload(&f->r, "one") == 1);
 
         broker_stop(f, SIGKILL);
-        PUMP_UNTIL(&m, 1, 3000, r.disconnects == 1);
-        assert_false(sw_mqtt_connected(m));
-        assert_true(r.last_reason < 0);
-        assert_int_equal(sw_mqtt_publish(m, "sw/rs/a", "lost", 4, 1, false, NULL, NULL), -ENOTCONN);
+        PUMP_UNTIL(&f->m, 1, 3000, f->r.disconnects == 1);
+        assert_false(sw_mqtt_connected(f->m));
+        assert_true(f->r.last_reason < 0);
+        assert_int_equal(sw_mqtt_publish(f->m, "sw/rs/a", "lost", 4, 1, false, NULL, NULL),
+                         -ENOTCONN);
         /* Broker down for a while: attempts fail, the delay grows up to the cap. */
         for (uint64_t end = now_ms() + 1200; now_ms() < end;) {
-                pump_once(&m, 1, 20);
-                sw_mqtt_get_stats(m, &st);
+                pump_once(&f->m, 1, 20);
+                sw_mqtt_get_stats(f->m, &st);
                 if (st.backoff_ms > backoff_seen)
                         backoff_seen = st.backoff_ms;
         }
-        sw_mqtt_get_stats(m, &st);
+        sw_mqtt_get_stats(f->m, &st);
         assert_int_equal(st.disconnects, 1);
         assert_true(st.connect_failures >= 3);
         assert_true(backoff_seen > 100 && backoff_seen <= 400);
 
         broker_start(f); /* same port, no persistence: only a re-sent SUBSCRIBE matches */
-        PUMP_UNTIL(&m, 1, 5000, sw_mqtt_connected(m));
-        assert_int_equal(r.connects, 2);
-        sw_mqtt_get_stats(m, &st);
+        PUMP_UNTIL(&f->m, 1, 5000, sw_mqtt_connected(f->m));
+        assert_int_equal(f->r.connects, 2);
+        sw_mqtt_get_stats(f->m, &st);
         assert_int_equal(st.connects, 2);
         assert_int_equal(st.backoff_ms, 0);
-        assert_int_equal(sw_mqtt_publish(m, "sw/rs/a", "two", 3, 1, false, NULL, NULL), 0);
-        PUMP_UNTIL(&m, 1, 3000, rec_count_payload(&r, "two") == 1);
-        assert_int_equal(rec_count_payload(&r, "lost"), 0);
-        sw_mqtt_free(m);
+        assert_int_equal(sw_mqtt_publish(f->m, "sw/rs/a", "two", 3, 1, false, NULL, NULL), 0);
+        PUMP_UNTIL(&f->m, 1, 3000, rec_count_payload(&f->r, "two") == 1);
+        assert_int_equal(rec_count_payload(&f->r, "lost"), 0);
 }
 
 static void test_last_will_on_dead_socket(void **state)
@@ -722,8 +715,6 @@ static void test_connect_timeout_without_connack(void **state)
                                 .sin_port = htons((uint16_t)f->port),
                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
         int lfd = socket(AF_INET, SOCK_STREAM, 0);
-        struct rec r;
-        struct sw_mqtt *m;
         struct sw_mqtt_stats st;
         uint64_t t0;
 
@@ -733,17 +724,16 @@ static void test_connect_timeout_without_connack(void **state)
         o.connect_timeout_ms = 200;
         o.backoff_min_ms = 100;
         o.backoff_max_ms = 100;
-        m = link_new(&o, &r);
+        f->m = link_new(&o, &f->r);
         t0 = now_ms();
-        PUMP_UNTIL(&m, 1, 5000, (sw_mqtt_get_stats(m, &st), st.connect_failures >= 3));
-        sw_mqtt_get_stats(m, &st);
+        PUMP_UNTIL(&f->m, 1, 5000, (sw_mqtt_get_stats(f->m, &st), st.connect_failures >= 3));
+        sw_mqtt_get_stats(f->m, &st);
         assert_true(st.connect_failures >= 3);
         /* 3 x (200 ms timeout + 100 ms backoff), give or take scheduling. */
         assert_true(now_ms() - t0 >= 500);
         assert_true(now_ms() - t0 < 3000);
-        assert_false(sw_mqtt_connected(m));
-        assert_int_equal(r.connects, 0);
-        sw_mqtt_free(m);
+        assert_false(sw_mqtt_connected(f->m));
+        assert_int_equal(f->r.connects, 0);
         close(lfd);
 }
 
@@ -751,24 +741,21 @@ static void test_refused_connect_reports_reason(void **state)
 {
         struct fixture *f = *state;
         struct sw_mqtt_options o = base_options(f, "refused");
-        struct rec r;
-        struct sw_mqtt *m;
         struct sw_mqtt_stats st;
 
         snprintf(f->extra, sizeof(f->extra), "allow_anonymous false\n");
         broker_start(f);
         o.username = "nobody";
         o.password = "wrong";
-        m = link_new(&o, &r);
-        PUMP_UNTIL(&m, 1, 3000, r.disconnects >= 2);
-        assert_int_equal(r.last_reason, -EACCES);
-        assert_int_equal(r.connects, 0);
-        assert_false(sw_mqtt_connected(m));
-        sw_mqtt_get_stats(m, &st);
+        f->m = link_new(&o, &f->r);
+        PUMP_UNTIL(&f->m, 1, 3000, f->r.disconnects >= 2);
+        assert_int_equal(f->r.last_reason, -EACCES);
+        assert_int_equal(f->r.connects, 0);
+        assert_false(sw_mqtt_connected(f->m));
+        sw_mqtt_get_stats(f->m, &st);
         assert_true(st.connect_failures >= 2);
         assert_int_equal(st.connects, 0);
         assert_int_equal(st.disconnects, 0);
-        sw_mqtt_free(m);
 }
 
 /* An idle link stays up over more than 2 keepalive periods (mosquitto 2.0.11 drops a silent
@@ -778,21 +765,16 @@ static void test_keepalive_driven_by_deadlines(void **state)
 {
         struct fixture *f = *state;
         struct sw_mqtt_options o = base_options(f, "idle");
-        struct rec r;
-        struct sw_mqtt *m;
         int turns = 0;
 
         o.keepalive_s = 5;
-        broker_start(f);
-        m = link_new(&o, &r);
-        PUMP_UNTIL(&m, 1, 3000, sw_mqtt_connected(m));
+        connect_link(f, &o, NULL);
         for (uint64_t end = now_ms() + 12500; now_ms() < end; turns++)
-                pump_once(&m, 1, 60000);
-        assert_true(sw_mqtt_connected(m));
-        assert_int_equal(r.disconnects, 0);
-        assert_int_equal(r.connects, 1);
+                pump_once(&f->m, 1, 60000);
+        assert_true(sw_mqtt_connected(f->m));
+        assert_int_equal(f->r.disconnects, 0);
+        assert_int_equal(f->r.connects, 1);
         assert_true(turns < 100); /* no busy loop */
-        sw_mqtt_free(m);
 }
 
 static void test_tls_with_ca_check(void **state)
@@ -801,9 +783,8 @@ static void test_tls_with_ca_check(void **state)
         struct sw_mqtt_options o = base_options(f, "tls");
         struct sw_mqtt_tls tls = {0};
         char cmd[1024], ca[128], wrong_ca[128];
-        struct rec r;
-        struct sw_mqtt *m;
         struct sw_mqtt_stats st;
+        struct sw_mqtt *refused = (struct sw_mqtt *)0x1;
 
         if (access("/usr/bin/openssl", X_OK) != 0)
                 skip();
@@ -828,26 +809,24 @@ static void test_tls_with_ca_check(void **state)
         /* Unreadable CA file: refused at creation. */
         tls.ca_file = "/nonexistent/ca.crt";
         o.tls = &tls;
-        m = (struct sw_mqtt *)0x1;
-        assert_int_equal(sw_mqtt_new(&o, &rec_callbacks, &r, &m), -EINVAL);
+        assert_int_equal(sw_mqtt_new(&o, &rec_callbacks, &f->r, &refused), -EINVAL);
 
         /* The right CA: connects, round trip over TLS. */
         tls.ca_file = ca;
-        m = link_new(&o, &r);
-        assert_int_equal(sw_mqtt_subscribe(m, "sw/tls/#"), 0);
-        PUMP_UNTIL(&m, 1, 5000, sw_mqtt_connected(m));
-        assert_int_equal(sw_mqtt_publish(m, "sw/tls/a", "secret", 6, 1, false, NULL, NULL), 0);
-        PUMP_UNTIL(&m, 1, 3000, rec_count_payload(&r, "secret") == 1);
-        sw_mqtt_free(m);
+        f->m = link_new(&o, &f->r);
+        assert_int_equal(sw_mqtt_subscribe(f->m, "sw/tls/#"), 0);
+        PUMP_UNTIL(&f->m, 1, 5000, sw_mqtt_connected(f->m));
+        assert_int_equal(sw_mqtt_publish(f->m, "sw/tls/a", "secret", 6, 1, false, NULL, NULL), 0);
+        PUMP_UNTIL(&f->m, 1, 3000, rec_count_payload(&f->r, "secret") == 1);
+        f->m = sw_mqtt_free(f->m);
 
         /* A CA that did not sign the broker: never connects. */
         tls.ca_file = wrong_ca;
         o.client_id = "tls-wrong";
-        m = link_new(&o, &r);
-        PUMP_UNTIL(&m, 1, 3000, (sw_mqtt_get_stats(m, &st), st.connect_failures >= 2));
-        assert_false(sw_mqtt_connected(m));
-        assert_int_equal(r.connects, 0);
-        sw_mqtt_free(m);
+        f->m = link_new(&o, &f->r);
+        PUMP_UNTIL(&f->m, 1, 3000, (sw_mqtt_get_stats(f->m, &st), st.connect_failures >= 2));
+        assert_false(sw_mqtt_connected(f->m));
+        assert_int_equal(f->r.connects, 0);
 }
 
 int main(void)
