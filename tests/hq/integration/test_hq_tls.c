@@ -15,52 +15,62 @@
 #include "integration/harness.h"
 #include "tests/support/test_main.h"
 
-struct rig {
+/* What every test gets fresh. */
+static struct world {
         struct hq_rig r;   /* folder, database, broker (a plain listener: the test's clients) */
         int tls_port;      /* the broker's TLS listener: require_certificate */
-        struct hq_proc hq; /* the instance, configured for the TLS listener, not started */
-};
+        struct hq_proc hq; /* the instance, on the TLS listener */
+} w;
 
-/* Certificates and both servers up, the instance's config written with ca_file (in the broker's
- * folder: "ca.crt" signed the broker, "other-ca.crt" did not). */
-static void rig_up(struct rig *t, const char *ca_file)
+/* Certificates, the broker with its TLS listener, the database. */
+static int setup(void **state)
 {
-        char extra[1536], tls[1024];
-        struct hq_rig *r = &t->r;
-        *t = (struct rig){0};
-        h_tmpdir(r->broker.dir, sizeof(r->broker.dir));
-        assert_int_equal(chmod(r->broker.dir, 0755), 0);
+        char extra[1536];
+        (void)state;
+        w = (struct world){0};
+        h_tmpdir(w.r.broker.dir, sizeof(w.r.broker.dir));
+        assert_int_equal(chmod(w.r.broker.dir, 0755), 0);
         static const char *const clients[] = {"hq", NULL};
-        h_make_test_certs(r->broker.dir, clients);
-        const char *d = r->broker.dir;
-        t->tls_port = h_free_port();
+        h_make_test_certs(w.r.broker.dir, clients);
+        const char *d = w.r.broker.dir;
+        w.tls_port = h_free_port();
         snprintf(extra, sizeof(extra),
                  "listener %d 127.0.0.1\ncafile %s/ca.crt\ncertfile %s/server.crt\n"
                  "keyfile %s/server.key\nrequire_certificate true\ntls_version tlsv1.2\n",
-                 t->tls_port, d, d, d);
-        hq_rig_up(r, extra);
+                 w.tls_port, d, d, d);
+        hq_rig_up(&w.r, extra);
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        (void)state;
+        hq_stop(&w.hq, SIGTERM);
+        hq_rig_down(&w.r);
+        return 0;
+}
+
+/* The instance's config for the TLS listener, trusting ca_file of the broker's folder ("ca.crt"
+ * signed the broker, "other-ca.crt" did not). */
+static void write_conf(const char *ca_file)
+{
+        char tls[1024];
+        const char *d = w.r.broker.dir;
         snprintf(tls, sizeof(tls),
                  "ca_file = \"%s/%s\"; cert_file = \"%s/hq.crt\"; key_file = \"%s/hq.key\";", d,
                  ca_file, d, d);
-        hq_write_conf(&t->hq, r->dir, t->tls_port, &r->pg, &(struct hq_opts){.tls = tls});
-}
-
-static void rig_down(struct rig *t)
-{
-        hq_stop(&t->hq, SIGTERM);
-        hq_rig_down(&t->r);
+        hq_write_conf(&w.hq, w.r.dir, w.tls_port, &w.r.pg, &(struct hq_opts){.tls = tls});
 }
 
 /* An anomaly published on the plain listener is stored by the instance on the TLS one, and its
  * receipt comes back through the TLS receipt link. */
 static void test_ingest_over_tls(void **state)
 {
-        struct rig t;
         (void)state;
-        rig_up(&t, "ca.crt");
-        hq_restart(&t.hq);
-        struct h_collector *col = h_collector_start(t.r.broker.port, "retail/+/+/hq/receipt");
-        struct hq_pub *g = hq_pub_open(t.r.broker.port, "gw-tls");
+        write_conf("ca.crt");
+        hq_restart(&w.hq); /* the first start: waits until connected */
+        struct h_collector *col = h_collector_start(w.r.broker.port, "retail/+/+/hq/receipt");
+        struct hq_pub *g = hq_pub_open(w.r.broker.port, "gw-tls");
         char *p = hq_anomaly_json("acme", "s1", "a1", 1, "ghost_stock", "open", "dairy", 10, 0.5,
                                   (long long)time(NULL) - 3600);
         hq_pub_send(g, "retail/acme/s1/anomaly", p, false);
@@ -72,26 +82,24 @@ static void test_ingest_over_tls(void **state)
         assert_non_null(strstr(body, "\"id\":\"a1\",\"rev\":1"));
         free(topic);
         free(body);
-        PGconn *c = pg_connect(&t.r.pg, NULL);
+        PGconn *c = pg_connect(&w.r.pg, NULL);
         assert_int_equal(pg_number(c, "SELECT count(*) FROM anomaly WHERE id = 'a1'"), 1);
         PQfinish(c);
         hq_pub_close(g);
         h_collector_stop(col);
-        rig_down(&t);
 }
 
 /* A CA that did not sign the broker: the handshake is refused, said once in the log with
  * OpenSSL's reason, and nothing is read. */
 static void test_wrong_ca_refused(void **state)
 {
-        struct rig t;
         (void)state;
-        rig_up(&t, "other-ca.crt");
-        hq_spawn(&t.hq);
+        write_conf("other-ca.crt");
+        hq_spawn(&w.hq);
         char *log = NULL;
         for (int i = 0; i < 200; i++) {
                 free(log);
-                log = h_read_file(t.hq.log);
+                log = h_read_file(w.hq.log);
                 if (log && strstr(log, "TLS handshake refused"))
                         break;
                 h_sleep_ms(50);
@@ -101,15 +109,14 @@ static void test_wrong_ca_refused(void **state)
         assert_non_null(strstr(log, "certificate verify failed"));
         h_sleep_ms(1500); /* retries with backoff: the reason is not logged again */
         free(log);
-        log = h_read_file(t.hq.log);
+        log = h_read_file(w.hq.log);
         assert_int_equal(h_count(log, "TLS handshake refused"), 1);
         assert_null(strstr(log, "Connected to the broker"));
         free(log);
-        rig_down(&t);
 }
 
 /* clang-format off */
 SW_TEST_MAIN(
-        cmocka_unit_test(test_ingest_over_tls),
-        cmocka_unit_test(test_wrong_ca_refused))
+        SW_TEST_FRESH(test_ingest_over_tls),
+        SW_TEST_FRESH(test_wrong_ca_refused))
 /* clang-format on */
