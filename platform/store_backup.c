@@ -136,37 +136,49 @@ static int query_text(sqlite3 *db, const char *sql, char *buf, size_t size)
         return rc;
 }
 
-int sw_store_check_copy(const char *path, struct sw_store_copy_info *ret_info, char *errmsg,
-                        size_t errsz)
+/* What sw_store_check_copy checks before SQLite opens path: a regular file (stat into *ret_st)
+ * with no -wal beside it. 0, or -errno with errmsg set. */
+static int check_copy_file(const char *path, struct stat *ret_st, char *errmsg, size_t errsz)
 {
-        char uri[PATH_MAX + 64], buf[256];
-        struct stat st, wal;
-        sqlite3 *db = NULL;
-        set_msg(errmsg, errsz, "%s", "");
-        if (!path || !*path)
-                return -EINVAL;
+        char wal_path[PATH_MAX + 64];
+        struct stat wal;
         /* sqlite3_open_v2 would report a missing file only at the first read. */
-        if (stat(path, &st) < 0) {
+        if (stat(path, ret_st) < 0) {
                 int r = -errno;
                 set_msg(errmsg, errsz, "%s", strerror(-r));
                 return r;
         }
-        if (!S_ISREG(st.st_mode)) {
+        if (!S_ISREG(ret_st->st_mode)) {
                 set_msg(errmsg, errsz, "%s", "not a regular file");
                 return -EINVAL;
         }
         /* immutable below reads the main file alone: commits in a -wal beside it (a database
          * not closed cleanly, or in use) would be silently left out of the restore. */
-        int r = snprintf(uri, sizeof(uri), "%s-wal", path);
-        if (r < 0 || (size_t)r >= sizeof(uri))
+        int r = snprintf(wal_path, sizeof(wal_path), "%s-wal", path);
+        if (r < 0 || (size_t)r >= sizeof(wal_path))
                 return -ENAMETOOLONG;
-        if (stat(uri, &wal) == 0 && wal.st_size > 0) {
+        if (stat(wal_path, &wal) == 0 && wal.st_size > 0) {
                 set_msg(errmsg, errsz, "%s",
                         "it has a -wal file beside it (in use, or not closed cleanly): its "
                         "commits are not in the file; stop what uses it or open it once with "
                         "sqlite3 to fold them in");
                 return -EBUSY;
         }
+        return 0;
+}
+
+int sw_store_check_copy(const char *path, struct sw_store_copy_info *ret_info, char *errmsg,
+                        size_t errsz)
+{
+        char uri[PATH_MAX + 64], buf[256];
+        struct stat st;
+        sqlite3 *db = NULL;
+        set_msg(errmsg, errsz, "%s", "");
+        if (!path || !*path)
+                return -EINVAL;
+        int r = check_copy_file(path, &st, errmsg, errsz);
+        if (r < 0)
+                return r;
         r = uri_of(path, uri, sizeof(uri));
         if (r < 0)
                 return r;
