@@ -20,6 +20,8 @@
 
 static char tmpdir[64];
 static struct sw_config_report report; /* ~110 KB: not on the stack */
+static struct sw_config cfg;           /* what the test's last load() gave */
+static char err[1024];                 /* the error message of the test's last load() */
 
 static const char *in_tmp(const char *name)
 {
@@ -60,9 +62,10 @@ static int teardown(void **state)
         return sw_test_rm_rf(tmpdir);
 }
 
-static int load(struct sw_config *c, char *err, size_t errsz)
+/* Load main.conf and conf.d/ into cfg, report and err. */
+static int load(void)
 {
-        return sw_config_load_all(in_tmp("main.conf"), 0, c, &report, err, errsz);
+        return sw_config_load_all(in_tmp("main.conf"), 0, &cfg, &report, err, sizeof(err));
 }
 
 static const struct sw_config_origin *origin_of(const char *name)
@@ -82,21 +85,20 @@ static void assert_origin(const char *name, const char *want)
 /* Loading must fail with a message that starts with prefix and contains reason; *c unchanged. */
 static void assert_load_error(const char *prefix, const char *reason)
 {
-        struct sw_config c, before;
-        char err[1024];
+        struct sw_config got, before;
+        char msg[1024];
 
-        memset(&c, 0x5a, sizeof(c));
-        before = c;
-        assert_int_equal(load(&c, err, sizeof(err)), -EINVAL);
-        if (strncmp(err, prefix, strlen(prefix)) != 0 || !strstr(err, reason))
-                fail_msg("got \"%s\", want \"%s...%s...\"", err, prefix, reason);
-        assert_memory_equal(&c, &before, sizeof(c));
+        memset(&got, 0x5a, sizeof(got));
+        before = got;
+        assert_int_equal(
+            sw_config_load_all(in_tmp("main.conf"), 0, &got, &report, msg, sizeof(msg)), -EINVAL);
+        if (strncmp(msg, prefix, strlen(prefix)) != 0 || !strstr(msg, reason))
+                fail_msg("got \"%s\", want \"%s...%s...\"", msg, prefix, reason);
+        assert_memory_equal(&got, &before, sizeof(got));
 }
 
 static void test_dropins_in_name_order_later_wins(void **state)
 {
-        struct sw_config c;
-        char err[512];
 
         (void)state;
         write_file("main.conf", "store = {\n  tenant = \"acme\";\n  id = \"main\";\n};\n");
@@ -107,11 +109,11 @@ static void test_dropins_in_name_order_later_wins(void **state)
         write_file("conf.d/README", "not libconfig at all");
         write_file("conf.d/.hidden.conf", "limits = { max_skus = 0; };\n");
         write_file("conf.d/30-c.conf.dpkg-old", "limits = { max_skus = 0; };\n");
-        assert_int_equal(load(&c, err, sizeof(err)), 0);
-        assert_string_equal(c.store.tenant, "acme");
-        assert_string_equal(c.store.id, "b");
-        assert_int_equal(c.limits.max_skus, 500);
-        assert_string_equal(c.broker.client_id, "shelfwatchd-acme-b"); /* derived at the end */
+        assert_int_equal(load(), 0);
+        assert_string_equal(cfg.store.tenant, "acme");
+        assert_string_equal(cfg.store.id, "b");
+        assert_int_equal(cfg.limits.max_skus, 500);
+        assert_string_equal(cfg.broker.client_id, "shelfwatchd-acme-b"); /* derived at the end */
         assert_int_equal(report.n_files, 3);
         assert_int_equal(report.n_dropins, 2);
         assert_string_equal(report.files[1], in_tmp("conf.d/10-a.conf"));
@@ -124,8 +126,8 @@ static void test_dropins_in_name_order_later_wins(void **state)
             report.times_set[sw_config_setting_index(sw_config_setting_find("store.id"))], 3);
 
         /* A single-file load reads no drop-ins. */
-        assert_int_equal(sw_config_load(in_tmp("main.conf"), &c, err, sizeof(err)), 0);
-        assert_string_equal(c.store.id, "main");
+        assert_int_equal(sw_config_load(in_tmp("main.conf"), &cfg, err, sizeof(err)), 0);
+        assert_string_equal(cfg.store.id, "main");
 }
 
 static void test_bad_dropin_refuses_everything(void **state)
@@ -149,17 +151,13 @@ static void test_bad_dropin_refuses_everything(void **state)
 
         /* A directory named like a drop-in is no file. */
         assert_int_equal(mkdir(in_tmp("conf.d/40-dir.conf"), 0700), 0);
-        struct sw_config c;
-        char err[512];
-        assert_int_equal(load(&c, err, sizeof(err)), -EISDIR);
+        assert_int_equal(load(), -EISDIR);
         assert_non_null(strstr(err, "40-dir.conf: cannot read: Is a directory"));
         rmdir(in_tmp("conf.d/40-dir.conf"));
 }
 
 static void test_rules_see_every_layer(void **state)
 {
-        struct sw_config c;
-        char err[512];
 
         (void)state;
         /* hq.host in a drop-in completes the main file's hq section. */
@@ -168,10 +166,10 @@ static void test_rules_see_every_layer(void **state)
         snprintf(prefix, sizeof(prefix), "%s:2: hq.host: ", in_tmp("main.conf"));
         assert_load_error(prefix, "required when the hq section is given");
         write_file("conf.d/10-a.conf", "hq = { host = \"hq.example.com\"; };\n");
-        assert_int_equal(load(&c, err, sizeof(err)), 0);
-        assert_true(c.hq_enabled);
-        assert_int_equal(c.hq.port, 8883);
-        assert_string_equal(c.hq.host, "hq.example.com");
+        assert_int_equal(load(), 0);
+        assert_true(cfg.hq_enabled);
+        assert_int_equal(cfg.hq.port, 8883);
+        assert_string_equal(cfg.hq.host, "hq.example.com");
 
         /* A drop-in lowering history_days is blamed, with the file and line that set it. */
         write_file("conf.d/10-a.conf", "limits = {\n history_days = 20; };\n");
@@ -183,29 +181,28 @@ static void test_rules_see_every_layer(void **state)
 
 static void test_missing_main_and_conf_d(void **state)
 {
-        struct sw_config c, d;
-        char err[512];
+        struct sw_config d;
 
         (void)state;
         unlink(in_tmp("main.conf"));
-        assert_int_equal(load(&c, err, sizeof(err)), -ENOENT);
+        assert_int_equal(load(), -ENOENT);
         write_file("conf.d/10-a.conf", "store = { id = \"only-dropin\"; };\n");
-        assert_int_equal(sw_config_load_all(in_tmp("main.conf"), SW_CONFIG_PATH_OPTIONAL, &c,
+        assert_int_equal(sw_config_load_all(in_tmp("main.conf"), SW_CONFIG_PATH_OPTIONAL, &cfg,
                                             &report, err, sizeof(err)),
                          0);
-        assert_string_equal(c.store.id, "only-dropin");
+        assert_string_equal(cfg.store.id, "only-dropin");
         unlink(in_tmp("conf.d/10-a.conf"));
         rmdir(in_tmp("conf.d"));
-        assert_int_equal(sw_config_load_all(in_tmp("main.conf"), SW_CONFIG_PATH_OPTIONAL, &c,
+        assert_int_equal(sw_config_load_all(in_tmp("main.conf"), SW_CONFIG_PATH_OPTIONAL, &cfg,
                                             &report, err, sizeof(err)),
                          0);
         sw_config_defaults(&d);
-        assert_memory_equal(&c, &d, sizeof(c));
+        assert_memory_equal(&cfg, &d, sizeof(cfg));
         assert_int_equal(report.n_files, 0);
         /* conf.d that is a file: refused, not skipped. */
         write_file("conf.d", "x");
         write_file("main.conf", "");
-        assert_int_equal(load(&c, err, sizeof(err)), -ENOTDIR);
+        assert_int_equal(load(), -ENOTDIR);
         assert_non_null(strstr(err, "conf.d: cannot read: Not a directory"));
         unlink(in_tmp("conf.d"));
         assert_int_equal(mkdir(in_tmp("conf.d"), 0700), 0);
@@ -213,8 +210,7 @@ static void test_missing_main_and_conf_d(void **state)
 
 static void test_too_many_dropins(void **state)
 {
-        struct sw_config c;
-        char err[512], name[64];
+        char name[64];
 
         (void)state;
         write_file("main.conf", "");
@@ -222,27 +218,25 @@ static void test_too_many_dropins(void **state)
                 snprintf(name, sizeof(name), "conf.d/%03d.conf", i);
                 write_file(name, "");
         }
-        assert_int_equal(load(&c, err, sizeof(err)), -E2BIG);
+        assert_int_equal(load(), -E2BIG);
         assert_non_null(strstr(err, "more than 64 drop-in files"));
         for (int i = 0; i <= SW_CONFIG_MAX_DROPINS; i++) {
                 snprintf(name, sizeof(name), "conf.d/%03d.conf", i);
                 unlink(in_tmp(name));
         }
-        assert_int_equal(load(&c, err, sizeof(err)), 0);
+        assert_int_equal(load(), 0);
 }
 
 static void test_environment(void **state)
 {
-        struct sw_config c;
-        char err[1024];
 
         (void)state;
         write_file("main.conf", "store = { tenant = \"acme\";\n id = \"main\"; };\n");
         setenv("SHELFWATCH_STORE_ID", "s0042", 1);
         setenv("SHELFWATCH_STORE_TENANT", "", 1); /* empty: not given */
-        assert_int_equal(load(&c, err, sizeof(err)), 0);
-        assert_string_equal(c.store.id, "s0042");
-        assert_string_equal(c.store.tenant, "acme");
+        assert_int_equal(load(), 0);
+        assert_string_equal(cfg.store.id, "s0042");
+        assert_string_equal(cfg.store.tenant, "acme");
         assert_origin("store.id", "environment SHELFWATCH_STORE_ID");
         assert_origin("store.tenant", in_tmp("main.conf:1"));
 
@@ -261,16 +255,15 @@ static void test_environment(void **state)
         assert_load_error("environment SHELFWATCH_LIMITS_MAX_SKUS: unknown variable", "");
         unsetenv("SHELFWATCH_LIMITS_MAX_SKUS");
         /* sw_config_load() reads the one file only. */
-        assert_int_equal(sw_config_load(in_tmp("main.conf"), &c, err, sizeof(err)), 0);
-        assert_string_equal(c.store.id, "main");
+        assert_int_equal(sw_config_load(in_tmp("main.conf"), &cfg, err, sizeof(err)), 0);
+        assert_string_equal(cfg.store.id, "main");
         unsetenv("SHELFWATCH_STORE_ID");
         unsetenv("SHELFWATCH_STORE_TENANT");
 }
 
 static void test_credentials(void **state)
 {
-        struct sw_config c;
-        char err[1024], prefix[600];
+        char prefix[600];
 
         (void)state;
         write_file("main.conf", "store = { id = \"main\"; };\nbroker = { username = \"gw\"; };\n");
@@ -281,11 +274,11 @@ static void test_credentials(void **state)
         write_file("creds/hq-client.key", "not ours");
         setenv("CREDENTIALS_DIRECTORY", in_tmp("creds"), 1);
         setenv("SHELFWATCH_STORE_ID", "from-env", 1);
-        assert_int_equal(load(&c, err, sizeof(err)), 0);
-        assert_string_equal(c.store.id, "s0042"); /* credentials beat the environment */
-        assert_string_equal(c.broker.password, "pa ss");
-        assert_string_equal(c.store.currency, "");
-        assert_string_equal(c.store.timezone, "UTC");
+        assert_int_equal(load(), 0);
+        assert_string_equal(cfg.store.id, "s0042"); /* credentials beat the environment */
+        assert_string_equal(cfg.broker.password, "pa ss");
+        assert_string_equal(cfg.store.currency, "");
+        assert_string_equal(cfg.store.timezone, "UTC");
         assert_origin("store.id", "credential shelfwatch.store.id");
         assert_origin("broker.password", "credential shelfwatch.broker.password");
         assert_string_equal(report.credentials_dir, in_tmp("creds"));
@@ -302,8 +295,8 @@ static void test_credentials(void **state)
         assert_load_error(in_tmp("creds/shelfwatch.store.idd"),
                           "unknown credential; known: shelfwatch.store.tenant shelfwatch.store.id");
         unlink(in_tmp("creds/shelfwatch.store.idd"));
-        assert_int_equal(load(&c, err, sizeof(err)), 0);
-        assert_string_equal(c.store.currency, "EUR");
+        assert_int_equal(load(), 0);
+        assert_string_equal(cfg.store.currency, "EUR");
 
         /* A password needs a user name, wherever each came from. */
         write_file("main.conf", "");
@@ -311,12 +304,12 @@ static void test_credentials(void **state)
                  "%s: broker.password: ", in_tmp("creds/shelfwatch.broker.password"));
         assert_load_error(prefix, "requires broker.username");
         write_file("creds/shelfwatch.broker.username", "gw");
-        assert_int_equal(load(&c, err, sizeof(err)), 0);
-        assert_string_equal(c.broker.username, "gw");
+        assert_int_equal(load(), 0);
+        assert_string_equal(cfg.broker.username, "gw");
 
         /* An unreadable directory is an error, not "no credentials". */
         setenv("CREDENTIALS_DIRECTORY", in_tmp("no-such-dir"), 1);
-        assert_int_equal(load(&c, err, sizeof(err)), -ENOENT);
+        assert_int_equal(load(), -ENOENT);
         assert_non_null(strstr(err, "cannot read the credentials"));
         unsetenv("CREDENTIALS_DIRECTORY");
 }
@@ -341,8 +334,7 @@ static void expect_line(const char *text, const char *line)
 
 static void test_report(void **state)
 {
-        struct sw_config c;
-        char err[1024], line[1024];
+        char line[1024];
         unsigned warnings;
         char *text;
 
@@ -353,8 +345,8 @@ static void test_report(void **state)
         write_file("creds/shelfwatch.store.id", "s0042\n");
         write_file("creds/shelfwatch.broker.password", "hunter2");
         setenv("CREDENTIALS_DIRECTORY", in_tmp("creds"), 1);
-        assert_int_equal(load(&c, err, sizeof(err)), 0);
-        text = report_text(&c, &warnings);
+        assert_int_equal(load(), 0);
+        text = report_text(&cfg, &warnings);
         snprintf(line, sizeof(line), "files: %s, %s\n", in_tmp("main.conf"),
                  in_tmp("conf.d/10-a.conf"));
         expect_line(text, line);
@@ -377,8 +369,8 @@ static void test_report(void **state)
 
         write_file("main.conf", "");
         unlink(in_tmp("creds/shelfwatch.broker.password"));
-        assert_int_equal(load(&c, err, sizeof(err)), 0);
-        text = report_text(&c, &warnings);
+        assert_int_equal(load(), 0);
+        text = report_text(&cfg, &warnings);
         expect_line(text, "warning: store.currency is not set");
         assert_int_equal(warnings, 2); /* and store.id, set twice */
         free(text);
@@ -389,13 +381,11 @@ static void test_report(void **state)
 
 static void test_currency_setting(void **state)
 {
-        struct sw_config c;
-        char err[512];
 
         (void)state;
         write_file("main.conf", "store = { currency = \"CLF\"; };\n");
-        assert_int_equal(load(&c, err, sizeof(err)), 0);
-        assert_string_equal(c.store.currency, "CLF");
+        assert_int_equal(load(), 0);
+        assert_string_equal(cfg.store.currency, "CLF");
         write_file("main.conf", "store = { currency = \"XXX\"; };\n");
         assert_load_error(in_tmp("main.conf:1: store.currency: "),
                           "must be an ISO 4217 currency code such as \"EUR\" or \"USD\", in "
