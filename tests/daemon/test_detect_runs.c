@@ -124,58 +124,77 @@ static void setup_runs(struct sw_detect_runs *r, struct fake *f,
         sw_detect_runs_init(r, &ops, p);
 }
 
-static void assert_calls(const struct fake *f, const char *const *want, int n)
+/* The runs over f started as the daemon starts them: set up, then caught up. */
+static void start_runs(struct sw_detect_runs *r, struct fake *f,
+                       const struct sw_detect_runs_params *p)
 {
-        for (int i = 0; i < n && i < f->n_calls; i++)
-                assert_string_equal(f->calls[i], want[i]);
-        assert_int_equal(f->n_calls, n);
+        setup_runs(r, f, p);
+        sw_detect_runs_catch_up(r);
 }
 
-/* The first start has no history to judge: it only marks the schedule. */
-static void test_first_start_marks_only(void **state)
+/* The calls the runs made, ", " between: "begin 20000, ghost 20000, put 20000". */
+static const char *calls(const struct fake *f)
 {
-        struct fake f = fake_at(at(DAY, 10, 0), at(DAY, 9, 0), 0);
-        struct sw_detect_runs r;
+        static char text[MAX_CALLS * 26];
+        size_t n = 0;
+        text[0] = '\0';
+        for (int i = 0; i < f->n_calls; i++)
+                n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s", i ? ", " : "",
+                                      f->calls[i]);
+        return text;
+}
+
+/* Catch-ups at start, all detectors on: the calls made and the next run scheduled. */
+static void test_catch_up(void **state)
+{
+        const struct {
+                const char *name;   /* the case */
+                struct fake f;      /* the clocks and the last day done */
+                const char *calls;  /* what the catch-up runs */
+                int64_t next_daily; /* the run it schedules next */
+        } cases[] = {
+            /* The first start has no history to judge: it only marks the schedule. */
+            {"first start", fake_at(at(DAY, 10, 0), at(DAY, 9, 0), 0), "put 20000",
+             at(DAY + 1, 4, 30)},
+            /* Down for two scheduled runs: both days run, oldest first, ghost then ML in one day
+             * context, each day marked done after its ghost run. */
+            {"two days down", fake_at(at(DAY, 10, 0), at(DAY, 9, 0), DAY - 2),
+             "begin 19999, ghost 19999, put 19999, ml 19999, end, "
+             "begin 20000, ghost 20000, put 20000, ml 20000, end",
+             at(DAY + 1, 4, 30)},
+            /* Before today's run time, today is not due yet: only yesterday is caught up. */
+            {"before today's run", fake_at(at(DAY, 3, 0), at(DAY, 2, 0), DAY - 2),
+             "begin 19999, ghost 19999, put 19999, ml 19999, end", at(DAY, 4, 30)},
+            /* Days without events (a data outage, or a replay of the past) are skipped and
+             * marked: 19998 has yesterday's (19997) events; 19999 and 20000 have none. */
+            {"days without events", fake_at(at(DAY, 10, 0), at(DAY - 3, 12, 0), DAY - 3),
+             "begin 19998, ghost 19998, put 19998, ml 19998, end, put 19999, put 20000",
+             at(DAY + 1, 4, 30)},
+        };
         (void)state;
-        setup_runs(&r, &f, &all);
-        sw_detect_runs_catch_up(&r);
-        static const char *const want[] = {"put 20000"};
-        assert_calls(&f, want, 1);
-        assert_int_equal(r.next_daily, at(DAY + 1, 4, 30));
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct fake f = cases[i].f;
+                struct sw_detect_runs r;
+                start_runs(&r, &f, &all);
+                if (strcmp(calls(&f), cases[i].calls) != 0 || r.next_daily != cases[i].next_daily)
+                        fail_msg("%s: calls \"%s\", next run %lld; want \"%s\", %lld",
+                                 cases[i].name, calls(&f), (long long)r.next_daily, cases[i].calls,
+                                 (long long)cases[i].next_daily);
+        }
 }
 
-/* Down for two scheduled runs: both days run, oldest first, ghost then ML in one day context,
- * each day marked done after its ghost run. */
-static void test_catch_up_oldest_first(void **state)
+/* Each detector's last run is recorded; the ghost runs move the detection clock. */
+static void test_catch_up_records_the_runs(void **state)
 {
         struct fake f = fake_at(at(DAY, 10, 0), at(DAY, 9, 0), DAY - 2);
         struct sw_detect_runs r;
         (void)state;
-        setup_runs(&r, &f, &all);
-        sw_detect_runs_catch_up(&r);
-        static const char *const want[] = {"begin 19999", "ghost 19999", "put 19999",   "ml 19999",
-                                           "end",         "begin 20000", "ghost 20000", "put 20000",
-                                           "ml 20000",    "end"};
-        assert_calls(&f, want, 10);
+        start_runs(&r, &f, &all);
         assert_int_equal(r.last[SW_RUN_GHOST].as_of, DAY);
         assert_int_equal(r.last[SW_RUN_GHOST].at, f.now);
         assert_int_equal(r.last[SW_RUN_ML].found.opened, SW_RUN_ML);
-        /* the ghost runs moved the detection clock to the start of the newest day */
+        /* to the start of the newest day */
         assert_int_equal(r.detect_clock, at(DAY, 0, 0));
-}
-
-/* Before today's run time, today is not due yet: only yesterday is caught up. */
-static void test_catch_up_before_todays_run(void **state)
-{
-        struct fake f = fake_at(at(DAY, 3, 0), at(DAY, 2, 0), DAY - 2);
-        struct sw_detect_runs r;
-        (void)state;
-        setup_runs(&r, &f, &all);
-        sw_detect_runs_catch_up(&r);
-        static const char *const want[] = {"begin 19999", "ghost 19999", "put 19999", "ml 19999",
-                                           "end"};
-        assert_calls(&f, want, 5);
-        assert_int_equal(r.next_daily, at(DAY, 4, 30));
 }
 
 /* Down for a month: only the last seven days are run. */
@@ -184,25 +203,10 @@ static void test_catch_up_at_most_seven_days(void **state)
         struct fake f = fake_at(at(DAY, 10, 0), at(DAY, 9, 0), DAY - 30);
         struct sw_detect_runs r;
         (void)state;
-        setup_runs(&r, &f, &(struct sw_detect_runs_params){.schedule_min = 270, .ghost = true});
-        sw_detect_runs_catch_up(&r);
+        start_runs(&r, &f, &(struct sw_detect_runs_params){.schedule_min = 270, .ghost = true});
         assert_int_equal(f.n_calls, 7 * 4); /* begin, ghost, put, end */
         assert_string_equal(f.calls[1], "ghost 19994");
         assert_string_equal(f.calls[f.n_calls - 3], "ghost 20000");
-}
-
-/* Days without events (a data outage, or a replay of the past) are skipped and marked. */
-static void test_days_without_events_skipped(void **state)
-{
-        struct fake f = fake_at(at(DAY, 10, 0), at(DAY - 3, 12, 0), DAY - 3);
-        struct sw_detect_runs r;
-        (void)state;
-        setup_runs(&r, &f, &all);
-        sw_detect_runs_catch_up(&r);
-        /* 19998 has yesterday's (19997) events; 19999 and 20000 have none */
-        static const char *const want[] = {"begin 19998", "ghost 19998", "put 19998", "ml 19998",
-                                           "end",         "put 19999",   "put 20000"};
-        assert_calls(&f, want, 7);
 }
 
 /* A failed ghost run leaves its day unmarked and runs no ML; ghost disabled runs nothing. */
@@ -212,16 +216,13 @@ static void test_failure_and_disabled(void **state)
         f.fail_kind = SW_RUN_GHOST;
         struct sw_detect_runs r;
         (void)state;
-        setup_runs(&r, &f, &all);
-        sw_detect_runs_catch_up(&r);
-        static const char *const want[] = {"begin 20000", "ghost 20000", "end"};
-        assert_calls(&f, want, 3);
+        start_runs(&r, &f, &all);
+        assert_string_equal(calls(&f), "begin 20000, ghost 20000, end");
         assert_int_equal(f.last_day, DAY - 1);
         assert_int_equal(r.last[SW_RUN_GHOST].at, 0);
 
         f = fake_at(at(DAY, 10, 0), at(DAY, 9, 0), DAY - 3);
-        setup_runs(&r, &f, &(struct sw_detect_runs_params){.schedule_min = 270, .ml = true});
-        sw_detect_runs_catch_up(&r);
+        start_runs(&r, &f, &(struct sw_detect_runs_params){.schedule_min = 270, .ml = true});
         sw_detect_runs_sweep(&r);
         assert_int_equal(f.n_calls, 0);
 }
@@ -232,15 +233,12 @@ static void test_tick_runs_at_schedule(void **state)
         struct fake f = fake_at(at(DAY, 4, 0), at(DAY, 3, 0), DAY - 1);
         struct sw_detect_runs r;
         (void)state;
-        setup_runs(&r, &f, &all);
-        sw_detect_runs_catch_up(&r);
+        start_runs(&r, &f, &all);
         sw_detect_runs_tick(&r);
         assert_int_equal(f.n_calls, 0);
         f.now = at(DAY, 4, 30);
         sw_detect_runs_tick(&r);
-        static const char *const want[] = {"begin 20000", "ghost 20000", "put 20000", "ml 20000",
-                                           "end"};
-        assert_calls(&f, want, 5);
+        assert_string_equal(calls(&f), "begin 20000, ghost 20000, put 20000, ml 20000, end");
         assert_int_equal(r.next_daily, at(DAY + 1, 4, 30));
         sw_detect_runs_tick(&r);
         assert_int_equal(f.n_calls, 5);
@@ -286,11 +284,9 @@ static void test_known_time_and_sweep(void **state)
 
 /* clang-format off */
 SW_TEST_MAIN(
-        cmocka_unit_test(test_first_start_marks_only),
-        cmocka_unit_test(test_catch_up_oldest_first),
-        cmocka_unit_test(test_catch_up_before_todays_run),
+        cmocka_unit_test(test_catch_up),
+        cmocka_unit_test(test_catch_up_records_the_runs),
         cmocka_unit_test(test_catch_up_at_most_seven_days),
-        cmocka_unit_test(test_days_without_events_skipped),
         cmocka_unit_test(test_failure_and_disabled),
         cmocka_unit_test(test_tick_runs_at_schedule),
         cmocka_unit_test(test_schedule_moved),
