@@ -103,17 +103,26 @@ static int f_pending(void *ctx, int64_t after, uint32_t limit,
         return n;
 }
 
-static int f_delivered(void *ctx, int64_t seq)
+/* Mark the live row seq: delivered (gone), or else awaiting its receipt since now. */
+static int mark_live_row(int64_t seq, bool delivered, int64_t now)
 {
-        (void)ctx;
         if (store.mark_error)
                 return store.mark_error;
         for (int i = 0; i < store.n; i++)
                 if (store.rows[i].seq == seq && store.rows[i].live) {
-                        store.rows[i].live = false;
+                        if (delivered)
+                                store.rows[i].live = false;
+                        else
+                                store.rows[i].acked_at = now;
                         return 0;
                 }
         return -ENOENT;
+}
+
+static int f_delivered(void *ctx, int64_t seq)
+{
+        (void)ctx;
+        return mark_live_row(seq, true, 0);
 }
 
 static int f_depth(void *ctx, uint64_t *rows, uint64_t *bytes)
@@ -145,14 +154,7 @@ static int f_trim(void *ctx, uint64_t max)
 static int f_await_receipt(void *ctx, int64_t seq, int64_t now)
 {
         (void)ctx;
-        if (store.mark_error)
-                return store.mark_error;
-        for (int i = 0; i < store.n; i++)
-                if (store.rows[i].seq == seq && store.rows[i].live) {
-                        store.rows[i].acked_at = now;
-                        return 0;
-                }
-        return -ENOENT;
+        return mark_live_row(seq, false, now);
 }
 
 static int f_receipt(void *ctx, const char *msg_id, int64_t rev)
