@@ -138,6 +138,14 @@ static void assert_msg(const struct fixture *f, const char *id, int64_t ts, size
         assert_int_equal(f->msg.n_items, n_items);
 }
 
+/* Decode json as a kind message and check its header as assert_msg() does. */
+static void expect_msg(struct fixture *f, enum sw_msg_kind kind, const char *json, const char *id,
+                       int64_t ts, size_t n_items)
+{
+        expect_ok(f, kind, json);
+        assert_msg(f, id, ts, n_items);
+}
+
 /* Item i of the last message: its sku, quantity (qty, on_hand or count) and the fields given. */
 static void assert_item(const struct fixture *f, size_t i, const char *sku, int32_t qty,
                         uint8_t has)
@@ -163,12 +171,12 @@ static void test_pos_valid(void **state)
 {
         struct fixture *f = *state;
 
-        expect_ok(f, SW_MSG_POS,
-                  "{\"id\":\"tx-0001\",\"ts\":\"2026-11-24T10:15:02Z\",\"lines\":["
-                  "{\"sku\":\"A-1\",\"qty\":2,\"price\":3.49},"
-                  "{\"sku\":\"B 2\",\"qty\":-1},"
-                  "{\"sku\":\"C3\",\"qty\":1000000,\"price\":0}]}");
-        assert_msg(f, "tx-0001", TS_2026_11_24_101502, 3);
+        expect_msg(f, SW_MSG_POS,
+                   "{\"id\":\"tx-0001\",\"ts\":\"2026-11-24T10:15:02Z\",\"lines\":["
+                   "{\"sku\":\"A-1\",\"qty\":2,\"price\":3.49},"
+                   "{\"sku\":\"B 2\",\"qty\":-1},"
+                   "{\"sku\":\"C3\",\"qty\":1000000,\"price\":0}]}",
+                   "tx-0001", TS_2026_11_24_101502, 3);
         assert_ptr_equal(f->msg.items, f->items);
         assert_int_equal(f->msg.items_cap, N_ITEMS);
         assert_null(f->msg.anomaly);
@@ -203,10 +211,10 @@ static void test_receipt_valid(void **state)
 {
         struct fixture *f = *state;
 
-        expect_ok(f, SW_MSG_RECEIPT,
-                  "{\"id\":\"rcv-9\",\"ts\":\"2026-11-24T04:15:02-06:00\",\"lines\":["
-                  "{\"sku\":\"A-1\",\"qty\":24,\"price\":9.99}]}");
-        assert_msg(f, "rcv-9", TS_2026_11_24_101502, 1);
+        expect_msg(f, SW_MSG_RECEIPT,
+                   "{\"id\":\"rcv-9\",\"ts\":\"2026-11-24T04:15:02-06:00\",\"lines\":["
+                   "{\"sku\":\"A-1\",\"qty\":24,\"price\":9.99}]}",
+                   "rcv-9", TS_2026_11_24_101502, 1);
         /* price is no receipt field: ignored like any unknown field */
         assert_item(f, 0, "A-1", 24, SW_HAS_QTY);
 }
@@ -215,14 +223,14 @@ static void test_inventory_valid(void **state)
 {
         struct fixture *f = *state;
 
-        expect_ok(f, SW_MSG_INVENTORY,
-                  "{\"ts\":1795515302.9,\"items\":["
-                  "{\"sku\":\"A-1\",\"on_hand\":12,\"price\":4.5,\"category\":\"Dairy\"},"
-                  "{\"sku\":\"B\",\"on_hand\":-3},"
-                  "{\"sku\":\"C\"},"
-                  "{\"sku\":\"D\",\"category\":\"B\\u00e9b\\u00e9 & Caf\xc3\xa9 \xe2\x82\xac\"},"
-                  "{\"sku\":\"E\",\"on_hand\":0,\"price\":null,\"category\":null}]}");
-        assert_msg(f, NULL, TS_2026_11_24_101502, 5); /* fraction truncated */
+        expect_msg(f, SW_MSG_INVENTORY,
+                   "{\"ts\":1795515302.9,\"items\":["
+                   "{\"sku\":\"A-1\",\"on_hand\":12,\"price\":4.5,\"category\":\"Dairy\"},"
+                   "{\"sku\":\"B\",\"on_hand\":-3},"
+                   "{\"sku\":\"C\"},"
+                   "{\"sku\":\"D\",\"category\":\"B\\u00e9b\\u00e9 & Caf\xc3\xa9 \xe2\x82\xac\"},"
+                   "{\"sku\":\"E\",\"on_hand\":0,\"price\":null,\"category\":null}]}",
+                   NULL, TS_2026_11_24_101502, 5); /* fraction truncated */
 
         assert_item(f, 0, "A-1", 12, SW_HAS_ON_HAND | SW_HAS_PRICE | SW_HAS_CATEGORY);
         assert_true(f->items[0].price == 4.5);
@@ -247,10 +255,10 @@ static void test_forecast_valid(void **state)
 {
         struct fixture *f = *state;
 
-        expect_ok(f, SW_MSG_FORECAST,
-                  "{\"items\":[{\"sku\":\"A-1\",\"date\":\"2026-11-25\",\"units\":2.5},"
-                  "{\"sku\":\"B\",\"date\":\"1970-01-01\",\"units\":0}]}");
-        assert_msg(f, NULL, 0, 2);
+        expect_msg(f, SW_MSG_FORECAST,
+                   "{\"items\":[{\"sku\":\"A-1\",\"date\":\"2026-11-25\",\"units\":2.5},"
+                   "{\"sku\":\"B\",\"date\":\"1970-01-01\",\"units\":0}]}",
+                   NULL, 0, 2);
         assert_str_n(f->items[0].sku, f->items[0].sku_len, "A-1");
         assert_int_equal(f->items[0].date, DAY_2026_11_25);
         assert_true(f->items[0].units == 2.5);
@@ -263,14 +271,14 @@ static void test_shelf_valid(void **state)
 {
         struct fixture *f = *state;
 
-        expect_ok(f, SW_MSG_SHELF, "{\"ts\":\"2026-11-24T10:15:02Z\",\"sku\":\"A-1\",\"count\":7}");
-        assert_msg(f, NULL, TS_2026_11_24_101502, 1);
+        expect_msg(f, SW_MSG_SHELF, "{\"ts\":\"2026-11-24T10:15:02Z\",\"sku\":\"A-1\",\"count\":7}",
+                   NULL, TS_2026_11_24_101502, 1);
         assert_item(f, 0, "A-1", 7, SW_HAS_QTY);
 
-        expect_ok(f, SW_MSG_SHELF,
-                  "{\"ts\":1795515302,\"readings\":[{\"sku\":\"A\",\"count\":0},"
-                  "{\"sku\":\"B\",\"count\":1000000}]}");
-        assert_msg(f, NULL, TS_2026_11_24_101502, 2);
+        expect_msg(f, SW_MSG_SHELF,
+                   "{\"ts\":1795515302,\"readings\":[{\"sku\":\"A\",\"count\":0},"
+                   "{\"sku\":\"B\",\"count\":1000000}]}",
+                   NULL, TS_2026_11_24_101502, 2);
         assert_item(f, 0, "A", 0, SW_HAS_QTY);
         assert_str_n(f->items[1].sku, f->items[1].sku_len, "B");
         assert_int_equal(f->items[1].qty, 1000000);
@@ -631,42 +639,70 @@ static void test_all_or_nothing(void **state)
         assert_int_equal(f->msg.items_cap, N_ITEMS);
 }
 
+/* The decoded text a length limit applies to. */
+enum limited_field { LIMITED_SKU, LIMITED_ID, LIMITED_USER };
+
+/* A length limit: max bytes of fill in the payload's field are taken, one more is refused. */
+struct length_limit {
+        enum sw_msg_kind kind;        /* topic */
+        const char *fmt;              /* the payload, %s where the field's text goes */
+        enum limited_field field;     /* the field, as decoded */
+        char fill;                    /* the byte the text is made of */
+        size_t max;                   /* the limit, in bytes */
+        enum sw_reject_reason reason; /* reason of the refusal of max + 1 bytes */
+        const char *err_part;         /* text its error message must contain */
+};
+
+static void assert_limited_field(const struct fixture *f, enum limited_field field,
+                                 const char *want)
+{
+        switch (field) {
+        case LIMITED_SKU:
+                assert_str_n(f->items[0].sku, f->items[0].sku_len, want);
+                break;
+        case LIMITED_ID:
+                assert_str_n(f->msg.id, f->msg.id_len, want);
+                break;
+        case LIMITED_USER:
+                assert_str_n(f->msg.user, f->msg.user_len, want);
+                break;
+        }
+}
+
+static void test_length_limits(void **state)
+{
+        static const struct length_limit limits[] = {
+            {SW_MSG_SHELF, "{\"ts\":1,\"sku\":\"%s\",\"count\":1}", LIMITED_SKU, 'S', 64,
+             SW_REJECT_BAD_SKU, "sku: longer than 64 bytes"},
+            {SW_MSG_COUNT, "{\"id\":\"%s\",\"ts\":1,\"sku\":\"A\",\"counted\":1}", LIMITED_ID, 'i',
+             128, SW_REJECT_BAD_ID, "id: longer than 128 bytes"},
+            {SW_MSG_COUNT, "{\"id\":\"c\",\"ts\":1,\"sku\":\"A\",\"counted\":1,\"user\":\"%s\"}",
+             LIMITED_USER, 'i', 128, SW_REJECT_BAD_ID, "user"},
+        };
+        struct fixture *f = *state;
+        char json[512], row[32];
+
+        for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+                const struct length_limit *l = &limits[i];
+                char *text = repeat(l->fill, l->max + 1);
+
+                snprintf(row, sizeof(row), "limits[%zu]", i);
+                print_message("%s: %zu bytes fit, %zu do not\n", row, l->max, l->max + 1);
+                snprintf(json, sizeof(json), l->fmt, text + 1);
+                expect_ok(f, l->kind, json);
+                assert_limited_field(f, l->field, text + 1);
+                snprintf(json, sizeof(json), l->fmt, text);
+                expect_reject(f, l->kind, json, l->reason, l->err_part);
+                free(text);
+        }
+}
+
 static void test_bad_sku(void **state)
 {
         struct fixture *f = *state;
-        char json[256];
-        char *s64 = repeat('S', 64);
-        char *s65 = repeat('S', 65);
-
-        snprintf(json, sizeof(json), "{\"ts\":1,\"sku\":\"%s\",\"count\":1}", s64);
-        expect_ok(f, SW_MSG_SHELF, json);
-        assert_str_n(f->items[0].sku, f->items[0].sku_len, s64);
-        snprintf(json, sizeof(json), "{\"ts\":1,\"sku\":\"%s\",\"count\":1}", s65);
-        expect_reject(f, SW_MSG_SHELF, json, SW_REJECT_BAD_SKU, "sku: longer than 64 bytes");
-        free(s64);
-        free(s65);
 
         expect_ok(f, SW_MSG_SHELF, "{\"ts\":1,\"sku\":\"!~ A b ~!\",\"count\":1}");
         assert_str_n(f->items[0].sku, f->items[0].sku_len, "!~ A b ~!");
-}
-
-static void test_bad_id(void **state)
-{
-        struct fixture *f = *state;
-        char json[512];
-        char *s128 = repeat('i', 128);
-        char *s129 = repeat('i', 129);
-
-        snprintf(json, sizeof(json), "{\"id\":\"%s\",\"ts\":1,\"sku\":\"A\",\"counted\":1}", s128);
-        expect_ok(f, SW_MSG_COUNT, json);
-        assert_str_n(f->msg.id, f->msg.id_len, s128);
-        snprintf(json, sizeof(json), "{\"id\":\"%s\",\"ts\":1,\"sku\":\"A\",\"counted\":1}", s129);
-        expect_reject(f, SW_MSG_COUNT, json, SW_REJECT_BAD_ID, "id: longer than 128 bytes");
-        snprintf(json, sizeof(json),
-                 "{\"id\":\"c\",\"ts\":1,\"sku\":\"A\",\"counted\":1,\"user\":\"%s\"}", s129);
-        expect_reject(f, SW_MSG_COUNT, json, SW_REJECT_BAD_ID, "user");
-        free(s128);
-        free(s129);
 }
 
 static void test_bad_timestamps(void **state)
@@ -1014,8 +1050,8 @@ SW_TEST_MAIN(
         SW_TEST_FRESH(test_deep_nesting),
         SW_TEST_FRESH(test_empty_and_too_many),
         SW_TEST_FRESH(test_all_or_nothing),
+        SW_TEST_FRESH(test_length_limits),
         SW_TEST_FRESH(test_bad_sku),
-        SW_TEST_FRESH(test_bad_id),
         SW_TEST_FRESH(test_bad_timestamps),
         SW_TEST_FRESH(test_bad_dates),
         SW_TEST_FRESH(test_case_sensitive),
