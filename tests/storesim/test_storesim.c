@@ -45,6 +45,30 @@ static void free_store(struct sim *s)
         free(s->outages);
 }
 
+/* A fresh one-SKU store of one day from 2026-10-01 per test (setup, teardown). */
+struct one_sku {
+        struct sim s;     /* the store */
+        struct sim_sku k; /* its SKU */
+};
+
+static int setup(void **state)
+{
+        struct one_sku *o = calloc(1, sizeof(*o));
+        if (!o)
+                return -1;
+        one_sku_store(&o->s, &o->k, sw_days_from_civil(2026, 10, 1), 1);
+        *state = o;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        struct one_sku *o = *state;
+        free_store(&o->s);
+        free(o);
+        return 0;
+}
+
 /* Mean and variance of n demand draws of the SKU (store factor 1). */
 static void demand_moments(struct sim *s, unsigned n, double *ret_mean, double *ret_var)
 {
@@ -152,41 +176,35 @@ static void test_promotions(void **state)
 /* A shortfall is a ghost when a count would call it material (2 units and 20% of the book). */
 static void test_material_shortfall(void **state)
 {
-        struct sim s;
-        struct sim_sku k;
-        (void)state;
-        one_sku_store(&s, &k, sw_days_from_civil(2026, 10, 1), 1);
+        struct one_sku *o = *state;
         struct {
                 int32_t book, physical;
                 bool ghost;
         } cases[] = {{10, 8, true}, {10, 9, false}, {20, 17, false}, {20, 16, true},
                      {1, 0, false}, {2, 0, true},   {0, 0, false},   {5, 5, false}};
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                k.book = cases[i].book;
-                k.physical = cases[i].physical;
-                assert_int_equal(sim_materially_short(&s, &k), cases[i].ghost);
+                o->k.book = cases[i].book;
+                o->k.physical = cases[i].physical;
+                assert_int_equal(sim_materially_short(&o->s, &o->k), cases[i].ghost);
         }
-        free_store(&s);
 }
 
 /* A partial ghost leaves at most half the book and loses at least a unit; a total one all. */
 static void test_partial_and_total_ghosts(void **state)
 {
-        struct sim s;
-        struct sim_sku k;
-        (void)state;
-        one_sku_store(&s, &k, sw_days_from_civil(2026, 10, 1), 1);
-        sim_seed(&s.loss_rng, 3);
+        struct one_sku *o = *state;
+        struct sim *s = &o->s;
+        struct sim_sku *k = &o->k;
+        sim_seed(&s->loss_rng, 3);
         for (int i = 0; i < 200; i++) {
-                s.opt.partial_share = i < 100 ? 1.0 : 0.0;
-                k.book = k.physical = 2 + i % 40;
-                sim_inject_loss(&s, 0);
-                assert_true(k.physical <= k.book / 2 && k.physical < k.book);
-                assert_true(i < 100 || k.physical == 0);
-                assert_true(k.cause == SIM_CAUSE_THEFT || k.cause == SIM_CAUSE_DAMAGE);
+                s->opt.partial_share = i < 100 ? 1.0 : 0.0;
+                k->book = k->physical = 2 + i % 40;
+                sim_inject_loss(s, 0);
+                assert_true(k->physical <= k->book / 2 && k->physical < k->book);
+                assert_true(i < 100 || k->physical == 0);
+                assert_true(k->cause == SIM_CAUSE_THEFT || k->cause == SIM_CAUSE_DAMAGE);
         }
-        assert_true(s.partial_injections > 60 && s.partial_injections <= 100);
-        free_store(&s);
+        assert_true(s->partial_injections > 60 && s->partial_injections <= 100);
 }
 
 /* Each outage silences exactly its scope: a register in its hours, the store, a category. */
@@ -227,7 +245,7 @@ SW_TEST_MAIN(
         cmocka_unit_test(test_nb_mix_parsing),
         cmocka_unit_test(test_us_calendar),
         cmocka_unit_test(test_promotions),
-        cmocka_unit_test(test_material_shortfall),
-        cmocka_unit_test(test_partial_and_total_ghosts),
+        SW_TEST_FRESH(test_material_shortfall),
+        SW_TEST_FRESH(test_partial_and_total_ghosts),
         cmocka_unit_test(test_outage_scopes))
 /* clang-format on */
