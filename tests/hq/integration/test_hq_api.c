@@ -29,9 +29,7 @@ static const char *const types[] = {"ghost_stock", "shelf_out", "inventory_discr
 
 /* Everything the tests share, set up once. */
 static struct world {
-        char dir[256];
-        struct pg_server pg;
-        struct h_broker broker;
+        struct hq_rig r; /* scratch folder, PostgreSQL, mosquitto */
         struct hq_proc hq;
         struct api_server api;
         struct h_daemon gateway; /* a real shelfwatchd for acme/s1 */
@@ -71,7 +69,7 @@ static void make_roles(void)
         char *a1[] = {HQ_BIN, "-c", w.hq.conf, "tenant-role", "acme_reader", "acme", NULL};
         char *a2[] = {HQ_BIN, "-c", w.hq.conf, "tenant-role", "globex_reader", "globex", NULL};
         char log[512];
-        snprintf(log, sizeof(log), "%s/roles.log", w.dir);
+        snprintf(log, sizeof(log), "%s/roles.log", w.r.dir);
         assert_int_equal(h_run(log, a1), 0);
         assert_int_equal(h_run(log, a2), 0);
         /* The API's login role owns nothing and inherits nothing: it reads only through SET
@@ -87,7 +85,7 @@ static void start_api(void)
         api_token_digest(ACME, a);
         api_token_digest(GLOBEX, g);
         api_token_digest(MIXUP, m);
-        pg_conninfo_as(&w.pg, "shelfwatch_api", conninfo, sizeof(conninfo));
+        pg_conninfo_as(&w.r.pg, "shelfwatch_api", conninfo, sizeof(conninfo));
         snprintf(settings, sizeof(settings),
                  "conninfo = \"%s\"; command_timeout_ms = 1500; max_limit = 500;\n"
                  "max_body_bytes = 2048;\n"
@@ -98,7 +96,7 @@ static void start_api(void)
                  " { name = \"mixup\"; tenant = \"acme\"; role = \"globex_reader\"; "
                  "sha256 = \"%s\"; } );",
                  conninfo, a, g, m);
-        api_start(&w.api, w.dir, w.broker.port, w.pg.conninfo, settings);
+        api_start(&w.api, w.r.dir, w.r.broker.port, w.r.pg.conninfo, settings);
 }
 
 static int setup(void **state)
@@ -106,18 +104,16 @@ static int setup(void **state)
         struct gw_sim g;
         char conf[1024], *text;
         (void)state;
-        h_tmpdir(w.dir, sizeof(w.dir));
-        pg_start(&w.pg);
-        h_broker_start(&w.broker, 0, NULL);
-        hq_start(&w.hq, w.dir, w.broker.port, &w.pg, NULL);
-        gw_open(&g, w.broker.port, "gw-api", 2.0);
+        hq_rig_up(&w.r, NULL);
+        hq_start(&w.hq, w.r.dir, w.r.broker.port, &w.r.pg, NULL);
+        gw_open(&g, w.r.broker.port, "gw-api", 2.0);
         add_store(&g, "acme", "s1", 60);
         add_store(&g, "acme", "s2", 45);
         add_store(&g, "globex", "s1", 30);
         add_store(&g, "globex", "s3", 24);
         assert_int_equal(gw_drain(&g, 60), 0);
         gw_close(&g);
-        w.db = pg_connect(&w.pg, NULL);
+        w.db = pg_connect(&w.r.pg, NULL);
         /* Severities vary (the simulated gateway sends warning only). */
         assert_int_equal(pg_exec(w.db,
                                  "UPDATE anomaly SET severity = CASE WHEN random() < 0.3 THEN "
@@ -129,8 +125,8 @@ static int setup(void **state)
         snprintf(conf, sizeof(conf),
                  "broker: { port = %d; };\nstorage: { path = \"%s/gw.db\"; };\n"
                  "store: { tenant = \"acme\"; id = \"s1\"; };\n",
-                 w.broker.port, w.dir);
-        h_daemon_start_at(&w.gateway, w.dir, conf, w.broker.port, "retail/acme/s1");
+                 w.r.broker.port, w.r.dir);
+        h_daemon_start_at(&w.gateway, w.r.dir, conf, w.r.broker.port, "retail/acme/s1");
         start_api();
         text = h_read_file(SW_SOURCE_DIR "/hq/api/openapi.json");
         w.doc = text ? cJSON_Parse(text) : NULL;
@@ -147,9 +143,7 @@ static int teardown(void **state)
         hq_stop(&w.hq, SIGTERM);
         PQfinish(w.db);
         cJSON_Delete(w.doc);
-        h_broker_stop(&w.broker);
-        pg_destroy(&w.pg);
-        h_rmdir(w.dir);
+        hq_rig_down(&w.r);
         return 0;
 }
 
@@ -310,8 +304,8 @@ static void test_stats_and_ghost_stock(void **state)
 static void test_effectiveness_and_roi(void **state)
 {
         (void)state;
-        cJSON *cli = hq_cli_json(&w.hq, w.dir, "effectiveness", "--tenant", "acme", NULL);
-        cJSON *roi_cli = hq_cli_json(&w.hq, w.dir, "roi", "--tenant", "acme", NULL);
+        cJSON *cli = hq_cli_json(&w.hq, w.r.dir, "effectiveness", "--tenant", "acme", NULL);
+        cJSON *roi_cli = hq_cli_json(&w.hq, w.r.dir, "roi", "--tenant", "acme", NULL);
         cJSON *al = api_get_expect(&w.api, "/api/v1/outcomes/alerts/effectiveness", ACME, 200);
         cJSON *an = api_get_expect(&w.api, "/api/v1/outcomes/anomalies/effectiveness", ACME, 200);
         cJSON *roi = api_get_expect(&w.api, "/api/v1/outcomes/roi?days=30", ACME, 200);
@@ -511,8 +505,8 @@ static void test_commands(void **state)
                  "&& set -- $m && mosquitto_pub -V 5 -p %d -q 1 "
                  "-t \"retail/globex/s9/reply/${1##*/reply/}\" -D publish correlation-data "
                  "\"$2\" -m '{\"ok\":true,\"forged\":true}' && echo forged \"$1\"",
-                 w.broker.port, w.broker.port);
-        snprintf(forge_log, sizeof(forge_log), "%s/forger.log", w.dir);
+                 w.r.broker.port, w.r.broker.port);
+        snprintf(forge_log, sizeof(forge_log), "%s/forger.log", w.r.dir);
         char *forge_argv[] = {"/bin/sh", "-c", forger, NULL};
         pid_t forge = h_spawn(forge_log, forge_argv);
         h_sleep_ms(300); /* subscribed */
@@ -527,7 +521,7 @@ static void test_commands(void **state)
                                          "AND state = 'timeout'"),
                          2);
         /* The gateway counted the commands it ran and refused none of their reply topics. */
-        cJSON *h = h_health(w.broker.port, "retail/acme/s1");
+        cJSON *h = h_health(w.r.broker.port, "retail/acme/s1");
         assert_int_equal((int)h_json_number_or(h, "commands.refused.reply_topic", 0), 0);
         cJSON_Delete(h);
 }

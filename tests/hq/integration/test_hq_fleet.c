@@ -268,18 +268,15 @@ static void check_rls(const struct pg_server *pg, const struct hq_proc *hq, cons
 
 static void test_fleet(void **state)
 {
-        char dir[256];
-        struct h_broker b = {0};
-        struct pg_server pg = {0};
+        struct hq_rig r = {0};
         struct hq_proc hq = {0};
         struct gw_sim g;
         struct expect e[3] = {0};
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, "max_queued_messages 100000");
-        pg_start(&pg);
-        hq_start(&hq, dir, b.port, &pg, NULL);
-        gw_open(&g, b.port, "gw-fleet", 30);
+        hq_rig_up(&r, "max_queued_messages 100000");
+        const char *dir = r.dir;
+        hq_start(&hq, dir, r.broker.port, &r.pg, NULL);
+        gw_open(&g, r.broker.port, "gw-fleet", 30);
         for (int k = 0; k < 3; k++)
                 add_store(&g, tenants[k], stores[k], k, &e[k]);
         assert_int_equal(gw_drain(&g, 60), 0);
@@ -292,16 +289,13 @@ static void test_fleet(void **state)
         check_fleet_is_sum(eff, roi);
         check_lists(&hq, dir);
         check_gateways(&hq, dir);
-        check_rls(&pg, &hq, dir, eff);
+        check_rls(&r.pg, &hq, dir, eff);
         cJSON_Delete(eff);
         cJSON_Delete(roi);
 
         hq_stop(&hq, SIGTERM);
         gw_close(&g);
-        pg_destroy(&pg);
-        h_broker_stop(&b);
-        h_rmdir(b.dir);
-        h_rmdir(dir);
+        hq_rig_down(&r);
 }
 
 /* --days and --limit take a whole number in range: anything else is a usage error (exit 2)
