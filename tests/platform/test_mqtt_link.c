@@ -51,12 +51,14 @@ struct rec {
 
 /* Per-test fixture: a broker on its own port, in its own directory. */
 struct fixture {
-        char dir[64];      /* mkdtemp directory holding the config and log */
-        int port;          /* loopback port of the broker */
-        pid_t broker;      /* broker pid, 0 when not running */
-        char extra[512];   /* more broker config lines (TLS) */
-        struct rec r;      /* what the callbacks of the test's one link saw */
-        struct sw_mqtt *m; /* the test's one link, NULL if none; teardown frees it */
+        char dir[64];             /* mkdtemp directory holding the config and log */
+        int port;                 /* loopback port of the broker */
+        pid_t broker;             /* broker pid, 0 when not running */
+        char extra[512];          /* more broker config lines (TLS) */
+        struct rec r;             /* what the callbacks of the test's one link saw */
+        struct sw_mqtt *m;        /* the test's one link, NULL if none; teardown frees it */
+        struct rec recs[4];       /* what the callbacks of the links of a test of several saw */
+        struct sw_mqtt *links[3]; /* the links of a test of several; teardown frees them */
 };
 
 static uint64_t now_ms(void)
@@ -225,6 +227,8 @@ static int teardown(void **state)
         struct fixture *f = *state;
 
         assert_null(sw_mqtt_free(f->m));
+        for (size_t i = 0; i < sizeof(f->links) / sizeof(f->links[0]); i++)
+                assert_null(sw_mqtt_free(f->links[i]));
         broker_stop(f, SIGTERM);
         assert_int_equal(sw_test_rm_rf(f->dir), 0);
         free(f);
@@ -521,30 +525,28 @@ static void test_retained_flag_is_reported(void **state)
 {
         struct fixture *f = *state;
         struct sw_mqtt_options o = base_options(f, "ret-pub"), so = base_options(f, "ret-sub");
-        struct rec r, rs;
-        struct sw_mqtt *links[2];
+        struct rec *r = &f->recs[0], *rs = &f->recs[1];
 
         broker_start(f);
-        links[0] = link_new(&o, &r);
-        PUMP_UNTIL(links, 1, 3000, sw_mqtt_connected(links[0]));
-        assert_int_equal(sw_mqtt_publish(links[0], "sw/ret/stored", "s", 1, 1, true, NULL, NULL),
+        f->links[0] = link_new(&o, r);
+        PUMP_UNTIL(f->links, 1, 3000, sw_mqtt_connected(f->links[0]));
+        assert_int_equal(sw_mqtt_publish(f->links[0], "sw/ret/stored", "s", 1, 1, true, NULL, NULL),
                          0);
-        PUMP_UNTIL(links, 1, 3000, r.n_published == 1);
-        links[1] = link_new(&so, &rs);
-        assert_int_equal(sw_mqtt_subscribe(links[1], "sw/ret/#"), 0);
-        PUMP_UNTIL(links, 2, 3000, rs.n_msgs >= 1);
-        assert_string_equal(rs.msgs[0].payload, "s");
-        assert_true(rs.msgs[0].retained);
-        assert_int_equal(sw_mqtt_publish(links[0], "sw/ret/live", "l", 1, 1, true, NULL, NULL), 0);
-        assert_int_equal(sw_mqtt_publish(links[0], "sw/ret/plain", "p", 1, 1, false, NULL, NULL),
+        PUMP_UNTIL(f->links, 1, 3000, r->n_published == 1);
+        f->links[1] = link_new(&so, rs);
+        assert_int_equal(sw_mqtt_subscribe(f->links[1], "sw/ret/#"), 0);
+        PUMP_UNTIL(f->links, 2, 3000, rs->n_msgs >= 1);
+        assert_string_equal(rs->msgs[0].payload, "s");
+        assert_true(rs->msgs[0].retained);
+        assert_int_equal(sw_mqtt_publish(f->links[0], "sw/ret/live", "l", 1, 1, true, NULL, NULL),
                          0);
-        PUMP_UNTIL(links, 2, 3000, rs.n_msgs >= 3);
-        assert_string_equal(rs.msgs[1].payload, "l");
-        assert_true(rs.msgs[1].retained);
-        assert_string_equal(rs.msgs[2].payload, "p");
-        assert_false(rs.msgs[2].retained);
-        sw_mqtt_free(links[1]);
-        sw_mqtt_free(links[0]);
+        assert_int_equal(sw_mqtt_publish(f->links[0], "sw/ret/plain", "p", 1, 1, false, NULL, NULL),
+                         0);
+        PUMP_UNTIL(f->links, 2, 3000, rs->n_msgs >= 3);
+        assert_string_equal(rs->msgs[1].payload, "l");
+        assert_true(rs->msgs[1].retained);
+        assert_string_equal(rs->msgs[2].payload, "p");
+        assert_false(rs->msgs[2].retained);
 }
 
 static void test_publish_while_disconnected_is_not_sent_later(void **state)
@@ -552,38 +554,37 @@ static void test_publish_while_disconnected_is_not_sent_later(void **state)
         struct fixture *f = *state;
         struct sw_mqtt_options o = base_options(f, "offline-pub");
         struct sw_mqtt_options oo = base_options(f, "observer");
-        struct rec r, ro;
-        struct sw_mqtt *links[2];
+        struct rec *r = &f->recs[0], *ro = &f->recs[1];
         struct sw_mqtt_stats st;
 
         /* No broker yet: the link keeps trying, with growing backoff. */
-        links[0] = link_new(&o, &r);
-        pump_for(links, 1, 600);
-        assert_false(sw_mqtt_connected(links[0]));
-        sw_mqtt_get_stats(links[0], &st);
+        f->links[0] = link_new(&o, r);
+        pump_for(f->links, 1, 600);
+        assert_false(sw_mqtt_connected(f->links[0]));
+        sw_mqtt_get_stats(f->links[0], &st);
         assert_true(st.connect_failures >= 2);
         assert_true(st.backoff_ms >= 50 && st.backoff_ms <= 400);
-        assert_int_equal(r.connects, 0);
-        assert_int_equal(r.disconnects, 0); /* failed attempts are not disconnects */
-        assert_int_equal(sw_mqtt_publish(links[0], "sw/off/a", "before", 6, 1, false, NULL, NULL),
-                         -ENOTCONN);
-        assert_int_equal(sw_mqtt_publish(links[0], "sw/off/a", "before0", 7, 0, false, NULL, NULL),
-                         -ENOTCONN);
+        assert_int_equal(r->connects, 0);
+        assert_int_equal(r->disconnects, 0); /* failed attempts are not disconnects */
+        assert_int_equal(
+            sw_mqtt_publish(f->links[0], "sw/off/a", "before", 6, 1, false, NULL, NULL), -ENOTCONN);
+        assert_int_equal(
+            sw_mqtt_publish(f->links[0], "sw/off/a", "before0", 7, 0, false, NULL, NULL),
+            -ENOTCONN);
 
         broker_start(f);
-        links[1] = link_new(&oo, &ro);
-        assert_int_equal(sw_mqtt_subscribe(links[1], "sw/off/#"), 0);
-        PUMP_UNTIL(links, 2, 5000, sw_mqtt_connected(links[0]) && sw_mqtt_connected(links[1]));
-        pump_for(links, 2, 200); /* let the observer's SUBSCRIBE land */
-        assert_int_equal(sw_mqtt_publish(links[0], "sw/off/a", "after", 5, 1, false, NULL, NULL),
+        f->links[1] = link_new(&oo, ro);
+        assert_int_equal(sw_mqtt_subscribe(f->links[1], "sw/off/#"), 0);
+        PUMP_UNTIL(f->links, 2, 5000,
+                   sw_mqtt_connected(f->links[0]) && sw_mqtt_connected(f->links[1]));
+        pump_for(f->links, 2, 200); /* let the observer's SUBSCRIBE land */
+        assert_int_equal(sw_mqtt_publish(f->links[0], "sw/off/a", "after", 5, 1, false, NULL, NULL),
                          0);
-        PUMP_UNTIL(links, 2, 3000, rec_count_payload(&ro, "after") == 1);
-        pump_for(links, 2, 500);
-        assert_int_equal(rec_count_payload(&ro, "before"), 0);
-        assert_int_equal(rec_count_payload(&ro, "before0"), 0);
-        assert_int_equal(ro.n_msgs, 1);
-        sw_mqtt_free(links[1]);
-        sw_mqtt_free(links[0]);
+        PUMP_UNTIL(f->links, 2, 3000, rec_count_payload(ro, "after") == 1);
+        pump_for(f->links, 2, 500);
+        assert_int_equal(rec_count_payload(ro, "before"), 0);
+        assert_int_equal(rec_count_payload(ro, "before0"), 0);
+        assert_int_equal(ro->n_msgs, 1);
 }
 
 static void test_reconnects_after_broker_restart(void **state)
@@ -633,8 +634,7 @@ static void test_last_will_on_dead_socket(void **state)
         struct sw_mqtt_options oc = base_options(f, "clean-quit");
         struct sw_mqtt_options oo = base_options(f, "will-observer");
         struct sw_mqtt_options ol = base_options(f, "late-observer");
-        struct rec rw, rc, ro, rl;
-        struct sw_mqtt *links[3];
+        struct rec *rw = &f->recs[0], *rc = &f->recs[1], *ro = &f->recs[2], *rl = &f->recs[3];
 
         ow.will_topic = "sw/will/status";
         ow.will_payload = "offline";
@@ -644,34 +644,32 @@ static void test_last_will_on_dead_socket(void **state)
         oc.backoff_min_ms = 1000;
 
         broker_start(f);
-        links[0] = link_new(&oo, &ro);
-        links[1] = link_new(&ow, &rw);
-        links[2] = link_new(&oc, &rc);
-        assert_int_equal(sw_mqtt_subscribe(links[0], "sw/will/#"), 0);
-        PUMP_UNTIL(links, 3, 3000,
-                   sw_mqtt_connected(links[0]) && sw_mqtt_connected(links[1]) &&
-                       sw_mqtt_connected(links[2]));
-        pump_for(links, 3, 200);
+        f->links[0] = link_new(&oo, ro);
+        f->links[1] = link_new(&ow, rw);
+        f->links[2] = link_new(&oc, rc);
+        assert_int_equal(sw_mqtt_subscribe(f->links[0], "sw/will/#"), 0);
+        PUMP_UNTIL(f->links, 3, 3000,
+                   sw_mqtt_connected(f->links[0]) && sw_mqtt_connected(f->links[1]) &&
+                       sw_mqtt_connected(f->links[2]));
+        pump_for(f->links, 3, 200);
 
         /* A clean disconnect drops the will. */
-        assert_int_equal(sw_mqtt_disconnect(links[2]), 0);
+        assert_int_equal(sw_mqtt_disconnect(f->links[2]), 0);
         /* The client "dies": its socket goes away without DISCONNECT. */
-        assert_int_equal(shutdown(sw_mqtt_fd(links[1]), SHUT_RDWR), 0);
-        PUMP_UNTIL(links, 3, 3000, rec_count_payload(&ro, "offline") == 1);
-        pump_for(links, 3, 300);
-        assert_int_equal(rec_count_payload(&ro, "clean-offline"), 0);
-        assert_int_equal(rc.disconnects, 0);
+        assert_int_equal(shutdown(sw_mqtt_fd(f->links[1]), SHUT_RDWR), 0);
+        PUMP_UNTIL(f->links, 3, 3000, rec_count_payload(ro, "offline") == 1);
+        pump_for(f->links, 3, 300);
+        assert_int_equal(rec_count_payload(ro, "clean-offline"), 0);
+        assert_int_equal(rc->disconnects, 0);
         /* The dying link noticed and reconnected by itself. */
-        assert_true(rw.disconnects >= 1);
-        PUMP_UNTIL(links, 3, 3000, sw_mqtt_connected(links[1]));
-        sw_mqtt_free(links[2]);
+        assert_true(rw->disconnects >= 1);
+        PUMP_UNTIL(f->links, 3, 3000, sw_mqtt_connected(f->links[1]));
+        f->links[2] = sw_mqtt_free(f->links[2]);
 
         /* Retained: a subscriber arriving later still gets it. */
-        links[2] = link_new(&ol, &rl);
-        assert_int_equal(sw_mqtt_subscribe(links[2], "sw/will/status"), 0);
-        PUMP_UNTIL(links, 3, 3000, rec_count_payload(&rl, "offline") == 1);
-        for (int i = 0; i < 3; i++)
-                sw_mqtt_free(links[i]);
+        f->links[2] = link_new(&ol, rl);
+        assert_int_equal(sw_mqtt_subscribe(f->links[2], "sw/will/status"), 0);
+        PUMP_UNTIL(f->links, 3, 3000, rec_count_payload(rl, "offline") == 1);
 }
 
 static void test_session_survives_reconnect(void **state)
@@ -679,32 +677,30 @@ static void test_session_survives_reconnect(void **state)
         struct fixture *f = *state;
         struct sw_mqtt_options os = base_options(f, "durable");
         struct sw_mqtt_options op = base_options(f, "publisher");
-        struct rec rs, rp;
-        struct sw_mqtt *links[2];
+        struct rec *rs = &f->recs[0], *rp = &f->recs[1];
 
         os.clean_start = false;
         os.session_expiry_s = 60;
         os.backoff_min_ms = 800; /* leave time to publish while it is away */
         broker_start(f);
-        links[0] = link_new(&os, &rs);
-        links[1] = link_new(&op, &rp);
-        assert_int_equal(sw_mqtt_subscribe(links[0], "sw/dur/#"), 0);
-        PUMP_UNTIL(links, 2, 3000, sw_mqtt_connected(links[0]) && sw_mqtt_connected(links[1]));
-        pump_for(links, 2, 200);
+        f->links[0] = link_new(&os, rs);
+        f->links[1] = link_new(&op, rp);
+        assert_int_equal(sw_mqtt_subscribe(f->links[0], "sw/dur/#"), 0);
+        PUMP_UNTIL(f->links, 2, 3000,
+                   sw_mqtt_connected(f->links[0]) && sw_mqtt_connected(f->links[1]));
+        pump_for(f->links, 2, 200);
 
-        assert_int_equal(shutdown(sw_mqtt_fd(links[0]), SHUT_RDWR), 0);
-        PUMP_UNTIL(links, 2, 2000, rs.disconnects == 1);
-        pump_for(links, 2, 200); /* the broker sees it gone */
-        assert_false(sw_mqtt_connected(links[0]));
+        assert_int_equal(shutdown(sw_mqtt_fd(f->links[0]), SHUT_RDWR), 0);
+        PUMP_UNTIL(f->links, 2, 2000, rs->disconnects == 1);
+        pump_for(f->links, 2, 200); /* the broker sees it gone */
+        assert_false(sw_mqtt_connected(f->links[0]));
         assert_int_equal(
-            sw_mqtt_publish(links[1], "sw/dur/x", "while-away", 10, 1, false, NULL, NULL), 0);
-        PUMP_UNTIL(links, 2, 3000, rp.n_published == 1);
-        assert_int_equal(rec_count_payload(&rs, "while-away"), 0);
+            sw_mqtt_publish(f->links[1], "sw/dur/x", "while-away", 10, 1, false, NULL, NULL), 0);
+        PUMP_UNTIL(f->links, 2, 3000, rp->n_published == 1);
+        assert_int_equal(rec_count_payload(rs, "while-away"), 0);
         /* Reconnects with the kept session: the broker delivers what it queued. */
-        PUMP_UNTIL(links, 2, 5000, rec_count_payload(&rs, "while-away") == 1);
-        assert_int_equal(rs.connects, 2);
-        sw_mqtt_free(links[1]);
-        sw_mqtt_free(links[0]);
+        PUMP_UNTIL(f->links, 2, 5000, rec_count_payload(rs, "while-away") == 1);
+        assert_int_equal(rs->connects, 2);
 }
 
 static void test_connect_timeout_without_connack(void **state)
