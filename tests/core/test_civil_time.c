@@ -35,6 +35,62 @@ static int parse_ts(const char *s, int64_t *ret)
         return sw_rfc3339_parse(s, strlen(s), ret);
 }
 
+/* A text form of a value: a date "YYYY-MM-DD" (days) or a timestamp (Unix seconds). */
+struct text_form {
+        int (*format)(int64_t v, char *buf, size_t size); /* writes it */
+        int (*parse)(const char *s, int64_t *ret);        /* reads it back */
+        int len;                                          /* the text's length */
+};
+
+#define TEXT_ROOM 32 /* bytes enough for either form, to spare */
+
+static int format_date(int64_t day, char *buf, size_t size)
+{
+        return sw_date_format((sw_day_t)day, buf, size);
+}
+
+static int parse_date_wide(const char *s, int64_t *ret)
+{
+        sw_day_t day;
+        int r = parse_date(s, &day);
+        if (r == 0)
+                *ret = day;
+        return r;
+}
+
+static const struct text_form date_form = {format_date, parse_date_wide, 10};
+static const struct text_form ts_form = {sw_rfc3339_format, parse_ts, 20};
+
+/* v written into size bytes is want. */
+static void assert_formats(const struct text_form *tf, int64_t v, size_t size, const char *want)
+{
+        char buf[TEXT_ROOM];
+        assert_true(size <= sizeof(buf));
+        assert_int_equal(tf->format(v, buf, size), tf->len);
+        assert_string_equal(buf, want);
+}
+
+/* No room for the NUL: -ENOSPC, and nothing written. */
+static void assert_too_small_refused(const struct text_form *tf, int64_t v)
+{
+        char buf[TEXT_ROOM];
+        memset(buf, 'x', sizeof(buf));
+        assert_int_equal(tf->format(v, buf, (size_t)tf->len), -ENOSPC);
+        assert_int_equal(buf[0], 'x');
+}
+
+/* Format then parse gives back from, from + step, ... up to (not with) to. */
+static void assert_round_trips(const struct text_form *tf, int64_t from, int64_t to, int64_t step)
+{
+        char buf[TEXT_ROOM];
+        for (int64_t v = from; v < to; v += step) {
+                int64_t back = 0;
+                assert_int_equal(tf->format(v, buf, sizeof(buf)), tf->len);
+                assert_int_equal(tf->parse(buf, &back), 0);
+                assert_int_equal(back, v);
+        }
+}
+
 /* ---- days <-> civil ---- */
 
 static void test_known_days(void **state)
@@ -159,27 +215,17 @@ static void test_date_parse_invalid(void **state)
 static void test_date_format(void **state)
 {
         char buf[16];
-        sw_day_t day;
         (void)state;
-        assert_int_equal(sw_date_format(0, buf, sizeof(buf)), 10);
-        assert_string_equal(buf, "1970-01-01");
-        assert_int_equal(sw_date_format(sw_days_from_civil(2024, 2, 29), buf, 11), 10);
-        assert_string_equal(buf, "2024-02-29");
-        assert_int_equal(sw_date_format(sw_days_from_civil(1, 1, 1), buf, sizeof(buf)), 10);
-        assert_string_equal(buf, "0001-01-01");
-        memset(buf, 'x', sizeof(buf));
-        assert_int_equal(sw_date_format(0, buf, 10), -ENOSPC);
-        assert_int_equal(buf[0], 'x');
+        assert_formats(&date_form, 0, sizeof(buf), "1970-01-01");
+        assert_formats(&date_form, sw_days_from_civil(2024, 2, 29), 11, "2024-02-29");
+        assert_formats(&date_form, sw_days_from_civil(1, 1, 1), sizeof(buf), "0001-01-01");
+        assert_too_small_refused(&date_form, 0);
         /* Years that do not fit in four digits are refused (the header only names -ENOSPC). */
         assert_true(sw_date_format(sw_days_from_civil(10000, 1, 1), buf, sizeof(buf)) < 0);
         assert_true(sw_date_format(sw_days_from_civil(-1, 1, 1), buf, sizeof(buf)) < 0);
         /* Format then parse is the identity across years 1..9999. */
-        for (sw_day_t d = sw_days_from_civil(1, 1, 1); d <= sw_days_from_civil(9999, 12, 31);
-             d += 97) {
-                assert_int_equal(sw_date_format(d, buf, sizeof(buf)), 10);
-                assert_int_equal(parse_date(buf, &day), 0);
-                assert_int_equal(day, d);
-        }
+        assert_round_trips(&date_form, sw_days_from_civil(1, 1, 1),
+                           sw_days_from_civil(9999, 12, 31) + 1, 97);
 }
 
 /* ---- RFC 3339 ---- */
@@ -267,28 +313,15 @@ static void test_rfc3339_invalid(void **state)
 
 static void test_rfc3339_format(void **state)
 {
-        char buf[32];
-        int64_t back;
         (void)state;
-        assert_int_equal(sw_rfc3339_format(1795515302, buf, sizeof(buf)), 20);
-        assert_string_equal(buf, "2026-11-24T10:15:02Z");
-        assert_int_equal(sw_rfc3339_format(0, buf, 21), 20);
-        assert_string_equal(buf, "1970-01-01T00:00:00Z");
-        assert_int_equal(sw_rfc3339_format(-1, buf, sizeof(buf)), 20);
-        assert_string_equal(buf, "1969-12-31T23:59:59Z");
-        assert_int_equal(sw_rfc3339_format(-86400, buf, sizeof(buf)), 20);
-        assert_string_equal(buf, "1969-12-31T00:00:00Z");
-        assert_int_equal(sw_rfc3339_format(951868799, buf, sizeof(buf)), 20);
-        assert_string_equal(buf, "2000-02-29T23:59:59Z");
-        memset(buf, 'x', sizeof(buf));
-        assert_int_equal(sw_rfc3339_format(0, buf, 20), -ENOSPC);
-        assert_int_equal(buf[0], 'x');
+        assert_formats(&ts_form, 1795515302, TEXT_ROOM, "2026-11-24T10:15:02Z");
+        assert_formats(&ts_form, 0, 21, "1970-01-01T00:00:00Z");
+        assert_formats(&ts_form, -1, TEXT_ROOM, "1969-12-31T23:59:59Z");
+        assert_formats(&ts_form, -86400, TEXT_ROOM, "1969-12-31T00:00:00Z");
+        assert_formats(&ts_form, 951868799, TEXT_ROOM, "2000-02-29T23:59:59Z");
+        assert_too_small_refused(&ts_form, 0);
         /* Format then parse is the identity, before and after the epoch. */
-        for (int64_t t = -2208988800LL; t < 4102444800LL; t += 7777777) {
-                assert_int_equal(sw_rfc3339_format(t, buf, sizeof(buf)), 20);
-                assert_int_equal(parse_ts(buf, &back), 0);
-                assert_int_equal(back, t);
-        }
+        assert_round_trips(&ts_form, -2208988800LL, 4102444800LL, 7777777);
 }
 
 /* clang-format off */
