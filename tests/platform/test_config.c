@@ -444,10 +444,10 @@ static void test_error_out_of_range(void **state)
                             4, "limits.max_skus: must be between 1 and 10000000 (got 0)");
 }
 
+/* Zone files that are not TZif (checked where the system has them), and an empty name. */
 static void test_error_timezone(void **state)
 {
         (void)state;
-
         if (access("/usr/share/zoneinfo/leapseconds", R_OK) == 0)
                 assert_load_error("store = { timezone = \"leapseconds\"; };\n", 1, "store.timezone",
                                   "is not a TZif file");
@@ -465,7 +465,6 @@ static void test_error_holidays(void **state)
         FILE *f;
 
         (void)state;
-
         /* 367 dates: one too many. */
         f = open_memstream(&text, &len);
         assert_non_null(f);
