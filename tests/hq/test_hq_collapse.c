@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "hq/hq_collapse.h"
+#include "tests/support/test_main.h"
 
 static struct hq_msg msg(enum hq_kind kind, const char *store, const char *id, int32_t rev,
                          int64_t ts, int64_t started_at)
@@ -101,10 +102,9 @@ static void test_status_order(void **state)
         hq_collapse_free(&c);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {cmocka_unit_test(test_one_row_per_key),
-                                           cmocka_unit_test(test_empty_batch_first),
-                                           cmocka_unit_test(test_status_order)};
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_one_row_per_key),
+        cmocka_unit_test(test_empty_batch_first),
+        cmocka_unit_test(test_status_order))
+/* clang-format on */

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "hq/hq_config.h"
+#include "tests/support/test_main.h"
 
 #define SHIPPED SW_SOURCE_DIR "/systemd/shelfwatch-hq.conf"
 
@@ -171,11 +172,10 @@ static void test_tls(void **state)
         remove(ca);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {cmocka_unit_test(test_shipped_file_is_the_defaults),
-                                           cmocka_unit_test(test_errors),
-                                           cmocka_unit_test(test_http_section),
-                                           cmocka_unit_test(test_tls)};
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN(
+        cmocka_unit_test(test_shipped_file_is_the_defaults),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_http_section),
+        cmocka_unit_test(test_tls))
+/* clang-format on */
