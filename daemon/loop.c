@@ -15,22 +15,10 @@
 #include "core/civil_time.h"
 #include "platform/clock.h"
 #include "platform/notify.h"
+#include "platform/signal_fd.h"
 
 #define STOCK_SWEEP_MS   60000u /* shelf-out / discrepancy sweep and outbox cap check */
 #define FINAL_SUMMARY_MS 3000u  /* at a clean stop, wait this long for the last summary's PUBACK */
-
-static int open_signalfd(void)
-{
-        sigset_t mask;
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGHUP);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-                return -errno;
-        int fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-        return fd < 0 ? -errno : fd;
-}
 
 static void read_signals(struct sw_daemon *d, int fd)
 {
@@ -149,7 +137,7 @@ int sw_daemon_run(struct sw_daemon *d)
 {
         char status[320];
         int result = 0;
-        int sfd = open_signalfd();
+        int sfd = sw_signal_fd_open((const int[]){SIGTERM, SIGINT, SIGHUP, 0}, false);
         if (sfd < 0) {
                 sw_log_err("Cannot set up signal handling: %s", strerror(-sfd));
                 return sfd;
