@@ -92,16 +92,14 @@ static cJSON *rec_object(const struct rec_fields *r, double priority)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "id", r->id);
         cJSON_AddStringToObject(o, "sku", r->sku);
-        if (r->category)
-                cJSON_AddStringToObject(o, "category", r->category);
+        sw_reply_add_string_if(o, "category", r->category);
         cJSON_AddNumberToObject(o, "probability", r->probability);
         cJSON_AddNumberToObject(o, "value", r->value);
         cJSON_AddNumberToObject(o, "priority", priority);
         cJSON_AddStringToObject(o, "severity", r->severity);
         cJSON_AddStringToObject(o, "as_of", r->as_of);
         cJSON_AddStringToObject(o, "description", r->description);
-        if (r->action)
-                cJSON_AddStringToObject(o, "action", r->action);
+        sw_reply_add_string_if(o, "action", r->action);
         return o;
 }
 

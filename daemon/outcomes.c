@@ -128,12 +128,9 @@ static char *outcome_json(const struct sw_payload_store *who, const struct sw_ou
         sw_reply_add_money(o, "prevented_value", f->prevented_value, who->money_digits);
         if (who->currency[0])
                 cJSON_AddStringToObject(o, "currency", who->currency);
-        if (in->note)
-                cJSON_AddStringToObject(o, "note", in->note);
-        if (in->user)
-                cJSON_AddStringToObject(o, "user", in->user);
-        if (in->device)
-                cJSON_AddStringToObject(o, "device", in->device);
+        sw_reply_add_string_if(o, "note", in->note);
+        sw_reply_add_string_if(o, "user", in->user);
+        sw_reply_add_string_if(o, "device", in->device);
         cJSON_AddNumberToObject(o, "weight", f->weight);
         json = sw_reply_print(o);
         cJSON_Delete(o);

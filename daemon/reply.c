@@ -33,12 +33,9 @@ void sw_reply_add_summary(cJSON *parent, const char *name, const struct sw_detec
         cJSON_AddNumberToObject(o, "opened", s->opened);
         cJSON_AddNumberToObject(o, "updated", s->updated);
         cJSON_AddNumberToObject(o, "cleared", s->cleared);
-        if (s->book_full)
-                cJSON_AddNumberToObject(o, "dropped_book_full", s->book_full);
-        if (s->suppressed)
-                cJSON_AddNumberToObject(o, "suppressed", s->suppressed);
-        if (s->deferred)
-                cJSON_AddNumberToObject(o, "deferred", s->deferred);
+        sw_reply_add_count_if(o, "dropped_book_full", s->book_full);
+        sw_reply_add_count_if(o, "suppressed", s->suppressed);
+        sw_reply_add_count_if(o, "deferred", s->deferred);
         if (s->store_shortfall_days || s->category_shortfall_days) {
                 char day[16];
                 cJSON_AddNumberToObject(o, "store_shortfall_days", s->store_shortfall_days);
@@ -59,6 +56,18 @@ void sw_reply_add_money(cJSON *o, const char *name, double v, unsigned minor_dig
         if (sw_json_out_finish(&w) < 0) /* a usage error (digits > 6): still a number */
                 snprintf(text, sizeof(text), "0");
         cJSON_AddRawToObject(o, name, text);
+}
+
+void sw_reply_add_string_if(cJSON *o, const char *name, const char *s)
+{
+        if (s)
+                cJSON_AddStringToObject(o, name, s);
+}
+
+void sw_reply_add_count_if(cJSON *o, const char *name, double n)
+{
+        if (n != 0)
+                cJSON_AddNumberToObject(o, name, n);
 }
 
 void sw_reply_add_raw(cJSON *o, const char *name, const char *json)

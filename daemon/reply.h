@@ -22,6 +22,10 @@ void sw_reply_write(struct sw_json_out *o, const cJSON *item);
 
 /* Money as name: rounded to minor_digits decimals by the one writer (sw_json_out_money). */
 void sw_reply_add_money(cJSON *o, const char *name, double v, unsigned minor_digits);
+/* A string as name, left out when s is NULL. */
+void sw_reply_add_string_if(cJSON *o, const char *name, const char *s);
+/* A count as name, left out when it is 0. */
+void sw_reply_add_count_if(cJSON *o, const char *name, double n);
 /* JSON text already written (by sw_json_out) as name, copied. */
 void sw_reply_add_raw(cJSON *o, const char *name, const char *json);
 
