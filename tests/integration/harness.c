@@ -231,6 +231,16 @@ void h_broker_start_file(struct h_broker *b, int port, const char *conf_path)
         assert_true(port_open(b->port));
 }
 
+void h_broker_start_keeping(struct h_broker *b, int port)
+{
+        char extra[512];
+        if (!b->dir[0])
+                h_tmpdir(b->dir, sizeof(b->dir));
+        snprintf(extra, sizeof(extra),
+                 "persistence true\npersistence_location %s/\nmax_queued_messages 0\n", b->dir);
+        h_broker_start(b, port, extra);
+}
+
 void h_broker_stop(struct h_broker *b)
 {
         if (b->pid > 0) {
@@ -548,6 +558,28 @@ void h_collector_stop(struct h_collector *c)
         free(c);
 }
 
+char *h_collector_await(struct h_collector *c, size_t i, int timeout_ms)
+{
+        if (h_collector_wait(c, i + 1, timeout_ms) <= i)
+                fail_msg("no message %zu on %s within %d ms", i, c->pattern, timeout_ms);
+        return h_collector_get(c, i);
+}
+
+cJSON *h_publish_await(int port, const char *topic, const char *payload, struct h_collector *c,
+                       int timeout_ms)
+{
+        size_t before = h_collector_count(c);
+        h_publish(port, topic, payload);
+        if (h_collector_wait(c, before + 1, timeout_ms) <= before)
+                fail_msg("nothing on %s within %d ms after %s", c->pattern, timeout_ms, payload);
+        char *msg = h_collector_get(c, before);
+        cJSON *j = cJSON_Parse(msg);
+        if (!j)
+                fail_msg("not JSON on %s: %s", c->pattern, msg);
+        free(msg);
+        return j;
+}
+
 static pid_t storesim_va(int port, const char *dir, const char *log_name, va_list ap)
 {
         char portbuf[16], log[512];
@@ -628,13 +660,55 @@ void h_config(char *buf, size_t size, int port, const char *dir, const char *ext
                  port, dir, extra ? extra : "");
 }
 
-void h_start(struct h_broker *b, struct h_daemon *d, char dir[256], char conf[1024],
-             const char *extra)
+void h_fixture_prepare(struct h_fixture *f, const char *broker_extra, const char *extra)
 {
-        h_tmpdir(dir, 256);
-        h_broker_start(b, 0, NULL);
-        h_config(conf, 1024, b->port, dir, extra);
-        h_daemon_start(d, dir, conf, b->port);
+        h_tmpdir(f->dir, sizeof(f->dir));
+        h_broker_start(&f->b, 0, broker_extra);
+        h_config(f->conf, sizeof(f->conf), f->b.port, f->dir, extra);
+}
+
+void h_fixture_daemon(struct h_fixture *f)
+{
+        h_daemon_start(&f->d, f->dir, f->conf, f->b.port);
+}
+
+void h_fixture_start(struct h_fixture *f, const char *extra)
+{
+        h_fixture_prepare(f, NULL, extra);
+        h_fixture_daemon(f);
+}
+
+void h_fixture_hq_config(struct h_fixture *f, const char *extra)
+{
+        char text[1024];
+        snprintf(text, sizeof(text),
+                 "hq: { host = \"127.0.0.1\"; port = %d; reconnect_min_ms = 200; reconnect_max_ms "
+                 "= 1000; };\n%s",
+                 f->hq.port, extra ? extra : "");
+        h_config(f->conf, sizeof(f->conf), f->b.port, f->dir, text);
+}
+
+void h_fixture_restart(struct h_fixture *f)
+{
+        h_daemon_stop(&f->d, SIGTERM);
+        h_fixture_daemon(f);
+}
+
+void h_fixture_finish(struct h_fixture *f)
+{
+        h_finish_test(&f->d, &f->b, f->dir);
+        h_broker_stop(&f->hq);
+        h_rmdir(f->hq.dir);
+}
+
+int h_daemon_log_count(const struct h_daemon *d, const char *needle)
+{
+        char *log = h_read_file(d->log);
+        if (!log)
+                fail_msg("no daemon log at %s", d->log);
+        int n = h_count(log, needle);
+        free(log);
+        return n;
 }
 
 static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
@@ -726,6 +800,16 @@ const char *h_json_string(const cJSON *o, const char *dotted_path)
         if (!cJSON_IsString(v))
                 fail_msg("%s missing or not a string", dotted_path);
         return v->valuestring;
+}
+
+const char *h_json_raw(const char *json, const char *key)
+{
+        char pat[128];
+        snprintf(pat, sizeof(pat), "\"%s\":", key);
+        const char *p = strstr(json, pat);
+        if (!p)
+                fail_msg("no %s in %s", key, json);
+        return p + strlen(pat);
 }
 
 /* The daemon's database at dir with sql prepared on it (busy timeout 5 s). */

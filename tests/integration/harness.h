@@ -29,6 +29,10 @@ int h_free_port(void);
 /* Start mosquitto on port (0 = pick one); extra lines go into its config. */
 void h_broker_start(struct h_broker *b, int port, const char *extra_conf);
 void h_broker_stop(struct h_broker *b);
+/* Start mosquitto on port (0 = pick one) keeping what it holds for persistent sessions on disk in
+ * b->dir (made when empty), with no cap on their queues (mosquitto's default: 1000): an HQ that
+ * keeps what it gets for its subscriber while that is away, and across its own restart. */
+void h_broker_start_keeping(struct h_broker *b, int port);
 /* Start mosquitto on a config file of the caller's (b->dir set: its log goes there) and wait
  * until port answers; h_broker_stop stops it. */
 void h_broker_start_file(struct h_broker *b, int port, const char *conf_path);
@@ -118,6 +122,9 @@ double h_json_number(const cJSON *o, const char *dotted_path);
 double h_json_number_or(const cJSON *o, const char *dotted_path, double fallback);
 /* The string at a dotted path; fails the test when it is missing or not a string. */
 const char *h_json_string(const cJSON *o, const char *dotted_path);
+/* Where the value after the first "key": in the JSON text json starts, as the text has it (a
+ * number's digits as written, not a double); fails the test when there is no such key. */
+const char *h_json_raw(const char *json, const char *key);
 
 /* ---- collecting what is published ---- */
 
@@ -139,6 +146,14 @@ char *h_collector_get(struct h_collector *c, size_t i);
 /* A copy of message i's topic (malloc'd), NULL when there is no message i yet. */
 char *h_collector_topic(struct h_collector *c, size_t i);
 void h_collector_stop(struct h_collector *c);
+/* Wait up to timeout_ms for message i of c and return a copy of its payload (malloc'd); fails the
+ * test when it does not come. */
+char *h_collector_await(struct h_collector *c, size_t i, int timeout_ms);
+/* Publish payload on topic and return the next message c receives (the first after those it
+ * held), parsed: e.g. a scanner's count and its ack. Fails the test when none comes within
+ * timeout_ms or it is not JSON. */
+cJSON *h_publish_await(int port, const char *topic, const char *payload, struct h_collector *c,
+                       int timeout_ms);
 
 /* ---- the store simulator and the daemon's state ---- */
 
@@ -151,9 +166,35 @@ pid_t h_storesim_spawn(int port, const char *dir, const char *log_name, ...);
 char *h_anomaly_digest(int port, const char *prefix);
 /* The daemon config text for a broker port and a database in dir, plus extra text. */
 void h_config(char *buf, size_t size, int port, const char *dir, const char *extra);
-/* The usual start of a test: a temporary dir (dir[256]), a private broker, and the daemon on
- * h_config()'s text plus extra, written into conf[1024]. */
-void h_start(struct h_broker *b, struct h_daemon *d, char dir[256], char conf[1024],
-             const char *extra);
+
+/* ---- one test's scratch directory, broker and daemon ---- */
+
+/* What most tests run against; {0} before h_fixture_prepare or h_fixture_start. */
+struct h_fixture {
+        char dir[256];      /* scratch directory (h_tmpdir); the database is dir/sw.db */
+        char conf[2048];    /* the daemon's config text */
+        struct h_broker b;  /* the store's broker */
+        struct h_broker hq; /* HQ's broker, for a test that starts one (h_fixture_hq_config) */
+        struct h_daemon d;  /* the daemon, pid 0 until started */
+};
+
+/* The scratch directory, a private broker (broker_extra: lines for its config, or NULL) and the
+ * daemon's config text, h_config()'s plus extra; the daemon is not started (h_fixture_daemon). */
+void h_fixture_prepare(struct h_fixture *f, const char *broker_extra, const char *extra);
+/* Start the daemon on f->conf, waiting until it answers health. */
+void h_fixture_daemon(struct h_fixture *f);
+/* The usual start of a test: h_fixture_prepare(f, NULL, extra), then h_fixture_daemon(f). */
+void h_fixture_start(struct h_fixture *f, const char *extra);
+/* f->conf anew: h_config()'s text with an hq section for HQ's broker at f->hq.port (reconnecting
+ * within a second), plus extra. */
+void h_fixture_hq_config(struct h_fixture *f, const char *extra);
+/* Stop the daemon with SIGTERM (a clean exit asserted) and start it again on f->conf. */
+void h_fixture_restart(struct h_fixture *f);
+/* The end of a test that passed: h_finish_test of f's daemon, broker and directory, then HQ's
+ * broker stopped and its directory removed (when there is one). */
+void h_fixture_finish(struct h_fixture *f);
+/* How many times needle occurs in the daemon's log (appended across restarts); fails the test
+ * when there is no log. */
+int h_daemon_log_count(const struct h_daemon *d, const char *needle);
 
 #endif

@@ -78,14 +78,6 @@ static void test_check_config(void **state)
         h_rmdir(dir);
 }
 
-static int count_in_log(const char *path, const char *needle)
-{
-        char *log = h_read_file(path);
-        int n = h_count(log, needle);
-        free(log);
-        return n;
-}
-
 /* Move the last scheduled run three days back, as if the daemon had been down. */
 static void rewind_schedule(const char *dir)
 {
@@ -99,70 +91,66 @@ static void rewind_schedule(const char *dir)
 
 static void test_missed_scheduled_runs_are_caught_up(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024], msg[256], ts[32];
+        struct h_fixture f = {0};
+        char msg[256], ts[32];
         (void)state;
-        h_start(&b, &d, dir, conf, NULL);
-        h_daemon_stop(&d, SIGTERM);
+        h_fixture_start(&f, NULL);
+        h_daemon_stop(&f.d, SIGTERM);
 
         /* No events at all: the missed days are a data outage, skipped with a warning. */
-        rewind_schedule(dir);
-        h_daemon_start(&d, dir, conf, b.port);
-        h_daemon_stop(&d, SIGTERM);
-        assert_int_equal(count_in_log(d.log, "Skipping the scheduled detection"), 3);
-        assert_int_equal(count_in_log(d.log, "Ghost-stock run as of"), 0);
+        rewind_schedule(f.dir);
+        h_fixture_daemon(&f);
+        h_daemon_stop(&f.d, SIGTERM);
+        assert_int_equal(h_daemon_log_count(&f.d, "Skipping the scheduled detection"), 3);
+        assert_int_equal(h_daemon_log_count(&f.d, "Ghost-stock run as of"), 0);
 
         /* With current events the missed days run at start-up. */
-        h_daemon_start(&d, dir, conf, b.port);
+        h_fixture_daemon(&f);
         time_t now = time(NULL) - 60;
         strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
         snprintf(msg, sizeof(msg), "{\"ts\":\"%s\",\"items\":[{\"sku\":\"A\",\"on_hand\":5}]}", ts);
-        h_publish(b.port, "retail/demo/store1/inventory", msg);
-        free(h_request(b.port, "retail/demo/store1", "detect", "{\"detectors\":[\"shelf_out\"]}",
+        h_publish(f.b.port, "retail/demo/store1/inventory", msg);
+        free(h_request(f.b.port, "retail/demo/store1", "detect", "{\"detectors\":[\"shelf_out\"]}",
                        5));
-        h_daemon_stop(&d, SIGTERM);
-        rewind_schedule(dir);
-        h_daemon_start(&d, dir, conf, b.port);
-        cJSON *h = h_health(b.port, "retail/demo/store1");
+        h_daemon_stop(&f.d, SIGTERM);
+        rewind_schedule(f.dir);
+        h_fixture_daemon(&f);
+        cJSON *h = h_health(f.b.port, "retail/demo/store1");
         /* The daemon ran the missed days at start-up, before it answered anything. */
         assert_true(cJSON_IsString(h_json_item(h, "detectors.ghost_stock.last_run")));
         cJSON_Delete(h);
-        h_daemon_stop(&d, SIGTERM);
-        assert_int_equal(count_in_log(d.log, "Ghost-stock run as of"), 3);
-        h_finish_test(&d, &b, dir);
+        h_daemon_stop(&f.d, SIGTERM);
+        assert_int_equal(h_daemon_log_count(&f.d, "Ghost-stock run as of"), 3);
+        h_fixture_finish(&f);
 }
 
 /* A database that is not one is moved aside with a loud error; the daemon comes up on a
  * fresh one instead of failing in a restart loop. */
 static void test_corrupt_database_is_moved_aside(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024], db[512], junk[4096];
+        struct h_fixture f = {0};
+        char db[512], junk[4096];
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
-        h_config(conf, sizeof(conf), b.port, dir, NULL);
-        snprintf(db, sizeof(db), "%s/sw.db", dir);
+        h_fixture_prepare(&f, NULL, NULL);
+        snprintf(db, sizeof(db), "%s/sw.db", f.dir);
         for (size_t i = 0; i < sizeof(junk); i++)
                 junk[i] = (char)(i * 7 + 3);
-        FILE *f = fopen(db, "wb");
-        assert_non_null(f);
-        assert_int_equal(fwrite(junk, 1, sizeof(junk), f), sizeof(junk));
-        fclose(f);
+        FILE *fp = fopen(db, "wb");
+        assert_non_null(fp);
+        assert_int_equal(fwrite(junk, 1, sizeof(junk), fp), sizeof(junk));
+        fclose(fp);
 
-        h_daemon_start(&d, dir, conf, b.port); /* fails the test unless health answers */
-        h_daemon_stop(&d, SIGTERM);
-        assert_int_equal(count_in_log(d.log, "is corrupt: moved it to"), 1);
+        h_fixture_daemon(&f); /* fails the test unless health answers */
+        h_daemon_stop(&f.d, SIGTERM);
+        assert_int_equal(h_daemon_log_count(&f.d, "is corrupt: moved it to"), 1);
         char pattern[600], *argv[] = {"sh", "-c", pattern, NULL};
-        snprintf(pattern, sizeof(pattern), "ls %s/sw.db.corrupt-* >/dev/null", dir);
+        snprintf(pattern, sizeof(pattern), "ls %s/sw.db.corrupt-* >/dev/null", f.dir);
         assert_int_equal(h_run(NULL, argv), 0);
         /* It is marked as restored at the quarantine, so its revs jump above HQ's. */
         {
                 char out[600], *sq[] = {"sqlite3", "-readonly", db,
                                         "SELECT value FROM meta WHERE key = 'restored_at'", NULL};
-                snprintf(out, sizeof(out), "%s/restored_at.txt", dir);
+                snprintf(out, sizeof(out), "%s/restored_at.txt", f.dir);
                 long long before = (long long)time(NULL);
                 assert_int_equal(h_run(out, sq), 0);
                 char *v = h_read_file(out);
@@ -172,10 +160,10 @@ static void test_corrupt_database_is_moved_aside(void **state)
                 assert_true(at > 1700000000LL && at <= before);
         }
         /* The new database is a real one: a second start finds nothing to move. */
-        h_daemon_start(&d, dir, conf, b.port);
-        h_daemon_stop(&d, SIGTERM);
-        assert_int_equal(count_in_log(d.log, "is corrupt: moved it to"), 1);
-        h_finish_test(&d, &b, dir);
+        h_fixture_daemon(&f);
+        h_daemon_stop(&f.d, SIGTERM);
+        assert_int_equal(h_daemon_log_count(&f.d, "is corrupt: moved it to"), 1);
+        h_fixture_finish(&f);
 }
 
 /* clang-format off */

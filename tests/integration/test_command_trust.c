@@ -22,23 +22,12 @@ static void publish_command(int port, const char *name, const char *payload, boo
                             const char *response_topic)
 {
         char portbuf[16], topic[256];
-        char *argv[24];
-        int n = 0;
         snprintf(portbuf, sizeof(portbuf), "%d", port);
         snprintf(topic, sizeof(topic), PREFIX "/cmd/%s", name);
-        argv[n++] = "mosquitto_pub";
-        argv[n++] = "-h";
-        argv[n++] = "127.0.0.1";
-        argv[n++] = "-p";
-        argv[n++] = portbuf;
-        argv[n++] = "-V";
-        argv[n++] = "mqttv5";
-        argv[n++] = "-q";
-        argv[n++] = "1";
-        argv[n++] = "-t";
-        argv[n++] = topic;
-        argv[n++] = "-m";
-        argv[n++] = (char *)payload;
+        char *argv[24] = {"mosquitto_pub", "-h", "127.0.0.1", "-p", portbuf, "-V",
+                          "mqttv5",        "-q", "1",         "-t", topic,   "-m",
+                          (char *)payload};
+        int n = 13; /* the options above */
         if (retain)
                 argv[n++] = "-r";
         if (response_topic) {
@@ -83,21 +72,18 @@ static size_t count_holding(struct h_collector *c, const char *needle)
  */
 static void test_retained_commands_never_run(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024];
+        struct h_fixture f = {0};
         (void)state;
-        h_start(&b, &d, dir, conf, NULL);
-        struct h_collector *replies = h_collector_start(b.port, PREFIX "/reply/retained/#");
+        h_fixture_start(&f, NULL);
+        struct h_collector *replies = h_collector_start(f.b.port, PREFIX "/reply/retained/#");
 
-        publish_command(b.port, "detect", "{}", true, PREFIX "/reply/retained/1");
+        publish_command(f.b.port, "detect", "{}", true, PREFIX "/reply/retained/1");
         h_sleep_ms(1000);
         for (int restart = 0; restart < 3; restart++) {
-                h_daemon_stop(&d, SIGTERM);
-                h_daemon_start(&d, dir, conf, b.port);
+                h_fixture_restart(&f);
                 h_sleep_ms(1000);
         }
-        cJSON *h = h_health(b.port, PREFIX);
+        cJSON *h = h_health(f.b.port, PREFIX);
         print_message("replies to the retained detect over 4 daemon runs: %zu; ghost run %s\n",
                       h_collector_count(replies),
                       cJSON_IsNull(h_json_item(h, "detectors.ghost_stock.last_run")) ? "never"
@@ -106,13 +92,13 @@ static void test_retained_commands_never_run(void **state)
         assert_true(cJSON_IsNull(h_json_item(h, "detectors.ghost_stock.last_run")));
         assert_int_equal(h_json_number(h, "commands.refused.retained"), 1);
         cJSON_Delete(h);
-        h_daemon_stop(&d, SIGTERM);
-        char *log = h_read_file(d.log);
+        h_daemon_stop(&f.d, SIGTERM);
+        char *log = h_read_file(f.d.log);
         /* Four daemon runs, one line each (the first time it came in), not one per delivery. */
         assert_int_equal(h_count(log, "Refused a retained command on " PREFIX "/cmd/detect"), 4);
         free(log);
         h_collector_stop(replies);
-        h_finish_test(&d, &b, dir);
+        h_fixture_finish(&f);
 }
 
 /*
@@ -134,23 +120,22 @@ static void test_replies_only_under_the_reply_space(void **state)
             PREFIX "/reply",
         };
         const size_t n_bad = sizeof(bad) / sizeof(bad[0]);
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024], payload[512];
+        struct h_fixture f = {0};
+        char payload[512];
         (void)state;
-        h_start(&b, &d, dir, conf, NULL);
-        struct h_collector *all = h_collector_start(b.port, "#");
-        struct h_collector *sys = h_collector_start(b.port, "$SYS/x");
+        h_fixture_start(&f, NULL);
+        struct h_collector *all = h_collector_start(f.b.port, "#");
+        struct h_collector *sys = h_collector_start(f.b.port, "$SYS/x");
 
         for (size_t i = 0; i < n_bad; i++) {
-                publish_command(b.port, "health", "{}", false, bad[i]); /* v5 Response Topic */
+                publish_command(f.b.port, "health", "{}", false, bad[i]); /* v5 Response Topic */
                 snprintf(payload, sizeof(payload), "{\"reply_to\":\"%s\",\"corr\":\"attacker\"}",
                          bad[i]);
-                publish_command(b.port, "health", payload, false, NULL); /* 3.1.1 reply_to */
+                publish_command(f.b.port, "health", payload, false, NULL); /* 3.1.1 reply_to */
         }
         /* The daemon handles requests in order: once this one is answered, all were. */
-        publish_command(b.port, "health", "{\"reply_to\":\"" PREFIX "/reply/good\",\"corr\":\"g\"}",
-                        false, NULL);
+        publish_command(f.b.port, "health",
+                        "{\"reply_to\":\"" PREFIX "/reply/good\",\"corr\":\"g\"}", false, NULL);
         for (int t = 0; t < 100 && count_on(all, PREFIX "/reply/good") == 0; t++)
                 h_sleep_ms(50);
         assert_int_equal(count_on(all, PREFIX "/reply/good"), 1);
@@ -162,7 +147,7 @@ static void test_replies_only_under_the_reply_space(void **state)
                 free(topic);
                 free(msg);
         }
-        cJSON *h = h_health(b.port, PREFIX);
+        cJSON *h = h_health(f.b.port, PREFIX);
         print_message("replies published: %zu (1 wanted); refused reply_topic %.0f of %zu; "
                       "local disconnects %.0f\n",
                       replies, h_json_number_or(h, "commands.refused.reply_topic", -1), 2 * n_bad,
@@ -174,35 +159,33 @@ static void test_replies_only_under_the_reply_space(void **state)
         cJSON_Delete(h);
         h_collector_stop(sys);
         h_collector_stop(all);
-        h_finish_test(&d, &b, dir);
+        h_fixture_finish(&f);
 }
 
 /* 60 detect requests at once against a burst of 10 and 1 a second: the rest are refused before
  * they run (each would be a detection over the whole store), and other commands still pass. */
 static void test_commands_are_rate_limited(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024], cmd[1024];
+        struct h_fixture f = {0};
+        char cmd[1024];
         (void)state;
-        h_start(&b, &d, dir, conf,
-                "limits: { command_rate_per_second = 1; command_burst = 10; };\n");
+        h_fixture_start(&f, "limits: { command_rate_per_second = 1; command_burst = 10; };\n");
         snprintf(
             cmd, sizeof(cmd),
             "yes '{}' | head -n 60 | mosquitto_pub -h 127.0.0.1 -p %d -q 1 -t %s/cmd/detect -l",
-            b.port, PREFIX);
+            f.b.port, PREFIX);
         char *argv[] = {"sh", "-c", cmd, NULL};
         assert_int_equal(h_run(NULL, argv), 0);
         /* health has a bucket of its own: it answers while detect is throttled. */
         for (int t = 0; t < 100; t++) {
-                cJSON *h = h_health(b.port, PREFIX);
+                cJSON *h = h_health(f.b.port, PREFIX);
                 double run = h_json_number(h, "commands.run"),
                        limited = h_json_number(h, "commands.refused.rate_limited");
                 cJSON_Delete(h);
                 if (limited >= 45 && run >= 10) {
                         print_message("60 detect requests: %.0f refused rate_limited\n", limited);
                         assert_true(limited <= 50);
-                        h_finish_test(&d, &b, dir);
+                        h_fixture_finish(&f);
                         return;
                 }
                 h_sleep_ms(100);

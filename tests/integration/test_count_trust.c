@@ -25,15 +25,10 @@
 /* Publish a count and return its ack, parsed (the next message on acks). */
 static cJSON *count_ack(int port, struct h_collector *acks, const char *payload)
 {
-        size_t before = h_collector_count(acks);
-        h_publish(port, SCANNER "/count", payload);
-        if (h_collector_wait(acks, before + 1, 10000) <= before)
-                fail_msg("no ack for %s", payload);
-        char *msg = h_collector_get(acks, before);
-        cJSON *a = cJSON_Parse(msg);
-        print_message("ack: %s\n", msg);
-        free(msg);
-        assert_non_null(a);
+        cJSON *a = h_publish_await(port, SCANNER "/count", payload, acks, 10000);
+        char *text = cJSON_PrintUnformatted(a);
+        print_message("ack: %s\n", text);
+        free(text);
         return a;
 }
 
@@ -134,9 +129,8 @@ static void wait_storage(int port, const char *want)
  */
 static void test_rejected_count_changes_nothing(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], mnt[256], conf[1024], msg[512], filler[600];
+        struct h_fixture f = {0};
+        char mnt[256], msg[512], filler[600];
         long now = (long)time(NULL);
         (void)state;
         h_tmpdir(mnt, sizeof(mnt));
@@ -145,27 +139,27 @@ static void test_rejected_count_changes_nothing(void **state)
                 print_message("cannot mount a tmpfs here (not root, or a container): skipped\n");
                 skip();
         }
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
-        h_config(conf, sizeof(conf), b.port, mnt, NULL);
-        h_daemon_start(&d, dir, conf, b.port);
-        struct h_collector *acks = h_collector_start(b.port, SCANNER "/ack");
+        h_tmpdir(f.dir, sizeof(f.dir));
+        h_broker_start(&f.b, 0, NULL);
+        h_config(f.conf, sizeof(f.conf), f.b.port, mnt, NULL);
+        h_fixture_daemon(&f);
+        struct h_collector *acks = h_collector_start(f.b.port, SCANNER "/ack");
         snprintf(msg, sizeof(msg), "{\"ts\":%ld,\"items\":[{\"sku\":\"S1\",\"on_hand\":959}]}",
                  now - 3600);
-        h_publish(b.port, PREFIX "/inventory", msg);
-        h_wait_health_number(b.port, PREFIX, "messages.accepted.inventory", 1, 50);
+        h_publish(f.b.port, PREFIX "/inventory", msg);
+        h_wait_health_number(f.b.port, PREFIX, "messages.accepted.inventory", 1, 50);
         h_sleep_ms(1500); /* a group commit holds the book */
 
         /* The disk full, the inbox file's last page too: the count can be kept nowhere. */
         double accepted = 1;
         snprintf(filler, sizeof(filler), "%s/sw.db.inbox", mnt);
-        pad_inbox_to_page(b.port, filler, now - 3600, &accepted);
+        pad_inbox_to_page(f.b.port, filler, now - 3600, &accepted);
         snprintf(filler, sizeof(filler), "%s/filler", mnt);
         fill(filler);
         snprintf(msg, sizeof(msg), "{\"id\":\"c-1\",\"ts\":%ld,\"sku\":\"S1\",\"counted\":5}",
                  now - 60);
-        cJSON *rejected = count_ack(b.port, acks, msg);
-        cJSON *h = h_health(b.port, PREFIX);
+        cJSON *rejected = count_ack(f.b.port, acks, msg);
+        cJSON *h = h_health(f.b.port, PREFIX);
         double storage_errors = h_json_number_or(h, "messages.rejected.count.storage_error", 0),
                accepted_counts = h_json_number(h, "messages.accepted.count");
         cJSON_Delete(h);
@@ -174,11 +168,10 @@ static void test_rejected_count_changes_nothing(void **state)
         assert_int_equal(unlink(filler), 0);
         char probe[256];
         snprintf(probe, sizeof(probe), "{\"ts\":%ld,\"items\":[{\"sku\":\"PAD\"}]}", now - 3000);
-        h_publish(b.port, PREFIX "/inventory", probe);
-        wait_storage(b.port, "ok");
-        h_daemon_stop(&d, SIGTERM);
-        h_daemon_start(&d, dir, conf, b.port);
-        cJSON *resent = count_ack(b.port, acks, msg);
+        h_publish(f.b.port, PREFIX "/inventory", probe);
+        wait_storage(f.b.port, "ok");
+        h_fixture_restart(&f);
+        cJSON *resent = count_ack(f.b.port, acks, msg);
 
         /* Rejected, and nothing changed: the book as it was, nothing counted as applied. */
         assert_string_equal(h_json_string(rejected, "status"), "rejected");
@@ -196,24 +189,23 @@ static void test_rejected_count_changes_nothing(void **state)
         cJSON_Delete(rejected);
         cJSON_Delete(resent);
         h_collector_stop(acks);
-        h_finish_test(&d, &b, dir);
+        h_fixture_finish(&f);
 }
 
 /* A count refused before or while decoding is named in its ack (id and sku), so the scanner knows
  * which count to send again. Before: "id":"" and "sku":"" whenever the payload did not decode. */
 static void test_refused_count_ack_names_the_count(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024], msg[512];
+        struct h_fixture f = {0};
+        char msg[512];
         long now = (long)time(NULL);
         (void)state;
-        h_start(&b, &d, dir, conf, "limits: { device_rate_per_second = 1; device_burst = 3; };\n");
-        struct h_collector *acks = h_collector_start(b.port, SCANNER "/ack");
+        h_fixture_start(&f, "limits: { device_rate_per_second = 1; device_burst = 3; };\n");
+        struct h_collector *acks = h_collector_start(f.b.port, SCANNER "/ack");
 
         /* counted missing: refused by the decoder */
         snprintf(msg, sizeof(msg), "{\"id\":\"c-7\",\"ts\":%ld,\"sku\":\"SKU42\"}", now);
-        cJSON *a = count_ack(b.port, acks, msg);
+        cJSON *a = count_ack(f.b.port, acks, msg);
         assert_string_equal(h_json_string(a, "status"), "rejected");
         assert_string_equal(h_json_string(a, "error"), "counted: missing");
         assert_string_equal(h_json_string(a, "id"), "c-7");
@@ -222,7 +214,7 @@ static void test_refused_count_ack_names_the_count(void **state)
         /* a key given twice: refused, the unambiguous fields echoed */
         snprintf(msg, sizeof(msg),
                  "{\"id\":\"c-8\",\"ts\":%ld,\"sku\":\"SKU42\",\"counted\":1,\"counted\":2}", now);
-        a = count_ack(b.port, acks, msg);
+        a = count_ack(f.b.port, acks, msg);
         assert_string_equal(h_json_string(a, "status"), "rejected");
         assert_non_null(strstr(h_json_string(a, "error"), "counted: key given more than once"));
         assert_string_equal(h_json_string(a, "id"), "c-8");
@@ -235,7 +227,7 @@ static void test_refused_count_ack_names_the_count(void **state)
                 snprintf(id, sizeof(id), "c-%d", i);
                 snprintf(msg, sizeof(msg),
                          "{\"id\":\"%s\",\"ts\":%ld,\"sku\":\"SKU42\",\"counted\":1}", id, now);
-                a = count_ack(b.port, acks, msg);
+                a = count_ack(f.b.port, acks, msg);
                 assert_string_equal(h_json_string(a, "id"), id);
                 assert_string_equal(h_json_string(a, "sku"), "SKU42");
                 limited = strcmp(h_json_string(a, "error"), "rate_limited: count again later") == 0;
@@ -243,7 +235,7 @@ static void test_refused_count_ack_names_the_count(void **state)
         }
         assert_true(limited);
         h_collector_stop(acks);
-        h_finish_test(&d, &b, dir);
+        h_fixture_finish(&f);
 }
 
 /*
@@ -253,14 +245,13 @@ static void test_refused_count_ack_names_the_count(void **state)
  */
 static void test_each_skip_reason_logs_its_own_line(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024], msg[4096];
+        struct h_fixture f = {0};
+        char msg[4096];
         long now = (long)time(NULL);
         size_t n = 0;
         (void)state;
-        h_start(&b, &d, dir, conf, "limits: { max_skus = 30; };\n");
-        struct h_collector *acks = h_collector_start(b.port, SCANNER "/ack");
+        h_fixture_start(&f, "limits: { max_skus = 30; };\n");
+        struct h_collector *acks = h_collector_start(f.b.port, SCANNER "/ack");
         /* The book of 27 SKUs as of 10 min ago, then a record older than that: stale. */
         for (int k = 0; k < 2; k++) {
                 n = (size_t)snprintf(msg, sizeof(msg), "{\"ts\":%ld,\"items\":[",
@@ -269,35 +260,32 @@ static void test_each_skip_reason_logs_its_own_line(void **state)
                         n += (size_t)snprintf(msg + n, sizeof(msg) - n,
                                               "%s{\"sku\":\"K%d\",\"on_hand\":5}", i ? "," : "", i);
                 snprintf(msg + n, sizeof(msg) - n, "]}");
-                h_publish(b.port, PREFIX "/inventory", msg);
+                h_publish(f.b.port, PREFIX "/inventory", msg);
         }
         snprintf(msg, sizeof(msg), "{\"id\":\"old\",\"ts\":%ld,\"sku\":\"K1\",\"counted\":4}",
                  now - 3600);
-        cJSON_Delete(count_ack(b.port, acks, msg));
+        cJSON_Delete(count_ack(f.b.port, acks, msg));
         h_sleep_ms(300);
-        char *log = h_read_file(d.log);
-        assert_int_equal(h_count(log, "SKU table full"), 0);
-        assert_true(h_count(log, "not newer than the state held") >= 2);
-        free(log);
+        assert_int_equal(h_daemon_log_count(&f.d, "SKU table full"), 0);
+        assert_true(h_daemon_log_count(&f.d, "not newer than the state held") >= 2);
 
         n = (size_t)snprintf(msg, sizeof(msg), "{\"id\":\"r-1\",\"ts\":%ld,\"lines\":[", now - 30);
         for (int i = 0; i < 5; i++)
                 n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s{\"sku\":\"N%d\",\"qty\":1}",
                                       i ? "," : "", i);
         snprintf(msg + n, sizeof(msg) - n, "]}");
-        h_publish(b.port, PREFIX "/receipt", msg);
+        h_publish(f.b.port, PREFIX "/receipt", msg);
         snprintf(msg, sizeof(msg), "{\"id\":\"c-n4\",\"ts\":%ld,\"sku\":\"N4\",\"counted\":1}",
                  now);
-        cJSON *a = count_ack(b.port, acks, msg);
+        cJSON *a = count_ack(f.b.port, acks, msg);
         assert_string_equal(h_json_string(a, "status"), "rejected");
         assert_null(strstr(h_json_string(a, "error"), "has no sales"));
         assert_non_null(strstr(h_json_string(a, "error"), "the SKU table is full"));
         cJSON_Delete(a);
-        log = h_read_file(d.log);
-        assert_int_equal(h_count(log, "2 line(s) of new SKUs skipped, the SKU table is full"), 1);
-        free(log);
+        assert_int_equal(
+            h_daemon_log_count(&f.d, "2 line(s) of new SKUs skipped, the SKU table is full"), 1);
         h_collector_stop(acks);
-        h_finish_test(&d, &b, dir);
+        h_fixture_finish(&f);
 }
 
 int main(void)

@@ -108,18 +108,17 @@ static void check_findings_log(const char *log_path, struct h_collector *hq)
 
 static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024], report_path[512];
+        struct h_fixture f = {0};
+        char report_path[512];
         (void)state;
         /* One new anomaly per detector run logged by itself, the rest summed up. */
-        h_start(&b, &d, dir, conf, "log: { max_findings_per_run = 1; };\n");
-        struct h_collector *hq = h_collector_start(b.port, PREFIX "/anomaly");
-        snprintf(report_path, sizeof(report_path), "%s/report.json", dir);
+        h_fixture_start(&f, "log: { max_findings_per_run = 1; };\n");
+        struct h_collector *hq = h_collector_start(f.b.port, PREFIX "/anomaly");
+        snprintf(report_path, sizeof(report_path), "%s/report.json", f.dir);
 
-        assert_int_equal(h_storesim(b.port, dir, "sim.log", "--profile", "basic", "--days", "30",
-                                    "--warmup", "14", "--skus", "200", "--seed", "7", "--quiet",
-                                    "--report", report_path, NULL),
+        assert_int_equal(h_storesim(f.b.port, f.dir, "sim.log", "--profile", "basic", "--days",
+                                    "30", "--warmup", "14", "--skus", "200", "--seed", "7",
+                                    "--quiet", "--report", report_path, NULL),
                          0);
         sleep(1);
 
@@ -158,13 +157,12 @@ static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
         }
         assert_true(ghosts > 0);
         assert_true(ml > 0);
-        check_findings_log(d.log, hq);
+        check_findings_log(f.d.log, hq);
 
         /* The model survives a restart: the daemon scores at once with the same forest. */
-        cJSON *hb = h_health(b.port, PREFIX);
-        h_daemon_stop(&d, SIGTERM);
-        h_daemon_start(&d, dir, conf, b.port);
-        cJSON *ha = h_health(b.port, PREFIX);
+        cJSON *hb = h_health(f.b.port, PREFIX);
+        h_fixture_restart(&f);
+        cJSON *ha = h_health(f.b.port, PREFIX);
         assert_true(cJSON_IsTrue(h_json_item(ha, "detectors.ml_detected.model")));
         assert_true(h_json_number(ha, "detectors.ml_detected.threshold") ==
                     h_json_number(hb, "detectors.ml_detected.threshold"));
@@ -174,7 +172,7 @@ static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
         cJSON_Delete(ha);
 
         /* Everything HQ got is what the daemon holds, and every held anomaly reached HQ. */
-        char *digest = h_anomaly_digest(b.port, PREFIX);
+        char *digest = h_anomaly_digest(f.b.port, PREFIX);
         for (char *line = digest; *line;) {
                 char *bar = strchr(line, '|'), *nl = strchr(line, '\n');
                 char id[256];
@@ -207,7 +205,7 @@ static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
         cJSON_Delete(r);
 
         h_collector_stop(hq);
-        h_finish_test(&d, &b, dir);
+        h_fixture_finish(&f);
 }
 
 /* clang-format off */

@@ -65,33 +65,31 @@ static void publish_count(int port, const char *device, const char *id, const ch
  */
 static void test_forged_outcomes_move_the_scale_at_most_the_bound(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024], id[64], payload[512];
+        struct h_fixture f = {0};
+        char id[64], payload[512];
         (void)state;
-        h_start(&b, &d, dir, conf,
-                "devices: { scanners = [ \"hh-1\", \"hh-2\" ]; };\n"
-                "detectors: { ml: { enabled = false; }; };\n");
-        assert_int_equal(h_storesim(b.port, dir, "sim.log", "--profile", "basic", "--days", "30",
-                                    "--warmup", "14", "--skus", "200", "--seed", "7",
+        h_fixture_start(&f, "devices: { scanners = [ \"hh-1\", \"hh-2\" ]; };\n"
+                            "detectors: { ml: { enabled = false; }; };\n");
+        assert_int_equal(h_storesim(f.b.port, f.dir, "sim.log", "--profile", "basic", "--days",
+                                    "30", "--warmup", "14", "--skus", "200", "--seed", "7",
                                     "--min-ghosts", "40", "--ghost-fix-days", "60", "--ml-rate",
                                     "0", "--quiet", NULL),
                          0);
-        cJSON *list = h_command(b.port, PREFIX, "anomalies",
+        cJSON *list = h_command(f.b.port, PREFIX, "anomalies",
                                 "{\"type\":\"ghost_stock\",\"status\":\"open\",\"limit\":1000}");
         cJSON *arr = h_json_item(list, "anomalies");
         int n = cJSON_GetArraySize(arr);
-        print_message("open ghost-stock alerts: %d; scale before: %.3f\n", n, ghost_scale(b.port));
+        print_message("open ghost-stock alerts: %d; scale before: %.3f\n", n,
+                      ghost_scale(f.b.port));
         assert_true(n >= 20);
-        struct h_collector *outcomes = h_collector_start(b.port, PREFIX "/outcome");
-        struct h_collector *acks = h_collector_start(b.port, PREFIX "/scanner/evil/ack");
+        struct h_collector *outcomes = h_collector_start(f.b.port, PREFIX "/outcome");
+        struct h_collector *acks = h_collector_start(f.b.port, PREFIX "/scanner/evil/ack");
 
         /* The top alert, counted "as the book says" by a scanner nobody listed. */
         cJSON *top = cJSON_GetArrayItem(arr, 0);
-        publish_count(b.port, "evil", "forged-0", h_json_string(top, "sku"), on_hand_of(top),
+        publish_count(f.b.port, "evil", "forged-0", h_json_string(top, "sku"), on_hand_of(top),
                       h_json_string(top, "id"), NULL);
-        assert_true(h_collector_wait(acks, 1, 5000) >= 1);
-        char *ack = h_collector_get(acks, 0);
+        char *ack = h_collector_await(acks, 0, 5000);
         print_message("ack to the unlisted scanner: %s\n", ack);
         assert_non_null(strstr(ack, "\"status\":\"rejected\""));
         assert_non_null(strstr(ack, "unknown_device"));
@@ -104,18 +102,18 @@ static void test_forged_outcomes_move_the_scale_at_most_the_bound(void **state)
                         snprintf(payload, sizeof(payload),
                                  "{\"anomaly\":\"%s\",\"outcome\":\"false_positive\"}",
                                  h_json_string(a, "id"));
-                        h_publish(b.port, PREFIX "/cmd/outcome", payload);
+                        h_publish(f.b.port, PREFIX "/cmd/outcome", payload);
                 } else {
                         snprintf(id, sizeof(id), "forged-%d", i);
-                        publish_count(b.port, "hh-1", id, h_json_string(a, "sku"), on_hand_of(a),
+                        publish_count(f.b.port, "hh-1", id, h_json_string(a, "sku"), on_hand_of(a),
                                       h_json_string(a, "id"), "associate");
                 }
         }
-        h_wait_health_number(b.port, PREFIX, "tuning.types.ghost_stock.all.outcomes", n - 1, 100);
-        double scale = ghost_scale(b.port);
+        h_wait_health_number(f.b.port, PREFIX, "tuning.types.ghost_stock.all.outcomes", n - 1, 100);
+        double scale = ghost_scale(f.b.port);
         print_message("%d forged false positives in one burst: ghost scale %.3f (bound 1.5, "
                       "maximum 2.5), %.0f outcomes\n",
-                      n - 1, scale, ghost_outcomes(b.port));
+                      n - 1, scale, ghost_outcomes(f.b.port));
         assert_true(scale <= 1.5 + 1e-6);
         assert_true(scale > 1.0); /* they did count, within the bound */
 
@@ -123,7 +121,7 @@ static void test_forged_outcomes_move_the_scale_at_most_the_bound(void **state)
         snprintf(payload, sizeof(payload),
                  "{\"sku\":\"%s\",\"status\":\"open\",\"type\":\"ghost_stock\"}",
                  h_json_string(top, "sku"));
-        cJSON *still = h_command(b.port, PREFIX, "anomalies", payload);
+        cJSON *still = h_command(f.b.port, PREFIX, "anomalies", payload);
         assert_int_equal(h_json_number(still, "count"), 1);
         cJSON_Delete(still);
 
@@ -153,7 +151,7 @@ static void test_forged_outcomes_move_the_scale_at_most_the_bound(void **state)
         cJSON_Delete(list);
         h_collector_stop(acks);
         h_collector_stop(outcomes);
-        h_finish_test(&d, &b, dir);
+        h_fixture_finish(&f);
 }
 
 /* clang-format off */

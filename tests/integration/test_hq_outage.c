@@ -31,27 +31,6 @@ static int64_t outbox_rows_on(const char *dir, const char *suffix)
         return rows;
 }
 
-/* The daemon's configuration with HQ at hq_port (reconnecting within a second). */
-static void config_with_hq(char *conf, size_t size, int local_port, const char *dir, int hq_port)
-{
-        char extra[512];
-        snprintf(extra, sizeof(extra),
-                 "hq: { host = \"127.0.0.1\"; port = %d; reconnect_min_ms = 200; reconnect_max_ms "
-                 "= 1000; };\n",
-                 hq_port);
-        h_config(conf, size, local_port, dir, extra);
-}
-
-/* Stop everything a test started and remove its directories. */
-static void finish(struct h_collector *at_hq, struct h_daemon *d, struct h_broker *local,
-                   struct h_broker *hq, const char *dir)
-{
-        h_collector_stop(at_hq);
-        h_finish_test(d, local, dir);
-        h_broker_stop(hq);
-        h_rmdir(hq->dir);
-}
-
 /* Status of the last message HQ received for id, or NULL. */
 static char *last_status_at_hq(struct h_collector *c, const char *id)
 {
@@ -71,43 +50,37 @@ static char *last_status_at_hq(struct h_collector *c, const char *id)
 
 static void test_every_anomaly_arrives_after_an_hq_outage(void **state)
 {
-        struct h_broker local = {0}, hq = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[2048], hq_extra[512];
+        struct h_fixture f = {0};
         cJSON *h;
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_tmpdir(hq.dir, sizeof(hq.dir));
+        h_fixture_prepare(&f, NULL, NULL);
         /* HQ keeps what it gets for its subscriber while that is away (default cap: 1000). */
-        snprintf(hq_extra, sizeof(hq_extra),
-                 "persistence true\npersistence_location %s/\nmax_queued_messages 0\n", hq.dir);
-        h_broker_start(&local, 0, NULL);
-        h_broker_start(&hq, 0, hq_extra);
-        config_with_hq(conf, sizeof(conf), local.port, dir, hq.port);
-        h_daemon_start(&d, dir, conf, local.port);
+        h_broker_start_keeping(&f.hq, 0);
+        h_fixture_hq_config(&f, NULL);
+        h_fixture_daemon(&f);
         struct h_collector *at_hq =
-            h_collector_start_session(hq.port, PREFIX "/anomaly", "hq-collector");
+            h_collector_start_session(f.hq.port, PREFIX "/anomaly", "hq-collector");
 
         /* HQ goes away before the store produces anything. */
-        h_broker_stop(&hq);
-        assert_int_equal(h_storesim(local.port, dir, "sim.log", "--profile", "basic", "--days",
+        h_broker_stop(&f.hq);
+        assert_int_equal(h_storesim(f.b.port, f.dir, "sim.log", "--profile", "basic", "--days",
                                     "30", "--warmup", "14", "--skus", "150", "--seed", "5",
                                     "--quiet", NULL),
                          0);
-        h = h_health(local.port, PREFIX);
+        h = h_health(f.b.port, PREFIX);
         assert_string_equal(h_json_string(h, "brokers.hq.state"), "disconnected");
         double queued = h_json_number(h, "outbox.depth");
         cJSON_Delete(h);
         assert_true(queued > 0);
         assert_int_equal(h_collector_count(at_hq), 0);
-        int64_t anomaly_rows = outbox_rows_on(dir, "anomaly");
+        int64_t anomaly_rows = outbox_rows_on(f.dir, "anomaly");
 
         /* HQ comes back: the outbox drains by itself. */
-        h_broker_start(&hq, hq.port, hq_extra);
-        h_wait_health_number(local.port, PREFIX, "outbox.depth", 0, 300);
+        h_broker_start_keeping(&f.hq, f.hq.port);
+        h_wait_health_number(f.b.port, PREFIX, "outbox.depth", 0, 300);
 
         /* Every anomaly the daemon holds reached HQ, in its final state. */
-        char *digest = h_anomaly_digest(local.port, PREFIX);
+        char *digest = h_anomaly_digest(f.b.port, PREFIX);
         size_t ids = 0;
         for (char *line = digest; *line; ids++) {
                 char *bar = strchr(line, '|'), *nl = strchr(line, '\n'), id[256], status[32];
@@ -134,7 +107,7 @@ static void test_every_anomaly_arrives_after_an_hq_outage(void **state)
         /* Anomaly rows are not retained, and none reached HQ before the outage: every anomaly
          * message at HQ beyond the rows queued is a resend of a row (same id, same payload). */
         usleep(500000); /* the broker's last deliveries to the collector */
-        h = h_health(local.port, PREFIX);
+        h = h_health(f.b.port, PREFIX);
         double hq_connects = h_json_number(h, "brokers.hq.connects");
         cJSON_Delete(h);
         size_t anomaly_msgs = h_collector_count(at_hq), distinct_ids = 0;
@@ -163,48 +136,47 @@ static void test_every_anomaly_arrives_after_an_hq_outage(void **state)
         assert_true((int64_t)anomaly_msgs >= anomaly_rows);
         assert_int_equal(distinct_ids, ids);
 
-        finish(at_hq, &d, &local, &hq, dir);
+        h_collector_stop(at_hq);
+        h_fixture_finish(&f);
 }
 
 /* An anomaly that cannot be read back from the database (damaged detail) can never be sent:
  * its queued rows are dropped, counted and logged, and every other row still reaches HQ. */
 static void test_an_unreadable_anomaly_does_not_block_the_outbox(void **state)
 {
-        struct h_broker local = {0}, hq = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[2048], sql[512];
+        struct h_fixture f = {0};
+        char sql[512];
         cJSON *h;
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&local, 0, NULL);
-        h_broker_start(&hq, 0, NULL);
-        config_with_hq(conf, sizeof(conf), local.port, dir, hq.port);
-        h_broker_stop(&hq); /* away while the store produces anomalies */
-        h_daemon_start(&d, dir, conf, local.port);
-        assert_int_equal(h_storesim(local.port, dir, "sim.log", "--profile", "basic", "--days",
+        h_fixture_prepare(&f, NULL, NULL);
+        h_broker_start(&f.hq, 0, NULL);
+        h_fixture_hq_config(&f, NULL);
+        h_broker_stop(&f.hq); /* away while the store produces anomalies */
+        h_fixture_daemon(&f);
+        assert_int_equal(h_storesim(f.b.port, f.dir, "sim.log", "--profile", "basic", "--days",
                                     "20", "--warmup", "14", "--skus", "80", "--seed", "7",
                                     "--quiet", NULL),
                          0);
-        h_daemon_stop(&d, SIGTERM);
+        h_daemon_stop(&f.d, SIGTERM);
 
         /* Damage the anomaly of the oldest queued anomaly row. */
         char *bad =
-            h_db_text(dir, "SELECT msg_id FROM outbox WHERE anomaly_ref ORDER BY seq LIMIT 1");
+            h_db_text(f.dir, "SELECT msg_id FROM outbox WHERE anomaly_ref ORDER BY seq LIMIT 1");
         assert_non_null(bad);
         snprintf(sql, sizeof(sql),
                  "SELECT count(*) FROM outbox WHERE anomaly_ref AND msg_id = '%s'", bad);
-        char *bad_rows = h_db_text(dir, sql);
+        char *bad_rows = h_db_text(f.dir, sql);
         char *good_ids =
-            h_db_text(dir, "SELECT count(DISTINCT msg_id) FROM outbox WHERE anomaly_ref");
+            h_db_text(f.dir, "SELECT count(DISTINCT msg_id) FROM outbox WHERE anomaly_ref");
         snprintf(sql, sizeof(sql), "UPDATE anomaly SET detail = X'01' WHERE id = '%s' RETURNING id",
                  bad);
-        free(h_db_text(dir, sql));
+        free(h_db_text(f.dir, sql));
 
-        h_broker_start(&hq, hq.port, NULL);
-        struct h_collector *at_hq = h_collector_start(hq.port, PREFIX "/anomaly");
-        h_daemon_start(&d, dir, conf, local.port);
-        h_wait_health_number(local.port, PREFIX, "outbox.depth", 0, 120);
-        h = h_health(local.port, PREFIX);
+        h_broker_start(&f.hq, f.hq.port, NULL);
+        struct h_collector *at_hq = h_collector_start(f.hq.port, PREFIX "/anomaly");
+        h_fixture_daemon(&f);
+        h_wait_health_number(f.b.port, PREFIX, "outbox.depth", 0, 120);
+        h = h_health(f.b.port, PREFIX);
         assert_true(h_json_number(h, "outbox.dropped") == atof(bad_rows));
         cJSON_Delete(h);
 
@@ -224,15 +196,15 @@ static void test_an_unreadable_anomaly_does_not_block_the_outbox(void **state)
         print_message("%s (%s rows) dropped, %zu anomaly messages for %zu other anomalies\n", bad,
                       bad_rows, n, want);
         assert_true(n >= want);
-        char *log = h_read_file(d.log), line[512];
+        char line[512];
         snprintf(line, sizeof(line),
                  "Outbox: anomaly %s is unreadable in the database, dropping its message", bad);
-        assert_true(log && strstr(log, line));
-        free(log);
+        assert_true(h_daemon_log_count(&f.d, line) > 0);
         free(bad);
         free(bad_rows);
         free(good_ids);
-        finish(at_hq, &d, &local, &hq, dir);
+        h_collector_stop(at_hq);
+        h_fixture_finish(&f);
 }
 
 /* clang-format off */

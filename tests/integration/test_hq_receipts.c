@@ -29,12 +29,7 @@
 /* The number after "key": in text has at most max_decimals decimals (the text, not a double). */
 static void assert_decimals(const char *text, const char *key, int max_decimals)
 {
-        char pat[64];
-        snprintf(pat, sizeof(pat), "\"%s\":", key);
-        const char *p = strstr(text, pat);
-        if (!p)
-                fail_msg("no %s in %s", key, text);
-        p += strlen(pat);
+        const char *p = h_json_raw(text, key);
         size_t n = strspn(p, "-0123456789.eE+");
         const char *dot = memchr(p, '.', n);
         int decimals = dot ? (int)(n - (size_t)(dot + 1 - p)) : 0;
@@ -321,35 +316,24 @@ static void run_receipts(int local_port, int hq_port, const char *dir)
 /* HQ on its own broker (the hq section): receipts come back on the HQ link. */
 static void test_receipts_on_the_hq_link(void **state)
 {
-        struct h_broker local = {0}, hq = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[2048], extra[512];
+        struct h_fixture f = {0};
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&local, 0, NULL);
-        h_broker_start(&hq, 0, NULL);
-        snprintf(extra, sizeof(extra),
-                 "hq: { host = \"127.0.0.1\"; port = %d; reconnect_min_ms = 200; "
-                 "reconnect_max_ms = 1000; };\n" RECEIPTS CURRENCY,
-                 hq.port);
-        h_config(conf, sizeof(conf), local.port, dir, extra);
-        h_daemon_start(&d, dir, conf, local.port);
-        run_receipts(local.port, hq.port, dir);
-        h_finish_test(&d, &local, dir);
-        h_broker_stop(&hq);
-        h_rmdir(hq.dir);
+        h_fixture_prepare(&f, NULL, NULL);
+        h_broker_start(&f.hq, 0, NULL);
+        h_fixture_hq_config(&f, RECEIPTS CURRENCY);
+        h_fixture_daemon(&f);
+        run_receipts(f.b.port, f.hq.port, f.dir);
+        h_fixture_finish(&f);
 }
 
 /* Bridge mode (no hq section): HQ's topics and its receipts are on the local broker. A retained
  * receipt and a malformed one are counted and change nothing. */
 static void test_receipts_in_bridge_mode(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024];
+        struct h_fixture f = {0};
         (void)state;
-        h_start(&b, &d, dir, conf, RECEIPTS CURRENCY);
-        run_receipts(b.port, b.port, dir);
+        h_fixture_start(&f, RECEIPTS CURRENCY);
+        run_receipts(f.b.port, f.b.port, f.dir);
         char *args[] = {"mosquitto_pub",
                         "-q",
                         "1",
@@ -362,17 +346,17 @@ static void test_receipts_in_bridge_mode(void **state)
                         "{\"ids\":[{\"id\":\"x\",\"rev\":1}]}",
                         NULL};
         char port[16];
-        snprintf(port, sizeof(port), "%d", b.port);
+        snprintf(port, sizeof(port), "%d", f.b.port);
         args[5] = port;
         assert_int_equal(h_run(NULL, args), 0);
-        h_publish(b.port, PREFIX "/hq/receipt", "{\"ids\":\"not a list\"}");
-        h_wait_health_number(b.port, PREFIX, "outbox.receipts.retained_ignored", 1, 100);
-        h_wait_health_number(b.port, PREFIX, "outbox.receipts.malformed", 1, 100);
+        h_publish(f.b.port, PREFIX "/hq/receipt", "{\"ids\":\"not a list\"}");
+        h_wait_health_number(f.b.port, PREFIX, "outbox.receipts.retained_ignored", 1, 100);
+        h_wait_health_number(f.b.port, PREFIX, "outbox.receipts.malformed", 1, 100);
         /* Clear the retained message so that no later subscriber gets it. */
         char *clear[] = {"mosquitto_pub",      "-q", "1", "-r", "-p", port, "-t",
                          PREFIX "/hq/receipt", "-n", NULL};
         assert_int_equal(h_run(NULL, clear), 0);
-        h_finish_test(&d, &b, dir);
+        h_fixture_finish(&f);
 }
 
 /* clang-format off */

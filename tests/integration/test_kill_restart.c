@@ -24,12 +24,12 @@
  * while the simulator still runs, and counts the kills that landed. */
 static char *run_store(const int *kills_ms, int n_kills, int *ret_resends, int *ret_landed)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024], report[512];
-        h_start(&b, &d, dir, conf, NULL);
-        snprintf(report, sizeof(report), "%s/report.json", dir);
-        pid_t sim = h_storesim_spawn(b.port, dir, "sim.log", SIM_ARGS, "--report", report, NULL);
+        struct h_fixture f = {0};
+        char report[512];
+        h_fixture_start(&f, NULL);
+        snprintf(report, sizeof(report), "%s/report.json", f.dir);
+        pid_t sim =
+            h_storesim_spawn(f.b.port, f.dir, "sim.log", SIM_ARGS, "--report", report, NULL);
         int landed = 0, st = 0;
         pid_t done = 0;
         for (int k = 0; k < n_kills && done == 0; k++) {
@@ -37,12 +37,12 @@ static char *run_store(const int *kills_ms, int n_kills, int *ret_resends, int *
                 done = waitpid(sim, &st, WNOHANG);
                 if (done != 0)
                         break;
-                h_daemon_stop(&d, SIGKILL);
-                h_daemon_start(&d, dir, conf, b.port);
+                h_daemon_stop(&f.d, SIGKILL);
+                h_fixture_daemon(&f);
                 landed++;
                 /* The start-up quick_check passed: a corrupt database would have been moved aside.
                  */
-                char *log = h_read_file(d.log);
+                char *log = h_read_file(f.d.log);
                 assert_non_null(log);
                 if (strstr(log, "is corrupt"))
                         fail_msg("integrity check failed after kill %d:\n%s", landed, log);
@@ -53,14 +53,14 @@ static char *run_store(const int *kills_ms, int n_kills, int *ret_resends, int *
         else
                 assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
         *ret_landed = landed;
-        char *digest = h_anomaly_digest(b.port, PREFIX);
+        char *digest = h_anomaly_digest(f.b.port, PREFIX);
         char *rep = h_read_file(report);
         cJSON *j = rep ? cJSON_Parse(rep) : NULL;
         assert_non_null(j);
         *ret_resends = (int)h_json_number(j, "days_resent");
         cJSON_Delete(j);
         free(rep);
-        h_finish_test(&d, &b, dir);
+        h_fixture_finish(&f);
         return digest;
 }
 

@@ -27,74 +27,59 @@ static cJSON *features(int port)
         return j;
 }
 
-/* Lines of the daemon's log (appended across restarts) that hold needle. */
-static int log_count(const struct h_daemon *d, const char *needle)
-{
-        char *log = h_read_file(d->log);
-        assert_non_null(log);
-        int n = h_count(log, needle);
-        free(log);
-        return n;
-}
-
 static void test_feature_sets_and_a_model_of_the_other_set(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], seed_conf[1024], scaled_conf[1024];
+        struct h_fixture f = {0};
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
-        h_config(seed_conf, sizeof(seed_conf), b.port, dir,
-                 "detectors: { ml: { features = \"seed\"; }; };\n");
-        h_config(scaled_conf, sizeof(scaled_conf), b.port, dir, "");
-
         /* The seed set: the previous system's names, and a model learnt on them. */
-        h_daemon_start(&d, dir, seed_conf, b.port);
-        assert_int_equal(h_storesim(b.port, dir, "sim.log", "--profile", "basic", "--days", "21",
-                                    "--warmup", "14", "--skus", "150", "--seed", "11", "--quiet",
-                                    NULL),
+        h_fixture_start(&f, "detectors: { ml: { features = \"seed\"; }; };\n");
+        assert_int_equal(h_storesim(f.b.port, f.dir, "sim.log", "--profile", "basic", "--days",
+                                    "21", "--warmup", "14", "--skus", "150", "--seed", "11",
+                                    "--quiet", NULL),
                          0);
-        cJSON *h = h_health(b.port, PREFIX);
+        cJSON *h = h_health(f.b.port, PREFIX);
         assert_true(cJSON_IsTrue(h_json_item(h, "detectors.ml_detected.model")));
         cJSON_Delete(h);
-        cJSON *f = features(b.port);
-        assert_string_equal(h_json_string(f, "feature_set"), "seed");
-        assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(f, "features"), 0)->valuestring,
-                            "sales_7d");
-        cJSON_Delete(f);
-        h_daemon_stop(&d, SIGTERM);
+        cJSON *feat = features(f.b.port);
+        assert_string_equal(h_json_string(feat, "feature_set"), "seed");
+        assert_string_equal(
+            cJSON_GetArrayItem(cJSON_GetObjectItem(feat, "features"), 0)->valuestring, "sales_7d");
+        cJSON_Delete(feat);
+        h_daemon_stop(&f.d, SIGTERM);
 
-        /* Restarted on the scaled set: the stored model is of the other set, not loaded. */
-        h_daemon_start(&d, dir, scaled_conf, b.port);
-        h = h_health(b.port, PREFIX);
+        /* Restarted on the scaled set (the default): the stored model is of the other set, not
+         * loaded. */
+        h_config(f.conf, sizeof(f.conf), f.b.port, f.dir, NULL);
+        h_fixture_daemon(&f);
+        h = h_health(f.b.port, PREFIX);
         assert_false(cJSON_IsTrue(h_json_item(h, "detectors.ml_detected.model")));
         cJSON_Delete(h);
-        assert_int_equal(log_count(&d, "Stored ML model is of other features"), 1);
-        assert_int_equal(log_count(&d, "Stored ML reservoir holds other features"), 1);
-        f = features(b.port);
-        assert_string_equal(h_json_string(f, "feature_set"), "scaled");
-        assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(f, "features"), 0)->valuestring,
-                            "sales_vs_usual");
-        cJSON_Delete(f);
+        assert_int_equal(h_daemon_log_count(&f.d, "Stored ML model is of other features"), 1);
+        assert_int_equal(h_daemon_log_count(&f.d, "Stored ML reservoir holds other features"), 1);
+        feat = features(f.b.port);
+        assert_string_equal(h_json_string(feat, "feature_set"), "scaled");
+        assert_string_equal(
+            cJSON_GetArrayItem(cJSON_GetObjectItem(feat, "features"), 0)->valuestring,
+            "sales_vs_usual");
+        cJSON_Delete(feat);
         /* A detection feeds the scaled rows (trains once there are enough); a restart then
          * keeps the reservoir, and the old model stays unused until a new one replaces it. */
-        cJSON *r = h_command_within(b.port, PREFIX, "detect", "{}", 60);
+        cJSON *r = h_command_within(f.b.port, PREFIX, "detect", "{}", 60);
         assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
         assert_non_null(h_json_item(r, "detectors.ml_detected.unexplained"));
         cJSON_Delete(r);
-        h = h_health(b.port, PREFIX);
+        h = h_health(f.b.port, PREFIX);
         bool trained = cJSON_IsTrue(h_json_item(h, "detectors.ml_detected.model"));
         cJSON_Delete(h);
-        h_daemon_stop(&d, SIGTERM);
-        h_daemon_start(&d, dir, scaled_conf, b.port);
-        h = h_health(b.port, PREFIX);
+        h_fixture_restart(&f);
+        h = h_health(f.b.port, PREFIX);
         assert_true(cJSON_IsTrue(h_json_item(h, "detectors.ml_detected.model")) == trained);
         assert_true(h_json_number(h, "detectors.ml_detected.reservoir") > 0);
         cJSON_Delete(h);
-        assert_int_equal(log_count(&d, "Stored ML reservoir holds other features"), 1);
-        assert_int_equal(log_count(&d, "Stored ML model is of other features"), trained ? 1 : 2);
-        h_finish_test(&d, &b, dir);
+        assert_int_equal(h_daemon_log_count(&f.d, "Stored ML reservoir holds other features"), 1);
+        assert_int_equal(h_daemon_log_count(&f.d, "Stored ML model is of other features"),
+                         trained ? 1 : 2);
+        h_fixture_finish(&f);
 }
 
 /* clang-format off */

@@ -98,52 +98,43 @@ static char *message_key(const char *msg)
 
 static void test_a_full_outbox_keeps_the_newest_rows(void **state)
 {
-        struct h_broker local = {0}, hq = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[2048], extra[512], hq_extra[512];
+        struct h_fixture f = {0};
+        char extra[128];
         cJSON *h;
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_tmpdir(hq.dir, sizeof(hq.dir));
-        snprintf(hq_extra, sizeof(hq_extra),
-                 "persistence true\npersistence_location %s/\nmax_queued_messages 0\n", hq.dir);
-        h_broker_start(&local, 0, NULL);
-        h_broker_start(&hq, 0, hq_extra);
+        h_fixture_prepare(&f, NULL, NULL);
+        h_broker_start_keeping(&f.hq, 0);
         /* HQ's reader has a session there before the outage, and nothing retained yet. */
-        struct h_collector *at_hq = h_collector_start_session(hq.port, PREFIX "/#", "hq-reader");
-        h_broker_stop(&hq);
+        struct h_collector *at_hq = h_collector_start_session(f.hq.port, PREFIX "/#", "hq-reader");
+        h_broker_stop(&f.hq);
 
         /* The trim runs once a minute from the daemon's start: this is minute zero. */
-        snprintf(extra, sizeof(extra),
-                 "hq: { host = \"127.0.0.1\"; port = %d; reconnect_min_ms = 200; reconnect_max_ms "
-                 "= 1000; };\n"
-                 "limits: { outbox_max_rows = %d; };\n",
-                 hq.port, MAX_ROWS);
-        h_config(conf, sizeof(conf), local.port, dir, extra);
+        snprintf(extra, sizeof(extra), "limits: { outbox_max_rows = %d; };\n", MAX_ROWS);
+        h_fixture_hq_config(&f, extra);
         double started = h_mono_s();
-        h_daemon_start(&d, dir, conf, local.port);
-        assert_int_equal(h_storesim(local.port, dir, "sim.log", "--profile", "basic", "--days",
+        h_fixture_daemon(&f);
+        assert_int_equal(h_storesim(f.b.port, f.dir, "sim.log", "--profile", "basic", "--days",
                                     "30", "--warmup", "14", "--skus", "400", "--seed", "5",
                                     "--quiet", NULL),
                          0);
-        h = h_health(local.port, PREFIX);
+        h = h_health(f.b.port, PREFIX);
         double produced = h_json_number(h, "outbox.depth");
         assert_true(h_json_number(h, "outbox.dropped") == 0);
         cJSON_Delete(h);
         print_message("%.0f outbox rows produced in %.1f s with HQ away\n", produced,
                       h_mono_s() - started);
         assert_true(produced > MAX_ROWS);
-        struct rows before = outbox_rows(dir);
+        struct rows before = outbox_rows(f.dir);
 
         /* The trim, about 60 s after the start. */
         double dropped = 0;
         while (dropped == 0 && h_mono_s() - started < 90) {
                 sleep(1);
-                h = h_health(local.port, PREFIX);
+                h = h_health(f.b.port, PREFIX);
                 dropped = h_json_number(h, "outbox.dropped");
                 cJSON_Delete(h);
         }
-        struct rows after = outbox_rows(dir);
+        struct rows after = outbox_rows(f.dir);
         print_message("trim after %.1f s: dropped %.0f, kept %zu\n", h_mono_s() - started, dropped,
                       after.n);
 
@@ -160,7 +151,7 @@ static void test_a_full_outbox_keeps_the_newest_rows(void **state)
         }
 
         /* Logged as a warning, with the same count. */
-        char *log = h_read_file(d.log), want[128];
+        char *log = h_read_file(f.d.log), want[128];
         assert_non_null(log);
         snprintf(want, sizeof(want),
                  "Outbox over limits.outbox_max_rows=%d: dropped the %.0f oldest rows", MAX_ROWS,
@@ -172,8 +163,8 @@ static void test_a_full_outbox_keeps_the_newest_rows(void **state)
         /* HQ comes back: the kept rows arrive, in order; anything else is a resend of a row
          * already received (rows of one anomaly carry its same latest state, so equal
          * messages need not be resends: they are matched in order). */
-        h_broker_start(&hq, hq.port, hq_extra);
-        h_wait_health_number(local.port, PREFIX, "outbox.depth", 0, 300);
+        h_broker_start_keeping(&f.hq, f.hq.port);
+        h_wait_health_number(f.b.port, PREFIX, "outbox.depth", 0, 300);
         /* The reader reconnects to HQ on its own backoff: wait for what the broker queued for
          * it (a loaded machine can take seconds), then for its last deliveries. */
         h_collector_wait(at_hq, MAX_ROWS, 60000);
@@ -210,7 +201,7 @@ static void test_a_full_outbox_keeps_the_newest_rows(void **state)
             "HQ received %zu outbox messages (%zu rows in order, %zu resends) and %zu status\n",
             total, next, dups, from_status);
         assert_int_equal(next, after.n);
-        h = h_health(local.port, PREFIX);
+        h = h_health(f.b.port, PREFIX);
         print_message("outbox: delivered %.0f, dropped %.0f\n",
                       h_json_number(h, "outbox.delivered"), h_json_number(h, "outbox.dropped"));
         assert_true(h_json_number(h, "outbox.dropped") == dropped);
@@ -219,12 +210,7 @@ static void test_a_full_outbox_keeps_the_newest_rows(void **state)
         rows_free(&before);
         rows_free(&after);
         h_collector_stop(at_hq);
-        h_daemon_stop(&d, SIGTERM);
-        h_broker_stop(&hq);
-        h_broker_stop(&local);
-        h_rmdir(hq.dir);
-        h_rmdir(local.dir);
-        h_rmdir(dir);
+        h_fixture_finish(&f);
 }
 
 /* clang-format off */

@@ -33,12 +33,7 @@ static const struct {
 /* The text after "key": in json, up to the next ',' or '}' (the number as written). */
 static void number_text(const char *json, const char *key, char *buf, size_t size)
 {
-        char pat[64];
-        snprintf(pat, sizeof(pat), "\"%s\":", key);
-        const char *p = strstr(json, pat);
-        if (!p)
-                fail_msg("no %s in %s", key, json);
-        p += strlen(pat);
+        const char *p = h_json_raw(json, key);
         size_t n = strcspn(p, ",}");
         snprintf(buf, size, "%.*s", (int)(n < size ? n : size - 1), p);
 }

@@ -24,13 +24,6 @@
 #define CLI    SW_BUILD_DIR "/shelfwatch"
 #define PREFIX "retail/demo/store1"
 
-/* Broker and daemon shared by the tests, fed once by the simulator. */
-struct fixture {
-        struct h_broker broker; /* mosquitto */
-        struct h_daemon daemon; /* shelfwatchd */
-        char dir[256];          /* scratch directory */
-};
-
 /* What one run of the client did. */
 struct run {
         int status; /* exit status */
@@ -38,7 +31,8 @@ struct run {
         char *err;  /* stderr (malloc'd) */
 };
 
-static struct fixture *fx;
+/* Broker and daemon shared by the tests, fed once by the simulator. */
+static struct h_fixture *fx;
 
 static void run_free(struct run *r)
 {
@@ -47,17 +41,14 @@ static void run_free(struct run *r)
         *r = (struct run){0};
 }
 
-/* Run the client with NULL-ended arguments, stdout and stderr kept apart. */
-static struct run cli_run(const char *first, ...)
+/* Run the client with the arguments first and ap (NULL-ended), stdout and stderr kept apart. */
+static struct run cli_run_va(const char *first, va_list ap)
 {
         char *argv[40], out[512], err[512];
-        va_list ap;
         int n = 0;
         argv[n++] = CLI;
-        va_start(ap, first);
         for (const char *a = first; a && n < 39; a = va_arg(ap, const char *))
                 argv[n++] = (char *)a;
-        va_end(ap);
         argv[n] = NULL;
         snprintf(out, sizeof(out), "%s/cli.out", fx->dir);
         snprintf(err, sizeof(err), "%s/cli.err", fx->dir);
@@ -68,10 +59,25 @@ static struct run cli_run(const char *first, ...)
         return r;
 }
 
-static void expect_in(const char *text, const char *needle)
+/* Run the client with NULL-ended arguments, stdout and stderr kept apart. */
+__attribute__((sentinel)) static struct run cli_run(const char *first, ...)
 {
-        if (!strstr(text, needle))
-                fail_msg("expected '%s' in:\n%s", needle, text);
+        va_list ap;
+        va_start(ap, first);
+        struct run r = cli_run_va(first, ap);
+        va_end(ap);
+        return r;
+}
+
+/* Every needle of the NULL-ended list is in text. */
+__attribute__((sentinel)) static void expect_in(const char *text, ...)
+{
+        va_list ap;
+        va_start(ap, text);
+        for (const char *needle; (needle = va_arg(ap, const char *)) != NULL;)
+                if (!strstr(text, needle))
+                        fail_msg("expected '%s' in:\n%s", needle, text);
+        va_end(ap);
 }
 
 /* Parse the --json output of a successful run; ok must be true. */
@@ -86,23 +92,31 @@ static cJSON *json_ok(struct run *r)
         return j;
 }
 
+/* json_ok() of a run of the client with NULL-ended arguments. */
+__attribute__((sentinel)) static cJSON *cli_json(const char *first, ...)
+{
+        va_list ap;
+        va_start(ap, first);
+        struct run r = cli_run_va(first, ap);
+        va_end(ap);
+        cJSON *j = json_ok(&r);
+        run_free(&r);
+        return j;
+}
+
 static int setup(void **state)
 {
-        char conf[1024];
         (void)state;
         if (access(CLI, X_OK) != 0) {
                 fprintf(stderr, "%s is missing: build the target shelfwatch first\n", CLI);
                 return -1;
         }
         fx = calloc(1, sizeof(*fx));
-        h_tmpdir(fx->dir, sizeof(fx->dir));
-        h_broker_start(&fx->broker, 0, NULL);
-        h_config(conf, sizeof(conf), fx->broker.port, fx->dir, NULL);
-        h_daemon_start(&fx->daemon, fx->dir, conf, fx->broker.port);
+        h_fixture_start(fx, NULL);
         /* Ends yesterday; every simulated day is detected, so there are anomalies to list. */
-        assert_int_equal(h_storesim(fx->broker.port, fx->dir, "sim.log", "--profile", "basic",
-                                    "--days", "25", "--warmup", "10", "--skus", "100", "--seed",
-                                    "7", "--quiet", NULL),
+        assert_int_equal(h_storesim(fx->b.port, fx->dir, "sim.log", "--profile", "basic", "--days",
+                                    "25", "--warmup", "10", "--skus", "100", "--seed", "7",
+                                    "--quiet", NULL),
                          0);
         return 0;
 }
@@ -112,10 +126,7 @@ static int teardown(void **state)
         (void)state;
         if (!fx)
                 return 0;
-        h_daemon_stop(&fx->daemon, SIGTERM);
-        h_broker_stop(&fx->broker);
-        h_rmdir(fx->broker.dir);
-        h_rmdir(fx->dir);
+        h_fixture_finish(fx);
         free(fx);
         fx = NULL;
         return 0;
@@ -125,21 +136,17 @@ static void test_health_table_and_json(void **state)
 {
         (void)state;
         /* Broker port, tenant and store all come from the daemon's config file. */
-        struct run r = cli_run("--config", fx->daemon.conf, "health", NULL);
+        struct run r = cli_run("--config", fx->d.conf, "health", NULL);
         assert_int_equal(r.status, 0);
-        expect_in(r.out, "shelfwatchd " SW_VERSION);
-        expect_in(r.out, "Open anomalies");
-        expect_in(r.out, "MESSAGES");
-        expect_in(r.out, "ghost_stock");
+        expect_in(r.out, "shelfwatchd " SW_VERSION, "Open anomalies", "MESSAGES", "ghost_stock",
+                  NULL);
         assert_string_equal(r.err, "");
         run_free(&r);
 
-        r = cli_run("health", "--json", "--config", fx->daemon.conf, NULL);
-        cJSON *j = json_ok(&r);
+        cJSON *j = cli_json("health", "--json", "--config", fx->d.conf, NULL);
         assert_string_equal(h_json_string(j, "version"), SW_VERSION);
         assert_true(h_json_number(j, "skus.tracked") == 100);
         cJSON_Delete(j);
-        run_free(&r);
 }
 
 static void test_detect_as_of(void **state)
@@ -148,43 +155,36 @@ static void test_detect_as_of(void **state)
         time_t now = time(NULL);
         (void)state;
         strftime(today, sizeof(today), "%Y-%m-%d", gmtime(&now));
-        struct run r = cli_run("--config", fx->daemon.conf, "detect", "--as-of", today,
-                               "--detector", "ghost_stock", "--json", NULL);
-        cJSON *j = json_ok(&r);
+        cJSON *j = cli_json("--config", fx->d.conf, "detect", "--as-of", today, "--detector",
+                            "ghost_stock", "--json", NULL);
         assert_string_equal(h_json_string(j, "as_of"), today);
         cJSON *d = cJSON_GetObjectItem(j, "detectors");
         assert_int_equal(cJSON_GetArraySize(d), 1);
         assert_true(h_json_number(d, "ghost_stock.evaluated") >= 1);
         cJSON_Delete(j);
-        run_free(&r);
 
-        r = cli_run("--config", fx->daemon.conf, "detect", "--as-of", today, NULL);
+        struct run r = cli_run("--config", fx->d.conf, "detect", "--as-of", today, NULL);
         assert_int_equal(r.status, 0);
-        expect_in(r.out, "Detection as of ");
-        expect_in(r.out, today);
-        expect_in(r.out, "EVALUATED");
-        expect_in(r.out, "ml_detected");
+        expect_in(r.out, "Detection as of ", today, "EVALUATED", "ml_detected", NULL);
         run_free(&r);
 }
 
 static void test_anomalies_by_severity(void **state)
 {
         (void)state;
-        struct run r = cli_run("--config", fx->daemon.conf, "anomalies", "--severity", "critical",
-                               "--json", NULL);
-        cJSON *j = json_ok(&r), *list = cJSON_GetObjectItem(j, "anomalies"), *a;
-        run_free(&r);
+        cJSON *j = cli_json("--config", fx->d.conf, "anomalies", "--severity", "critical", "--json",
+                            NULL),
+              *list = cJSON_GetObjectItem(j, "anomalies"), *a;
         assert_true(cJSON_GetArraySize(list) >= 1);
         assert_true(h_json_number(j, "count") == cJSON_GetArraySize(list));
         cJSON_ArrayForEach(a, list) assert_string_equal(h_json_string(a, "severity"), "critical");
 
-        r = cli_run("--config", fx->daemon.conf, "anomalies", "--severity", "critical", NULL);
+        struct run r = cli_run("--config", fx->d.conf, "anomalies", "--severity", "critical", NULL);
         assert_int_equal(r.status, 0);
         assert_true(strncmp(r.out, "ID ", 3) == 0);
-        expect_in(r.out, "SEVERITY");
-        expect_in(r.out, "DESCRIPTION");
+        expect_in(r.out, "SEVERITY", "DESCRIPTION", NULL);
         /* Each row has its date: the store-local day of the anomaly's latest detection. */
-        expect_in(r.out, " DATE ");
+        expect_in(r.out, " DATE ", NULL);
         cJSON_ArrayForEach(a, list)
         {
                 char *row = strstr(r.out, h_json_string(a, "id"));
@@ -199,15 +199,13 @@ static void test_anomalies_by_severity(void **state)
         char count_line[64];
         snprintf(count_line, sizeof(count_line), "\n%d %s\n", cJSON_GetArraySize(list),
                  cJSON_GetArraySize(list) == 1 ? "anomaly" : "anomalies");
-        expect_in(r.out, count_line);
+        expect_in(r.out, count_line, NULL);
         run_free(&r);
         cJSON_Delete(j);
 
         /* Descriptions are cut to the terminal width (COLUMNS when stdout is not a terminal);
          * without either they are whole. */
-        r = cli_run("--config", fx->daemon.conf, "anomalies", "--json", NULL);
-        j = json_ok(&r);
-        run_free(&r);
+        j = cli_json("--config", fx->d.conf, "anomalies", "--json", NULL);
         const char *longest = "";
         cJSON_ArrayForEach(a, cJSON_GetObjectItem(j, "anomalies"))
         {
@@ -216,7 +214,7 @@ static void test_anomalies_by_severity(void **state)
         }
         assert_true(strlen(longest) > 60);
         setenv("COLUMNS", "140", 1);
-        r = cli_run("--config", fx->daemon.conf, "anomalies", NULL);
+        r = cli_run("--config", fx->d.conf, "anomalies", NULL);
         unsetenv("COLUMNS");
         assert_int_equal(r.status, 0);
         for (char *line = r.out, *nl; (nl = strchr(line, '\n')); line = nl + 1)
@@ -224,12 +222,12 @@ static void test_anomalies_by_severity(void **state)
                         fail_msg("line longer than 140 columns: %.*s", (int)(nl - line), line);
         char prefix[16];
         snprintf(prefix, sizeof(prefix), "%s", longest);
-        expect_in(r.out, prefix);
+        expect_in(r.out, prefix, NULL);
         if (strstr(r.out, longest))
                 fail_msg("'%s' not cut to 140 columns:\n%s", longest, r.out);
         run_free(&r);
-        r = cli_run("--config", fx->daemon.conf, "anomalies", NULL);
-        expect_in(r.out, longest);
+        r = cli_run("--config", fx->d.conf, "anomalies", NULL);
+        expect_in(r.out, longest, NULL);
         run_free(&r);
         cJSON_Delete(j);
 }
@@ -237,19 +235,16 @@ static void test_anomalies_by_severity(void **state)
 static void test_ghost_stock(void **state)
 {
         (void)state;
-        struct run r =
-            cli_run("--config", fx->daemon.conf, "ghost-stock", "--limit", "3", "--json", NULL);
-        cJSON *j = json_ok(&r), *list = cJSON_GetObjectItem(j, "recommendations"), *it;
-        run_free(&r);
+        cJSON *j = cli_json("--config", fx->d.conf, "ghost-stock", "--limit", "3", "--json", NULL),
+              *list = cJSON_GetObjectItem(j, "recommendations"), *it;
         int n = cJSON_GetArraySize(list), rank = 1;
         assert_true(n >= 1 && n <= 3);
         cJSON_ArrayForEach(it, list) assert_true(h_json_number(it, "rank") == rank++);
 
-        r = cli_run("--config", fx->daemon.conf, "ghost-stock", "--limit", "3", NULL);
+        struct run r = cli_run("--config", fx->d.conf, "ghost-stock", "--limit", "3", NULL);
         assert_int_equal(r.status, 0);
-        expect_in(r.out, "RANK");
-        expect_in(r.out, "PRIORITY");
-        cJSON_ArrayForEach(it, list) expect_in(r.out, h_json_string(it, "id"));
+        expect_in(r.out, "RANK", "PRIORITY", NULL);
+        cJSON_ArrayForEach(it, list) expect_in(r.out, h_json_string(it, "id"), NULL);
         run_free(&r);
         cJSON_Delete(j);
 }
@@ -290,8 +285,7 @@ static void test_usage_errors(void **state)
                             a[0] && a[1] && a[2] ? a[3] : NULL, NULL);
                 if (r.status != 2)
                         fail_msg("case %zu: exit %d, stderr: %s", i, r.status, r.err);
-                expect_in(r.err, cases[i].message);
-                expect_in(r.err, "--help");
+                expect_in(r.err, cases[i].message, "--help", NULL);
                 assert_string_equal(r.out, "");
                 run_free(&r);
         }
@@ -302,17 +296,15 @@ static void test_help_and_version(void **state)
         (void)state;
         struct run r = cli_run("--help", NULL);
         assert_int_equal(r.status, 0);
-        expect_in(r.out, "Usage: shelfwatch");
-        expect_in(r.out, "ghost-stock");
-        expect_in(r.out, "Exit status");
+        expect_in(r.out, "Usage: shelfwatch", "ghost-stock", "Exit status", NULL);
         run_free(&r);
         r = cli_run("anomalies", "--help", NULL);
         assert_int_equal(r.status, 0);
-        expect_in(r.out, "--severity");
+        expect_in(r.out, "--severity", NULL);
         run_free(&r);
         r = cli_run("help", "outcome", NULL);
         assert_int_equal(r.status, 0);
-        expect_in(r.out, "false_positive");
+        expect_in(r.out, "false_positive", NULL);
         run_free(&r);
         r = cli_run("--version", NULL);
         assert_int_equal(r.status, 0);
@@ -324,20 +316,20 @@ static void test_help_and_version(void **state)
 static void test_daemon_error_exits_1(void **state)
 {
         (void)state;
-        struct run r = cli_run("--config", fx->daemon.conf, "outcome", "no-such-anomaly",
-                               "true_positive", NULL);
+        struct run r =
+            cli_run("--config", fx->d.conf, "outcome", "no-such-anomaly", "true_positive", NULL);
         assert_int_equal(r.status, 1);
-        expect_in(r.err, "shelfwatchd: ");
+        expect_in(r.err, "shelfwatchd: ", NULL);
         assert_string_equal(r.out, "");
         run_free(&r);
 
-        r = cli_run("--config", fx->daemon.conf, "--json", "outcome", "no-such-anomaly",
+        r = cli_run("--config", fx->d.conf, "--json", "outcome", "no-such-anomaly",
                     "false_positive", NULL);
         assert_int_equal(r.status, 1);
         cJSON *j = cJSON_Parse(r.out);
         assert_non_null(j);
         assert_true(cJSON_IsFalse(cJSON_GetObjectItem(j, "ok")));
-        expect_in(r.err, h_json_string(j, "error"));
+        expect_in(r.err, h_json_string(j, "error"), NULL);
         cJSON_Delete(j);
         run_free(&r);
 }
@@ -348,21 +340,18 @@ static void test_unreachable_exits_3(void **state)
         (void)state;
         /* Nothing listens there; the explicit --port overrides the config's. */
         snprintf(port, sizeof(port), "%d", h_free_port());
-        struct run r = cli_run("--config", fx->daemon.conf, "--port", port, "health", NULL);
+        struct run r = cli_run("--config", fx->d.conf, "--port", port, "health", NULL);
         assert_int_equal(r.status, 3);
         char where[64];
         snprintf(where, sizeof(where), "127.0.0.1:%s", port);
-        expect_in(r.err, where);
-        expect_in(r.err, "broker");
+        expect_in(r.err, where, "broker", NULL);
         run_free(&r);
 
         /* The broker is up but no daemon serves this store: a timeout, also 3, in about 1 s. */
         time_t start = time(NULL);
-        r = cli_run("--config", fx->daemon.conf, "--store", "nowhere", "--timeout", "1", "health",
-                    NULL);
+        r = cli_run("--config", fx->d.conf, "--store", "nowhere", "--timeout", "1", "health", NULL);
         assert_int_equal(r.status, 3);
-        expect_in(r.err, "no reply from shelfwatchd");
-        expect_in(r.err, "retail/demo/nowhere");
+        expect_in(r.err, "no reply from shelfwatchd", "retail/demo/nowhere", NULL);
         assert_true(time(NULL) - start <= 5);
         run_free(&r);
 }
@@ -370,14 +359,13 @@ static void test_unreachable_exits_3(void **state)
 /* The newest open anomaly of a type. Returns a malloc'd id. */
 static char *open_anomaly(const char *type)
 {
-        struct run r = cli_run("--config", fx->daemon.conf, "anomalies", "--status", "open",
-                               "--type", type, "--limit", "1", "--json", NULL);
-        cJSON *j = json_ok(&r), *a = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "anomalies"), 0);
+        cJSON *j = cli_json("--config", fx->d.conf, "anomalies", "--status", "open", "--type", type,
+                            "--limit", "1", "--json", NULL),
+              *a = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "anomalies"), 0);
         if (!a)
                 fail_msg("no open %s anomaly", type);
         char *id = strdup(h_json_string(a, "id"));
         cJSON_Delete(j);
-        run_free(&r);
         return id;
 }
 
@@ -387,23 +375,20 @@ static void test_outcome_then_effectiveness_stats_roi(void **state)
 {
         (void)state;
         char *tp = open_anomaly("ghost_stock"), *fp = open_anomaly("ml_detected");
-        struct run r = cli_run("--config", fx->daemon.conf, "outcome", tp, "true_positive",
-                               "--action", "cycle_count", "--note", "counted: shelf empty",
-                               "--user", "tester", "--json", NULL);
-        cJSON *j = json_ok(&r), *o = cJSON_GetObjectItem(j, "outcome");
+        cJSON *j = cli_json("--config", fx->d.conf, "outcome", tp, "true_positive", "--action",
+                            "cycle_count", "--note", "counted: shelf empty", "--user", "tester",
+                            "--json", NULL),
+              *o = cJSON_GetObjectItem(j, "outcome");
         assert_string_equal(h_json_string(o, "anomaly"), tp);
         assert_string_equal(h_json_string(o, "outcome"), "true_positive");
         cJSON_Delete(j);
-        run_free(&r);
 
-        r = cli_run("--config", fx->daemon.conf, "outcome", fp, "false_positive", NULL);
+        struct run r = cli_run("--config", fx->d.conf, "outcome", fp, "false_positive", NULL);
         assert_int_equal(r.status, 0);
-        expect_in(r.out, "Recorded false_positive for anomaly ");
-        expect_in(r.out, fp);
+        expect_in(r.out, "Recorded false_positive for anomaly ", fp, NULL);
         run_free(&r);
 
-        r = cli_run("--config", fx->daemon.conf, "effectiveness", "--days", "60", "--json", NULL);
-        j = json_ok(&r);
+        j = cli_json("--config", fx->d.conf, "effectiveness", "--days", "60", "--json", NULL);
         assert_true(h_json_number(j, "with_outcome") >= 2);
         assert_true(h_json_number(j, "alerts") >= h_json_number(j, "with_outcome"));
         cJSON *overall = h_json_item(j, "precision.overall");
@@ -418,38 +403,28 @@ static void test_outcome_then_effectiveness_stats_roi(void **state)
         assert_true(h_json_number(j, "resolution_rate") >= 1.0 / h_json_number(j, "alerts") - 1e-9);
         assert_true(h_json_number(j, "resolution_rate") <= 1.0);
         cJSON_Delete(j);
-        run_free(&r);
 
-        r = cli_run("--config", fx->daemon.conf, "effectiveness", "--days", "60", NULL);
+        r = cli_run("--config", fx->d.conf, "effectiveness", "--days", "60", NULL);
         assert_int_equal(r.status, 0);
-        expect_in(r.out, "False-positive rate");
-        expect_in(r.out, "PRECISION");
-        expect_in(r.out, "ghost_stock");
-        expect_in(r.out, "CATEGORY");
+        expect_in(r.out, "False-positive rate", "PRECISION", "ghost_stock", "CATEGORY", NULL);
         run_free(&r);
 
-        r = cli_run("--config", fx->daemon.conf, "stats", "--json", NULL);
-        j = json_ok(&r);
+        j = cli_json("--config", fx->d.conf, "stats", "--json", NULL);
         assert_true(h_json_number(j, "total") >= 2);
         assert_true(cJSON_IsString(cJSON_GetObjectItem(j, "trend")));
         cJSON_Delete(j);
-        run_free(&r);
-        r = cli_run("--config", fx->daemon.conf, "stats", "--days", "60", NULL);
+        r = cli_run("--config", fx->d.conf, "stats", "--days", "60", NULL);
         assert_int_equal(r.status, 0);
-        expect_in(r.out, "Trend");
-        expect_in(r.out, "SEVERITY");
-        expect_in(r.out, "critical");
+        expect_in(r.out, "Trend", "SEVERITY", "critical", NULL);
         run_free(&r);
 
-        r = cli_run("--config", fx->daemon.conf, "roi", "--days", "60", "--json", NULL);
-        j = json_ok(&r);
+        j = cli_json("--config", fx->d.conf, "roi", "--days", "60", "--json", NULL);
         assert_true(h_json_number(j, "true_positive_outcomes") >= 1);
         assert_true(h_json_number(j, "total") >= 0);
         cJSON_Delete(j);
-        run_free(&r);
-        r = cli_run("--config", fx->daemon.conf, "roi", NULL);
+        r = cli_run("--config", fx->d.conf, "roi", NULL);
         assert_int_equal(r.status, 0);
-        expect_in(r.out, "Ghost stock recovered");
+        expect_in(r.out, "Ghost stock recovered", NULL);
         run_free(&r);
         free(tp);
         free(fp);
@@ -481,25 +456,19 @@ static double json_number_of(const char *text, const char *path)
 static void test_count_judges_ghost_stock(void **state)
 {
         (void)state;
-        struct h_collector *outcomes = h_collector_start(fx->broker.port, PREFIX "/outcome");
-        struct run r =
-            cli_run("--config", fx->daemon.conf, "ghost-stock", "--limit", "1", "--json", NULL);
-        cJSON *j = json_ok(&r),
+        struct h_collector *outcomes = h_collector_start(fx->b.port, PREFIX "/outcome");
+        cJSON *j = cli_json("--config", fx->d.conf, "ghost-stock", "--limit", "1", "--json", NULL),
               *top = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "recommendations"), 0);
-        run_free(&r);
         assert_non_null(top);
         char *sku = strdup(h_json_string(top, "sku")), *id = strdup(h_json_string(top, "id"));
         cJSON_Delete(j);
 
-        r = cli_run("--config", fx->daemon.conf, "count", sku, "0", "--anomaly", id, "--user",
-                    "tester", NULL);
+        struct run r = cli_run("--config", fx->d.conf, "count", sku, "0", "--anomaly", id, "--user",
+                               "tester", NULL);
         if (r.status != 0)
                 fail_msg("count: exit %d, stderr: %s", r.status, r.err);
-        expect_in(r.out, " accepted");
-        expect_in(r.out, kv("Counted", "0 units\n"));
-        expect_in(r.out, id);
-        expect_in(r.out, "true_positive (the anomaly is resolved)");
-        expect_in(r.out, "Value recovered");
+        expect_in(r.out, " accepted", kv("Counted", "0 units\n"), id,
+                  "true_positive (the anomaly is resolved)", "Value recovered", NULL);
 
         /* The daemon's own figure, from the outcome it sends to HQ. */
         assert_true(h_collector_wait(outcomes, 1, 10000) >= 1);
@@ -511,15 +480,14 @@ static void test_count_judges_ghost_stock(void **state)
         assert_string_equal(h_json_string(o, "user"), "tester");
         char value[64];
         snprintf(value, sizeof(value), "%.2f (", h_json_number(o, "value_recovered"));
-        expect_in(r.out, kv("Value recovered", value));
+        expect_in(r.out, kv("Value recovered", value), NULL);
         assert_true(h_json_number(o, "value_recovered") > 0);
         cJSON_Delete(o);
         free(payload);
         run_free(&r);
         h_collector_stop(outcomes);
 
-        r = cli_run("--config", fx->daemon.conf, "anomalies", "--sku", sku, "--json", NULL);
-        j = json_ok(&r);
+        j = cli_json("--config", fx->d.conf, "anomalies", "--sku", sku, "--json", NULL);
         cJSON *a;
         bool seen = false;
         cJSON_ArrayForEach(
@@ -530,7 +498,6 @@ static void test_count_judges_ghost_stock(void **state)
         }
         assert_true(seen);
         cJSON_Delete(j);
-        run_free(&r);
 
         /* Units agree in number: a book of 5 counted 4 is "-1 unit". JSON is the ack as sent.
          * The daemon keeps times in seconds: a count in the second of the last one is not newer
@@ -539,25 +506,24 @@ static void test_count_judges_ghost_stock(void **state)
          * under qemu or sanitizers often not), so the daemon's own answer decides: a count that
          * changed nothing is repeated a second later, and that one must apply. */
         h_sleep_ms(1100);
-        r = cli_run("--config", fx->daemon.conf, "count", sku, "5", "--json", NULL);
+        r = cli_run("--config", fx->d.conf, "count", sku, "5", "--json", NULL);
         assert_int_equal(r.status, 0);
         assert_true(json_number_of(r.out, "counted") == 5);
-        expect_in(r.out, "\"status\":\t\"accepted\"");
+        expect_in(r.out, "\"status\":\t\"accepted\"", NULL);
         run_free(&r);
-        r = cli_run("--config", fx->daemon.conf, "count", sku, "4", NULL);
+        r = cli_run("--config", fx->d.conf, "count", sku, "4", NULL);
         assert_int_equal(r.status, 0);
         if (strstr(r.out, "changed nothing") != NULL) {
-                expect_in(r.out, kv("Adjustment", "0 units\n"));
+                expect_in(r.out, kv("Adjustment", "0 units\n"), NULL);
                 run_free(&r);
                 h_sleep_ms(1100);
-                r = cli_run("--config", fx->daemon.conf, "count", sku, "4", NULL);
+                r = cli_run("--config", fx->d.conf, "count", sku, "4", NULL);
                 assert_int_equal(r.status, 0);
         } else {
                 print_message("the two counts fell in different seconds: the second applied\n");
         }
-        expect_in(r.out, kv("Book before", "5 units\n"));
-        expect_in(r.out, kv("Adjustment", "-1 unit\n"));
-        expect_in(r.out, kv("Outcome", "none"));
+        expect_in(r.out, kv("Book before", "5 units\n"), kv("Adjustment", "-1 unit\n"),
+                  kv("Outcome", "none"), NULL);
         run_free(&r);
         free(sku);
         free(id);
@@ -567,37 +533,37 @@ static void test_count_judges_ghost_stock(void **state)
 static void test_count_refused(void **state)
 {
         (void)state;
-        struct run r = cli_run("--config", fx->daemon.conf, "count", "NO-SUCH-SKU", "3", NULL);
+        struct run r = cli_run("--config", fx->d.conf, "count", "NO-SUCH-SKU", "3", NULL);
         assert_int_equal(r.status, 1);
-        expect_in(r.err, "refused the count: unknown_sku");
+        expect_in(r.err, "refused the count: unknown_sku", NULL);
         assert_string_equal(r.out, "");
         run_free(&r);
 
-        r = cli_run("--config", fx->daemon.conf, "count", "SKU0001", "3.5", NULL);
+        r = cli_run("--config", fx->d.conf, "count", "SKU0001", "3.5", NULL);
         assert_int_equal(r.status, 2);
-        expect_in(r.err, "the count must be a whole number from 0 to 1000000");
+        expect_in(r.err, "the count must be a whole number from 0 to 1000000", NULL);
         run_free(&r);
 
         /* devices.scanners set (a reload applies it): the CLI's scanner name must be listed. */
         char conf[1024];
-        h_config(conf, sizeof(conf), fx->broker.port, fx->dir,
+        h_config(conf, sizeof(conf), fx->b.port, fx->dir,
                  "devices = { scanners = [ \"hh-1\" ]; };\n");
-        h_write_file(fx->daemon.conf, conf);
-        assert_int_equal(kill(fx->daemon.pid, SIGHUP), 0);
+        h_write_file(fx->d.conf, conf);
+        assert_int_equal(kill(fx->d.pid, SIGHUP), 0);
         h_sleep_ms(500);
-        r = cli_run("--config", fx->daemon.conf, "count", "SKU0002", "3", NULL);
+        r = cli_run("--config", fx->d.conf, "count", "SKU0002", "3", NULL);
         assert_int_equal(r.status, 1);
-        expect_in(r.err, "unknown_device");
-        expect_in(r.err, "add 'shelfwatch' there, or give --device a listed name");
+        expect_in(r.err, "unknown_device", "add 'shelfwatch' there, or give --device a listed name",
+                  NULL);
         run_free(&r);
-        r = cli_run("--config", fx->daemon.conf, "count", "SKU0002", "3", "--device", "hh-1", NULL);
+        r = cli_run("--config", fx->d.conf, "count", "SKU0002", "3", "--device", "hh-1", NULL);
         if (r.status != 0)
                 fail_msg("count --device hh-1: exit %d, stderr: %s", r.status, r.err);
-        expect_in(r.out, kv("Counted", "3 units\n"));
+        expect_in(r.out, kv("Counted", "3 units\n"), NULL);
         run_free(&r);
-        h_config(conf, sizeof(conf), fx->broker.port, fx->dir, NULL);
-        h_write_file(fx->daemon.conf, conf);
-        assert_int_equal(kill(fx->daemon.pid, SIGHUP), 0);
+        h_config(conf, sizeof(conf), fx->b.port, fx->dir, NULL);
+        h_write_file(fx->d.conf, conf);
+        assert_int_equal(kill(fx->d.pid, SIGHUP), 0);
         h_sleep_ms(500);
 }
 
@@ -605,10 +571,9 @@ static void test_count_refused(void **state)
 static void test_forecast(void **state)
 {
         (void)state;
-        struct run r =
-            cli_run("--config", fx->daemon.conf, "forecast", "--limit", "100000", "--json", NULL);
-        cJSON *j = json_ok(&r), *row;
-        run_free(&r);
+        cJSON *j =
+                  cli_json("--config", fx->d.conf, "forecast", "--limit", "100000", "--json", NULL),
+              *row;
         assert_true(h_json_number(j, "skus") == 100);
         assert_true(h_json_number(j, "with_forecast") == 100);
         cJSON_ArrayForEach(row, cJSON_GetObjectItem(j, "rows"))
@@ -618,11 +583,9 @@ static void test_forecast(void **state)
                 assert_true(h_json_number(row, "history_days") >= 14);
         }
         cJSON_Delete(j);
-        r = cli_run("--config", fx->daemon.conf, "forecast", "--sku", "SKU0001", NULL);
+        struct run r = cli_run("--config", fx->d.conf, "forecast", "--sku", "SKU0001", NULL);
         assert_int_equal(r.status, 0);
-        expect_in(r.out, "SKU0001");
-        expect_in(r.out, " local ");
-        expect_in(r.out, "1 of 1 SKU have a forecast.");
+        expect_in(r.out, "SKU0001", " local ", "1 of 1 SKU have a forecast.", NULL);
         run_free(&r);
 }
 
@@ -642,24 +605,23 @@ static void test_wide_characters_align(void **state)
 {
         (void)state;
         char msg[256];
-        cJSON *h = h_health(fx->broker.port, PREFIX);
+        cJSON *h = h_health(fx->b.port, PREFIX);
         double before = h_json_number(h, "messages.accepted.inventory");
         cJSON_Delete(h);
         snprintf(msg, sizeof(msg),
                  "{\"ts\":%lld,\"items\":[{\"sku\":\"SKU0003\",\"category\":\"日本の文具\"}]}",
                  (long long)time(NULL));
-        h_publish(fx->broker.port, PREFIX "/inventory", msg);
-        h_wait_health_number(fx->broker.port, PREFIX, "messages.accepted.inventory", before + 1,
-                             50);
+        h_publish(fx->b.port, PREFIX "/inventory", msg);
+        h_wait_health_number(fx->b.port, PREFIX, "messages.accepted.inventory", before + 1, 50);
         setlocale(LC_CTYPE, "C.UTF-8");
         for (int pass = 0; pass < 2; pass++) {
                 /* The CLI uses C.UTF-8 when the locale's character set is not UTF-8. */
                 setenv("LC_ALL", pass ? "C" : "C.UTF-8", 1);
                 struct run r =
-                    cli_run("--config", fx->daemon.conf, "forecast", "--sku", "SKU0003", NULL);
+                    cli_run("--config", fx->d.conf, "forecast", "--sku", "SKU0003", NULL);
                 unsetenv("LC_ALL");
                 assert_int_equal(r.status, 0);
-                expect_in(r.out, "日本の文具");
+                expect_in(r.out, "日本の文具", NULL);
                 char *head = strstr(r.out, "SKU "), *row = strstr(r.out, "SKU0003 ");
                 assert_non_null(head);
                 assert_non_null(row);

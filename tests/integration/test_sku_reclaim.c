@@ -56,15 +56,14 @@ static cJSON *count_ack(int port, struct h_collector *acks, const char *id, cons
  */
 static void test_quiet_skus_make_room_for_new_ones(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024], msg[4096];
+        struct h_fixture f = {0};
+        char msg[4096];
         long now = (long)time(NULL);
         (void)state;
-        h_start(&b, &d, dir, conf, "limits: { max_skus = 40; history_days = 28; };\n");
-        register_skus(b.port, "OLD", now - HISTORY * 86400L);
-        register_skus(b.port, "RECENT", now - (HISTORY - 1) * 86400L);
-        h_wait_health_number(b.port, PREFIX, "skus.tracked", 40, 50);
+        h_fixture_start(&f, "limits: { max_skus = 40; history_days = 28; };\n");
+        register_skus(f.b.port, "OLD", now - HISTORY * 86400L);
+        register_skus(f.b.port, "RECENT", now - (HISTORY - 1) * 86400L);
+        h_wait_health_number(f.b.port, PREFIX, "skus.tracked", 40, 50);
 
         size_t n =
             (size_t)snprintf(msg, sizeof(msg), "{\"id\":\"r-1\",\"ts\":%ld,\"lines\":[", now);
@@ -72,9 +71,9 @@ static void test_quiet_skus_make_room_for_new_ones(void **state)
                 n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s{\"sku\":\"NEW%d\",\"qty\":5}",
                                       i ? "," : "", i);
         snprintf(msg + n, sizeof(msg) - n, "]}");
-        h_publish(b.port, PREFIX "/receipt", msg);
-        h_wait_health_number(b.port, PREFIX, "messages.accepted.receipt", 1, 50);
-        cJSON *h = h_health(b.port, PREFIX);
+        h_publish(f.b.port, PREFIX "/receipt", msg);
+        h_wait_health_number(f.b.port, PREFIX, "messages.accepted.receipt", 1, 50);
+        cJSON *h = h_health(f.b.port, PREFIX);
         double skipped = h_json_number(h, "messages.lines_skipped_sku_table_full");
         print_message("25 new SKUs into a full table of 40 (20 quiet for %d days): %.0f skipped, "
                       "%.0f reclaimed\n",
@@ -86,28 +85,27 @@ static void test_quiet_skus_make_room_for_new_ones(void **state)
 
         /* What is on disk: a clean restart, then ask by counting. */
         h_sleep_ms(1500);
-        h_daemon_stop(&d, SIGTERM);
-        h_daemon_start(&d, dir, conf, b.port);
-        h = h_health(b.port, PREFIX);
+        h_fixture_restart(&f);
+        h = h_health(f.b.port, PREFIX);
         assert_int_equal(h_json_number(h, "skus.tracked"), 40);
         cJSON_Delete(h);
-        struct h_collector *acks = h_collector_start(b.port, PREFIX "/scanner/hh-1/ack");
-        cJSON *a = count_ack(b.port, acks, "c-new", "NEW0");
+        struct h_collector *acks = h_collector_start(f.b.port, PREFIX "/scanner/hh-1/ack");
+        cJSON *a = count_ack(f.b.port, acks, "c-new", "NEW0");
         assert_string_equal(h_json_string(a, "status"), "accepted");
         assert_true(h_json_number(a, "book_before") == 5);
         cJSON_Delete(a);
-        a = count_ack(b.port, acks, "c-recent", "RECENT0");
+        a = count_ack(f.b.port, acks, "c-recent", "RECENT0");
         assert_string_equal(h_json_string(a, "status"), "accepted");
         cJSON_Delete(a);
-        a = count_ack(b.port, acks, "c-old", "OLD0");
+        a = count_ack(f.b.port, acks, "c-old", "OLD0");
         assert_string_equal(h_json_string(a, "status"), "rejected");
         assert_non_null(strstr(h_json_string(a, "error"), "unknown_sku"));
         cJSON_Delete(a);
-        char *log = h_read_file(d.log);
+        char *log = h_read_file(f.d.log);
         assert_int_equal(h_count(log, "while restoring"), 0);
         free(log);
         h_collector_stop(acks);
-        h_finish_test(&d, &b, dir);
+        h_fixture_finish(&f);
 }
 
 /* clang-format off */

@@ -34,13 +34,12 @@ static uint64_t fnv1a(const char *text)
 
 static void test_basic_profile_plays_the_old_store(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024], traffic[512];
+        struct h_fixture f = {0};
+        char traffic[512];
         (void)state;
-        h_start(&b, &d, dir, conf, NULL);
-        snprintf(traffic, sizeof(traffic), "%s/traffic.tsv", dir);
-        assert_int_equal(h_storesim(b.port, dir, "sim.log", "--profile", "basic", "--seed", "5",
+        h_fixture_start(&f, NULL);
+        snprintf(traffic, sizeof(traffic), "%s/traffic.tsv", f.dir);
+        assert_int_equal(h_storesim(f.b.port, f.dir, "sim.log", "--profile", "basic", "--seed", "5",
                                     "--skus", "60", "--days", "20", "--warmup", "10", "--start",
                                     "2026-11-01", "--shelf-fraction", "0.2", "--quiet", "--traffic",
                                     traffic, NULL),
@@ -50,7 +49,7 @@ static void test_basic_profile_plays_the_old_store(void **state)
         assert_int_equal(strlen(text), BASIC_TRAFFIC_BYTES);
         assert_true(fnv1a(text) == BASIC_TRAFFIC_FNV);
         free(text);
-        h_finish_test(&d, &b, dir);
+        h_fixture_finish(&f);
 }
 
 /* One message of the traffic file: its topic suffix after the prefix, and its JSON. */
@@ -178,15 +177,14 @@ static void check_outages(const struct msg *m, size_t n, const char *truth)
 
 static void test_realistic_store_calendar_outages_redelivery(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[2048], traffic[512], truth[512], report[512], store[512];
+        struct h_fixture f = {0};
+        char traffic[512], truth[512], report[512], store[512];
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        snprintf(traffic, sizeof(traffic), "%s/traffic.tsv", dir);
-        snprintf(truth, sizeof(truth), "%s/truth.jsonl", dir);
-        snprintf(report, sizeof(report), "%s/report.json", dir);
-        snprintf(store, sizeof(store), "%s/store.conf", dir);
+        h_tmpdir(f.dir, sizeof(f.dir));
+        snprintf(traffic, sizeof(traffic), "%s/traffic.tsv", f.dir);
+        snprintf(truth, sizeof(truth), "%s/truth.jsonl", f.dir);
+        snprintf(report, sizeof(report), "%s/report.json", f.dir);
+        snprintf(store, sizeof(store), "%s/store.conf", f.dir);
 #define REALISTIC_ARGS                                                                             \
         "--seed", "9", "--skus", "80", "--days", "28", "--warmup", "10", "--start", "2026-11-08",  \
             "--timezone", "America/Chicago", "--closed-weekday", "sun", "--register-outages", "3", \
@@ -196,12 +194,13 @@ static void test_realistic_store_calendar_outages_redelivery(void **state)
         char *store_conf = h_read_file(store);
         assert_non_null(strstr(store_conf, "holidays = [ \"2026-11-26\" ];"));
         assert_non_null(strstr(store_conf, "opening_hours = { sun = \"closed\"; };"));
-        h_broker_start(&b, 0, NULL);
-        h_config(conf, sizeof(conf), b.port, dir, store_conf);
+        h_broker_start(&f.b, 0, NULL);
+        h_config(f.conf, sizeof(f.conf), f.b.port, f.dir, store_conf);
         free(store_conf);
-        h_daemon_start(&d, dir, conf, b.port);
-        assert_int_equal(h_storesim(b.port, dir, "sim.log", REALISTIC_ARGS, "--quiet", "--traffic",
-                                    traffic, "--truth", truth, "--report", report, NULL),
+        h_fixture_daemon(&f);
+        assert_int_equal(h_storesim(f.b.port, f.dir, "sim.log", REALISTIC_ARGS, "--quiet",
+                                    "--traffic", traffic, "--truth", truth, "--report", report,
+                                    NULL),
                          0);
         struct msg *m;
         size_t n = read_traffic(traffic, &m), pos = 0, twice = 0;
@@ -216,7 +215,7 @@ static void test_realistic_store_calendar_outages_redelivery(void **state)
         assert_non_null(h_json_item(r, "types.ghost_stock.recall_that_matter"));
         assert_non_null(h_json_item(r, "types.ml_detected.by_kind.register_price_error"));
         /* The daemon counted each redelivered POS message once. */
-        cJSON *health = h_health(b.port, PREFIX);
+        cJSON *health = h_health(f.b.port, PREFIX);
         assert_int_equal(h_json_number(health, "messages.accepted.pos"), pos - twice);
         assert_int_equal(h_json_number(health, "messages.duplicates.pos"), twice);
         cJSON_Delete(health);
@@ -225,7 +224,7 @@ static void test_realistic_store_calendar_outages_redelivery(void **state)
         for (size_t i = 0; i < n; i++)
                 cJSON_Delete(m[i].json);
         free(m);
-        h_finish_test(&d, &b, dir);
+        h_fixture_finish(&f);
 }
 
 /* clang-format off */

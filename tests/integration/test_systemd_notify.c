@@ -34,23 +34,29 @@ static int notify_socket(const char *dir)
         return fd;
 }
 
-/* The usual start here: a temporary dir, a private broker, then the notify socket (after the
+/* The usual start here: the fixture's directory and broker, then the notify socket (after the
  * broker: mosquitto sends READY=1 too, and only the daemon's counts), with WATCHDOG_USEC set
  * to watchdog_usec (NULL: none) for the daemon alone, and the daemon on h_config()'s text plus
  * extra. Returns the socket. */
-static int start_notified(struct h_broker *b, struct h_daemon *d, char dir[256], char conf[1024],
-                          const char *watchdog_usec, const char *extra)
+static int start_notified(struct h_fixture *f, const char *watchdog_usec, const char *extra)
 {
-        h_tmpdir(dir, 256);
-        h_broker_start(b, 0, NULL);
-        h_config(conf, 1024, b->port, dir, extra);
-        int fd = notify_socket(dir);
+        h_fixture_prepare(f, NULL, extra);
+        int fd = notify_socket(f->dir);
         if (watchdog_usec)
                 setenv("WATCHDOG_USEC", watchdog_usec, 1);
-        h_daemon_start(d, dir, conf, b->port);
+        h_fixture_daemon(f);
         unsetenv("NOTIFY_SOCKET");
         unsetenv("WATCHDOG_USEC");
         return fd;
+}
+
+/* The end of a test that passed: the daemon stopped (a clean exit asserted) while the socket
+ * still listens, then the socket closed and the fixture finished. */
+static void finish_notified(struct h_fixture *f, int fd)
+{
+        h_daemon_stop(&f->d, SIGTERM);
+        close(fd);
+        h_fixture_finish(f);
 }
 
 /* Read notify datagrams for up to ms; returns how many contained needle. */
@@ -82,39 +88,34 @@ static int count_messages(int fd, const char *needle, int ms, char *seen, size_t
 
 static void test_ready_watchdog_stopping(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024], seen[8192] = "";
+        struct h_fixture f = {0};
+        char seen[8192] = "";
         (void)state;
-        int fd = start_notified(&b, &d, dir, conf, "400000", NULL);
+        int fd = start_notified(&f, "400000", NULL);
 
         /* READY came before health answered; watchdog pings every 200 ms. */
         int pings = count_messages(fd, "WATCHDOG=1", 1500, seen, sizeof(seen));
         assert_non_null(strstr(seen, "WATCHDOG=1"));
         assert_true(pings >= 4);
-        h_daemon_stop(&d, SIGTERM); /* asserts exit status 0 */
+        h_daemon_stop(&f.d, SIGTERM); /* asserts exit status 0 */
         count_messages(fd, "STOPPING=1", 300, seen, sizeof(seen));
         print_message("notifications: %.300s\n", seen);
         assert_non_null(strstr(seen, "STOPPING=1"));
-        close(fd);
-        h_finish_test(&d, &b, dir);
+        finish_notified(&f, fd);
 }
 
 static void test_ready_is_sent_with_status(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024], seen[8192] = "";
+        struct h_fixture f = {0};
+        char seen[8192] = "";
         (void)state;
-        int fd = start_notified(&b, &d, dir, conf, NULL, NULL);
+        int fd = start_notified(&f, NULL, NULL);
         count_messages(fd, "READY=1", 200, seen, sizeof(seen));
         assert_non_null(strstr(seen, "READY=1"));
         assert_non_null(strstr(seen, "STATUS=Serving retail/demo/store1"));
         /* No watchdog was asked for: none is sent. */
         assert_null(strstr(seen, "WATCHDOG=1"));
-        h_daemon_stop(&d, SIGTERM);
-        close(fd);
-        h_finish_test(&d, &b, dir);
+        finish_notified(&f, fd);
 }
 
 /* One number of health (it must be there). */
@@ -155,89 +156,79 @@ static const char *sighup_and_wait(pid_t pid, int fd, char *seen, size_t seen_si
  * (limits.max_skus) is named in a warning and kept; the SKUs held survive. */
 static void test_sighup_reloads_live_settings_and_keeps_state(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024], seen[8192] = "", big[600];
+        struct h_fixture f = {0};
+        char seen[8192] = "", big[600];
         (void)state;
-        int fd = start_notified(&b, &d, dir, conf, NULL,
-                                "detectors: { ghost: { mode = \"poisson\"; }; };\n");
+        int fd = start_notified(&f, NULL, "detectors: { ghost: { mode = \"poisson\"; }; };\n");
 
-        h_publish(b.port, PREFIX "/inventory",
+        h_publish(f.b.port, PREFIX "/inventory",
                   "{\"ts\":\"2026-11-20T08:00:00Z\",\"items\":[{\"sku\":\"A\",\"on_hand\":10},"
                   "{\"sku\":\"B\",\"on_hand\":4}]}");
-        h_wait_health_number(b.port, PREFIX, "skus.tracked", 2, 100);
-        double capacity = health_number(b.port, "skus.capacity");
-        char *mode = ghost_mode(b.port);
+        h_wait_health_number(f.b.port, PREFIX, "skus.tracked", 2, 100);
+        double capacity = health_number(f.b.port, "skus.capacity");
+        char *mode = ghost_mode(f.b.port);
         assert_string_equal(mode, "poisson");
         free(mode);
 
-        h_config(conf, sizeof(conf), b.port, dir,
+        h_config(f.conf, sizeof(f.conf), f.b.port, f.dir,
                  "detectors: { ghost: { mode = \"seed\"; }; };\n"
                  "limits: { max_payload_bytes = 512; max_skus = 777; };\n");
-        h_write_file(d.conf, conf);
-        const char *after = sighup_and_wait(d.pid, fd, seen, sizeof(seen));
+        h_write_file(f.d.conf, f.conf);
+        const char *after = sighup_and_wait(f.d.pid, fd, seen, sizeof(seen));
         print_message("notifications: %.300s\n", after);
         assert_non_null(strstr(after, "STATUS=Serving " PREFIX));
 
-        mode = ghost_mode(b.port);
+        mode = ghost_mode(f.b.port);
         assert_string_equal(mode, "seed");
         free(mode);
-        assert_int_equal((int)health_number(b.port, "skus.tracked"), 2);
-        assert_true(health_number(b.port, "skus.capacity") == capacity);
+        assert_int_equal((int)health_number(f.b.port, "skus.tracked"), 2);
+        assert_true(health_number(f.b.port, "skus.capacity") == capacity);
         /* A 600-byte inventory message was fine before; now it is over the limit. */
         snprintf(big, sizeof(big),
                  "{\"ts\":\"2026-11-20T08:00:00Z\",\"items\":[{\"sku\":\"C\",\"on_hand\":1}]%*s}",
                  520, "");
-        h_publish(b.port, PREFIX "/inventory", big);
-        h_wait_health_number(b.port, PREFIX, "messages.rejected.inventory.too_large", 1, 50);
-        assert_int_equal((int)health_number(b.port, "skus.tracked"), 2);
+        h_publish(f.b.port, PREFIX "/inventory", big);
+        h_wait_health_number(f.b.port, PREFIX, "messages.rejected.inventory.too_large", 1, 50);
+        assert_int_equal((int)health_number(f.b.port, "skus.tracked"), 2);
 
-        h_daemon_stop(&d, SIGTERM);
-        char *log = h_read_file(d.log);
-        assert_non_null(log);
-        assert_non_null(strstr(log, "limits.max_skus cannot change without a restart"));
-        assert_null(strstr(log, "limits.max_payload_bytes cannot change"));
-        free(log);
-        close(fd);
-        h_finish_test(&d, &b, dir);
+        h_daemon_stop(&f.d, SIGTERM);
+        assert_true(h_daemon_log_count(&f.d, "limits.max_skus cannot change without a restart") >
+                    0);
+        assert_int_equal(h_daemon_log_count(&f.d, "limits.max_payload_bytes cannot change"), 0);
+        finish_notified(&f, fd);
 }
 
 /* A config that does not load is refused whole: READY=1 still follows RELOADING=1 (systemd
  * would otherwise wait), the status says why, and every old setting stays in force. */
 static void test_sighup_with_broken_config_keeps_the_old_one(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024], seen[8192] = "";
+        struct h_fixture f = {0};
+        char seen[8192] = "";
         (void)state;
-        int fd = start_notified(&b, &d, dir, conf, NULL,
-                                "detectors: { ghost: { mode = \"seed\"; }; };\n");
+        int fd = start_notified(&f, NULL, "detectors: { ghost: { mode = \"seed\"; }; };\n");
 
         /* Valid syntax up to an invalid value: nothing of it may be applied. */
-        h_config(conf, sizeof(conf), b.port, dir,
+        h_config(f.conf, sizeof(f.conf), f.b.port, f.dir,
                  "detectors: { ghost: { mode = \"poisson\"; }; };\nlimits: { max_skus = -3; };\n");
-        h_write_file(d.conf, conf);
-        const char *after = sighup_and_wait(d.pid, fd, seen, sizeof(seen));
+        h_write_file(f.d.conf, f.conf);
+        const char *after = sighup_and_wait(f.d.pid, fd, seen, sizeof(seen));
         print_message("notifications: %.300s\n", after);
         assert_non_null(strstr(after, "reload failed"));
-        char *mode = ghost_mode(b.port);
+        char *mode = ghost_mode(f.b.port);
         assert_string_equal(mode, "seed");
         free(mode);
 
-        h_write_file(d.conf, "this is { not libconfig");
-        after = sighup_and_wait(d.pid, fd, seen, sizeof(seen));
+        h_write_file(f.d.conf, "this is { not libconfig");
+        after = sighup_and_wait(f.d.pid, fd, seen, sizeof(seen));
         assert_non_null(strstr(after, "reload failed"));
-        mode = ghost_mode(b.port);
+        mode = ghost_mode(f.b.port);
         assert_string_equal(mode, "seed");
         free(mode);
 
-        h_daemon_stop(&d, SIGTERM);
-        char *log = h_read_file(d.log);
-        assert_non_null(log);
-        assert_non_null(strstr(log, "Reload failed, keeping the configuration in force"));
-        free(log);
-        close(fd);
-        h_finish_test(&d, &b, dir);
+        h_daemon_stop(&f.d, SIGTERM);
+        assert_true(h_daemon_log_count(&f.d, "Reload failed, keeping the configuration in force") >
+                    0);
+        finish_notified(&f, fd);
 }
 
 /* The ping comes from the loop itself, not a timer or thread: with the process stopped
@@ -245,25 +236,21 @@ static void test_sighup_with_broken_config_keeps_the_old_one(void **state)
  * resume once it runs again. */
 static void test_stalled_loop_stops_pinging(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024];
+        struct h_fixture f = {0};
         (void)state;
-        int fd = start_notified(&b, &d, dir, conf, "400000", NULL);
+        int fd = start_notified(&f, "400000", NULL);
 
         assert_true(count_messages(fd, "WATCHDOG=1", 1000, NULL, 0) >= 3);
-        assert_int_equal(kill(d.pid, SIGSTOP), 0);
+        assert_int_equal(kill(f.d.pid, SIGSTOP), 0);
         count_messages(fd, "WATCHDOG=1", 200, NULL, 0); /* drain what was sent before the stop */
         int stalled = count_messages(fd, "WATCHDOG=1", 1200, NULL, 0);
-        assert_int_equal(kill(d.pid, SIGCONT), 0);
+        assert_int_equal(kill(f.d.pid, SIGCONT), 0);
         int resumed = count_messages(fd, "WATCHDOG=1", 1200, NULL, 0);
         print_message("pings while stopped: %d, after SIGCONT: %d\n", stalled, resumed);
         assert_int_equal(stalled, 0);
         assert_true(resumed >= 3);
 
-        h_daemon_stop(&d, SIGTERM);
-        close(fd);
-        h_finish_test(&d, &b, dir);
+        finish_notified(&f, fd);
 }
 
 /* clang-format off */

@@ -63,32 +63,35 @@ static char *id_status(int port)
         return out;
 }
 
+/* The previous release's database (FIXTURE) unpacked into dir; its path in db. */
+static void unpack_fixture(const char *dir, char db[300])
+{
+        char *tar[] = {"tar", "-xzf", FIXTURE, "-C", (char *)dir, NULL};
+        assert_int_equal(h_run(NULL, tar), 0);
+        snprintf(db, 300, "%s/sw.db", dir);
+}
+
 static void test_previous_schema_upgraded_in_place(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024], db[300];
+        struct h_fixture f = {0};
+        char db[300];
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        char *tar[] = {"tar", "-xzf", FIXTURE, "-C", dir, NULL};
-        assert_int_equal(h_run(NULL, tar), 0);
-        snprintf(db, sizeof(db), "%s/sw.db", dir);
+        h_fixture_prepare(&f, NULL, NULL);
+        unpack_fixture(f.dir, db);
         {
                 /* Read-only look: the fixture really is the previous schema. */
                 char *sq[] = {"sqlite3", "-readonly", db, "PRAGMA user_version", NULL};
                 char out[300];
-                snprintf(out, sizeof(out), "%s/version.txt", dir);
+                snprintf(out, sizeof(out), "%s/version.txt", f.dir);
                 assert_int_equal(h_run(out, sq), 0);
                 char *v = h_read_file(out);
                 assert_int_equal(atoi(v), RELEASED_SCHEMA);
                 assert_true(RELEASED_SCHEMA < SW_STORE_SCHEMA_VERSION);
                 free(v);
         }
-        h_broker_start(&b, 0, NULL);
-        h_config(conf, sizeof(conf), b.port, dir, NULL);
-        h_daemon_start(&d, dir, conf, b.port);
+        h_fixture_daemon(&f);
         /* Every anomaly of the old daemon, with its status, through the new one. */
-        char *got = id_status(b.port), *want = h_read_file(EXPECT);
+        char *got = id_status(f.b.port), *want = h_read_file(EXPECT);
         assert_non_null(want);
         if (strcmp(got, want) != 0)
                 fail_msg("anomalies after the upgrade:\n%s\nbefore:\n%s", got, want);
@@ -98,21 +101,19 @@ static void test_previous_schema_upgraded_in_place(void **state)
         snprintf(payload, sizeof(payload),
                  "{\"anomaly\":\"%s\",\"outcome\":\"true_positive\",\"user\":\"upgrade-test\"}",
                  first);
-        cJSON_Delete(h_command(b.port, PREFIX, "outcome", payload));
-        h_publish(b.port, PREFIX "/pos/r1",
+        cJSON_Delete(h_command(f.b.port, PREFIX, "outcome", payload));
+        h_publish(f.b.port, PREFIX "/pos/r1",
                   "{\"id\":\"after-upgrade\",\"ts\":\"2026-11-20T09:00:00Z\",\"lines\":[{\"sku\":"
                   "\"SKU0003\",\"qty\":1}]}");
-        h_wait_health_number(b.port, PREFIX, "messages.accepted.pos", 1, 100);
+        h_wait_health_number(f.b.port, PREFIX, "messages.accepted.pos", 1, 100);
         free(got);
         free(want);
-        h_daemon_stop(&d, SIGTERM);
+        h_daemon_stop(&f.d, SIGTERM);
         assert_int_equal(schema_of(db), SW_STORE_SCHEMA_VERSION);
-        char *log = h_read_file(d.log);
-        assert_null(strstr(log, "corrupt"));
-        free(log);
+        assert_int_equal(h_daemon_log_count(&f.d, "corrupt"), 0);
         /* A second start on the upgraded file. */
-        h_daemon_start(&d, dir, conf, b.port);
-        h_finish_test(&d, &b, dir);
+        h_fixture_daemon(&f);
+        h_fixture_finish(&f);
 }
 
 static void test_newer_schema_refused_unchanged(void **state)
@@ -120,9 +121,7 @@ static void test_newer_schema_refused_unchanged(void **state)
         char dir[256], conf[1024], db[300], log[300], sql[64];
         (void)state;
         h_tmpdir(dir, sizeof(dir));
-        char *tar[] = {"tar", "-xzf", FIXTURE, "-C", dir, NULL};
-        assert_int_equal(h_run(NULL, tar), 0);
-        snprintf(db, sizeof(db), "%s/sw.db", dir);
+        unpack_fixture(dir, db);
         /* As if a later shelfwatchd had written it (then a downgrade of the package). */
         snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SW_STORE_SCHEMA_VERSION + 1);
         char *sq[] = {"sqlite3", db, sql, NULL};
