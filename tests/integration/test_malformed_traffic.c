@@ -233,6 +233,15 @@ static const char *sku_name(uint32_t i, char *buf, size_t size)
         return buf;
 }
 
+/* before, then "sku": and the name of SKU number i: a list item's start ("{" or ",{") or a
+ * member after others (","). */
+static void sb_sku(struct sb *s, const char *before, uint32_t i)
+{
+        char buf[16];
+        sb_printf(s, "%s\"sku\":", before);
+        sb_jstr(s, sku_name(i, buf, sizeof(buf)));
+}
+
 /* A timestamp in one of the accepted spellings; all mean the instant t. */
 static void sb_ts(struct sb *s, int64_t t)
 {
@@ -313,7 +322,6 @@ static double base_price(uint32_t i)
 
 static void pos_msg(struct sb *s, uint32_t id, int64_t ts, bool ghosts_off, bool specials)
 {
-        char buf[16];
         uint32_t lines = 1 + rnd(4);
         sb_printf(s, "{\"id\":\"pos-%07u\",\"ts\":", id);
         sb_ts(s, ts);
@@ -321,8 +329,7 @@ static void pos_msg(struct sb *s, uint32_t id, int64_t ts, bool ghosts_off, bool
         for (uint32_t k = 0; k < lines; k++) {
                 uint32_t i = specials && k == 0 ? N_SKU + rnd(N_SPECIAL) : pick_sku(ghosts_off);
                 int qty = chance(0.03) ? -1 : 1 + (int)rnd(3);
-                sb_printf(s, "%s{\"sku\":", k ? "," : "");
-                sb_jstr(s, sku_name(i, buf, sizeof(buf)));
+                sb_sku(s, k ? ",{" : "{", i);
                 sb_printf(s, ",\"qty\":%d", qty);
                 if (chance(0.8))
                         sb_printf(s, ",\"price\":%.2f", i < N_SKU ? base_price(i) : 9.99);
@@ -333,13 +340,11 @@ static void pos_msg(struct sb *s, uint32_t id, int64_t ts, bool ghosts_off, bool
 
 static void receipt_msg(struct sb *s, uint32_t id, int64_t ts)
 {
-        char buf[16];
         sb_printf(s, "{\"id\":\"rcv-%06u\",\"ts\":", id);
         sb_ts(s, ts);
         sb_printf(s, ",\"supplier\":\"ACME\",\"lines\":[");
         for (uint32_t k = 0, n = 6 + rnd(8); k < n; k++) {
-                sb_printf(s, "%s{\"sku\":", k ? "," : "");
-                sb_jstr(s, sku_name(pick_sku(false), buf, sizeof(buf)));
+                sb_sku(s, k ? ",{" : "{", pick_sku(false));
                 sb_printf(s, ",\"qty\":%u}", 12 + rnd(37));
         }
         sb_printf(s, "]}");
@@ -347,14 +352,12 @@ static void receipt_msg(struct sb *s, uint32_t id, int64_t ts)
 
 static void inventory_msg(struct sb *s, int64_t ts, uint32_t first, uint32_t n, bool full)
 {
-        char buf[16];
         sb_printf(s, "{\"ts\":");
         sb_ts(s, ts);
         sb_printf(s, ",\"items\":[");
         for (uint32_t k = 0; k < n; k++) {
                 uint32_t i = full ? first + k : rnd(N_SKU);
-                sb_printf(s, "%s{\"sku\":", k ? "," : "");
-                sb_jstr(s, sku_name(i, buf, sizeof(buf)));
+                sb_sku(s, k ? ",{" : "{", i);
                 if (full || chance(0.7))
                         sb_printf(s, ",\"on_hand\":%u", full ? 150 + rnd(300) : 20 + rnd(200));
                 if (full || chance(0.3))
@@ -372,12 +375,10 @@ static void inventory_msg(struct sb *s, int64_t ts, uint32_t first, uint32_t n, 
 
 static void forecast_msg(struct sb *s, int64_t day)
 {
-        char buf[16];
         sb_printf(s, "{\"items\":[");
         for (uint32_t k = 0, n = 100 + rnd(100); k < n; k++) {
                 uint32_t i = rnd(N_SKU);
-                sb_printf(s, "%s{\"sku\":", k ? "," : "");
-                sb_jstr(s, sku_name(i, buf, sizeof(buf)));
+                sb_sku(s, k ? ",{" : "{", i);
                 sb_printf(s, ",\"date\":");
                 sb_date(s, day + (int64_t)rnd(7) * 86400);
                 sb_printf(s, ",\"units\":%.1f}",
@@ -388,19 +389,16 @@ static void forecast_msg(struct sb *s, int64_t day)
 
 static void shelf_msg(struct sb *s, int64_t ts)
 {
-        char buf[16];
         sb_printf(s, "{\"ts\":");
         sb_ts(s, ts);
         if (chance(0.7)) {
-                sb_printf(s, ",\"sku\":");
-                sb_jstr(s, sku_name(rnd(N_SKU), buf, sizeof(buf)));
+                sb_sku(s, ",", rnd(N_SKU));
                 sb_printf(s, ",\"count\":%u}", chance(0.1) ? 0 : rnd(50));
                 return;
         }
         sb_printf(s, ",\"readings\":[");
         for (uint32_t k = 0, n = 2 + rnd(6); k < n; k++) {
-                sb_printf(s, "%s{\"sku\":", k ? "," : "");
-                sb_jstr(s, sku_name(rnd(N_SKU), buf, sizeof(buf)));
+                sb_sku(s, k ? ",{" : "{", rnd(N_SKU));
                 sb_printf(s, ",\"count\":%u}", rnd(50));
         }
         sb_printf(s, "]}");
@@ -408,11 +406,9 @@ static void shelf_msg(struct sb *s, int64_t ts)
 
 static void count_msg(struct sb *s, uint32_t id, int64_t ts)
 {
-        char buf[16];
         sb_printf(s, "{\"id\":\"cnt-%05u\",\"ts\":", id);
         sb_ts(s, ts);
-        sb_printf(s, ",\"sku\":");
-        sb_jstr(s, sku_name(N_SKU / 2 + rnd(N_SKU / 2), buf, sizeof(buf)));
+        sb_sku(s, ",", N_SKU / 2 + rnd(N_SKU / 2));
         sb_printf(s, ",\"counted\":%u,\"user\":\"Zo\xc3\xab\"}", rnd(80));
 }
 
@@ -530,6 +526,17 @@ static void with_field(struct sb *s, enum sw_msg_kind k, uint32_t bad, int64_t t
                 break;
         }
         sb_printf(s, k == SW_MSG_COUNT ? "}" : "}]}");
+}
+
+/* with_field() of a value written in two parts: raw, then after (more members, or bytes that
+ * break the text). */
+static void with_field_then(struct sb *s, enum sw_msg_kind k, uint32_t bad, int64_t ts,
+                            const char *field, const char *raw, const char *after)
+{
+        struct sb v = {0};
+        sb_printf(&v, "%s%s", raw, after);
+        with_field(s, k, bad, ts, field, v.p);
+        free(v.p);
 }
 
 /* The numeric field of a line/item for kind k. */
@@ -831,12 +838,9 @@ static void add_invalid(struct traffic *t, uint32_t bad, int64_t ts)
                                                            "\"ccccccccccccccccccccccccccccccccccccc"
                                                            "cccccccccccccccccccccccccccc\""};
                         uint32_t i = rnd(6);
-                        struct sb f = {0};
-                        sb_printf(&f, "3,\"category\":%s", cats[i]);
-                        with_field(&s, k, bad, ts, "on_hand", f.p);
-                        free(f.p);
+                        with_field_then(&s, k, bad, ts, "on_hand", "3,\"category\":", cats[i]);
                         /* Bytes that are not UTF-8 (1, 4) make the payload not JSON text. */
-                        why = i == 3 ? SW_REJECT_WRONG_TYPE
+                        why = i == 3             ? SW_REJECT_WRONG_TYPE
                               : i == 1 || i == 4 ? SW_REJECT_NOT_JSON
                                                  : SW_REJECT_BAD_CATEGORY;
                         break;
@@ -874,11 +878,8 @@ static void add_invalid(struct traffic *t, uint32_t bad, int64_t ts)
                             ",\"user\":\"\"", ",\"user\":\"Zo\xc3\"", ",\"user\":\"a\\u001bb\"",
                             ",\"anomaly\":\"\"", ",\"user\":7"};
                         uint32_t i = rnd(5);
-                        struct sb f = {0};
-                        sb_printf(&f, "2%s", extras[i]);
-                        with_field(&s, k, bad, ts, "counted", f.p);
-                        free(f.p);
-                        why = i == 4 ? SW_REJECT_WRONG_TYPE
+                        with_field_then(&s, k, bad, ts, "counted", "2", extras[i]);
+                        why = i == 4   ? SW_REJECT_WRONG_TYPE
                               : i == 1 ? SW_REJECT_NOT_JSON /* a truncated UTF-8 sequence */
                                        : SW_REJECT_BAD_ID;
                         break;
