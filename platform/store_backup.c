@@ -136,19 +136,19 @@ static int query_text(sqlite3 *db, const char *sql, char *buf, size_t size)
         return rc;
 }
 
-/* What sw_store_check_copy checks before SQLite opens path: a regular file (stat into *ret_st)
- * with no -wal beside it. 0, or -errno with errmsg set. */
+/* What sw_store_check_copy checks before SQLite opens path: a regular file with no -wal beside
+ * it. 0 with its stat in *ret_st, or -errno with errmsg set (*ret_st untouched). */
 static int check_copy_file(const char *path, struct stat *ret_st, char *errmsg, size_t errsz)
 {
         char wal_path[PATH_MAX + 64];
-        struct stat wal;
+        struct stat st, wal;
         /* sqlite3_open_v2 would report a missing file only at the first read. */
-        if (stat(path, ret_st) < 0) {
+        if (stat(path, &st) < 0) {
                 int r = -errno;
                 set_msg(errmsg, errsz, "%s", strerror(-r));
                 return r;
         }
-        if (!S_ISREG(ret_st->st_mode)) {
+        if (!S_ISREG(st.st_mode)) {
                 set_msg(errmsg, errsz, "%s", "not a regular file");
                 return -EINVAL;
         }
@@ -164,6 +164,7 @@ static int check_copy_file(const char *path, struct stat *ret_st, char *errmsg, 
                         "sqlite3 to fold them in");
                 return -EBUSY;
         }
+        *ret_st = st;
         return 0;
 }
 
@@ -171,7 +172,7 @@ int sw_store_check_copy(const char *path, struct sw_store_copy_info *ret_info, c
                         size_t errsz)
 {
         char uri[PATH_MAX + 64], buf[256];
-        struct stat st;
+        struct stat st = {0};
         sqlite3 *db = NULL;
         set_msg(errmsg, errsz, "%s", "");
         if (!path || !*path)
