@@ -46,7 +46,9 @@ static void init_full_table(struct sw_rate_limiter *r, const char *prefix, int n
         init(r, 1, 3, MAX_DEVICES);
         for (int i = 0; i < MAX_DEVICES; i++) {
                 snprintf(name, sizeof(name), "%s%d", prefix, i);
-                assert_int_equal(take(r, name, n, (uint64_t)i * spacing), passed);
+                int got = take(r, name, n, (uint64_t)i * spacing);
+                if (got != passed)
+                        fail_msg("device %s: %d of %d passed, want %d", name, got, n, passed);
         }
 }
 
