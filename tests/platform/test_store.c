@@ -420,38 +420,42 @@ static void test_anomaly_upsert_keeps_detected_at(void **state)
         assert_string_equal(rows.a[1].payload, "");
 }
 
+/* setup_open(), then the anomalies the listing tests read: three open (a, b, d; detected out
+ * of id order, b and d tied), one resolved, one cleared, one dismissed, over three SKUs. */
+static int setup_listed(void **state)
+{
+        struct sw_store_anomaly a[] = {
+            mk_anomaly("a", "ghost_stock", "warning", "open", "S1", 20, 100),
+            mk_anomaly("b", "ghost_stock", "critical", "open", "S2", 10, 300),
+            mk_anomaly("c", "shelf_out", "critical", "resolved", "S1", 10, 200),
+            mk_anomaly("d", "ghost_stock", "warning", "open", "S1", 10, 300),
+            mk_anomaly("e", "ml_detected", "info", "cleared", "S3", 5, 50),
+            mk_anomaly("f", "ml_detected", "info", "dismissed", "S3", 5, 40),
+        };
+
+        setup_open(state);
+        put_anomalies(*state, a, sizeof(a) / sizeof(a[0]));
+        return 0;
+}
+
 static void test_load_open_anomalies(void **state)
 {
         struct fixture *f = *state;
         struct anomaly_rows rows = {0};
-        struct sw_store_anomaly a[] = {
-            mk_anomaly("an-3", "shelf_out", "info", "open", "C", 300, 300),
-            mk_anomaly("an-1", "ghost_stock", "warning", "open", "A", 100, 900),
-            mk_anomaly("an-2", "ghost_stock", "warning", "cleared", "B", 200, 200),
-            mk_anomaly("an-4", "ml_detected", "critical", "dismissed", "D", 50, 50),
-        };
 
-        put_anomalies(f, a, sizeof(a) / sizeof(a[0]));
-        assert_int_equal(sw_store_load_open_anomalies(f->s, anomaly_cb, &rows), 2);
-        assert_string_equal(rows.a[0].id, "an-1");
-        assert_string_equal(rows.a[1].id, "an-3");
-        assert_string_equal(rows.a[0].status, "open");
-        assert_string_equal(rows.a[1].status, "open");
+        /* The open ones only, by detected_at then id: b and d (10), then a (20). */
+        assert_int_equal(sw_store_load_open_anomalies(f->s, anomaly_cb, &rows), 3);
+        assert_string_equal(rows.a[0].id, "b");
+        assert_string_equal(rows.a[1].id, "d");
+        assert_string_equal(rows.a[2].id, "a");
+        for (int i = 0; i < rows.n; i++)
+                assert_string_equal(rows.a[i].status, "open");
 }
 
 static void test_list_anomalies_filters_limit_order(void **state)
 {
         struct fixture *f = *state;
         struct anomaly_rows rows = {0};
-        struct sw_store_anomaly a[] = {
-            mk_anomaly("a", "ghost_stock", "warning", "open", "S1", 10, 100),
-            mk_anomaly("b", "ghost_stock", "critical", "open", "S2", 10, 300),
-            mk_anomaly("c", "shelf_out", "critical", "resolved", "S1", 10, 200),
-            mk_anomaly("d", "ghost_stock", "warning", "open", "S1", 10, 300),
-            mk_anomaly("e", "ml_detected", "info", "cleared", "S3", 10, 50),
-        };
-
-        put_anomalies(f, a, sizeof(a) / sizeof(a[0]));
 
         /* Each listing: its filter and the ids it gives, newest first, ties by id descending. */
         const struct {
@@ -459,7 +463,7 @@ static void test_list_anomalies_filters_limit_order(void **state)
                 const struct sw_store_anomaly_filter *filter; /* NULL: none */
                 const char *ids;                              /* the one-letter ids, in order */
         } listings[] = {
-            {"no filter", NULL, "dbcae"},
+            {"no filter", NULL, "dbcaef"},
             {"type", &(struct sw_store_anomaly_filter){.type = "ghost_stock"}, "dba"},
             {"severity", &(struct sw_store_anomaly_filter){.severity = "critical"}, "bc"},
             {"status and sku", &(struct sw_store_anomaly_filter){.status = "open", .sku = "S1"},
@@ -1111,6 +1115,8 @@ static void test_errors_map_to_errno(void **state)
 
 /* One test run between setup_open() and teardown(): it starts with the store open. */
 #define TEST_STORE_OPEN(test) cmocka_unit_test_setup_teardown(test, setup_open, teardown)
+/* One test run between setup_listed() and teardown(). */
+#define TEST_STORE_LISTED(test) cmocka_unit_test_setup_teardown(test, setup_listed, teardown)
 
 /* clang-format off */
 SW_TEST_MAIN(
@@ -1122,8 +1128,8 @@ SW_TEST_MAIN(
         TEST_STORE_OPEN(test_skus_round_trip_and_overwrite),
         TEST_STORE_OPEN(test_dedup_put_prune_load),
         TEST_STORE_OPEN(test_anomaly_upsert_keeps_detected_at),
-        TEST_STORE_OPEN(test_load_open_anomalies),
-        TEST_STORE_OPEN(test_list_anomalies_filters_limit_order),
+        TEST_STORE_LISTED(test_load_open_anomalies),
+        TEST_STORE_LISTED(test_list_anomalies_filters_limit_order),
         SW_TEST_FRESH(test_migration_from_version_5),
         TEST_STORE_OPEN(test_outbox_receipts),
         TEST_STORE_OPEN(test_outbox_anomaly_reference),
