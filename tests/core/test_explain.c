@@ -45,17 +45,32 @@ static void only(enum sw_feature f, double c[SW_FEAT_COUNT])
                 c[k] = k == (int)f ? 1.0 : 0.0;
 }
 
-/* The single reason feature f gives with value v (other features as in base). */
-static void assert_reason(const float *base, enum sw_feature f, float v, const char *want)
+/* A feature's value, the week's sales and unit price around it, and the single reason it gives. */
+struct phrase_case {
+        enum sw_feature f;
+        float v;          /* the feature's value */
+        float sales_7d;   /* x[SW_FEAT_SALES_7D] (on-hand is judged against it) */
+        float unit_price; /* x[SW_FEAT_UNIT_PRICE] (0: price_vs_avg has no price) */
+        const char *want;
+};
+
+/* The single reason each case gives (other features as in spike_x); a failure names the row. */
+static void assert_phrases(const struct phrase_case *pc, size_t n)
 {
-        float x[SW_FEAT_COUNT];
-        double c[SW_FEAT_COUNT];
-        char buf[192];
-        copy_x(x, base);
-        x[f] = v;
-        only(f, c);
-        assert_int_equal(sw_explain(x, c, &baseline, 0, buf, sizeof(buf)), (int)strlen(want));
-        assert_string_equal(buf, want);
+        for (size_t i = 0; i < n; i++) {
+                float x[SW_FEAT_COUNT];
+                double c[SW_FEAT_COUNT];
+                char buf[192];
+                copy_x(x, spike_x);
+                x[SW_FEAT_SALES_7D] = pc[i].sales_7d;
+                x[SW_FEAT_UNIT_PRICE] = pc[i].unit_price;
+                x[pc[i].f] = pc[i].v;
+                only(pc[i].f, c);
+                int len = sw_explain(x, c, &baseline, 0, buf, sizeof(buf));
+                if (len != (int)strlen(pc[i].want) || strcmp(buf, pc[i].want) != 0)
+                        fail_msg("phrase row %zu (feature %d = %g): got %d \"%s\", want \"%s\"", i,
+                                 (int)pc[i].f, (double)pc[i].v, len, buf, pc[i].want);
+        }
 }
 
 static void test_stats_median_mad(void **state)
@@ -258,52 +273,51 @@ static void test_deterministic(void **state)
 }
 
 /* Each feature's words, in both directions where that makes sense. */
+static const struct phrase_case phrases[] = {
+    {SW_FEAT_SALES_7D, 45, 21, 27.8f, "High sales (45 units this week vs 12 typical)"},
+    {SW_FEAT_SALES_7D, 3, 21, 27.8f, "Low sales (3 units this week vs 12 typical)"},
+    {SW_FEAT_SALES_7D, 0, 21, 27.8f, "No sales this week"},
+    {SW_FEAT_SALES_7D, 12, 21, 27.8f, "Unusual weekly sales (12 units)"},
+
+    {SW_FEAT_SALES_TREND_7D, 2.0f, 21, 27.8f, SPIKE},
+    {SW_FEAT_SALES_TREND_7D, 0.2f, 21, 27.8f, "Sales up 20% vs last week"},
+    {SW_FEAT_SALES_TREND_7D, -0.3f, 21, 27.8f, "Sales down 30% vs last week"},
+    {SW_FEAT_SALES_TREND_7D, -1.0f, 21, 27.8f, "Sales dropped 100% vs last week"},
+    {SW_FEAT_SALES_TREND_7D, 0, 21, 27.8f, "Sales flat vs last week"},
+
+    {SW_FEAT_ON_HAND, 30, 40, 27.8f, "High stock (30 units vs 40 weekly sales)"},
+    {SW_FEAT_ON_HAND, 41, 40, 27.8f, "Overstock detected (41 units vs 40 weekly sales)"},
+    {SW_FEAT_ON_HAND, 3, 40, 27.8f, "Low stock (3 units vs 40 weekly sales)"},
+    {SW_FEAT_ON_HAND, 0, 40, 27.8f, "Out of stock on book (0 units)"},
+    {SW_FEAT_ON_HAND, -3, 40, 27.8f, "Negative stock on book (-3 units)"},
+    {SW_FEAT_ON_HAND, 20, 40, 27.8f, "Unusual stock level (20 units vs 40 weekly sales)"},
+
+    {SW_FEAT_UNIT_PRICE, 49.99f, 40, 27.8f, "Unusually high price (49.99 vs 12.50 typical)"},
+    {SW_FEAT_UNIT_PRICE, 0.99f, 40, 27.8f, "Unusually low price (0.99 vs 12.50 typical)"},
+    {SW_FEAT_UNIT_PRICE, 12.5f, 40, 27.8f, "Unusual price (12.50)"},
+    {SW_FEAT_UNIT_PRICE, 0, 40, 27.8f, "Price unknown"},
+
+    {SW_FEAT_DAY_OF_WEEK, 0, 40, 27.8f, "Unusual for a Monday"},
+    {SW_FEAT_DAY_OF_WEEK, 6, 40, 27.8f, "Unusual for a Sunday"},
+    {SW_FEAT_DAY_OF_WEEK, 9, 40, 27.8f, "Unusual day of the week"},
+
+    {SW_FEAT_IS_HOLIDAY, 1, 40, 27.8f, "Holiday trading"},
+    {SW_FEAT_IS_HOLIDAY, 0, 40, 27.8f, "Unusual for a non-holiday"},
+
+    {SW_FEAT_STOCK_TURNOVER, 3.5f, 40, 27.8f, "Fast-moving (3.50x turnover)"},
+    {SW_FEAT_STOCK_TURNOVER, 0.0106f, 40, 27.8f, SLOW},
+    {SW_FEAT_STOCK_TURNOVER, 0.5f, 40, 27.8f, "Unusual turnover (0.50x)"},
+
+    {SW_FEAT_PRICE_VS_AVG, 0.39f, 40, 27.8f, ABOVE},
+    {SW_FEAT_PRICE_VS_AVG, -0.25f, 40, 27.8f, "Price 25% below category average"},
+    {SW_FEAT_PRICE_VS_AVG, 0.004f, 40, 27.8f, "Price in line with category average"},
+    {SW_FEAT_PRICE_VS_AVG, 0, 40, 0, "Price unknown"},
+};
+
 static void test_phrases(void **state)
 {
-        float x[SW_FEAT_COUNT];
         (void)state;
-        copy_x(x, spike_x); /* sales_7d 21 */
-        assert_reason(x, SW_FEAT_SALES_7D, 45, "High sales (45 units this week vs 12 typical)");
-        assert_reason(x, SW_FEAT_SALES_7D, 3, "Low sales (3 units this week vs 12 typical)");
-        assert_reason(x, SW_FEAT_SALES_7D, 0, "No sales this week");
-        assert_reason(x, SW_FEAT_SALES_7D, 12, "Unusual weekly sales (12 units)");
-
-        assert_reason(x, SW_FEAT_SALES_TREND_7D, 2.0f, SPIKE);
-        assert_reason(x, SW_FEAT_SALES_TREND_7D, 0.2f, "Sales up 20% vs last week");
-        assert_reason(x, SW_FEAT_SALES_TREND_7D, -0.3f, "Sales down 30% vs last week");
-        assert_reason(x, SW_FEAT_SALES_TREND_7D, -1.0f, "Sales dropped 100% vs last week");
-        assert_reason(x, SW_FEAT_SALES_TREND_7D, 0, "Sales flat vs last week");
-
-        x[SW_FEAT_SALES_7D] = 40;
-        assert_reason(x, SW_FEAT_ON_HAND, 30, "High stock (30 units vs 40 weekly sales)");
-        assert_reason(x, SW_FEAT_ON_HAND, 41, "Overstock detected (41 units vs 40 weekly sales)");
-        assert_reason(x, SW_FEAT_ON_HAND, 3, "Low stock (3 units vs 40 weekly sales)");
-        assert_reason(x, SW_FEAT_ON_HAND, 0, "Out of stock on book (0 units)");
-        assert_reason(x, SW_FEAT_ON_HAND, -3, "Negative stock on book (-3 units)");
-        assert_reason(x, SW_FEAT_ON_HAND, 20, "Unusual stock level (20 units vs 40 weekly sales)");
-
-        assert_reason(x, SW_FEAT_UNIT_PRICE, 49.99f,
-                      "Unusually high price (49.99 vs 12.50 typical)");
-        assert_reason(x, SW_FEAT_UNIT_PRICE, 0.99f, "Unusually low price (0.99 vs 12.50 typical)");
-        assert_reason(x, SW_FEAT_UNIT_PRICE, 12.5f, "Unusual price (12.50)");
-        assert_reason(x, SW_FEAT_UNIT_PRICE, 0, "Price unknown");
-
-        assert_reason(x, SW_FEAT_DAY_OF_WEEK, 0, "Unusual for a Monday");
-        assert_reason(x, SW_FEAT_DAY_OF_WEEK, 6, "Unusual for a Sunday");
-        assert_reason(x, SW_FEAT_DAY_OF_WEEK, 9, "Unusual day of the week");
-
-        assert_reason(x, SW_FEAT_IS_HOLIDAY, 1, "Holiday trading");
-        assert_reason(x, SW_FEAT_IS_HOLIDAY, 0, "Unusual for a non-holiday");
-
-        assert_reason(x, SW_FEAT_STOCK_TURNOVER, 3.5f, "Fast-moving (3.50x turnover)");
-        assert_reason(x, SW_FEAT_STOCK_TURNOVER, 0.0106f, SLOW);
-        assert_reason(x, SW_FEAT_STOCK_TURNOVER, 0.5f, "Unusual turnover (0.50x)");
-
-        assert_reason(x, SW_FEAT_PRICE_VS_AVG, 0.39f, ABOVE);
-        assert_reason(x, SW_FEAT_PRICE_VS_AVG, -0.25f, "Price 25% below category average");
-        assert_reason(x, SW_FEAT_PRICE_VS_AVG, 0.004f, "Price in line with category average");
-        x[SW_FEAT_UNIT_PRICE] = 0;
-        assert_reason(x, SW_FEAT_PRICE_VS_AVG, 0, "Price unknown");
+        assert_phrases(phrases, sizeof(phrases) / sizeof(phrases[0]));
 }
 
 /* A median of x.5 is shown with its decimal. */
