@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -155,6 +156,48 @@ static void assert_item(const struct fixture *f, size_t i, const char *sku, int3
         assert_int_equal(f->items[i].has, has);
 }
 
+/* What one item of a message must hold: its sku, quantity (0 when none given) and has flags, its
+ * price when has says one was given, and its category (NULL: none, so the item has none). */
+struct item_want {
+        const char *sku;      /* sku */
+        int32_t qty;          /* qty, on_hand or count */
+        uint8_t has;          /* SW_HAS_* flags */
+        double price;         /* checked when has & SW_HAS_PRICE */
+        const char *category; /* category, or NULL */
+};
+
+static bool str_n_is(const char *got, size_t got_len, const char *want)
+{
+        return got && got_len == strlen(want) && memcmp(got, want, got_len) == 0;
+}
+
+/* The last message's n items, each as want[i] says; a failure names the item. */
+static void assert_items(const struct fixture *f, const struct item_want *want, size_t n)
+{
+        assert_int_equal(f->msg.n_items, n);
+        for (size_t i = 0; i < n; i++) {
+                const struct sw_item *it = &f->items[i];
+                const struct item_want *w = &want[i];
+                bool price_ok = !(w->has & SW_HAS_PRICE) || it->price == w->price;
+                bool category_ok = w->category
+                                       ? str_n_is(it->category, it->category_len, w->category)
+                                       : !it->category && it->category_len == 0;
+
+                if (!str_n_is(it->sku, it->sku_len, w->sku) || it->qty != w->qty ||
+                    it->has != w->has || !price_ok || !category_ok)
+                        print_error("item %zu (sku %s) differs\n", i, w->sku);
+                assert_item(f, i, w->sku, w->qty, w->has);
+                if (w->has & SW_HAS_PRICE)
+                        assert_true(it->price == w->price);
+                if (w->category) {
+                        assert_str_n(it->category, it->category_len, w->category);
+                } else {
+                        assert_null(it->category);
+                        assert_int_equal(it->category_len, 0);
+                }
+        }
+}
+
 static char *repeat(char c, size_t n)
 {
         char *s = malloc(n + 1);
@@ -170,6 +213,11 @@ static char *repeat(char c, size_t n)
 static void test_pos_valid(void **state)
 {
         struct fixture *f = *state;
+        static const struct item_want want[] = {
+            {"A-1", 2, SW_HAS_QTY | SW_HAS_PRICE, 3.49, NULL},
+            {"B 2", -1, SW_HAS_QTY, 0, NULL},
+            {"C3", 1000000, SW_HAS_QTY | SW_HAS_PRICE, 0.0, NULL},
+        };
 
         expect_msg(f, SW_MSG_POS,
                    "{\"id\":\"tx-0001\",\"ts\":\"2026-11-24T10:15:02Z\",\"lines\":["
@@ -181,16 +229,7 @@ static void test_pos_valid(void **state)
         assert_int_equal(f->msg.items_cap, N_ITEMS);
         assert_null(f->msg.anomaly);
         assert_null(f->msg.user);
-
-        assert_item(f, 0, "A-1", 2, SW_HAS_QTY | SW_HAS_PRICE);
-        assert_true(f->items[0].price == 3.49);
-        assert_null(f->items[0].category);
-        assert_int_equal(f->items[0].category_len, 0);
-
-        assert_item(f, 1, "B 2", -1, SW_HAS_QTY);
-
-        assert_item(f, 2, "C3", 1000000, SW_HAS_QTY | SW_HAS_PRICE);
-        assert_true(f->items[2].price == 0.0);
+        assert_items(f, want, sizeof(want) / sizeof(want[0]));
 }
 
 static void test_pos_boundaries(void **state)
@@ -222,6 +261,15 @@ static void test_receipt_valid(void **state)
 static void test_inventory_valid(void **state)
 {
         struct fixture *f = *state;
+        static const struct item_want want[] = {
+            {"A-1", 12, SW_HAS_ON_HAND | SW_HAS_PRICE | SW_HAS_CATEGORY, 4.5, "Dairy"},
+            {"B", -3, SW_HAS_ON_HAND, 0, NULL},
+            {"C", 0, 0, 0, NULL},
+            {"D", 0, SW_HAS_CATEGORY, 0,
+             "B\xc3\xa9"
+             "b\xc3\xa9 & Caf\xc3\xa9 \xe2\x82\xac"},
+            {"E", 0, SW_HAS_ON_HAND, 0, NULL}, /* null price and category count as absent */
+        };
 
         expect_msg(f, SW_MSG_INVENTORY,
                    "{\"ts\":1795515302.9,\"items\":["
@@ -231,24 +279,7 @@ static void test_inventory_valid(void **state)
                    "{\"sku\":\"D\",\"category\":\"B\\u00e9b\\u00e9 & Caf\xc3\xa9 \xe2\x82\xac\"},"
                    "{\"sku\":\"E\",\"on_hand\":0,\"price\":null,\"category\":null}]}",
                    NULL, TS_2026_11_24_101502, 5); /* fraction truncated */
-
-        assert_item(f, 0, "A-1", 12, SW_HAS_ON_HAND | SW_HAS_PRICE | SW_HAS_CATEGORY);
-        assert_true(f->items[0].price == 4.5);
-        assert_str_n(f->items[0].category, f->items[0].category_len, "Dairy");
-
-        assert_int_equal(f->items[1].has, SW_HAS_ON_HAND);
-        assert_int_equal(f->items[1].qty, -3);
-
-        assert_item(f, 2, "C", 0, 0);
-        assert_null(f->items[2].category);
-
-        assert_int_equal(f->items[3].has, SW_HAS_CATEGORY);
-        assert_str_n(f->items[3].category, f->items[3].category_len,
-                     "B\xc3\xa9"
-                     "b\xc3\xa9 & Caf\xc3\xa9 \xe2\x82\xac");
-
-        assert_int_equal(f->items[4].has, SW_HAS_ON_HAND);
-        assert_int_equal(f->items[4].qty, 0);
+        assert_items(f, want, sizeof(want) / sizeof(want[0]));
 }
 
 static void test_forecast_valid(void **state)
