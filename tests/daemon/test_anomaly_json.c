@@ -122,10 +122,37 @@ static struct sw_finding finding(enum sw_anomaly_type type)
         return f;
 }
 
-/* Renders, parses and checks the common members; returns the parsed tree and metadata. */
-static cJSON *render_and_check(const struct sw_anomaly_json_ctx *c, const struct sw_finding *f,
-                               const char *description, const cJSON **ret_metadata)
+/* A test's inputs: the context and finding it renders and room for the detail of the row they
+ * are stored as. Each test starts from ctx() and a ghost_stock finding(). */
+struct inputs {
+        struct sw_anomaly_json_ctx c;          /* the context */
+        struct sw_finding f;                   /* the finding */
+        uint8_t detail[SW_ANOMALY_DETAIL_MAX]; /* stored_row()'s detail */
+};
+
+static int setup(void **state)
 {
+        struct inputs *in = calloc(1, sizeof(*in));
+        if (!in)
+                return -1;
+        in->c = ctx();
+        in->f = finding(SW_ANOMALY_GHOST_STOCK);
+        *state = in;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        free(*state);
+        return 0;
+}
+
+/* Renders, parses and checks the common members; returns the parsed tree and metadata. */
+static cJSON *render_and_check(const struct inputs *in, const char *description,
+                               const cJSON **ret_metadata)
+{
+        const struct sw_anomaly_json_ctx *c = &in->c;
+        const struct sw_finding *f = &in->f;
         char day[16], since[16], ts[32];
         char *text = sw_anomaly_json(c, f);
         cJSON *root;
@@ -170,10 +197,12 @@ static cJSON *render_and_check(const struct sw_anomaly_json_ctx *c, const struct
         return root;
 }
 
-static void check_ghost(const struct sw_anomaly_json_ctx *c, const struct sw_finding *f)
+static void check_ghost(const struct inputs *in)
 {
+        const struct sw_anomaly_json_ctx *c = &in->c;
+        const struct sw_finding *f = &in->f;
         const cJSON *m;
-        cJSON *root = render_and_check(c, f, NULL, &m);
+        cJSON *root = render_and_check(in, NULL, &m);
         check_string(&m, "mode", sw_ghost_mode_name(c->snap.ghost_mode));
         check_string(&m, "model", sw_ghost_model_name(f->ghost.model));
         check_int(&m, "run_days", f->ghost.run_days);
@@ -189,85 +218,81 @@ static void check_ghost(const struct sw_anomaly_json_ctx *c, const struct sw_fin
 
 static void test_ghost_calibrated(void **state)
 {
-        (void)state;
-        struct sw_anomaly_json_ctx c = ctx();
-        struct sw_finding f = finding(SW_ANOMALY_GHOST_STOCK);
-        f.severity = SW_SEVERITY_CRITICAL;
-        f.ghost.model = SW_GHOST_MODEL_NEGBIN;
-        f.ghost.run_days = 6;
-        f.ghost.observed_units = 0;
-        f.ghost.expected_units = 7.41234567891;
-        f.ghost.p_value = 6.04e-4;
-        f.ghost.dispersion = 1.3333333333333333;
-        f.ghost.baseline_days = 28;
-        f.ghost.priority = 51.82213;
-        check_ghost(&c, &f);
+        struct inputs *in = *state;
+        in->f.severity = SW_SEVERITY_CRITICAL;
+        in->f.ghost.model = SW_GHOST_MODEL_NEGBIN;
+        in->f.ghost.run_days = 6;
+        in->f.ghost.observed_units = 0;
+        in->f.ghost.expected_units = 7.41234567891;
+        in->f.ghost.p_value = 6.04e-4;
+        in->f.ghost.dispersion = 1.3333333333333333;
+        in->f.ghost.baseline_days = 28;
+        in->f.ghost.priority = 51.82213;
+        check_ghost(in);
         /* Tiny p-values, big counts, a value at a rounding boundary, a NaN score. */
-        f.ghost.p_value = 1.234e-300;
-        f.ghost.observed_units = 123456789012;
-        f.ghost.run_days = 65535;
-        f.value = -0.005;
-        f.score = NAN;
-        f.probability = INFINITY;
-        check_ghost(&c, &f);
+        in->f.ghost.p_value = 1.234e-300;
+        in->f.ghost.observed_units = 123456789012;
+        in->f.ghost.run_days = 65535;
+        in->f.value = -0.005;
+        in->f.score = NAN;
+        in->f.probability = INFINITY;
+        check_ghost(in);
 }
 
 static void test_ghost_seed_cleared(void **state)
 {
-        (void)state;
-        struct sw_anomaly_json_ctx c = ctx();
-        struct sw_finding f = finding(SW_ANOMALY_GHOST_STOCK);
-        c.snap.ghost_mode = SW_GHOST_MODE_SEED;
-        c.snap.on_hand = -3;
-        c.snap.price = 0;
-        f.status = SW_STATUS_CLEARED;
-        f.is_new = false;
-        f.ghost.model = SW_GHOST_MODEL_SEED;
-        f.ghost.run_days = 3;
-        f.ghost.observed_units = 1;
-        f.ghost.expected_units = 9.5;
-        f.ghost.p_value = 1;
-        f.ghost.dispersion = NAN;
-        f.ghost.baseline_days = 0;
-        f.ghost.priority = -INFINITY;
-        f.value = 1e9 + 0.126;
-        check_ghost(&c, &f);
+        struct inputs *in = *state;
+        in->c.snap.ghost_mode = SW_GHOST_MODE_SEED;
+        in->c.snap.on_hand = -3;
+        in->c.snap.price = 0;
+        in->f.status = SW_STATUS_CLEARED;
+        in->f.is_new = false;
+        in->f.ghost.model = SW_GHOST_MODEL_SEED;
+        in->f.ghost.run_days = 3;
+        in->f.ghost.observed_units = 1;
+        in->f.ghost.expected_units = 9.5;
+        in->f.ghost.p_value = 1;
+        in->f.ghost.dispersion = NAN;
+        in->f.ghost.baseline_days = 0;
+        in->f.ghost.priority = -INFINITY;
+        in->f.value = 1e9 + 0.126;
+        check_ghost(in);
 }
 
-static void check_ml_detected(enum sw_feature_set set)
+/* Renders in's ml_detected finding with the given feature set and checks it. */
+static void check_ml_detected(struct inputs *in, enum sw_feature_set set)
 {
-        struct sw_anomaly_json_ctx c = ctx();
-        struct sw_finding f = finding(SW_ANOMALY_ML_DETECTED);
+        struct sw_finding *f = &in->f;
         const cJSON *m, *x, *k;
         cJSON *root;
-        f.action = SW_ACTION_CHECK_PRICE;
+        f->action = SW_ACTION_CHECK_PRICE;
         for (int i = 0; i < SW_FEAT_COUNT; i++) {
-                f.ml.features[i] = (float)(i * 1.37 + 0.1);
-                f.ml.contributions[i] = 1.0 / (i + 3.3);
+                f->ml.features[i] = (float)(i * 1.37 + 0.1);
+                f->ml.contributions[i] = 1.0 / (i + 3.3);
         }
-        f.ml.features[1] = NAN;
-        f.ml.features[2] = INFINITY;
-        f.ml.features[3] = -1e20f;
-        f.ml.contributions[4] = NAN;
-        f.ml.contributions[5] = -INFINITY;
-        f.ml.contributions[6] = -0.00004;
-        f.ml.contributions[7] = 0.00005;
-        f.ml.z = 3.712345678901;
-        f.ml.threshold = NAN;
-        f.ml.feature_set = (uint8_t)set;
-        f.ml.cause = SW_ML_CAUSE_PAID_PRICE;
-        f.ml.strength = 2.25;
-        root = render_and_check(&c, &f, NULL, &m);
+        f->ml.features[1] = NAN;
+        f->ml.features[2] = INFINITY;
+        f->ml.features[3] = -1e20f;
+        f->ml.contributions[4] = NAN;
+        f->ml.contributions[5] = -INFINITY;
+        f->ml.contributions[6] = -0.00004;
+        f->ml.contributions[7] = 0.00005;
+        f->ml.z = 3.712345678901;
+        f->ml.threshold = NAN;
+        f->ml.feature_set = (uint8_t)set;
+        f->ml.cause = SW_ML_CAUSE_PAID_PRICE;
+        f->ml.strength = 2.25;
+        root = render_and_check(in, NULL, &m);
         x = check_object(&m, "features");
         for (int i = 0; i < SW_FEAT_COUNT; i++)
-                check_double(&x, sw_feature_name_in(set, i), f.ml.features[i]);
+                check_double(&x, sw_feature_name_in(set, i), f->ml.features[i]);
         check_end(x);
         k = check_object(&m, "contributions");
         for (int i = 0; i < SW_FEAT_COUNT; i++)
-                check_rounded(&k, sw_feature_name_in(set, i), f.ml.contributions[i], 1e4);
+                check_rounded(&k, sw_feature_name_in(set, i), f->ml.contributions[i], 1e4);
         check_end(k);
-        check_double(&m, "z", f.ml.z);
-        check_double(&m, "threshold", f.ml.threshold);
+        check_double(&m, "z", f->ml.z);
+        check_double(&m, "threshold", f->ml.threshold);
         /* The seed's metadata is the previous system's; the scaled one says the cause. */
         if (set == SW_FEATURES_SCALED) {
                 check_string(&m, "feature_set", "scaled");
@@ -280,18 +305,18 @@ static void check_ml_detected(enum sw_feature_set set)
 
 static void test_ml_detected(void **state)
 {
-        (void)state;
-        check_ml_detected(SW_FEATURES_SEED);
-        check_ml_detected(SW_FEATURES_SCALED);
+        struct inputs *in = *state;
+        in->f.type = SW_ANOMALY_ML_DETECTED;
+        check_ml_detected(in, SW_FEATURES_SEED);
+        check_ml_detected(in, SW_FEATURES_SCALED);
 }
 
-static void check_stock(const struct sw_anomaly_json_ctx *c, const struct sw_finding *f,
-                        const char *kind)
+static void check_stock(const struct inputs *in, const char *kind)
 {
         const cJSON *m;
-        cJSON *root = render_and_check(c, f, NULL, &m);
-        check_int(&m, "shelf_count", f->stock.shelf_count);
-        check_int(&m, "duration_minutes", f->stock.duration_s / 60);
+        cJSON *root = render_and_check(in, NULL, &m);
+        check_int(&m, "shelf_count", in->f.stock.shelf_count);
+        check_int(&m, "duration_minutes", in->f.stock.duration_s / 60);
         if (kind)
                 check_string(&m, "kind", kind);
         check_end(m);
@@ -300,61 +325,58 @@ static void check_stock(const struct sw_anomaly_json_ctx *c, const struct sw_fin
 
 static void test_shelf_out_and_discrepancies(void **state)
 {
-        (void)state;
-        struct sw_anomaly_json_ctx c = ctx();
-        struct sw_finding f = finding(SW_ANOMALY_SHELF_OUT);
-        f.action = SW_ACTION_CHECK_SHELF;
-        f.stock.on_hand = 17;
-        f.stock.shelf_count = 0;
-        f.stock.duration_s = 7265; /* 121 minutes */
-        check_stock(&c, &f, NULL);
-        f.stock.shelf_count = -1;
-        f.stock.duration_s = UINT32_MAX;
-        check_stock(&c, &f, NULL);
+        struct inputs *in = *state;
+        in->f.type = SW_ANOMALY_SHELF_OUT;
+        in->f.action = SW_ACTION_CHECK_SHELF;
+        in->f.stock.on_hand = 17;
+        in->f.stock.shelf_count = 0;
+        in->f.stock.duration_s = 7265; /* 121 minutes */
+        check_stock(in, NULL);
+        in->f.stock.shelf_count = -1;
+        in->f.stock.duration_s = UINT32_MAX;
+        check_stock(in, NULL);
 
-        f = finding(SW_ANOMALY_INVENTORY_DISCREPANCY);
-        f.action = SW_ACTION_INVESTIGATE;
-        f.stock.shelf_count = 4;
-        f.stock.duration_s = 59;
-        f.stock.negative_book = 1;
-        c.snap.on_hand = -4;
-        check_stock(&c, &f, "negative_book");
-        f.stock.negative_book = 0;
-        f.stock.shelf_count = 25;
-        c.snap.on_hand = 12;
-        f.status = SW_STATUS_CLEARED;
-        check_stock(&c, &f, "shelf_above_book");
+        in->f = finding(SW_ANOMALY_INVENTORY_DISCREPANCY);
+        in->f.action = SW_ACTION_INVESTIGATE;
+        in->f.stock.shelf_count = 4;
+        in->f.stock.duration_s = 59;
+        in->f.stock.negative_book = 1;
+        in->c.snap.on_hand = -4;
+        check_stock(in, "negative_book");
+        in->f.stock.negative_book = 0;
+        in->f.stock.shelf_count = 25;
+        in->c.snap.on_hand = 12;
+        in->f.status = SW_STATUS_CLEARED;
+        check_stock(in, "shelf_above_book");
 }
 
 static void test_description_round_trips(void **state)
 {
-        (void)state;
-        struct sw_anomaly_json_ctx c = ctx();
-        struct sw_finding f = finding(SW_ANOMALY_SHELF_OUT);
+        struct inputs *in = *state;
+        in->f.type = SW_ANOMALY_SHELF_OUT;
         const cJSON *m;
         cJSON *root;
         static const char desc[] = "Shelf \"A-12\" empty\\back room?\nline 2\ttab\r\x01\x1f"
                                    " caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa6 </script>";
-        strcpy(f.description, desc);
-        c.category = "caf\xc3\xa9 & \"snacks\"";
-        c.sku = "SKU\\1\n";
-        root = render_and_check(&c, &f, desc, &m);
+        strcpy(in->f.description, desc);
+        in->c.category = "caf\xc3\xa9 & \"snacks\"";
+        in->c.sku = "SKU\\1\n";
+        root = render_and_check(in, desc, &m);
         cJSON_Delete(root);
 }
 
 static void test_long_strings_still_complete(void **state)
 {
-        (void)state;
-        struct sw_anomaly_json_ctx c = ctx();
-        struct sw_finding f = finding(SW_ANOMALY_ML_DETECTED);
-        char want[sizeof(f.description) + 1];
+        struct inputs *in = *state;
+        in->f.type = SW_ANOMALY_ML_DETECTED;
+        char want[sizeof(in->f.description) + 1];
         const cJSON *m;
         cJSON *root;
         /* A description that fills the whole field, NUL included, with bytes that take 6. */
-        memset(f.description, 0x01, sizeof(f.description));
-        memcpy(want, f.description, sizeof(f.description));
-        want[sizeof(f.description)] = '\0';
-        root = render_and_check(&c, &f, want, &m);
+        memset(in->f.description, 0x01, sizeof(in->f.description));
+        memcpy(want, in->f.description, sizeof(in->f.description));
+        want[sizeof(in->f.description)] = '\0';
+        root = render_and_check(in, want, &m);
         cJSON_Delete(root);
         /* Far past the stack buffer: long ids and category too. */
         size_t n = 20000;
@@ -366,9 +388,9 @@ static void test_long_strings_still_complete(void **state)
         for (size_t i = 0; i < n; i++)
                 category[i] = i % 3 ? '"' : '\n';
         category[n] = '\0';
-        c.id = id;
-        c.category = category;
-        root = render_and_check(&c, &f, want, &m);
+        in->c.id = id;
+        in->c.category = category;
+        root = render_and_check(in, want, &m);
         cJSON_Delete(root);
         free(id);
         free(category);
@@ -377,11 +399,9 @@ static void test_long_strings_still_complete(void **state)
 /* As cJSON did, a NULL string (an out-of-range enum's name) leaves its key out. */
 static void test_unknown_enum_leaves_key_out(void **state)
 {
-        (void)state;
-        struct sw_anomaly_json_ctx c = ctx();
-        struct sw_finding f = finding(SW_ANOMALY_SHELF_OUT);
-        f.action = SW_ACTION_COUNT;
-        char *text = sw_anomaly_json(&c, &f);
+        struct inputs *in = *state;
+        in->f.action = SW_ACTION_COUNT; /* out of range: no name */
+        char *text = sw_anomaly_json(&in->c, &in->f);
         cJSON *root = cJSON_Parse(text);
         assert_non_null(root);
         assert_null(cJSON_GetObjectItemCaseSensitive(root, "action"));
@@ -392,10 +412,11 @@ static void test_unknown_enum_leaves_key_out(void **state)
 }
 
 /* A row as the daemon stores a finding: its columns and its detail. */
-static struct sw_store_anomaly stored_row(const struct sw_anomaly_json_ctx *c,
-                                          const struct sw_finding *f, uint8_t *detail)
+static struct sw_store_anomaly stored_row(struct inputs *in)
 {
-        int n = sw_anomaly_detail_encode(f, &c->snap, detail, SW_ANOMALY_DETAIL_MAX);
+        const struct sw_anomaly_json_ctx *c = &in->c;
+        const struct sw_finding *f = &in->f;
+        int n = sw_anomaly_detail_encode(f, &c->snap, in->detail, sizeof(in->detail));
         assert_true(n > 0);
         return (struct sw_store_anomaly){.id = c->id,
                                          .type = sw_anomaly_type_name(f->type),
@@ -410,7 +431,7 @@ static struct sw_store_anomaly stored_row(const struct sw_anomaly_json_ctx *c,
                                          .score = f->score,
                                          .probability = f->probability,
                                          .value = f->value,
-                                         .detail = detail,
+                                         .detail = in->detail,
                                          .detail_len = (size_t)n,
                                          .rev = c->rev};
 }
@@ -440,47 +461,46 @@ static const struct sw_payload_store who = {
 /* The payload rendered from the stored row is byte for byte the one rendered from the finding. */
 static void test_a_stored_row_renders_the_same_payload(void **state)
 {
-        (void)state;
+        struct inputs *in = *state;
         for (int i = 0; i < 4000; i++) {
-                struct sw_anomaly_json_ctx c = ctx();
-                struct sw_finding f = finding((enum sw_anomaly_type)(i % SW_ANOMALY_TYPE_COUNT));
-                uint8_t detail[SW_ANOMALY_DETAIL_MAX];
                 char *want, *got = NULL;
-                f.status = (enum sw_status)(i / 4 % SW_STATUS_COUNT);
-                f.severity = (enum sw_severity)(i / 16 % SW_SEVERITY_COUNT);
-                f.action = (enum sw_action)(i / 48 % SW_ACTION_COUNT);
-                f.score = random_double();
-                f.probability = random_double();
-                f.value = random_double();
-                f.since = 20000 + i;
-                f.as_of = f.since + i % 9;
-                snprintf(f.description, sizeof(f.description), "Item %d \"%.3f\"\n", i,
+                in->c = ctx();
+                in->f = finding((enum sw_anomaly_type)(i % SW_ANOMALY_TYPE_COUNT));
+                in->f.status = (enum sw_status)(i / 4 % SW_STATUS_COUNT);
+                in->f.severity = (enum sw_severity)(i / 16 % SW_SEVERITY_COUNT);
+                in->f.action = (enum sw_action)(i / 48 % SW_ACTION_COUNT);
+                in->f.score = random_double();
+                in->f.probability = random_double();
+                in->f.value = random_double();
+                in->f.since = 20000 + i;
+                in->f.as_of = in->f.since + i % 9;
+                snprintf(in->f.description, sizeof(in->f.description), "Item %d \"%.3f\"\n", i,
                          random_double());
-                f.ghost.model = (enum sw_ghost_model)(i % SW_GHOST_MODEL_COUNT);
-                f.ghost.run_days = (uint16_t)(i % 40);
-                f.ghost.observed_units = (uint64_t)i * 7;
-                f.ghost.expected_units = random_double();
-                f.ghost.p_value = random_double();
-                f.ghost.dispersion = random_double();
-                f.ghost.priority = random_double();
+                in->f.ghost.model = (enum sw_ghost_model)(i % SW_GHOST_MODEL_COUNT);
+                in->f.ghost.run_days = (uint16_t)(i % 40);
+                in->f.ghost.observed_units = (uint64_t)i * 7;
+                in->f.ghost.expected_units = random_double();
+                in->f.ghost.p_value = random_double();
+                in->f.ghost.dispersion = random_double();
+                in->f.ghost.priority = random_double();
                 for (int k = 0; k < SW_FEAT_COUNT; k++) {
-                        f.ml.features[k] = (float)random_double();
-                        f.ml.contributions[k] = random_double();
+                        in->f.ml.features[k] = (float)random_double();
+                        in->f.ml.contributions[k] = random_double();
                 }
-                f.ml.z = random_double();
-                f.ml.threshold = random_double();
-                f.stock.shelf_count = i % 7 - 1;
-                f.stock.duration_s = (uint32_t)i * 61;
-                f.stock.negative_book = (uint8_t)(i % 2);
-                c.snap.on_hand = i % 300 - 20;
-                c.snap.price = random_double();
-                c.snap.ghost_mode = (enum sw_ghost_mode)(i % SW_GHOST_MODE_COUNT);
-                c.category = i % 5 ? "dairy" : "";
-                c.rev = i + 1;
-                c.updated_at = c.detected_at + i;
-                want = sw_anomaly_json(&c, &f);
+                in->f.ml.z = random_double();
+                in->f.ml.threshold = random_double();
+                in->f.stock.shelf_count = i % 7 - 1;
+                in->f.stock.duration_s = (uint32_t)i * 61;
+                in->f.stock.negative_book = (uint8_t)(i % 2);
+                in->c.snap.on_hand = i % 300 - 20;
+                in->c.snap.price = random_double();
+                in->c.snap.ghost_mode = (enum sw_ghost_mode)(i % SW_GHOST_MODE_COUNT);
+                in->c.category = i % 5 ? "dairy" : "";
+                in->c.rev = i + 1;
+                in->c.updated_at = in->c.detected_at + i;
+                want = sw_anomaly_json(&in->c, &in->f);
                 assert_non_null(want);
-                struct sw_store_anomaly a = stored_row(&c, &f, detail);
+                struct sw_store_anomaly a = stored_row(in);
                 assert_int_equal(sw_anomaly_json_of_row(&a, &who, &got), 0);
                 assert_string_equal(got, want);
                 free(want);
@@ -492,19 +512,17 @@ static void test_a_stored_row_renders_the_same_payload(void **state)
  * front (v, rev, updated_at), the rest as it is. */
 static void test_a_row_without_detail_gives_its_stored_json(void **state)
 {
-        (void)state;
-        struct sw_store_anomaly a = {.id = "x",
-                                     .type = "no such type",
-                                     .severity = "?",
-                                     .status = "open",
-                                     .sku = "S",
-                                     .as_of = "2026-01-01",
-                                     .payload = "{\"id\":\"x\",\"w\":1.25}",
-                                     .rev = 2,
-                                     .updated_at = 1795000060};
+        struct inputs *in = *state;
+        struct sw_store_anomaly a = stored_row(in);
+        /* Its JSON stands for it: no detail, and no type or severity read (there are none such). */
+        a.detail = NULL;
+        a.detail_len = 0;
+        a.type = "no such type";
+        a.severity = "?";
+        a.payload = "{\"id\":\"x\",\"w\":1.25}";
         char *got = NULL;
         assert_int_equal(sw_anomaly_json_of_row(&a, &who, &got), 0);
-        assert_string_equal(got, "{\"v\":\"1.1\",\"rev\":2,\"updated_at\":\"2026-11-18T11:07:40Z\","
+        assert_string_equal(got, "{\"v\":\"1.1\",\"rev\":3,\"updated_at\":\"2026-11-18T11:07:40Z\","
                                  "\"id\":\"x\",\"w\":1.25}");
         free(got);
         a.payload = "not json";
@@ -517,27 +535,25 @@ static void test_a_row_without_detail_gives_its_stored_json(void **state)
  * store without a currency gets cents and no "currency". */
 static void test_money_follows_the_currency(void **state)
 {
-        (void)state;
-        struct sw_anomaly_json_ctx c = ctx();
-        struct sw_finding f = finding(SW_ANOMALY_GHOST_STOCK);
-        f.value = 354.93000221252441;
-        c.snap.price = 2.1;
-        char *text = sw_anomaly_json(&c, &f);
+        struct inputs *in = *state;
+        in->f.value = 354.93000221252441;
+        in->c.snap.price = 2.1;
+        char *text = sw_anomaly_json(&in->c, &in->f);
         assert_non_null(strstr(text, "\"value\":354.93,\"currency\":\"USD\","));
         assert_non_null(strstr(text, "\"price\":2.1,"));
         free(text);
         struct sw_payload_store jpy = sw_payload_store_of("t", "s", "JPY");
-        c.currency = jpy.currency;
-        c.money_digits = jpy.money_digits;
-        text = sw_anomaly_json(&c, &f);
+        in->c.currency = jpy.currency;
+        in->c.money_digits = jpy.money_digits;
+        text = sw_anomaly_json(&in->c, &in->f);
         assert_non_null(strstr(text, "\"value\":355,\"currency\":\"JPY\","));
         free(text);
         struct sw_payload_store bhd = sw_payload_store_of("t", "s", "BHD");
         assert_int_equal(bhd.money_digits, 3);
         struct sw_payload_store none = sw_payload_store_of("t", "s", "");
-        c.currency = none.currency;
-        c.money_digits = none.money_digits;
-        text = sw_anomaly_json(&c, &f);
+        in->c.currency = none.currency;
+        in->c.money_digits = none.money_digits;
+        text = sw_anomaly_json(&in->c, &in->f);
         assert_non_null(strstr(text, "\"value\":354.93,\"description\""));
         assert_null(strstr(text, "currency"));
         free(text);
@@ -548,7 +564,7 @@ static void test_money_follows_the_currency(void **state)
  * widened) gives back the decimal published for it then. */
 static void test_prices_as_received(void **state)
 {
-        (void)state;
+        struct inputs *in = *state;
         static const struct {
                 double price;
                 const char *text, *old_text;
@@ -558,16 +574,13 @@ static void test_prices_as_received(void **state)
                      {12.99, "\"price\":12.99,", "\"price\":12.99,"},
                      {0, "\"price\":0,", "\"price\":0,"}};
         for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
-                struct sw_anomaly_json_ctx c = ctx();
-                struct sw_finding f = finding(SW_ANOMALY_GHOST_STOCK);
-                uint8_t detail[SW_ANOMALY_DETAIL_MAX];
                 char *text, *got = NULL;
-                c.snap.price = cases[k].price;
-                text = sw_anomaly_json(&c, &f);
+                in->c.snap.price = cases[k].price;
+                text = sw_anomaly_json(&in->c, &in->f);
                 assert_non_null(text);
                 if (!strstr(text, cases[k].text))
                         fail_msg("want %s in %s", cases[k].text, text);
-                struct sw_store_anomaly a = stored_row(&c, &f, detail);
+                struct sw_store_anomaly a = stored_row(in);
                 assert_int_equal(sw_anomaly_json_of_row(&a, &who, &got), 0);
                 assert_non_null(strstr(got, cases[k].text));
                 free(got);
@@ -576,9 +589,9 @@ static void test_prices_as_received(void **state)
                 double widened = (double)(float)cases[k].price;
                 uint64_t bits;
                 memcpy(&bits, &widened, sizeof(bits));
-                detail[0] = 2;
+                in->detail[0] = 2;
                 for (int b = 0; b < 8; b++)
-                        detail[12 + b] = (uint8_t)(bits >> (8 * b));
+                        in->detail[12 + b] = (uint8_t)(bits >> (8 * b));
                 assert_int_equal(sw_anomaly_json_of_row(&a, &who, &got), 0);
                 if (!strstr(got, cases[k].old_text))
                         fail_msg("want %s in %s", cases[k].old_text, got);
@@ -588,18 +601,15 @@ static void test_prices_as_received(void **state)
 
 static void test_an_unreadable_row_is_refused(void **state)
 {
-        (void)state;
-        struct sw_anomaly_json_ctx c = ctx();
-        struct sw_finding f = finding(SW_ANOMALY_GHOST_STOCK);
-        uint8_t detail[SW_ANOMALY_DETAIL_MAX];
+        struct inputs *in = *state;
         char *got = NULL;
-        struct sw_store_anomaly a = stored_row(&c, &f, detail);
+        struct sw_store_anomaly a = stored_row(in);
         a.status = "maybe";
         assert_int_equal(sw_anomaly_json_of_row(&a, &who, &got), -EBADMSG);
-        a = stored_row(&c, &f, detail);
+        a = stored_row(in);
         a.type = "ml_detected"; /* a ghost detail under another type */
         assert_int_equal(sw_anomaly_json_of_row(&a, &who, &got), -EBADMSG);
-        a = stored_row(&c, &f, detail);
+        a = stored_row(in);
         a.detail_len--;
         assert_int_equal(sw_anomaly_json_of_row(&a, &who, &got), -EBADMSG);
         assert_null(got);
@@ -607,16 +617,16 @@ static void test_an_unreadable_row_is_refused(void **state)
 
 /* clang-format off */
 SW_TEST_MAIN(
-        cmocka_unit_test(test_ghost_calibrated),
-        cmocka_unit_test(test_money_follows_the_currency),
-        cmocka_unit_test(test_ghost_seed_cleared),
-        cmocka_unit_test(test_ml_detected),
-        cmocka_unit_test(test_shelf_out_and_discrepancies),
-        cmocka_unit_test(test_description_round_trips),
-        cmocka_unit_test(test_long_strings_still_complete),
-        cmocka_unit_test(test_unknown_enum_leaves_key_out),
-        cmocka_unit_test(test_a_stored_row_renders_the_same_payload),
-        cmocka_unit_test(test_a_row_without_detail_gives_its_stored_json),
-        cmocka_unit_test(test_an_unreadable_row_is_refused),
-        cmocka_unit_test(test_prices_as_received))
+        SW_TEST_FRESH(test_ghost_calibrated),
+        SW_TEST_FRESH(test_money_follows_the_currency),
+        SW_TEST_FRESH(test_ghost_seed_cleared),
+        SW_TEST_FRESH(test_ml_detected),
+        SW_TEST_FRESH(test_shelf_out_and_discrepancies),
+        SW_TEST_FRESH(test_description_round_trips),
+        SW_TEST_FRESH(test_long_strings_still_complete),
+        SW_TEST_FRESH(test_unknown_enum_leaves_key_out),
+        SW_TEST_FRESH(test_a_stored_row_renders_the_same_payload),
+        SW_TEST_FRESH(test_a_row_without_detail_gives_its_stored_json),
+        SW_TEST_FRESH(test_an_unreadable_row_is_refused),
+        SW_TEST_FRESH(test_prices_as_received))
 /* clang-format on */
