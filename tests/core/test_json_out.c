@@ -552,6 +552,7 @@ static const char *number(double v)
         return SCALAR(sw_json_out_number(&o_, v));
 }
 
+/* The exact number: integers as ints, 15 digits when they read back, else 17; no NaN. */
 static const struct text_case exact_numbers[] = {
     {0.0, "0"},
     {-0.0, "-0"},
@@ -567,7 +568,6 @@ static const struct text_case exact_numbers[] = {
     {-INFINITY, "null"},
 };
 
-/* The exact number: integers as ints, 15 digits when they read back, else 17; no NaN. */
 static void test_exact_numbers(void **state)
 {
         (void)state;
@@ -579,6 +579,7 @@ static const char *money(double v, unsigned digits)
         return SCALAR(sw_json_out_money(&o_, v, digits));
 }
 
+/* Money to the currency's minor unit: the float noise of a float32 product is gone. */
 static const struct decimals_case money_cases[] = {
     {354.93000221252441, 2, "354.93"},
     {(double)2.1f * 169.0, 2, "354.9"}, /* 354.899993... */
@@ -590,7 +591,6 @@ static const struct decimals_case money_cases[] = {
     {NAN, 2, "0"},
 };
 
-/* Money to the currency's minor unit: the float noise of a float32 product is gone. */
 static void test_money_to_the_minor_unit(void **state)
 {
         (void)state;
@@ -624,6 +624,8 @@ static void random_decimal(uint64_t *rng, char *text, size_t size)
                 snprintf(text, size, "%.*s.%s", n - scale, m, m + n - scale);
 }
 
+/* A price as received: every decimal of up to 15 significant digits, parsed into a double,
+ * comes back as the same text (metadata.price goes through sw_json_out_number()). */
 static const struct text_case prices[] = {
     {150000.01, "150000.01"},   /* a float32 gave 150000.02 */
     {1234567.89, "1234567.89"}, /* ... 1234567.9 */
@@ -636,8 +638,6 @@ static const struct text_case prices[] = {
     {0, "0"},
 };
 
-/* A price as received: every decimal of up to 15 significant digits, parsed into a double,
- * comes back as the same text (metadata.price goes through sw_json_out_number()). */
 static void test_prices_as_received(void **state)
 {
         (void)state;
