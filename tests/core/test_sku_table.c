@@ -918,6 +918,33 @@ static uint32_t rich_tables(struct fixture *f, struct fixture *g)
         return make_rich_sku(&f->t);
 }
 
+/* A restore of make_rich_sku() into a table made otherwise: f holds it at i, serialised into
+ * blob (n bytes), and g, made with the test's params, is where it is restored. */
+struct rich_restore {
+        struct fixture f, g;
+        uint8_t blob[SW_SKU_BLOB_MAX(14, 14)];
+        uint32_t i;
+        int n;
+};
+
+static void rich_restore_init(struct rich_restore *r, const struct sw_sku_table_params *p)
+{
+        r->n = serialize_rich(&r->f, &r->i, r->blob, sizeof(r->blob));
+        fixture_init_params(&r->g, p);
+}
+
+/* Restores r's blob into r->g and returns the index it gets there. */
+static uint32_t rich_restore(struct rich_restore *r)
+{
+        return restore_found(&r->g.t, "SKU-RICH", r->blob, (size_t)r->n);
+}
+
+static void rich_restore_done(struct rich_restore *r)
+{
+        fixture_done(&r->f);
+        fixture_done(&r->g);
+}
+
 static void assert_shelf_equal(const struct sw_shelf *a, const struct sw_shelf *b)
 {
         assert_non_null(a);
@@ -1178,111 +1205,101 @@ static void test_blob_max(void **state)
 
 static void test_restore_shorter_history(void **state)
 {
-        struct fixture f, g;
-        uint8_t blob[SW_SKU_BLOB_MAX(14, 14)];
-        uint32_t i, j;
-        int n = serialize_rich(&f, &i, blob, sizeof(blob)); /* days D0 .. D0 + 9 */
+        struct rich_restore r;
+        struct sw_sku_table_params p = table_params(4, 5, 0, 4);
+        uint32_t j;
         (void)state;
-        fixture_init(&g, 4, 5, 0, 4);
-        j = restore_found(&g.t, "SKU-RICH", blob, (size_t)n);
-        assert_int_equal(sw_sku_at(&g.t, j)->last_day, D0 + 9);
+        rich_restore_init(&r, &p); /* days D0 .. D0 + 9 */
+        j = rich_restore(&r);
+        assert_int_equal(sw_sku_at(&r.g.t, j)->last_day, D0 + 9);
         /* The newest five days are kept ... */
         for (sw_day_t d = D0 + 5; d <= D0 + 9; d++) {
-                assert_int_equal(sw_sku_sold(&g.t, j, d), sw_sku_sold(&f.t, i, d));
-                assert_true(sw_sku_pushed_forecast(&g.t, j, d) ==
-                            sw_sku_pushed_forecast(&f.t, i, d));
+                assert_int_equal(sw_sku_sold(&r.g.t, j, d), sw_sku_sold(&r.f.t, r.i, d));
+                assert_true(sw_sku_pushed_forecast(&r.g.t, j, d) ==
+                            sw_sku_pushed_forecast(&r.f.t, r.i, d));
         }
-        assert_true(sw_sku_pushed_forecast(&g.t, j, D0 + 6) > 3.3);
+        assert_true(sw_sku_pushed_forecast(&r.g.t, j, D0 + 6) > 3.3);
         /* ... and the older ones are unknown. */
         for (sw_day_t d = D0 - 1; d < D0 + 5; d++) {
-                assert_int_equal(sw_sku_sold(&g.t, j, d), -1);
-                assert_true(sw_sku_pushed_forecast(&g.t, j, d) < 0);
+                assert_int_equal(sw_sku_sold(&r.g.t, j, d), -1);
+                assert_true(sw_sku_pushed_forecast(&r.g.t, j, d) < 0);
         }
         /* One more day pushes D0 + 5 out of the short ring (first_day stays behind it). Restoring
          * that into a table with a longer ring must keep the expired day unknown, not zero. */
         struct fixture h;
-        sw_sku_add_sold(&g.t, j, D0 + 10, 1);
-        assert_int_equal(sw_sku_sold(&g.t, j, D0 + 5), -1);
+        sw_sku_add_sold(&r.g.t, j, D0 + 10, 1);
+        assert_int_equal(sw_sku_sold(&r.g.t, j, D0 + 5), -1);
         fixture_init(&h, 4, 30, 0, 4);
-        n = sw_sku_serialize(&g.t, j, blob, sizeof(blob));
-        assert_int_equal(n, blob_fixed() + BLOB_SHELF + 11 + 3 * 5);
-        j = restore_found(&h.t, "SKU-RICH", blob, (size_t)n);
+        r.n = sw_sku_serialize(&r.g.t, j, r.blob, sizeof(r.blob));
+        assert_int_equal(r.n, blob_fixed() + BLOB_SHELF + 11 + 3 * 5);
+        j = restore_found(&h.t, "SKU-RICH", r.blob, (size_t)r.n);
         for (sw_day_t d = D0 - 1; d <= D0 + 11; d++)
-                if (sw_sku_sold(&h.t, j, d) != sw_sku_sold(&g.t, 0, d))
+                if (sw_sku_sold(&h.t, j, d) != sw_sku_sold(&r.g.t, 0, d))
                         fail_msg("day D0%+d: %d after restore, %d before", d - D0,
-                                 sw_sku_sold(&h.t, j, d), sw_sku_sold(&g.t, 0, d));
+                                 sw_sku_sold(&h.t, j, d), sw_sku_sold(&r.g.t, 0, d));
         assert_int_equal(sw_sku_sold(&h.t, j, D0 + 5), -1);
         assert_int_equal(sw_sku_sold(&h.t, j, D0 + 10), 1);
-        fixture_done(&f);
-        fixture_done(&g);
+        rich_restore_done(&r);
         fixture_done(&h);
 }
 
 static void test_restore_shelf_pool_full(void **state)
 {
-        struct fixture f, g;
+        struct rich_restore r;
         struct sw_sku_table_params p = table_params(4, 14, 0, 4);
-        uint8_t blob[SW_SKU_BLOB_MAX(14, 14)];
         struct sw_shelf *sh;
-        uint32_t i, j, other;
-        int n;
+        uint32_t j, other;
         (void)state;
         p.max_shelves = 1;
-        n = serialize_rich(&f, &i, blob, sizeof(blob));
-        fixture_init_params(&g, &p);
-        other = add(&g.t, "SENSOR");
-        assert_int_equal(sw_sku_shelf_get_or_add(&g.t, other, &sh), 0);
+        rich_restore_init(&r, &p);
+        other = add(&r.g.t, "SENSOR");
+        assert_int_equal(sw_sku_shelf_get_or_add(&r.g.t, other, &sh), 0);
         sh->count = 3;
         /* The pool is full: the shelf state is dropped, everything else is restored. */
-        j = restore_found(&g.t, "SKU-RICH", blob, (size_t)n);
-        assert_null(sw_sku_shelf(&g.t, j));
-        assert_int_equal(g.t.n_shelves, 1);
-        assert_int_equal(sw_sku_shelf(&g.t, other)->count, 3);
-        const struct sw_sku *b = sw_sku_at(&g.t, j);
+        j = rich_restore(&r);
+        assert_null(sw_sku_shelf(&r.g.t, j));
+        assert_int_equal(r.g.t.n_shelves, 1);
+        assert_int_equal(sw_sku_shelf(&r.g.t, other)->count, 3);
+        const struct sw_sku *b = sw_sku_at(&r.g.t, j);
         assert_int_equal(b->on_hand, -42);
         assert_true(b->price == 3.99);
         assert_int_equal(b->book_as_of, 1795515302);
         assert_int_equal(b->book_negative_since, 1795513000);
-        assert_string_equal(sw_sku_category_name(&g.t, b->category), "frozen food");
+        assert_string_equal(sw_sku_category_name(&r.g.t, b->category), "frozen food");
         assert_int_equal(b->first_day, D0);
         assert_int_equal(b->last_day, D0 + 9);
         assert_int_equal(b->forecast_last_day, D0 + 9);
-        assert_rings_equal(&f.t, i, &g.t, j, D0 - 20, D0 + 12);
+        assert_rings_equal(&r.f.t, r.i, &r.g.t, j, D0 - 20, D0 + 12);
         /* Saved again, it has no shelf state to carry. */
-        assert_int_equal(sw_sku_serialize(&g.t, j, blob, sizeof(blob)), n - BLOB_SHELF);
+        assert_int_equal(sw_sku_serialize(&r.g.t, j, r.blob, sizeof(r.blob)), r.n - BLOB_SHELF);
 
         /* Restoring over a SKU that holds the pool's only shelf reuses it. */
-        n = sw_sku_serialize(&f.t, i, blob, sizeof(blob));
-        fixture_done(&g);
-        fixture_init_params(&g, &p);
-        j = restore_found(&g.t, "SKU-RICH", blob, (size_t)n);
-        sw_sku_shelf(&g.t, j)->count = 99;
-        assert_int_equal(sw_sku_restore(&g.t, "SKU-RICH", 8, blob, (size_t)n), 0);
-        assert_int_equal(g.t.n_shelves, 1);
-        assert_shelf_equal(sw_sku_shelf(&g.t, j), sw_sku_shelf(&f.t, i));
-        fixture_done(&f);
-        fixture_done(&g);
+        r.n = sw_sku_serialize(&r.f.t, r.i, r.blob, sizeof(r.blob));
+        fixture_done(&r.g);
+        fixture_init_params(&r.g, &p);
+        j = rich_restore(&r);
+        sw_sku_shelf(&r.g.t, j)->count = 99;
+        assert_int_equal(sw_sku_restore(&r.g.t, "SKU-RICH", 8, r.blob, (size_t)r.n), 0);
+        assert_int_equal(r.g.t.n_shelves, 1);
+        assert_shelf_equal(sw_sku_shelf(&r.g.t, j), sw_sku_shelf(&r.f.t, r.i));
+        rich_restore_done(&r);
 }
 
 /* A category that no longer fits drops to "unknown"; the SKU and its history stay. */
 static void test_restore_categories_full(void **state)
 {
-        struct fixture f, g;
+        struct rich_restore r;
         struct sw_sku_table_params p = table_params(4, 14, 0, 2);
-        uint8_t blob[SW_SKU_BLOB_MAX(14, 14)];
         uint16_t cat;
-        uint32_t i, j;
-        int n;
+        uint32_t j;
         (void)state;
-        n = serialize_rich(&f, &i, blob, sizeof(blob));
-        fixture_init_params(&g, &p);
-        assert_int_equal(sw_sku_table_category(&g.t, "other", 5, &cat), 1); /* the only slot */
-        j = restore_found(&g.t, "SKU-RICH", blob, (size_t)n);
-        assert_int_equal(sw_sku_at(&g.t, j)->category, 0);
-        assert_int_equal(sw_sku_at(&g.t, j)->on_hand, -42);
-        assert_rings_equal(&f.t, i, &g.t, j, D0 - 20, D0 + 12);
-        fixture_done(&f);
-        fixture_done(&g);
+        rich_restore_init(&r, &p);
+        assert_int_equal(sw_sku_table_category(&r.g.t, "other", 5, &cat), 1); /* the only slot */
+        j = rich_restore(&r);
+        assert_int_equal(sw_sku_at(&r.g.t, j)->category, 0);
+        assert_int_equal(sw_sku_at(&r.g.t, j)->on_hand, -42);
+        assert_rings_equal(&r.f.t, r.i, &r.g.t, j, D0 - 20, D0 + 12);
+        rich_restore_done(&r);
 }
 
 static void test_restore_forecast_ring_lengths(void **state)
