@@ -678,9 +678,14 @@ void h_fixture_start(struct h_fixture *f, const char *extra)
         h_fixture_daemon(f);
 }
 
-void h_fixture_hq_config(struct h_fixture *f, const char *extra)
+void h_fixture_prepare_hq(struct h_fixture *f, bool keeping, const char *extra)
 {
         char text[1024];
+        h_fixture_prepare(f, NULL, NULL);
+        if (keeping)
+                h_broker_start_keeping(&f->hq, 0);
+        else
+                h_broker_start(&f->hq, 0, NULL);
         snprintf(text, sizeof(text),
                  "hq: { host = \"127.0.0.1\"; port = %d; reconnect_min_ms = 200; reconnect_max_ms "
                  "= 1000; };\n%s",
@@ -694,8 +699,33 @@ void h_fixture_restart(struct h_fixture *f)
         h_fixture_daemon(f);
 }
 
+int h_fixture_setup(void **state)
+{
+        *state = calloc(1, sizeof(struct h_fixture));
+        return *state ? 0 : -1;
+}
+
+int h_fixture_teardown(void **state)
+{
+        struct h_fixture *f = *state;
+        while (f->n_collectors > 0)
+                h_collector_stop(f->collectors[--f->n_collectors]);
+        h_teardown(state);
+        free(f);
+        return 0;
+}
+
+struct h_collector *h_fixture_collect(struct h_fixture *f, const char *pattern)
+{
+        assert_true(f->n_collectors < sizeof(f->collectors) / sizeof(f->collectors[0]));
+        f->collectors[f->n_collectors] = h_collector_start(f->b.port, pattern);
+        return f->collectors[f->n_collectors++];
+}
+
 void h_fixture_finish(struct h_fixture *f)
 {
+        while (f->n_collectors > 0)
+                h_collector_stop(f->collectors[--f->n_collectors]);
         h_finish_test(&f->d, &f->b, f->dir);
         h_broker_stop(&f->hq);
         h_rmdir(f->hq.dir);

@@ -176,22 +176,31 @@ struct h_fixture {
         struct h_broker b;  /* the store's broker */
         struct h_broker hq; /* HQ's broker, for a test that starts one (h_fixture_hq_config) */
         struct h_daemon d;  /* the daemon, pid 0 until started */
+        struct h_collector *collectors[8]; /* h_fixture_collect's, stopped by h_fixture_finish */
+        size_t n_collectors;               /* of collectors */
 };
 
 /* The scratch directory, a private broker (broker_extra: lines for its config, or NULL) and the
  * daemon's config text, h_config()'s plus extra; the daemon is not started (h_fixture_daemon). */
 void h_fixture_prepare(struct h_fixture *f, const char *broker_extra, const char *extra);
+/* h_fixture_prepare with HQ's broker too in f->hq (keeping: h_broker_start_keeping), and f->conf
+ * h_config()'s text with an hq section for it (reconnecting within a second) plus extra. */
+void h_fixture_prepare_hq(struct h_fixture *f, bool keeping, const char *extra);
 /* Start the daemon on f->conf, waiting until it answers health. */
 void h_fixture_daemon(struct h_fixture *f);
 /* The usual start of a test: h_fixture_prepare(f, NULL, extra), then h_fixture_daemon(f). */
 void h_fixture_start(struct h_fixture *f, const char *extra);
-/* f->conf anew: h_config()'s text with an hq section for HQ's broker at f->hq.port (reconnecting
- * within a second), plus extra. */
-void h_fixture_hq_config(struct h_fixture *f, const char *extra);
 /* Stop the daemon with SIGTERM (a clean exit asserted) and start it again on f->conf. */
 void h_fixture_restart(struct h_fixture *f);
-/* The end of a test that passed: h_finish_test of f's daemon, broker and directory, then HQ's
- * broker stopped and its directory removed (when there is one). */
+/* cmocka setup of a test run on a fixture: *state is a zeroed struct h_fixture. */
+int h_fixture_setup(void **state);
+/* cmocka teardown of one: its collectors stopped, what still runs SIGKILLed (h_teardown), the
+ * fixture freed; a failed test's directories are left to be looked at. */
+int h_fixture_teardown(void **state);
+/* A collector on pattern at f's broker (h_collector_start), stopped by h_fixture_finish. */
+struct h_collector *h_fixture_collect(struct h_fixture *f, const char *pattern);
+/* The end of a test that passed: its collectors stopped, h_finish_test of f's daemon, broker and
+ * directory, then HQ's broker stopped and its directory removed (when there is one). */
 void h_fixture_finish(struct h_fixture *f);
 /* How many times needle occurs in the daemon's log (appended across restarts); fails the test
  * when there is no log. */

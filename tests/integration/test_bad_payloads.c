@@ -34,7 +34,7 @@ static void test_bad_payloads_are_counted_and_change_nothing(void **state)
         snprintf(f.conf, sizeof(f.conf),
                  "broker: { port = %d; };\nstorage: { path = \"%s/sw.db\"; };\n", f.b.port, f.dir);
         h_fixture_daemon(&f);
-        struct h_collector *acks = h_collector_start(f.b.port, PREFIX "/scanner/+/ack");
+        struct h_collector *acks = h_fixture_collect(&f, PREFIX "/scanner/+/ack");
 
         h_publish(f.b.port, PREFIX "/inventory",
                   "{\"ts\":\"2026-11-20T08:00:00Z\",\"items\":[{\"sku\":\"A\",\"on_hand\":10,"
@@ -107,7 +107,6 @@ static void test_bad_payloads_are_counted_and_change_nothing(void **state)
                 free(r);
         }
 
-        h_collector_stop(acks);
         h_fixture_finish(&f);
 }
 

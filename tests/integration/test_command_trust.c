@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX "retail/demo/store1"
 
@@ -75,7 +76,7 @@ static void test_retained_commands_never_run(void **state)
         struct h_fixture f = {0};
         (void)state;
         h_fixture_start(&f, NULL);
-        struct h_collector *replies = h_collector_start(f.b.port, PREFIX "/reply/retained/#");
+        struct h_collector *replies = h_fixture_collect(&f, PREFIX "/reply/retained/#");
 
         publish_command(f.b.port, "detect", "{}", true, PREFIX "/reply/retained/1");
         h_sleep_ms(1000);
@@ -97,7 +98,6 @@ static void test_retained_commands_never_run(void **state)
         /* Four daemon runs, one line each (the first time it came in), not one per delivery. */
         assert_int_equal(h_count(log, "Refused a retained command on " PREFIX "/cmd/detect"), 4);
         free(log);
-        h_collector_stop(replies);
         h_fixture_finish(&f);
 }
 
@@ -124,8 +124,8 @@ static void test_replies_only_under_the_reply_space(void **state)
         char payload[512];
         (void)state;
         h_fixture_start(&f, NULL);
-        struct h_collector *all = h_collector_start(f.b.port, "#");
-        struct h_collector *sys = h_collector_start(f.b.port, "$SYS/x");
+        struct h_collector *all = h_fixture_collect(&f, "#");
+        struct h_collector *sys = h_fixture_collect(&f, "$SYS/x");
 
         for (size_t i = 0; i < n_bad; i++) {
                 publish_command(f.b.port, "health", "{}", false, bad[i]); /* v5 Response Topic */
@@ -157,8 +157,6 @@ static void test_replies_only_under_the_reply_space(void **state)
         assert_int_equal(h_json_number(h, "commands.refused.reply_topic"), 2 * n_bad);
         assert_int_equal(h_json_number(h, "brokers.local.disconnects"), 0);
         cJSON_Delete(h);
-        h_collector_stop(sys);
-        h_collector_stop(all);
         h_fixture_finish(&f);
 }
 
@@ -193,14 +191,9 @@ static void test_commands_are_rate_limited(void **state)
         fail_msg("detect requests were not rate-limited");
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_teardown(test_retained_commands_never_run, h_teardown),
-            cmocka_unit_test_teardown(test_replies_only_under_the_reply_space, h_teardown),
-            cmocka_unit_test_teardown(test_commands_are_rate_limited, h_teardown),
-        };
-        if (getenv("SW_TEST_FILTER"))
-                cmocka_set_test_filter(getenv("SW_TEST_FILTER"));
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN_FILTERED(
+        cmocka_unit_test_teardown(test_retained_commands_never_run, h_teardown),
+        cmocka_unit_test_teardown(test_replies_only_under_the_reply_space, h_teardown),
+        cmocka_unit_test_teardown(test_commands_are_rate_limited, h_teardown))
+/* clang-format on */

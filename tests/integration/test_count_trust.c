@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX  "retail/demo/store1"
 #define SCANNER PREFIX "/scanner/hh-1"
@@ -143,7 +144,7 @@ static void test_rejected_count_changes_nothing(void **state)
         h_broker_start(&f.b, 0, NULL);
         h_config(f.conf, sizeof(f.conf), f.b.port, mnt, NULL);
         h_fixture_daemon(&f);
-        struct h_collector *acks = h_collector_start(f.b.port, SCANNER "/ack");
+        struct h_collector *acks = h_fixture_collect(&f, SCANNER "/ack");
         snprintf(msg, sizeof(msg), "{\"ts\":%ld,\"items\":[{\"sku\":\"S1\",\"on_hand\":959}]}",
                  now - 3600);
         h_publish(f.b.port, PREFIX "/inventory", msg);
@@ -188,7 +189,6 @@ static void test_rejected_count_changes_nothing(void **state)
         assert_true(ack_number(resent, "adjustment") == -954);
         cJSON_Delete(rejected);
         cJSON_Delete(resent);
-        h_collector_stop(acks);
         h_fixture_finish(&f);
 }
 
@@ -201,7 +201,7 @@ static void test_refused_count_ack_names_the_count(void **state)
         long now = (long)time(NULL);
         (void)state;
         h_fixture_start(&f, "limits: { device_rate_per_second = 1; device_burst = 3; };\n");
-        struct h_collector *acks = h_collector_start(f.b.port, SCANNER "/ack");
+        struct h_collector *acks = h_fixture_collect(&f, SCANNER "/ack");
 
         /* counted missing: refused by the decoder */
         snprintf(msg, sizeof(msg), "{\"id\":\"c-7\",\"ts\":%ld,\"sku\":\"SKU42\"}", now);
@@ -234,7 +234,6 @@ static void test_refused_count_ack_names_the_count(void **state)
                 cJSON_Delete(a);
         }
         assert_true(limited);
-        h_collector_stop(acks);
         h_fixture_finish(&f);
 }
 
@@ -251,7 +250,7 @@ static void test_each_skip_reason_logs_its_own_line(void **state)
         size_t n = 0;
         (void)state;
         h_fixture_start(&f, "limits: { max_skus = 30; };\n");
-        struct h_collector *acks = h_collector_start(f.b.port, SCANNER "/ack");
+        struct h_collector *acks = h_fixture_collect(&f, SCANNER "/ack");
         /* The book of 27 SKUs as of 10 min ago, then a record older than that: stale. */
         for (int k = 0; k < 2; k++) {
                 n = (size_t)snprintf(msg, sizeof(msg), "{\"ts\":%ld,\"items\":[",
@@ -284,18 +283,12 @@ static void test_each_skip_reason_logs_its_own_line(void **state)
         cJSON_Delete(a);
         assert_int_equal(
             h_daemon_log_count(&f.d, "2 line(s) of new SKUs skipped, the SKU table is full"), 1);
-        h_collector_stop(acks);
         h_fixture_finish(&f);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_teardown(test_rejected_count_changes_nothing, teardown),
-            cmocka_unit_test_teardown(test_refused_count_ack_names_the_count, h_teardown),
-            cmocka_unit_test_teardown(test_each_skip_reason_logs_its_own_line, h_teardown),
-        };
-        if (getenv("SW_TEST_FILTER"))
-                cmocka_set_test_filter(getenv("SW_TEST_FILTER"));
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN_FILTERED(
+        cmocka_unit_test_teardown(test_rejected_count_changes_nothing, teardown),
+        cmocka_unit_test_teardown(test_refused_count_ack_names_the_count, h_teardown),
+        cmocka_unit_test_teardown(test_each_skip_reason_logs_its_own_line, h_teardown))
+/* clang-format on */

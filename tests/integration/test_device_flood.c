@@ -188,7 +188,7 @@ static void test_buckets_per_kind_and_device_and_idle_ones_reused(void **state)
         (void)state;
         h_fixture_start(
             &f, "limits: { device_rate_per_second = 1; device_burst = 5; max_devices = 4; };\n");
-        struct h_collector *acks = h_collector_start(f.b.port, PREFIX "/scanner/hh-3/ack");
+        struct h_collector *acks = h_fixture_collect(&f, PREFIX "/scanner/hh-3/ack");
 
         /* Four made-up registers, one sale each: the table is full; then they go quiet. */
         for (int i = 0; i < 4; i++) {
@@ -222,7 +222,6 @@ static void test_buckets_per_kind_and_device_and_idle_ones_reused(void **state)
         assert_null(strstr(ack, "rate_limited"));
         assert_non_null(strstr(ack, "\"status\":\"accepted\""));
         free(ack);
-        h_collector_stop(acks);
         h_fixture_finish(&f);
 }
 

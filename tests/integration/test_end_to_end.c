@@ -113,7 +113,7 @@ static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
         (void)state;
         /* One new anomaly per detector run logged by itself, the rest summed up. */
         h_fixture_start(&f, "log: { max_findings_per_run = 1; };\n");
-        struct h_collector *hq = h_collector_start(f.b.port, PREFIX "/anomaly");
+        struct h_collector *hq = h_fixture_collect(&f, PREFIX "/anomaly");
         snprintf(report_path, sizeof(report_path), "%s/report.json", f.dir);
 
         assert_int_equal(h_storesim(f.b.port, f.dir, "sim.log", "--profile", "basic", "--days",
@@ -204,7 +204,6 @@ static void test_thirty_days_of_ghost_stock_reach_hq(void **state)
         assert_true(precision >= 0.6);
         cJSON_Delete(r);
 
-        h_collector_stop(hq);
         h_fixture_finish(&f);
 }
 

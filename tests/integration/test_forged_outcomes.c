@@ -82,8 +82,8 @@ static void test_forged_outcomes_move_the_scale_at_most_the_bound(void **state)
         print_message("open ghost-stock alerts: %d; scale before: %.3f\n", n,
                       ghost_scale(f.b.port));
         assert_true(n >= 20);
-        struct h_collector *outcomes = h_collector_start(f.b.port, PREFIX "/outcome");
-        struct h_collector *acks = h_collector_start(f.b.port, PREFIX "/scanner/evil/ack");
+        struct h_collector *outcomes = h_fixture_collect(&f, PREFIX "/outcome");
+        struct h_collector *acks = h_fixture_collect(&f, PREFIX "/scanner/evil/ack");
 
         /* The top alert, counted "as the book says" by a scanner nobody listed. */
         cJSON *top = cJSON_GetArrayItem(arr, 0);
@@ -149,8 +149,6 @@ static void test_forged_outcomes_move_the_scale_at_most_the_bound(void **state)
         }
         assert_true(by_command > 0 && by_scanner > 0);
         cJSON_Delete(list);
-        h_collector_stop(acks);
-        h_collector_stop(outcomes);
         h_fixture_finish(&f);
 }
 

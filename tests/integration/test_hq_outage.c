@@ -53,10 +53,8 @@ static void test_every_anomaly_arrives_after_an_hq_outage(void **state)
         struct h_fixture f = {0};
         cJSON *h;
         (void)state;
-        h_fixture_prepare(&f, NULL, NULL);
         /* HQ keeps what it gets for its subscriber while that is away (default cap: 1000). */
-        h_broker_start_keeping(&f.hq, 0);
-        h_fixture_hq_config(&f, NULL);
+        h_fixture_prepare_hq(&f, true, NULL);
         h_fixture_daemon(&f);
         struct h_collector *at_hq =
             h_collector_start_session(f.hq.port, PREFIX "/anomaly", "hq-collector");
@@ -148,9 +146,7 @@ static void test_an_unreadable_anomaly_does_not_block_the_outbox(void **state)
         char sql[512];
         cJSON *h;
         (void)state;
-        h_fixture_prepare(&f, NULL, NULL);
-        h_broker_start(&f.hq, 0, NULL);
-        h_fixture_hq_config(&f, NULL);
+        h_fixture_prepare_hq(&f, false, NULL);
         h_broker_stop(&f.hq); /* away while the store produces anomalies */
         h_fixture_daemon(&f);
         assert_int_equal(h_storesim(f.b.port, f.dir, "sim.log", "--profile", "basic", "--days",

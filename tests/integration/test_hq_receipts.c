@@ -318,9 +318,7 @@ static void test_receipts_on_the_hq_link(void **state)
 {
         struct h_fixture f = {0};
         (void)state;
-        h_fixture_prepare(&f, NULL, NULL);
-        h_broker_start(&f.hq, 0, NULL);
-        h_fixture_hq_config(&f, RECEIPTS CURRENCY);
+        h_fixture_prepare_hq(&f, false, RECEIPTS CURRENCY);
         h_fixture_daemon(&f);
         run_receipts(f.b.port, f.hq.port, f.dir);
         h_fixture_finish(&f);

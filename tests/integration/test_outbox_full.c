@@ -102,15 +102,13 @@ static void test_a_full_outbox_keeps_the_newest_rows(void **state)
         char extra[128];
         cJSON *h;
         (void)state;
-        h_fixture_prepare(&f, NULL, NULL);
-        h_broker_start_keeping(&f.hq, 0);
+        snprintf(extra, sizeof(extra), "limits: { outbox_max_rows = %d; };\n", MAX_ROWS);
+        h_fixture_prepare_hq(&f, true, extra);
         /* HQ's reader has a session there before the outage, and nothing retained yet. */
         struct h_collector *at_hq = h_collector_start_session(f.hq.port, PREFIX "/#", "hq-reader");
         h_broker_stop(&f.hq);
 
         /* The trim runs once a minute from the daemon's start: this is minute zero. */
-        snprintf(extra, sizeof(extra), "limits: { outbox_max_rows = %d; };\n", MAX_ROWS);
-        h_fixture_hq_config(&f, extra);
         double started = h_mono_s();
         h_fixture_daemon(&f);
         assert_int_equal(h_storesim(f.b.port, f.dir, "sim.log", "--profile", "basic", "--days",

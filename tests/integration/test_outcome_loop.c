@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tests/support/test_main.h"
 
 #define PREFIX "retail/demo/store1"
 /* The daemon's default limits: the simulator's traffic must pass them as a real store's does. */
@@ -32,15 +33,7 @@ static const char *ack_verdict(cJSON *ack)
 /* Publish a count on scanner t1 and return its ack (the next message on the ack collector). */
 static cJSON *count_and_ack(int port, struct h_collector *acks, const char *payload)
 {
-        size_t before = h_collector_count(acks);
-        h_publish(port, PREFIX "/scanner/t1/count", payload);
-        if (h_collector_wait(acks, before + 1, 5000) <= before)
-                fail_msg("no ack for %s", payload);
-        char *msg = h_collector_get(acks, before);
-        cJSON *a = cJSON_Parse(msg);
-        assert_non_null(a);
-        free(msg);
-        return a;
+        return h_publish_await(port, PREFIX "/scanner/t1/count", payload, acks, 5000);
 }
 
 /* One line of storesim --counts, what the test needs of it. */
@@ -297,28 +290,6 @@ static void check_bad_and_duplicate_counts(int port, const struct count_line *li
         h_collector_stop(acks);
 }
 
-/* The processes a test started, so that teardown stops them when an assertion failed. */
-struct fixture {
-        struct h_broker b; /* local broker (also HQ) */
-        struct h_daemon d; /* shelfwatchd */
-};
-
-static int setup(void **state)
-{
-        *state = calloc(1, sizeof(struct fixture));
-        return *state ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-        struct fixture *f = *state;
-        if (f->d.pid > 0)
-                h_daemon_stop(&f->d, SIGKILL);
-        h_broker_stop(&f->b);
-        free(f);
-        return 0;
-}
-
 /* The retained P/summary a newcomer at HQ gets agrees with the daemon's own answers. */
 static void check_summary(int port)
 {
@@ -369,24 +340,21 @@ static void check_summary(int port)
 
 static void test_counts_close_the_loop(void **state)
 {
-        struct fixture *f = *state;
-        char dir[256], conf[1024], report_path[512], counts_path[512], ts1[40], ts2[40];
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&f->b, 0, NULL);
+        struct h_fixture *f = *state; /* the local broker is HQ's too */
+        char report_path[512], counts_path[512], ts1[40], ts2[40];
+        const char *dir = f->dir;
         /* The loop's mechanics need counts of both kinds: the per-SKU poisson test, whose
          * imprecision in a store this small makes sure some counts find the book right. */
-        h_config(conf, sizeof(conf), f->b.port, dir,
-                 LIMITS "};\ndetectors: { ghost: { mode = \"poisson\"; }; };\n");
-        h_daemon_start(&f->d, dir, conf, f->b.port);
-        struct h_collector *anomalies = h_collector_start(f->b.port, PREFIX "/anomaly");
-        struct h_collector *outcomes = h_collector_start(f->b.port, PREFIX "/outcome");
+        h_fixture_start(f, LIMITS "};\ndetectors: { ghost: { mode = \"poisson\"; }; };\n");
+        struct h_collector *anomalies = h_fixture_collect(f, PREFIX "/anomaly");
+        struct h_collector *outcomes = h_fixture_collect(f, PREFIX "/outcome");
         snprintf(report_path, sizeof(report_path), "%s/report.json", dir);
         snprintf(counts_path, sizeof(counts_path), "%s/counts.jsonl", dir);
 
-        assert_int_equal(h_storesim(f->b.port, dir, "sim.log", "--profile", "basic", "--days", "35", "--warmup", "14",
-                                    "--skus", "150", "--seed", "11", "--ghost-rate", "0.006",
-                                    "--associates", "4", "--quiet", "--report", report_path,
-                                    "--counts", counts_path, NULL),
+        assert_int_equal(h_storesim(f->b.port, dir, "sim.log", "--profile", "basic", "--days", "35",
+                                    "--warmup", "14", "--skus", "150", "--seed", "11",
+                                    "--ghost-rate", "0.006", "--associates", "4", "--quiet",
+                                    "--report", report_path, "--counts", counts_path, NULL),
                          0);
 
         size_t n;
@@ -444,7 +412,8 @@ static void test_counts_close_the_loop(void **state)
         roi = h_command(f->b.port, PREFIX, "roi", "{\"days\":365}");
         got = h_json_number(roi, "prevented_stockout_value");
         if (fabs(got - prevented) > 1e-6 * fmax(1.0, prevented))
-                fail_msg("prevented_stockout_value %.6f, the outcomes at HQ add to %.6f", got, prevented);
+                fail_msg("prevented_stockout_value %.6f, the outcomes at HQ add to %.6f", got,
+                         prevented);
         assert_true(fabs(h_json_number(roi, "total") - got -
                          h_json_number(roi, "ghost_stock_recovered_value")) < 1e-6);
         cJSON_Delete(roi);
@@ -452,9 +421,7 @@ static void test_counts_close_the_loop(void **state)
         check_bad_and_duplicate_counts(f->b.port, lines, n, ts1, ts2);
 
         free(lines);
-        h_collector_stop(outcomes);
-        h_collector_stop(anomalies);
-        h_finish_test(&f->d, &f->b, dir);
+        h_fixture_finish(f);
 }
 
 /* What one 10-week run of the store says about its ghost_stock alerts. */
@@ -477,25 +444,24 @@ static double weeks_precision(cJSON *weeks, int from, int to)
         return tp + fp > 0 ? tp / (tp + fp) : 0;
 }
 
-static struct tuning_run run_store(struct fixture *f, bool tuning)
+static struct tuning_run run_store(struct h_fixture *f, bool tuning)
 {
-        *f = (struct fixture){0};
-        char dir[256], conf[1024], report_path[512];
+        *f = (struct h_fixture){0};
+        char report_path[512];
+        const char *dir = f->dir;
         struct tuning_run t;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&f->b, 0, NULL);
         /* 70 days: keep every simulated POS day inside the daemon's history window. The
          * per-SKU poisson test: a detector whose precision depends on the store, which is
          * what the learnt thresholds correct (bayes mode has a budget of its own). */
 #define POISSON "detectors: { ghost: { mode = \"poisson\"; }; };\n"
-        h_config(conf, sizeof(conf), f->b.port, dir,
-                 tuning ? LIMITS "history_days = 90; };\n" POISSON
-                        : LIMITS "history_days = 90; };\ntuning: { enabled = false; };\n" POISSON);
-        h_daemon_start(&f->d, dir, conf, f->b.port);
+        h_fixture_start(f, tuning ? LIMITS "history_days = 90; };\n" POISSON
+                                  : LIMITS
+                               "history_days = 90; };\ntuning: { enabled = false; };\n" POISSON);
         snprintf(report_path, sizeof(report_path), "%s/report.json", dir);
-        assert_int_equal(h_storesim(f->b.port, dir, "sim.log", "--profile", "basic", "--days", "70", "--warmup", "14",
-                                    "--skus", "300", "--seed", "23", "--ml-rate", "0",
-                                    "--associates", "8", "--quiet", "--report", report_path, NULL),
+        assert_int_equal(h_storesim(f->b.port, dir, "sim.log", "--profile", "basic", "--days", "70",
+                                    "--warmup", "14", "--skus", "300", "--seed", "23", "--ml-rate",
+                                    "0", "--associates", "8", "--quiet", "--report", report_path,
+                                    NULL),
                          0);
         char *text = h_read_file(report_path);
         cJSON *r = cJSON_Parse(text), *weeks = h_json_item(r, "types.ghost_stock.weeks");
@@ -519,7 +485,7 @@ static struct tuning_run run_store(struct fixture *f, bool tuning)
         free(tuned);
         cJSON_Delete(h);
         cJSON_Delete(r);
-        h_finish_test(&f->d, &f->b, dir);
+        h_fixture_finish(f);
         return t;
 }
 
@@ -545,14 +511,10 @@ static void test_learnt_thresholds_raise_precision(void **state)
         assert_true(on.recall >= 0.6 * off.recall);
 }
 
-int main(void)
-{
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_counts_close_the_loop, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_learnt_thresholds_raise_precision, setup,
-                                            teardown),
-        };
-        if (getenv("SW_TEST_FILTER")) /* run one test by name while working on it */
-                cmocka_set_test_filter(getenv("SW_TEST_FILTER"));
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* clang-format off */
+SW_TEST_MAIN_FILTERED(
+        cmocka_unit_test_setup_teardown(test_counts_close_the_loop, h_fixture_setup,
+                                        h_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_learnt_thresholds_raise_precision, h_fixture_setup,
+                                        h_fixture_teardown))
+/* clang-format on */

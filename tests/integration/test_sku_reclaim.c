@@ -36,16 +36,9 @@ static void register_skus(int port, const char *prefix, long ts)
 static cJSON *count_ack(int port, struct h_collector *acks, const char *id, const char *sku)
 {
         char msg[256];
-        size_t before = h_collector_count(acks);
         snprintf(msg, sizeof(msg), "{\"id\":\"%s\",\"ts\":%ld,\"sku\":\"%s\",\"counted\":5}", id,
                  (long)time(NULL), sku);
-        h_publish(port, PREFIX "/scanner/hh-1/count", msg);
-        assert_true(h_collector_wait(acks, before + 1, 10000) > before);
-        char *text = h_collector_get(acks, before);
-        cJSON *a = cJSON_Parse(text);
-        free(text);
-        assert_non_null(a);
-        return a;
+        return h_publish_await(port, PREFIX "/scanner/hh-1/count", msg, acks, 10000);
 }
 
 /*
@@ -89,7 +82,7 @@ static void test_quiet_skus_make_room_for_new_ones(void **state)
         h = h_health(f.b.port, PREFIX);
         assert_int_equal(h_json_number(h, "skus.tracked"), 40);
         cJSON_Delete(h);
-        struct h_collector *acks = h_collector_start(f.b.port, PREFIX "/scanner/hh-1/ack");
+        struct h_collector *acks = h_fixture_collect(&f, PREFIX "/scanner/hh-1/ack");
         cJSON *a = count_ack(f.b.port, acks, "c-new", "NEW0");
         assert_string_equal(h_json_string(a, "status"), "accepted");
         assert_true(h_json_number(a, "book_before") == 5);
@@ -104,7 +97,6 @@ static void test_quiet_skus_make_room_for_new_ones(void **state)
         char *log = h_read_file(f.d.log);
         assert_int_equal(h_count(log, "while restoring"), 0);
         free(log);
-        h_collector_stop(acks);
         h_fixture_finish(&f);
 }
 
