@@ -73,23 +73,22 @@ static void backup_refused(int port, const char *payload, const char *want)
 
 static void test_backup_under_load_then_restore(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024], copy[512], payload[1024], *out = NULL;
+        struct h_fixture f = {0};
+        char copy[512], payload[1024], *out = NULL;
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
-        write_config(conf, sizeof(conf), b.port, dir);
-        h_daemon_start(&d, dir, conf, b.port);
+        h_tmpdir(f.dir, sizeof(f.dir));
+        h_broker_start(&f.b, 0, NULL);
+        write_config(f.conf, sizeof(f.conf), f.b.port, f.dir);
+        h_fixture_daemon(&f);
 
         /* Ingest runs the whole time: the simulator's store, days of sales and counts. */
-        pid_t sim = h_storesim_spawn(b.port, dir, "sim.log", SIM_ARGS, NULL);
+        pid_t sim = h_storesim_spawn(f.b.port, f.dir, "sim.log", SIM_ARGS, NULL);
         h_sleep_ms(1500);
-        publish_batch(b.port, "a");
-        snprintf(copy, sizeof(copy), "%s/backups/copy.db", dir);
+        publish_batch(f.b.port, "a");
+        snprintf(copy, sizeof(copy), "%s/backups/copy.db", f.dir);
         snprintf(payload, sizeof(payload), "{\"path\":\"%s\"}", copy);
         double t0 = h_mono_s();
-        cJSON *r = h_command(b.port, PREFIX, "backup", payload);
+        cJSON *r = h_command(f.b.port, PREFIX, "backup", payload);
         print_message("backup under load: %.0f bytes in %.0f ms (reply after %.0f ms)\n",
                       h_json_number(r, "bytes"), h_json_number(r, "duration_ms"),
                       (h_mono_s() - t0) * 1000);
@@ -99,23 +98,24 @@ static void test_backup_under_load_then_restore(void **state)
         /* The copy was taken with ingest running: the simulator has not finished. */
         int sim_status;
         assert_int_equal(waitpid(sim, &sim_status, WNOHANG), 0);
-        publish_batch(b.port, "b");
+        publish_batch(f.b.port, "b");
 
         /* What is refused, and why. */
-        backup_refused(b.port, payload, "exists (force replaces it)");
-        backup_refused(b.port, "{\"path\":\"copy.db\"}", "must be absolute");
-        backup_refused(b.port, "{}", "path: the file to write is missing");
-        snprintf(payload, sizeof(payload), "{\"path\":\"%s/elsewhere.db\"}", dir);
-        backup_refused(b.port, payload, "must be in storage.backup_dir");
-        snprintf(payload, sizeof(payload), "{\"path\":\"%s/backups/../sw2.db\"}", dir);
-        backup_refused(b.port, payload, "must be in storage.backup_dir");
-        snprintf(payload, sizeof(payload), "{\"path\":\"%s/backups/x.db\",\"force\":\"yes\"}", dir);
-        backup_refused(b.port, payload, "force: must be true or false");
+        backup_refused(f.b.port, payload, "exists (force replaces it)");
+        backup_refused(f.b.port, "{\"path\":\"copy.db\"}", "must be absolute");
+        backup_refused(f.b.port, "{}", "path: the file to write is missing");
+        snprintf(payload, sizeof(payload), "{\"path\":\"%s/elsewhere.db\"}", f.dir);
+        backup_refused(f.b.port, payload, "must be in storage.backup_dir");
+        snprintf(payload, sizeof(payload), "{\"path\":\"%s/backups/../sw2.db\"}", f.dir);
+        backup_refused(f.b.port, payload, "must be in storage.backup_dir");
+        snprintf(payload, sizeof(payload), "{\"path\":\"%s/backups/x.db\",\"force\":\"yes\"}",
+                 f.dir);
+        backup_refused(f.b.port, payload, "force: must be true or false");
         /* --force replaces (through the CLI: absolute FILE, the reply printed). */
         char second[512], clilog[512], portbuf[16];
-        snprintf(second, sizeof(second), "%s/backups/second.db", dir);
-        snprintf(clilog, sizeof(clilog), "%s/cli.log", dir);
-        snprintf(portbuf, sizeof(portbuf), "%d", b.port);
+        snprintf(second, sizeof(second), "%s/backups/second.db", f.dir);
+        snprintf(clilog, sizeof(clilog), "%s/cli.log", f.dir);
+        snprintf(portbuf, sizeof(portbuf), "%d", f.b.port);
         char *cli[] = {SW_BUILD_DIR "/shelfwatch",
                        "--port",
                        portbuf,
@@ -138,27 +138,27 @@ static void test_backup_under_load_then_restore(void **state)
 
         assert_int_equal(h_wait(sim), 0);
         /* A running daemon holds its database: --restore refuses and changes nothing. */
-        assert_int_equal(run_daemon(dir, d.conf, copy, &out), 1);
+        assert_int_equal(run_daemon(f.dir, f.d.conf, copy, &out), 1);
         assert_non_null(strstr(out, "shelfwatchd is running on this database: stop it first"));
         free(out);
-        h_daemon_stop(&d, SIGTERM);
+        h_daemon_stop(&f.d, SIGTERM);
 
         /* Copies that cannot be restored. */
         char bad[512], db[512], aside[600];
-        snprintf(bad, sizeof(bad), "%s/garbage.db", dir);
+        snprintf(bad, sizeof(bad), "%s/garbage.db", f.dir);
         h_write_file(bad, "this is not a database, not even close to one................");
-        assert_int_equal(run_daemon(dir, d.conf, bad, &out), 1);
+        assert_int_equal(run_daemon(f.dir, f.d.conf, bad, &out), 1);
         assert_non_null(strstr(out, "cannot be restored"));
         free(out);
-        assert_int_equal(run_daemon(dir, d.conf, "/nonexistent/x.db", &out), 1);
+        assert_int_equal(run_daemon(f.dir, f.d.conf, "/nonexistent/x.db", &out), 1);
         assert_non_null(strstr(out, "No such file"));
         free(out);
 
         /* The restore. */
-        snprintf(db, sizeof(db), "%s/sw.db", dir);
+        snprintf(db, sizeof(db), "%s/sw.db", f.dir);
         struct stat st;
         assert_int_equal(stat(db, &st), 0);
-        assert_int_equal(run_daemon(dir, d.conf, copy, &out), 0);
+        assert_int_equal(run_daemon(f.dir, f.d.conf, copy, &out), 0);
         print_message("%s", out);
         assert_non_null(strstr(out, "restored"));
         const char *kept = strstr(out, "kept as ");
@@ -175,12 +175,12 @@ static void test_backup_under_load_then_restore(void **state)
         s = sw_store_close(s);
 
         /* The daemon on the copy: batch a is in it (every id a duplicate), batch b is not. */
-        h_daemon_start(&d, dir, conf, b.port);
-        publish_batch(b.port, "a");
-        h_wait_health_number(b.port, PREFIX, "messages.duplicates.pos", BATCH, 100);
-        publish_batch(b.port, "b");
-        h_wait_health_number(b.port, PREFIX, "messages.accepted.pos", BATCH, 100);
-        cJSON *h = h_health(b.port, PREFIX);
+        h_fixture_daemon(&f);
+        publish_batch(f.b.port, "a");
+        h_wait_health_number(f.b.port, PREFIX, "messages.duplicates.pos", BATCH, 100);
+        publish_batch(f.b.port, "b");
+        h_wait_health_number(f.b.port, PREFIX, "messages.accepted.pos", BATCH, 100);
+        cJSON *h = h_health(f.b.port, PREFIX);
         assert_int_equal((int)h_json_number(h, "messages.duplicates.pos"), BATCH);
         cJSON_Delete(h);
 
@@ -188,16 +188,16 @@ static void test_backup_under_load_then_restore(void **state)
          * recorded after the copy was made, numbered on from the copy's, and keeps the first
          * message of an id. Batch b sold units of a SKU without a book: the stock checks of a
          * detect find its discrepancy. */
-        cJSON_Delete(h_command(b.port, PREFIX, "detect", "{}"));
-        cJSON *list = h_command(b.port, PREFIX, "anomalies", "{}");
+        cJSON_Delete(h_command(f.b.port, PREFIX, "detect", "{}"));
+        cJSON *list = h_command(f.b.port, PREFIX, "anomalies", "{}");
         cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(list, "anomalies"), 0);
         if (!first)
                 fail_msg("no anomaly after the restore and a detect");
-        struct h_collector *outcomes = h_collector_start(b.port, PREFIX "/outcome");
+        struct h_collector *outcomes = h_collector_start(f.b.port, PREFIX "/outcome");
         snprintf(payload, sizeof(payload), "{\"anomaly\":\"%s\",\"outcome\":\"false_positive\"}",
                  h_json_string(first, "id"));
         cJSON_Delete(list);
-        cJSON *rec = h_command(b.port, PREFIX, "outcome", payload);
+        cJSON *rec = h_command(f.b.port, PREFIX, "outcome", payload);
         assert_true(cJSON_IsTrue(cJSON_GetObjectItem(rec, "ok")));
         cJSON_Delete(rec);
         assert_true(h_collector_wait(outcomes, 1, 10000) >= 1);
@@ -211,7 +211,7 @@ static void test_backup_under_load_then_restore(void **state)
         cJSON_Delete(oj);
         free(o);
         h_collector_stop(outcomes);
-        h_finish_test(&d, &b, dir);
+        h_fixture_finish(&f);
 }
 
 /* clang-format off */

@@ -58,25 +58,24 @@ static void fill(const char *path)
  * FULL_MS later. Returns the final anomalies, read after a clean restart. */
 static char *run_store(const char *mnt, int fill_at_ms, int *ret_full_seen, char **ret_log)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char conf[1024], dir[256], filler[512];
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
+        struct h_fixture f = {0};
+        char filler[512];
+        h_tmpdir(f.dir, sizeof(f.dir));
+        h_broker_start(&f.b, 0, NULL);
         /* The database on the small file system, everything else in dir. */
-        h_config(conf, sizeof(conf), b.port, mnt, NULL);
-        h_daemon_start(&d, dir, conf, b.port);
-        pid_t sim = h_storesim_spawn(b.port, dir, "sim.log", SIM_ARGS, NULL);
+        h_config(f.conf, sizeof(f.conf), f.b.port, mnt, NULL);
+        h_fixture_daemon(&f);
+        pid_t sim = h_storesim_spawn(f.b.port, f.dir, "sim.log", SIM_ARGS, NULL);
         int full_seen = 0;
         if (fill_at_ms > 0) {
                 usleep((useconds_t)fill_at_ms * 1000);
                 snprintf(filler, sizeof(filler), "%s/filler", mnt);
                 fill(filler);
                 for (int t = 0; t < FULL_MS; t += 250) {
-                        char *s = storage_state(b.port);
+                        char *s = storage_state(f.b.port);
                         full_seen += strcmp(s, "full") == 0;
                         free(s);
-                        assert_int_equal(kill(d.pid, 0), 0); /* still running */
+                        assert_int_equal(kill(f.d.pid, 0), 0); /* still running */
                         usleep(250000);
                 }
                 assert_int_equal(unlink(filler), 0);
@@ -84,7 +83,7 @@ static char *run_store(const char *mnt, int fill_at_ms, int *ret_full_seen, char
                 char *s = NULL;
                 for (int t = 0; t < 50; t++) {
                         free(s);
-                        s = storage_state(b.port);
+                        s = storage_state(f.b.port);
                         if (strcmp(s, "ok") == 0)
                                 break;
                         usleep(100000);
@@ -94,13 +93,12 @@ static char *run_store(const char *mnt, int fill_at_ms, int *ret_full_seen, char
         }
         assert_int_equal(h_wait(sim), 0);
         /* What counts is what is on disk: stop cleanly and come back. */
-        h_daemon_stop(&d, SIGTERM);
-        h_daemon_start(&d, dir, conf, b.port);
-        char *digest = h_anomaly_digest(b.port, PREFIX);
-        h_daemon_stop(&d, SIGTERM);
-        *ret_log = h_read_file(d.log);
+        h_fixture_restart(&f);
+        char *digest = h_anomaly_digest(f.b.port, PREFIX);
+        h_daemon_stop(&f.d, SIGTERM);
+        *ret_log = h_read_file(f.d.log);
         *ret_full_seen = full_seen;
-        h_finish_test(&d, &b, dir);
+        h_fixture_finish(&f);
         char rm[600];
         snprintf(rm, sizeof(rm), "%s/sw.db", mnt);
         unlink(rm);

@@ -52,31 +52,27 @@ static void publish_count(int port, int i)
 
 static void test_summary_after_counts_and_at_stop(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024];
+        struct h_fixture f = {0};
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
-        struct h_collector *c = h_collector_start(b.port, PREFIX "/+");
         /* No periodic summary during the test: only start-up, counts and the stop. */
-        h_config(conf, sizeof(conf), b.port, dir, "summary: { interval_seconds = 86400; };\n");
-        h_daemon_start(&d, dir, conf, b.port);
+        h_fixture_prepare(&f, NULL, "summary: { interval_seconds = 86400; };\n");
+        struct h_collector *c = h_collector_start(f.b.port, PREFIX "/+");
+        h_fixture_daemon(&f);
         assert_int_equal(wait_topic(c, PREFIX "/summary", 1, 5000), 1); /* start-up */
-        h_publish(b.port, PREFIX "/inventory",
+        h_publish(f.b.port, PREFIX "/inventory",
                   "{\"ts\":\"2026-11-20T08:00:00Z\",\"items\":[{\"sku\":\"A\",\"on_hand\":10,"
                   "\"price\":2.5}]}");
 
         /* One count: one more summary, within the rate limit's gap (5 s) of the start-up one. */
         h_sleep_ms(5500);
-        publish_count(b.port, 1);
+        publish_count(f.b.port, 1);
         assert_int_equal(wait_topic(c, PREFIX "/summary", 2, 3000), 2);
 
         /* A burst of counts: one summary at once at most, then one after the gap. */
         double t0 = h_mono_s();
         for (int i = 2; i < 8; i++)
-                publish_count(b.port, i);
-        h_wait_health_number(b.port, PREFIX, "messages.accepted.count", 7, 100);
+                publish_count(f.b.port, i);
+        h_wait_health_number(f.b.port, PREFIX, "messages.accepted.count", 7, 100);
         int within = count_topic(c, PREFIX "/summary");
         print_message("summaries: %d after the burst (%.1f s)\n", within, h_mono_s() - t0);
         assert_true(within <= 3);
@@ -86,7 +82,7 @@ static void test_summary_after_counts_and_at_stop(void **state)
 
         /* SIGTERM: a fresh summary, then the offline status. */
         size_t before = h_collector_count(c);
-        h_daemon_stop(&d, SIGTERM);
+        h_daemon_stop(&f.d, SIGTERM);
         h_collector_wait(c, before + 2, 3000);
         int summary_at = -1, offline_at = -1;
         for (size_t i = before; i < h_collector_count(c); i++) {
@@ -105,14 +101,13 @@ static void test_summary_after_counts_and_at_stop(void **state)
         h_collector_stop(c);
 
         /* The retained summary is that last one. */
-        struct h_collector *late = h_collector_start(b.port, PREFIX "/summary");
+        struct h_collector *late = h_fixture_collect(&f, PREFIX "/summary");
         assert_int_equal(h_collector_wait(late, 1, 3000), 1);
         char *retained = h_collector_get(late, 0);
         assert_string_equal(retained, last);
         free(retained);
         free(last);
-        h_collector_stop(late);
-        h_finish_test(&d, &b, dir);
+        h_fixture_finish(&f);
 }
 
 /* clang-format off */

@@ -55,31 +55,30 @@ static void check_names(const char *text)
 
 static void test_textfile_read_by_node_exporter(void **state)
 {
-        struct h_broker b = {0};
-        struct h_daemon d = {0};
-        char dir[256], conf[1024], tf[300], prom[400], tmp[420];
+        struct h_fixture f = {0};
+        char tf[300], prom[400], tmp[420];
         (void)state;
         if (access(NODE_EXPORTER, X_OK) != 0)
                 fail_msg("%s is missing: tools/install-deps.sh installs it", NODE_EXPORTER);
-        h_tmpdir(dir, sizeof(dir));
-        snprintf(tf, sizeof(tf), "%s/textfile", dir);
+        h_tmpdir(f.dir, sizeof(f.dir));
+        snprintf(tf, sizeof(tf), "%s/textfile", f.dir);
         assert_int_equal(mkdir(tf, 0755), 0);
         snprintf(prom, sizeof(prom), "%s/shelfwatch.prom", tf);
-        h_broker_start(&b, 0, NULL);
-        snprintf(conf, sizeof(conf),
+        h_broker_start(&f.b, 0, NULL);
+        snprintf(f.conf, sizeof(f.conf),
                  "broker: { port = %d; reconnect_min_ms = 100; reconnect_max_ms = 1000; };\n"
                  "storage: { path = \"%s/sw.db\"; };\n"
                  "metrics: { textfile_path = \"%s\"; interval_s = 5; };\n",
-                 b.port, dir, prom);
-        h_daemon_start(&d, dir, conf, b.port);
-        h_publish(b.port, PREFIX "/pos/r1",
+                 f.b.port, f.dir, prom);
+        h_fixture_daemon(&f);
+        h_publish(f.b.port, PREFIX "/pos/r1",
                   "{\"id\":\"m1\",\"ts\":\"2026-11-20T09:00:00Z\",\"lines\":[{\"sku\":\"A\","
                   "\"qty\":1}]}");
-        h_publish(b.port, PREFIX "/pos/r1",
+        h_publish(f.b.port, PREFIX "/pos/r1",
                   "{\"id\":\"m2\",\"ts\":\"2026-11-20T09:01:00Z\",\"lines\":[{\"sku\":\"B\","
                   "\"qty\":2}]}");
-        h_publish(b.port, PREFIX "/pos/r1", "not json");
-        h_wait_health_number(b.port, PREFIX, "messages.accepted.pos", 2, 100);
+        h_publish(f.b.port, PREFIX "/pos/r1", "not json");
+        h_wait_health_number(f.b.port, PREFIX, "messages.accepted.pos", 2, 100);
 
         /* Written at start, then every interval_s: wait for the one holding the messages. */
         char *text = NULL;
@@ -109,14 +108,14 @@ static void test_textfile_read_by_node_exporter(void **state)
         char listen[64], dirarg[400], log[400];
         snprintf(listen, sizeof(listen), "--web.listen-address=127.0.0.1:%d", port);
         snprintf(dirarg, sizeof(dirarg), "--collector.textfile.directory=%s", tf);
-        snprintf(log, sizeof(log), "%s/node_exporter.log", dir);
+        snprintf(log, sizeof(log), "%s/node_exporter.log", f.dir);
         char *argv[] = {NODE_EXPORTER,          listen, "--collector.disable-defaults",
                         "--collector.textfile", dirarg, NULL};
         pid_t ne = h_spawn(log, argv);
         char *got = NULL;
         for (int i = 0; i < 100 && !got; i++) {
                 h_sleep_ms(100);
-                got = scrape(dir, port);
+                got = scrape(f.dir, port);
         }
         kill(ne, SIGTERM);
         h_wait(ne);
@@ -134,7 +133,7 @@ static void test_textfile_read_by_node_exporter(void **state)
         assert_non_null(strstr(got, "# TYPE shelfwatch_outbox_delivered_total counter"));
         assert_non_null(strstr(got, "shelfwatch_info{store=\"store1\",tenant=\"demo\","));
         free(got);
-        h_finish_test(&d, &b, dir);
+        h_fixture_finish(&f);
 }
 
 /* clang-format off */

@@ -72,23 +72,22 @@ static cJSON *summary(int port)
 
 static void test_closures_and_outages_raise_no_storm(void **state)
 {
-        struct h_broker b;
-        struct h_daemon d;
-        char dir[256], conf[4096], store[1024], report_path[512], truth_path[512];
+        struct h_fixture f = {0};
+        char store[1024], report_path[512], truth_path[512];
         (void)state;
-        h_tmpdir(dir, sizeof(dir));
-        h_broker_start(&b, 0, NULL);
-        store_config(dir, store, sizeof(store));
+        h_tmpdir(f.dir, sizeof(f.dir));
+        h_broker_start(&f.b, 0, NULL);
+        store_config(f.dir, store, sizeof(store));
         char extra[1536];
         snprintf(extra, sizeof(extra),
                  "%s\nlimits: { history_days = 56; };\n"
                  "detectors: { ml: { enabled = false; }; };\n",
                  store);
-        h_config(conf, sizeof(conf), b.port, dir, extra);
-        h_daemon_start(&d, dir, conf, b.port);
-        snprintf(report_path, sizeof(report_path), "%s/report.json", dir);
-        snprintf(truth_path, sizeof(truth_path), "%s/truth.jsonl", dir);
-        assert_int_equal(h_storesim(b.port, dir, "sim.log", SIM_ARGS, "--quiet", "--report",
+        h_config(f.conf, sizeof(f.conf), f.b.port, f.dir, extra);
+        h_fixture_daemon(&f);
+        snprintf(report_path, sizeof(report_path), "%s/report.json", f.dir);
+        snprintf(truth_path, sizeof(truth_path), "%s/truth.jsonl", f.dir);
+        assert_int_equal(h_storesim(f.b.port, f.dir, "sim.log", SIM_ARGS, "--quiet", "--report",
                                     report_path, "--truth", truth_path, NULL),
                          0);
         char *text = h_read_file(report_path);
@@ -111,17 +110,17 @@ static void test_closures_and_outages_raise_no_storm(void **state)
             it, h_json_item(r, "pos_outages")) if (strcmp(h_json_string(it, "scope"), "store") == 0)
             outage_day = h_json_string(it, "day");
         assert_non_null(outage_day);
-        cJSON *s = summary(b.port);
+        cJSON *s = summary(f.b.port);
         assert_true(h_json_number(s, "health.store_shortfalls") >= 1);
         assert_string_equal(h_json_string(s, "health.newest_store_shortfall"), outage_day);
-        cJSON *h = h_health(b.port, PREFIX);
+        cJSON *h = h_health(f.b.port, PREFIX);
         assert_string_equal(h_json_string(h, "pos_feed.newest_store_shortfall"), outage_day);
         assert_true(h_json_number(h, "detectors.ghost_stock.found.category_shortfall_days") >= 1);
         assert_true(h_json_number(h, "detectors.ghost_stock.found.store_shortfall_days") >= 1);
         cJSON_Delete(h);
         cJSON_Delete(s);
         cJSON_Delete(r);
-        h_finish_test(&d, &b, dir);
+        h_fixture_finish(&f);
 }
 
 /* clang-format off */
