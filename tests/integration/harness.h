@@ -174,7 +174,7 @@ struct h_fixture {
         char dir[256];      /* scratch directory (h_tmpdir); the database is dir/sw.db */
         char conf[2048];    /* the daemon's config text */
         struct h_broker b;  /* the store's broker */
-        struct h_broker hq; /* HQ's broker, for a test that starts one (h_fixture_hq_config) */
+        struct h_broker hq; /* HQ's broker, for a test that starts one (h_fixture_prepare_hq) */
         struct h_daemon d;  /* the daemon, pid 0 until started */
         struct h_collector *collectors[8]; /* h_fixture_collect's, stopped by h_fixture_finish */
         size_t n_collectors;               /* of collectors */
