@@ -1,11 +1,9 @@
 /* Integration-test harness: processes, ports and an MQTT collector. */
 #include "harness.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <mosquitto.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -24,6 +20,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <sqlite3.h>
+
+#include "tests/support/scratch.h"
 
 void h_sleep_ms(int ms)
 {
@@ -42,30 +40,6 @@ void h_tmpdir(char *buf, size_t size)
 {
         snprintf(buf, size, "/tmp/sw-it-XXXXXX");
         assert_non_null(mkdtemp(buf));
-}
-
-int h_free_port(void)
-{
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        socklen_t len = sizeof(a);
-        int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-        assert_true(fd >= 0);
-        assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-        assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-        port = ntohs(a.sin_port);
-        close(fd);
-        return port;
-}
-
-static bool port_open(int port)
-{
-        struct sockaddr_in a = {.sin_family = AF_INET,
-                                .sin_port = htons((uint16_t)port),
-                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        bool ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-        close(fd);
-        return ok;
 }
 
 /* Cross builds: SW_TEST_WRAPPER ("qemu-arm -L ... -E ...", words split on spaces) is put in
@@ -194,7 +168,7 @@ void h_broker_start(struct h_broker *b, int port, const char *extra_conf)
                 h_tmpdir(b->dir, sizeof(b->dir));
         /* Started as root, mosquitto drops to its own user: let it write its persistence file. */
         assert_int_equal(chmod(b->dir, 0777), 0);
-        b->port = port ? port : h_free_port();
+        b->port = port ? port : sw_test_free_port();
         snprintf(conf, sizeof(conf), "%s/mosquitto.conf", b->dir);
         snprintf(log, sizeof(log), "%s/mosquitto.log", b->dir);
         f = fopen(conf, "w");
@@ -205,9 +179,9 @@ void h_broker_start(struct h_broker *b, int port, const char *extra_conf)
         char *argv[] = {"mosquitto", "-c", conf, NULL};
         b->pid = h_spawn(log, argv);
         h_track(b->pid, true);
-        for (int i = 0; i < 100 && !port_open(b->port); i++)
+        for (int i = 0; i < 100 && !sw_test_port_open(b->port); i++)
                 h_sleep_ms(50);
-        assert_true(port_open(b->port));
+        assert_true(sw_test_port_open(b->port));
 }
 
 void h_broker_start_file(struct h_broker *b, int port, const char *conf_path)
@@ -219,7 +193,7 @@ void h_broker_start_file(struct h_broker *b, int port, const char *conf_path)
         char *argv[] = {"mosquitto", "-c", (char *)conf_path, NULL};
         b->pid = h_spawn(log, argv);
         h_track(b->pid, true);
-        for (int i = 0; i < 100 && !port_open(b->port); i++) {
+        for (int i = 0; i < 100 && !sw_test_port_open(b->port); i++) {
                 if (waitpid(b->pid, NULL, WNOHANG) == b->pid) {
                         h_track(b->pid, false);
                         b->pid = 0;
@@ -228,7 +202,7 @@ void h_broker_start_file(struct h_broker *b, int port, const char *conf_path)
                 }
                 h_sleep_ms(50);
         }
-        assert_true(port_open(b->port));
+        assert_true(sw_test_port_open(b->port));
 }
 
 void h_broker_start_keeping(struct h_broker *b, int port)
@@ -741,18 +715,10 @@ int h_daemon_log_count(const struct h_daemon *d, const char *needle)
         return n;
 }
 
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-        (void)st;
-        (void)flag;
-        (void)ftw;
-        return remove(p);
-}
-
 void h_rmdir(const char *dir)
 {
         if (dir && strncmp(dir, "/tmp/sw-it-", 11) == 0)
-                nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+                (void)sw_test_rm_rf(dir);
 }
 
 /* ---- commands and JSON ---- */

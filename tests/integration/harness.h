@@ -9,6 +9,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "tests/support/net.h" /* sw_test_free_port, sw_test_port_open */
+
 struct h_broker {
         int port;      /* loopback port */
         pid_t pid;     /* mosquitto process, 0 when stopped */
@@ -25,7 +27,6 @@ struct h_daemon {
 void h_tmpdir(char *buf, size_t size);
 /* Remove a directory made by h_tmpdir (tests call it once they passed). */
 void h_rmdir(const char *dir);
-int h_free_port(void);
 /* Start mosquitto on port (0 = pick one); extra lines go into its config. */
 void h_broker_start(struct h_broker *b, int port, const char *extra_conf);
 void h_broker_stop(struct h_broker *b);

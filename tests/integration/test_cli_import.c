@@ -320,7 +320,7 @@ static void test_usage_and_unreachable(void **state)
         }
         assert_true(health_number(&s, "messages.accepted.inventory") == 0);
         char port[16];
-        snprintf(port, sizeof(port), "%d", h_free_port());
+        snprintf(port, sizeof(port), "%d", sw_test_free_port());
         struct run r =
             cli_run(&s, "--port", port, "import", "--items", path_in(&s, "ok.csv"), NULL);
         assert_int_equal(r.status, 3);

@@ -52,7 +52,7 @@ static void test_demo_port(void **state)
         h_tmpdir(dir, sizeof(dir));
 
         /* A free port: the demo's broker listens there and the CLI at the end finds it. */
-        snprintf(port, sizeof(port), "%d", h_free_port());
+        snprintf(port, sizeof(port), "%d", sw_test_free_port());
         int status = run_demo(dir, port, &out);
         if (status != 0)
                 fail_msg("demo exited %d:\n%s", status, out);

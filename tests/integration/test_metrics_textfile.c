@@ -104,7 +104,7 @@ static void test_textfile_read_by_node_exporter(void **state)
 
         /* node_exporter's textfile collector parses it; a parse error would show as
          * node_textfile_scrape_error 1 and no shelfwatch_ metric at all. */
-        int port = h_free_port();
+        int port = sw_test_free_port();
         char listen[64], dirarg[400], log[400];
         snprintf(listen, sizeof(listen), "--web.listen-address=127.0.0.1:%d", port);
         snprintf(dirarg, sizeof(dirarg), "--collector.textfile.directory=%s", tf);

@@ -339,7 +339,7 @@ static void test_unreachable_exits_3(void **state)
         char port[16];
         (void)state;
         /* Nothing listens there; the explicit --port overrides the config's. */
-        snprintf(port, sizeof(port), "%d", h_free_port());
+        snprintf(port, sizeof(port), "%d", sw_test_free_port());
         struct run r = cli_run("--config", fx->d.conf, "--port", port, "health", NULL);
         assert_int_equal(r.status, 3);
         char where[64];

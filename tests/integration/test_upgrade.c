@@ -129,7 +129,7 @@ static void test_newer_schema_refused_unchanged(void **state)
         size_t before_len, after_len;
         char *before = read_bytes(db, &before_len);
 
-        h_config(conf, sizeof(conf), h_free_port(), dir, NULL);
+        h_config(conf, sizeof(conf), sw_test_free_port(), dir, NULL);
         char path[300];
         snprintf(path, sizeof(path), "%s/shelfwatch.conf", dir);
         h_write_file(path, conf);

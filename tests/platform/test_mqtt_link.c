@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "platform/mqtt_link.h"
+#include "tests/support/net.h"
 #include "tests/support/scratch.h"
 #include "tests/support/test_main.h"
 
@@ -140,31 +141,6 @@ static bool rec_has_mid(const struct rec *r, int mid)
         return false;
 }
 
-static int free_port(void)
-{
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        socklen_t len = sizeof(a);
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-        assert_true(fd >= 0);
-        assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-        assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-        close(fd);
-        return ntohs(a.sin_port);
-}
-
-static bool port_open(int port)
-{
-        struct sockaddr_in a = {.sin_family = AF_INET,
-                                .sin_port = htons((uint16_t)port),
-                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        bool ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-
-        close(fd);
-        return ok;
-}
-
 static void broker_start(struct fixture *f)
 {
         char conf[128], log[128];
@@ -195,7 +171,7 @@ static void broker_start(struct fixture *f)
         }
         f->broker = pid;
         for (int i = 0; i < 500; i++) {
-                if (port_open(f->port))
+                if (sw_test_port_open(f->port))
                         return;
                 usleep(10000);
         }
@@ -217,7 +193,7 @@ static int setup(void **state)
 
         assert_non_null(f);
         assert_int_equal(sw_test_mkdtemp(f->dir, sizeof(f->dir), "sw-mqtt-test"), 0);
-        f->port = free_port();
+        f->port = sw_test_free_port();
         *state = f;
         return 0;
 }

@@ -34,7 +34,7 @@ void api_start(struct api_server *s, const char *dir, int broker_port, const cha
         snprintf(s->dir, sizeof(s->dir), "%s", dir);
         snprintf(s->conf, sizeof(s->conf), "%s/serve.conf", dir);
         snprintf(s->log, sizeof(s->log), "%s/serve.log", dir);
-        s->port = h_free_port();
+        s->port = sw_test_free_port();
         snprintf(
             text, sizeof(text),
             "broker: { host = \"127.0.0.1\"; port = %d; client_id = \"hq-api-test\"; "

@@ -198,7 +198,7 @@ void e2e_up(struct e2e *e, const struct e2e_opts *o)
          * cap, bounded by bytes. */
         h_tmpdir(e->hq.dir, sizeof(e->hq.dir));
         assert_int_equal(chmod(e->hq.dir, 0777), 0);
-        e->hq.port = h_free_port();
+        e->hq.port = sw_test_free_port();
         snprintf(e->hq_extra, sizeof(e->hq_extra),
                  "persistence true\npersistence_location %s/\nmax_queued_messages 0\n"
                  "max_queued_bytes 268435456\n",
@@ -207,7 +207,7 @@ void e2e_up(struct e2e *e, const struct e2e_opts *o)
         e->seen = h_collector_start_session(e->hq.port, E2E_PREFIX "/+", "e2e-observer");
 
         h_tmpdir(e->store.dir, sizeof(e->store.dir));
-        e->store.port = h_free_port();
+        e->store.port = sw_test_free_port();
         if (o->mode == E2E_BRIDGE) {
                 char local[128];
                 snprintf(local, sizeof(local), "listener %d 127.0.0.1\nallow_anonymous true\n",

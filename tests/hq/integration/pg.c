@@ -89,7 +89,7 @@ void pg_restart(struct pg_server *p)
 void pg_start(struct pg_server *p)
 {
         h_tmpdir(p->dir, sizeof(p->dir));
-        p->port = h_free_port();
+        p->port = sw_test_free_port();
         if (geteuid() == 0) {
                 struct passwd *nobody = getpwnam("nobody");
                 assert_non_null(nobody);

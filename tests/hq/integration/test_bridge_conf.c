@@ -85,7 +85,7 @@ static void test_bridge_as_shipped(void **state)
         /* HQ: hq-mosquitto.conf and hq-acl, paths moved. */
         h_tmpdir(hq->dir, sizeof(hq->dir));
         assert_int_equal(chmod(hq->dir, 0777), 0);
-        hq->port = h_free_port();
+        hq->port = sw_test_free_port();
         snprintf(to[0], sizeof(to[0]), "acl_file %s/hq-acl", hq->dir);
         snprintf(to[1], sizeof(to[1]), "persistence_location %s/", hq->dir);
         snprintf(to[2], sizeof(to[2]), "listener %d 127.0.0.1", hq->port);
@@ -106,7 +106,7 @@ static void test_bridge_as_shipped(void **state)
         /* The store: Debian's mosquitto.conf, conf.d/store-hq-bridge.conf (with certificates) and
          * conf.d/store-mosquitto.conf, the password file and store-acl. */
         h_tmpdir(store->dir, sizeof(store->dir));
-        store->port = h_free_port();
+        store->port = sw_test_free_port();
         e2e_store_broker_files(store->dir, hq->port, certs, NULL, e.store_conf,
                                sizeof(e.store_conf));
         char passwd[512], acl_dst[512], confd[300];

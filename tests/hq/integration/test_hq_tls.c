@@ -33,7 +33,7 @@ static int setup(void **state)
         static const char *const clients[] = {"hq", NULL};
         h_make_test_certs(w.r.broker.dir, clients);
         const char *d = w.r.broker.dir;
-        w.tls_port = h_free_port();
+        w.tls_port = sw_test_free_port();
         snprintf(extra, sizeof(extra),
                  "listener %d 127.0.0.1\ncafile %s/ca.crt\ncertfile %s/server.crt\n"
                  "keyfile %s/server.key\nrequire_certificate true\ntls_version tlsv1.2\n",
