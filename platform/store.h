@@ -2,7 +2,7 @@
 #ifndef SW_STORE_H
 #define SW_STORE_H
 
-/* Longer than a screen (about 210 lines): one SQLite connection serves every table, and each of
+/* Longer than a screen (about 225 lines): one SQLite connection serves every table, and each of
  * its 39 calls documents the errors it returns, as the house style asks; splitting it would only
  * move the common error list (below) away from the calls it explains. store_outcome.h already
  * holds the outcomes' part. */
