@@ -628,10 +628,13 @@ char *h_anomaly_digest(int port, const char *prefix)
 
 void h_config(char *buf, size_t size, int port, const char *dir, const char *extra)
 {
-        snprintf(buf, size,
-                 "broker: { port = %d; reconnect_min_ms = 100; reconnect_max_ms = 1000; };\n"
-                 "storage: { path = \"%s/sw.db\"; };\n%s",
-                 port, dir, extra ? extra : "");
+        int n = snprintf(buf, size,
+                         "broker: { port = %d; reconnect_min_ms = 100; "
+                         "reconnect_max_ms = 1000; };\n"
+                         "storage: { path = \"%s/sw.db\"; };\n%s",
+                         port, dir, extra ? extra : "");
+        if (n < 0 || (size_t)n >= size)
+                fail_msg("the daemon's config text does not fit in %zu bytes", size);
 }
 
 void h_fixture_prepare(struct h_fixture *f, const char *broker_extra, const char *extra)
@@ -654,16 +657,18 @@ void h_fixture_start(struct h_fixture *f, const char *extra)
 
 void h_fixture_prepare_hq(struct h_fixture *f, bool keeping, const char *extra)
 {
-        char text[1024];
+        char text[sizeof(f->conf)];
         h_fixture_prepare(f, NULL, NULL);
         if (keeping)
                 h_broker_start_keeping(&f->hq, 0);
         else
                 h_broker_start(&f->hq, 0, NULL);
-        snprintf(text, sizeof(text),
-                 "hq: { host = \"127.0.0.1\"; port = %d; reconnect_min_ms = 200; reconnect_max_ms "
-                 "= 1000; };\n%s",
-                 f->hq.port, extra ? extra : "");
+        int n = snprintf(text, sizeof(text),
+                         "hq: { host = \"127.0.0.1\"; port = %d; reconnect_min_ms = 200; "
+                         "reconnect_max_ms = 1000; };\n%s",
+                         f->hq.port, extra ? extra : "");
+        if (n < 0 || (size_t)n >= sizeof(text))
+                fail_msg("the daemon's hq section and extra do not fit in %zu bytes", sizeof(text));
         h_config(f->conf, sizeof(f->conf), f->b.port, f->dir, text);
 }
 
@@ -691,7 +696,9 @@ int h_fixture_teardown(void **state)
 
 struct h_collector *h_fixture_collect(struct h_fixture *f, const char *pattern)
 {
-        assert_true(f->n_collectors < sizeof(f->collectors) / sizeof(f->collectors[0]));
+        if (f->n_collectors >= sizeof(f->collectors) / sizeof(f->collectors[0]))
+                fail_msg("no room for a collector on %s: the fixture holds %zu", pattern,
+                         f->n_collectors);
         f->collectors[f->n_collectors] = h_collector_start(f->b.port, pattern);
         return f->collectors[f->n_collectors++];
 }

@@ -170,7 +170,8 @@ void h_config(char *buf, size_t size, int port, const char *dir, const char *ext
 
 /* ---- one test's scratch directory, broker and daemon ---- */
 
-/* What most tests run against; {0} before h_fixture_prepare or h_fixture_start. */
+/* What most tests run against; {0} before h_fixture_prepare or h_fixture_start (b.dir may be set
+ * beforehand to a broker directory the test prepared: h_broker_start keeps it). */
 struct h_fixture {
         char dir[256];      /* scratch directory (h_tmpdir); the database is dir/sw.db */
         char conf[2048];    /* the daemon's config text */
@@ -198,7 +199,8 @@ int h_fixture_setup(void **state);
 /* cmocka teardown of one: its collectors stopped, what still runs SIGKILLed (h_teardown), the
  * fixture freed; a failed test's directories are left to be looked at. */
 int h_fixture_teardown(void **state);
-/* A collector on pattern at f's broker (h_collector_start), stopped by h_fixture_finish. */
+/* A collector on pattern at f's broker (h_collector_start); the fixture owns it and stops it in
+ * h_fixture_finish or h_fixture_teardown: never h_collector_stop it yourself. */
 struct h_collector *h_fixture_collect(struct h_fixture *f, const char *pattern);
 /* The end of a test that passed: its collectors stopped, h_finish_test of f's daemon, broker and
  * directory, then HQ's broker stopped and its directory removed (when there is one). */

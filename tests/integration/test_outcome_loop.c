@@ -446,6 +446,7 @@ static double weeks_precision(cJSON *weeks, int from, int to)
 
 static struct tuning_run run_store(struct h_fixture *f, bool tuning)
 {
+        assert_int_equal(f->n_collectors, 0); /* the reset below would drop them unstopped */
         *f = (struct h_fixture){0};
         char report_path[512];
         const char *dir = f->dir;
