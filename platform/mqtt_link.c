@@ -14,6 +14,8 @@
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 
+#include "core/rng.h"
+
 #define SW_MQTT_DEFAULT_BACKOFF_MIN_MS 500u
 #define SW_MQTT_DEFAULT_BACKOFF_MAX_MS 60000u
 #define SW_MQTT_MID_COUNT              65536u
@@ -119,14 +121,6 @@ static int sw_mqtt__connack_errno(int rc)
         }
 }
 
-static uint64_t sw_mqtt__splitmix64(uint64_t *state)
-{
-        uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));
-        z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-        z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-        return z ^ (z >> 31);
-}
-
 uint32_t sw_mqtt_backoff_next(uint32_t prev_ms, uint32_t min_ms, uint32_t max_ms,
                               uint64_t *rng_state)
 {
@@ -144,7 +138,7 @@ uint32_t sw_mqtt_backoff_next(uint32_t prev_ms, uint32_t min_ms, uint32_t max_ms
         r = cap;
         if (rng_state) {
                 low = cap - cap / 2; /* ceil(cap / 2): 2 * low >= cap, so caps never shrink */
-                r = low + sw_mqtt__splitmix64(rng_state) % (cap - low + 1);
+                r = low + sw_splitmix64(rng_state) % (cap - low + 1);
         }
         if (r < min_ms)
                 r = min_ms;

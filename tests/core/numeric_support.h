@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "core/rng.h"
+
 /* Fail the test unless got is within tol of want (a NaN is never close). */
 static inline void assert_close(double got, double want, double tol)
 {
@@ -20,10 +22,7 @@ static inline void assert_close(double got, double want, double tol)
 /* splitmix64: the next 64 random bits of the stream at *state, so that runs are reproducible. */
 static inline uint64_t rng_next(uint64_t *state)
 {
-        uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
+        return sw_splitmix64(state);
 }
 
 /* Uniform in [0, 1): the top 53 bits of rng_next. */
